@@ -1,0 +1,17 @@
+/*
+ * libkpi - incremental customer-service KPIs.
+ * SPDX-License-Identifier: MIT
+ */
+/**
+ * @file kpi.h
+ * @brief The umbrella header: includes every libkpi module.
+ *
+ * Include this one header, or only the module headers under kpi/ that you
+ * use; each compiles on its own, from C and C++.
+ */
+#ifndef KPI_H
+#define KPI_H
+
+#include "kpi/common.h"
+
+#endif /* KPI_H */

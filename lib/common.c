@@ -1,0 +1,261 @@
+/*
+ * Status texts, version, allocators, the generic verbs every accumulator's
+ * public wrappers call, and shared numerics (Wilson interval, hashing).
+ * SPDX-License-Identifier: MIT
+ *
+ * Wilson score interval (E. B. Wilson, "Probable inference, the law of
+ * succession, and statistical inference", JASA 22, 1927):
+ *   centre = (p + z^2 / 2n) / (1 + z^2 / n)
+ *   half   = z / (1 + z^2 / n) * sqrt(p (1 - p) / n + z^2 / 4n^2)
+ */
+#include "codec.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "kpi/common.h"
+
+/* ---- version ------------------------------------------------------------ */
+
+#define KPI__STR2(x) #x
+#define KPI__STR(x) KPI__STR2(x)
+
+KPI_API uint32_t kpi_version_number(void) { return KPI_VERSION_NUMBER; }
+
+KPI_API const char *kpi_version_string(void)
+{
+    return KPI__STR(KPI_VERSION_MAJOR) "." KPI__STR(
+        KPI_VERSION_MINOR) "." KPI__STR(KPI_VERSION_PATCH);
+}
+
+/* ---- status codes ------------------------------------------------------- */
+
+static const struct {
+    const char *name;
+    const char *text;
+} status_table[] = {
+    /* index = -status */
+    {"KPI_OK", "success"},
+    {"KPI_ERR_INVALID", "invalid argument (NULL pointer or malformed value)"},
+    {"KPI_ERR_RANGE", "value out of range"},
+    {"KPI_ERR_NOMEM", "out of memory"},
+    {"KPI_ERR_EMPTY", "no data yet"},
+    {"KPI_ERR_INCOMPATIBLE", "objects are configured differently"},
+    {"KPI_ERR_CORRUPT", "not a valid libkpi state (foreign or corrupt bytes)"},
+    {"KPI_ERR_VERSION", "unsupported state format version"},
+    {"KPI_ERR_BUFFER", "buffer too small"},
+    {"KPI_ERR_ORDER", "event out of order (time went backwards)"},
+    {"KPI_ERR_UNKNOWN_ID", "unknown id"},
+    {"KPI_ERR_DUPLICATE", "duplicate id or entry"},
+    {"KPI_ERR_TRUNCATED", "state bytes are truncated"},
+    {"KPI_ERR_TYPE", "state bytes hold another type"},
+    {"KPI_ERR_STATE", "operation not allowed in the current state"},
+    {"KPI_ERR_LIMIT", "capacity limit reached"},
+    {"KPI_ERR_OVERFLOW", "counter would overflow"},
+};
+
+#define STATUS_COUNT (sizeof status_table / sizeof status_table[0])
+
+KPI_API const char *kpi_strerror(int status)
+{
+    if (status > 0 || (size_t)(-(long)status) >= STATUS_COUNT)
+        return "unknown libkpi status";
+    return status_table[-status].text;
+}
+
+KPI_API const char *kpi_status_name(int status)
+{
+    if (status > 0 || (size_t)(-(long)status) >= STATUS_COUNT)
+        return "KPI_ERR_UNKNOWN";
+    return status_table[-status].name;
+}
+
+KPI_API int kpi_status_last(void) { return -(int)(STATUS_COUNT - 1); }
+
+/* ---- allocators --------------------------------------------------------- */
+
+static void *std_malloc(void *opaque, size_t n)
+{
+    (void)opaque;
+    return malloc(n);
+}
+static void *std_realloc(void *opaque, void *p, size_t n)
+{
+    (void)opaque;
+    return realloc(p, n);
+}
+static void std_free(void *opaque, void *p)
+{
+    (void)opaque;
+    free(p);
+}
+
+int kpi__allocator_resolve(const kpi_allocator *in, kpi_allocator *out)
+{
+    if (in == NULL) {
+        out->malloc_fn = std_malloc;
+        out->realloc_fn = std_realloc;
+        out->free_fn = std_free;
+        out->opaque = NULL;
+        return KPI_OK;
+    }
+    if (in->malloc_fn == NULL || in->realloc_fn == NULL || in->free_fn == NULL)
+        return KPI_ERR_INVALID;
+    *out = *in;
+    return KPI_OK;
+}
+
+void *kpi__calloc(const kpi_allocator *a, size_t count, size_t size)
+{
+    if (size && count > SIZE_MAX / size)
+        return NULL;
+    void *p = kpi__malloc(a, count * size);
+    if (p)
+        memset(p, 0, count * size);
+    return p;
+}
+
+int kpi__object_new(const kpi__type *type, size_t size,
+                    const kpi_allocator *alloc, void **out)
+{
+    kpi_allocator a;
+    if (out == NULL || kpi__allocator_resolve(alloc, &a) != KPI_OK)
+        return KPI_ERR_INVALID;
+    kpi__object *o = kpi__calloc(&a, 1, size);
+    if (o == NULL)
+        return KPI_ERR_NOMEM;
+    o->type = type;
+    o->alloc = a;
+    *out = o;
+    return KPI_OK;
+}
+
+void kpi__object_free(void *obj)
+{
+    if (obj == NULL)
+        return;
+    kpi_allocator a = ((kpi__object *)obj)->alloc;
+    kpi__free(&a, obj);
+}
+
+/* ---- generic verbs ------------------------------------------------------ */
+
+int kpi__serialize(const void *obj, void *buf, size_t cap, size_t *len)
+{
+    if (obj == NULL || len == NULL)
+        return KPI_ERR_INVALID;
+    return kpi__encode_state(obj, buf, cap, len);
+}
+
+int kpi__deserialize(const kpi__type *type, const void *buf, size_t len,
+                     const kpi_allocator *alloc, void **out)
+{
+    kpi_allocator a;
+    if (out == NULL || buf == NULL || kpi__allocator_resolve(alloc, &a) != KPI_OK)
+        return KPI_ERR_INVALID;
+    kpi__reader r;
+    int rc = kpi__reader_open(&r, buf, len, type->tag);
+    if (rc != KPI_OK)
+        return rc;
+    void *obj = NULL;
+    rc = type->decode(&r, &a, &obj);
+    if (rc == KPI_OK)
+        rc = kpi__reader_close(&r);
+    if (rc != KPI_OK) {
+        if (obj != NULL)
+            type->destroy(obj);
+        return rc;
+    }
+    *out = obj;
+    return KPI_OK;
+}
+
+int kpi__merge(const kpi__type *type, void *dst, const void *src)
+{
+    if (!kpi__is(dst, type) || !kpi__is(src, type))
+        return KPI_ERR_INVALID;
+    if (dst == src) {
+        /* merging an object with itself doubles it: merge from a copy so
+         * the source does not change under the merge */
+        void *copy = NULL;
+        int rc = type->clone(src, &copy);
+        if (rc != KPI_OK)
+            return rc;
+        rc = type->merge(dst, copy);
+        type->destroy(copy);
+        return rc;
+    }
+    return type->merge(dst, src);
+}
+
+int kpi__clone(const kpi__type *type, const void *src, void **out)
+{
+    if (!kpi__is(src, type) || out == NULL)
+        return KPI_ERR_INVALID;
+    return type->clone(src, out);
+}
+
+void kpi__destroy(void *obj)
+{
+    if (obj != NULL)
+        ((kpi__object *)obj)->type->destroy(obj);
+}
+
+/* ---- numerics ----------------------------------------------------------- */
+
+void kpi__wilson(uint64_t successes, uint64_t trials, kpi_estimate *out)
+{
+    const double z = KPI__Z95, z2 = z * z;
+    double n = (double)trials;
+    double p = (double)successes / n;
+    double denom = 1.0 + z2 / n;
+    double centre = (p + z2 / (2.0 * n)) / denom;
+    double half = z / denom * sqrt(p * (1.0 - p) / n + z2 / (4.0 * n * n));
+    out->value = p;
+    out->lower = centre - half;
+    out->upper = centre + half;
+    /* exact bounds at the extremes, free of rounding */
+    if (successes == 0)
+        out->lower = 0.0;
+    if (successes == trials)
+        out->upper = 1.0;
+    if (out->lower < 0.0)
+        out->lower = 0.0;
+    if (out->upper > 1.0)
+        out->upper = 1.0;
+    out->n = trials;
+}
+
+KPI_API int kpi_wilson_interval(uint64_t successes, uint64_t trials,
+                                kpi_estimate *out)
+{
+    if (out == NULL)
+        return KPI_ERR_INVALID;
+    if (trials == 0)
+        return KPI_ERR_EMPTY;
+    if (successes > trials)
+        return KPI_ERR_RANGE;
+    kpi__wilson(successes, trials, out);
+    return KPI_OK;
+}
+
+/* A simple, portable 64-bit string hash: 8-byte little-endian words mixed
+ * through the splitmix64 finalizer.  Stable by construction (no
+ * endianness or alignment dependence), which serialized sketches need. */
+uint64_t kpi__hash_bytes(const void *data, size_t len, uint64_t seed)
+{
+    const uint8_t *p = data;
+    uint64_t h = kpi__mix64(seed ^ (UINT64_C(0x9E3779B97F4A7C15) * (len + 1)));
+    while (len >= 8) {
+        uint64_t w = 0;
+        for (int i = 0; i < 8; i++)
+            w |= (uint64_t)p[i] << (8 * i);
+        h = kpi__mix64(h ^ w) + UINT64_C(0x9E3779B97F4A7C15);
+        p += 8;
+        len -= 8;
+    }
+    uint64_t w = 0;
+    for (size_t i = 0; i < len; i++)
+        w |= (uint64_t)p[i] << (8 * i);
+    return kpi__mix64(h ^ w ^ ((uint64_t)len << 56));
+}

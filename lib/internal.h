@@ -1,0 +1,191 @@
+/*
+ * libkpi internal definitions shared by every module.  Not installed.
+ * SPDX-License-Identifier: MIT
+ *
+ * Every accumulator is a struct whose first member is a kpi__object: the
+ * allocator it was created with and a pointer to its kpi__type, the table
+ * of verbs (clone, free, reset, merge, encode, decode) that lets generic
+ * code (the codec, the group-by container) handle any accumulator without
+ * knowing its layout.  Internal symbols use the kpi__ prefix and are never
+ * exported (hidden visibility plus the linker version script).
+ */
+#ifndef KPI_INTERNAL_H
+#define KPI_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kpi/common.h"
+
+#if defined(__GNUC__)
+#define KPI__LIKELY(x) __builtin_expect(!!(x), 1)
+#define KPI__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define KPI__LIKELY(x) (x)
+#define KPI__UNLIKELY(x) (x)
+#endif
+
+/* Serialized type tags.  Append-only: a tag, once used, is never reused.
+ * Each module that serializes takes the next free number here. */
+enum {
+    KPI__TAG_TEST = 1,         /* reserved for the codec's own tests */
+    KPI__TAG_SCORE = 2,
+    KPI__TAG_RATE = 3,
+    KPI__TAG_MEAN = 4,
+    KPI__TAG_RATIO = 5,
+    KPI__TAG_GROUP = 6,
+    KPI__TAG_DURATION = 7,
+    KPI__TAG_SERVICE_LEVEL = 8,
+    KPI__TAG_AHT = 9,
+    KPI__TAG_CALENDAR = 10,
+    KPI__TAG_SLA_POLICY = 11,
+    KPI__TAG_TOPK = 12,
+    KPI__TAG_TOPK_ID = 13,
+    KPI__TAG_DISTINCT = 14,
+    KPI__TAG_SERIES = 15,
+    KPI__TAG_CUSTOMERS = 16,
+    KPI__TAG_JOURNEY = 17,
+    KPI__TAG_ENGINE = 18,
+    KPI__TAG_IQS = 19,
+    KPI__TAG_SENTIMENT = 20
+};
+
+struct kpi__writer;
+struct kpi__reader;
+struct kpi__type;
+
+/* The first member of every accumulator. */
+typedef struct kpi__object {
+    const struct kpi__type *type;
+    kpi_allocator alloc; /* resolved: never has NULL functions */
+} kpi__object;
+
+/* The verb table of an accumulator type.  All functions are required. */
+typedef struct kpi__type {
+    uint16_t tag;     /* KPI__TAG_* */
+    const char *name; /* "score", "duration", ... */
+    /* Deep copy with the same allocator.  KPI_OK or KPI_ERR_NOMEM. */
+    int (*clone)(const void *src, void **out);
+    /* Release everything (obj is never NULL here). */
+    void (*destroy)(void *obj);
+    /* Back to empty, same configuration. */
+    void (*reset)(void *obj);
+    /* dst += src.  KPI_ERR_INCOMPATIBLE if configured differently; must
+     * leave dst unchanged on any failure. */
+    int (*merge)(void *dst, const void *src);
+    /* Write configuration then payload (no header).  Cannot fail: the
+     * writer records overflow itself. */
+    void (*encode)(const void *obj, struct kpi__writer *w);
+    /* Read what encode wrote, validating everything, and build a new
+     * object with allocator `a` (already resolved).  On failure returns a
+     * status and frees anything it allocated. */
+    int (*decode)(struct kpi__reader *r, const kpi_allocator *a, void **out);
+    /* Bytes of memory held by the object, including its struct. */
+    size_t (*footprint)(const void *obj);
+} kpi__type;
+
+/* ---- allocator ---------------------------------------------------------- */
+
+/* Fill `out` from `in` (NULL = C library).  KPI_ERR_INVALID when `in` has
+ * a NULL function. */
+int kpi__allocator_resolve(const kpi_allocator *in, kpi_allocator *out);
+
+static inline void *kpi__malloc(const kpi_allocator *a, size_t n)
+{
+    return a->malloc_fn(a->opaque, n ? n : 1);
+}
+static inline void *kpi__realloc(const kpi_allocator *a, void *p, size_t n)
+{
+    return a->realloc_fn(a->opaque, p, n ? n : 1);
+}
+static inline void kpi__free(const kpi_allocator *a, void *p)
+{
+    if (p)
+        a->free_fn(a->opaque, p);
+}
+/* calloc of count * size with overflow check; NULL on overflow or failure. */
+void *kpi__calloc(const kpi_allocator *a, size_t count, size_t size);
+
+/* Allocate a zeroed object of `size` bytes whose first member is a
+ * kpi__object, with its header filled in.  `alloc` may be NULL.  Returns
+ * KPI_OK, KPI_ERR_INVALID (bad allocator) or KPI_ERR_NOMEM. */
+int kpi__object_new(const kpi__type *type, size_t size,
+                    const kpi_allocator *alloc, void **out);
+/* Free an object's own struct (not what it points to) with its allocator. */
+void kpi__object_free(void *obj);
+
+/* ---- generic verbs used by every module's public wrappers -------------- */
+
+/* Serialize any object: header, type->encode, checksum.  With buf NULL,
+ * reports the size in *len and returns KPI_OK.  With cap too small, reports
+ * the size and returns KPI_ERR_BUFFER. */
+int kpi__serialize(const void *obj, void *buf, size_t cap, size_t *len);
+/* Deserialize bytes written by kpi__serialize for `type`. */
+int kpi__deserialize(const kpi__type *type, const void *buf, size_t len,
+                     const kpi_allocator *alloc, void **out);
+/* Merge after checking both are of `type` (KPI_ERR_INVALID on NULL). */
+int kpi__merge(const kpi__type *type, void *dst, const void *src);
+/* Clone after checking `src` (KPI_ERR_INVALID on NULL). */
+int kpi__clone(const kpi__type *type, const void *src, void **out);
+/* Destroy an object of any type; NULL is a no-op. */
+void kpi__destroy(void *obj);
+
+/* True when obj is non-NULL and its header names `type`. */
+static inline bool kpi__is(const void *obj, const kpi__type *type)
+{
+    return obj != NULL && ((const kpi__object *)obj)->type == type;
+}
+
+/* ---- numerics ----------------------------------------------------------- */
+
+/* z for a two-sided 95% interval. */
+#define KPI__Z95 1.959963984540054
+
+/* Wilson interval; callers have checked trials > 0 and s <= trials. */
+void kpi__wilson(uint64_t successes, uint64_t trials, kpi_estimate *out);
+
+/* 64-bit mixing hash of a 64-bit key (splitmix64 finalizer): a bijection,
+ * so distinct keys never collide before the table reduces them. */
+static inline uint64_t kpi__mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= UINT64_C(0xbf58476d1ce4e5b9);
+    x ^= x >> 27;
+    x *= UINT64_C(0x94d049bb133111eb);
+    x ^= x >> 31;
+    return x;
+}
+
+/* 64-bit hash of a byte string (stable across platforms and releases:
+ * serialized sketches depend on it). */
+uint64_t kpi__hash_bytes(const void *data, size_t len, uint64_t seed);
+
+/* Overflow-checked unsigned addition: false on overflow. */
+static inline bool kpi__add_u64(uint64_t a, uint64_t b, uint64_t *out)
+{
+#if defined(__GNUC__)
+    return !__builtin_add_overflow(a, b, out);
+#else
+    if (a > UINT64_MAX - b)
+        return false;
+    *out = a + b;
+    return true;
+#endif
+}
+
+/* Overflow-checked signed addition: false on overflow. */
+static inline bool kpi__add_i64(int64_t a, int64_t b, int64_t *out)
+{
+#if defined(__GNUC__)
+    return !__builtin_add_overflow(a, b, out);
+#else
+    if ((b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b))
+        return false;
+    *out = a + b;
+    return true;
+#endif
+}
+
+#endif /* KPI_INTERNAL_H */

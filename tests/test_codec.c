@@ -1,0 +1,557 @@
+/*
+ * The portable state codec and the generic object verbs, exercised through
+ * a small accumulator type defined here ("bag": a configured scale and a
+ * growable array of values).  Links libkpicore to see the kpi__ helpers.
+ * SPDX-License-Identifier: MIT
+ */
+#include "codec.h"
+#include "testutil.h"
+
+/* ---- a minimal accumulator implementing kpi__type ----------------------- */
+
+typedef struct bag {
+    kpi__object base;
+    int64_t scale; /* configuration: merge needs equal scales */
+    int64_t *v;
+    size_t n, cap;
+} bag;
+
+static const kpi__type bag_type;
+
+static int bag_new(bag **out, int64_t scale, const kpi_allocator *a)
+{
+    void *o;
+    int rc = kpi__object_new(&bag_type, sizeof(bag), a, &o);
+    if (rc != KPI_OK)
+        return rc;
+    ((bag *)o)->scale = scale;
+    *out = o;
+    return KPI_OK;
+}
+
+static int bag_reserve(bag *b, size_t want)
+{
+    if (want <= b->cap)
+        return KPI_OK;
+    size_t cap = b->cap ? b->cap * 2 : 4;
+    while (cap < want)
+        cap *= 2;
+    int64_t *nv = kpi__realloc(&b->base.alloc, b->v, cap * sizeof *nv);
+    if (nv == NULL)
+        return KPI_ERR_NOMEM;
+    b->v = nv;
+    b->cap = cap;
+    return KPI_OK;
+}
+
+static int bag_add(bag *b, int64_t x)
+{
+    int rc = bag_reserve(b, b->n + 1);
+    if (rc == KPI_OK)
+        b->v[b->n++] = x;
+    return rc;
+}
+
+static void bag_destroy(void *obj)
+{
+    bag *b = obj;
+    kpi__free(&b->base.alloc, b->v);
+    kpi__object_free(b);
+}
+
+static int bag_clone(const void *src, void **out)
+{
+    const bag *s = src;
+    bag *b = NULL;
+    int rc = bag_new(&b, s->scale, &s->base.alloc);
+    if (rc == KPI_OK && (rc = bag_reserve(b, s->n)) == KPI_OK) {
+        if (s->n)
+            memcpy(b->v, s->v, s->n * sizeof *b->v);
+        b->n = s->n;
+        *out = b;
+        return KPI_OK;
+    }
+    if (rc != KPI_OK && b != NULL)
+        bag_destroy(b);
+    return rc;
+}
+
+static void bag_reset(void *obj) { ((bag *)obj)->n = 0; }
+
+static int bag_merge(void *dst, const void *src)
+{
+    bag *d = dst;
+    const bag *s = src;
+    if (d->scale != s->scale)
+        return KPI_ERR_INCOMPATIBLE;
+    int rc = bag_reserve(d, d->n + s->n);
+    if (rc != KPI_OK)
+        return rc;
+    if (s->n)
+        memcpy(d->v + d->n, s->v, s->n * sizeof *d->v);
+    d->n += s->n;
+    return KPI_OK;
+}
+
+static void bag_encode(const void *obj, kpi__writer *w)
+{
+    const bag *b = obj;
+    kpi__put_svarint(w, b->scale);
+    kpi__put_varint(w, b->n);
+    for (size_t i = 0; i < b->n; i++)
+        kpi__put_svarint(w, b->v[i]);
+}
+
+static int bag_decode(kpi__reader *r, const kpi_allocator *a, void **out)
+{
+    int64_t scale = kpi__get_svarint(r);
+    size_t n = kpi__get_count(r, SIZE_MAX / 8, 1);
+    if (r->err)
+        return r->err;
+    bag *b;
+    int rc = bag_new(&b, scale, a);
+    if (rc != KPI_OK)
+        return rc;
+    if ((rc = bag_reserve(b, n)) != KPI_OK) {
+        bag_destroy(b);
+        return rc;
+    }
+    for (size_t i = 0; i < n; i++)
+        b->v[i] = kpi__get_svarint(r);
+    b->n = n;
+    if (r->err) {
+        bag_destroy(b);
+        return r->err;
+    }
+    *out = b;
+    return KPI_OK;
+}
+
+static size_t bag_footprint(const void *obj)
+{
+    return sizeof(bag) + ((const bag *)obj)->cap * sizeof(int64_t);
+}
+
+static const kpi__type bag_type = {
+    KPI__TAG_TEST, "bag",      bag_clone,  bag_destroy,  bag_reset,
+    bag_merge,     bag_encode, bag_decode, bag_footprint};
+
+/* A second type with another tag, to check type confusion is caught. */
+static const kpi__type other_type = {
+    KPI__TAG_SCORE, "other",   bag_clone,  bag_destroy,  bag_reset,
+    bag_merge,      bag_encode, bag_decode, bag_footprint};
+
+/* A bag with a few values, serialized into a fresh malloc'd buffer. */
+static unsigned char *sample_state(size_t *len)
+{
+    bag *b;
+    ck_assert_ok(bag_new(&b, 7, NULL));
+    const int64_t vals[] = {0, 1, -1, 127, 128, -300, INT64_MAX, INT64_MIN};
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++)
+        ck_assert_ok(bag_add(b, vals[i]));
+    ck_assert_ok(kpi__serialize(b, NULL, 0, len));
+    unsigned char *buf = malloc(*len);
+    size_t len2;
+    ck_assert_ok(kpi__serialize(b, buf, *len, &len2));
+    ck_assert_uint_eq(*len, len2);
+    bag_destroy(b);
+    return buf;
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+START_TEST(crc32c_matches_the_standard_check_value)
+{
+    /* the CRC catalogue's check value for CRC-32C over "123456789" */
+    ck_assert_uint_eq(kpi__crc32c("123456789", 9), 0xE3069283u);
+    ck_assert_uint_eq(kpi__crc32c("", 0), 0u);
+}
+END_TEST
+
+START_TEST(primitives_round_trip)
+{
+    unsigned char buf[256];
+    kpi__writer w = {buf, sizeof buf, 0};
+    const uint64_t varints[] = {0, 1, 127, 128, 16383, 16384, UINT64_MAX};
+    const int64_t svarints[] = {0, -1, 1, -64, 64, INT64_MIN, INT64_MAX};
+    kpi__put_u8(&w, 0xAB);
+    kpi__put_u16(&w, 0xBEEF);
+    kpi__put_u32(&w, 0xDEADBEEFu);
+    kpi__put_u64(&w, UINT64_C(0x0123456789ABCDEF));
+    kpi__put_i64(&w, -42);
+    kpi__put_f64(&w, -0.15625);
+    for (size_t i = 0; i < 7; i++)
+        kpi__put_varint(&w, varints[i]);
+    for (size_t i = 0; i < 7; i++)
+        kpi__put_svarint(&w, svarints[i]);
+    kpi__put_blob(&w, "hello", 5);
+    size_t mark = kpi__put_len_begin(&w);
+    kpi__put_u32(&w, 99);
+    kpi__put_len_end(&w, mark);
+    ck_assert_uint_lt(w.pos, sizeof buf);
+    /* little-endian on the wire, whatever the host */
+    ck_assert_uint_eq(buf[1], 0xEF);
+    ck_assert_uint_eq(buf[2], 0xBE);
+
+    kpi__reader r = {buf, w.pos, 0, KPI_OK, 1};
+    ck_assert_uint_eq(kpi__get_u8(&r), 0xAB);
+    ck_assert_uint_eq(kpi__get_u16(&r), 0xBEEF);
+    ck_assert_uint_eq(kpi__get_u32(&r), 0xDEADBEEFu);
+    ck_assert(kpi__get_u64(&r) == UINT64_C(0x0123456789ABCDEF));
+    ck_assert(kpi__get_i64(&r) == -42);
+    ck_assert(kpi__get_f64(&r) == -0.15625);
+    for (size_t i = 0; i < 7; i++)
+        ck_assert(kpi__get_varint(&r) == varints[i]);
+    for (size_t i = 0; i < 7; i++)
+        ck_assert(kpi__get_svarint(&r) == svarints[i]);
+    size_t n;
+    const uint8_t *s = kpi__get_blob(&r, 100, &n);
+    ck_assert_uint_eq(n, 5);
+    ck_assert(memcmp(s, "hello", 5) == 0);
+    kpi__reader sub;
+    kpi__get_nested(&r, &sub);
+    ck_assert_uint_eq(sub.len, 4);
+    ck_assert_uint_eq(kpi__get_u32(&sub), 99);
+    ck_assert_ok(kpi__reader_close(&sub));
+    ck_assert_ok(kpi__reader_close(&r));
+}
+END_TEST
+
+START_TEST(reader_errors_are_sticky_and_never_read_past_the_end)
+{
+    const uint8_t buf[3] = {1, 2, 3};
+    kpi__reader r = {buf, 3, 0, KPI_OK, 1};
+    ck_assert_uint_eq(kpi__get_u32(&r), 0);
+    ck_assert_status(r.err, KPI_ERR_CORRUPT);
+    ck_assert_uint_eq(kpi__get_u8(&r), 0); /* stays failed */
+    ck_assert_status(kpi__reader_close(&r), KPI_ERR_CORRUPT);
+
+    /* an unterminated varint, and an over-long one */
+    const uint8_t bad1[2] = {0x80, 0x80};
+    kpi__reader r1 = {bad1, 2, 0, KPI_OK, 1};
+    kpi__get_varint(&r1);
+    ck_assert_status(r1.err, KPI_ERR_CORRUPT);
+    const uint8_t bad2[10] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                              0xFF, 0xFF, 0xFF, 0xFF, 0x7F};
+    kpi__reader r2 = {bad2, 10, 0, KPI_OK, 1};
+    kpi__get_varint(&r2);
+    ck_assert_status(r2.err, KPI_ERR_CORRUPT);
+
+    /* non-finite doubles are refused where finiteness is required */
+    unsigned char nan_buf[8];
+    kpi__writer w = {nan_buf, 8, 0};
+    kpi__put_f64(&w, NAN);
+    kpi__reader r3 = {nan_buf, 8, 0, KPI_OK, 1};
+    kpi__get_finite(&r3);
+    ck_assert_status(r3.err, KPI_ERR_CORRUPT);
+
+    /* unconsumed bytes are an error at close */
+    kpi__reader r4 = {buf, 3, 0, KPI_OK, 1};
+    kpi__get_u8(&r4);
+    ck_assert_status(kpi__reader_close(&r4), KPI_ERR_CORRUPT);
+}
+END_TEST
+
+START_TEST(counts_from_input_cannot_exceed_the_input)
+{
+    /* a forged count of a billion 8-byte elements in a 6-byte buffer */
+    unsigned char buf[16];
+    kpi__writer w = {buf, sizeof buf, 0};
+    kpi__put_varint(&w, 1000000000);
+    kpi__put_u16(&w, 0);
+    kpi__reader r = {buf, w.pos, 0, KPI_OK, 1};
+    ck_assert_uint_eq(kpi__get_count(&r, SIZE_MAX, 8), 0);
+    ck_assert_status(r.err, KPI_ERR_CORRUPT);
+    /* and a count above the caller's maximum */
+    kpi__reader r2 = {buf, w.pos, 0, KPI_OK, 1};
+    ck_assert_uint_eq(kpi__get_count(&r2, 10, 0), 0);
+    ck_assert_status(r2.err, KPI_ERR_CORRUPT);
+}
+END_TEST
+
+START_TEST(serialize_reports_size_and_refuses_small_buffers)
+{
+    bag *b;
+    ck_assert_ok(bag_new(&b, 3, NULL));
+    ck_assert_ok(bag_add(b, 5));
+    size_t need = 0, len = 0;
+    ck_assert_ok(kpi__serialize(b, NULL, 0, &need));
+    /* 12 header + scale(1) + n(1) + value(1) + 4 checksum */
+    ck_assert_uint_eq(need, 19);
+    unsigned char buf[64];
+    memset(buf, 0xEE, sizeof buf);
+    ck_assert_status(kpi__serialize(b, buf, need - 1, &len), KPI_ERR_BUFFER);
+    ck_assert_uint_eq(len, need);
+    ck_assert_uint_eq(buf[need - 1], 0xEE); /* nothing written past cap */
+    ck_assert_ok(kpi__serialize(b, buf, sizeof buf, &len));
+    ck_assert_uint_eq(len, need);
+    ck_assert(memcmp(buf, "kpiS", 4) == 0);
+    ck_assert_status(kpi__serialize(NULL, buf, sizeof buf, &len), KPI_ERR_INVALID);
+    ck_assert_status(kpi__serialize(b, buf, sizeof buf, NULL), KPI_ERR_INVALID);
+    bag_destroy(b);
+}
+END_TEST
+
+START_TEST(state_round_trips)
+{
+    size_t len;
+    unsigned char *buf = sample_state(&len);
+    bag *b;
+    ck_assert_ok(kpi__deserialize(&bag_type, buf, len, NULL, (void **)&b));
+    ck_assert_int_eq(b->scale, 7);
+    ck_assert_uint_eq(b->n, 8);
+    ck_assert(b->v[6] == INT64_MAX && b->v[7] == INT64_MIN && b->v[5] == -300);
+    /* and re-serializes to the very same bytes */
+    unsigned char again[128];
+    size_t len2;
+    ck_assert_ok(kpi__serialize(b, again, sizeof again, &len2));
+    ck_assert_uint_eq(len2, len);
+    ck_assert(memcmp(buf, again, len) == 0);
+    bag_destroy(b);
+    free(buf);
+}
+END_TEST
+
+START_TEST(every_truncation_is_rejected)
+{
+    size_t len;
+    unsigned char *buf = sample_state(&len);
+    for (size_t cut = 0; cut < len; cut++) {
+        void *out = NULL;
+        int rc = kpi__deserialize(&bag_type, buf, cut, NULL, &out);
+        ck_assert_msg(rc == KPI_ERR_TRUNCATED, "cut at %zu gave %s", cut,
+                      kpi_status_name(rc));
+        ck_assert_ptr_null(out);
+    }
+    free(buf);
+}
+END_TEST
+
+START_TEST(every_bit_flip_is_rejected)
+{
+    size_t len;
+    unsigned char *buf = sample_state(&len);
+    for (size_t i = 0; i < len; i++) {
+        for (int bit = 0; bit < 8; bit++) {
+            buf[i] ^= (unsigned char)(1u << bit);
+            void *out = NULL;
+            int rc = kpi__deserialize(&bag_type, buf, len, NULL, &out);
+            ck_assert_msg(rc < 0, "flip of bit %d in byte %zu was accepted", bit, i);
+            ck_assert_ptr_null(out);
+            buf[i] ^= (unsigned char)(1u << bit);
+        }
+    }
+    free(buf);
+}
+END_TEST
+
+START_TEST(foreign_bytes_and_other_types_are_named)
+{
+    void *out = NULL;
+    const char png[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    ck_assert_status(kpi__deserialize(&bag_type, png, sizeof png, NULL, &out),
+                     KPI_ERR_CORRUPT);
+    ck_assert_status(kpi__deserialize(&bag_type, "kp", 2, NULL, &out),
+                     KPI_ERR_TRUNCATED);
+    ck_assert_status(kpi__deserialize(&bag_type, "xyz", 3, NULL, &out),
+                     KPI_ERR_CORRUPT);
+    ck_assert_status(kpi__deserialize(&bag_type, NULL, 10, NULL, &out),
+                     KPI_ERR_INVALID);
+
+    size_t len;
+    unsigned char *buf = sample_state(&len);
+    ck_assert_status(kpi__deserialize(&other_type, buf, len, NULL, &out),
+                     KPI_ERR_TYPE);
+    /* trailing garbage after a valid state */
+    unsigned char *longer = malloc(len + 1);
+    memcpy(longer, buf, len);
+    longer[len] = 0;
+    ck_assert_status(kpi__deserialize(&bag_type, longer, len + 1, NULL, &out),
+                     KPI_ERR_CORRUPT);
+    free(longer);
+    ck_assert_ptr_null(out);
+    free(buf);
+}
+END_TEST
+
+START_TEST(newer_format_versions_are_refused_by_name)
+{
+    size_t len;
+    unsigned char *buf = sample_state(&len);
+    buf[4] = KPI__FORMAT_VERSION + 1;
+    /* with a checksum made valid again, the version is what is wrong */
+    uint32_t crc = kpi__crc32c(buf, len - 4);
+    for (int i = 0; i < 4; i++)
+        buf[len - 4 + i] = (unsigned char)(crc >> (8 * i));
+    void *out = NULL;
+    ck_assert_status(kpi__deserialize(&bag_type, buf, len, NULL, &out),
+                     KPI_ERR_VERSION);
+    buf[4] = 0;
+    ck_assert_status(kpi__deserialize(&bag_type, buf, len, NULL, &out),
+                     KPI_ERR_CORRUPT);
+    free(buf);
+}
+END_TEST
+
+/* KPI_WRITE_GOLDEN=1 regenerates the golden file: only ever on purpose,
+ * when a new format version is introduced (old goldens stay). */
+static void write_golden_if_asked(void)
+{
+    if (getenv("KPI_WRITE_GOLDEN")) {
+        size_t n;
+        unsigned char *b = sample_state(&n);
+        FILE *f = fopen(test_data_path("codec-bag-v1.bin"), "wb");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_uint_eq(fwrite(b, 1, n, f), n);
+        fclose(f);
+        free(b);
+    }
+}
+
+START_TEST(golden_state_still_reads)
+{
+    write_golden_if_asked();
+    /* tests/data/codec-bag-v1.bin was written by format version 1; every
+     * later library must keep reading it to the same values */
+    size_t len;
+    unsigned char *golden = test_read_file(test_data_path("codec-bag-v1.bin"), &len);
+    ck_assert_msg(golden != NULL, "missing %s", test_data_path("codec-bag-v1.bin"));
+    size_t len2;
+    unsigned char *now = sample_state(&len2);
+    ck_assert_uint_eq(len, len2);
+    ck_assert(memcmp(golden, now, len) == 0);
+    bag *b;
+    ck_assert_ok(kpi__deserialize(&bag_type, golden, len, NULL, (void **)&b));
+    ck_assert_uint_eq(b->n, 8);
+    bag_destroy(b);
+    free(golden);
+    free(now);
+}
+END_TEST
+
+START_TEST(objects_use_their_own_allocator_for_everything)
+{
+    test_alloc t;
+    kpi_allocator a = test_allocator(&t);
+    bag *b;
+    ck_assert_ok(bag_new(&b, 1, &a));
+    ck_assert_int_eq(t.mallocs, 1);
+    for (int i = 0; i < 100; i++)
+        ck_assert_ok(bag_add(b, i));
+    ck_assert_int_gt(t.reallocs, 1);
+    void *c;
+    ck_assert_ok(kpi__clone(&bag_type, b, &c)); /* clone keeps the allocator */
+    long before = t.calls;
+    size_t len;
+    ck_assert_ok(kpi__serialize(c, NULL, 0, &len));
+    ck_assert_int_eq(t.calls, before); /* serializing allocates nothing */
+    unsigned char *buf = malloc(len);
+    ck_assert_ok(kpi__serialize(c, buf, len, &len));
+    void *d;
+    ck_assert_ok(kpi__deserialize(&bag_type, buf, len, &a, &d));
+    kpi__destroy(b);
+    kpi__destroy(c);
+    kpi__destroy(d);
+    kpi__destroy(NULL);
+    ck_assert_int_eq(t.live, 0); /* every block came back */
+    ck_assert_int_ge(t.frees, 6);
+    free(buf);
+}
+END_TEST
+
+START_TEST(allocators_with_missing_functions_are_refused)
+{
+    kpi_allocator a = {test_malloc, NULL, test_free, NULL};
+    void *o = NULL;
+    ck_assert_status(kpi__object_new(&bag_type, sizeof(bag), &a, &o), KPI_ERR_INVALID);
+    ck_assert_ptr_null(o);
+    kpi_allocator out;
+    ck_assert_ok(kpi__allocator_resolve(NULL, &out));
+    ck_assert(out.malloc_fn != NULL && out.free_fn != NULL);
+}
+END_TEST
+
+START_TEST(failed_allocations_leave_no_trace)
+{
+    size_t len;
+    unsigned char *buf = sample_state(&len);
+    for (long n = 1; n <= 3; n++) {
+        test_alloc t;
+        kpi_allocator a = test_allocator(&t);
+        t.fail_at = n;
+        void *out = NULL;
+        int rc = kpi__deserialize(&bag_type, buf, len, &a, &out);
+        if (n <= 2) {
+            ck_assert_status(rc, KPI_ERR_NOMEM);
+            ck_assert_ptr_null(out);
+        } else {
+            ck_assert_ok(rc);
+            kpi__destroy(out);
+        }
+        ck_assert_int_eq(t.live, 0);
+    }
+    free(buf);
+}
+END_TEST
+
+START_TEST(merge_checks_types_and_survives_self_merge)
+{
+    bag *a, *b;
+    ck_assert_ok(bag_new(&a, 1, NULL));
+    ck_assert_ok(bag_new(&b, 2, NULL));
+    ck_assert_ok(bag_add(a, 10));
+    ck_assert_status(kpi__merge(&bag_type, a, b), KPI_ERR_INCOMPATIBLE);
+    ck_assert_uint_eq(a->n, 1);
+    ck_assert_status(kpi__merge(&bag_type, a, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi__merge(&other_type, a, a), KPI_ERR_INVALID);
+    ck_assert_ok(kpi__merge(&bag_type, a, a));
+    ck_assert_uint_eq(a->n, 2);
+    ck_assert(a->v[1] == 10);
+    bag_destroy(a);
+    bag_destroy(b);
+}
+END_TEST
+
+START_TEST(string_hash_is_stable)
+{
+    /* serialized sketches depend on these exact values */
+    ck_assert(kpi__hash_bytes("", 0, 0) == kpi__hash_bytes("", 0, 0));
+    ck_assert(kpi__hash_bytes("billing", 7, 0) != kpi__hash_bytes("billinh", 7, 0));
+    ck_assert(kpi__hash_bytes("billing", 7, 0) != kpi__hash_bytes("billing", 7, 1));
+    ck_assert(kpi__hash_bytes("abcdefgh", 8, 0) != kpi__hash_bytes("abcdefgh\0", 9, 0));
+    ck_assert(kpi__hash_bytes("billing", 7, 0) == UINT64_C(0xb579d0a9ae21a298));
+    ck_assert(kpi__hash_bytes("", 0, 0) == UINT64_C(0x48218226ff3cd4bf));
+    ck_assert(kpi__hash_bytes("password reset request", 22, 42) ==
+              UINT64_C(0x5bb8c3a0d8755390));
+}
+END_TEST
+
+static Suite *codec_suite(void)
+{
+    Suite *s = suite_create("codec");
+    TCase *tc = tcase_create("wire");
+    tcase_add_test(tc, crc32c_matches_the_standard_check_value);
+    tcase_add_test(tc, primitives_round_trip);
+    tcase_add_test(tc, reader_errors_are_sticky_and_never_read_past_the_end);
+    tcase_add_test(tc, counts_from_input_cannot_exceed_the_input);
+    tcase_add_test(tc, string_hash_is_stable);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("state");
+    tcase_add_test(tc, serialize_reports_size_and_refuses_small_buffers);
+    tcase_add_test(tc, state_round_trips);
+    tcase_add_test(tc, every_truncation_is_rejected);
+    tcase_add_test(tc, every_bit_flip_is_rejected);
+    tcase_add_test(tc, foreign_bytes_and_other_types_are_named);
+    tcase_add_test(tc, newer_format_versions_are_refused_by_name);
+    tcase_add_test(tc, golden_state_still_reads);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("object");
+    tcase_add_test(tc, objects_use_their_own_allocator_for_everything);
+    tcase_add_test(tc, allocators_with_missing_functions_are_refused);
+    tcase_add_test(tc, failed_allocations_leave_no_trace);
+    tcase_add_test(tc, merge_checks_types_and_survives_self_merge);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+KPI_TEST_MAIN(codec_suite)

@@ -1,0 +1,171 @@
+/*
+ * The common API: status codes and texts, version, Wilson interval.
+ * SPDX-License-Identifier: MIT
+ */
+#include "config.h"
+
+#include "kpi.h"
+#include "testutil.h"
+
+START_TEST(every_status_code_has_a_distinct_text_and_name)
+{
+    const int codes[] = {
+        KPI_OK,          KPI_ERR_INVALID,   KPI_ERR_RANGE,
+        KPI_ERR_NOMEM,   KPI_ERR_EMPTY,     KPI_ERR_INCOMPATIBLE,
+        KPI_ERR_CORRUPT, KPI_ERR_VERSION,   KPI_ERR_BUFFER,
+        KPI_ERR_ORDER,   KPI_ERR_UNKNOWN_ID, KPI_ERR_DUPLICATE,
+        KPI_ERR_TRUNCATED, KPI_ERR_TYPE,    KPI_ERR_STATE,
+        KPI_ERR_LIMIT,   KPI_ERR_OVERFLOW,
+    };
+    const size_t n = sizeof codes / sizeof codes[0];
+    ck_assert_int_eq((int)n, 1 - KPI_ERR_LAST);
+    for (size_t i = 0; i < n; i++) {
+        const char *text = kpi_strerror(codes[i]);
+        const char *name = kpi_status_name(codes[i]);
+        ck_assert_ptr_nonnull(text);
+        ck_assert_ptr_nonnull(name);
+        ck_assert_str_ne(text, "unknown libkpi status");
+        ck_assert_str_ne(name, "KPI_ERR_UNKNOWN");
+        for (size_t j = 0; j < i; j++) {
+            ck_assert_str_ne(text, kpi_strerror(codes[j]));
+            ck_assert_str_ne(name, kpi_status_name(codes[j]));
+        }
+    }
+}
+END_TEST
+
+START_TEST(status_names_match_the_macros)
+{
+    ck_assert_str_eq(kpi_status_name(KPI_OK), "KPI_OK");
+    ck_assert_str_eq(kpi_status_name(KPI_ERR_INVALID), "KPI_ERR_INVALID");
+    ck_assert_str_eq(kpi_status_name(KPI_ERR_CORRUPT), "KPI_ERR_CORRUPT");
+    ck_assert_str_eq(kpi_status_name(KPI_ERR_OVERFLOW), "KPI_ERR_OVERFLOW");
+    ck_assert_str_eq(kpi_strerror(KPI_ERR_NOMEM), "out of memory");
+    ck_assert_str_eq(kpi_strerror(KPI_ERR_EMPTY), "no data yet");
+}
+END_TEST
+
+START_TEST(unknown_status_codes_get_a_fallback_text)
+{
+    ck_assert_str_eq(kpi_strerror(1), "unknown libkpi status");
+    ck_assert_str_eq(kpi_strerror(KPI_ERR_LAST - 1), "unknown libkpi status");
+    ck_assert_str_eq(kpi_strerror(-100000), "unknown libkpi status");
+    ck_assert_str_eq(kpi_status_name(42), "KPI_ERR_UNKNOWN");
+    ck_assert_int_eq(kpi_status_last(), KPI_ERR_LAST);
+}
+END_TEST
+
+START_TEST(version_macros_equal_runtime_values)
+{
+    char want[32];
+    ck_assert_uint_eq(kpi_version_number(), KPI_VERSION_NUMBER);
+    ck_assert_uint_eq(KPI_VERSION_NUMBER, KPI_VERSION_MAJOR * 10000 +
+                                              KPI_VERSION_MINOR * 100 +
+                                              KPI_VERSION_PATCH);
+    snprintf(want, sizeof want, "%d.%d.%d", KPI_VERSION_MAJOR,
+             KPI_VERSION_MINOR, KPI_VERSION_PATCH);
+    ck_assert_str_eq(kpi_version_string(), want);
+    /* configure reads the same header: the tarball's version agrees */
+    ck_assert_str_eq(kpi_version_string(), PACKAGE_VERSION);
+}
+END_TEST
+
+/* Published Wilson 95% intervals: R. G. Newcombe, "Two-sided confidence
+ * intervals for the single proportion: comparison of seven methods",
+ * Statistics in Medicine 17 (1998), Table II, method 3 (score). */
+START_TEST(wilson_interval_matches_published_values)
+{
+    static const struct {
+        uint64_t s, n;
+        double lo, hi;
+    } cases[] = {
+        {81, 263, 0.2553, 0.3662},
+        {15, 148, 0.0624, 0.1605},
+        {0, 20, 0.0000, 0.1611},
+        {1, 29, 0.0061, 0.1718},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        kpi_estimate e;
+        ck_assert_ok(kpi_wilson_interval(cases[i].s, cases[i].n, &e));
+        ck_assert_near(e.value, (double)cases[i].s / (double)cases[i].n, 1e-15);
+        ck_assert_near(e.lower, cases[i].lo, 0.00005);
+        ck_assert_near(e.upper, cases[i].hi, 0.00005);
+        ck_assert_uint_eq(e.n, cases[i].n);
+    }
+}
+END_TEST
+
+START_TEST(wilson_interval_is_exact_at_the_extremes)
+{
+    kpi_estimate e;
+    ck_assert_ok(kpi_wilson_interval(7, 7, &e));
+    ck_assert(e.value == 1.0 && e.upper == 1.0);
+    ck_assert(e.lower > 0.6 && e.lower < 0.7); /* 0.6457 */
+    ck_assert_ok(kpi_wilson_interval(0, 1, &e));
+    ck_assert(e.value == 0.0 && e.lower == 0.0);
+    ck_assert_near(e.upper, 0.7934, 0.0001);
+    ck_assert_ok(kpi_wilson_interval(UINT64_C(1) << 62, UINT64_C(1) << 63, &e));
+    ck_assert_near(e.value, 0.5, 1e-12);
+    ck_assert(e.lower <= 0.5 && e.upper >= 0.5);
+}
+END_TEST
+
+START_TEST(wilson_interval_rejects_bad_input)
+{
+    kpi_estimate e = {1, 2, 3, 4};
+    ck_assert_status(kpi_wilson_interval(1, 0, &e), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_wilson_interval(0, 0, &e), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_wilson_interval(3, 2, &e), KPI_ERR_RANGE);
+    ck_assert_status(kpi_wilson_interval(1, 2, NULL), KPI_ERR_INVALID);
+    /* a failed call writes nothing */
+    ck_assert(e.value == 1 && e.lower == 2 && e.upper == 3 && e.n == 4);
+}
+END_TEST
+
+START_TEST(time_unit_constants_are_consistent)
+{
+    ck_assert_int_eq(KPI_MS_PER_MINUTE, 60 * KPI_MS_PER_SECOND);
+    ck_assert_int_eq(KPI_MS_PER_HOUR, 60 * KPI_MS_PER_MINUTE);
+    ck_assert_int_eq(KPI_MS_PER_DAY, 24 * KPI_MS_PER_HOUR);
+    ck_assert_uint_eq(sizeof(kpi_time_ms), 8);
+    ck_assert_uint_eq(sizeof(kpi_duration_ms), 8);
+}
+END_TEST
+
+START_TEST(public_struct_layouts_are_frozen)
+{
+    /* kpi_estimate and kpi_allocator are part of the 1.x ABI */
+    ck_assert_uint_eq(sizeof(kpi_estimate), 3 * sizeof(double) + 8);
+    ck_assert_uint_eq(offsetof(kpi_estimate, value), 0);
+    ck_assert_uint_eq(offsetof(kpi_estimate, lower), 8);
+    ck_assert_uint_eq(offsetof(kpi_estimate, upper), 16);
+    ck_assert_uint_eq(offsetof(kpi_estimate, n), 24);
+    ck_assert_uint_eq(sizeof(kpi_allocator), 4 * sizeof(void *));
+    ck_assert_uint_eq(offsetof(kpi_allocator, opaque), 3 * sizeof(void *));
+}
+END_TEST
+
+static Suite *common_suite(void)
+{
+    Suite *s = suite_create("common");
+    TCase *tc = tcase_create("status");
+    tcase_add_test(tc, every_status_code_has_a_distinct_text_and_name);
+    tcase_add_test(tc, status_names_match_the_macros);
+    tcase_add_test(tc, unknown_status_codes_get_a_fallback_text);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("version");
+    tcase_add_test(tc, version_macros_equal_runtime_values);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("wilson");
+    tcase_add_test(tc, wilson_interval_matches_published_values);
+    tcase_add_test(tc, wilson_interval_is_exact_at_the_extremes);
+    tcase_add_test(tc, wilson_interval_rejects_bad_input);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("abi");
+    tcase_add_test(tc, time_unit_constants_are_consistent);
+    tcase_add_test(tc, public_struct_layouts_are_frozen);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+KPI_TEST_MAIN(common_suite)

@@ -1,0 +1,166 @@
+/*
+ * Helpers shared by the Check suites: a counting (and optionally failing)
+ * allocator, golden-file access, a deterministic random generator, and the
+ * main() every suite uses.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef KPI_TESTUTIL_H
+#define KPI_TESTUTIL_H
+
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kpi/common.h"
+
+/* ---- counting allocator ------------------------------------------------- */
+
+typedef struct test_alloc {
+    long mallocs;  /* successful malloc_fn calls */
+    long reallocs; /* successful realloc_fn calls */
+    long frees;    /* free_fn calls */
+    long live;     /* blocks currently allocated */
+    long calls;    /* malloc_fn + realloc_fn calls, failed or not */
+    long fail_at;  /* fail the call whose 1-based number is this; 0 = never */
+} test_alloc;
+
+static inline void *test_malloc(void *opaque, size_t n)
+{
+    test_alloc *t = opaque;
+    if (++t->calls == t->fail_at)
+        return NULL;
+    void *p = malloc(n);
+    if (p) {
+        t->mallocs++;
+        t->live++;
+    }
+    return p;
+}
+
+static inline void *test_realloc(void *opaque, void *ptr, size_t n)
+{
+    test_alloc *t = opaque;
+    if (++t->calls == t->fail_at)
+        return NULL;
+    void *p = realloc(ptr, n);
+    if (p) {
+        t->reallocs++;
+        if (ptr == NULL)
+            t->live++;
+    }
+    return p;
+}
+
+static inline void test_free(void *opaque, void *ptr)
+{
+    test_alloc *t = opaque;
+    t->frees++;
+    t->live--;
+    free(ptr);
+}
+
+/* An allocator that counts into *t (zeroed here). */
+static inline kpi_allocator test_allocator(test_alloc *t)
+{
+    memset(t, 0, sizeof *t);
+    kpi_allocator a = {test_malloc, test_realloc, test_free, t};
+    return a;
+}
+
+/* ---- deterministic random numbers (xoshiro-style splitmix) ------------- */
+
+typedef struct test_rng {
+    uint64_t s;
+} test_rng;
+
+static inline uint64_t test_rand(test_rng *r)
+{
+    uint64_t z = (r->s += UINT64_C(0x9E3779B97F4A7C15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
+/* Uniform in [0, 1). */
+static inline double test_uniform(test_rng *r)
+{
+    return (double)(test_rand(r) >> 11) * 0x1.0p-53;
+}
+
+/* Uniform integer in [lo, hi]. */
+static inline int64_t test_range(test_rng *r, int64_t lo, int64_t hi)
+{
+    return lo + (int64_t)(test_rand(r) % (uint64_t)(hi - lo + 1));
+}
+
+/* ---- golden files ------------------------------------------------------- */
+
+/* Path of tests/data/<name> in the source tree (top_srcdir from the test
+ * environment, or the current directory). */
+static inline const char *test_data_path(const char *name)
+{
+    static char path[4096];
+    const char *top = getenv("top_srcdir");
+    snprintf(path, sizeof path, "%s/tests/data/%s", top ? top : ".", name);
+    return path;
+}
+
+/* Read a whole file; returns a malloc'd buffer (caller frees) or NULL. */
+static inline unsigned char *test_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    unsigned char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            unsigned char *nb = realloc(buf, cap *= 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = nb;
+        }
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+/* ---- assertions --------------------------------------------------------- */
+
+#define ck_assert_status(expr, want)                                         \
+    do {                                                                     \
+        int got_ = (expr);                                                   \
+        ck_assert_msg(got_ == (want), "%s returned %s (%d), expected %s",    \
+                      #expr, kpi_status_name(got_), got_,                    \
+                      kpi_status_name(want));                                \
+    } while (0)
+
+#define ck_assert_ok(expr) ck_assert_status(expr, KPI_OK)
+
+#define ck_assert_near(a, b, tol)                                            \
+    do {                                                                     \
+        double a_ = (a), b_ = (b);                                           \
+        ck_assert_msg(fabs(a_ - b_) <= (tol), "%s = %.10g, expected %.10g"   \
+                      " (tolerance %g)", #a, a_, b_, (double)(tol));         \
+    } while (0)
+
+/* ---- main --------------------------------------------------------------- */
+
+#define KPI_TEST_MAIN(make_suite)                                            \
+    int main(void)                                                           \
+    {                                                                        \
+        SRunner *sr = srunner_create(make_suite());                          \
+        srunner_run_all(sr, CK_NORMAL);                                      \
+        int failed = srunner_ntests_failed(sr);                              \
+        srunner_free(sr);                                                    \
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;                         \
+    }
+
+#endif /* KPI_TESTUTIL_H */
