@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 
 status=0
 make -j"$(nproc)" check || status=1
+# benchmarks: built and run once on small sizes to prove they work (no times asserted)
+KPI_BENCH_QUICK=1 make -s bench >bench-quick.log 2>&1 \
+  && echo "bench (quick): ran" || { tail -20 bench-quick.log; echo "bench (quick): FAILED"; status=1; }
 make -j"$(nproc)" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >distcheck.log 2>&1 \
   && echo "distcheck: passed" || { tail -40 distcheck.log; echo "distcheck: FAILED"; status=1; }
 

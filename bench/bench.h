@@ -1,0 +1,115 @@
+/*
+ * The shared benchmark harness: monotonic timing, the median of several
+ * repetitions, and one line format for every figure.  Benchmarks are not
+ * tests: they print, they do not assert times.
+ *   KPI_BENCH_QUICK=1  small sizes (CI proves the benchmarks run)
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef KPI_BENCH_H
+#define KPI_BENCH_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static inline double bench_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static inline int bench_quick(void)
+{
+    const char *q = getenv("KPI_BENCH_QUICK");
+    return q != NULL && *q != '\0' && *q != '0';
+}
+
+/* Scale a full-size count down in quick mode. */
+static inline size_t bench_size(size_t full, size_t quick)
+{
+    return bench_quick() ? quick : full;
+}
+
+static int bench_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+#define BENCH_MAX_REPS 31
+/* Repetitions per measurement (odd, for a true median). */
+static inline int bench_reps(void) { return bench_quick() ? 3 : 9; }
+
+/* Median of the samples (sorts them). */
+static inline double bench_median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, bench_cmp_double);
+    return v[n / 2];
+}
+
+/* Optimisation barrier: the compiler must assume *p is read. */
+static inline void bench_keep(const void *p)
+{
+#if defined(__GNUC__)
+    __asm__ volatile("" : : "g"(p) : "memory");
+#else
+    (void)p;
+#endif
+}
+
+/* One result line: what, libkpi's ns per item, the naive exact figure and
+ * their ratio (naive / libkpi: > 1 means libkpi is faster), the target. */
+static inline void bench_line(const char *what, double kpi_ns, double naive_ns,
+                              const char *target)
+{
+    if (naive_ns > 0)
+        printf("  %-44s %10.2f ns   naive %10.2f ns   x%-7.1f target %s\n",
+               what, kpi_ns, naive_ns, naive_ns / kpi_ns, target);
+    else
+        printf("  %-44s %10.2f ns   %-31s target %s\n", what, kpi_ns, "", target);
+}
+
+/* A memory or size line. */
+static inline void bench_bytes(const char *what, double kpi_bytes,
+                               double naive_bytes, const char *target)
+{
+    if (naive_bytes > 0)
+        printf("  %-44s %10.0f B    naive %10.0f B    x%-7.1f target %s\n",
+               what, kpi_bytes, naive_bytes, naive_bytes / kpi_bytes, target);
+    else
+        printf("  %-44s %10.0f B    %-31s target %s\n", what, kpi_bytes, "", target);
+}
+
+/* An accuracy line (measured error against the exact value). */
+static inline void bench_error(const char *what, double err, const char *promise)
+{
+    printf("  %-44s %10.4g      %-31s promise %s\n", what, err, "", promise);
+}
+
+static inline void bench_title(const char *title)
+{
+    printf("\n== %s%s\n", title, bench_quick() ? " (quick mode: small sizes)" : "");
+}
+
+/*
+ * Time `body` (a statement processing `items` items) bench_reps() times
+ * and store the median ns per item in `out`.  `setup` runs before each
+ * repetition, untimed.
+ */
+#define BENCH_MEDIAN(out, items, setup, body)                                \
+    do {                                                                     \
+        double s_[BENCH_MAX_REPS];                                           \
+        int r_n_ = bench_reps();                                             \
+        for (int r_ = 0; r_ < r_n_; r_++) {                                  \
+            setup;                                                           \
+            double t0_ = bench_now_ns();                                     \
+            body;                                                            \
+            s_[r_] = (bench_now_ns() - t0_) / (double)(items);               \
+        }                                                                    \
+        (out) = bench_median(s_, r_n_);                                      \
+    } while (0)
+
+#endif /* KPI_BENCH_H */
