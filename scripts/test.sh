@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 
 status=0
 make -j"$(nproc)" check || status=1
+# the C suite again under AddressSanitizer + UndefinedBehaviorSanitizer
+bash scripts/sanitize.sh || status=1
 # benchmarks: built and run once on small sizes to prove they work (no times asserted)
 KPI_BENCH_QUICK=1 make -s bench >bench-quick.log 2>&1 \
   && echo "bench (quick): ran" || { tail -20 bench-quick.log; echo "bench (quick): FAILED"; status=1; }

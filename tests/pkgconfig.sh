@@ -4,6 +4,8 @@
 # shared library, and statically (`pkg-config --static`).
 set -eu
 : "${top_srcdir:=.}" "${top_builddir:=.}" "${CC:=cc}" "${MAKE:=make}"
+# an instrumented libkpi.so cannot be loaded by an uninstrumented program
+[ -z "${KPI_SANITIZE:-}" ] || { echo "pkgconfig: skipped in the sanitizer build"; exit 77; }
 command -v pkg-config >/dev/null || { echo "pkgconfig: no pkg-config"; exit 77; }
 root=$(mktemp -d "${TMPDIR:-/tmp}/kpi-install.XXXXXX")
 trap 'rm -rf "$root"' EXIT
