@@ -70,7 +70,7 @@ int main(void)
             return 1;
         }
         int reps = A > 5000 ? (bench_quick() ? 1 : 3) : calls;
-        int naive_reps = A > 500 ? (bench_quick() ? 1 : 5) : calls;
+        int naive_reps = A > 5000 ? 1 : A > 500 ? (bench_quick() ? 1 : 5) : calls;
         BENCH_MEDIAN(kpi_ns, reps, (void)0, {
             for (int r = 0; r < reps; r++) {
                 int32_t out;

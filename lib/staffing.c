@@ -39,9 +39,11 @@
  * quadratic estimate, so the interval is at most twice the needed width);
  * the neglected tails are below e^-40 ~ 4e-18 of the peak times a length
  * comparable to the kept interval, i.e. < 1e-15 relative.  Each side of
- * the peak is integrated by 24 panels of 8-point Gauss-Legendre; against
- * an exact long-double summation of the chain the results agree to about
- * 1e-12 (see tests/test_staffing.c).
+ * the peak is integrated by 16 uniform panels of 8-point Gauss-Legendre,
+ * the panel at the peak split dyadically 16 more times (the integrand has
+ * features at the 1/r scale of psi as well as the peak's width); against
+ * an exact long-double summation of the chain the wait and abandon
+ * probabilities agree to about 1e-14 (tests/test_staffing.c asserts 1e-10).
  */
 #include <float.h>
 #include <math.h>
