@@ -71,6 +71,10 @@ static void ref_erlang_a(double A, int N, double r, double *pw, double *pab)
     for (int k = 1; k <= N; k++) {
         head += t;
         t *= (long double)A / k;
+        if (t > 1e100L) { /* rescale: stays finite even where long double is double */
+            t *= 1e-100L;
+            head *= 1e-100L;
+        }
     }
     long double tail = 0.0L, eq = 0.0L, q = t;
     for (long k = 0; k < 50000000L; k++) {
@@ -78,6 +82,12 @@ static void ref_erlang_a(double A, int N, double r, double *pw, double *pab)
         eq += (long double)k * q;
         long double rate = (long double)N + (k + 1) * (long double)r;
         q *= (long double)A / rate;
+        if (q > 1e100L) {
+            q *= 1e-100L;
+            tail *= 1e-100L;
+            eq *= 1e-100L;
+            head *= 1e-100L;
+        }
         if (rate > A && q < 1e-25L * tail)
             break;
     }

@@ -249,7 +249,10 @@ KPI_API int kpi_erlang_a_wait_probability(double traffic, int32_t agents,
  * @param aht_s average handle time in seconds (> 0).
  * @param patience_s mean patience in seconds (> 0).
  * @param[out] p receives the probability in [0, 1].
- * @return as kpi_erlang_a_wait_probability().  Thread-safe (pure).
+ * @return #KPI_OK; #KPI_ERR_INVALID if `p` is NULL, an argument is NaN or
+ *         infinite, or `traffic`, `aht_s` or `patience_s` is negative;
+ *         #KPI_ERR_RANGE if `agents` <= 0, `aht_s` or `patience_s` is 0, or
+ *         patience_s / aht_s is outside [1e-12, 1e12].  Thread-safe (pure).
  */
 KPI_API int kpi_erlang_a_abandon_probability(double traffic, int32_t agents,
                                              double aht_s, double patience_s,
@@ -265,7 +268,10 @@ KPI_API int kpi_erlang_a_abandon_probability(double traffic, int32_t agents,
  * @param aht_s average handle time in seconds (> 0).
  * @param patience_s mean patience in seconds (> 0).
  * @param[out] asa_s receives the ASA in seconds.
- * @return as kpi_erlang_a_wait_probability().  Thread-safe (pure).
+ * @return #KPI_OK; #KPI_ERR_INVALID if `asa_s` is NULL, an argument is NaN or
+ *         infinite, or `traffic`, `aht_s` or `patience_s` is negative;
+ *         #KPI_ERR_RANGE if `agents` <= 0, `aht_s` or `patience_s` is 0, or
+ *         patience_s / aht_s is outside [1e-12, 1e12].  Thread-safe (pure).
  */
 KPI_API int kpi_erlang_a_asa(double traffic, int32_t agents, double aht_s,
                              double patience_s, double *asa_s);
@@ -284,8 +290,11 @@ KPI_API int kpi_erlang_a_asa(double traffic, int32_t agents, double aht_s,
  * @param patience_s mean patience in seconds (> 0).
  * @param threshold_s answer threshold T in seconds (>= 0).
  * @param[out] service_level receives the share in [0, 1].
- * @return as kpi_erlang_a_wait_probability(); also #KPI_ERR_INVALID if
- *         `threshold_s` is NaN, infinite or negative.  Thread-safe (pure).
+ * @return #KPI_OK; #KPI_ERR_INVALID if `service_level` is NULL, an
+ *         argument is NaN or infinite, or `traffic`, `aht_s`, `patience_s`
+ *         or `threshold_s` is negative; #KPI_ERR_RANGE if `agents` <= 0,
+ *         `aht_s` or `patience_s` is 0, or patience_s / aht_s is outside
+ *         [1e-12, 1e12].  Thread-safe (pure).
  */
 KPI_API int kpi_erlang_a_service_level(double traffic, int32_t agents,
                                        double aht_s, double patience_s,
