@@ -13,5 +13,6 @@
 #define KPI_H
 
 #include "kpi/common.h"
+#include "kpi/staffing.h"
 
 #endif /* KPI_H */
