@@ -13,5 +13,9 @@
 #define KPI_H
 
 #include "kpi/common.h"
+#include "kpi/score.h"
+#include "kpi/rate.h"
+#include "kpi/mean.h"
+#include "kpi/group.h"
 
 #endif /* KPI_H */
