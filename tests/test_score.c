@@ -545,7 +545,7 @@ START_TEST(allocation_failures_return_nomem_and_leak_nothing)
     /* deserialize: every allocation it makes can fail */
     long k = 1;
     for (;; k++) {
-        long live = t.live;
+        long live_now = t.live;
         t.calls = 0;
         t.fail_at = k;
         kpi_score *d = NULL;
@@ -555,7 +555,7 @@ START_TEST(allocation_failures_return_nomem_and_leak_nothing)
             break;
         }
         ck_assert_status(rc, KPI_ERR_NOMEM);
-        ck_assert_int_eq(t.live, live);
+        ck_assert_int_eq(t.live, live_now);
     }
     ck_assert_int_ge(k, 2);
     t.fail_at = 0;
