@@ -161,6 +161,7 @@ START_TEST(esat_is_a_csat_preset)
     ck_assert_ok(kpi_score_add(a, 6));
     ck_assert_ok(kpi_score_add(b, 6));
     assert_same(a, b);
+    kpi_score_free(a);
     ck_assert_status(kpi_esat_new(&a, 7, 8), KPI_ERR_RANGE);
     ck_assert_status(kpi_csat_new(&a, 0, 1), KPI_ERR_RANGE);
     ck_assert_status(kpi_csat_new(NULL, 5, 4), KPI_ERR_INVALID);
