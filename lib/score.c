@@ -355,6 +355,35 @@ static void block_count(const int32_t *a, size_t n, uint32_t min,
         c[0][(uint32_t)a[i] - min]++;
 }
 
+#define PAIR_VALS 16  /* scales up to this many values count pairs */
+#define PAIR_FLUSH 16 /* blocks between flushes: a cell holds <= 8192 */
+
+/* Count n (a multiple of 8) validated answers as pairs (a, b) -> cell
+ * a * 16 + b, into four interleaved tables. */
+static void pair_count(const int32_t *a, size_t n, uint32_t min,
+                       uint32_t (*p)[PAIR_VALS * PAIR_VALS])
+{
+    for (size_t i = 0; i < n; i += 8) {
+        p[0][(((uint32_t)a[i] - min) << 4) | ((uint32_t)a[i + 1] - min)]++;
+        p[1][(((uint32_t)a[i + 2] - min) << 4) | ((uint32_t)a[i + 3] - min)]++;
+        p[2][(((uint32_t)a[i + 4] - min) << 4) | ((uint32_t)a[i + 5] - min)]++;
+        p[3][(((uint32_t)a[i + 6] - min) << 4) | ((uint32_t)a[i + 7] - min)]++;
+    }
+}
+
+/* Add the pair tables to the per-value totals and clear them. */
+static void pair_flush(uint32_t (*p)[PAIR_VALS * PAIR_VALS], uint64_t *acc)
+{
+    for (uint32_t x = 0; x < PAIR_VALS; x++)
+        for (uint32_t y = 0; y < PAIR_VALS; y++) {
+            uint32_t k = x * PAIR_VALS + y;
+            uint64_t v = (uint64_t)p[0][k] + p[1][k] + p[2][k] + p[3][k];
+            acc[x] += v;
+            acc[y] += v;
+        }
+    memset(p, 0, sizeof(uint32_t) * 4 * PAIR_VALS * PAIR_VALS);
+}
+
 int kpi_score_add_array(kpi_score *s, const int32_t *answers, size_t n)
 {
     if (!kpi__is(s, &kpi__score_type) || (answers == NULL && n > 0))
@@ -383,18 +412,39 @@ int kpi_score_add_array(kpi_score *s, const int32_t *answers, size_t n)
     }
 
     uint64_t acc[SMALL_VALS] = {0};
-    uint32_t c[4][SMALL_VALS];
     const uint32_t nv = s->nvals;
-    for (size_t i = 0; i < n; i += BLOCK) {
-        size_t m = n - i < BLOCK ? n - i : BLOCK;
-        uint32_t bad = m == BLOCK ? block_bad(answers + i, min, span)
-                                  : tail_bad(answers + i, m, min, span);
-        if (bad)
-            return KPI_ERR_RANGE;
-        memset(c, 0, sizeof c);
-        block_count(answers + i, m, min, c);
-        for (uint32_t v = 0; v < nv; v++)
-            acc[v] += (uint64_t)c[0][v] + c[1][v] + c[2][v] + c[3][v];
+    if (nv <= PAIR_VALS) {
+        /* survey scales (NPS, CSAT, CES): count pairs of answers, one
+         * store per two answers, then add each pair cell to both values */
+        uint32_t p[4][PAIR_VALS * PAIR_VALS];
+        memset(p, 0, sizeof p);
+        size_t blocks = 0;
+        for (size_t i = 0; i < n; i += BLOCK) {
+            size_t m = n - i < BLOCK ? n - i : BLOCK;
+            uint32_t bad = m == BLOCK ? block_bad(answers + i, min, span)
+                                      : tail_bad(answers + i, m, min, span);
+            if (bad)
+                return KPI_ERR_RANGE;
+            size_t even = m & ~(size_t)7;
+            pair_count(answers + i, even, min, p);
+            for (size_t j = even; j < m; j++)
+                acc[(uint32_t)answers[i + j] - min]++;
+            if (++blocks % PAIR_FLUSH == 0 || i + m == n)
+                pair_flush(p, acc);
+        }
+    } else {
+        uint32_t c[4][SMALL_VALS];
+        for (size_t i = 0; i < n; i += BLOCK) {
+            size_t m = n - i < BLOCK ? n - i : BLOCK;
+            uint32_t bad = m == BLOCK ? block_bad(answers + i, min, span)
+                                      : tail_bad(answers + i, m, min, span);
+            if (bad)
+                return KPI_ERR_RANGE;
+            memset(c, 0, sizeof c);
+            block_count(answers + i, m, min, c);
+            for (uint32_t v = 0; v < nv; v++)
+                acc[v] += (uint64_t)c[0][v] + c[1][v] + c[2][v] + c[3][v];
+        }
     }
     for (uint32_t v = 0; v < nv; v++)
         s->counts[v] += acc[v];

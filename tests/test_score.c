@@ -360,6 +360,29 @@ START_TEST(batch_add_equals_one_by_one)
 }
 END_TEST
 
+START_TEST(long_batches_on_survey_scales_count_exactly)
+{
+    /* more than 16 blocks of 4096: the pair tables are flushed mid-batch */
+    const size_t n = 150001;
+    int32_t *v = malloc(n * sizeof *v);
+    test_rng r = {99};
+    kpi_score *a, *b;
+    ck_assert_ok(kpi_csat_new(&a, 5, 4));
+    ck_assert_ok(kpi_csat_new(&b, 5, 4));
+    for (size_t i = 0; i < n; i++) {
+        v[i] = (int32_t)test_range(&r, 1, 5);
+        ck_assert_ok(kpi_score_add(b, v[i]));
+    }
+    ck_assert_ok(kpi_score_add_array(a, v, n));
+    ck_assert_ok(kpi_score_add_array(a, v, n));
+    ck_assert_ok(kpi_score_merge(b, b));
+    assert_same(a, b);
+    free(v);
+    kpi_score_free(a);
+    kpi_score_free(b);
+}
+END_TEST
+
 START_TEST(merge_equals_one_stream)
 {
     test_rng r = {3};
@@ -606,6 +629,7 @@ static Suite *score_suite(void)
     tcase_add_test(tc, off_scale_answers_are_rejected_and_change_nothing);
     tcase_add_test(tc, a_batch_with_one_bad_answer_changes_nothing);
     tcase_add_test(tc, batch_add_equals_one_by_one);
+    tcase_add_test(tc, long_batches_on_survey_scales_count_exactly);
     tcase_add_test(tc, merge_equals_one_stream);
     tcase_add_test(tc, merge_with_itself_doubles_and_overflow_is_caught);
     tcase_add_test(tc, merge_of_differently_configured_scores_is_refused);
