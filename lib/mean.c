@@ -127,6 +127,12 @@ static summary summary_of(const kpi_mean *m)
     return s;
 }
 
+/* Rounding may push a mean an ulp outside [min, max]; keep it inside. */
+static double clamp(double x, double lo, double hi)
+{
+    return x < lo ? lo : x > hi ? hi : x;
+}
+
 static bool combine(const summary *a, const summary *b, summary *out)
 {
     if (b->n == 0) {
@@ -153,6 +159,7 @@ static bool combine(const summary *a, const summary *b, summary *out)
         return false;
     r.min = a->min < b->min ? a->min : b->min;
     r.max = a->max > b->max ? a->max : b->max;
+    r.mean = clamp(r.mean, r.min, r.max);
     *out = r;
     return true;
 }
@@ -330,6 +337,7 @@ int kpi_mean_add_weighted(kpi_mean *m, double x, double weight)
         m->min = x;
     if (m->n == 0 || x > m->max)
         m->max = x;
+    mean = clamp(mean, m->min, m->max);
     if (m->has_cuts) {
         m->neg += x < m->neg_below;
         m->pos += x > m->pos_above;
@@ -379,11 +387,9 @@ int kpi_mean_add_array(kpi_mean *m, const double *xs, size_t n)
                 return KPI_ERR_INVALID;
         return KPI_ERR_RANGE;
     }
-    if (!isfinite(sum)) /* finite values whose sum overflows: go one by one */
-        sum = HUGE_VAL;
     double bm = isfinite(sum) ? sum / (double)n : 0.0;
     if (!isfinite(sum)) {
-        /* Welford over the batch, immune to overflow of the plain sum */
+        /* finite values whose plain sum overflows: a running mean instead */
         double w = 0;
         for (size_t i = 0; i < n; i++) {
             w += 1.0;
@@ -411,7 +417,7 @@ int kpi_mean_add_array(kpi_mean *m, const double *xs, size_t n)
     b.pos = pos;
     b.w = (double)n;
     b.w2 = (double)n;
-    b.mean = bm;
+    b.mean = clamp(bm, mn, mx);
     b.m2 = m2;
     b.min = mn;
     b.max = mx;
