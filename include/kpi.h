@@ -14,5 +14,9 @@
 
 #include "kpi/common.h"
 #include "kpi/staffing.h"
+#include "kpi/score.h"
+#include "kpi/rate.h"
+#include "kpi/mean.h"
+#include "kpi/group.h"
 
 #endif /* KPI_H */

@@ -1,0 +1,179 @@
+/*
+ * Scores and rates: batch and single adds against naive loops computing
+ * the same figures.
+ * SPDX-License-Identifier: MIT
+ */
+#include "bench.h"
+#include "kpi.h"
+
+static uint64_t rng_state = 42;
+static uint64_t rnd(void)
+{
+    uint64_t z = (rng_state += UINT64_C(0x9E3779B97F4A7C15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
+static void must(int rc)
+{
+    if (rc != KPI_OK) {
+        fprintf(stderr, "bench_score: %s\n", kpi_strerror(rc));
+        exit(1);
+    }
+}
+
+int main(void)
+{
+    const size_t n = bench_size(10000000, 100000);
+    int32_t *nps = malloc(n * sizeof *nps), *csat = malloc(n * sizeof *csat);
+    uint8_t *yes = malloc(n);
+    double *xs = malloc(n * sizeof *xs);
+    if (!nps || !csat || !yes || !xs)
+        return 1;
+    for (size_t i = 0; i < n; i++) {
+        nps[i] = (int32_t)(rnd() % 11);
+        csat[i] = (int32_t)(1 + rnd() % 5);
+        yes[i] = (uint8_t)(rnd() & 1);
+        xs[i] = (double)(rnd() >> 11) * 0x1.0p-52 - 1.0;
+    }
+    double t_kpi, t_naive;
+    kpi_score *s;
+    kpi_estimate e;
+    volatile double sink = 0;
+
+    bench_title("score: kpi_score_add_array, 10M answers (ns per answer)");
+    must(kpi_nps_new(&s));
+    BENCH_MEDIAN(t_kpi, n, kpi_score_reset(s), {
+        must(kpi_score_add_array(s, nps, n));
+        must(kpi_score_nps(s, &e));
+        sink += e.value;
+    });
+    BENCH_MEDIAN(t_naive, n, (void)0, {
+        uint64_t p = 0;
+        uint64_t d = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (nps[i] < 0 || nps[i] > 10)
+                exit(1);
+            if (nps[i] >= 9)
+                p++;
+            else if (nps[i] <= 6)
+                d++;
+        }
+        sink += 100.0 * ((double)p - (double)d) / (double)n;
+    });
+    bench_line("NPS 0..10 add_array + read", t_kpi, t_naive, "<= 0.5 ns");
+    kpi_score_free(s);
+
+    must(kpi_csat_new(&s, 5, 4));
+    BENCH_MEDIAN(t_kpi, n, kpi_score_reset(s), {
+        must(kpi_score_add_array(s, csat, n));
+        must(kpi_score_csat(s, &e));
+        sink += e.value;
+    });
+    BENCH_MEDIAN(t_naive, n, (void)0, {
+        uint64_t sat = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (csat[i] < 1 || csat[i] > 5)
+                exit(1);
+            if (csat[i] >= 4)
+                sat++;
+        }
+        sink += (double)sat / (double)n;
+    });
+    bench_line("CSAT 1..5 add_array + read", t_kpi, t_naive, "<= 0.5 ns");
+    BENCH_MEDIAN(t_kpi, n, kpi_score_reset(s), {
+        for (size_t i = 0; i < n; i++)
+            must(kpi_score_add(s, csat[i]));
+    });
+    bench_line("CSAT 1..5 kpi_score_add one by one", t_kpi, 0, "-");
+    bench_bytes("kpi_score footprint (CSAT 1..5)", (double)kpi_score_footprint(s), 0, "-");
+    kpi_score_free(s);
+
+    bench_title("rate: kpi_rate_add_array, yes/no outcomes (ns per outcome)");
+    kpi_rate *r;
+    must(kpi_rate_new(&r));
+    BENCH_MEDIAN(t_kpi, n, kpi_rate_reset(r), {
+        must(kpi_rate_add_array(r, yes, n));
+        must(kpi_rate_share(r, &e));
+        sink += e.value;
+    });
+    BENCH_MEDIAN(t_naive, n, (void)0, {
+        uint64_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (yes[i] > 1)
+                exit(1);
+            if (yes[i])
+                k++;
+        }
+        sink += (double)k / (double)n;
+    });
+    bench_line("rate add_array + share", t_kpi, t_naive, "-");
+    kpi_rate_free(r);
+
+    bench_title("mean: kpi_mean_add_array, sentiment in [-1, 1] (ns per value)");
+    kpi_mean *m;
+    must(kpi_sentiment_new(&m));
+    BENCH_MEDIAN(t_kpi, n, kpi_mean_reset(m), {
+        must(kpi_mean_add_array(m, xs, n));
+        must(kpi_mean_mean(m, &e));
+        sink += e.value;
+    });
+    BENCH_MEDIAN(t_naive, n, (void)0, {
+        double sum = 0;
+        double sq = 0;
+        for (size_t i = 0; i < n; i++) {
+            sum += xs[i];
+            sq += xs[i] * xs[i];
+        }
+        sink += sum / (double)n + sq;
+    });
+    bench_line("sentiment add_array + mean (naive: sum, sum sq)", t_kpi, t_naive, "-");
+    BENCH_MEDIAN(t_kpi, n, kpi_mean_reset(m), {
+        for (size_t i = 0; i < n; i++)
+            must(kpi_mean_add(m, xs[i]));
+    });
+    bench_line("sentiment kpi_mean_add one by one (Welford)", t_kpi, 0, "-");
+    kpi_mean_free(m);
+
+    bench_title("group: kpi_group_get + kpi_rate_add per event (ns per event)");
+    const size_t agents = 1000;
+    uint64_t *ids = malloc(n * sizeof *ids);
+    if (!ids)
+        return 1;
+    for (size_t i = 0; i < n; i++)
+        ids[i] = 100000 + rnd() % agents;
+    kpi_rate *proto;
+    kpi_group *g;
+    must(kpi_rate_new(&proto));
+    must(kpi_group_new(&g, proto));
+    BENCH_MEDIAN(t_kpi, n, kpi_group_reset(g), {
+        for (size_t i = 0; i < n; i++) {
+            void *acc;
+            must(kpi_group_get(g, ids[i], &acc));
+            must(kpi_rate_add(acc, yes[i]));
+        }
+    });
+    uint64_t *naive_s = calloc(agents, 8), *naive_t = calloc(agents, 8);
+    BENCH_MEDIAN(t_naive, n, (void)0, {
+        for (size_t i = 0; i < n; i++) {
+            naive_s[ids[i] - 100000] += yes[i];
+            naive_t[ids[i] - 100000]++;
+        }
+        bench_keep(naive_s);
+        bench_keep(naive_t);
+    });
+    bench_line("1000 agents, get + rate_add (naive: dense array)", t_kpi, t_naive, "-");
+    bench_bytes("group footprint, 1000 rate members", (double)kpi_group_footprint(g), 0, "-");
+    kpi_group_free(g);
+    kpi_rate_free(proto);
+    free(naive_s);
+    free(naive_t);
+    free(ids);
+    free(nps);
+    free(csat);
+    free(yes);
+    free(xs);
+    bench_keep((const void *)&sink);
+    return 0;
+}

@@ -1,0 +1,469 @@
+/*
+ * kpi_group: one accumulator per key, for any accumulator type.
+ * SPDX-License-Identifier: MIT
+ */
+#include "kpi.h"
+#include "testutil.h"
+
+static unsigned char *snap(const kpi_group *g, size_t *len)
+{
+    ck_assert_ok(kpi_group_serialize(g, NULL, 0, len));
+    unsigned char *b = malloc(*len);
+    ck_assert_ok(kpi_group_serialize(g, b, *len, len));
+    return b;
+}
+
+static void assert_unchanged(const kpi_group *g, const unsigned char *before, size_t len)
+{
+    size_t l2;
+    unsigned char *now = snap(g, &l2);
+    ck_assert_uint_eq(len, l2);
+    ck_assert(memcmp(before, now, len) == 0);
+    free(now);
+}
+
+static kpi_group *nps_group(void)
+{
+    kpi_score *proto;
+    kpi_group *g;
+    ck_assert_ok(kpi_nps_new(&proto));
+    ck_assert_ok(kpi_score_add(proto, 3)); /* data is not copied, only config */
+    ck_assert_ok(kpi_group_new(&g, proto));
+    kpi_score_free(proto);
+    return g;
+}
+
+static void feed(kpi_group *g, uint64_t key, int32_t answer)
+{
+    void *acc;
+    ck_assert_ok(kpi_group_get(g, key, &acc));
+    ck_assert_ok(kpi_score_add(acc, answer));
+}
+
+START_TEST(nps_per_agent_and_overall)
+{
+    kpi_group *g = nps_group();
+    feed(g, 7, 10);
+    feed(g, 7, 10);
+    feed(g, 7, 0);
+    feed(g, 3, 9);
+    feed(g, 3, 8);
+    feed(g, 900, 6);
+    feed(g, 7, 9);
+    ck_assert_uint_eq(kpi_group_size(g), 3);
+    const void *m;
+    kpi_estimate e;
+    ck_assert_ok(kpi_group_find(g, 7, &m));
+    ck_assert_uint_eq(kpi_score_count(m), 4);
+    ck_assert_ok(kpi_score_nps(m, &e));
+    ck_assert_near(e.value, 50.0, 1e-9);
+    ck_assert_ok(kpi_group_find(g, 3, &m));
+    ck_assert_ok(kpi_score_nps(m, &e));
+    ck_assert_near(e.value, 50.0, 1e-9);
+    ck_assert_status(kpi_group_find(g, 4, &m), KPI_ERR_UNKNOWN_ID);
+    void *tot;
+    ck_assert_ok(kpi_group_total(g, &tot));
+    ck_assert_uint_eq(kpi_score_count(tot), 7);
+    ck_assert_ok(kpi_score_nps(tot, &e));
+    ck_assert_near(e.value, (4.0 - 2.0) / 7 * 100, 1e-9);
+    kpi_score_free(tot);
+    uint64_t keys[3];
+    size_t n;
+    ck_assert_status(kpi_group_keys(g, keys, 2, &n), KPI_ERR_BUFFER);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_ok(kpi_group_keys(g, keys, 3, &n));
+    ck_assert(keys[0] == 3 && keys[1] == 7 && keys[2] == 900);
+    ck_assert_status(kpi_group_get(g, 1, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_group_get(NULL, 1, &tot), KPI_ERR_INVALID);
+    ck_assert_status(kpi_group_new(&g, NULL), KPI_ERR_INVALID);
+    ck_assert_uint_eq(kpi_group_size(NULL), 0);
+    kpi_group_free(g);
+    kpi_group_free(NULL);
+    kpi_group_reset(NULL);
+}
+END_TEST
+
+START_TEST(grows_to_ten_thousand_keys_and_removes)
+{
+    kpi_rate *proto;
+    kpi_group *g;
+    ck_assert_ok(kpi_rate_new(&proto));
+    ck_assert_ok(kpi_group_new(&g, proto));
+    kpi_rate_free(proto);
+    const size_t n = 10000;
+    for (size_t i = 0; i < n; i++) {
+        void *acc;
+        uint64_t key = (uint64_t)i * UINT64_C(0x9E3779B97F4A7C15);
+        ck_assert_ok(kpi_group_get(g, key, &acc));
+        ck_assert_ok(kpi_rate_add_counts(acc, i % 7, 7));
+    }
+    ck_assert_uint_eq(kpi_group_size(g), n);
+    uint64_t *keys = malloc(n * sizeof *keys);
+    size_t got;
+    ck_assert_ok(kpi_group_keys(g, keys, n, &got));
+    ck_assert_uint_eq(got, n);
+    for (size_t i = 1; i < n; i++)
+        ck_assert(keys[i - 1] < keys[i]);
+    /* remove every other key; the rest stay findable with their data */
+    for (size_t i = 0; i < n; i += 2)
+        ck_assert_ok(kpi_group_remove(g, (uint64_t)i * UINT64_C(0x9E3779B97F4A7C15)));
+    ck_assert_status(kpi_group_remove(g, 0), KPI_ERR_UNKNOWN_ID);
+    ck_assert_uint_eq(kpi_group_size(g), n / 2);
+    for (size_t i = 0; i < n; i++) {
+        const void *m;
+        int rc = kpi_group_find(g, (uint64_t)i * UINT64_C(0x9E3779B97F4A7C15), &m);
+        if (i % 2 == 0) {
+            ck_assert_status(rc, KPI_ERR_UNKNOWN_ID);
+        } else {
+            ck_assert_ok(rc);
+            ck_assert_uint_eq(kpi_rate_successes(m), i % 7);
+        }
+    }
+    kpi_group_reset(g);
+    ck_assert_uint_eq(kpi_group_size(g), 0);
+    free(keys);
+    kpi_group_free(g);
+}
+END_TEST
+
+START_TEST(random_operations_match_a_reference_map)
+{
+    test_rng r = {77};
+    kpi_rate *proto;
+    kpi_group *g;
+    ck_assert_ok(kpi_rate_new(&proto));
+    ck_assert_ok(kpi_group_new(&g, proto));
+    kpi_rate_free(proto);
+    uint64_t ref[64] = {0}; /* trials per key 0..63, 0 = absent */
+    for (int op = 0; op < 20000; op++) {
+        uint64_t key = (uint64_t)test_range(&r, 0, 63);
+        if (test_rand(&r) % 3 == 0) {
+            int rc = kpi_group_remove(g, key);
+            ck_assert_status(rc, ref[key] ? KPI_OK : KPI_ERR_UNKNOWN_ID);
+            ref[key] = 0;
+        } else {
+            void *acc;
+            ck_assert_ok(kpi_group_get(g, key, &acc));
+            ck_assert_ok(kpi_rate_add(acc, 1));
+            ref[key]++;
+        }
+    }
+    size_t live = 0;
+    for (uint64_t k = 0; k < 64; k++) {
+        const void *m;
+        if (ref[k]) {
+            live++;
+            ck_assert_ok(kpi_group_find(g, k, &m));
+            ck_assert_uint_eq(kpi_rate_trials(m), ref[k]);
+        } else {
+            ck_assert_status(kpi_group_find(g, k, &m), KPI_ERR_UNKNOWN_ID);
+        }
+    }
+    ck_assert_uint_eq(kpi_group_size(g), live);
+    kpi_group_free(g);
+}
+END_TEST
+
+START_TEST(merge_is_key_wise_and_equals_one_stream)
+{
+    test_rng r = {5};
+    for (int round = 0; round < 10; round++) {
+        kpi_group *a = nps_group(), *b = nps_group(), *all = nps_group();
+        for (int i = 0; i < 400; i++) {
+            uint64_t key = (uint64_t)test_range(&r, 0, 40);
+            int32_t x = (int32_t)test_range(&r, 0, 10);
+            feed(i % 2 ? a : b, key, x);
+            feed(all, key, x);
+        }
+        ck_assert_ok(kpi_group_merge(a, b));
+        ck_assert_uint_eq(kpi_group_size(a), kpi_group_size(all));
+        uint64_t keys[41];
+        size_t n;
+        ck_assert_ok(kpi_group_keys(all, keys, 41, &n));
+        for (size_t i = 0; i < n; i++) {
+            const void *x, *y;
+            ck_assert_ok(kpi_group_find(a, keys[i], &x));
+            ck_assert_ok(kpi_group_find(all, keys[i], &y));
+            uint64_t cx[11], cy[11];
+            ck_assert_ok(kpi_score_distribution(x, cx, 11));
+            ck_assert_ok(kpi_score_distribution(y, cy, 11));
+            ck_assert(memcmp(cx, cy, sizeof cx) == 0);
+        }
+        ck_assert_ok(kpi_group_merge(b, b));
+        kpi_group_free(a);
+        kpi_group_free(b);
+        kpi_group_free(all);
+    }
+}
+END_TEST
+
+START_TEST(merge_of_different_member_types_or_configs_is_refused)
+{
+    kpi_group *a = nps_group(), *b, *c;
+    kpi_rate *rp;
+    kpi_score *sp;
+    ck_assert_ok(kpi_rate_new(&rp));
+    ck_assert_ok(kpi_group_new(&b, rp));
+    ck_assert_ok(kpi_score_new(&sp, 1, 10));
+    ck_assert_ok(kpi_group_new(&c, sp));
+    feed(a, 1, 10);
+    void *acc;
+    ck_assert_ok(kpi_group_get(b, 1, &acc));
+    ck_assert_ok(kpi_group_get(c, 2, &acc));
+    size_t len;
+    unsigned char *before = snap(a, &len);
+    ck_assert_status(kpi_group_merge(a, b), KPI_ERR_INCOMPATIBLE);
+    ck_assert_status(kpi_group_merge(a, c), KPI_ERR_INCOMPATIBLE);
+    ck_assert_status(kpi_group_merge(a, NULL), KPI_ERR_INVALID);
+    assert_unchanged(a, before, len);
+    free(before);
+    kpi_rate_free(rp);
+    kpi_score_free(sp);
+    kpi_group_free(a);
+    kpi_group_free(b);
+    kpi_group_free(c);
+}
+END_TEST
+
+START_TEST(serialize_round_trip_gives_identical_bytes)
+{
+    kpi_group *g = nps_group(), *h = NULL, *k = NULL;
+    for (uint64_t i = 0; i < 300; i++)
+        feed(g, i * 31 % 97, (int32_t)(i % 11));
+    ck_assert_ok(kpi_group_remove(g, 5));
+    size_t len;
+    unsigned char *b = snap(g, &len);
+    ck_assert_ok(kpi_group_deserialize(&h, b, len));
+    assert_unchanged(h, b, len);
+    ck_assert_uint_eq(kpi_group_size(h), kpi_group_size(g));
+    const void *x;
+    ck_assert_ok(kpi_group_find(h, 31, &x));
+    ck_assert_uint_eq(kpi_score_count(x), 4); /* i = 1, 98, 195, 292 */
+    ck_assert_ok(kpi_group_clone(g, &k));
+    assert_unchanged(k, b, len);
+    ck_assert_uint_eq(kpi_group_footprint(k), kpi_group_footprint(g));
+    /* the prototype configuration travels too: new members are NPS */
+    void *acc;
+    ck_assert_ok(kpi_group_get(h, 5000, &acc));
+    kpi_estimate e;
+    ck_assert_ok(kpi_score_add(acc, 10));
+    ck_assert_ok(kpi_score_nps(acc, &e));
+    for (size_t n = 0; n < len; n++) {
+        kpi_group *t = NULL;
+        ck_assert(kpi_group_deserialize(&t, b, n) != KPI_OK);
+    }
+    for (size_t i = 0; i < len; i += 7) {
+        kpi_group *t = NULL;
+        b[i] ^= 0x10;
+        ck_assert(kpi_group_deserialize(&t, b, len) != KPI_OK);
+        b[i] ^= 0x10;
+    }
+    kpi_score *s;
+    ck_assert_ok(kpi_nps_new(&s));
+    unsigned char sb[128];
+    size_t sl;
+    ck_assert_ok(kpi_score_serialize(s, sb, sizeof sb, &sl));
+    ck_assert_status(kpi_group_deserialize(&k, sb, sl), KPI_ERR_TYPE);
+    kpi_score_free(s);
+    free(b);
+    kpi_group_free(g);
+    kpi_group_free(h);
+    kpi_group_free(k);
+}
+END_TEST
+
+START_TEST(groups_nest_and_hold_every_type)
+{
+    kpi_mean *mp;
+    kpi_group *inner, *outer, *back;
+    ck_assert_ok(kpi_iqs_new(&mp));
+    ck_assert_ok(kpi_group_new(&inner, mp));
+    ck_assert_ok(kpi_group_new(&outer, inner)); /* team -> agent -> IQS */
+    void *team, *agent;
+    ck_assert_ok(kpi_group_get(outer, 1, &team));
+    ck_assert_ok(kpi_group_get(team, 42, &agent));
+    ck_assert_ok(kpi_iqs_add(agent, 18, 20));
+    size_t len;
+    unsigned char *b = snap(outer, &len);
+    ck_assert_ok(kpi_group_deserialize(&back, b, len));
+    const void *t2, *a2;
+    ck_assert_ok(kpi_group_find(back, 1, &t2));
+    ck_assert_ok(kpi_group_find(t2, 42, &a2));
+    double pct;
+    ck_assert_ok(kpi_iqs_percent(a2, &pct));
+    ck_assert_near(pct, 90.0, 1e-9);
+    void *tot;
+    ck_assert_ok(kpi_group_total(outer, &tot));
+    ck_assert_uint_eq(kpi_group_size(tot), 1);
+    kpi_group_free(tot);
+    free(b);
+    kpi_mean_free(mp);
+    kpi_group_free(inner);
+    kpi_group_free(outer);
+    kpi_group_free(back);
+}
+END_TEST
+
+START_TEST(rate_spread_between_agents_is_hand_computed)
+{
+    kpi_rate *proto;
+    kpi_group *g;
+    ck_assert_ok(kpi_rate_new(&proto));
+    ck_assert_ok(kpi_group_new(&g, proto));
+    const uint64_t s[4] = {8, 5, 1, 9}, t[4] = {10, 10, 2, 10};
+    for (int i = 0; i < 4; i++) {
+        void *acc;
+        ck_assert_ok(kpi_group_get(g, (uint64_t)i, &acc));
+        ck_assert_ok(kpi_rate_add_counts(acc, s[i], t[i]));
+    }
+    double mean, sd, lo, hi;
+    size_t k;
+    ck_assert_ok(kpi_group_rate_spread(g, 5, &mean, &sd, &lo, &hi, &k));
+    double m = (0.8 + 0.5 + 0.9) / 3;
+    double var = ((0.8 - m) * (0.8 - m) + (0.5 - m) * (0.5 - m) + (0.9 - m) * (0.9 - m)) / 3;
+    ck_assert_near(mean, m, 1e-12);
+    ck_assert_near(sd, sqrt(var), 1e-12);
+    ck_assert(lo == 0.5 && hi == 0.9 && k == 3);
+    ck_assert_ok(kpi_group_rate_spread(g, 0, NULL, NULL, &lo, NULL, &k));
+    ck_assert(k == 4);
+    ck_assert_status(kpi_group_rate_spread(g, 11, &mean, &sd, &lo, &hi, &k), KPI_ERR_EMPTY);
+    kpi_group *n = nps_group();
+    ck_assert_status(kpi_group_rate_spread(n, 0, &mean, &sd, &lo, &hi, &k), KPI_ERR_TYPE);
+    ck_assert_status(kpi_group_rate_spread(NULL, 0, &mean, &sd, &lo, &hi, &k), KPI_ERR_INVALID);
+    kpi_group_free(n);
+    kpi_rate_free(proto);
+    kpi_group_free(g);
+}
+END_TEST
+
+START_TEST(allocation_failures_leave_the_group_unchanged)
+{
+    test_alloc t;
+    kpi_allocator a = test_allocator(&t);
+    kpi_score *proto;
+    kpi_group *g = NULL;
+    ck_assert_ok(kpi_nps_new(&proto));
+    /* constructor */
+    for (long k = 1;; k++) {
+        t.calls = 0;
+        t.fail_at = k;
+        int rc = kpi_group_new_with(&g, proto, &a);
+        if (rc == KPI_OK)
+            break;
+        ck_assert_status(rc, KPI_ERR_NOMEM);
+        ck_assert_int_eq(t.live, 0);
+    }
+    t.fail_at = 0;
+    long before_get = t.mallocs;
+    feed(g, 1, 9);
+    ck_assert_int_gt(t.mallocs, before_get); /* members use the group's allocator */
+    /* growth: fail each allocation of the get that crosses a resize */
+    for (uint64_t key = 2; key < 40; key++) {
+        size_t len;
+        unsigned char *before = snap(g, &len);
+        for (long k = 1;; k++) {
+            long live = t.live;
+            t.calls = 0;
+            t.fail_at = k;
+            void *acc;
+            int rc = kpi_group_get(g, key, &acc);
+            if (rc == KPI_OK)
+                break;
+            ck_assert_status(rc, KPI_ERR_NOMEM);
+            ck_assert_int_eq(t.live, live);
+            assert_unchanged(g, before, len);
+        }
+        t.fail_at = 0;
+        free(before);
+    }
+    /* merge, clone, deserialize, total */
+    kpi_group *src = NULL;
+    ck_assert_ok(kpi_group_new_with(&src, proto, &a));
+    for (uint64_t key = 30; key < 90; key++)
+        feed(src, key, 10);
+    size_t len;
+    unsigned char *before = snap(g, &len);
+    for (long k = 1;; k++) {
+        long live = t.live;
+        t.calls = 0;
+        t.fail_at = k;
+        int rc = kpi_group_merge(g, src);
+        if (rc == KPI_OK)
+            break;
+        ck_assert_status(rc, KPI_ERR_NOMEM);
+        ck_assert_int_eq(t.live, live);
+        assert_unchanged(g, before, len);
+    }
+    t.fail_at = 0;
+    free(before);
+    before = snap(g, &len);
+    for (long k = 1;; k++) {
+        long live = t.live;
+        t.calls = 0;
+        t.fail_at = k;
+        kpi_group *c = NULL;
+        int rc = kpi_group_deserialize_with(&c, before, len, &a);
+        if (rc == KPI_OK) {
+            t.fail_at = 0;
+            kpi_group_free(c);
+            break;
+        }
+        ck_assert_status(rc, KPI_ERR_NOMEM);
+        ck_assert_int_eq(t.live, live);
+    }
+    for (long k = 1;; k++) {
+        long live = t.live;
+        t.calls = 0;
+        t.fail_at = k;
+        kpi_group *c = NULL;
+        int rc = kpi_group_clone(g, &c);
+        if (rc == KPI_OK) {
+            t.fail_at = 0;
+            kpi_group_free(c);
+            break;
+        }
+        ck_assert_status(rc, KPI_ERR_NOMEM);
+        ck_assert_int_eq(t.live, live);
+    }
+    for (long k = 1;; k++) {
+        long live = t.live;
+        t.calls = 0;
+        t.fail_at = k;
+        void *c = NULL;
+        int rc = kpi_group_total(g, &c);
+        if (rc == KPI_OK) {
+            t.fail_at = 0;
+            kpi_score_free(c);
+            break;
+        }
+        ck_assert_status(rc, KPI_ERR_NOMEM);
+        ck_assert_int_eq(t.live, live);
+    }
+    t.fail_at = 0;
+    assert_unchanged(g, before, len);
+    free(before);
+    kpi_group_free(src);
+    kpi_group_free(g);
+    kpi_score_free(proto);
+    ck_assert_int_eq(t.live, 0);
+}
+END_TEST
+
+static Suite *group_suite(void)
+{
+    Suite *s = suite_create("group");
+    TCase *tc = tcase_create("group");
+    tcase_add_test(tc, nps_per_agent_and_overall);
+    tcase_add_test(tc, grows_to_ten_thousand_keys_and_removes);
+    tcase_add_test(tc, random_operations_match_a_reference_map);
+    tcase_add_test(tc, merge_is_key_wise_and_equals_one_stream);
+    tcase_add_test(tc, merge_of_different_member_types_or_configs_is_refused);
+    tcase_add_test(tc, serialize_round_trip_gives_identical_bytes);
+    tcase_add_test(tc, groups_nest_and_hold_every_type);
+    tcase_add_test(tc, rate_spread_between_agents_is_hand_computed);
+    tcase_add_test(tc, allocation_failures_leave_the_group_unchanged);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+KPI_TEST_MAIN(group_suite)

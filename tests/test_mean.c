@@ -1,0 +1,345 @@
+/*
+ * kpi_mean: real-valued scores, sentiment and IQS presets.
+ * SPDX-License-Identifier: MIT
+ */
+#include "kpi.h"
+#include "testutil.h"
+
+static unsigned char *snap(const kpi_mean *m, size_t *len)
+{
+    ck_assert_ok(kpi_mean_serialize(m, NULL, 0, len));
+    unsigned char *b = malloc(*len);
+    ck_assert_ok(kpi_mean_serialize(m, b, *len, len));
+    return b;
+}
+
+static void assert_unchanged(const kpi_mean *m, const unsigned char *before, size_t len)
+{
+    size_t l2;
+    unsigned char *now = snap(m, &l2);
+    ck_assert_uint_eq(len, l2);
+    ck_assert(memcmp(before, now, len) == 0);
+    free(now);
+}
+
+static void assert_close_state(const kpi_mean *a, const kpi_mean *b)
+{
+    double x, y;
+    ck_assert_uint_eq(kpi_mean_count(a), kpi_mean_count(b));
+    ck_assert_ok(kpi_mean_value(a, &x));
+    ck_assert_ok(kpi_mean_value(b, &y));
+    ck_assert_near(x, y, 1e-12 * (1 + fabs(y)));
+    ck_assert_ok(kpi_mean_variance(a, &x));
+    ck_assert_ok(kpi_mean_variance(b, &y));
+    ck_assert_near(x, y, 1e-10 * (1 + fabs(y)));
+    ck_assert_ok(kpi_mean_min(a, &x));
+    ck_assert_ok(kpi_mean_min(b, &y));
+    ck_assert(x == y);
+    ck_assert_ok(kpi_mean_max(a, &x));
+    ck_assert_ok(kpi_mean_max(b, &y));
+    ck_assert(x == y);
+}
+
+START_TEST(mean_variance_and_interval_match_two_pass)
+{
+    test_rng r = {21};
+    kpi_mean *m;
+    ck_assert_ok(kpi_mean_new(&m));
+    double v[1000], sum = 0, mn = 1e300, mx = -1e300;
+    for (int i = 0; i < 1000; i++) {
+        v[i] = 1e6 + test_uniform(&r) * 10;
+        sum += v[i];
+        mn = fmin(mn, v[i]);
+        mx = fmax(mx, v[i]);
+        ck_assert_ok(kpi_mean_add(m, v[i]));
+    }
+    double mean = sum / 1000, ss = 0;
+    for (int i = 0; i < 1000; i++)
+        ss += (v[i] - mean) * (v[i] - mean);
+    double x;
+    ck_assert_ok(kpi_mean_value(m, &x));
+    ck_assert_near(x, mean, 1e-8);
+    ck_assert_ok(kpi_mean_variance(m, &x));
+    ck_assert_near(x, ss / 999, 1e-8);
+    kpi_estimate e;
+    ck_assert_ok(kpi_mean_mean(m, &e));
+    double half = 1.959963984540054 * sqrt(ss / 999 / 1000);
+    ck_assert_near(e.lower, mean - half, 1e-8);
+    ck_assert_near(e.upper, mean + half, 1e-8);
+    ck_assert_uint_eq(e.n, 1000);
+    ck_assert_ok(kpi_mean_min(m, &x));
+    ck_assert(x == mn);
+    ck_assert_ok(kpi_mean_max(m, &x));
+    ck_assert(x == mx);
+    /* the batch path gives the same figures */
+    kpi_mean *b;
+    ck_assert_ok(kpi_mean_new(&b));
+    ck_assert_ok(kpi_mean_add_array(b, v, 400));
+    ck_assert_ok(kpi_mean_add_array(b, v + 400, 600));
+    assert_close_state(m, b);
+    kpi_mean_free(m);
+    kpi_mean_free(b);
+}
+END_TEST
+
+START_TEST(one_value_has_an_unbounded_interval_and_no_variance)
+{
+    kpi_mean *m;
+    kpi_estimate e;
+    double x;
+    ck_assert_ok(kpi_mean_new(&m));
+    ck_assert_status(kpi_mean_mean(m, &e), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_mean_value(m, &x), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_mean_min(m, &x), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_mean_max(m, &x), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_iqs_percent(m, &x), KPI_ERR_EMPTY);
+    ck_assert_ok(kpi_mean_add(m, 2.5));
+    ck_assert_ok(kpi_mean_mean(m, &e));
+    ck_assert(e.value == 2.5 && isinf(e.lower) && e.lower < 0 && isinf(e.upper));
+    ck_assert_status(kpi_mean_variance(m, &x), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_mean_shares(m, &e, &e, &e), KPI_ERR_STATE);
+    kpi_mean_free(m);
+}
+END_TEST
+
+START_TEST(chan_merge_equals_one_stream)
+{
+    test_rng r = {8};
+    for (int round = 0; round < 20; round++) {
+        kpi_mean *a, *b, *all;
+        ck_assert_ok(kpi_sentiment_new(&a));
+        ck_assert_ok(kpi_sentiment_new(&b));
+        ck_assert_ok(kpi_sentiment_new(&all));
+        int64_t n = test_range(&r, 2, 500);
+        for (int64_t i = 0; i < n; i++) {
+            double x = test_uniform(&r) * 2 - 1;
+            double w = round % 2 ? 1.0 : 0.5 + test_uniform(&r);
+            ck_assert_ok(kpi_mean_add_weighted(test_rand(&r) % 2 ? a : b, x, w));
+            ck_assert_ok(kpi_mean_add_weighted(all, x, w));
+        }
+        if (kpi_mean_count(a) < 2 || kpi_mean_count(b) < 1) {
+            kpi_mean_free(a);
+            kpi_mean_free(b);
+            kpi_mean_free(all);
+            continue;
+        }
+        ck_assert_ok(kpi_mean_merge(a, b));
+        assert_close_state(a, all);
+        kpi_estimate x, y;
+        ck_assert_ok(kpi_mean_shares(a, &x, NULL, NULL));
+        ck_assert_ok(kpi_mean_shares(all, &y, NULL, NULL));
+        ck_assert(x.value == y.value);
+        kpi_mean_free(a);
+        kpi_mean_free(b);
+        kpi_mean_free(all);
+    }
+}
+END_TEST
+
+START_TEST(iqs_is_sum_earned_over_sum_possible)
+{
+    kpi_mean *m;
+    double pct;
+    ck_assert_ok(kpi_iqs_new(&m));
+    ck_assert_ok(kpi_iqs_add(m, 18, 20));  /* 90% on a 20-point rubric */
+    ck_assert_ok(kpi_iqs_add(m, 30, 50));  /* 60% on a 50-point rubric */
+    ck_assert_ok(kpi_iqs_add(m, 10, 10));
+    ck_assert_ok(kpi_iqs_percent(m, &pct));
+    ck_assert_near(pct, 58.0 / 80.0 * 100.0, 1e-9); /* 72.5, not the 83.3 of plain means */
+    size_t len;
+    unsigned char *before = snap(m, &len);
+    ck_assert_status(kpi_iqs_add(m, 11, 10), KPI_ERR_RANGE);
+    ck_assert_status(kpi_iqs_add(m, -1, 10), KPI_ERR_RANGE);
+    ck_assert_status(kpi_iqs_add(m, 0, 0), KPI_ERR_RANGE);
+    ck_assert_status(kpi_iqs_add(m, NAN, 10), KPI_ERR_INVALID);
+    ck_assert_status(kpi_iqs_add(m, 1, INFINITY), KPI_ERR_INVALID);
+    ck_assert_status(kpi_mean_add(m, 1.5), KPI_ERR_RANGE);
+    assert_unchanged(m, before, len);
+    free(before);
+    kpi_mean_free(m);
+}
+END_TEST
+
+START_TEST(sentiment_shares_use_the_default_cuts)
+{
+    kpi_mean *m;
+    ck_assert_ok(kpi_sentiment_new(&m));
+    const double v[] = {-1.0, -0.5, -0.05, 0.0, 0.05, 0.06, 1.0, -0.051};
+    ck_assert_ok(kpi_mean_add_array(m, v, 8));
+    kpi_estimate neg, neu, pos;
+    ck_assert_ok(kpi_mean_shares(m, &neg, &neu, &pos));
+    ck_assert_near(neg.value, 3.0 / 8, 1e-12); /* -1, -0.5, -0.051 */
+    ck_assert_near(neu.value, 3.0 / 8, 1e-12); /* -0.05, 0, 0.05 */
+    ck_assert_near(pos.value, 2.0 / 8, 1e-12); /* 0.06, 1 */
+    kpi_estimate w;
+    ck_assert_ok(kpi_wilson_interval(3, 8, &w));
+    ck_assert_near(neg.lower, w.lower, 1e-15);
+    size_t len;
+    unsigned char *before = snap(m, &len);
+    ck_assert_status(kpi_mean_add(m, 1.01), KPI_ERR_RANGE);
+    ck_assert_status(kpi_mean_add(m, NAN), KPI_ERR_INVALID);
+    const double bad[] = {0.1, 0.2, 2.0};
+    ck_assert_status(kpi_mean_add_array(m, bad, 3), KPI_ERR_RANGE);
+    const double worse[] = {0.1, INFINITY, 2.0};
+    ck_assert_status(kpi_mean_add_array(m, worse, 3), KPI_ERR_INVALID);
+    ck_assert_status(kpi_mean_set_cuts(m, -0.5, 0.5), KPI_ERR_STATE);
+    ck_assert_status(kpi_mean_add_weighted(m, 0.1, 0), KPI_ERR_RANGE);
+    ck_assert_status(kpi_mean_add_weighted(m, 0.1, -1), KPI_ERR_RANGE);
+    ck_assert_status(kpi_mean_add_weighted(m, 0.1, NAN), KPI_ERR_INVALID);
+    ck_assert_status(kpi_mean_add(NULL, 0.1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_mean_add_array(m, NULL, 2), KPI_ERR_INVALID);
+    assert_unchanged(m, before, len);
+    free(before);
+    kpi_mean_reset(m);
+    ck_assert_status(kpi_mean_set_cuts(m, 0.5, -0.5), KPI_ERR_RANGE);
+    ck_assert_status(kpi_mean_set_cuts(m, NAN, 0.5), KPI_ERR_INVALID);
+    ck_assert_ok(kpi_mean_set_cuts(m, -0.5, 0.5));
+    ck_assert_ok(kpi_mean_add(m, -0.4));
+    ck_assert_ok(kpi_mean_shares(m, &neg, &neu, &pos));
+    ck_assert(neu.value == 1.0);
+    kpi_mean_free(m);
+}
+END_TEST
+
+START_TEST(merge_of_different_configurations_is_refused)
+{
+    kpi_mean *a, *b, *c, *d;
+    ck_assert_ok(kpi_sentiment_new(&a));
+    ck_assert_ok(kpi_mean_new(&b));
+    ck_assert_ok(kpi_iqs_new(&c));
+    ck_assert_ok(kpi_sentiment_new(&d));
+    ck_assert_ok(kpi_mean_set_cuts(d, -0.1, 0.1));
+    ck_assert_ok(kpi_mean_add(a, 0.3));
+    size_t len;
+    unsigned char *before = snap(a, &len);
+    ck_assert_status(kpi_mean_merge(a, b), KPI_ERR_INCOMPATIBLE);
+    ck_assert_status(kpi_mean_merge(a, c), KPI_ERR_INCOMPATIBLE);
+    ck_assert_status(kpi_mean_merge(a, d), KPI_ERR_INCOMPATIBLE);
+    ck_assert_status(kpi_mean_merge(a, NULL), KPI_ERR_INVALID);
+    assert_unchanged(a, before, len);
+    ck_assert_ok(kpi_mean_merge(a, a));
+    ck_assert_uint_eq(kpi_mean_count(a), 2);
+    free(before);
+    kpi_mean_free(a);
+    kpi_mean_free(b);
+    kpi_mean_free(c);
+    kpi_mean_free(d);
+}
+END_TEST
+
+START_TEST(overflowing_sums_are_refused)
+{
+    kpi_mean *m;
+    ck_assert_ok(kpi_mean_new(&m));
+    ck_assert_ok(kpi_mean_add_weighted(m, 1.0, 1.2e154));
+    size_t len;
+    unsigned char *before = snap(m, &len);
+    ck_assert_status(kpi_mean_add_weighted(m, 1.0, 1.2e154), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_mean_merge(m, m), KPI_ERR_OVERFLOW);
+    assert_unchanged(m, before, len);
+    free(before);
+    kpi_mean_reset(m);
+    const double big[] = {1.7e308, 1.7e308, -1.7e308};
+    ck_assert_status(kpi_mean_add_array(m, big, 3), KPI_ERR_OVERFLOW);
+    ck_assert_uint_eq(kpi_mean_count(m), 0);
+    kpi_mean_free(m);
+}
+END_TEST
+
+START_TEST(serialize_round_trip_and_corrupt_bytes)
+{
+    kpi_mean *m, *t = NULL;
+    ck_assert_ok(kpi_sentiment_new(&m));
+    for (int i = 0; i < 50; i++)
+        ck_assert_ok(kpi_mean_add(m, (i % 21 - 10) / 10.0));
+    size_t len, len2;
+    unsigned char *b = snap(m, &len);
+    ck_assert_ok(kpi_mean_deserialize(&t, b, len));
+    unsigned char *b2 = snap(t, &len2);
+    ck_assert_uint_eq(len, len2);
+    ck_assert(memcmp(b, b2, len) == 0);
+    assert_close_state(m, t);
+    kpi_mean_free(t);
+    t = NULL;
+    for (size_t n = 0; n < len; n++)
+        ck_assert(kpi_mean_deserialize(&t, b, n) != KPI_OK);
+    for (size_t i = 0; i < len; i++)
+        for (int bit = 0; bit < 8; bit++) {
+            b[i] ^= (unsigned char)(1u << bit);
+            ck_assert(kpi_mean_deserialize(&t, b, len) != KPI_OK);
+            b[i] ^= (unsigned char)(1u << bit);
+        }
+    ck_assert(t == NULL);
+    kpi_rate *r;
+    ck_assert_ok(kpi_rate_new(&r));
+    unsigned char rb[64];
+    size_t rl;
+    ck_assert_ok(kpi_rate_serialize(r, rb, sizeof rb, &rl));
+    ck_assert_status(kpi_mean_deserialize(&t, rb, rl), KPI_ERR_TYPE);
+    kpi_rate_free(r);
+    /* an empty generic mean round-trips too (infinite range) */
+    kpi_mean *g, *g2;
+    ck_assert_ok(kpi_mean_new(&g));
+    free(b);
+    b = snap(g, &len);
+    ck_assert_ok(kpi_mean_deserialize(&g2, b, len));
+    ck_assert_ok(kpi_mean_add(g2, -1e300));
+    kpi_mean_free(g);
+    kpi_mean_free(g2);
+    free(b);
+    free(b2);
+    kpi_mean_free(m);
+}
+END_TEST
+
+START_TEST(allocation_failures_and_allocator_use)
+{
+    test_alloc t;
+    kpi_allocator a = test_allocator(&t);
+    kpi_mean *m = NULL, *c = NULL;
+    t.fail_at = 1;
+    ck_assert_status(kpi_mean_new_with(&m, &a), KPI_ERR_NOMEM);
+    ck_assert_int_eq(t.live, 0);
+    t.fail_at = 0;
+    ck_assert_ok(kpi_mean_new_with(&m, &a));
+    ck_assert_int_eq(t.mallocs, 1);
+    ck_assert_ok(kpi_mean_add(m, 1));
+    size_t len;
+    unsigned char *before = snap(m, &len);
+    t.calls = 0;
+    t.fail_at = 1;
+    ck_assert_status(kpi_mean_merge(m, m), KPI_ERR_NOMEM);
+    t.calls = 0;
+    ck_assert_status(kpi_mean_clone(m, &c), KPI_ERR_NOMEM);
+    t.calls = 0;
+    ck_assert_status(kpi_mean_deserialize_with(&c, before, len, &a), KPI_ERR_NOMEM);
+    ck_assert_int_eq(t.live, 1);
+    assert_unchanged(m, before, len);
+    t.fail_at = 0;
+    ck_assert_ok(kpi_mean_clone(m, &c));
+    ck_assert_uint_eq(kpi_mean_footprint(c), kpi_mean_footprint(m));
+    kpi_mean_free(c);
+    kpi_mean_free(m);
+    ck_assert_int_eq(t.live, 0);
+    free(before);
+}
+END_TEST
+
+static Suite *mean_suite(void)
+{
+    Suite *s = suite_create("mean");
+    TCase *tc = tcase_create("mean");
+    tcase_add_test(tc, mean_variance_and_interval_match_two_pass);
+    tcase_add_test(tc, one_value_has_an_unbounded_interval_and_no_variance);
+    tcase_add_test(tc, chan_merge_equals_one_stream);
+    tcase_add_test(tc, iqs_is_sum_earned_over_sum_possible);
+    tcase_add_test(tc, sentiment_shares_use_the_default_cuts);
+    tcase_add_test(tc, merge_of_different_configurations_is_refused);
+    tcase_add_test(tc, overflowing_sums_are_refused);
+    tcase_add_test(tc, serialize_round_trip_and_corrupt_bytes);
+    tcase_add_test(tc, allocation_failures_and_allocator_use);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+KPI_TEST_MAIN(mean_suite)

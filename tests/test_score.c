@@ -1,0 +1,644 @@
+/*
+ * kpi_score: CSAT, ESAT, NPS and CES on a bounded integer scale.
+ * SPDX-License-Identifier: MIT
+ */
+#include "kpi.h"
+#include "testutil.h"
+
+/* Serialized bytes of s, to compare states (caller frees). */
+static unsigned char *snap(const kpi_score *s, size_t *len)
+{
+    ck_assert_ok(kpi_score_serialize(s, NULL, 0, len));
+    unsigned char *b = malloc(*len);
+    ck_assert_ok(kpi_score_serialize(s, b, *len, len));
+    return b;
+}
+
+static void assert_same(const kpi_score *a, const kpi_score *b)
+{
+    size_t la, lb;
+    unsigned char *x = snap(a, &la), *y = snap(b, &lb);
+    ck_assert_uint_eq(la, lb);
+    ck_assert(memcmp(x, y, la) == 0);
+    free(x);
+    free(y);
+}
+
+/* Assert that s still serializes to `before`. */
+static void assert_unchanged(const kpi_score *s, const unsigned char *before, size_t len)
+{
+    size_t l2;
+    unsigned char *now = snap(s, &l2);
+    ck_assert_uint_eq(len, l2);
+    ck_assert(memcmp(before, now, len) == 0);
+    free(now);
+}
+
+static kpi_score *nps_of(const int32_t *v, size_t n)
+{
+    kpi_score *s;
+    ck_assert_ok(kpi_nps_new(&s));
+    ck_assert_ok(kpi_score_add_array(s, v, n));
+    return s;
+}
+
+START_TEST(nps_of_a_hand_computed_sample)
+{
+    const int32_t v[] = {10, 10, 9, 8, 7, 6, 0};
+    kpi_score *s = nps_of(v, 7);
+    kpi_estimate e;
+    ck_assert_ok(kpi_score_nps(s, &e));
+    ck_assert_near(e.value, 100.0 / 7.0, 1e-9); /* (3 - 2) / 7 x 100 */
+    double p = 3.0 / 7, d = 2.0 / 7;
+    double margin = 1.959963984540054 * sqrt((p + d - (p - d) * (p - d)) / 7) * 100;
+    ck_assert_near(e.lower, 100.0 / 7.0 - margin, 1e-9);
+    ck_assert_near(e.upper, 100.0 / 7.0 + margin, 1e-9);
+    ck_assert_uint_eq(e.n, 7);
+    kpi_estimate pr, pa, de;
+    ck_assert_ok(kpi_score_nps_shares(s, &pr, &pa, &de));
+    ck_assert_near(pr.value, 3.0 / 7, 1e-12);
+    ck_assert_near(pa.value, 2.0 / 7, 1e-12);
+    ck_assert_near(de.value, 2.0 / 7, 1e-12);
+    ck_assert_ok(kpi_score_nps_shares(s, NULL, NULL, NULL));
+    kpi_score_free(s);
+}
+END_TEST
+
+START_TEST(nps_interval_is_clamped_to_plus_minus_100)
+{
+    const int32_t v[] = {10, 9, 10};
+    kpi_score *s = nps_of(v, 3);
+    kpi_estimate e;
+    ck_assert_ok(kpi_score_nps(s, &e));
+    ck_assert_near(e.value, 100.0, 1e-12);
+    ck_assert(e.upper <= 100.0 && e.lower <= 100.0);
+    const int32_t w[] = {0, 1, 10};
+    kpi_score *t = nps_of(w, 3);
+    ck_assert_ok(kpi_score_nps(t, &e));
+    ck_assert(e.lower >= -100.0);
+    kpi_score_free(s);
+    kpi_score_free(t);
+}
+END_TEST
+
+START_TEST(nps_on_a_1_to_10_scale_keeps_9_and_6_and_accepts_other_cuts)
+{
+    kpi_score *s;
+    ck_assert_ok(kpi_score_new(&s, 1, 10));
+    const int32_t v[] = {1, 6, 7, 8, 9, 10, 10};
+    ck_assert_ok(kpi_score_add_array(s, v, 7));
+    kpi_estimate e;
+    ck_assert_ok(kpi_score_nps(s, &e));
+    ck_assert_near(e.value, (3.0 - 2.0) / 7 * 100, 1e-9);
+    ck_assert_ok(kpi_score_set_nps_cuts(s, 8, 5));
+    ck_assert_ok(kpi_score_nps(s, &e));
+    ck_assert_near(e.value, (4.0 - 1.0) / 7 * 100, 1e-9);
+    /* cut points must lie on the scale, detractors below promoters */
+    ck_assert_status(kpi_score_set_nps_cuts(s, 11, 5), KPI_ERR_RANGE);
+    ck_assert_status(kpi_score_set_nps_cuts(s, 8, 0), KPI_ERR_RANGE);
+    ck_assert_status(kpi_score_set_nps_cuts(s, 5, 5), KPI_ERR_RANGE);
+    ck_assert_status(kpi_score_set_nps_cuts(NULL, 8, 5), KPI_ERR_INVALID);
+    ck_assert_ok(kpi_score_nps(s, &e)); /* cuts unchanged by the failures */
+    ck_assert_near(e.value, (4.0 - 1.0) / 7 * 100, 1e-9);
+    kpi_score_free(s);
+}
+END_TEST
+
+START_TEST(nps_without_cut_points_is_a_state_error)
+{
+    kpi_score *s;
+    kpi_estimate e;
+    ck_assert_ok(kpi_score_new(&s, 1, 5));
+    ck_assert_ok(kpi_score_add(s, 3));
+    ck_assert_status(kpi_score_nps(s, &e), KPI_ERR_STATE);
+    ck_assert_status(kpi_score_nps_shares(s, &e, NULL, NULL), KPI_ERR_STATE);
+    kpi_score_free(s);
+}
+END_TEST
+
+START_TEST(csat_is_the_top_two_box_share)
+{
+    kpi_score *s;
+    ck_assert_ok(kpi_csat_new(&s, 5, 4));
+    const int32_t v[] = {5, 4, 4, 3, 1, 2, 5, 5};
+    ck_assert_ok(kpi_score_add_array(s, v, 8));
+    kpi_estimate e, f;
+    ck_assert_ok(kpi_score_csat(s, &e));
+    ck_assert_near(e.value, 5.0 / 8, 1e-12);
+    ck_assert_ok(kpi_score_share_at_least(s, 4, &f));
+    ck_assert(e.value == f.value && e.lower == f.lower && e.upper == f.upper);
+    ck_assert_ok(kpi_wilson_interval(5, 8, &f));
+    ck_assert_near(e.lower, f.lower, 1e-15);
+    ck_assert_ok(kpi_score_share_at_most(s, 2, &e));
+    ck_assert_near(e.value, 2.0 / 8, 1e-12);
+    double mean;
+    ck_assert_ok(kpi_score_mean(s, &mean));
+    ck_assert_near(mean, 29.0 / 8, 1e-12);
+    uint64_t c;
+    ck_assert_ok(kpi_score_count_of(s, 5, &c));
+    ck_assert_uint_eq(c, 3);
+    uint64_t dist[5];
+    ck_assert_ok(kpi_score_distribution(s, dist, 5));
+    const uint64_t want[5] = {1, 1, 1, 2, 3};
+    ck_assert(memcmp(dist, want, sizeof want) == 0);
+    ck_assert_status(kpi_score_distribution(s, dist, 4), KPI_ERR_BUFFER);
+    ck_assert_status(kpi_score_count_of(s, 6, &c), KPI_ERR_RANGE);
+    ck_assert_status(kpi_score_share_at_least(s, 0, &e), KPI_ERR_RANGE);
+    ck_assert_uint_eq(kpi_score_count(s), 8);
+    int32_t lo, hi;
+    ck_assert_ok(kpi_score_scale(s, &lo, &hi));
+    ck_assert_int_eq(lo, 1);
+    ck_assert_int_eq(hi, 5);
+    kpi_score_free(s);
+}
+END_TEST
+
+START_TEST(esat_is_a_csat_preset)
+{
+    kpi_score *a, *b;
+    ck_assert_ok(kpi_esat_new(&a, 7, 6));
+    ck_assert_ok(kpi_csat_new(&b, 7, 6));
+    ck_assert_ok(kpi_score_add(a, 6));
+    ck_assert_ok(kpi_score_add(b, 6));
+    assert_same(a, b);
+    kpi_score_free(a);
+    ck_assert_status(kpi_esat_new(&a, 7, 8), KPI_ERR_RANGE);
+    ck_assert_status(kpi_csat_new(&a, 0, 1), KPI_ERR_RANGE);
+    ck_assert_status(kpi_csat_new(NULL, 5, 4), KPI_ERR_INVALID);
+    kpi_score_free(b);
+    ck_assert_ok(kpi_esat_new(&b, 5, 4));
+    kpi_score_free(b);
+}
+END_TEST
+
+START_TEST(ces_easy_share_follows_the_configured_direction)
+{
+    kpi_score *s;
+    ck_assert_ok(kpi_ces_new(&s, 7, 5));
+    const int32_t v[] = {1, 2, 6, 7, 5};
+    ck_assert_ok(kpi_score_add_array(s, v, 5));
+    kpi_estimate e;
+    ck_assert_ok(kpi_score_ces_easy(s, &e));
+    ck_assert_near(e.value, 3.0 / 5, 1e-12); /* high is easy: >= 5 */
+    ck_assert_ok(kpi_score_set_high_is_easy(s, 0));
+    ck_assert_ok(kpi_score_set_threshold(s, 2));
+    ck_assert_ok(kpi_score_ces_easy(s, &e));
+    ck_assert_near(e.value, 2.0 / 5, 1e-12); /* low is easy: <= 2 */
+    ck_assert_status(kpi_score_set_high_is_easy(s, 2), KPI_ERR_RANGE);
+    ck_assert_status(kpi_score_set_threshold(s, 8), KPI_ERR_RANGE);
+    ck_assert_ok(kpi_score_ces_easy(s, &e));
+    ck_assert_near(e.value, 2.0 / 5, 1e-12);
+    ck_assert_status(kpi_ces_new(&s, 7, 0), KPI_ERR_RANGE);
+    kpi_score_free(s);
+}
+END_TEST
+
+START_TEST(wilson_matches_newcombe_1998)
+{
+    kpi_score *s;
+    kpi_estimate e;
+    ck_assert_ok(kpi_score_new(&s, 0, 1));
+    for (int i = 0; i < 263; i++)
+        ck_assert_ok(kpi_score_add(s, i < 81));
+    ck_assert_ok(kpi_score_share_at_least(s, 1, &e));
+    ck_assert_near(e.lower, 0.2553, 5e-5);
+    ck_assert_near(e.upper, 0.3662, 5e-5);
+    kpi_score_reset(s);
+    ck_assert_uint_eq(kpi_score_count(s), 0);
+    for (int i = 0; i < 148; i++)
+        ck_assert_ok(kpi_score_add(s, i < 15));
+    ck_assert_ok(kpi_score_share_at_least(s, 1, &e));
+    ck_assert_near(e.lower, 0.0624, 5e-5);
+    ck_assert_near(e.upper, 0.1605, 5e-5);
+    kpi_score_free(s);
+}
+END_TEST
+
+START_TEST(mean_and_interval_match_a_two_pass_computation)
+{
+    test_rng r = {7};
+    kpi_score *s;
+    ck_assert_ok(kpi_score_new(&s, -3, 20));
+    double v[500], sum = 0;
+    for (int i = 0; i < 500; i++) {
+        v[i] = (double)test_range(&r, -3, 20);
+        sum += v[i];
+        ck_assert_ok(kpi_score_add(s, (int32_t)v[i]));
+    }
+    double mean = sum / 500, ss = 0;
+    for (int i = 0; i < 500; i++)
+        ss += (v[i] - mean) * (v[i] - mean);
+    double half = 1.959963984540054 * sqrt(ss / 499) / sqrt(500.0);
+    kpi_estimate e;
+    ck_assert_ok(kpi_score_mean_ci(s, &e));
+    ck_assert_near(e.value, mean, 1e-12);
+    ck_assert_near(e.lower, mean - half, 1e-12);
+    ck_assert_near(e.upper, mean + half, 1e-12);
+    kpi_score_reset(s);
+    ck_assert_ok(kpi_score_add(s, 4));
+    ck_assert_ok(kpi_score_mean_ci(s, &e));
+    ck_assert(e.value == 4.0 && isinf(e.lower) && isinf(e.upper));
+    kpi_score_free(s);
+}
+END_TEST
+
+START_TEST(reads_on_an_empty_object_are_empty_errors)
+{
+    kpi_score *s;
+    kpi_estimate e;
+    double m;
+    ck_assert_ok(kpi_nps_new(&s));
+    ck_assert_status(kpi_score_mean(s, &m), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_score_mean_ci(s, &e), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_score_nps(s, &e), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_score_csat(s, &e), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_score_share_at_least(s, 5, &e), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_score_share_at_most(s, 5, &e), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_score_nps_shares(s, &e, &e, &e), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_score_mean(NULL, &m), KPI_ERR_INVALID);
+    ck_assert_status(kpi_score_mean(s, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_score_nps(s, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_score_csat(NULL, &e), KPI_ERR_INVALID);
+    ck_assert_uint_eq(kpi_score_count(NULL), 0);
+    ck_assert_uint_eq(kpi_score_footprint(NULL), 0);
+    kpi_score_free(s);
+    kpi_score_free(NULL);
+    kpi_score_reset(NULL);
+}
+END_TEST
+
+START_TEST(constructor_rejects_bad_scales)
+{
+    kpi_score *s;
+    ck_assert_status(kpi_score_new(&s, 5, 4), KPI_ERR_RANGE);
+    ck_assert_status(kpi_score_new(&s, 0, 1001), KPI_ERR_RANGE);
+    ck_assert_status(kpi_score_new(&s, INT32_MIN, INT32_MAX), KPI_ERR_RANGE);
+    ck_assert_status(kpi_score_new(NULL, 0, 10), KPI_ERR_INVALID);
+    ck_assert_ok(kpi_score_new(&s, -1000, 0));
+    ck_assert_ok(kpi_score_add(s, -1000));
+    kpi_score_free(s);
+    ck_assert_ok(kpi_score_new(&s, 7, 7));
+    ck_assert_ok(kpi_score_add(s, 7));
+    kpi_estimate e;
+    ck_assert_ok(kpi_score_csat(s, &e));
+    ck_assert(e.value == 1.0);
+    kpi_score_free(s);
+}
+END_TEST
+
+START_TEST(off_scale_answers_are_rejected_and_change_nothing)
+{
+    kpi_score *s;
+    ck_assert_ok(kpi_nps_new(&s));
+    ck_assert_ok(kpi_score_add(s, 3));
+    size_t len;
+    unsigned char *before = snap(s, &len);
+    ck_assert_status(kpi_score_add(s, 11), KPI_ERR_RANGE);
+    ck_assert_status(kpi_score_add(s, -1), KPI_ERR_RANGE);
+    ck_assert_status(kpi_score_add(NULL, 1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_score_add_array(s, NULL, 1), KPI_ERR_INVALID);
+    ck_assert_ok(kpi_score_add_array(s, NULL, 0));
+    assert_unchanged(s, before, len);
+    free(before);
+    kpi_score_free(s);
+}
+END_TEST
+
+START_TEST(a_batch_with_one_bad_answer_changes_nothing)
+{
+    /* bad answers at the start, in a later block and in the tail, on a
+     * small scale (blocked path) and a large one */
+    const int32_t scales[2][2] = {{0, 10}, {0, 999}};
+    const size_t sizes[] = {1, 7, 4096, 4097, 10000};
+    int32_t *v = malloc(10000 * sizeof *v);
+    for (int sc = 0; sc < 2; sc++) {
+        kpi_score *s;
+        ck_assert_ok(kpi_score_new(&s, scales[sc][0], scales[sc][1]));
+        ck_assert_ok(kpi_score_add(s, 5));
+        size_t len;
+        unsigned char *before = snap(s, &len);
+        for (size_t k = 0; k < 5; k++) {
+            size_t n = sizes[k];
+            const size_t spots[3] = {0, n / 2, n - 1};
+            for (int j = 0; j < 3; j++) {
+                for (size_t i = 0; i < n; i++)
+                    v[i] = (int32_t)(i % 11);
+                v[spots[j]] = j == 1 ? -1 : scales[sc][1] + 1;
+                ck_assert_status(kpi_score_add_array(s, v, n), KPI_ERR_RANGE);
+                v[spots[j]] = INT32_MIN;
+                ck_assert_status(kpi_score_add_array(s, v, n), KPI_ERR_RANGE);
+                assert_unchanged(s, before, len);
+            }
+        }
+        free(before);
+        kpi_score_free(s);
+    }
+    free(v);
+}
+END_TEST
+
+START_TEST(batch_add_equals_one_by_one)
+{
+    test_rng r = {11};
+    const int32_t his[] = {1, 10, 63, 64, 65, 1000};
+    int32_t *v = malloc(9000 * sizeof *v);
+    for (int k = 0; k < 6; k++) {
+        kpi_score *a, *b;
+        ck_assert_ok(kpi_score_new(&a, 0, his[k]));
+        ck_assert_ok(kpi_score_new(&b, 0, his[k]));
+        size_t n = (size_t)test_range(&r, 1, 9000);
+        for (size_t i = 0; i < n; i++) {
+            v[i] = (int32_t)test_range(&r, 0, his[k]);
+            ck_assert_ok(kpi_score_add(b, v[i]));
+        }
+        ck_assert_ok(kpi_score_add_array(a, v, n));
+        assert_same(a, b);
+        kpi_score_free(a);
+        kpi_score_free(b);
+    }
+    free(v);
+}
+END_TEST
+
+START_TEST(long_batches_on_survey_scales_count_exactly)
+{
+    /* more than 16 blocks of 4096: the pair tables are flushed mid-batch */
+    const size_t n = 150001;
+    int32_t *v = malloc(n * sizeof *v);
+    test_rng r = {99};
+    kpi_score *a, *b;
+    ck_assert_ok(kpi_csat_new(&a, 5, 4));
+    ck_assert_ok(kpi_csat_new(&b, 5, 4));
+    for (size_t i = 0; i < n; i++) {
+        v[i] = (int32_t)test_range(&r, 1, 5);
+        ck_assert_ok(kpi_score_add(b, v[i]));
+    }
+    ck_assert_ok(kpi_score_add_array(a, v, n));
+    ck_assert_ok(kpi_score_add_array(a, v, n));
+    ck_assert_ok(kpi_score_merge(b, b));
+    assert_same(a, b);
+    free(v);
+    kpi_score_free(a);
+    kpi_score_free(b);
+}
+END_TEST
+
+START_TEST(merge_equals_one_stream)
+{
+    test_rng r = {3};
+    for (int round = 0; round < 20; round++) {
+        kpi_score *a, *b, *all;
+        ck_assert_ok(kpi_nps_new(&a));
+        ck_assert_ok(kpi_nps_new(&b));
+        ck_assert_ok(kpi_nps_new(&all));
+        int64_t na = test_range(&r, 0, 300), nb = test_range(&r, 0, 300);
+        for (int64_t i = 0; i < na + nb; i++) {
+            int32_t x = (int32_t)test_range(&r, 0, 10);
+            ck_assert_ok(kpi_score_add(i < na ? a : b, x));
+            ck_assert_ok(kpi_score_add(all, x));
+        }
+        ck_assert_ok(kpi_score_merge(a, b));
+        assert_same(a, all);
+        kpi_score_free(a);
+        kpi_score_free(b);
+        kpi_score_free(all);
+    }
+}
+END_TEST
+
+START_TEST(merge_with_itself_doubles_and_overflow_is_caught)
+{
+    kpi_score *s;
+    ck_assert_ok(kpi_nps_new(&s));
+    ck_assert_ok(kpi_score_add(s, 9));
+    for (int i = 0; i < 63; i++)
+        ck_assert_ok(kpi_score_merge(s, s));
+    ck_assert(kpi_score_count(s) == UINT64_C(1) << 63);
+    size_t len;
+    unsigned char *before = snap(s, &len);
+    ck_assert_status(kpi_score_merge(s, s), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_score_add_array(s, (const int32_t[]){1}, 1), KPI_OK);
+    kpi_score *t;
+    ck_assert_ok(kpi_score_deserialize(&t, before, len));
+    ck_assert_status(kpi_score_merge(t, t), KPI_ERR_OVERFLOW);
+    assert_unchanged(t, before, len);
+    kpi_score_free(t);
+    free(before);
+    /* one more answer than fits */
+    kpi_score *u;
+    ck_assert_ok(kpi_nps_new(&u));
+    ck_assert_ok(kpi_score_add(u, 9));
+    for (int i = 0; i < 63; i++)
+        ck_assert_ok(kpi_score_merge(u, u));
+    for (int i = 0; i < 63; i++) {
+        kpi_score *h;
+        ck_assert_ok(kpi_nps_new(&h));
+        ck_assert_ok(kpi_score_add(h, 9));
+        for (int j = 0; j < i; j++)
+            ck_assert_ok(kpi_score_merge(h, h));
+        ck_assert_ok(kpi_score_merge(u, h));
+        kpi_score_free(h);
+    }
+    ck_assert(kpi_score_count(u) == UINT64_MAX);
+    before = snap(u, &len);
+    ck_assert_status(kpi_score_add(u, 1), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_score_add_array(u, (const int32_t[]){1}, 1), KPI_ERR_OVERFLOW);
+    assert_unchanged(u, before, len);
+    free(before);
+    kpi_score_free(u);
+    kpi_score_free(s);
+}
+END_TEST
+
+START_TEST(merge_of_differently_configured_scores_is_refused)
+{
+    kpi_score *a, *b, *c, *d, *e;
+    ck_assert_ok(kpi_nps_new(&a));
+    ck_assert_ok(kpi_score_new(&b, 1, 10));
+    ck_assert_ok(kpi_nps_new(&c));
+    ck_assert_ok(kpi_score_set_nps_cuts(c, 8, 6));
+    ck_assert_ok(kpi_nps_new(&d));
+    ck_assert_ok(kpi_score_set_threshold(d, 3));
+    ck_assert_ok(kpi_nps_new(&e));
+    ck_assert_ok(kpi_score_set_high_is_easy(e, 0));
+    ck_assert_ok(kpi_score_add(a, 10));
+    size_t len;
+    unsigned char *before = snap(a, &len);
+    ck_assert_status(kpi_score_merge(a, b), KPI_ERR_INCOMPATIBLE);
+    ck_assert_status(kpi_score_merge(a, c), KPI_ERR_INCOMPATIBLE);
+    ck_assert_status(kpi_score_merge(a, d), KPI_ERR_INCOMPATIBLE);
+    ck_assert_status(kpi_score_merge(a, e), KPI_ERR_INCOMPATIBLE);
+    ck_assert_status(kpi_score_merge(a, NULL), KPI_ERR_INVALID);
+    assert_unchanged(a, before, len);
+    free(before);
+    kpi_score_free(a);
+    kpi_score_free(b);
+    kpi_score_free(c);
+    kpi_score_free(d);
+    kpi_score_free(e);
+}
+END_TEST
+
+START_TEST(serialize_round_trip_gives_identical_reads_and_bytes)
+{
+    kpi_score *s, *t;
+    ck_assert_ok(kpi_score_new(&s, -5, 300));
+    ck_assert_ok(kpi_score_set_nps_cuts(s, 200, -1));
+    ck_assert_ok(kpi_score_set_high_is_easy(s, 0));
+    test_rng r = {5};
+    for (int i = 0; i < 1000; i++)
+        ck_assert_ok(kpi_score_add(s, (int32_t)test_range(&r, -5, 300)));
+    size_t len;
+    unsigned char *b = snap(s, &len);
+    ck_assert_ok(kpi_score_deserialize(&t, b, len));
+    assert_same(s, t);
+    kpi_estimate e1, e2;
+    ck_assert_ok(kpi_score_nps(s, &e1));
+    ck_assert_ok(kpi_score_nps(t, &e2));
+    ck_assert(e1.value == e2.value && e1.lower == e2.lower);
+    ck_assert_ok(kpi_score_csat(t, &e2));
+    ck_assert_ok(kpi_score_csat(s, &e1));
+    ck_assert(e1.value == e2.value);
+    ck_assert_uint_eq(kpi_score_footprint(s), kpi_score_footprint(t));
+    unsigned char small[4];
+    size_t need;
+    ck_assert_status(kpi_score_serialize(s, small, 4, &need), KPI_ERR_BUFFER);
+    ck_assert_uint_eq(need, len);
+    ck_assert_status(kpi_score_serialize(NULL, NULL, 0, &need), KPI_ERR_INVALID);
+    free(b);
+    kpi_score_free(s);
+    kpi_score_free(t);
+}
+END_TEST
+
+START_TEST(truncated_flipped_and_foreign_bytes_are_rejected)
+{
+    const int32_t v[] = {10, 10, 9, 8, 7, 6, 0};
+    kpi_score *s = nps_of(v, 7), *t = NULL;
+    size_t len;
+    unsigned char *b = snap(s, &len);
+    for (size_t n = 0; n < len; n++)
+        ck_assert(kpi_score_deserialize(&t, b, n) != KPI_OK);
+    for (size_t i = 0; i < len; i++)
+        for (int bit = 0; bit < 8; bit++) {
+            b[i] ^= (unsigned char)(1u << bit);
+            ck_assert(kpi_score_deserialize(&t, b, len) != KPI_OK);
+            b[i] ^= (unsigned char)(1u << bit);
+        }
+    ck_assert(t == NULL);
+    kpi_rate *r;
+    ck_assert_ok(kpi_rate_new(&r));
+    size_t rl;
+    unsigned char rb[64];
+    ck_assert_ok(kpi_rate_serialize(r, rb, sizeof rb, &rl));
+    ck_assert_status(kpi_score_deserialize(&t, rb, rl), KPI_ERR_TYPE);
+    ck_assert_status(kpi_score_deserialize(NULL, b, len), KPI_ERR_INVALID);
+    kpi_rate_free(r);
+    free(b);
+    kpi_score_free(s);
+}
+END_TEST
+
+START_TEST(allocation_failures_return_nomem_and_leak_nothing)
+{
+    test_alloc t;
+    kpi_allocator a = test_allocator(&t);
+    kpi_score *s = NULL;
+    t.fail_at = 1;
+    ck_assert_status(kpi_score_new_with(&s, 0, 10, &a), KPI_ERR_NOMEM);
+    ck_assert_int_eq(t.live, 0);
+    t.fail_at = 0;
+    ck_assert_ok(kpi_score_new_with(&s, 0, 10, &a));
+    ck_assert_int_eq(t.mallocs, 1); /* the allocator is really used */
+    ck_assert_ok(kpi_score_add(s, 4));
+    size_t len;
+    unsigned char *before = snap(s, &len);
+    /* merge with itself copies first */
+    long live = t.live;
+    t.calls = 0;
+    t.fail_at = 1;
+    ck_assert_status(kpi_score_merge(s, s), KPI_ERR_NOMEM);
+    ck_assert_int_eq(t.live, live);
+    assert_unchanged(s, before, len);
+    t.fail_at = 0;
+    kpi_score *c = NULL;
+    t.calls = 0;
+    t.fail_at = 1;
+    ck_assert_status(kpi_score_clone(s, &c), KPI_ERR_NOMEM);
+    t.fail_at = 0;
+    /* deserialize: every allocation it makes can fail */
+    long k = 1;
+    for (;; k++) {
+        long live_now = t.live;
+        t.calls = 0;
+        t.fail_at = k;
+        kpi_score *d = NULL;
+        int rc = kpi_score_deserialize_with(&d, before, len, &a);
+        if (rc == KPI_OK) {
+            kpi_score_free(d);
+            break;
+        }
+        ck_assert_status(rc, KPI_ERR_NOMEM);
+        ck_assert_int_eq(t.live, live_now);
+    }
+    ck_assert_int_ge(k, 2);
+    t.fail_at = 0;
+    free(before);
+    kpi_score_free(s);
+    ck_assert_int_eq(t.live, 0);
+    kpi_allocator bad = {NULL, NULL, NULL, NULL};
+    ck_assert_status(kpi_score_new_with(&s, 0, 1, &bad), KPI_ERR_INVALID);
+}
+END_TEST
+
+START_TEST(clone_is_deep_and_reset_keeps_configuration)
+{
+    kpi_score *s, *c;
+    ck_assert_ok(kpi_ces_new(&s, 5, 2));
+    ck_assert_ok(kpi_score_set_high_is_easy(s, 0));
+    ck_assert_ok(kpi_score_add(s, 1));
+    ck_assert_ok(kpi_score_clone(s, &c));
+    assert_same(s, c);
+    ck_assert_ok(kpi_score_add(c, 5));
+    ck_assert_uint_eq(kpi_score_count(s), 1);
+    kpi_score_reset(c);
+    ck_assert_uint_eq(kpi_score_count(c), 0);
+    ck_assert_ok(kpi_score_add(c, 1));
+    assert_same(s, c);
+    ck_assert_status(kpi_score_clone(NULL, &c), KPI_ERR_INVALID);
+    kpi_score_free(s);
+    kpi_score_free(c);
+}
+END_TEST
+
+static Suite *score_suite(void)
+{
+    Suite *s = suite_create("score");
+    TCase *tc = tcase_create("score");
+    tcase_add_test(tc, nps_of_a_hand_computed_sample);
+    tcase_add_test(tc, nps_interval_is_clamped_to_plus_minus_100);
+    tcase_add_test(tc, nps_on_a_1_to_10_scale_keeps_9_and_6_and_accepts_other_cuts);
+    tcase_add_test(tc, nps_without_cut_points_is_a_state_error);
+    tcase_add_test(tc, csat_is_the_top_two_box_share);
+    tcase_add_test(tc, esat_is_a_csat_preset);
+    tcase_add_test(tc, ces_easy_share_follows_the_configured_direction);
+    tcase_add_test(tc, wilson_matches_newcombe_1998);
+    tcase_add_test(tc, mean_and_interval_match_a_two_pass_computation);
+    tcase_add_test(tc, reads_on_an_empty_object_are_empty_errors);
+    tcase_add_test(tc, constructor_rejects_bad_scales);
+    tcase_add_test(tc, off_scale_answers_are_rejected_and_change_nothing);
+    tcase_add_test(tc, a_batch_with_one_bad_answer_changes_nothing);
+    tcase_add_test(tc, batch_add_equals_one_by_one);
+    tcase_add_test(tc, long_batches_on_survey_scales_count_exactly);
+    tcase_add_test(tc, merge_equals_one_stream);
+    tcase_add_test(tc, merge_with_itself_doubles_and_overflow_is_caught);
+    tcase_add_test(tc, merge_of_differently_configured_scores_is_refused);
+    tcase_add_test(tc, serialize_round_trip_gives_identical_reads_and_bytes);
+    tcase_add_test(tc, truncated_flipped_and_foreign_bytes_are_rejected);
+    tcase_add_test(tc, allocation_failures_return_nomem_and_leak_nothing);
+    tcase_add_test(tc, clone_is_deep_and_reset_keeps_configuration);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+KPI_TEST_MAIN(score_suite)
