@@ -22,11 +22,6 @@
 #include "kpi/group.h"
 #include "kpi/rate.h"
 
-extern const kpi__type kpi__score_type;
-extern const kpi__type kpi__rate_type;
-extern const kpi__type kpi__mean_type;
-extern const kpi__type kpi__group_type;
-
 /* Types a serialized group may hold (tag -> verb table). */
 static const kpi__type *const kpi__group_types[] = {
     &kpi__score_type, &kpi__rate_type, &kpi__mean_type, &kpi__group_type,

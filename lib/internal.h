@@ -86,6 +86,16 @@ typedef struct kpi__type {
     size_t (*footprint)(const void *obj);
 } kpi__type;
 
+/* ---- the registry of accumulator types ---------------------------------
+ * Each module defines its verb table here named; the group-by container
+ * (lib/group.c, kpi__group_types) maps a serialized tag back to the table,
+ * so any accumulator can be a group member.  A new accumulator type adds
+ * its declaration here and its entry there. */
+extern const kpi__type kpi__score_type;
+extern const kpi__type kpi__rate_type;
+extern const kpi__type kpi__mean_type;
+extern const kpi__type kpi__group_type;
+
 /* ---- allocator ---------------------------------------------------------- */
 
 /* Fill `out` from `in` (NULL = C library).  KPI_ERR_INVALID when `in` has

@@ -33,7 +33,6 @@ struct kpi_mean {
     uint64_t neg, pos;      /* counts below / above the cuts */
 };
 
-extern const kpi__type kpi__mean_type;
 
 static int mean_make(kpi_mean **out, int kind, const kpi_allocator *alloc)
 {

@@ -12,7 +12,6 @@ struct kpi_rate {
     uint64_t trials;
 };
 
-extern const kpi__type kpi__rate_type;
 
 static int rate_make(kpi_rate **out, const kpi_allocator *alloc)
 {

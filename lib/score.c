@@ -32,7 +32,6 @@ struct kpi_score {
     uint64_t counts[];      /* nvals counters */
 };
 
-extern const kpi__type kpi__score_type;
 
 static size_t score_size(uint32_t nvals)
 {
