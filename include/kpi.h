@@ -13,5 +13,7 @@
 #define KPI_H
 
 #include "kpi/common.h"
+#include "kpi/calendar.h"
+#include "kpi/sla.h"
 
 #endif /* KPI_H */
