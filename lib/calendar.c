@@ -30,6 +30,8 @@
 #define TABLE_Y1 2100 /* inclusive */
 #define TABLE_HI INT64_C(4133980800000) /* 2101-01-01T00:00:00Z */
 #define MAX_CLOSURES 1000000
+#define BUCKET_SHIFT 35
+#define NBUCKET ((size_t)(TABLE_HI >> BUCKET_SHIFT) + 1)
 
 /* ---- civil dates (H. Hinnant's algorithms) ---------------------------- */
 
@@ -340,20 +342,20 @@ struct kpi_calendar {
     int64_t *tt;
     int32_t *toff;
     int64_t *tcum;
-    int32_t off_lo; /* offset at the table's start */
+    uint16_t bucket[NBUCKET]; /* first transition index of each bucket */
 };
 
 static const kpi__type calendar_type;
 
-/* Business ms of weekday wd in [0, ms). */
+/* Business ms of weekday wd in [0, ms): branch-free over the ranges. */
 static int64_t in_day(const kpi_calendar *c, int wd, int64_t ms)
 {
     int64_t s = 0;
     for (int i = 0; i < c->nr[wd]; i++) {
         int64_t o = c->rng[wd][i][0], e = c->rng[wd][i][1];
-        if (ms <= o)
-            break;
-        s += (ms < e ? ms : e) - o;
+        int64_t v = ms < e ? ms : e;
+        v -= o;
+        s += v > 0 ? v : 0;
     }
     return s;
 }
@@ -385,55 +387,57 @@ static int64_t G(const kpi_calendar *c, int64_t x)
     return week * c->cum_day[7] + c->cum_day[wd] + in_day(c, wd, ms);
 }
 
-/* Number of closures with day < d. */
+/* Number of closures with day < d (branch-free binary search). */
 static size_t cl_lower(const kpi_calendar *c, int64_t d)
 {
-    size_t lo = 0, hi = c->ncl;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (c->cl[mid].day < d)
-            lo = mid + 1;
-        else
-            hi = mid;
+    size_t n = c->ncl;
+    const closure *base = c->cl;
+    if (n == 0)
+        return 0;
+    while (n > 1) {
+        size_t half = n / 2;
+        base = base[half - 1].day < d ? base + half : base;
+        n -= half;
     }
-    return lo;
+    return (size_t)(base - c->cl) + (base->day < d);
 }
 
 /* F: business ms on the local line, holidays included. */
 static int64_t F(const kpi_calendar *c, int64_t x)
 {
-    int64_t g = G(c, x);
+    int64_t day = fdiv(x, DAY_MS);
+    int64_t ms = x - day * DAY_MS;
+    int64_t s = day + 4;
+    int64_t week = fdiv(s, 7);
+    int wd = (int)(s - week * 7);
+    int64_t g = week * c->cum_day[7] + c->cum_day[wd] + in_day(c, wd, ms);
     if (c->ncl == 0)
         return g;
-    int64_t day = fdiv(x, DAY_MS);
     size_t k = cl_lower(c, day);
     if (k == c->ncl)
         return g - c->cl_total;
     const closure *e = &c->cl[k];
     g -= e->pre;
     if (e->day == day) {
-        int64_t ms = x - day * DAY_MS;
         int64_t hi = ms < e->to_ms ? ms : e->to_ms;
         if (hi > e->from_ms)
-            g -= in_window(c, weekday_of_day(day), e->from_ms, hi);
+            g -= in_window(c, wd, e->from_ms, hi);
     }
     return g;
 }
 
-/* Offset at t (|t| <= TMAX). */
+/* Offset at t (|t| <= TMAX); *idx receives the number of tabulated
+ * transitions <= t, or SIZE_MAX outside the table.  A bucket index
+ * (buckets of 2^BUCKET_SHIFT ms, about 397 days) gives the first
+ * candidate, then at most a few steps. */
 static int32_t off_at(const kpi_calendar *c, int64_t t, size_t *idx)
 {
     if (c->tt != NULL && t >= 0 && t < TABLE_HI) {
-        size_t lo = 0, hi = c->nt;
-        while (lo < hi) { /* first T > t */
-            size_t mid = (lo + hi) / 2;
-            if (c->tt[mid] <= t)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        *idx = lo;
-        return c->toff[lo];
+        size_t i = c->bucket[t >> BUCKET_SHIFT];
+        while (i < c->nt && c->tt[i] <= t)
+            i++;
+        *idx = i;
+        return c->toff[i];
     }
     *idx = SIZE_MAX;
     return off_rules(&c->tz, t);
@@ -493,6 +497,13 @@ static int build_table(kpi_calendar *c)
     memcpy(c->tt, T, n * sizeof *T);
     memcpy(c->toff, O, (n + 1) * sizeof *O);
     c->nt = n;
+    size_t k = 0;
+    for (size_t b = 0; b < NBUCKET; b++) {
+        int64_t b0 = (int64_t)b << BUCKET_SHIFT;
+        while (k < n && c->tt[k] < b0)
+            k++;
+        c->bucket[b] = (uint16_t)k;
+    }
     return KPI_OK;
 }
 
