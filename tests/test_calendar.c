@@ -536,6 +536,34 @@ START_TEST(elapsed_is_monotone_and_additive)
 }
 END_TEST
 
+START_TEST(spans_across_the_edges_of_the_transition_table_stay_exact)
+{
+    /* the per-object table covers 1970..2100; beyond, rules are evaluated
+     * year by year: both must agree where they meet */
+    kpi_calendar *c = mk("CET-1CEST,M3.5.0,M10.5.0/3");
+    for (int d = 0; d < 7; d++)
+        ck_assert_ok(kpi_calendar_add_hours(c, d, 0, 1440));
+    const int64_t edges[] = {0, utc(2101, 1, 1, 0, 0)};
+    for (int i = 0; i < 2; i++) {
+        int64_t e = edges[i];
+        for (int64_t span = H; span <= 800 * D; span *= 3) {
+            int64_t a = e - span, b = e + span;
+            ck_assert_int_eq(el(c, a, b), el(c, a, e) + el(c, e, b));
+            ck_assert_int_eq(el(c, a, e - 1) + el(c, e - 1, b), el(c, a, b));
+            /* open all the time: business time = real time, +-1 h per
+             * unbalanced transition */
+            ck_assert_int_le(llabs(el(c, a, b) - (b - a)), H);
+            ck_assert_int_eq(due(c, a, el(c, a, b)), b);
+        }
+    }
+    /* a whole year of an always-open calendar is its real length */
+    ck_assert_int_eq(el(c, utc(1950, 1, 1, 0, 0), utc(1951, 1, 1, 0, 0)), 365 * D);
+    ck_assert_int_eq(el(c, utc(2150, 1, 1, 0, 0), utc(2151, 1, 1, 0, 0)), 365 * D);
+    ck_assert_int_eq(el(c, utc(2050, 1, 1, 0, 0), utc(2051, 1, 1, 0, 0)), 365 * D);
+    kpi_calendar_free(c);
+}
+END_TEST
+
 /* ---- errors, state and memory ------------------------------------------- */
 
 START_TEST(configuration_errors_are_named_and_change_nothing)
@@ -804,6 +832,7 @@ static Suite *calendar_suite(void)
     tc = tcase_create("properties");
     tcase_add_test(tc, due_inverts_elapsed_for_random_starts_and_targets);
     tcase_add_test(tc, elapsed_is_monotone_and_additive);
+    tcase_add_test(tc, spans_across_the_edges_of_the_transition_table_stay_exact);
     suite_add_tcase(s, tc);
     tc = tcase_create("object");
     tcase_add_test(tc, configuration_errors_are_named_and_change_nothing);
