@@ -742,6 +742,33 @@ START_TEST(truncated_flipped_and_foreign_bytes_are_rejected)
 }
 END_TEST
 
+START_TEST(golden_state_still_reads)
+{
+    /* tests/data/calendar-v1.bin: format version 1; KPI_WRITE_GOLDEN=1
+     * rewrites it (only on purpose, with a new format version) */
+    kpi_calendar *c = sample(NULL), *d = NULL;
+    size_t len, glen;
+    unsigned char *b = bytes(c, &len);
+    if (getenv("KPI_WRITE_GOLDEN")) {
+        FILE *f = fopen(test_data_path("calendar-v1.bin"), "wb");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_uint_eq(fwrite(b, 1, len, f), len);
+        fclose(f);
+    }
+    unsigned char *g = test_read_file(test_data_path("calendar-v1.bin"), &glen);
+    ck_assert_msg(g != NULL, "missing %s", test_data_path("calendar-v1.bin"));
+    ck_assert_uint_eq(glen, len);
+    ck_assert(memcmp(g, b, len) == 0);
+    ck_assert_ok(kpi_calendar_deserialize(&d, g, glen));
+    /* Friday 2026-01-02 16:00 CET + 2 h -> Monday 10:00 (1 Jan closed) */
+    ck_assert_int_eq(due(d, utc(2026, 1, 2, 15, 0), 2 * H), utc(2026, 1, 5, 9, 0));
+    kpi_calendar_free(c);
+    kpi_calendar_free(d);
+    free(b);
+    free(g);
+}
+END_TEST
+
 START_TEST(allocation_failures_leave_no_trace)
 {
     /* constructor, holiday growth, clone, deserialize */
@@ -840,6 +867,7 @@ static Suite *calendar_suite(void)
     tcase_add_test(tc, equal_compares_arithmetic_not_names);
     tcase_add_test(tc, serialization_round_trips_to_identical_answers_and_bytes);
     tcase_add_test(tc, truncated_flipped_and_foreign_bytes_are_rejected);
+    tcase_add_test(tc, golden_state_still_reads);
     tcase_add_test(tc, allocation_failures_leave_no_trace);
     suite_add_tcase(s, tc);
     return s;

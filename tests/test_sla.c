@@ -205,6 +205,34 @@ START_TEST(serialization_round_trips_and_rejects_bad_bytes)
 }
 END_TEST
 
+START_TEST(golden_state_still_reads)
+{
+    /* tests/data/sla-v1.bin: format version 1; KPI_WRITE_GOLDEN=1
+     * rewrites it (only on purpose, with a new format version) */
+    kpi_sla_policy *p = policy(NULL), *q = NULL;
+    size_t len, glen;
+    unsigned char *b = pbytes(p, &len);
+    if (getenv("KPI_WRITE_GOLDEN")) {
+        FILE *f = fopen(test_data_path("sla-v1.bin"), "wb");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_uint_eq(fwrite(b, 1, len, f), len);
+        fclose(f);
+    }
+    unsigned char *g = test_read_file(test_data_path("sla-v1.bin"), &glen);
+    ck_assert_msg(g != NULL, "missing %s", test_data_path("sla-v1.bin"));
+    ck_assert_uint_eq(glen, len);
+    ck_assert(memcmp(g, b, len) == 0);
+    ck_assert_ok(kpi_sla_policy_deserialize(&q, g, glen));
+    int64_t due;
+    ck_assert_ok(kpi_sla_policy_due(q, 0, KPI_SLA_RESOLUTION, MON + 4 * D + 15 * H, 0, &due));
+    ck_assert_int_eq(due, MON + 9 * D + 15 * H);
+    kpi_sla_policy_free(p);
+    kpi_sla_policy_free(q);
+    free(b);
+    free(g);
+}
+END_TEST
+
 START_TEST(allocation_failures_leave_no_trace)
 {
     kpi_sla_policy *ref = policy(NULL);
@@ -252,14 +280,60 @@ START_TEST(allocation_failures_leave_no_trace)
 }
 END_TEST
 
+START_TEST(due_is_the_last_instant_that_still_meets_the_target)
+{
+    kpi_calendar *c = NULL;
+    ck_assert_ok(kpi_calendar_new(&c, "CET-1CEST,M3.5.0,M10.5.0/3"));
+    for (int d = 1; d <= 5; d++) {
+        ck_assert_ok(kpi_calendar_add_hours(c, d, 9 * 60, 12 * 60));
+        ck_assert_ok(kpi_calendar_add_hours(c, d, 13 * 60, 17 * 60));
+    }
+    ck_assert_ok(kpi_calendar_add_holiday(c, 2026, 3, 30));
+    ck_assert_ok(kpi_calendar_add_closure(c, 2026, 12, 24, 720, 1440));
+    kpi_sla_policy *p;
+    ck_assert_ok(kpi_sla_policy_new(&p, c));
+    kpi_calendar_free(c); /* the policy holds its own copy */
+    test_rng g = {17};
+    for (uint32_t pr = 0; pr < KPI_SLA_PRIORITIES; pr++)
+        for (int m = 0; m < 3; m++)
+            ck_assert_ok(kpi_sla_policy_set_target(p, pr, m, test_range(&g, 0, 40 * H),
+                                                   (int)((pr + (uint32_t)m) % 2)));
+    for (int i = 0; i < 3000; i++) {
+        uint32_t pr = (uint32_t)test_range(&g, 0, 7);
+        int m = (int)test_range(&g, 0, 2);
+        int64_t start = MON + test_range(&g, 0, 360) * D + test_range(&g, 0, D - 1);
+        int64_t paused = test_range(&g, 0, 10 * H), due, rem;
+        int met;
+        ck_assert_ok(kpi_sla_policy_due(p, pr, m, start, paused, &due));
+        ck_assert_ok(kpi_sla_policy_met(p, pr, m, start, due, paused, &met));
+        ck_assert_int_eq(met, 1);
+        ck_assert_ok(kpi_sla_policy_remaining(p, pr, m, start, due, paused, &rem));
+        ck_assert_int_eq(rem, 0);
+        ck_assert_ok(kpi_sla_policy_met(p, pr, m, start, due + 1, paused, &met));
+        int64_t tgt;
+        int bus;
+        ck_assert_ok(kpi_sla_policy_target(p, pr, m, &tgt, &bus));
+        if (!bus) {
+            ck_assert_int_eq(met, 0);
+        } else { /* one more ms breaches only when that ms is business time */
+            ck_assert_ok(kpi_sla_policy_remaining(p, pr, m, start, due + 1, paused, &rem));
+            ck_assert_int_eq(met, rem == 0);
+        }
+    }
+    kpi_sla_policy_free(p);
+}
+END_TEST
+
 static Suite *sla_suite(void)
 {
     Suite *s = suite_create("sla");
     TCase *tc = tcase_create("policy");
     tcase_add_test(tc, business_time_breach_across_a_weekend_and_a_holiday);
     tcase_add_test(tc, pauses_extend_the_due_time_in_the_metric_time_base);
+    tcase_add_test(tc, due_is_the_last_instant_that_still_meets_the_target);
     tcase_add_test(tc, errors_are_named_and_change_nothing);
     tcase_add_test(tc, serialization_round_trips_and_rejects_bad_bytes);
+    tcase_add_test(tc, golden_state_still_reads);
     tcase_add_test(tc, allocation_failures_leave_no_trace);
     suite_add_tcase(s, tc);
     return s;
