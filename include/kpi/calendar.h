@@ -32,9 +32,12 @@
  * sorted table with prefix sums, DST transitions by binary search over a
  * per-object table for the years 1970..2100 (about 260 entries, computed
  * at creation, with prefix sums of their corrections).  Instants outside
- * that table fall back to computing transitions year by year.  due()
- * visits each DST transition it crosses (two per year).  Instants must lie
- * within +-8.64e15 ms of the epoch (about +-273,000 years).
+ * that table fall back to computing transitions year by year, so there
+ * the cost grows with the number of years spanned (two transitions a
+ * year; the whole accepted range, +-273,000 years, takes about 0.3 s).
+ * due() visits each DST transition it crosses (two per year).  Instants
+ * must lie within +-8.64e15 ms of the epoch.  Time zone rules are applied
+ * to every year, before 1970 too (proleptically).
  *
  * A calendar is configuration, not an accumulator: it has no add, reset
  * or merge; kpi_calendar_equal() tells whether two calendars compute the
