@@ -18,5 +18,7 @@
 #include "kpi/rate.h"
 #include "kpi/mean.h"
 #include "kpi/group.h"
+#include "kpi/calendar.h"
+#include "kpi/sla.h"
 
 #endif /* KPI_H */

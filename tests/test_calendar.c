@@ -1,0 +1,876 @@
+/*
+ * The business calendar: POSIX TZ parsing and offsets (checked by hand and
+ * against the C library), business time on DST days, holidays, split
+ * shifts, due instants, properties against a naive minute-by-minute
+ * reference, errors, allocation failures and serialization.
+ * SPDX-License-Identifier: MIT
+ */
+#define _DEFAULT_SOURCE 1
+#include "kpi/calendar.h"
+#include "kpi/sla.h"
+#include "testutil.h"
+
+#include <time.h>
+
+#define H KPI_MS_PER_HOUR
+#define M KPI_MS_PER_MINUTE
+#define D KPI_MS_PER_DAY
+
+/* ---- independent date arithmetic for expected values ------------------- */
+
+static int64_t t_days(int64_t y, int64_t m, int64_t d)
+{
+    /* days since 1970-01-01, counted naively year by year */
+    static const int md[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int64_t n = 0;
+    for (int64_t yy = 1970; yy < y; yy++)
+        n += 365 + ((yy % 4 == 0 && yy % 100 != 0) || yy % 400 == 0);
+    for (int64_t yy = y; yy < 1970; yy++)
+        n -= 365 + ((yy % 4 == 0 && yy % 100 != 0) || yy % 400 == 0);
+    for (int mm = 1; mm < m; mm++)
+        n += md[mm - 1] + (mm == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+    return n + d - 1;
+}
+
+/* A UTC instant. */
+static int64_t utc(int y, int mo, int d, int h, int mi)
+{
+    return t_days(y, mo, d) * D + h * H + mi * M;
+}
+
+static kpi_calendar *mk(const char *tz)
+{
+    kpi_calendar *c = NULL;
+    ck_assert_ok(kpi_calendar_new(&c, tz));
+    return c;
+}
+
+static void weekdays(kpi_calendar *c, int open_h, int close_h)
+{
+    for (int d = 1; d <= 5; d++)
+        ck_assert_ok(kpi_calendar_add_hours(c, d, open_h * 60, close_h * 60));
+}
+
+static int64_t el(const kpi_calendar *c, int64_t a, int64_t b)
+{
+    int64_t v = -1;
+    ck_assert_ok(kpi_calendar_elapsed(c, a, b, &v));
+    return v;
+}
+
+static int64_t due(const kpi_calendar *c, int64_t a, int64_t x)
+{
+    int64_t v = 0;
+    ck_assert_ok(kpi_calendar_due(c, a, x, &v));
+    return v;
+}
+
+static int32_t off(const kpi_calendar *c, int64_t t)
+{
+    int32_t o = 0;
+    ck_assert_ok(kpi_calendar_utc_offset(c, t, &o));
+    return o;
+}
+
+/* Serialized bytes of a calendar, to compare states. */
+static unsigned char *bytes(const kpi_calendar *c, size_t *len)
+{
+    ck_assert_ok(kpi_calendar_serialize(c, NULL, 0, len));
+    unsigned char *b = malloc(*len);
+    ck_assert_ok(kpi_calendar_serialize(c, b, *len, len));
+    return b;
+}
+
+static void assert_same_bytes(const kpi_calendar *c, const unsigned char *b,
+                              size_t len)
+{
+    size_t l2;
+    unsigned char *b2 = bytes(c, &l2);
+    ck_assert_uint_eq(len, l2);
+    ck_assert(memcmp(b, b2, len) == 0);
+    free(b2);
+}
+
+/* ---- time zones --------------------------------------------------------- */
+
+START_TEST(tz_parser_accepts_and_rejects_a_table_of_strings)
+{
+    const char *good[] = {"CET-1CEST,M3.5.0,M10.5.0/3", "EST5EDT,M3.2.0,M11.1.0",
+                          "JST-9", "UTC0", "AEST-10AEDT,M10.1.0,M4.1.0/3", "<-03>3",
+                          "NZST-12NZDT,M9.5.0,M4.1.0/3", "EST5EDT", "<+0330>-3:30",
+                          "IST-5:30", "GMT0BST,M3.5.0/1,M10.5.0",
+                          "EST5EDT4,M3.2.0/02:00:00,M11.1.0/02:00:00",
+                          "<-02>2<-01>,M3.5.0/-1,M10.5.0/0", "XXX3YYY,J60/25,300/-3",
+                          "EST5EDT,0/0,J365/25", "WART4WARST,J1/0,J365/25",
+                          "ABC+24", "ABC-24:59:59", "<UTC+1>-1", "FOO1BAR,M1.1.0/167,M12.5.6/-167"};
+    const char *bad[] = {"", "CET", "C-1", "CET-25", "CET-1:60", "CET-1CEST,",
+                         "CET-1CEST,M3.5.0", "CET-1CEST,M13.5.0,M10.5.0",
+                         "CET-1CEST,M3.6.0,M10.5.0", "CET-1CEST,M3.5.7,M10.5.0",
+                         "CET-1CEST,M3.5.0/168,M10.5.0", "CET-1 ", ":Europe/Paris",
+                         "Europe/Paris", "<AB>1", "<ABC1", "CET-1CEST,J0,J365",
+                         "CET-1CEST,366,J1", "CET-1CE", "CET-1CEST,M3.5.0,M10.5.0x",
+                         "CET--1", "CET-1CEST,M3.5.0;M10.5.0"};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        kpi_calendar *c = NULL;
+        int rc = kpi_calendar_new(&c, good[i]);
+        ck_assert_msg(rc == KPI_OK, "refused \"%s\": %s", good[i], kpi_status_name(rc));
+        kpi_calendar_free(c);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        kpi_calendar *c = NULL;
+        int rc = kpi_calendar_new(&c, bad[i]);
+        ck_assert_msg(rc == KPI_ERR_INVALID, "accepted \"%s\"", bad[i]);
+        ck_assert_ptr_null(c);
+    }
+    char longtz[200];
+    memset(longtz, 'A', sizeof longtz - 3);
+    strcpy(longtz + sizeof longtz - 3, "-1");
+    kpi_calendar *c = NULL;
+    ck_assert_status(kpi_calendar_new(&c, longtz), KPI_ERR_INVALID);
+    ck_assert_status(kpi_calendar_new(&c, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_calendar_new(NULL, "UTC0"), KPI_ERR_INVALID);
+}
+END_TEST
+
+START_TEST(europe_switches_at_one_utc_on_the_last_sundays)
+{
+    kpi_calendar *c = mk("CET-1CEST,M3.5.0,M10.5.0/3");
+    int64_t spring = utc(2026, 3, 29, 1, 0), fall = utc(2026, 10, 25, 1, 0);
+    ck_assert_int_eq(off(c, spring - 1), 3600);
+    ck_assert_int_eq(off(c, spring), 7200);
+    ck_assert_int_eq(off(c, fall - 1), 7200);
+    ck_assert_int_eq(off(c, fall), 3600);
+    ck_assert_int_eq(off(c, utc(2026, 7, 1, 12, 0)), 7200);
+    ck_assert_int_eq(off(c, utc(2026, 1, 1, 12, 0)), 3600);
+    /* outside the per-object table (1970..2100) the rules still apply */
+    ck_assert_int_eq(off(c, utc(2150, 3, 29, 1, 0) - 1), 3600); /* last Sun Mar 2150 = 29 */
+    ck_assert_int_eq(off(c, utc(2150, 3, 29, 1, 0)), 7200);
+    ck_assert_int_eq(off(c, utc(1960, 7, 1, 0, 0)), 7200);
+    int32_t y, mo, d, wd, ms;
+    ck_assert_ok(kpi_calendar_local_time(c, spring, &y, &mo, &d, &wd, &ms));
+    ck_assert(y == 2026 && mo == 3 && d == 29 && wd == 0 && ms == 3 * H);
+    ck_assert_ok(kpi_calendar_local_time(c, spring - 1, &y, &mo, &d, &wd, &ms));
+    ck_assert(ms == 2 * H - 1);
+    kpi_calendar_free(c);
+}
+END_TEST
+
+START_TEST(us_switches_at_two_local_on_the_second_and_first_sundays)
+{
+    kpi_calendar *c = mk("EST5EDT,M3.2.0,M11.1.0");
+    ck_assert_int_eq(off(c, utc(2026, 3, 8, 7, 0) - 1), -18000);
+    ck_assert_int_eq(off(c, utc(2026, 3, 8, 7, 0)), -14400);
+    ck_assert_int_eq(off(c, utc(2026, 11, 1, 6, 0) - 1), -14400);
+    ck_assert_int_eq(off(c, utc(2026, 11, 1, 6, 0)), -18000);
+    kpi_calendar_free(c);
+    /* a DST name without rules means the US rules */
+    c = mk("EST5EDT");
+    ck_assert_int_eq(off(c, utc(2026, 3, 8, 7, 0)), -14400);
+    kpi_calendar_free(c);
+}
+END_TEST
+
+START_TEST(southern_zones_have_summer_across_new_year)
+{
+    kpi_calendar *c = mk("AEST-10AEDT,M10.1.0,M4.1.0/3");
+    /* 2026-04-05 03:00 AEDT = 2026-04-04T16:00Z; 2026-10-04 02:00 AEST =
+     * 2026-10-03T16:00Z */
+    ck_assert_int_eq(off(c, utc(2026, 1, 15, 0, 0)), 39600);
+    ck_assert_int_eq(off(c, utc(2026, 4, 4, 16, 0) - 1), 39600);
+    ck_assert_int_eq(off(c, utc(2026, 4, 4, 16, 0)), 36000);
+    ck_assert_int_eq(off(c, utc(2026, 10, 3, 16, 0) - 1), 36000);
+    ck_assert_int_eq(off(c, utc(2026, 10, 3, 16, 0)), 39600);
+    kpi_calendar_free(c);
+    c = mk("NZST-12NZDT,M9.5.0,M4.1.0/3");
+    /* 2026-09-27 02:00 NZST = 2026-09-26T14:00Z */
+    ck_assert_int_eq(off(c, utc(2026, 9, 26, 14, 0) - 1), 43200);
+    ck_assert_int_eq(off(c, utc(2026, 9, 26, 14, 0)), 46800);
+    kpi_calendar_free(c);
+    c = mk("JST-9");
+    ck_assert_int_eq(off(c, utc(2026, 3, 29, 1, 0)), 32400);
+    ck_assert_int_eq(off(c, utc(2026, 8, 1, 1, 0)), 32400);
+    kpi_calendar_free(c);
+    c = mk("<-03>3");
+    ck_assert_int_eq(off(c, utc(2026, 8, 1, 1, 0)), -10800);
+    kpi_calendar_free(c);
+}
+END_TEST
+
+START_TEST(offsets_agree_with_the_c_library_for_random_instants)
+{
+#if defined(__GLIBC__)
+    const char *zones[] = {"CET-1CEST,M3.5.0,M10.5.0/3", "EST5EDT,M3.2.0,M11.1.0",
+                           "AEST-10AEDT,M10.1.0,M4.1.0/3", "NZST-12NZDT,M9.5.0,M4.1.0/3",
+                           "JST-9", "<-03>3", "XXX3YYY,J60/25,300/-3",
+                           "GMT0BST,M3.5.0/1,M10.5.0", "<-02>2<-01>,M3.5.0/-1,M10.5.0/0"};
+    test_rng r = {7};
+    for (size_t z = 0; z < sizeof zones / sizeof *zones; z++) {
+        setenv("TZ", zones[z], 1);
+        tzset();
+        kpi_calendar *c = mk(zones[z]);
+        for (int i = 0; i < 3000; i++) {
+            /* glibc applies POSIX rules from 1970 on only; libkpi
+             * applies them to every year (proleptic) */
+            int64_t t = test_range(&r, utc(1970, 1, 2, 0, 0), utc(2200, 1, 1, 0, 0));
+            if (i % 3 == 0) /* near a transition */
+                t = utc((int)test_range(&r, 1971, 2140), 1, 1, 0, 0) +
+                    test_range(&r, 0, 365) * D + test_range(&r, -2, 2) * 1000;
+            time_t s = (time_t)(t >= 0 ? t / 1000 : -((-t + 999) / 1000));
+            struct tm tm;
+            ck_assert_ptr_nonnull(localtime_r(&s, &tm));
+            ck_assert_msg(off(c, (int64_t)s * 1000) == tm.tm_gmtoff,
+                          "%s at %lld: %d vs %ld", zones[z], (long long)s,
+                          off(c, (int64_t)s * 1000), (long)tm.tm_gmtoff);
+        }
+        kpi_calendar_free(c);
+    }
+    unsetenv("TZ");
+#endif
+}
+END_TEST
+
+/* ---- business time by hand ---------------------------------------------- */
+
+START_TEST(a_full_week_of_nine_to_five_is_forty_hours_even_across_dst)
+{
+    kpi_calendar *c = mk("CET-1CEST,M3.5.0,M10.5.0/3");
+    weekdays(c, 9, 17);
+    ck_assert_int_eq(kpi_calendar_week_ms(c), 40 * H);
+    /* Monday 2026-03-23 10:00 CET -> Monday 2026-03-30 10:00 CEST */
+    ck_assert_int_eq(el(c, utc(2026, 3, 23, 9, 0), utc(2026, 3, 30, 8, 0)), 40 * H);
+    ck_assert_int_eq(el(c, utc(2026, 3, 23, 9, 0), utc(2026, 3, 23, 9, 0)), 0);
+    /* Saturday to Sunday: nothing */
+    ck_assert_int_eq(el(c, utc(2026, 3, 28, 0, 0), utc(2026, 3, 29, 22, 0)), 0);
+    /* a year: 52 weeks + Thursday 1 Jan 2026 = 261 working days */
+    ck_assert_int_eq(el(c, utc(2025, 12, 31, 23, 0), utc(2026, 12, 31, 23, 0)),
+                     261 * 8 * H);
+    kpi_calendar_free(c);
+}
+END_TEST
+
+START_TEST(split_shifts_skip_the_lunch_break)
+{
+    kpi_calendar *c = mk("CET-1CEST,M3.5.0,M10.5.0/3");
+    for (int d = 1; d <= 5; d++) {
+        ck_assert_ok(kpi_calendar_add_hours(c, d, 13 * 60, 17 * 60));
+        ck_assert_ok(kpi_calendar_add_hours(c, d, 9 * 60, 12 * 60));
+    }
+    ck_assert_int_eq(kpi_calendar_week_ms(c), 35 * H);
+    /* Monday 2026-01-05 11:00 -> 14:00 local: 1 h + 1 h */
+    ck_assert_int_eq(el(c, utc(2026, 1, 5, 10, 0), utc(2026, 1, 5, 13, 0)), 2 * H);
+    ck_assert_int_eq(el(c, utc(2026, 1, 5, 11, 0), utc(2026, 1, 5, 12, 0)), 0);
+    /* Friday 2026-01-09 16:00 + 2 h -> Monday 10:00 local */
+    ck_assert_int_eq(due(c, utc(2026, 1, 9, 15, 0), 2 * H), utc(2026, 1, 12, 9, 0));
+    /* 1 h from 16:00 falls due at 17:00 on Friday, not on Monday */
+    ck_assert_int_eq(due(c, utc(2026, 1, 9, 15, 0), 1 * H), utc(2026, 1, 9, 16, 0));
+    /* 3 h from Monday 09:00 ends at 12:00 (before lunch) */
+    ck_assert_int_eq(due(c, utc(2026, 1, 5, 8, 0), 3 * H), utc(2026, 1, 5, 11, 0));
+    ck_assert_int_eq(due(c, utc(2026, 1, 5, 8, 0), 3 * H + 1), utc(2026, 1, 5, 12, 0) + 1);
+    /* due(t, 0) is t, even when closed */
+    ck_assert_int_eq(due(c, utc(2026, 1, 10, 3, 7), 0), utc(2026, 1, 10, 3, 7));
+    int open;
+    ck_assert_ok(kpi_calendar_is_open(c, utc(2026, 1, 5, 10, 0), &open));
+    ck_assert_int_eq(open, 1);
+    ck_assert_ok(kpi_calendar_is_open(c, utc(2026, 1, 5, 11, 30), &open));
+    ck_assert_int_eq(open, 0);
+    ck_assert_ok(kpi_calendar_is_open(c, utc(2026, 1, 5, 16, 0), &open));
+    ck_assert_int_eq(open, 0); /* 17:00 local: closed */
+    kpi_calendar_free(c);
+}
+END_TEST
+
+START_TEST(holidays_across_new_year_and_a_half_day_on_christmas_eve)
+{
+    kpi_calendar *c = mk("CET-1CEST,M3.5.0,M10.5.0/3");
+    weekdays(c, 9, 17);
+    ck_assert_ok(kpi_calendar_add_holiday(c, 2027, 1, 1));
+    ck_assert_ok(kpi_calendar_add_holiday(c, 2026, 12, 31));
+    ck_assert_ok(kpi_calendar_add_closure(c, 2026, 12, 24, 12 * 60, 1440));
+    /* Wed 2026-12-30 16:00 -> Mon 2027-01-04 10:00 local: 1 h + 1 h */
+    ck_assert_int_eq(el(c, utc(2026, 12, 30, 15, 0), utc(2027, 1, 4, 9, 0)), 2 * H);
+    ck_assert_int_eq(due(c, utc(2026, 12, 30, 15, 0), 2 * H), utc(2027, 1, 4, 9, 0));
+    ck_assert_int_eq(due(c, utc(2026, 12, 30, 15, 0), 1 * H), utc(2026, 12, 30, 16, 0));
+    /* Christmas Eve (Thursday) is open 09:00-12:00 only */
+    ck_assert_int_eq(el(c, utc(2026, 12, 23, 23, 0), utc(2026, 12, 24, 23, 0)), 3 * H);
+    ck_assert_int_eq(due(c, utc(2026, 12, 24, 10, 0), 2 * H), utc(2026, 12, 25, 9, 0));
+    ck_assert_int_eq(due(c, utc(2026, 12, 24, 8, 0), 3 * H), utc(2026, 12, 24, 11, 0));
+    int open;
+    ck_assert_ok(kpi_calendar_is_open(c, utc(2026, 12, 24, 12, 0), &open));
+    ck_assert_int_eq(open, 0);
+    ck_assert_ok(kpi_calendar_is_open(c, utc(2026, 12, 31, 10, 0), &open));
+    ck_assert_int_eq(open, 0);
+    /* the year 2026 (Jan 1 2026 open, Dec 24 half, Dec 31 closed) */
+    ck_assert_int_eq(el(c, utc(2025, 12, 31, 23, 0), utc(2026, 12, 31, 23, 0)),
+                     261 * 8 * H - 5 * H - 8 * H);
+    /* a partial closure in the middle of the day */
+    ck_assert_ok(kpi_calendar_add_closure(c, 2026, 12, 28, 10 * 60, 11 * 60));
+    ck_assert_int_eq(el(c, utc(2026, 12, 28, 7, 0), utc(2026, 12, 28, 17, 0)), 7 * H);
+    ck_assert_int_eq(due(c, utc(2026, 12, 28, 8, 0), 1 * H), utc(2026, 12, 28, 9, 0));
+    ck_assert_int_eq(due(c, utc(2026, 12, 28, 8, 0), 1 * H + 1), utc(2026, 12, 28, 10, 0) + 1);
+    kpi_calendar_free(c);
+}
+END_TEST
+
+START_TEST(the_missing_hour_is_not_worked_and_the_repeated_hour_counts_twice)
+{
+    kpi_calendar *c = mk("CET-1CEST,M3.5.0,M10.5.0/3");
+    for (int d = 0; d < 7; d++)
+        ck_assert_ok(kpi_calendar_add_hours(c, d, 0, 1440));
+    /* local day 2026-03-29 lasts 23 h, 2026-10-25 lasts 25 h */
+    ck_assert_int_eq(el(c, utc(2026, 3, 28, 23, 0), utc(2026, 3, 29, 22, 0)), 23 * H);
+    ck_assert_int_eq(el(c, utc(2026, 10, 24, 22, 0), utc(2026, 10, 25, 23, 0)), 25 * H);
+    kpi_calendar_free(c);
+
+    c = mk("CET-1CEST,M3.5.0,M10.5.0/3");
+    ck_assert_ok(kpi_calendar_add_hours(c, 0, 60, 240)); /* Sunday 01:00-04:00 */
+    ck_assert_int_eq(el(c, utc(2026, 3, 28, 23, 0), utc(2026, 3, 29, 22, 0)), 2 * H);
+    ck_assert_int_eq(el(c, utc(2026, 10, 24, 22, 0), utc(2026, 10, 25, 23, 0)), 4 * H);
+    /* spring: 01:00 CET + 1 h = 02:00 CET = 03:00 CEST (01:00Z) */
+    ck_assert_int_eq(due(c, utc(2026, 3, 29, 0, 0), 1 * H), utc(2026, 3, 29, 1, 0));
+    ck_assert_int_eq(due(c, utc(2026, 3, 29, 0, 0), 2 * H), utc(2026, 3, 29, 2, 0));
+    /* fall: from 01:00 CEST (23:00Z), 2 h reach the switch at 01:00Z (03:00
+     * CEST becomes 02:00 CET); the repeated 02:00-03:00 CET is worked again */
+    ck_assert_int_eq(due(c, utc(2026, 10, 24, 23, 0), 2 * H), utc(2026, 10, 25, 1, 0));
+    ck_assert_int_eq(due(c, utc(2026, 10, 24, 23, 0), 3 * H), utc(2026, 10, 25, 2, 0));
+    ck_assert_int_eq(due(c, utc(2026, 10, 24, 23, 0), 4 * H), utc(2026, 10, 25, 3, 0));
+    kpi_calendar_free(c);
+
+    c = mk("EST5EDT,M3.2.0,M11.1.0");
+    for (int d = 0; d < 7; d++)
+        ck_assert_ok(kpi_calendar_add_hours(c, d, 0, 1440));
+    ck_assert_int_eq(el(c, utc(2026, 3, 8, 5, 0), utc(2026, 3, 9, 4, 0)), 23 * H);
+    ck_assert_int_eq(el(c, utc(2026, 11, 1, 4, 0), utc(2026, 11, 2, 5, 0)), 25 * H);
+    kpi_calendar_free(c);
+
+    c = mk("AEST-10AEDT,M10.1.0,M4.1.0/3");
+    for (int d = 0; d < 7; d++)
+        ck_assert_ok(kpi_calendar_add_hours(c, d, 0, 1440));
+    ck_assert_int_eq(el(c, utc(2026, 4, 4, 13, 0), utc(2026, 4, 5, 14, 0)), 25 * H);
+    ck_assert_int_eq(el(c, utc(2026, 10, 3, 14, 0), utc(2026, 10, 4, 13, 0)), 23 * H);
+    kpi_calendar_free(c);
+
+    c = mk("JST-9");
+    weekdays(c, 9, 18);
+    /* Monday 2026-03-30 09:00 JST = 00:00Z */
+    ck_assert_int_eq(el(c, utc(2026, 3, 30, 0, 0), utc(2026, 4, 6, 0, 0)), 45 * H);
+    ck_assert_int_eq(due(c, utc(2026, 3, 30, 0, 0), 9 * H), utc(2026, 3, 30, 9, 0));
+    kpi_calendar_free(c);
+}
+END_TEST
+
+START_TEST(no_opening_hours_means_zero_elapsed_and_never_due)
+{
+    kpi_calendar *c = mk("UTC0");
+    ck_assert_int_eq(el(c, 0, 1000 * D), 0);
+    int64_t v = 42;
+    ck_assert_status(kpi_calendar_due(c, 0, 1, &v), KPI_ERR_EMPTY);
+    ck_assert_int_eq(v, 42);
+    ck_assert_int_eq(due(c, 5, 0), 5);
+    kpi_calendar_free(c);
+}
+END_TEST
+
+/* ---- naive reference ---------------------------------------------------- */
+
+/* Offsets by hand: EU (01:00Z on the last Sundays of March and October). */
+static int last_sunday(int y, int m)
+{
+    int md = m == 3 ? 31 : 31;
+    for (int d = md; d > 0; d--)
+        if ((t_days(y, m, d) + 4) % 7 == 0)
+            return d;
+    return 0;
+}
+
+static int64_t eu_offset(int64_t t, int y)
+{
+    int64_t s = utc(y, 3, last_sunday(y, 3), 1, 0), e = utc(y, 10, last_sunday(y, 10), 1, 0);
+    return t >= s && t < e ? 2 * H : H;
+}
+
+typedef struct ref {
+    int open[7][1440]; /* minute open? */
+    int64_t closed_from[64], closed_to[64]; /* local ms intervals */
+    int ncl;
+} ref;
+
+static int ref_open(const ref *r, int64_t t, int y)
+{
+    int64_t x = t + eu_offset(t, y);
+    int64_t day = x >= 0 ? x / D : -((-x + D - 1) / D);
+    int wd = (int)(((day + 4) % 7 + 7) % 7);
+    int minute = (int)((x - day * D) / M);
+    if (!r->open[wd][minute])
+        return 0;
+    for (int i = 0; i < r->ncl; i++)
+        if (x >= r->closed_from[i] && x < r->closed_to[i])
+            return 0;
+    return 1;
+}
+
+START_TEST(a_year_equals_the_naive_minute_by_minute_walk)
+{
+    kpi_calendar *c = mk("CET-1CEST,M3.5.0,M10.5.0/3");
+    static ref r;
+    memset(&r, 0, sizeof r);
+    const int hours[][3] = {{1, 9 * 60, 12 * 60}, {1, 13 * 60, 17 * 60},
+                            {2, 8 * 60, 18 * 60}, {3, 0, 1440}, {4, 9 * 60, 17 * 60},
+                            {5, 9 * 60, 12 * 60}, {0, 90, 200}, {6, 22 * 60, 1440}};
+    for (size_t i = 0; i < sizeof hours / sizeof *hours; i++) {
+        ck_assert_ok(kpi_calendar_add_hours(c, hours[i][0], hours[i][1], hours[i][2]));
+        for (int m = hours[i][1]; m < hours[i][2]; m++)
+            r.open[hours[i][0]][m] = 1;
+    }
+    const int hol[][5] = {{2026, 1, 1, 0, 1440}, {2026, 4, 6, 0, 1440},
+                          {2026, 5, 1, 0, 1440}, {2026, 12, 24, 720, 1440},
+                          {2026, 12, 25, 0, 1440}, {2026, 7, 14, 600, 660},
+                          {2026, 3, 29, 0, 1440}, {2026, 10, 28, 0, 120}};
+    for (size_t i = 0; i < sizeof hol / sizeof *hol; i++) {
+        ck_assert_ok(kpi_calendar_add_closure(c, hol[i][0], hol[i][1], hol[i][2],
+                                              hol[i][3], hol[i][4]));
+        int64_t d0 = t_days(hol[i][0], hol[i][1], hol[i][2]) * D;
+        r.closed_from[r.ncl] = d0 + hol[i][3] * M;
+        r.closed_to[r.ncl++] = d0 + hol[i][4] * M;
+    }
+    int64_t a = utc(2026, 1, 1, 0, 0) - H, b = utc(2027, 1, 1, 0, 0) - H;
+    int64_t naive = 0, day_sum = 0;
+    int64_t day_start = a;
+    for (int64_t t = a; t < b; t += M) {
+        naive += ref_open(&r, t, 2026) ? M : 0;
+        if ((t - a) % D == D - M) {
+            day_sum += el(c, day_start, t + M);
+            day_start = t + M;
+        }
+    }
+    ck_assert_int_eq(el(c, a, b), naive);
+    ck_assert_int_eq(day_sum, naive);
+    /* and random minute-aligned sub-spans against the same walk */
+    test_rng g = {11};
+    for (int i = 0; i < 40; i++) {
+        int64_t x = a + test_range(&g, 0, 360 * 1440) * M;
+        int64_t y = x + test_range(&g, 0, 4 * 1440) * M;
+        int64_t n = 0;
+        for (int64_t t = x; t < y; t += M)
+            n += ref_open(&r, t, 2026) ? M : 0;
+        ck_assert_int_eq(el(c, x, y), n);
+    }
+    kpi_calendar_free(c);
+}
+END_TEST
+
+/* ---- properties --------------------------------------------------------- */
+
+static kpi_calendar *random_calendar(test_rng *g, const char *tz)
+{
+    kpi_calendar *c = mk(tz);
+    for (int d = 0; d < 7; d++) {
+        int m = (int)test_range(g, 0, 200);
+        while (m < 1440) {
+            int len = (int)test_range(g, 1, 600);
+            int e = m + len > 1440 ? 1440 : m + len;
+            if (test_range(g, 0, 3) > 0)
+                ck_assert_ok(kpi_calendar_add_hours(c, d, m, e));
+            m = e + (int)test_range(g, 0, 400);
+        }
+    }
+    for (int i = 0; i < 30; i++) {
+        int y = (int)test_range(g, 2025, 2028), mo = (int)test_range(g, 1, 12);
+        int dd = (int)test_range(g, 1, 28);
+        int rc = test_range(g, 0, 1) ? kpi_calendar_add_holiday(c, y, mo, dd)
+                                     : kpi_calendar_add_closure(c, y, mo, dd,
+                                                                (int)test_range(g, 0, 700),
+                                                                (int)test_range(g, 701, 1440));
+        ck_assert(rc == KPI_OK || rc == KPI_ERR_DUPLICATE);
+    }
+    return c;
+}
+
+START_TEST(due_inverts_elapsed_for_random_starts_and_targets)
+{
+    const char *zones[] = {"CET-1CEST,M3.5.0,M10.5.0/3", "EST5EDT,M3.2.0,M11.1.0",
+                           "AEST-10AEDT,M10.1.0,M4.1.0/3", "NZST-12NZDT,M9.5.0,M4.1.0/3",
+                           "JST-9", "<-03>3", "XXX3YYY,J60/25,300/-3"};
+    test_rng g = {3};
+    for (size_t z = 0; z < sizeof zones / sizeof *zones; z++) {
+        kpi_calendar *c = random_calendar(&g, zones[z]);
+        for (int i = 0; i < 2000; i++) {
+            int64_t t = i % 4 == 0 ? test_range(&g, utc(1950, 1, 1, 0, 0), utc(2150, 1, 1, 0, 0))
+                                   : test_range(&g, utc(2025, 1, 1, 0, 0), utc(2028, 12, 1, 0, 0));
+            int64_t x = i % 5 == 0 ? test_range(&g, 0, 3 * H) : test_range(&g, 0, 60 * 24 * H);
+            if (i % 7 == 0)
+                x = test_range(&g, 0, 2000) * H; /* whole hours: hit closing times */
+            int64_t d = due(c, t, x);
+            ck_assert_int_ge(d, t);
+            ck_assert_msg(el(c, t, d) == x, "%s: t=%lld x=%lld", zones[z], (long long)t,
+                          (long long)x);
+            if (x > 0)
+                ck_assert_int_lt(el(c, t, d - 1), x); /* the earliest such instant */
+        }
+        kpi_calendar_free(c);
+    }
+}
+END_TEST
+
+START_TEST(elapsed_is_monotone_and_additive)
+{
+    const char *zones[] = {"CET-1CEST,M3.5.0,M10.5.0/3", "EST5EDT,M3.2.0,M11.1.0",
+                           "NZST-12NZDT,M9.5.0,M4.1.0/3", "JST-9"};
+    test_rng g = {5};
+    for (size_t z = 0; z < sizeof zones / sizeof *zones; z++) {
+        kpi_calendar *c = random_calendar(&g, zones[z]);
+        for (int i = 0; i < 3000; i++) {
+            int64_t lo = i % 3 == 0 ? utc(1960, 1, 1, 0, 0) : utc(2025, 1, 1, 0, 0);
+            int64_t a = test_range(&g, lo, utc(2140, 1, 1, 0, 0));
+            if (i % 3)
+                a = test_range(&g, lo, utc(2028, 6, 1, 0, 0));
+            int64_t span = i % 2 ? 400 * D : 20 * D;
+            int64_t b = a + test_range(&g, 0, span), cc = b + test_range(&g, 0, span);
+            int64_t ab = el(c, a, b), bc = el(c, b, cc), ac = el(c, a, cc);
+            ck_assert_int_eq(ab + bc, ac);
+            ck_assert_int_le(ab, ac);
+            ck_assert_int_ge(ab, 0);
+            ck_assert_int_le(ab, b - a + 2 * H); /* never much more than real time */
+        }
+        kpi_calendar_free(c);
+    }
+}
+END_TEST
+
+START_TEST(spans_across_the_edges_of_the_transition_table_stay_exact)
+{
+    /* the per-object table covers 1970..2100; beyond, rules are evaluated
+     * year by year: both must agree where they meet */
+    kpi_calendar *c = mk("CET-1CEST,M3.5.0,M10.5.0/3");
+    for (int d = 0; d < 7; d++)
+        ck_assert_ok(kpi_calendar_add_hours(c, d, 0, 1440));
+    const int64_t edges[] = {0, utc(2101, 1, 1, 0, 0)};
+    for (int i = 0; i < 2; i++) {
+        int64_t e = edges[i];
+        for (int64_t span = H; span <= 800 * D; span *= 3) {
+            int64_t a = e - span, b = e + span;
+            ck_assert_int_eq(el(c, a, b), el(c, a, e) + el(c, e, b));
+            ck_assert_int_eq(el(c, a, e - 1) + el(c, e - 1, b), el(c, a, b));
+            /* open all the time: business time = real time, +-1 h per
+             * unbalanced transition */
+            ck_assert_int_le(llabs(el(c, a, b) - (b - a)), H);
+            ck_assert_int_eq(due(c, a, el(c, a, b)), b);
+        }
+    }
+    /* a whole year of an always-open calendar is its real length */
+    ck_assert_int_eq(el(c, utc(1950, 1, 1, 0, 0), utc(1951, 1, 1, 0, 0)), 365 * D);
+    ck_assert_int_eq(el(c, utc(2150, 1, 1, 0, 0), utc(2151, 1, 1, 0, 0)), 365 * D);
+    ck_assert_int_eq(el(c, utc(2050, 1, 1, 0, 0), utc(2051, 1, 1, 0, 0)), 365 * D);
+    kpi_calendar_free(c);
+}
+END_TEST
+
+/* ---- errors, state and memory ------------------------------------------- */
+
+START_TEST(configuration_errors_are_named_and_change_nothing)
+{
+    kpi_calendar *c = mk("CET-1CEST,M3.5.0,M10.5.0/3");
+    weekdays(c, 9, 17);
+    ck_assert_ok(kpi_calendar_add_hours(c, 1, 18 * 60, 19 * 60));
+    ck_assert_ok(kpi_calendar_add_hours(c, 1, 17 * 60, 18 * 60)); /* touching */
+    ck_assert_ok(kpi_calendar_add_holiday(c, 2026, 12, 25));
+    size_t len;
+    unsigned char *b = bytes(c, &len);
+    ck_assert_status(kpi_calendar_add_hours(c, 7, 0, 60), KPI_ERR_RANGE);
+    ck_assert_status(kpi_calendar_add_hours(c, -1, 0, 60), KPI_ERR_RANGE);
+    ck_assert_status(kpi_calendar_add_hours(c, 0, -1, 60), KPI_ERR_RANGE);
+    ck_assert_status(kpi_calendar_add_hours(c, 0, 60, 60), KPI_ERR_RANGE);
+    ck_assert_status(kpi_calendar_add_hours(c, 0, 0, 1441), KPI_ERR_RANGE);
+    ck_assert_status(kpi_calendar_add_hours(c, 2, 16 * 60, 18 * 60), KPI_ERR_DUPLICATE);
+    ck_assert_status(kpi_calendar_add_hours(c, 2, 8 * 60, 9 * 60 + 1), KPI_ERR_DUPLICATE);
+    ck_assert_status(kpi_calendar_add_hours(c, 2, 10 * 60, 11 * 60), KPI_ERR_DUPLICATE);
+    ck_assert_status(kpi_calendar_add_hours(NULL, 2, 10, 11), KPI_ERR_INVALID);
+    ck_assert_status(kpi_calendar_add_holiday(c, 2026, 2, 29), KPI_ERR_RANGE);
+    ck_assert_status(kpi_calendar_add_holiday(c, 2026, 13, 1), KPI_ERR_RANGE);
+    ck_assert_status(kpi_calendar_add_holiday(c, 2026, 4, 31), KPI_ERR_RANGE);
+    ck_assert_status(kpi_calendar_add_holiday(c, 0, 1, 1), KPI_ERR_RANGE);
+    ck_assert_status(kpi_calendar_add_holiday(c, 2026, 12, 25), KPI_ERR_DUPLICATE);
+    ck_assert_status(kpi_calendar_add_closure(c, 2026, 12, 25, 0, 60), KPI_ERR_DUPLICATE);
+    ck_assert_status(kpi_calendar_add_closure(c, 2026, 12, 26, 60, 60), KPI_ERR_RANGE);
+    ck_assert_status(kpi_calendar_add_closure(c, 2026, 12, 26, 60, 1441), KPI_ERR_RANGE);
+    ck_assert_status(kpi_calendar_add_holiday(NULL, 2026, 1, 1), KPI_ERR_INVALID);
+    assert_same_bytes(c, b, len);
+    for (int i = 0; i < KPI_CALENDAR_MAX_RANGES - 3; i++)
+        ck_assert_ok(kpi_calendar_add_hours(c, 1, i * 30, i * 30 + 20));
+    ck_assert_status(kpi_calendar_add_hours(c, 1, 1400, 1410), KPI_ERR_LIMIT);
+    ck_assert_ok(kpi_calendar_add_holiday(c, 2028, 2, 29)); /* leap day exists */
+    free(b);
+    kpi_calendar_free(c);
+}
+END_TEST
+
+START_TEST(arithmetic_errors_are_named)
+{
+    kpi_calendar *c = mk("UTC0");
+    weekdays(c, 9, 17);
+    int64_t v = 7;
+    int32_t o;
+    int open;
+    ck_assert_status(kpi_calendar_elapsed(c, 10, 9, &v), KPI_ERR_RANGE);
+    ck_assert_status(kpi_calendar_elapsed(c, 0, KPI_CALENDAR_MAX_TIME + 1, &v), KPI_ERR_RANGE);
+    ck_assert_status(kpi_calendar_elapsed(c, INT64_MIN, 0, &v), KPI_ERR_RANGE);
+    ck_assert_status(kpi_calendar_elapsed(NULL, 0, 1, &v), KPI_ERR_INVALID);
+    ck_assert_status(kpi_calendar_elapsed(c, 0, 1, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_calendar_due(c, 0, -1, &v), KPI_ERR_RANGE);
+    ck_assert_status(kpi_calendar_due(c, KPI_CALENDAR_MAX_TIME - D, 40 * H, &v), KPI_ERR_RANGE);
+    ck_assert_status(kpi_calendar_due(c, 0, INT64_MAX, &v), KPI_ERR_RANGE);
+    ck_assert_status(kpi_calendar_due(NULL, 0, 1, &v), KPI_ERR_INVALID);
+    ck_assert_status(kpi_calendar_due(c, 0, 1, NULL), KPI_ERR_INVALID);
+    ck_assert_int_eq(v, 7);
+    ck_assert_status(kpi_calendar_utc_offset(c, INT64_MAX, &o), KPI_ERR_RANGE);
+    ck_assert_status(kpi_calendar_utc_offset(c, 0, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_calendar_is_open(c, INT64_MIN, &open), KPI_ERR_RANGE);
+    ck_assert_status(kpi_calendar_is_open(NULL, 0, &open), KPI_ERR_INVALID);
+    int32_t y, mo, d, wd, ms;
+    ck_assert_status(kpi_calendar_local_time(c, 0, &y, &mo, &d, &wd, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_calendar_local_time(c, INT64_MAX, &y, &mo, &d, &wd, &ms), KPI_ERR_RANGE);
+    /* the extremes still work */
+    ck_assert_int_eq(el(c, -KPI_CALENDAR_MAX_TIME, KPI_CALENDAR_MAX_TIME) % (40 * H) >= 0, 1);
+    ck_assert_int_eq(kpi_calendar_week_ms(NULL), 0);
+    kpi_calendar_free(c);
+    kpi_calendar_free(NULL);
+}
+END_TEST
+
+START_TEST(equal_compares_arithmetic_not_names)
+{
+    kpi_calendar *a = mk("CET-1CEST,M3.5.0,M10.5.0/3");
+    kpi_calendar *b = mk("XYZ-01:00ABC-2,M3.5.0/2,M10.5.0/03:00");
+    int eq = -1;
+    ck_assert_ok(kpi_calendar_equal(a, b, &eq));
+    ck_assert_int_eq(eq, 1);
+    ck_assert_ok(kpi_calendar_add_hours(a, 1, 60, 120));
+    ck_assert_ok(kpi_calendar_equal(a, b, &eq));
+    ck_assert_int_eq(eq, 0);
+    ck_assert_ok(kpi_calendar_add_hours(b, 1, 60, 120));
+    ck_assert_ok(kpi_calendar_add_holiday(b, 2026, 1, 1));
+    ck_assert_ok(kpi_calendar_equal(a, b, &eq));
+    ck_assert_int_eq(eq, 0);
+    ck_assert_ok(kpi_calendar_add_holiday(a, 2026, 1, 1));
+    ck_assert_ok(kpi_calendar_equal(a, b, &eq));
+    ck_assert_int_eq(eq, 1);
+    kpi_calendar *c = mk("EST5EDT,M3.2.0,M11.1.0");
+    ck_assert_ok(kpi_calendar_equal(a, c, &eq));
+    ck_assert_int_eq(eq, 0);
+    ck_assert_status(kpi_calendar_equal(a, NULL, &eq), KPI_ERR_INVALID);
+    kpi_calendar_free(a);
+    kpi_calendar_free(b);
+    kpi_calendar_free(c);
+}
+END_TEST
+
+static kpi_calendar *sample(const kpi_allocator *al)
+{
+    kpi_calendar *c = NULL;
+    ck_assert_ok(kpi_calendar_new_with(&c, "CET-1CEST,M3.5.0,M10.5.0/3", al));
+    for (int d = 1; d <= 5; d++) {
+        ck_assert_ok(kpi_calendar_add_hours(c, d, 540, 720));
+        ck_assert_ok(kpi_calendar_add_hours(c, d, 780, 1020));
+    }
+    for (int i = 1; i <= 12; i++)
+        ck_assert_ok(kpi_calendar_add_holiday(c, 2026, i, 1));
+    ck_assert_ok(kpi_calendar_add_closure(c, 2026, 12, 24, 720, 1440));
+    return c;
+}
+
+START_TEST(serialization_round_trips_to_identical_answers_and_bytes)
+{
+    kpi_calendar *c = sample(NULL), *d = NULL;
+    size_t len;
+    unsigned char *b = bytes(c, &len);
+    ck_assert_ok(kpi_calendar_deserialize(&d, b, len));
+    assert_same_bytes(d, b, len);
+    int eq;
+    ck_assert_ok(kpi_calendar_equal(c, d, &eq));
+    ck_assert_int_eq(eq, 1);
+    test_rng g = {9};
+    for (int i = 0; i < 200; i++) {
+        int64_t a = test_range(&g, utc(2025, 6, 1, 0, 0), utc(2027, 6, 1, 0, 0));
+        int64_t x = test_range(&g, 0, 100 * H);
+        ck_assert_int_eq(el(c, a, a + x), el(d, a, a + x));
+        ck_assert_int_eq(due(c, a, x), due(d, a, x));
+    }
+    ck_assert_uint_gt(kpi_calendar_footprint(c), sizeof(int64_t) * 200);
+    ck_assert_uint_gt(kpi_calendar_footprint(d), sizeof(int64_t) * 200);
+    ck_assert_uint_eq(kpi_calendar_footprint(NULL), 0);
+    kpi_calendar *e = NULL;
+    ck_assert_ok(kpi_calendar_clone(c, &e));
+    assert_same_bytes(e, b, len);
+    ck_assert_status(kpi_calendar_clone(NULL, &e), KPI_ERR_INVALID);
+    size_t small;
+    unsigned char tiny[8];
+    ck_assert_status(kpi_calendar_serialize(c, tiny, sizeof tiny, &small), KPI_ERR_BUFFER);
+    ck_assert_uint_eq(small, len);
+    kpi_calendar_free(c);
+    kpi_calendar_free(d);
+    kpi_calendar_free(e);
+    free(b);
+}
+END_TEST
+
+START_TEST(truncated_flipped_and_foreign_bytes_are_rejected)
+{
+    kpi_calendar *c = sample(NULL), *d = NULL;
+    size_t len;
+    unsigned char *b = bytes(c, &len);
+    for (size_t cut = 0; cut < len; cut++) {
+        ck_assert_int_lt(kpi_calendar_deserialize(&d, b, cut), 0);
+        ck_assert_ptr_null(d);
+    }
+    for (size_t i = 0; i < len; i++)
+        for (int bit = 0; bit < 8; bit++) {
+            b[i] ^= (unsigned char)(1u << bit);
+            ck_assert_int_lt(kpi_calendar_deserialize(&d, b, len), 0);
+            ck_assert_ptr_null(d);
+            b[i] ^= (unsigned char)(1u << bit);
+        }
+    /* another type's bytes: an SLA policy */
+    kpi_sla_policy *p;
+    ck_assert_ok(kpi_sla_policy_new(&p, NULL));
+    size_t pl;
+    unsigned char pb[256];
+    ck_assert_ok(kpi_sla_policy_serialize(p, pb, sizeof pb, &pl));
+    ck_assert_status(kpi_calendar_deserialize(&d, pb, pl), KPI_ERR_TYPE);
+    kpi_sla_policy_free(p);
+    ck_assert_status(kpi_calendar_deserialize(&d, NULL, len), KPI_ERR_INVALID);
+    kpi_calendar_free(c);
+    free(b);
+}
+END_TEST
+
+START_TEST(golden_state_still_reads)
+{
+    /* tests/data/calendar-v1.bin: format version 1; KPI_WRITE_GOLDEN=1
+     * rewrites it (only on purpose, with a new format version) */
+    kpi_calendar *c = sample(NULL), *d = NULL;
+    size_t len, glen;
+    unsigned char *b = bytes(c, &len);
+    if (getenv("KPI_WRITE_GOLDEN")) {
+        FILE *f = fopen(test_data_path("calendar-v1.bin"), "wb");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_uint_eq(fwrite(b, 1, len, f), len);
+        fclose(f);
+    }
+    unsigned char *g = test_read_file(test_data_path("calendar-v1.bin"), &glen);
+    ck_assert_msg(g != NULL, "missing %s", test_data_path("calendar-v1.bin"));
+    ck_assert_uint_eq(glen, len);
+    ck_assert(memcmp(g, b, len) == 0);
+    ck_assert_ok(kpi_calendar_deserialize(&d, g, glen));
+    /* Friday 2026-01-02 16:00 CET + 2 h -> Monday 10:00 (1 Jan closed) */
+    ck_assert_int_eq(due(d, utc(2026, 1, 2, 15, 0), 2 * H), utc(2026, 1, 5, 9, 0));
+    kpi_calendar_free(c);
+    kpi_calendar_free(d);
+    free(b);
+    free(g);
+}
+END_TEST
+
+START_TEST(allocation_failures_leave_no_trace)
+{
+    /* constructor, holiday growth, clone, deserialize */
+    kpi_calendar *refc = sample(NULL);
+    size_t len;
+    unsigned char *b = bytes(refc, &len);
+    for (long n = 1; n <= 40; n++) {
+        test_alloc t;
+        kpi_allocator a = test_allocator(&t);
+        t.fail_at = n;
+        kpi_calendar *c = NULL;
+        int rc = kpi_calendar_new_with(&c, "CET-1CEST,M3.5.0,M10.5.0/3", &a);
+        if (rc == KPI_ERR_NOMEM) {
+            ck_assert_ptr_null(c);
+            ck_assert_int_eq(t.live, 0);
+            continue;
+        }
+        ck_assert_ok(rc);
+        int failed = 0;
+        for (int i = 1; i <= 12 && !failed; i++) {
+            size_t l0;
+            unsigned char *b0 = bytes(c, &l0);
+            long live = t.live;
+            rc = kpi_calendar_add_holiday(c, 2026, i, 1);
+            if (rc == KPI_ERR_NOMEM) {
+                ck_assert_int_eq(t.live, live);
+                assert_same_bytes(c, b0, l0);
+                failed = 1;
+            } else {
+                ck_assert_ok(rc);
+            }
+            free(b0);
+        }
+        long live = t.live;
+        kpi_calendar *k = NULL;
+        rc = kpi_calendar_clone(c, &k);
+        if (rc == KPI_ERR_NOMEM) {
+            ck_assert_ptr_null(k);
+            ck_assert_int_eq(t.live, live);
+        } else {
+            ck_assert_ok(rc);
+            kpi_calendar_free(k);
+        }
+        live = t.live;
+        k = NULL;
+        rc = kpi_calendar_deserialize_with(&k, b, len, &a);
+        if (rc == KPI_ERR_NOMEM) {
+            ck_assert_ptr_null(k);
+            ck_assert_int_eq(t.live, live);
+        } else {
+            ck_assert_ok(rc);
+            kpi_calendar_free(k);
+        }
+        kpi_calendar_free(c);
+        ck_assert_int_eq(t.live, 0);
+    }
+    /* and the allocator is really used */
+    test_alloc t;
+    kpi_allocator a = test_allocator(&t);
+    kpi_calendar *c = sample(&a);
+    ck_assert_int_ge(t.mallocs, 2);
+    ck_assert_int_ge(t.reallocs, 1);
+    kpi_calendar_free(c);
+    ck_assert_int_eq(t.live, 0);
+    kpi_calendar_free(refc);
+    free(b);
+}
+END_TEST
+
+static Suite *calendar_suite(void)
+{
+    Suite *s = suite_create("calendar");
+    TCase *tc = tcase_create("tz");
+    tcase_add_test(tc, tz_parser_accepts_and_rejects_a_table_of_strings);
+    tcase_add_test(tc, europe_switches_at_one_utc_on_the_last_sundays);
+    tcase_add_test(tc, us_switches_at_two_local_on_the_second_and_first_sundays);
+    tcase_add_test(tc, southern_zones_have_summer_across_new_year);
+    tcase_add_test(tc, offsets_agree_with_the_c_library_for_random_instants);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("business");
+    tcase_add_test(tc, a_full_week_of_nine_to_five_is_forty_hours_even_across_dst);
+    tcase_add_test(tc, split_shifts_skip_the_lunch_break);
+    tcase_add_test(tc, holidays_across_new_year_and_a_half_day_on_christmas_eve);
+    tcase_add_test(tc, the_missing_hour_is_not_worked_and_the_repeated_hour_counts_twice);
+    tcase_add_test(tc, no_opening_hours_means_zero_elapsed_and_never_due);
+    tcase_add_test(tc, a_year_equals_the_naive_minute_by_minute_walk);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("properties");
+    tcase_add_test(tc, due_inverts_elapsed_for_random_starts_and_targets);
+    tcase_add_test(tc, elapsed_is_monotone_and_additive);
+    tcase_add_test(tc, spans_across_the_edges_of_the_transition_table_stay_exact);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("object");
+    tcase_add_test(tc, configuration_errors_are_named_and_change_nothing);
+    tcase_add_test(tc, arithmetic_errors_are_named);
+    tcase_add_test(tc, equal_compares_arithmetic_not_names);
+    tcase_add_test(tc, serialization_round_trips_to_identical_answers_and_bytes);
+    tcase_add_test(tc, truncated_flipped_and_foreign_bytes_are_rejected);
+    tcase_add_test(tc, golden_state_still_reads);
+    tcase_add_test(tc, allocation_failures_leave_no_trace);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+KPI_TEST_MAIN(calendar_suite)

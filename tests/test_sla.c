@@ -1,0 +1,342 @@
+/*
+ * SLA policies: targets in calendar and business time, pauses, breaches,
+ * errors, allocation failures and serialization.
+ * SPDX-License-Identifier: MIT
+ */
+#include "kpi/sla.h"
+#include "testutil.h"
+
+#define H KPI_MS_PER_HOUR
+#define M KPI_MS_PER_MINUTE
+#define D KPI_MS_PER_DAY
+
+/* 2026-01-05 (a Monday) 00:00Z, and instants relative to it. */
+#define MON INT64_C(1767571200000)
+
+static kpi_calendar *office(const kpi_allocator *a)
+{
+    kpi_calendar *c = NULL;
+    ck_assert_ok(kpi_calendar_new_with(&c, "UTC0", a));
+    for (int d = 1; d <= 5; d++)
+        ck_assert_ok(kpi_calendar_add_hours(c, d, 9 * 60, 17 * 60));
+    ck_assert_ok(kpi_calendar_add_holiday(c, 2026, 1, 12)); /* next Monday */
+    return c;
+}
+
+static kpi_sla_policy *policy(const kpi_allocator *a)
+{
+    kpi_calendar *c = office(a);
+    kpi_sla_policy *p = NULL;
+    ck_assert_ok(kpi_sla_policy_new_with(&p, c, a));
+    kpi_calendar_free(c);
+    ck_assert_ok(kpi_sla_policy_set_target(p, 0, KPI_SLA_FIRST_RESPONSE, 4 * H, 1));
+    ck_assert_ok(kpi_sla_policy_set_target(p, 0, KPI_SLA_RESOLUTION, 16 * H, 1));
+    ck_assert_ok(kpi_sla_policy_set_target(p, 1, KPI_SLA_FIRST_RESPONSE, 1 * H, 0));
+    ck_assert_ok(kpi_sla_policy_set_target(p, 7, KPI_SLA_NEXT_RESPONSE, 30 * M, 0));
+    return p;
+}
+
+static unsigned char *pbytes(const kpi_sla_policy *p, size_t *len)
+{
+    ck_assert_ok(kpi_sla_policy_serialize(p, NULL, 0, len));
+    unsigned char *b = malloc(*len);
+    ck_assert_ok(kpi_sla_policy_serialize(p, b, *len, len));
+    return b;
+}
+
+START_TEST(business_time_breach_across_a_weekend_and_a_holiday)
+{
+    kpi_sla_policy *p = policy(NULL);
+    int64_t start = MON + 4 * D + 15 * H; /* Friday 15:00 */
+    int64_t due;
+    /* 16 business hours: Fri 2 h, (weekend), Mon holiday, Tue 8 h, Wed 6 h */
+    ck_assert_ok(kpi_sla_policy_due(p, 0, KPI_SLA_RESOLUTION, start, 0, &due));
+    ck_assert_int_eq(due, MON + 9 * D + 15 * H);
+    int met;
+    ck_assert_ok(kpi_sla_policy_met(p, 0, KPI_SLA_RESOLUTION, start, due, 0, &met));
+    ck_assert_int_eq(met, 1); /* exactly at the due instant: met */
+    ck_assert_ok(kpi_sla_policy_met(p, 0, KPI_SLA_RESOLUTION, start, due + 1, 0, &met));
+    ck_assert_int_eq(met, 0);
+    /* resolved on Monday (holiday) evening: only 2 business hours used */
+    int64_t rem;
+    ck_assert_ok(kpi_sla_policy_remaining(p, 0, KPI_SLA_RESOLUTION, start,
+                                          MON + 7 * D + 20 * H, 0, &rem));
+    ck_assert_int_eq(rem, 14 * H);
+    ck_assert_ok(kpi_sla_policy_remaining(p, 0, KPI_SLA_RESOLUTION, start,
+                                          MON + 9 * D + 16 * H, 0, &rem));
+    ck_assert_int_eq(rem, -1 * H); /* negative after the breach */
+    kpi_sla_policy_free(p);
+}
+END_TEST
+
+START_TEST(pauses_extend_the_due_time_in_the_metric_time_base)
+{
+    kpi_sla_policy *p = policy(NULL);
+    int64_t start = MON + 9 * H, due;
+    ck_assert_ok(kpi_sla_policy_due(p, 0, KPI_SLA_FIRST_RESPONSE, start, 0, &due));
+    ck_assert_int_eq(due, MON + 13 * H);
+    ck_assert_ok(kpi_sla_policy_due(p, 0, KPI_SLA_FIRST_RESPONSE, start, 6 * H, &due));
+    ck_assert_int_eq(due, MON + D + 11 * H); /* 10 business h: Tue 11:00 */
+    /* calendar-time target: plain addition */
+    ck_assert_ok(kpi_sla_policy_due(p, 1, KPI_SLA_FIRST_RESPONSE, start, 0, &due));
+    ck_assert_int_eq(due, start + H);
+    ck_assert_ok(kpi_sla_policy_due(p, 1, KPI_SLA_FIRST_RESPONSE, start, 2 * H, &due));
+    ck_assert_int_eq(due, start + 3 * H);
+    int met;
+    ck_assert_ok(kpi_sla_policy_met(p, 1, KPI_SLA_FIRST_RESPONSE, start,
+                                    start + 3 * H, 2 * H, &met));
+    ck_assert_int_eq(met, 1);
+    ck_assert_ok(kpi_sla_policy_met(p, 1, KPI_SLA_FIRST_RESPONSE, start,
+                                    start + 3 * H, 0, &met));
+    ck_assert_int_eq(met, 0);
+    int64_t rem;
+    ck_assert_ok(kpi_sla_policy_remaining(p, 7, KPI_SLA_NEXT_RESPONSE, start,
+                                          start + 40 * M, 5 * M, &rem));
+    ck_assert_int_eq(rem, -5 * M);
+    int64_t tgt;
+    int bus;
+    ck_assert_ok(kpi_sla_policy_target(p, 0, KPI_SLA_RESOLUTION, &tgt, &bus));
+    ck_assert(tgt == 16 * H && bus == 1);
+    kpi_sla_policy_free(p);
+}
+END_TEST
+
+START_TEST(errors_are_named_and_change_nothing)
+{
+    kpi_sla_policy *p = policy(NULL), *q = NULL;
+    size_t len;
+    unsigned char *b = pbytes(p, &len);
+    int64_t v = 5;
+    int met = 5;
+    ck_assert_status(kpi_sla_policy_set_target(p, 8, 0, H, 0), KPI_ERR_RANGE);
+    ck_assert_status(kpi_sla_policy_set_target(p, 0, 3, H, 0), KPI_ERR_RANGE);
+    ck_assert_status(kpi_sla_policy_set_target(p, 0, -1, H, 0), KPI_ERR_RANGE);
+    ck_assert_status(kpi_sla_policy_set_target(p, 0, 0, -1, 0), KPI_ERR_RANGE);
+    ck_assert_status(kpi_sla_policy_set_target(p, 0, 0, H, 2), KPI_ERR_INVALID);
+    ck_assert_status(kpi_sla_policy_set_target(NULL, 0, 0, H, 0), KPI_ERR_INVALID);
+    ck_assert_status(kpi_sla_policy_due(p, 2, 0, MON, 0, &v), KPI_ERR_UNKNOWN_ID);
+    ck_assert_status(kpi_sla_policy_due(p, 9, 0, MON, 0, &v), KPI_ERR_RANGE);
+    ck_assert_status(kpi_sla_policy_due(p, 0, 0, MON, -1, &v), KPI_ERR_RANGE);
+    ck_assert_status(kpi_sla_policy_due(p, 1, 0, INT64_MAX - 10, 0, &v), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_sla_policy_due(p, 0, 0, MON, 0, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_sla_policy_met(p, 0, 0, MON, MON - 1, 0, &met), KPI_ERR_RANGE);
+    ck_assert_status(kpi_sla_policy_met(p, 1, 0, MON, MON + H, 2 * H, &met), KPI_ERR_RANGE);
+    ck_assert_status(kpi_sla_policy_met(p, 2, 2, MON, MON + H, 0, &met), KPI_ERR_UNKNOWN_ID);
+    ck_assert_status(kpi_sla_policy_met(p, 1, 0, INT64_MIN, INT64_MAX, 0, &met), KPI_ERR_RANGE);
+    ck_assert_status(kpi_sla_policy_remaining(p, 0, 0, MON, MON - 1, 0, &v), KPI_ERR_RANGE);
+    ck_assert_status(kpi_sla_policy_remaining(NULL, 0, 0, MON, MON, 0, &v), KPI_ERR_INVALID);
+    ck_assert(v == 5 && met == 5);
+    {
+        size_t l2;
+        unsigned char *b2 = pbytes(p, &l2);
+        ck_assert(l2 == len && memcmp(b, b2, len) == 0);
+        free(b2);
+    }
+    /* business targets need a calendar */
+    ck_assert_ok(kpi_sla_policy_new(&q, NULL));
+    ck_assert_status(kpi_sla_policy_set_target(q, 0, 0, H, 1), KPI_ERR_STATE);
+    ck_assert_ok(kpi_sla_policy_set_target(q, 0, 0, H, 0));
+    ck_assert_status(kpi_sla_policy_new(NULL, NULL), KPI_ERR_INVALID);
+    /* a calendar without hours: never due */
+    kpi_calendar *empty;
+    ck_assert_ok(kpi_calendar_new(&empty, "UTC0"));
+    kpi_sla_policy *e;
+    ck_assert_ok(kpi_sla_policy_new(&e, empty));
+    ck_assert_ok(kpi_sla_policy_set_target(e, 0, 0, H, 1));
+    ck_assert_status(kpi_sla_policy_due(e, 0, 0, MON, 0, &v), KPI_ERR_EMPTY);
+    kpi_sla_policy_free(e);
+    kpi_calendar_free(empty);
+    kpi_sla_policy_free(q);
+    kpi_sla_policy_free(p);
+    kpi_sla_policy_free(NULL);
+    free(b);
+}
+END_TEST
+
+START_TEST(serialization_round_trips_and_rejects_bad_bytes)
+{
+    kpi_sla_policy *p = policy(NULL), *q = NULL;
+    size_t len, l2;
+    unsigned char *b = pbytes(p, &len);
+    ck_assert_ok(kpi_sla_policy_deserialize(&q, b, len));
+    unsigned char *b2 = pbytes(q, &l2);
+    ck_assert(l2 == len && memcmp(b, b2, len) == 0);
+    int eq;
+    ck_assert_ok(kpi_sla_policy_equal(p, q, &eq));
+    ck_assert_int_eq(eq, 1);
+    int64_t d1, d2;
+    ck_assert_ok(kpi_sla_policy_due(p, 0, 2, MON + 4 * D, 0, &d1));
+    ck_assert_ok(kpi_sla_policy_due(q, 0, 2, MON + 4 * D, 0, &d2));
+    ck_assert_int_eq(d1, d2);
+    ck_assert_uint_eq(kpi_sla_policy_footprint(p), kpi_sla_policy_footprint(q));
+    ck_assert_ok(kpi_sla_policy_set_target(q, 3, 0, H, 0));
+    ck_assert_ok(kpi_sla_policy_equal(p, q, &eq));
+    ck_assert_int_eq(eq, 0);
+    kpi_sla_policy_free(q);
+    q = NULL;
+    for (size_t cut = 0; cut < len; cut++) {
+        ck_assert_int_lt(kpi_sla_policy_deserialize(&q, b, cut), 0);
+        ck_assert_ptr_null(q);
+    }
+    for (size_t i = 0; i < len; i++)
+        for (int bit = 0; bit < 8; bit++) {
+            b[i] ^= (unsigned char)(1u << bit);
+            ck_assert_int_lt(kpi_sla_policy_deserialize(&q, b, len), 0);
+            ck_assert_ptr_null(q);
+            b[i] ^= (unsigned char)(1u << bit);
+        }
+    {
+        kpi_calendar *cal = office(NULL);
+        unsigned char cb[512];
+        size_t cl;
+        ck_assert_ok(kpi_calendar_serialize(cal, cb, sizeof cb, &cl));
+        ck_assert_status(kpi_sla_policy_deserialize(&q, cb, cl), KPI_ERR_TYPE);
+        kpi_calendar_free(cal);
+    }
+    kpi_sla_policy *c = NULL;
+    ck_assert_ok(kpi_sla_policy_clone(p, &c));
+    free(b2);
+    b2 = pbytes(c, &l2);
+    ck_assert_uint_eq(l2, len);
+    kpi_sla_policy_free(c);
+    kpi_sla_policy_free(p);
+    free(b);
+    free(b2);
+}
+END_TEST
+
+START_TEST(golden_state_still_reads)
+{
+    /* tests/data/sla-v1.bin: format version 1; KPI_WRITE_GOLDEN=1
+     * rewrites it (only on purpose, with a new format version) */
+    kpi_sla_policy *p = policy(NULL), *q = NULL;
+    size_t len, glen;
+    unsigned char *b = pbytes(p, &len);
+    if (getenv("KPI_WRITE_GOLDEN")) {
+        FILE *f = fopen(test_data_path("sla-v1.bin"), "wb");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_uint_eq(fwrite(b, 1, len, f), len);
+        fclose(f);
+    }
+    unsigned char *g = test_read_file(test_data_path("sla-v1.bin"), &glen);
+    ck_assert_msg(g != NULL, "missing %s", test_data_path("sla-v1.bin"));
+    ck_assert_uint_eq(glen, len);
+    ck_assert(memcmp(g, b, len) == 0);
+    ck_assert_ok(kpi_sla_policy_deserialize(&q, g, glen));
+    int64_t due;
+    ck_assert_ok(kpi_sla_policy_due(q, 0, KPI_SLA_RESOLUTION, MON + 4 * D + 15 * H, 0, &due));
+    ck_assert_int_eq(due, MON + 9 * D + 15 * H);
+    kpi_sla_policy_free(p);
+    kpi_sla_policy_free(q);
+    free(b);
+    free(g);
+}
+END_TEST
+
+START_TEST(allocation_failures_leave_no_trace)
+{
+    kpi_sla_policy *ref = policy(NULL);
+    size_t len;
+    unsigned char *b = pbytes(ref, &len);
+    kpi_calendar *cal = office(NULL);
+    for (long n = 1; n <= 12; n++) {
+        test_alloc t;
+        kpi_allocator a = test_allocator(&t);
+        t.fail_at = n;
+        kpi_sla_policy *p = NULL;
+        int rc = kpi_sla_policy_new_with(&p, cal, &a);
+        if (rc == KPI_ERR_NOMEM) {
+            ck_assert_ptr_null(p);
+            ck_assert_int_eq(t.live, 0);
+        } else {
+            ck_assert_ok(rc);
+            kpi_sla_policy *c = NULL;
+            long live = t.live;
+            rc = kpi_sla_policy_clone(p, &c);
+            if (rc == KPI_ERR_NOMEM)
+                ck_assert_int_eq(t.live, live);
+            else
+                kpi_sla_policy_free(c);
+            kpi_sla_policy_free(p);
+        }
+        ck_assert_int_eq(t.live, 0);
+        p = NULL;
+        rc = kpi_sla_policy_deserialize_with(&p, b, len, &a);
+        if (rc == KPI_ERR_NOMEM)
+            ck_assert_ptr_null(p);
+        else
+            kpi_sla_policy_free(p);
+        ck_assert_int_eq(t.live, 0);
+    }
+    test_alloc t;
+    kpi_allocator a = test_allocator(&t);
+    kpi_sla_policy *p = policy(&a);
+    ck_assert_int_ge(t.mallocs, 3);
+    kpi_sla_policy_free(p);
+    ck_assert_int_eq(t.live, 0);
+    kpi_calendar_free(cal);
+    kpi_sla_policy_free(ref);
+    free(b);
+}
+END_TEST
+
+START_TEST(due_is_the_last_instant_that_still_meets_the_target)
+{
+    kpi_calendar *c = NULL;
+    ck_assert_ok(kpi_calendar_new(&c, "CET-1CEST,M3.5.0,M10.5.0/3"));
+    for (int d = 1; d <= 5; d++) {
+        ck_assert_ok(kpi_calendar_add_hours(c, d, 9 * 60, 12 * 60));
+        ck_assert_ok(kpi_calendar_add_hours(c, d, 13 * 60, 17 * 60));
+    }
+    ck_assert_ok(kpi_calendar_add_holiday(c, 2026, 3, 30));
+    ck_assert_ok(kpi_calendar_add_closure(c, 2026, 12, 24, 720, 1440));
+    kpi_sla_policy *p;
+    ck_assert_ok(kpi_sla_policy_new(&p, c));
+    kpi_calendar_free(c); /* the policy holds its own copy */
+    test_rng g = {17};
+    for (uint32_t pr = 0; pr < KPI_SLA_PRIORITIES; pr++)
+        for (int m = 0; m < 3; m++)
+            ck_assert_ok(kpi_sla_policy_set_target(p, pr, m, test_range(&g, 0, 40 * H),
+                                                   (int)((pr + (uint32_t)m) % 2)));
+    for (int i = 0; i < 3000; i++) {
+        uint32_t pr = (uint32_t)test_range(&g, 0, 7);
+        int m = (int)test_range(&g, 0, 2);
+        int64_t start = MON + test_range(&g, 0, 360) * D + test_range(&g, 0, D - 1);
+        int64_t paused = test_range(&g, 0, 10 * H), due, rem;
+        int met;
+        ck_assert_ok(kpi_sla_policy_due(p, pr, m, start, paused, &due));
+        ck_assert_ok(kpi_sla_policy_met(p, pr, m, start, due, paused, &met));
+        ck_assert_int_eq(met, 1);
+        ck_assert_ok(kpi_sla_policy_remaining(p, pr, m, start, due, paused, &rem));
+        ck_assert_int_eq(rem, 0);
+        ck_assert_ok(kpi_sla_policy_met(p, pr, m, start, due + 1, paused, &met));
+        int64_t tgt;
+        int bus;
+        ck_assert_ok(kpi_sla_policy_target(p, pr, m, &tgt, &bus));
+        if (!bus) {
+            ck_assert_int_eq(met, 0);
+        } else { /* one more ms breaches only when that ms is business time */
+            ck_assert_ok(kpi_sla_policy_remaining(p, pr, m, start, due + 1, paused, &rem));
+            ck_assert_int_eq(met, rem == 0);
+        }
+    }
+    kpi_sla_policy_free(p);
+}
+END_TEST
+
+static Suite *sla_suite(void)
+{
+    Suite *s = suite_create("sla");
+    TCase *tc = tcase_create("policy");
+    tcase_add_test(tc, business_time_breach_across_a_weekend_and_a_holiday);
+    tcase_add_test(tc, pauses_extend_the_due_time_in_the_metric_time_base);
+    tcase_add_test(tc, due_is_the_last_instant_that_still_meets_the_target);
+    tcase_add_test(tc, errors_are_named_and_change_nothing);
+    tcase_add_test(tc, serialization_round_trips_and_rejects_bad_bytes);
+    tcase_add_test(tc, golden_state_still_reads);
+    tcase_add_test(tc, allocation_failures_leave_no_trace);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+KPI_TEST_MAIN(sla_suite)
