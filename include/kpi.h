@@ -13,5 +13,8 @@
 #define KPI_H
 
 #include "kpi/common.h"
+#include "kpi/customers.h"
+#include "kpi/ratio.h"
+#include "kpi/series.h"
 
 #endif /* KPI_H */
