@@ -6,7 +6,10 @@
  * The ring slot of period k is k mod length (non-negative).  The newest
  * period's [start, end) and slot are cached so that the common case, an
  * event in the newest period, is one compare pair and two additions.
- * The all-time total is a Neumaier (improved Kahan) compensated sum.
+ * The all-time total is a Neumaier (improved Kahan) compensated sum of
+ * period values (each period's value folded in when it closes) and late
+ * events; the newest period is a plain sum, so the common case updates a
+ * single double.
  */
 #include <math.h>
 
@@ -24,7 +27,10 @@ struct kpi_series {
     int64_t newest;             /* period index of the newest period */
     int64_t cur_start, cur_end; /* [start, end) of the newest period */
     double *v;                  /* ring of length values */
-    double total, total_c;      /* Neumaier sum and its compensation */
+    /* all-time total = total + total_c + v[cur_slot]: a Neumaier sum of
+     * everything outside the newest period (closed periods' values, late
+     * events) plus the newest period's plain sum */
+    double total, total_c;
     /* forecast: m == 0 means none */
     uint32_t m;
     double alpha, beta, gamma;
@@ -246,6 +252,7 @@ static int check_event(const kpi_series *s, bool started, int64_t newest,
 static void advance(kpi_series *s, int64_t k, int64_t start)
 {
     uint64_t gap = (uint64_t)k - (uint64_t)s->newest;
+    neumaier(&s->total, &s->total_c, s->v[s->cur_slot]);
     if (s->m) {
         hw_observe(s, s->v[s->cur_slot]);
         for (uint64_t j = 1; j < gap; j++)
@@ -272,8 +279,12 @@ static void apply_event(kpi_series *s, int64_t k, int64_t start, double amount)
     } else if (k > s->newest) {
         advance(s, k, start);
     }
-    s->v[k == s->newest ? s->cur_slot : slot_of(s, k)] += amount;
-    neumaier(&s->total, &s->total_c, amount);
+    if (k == s->newest) {
+        s->v[s->cur_slot] += amount;
+    } else {
+        s->v[slot_of(s, k)] += amount;
+        neumaier(&s->total, &s->total_c, amount);
+    }
 }
 
 KPI_API int kpi_series_add(kpi_series *p, int64_t t_ms, double amount)
@@ -281,7 +292,6 @@ KPI_API int kpi_series_add(kpi_series *p, int64_t t_ms, double amount)
     if (KPI__LIKELY(kpi__is(p, &series_type) && p->started && t_ms >= p->cur_start &&
                     t_ms < p->cur_end && isfinite(amount))) {
         p->v[p->cur_slot] += amount;
-        neumaier(&p->total, &p->total_c, amount);
         return KPI_OK;
     }
     if (!kpi__is(p, &series_type))
@@ -299,20 +309,49 @@ KPI_API int kpi_series_add_array(kpi_series *p, const int64_t *t_ms,
 {
     if (!kpi__is(p, &series_type) || (n > 0 && t_ms == NULL))
         return KPI_ERR_INVALID;
+    /* simulate the ring through the batch: validate everything first */
     bool started = p->started;
-    int64_t newest = p->newest;
+    int64_t newest = p->newest, cs = p->cur_start, ce = p->cur_end;
     for (size_t i = 0; i < n; i++) {
+        double amt = amounts ? amounts[i] : 1.0;
+        if (!isfinite(amt))
+            return KPI_ERR_INVALID;
+        if (started && t_ms[i] >= cs && t_ms[i] < ce)
+            continue;
         int64_t k, start;
-        int rc = check_event(p, started, newest, t_ms[i],
-                             amounts ? amounts[i] : 1.0, &k, &start);
+        int rc = check_event(p, started, newest, t_ms[i], amt, &k, &start);
         if (rc != KPI_OK)
             return rc;
-        if (!started || k > newest)
+        if (!started || k > newest) {
             newest = k;
+            cs = start;
+            if (__builtin_add_overflow(start, p->period, &ce))
+                ce = INT64_MAX;
+        }
         started = true;
     }
-    for (size_t i = 0; i < n; i++)
-        (void)kpi_series_add(p, t_ms[i], amounts ? amounts[i] : 1.0);
+    /* apply: runs in the newest period are summed in registers */
+    size_t i = 0;
+    while (i < n) {
+        if (p->started && t_ms[i] >= p->cur_start && t_ms[i] < p->cur_end) {
+            int64_t lo = p->cur_start, hi = p->cur_end;
+            double run = 0.0;
+            if (amounts) {
+                for (; i < n && t_ms[i] >= lo && t_ms[i] < hi; i++)
+                    run += amounts[i];
+            } else {
+                for (; i < n && t_ms[i] >= lo && t_ms[i] < hi; i++)
+                    run += 1.0;
+            }
+            p->v[p->cur_slot] += run;
+            continue;
+        }
+        double amt = amounts ? amounts[i] : 1.0;
+        int64_t k = 0, start = 0;
+        (void)period_of(p->period, p->origin, t_ms[i], &k, &start);
+        apply_event(p, k, start, amt);
+        i++;
+    }
     return KPI_OK;
 }
 
@@ -356,6 +395,10 @@ static int series_merge(void *dst, const void *src)
     }
     neumaier(&d->total, &d->total_c, s->total);
     neumaier(&d->total, &d->total_c, s->total_c);
+    /* src's newest value is in dst's ring (or dropped) but outside dst's
+     * newest period unless both newest periods coincide */
+    if (s->newest != d->newest)
+        neumaier(&d->total, &d->total_c, s->v[s->cur_slot]);
     return KPI_OK;
 }
 
@@ -628,7 +671,7 @@ KPI_API int kpi_series_total(const kpi_series *p, double *total)
         return KPI_ERR_INVALID;
     if (!p->started)
         return KPI_ERR_EMPTY;
-    *total = p->total + p->total_c;
+    *total = p->total + p->total_c + p->v[p->cur_slot];
     return KPI_OK;
 }
 

@@ -54,8 +54,11 @@
  * an empty series copies the source (with its forecast state, whose
  * parameters must then match); merging an empty source is a no-op.
  *
- * The total over all time is a Neumaier-compensated sum; period values
- * are plain sums.
+ * Period values are plain sums.  The total over all time is a
+ * Neumaier-compensated sum of the closed periods' values (folded in as
+ * they close) and of late events, plus the newest period's value.
+ * kpi_series_add_array() sums each run of events in the newest period in
+ * a register before adding it to the period.
  *
  * Thread safety: an object must not be used from two threads at once
  * without the caller's lock; different objects need no lock; const reads
