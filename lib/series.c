@@ -27,6 +27,7 @@ struct kpi_series {
     int64_t newest;             /* period index of the newest period */
     int64_t cur_start, cur_end; /* [start, end) of the newest period */
     double *v;                  /* ring of length values */
+    uint64_t cur_n; /* unit (1.0) events of the newest period not yet in v */
     /* all-time total = total + total_c + v[cur_slot]: a Neumaier sum of
      * everything outside the newest period (closed periods' values, late
      * events) plus the newest period's plain sum */
@@ -51,6 +52,20 @@ static inline void neumaier(double *s, double *c, double x)
     else
         *c += (x - t) + *s;
     *s = t;
+}
+
+/* The value of a ring slot (the newest one has cur_n pending units). */
+static inline double val(const kpi_series *s, uint32_t slot)
+{
+    return s->v[slot] + (slot == s->cur_slot ? (double)s->cur_n : 0.0);
+}
+
+static inline void flush(kpi_series *s)
+{
+    if (s->cur_n) {
+        s->v[s->cur_slot] += (double)s->cur_n;
+        s->cur_n = 0;
+    }
 }
 
 static inline uint32_t slot_of(const kpi_series *s, int64_t k)
@@ -182,6 +197,7 @@ static void series_reset(void *obj)
     s->started = false;
     s->newest = s->cur_start = s->cur_end = 0;
     s->cur_slot = 0;
+    s->cur_n = 0;
     s->total = s->total_c = 0;
     s->closed = s->n_err = 0;
     s->level = s->trend = s->sum_abs = s->sum_sq = s->sum_smape = 0;
@@ -252,6 +268,7 @@ static int check_event(const kpi_series *s, bool started, int64_t newest,
 static void advance(kpi_series *s, int64_t k, int64_t start)
 {
     uint64_t gap = (uint64_t)k - (uint64_t)s->newest;
+    flush(s);
     neumaier(&s->total, &s->total_c, s->v[s->cur_slot]);
     if (s->m) {
         hw_observe(s, s->v[s->cur_slot]);
@@ -291,7 +308,10 @@ KPI_API int kpi_series_add(kpi_series *p, int64_t t_ms, double amount)
 {
     if (KPI__LIKELY(kpi__is(p, &series_type) && p->started && t_ms >= p->cur_start &&
                     t_ms < p->cur_end && isfinite(amount))) {
-        p->v[p->cur_slot] += amount;
+        if (amount == 1.0)
+            p->cur_n++; /* an integer chain: counts are the common case */
+        else
+            p->v[p->cur_slot] += amount;
         return KPI_OK;
     }
     if (!kpi__is(p, &series_type))
@@ -381,6 +401,7 @@ static int series_merge(void *dst, const void *src)
     }
     if (d->m || s->m)
         return KPI_ERR_INCOMPATIBLE;
+    flush(d);
     if (s->newest > d->newest)
         advance(d, s->newest, s->cur_start);
     /* src periods within dst's ring */
@@ -391,14 +412,14 @@ static int series_merge(void *dst, const void *src)
         if ((uint64_t)d->newest - (uint64_t)k >= d->length)
             break;
         uint32_t sl = slot_of(s, k);
-        d->v[sl] += s->v[sl];
+        d->v[sl] += val(s, sl);
     }
     neumaier(&d->total, &d->total_c, s->total);
     neumaier(&d->total, &d->total_c, s->total_c);
     /* src's newest value is in dst's ring (or dropped) but outside dst's
      * newest period unless both newest periods coincide */
     if (s->newest != d->newest)
-        neumaier(&d->total, &d->total_c, s->v[s->cur_slot]);
+        neumaier(&d->total, &d->total_c, val(s, s->cur_slot));
     return KPI_OK;
 }
 
@@ -422,7 +443,7 @@ static void series_encode(const void *obj, kpi__writer *w)
     kpi__put_svarint(w, s->newest);
     for (uint32_t j = 0; j < s->length; j++) {
         int64_t k = s->newest - (int64_t)(s->length - 1 - j);
-        kpi__put_f64(w, s->v[slot_of(s, k)]);
+        kpi__put_f64(w, val(s, slot_of(s, k)));
     }
     kpi__put_f64(w, s->total);
     kpi__put_f64(w, s->total_c);
@@ -606,7 +627,7 @@ KPI_API int kpi_series_period(const kpi_series *p, int64_t t_ms,
     if (period_of(p->period, p->origin, t_ms, &k, NULL) != KPI_OK ||
         k > p->newest || (uint64_t)p->newest - (uint64_t)k >= p->length)
         return KPI_ERR_RANGE;
-    *value = p->v[slot_of(p, k)];
+    *value = val(p, slot_of(p, k));
     return KPI_OK;
 }
 
@@ -622,7 +643,7 @@ KPI_API int kpi_series_last(const kpi_series *p, uint32_t n_periods,
     double t = 0;
     uint32_t sl = p->cur_slot;
     for (uint32_t j = 0; j < n_periods; j++) {
-        t += p->v[sl];
+        t += val(p, sl);
         sl = sl == 0 ? p->length - 1 : sl - 1;
     }
     *sum = t;
@@ -656,7 +677,7 @@ KPI_API int kpi_series_values(const kpi_series *p, double *out, size_t cap,
         return KPI_ERR_BUFFER;
     int64_t first = p->newest - (int64_t)(p->length - 1), st;
     for (uint32_t j = 0; j < p->length; j++)
-        out[j] = p->v[slot_of(p, first + (int64_t)j)];
+        out[j] = val(p, slot_of(p, first + (int64_t)j));
     if (first_period_start_ms) {
         /* the oldest start may lie before INT64_MIN: clamp */
         *first_period_start_ms =
@@ -671,7 +692,7 @@ KPI_API int kpi_series_total(const kpi_series *p, double *total)
         return KPI_ERR_INVALID;
     if (!p->started)
         return KPI_ERR_EMPTY;
-    *total = p->total + p->total_c + p->v[p->cur_slot];
+    *total = p->total + p->total_c + val(p, p->cur_slot);
     return KPI_OK;
 }
 
