@@ -514,6 +514,92 @@ START_TEST(allocation_failures_leave_nothing_behind)
 }
 END_TEST
 
+
+/* Floor division, as the ring's period index. */
+static int64_t fdiv(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b < 0) ? q - 1 : q;
+}
+
+START_TEST(random_streams_match_a_naive_recount_and_the_batch_form)
+{
+    test_rng r = {2024};
+    for (int round = 0; round < 40; round++) {
+        const int64_t period = 100, origin = -37;
+        const uint32_t len = 6;
+        kpi_series *one, *batch;
+        ck_assert_ok(kpi_series_new(&one, period, len, origin));
+        ck_assert_ok(kpi_series_new(&batch, period, len, origin));
+        int64_t now = test_range(&r, -1000, 1000), newest = 0;
+        int started = 0;
+        size_t nacc = 0;
+        int64_t at[400];
+        double aa[400];
+        for (int i = 0; i < 400; i++) {
+            now += test_range(&r, 0, 30);
+            int64_t t = now - test_range(&r, 0, 800); /* some too old */
+            double a = test_range(&r, 0, 2) ? 1.0 : (double)test_range(&r, 0, 9);
+            int64_t k = fdiv(t - origin, period);
+            int ok = !started || k > newest - (int64_t)len;
+            int rc = kpi_series_add(one, t, a);
+            ck_assert_int_eq(rc, ok ? KPI_OK : KPI_ERR_ORDER);
+            if (ok) {
+                at[nacc] = t;
+                aa[nacc++] = a;
+                if (!started || k > newest)
+                    newest = k;
+                started = 1;
+            }
+        }
+        /* naive recount of the ring from the accepted events */
+        double want[6] = {0}, total = 0;
+        for (size_t i = 0; i < nacc; i++) {
+            int64_t k = fdiv(at[i] - origin, period);
+            total += aa[i];
+            if (k > newest - (int64_t)len)
+                want[k - (newest - (int64_t)len + 1)] += aa[i];
+        }
+        assert_values(one, want, len, origin + (newest - (int64_t)len + 1) * period);
+        double v;
+        ck_assert_ok(kpi_series_total(one, &v));
+        ck_assert_near(v, total, 0);
+        /* the accepted events as one batch give the same state */
+        ck_assert_ok(kpi_series_add_array(batch, at, aa, nacc));
+        assert_same(one, batch);
+        kpi_series_free(one);
+        kpi_series_free(batch);
+    }
+}
+END_TEST
+
+START_TEST(self_merge_allocation_failure_changes_nothing)
+{
+    test_alloc t;
+    kpi_allocator al = test_allocator(&t);
+    kpi_series *s, *before;
+    ck_assert_ok(kpi_series_new_with(&s, 10, 4, 0, &al));
+    ck_assert_ok(kpi_series_add(s, 5, 2));
+    ck_assert_ok(kpi_series_add(s, 25, 1));
+    ck_assert_ok(kpi_series_clone(s, &before));
+    for (long f = 1; f <= 2; f++) {
+        long live = t.live;
+        t.fail_at = t.calls + f;
+        ck_assert_status(kpi_series_merge(s, s), KPI_ERR_NOMEM);
+        t.fail_at = 0;
+        ck_assert_int_eq(t.live, live);
+        assert_same(s, before);
+    }
+    ck_assert_ok(kpi_series_merge(s, s));
+    double v;
+    ck_assert_ok(kpi_series_total(s, &v));
+    ck_assert_near(v, 6, 0);
+    kpi_series_free(s);
+    kpi_series_free(before);
+    ck_assert_int_eq(t.live, 0);
+}
+END_TEST
+
 static Suite *series_suite(void)
 {
     Suite *s = suite_create("series");
@@ -531,6 +617,8 @@ static Suite *series_suite(void)
     tcase_add_test(tc, serialize_round_trips_with_identical_bytes);
     tcase_add_test(tc, corrupt_truncated_and_foreign_bytes_are_rejected);
     tcase_add_test(tc, allocation_failures_leave_nothing_behind);
+    tcase_add_test(tc, random_streams_match_a_naive_recount_and_the_batch_form);
+    tcase_add_test(tc, self_merge_allocation_failure_changes_nothing);
     suite_add_tcase(s, tc);
     return s;
 }
