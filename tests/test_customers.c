@@ -641,8 +641,22 @@ START_TEST(journey_allocations_fail_cleanly)
                          KPI_ERR_NOMEM);
         ck_assert_int_eq(t.live, live);
     }
+    ck_assert_ok(kpi_journey_advance(j, 1000)); /* close all: mergeable */
+    for (long f = 1; f <= 4; f++) {
+        long live = t.live;
+        t.fail_at = t.calls + f;
+        ck_assert_status(kpi_journey_merge(j, j), KPI_ERR_NOMEM);
+        ck_assert_int_eq(t.live, live);
+    }
+    t.fail_at = 0;
+    ck_assert_ok(kpi_journey_merge(j, j));
+    double v;
+    ck_assert_ok(kpi_journey_touchpoints_mean(j, &v));
+    ck_assert_uint_eq(kpi_journey_unresolved(j), 2);
     t.fail_at = 0;
     ck_assert_ok(kpi_journey_deserialize_with(&c, b, len, &al));
+    kpi_journey_free(c);
+    ck_assert_ok(kpi_journey_clone(j, &c));
     same_j(j, c);
     kpi_journey_free(c);
     kpi_journey_free(j);

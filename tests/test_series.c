@@ -177,6 +177,16 @@ START_TEST(construction_and_reads_name_their_errors)
     ck_assert_status(kpi_series_set_forecast(s, 7, .5, .5, NAN), KPI_ERR_INVALID);
     ck_assert_ok(kpi_series_set_forecast(s, 7, .5, .5, .5));
     ck_assert_status(kpi_series_forecast(s, 1, buf, 3), KPI_ERR_EMPTY);
+    ck_assert_ok(kpi_series_add(s, 0, 1));
+    kpi_series *snap;
+    ck_assert_ok(kpi_series_clone(s, &snap));
+    /* with a forecast, a jump of more than 1,000,000 periods is refused */
+    ck_assert_status(kpi_series_add(s, 1000001 * HOUR, 1), KPI_ERR_RANGE);
+    assert_same(s, snap);
+    kpi_series_free(snap);
+    ck_assert_ok(kpi_series_add(s, 1000000 * HOUR, 1));
+    ck_assert_ok(kpi_series_forecast(s, 1, buf, 3)); /* zeros were seen */
+    kpi_series_reset(s);
     ck_assert_status(kpi_series_forecast_error(s, &v, &v), KPI_ERR_EMPTY);
     kpi_estimate e;
     ck_assert_status(kpi_series_forecast_interval(s, 1, &e), KPI_ERR_EMPTY);
