@@ -20,5 +20,8 @@
 #include "kpi/group.h"
 #include "kpi/calendar.h"
 #include "kpi/sla.h"
+#include "kpi/customers.h"
+#include "kpi/ratio.h"
+#include "kpi/series.h"
 
 #endif /* KPI_H */

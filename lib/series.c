@@ -1,0 +1,795 @@
+/*
+ * Period series in a ring with an incrementally fitted additive
+ * Holt-Winters forecast.  See include/kpi/series.h for the semantics.
+ * SPDX-License-Identifier: MIT
+ *
+ * The ring slot of period k is k mod length (non-negative).  The newest
+ * period's [start, end) and slot are cached so that the common case, an
+ * event in the newest period, is one compare pair and two additions.
+ * The all-time total is a Neumaier (improved Kahan) compensated sum of
+ * period values (each period's value folded in when it closes) and late
+ * events; the newest period is a plain sum, so the common case updates a
+ * single double.
+ */
+#include <math.h>
+
+#include "codec.h"
+#include "kpi/series.h"
+
+#define MAX_FORECAST_JUMP INT64_C(1000000)
+
+struct kpi_series {
+    kpi__object base;
+    int64_t period, origin;
+    uint32_t length;
+    bool started;
+    uint32_t cur_slot;
+    int64_t newest;             /* period index of the newest period */
+    int64_t cur_start, cur_end; /* [start, end) of the newest period */
+    double *v;                  /* ring of length values */
+    uint64_t cur_n; /* unit (1.0) events of the newest period not yet in v */
+    /* all-time total = total + total_c + v[cur_slot]: a Neumaier sum of
+     * everything outside the newest period (closed periods' values, late
+     * events) plus the newest period's plain sum */
+    double total, total_c;
+    /* forecast: m == 0 means none */
+    uint32_t m;
+    double alpha, beta, gamma;
+    double *hw; /* 2m doubles: first 2m observations, then S[0..m) */
+    uint64_t closed;
+    double level, trend;
+    uint64_t n_err;
+    double sum_abs, sum_sq, sum_smape;
+};
+
+static const kpi__type series_type;
+
+static inline void neumaier(double *s, double *c, double x)
+{
+    double t = *s + x;
+    if (fabs(*s) >= fabs(x))
+        *c += (*s - t) + x;
+    else
+        *c += (x - t) + *s;
+    *s = t;
+}
+
+/* The value of a ring slot (the newest one has cur_n pending units). */
+static inline double val(const kpi_series *s, uint32_t slot)
+{
+    return s->v[slot] + (slot == s->cur_slot ? (double)s->cur_n : 0.0);
+}
+
+static inline void flush(kpi_series *s)
+{
+    if (s->cur_n) {
+        s->v[s->cur_slot] += (double)s->cur_n;
+        s->cur_n = 0;
+    }
+}
+
+static inline uint32_t slot_of(const kpi_series *s, int64_t k)
+{
+    int64_t r = k % (int64_t)s->length;
+    return (uint32_t)(r < 0 ? r + s->length : r);
+}
+
+/* Period index of t, and the start of that period. */
+static int period_of(int64_t period, int64_t origin, int64_t t, int64_t *k,
+                     int64_t *start)
+{
+    int64_t d;
+    if (__builtin_sub_overflow(t, origin, &d))
+        return KPI_ERR_RANGE;
+    int64_t q = d / period;
+    if (d % period < 0)
+        q--;
+    int64_t off, st;
+    if (__builtin_mul_overflow(q, period, &off) ||
+        __builtin_add_overflow(origin, off, &st))
+        return KPI_ERR_RANGE;
+    *k = q;
+    if (start)
+        *start = st;
+    return KPI_OK;
+}
+
+static int start_of(const kpi_series *s, int64_t k, int64_t *start)
+{
+    int64_t off;
+    if (__builtin_mul_overflow(k, s->period, &off) ||
+        __builtin_add_overflow(s->origin, off, start))
+        return KPI_ERR_RANGE;
+    return KPI_OK;
+}
+
+static void set_current(kpi_series *s, int64_t k, int64_t start)
+{
+    s->newest = k;
+    s->cur_start = start;
+    if (__builtin_add_overflow(start, s->period, &s->cur_end))
+        s->cur_end = INT64_MAX;
+    s->cur_slot = slot_of(s, k);
+}
+
+/* ---- Holt-Winters ------------------------------------------------------ */
+
+static void hw_update(kpi_series *s, uint64_t t, double y)
+{
+    uint32_t i = (uint32_t)(t % s->m);
+    double *S = s->hw;
+    double lp = s->alpha * (y - S[i]) + (1.0 - s->alpha) * (s->level + s->trend);
+    s->trend = s->beta * (lp - s->level) + (1.0 - s->beta) * s->trend;
+    S[i] = s->gamma * (y - lp) + (1.0 - s->gamma) * S[i];
+    s->level = lp;
+}
+
+static void hw_observe(kpi_series *s, double y)
+{
+    uint64_t t = s->closed;
+    uint64_t m = s->m;
+    if (t < 2 * m) {
+        s->hw[t] = y;
+        if (t == 2 * m - 1) {
+            double a = 0, b = 0;
+            for (uint64_t i = 0; i < m; i++) {
+                a += s->hw[i];
+                b += s->hw[m + i];
+            }
+            a /= (double)m;
+            b /= (double)m;
+            s->level = a;
+            s->trend = (b - a) / (double)m;
+            for (uint64_t i = 0; i < m; i++)
+                s->hw[i] -= a;
+            for (uint64_t j = m; j < 2 * m; j++)
+                hw_update(s, j, s->hw[j]);
+        }
+    } else {
+        double f = s->level + s->trend + s->hw[t % m];
+        double e = fabs(y - f);
+        double den = (fabs(y) + fabs(f)) / 2.0;
+        s->n_err++;
+        s->sum_abs += e;
+        s->sum_sq += e * e;
+        s->sum_smape += den > 0 ? e / den : 0.0;
+        hw_update(s, t, y);
+    }
+    s->closed++;
+}
+
+/* ---- construction ------------------------------------------------------ */
+
+static int series_create(int64_t period, uint32_t length, int64_t origin,
+                         const kpi_allocator *alloc, kpi_series **out)
+{
+    void *o;
+    int rc = kpi__object_new(&series_type, sizeof(kpi_series), alloc, &o);
+    if (rc != KPI_OK)
+        return rc;
+    kpi_series *s = o;
+    s->v = kpi__calloc(&s->base.alloc, length, sizeof(double));
+    if (s->v == NULL) {
+        kpi__object_free(s);
+        return KPI_ERR_NOMEM;
+    }
+    s->period = period;
+    s->length = length;
+    s->origin = origin;
+    *out = s;
+    return KPI_OK;
+}
+
+static void series_destroy(void *obj)
+{
+    kpi_series *s = obj;
+    kpi__free(&s->base.alloc, s->v);
+    kpi__free(&s->base.alloc, s->hw);
+    kpi__object_free(s);
+}
+
+static void series_reset(void *obj)
+{
+    kpi_series *s = obj;
+    memset(s->v, 0, (size_t)s->length * sizeof(double));
+    if (s->hw)
+        memset(s->hw, 0, 2 * (size_t)s->m * sizeof(double));
+    s->started = false;
+    s->newest = s->cur_start = s->cur_end = 0;
+    s->cur_slot = 0;
+    s->cur_n = 0;
+    s->total = s->total_c = 0;
+    s->closed = s->n_err = 0;
+    s->level = s->trend = s->sum_abs = s->sum_sq = s->sum_smape = 0;
+}
+
+/* Copy everything but the header and the two arrays' pointers. */
+static void copy_state(kpi_series *d, const kpi_series *s)
+{
+    double *v = d->v, *hw = d->hw;
+    kpi__object base = d->base;
+    *d = *s;
+    d->base = base;
+    d->v = v;
+    d->hw = hw;
+    memcpy(d->v, s->v, (size_t)s->length * sizeof(double));
+    if (s->m)
+        memcpy(d->hw, s->hw, 2 * (size_t)s->m * sizeof(double));
+}
+
+static int series_clone(const void *src, void **out)
+{
+    const kpi_series *s = src;
+    kpi_series *d;
+    int rc = series_create(s->period, s->length, s->origin, &s->base.alloc, &d);
+    if (rc != KPI_OK)
+        return rc;
+    if (s->m) {
+        d->hw = kpi__calloc(&d->base.alloc, 2 * (size_t)s->m, sizeof(double));
+        if (d->hw == NULL) {
+            series_destroy(d);
+            return KPI_ERR_NOMEM;
+        }
+    }
+    copy_state(d, s);
+    *out = d;
+    return KPI_OK;
+}
+
+static size_t series_footprint(const void *obj)
+{
+    const kpi_series *s = obj;
+    return sizeof *s + (size_t)s->length * sizeof(double) +
+           2 * (size_t)s->m * sizeof(double);
+}
+
+/* ---- adding ------------------------------------------------------------ */
+
+/* Validate one event against a (simulated) ring state. */
+static int check_event(const kpi_series *s, bool started, int64_t newest,
+                       int64_t t, double amount, int64_t *k, int64_t *start)
+{
+    if (!isfinite(amount))
+        return KPI_ERR_INVALID;
+    int rc = period_of(s->period, s->origin, t, k, start);
+    if (rc != KPI_OK)
+        return rc;
+    if (!started)
+        return KPI_OK;
+    if (*k < newest && (uint64_t)newest - (uint64_t)*k >= s->length)
+        return KPI_ERR_ORDER;
+    if (*k > newest && s->m &&
+        (uint64_t)*k - (uint64_t)newest > (uint64_t)MAX_FORECAST_JUMP)
+        return KPI_ERR_RANGE;
+    return KPI_OK;
+}
+
+/* Move the newest period to k (> newest), closing periods on the way. */
+static void advance(kpi_series *s, int64_t k, int64_t start)
+{
+    uint64_t gap = (uint64_t)k - (uint64_t)s->newest;
+    flush(s);
+    neumaier(&s->total, &s->total_c, s->v[s->cur_slot]);
+    if (s->m) {
+        hw_observe(s, s->v[s->cur_slot]);
+        for (uint64_t j = 1; j < gap; j++)
+            hw_observe(s, 0.0);
+    }
+    if (gap >= s->length) {
+        memset(s->v, 0, (size_t)s->length * sizeof(double));
+    } else {
+        uint32_t sl = s->cur_slot;
+        for (uint64_t j = 0; j < gap; j++) {
+            if (++sl == s->length)
+                sl = 0;
+            s->v[sl] = 0.0;
+        }
+    }
+    set_current(s, k, start);
+}
+
+static void apply_event(kpi_series *s, int64_t k, int64_t start, double amount)
+{
+    if (!s->started) {
+        s->started = true;
+        set_current(s, k, start);
+    } else if (k > s->newest) {
+        advance(s, k, start);
+    }
+    if (k == s->newest) {
+        s->v[s->cur_slot] += amount;
+    } else {
+        s->v[slot_of(s, k)] += amount;
+        neumaier(&s->total, &s->total_c, amount);
+    }
+}
+
+KPI_API int kpi_series_add(kpi_series *p, int64_t t_ms, double amount)
+{
+    if (KPI__LIKELY(kpi__is(p, &series_type) && p->started && t_ms >= p->cur_start &&
+                    t_ms < p->cur_end && isfinite(amount))) {
+        if (amount == 1.0)
+            p->cur_n++; /* an integer chain: counts are the common case */
+        else
+            p->v[p->cur_slot] += amount;
+        return KPI_OK;
+    }
+    if (!kpi__is(p, &series_type))
+        return KPI_ERR_INVALID;
+    int64_t k, start;
+    int rc = check_event(p, p->started, p->newest, t_ms, amount, &k, &start);
+    if (rc != KPI_OK)
+        return rc;
+    apply_event(p, k, start, amount);
+    return KPI_OK;
+}
+
+KPI_API int kpi_series_add_array(kpi_series *p, const int64_t *t_ms,
+                                 const double *amounts, size_t n)
+{
+    if (!kpi__is(p, &series_type) || (n > 0 && t_ms == NULL))
+        return KPI_ERR_INVALID;
+    /* simulate the ring through the batch: validate everything first */
+    bool started = p->started;
+    int64_t newest = p->newest, cs = p->cur_start, ce = p->cur_end;
+    for (size_t i = 0; i < n; i++) {
+        double amt = amounts ? amounts[i] : 1.0;
+        if (!isfinite(amt))
+            return KPI_ERR_INVALID;
+        if (started && t_ms[i] >= cs && t_ms[i] < ce)
+            continue;
+        int64_t k, start;
+        int rc = check_event(p, started, newest, t_ms[i], amt, &k, &start);
+        if (rc != KPI_OK)
+            return rc;
+        if (!started || k > newest) {
+            newest = k;
+            cs = start;
+            if (__builtin_add_overflow(start, p->period, &ce))
+                ce = INT64_MAX;
+        }
+        started = true;
+    }
+    /* apply: runs in the newest period are summed in registers */
+    size_t i = 0;
+    while (i < n) {
+        if (p->started && t_ms[i] >= p->cur_start && t_ms[i] < p->cur_end) {
+            int64_t lo = p->cur_start, hi = p->cur_end;
+            double run = 0.0;
+            if (amounts) {
+                for (; i < n && t_ms[i] >= lo && t_ms[i] < hi; i++)
+                    run += amounts[i];
+            } else {
+                for (; i < n && t_ms[i] >= lo && t_ms[i] < hi; i++)
+                    run += 1.0;
+            }
+            p->v[p->cur_slot] += run;
+            continue;
+        }
+        double amt = amounts ? amounts[i] : 1.0;
+        int64_t k = 0, start = 0;
+        (void)period_of(p->period, p->origin, t_ms[i], &k, &start);
+        apply_event(p, k, start, amt);
+        i++;
+    }
+    return KPI_OK;
+}
+
+/* ---- merge ------------------------------------------------------------- */
+
+static bool same_forecast(const kpi_series *a, const kpi_series *b)
+{
+    return a->m == b->m && (a->m == 0 || (a->alpha == b->alpha &&
+                                         a->beta == b->beta &&
+                                         a->gamma == b->gamma));
+}
+
+static int series_merge(void *dst, const void *src)
+{
+    kpi_series *d = dst;
+    const kpi_series *s = src;
+    if (d->period != s->period || d->length != s->length ||
+        d->origin != s->origin)
+        return KPI_ERR_INCOMPATIBLE;
+    if (!s->started)
+        return KPI_OK;
+    if (!d->started) {
+        if (!same_forecast(d, s))
+            return KPI_ERR_INCOMPATIBLE;
+        copy_state(d, s);
+        return KPI_OK;
+    }
+    if (d->m || s->m)
+        return KPI_ERR_INCOMPATIBLE;
+    flush(d);
+    if (s->newest > d->newest)
+        advance(d, s->newest, s->cur_start);
+    /* src periods within dst's ring */
+    for (uint32_t j = 0; j < s->length; j++) {
+        int64_t k = s->newest - (int64_t)j;
+        if (k > d->newest)
+            continue;
+        if ((uint64_t)d->newest - (uint64_t)k >= d->length)
+            break;
+        uint32_t sl = slot_of(s, k);
+        d->v[sl] += val(s, sl);
+    }
+    neumaier(&d->total, &d->total_c, s->total);
+    neumaier(&d->total, &d->total_c, s->total_c);
+    /* src's newest value is in dst's ring (or dropped) but outside dst's
+     * newest period unless both newest periods coincide */
+    if (s->newest != d->newest)
+        neumaier(&d->total, &d->total_c, val(s, s->cur_slot));
+    return KPI_OK;
+}
+
+/* ---- encoding ---------------------------------------------------------- */
+
+static void series_encode(const void *obj, kpi__writer *w)
+{
+    const kpi_series *s = obj;
+    kpi__put_svarint(w, s->period);
+    kpi__put_varint(w, s->length);
+    kpi__put_svarint(w, s->origin);
+    kpi__put_varint(w, s->m);
+    if (s->m) {
+        kpi__put_f64(w, s->alpha);
+        kpi__put_f64(w, s->beta);
+        kpi__put_f64(w, s->gamma);
+    }
+    kpi__put_u8(w, s->started);
+    if (!s->started)
+        return;
+    kpi__put_svarint(w, s->newest);
+    for (uint32_t j = 0; j < s->length; j++) {
+        int64_t k = s->newest - (int64_t)(s->length - 1 - j);
+        kpi__put_f64(w, val(s, slot_of(s, k)));
+    }
+    kpi__put_f64(w, s->total);
+    kpi__put_f64(w, s->total_c);
+    if (!s->m)
+        return;
+    kpi__put_varint(w, s->closed);
+    if (s->closed < 2 * (uint64_t)s->m) {
+        for (uint64_t i = 0; i < s->closed; i++)
+            kpi__put_f64(w, s->hw[i]);
+    } else {
+        kpi__put_f64(w, s->level);
+        kpi__put_f64(w, s->trend);
+        for (uint32_t i = 0; i < s->m; i++)
+            kpi__put_f64(w, s->hw[i]);
+        kpi__put_varint(w, s->n_err);
+        kpi__put_f64(w, s->sum_abs);
+        kpi__put_f64(w, s->sum_sq);
+        kpi__put_f64(w, s->sum_smape);
+    }
+}
+
+static bool valid_param(double x) { return x > 0.0 && x < 1.0; }
+
+static int series_decode(kpi__reader *r, const kpi_allocator *a, void **out)
+{
+    int64_t period = kpi__get_svarint(r);
+    uint64_t length = kpi__get_varint(r);
+    int64_t origin = kpi__get_svarint(r);
+    uint64_t m = kpi__get_varint(r);
+    double al = 0, be = 0, ga = 0;
+    if (m) {
+        al = kpi__get_finite(r);
+        be = kpi__get_finite(r);
+        ga = kpi__get_finite(r);
+    }
+    if (r->err)
+        return r->err;
+    if (period <= 0 || length < 1 || length > KPI_SERIES_MAX_LENGTH ||
+        m > KPI_SERIES_MAX_SEASON ||
+        (m && (!valid_param(al) || !valid_param(be) || !valid_param(ga))))
+        return KPI_ERR_CORRUPT;
+    kpi_series *s;
+    int rc = series_create(period, (uint32_t)length, origin, a, &s);
+    if (rc != KPI_OK)
+        return rc;
+    if (m) {
+        s->hw = kpi__calloc(&s->base.alloc, 2 * (size_t)m, sizeof(double));
+        if (s->hw == NULL) {
+            series_destroy(s);
+            return KPI_ERR_NOMEM;
+        }
+        s->m = (uint32_t)m;
+        s->alpha = al;
+        s->beta = be;
+        s->gamma = ga;
+    }
+    uint8_t started = kpi__get_u8(r);
+    if (started > 1)
+        kpi__reader_fail(r, KPI_ERR_CORRUPT);
+    if (started && !r->err) {
+        int64_t k = kpi__get_svarint(r), st = 0;
+        if (start_of(s, k, &st) != KPI_OK)
+            kpi__reader_fail(r, KPI_ERR_CORRUPT);
+        set_current(s, k, st);
+        s->started = true;
+        for (uint32_t j = 0; j < s->length && !r->err; j++)
+            s->v[slot_of(s, k - (int64_t)(s->length - 1 - j))] =
+                kpi__get_finite(r);
+        s->total = kpi__get_finite(r);
+        s->total_c = kpi__get_finite(r);
+        if (m && !r->err) {
+            s->closed = kpi__get_varint(r);
+            if (s->closed < 2 * m) {
+                if (s->closed > kpi__reader_left(r) / 8)
+                    kpi__reader_fail(r, KPI_ERR_CORRUPT);
+                for (uint64_t i = 0; i < s->closed && !r->err; i++)
+                    s->hw[i] = kpi__get_finite(r);
+            } else {
+                s->level = kpi__get_finite(r);
+                s->trend = kpi__get_finite(r);
+                for (uint32_t i = 0; i < m && !r->err; i++)
+                    s->hw[i] = kpi__get_finite(r);
+                s->n_err = kpi__get_varint(r);
+                s->sum_abs = kpi__get_finite(r);
+                s->sum_sq = kpi__get_finite(r);
+                s->sum_smape = kpi__get_finite(r);
+                if (!r->err && (s->n_err > s->closed - 2 * m ||
+                                s->sum_abs < 0 || s->sum_sq < 0 ||
+                                s->sum_smape < 0 ||
+                                s->sum_smape > 2.0 * (double)s->n_err + 1e-9 ||
+                                (s->n_err == 0 && (s->sum_abs != 0 ||
+                                                   s->sum_sq != 0))))
+                    kpi__reader_fail(r, KPI_ERR_CORRUPT);
+            }
+        }
+    }
+    if (r->err) {
+        rc = r->err;
+        series_destroy(s);
+        return rc;
+    }
+    *out = s;
+    return KPI_OK;
+}
+
+static const kpi__type series_type = {
+    KPI__TAG_SERIES, "series",      series_clone,  series_destroy,
+    series_reset,    series_merge,  series_encode, series_decode,
+    series_footprint};
+
+/* ---- public wrappers --------------------------------------------------- */
+
+KPI_API int kpi_series_new_with(kpi_series **out, int64_t period_ms,
+                                uint32_t length, int64_t origin_ms,
+                                const kpi_allocator *alloc)
+{
+    kpi_allocator a;
+    if (out == NULL || kpi__allocator_resolve(alloc, &a) != KPI_OK)
+        return KPI_ERR_INVALID;
+    if (period_ms <= 0 || length < 1 || length > KPI_SERIES_MAX_LENGTH)
+        return KPI_ERR_RANGE;
+    return series_create(period_ms, length, origin_ms, alloc, out);
+}
+
+KPI_API int kpi_series_new(kpi_series **out, int64_t period_ms,
+                           uint32_t length, int64_t origin_ms)
+{
+    return kpi_series_new_with(out, period_ms, length, origin_ms, NULL);
+}
+
+KPI_API void kpi_series_free(kpi_series *p) { kpi__destroy(p); }
+
+KPI_API void kpi_series_reset(kpi_series *p)
+{
+    if (kpi__is(p, &series_type))
+        series_reset(p);
+}
+
+KPI_API int kpi_series_clone(const kpi_series *p, kpi_series **out)
+{
+    return kpi__clone(&series_type, p, (void **)out);
+}
+
+KPI_API int kpi_series_set_forecast(kpi_series *p, uint32_t season_length,
+                                    double alpha, double beta, double gamma)
+{
+    if (!kpi__is(p, &series_type) || isnan(alpha) || isnan(beta) ||
+        isnan(gamma))
+        return KPI_ERR_INVALID;
+    if (season_length < 1 || season_length > KPI_SERIES_MAX_SEASON ||
+        !valid_param(alpha) || !valid_param(beta) || !valid_param(gamma))
+        return KPI_ERR_RANGE;
+    if (p->started)
+        return KPI_ERR_STATE;
+    double *hw = kpi__calloc(&p->base.alloc, 2 * (size_t)season_length,
+                             sizeof(double));
+    if (hw == NULL)
+        return KPI_ERR_NOMEM;
+    kpi__free(&p->base.alloc, p->hw);
+    p->hw = hw;
+    p->m = season_length;
+    p->alpha = alpha;
+    p->beta = beta;
+    p->gamma = gamma;
+    return KPI_OK;
+}
+
+KPI_API int kpi_series_merge(kpi_series *dst, const kpi_series *src)
+{
+    return kpi__merge(&series_type, dst, src);
+}
+
+KPI_API int kpi_series_period(const kpi_series *p, int64_t t_ms,
+                              double *value)
+{
+    if (!kpi__is(p, &series_type) || value == NULL)
+        return KPI_ERR_INVALID;
+    if (!p->started)
+        return KPI_ERR_EMPTY;
+    int64_t k;
+    if (period_of(p->period, p->origin, t_ms, &k, NULL) != KPI_OK ||
+        k > p->newest || (uint64_t)p->newest - (uint64_t)k >= p->length)
+        return KPI_ERR_RANGE;
+    *value = val(p, slot_of(p, k));
+    return KPI_OK;
+}
+
+KPI_API int kpi_series_last(const kpi_series *p, uint32_t n_periods,
+                            double *sum)
+{
+    if (!kpi__is(p, &series_type) || sum == NULL)
+        return KPI_ERR_INVALID;
+    if (!p->started)
+        return KPI_ERR_EMPTY;
+    if (n_periods < 1 || n_periods > p->length)
+        return KPI_ERR_RANGE;
+    double t = 0;
+    uint32_t sl = p->cur_slot;
+    for (uint32_t j = 0; j < n_periods; j++) {
+        t += val(p, sl);
+        sl = sl == 0 ? p->length - 1 : sl - 1;
+    }
+    *sum = t;
+    return KPI_OK;
+}
+
+KPI_API int kpi_series_latest(const kpi_series *p, int64_t *period_start_ms)
+{
+    if (!kpi__is(p, &series_type) || period_start_ms == NULL)
+        return KPI_ERR_INVALID;
+    if (!p->started)
+        return KPI_ERR_EMPTY;
+    *period_start_ms = p->cur_start;
+    return KPI_OK;
+}
+
+KPI_API uint32_t kpi_series_length(const kpi_series *p)
+{
+    return kpi__is(p, &series_type) ? p->length : 0;
+}
+
+KPI_API int kpi_series_values(const kpi_series *p, double *out, size_t cap,
+                              size_t *n, int64_t *first_period_start_ms)
+{
+    if (!kpi__is(p, &series_type) || n == NULL || (out == NULL && cap > 0))
+        return KPI_ERR_INVALID;
+    if (!p->started)
+        return KPI_ERR_EMPTY;
+    *n = p->length;
+    if (cap < p->length)
+        return KPI_ERR_BUFFER;
+    int64_t first = p->newest - (int64_t)(p->length - 1), st;
+    for (uint32_t j = 0; j < p->length; j++)
+        out[j] = val(p, slot_of(p, first + (int64_t)j));
+    if (first_period_start_ms) {
+        /* the oldest start may lie before INT64_MIN: clamp */
+        *first_period_start_ms =
+            start_of(p, first, &st) == KPI_OK ? st : INT64_MIN;
+    }
+    return KPI_OK;
+}
+
+KPI_API int kpi_series_total(const kpi_series *p, double *total)
+{
+    if (!kpi__is(p, &series_type) || total == NULL)
+        return KPI_ERR_INVALID;
+    if (!p->started)
+        return KPI_ERR_EMPTY;
+    *total = p->total + p->total_c + val(p, p->cur_slot);
+    return KPI_OK;
+}
+
+static int forecast_ready(const kpi_series *p)
+{
+    if (!kpi__is(p, &series_type))
+        return KPI_ERR_INVALID;
+    if (p->m == 0)
+        return KPI_ERR_STATE;
+    if (p->closed < 2 * (uint64_t)p->m)
+        return KPI_ERR_EMPTY;
+    return KPI_OK;
+}
+
+static double forecast_at(const kpi_series *p, uint64_t h)
+{
+    /* the last closed period is closed - 1 */
+    uint64_t t = p->closed - 1 + h;
+    return p->level + (double)h * p->trend + p->hw[t % p->m];
+}
+
+KPI_API int kpi_series_forecast(const kpi_series *p, uint32_t horizon,
+                                double *out, size_t cap)
+{
+    if (out == NULL && cap > 0)
+        return KPI_ERR_INVALID;
+    int rc = forecast_ready(p);
+    if (rc != KPI_OK)
+        return rc;
+    if (horizon == 0)
+        return KPI_ERR_RANGE;
+    if (out == NULL || cap < horizon)
+        return KPI_ERR_BUFFER;
+    for (uint32_t h = 1; h <= horizon; h++)
+        out[h - 1] = forecast_at(p, h);
+    return KPI_OK;
+}
+
+KPI_API int kpi_series_forecast_interval(const kpi_series *p, uint32_t h,
+                                         kpi_estimate *out)
+{
+    if (out == NULL)
+        return KPI_ERR_INVALID;
+    int rc = forecast_ready(p);
+    if (rc != KPI_OK)
+        return rc;
+    if (p->n_err == 0)
+        return KPI_ERR_EMPTY;
+    if (h == 0)
+        return KPI_ERR_RANGE;
+    double f = forecast_at(p, h);
+    double half = KPI__Z95 * sqrt(p->sum_sq / (double)p->n_err) *
+                  sqrt((double)h);
+    out->value = f;
+    out->lower = f - half;
+    out->upper = f + half;
+    out->n = p->n_err;
+    return KPI_OK;
+}
+
+KPI_API int kpi_series_forecast_error(const kpi_series *p, double *mae,
+                                      double *smape)
+{
+    if (!kpi__is(p, &series_type))
+        return KPI_ERR_INVALID;
+    if (p->m == 0)
+        return KPI_ERR_STATE;
+    if (p->n_err == 0)
+        return KPI_ERR_EMPTY;
+    if (mae)
+        *mae = p->sum_abs / (double)p->n_err;
+    if (smape)
+        *smape = p->sum_smape / (double)p->n_err;
+    return KPI_OK;
+}
+
+KPI_API int kpi_series_serialize(const kpi_series *p, void *buf, size_t cap,
+                                 size_t *len)
+{
+    if (!kpi__is(p, &series_type))
+        return KPI_ERR_INVALID;
+    return kpi__serialize(p, buf, cap, len);
+}
+
+KPI_API int kpi_series_deserialize_with(kpi_series **out, const void *buf,
+                                        size_t len, const kpi_allocator *alloc)
+{
+    return kpi__deserialize(&series_type, buf, len, alloc, (void **)out);
+}
+
+KPI_API int kpi_series_deserialize(kpi_series **out, const void *buf,
+                                   size_t len)
+{
+    return kpi_series_deserialize_with(out, buf, len, NULL);
+}
+
+KPI_API size_t kpi_series_footprint(const kpi_series *p)
+{
+    return kpi__is(p, &series_type) ? series_footprint(p) : 0;
+}

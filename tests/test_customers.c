@@ -1,0 +1,689 @@
+/*
+ * Customer KPIs of a period and customer journeys.
+ * SPDX-License-Identifier: MIT
+ */
+#include "kpi/customers.h"
+#include "testutil.h"
+
+static unsigned char *ser_c(const kpi_customers *p, size_t *len)
+{
+    ck_assert_ok(kpi_customers_serialize(p, NULL, 0, len));
+    unsigned char *b = malloc(*len);
+    ck_assert_ok(kpi_customers_serialize(p, b, *len, len));
+    return b;
+}
+
+static void same_c(const kpi_customers *a, const kpi_customers *b)
+{
+    size_t la, lb;
+    unsigned char *x = ser_c(a, &la), *y = ser_c(b, &lb);
+    ck_assert_uint_eq(la, lb);
+    ck_assert(memcmp(x, y, la) == 0);
+    free(x);
+    free(y);
+}
+
+static unsigned char *ser_j(const kpi_journey *p, size_t *len)
+{
+    ck_assert_ok(kpi_journey_serialize(p, NULL, 0, len));
+    unsigned char *b = malloc(*len);
+    ck_assert_ok(kpi_journey_serialize(p, b, *len, len));
+    return b;
+}
+
+static void same_j(const kpi_journey *a, const kpi_journey *b)
+{
+    size_t la, lb;
+    unsigned char *x = ser_j(a, &la), *y = ser_j(b, &lb);
+    ck_assert_uint_eq(la, lb);
+    ck_assert(memcmp(x, y, la) == 0);
+    free(x);
+    free(y);
+}
+
+/* A period: 1000 at start, 950 at end, 80 new (20 referred), 130 lost. */
+static kpi_customers *sample(void)
+{
+    kpi_customers *p;
+    ck_assert_ok(kpi_customers_new(&p));
+    ck_assert_ok(kpi_customers_set_start(p, 1000));
+    ck_assert_ok(kpi_customers_set_end(p, 950));
+    ck_assert_ok(kpi_customers_add_new(p, 80));
+    ck_assert_ok(kpi_customers_add_referred(p, 20));
+    ck_assert_ok(kpi_customers_add_lost(p, 130));
+    ck_assert_ok(kpi_customers_add_revenue(p, 40000));
+    ck_assert_ok(kpi_customers_add_revenue(p, 10000));
+    ck_assert_ok(kpi_customers_set_margin(p, 0.6));
+    ck_assert_ok(kpi_customers_add_interactions(p, 1800));
+    ck_assert_ok(kpi_customers_set_active(p, 600));
+    ck_assert_ok(kpi_customers_add_purchasers(p, 400, 150));
+    ck_assert_ok(kpi_customers_add_self_service(p, 500, 300, 700));
+    ck_assert_ok(kpi_customers_add_offered(p, 2000));
+    ck_assert_ok(kpi_customers_add_unserved(p, KPI_UNSERVED_ABANDONED, 120));
+    ck_assert_ok(kpi_customers_add_unserved(p, KPI_UNSERVED_NO_AGENT, 30));
+    ck_assert_ok(kpi_customers_add_unserved(p, 63, 10));
+    return p;
+}
+
+START_TEST(customer_formulas_match_hand_computation)
+{
+    kpi_customers *p = sample();
+    double v;
+    kpi_estimate e;
+    ck_assert_ok(kpi_customers_churn_net(p, &v));
+    ck_assert_near(v, 50.0 / 1000.0, 1e-15); /* (1000 - 950) / 1000 */
+    ck_assert_ok(kpi_customers_churn_lost(p, &e));
+    ck_assert_near(e.value, 0.13, 1e-15);
+    ck_assert_uint_eq(e.n, 1000);
+    ck_assert(e.lower < 0.13 && e.upper > 0.13);
+    ck_assert_ok(kpi_customers_retention(p, &v));
+    ck_assert_near(v, (950.0 - 80.0) / 1000.0, 1e-15);
+    ck_assert_ok(kpi_customers_referral_rate(p, &e));
+    ck_assert_near(e.value, 0.25, 1e-15);
+    ck_assert_ok(kpi_customers_revenue_per_customer(p, &v));
+    ck_assert_near(v, 50, 1e-12);
+    ck_assert_ok(kpi_customers_clv(p, &v));
+    ck_assert_near(v, 50 * 0.6 / 0.13, 1e-9); /* = 50000 * 0.6 / 130 */
+    ck_assert_ok(kpi_customers_engagement(p, &v));
+    ck_assert_near(v, 3, 1e-15);
+    ck_assert_ok(kpi_customers_repeat_share(p, &e));
+    ck_assert_near(e.value, 150.0 / 400.0, 1e-15);
+    ck_assert_ok(kpi_customers_self_service(p, &e));
+    ck_assert_near(e.value, 300.0 / 1000.0, 1e-15);
+    ck_assert_ok(kpi_customers_self_service_usage(p, &e));
+    ck_assert_near(e.value, 500.0 / 1200.0, 1e-15);
+    uint64_t n;
+    ck_assert_ok(kpi_customers_unserved(p, KPI_UNSERVED_NO_AGENT, &n));
+    ck_assert_uint_eq(n, 30);
+    ck_assert_ok(kpi_customers_unserved(p, 5, &n));
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ok(kpi_customers_unserved_share(p, 63, &e));
+    ck_assert_near(e.value, 10.0 / 2000.0, 1e-15);
+    ck_assert_ok(kpi_customers_unserved_rate(p, &e));
+    ck_assert_near(e.value, 160.0 / 2000.0, 1e-15);
+    ck_assert_ok(kpi_customers_abandonment_rate(p, &e));
+    ck_assert_near(e.value, 0.06, 1e-15);
+    kpi_customers_free(p);
+}
+END_TEST
+
+START_TEST(net_churn_is_negative_when_growth_exceeds_losses)
+{
+    kpi_customers *p;
+    ck_assert_ok(kpi_customers_new(&p));
+    ck_assert_ok(kpi_customers_set_start(p, 200));
+    ck_assert_ok(kpi_customers_set_end(p, 230));
+    ck_assert_ok(kpi_customers_add_new(p, 50));
+    ck_assert_ok(kpi_customers_add_lost(p, 20));
+    double v;
+    kpi_estimate e;
+    ck_assert_ok(kpi_customers_churn_net(p, &v));
+    ck_assert_near(v, -0.15, 1e-15);
+    ck_assert_ok(kpi_customers_churn_lost(p, &e)); /* losses are not hidden */
+    ck_assert_near(e.value, 0.10, 1e-15);
+    ck_assert_ok(kpi_customers_retention(p, &v));
+    ck_assert_near(v, 0.90, 1e-15);
+    kpi_customers_free(p);
+}
+END_TEST
+
+START_TEST(reads_without_their_inputs_are_empty_or_out_of_range)
+{
+    kpi_customers *p;
+    ck_assert_ok(kpi_customers_new(&p));
+    double v;
+    kpi_estimate e;
+    uint64_t n;
+    ck_assert_status(kpi_customers_churn_net(p, &v), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_customers_churn_lost(p, &e), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_customers_retention(p, &v), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_customers_referral_rate(p, &e), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_customers_clv(p, &v), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_customers_engagement(p, &v), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_customers_repeat_share(p, &e), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_customers_self_service(p, &e), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_customers_self_service_usage(p, &e), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_customers_unserved_rate(p, &e), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_customers_abandonment_rate(p, &e), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_customers_unserved(p, 64, &n), KPI_ERR_RANGE);
+    ck_assert_status(kpi_customers_unserved_share(p, 64, &e), KPI_ERR_RANGE);
+    ck_assert_ok(kpi_customers_set_start(p, 100));
+    ck_assert_status(kpi_customers_churn_net(p, &v), KPI_ERR_EMPTY); /* no end */
+    ck_assert_ok(kpi_customers_add_revenue(p, 500));
+    ck_assert_status(kpi_customers_clv(p, &v), KPI_ERR_EMPTY); /* no margin */
+    ck_assert_ok(kpi_customers_set_margin(p, 0.5));
+    ck_assert_status(kpi_customers_clv(p, &v), KPI_ERR_RANGE); /* no churn */
+    ck_assert_ok(kpi_customers_add_lost(p, 101));
+    ck_assert_status(kpi_customers_churn_lost(p, &e), KPI_ERR_RANGE);
+    ck_assert_status(kpi_customers_clv(p, &v), KPI_ERR_RANGE);
+    ck_assert_ok(kpi_customers_add_referred(p, 3));
+    ck_assert_ok(kpi_customers_add_new(p, 2));
+    ck_assert_status(kpi_customers_referral_rate(p, &e), KPI_ERR_RANGE);
+    ck_assert_ok(kpi_customers_add_offered(p, 5));
+    ck_assert_ok(kpi_customers_add_unserved(p, 1, 4));
+    ck_assert_ok(kpi_customers_add_unserved(p, 2, 4));
+    ck_assert_status(kpi_customers_unserved_rate(p, &e), KPI_ERR_RANGE);
+    ck_assert_status(kpi_customers_churn_net(NULL, &v), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_churn_lost(p, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_engagement(p, NULL), KPI_ERR_INVALID);
+    kpi_customers_free(p);
+}
+END_TEST
+
+START_TEST(customer_feed_errors_change_nothing)
+{
+    kpi_customers *p = sample(), *before;
+    ck_assert_ok(kpi_customers_clone(p, &before));
+    ck_assert_status(kpi_customers_add_new(p, UINT64_MAX), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_customers_add_lost(NULL, 1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_add_revenue(p, NAN), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_add_revenue(p, -1), KPI_ERR_RANGE);
+    ck_assert_status(kpi_customers_set_margin(p, 1.5), KPI_ERR_RANGE);
+    ck_assert_status(kpi_customers_set_margin(p, NAN), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_add_purchasers(p, 3, 4), KPI_ERR_RANGE);
+    ck_assert_status(kpi_customers_add_purchasers(p, UINT64_MAX, 1),
+                     KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_customers_add_self_service(p, 3, 4, 0), KPI_ERR_RANGE);
+    ck_assert_status(kpi_customers_add_self_service(p, 1, 1, UINT64_MAX),
+                     KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_customers_add_unserved(p, 64, 1), KPI_ERR_RANGE);
+    ck_assert_status(kpi_customers_add_unserved(p, 0, UINT64_MAX),
+                     KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_customers_set_start(NULL, 1), KPI_ERR_INVALID);
+    same_c(p, before);
+    kpi_customers *o;
+    ck_assert_ok(kpi_customers_new(&o));
+    ck_assert_ok(kpi_customers_set_margin(o, 0.5));
+    ck_assert_status(kpi_customers_merge(p, o), KPI_ERR_INCOMPATIBLE);
+    ck_assert_ok(kpi_customers_set_margin(o, 0.6));
+    ck_assert_ok(kpi_customers_add_interactions(o, UINT64_MAX));
+    ck_assert_status(kpi_customers_merge(p, o), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_customers_merge(p, NULL), KPI_ERR_INVALID);
+    same_c(p, before);
+    kpi_customers_reset(p);
+    double v;
+    ck_assert_status(kpi_customers_churn_net(p, &v), KPI_ERR_EMPTY);
+    kpi_customers_reset(NULL);
+    kpi_customers_free(NULL);
+    ck_assert_uint_eq(kpi_customers_footprint(NULL), 0);
+    ck_assert_uint_gt(kpi_customers_footprint(p), 600);
+    kpi_customers_free(o);
+    kpi_customers_free(p);
+    kpi_customers_free(before);
+}
+END_TEST
+
+START_TEST(customer_merge_of_shards_equals_the_whole)
+{
+    /* two shards with disjoint customer bases */
+    kpi_customers *a, *b, *all;
+    ck_assert_ok(kpi_customers_new(&a));
+    ck_assert_ok(kpi_customers_new(&b));
+    ck_assert_ok(kpi_customers_new(&all));
+    ck_assert_ok(kpi_customers_set_start(a, 600));
+    ck_assert_ok(kpi_customers_set_start(b, 400));
+    ck_assert_ok(kpi_customers_set_start(all, 1000));
+    ck_assert_ok(kpi_customers_set_end(a, 590));
+    ck_assert_ok(kpi_customers_set_end(b, 360));
+    ck_assert_ok(kpi_customers_set_end(all, 950));
+    ck_assert_ok(kpi_customers_set_margin(a, 0.6));
+    ck_assert_ok(kpi_customers_set_margin(all, 0.6));
+    test_rng r = {3};
+    for (int i = 0; i < 200; i++) {
+        kpi_customers *s = test_range(&r, 0, 1) ? a : b;
+        uint64_t x = (uint64_t)test_range(&r, 0, 50);
+        uint64_t y = (uint64_t)test_range(&r, 0, (int64_t)x);
+        uint32_t reason = (uint32_t)test_range(&r, 0, 63);
+        double rev = (double)test_range(&r, 0, 1000);
+        kpi_customers *both[2] = {s, all};
+        for (int k = 0; k < 2; k++) {
+            ck_assert_ok(kpi_customers_add_new(both[k], x));
+            ck_assert_ok(kpi_customers_add_lost(both[k], y));
+            ck_assert_ok(kpi_customers_add_referred(both[k], y));
+            ck_assert_ok(kpi_customers_add_revenue(both[k], rev));
+            ck_assert_ok(kpi_customers_add_interactions(both[k], x));
+            ck_assert_ok(kpi_customers_add_purchasers(both[k], x, y));
+            ck_assert_ok(kpi_customers_add_self_service(both[k], x, y, y));
+            ck_assert_ok(kpi_customers_add_offered(both[k], x));
+            ck_assert_ok(kpi_customers_add_unserved(both[k], reason, y));
+        }
+    }
+    ck_assert_ok(kpi_customers_merge(a, b));
+    same_c(a, all);
+    ck_assert_ok(kpi_customers_merge(a, a));
+    double v;
+    ck_assert_ok(kpi_customers_churn_net(a, &v));
+    ck_assert_near(v, 0.05, 1e-15);
+    kpi_customers_free(a);
+    kpi_customers_free(b);
+    kpi_customers_free(all);
+}
+END_TEST
+
+START_TEST(customer_state_round_trips_and_rejects_bad_bytes)
+{
+    kpi_customers *p = sample(), *d = NULL;
+    size_t len;
+    unsigned char *b = ser_c(p, &len);
+    ck_assert_ok(kpi_customers_deserialize(&d, b, len));
+    same_c(p, d);
+    kpi_customers_free(d);
+    d = NULL;
+    for (size_t cut = 0; cut < len; cut++)
+        ck_assert_int_lt(kpi_customers_deserialize(&d, b, cut), 0);
+    for (size_t i = 0; i < len; i++) {
+        b[i] ^= 0x20;
+        ck_assert_int_lt(kpi_customers_deserialize(&d, b, len), 0);
+        b[i] ^= 0x20;
+    }
+    b[6] = 17;
+    ck_assert_int_lt(kpi_customers_deserialize(&d, b, len), 0);
+    ck_assert_ptr_null(d);
+    free(b);
+    kpi_customers_free(p);
+}
+END_TEST
+
+START_TEST(customer_allocations_fail_cleanly)
+{
+    test_alloc t;
+    kpi_allocator al = test_allocator(&t);
+    kpi_customers *p, *c;
+    t.fail_at = 1;
+    ck_assert_status(kpi_customers_new_with(&p, &al), KPI_ERR_NOMEM);
+    t.fail_at = 0;
+    ck_assert_ok(kpi_customers_new_with(&p, &al));
+    ck_assert_ok(kpi_customers_add_new(p, 5));
+    t.fail_at = t.calls + 1;
+    ck_assert_status(kpi_customers_clone(p, &c), KPI_ERR_NOMEM);
+    t.fail_at = t.calls + 1;
+    ck_assert_status(kpi_customers_merge(p, p), KPI_ERR_NOMEM);
+    size_t len;
+    unsigned char *b = ser_c(p, &len);
+    t.fail_at = t.calls + 1;
+    ck_assert_status(kpi_customers_deserialize_with(&c, b, len, &al),
+                     KPI_ERR_NOMEM);
+    ck_assert_int_eq(t.live, 1);
+    t.fail_at = 0;
+    ck_assert_ok(kpi_customers_deserialize_with(&c, b, len, &al));
+    same_c(p, c);
+    ck_assert_int_eq(t.mallocs, 2);
+    kpi_customers_free(c);
+    kpi_customers_free(p);
+    ck_assert_int_eq(t.live, 0);
+    free(b);
+}
+END_TEST
+
+/* ---- journey ------------------------------------------------------------ */
+
+START_TEST(journey_statistics_by_hand)
+{
+    kpi_journey *j;
+    ck_assert_ok(kpi_journey_new(&j, 10, 1000));
+    double v;
+    uint64_t n;
+    ck_assert_status(kpi_journey_touchpoints_mean(j, &v), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_journey_resolution_mean(j, &v, &n), KPI_ERR_EMPTY);
+    /* customer 1: web, web, phone, chat -> 4 touches, 2 switches */
+    ck_assert_ok(kpi_journey_touch(j, 1, 10, 100));
+    ck_assert_ok(kpi_journey_touch(j, 1, 10, 150));
+    ck_assert_ok(kpi_journey_touch(j, 2, 30, 160));
+    ck_assert_ok(kpi_journey_touch(j, 1, 20, 200));
+    ck_assert_ok(kpi_journey_touch(j, 1, 30, 300));
+    ck_assert_uint_eq(kpi_journey_open(j), 2);
+    ck_assert_ok(kpi_journey_resolve(j, 1, 400)); /* 300 ms to resolution */
+    /* customer 2: phone, email -> 2 touches, 1 switch, resolved at 660 */
+    ck_assert_ok(kpi_journey_touch(j, 2, 40, 600));
+    ck_assert_ok(kpi_journey_resolve(j, 2, 660));
+    ck_assert_uint_eq(kpi_journey_open(j), 0);
+    ck_assert_ok(kpi_journey_touchpoints_mean(j, &v));
+    ck_assert_near(v, 3.0, 1e-15);
+    ck_assert_ok(kpi_journey_switches_mean(j, &v));
+    ck_assert_near(v, 1.5, 1e-15);
+    ck_assert_ok(kpi_journey_resolution_mean(j, &v, &n));
+    ck_assert_near(v, 400.0, 1e-12); /* (300 + 500) / 2 */
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(kpi_journey_unresolved(j), 0);
+    kpi_journey_free(j);
+}
+END_TEST
+
+START_TEST(idle_journeys_close_unresolved_and_full_tables_evict_the_oldest)
+{
+    kpi_journey *j;
+    ck_assert_ok(kpi_journey_new(&j, 2, 100));
+    ck_assert_ok(kpi_journey_touch(j, 1, 0, 0));
+    ck_assert_ok(kpi_journey_touch(j, 2, 0, 50));
+    ck_assert_ok(kpi_journey_touch(j, 1, 1, 60)); /* 1 is now the newer */
+    ck_assert_ok(kpi_journey_touch(j, 3, 0, 70)); /* full: evicts 2 */
+    ck_assert_uint_eq(kpi_journey_evicted(j), 1);
+    ck_assert_uint_eq(kpi_journey_unresolved(j), 1);
+    ck_assert_status(kpi_journey_resolve(j, 2, 80), KPI_ERR_UNKNOWN_ID);
+    ck_assert_ok(kpi_journey_advance(j, 161)); /* 1 idle 101 > 100 */
+    ck_assert_uint_eq(kpi_journey_open(j), 1);
+    ck_assert_uint_eq(kpi_journey_unresolved(j), 2);
+    ck_assert_uint_eq(kpi_journey_evicted(j), 1);
+    ck_assert_ok(kpi_journey_advance(j, 100)); /* earlier: no-op */
+    ck_assert_uint_eq(kpi_journey_open(j), 1);
+    /* a resolve after the journey went idle names the customer unknown */
+    ck_assert_status(kpi_journey_resolve(j, 3, 171), KPI_ERR_UNKNOWN_ID);
+    ck_assert_uint_eq(kpi_journey_open(j), 1); /* and changed nothing */
+    ck_assert_ok(kpi_journey_resolve(j, 3, 170));
+    double v;
+    ck_assert_ok(kpi_journey_touchpoints_mean(j, &v));
+    ck_assert_near(v, 4.0 / 3.0, 1e-15); /* 1, 2 and 1 touches */
+    ck_assert_ok(kpi_journey_switches_mean(j, &v));
+    ck_assert_near(v, 1.0 / 3.0, 1e-15);
+    ck_assert_ok(kpi_journey_resolution_mean(j, &v, NULL));
+    ck_assert_near(v, 100, 0);
+    kpi_journey_free(j);
+}
+END_TEST
+
+START_TEST(journey_errors_change_nothing)
+{
+    kpi_journey *j, *before;
+    ck_assert_status(kpi_journey_new(NULL, 2, 100), KPI_ERR_INVALID);
+    ck_assert_status(kpi_journey_new(&j, 0, 100), KPI_ERR_RANGE);
+    ck_assert_status(kpi_journey_new(&j, 2, 0), KPI_ERR_RANGE);
+    ck_assert_status(kpi_journey_new(&j, KPI_JOURNEY_MAX_CUSTOMERS + 1, 1),
+                     KPI_ERR_RANGE);
+    ck_assert_ok(kpi_journey_new(&j, 4, 100));
+    ck_assert_ok(kpi_journey_touch(j, 7, 1, 500));
+    ck_assert_ok(kpi_journey_touch(j, 8, 1, 450));
+    ck_assert_ok(kpi_journey_clone(j, &before));
+    ck_assert_status(kpi_journey_touch(j, 7, 1, 499), KPI_ERR_ORDER);
+    ck_assert_status(kpi_journey_touch(j, 9, 1, 399), KPI_ERR_ORDER);
+    ck_assert_status(kpi_journey_resolve(j, 7, 499), KPI_ERR_ORDER);
+    ck_assert_status(kpi_journey_resolve(j, 99, 600), KPI_ERR_UNKNOWN_ID);
+    ck_assert_status(kpi_journey_touch(NULL, 1, 1, 1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_journey_resolve(NULL, 1, 1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_journey_advance(NULL, 1), KPI_ERR_INVALID);
+    same_j(j, before);
+    kpi_journey *o;
+    ck_assert_ok(kpi_journey_new(&o, 4, 101));
+    ck_assert_status(kpi_journey_merge(j, o), KPI_ERR_INCOMPATIBLE);
+    ck_assert_ok(kpi_journey_merge(o, o)); /* nothing open: fine */
+    kpi_journey_free(o);
+    ck_assert_status(kpi_journey_merge(before, j), KPI_ERR_STATE);
+    ck_assert_status(kpi_journey_merge(j, NULL), KPI_ERR_INVALID);
+    same_j(j, before);
+    kpi_journey_reset(j);
+    ck_assert_uint_eq(kpi_journey_open(j), 0);
+    ck_assert_uint_eq(kpi_journey_open(NULL), 0);
+    ck_assert_uint_eq(kpi_journey_footprint(NULL), 0);
+    ck_assert_uint_gt(kpi_journey_footprint(j), 4 * 48);
+    kpi_journey_reset(NULL);
+    kpi_journey_free(NULL);
+    kpi_journey_free(j);
+    kpi_journey_free(before);
+}
+END_TEST
+
+/* A naive reference: open journeys in a plain array, linear scans. */
+typedef struct naive_j {
+    uint64_t c;
+    int64_t first, last;
+    uint64_t touches, switches;
+    uint32_t ch;
+} naive_j;
+typedef struct naive {
+    naive_j o[64];
+    int n, max;
+    int64_t idle, clock;
+    int have;
+    uint64_t closed, resolved, unresolved, evicted, touches, switches;
+    double dur;
+} naive;
+
+static void nv_close(naive *s, int i, int resolved, int64_t t, int evicted)
+{
+    s->closed++;
+    s->touches += s->o[i].touches;
+    s->switches += s->o[i].switches;
+    if (resolved) {
+        s->resolved++;
+        s->dur += (double)(t - s->o[i].first);
+    } else {
+        s->unresolved++;
+        s->evicted += (uint64_t)evicted;
+    }
+    s->o[i] = s->o[--s->n];
+}
+static void nv_clock(naive *s, int64_t t)
+{
+    if (!s->have || t > s->clock)
+        s->clock = t;
+    s->have = 1;
+    for (int i = 0; i < s->n;)
+        if (s->o[i].last < s->clock - s->idle)
+            nv_close(s, i, 0, 0, 0);
+        else
+            i++;
+}
+static int nv_find(naive *s, uint64_t c)
+{
+    for (int i = 0; i < s->n; i++)
+        if (s->o[i].c == c)
+            return i;
+    return -1;
+}
+static void nv_touch(naive *s, uint64_t c, uint32_t ch, int64_t t)
+{
+    nv_clock(s, t);
+    int i = nv_find(s, c);
+    if (i >= 0) {
+        s->o[i].touches++;
+        s->o[i].switches += s->o[i].ch != ch;
+        s->o[i].ch = ch;
+        s->o[i].last = t;
+        return;
+    }
+    if (s->n == s->max) {
+        int m = 0;
+        for (int k = 1; k < s->n; k++)
+            if (s->o[k].last < s->o[m].last ||
+                (s->o[k].last == s->o[m].last && s->o[k].c < s->o[m].c))
+                m = k;
+        nv_close(s, m, 0, 0, 1);
+    }
+    s->o[s->n++] = (naive_j){c, t, t, 1, 0, ch};
+}
+
+START_TEST(journey_matches_a_naive_reference_and_merges)
+{
+    test_rng r = {99};
+    for (int round = 0; round < 30; round++) {
+        kpi_journey *j, *half[2];
+        ck_assert_ok(kpi_journey_new(&j, 16, 500));
+        ck_assert_ok(kpi_journey_new(&half[0], 16, 500));
+        ck_assert_ok(kpi_journey_new(&half[1], 16, 500));
+        naive s;
+        memset(&s, 0, sizeof s);
+        s.max = 16;
+        s.idle = 500;
+        int64_t t = 1000;
+        for (int i = 0; i < 600; i++) {
+            t += test_range(&r, 0, 40);
+            uint64_t c = (uint64_t)test_range(&r, 0, 40);
+            uint32_t ch = (uint32_t)test_range(&r, 0, 3);
+            if (test_range(&r, 0, 4) == 0) {
+                int ns = nv_find(&s, c);
+                int rc = kpi_journey_resolve(j, c, t);
+                /* the naive model closes idle journeys first */
+                naive probe = s;
+                nv_clock(&probe, t);
+                if (nv_find(&probe, c) < 0) {
+                    ck_assert_status(rc, KPI_ERR_UNKNOWN_ID);
+                } else {
+                    ck_assert_ok(rc);
+                    s = probe;
+                    nv_close(&s, nv_find(&s, c), 1, t, 0);
+                }
+                (void)ns;
+            } else {
+                ck_assert_ok(kpi_journey_touch(j, c, ch, t));
+                nv_touch(&s, c, ch, t);
+            }
+            ck_assert_uint_eq(kpi_journey_open(j), (uint64_t)s.n);
+        }
+        ck_assert_uint_eq(kpi_journey_unresolved(j), s.unresolved);
+        ck_assert_uint_eq(kpi_journey_evicted(j), s.evicted);
+        double v;
+        uint64_t n;
+        if (s.resolved) {
+            ck_assert_ok(kpi_journey_resolution_mean(j, &v, &n));
+            ck_assert_uint_eq(n, s.resolved);
+            ck_assert_near(v, s.dur / (double)s.resolved, 1e-9);
+        }
+        ck_assert_ok(kpi_journey_touchpoints_mean(j, &v));
+        ck_assert_near(v, (double)s.touches / (double)s.closed, 1e-12);
+        ck_assert_ok(kpi_journey_switches_mean(j, &v));
+        ck_assert_near(v, (double)s.switches / (double)s.closed, 1e-12);
+        /* round trip with open journeys, then identical continuation */
+        size_t len;
+        unsigned char *b = ser_j(j, &len);
+        kpi_journey *d;
+        ck_assert_ok(kpi_journey_deserialize(&d, b, len));
+        same_j(j, d);
+        ck_assert_ok(kpi_journey_touch(j, 5, 1, t + 1));
+        ck_assert_ok(kpi_journey_touch(d, 5, 1, t + 1));
+        ck_assert_ok(kpi_journey_advance(j, t + 400));
+        ck_assert_ok(kpi_journey_advance(d, t + 400));
+        same_j(j, d);
+        free(b);
+        kpi_journey_free(d);
+        /* merge: split customers by parity into two trackers */
+        kpi_journey *whole;
+        ck_assert_ok(kpi_journey_new(&whole, 16, 500));
+        int64_t u = 0;
+        for (int i = 0; i < 200; i++) {
+            u += test_range(&r, 0, 10);
+            uint64_t c = (uint64_t)test_range(&r, 0, 7);
+            uint32_t ch = (uint32_t)test_range(&r, 0, 2);
+            int res = test_range(&r, 0, 3) == 0;
+            kpi_journey *h = half[c & 1];
+            if (res) {
+                int r1 = kpi_journey_resolve(whole, c, u);
+                int r2 = kpi_journey_resolve(h, c, u);
+                ck_assert_int_eq(r1, r2);
+            } else {
+                ck_assert_ok(kpi_journey_touch(whole, c, ch, u));
+                ck_assert_ok(kpi_journey_touch(h, c, ch, u));
+            }
+        }
+        ck_assert_ok(kpi_journey_advance(whole, u + 1000));
+        ck_assert_ok(kpi_journey_advance(half[0], u + 1000));
+        ck_assert_ok(kpi_journey_advance(half[1], u + 1000));
+        ck_assert_ok(kpi_journey_merge(half[0], half[1]));
+        same_j(half[0], whole);
+        kpi_journey_free(whole);
+        kpi_journey_free(j);
+        kpi_journey_free(half[0]);
+        kpi_journey_free(half[1]);
+    }
+}
+END_TEST
+
+START_TEST(journey_bytes_are_validated)
+{
+    kpi_journey *j, *d = NULL;
+    ck_assert_ok(kpi_journey_new(&j, 8, 1000));
+    ck_assert_ok(kpi_journey_touch(j, 1, 1, 10));
+    ck_assert_ok(kpi_journey_touch(j, 2, 2, 20));
+    ck_assert_ok(kpi_journey_resolve(j, 1, 30));
+    ck_assert_ok(kpi_journey_touch(j, 3, 2, 40));
+    size_t len;
+    unsigned char *b = ser_j(j, &len);
+    for (size_t cut = 0; cut < len; cut++)
+        ck_assert_int_lt(kpi_journey_deserialize(&d, b, cut), 0);
+    for (size_t i = 0; i < len; i++) {
+        b[i] ^= 0x01;
+        ck_assert_int_lt(kpi_journey_deserialize(&d, b, len), 0);
+        b[i] ^= 0x01;
+    }
+    b[6] = 16;
+    ck_assert_int_lt(kpi_journey_deserialize(&d, b, len), 0);
+    ck_assert_ptr_null(d);
+    free(b);
+    kpi_journey_free(j);
+}
+END_TEST
+
+START_TEST(journey_allocations_fail_cleanly)
+{
+    test_alloc t;
+    kpi_allocator al = test_allocator(&t);
+    kpi_journey *j = NULL, *c;
+    for (long f = 1;; f++) {
+        t.fail_at = t.calls + f;
+        int rc = kpi_journey_new_with(&j, 8, 100, &al);
+        if (rc == KPI_OK)
+            break;
+        ck_assert_status(rc, KPI_ERR_NOMEM);
+        ck_assert_int_eq(t.live, 0);
+    }
+    t.fail_at = 0;
+    ck_assert_int_eq(t.live, 4); /* struct, pool, heap, table */
+    ck_assert_ok(kpi_journey_touch(j, 1, 1, 10));
+    ck_assert_ok(kpi_journey_resolve(j, 1, 20));
+    ck_assert_ok(kpi_journey_touch(j, 2, 1, 30));
+    size_t len;
+    unsigned char *b = ser_j(j, &len);
+    for (long f = 1; f <= 4; f++) {
+        long live = t.live;
+        t.fail_at = t.calls + f;
+        ck_assert_status(kpi_journey_clone(j, &c), KPI_ERR_NOMEM);
+        ck_assert_int_eq(t.live, live);
+        t.fail_at = t.calls + f;
+        ck_assert_status(kpi_journey_deserialize_with(&c, b, len, &al),
+                         KPI_ERR_NOMEM);
+        ck_assert_int_eq(t.live, live);
+    }
+    ck_assert_ok(kpi_journey_advance(j, 1000)); /* close all: mergeable */
+    for (long f = 1; f <= 4; f++) {
+        long live = t.live;
+        t.fail_at = t.calls + f;
+        ck_assert_status(kpi_journey_merge(j, j), KPI_ERR_NOMEM);
+        ck_assert_int_eq(t.live, live);
+    }
+    t.fail_at = 0;
+    ck_assert_ok(kpi_journey_merge(j, j));
+    double v;
+    ck_assert_ok(kpi_journey_touchpoints_mean(j, &v));
+    ck_assert_uint_eq(kpi_journey_unresolved(j), 2);
+    t.fail_at = 0;
+    ck_assert_ok(kpi_journey_deserialize_with(&c, b, len, &al));
+    kpi_journey_free(c);
+    ck_assert_ok(kpi_journey_clone(j, &c));
+    same_j(j, c);
+    kpi_journey_free(c);
+    kpi_journey_free(j);
+    free(b);
+    ck_assert_int_eq(t.live, 0);
+}
+END_TEST
+
+static Suite *customers_suite(void)
+{
+    Suite *s = suite_create("customers");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, customer_formulas_match_hand_computation);
+    tcase_add_test(tc, net_churn_is_negative_when_growth_exceeds_losses);
+    tcase_add_test(tc, reads_without_their_inputs_are_empty_or_out_of_range);
+    tcase_add_test(tc, customer_feed_errors_change_nothing);
+    tcase_add_test(tc, customer_merge_of_shards_equals_the_whole);
+    tcase_add_test(tc, customer_state_round_trips_and_rejects_bad_bytes);
+    tcase_add_test(tc, customer_allocations_fail_cleanly);
+    tcase_add_test(tc, journey_statistics_by_hand);
+    tcase_add_test(tc, idle_journeys_close_unresolved_and_full_tables_evict_the_oldest);
+    tcase_add_test(tc, journey_errors_change_nothing);
+    tcase_add_test(tc, journey_matches_a_naive_reference_and_merges);
+    tcase_add_test(tc, journey_bytes_are_validated);
+    tcase_add_test(tc, journey_allocations_fail_cleanly);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+KPI_TEST_MAIN(customers_suite)

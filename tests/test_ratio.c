@@ -1,0 +1,229 @@
+/*
+ * Ratios of two sums and their named kinds.
+ * SPDX-License-Identifier: MIT
+ */
+#include "kpi/ratio.h"
+#include "testutil.h"
+
+static unsigned char *ser(const kpi_ratio *p, size_t *len)
+{
+    ck_assert_ok(kpi_ratio_serialize(p, NULL, 0, len));
+    unsigned char *b = malloc(*len);
+    ck_assert_ok(kpi_ratio_serialize(p, b, *len, len));
+    return b;
+}
+
+static void assert_same(const kpi_ratio *a, const kpi_ratio *b)
+{
+    size_t la, lb;
+    unsigned char *x = ser(a, &la), *y = ser(b, &lb);
+    ck_assert_uint_eq(la, lb);
+    ck_assert(memcmp(x, y, la) == 0);
+    free(x);
+    free(y);
+}
+
+START_TEST(cost_per_resolution_is_cost_over_resolved)
+{
+    kpi_ratio *p;
+    ck_assert_ok(kpi_cost_per_resolution_new(&p));
+    ck_assert_uint_eq(kpi_ratio_kind(p), KPI_RATIO_COST_PER_RESOLUTION);
+    double v;
+    ck_assert_status(kpi_ratio_value(p, &v), KPI_ERR_EMPTY);
+    ck_assert_ok(kpi_ratio_add(p, 30000, 1000)); /* week 1 */
+    ck_assert_ok(kpi_ratio_add(p, 12000, 200));  /* week 2 */
+    ck_assert_ok(kpi_ratio_value(p, &v));
+    ck_assert_near(v, 42000.0 / 1200.0, 1e-12); /* 35 per resolution */
+    ck_assert_near(kpi_ratio_numerator(p), 42000, 0);
+    ck_assert_near(kpi_ratio_denominator(p), 1200, 0);
+    ck_assert_uint_eq(kpi_ratio_count(p), 2);
+    kpi_ratio_free(p);
+}
+END_TEST
+
+START_TEST(named_kinds_compute_their_documented_formulas)
+{
+    kpi_ratio *p;
+    double v;
+    ck_assert_ok(kpi_cost_per_ticket_new(&p)); /* expenses / opened */
+    ck_assert_ok(kpi_ratio_add(p, 5000, 250));
+    ck_assert_ok(kpi_ratio_value(p, &v));
+    ck_assert_near(v, 20, 1e-12);
+    kpi_ratio_free(p);
+    ck_assert_ok(kpi_cost_to_revenue_new(&p)); /* the header's example */
+    ck_assert_ok(kpi_ratio_add(p, 45000, 600000));
+    ck_assert_ok(kpi_ratio_value(p, &v));
+    ck_assert_near(v, 0.075, 1e-15);
+    ck_assert(v < 0.10);
+    kpi_ratio_free(p);
+    ck_assert_ok(kpi_tickets_per_agent_hour_new(&p));
+    ck_assert_ok(kpi_ratio_add(p, 36, 8));
+    ck_assert_ok(kpi_ratio_add(p, 20, 0)); /* tickets without new hours */
+    ck_assert_ok(kpi_ratio_value(p, &v));
+    ck_assert_near(v, 7, 1e-12);
+    ck_assert_uint_eq(kpi_ratio_kind(p), KPI_RATIO_TICKETS_PER_AGENT_HOUR);
+    kpi_ratio_free(p);
+    ck_assert_ok(kpi_ratio_new(&p));
+    ck_assert_ok(kpi_ratio_add(p, -5, 2)); /* a credit */
+    ck_assert_ok(kpi_ratio_value(p, &v));
+    ck_assert_near(v, -2.5, 0);
+    kpi_ratio_free(p);
+}
+END_TEST
+
+START_TEST(compensated_sums_do_not_drift)
+{
+    kpi_ratio *p;
+    ck_assert_ok(kpi_ratio_new(&p));
+    ck_assert_ok(kpi_ratio_add(p, 1e16, 1));
+    for (int i = 0; i < 1000; i++)
+        ck_assert_ok(kpi_ratio_add(p, 1.0, 0));
+    ck_assert_ok(kpi_ratio_add(p, -1e16, 0));
+    ck_assert_near(kpi_ratio_numerator(p), 1000, 0);
+    kpi_ratio_free(p);
+}
+END_TEST
+
+START_TEST(errors_name_their_code_and_change_nothing)
+{
+    kpi_ratio *p, *before;
+    ck_assert_status(kpi_ratio_new(NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_ratio_new_with(&p, KPI_RATIO_KIND_MAX + 1, NULL),
+                     KPI_ERR_RANGE);
+    kpi_allocator bad = {NULL, NULL, NULL, NULL};
+    ck_assert_status(kpi_ratio_new_with(&p, 0, &bad), KPI_ERR_INVALID);
+    ck_assert_ok(kpi_ratio_new(&p));
+    ck_assert_ok(kpi_ratio_add(p, 3, 4));
+    ck_assert_ok(kpi_ratio_clone(p, &before));
+    ck_assert_status(kpi_ratio_add(p, NAN, 1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_ratio_add(p, 1, INFINITY), KPI_ERR_INVALID);
+    ck_assert_status(kpi_ratio_add(p, 1, -1), KPI_ERR_RANGE);
+    ck_assert_status(kpi_ratio_add(NULL, 1, 1), KPI_ERR_INVALID);
+    double nu[3] = {1, 2, 3}, de[3] = {1, -2, 3};
+    ck_assert_status(kpi_ratio_add_array(p, nu, de, 3), KPI_ERR_RANGE);
+    ck_assert_status(kpi_ratio_add_array(p, NULL, de, 3), KPI_ERR_INVALID);
+    assert_same(p, before);
+    de[1] = 2;
+    ck_assert_ok(kpi_ratio_add_array(p, nu, de, 3));
+    ck_assert_ok(kpi_ratio_add_array(p, NULL, NULL, 0));
+    double v;
+    ck_assert_ok(kpi_ratio_value(p, &v));
+    ck_assert_near(v, 9.0 / 10.0, 1e-15);
+    ck_assert_status(kpi_ratio_value(p, NULL), KPI_ERR_INVALID);
+    kpi_ratio *c;
+    ck_assert_ok(kpi_cost_per_ticket_new(&c));
+    ck_assert_status(kpi_ratio_merge(p, c), KPI_ERR_INCOMPATIBLE);
+    ck_assert_status(kpi_ratio_merge(p, NULL), KPI_ERR_INVALID);
+    kpi_ratio_reset(p);
+    ck_assert_status(kpi_ratio_value(p, &v), KPI_ERR_EMPTY);
+    ck_assert_uint_eq(kpi_ratio_count(p), 0);
+    ck_assert_uint_eq(kpi_ratio_count(NULL), 0);
+    ck_assert_uint_eq(kpi_ratio_footprint(NULL), 0);
+    ck_assert_uint_ge(kpi_ratio_footprint(p), 40);
+    kpi_ratio_free(NULL);
+    kpi_ratio_reset(NULL);
+    kpi_ratio_free(c);
+    kpi_ratio_free(p);
+    kpi_ratio_free(before);
+}
+END_TEST
+
+START_TEST(merge_equals_one_stream)
+{
+    test_rng r = {5};
+    kpi_ratio *a, *b, *all;
+    ck_assert_ok(kpi_cost_to_revenue_new(&a));
+    ck_assert_ok(kpi_cost_to_revenue_new(&b));
+    ck_assert_ok(kpi_cost_to_revenue_new(&all));
+    for (int i = 0; i < 1000; i++) {
+        double n = (double)test_range(&r, 0, 1000), d = (double)test_range(&r, 0, 9000);
+        ck_assert_ok(kpi_ratio_add(test_range(&r, 0, 1) ? a : b, n, d));
+        ck_assert_ok(kpi_ratio_add(all, n, d));
+    }
+    ck_assert_ok(kpi_ratio_merge(a, b));
+    assert_same(a, all); /* integer sums are exact */
+    ck_assert_ok(kpi_ratio_merge(a, a));
+    ck_assert_near(kpi_ratio_denominator(a), 2 * kpi_ratio_denominator(all), 0);
+    ck_assert_uint_eq(kpi_ratio_count(a), 2000);
+    kpi_ratio_free(a);
+    kpi_ratio_free(b);
+    kpi_ratio_free(all);
+}
+END_TEST
+
+START_TEST(serialize_round_trips_and_rejects_bad_bytes)
+{
+    kpi_ratio *p, *d = NULL;
+    ck_assert_ok(kpi_ratio_new_with(&p, KPI_RATIO_COST_PER_TICKET, NULL));
+    ck_assert_ok(kpi_ratio_add(p, 0.1, 0.3));
+    ck_assert_ok(kpi_ratio_add(p, 1e10, 7));
+    size_t len;
+    unsigned char *b = ser(p, &len);
+    ck_assert_ok(kpi_ratio_deserialize(&d, b, len));
+    assert_same(p, d);
+    ck_assert_uint_eq(kpi_ratio_kind(d), KPI_RATIO_COST_PER_TICKET);
+    kpi_ratio_free(d);
+    d = NULL;
+    for (size_t cut = 0; cut < len; cut++)
+        ck_assert_int_lt(kpi_ratio_deserialize(&d, b, cut), 0);
+    for (size_t i = 0; i < len; i++) {
+        b[i] ^= 0x04;
+        ck_assert_int_lt(kpi_ratio_deserialize(&d, b, len), 0);
+        b[i] ^= 0x04;
+    }
+    b[6] = 15; /* the series tag */
+    ck_assert_int_lt(kpi_ratio_deserialize(&d, b, len), 0);
+    ck_assert_ptr_null(d);
+    free(b);
+    kpi_ratio_free(p);
+}
+END_TEST
+
+START_TEST(allocation_failures_leave_nothing_behind)
+{
+    test_alloc t;
+    kpi_allocator al = test_allocator(&t);
+    kpi_ratio *p = NULL, *c = NULL;
+    t.fail_at = 1;
+    ck_assert_status(kpi_ratio_new_with(&p, 1, &al), KPI_ERR_NOMEM);
+    ck_assert_int_eq(t.live, 0);
+    t.fail_at = 0;
+    ck_assert_ok(kpi_ratio_new_with(&p, 1, &al));
+    ck_assert_ok(kpi_ratio_add(p, 2, 1));
+    t.fail_at = t.calls + 1;
+    ck_assert_status(kpi_ratio_clone(p, &c), KPI_ERR_NOMEM);
+    t.fail_at = t.calls + 1;
+    ck_assert_status(kpi_ratio_merge(p, p), KPI_ERR_NOMEM);
+    ck_assert_int_eq(t.live, 1);
+    ck_assert_near(kpi_ratio_numerator(p), 2, 0);
+    size_t len;
+    unsigned char *b = ser(p, &len);
+    t.fail_at = t.calls + 1;
+    ck_assert_status(kpi_ratio_deserialize_with(&c, b, len, &al), KPI_ERR_NOMEM);
+    ck_assert_int_eq(t.live, 1);
+    t.fail_at = 0;
+    ck_assert_ok(kpi_ratio_deserialize_with(&c, b, len, &al));
+    ck_assert_int_eq(t.mallocs, 2);
+    kpi_ratio_free(c);
+    kpi_ratio_free(p);
+    ck_assert_int_eq(t.live, 0);
+    free(b);
+}
+END_TEST
+
+static Suite *ratio_suite(void)
+{
+    Suite *s = suite_create("ratio");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, cost_per_resolution_is_cost_over_resolved);
+    tcase_add_test(tc, named_kinds_compute_their_documented_formulas);
+    tcase_add_test(tc, compensated_sums_do_not_drift);
+    tcase_add_test(tc, errors_name_their_code_and_change_nothing);
+    tcase_add_test(tc, merge_equals_one_stream);
+    tcase_add_test(tc, serialize_round_trips_and_rejects_bad_bytes);
+    tcase_add_test(tc, allocation_failures_leave_nothing_behind);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+KPI_TEST_MAIN(ratio_suite)

@@ -1,0 +1,636 @@
+/*
+ * Period series: ring semantics, reads, Holt-Winters forecast, merge,
+ * serialization, error paths and allocation failures.
+ * SPDX-License-Identifier: MIT
+ */
+#include "kpi/series.h"
+#include "testutil.h"
+
+#define DAY KPI_MS_PER_DAY
+#define HOUR KPI_MS_PER_HOUR
+
+/* Serialize into a malloc'd buffer. */
+static unsigned char *ser(const kpi_series *s, size_t *len)
+{
+    ck_assert_ok(kpi_series_serialize(s, NULL, 0, len));
+    unsigned char *b = malloc(*len);
+    ck_assert_ok(kpi_series_serialize(s, b, *len, len));
+    return b;
+}
+
+/* Two series have identical serialized states. */
+static void assert_same(const kpi_series *a, const kpi_series *b)
+{
+    size_t la, lb;
+    unsigned char *x = ser(a, &la), *y = ser(b, &lb);
+    ck_assert_uint_eq(la, lb);
+    ck_assert(memcmp(x, y, la) == 0);
+    free(x);
+    free(y);
+}
+
+static void assert_values(const kpi_series *s, const double *want, size_t n,
+                          int64_t first)
+{
+    double v[64];
+    size_t got;
+    int64_t f;
+    ck_assert_ok(kpi_series_values(s, v, 64, &got, &f));
+    ck_assert_uint_eq(got, n);
+    ck_assert(f == first);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_near(v[i], want[i], 0);
+}
+
+START_TEST(counts_land_in_their_periods)
+{
+    kpi_series *s;
+    ck_assert_ok(kpi_series_new(&s, HOUR, 4, 0));
+    ck_assert_uint_eq(kpi_series_length(s), 4);
+    ck_assert_ok(kpi_series_add(s, 10 * HOUR + 5, 1.0));
+    ck_assert_ok(kpi_series_add(s, 10 * HOUR + 6, 1.0));
+    ck_assert_ok(kpi_series_add(s, 9 * HOUR, 2.5)); /* late, in ring */
+    ck_assert_ok(kpi_series_add(s, 7 * HOUR, 1.0)); /* oldest kept */
+    int64_t st;
+    ck_assert_ok(kpi_series_latest(s, &st));
+    ck_assert(st == 10 * HOUR);
+    double want[4] = {1, 0, 2.5, 2};
+    assert_values(s, want, 4, 7 * HOUR);
+    double v;
+    ck_assert_ok(kpi_series_period(s, 9 * HOUR + 59, &v));
+    ck_assert_near(v, 2.5, 0);
+    ck_assert_ok(kpi_series_last(s, 1, &v));
+    ck_assert_near(v, 2, 0);
+    ck_assert_ok(kpi_series_last(s, 2, &v));
+    ck_assert_near(v, 4.5, 0);
+    ck_assert_ok(kpi_series_last(s, 4, &v));
+    ck_assert_near(v, 5.5, 0);
+    ck_assert_ok(kpi_series_total(s, &v));
+    ck_assert_near(v, 5.5, 0);
+    kpi_series_free(s);
+}
+END_TEST
+
+START_TEST(advancing_zeroes_skipped_periods_and_keeps_the_total)
+{
+    kpi_series *s;
+    ck_assert_ok(kpi_series_new(&s, DAY, 3, 12 * HOUR));
+    ck_assert_ok(kpi_series_add(s, 12 * HOUR, 1));       /* day 0 */
+    ck_assert_ok(kpi_series_add(s, 12 * HOUR + DAY, 2)); /* day 1 */
+    ck_assert_ok(kpi_series_add(s, 12 * HOUR + 3 * DAY, 4)); /* day 3 */
+    double w1[3] = {2, 0, 4};
+    assert_values(s, w1, 3, 12 * HOUR + DAY);
+    ck_assert_ok(kpi_series_add(s, 12 * HOUR + 10 * DAY, 8)); /* far jump */
+    double w2[3] = {0, 0, 8};
+    assert_values(s, w2, 3, 12 * HOUR + 8 * DAY);
+    double v;
+    ck_assert_ok(kpi_series_total(s, &v));
+    ck_assert_near(v, 15, 0);
+    /* negative times and an origin after them */
+    ck_assert_ok(kpi_series_period(s, 12 * HOUR + 9 * DAY, &v));
+    ck_assert_near(v, 0, 0);
+    ck_assert_status(kpi_series_period(s, 12 * HOUR + 11 * DAY, &v),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_series_period(s, 12 * HOUR + 7 * DAY, &v),
+                     KPI_ERR_RANGE);
+    kpi_series_free(s);
+
+    ck_assert_ok(kpi_series_new(&s, 10, 2, 5));
+    ck_assert_ok(kpi_series_add(s, -6, 1)); /* period [-15, -5) */
+    ck_assert_ok(kpi_series_latest(s, &(int64_t){0}));
+    int64_t st;
+    ck_assert_ok(kpi_series_latest(s, &st));
+    ck_assert(st == -15);
+    ck_assert_ok(kpi_series_add(s, 4, 1)); /* [-5, 5) */
+    double w3[2] = {1, 1};
+    assert_values(s, w3, 2, -15);
+    kpi_series_free(s);
+}
+END_TEST
+
+START_TEST(too_old_events_are_refused_and_change_nothing)
+{
+    kpi_series *s, *before;
+    ck_assert_ok(kpi_series_new(&s, HOUR, 3, 0));
+    ck_assert_ok(kpi_series_add(s, 5 * HOUR, 1));
+    ck_assert_ok(kpi_series_clone(s, &before));
+    ck_assert_status(kpi_series_add(s, 2 * HOUR + 1, 1), KPI_ERR_ORDER);
+    ck_assert_status(kpi_series_add(s, 5 * HOUR, NAN), KPI_ERR_INVALID);
+    ck_assert_status(kpi_series_add(s, 5 * HOUR, INFINITY), KPI_ERR_INVALID);
+    ck_assert_status(kpi_series_add(NULL, 5 * HOUR, 1), KPI_ERR_INVALID);
+    assert_same(s, before);
+    /* the batch is all or nothing: it would advance, then one is too old */
+    int64_t t[3] = {5 * HOUR, 8 * HOUR, 5 * HOUR};
+    ck_assert_status(kpi_series_add_array(s, t, NULL, 3), KPI_ERR_ORDER);
+    assert_same(s, before);
+    double a[3] = {1, 1, NAN};
+    int64_t t2[3] = {5 * HOUR, 6 * HOUR, 6 * HOUR};
+    ck_assert_status(kpi_series_add_array(s, t2, a, 3), KPI_ERR_INVALID);
+    assert_same(s, before);
+    ck_assert_status(kpi_series_add_array(s, NULL, NULL, 2), KPI_ERR_INVALID);
+    ck_assert_ok(kpi_series_add_array(s, t2, NULL, 3));
+    double v;
+    ck_assert_ok(kpi_series_last(s, 2, &v));
+    ck_assert_near(v, 4, 0);
+    /* a period that cannot be represented */
+    kpi_series *e;
+    ck_assert_ok(kpi_series_new(&e, HOUR, 3, INT64_MAX));
+    ck_assert_status(kpi_series_add(e, INT64_MIN, 1), KPI_ERR_RANGE);
+    kpi_series_free(e);
+    kpi_series_free(before);
+    kpi_series_free(s);
+}
+END_TEST
+
+START_TEST(construction_and_reads_name_their_errors)
+{
+    kpi_series *s;
+    ck_assert_status(kpi_series_new(NULL, HOUR, 3, 0), KPI_ERR_INVALID);
+    ck_assert_status(kpi_series_new(&s, 0, 3, 0), KPI_ERR_RANGE);
+    ck_assert_status(kpi_series_new(&s, HOUR, 0, 0), KPI_ERR_RANGE);
+    ck_assert_status(kpi_series_new(&s, HOUR, KPI_SERIES_MAX_LENGTH + 1, 0),
+                     KPI_ERR_RANGE);
+    kpi_allocator bad = {NULL, NULL, NULL, NULL};
+    ck_assert_status(kpi_series_new_with(&s, HOUR, 3, 0, &bad), KPI_ERR_INVALID);
+    ck_assert_ok(kpi_series_new(&s, HOUR, 3, 0));
+    double v, buf[3];
+    int64_t st;
+    size_t n;
+    ck_assert_status(kpi_series_total(s, &v), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_series_last(s, 1, &v), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_series_latest(s, &st), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_series_period(s, 0, &v), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_series_values(s, buf, 3, &n, NULL), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_series_forecast(s, 1, buf, 3), KPI_ERR_STATE);
+    ck_assert_status(kpi_series_forecast_error(s, &v, &v), KPI_ERR_STATE);
+    ck_assert_ok(kpi_series_add(s, 0, 1));
+    ck_assert_status(kpi_series_last(s, 0, &v), KPI_ERR_RANGE);
+    ck_assert_status(kpi_series_last(s, 4, &v), KPI_ERR_RANGE);
+    ck_assert_status(kpi_series_values(s, buf, 2, &n, NULL), KPI_ERR_BUFFER);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_status(kpi_series_set_forecast(s, 7, .5, .5, .5), KPI_ERR_STATE);
+    kpi_series_reset(s);
+    ck_assert_status(kpi_series_total(s, &v), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_series_set_forecast(s, 0, .5, .5, .5), KPI_ERR_RANGE);
+    ck_assert_status(kpi_series_set_forecast(s, 7, 1.0, .5, .5), KPI_ERR_RANGE);
+    ck_assert_status(kpi_series_set_forecast(s, 7, .5, 0.0, .5), KPI_ERR_RANGE);
+    ck_assert_status(kpi_series_set_forecast(s, 7, .5, .5, NAN), KPI_ERR_INVALID);
+    ck_assert_ok(kpi_series_set_forecast(s, 7, .5, .5, .5));
+    ck_assert_status(kpi_series_forecast(s, 1, buf, 3), KPI_ERR_EMPTY);
+    ck_assert_ok(kpi_series_add(s, 0, 1));
+    kpi_series *snap;
+    ck_assert_ok(kpi_series_clone(s, &snap));
+    /* with a forecast, a jump of more than 1,000,000 periods is refused */
+    ck_assert_status(kpi_series_add(s, 1000001 * HOUR, 1), KPI_ERR_RANGE);
+    assert_same(s, snap);
+    kpi_series_free(snap);
+    ck_assert_ok(kpi_series_add(s, 1000000 * HOUR, 1));
+    ck_assert_ok(kpi_series_forecast(s, 1, buf, 3)); /* zeros were seen */
+    kpi_series_reset(s);
+    ck_assert_status(kpi_series_forecast_error(s, &v, &v), KPI_ERR_EMPTY);
+    kpi_estimate e;
+    ck_assert_status(kpi_series_forecast_interval(s, 1, &e), KPI_ERR_EMPTY);
+    ck_assert_uint_eq(kpi_series_length(NULL), 0);
+    ck_assert_uint_eq(kpi_series_footprint(NULL), 0);
+    kpi_series_free(NULL);
+    kpi_series_reset(NULL);
+    kpi_series_free(s);
+}
+END_TEST
+
+static const double weekly[7] = {120, 135, 130, 128, 140, 60, 40};
+
+/* Feed `days` daily values (pattern + trend*day + noise) as counts. */
+static kpi_series *weekly_series(int days, double trend, double noise,
+                                 uint64_t seed)
+{
+    kpi_series *s;
+    test_rng r = {seed};
+    ck_assert_ok(kpi_series_new(&s, DAY, 60, 0));
+    ck_assert_ok(kpi_series_set_forecast(s, 7, 0.2, 0.05, 0.3));
+    for (int d = 0; d < days; d++) {
+        double y = weekly[d % 7] + trend * d +
+                   noise * (test_uniform(&r) * 2.0 - 1.0);
+        ck_assert_ok(kpi_series_add(s, (int64_t)d * DAY + 1000, y));
+    }
+    return s;
+}
+
+START_TEST(holt_winters_recovers_a_noise_free_week)
+{
+    /* 70 days fed: day 69 is open, 69 closed */
+    kpi_series *s = weekly_series(70, 0.0, 0.0, 1);
+    double f[14];
+    ck_assert_ok(kpi_series_forecast(s, 14, f, 14));
+    for (int h = 0; h < 14; h++)
+        ck_assert_near(f[h], weekly[(69 + h) % 7], 1e-6);
+    double mae, smape;
+    ck_assert_ok(kpi_series_forecast_error(s, &mae, &smape));
+    ck_assert_near(mae, 0, 1e-9);
+    ck_assert_near(smape, 0, 1e-9);
+    kpi_estimate e;
+    ck_assert_ok(kpi_series_forecast_interval(s, 3, &e));
+    ck_assert_near(e.value, weekly[(69 + 2) % 7], 1e-6);
+    ck_assert_uint_eq(e.n, 69 - 14);
+    ck_assert_near(e.upper - e.lower, 0, 1e-6);
+    ck_assert_status(kpi_series_forecast(s, 14, f, 13), KPI_ERR_BUFFER);
+    ck_assert_status(kpi_series_forecast(s, 0, f, 14), KPI_ERR_RANGE);
+    ck_assert_status(kpi_series_forecast_interval(s, 0, &e), KPI_ERR_RANGE);
+    kpi_series_free(s);
+}
+END_TEST
+
+START_TEST(holt_winters_initialises_after_two_seasons_classically)
+{
+    /* y = 10 + d for d in 0..13, season 7: L0 = 13, T0 = 7/7 = 1 */
+    kpi_series *s;
+    ck_assert_ok(kpi_series_new(&s, DAY, 30, 0));
+    ck_assert_ok(kpi_series_set_forecast(s, 7, 0.5, 0.5, 0.5));
+    for (int d = 0; d < 14; d++)
+        ck_assert_ok(kpi_series_add(s, (int64_t)d * DAY, 10.0 + d));
+    double f[1];
+    ck_assert_status(kpi_series_forecast(s, 1, f, 1), KPI_ERR_EMPTY);
+    ck_assert_ok(kpi_series_add(s, 14 * DAY, 24)); /* closes day 13 */
+    ck_assert_ok(kpi_series_forecast(s, 1, f, 1));
+    /* hand recursion of the documented equations */
+    double L = 13, T = 1, S[7];
+    for (int i = 0; i < 7; i++)
+        S[i] = 10.0 + i - 13;
+    for (int t = 7; t < 14; t++) {
+        double y = 10.0 + t, lp = .5 * (y - S[t % 7]) + .5 * (L + T);
+        T = .5 * (lp - L) + .5 * T;
+        S[t % 7] = .5 * (y - lp) + .5 * S[t % 7];
+        L = lp;
+    }
+    ck_assert_near(f[0], L + T + S[14 % 7], 1e-9);
+    double mae;
+    ck_assert_status(kpi_series_forecast_error(s, &mae, NULL), KPI_ERR_EMPTY);
+    kpi_series_free(s);
+}
+END_TEST
+
+START_TEST(holt_winters_tracks_a_noisy_trending_week)
+{
+    kpi_series *s = weekly_series(56 + 1, 0.5, 8.0, 42);
+    double f[7];
+    ck_assert_ok(kpi_series_forecast(s, 7, f, 7));
+    for (int h = 0; h < 7; h++) {
+        int d = 56 + h;
+        double truth = weekly[d % 7] + 0.5 * d;
+        ck_assert_msg(fabs(f[h] - truth) < 0.12 * truth, "h=%d f=%g truth=%g",
+                      h, f[h], truth);
+    }
+    double mae, smape;
+    ck_assert_ok(kpi_series_forecast_error(s, &mae, &smape));
+    ck_assert_msg(smape < 0.15, "smape %g", smape);
+    kpi_estimate e;
+    ck_assert_ok(kpi_series_forecast_interval(s, 4, &e));
+    ck_assert(e.lower < e.value && e.value < e.upper);
+    kpi_estimate e1;
+    ck_assert_ok(kpi_series_forecast_interval(s, 1, &e1));
+    ck_assert_near((e.upper - e.lower) / (e1.upper - e1.lower), 2.0, 1e-9);
+    kpi_series_free(s);
+}
+END_TEST
+
+START_TEST(merge_is_commutative)
+{
+    test_rng r = {7};
+    for (int round = 0; round < 20; round++) {
+        kpi_series *a, *b, *all;
+        ck_assert_ok(kpi_series_new(&a, 1000, 16, 3));
+        ck_assert_ok(kpi_series_new(&b, 1000, 16, 3));
+        ck_assert_ok(kpi_series_new(&all, 1000, 16, 3));
+        int64_t ta = 0, tb = (int64_t)test_range(&r, 0, 40000);
+        for (int i = 0; i < 200; i++) {
+            int to_a = test_range(&r, 0, 1);
+            int64_t *t = to_a ? &ta : &tb;
+            *t += test_range(&r, 0, 700);
+            double amt = (double)test_range(&r, 0, 5);
+            ck_assert_ok(kpi_series_add(to_a ? a : b, *t, amt));
+        }
+        kpi_series *ref;
+        ck_assert_ok(kpi_series_clone(a, &ref));
+        ck_assert_ok(kpi_series_merge(ref, b));
+        kpi_series *ref2;
+        ck_assert_ok(kpi_series_clone(b, &ref2));
+        ck_assert_ok(kpi_series_merge(ref2, a));
+        assert_same(ref, ref2);
+        kpi_series_free(ref);
+        kpi_series_free(ref2);
+        kpi_series_free(a);
+        kpi_series_free(b);
+        kpi_series_free(all);
+    }
+}
+END_TEST
+
+START_TEST(merge_matches_a_sorted_single_stream)
+{
+    test_rng r = {11};
+    for (int round = 0; round < 20; round++) {
+        int64_t ts[300];
+        double am[300];
+        int64_t t = 0;
+        for (int i = 0; i < 300; i++) {
+            t += test_range(&r, 0, 300);
+            ts[i] = t;
+            am[i] = (double)test_range(&r, 1, 3);
+        }
+        kpi_series *a, *b, *all;
+        ck_assert_ok(kpi_series_new(&a, 1000, 8, 0));
+        ck_assert_ok(kpi_series_new(&b, 1000, 8, 0));
+        ck_assert_ok(kpi_series_new(&all, 1000, 8, 0));
+        ck_assert_ok(kpi_series_add_array(all, ts, am, 300));
+        for (int i = 0; i < 300; i++)
+            ck_assert_ok(kpi_series_add(test_range(&r, 0, 1) ? a : b, ts[i], am[i]));
+        ck_assert_ok(kpi_series_merge(a, b));
+        double va[8], vb[8], x, y;
+        size_t n;
+        int64_t fa, fb;
+        ck_assert_ok(kpi_series_values(a, va, 8, &n, &fa));
+        ck_assert_ok(kpi_series_values(all, vb, 8, &n, &fb));
+        ck_assert(fa == fb);
+        for (int i = 0; i < 8; i++)
+            ck_assert_near(va[i], vb[i], 0);
+        ck_assert_ok(kpi_series_total(a, &x));
+        ck_assert_ok(kpi_series_total(all, &y));
+        ck_assert_near(x, y, 0);
+        kpi_series_free(a);
+        kpi_series_free(b);
+        kpi_series_free(all);
+    }
+}
+END_TEST
+
+START_TEST(merge_rules_for_configuration_and_forecasts)
+{
+    kpi_series *a, *b, *c, *before;
+    ck_assert_ok(kpi_series_new(&a, HOUR, 4, 0));
+    ck_assert_ok(kpi_series_new(&b, HOUR, 5, 0));
+    ck_assert_ok(kpi_series_add(a, HOUR, 1));
+    ck_assert_ok(kpi_series_clone(a, &before));
+    ck_assert_status(kpi_series_merge(a, b), KPI_ERR_INCOMPATIBLE);
+    kpi_series_free(b);
+    ck_assert_ok(kpi_series_new(&b, HOUR, 4, 1));
+    ck_assert_status(kpi_series_merge(a, b), KPI_ERR_INCOMPATIBLE);
+    kpi_series_free(b);
+    ck_assert_ok(kpi_series_new(&b, HOUR, 4, 0));
+    ck_assert_ok(kpi_series_set_forecast(b, 2, .5, .5, .5));
+    ck_assert_ok(kpi_series_merge(a, b)); /* empty source: no-op */
+    assert_same(a, before);
+    ck_assert_ok(kpi_series_add(b, 3 * HOUR, 1));
+    ck_assert_status(kpi_series_merge(a, b), KPI_ERR_INCOMPATIBLE);
+    assert_same(a, before);
+    ck_assert_status(kpi_series_merge(a, NULL), KPI_ERR_INVALID);
+    /* into an empty series with the same forecast: a copy */
+    ck_assert_ok(kpi_series_new(&c, HOUR, 4, 0));
+    ck_assert_ok(kpi_series_set_forecast(c, 2, .5, .5, .5));
+    ck_assert_ok(kpi_series_merge(c, b));
+    assert_same(c, b);
+    ck_assert_status(kpi_series_merge(c, c), KPI_ERR_INCOMPATIBLE);
+    /* self-merge without forecast doubles */
+    ck_assert_ok(kpi_series_merge(a, a));
+    double v;
+    ck_assert_ok(kpi_series_total(a, &v));
+    ck_assert_near(v, 2, 0);
+    kpi_series_free(a);
+    kpi_series_free(b);
+    kpi_series_free(c);
+    kpi_series_free(before);
+}
+END_TEST
+
+START_TEST(serialize_round_trips_with_identical_bytes)
+{
+    kpi_series *s = weekly_series(40, 0.3, 5.0, 3);
+    kpi_series *warm = weekly_series(10, 0, 0, 3); /* model not yet fitted */
+    kpi_series *plain, *empty;
+    ck_assert_ok(kpi_series_new(&plain, 1000, 5, -7));
+    ck_assert_ok(kpi_series_new(&empty, 1000, 5, -7));
+    ck_assert_ok(kpi_series_add(plain, 12345, 2.5));
+    kpi_series *objs[4] = {s, warm, plain, empty};
+    for (int i = 0; i < 4; i++) {
+        size_t len;
+        unsigned char *b = ser(objs[i], &len);
+        kpi_series *d;
+        ck_assert_ok(kpi_series_deserialize(&d, b, len));
+        assert_same(objs[i], d);
+        /* and they continue identically */
+        ck_assert_ok(kpi_series_add(objs[i], 40 * DAY + 5, 100));
+        ck_assert_ok(kpi_series_add(d, 40 * DAY + 5, 100));
+        assert_same(objs[i], d);
+        kpi_series_free(d);
+        free(b);
+    }
+    double f1[3];
+    ck_assert_ok(kpi_series_forecast(s, 3, f1, 3));
+    for (int i = 0; i < 4; i++)
+        kpi_series_free(objs[i]);
+}
+END_TEST
+
+START_TEST(corrupt_truncated_and_foreign_bytes_are_rejected)
+{
+    kpi_series *s = weekly_series(20, 0.3, 5.0, 3);
+    size_t len;
+    unsigned char *b = ser(s, &len);
+    kpi_series *d = NULL;
+    for (size_t cut = 0; cut < len; cut++)
+        ck_assert_int_lt(kpi_series_deserialize(&d, b, cut), 0);
+    for (size_t i = 0; i < len; i += 3) {
+        b[i] ^= 0x10;
+        ck_assert_int_lt(kpi_series_deserialize(&d, b, len), 0);
+        b[i] ^= 0x10;
+    }
+    ck_assert_ptr_null(d);
+    b[6] = 2; /* another type tag */
+    ck_assert_int_lt(kpi_series_deserialize(&d, b, len), 0);
+    ck_assert_status(kpi_series_deserialize(&d, NULL, len), KPI_ERR_INVALID);
+    free(b);
+    kpi_series_free(s);
+}
+END_TEST
+
+START_TEST(allocation_failures_leave_nothing_behind)
+{
+    test_alloc t;
+    kpi_allocator al = test_allocator(&t);
+    kpi_series *s = NULL;
+    for (long f = 1;; f++) {
+        t.fail_at = t.calls + f;
+        int rc = kpi_series_new_with(&s, HOUR, 8, 0, &al);
+        if (rc == KPI_OK)
+            break;
+        ck_assert_status(rc, KPI_ERR_NOMEM);
+        ck_assert_int_eq(t.live, 0);
+    }
+    t.fail_at = 0;
+    ck_assert_int_ge(t.mallocs, 2);
+    ck_assert_ok(kpi_series_add(s, HOUR, 1));
+    kpi_series_reset(s);
+    long live = t.live;
+    t.fail_at = t.calls + 1;
+    ck_assert_status(kpi_series_set_forecast(s, 3, .5, .5, .5), KPI_ERR_NOMEM);
+    ck_assert_int_eq(t.live, live);
+    t.fail_at = 0;
+    ck_assert_ok(kpi_series_set_forecast(s, 3, .5, .5, .5));
+    for (int i = 0; i < 12; i++)
+        ck_assert_ok(kpi_series_add(s, i * HOUR, i));
+    size_t len;
+    unsigned char *b = ser(s, &len);
+    for (long f = 1;; f++) {
+        live = t.live;
+        t.fail_at = t.calls + f;
+        kpi_series *c = NULL;
+        int rc = kpi_series_clone(s, &c);
+        t.fail_at = 0;
+        if (rc == KPI_OK) {
+            kpi_series_free(c);
+            break;
+        }
+        ck_assert_status(rc, KPI_ERR_NOMEM);
+        ck_assert_int_eq(t.live, live);
+    }
+    for (long f = 1;; f++) {
+        live = t.live;
+        t.fail_at = t.calls + f;
+        kpi_series *c = NULL;
+        int rc = kpi_series_deserialize_with(&c, b, len, &al);
+        t.fail_at = 0;
+        if (rc == KPI_OK) {
+            assert_same(s, c);
+            kpi_series_free(c);
+            break;
+        }
+        ck_assert_status(rc, KPI_ERR_NOMEM);
+        ck_assert_int_eq(t.live, live);
+    }
+    /* merge into an object with a forecast copies without allocating */
+    kpi_series *e;
+    ck_assert_ok(kpi_series_new_with(&e, HOUR, 8, 0, &al));
+    ck_assert_ok(kpi_series_set_forecast(e, 3, .5, .5, .5));
+    t.fail_at = t.calls + 1;
+    ck_assert_ok(kpi_series_merge(e, s));
+    t.fail_at = 0;
+    assert_same(e, s);
+    ck_assert_uint_eq(kpi_series_footprint(s),
+                      kpi_series_footprint(e));
+    ck_assert_uint_ge(kpi_series_footprint(s), 8 * 8 + 6 * 8);
+    kpi_series_free(e);
+    kpi_series_free(s);
+    free(b);
+    ck_assert_int_eq(t.live, 0);
+}
+END_TEST
+
+
+/* Floor division, as the ring's period index. */
+static int64_t fdiv(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b < 0) ? q - 1 : q;
+}
+
+START_TEST(random_streams_match_a_naive_recount_and_the_batch_form)
+{
+    test_rng r = {2024};
+    for (int round = 0; round < 40; round++) {
+        const int64_t period = 100, origin = -37;
+        const uint32_t len = 6;
+        kpi_series *one, *batch;
+        ck_assert_ok(kpi_series_new(&one, period, len, origin));
+        ck_assert_ok(kpi_series_new(&batch, period, len, origin));
+        int64_t now = test_range(&r, -1000, 1000), newest = 0;
+        int started = 0;
+        size_t nacc = 0;
+        int64_t at[400];
+        double aa[400];
+        for (int i = 0; i < 400; i++) {
+            now += test_range(&r, 0, 30);
+            int64_t t = now - test_range(&r, 0, 800); /* some too old */
+            double a = test_range(&r, 0, 2) ? 1.0 : (double)test_range(&r, 0, 9);
+            int64_t k = fdiv(t - origin, period);
+            int ok = !started || k > newest - (int64_t)len;
+            int rc = kpi_series_add(one, t, a);
+            ck_assert_int_eq(rc, ok ? KPI_OK : KPI_ERR_ORDER);
+            if (ok) {
+                at[nacc] = t;
+                aa[nacc++] = a;
+                if (!started || k > newest)
+                    newest = k;
+                started = 1;
+            }
+        }
+        /* naive recount of the ring from the accepted events */
+        double want[6] = {0}, total = 0;
+        for (size_t i = 0; i < nacc; i++) {
+            int64_t k = fdiv(at[i] - origin, period);
+            total += aa[i];
+            if (k > newest - (int64_t)len)
+                want[k - (newest - (int64_t)len + 1)] += aa[i];
+        }
+        assert_values(one, want, len, origin + (newest - (int64_t)len + 1) * period);
+        double v;
+        ck_assert_ok(kpi_series_total(one, &v));
+        ck_assert_near(v, total, 0);
+        /* the accepted events as one batch give the same state */
+        ck_assert_ok(kpi_series_add_array(batch, at, aa, nacc));
+        assert_same(one, batch);
+        kpi_series_free(one);
+        kpi_series_free(batch);
+    }
+}
+END_TEST
+
+START_TEST(self_merge_allocation_failure_changes_nothing)
+{
+    test_alloc t;
+    kpi_allocator al = test_allocator(&t);
+    kpi_series *s, *before;
+    ck_assert_ok(kpi_series_new_with(&s, 10, 4, 0, &al));
+    ck_assert_ok(kpi_series_add(s, 5, 2));
+    ck_assert_ok(kpi_series_add(s, 25, 1));
+    ck_assert_ok(kpi_series_clone(s, &before));
+    for (long f = 1; f <= 2; f++) {
+        long live = t.live;
+        t.fail_at = t.calls + f;
+        ck_assert_status(kpi_series_merge(s, s), KPI_ERR_NOMEM);
+        t.fail_at = 0;
+        ck_assert_int_eq(t.live, live);
+        assert_same(s, before);
+    }
+    ck_assert_ok(kpi_series_merge(s, s));
+    double v;
+    ck_assert_ok(kpi_series_total(s, &v));
+    ck_assert_near(v, 6, 0);
+    kpi_series_free(s);
+    kpi_series_free(before);
+    ck_assert_int_eq(t.live, 0);
+}
+END_TEST
+
+static Suite *series_suite(void)
+{
+    Suite *s = suite_create("series");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, counts_land_in_their_periods);
+    tcase_add_test(tc, advancing_zeroes_skipped_periods_and_keeps_the_total);
+    tcase_add_test(tc, too_old_events_are_refused_and_change_nothing);
+    tcase_add_test(tc, construction_and_reads_name_their_errors);
+    tcase_add_test(tc, holt_winters_recovers_a_noise_free_week);
+    tcase_add_test(tc, holt_winters_initialises_after_two_seasons_classically);
+    tcase_add_test(tc, holt_winters_tracks_a_noisy_trending_week);
+    tcase_add_test(tc, merge_is_commutative);
+    tcase_add_test(tc, merge_matches_a_sorted_single_stream);
+    tcase_add_test(tc, merge_rules_for_configuration_and_forecasts);
+    tcase_add_test(tc, serialize_round_trips_with_identical_bytes);
+    tcase_add_test(tc, corrupt_truncated_and_foreign_bytes_are_rejected);
+    tcase_add_test(tc, allocation_failures_leave_nothing_behind);
+    tcase_add_test(tc, random_streams_match_a_naive_recount_and_the_batch_form);
+    tcase_add_test(tc, self_merge_allocation_failure_changes_nothing);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+KPI_TEST_MAIN(series_suite)
