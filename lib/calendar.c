@@ -345,7 +345,6 @@ struct kpi_calendar {
     uint16_t bucket[NBUCKET]; /* first transition index of each bucket */
 };
 
-static const kpi__type calendar_type;
 
 /* Business ms of weekday wd in [0, ms): branch-free over the ranges. */
 static int64_t in_day(const kpi_calendar *c, int wd, int64_t ms)
@@ -516,7 +515,7 @@ static int cal_create(const char *tz, const kpi_allocator *a, kpi_calendar **out
     if (len > KPI_CALENDAR_MAX_TZ || tz_parse(tz, &info) != KPI_OK)
         return KPI_ERR_INVALID;
     void *o;
-    int rc = kpi__object_new(&calendar_type, sizeof(kpi_calendar), a, &o);
+    int rc = kpi__object_new(&kpi__calendar_type, sizeof(kpi_calendar), a, &o);
     if (rc != KPI_OK)
         return rc;
     kpi_calendar *c = o;
@@ -543,7 +542,7 @@ static int cal_clone(const void *src, void **out)
 {
     const kpi_calendar *s = src;
     void *o;
-    int rc = kpi__object_new(&calendar_type, sizeof(kpi_calendar),
+    int rc = kpi__object_new(&kpi__calendar_type, sizeof(kpi_calendar),
                              &s->base.alloc, &o);
     if (rc != KPI_OK)
         return rc;
@@ -705,7 +704,7 @@ static size_t cal_footprint(const void *obj)
     return sizeof *c + c->capcl * sizeof(closure) + (c->tt ? table_bytes(c->nt) : 0);
 }
 
-static const kpi__type calendar_type = {
+const kpi__type kpi__calendar_type = {
     KPI__TAG_CALENDAR, "calendar", cal_clone,  cal_destroy,  cal_reset,
     cal_merge,         cal_encode, cal_decode, cal_footprint};
 
@@ -769,7 +768,7 @@ KPI_API void kpi_calendar_free(kpi_calendar *cal) { kpi__destroy(cal); }
 
 KPI_API int kpi_calendar_clone(const kpi_calendar *cal, kpi_calendar **out)
 {
-    return kpi__clone(&calendar_type, cal, (void **)out);
+    return kpi__clone(&kpi__calendar_type, cal, (void **)out);
 }
 
 KPI_API int kpi_calendar_add_hours(kpi_calendar *cal, int weekday,
@@ -836,7 +835,7 @@ static int64_t elapsed(const kpi_calendar *c, int64_t a, int64_t b)
 KPI_API int kpi_calendar_elapsed(const kpi_calendar *cal, int64_t start_ms,
                                  int64_t end_ms, int64_t *business_ms)
 {
-    if (!kpi__is(cal, &calendar_type) || business_ms == NULL)
+    if (!kpi__is(cal, &kpi__calendar_type) || business_ms == NULL)
         return KPI_ERR_INVALID;
     if (!in_range(start_ms) || !in_range(end_ms) || end_ms < start_ms)
         return KPI_ERR_RANGE;
@@ -929,7 +928,7 @@ static int next_change(const kpi_calendar *c, int64_t t, int64_t *T, int32_t *o2
 KPI_API int kpi_calendar_due(const kpi_calendar *cal, int64_t start_ms,
                              int64_t business_ms, int64_t *due_ms)
 {
-    if (!kpi__is(cal, &calendar_type) || due_ms == NULL)
+    if (!kpi__is(cal, &kpi__calendar_type) || due_ms == NULL)
         return KPI_ERR_INVALID;
     if (!in_range(start_ms) || business_ms < 0 || business_ms > 2 * TMAX)
         return KPI_ERR_RANGE;
@@ -969,7 +968,7 @@ KPI_API int kpi_calendar_due(const kpi_calendar *cal, int64_t start_ms,
 KPI_API int kpi_calendar_utc_offset(const kpi_calendar *cal, int64_t t_ms,
                                     int32_t *offset_seconds)
 {
-    if (!kpi__is(cal, &calendar_type) || offset_seconds == NULL)
+    if (!kpi__is(cal, &kpi__calendar_type) || offset_seconds == NULL)
         return KPI_ERR_INVALID;
     if (!in_range(t_ms))
         return KPI_ERR_RANGE;
@@ -983,7 +982,7 @@ KPI_API int kpi_calendar_local_time(const kpi_calendar *cal, int64_t t_ms,
                                     int32_t *day, int32_t *weekday,
                                     int32_t *ms_of_day)
 {
-    if (!kpi__is(cal, &calendar_type) || year == NULL || month == NULL ||
+    if (!kpi__is(cal, &kpi__calendar_type) || year == NULL || month == NULL ||
         day == NULL || weekday == NULL || ms_of_day == NULL)
         return KPI_ERR_INVALID;
     if (!in_range(t_ms))
@@ -1001,7 +1000,7 @@ KPI_API int kpi_calendar_local_time(const kpi_calendar *cal, int64_t t_ms,
 KPI_API int kpi_calendar_is_open(const kpi_calendar *cal, int64_t t_ms,
                                  int *open)
 {
-    if (!kpi__is(cal, &calendar_type) || open == NULL)
+    if (!kpi__is(cal, &kpi__calendar_type) || open == NULL)
         return KPI_ERR_INVALID;
     if (!in_range(t_ms))
         return KPI_ERR_RANGE;
@@ -1014,13 +1013,13 @@ KPI_API int kpi_calendar_is_open(const kpi_calendar *cal, int64_t t_ms,
 
 KPI_API int64_t kpi_calendar_week_ms(const kpi_calendar *cal)
 {
-    return kpi__is(cal, &calendar_type) ? cal->cum_day[7] : 0;
+    return kpi__is(cal, &kpi__calendar_type) ? cal->cum_day[7] : 0;
 }
 
 KPI_API int kpi_calendar_equal(const kpi_calendar *a, const kpi_calendar *b,
                                int *equal)
 {
-    if (!kpi__is(a, &calendar_type) || !kpi__is(b, &calendar_type) ||
+    if (!kpi__is(a, &kpi__calendar_type) || !kpi__is(b, &kpi__calendar_type) ||
         equal == NULL)
         return KPI_ERR_INVALID;
     *equal = same_config(a, b);
@@ -1030,7 +1029,7 @@ KPI_API int kpi_calendar_equal(const kpi_calendar *a, const kpi_calendar *b,
 KPI_API int kpi_calendar_serialize(const kpi_calendar *cal, void *buf,
                                    size_t cap, size_t *len)
 {
-    if (!kpi__is(cal, &calendar_type))
+    if (!kpi__is(cal, &kpi__calendar_type))
         return KPI_ERR_INVALID;
     return kpi__serialize(cal, buf, cap, len);
 }
@@ -1039,20 +1038,18 @@ KPI_API int kpi_calendar_deserialize_with(kpi_calendar **out, const void *buf,
                                           size_t len,
                                           const kpi_allocator *alloc)
 {
-    return kpi__deserialize(&calendar_type, buf, len, alloc, (void **)out);
+    return kpi__deserialize(&kpi__calendar_type, buf, len, alloc, (void **)out);
 }
 
 KPI_API int kpi_calendar_deserialize(kpi_calendar **out, const void *buf,
                                      size_t len)
 {
-    return kpi__deserialize(&calendar_type, buf, len, NULL, (void **)out);
+    return kpi__deserialize(&kpi__calendar_type, buf, len, NULL, (void **)out);
 }
 
 KPI_API size_t kpi_calendar_footprint(const kpi_calendar *cal)
 {
-    return kpi__is(cal, &calendar_type) ? cal_footprint(cal) : 0;
+    return kpi__is(cal, &kpi__calendar_type) ? cal_footprint(cal) : 0;
 }
 
 /* For the SLA module: the type, to nest calendars in policies. */
-const kpi__type *kpi__calendar_type(void);
-const kpi__type *kpi__calendar_type(void) { return &calendar_type; }

@@ -47,11 +47,10 @@ struct kpi_customers {
     double revenue, revenue_c, margin;
 };
 
-static const kpi__type customers_type;
 
 static int cust_create(const kpi_allocator *a, kpi_customers **out)
 {
-    return kpi__object_new(&customers_type, sizeof(kpi_customers), a,
+    return kpi__object_new(&kpi__customers_type, sizeof(kpi_customers), a,
                            (void **)out);
 }
 
@@ -144,7 +143,7 @@ static size_t cust_footprint(const void *obj)
     return sizeof(kpi_customers);
 }
 
-static const kpi__type customers_type = {
+const kpi__type kpi__customers_type = {
     KPI__TAG_CUSTOMERS, "customers", cust_clone,  cust_destroy, cust_reset,
     cust_merge,         cust_encode, cust_decode, cust_footprint};
 
@@ -163,18 +162,18 @@ KPI_API void kpi_customers_free(kpi_customers *p) { kpi__destroy(p); }
 
 KPI_API void kpi_customers_reset(kpi_customers *p)
 {
-    if (kpi__is(p, &customers_type))
+    if (kpi__is(p, &kpi__customers_type))
         cust_reset(p);
 }
 
 KPI_API int kpi_customers_clone(const kpi_customers *p, kpi_customers **out)
 {
-    return kpi__clone(&customers_type, p, (void **)out);
+    return kpi__clone(&kpi__customers_type, p, (void **)out);
 }
 
 static int set_snapshot(kpi_customers *p, int idx, uint32_t flag, uint64_t v)
 {
-    if (!kpi__is(p, &customers_type))
+    if (!kpi__is(p, &kpi__customers_type))
         return KPI_ERR_INVALID;
     p->c[idx] = v;
     p->flags |= flag;
@@ -196,7 +195,7 @@ KPI_API int kpi_customers_set_active(kpi_customers *p, uint64_t n)
 
 static int add_safe(kpi_customers *p, int idx, uint64_t n)
 {
-    if (!kpi__is(p, &customers_type))
+    if (!kpi__is(p, &kpi__customers_type))
         return KPI_ERR_INVALID;
     uint64_t v;
     if (!kpi__add_u64(p->c[idx], n, &v))
@@ -229,7 +228,7 @@ KPI_API int kpi_customers_add_offered(kpi_customers *p, uint64_t n)
 KPI_API int kpi_customers_add_unserved(kpi_customers *p, uint32_t reason,
                                        uint64_t n)
 {
-    if (!kpi__is(p, &customers_type))
+    if (!kpi__is(p, &kpi__customers_type))
         return KPI_ERR_INVALID;
     if (reason > KPI_UNSERVED_REASON_MAX)
         return KPI_ERR_RANGE;
@@ -250,7 +249,7 @@ static int add_pair(kpi_customers *p, int i, uint64_t a, int j, uint64_t b)
 KPI_API int kpi_customers_add_purchasers(kpi_customers *p, uint64_t customers,
                                          uint64_t repeat_customers)
 {
-    if (!kpi__is(p, &customers_type))
+    if (!kpi__is(p, &kpi__customers_type))
         return KPI_ERR_INVALID;
     if (repeat_customers > customers)
         return KPI_ERR_RANGE;
@@ -261,7 +260,7 @@ KPI_API int kpi_customers_add_self_service(kpi_customers *p, uint64_t sessions,
                                            uint64_t self_served,
                                            uint64_t assisted)
 {
-    if (!kpi__is(p, &customers_type))
+    if (!kpi__is(p, &kpi__customers_type))
         return KPI_ERR_INVALID;
     if (self_served > sessions)
         return KPI_ERR_RANGE;
@@ -278,7 +277,7 @@ KPI_API int kpi_customers_add_self_service(kpi_customers *p, uint64_t sessions,
 
 KPI_API int kpi_customers_add_revenue(kpi_customers *p, double revenue)
 {
-    if (!kpi__is(p, &customers_type) || !isfinite(revenue))
+    if (!kpi__is(p, &kpi__customers_type) || !isfinite(revenue))
         return KPI_ERR_INVALID;
     if (revenue < 0)
         return KPI_ERR_RANGE;
@@ -289,7 +288,7 @@ KPI_API int kpi_customers_add_revenue(kpi_customers *p, double revenue)
 
 KPI_API int kpi_customers_set_margin(kpi_customers *p, double gross_margin)
 {
-    if (!kpi__is(p, &customers_type) || isnan(gross_margin))
+    if (!kpi__is(p, &kpi__customers_type) || isnan(gross_margin))
         return KPI_ERR_INVALID;
     if (gross_margin < 0 || gross_margin > 1)
         return KPI_ERR_RANGE;
@@ -302,7 +301,7 @@ KPI_API int kpi_customers_set_margin(kpi_customers *p, double gross_margin)
 
 static int share(const kpi_customers *p, void *out, uint64_t s, uint64_t n)
 {
-    if (!kpi__is(p, &customers_type) || out == NULL)
+    if (!kpi__is(p, &kpi__customers_type) || out == NULL)
         return KPI_ERR_INVALID;
     if (n == 0)
         return KPI_ERR_EMPTY;
@@ -314,7 +313,7 @@ static int share(const kpi_customers *p, void *out, uint64_t s, uint64_t n)
 
 KPI_API int kpi_customers_churn_net(const kpi_customers *p, double *out)
 {
-    if (!kpi__is(p, &customers_type) || out == NULL)
+    if (!kpi__is(p, &kpi__customers_type) || out == NULL)
         return KPI_ERR_INVALID;
     if (p->c[C_START] == 0 || !(p->flags & F_END))
         return KPI_ERR_EMPTY;
@@ -331,7 +330,7 @@ KPI_API int kpi_customers_churn_lost(const kpi_customers *p, kpi_estimate *out)
 
 KPI_API int kpi_customers_retention(const kpi_customers *p, double *out)
 {
-    if (!kpi__is(p, &customers_type) || out == NULL)
+    if (!kpi__is(p, &kpi__customers_type) || out == NULL)
         return KPI_ERR_INVALID;
     if (p->c[C_START] == 0 || !(p->flags & F_END))
         return KPI_ERR_EMPTY;
@@ -350,7 +349,7 @@ KPI_API int kpi_customers_referral_rate(const kpi_customers *p,
 KPI_API int kpi_customers_revenue_per_customer(const kpi_customers *p,
                                                double *out)
 {
-    if (!kpi__is(p, &customers_type) || out == NULL)
+    if (!kpi__is(p, &kpi__customers_type) || out == NULL)
         return KPI_ERR_INVALID;
     if (p->c[C_START] == 0 || !(p->flags & F_REVENUE))
         return KPI_ERR_EMPTY;
@@ -375,7 +374,7 @@ KPI_API int kpi_customers_clv(const kpi_customers *p, double *out)
 
 KPI_API int kpi_customers_engagement(const kpi_customers *p, double *out)
 {
-    if (!kpi__is(p, &customers_type) || out == NULL)
+    if (!kpi__is(p, &kpi__customers_type) || out == NULL)
         return KPI_ERR_INVALID;
     if (p->c[C_ACTIVE] == 0)
         return KPI_ERR_EMPTY;
@@ -394,7 +393,7 @@ KPI_API int kpi_customers_repeat_share(const kpi_customers *p,
 static int share_of_sum(const kpi_customers *p, kpi_estimate *out, uint64_t s,
                         uint64_t other)
 {
-    if (!kpi__is(p, &customers_type) || out == NULL)
+    if (!kpi__is(p, &kpi__customers_type) || out == NULL)
         return KPI_ERR_INVALID;
     uint64_t n;
     if (!kpi__add_u64(s, other, &n))
@@ -421,7 +420,7 @@ KPI_API int kpi_customers_self_service_usage(const kpi_customers *p,
 KPI_API int kpi_customers_unserved(const kpi_customers *p, uint32_t reason,
                                    uint64_t *count)
 {
-    if (!kpi__is(p, &customers_type) || count == NULL)
+    if (!kpi__is(p, &kpi__customers_type) || count == NULL)
         return KPI_ERR_INVALID;
     if (reason > KPI_UNSERVED_REASON_MAX)
         return KPI_ERR_RANGE;
@@ -432,7 +431,7 @@ KPI_API int kpi_customers_unserved(const kpi_customers *p, uint32_t reason,
 KPI_API int kpi_customers_unserved_share(const kpi_customers *p,
                                          uint32_t reason, kpi_estimate *out)
 {
-    if (!kpi__is(p, &customers_type) || out == NULL)
+    if (!kpi__is(p, &kpi__customers_type) || out == NULL)
         return KPI_ERR_INVALID;
     if (reason > KPI_UNSERVED_REASON_MAX)
         return KPI_ERR_RANGE;
@@ -442,7 +441,7 @@ KPI_API int kpi_customers_unserved_share(const kpi_customers *p,
 KPI_API int kpi_customers_unserved_rate(const kpi_customers *p,
                                         kpi_estimate *out)
 {
-    if (!kpi__is(p, &customers_type) || out == NULL)
+    if (!kpi__is(p, &kpi__customers_type) || out == NULL)
         return KPI_ERR_INVALID;
     uint64_t total = 0;
     for (uint32_t i = 0; i <= KPI_UNSERVED_REASON_MAX; i++)
@@ -459,13 +458,13 @@ KPI_API int kpi_customers_abandonment_rate(const kpi_customers *p,
 
 KPI_API int kpi_customers_merge(kpi_customers *dst, const kpi_customers *src)
 {
-    return kpi__merge(&customers_type, dst, src);
+    return kpi__merge(&kpi__customers_type, dst, src);
 }
 
 KPI_API int kpi_customers_serialize(const kpi_customers *p, void *buf,
                                     size_t cap, size_t *len)
 {
-    if (!kpi__is(p, &customers_type))
+    if (!kpi__is(p, &kpi__customers_type))
         return KPI_ERR_INVALID;
     return kpi__serialize(p, buf, cap, len);
 }
@@ -474,7 +473,7 @@ KPI_API int kpi_customers_deserialize_with(kpi_customers **out,
                                            const void *buf, size_t len,
                                            const kpi_allocator *alloc)
 {
-    return kpi__deserialize(&customers_type, buf, len, alloc, (void **)out);
+    return kpi__deserialize(&kpi__customers_type, buf, len, alloc, (void **)out);
 }
 
 KPI_API int kpi_customers_deserialize(kpi_customers **out, const void *buf,
@@ -485,7 +484,7 @@ KPI_API int kpi_customers_deserialize(kpi_customers **out, const void *buf,
 
 KPI_API size_t kpi_customers_footprint(const kpi_customers *p)
 {
-    return kpi__is(p, &customers_type) ? sizeof(kpi_customers) : 0;
+    return kpi__is(p, &kpi__customers_type) ? sizeof(kpi_customers) : 0;
 }
 
 /* ======================================================================== */
@@ -517,7 +516,6 @@ struct kpi_journey {
     double dur, dur_c;
 };
 
-static const kpi__type journey_type;
 
 static uint32_t table_size(uint32_t max)
 {
@@ -531,7 +529,7 @@ static int journey_create(uint32_t max, int64_t idle, const kpi_allocator *a,
                           kpi_journey **out)
 {
     kpi_journey *j;
-    int rc = kpi__object_new(&journey_type, sizeof(kpi_journey), a, (void **)&j);
+    int rc = kpi__object_new(&kpi__journey_type, sizeof(kpi_journey), a, (void **)&j);
     if (rc != KPI_OK)
         return rc;
     uint32_t ts = table_size(max);
@@ -766,7 +764,7 @@ static void set_clock(kpi_journey *j, int64_t t)
 KPI_API int kpi_journey_touch(kpi_journey *p, uint64_t customer,
                               uint32_t channel, int64_t t_ms)
 {
-    if (!kpi__is(p, &journey_type))
+    if (!kpi__is(p, &kpi__journey_type))
         return KPI_ERR_INVALID;
     if (p->have_clock && t_ms < horizon(p, p->clock))
         return KPI_ERR_ORDER;
@@ -805,7 +803,7 @@ KPI_API int kpi_journey_touch(kpi_journey *p, uint64_t customer,
 
 KPI_API int kpi_journey_resolve(kpi_journey *p, uint64_t customer, int64_t t_ms)
 {
-    if (!kpi__is(p, &journey_type))
+    if (!kpi__is(p, &kpi__journey_type))
         return KPI_ERR_INVALID;
     if (p->have_clock && t_ms < horizon(p, p->clock))
         return KPI_ERR_ORDER;
@@ -823,7 +821,7 @@ KPI_API int kpi_journey_resolve(kpi_journey *p, uint64_t customer, int64_t t_ms)
 
 KPI_API int kpi_journey_advance(kpi_journey *p, int64_t t_ms)
 {
-    if (!kpi__is(p, &journey_type))
+    if (!kpi__is(p, &kpi__journey_type))
         return KPI_ERR_INVALID;
     set_clock(p, t_ms);
     return KPI_OK;
@@ -955,7 +953,7 @@ static int journey_decode(kpi__reader *r, const kpi_allocator *a, void **out)
     return KPI_OK;
 }
 
-static const kpi__type journey_type = {
+const kpi__type kpi__journey_type = {
     KPI__TAG_JOURNEY, "journey",      journey_clone,  journey_destroy,
     journey_reset,    journey_merge,  journey_encode, journey_decode,
     journey_footprint};
@@ -982,18 +980,18 @@ KPI_API void kpi_journey_free(kpi_journey *p) { kpi__destroy(p); }
 
 KPI_API void kpi_journey_reset(kpi_journey *p)
 {
-    if (kpi__is(p, &journey_type))
+    if (kpi__is(p, &kpi__journey_type))
         journey_reset(p);
 }
 
 KPI_API int kpi_journey_clone(const kpi_journey *p, kpi_journey **out)
 {
-    return kpi__clone(&journey_type, p, (void **)out);
+    return kpi__clone(&kpi__journey_type, p, (void **)out);
 }
 
 KPI_API int kpi_journey_touchpoints_mean(const kpi_journey *p, double *out)
 {
-    if (!kpi__is(p, &journey_type) || out == NULL)
+    if (!kpi__is(p, &kpi__journey_type) || out == NULL)
         return KPI_ERR_INVALID;
     if (p->closed == 0)
         return KPI_ERR_EMPTY;
@@ -1003,7 +1001,7 @@ KPI_API int kpi_journey_touchpoints_mean(const kpi_journey *p, double *out)
 
 KPI_API int kpi_journey_switches_mean(const kpi_journey *p, double *out)
 {
-    if (!kpi__is(p, &journey_type) || out == NULL)
+    if (!kpi__is(p, &kpi__journey_type) || out == NULL)
         return KPI_ERR_INVALID;
     if (p->closed == 0)
         return KPI_ERR_EMPTY;
@@ -1014,7 +1012,7 @@ KPI_API int kpi_journey_switches_mean(const kpi_journey *p, double *out)
 KPI_API int kpi_journey_resolution_mean(const kpi_journey *p, double *out,
                                         uint64_t *n)
 {
-    if (!kpi__is(p, &journey_type) || out == NULL)
+    if (!kpi__is(p, &kpi__journey_type) || out == NULL)
         return KPI_ERR_INVALID;
     if (p->resolved == 0)
         return KPI_ERR_EMPTY;
@@ -1026,28 +1024,28 @@ KPI_API int kpi_journey_resolution_mean(const kpi_journey *p, double *out,
 
 KPI_API uint64_t kpi_journey_open(const kpi_journey *p)
 {
-    return kpi__is(p, &journey_type) ? p->n_open : 0;
+    return kpi__is(p, &kpi__journey_type) ? p->n_open : 0;
 }
 
 KPI_API uint64_t kpi_journey_unresolved(const kpi_journey *p)
 {
-    return kpi__is(p, &journey_type) ? p->unresolved : 0;
+    return kpi__is(p, &kpi__journey_type) ? p->unresolved : 0;
 }
 
 KPI_API uint64_t kpi_journey_evicted(const kpi_journey *p)
 {
-    return kpi__is(p, &journey_type) ? p->evicted : 0;
+    return kpi__is(p, &kpi__journey_type) ? p->evicted : 0;
 }
 
 KPI_API int kpi_journey_merge(kpi_journey *dst, const kpi_journey *src)
 {
-    return kpi__merge(&journey_type, dst, src);
+    return kpi__merge(&kpi__journey_type, dst, src);
 }
 
 KPI_API int kpi_journey_serialize(const kpi_journey *p, void *buf, size_t cap,
                                   size_t *len)
 {
-    if (!kpi__is(p, &journey_type))
+    if (!kpi__is(p, &kpi__journey_type))
         return KPI_ERR_INVALID;
     return kpi__serialize(p, buf, cap, len);
 }
@@ -1055,7 +1053,7 @@ KPI_API int kpi_journey_serialize(const kpi_journey *p, void *buf, size_t cap,
 KPI_API int kpi_journey_deserialize_with(kpi_journey **out, const void *buf,
                                          size_t len, const kpi_allocator *alloc)
 {
-    return kpi__deserialize(&journey_type, buf, len, alloc, (void **)out);
+    return kpi__deserialize(&kpi__journey_type, buf, len, alloc, (void **)out);
 }
 
 KPI_API int kpi_journey_deserialize(kpi_journey **out, const void *buf,
@@ -1066,5 +1064,5 @@ KPI_API int kpi_journey_deserialize(kpi_journey **out, const void *buf,
 
 KPI_API size_t kpi_journey_footprint(const kpi_journey *p)
 {
-    return kpi__is(p, &journey_type) ? journey_footprint(p) : 0;
+    return kpi__is(p, &kpi__journey_type) ? journey_footprint(p) : 0;
 }

@@ -24,7 +24,9 @@
 
 /* Types a serialized group may hold (tag -> verb table). */
 static const kpi__type *const kpi__group_types[] = {
-    &kpi__score_type, &kpi__rate_type, &kpi__mean_type, &kpi__group_type,
+    &kpi__score_type,  &kpi__rate_type,      &kpi__mean_type,
+    &kpi__group_type,  &kpi__ratio_type,     &kpi__series_type,
+    &kpi__customers_type, &kpi__journey_type,
 };
 
 typedef struct entry {

@@ -18,7 +18,6 @@ struct kpi_ratio {
     double num, num_c, den, den_c;
 };
 
-static const kpi__type ratio_type;
 
 static inline void neumaier(double *s, double *c, double x)
 {
@@ -33,7 +32,7 @@ static inline void neumaier(double *s, double *c, double x)
 static int ratio_create(uint32_t kind, const kpi_allocator *a, kpi_ratio **out)
 {
     void *o;
-    int rc = kpi__object_new(&ratio_type, sizeof(kpi_ratio), a, &o);
+    int rc = kpi__object_new(&kpi__ratio_type, sizeof(kpi_ratio), a, &o);
     if (rc != KPI_OK)
         return rc;
     ((kpi_ratio *)o)->kind = kind;
@@ -122,7 +121,7 @@ static size_t ratio_footprint(const void *obj)
     return sizeof(kpi_ratio);
 }
 
-static const kpi__type ratio_type = {
+const kpi__type kpi__ratio_type = {
     KPI__TAG_RATIO, "ratio",     ratio_clone,  ratio_destroy,  ratio_reset,
     ratio_merge,    ratio_encode, ratio_decode, ratio_footprint};
 
@@ -162,13 +161,13 @@ KPI_API void kpi_ratio_free(kpi_ratio *p) { kpi__destroy(p); }
 
 KPI_API void kpi_ratio_reset(kpi_ratio *p)
 {
-    if (kpi__is(p, &ratio_type))
+    if (kpi__is(p, &kpi__ratio_type))
         ratio_reset(p);
 }
 
 KPI_API int kpi_ratio_clone(const kpi_ratio *p, kpi_ratio **out)
 {
-    return kpi__clone(&ratio_type, p, (void **)out);
+    return kpi__clone(&kpi__ratio_type, p, (void **)out);
 }
 
 static int check_pair(double num, double den)
@@ -182,7 +181,7 @@ static int check_pair(double num, double den)
 
 KPI_API int kpi_ratio_add(kpi_ratio *p, double numerator, double denominator)
 {
-    if (!kpi__is(p, &ratio_type))
+    if (!kpi__is(p, &kpi__ratio_type))
         return KPI_ERR_INVALID;
     int rc = check_pair(numerator, denominator);
     if (rc != KPI_OK)
@@ -198,7 +197,7 @@ KPI_API int kpi_ratio_add(kpi_ratio *p, double numerator, double denominator)
 KPI_API int kpi_ratio_add_array(kpi_ratio *p, const double *numerators,
                                 const double *denominators, size_t n)
 {
-    if (!kpi__is(p, &ratio_type) ||
+    if (!kpi__is(p, &kpi__ratio_type) ||
         (n > 0 && (numerators == NULL || denominators == NULL)))
         return KPI_ERR_INVALID;
     for (size_t i = 0; i < n; i++) {
@@ -219,7 +218,7 @@ KPI_API int kpi_ratio_add_array(kpi_ratio *p, const double *numerators,
 
 KPI_API int kpi_ratio_value(const kpi_ratio *p, double *out)
 {
-    if (!kpi__is(p, &ratio_type) || out == NULL)
+    if (!kpi__is(p, &kpi__ratio_type) || out == NULL)
         return KPI_ERR_INVALID;
     double den = p->den + p->den_c;
     if (!(den > 0))
@@ -230,33 +229,33 @@ KPI_API int kpi_ratio_value(const kpi_ratio *p, double *out)
 
 KPI_API double kpi_ratio_numerator(const kpi_ratio *p)
 {
-    return kpi__is(p, &ratio_type) ? p->num + p->num_c : 0.0;
+    return kpi__is(p, &kpi__ratio_type) ? p->num + p->num_c : 0.0;
 }
 
 KPI_API double kpi_ratio_denominator(const kpi_ratio *p)
 {
-    return kpi__is(p, &ratio_type) ? p->den + p->den_c : 0.0;
+    return kpi__is(p, &kpi__ratio_type) ? p->den + p->den_c : 0.0;
 }
 
 KPI_API uint64_t kpi_ratio_count(const kpi_ratio *p)
 {
-    return kpi__is(p, &ratio_type) ? p->n : 0;
+    return kpi__is(p, &kpi__ratio_type) ? p->n : 0;
 }
 
 KPI_API uint32_t kpi_ratio_kind(const kpi_ratio *p)
 {
-    return kpi__is(p, &ratio_type) ? p->kind : KPI_RATIO_GENERIC;
+    return kpi__is(p, &kpi__ratio_type) ? p->kind : KPI_RATIO_GENERIC;
 }
 
 KPI_API int kpi_ratio_merge(kpi_ratio *dst, const kpi_ratio *src)
 {
-    return kpi__merge(&ratio_type, dst, src);
+    return kpi__merge(&kpi__ratio_type, dst, src);
 }
 
 KPI_API int kpi_ratio_serialize(const kpi_ratio *p, void *buf, size_t cap,
                                 size_t *len)
 {
-    if (!kpi__is(p, &ratio_type))
+    if (!kpi__is(p, &kpi__ratio_type))
         return KPI_ERR_INVALID;
     return kpi__serialize(p, buf, cap, len);
 }
@@ -264,7 +263,7 @@ KPI_API int kpi_ratio_serialize(const kpi_ratio *p, void *buf, size_t cap,
 KPI_API int kpi_ratio_deserialize_with(kpi_ratio **out, const void *buf,
                                        size_t len, const kpi_allocator *alloc)
 {
-    return kpi__deserialize(&ratio_type, buf, len, alloc, (void **)out);
+    return kpi__deserialize(&kpi__ratio_type, buf, len, alloc, (void **)out);
 }
 
 KPI_API int kpi_ratio_deserialize(kpi_ratio **out, const void *buf, size_t len)
@@ -274,5 +273,5 @@ KPI_API int kpi_ratio_deserialize(kpi_ratio **out, const void *buf, size_t len)
 
 KPI_API size_t kpi_ratio_footprint(const kpi_ratio *p)
 {
-    return kpi__is(p, &ratio_type) ? sizeof(kpi_ratio) : 0;
+    return kpi__is(p, &kpi__ratio_type) ? sizeof(kpi_ratio) : 0;
 }

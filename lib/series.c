@@ -42,7 +42,6 @@ struct kpi_series {
     double sum_abs, sum_sq, sum_smape;
 };
 
-static const kpi__type series_type;
 
 static inline void neumaier(double *s, double *c, double x)
 {
@@ -164,7 +163,7 @@ static int series_create(int64_t period, uint32_t length, int64_t origin,
                          const kpi_allocator *alloc, kpi_series **out)
 {
     void *o;
-    int rc = kpi__object_new(&series_type, sizeof(kpi_series), alloc, &o);
+    int rc = kpi__object_new(&kpi__series_type, sizeof(kpi_series), alloc, &o);
     if (rc != KPI_OK)
         return rc;
     kpi_series *s = o;
@@ -306,7 +305,7 @@ static void apply_event(kpi_series *s, int64_t k, int64_t start, double amount)
 
 KPI_API int kpi_series_add(kpi_series *p, int64_t t_ms, double amount)
 {
-    if (KPI__LIKELY(kpi__is(p, &series_type) && p->started && t_ms >= p->cur_start &&
+    if (KPI__LIKELY(kpi__is(p, &kpi__series_type) && p->started && t_ms >= p->cur_start &&
                     t_ms < p->cur_end && isfinite(amount))) {
         if (amount == 1.0)
             p->cur_n++; /* an integer chain: counts are the common case */
@@ -314,7 +313,7 @@ KPI_API int kpi_series_add(kpi_series *p, int64_t t_ms, double amount)
             p->v[p->cur_slot] += amount;
         return KPI_OK;
     }
-    if (!kpi__is(p, &series_type))
+    if (!kpi__is(p, &kpi__series_type))
         return KPI_ERR_INVALID;
     int64_t k, start;
     int rc = check_event(p, p->started, p->newest, t_ms, amount, &k, &start);
@@ -327,7 +326,7 @@ KPI_API int kpi_series_add(kpi_series *p, int64_t t_ms, double amount)
 KPI_API int kpi_series_add_array(kpi_series *p, const int64_t *t_ms,
                                  const double *amounts, size_t n)
 {
-    if (!kpi__is(p, &series_type) || (n > 0 && t_ms == NULL))
+    if (!kpi__is(p, &kpi__series_type) || (n > 0 && t_ms == NULL))
         return KPI_ERR_INVALID;
     /* simulate the ring through the batch: validate everything first */
     bool started = p->started;
@@ -549,7 +548,7 @@ static int series_decode(kpi__reader *r, const kpi_allocator *a, void **out)
     return KPI_OK;
 }
 
-static const kpi__type series_type = {
+const kpi__type kpi__series_type = {
     KPI__TAG_SERIES, "series",      series_clone,  series_destroy,
     series_reset,    series_merge,  series_encode, series_decode,
     series_footprint};
@@ -578,19 +577,19 @@ KPI_API void kpi_series_free(kpi_series *p) { kpi__destroy(p); }
 
 KPI_API void kpi_series_reset(kpi_series *p)
 {
-    if (kpi__is(p, &series_type))
+    if (kpi__is(p, &kpi__series_type))
         series_reset(p);
 }
 
 KPI_API int kpi_series_clone(const kpi_series *p, kpi_series **out)
 {
-    return kpi__clone(&series_type, p, (void **)out);
+    return kpi__clone(&kpi__series_type, p, (void **)out);
 }
 
 KPI_API int kpi_series_set_forecast(kpi_series *p, uint32_t season_length,
                                     double alpha, double beta, double gamma)
 {
-    if (!kpi__is(p, &series_type) || isnan(alpha) || isnan(beta) ||
+    if (!kpi__is(p, &kpi__series_type) || isnan(alpha) || isnan(beta) ||
         isnan(gamma))
         return KPI_ERR_INVALID;
     if (season_length < 1 || season_length > KPI_SERIES_MAX_SEASON ||
@@ -613,13 +612,13 @@ KPI_API int kpi_series_set_forecast(kpi_series *p, uint32_t season_length,
 
 KPI_API int kpi_series_merge(kpi_series *dst, const kpi_series *src)
 {
-    return kpi__merge(&series_type, dst, src);
+    return kpi__merge(&kpi__series_type, dst, src);
 }
 
 KPI_API int kpi_series_period(const kpi_series *p, int64_t t_ms,
                               double *value)
 {
-    if (!kpi__is(p, &series_type) || value == NULL)
+    if (!kpi__is(p, &kpi__series_type) || value == NULL)
         return KPI_ERR_INVALID;
     if (!p->started)
         return KPI_ERR_EMPTY;
@@ -634,7 +633,7 @@ KPI_API int kpi_series_period(const kpi_series *p, int64_t t_ms,
 KPI_API int kpi_series_last(const kpi_series *p, uint32_t n_periods,
                             double *sum)
 {
-    if (!kpi__is(p, &series_type) || sum == NULL)
+    if (!kpi__is(p, &kpi__series_type) || sum == NULL)
         return KPI_ERR_INVALID;
     if (!p->started)
         return KPI_ERR_EMPTY;
@@ -652,7 +651,7 @@ KPI_API int kpi_series_last(const kpi_series *p, uint32_t n_periods,
 
 KPI_API int kpi_series_latest(const kpi_series *p, int64_t *period_start_ms)
 {
-    if (!kpi__is(p, &series_type) || period_start_ms == NULL)
+    if (!kpi__is(p, &kpi__series_type) || period_start_ms == NULL)
         return KPI_ERR_INVALID;
     if (!p->started)
         return KPI_ERR_EMPTY;
@@ -662,13 +661,13 @@ KPI_API int kpi_series_latest(const kpi_series *p, int64_t *period_start_ms)
 
 KPI_API uint32_t kpi_series_length(const kpi_series *p)
 {
-    return kpi__is(p, &series_type) ? p->length : 0;
+    return kpi__is(p, &kpi__series_type) ? p->length : 0;
 }
 
 KPI_API int kpi_series_values(const kpi_series *p, double *out, size_t cap,
                               size_t *n, int64_t *first_period_start_ms)
 {
-    if (!kpi__is(p, &series_type) || n == NULL || (out == NULL && cap > 0))
+    if (!kpi__is(p, &kpi__series_type) || n == NULL || (out == NULL && cap > 0))
         return KPI_ERR_INVALID;
     if (!p->started)
         return KPI_ERR_EMPTY;
@@ -688,7 +687,7 @@ KPI_API int kpi_series_values(const kpi_series *p, double *out, size_t cap,
 
 KPI_API int kpi_series_total(const kpi_series *p, double *total)
 {
-    if (!kpi__is(p, &series_type) || total == NULL)
+    if (!kpi__is(p, &kpi__series_type) || total == NULL)
         return KPI_ERR_INVALID;
     if (!p->started)
         return KPI_ERR_EMPTY;
@@ -698,7 +697,7 @@ KPI_API int kpi_series_total(const kpi_series *p, double *total)
 
 static int forecast_ready(const kpi_series *p)
 {
-    if (!kpi__is(p, &series_type))
+    if (!kpi__is(p, &kpi__series_type))
         return KPI_ERR_INVALID;
     if (p->m == 0)
         return KPI_ERR_STATE;
@@ -756,7 +755,7 @@ KPI_API int kpi_series_forecast_interval(const kpi_series *p, uint32_t h,
 KPI_API int kpi_series_forecast_error(const kpi_series *p, double *mae,
                                       double *smape)
 {
-    if (!kpi__is(p, &series_type))
+    if (!kpi__is(p, &kpi__series_type))
         return KPI_ERR_INVALID;
     if (p->m == 0)
         return KPI_ERR_STATE;
@@ -772,7 +771,7 @@ KPI_API int kpi_series_forecast_error(const kpi_series *p, double *mae,
 KPI_API int kpi_series_serialize(const kpi_series *p, void *buf, size_t cap,
                                  size_t *len)
 {
-    if (!kpi__is(p, &series_type))
+    if (!kpi__is(p, &kpi__series_type))
         return KPI_ERR_INVALID;
     return kpi__serialize(p, buf, cap, len);
 }
@@ -780,7 +779,7 @@ KPI_API int kpi_series_serialize(const kpi_series *p, void *buf, size_t cap,
 KPI_API int kpi_series_deserialize_with(kpi_series **out, const void *buf,
                                         size_t len, const kpi_allocator *alloc)
 {
-    return kpi__deserialize(&series_type, buf, len, alloc, (void **)out);
+    return kpi__deserialize(&kpi__series_type, buf, len, alloc, (void **)out);
 }
 
 KPI_API int kpi_series_deserialize(kpi_series **out, const void *buf,
@@ -791,5 +790,5 @@ KPI_API int kpi_series_deserialize(kpi_series **out, const void *buf,
 
 KPI_API size_t kpi_series_footprint(const kpi_series *p)
 {
-    return kpi__is(p, &series_type) ? series_footprint(p) : 0;
+    return kpi__is(p, &kpi__series_type) ? series_footprint(p) : 0;
 }

@@ -9,7 +9,6 @@
 
 #define NMETRIC 3
 
-const kpi__type *kpi__calendar_type(void);
 
 typedef struct target {
     int64_t ms;
@@ -23,7 +22,6 @@ struct kpi_sla_policy {
     target t[KPI_SLA_PRIORITIES][NMETRIC];
 };
 
-static const kpi__type sla_type;
 
 static void sla_destroy(void *obj)
 {
@@ -37,10 +35,10 @@ static int sla_create(const kpi_calendar *cal, const kpi_allocator *a,
 {
     if (out == NULL)
         return KPI_ERR_INVALID;
-    if (cal != NULL && !kpi__is(cal, kpi__calendar_type()))
+    if (cal != NULL && !kpi__is(cal, (&kpi__calendar_type)))
         return KPI_ERR_INVALID;
     void *o;
-    int rc = kpi__object_new(&sla_type, sizeof(kpi_sla_policy), a, &o);
+    int rc = kpi__object_new(&kpi__sla_policy_type, sizeof(kpi_sla_policy), a, &o);
     if (rc != KPI_OK)
         return rc;
     kpi_sla_policy *p = o;
@@ -56,7 +54,7 @@ static int sla_create(const kpi_calendar *cal, const kpi_allocator *a,
             return KPI_ERR_NOMEM;
         }
         kpi__serialize(cal, buf, len, &len);
-        rc = kpi__deserialize(kpi__calendar_type(), buf, len, &p->base.alloc,
+        rc = kpi__deserialize((&kpi__calendar_type), buf, len, &p->base.alloc,
                               (void **)&copy);
         kpi__free(&p->base.alloc, buf);
         if (rc != KPI_OK) {
@@ -73,12 +71,12 @@ static int sla_clone(const void *src, void **out)
 {
     const kpi_sla_policy *s = src;
     kpi_sla_policy *p;
-    int rc = kpi__object_new(&sla_type, sizeof(kpi_sla_policy), &s->base.alloc,
+    int rc = kpi__object_new(&kpi__sla_policy_type, sizeof(kpi_sla_policy), &s->base.alloc,
                              (void **)&p);
     if (rc != KPI_OK)
         return rc;
     if (s->cal != NULL &&
-        (rc = kpi__clone(kpi__calendar_type(), s->cal, (void **)&p->cal)) != KPI_OK) {
+        (rc = kpi__clone((&kpi__calendar_type), s->cal, (void **)&p->cal)) != KPI_OK) {
         kpi__object_free(p);
         return rc;
     }
@@ -134,10 +132,10 @@ static int sla_decode(kpi__reader *r, const kpi_allocator *a, void **out)
     if (has > 1)
         return KPI_ERR_CORRUPT;
     kpi_sla_policy *p;
-    int rc = kpi__object_new(&sla_type, sizeof(kpi_sla_policy), a, (void **)&p);
+    int rc = kpi__object_new(&kpi__sla_policy_type, sizeof(kpi_sla_policy), a, (void **)&p);
     if (rc != KPI_OK)
         return rc;
-    if (has && (rc = kpi__get_object(r, kpi__calendar_type(), a,
+    if (has && (rc = kpi__get_object(r, (&kpi__calendar_type), a,
                                      (void **)&p->cal)) != KPI_OK) {
         kpi__object_free(p);
         return rc == KPI_ERR_TRUNCATED ? KPI_ERR_CORRUPT : rc;
@@ -172,7 +170,7 @@ static size_t sla_footprint(const void *obj)
     return sizeof *p + kpi_calendar_footprint(p->cal);
 }
 
-static const kpi__type sla_type = {
+const kpi__type kpi__sla_policy_type = {
     KPI__TAG_SLA_POLICY, "sla_policy", sla_clone,  sla_destroy,  sla_reset,
     sla_merge,           sla_encode,   sla_decode, sla_footprint};
 
@@ -194,14 +192,14 @@ KPI_API void kpi_sla_policy_free(kpi_sla_policy *p) { kpi__destroy(p); }
 
 KPI_API int kpi_sla_policy_clone(const kpi_sla_policy *p, kpi_sla_policy **out)
 {
-    return kpi__clone(&sla_type, p, (void **)out);
+    return kpi__clone(&kpi__sla_policy_type, p, (void **)out);
 }
 
 KPI_API int kpi_sla_policy_set_target(kpi_sla_policy *p, uint32_t priority,
                                       int metric, int64_t target_ms,
                                       int business_hours)
 {
-    if (!kpi__is(p, &sla_type) || (business_hours != 0 && business_hours != 1))
+    if (!kpi__is(p, &kpi__sla_policy_type) || (business_hours != 0 && business_hours != 1))
         return KPI_ERR_INVALID;
     if (priority >= KPI_SLA_PRIORITIES || metric < 0 || metric >= NMETRIC ||
         target_ms < 0)
@@ -229,7 +227,7 @@ KPI_API int kpi_sla_policy_target(const kpi_sla_policy *p, uint32_t priority,
                                   int *business_hours)
 {
     const target *t;
-    if (!kpi__is(p, &sla_type) || target_ms == NULL || business_hours == NULL)
+    if (!kpi__is(p, &kpi__sla_policy_type) || target_ms == NULL || business_hours == NULL)
         return KPI_ERR_INVALID;
     int rc = lookup(p, priority, metric, &t);
     if (rc != KPI_OK)
@@ -244,7 +242,7 @@ KPI_API int kpi_sla_policy_due(const kpi_sla_policy *p, uint32_t priority,
                                int64_t *due_ms)
 {
     const target *t;
-    if (!kpi__is(p, &sla_type) || due_ms == NULL)
+    if (!kpi__is(p, &kpi__sla_policy_type) || due_ms == NULL)
         return KPI_ERR_INVALID;
     int rc = lookup(p, priority, metric, &t);
     if (rc != KPI_OK)
@@ -290,7 +288,7 @@ KPI_API int kpi_sla_policy_met(const kpi_sla_policy *p, uint32_t priority,
                                int64_t paused_ms, int *met)
 {
     const target *t;
-    if (!kpi__is(p, &sla_type) || met == NULL)
+    if (!kpi__is(p, &kpi__sla_policy_type) || met == NULL)
         return KPI_ERR_INVALID;
     int rc = lookup(p, priority, metric, &t);
     int64_t c;
@@ -308,7 +306,7 @@ KPI_API int kpi_sla_policy_remaining(const kpi_sla_policy *p,
                                      int64_t paused_ms, int64_t *remaining_ms)
 {
     const target *t;
-    if (!kpi__is(p, &sla_type) || remaining_ms == NULL)
+    if (!kpi__is(p, &kpi__sla_policy_type) || remaining_ms == NULL)
         return KPI_ERR_INVALID;
     int rc = lookup(p, priority, metric, &t);
     int64_t c;
@@ -323,7 +321,7 @@ KPI_API int kpi_sla_policy_remaining(const kpi_sla_policy *p,
 KPI_API int kpi_sla_policy_equal(const kpi_sla_policy *a,
                                  const kpi_sla_policy *b, int *equal)
 {
-    if (!kpi__is(a, &sla_type) || !kpi__is(b, &sla_type) || equal == NULL)
+    if (!kpi__is(a, &kpi__sla_policy_type) || !kpi__is(b, &kpi__sla_policy_type) || equal == NULL)
         return KPI_ERR_INVALID;
     *equal = sla_same(a, b);
     return KPI_OK;
@@ -332,7 +330,7 @@ KPI_API int kpi_sla_policy_equal(const kpi_sla_policy *a,
 KPI_API int kpi_sla_policy_serialize(const kpi_sla_policy *p, void *buf,
                                      size_t cap, size_t *len)
 {
-    if (!kpi__is(p, &sla_type))
+    if (!kpi__is(p, &kpi__sla_policy_type))
         return KPI_ERR_INVALID;
     return kpi__serialize(p, buf, cap, len);
 }
@@ -341,16 +339,16 @@ KPI_API int kpi_sla_policy_deserialize_with(kpi_sla_policy **out,
                                             const void *buf, size_t len,
                                             const kpi_allocator *alloc)
 {
-    return kpi__deserialize(&sla_type, buf, len, alloc, (void **)out);
+    return kpi__deserialize(&kpi__sla_policy_type, buf, len, alloc, (void **)out);
 }
 
 KPI_API int kpi_sla_policy_deserialize(kpi_sla_policy **out, const void *buf,
                                        size_t len)
 {
-    return kpi__deserialize(&sla_type, buf, len, NULL, (void **)out);
+    return kpi__deserialize(&kpi__sla_policy_type, buf, len, NULL, (void **)out);
 }
 
 KPI_API size_t kpi_sla_policy_footprint(const kpi_sla_policy *p)
 {
-    return kpi__is(p, &sla_type) ? sla_footprint(p) : 0;
+    return kpi__is(p, &kpi__sla_policy_type) ? sla_footprint(p) : 0;
 }
