@@ -524,6 +524,8 @@ static uint32_t table_size(uint32_t max)
         n *= 2;
     return n;
 }
+static const kpi__type kpi__journey_type;
+
 
 static int journey_create(uint32_t max, int64_t idle, const kpi_allocator *a,
                           kpi_journey **out)
@@ -953,7 +955,7 @@ static int journey_decode(kpi__reader *r, const kpi_allocator *a, void **out)
     return KPI_OK;
 }
 
-const kpi__type kpi__journey_type = {
+static const kpi__type kpi__journey_type = {
     KPI__TAG_JOURNEY, "journey",      journey_clone,  journey_destroy,
     journey_reset,    journey_merge,  journey_encode, journey_decode,
     journey_footprint};

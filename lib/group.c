@@ -26,7 +26,9 @@
 static const kpi__type *const kpi__group_types[] = {
     &kpi__score_type,  &kpi__rate_type,      &kpi__mean_type,
     &kpi__group_type,  &kpi__ratio_type,     &kpi__series_type,
-    &kpi__customers_type, &kpi__journey_type,
+    &kpi__customers_type,
+    /* kpi_journey is not a member type: it is keyed by customer itself,
+     * and its open journeys do not merge */
 };
 
 typedef struct entry {
@@ -159,10 +161,21 @@ static int rehome(const void *obj, const kpi_allocator *a, void **out)
     return rc;
 }
 
+static const kpi__type *type_for_tag(uint16_t tag)
+{
+    for (size_t i = 0; i < sizeof kpi__group_types / sizeof kpi__group_types[0]; i++)
+        if (kpi__group_types[i]->tag == tag)
+            return kpi__group_types[i];
+    return NULL;
+}
+
 static int group_make(kpi_group **out, const void *prototype, const kpi_allocator *alloc)
 {
     if (out == NULL || prototype == NULL || type_of(prototype) == NULL)
         return KPI_ERR_INVALID;
+    /* only registered types can be restored from a saved group */
+    if (type_for_tag(type_of(prototype)->tag) != type_of(prototype))
+        return KPI_ERR_TYPE;
     kpi_group *g;
     int rc = kpi__object_new(&kpi__group_type, sizeof(kpi_group), alloc, (void **)&g);
     if (rc != KPI_OK)
@@ -325,14 +338,6 @@ static void group_encode(const void *obj, kpi__writer *w)
         kpi__put_u64(w, g->ents[e].key);
         kpi__put_object(w, g->ents[e].obj);
     }
-}
-
-static const kpi__type *type_for_tag(uint16_t tag)
-{
-    for (size_t i = 0; i < sizeof kpi__group_types / sizeof kpi__group_types[0]; i++)
-        if (kpi__group_types[i]->tag == tag)
-            return kpi__group_types[i];
-    return NULL;
 }
 
 static int group_decode(kpi__reader *r, const kpi_allocator *a, void **out)

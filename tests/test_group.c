@@ -449,6 +449,77 @@ START_TEST(allocation_failures_leave_the_group_unchanged)
 }
 END_TEST
 
+/* Feed member `acc` of a group something for key `key` (kind-specific). */
+typedef int (*feed_fn)(void *acc, uint64_t key);
+static int feed_ratio(void *a, uint64_t k) { return kpi_ratio_add(a, 100.0 * (double)k, 3); }
+static int feed_series(void *a, uint64_t k)
+{
+    return kpi_series_add(a, (int64_t)k * KPI_MS_PER_HOUR, (double)k);
+}
+static int feed_customers(void *a, uint64_t k) { return kpi_customers_add_new(a, k); }
+
+/* Every accumulator type in the registry is a group member that merges
+ * and survives serialize -> deserialize -> serialize byte for byte. */
+START_TEST(every_registered_accumulator_type_is_a_group_member)
+{
+    kpi_ratio *ratio;
+    kpi_series *series;
+    kpi_customers *customers;
+    ck_assert_ok(kpi_cost_per_resolution_new(&ratio));
+    ck_assert_ok(kpi_series_new(&series, KPI_MS_PER_HOUR, 48, 0));
+    ck_assert_ok(kpi_customers_new(&customers));
+    const struct {
+        void *proto;
+        feed_fn feed;
+    } kinds[] = {{ratio, feed_ratio},
+                 {series, feed_series},
+                 {customers, feed_customers}};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        kpi_group *g, *back;
+        ck_assert_ok(kpi_group_new(&g, kinds[i].proto));
+        for (uint64_t key = 1; key <= 5; key++) {
+            void *acc;
+            ck_assert_ok(kpi_group_get(g, key, &acc));
+            ck_assert_ok(kinds[i].feed(acc, key));
+        }
+        size_t len, len2;
+        ck_assert_ok(kpi_group_serialize(g, NULL, 0, &len));
+        unsigned char *buf = malloc(len), *buf2 = malloc(len);
+        ck_assert_ok(kpi_group_serialize(g, buf, len, &len));
+        ck_assert_ok(kpi_group_deserialize(&back, buf, len));
+        ck_assert_uint_eq(kpi_group_size(back), 5);
+        ck_assert_ok(kpi_group_serialize(back, buf2, len, &len2));
+        ck_assert_uint_eq(len, len2);
+        ck_assert_msg(memcmp(buf, buf2, len) == 0, "kind %zu changed on round trip", i);
+        ck_assert_ok(kpi_group_merge(back, g));
+        ck_assert_uint_eq(kpi_group_size(back), 5);
+        free(buf);
+        free(buf2);
+        kpi_group_free(g);
+        kpi_group_free(back);
+    }
+    /* a journey is keyed by customer itself: not a member type */
+    kpi_journey *journey;
+    kpi_group *refused = NULL;
+    ck_assert_ok(kpi_journey_new(&journey, 8, KPI_MS_PER_DAY));
+    ck_assert_status(kpi_group_new(&refused, journey), KPI_ERR_TYPE);
+    ck_assert_ptr_null(refused);
+    kpi_journey_free(journey);
+    double cost;
+    kpi_group *teams;
+    void *team;
+    ck_assert_ok(kpi_group_new(&teams, ratio));
+    ck_assert_ok(kpi_group_get(teams, 7, &team));
+    ck_assert_ok(kpi_ratio_add(team, 1200.0, 40));
+    ck_assert_ok(kpi_ratio_value(team, &cost));
+    ck_assert_near(cost, 30.0, 1e-12);
+    kpi_group_free(teams);
+    kpi_ratio_free(ratio);
+    kpi_series_free(series);
+    kpi_customers_free(customers);
+}
+END_TEST
+
 static Suite *group_suite(void)
 {
     Suite *s = suite_create("group");
@@ -460,6 +531,7 @@ static Suite *group_suite(void)
     tcase_add_test(tc, merge_of_different_member_types_or_configs_is_refused);
     tcase_add_test(tc, serialize_round_trip_gives_identical_bytes);
     tcase_add_test(tc, groups_nest_and_hold_every_type);
+    tcase_add_test(tc, every_registered_accumulator_type_is_a_group_member);
     tcase_add_test(tc, rate_spread_between_agents_is_hand_computed);
     tcase_add_test(tc, allocation_failures_leave_the_group_unchanged);
     suite_add_tcase(s, tc);

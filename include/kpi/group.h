@@ -8,7 +8,9 @@
  *        priority), for any libkpi accumulator type.
  *
  * A kpi_group is created from a prototype accumulator (a kpi_score,
- * kpi_rate, kpi_mean, ...): it keeps its own empty copy of the prototype's
+ * kpi_rate, kpi_mean, kpi_duration, kpi_ratio, kpi_series, kpi_customers,
+ * another kpi_group, ...; not a kpi_journey, which is keyed by customer
+ * itself): it keeps its own empty copy of the prototype's
  * configuration, and kpi_group_get() creates each member as such a copy
  * the first time its key is seen.  Members are fed and read with their
  * own type's functions (kpi_score_add(), kpi_rate_share(), ...); they
@@ -42,7 +44,9 @@ typedef struct kpi_group kpi_group;
  * @param[out] out receives the new object.
  * @param prototype any libkpi accumulator (the caller keeps it).
  * @return #KPI_OK; #KPI_ERR_INVALID if an argument is NULL;
- *         #KPI_ERR_NOMEM.  Thread-safe if nobody writes the prototype.
+ *         #KPI_ERR_TYPE if the prototype's type cannot be a member (a
+ *         kpi_journey, a calendar); #KPI_ERR_NOMEM.  Thread-safe if nobody
+ *         writes the prototype.
  */
 KPI_API int kpi_group_new(kpi_group **out, const void *prototype);
 
@@ -53,7 +57,8 @@ KPI_API int kpi_group_new(kpi_group **out, const void *prototype);
  * @param prototype any libkpi accumulator.
  * @param alloc the allocator; NULL = libc.
  * @return #KPI_OK; #KPI_ERR_INVALID if an argument is NULL or `alloc` has a
- *         NULL function; #KPI_ERR_NOMEM.  Thread-safe if nobody writes the
+ *         NULL function; #KPI_ERR_TYPE if the prototype's type cannot be a
+ *         member; #KPI_ERR_NOMEM.  Thread-safe if nobody writes the
  *         prototype.
  */
 KPI_API int kpi_group_new_with(kpi_group **out, const void *prototype,
