@@ -13,5 +13,7 @@
 #define KPI_H
 
 #include "kpi/common.h"
+#include "kpi/duration.h"
+#include "kpi/service_level.h"
 
 #endif /* KPI_H */
