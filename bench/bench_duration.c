@@ -78,16 +78,24 @@ int main(void)
     });
     bench_line("quantile query, ns (naive: sort + pick)", q_ns, naive_q_ns, "<= 200 ns");
 
-    /* merge of two full sketches */
-    kpi_duration *m = NULL;
+    /* merge of a full sketch into a populated one of the same range */
+    enum { MD = 1000 };
+    static kpi_duration *dst[MD];
+    for (int j = 0; j < MD; j++)
+        kpi_duration_new(&dst[j], 0.01);
     double merge_ns;
-    int mreps = 10000;
-    kpi_duration_new(&m, 0.01);
-    kpi_duration_merge(m, d);
-    BENCH_MEDIAN(merge_ns, mreps, {}, {
-        for (int r = 0; r < mreps; r++)
-            kpi_duration_merge(m, d);
+    int merge_fail = 0;
+    BENCH_MEDIAN(merge_ns, MD, {
+        for (int j = 0; j < MD; j++) {
+            kpi_duration_reset(dst[j]);
+            kpi_duration_merge(dst[j], d);
+        }
+    }, {
+        for (int j = 0; j < MD; j++)
+            merge_fail |= kpi_duration_merge(dst[j], d);
     });
+    if (merge_fail)
+        printf("  merge failed: %s\n", kpi_strerror(merge_fail));
     bench_line("merge of two sketches, ns", merge_ns, 0, "<= 1000 ns");
 
     size_t len = 0;
@@ -139,7 +147,8 @@ int main(void)
     kpi_service_level_free(s);
     kpi_duration_free(d);
     kpi_duration_free(one);
-    kpi_duration_free(m);
+    for (int j = 0; j < MD; j++)
+        kpi_duration_free(dst[j]);
     kpi_duration_free(day);
     free(outcome);
     free(v);

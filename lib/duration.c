@@ -336,55 +336,74 @@ static inline int32_t dur_clamp(const kpi_duration *d, int32_t i)
     return i;
 }
 
+/* Sum of n non-negative values onto `sum`; false on overflow. */
+static bool dur_sum(const int64_t *ms, size_t n, int64_t mx, int64_t *sum)
+{
+    int64_t s = *sum;
+    if (mx == 0 || (uint64_t)mx <= (uint64_t)(INT64_MAX - s) / n) {
+        /* cannot overflow: a plain (vectorizable) sum */
+        uint64_t t = 0;
+        for (size_t i = 0; i < n; i++)
+            t += (uint64_t)ms[i];
+        *sum = s + (int64_t)t;
+        return true;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!kpi__add_i64(s, ms[i], &s))
+            return false;
+    *sum = s;
+    return true;
+}
+
 int kpi_duration_add_array(kpi_duration *d, const int64_t *ms, size_t n)
 {
     if (!kpi__is(d, &duration_type) || (ms == NULL && n > 0))
         return KPI_ERR_INVALID;
     if (n == 0)
         return KPI_OK;
-    /* pass 1: validate, and the exact reads */
-    int64_t sum = d->sum;
-    int64_t mn = INT64_MAX, mx = 0, minpos = INT64_MAX;
-    bool overflow = false;
-    uint64_t zeros = 0;
+    /* pass 1: validate, and the exact reads (branch-free, vectorizable) */
+    uint64_t any = 0, minu = UINT64_MAX, zeros = 0;
+    int64_t mn = INT64_MAX, mx = 0;
     for (size_t i = 0; i < n; i++) {
         int64_t v = ms[i];
-        if (v < 0)
-            return KPI_ERR_RANGE;
-        overflow |= !kpi__add_i64(sum, v, &sum);
+        uint64_t u = (uint64_t)v - 1; /* 0 -> UINT64_MAX: skips zeros */
+        any |= (uint64_t)v;
         mn = v < mn ? v : mn;
         mx = v > mx ? v : mx;
+        minu = u < minu ? u : minu;
         zeros += v == 0;
-        minpos = (v > 0 && v < minpos) ? v : minpos;
     }
+    if (any >> 63)
+        return KPI_ERR_RANGE;
+    int64_t sum = d->sum;
     uint64_t count;
-    if (overflow || !kpi__add_u64(d->count, n, &count))
+    if (!dur_sum(ms, n, mx, &sum) || !kpi__add_u64(d->count, n, &count))
         return KPI_ERR_OVERFLOW;
     if (mx > 0) {
-        int rc = dur_reserve(d, dur_index(d->k, minpos), dur_index(d->k, mx));
+        const double k = d->k;
+        int64_t minpos = (int64_t)(minu + 1);
+        int rc = dur_reserve(d, dur_index(k, minpos), dur_index(k, mx));
         if (rc != KPI_OK)
             return rc;
-    }
-    /* pass 2: commit */
-    if (mx > 0) {
-        int32_t lo = INT32_MAX, hi = INT32_MIN;
+        /* pass 2: commit.  Every index lies in [ilo, ihi] (the mapping is
+         * monotone; the clamp only guards against rounding at an edge, and
+         * applies the collapsed floor). */
+        int32_t ilo = dur_clamp(d, dur_index(k, minpos));
+        int32_t ihi = dur_clamp(d, dur_index(k, mx));
         uint64_t *bins = d->bins - d->blo;
-        const double k = d->k;
         for (size_t i = 0; i < n; i++) {
             int64_t v = ms[i];
-            if (v == 0)
-                continue;
-            int32_t b = dur_clamp(d, dur_index(k, v));
-            bins[b]++;
-            lo = b < lo ? b : lo;
-            hi = b > hi ? b : hi;
+            int32_t b = dur_index(k, v > 0 ? v : 1);
+            b = b < ilo ? ilo : b;
+            b = b > ihi ? ihi : b;
+            bins[b] += v != 0;
         }
         if (d->count == d->zeros) {
-            d->ulo = lo;
-            d->uhi = hi;
+            d->ulo = ilo;
+            d->uhi = ihi;
         } else {
-            d->ulo = lo < d->ulo ? lo : d->ulo;
-            d->uhi = hi > d->uhi ? hi : d->uhi;
+            d->ulo = ilo < d->ulo ? ilo : d->ulo;
+            d->uhi = ihi > d->uhi ? ihi : d->uhi;
         }
     }
     for (uint32_t t = 0; t < d->ntargets; t++) {
@@ -436,7 +455,17 @@ static int dur_merge(void *dst, const void *src)
         if (rc != KPI_OK)
             return rc;
         int32_t lo = INT32_MAX, hi = INT32_MIN;
-        for (int32_t i = s->ulo; i <= s->uhi; i++) {
+        if (!d->collapsed) {
+            /* the window covers [s->ulo, s->uhi]: a plain bucket-wise sum */
+            uint64_t *db = d->bins - d->blo + s->ulo;
+            const uint64_t *sb = s->bins - s->blo + s->ulo;
+            size_t len = (size_t)(s->uhi - s->ulo + 1);
+            for (size_t j = 0; j < len; j++)
+                db[j] += sb[j];
+            lo = s->ulo;
+            hi = s->uhi;
+        }
+        for (int32_t i = s->ulo; d->collapsed && i <= s->uhi; i++) {
             uint64_t c = s->bins[i - s->blo];
             if (c == 0)
                 continue;
@@ -703,13 +732,45 @@ int kpi_duration_quantile(const kpi_duration *d, double q, double *out)
         *out = 0.0;
         return KPI_OK;
     }
+    /* the bucket holding 0-based rank `left` among positive values: walk
+     * from the nearer end, skipping blocks of 8 buckets at a time */
     uint64_t left = rank - d->zeros;
+    uint64_t npos = d->count - d->zeros;
     const uint64_t *bins = d->bins - d->blo;
-    int32_t i = d->ulo;
-    for (; i < d->uhi; i++) {
-        if (bins[i] > left)
-            break;
-        left -= bins[i];
+    int32_t i;
+    if (left < npos / 2) {
+        i = d->ulo;
+        while (i + 8 <= d->uhi) {
+            uint64_t blk = 0;
+            for (int j = 0; j < 8; j++)
+                blk += bins[i + j];
+            if (blk > left)
+                break;
+            left -= blk;
+            i += 8;
+        }
+        for (; i < d->uhi; i++) {
+            if (bins[i] > left)
+                break;
+            left -= bins[i];
+        }
+    } else {
+        uint64_t above = npos - 1 - left; /* values ranked above it */
+        i = d->uhi;
+        while (i - 8 >= d->ulo) {
+            uint64_t blk = 0;
+            for (int j = 0; j < 8; j++)
+                blk += bins[i - j];
+            if (blk > above)
+                break;
+            above -= blk;
+            i -= 8;
+        }
+        for (; i > d->ulo; i--) {
+            if (bins[i] > above)
+                break;
+            above -= bins[i];
+        }
     }
     double x = dur_bucket_value(d, i);
     if (x < (double)d->min)
