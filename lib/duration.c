@@ -355,12 +355,93 @@ static bool dur_sum(const int64_t *ms, size_t n, int64_t mx, int64_t *sum)
     return true;
 }
 
+static void dur_add_targets(kpi_duration *d, const int64_t *ms, size_t n)
+{
+    for (uint32_t t = 0; t < d->ntargets; t++) {
+        int64_t target = d->targets[t];
+        uint64_t c = 0;
+        for (size_t i = 0; i < n; i++)
+            c += ms[i] <= target;
+        d->within[t] += c;
+    }
+}
+
+/*
+ * One optimistic pass for the common case, a non-empty sketch whose window
+ * already holds every value: count into the buckets while validating, and
+ * undo the increments if a value turns out negative, out of the window, or
+ * the sum overflows.  Returns a status, or 1 when the caller must take the
+ * general path (nothing changed then either).
+ */
+static int dur_add_fast(kpi_duration *d, const int64_t *ms, size_t n)
+{
+    const double k = d->k;
+    const int32_t wlo = d->blo;
+    const uint32_t wlen = d->bcap;
+    uint64_t *bins = d->bins;
+    uint64_t any = 0, t = 0, zeros = 0;
+    bool carry = false;
+    int64_t mn = d->min, mx = d->max;
+    uint32_t lo = UINT32_MAX, hi = 0;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        int64_t v = ms[i];
+        uint32_t b = (uint32_t)(dur_index(k, v > 0 ? v : 1) - wlo);
+        if (b >= wlen)
+            break;
+        uint64_t nt = t + (uint64_t)v;
+        carry |= nt < t;
+        t = nt;
+        any |= (uint64_t)v;
+        zeros += v == 0;
+        bins[b] += v != 0;
+        mn = v < mn ? v : mn;
+        mx = v > mx ? v : mx;
+        lo = b < lo && v != 0 ? b : lo;
+        hi = b > hi && v != 0 ? b : hi;
+    }
+    int rc = KPI_OK;
+    uint64_t count = 0;
+    if (i < n)
+        rc = 1;
+    else if (any >> 63)
+        rc = KPI_ERR_RANGE;
+    else if (carry || t > (uint64_t)(INT64_MAX - d->sum) || !kpi__add_u64(d->count, n, &count))
+        rc = KPI_ERR_OVERFLOW;
+    if (rc != KPI_OK) {
+        for (size_t j = 0; j < i; j++) {
+            int64_t v = ms[j];
+            uint32_t b = (uint32_t)(dur_index(k, v > 0 ? v : 1) - wlo);
+            bins[b] -= v != 0;
+        }
+        return rc;
+    }
+    if (lo != UINT32_MAX) {
+        int32_t l = (int32_t)lo + wlo, h = (int32_t)hi + wlo;
+        d->ulo = l < d->ulo ? l : d->ulo;
+        d->uhi = h > d->uhi ? h : d->uhi;
+    }
+    dur_add_targets(d, ms, n);
+    d->min = mn;
+    d->max = mx;
+    d->zeros += zeros;
+    d->count = count;
+    d->sum += (int64_t)t;
+    return KPI_OK;
+}
+
 int kpi_duration_add_array(kpi_duration *d, const int64_t *ms, size_t n)
 {
     if (!kpi__is(d, &duration_type) || (ms == NULL && n > 0))
         return KPI_ERR_INVALID;
     if (n == 0)
         return KPI_OK;
+    if (d->bins != NULL && !d->collapsed && d->count > d->zeros) {
+        int rc = dur_add_fast(d, ms, n);
+        if (rc != 1)
+            return rc;
+        /* a value outside the window: take the two-pass path */
+    }
     /* pass 1: validate, and the exact reads (branch-free, vectorizable) */
     uint64_t any = 0, minu = UINT64_MAX, zeros = 0;
     int64_t mn = INT64_MAX, mx = 0;
@@ -406,13 +487,7 @@ int kpi_duration_add_array(kpi_duration *d, const int64_t *ms, size_t n)
             d->uhi = ihi > d->uhi ? ihi : d->uhi;
         }
     }
-    for (uint32_t t = 0; t < d->ntargets; t++) {
-        int64_t target = d->targets[t];
-        uint64_t c = 0;
-        for (size_t i = 0; i < n; i++)
-            c += ms[i] <= target;
-        d->within[t] += c;
-    }
+    dur_add_targets(d, ms, n);
     if (d->count == 0) {
         d->min = mn;
         d->max = mx;
