@@ -130,6 +130,7 @@ KPI_API int kpi_resolution_time_new(kpi_duration **out);
 /**
  * @brief Release an object.  NULL is a no-op.
  * @param d the object.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API void kpi_duration_free(kpi_duration *d);
 
@@ -137,6 +138,7 @@ KPI_API void kpi_duration_free(kpi_duration *d);
  * @brief Empty the object, keeping its accuracy and targets.  NULL is a
  *        no-op.
  * @param d the object.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API void kpi_duration_reset(kpi_duration *d);
 
@@ -145,6 +147,7 @@ KPI_API void kpi_duration_reset(kpi_duration *d);
  * @param d the object.
  * @param[out] out receives the copy.
  * @return #KPI_OK; #KPI_ERR_INVALID if a pointer is NULL; #KPI_ERR_NOMEM.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_duration_clone(const kpi_duration *d, kpi_duration **out);
 
@@ -159,6 +162,7 @@ KPI_API int kpi_duration_clone(const kpi_duration *d, kpi_duration **out);
  *         target is negative; #KPI_ERR_STATE if the object holds data;
  *         #KPI_ERR_DUPLICATE if already registered; #KPI_ERR_LIMIT beyond
  *         #KPI_DURATION_MAX_TARGETS targets.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_duration_add_target(kpi_duration *d, int64_t target_ms);
 
@@ -169,6 +173,7 @@ KPI_API int kpi_duration_add_target(kpi_duration *d, int64_t target_ms);
  * @return #KPI_OK; #KPI_ERR_INVALID if `d` is NULL; #KPI_ERR_RANGE if `ms`
  *         is negative; #KPI_ERR_OVERFLOW if the sum would overflow;
  *         #KPI_ERR_NOMEM when the buckets cannot grow.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_duration_add(kpi_duration *d, int64_t ms);
 
@@ -181,6 +186,7 @@ KPI_API int kpi_duration_add(kpi_duration *d, int64_t ms);
  *         above 0; #KPI_ERR_RANGE if any value is negative;
  *         #KPI_ERR_OVERFLOW if the sum or count would overflow;
  *         #KPI_ERR_NOMEM.  On failure nothing was added.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_duration_add_array(kpi_duration *d, const int64_t *ms, size_t n);
 
@@ -191,6 +197,7 @@ KPI_API int kpi_duration_add_array(kpi_duration *d, const int64_t *ms, size_t n)
  * @return #KPI_OK; #KPI_ERR_INVALID if a pointer is NULL;
  *         #KPI_ERR_INCOMPATIBLE if the accuracies or the target sets
  *         differ; #KPI_ERR_OVERFLOW; #KPI_ERR_NOMEM.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_duration_merge(kpi_duration *dst, const kpi_duration *src);
 
@@ -203,6 +210,7 @@ KPI_API int kpi_duration_merge(kpi_duration *dst, const kpi_duration *src);
  * @return #KPI_OK; #KPI_ERR_INVALID if `d` or `len` is NULL;
  *         #KPI_ERR_BUFFER if `cap` is too small (`len` says what is
  *         needed).
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_duration_serialize(const kpi_duration *d, void *buf, size_t cap,
                                    size_t *len);
@@ -214,6 +222,7 @@ KPI_API int kpi_duration_serialize(const kpi_duration *d, void *buf, size_t cap,
  * @param len their number.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_CORRUPT; #KPI_ERR_TRUNCATED;
  *         #KPI_ERR_VERSION; #KPI_ERR_TYPE; #KPI_ERR_NOMEM.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_duration_deserialize(kpi_duration **out, const void *buf,
                                      size_t len);
@@ -225,6 +234,7 @@ KPI_API int kpi_duration_deserialize(kpi_duration **out, const void *buf,
  * @param len their number.
  * @param alloc the allocator; NULL = libc.
  * @return as kpi_duration_deserialize().
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_duration_deserialize_with(kpi_duration **out, const void *buf,
                                           size_t len, const kpi_allocator *alloc);
@@ -233,6 +243,7 @@ KPI_API int kpi_duration_deserialize_with(kpi_duration **out, const void *buf,
  * @brief Bytes of memory held by the object, its struct included.
  * @param d the object (NULL gives 0).
  * @return the byte count.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API size_t kpi_duration_footprint(const kpi_duration *d);
 
@@ -240,6 +251,7 @@ KPI_API size_t kpi_duration_footprint(const kpi_duration *d);
  * @brief The number of durations added.
  * @param d the object (NULL gives 0).
  * @return the count.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API uint64_t kpi_duration_count(const kpi_duration *d);
 
@@ -247,6 +259,7 @@ KPI_API uint64_t kpi_duration_count(const kpi_duration *d);
  * @brief The configured relative accuracy.
  * @param d the object (NULL gives 0).
  * @return the accuracy, for example 0.01.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API double kpi_duration_accuracy(const kpi_duration *d);
 
@@ -255,6 +268,7 @@ KPI_API double kpi_duration_accuracy(const kpi_duration *d);
  * @param d the object.
  * @param[out] out receives the mean.
  * @return #KPI_OK; #KPI_ERR_INVALID if a pointer is NULL; #KPI_ERR_EMPTY.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_duration_mean(const kpi_duration *d, double *out);
 
@@ -263,6 +277,7 @@ KPI_API int kpi_duration_mean(const kpi_duration *d, double *out);
  * @param d the object.
  * @param[out] out receives it.
  * @return #KPI_OK; #KPI_ERR_INVALID if a pointer is NULL; #KPI_ERR_EMPTY.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_duration_min(const kpi_duration *d, int64_t *out);
 
@@ -271,6 +286,7 @@ KPI_API int kpi_duration_min(const kpi_duration *d, int64_t *out);
  * @param d the object.
  * @param[out] out receives it.
  * @return #KPI_OK; #KPI_ERR_INVALID if a pointer is NULL; #KPI_ERR_EMPTY.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_duration_max(const kpi_duration *d, int64_t *out);
 
@@ -279,6 +295,7 @@ KPI_API int kpi_duration_max(const kpi_duration *d, int64_t *out);
  * @param d the object.
  * @param[out] out receives it.
  * @return #KPI_OK; #KPI_ERR_INVALID if a pointer is NULL; #KPI_ERR_EMPTY.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_duration_sum(const kpi_duration *d, int64_t *out);
 
@@ -290,6 +307,7 @@ KPI_API int kpi_duration_sum(const kpi_duration *d, int64_t *out);
  * @param[out] out receives the value in milliseconds.
  * @return #KPI_OK; #KPI_ERR_INVALID if a pointer is NULL or q is NaN;
  *         #KPI_ERR_RANGE if q is outside [0, 1]; #KPI_ERR_EMPTY.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_duration_quantile(const kpi_duration *d, double q, double *out);
 
@@ -307,6 +325,7 @@ KPI_API int kpi_duration_quantile(const kpi_duration *d, double q, double *out);
  * @param[out] out receives the share, interval and n = count.
  * @return #KPI_OK; #KPI_ERR_INVALID if a pointer is NULL; #KPI_ERR_RANGE
  *         if the target is negative; #KPI_ERR_EMPTY.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_duration_share_within(const kpi_duration *d, int64_t target_ms,
                                       kpi_estimate *out);
@@ -353,12 +372,14 @@ KPI_API int kpi_aht_new_with(kpi_aht **out, const kpi_allocator *alloc);
 /**
  * @brief Release an object.  NULL is a no-op.
  * @param a the object.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API void kpi_aht_free(kpi_aht *a);
 
 /**
  * @brief Empty the object.  NULL is a no-op.
  * @param a the object.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API void kpi_aht_reset(kpi_aht *a);
 
@@ -367,6 +388,7 @@ KPI_API void kpi_aht_reset(kpi_aht *a);
  * @param a the object.
  * @param[out] out receives the copy.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_NOMEM.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_aht_clone(const kpi_aht *a, kpi_aht **out);
 
@@ -379,6 +401,7 @@ KPI_API int kpi_aht_clone(const kpi_aht *a, kpi_aht **out);
  * @return #KPI_OK; #KPI_ERR_INVALID if `a` is NULL; #KPI_ERR_RANGE for a
  *         negative time; #KPI_ERR_OVERFLOW if a sum would overflow;
  *         #KPI_ERR_NOMEM.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_aht_add(kpi_aht *a, int64_t talk_ms, int64_t hold_ms,
                         int64_t after_work_ms);
@@ -392,6 +415,7 @@ KPI_API int kpi_aht_add(kpi_aht *a, int64_t talk_ms, int64_t hold_ms,
  * @param n how many contacts.
  * @return as kpi_aht_add(); #KPI_ERR_INVALID also for a NULL array with n
  *         above 0.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_aht_add_array(kpi_aht *a, const int64_t *talk_ms,
                               const int64_t *hold_ms,
@@ -402,6 +426,7 @@ KPI_API int kpi_aht_add_array(kpi_aht *a, const int64_t *talk_ms,
  * @param dst the object that receives.
  * @param src the object added in (may be dst itself).
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_OVERFLOW; #KPI_ERR_NOMEM.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_aht_merge(kpi_aht *dst, const kpi_aht *src);
 
@@ -412,6 +437,7 @@ KPI_API int kpi_aht_merge(kpi_aht *dst, const kpi_aht *src);
  * @param cap the buffer's size.
  * @param[out] len receives the size of the state.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_BUFFER.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_aht_serialize(const kpi_aht *a, void *buf, size_t cap,
                               size_t *len);
@@ -423,6 +449,7 @@ KPI_API int kpi_aht_serialize(const kpi_aht *a, void *buf, size_t cap,
  * @param len their number.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_CORRUPT; #KPI_ERR_TRUNCATED;
  *         #KPI_ERR_VERSION; #KPI_ERR_TYPE; #KPI_ERR_NOMEM.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_aht_deserialize(kpi_aht **out, const void *buf, size_t len);
 
@@ -433,6 +460,7 @@ KPI_API int kpi_aht_deserialize(kpi_aht **out, const void *buf, size_t len);
  * @param len their number.
  * @param alloc the allocator; NULL = libc.
  * @return as kpi_aht_deserialize().
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_aht_deserialize_with(kpi_aht **out, const void *buf, size_t len,
                                      const kpi_allocator *alloc);
@@ -441,6 +469,7 @@ KPI_API int kpi_aht_deserialize_with(kpi_aht **out, const void *buf, size_t len,
  * @brief Bytes of memory held by the object.
  * @param a the object (NULL gives 0).
  * @return the byte count.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API size_t kpi_aht_footprint(const kpi_aht *a);
 
@@ -448,6 +477,7 @@ KPI_API size_t kpi_aht_footprint(const kpi_aht *a);
  * @brief The number of handled contacts.
  * @param a the object (NULL gives 0).
  * @return the count.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API uint64_t kpi_aht_count(const kpi_aht *a);
 
@@ -456,6 +486,7 @@ KPI_API uint64_t kpi_aht_count(const kpi_aht *a);
  * @param a the object.
  * @param[out] out receives the mean handle time in milliseconds.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_EMPTY.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_aht_mean(const kpi_aht *a, double *out);
 
@@ -466,6 +497,7 @@ KPI_API int kpi_aht_mean(const kpi_aht *a, double *out);
  * @param[out] out receives the mean in milliseconds.
  * @return #KPI_OK; #KPI_ERR_INVALID for a NULL pointer or an unknown
  *         component; #KPI_ERR_EMPTY.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_aht_component_mean(const kpi_aht *a, int component, double *out);
 
@@ -476,6 +508,7 @@ KPI_API int kpi_aht_component_mean(const kpi_aht *a, int component, double *out)
  * @param q in [0, 1].
  * @param[out] out receives the value in milliseconds.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_RANGE; #KPI_ERR_EMPTY.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_aht_quantile(const kpi_aht *a, double q, double *out);
 

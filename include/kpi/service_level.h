@@ -105,12 +105,14 @@ KPI_API int kpi_service_level_new_with(kpi_service_level **out, int64_t threshol
 /**
  * @brief Release an object.  NULL is a no-op.
  * @param s the object.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API void kpi_service_level_free(kpi_service_level *s);
 
 /**
  * @brief Empty the object, keeping its thresholds.  NULL is a no-op.
  * @param s the object.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API void kpi_service_level_reset(kpi_service_level *s);
 
@@ -119,6 +121,7 @@ KPI_API void kpi_service_level_reset(kpi_service_level *s);
  * @param s the object.
  * @param[out] out receives the copy.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_NOMEM.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_service_level_clone(const kpi_service_level *s,
                                     kpi_service_level **out);
@@ -132,6 +135,7 @@ KPI_API int kpi_service_level_clone(const kpi_service_level *s,
  * @return #KPI_OK; #KPI_ERR_INVALID for NULL or an unknown outcome;
  *         #KPI_ERR_RANGE for a negative wait; #KPI_ERR_OVERFLOW;
  *         #KPI_ERR_NOMEM.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_service_level_add(kpi_service_level *s, int64_t wait_ms, int outcome);
 
@@ -143,6 +147,7 @@ KPI_API int kpi_service_level_add(kpi_service_level *s, int64_t wait_ms, int out
  * @param n how many.
  * @return as kpi_service_level_add(); #KPI_ERR_INVALID also for a NULL
  *         array with n above 0.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_service_level_add_array(kpi_service_level *s, const int64_t *wait_ms,
                                         const int *outcome, size_t n);
@@ -153,6 +158,7 @@ KPI_API int kpi_service_level_add_array(kpi_service_level *s, const int64_t *wai
  * @param reason a caller-defined code below #KPI_UNSERVED_REASONS.
  * @return #KPI_OK; #KPI_ERR_INVALID if `s` is NULL; #KPI_ERR_RANGE for a
  *         reason of 64 or more; #KPI_ERR_OVERFLOW.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_service_level_add_unserved(kpi_service_level *s, uint32_t reason);
 
@@ -162,6 +168,7 @@ KPI_API int kpi_service_level_add_unserved(kpi_service_level *s, uint32_t reason
  * @param src the object added in (may be dst itself).
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_INCOMPATIBLE if the
  *         thresholds differ; #KPI_ERR_OVERFLOW; #KPI_ERR_NOMEM.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_service_level_merge(kpi_service_level *dst,
                                     const kpi_service_level *src);
@@ -173,6 +180,7 @@ KPI_API int kpi_service_level_merge(kpi_service_level *dst,
  * @param cap the buffer's size.
  * @param[out] len receives the size of the state.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_BUFFER.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_service_level_serialize(const kpi_service_level *s, void *buf,
                                         size_t cap, size_t *len);
@@ -184,6 +192,7 @@ KPI_API int kpi_service_level_serialize(const kpi_service_level *s, void *buf,
  * @param len their number.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_CORRUPT; #KPI_ERR_TRUNCATED;
  *         #KPI_ERR_VERSION; #KPI_ERR_TYPE; #KPI_ERR_NOMEM.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_service_level_deserialize(kpi_service_level **out, const void *buf,
                                           size_t len);
@@ -195,6 +204,7 @@ KPI_API int kpi_service_level_deserialize(kpi_service_level **out, const void *b
  * @param len their number.
  * @param alloc the allocator; NULL = libc.
  * @return as kpi_service_level_deserialize().
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_service_level_deserialize_with(kpi_service_level **out,
                                                const void *buf, size_t len,
@@ -204,6 +214,7 @@ KPI_API int kpi_service_level_deserialize_with(kpi_service_level **out,
  * @brief Bytes of memory held by the object.
  * @param s the object (NULL gives 0).
  * @return the byte count.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API size_t kpi_service_level_footprint(const kpi_service_level *s);
 
@@ -211,6 +222,7 @@ KPI_API size_t kpi_service_level_footprint(const kpi_service_level *s);
  * @brief Offered contacts (answered + abandoned + unserved).
  * @param s the object (NULL gives 0).
  * @return the count.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API uint64_t kpi_service_level_offered(const kpi_service_level *s);
 
@@ -218,6 +230,7 @@ KPI_API uint64_t kpi_service_level_offered(const kpi_service_level *s);
  * @brief Answered contacts.
  * @param s the object (NULL gives 0).
  * @return the count.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API uint64_t kpi_service_level_answered(const kpi_service_level *s);
 
@@ -225,6 +238,7 @@ KPI_API uint64_t kpi_service_level_answered(const kpi_service_level *s);
  * @brief Abandoned contacts.
  * @param s the object (NULL gives 0).
  * @return the count.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API uint64_t kpi_service_level_abandoned(const kpi_service_level *s);
 
@@ -235,6 +249,7 @@ KPI_API uint64_t kpi_service_level_abandoned(const kpi_service_level *s);
  * @param[out] out receives the share; n is the formula's denominator.
  * @return #KPI_OK; #KPI_ERR_INVALID for NULL or an unknown formula;
  *         #KPI_ERR_EMPTY when the denominator is 0.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_service_level_share(const kpi_service_level *s, int formula,
                                     kpi_estimate *out);
@@ -244,6 +259,7 @@ KPI_API int kpi_service_level_share(const kpi_service_level *s, int formula,
  * @param s the object.
  * @param[out] out receives the share.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_EMPTY.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_service_level_abandon_rate(const kpi_service_level *s,
                                            kpi_estimate *out);
@@ -254,6 +270,7 @@ KPI_API int kpi_service_level_abandon_rate(const kpi_service_level *s,
  * @param reason below #KPI_UNSERVED_REASONS.
  * @param[out] out receives the count (0 is a valid answer).
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_RANGE for a bad reason.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_service_level_unserved_count(const kpi_service_level *s,
                                              uint32_t reason, uint64_t *out);
@@ -263,6 +280,7 @@ KPI_API int kpi_service_level_unserved_count(const kpi_service_level *s,
  * @param s the object.
  * @param[out] out receives the share.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_EMPTY.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_service_level_unserved_share(const kpi_service_level *s,
                                              kpi_estimate *out);
@@ -273,6 +291,7 @@ KPI_API int kpi_service_level_unserved_share(const kpi_service_level *s,
  * @param reason below #KPI_UNSERVED_REASONS.
  * @param[out] out receives the share.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_RANGE; #KPI_ERR_EMPTY.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_service_level_unserved_reason_share(const kpi_service_level *s,
                                                     uint32_t reason,
@@ -283,6 +302,7 @@ KPI_API int kpi_service_level_unserved_reason_share(const kpi_service_level *s,
  * @param s the object.
  * @param[out] mean_ms receives the mean in milliseconds.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_EMPTY when none answered.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_service_level_asa(const kpi_service_level *s, double *mean_ms);
 
@@ -293,6 +313,7 @@ KPI_API int kpi_service_level_asa(const kpi_service_level *s, double *mean_ms);
  * @param q in [0, 1].
  * @param[out] out receives the wait in milliseconds.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_RANGE; #KPI_ERR_EMPTY.
+ * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_service_level_wait_quantile(const kpi_service_level *s, double q,
                                             double *out);
