@@ -616,6 +616,39 @@ START_TEST(corrupt_truncated_and_foreign_bytes_are_rejected)
 }
 END_TEST
 
+START_TEST(golden_state_still_reads)
+{
+    /* tests/data/duration-v1.bin was written by format version 1 from
+     * sample(); KPI_WRITE_GOLDEN=1 rewrites it (only for a new format) */
+    kpi_duration *d = sample();
+    size_t len;
+    unsigned char *now = dur_bytes(d, &len);
+    if (getenv("KPI_WRITE_GOLDEN")) {
+        FILE *f = fopen(test_data_path("duration-v1.bin"), "wb");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_uint_eq(fwrite(now, 1, len, f), len);
+        fclose(f);
+    }
+    size_t glen;
+    unsigned char *golden = test_read_file(test_data_path("duration-v1.bin"), &glen);
+    ck_assert_msg(golden != NULL, "missing %s", test_data_path("duration-v1.bin"));
+    ck_assert_uint_eq(glen, len);
+    ck_assert(memcmp(golden, now, len) == 0);
+    kpi_duration *g;
+    ck_assert_ok(kpi_duration_deserialize(&g, golden, glen));
+    kpi_estimate e;
+    ck_assert_ok(kpi_duration_share_within(g, 20000, &e));
+    ck_assert_near(e.value, 5.0 / 8.0, 0);
+    double q;
+    ck_assert_ok(kpi_duration_quantile(g, 0.5, &q));
+    ck_assert_near(q, 15000, 150);
+    kpi_duration_free(g);
+    kpi_duration_free(d);
+    free(golden);
+    free(now);
+}
+END_TEST
+
 /* ---- allocator ---------------------------------------------------------- */
 
 START_TEST(allocation_failure_at_every_step_changes_nothing)
@@ -879,6 +912,7 @@ static Suite *duration_suite(void)
     tcase_add_test(tc, reset_keeps_configuration_and_clone_is_deep);
     tcase_add_test(tc, serialize_round_trips_to_identical_reads_and_bytes);
     tcase_add_test(tc, corrupt_truncated_and_foreign_bytes_are_rejected);
+    tcase_add_test(tc, golden_state_still_reads);
     tcase_add_test(tc, allocation_failure_at_every_step_changes_nothing);
     tcase_add_test(tc, the_allocator_is_actually_used);
     suite_add_tcase(s, tc);
