@@ -582,8 +582,10 @@ int kpi_duration_merge(kpi_duration *dst, const kpi_duration *src)
 /*
  * Body: f64 accuracy, varint ntargets, svarint targets...; varint count,
  * varint zeros, svarint sum, min, max, varint within[t]...; u8 collapsed,
- * [svarint floor]; when count > zeros: svarint ulo, varint nbins, varint
- * bins[ulo..uhi] (first and last non-zero).
+ * [svarint floor]; when count > zeros: svarint ulo, varint span
+ * (uhi - ulo + 1), varint non-empty buckets, then for each of them in
+ * order varint gap (empty buckets skipped) and varint count (> 0); the
+ * first gap is 0 and the last bucket is uhi.
  */
 static void dur_encode(const void *obj, kpi__writer *w)
 {
@@ -603,10 +605,21 @@ static void dur_encode(const void *obj, kpi__writer *w)
     if (d->collapsed)
         kpi__put_svarint(w, d->floor_idx);
     if (d->count > d->zeros) {
+        /* sparse: the span, then (gap, count) for each non-empty bucket */
+        const uint64_t *bins = d->bins - d->blo;
+        uint64_t nnz = 0;
+        for (int32_t i = d->ulo; i <= d->uhi; i++)
+            nnz += bins[i] != 0;
         kpi__put_svarint(w, d->ulo);
         kpi__put_varint(w, (uint64_t)(d->uhi - d->ulo + 1));
+        kpi__put_varint(w, nnz);
+        int32_t prev = d->ulo - 1;
         for (int32_t i = d->ulo; i <= d->uhi; i++)
-            kpi__put_varint(w, d->bins[i - d->blo]);
+            if (bins[i]) {
+                kpi__put_varint(w, (uint64_t)(i - prev - 1));
+                kpi__put_varint(w, bins[i]);
+                prev = i;
+            }
     }
 }
 
@@ -662,9 +675,12 @@ static int dur_decode(kpi__reader *r, const kpi_allocator *a, void **out)
             goto fail;
     if (d->count > d->zeros) {
         int64_t ulo = kpi__get_svarint(r);
-        size_t nb = kpi__get_count(r, DUR_CAP, 1);
-        if (r->err || nb == 0 || ulo < d->floor_idx || ulo + (int64_t)nb - 1 > d->max_index)
+        uint64_t span = kpi__get_varint(r);
+        size_t nnz = kpi__get_count(r, DUR_CAP, 2);
+        if (r->err || span == 0 || span > DUR_CAP || nnz == 0 || nnz > span ||
+            ulo < d->floor_idx || ulo + (int64_t)span - 1 > d->max_index)
             goto fail;
+        size_t nb = (size_t)span;
         d->ulo = (int32_t)ulo;
         d->uhi = (int32_t)(ulo + (int64_t)nb - 1);
         d->bins = kpi__calloc(a, nb, sizeof *d->bins);
@@ -675,13 +691,17 @@ static int dur_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         d->blo = d->ulo;
         d->bcap = (uint32_t)nb;
         uint64_t total = 0;
-        for (size_t i = 0; i < nb; i++) {
-            d->bins[i] = kpi__get_varint(r);
-            if (!kpi__add_u64(total, d->bins[i], &total))
+        uint64_t pos = 0; /* next free offset in bins */
+        for (size_t i = 0; i < nnz; i++) {
+            uint64_t gap = kpi__get_varint(r);
+            uint64_t c = kpi__get_varint(r);
+            if (r->err || (i == 0 && gap != 0) || gap >= nb - pos || c == 0 ||
+                !kpi__add_u64(total, c, &total))
                 goto fail;
+            pos += gap;
+            d->bins[pos++] = c;
         }
-        if (r->err || d->bins[0] == 0 || d->bins[nb - 1] == 0 ||
-            total != d->count - d->zeros)
+        if (r->err || pos != nb || total != d->count - d->zeros)
             goto fail;
         if (d->collapsed && d->uhi - d->floor_idx >= DUR_CAP) {
             goto fail;
