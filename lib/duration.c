@@ -583,9 +583,9 @@ int kpi_duration_merge(kpi_duration *dst, const kpi_duration *src)
  * Body: f64 accuracy, varint ntargets, svarint targets...; varint count,
  * varint zeros, svarint sum, min, max, varint within[t]...; u8 collapsed,
  * [svarint floor]; when count > zeros: svarint ulo, varint span
- * (uhi - ulo + 1), varint non-empty buckets, then for each of them in
- * order varint gap (empty buckets skipped) and varint count (> 0); the
- * first gap is 0 and the last bucket is uhi.
+ * (uhi - ulo + 1), then varint counts of buckets ulo..uhi, where a
+ * maximal run of r empty buckets is written as 0, r - 1 (the first and
+ * last buckets are never empty).
  */
 static void dur_encode(const void *obj, kpi__writer *w)
 {
@@ -605,21 +605,21 @@ static void dur_encode(const void *obj, kpi__writer *w)
     if (d->collapsed)
         kpi__put_svarint(w, d->floor_idx);
     if (d->count > d->zeros) {
-        /* sparse: the span, then (gap, count) for each non-empty bucket */
+        /* the span, then the counts, a run of empty buckets written as
+         * 0 and the run's length minus one */
         const uint64_t *bins = d->bins - d->blo;
-        uint64_t nnz = 0;
-        for (int32_t i = d->ulo; i <= d->uhi; i++)
-            nnz += bins[i] != 0;
         kpi__put_svarint(w, d->ulo);
         kpi__put_varint(w, (uint64_t)(d->uhi - d->ulo + 1));
-        kpi__put_varint(w, nnz);
-        int32_t prev = d->ulo - 1;
-        for (int32_t i = d->ulo; i <= d->uhi; i++)
-            if (bins[i]) {
-                kpi__put_varint(w, (uint64_t)(i - prev - 1));
-                kpi__put_varint(w, bins[i]);
-                prev = i;
+        for (int32_t i = d->ulo; i <= d->uhi; i++) {
+            kpi__put_varint(w, bins[i]);
+            if (bins[i] == 0) {
+                int32_t j = i;
+                while (bins[j + 1] == 0) /* bins[uhi] != 0 ends the run */
+                    j++;
+                kpi__put_varint(w, (uint64_t)(j - i));
+                i = j;
             }
+        }
     }
 }
 
@@ -676,9 +676,8 @@ static int dur_decode(kpi__reader *r, const kpi_allocator *a, void **out)
     if (d->count > d->zeros) {
         int64_t ulo = kpi__get_svarint(r);
         uint64_t span = kpi__get_varint(r);
-        size_t nnz = kpi__get_count(r, DUR_CAP, 2);
-        if (r->err || span == 0 || span > DUR_CAP || nnz == 0 || nnz > span ||
-            ulo < d->floor_idx || ulo + (int64_t)span - 1 > d->max_index)
+        if (r->err || span == 0 || span > DUR_CAP || ulo < d->floor_idx ||
+            ulo + (int64_t)span - 1 > d->max_index)
             goto fail;
         size_t nb = (size_t)span;
         d->ulo = (int32_t)ulo;
@@ -691,17 +690,25 @@ static int dur_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         d->blo = d->ulo;
         d->bcap = (uint32_t)nb;
         uint64_t total = 0;
-        uint64_t pos = 0; /* next free offset in bins */
-        for (size_t i = 0; i < nnz; i++) {
-            uint64_t gap = kpi__get_varint(r);
+        size_t pos = 0;
+        bool after_run = false;
+        while (pos < nb && !r->err) {
             uint64_t c = kpi__get_varint(r);
-            if (r->err || (i == 0 && gap != 0) || gap >= nb - pos || c == 0 ||
-                !kpi__add_u64(total, c, &total))
+            if (c == 0) {
+                /* a maximal run of empty buckets, never first or last */
+                uint64_t extra = kpi__get_varint(r);
+                if (pos == 0 || after_run || extra >= nb - pos - 1)
+                    goto fail;
+                pos += (size_t)extra + 1;
+                after_run = true;
+                continue;
+            }
+            if (!kpi__add_u64(total, c, &total))
                 goto fail;
-            pos += gap;
             d->bins[pos++] = c;
+            after_run = false;
         }
-        if (r->err || pos != nb || total != d->count - d->zeros)
+        if (r->err || total != d->count - d->zeros)
             goto fail;
         if (d->collapsed && d->uhi - d->floor_idx >= DUR_CAP) {
             goto fail;
