@@ -379,7 +379,7 @@ static int dur_add_fast(kpi_duration *d, const int64_t *ms, size_t n)
     const int32_t wlo = d->blo;
     const uint32_t wlen = d->bcap;
     uint64_t *bins = d->bins;
-    uint64_t any = 0, t = 0, zeros = 0;
+    uint64_t t = 0, zeros = 0;
     bool carry = false;
     int64_t mn = d->min, mx = d->max;
     uint32_t lo = UINT32_MAX, hi = 0;
@@ -392,19 +392,18 @@ static int dur_add_fast(kpi_duration *d, const int64_t *ms, size_t n)
         uint64_t nt = t + (uint64_t)v;
         carry |= nt < t;
         t = nt;
-        any |= (uint64_t)v;
         zeros += v == 0;
         bins[b] += v != 0;
         mn = v < mn ? v : mn;
         mx = v > mx ? v : mx;
-        lo = b < lo && v != 0 ? b : lo;
-        hi = b > hi && v != 0 ? b : hi;
+        lo = b < lo ? b : lo; /* a zero counts as bucket of 1: fixed below */
+        hi = b > hi ? b : hi;
     }
     int rc = KPI_OK;
     uint64_t count = 0;
     if (i < n)
         rc = 1;
-    else if (any >> 63)
+    else if (mn < 0)
         rc = KPI_ERR_RANGE;
     else if (carry || t > (uint64_t)(INT64_MAX - d->sum) || !kpi__add_u64(d->count, n, &count))
         rc = KPI_ERR_OVERFLOW;
@@ -416,7 +415,11 @@ static int dur_add_fast(kpi_duration *d, const int64_t *ms, size_t n)
         }
         return rc;
     }
-    if (lo != UINT32_MAX) {
+    if (zeros < n) {
+        /* positive values were added, so a non-empty bucket lies in
+         * [lo, hi]; zeros may have pulled lo down to the bucket of 1 */
+        while (bins[lo] == 0)
+            lo++;
         int32_t l = (int32_t)lo + wlo, h = (int32_t)hi + wlo;
         d->ulo = l < d->ulo ? l : d->ulo;
         d->uhi = h > d->uhi ? h : d->uhi;
