@@ -387,6 +387,7 @@ static int dur_add_fast(kpi_duration *d, const int64_t *ms, size_t n)
     for (i = 0; i < n; i++) {
         int64_t v = ms[i];
         uint32_t b = (uint32_t)(dur_index(k, v > 0 ? v : 1) - wlo);
+        b = v != 0 ? b : 0; /* a zero adds 0 to the window's first bucket */
         if (b >= wlen)
             break;
         uint64_t nt = t + (uint64_t)v;
@@ -396,7 +397,7 @@ static int dur_add_fast(kpi_duration *d, const int64_t *ms, size_t n)
         bins[b] += v != 0;
         mn = v < mn ? v : mn;
         mx = v > mx ? v : mx;
-        lo = b < lo ? b : lo; /* a zero counts as bucket of 1: fixed below */
+        lo = b < lo ? b : lo; /* a zero gives 0: fixed below */
         hi = b > hi ? b : hi;
     }
     int rc = KPI_OK;
@@ -411,13 +412,14 @@ static int dur_add_fast(kpi_duration *d, const int64_t *ms, size_t n)
         for (size_t j = 0; j < i; j++) {
             int64_t v = ms[j];
             uint32_t b = (uint32_t)(dur_index(k, v > 0 ? v : 1) - wlo);
+            b = v != 0 ? b : 0;
             bins[b] -= v != 0;
         }
         return rc;
     }
     if (zeros < n) {
         /* positive values were added, so a non-empty bucket lies in
-         * [lo, hi]; zeros may have pulled lo down to the bucket of 1 */
+         * [lo, hi]; zeros may have pulled lo down to the window's start */
         while (bins[lo] == 0)
             lo++;
         int32_t l = (int32_t)lo + wlo, h = (int32_t)hi + wlo;

@@ -412,6 +412,37 @@ START_TEST(one_by_one_equals_arrays)
 }
 END_TEST
 
+START_TEST(zeros_mixed_into_a_populated_sketch_keep_it_exact)
+{
+    kpi_duration *a = dur_new(0.01), *b = dur_new(0.01);
+    const int64_t first[] = {1000, 1200};
+    const int64_t mixed[] = {0, 2000, 0, 1500, 0};
+    ck_assert_ok(kpi_duration_add_array(a, first, 2));
+    ck_assert_ok(kpi_duration_add_array(a, mixed, 5));
+    for (int i = 0; i < 2; i++)
+        ck_assert_ok(kpi_duration_add(b, first[i]));
+    for (int i = 0; i < 5; i++)
+        ck_assert_ok(kpi_duration_add(b, mixed[i]));
+    assert_same(a, b);
+    size_t len;
+    unsigned char *bytes = dur_bytes(a, &len);
+    kpi_duration *c;
+    ck_assert_ok(kpi_duration_deserialize(&c, bytes, len));
+    assert_same(a, c);
+    double q;
+    ck_assert_ok(kpi_duration_quantile(a, 0.5, &q)); /* rank 3 of 0,0,0,1000,... */
+    ck_assert_near(q, 1000, 10);
+    /* an error in the one-pass add is undone */
+    const int64_t bad[] = {0, 1100, 0, -1};
+    ck_assert_status(kpi_duration_add_array(a, bad, 4), KPI_ERR_RANGE);
+    assert_same(a, c);
+    free(bytes);
+    kpi_duration_free(a);
+    kpi_duration_free(b);
+    kpi_duration_free(c);
+}
+END_TEST
+
 START_TEST(memory_is_bounded_at_one_percent)
 {
     kpi_duration *d = dur_new(0.01);
@@ -903,6 +934,7 @@ static Suite *duration_suite(void)
     tcase_add_test(tc, every_value_is_answered_within_the_accuracy);
     tcase_add_test(tc, random_streams_meet_the_promise);
     tcase_add_test(tc, one_by_one_equals_arrays);
+    tcase_add_test(tc, zeros_mixed_into_a_populated_sketch_keep_it_exact);
     tcase_add_test(tc, memory_is_bounded_at_one_percent);
     tcase_add_test(tc, beyond_the_bucket_cap_the_lowest_buckets_collapse);
     suite_add_tcase(s, tc);
