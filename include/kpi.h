@@ -23,5 +23,7 @@
 #include "kpi/customers.h"
 #include "kpi/ratio.h"
 #include "kpi/series.h"
+#include "kpi/duration.h"
+#include "kpi/service_level.h"
 
 #endif /* KPI_H */

@@ -1,0 +1,1184 @@
+/*
+ * Durations: exact count/sum/min/max, exact share-within counters for
+ * registered targets, and a DDSketch-style quantile sketch.  Also AHT.
+ * SPDX-License-Identifier: MIT
+ *
+ * The sketch (after Masson, Rim, Lee, "DDSketch", VLDB 2019).  A value
+ * v >= 1 is written v = 2^e * (1 + s), s in [0, 1).  Instead of log2(v)
+ * we use the cubic interpolation L(v) = e + P(s), P(s) = A s^3 + B s^2 +
+ * C s with A = 6/35, B = -3/5, C = 10/7 (P(0) = 0, P(1) = 1, so L is
+ * continuous and increasing and L(2v) = L(v) + 1).  No log() is called:
+ * e and s come straight from the bits of the double.  The bucket is
+ * i = floor(k * L(v)).
+ *
+ * Guarantee.  dL/d(ln v) = P'(s) (1 + s) = C + 3A s (s - r)^2 >= C for
+ * s in [0, 1) (the cubic's coefficients make the remainder a perfect
+ * square: (2B + 3A)^2 = 12 A (C + 2B)).  So a bucket, an L-interval of
+ * width 1/k, spans at most a factor R = exp(1 / (k C)) in v.  Answering
+ * a bucket [lo, hi] by x = 2 lo hi / (lo + hi) errs by at most
+ * (R - 1) / (R + 1) relative to any v in it, which is <= a when
+ * R <= (1 + a) / (1 - a), i.e. k >= 1 / (C ln((1 + a) / (1 - a))).  We
+ * take k 1e-6 (relative) above that bound to absorb floating-point
+ * rounding at bucket edges; the tests check every value's answer.
+ *
+ * Store: a dense array of uint64 counters over a window of bucket
+ * indices [blo, blo + bcap), grown (with slack) when a value falls
+ * outside.  Indices used are [ulo, uhi].  Above KPI_DURATION_MAX_BUCKETS
+ * used buckets, the lowest collapse: `floor` becomes the lowest index and
+ * anything below it is counted in it (DDSketch's collapsing-lowest store).
+ * 0 ms is counted exactly apart; so are count, sum, min, max.
+ */
+#include <math.h>
+
+#include "codec.h"
+#include "kpi/duration.h"
+
+#define DUR_A (6.0 / 35.0)
+#define DUR_B (-3.0 / 5.0)
+#define DUR_C (10.0 / 7.0)
+#define DUR_CAP KPI_DURATION_MAX_BUCKETS
+#define DUR_SLACK 16
+
+struct kpi_duration {
+    kpi__object base;
+    double accuracy;
+    double k;          /* bucket multiplier */
+    int32_t max_index; /* index of 2^63 */
+    uint32_t ntargets;
+    int64_t targets[KPI_DURATION_MAX_TARGETS]; /* strictly increasing */
+    uint64_t within[KPI_DURATION_MAX_TARGETS]; /* count <= target */
+    uint64_t count;
+    uint64_t zeros;
+    int64_t sum, min, max;
+    /* buckets */
+    uint64_t *bins; /* bins[i - blo] */
+    int32_t blo;
+    uint32_t bcap;
+    int32_t ulo, uhi;   /* used range, valid when count > zeros */
+    int32_t floor_idx;  /* lowest index once collapsed */
+    bool collapsed;
+};
+
+/* Not static: service_level.c nests a duration. */
+extern const kpi__type kpi__duration_type;
+#define duration_type kpi__duration_type
+
+/* ---- the mapping -------------------------------------------------------- */
+
+static inline double dur_log2ish(double v)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    double e = (double)((int)((bits >> 52) & 0x7ff) - 1023);
+    uint64_t mb = (bits & UINT64_C(0xfffffffffffff)) | UINT64_C(0x3ff0000000000000);
+    double s;
+    memcpy(&s, &mb, sizeof s);
+    s -= 1.0;
+    return ((DUR_A * s + DUR_B) * s + DUR_C) * s + e;
+}
+
+/* Bucket of a value >= 1 (L >= 0, so truncation is floor). */
+static inline int32_t dur_index(double k, int64_t v)
+{
+    return (int32_t)(dur_log2ish((double)v) * k);
+}
+
+/* The value whose L is `l` (l >= 0): solve P(s) = frac(l) (Cardano, then
+ * two Newton steps). */
+static double dur_inverse(double l)
+{
+    double e = floor(l);
+    double t = l - e;
+    const double a = DUR_A, b = DUR_B, c = DUR_C;
+    double d0 = b * b - 3 * a * c;
+    double d1 = 2 * b * b * b - 9 * a * b * c - 27 * a * a * t;
+    double cc = cbrt((d1 - sqrt(d1 * d1 - 4 * d0 * d0 * d0)) / 2);
+    double s = -(b + cc + d0 / cc) / (3 * a);
+    for (int i = 0; i < 2; i++) {
+        double f = ((a * s + b) * s + c) * s - t;
+        double df = (3 * a * s + 2 * b) * s + c;
+        s -= f / df;
+    }
+    if (s < 0)
+        s = 0;
+    if (s > 1)
+        s = 1;
+    return ldexp(1.0 + s, (int)e);
+}
+
+/* The answer for bucket i: relative error <= accuracy for all of it. */
+static double dur_bucket_value(const kpi_duration *d, int32_t i)
+{
+    double lo = dur_inverse((double)i / d->k);
+    double hi = dur_inverse((double)(i + 1) / d->k);
+    return 2 * lo * hi / (lo + hi);
+}
+
+/* ---- construction ------------------------------------------------------- */
+
+static int dur_check_accuracy(double a)
+{
+    if (isnan(a))
+        return KPI_ERR_INVALID;
+    if (!(a >= KPI_DURATION_MIN_ACCURACY && a <= KPI_DURATION_MAX_ACCURACY))
+        return KPI_ERR_RANGE;
+    return KPI_OK;
+}
+
+static void dur_configure(kpi_duration *d, double accuracy)
+{
+    d->accuracy = accuracy;
+    d->k = (1.0 + 1e-6) / (DUR_C * log((1.0 + accuracy) / (1.0 - accuracy)));
+    d->max_index = dur_index(d->k, INT64_MAX);
+}
+
+static int dur_create(kpi_duration **out, double accuracy, const kpi_allocator *a)
+{
+    if (out == NULL)
+        return KPI_ERR_INVALID;
+    int rc = dur_check_accuracy(accuracy);
+    if (rc != KPI_OK)
+        return rc;
+    void *o;
+    rc = kpi__object_new(&duration_type, sizeof(kpi_duration), a, &o);
+    if (rc != KPI_OK)
+        return rc;
+    dur_configure(o, accuracy);
+    *out = o;
+    return KPI_OK;
+}
+
+int kpi_duration_new(kpi_duration **out, double relative_accuracy)
+{
+    return dur_create(out, relative_accuracy, NULL);
+}
+
+int kpi_duration_new_with(kpi_duration **out, double relative_accuracy,
+                          const kpi_allocator *alloc)
+{
+    return dur_create(out, relative_accuracy, alloc);
+}
+
+int kpi_frt_new(kpi_duration **out)
+{
+    return dur_create(out, KPI_DURATION_DEFAULT_ACCURACY, NULL);
+}
+
+int kpi_art_new(kpi_duration **out)
+{
+    return dur_create(out, KPI_DURATION_DEFAULT_ACCURACY, NULL);
+}
+
+int kpi_asa_new(kpi_duration **out)
+{
+    return dur_create(out, KPI_DURATION_DEFAULT_ACCURACY, NULL);
+}
+
+int kpi_resolution_time_new(kpi_duration **out)
+{
+    return dur_create(out, KPI_DURATION_DEFAULT_ACCURACY, NULL);
+}
+
+static void dur_destroy(void *obj)
+{
+    kpi_duration *d = obj;
+    kpi__free(&d->base.alloc, d->bins);
+    kpi__object_free(d);
+}
+
+static void dur_clear(kpi_duration *d)
+{
+    if (d->bins)
+        memset(d->bins, 0, d->bcap * sizeof *d->bins);
+    d->count = d->zeros = 0;
+    d->sum = d->min = d->max = 0;
+    memset(d->within, 0, sizeof d->within);
+    d->ulo = d->uhi = 0;
+    d->floor_idx = 0;
+    d->collapsed = false;
+}
+
+static void dur_reset(void *obj) { dur_clear(obj); }
+
+void kpi_duration_free(kpi_duration *d)
+{
+    if (kpi__is(d, &duration_type))
+        dur_destroy(d);
+}
+
+void kpi_duration_reset(kpi_duration *d)
+{
+    if (kpi__is(d, &duration_type))
+        dur_clear(d);
+}
+
+static int dur_clone(const void *src, void **out)
+{
+    const kpi_duration *s = src;
+    kpi_duration *d;
+    void *o;
+    int rc = kpi__object_new(&duration_type, sizeof(kpi_duration), &s->base.alloc, &o);
+    if (rc != KPI_OK)
+        return rc;
+    d = o;
+    uint64_t *bins = NULL;
+    if (s->bins) {
+        bins = kpi__malloc(&s->base.alloc, s->bcap * sizeof *bins);
+        if (bins == NULL) {
+            kpi__object_free(d);
+            return KPI_ERR_NOMEM;
+        }
+        memcpy(bins, s->bins, s->bcap * sizeof *bins);
+    }
+    kpi__object base = d->base;
+    *d = *s;
+    d->base = base;
+    d->bins = bins;
+    *out = d;
+    return KPI_OK;
+}
+
+int kpi_duration_clone(const kpi_duration *d, kpi_duration **out)
+{
+    return kpi__clone(&duration_type, d, (void **)out);
+}
+
+int kpi_duration_add_target(kpi_duration *d, int64_t target_ms)
+{
+    if (!kpi__is(d, &duration_type))
+        return KPI_ERR_INVALID;
+    if (target_ms < 0)
+        return KPI_ERR_RANGE;
+    if (d->count != 0)
+        return KPI_ERR_STATE;
+    uint32_t pos = 0;
+    while (pos < d->ntargets && d->targets[pos] < target_ms)
+        pos++;
+    if (pos < d->ntargets && d->targets[pos] == target_ms)
+        return KPI_ERR_DUPLICATE;
+    if (d->ntargets == KPI_DURATION_MAX_TARGETS)
+        return KPI_ERR_LIMIT;
+    memmove(d->targets + pos + 1, d->targets + pos,
+            (d->ntargets - pos) * sizeof d->targets[0]);
+    d->targets[pos] = target_ms;
+    d->ntargets++;
+    return KPI_OK;
+}
+
+/* ---- the store ---------------------------------------------------------- */
+
+/*
+ * Make room for bucket indices [ilo, ihi] (ilo <= ihi) without changing
+ * any count.  Works out whether the sketch collapses (new floor) and
+ * ensures the window covers [floor or lo, hi].  On failure nothing
+ * changed.  Counts folded below a new floor go into the floor bucket.
+ */
+static int dur_reserve(kpi_duration *d, int32_t ilo, int32_t ihi)
+{
+    bool has = d->count > d->zeros;
+    int32_t nlo = has && d->ulo < ilo ? d->ulo : ilo;
+    int32_t nhi = has && d->uhi > ihi ? d->uhi : ihi;
+    bool collapsed = d->collapsed;
+    int32_t floor_idx = d->floor_idx;
+    if (collapsed && nlo < floor_idx)
+        nlo = floor_idx;
+    if ((int64_t)nhi - nlo + 1 > DUR_CAP) {
+        collapsed = true;
+        floor_idx = nhi - DUR_CAP + 1;
+        nlo = floor_idx;
+    }
+    if (d->bins && nlo >= d->blo && (int64_t)nhi < (int64_t)d->blo + d->bcap &&
+        floor_idx == d->floor_idx)
+        return KPI_OK;
+    /* a new window with slack on both sides, within [floor, max_index] */
+    int32_t wlo = nlo - DUR_SLACK;
+    int32_t lowest = collapsed ? floor_idx : 0;
+    if (wlo < lowest)
+        wlo = lowest;
+    int32_t whi = nhi + DUR_SLACK;
+    if (whi > d->max_index)
+        whi = d->max_index;
+    if ((int64_t)whi - wlo + 1 > DUR_CAP + 2 * DUR_SLACK)
+        whi = wlo + DUR_CAP + 2 * DUR_SLACK - 1;
+    uint32_t wcap = (uint32_t)(whi - wlo + 1);
+    uint64_t *nb = kpi__calloc(&d->base.alloc, wcap, sizeof *nb);
+    if (nb == NULL)
+        return KPI_ERR_NOMEM;
+    /* commit: copy the used buckets, folding those below the floor */
+    if (has) {
+        for (int32_t i = d->ulo; i <= d->uhi; i++) {
+            uint64_t c = d->bins[i - d->blo];
+            int32_t j = i < nlo ? nlo : i;
+            nb[j - wlo] += c;
+        }
+        if (d->ulo < nlo)
+            d->ulo = nlo;
+        if (d->uhi < nlo)
+            d->uhi = nlo;
+    }
+    kpi__free(&d->base.alloc, d->bins);
+    d->bins = nb;
+    d->blo = wlo;
+    d->bcap = wcap;
+    d->collapsed = collapsed;
+    d->floor_idx = floor_idx;
+    return KPI_OK;
+}
+
+static inline int32_t dur_clamp(const kpi_duration *d, int32_t i)
+{
+    if (i < d->floor_idx)
+        i = d->floor_idx; /* floor_idx is 0 until collapsed */
+    if (i < d->blo)
+        i = d->blo;
+    if (i >= d->blo + (int32_t)d->bcap)
+        i = d->blo + (int32_t)d->bcap - 1;
+    return i;
+}
+
+/* Sum of n non-negative values onto `sum`; false on overflow. */
+static bool dur_sum(const int64_t *ms, size_t n, int64_t mx, int64_t *sum)
+{
+    int64_t s = *sum;
+    if (mx == 0 || (uint64_t)mx <= (uint64_t)(INT64_MAX - s) / n) {
+        /* cannot overflow: a plain (vectorizable) sum */
+        uint64_t t = 0;
+        for (size_t i = 0; i < n; i++)
+            t += (uint64_t)ms[i];
+        *sum = s + (int64_t)t;
+        return true;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!kpi__add_i64(s, ms[i], &s))
+            return false;
+    *sum = s;
+    return true;
+}
+
+static void dur_add_targets(kpi_duration *d, const int64_t *ms, size_t n)
+{
+    for (uint32_t t = 0; t < d->ntargets; t++) {
+        int64_t target = d->targets[t];
+        uint64_t c = 0;
+        for (size_t i = 0; i < n; i++)
+            c += ms[i] <= target;
+        d->within[t] += c;
+    }
+}
+
+/*
+ * One optimistic pass for the common case, a non-empty sketch whose window
+ * already holds every value: count into the buckets while validating, and
+ * undo the increments if a value turns out negative, out of the window, or
+ * the sum overflows.  Returns a status, or 1 when the caller must take the
+ * general path (nothing changed then either).
+ */
+static int dur_add_fast(kpi_duration *d, const int64_t *ms, size_t n)
+{
+    const double k = d->k;
+    const int32_t wlo = d->blo;
+    const uint32_t wlen = d->bcap;
+    uint64_t *bins = d->bins;
+    uint64_t t = 0, zeros = 0;
+    bool carry = false;
+    int64_t mn = d->min, mx = d->max;
+    uint32_t lo = UINT32_MAX, hi = 0;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        int64_t v = ms[i];
+        uint32_t b = (uint32_t)(dur_index(k, v > 0 ? v : 1) - wlo);
+        b = v != 0 ? b : 0; /* a zero adds 0 to the window's first bucket */
+        if (b >= wlen)
+            break;
+        uint64_t nt = t + (uint64_t)v;
+        carry |= nt < t;
+        t = nt;
+        zeros += v == 0;
+        bins[b] += v != 0;
+        mn = v < mn ? v : mn;
+        mx = v > mx ? v : mx;
+        lo = b < lo ? b : lo; /* a zero gives 0: fixed below */
+        hi = b > hi ? b : hi;
+    }
+    int rc = KPI_OK;
+    uint64_t count = 0;
+    if (i < n)
+        rc = 1;
+    else if (mn < 0)
+        rc = KPI_ERR_RANGE;
+    else if (carry || t > (uint64_t)(INT64_MAX - d->sum) || !kpi__add_u64(d->count, n, &count))
+        rc = KPI_ERR_OVERFLOW;
+    if (rc != KPI_OK) {
+        for (size_t j = 0; j < i; j++) {
+            int64_t v = ms[j];
+            uint32_t b = (uint32_t)(dur_index(k, v > 0 ? v : 1) - wlo);
+            b = v != 0 ? b : 0;
+            bins[b] -= v != 0;
+        }
+        return rc;
+    }
+    if (zeros < n) {
+        /* positive values were added, so a non-empty bucket lies in
+         * [lo, hi]; zeros may have pulled lo down to the window's start */
+        while (bins[lo] == 0)
+            lo++;
+        int32_t l = (int32_t)lo + wlo, h = (int32_t)hi + wlo;
+        d->ulo = l < d->ulo ? l : d->ulo;
+        d->uhi = h > d->uhi ? h : d->uhi;
+    }
+    dur_add_targets(d, ms, n);
+    d->min = mn;
+    d->max = mx;
+    d->zeros += zeros;
+    d->count = count;
+    d->sum += (int64_t)t;
+    return KPI_OK;
+}
+
+int kpi_duration_add_array(kpi_duration *d, const int64_t *ms, size_t n)
+{
+    if (!kpi__is(d, &duration_type) || (ms == NULL && n > 0))
+        return KPI_ERR_INVALID;
+    if (n == 0)
+        return KPI_OK;
+    if (d->bins != NULL && !d->collapsed && d->count > d->zeros) {
+        int rc = dur_add_fast(d, ms, n);
+        if (rc != 1)
+            return rc;
+        /* a value outside the window: take the two-pass path */
+    }
+    /* pass 1: validate, and the exact reads (branch-free, vectorizable) */
+    uint64_t any = 0, minu = UINT64_MAX, zeros = 0;
+    int64_t mn = INT64_MAX, mx = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t v = ms[i];
+        uint64_t u = (uint64_t)v - 1; /* 0 -> UINT64_MAX: skips zeros */
+        any |= (uint64_t)v;
+        mn = v < mn ? v : mn;
+        mx = v > mx ? v : mx;
+        minu = u < minu ? u : minu;
+        zeros += v == 0;
+    }
+    if (any >> 63)
+        return KPI_ERR_RANGE;
+    int64_t sum = d->sum;
+    uint64_t count;
+    if (!dur_sum(ms, n, mx, &sum) || !kpi__add_u64(d->count, n, &count))
+        return KPI_ERR_OVERFLOW;
+    if (mx > 0) {
+        const double k = d->k;
+        int64_t minpos = (int64_t)(minu + 1);
+        int rc = dur_reserve(d, dur_index(k, minpos), dur_index(k, mx));
+        if (rc != KPI_OK)
+            return rc;
+        /* pass 2: commit.  Every index lies in [ilo, ihi] (the mapping is
+         * monotone; the clamp only guards against rounding at an edge, and
+         * applies the collapsed floor). */
+        int32_t ilo = dur_clamp(d, dur_index(k, minpos));
+        int32_t ihi = dur_clamp(d, dur_index(k, mx));
+        uint64_t *bins = d->bins - d->blo;
+        for (size_t i = 0; i < n; i++) {
+            int64_t v = ms[i];
+            int32_t b = dur_index(k, v > 0 ? v : 1);
+            b = b < ilo ? ilo : b;
+            b = b > ihi ? ihi : b;
+            bins[b] += v != 0;
+        }
+        if (d->count == d->zeros) {
+            d->ulo = ilo;
+            d->uhi = ihi;
+        } else {
+            d->ulo = ilo < d->ulo ? ilo : d->ulo;
+            d->uhi = ihi > d->uhi ? ihi : d->uhi;
+        }
+    }
+    dur_add_targets(d, ms, n);
+    if (d->count == 0) {
+        d->min = mn;
+        d->max = mx;
+    } else {
+        d->min = mn < d->min ? mn : d->min;
+        d->max = mx > d->max ? mx : d->max;
+    }
+    d->zeros += zeros;
+    d->count = count;
+    d->sum = sum;
+    return KPI_OK;
+}
+
+int kpi_duration_add(kpi_duration *d, int64_t ms)
+{
+    return kpi_duration_add_array(d, &ms, 1);
+}
+
+static bool dur_same_config(const kpi_duration *a, const kpi_duration *b)
+{
+    return a->accuracy == b->accuracy && a->ntargets == b->ntargets &&
+           memcmp(a->targets, b->targets, a->ntargets * sizeof a->targets[0]) == 0;
+}
+
+static int dur_merge(void *dst, const void *src)
+{
+    kpi_duration *d = dst;
+    const kpi_duration *s = src;
+    if (!dur_same_config(d, s))
+        return KPI_ERR_INCOMPATIBLE;
+    if (s->count == 0)
+        return KPI_OK;
+    uint64_t count;
+    int64_t sum;
+    if (!kpi__add_u64(d->count, s->count, &count) || !kpi__add_i64(d->sum, s->sum, &sum))
+        return KPI_ERR_OVERFLOW;
+    bool spos = s->count > s->zeros;
+    if (spos) {
+        int rc = dur_reserve(d, s->ulo, s->uhi);
+        if (rc != KPI_OK)
+            return rc;
+        int32_t lo = INT32_MAX, hi = INT32_MIN;
+        if (!d->collapsed) {
+            /* the window covers [s->ulo, s->uhi]: a plain bucket-wise sum */
+            uint64_t *db = d->bins - d->blo + s->ulo;
+            const uint64_t *sb = s->bins - s->blo + s->ulo;
+            size_t len = (size_t)(s->uhi - s->ulo + 1);
+            for (size_t j = 0; j < len; j++)
+                db[j] += sb[j];
+            lo = s->ulo;
+            hi = s->uhi;
+        }
+        for (int32_t i = s->ulo; d->collapsed && i <= s->uhi; i++) {
+            uint64_t c = s->bins[i - s->blo];
+            if (c == 0)
+                continue;
+            int32_t b = dur_clamp(d, i);
+            d->bins[b - d->blo] += c;
+            lo = b < lo ? b : lo;
+            hi = b > hi ? b : hi;
+        }
+        if (d->count == d->zeros) {
+            d->ulo = lo;
+            d->uhi = hi;
+        } else {
+            d->ulo = lo < d->ulo ? lo : d->ulo;
+            d->uhi = hi > d->uhi ? hi : d->uhi;
+        }
+    }
+    for (uint32_t t = 0; t < d->ntargets; t++)
+        d->within[t] += s->within[t];
+    if (d->count == 0) {
+        d->min = s->min;
+        d->max = s->max;
+    } else {
+        d->min = s->min < d->min ? s->min : d->min;
+        d->max = s->max > d->max ? s->max : d->max;
+    }
+    d->zeros += s->zeros;
+    d->count = count;
+    d->sum = sum;
+    return KPI_OK;
+}
+
+int kpi_duration_merge(kpi_duration *dst, const kpi_duration *src)
+{
+    return kpi__merge(&duration_type, dst, src);
+}
+
+/* ---- codec -------------------------------------------------------------- */
+
+/*
+ * Body: f64 accuracy, varint ntargets, svarint targets...; varint count,
+ * varint zeros, svarint sum, min, max, varint within[t]...; u8 collapsed,
+ * [svarint floor]; when count > zeros: svarint ulo, varint span
+ * (uhi - ulo + 1), then varint counts of buckets ulo..uhi, where a
+ * maximal run of r empty buckets is written as 0, r - 1 (the first and
+ * last buckets are never empty).
+ */
+static void dur_encode(const void *obj, kpi__writer *w)
+{
+    const kpi_duration *d = obj;
+    kpi__put_f64(w, d->accuracy);
+    kpi__put_varint(w, d->ntargets);
+    for (uint32_t t = 0; t < d->ntargets; t++)
+        kpi__put_svarint(w, d->targets[t]);
+    kpi__put_varint(w, d->count);
+    kpi__put_varint(w, d->zeros);
+    kpi__put_svarint(w, d->sum);
+    kpi__put_svarint(w, d->min);
+    kpi__put_svarint(w, d->max);
+    for (uint32_t t = 0; t < d->ntargets; t++)
+        kpi__put_varint(w, d->within[t]);
+    kpi__put_u8(w, d->collapsed ? 1 : 0);
+    if (d->collapsed)
+        kpi__put_svarint(w, d->floor_idx);
+    if (d->count > d->zeros) {
+        /* the span, then the counts, a run of empty buckets written as
+         * 0 and the run's length minus one */
+        const uint64_t *bins = d->bins - d->blo;
+        kpi__put_svarint(w, d->ulo);
+        kpi__put_varint(w, (uint64_t)(d->uhi - d->ulo + 1));
+        for (int32_t i = d->ulo; i <= d->uhi; i++) {
+            kpi__put_varint(w, bins[i]);
+            if (bins[i] == 0) {
+                int32_t j = i;
+                while (bins[j + 1] == 0) /* bins[uhi] != 0 ends the run */
+                    j++;
+                kpi__put_varint(w, (uint64_t)(j - i));
+                i = j;
+            }
+        }
+    }
+}
+
+static int dur_decode(kpi__reader *r, const kpi_allocator *a, void **out)
+{
+    double acc = kpi__get_f64(r);
+    if (r->err)
+        return r->err;
+    if (dur_check_accuracy(acc) != KPI_OK)
+        return KPI_ERR_CORRUPT;
+    kpi_duration *d;
+    void *o;
+    int rc = kpi__object_new(&duration_type, sizeof(kpi_duration), a, &o);
+    if (rc != KPI_OK)
+        return rc;
+    d = o;
+    dur_configure(d, acc);
+    rc = KPI_ERR_CORRUPT;
+    d->ntargets = (uint32_t)kpi__get_count(r, KPI_DURATION_MAX_TARGETS, 1);
+    for (uint32_t t = 0; t < d->ntargets; t++) {
+        d->targets[t] = kpi__get_svarint(r);
+        if (d->targets[t] < 0 || (t > 0 && d->targets[t] <= d->targets[t - 1]))
+            goto fail;
+    }
+    d->count = kpi__get_varint(r);
+    d->zeros = kpi__get_varint(r);
+    d->sum = kpi__get_svarint(r);
+    d->min = kpi__get_svarint(r);
+    d->max = kpi__get_svarint(r);
+    for (uint32_t t = 0; t < d->ntargets; t++)
+        d->within[t] = kpi__get_varint(r);
+    uint8_t collapsed = kpi__get_u8(r);
+    if (r->err || collapsed > 1)
+        goto fail;
+    d->collapsed = collapsed == 1;
+    if (d->collapsed) {
+        int64_t f = kpi__get_svarint(r);
+        if (f < 0 || f > d->max_index)
+            goto fail;
+        d->floor_idx = (int32_t)f;
+    }
+    if (r->err || d->zeros > d->count || d->sum < 0)
+        goto fail;
+    if (d->count == 0) {
+        if (d->sum || d->min || d->max || d->collapsed)
+            goto fail;
+    } else if (d->min < 0 || d->min > d->max || (d->zeros > 0) != (d->min == 0) ||
+               (d->zeros == d->count && d->max != 0)) {
+        goto fail;
+    }
+    for (uint32_t t = 0; t < d->ntargets; t++)
+        if (d->within[t] > d->count || (t > 0 && d->within[t] < d->within[t - 1]))
+            goto fail;
+    if (d->count > d->zeros) {
+        int64_t ulo = kpi__get_svarint(r);
+        uint64_t span = kpi__get_varint(r);
+        if (r->err || span == 0 || span > DUR_CAP || ulo < d->floor_idx ||
+            ulo + (int64_t)span - 1 > d->max_index)
+            goto fail;
+        size_t nb = (size_t)span;
+        d->ulo = (int32_t)ulo;
+        d->uhi = (int32_t)(ulo + (int64_t)nb - 1);
+        d->bins = kpi__calloc(a, nb, sizeof *d->bins);
+        if (d->bins == NULL) {
+            rc = KPI_ERR_NOMEM;
+            goto fail;
+        }
+        d->blo = d->ulo;
+        d->bcap = (uint32_t)nb;
+        uint64_t total = 0;
+        size_t pos = 0;
+        bool after_run = false;
+        while (pos < nb && !r->err) {
+            uint64_t c = kpi__get_varint(r);
+            if (c == 0) {
+                /* a maximal run of empty buckets, never first or last */
+                uint64_t extra = kpi__get_varint(r);
+                if (pos == 0 || after_run || extra >= nb - pos - 1)
+                    goto fail;
+                pos += (size_t)extra + 1;
+                after_run = true;
+                continue;
+            }
+            if (!kpi__add_u64(total, c, &total))
+                goto fail;
+            d->bins[pos++] = c;
+            after_run = false;
+        }
+        if (r->err || total != d->count - d->zeros)
+            goto fail;
+        if (d->collapsed && d->uhi - d->floor_idx >= DUR_CAP) {
+            goto fail;
+        }
+    } else if (d->collapsed) {
+        goto fail;
+    }
+    if (r->err) {
+        rc = r->err;
+        goto fail;
+    }
+    *out = d;
+    return KPI_OK;
+fail:
+    if (r->err && rc == KPI_ERR_CORRUPT)
+        rc = r->err;
+    dur_destroy(d);
+    return rc;
+}
+
+static size_t dur_footprint(const void *obj)
+{
+    const kpi_duration *d = obj;
+    return sizeof *d + (size_t)d->bcap * sizeof *d->bins;
+}
+
+const kpi__type kpi__duration_type = {
+    KPI__TAG_DURATION, "duration", dur_clone,  dur_destroy,  dur_reset,
+    dur_merge,         dur_encode, dur_decode, dur_footprint};
+
+int kpi_duration_serialize(const kpi_duration *d, void *buf, size_t cap, size_t *len)
+{
+    if (!kpi__is(d, &duration_type))
+        return KPI_ERR_INVALID;
+    return kpi__serialize(d, buf, cap, len);
+}
+
+int kpi_duration_deserialize(kpi_duration **out, const void *buf, size_t len)
+{
+    return kpi__deserialize(&duration_type, buf, len, NULL, (void **)out);
+}
+
+int kpi_duration_deserialize_with(kpi_duration **out, const void *buf, size_t len,
+                                  const kpi_allocator *alloc)
+{
+    return kpi__deserialize(&duration_type, buf, len, alloc, (void **)out);
+}
+
+size_t kpi_duration_footprint(const kpi_duration *d)
+{
+    return kpi__is(d, &duration_type) ? dur_footprint(d) : 0;
+}
+
+/* ---- reads -------------------------------------------------------------- */
+
+uint64_t kpi_duration_count(const kpi_duration *d)
+{
+    return kpi__is(d, &duration_type) ? d->count : 0;
+}
+
+double kpi_duration_accuracy(const kpi_duration *d)
+{
+    return kpi__is(d, &duration_type) ? d->accuracy : 0;
+}
+
+static int dur_readable(const kpi_duration *d, const void *out)
+{
+    if (!kpi__is(d, &duration_type) || out == NULL)
+        return KPI_ERR_INVALID;
+    return d->count ? KPI_OK : KPI_ERR_EMPTY;
+}
+
+int kpi_duration_mean(const kpi_duration *d, double *out)
+{
+    int rc = dur_readable(d, out);
+    if (rc == KPI_OK)
+        *out = (double)d->sum / (double)d->count;
+    return rc;
+}
+
+int kpi_duration_min(const kpi_duration *d, int64_t *out)
+{
+    int rc = dur_readable(d, out);
+    if (rc == KPI_OK)
+        *out = d->min;
+    return rc;
+}
+
+int kpi_duration_max(const kpi_duration *d, int64_t *out)
+{
+    int rc = dur_readable(d, out);
+    if (rc == KPI_OK)
+        *out = d->max;
+    return rc;
+}
+
+int kpi_duration_sum(const kpi_duration *d, int64_t *out)
+{
+    int rc = dur_readable(d, out);
+    if (rc == KPI_OK)
+        *out = d->sum;
+    return rc;
+}
+
+int kpi_duration_quantile(const kpi_duration *d, double q, double *out)
+{
+    if (!kpi__is(d, &duration_type) || out == NULL || isnan(q))
+        return KPI_ERR_INVALID;
+    if (!(q >= 0.0 && q <= 1.0))
+        return KPI_ERR_RANGE;
+    if (d->count == 0)
+        return KPI_ERR_EMPTY;
+    uint64_t rank = (uint64_t)(q * (double)(d->count - 1));
+    if (q == 0.0 || rank == 0) {
+        *out = (double)d->min;
+        return KPI_OK;
+    }
+    if (q == 1.0 || rank >= d->count - 1) {
+        *out = (double)d->max;
+        return KPI_OK;
+    }
+    if (rank < d->zeros) {
+        *out = 0.0;
+        return KPI_OK;
+    }
+    /* the bucket holding 0-based rank `left` among positive values: walk
+     * from the nearer end, skipping blocks of 8 buckets at a time */
+    uint64_t left = rank - d->zeros;
+    uint64_t npos = d->count - d->zeros;
+    const uint64_t *bins = d->bins - d->blo;
+    int32_t i;
+    if (left < npos / 2) {
+        i = d->ulo;
+        while (i + 8 <= d->uhi) {
+            uint64_t blk = 0;
+            for (int j = 0; j < 8; j++)
+                blk += bins[i + j];
+            if (blk > left)
+                break;
+            left -= blk;
+            i += 8;
+        }
+        for (; i < d->uhi; i++) {
+            if (bins[i] > left)
+                break;
+            left -= bins[i];
+        }
+    } else {
+        uint64_t above = npos - 1 - left; /* values ranked above it */
+        i = d->uhi;
+        while (i - 8 >= d->ulo) {
+            uint64_t blk = 0;
+            for (int j = 0; j < 8; j++)
+                blk += bins[i - j];
+            if (blk > above)
+                break;
+            above -= blk;
+            i -= 8;
+        }
+        for (; i > d->ulo; i--) {
+            if (bins[i] > above)
+                break;
+            above -= bins[i];
+        }
+    }
+    double x = dur_bucket_value(d, i);
+    if (x < (double)d->min)
+        x = (double)d->min;
+    if (x > (double)d->max)
+        x = (double)d->max;
+    *out = x;
+    return KPI_OK;
+}
+
+int kpi_duration_share_within(const kpi_duration *d, int64_t target_ms,
+                              kpi_estimate *out)
+{
+    if (!kpi__is(d, &duration_type) || out == NULL)
+        return KPI_ERR_INVALID;
+    if (target_ms < 0)
+        return KPI_ERR_RANGE;
+    if (d->count == 0)
+        return KPI_ERR_EMPTY;
+    uint64_t within;
+    uint32_t t = 0;
+    while (t < d->ntargets && d->targets[t] != target_ms)
+        t++;
+    if (t < d->ntargets)
+        within = d->within[t];
+    else if (target_ms < d->min)
+        within = 0;
+    else if (target_ms >= d->max)
+        within = d->count;
+    else if (target_ms == 0)
+        within = d->zeros;
+    else {
+        int32_t ti = dur_index(d->k, target_ms);
+        within = d->zeros;
+        for (int32_t i = d->ulo; i <= d->uhi && i <= ti; i++)
+            within += d->bins[i - d->blo];
+    }
+    kpi__wilson(within, d->count, out);
+    return KPI_OK;
+}
+
+/* ---- AHT ---------------------------------------------------------------- */
+
+struct kpi_aht {
+    kpi__object base;
+    int64_t sums[3]; /* talk, hold, after-work */
+    kpi_duration *handle;
+};
+
+static const kpi__type aht_type;
+
+static void aht_destroy(void *obj)
+{
+    kpi_aht *a = obj;
+    kpi__destroy(a->handle);
+    kpi__object_free(a);
+}
+
+static int aht_create(kpi_aht **out, const kpi_allocator *alloc)
+{
+    if (out == NULL)
+        return KPI_ERR_INVALID;
+    void *o;
+    int rc = kpi__object_new(&aht_type, sizeof(kpi_aht), alloc, &o);
+    if (rc != KPI_OK)
+        return rc;
+    kpi_aht *a = o;
+    rc = dur_create(&a->handle, KPI_DURATION_DEFAULT_ACCURACY, &a->base.alloc);
+    if (rc != KPI_OK) {
+        kpi__object_free(a);
+        return rc;
+    }
+    *out = a;
+    return KPI_OK;
+}
+
+int kpi_aht_new(kpi_aht **out) { return aht_create(out, NULL); }
+
+int kpi_aht_new_with(kpi_aht **out, const kpi_allocator *alloc)
+{
+    return aht_create(out, alloc);
+}
+
+void kpi_aht_free(kpi_aht *a)
+{
+    if (kpi__is(a, &aht_type))
+        aht_destroy(a);
+}
+
+static void aht_reset(void *obj)
+{
+    kpi_aht *a = obj;
+    memset(a->sums, 0, sizeof a->sums);
+    dur_clear(a->handle);
+}
+
+void kpi_aht_reset(kpi_aht *a)
+{
+    if (kpi__is(a, &aht_type))
+        aht_reset(a);
+}
+
+static int aht_clone(const void *src, void **out)
+{
+    const kpi_aht *s = src;
+    void *o;
+    int rc = kpi__object_new(&aht_type, sizeof(kpi_aht), &s->base.alloc, &o);
+    if (rc != KPI_OK)
+        return rc;
+    kpi_aht *a = o;
+    void *h;
+    rc = dur_clone(s->handle, &h);
+    if (rc != KPI_OK) {
+        kpi__object_free(a);
+        return rc;
+    }
+    a->handle = h;
+    memcpy(a->sums, s->sums, sizeof a->sums);
+    *out = a;
+    return KPI_OK;
+}
+
+int kpi_aht_clone(const kpi_aht *a, kpi_aht **out)
+{
+    return kpi__clone(&aht_type, a, (void **)out);
+}
+
+/* Handle times of a batch into `tmp`, checking the component sums;
+ * KPI_OK, KPI_ERR_RANGE or KPI_ERR_OVERFLOW. */
+static int aht_check(const kpi_aht *a, const int64_t *talk, const int64_t *hold,
+                     const int64_t *after, size_t n, int64_t sums[3], int64_t *tmp)
+{
+    const int64_t *c[3] = {talk, hold, after};
+    memcpy(sums, a->sums, 3 * sizeof sums[0]);
+    bool overflow = false;
+    for (size_t i = 0; i < n; i++) {
+        int64_t h = 0;
+        for (int j = 0; j < 3; j++) {
+            int64_t v = c[j][i];
+            if (v < 0)
+                return KPI_ERR_RANGE;
+            overflow |= !kpi__add_i64(sums[j], v, &sums[j]);
+            overflow |= !kpi__add_i64(h, v, &h);
+        }
+        tmp[i] = h;
+    }
+    return overflow ? KPI_ERR_OVERFLOW : KPI_OK;
+}
+
+int kpi_aht_add_array(kpi_aht *a, const int64_t *talk_ms, const int64_t *hold_ms,
+                      const int64_t *after_work_ms, size_t n)
+{
+    if (!kpi__is(a, &aht_type) ||
+        (n > 0 && (talk_ms == NULL || hold_ms == NULL || after_work_ms == NULL)))
+        return KPI_ERR_INVALID;
+    if (n == 0)
+        return KPI_OK;
+    int64_t sums[3];
+    int64_t stack[64];
+    int64_t *tmp = stack;
+    if (n > 64) {
+        if (n > SIZE_MAX / sizeof *tmp)
+            return KPI_ERR_NOMEM;
+        tmp = kpi__malloc(&a->base.alloc, n * sizeof *tmp);
+        if (tmp == NULL)
+            return KPI_ERR_NOMEM;
+    }
+    int rc = aht_check(a, talk_ms, hold_ms, after_work_ms, n, sums, tmp);
+    if (rc == KPI_OK)
+        rc = kpi_duration_add_array(a->handle, tmp, n); /* all or nothing */
+    if (rc == KPI_OK)
+        memcpy(a->sums, sums, sizeof sums);
+    if (tmp != stack)
+        kpi__free(&a->base.alloc, tmp);
+    return rc;
+}
+
+int kpi_aht_add(kpi_aht *a, int64_t talk_ms, int64_t hold_ms, int64_t after_work_ms)
+{
+    return kpi_aht_add_array(a, &talk_ms, &hold_ms, &after_work_ms, 1);
+}
+
+static int aht_merge(void *dst, const void *src)
+{
+    kpi_aht *d = dst;
+    const kpi_aht *s = src;
+    int64_t sums[3];
+    for (int j = 0; j < 3; j++)
+        if (!kpi__add_i64(d->sums[j], s->sums[j], &sums[j]))
+            return KPI_ERR_OVERFLOW;
+    int rc = dur_merge(d->handle, s->handle);
+    if (rc == KPI_OK)
+        memcpy(d->sums, sums, sizeof sums);
+    return rc;
+}
+
+int kpi_aht_merge(kpi_aht *dst, const kpi_aht *src)
+{
+    return kpi__merge(&aht_type, dst, src);
+}
+
+static void aht_encode(const void *obj, kpi__writer *w)
+{
+    const kpi_aht *a = obj;
+    for (int j = 0; j < 3; j++)
+        kpi__put_svarint(w, a->sums[j]);
+    kpi__put_object(w, a->handle);
+}
+
+static int aht_decode(kpi__reader *r, const kpi_allocator *al, void **out)
+{
+    int64_t sums[3];
+    for (int j = 0; j < 3; j++)
+        sums[j] = kpi__get_svarint(r);
+    if (r->err)
+        return r->err;
+    void *o;
+    int rc = kpi__object_new(&aht_type, sizeof(kpi_aht), al, &o);
+    if (rc != KPI_OK)
+        return rc;
+    kpi_aht *a = o;
+    void *h = NULL;
+    rc = kpi__get_object(r, &duration_type, al, &h);
+    if (rc != KPI_OK) {
+        kpi__object_free(a);
+        return rc;
+    }
+    a->handle = h;
+    int64_t total = 0;
+    bool ok = true;
+    for (int j = 0; j < 3; j++)
+        ok = ok && sums[j] >= 0 && kpi__add_i64(total, sums[j], &total);
+    if (!ok || total != a->handle->sum || a->handle->ntargets != 0 ||
+        a->handle->accuracy != KPI_DURATION_DEFAULT_ACCURACY) {
+        aht_destroy(a);
+        return KPI_ERR_CORRUPT;
+    }
+    memcpy(a->sums, sums, sizeof sums);
+    *out = a;
+    return KPI_OK;
+}
+
+static size_t aht_footprint(const void *obj)
+{
+    const kpi_aht *a = obj;
+    return sizeof *a + dur_footprint(a->handle);
+}
+
+static const kpi__type aht_type = {
+    KPI__TAG_AHT, "aht",      aht_clone,  aht_destroy,  aht_reset,
+    aht_merge,    aht_encode, aht_decode, aht_footprint};
+
+int kpi_aht_serialize(const kpi_aht *a, void *buf, size_t cap, size_t *len)
+{
+    if (!kpi__is(a, &aht_type))
+        return KPI_ERR_INVALID;
+    return kpi__serialize(a, buf, cap, len);
+}
+
+int kpi_aht_deserialize(kpi_aht **out, const void *buf, size_t len)
+{
+    return kpi__deserialize(&aht_type, buf, len, NULL, (void **)out);
+}
+
+int kpi_aht_deserialize_with(kpi_aht **out, const void *buf, size_t len,
+                             const kpi_allocator *alloc)
+{
+    return kpi__deserialize(&aht_type, buf, len, alloc, (void **)out);
+}
+
+size_t kpi_aht_footprint(const kpi_aht *a)
+{
+    return kpi__is(a, &aht_type) ? aht_footprint(a) : 0;
+}
+
+uint64_t kpi_aht_count(const kpi_aht *a)
+{
+    return kpi__is(a, &aht_type) ? a->handle->count : 0;
+}
+
+int kpi_aht_mean(const kpi_aht *a, double *out)
+{
+    if (!kpi__is(a, &aht_type))
+        return KPI_ERR_INVALID;
+    return kpi_duration_mean(a->handle, out);
+}
+
+int kpi_aht_component_mean(const kpi_aht *a, int component, double *out)
+{
+    if (!kpi__is(a, &aht_type) || out == NULL || component < KPI_AHT_TALK ||
+        component > KPI_AHT_AFTER_WORK)
+        return KPI_ERR_INVALID;
+    if (a->handle->count == 0)
+        return KPI_ERR_EMPTY;
+    *out = (double)a->sums[component] / (double)a->handle->count;
+    return KPI_OK;
+}
+
+int kpi_aht_quantile(const kpi_aht *a, double q, double *out)
+{
+    if (!kpi__is(a, &aht_type))
+        return KPI_ERR_INVALID;
+    return kpi_duration_quantile(a->handle, q, out);
+}

@@ -1,0 +1,959 @@
+/*
+ * Durations (FRT, ART, ASA, resolution time) and AHT.
+ * SPDX-License-Identifier: MIT
+ */
+#include "kpi/duration.h"
+#include "testutil.h"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static kpi_duration *dur_new(double acc)
+{
+    kpi_duration *d = NULL;
+    ck_assert_ok(kpi_duration_new(&d, acc));
+    return d;
+}
+
+/* Serialized bytes (malloc'd). */
+static unsigned char *dur_bytes(const kpi_duration *d, size_t *len)
+{
+    ck_assert_ok(kpi_duration_serialize(d, NULL, 0, len));
+    unsigned char *b = malloc(*len);
+    ck_assert_ok(kpi_duration_serialize(d, b, *len, len));
+    return b;
+}
+
+/* Two objects have the same state: same serialized bytes. */
+static void assert_same(const kpi_duration *a, const kpi_duration *b)
+{
+    size_t la, lb;
+    unsigned char *x = dur_bytes(a, &la), *y = dur_bytes(b, &lb);
+    ck_assert_uint_eq(la, lb);
+    ck_assert_msg(memcmp(x, y, la) == 0, "states differ");
+    free(x);
+    free(y);
+}
+
+/*
+ * The promise: at every q of a grid from 0.001 to 0.999, the answer is
+ * within acc of the exact value at rank floor(q (n - 1)).  Returns the
+ * largest relative error seen.
+ */
+static double check_quantiles(const kpi_duration *d, int64_t *v, size_t n, double acc)
+{
+    qsort(v, n, sizeof *v, cmp_i64);
+    double worst = 0;
+    for (int i = 1; i <= 999; i++) {
+        double q = i / 1000.0;
+        size_t rank = (size_t)(q * (double)(n - 1));
+        double got;
+        ck_assert_ok(kpi_duration_quantile(d, q, &got));
+        double exact = (double)v[rank];
+        double err = exact == 0 ? fabs(got) : fabs(got - exact) / exact;
+        ck_assert_msg(err <= acc, "q=%g got %.17g exact %.17g err %g > %g", q, got,
+                      exact, err, acc);
+        worst = err > worst ? err : worst;
+    }
+    double got;
+    ck_assert_ok(kpi_duration_quantile(d, 0, &got));
+    ck_assert(got == (double)v[0]);
+    ck_assert_ok(kpi_duration_quantile(d, 1, &got));
+    ck_assert(got == (double)v[n - 1]);
+    return worst;
+}
+
+/* Streams used by several tests. */
+enum { S_UNIFORM, S_LOGNORMAL, S_LOGUNIFORM, S_EQUAL, S_TWO_MODES, S_ZEROS, S_N };
+
+static int64_t stream_value(test_rng *r, int kind)
+{
+    switch (kind) {
+    case S_UNIFORM:
+        return test_range(r, 0, 600000);
+    case S_LOGNORMAL: {
+        double u1 = test_uniform(r) + 1e-12, u2 = test_uniform(r);
+        double z = sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
+        return (int64_t)exp(11.0 + 1.5 * z);
+    }
+    case S_LOGUNIFORM:
+        return (int64_t)exp(test_uniform(r) * log(30.0 * 86400000.0));
+    case S_EQUAL:
+        return 45000;
+    case S_TWO_MODES:
+        return test_uniform(r) < 0.5 ? test_range(r, 1, 10) : test_range(r, 100000000000, 300000000000);
+    default:
+        return test_uniform(r) < 0.3 ? 0 : test_range(r, 1, 5000000);
+    }
+}
+
+/* ---- hand-computed cases ------------------------------------------------ */
+
+START_TEST(exact_reads_of_a_small_stream)
+{
+    kpi_duration *d = dur_new(0.01);
+    const int64_t v[] = {1000, 0, 3000, 2000};
+    ck_assert_ok(kpi_duration_add_array(d, v, 4));
+    ck_assert_uint_eq(kpi_duration_count(d), 4);
+    double mean;
+    int64_t x;
+    ck_assert_ok(kpi_duration_mean(d, &mean));
+    ck_assert(mean == 1500.0);
+    ck_assert_ok(kpi_duration_sum(d, &x));
+    ck_assert_int_eq(x, 6000);
+    ck_assert_ok(kpi_duration_min(d, &x));
+    ck_assert_int_eq(x, 0);
+    ck_assert_ok(kpi_duration_max(d, &x));
+    ck_assert_int_eq(x, 3000);
+    /* rank floor(0.5 * 3) = 1 -> 1000; floor(0.7 * 3) = 2 -> 2000 */
+    double q;
+    ck_assert_ok(kpi_duration_quantile(d, 0.5, &q));
+    ck_assert_near(q, 1000, 10);
+    ck_assert_ok(kpi_duration_quantile(d, 0.7, &q));
+    ck_assert_near(q, 2000, 20);
+    ck_assert_ok(kpi_duration_quantile(d, 0.2, &q));
+    ck_assert(q == 0.0); /* zeros are exact */
+    ck_assert_near(kpi_duration_accuracy(d), 0.01, 0);
+    kpi_duration_free(d);
+}
+END_TEST
+
+START_TEST(zero_is_a_valid_duration_and_counted_exactly)
+{
+    kpi_duration *d = dur_new(0.01);
+    for (int i = 0; i < 5; i++)
+        ck_assert_ok(kpi_duration_add(d, 0));
+    double q;
+    ck_assert_ok(kpi_duration_quantile(d, 0.5, &q));
+    ck_assert(q == 0.0);
+    ck_assert_ok(kpi_duration_mean(d, &q));
+    ck_assert(q == 0.0);
+    kpi_estimate e;
+    ck_assert_ok(kpi_duration_share_within(d, 0, &e));
+    ck_assert(e.value == 1.0 && e.n == 5);
+    kpi_duration_free(d);
+}
+END_TEST
+
+START_TEST(reads_on_an_empty_object_say_empty)
+{
+    kpi_duration *d = dur_new(0.01);
+    double m;
+    int64_t x;
+    kpi_estimate e;
+    ck_assert_status(kpi_duration_mean(d, &m), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_duration_min(d, &x), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_duration_max(d, &x), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_duration_sum(d, &x), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_duration_quantile(d, 0.5, &m), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_duration_share_within(d, 10, &e), KPI_ERR_EMPTY);
+    ck_assert_uint_eq(kpi_duration_count(d), 0);
+    kpi_duration_free(d);
+}
+END_TEST
+
+START_TEST(presets_are_one_percent_durations)
+{
+    int (*ctor[4])(kpi_duration **) = {kpi_frt_new, kpi_art_new, kpi_asa_new,
+                                        kpi_resolution_time_new};
+    for (int i = 0; i < 4; i++) {
+        kpi_duration *d = NULL;
+        ck_assert_ok(ctor[i](&d));
+        ck_assert(kpi_duration_accuracy(d) == 0.01);
+        ck_assert_ok(kpi_duration_add(d, 1234));
+        kpi_duration_free(d);
+        ck_assert_status(ctor[i](NULL), KPI_ERR_INVALID);
+    }
+}
+END_TEST
+
+START_TEST(constructor_validates_accuracy)
+{
+    kpi_duration *d = NULL;
+    ck_assert_status(kpi_duration_new(&d, NAN), KPI_ERR_INVALID);
+    ck_assert_status(kpi_duration_new(&d, 0.0), KPI_ERR_RANGE);
+    ck_assert_status(kpi_duration_new(&d, -0.01), KPI_ERR_RANGE);
+    ck_assert_status(kpi_duration_new(&d, 0.51), KPI_ERR_RANGE);
+    ck_assert_status(kpi_duration_new(&d, INFINITY), KPI_ERR_RANGE);
+    ck_assert_status(kpi_duration_new(&d, 1e-7), KPI_ERR_RANGE);
+    ck_assert_status(kpi_duration_new(NULL, 0.01), KPI_ERR_INVALID);
+    ck_assert_ptr_null(d);
+    ck_assert_ok(kpi_duration_new(&d, 0.5));
+    kpi_duration_free(d);
+    ck_assert_ok(kpi_duration_new(&d, 1e-6));
+    kpi_duration_free(d);
+    kpi_allocator bad = {test_malloc, NULL, test_free, NULL};
+    ck_assert_status(kpi_duration_new_with(&d, 0.01, &bad), KPI_ERR_INVALID);
+    kpi_duration_free(NULL);
+    kpi_duration_reset(NULL);
+}
+END_TEST
+
+/* ---- error paths leave state unchanged ---------------------------------- */
+
+START_TEST(negative_values_are_refused_all_or_nothing)
+{
+    kpi_duration *d = dur_new(0.01);
+    ck_assert_ok(kpi_duration_add(d, 500));
+    kpi_duration *before;
+    ck_assert_ok(kpi_duration_clone(d, &before));
+    ck_assert_status(kpi_duration_add(d, -1), KPI_ERR_RANGE);
+    const int64_t v[] = {1, 2, 3000000, -5, 7};
+    ck_assert_status(kpi_duration_add_array(d, v, 5), KPI_ERR_RANGE);
+    ck_assert_status(kpi_duration_add_array(d, NULL, 3), KPI_ERR_INVALID);
+    ck_assert_status(kpi_duration_add_array(NULL, v, 1), KPI_ERR_INVALID);
+    ck_assert_ok(kpi_duration_add_array(d, NULL, 0));
+    assert_same(d, before);
+    kpi_duration_free(d);
+    kpi_duration_free(before);
+}
+END_TEST
+
+START_TEST(sum_overflow_is_refused_and_changes_nothing)
+{
+    kpi_duration *d = dur_new(0.01);
+    ck_assert_ok(kpi_duration_add(d, INT64_MAX - 10));
+    kpi_duration *before;
+    ck_assert_ok(kpi_duration_clone(d, &before));
+    ck_assert_status(kpi_duration_add(d, 11), KPI_ERR_OVERFLOW);
+    const int64_t v[] = {1, 5, 5};
+    ck_assert_status(kpi_duration_add_array(d, v, 3), KPI_ERR_OVERFLOW);
+    assert_same(d, before);
+    ck_assert_ok(kpi_duration_add(d, 10));
+    int64_t s;
+    ck_assert_ok(kpi_duration_sum(d, &s));
+    ck_assert(s == INT64_MAX);
+    kpi_duration_free(d);
+    kpi_duration_free(before);
+}
+END_TEST
+
+START_TEST(quantile_and_share_arguments_are_validated)
+{
+    kpi_duration *d = dur_new(0.01);
+    ck_assert_ok(kpi_duration_add(d, 5));
+    double x;
+    kpi_estimate e;
+    ck_assert_status(kpi_duration_quantile(d, NAN, &x), KPI_ERR_INVALID);
+    ck_assert_status(kpi_duration_quantile(d, -0.1, &x), KPI_ERR_RANGE);
+    ck_assert_status(kpi_duration_quantile(d, 1.1, &x), KPI_ERR_RANGE);
+    ck_assert_status(kpi_duration_quantile(d, 0.5, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_duration_quantile(NULL, 0.5, &x), KPI_ERR_INVALID);
+    ck_assert_status(kpi_duration_share_within(d, -1, &e), KPI_ERR_RANGE);
+    ck_assert_status(kpi_duration_share_within(d, 1, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_duration_mean(NULL, &x), KPI_ERR_INVALID);
+    ck_assert_status(kpi_duration_mean(d, NULL), KPI_ERR_INVALID);
+    ck_assert_uint_eq(kpi_duration_count(NULL), 0);
+    ck_assert_uint_eq(kpi_duration_footprint(NULL), 0);
+    kpi_duration_free(d);
+}
+END_TEST
+
+/* ---- targets ------------------------------------------------------------ */
+
+START_TEST(registered_targets_give_exact_shares)
+{
+    kpi_duration *d = dur_new(0.05);
+    ck_assert_ok(kpi_duration_add_target(d, 20000));
+    ck_assert_ok(kpi_duration_add_target(d, 0));
+    /* values straddling the target closer than the sketch's accuracy */
+    const int64_t v[] = {19999, 20000, 20001, 20002, 0, 100, 40000, 19990};
+    ck_assert_ok(kpi_duration_add_array(d, v, 8));
+    kpi_estimate e;
+    ck_assert_ok(kpi_duration_share_within(d, 20000, &e));
+    ck_assert_near(e.value, 5.0 / 8.0, 0);
+    ck_assert_uint_eq(e.n, 8);
+    ck_assert(e.lower < e.value && e.upper > e.value);
+    ck_assert_ok(kpi_duration_share_within(d, 0, &e));
+    ck_assert_near(e.value, 1.0 / 8.0, 0);
+    /* unregistered: exact outside [min, max), else from the sketch */
+    ck_assert_ok(kpi_duration_share_within(d, 40000, &e));
+    ck_assert(e.value == 1.0);
+    ck_assert_ok(kpi_duration_share_within(d, 100, &e));
+    ck_assert_near(e.value, 2.0 / 8.0, 0);
+    kpi_duration_free(d);
+}
+END_TEST
+
+START_TEST(estimated_shares_are_off_only_near_the_target)
+{
+    kpi_duration *d = dur_new(0.01);
+    test_rng r = {7};
+    int64_t v[20000];
+    for (int i = 0; i < 20000; i++)
+        v[i] = stream_value(&r, S_LOGUNIFORM);
+    ck_assert_ok(kpi_duration_add_array(d, v, 20000));
+    const int64_t targets[] = {1000, 60000, 3600000, 86400000};
+    for (int t = 0; t < 4; t++) {
+        uint64_t lo = 0, hi = 0; /* exact counts at target*(1-2a), (1+2a) */
+        for (int i = 0; i < 20000; i++) {
+            lo += (double)v[i] <= targets[t] * 0.98;
+            hi += (double)v[i] <= targets[t] * 1.02;
+        }
+        kpi_estimate e;
+        ck_assert_ok(kpi_duration_share_within(d, targets[t], &e));
+        ck_assert(e.value * 20000 >= (double)lo - 0.5);
+        ck_assert(e.value * 20000 <= (double)hi + 0.5);
+    }
+    kpi_duration_free(d);
+}
+END_TEST
+
+START_TEST(targets_are_registered_only_while_empty_up_to_eight)
+{
+    kpi_duration *d = dur_new(0.01);
+    for (int i = 0; i < 8; i++)
+        ck_assert_ok(kpi_duration_add_target(d, 1000 * (8 - i)));
+    ck_assert_status(kpi_duration_add_target(d, 3000), KPI_ERR_DUPLICATE);
+    ck_assert_status(kpi_duration_add_target(d, 99), KPI_ERR_LIMIT);
+    ck_assert_status(kpi_duration_add_target(d, -1), KPI_ERR_RANGE);
+    ck_assert_status(kpi_duration_add_target(NULL, 5), KPI_ERR_INVALID);
+    kpi_duration_free(d);
+    d = dur_new(0.01);
+    ck_assert_ok(kpi_duration_add(d, 5));
+    ck_assert_status(kpi_duration_add_target(d, 10), KPI_ERR_STATE);
+    kpi_estimate e;
+    ck_assert_ok(kpi_duration_share_within(d, 10, &e));
+    ck_assert(e.value == 1.0);
+    kpi_duration_reset(d); /* empty again: targets may be added */
+    ck_assert_ok(kpi_duration_add_target(d, 10));
+    kpi_duration_free(d);
+}
+END_TEST
+
+/* ---- the sketch's guarantee --------------------------------------------- */
+
+START_TEST(every_value_is_answered_within_the_accuracy)
+{
+    /* Each value its own rank: the answer for it is its bucket's value. */
+    const double accs[] = {0.01, 0.05, 0.001, 0.5};
+    for (int a = 0; a < 4; a++) {
+        kpi_duration *d = dur_new(accs[a]);
+        enum { N = 4000 };
+        static int64_t v[N];
+        test_rng r = {(uint64_t)a + 1};
+        size_t n = 0;
+        for (int i = 1; i <= 1000; i++)
+            v[n++] = i; /* every small value */
+        while (n < N) {
+            /* geometric spread up to 2^63 - 1, incl. powers of two +- 1 */
+            int e = (int)test_range(&r, 10, 49);
+            int64_t base = INT64_C(1) << e;
+            int64_t x = base + test_range(&r, -1, 1) * (int64_t)test_range(&r, 0, 1) +
+                        (int64_t)(test_uniform(&r) * (double)base);
+            v[n++] = x > 0 ? x : 1;
+        }
+        if (accs[a] == 0.001) /* finer accuracy: keep within the bucket cap */
+            for (size_t i = 0; i < n; i++)
+                v[i] = 50 + v[i] % 3000;
+        qsort(v, N, sizeof *v, cmp_i64);
+        ck_assert_ok(kpi_duration_add_array(d, v, N));
+        for (size_t i = 1; i + 1 < N; i++) {
+            double q = ((double)i + 0.5) / (double)(N - 1), got;
+            ck_assert_ok(kpi_duration_quantile(d, q, &got));
+            double err = fabs(got - (double)v[i]) / (double)v[i];
+            ck_assert_msg(err <= accs[a], "acc %g value %lld got %.17g err %g",
+                          accs[a], (long long)v[i], got, err);
+        }
+        /* large values one at a time in {1, x, 2x}: rank 1 is x, unclamped */
+        for (int i = 0; i < 2000 && accs[a] != 0.001; i++) {
+            int e = (int)test_range(&r, 49, 60);
+            int64_t base = INT64_C(1) << e;
+            int64_t x = base + (int64_t)(test_uniform(&r) * (double)base);
+            if (i < 24)
+                x = (INT64_C(1) << (37 + i)) + (i % 3) - 1; /* edges */
+            const int64_t trio[] = {1, x, 2 * x};
+            kpi_duration_reset(d);
+            ck_assert_ok(kpi_duration_add_array(d, trio, 3));
+            double got;
+            ck_assert_ok(kpi_duration_quantile(d, 0.5, &got));
+            ck_assert_msg(fabs(got - (double)x) <= accs[a] * (double)x,
+                          "acc %g value %lld got %.17g", accs[a], (long long)x, got);
+        }
+        kpi_duration_free(d);
+    }
+}
+END_TEST
+
+START_TEST(random_streams_meet_the_promise)
+{
+    enum { N = 50000 };
+    static int64_t v[N];
+    for (int kind = 0; kind < S_N; kind++) {
+        kpi_duration *d = dur_new(0.01);
+        test_rng r = {(uint64_t)kind * 31 + 5};
+        for (size_t i = 0; i < N; i++)
+            v[i] = stream_value(&r, kind);
+        ck_assert_ok(kpi_duration_add_array(d, v, N));
+        check_quantiles(d, v, N, 0.01);
+        kpi_duration_free(d);
+    }
+}
+END_TEST
+
+START_TEST(one_by_one_equals_arrays)
+{
+    kpi_duration *a = dur_new(0.01), *b = dur_new(0.01);
+    test_rng r = {99};
+    int64_t v[3000];
+    for (int i = 0; i < 3000; i++)
+        v[i] = stream_value(&r, S_LOGNORMAL);
+    for (int i = 0; i < 3000; i++)
+        ck_assert_ok(kpi_duration_add(a, v[i]));
+    ck_assert_ok(kpi_duration_add_array(b, v, 3000));
+    assert_same(a, b);
+    kpi_duration_free(a);
+    kpi_duration_free(b);
+}
+END_TEST
+
+START_TEST(zeros_mixed_into_a_populated_sketch_keep_it_exact)
+{
+    kpi_duration *a = dur_new(0.01), *b = dur_new(0.01);
+    const int64_t first[] = {1000, 1200};
+    const int64_t mixed[] = {0, 2000, 0, 1500, 0};
+    ck_assert_ok(kpi_duration_add_array(a, first, 2));
+    ck_assert_ok(kpi_duration_add_array(a, mixed, 5));
+    for (int i = 0; i < 2; i++)
+        ck_assert_ok(kpi_duration_add(b, first[i]));
+    for (int i = 0; i < 5; i++)
+        ck_assert_ok(kpi_duration_add(b, mixed[i]));
+    assert_same(a, b);
+    size_t len;
+    unsigned char *bytes = dur_bytes(a, &len);
+    kpi_duration *c;
+    ck_assert_ok(kpi_duration_deserialize(&c, bytes, len));
+    assert_same(a, c);
+    double q;
+    ck_assert_ok(kpi_duration_quantile(a, 0.5, &q)); /* rank 3 of 0,0,0,1000,... */
+    ck_assert_near(q, 1000, 10);
+    /* an error in the one-pass add is undone */
+    const int64_t bad[] = {0, 1100, 0, -1};
+    ck_assert_status(kpi_duration_add_array(a, bad, 4), KPI_ERR_RANGE);
+    assert_same(a, c);
+    free(bytes);
+    kpi_duration_free(a);
+    kpi_duration_free(b);
+    kpi_duration_free(c);
+}
+END_TEST
+
+START_TEST(memory_is_bounded_at_one_percent)
+{
+    kpi_duration *d = dur_new(0.01);
+    test_rng r = {3};
+    for (int i = 0; i < 100000; i++)
+        ck_assert_ok(kpi_duration_add(d, test_range(&r, 1, 86400000)));
+    ck_assert_ok(kpi_duration_add(d, 1));
+    ck_assert_ok(kpi_duration_add(d, 86400000));
+    ck_assert_uint_le(kpi_duration_footprint(d), 8192);
+    /* the whole int64 range fits without collapsing */
+    ck_assert_ok(kpi_duration_add(d, INT64_MAX / 2));
+    ck_assert_uint_le(kpi_duration_footprint(d), 20000);
+    double q;
+    ck_assert_ok(kpi_duration_quantile(d, 0.001, &q));
+    kpi_duration_free(d);
+}
+END_TEST
+
+START_TEST(beyond_the_bucket_cap_the_lowest_buckets_collapse)
+{
+    /* 0.1% accuracy over 1 ms .. 1 day needs about 9200 buckets */
+    kpi_duration *d = dur_new(0.001);
+    enum { N = 30000 };
+    static int64_t v[N];
+    test_rng r = {11};
+    for (int i = 0; i < N; i++)
+        v[i] = (int64_t)exp(test_uniform(&r) * log(86400000.0));
+    ck_assert_ok(kpi_duration_add_array(d, v, N));
+    ck_assert_uint_le(kpi_duration_footprint(d),
+                      (KPI_DURATION_MAX_BUCKETS + 64) * 8 + 512);
+    qsort(v, N, sizeof *v, cmp_i64);
+    /* high quantiles keep the promise; exact reads stay exact */
+    for (int i = 600; i <= 999; i++) {
+        double q = i / 1000.0, got;
+        ck_assert_ok(kpi_duration_quantile(d, q, &got));
+        double exact = (double)v[(size_t)(q * (N - 1))];
+        ck_assert_msg(fabs(got - exact) <= 0.001 * exact, "q %g", q);
+    }
+    int64_t mn;
+    ck_assert_ok(kpi_duration_min(d, &mn));
+    ck_assert_int_eq(mn, v[0]);
+    double low;
+    ck_assert_ok(kpi_duration_quantile(d, 0.01, &low));
+    ck_assert(low >= (double)v[0]);
+    /* collapsed states still round-trip */
+    size_t len;
+    unsigned char *b = dur_bytes(d, &len);
+    kpi_duration *e;
+    ck_assert_ok(kpi_duration_deserialize(&e, b, len));
+    assert_same(d, e);
+    free(b);
+    kpi_duration_free(e);
+    kpi_duration_free(d);
+}
+END_TEST
+
+/* ---- merge, clone, reset ------------------------------------------------ */
+
+START_TEST(merge_equals_one_stream)
+{
+    for (int kind = 0; kind < S_N; kind++) {
+        kpi_duration *a = dur_new(0.01), *b = dur_new(0.01), *all = dur_new(0.01);
+        ck_assert_ok(kpi_duration_add_target(a, 30000));
+        ck_assert_ok(kpi_duration_add_target(b, 30000));
+        ck_assert_ok(kpi_duration_add_target(all, 30000));
+        test_rng r = {(uint64_t)kind + 100};
+        for (int i = 0; i < 5000; i++) {
+            int64_t x = stream_value(&r, kind);
+            ck_assert_ok(kpi_duration_add(i % 3 ? a : b, x));
+            ck_assert_ok(kpi_duration_add(all, x));
+        }
+        ck_assert_ok(kpi_duration_merge(a, b));
+        assert_same(a, all);
+        kpi_duration_free(a);
+        kpi_duration_free(b);
+        kpi_duration_free(all);
+    }
+}
+END_TEST
+
+START_TEST(merge_refuses_different_configurations)
+{
+    kpi_duration *a = dur_new(0.01), *b = dur_new(0.02), *c = dur_new(0.01);
+    ck_assert_ok(kpi_duration_add(a, 5));
+    ck_assert_ok(kpi_duration_add(b, 5));
+    ck_assert_ok(kpi_duration_add_target(c, 7));
+    ck_assert_ok(kpi_duration_add(c, 5));
+    kpi_duration *before;
+    ck_assert_ok(kpi_duration_clone(a, &before));
+    ck_assert_status(kpi_duration_merge(a, b), KPI_ERR_INCOMPATIBLE);
+    ck_assert_status(kpi_duration_merge(a, c), KPI_ERR_INCOMPATIBLE);
+    ck_assert_status(kpi_duration_merge(a, NULL), KPI_ERR_INVALID);
+    assert_same(a, before);
+    /* self merge doubles */
+    ck_assert_ok(kpi_duration_merge(a, a));
+    ck_assert_uint_eq(kpi_duration_count(a), 2);
+    /* overflow of the sum */
+    kpi_duration *big1 = dur_new(0.01), *big2 = dur_new(0.01);
+    ck_assert_ok(kpi_duration_add(big1, INT64_MAX));
+    ck_assert_ok(kpi_duration_add(big2, 1));
+    ck_assert_status(kpi_duration_merge(big1, big2), KPI_ERR_OVERFLOW);
+    ck_assert_uint_eq(kpi_duration_count(big1), 1);
+    kpi_duration_free(big1);
+    kpi_duration_free(big2);
+    kpi_duration_free(a);
+    kpi_duration_free(b);
+    kpi_duration_free(c);
+    kpi_duration_free(before);
+}
+END_TEST
+
+START_TEST(reset_keeps_configuration_and_clone_is_deep)
+{
+    kpi_duration *d = dur_new(0.02);
+    ck_assert_ok(kpi_duration_add_target(d, 100));
+    ck_assert_ok(kpi_duration_add(d, 50));
+    kpi_duration *c;
+    ck_assert_ok(kpi_duration_clone(d, &c));
+    kpi_duration_reset(d);
+    ck_assert_uint_eq(kpi_duration_count(d), 0);
+    ck_assert_uint_eq(kpi_duration_count(c), 1);
+    ck_assert_ok(kpi_duration_add(d, 50));
+    assert_same(d, c);
+    ck_assert_status(kpi_duration_clone(NULL, &c), KPI_ERR_INVALID);
+    kpi_duration_free(d);
+    kpi_duration_free(c);
+}
+END_TEST
+
+/* ---- serialization ------------------------------------------------------ */
+
+static kpi_duration *sample(void)
+{
+    kpi_duration *d = dur_new(0.01);
+    ck_assert_ok(kpi_duration_add_target(d, 20000));
+    const int64_t v[] = {0, 1, 15000, 20000, 25000, 3600000, 0, 86400000};
+    ck_assert_ok(kpi_duration_add_array(d, v, 8));
+    return d;
+}
+
+START_TEST(serialize_round_trips_to_identical_reads_and_bytes)
+{
+    for (int kind = 0; kind < S_N; kind++) {
+        kpi_duration *d = dur_new(0.02);
+        test_rng r = {(uint64_t)kind};
+        for (int i = 0; i < 2000; i++)
+            ck_assert_ok(kpi_duration_add(d, stream_value(&r, kind)));
+        size_t len;
+        unsigned char *b = dur_bytes(d, &len);
+        kpi_duration *e;
+        ck_assert_ok(kpi_duration_deserialize(&e, b, len));
+        assert_same(d, e);
+        for (int i = 0; i <= 100; i++) {
+            double x, y;
+            ck_assert_ok(kpi_duration_quantile(d, i / 100.0, &x));
+            ck_assert_ok(kpi_duration_quantile(e, i / 100.0, &y));
+            ck_assert(x == y);
+        }
+        free(b);
+        kpi_duration_free(d);
+        kpi_duration_free(e);
+    }
+    /* the empty state too */
+    kpi_duration *d = dur_new(0.01), *e;
+    size_t len;
+    unsigned char *b = dur_bytes(d, &len);
+    ck_assert_ok(kpi_duration_deserialize(&e, b, len));
+    assert_same(d, e);
+    free(b);
+    kpi_duration_free(d);
+    kpi_duration_free(e);
+}
+END_TEST
+
+START_TEST(corrupt_truncated_and_foreign_bytes_are_rejected)
+{
+    kpi_duration *d = sample();
+    size_t len;
+    unsigned char *b = dur_bytes(d, &len);
+    kpi_duration *e = NULL;
+    for (size_t cut = 0; cut < len; cut++)
+        ck_assert_int_lt(kpi_duration_deserialize(&e, b, cut), 0);
+    for (size_t i = 0; i < len; i++)
+        for (int bit = 0; bit < 8; bit++) {
+            b[i] ^= (unsigned char)(1u << bit);
+            ck_assert_int_lt(kpi_duration_deserialize(&e, b, len), 0);
+            b[i] ^= (unsigned char)(1u << bit);
+        }
+    ck_assert_ptr_null(e);
+    kpi_aht *a;
+    ck_assert_status(kpi_aht_deserialize(&a, b, len), KPI_ERR_TYPE);
+    ck_assert_status(kpi_duration_deserialize(&e, NULL, len), KPI_ERR_INVALID);
+    ck_assert_status(kpi_duration_deserialize(NULL, b, len), KPI_ERR_INVALID);
+    unsigned char small[4];
+    size_t need;
+    ck_assert_status(kpi_duration_serialize(d, small, sizeof small, &need),
+                     KPI_ERR_BUFFER);
+    ck_assert_uint_eq(need, len);
+    ck_assert_status(kpi_duration_serialize(NULL, NULL, 0, &need), KPI_ERR_INVALID);
+    free(b);
+    kpi_duration_free(d);
+}
+END_TEST
+
+START_TEST(golden_state_still_reads)
+{
+    /* tests/data/duration-v1.bin was written by format version 1 from
+     * sample(); KPI_WRITE_GOLDEN=1 rewrites it (only for a new format) */
+    kpi_duration *d = sample();
+    size_t len;
+    unsigned char *now = dur_bytes(d, &len);
+    if (getenv("KPI_WRITE_GOLDEN")) {
+        FILE *f = fopen(test_data_path("duration-v1.bin"), "wb");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_uint_eq(fwrite(now, 1, len, f), len);
+        fclose(f);
+    }
+    size_t glen;
+    unsigned char *golden = test_read_file(test_data_path("duration-v1.bin"), &glen);
+    ck_assert_msg(golden != NULL, "missing %s", test_data_path("duration-v1.bin"));
+    ck_assert_uint_eq(glen, len);
+    ck_assert(memcmp(golden, now, len) == 0);
+    kpi_duration *g;
+    ck_assert_ok(kpi_duration_deserialize(&g, golden, glen));
+    kpi_estimate e;
+    ck_assert_ok(kpi_duration_share_within(g, 20000, &e));
+    ck_assert_near(e.value, 5.0 / 8.0, 0);
+    double q;
+    ck_assert_ok(kpi_duration_quantile(g, 0.5, &q));
+    ck_assert_near(q, 15000, 150);
+    kpi_duration_free(g);
+    kpi_duration_free(d);
+    free(golden);
+    free(now);
+}
+END_TEST
+
+/* ---- allocator ---------------------------------------------------------- */
+
+START_TEST(allocation_failure_at_every_step_changes_nothing)
+{
+    test_rng r = {5};
+    int64_t v[500];
+    for (int i = 0; i < 500; i++)
+        v[i] = stream_value(&r, S_LOGUNIFORM);
+    /* constructor, growth, merge, clone, deserialize */
+    for (long fail = 1; fail <= 40; fail++) {
+        test_alloc t;
+        kpi_allocator al = test_allocator(&t);
+        t.fail_at = fail;
+        kpi_duration *d = NULL;
+        int rc = kpi_duration_new_with(&d, 0.01, &al);
+        if (rc != KPI_OK) {
+            ck_assert_status(rc, KPI_ERR_NOMEM);
+            ck_assert_int_eq(t.live, 0);
+            continue;
+        }
+        for (int i = 0; i < 500; i++) {
+            kpi_duration *before;
+            long fa = t.fail_at;
+            t.fail_at = 0;
+            ck_assert_ok(kpi_duration_clone(d, &before));
+            t.fail_at = fa;
+            long live = t.live;
+            rc = kpi_duration_add(d, v[i]);
+            if (rc != KPI_OK) {
+                ck_assert_status(rc, KPI_ERR_NOMEM);
+                ck_assert_int_eq(t.live, live);
+                assert_same(d, before);
+                ck_assert_ok(kpi_duration_add(d, v[i]));
+            }
+            kpi_duration_free(before);
+        }
+        /* merge into a fresh object, clone, deserialize */
+        t.fail_at = 0;
+        kpi_duration *m = NULL;
+        ck_assert_ok(kpi_duration_new_with(&m, 0.01, &al));
+        ck_assert_ok(kpi_duration_add(m, 1));
+        size_t len;
+        unsigned char *b = dur_bytes(d, &len);
+        t.fail_at = t.calls + 1;
+        long live = t.live;
+        ck_assert_status(kpi_duration_merge(m, d), KPI_ERR_NOMEM);
+        ck_assert_int_eq(t.live, live);
+        ck_assert_uint_eq(kpi_duration_count(m), 1);
+        kpi_duration *c = NULL;
+        for (long k = 1; k <= 2; k++) {
+            t.fail_at = t.calls + k;
+            ck_assert_status(kpi_duration_clone(d, &c), KPI_ERR_NOMEM);
+            ck_assert_int_eq(t.live, live);
+            t.fail_at = t.calls + k;
+            ck_assert_status(kpi_duration_deserialize_with(&c, b, len, &al),
+                             KPI_ERR_NOMEM);
+            ck_assert_int_eq(t.live, live);
+        }
+        ck_assert_ptr_null(c);
+        t.fail_at = 0;
+        ck_assert_ok(kpi_duration_merge(m, d));
+        ck_assert_ok(kpi_duration_deserialize_with(&c, b, len, &al));
+        assert_same(c, d);
+        free(b);
+        kpi_duration_free(c);
+        kpi_duration_free(m);
+        kpi_duration_free(d);
+        ck_assert_int_eq(t.live, 0);
+    }
+}
+END_TEST
+
+START_TEST(the_allocator_is_actually_used)
+{
+    test_alloc t;
+    kpi_allocator al = test_allocator(&t);
+    kpi_duration *d;
+    ck_assert_ok(kpi_duration_new_with(&d, 0.01, &al));
+    ck_assert_int_eq(t.mallocs, 1);
+    ck_assert_ok(kpi_duration_add(d, 12345));
+    ck_assert_int_ge(t.mallocs, 2);
+    kpi_aht *a;
+    ck_assert_ok(kpi_aht_new_with(&a, &al));
+    ck_assert_ok(kpi_aht_add(a, 1, 2, 3));
+    kpi_aht_free(a);
+    kpi_duration_free(d);
+    ck_assert_int_eq(t.live, 0);
+}
+END_TEST
+
+/* ---- AHT ---------------------------------------------------------------- */
+
+START_TEST(aht_is_the_sum_of_components_over_handled_contacts)
+{
+    kpi_aht *a;
+    ck_assert_ok(kpi_aht_new(&a));
+    /* (300 + 60 + 120) s and (200 + 0 + 40) s: AHT = 360 s */
+    ck_assert_ok(kpi_aht_add(a, 300000, 60000, 120000));
+    ck_assert_ok(kpi_aht_add(a, 200000, 0, 40000));
+    ck_assert_uint_eq(kpi_aht_count(a), 2);
+    double m;
+    ck_assert_ok(kpi_aht_mean(a, &m));
+    ck_assert(m == 360000.0);
+    ck_assert_ok(kpi_aht_component_mean(a, KPI_AHT_TALK, &m));
+    ck_assert(m == 250000.0);
+    ck_assert_ok(kpi_aht_component_mean(a, KPI_AHT_HOLD, &m));
+    ck_assert(m == 30000.0);
+    ck_assert_ok(kpi_aht_component_mean(a, KPI_AHT_AFTER_WORK, &m));
+    ck_assert(m == 80000.0);
+    ck_assert_status(kpi_aht_component_mean(a, 3, &m), KPI_ERR_INVALID);
+    ck_assert_ok(kpi_aht_quantile(a, 1, &m));
+    ck_assert(m == 480000.0);
+    ck_assert_ok(kpi_aht_quantile(a, 0, &m));
+    ck_assert(m == 240000.0);
+    kpi_aht_free(a);
+}
+END_TEST
+
+START_TEST(aht_errors_change_nothing)
+{
+    kpi_aht *a;
+    ck_assert_ok(kpi_aht_new(&a));
+    double m;
+    ck_assert_status(kpi_aht_mean(a, &m), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_aht_component_mean(a, KPI_AHT_TALK, &m), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_aht_quantile(a, 0.5, &m), KPI_ERR_EMPTY);
+    ck_assert_ok(kpi_aht_add(a, 10, 20, 30));
+    ck_assert_status(kpi_aht_add(a, 1, -1, 1), KPI_ERR_RANGE);
+    ck_assert_status(kpi_aht_add(a, INT64_MAX, 0, 0), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_aht_add(a, INT64_MAX / 2, INT64_MAX / 2, INT64_MAX / 2),
+                     KPI_ERR_OVERFLOW);
+    const int64_t t[] = {1, 2}, h[] = {1, 2}, w[] = {1, -2};
+    ck_assert_status(kpi_aht_add_array(a, t, h, w, 2), KPI_ERR_RANGE);
+    ck_assert_status(kpi_aht_add_array(a, t, NULL, w, 2), KPI_ERR_INVALID);
+    ck_assert_status(kpi_aht_add(NULL, 1, 1, 1), KPI_ERR_INVALID);
+    ck_assert_uint_eq(kpi_aht_count(a), 1);
+    ck_assert_ok(kpi_aht_mean(a, &m));
+    ck_assert(m == 60.0);
+    ck_assert_ok(kpi_aht_component_mean(a, KPI_AHT_HOLD, &m));
+    ck_assert(m == 20.0);
+    kpi_aht_free(a);
+}
+END_TEST
+
+static unsigned char *aht_bytes(const kpi_aht *a, size_t *len)
+{
+    ck_assert_ok(kpi_aht_serialize(a, NULL, 0, len));
+    unsigned char *b = malloc(*len);
+    ck_assert_ok(kpi_aht_serialize(a, b, *len, len));
+    return b;
+}
+
+static void aht_same(const kpi_aht *x, const kpi_aht *y)
+{
+    size_t lx, ly;
+    unsigned char *a = aht_bytes(x, &lx), *b = aht_bytes(y, &ly);
+    ck_assert_uint_eq(lx, ly);
+    ck_assert(memcmp(a, b, lx) == 0);
+    free(a);
+    free(b);
+}
+
+START_TEST(aht_merges_round_trips_and_survives_allocation_failure)
+{
+    kpi_aht *a, *b, *all;
+    ck_assert_ok(kpi_aht_new(&a));
+    ck_assert_ok(kpi_aht_new(&b));
+    ck_assert_ok(kpi_aht_new(&all));
+    test_rng r = {42};
+    enum { N = 300 };
+    int64_t t[N], h[N], w[N];
+    for (int i = 0; i < N; i++) {
+        t[i] = test_range(&r, 0, 900000);
+        h[i] = test_range(&r, 0, 120000);
+        w[i] = test_range(&r, 0, 300000);
+        ck_assert_ok(kpi_aht_add(i % 2 ? a : b, t[i], h[i], w[i]));
+    }
+    ck_assert_ok(kpi_aht_add_array(all, t, h, w, N));
+    ck_assert_ok(kpi_aht_merge(a, b));
+    aht_same(a, all);
+    size_t len;
+    unsigned char *bytes = aht_bytes(all, &len);
+    kpi_aht *c;
+    ck_assert_ok(kpi_aht_deserialize(&c, bytes, len));
+    aht_same(c, all);
+    kpi_aht_free(c);
+    for (size_t i = 0; i < len; i++) {
+        bytes[i] ^= 0x10;
+        ck_assert_int_lt(kpi_aht_deserialize(&c, bytes, len), 0);
+        bytes[i] ^= 0x10;
+    }
+    /* allocation failures: constructor, array growth, clone, deserialize */
+    for (long fail = 1; fail <= 6; fail++) {
+        test_alloc ta;
+        kpi_allocator al = test_allocator(&ta);
+        ta.fail_at = fail;
+        kpi_aht *x = NULL;
+        int rc = kpi_aht_new_with(&x, &al);
+        if (rc != KPI_OK) {
+            ck_assert_status(rc, KPI_ERR_NOMEM);
+            ck_assert_int_eq(ta.live, 0);
+            continue;
+        }
+        long live = ta.live;
+        rc = kpi_aht_add_array(x, t, h, w, N);
+        if (rc != KPI_OK) {
+            ck_assert_status(rc, KPI_ERR_NOMEM);
+            ck_assert_int_eq(ta.live, live);
+            ck_assert_uint_eq(kpi_aht_count(x), 0);
+        }
+        ta.fail_at = ta.calls + 1;
+        kpi_aht *y = NULL;
+        ck_assert_status(kpi_aht_deserialize_with(&y, bytes, len, &al), KPI_ERR_NOMEM);
+        ta.fail_at = ta.calls + 2;
+        ck_assert_status(kpi_aht_deserialize_with(&y, bytes, len, &al), KPI_ERR_NOMEM);
+        ta.fail_at = ta.calls + 2;
+        ck_assert_status(kpi_aht_clone(x, &y), KPI_ERR_NOMEM);
+        ck_assert_ptr_null(y);
+        kpi_aht_free(x);
+        ck_assert_int_eq(ta.live, 0);
+    }
+    kpi_aht_reset(all);
+    ck_assert_uint_eq(kpi_aht_count(all), 0);
+    ck_assert_ok(kpi_aht_merge(all, all));
+    ck_assert_uint_le(kpi_aht_footprint(all), 20000);
+    free(bytes);
+    kpi_aht_free(a);
+    kpi_aht_free(b);
+    kpi_aht_free(all);
+}
+END_TEST
+
+static Suite *duration_suite(void)
+{
+    Suite *s = suite_create("duration");
+    TCase *tc = tcase_create("reads");
+    tcase_add_test(tc, exact_reads_of_a_small_stream);
+    tcase_add_test(tc, zero_is_a_valid_duration_and_counted_exactly);
+    tcase_add_test(tc, reads_on_an_empty_object_say_empty);
+    tcase_add_test(tc, presets_are_one_percent_durations);
+    tcase_add_test(tc, constructor_validates_accuracy);
+    tcase_add_test(tc, negative_values_are_refused_all_or_nothing);
+    tcase_add_test(tc, sum_overflow_is_refused_and_changes_nothing);
+    tcase_add_test(tc, quantile_and_share_arguments_are_validated);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("targets");
+    tcase_add_test(tc, registered_targets_give_exact_shares);
+    tcase_add_test(tc, estimated_shares_are_off_only_near_the_target);
+    tcase_add_test(tc, targets_are_registered_only_while_empty_up_to_eight);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("sketch");
+    tcase_add_test(tc, every_value_is_answered_within_the_accuracy);
+    tcase_add_test(tc, random_streams_meet_the_promise);
+    tcase_add_test(tc, one_by_one_equals_arrays);
+    tcase_add_test(tc, zeros_mixed_into_a_populated_sketch_keep_it_exact);
+    tcase_add_test(tc, memory_is_bounded_at_one_percent);
+    tcase_add_test(tc, beyond_the_bucket_cap_the_lowest_buckets_collapse);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("object");
+    tcase_add_test(tc, merge_equals_one_stream);
+    tcase_add_test(tc, merge_refuses_different_configurations);
+    tcase_add_test(tc, reset_keeps_configuration_and_clone_is_deep);
+    tcase_add_test(tc, serialize_round_trips_to_identical_reads_and_bytes);
+    tcase_add_test(tc, corrupt_truncated_and_foreign_bytes_are_rejected);
+    tcase_add_test(tc, golden_state_still_reads);
+    tcase_add_test(tc, allocation_failure_at_every_step_changes_nothing);
+    tcase_add_test(tc, the_allocator_is_actually_used);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("aht");
+    tcase_add_test(tc, aht_is_the_sum_of_components_over_handled_contacts);
+    tcase_add_test(tc, aht_errors_change_nothing);
+    tcase_add_test(tc, aht_merges_round_trips_and_survives_allocation_failure);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+KPI_TEST_MAIN(duration_suite)

@@ -1,0 +1,344 @@
+/*
+ * Service level, abandonment, unserved contacts and ASA.
+ * SPDX-License-Identifier: MIT
+ */
+#include "kpi/duration.h"
+#include "kpi/service_level.h"
+#include "testutil.h"
+
+static kpi_service_level *sl_new(int64_t t, int64_t s)
+{
+    kpi_service_level *p = NULL;
+    ck_assert_ok(kpi_service_level_new(&p, t, s));
+    return p;
+}
+
+static unsigned char *sl_bytes(const kpi_service_level *s, size_t *len)
+{
+    ck_assert_ok(kpi_service_level_serialize(s, NULL, 0, len));
+    unsigned char *b = malloc(*len);
+    ck_assert_ok(kpi_service_level_serialize(s, b, *len, len));
+    return b;
+}
+
+static void assert_same(const kpi_service_level *a, const kpi_service_level *b)
+{
+    size_t la, lb;
+    unsigned char *x = sl_bytes(a, &la), *y = sl_bytes(b, &lb);
+    ck_assert_uint_eq(la, lb);
+    ck_assert_msg(memcmp(x, y, la) == 0, "states differ");
+    free(x);
+    free(y);
+}
+
+/* Cisco's example: 70 answered within T, 10 abandoned within T, 20
+ * answered beyond T; 100 offered.  T = 20 s. */
+static kpi_service_level *cisco(int64_t short_abandon_ms)
+{
+    kpi_service_level *s = sl_new(20000, short_abandon_ms);
+    for (int i = 0; i < 70; i++)
+        ck_assert_ok(kpi_service_level_add(s, 1000 + i * 100, KPI_CONTACT_ANSWERED));
+    for (int i = 0; i < 10; i++)
+        ck_assert_ok(kpi_service_level_add(s, 2000 + i * 1000, KPI_CONTACT_ABANDONED));
+    for (int i = 0; i < 20; i++)
+        ck_assert_ok(kpi_service_level_add(s, 25000 + i * 1000, KPI_CONTACT_ANSWERED));
+    return s;
+}
+
+START_TEST(ciscos_worked_example_holds_for_each_formula)
+{
+    kpi_service_level *s = cisco(0);
+    kpi_estimate e;
+    ck_assert_uint_eq(kpi_service_level_offered(s), 100);
+    ck_assert_ok(kpi_service_level_share(s, KPI_SL_ANSWERED_OVER_OFFERED, &e));
+    ck_assert_near(e.value, 0.70, 1e-12); /* abandons count against */
+    ck_assert_uint_eq(e.n, 100);
+    ck_assert_ok(kpi_service_level_share(s, KPI_SL_EXCLUDE_ABANDONS_IN_T, &e));
+    ck_assert_near(e.value, 70.0 / 90.0, 1e-12); /* 77.8%: ignored */
+    ck_assert_uint_eq(e.n, 90);
+    ck_assert_ok(kpi_service_level_share(s, KPI_SL_ABANDONS_IN_T_MET, &e));
+    ck_assert_near(e.value, 0.80, 1e-12); /* count for the center */
+    ck_assert_ok(kpi_service_level_share(s, KPI_SL_ANSWERED_OVER_ANSWERED, &e));
+    ck_assert_near(e.value, 70.0 / 90.0, 1e-12);
+    /* S = 0: no short abandons, so the formula equals answered/offered */
+    ck_assert_ok(kpi_service_level_share(s, KPI_SL_EXCLUDE_SHORT_ABANDONS, &e));
+    ck_assert_near(e.value, 0.70, 1e-12);
+    ck_assert(e.lower < 0.70 && e.upper > 0.70);
+    kpi_service_level_free(s);
+    /* with S = T every abandon here is short: 70 / (100 - 10) */
+    s = cisco(20000);
+    ck_assert_ok(kpi_service_level_share(s, KPI_SL_EXCLUDE_SHORT_ABANDONS, &e));
+    ck_assert_near(e.value, 70.0 / 90.0, 1e-12);
+    kpi_service_level_free(s);
+    /* with S = 5 s, abandons at 2, 3 and 4 s are short: 70 / 97 */
+    s = cisco(5000);
+    ck_assert_ok(kpi_service_level_share(s, KPI_SL_EXCLUDE_SHORT_ABANDONS, &e));
+    ck_assert_near(e.value, 70.0 / 97.0, 1e-12);
+    kpi_service_level_free(s);
+}
+END_TEST
+
+START_TEST(answered_exactly_at_the_threshold_is_within)
+{
+    kpi_service_level *s = sl_new(20000, 0);
+    ck_assert_ok(kpi_service_level_add(s, 20000, KPI_CONTACT_ANSWERED));
+    ck_assert_ok(kpi_service_level_add(s, 20001, KPI_CONTACT_ANSWERED));
+    kpi_estimate e;
+    ck_assert_ok(kpi_service_level_share(s, KPI_SL_ANSWERED_OVER_OFFERED, &e));
+    ck_assert_near(e.value, 0.5, 0);
+    kpi_service_level_free(s);
+}
+END_TEST
+
+START_TEST(abandonment_and_unserved_shares_per_reason)
+{
+    kpi_service_level *s = cisco(0);
+    ck_assert_ok(kpi_service_level_add_unserved(s, 3));
+    ck_assert_ok(kpi_service_level_add_unserved(s, 3));
+    ck_assert_ok(kpi_service_level_add_unserved(s, 63));
+    ck_assert_ok(kpi_service_level_add(s, 0, KPI_CONTACT_UNSERVED)); /* reason 0 */
+    ck_assert_uint_eq(kpi_service_level_offered(s), 104);
+    ck_assert_uint_eq(kpi_service_level_answered(s), 90);
+    ck_assert_uint_eq(kpi_service_level_abandoned(s), 10);
+    kpi_estimate e;
+    ck_assert_ok(kpi_service_level_abandon_rate(s, &e));
+    ck_assert_near(e.value, 10.0 / 104.0, 1e-12);
+    ck_assert_ok(kpi_service_level_unserved_share(s, &e));
+    ck_assert_near(e.value, 4.0 / 104.0, 1e-12);
+    ck_assert_ok(kpi_service_level_unserved_reason_share(s, 3, &e));
+    ck_assert_near(e.value, 2.0 / 104.0, 1e-12);
+    uint64_t c;
+    ck_assert_ok(kpi_service_level_unserved_count(s, 3, &c));
+    ck_assert_uint_eq(c, 2);
+    ck_assert_ok(kpi_service_level_unserved_count(s, 0, &c));
+    ck_assert_uint_eq(c, 1);
+    ck_assert_ok(kpi_service_level_unserved_count(s, 5, &c));
+    ck_assert_uint_eq(c, 0);
+    ck_assert_status(kpi_service_level_unserved_count(s, 64, &c), KPI_ERR_RANGE);
+    ck_assert_status(kpi_service_level_unserved_reason_share(s, 64, &e), KPI_ERR_RANGE);
+    ck_assert_status(kpi_service_level_add_unserved(s, 64), KPI_ERR_RANGE);
+    ck_assert_uint_eq(kpi_service_level_offered(s), 104);
+    /* unserved contacts count against answered/offered */
+    ck_assert_ok(kpi_service_level_share(s, KPI_SL_ANSWERED_OVER_OFFERED, &e));
+    ck_assert_near(e.value, 70.0 / 104.0, 1e-12);
+    kpi_service_level_free(s);
+}
+END_TEST
+
+START_TEST(asa_and_wait_quantiles_cover_answered_contacts_only)
+{
+    kpi_service_level *s = sl_new(20000, 0);
+    double m;
+    ck_assert_status(kpi_service_level_asa(s, &m), KPI_ERR_EMPTY);
+    ck_assert_ok(kpi_service_level_add(s, 10000, KPI_CONTACT_ANSWERED));
+    ck_assert_ok(kpi_service_level_add(s, 30000, KPI_CONTACT_ANSWERED));
+    ck_assert_ok(kpi_service_level_add(s, 900000, KPI_CONTACT_ABANDONED));
+    ck_assert_ok(kpi_service_level_asa(s, &m));
+    ck_assert(m == 20000.0);
+    ck_assert_ok(kpi_service_level_wait_quantile(s, 1, &m));
+    ck_assert(m == 30000.0);
+    ck_assert_ok(kpi_service_level_wait_quantile(s, 0, &m));
+    ck_assert(m == 10000.0);
+    ck_assert_status(kpi_service_level_wait_quantile(s, 2, &m), KPI_ERR_RANGE);
+    kpi_service_level_free(s);
+}
+END_TEST
+
+START_TEST(empty_denominators_say_empty)
+{
+    kpi_service_level *s = sl_new(20000, 0);
+    kpi_estimate e;
+    for (int f = 0; f <= 4; f++)
+        ck_assert_status(kpi_service_level_share(s, f, &e), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_service_level_abandon_rate(s, &e), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_service_level_unserved_share(s, &e), KPI_ERR_EMPTY);
+    /* only abandons: answered/answered has no denominator */
+    ck_assert_ok(kpi_service_level_add(s, 5, KPI_CONTACT_ABANDONED));
+    ck_assert_status(kpi_service_level_share(s, KPI_SL_ANSWERED_OVER_ANSWERED, &e),
+                     KPI_ERR_EMPTY);
+    ck_assert_status(kpi_service_level_share(s, KPI_SL_EXCLUDE_ABANDONS_IN_T, &e),
+                     KPI_ERR_EMPTY);
+    ck_assert_ok(kpi_service_level_share(s, KPI_SL_ABANDONS_IN_T_MET, &e));
+    ck_assert(e.value == 1.0);
+    kpi_service_level_free(s);
+}
+END_TEST
+
+START_TEST(bad_arguments_are_refused_and_change_nothing)
+{
+    kpi_service_level *p = NULL;
+    ck_assert_status(kpi_service_level_new(&p, -1, 0), KPI_ERR_RANGE);
+    ck_assert_status(kpi_service_level_new(&p, 1, -1), KPI_ERR_RANGE);
+    ck_assert_status(kpi_service_level_new(NULL, 1, 0), KPI_ERR_INVALID);
+    ck_assert_ptr_null(p);
+    kpi_service_level *s = cisco(0), *before;
+    ck_assert_ok(kpi_service_level_clone(s, &before));
+    ck_assert_status(kpi_service_level_add(s, -1, KPI_CONTACT_ANSWERED), KPI_ERR_RANGE);
+    ck_assert_status(kpi_service_level_add(s, 1, 3), KPI_ERR_INVALID);
+    ck_assert_status(kpi_service_level_add(s, 1, -1), KPI_ERR_INVALID);
+    const int64_t w[] = {1, 2, -3};
+    const int o[] = {0, 1, 0};
+    ck_assert_status(kpi_service_level_add_array(s, w, o, 3), KPI_ERR_RANGE);
+    ck_assert_status(kpi_service_level_add_array(s, NULL, o, 3), KPI_ERR_INVALID);
+    ck_assert_status(kpi_service_level_add(NULL, 1, 0), KPI_ERR_INVALID);
+    kpi_estimate e;
+    ck_assert_status(kpi_service_level_share(s, 5, &e), KPI_ERR_INVALID);
+    ck_assert_status(kpi_service_level_share(s, 0, NULL), KPI_ERR_INVALID);
+    assert_same(s, before);
+    kpi_service_level *other = sl_new(30000, 0), *other2 = sl_new(20000, 5);
+    ck_assert_status(kpi_service_level_merge(s, other), KPI_ERR_INCOMPATIBLE);
+    ck_assert_status(kpi_service_level_merge(s, other2), KPI_ERR_INCOMPATIBLE);
+    ck_assert_status(kpi_service_level_merge(s, NULL), KPI_ERR_INVALID);
+    assert_same(s, before);
+    kpi_service_level_free(other);
+    kpi_service_level_free(other2);
+    kpi_service_level_free(s);
+    kpi_service_level_free(before);
+    kpi_service_level_free(NULL);
+    kpi_service_level_reset(NULL);
+}
+END_TEST
+
+START_TEST(merge_equals_one_stream_and_state_round_trips)
+{
+    kpi_service_level *a = sl_new(20000, 3000), *b = sl_new(20000, 3000),
+                      *all = sl_new(20000, 3000);
+    test_rng r = {17};
+    enum { N = 2000 };
+    static int64_t w[N];
+    static int o[N];
+    for (int i = 0; i < N; i++) {
+        w[i] = test_range(&r, 0, 120000);
+        o[i] = (int)test_range(&r, 0, 2);
+        if (i % 50 == 0) {
+            uint32_t reason = (uint32_t)test_range(&r, 0, 63);
+            ck_assert_ok(kpi_service_level_add_unserved(i % 3 ? a : b, reason));
+            ck_assert_ok(kpi_service_level_add_unserved(all, reason));
+        }
+        ck_assert_ok(kpi_service_level_add(i % 3 ? a : b, w[i], o[i]));
+    }
+    ck_assert_ok(kpi_service_level_add_array(all, w, o, N));
+    ck_assert_ok(kpi_service_level_merge(a, b));
+    assert_same(a, all);
+    size_t len;
+    unsigned char *bytes = sl_bytes(all, &len);
+    kpi_service_level *c;
+    ck_assert_ok(kpi_service_level_deserialize(&c, bytes, len));
+    assert_same(c, all);
+    for (int f = 0; f <= 4; f++) {
+        kpi_estimate x, y;
+        ck_assert_ok(kpi_service_level_share(c, f, &x));
+        ck_assert_ok(kpi_service_level_share(all, f, &y));
+        ck_assert(x.value == y.value && x.n == y.n);
+    }
+    kpi_service_level_free(c);
+    for (size_t cut = 0; cut < len; cut++)
+        ck_assert_int_lt(kpi_service_level_deserialize(&c, bytes, cut), 0);
+    for (size_t i = 0; i < len; i++)
+        for (int bit = 0; bit < 8; bit += 3) {
+            bytes[i] ^= (unsigned char)(1u << bit);
+            ck_assert_int_lt(kpi_service_level_deserialize(&c, bytes, len), 0);
+            bytes[i] ^= (unsigned char)(1u << bit);
+        }
+    kpi_duration *d;
+    ck_assert_status(kpi_duration_deserialize(&d, bytes, len), KPI_ERR_TYPE);
+    /* self merge doubles; reset empties */
+    ck_assert_ok(kpi_service_level_merge(a, a));
+    ck_assert_uint_eq(kpi_service_level_offered(a), 2 * kpi_service_level_offered(all));
+    kpi_service_level_reset(a);
+    ck_assert_uint_eq(kpi_service_level_offered(a), 0);
+    ck_assert_uint_gt(kpi_service_level_footprint(all), 512);
+    free(bytes);
+    kpi_service_level_free(a);
+    kpi_service_level_free(b);
+    kpi_service_level_free(all);
+}
+END_TEST
+
+START_TEST(allocation_failures_change_nothing)
+{
+    kpi_service_level *src = cisco(0);
+    size_t len;
+    unsigned char *bytes = sl_bytes(src, &len);
+    enum { N = 200 };
+    int64_t w[N];
+    int o[N];
+    for (int i = 0; i < N; i++) {
+        w[i] = i * 997;
+        o[i] = i % 3 ? KPI_CONTACT_ANSWERED : KPI_CONTACT_ABANDONED;
+    }
+    for (long fail = 1; fail <= 6; fail++) {
+        test_alloc t;
+        kpi_allocator al = test_allocator(&t);
+        t.fail_at = fail;
+        kpi_service_level *s = NULL;
+        int rc = kpi_service_level_new_with(&s, 20000, 0, &al);
+        if (rc != KPI_OK) {
+            ck_assert_status(rc, KPI_ERR_NOMEM);
+            ck_assert_ptr_null(s);
+            ck_assert_int_eq(t.live, 0);
+            continue;
+        }
+        long live = t.live;
+        rc = kpi_service_level_add_array(s, w, o, N);
+        if (rc != KPI_OK) {
+            ck_assert_status(rc, KPI_ERR_NOMEM);
+            ck_assert_int_eq(t.live, live);
+            ck_assert_uint_eq(kpi_service_level_offered(s), 0);
+        }
+        kpi_service_level *c = NULL;
+        for (long k = 1; k <= 3; k++) {
+            live = t.live;
+            t.fail_at = t.calls + k;
+            ck_assert_status(kpi_service_level_deserialize_with(&c, bytes, len, &al),
+                             KPI_ERR_NOMEM);
+            ck_assert_int_eq(t.live, live);
+            t.fail_at = t.calls + k;
+            rc = kpi_service_level_clone(s, &c);
+            if (k <= 2 || kpi_service_level_answered(s) > 0) {
+                ck_assert_status(rc, KPI_ERR_NOMEM);
+                ck_assert_ptr_null(c);
+                ck_assert_int_eq(t.live, live);
+            } else {
+                kpi_service_level_free(c);
+            }
+            c = NULL;
+        }
+        /* merge that must grow the waits sketch */
+        t.fail_at = 0;
+        kpi_service_level *m = NULL;
+        ck_assert_ok(kpi_service_level_new_with(&m, 20000, 0, &al));
+        t.fail_at = t.calls + 1;
+        live = t.live;
+        ck_assert_status(kpi_service_level_merge(m, src), KPI_ERR_NOMEM);
+        ck_assert_int_eq(t.live, live);
+        ck_assert_uint_eq(kpi_service_level_offered(m), 0);
+        t.fail_at = 0;
+        kpi_service_level_free(m);
+        kpi_service_level_free(s);
+        ck_assert_int_eq(t.live, 0);
+    }
+    free(bytes);
+    kpi_service_level_free(src);
+}
+END_TEST
+
+static Suite *service_level_suite(void)
+{
+    Suite *s = suite_create("service_level");
+    TCase *tc = tcase_create("formulas");
+    tcase_add_test(tc, ciscos_worked_example_holds_for_each_formula);
+    tcase_add_test(tc, answered_exactly_at_the_threshold_is_within);
+    tcase_add_test(tc, abandonment_and_unserved_shares_per_reason);
+    tcase_add_test(tc, asa_and_wait_quantiles_cover_answered_contacts_only);
+    tcase_add_test(tc, empty_denominators_say_empty);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("object");
+    tcase_add_test(tc, bad_arguments_are_refused_and_change_nothing);
+    tcase_add_test(tc, merge_equals_one_stream_and_state_round_trips);
+    tcase_add_test(tc, allocation_failures_change_nothing);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+KPI_TEST_MAIN(service_level_suite)
