@@ -60,7 +60,6 @@ struct kpi_duration {
 };
 
 /* Not static: service_level.c nests a duration. */
-extern const kpi__type kpi__duration_type;
 #define duration_type kpi__duration_type
 
 /* ---- the mapping -------------------------------------------------------- */
@@ -927,7 +926,6 @@ struct kpi_aht {
     kpi_duration *handle;
 };
 
-static const kpi__type aht_type;
 
 static void aht_destroy(void *obj)
 {
@@ -941,7 +939,7 @@ static int aht_create(kpi_aht **out, const kpi_allocator *alloc)
     if (out == NULL)
         return KPI_ERR_INVALID;
     void *o;
-    int rc = kpi__object_new(&aht_type, sizeof(kpi_aht), alloc, &o);
+    int rc = kpi__object_new(&kpi__aht_type, sizeof(kpi_aht), alloc, &o);
     if (rc != KPI_OK)
         return rc;
     kpi_aht *a = o;
@@ -963,7 +961,7 @@ int kpi_aht_new_with(kpi_aht **out, const kpi_allocator *alloc)
 
 void kpi_aht_free(kpi_aht *a)
 {
-    if (kpi__is(a, &aht_type))
+    if (kpi__is(a, &kpi__aht_type))
         aht_destroy(a);
 }
 
@@ -976,7 +974,7 @@ static void aht_reset(void *obj)
 
 void kpi_aht_reset(kpi_aht *a)
 {
-    if (kpi__is(a, &aht_type))
+    if (kpi__is(a, &kpi__aht_type))
         aht_reset(a);
 }
 
@@ -984,7 +982,7 @@ static int aht_clone(const void *src, void **out)
 {
     const kpi_aht *s = src;
     void *o;
-    int rc = kpi__object_new(&aht_type, sizeof(kpi_aht), &s->base.alloc, &o);
+    int rc = kpi__object_new(&kpi__aht_type, sizeof(kpi_aht), &s->base.alloc, &o);
     if (rc != KPI_OK)
         return rc;
     kpi_aht *a = o;
@@ -1002,7 +1000,7 @@ static int aht_clone(const void *src, void **out)
 
 int kpi_aht_clone(const kpi_aht *a, kpi_aht **out)
 {
-    return kpi__clone(&aht_type, a, (void **)out);
+    return kpi__clone(&kpi__aht_type, a, (void **)out);
 }
 
 /* Handle times of a batch into `tmp`, checking the component sums;
@@ -1030,7 +1028,7 @@ static int aht_check(const kpi_aht *a, const int64_t *talk, const int64_t *hold,
 int kpi_aht_add_array(kpi_aht *a, const int64_t *talk_ms, const int64_t *hold_ms,
                       const int64_t *after_work_ms, size_t n)
 {
-    if (!kpi__is(a, &aht_type) ||
+    if (!kpi__is(a, &kpi__aht_type) ||
         (n > 0 && (talk_ms == NULL || hold_ms == NULL || after_work_ms == NULL)))
         return KPI_ERR_INVALID;
     if (n == 0)
@@ -1076,7 +1074,7 @@ static int aht_merge(void *dst, const void *src)
 
 int kpi_aht_merge(kpi_aht *dst, const kpi_aht *src)
 {
-    return kpi__merge(&aht_type, dst, src);
+    return kpi__merge(&kpi__aht_type, dst, src);
 }
 
 static void aht_encode(const void *obj, kpi__writer *w)
@@ -1095,7 +1093,7 @@ static int aht_decode(kpi__reader *r, const kpi_allocator *al, void **out)
     if (r->err)
         return r->err;
     void *o;
-    int rc = kpi__object_new(&aht_type, sizeof(kpi_aht), al, &o);
+    int rc = kpi__object_new(&kpi__aht_type, sizeof(kpi_aht), al, &o);
     if (rc != KPI_OK)
         return rc;
     kpi_aht *a = o;
@@ -1126,48 +1124,48 @@ static size_t aht_footprint(const void *obj)
     return sizeof *a + dur_footprint(a->handle);
 }
 
-static const kpi__type aht_type = {
+const kpi__type kpi__aht_type = {
     KPI__TAG_AHT, "aht",      aht_clone,  aht_destroy,  aht_reset,
     aht_merge,    aht_encode, aht_decode, aht_footprint};
 
 int kpi_aht_serialize(const kpi_aht *a, void *buf, size_t cap, size_t *len)
 {
-    if (!kpi__is(a, &aht_type))
+    if (!kpi__is(a, &kpi__aht_type))
         return KPI_ERR_INVALID;
     return kpi__serialize(a, buf, cap, len);
 }
 
 int kpi_aht_deserialize(kpi_aht **out, const void *buf, size_t len)
 {
-    return kpi__deserialize(&aht_type, buf, len, NULL, (void **)out);
+    return kpi__deserialize(&kpi__aht_type, buf, len, NULL, (void **)out);
 }
 
 int kpi_aht_deserialize_with(kpi_aht **out, const void *buf, size_t len,
                              const kpi_allocator *alloc)
 {
-    return kpi__deserialize(&aht_type, buf, len, alloc, (void **)out);
+    return kpi__deserialize(&kpi__aht_type, buf, len, alloc, (void **)out);
 }
 
 size_t kpi_aht_footprint(const kpi_aht *a)
 {
-    return kpi__is(a, &aht_type) ? aht_footprint(a) : 0;
+    return kpi__is(a, &kpi__aht_type) ? aht_footprint(a) : 0;
 }
 
 uint64_t kpi_aht_count(const kpi_aht *a)
 {
-    return kpi__is(a, &aht_type) ? a->handle->count : 0;
+    return kpi__is(a, &kpi__aht_type) ? a->handle->count : 0;
 }
 
 int kpi_aht_mean(const kpi_aht *a, double *out)
 {
-    if (!kpi__is(a, &aht_type))
+    if (!kpi__is(a, &kpi__aht_type))
         return KPI_ERR_INVALID;
     return kpi_duration_mean(a->handle, out);
 }
 
 int kpi_aht_component_mean(const kpi_aht *a, int component, double *out)
 {
-    if (!kpi__is(a, &aht_type) || out == NULL || component < KPI_AHT_TALK ||
+    if (!kpi__is(a, &kpi__aht_type) || out == NULL || component < KPI_AHT_TALK ||
         component > KPI_AHT_AFTER_WORK)
         return KPI_ERR_INVALID;
     if (a->handle->count == 0)
@@ -1178,7 +1176,7 @@ int kpi_aht_component_mean(const kpi_aht *a, int component, double *out)
 
 int kpi_aht_quantile(const kpi_aht *a, double q, double *out)
 {
-    if (!kpi__is(a, &aht_type))
+    if (!kpi__is(a, &kpi__aht_type))
         return KPI_ERR_INVALID;
     return kpi_duration_quantile(a->handle, q, out);
 }

@@ -98,6 +98,9 @@ extern const kpi__type kpi__group_type;
 extern const kpi__type kpi__ratio_type;
 extern const kpi__type kpi__series_type;
 extern const kpi__type kpi__customers_type;
+extern const kpi__type kpi__duration_type;
+extern const kpi__type kpi__aht_type;
+extern const kpi__type kpi__service_level_type;
 /* configuration objects that nest in others (an SLA policy holds a
  * calendar); not group members */
 extern const kpi__type kpi__calendar_type;

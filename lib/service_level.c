@@ -13,7 +13,6 @@
 #include "kpi/duration.h"
 #include "kpi/service_level.h"
 
-extern const kpi__type kpi__duration_type;
 
 enum { C_ANSWERED, C_ANSWERED_IN_T, C_ABANDONED, C_ABANDONED_IN_T, C_SHORT, C_UNSERVED, C_N };
 
@@ -25,7 +24,6 @@ struct kpi_service_level {
     kpi_duration *waits; /* answered contacts */
 };
 
-static const kpi__type sl_type;
 
 static void sl_destroy(void *obj)
 {
@@ -42,7 +40,7 @@ static int sl_create(kpi_service_level **out, int64_t t, int64_t sa,
     if (t < 0 || sa < 0)
         return KPI_ERR_RANGE;
     void *o;
-    int rc = kpi__object_new(&sl_type, sizeof(kpi_service_level), alloc, &o);
+    int rc = kpi__object_new(&kpi__service_level_type, sizeof(kpi_service_level), alloc, &o);
     if (rc != KPI_OK)
         return rc;
     kpi_service_level *s = o;
@@ -71,7 +69,7 @@ int kpi_service_level_new_with(kpi_service_level **out, int64_t threshold_ms,
 
 void kpi_service_level_free(kpi_service_level *s)
 {
-    if (kpi__is(s, &sl_type))
+    if (kpi__is(s, &kpi__service_level_type))
         sl_destroy(s);
 }
 
@@ -85,7 +83,7 @@ static void sl_reset(void *obj)
 
 void kpi_service_level_reset(kpi_service_level *s)
 {
-    if (kpi__is(s, &sl_type))
+    if (kpi__is(s, &kpi__service_level_type))
         sl_reset(s);
 }
 
@@ -93,7 +91,7 @@ static int sl_clone(const void *src, void **out)
 {
     const kpi_service_level *s = src;
     void *o;
-    int rc = kpi__object_new(&sl_type, sizeof(kpi_service_level), &s->base.alloc, &o);
+    int rc = kpi__object_new(&kpi__service_level_type, sizeof(kpi_service_level), &s->base.alloc, &o);
     if (rc != KPI_OK)
         return rc;
     kpi_service_level *d = o;
@@ -112,7 +110,7 @@ static int sl_clone(const void *src, void **out)
 
 int kpi_service_level_clone(const kpi_service_level *s, kpi_service_level **out)
 {
-    return kpi__clone(&sl_type, s, (void **)out);
+    return kpi__clone(&kpi__service_level_type, s, (void **)out);
 }
 
 static uint64_t sl_offered(const kpi_service_level *s)
@@ -123,7 +121,7 @@ static uint64_t sl_offered(const kpi_service_level *s)
 int kpi_service_level_add_array(kpi_service_level *s, const int64_t *wait_ms,
                                 const int *outcome, size_t n)
 {
-    if (!kpi__is(s, &sl_type) || (n > 0 && (wait_ms == NULL || outcome == NULL)))
+    if (!kpi__is(s, &kpi__service_level_type) || (n > 0 && (wait_ms == NULL || outcome == NULL)))
         return KPI_ERR_INVALID;
     uint64_t add[C_N] = {0};
     for (size_t i = 0; i < n; i++) {
@@ -188,7 +186,7 @@ int kpi_service_level_add(kpi_service_level *s, int64_t wait_ms, int outcome)
 
 int kpi_service_level_add_unserved(kpi_service_level *s, uint32_t reason)
 {
-    if (!kpi__is(s, &sl_type))
+    if (!kpi__is(s, &kpi__service_level_type))
         return KPI_ERR_INVALID;
     if (reason >= KPI_UNSERVED_REASONS)
         return KPI_ERR_RANGE;
@@ -223,7 +221,7 @@ static int sl_merge(void *dst, const void *src)
 
 int kpi_service_level_merge(kpi_service_level *dst, const kpi_service_level *src)
 {
-    return kpi__merge(&sl_type, dst, src);
+    return kpi__merge(&kpi__service_level_type, dst, src);
 }
 
 /* Body: svarint T, svarint S, varint counters[C_N], varint ndistinct
@@ -276,7 +274,7 @@ static int sl_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         !kpi__add_u64(off, c[C_UNSERVED], &off))
         return KPI_ERR_CORRUPT;
     void *o;
-    int rc = kpi__object_new(&sl_type, sizeof(kpi_service_level), a, &o);
+    int rc = kpi__object_new(&kpi__service_level_type, sizeof(kpi_service_level), a, &o);
     if (rc != KPI_OK)
         return rc;
     kpi_service_level *s = o;
@@ -306,47 +304,47 @@ static size_t sl_footprint(const void *obj)
     return sizeof *s + kpi_duration_footprint(s->waits);
 }
 
-static const kpi__type sl_type = {
+const kpi__type kpi__service_level_type = {
     KPI__TAG_SERVICE_LEVEL, "service_level", sl_clone,  sl_destroy,  sl_reset,
     sl_merge,               sl_encode,       sl_decode, sl_footprint};
 
 int kpi_service_level_serialize(const kpi_service_level *s, void *buf, size_t cap,
                                 size_t *len)
 {
-    if (!kpi__is(s, &sl_type))
+    if (!kpi__is(s, &kpi__service_level_type))
         return KPI_ERR_INVALID;
     return kpi__serialize(s, buf, cap, len);
 }
 
 int kpi_service_level_deserialize(kpi_service_level **out, const void *buf, size_t len)
 {
-    return kpi__deserialize(&sl_type, buf, len, NULL, (void **)out);
+    return kpi__deserialize(&kpi__service_level_type, buf, len, NULL, (void **)out);
 }
 
 int kpi_service_level_deserialize_with(kpi_service_level **out, const void *buf,
                                        size_t len, const kpi_allocator *alloc)
 {
-    return kpi__deserialize(&sl_type, buf, len, alloc, (void **)out);
+    return kpi__deserialize(&kpi__service_level_type, buf, len, alloc, (void **)out);
 }
 
 size_t kpi_service_level_footprint(const kpi_service_level *s)
 {
-    return kpi__is(s, &sl_type) ? sl_footprint(s) : 0;
+    return kpi__is(s, &kpi__service_level_type) ? sl_footprint(s) : 0;
 }
 
 uint64_t kpi_service_level_offered(const kpi_service_level *s)
 {
-    return kpi__is(s, &sl_type) ? sl_offered(s) : 0;
+    return kpi__is(s, &kpi__service_level_type) ? sl_offered(s) : 0;
 }
 
 uint64_t kpi_service_level_answered(const kpi_service_level *s)
 {
-    return kpi__is(s, &sl_type) ? s->c[C_ANSWERED] : 0;
+    return kpi__is(s, &kpi__service_level_type) ? s->c[C_ANSWERED] : 0;
 }
 
 uint64_t kpi_service_level_abandoned(const kpi_service_level *s)
 {
-    return kpi__is(s, &sl_type) ? s->c[C_ABANDONED] : 0;
+    return kpi__is(s, &kpi__service_level_type) ? s->c[C_ABANDONED] : 0;
 }
 
 static int sl_ratio(uint64_t num, uint64_t den, kpi_estimate *out)
@@ -359,7 +357,7 @@ static int sl_ratio(uint64_t num, uint64_t den, kpi_estimate *out)
 
 int kpi_service_level_share(const kpi_service_level *s, int formula, kpi_estimate *out)
 {
-    if (!kpi__is(s, &sl_type) || out == NULL)
+    if (!kpi__is(s, &kpi__service_level_type) || out == NULL)
         return KPI_ERR_INVALID;
     const uint64_t *c = s->c;
     uint64_t off = sl_offered(s);
@@ -381,7 +379,7 @@ int kpi_service_level_share(const kpi_service_level *s, int formula, kpi_estimat
 
 int kpi_service_level_abandon_rate(const kpi_service_level *s, kpi_estimate *out)
 {
-    if (!kpi__is(s, &sl_type) || out == NULL)
+    if (!kpi__is(s, &kpi__service_level_type) || out == NULL)
         return KPI_ERR_INVALID;
     return sl_ratio(s->c[C_ABANDONED], sl_offered(s), out);
 }
@@ -389,7 +387,7 @@ int kpi_service_level_abandon_rate(const kpi_service_level *s, kpi_estimate *out
 int kpi_service_level_unserved_count(const kpi_service_level *s, uint32_t reason,
                                      uint64_t *out)
 {
-    if (!kpi__is(s, &sl_type) || out == NULL)
+    if (!kpi__is(s, &kpi__service_level_type) || out == NULL)
         return KPI_ERR_INVALID;
     if (reason >= KPI_UNSERVED_REASONS)
         return KPI_ERR_RANGE;
@@ -399,7 +397,7 @@ int kpi_service_level_unserved_count(const kpi_service_level *s, uint32_t reason
 
 int kpi_service_level_unserved_share(const kpi_service_level *s, kpi_estimate *out)
 {
-    if (!kpi__is(s, &sl_type) || out == NULL)
+    if (!kpi__is(s, &kpi__service_level_type) || out == NULL)
         return KPI_ERR_INVALID;
     return sl_ratio(s->c[C_UNSERVED], sl_offered(s), out);
 }
@@ -407,7 +405,7 @@ int kpi_service_level_unserved_share(const kpi_service_level *s, kpi_estimate *o
 int kpi_service_level_unserved_reason_share(const kpi_service_level *s, uint32_t reason,
                                             kpi_estimate *out)
 {
-    if (!kpi__is(s, &sl_type) || out == NULL)
+    if (!kpi__is(s, &kpi__service_level_type) || out == NULL)
         return KPI_ERR_INVALID;
     if (reason >= KPI_UNSERVED_REASONS)
         return KPI_ERR_RANGE;
@@ -416,14 +414,14 @@ int kpi_service_level_unserved_reason_share(const kpi_service_level *s, uint32_t
 
 int kpi_service_level_asa(const kpi_service_level *s, double *mean_ms)
 {
-    if (!kpi__is(s, &sl_type))
+    if (!kpi__is(s, &kpi__service_level_type))
         return KPI_ERR_INVALID;
     return kpi_duration_mean(s->waits, mean_ms);
 }
 
 int kpi_service_level_wait_quantile(const kpi_service_level *s, double q, double *out)
 {
-    if (!kpi__is(s, &sl_type))
+    if (!kpi__is(s, &kpi__service_level_type))
         return KPI_ERR_INVALID;
     return kpi_duration_quantile(s->waits, q, out);
 }

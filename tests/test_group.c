@@ -457,6 +457,15 @@ static int feed_series(void *a, uint64_t k)
     return kpi_series_add(a, (int64_t)k * KPI_MS_PER_HOUR, (double)k);
 }
 static int feed_customers(void *a, uint64_t k) { return kpi_customers_add_new(a, k); }
+static int feed_duration(void *a, uint64_t k) { return kpi_duration_add(a, (int64_t)(k * 60000)); }
+static int feed_aht(void *a, uint64_t k)
+{
+    return kpi_aht_add(a, (int64_t)k * 1000, 500, 2000);
+}
+static int feed_service_level(void *a, uint64_t k)
+{
+    return kpi_service_level_add(a, (int64_t)k * 7000, KPI_CONTACT_ANSWERED);
+}
 
 /* Every accumulator type in the registry is a group member that merges
  * and survives serialize -> deserialize -> serialize byte for byte. */
@@ -465,15 +474,25 @@ START_TEST(every_registered_accumulator_type_is_a_group_member)
     kpi_ratio *ratio;
     kpi_series *series;
     kpi_customers *customers;
+    kpi_duration *frt;
+    kpi_aht *aht;
+    kpi_service_level *sl;
     ck_assert_ok(kpi_cost_per_resolution_new(&ratio));
     ck_assert_ok(kpi_series_new(&series, KPI_MS_PER_HOUR, 48, 0));
     ck_assert_ok(kpi_customers_new(&customers));
+    ck_assert_ok(kpi_frt_new(&frt));
+    ck_assert_ok(kpi_duration_add_target(frt, KPI_MS_PER_HOUR));
+    ck_assert_ok(kpi_aht_new(&aht));
+    ck_assert_ok(kpi_service_level_new(&sl, 20000, 5000));
     const struct {
         void *proto;
         feed_fn feed;
     } kinds[] = {{ratio, feed_ratio},
                  {series, feed_series},
-                 {customers, feed_customers}};
+                 {customers, feed_customers},
+                 {frt, feed_duration},
+                 {aht, feed_aht},
+                 {sl, feed_service_level}};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         kpi_group *g, *back;
         ck_assert_ok(kpi_group_new(&g, kinds[i].proto));
@@ -517,6 +536,9 @@ START_TEST(every_registered_accumulator_type_is_a_group_member)
     kpi_ratio_free(ratio);
     kpi_series_free(series);
     kpi_customers_free(customers);
+    kpi_duration_free(frt);
+    kpi_aht_free(aht);
+    kpi_service_level_free(sl);
 }
 END_TEST
 
