@@ -13,5 +13,7 @@
 #define KPI_H
 
 #include "kpi/common.h"
+#include "kpi/distinct.h"
+#include "kpi/topk.h"
 
 #endif /* KPI_H */
