@@ -54,6 +54,7 @@ typedef struct ss_core {
     uint32_t cap;
     uint32_t size;
     uint64_t total;
+    bool lossy; /* a label was ever evicted: counts may be overestimates */
     ss_slot *slots;
     uint32_t *order;
     uint32_t *table;
@@ -140,6 +141,7 @@ static void ss_reset(ss_core *c)
 {
     c->size = 0;
     c->total = 0;
+    c->lossy = false;
     memset(c->table, 0xFF, (c->tmask + 1) * sizeof *c->table);
     c->arena_used = c->arena_live = 0;
 }
@@ -334,6 +336,7 @@ static void ss_add(ss_core *c, const ss_key *k, uint64_t w)
             c->size++;
         } else {
             s = c->order[c->size - 1];
+            c->lossy = true;
             table_remove(c, s);
             c->slots[s].err = c->slots[s].count;
         }
@@ -387,7 +390,7 @@ static const ss_slot *ss_rank(const ss_core *c, size_t rank)
 
 static uint64_t ss_min(const ss_core *c)
 {
-    return c->size == c->cap ? count_at(c, c->size - 1) : 0;
+    return c->lossy ? count_at(c, c->size - 1) : 0;
 }
 
 static int ss_read(const ss_slot *s, uint64_t *count,
@@ -473,6 +476,7 @@ static int ss_copy(ss_core *d, const ss_core *s, const kpi_allocator *a)
         append_entry(d, &k, e->count, e->err);
     }
     d->total = s->total;
+    d->lossy = s->lossy;
     return KPI_OK;
 }
 
@@ -530,6 +534,7 @@ static int ss_merge(ss_core *d, const ss_core *s, const kpi_allocator *a)
         x->err = e->err + dmin;
     }
     qsort(cs, n, sizeof *cs, cand_cmp);
+    bool lossy = d->lossy || s->lossy || n > d->cap;
     if (n > d->cap)
         n = d->cap;
     for (size_t i = 0; i < n && d->kind == KIND_STR; i++)
@@ -551,6 +556,7 @@ static int ss_merge(ss_core *d, const ss_core *s, const kpi_allocator *a)
     for (size_t i = 0; i < n; i++)
         append_entry(&nw, &cs[i].k, cs[i].count, cs[i].err);
     nw.total = total;
+    nw.lossy = lossy;
     kpi__free(a, cs);
     ss_release(d, a);
     *d = nw;
@@ -564,6 +570,7 @@ static void ss_encode(const ss_core *c, kpi__writer *w)
     kpi__put_varint(w, c->cap);
     kpi__put_varint(w, c->total);
     kpi__put_varint(w, c->size);
+    kpi__put_u8(w, c->lossy);
     for (size_t i = 0; i < c->size; i++) {
         const ss_slot *s = &c->slots[c->order[i]];
         if (c->kind == KIND_ID)
@@ -602,6 +609,9 @@ static int ss_decode(ss_core *c, int kind, kpi__reader *r,
     if (r->err == KPI_OK && (cap == 0 || cap > KPI_TOPK_MAX_CAPACITY))
         kpi__reader_fail(r, KPI_ERR_CORRUPT);
     size_t size = kpi__get_count(r, (size_t)cap, 3);
+    uint8_t lossy = kpi__get_u8(r);
+    if (r->err == KPI_OK && (lossy > 1 || (lossy && size != cap)))
+        kpi__reader_fail(r, KPI_ERR_CORRUPT);
     if (r->err != KPI_OK)
         return r->err;
     /* first pass: validate everything and measure the labels */
@@ -622,7 +632,7 @@ static int ss_decode(ss_core *c, int kind, kpi__reader *r,
         bytes += REC_HDR + k.len;
     }
     if (scan.err == KPI_OK &&
-        (sum > total || (size < cap && (sum != total || errs))))
+        (sum > total || (!lossy && (sum != total || errs))))
         kpi__reader_fail(&scan, KPI_ERR_CORRUPT);
     if (scan.err != KPI_OK)
         return scan.err;
@@ -648,6 +658,7 @@ static int ss_decode(ss_core *c, int kind, kpi__reader *r,
         append_entry(c, &k, count, err);
     }
     c->total = total;
+    c->lossy = lossy != 0;
     return KPI_OK;
 }
 

@@ -218,8 +218,9 @@ KPI_API size_t kpi_topk_size(const kpi_topk *p);
 
 /**
  * @brief The maximum overestimation of any count, and the most an
- *        unmonitored label can have occurred: the smallest counter when
- *        all m counters are in use, else 0.  At most N / m.
+ *        unmonitored label can have occurred: the smallest counter once a
+ *        label has been evicted (or dropped by a merge), else 0 (exact).
+ *        At most N / m.
  * @param p the object (NULL gives 0).
  * @return the error bound.  A const read.
  */
