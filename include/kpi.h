@@ -25,5 +25,7 @@
 #include "kpi/series.h"
 #include "kpi/duration.h"
 #include "kpi/service_level.h"
+#include "kpi/distinct.h"
+#include "kpi/topk.h"
 
 #endif /* KPI_H */

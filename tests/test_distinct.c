@@ -1,0 +1,316 @@
+/*
+ * Distinct counts: exact while small, HyperLogLog error over many seeds,
+ * merge equal to one stream, the codec and every error path.
+ * SPDX-License-Identifier: MIT
+ */
+#include "kpi/distinct.h"
+#include "testutil.h"
+
+static unsigned char *ser(const kpi_distinct *p, size_t *n)
+{
+    ck_assert_ok(kpi_distinct_serialize(p, NULL, 0, n));
+    unsigned char *b = malloc(*n);
+    ck_assert_ok(kpi_distinct_serialize(p, b, *n, n));
+    return b;
+}
+
+static void assert_same(const kpi_distinct *a, const kpi_distinct *b)
+{
+    size_t na, nb;
+    unsigned char *ba = ser(a, &na), *bb = ser(b, &nb);
+    ck_assert_uint_eq(na, nb);
+    ck_assert(memcmp(ba, bb, na) == 0);
+    free(ba);
+    free(bb);
+}
+
+START_TEST(exact_while_small)
+{
+    kpi_distinct *p;
+    ck_assert_ok(kpi_distinct_new(&p, 12)); /* exact up to 512 */
+    kpi_estimate e;
+    ck_assert_status(kpi_distinct_estimate(p, &e), KPI_ERR_EMPTY);
+    for (uint64_t i = 0; i < 1500; i++)
+        ck_assert_ok(kpi_distinct_add(p, i % 500));
+    ck_assert_ok(kpi_distinct_add_bytes(p, "alice@example.com", 17));
+    ck_assert_ok(kpi_distinct_add_bytes(p, "alice@example.com", 17));
+    ck_assert_ok(kpi_distinct_add_bytes(p, "", 0));
+    int exact;
+    ck_assert_ok(kpi_distinct_is_exact(p, &exact));
+    ck_assert_int_eq(exact, 1);
+    ck_assert_ok(kpi_distinct_estimate(p, &e));
+    ck_assert(e.value == 502 && e.lower == 502 && e.upper == 502 && e.n == 502);
+    /* the 513th distinct value switches to HyperLogLog */
+    for (uint64_t i = 1000; i < 1011; i++)
+        ck_assert_ok(kpi_distinct_add(p, i));
+    ck_assert_ok(kpi_distinct_is_exact(p, &exact));
+    ck_assert_int_eq(exact, 0);
+    ck_assert_ok(kpi_distinct_estimate(p, &e));
+    ck_assert_near(e.value, 513, 513 * 3 * 1.04 / 64);
+    ck_assert(e.lower < e.value && e.upper > e.value);
+    ck_assert_uint_le(kpi_distinct_footprint(p), 2 * 4096 + 128);
+    kpi_distinct_reset(p);
+    ck_assert_status(kpi_distinct_estimate(p, &e), KPI_ERR_EMPTY);
+    ck_assert_ok(kpi_distinct_is_exact(p, &exact));
+    ck_assert_int_eq(exact, 1);
+    kpi_distinct_free(p);
+}
+END_TEST
+
+START_TEST(hll_error_is_within_three_standard_errors)
+{
+    const uint64_t cards[] = {1000, 100000, 1000000};
+    for (size_t c = 0; c < 3; c++) {
+        int seeds = cards[c] >= 1000000 ? 10 : 30;
+        for (int s = 0; s < seeds; s++) {
+            kpi_distinct *p;
+            ck_assert_ok(kpi_distinct_new(&p, 12));
+            test_rng r = {(uint64_t)s * 7919 + c};
+            uint64_t base = test_rand(&r);
+            uint64_t ids[1000];
+            for (uint64_t i = 0; i < cards[c]; i += 1000) {
+                for (int k = 0; k < 1000; k++)
+                    ids[k] = base + i + (uint64_t)k;
+                ck_assert_ok(kpi_distinct_add_array(p, ids, 1000));
+            }
+            kpi_estimate e;
+            ck_assert_ok(kpi_distinct_estimate(p, &e));
+            double se = 1.04 / 64.0 * (double)cards[c];
+            ck_assert_msg(fabs(e.value - (double)cards[c]) <= 3 * se,
+                          "n=%llu seed %d: estimate %.0f",
+                          (unsigned long long)cards[c], s, e.value);
+            kpi_distinct_free(p);
+        }
+    }
+}
+END_TEST
+
+START_TEST(merge_equals_one_stream)
+{
+    /* exact + exact (fits), exact + exact (overflows), exact + HLL, HLL + HLL */
+    const uint64_t sizes[][2] = {{100, 200}, {400, 400}, {100, 5000}, {5000, 100}, {9000, 7000}};
+    for (size_t t = 0; t < 5; t++) {
+        kpi_distinct *a, *b, *one;
+        ck_assert_ok(kpi_distinct_new(&a, 12));
+        ck_assert_ok(kpi_distinct_new(&b, 12));
+        ck_assert_ok(kpi_distinct_new(&one, 12));
+        test_rng r = {t + 1};
+        for (uint64_t i = 0; i < sizes[t][0]; i++) {
+            uint64_t id = test_rand(&r) % 20000;
+            ck_assert_ok(kpi_distinct_add(a, id));
+            ck_assert_ok(kpi_distinct_add(one, id));
+        }
+        for (uint64_t i = 0; i < sizes[t][1]; i++) {
+            uint64_t id = test_rand(&r) % 20000;
+            ck_assert_ok(kpi_distinct_add(b, id));
+            ck_assert_ok(kpi_distinct_add(one, id));
+        }
+        ck_assert_ok(kpi_distinct_merge(a, b));
+        assert_same(a, one);
+        kpi_distinct_free(a);
+        kpi_distinct_free(b);
+        kpi_distinct_free(one);
+    }
+}
+END_TEST
+
+START_TEST(merge_refuses_other_precisions_and_self_merge_is_idempotent)
+{
+    kpi_distinct *a, *b, *c;
+    ck_assert_ok(kpi_distinct_new(&a, 10));
+    ck_assert_ok(kpi_distinct_new(&b, 11));
+    for (uint64_t i = 0; i < 50; i++)
+        ck_assert_ok(kpi_distinct_add(a, i));
+    ck_assert_ok(kpi_distinct_clone(a, &c));
+    ck_assert_status(kpi_distinct_merge(a, b), KPI_ERR_INCOMPATIBLE);
+    assert_same(a, c);
+    ck_assert_status(kpi_distinct_merge(a, NULL), KPI_ERR_INVALID);
+    ck_assert_ok(kpi_distinct_merge(a, a));
+    assert_same(a, c);
+    kpi_distinct_free(a);
+    kpi_distinct_free(b);
+    kpi_distinct_free(c);
+}
+END_TEST
+
+START_TEST(bad_arguments_are_named_and_change_nothing)
+{
+    kpi_distinct *p = NULL;
+    ck_assert_status(kpi_distinct_new(&p, 3), KPI_ERR_RANGE);
+    ck_assert_status(kpi_distinct_new(&p, 19), KPI_ERR_RANGE);
+    ck_assert_status(kpi_distinct_new(NULL, 12), KPI_ERR_INVALID);
+    ck_assert_ptr_null(p);
+    ck_assert_ok(kpi_distinct_new(&p, 4));
+    ck_assert_ok(kpi_distinct_add(p, 1));
+    kpi_distinct *c;
+    ck_assert_ok(kpi_distinct_clone(p, &c));
+    ck_assert_status(kpi_distinct_add(NULL, 1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_distinct_add_array(p, NULL, 3), KPI_ERR_INVALID);
+    ck_assert_status(kpi_distinct_add_bytes(p, NULL, 3), KPI_ERR_INVALID);
+    ck_assert_status(kpi_distinct_estimate(p, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_distinct_is_exact(p, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_distinct_clone(NULL, &c), KPI_ERR_INVALID);
+    ck_assert_ok(kpi_distinct_add_array(p, NULL, 0));
+    assert_same(p, c);
+    ck_assert_uint_eq(kpi_distinct_footprint(NULL), 0);
+    kpi_distinct_reset(NULL);
+    kpi_distinct_free(NULL);
+    kpi_distinct_free(p);
+    kpi_distinct_free(c);
+}
+END_TEST
+
+START_TEST(serialize_round_trips_and_rejects_damage)
+{
+    for (int mode = 0; mode < 2; mode++) {
+        kpi_distinct *p, *q;
+        ck_assert_ok(kpi_distinct_new(&p, 6)); /* exact up to 8 */
+        for (uint64_t i = 0; i < (mode ? 100u : 7u); i++)
+            ck_assert_ok(kpi_distinct_add(p, i * 31));
+        size_t n;
+        unsigned char *b = ser(p, &n);
+        ck_assert_ok(kpi_distinct_deserialize(&q, b, n));
+        assert_same(p, q);
+        kpi_estimate e1, e2;
+        ck_assert_ok(kpi_distinct_estimate(p, &e1));
+        ck_assert_ok(kpi_distinct_estimate(q, &e2));
+        ck_assert(e1.value == e2.value && e1.n == e2.n);
+        for (size_t cut = 0; cut < n; cut++) {
+            kpi_distinct *x = NULL;
+            ck_assert_int_lt(kpi_distinct_deserialize(&x, b, cut), 0);
+            ck_assert_ptr_null(x);
+        }
+        for (size_t i = 0; i < n; i++)
+            for (int bit = 0; bit < 8; bit++) {
+                b[i] ^= (unsigned char)(1u << bit);
+                kpi_distinct *x = NULL;
+                ck_assert_int_lt(kpi_distinct_deserialize(&x, b, n), 0);
+                ck_assert_ptr_null(x);
+                b[i] ^= (unsigned char)(1u << bit);
+            }
+        free(b);
+        kpi_distinct_free(p);
+        kpi_distinct_free(q);
+    }
+}
+END_TEST
+
+START_TEST(every_allocation_failure_is_clean)
+{
+    for (long f = 1; f <= 30; f++) {
+        test_alloc t;
+        kpi_allocator a = test_allocator(&t);
+        t.fail_at = f;
+        kpi_distinct *p = NULL;
+        int rc = kpi_distinct_new_with(&p, 6, &a);
+        if (rc != KPI_OK) {
+            ck_assert_status(rc, KPI_ERR_NOMEM);
+            ck_assert_int_eq(t.live, 0);
+            continue;
+        }
+        kpi_distinct *ref;
+        ck_assert_ok(kpi_distinct_new(&ref, 6));
+        /* single adds grow the set; a batch crosses into HyperLogLog */
+        for (uint64_t i = 0; i < 5; i++) {
+            long live = t.live;
+            rc = kpi_distinct_add(p, i);
+            if (rc != KPI_OK) {
+                ck_assert_status(rc, KPI_ERR_NOMEM);
+                ck_assert_int_eq(t.live, live);
+                assert_same(p, ref);
+            } else {
+                ck_assert_ok(kpi_distinct_add(ref, i));
+            }
+        }
+        const uint64_t ids[] = {10, 11, 12, 13, 14, 15};
+        long live = t.live;
+        rc = kpi_distinct_add_array(p, ids, 6);
+        if (rc != KPI_OK) {
+            ck_assert_status(rc, KPI_ERR_NOMEM);
+            ck_assert_int_eq(t.live, live);
+            assert_same(p, ref);
+        }
+        /* merge of HLL into an exact object, clone, deserialize */
+        kpi_distinct *h;
+        ck_assert_ok(kpi_distinct_new(&h, 6));
+        for (uint64_t i = 100; i < 200; i++)
+            ck_assert_ok(kpi_distinct_add(h, i));
+        size_t bn, an;
+        unsigned char *bb = ser(p, &bn);
+        kpi_distinct_reset(ref);
+        live = t.live;
+        rc = kpi_distinct_merge(p, h);
+        if (rc != KPI_OK) {
+            ck_assert_status(rc, KPI_ERR_NOMEM);
+            ck_assert_int_eq(t.live, live);
+            unsigned char *ab = ser(p, &an);
+            ck_assert(an == bn && memcmp(ab, bb, an) == 0);
+            free(ab);
+        }
+        free(bb);
+        kpi_distinct *c = NULL;
+        live = t.live;
+        rc = kpi_distinct_clone(p, &c);
+        if (rc != KPI_OK) {
+            ck_assert_status(rc, KPI_ERR_NOMEM);
+            ck_assert_int_eq(t.live, live);
+        }
+        size_t n;
+        unsigned char *b = ser(h, &n);
+        kpi_distinct *d = NULL;
+        live = t.live;
+        rc = kpi_distinct_deserialize_with(&d, b, n, &a);
+        if (rc != KPI_OK) {
+            ck_assert_status(rc, KPI_ERR_NOMEM);
+            ck_assert_int_eq(t.live, live);
+            ck_assert_ptr_null(d);
+        }
+        free(b);
+        kpi_distinct_free(d);
+        kpi_distinct_free(c);
+        kpi_distinct_free(h);
+        kpi_distinct_free(ref);
+        kpi_distinct_free(p);
+        ck_assert_int_eq(t.live, 0);
+    }
+}
+END_TEST
+
+START_TEST(the_given_allocator_is_used_and_hll_adds_never_allocate)
+{
+    test_alloc t;
+    kpi_allocator a = test_allocator(&t);
+    kpi_distinct *p;
+    ck_assert_ok(kpi_distinct_new_with(&p, 10, &a));
+    for (uint64_t i = 0; i < 200; i++)
+        ck_assert_ok(kpi_distinct_add(p, i));
+    ck_assert_int_ge(t.mallocs + t.reallocs, 3);
+    long calls = t.calls;
+    for (uint64_t i = 0; i < 10000; i++)
+        ck_assert_ok(kpi_distinct_add(p, i));
+    ck_assert_int_eq(t.calls, calls);
+    ck_assert_uint_le(kpi_distinct_footprint(p), 1024 + 128);
+    kpi_distinct_free(p);
+    ck_assert_int_eq(t.live, 0);
+}
+END_TEST
+
+static Suite *distinct_suite(void)
+{
+    Suite *s = suite_create("distinct");
+    TCase *tc = tcase_create("counts");
+    tcase_add_test(tc, exact_while_small);
+    tcase_add_test(tc, hll_error_is_within_three_standard_errors);
+    tcase_add_test(tc, merge_equals_one_stream);
+    tcase_add_test(tc, merge_refuses_other_precisions_and_self_merge_is_idempotent);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("errors");
+    tcase_add_test(tc, bad_arguments_are_named_and_change_nothing);
+    tcase_add_test(tc, serialize_round_trips_and_rejects_damage);
+    tcase_add_test(tc, every_allocation_failure_is_clean);
+    tcase_add_test(tc, the_given_allocator_is_used_and_hll_adds_never_allocate);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+KPI_TEST_MAIN(distinct_suite)

@@ -1,0 +1,700 @@
+/*
+ * Top-k labels and ids (Space-Saving): hand-computed cases, the
+ * guaranteed bounds on Zipf streams against an exact count kept here,
+ * merge bounds, the codec and every error path.
+ * SPDX-License-Identifier: MIT
+ */
+#include "kpi/topk.h"
+#include "testutil.h"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* Serialized bytes of an object (malloc'd), to compare whole states. */
+static unsigned char *ser(const kpi_topk *p, size_t *n)
+{
+    ck_assert_ok(kpi_topk_serialize(p, NULL, 0, n));
+    unsigned char *b = malloc(*n);
+    ck_assert_ok(kpi_topk_serialize(p, b, *n, n));
+    return b;
+}
+
+static unsigned char *ser_id(const kpi_topk_id *p, size_t *n)
+{
+    ck_assert_ok(kpi_topk_id_serialize(p, NULL, 0, n));
+    unsigned char *b = malloc(*n);
+    ck_assert_ok(kpi_topk_id_serialize(p, b, *n, n));
+    return b;
+}
+
+static void assert_same_state(const kpi_topk *p, const unsigned char *b,
+                              size_t n)
+{
+    size_t m;
+    unsigned char *now = ser(p, &m);
+    ck_assert_uint_eq(m, n);
+    ck_assert(memcmp(now, b, n) == 0);
+    free(now);
+}
+
+/* Zipf(s) over k ranks: a cumulative table and inverse sampling. */
+typedef struct zipf {
+    double *cdf;
+    size_t k;
+} zipf;
+
+static zipf zipf_make(size_t k, double s)
+{
+    zipf z = {malloc(k * sizeof(double)), k};
+    double sum = 0;
+    for (size_t i = 0; i < k; i++)
+        z.cdf[i] = (sum += 1.0 / pow((double)(i + 1), s));
+    for (size_t i = 0; i < k; i++)
+        z.cdf[i] /= sum;
+    return z;
+}
+
+static size_t zipf_draw(const zipf *z, test_rng *r)
+{
+    double u = test_uniform(r);
+    size_t lo = 0, hi = z->k - 1;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (z->cdf[mid] < u)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+#define NLAB 3000
+static char labels[NLAB][16];
+static size_t label_len[NLAB];
+
+static void make_labels(void)
+{
+    for (int i = 0; i < NLAB; i++)
+        label_len[i] = (size_t)snprintf(labels[i], sizeof labels[i], "topic-%d", i);
+}
+
+/* Feed `n` Zipf draws into p (and into truth[]). */
+static void feed(kpi_topk *p, uint64_t *truth, size_t n, uint64_t seed)
+{
+    zipf z = zipf_make(NLAB, 1.1);
+    test_rng r = {seed};
+    for (size_t i = 0; i < n; i++) {
+        size_t j = zipf_draw(&z, &r);
+        truth[j]++;
+        ck_assert_ok(kpi_topk_add(p, labels[j], label_len[j], 1));
+    }
+    free(z.cdf);
+}
+
+/* Every true count lies in its reported bounds; every label above the
+ * error bound is monitored; the error bound is at most N / m. */
+static void check_bounds(const kpi_topk *p, const uint64_t *truth, uint32_t m)
+{
+    uint64_t n = kpi_topk_total(p), eb = kpi_topk_error_bound(p);
+    ck_assert_uint_le(eb, n / m);
+    for (int i = 0; i < NLAB; i++) {
+        uint64_t c, lo, hi;
+        int rc = kpi_topk_estimate(p, labels[i], label_len[i], &c, &lo, &hi);
+        if (rc == KPI_OK) {
+            ck_assert_uint_le(lo, truth[i]);
+            ck_assert_uint_ge(hi, truth[i]);
+            ck_assert_uint_le(hi - lo, eb);
+        } else {
+            ck_assert_status(rc, KPI_ERR_UNKNOWN_ID);
+            ck_assert_uint_le(truth[i], eb);
+        }
+        if (truth[i] > n / m)
+            ck_assert_int_eq(rc, KPI_OK);
+    }
+    /* ranks are sorted by count, descending */
+    uint64_t prev = UINT64_MAX;
+    for (size_t r = 0; r < kpi_topk_size(p); r++) {
+        uint64_t c;
+        ck_assert_ok(kpi_topk_entry(p, r, NULL, NULL, &c, NULL, NULL));
+        ck_assert_uint_le(c, prev);
+        prev = c;
+    }
+}
+
+/* ---- hand-computed ------------------------------------------------------ */
+
+START_TEST(space_saving_replaces_the_minimum_and_inherits_its_count)
+{
+    kpi_topk *p;
+    ck_assert_ok(kpi_topk_new(&p, 2));
+    ck_assert_ok(kpi_topk_add_str(p, "a"));
+    ck_assert_ok(kpi_topk_add_str(p, "b"));
+    ck_assert_ok(kpi_topk_add_str(p, "a"));
+    ck_assert_uint_eq(kpi_topk_error_bound(p), 0); /* full, but still exact */
+    ck_assert_ok(kpi_topk_add_str(p, "c"));         /* replaces b (1) */
+    ck_assert_uint_eq(kpi_topk_total(p), 4);
+    ck_assert_uint_eq(kpi_topk_size(p), 2);
+    uint64_t c, lo, hi;
+    ck_assert_status(kpi_topk_estimate(p, "b", 1, &c, &lo, &hi), KPI_ERR_UNKNOWN_ID);
+    ck_assert_ok(kpi_topk_estimate(p, "c", 1, &c, &lo, &hi));
+    ck_assert_uint_eq(c, 2);
+    ck_assert_uint_eq(lo, 1);
+    ck_assert_uint_eq(hi, 2);
+    /* equal counts: label bytes ascending */
+    const char *l;
+    size_t len;
+    ck_assert_ok(kpi_topk_entry(p, 0, &l, &len, &c, &lo, &hi));
+    ck_assert_uint_eq(len, 1);
+    ck_assert(l[0] == 'a' && c == 2 && lo == 2 && hi == 2);
+    ck_assert_ok(kpi_topk_entry(p, 1, &l, &len, &c, &lo, &hi));
+    ck_assert(l[0] == 'c' && c == 2 && lo == 1 && hi == 2);
+    ck_assert_status(kpi_topk_entry(p, 2, &l, &len, &c, &lo, &hi), KPI_ERR_RANGE);
+    ck_assert_uint_eq(kpi_topk_error_bound(p), 2);
+    /* weights */
+    ck_assert_ok(kpi_topk_add(p, "c", 1, 5));
+    ck_assert_ok(kpi_topk_entry(p, 0, &l, &len, &c, &lo, &hi));
+    ck_assert(l[0] == 'c' && c == 7 && lo == 6);
+    kpi_estimate e;
+    ck_assert_ok(kpi_topk_share(p, "c", 1, &e));
+    ck_assert_near(e.value, 7.0 / 9.0, 1e-12);
+    ck_assert_uint_eq(e.n, 9);
+    ck_assert(e.lower < e.value && e.upper > e.value);
+    kpi_topk_free(p);
+}
+END_TEST
+
+START_TEST(labels_are_byte_strings_and_are_copied)
+{
+    kpi_topk *p;
+    ck_assert_ok(kpi_topk_new(&p, 4));
+    char buf[4] = {'x', '\0', 'y', '\0'};
+    ck_assert_ok(kpi_topk_add(p, buf, 3, 1));
+    ck_assert_ok(kpi_topk_add(p, buf, 1, 1)); /* "x" is another label */
+    buf[0] = 'z';                             /* the object kept its copy */
+    uint64_t c;
+    ck_assert_ok(kpi_topk_estimate(p, "x\0y", 3, &c, NULL, NULL));
+    ck_assert_uint_eq(c, 1);
+    ck_assert_ok(kpi_topk_estimate(p, "x", 1, &c, NULL, NULL));
+    ck_assert_uint_eq(c, 1);
+    const char *l;
+    size_t len;
+    ck_assert_ok(kpi_topk_entry(p, 0, &l, &len, NULL, NULL, NULL));
+    ck_assert_uint_eq(len, 1); /* "x" sorts before "x\0y" */
+    ck_assert_ok(kpi_topk_entry(p, 1, &l, &len, NULL, NULL, NULL));
+    ck_assert_uint_eq(len, 3);
+    ck_assert(memcmp(l, "x\0y", 3) == 0);
+    char big[256];
+    memset(big, 'q', sizeof big);
+    ck_assert_ok(kpi_topk_add(p, big, 255, 1));
+    kpi_topk_free(p);
+}
+END_TEST
+
+START_TEST(exact_while_distinct_labels_fit)
+{
+    make_labels();
+    kpi_topk *p;
+    ck_assert_ok(kpi_topk_new(&p, 500));
+    uint64_t truth[NLAB] = {0};
+    test_rng r = {7};
+    for (int i = 0; i < 20000; i++) {
+        size_t j = (size_t)test_range(&r, 0, 499);
+        truth[j]++;
+        ck_assert_ok(kpi_topk_add(p, labels[j], label_len[j], 1));
+    }
+    ck_assert_uint_eq(kpi_topk_error_bound(p), 0);
+    for (int i = 0; i < 500; i++) {
+        uint64_t c, lo, hi;
+        if (truth[i] == 0)
+            continue;
+        ck_assert_ok(kpi_topk_estimate(p, labels[i], label_len[i], &c, &lo, &hi));
+        ck_assert(c == truth[i] && lo == c && hi == c);
+    }
+    check_bounds(p, truth, 500);
+    kpi_topk_free(p);
+}
+END_TEST
+
+START_TEST(bounds_hold_on_zipf_streams)
+{
+    make_labels();
+    const uint32_t caps[] = {1, 10, 100, 400};
+    for (size_t t = 0; t < 4; t++) {
+        kpi_topk *p;
+        ck_assert_ok(kpi_topk_new(&p, caps[t]));
+        uint64_t truth[NLAB] = {0};
+        feed(p, truth, 30000, 100 + t);
+        ck_assert_uint_eq(kpi_topk_size(p), caps[t]);
+        check_bounds(p, truth, caps[t]);
+        /* the most frequent label is found at rank 0 with enough room */
+        if (caps[t] >= 100) {
+            const char *l;
+            size_t len;
+            ck_assert_ok(kpi_topk_entry(p, 0, &l, &len, NULL, NULL, NULL));
+            ck_assert(len == label_len[0] && memcmp(l, labels[0], len) == 0);
+        }
+        kpi_topk_free(p);
+    }
+}
+END_TEST
+
+START_TEST(id_variant_bounds_hold_on_zipf_streams)
+{
+    kpi_topk_id *p;
+    ck_assert_ok(kpi_topk_id_new(&p, 50));
+    zipf z = zipf_make(NLAB, 1.2);
+    test_rng r = {3};
+    static uint64_t truth[NLAB];
+    memset(truth, 0, sizeof truth);
+    uint64_t batch[100];
+    for (int i = 0; i < 300; i++) {
+        for (int b = 0; b < 100; b++) {
+            size_t j = zipf_draw(&z, &r);
+            truth[j]++;
+            batch[b] = j * 1000003u;
+        }
+        ck_assert_ok(kpi_topk_id_add_array(p, batch, 100));
+    }
+    uint64_t n = kpi_topk_id_total(p), eb = kpi_topk_id_error_bound(p);
+    ck_assert_uint_eq(n, 30000);
+    ck_assert_uint_le(eb, n / 50);
+    for (size_t j = 0; j < NLAB; j++) {
+        uint64_t c, lo, hi;
+        int rc = kpi_topk_id_estimate(p, j * 1000003u, &c, &lo, &hi);
+        if (rc == KPI_OK)
+            ck_assert(lo <= truth[j] && truth[j] <= hi);
+        else
+            ck_assert(rc == KPI_ERR_UNKNOWN_ID && truth[j] <= eb);
+        if (truth[j] > n / 50)
+            ck_assert_int_eq(rc, KPI_OK);
+    }
+    uint64_t id, c;
+    ck_assert_ok(kpi_topk_id_entry(p, 0, &id, &c, NULL, NULL));
+    ck_assert(id == 0);
+    kpi_estimate e;
+    ck_assert_ok(kpi_topk_id_share(p, 0, &e));
+    ck_assert_near(e.value, (double)c / 30000.0, 1e-12);
+    ck_assert_status(kpi_topk_id_entry(p, 50, &id, &c, NULL, NULL), KPI_ERR_RANGE);
+    free(z.cdf);
+    kpi_topk_id_free(p);
+}
+END_TEST
+
+START_TEST(id_ties_are_ordered_by_id)
+{
+    kpi_topk_id *p;
+    ck_assert_ok(kpi_topk_id_new(&p, 8));
+    const uint64_t ids[] = {9, 3, 7, 3, 1, 5};
+    ck_assert_ok(kpi_topk_id_add_array(p, ids, 6));
+    const uint64_t want[] = {3, 1, 5, 7, 9};
+    for (size_t r = 0; r < 5; r++) {
+        uint64_t id;
+        ck_assert_ok(kpi_topk_id_entry(p, r, &id, NULL, NULL, NULL));
+        ck_assert_uint_eq(id, want[r]);
+    }
+    kpi_topk_id_free(p);
+}
+END_TEST
+
+/* ---- merge -------------------------------------------------------------- */
+
+START_TEST(merge_bounds_hold_over_both_streams)
+{
+    make_labels();
+    for (uint32_t cap = 5; cap <= 320; cap *= 4) {
+        kpi_topk *a, *b;
+        ck_assert_ok(kpi_topk_new(&a, cap));
+        ck_assert_ok(kpi_topk_new(&b, cap));
+        static uint64_t truth[NLAB];
+        memset(truth, 0, sizeof truth);
+        feed(a, truth, 15000, cap);
+        feed(b, truth, 9000, cap + 1000);
+        ck_assert_ok(kpi_topk_merge(a, b));
+        ck_assert_uint_eq(kpi_topk_total(a), 24000);
+        check_bounds(a, truth, cap);
+        kpi_topk_free(a);
+        kpi_topk_free(b);
+    }
+}
+END_TEST
+
+START_TEST(merge_of_exact_objects_equals_one_stream)
+{
+    make_labels();
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        kpi_topk *a, *b, *one;
+        ck_assert_ok(kpi_topk_new(&a, 300));
+        ck_assert_ok(kpi_topk_new(&b, 300));
+        ck_assert_ok(kpi_topk_new(&one, 300));
+        test_rng r = {seed};
+        for (int i = 0; i < 3000; i++) {
+            size_t j = (size_t)test_range(&r, 0, 299);
+            kpi_topk *half = (test_rand(&r) & 1) ? a : b;
+            ck_assert_ok(kpi_topk_add(half, labels[j], label_len[j], 1));
+            ck_assert_ok(kpi_topk_add(one, labels[j], label_len[j], 1));
+        }
+        ck_assert_ok(kpi_topk_merge(a, b));
+        ck_assert_uint_eq(kpi_topk_size(a), kpi_topk_size(one));
+        ck_assert_uint_eq(kpi_topk_error_bound(a), 0);
+        for (size_t k = 0; k < kpi_topk_size(one); k++) {
+            const char *l1, *l2;
+            size_t n1, n2;
+            uint64_t c1, c2, lo1, lo2;
+            ck_assert_ok(kpi_topk_entry(a, k, &l1, &n1, &c1, &lo1, NULL));
+            ck_assert_ok(kpi_topk_entry(one, k, &l2, &n2, &c2, &lo2, NULL));
+            ck_assert(n1 == n2 && memcmp(l1, l2, n1) == 0);
+            ck_assert(c1 == c2 && lo1 == lo2 && lo1 == c1);
+        }
+        kpi_topk_free(a);
+        kpi_topk_free(b);
+        kpi_topk_free(one);
+    }
+}
+END_TEST
+
+START_TEST(merge_refuses_other_capacities_and_doubles_itself)
+{
+    kpi_topk *a, *b;
+    ck_assert_ok(kpi_topk_new(&a, 4));
+    ck_assert_ok(kpi_topk_new(&b, 5));
+    ck_assert_ok(kpi_topk_add_str(a, "x"));
+    size_t n;
+    unsigned char *before = ser(a, &n);
+    ck_assert_status(kpi_topk_merge(a, b), KPI_ERR_INCOMPATIBLE);
+    assert_same_state(a, before, n);
+    ck_assert_status(kpi_topk_merge(a, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_topk_merge((kpi_topk *)NULL, b), KPI_ERR_INVALID);
+    ck_assert_ok(kpi_topk_merge(a, a));
+    uint64_t c;
+    ck_assert_ok(kpi_topk_estimate(a, "x", 1, &c, NULL, NULL));
+    ck_assert_uint_eq(c, 2);
+    ck_assert_uint_eq(kpi_topk_total(a), 2);
+    free(before);
+    kpi_topk_free(a);
+    kpi_topk_free(b);
+}
+END_TEST
+
+/* ---- errors leave state unchanged --------------------------------------- */
+
+START_TEST(bad_arguments_are_named_and_change_nothing)
+{
+    kpi_topk *p = NULL;
+    ck_assert_status(kpi_topk_new(&p, 0), KPI_ERR_RANGE);
+    ck_assert_status(kpi_topk_new(&p, KPI_TOPK_MAX_CAPACITY + 1), KPI_ERR_RANGE);
+    ck_assert_status(kpi_topk_new(NULL, 4), KPI_ERR_INVALID);
+    ck_assert_ptr_null(p);
+    ck_assert_ok(kpi_topk_new(&p, 3));
+    uint64_t c;
+    const char *l;
+    kpi_estimate e;
+    ck_assert_status(kpi_topk_entry(p, 0, &l, NULL, &c, NULL, NULL), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_topk_estimate(p, "a", 1, &c, NULL, NULL), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_topk_share(p, "a", 1, &e), KPI_ERR_EMPTY);
+    ck_assert_ok(kpi_topk_add_str(p, "a"));
+    ck_assert_ok(kpi_topk_add_str(p, "b"));
+    ck_assert_ok(kpi_topk_add_str(p, "c"));
+    size_t n;
+    unsigned char *before = ser(p, &n);
+    char big[300];
+    memset(big, 'q', sizeof big);
+    big[299] = '\0';
+    ck_assert_status(kpi_topk_add(p, NULL, 1, 1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_topk_add(p, "a", 0, 1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_topk_add(p, big, 256, 1), KPI_ERR_RANGE);
+    ck_assert_status(kpi_topk_add(p, "a", 1, 0), KPI_ERR_RANGE);
+    ck_assert_status(kpi_topk_add(p, "a", 1, UINT64_MAX), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_topk_add(NULL, "a", 1, 1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_topk_add_str(p, ""), KPI_ERR_INVALID);
+    ck_assert_status(kpi_topk_add_str(p, big), KPI_ERR_RANGE);
+    ck_assert_status(kpi_topk_add_str(p, NULL), KPI_ERR_INVALID);
+    /* a batch with one bad label applies none of them */
+    const char *batch[] = {"d", "e", "", "f"};
+    ck_assert_status(kpi_topk_add_array(p, batch, NULL, 4), KPI_ERR_INVALID);
+    const char *batch2[] = {"d", big};
+    ck_assert_status(kpi_topk_add_array(p, batch2, NULL, 2), KPI_ERR_RANGE);
+    const char *batch3[] = {"d", NULL};
+    ck_assert_status(kpi_topk_add_array(p, batch3, NULL, 2), KPI_ERR_INVALID);
+    size_t lens[] = {1, 0};
+    ck_assert_status(kpi_topk_add_array(p, batch2, lens, 2), KPI_ERR_INVALID);
+    ck_assert_status(kpi_topk_add_array(p, NULL, NULL, 1), KPI_ERR_INVALID);
+    ck_assert_ok(kpi_topk_add_array(p, NULL, NULL, 0));
+    assert_same_state(p, before, n);
+    ck_assert_status(kpi_topk_estimate(p, "zz", 2, &c, NULL, NULL), KPI_ERR_UNKNOWN_ID);
+    ck_assert_status(kpi_topk_share(p, "zz", 2, &e), KPI_ERR_UNKNOWN_ID);
+    ck_assert_status(kpi_topk_share(p, "a", 1, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_topk_estimate(p, big, 256, &c, NULL, NULL), KPI_ERR_RANGE);
+    ck_assert_status(kpi_topk_entry(NULL, 0, &l, NULL, &c, NULL, NULL), KPI_ERR_INVALID);
+    ck_assert_uint_eq(kpi_topk_total(NULL), 0);
+    ck_assert_uint_eq(kpi_topk_size(NULL), 0);
+    ck_assert_uint_eq(kpi_topk_footprint(NULL), 0);
+    ck_assert_uint_eq(kpi_topk_error_bound(NULL), 0);
+    kpi_topk_reset(NULL);
+    kpi_topk_free(NULL);
+
+    kpi_topk_id *q;
+    ck_assert_status(kpi_topk_id_new(&q, 0), KPI_ERR_RANGE);
+    ck_assert_ok(kpi_topk_id_new(&q, 2));
+    ck_assert_status(kpi_topk_id_add(q, 1, 0), KPI_ERR_RANGE);
+    ck_assert_ok(kpi_topk_id_add(q, 1, UINT64_MAX - 1));
+    const uint64_t ids[] = {1, 2};
+    ck_assert_status(kpi_topk_id_add_array(q, ids, 2), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_topk_id_add_array(q, NULL, 2), KPI_ERR_INVALID);
+    ck_assert_uint_eq(kpi_topk_id_total(q), UINT64_MAX - 1);
+    ck_assert_uint_eq(kpi_topk_id_size(q), 1);
+    kpi_topk_id_free(q);
+    free(before);
+    kpi_topk_free(p);
+}
+END_TEST
+
+START_TEST(reset_forgets_and_keeps_the_capacity)
+{
+    kpi_topk *p;
+    ck_assert_ok(kpi_topk_new(&p, 2));
+    for (int i = 0; i < 10; i++)
+        ck_assert_ok(kpi_topk_add_str(p, i % 3 ? "a" : "b"));
+    kpi_topk_reset(p);
+    ck_assert_uint_eq(kpi_topk_total(p), 0);
+    ck_assert_uint_eq(kpi_topk_size(p), 0);
+    ck_assert_ok(kpi_topk_add_str(p, "c"));
+    uint64_t c;
+    ck_assert_ok(kpi_topk_estimate(p, "c", 1, &c, NULL, NULL));
+    ck_assert_uint_eq(c, 1);
+    ck_assert_status(kpi_topk_estimate(p, "a", 1, &c, NULL, NULL), KPI_ERR_UNKNOWN_ID);
+    kpi_topk_free(p);
+}
+END_TEST
+
+/* ---- codec -------------------------------------------------------------- */
+
+static kpi_topk *sample(void)
+{
+    make_labels();
+    kpi_topk *p;
+    ck_assert_ok(kpi_topk_new(&p, 16));
+    uint64_t truth[NLAB] = {0};
+    feed(p, truth, 500, 11);
+    return p;
+}
+
+START_TEST(serialize_round_trips_to_identical_reads_and_bytes)
+{
+    kpi_topk *p = sample();
+    size_t n;
+    unsigned char *b = ser(p, &n);
+    kpi_topk *q;
+    ck_assert_ok(kpi_topk_deserialize(&q, b, n));
+    assert_same_state(q, b, n);
+    ck_assert_uint_eq(kpi_topk_total(q), kpi_topk_total(p));
+    ck_assert_uint_eq(kpi_topk_error_bound(q), kpi_topk_error_bound(p));
+    for (size_t r = 0; r < kpi_topk_size(p); r++) {
+        const char *l1, *l2;
+        size_t n1, n2;
+        uint64_t c1, c2, lo1, lo2;
+        ck_assert_ok(kpi_topk_entry(p, r, &l1, &n1, &c1, &lo1, NULL));
+        ck_assert_ok(kpi_topk_entry(q, r, &l2, &n2, &c2, &lo2, NULL));
+        ck_assert(n1 == n2 && memcmp(l1, l2, n1) == 0 && c1 == c2 && lo1 == lo2);
+    }
+    /* both keep counting the same way */
+    ck_assert_ok(kpi_topk_add_str(p, "new"));
+    ck_assert_ok(kpi_topk_add_str(q, "new"));
+    free(b);
+    b = ser(p, &n);
+    assert_same_state(q, b, n);
+    /* clone too */
+    kpi_topk *c;
+    ck_assert_ok(kpi_topk_clone(p, &c));
+    assert_same_state(c, b, n);
+    ck_assert_status(kpi_topk_clone(NULL, &c), KPI_ERR_INVALID);
+    /* ids */
+    kpi_topk_id *ia, *ib;
+    ck_assert_ok(kpi_topk_id_new(&ia, 3));
+    for (uint64_t i = 0; i < 20; i++)
+        ck_assert_ok(kpi_topk_id_add(ia, i % 7, i + 1));
+    size_t in;
+    unsigned char *ibytes = ser_id(ia, &in);
+    ck_assert_ok(kpi_topk_id_deserialize(&ib, ibytes, in));
+    size_t in2;
+    unsigned char *ibytes2 = ser_id(ib, &in2);
+    ck_assert(in == in2 && memcmp(ibytes, ibytes2, in) == 0);
+    /* one type's bytes are not the other's */
+    kpi_topk *wrong;
+    ck_assert_status(kpi_topk_deserialize(&wrong, ibytes, in), KPI_ERR_TYPE);
+    kpi_topk_id *wrong2;
+    ck_assert_status(kpi_topk_id_deserialize(&wrong2, b, n), KPI_ERR_TYPE);
+    free(ibytes);
+    free(ibytes2);
+    kpi_topk_id_free(ia);
+    kpi_topk_id_free(ib);
+    kpi_topk_free(c);
+    free(b);
+    kpi_topk_free(p);
+    kpi_topk_free(q);
+}
+END_TEST
+
+START_TEST(truncated_and_flipped_bytes_are_rejected)
+{
+    kpi_topk *p = sample();
+    size_t n;
+    unsigned char *b = ser(p, &n);
+    for (size_t cut = 0; cut < n; cut++) {
+        kpi_topk *q = NULL;
+        ck_assert_int_lt(kpi_topk_deserialize(&q, b, cut), 0);
+        ck_assert_ptr_null(q);
+    }
+    for (size_t i = 0; i < n; i++)
+        for (int bit = 0; bit < 8; bit++) {
+            b[i] ^= (unsigned char)(1u << bit);
+            kpi_topk *q = NULL;
+            ck_assert_int_lt(kpi_topk_deserialize(&q, b, n), 0);
+            ck_assert_ptr_null(q);
+            b[i] ^= (unsigned char)(1u << bit);
+        }
+    free(b);
+    kpi_topk_free(p);
+}
+END_TEST
+
+/* ---- allocation --------------------------------------------------------- */
+
+START_TEST(every_allocation_failure_is_clean)
+{
+    make_labels();
+    size_t n;
+    kpi_topk *src = sample();
+    unsigned char *bytes = ser(src, &n);
+    for (long f = 1; f <= 40; f++) {
+        test_alloc t;
+        kpi_allocator a = test_allocator(&t);
+        /* constructor */
+        t.fail_at = f;
+        kpi_topk *p = NULL;
+        int rc = kpi_topk_new_with(&p, 8, &a);
+        if (rc != KPI_OK) {
+            ck_assert_status(rc, KPI_ERR_NOMEM);
+            ck_assert_ptr_null(p);
+            ck_assert_int_eq(t.live, 0);
+            continue;
+        }
+        /* growth of the label arena, by single adds and batches */
+        const char *batch[] = {"alpha", "beta", "gamma", "delta", "epsilon",
+                               "zeta", "eta", "theta", "iota", "kappa"};
+        for (int round = 0; round < 6; round++) {
+            size_t bn;
+            unsigned char *before = ser(p, &bn);
+            long live = t.live;
+            rc = kpi_topk_add_array(p, batch, NULL, 10);
+            if (rc != KPI_OK) {
+                ck_assert_status(rc, KPI_ERR_NOMEM);
+                ck_assert_int_eq(t.live, live);
+                assert_same_state(p, before, bn);
+            }
+            rc = kpi_topk_add(p, labels[round * 37], label_len[round * 37], 2);
+            if (rc != KPI_OK) {
+                ck_assert_status(rc, KPI_ERR_NOMEM);
+                ck_assert_int_eq(t.live, live);
+                assert_same_state(p, before, bn);
+            }
+            free(before);
+        }
+        /* merge, clone and deserialize */
+        kpi_topk *o;
+        size_t bn;
+        unsigned char *before = ser(p, &bn);
+        long live = t.live;
+        ck_assert_ok(kpi_topk_deserialize(&o, bytes, n)); /* libc */
+        kpi_topk *o8;
+        ck_assert_ok(kpi_topk_new(&o8, 8));
+        ck_assert_ok(kpi_topk_add_str(o8, "omega"));
+        rc = kpi_topk_merge(p, o8);
+        if (rc != KPI_OK) {
+            ck_assert_status(rc, KPI_ERR_NOMEM);
+            ck_assert_int_eq(t.live, live);
+            assert_same_state(p, before, bn);
+        }
+        free(before);
+        kpi_topk *c = NULL;
+        live = t.live;
+        rc = kpi_topk_clone(p, &c);
+        if (rc != KPI_OK) {
+            ck_assert_status(rc, KPI_ERR_NOMEM);
+            ck_assert_int_eq(t.live, live);
+        }
+        kpi_topk_free(c);
+        kpi_topk *d = NULL;
+        live = t.live;
+        rc = kpi_topk_deserialize_with(&d, bytes, n, &a);
+        if (rc != KPI_OK) {
+            ck_assert_status(rc, KPI_ERR_NOMEM);
+            ck_assert_int_eq(t.live, live);
+            ck_assert_ptr_null(d);
+        }
+        kpi_topk_free(d);
+        kpi_topk_free(o);
+        kpi_topk_free(o8);
+        kpi_topk_free(p);
+        ck_assert_int_eq(t.live, 0);
+    }
+    free(bytes);
+    kpi_topk_free(src);
+}
+END_TEST
+
+START_TEST(the_given_allocator_is_used_for_everything)
+{
+    test_alloc t;
+    kpi_allocator a = test_allocator(&t);
+    kpi_topk *p;
+    ck_assert_ok(kpi_topk_new_with(&p, 8, &a));
+    long after_new = t.mallocs + t.reallocs;
+    ck_assert_int_ge(after_new, 3);
+    for (int i = 0; i < 100; i++) {
+        char l[16];
+        int len = snprintf(l, sizeof l, "label-%d", i);
+        ck_assert_ok(kpi_topk_add(p, l, (size_t)len, 1));
+    }
+    ck_assert_int_gt(t.mallocs + t.reallocs, after_new); /* the arena grew */
+    ck_assert_uint_gt(kpi_topk_footprint(p), 8 * 40);
+    kpi_topk_id *q;
+    ck_assert_ok(kpi_topk_id_new_with(&q, 8, &a));
+    long calls = t.calls;
+    for (uint64_t i = 0; i < 1000; i++)
+        ck_assert_ok(kpi_topk_id_add(q, i, 1));
+    ck_assert_int_eq(t.calls, calls); /* ids never allocate after creation */
+    kpi_topk_id_free(q);
+    kpi_topk_free(p);
+    ck_assert_int_eq(t.live, 0);
+}
+END_TEST
+
+static Suite *topk_suite(void)
+{
+    Suite *s = suite_create("topk");
+    TCase *tc = tcase_create("counts");
+    tcase_add_test(tc, space_saving_replaces_the_minimum_and_inherits_its_count);
+    tcase_add_test(tc, labels_are_byte_strings_and_are_copied);
+    tcase_add_test(tc, exact_while_distinct_labels_fit);
+    tcase_add_test(tc, bounds_hold_on_zipf_streams);
+    tcase_add_test(tc, id_variant_bounds_hold_on_zipf_streams);
+    tcase_add_test(tc, id_ties_are_ordered_by_id);
+    tcase_add_test(tc, reset_forgets_and_keeps_the_capacity);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("merge");
+    tcase_add_test(tc, merge_bounds_hold_over_both_streams);
+    tcase_add_test(tc, merge_of_exact_objects_equals_one_stream);
+    tcase_add_test(tc, merge_refuses_other_capacities_and_doubles_itself);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("errors");
+    tcase_add_test(tc, bad_arguments_are_named_and_change_nothing);
+    tcase_add_test(tc, every_allocation_failure_is_clean);
+    tcase_add_test(tc, the_given_allocator_is_used_for_everything);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("codec");
+    tcase_add_test(tc, serialize_round_trips_to_identical_reads_and_bytes);
+    tcase_add_test(tc, truncated_and_flipped_bytes_are_rejected);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+KPI_TEST_MAIN(topk_suite)
