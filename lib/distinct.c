@@ -41,7 +41,6 @@ struct kpi_distinct {
     size_t n, cap;  /* set size and allocated capacity */
 };
 
-static const kpi__type distinct_type;
 
 static size_t set_limit(size_t m)
 {
@@ -52,7 +51,7 @@ static size_t set_limit(size_t m)
 static int d_new(uint32_t p, const kpi_allocator *alloc, kpi_distinct **out)
 {
     void *o;
-    int rc = kpi__object_new(&distinct_type, sizeof(kpi_distinct), alloc, &o);
+    int rc = kpi__object_new(&kpi__distinct_type, sizeof(kpi_distinct), alloc, &o);
     if (rc != KPI_OK)
         return rc;
     kpi_distinct *d = o;
@@ -316,7 +315,7 @@ static size_t d_footprint(const void *obj)
     return sizeof *d + (d->reg ? d->m : 0) + d->cap * sizeof(uint64_t);
 }
 
-static const kpi__type distinct_type = {
+const kpi__type kpi__distinct_type = {
     KPI__TAG_DISTINCT, "distinct", d_clone,    d_destroy,  d_reset,
     d_merge,           d_encode,   d_decode,   d_footprint};
 
@@ -348,7 +347,7 @@ KPI_API void kpi_distinct_reset(kpi_distinct *p)
 
 KPI_API int kpi_distinct_clone(const kpi_distinct *p, kpi_distinct **out)
 {
-    return kpi__clone(&distinct_type, p, (void **)out);
+    return kpi__clone(&kpi__distinct_type, p, (void **)out);
 }
 
 KPI_API int kpi_distinct_add(kpi_distinct *p, uint64_t id)
@@ -427,7 +426,7 @@ KPI_API int kpi_distinct_is_exact(const kpi_distinct *p, int *exact)
 
 KPI_API int kpi_distinct_merge(kpi_distinct *dst, const kpi_distinct *src)
 {
-    return kpi__merge(&distinct_type, dst, src);
+    return kpi__merge(&kpi__distinct_type, dst, src);
 }
 
 KPI_API int kpi_distinct_serialize(const kpi_distinct *p, void *buf,
@@ -439,14 +438,14 @@ KPI_API int kpi_distinct_serialize(const kpi_distinct *p, void *buf,
 KPI_API int kpi_distinct_deserialize(kpi_distinct **out, const void *buf,
                                      size_t len)
 {
-    return kpi__deserialize(&distinct_type, buf, len, NULL, (void **)out);
+    return kpi__deserialize(&kpi__distinct_type, buf, len, NULL, (void **)out);
 }
 
 KPI_API int kpi_distinct_deserialize_with(kpi_distinct **out, const void *buf,
                                           size_t len,
                                           const kpi_allocator *alloc)
 {
-    return kpi__deserialize(&distinct_type, buf, len, alloc, (void **)out);
+    return kpi__deserialize(&kpi__distinct_type, buf, len, alloc, (void **)out);
 }
 
 KPI_API size_t kpi_distinct_footprint(const kpi_distinct *p)

@@ -27,7 +27,8 @@ static const kpi__type *const kpi__group_types[] = {
     &kpi__score_type,  &kpi__rate_type,      &kpi__mean_type,
     &kpi__group_type,  &kpi__ratio_type,     &kpi__series_type,
     &kpi__customers_type, &kpi__duration_type, &kpi__aht_type,
-    &kpi__service_level_type,
+    &kpi__service_level_type, &kpi__topk_type, &kpi__topk_id_type,
+    &kpi__distinct_type,
     /* kpi_journey is not a member type: it is keyed by customer itself,
      * and its open journeys do not merge */
 };

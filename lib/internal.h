@@ -101,6 +101,9 @@ extern const kpi__type kpi__customers_type;
 extern const kpi__type kpi__duration_type;
 extern const kpi__type kpi__aht_type;
 extern const kpi__type kpi__service_level_type;
+extern const kpi__type kpi__topk_type;
+extern const kpi__type kpi__topk_id_type;
+extern const kpi__type kpi__distinct_type;
 /* configuration objects that nest in others (an SLA policy holds a
  * calendar); not group members */
 extern const kpi__type kpi__calendar_type;

@@ -664,8 +664,6 @@ static int ss_decode(ss_core *c, int kind, kpi__reader *r,
 
 /* ---- the verbs, shared by both types ------------------------------------ */
 
-static const kpi__type topk_type;
-static const kpi__type topk_id_type;
 
 static int tk_new(const kpi__type *type, int kind, uint32_t cap,
                   const kpi_allocator *alloc, void **out)
@@ -740,12 +738,12 @@ static int tk_decode(const kpi__type *type, int kind, kpi__reader *r,
 
 static int topk_decode(kpi__reader *r, const kpi_allocator *a, void **out)
 {
-    return tk_decode(&topk_type, KIND_STR, r, a, out);
+    return tk_decode(&kpi__topk_type, KIND_STR, r, a, out);
 }
 
 static int topk_id_decode(kpi__reader *r, const kpi_allocator *a, void **out)
 {
-    return tk_decode(&topk_id_type, KIND_ID, r, a, out);
+    return tk_decode(&kpi__topk_id_type, KIND_ID, r, a, out);
 }
 
 static size_t tk_footprint(const void *obj)
@@ -753,11 +751,11 @@ static size_t tk_footprint(const void *obj)
     return sizeof(tk) + ss_footprint(&((const tk *)obj)->c);
 }
 
-static const kpi__type topk_type = {
+const kpi__type kpi__topk_type = {
     KPI__TAG_TOPK, "topk",    tk_clone,    tk_destroy,  tk_reset,
     tk_merge,      tk_encode, topk_decode, tk_footprint};
 
-static const kpi__type topk_id_type = {
+const kpi__type kpi__topk_id_type = {
     KPI__TAG_TOPK_ID, "topk_id", tk_clone,       tk_destroy,  tk_reset,
     tk_merge,         tk_encode, topk_id_decode, tk_footprint};
 
@@ -787,7 +785,7 @@ KPI_API int kpi_topk_new_with(kpi_topk **out, uint32_t capacity,
         return KPI_ERR_INVALID;
     int rc = check_cap(capacity);
     return rc != KPI_OK ? rc
-                        : tk_new(&topk_type, KIND_STR, capacity, alloc,
+                        : tk_new(&kpi__topk_type, KIND_STR, capacity, alloc,
                                  (void **)out);
 }
 
@@ -801,7 +799,7 @@ KPI_API void kpi_topk_reset(kpi_topk *p)
 
 KPI_API int kpi_topk_clone(const kpi_topk *p, kpi_topk **out)
 {
-    return kpi__clone(&topk_type, p, (void **)out);
+    return kpi__clone(&kpi__topk_type, p, (void **)out);
 }
 
 KPI_API int kpi_topk_add(kpi_topk *p, const char *label, size_t len,
@@ -872,7 +870,7 @@ KPI_API int kpi_topk_add_array(kpi_topk *p, const char *const *labels,
 
 KPI_API int kpi_topk_merge(kpi_topk *dst, const kpi_topk *src)
 {
-    return kpi__merge(&topk_type, dst, src);
+    return kpi__merge(&kpi__topk_type, dst, src);
 }
 
 KPI_API int kpi_topk_serialize(const kpi_topk *p, void *buf, size_t cap,
@@ -883,13 +881,13 @@ KPI_API int kpi_topk_serialize(const kpi_topk *p, void *buf, size_t cap,
 
 KPI_API int kpi_topk_deserialize(kpi_topk **out, const void *buf, size_t len)
 {
-    return kpi__deserialize(&topk_type, buf, len, NULL, (void **)out);
+    return kpi__deserialize(&kpi__topk_type, buf, len, NULL, (void **)out);
 }
 
 KPI_API int kpi_topk_deserialize_with(kpi_topk **out, const void *buf,
                                       size_t len, const kpi_allocator *alloc)
 {
-    return kpi__deserialize(&topk_type, buf, len, alloc, (void **)out);
+    return kpi__deserialize(&kpi__topk_type, buf, len, alloc, (void **)out);
 }
 
 KPI_API size_t kpi_topk_footprint(const kpi_topk *p)
@@ -963,7 +961,7 @@ KPI_API int kpi_topk_id_new_with(kpi_topk_id **out, uint32_t capacity,
         return KPI_ERR_INVALID;
     int rc = check_cap(capacity);
     return rc != KPI_OK ? rc
-                        : tk_new(&topk_id_type, KIND_ID, capacity, alloc,
+                        : tk_new(&kpi__topk_id_type, KIND_ID, capacity, alloc,
                                  (void **)out);
 }
 
@@ -977,7 +975,7 @@ KPI_API void kpi_topk_id_reset(kpi_topk_id *p)
 
 KPI_API int kpi_topk_id_clone(const kpi_topk_id *p, kpi_topk_id **out)
 {
-    return kpi__clone(&topk_id_type, p, (void **)out);
+    return kpi__clone(&kpi__topk_id_type, p, (void **)out);
 }
 
 KPI_API int kpi_topk_id_add(kpi_topk_id *p, uint64_t id, uint64_t weight)
@@ -1011,7 +1009,7 @@ KPI_API int kpi_topk_id_add_array(kpi_topk_id *p, const uint64_t *ids,
 
 KPI_API int kpi_topk_id_merge(kpi_topk_id *dst, const kpi_topk_id *src)
 {
-    return kpi__merge(&topk_id_type, dst, src);
+    return kpi__merge(&kpi__topk_id_type, dst, src);
 }
 
 KPI_API int kpi_topk_id_serialize(const kpi_topk_id *p, void *buf, size_t cap,
@@ -1023,14 +1021,14 @@ KPI_API int kpi_topk_id_serialize(const kpi_topk_id *p, void *buf, size_t cap,
 KPI_API int kpi_topk_id_deserialize(kpi_topk_id **out, const void *buf,
                                     size_t len)
 {
-    return kpi__deserialize(&topk_id_type, buf, len, NULL, (void **)out);
+    return kpi__deserialize(&kpi__topk_id_type, buf, len, NULL, (void **)out);
 }
 
 KPI_API int kpi_topk_id_deserialize_with(kpi_topk_id **out, const void *buf,
                                          size_t len,
                                          const kpi_allocator *alloc)
 {
-    return kpi__deserialize(&topk_id_type, buf, len, alloc, (void **)out);
+    return kpi__deserialize(&kpi__topk_id_type, buf, len, alloc, (void **)out);
 }
 
 KPI_API size_t kpi_topk_id_footprint(const kpi_topk_id *p)

@@ -458,6 +458,12 @@ static int feed_series(void *a, uint64_t k)
 }
 static int feed_customers(void *a, uint64_t k) { return kpi_customers_add_new(a, k); }
 static int feed_duration(void *a, uint64_t k) { return kpi_duration_add(a, (int64_t)(k * 60000)); }
+static int feed_topk(void *a, uint64_t k)
+{
+    return kpi_topk_add_str(a, k % 2 ? "billing" : "password reset");
+}
+static int feed_topk_id(void *a, uint64_t k) { return kpi_topk_id_add(a, k % 3, 1); }
+static int feed_distinct(void *a, uint64_t k) { return kpi_distinct_add(a, k * 7919); }
 static int feed_aht(void *a, uint64_t k)
 {
     return kpi_aht_add(a, (int64_t)k * 1000, 500, 2000);
@@ -477,6 +483,9 @@ START_TEST(every_registered_accumulator_type_is_a_group_member)
     kpi_duration *frt;
     kpi_aht *aht;
     kpi_service_level *sl;
+    kpi_topk *topics;
+    kpi_topk_id *channels;
+    kpi_distinct *active;
     ck_assert_ok(kpi_cost_per_resolution_new(&ratio));
     ck_assert_ok(kpi_series_new(&series, KPI_MS_PER_HOUR, 48, 0));
     ck_assert_ok(kpi_customers_new(&customers));
@@ -484,6 +493,9 @@ START_TEST(every_registered_accumulator_type_is_a_group_member)
     ck_assert_ok(kpi_duration_add_target(frt, KPI_MS_PER_HOUR));
     ck_assert_ok(kpi_aht_new(&aht));
     ck_assert_ok(kpi_service_level_new(&sl, 20000, 5000));
+    ck_assert_ok(kpi_topk_new(&topics, 16));
+    ck_assert_ok(kpi_topk_id_new(&channels, 8));
+    ck_assert_ok(kpi_distinct_new(&active, 12));
     const struct {
         void *proto;
         feed_fn feed;
@@ -492,7 +504,10 @@ START_TEST(every_registered_accumulator_type_is_a_group_member)
                  {customers, feed_customers},
                  {frt, feed_duration},
                  {aht, feed_aht},
-                 {sl, feed_service_level}};
+                 {sl, feed_service_level},
+                 {topics, feed_topk},
+                 {channels, feed_topk_id},
+                 {active, feed_distinct}};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         kpi_group *g, *back;
         ck_assert_ok(kpi_group_new(&g, kinds[i].proto));
@@ -539,6 +554,9 @@ START_TEST(every_registered_accumulator_type_is_a_group_member)
     kpi_duration_free(frt);
     kpi_aht_free(aht);
     kpi_service_level_free(sl);
+    kpi_topk_free(topics);
+    kpi_topk_id_free(channels);
+    kpi_distinct_free(active);
 }
 END_TEST
 

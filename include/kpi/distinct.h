@@ -86,6 +86,7 @@ KPI_API void kpi_distinct_reset(kpi_distinct *p);
  * @param p the object to copy.
  * @param[out] out receives the copy.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_NOMEM.  A const read of p.
+ *         Safe concurrently with other const reads of the same object.
  */
 KPI_API int kpi_distinct_clone(const kpi_distinct *p, kpi_distinct **out);
 
@@ -132,6 +133,7 @@ KPI_API int kpi_distinct_add_bytes(kpi_distinct *p, const void *data,
  * @param[out] out receives the estimate.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_EMPTY if nothing was added.
  *         A const read.
+ *         Safe concurrently with other const reads of the same object.
  */
 KPI_API int kpi_distinct_estimate(const kpi_distinct *p, kpi_estimate *out);
 
@@ -140,6 +142,7 @@ KPI_API int kpi_distinct_estimate(const kpi_distinct *p, kpi_estimate *out);
  * @param p the object.
  * @param[out] exact receives 1 while exact, 0 in HyperLogLog mode.
  * @return #KPI_OK; #KPI_ERR_INVALID.  A const read.
+ *         Safe concurrently with other const reads of the same object.
  */
 KPI_API int kpi_distinct_is_exact(const kpi_distinct *p, int *exact);
 
@@ -163,6 +166,7 @@ KPI_API int kpi_distinct_merge(kpi_distinct *dst, const kpi_distinct *src);
  * @param[out] len receives the size of the state.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_BUFFER; #KPI_ERR_LIMIT.
  *         A const read.
+ *         Safe concurrently with other const reads of the same object.
  */
 KPI_API int kpi_distinct_serialize(const kpi_distinct *p, void *buf,
                                    size_t cap, size_t *len);
@@ -195,6 +199,7 @@ KPI_API int kpi_distinct_deserialize_with(kpi_distinct **out, const void *buf,
  * @brief Bytes of memory the object holds.
  * @param p the object (NULL gives 0).
  * @return the footprint in bytes.  A const read.
+ *         Safe concurrently with other const reads of the same object.
  */
 KPI_API size_t kpi_distinct_footprint(const kpi_distinct *p);
 

@@ -101,6 +101,7 @@ KPI_API void kpi_topk_reset(kpi_topk *p);
  * @param[out] out receives the copy.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_NOMEM.
  *         A const read of `p`.
+ *         Safe concurrently with other const reads of the same object.
  */
 KPI_API int kpi_topk_clone(const kpi_topk *p, kpi_topk **out);
 
@@ -168,6 +169,7 @@ KPI_API int kpi_topk_merge(kpi_topk *dst, const kpi_topk *src);
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL p or len; #KPI_ERR_BUFFER if
  *         cap is too small (len tells the size needed); #KPI_ERR_LIMIT.
  *         A const read.
+ *         Safe concurrently with other const reads of the same object.
  */
 KPI_API int kpi_topk_serialize(const kpi_topk *p, void *buf, size_t cap,
                                size_t *len);
@@ -199,6 +201,7 @@ KPI_API int kpi_topk_deserialize_with(kpi_topk **out, const void *buf,
  * @brief Bytes of memory the object holds.
  * @param p the object (NULL gives 0).
  * @return the footprint in bytes.  A const read.
+ *         Safe concurrently with other const reads of the same object.
  */
 KPI_API size_t kpi_topk_footprint(const kpi_topk *p);
 
@@ -206,6 +209,7 @@ KPI_API size_t kpi_topk_footprint(const kpi_topk *p);
  * @brief Total weight added, N.
  * @param p the object (NULL gives 0).
  * @return N.  A const read.
+ *         Safe concurrently with other const reads of the same object.
  */
 KPI_API uint64_t kpi_topk_total(const kpi_topk *p);
 
@@ -213,6 +217,7 @@ KPI_API uint64_t kpi_topk_total(const kpi_topk *p);
  * @brief Number of monitored labels (at most the capacity).
  * @param p the object (NULL gives 0).
  * @return the number of labels that have a counter.  A const read.
+ *         Safe concurrently with other const reads of the same object.
  */
 KPI_API size_t kpi_topk_size(const kpi_topk *p);
 
@@ -223,6 +228,7 @@ KPI_API size_t kpi_topk_size(const kpi_topk *p);
  *        At most N / m.
  * @param p the object (NULL gives 0).
  * @return the error bound.  A const read.
+ *         Safe concurrently with other const reads of the same object.
  */
 KPI_API uint64_t kpi_topk_error_bound(const kpi_topk *p);
 
@@ -242,6 +248,7 @@ KPI_API uint64_t kpi_topk_error_bound(const kpi_topk *p);
  * @param[out] upper receives the upper bound, equal to count (may be NULL).
  * @return #KPI_OK; #KPI_ERR_INVALID if p is NULL; #KPI_ERR_EMPTY if
  *         nothing was added; #KPI_ERR_RANGE if rank >= size.  A const read.
+ *         Safe concurrently with other const reads of the same object.
  */
 KPI_API int kpi_topk_entry(const kpi_topk *p, size_t rank, const char **label,
                            size_t *len, uint64_t *count, uint64_t *lower,
@@ -259,6 +266,7 @@ KPI_API int kpi_topk_entry(const kpi_topk *p, size_t rank, const char **label,
  *         long); #KPI_ERR_EMPTY; #KPI_ERR_UNKNOWN_ID if the label is not
  *         monitored, in which case its true count is at most
  *         kpi_topk_error_bound() <= N / m.  A const read.
+ *         Safe concurrently with other const reads of the same object.
  */
 KPI_API int kpi_topk_estimate(const kpi_topk *p, const char *label,
                               size_t len, uint64_t *count, uint64_t *lower,
@@ -276,6 +284,7 @@ KPI_API int kpi_topk_estimate(const kpi_topk *p, const char *label,
  * @param[out] out receives the share.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_RANGE; #KPI_ERR_EMPTY;
  *         #KPI_ERR_UNKNOWN_ID.  A const read.
+ *         Safe concurrently with other const reads of the same object.
  */
 KPI_API int kpi_topk_share(const kpi_topk *p, const char *label, size_t len,
                            kpi_estimate *out);
@@ -321,6 +330,7 @@ KPI_API void kpi_topk_id_reset(kpi_topk_id *p);
  * @param p the object to copy.
  * @param[out] out receives the copy.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_NOMEM.  A const read of p.
+ *         Safe concurrently with other const reads of the same object.
  */
 KPI_API int kpi_topk_id_clone(const kpi_topk_id *p, kpi_topk_id **out);
 
@@ -363,6 +373,7 @@ KPI_API int kpi_topk_id_merge(kpi_topk_id *dst, const kpi_topk_id *src);
  * @param[out] len receives the size of the state.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_BUFFER; #KPI_ERR_LIMIT.
  *         A const read.
+ *         Safe concurrently with other const reads of the same object.
  */
 KPI_API int kpi_topk_id_serialize(const kpi_topk_id *p, void *buf,
                                   size_t cap, size_t *len);
@@ -395,6 +406,7 @@ KPI_API int kpi_topk_id_deserialize_with(kpi_topk_id **out, const void *buf,
  * @brief Bytes of memory the object holds.
  * @param p the object (NULL gives 0).
  * @return the footprint in bytes.  A const read.
+ *         Safe concurrently with other const reads of the same object.
  */
 KPI_API size_t kpi_topk_id_footprint(const kpi_topk_id *p);
 
@@ -402,6 +414,7 @@ KPI_API size_t kpi_topk_id_footprint(const kpi_topk_id *p);
  * @brief Total weight added, N.
  * @param p the object (NULL gives 0).
  * @return N.  A const read.
+ *         Safe concurrently with other const reads of the same object.
  */
 KPI_API uint64_t kpi_topk_id_total(const kpi_topk_id *p);
 
@@ -409,6 +422,7 @@ KPI_API uint64_t kpi_topk_id_total(const kpi_topk_id *p);
  * @brief Number of monitored ids.
  * @param p the object (NULL gives 0).
  * @return the number of ids that have a counter.  A const read.
+ *         Safe concurrently with other const reads of the same object.
  */
 KPI_API size_t kpi_topk_id_size(const kpi_topk_id *p);
 
@@ -417,6 +431,7 @@ KPI_API size_t kpi_topk_id_size(const kpi_topk_id *p);
  *        kpi_topk_error_bound()).
  * @param p the object (NULL gives 0).
  * @return the error bound, at most N / m.  A const read.
+ *         Safe concurrently with other const reads of the same object.
  */
 KPI_API uint64_t kpi_topk_id_error_bound(const kpi_topk_id *p);
 
@@ -431,6 +446,7 @@ KPI_API uint64_t kpi_topk_id_error_bound(const kpi_topk_id *p);
  * @param[out] upper receives the upper bound, equal to count (may be NULL).
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_EMPTY; #KPI_ERR_RANGE.
  *         A const read.
+ *         Safe concurrently with other const reads of the same object.
  */
 KPI_API int kpi_topk_id_entry(const kpi_topk_id *p, size_t rank,
                               uint64_t *id, uint64_t *count, uint64_t *lower,
@@ -446,6 +462,7 @@ KPI_API int kpi_topk_id_entry(const kpi_topk_id *p, size_t rank,
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_EMPTY; #KPI_ERR_UNKNOWN_ID
  *         if the id is not monitored (its true count is then at most
  *         kpi_topk_id_error_bound() <= N / m).  A const read.
+ *         Safe concurrently with other const reads of the same object.
  */
 KPI_API int kpi_topk_id_estimate(const kpi_topk_id *p, uint64_t id,
                                  uint64_t *count, uint64_t *lower,
@@ -459,6 +476,7 @@ KPI_API int kpi_topk_id_estimate(const kpi_topk_id *p, uint64_t id,
  * @param[out] out receives the share with its Wilson 95% interval.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_EMPTY; #KPI_ERR_UNKNOWN_ID.
  *         A const read.
+ *         Safe concurrently with other const reads of the same object.
  */
 KPI_API int kpi_topk_id_share(const kpi_topk_id *p, uint64_t id,
                               kpi_estimate *out);
