@@ -57,6 +57,8 @@ typedef struct ss_core {
     bool lossy; /* a label was ever evicted: counts may be overestimates */
     ss_slot *slots;
     uint32_t *order;
+    uint64_t *ocount; /* ocount[pos] == slots[order[pos]].count: the order
+                       * searched without chasing slots (stays in L1) */
     uint32_t *table;
     size_t tmask;
     uint8_t *arena;
@@ -116,10 +118,12 @@ static int ss_init(ss_core *c, int kind, uint32_t cap, const kpi_allocator *a)
     size_t t = table_size(cap);
     c->slots = kpi__calloc(a, cap, sizeof *c->slots);
     c->order = c->slots ? kpi__calloc(a, cap, sizeof *c->order) : NULL;
-    c->table = c->order ? kpi__calloc(a, t, sizeof *c->table) : NULL;
+    c->ocount = c->order ? kpi__calloc(a, cap, sizeof *c->ocount) : NULL;
+    c->table = c->ocount ? kpi__calloc(a, t, sizeof *c->table) : NULL;
     if (c->table == NULL) {
         kpi__free(a, c->slots);
         kpi__free(a, c->order);
+        kpi__free(a, c->ocount);
         memset(c, 0, sizeof *c);
         return KPI_ERR_NOMEM;
     }
@@ -132,6 +136,7 @@ static void ss_release(ss_core *c, const kpi_allocator *a)
 {
     kpi__free(a, c->slots);
     kpi__free(a, c->order);
+    kpi__free(a, c->ocount);
     kpi__free(a, c->table);
     kpi__free(a, c->arena);
     memset(c, 0, sizeof *c);
@@ -148,7 +153,7 @@ static void ss_reset(ss_core *c)
 
 static size_t ss_footprint(const ss_core *c)
 {
-    return (size_t)c->cap * (sizeof(ss_slot) + sizeof(uint32_t)) +
+    return (size_t)c->cap * (sizeof(ss_slot) + sizeof(uint32_t) + sizeof(uint64_t)) +
            (c->tmask + 1) * sizeof(uint32_t) + c->arena_cap;
 }
 
@@ -280,21 +285,24 @@ static void put_label(ss_core *c, uint32_t s, const ss_key *k, bool had)
 
 static uint64_t count_at(const ss_core *c, size_t pos)
 {
-    return c->slots[c->order[pos]].count;
+    return c->ocount[pos];
 }
 
-/* First position in [0, hi) whose count is <= v (counts descend). */
+/* First position in [0, hi) whose count is <= v (counts descend), or hi.
+ * Branch-free (the comparisons are unpredictable, and a mispredicted
+ * branch per halving cost more than the search itself). */
 static size_t first_le(const ss_core *c, size_t hi, uint64_t v)
 {
-    size_t lo = 0;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (count_at(c, mid) <= v)
-            hi = mid;
-        else
-            lo = mid + 1;
+    const uint64_t *a = c->ocount;
+    if (hi == 0)
+        return 0;
+    size_t base = 0, n = hi;
+    while (n > 1) {
+        size_t half = n / 2;
+        base = a[base + half] > v ? base + half : base;
+        n -= half;
     }
-    return lo;
+    return base + (a[base] > v);
 }
 
 static void swap_pos(ss_core *c, size_t a, size_t b)
@@ -302,6 +310,9 @@ static void swap_pos(ss_core *c, size_t a, size_t b)
     uint32_t sa = c->order[a], sb = c->order[b];
     c->order[a] = sb;
     c->order[b] = sa;
+    uint64_t ca = c->ocount[a];
+    c->ocount[a] = c->ocount[b];
+    c->ocount[b] = ca;
     c->slots[sb].pos = (uint32_t)a;
     c->slots[sa].pos = (uint32_t)b;
 }
@@ -312,7 +323,10 @@ static void bubble(ss_core *c, uint32_t s)
     size_t pos = c->slots[s].pos;
     uint64_t v = c->slots[s].count;
     while (pos > 0 && count_at(c, pos - 1) < v) {
-        size_t lead = first_le(c, pos - 1, count_at(c, pos - 1));
+        uint64_t run = count_at(c, pos - 1);
+        /* heavy labels have counts of their own: a run of one is common */
+        size_t lead = pos < 2 || count_at(c, pos - 2) > run ? pos - 1
+                                                            : first_le(c, pos - 2, run);
         swap_pos(c, pos, lead);
         pos = lead;
     }
@@ -331,6 +345,7 @@ static void ss_add(ss_core *c, const ss_key *k, uint64_t w)
             s = c->size;
             c->slots[s].pos = s;
             c->order[s] = s;
+            c->ocount[s] = 0;
             c->slots[s].count = 0;
             c->slots[s].err = 0;
             c->size++;
@@ -348,6 +363,7 @@ static void ss_add(ss_core *c, const ss_key *k, uint64_t w)
         table_insert(c, s);
     }
     c->slots[s].count += w;
+    c->ocount[c->slots[s].pos] += w;
     bubble(c, s);
 }
 
@@ -439,6 +455,7 @@ static void append_entry(ss_core *c, const ss_key *k, uint64_t count,
     c->slots[s].err = err;
     c->slots[s].pos = s;
     c->order[s] = s;
+    c->ocount[s] = count;
     if (c->kind == KIND_ID)
         c->slots[s].key = k->id;
     else
