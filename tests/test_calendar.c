@@ -72,24 +72,7 @@ static int32_t off(const kpi_calendar *c, int64_t t)
     return o;
 }
 
-/* Serialized bytes of a calendar, to compare states. */
-static unsigned char *bytes(const kpi_calendar *c, size_t *len)
-{
-    ck_assert_ok(kpi_calendar_serialize(c, NULL, 0, len));
-    unsigned char *b = malloc(*len);
-    ck_assert_ok(kpi_calendar_serialize(c, b, *len, len));
-    return b;
-}
-
-static void assert_same_bytes(const kpi_calendar *c, const unsigned char *b,
-                              size_t len)
-{
-    size_t l2;
-    unsigned char *b2 = bytes(c, &l2);
-    ck_assert_uint_eq(len, l2);
-    ck_assert(memcmp(b, b2, len) == 0);
-    free(b2);
-}
+TEST_STATE_HELPERS(calendar, kpi_calendar, kpi_calendar_serialize)
 
 /* ---- time zones --------------------------------------------------------- */
 
@@ -574,7 +557,7 @@ START_TEST(configuration_errors_are_named_and_change_nothing)
     ck_assert_ok(kpi_calendar_add_hours(c, 1, 17 * 60, 18 * 60)); /* touching */
     ck_assert_ok(kpi_calendar_add_holiday(c, 2026, 12, 25));
     size_t len;
-    unsigned char *b = bytes(c, &len);
+    unsigned char *b = calendar_bytes(c, &len);
     ck_assert_status(kpi_calendar_add_hours(c, 7, 0, 60), KPI_ERR_RANGE);
     ck_assert_status(kpi_calendar_add_hours(c, -1, 0, 60), KPI_ERR_RANGE);
     ck_assert_status(kpi_calendar_add_hours(c, 0, -1, 60), KPI_ERR_RANGE);
@@ -593,7 +576,7 @@ START_TEST(configuration_errors_are_named_and_change_nothing)
     ck_assert_status(kpi_calendar_add_closure(c, 2026, 12, 26, 60, 60), KPI_ERR_RANGE);
     ck_assert_status(kpi_calendar_add_closure(c, 2026, 12, 26, 60, 1441), KPI_ERR_RANGE);
     ck_assert_status(kpi_calendar_add_holiday(NULL, 2026, 1, 1), KPI_ERR_INVALID);
-    assert_same_bytes(c, b, len);
+    calendar_unchanged(c, b, len);
     for (int i = 0; i < KPI_CALENDAR_MAX_RANGES - 3; i++)
         ck_assert_ok(kpi_calendar_add_hours(c, 1, i * 30, i * 30 + 20));
     ck_assert_status(kpi_calendar_add_hours(c, 1, 1400, 1410), KPI_ERR_LIMIT);
@@ -681,9 +664,9 @@ START_TEST(serialization_round_trips_to_identical_answers_and_bytes)
 {
     kpi_calendar *c = sample(NULL), *d = NULL;
     size_t len;
-    unsigned char *b = bytes(c, &len);
+    unsigned char *b = calendar_bytes(c, &len);
     ck_assert_ok(kpi_calendar_deserialize(&d, b, len));
-    assert_same_bytes(d, b, len);
+    calendar_unchanged(d, b, len);
     int eq;
     ck_assert_ok(kpi_calendar_equal(c, d, &eq));
     ck_assert_int_eq(eq, 1);
@@ -699,7 +682,7 @@ START_TEST(serialization_round_trips_to_identical_answers_and_bytes)
     ck_assert_uint_eq(kpi_calendar_footprint(NULL), 0);
     kpi_calendar *e = NULL;
     ck_assert_ok(kpi_calendar_clone(c, &e));
-    assert_same_bytes(e, b, len);
+    calendar_unchanged(e, b, len);
     ck_assert_status(kpi_calendar_clone(NULL, &e), KPI_ERR_INVALID);
     size_t small;
     unsigned char tiny[8];
@@ -716,7 +699,7 @@ START_TEST(truncated_flipped_and_foreign_bytes_are_rejected)
 {
     kpi_calendar *c = sample(NULL), *d = NULL;
     size_t len;
-    unsigned char *b = bytes(c, &len);
+    unsigned char *b = calendar_bytes(c, &len);
     for (size_t cut = 0; cut < len; cut++) {
         ck_assert_int_lt(kpi_calendar_deserialize(&d, b, cut), 0);
         ck_assert_ptr_null(d);
@@ -748,7 +731,7 @@ START_TEST(golden_state_still_reads)
      * rewrites it (only on purpose, with a new format version) */
     kpi_calendar *c = sample(NULL), *d = NULL;
     size_t len, glen;
-    unsigned char *b = bytes(c, &len);
+    unsigned char *b = calendar_bytes(c, &len);
     if (getenv("KPI_WRITE_GOLDEN")) {
         FILE *f = fopen(test_data_path("calendar-v1.bin"), "wb");
         ck_assert_ptr_nonnull(f);
@@ -774,7 +757,7 @@ START_TEST(allocation_failures_leave_no_trace)
     /* constructor, holiday growth, clone, deserialize */
     kpi_calendar *refc = sample(NULL);
     size_t len;
-    unsigned char *b = bytes(refc, &len);
+    unsigned char *b = calendar_bytes(refc, &len);
     for (long n = 1; n <= 40; n++) {
         test_alloc t;
         kpi_allocator a = test_allocator(&t);
@@ -790,12 +773,12 @@ START_TEST(allocation_failures_leave_no_trace)
         int failed = 0;
         for (int i = 1; i <= 12 && !failed; i++) {
             size_t l0;
-            unsigned char *b0 = bytes(c, &l0);
+            unsigned char *b0 = calendar_bytes(c, &l0);
             long live = t.live;
             rc = kpi_calendar_add_holiday(c, 2026, i, 1);
             if (rc == KPI_ERR_NOMEM) {
                 ck_assert_int_eq(t.live, live);
-                assert_same_bytes(c, b0, l0);
+                calendar_unchanged(c, b0, l0);
                 failed = 1;
             } else {
                 ck_assert_ok(rc);

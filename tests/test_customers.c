@@ -5,41 +5,8 @@
 #include "kpi/customers.h"
 #include "testutil.h"
 
-static unsigned char *ser_c(const kpi_customers *p, size_t *len)
-{
-    ck_assert_ok(kpi_customers_serialize(p, NULL, 0, len));
-    unsigned char *b = malloc(*len);
-    ck_assert_ok(kpi_customers_serialize(p, b, *len, len));
-    return b;
-}
-
-static void same_c(const kpi_customers *a, const kpi_customers *b)
-{
-    size_t la, lb;
-    unsigned char *x = ser_c(a, &la), *y = ser_c(b, &lb);
-    ck_assert_uint_eq(la, lb);
-    ck_assert(memcmp(x, y, la) == 0);
-    free(x);
-    free(y);
-}
-
-static unsigned char *ser_j(const kpi_journey *p, size_t *len)
-{
-    ck_assert_ok(kpi_journey_serialize(p, NULL, 0, len));
-    unsigned char *b = malloc(*len);
-    ck_assert_ok(kpi_journey_serialize(p, b, *len, len));
-    return b;
-}
-
-static void same_j(const kpi_journey *a, const kpi_journey *b)
-{
-    size_t la, lb;
-    unsigned char *x = ser_j(a, &la), *y = ser_j(b, &lb);
-    ck_assert_uint_eq(la, lb);
-    ck_assert(memcmp(x, y, la) == 0);
-    free(x);
-    free(y);
-}
+TEST_STATE_HELPERS(customers, kpi_customers, kpi_customers_serialize)
+TEST_STATE_HELPERS(journey, kpi_journey, kpi_journey_serialize)
 
 /* A period: 1000 at start, 950 at end, 80 new (20 referred), 130 lost. */
 static kpi_customers *sample(void)
@@ -190,7 +157,7 @@ START_TEST(customer_feed_errors_change_nothing)
     ck_assert_status(kpi_customers_add_unserved(p, 0, UINT64_MAX),
                      KPI_ERR_OVERFLOW);
     ck_assert_status(kpi_customers_set_start(NULL, 1), KPI_ERR_INVALID);
-    same_c(p, before);
+    customers_same(p, before);
     kpi_customers *o;
     ck_assert_ok(kpi_customers_new(&o));
     ck_assert_ok(kpi_customers_set_margin(o, 0.5));
@@ -199,7 +166,7 @@ START_TEST(customer_feed_errors_change_nothing)
     ck_assert_ok(kpi_customers_add_interactions(o, UINT64_MAX));
     ck_assert_status(kpi_customers_merge(p, o), KPI_ERR_OVERFLOW);
     ck_assert_status(kpi_customers_merge(p, NULL), KPI_ERR_INVALID);
-    same_c(p, before);
+    customers_same(p, before);
     kpi_customers_reset(p);
     double v;
     ck_assert_status(kpi_customers_churn_net(p, &v), KPI_ERR_EMPTY);
@@ -249,7 +216,7 @@ START_TEST(customer_merge_of_shards_equals_the_whole)
         }
     }
     ck_assert_ok(kpi_customers_merge(a, b));
-    same_c(a, all);
+    customers_same(a, all);
     ck_assert_ok(kpi_customers_merge(a, a));
     double v;
     ck_assert_ok(kpi_customers_churn_net(a, &v));
@@ -264,9 +231,9 @@ START_TEST(customer_state_round_trips_and_rejects_bad_bytes)
 {
     kpi_customers *p = sample(), *d = NULL;
     size_t len;
-    unsigned char *b = ser_c(p, &len);
+    unsigned char *b = customers_bytes(p, &len);
     ck_assert_ok(kpi_customers_deserialize(&d, b, len));
-    same_c(p, d);
+    customers_same(p, d);
     kpi_customers_free(d);
     d = NULL;
     for (size_t cut = 0; cut < len; cut++)
@@ -299,14 +266,14 @@ START_TEST(customer_allocations_fail_cleanly)
     t.fail_at = t.calls + 1;
     ck_assert_status(kpi_customers_merge(p, p), KPI_ERR_NOMEM);
     size_t len;
-    unsigned char *b = ser_c(p, &len);
+    unsigned char *b = customers_bytes(p, &len);
     t.fail_at = t.calls + 1;
     ck_assert_status(kpi_customers_deserialize_with(&c, b, len, &al),
                      KPI_ERR_NOMEM);
     ck_assert_int_eq(t.live, 1);
     t.fail_at = 0;
     ck_assert_ok(kpi_customers_deserialize_with(&c, b, len, &al));
-    same_c(p, c);
+    customers_same(p, c);
     ck_assert_int_eq(t.mallocs, 2);
     kpi_customers_free(c);
     kpi_customers_free(p);
@@ -400,7 +367,7 @@ START_TEST(journey_errors_change_nothing)
     ck_assert_status(kpi_journey_touch(NULL, 1, 1, 1), KPI_ERR_INVALID);
     ck_assert_status(kpi_journey_resolve(NULL, 1, 1), KPI_ERR_INVALID);
     ck_assert_status(kpi_journey_advance(NULL, 1), KPI_ERR_INVALID);
-    same_j(j, before);
+    journey_same(j, before);
     kpi_journey *o;
     ck_assert_ok(kpi_journey_new(&o, 4, 101));
     ck_assert_status(kpi_journey_merge(j, o), KPI_ERR_INCOMPATIBLE);
@@ -408,7 +375,7 @@ START_TEST(journey_errors_change_nothing)
     kpi_journey_free(o);
     ck_assert_status(kpi_journey_merge(before, j), KPI_ERR_STATE);
     ck_assert_status(kpi_journey_merge(j, NULL), KPI_ERR_INVALID);
-    same_j(j, before);
+    journey_same(j, before);
     kpi_journey_reset(j);
     ck_assert_uint_eq(kpi_journey_open(j), 0);
     ck_assert_uint_eq(kpi_journey_open(NULL), 0);
@@ -543,15 +510,15 @@ START_TEST(journey_matches_a_naive_reference_and_merges)
         ck_assert_near(v, (double)s.switches / (double)s.closed, 1e-12);
         /* round trip with open journeys, then identical continuation */
         size_t len;
-        unsigned char *b = ser_j(j, &len);
+        unsigned char *b = journey_bytes(j, &len);
         kpi_journey *d;
         ck_assert_ok(kpi_journey_deserialize(&d, b, len));
-        same_j(j, d);
+        journey_same(j, d);
         ck_assert_ok(kpi_journey_touch(j, 5, 1, t + 1));
         ck_assert_ok(kpi_journey_touch(d, 5, 1, t + 1));
         ck_assert_ok(kpi_journey_advance(j, t + 400));
         ck_assert_ok(kpi_journey_advance(d, t + 400));
-        same_j(j, d);
+        journey_same(j, d);
         free(b);
         kpi_journey_free(d);
         /* merge: split customers by parity into two trackers */
@@ -577,7 +544,7 @@ START_TEST(journey_matches_a_naive_reference_and_merges)
         ck_assert_ok(kpi_journey_advance(half[0], u + 1000));
         ck_assert_ok(kpi_journey_advance(half[1], u + 1000));
         ck_assert_ok(kpi_journey_merge(half[0], half[1]));
-        same_j(half[0], whole);
+        journey_same(half[0], whole);
         kpi_journey_free(whole);
         kpi_journey_free(j);
         kpi_journey_free(half[0]);
@@ -595,7 +562,7 @@ START_TEST(journey_bytes_are_validated)
     ck_assert_ok(kpi_journey_resolve(j, 1, 30));
     ck_assert_ok(kpi_journey_touch(j, 3, 2, 40));
     size_t len;
-    unsigned char *b = ser_j(j, &len);
+    unsigned char *b = journey_bytes(j, &len);
     for (size_t cut = 0; cut < len; cut++)
         ck_assert_int_lt(kpi_journey_deserialize(&d, b, cut), 0);
     for (size_t i = 0; i < len; i++) {
@@ -630,7 +597,7 @@ START_TEST(journey_allocations_fail_cleanly)
     ck_assert_ok(kpi_journey_resolve(j, 1, 20));
     ck_assert_ok(kpi_journey_touch(j, 2, 1, 30));
     size_t len;
-    unsigned char *b = ser_j(j, &len);
+    unsigned char *b = journey_bytes(j, &len);
     for (long f = 1; f <= 4; f++) {
         long live = t.live;
         t.fail_at = t.calls + f;
@@ -657,7 +624,7 @@ START_TEST(journey_allocations_fail_cleanly)
     ck_assert_ok(kpi_journey_deserialize_with(&c, b, len, &al));
     kpi_journey_free(c);
     ck_assert_ok(kpi_journey_clone(j, &c));
-    same_j(j, c);
+    journey_same(j, c);
     kpi_journey_free(c);
     kpi_journey_free(j);
     free(b);

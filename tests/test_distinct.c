@@ -6,23 +6,7 @@
 #include "kpi/distinct.h"
 #include "testutil.h"
 
-static unsigned char *ser(const kpi_distinct *p, size_t *n)
-{
-    ck_assert_ok(kpi_distinct_serialize(p, NULL, 0, n));
-    unsigned char *b = malloc(*n);
-    ck_assert_ok(kpi_distinct_serialize(p, b, *n, n));
-    return b;
-}
-
-static void assert_same(const kpi_distinct *a, const kpi_distinct *b)
-{
-    size_t na, nb;
-    unsigned char *ba = ser(a, &na), *bb = ser(b, &nb);
-    ck_assert_uint_eq(na, nb);
-    ck_assert(memcmp(ba, bb, na) == 0);
-    free(ba);
-    free(bb);
-}
+TEST_STATE_HELPERS(distinct, kpi_distinct, kpi_distinct_serialize)
 
 START_TEST(exact_while_small)
 {
@@ -106,7 +90,7 @@ START_TEST(merge_equals_one_stream)
             ck_assert_ok(kpi_distinct_add(one, id));
         }
         ck_assert_ok(kpi_distinct_merge(a, b));
-        assert_same(a, one);
+        distinct_same(a, one);
         kpi_distinct_free(a);
         kpi_distinct_free(b);
         kpi_distinct_free(one);
@@ -123,10 +107,10 @@ START_TEST(merge_refuses_other_precisions_and_self_merge_is_idempotent)
         ck_assert_ok(kpi_distinct_add(a, i));
     ck_assert_ok(kpi_distinct_clone(a, &c));
     ck_assert_status(kpi_distinct_merge(a, b), KPI_ERR_INCOMPATIBLE);
-    assert_same(a, c);
+    distinct_same(a, c);
     ck_assert_status(kpi_distinct_merge(a, NULL), KPI_ERR_INVALID);
     ck_assert_ok(kpi_distinct_merge(a, a));
-    assert_same(a, c);
+    distinct_same(a, c);
     kpi_distinct_free(a);
     kpi_distinct_free(b);
     kpi_distinct_free(c);
@@ -151,7 +135,7 @@ START_TEST(bad_arguments_are_named_and_change_nothing)
     ck_assert_status(kpi_distinct_is_exact(p, NULL), KPI_ERR_INVALID);
     ck_assert_status(kpi_distinct_clone(NULL, &c), KPI_ERR_INVALID);
     ck_assert_ok(kpi_distinct_add_array(p, NULL, 0));
-    assert_same(p, c);
+    distinct_same(p, c);
     ck_assert_uint_eq(kpi_distinct_footprint(NULL), 0);
     kpi_distinct_reset(NULL);
     kpi_distinct_free(NULL);
@@ -168,9 +152,9 @@ START_TEST(serialize_round_trips_and_rejects_damage)
         for (uint64_t i = 0; i < (mode ? 100u : 7u); i++)
             ck_assert_ok(kpi_distinct_add(p, i * 31));
         size_t n;
-        unsigned char *b = ser(p, &n);
+        unsigned char *b = distinct_bytes(p, &n);
         ck_assert_ok(kpi_distinct_deserialize(&q, b, n));
-        assert_same(p, q);
+        distinct_same(p, q);
         kpi_estimate e1, e2;
         ck_assert_ok(kpi_distinct_estimate(p, &e1));
         ck_assert_ok(kpi_distinct_estimate(q, &e2));
@@ -217,7 +201,7 @@ START_TEST(every_allocation_failure_is_clean)
             if (rc != KPI_OK) {
                 ck_assert_status(rc, KPI_ERR_NOMEM);
                 ck_assert_int_eq(t.live, live);
-                assert_same(p, ref);
+                distinct_same(p, ref);
             } else {
                 ck_assert_ok(kpi_distinct_add(ref, i));
             }
@@ -228,7 +212,7 @@ START_TEST(every_allocation_failure_is_clean)
         if (rc != KPI_OK) {
             ck_assert_status(rc, KPI_ERR_NOMEM);
             ck_assert_int_eq(t.live, live);
-            assert_same(p, ref);
+            distinct_same(p, ref);
         }
         /* merge of HLL into an exact object, clone, deserialize */
         kpi_distinct *h;
@@ -236,14 +220,14 @@ START_TEST(every_allocation_failure_is_clean)
         for (uint64_t i = 100; i < 200; i++)
             ck_assert_ok(kpi_distinct_add(h, i));
         size_t bn, an;
-        unsigned char *bb = ser(p, &bn);
+        unsigned char *bb = distinct_bytes(p, &bn);
         kpi_distinct_reset(ref);
         live = t.live;
         rc = kpi_distinct_merge(p, h);
         if (rc != KPI_OK) {
             ck_assert_status(rc, KPI_ERR_NOMEM);
             ck_assert_int_eq(t.live, live);
-            unsigned char *ab = ser(p, &an);
+            unsigned char *ab = distinct_bytes(p, &an);
             ck_assert(an == bn && memcmp(ab, bb, an) == 0);
             free(ab);
         }
@@ -256,7 +240,7 @@ START_TEST(every_allocation_failure_is_clean)
             ck_assert_int_eq(t.live, live);
         }
         size_t n;
-        unsigned char *b = ser(h, &n);
+        unsigned char *b = distinct_bytes(h, &n);
         kpi_distinct *d = NULL;
         live = t.live;
         rc = kpi_distinct_deserialize_with(&d, b, n, &a);

@@ -20,25 +20,8 @@ static kpi_duration *dur_new(double acc)
     return d;
 }
 
-/* Serialized bytes (malloc'd). */
-static unsigned char *dur_bytes(const kpi_duration *d, size_t *len)
-{
-    ck_assert_ok(kpi_duration_serialize(d, NULL, 0, len));
-    unsigned char *b = malloc(*len);
-    ck_assert_ok(kpi_duration_serialize(d, b, *len, len));
-    return b;
-}
-
-/* Two objects have the same state: same serialized bytes. */
-static void assert_same(const kpi_duration *a, const kpi_duration *b)
-{
-    size_t la, lb;
-    unsigned char *x = dur_bytes(a, &la), *y = dur_bytes(b, &lb);
-    ck_assert_uint_eq(la, lb);
-    ck_assert_msg(memcmp(x, y, la) == 0, "states differ");
-    free(x);
-    free(y);
-}
+TEST_STATE_HELPERS(duration, kpi_duration, kpi_duration_serialize)
+TEST_STATE_HELPERS(aht, kpi_aht, kpi_aht_serialize)
 
 /*
  * The promise: at every q of a grid from 0.001 to 0.999, the answer is
@@ -208,7 +191,7 @@ START_TEST(negative_values_are_refused_all_or_nothing)
     ck_assert_status(kpi_duration_add_array(d, NULL, 3), KPI_ERR_INVALID);
     ck_assert_status(kpi_duration_add_array(NULL, v, 1), KPI_ERR_INVALID);
     ck_assert_ok(kpi_duration_add_array(d, NULL, 0));
-    assert_same(d, before);
+    duration_same(d, before);
     kpi_duration_free(d);
     kpi_duration_free(before);
 }
@@ -223,7 +206,7 @@ START_TEST(sum_overflow_is_refused_and_changes_nothing)
     ck_assert_status(kpi_duration_add(d, 11), KPI_ERR_OVERFLOW);
     const int64_t v[] = {1, 5, 5};
     ck_assert_status(kpi_duration_add_array(d, v, 3), KPI_ERR_OVERFLOW);
-    assert_same(d, before);
+    duration_same(d, before);
     ck_assert_ok(kpi_duration_add(d, 10));
     int64_t s;
     ck_assert_ok(kpi_duration_sum(d, &s));
@@ -406,7 +389,7 @@ START_TEST(one_by_one_equals_arrays)
     for (int i = 0; i < 3000; i++)
         ck_assert_ok(kpi_duration_add(a, v[i]));
     ck_assert_ok(kpi_duration_add_array(b, v, 3000));
-    assert_same(a, b);
+    duration_same(a, b);
     kpi_duration_free(a);
     kpi_duration_free(b);
 }
@@ -423,19 +406,19 @@ START_TEST(zeros_mixed_into_a_populated_sketch_keep_it_exact)
         ck_assert_ok(kpi_duration_add(b, first[i]));
     for (int i = 0; i < 5; i++)
         ck_assert_ok(kpi_duration_add(b, mixed[i]));
-    assert_same(a, b);
+    duration_same(a, b);
     size_t len;
-    unsigned char *bytes = dur_bytes(a, &len);
+    unsigned char *bytes = duration_bytes(a, &len);
     kpi_duration *c;
     ck_assert_ok(kpi_duration_deserialize(&c, bytes, len));
-    assert_same(a, c);
+    duration_same(a, c);
     double q;
     ck_assert_ok(kpi_duration_quantile(a, 0.5, &q)); /* rank 3 of 0,0,0,1000,... */
     ck_assert_near(q, 1000, 10);
     /* an error in the one-pass add is undone */
     const int64_t bad[] = {0, 1100, 0, -1};
     ck_assert_status(kpi_duration_add_array(a, bad, 4), KPI_ERR_RANGE);
-    assert_same(a, c);
+    duration_same(a, c);
     free(bytes);
     kpi_duration_free(a);
     kpi_duration_free(b);
@@ -489,10 +472,10 @@ START_TEST(beyond_the_bucket_cap_the_lowest_buckets_collapse)
     ck_assert(low >= (double)v[0]);
     /* collapsed states still round-trip */
     size_t len;
-    unsigned char *b = dur_bytes(d, &len);
+    unsigned char *b = duration_bytes(d, &len);
     kpi_duration *e;
     ck_assert_ok(kpi_duration_deserialize(&e, b, len));
-    assert_same(d, e);
+    duration_same(d, e);
     free(b);
     kpi_duration_free(e);
     kpi_duration_free(d);
@@ -515,7 +498,7 @@ START_TEST(merge_equals_one_stream)
             ck_assert_ok(kpi_duration_add(all, x));
         }
         ck_assert_ok(kpi_duration_merge(a, b));
-        assert_same(a, all);
+        duration_same(a, all);
         kpi_duration_free(a);
         kpi_duration_free(b);
         kpi_duration_free(all);
@@ -535,7 +518,7 @@ START_TEST(merge_refuses_different_configurations)
     ck_assert_status(kpi_duration_merge(a, b), KPI_ERR_INCOMPATIBLE);
     ck_assert_status(kpi_duration_merge(a, c), KPI_ERR_INCOMPATIBLE);
     ck_assert_status(kpi_duration_merge(a, NULL), KPI_ERR_INVALID);
-    assert_same(a, before);
+    duration_same(a, before);
     /* self merge doubles */
     ck_assert_ok(kpi_duration_merge(a, a));
     ck_assert_uint_eq(kpi_duration_count(a), 2);
@@ -565,7 +548,7 @@ START_TEST(reset_keeps_configuration_and_clone_is_deep)
     ck_assert_uint_eq(kpi_duration_count(d), 0);
     ck_assert_uint_eq(kpi_duration_count(c), 1);
     ck_assert_ok(kpi_duration_add(d, 50));
-    assert_same(d, c);
+    duration_same(d, c);
     ck_assert_status(kpi_duration_clone(NULL, &c), KPI_ERR_INVALID);
     kpi_duration_free(d);
     kpi_duration_free(c);
@@ -591,10 +574,10 @@ START_TEST(serialize_round_trips_to_identical_reads_and_bytes)
         for (int i = 0; i < 2000; i++)
             ck_assert_ok(kpi_duration_add(d, stream_value(&r, kind)));
         size_t len;
-        unsigned char *b = dur_bytes(d, &len);
+        unsigned char *b = duration_bytes(d, &len);
         kpi_duration *e;
         ck_assert_ok(kpi_duration_deserialize(&e, b, len));
-        assert_same(d, e);
+        duration_same(d, e);
         for (int i = 0; i <= 100; i++) {
             double x, y;
             ck_assert_ok(kpi_duration_quantile(d, i / 100.0, &x));
@@ -608,9 +591,9 @@ START_TEST(serialize_round_trips_to_identical_reads_and_bytes)
     /* the empty state too */
     kpi_duration *d = dur_new(0.01), *e;
     size_t len;
-    unsigned char *b = dur_bytes(d, &len);
+    unsigned char *b = duration_bytes(d, &len);
     ck_assert_ok(kpi_duration_deserialize(&e, b, len));
-    assert_same(d, e);
+    duration_same(d, e);
     free(b);
     kpi_duration_free(d);
     kpi_duration_free(e);
@@ -621,7 +604,7 @@ START_TEST(corrupt_truncated_and_foreign_bytes_are_rejected)
 {
     kpi_duration *d = sample();
     size_t len;
-    unsigned char *b = dur_bytes(d, &len);
+    unsigned char *b = duration_bytes(d, &len);
     kpi_duration *e = NULL;
     for (size_t cut = 0; cut < len; cut++)
         ck_assert_int_lt(kpi_duration_deserialize(&e, b, cut), 0);
@@ -653,7 +636,7 @@ START_TEST(golden_state_still_reads)
      * sample(); KPI_WRITE_GOLDEN=1 rewrites it (only for a new format) */
     kpi_duration *d = sample();
     size_t len;
-    unsigned char *now = dur_bytes(d, &len);
+    unsigned char *now = duration_bytes(d, &len);
     if (getenv("KPI_WRITE_GOLDEN")) {
         FILE *f = fopen(test_data_path("duration-v1.bin"), "wb");
         ck_assert_ptr_nonnull(f);
@@ -711,7 +694,7 @@ START_TEST(allocation_failure_at_every_step_changes_nothing)
             if (rc != KPI_OK) {
                 ck_assert_status(rc, KPI_ERR_NOMEM);
                 ck_assert_int_eq(t.live, live);
-                assert_same(d, before);
+                duration_same(d, before);
                 ck_assert_ok(kpi_duration_add(d, v[i]));
             }
             kpi_duration_free(before);
@@ -722,7 +705,7 @@ START_TEST(allocation_failure_at_every_step_changes_nothing)
         ck_assert_ok(kpi_duration_new_with(&m, 0.01, &al));
         ck_assert_ok(kpi_duration_add(m, 1));
         size_t len;
-        unsigned char *b = dur_bytes(d, &len);
+        unsigned char *b = duration_bytes(d, &len);
         t.fail_at = t.calls + 1;
         long live = t.live;
         ck_assert_status(kpi_duration_merge(m, d), KPI_ERR_NOMEM);
@@ -742,7 +725,7 @@ START_TEST(allocation_failure_at_every_step_changes_nothing)
         t.fail_at = 0;
         ck_assert_ok(kpi_duration_merge(m, d));
         ck_assert_ok(kpi_duration_deserialize_with(&c, b, len, &al));
-        assert_same(c, d);
+        duration_same(c, d);
         free(b);
         kpi_duration_free(c);
         kpi_duration_free(m);
@@ -823,24 +806,6 @@ START_TEST(aht_errors_change_nothing)
     kpi_aht_free(a);
 }
 END_TEST
-
-static unsigned char *aht_bytes(const kpi_aht *a, size_t *len)
-{
-    ck_assert_ok(kpi_aht_serialize(a, NULL, 0, len));
-    unsigned char *b = malloc(*len);
-    ck_assert_ok(kpi_aht_serialize(a, b, *len, len));
-    return b;
-}
-
-static void aht_same(const kpi_aht *x, const kpi_aht *y)
-{
-    size_t lx, ly;
-    unsigned char *a = aht_bytes(x, &lx), *b = aht_bytes(y, &ly);
-    ck_assert_uint_eq(lx, ly);
-    ck_assert(memcmp(a, b, lx) == 0);
-    free(a);
-    free(b);
-}
 
 START_TEST(aht_merges_round_trips_and_survives_allocation_failure)
 {

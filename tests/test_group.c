@@ -5,22 +5,7 @@
 #include "kpi.h"
 #include "testutil.h"
 
-static unsigned char *snap(const kpi_group *g, size_t *len)
-{
-    ck_assert_ok(kpi_group_serialize(g, NULL, 0, len));
-    unsigned char *b = malloc(*len);
-    ck_assert_ok(kpi_group_serialize(g, b, *len, len));
-    return b;
-}
-
-static void assert_unchanged(const kpi_group *g, const unsigned char *before, size_t len)
-{
-    size_t l2;
-    unsigned char *now = snap(g, &l2);
-    ck_assert_uint_eq(len, l2);
-    ck_assert(memcmp(before, now, len) == 0);
-    free(now);
-}
+TEST_STATE_HELPERS(group, kpi_group, kpi_group_serialize)
 
 static kpi_group *nps_group(void)
 {
@@ -211,11 +196,11 @@ START_TEST(merge_of_different_member_types_or_configs_is_refused)
     ck_assert_ok(kpi_group_get(b, 1, &acc));
     ck_assert_ok(kpi_group_get(c, 2, &acc));
     size_t len;
-    unsigned char *before = snap(a, &len);
+    unsigned char *before = group_bytes(a, &len);
     ck_assert_status(kpi_group_merge(a, b), KPI_ERR_INCOMPATIBLE);
     ck_assert_status(kpi_group_merge(a, c), KPI_ERR_INCOMPATIBLE);
     ck_assert_status(kpi_group_merge(a, NULL), KPI_ERR_INVALID);
-    assert_unchanged(a, before, len);
+    group_unchanged(a, before, len);
     free(before);
     kpi_rate_free(rp);
     kpi_score_free(sp);
@@ -232,15 +217,15 @@ START_TEST(serialize_round_trip_gives_identical_bytes)
         feed(g, i * 31 % 97, (int32_t)(i % 11));
     ck_assert_ok(kpi_group_remove(g, 5));
     size_t len;
-    unsigned char *b = snap(g, &len);
+    unsigned char *b = group_bytes(g, &len);
     ck_assert_ok(kpi_group_deserialize(&h, b, len));
-    assert_unchanged(h, b, len);
+    group_unchanged(h, b, len);
     ck_assert_uint_eq(kpi_group_size(h), kpi_group_size(g));
     const void *x;
     ck_assert_ok(kpi_group_find(h, 31, &x));
     ck_assert_uint_eq(kpi_score_count(x), 4); /* i = 1, 98, 195, 292 */
     ck_assert_ok(kpi_group_clone(g, &k));
-    assert_unchanged(k, b, len);
+    group_unchanged(k, b, len);
     ck_assert_uint_eq(kpi_group_footprint(k), kpi_group_footprint(g));
     /* the prototype configuration travels too: new members are NPS */
     void *acc;
@@ -284,7 +269,7 @@ START_TEST(groups_nest_and_hold_every_type)
     ck_assert_ok(kpi_group_get(team, 42, &agent));
     ck_assert_ok(kpi_iqs_add(agent, 18, 20));
     size_t len;
-    unsigned char *b = snap(outer, &len);
+    unsigned char *b = group_bytes(outer, &len);
     ck_assert_ok(kpi_group_deserialize(&back, b, len));
     const void *t2, *a2;
     ck_assert_ok(kpi_group_find(back, 1, &t2));
@@ -360,7 +345,7 @@ START_TEST(allocation_failures_leave_the_group_unchanged)
     /* growth: fail each allocation of the get that crosses a resize */
     for (uint64_t key = 2; key < 40; key++) {
         size_t len;
-        unsigned char *before = snap(g, &len);
+        unsigned char *before = group_bytes(g, &len);
         for (long k = 1;; k++) {
             long live = t.live;
             t.calls = 0;
@@ -371,7 +356,7 @@ START_TEST(allocation_failures_leave_the_group_unchanged)
                 break;
             ck_assert_status(rc, KPI_ERR_NOMEM);
             ck_assert_int_eq(t.live, live);
-            assert_unchanged(g, before, len);
+            group_unchanged(g, before, len);
         }
         t.fail_at = 0;
         free(before);
@@ -382,7 +367,7 @@ START_TEST(allocation_failures_leave_the_group_unchanged)
     for (uint64_t key = 30; key < 90; key++)
         feed(src, key, 10);
     size_t len;
-    unsigned char *before = snap(g, &len);
+    unsigned char *before = group_bytes(g, &len);
     for (long k = 1;; k++) {
         long live = t.live;
         t.calls = 0;
@@ -392,11 +377,11 @@ START_TEST(allocation_failures_leave_the_group_unchanged)
             break;
         ck_assert_status(rc, KPI_ERR_NOMEM);
         ck_assert_int_eq(t.live, live);
-        assert_unchanged(g, before, len);
+        group_unchanged(g, before, len);
     }
     t.fail_at = 0;
     free(before);
-    before = snap(g, &len);
+    before = group_bytes(g, &len);
     for (long k = 1;; k++) {
         long live = t.live;
         t.calls = 0;
@@ -440,7 +425,7 @@ START_TEST(allocation_failures_leave_the_group_unchanged)
         ck_assert_int_eq(t.live, live);
     }
     t.fail_at = 0;
-    assert_unchanged(g, before, len);
+    group_unchanged(g, before, len);
     free(before);
     kpi_group_free(src);
     kpi_group_free(g);

@@ -5,22 +5,7 @@
 #include "kpi.h"
 #include "testutil.h"
 
-static unsigned char *snap(const kpi_mean *m, size_t *len)
-{
-    ck_assert_ok(kpi_mean_serialize(m, NULL, 0, len));
-    unsigned char *b = malloc(*len);
-    ck_assert_ok(kpi_mean_serialize(m, b, *len, len));
-    return b;
-}
-
-static void assert_unchanged(const kpi_mean *m, const unsigned char *before, size_t len)
-{
-    size_t l2;
-    unsigned char *now = snap(m, &l2);
-    ck_assert_uint_eq(len, l2);
-    ck_assert(memcmp(before, now, len) == 0);
-    free(now);
-}
+TEST_STATE_HELPERS(mean, kpi_mean, kpi_mean_serialize)
 
 static void assert_close_state(const kpi_mean *a, const kpi_mean *b)
 {
@@ -147,14 +132,14 @@ START_TEST(iqs_is_sum_earned_over_sum_possible)
     ck_assert_ok(kpi_iqs_percent(m, &pct));
     ck_assert_near(pct, 58.0 / 80.0 * 100.0, 1e-9); /* 72.5, not the 83.3 of plain means */
     size_t len;
-    unsigned char *before = snap(m, &len);
+    unsigned char *before = mean_bytes(m, &len);
     ck_assert_status(kpi_iqs_add(m, 11, 10), KPI_ERR_RANGE);
     ck_assert_status(kpi_iqs_add(m, -1, 10), KPI_ERR_RANGE);
     ck_assert_status(kpi_iqs_add(m, 0, 0), KPI_ERR_RANGE);
     ck_assert_status(kpi_iqs_add(m, NAN, 10), KPI_ERR_INVALID);
     ck_assert_status(kpi_iqs_add(m, 1, INFINITY), KPI_ERR_INVALID);
     ck_assert_status(kpi_mean_add(m, 1.5), KPI_ERR_RANGE);
-    assert_unchanged(m, before, len);
+    mean_unchanged(m, before, len);
     free(before);
     kpi_mean_free(m);
 }
@@ -175,7 +160,7 @@ START_TEST(sentiment_shares_use_the_default_cuts)
     ck_assert_ok(kpi_wilson_interval(3, 8, &w));
     ck_assert_near(neg.lower, w.lower, 1e-15);
     size_t len;
-    unsigned char *before = snap(m, &len);
+    unsigned char *before = mean_bytes(m, &len);
     ck_assert_status(kpi_mean_add(m, 1.01), KPI_ERR_RANGE);
     ck_assert_status(kpi_mean_add(m, NAN), KPI_ERR_INVALID);
     const double bad[] = {0.1, 0.2, 2.0};
@@ -188,7 +173,7 @@ START_TEST(sentiment_shares_use_the_default_cuts)
     ck_assert_status(kpi_mean_add_weighted(m, 0.1, NAN), KPI_ERR_INVALID);
     ck_assert_status(kpi_mean_add(NULL, 0.1), KPI_ERR_INVALID);
     ck_assert_status(kpi_mean_add_array(m, NULL, 2), KPI_ERR_INVALID);
-    assert_unchanged(m, before, len);
+    mean_unchanged(m, before, len);
     free(before);
     kpi_mean_reset(m);
     ck_assert_status(kpi_mean_set_cuts(m, 0.5, -0.5), KPI_ERR_RANGE);
@@ -211,12 +196,12 @@ START_TEST(merge_of_different_configurations_is_refused)
     ck_assert_ok(kpi_mean_set_cuts(d, -0.1, 0.1));
     ck_assert_ok(kpi_mean_add(a, 0.3));
     size_t len;
-    unsigned char *before = snap(a, &len);
+    unsigned char *before = mean_bytes(a, &len);
     ck_assert_status(kpi_mean_merge(a, b), KPI_ERR_INCOMPATIBLE);
     ck_assert_status(kpi_mean_merge(a, c), KPI_ERR_INCOMPATIBLE);
     ck_assert_status(kpi_mean_merge(a, d), KPI_ERR_INCOMPATIBLE);
     ck_assert_status(kpi_mean_merge(a, NULL), KPI_ERR_INVALID);
-    assert_unchanged(a, before, len);
+    mean_unchanged(a, before, len);
     ck_assert_ok(kpi_mean_merge(a, a));
     ck_assert_uint_eq(kpi_mean_count(a), 2);
     free(before);
@@ -233,10 +218,10 @@ START_TEST(overflowing_sums_are_refused)
     ck_assert_ok(kpi_mean_new(&m));
     ck_assert_ok(kpi_mean_add_weighted(m, 1.0, 1.2e154));
     size_t len;
-    unsigned char *before = snap(m, &len);
+    unsigned char *before = mean_bytes(m, &len);
     ck_assert_status(kpi_mean_add_weighted(m, 1.0, 1.2e154), KPI_ERR_OVERFLOW);
     ck_assert_status(kpi_mean_merge(m, m), KPI_ERR_OVERFLOW);
-    assert_unchanged(m, before, len);
+    mean_unchanged(m, before, len);
     free(before);
     kpi_mean_reset(m);
     const double big[] = {1.7e308, 1.7e308, -1.7e308};
@@ -253,9 +238,9 @@ START_TEST(serialize_round_trip_and_corrupt_bytes)
     for (int i = 0; i < 50; i++)
         ck_assert_ok(kpi_mean_add(m, (i % 21 - 10) / 10.0));
     size_t len, len2;
-    unsigned char *b = snap(m, &len);
+    unsigned char *b = mean_bytes(m, &len);
     ck_assert_ok(kpi_mean_deserialize(&t, b, len));
-    unsigned char *b2 = snap(t, &len2);
+    unsigned char *b2 = mean_bytes(t, &len2);
     ck_assert_uint_eq(len, len2);
     ck_assert(memcmp(b, b2, len) == 0);
     assert_close_state(m, t);
@@ -281,7 +266,7 @@ START_TEST(serialize_round_trip_and_corrupt_bytes)
     kpi_mean *g, *g2;
     ck_assert_ok(kpi_mean_new(&g));
     free(b);
-    b = snap(g, &len);
+    b = mean_bytes(g, &len);
     ck_assert_ok(kpi_mean_deserialize(&g2, b, len));
     ck_assert_ok(kpi_mean_add(g2, -1e300));
     kpi_mean_free(g);
@@ -305,7 +290,7 @@ START_TEST(allocation_failures_and_allocator_use)
     ck_assert_int_eq(t.mallocs, 1);
     ck_assert_ok(kpi_mean_add(m, 1));
     size_t len;
-    unsigned char *before = snap(m, &len);
+    unsigned char *before = mean_bytes(m, &len);
     t.calls = 0;
     t.fail_at = 1;
     ck_assert_status(kpi_mean_merge(m, m), KPI_ERR_NOMEM);
@@ -314,7 +299,7 @@ START_TEST(allocation_failures_and_allocator_use)
     t.calls = 0;
     ck_assert_status(kpi_mean_deserialize_with(&c, before, len, &a), KPI_ERR_NOMEM);
     ck_assert_int_eq(t.live, 1);
-    assert_unchanged(m, before, len);
+    mean_unchanged(m, before, len);
     t.fail_at = 0;
     ck_assert_ok(kpi_mean_clone(m, &c));
     ck_assert_uint_eq(kpi_mean_footprint(c), kpi_mean_footprint(m));

@@ -5,22 +5,7 @@
 #include "kpi.h"
 #include "testutil.h"
 
-static unsigned char *snap(const kpi_rate *r, size_t *len)
-{
-    ck_assert_ok(kpi_rate_serialize(r, NULL, 0, len));
-    unsigned char *b = malloc(*len);
-    ck_assert_ok(kpi_rate_serialize(r, b, *len, len));
-    return b;
-}
-
-static void assert_unchanged(const kpi_rate *r, const unsigned char *before, size_t len)
-{
-    size_t l2;
-    unsigned char *now = snap(r, &l2);
-    ck_assert_uint_eq(len, l2);
-    ck_assert(memcmp(before, now, len) == 0);
-    free(now);
-}
+TEST_STATE_HELPERS(rate, kpi_rate, kpi_rate_serialize)
 
 START_TEST(share_is_wilson_as_published_by_newcombe)
 {
@@ -53,7 +38,7 @@ START_TEST(bad_outcomes_are_rejected_and_change_nothing)
     ck_assert_status(kpi_rate_share(r, &e), KPI_ERR_EMPTY);
     ck_assert_ok(kpi_rate_add(r, 1));
     size_t len;
-    unsigned char *before = snap(r, &len);
+    unsigned char *before = rate_bytes(r, &len);
     ck_assert_status(kpi_rate_add(r, 2), KPI_ERR_RANGE);
     ck_assert_status(kpi_rate_add(r, -1), KPI_ERR_RANGE);
     ck_assert_status(kpi_rate_add_counts(r, 3, 2), KPI_ERR_RANGE);
@@ -68,7 +53,7 @@ START_TEST(bad_outcomes_are_rejected_and_change_nothing)
     ck_assert_status(kpi_rate_add_array(r, NULL, 1), KPI_ERR_INVALID);
     ck_assert_status(kpi_rate_add(NULL, 1), KPI_ERR_INVALID);
     ck_assert_status(kpi_rate_share(r, NULL), KPI_ERR_INVALID);
-    assert_unchanged(r, before, len);
+    rate_unchanged(r, before, len);
     ck_assert_ok(kpi_rate_add_counts(r, 0, UINT64_MAX - 1));
     ck_assert_status(kpi_rate_add(r, 0), KPI_ERR_OVERFLOW);
     ck_assert_status(kpi_rate_add_array(r, v, 1), KPI_ERR_OVERFLOW);
@@ -119,9 +104,9 @@ START_TEST(serialize_round_trip_and_corrupt_bytes)
     ck_assert_ok(kpi_rate_new(&r));
     ck_assert_ok(kpi_rate_add_counts(r, 12345, 99999));
     size_t len, len2;
-    unsigned char *b = snap(r, &len);
+    unsigned char *b = rate_bytes(r, &len);
     ck_assert_ok(kpi_rate_deserialize(&t, b, len));
-    unsigned char *b2 = snap(t, &len2);
+    unsigned char *b2 = rate_bytes(t, &len2);
     ck_assert_uint_eq(len, len2);
     ck_assert(memcmp(b, b2, len) == 0);
     kpi_rate_free(t);
@@ -161,7 +146,7 @@ START_TEST(allocation_failures_and_allocator_use)
     ck_assert_int_eq(t.mallocs, 1);
     ck_assert_ok(kpi_rate_add(r, 1));
     size_t len;
-    unsigned char *before = snap(r, &len);
+    unsigned char *before = rate_bytes(r, &len);
     t.calls = 0;
     t.fail_at = 1;
     ck_assert_status(kpi_rate_merge(r, r), KPI_ERR_NOMEM);
@@ -170,7 +155,7 @@ START_TEST(allocation_failures_and_allocator_use)
     t.calls = 0;
     ck_assert_status(kpi_rate_deserialize_with(&c, before, len, &a), KPI_ERR_NOMEM);
     ck_assert_int_eq(t.live, 1);
-    assert_unchanged(r, before, len);
+    rate_unchanged(r, before, len);
     t.fail_at = 0;
     ck_assert_ok(kpi_rate_clone(r, &c));
     ck_assert_uint_eq(kpi_rate_footprint(c), kpi_rate_footprint(r));

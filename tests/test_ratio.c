@@ -5,23 +5,7 @@
 #include "kpi/ratio.h"
 #include "testutil.h"
 
-static unsigned char *ser(const kpi_ratio *p, size_t *len)
-{
-    ck_assert_ok(kpi_ratio_serialize(p, NULL, 0, len));
-    unsigned char *b = malloc(*len);
-    ck_assert_ok(kpi_ratio_serialize(p, b, *len, len));
-    return b;
-}
-
-static void assert_same(const kpi_ratio *a, const kpi_ratio *b)
-{
-    size_t la, lb;
-    unsigned char *x = ser(a, &la), *y = ser(b, &lb);
-    ck_assert_uint_eq(la, lb);
-    ck_assert(memcmp(x, y, la) == 0);
-    free(x);
-    free(y);
-}
+TEST_STATE_HELPERS(ratio, kpi_ratio, kpi_ratio_serialize)
 
 START_TEST(cost_per_resolution_is_cost_over_resolved)
 {
@@ -102,7 +86,7 @@ START_TEST(errors_name_their_code_and_change_nothing)
     double nu[3] = {1, 2, 3}, de[3] = {1, -2, 3};
     ck_assert_status(kpi_ratio_add_array(p, nu, de, 3), KPI_ERR_RANGE);
     ck_assert_status(kpi_ratio_add_array(p, NULL, de, 3), KPI_ERR_INVALID);
-    assert_same(p, before);
+    ratio_same(p, before);
     de[1] = 2;
     ck_assert_ok(kpi_ratio_add_array(p, nu, de, 3));
     ck_assert_ok(kpi_ratio_add_array(p, NULL, NULL, 0));
@@ -141,7 +125,7 @@ START_TEST(merge_equals_one_stream)
         ck_assert_ok(kpi_ratio_add(all, n, d));
     }
     ck_assert_ok(kpi_ratio_merge(a, b));
-    assert_same(a, all); /* integer sums are exact */
+    ratio_same(a, all); /* integer sums are exact */
     ck_assert_ok(kpi_ratio_merge(a, a));
     ck_assert_near(kpi_ratio_denominator(a), 2 * kpi_ratio_denominator(all), 0);
     ck_assert_uint_eq(kpi_ratio_count(a), 2000);
@@ -158,9 +142,9 @@ START_TEST(serialize_round_trips_and_rejects_bad_bytes)
     ck_assert_ok(kpi_ratio_add(p, 0.1, 0.3));
     ck_assert_ok(kpi_ratio_add(p, 1e10, 7));
     size_t len;
-    unsigned char *b = ser(p, &len);
+    unsigned char *b = ratio_bytes(p, &len);
     ck_assert_ok(kpi_ratio_deserialize(&d, b, len));
-    assert_same(p, d);
+    ratio_same(p, d);
     ck_assert_uint_eq(kpi_ratio_kind(d), KPI_RATIO_COST_PER_TICKET);
     kpi_ratio_free(d);
     d = NULL;
@@ -197,7 +181,7 @@ START_TEST(allocation_failures_leave_nothing_behind)
     ck_assert_int_eq(t.live, 1);
     ck_assert_near(kpi_ratio_numerator(p), 2, 0);
     size_t len;
-    unsigned char *b = ser(p, &len);
+    unsigned char *b = ratio_bytes(p, &len);
     t.fail_at = t.calls + 1;
     ck_assert_status(kpi_ratio_deserialize_with(&c, b, len, &al), KPI_ERR_NOMEM);
     ck_assert_int_eq(t.live, 1);

@@ -5,34 +5,7 @@
 #include "kpi.h"
 #include "testutil.h"
 
-/* Serialized bytes of s, to compare states (caller frees). */
-static unsigned char *snap(const kpi_score *s, size_t *len)
-{
-    ck_assert_ok(kpi_score_serialize(s, NULL, 0, len));
-    unsigned char *b = malloc(*len);
-    ck_assert_ok(kpi_score_serialize(s, b, *len, len));
-    return b;
-}
-
-static void assert_same(const kpi_score *a, const kpi_score *b)
-{
-    size_t la, lb;
-    unsigned char *x = snap(a, &la), *y = snap(b, &lb);
-    ck_assert_uint_eq(la, lb);
-    ck_assert(memcmp(x, y, la) == 0);
-    free(x);
-    free(y);
-}
-
-/* Assert that s still serializes to `before`. */
-static void assert_unchanged(const kpi_score *s, const unsigned char *before, size_t len)
-{
-    size_t l2;
-    unsigned char *now = snap(s, &l2);
-    ck_assert_uint_eq(len, l2);
-    ck_assert(memcmp(before, now, len) == 0);
-    free(now);
-}
+TEST_STATE_HELPERS(score, kpi_score, kpi_score_serialize)
 
 static kpi_score *nps_of(const int32_t *v, size_t n)
 {
@@ -160,7 +133,7 @@ START_TEST(esat_is_a_csat_preset)
     ck_assert_ok(kpi_csat_new(&b, 7, 6));
     ck_assert_ok(kpi_score_add(a, 6));
     ck_assert_ok(kpi_score_add(b, 6));
-    assert_same(a, b);
+    score_same(a, b);
     kpi_score_free(a);
     ck_assert_status(kpi_esat_new(&a, 7, 8), KPI_ERR_RANGE);
     ck_assert_status(kpi_csat_new(&a, 0, 1), KPI_ERR_RANGE);
@@ -292,13 +265,13 @@ START_TEST(off_scale_answers_are_rejected_and_change_nothing)
     ck_assert_ok(kpi_nps_new(&s));
     ck_assert_ok(kpi_score_add(s, 3));
     size_t len;
-    unsigned char *before = snap(s, &len);
+    unsigned char *before = score_bytes(s, &len);
     ck_assert_status(kpi_score_add(s, 11), KPI_ERR_RANGE);
     ck_assert_status(kpi_score_add(s, -1), KPI_ERR_RANGE);
     ck_assert_status(kpi_score_add(NULL, 1), KPI_ERR_INVALID);
     ck_assert_status(kpi_score_add_array(s, NULL, 1), KPI_ERR_INVALID);
     ck_assert_ok(kpi_score_add_array(s, NULL, 0));
-    assert_unchanged(s, before, len);
+    score_unchanged(s, before, len);
     free(before);
     kpi_score_free(s);
 }
@@ -316,7 +289,7 @@ START_TEST(a_batch_with_one_bad_answer_changes_nothing)
         ck_assert_ok(kpi_score_new(&s, scales[sc][0], scales[sc][1]));
         ck_assert_ok(kpi_score_add(s, 5));
         size_t len;
-        unsigned char *before = snap(s, &len);
+        unsigned char *before = score_bytes(s, &len);
         for (size_t k = 0; k < 5; k++) {
             size_t n = sizes[k];
             const size_t spots[3] = {0, n / 2, n - 1};
@@ -327,7 +300,7 @@ START_TEST(a_batch_with_one_bad_answer_changes_nothing)
                 ck_assert_status(kpi_score_add_array(s, v, n), KPI_ERR_RANGE);
                 v[spots[j]] = INT32_MIN;
                 ck_assert_status(kpi_score_add_array(s, v, n), KPI_ERR_RANGE);
-                assert_unchanged(s, before, len);
+                score_unchanged(s, before, len);
             }
         }
         free(before);
@@ -352,7 +325,7 @@ START_TEST(batch_add_equals_one_by_one)
             ck_assert_ok(kpi_score_add(b, v[i]));
         }
         ck_assert_ok(kpi_score_add_array(a, v, n));
-        assert_same(a, b);
+        score_same(a, b);
         kpi_score_free(a);
         kpi_score_free(b);
     }
@@ -376,7 +349,7 @@ START_TEST(long_batches_on_survey_scales_count_exactly)
     ck_assert_ok(kpi_score_add_array(a, v, n));
     ck_assert_ok(kpi_score_add_array(a, v, n));
     ck_assert_ok(kpi_score_merge(b, b));
-    assert_same(a, b);
+    score_same(a, b);
     free(v);
     kpi_score_free(a);
     kpi_score_free(b);
@@ -398,7 +371,7 @@ START_TEST(merge_equals_one_stream)
             ck_assert_ok(kpi_score_add(all, x));
         }
         ck_assert_ok(kpi_score_merge(a, b));
-        assert_same(a, all);
+        score_same(a, all);
         kpi_score_free(a);
         kpi_score_free(b);
         kpi_score_free(all);
@@ -415,13 +388,13 @@ START_TEST(merge_with_itself_doubles_and_overflow_is_caught)
         ck_assert_ok(kpi_score_merge(s, s));
     ck_assert(kpi_score_count(s) == UINT64_C(1) << 63);
     size_t len;
-    unsigned char *before = snap(s, &len);
+    unsigned char *before = score_bytes(s, &len);
     ck_assert_status(kpi_score_merge(s, s), KPI_ERR_OVERFLOW);
     ck_assert_status(kpi_score_add_array(s, (const int32_t[]){1}, 1), KPI_OK);
     kpi_score *t;
     ck_assert_ok(kpi_score_deserialize(&t, before, len));
     ck_assert_status(kpi_score_merge(t, t), KPI_ERR_OVERFLOW);
-    assert_unchanged(t, before, len);
+    score_unchanged(t, before, len);
     kpi_score_free(t);
     free(before);
     /* one more answer than fits */
@@ -440,10 +413,10 @@ START_TEST(merge_with_itself_doubles_and_overflow_is_caught)
         kpi_score_free(h);
     }
     ck_assert(kpi_score_count(u) == UINT64_MAX);
-    before = snap(u, &len);
+    before = score_bytes(u, &len);
     ck_assert_status(kpi_score_add(u, 1), KPI_ERR_OVERFLOW);
     ck_assert_status(kpi_score_add_array(u, (const int32_t[]){1}, 1), KPI_ERR_OVERFLOW);
-    assert_unchanged(u, before, len);
+    score_unchanged(u, before, len);
     free(before);
     kpi_score_free(u);
     kpi_score_free(s);
@@ -463,13 +436,13 @@ START_TEST(merge_of_differently_configured_scores_is_refused)
     ck_assert_ok(kpi_score_set_high_is_easy(e, 0));
     ck_assert_ok(kpi_score_add(a, 10));
     size_t len;
-    unsigned char *before = snap(a, &len);
+    unsigned char *before = score_bytes(a, &len);
     ck_assert_status(kpi_score_merge(a, b), KPI_ERR_INCOMPATIBLE);
     ck_assert_status(kpi_score_merge(a, c), KPI_ERR_INCOMPATIBLE);
     ck_assert_status(kpi_score_merge(a, d), KPI_ERR_INCOMPATIBLE);
     ck_assert_status(kpi_score_merge(a, e), KPI_ERR_INCOMPATIBLE);
     ck_assert_status(kpi_score_merge(a, NULL), KPI_ERR_INVALID);
-    assert_unchanged(a, before, len);
+    score_unchanged(a, before, len);
     free(before);
     kpi_score_free(a);
     kpi_score_free(b);
@@ -489,9 +462,9 @@ START_TEST(serialize_round_trip_gives_identical_reads_and_bytes)
     for (int i = 0; i < 1000; i++)
         ck_assert_ok(kpi_score_add(s, (int32_t)test_range(&r, -5, 300)));
     size_t len;
-    unsigned char *b = snap(s, &len);
+    unsigned char *b = score_bytes(s, &len);
     ck_assert_ok(kpi_score_deserialize(&t, b, len));
-    assert_same(s, t);
+    score_same(s, t);
     kpi_estimate e1, e2;
     ck_assert_ok(kpi_score_nps(s, &e1));
     ck_assert_ok(kpi_score_nps(t, &e2));
@@ -516,7 +489,7 @@ START_TEST(truncated_flipped_and_foreign_bytes_are_rejected)
     const int32_t v[] = {10, 10, 9, 8, 7, 6, 0};
     kpi_score *s = nps_of(v, 7), *t = NULL;
     size_t len;
-    unsigned char *b = snap(s, &len);
+    unsigned char *b = score_bytes(s, &len);
     for (size_t n = 0; n < len; n++)
         ck_assert(kpi_score_deserialize(&t, b, n) != KPI_OK);
     for (size_t i = 0; i < len; i++)
@@ -552,14 +525,14 @@ START_TEST(allocation_failures_return_nomem_and_leak_nothing)
     ck_assert_int_eq(t.mallocs, 1); /* the allocator is really used */
     ck_assert_ok(kpi_score_add(s, 4));
     size_t len;
-    unsigned char *before = snap(s, &len);
+    unsigned char *before = score_bytes(s, &len);
     /* merge with itself copies first */
     long live = t.live;
     t.calls = 0;
     t.fail_at = 1;
     ck_assert_status(kpi_score_merge(s, s), KPI_ERR_NOMEM);
     ck_assert_int_eq(t.live, live);
-    assert_unchanged(s, before, len);
+    score_unchanged(s, before, len);
     t.fail_at = 0;
     kpi_score *c = NULL;
     t.calls = 0;
@@ -598,13 +571,13 @@ START_TEST(clone_is_deep_and_reset_keeps_configuration)
     ck_assert_ok(kpi_score_set_high_is_easy(s, 0));
     ck_assert_ok(kpi_score_add(s, 1));
     ck_assert_ok(kpi_score_clone(s, &c));
-    assert_same(s, c);
+    score_same(s, c);
     ck_assert_ok(kpi_score_add(c, 5));
     ck_assert_uint_eq(kpi_score_count(s), 1);
     kpi_score_reset(c);
     ck_assert_uint_eq(kpi_score_count(c), 0);
     ck_assert_ok(kpi_score_add(c, 1));
-    assert_same(s, c);
+    score_same(s, c);
     ck_assert_status(kpi_score_clone(NULL, &c), KPI_ERR_INVALID);
     kpi_score_free(s);
     kpi_score_free(c);

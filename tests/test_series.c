@@ -9,25 +9,7 @@
 #define DAY KPI_MS_PER_DAY
 #define HOUR KPI_MS_PER_HOUR
 
-/* Serialize into a malloc'd buffer. */
-static unsigned char *ser(const kpi_series *s, size_t *len)
-{
-    ck_assert_ok(kpi_series_serialize(s, NULL, 0, len));
-    unsigned char *b = malloc(*len);
-    ck_assert_ok(kpi_series_serialize(s, b, *len, len));
-    return b;
-}
-
-/* Two series have identical serialized states. */
-static void assert_same(const kpi_series *a, const kpi_series *b)
-{
-    size_t la, lb;
-    unsigned char *x = ser(a, &la), *y = ser(b, &lb);
-    ck_assert_uint_eq(la, lb);
-    ck_assert(memcmp(x, y, la) == 0);
-    free(x);
-    free(y);
-}
+TEST_STATE_HELPERS(series, kpi_series, kpi_series_serialize)
 
 static void assert_values(const kpi_series *s, const double *want, size_t n,
                           int64_t first)
@@ -118,15 +100,15 @@ START_TEST(too_old_events_are_refused_and_change_nothing)
     ck_assert_status(kpi_series_add(s, 5 * HOUR, NAN), KPI_ERR_INVALID);
     ck_assert_status(kpi_series_add(s, 5 * HOUR, INFINITY), KPI_ERR_INVALID);
     ck_assert_status(kpi_series_add(NULL, 5 * HOUR, 1), KPI_ERR_INVALID);
-    assert_same(s, before);
+    series_same(s, before);
     /* the batch is all or nothing: it would advance, then one is too old */
     int64_t t[3] = {5 * HOUR, 8 * HOUR, 5 * HOUR};
     ck_assert_status(kpi_series_add_array(s, t, NULL, 3), KPI_ERR_ORDER);
-    assert_same(s, before);
+    series_same(s, before);
     double a[3] = {1, 1, NAN};
     int64_t t2[3] = {5 * HOUR, 6 * HOUR, 6 * HOUR};
     ck_assert_status(kpi_series_add_array(s, t2, a, 3), KPI_ERR_INVALID);
-    assert_same(s, before);
+    series_same(s, before);
     ck_assert_status(kpi_series_add_array(s, NULL, NULL, 2), KPI_ERR_INVALID);
     ck_assert_ok(kpi_series_add_array(s, t2, NULL, 3));
     double v;
@@ -182,7 +164,7 @@ START_TEST(construction_and_reads_name_their_errors)
     ck_assert_ok(kpi_series_clone(s, &snap));
     /* with a forecast, a jump of more than 1,000,000 periods is refused */
     ck_assert_status(kpi_series_add(s, 1000001 * HOUR, 1), KPI_ERR_RANGE);
-    assert_same(s, snap);
+    series_same(s, snap);
     kpi_series_free(snap);
     ck_assert_ok(kpi_series_add(s, 1000000 * HOUR, 1));
     ck_assert_ok(kpi_series_forecast(s, 1, buf, 3)); /* zeros were seen */
@@ -315,7 +297,7 @@ START_TEST(merge_is_commutative)
         kpi_series *ref2;
         ck_assert_ok(kpi_series_clone(b, &ref2));
         ck_assert_ok(kpi_series_merge(ref2, a));
-        assert_same(ref, ref2);
+        series_same(ref, ref2);
         kpi_series_free(ref);
         kpi_series_free(ref2);
         kpi_series_free(a);
@@ -378,16 +360,16 @@ START_TEST(merge_rules_for_configuration_and_forecasts)
     ck_assert_ok(kpi_series_new(&b, HOUR, 4, 0));
     ck_assert_ok(kpi_series_set_forecast(b, 2, .5, .5, .5));
     ck_assert_ok(kpi_series_merge(a, b)); /* empty source: no-op */
-    assert_same(a, before);
+    series_same(a, before);
     ck_assert_ok(kpi_series_add(b, 3 * HOUR, 1));
     ck_assert_status(kpi_series_merge(a, b), KPI_ERR_INCOMPATIBLE);
-    assert_same(a, before);
+    series_same(a, before);
     ck_assert_status(kpi_series_merge(a, NULL), KPI_ERR_INVALID);
     /* into an empty series with the same forecast: a copy */
     ck_assert_ok(kpi_series_new(&c, HOUR, 4, 0));
     ck_assert_ok(kpi_series_set_forecast(c, 2, .5, .5, .5));
     ck_assert_ok(kpi_series_merge(c, b));
-    assert_same(c, b);
+    series_same(c, b);
     ck_assert_status(kpi_series_merge(c, c), KPI_ERR_INCOMPATIBLE);
     /* self-merge without forecast doubles */
     ck_assert_ok(kpi_series_merge(a, a));
@@ -412,14 +394,14 @@ START_TEST(serialize_round_trips_with_identical_bytes)
     kpi_series *objs[4] = {s, warm, plain, empty};
     for (int i = 0; i < 4; i++) {
         size_t len;
-        unsigned char *b = ser(objs[i], &len);
+        unsigned char *b = series_bytes(objs[i], &len);
         kpi_series *d;
         ck_assert_ok(kpi_series_deserialize(&d, b, len));
-        assert_same(objs[i], d);
+        series_same(objs[i], d);
         /* and they continue identically */
         ck_assert_ok(kpi_series_add(objs[i], 40 * DAY + 5, 100));
         ck_assert_ok(kpi_series_add(d, 40 * DAY + 5, 100));
-        assert_same(objs[i], d);
+        series_same(objs[i], d);
         kpi_series_free(d);
         free(b);
     }
@@ -434,7 +416,7 @@ START_TEST(corrupt_truncated_and_foreign_bytes_are_rejected)
 {
     kpi_series *s = weekly_series(20, 0.3, 5.0, 3);
     size_t len;
-    unsigned char *b = ser(s, &len);
+    unsigned char *b = series_bytes(s, &len);
     kpi_series *d = NULL;
     for (size_t cut = 0; cut < len; cut++)
         ck_assert_int_lt(kpi_series_deserialize(&d, b, cut), 0);
@@ -478,7 +460,7 @@ START_TEST(allocation_failures_leave_nothing_behind)
     for (int i = 0; i < 12; i++)
         ck_assert_ok(kpi_series_add(s, i * HOUR, i));
     size_t len;
-    unsigned char *b = ser(s, &len);
+    unsigned char *b = series_bytes(s, &len);
     for (long f = 1;; f++) {
         live = t.live;
         t.fail_at = t.calls + f;
@@ -499,7 +481,7 @@ START_TEST(allocation_failures_leave_nothing_behind)
         int rc = kpi_series_deserialize_with(&c, b, len, &al);
         t.fail_at = 0;
         if (rc == KPI_OK) {
-            assert_same(s, c);
+            series_same(s, c);
             kpi_series_free(c);
             break;
         }
@@ -513,7 +495,7 @@ START_TEST(allocation_failures_leave_nothing_behind)
     t.fail_at = t.calls + 1;
     ck_assert_ok(kpi_series_merge(e, s));
     t.fail_at = 0;
-    assert_same(e, s);
+    series_same(e, s);
     ck_assert_uint_eq(kpi_series_footprint(s),
                       kpi_series_footprint(e));
     ck_assert_uint_ge(kpi_series_footprint(s), 8 * 8 + 6 * 8);
@@ -576,7 +558,7 @@ START_TEST(random_streams_match_a_naive_recount_and_the_batch_form)
         ck_assert_near(v, total, 0);
         /* the accepted events as one batch give the same state */
         ck_assert_ok(kpi_series_add_array(batch, at, aa, nacc));
-        assert_same(one, batch);
+        series_same(one, batch);
         kpi_series_free(one);
         kpi_series_free(batch);
     }
@@ -598,7 +580,7 @@ START_TEST(self_merge_allocation_failure_changes_nothing)
         ck_assert_status(kpi_series_merge(s, s), KPI_ERR_NOMEM);
         t.fail_at = 0;
         ck_assert_int_eq(t.live, live);
-        assert_same(s, before);
+        series_same(s, before);
     }
     ck_assert_ok(kpi_series_merge(s, s));
     double v;

@@ -13,23 +13,7 @@ static kpi_service_level *sl_new(int64_t t, int64_t s)
     return p;
 }
 
-static unsigned char *sl_bytes(const kpi_service_level *s, size_t *len)
-{
-    ck_assert_ok(kpi_service_level_serialize(s, NULL, 0, len));
-    unsigned char *b = malloc(*len);
-    ck_assert_ok(kpi_service_level_serialize(s, b, *len, len));
-    return b;
-}
-
-static void assert_same(const kpi_service_level *a, const kpi_service_level *b)
-{
-    size_t la, lb;
-    unsigned char *x = sl_bytes(a, &la), *y = sl_bytes(b, &lb);
-    ck_assert_uint_eq(la, lb);
-    ck_assert_msg(memcmp(x, y, la) == 0, "states differ");
-    free(x);
-    free(y);
-}
+TEST_STATE_HELPERS(service_level, kpi_service_level, kpi_service_level_serialize)
 
 /* Cisco's example: 70 answered within T, 10 abandoned within T, 20
  * answered beyond T; 100 offered.  T = 20 s. */
@@ -184,12 +168,12 @@ START_TEST(bad_arguments_are_refused_and_change_nothing)
     kpi_estimate e;
     ck_assert_status(kpi_service_level_share(s, 5, &e), KPI_ERR_INVALID);
     ck_assert_status(kpi_service_level_share(s, 0, NULL), KPI_ERR_INVALID);
-    assert_same(s, before);
+    service_level_same(s, before);
     kpi_service_level *other = sl_new(30000, 0), *other2 = sl_new(20000, 5);
     ck_assert_status(kpi_service_level_merge(s, other), KPI_ERR_INCOMPATIBLE);
     ck_assert_status(kpi_service_level_merge(s, other2), KPI_ERR_INCOMPATIBLE);
     ck_assert_status(kpi_service_level_merge(s, NULL), KPI_ERR_INVALID);
-    assert_same(s, before);
+    service_level_same(s, before);
     kpi_service_level_free(other);
     kpi_service_level_free(other2);
     kpi_service_level_free(s);
@@ -219,12 +203,12 @@ START_TEST(merge_equals_one_stream_and_state_round_trips)
     }
     ck_assert_ok(kpi_service_level_add_array(all, w, o, N));
     ck_assert_ok(kpi_service_level_merge(a, b));
-    assert_same(a, all);
+    service_level_same(a, all);
     size_t len;
-    unsigned char *bytes = sl_bytes(all, &len);
+    unsigned char *bytes = service_level_bytes(all, &len);
     kpi_service_level *c;
     ck_assert_ok(kpi_service_level_deserialize(&c, bytes, len));
-    assert_same(c, all);
+    service_level_same(c, all);
     for (int f = 0; f <= 4; f++) {
         kpi_estimate x, y;
         ck_assert_ok(kpi_service_level_share(c, f, &x));
@@ -259,7 +243,7 @@ START_TEST(allocation_failures_change_nothing)
 {
     kpi_service_level *src = cisco(0);
     size_t len;
-    unsigned char *bytes = sl_bytes(src, &len);
+    unsigned char *bytes = service_level_bytes(src, &len);
     enum { N = 200 };
     int64_t w[N];
     int o[N];

@@ -36,13 +36,7 @@ static kpi_sla_policy *policy(const kpi_allocator *a)
     return p;
 }
 
-static unsigned char *pbytes(const kpi_sla_policy *p, size_t *len)
-{
-    ck_assert_ok(kpi_sla_policy_serialize(p, NULL, 0, len));
-    unsigned char *b = malloc(*len);
-    ck_assert_ok(kpi_sla_policy_serialize(p, b, *len, len));
-    return b;
-}
+TEST_STATE_HELPERS(sla, kpi_sla_policy, kpi_sla_policy_serialize)
 
 START_TEST(business_time_breach_across_a_weekend_and_a_holiday)
 {
@@ -105,7 +99,7 @@ START_TEST(errors_are_named_and_change_nothing)
 {
     kpi_sla_policy *p = policy(NULL), *q = NULL;
     size_t len;
-    unsigned char *b = pbytes(p, &len);
+    unsigned char *b = sla_bytes(p, &len);
     int64_t v = 5;
     int met = 5;
     ck_assert_status(kpi_sla_policy_set_target(p, 8, 0, H, 0), KPI_ERR_RANGE);
@@ -128,7 +122,7 @@ START_TEST(errors_are_named_and_change_nothing)
     ck_assert(v == 5 && met == 5);
     {
         size_t l2;
-        unsigned char *b2 = pbytes(p, &l2);
+        unsigned char *b2 = sla_bytes(p, &l2);
         ck_assert(l2 == len && memcmp(b, b2, len) == 0);
         free(b2);
     }
@@ -157,9 +151,9 @@ START_TEST(serialization_round_trips_and_rejects_bad_bytes)
 {
     kpi_sla_policy *p = policy(NULL), *q = NULL;
     size_t len, l2;
-    unsigned char *b = pbytes(p, &len);
+    unsigned char *b = sla_bytes(p, &len);
     ck_assert_ok(kpi_sla_policy_deserialize(&q, b, len));
-    unsigned char *b2 = pbytes(q, &l2);
+    unsigned char *b2 = sla_bytes(q, &l2);
     ck_assert(l2 == len && memcmp(b, b2, len) == 0);
     int eq;
     ck_assert_ok(kpi_sla_policy_equal(p, q, &eq));
@@ -196,7 +190,7 @@ START_TEST(serialization_round_trips_and_rejects_bad_bytes)
     kpi_sla_policy *c = NULL;
     ck_assert_ok(kpi_sla_policy_clone(p, &c));
     free(b2);
-    b2 = pbytes(c, &l2);
+    b2 = sla_bytes(c, &l2);
     ck_assert_uint_eq(l2, len);
     kpi_sla_policy_free(c);
     kpi_sla_policy_free(p);
@@ -211,7 +205,7 @@ START_TEST(golden_state_still_reads)
      * rewrites it (only on purpose, with a new format version) */
     kpi_sla_policy *p = policy(NULL), *q = NULL;
     size_t len, glen;
-    unsigned char *b = pbytes(p, &len);
+    unsigned char *b = sla_bytes(p, &len);
     if (getenv("KPI_WRITE_GOLDEN")) {
         FILE *f = fopen(test_data_path("sla-v1.bin"), "wb");
         ck_assert_ptr_nonnull(f);
@@ -237,7 +231,7 @@ START_TEST(allocation_failures_leave_no_trace)
 {
     kpi_sla_policy *ref = policy(NULL);
     size_t len;
-    unsigned char *b = pbytes(ref, &len);
+    unsigned char *b = sla_bytes(ref, &len);
     kpi_calendar *cal = office(NULL);
     for (long n = 1; n <= 12; n++) {
         test_alloc t;

@@ -151,6 +151,42 @@ static inline unsigned char *test_read_file(const char *path, size_t *len)
                       " (tolerance %g)", #a, a_, b_, (double)(tol));         \
     } while (0)
 
+/* ---- object states -----------------------------------------------------
+ * TEST_STATE_HELPERS(name, type, serialize) defines, for one libkpi type:
+ *   unsigned char *name_bytes(const type *o, size_t *len)
+ *       the object's serialized state in a malloc'd buffer;
+ *   void name_same(const type *a, const type *b)
+ *       asserts two objects have identical states (same bytes);
+ *   void name_unchanged(const type *o, const unsigned char *before, size_t len)
+ *       asserts the object's state is still `before` (a failed call
+ *       changed nothing). */
+#define TEST_STATE_HELPERS(name, type, serialize)                            \
+    static inline unsigned char *name##_bytes(const type *o, size_t *len)    \
+    {                                                                        \
+        ck_assert_ok(serialize(o, NULL, 0, len));                            \
+        unsigned char *b_ = malloc(*len);                                    \
+        ck_assert_ptr_nonnull(b_);                                           \
+        ck_assert_ok(serialize(o, b_, *len, len));                           \
+        return b_;                                                           \
+    }                                                                        \
+    static inline void name##_unchanged(const type *o,                       \
+                                        const unsigned char *before,         \
+                                        size_t len)                          \
+    {                                                                        \
+        size_t l_;                                                           \
+        unsigned char *now_ = name##_bytes(o, &l_);                          \
+        ck_assert_uint_eq(len, l_);                                          \
+        ck_assert_msg(memcmp(before, now_, len) == 0, "state changed");      \
+        free(now_);                                                          \
+    }                                                                        \
+    static inline void name##_same(const type *a, const type *b)             \
+    {                                                                        \
+        size_t la_;                                                          \
+        unsigned char *x_ = name##_bytes(a, &la_);                           \
+        name##_unchanged(b, x_, la_);                                        \
+        free(x_);                                                            \
+    }
+
 /* ---- main --------------------------------------------------------------- */
 
 #define KPI_TEST_MAIN(make_suite)                                            \
