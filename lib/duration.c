@@ -467,6 +467,63 @@ static void dur_block_run(double k, int32_t wlo, const int64_t *ms, size_t n,
     dur_block_generic(k, wlo, ms, n, off, r);
 }
 
+/* The validation pass of a batch (and its exact reads): sign bits, min,
+ * max, the smallest positive value, zeros, and the exact sum in two 32-bit
+ * halves that cannot wrap for n <= 2^31 (so no separate summing pass).
+ * Vectorized, and dispatched like the block kernel. */
+typedef struct dur_scan {
+    uint64_t any, minu, zeros, slo, shi;
+    int64_t mn, mx;
+} dur_scan;
+
+DUR_INLINE void dur_scan_body(const int64_t *ms, size_t n, dur_scan *r)
+{
+    uint64_t any = 0, minu = UINT64_MAX, zeros = 0, slo = 0, shi = 0;
+    int64_t mn = INT64_MAX, mx = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t v = ms[i];
+        uint64_t u = (uint64_t)v - 1; /* 0 -> UINT64_MAX: skips zeros */
+        any |= (uint64_t)v;
+        mn = v < mn ? v : mn;
+        mx = v > mx ? v : mx;
+        minu = u < minu ? u : minu;
+        zeros += v == 0;
+        slo += (uint64_t)v & UINT64_C(0xffffffff);
+        shi += (uint64_t)v >> 32;
+    }
+    r->any = any;
+    r->minu = minu;
+    r->zeros = zeros;
+    r->slo = slo;
+    r->shi = shi;
+    r->mn = mn;
+    r->mx = mx;
+}
+
+DUR_VECTORIZE static void dur_scan_generic(const int64_t *ms, size_t n, dur_scan *r)
+{
+    dur_scan_body(ms, n, r);
+}
+
+#if defined(DUR_HAVE_AVX2)
+DUR_VECTORIZE __attribute__((target("avx2"))) static void
+dur_scan_avx2(const int64_t *ms, size_t n, dur_scan *r)
+{
+    dur_scan_body(ms, n, r);
+}
+#endif
+
+static void dur_scan_run(const int64_t *ms, size_t n, dur_scan *r)
+{
+#if defined(DUR_HAVE_AVX2)
+    if (__builtin_cpu_supports("avx2")) {
+        dur_scan_avx2(ms, n, r);
+        return;
+    }
+#endif
+    dur_scan_generic(ms, n, r);
+}
+
 /* Take back the bucket increments of the first n values (fast path). */
 static void dur_undo(kpi_duration *d, const int64_t *ms, size_t n)
 {
@@ -556,22 +613,23 @@ int kpi_duration_add_array(kpi_duration *d, const int64_t *ms, size_t n)
         /* a value outside the window: take the two-pass path */
     }
     /* pass 1: validate, and the exact reads (branch-free, vectorizable) */
-    uint64_t any = 0, minu = UINT64_MAX, zeros = 0;
-    int64_t mn = INT64_MAX, mx = 0;
-    for (size_t i = 0; i < n; i++) {
-        int64_t v = ms[i];
-        uint64_t u = (uint64_t)v - 1; /* 0 -> UINT64_MAX: skips zeros */
-        any |= (uint64_t)v;
-        mn = v < mn ? v : mn;
-        mx = v > mx ? v : mx;
-        minu = u < minu ? u : minu;
-        zeros += v == 0;
-    }
+    dur_scan sc;
+    dur_scan_run(ms, n, &sc);
+    uint64_t any = sc.any, minu = sc.minu, zeros = sc.zeros, slo = sc.slo, shi = sc.shi;
+    int64_t mn = sc.mn, mx = sc.mx;
     if (any >> 63)
         return KPI_ERR_RANGE;
     int64_t sum = d->sum;
     uint64_t count;
-    if (!dur_sum(ms, n, mx, &sum) || !kpi__add_u64(d->count, n, &count))
+    bool sum_ok;
+    if (n <= (UINT64_C(1) << 31)) {
+        /* shi < 2^31 keeps shi * 2^32 below 2^63; slo < 2^63 */
+        uint64_t t = shi < (UINT64_C(1) << 31) ? (shi << 32) + slo : UINT64_MAX;
+        sum_ok = t <= (uint64_t)INT64_MAX && kpi__add_i64(sum, (int64_t)t, &sum);
+    } else {
+        sum_ok = dur_sum(ms, n, mx, &sum);
+    }
+    if (!sum_ok || !kpi__add_u64(d->count, n, &count))
         return KPI_ERR_OVERFLOW;
     if (mx > 0) {
         const double k = d->k;

@@ -197,6 +197,31 @@ START_TEST(negative_values_are_refused_all_or_nothing)
 }
 END_TEST
 
+/* A batch's sum is computed in 32-bit halves inside the validation pass:
+ * exact up to INT64_MAX, refused one past it, in a fresh object too. */
+START_TEST(batch_sum_is_exact_to_int64_max_and_refused_past_it)
+{
+    const int64_t half = INT64_MAX / 2; /* 2^62 - 1 */
+    const int64_t fits[] = {half, half, 1};        /* == INT64_MAX */
+    const int64_t over[] = {half, half, 1, 1};     /* INT64_MAX + 1 */
+    const int64_t many[] = {INT64_C(0xFFFFFFFF), INT64_C(0x1FFFFFFFF),
+                            INT64_C(0x100000000), 7};
+    kpi_duration *d = dur_new(0.01), *e = dur_new(0.01), *f = dur_new(0.01);
+    int64_t s;
+    ck_assert_ok(kpi_duration_add_array(d, fits, 3));
+    ck_assert_ok(kpi_duration_sum(d, &s));
+    ck_assert(s == INT64_MAX);
+    ck_assert_status(kpi_duration_add_array(e, over, 4), KPI_ERR_OVERFLOW);
+    ck_assert_uint_eq(kpi_duration_count(e), 0);
+    ck_assert_ok(kpi_duration_add_array(f, many, 4));
+    ck_assert_ok(kpi_duration_sum(f, &s));
+    ck_assert(s == INT64_C(0xFFFFFFFF) + INT64_C(0x1FFFFFFFF) + INT64_C(0x100000000) + 7);
+    kpi_duration_free(d);
+    kpi_duration_free(e);
+    kpi_duration_free(f);
+}
+END_TEST
+
 START_TEST(sum_overflow_is_refused_and_changes_nothing)
 {
     kpi_duration *d = dur_new(0.01);
@@ -888,6 +913,7 @@ static Suite *duration_suite(void)
     tcase_add_test(tc, constructor_validates_accuracy);
     tcase_add_test(tc, negative_values_are_refused_all_or_nothing);
     tcase_add_test(tc, sum_overflow_is_refused_and_changes_nothing);
+    tcase_add_test(tc, batch_sum_is_exact_to_int64_max_and_refused_past_it);
     tcase_add_test(tc, quantile_and_share_arguments_are_validated);
     suite_add_tcase(s, tc);
     tc = tcase_create("targets");
