@@ -583,6 +583,8 @@ struct kpi_engine {
     bool started;
     int64_t now;
     int64_t head;       /* period index of now */
+    int64_t head_lo;    /* [head_lo, head_hi): the head period's time span */
+    int64_t head_hi;
     uint64_t cnt[NSTORED];
     uint64_t nstatus[7];
     uint64_t nwaiting;
@@ -821,6 +823,14 @@ static int kpis_build(kpi_engine *e)
     return rc;
 }
 
+static void set_head(kpi_engine *e, int64_t k)
+{
+    const int64_t per = e->opt[KPI_ENGINE_OPT_PERIOD_MS];
+    e->head = k;
+    e->head_lo = k * per + e->opt[KPI_ENGINE_OPT_PERIOD_ORIGIN_MS];
+    e->head_hi = e->head_lo + per;
+}
+
 static void data_clear(kpi_engine *e)
 {
     const kpi_allocator *a = &e->base.alloc;
@@ -835,7 +845,7 @@ static void data_clear(kpi_engine *e)
     e->nwaiting = 0;
     e->started = false;
     e->now = 0;
-    e->head = 0;
+    set_head(e, 0);
 }
 
 static void engine_destroy(void *obj)
@@ -988,7 +998,7 @@ static void roll_to(kpi_engine *e, int64_t k)
         b->backlog = unresolved(e);
         b->has_backlog = 1;
     }
-    e->head = k;
+    set_head(e, k);
 }
 
 /* ---- recording --------------------------------------------------------- */
@@ -1005,7 +1015,7 @@ static int rec(kpi_engine *e, int m, const keys *k, int64_t when, val v)
             rc = r2;
     }
     if (mtype[m] != T_SERIES) {
-        int64_t p = period_of(e, when);
+        int64_t p = (when >= e->head_lo && when < e->head_hi) ? e->head : period_of(e, when);
         if (p > e->head - (int64_t)e->nper && p <= e->head &&
             (r2 = feed(bucket_of(e, p)->m[m], m, &v)) != KPI_OK && rc == KPI_OK)
             rc = r2;
@@ -1129,7 +1139,18 @@ static void evict(kpi_engine *e, tk *t)
 }
 
 /* Pop and handle every timer due by `t`; roll the ring as time passes. */
-static int run_timers(kpi_engine *e, int64_t t)
+static int run_timers_slow(kpi_engine *e, int64_t t);
+
+/* Anything due by t?  (Most events: no, and this is one comparison.) */
+static inline int run_timers(kpi_engine *e, int64_t t)
+{
+    const tentry *a = tq_peek(&e->tq), *b = tq_peek(&e->cq);
+    if ((a == NULL || a->due > t) && (b == NULL || b->due > t))
+        return KPI_OK;
+    return run_timers_slow(e, t);
+}
+
+static int run_timers_slow(kpi_engine *e, int64_t t)
 {
     int rc = KPI_OK, r2;
     const int64_t W = e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS];
@@ -1171,7 +1192,7 @@ static int advance(kpi_engine *e, int64_t t)
     if (!e->started) {
         e->started = true;
         e->now = t;
-        e->head = period_of(e, t);
+        set_head(e, period_of(e, t));
         for (uint32_t p = 0; p < e->nper; p++)
             e->ring[p].k = INT64_MIN;
         for (int64_t j = e->head - e->nper + 1; j <= e->head; j++)
@@ -1180,7 +1201,8 @@ static int advance(kpi_engine *e, int64_t t)
     }
     int rc = run_timers(e, t > e->now ? t : e->now);
     if (t > e->now) {
-        roll_to(e, period_of(e, t));
+        if (t >= e->head_hi)
+            roll_to(e, period_of(e, t));
         e->now = t;
     }
     return rc;
@@ -2594,7 +2616,7 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
     const kpi_allocator *a = &e->base.alloc;
     uint8_t started = kpi__get_u8(r);
     e->now = kpi__get_svarint(r);
-    e->head = kpi__get_svarint(r);
+    set_head(e, kpi__get_svarint(r));
     if (started > 1 || e->now <= -TIME_LIMIT || e->now >= TIME_LIMIT ||
         (started && e->head != period_of(e, e->now)))
         kpi__reader_fail(r, KPI_ERR_CORRUPT);
@@ -2773,7 +2795,7 @@ static int merge_into(kpi_engine *d, const kpi_engine *s)
     if (!d->started) {
         d->started = true;
         d->now = s->now;
-        d->head = s->head;
+        set_head(d, s->head);
         for (uint32_t p = 0; p < d->nper; p++)
             d->ring[p].k = s->ring[p].k;
     }
