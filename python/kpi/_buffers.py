@@ -66,6 +66,8 @@ def _numpy_array(obj, kind, what):
             raise TypeError(f"{what}: a 1-D array is needed, got a scalar")
         raise ValueError(f"{what}: a 1-D array is needed, got {a.ndim} dimensions")
     t = a.dtype
+    if a.size == 0:
+        return None, 0, a
     if t == want:
         pass
     elif kind == "uint8" and t == np.bool_:
