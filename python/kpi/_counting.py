@@ -33,18 +33,22 @@ def _decode(b, decode):
 def _fixed_width_labels(a):
     """Pointers and lengths for a numpy 'S' array, without copying the
     label bytes: label i starts at base + i * itemsize; its length is the
-    itemsize less trailing NUL bytes (numpy's own 'S' semantics)."""
+    itemsize less trailing NUL bytes (numpy's own 'S' semantics), found
+    one column at a time from the right, stopping at the first column
+    where no label is still in its NUL padding."""
     np = numpy
     n, w = a.size, a.dtype.itemsize
-    base = a.ctypes.data
-    ptrs = np.arange(n, dtype=np.uint64) * np.uint64(w) + np.uint64(base)
-    lens = np.empty(n, dtype=np.uintp)
+    ptrs = np.arange(n, dtype=np.uint64)
+    ptrs *= np.uint64(w)
+    ptrs += np.uint64(a.ctypes.data)
+    lens = np.full(n, w, dtype=np.uintp)
     u8 = a.view(np.uint8).reshape(n, w)
-    step = max(1, (1 << 24) // max(w, 1))  # bound the temporary to ~16 MB
-    for i in range(0, n, step):
-        nz = u8[i:i + step] != 0
-        last = w - np.argmax(nz[:, ::-1], axis=1)
-        lens[i:i + step] = np.where(nz.any(axis=1), last, 0)
+    padding = np.ones(n, dtype=bool)
+    for j in range(w - 1, -1, -1):
+        padding &= u8[:, j] == 0
+        if not padding.any():
+            break
+        lens -= padding
     return ptrs, lens
 
 
