@@ -50,6 +50,38 @@ from ._staffing import (erlang_traffic, erlang_b, erlang_c_wait_probability,
 
 __version__ = "0.1.0"
 
+__all__ = [
+    'AHT_AFTER_WORK', 'AHT_HOLD', 'AHT_TALK', 'Aht', 'Bounds',
+    'CONTACT_ABANDONED', 'CONTACT_ANSWERED', 'CONTACT_UNSERVED', 'Calendar',
+    'Customers', 'Distinct', 'Duration', 'Estimate', 'ForecastError',
+    'Group', 'Journey', 'KpiBufferError', 'KpiCorruptError',
+    'KpiDuplicateError', 'KpiEmptyError', 'KpiError',
+    'KpiIncompatibleError', 'KpiInvalidError', 'KpiLimitError',
+    'KpiLoadError', 'KpiNoMemError', 'KpiObject', 'KpiOrderError',
+    'KpiOverflowError', 'KpiRangeError', 'KpiStateError',
+    'KpiTruncatedError', 'KpiTypeError', 'KpiUnknownIdError',
+    'KpiVersionError', 'LocalTime', 'Mean', 'NpsShares',
+    'RATIO_COST_PER_RESOLUTION', 'RATIO_COST_PER_TICKET',
+    'RATIO_COST_TO_REVENUE', 'RATIO_GENERIC',
+    'RATIO_TICKETS_PER_AGENT_HOUR', 'Rate', 'RateSpread', 'Ratio',
+    'SLA_FIRST_RESPONSE', 'SLA_NEXT_RESPONSE', 'SLA_RESOLUTION',
+    'SL_ABANDONS_IN_T_MET', 'SL_ANSWERED_OVER_ANSWERED',
+    'SL_ANSWERED_OVER_OFFERED', 'SL_EXCLUDE_ABANDONS_IN_T',
+    'SL_EXCLUDE_SHORT_ABANDONS', 'Score', 'Series', 'SeriesValues',
+    'ServiceLevel', 'Shares', 'SlaPolicy', 'Target', 'TopEntry',
+    'TopIdEntry', 'TopK', 'TopKId', 'UNSERVED_ABANDONED',
+    'UNSERVED_NO_AGENT', 'UNSERVED_SYSTEM_FAILURE', 'art', 'asa', 'ces',
+    'cost_per_resolution', 'cost_per_ticket', 'cost_to_revenue', 'csat',
+    'erlang_a_abandon_probability', 'erlang_a_asa',
+    'erlang_a_service_level', 'erlang_a_wait_probability', 'erlang_b',
+    'erlang_c_agents', 'erlang_c_agents_for_asa', 'erlang_c_asa',
+    'erlang_c_occupancy', 'erlang_c_service_level',
+    'erlang_c_wait_probability', 'erlang_traffic', 'esat', 'from_bytes',
+    'frt', 'iqs', 'library_path', 'nps', 'resolution_time', 'sentiment',
+    'staffing_headcount', 'tickets_per_agent_hour', 'version',
+    'MS_PER_SECOND', 'MS_PER_MINUTE', 'MS_PER_HOUR', 'MS_PER_DAY'
+]
+
 MS_PER_SECOND = 1000
 MS_PER_MINUTE = 60 * MS_PER_SECOND
 MS_PER_HOUR = 60 * MS_PER_MINUTE

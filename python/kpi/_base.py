@@ -47,6 +47,13 @@ def read_estimate(fn, *args):
     return estimate(e)
 
 
+def read_estimates(fn, p, k):
+    """Call fn(p, &e1, ..., &ek) and return the k Estimates."""
+    e = [_lib.CEstimate() for _ in range(k)]
+    fn(p, *(ctypes.byref(x) for x in e))
+    return [estimate(x) for x in e]
+
+
 def read_out(fn, ctype, *args):
     """Call fn(*args, &out) and return out's value."""
     out = ctype()
@@ -117,6 +124,13 @@ class KpiObject:
         out = ctypes.c_void_p()
         getattr(C, fname)(ctypes.byref(out), *args)
         self._own(out.value)
+
+    @classmethod
+    def _preset(cls, fname, *args):
+        """An object made by a preset constructor kpi_<kpi>_new(&out, *args)."""
+        obj = cls.__new__(cls)
+        obj._new(fname, *args)
+        return obj
 
     def _own(self, handle):
         self._h = handle

@@ -5,7 +5,7 @@ import ctypes
 from collections import namedtuple
 
 from . import _lib
-from ._base import KpiObject, read_estimate, read_out, register
+from ._base import KpiObject, read_estimate, read_estimates, read_out, register
 from ._buffers import as_c_array, out_array, same_length
 from ._lib import C
 
@@ -28,12 +28,6 @@ class Score(KpiObject):
 
     def __init__(self, min, max):
         self._new("kpi_score_new", _lib.i32(min, "min"), _lib.i32(max, "max"))
-
-    @classmethod
-    def _preset(cls, fname, *args):
-        obj = cls.__new__(cls)
-        obj._new(fname, *args)
-        return obj
 
     # -- configuration ------------------------------------------------------
     def set_threshold(self, threshold):
@@ -117,10 +111,7 @@ class Score(KpiObject):
 
     def nps_shares(self):
         """NpsShares(promoters, passives, detractors), each an Estimate."""
-        e = [_lib.CEstimate() for _ in range(3)]
-        C.kpi_score_nps_shares(self._p, *(ctypes.byref(x) for x in e))
-        from ._base import estimate
-        return NpsShares(*(estimate(x) for x in e))
+        return NpsShares(*read_estimates(C.kpi_score_nps_shares, self._p, 3))
 
     def _describe(self):
         lo, hi = self.scale
@@ -202,12 +193,6 @@ class Mean(KpiObject):
     def __init__(self):
         self._new("kpi_mean_new")
 
-    @classmethod
-    def _preset(cls, fname):
-        obj = cls.__new__(cls)
-        obj._new(fname)
-        return obj
-
     def set_cuts(self, negative_below, positive_above):
         """Cut points of shares() (only while empty)."""
         C.kpi_mean_set_cuts(self._p, negative_below, positive_above)
@@ -259,10 +244,7 @@ class Mean(KpiObject):
 
     def shares(self):
         """Shares(negative, neutral, positive), each an Estimate."""
-        e = [_lib.CEstimate() for _ in range(3)]
-        C.kpi_mean_shares(self._p, *(ctypes.byref(x) for x in e))
-        from ._base import estimate
-        return Shares(*(estimate(x) for x in e))
+        return Shares(*read_estimates(C.kpi_mean_shares, self._p, 3))
 
     def _describe(self):
         return f"n={self.count}"

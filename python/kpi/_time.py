@@ -35,9 +35,8 @@ class Duration(KpiObject):
             self.add_target(t)
 
     @classmethod
-    def _preset(cls, fname, targets=()):
-        obj = cls.__new__(cls)
-        obj._new(fname)
+    def _with_targets(cls, fname, targets):
+        obj = cls._preset(fname)
         for t in targets:
             obj.add_target(t)
         return obj
@@ -99,22 +98,22 @@ class Duration(KpiObject):
 
 def frt(targets=()):
     """First response time (1% accuracy); `targets` registers exact SLA targets."""
-    return Duration._preset("kpi_frt_new", targets)
+    return Duration._with_targets("kpi_frt_new", targets)
 
 
 def art(targets=()):
     """Average response time (1% accuracy)."""
-    return Duration._preset("kpi_art_new", targets)
+    return Duration._with_targets("kpi_art_new", targets)
 
 
 def asa(targets=()):
     """Average speed of answer (1% accuracy)."""
-    return Duration._preset("kpi_asa_new", targets)
+    return Duration._with_targets("kpi_asa_new", targets)
 
 
 def resolution_time(targets=()):
     """Resolution time (1% accuracy)."""
-    return Duration._preset("kpi_resolution_time_new", targets)
+    return Duration._with_targets("kpi_resolution_time_new", targets)
 
 
 AHT_TALK, AHT_HOLD, AHT_AFTER_WORK = 0, 1, 2

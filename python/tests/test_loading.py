@@ -15,10 +15,10 @@ PYDIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXPORTS = os.path.join(PYDIR, "..", "lib", "libkpi.exports")
 
 # Exported functions the package deliberately does not call: the custom
-# allocator variants (Python objects always use the C library's allocator)
-# and presets reached through a generic constructor.
-NOT_WRAPPED = re.compile(r"_new_with$|_deserialize_with$|^kpi_ratio_new$|^kpi_topk_add_str$"
-                         r"|^kpi_iqs_new$|^kpi_sentiment_new$|^kpi_mean_new$")
+# allocator variants (Python objects always use the C library's
+# allocator), kpi_ratio_new (Ratio(kind) calls kpi_ratio_new_with) and
+# kpi_topk_add_str (labels are passed with their lengths).
+NOT_WRAPPED = re.compile(r"_deserialize_with$|_new_with$|^kpi_ratio_new$|^kpi_topk_add_str$")
 
 
 def run_import(env_extra):
