@@ -119,7 +119,15 @@
  * docs/PERFORMANCE.md for the measured figure.  Resolved, closed and merged
  * tickets leave when their window ends; the repeat-contact memory keeps one
  * entry per customer (or customer and topic) seen within the repeat window.
- * Primitives per breakdown key are created on first use.  Time offsets
+ * Primitives per breakdown key are created with their first value.
+ * Allocation failures: an event validates, then reserves the memory its
+ * ticket, keys, customers and timers need, and a #KPI_ERR_NOMEM there
+ * changes nothing.  A failure later, while a value is recorded (a
+ * breakdown member made, or a sketch or the top-k arena grown, for that
+ * value), is reported as #KPI_ERR_NOMEM with the event applied to the ticket
+ * but that value (and those after it in the event) not recorded: the engine
+ * stays consistent and usable, and #KPI_ENGINE_COUNT_EVENTS tells whether
+ * the event was applied.  Time offsets
  * inside a ticket are kept in 40 bits of milliseconds, so an event more than
  * 34 years after its ticket's creation is #KPI_ERR_RANGE.
  *
