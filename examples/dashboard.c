@@ -367,10 +367,10 @@ static void configure(kpi_engine *e)
     CHECK(kpi_engine_set_calendar(e, cal));
     /* targets in business hours: first reply, next reply, resolution */
     static const int64_t targets[4][3] = {
-        {16, 16, 80}, /* low */
-        {8, 8, 40},   /* normal */
-        {4, 4, 24},   /* high */
-        {1, 2, 8},    /* urgent */
+        {8, 16, 40}, /* low */
+        {4, 8, 24},  /* normal */
+        {2, 4, 16},  /* high */
+        {1, 2, 8},   /* urgent */
     };
     kpi_sla_policy *sla;
     CHECK(kpi_sla_policy_new(&sla, cal));

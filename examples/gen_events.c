@@ -21,9 +21,10 @@
  * - channels email, chat, phone, web, social; priorities low, normal,
  *   high, urgent; 40 topics with Zipf-like frequencies, each owned by one
  *   of three teams (billing, technical, accounts);
- * - a pool of customers with Zipf-like activity (a few big accounts write
- *   often), follow-up tickets after an unsatisfying answer, duplicates
- *   merged into the original, outbound tickets opened by agents;
+ * - customers: a long tail who write about once in the six weeks, and 60
+ *   big accounts with Zipf-like activity behind 12% of the tickets;
+ *   follow-up tickets after an unsatisfying answer, duplicates merged
+ *   into the original, outbound tickets opened by agents;
  * - 25 agents with early, middle and late shifts, part-timers, a Saturday
  *   rota, sick days and a week of leave each for a few; every shift ends
  *   with a logged_in record.  Agents answer only while on shift (each has
@@ -143,6 +144,9 @@ static const struct {
     {TEAM_ACCOUNTS, LATE, WEEKDAYS, 0, -1},
 };
 #define SICK_DAYS_PER_MILLE 35
+#define ACCOUNTS 60
+#define ACCOUNT_SHARE 0.12
+#define TAIL_PER_TICKET 4
 #define SATURDAY_OPEN 540
 #define SATURDAY_CLOSE 900
 
@@ -260,7 +264,8 @@ typedef struct ticket {
     uint64_t id;          /* assigned in creation order */
     uint32_t order;       /* generation order, the tie-break */
     int32_t duplicate_of; /* index of the original, or -1 */
-    uint16_t customer, topic;
+    uint32_t customer;
+    uint16_t topic;
     uint8_t channel, priority, outbound, spike, generation;
 } ticket;
 
@@ -282,10 +287,8 @@ typedef struct gen {
     size_t n_tickets, cap_tickets;
     event *events;
     size_t n_events, cap_events;
-    uint32_t customers;
-    double customer_cdf_total;
-    double *customer_cdf;
-    uint16_t *customer_of_rank;
+    uint32_t customers; /* big accounts first, then the long tail */
+    double account_cdf[ACCOUNTS];
     double topic_cdf[TOPICS];
 } gen;
 
@@ -594,8 +597,8 @@ static void queued_first_reply(life *l, double median_ms)
 
 static int survey_answer(rng *r, int kind, int bad)
 {
-    static const uint16_t csat[2][5] = {{70, 45, 90, 240, 555}, {230, 190, 220, 200, 160}};
-    static const uint16_t nps[2][11] = {{25, 15, 20, 25, 30, 45, 60, 130, 170, 190, 290},
+    static const uint16_t csat[2][5] = {{35, 30, 70, 250, 615}, {210, 170, 210, 220, 190}};
+    static const uint16_t nps[2][11] = {{15, 10, 15, 20, 25, 35, 50, 120, 170, 210, 330},
                                         {110, 70, 80, 90, 90, 110, 100, 110, 90, 80, 70}};
     static const uint16_t ces[2][7] = {{40, 50, 70, 120, 180, 270, 270},
                                        {140, 170, 180, 170, 130, 110, 100}};
@@ -877,7 +880,10 @@ static void arrival(gen *g, rng *r, int day, int spike)
                                           PRIORITIES));
     if (t.channel == CH_PHONE && t.priority < PR_HIGH && chance(r, 0.25))
         t.priority++;
-    t.customer = g->customer_of_rank[pick_cdf(r, g->customer_cdf, (int)g->customers)];
+    /* a customer by rank; the numbers are scattered over the pool */
+    uint64_t rank = chance(r, ACCOUNT_SHARE) ? (uint64_t)pick_cdf(r, g->account_cdf, ACCOUNTS)
+                                             : ACCOUNTS + (uint64_t)below(r, g->customers - ACCOUNTS);
+    t.customer = (uint32_t)(1 + (rank * 7919 + 4242) % g->customers);
     /* agents open about 4% of the tickets themselves (email or phone, on shift) */
     if (!spike && kind == 0 && (t.channel == CH_EMAIL || t.channel == CH_PHONE) && chance(r, 0.07)) {
         t.outbound = 1;
@@ -972,25 +978,12 @@ static void setup(gen *g, size_t n_tickets)
     double acc = 0;
     for (int i = 0; i < TOPICS; i++)
         g->topic_cdf[i] = acc += 1.0 / (i + 2.5);
-    g->customers = (uint32_t)(n_tickets / 2 + 10);
-    if (g->customers > 65000)
-        g->customers = 65000;
-    g->customer_cdf = malloc(g->customers * sizeof *g->customer_cdf);
-    g->customer_of_rank = malloc(g->customers * sizeof *g->customer_of_rank);
-    if (g->customer_cdf == NULL || g->customer_of_rank == NULL)
-        die("out of memory");
     acc = 0;
-    for (uint32_t i = 0; i < g->customers; i++) {
-        g->customer_cdf[i] = acc += 1.0 / (i + 15.0);
-        g->customer_of_rank[i] = (uint16_t)(i + 1);
-    }
-    rng r = rng_stream(g->seed, UINT64_C(0xC057));
-    for (uint32_t i = g->customers - 1; i > 0; i--) { /* big accounts get any number */
-        uint32_t j = (uint32_t)below(&r, (int64_t)i + 1);
-        uint16_t t = g->customer_of_rank[i];
-        g->customer_of_rank[i] = g->customer_of_rank[j];
-        g->customer_of_rank[j] = t;
-    }
+    for (int i = 0; i < ACCOUNTS; i++)
+        g->account_cdf[i] = acc += 1.0 / (i + 2.0);
+    g->customers = (uint32_t)(ACCOUNTS + TAIL_PER_TICKET * n_tickets);
+    if (g->customers % 7919 == 0) /* rank * 7919 mod customers must be a permutation */
+        g->customers++;
 }
 
 /* logged_in records: one at the end of every shift worked */
@@ -1172,7 +1165,5 @@ int main(int argc, char **argv)
         kpi_calendar_free(g.agent_cal[a]);
     free(g.tickets);
     free(g.events);
-    free(g.customer_cdf);
-    free(g.customer_of_rank);
     return 0;
 }
