@@ -27,5 +27,6 @@
 #include "kpi/service_level.h"
 #include "kpi/distinct.h"
 #include "kpi/topk.h"
+#include "kpi/engine.h"
 
 #endif /* KPI_H */

@@ -686,8 +686,27 @@ int kpi_duration_add_array(kpi_duration *d, const int64_t *ms, size_t n)
     return KPI_OK;
 }
 
+/* One value: the scalar path of the common case (a non-empty sketch whose
+ * window holds the value), with exactly the effect of a batch of one. */
 int kpi_duration_add(kpi_duration *d, int64_t ms)
 {
+    if (kpi__is(d, &duration_type) && d->bins != NULL && !d->collapsed &&
+        d->count > d->zeros && ms > 0 && ms < (INT64_C(1) << 52) &&
+        ms <= INT64_MAX - d->sum && d->count < UINT64_MAX) {
+        int32_t i = dur_index(d->k, ms);
+        uint32_t off = (uint32_t)(i - d->blo);
+        if (i >= d->blo && off < d->bcap) {
+            d->bins[off]++;
+            d->ulo = i < d->ulo ? i : d->ulo;
+            d->uhi = i > d->uhi ? i : d->uhi;
+            dur_add_targets(d, &ms, 1);
+            d->min = ms < d->min ? ms : d->min;
+            d->max = ms > d->max ? ms : d->max;
+            d->count++;
+            d->sum += ms;
+            return KPI_OK;
+        }
+    }
     return kpi_duration_add_array(d, &ms, 1);
 }
 

@@ -104,10 +104,17 @@ extern const kpi__type kpi__service_level_type;
 extern const kpi__type kpi__topk_type;
 extern const kpi__type kpi__topk_id_type;
 extern const kpi__type kpi__distinct_type;
+/* the ticket engine (a state, not a group member) */
+extern const kpi__type kpi__engine_type;
 /* configuration objects that nest in others (an SLA policy holds a
  * calendar); not group members */
 extern const kpi__type kpi__calendar_type;
 extern const kpi__type kpi__sla_policy_type;
+/* The calendar an SLA policy holds (NULL if none); for the ticket engine,
+ * which measures paused time in a business-hours target's own calendar. */
+struct kpi_sla_policy;
+struct kpi_calendar;
+const struct kpi_calendar *kpi__sla_policy_calendar(const struct kpi_sla_policy *p);
 
 /* ---- allocator ---------------------------------------------------------- */
 

@@ -85,6 +85,11 @@ static int sla_clone(const void *src, void **out)
     return KPI_OK;
 }
 
+const kpi_calendar *kpi__sla_policy_calendar(const kpi_sla_policy *p)
+{
+    return p->cal;
+}
+
 static void sla_reset(void *obj) { (void)obj; /* configuration only */ }
 
 static int sla_same(const kpi_sla_policy *a, const kpi_sla_policy *b)

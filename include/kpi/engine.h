@@ -589,6 +589,7 @@ KPI_API int kpi_engine_name(const kpi_engine *e, int dim, uint64_t code,
  *         are unknown; #KPI_ERR_RANGE for a code or label out of range;
  *         #KPI_ERR_DUPLICATE if the ticket is live; #KPI_ERR_LIMIT;
  *         #KPI_ERR_NOMEM.
+ *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_created(kpi_engine *e, int64_t t_ms, uint64_t ticket,
                                uint64_t customer, uint32_t channel,
@@ -602,6 +603,7 @@ KPI_API int kpi_engine_created(kpi_engine *e, int64_t t_ms, uint64_t ticket,
  * @param ticket the ticket.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_UNKNOWN_ID; #KPI_ERR_ORDER;
  *         #KPI_ERR_STATE (closed or merged); #KPI_ERR_RANGE; #KPI_ERR_NOMEM.
+ *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_customer_message(kpi_engine *e, int64_t t_ms,
                                         uint64_t ticket);
@@ -614,6 +616,7 @@ KPI_API int kpi_engine_customer_message(kpi_engine *e, int64_t t_ms,
  * @param agent the agent (0 = the assignee).
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_UNKNOWN_ID; #KPI_ERR_ORDER;
  *         #KPI_ERR_STATE; #KPI_ERR_RANGE; #KPI_ERR_LIMIT; #KPI_ERR_NOMEM.
+ *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_agent_reply(kpi_engine *e, int64_t t_ms,
                                    uint64_t ticket, uint64_t agent);
@@ -630,6 +633,7 @@ KPI_API int kpi_engine_agent_reply(kpi_engine *e, int64_t t_ms,
  * @return #KPI_OK; #KPI_ERR_INVALID (NULL, or a kind that needs more
  *         fields); #KPI_ERR_UNKNOWN_ID; #KPI_ERR_ORDER; #KPI_ERR_STATE;
  *         #KPI_ERR_RANGE; #KPI_ERR_NOMEM.
+ *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_ticket_event(kpi_engine *e, int64_t t_ms,
                                     uint64_t ticket, uint32_t kind);
@@ -643,6 +647,7 @@ KPI_API int kpi_engine_ticket_event(kpi_engine *e, int64_t t_ms,
  * @param team the team code, 0..65535 (0 = none).
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_UNKNOWN_ID; #KPI_ERR_ORDER;
  *         #KPI_ERR_STATE; #KPI_ERR_RANGE; #KPI_ERR_LIMIT; #KPI_ERR_NOMEM.
+ *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_assigned(kpi_engine *e, int64_t t_ms, uint64_t ticket,
                                 uint64_t agent, uint32_t team);
@@ -657,6 +662,7 @@ KPI_API int kpi_engine_assigned(kpi_engine *e, int64_t t_ms, uint64_t ticket,
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_UNKNOWN_ID; #KPI_ERR_ORDER;
  *         #KPI_ERR_STATE (already solved, closed or merged);
  *         #KPI_ERR_RANGE; #KPI_ERR_LIMIT; #KPI_ERR_NOMEM.
+ *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_resolved(kpi_engine *e, int64_t t_ms, uint64_t ticket,
                                 uint64_t agent, uint32_t flags);
@@ -670,6 +676,7 @@ KPI_API int kpi_engine_resolved(kpi_engine *e, int64_t t_ms, uint64_t ticket,
  *        known to this engine).
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_UNKNOWN_ID; #KPI_ERR_ORDER;
  *         #KPI_ERR_STATE; #KPI_ERR_RANGE; #KPI_ERR_NOMEM.
+ *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_merged(kpi_engine *e, int64_t t_ms, uint64_t ticket,
                               uint64_t into);
@@ -684,6 +691,7 @@ KPI_API int kpi_engine_merged(kpi_engine *e, int64_t t_ms, uint64_t ticket,
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_UNKNOWN_ID; #KPI_ERR_ORDER;
  *         #KPI_ERR_STATE (merged); #KPI_ERR_RANGE (off the scale);
  *         #KPI_ERR_LIMIT; #KPI_ERR_NOMEM.
+ *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_survey(kpi_engine *e, int64_t t_ms, uint64_t ticket,
                               uint32_t kind, int32_t answer);
@@ -697,6 +705,7 @@ KPI_API int kpi_engine_survey(kpi_engine *e, int64_t t_ms, uint64_t ticket,
  * @param logged_in_ms logged-in milliseconds, >= 0.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_RANGE; #KPI_ERR_LIMIT;
  *         #KPI_ERR_NOMEM.
+ *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_logged_in(kpi_engine *e, int64_t t_ms, uint64_t agent,
                                  uint32_t team, int64_t logged_in_ms);
@@ -708,6 +717,7 @@ KPI_API int kpi_engine_logged_in(kpi_engine *e, int64_t t_ms, uint64_t agent,
  * @return as the per-kind call; #KPI_ERR_INVALID for an unknown kind,
  *         unknown flags, non-zero reserved fields or fields a kind does not
  *         use; #KPI_ERR_UNKNOWN_ID for an unnamed topic code.
+ *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_event(kpi_engine *e, const kpi_event *ev);
 /** @} */
@@ -753,6 +763,7 @@ KPI_API int kpi_engine_advance(kpi_engine *e, int64_t t_ms);
  * @param[out] t_ms receives it.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_EMPTY before the
  *         first event.
+ *         Thread safety: a const read of `e`.
  */
 KPI_API int kpi_engine_time(const kpi_engine *e, int64_t *t_ms);
 
@@ -763,6 +774,7 @@ KPI_API int kpi_engine_time(const kpi_engine *e, int64_t *t_ms);
  * @param[out] out receives it.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_RANGE for an unknown
  *         counter.
+ *         Thread safety: a const read of `e`.
  */
 KPI_API int kpi_engine_count(const kpi_engine *e, int counter, uint64_t *out);
 
@@ -785,6 +797,7 @@ KPI_API int kpi_engine_metric_type(int metric);
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_RANGE for an unknown
  *         metric or dimension (or a breakdown not kept);
  *         #KPI_ERR_UNKNOWN_ID if nothing was recorded for the key.
+ *         Thread safety: a const read of `e`.
  */
 KPI_API int kpi_engine_metric(const kpi_engine *e, int metric, int dim,
                               uint64_t key, const void **acc);
@@ -797,6 +810,7 @@ KPI_API int kpi_engine_metric(const kpi_engine *e, int metric, int dim,
  * @param key the key.
  * @param[out] out receives the borrowed duration.
  * @return as kpi_engine_metric(); #KPI_ERR_TYPE if not a duration.
+ *         Thread safety: a const read of `e`.
  */
 KPI_API int kpi_engine_duration(const kpi_engine *e, int metric, int dim,
                                 uint64_t key, const kpi_duration **out);
@@ -809,6 +823,7 @@ KPI_API int kpi_engine_duration(const kpi_engine *e, int metric, int dim,
  * @param key the key.
  * @param[out] out receives the borrowed rate.
  * @return as kpi_engine_metric(); #KPI_ERR_TYPE if not a rate.
+ *         Thread safety: a const read of `e`.
  */
 KPI_API int kpi_engine_rate(const kpi_engine *e, int metric, int dim,
                             uint64_t key, const kpi_rate **out);
@@ -821,6 +836,7 @@ KPI_API int kpi_engine_rate(const kpi_engine *e, int metric, int dim,
  * @param key the key.
  * @param[out] out receives the borrowed score.
  * @return as kpi_engine_metric(); #KPI_ERR_TYPE if not a score.
+ *         Thread safety: a const read of `e`.
  */
 KPI_API int kpi_engine_score(const kpi_engine *e, int metric, int dim,
                              uint64_t key, const kpi_score **out);
@@ -833,6 +849,7 @@ KPI_API int kpi_engine_score(const kpi_engine *e, int metric, int dim,
  * @param key the key.
  * @param[out] out receives the borrowed ratio.
  * @return as kpi_engine_metric(); #KPI_ERR_TYPE if not a ratio.
+ *         Thread safety: a const read of `e`.
  */
 KPI_API int kpi_engine_ratio(const kpi_engine *e, int metric, int dim,
                              uint64_t key, const kpi_ratio **out);
@@ -844,6 +861,7 @@ KPI_API int kpi_engine_ratio(const kpi_engine *e, int metric, int dim,
  * @param key the key.
  * @param[out] out receives the borrowed series.
  * @return as kpi_engine_metric().
+ *         Thread safety: a const read of `e`.
  */
 KPI_API int kpi_engine_volume(const kpi_engine *e, int dim, uint64_t key,
                               const kpi_series **out);
@@ -857,6 +875,7 @@ KPI_API int kpi_engine_volume(const kpi_engine *e, int dim, uint64_t key,
  * @param[out] out receives the borrowed group.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_RANGE for an unknown
  *         metric or a dimension not kept.
+ *         Thread safety: a const read of `e`.
  */
 KPI_API int kpi_engine_group(const kpi_engine *e, int metric, int dim,
                              const kpi_group **out);
@@ -866,6 +885,7 @@ KPI_API int kpi_engine_group(const kpi_engine *e, int metric, int dim,
  * @param e the engine.
  * @param[out] out receives the borrowed accumulator.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL.
+ *         Thread safety: a const read of `e`.
  */
 KPI_API int kpi_engine_top_topics(const kpi_engine *e, const kpi_topk **out);
 
@@ -886,6 +906,7 @@ KPI_API int kpi_engine_top_topics(const kpi_engine *e, const kpi_topk **out);
  *         metric, the volume metric (read its series instead) or an empty
  *         range; #KPI_ERR_ORDER if the window starts before the oldest
  *         kept period; #KPI_ERR_NOMEM.
+ *         Thread safety: a const read of `e`.
  */
 KPI_API int kpi_engine_window(const kpi_engine *e, int metric, int64_t from_ms,
                               int64_t to_ms, void **out);
@@ -899,6 +920,7 @@ KPI_API int kpi_engine_window(const kpi_engine *e, int metric, int64_t from_ms,
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or a time that is not a period
  *         boundary; #KPI_ERR_ORDER if the period is no longer kept;
  *         #KPI_ERR_EMPTY if the period has not ended yet.
+ *         Thread safety: a const read of `e`.
  */
 KPI_API int kpi_engine_backlog(const kpi_engine *e, int64_t period_start_ms,
                                uint64_t *out);
@@ -911,6 +933,7 @@ KPI_API int kpi_engine_backlog(const kpi_engine *e, int64_t period_start_ms,
  * @param now_ms the time at which ages are taken.
  * @param[out] counts receives #KPI_ENGINE_AGING_BUCKETS counts.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL.
+ *         Thread safety: a const read of `e`.
  */
 KPI_API int kpi_engine_aging(const kpi_engine *e, int64_t now_ms,
                              uint64_t counts[KPI_ENGINE_AGING_BUCKETS]);
@@ -932,6 +955,7 @@ KPI_API int kpi_engine_aging(const kpi_engine *e, int64_t now_ms,
  *        running targets (INT64_MAX if none).
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or a negative horizon;
  *         #KPI_ERR_EMPTY if no policy is attached.
+ *         Thread safety: a const read of `e`.
  */
 KPI_API int kpi_engine_sla_risk(const kpi_engine *e, int64_t now_ms,
                                 int64_t horizon_ms, uint64_t *at_risk,
@@ -944,6 +968,7 @@ KPI_API int kpi_engine_sla_risk(const kpi_engine *e, int64_t now_ms,
  * @param[out] status receives a KPI_STATUS_* value.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_UNKNOWN_ID if the
  *         ticket is not live.
+ *         Thread safety: a const read of `e`.
  */
 KPI_API int kpi_engine_ticket_status(const kpi_engine *e, uint64_t ticket,
                                      int *status);

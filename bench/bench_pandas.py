@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""pandas beside libkpi from Python (issue 7), on one generated table.
+
+10,000,000 rows (KPI_BENCH_QUICK=1: 200,000): an NPS answer (int32 0..10),
+a CSAT answer (int32 1..5), a first response time given directly as int64
+milliseconds, and a topic (one of 60, Zipf-distributed) held both as
+Python strings (an object column) and as a pandas categorical.
+
+Each KPI is computed the pandas way (value_counts / quantile) and by libkpi
+through the Python package's numpy bulk calls (``add_array`` on the
+columns' own buffers: no copy), objects created and the KPI read inside
+the timed region.  Printed: the median of several runs for each, the ratio
+pandas / libkpi (> 1: libkpi faster), and libkpi's quantile error against
+pandas' exact values (interpolation="lower", libkpi's rank convention).
+
+Top topics with string labels: libkpi has a batch call for labels
+(kpi_topk_add_array: pointers and lengths), which the package feeds from
+a fixed-width bytes ('S') numpy array without copying the label bytes;
+turning pandas' object column into that array is a separate, once-only
+cost, printed apart.  Top topics by integer code (TopKId on the
+categorical's codes) is the counterpart of value_counts on a categorical.
+"""
+
+import os
+import statistics
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "python"))
+
+try:
+    import numpy as np
+    import pandas as pd
+except ImportError as e:  # a benchmark, not a test: say so and stop
+    print(f"bench_pandas: skipped ({e})")
+    sys.exit(0)
+
+import kpi  # noqa: E402
+
+QUICK = os.environ.get("KPI_BENCH_QUICK", "") not in ("", "0")
+ROWS = 200_000 if QUICK else 10_000_000
+REPS = 3 if QUICK else 5
+TOPICS = 60
+QS = (0.5, 0.9, 0.99)
+
+
+def median_seconds(fn):
+    times, result = [], None
+    for _ in range(REPS):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), result
+
+
+def generate(rows):
+    rng = np.random.default_rng(7)
+    nps_p = np.array([3, 2, 2, 3, 3, 5, 7, 12, 15, 20, 28], dtype=float)
+    csat_p = np.array([6, 6, 12, 30, 46], dtype=float)
+    codes = (rng.zipf(1.2, rows) - 1) % TOPICS
+    names = np.array([f"topic-{i:02d}" for i in range(TOPICS)], dtype=object)
+    return pd.DataFrame({
+        "nps": rng.choice(11, rows, p=nps_p / nps_p.sum()).astype(np.int32),
+        "csat": (1 + rng.choice(5, rows, p=csat_p / csat_p.sum())).astype(np.int32),
+        "frt_ms": rng.lognormal(np.log(30 * 60_000), 1.3, rows).astype(np.int64),
+        "topic": names[codes],  # object column of str
+        "topic_cat": pd.Categorical.from_codes(codes, list(names)),
+    })
+
+
+# ---- the pandas way ----------------------------------------------------------
+def pd_nps(df):
+    c = df["nps"].value_counts()
+    return 100.0 * (c.reindex([9, 10], fill_value=0).sum()
+                    - c.reindex(range(7), fill_value=0).sum()) / len(df)
+
+
+def pd_csat(df):
+    c = df["csat"].value_counts()
+    return c.reindex([4, 5], fill_value=0).sum() / len(df)
+
+
+def pd_frt(df):
+    return df["frt_ms"].quantile(list(QS), interpolation="lower").tolist()
+
+
+def pd_topics(df):
+    return list(df["topic"].value_counts().iloc[:10].items())
+
+
+def pd_topics_cat(df):
+    return [(str(k), v) for k, v in df["topic_cat"].value_counts().iloc[:10].items()]
+
+
+# ---- libkpi from Python --------------------------------------------------------
+def kpi_nps(df):
+    s = kpi.nps()
+    s.add_array(df["nps"])
+    return s.nps().value
+
+
+def kpi_csat(df):
+    s = kpi.csat(5, 4)
+    s.add_array(df["csat"])
+    return s.csat().value
+
+
+def kpi_frt(df):
+    d = kpi.frt()
+    d.add_array(df["frt_ms"])
+    return [d.quantile(q) for q in QS]
+
+
+def kpi_topics(labels):
+    t = kpi.TopK(100)
+    t.add_array(labels)
+    return [(e.label, e.count) for e in t.top(10)]
+
+
+def kpi_topics_cat(df):
+    cat = df["topic_cat"].cat
+    t = kpi.TopKId(100)
+    t.add_array(cat.codes.to_numpy())
+    names = cat.categories
+    return [(names[e.id], e.count) for e in t.top(10)]
+
+
+def line(what, t_pd, t_kpi):
+    ns = 1e9 / ROWS
+    print(f"  {what:<40} pandas {t_pd * 1e3:9.2f} ms ({t_pd * ns:6.2f} ns/row)   "
+          f"libkpi {t_kpi * 1e3:8.2f} ms ({t_kpi * ns:6.2f} ns/row)   x{t_pd / t_kpi:.1f}")
+
+
+def main():
+    print(f"\n== pandas {pd.__version__} beside libkpi {kpi.version()} from Python "
+          f"{sys.version.split()[0]}, numpy {np.__version__}: {ROWS:,} rows, "
+          f"median of {REPS}{' (quick mode: small sizes)' if QUICK else ''}")
+    df = generate(ROWS)
+    results = {}
+    for what, fp, fk in (("NPS (0..10)", pd_nps, kpi_nps),
+                         ("CSAT share (top-2-box of 1..5)", pd_csat, kpi_csat),
+                         ("FRT p50/p90/p99 (int64 ms)", pd_frt, kpi_frt),
+                         ("top 10 topics, categorical codes", pd_topics_cat, kpi_topics_cat)):
+        t_pd, r_pd = median_seconds(lambda: fp(df))
+        t_kpi, r_kpi = median_seconds(lambda: fk(df))
+        results[what] = (t_pd, t_kpi, r_pd, r_kpi)
+        line(what, t_pd, t_kpi)
+    t0 = time.perf_counter()
+    labels = df["topic"].to_numpy().astype("S")  # once: object str -> fixed-width bytes
+    t_conv = time.perf_counter() - t0
+    t_pd, r_pd = median_seconds(lambda: pd_topics(df))
+    t_kpi, r_kpi = median_seconds(lambda: kpi_topics(labels))
+    results["topics"] = (t_pd, t_kpi, r_pd, r_kpi)
+    line("top 10 topics, string labels", t_pd, t_kpi)
+    print(f"  {'  (object column -> S array, once)':<40} {t_conv * 1e3:9.2f} ms "
+          f"({t_conv * 1e9 / ROWS:.2f} ns/row), not in the libkpi time above")
+
+    t_pd_all = sum(v[0] for k, v in results.items() if k != "top 10 topics, categorical codes")
+    t_kpi_all = sum(v[1] for k, v in results.items() if k != "top 10 topics, categorical codes")
+    line("all four KPIs (string topics)", t_pd_all, t_kpi_all)
+    t_pd_cat = sum(v[0] for k, v in results.items() if k != "topics")
+    t_kpi_cat = sum(v[1] for k, v in results.items() if k != "topics")
+    line("all four KPIs (categorical topics)", t_pd_cat, t_kpi_cat)
+
+    print("  agreement:")
+    _, _, nps_pd, nps_kpi = results["NPS (0..10)"]
+    _, _, csat_pd, csat_kpi = results["CSAT share (top-2-box of 1..5)"]
+    print(f"    NPS   pandas {nps_pd:.6f}  libkpi {nps_kpi:.6f}  (exact: equal {abs(nps_pd - nps_kpi) < 1e-9})")
+    print(f"    CSAT  pandas {csat_pd:.6f}  libkpi {csat_kpi:.6f}  (exact: equal {abs(csat_pd - csat_kpi) < 1e-12})")
+    _, _, q_pd, q_kpi = results["FRT p50/p90/p99 (int64 ms)"]
+    for q, a, b in zip(QS, q_pd, q_kpi):
+        print(f"    FRT p{round(q * 100)}: pandas {a:.0f} ms  libkpi {b:.1f} ms  "
+              f"relative error {abs(b - a) / a:.5f} (promise <= 0.01)")
+    for key in ("topics", "top 10 topics, categorical codes"):
+        _, _, a, b = results[key]
+        same = [(str(x), int(y)) for x, y in a] == [(str(x), int(y)) for x, y in b]
+        print(f"    top topics ({'strings' if key == 'topics' else 'codes'}): "
+              f"same labels and counts as pandas: {same}")
+
+
+if __name__ == "__main__":
+    main()

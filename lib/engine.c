@@ -1,0 +1,2906 @@
+/*
+ * The ticket engine: lifecycle events in, operational KPIs out.
+ * SPDX-License-Identifier: MIT
+ *
+ * State
+ *   - Live tickets: 64-byte slots in pages of 4096 (dense: an evicted
+ *     ticket's hole is filled by the last slot), found through an
+ *     open-addressing index of 32-bit slot numbers (linear probing on
+ *     kpi__mix64(id), at most 3/4 full, backward-shift deletion).  Times in
+ *     a slot are 40-bit millisecond offsets from the ticket's creation.
+ *   - Timers: resolved, closed and merged tickets wait in a queue keyed by
+ *     (due time, id) for settlement or eviction; customers wait the same way
+ *     to leave the repeat-contact table.  The queue is a FIFO ring for keys
+ *     pushed in order (the usual case: event time mostly grows) plus a
+ *     binary heap for the others, so popping is O(1) on ordered logs and the
+ *     pop order is always the sorted (due, id) order, whatever the pushes.
+ *   - KPI values: per metric a total, a kpi_group per kept breakdown
+ *     dimension, and a ring of per-period buckets for windows.  Breakdown
+ *     keys (agents, teams, channels, priorities) are interned to small
+ *     indices; each interned key caches pointers to its group members
+ *     (members are separately allocated, so the pointers are stable), made
+ *     when the key is first seen, so recording a value never allocates a
+ *     member.
+ *
+ * Every call validates completely before it changes anything; then it
+ * reserves the memory it needs; only then does it advance time (settling
+ * due tickets) and apply the event.  The remaining failure after that
+ * point is a primitive's own growth (a duration sketch or the top-k arena)
+ * failing with KPI_ERR_NOMEM, reported but not undone.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "codec.h"
+#include "kpi/engine.h"
+
+#define NM KPI_ENGINE_METRICS
+#define NDIM 4           /* agent, team, channel, priority: index dim - 1 */
+#define NNAMES 5         /* the four above and topics */
+#define NSTORED 15       /* counters 0..14 are stored; the rest derived */
+#define OFF_LIMIT (INT64_C(1) << 40)
+#define TIME_LIMIT (INT64_C(1) << 62)
+#define PAGE_BITS 12
+#define PAGE_SLOTS (1u << PAGE_BITS)
+#define MAX_TICKETS (UINT32_MAX - PAGE_SLOTS)
+#define MAX_PERIODS 4096
+
+/* Keep the first failure of a sequence of recordings (needs rc and r2). */
+#define KEEP(x)                                                                \
+    do {                                                                       \
+        if ((r2 = (x)) != KPI_OK && rc == KPI_OK)                              \
+            rc = r2;                                                           \
+    } while (0)
+
+enum { T_DUR = KPI_ENGINE_TYPE_DURATION, T_RATE, T_SCORE, T_RATIO, T_SERIES };
+
+static const uint8_t mtype[NM] = {
+    T_DUR,  T_DUR,  T_DUR,  T_DUR,   T_DUR,   T_DUR,   T_DUR,  T_DUR,
+    T_DUR,  T_DUR,  T_RATE, T_RATE,  T_RATE,  T_RATE,  T_RATE, T_RATE,
+    T_SCORE, T_SCORE, T_SCORE, T_RATIO, T_RATIO, T_SERIES,
+};
+
+/* Dimensions (bit d for KPI_DIM_d) by which a metric can be broken down. */
+static unsigned metric_dims(int m)
+{
+    switch (mtype[m]) {
+    case T_RATIO:
+        return 1u << KPI_DIM_AGENT | 1u << KPI_DIM_TEAM;
+    case T_SERIES:
+        return 1u << KPI_DIM_CHANNEL | 1u << KPI_DIM_PRIORITY;
+    default:
+        return 0x1eu;
+    }
+}
+
+/* ---- ticket slots ------------------------------------------------------ */
+
+enum { F_LAST, F_CLOCK, F_WAITING, F_SINCE, F_WAIT_MS, F_WORK_MS, F_PAUSE, NF };
+
+enum {
+    TF_CLOCK = 1 << 0,      /* FRT clock running (from F_CLOCK) */
+    TF_FRT_DONE = 1 << 1,   /* FRT recorded */
+    TF_NO_FRT = 1 << 2,     /* resolved before the first reply: never */
+    TF_WAITING = 1 << 3,    /* a customer waits since F_WAITING */
+    TF_BY_AGENT = 1 << 4,   /* created by an agent */
+    TF_REOPENED = 1 << 5,
+    TF_RESOLVED = 1 << 6,   /* resolved at least once */
+    TF_BOT_RESOLVED = 1 << 7,
+    TF_ALL = (1 << 8) - 1
+};
+
+typedef struct tk {
+    uint64_t id;
+    int64_t created;
+    uint32_t lo[NF];
+    uint8_t hi[NF];
+    uint8_t status;
+    uint32_t agent;    /* interned agent + 1, 0 = none */
+    uint16_t team;     /* interned team + 1, 0 = none */
+    uint16_t flags;
+    uint8_t channel;   /* interned channel */
+    uint8_t priority;  /* interned priority */
+    uint8_t replies;   /* public replies, saturating */
+    uint8_t spare;
+} tk;
+
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(sizeof(tk) == 64, "a ticket slot is one cache line");
+#endif
+
+static inline int64_t off_get(const tk *t, int f)
+{
+    return (int64_t)((uint64_t)t->hi[f] << 32 | t->lo[f]);
+}
+static inline void off_set(tk *t, int f, int64_t v)
+{
+    t->lo[f] = (uint32_t)v;
+    t->hi[f] = (uint8_t)((uint64_t)v >> 32);
+}
+static inline int64_t tget(const tk *t, int f) { return t->created + off_get(t, f); }
+static inline void tset(tk *t, int f, int64_t when) { off_set(t, f, when - t->created); }
+
+typedef struct tstore {
+    tk **pages;
+    uint32_t npages, n;
+    uint32_t *index; /* slot + 1, 0 = empty */
+    uint32_t icap;   /* power of two, or 0 */
+} tstore;
+
+static inline tk *slot_at(const tstore *s, uint32_t i)
+{
+    return &s->pages[i >> PAGE_BITS][i & (PAGE_SLOTS - 1)];
+}
+
+/* Index position holding `id`, or the empty one where it would go. */
+static inline uint32_t ts_probe(const tstore *s, uint64_t id, bool *found)
+{
+    uint32_t mask = s->icap - 1, i = (uint32_t)kpi__mix64(id) & mask;
+    for (;;) {
+        uint32_t v = s->index[i];
+        if (v == 0) {
+            *found = false;
+            return i;
+        }
+        if (slot_at(s, v - 1)->id == id) {
+            *found = true;
+            return i;
+        }
+        i = (i + 1) & mask;
+    }
+}
+
+static inline tk *ts_find(const tstore *s, uint64_t id)
+{
+    bool found;
+    if (s->icap == 0)
+        return NULL;
+    uint32_t pos = ts_probe(s, id, &found);
+    return found ? slot_at(s, s->index[pos] - 1) : NULL;
+}
+
+/* Backward-shift deletion at index position pos (linear probing). */
+static void index_delete(uint32_t *index, uint32_t icap, uint32_t pos,
+                         uint64_t (*key_of)(const void *, uint32_t),
+                         const void *ctx)
+{
+    uint32_t mask = icap - 1, i = pos, j = pos;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (index[j] == 0)
+            break;
+        uint32_t home = (uint32_t)kpi__mix64(key_of(ctx, index[j] - 1)) & mask;
+        /* move j back to i unless its home lies cyclically in (i, j] */
+        bool stay = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
+        if (!stay) {
+            index[i] = index[j];
+            i = j;
+        }
+    }
+    index[i] = 0;
+}
+
+/* Position of the index entry pointing at entry `idx` whose key is `key`. */
+static uint32_t index_pos_of(const uint32_t *index, uint32_t icap, uint64_t key,
+                             uint32_t idx)
+{
+    uint32_t mask = icap - 1, i = (uint32_t)kpi__mix64(key) & mask;
+    while (index[i] != idx + 1)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static uint64_t ts_key(const void *ctx, uint32_t i)
+{
+    return slot_at(ctx, i)->id;
+}
+
+/* Rebuild an index of `icap` positions over n entries (keys by key_of). */
+static void index_fill(uint32_t *index, uint32_t icap, uint32_t n,
+                       uint64_t (*key_of)(const void *, uint32_t),
+                       const void *ctx)
+{
+    uint32_t mask = icap - 1;
+    memset(index, 0, (size_t)icap * sizeof *index);
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = (uint32_t)kpi__mix64(key_of(ctx, k)) & mask;
+        while (index[i] != 0)
+            i = (i + 1) & mask;
+        index[i] = k + 1;
+    }
+}
+
+/* Capacity of an index for n entries (at most 3/4 full), or 0 if too big. */
+static uint32_t index_cap_for(uint64_t n)
+{
+    uint64_t cap = 16;
+    while (cap * 3 / 4 < n) {
+        cap *= 2;
+        if (cap > (UINT64_C(1) << 31))
+            return 0;
+    }
+    return (uint32_t)cap;
+}
+
+/* Make room for `more` entries beyond n: a bigger index if needed. */
+static int index_reserve(const kpi_allocator *a, uint32_t **index, uint32_t *icap,
+                         uint32_t n, uint32_t more,
+                         uint64_t (*key_of)(const void *, uint32_t),
+                         const void *ctx)
+{
+    uint64_t want = (uint64_t)n + more;
+    if (*icap != 0 && want <= (uint64_t)*icap * 3 / 4)
+        return KPI_OK;
+    uint32_t cap = index_cap_for(want);
+    if (cap == 0)
+        return KPI_ERR_LIMIT;
+    uint32_t *ix = kpi__malloc(a, (size_t)cap * sizeof *ix);
+    if (ix == NULL)
+        return KPI_ERR_NOMEM;
+    index_fill(ix, cap, n, key_of, ctx);
+    kpi__free(a, *index);
+    *index = ix;
+    *icap = cap;
+    return KPI_OK;
+}
+
+static int ts_reserve(const kpi_allocator *a, tstore *s, uint32_t more)
+{
+    if ((uint64_t)s->n + more > MAX_TICKETS)
+        return KPI_ERR_LIMIT;
+    uint32_t need = (uint32_t)(((uint64_t)s->n + more + PAGE_SLOTS - 1) >> PAGE_BITS);
+    if (need > s->npages) {
+        tk **pg = kpi__realloc(a, s->pages, (size_t)need * sizeof *pg);
+        if (pg == NULL)
+            return KPI_ERR_NOMEM;
+        s->pages = pg;
+        while (s->npages < need) {
+            pg[s->npages] = kpi__malloc(a, PAGE_SLOTS * sizeof(tk));
+            if (pg[s->npages] == NULL)
+                return KPI_ERR_NOMEM; /* pages so far are kept: harmless */
+            s->npages++;
+        }
+    }
+    return index_reserve(a, &s->index, &s->icap, s->n, more, ts_key, s);
+}
+
+/* Insert (room reserved, id absent). */
+static tk *ts_insert(tstore *s, uint64_t id)
+{
+    bool found;
+    uint32_t pos = ts_probe(s, id, &found);
+    tk *t = slot_at(s, s->n);
+    memset(t, 0, sizeof *t);
+    t->id = id;
+    s->index[pos] = ++s->n;
+    return t;
+}
+
+static void ts_remove(tstore *s, tk *t)
+{
+    bool found;
+    uint32_t pos = ts_probe(s, t->id, &found);
+    uint32_t hole = s->index[pos] - 1, last = s->n - 1;
+    index_delete(s->index, s->icap, pos, ts_key, s);
+    if (hole != last) {
+        tk *l = slot_at(s, last);
+        uint32_t lp = index_pos_of(s->index, s->icap, l->id, last);
+        *slot_at(s, hole) = *l;
+        s->index[lp] = hole + 1;
+    }
+    s->n--;
+}
+
+static void ts_free(const kpi_allocator *a, tstore *s)
+{
+    for (uint32_t i = 0; i < s->npages; i++)
+        kpi__free(a, s->pages[i]);
+    kpi__free(a, s->pages);
+    kpi__free(a, s->index);
+    memset(s, 0, sizeof *s);
+}
+
+/* ---- timer queue: (due, key) in sorted pop order ----------------------- */
+
+typedef struct tentry {
+    int64_t due;
+    uint64_t key;
+} tentry;
+
+typedef struct tqueue {
+    tentry *ring;
+    size_t rcap, rhead, rlen; /* FIFO, sorted */
+    tentry *heap;
+    size_t hcap, hlen;
+} tqueue;
+
+static inline bool te_less(const tentry *a, const tentry *b)
+{
+    return a->due < b->due || (a->due == b->due && a->key < b->key);
+}
+
+static int grow_array(const kpi_allocator *a, void **p, size_t *cap, size_t need,
+                      size_t elem)
+{
+    if (need <= *cap)
+        return KPI_OK;
+    size_t nc = *cap ? *cap : 16;
+    while (nc < need) {
+        if (nc > SIZE_MAX / 2 / elem)
+            return KPI_ERR_NOMEM;
+        nc *= 2;
+    }
+    void *q = kpi__realloc(a, *p, nc * elem);
+    if (q == NULL)
+        return KPI_ERR_NOMEM;
+    *p = q;
+    *cap = nc;
+    return KPI_OK;
+}
+
+/* Room for `more` pushes, whichever part they go to. */
+static int tq_reserve(const kpi_allocator *a, tqueue *q, size_t more)
+{
+    if (q->rlen + more > q->rcap) {
+        size_t nc = q->rcap ? q->rcap : 16;
+        while (nc < q->rlen + more)
+            nc *= 2;
+        tentry *r = kpi__malloc(a, nc * sizeof *r);
+        if (r == NULL)
+            return KPI_ERR_NOMEM;
+        for (size_t i = 0; i < q->rlen; i++)
+            r[i] = q->ring[(q->rhead + i) % q->rcap];
+        kpi__free(a, q->ring);
+        q->ring = r;
+        q->rcap = nc;
+        q->rhead = 0;
+    }
+    return grow_array(a, (void **)&q->heap, &q->hcap, q->hlen + more, sizeof(tentry));
+}
+
+static void tq_push(tqueue *q, int64_t due, uint64_t key)
+{
+    tentry e = {due, key};
+    if (q->rlen == 0 || !te_less(&e, &q->ring[(q->rhead + q->rlen - 1) % q->rcap])) {
+        q->ring[(q->rhead + q->rlen) % q->rcap] = e;
+        q->rlen++;
+        return;
+    }
+    size_t i = q->hlen++;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!te_less(&e, &q->heap[p]))
+            break;
+        q->heap[i] = q->heap[p];
+        i = p;
+    }
+    q->heap[i] = e;
+}
+
+/* The smallest entry, if any. */
+static const tentry *tq_peek(const tqueue *q)
+{
+    const tentry *r = q->rlen ? &q->ring[q->rhead] : NULL;
+    const tentry *h = q->hlen ? &q->heap[0] : NULL;
+    if (r == NULL)
+        return h;
+    if (h == NULL)
+        return r;
+    return te_less(h, r) ? h : r;
+}
+
+static tentry tq_pop(tqueue *q)
+{
+    const tentry *m = tq_peek(q);
+    tentry out = *m;
+    if (q->rlen && m == &q->ring[q->rhead]) {
+        q->rhead = (q->rhead + 1) % q->rcap;
+        q->rlen--;
+        return out;
+    }
+    tentry last = q->heap[--q->hlen];
+    size_t i = 0, n = q->hlen;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && te_less(&q->heap[c + 1], &q->heap[c]))
+            c++;
+        if (!te_less(&q->heap[c], &last))
+            break;
+        q->heap[i] = q->heap[c];
+        i = c;
+    }
+    if (n > 0)
+        q->heap[i] = last;
+    return out;
+}
+
+static void tq_clear(tqueue *q)
+{
+    q->rhead = q->rlen = q->hlen = 0;
+}
+
+static void tq_free(const kpi_allocator *a, tqueue *q)
+{
+    kpi__free(a, q->ring);
+    kpi__free(a, q->heap);
+    memset(q, 0, sizeof *q);
+}
+
+static size_t tq_bytes(const tqueue *q)
+{
+    return (q->rcap + q->hcap) * sizeof(tentry);
+}
+
+/* ---- generic dense table with an index (dimension keys, customers) ----- */
+
+typedef struct dkey {
+    uint64_t key;
+    void *m[NM]; /* group members for this key (NULL: not broken down) */
+} dkey;
+
+typedef struct dimtab {
+    dkey *v;
+    size_t n, cap;
+    uint32_t *index;
+    uint32_t icap;
+    kpi_group *g[NM]; /* NULL where the metric is not broken down by it */
+} dimtab;
+
+typedef struct cent {
+    uint64_t key;
+    int64_t last;
+} cent;
+
+typedef struct ctab {
+    cent *v;
+    size_t n, cap;
+    uint32_t *index;
+    uint32_t icap;
+} ctab;
+
+static uint64_t dim_key(const void *ctx, uint32_t i)
+{
+    return ((const dimtab *)ctx)->v[i].key;
+}
+static uint64_t cust_key(const void *ctx, uint32_t i)
+{
+    return ((const ctab *)ctx)->v[i].key;
+}
+
+/* Entry number of key in a dense table (keys via key_of), or -1. */
+static int64_t dense_find(const uint32_t *index, uint32_t icap, uint64_t key,
+                          uint64_t (*key_of)(const void *, uint32_t),
+                          const void *ctx, uint32_t *pos)
+{
+    if (icap == 0)
+        return -1;
+    uint32_t mask = icap - 1, i = (uint32_t)kpi__mix64(key) & mask;
+    while (index[i] != 0) {
+        if (key_of(ctx, index[i] - 1) == key) {
+            if (pos)
+                *pos = i;
+            return index[i] - 1;
+        }
+        i = (i + 1) & mask;
+    }
+    if (pos)
+        *pos = i;
+    return -1;
+}
+
+/* ---- names ------------------------------------------------------------ */
+
+typedef struct nament {
+    uint64_t code;
+    char *name;
+} nament;
+
+typedef struct names {
+    nament *v;
+    size_t n, cap;
+} names;
+
+static size_t names_lower(const names *t, uint64_t code)
+{
+    size_t lo = 0, hi = t->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->v[mid].code < code)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static const char *names_get(const names *t, uint64_t code)
+{
+    size_t i = names_lower(t, code);
+    return (i < t->n && t->v[i].code == code) ? t->v[i].name : NULL;
+}
+
+static int names_set(const kpi_allocator *a, names *t, uint64_t code,
+                     const char *name, size_t len)
+{
+    char *copy = kpi__malloc(a, len + 1);
+    if (copy == NULL)
+        return KPI_ERR_NOMEM;
+    memcpy(copy, name, len);
+    copy[len] = '\0';
+    size_t i = names_lower(t, code);
+    if (i < t->n && t->v[i].code == code) {
+        kpi__free(a, t->v[i].name);
+        t->v[i].name = copy;
+        return KPI_OK;
+    }
+    if (grow_array(a, (void **)&t->v, &t->cap, t->n + 1, sizeof(nament)) != KPI_OK) {
+        kpi__free(a, copy);
+        return KPI_ERR_NOMEM;
+    }
+    memmove(&t->v[i + 1], &t->v[i], (t->n - i) * sizeof(nament));
+    t->v[i].code = code;
+    t->v[i].name = copy;
+    t->n++;
+    return KPI_OK;
+}
+
+static void names_free(const kpi_allocator *a, names *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        kpi__free(a, t->v[i].name);
+    kpi__free(a, t->v);
+    memset(t, 0, sizeof *t);
+}
+
+/* ---- the engine -------------------------------------------------------- */
+
+typedef struct bucket {
+    int64_t k;          /* period index */
+    uint64_t backlog;   /* unresolved when the period ended */
+    uint8_t has_backlog;
+    void *m[NM];        /* per metric (volume: NULL) */
+} bucket;
+
+struct kpi_engine {
+    kpi__object base;
+    /* configuration */
+    int64_t opt[KPI_ENGINE_OPTIONS];
+    kpi_calendar *cal;
+    kpi_sla_policy *pol;
+    int64_t targets[NM][KPI_DURATION_MAX_TARGETS];
+    uint8_t ntargets[NM];
+    names names[NNAMES];
+    /* built from the configuration */
+    void *proto[NM];
+    void *tot[NM];
+    dimtab dim[NDIM];
+    kpi_topk *topk;
+    bucket *ring;
+    uint32_t nper;
+    /* data */
+    bool started;
+    int64_t now;
+    int64_t head;       /* period index of now */
+    int64_t head_lo;    /* [head_lo, head_hi): the head period's time span */
+    int64_t head_hi;
+    uint64_t cnt[NSTORED];
+    uint64_t nstatus[7];
+    uint64_t nwaiting;
+    tstore ts;
+    tqueue tq;          /* ticket settlement and eviction */
+    ctab cust;
+    tqueue cq;          /* customer expiry */
+};
+
+static const int64_t opt_default[KPI_ENGINE_OPTIONS] = {
+    7 * KPI_MS_PER_DAY, /* reopen window */
+    7 * KPI_MS_PER_DAY, /* repeat window */
+    0,                  /* repeat same topic */
+    0,                  /* bot replies count */
+    1,                  /* FRT from handoff */
+    1,                  /* FCR max replies */
+    1,                  /* message reopens */
+    KPI_MS_PER_DAY,     /* period */
+    0,                  /* origin */
+    35,                 /* periods */
+    200,                /* top-k capacity */
+    5, 4,               /* CSAT */
+    7, 5,               /* CES */
+    0x1e,               /* breakdowns */
+};
+
+static int opt_check(int option, int64_t v)
+{
+    switch (option) {
+    case KPI_ENGINE_OPT_REOPEN_WINDOW_MS:
+    case KPI_ENGINE_OPT_REPEAT_WINDOW_MS:
+        return (v >= 0 && v <= OFF_LIMIT / 2) ? KPI_OK : KPI_ERR_RANGE;
+    case KPI_ENGINE_OPT_REPEAT_SAME_TOPIC:
+    case KPI_ENGINE_OPT_BOT_REPLIES_COUNT:
+    case KPI_ENGINE_OPT_FRT_FROM_HANDOFF:
+    case KPI_ENGINE_OPT_MESSAGE_REOPENS:
+        return (v == 0 || v == 1) ? KPI_OK : KPI_ERR_RANGE;
+    case KPI_ENGINE_OPT_FCR_MAX_REPLIES:
+        return (v >= 0 && v <= 254) ? KPI_OK : KPI_ERR_RANGE;
+    case KPI_ENGINE_OPT_PERIOD_MS:
+        return (v >= KPI_MS_PER_SECOND && v <= 366 * KPI_MS_PER_DAY) ? KPI_OK
+                                                                     : KPI_ERR_RANGE;
+    case KPI_ENGINE_OPT_PERIOD_ORIGIN_MS:
+        return (v > -TIME_LIMIT && v < TIME_LIMIT) ? KPI_OK : KPI_ERR_RANGE;
+    case KPI_ENGINE_OPT_PERIODS:
+        return (v >= 1 && v <= MAX_PERIODS) ? KPI_OK : KPI_ERR_RANGE;
+    case KPI_ENGINE_OPT_TOPK_CAPACITY:
+        return (v >= 1 && v <= 1000000) ? KPI_OK : KPI_ERR_RANGE;
+    case KPI_ENGINE_OPT_CSAT_MAX:
+    case KPI_ENGINE_OPT_CES_MAX:
+        return (v >= 2 && v <= 100) ? KPI_OK : KPI_ERR_RANGE;
+    case KPI_ENGINE_OPT_CSAT_SATISFIED_FROM:
+    case KPI_ENGINE_OPT_CES_EASY_FROM:
+        return (v >= 1 && v <= 100) ? KPI_OK : KPI_ERR_RANGE;
+    case KPI_ENGINE_OPT_BREAKDOWNS:
+        return (v >= 0 && (v & ~INT64_C(0x1e)) == 0) ? KPI_OK : KPI_ERR_RANGE;
+    default:
+        return KPI_ERR_RANGE;
+    }
+}
+
+/* Thresholds must lie on their scales (checked when the scales are built). */
+static int opt_consistent(const int64_t *o)
+{
+    if (o[KPI_ENGINE_OPT_CSAT_SATISFIED_FROM] > o[KPI_ENGINE_OPT_CSAT_MAX] ||
+        o[KPI_ENGINE_OPT_CES_EASY_FROM] > o[KPI_ENGINE_OPT_CES_MAX])
+        return KPI_ERR_RANGE;
+    return KPI_OK;
+}
+
+/* ---- primitives: creation and feeding ----------------------------------- */
+
+static const kpi__type *type_of_metric(int m)
+{
+    switch (mtype[m]) {
+    case T_DUR:
+        return &kpi__duration_type;
+    case T_RATE:
+        return &kpi__rate_type;
+    case T_SCORE:
+        return &kpi__score_type;
+    case T_RATIO:
+        return &kpi__ratio_type;
+    default:
+        return &kpi__series_type;
+    }
+}
+
+static int make_proto(const kpi_engine *e, int m, void **out)
+{
+    const kpi_allocator *a = &e->base.alloc;
+    const int64_t *o = e->opt;
+    int rc;
+    switch (mtype[m]) {
+    case T_DUR: {
+        kpi_duration *d = NULL;
+        rc = kpi_duration_new_with(&d, KPI_DURATION_DEFAULT_ACCURACY, a);
+        if (rc != KPI_OK)
+            return rc;
+        for (int i = 0; rc == KPI_OK && i < e->ntargets[m]; i++)
+            rc = kpi_duration_add_target(d, e->targets[m][i]);
+        if (rc != KPI_OK) {
+            kpi__destroy(d);
+            return rc;
+        }
+        *out = d;
+        return KPI_OK;
+    }
+    case T_RATE:
+        return kpi_rate_new_with((kpi_rate **)out, a);
+    case T_SCORE: {
+        kpi_score *s;
+        int32_t lo = 1, hi, from;
+        if (m == KPI_ENGINE_NPS) {
+            lo = 0;
+            hi = 10;
+            from = 9;
+        } else if (m == KPI_ENGINE_CSAT) {
+            hi = (int32_t)o[KPI_ENGINE_OPT_CSAT_MAX];
+            from = (int32_t)o[KPI_ENGINE_OPT_CSAT_SATISFIED_FROM];
+        } else {
+            hi = (int32_t)o[KPI_ENGINE_OPT_CES_MAX];
+            from = (int32_t)o[KPI_ENGINE_OPT_CES_EASY_FROM];
+        }
+        rc = kpi_score_new_with(&s, lo, hi, a);
+        if (rc != KPI_OK)
+            return rc;
+        if (m != KPI_ENGINE_NPS && (rc = kpi_score_set_threshold(s, from)) != KPI_OK) {
+            kpi__destroy(s);
+            return rc;
+        }
+        *out = s;
+        return KPI_OK;
+    }
+    case T_RATIO:
+        return kpi_ratio_new_with((kpi_ratio **)out, 0, a);
+    default:
+        return kpi_series_new_with((kpi_series **)out, o[KPI_ENGINE_OPT_PERIOD_MS],
+                                   (uint32_t)o[KPI_ENGINE_OPT_PERIODS],
+                                   o[KPI_ENGINE_OPT_PERIOD_ORIGIN_MS], a);
+    }
+}
+
+/* One value for a metric. */
+typedef struct val {
+    int64_t i;   /* duration ms, rate success, score answer, series time */
+    double num;  /* ratio numerator */
+    double den;  /* ratio denominator */
+} val;
+
+static int feed(void *acc, int m, const val *v)
+{
+    switch (mtype[m]) {
+    case T_DUR:
+        return kpi_duration_add(acc, v->i);
+    case T_RATE:
+        return kpi_rate_add(acc, (int)v->i);
+    case T_SCORE:
+        return kpi_score_add(acc, (int32_t)v->i);
+    case T_RATIO:
+        return kpi_ratio_add(acc, v->num, v->den);
+    default: {
+        int rc = kpi_series_add(acc, v->i, 1.0);
+        /* a creation older than the ring is counted in totals only */
+        return rc == KPI_ERR_ORDER ? KPI_OK : rc;
+    }
+    }
+}
+
+/* ---- building and tearing down the KPI state --------------------------- */
+
+static void dims_free(kpi_engine *e)
+{
+    const kpi_allocator *a = &e->base.alloc;
+    for (int d = 0; d < NDIM; d++) {
+        dimtab *t = &e->dim[d];
+        for (int m = 0; m < NM; m++)
+            kpi__destroy(t->g[m]);
+        kpi__free(a, t->v);
+        kpi__free(a, t->index);
+        memset(t, 0, sizeof *t);
+    }
+}
+
+static void kpis_free(kpi_engine *e)
+{
+    const kpi_allocator *a = &e->base.alloc;
+    for (int m = 0; m < NM; m++) {
+        kpi__destroy(e->proto[m]);
+        kpi__destroy(e->tot[m]);
+        e->proto[m] = e->tot[m] = NULL;
+    }
+    dims_free(e);
+    kpi__destroy(e->topk);
+    e->topk = NULL;
+    if (e->ring != NULL) {
+        for (uint32_t p = 0; p < e->nper; p++)
+            for (int m = 0; m < NM; m++)
+                kpi__destroy(e->ring[p].m[m]);
+        kpi__free(a, e->ring);
+    }
+    e->ring = NULL;
+    e->nper = 0;
+}
+
+/* Build prototypes, totals, groups, top-k and ring from the options. */
+static int kpis_build(kpi_engine *e)
+{
+    const kpi_allocator *a = &e->base.alloc;
+    int rc = KPI_OK;
+    for (int m = 0; m < NM && rc == KPI_OK; m++) {
+        rc = make_proto(e, m, &e->proto[m]);
+        if (rc == KPI_OK)
+            rc = kpi__clone(type_of_metric(m), e->proto[m], &e->tot[m]);
+        unsigned dims = metric_dims(m) & (unsigned)e->opt[KPI_ENGINE_OPT_BREAKDOWNS];
+        for (int d = 0; d < NDIM && rc == KPI_OK; d++)
+            if (dims & (1u << (d + 1)))
+                rc = kpi_group_new_with(&e->dim[d].g[m], e->proto[m], a);
+    }
+    if (rc == KPI_OK)
+        rc = kpi_topk_new_with(&e->topk, (uint32_t)e->opt[KPI_ENGINE_OPT_TOPK_CAPACITY], a);
+    if (rc == KPI_OK) {
+        uint32_t P = (uint32_t)e->opt[KPI_ENGINE_OPT_PERIODS];
+        e->ring = kpi__calloc(a, P, sizeof(bucket));
+        if (e->ring == NULL)
+            rc = KPI_ERR_NOMEM;
+        else
+            e->nper = P;
+        for (uint32_t p = 0; p < e->nper && rc == KPI_OK; p++)
+            for (int m = 0; m < NM && rc == KPI_OK; m++)
+                if (mtype[m] != T_SERIES)
+                    rc = kpi__clone(type_of_metric(m), e->proto[m], &e->ring[p].m[m]);
+    }
+    if (rc != KPI_OK)
+        kpis_free(e);
+    return rc;
+}
+
+static void set_head(kpi_engine *e, int64_t k)
+{
+    const int64_t per = e->opt[KPI_ENGINE_OPT_PERIOD_MS];
+    e->head = k;
+    e->head_lo = k * per + e->opt[KPI_ENGINE_OPT_PERIOD_ORIGIN_MS];
+    e->head_hi = e->head_lo + per;
+}
+
+static void data_clear(kpi_engine *e)
+{
+    const kpi_allocator *a = &e->base.alloc;
+    ts_free(a, &e->ts);
+    tq_free(a, &e->tq);
+    tq_free(a, &e->cq);
+    kpi__free(a, e->cust.v);
+    kpi__free(a, e->cust.index);
+    memset(&e->cust, 0, sizeof e->cust);
+    memset(e->cnt, 0, sizeof e->cnt);
+    memset(e->nstatus, 0, sizeof e->nstatus);
+    e->nwaiting = 0;
+    e->started = false;
+    e->now = 0;
+    set_head(e, 0);
+}
+
+static void engine_destroy(void *obj)
+{
+    kpi_engine *e = obj;
+    const kpi_allocator *a = &e->base.alloc;
+    data_clear(e);
+    kpis_free(e);
+    kpi__destroy(e->cal);
+    kpi__destroy(e->pol);
+    for (int i = 0; i < NNAMES; i++)
+        names_free(a, &e->names[i]);
+    kpi__object_free(e);
+}
+
+/* Rebuild the KPI state after a configuration change (engine empty):
+ * all-or-nothing, through a swap. */
+static int reconfigure(kpi_engine *e, const int64_t *opt)
+{
+    kpi_engine tmp;
+    memcpy(&tmp, e, sizeof tmp);
+    memcpy(tmp.opt, opt, sizeof tmp.opt);
+    for (int m = 0; m < NM; m++)
+        tmp.proto[m] = tmp.tot[m] = NULL;
+    memset(tmp.dim, 0, sizeof tmp.dim);
+    tmp.topk = NULL;
+    tmp.ring = NULL;
+    tmp.nper = 0;
+    int rc = kpis_build(&tmp);
+    if (rc != KPI_OK)
+        return rc;
+    kpis_free(e);
+    memcpy(e, &tmp, sizeof *e);
+    return KPI_OK;
+}
+
+/* ---- breakdown keys ---------------------------------------------------- */
+
+/* Intern `key` in dimension d (1-based dim); room must be reserved. */
+static int dim_reserve(kpi_engine *e, int d, uint64_t key, bool *present)
+{
+    dimtab *t = &e->dim[d - 1];
+    if (dense_find(t->index, t->icap, key, dim_key, t, NULL) >= 0) {
+        *present = true;
+        return KPI_OK;
+    }
+    *present = false;
+    size_t limit = d == KPI_DIM_AGENT ? (size_t)UINT32_MAX - 1
+                   : d == KPI_DIM_TEAM ? 65534u
+                                       : 256u;
+    if (t->n >= limit)
+        return KPI_ERR_LIMIT;
+    int rc = grow_array(&e->base.alloc, (void **)&t->v, &t->cap, t->n + 1, sizeof(dkey));
+    if (rc == KPI_OK)
+        rc = index_reserve(&e->base.alloc, &t->index, &t->icap, (uint32_t)t->n, 1,
+                           dim_key, t);
+    return rc;
+}
+
+/* Index of `key` in dimension d, creating it and its members. */
+static int dim_intern(kpi_engine *e, int d, uint64_t key, uint32_t *idx)
+{
+    dimtab *t = &e->dim[d - 1];
+    uint32_t pos = 0;
+    int64_t i = dense_find(t->index, t->icap, key, dim_key, t, &pos);
+    if (i >= 0) {
+        *idx = (uint32_t)i;
+        return KPI_OK;
+    }
+    bool present;
+    int rc = dim_reserve(e, d, key, &present);
+    if (rc != KPI_OK)
+        return rc;
+    dkey k;
+    memset(&k, 0, sizeof k);
+    k.key = key;
+    for (int m = 0; m < NM; m++) {
+        if (t->g[m] == NULL)
+            continue;
+        rc = kpi_group_get(t->g[m], key, &k.m[m]);
+        if (rc != KPI_OK)
+            return rc; /* members made so far stay, empty */
+    }
+    dense_find(t->index, t->icap, key, dim_key, t, &pos);
+    t->v[t->n] = k;
+    t->index[pos] = (uint32_t)++t->n;
+    *idx = (uint32_t)(t->n - 1);
+    return KPI_OK;
+}
+
+/* The interned keys of a value: agent + 1, team + 1 (0 = none), channel +
+ * 1, priority + 1 (0 = none). */
+typedef struct keys {
+    uint32_t k[NDIM];
+} keys;
+
+static keys keys_of(const tk *t)
+{
+    keys k = {{t->agent, t->team, (uint32_t)t->channel + 1, (uint32_t)t->priority + 1}};
+    return k;
+}
+
+/* ---- periods ----------------------------------------------------------- */
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static int64_t period_of(const kpi_engine *e, int64_t t)
+{
+    return floor_div(t - e->opt[KPI_ENGINE_OPT_PERIOD_ORIGIN_MS],
+                     e->opt[KPI_ENGINE_OPT_PERIOD_MS]);
+}
+
+static bucket *bucket_of(const kpi_engine *e, int64_t k)
+{
+    int64_t P = e->nper, s = k % P;
+    return &e->ring[s < 0 ? s + P : s];
+}
+
+static uint64_t unresolved(const kpi_engine *e)
+{
+    return e->nstatus[KPI_STATUS_NEW] + e->nstatus[KPI_STATUS_OPEN] +
+           e->nstatus[KPI_STATUS_PENDING] + e->nstatus[KPI_STATUS_ON_HOLD];
+}
+
+/* Move the ring's head to period k, recording the backlog of every period
+ * that ends on the way. */
+static void roll_to(kpi_engine *e, int64_t k)
+{
+    if (k <= e->head)
+        return;
+    int64_t P = e->nper, lo = e->head + 1;
+    if (lo < k - P + 1)
+        lo = k - P + 1;
+    for (int64_t j = lo; j <= k; j++) {
+        bucket *b = bucket_of(e, j);
+        for (int m = 0; m < NM; m++)
+            if (b->m[m] != NULL)
+                type_of_metric(m)->reset(b->m[m]);
+        b->k = j;
+        b->has_backlog = 0;
+        b->backlog = 0;
+    }
+    int64_t from = e->head < k - P + 1 ? k - P + 1 : e->head;
+    for (int64_t j = from; j < k; j++) {
+        bucket *b = bucket_of(e, j);
+        b->backlog = unresolved(e);
+        b->has_backlog = 1;
+    }
+    set_head(e, k);
+}
+
+/* ---- recording --------------------------------------------------------- */
+
+/* Record one value of metric m at time `when` under the keys. */
+static int rec(kpi_engine *e, int m, const keys *k, int64_t when, val v)
+{
+    int rc = feed(e->tot[m], m, &v), r2;
+    for (int d = 0; d < NDIM; d++) {
+        if (k->k[d] == 0)
+            continue;
+        void *acc = e->dim[d].v[k->k[d] - 1].m[m];
+        if (acc != NULL && (r2 = feed(acc, m, &v)) != KPI_OK && rc == KPI_OK)
+            rc = r2;
+    }
+    if (mtype[m] != T_SERIES) {
+        int64_t p = (when >= e->head_lo && when < e->head_hi) ? e->head : period_of(e, when);
+        if (p > e->head - (int64_t)e->nper && p <= e->head &&
+            (r2 = feed(bucket_of(e, p)->m[m], m, &v)) != KPI_OK && rc == KPI_OK)
+            rc = r2;
+    }
+    return rc;
+}
+
+static inline val vi(int64_t i)
+{
+    val v = {i, 0, 0};
+    return v;
+}
+
+/* Record a calendar duration and, with a calendar, its business twin. */
+static int rec_span(kpi_engine *e, int m, const keys *k, int64_t when, int64_t from,
+                    int64_t to)
+{
+    int rc = rec(e, m, k, when, vi(to - from)), r2;
+    if (e->cal != NULL) {
+        int64_t b;
+        r2 = kpi_calendar_elapsed(e->cal, from, to, &b);
+        if (r2 == KPI_OK)
+            r2 = rec(e, m + 1, k, when, vi(b));
+        if (r2 != KPI_OK && rc == KPI_OK)
+            rc = r2;
+    }
+    return rc;
+}
+
+static uint32_t prio_code(const kpi_engine *e, const tk *t)
+{
+    uint64_t p = e->dim[KPI_DIM_PRIORITY - 1].v[t->priority].key;
+    return (uint32_t)p;
+}
+
+/* Judge an SLA target if the policy has one for the ticket's priority. */
+static int rec_sla(kpi_engine *e, int metric, int sla, const tk *t, const keys *k,
+                   int64_t when, int64_t start, int64_t end, int64_t paused)
+{
+    if (e->pol == NULL)
+        return KPI_OK;
+    uint32_t prio = prio_code(e, t);
+    int met;
+    if (prio >= KPI_SLA_PRIORITIES)
+        return KPI_OK;
+    int rc = kpi_sla_policy_met(e->pol, prio, sla, start, end, paused, &met);
+    if (rc == KPI_ERR_UNKNOWN_ID)
+        return KPI_OK; /* no target for this priority and metric */
+    if (rc != KPI_OK)
+        return rc;
+    return rec(e, metric, k, when, vi(met));
+}
+
+/* Does the resolution target of this priority run in business time? */
+static const kpi_calendar *pause_calendar(const kpi_engine *e, const tk *t)
+{
+    int64_t ms;
+    int business = 0;
+    uint32_t prio = prio_code(e, t);
+    if (e->pol == NULL || prio >= KPI_SLA_PRIORITIES ||
+        kpi_sla_policy_target(e->pol, prio, KPI_SLA_RESOLUTION, &ms, &business) != KPI_OK ||
+        !business)
+        return NULL;
+    return kpi__sla_policy_calendar(e->pol);
+}
+
+/* Status change at `now`: accumulate the time spent in the old status. */
+static void set_status(kpi_engine *e, tk *t, int64_t now, int status)
+{
+    int old = t->status;
+    int64_t since = tget(t, F_SINCE), dt = now - since;
+    if (old == KPI_STATUS_NEW || old == KPI_STATUS_OPEN || old == KPI_STATUS_ON_HOLD)
+        off_set(t, F_WAIT_MS, off_get(t, F_WAIT_MS) + dt);
+    if (old == KPI_STATUS_NEW || old == KPI_STATUS_OPEN)
+        off_set(t, F_WORK_MS, off_get(t, F_WORK_MS) + dt);
+    if (old == KPI_STATUS_PENDING) {
+        const kpi_calendar *c = pause_calendar(e, t);
+        int64_t p = dt;
+        if (c != NULL && kpi_calendar_elapsed(c, since, now, &p) != KPI_OK)
+            p = 0;
+        off_set(t, F_PAUSE, off_get(t, F_PAUSE) + p);
+    }
+    e->nstatus[old]--;
+    e->nstatus[status]++;
+    t->status = (uint8_t)status;
+    tset(t, F_SINCE, now);
+}
+
+static void clear_waiting(kpi_engine *e, tk *t)
+{
+    if (t->flags & TF_WAITING) {
+        t->flags &= (uint16_t)~TF_WAITING;
+        e->nwaiting--;
+    }
+}
+
+/* Settle a solved ticket whose last resolve was at its F_SINCE. */
+static int settle_solved(kpi_engine *e, tk *t, int64_t when)
+{
+    keys k = keys_of(t);
+    int64_t lr = tget(t, F_SINCE);
+    int rc = rec_span(e, KPI_ENGINE_FULL_RESOLUTION, &k, when, t->created, lr), r2;
+    KEEP(rec(e, KPI_ENGINE_REQUESTER_WAIT, &k, when, vi(off_get(t, F_WAIT_MS))));
+    KEEP(rec(e, KPI_ENGINE_AGENT_WORK, &k, when, vi(off_get(t, F_WORK_MS))));
+    bool reopened = (t->flags & TF_REOPENED) != 0;
+    bool one = !reopened && t->replies <= e->opt[KPI_ENGINE_OPT_FCR_MAX_REPLIES];
+    KEEP(rec(e, KPI_ENGINE_FCR, &k, when, vi(one)));
+    KEEP(rec(e, KPI_ENGINE_REOPEN, &k, when, vi(reopened)));
+    KEEP(rec_sla(e, KPI_ENGINE_SLA_RESOLUTION, KPI_SLA_RESOLUTION, t, &k, when,
+                 t->created, lr, off_get(t, F_PAUSE)));
+    e->cnt[KPI_ENGINE_COUNT_SETTLED]++;
+    return rc;
+}
+
+/* Leave the engine. */
+static void evict(kpi_engine *e, tk *t)
+{
+    clear_waiting(e, t);
+    e->nstatus[t->status]--;
+    ts_remove(&e->ts, t);
+}
+
+/* Pop and handle every timer due by `t`; roll the ring as time passes. */
+static int run_timers_slow(kpi_engine *e, int64_t t);
+
+/* Anything due by t?  (Most events: no, and this is one comparison.) */
+static inline int run_timers(kpi_engine *e, int64_t t)
+{
+    const tentry *a = tq_peek(&e->tq), *b = tq_peek(&e->cq);
+    if ((a == NULL || a->due > t) && (b == NULL || b->due > t))
+        return KPI_OK;
+    return run_timers_slow(e, t);
+}
+
+static int run_timers_slow(kpi_engine *e, int64_t t)
+{
+    int rc = KPI_OK, r2;
+    const int64_t W = e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS];
+    const tentry *m;
+    while ((m = tq_peek(&e->tq)) != NULL && m->due <= t) {
+        tentry x = tq_pop(&e->tq);
+        roll_to(e, period_of(e, x.due));
+        tk *s = ts_find(&e->ts, x.key);
+        if (s == NULL || s->status < KPI_STATUS_SOLVED || tget(s, F_SINCE) + W != x.due)
+            continue; /* stale: reopened, closed or gone since */
+        if (s->status == KPI_STATUS_SOLVED && (r2 = settle_solved(e, s, x.due)) != KPI_OK &&
+            rc == KPI_OK)
+            rc = r2;
+        evict(e, s);
+    }
+    while ((m = tq_peek(&e->cq)) != NULL && m->due <= t) {
+        tentry x = tq_pop(&e->cq);
+        uint32_t pos = 0;
+        int64_t i = dense_find(e->cust.index, e->cust.icap, x.key, cust_key, &e->cust, &pos);
+        if (i < 0 || e->cust.v[i].last + e->opt[KPI_ENGINE_OPT_REPEAT_WINDOW_MS] + 1 != x.due)
+            continue;
+        index_delete(e->cust.index, e->cust.icap, pos, cust_key, &e->cust);
+        size_t last = e->cust.n - 1;
+        if ((size_t)i != last) {
+            uint32_t lp = index_pos_of(e->cust.index, e->cust.icap, e->cust.v[last].key,
+                                       (uint32_t)last);
+            e->cust.v[i] = e->cust.v[last];
+            e->cust.index[lp] = (uint32_t)i + 1;
+        }
+        e->cust.n--;
+    }
+    return rc;
+}
+
+/* Start the clock at the first event, or move it forward; settle what is
+ * due by then (also entries pushed already due by a late event). */
+static int advance(kpi_engine *e, int64_t t)
+{
+    if (!e->started) {
+        e->started = true;
+        e->now = t;
+        set_head(e, period_of(e, t));
+        for (uint32_t p = 0; p < e->nper; p++)
+            e->ring[p].k = INT64_MIN;
+        for (int64_t j = e->head - e->nper + 1; j <= e->head; j++)
+            bucket_of(e, j)->k = j;
+        return KPI_OK;
+    }
+    int rc = run_timers(e, t > e->now ? t : e->now);
+    if (t > e->now) {
+        if (t >= e->head_hi)
+            roll_to(e, period_of(e, t));
+        e->now = t;
+    }
+    return rc;
+}
+
+/* ---- intake ------------------------------------------------------------ */
+
+/* What a validated event needs. */
+typedef struct intake {
+    const kpi_event *ev;
+    const char *topic;   /* label of a creation (NULL = none) */
+    size_t topic_len;
+} intake;
+
+/* Is a live ticket past its window at time t (it will leave first)? */
+static bool expiring(const kpi_engine *e, const tk *t, int64_t when)
+{
+    return t->status >= KPI_STATUS_SOLVED &&
+           tget(t, F_SINCE) + e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS] <= when;
+}
+
+/* Fields each kind may use (others must be zero). */
+enum { U_ACTOR = 1, U_VALUE = 2, U_FLAGS = 4, U_CHANNEL = 8, U_PRIORITY = 16,
+       U_TEAM = 32, U_TOPIC = 64 };
+
+static unsigned kind_fields(uint32_t kind)
+{
+    switch (kind) {
+    case KPI_EVENT_CREATED:
+        return U_ACTOR | U_FLAGS | U_CHANNEL | U_PRIORITY | U_TOPIC;
+    case KPI_EVENT_AGENT_REPLY:
+    case KPI_EVENT_NOTE:
+    case KPI_EVENT_MERGED:
+        return U_ACTOR;
+    case KPI_EVENT_ASSIGNED:
+        return U_ACTOR | U_TEAM;
+    case KPI_EVENT_RESOLVED:
+        return U_ACTOR | U_FLAGS;
+    case KPI_EVENT_CSAT:
+    case KPI_EVENT_NPS:
+    case KPI_EVENT_CES:
+        return U_VALUE;
+    case KPI_EVENT_LOGGED_IN:
+        return U_ACTOR | U_TEAM | U_VALUE;
+    default:
+        return 0;
+    }
+}
+
+static int check_fields(const kpi_event *ev)
+{
+    if (ev->kind < 1 || ev->kind > KPI_EVENT_KIND_MAX)
+        return KPI_ERR_INVALID;
+    unsigned u = kind_fields(ev->kind);
+    if (ev->reserved[0] || ev->reserved[1] || (!(u & U_ACTOR) && ev->actor) ||
+        (!(u & U_VALUE) && ev->value) || (!(u & U_FLAGS) && ev->flags) ||
+        (!(u & U_CHANNEL) && ev->channel) || (!(u & U_PRIORITY) && ev->priority) ||
+        (!(u & U_TEAM) && ev->team) || (!(u & U_TOPIC) && ev->topic))
+        return KPI_ERR_INVALID;
+    if (ev->flags & ~(uint32_t)KPI_EVENT_FLAGS_ALL)
+        return KPI_ERR_INVALID;
+    if ((ev->kind == KPI_EVENT_CREATED && (ev->flags & KPI_EVENT_FLAG_BY_BOT)) ||
+        (ev->kind == KPI_EVENT_RESOLVED && (ev->flags & KPI_EVENT_FLAG_BY_AGENT)))
+        return KPI_ERR_INVALID;
+    if ((ev->kind == KPI_EVENT_LOGGED_IN) != (ev->ticket == 0))
+        return KPI_ERR_INVALID;
+    if (ev->time_ms <= -TIME_LIMIT || ev->time_ms >= TIME_LIMIT)
+        return KPI_ERR_RANGE;
+    if (ev->channel > 255 || ev->priority > 255 || ev->team > 65535)
+        return KPI_ERR_RANGE;
+    if (ev->kind == KPI_EVENT_MERGED && (ev->actor == 0 || ev->actor == ev->ticket))
+        return KPI_ERR_INVALID;
+    if (ev->kind == KPI_EVENT_LOGGED_IN &&
+        (ev->actor == 0 || ev->value < 0 || ev->value >= OFF_LIMIT))
+        return ev->actor == 0 ? KPI_ERR_INVALID : KPI_ERR_RANGE;
+    return KPI_OK;
+}
+
+static int check_answer(const kpi_engine *e, uint32_t kind, int64_t v)
+{
+    int64_t lo = 1, hi;
+    if (kind == KPI_EVENT_NPS) {
+        lo = 0;
+        hi = 10;
+    } else {
+        hi = e->opt[kind == KPI_EVENT_CSAT ? KPI_ENGINE_OPT_CSAT_MAX : KPI_ENGINE_OPT_CES_MAX];
+    }
+    return (v >= lo && v <= hi) ? KPI_OK : KPI_ERR_RANGE;
+}
+
+/* State checks for an event on a live ticket. */
+static int check_state(const kpi_engine *e, const tk *t, uint32_t kind)
+{
+    int s = t->status;
+    bool unresolved = s <= KPI_STATUS_ON_HOLD;
+    switch (kind) {
+    case KPI_EVENT_CSAT:
+    case KPI_EVENT_NPS:
+    case KPI_EVENT_CES:
+        return s == KPI_STATUS_MERGED ? KPI_ERR_STATE : KPI_OK;
+    case KPI_EVENT_CUSTOMER_MESSAGE:
+    case KPI_EVENT_AGENT_REPLY:
+    case KPI_EVENT_BOT_REPLY:
+    case KPI_EVENT_NOTE:
+    case KPI_EVENT_ASSIGNED:
+        return s <= KPI_STATUS_SOLVED ? KPI_OK : KPI_ERR_STATE;
+    case KPI_EVENT_HANDOFF:
+    case KPI_EVENT_OPEN:
+    case KPI_EVENT_PENDING:
+    case KPI_EVENT_ON_HOLD:
+    case KPI_EVENT_RESOLVED:
+        return unresolved ? KPI_OK : KPI_ERR_STATE;
+    case KPI_EVENT_REOPENED:
+        return s == KPI_STATUS_SOLVED ? KPI_OK : KPI_ERR_STATE;
+    case KPI_EVENT_CLOSED:
+    case KPI_EVENT_MERGED:
+        return s <= KPI_STATUS_SOLVED ? KPI_OK : KPI_ERR_STATE;
+    default:
+        (void)e;
+        return KPI_OK;
+    }
+}
+
+/* Reserve everything an event may allocate, so that applying it cannot
+ * fail for want of memory (beyond a primitive's own growth). */
+static int reserve_for(kpi_engine *e, const kpi_event *ev, const tk *t)
+{
+    const kpi_allocator *a = &e->base.alloc;
+    int rc = KPI_OK;
+    uint32_t idx;
+    switch (ev->kind) {
+    case KPI_EVENT_CREATED:
+        if ((rc = ts_reserve(a, &e->ts, 1)) != KPI_OK)
+            return rc;
+        if ((rc = dim_intern(e, KPI_DIM_CHANNEL, ev->channel, &idx)) != KPI_OK ||
+            (rc = dim_intern(e, KPI_DIM_PRIORITY, ev->priority, &idx)) != KPI_OK)
+            return rc;
+        if (ev->actor != 0) {
+            if ((rc = grow_array(a, (void **)&e->cust.v, &e->cust.cap, e->cust.n + 1,
+                                 sizeof(cent))) != KPI_OK ||
+                (rc = index_reserve(a, &e->cust.index, &e->cust.icap, (uint32_t)e->cust.n,
+                                    1, cust_key, &e->cust)) != KPI_OK ||
+                (rc = tq_reserve(a, &e->cq, 1)) != KPI_OK)
+                return rc;
+        }
+        return KPI_OK;
+    case KPI_EVENT_AGENT_REPLY:
+    case KPI_EVENT_NOTE:
+    case KPI_EVENT_RESOLVED:
+        if (ev->actor != 0 && (rc = dim_intern(e, KPI_DIM_AGENT, ev->actor, &idx)) != KPI_OK)
+            return rc;
+        break;
+    case KPI_EVENT_ASSIGNED:
+    case KPI_EVENT_LOGGED_IN:
+        if (ev->actor != 0 && (rc = dim_intern(e, KPI_DIM_AGENT, ev->actor, &idx)) != KPI_OK)
+            return rc;
+        if (ev->team != 0 && (rc = dim_intern(e, KPI_DIM_TEAM, ev->team, &idx)) != KPI_OK)
+            return rc;
+        break;
+    default:
+        break;
+    }
+    (void)t;
+    if (ev->kind == KPI_EVENT_RESOLVED || ev->kind == KPI_EVENT_CLOSED ||
+        ev->kind == KPI_EVENT_MERGED)
+        rc = tq_reserve(a, &e->tq, 2);
+    return rc;
+}
+
+static uint32_t agent_idx(const kpi_engine *e, uint64_t agent)
+{
+    const dimtab *t = &e->dim[KPI_DIM_AGENT - 1];
+    int64_t i = dense_find(t->index, t->icap, agent, dim_key, t, NULL);
+    return i < 0 ? 0 : (uint32_t)i + 1;
+}
+
+static uint32_t dim_idx(const kpi_engine *e, int d, uint64_t key)
+{
+    const dimtab *t = &e->dim[d - 1];
+    return (uint32_t)dense_find(t->index, t->icap, key, dim_key, t, NULL);
+}
+
+/* A human reply (or a bot reply counted as one). */
+static int do_reply(kpi_engine *e, tk *t, int64_t now, uint32_t agent, bool human)
+{
+    keys k = keys_of(t);
+    int rc = KPI_OK, r2;
+    bool frt = false;
+    if (t->flags & TF_CLOCK) {
+        int64_t start = tget(t, F_CLOCK);
+        KEEP(rec_span(e, KPI_ENGINE_FRT, &k, now, start, now));
+        KEEP(rec_sla(e, KPI_ENGINE_SLA_FIRST_REPLY, KPI_SLA_FIRST_RESPONSE, t, &k, now,
+                     start, now, 0));
+        t->flags = (uint16_t)((t->flags & ~TF_CLOCK) | TF_FRT_DONE);
+        frt = true;
+    }
+    if (t->flags & TF_WAITING) {
+        int64_t ws = tget(t, F_WAITING);
+        KEEP(rec_span(e, KPI_ENGINE_REPLY_TIME, &k, now, ws, now));
+        if (!frt)
+            KEEP(rec_sla(e, KPI_ENGINE_SLA_NEXT_REPLY, KPI_SLA_NEXT_RESPONSE, t, &k, now,
+                         ws, now, 0));
+        clear_waiting(e, t);
+    }
+    if (t->replies < 255)
+        t->replies++;
+    if (t->status == KPI_STATUS_NEW)
+        set_status(e, t, now, KPI_STATUS_OPEN);
+    if (human) {
+        e->cnt[KPI_ENGINE_COUNT_REPLIES]++;
+        keys pk = {{agent, t->team, 0, 0}};
+        val v = {0, 1.0, 0.0};
+        KEEP(rec(e, KPI_ENGINE_REPLIES_PER_HOUR, &pk, now, v));
+    }
+    return rc;
+}
+
+static void do_reopen(kpi_engine *e, tk *t, int64_t now)
+{
+    set_status(e, t, now, KPI_STATUS_OPEN);
+    t->flags |= TF_REOPENED;
+    e->cnt[KPI_ENGINE_COUNT_REOPENS]++;
+}
+
+static int do_resolve(kpi_engine *e, tk *t, int64_t now, uint32_t agent, bool bot)
+{
+    int rc = KPI_OK, r2;
+    keys k = keys_of(t);
+    set_status(e, t, now, KPI_STATUS_SOLVED);
+    clear_waiting(e, t);
+    if (t->flags & TF_CLOCK)
+        t->flags &= (uint16_t)~TF_CLOCK;
+    if (!(t->flags & TF_FRT_DONE))
+        t->flags |= TF_NO_FRT;
+    if (!(t->flags & TF_RESOLVED)) {
+        t->flags |= TF_RESOLVED;
+        e->cnt[KPI_ENGINE_COUNT_RESOLVED]++;
+        if (bot) {
+            t->flags |= TF_BOT_RESOLVED;
+            e->cnt[KPI_ENGINE_COUNT_BOT_RESOLVED]++;
+        }
+        KEEP(rec_span(e, KPI_ENGINE_FIRST_RESOLUTION, &k, now, t->created, now));
+    }
+    e->cnt[KPI_ENGINE_COUNT_RESOLVES]++;
+    if (!bot) {
+        keys pk = {{agent, t->team, 0, 0}};
+        val v = {0, 1.0, 0.0};
+        KEEP(rec(e, KPI_ENGINE_RESOLVED_PER_HOUR, &pk, now, v));
+    }
+    tq_push(&e->tq, now + e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS], t->id);
+    return rc;
+}
+
+static int do_created(kpi_engine *e, const intake *in)
+{
+    const kpi_event *ev = in->ev;
+    int64_t now = ev->time_ms;
+    int rc = KPI_OK, r2;
+    tk *t = ts_insert(&e->ts, ev->ticket);
+    t->created = now;
+    t->status = KPI_STATUS_NEW;
+    t->channel = (uint8_t)dim_idx(e, KPI_DIM_CHANNEL, ev->channel);
+    t->priority = (uint8_t)dim_idx(e, KPI_DIM_PRIORITY, ev->priority);
+    e->nstatus[KPI_STATUS_NEW]++;
+    if (ev->flags & KPI_EVENT_FLAG_BY_AGENT) {
+        t->flags |= TF_BY_AGENT;
+    } else {
+        t->flags |= TF_CLOCK | TF_WAITING;
+        e->nwaiting++;
+    }
+    e->cnt[KPI_ENGINE_COUNT_CREATED]++;
+    keys k = keys_of(t);
+    KEEP(rec(e, KPI_ENGINE_VOLUME, &k, now, vi(now)));
+    if (in->topic != NULL && in->topic_len > 0)
+        KEEP(kpi_topk_add(e->topk, in->topic, in->topic_len, 1));
+    if (ev->actor != 0) {
+        uint64_t key = ev->actor;
+        if (e->opt[KPI_ENGINE_OPT_REPEAT_SAME_TOPIC]) {
+            uint64_t h = in->topic_len ? kpi__hash_bytes(in->topic, in->topic_len, 0) : 0;
+            key = kpi__mix64(key) ^ h;
+        }
+        const int64_t W = e->opt[KPI_ENGINE_OPT_REPEAT_WINDOW_MS];
+        uint32_t pos = 0;
+        int64_t i = dense_find(e->cust.index, e->cust.icap, key, cust_key, &e->cust, &pos);
+        bool repeat = false;
+        if (i >= 0) {
+            cent *c = &e->cust.v[i];
+            repeat = c->last >= now - W;
+            if (now > c->last) {
+                c->last = now;
+                tq_push(&e->cq, now + W + 1, key);
+            }
+        } else {
+            e->cust.v[e->cust.n].key = key;
+            e->cust.v[e->cust.n].last = now;
+            e->cust.index[pos] = (uint32_t)++e->cust.n;
+            tq_push(&e->cq, now + W + 1, key);
+        }
+        KEEP(rec(e, KPI_ENGINE_REPEAT_CONTACT, &k, now, vi(repeat)));
+    }
+    return rc;
+}
+
+/* Apply a validated, reserved event; t is its ticket (NULL for creation
+ * and log-in). */
+static int apply_event(kpi_engine *e, const intake *in, tk *t)
+{
+    const kpi_event *ev = in->ev;
+    int64_t now = ev->time_ms;
+    int rc = KPI_OK, r2;
+    if (t != NULL)
+        tset(t, F_LAST, now);
+    switch (ev->kind) {
+    case KPI_EVENT_CREATED:
+        rc = do_created(e, in);
+        break;
+    case KPI_EVENT_CUSTOMER_MESSAGE:
+        e->cnt[KPI_ENGINE_COUNT_CUSTOMER_MESSAGES]++;
+        if (t->status == KPI_STATUS_SOLVED) {
+            if (!e->opt[KPI_ENGINE_OPT_MESSAGE_REOPENS])
+                break;
+            do_reopen(e, t, now);
+        }
+        if (!(t->flags & TF_WAITING)) {
+            t->flags |= TF_WAITING;
+            tset(t, F_WAITING, now);
+            e->nwaiting++;
+        }
+        if ((t->flags & TF_BY_AGENT) &&
+            !(t->flags & (TF_CLOCK | TF_FRT_DONE | TF_NO_FRT))) {
+            t->flags |= TF_CLOCK;
+            tset(t, F_CLOCK, now);
+        }
+        if (t->status == KPI_STATUS_PENDING)
+            set_status(e, t, now, KPI_STATUS_OPEN);
+        break;
+    case KPI_EVENT_AGENT_REPLY: {
+        uint32_t a = ev->actor ? agent_idx(e, ev->actor) : t->agent;
+        rc = do_reply(e, t, now, a, true);
+        break;
+    }
+    case KPI_EVENT_BOT_REPLY:
+        e->cnt[KPI_ENGINE_COUNT_BOT_REPLIES]++;
+        if (e->opt[KPI_ENGINE_OPT_BOT_REPLIES_COUNT])
+            rc = do_reply(e, t, now, 0, false);
+        break;
+    case KPI_EVENT_HANDOFF:
+        e->cnt[KPI_ENGINE_COUNT_HANDOFFS]++;
+        if (e->opt[KPI_ENGINE_OPT_FRT_FROM_HANDOFF] &&
+            !(t->flags & (TF_FRT_DONE | TF_NO_FRT))) {
+            t->flags |= TF_CLOCK;
+            tset(t, F_CLOCK, now);
+        }
+        break;
+    case KPI_EVENT_NOTE:
+        e->cnt[KPI_ENGINE_COUNT_NOTES]++;
+        break;
+    case KPI_EVENT_OPEN:
+        set_status(e, t, now, KPI_STATUS_OPEN);
+        break;
+    case KPI_EVENT_PENDING:
+        set_status(e, t, now, KPI_STATUS_PENDING);
+        break;
+    case KPI_EVENT_ON_HOLD:
+        set_status(e, t, now, KPI_STATUS_ON_HOLD);
+        break;
+    case KPI_EVENT_ASSIGNED:
+        t->agent = ev->actor ? agent_idx(e, ev->actor) : 0;
+        t->team = (uint16_t)(ev->team ? dim_idx(e, KPI_DIM_TEAM, ev->team) + 1 : 0);
+        break;
+    case KPI_EVENT_RESOLVED: {
+        bool bot = (ev->flags & KPI_EVENT_FLAG_BY_BOT) != 0;
+        uint32_t a = bot ? 0 : ev->actor ? agent_idx(e, ev->actor) : t->agent;
+        rc = do_resolve(e, t, now, a, bot);
+        break;
+    }
+    case KPI_EVENT_REOPENED:
+        do_reopen(e, t, now);
+        break;
+    case KPI_EVENT_CLOSED:
+        if (t->status != KPI_STATUS_SOLVED)
+            KEEP(do_resolve(e, t, now, t->agent, false));
+        KEEP(settle_solved(e, t, now));
+        set_status(e, t, now, KPI_STATUS_CLOSED);
+        e->cnt[KPI_ENGINE_COUNT_CLOSED]++;
+        tq_push(&e->tq, now + e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS], t->id);
+        break;
+    case KPI_EVENT_MERGED:
+        clear_waiting(e, t);
+        t->flags &= (uint16_t)~TF_CLOCK;
+        set_status(e, t, now, KPI_STATUS_MERGED);
+        e->cnt[KPI_ENGINE_COUNT_MERGED]++;
+        e->cnt[KPI_ENGINE_COUNT_SETTLED]++;
+        tq_push(&e->tq, now + e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS], t->id);
+        break;
+    case KPI_EVENT_CSAT:
+    case KPI_EVENT_NPS:
+    case KPI_EVENT_CES: {
+        keys k = keys_of(t);
+        int m = ev->kind == KPI_EVENT_CSAT  ? KPI_ENGINE_CSAT
+                : ev->kind == KPI_EVENT_NPS ? KPI_ENGINE_NPS
+                                            : KPI_ENGINE_CES;
+        e->cnt[KPI_ENGINE_COUNT_SURVEYS]++;
+        rc = rec(e, m, &k, now, vi(ev->value));
+        break;
+    }
+    case KPI_EVENT_LOGGED_IN: {
+        keys k = {{agent_idx(e, ev->actor),
+                   ev->team ? dim_idx(e, KPI_DIM_TEAM, ev->team) + 1 : 0, 0, 0}};
+        val v = {0, 0.0, (double)ev->value / (double)KPI_MS_PER_HOUR};
+        KEEP(rec(e, KPI_ENGINE_RESOLVED_PER_HOUR, &k, now, v));
+        KEEP(rec(e, KPI_ENGINE_REPLIES_PER_HOUR, &k, now, v));
+        break;
+    }
+    default:
+        break;
+    }
+    e->cnt[KPI_ENGINE_COUNT_EVENTS]++;
+    return rc;
+}
+
+/* Validate (fields already checked), reserve, advance, apply: the one path
+ * of every event.  Invariant between calls: no timer is due by e->now, so
+ * a live ticket expiring by `now` is one whose window ends by the event. */
+static int engine_event(kpi_engine *e, const intake *in)
+{
+    const kpi_event *ev = in->ev;
+    int64_t now = ev->time_ms;
+    int rc;
+    tk *t = NULL;
+    if (ev->kind != KPI_EVENT_LOGGED_IN) {
+        t = ts_find(&e->ts, ev->ticket);
+        if (t != NULL && expiring(e, t, now))
+            t = NULL; /* it leaves before this event */
+        if (ev->kind == KPI_EVENT_CREATED) {
+            if (t != NULL)
+                return KPI_ERR_DUPLICATE;
+        } else {
+            if (t == NULL)
+                return KPI_ERR_UNKNOWN_ID;
+            if (now < tget(t, F_LAST))
+                return KPI_ERR_ORDER;
+            if (now - t->created >= OFF_LIMIT)
+                return KPI_ERR_RANGE;
+            if ((rc = check_state(e, t, ev->kind)) != KPI_OK)
+                return rc;
+            if ((ev->kind == KPI_EVENT_CSAT || ev->kind == KPI_EVENT_NPS ||
+                 ev->kind == KPI_EVENT_CES) &&
+                (rc = check_answer(e, ev->kind, ev->value)) != KPI_OK)
+                return rc;
+        }
+    }
+    if ((rc = reserve_for(e, ev, t)) != KPI_OK)
+        return rc;
+    uint32_t n_before = e->ts.n;
+    int r2 = advance(e, now);
+    if (t != NULL && e->ts.n != n_before)
+        t = ts_find(&e->ts, ev->ticket); /* slots moved while settling */
+    rc = apply_event(e, in, t);
+    KEEP(run_timers(e, e->now));
+    return rc != KPI_OK ? rc : r2;
+}
+
+/* A record's topic label (KPI_ERR_UNKNOWN_ID if its code has no name). */
+static int record_intake(const kpi_engine *e, const kpi_event *ev, intake *in)
+{
+    in->ev = ev;
+    in->topic = NULL;
+    in->topic_len = 0;
+    if (ev->kind == KPI_EVENT_CREATED && ev->topic != 0) {
+        const char *name = names_get(&e->names[KPI_DIM_TOPIC - 1], ev->topic);
+        if (name == NULL)
+            return KPI_ERR_UNKNOWN_ID;
+        in->topic = name;
+        in->topic_len = strlen(name);
+    }
+    return KPI_OK;
+}
+
+/* ---- public: lifecycle and configuration ------------------------------- */
+
+static int engine_create(const kpi_allocator *alloc, kpi_engine **out)
+{
+    if (out == NULL)
+        return KPI_ERR_INVALID;
+    kpi_engine *e;
+    int rc = kpi__object_new(&kpi__engine_type, sizeof *e, alloc, (void **)&e);
+    if (rc != KPI_OK)
+        return rc;
+    memcpy(e->opt, opt_default, sizeof e->opt);
+    if ((rc = kpis_build(e)) != KPI_OK) {
+        kpi__object_free(e);
+        return rc;
+    }
+    *out = e;
+    return KPI_OK;
+}
+
+KPI_API int kpi_engine_new(kpi_engine **out)
+{
+    return engine_create(NULL, out);
+}
+
+KPI_API int kpi_engine_new_with(kpi_engine **out, const kpi_allocator *alloc)
+{
+    return engine_create(alloc, out);
+}
+
+KPI_API void kpi_engine_free(kpi_engine *e)
+{
+    if (kpi__is(e, &kpi__engine_type))
+        engine_destroy(e);
+}
+
+static void engine_reset(void *obj)
+{
+    kpi_engine *e = obj;
+    for (int m = 0; m < NM; m++)
+        type_of_metric(m)->reset(e->tot[m]);
+    for (int d = 0; d < NDIM; d++) {
+        dimtab *t = &e->dim[d];
+        for (int m = 0; m < NM; m++)
+            if (t->g[m] != NULL)
+                kpi_group_reset(t->g[m]);
+        t->n = 0;
+        if (t->index != NULL)
+            memset(t->index, 0, (size_t)t->icap * sizeof *t->index);
+    }
+    kpi_topk_reset(e->topk);
+    for (uint32_t p = 0; p < e->nper; p++)
+        for (int m = 0; m < NM; m++)
+            if (e->ring[p].m[m] != NULL)
+                type_of_metric(m)->reset(e->ring[p].m[m]);
+    data_clear(e);
+}
+
+KPI_API void kpi_engine_reset(kpi_engine *e)
+{
+    if (kpi__is(e, &kpi__engine_type))
+        engine_reset(e);
+}
+
+KPI_API int kpi_engine_set_option(kpi_engine *e, int option, int64_t value)
+{
+    if (!kpi__is(e, &kpi__engine_type))
+        return KPI_ERR_INVALID;
+    if (option < 0 || option >= KPI_ENGINE_OPTIONS)
+        return KPI_ERR_RANGE;
+    int rc = opt_check(option, value);
+    if (rc != KPI_OK)
+        return rc;
+    if (e->started)
+        return KPI_ERR_STATE;
+    int64_t o[KPI_ENGINE_OPTIONS];
+    memcpy(o, e->opt, sizeof o);
+    o[option] = value;
+    /* a threshold may be set before its scale: check consistency lazily,
+     * but never build an inconsistent scale */
+    if (opt_consistent(o) != KPI_OK) {
+        if (option == KPI_ENGINE_OPT_CSAT_SATISFIED_FROM || option == KPI_ENGINE_OPT_CES_EASY_FROM ||
+            option == KPI_ENGINE_OPT_CSAT_MAX || option == KPI_ENGINE_OPT_CES_MAX)
+            return KPI_ERR_RANGE;
+    }
+    return reconfigure(e, o);
+}
+
+KPI_API int kpi_engine_option(const kpi_engine *e, int option, int64_t *value)
+{
+    if (!kpi__is(e, &kpi__engine_type) || value == NULL)
+        return KPI_ERR_INVALID;
+    if (option < 0 || option >= KPI_ENGINE_OPTIONS)
+        return KPI_ERR_RANGE;
+    *value = e->opt[option];
+    return KPI_OK;
+}
+
+/* Copy a configuration object with the engine's allocator. */
+static int copy_with(const kpi__type *type, const void *src, const kpi_allocator *a,
+                     void **out)
+{
+    size_t len = 0;
+    kpi__serialize(src, NULL, 0, &len);
+    void *buf = kpi__malloc(a, len);
+    if (buf == NULL)
+        return KPI_ERR_NOMEM;
+    kpi__serialize(src, buf, len, &len);
+    int rc = kpi__deserialize(type, buf, len, a, out);
+    kpi__free(a, buf);
+    return rc;
+}
+
+KPI_API int kpi_engine_set_calendar(kpi_engine *e, const kpi_calendar *cal)
+{
+    if (!kpi__is(e, &kpi__engine_type) || (cal != NULL && !kpi__is(cal, &kpi__calendar_type)))
+        return KPI_ERR_INVALID;
+    if (e->started)
+        return KPI_ERR_STATE;
+    void *copy = NULL;
+    int rc = cal ? copy_with(&kpi__calendar_type, cal, &e->base.alloc, &copy) : KPI_OK;
+    if (rc != KPI_OK)
+        return rc;
+    kpi__destroy(e->cal);
+    e->cal = copy;
+    return KPI_OK;
+}
+
+KPI_API int kpi_engine_set_sla_policy(kpi_engine *e, const kpi_sla_policy *policy)
+{
+    if (!kpi__is(e, &kpi__engine_type) ||
+        (policy != NULL && !kpi__is(policy, &kpi__sla_policy_type)))
+        return KPI_ERR_INVALID;
+    if (e->started)
+        return KPI_ERR_STATE;
+    void *copy = NULL;
+    int rc = policy ? copy_with(&kpi__sla_policy_type, policy, &e->base.alloc, &copy)
+                    : KPI_OK;
+    if (rc != KPI_OK)
+        return rc;
+    kpi__destroy(e->pol);
+    e->pol = copy;
+    return KPI_OK;
+}
+
+KPI_API int kpi_engine_add_target(kpi_engine *e, int metric, int64_t target_ms)
+{
+    if (!kpi__is(e, &kpi__engine_type))
+        return KPI_ERR_INVALID;
+    if (metric < 0 || metric >= NM || target_ms <= 0)
+        return KPI_ERR_RANGE;
+    if (mtype[metric] != T_DUR)
+        return KPI_ERR_TYPE;
+    if (e->started)
+        return KPI_ERR_STATE;
+    if (e->ntargets[metric] >= KPI_DURATION_MAX_TARGETS)
+        return KPI_ERR_LIMIT;
+    e->targets[metric][e->ntargets[metric]++] = target_ms;
+    int rc = reconfigure(e, e->opt);
+    if (rc != KPI_OK)
+        e->ntargets[metric]--;
+    return rc;
+}
+
+KPI_API int kpi_engine_set_name(kpi_engine *e, int dim, uint64_t code, const char *name)
+{
+    if (!kpi__is(e, &kpi__engine_type) || name == NULL || name[0] == '\0')
+        return KPI_ERR_INVALID;
+    if (dim < KPI_DIM_AGENT || dim > KPI_DIM_TOPIC)
+        return KPI_ERR_RANGE;
+    size_t len = strnlen(name, KPI_TOPK_MAX_LABEL + 1);
+    if (len > KPI_TOPK_MAX_LABEL)
+        return KPI_ERR_RANGE;
+    return names_set(&e->base.alloc, &e->names[dim - 1], code, name, len);
+}
+
+KPI_API int kpi_engine_name(const kpi_engine *e, int dim, uint64_t code, const char **name)
+{
+    if (!kpi__is(e, &kpi__engine_type) || name == NULL)
+        return KPI_ERR_INVALID;
+    if (dim < KPI_DIM_AGENT || dim > KPI_DIM_TOPIC)
+        return KPI_ERR_RANGE;
+    const char *s = names_get(&e->names[dim - 1], code);
+    if (s == NULL)
+        return KPI_ERR_UNKNOWN_ID;
+    *name = s;
+    return KPI_OK;
+}
+
+/* ---- public: intake ---------------------------------------------------- */
+
+static int one(kpi_engine *e, const kpi_event *ev, const char *topic)
+{
+    if (!kpi__is(e, &kpi__engine_type))
+        return KPI_ERR_INVALID;
+    int rc = check_fields(ev);
+    if (rc != KPI_OK)
+        return rc;
+    intake in = {ev, NULL, 0};
+    if (topic != NULL && topic[0] != '\0') {
+        size_t len = strnlen(topic, KPI_TOPK_MAX_LABEL + 1);
+        if (len > KPI_TOPK_MAX_LABEL)
+            return KPI_ERR_RANGE;
+        in.topic = topic;
+        in.topic_len = len;
+    }
+    return engine_event(e, &in);
+}
+
+/* A ticket event from the per-kind calls' arguments. */
+static int ticket_ev(kpi_engine *e, uint32_t kind, int64_t t, uint64_t ticket, uint64_t actor,
+                     uint32_t team, uint32_t flags, int64_t value)
+{
+    kpi_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = kind;
+    ev.time_ms = t;
+    ev.ticket = ticket;
+    ev.actor = actor;
+    ev.team = team;
+    ev.flags = flags;
+    ev.value = value;
+    if (ticket == 0 && kind != KPI_EVENT_LOGGED_IN)
+        return KPI_ERR_INVALID;
+    return one(e, &ev, NULL);
+}
+
+KPI_API int kpi_engine_created(kpi_engine *e, int64_t t_ms, uint64_t ticket,
+                               uint64_t customer, uint32_t channel, uint32_t priority,
+                               const char *topic, uint32_t flags)
+{
+    kpi_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = KPI_EVENT_CREATED;
+    ev.time_ms = t_ms;
+    ev.ticket = ticket;
+    ev.actor = customer;
+    ev.channel = channel;
+    ev.priority = priority;
+    ev.flags = flags;
+    return ticket == 0 ? KPI_ERR_INVALID : one(e, &ev, topic);
+}
+
+KPI_API int kpi_engine_customer_message(kpi_engine *e, int64_t t_ms, uint64_t ticket)
+{
+    return ticket_ev(e, KPI_EVENT_CUSTOMER_MESSAGE, t_ms, ticket, 0, 0, 0, 0);
+}
+
+KPI_API int kpi_engine_agent_reply(kpi_engine *e, int64_t t_ms, uint64_t ticket,
+                                   uint64_t agent)
+{
+    return ticket_ev(e, KPI_EVENT_AGENT_REPLY, t_ms, ticket, agent, 0, 0, 0);
+}
+
+KPI_API int kpi_engine_ticket_event(kpi_engine *e, int64_t t_ms, uint64_t ticket,
+                                    uint32_t kind)
+{
+    switch (kind) {
+    case KPI_EVENT_BOT_REPLY:
+    case KPI_EVENT_HANDOFF:
+    case KPI_EVENT_NOTE:
+    case KPI_EVENT_OPEN:
+    case KPI_EVENT_PENDING:
+    case KPI_EVENT_ON_HOLD:
+    case KPI_EVENT_REOPENED:
+    case KPI_EVENT_CLOSED:
+    case KPI_EVENT_CUSTOMER_MESSAGE:
+        return ticket_ev(e, kind, t_ms, ticket, 0, 0, 0, 0);
+    default:
+        return KPI_ERR_INVALID;
+    }
+}
+
+KPI_API int kpi_engine_assigned(kpi_engine *e, int64_t t_ms, uint64_t ticket,
+                                uint64_t agent, uint32_t team)
+{
+    return ticket_ev(e, KPI_EVENT_ASSIGNED, t_ms, ticket, agent, team, 0, 0);
+}
+
+KPI_API int kpi_engine_resolved(kpi_engine *e, int64_t t_ms, uint64_t ticket,
+                                uint64_t agent, uint32_t flags)
+{
+    return ticket_ev(e, KPI_EVENT_RESOLVED, t_ms, ticket, agent, 0, flags, 0);
+}
+
+KPI_API int kpi_engine_merged(kpi_engine *e, int64_t t_ms, uint64_t ticket, uint64_t into)
+{
+    return ticket_ev(e, KPI_EVENT_MERGED, t_ms, ticket, into, 0, 0, 0);
+}
+
+KPI_API int kpi_engine_survey(kpi_engine *e, int64_t t_ms, uint64_t ticket, uint32_t kind,
+                              int32_t answer)
+{
+    if (kind != KPI_EVENT_CSAT && kind != KPI_EVENT_NPS && kind != KPI_EVENT_CES)
+        return KPI_ERR_INVALID;
+    return ticket_ev(e, kind, t_ms, ticket, 0, 0, 0, answer);
+}
+
+KPI_API int kpi_engine_logged_in(kpi_engine *e, int64_t t_ms, uint64_t agent, uint32_t team,
+                                 int64_t logged_in_ms)
+{
+    return ticket_ev(e, KPI_EVENT_LOGGED_IN, t_ms, 0, agent, team, 0, logged_in_ms);
+}
+
+KPI_API int kpi_engine_event(kpi_engine *e, const kpi_event *ev)
+{
+    if (!kpi__is(e, &kpi__engine_type) || ev == NULL)
+        return KPI_ERR_INVALID;
+    intake in;
+    int rc = check_fields(ev);
+    if (rc == KPI_OK)
+        rc = record_intake(e, ev, &in);
+    return rc == KPI_OK ? engine_event(e, &in) : rc;
+}
+
+/* Prefetch distance of the batch pipeline: index positions are fetched
+ * 16 records ahead, ticket slots 8 ahead. */
+#define PF_INDEX 16
+#define PF_SLOT 8
+
+static inline void prefetch_index(const kpi_engine *e, const kpi_event *ev)
+{
+#if defined(__GNUC__)
+    if (e->ts.icap)
+        __builtin_prefetch(&e->ts.index[(uint32_t)kpi__mix64(ev->ticket) & (e->ts.icap - 1)]);
+#else
+    (void)e;
+    (void)ev;
+#endif
+}
+
+static inline void prefetch_slot(const kpi_engine *e, const kpi_event *ev)
+{
+#if defined(__GNUC__)
+    if (e->ts.icap) {
+        uint32_t v = e->ts.index[(uint32_t)kpi__mix64(ev->ticket) & (e->ts.icap - 1)];
+        if (v != 0 && v <= e->ts.n)
+            __builtin_prefetch(slot_at(&e->ts, v - 1), 1);
+    }
+#else
+    (void)e;
+    (void)ev;
+#endif
+}
+
+KPI_API int kpi_engine_apply(kpi_engine *e, const kpi_event *events, size_t n,
+                             size_t record_size, size_t *applied)
+{
+    if (applied != NULL)
+        *applied = 0;
+    if (!kpi__is(e, &kpi__engine_type) || (events == NULL && n > 0))
+        return KPI_ERR_INVALID;
+    if (record_size != sizeof(kpi_event))
+        return KPI_ERR_VERSION;
+    size_t i;
+    int rc = KPI_OK;
+    for (i = 0; i < n; i++) {
+        if (i + PF_INDEX < n)
+            prefetch_index(e, &events[i + PF_INDEX]);
+        if (i + PF_SLOT < n)
+            prefetch_slot(e, &events[i + PF_SLOT]);
+        intake in;
+        rc = check_fields(&events[i]);
+        if (rc == KPI_OK)
+            rc = record_intake(e, &events[i], &in);
+        if (rc == KPI_OK)
+            rc = engine_event(e, &in);
+        if (rc != KPI_OK)
+            break;
+    }
+    if (applied != NULL)
+        *applied = i;
+    return rc;
+}
+
+KPI_API int kpi_engine_advance(kpi_engine *e, int64_t t_ms)
+{
+    if (!kpi__is(e, &kpi__engine_type))
+        return KPI_ERR_INVALID;
+    if (t_ms <= -TIME_LIMIT || t_ms >= TIME_LIMIT)
+        return KPI_ERR_RANGE;
+    if (!e->started || t_ms <= e->now)
+        return KPI_OK;
+    return advance(e, t_ms);
+}
+
+/* ---- public: reads ----------------------------------------------------- */
+
+KPI_API int kpi_engine_time(const kpi_engine *e, int64_t *t_ms)
+{
+    if (!kpi__is(e, &kpi__engine_type) || t_ms == NULL)
+        return KPI_ERR_INVALID;
+    if (!e->started)
+        return KPI_ERR_EMPTY;
+    *t_ms = e->now;
+    return KPI_OK;
+}
+
+KPI_API int kpi_engine_count(const kpi_engine *e, int counter, uint64_t *out)
+{
+    if (!kpi__is(e, &kpi__engine_type) || out == NULL)
+        return KPI_ERR_INVALID;
+    if (counter < 0 || counter >= KPI_ENGINE_COUNTERS)
+        return KPI_ERR_RANGE;
+    if (counter < NSTORED) {
+        *out = e->cnt[counter];
+        return KPI_OK;
+    }
+    switch (counter) {
+    case KPI_ENGINE_COUNT_LIVE:
+        *out = e->ts.n;
+        break;
+    case KPI_ENGINE_COUNT_UNRESOLVED:
+        *out = unresolved(e);
+        break;
+    case KPI_ENGINE_COUNT_WAITING:
+        *out = e->nwaiting;
+        break;
+    case KPI_ENGINE_COUNT_CUSTOMERS:
+        *out = e->cust.n;
+        break;
+    default: /* NEW .. SOLVED */
+        *out = e->nstatus[counter - KPI_ENGINE_COUNT_NEW];
+        break;
+    }
+    return KPI_OK;
+}
+
+KPI_API int kpi_engine_metric_type(int metric)
+{
+    if (metric < 0 || metric >= NM)
+        return KPI_ERR_RANGE;
+    return mtype[metric];
+}
+
+KPI_API int kpi_engine_metric(const kpi_engine *e, int metric, int dim, uint64_t key,
+                              const void **acc)
+{
+    if (!kpi__is(e, &kpi__engine_type) || acc == NULL)
+        return KPI_ERR_INVALID;
+    if (metric < 0 || metric >= NM || dim < KPI_DIM_ALL || dim > KPI_DIM_PRIORITY)
+        return KPI_ERR_RANGE;
+    if (dim == KPI_DIM_ALL) {
+        *acc = e->tot[metric];
+        return KPI_OK;
+    }
+    const kpi_group *g = e->dim[dim - 1].g[metric];
+    if (g == NULL)
+        return KPI_ERR_RANGE;
+    return kpi_group_find(g, key, acc) == KPI_OK ? KPI_OK : KPI_ERR_UNKNOWN_ID;
+}
+
+static int typed(const kpi_engine *e, int metric, int type, int dim, uint64_t key,
+                 const void **out)
+{
+    if (out == NULL)
+        return KPI_ERR_INVALID;
+    if (metric >= 0 && metric < NM && mtype[metric] != type)
+        return KPI_ERR_TYPE;
+    return kpi_engine_metric(e, metric, dim, key, out);
+}
+
+KPI_API int kpi_engine_duration(const kpi_engine *e, int metric, int dim, uint64_t key,
+                                const kpi_duration **out)
+{
+    return typed(e, metric, T_DUR, dim, key, (const void **)out);
+}
+
+KPI_API int kpi_engine_rate(const kpi_engine *e, int metric, int dim, uint64_t key,
+                            const kpi_rate **out)
+{
+    return typed(e, metric, T_RATE, dim, key, (const void **)out);
+}
+
+KPI_API int kpi_engine_score(const kpi_engine *e, int metric, int dim, uint64_t key,
+                             const kpi_score **out)
+{
+    return typed(e, metric, T_SCORE, dim, key, (const void **)out);
+}
+
+KPI_API int kpi_engine_ratio(const kpi_engine *e, int metric, int dim, uint64_t key,
+                             const kpi_ratio **out)
+{
+    return typed(e, metric, T_RATIO, dim, key, (const void **)out);
+}
+
+KPI_API int kpi_engine_volume(const kpi_engine *e, int dim, uint64_t key,
+                              const kpi_series **out)
+{
+    return typed(e, KPI_ENGINE_VOLUME, T_SERIES, dim, key, (const void **)out);
+}
+
+KPI_API int kpi_engine_group(const kpi_engine *e, int metric, int dim, const kpi_group **out)
+{
+    if (!kpi__is(e, &kpi__engine_type) || out == NULL)
+        return KPI_ERR_INVALID;
+    if (metric < 0 || metric >= NM || dim < KPI_DIM_AGENT || dim > KPI_DIM_PRIORITY ||
+        e->dim[dim - 1].g[metric] == NULL)
+        return KPI_ERR_RANGE;
+    *out = e->dim[dim - 1].g[metric];
+    return KPI_OK;
+}
+
+KPI_API int kpi_engine_top_topics(const kpi_engine *e, const kpi_topk **out)
+{
+    if (!kpi__is(e, &kpi__engine_type) || out == NULL)
+        return KPI_ERR_INVALID;
+    *out = e->topk;
+    return KPI_OK;
+}
+
+KPI_API int kpi_engine_window(const kpi_engine *e, int metric, int64_t from_ms,
+                              int64_t to_ms, void **out)
+{
+    if (!kpi__is(e, &kpi__engine_type) || out == NULL)
+        return KPI_ERR_INVALID;
+    if (metric < 0 || metric >= NM || mtype[metric] == T_SERIES || to_ms <= from_ms ||
+        from_ms <= -TIME_LIMIT)
+        return KPI_ERR_RANGE;
+    const int64_t per = e->opt[KPI_ENGINE_OPT_PERIOD_MS];
+    int64_t klo = period_of(e, from_ms);
+    if (klo * per + e->opt[KPI_ENGINE_OPT_PERIOD_ORIGIN_MS] < from_ms)
+        klo++; /* periods that start inside the window */
+    int64_t khi = to_ms >= TIME_LIMIT ? e->head : period_of(e, to_ms - 1);
+    if (e->started && klo <= e->head - (int64_t)e->nper)
+        return KPI_ERR_ORDER;
+    void *acc;
+    int rc = kpi__clone(type_of_metric(metric), e->proto[metric], &acc);
+    if (rc != KPI_OK)
+        return rc;
+    if (e->started) {
+        if (khi > e->head)
+            khi = e->head;
+        for (int64_t k = klo; k <= khi && rc == KPI_OK; k++)
+            rc = kpi__merge(type_of_metric(metric), acc, bucket_of(e, k)->m[metric]);
+    }
+    if (rc != KPI_OK) {
+        kpi__destroy(acc);
+        return rc;
+    }
+    *out = acc;
+    return KPI_OK;
+}
+
+KPI_API int kpi_engine_backlog(const kpi_engine *e, int64_t period_start_ms, uint64_t *out)
+{
+    if (!kpi__is(e, &kpi__engine_type) || out == NULL || period_start_ms <= -TIME_LIMIT ||
+        period_start_ms >= TIME_LIMIT)
+        return KPI_ERR_INVALID;
+    int64_t k = period_of(e, period_start_ms);
+    if (k * e->opt[KPI_ENGINE_OPT_PERIOD_MS] + e->opt[KPI_ENGINE_OPT_PERIOD_ORIGIN_MS] !=
+        period_start_ms)
+        return KPI_ERR_INVALID;
+    if (!e->started || k >= e->head)
+        return KPI_ERR_EMPTY;
+    if (k <= e->head - (int64_t)e->nper)
+        return KPI_ERR_ORDER;
+    const bucket *b = bucket_of(e, k);
+    if (!b->has_backlog)
+        return KPI_ERR_EMPTY;
+    *out = b->backlog;
+    return KPI_OK;
+}
+
+KPI_API int kpi_engine_aging(const kpi_engine *e, int64_t now_ms,
+                             uint64_t counts[KPI_ENGINE_AGING_BUCKETS])
+{
+    if (!kpi__is(e, &kpi__engine_type) || counts == NULL)
+        return KPI_ERR_INVALID;
+    static const int64_t edge[3] = {KPI_MS_PER_DAY, 3 * KPI_MS_PER_DAY, 7 * KPI_MS_PER_DAY};
+    memset(counts, 0, KPI_ENGINE_AGING_BUCKETS * sizeof *counts);
+    for (uint32_t i = 0; i < e->ts.n; i++) {
+        const tk *t = slot_at(&e->ts, i);
+        if (t->status > KPI_STATUS_ON_HOLD || t->created > now_ms)
+            continue;
+        int64_t age = now_ms - t->created;
+        int b = 0;
+        while (b < 3 && age >= edge[b])
+            b++;
+        counts[b]++;
+    }
+    return KPI_OK;
+}
+
+/* Due time of a running target (KPI_OK), or a status when none runs. */
+static int running_due(const kpi_engine *e, const tk *t, int sla, int64_t now, int64_t *due)
+{
+    uint32_t prio = prio_code(e, t);
+    if (prio >= KPI_SLA_PRIORITIES)
+        return KPI_ERR_UNKNOWN_ID;
+    int64_t start, paused = 0;
+    if (sla == KPI_SLA_FIRST_RESPONSE) {
+        if (!(t->flags & TF_CLOCK))
+            return KPI_ERR_UNKNOWN_ID;
+        start = tget(t, F_CLOCK);
+    } else if (sla == KPI_SLA_NEXT_RESPONSE) {
+        if (!(t->flags & TF_WAITING) || (t->flags & TF_CLOCK))
+            return KPI_ERR_UNKNOWN_ID;
+        start = tget(t, F_WAITING);
+    } else {
+        start = t->created;
+        paused = off_get(t, F_PAUSE);
+        if (t->status == KPI_STATUS_PENDING) {
+            int64_t since = tget(t, F_SINCE), p = now > since ? now - since : 0;
+            const kpi_calendar *c = pause_calendar(e, t);
+            if (c != NULL && now > since && kpi_calendar_elapsed(c, since, now, &p) != KPI_OK)
+                p = 0;
+            paused += p;
+        }
+    }
+    return kpi_sla_policy_due(e->pol, prio, sla, start, paused, due);
+}
+
+KPI_API int kpi_engine_sla_risk(const kpi_engine *e, int64_t now_ms, int64_t horizon_ms,
+                                uint64_t *at_risk, uint64_t *breached, int64_t *next_due)
+{
+    if (!kpi__is(e, &kpi__engine_type) || at_risk == NULL || breached == NULL ||
+        next_due == NULL || horizon_ms < 0)
+        return KPI_ERR_INVALID;
+    if (e->pol == NULL)
+        return KPI_ERR_EMPTY;
+    uint64_t risk = 0, late = 0;
+    int64_t next = INT64_MAX;
+    for (uint32_t i = 0; i < e->ts.n; i++) {
+        const tk *t = slot_at(&e->ts, i);
+        if (t->status > KPI_STATUS_ON_HOLD)
+            continue;
+        bool is_late = false, is_risk = false;
+        for (int s = 0; s < 3; s++) {
+            int64_t due;
+            if (running_due(e, t, s, now_ms, &due) != KPI_OK)
+                continue;
+            if (due <= now_ms) {
+                is_late = true;
+            } else {
+                if (due - now_ms <= horizon_ms)
+                    is_risk = true;
+                if (due < next)
+                    next = due;
+            }
+        }
+        late += is_late;
+        risk += !is_late && is_risk;
+    }
+    *at_risk = risk;
+    *breached = late;
+    *next_due = next;
+    return KPI_OK;
+}
+
+KPI_API int kpi_engine_ticket_status(const kpi_engine *e, uint64_t ticket, int *status)
+{
+    if (!kpi__is(e, &kpi__engine_type) || status == NULL)
+        return KPI_ERR_INVALID;
+    const tk *t = ts_find(&e->ts, ticket);
+    if (t == NULL)
+        return KPI_ERR_UNKNOWN_ID;
+    *status = t->status;
+    return KPI_OK;
+}
+
+static size_t engine_footprint(const void *obj)
+{
+    const kpi_engine *e = obj;
+    size_t n = sizeof *e + kpi_engine_ticket_bytes(e) + tq_bytes(&e->cq);
+    n += e->cust.cap * sizeof(cent) + (size_t)e->cust.icap * sizeof(uint32_t);
+    for (int m = 0; m < NM; m++)
+        n += e->proto[m] ? type_of_metric(m)->footprint(e->proto[m]) : 0;
+    for (int m = 0; m < NM; m++)
+        n += e->tot[m] ? type_of_metric(m)->footprint(e->tot[m]) : 0;
+    for (int d = 0; d < NDIM; d++) {
+        const dimtab *t = &e->dim[d];
+        n += t->cap * sizeof(dkey) + (size_t)t->icap * sizeof(uint32_t);
+        for (int m = 0; m < NM; m++)
+            n += t->g[m] ? kpi_group_footprint(t->g[m]) : 0;
+    }
+    n += e->topk ? kpi_topk_footprint(e->topk) : 0;
+    n += e->nper * sizeof(bucket);
+    for (uint32_t p = 0; p < e->nper; p++)
+        for (int m = 0; m < NM; m++)
+            if (e->ring[p].m[m] != NULL)
+                n += type_of_metric(m)->footprint(e->ring[p].m[m]);
+    for (int i = 0; i < NNAMES; i++) {
+        n += e->names[i].cap * sizeof(nament);
+        for (size_t j = 0; j < e->names[i].n; j++)
+            n += strlen(e->names[i].v[j].name) + 1;
+    }
+    n += e->cal ? kpi_calendar_footprint(e->cal) : 0;
+    n += e->pol ? kpi_sla_policy_footprint(e->pol) : 0;
+    return n;
+}
+
+KPI_API size_t kpi_engine_footprint(const kpi_engine *e)
+{
+    return kpi__is(e, &kpi__engine_type) ? engine_footprint(e) : 0;
+}
+
+KPI_API size_t kpi_engine_ticket_bytes(const kpi_engine *e)
+{
+    if (!kpi__is(e, &kpi__engine_type))
+        return 0;
+    const tstore *s = &e->ts;
+    return (size_t)s->npages * PAGE_SLOTS * sizeof(tk) + (size_t)s->npages * sizeof(tk *) +
+           (size_t)s->icap * sizeof(uint32_t) + tq_bytes(&e->tq);
+}
+
+/* ---- snapshot ---------------------------------------------------------- */
+
+static void engine_encode(const void *obj, kpi__writer *w)
+{
+    const kpi_engine *e = obj;
+    for (int i = 0; i < KPI_ENGINE_OPTIONS; i++)
+        kpi__put_svarint(w, e->opt[i]);
+    kpi__put_u8(w, e->cal != NULL);
+    if (e->cal != NULL)
+        kpi__put_object(w, e->cal);
+    kpi__put_u8(w, e->pol != NULL);
+    if (e->pol != NULL)
+        kpi__put_object(w, e->pol);
+    for (int m = 0; m < NM; m++) {
+        kpi__put_u8(w, e->ntargets[m]);
+        for (int i = 0; i < e->ntargets[m]; i++)
+            kpi__put_svarint(w, e->targets[m][i]);
+    }
+    for (int d = 0; d < NNAMES; d++) {
+        kpi__put_varint(w, e->names[d].n);
+        for (size_t i = 0; i < e->names[d].n; i++) {
+            kpi__put_varint(w, e->names[d].v[i].code);
+            kpi__put_blob(w, e->names[d].v[i].name, strlen(e->names[d].v[i].name));
+        }
+    }
+    kpi__put_u8(w, e->started);
+    kpi__put_svarint(w, e->now);
+    kpi__put_svarint(w, e->head);
+    for (int i = 0; i < NSTORED; i++)
+        kpi__put_varint(w, e->cnt[i]);
+    for (int m = 0; m < NM; m++)
+        kpi__put_object(w, e->tot[m]);
+    for (int d = 0; d < NDIM; d++)
+        for (int m = 0; m < NM; m++)
+            if (e->dim[d].g[m] != NULL)
+                kpi__put_object(w, e->dim[d].g[m]);
+    kpi__put_object(w, e->topk);
+    for (uint32_t p = 0; p < e->nper; p++) {
+        const bucket *b = &e->ring[p];
+        kpi__put_svarint(w, b->k);
+        kpi__put_u8(w, b->has_backlog);
+        kpi__put_varint(w, b->backlog);
+        for (int m = 0; m < NM; m++)
+            if (b->m[m] != NULL)
+                kpi__put_object(w, b->m[m]);
+    }
+    kpi__put_varint(w, e->ts.n);
+    for (uint32_t i = 0; i < e->ts.n; i++) {
+        const tk *t = slot_at(&e->ts, i);
+        kpi__put_u64(w, t->id);
+        kpi__put_svarint(w, t->created);
+        for (int f = 0; f < NF; f++)
+            kpi__put_varint(w, (uint64_t)off_get(t, f));
+        kpi__put_u8(w, t->status);
+        kpi__put_u16(w, t->flags);
+        kpi__put_u8(w, t->replies);
+        kpi__put_u8(w, t->agent != 0);
+        if (t->agent != 0)
+            kpi__put_u64(w, e->dim[KPI_DIM_AGENT - 1].v[t->agent - 1].key);
+        kpi__put_varint(w, t->team ? e->dim[KPI_DIM_TEAM - 1].v[t->team - 1].key : 0);
+        kpi__put_u8(w, (uint8_t)e->dim[KPI_DIM_CHANNEL - 1].v[t->channel].key);
+        kpi__put_u8(w, (uint8_t)e->dim[KPI_DIM_PRIORITY - 1].v[t->priority].key);
+    }
+    kpi__put_varint(w, e->cust.n);
+    for (size_t i = 0; i < e->cust.n; i++) {
+        kpi__put_u64(w, e->cust.v[i].key);
+        kpi__put_svarint(w, e->cust.v[i].last);
+    }
+}
+
+/* Decode a nested object and merge it into the matching empty one (which
+ * checks its configuration). */
+static void get_into(kpi__reader *r, const kpi__type *type, void *dst,
+                     const kpi_allocator *a)
+{
+    void *obj = NULL;
+    if (r->err)
+        return;
+    int rc = kpi__get_object(r, type, a, &obj);
+    if (rc == KPI_OK) {
+        rc = type->merge(dst, obj);
+        kpi__destroy(obj);
+    }
+    if (rc != KPI_OK)
+        kpi__reader_fail(r, rc == KPI_ERR_NOMEM ? rc : KPI_ERR_CORRUPT);
+}
+
+static int cmp_tentry(const void *x, const void *y)
+{
+    const tentry *a = x, *b = y;
+    return te_less(a, b) ? -1 : te_less(b, a) ? 1 : 0;
+}
+
+/* Push n collected timers in sorted order. */
+static int push_sorted(const kpi_allocator *a, tqueue *q, tentry *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_tentry);
+    int rc = tq_reserve(a, q, n);
+    for (size_t i = 0; rc == KPI_OK && i < n; i++)
+        tq_push(q, v[i].due, v[i].key);
+    return rc;
+}
+
+/* Insert a decoded (or merged) ticket: keys interned, counts updated. */
+static int put_ticket(kpi_engine *e, const tk *src, uint64_t agent, bool has_agent,
+                      uint64_t team, uint64_t channel, uint64_t priority)
+{
+    uint32_t ai = 0, ti = 0, ci, pi;
+    int rc = ts_reserve(&e->base.alloc, &e->ts, 1);
+    if (rc == KPI_OK && has_agent)
+        rc = dim_intern(e, KPI_DIM_AGENT, agent, &ai);
+    if (rc == KPI_OK && team != 0)
+        rc = dim_intern(e, KPI_DIM_TEAM, team, &ti);
+    if (rc == KPI_OK)
+        rc = dim_intern(e, KPI_DIM_CHANNEL, channel, &ci);
+    if (rc == KPI_OK)
+        rc = dim_intern(e, KPI_DIM_PRIORITY, priority, &pi);
+    if (rc != KPI_OK)
+        return rc;
+    if (ts_find(&e->ts, src->id) != NULL)
+        return KPI_ERR_DUPLICATE;
+    tk *t = ts_insert(&e->ts, src->id);
+    *t = *src;
+    t->agent = has_agent ? ai + 1 : 0;
+    t->team = (uint16_t)(team ? ti + 1 : 0);
+    t->channel = (uint8_t)ci;
+    t->priority = (uint8_t)pi;
+    e->nstatus[t->status]++;
+    if (t->flags & TF_WAITING)
+        e->nwaiting++;
+    return KPI_OK;
+}
+
+/* Timers of every waiting ticket and customer, rebuilt from the tables. */
+static int rebuild_timers(kpi_engine *e)
+{
+    const kpi_allocator *a = &e->base.alloc;
+    size_t n = e->ts.n > e->cust.n ? e->ts.n : e->cust.n, k = 0;
+    tentry *v = kpi__calloc(a, n ? n : 1, sizeof *v);
+    if (v == NULL)
+        return KPI_ERR_NOMEM;
+    tq_clear(&e->tq);
+    tq_clear(&e->cq);
+    for (uint32_t i = 0; i < e->ts.n; i++) {
+        const tk *t = slot_at(&e->ts, i);
+        if (t->status >= KPI_STATUS_SOLVED)
+            v[k++] = (tentry){tget(t, F_SINCE) + e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS], t->id};
+    }
+    int rc = push_sorted(a, &e->tq, v, k);
+    k = 0;
+    for (size_t i = 0; i < e->cust.n; i++)
+        v[k++] = (tentry){e->cust.v[i].last + e->opt[KPI_ENGINE_OPT_REPEAT_WINDOW_MS] + 1,
+                          e->cust.v[i].key};
+    if (rc == KPI_OK)
+        rc = push_sorted(a, &e->cq, v, k);
+    kpi__free(a, v);
+    return rc;
+}
+
+static int decode_config(kpi__reader *r, kpi_engine *e)
+{
+    const kpi_allocator *a = &e->base.alloc;
+    int64_t o[KPI_ENGINE_OPTIONS];
+    for (int i = 0; i < KPI_ENGINE_OPTIONS; i++) {
+        o[i] = kpi__get_svarint(r);
+        if (!r->err && opt_check(i, o[i]) != KPI_OK)
+            kpi__reader_fail(r, KPI_ERR_CORRUPT);
+    }
+    if (!r->err && opt_consistent(o) != KPI_OK)
+        kpi__reader_fail(r, KPI_ERR_CORRUPT);
+    uint8_t has = kpi__get_u8(r);
+    if (has > 1)
+        kpi__reader_fail(r, KPI_ERR_CORRUPT);
+    if (has && !r->err) {
+        int rc = kpi__get_object(r, &kpi__calendar_type, a, (void **)&e->cal);
+        if (rc != KPI_OK)
+            kpi__reader_fail(r, rc == KPI_ERR_NOMEM ? rc : KPI_ERR_CORRUPT);
+    }
+    has = kpi__get_u8(r);
+    if (has > 1)
+        kpi__reader_fail(r, KPI_ERR_CORRUPT);
+    if (has && !r->err) {
+        int rc = kpi__get_object(r, &kpi__sla_policy_type, a, (void **)&e->pol);
+        if (rc != KPI_OK)
+            kpi__reader_fail(r, rc == KPI_ERR_NOMEM ? rc : KPI_ERR_CORRUPT);
+    }
+    for (int m = 0; m < NM && !r->err; m++) {
+        uint8_t n = kpi__get_u8(r);
+        if (n > KPI_DURATION_MAX_TARGETS || (n && mtype[m] != T_DUR)) {
+            kpi__reader_fail(r, KPI_ERR_CORRUPT);
+            break;
+        }
+        e->ntargets[m] = n;
+        for (int i = 0; i < n; i++) {
+            e->targets[m][i] = kpi__get_svarint(r);
+            if (e->targets[m][i] <= 0)
+                kpi__reader_fail(r, KPI_ERR_CORRUPT);
+        }
+    }
+    for (int d = 0; d < NNAMES && !r->err; d++) {
+        size_t n = kpi__get_count(r, SIZE_MAX, 2);
+        uint64_t prev = 0;
+        for (size_t i = 0; i < n && !r->err; i++) {
+            uint64_t code = kpi__get_varint(r);
+            size_t len;
+            const uint8_t *s = kpi__get_blob(r, KPI_TOPK_MAX_LABEL, &len);
+            if (r->err)
+                break;
+            if (len == 0 || memchr(s, 0, len) != NULL || (i > 0 && code <= prev)) {
+                kpi__reader_fail(r, KPI_ERR_CORRUPT);
+                break;
+            }
+            prev = code;
+            int rc = names_set(a, &e->names[d], code, (const char *)s, len);
+            if (rc != KPI_OK)
+                kpi__reader_fail(r, rc);
+        }
+    }
+    if (r->err)
+        return r->err;
+    memcpy(e->opt, o, sizeof o);
+    return kpis_build(e);
+}
+
+static int decode_data(kpi__reader *r, kpi_engine *e)
+{
+    const kpi_allocator *a = &e->base.alloc;
+    uint8_t started = kpi__get_u8(r);
+    e->now = kpi__get_svarint(r);
+    set_head(e, kpi__get_svarint(r));
+    if (started > 1 || e->now <= -TIME_LIMIT || e->now >= TIME_LIMIT ||
+        (started && e->head != period_of(e, e->now)))
+        kpi__reader_fail(r, KPI_ERR_CORRUPT);
+    e->started = started;
+    for (int i = 0; i < NSTORED; i++)
+        e->cnt[i] = kpi__get_varint(r);
+    for (int m = 0; m < NM; m++)
+        get_into(r, type_of_metric(m), e->tot[m], a);
+    for (int d = 0; d < NDIM; d++)
+        for (int m = 0; m < NM; m++)
+            if (e->dim[d].g[m] != NULL)
+                get_into(r, &kpi__group_type, e->dim[d].g[m], a);
+    get_into(r, &kpi__topk_type, e->topk, a);
+    for (uint32_t p = 0; p < e->nper && !r->err; p++) {
+        bucket *b = &e->ring[p];
+        b->k = kpi__get_svarint(r);
+        b->has_backlog = kpi__get_u8(r);
+        b->backlog = kpi__get_varint(r);
+        if (b->has_backlog > 1 ||
+            (started && (b->k > e->head || b->k <= e->head - (int64_t)e->nper ||
+                         bucket_of(e, b->k) != b)))
+            kpi__reader_fail(r, KPI_ERR_CORRUPT);
+        for (int m = 0; m < NM; m++)
+            if (b->m[m] != NULL)
+                get_into(r, type_of_metric(m), b->m[m], a);
+    }
+    size_t n = kpi__get_count(r, MAX_TICKETS, 20);
+    for (size_t i = 0; i < n && !r->err; i++) {
+        tk t;
+        memset(&t, 0, sizeof t);
+        t.id = kpi__get_u64(r);
+        t.created = kpi__get_svarint(r);
+        for (int f = 0; f < NF; f++) {
+            uint64_t v = kpi__get_varint(r);
+            if (v >= (uint64_t)OFF_LIMIT)
+                kpi__reader_fail(r, KPI_ERR_CORRUPT);
+            off_set(&t, f, (int64_t)v);
+        }
+        t.status = kpi__get_u8(r);
+        t.flags = kpi__get_u16(r);
+        t.replies = kpi__get_u8(r);
+        uint8_t has_agent = kpi__get_u8(r);
+        uint64_t agent = has_agent == 1 ? kpi__get_u64(r) : 0;
+        uint64_t team = kpi__get_varint(r);
+        uint64_t channel = kpi__get_u8(r), priority = kpi__get_u8(r);
+        if (r->err)
+            break;
+        if (t.id == 0 || t.status > KPI_STATUS_MERGED || (t.flags & ~TF_ALL) ||
+            has_agent > 1 || team > 65535 || t.created <= -TIME_LIMIT ||
+            t.created >= TIME_LIMIT || (started && tget(&t, F_LAST) > e->now) ||
+            (t.status >= KPI_STATUS_SOLVED &&
+             tget(&t, F_SINCE) + e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS] <= e->now)) {
+            kpi__reader_fail(r, KPI_ERR_CORRUPT);
+            break;
+        }
+        int rc = put_ticket(e, &t, agent, has_agent, team, channel, priority);
+        if (rc != KPI_OK)
+            kpi__reader_fail(r, rc == KPI_ERR_DUPLICATE ? KPI_ERR_CORRUPT : rc);
+    }
+    n = kpi__get_count(r, UINT32_MAX / 2, 9);
+    if (!r->err && n > 0) {
+        int rc = grow_array(a, (void **)&e->cust.v, &e->cust.cap, n, sizeof(cent));
+        if (rc == KPI_OK)
+            rc = index_reserve(a, &e->cust.index, &e->cust.icap, 0, (uint32_t)n, cust_key,
+                               &e->cust);
+        if (rc != KPI_OK)
+            kpi__reader_fail(r, rc);
+    }
+    for (size_t i = 0; i < n && !r->err; i++) {
+        cent c;
+        c.key = kpi__get_u64(r);
+        c.last = kpi__get_svarint(r);
+        uint32_t pos = 0;
+        if (r->err)
+            break;
+        if (c.last <= -TIME_LIMIT || c.last >= TIME_LIMIT ||
+            c.last + e->opt[KPI_ENGINE_OPT_REPEAT_WINDOW_MS] + 1 <= e->now ||
+            dense_find(e->cust.index, e->cust.icap, c.key, cust_key, &e->cust, &pos) >= 0) {
+            kpi__reader_fail(r, KPI_ERR_CORRUPT);
+            break;
+        }
+        e->cust.v[e->cust.n] = c;
+        e->cust.index[pos] = (uint32_t)++e->cust.n;
+    }
+    if (r->err)
+        return r->err;
+    return rebuild_timers(e);
+}
+
+static int engine_decode(kpi__reader *r, const kpi_allocator *a, void **out)
+{
+    kpi_engine *e;
+    int rc = kpi__object_new(&kpi__engine_type, sizeof *e, a, (void **)&e);
+    if (rc != KPI_OK)
+        return rc;
+    rc = decode_config(r, e);
+    if (rc == KPI_OK)
+        rc = decode_data(r, e);
+    if (rc != KPI_OK) {
+        engine_destroy(e);
+        return rc;
+    }
+    *out = e;
+    return KPI_OK;
+}
+
+static int engine_clone(const void *src, void **out)
+{
+    const kpi_engine *e = src;
+    size_t len = 0;
+    kpi__serialize(e, NULL, 0, &len);
+    void *buf = kpi__malloc(&e->base.alloc, len);
+    if (buf == NULL)
+        return KPI_ERR_NOMEM;
+    kpi__serialize(e, buf, len, &len);
+    int rc = kpi__deserialize(&kpi__engine_type, buf, len, &e->base.alloc, out);
+    kpi__free(&e->base.alloc, buf);
+    return rc;
+}
+
+KPI_API int kpi_engine_clone(const kpi_engine *e, kpi_engine **out)
+{
+    return kpi__clone(&kpi__engine_type, e, (void **)out);
+}
+
+KPI_API int kpi_engine_serialize(const kpi_engine *e, void *buf, size_t cap, size_t *len)
+{
+    if (!kpi__is(e, &kpi__engine_type))
+        return KPI_ERR_INVALID;
+    return kpi__serialize(e, buf, cap, len);
+}
+
+KPI_API int kpi_engine_deserialize_with(kpi_engine **out, const void *buf, size_t len,
+                                        const kpi_allocator *alloc)
+{
+    return kpi__deserialize(&kpi__engine_type, buf, len, alloc, (void **)out);
+}
+
+KPI_API int kpi_engine_deserialize(kpi_engine **out, const void *buf, size_t len)
+{
+    return kpi_engine_deserialize_with(out, buf, len, NULL);
+}
+
+/* ---- merge ------------------------------------------------------------- */
+
+static bool same_config(const kpi_engine *a, const kpi_engine *b)
+{
+    if (memcmp(a->opt, b->opt, sizeof a->opt) != 0 ||
+        memcmp(a->ntargets, b->ntargets, sizeof a->ntargets) != 0)
+        return false;
+    for (int m = 0; m < NM; m++)
+        if (memcmp(a->targets[m], b->targets[m], a->ntargets[m] * sizeof(int64_t)) != 0)
+            return false;
+    int eq = 1;
+    if ((a->cal == NULL) != (b->cal == NULL) || (a->pol == NULL) != (b->pol == NULL))
+        return false;
+    if (a->cal != NULL && (kpi_calendar_equal(a->cal, b->cal, &eq) != KPI_OK || !eq))
+        return false;
+    if (a->pol != NULL && (kpi_sla_policy_equal(a->pol, b->pol, &eq) != KPI_OK || !eq))
+        return false;
+    return true;
+}
+
+/* Merge src into dst (a private copy: failures leave it to be dropped). */
+static int merge_into(kpi_engine *d, const kpi_engine *s)
+{
+    const kpi_allocator *a = &d->base.alloc;
+    int rc = KPI_OK;
+    for (int i = 0; i < NNAMES && rc == KPI_OK; i++)
+        for (size_t j = 0; j < s->names[i].n && rc == KPI_OK; j++)
+            if (names_get(&d->names[i], s->names[i].v[j].code) == NULL)
+                rc = names_set(a, &d->names[i], s->names[i].v[j].code,
+                               s->names[i].v[j].name, strlen(s->names[i].v[j].name));
+    if (rc != KPI_OK || !s->started)
+        return rc;
+    if (!d->started) {
+        d->started = true;
+        d->now = s->now;
+        set_head(d, s->head);
+        for (uint32_t p = 0; p < d->nper; p++)
+            d->ring[p].k = s->ring[p].k;
+    }
+    uint64_t s_unres = unresolved(s);
+    int64_t s_head = s->head;
+    roll_to(d, s->head); /* dst's backlog for periods it had not closed */
+    for (uint32_t p = 0; p < s->nper && rc == KPI_OK; p++) {
+        const bucket *sb = &s->ring[p];
+        if (sb->k <= d->head - (int64_t)d->nper || sb->k > d->head)
+            continue;
+        bucket *db = bucket_of(d, sb->k);
+        if (sb->has_backlog) {
+            db->backlog += sb->backlog;
+            db->has_backlog = 1;
+        } else if (sb->k >= s_head && sb->k < d->head) {
+            db->backlog += s_unres; /* src's backlog stayed put after its end */
+        }
+        for (int m = 0; m < NM && rc == KPI_OK; m++)
+            if (sb->m[m] != NULL)
+                rc = kpi__merge(type_of_metric(m), db->m[m], sb->m[m]);
+    }
+    for (int m = 0; m < NM && rc == KPI_OK; m++)
+        rc = kpi__merge(type_of_metric(m), d->tot[m], s->tot[m]);
+    for (int i = 0; i < NDIM && rc == KPI_OK; i++)
+        for (int m = 0; m < NM && rc == KPI_OK; m++)
+            if (d->dim[i].g[m] != NULL)
+                rc = kpi_group_merge(d->dim[i].g[m], s->dim[i].g[m]);
+    if (rc == KPI_OK)
+        rc = kpi_topk_merge(d->topk, s->topk);
+    for (int i = 0; i < NSTORED; i++)
+        d->cnt[i] += s->cnt[i];
+    /* the groups may have gained members: refresh every key's cache */
+    for (int i = 0; i < NDIM && rc == KPI_OK; i++) {
+        dimtab *t = &d->dim[i];
+        for (size_t j = 0; j < t->n && rc == KPI_OK; j++)
+            for (int m = 0; m < NM && rc == KPI_OK; m++)
+                if (t->g[m] != NULL)
+                    rc = kpi_group_get(t->g[m], t->v[j].key, &t->v[j].m[m]);
+    }
+    for (uint32_t i = 0; i < s->ts.n && rc == KPI_OK; i++) {
+        const tk *t = slot_at(&s->ts, i);
+        rc = put_ticket(d, t, t->agent ? s->dim[KPI_DIM_AGENT - 1].v[t->agent - 1].key : 0,
+                        t->agent != 0, t->team ? s->dim[KPI_DIM_TEAM - 1].v[t->team - 1].key : 0,
+                        s->dim[KPI_DIM_CHANNEL - 1].v[t->channel].key,
+                        s->dim[KPI_DIM_PRIORITY - 1].v[t->priority].key);
+    }
+    for (size_t i = 0; i < s->cust.n && rc == KPI_OK; i++) {
+        const cent *c = &s->cust.v[i];
+        uint32_t pos = 0;
+        rc = grow_array(a, (void **)&d->cust.v, &d->cust.cap, d->cust.n + 1, sizeof(cent));
+        if (rc == KPI_OK)
+            rc = index_reserve(a, &d->cust.index, &d->cust.icap, (uint32_t)d->cust.n, 1,
+                               cust_key, &d->cust);
+        if (rc != KPI_OK)
+            break;
+        int64_t j = dense_find(d->cust.index, d->cust.icap, c->key, cust_key, &d->cust, &pos);
+        if (j >= 0) {
+            if (c->last > d->cust.v[j].last)
+                d->cust.v[j].last = c->last;
+        } else {
+            d->cust.v[d->cust.n] = *c;
+            d->cust.index[pos] = (uint32_t)++d->cust.n;
+        }
+    }
+    if (rc == KPI_OK)
+        rc = rebuild_timers(d);
+    if (rc == KPI_OK) {
+        int64_t now = d->now > s->now ? d->now : s->now;
+        rc = run_timers(d, now);
+        roll_to(d, period_of(d, now));
+        d->now = now;
+    }
+    return rc;
+}
+
+KPI_API int kpi_engine_merge(kpi_engine *dst, const kpi_engine *src)
+{
+    if (!kpi__is(dst, &kpi__engine_type) || !kpi__is(src, &kpi__engine_type) || dst == src)
+        return KPI_ERR_INVALID;
+    if (!same_config(dst, src))
+        return KPI_ERR_INCOMPATIBLE;
+    for (uint32_t i = 0; i < src->ts.n; i++)
+        if (ts_find(&dst->ts, slot_at(&src->ts, i)->id) != NULL)
+            return KPI_ERR_DUPLICATE;
+    kpi_engine *tmp;
+    int rc = engine_clone(dst, (void **)&tmp);
+    if (rc != KPI_OK)
+        return rc;
+    rc = merge_into(tmp, src);
+    if (rc == KPI_OK) {
+        kpi_engine old;
+        memcpy(&old, dst, sizeof old);
+        memcpy(dst, tmp, sizeof *dst);
+        memcpy(tmp, &old, sizeof *tmp);
+    }
+    engine_destroy(tmp);
+    return rc;
+}
+
+static int engine_merge_verb(void *dst, const void *src)
+{
+    return kpi_engine_merge(dst, src);
+}
+
+const kpi__type kpi__engine_type = {
+    KPI__TAG_ENGINE, "engine",     engine_clone,     engine_destroy, engine_reset,
+    engine_merge_verb, engine_encode, engine_decode, engine_footprint,
+};

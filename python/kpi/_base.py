@@ -1,0 +1,281 @@
+"""The generic wrapper every libkpi type derives from.
+
+A subclass names its C prefix (``_prefix = "score"``) and its serialized
+type tag; the base class then knows ``kpi_<prefix>_free``, ``_clone``,
+``_merge``, ``_reset``, ``_serialize``, ``_deserialize`` and
+``_footprint`` by name and gives every type:
+
+- ``close()``, ``with`` blocks and a finalizer (``weakref.finalize``) that
+  frees the C object exactly once, whichever comes first;
+- ``copy()`` / ``copy.copy`` / ``copy.deepcopy`` (deep copies: clone);
+- ``reset()``; ``merge(other)``, ``a += b``, ``a + b`` and ``sum(objs)``
+  (for types that merge);
+- ``bytes(obj)`` / ``to_bytes()``, ``Type.from_bytes(data)`` and pickling
+  through those portable bytes, so states cross processes and machines;
+- ``footprint`` (bytes of C memory held).
+
+Adding a type (the ticket engine, say) is a subclass with ``_prefix``,
+``_tag``, an ``__init__`` that calls ``self._new("kpi_<x>_new", ...)`` and
+its own reads; plus its non-verb functions in ``_lib.SIGNATURES``.
+"""
+
+import ctypes
+import struct
+import weakref
+from collections import namedtuple
+
+from . import _lib
+from ._lib import C
+
+Estimate = namedtuple("Estimate", "value low high n")
+Estimate.__doc__ = """A value with its 95% interval and the sample size behind it.
+
+For shares, value is in [0, 1] and [low, high] the Wilson interval; for an
+NPS the NPS -/+ its margin of error; for means a normal-approximation
+interval (infinite with a single observation)."""
+
+
+def estimate(e):
+    """An Estimate from a filled CEstimate."""
+    return Estimate(e.value, e.lower, e.upper, e.n)
+
+
+def read_estimate(fn, *args):
+    """Call fn(*args, &estimate) and return the Estimate."""
+    e = _lib.CEstimate()
+    fn(*args, ctypes.byref(e))
+    return estimate(e)
+
+
+def read_estimates(fn, p, k):
+    """Call fn(p, &e1, ..., &ek) and return the k Estimates."""
+    e = [_lib.CEstimate() for _ in range(k)]
+    fn(p, *(ctypes.byref(x) for x in e))
+    return [estimate(x) for x in e]
+
+
+def read_out(fn, ctype, *args):
+    """Call fn(*args, &out) and return out's value."""
+    out = ctype()
+    fn(*args, ctypes.byref(out))
+    return out.value
+
+
+# Serialized state header (docs/format.md): magic "kpiS", u16 format
+# version, u16 type tag, u32 body length, body, u32 CRC-32C.
+MAGIC = b"kpiS"
+HEADER = struct.Struct("<4sHHI")
+
+# type tag -> class, filled by register()
+_CLASSES = {}
+
+
+def register(cls):
+    """Class decorator: make cls the Python type of its serialized tag."""
+    _CLASSES[cls._tag] = cls
+    return cls
+
+
+def header(data):
+    """(format version, type tag, body length) of a serialized state;
+    KpiCorruptError / KpiTruncatedError for bytes that are not one."""
+    data = bytes(data)
+    if len(data) < 4 or data[:4] != MAGIC:
+        raise _lib.error_for(_lib.ERR_CORRUPT, "kpi.header", "no libkpi magic")
+    if len(data) < HEADER.size + 4:
+        raise _lib.error_for(_lib.ERR_TRUNCATED, "kpi.header")
+    _, version, tag, body = HEADER.unpack_from(data)
+    return version, tag, body
+
+
+def from_bytes(data):
+    """Rebuild any libkpi state from its bytes, whatever its type.
+
+    The type is read from the state's header; the library then validates
+    everything (checksum, structure).  Raises KpiTypeError for a type this
+    package does not know.
+    """
+    _, tag, _ = header(data)
+    cls = _CLASSES.get(tag)
+    if cls is None:
+        raise _lib.error_for(_lib.ERR_TYPE, "kpi.from_bytes", f"unknown type tag {tag}")
+    return cls.from_bytes(data)
+
+
+def _restore(cls, data):
+    """Unpickle: rebuild from portable bytes."""
+    return cls.from_bytes(data)
+
+
+class KpiObject:
+    """Base of every libkpi wrapper (see the module documentation)."""
+
+    _prefix = None        # C name prefix: kpi_<prefix>_...
+    _tag = None           # serialized type tag (lib/internal.h, append-only)
+    _mergeable = True     # has kpi_<prefix>_merge and _reset
+
+    _h = None             # the C pointer (int) while open and owned
+    _member = None        # (group, key) for a group member view
+    _finalizer = None
+
+    # -- lifetime ---------------------------------------------------------
+    def _new(self, fname, *args):
+        """Create the C object with kpi_<...>_new(&out, *args)."""
+        out = ctypes.c_void_p()
+        getattr(C, fname)(ctypes.byref(out), *args)
+        self._own(out.value)
+
+    @classmethod
+    def _preset(cls, fname, *args):
+        """An object made by a preset constructor kpi_<kpi>_new(&out, *args)."""
+        obj = cls.__new__(cls)
+        obj._new(fname, *args)
+        return obj
+
+    def _own(self, handle):
+        self._h = handle
+        self._finalizer = weakref.finalize(
+            self, getattr(C, f"kpi_{self._prefix}_free"), handle)
+
+    @classmethod
+    def _adopt(cls, handle, like=None):
+        """Wrap a new C object this wrapper now owns (from clone,
+        deserialize, a group total); `like` passes Python-side
+        configuration on."""
+        obj = cls.__new__(cls)
+        obj._own(handle)
+        obj._configure_like(like)
+        return obj
+
+    def _configure_like(self, other):
+        """Copy Python-side configuration from `other` (hook)."""
+
+    @property
+    def _p(self):
+        """The C pointer; raises once closed."""
+        h = self._h
+        if h is not None:
+            return h
+        if self._member is not None:
+            group, key = self._member
+            return group._member_pointer(key)
+        raise ValueError(f"this {type(self).__name__} is closed")
+
+    def close(self):
+        """Free the C object now (later uses raise ValueError).  A group
+        member view is only detached: the member stays in its group."""
+        if self._finalizer is not None:
+            self._finalizer()
+        self._h = None
+        self._member = None
+
+    @property
+    def closed(self):
+        return self._h is None and self._member is None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- the shared verbs -------------------------------------------------
+    def _fn(self, verb):
+        return getattr(C, f"kpi_{self._prefix}_{verb}")
+
+    def copy(self):
+        """A deep copy (an independent object with the same state)."""
+        out = ctypes.c_void_p()
+        self._fn("clone")(self._p, ctypes.byref(out))
+        return type(self)._adopt(out.value, like=self)
+
+    __copy__ = copy
+
+    def __deepcopy__(self, memo):
+        return self.copy()
+
+    def reset(self):
+        """Forget the data, keep the configuration."""
+        self._require_mergeable("reset")
+        self._fn("reset")(self._p)
+
+    def _require_mergeable(self, verb):
+        if not self._mergeable:
+            raise TypeError(f"a {type(self).__name__} is configuration: it has no {verb}")
+
+    def _check_same_type(self, other):
+        if type(other) is not type(self):
+            raise TypeError(f"cannot merge a {type(other).__name__} into a "
+                            f"{type(self).__name__}")
+
+    def merge(self, other):
+        """self += other (other unchanged); KpiIncompatibleError when they
+        are configured differently, and then self is unchanged too."""
+        self._require_mergeable("merge")
+        self._check_same_type(other)
+        self._fn("merge")(self._p, other._p)
+        return self
+
+    def __iadd__(self, other):
+        return self.merge(other)
+
+    def __add__(self, other):
+        if not isinstance(other, KpiObject):
+            return NotImplemented
+        self._require_mergeable("merge")
+        self._check_same_type(other)
+        return self.copy().merge(other)
+
+    def __radd__(self, other):
+        # sum(objects) starts from 0
+        if isinstance(other, int) and other == 0:
+            return self.copy()
+        return NotImplemented
+
+    def to_bytes(self):
+        """The portable state (docs/format.md): same bytes on every
+        platform; rebuild with from_bytes()."""
+        n = ctypes.c_size_t()
+        ser = self._fn("serialize")
+        ser(self._p, None, 0, ctypes.byref(n))
+        buf = ctypes.create_string_buffer(n.value)
+        ser(self._p, buf, n.value, ctypes.byref(n))
+        return buf.raw[:n.value]
+
+    __bytes__ = to_bytes
+
+    @classmethod
+    def from_bytes(cls, data):
+        """Rebuild an object from to_bytes() output (any bytes-like);
+        the library validates everything it reads."""
+        data = bytes(data)
+        out = ctypes.c_void_p()
+        getattr(C, f"kpi_{cls._prefix}_deserialize")(ctypes.byref(out), data, len(data))
+        obj = cls.__new__(cls)
+        obj._own(out.value)
+        obj._configure_from_bytes(data)
+        return obj
+
+    def _configure_from_bytes(self, data):
+        """Set Python-side configuration from serialized bytes (hook)."""
+
+    def __reduce__(self):
+        return (_restore, (type(self), self.to_bytes()))
+
+    @property
+    def footprint(self):
+        """Bytes of memory the C object holds."""
+        return self._fn("footprint")(self._p)
+
+    def __repr__(self):
+        if self.closed:
+            return f"<kpi.{type(self).__name__} closed>"
+        try:
+            extra = self._describe()
+        except _lib.KpiError as e:
+            extra = e.name
+        member = f" member {self._member[1]}" if self._member is not None else ""
+        return f"<kpi.{type(self).__name__}{member} {extra}>".replace(" >", ">")
+
+    def _describe(self):
+        return ""

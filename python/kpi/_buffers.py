@@ -1,0 +1,190 @@
+"""Arrays for the bulk (``add_array``) paths, without copying when possible.
+
+:func:`as_c_array` turns what the caller gave into (address, n, keep):
+the address of n contiguous C values of the wanted type and an object to
+keep alive until the call returns.
+
+Zero copy: a numpy array (or pandas column, or anything numpy sees as one
+without copying: ``memoryview``, ``array.array``, ``bytes``) whose dtype is
+already the wanted one, in native byte order, C-contiguous and aligned, is
+passed by address.  So are these exact reinterpretations:
+
+- ``bool`` arrays for ``uint8`` outcomes;
+- ``int64`` arrays for ``uint64`` ids (two's complement: the same bits);
+- ``timedelta64[ms]`` for ``int64`` durations and ``datetime64[ms]`` for
+  ``int64`` timestamps (both are int64 milliseconds).
+
+Converted (one copy, documented): any other integer dtype (e.g. ``int64``
+answers for an ``int32`` scale, after checking every value fits; an
+out-of-range value raises :class:`KpiRangeError`); integers for ``float64``
+values; ``timedelta64``/``datetime64`` of another unit (truncated to ms);
+non-contiguous, misaligned or byte-swapped arrays.  Floats are never
+converted to integers (``TypeError``): round them yourself.
+
+Without numpy: a writable buffer of the right item type (``array.array``,
+``memoryview``) is used in place; a read-only one is copied; any other
+sequence is copied through ``array.array`` (with the same range checks).
+"""
+
+import array
+import ctypes
+import sys
+
+from . import _lib
+
+try:
+    import numpy
+except ImportError:  # numpy is optional
+    numpy = None
+
+# kind -> (ctypes type, numpy dtype name, array.array typecode)
+KINDS = {
+    "int32": (ctypes.c_int32, "int32", "i"),
+    "intc": (ctypes.c_int, "intc", "i"),
+    "int64": (ctypes.c_int64, "int64", "q"),
+    "uint64": (ctypes.c_uint64, "uint64", "Q"),
+    "uint8": (ctypes.c_uint8, "uint8", "B"),
+    "double": (ctypes.c_double, "float64", "d"),
+}
+
+# struct format characters by (signed, size); '?' is bool
+_SIGNED = set("bhilqn")
+_UNSIGNED = set("BHILQN")
+
+
+def _range_error(what, detail):
+    return _lib.KpiRangeError(_lib.ERR_RANGE, what, detail)
+
+
+def _numpy_array(obj, kind, what):
+    np = numpy
+    ctype, dtname, _ = KINDS[kind]
+    want = np.dtype(dtname)
+    a = np.asarray(obj)
+    if a.ndim != 1:
+        if a.ndim == 0:
+            raise TypeError(f"{what}: a 1-D array is needed, got a scalar")
+        raise ValueError(f"{what}: a 1-D array is needed, got {a.ndim} dimensions")
+    t = a.dtype
+    if a.size == 0:
+        return None, 0, a
+    if t == want:
+        pass
+    elif kind == "uint8" and t == np.bool_:
+        a = a.view(np.uint8)
+    elif kind == "uint64" and t.kind == "i":
+        a = a.astype(np.int64, copy=False).view(np.uint64)
+    elif kind == "int64" and t.kind in "mM":
+        unit = np.datetime_data(t)[0]
+        if unit != "ms":
+            a = a.astype(np.dtype(("m8" if t.kind == "m" else "M8") + "[ms]"))
+        a = a.view(np.int64)
+    elif t.kind in "biu" and want.kind in "iu":
+        info = np.iinfo(want)
+        if a.size and t.kind != "b":
+            lo, hi = a.min(), a.max()
+            if lo < info.min or hi > info.max:
+                bad = lo if lo < info.min else hi
+                raise _range_error(what, f"{bad} does not fit in {dtname}")
+        a = a.astype(want)
+    elif t.kind in "biu" and want.kind == "f":
+        a = a.astype(want)
+    elif t.kind == "f" and want.kind == "f":
+        a = a.astype(want)  # float32 -> float64 is exact
+    else:
+        raise TypeError(f"{what}: cannot use a {t} array as {dtname}"
+                        + (" (round floats to integers yourself)" if t.kind == "f" else ""))
+    if not a.dtype.isnative:
+        a = a.astype(a.dtype.newbyteorder("="))
+    if not (a.flags.c_contiguous and a.flags.aligned):
+        a = np.ascontiguousarray(a)
+    return a.ctypes.data if a.size else None, a.size, a
+
+
+def _format_matches(fmt, kind, itemsize):
+    ctype = KINDS[kind][0]
+    if itemsize != ctypes.sizeof(ctype):
+        return False
+    if fmt[:1] in "@=" or (fmt[:1] == "<" and sys.byteorder == "little") or \
+            (fmt[:1] in ">!" and sys.byteorder == "big"):
+        fmt = fmt[1:]
+    if len(fmt) != 1:
+        return False
+    if kind == "double":
+        return fmt == "d"
+    if kind == "uint8":
+        return fmt in "B?"
+    if kind == "uint64":
+        return fmt in _UNSIGNED or fmt in _SIGNED  # ids: the same bits
+    return fmt in _SIGNED
+
+
+def _buffer_array(obj, kind, what):
+    ctype, _, code = KINDS[kind]
+    try:
+        mv = memoryview(obj)
+    except TypeError:
+        mv = None
+    if mv is not None and mv.ndim == 1 and mv.c_contiguous and \
+            _format_matches(mv.format, kind, mv.itemsize):
+        n = len(mv)
+        if n == 0:
+            return None, 0, mv
+        if not mv.readonly:
+            arr = (ctype * n).from_buffer(mv)
+        else:
+            arr = (ctype * n).from_buffer_copy(mv)
+        return ctypes.addressof(arr), n, (arr, mv)
+    seq = mv.tolist() if mv is not None else obj
+    if isinstance(seq, (str, bytes)):
+        raise TypeError(f"{what}: a sequence of numbers is needed, got {type(obj).__name__}")
+    try:
+        if code == "d":
+            arr = array.array(code, (float(x) for x in seq))
+        elif code == "Q":
+            arr = array.array(code, (_lib.id64(_as_int(x, what), what) for x in seq))
+        else:
+            arr = array.array(code, (_as_int(x, what) for x in seq))
+    except OverflowError as e:
+        raise _range_error(what, f"a value does not fit in {kind}: {e}") from None
+    n = len(arr)
+    if n == 0:
+        return None, 0, arr
+    address, _ = arr.buffer_info()
+    return address, n, arr
+
+
+def _as_int(x, what):
+    if isinstance(x, float):
+        raise TypeError(f"{what}: float {x!r} given where an integer is needed")
+    return int(x)
+
+
+def as_c_array(obj, kind, what="array"):
+    """(address or None, n, keep-alive) of `obj` as n C values of `kind`."""
+    if numpy is not None:
+        return _numpy_array(obj, kind, what)
+    return _buffer_array(obj, kind, what)
+
+
+def same_length(what, *ns):
+    if len(set(ns)) > 1:
+        raise ValueError(f"{what}: arrays of different lengths {ns}")
+    return ns[0]
+
+
+def out_array(kind, n):
+    """A zeroed output array of n C values: numpy when available."""
+    ctype, dtname, code = KINDS[kind]
+    if numpy is not None:
+        a = numpy.zeros(n, dtype=dtname)
+        return a, (a.ctypes.data if n else None)
+    a = array.array(code, bytes(n * ctypes.sizeof(ctype)))
+    return a, (a.buffer_info()[0] if n else None)
+
+
+def to_result(a):
+    """What a read returns: the numpy array itself, else a list."""
+    if numpy is not None:
+        return a
+    return a.tolist()

@@ -1,0 +1,154 @@
+"""Configuration objects: the business Calendar and the SlaPolicy.
+
+They serialize, copy and pickle like accumulators but do not merge or
+reset; ``==`` compares what they compute (kpi_calendar_equal,
+kpi_sla_policy_equal).  Instants are int milliseconds since the epoch
+(UTC) or timezone-aware ``datetime`` objects.
+"""
+
+import ctypes
+import datetime
+from collections import namedtuple
+
+from . import _lib
+from ._base import KpiObject, read_out, register
+from ._lib import C
+
+LocalTime = namedtuple("LocalTime", "year month day weekday ms_of_day")
+Target = namedtuple("Target", "target_ms business_hours")
+
+SUNDAY, MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY = range(7)
+SLA_FIRST_RESPONSE, SLA_NEXT_RESPONSE, SLA_RESOLUTION = 0, 1, 2
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def to_ms(t, what="t_ms"):
+    """int ms since the epoch from an int or an aware datetime."""
+    if isinstance(t, datetime.datetime):
+        if t.tzinfo is None:
+            raise ValueError(f"{what}: a naive datetime is ambiguous; give tzinfo")
+        return (t - _EPOCH) // datetime.timedelta(milliseconds=1)
+    return _lib.i64(t, what)
+
+
+def _ymd(date, what):
+    if isinstance(date, datetime.date):
+        return date.year, date.month, date.day
+    y, m, d = date
+    return _lib.i32(y, what), _lib.i32(m, what), _lib.i32(d, what)
+
+
+class _Configuration(KpiObject):
+    _mergeable = False
+    _equal = None
+
+    def __eq__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        return bool(read_out(getattr(C, self._equal), ctypes.c_int, self._p, other._p))
+
+    __hash__ = None
+
+
+@register
+class Calendar(_Configuration):
+    """Weekly opening hours in a POSIX TZ time zone
+    ("CET-1CEST,M3.5.0,M10.5.0/3"), holidays and partial closures:
+    business time elapsed between instants and due instants."""
+
+    _prefix, _tag, _equal = "calendar", 10, "kpi_calendar_equal"
+
+    def __init__(self, posix_tz="UTC0"):
+        self._new("kpi_calendar_new", posix_tz.encode())
+
+    def add_hours(self, weekday, open_minute, close_minute):
+        """Open on weekday (0 = Sunday) from open_minute to close_minute
+        (minutes after local midnight, close exclusive)."""
+        C.kpi_calendar_add_hours(self._p, _lib.i32(weekday, "weekday"),
+                                 _lib.i32(open_minute, "open_minute"),
+                                 _lib.i32(close_minute, "close_minute"))
+
+    def add_holiday(self, date):
+        """Close a whole local date (a datetime.date or (year, month, day))."""
+        C.kpi_calendar_add_holiday(self._p, *_ymd(date, "date"))
+
+    def add_closure(self, date, from_minute, to_minute):
+        C.kpi_calendar_add_closure(self._p, *_ymd(date, "date"),
+                                   _lib.i32(from_minute, "from_minute"),
+                                   _lib.i32(to_minute, "to_minute"))
+
+    def elapsed(self, start, end):
+        """Business ms between two instants."""
+        return read_out(C.kpi_calendar_elapsed, ctypes.c_int64, self._p,
+                        to_ms(start, "start"), to_ms(end, "end"))
+
+    def due(self, start, business_ms):
+        """The instant (ms) at which business_ms of business time from start
+        have passed."""
+        return read_out(C.kpi_calendar_due, ctypes.c_int64, self._p, to_ms(start, "start"),
+                        _lib.i64(business_ms, "business_ms"))
+
+    def is_open(self, t):
+        return bool(read_out(C.kpi_calendar_is_open, ctypes.c_int, self._p, to_ms(t)))
+
+    def utc_offset(self, t):
+        """Local time minus UTC at t, in seconds."""
+        return read_out(C.kpi_calendar_utc_offset, ctypes.c_int32, self._p, to_ms(t))
+
+    def local_time(self, t):
+        """LocalTime(year, month, day, weekday (0 = Sunday), ms_of_day)."""
+        out = [ctypes.c_int32() for _ in range(5)]
+        C.kpi_calendar_local_time(self._p, to_ms(t), *(ctypes.byref(x) for x in out))
+        return LocalTime(*(x.value for x in out))
+
+    @property
+    def week_ms(self):
+        """Business ms in an ordinary week."""
+        return C.kpi_calendar_week_ms(self._p)
+
+    def _describe(self):
+        return f"week_ms={self.week_ms}"
+
+
+@register
+class SlaPolicy(_Configuration):
+    """Per priority (0..7), targets for first response, next response and
+    resolution in calendar time or in business time of a Calendar (the
+    policy keeps its own copy of it)."""
+
+    _prefix, _tag, _equal = "sla_policy", 11, "kpi_sla_policy_equal"
+
+    def __init__(self, calendar=None):
+        if calendar is not None and not isinstance(calendar, Calendar):
+            raise TypeError("calendar must be a kpi.Calendar or None")
+        self._new("kpi_sla_policy_new", calendar._p if calendar is not None else None)
+
+    def set_target(self, priority, metric, target_ms, business_hours=False):
+        C.kpi_sla_policy_set_target(self._p, _lib.u32(priority, "priority"),
+                                    _lib.i32(metric, "metric"),
+                                    _lib.i64(target_ms, "target_ms"), 1 if business_hours else 0)
+
+    def target(self, priority, metric):
+        """Target(target_ms, business_hours); KpiUnknownIdError if unset."""
+        t, b = ctypes.c_int64(), ctypes.c_int()
+        C.kpi_sla_policy_target(self._p, _lib.u32(priority, "priority"),
+                                _lib.i32(metric, "metric"), ctypes.byref(t), ctypes.byref(b))
+        return Target(t.value, bool(b.value))
+
+    def due(self, priority, metric, start, paused_ms=0):
+        return read_out(C.kpi_sla_policy_due, ctypes.c_int64, self._p,
+                        _lib.u32(priority, "priority"), _lib.i32(metric, "metric"),
+                        to_ms(start, "start"), _lib.i64(paused_ms, "paused_ms"))
+
+    def met(self, priority, metric, start, end, paused_ms=0):
+        return bool(read_out(C.kpi_sla_policy_met, ctypes.c_int, self._p,
+                             _lib.u32(priority, "priority"), _lib.i32(metric, "metric"),
+                             to_ms(start, "start"), to_ms(end, "end"),
+                             _lib.i64(paused_ms, "paused_ms")))
+
+    def remaining(self, priority, metric, start, now, paused_ms=0):
+        """ms left before breach at `now` (negative once breached)."""
+        return read_out(C.kpi_sla_policy_remaining, ctypes.c_int64, self._p,
+                        _lib.u32(priority, "priority"), _lib.i32(metric, "metric"),
+                        to_ms(start, "start"), to_ms(now, "now"),
+                        _lib.i64(paused_ms, "paused_ms"))

@@ -1,0 +1,237 @@
+"""Heavy hitters and distinct counts: TopK (string labels), TopKId (64-bit
+ids), Distinct (exact set, then HyperLogLog)."""
+
+import ctypes
+from collections import namedtuple
+
+from . import _lib
+from ._base import KpiObject, read_estimate, register
+from ._buffers import as_c_array, numpy
+from ._lib import C
+
+TopEntry = namedtuple("TopEntry", "label count low high")
+TopEntry.__doc__ = """One monitored label: its count (an upper bound) and
+the bounds [low, high] of its true count (low = count - error, high = count)."""
+TopIdEntry = namedtuple("TopIdEntry", "id count low high")
+Bounds = namedtuple("Bounds", "count low high")
+
+DEFAULT_CAPACITY = 100
+
+
+def _label_bytes(label):
+    """A label as bytes: str is UTF-8 (surrogateescape round-trips any
+    bytes read back with decode=True)."""
+    if isinstance(label, str):
+        return label.encode("utf-8", "surrogateescape")
+    return bytes(label)
+
+
+def _decode(b, decode):
+    return b.decode("utf-8", "surrogateescape") if decode else b
+
+
+def _fixed_width_labels(a):
+    """Pointers and lengths for a numpy 'S' array, without copying the
+    label bytes: label i starts at base + i * itemsize; its length is the
+    itemsize less trailing NUL bytes (numpy's own 'S' semantics), found
+    one column at a time from the right, stopping at the first column
+    where no label is still in its NUL padding."""
+    np = numpy
+    n, w = a.size, a.dtype.itemsize
+    ptrs = np.arange(n, dtype=np.uint64)
+    ptrs *= np.uint64(w)
+    ptrs += np.uint64(a.ctypes.data)
+    lens = np.full(n, w, dtype=np.uintp)
+    u8 = a.view(np.uint8).reshape(n, w)
+    padding = np.ones(n, dtype=bool)
+    for j in range(w - 1, -1, -1):
+        padding &= u8[:, j] == 0
+        if not padding.any():
+            break
+        lens -= padding
+    return ptrs, lens
+
+
+@register
+class TopK(KpiObject):
+    """Top-k string labels (Space-Saving, `capacity` counters): every label
+    whose true count exceeds total / capacity is monitored, and each count
+    comes with bounds; exact while there are at most `capacity` distinct
+    labels.  Labels are 1..255 bytes; str labels are UTF-8."""
+
+    _prefix, _tag = "topk", 12
+
+    def __init__(self, capacity=DEFAULT_CAPACITY):
+        self._new("kpi_topk_new", _lib.u32(capacity, "capacity"))
+
+    def add(self, label, weight=1):
+        b = _label_bytes(label)
+        C.kpi_topk_add(self._p, b, len(b), _lib.u64(weight, "weight"))
+
+    def add_array(self, labels):
+        """Count each label once, all or nothing.
+
+        A numpy fixed-width bytes array (dtype 'S') is used in place: only
+        the pointer and length arrays are built (vectorized).  A numpy
+        unicode array ('U') is encoded to UTF-8 first (a copy); any other
+        sequence of str / bytes is encoded label by label in Python (slow
+        for millions: prefer 'S' arrays, or TopKId on integer codes).
+        """
+        if numpy is not None and isinstance(labels, numpy.ndarray) and labels.dtype.kind in "SU":
+            a = labels.reshape(-1) if labels.ndim != 1 else labels
+            if a.dtype.kind == "U":
+                a = numpy.char.encode(a, "utf-8")
+            a = numpy.ascontiguousarray(a)
+            if a.size == 0:
+                return
+            ptrs, lens = _fixed_width_labels(a)
+            C.kpi_topk_add_array(self._p, ptrs.ctypes.data, lens.ctypes.data, a.size)
+            return
+        bs = [_label_bytes(x) for x in labels]
+        n = len(bs)
+        if n == 0:
+            return
+        ptrs = (ctypes.c_char_p * n)(*bs)
+        lens = (ctypes.c_size_t * n)(*map(len, bs))
+        C.kpi_topk_add_array(self._p, ctypes.addressof(ptrs), ctypes.addressof(lens), n)
+
+    @property
+    def total(self):
+        """Total weight added, N."""
+        return C.kpi_topk_total(self._p)
+
+    @property
+    def size(self):
+        """Number of monitored labels (at most the capacity)."""
+        return C.kpi_topk_size(self._p)
+
+
+    @property
+    def error_bound(self):
+        """Largest overestimate of any count; 0 while exact."""
+        return C.kpi_topk_error_bound(self._p)
+
+    def entry(self, rank, decode=True):
+        ptr, n = ctypes.c_void_p(), ctypes.c_size_t()
+        count, low, high = ctypes.c_uint64(), ctypes.c_uint64(), ctypes.c_uint64()
+        C.kpi_topk_entry(self._p, rank, ctypes.byref(ptr), ctypes.byref(n),
+                         ctypes.byref(count), ctypes.byref(low), ctypes.byref(high))
+        label = ctypes.string_at(ptr.value, n.value)
+        return TopEntry(_decode(label, decode), count.value, low.value, high.value)
+
+    def top(self, k=None, decode=True):
+        """The k most frequent labels, most frequent first (all monitored
+        labels when k is None); labels as str (decode=False: bytes)."""
+        n = self.size if k is None else min(int(k), self.size)
+        return [self.entry(r, decode) for r in range(n)]
+
+    def estimate(self, label):
+        """Bounds(count, low, high) of a monitored label; KpiUnknownIdError
+        if it is not monitored (its true count is then <= error_bound)."""
+        b = _label_bytes(label)
+        c, lo, hi = ctypes.c_uint64(), ctypes.c_uint64(), ctypes.c_uint64()
+        C.kpi_topk_estimate(self._p, b, len(b), ctypes.byref(c), ctypes.byref(lo),
+                            ctypes.byref(hi))
+        return Bounds(c.value, lo.value, hi.value)
+
+    def share(self, label):
+        """The label's share of the total weight, Wilson 95%."""
+        b = _label_bytes(label)
+        return read_estimate(C.kpi_topk_share, self._p, b, len(b))
+
+    def _describe(self):
+        return f"total={self.total} size={self.size}"
+
+
+@register
+class TopKId(KpiObject):
+    """Top-k 64-bit ids (Space-Saving): TopK for callers who intern their
+    labels (pandas categorical codes, topic ids)."""
+
+    _prefix, _tag = "topk_id", 13
+
+    def __init__(self, capacity=DEFAULT_CAPACITY):
+        self._new("kpi_topk_id_new", _lib.u32(capacity, "capacity"))
+
+    def add(self, id, weight=1):
+        C.kpi_topk_id_add(self._p, _lib.id64(id), _lib.u64(weight, "weight"))
+
+    def add_array(self, ids):
+        """Count each id once, all or nothing (uint64 / int64 arrays without
+        a copy; other integer arrays converted)."""
+        address, n, keep = as_c_array(ids, "uint64", "ids")
+        C.kpi_topk_id_add_array(self._p, address, n)
+
+    @property
+    def total(self):
+        return C.kpi_topk_id_total(self._p)
+
+    @property
+    def size(self):
+        return C.kpi_topk_id_size(self._p)
+
+
+    @property
+    def error_bound(self):
+        return C.kpi_topk_id_error_bound(self._p)
+
+    def entry(self, rank):
+        i, c = ctypes.c_uint64(), ctypes.c_uint64()
+        lo, hi = ctypes.c_uint64(), ctypes.c_uint64()
+        C.kpi_topk_id_entry(self._p, rank, ctypes.byref(i), ctypes.byref(c),
+                            ctypes.byref(lo), ctypes.byref(hi))
+        return TopIdEntry(i.value, c.value, lo.value, hi.value)
+
+    def top(self, k=None):
+        n = self.size if k is None else min(int(k), self.size)
+        return [self.entry(r) for r in range(n)]
+
+    def estimate(self, id):
+        c, lo, hi = ctypes.c_uint64(), ctypes.c_uint64(), ctypes.c_uint64()
+        C.kpi_topk_id_estimate(self._p, _lib.id64(id), ctypes.byref(c), ctypes.byref(lo),
+                               ctypes.byref(hi))
+        return Bounds(c.value, lo.value, hi.value)
+
+    def share(self, id):
+        return read_estimate(C.kpi_topk_id_share, self._p, _lib.id64(id))
+
+    def _describe(self):
+        return f"total={self.total} size={self.size}"
+
+
+@register
+class Distinct(KpiObject):
+    """Distinct count of 64-bit ids or byte strings: exact (64-bit hashes)
+    while small, then HyperLogLog with 2**precision registers (relative
+    standard error 1.04 / sqrt(2**precision); 12 -> about 1.6%)."""
+
+    _prefix, _tag = "distinct", 14
+
+    def __init__(self, precision=12):
+        self._new("kpi_distinct_new", _lib.u32(precision, "precision"))
+
+    def add(self, id):
+        C.kpi_distinct_add(self._p, _lib.id64(id))
+
+    def add_bytes(self, data):
+        """Count a byte string (str is UTF-8), e.g. an e-mail address."""
+        b = _label_bytes(data)
+        C.kpi_distinct_add_bytes(self._p, b, len(b))
+
+    def add_array(self, ids):
+        """Count many ids (uint64 / int64 arrays without a copy)."""
+        address, n, keep = as_c_array(ids, "uint64", "ids")
+        C.kpi_distinct_add_array(self._p, address, n)
+
+    def estimate(self):
+        """The number of distinct values, with a 95% interval."""
+        return read_estimate(C.kpi_distinct_estimate, self._p)
+
+    @property
+    def is_exact(self):
+        out = ctypes.c_int()
+        C.kpi_distinct_is_exact(self._p, ctypes.byref(out))
+        return bool(out.value)
+
+    def _describe(self):
+        return "exact" if self.is_exact else "hll"

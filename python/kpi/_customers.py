@@ -1,0 +1,149 @@
+"""Customer KPIs of a period (Customers) and journeys across channels
+(Journey)."""
+
+import ctypes
+
+from . import _lib
+from ._base import KpiObject, read_estimate, read_out, register
+from ._lib import C
+
+UNSERVED_ABANDONED, UNSERVED_NO_AGENT, UNSERVED_SYSTEM_FAILURE = 0, 1, 2
+
+
+def _double(fname, doc):
+    def get(self):
+        return read_out(getattr(C, fname), ctypes.c_double, self._p)
+    get.__doc__ = doc
+    return property(get)
+
+
+def _share(fname, doc):
+    def get(self):
+        return read_estimate(getattr(C, fname), self._p)
+    get.__doc__ = doc
+    return get
+
+
+def _count_setter(fname, doc):
+    def call(self, n):
+        getattr(C, fname)(self._p, _lib.u64(n, "count"))
+    call.__doc__ = doc
+    return call
+
+
+@register
+class Customers(KpiObject):
+    """The inputs of one period and the customer KPIs computed from them
+    (churn, retention, referral rate, CLV, engagement, repeat share,
+    self-service, unserved contacts).  Each read raises KpiEmptyError when
+    its denominator is 0 or an input it needs was never given."""
+
+    _prefix, _tag = "customers", 16
+
+    def __init__(self):
+        self._new("kpi_customers_new")
+
+    set_start = _count_setter("kpi_customers_set_start", "Customers at the start of the period.")
+    set_end = _count_setter("kpi_customers_set_end", "Customers at the end of the period.")
+    set_active = _count_setter("kpi_customers_set_active", "Active customers (e.g. a Distinct estimate).")
+    add_new = _count_setter("kpi_customers_add_new", "Customers won.")
+    add_lost = _count_setter("kpi_customers_add_lost", "Customers lost (of those at the start).")
+    add_referred = _count_setter("kpi_customers_add_referred", "New customers who came by referral.")
+    add_interactions = _count_setter("kpi_customers_add_interactions", "Customer interactions.")
+    add_offered = _count_setter("kpi_customers_add_offered", "Offered contacts.")
+
+    def add_revenue(self, revenue):
+        C.kpi_customers_add_revenue(self._p, revenue)
+
+    def set_margin(self, gross_margin):
+        C.kpi_customers_set_margin(self._p, gross_margin)
+
+    def add_purchasers(self, customers, repeat_customers):
+        C.kpi_customers_add_purchasers(self._p, _lib.u64(customers), _lib.u64(repeat_customers))
+
+    def add_self_service(self, sessions, self_served, assisted):
+        C.kpi_customers_add_self_service(self._p, _lib.u64(sessions), _lib.u64(self_served),
+                                         _lib.u64(assisted))
+
+    def add_unserved(self, reason, n=1):
+        C.kpi_customers_add_unserved(self._p, _lib.u32(reason, "reason"), _lib.u64(n))
+
+    churn_net = _double("kpi_customers_churn_net", "(start - end) / start.")
+    retention = _double("kpi_customers_retention", "CRR = (end - new) / start.")
+    revenue_per_customer = _double("kpi_customers_revenue_per_customer", "revenue / start.")
+    clv = _double("kpi_customers_clv", "revenue x margin / lost.")
+    engagement = _double("kpi_customers_engagement", "interactions / active.")
+    churn_lost = _share("kpi_customers_churn_lost", "lost / start, Wilson 95%.")
+    referral_rate = _share("kpi_customers_referral_rate", "referred / new.")
+    repeat_share = _share("kpi_customers_repeat_share", "repeat / purchasing customers.")
+    self_service = _share("kpi_customers_self_service", "self-served / (self-served + assisted).")
+    self_service_usage = _share("kpi_customers_self_service_usage",
+                                "sessions / (sessions + assisted).")
+    unserved_rate = _share("kpi_customers_unserved_rate", "unserved (any reason) / offered.")
+    abandonment_rate = _share("kpi_customers_abandonment_rate", "abandoned / offered.")
+
+    def unserved(self, reason):
+        return read_out(C.kpi_customers_unserved, ctypes.c_uint64, self._p,
+                        _lib.u32(reason, "reason"))
+
+    def unserved_share(self, reason):
+        return read_estimate(C.kpi_customers_unserved_share, self._p, _lib.u32(reason, "reason"))
+
+
+@register
+class Journey(KpiObject):
+    """Customer journeys across channels: touchpoints until resolve() or
+    until idle longer than idle_ms (or evicted when max_customers are
+    open).  Means over closed journeys."""
+
+    _prefix, _tag = "journey", 17
+
+    def __init__(self, max_customers, idle_ms):
+        self._new("kpi_journey_new", _lib.u32(max_customers, "max_customers"),
+                  _lib.i64(idle_ms, "idle_ms"))
+
+    def touch(self, customer, channel, t_ms):
+        C.kpi_journey_touch(self._p, _lib.id64(customer, "customer"),
+                            _lib.u32(channel, "channel"), _lib.i64(t_ms, "t_ms"))
+
+    def resolve(self, customer, t_ms):
+        C.kpi_journey_resolve(self._p, _lib.id64(customer, "customer"), _lib.i64(t_ms, "t_ms"))
+
+    def advance(self, t_ms):
+        """Move the clock to t, closing idle journeys as unresolved."""
+        C.kpi_journey_advance(self._p, _lib.i64(t_ms, "t_ms"))
+
+    touchpoints_mean = _double("kpi_journey_touchpoints_mean", "Mean touchpoints per closed journey.")
+    switches_mean = _double("kpi_journey_switches_mean", "Mean channel switches per closed journey.")
+
+    @property
+    def resolution_mean(self):
+        """Mean ms from first touch to resolution over resolved journeys."""
+        out, n = ctypes.c_double(), ctypes.c_uint64()
+        C.kpi_journey_resolution_mean(self._p, ctypes.byref(out), ctypes.byref(n))
+        return out.value
+
+    @property
+    def resolved(self):
+        """Number of resolved journeys."""
+        out, n = ctypes.c_double(), ctypes.c_uint64()
+        try:
+            C.kpi_journey_resolution_mean(self._p, ctypes.byref(out), ctypes.byref(n))
+        except _lib.KpiEmptyError:
+            return 0
+        return n.value
+
+    @property
+    def open(self):
+        return C.kpi_journey_open(self._p)
+
+    @property
+    def unresolved(self):
+        return C.kpi_journey_unresolved(self._p)
+
+    @property
+    def evicted(self):
+        return C.kpi_journey_evicted(self._p)
+
+    def _describe(self):
+        return f"open={self.open}"

@@ -1,0 +1,146 @@
+"""Group-by: one accumulator per 64-bit key (agent, team, channel)."""
+
+import ctypes
+import struct
+from collections import namedtuple
+
+from . import _base, _lib
+from ._base import KpiObject, register
+from ._buffers import out_array
+from ._lib import C
+
+RateSpread = namedtuple("RateSpread", "mean stddev min max agents")
+
+
+def _member_chain(data):
+    """The member classes of a serialized group, outermost first: a group's
+    body starts with its member type's u16 tag, then the prototype as a
+    nested object (u32 length, body); a nested group's body starts the
+    same way."""
+    chain, pos = [], _base.HEADER.size
+    while True:
+        if pos + 2 > len(data):
+            raise _lib.error_for(_lib.ERR_TRUNCATED, "kpi.Group.from_bytes")
+        (tag,) = struct.unpack_from("<H", data, pos)
+        cls = _base._CLASSES.get(tag)
+        if cls is None:
+            raise _lib.error_for(_lib.ERR_TYPE, "kpi.Group.from_bytes",
+                                 f"member type tag {tag} unknown to this package")
+        chain.append(cls)
+        if cls is not Group:
+            return tuple(chain)
+        pos += 2 + 4
+
+
+@register
+class Group(KpiObject):
+    """Accumulators by 64-bit key, each a copy of the prototype's
+    configuration (not its data).
+
+    ``g[key]`` is the member for key, created empty if absent (like a
+    defaultdict); it is a view fed and read like any object of the
+    prototype's type, and stays valid while the key is in the group.
+    ``key in g``, ``len(g)``, ``iter(g)`` (keys, ascending), ``del g[key]``,
+    ``g.total()`` (the merge of every member, a new object).
+    Keys are unsigned 64-bit (negative ints are taken as two's complement).
+    """
+
+    _prefix, _tag = "group", 6
+
+    def __init__(self, prototype):
+        if not isinstance(prototype, KpiObject):
+            raise TypeError("the prototype must be a kpi accumulator")
+        self._new("kpi_group_new", prototype._p)
+        self._chain = (type(prototype),) + getattr(prototype, "_chain", ())
+
+    def _configure_like(self, other):
+        self._chain = other._chain
+
+    def _configure_from_bytes(self, data):
+        self._chain = _member_chain(data)
+
+    @property
+    def member_type(self):
+        """The class of the members."""
+        return self._chain[0]
+
+    def _view(self, key):
+        cls = self._chain[0]
+        obj = cls.__new__(cls)
+        obj._member = (self, key)
+        if cls is Group:
+            obj._chain = self._chain[1:]
+        return obj
+
+    def _member_pointer(self, key):
+        out = ctypes.c_void_p()
+        C.kpi_group_find(self._p, key, ctypes.byref(out))
+        return out.value
+
+    def __getitem__(self, key):
+        key = _lib.id64(key, "key")
+        out = ctypes.c_void_p()
+        C.kpi_group_get(self._p, key, ctypes.byref(out))
+        return self._view(key)
+
+    get = __getitem__
+
+    def find(self, key):
+        """The member for key, or None (never creates one)."""
+        key = _lib.id64(key, "key")
+        try:
+            self._member_pointer(key)
+        except _lib.KpiUnknownIdError:
+            return None
+        return self._view(key)
+
+    def __contains__(self, key):
+        return self.find(key) is not None
+
+    def __len__(self):
+        return C.kpi_group_size(self._p)
+
+    def keys(self):
+        """The keys, ascending."""
+        n = ctypes.c_size_t(len(self))
+        a, address = out_array("uint64", n.value)
+        C.kpi_group_keys(self._p, address, n.value, ctypes.byref(n))
+        return [int(k) for k in a]
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def items(self):
+        return [(k, self._view(k)) for k in self.keys()]
+
+    def values(self):
+        return [self._view(k) for k in self.keys()]
+
+    def remove(self, key):
+        """Remove and free a member (KpiUnknownIdError, a KeyError, if absent)."""
+        C.kpi_group_remove(self._p, _lib.id64(key, "key"))
+
+    __delitem__ = remove
+
+    def total(self):
+        """A new object of the member type: the merge of every member."""
+        out = ctypes.c_void_p()
+        C.kpi_group_total(self._p, ctypes.byref(out))
+        cls = self._chain[0]
+        obj = cls.__new__(cls)
+        obj._own(out.value)
+        if cls is Group:
+            obj._chain = self._chain[1:]
+        return obj
+
+    def rate_spread(self, min_trials=0):
+        """RateSpread(mean, stddev, min, max, agents) of the members' shares
+        (a group of Rate): consistency between agents."""
+        d = [ctypes.c_double() for _ in range(4)]
+        agents = ctypes.c_size_t()
+        C.kpi_group_rate_spread(self._p, _lib.u64(min_trials, "min_trials"),
+                                *(ctypes.byref(x) for x in d), ctypes.byref(agents))
+        return RateSpread(*(x.value for x in d), agents.value)
+
+    def _describe(self):
+        return f"of {self._chain[0].__name__} size={len(self)}"

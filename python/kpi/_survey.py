@@ -1,0 +1,327 @@
+"""Survey scores and shares: Score (CSAT, ESAT, NPS, CES), Rate, Mean
+(sentiment, IQS) and Ratio (cost per resolution, ...)."""
+
+import ctypes
+from collections import namedtuple
+
+from . import _lib
+from ._base import KpiObject, read_estimate, read_estimates, read_out, register
+from ._buffers import as_c_array, out_array, same_length
+from ._lib import C
+
+NpsShares = namedtuple("NpsShares", "promoters passives detractors")
+Shares = namedtuple("Shares", "negative neutral positive")
+
+
+@register
+class Score(KpiObject):
+    """Integer answers on a bounded scale [min, max] (at most 1001 values):
+    exact counts per answer, so every read is exact.
+
+    Presets: :func:`kpi.csat`, :func:`kpi.esat`, :func:`kpi.nps`,
+    :func:`kpi.ces`.  ``Score(min, max)`` sets the favourable threshold to
+    max - 1 (top-2-box) and the NPS cuts to 9 / 6 when both lie on the
+    scale.
+    """
+
+    _prefix, _tag = "score", 2
+
+    def __init__(self, min, max):
+        self._new("kpi_score_new", _lib.i32(min, "min"), _lib.i32(max, "max"))
+
+    # -- configuration ------------------------------------------------------
+    def set_threshold(self, threshold):
+        """The favourable-share threshold (CSAT satisfied, CES easy)."""
+        C.kpi_score_set_threshold(self._p, _lib.i32(threshold, "threshold"))
+
+    def set_high_is_easy(self, high_is_easy):
+        """True (default): favourable = answer >= threshold; False: <=."""
+        C.kpi_score_set_high_is_easy(self._p, 1 if high_is_easy else 0)
+
+    def set_nps_cuts(self, promoter_from, detractor_to):
+        C.kpi_score_set_nps_cuts(self._p, _lib.i32(promoter_from), _lib.i32(detractor_to))
+
+    # -- feeding ------------------------------------------------------------
+    def add(self, answer):
+        """Add one answer; KpiRangeError off the scale (nothing changes)."""
+        C.kpi_score_add(self._p, _lib.i32(answer, "answer"))
+
+    def add_array(self, answers):
+        """Add many answers, all or nothing.  int32 arrays are passed
+        without a copy; other integer arrays are converted (see kpi docs)."""
+        address, n, keep = as_c_array(answers, "int32", "answers")
+        C.kpi_score_add_array(self._p, address, n)
+
+    # -- reads --------------------------------------------------------------
+    @property
+    def count(self):
+        return C.kpi_score_count(self._p)
+
+
+    @property
+    def scale(self):
+        """(min, max)."""
+        lo, hi = ctypes.c_int32(), ctypes.c_int32()
+        C.kpi_score_scale(self._p, ctypes.byref(lo), ctypes.byref(hi))
+        return lo.value, hi.value
+
+    def count_of(self, answer):
+        return read_out(C.kpi_score_count_of, ctypes.c_uint64, self._p, _lib.i32(answer))
+
+    @property
+    def distribution(self):
+        """{answer: count} for every answer on the scale."""
+        lo, hi = self.scale
+        a, address = out_array("uint64", hi - lo + 1)
+        C.kpi_score_distribution(self._p, address, hi - lo + 1)
+        return {lo + i: int(c) for i, c in enumerate(a)}
+
+    @property
+    def mean(self):
+        """The mean answer (KpiEmptyError before the first answer)."""
+        return read_out(C.kpi_score_mean, ctypes.c_double, self._p)
+
+    def mean_ci(self):
+        """The mean with a 95% normal-approximation interval."""
+        return read_estimate(C.kpi_score_mean_ci, self._p)
+
+    def share_at_least(self, threshold):
+        return read_estimate(C.kpi_score_share_at_least, self._p, _lib.i32(threshold))
+
+    def share_at_most(self, threshold):
+        return read_estimate(C.kpi_score_share_at_most, self._p, _lib.i32(threshold))
+
+    def share(self):
+        """The favourable share by the configured threshold and direction
+        (CSAT satisfied, CES easy), Wilson 95%."""
+        return read_estimate(C.kpi_score_csat, self._p)
+
+    def csat(self):
+        """CSAT / ESAT: the satisfied share (same figure as share())."""
+        return read_estimate(C.kpi_score_csat, self._p)
+
+    def ces_easy(self):
+        """CES: the "easy" share (same figure as share())."""
+        return read_estimate(C.kpi_score_ces_easy, self._p)
+
+    def nps(self):
+        """NPS in [-100, 100] with its margin of error (KpiStateError
+        without NPS cut points)."""
+        return read_estimate(C.kpi_score_nps, self._p)
+
+    def nps_shares(self):
+        """NpsShares(promoters, passives, detractors), each an Estimate."""
+        return NpsShares(*read_estimates(C.kpi_score_nps_shares, self._p, 3))
+
+    def _describe(self):
+        lo, hi = self.scale
+        return f"{lo}..{hi} n={self.count}"
+
+
+def csat(max=5, satisfied_from=4):
+    """CSAT: scale 1..max, satisfied = answer >= satisfied_from (top-2-box
+    on 1-5 by default).  Read with .csat() / .share()."""
+    return Score._preset("kpi_csat_new", _lib.i32(max, "max"), _lib.i32(satisfied_from))
+
+
+def esat(max=5, satisfied_from=4):
+    """ESAT (employee satisfaction): exactly a CSAT preset."""
+    return Score._preset("kpi_esat_new", _lib.i32(max, "max"), _lib.i32(satisfied_from))
+
+
+def nps():
+    """NPS: scale 0..10, promoters 9-10, detractors 0-6.  Read with .nps()."""
+    return Score._preset("kpi_nps_new")
+
+
+def ces(max=7, easy_from=5):
+    """CES: scale 1..max, easy = answer >= easy_from (see
+    Score.set_high_is_easy for scales where 1 is easy).  Read with
+    .ces_easy() / .share()."""
+    return Score._preset("kpi_ces_new", _lib.i32(max, "max"), _lib.i32(easy_from))
+
+
+@register
+class Rate(KpiObject):
+    """Yes/no outcomes (FCR, reopen, adherence, ...): the share of
+    successes with a Wilson 95% interval."""
+
+    _prefix, _tag = "rate", 3
+
+    def __init__(self):
+        self._new("kpi_rate_new")
+
+    def add(self, success):
+        """Add one outcome: a bool, or 0 / 1."""
+        if isinstance(success, bool):
+            success = int(success)
+        C.kpi_rate_add(self._p, _lib.i32(success, "success"))
+
+    def add_counts(self, successes, trials):
+        C.kpi_rate_add_counts(self._p, _lib.u64(successes, "successes"),
+                              _lib.u64(trials, "trials"))
+
+    def add_array(self, outcomes):
+        """Add many outcomes (0/1), all or nothing.  bool and uint8 arrays
+        are passed without a copy."""
+        address, n, keep = as_c_array(outcomes, "uint8", "outcomes")
+        C.kpi_rate_add_array(self._p, address, n)
+
+    @property
+    def successes(self):
+        return C.kpi_rate_successes(self._p)
+
+    @property
+    def trials(self):
+        return C.kpi_rate_trials(self._p)
+
+    def share(self):
+        return read_estimate(C.kpi_rate_share, self._p)
+
+    def _describe(self):
+        return f"{self.successes}/{self.trials}"
+
+
+@register
+class Mean(KpiObject):
+    """Real values: count, (weighted) mean with a 95% interval, variance,
+    min, max and shares around two cut points.  Presets
+    :func:`kpi.sentiment` and :func:`kpi.iqs`."""
+
+    _prefix, _tag = "mean", 4
+
+    def __init__(self):
+        self._new("kpi_mean_new")
+
+    def set_cuts(self, negative_below, positive_above):
+        """Cut points of shares() (only while empty)."""
+        C.kpi_mean_set_cuts(self._p, negative_below, positive_above)
+
+    def add(self, x, weight=None):
+        if weight is None:
+            C.kpi_mean_add(self._p, x)
+        else:
+            C.kpi_mean_add_weighted(self._p, x, weight)
+
+    def add_array(self, xs):
+        """Add many values (weight 1), all or nothing; float64 arrays are
+        passed without a copy, integer arrays converted."""
+        address, n, keep = as_c_array(xs, "double", "values")
+        C.kpi_mean_add_array(self._p, address, n)
+
+    def iqs_add(self, points_earned, points_possible):
+        """IQS: one reviewed conversation (earned / possible, weight possible)."""
+        C.kpi_iqs_add(self._p, points_earned, points_possible)
+
+    @property
+    def iqs_percent(self):
+        return read_out(C.kpi_iqs_percent, ctypes.c_double, self._p)
+
+    @property
+    def count(self):
+        return C.kpi_mean_count(self._p)
+
+
+    @property
+    def mean(self):
+        return read_out(C.kpi_mean_value, ctypes.c_double, self._p)
+
+    def mean_ci(self):
+        return read_estimate(C.kpi_mean_mean, self._p)
+
+    @property
+    def variance(self):
+        """Sample variance (n - 1); KpiEmptyError below two values."""
+        return read_out(C.kpi_mean_variance, ctypes.c_double, self._p)
+
+    @property
+    def min(self):
+        return read_out(C.kpi_mean_min, ctypes.c_double, self._p)
+
+    @property
+    def max(self):
+        return read_out(C.kpi_mean_max, ctypes.c_double, self._p)
+
+    def shares(self):
+        """Shares(negative, neutral, positive), each an Estimate."""
+        return Shares(*read_estimates(C.kpi_mean_shares, self._p, 3))
+
+    def _describe(self):
+        return f"n={self.count}"
+
+
+def sentiment():
+    """Sentiment scores in [-1, 1], cuts -0.05 / +0.05."""
+    return Mean._preset("kpi_sentiment_new")
+
+
+def iqs():
+    """Internal quality score: feed iqs_add(earned, possible), read iqs_percent."""
+    return Mean._preset("kpi_iqs_new")
+
+
+# ratio kinds (include/kpi/ratio.h)
+RATIO_GENERIC = 0
+RATIO_COST_PER_RESOLUTION = 1
+RATIO_COST_PER_TICKET = 2
+RATIO_COST_TO_REVENUE = 3
+RATIO_TICKETS_PER_AGENT_HOUR = 4
+
+
+@register
+class Ratio(KpiObject):
+    """Sum of numerators / sum of denominators (cost per resolution, cost
+    to revenue, tickets per agent-hour)."""
+
+    _prefix, _tag = "ratio", 5
+
+    def __init__(self, kind=RATIO_GENERIC):
+        self._new("kpi_ratio_new_with", _lib.u32(kind, "kind"), None)
+
+    def add(self, numerator, denominator):
+        C.kpi_ratio_add(self._p, numerator, denominator)
+
+    def add_array(self, numerators, denominators):
+        """Add n pairs, all or nothing (float64 arrays without a copy)."""
+        a, n1, k1 = as_c_array(numerators, "double", "numerators")
+        b, n2, k2 = as_c_array(denominators, "double", "denominators")
+        C.kpi_ratio_add_array(self._p, a, b, same_length("ratio", n1, n2))
+
+    @property
+    def value(self):
+        return read_out(C.kpi_ratio_value, ctypes.c_double, self._p)
+
+    @property
+    def numerator(self):
+        return C.kpi_ratio_numerator(self._p)
+
+    @property
+    def denominator(self):
+        return C.kpi_ratio_denominator(self._p)
+
+    @property
+    def count(self):
+        return C.kpi_ratio_count(self._p)
+
+    @property
+    def kind(self):
+        return C.kpi_ratio_kind(self._p)
+
+    def _describe(self):
+        return f"{self.numerator}/{self.denominator}"
+
+
+def cost_per_resolution():
+    return Ratio(RATIO_COST_PER_RESOLUTION)
+
+
+def cost_per_ticket():
+    return Ratio(RATIO_COST_PER_TICKET)
+
+
+def cost_to_revenue():
+    return Ratio(RATIO_COST_TO_REVENUE)
+
+
+def tickets_per_agent_hour():
+    return Ratio(RATIO_TICKETS_PER_AGENT_HOUR)

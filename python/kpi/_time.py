@@ -1,0 +1,332 @@
+"""Durations and time: Duration (FRT, ART, ASA, resolution time), Aht,
+ServiceLevel and Series (volume per period with a Holt-Winters forecast).
+
+Durations and timestamps are int64 milliseconds.  Bulk calls take int64
+arrays without a copy, and timedelta64[ms] / datetime64[ms] arrays as the
+same int64 bits; other units are converted (truncated to ms).
+"""
+
+import ctypes
+from collections import namedtuple
+
+from . import _lib
+from ._base import KpiObject, read_estimate, read_out, register
+from ._buffers import as_c_array, out_array, same_length, to_result
+from ._lib import C
+
+DEFAULT_ACCURACY = 0.01
+
+
+@register
+class Duration(KpiObject):
+    """Durations in ms: exact count, sum, min, max, mean; quantiles from a
+    DDSketch-style sketch within ``accuracy`` relative error of the exact
+    value at rank floor(q (n - 1)) (numpy's ``method="lower"``).
+
+    Presets: :func:`kpi.frt`, :func:`kpi.art`, :func:`kpi.asa`,
+    :func:`kpi.resolution_time` (1% accuracy).
+    """
+
+    _prefix, _tag = "duration", 7
+
+    def __init__(self, accuracy=DEFAULT_ACCURACY, targets=()):
+        self._new("kpi_duration_new", accuracy)
+        for t in targets:
+            self.add_target(t)
+
+    @classmethod
+    def _with_targets(cls, fname, targets):
+        obj = cls._preset(fname)
+        for t in targets:
+            obj.add_target(t)
+        return obj
+
+    def add_target(self, target_ms):
+        """Register a target for an exact share_within() (only while empty)."""
+        C.kpi_duration_add_target(self._p, _lib.i64(target_ms, "target_ms"))
+
+    def add(self, ms):
+        C.kpi_duration_add(self._p, _lib.i64(ms, "ms"))
+
+    def add_array(self, ms):
+        """Add many durations, all or nothing (int64 / timedelta64[ms]
+        arrays without a copy)."""
+        address, n, keep = as_c_array(ms, "int64", "durations")
+        C.kpi_duration_add_array(self._p, address, n)
+
+    @property
+    def count(self):
+        return C.kpi_duration_count(self._p)
+
+
+    @property
+    def accuracy(self):
+        return C.kpi_duration_accuracy(self._p)
+
+    @property
+    def mean(self):
+        return read_out(C.kpi_duration_mean, ctypes.c_double, self._p)
+
+    @property
+    def min(self):
+        return read_out(C.kpi_duration_min, ctypes.c_int64, self._p)
+
+    @property
+    def max(self):
+        return read_out(C.kpi_duration_max, ctypes.c_int64, self._p)
+
+    @property
+    def sum(self):
+        return read_out(C.kpi_duration_sum, ctypes.c_int64, self._p)
+
+    def quantile(self, q):
+        """The q-quantile in ms (q in [0, 1]; 0.9 is the p90)."""
+        return read_out(C.kpi_duration_quantile, ctypes.c_double, self._p, float(q))
+
+    def quantiles(self, qs):
+        """[quantile(q) for q in qs]."""
+        return [self.quantile(q) for q in qs]
+
+    def share_within(self, target_ms):
+        """Share of durations <= target (exact for registered targets)."""
+        return read_estimate(C.kpi_duration_share_within, self._p,
+                             _lib.i64(target_ms, "target_ms"))
+
+    def _describe(self):
+        return f"n={self.count} accuracy={self.accuracy:g}"
+
+
+def frt(targets=()):
+    """First response time (1% accuracy); `targets` registers exact SLA targets."""
+    return Duration._with_targets("kpi_frt_new", targets)
+
+
+def art(targets=()):
+    """Average response time (1% accuracy)."""
+    return Duration._with_targets("kpi_art_new", targets)
+
+
+def asa(targets=()):
+    """Average speed of answer (1% accuracy)."""
+    return Duration._with_targets("kpi_asa_new", targets)
+
+
+def resolution_time(targets=()):
+    """Resolution time (1% accuracy)."""
+    return Duration._with_targets("kpi_resolution_time_new", targets)
+
+
+AHT_TALK, AHT_HOLD, AHT_AFTER_WORK = 0, 1, 2
+
+
+@register
+class Aht(KpiObject):
+    """Average handle time: (talk + hold + after-work) / contacts, exact,
+    with per-component means and handle-time quantiles (1%)."""
+
+    _prefix, _tag = "aht", 9
+
+    def __init__(self):
+        self._new("kpi_aht_new")
+
+    def add(self, talk_ms, hold_ms=0, after_work_ms=0):
+        C.kpi_aht_add(self._p, _lib.i64(talk_ms), _lib.i64(hold_ms), _lib.i64(after_work_ms))
+
+    def add_array(self, talk_ms, hold_ms, after_work_ms):
+        """Add n contacts from three int64 arrays, all or nothing."""
+        a, n1, k1 = as_c_array(talk_ms, "int64", "talk_ms")
+        b, n2, k2 = as_c_array(hold_ms, "int64", "hold_ms")
+        c, n3, k3 = as_c_array(after_work_ms, "int64", "after_work_ms")
+        C.kpi_aht_add_array(self._p, a, b, c, same_length("aht", n1, n2, n3))
+
+    @property
+    def count(self):
+        return C.kpi_aht_count(self._p)
+
+
+    @property
+    def mean(self):
+        return read_out(C.kpi_aht_mean, ctypes.c_double, self._p)
+
+    def component_mean(self, component):
+        return read_out(C.kpi_aht_component_mean, ctypes.c_double, self._p,
+                        _lib.i32(component, "component"))
+
+    @property
+    def talk_mean(self):
+        return self.component_mean(AHT_TALK)
+
+    @property
+    def hold_mean(self):
+        return self.component_mean(AHT_HOLD)
+
+    @property
+    def after_work_mean(self):
+        return self.component_mean(AHT_AFTER_WORK)
+
+    def quantile(self, q):
+        return read_out(C.kpi_aht_quantile, ctypes.c_double, self._p, float(q))
+
+    def _describe(self):
+        return f"n={self.count}"
+
+
+# contact outcomes and service-level formulas (include/kpi/service_level.h)
+CONTACT_ANSWERED, CONTACT_ABANDONED, CONTACT_UNSERVED = 0, 1, 2
+SL_ANSWERED_OVER_OFFERED = 0
+SL_EXCLUDE_SHORT_ABANDONS = 1
+SL_ANSWERED_OVER_ANSWERED = 2
+SL_ABANDONS_IN_T_MET = 3
+SL_EXCLUDE_ABANDONS_IN_T = 4
+
+
+@register
+class ServiceLevel(KpiObject):
+    """Contacts offered to a queue (answered / abandoned after a wait, or
+    unserved): service level by five formulas, abandonment, unserved
+    shares by reason, ASA and wait quantiles of answered contacts."""
+
+    _prefix, _tag = "service_level", 8
+
+    def __init__(self, threshold_ms, short_abandon_ms=0):
+        self._new("kpi_service_level_new", _lib.i64(threshold_ms, "threshold_ms"),
+                  _lib.i64(short_abandon_ms, "short_abandon_ms"))
+
+    def add(self, wait_ms, outcome=CONTACT_ANSWERED):
+        C.kpi_service_level_add(self._p, _lib.i64(wait_ms, "wait_ms"),
+                                _lib.i32(outcome, "outcome"))
+
+    def add_array(self, wait_ms, outcomes):
+        """n waits (int64) and outcomes (C int: int32 here), all or nothing."""
+        a, n1, k1 = as_c_array(wait_ms, "int64", "wait_ms")
+        b, n2, k2 = as_c_array(outcomes, "intc", "outcomes")
+        C.kpi_service_level_add_array(self._p, a, b, same_length("service level", n1, n2))
+
+    def add_unserved(self, reason):
+        C.kpi_service_level_add_unserved(self._p, _lib.u32(reason, "reason"))
+
+    @property
+    def offered(self):
+        return C.kpi_service_level_offered(self._p)
+
+    @property
+    def answered(self):
+        return C.kpi_service_level_answered(self._p)
+
+    @property
+    def abandoned(self):
+        return C.kpi_service_level_abandoned(self._p)
+
+    def share(self, formula=SL_ANSWERED_OVER_OFFERED):
+        return read_estimate(C.kpi_service_level_share, self._p, _lib.i32(formula, "formula"))
+
+    def abandon_rate(self):
+        return read_estimate(C.kpi_service_level_abandon_rate, self._p)
+
+    def unserved_count(self, reason):
+        return read_out(C.kpi_service_level_unserved_count, ctypes.c_uint64, self._p,
+                        _lib.u32(reason, "reason"))
+
+    def unserved_share(self, reason=None):
+        """Share of offered contacts unserved (for one reason, or any)."""
+        if reason is None:
+            return read_estimate(C.kpi_service_level_unserved_share, self._p)
+        return read_estimate(C.kpi_service_level_unserved_reason_share, self._p,
+                             _lib.u32(reason, "reason"))
+
+    @property
+    def asa(self):
+        """Exact mean wait of answered contacts (ms)."""
+        return read_out(C.kpi_service_level_asa, ctypes.c_double, self._p)
+
+    def wait_quantile(self, q):
+        return read_out(C.kpi_service_level_wait_quantile, ctypes.c_double, self._p, float(q))
+
+    def _describe(self):
+        return f"offered={self.offered}"
+
+
+SeriesValues = namedtuple("SeriesValues", "start_ms values")
+ForecastError = namedtuple("ForecastError", "mae smape")
+
+
+@register
+class Series(KpiObject):
+    """Sums per fixed period in a ring of `length` periods
+    [origin + k period, origin + (k + 1) period), rolling totals, and an
+    optional additive Holt-Winters forecast (set_forecast)."""
+
+    _prefix, _tag = "series", 15
+
+    def __init__(self, period_ms, length, origin_ms=0):
+        self._new("kpi_series_new", _lib.i64(period_ms, "period_ms"),
+                  _lib.u32(length, "length"), _lib.i64(origin_ms, "origin_ms"))
+
+    def set_forecast(self, season_length, alpha, beta, gamma):
+        """Enable the forecast (only while empty)."""
+        C.kpi_series_set_forecast(self._p, _lib.u32(season_length, "season_length"),
+                                  alpha, beta, gamma)
+
+    def add(self, t_ms, amount=1.0):
+        C.kpi_series_add(self._p, _lib.i64(t_ms, "t_ms"), amount)
+
+    def add_array(self, t_ms, amounts=None):
+        """n events (int64 ms or datetime64[ms] without a copy), with
+        float64 amounts or 1.0 each; all or nothing."""
+        a, n, k1 = as_c_array(t_ms, "int64", "t_ms")
+        b, k2 = None, None
+        if amounts is not None:
+            b, n2, k2 = as_c_array(amounts, "double", "amounts")
+            same_length("series", n, n2)
+        C.kpi_series_add_array(self._p, a, b, n)
+
+    def period(self, t_ms):
+        """The value of the period containing t."""
+        return read_out(C.kpi_series_period, ctypes.c_double, self._p, _lib.i64(t_ms, "t_ms"))
+
+    def last(self, n_periods):
+        """The total of the newest n periods."""
+        return read_out(C.kpi_series_last, ctypes.c_double, self._p,
+                        _lib.u32(n_periods, "n_periods"))
+
+    @property
+    def latest(self):
+        """Start (ms) of the newest period."""
+        return read_out(C.kpi_series_latest, ctypes.c_int64, self._p)
+
+    @property
+    def length(self):
+        return C.kpi_series_length(self._p)
+
+    def values(self):
+        """SeriesValues(start_ms of the oldest kept period, the `length`
+        period values oldest first)."""
+        n = self.length
+        a, address = out_array("double", n)
+        got, start = ctypes.c_size_t(), ctypes.c_int64()
+        C.kpi_series_values(self._p, address, n, ctypes.byref(got), ctypes.byref(start))
+        return SeriesValues(start.value, to_result(a))
+
+    @property
+    def total(self):
+        """All amounts ever added."""
+        return read_out(C.kpi_series_total, ctypes.c_double, self._p)
+
+    def forecast(self, horizon):
+        """The next `horizon` periods (1 = the newest, still open one)."""
+        h = _lib.u32(horizon, "horizon")
+        a, address = out_array("double", h)
+        C.kpi_series_forecast(self._p, h, address, h)
+        return to_result(a)
+
+    def forecast_interval(self, h):
+        return read_estimate(C.kpi_series_forecast_interval, self._p, _lib.u32(h, "h"))
+
+    def forecast_error(self):
+        """ForecastError(mae, smape) of the one-step forecasts so far."""
+        mae, smape = ctypes.c_double(), ctypes.c_double()
+        C.kpi_series_forecast_error(self._p, ctypes.byref(mae), ctypes.byref(smape))
+        return ForecastError(mae.value, smape.value)
+
+    def _describe(self):
+        return f"length={self.length}"

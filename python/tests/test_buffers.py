@@ -1,0 +1,164 @@
+"""Bulk paths: correctly typed contiguous arrays reach C without a copy
+(checked on the pointer passed), other arrays are converted with range
+checks, and the buffer-protocol path works without numpy."""
+
+import array
+import ctypes
+
+import pytest
+
+import kpi
+from kpi import _buffers, _lib
+
+np = pytest.importorskip("numpy")
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    """spy(name) -> list of the argument tuples of each call to C function name."""
+    def install(name):
+        real = getattr(_lib.C, name)
+        calls = []
+
+        def record(*args):
+            calls.append(args)
+            return real(*args)
+        monkeypatch.setattr(_lib.C, name, record)
+        return calls
+    return install
+
+
+def addr(a):
+    return a.ctypes.data
+
+
+def test_correct_dtypes_are_passed_in_place(spy, rng):
+    cases = [
+        (kpi.nps(), "kpi_score_add_array", [rng.integers(0, 11, 100, dtype=np.int32)]),
+        (kpi.Rate(), "kpi_rate_add_array", [rng.random(100) < 0.5]),
+        (kpi.Rate(), "kpi_rate_add_array", [rng.integers(0, 2, 100, dtype=np.uint8)]),
+        (kpi.Mean(), "kpi_mean_add_array", [rng.random(100)]),
+        (kpi.frt(), "kpi_duration_add_array", [rng.integers(0, 10**6, 100)]),
+        (kpi.frt(), "kpi_duration_add_array",
+         [rng.integers(0, 10**6, 100).astype("timedelta64[ms]")]),
+        (kpi.Distinct(), "kpi_distinct_add_array", [rng.integers(-10**9, 10**9, 100)]),
+        (kpi.TopKId(), "kpi_topk_id_add_array", [rng.integers(0, 9, 100).astype(np.uint64)]),
+        (kpi.Ratio(), "kpi_ratio_add_array", [rng.random(100), rng.random(100) + 1]),
+        (kpi.Aht(), "kpi_aht_add_array", [rng.integers(0, 10**5, 100) for _ in range(3)]),
+        (kpi.ServiceLevel(20_000), "kpi_service_level_add_array",
+         [rng.integers(0, 10**5, 100), rng.integers(0, 2, 100).astype(np.intc)]),
+        (kpi.Series(1000, 10), "kpi_series_add_array",
+         [np.sort(rng.integers(0, 9000, 100)).astype("datetime64[ms]"), rng.random(100)]),
+    ]
+    for obj, name, arrays in cases:
+        calls = spy(name)
+        obj.add_array(*arrays)
+        (args,) = calls
+        assert list(args[1:1 + len(arrays)]) == [addr(a) for a in arrays], name
+        assert args[-1] == 100
+
+
+def test_pandas_columns_are_passed_in_place(spy, rng):
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"answer": rng.integers(0, 11, 1000).astype("int32"),
+                       "frt": rng.integers(0, 10**7, 1000)})
+    calls = spy("kpi_score_add_array")
+    kpi.nps().add_array(df["answer"])
+    assert calls[0][1] == addr(df["answer"].to_numpy())
+    calls = spy("kpi_duration_add_array")
+    kpi.frt().add_array(df["frt"])
+    assert calls[0][1] == addr(df["frt"].to_numpy())
+
+
+def test_buffers_numpy_can_see_are_passed_in_place(spy):
+    ints = array.array("i", [1, 5, 9, 10])
+    calls = spy("kpi_score_add_array")
+    s = kpi.nps()
+    s.add_array(memoryview(ints))
+    assert calls[0][1] == ints.buffer_info()[0]
+    assert s.count == 4
+
+
+def test_topk_labels_are_used_in_place(spy):
+    labels = np.array([b"billing", b"login", b"refund-request"])
+    calls = spy("kpi_topk_add_array")
+    kpi.TopK().add_array(labels)
+    ptrs = (ctypes.c_uint64 * 3).from_address(calls[0][1])
+    lens = (ctypes.c_size_t * 3).from_address(calls[0][2])
+    w = labels.dtype.itemsize
+    assert list(ptrs) == [addr(labels) + i * w for i in range(3)]
+    assert list(lens) == [7, 5, 14]
+
+
+def test_wrong_dtypes_are_converted_with_one_copy(spy, rng):
+    answers = rng.integers(0, 11, 1000)  # int64: numpy's default
+    calls = spy("kpi_score_add_array")
+    a, b = kpi.nps(), kpi.nps()
+    a.add_array(answers)
+    b.add_array(answers.astype(np.int32))
+    assert calls[0][1] != addr(answers) and bytes(a) == bytes(b)
+    strided = rng.integers(0, 10**6, 2000)[::2]
+    c, d = kpi.frt(), kpi.frt()
+    c.add_array(strided)
+    d.add_array(np.ascontiguousarray(strided))
+    assert bytes(c) == bytes(d)
+    swapped = np.arange(50, dtype=">i8")
+    e, f = kpi.frt(), kpi.frt()
+    e.add_array(swapped)
+    f.add_array(np.arange(50))
+    assert bytes(e) == bytes(f)
+    g, h = kpi.Mean(), kpi.Mean()
+    g.add_array(np.arange(10, dtype=np.int16))
+    h.add_array(np.arange(10, dtype=np.float64))
+    assert bytes(g) == bytes(h)
+
+
+def test_conversion_refusals():
+    s = kpi.nps()
+    with pytest.raises(kpi.KpiRangeError) as e:
+        s.add_array(np.array([3, 2**31]))
+    assert e.value.code == _lib.ERR_RANGE
+    with pytest.raises(TypeError):
+        s.add_array(np.array([1.0]))
+    with pytest.raises(TypeError):
+        s.add_array(np.array(["1"]))
+    with pytest.raises(ValueError):
+        s.add_array(np.zeros((2, 2), dtype=np.int32))
+    with pytest.raises(TypeError):
+        s.add_array(5)
+    s.add_array(np.array([], dtype=np.int32))
+    s.add_array([])
+    assert s.count == 0
+
+
+def test_without_numpy(monkeypatch, spy):
+    monkeypatch.setattr(_buffers, "numpy", None)
+    monkeypatch.setattr(kpi._counting, "numpy", None)
+    ints = array.array("i", [1, 2, 9])
+    calls = spy("kpi_score_add_array")
+    s = kpi.nps()
+    s.add_array(ints)  # writable buffer of int32: in place
+    assert calls[0][1] == ints.buffer_info()[0]
+    s.add_array([10, 0])  # a list: copied
+    s.add_array(array.array("q", [7]))  # int64 items: converted
+    s.add_array(memoryview(bytes(array.array("i", [8]))).cast("i"))  # read-only: copied
+    assert s.distribution == {0: 1, 1: 1, 2: 1, 3: 0, 4: 0, 5: 0, 6: 0, 7: 1, 8: 1, 9: 1, 10: 1}
+    with pytest.raises(kpi.KpiRangeError):
+        s.add_array([1, 2**40])
+    with pytest.raises(TypeError):
+        s.add_array([1.5])
+    d = kpi.Distinct()
+    d.add_array([-1, 2**64 - 1, 5])  # ids: the same bits
+    assert d.estimate().value == 2
+    r = kpi.Rate()
+    r.add_array([True, False, True])
+    assert r.successes == 2
+    series = kpi.Series(1000, 4)
+    series.add_array([0, 1500, 3100], [1.0, 2.0, 4.0])
+    assert series.values() == (0, [1.0, 2.0, 0.0, 4.0])
+    t = kpi.TopK()
+    t.add_array(["a", "b", "a"])
+    assert t.top(1)[0] == kpi.TopEntry("a", 2, 2, 2)
+    g = kpi.Group(kpi.Rate())
+    g[3].add(True)
+    assert g.keys() == [3]

@@ -1,0 +1,72 @@
+"""Calendar and SlaPolicy by hand."""
+
+import datetime
+import pickle
+
+import pytest
+
+import kpi
+
+H, M = kpi.MS_PER_HOUR, kpi.MS_PER_MINUTE
+CET = "CET-1CEST,M3.5.0,M10.5.0/3"
+MON = 1704700800000  # 2024-01-08 08:00 UTC = 09:00 CET, a Monday
+
+
+def office():
+    cal = kpi.Calendar(CET)
+    for day in range(kpi._calendar.MONDAY, kpi._calendar.SATURDAY):
+        cal.add_hours(day, 9 * 60, 17 * 60)
+    return cal
+
+
+def test_calendar_elapsed_due_and_local_time():
+    cal = office()
+    assert cal.week_ms == 40 * H
+    assert cal.elapsed(MON - 2 * H, MON + 25 * H) == 8 * H + 1 * H
+    assert cal.due(MON, 10 * H) == MON + 24 * H + 2 * H  # Tuesday 11:00
+    assert cal.is_open(MON) and not cal.is_open(MON - 1)
+    assert cal.utc_offset(MON) == 3600
+    assert cal.local_time(MON) == kpi.LocalTime(2024, 1, 8, 1, 9 * H)
+    start = datetime.datetime(2024, 1, 8, 8, tzinfo=datetime.timezone.utc)
+    assert cal.elapsed(start, start + datetime.timedelta(hours=3)) == 3 * H
+    with pytest.raises(ValueError):
+        cal.elapsed(datetime.datetime(2024, 1, 8), MON)
+    cal.add_holiday(datetime.date(2024, 1, 9))
+    assert cal.due(MON, 10 * H) == MON + 48 * H + 2 * H  # Tuesday is closed
+    cal.add_closure((2024, 1, 8), 12 * 60, 13 * 60)
+    assert cal.elapsed(MON, MON + 8 * H) == 7 * H
+    assert cal == pickle.loads(pickle.dumps(cal)) and cal != office()
+
+
+def test_calendar_errors():
+    with pytest.raises(kpi.KpiInvalidError):
+        kpi.Calendar("not a zone")
+    cal = kpi.Calendar()
+    with pytest.raises(kpi.KpiRangeError):
+        cal.add_hours(7, 0, 60)
+    with pytest.raises(kpi.KpiRangeError):
+        cal.add_hours(1, 600, 500)
+    with pytest.raises(kpi.KpiRangeError):
+        cal.elapsed(10, 5)
+
+
+def test_sla_policy():
+    p = kpi.SlaPolicy(office())
+    p.set_target(0, kpi.SLA_FIRST_RESPONSE, 1 * H)
+    p.set_target(0, kpi.SLA_RESOLUTION, 10 * H, business_hours=True)
+    assert p.target(0, kpi.SLA_RESOLUTION) == kpi.Target(10 * H, True)
+    assert p.due(0, kpi.SLA_FIRST_RESPONSE, MON) == MON + H
+    assert p.due(0, kpi.SLA_RESOLUTION, MON) == MON + 26 * H
+    assert p.met(0, kpi.SLA_FIRST_RESPONSE, MON, MON + H)
+    assert not p.met(0, kpi.SLA_FIRST_RESPONSE, MON, MON + H + 1)
+    assert p.met(0, kpi.SLA_FIRST_RESPONSE, MON, MON + 2 * H, paused_ms=H)
+    assert p.remaining(0, kpi.SLA_FIRST_RESPONSE, MON, MON + 90 * M) == -30 * M
+    with pytest.raises(kpi.KpiUnknownIdError):
+        p.target(1, kpi.SLA_FIRST_RESPONSE)
+    with pytest.raises(kpi.KpiRangeError):
+        p.set_target(8, kpi.SLA_FIRST_RESPONSE, H)
+    with pytest.raises(kpi.KpiStateError):
+        kpi.SlaPolicy().set_target(0, kpi.SLA_RESOLUTION, H, business_hours=True)
+    assert kpi.SlaPolicy.from_bytes(bytes(p)) == p
+    with pytest.raises(TypeError):
+        kpi.SlaPolicy(calendar="CET")

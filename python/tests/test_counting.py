@@ -1,0 +1,110 @@
+"""TopK, TopKId and Distinct against pandas value_counts / exact sets."""
+
+import pytest
+
+import kpi
+
+np = pytest.importorskip("numpy")
+
+
+def zipf_topics(rng, n, k=40):
+    return np.array([b"topic-%02d" % i for i in (rng.zipf(1.3, n) % k)])
+
+
+def test_topk_exact_while_labels_fit(rng):
+    pd = pytest.importorskip("pandas")
+    labels = zipf_topics(rng, 30_000)
+    tk = kpi.TopK(64)
+    tk.add_array(labels)  # 'S' array: label bytes used in place
+    counts = pd.Series(labels).value_counts()
+    top = tk.top(10, decode=False)
+    assert tk.error_bound == 0 and tk.total == labels.size and tk.size == counts.size
+    assert [(e.label, e.count) for e in top] == \
+        sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+    assert all(e.low == e.count == e.high for e in top)
+    first = top[0]
+    assert tk.estimate(first.label) == (first.count, first.count, first.count)
+    assert tk.share(first.label).value == pytest.approx(first.count / labels.size)
+
+
+def test_topk_bounds_hold_after_evictions(rng):
+    pd = pytest.importorskip("pandas")
+    labels = zipf_topics(rng, 50_000, k=500)
+    tk = kpi.TopK(50)
+    tk.add_array(labels)
+    true = pd.Series(labels).value_counts()
+    assert 0 < tk.error_bound <= labels.size / 50
+    for e in tk.top(decode=False):
+        assert e.low <= true[e.label] <= e.high
+    # every label above N / m is monitored
+    monitored = {e.label for e in tk.top(decode=False)}
+    assert set(true[true > labels.size / 50].index) <= monitored
+
+
+def test_topk_label_forms_agree():
+    words = ["billing", "login", "billing", "refund", "ünïcode", "billing", "login"]
+    by_list, by_u, by_s, one = kpi.TopK(8), kpi.TopK(8), kpi.TopK(8), kpi.TopK(8)
+    by_list.add_array(words)
+    by_u.add_array(np.array(words))
+    by_s.add_array(np.array([w.encode() for w in words]))
+    for w in words:
+        one.add(w)
+    assert bytes(by_list) == bytes(by_u) == bytes(by_s) == bytes(one)
+    assert by_list.top(2) == [kpi.TopEntry("billing", 3, 3, 3), kpi.TopEntry("login", 2, 2, 2)]
+    one.add(b"\xff\xfe raw", weight=5)
+    assert one.top(1)[0].label.encode("utf-8", "surrogateescape") == b"\xff\xfe raw"
+    assert one.estimate("\udcff\udcfe raw").count == 5
+
+
+def test_topk_errors():
+    tk = kpi.TopK(4)
+    tk.add("a")
+    with pytest.raises(kpi.KpiInvalidError):
+        tk.add("")
+    with pytest.raises(kpi.KpiRangeError):
+        tk.add("x" * 256)
+    with pytest.raises(kpi.KpiInvalidError):
+        tk.add_array(np.array([b"ok", b""]))  # all or nothing
+    with pytest.raises(kpi.KpiUnknownIdError):
+        tk.estimate("never")
+    assert tk.total == 1
+    with pytest.raises(kpi.KpiRangeError):
+        kpi.TopK(0)
+    with pytest.raises(kpi.KpiIncompatibleError):
+        tk.merge(kpi.TopK(5))
+
+
+def test_topk_id_against_pandas_categoricals(rng):
+    pd = pytest.importorskip("pandas")
+    topics = pd.Categorical.from_codes(rng.zipf(1.4, 40_000) % 30,
+                                       [f"topic-{i}" for i in range(30)])
+    tk = kpi.TopKId(64)
+    tk.add_array(topics.codes)  # int8 codes: converted to uint64
+    counts = pd.Series(topics).value_counts()
+    top = [(topics.categories[e.id], e.count) for e in tk.top(5)]
+    assert top == list(counts.iloc[:5].items())
+    assert tk.total == 40_000 and tk.error_bound == 0
+    tk.add(-1, weight=3)  # negative ids are their two's complement
+    assert tk.estimate(2**64 - 1).count == 3
+    assert tk.share(0).n == 40_003
+
+
+def test_distinct_exact_then_hll(rng):
+    ids = rng.integers(0, 2**63, 200_000)
+    small = kpi.Distinct(12)
+    small.add_array(ids[:300])
+    assert small.is_exact and small.estimate().value == len(set(ids[:300].tolist()))
+    d = kpi.Distinct(12)
+    d.add_array(np.concatenate([ids, ids[:1000]]))  # duplicates count once
+    assert not d.is_exact
+    e = d.estimate()
+    assert abs(e.value - 200_000) <= 3 * 1.04 / 64 * 200_000
+    assert e.low < e.value < e.high and e.n == round(e.value)
+    s = kpi.Distinct()
+    for email in ("a@x.org", "b@x.org", "a@x.org"):
+        s.add_bytes(email)
+    assert s.estimate().value == 2
+    with pytest.raises(kpi.KpiEmptyError):
+        kpi.Distinct().estimate()
+    with pytest.raises(kpi.KpiRangeError):
+        kpi.Distinct(30)

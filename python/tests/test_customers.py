@@ -1,0 +1,95 @@
+"""Customers (churn, retention, CLV, ...) and Journey by hand."""
+
+import pytest
+
+import kpi
+from conftest import assert_wilson
+
+
+def test_customers_period_by_hand():
+    c = kpi.Customers()
+    c.set_start(1000)
+    c.set_end(1050)
+    c.add_new(120)
+    c.add_lost(70)
+    c.add_referred(30)
+    c.add_revenue(50_000.0)
+    c.set_margin(0.4)
+    c.set_active(400)
+    c.add_interactions(1200)
+    c.add_purchasers(300, 90)
+    c.add_self_service(500, 350, 150)
+    c.add_offered(1000)
+    c.add_unserved(kpi.UNSERVED_ABANDONED, 40)
+    c.add_unserved(kpi.UNSERVED_NO_AGENT, 10)
+    assert c.churn_net == pytest.approx(-0.05)
+    assert_wilson(c.churn_lost(), 70, 1000)
+    assert c.retention == pytest.approx((1050 - 120) / 1000)
+    assert_wilson(c.referral_rate(), 30, 120)
+    assert c.revenue_per_customer == pytest.approx(50.0)
+    assert c.clv == pytest.approx(50_000 * 0.4 / 70)
+    assert c.engagement == pytest.approx(3.0)
+    assert_wilson(c.repeat_share(), 90, 300)
+    assert_wilson(c.self_service(), 350, 500)
+    assert_wilson(c.self_service_usage(), 500, 650)
+    assert c.unserved(kpi.UNSERVED_NO_AGENT) == 10
+    assert_wilson(c.unserved_share(kpi.UNSERVED_ABANDONED), 40, 1000)
+    assert_wilson(c.unserved_rate(), 50, 1000)
+    assert_wilson(c.abandonment_rate(), 40, 1000)
+    # shards of disjoint customer bases add up
+    d = kpi.Customers()
+    d.set_start(500)
+    d.add_lost(30)
+    total = c + d
+    assert_wilson(total.churn_lost(), 100, 1500)
+
+
+def test_customers_errors():
+    c = kpi.Customers()
+    with pytest.raises(kpi.KpiEmptyError):
+        c.churn_net
+    with pytest.raises(kpi.KpiRangeError):
+        c.add_new(-1)  # a negative count never wraps around
+    with pytest.raises(kpi.KpiRangeError):
+        c.set_margin(1.5)
+    with pytest.raises(kpi.KpiInvalidError):
+        c.add_revenue(float("nan"))
+    c.set_start(10)
+    c.add_revenue(100.0)
+    c.set_margin(0.5)
+    with pytest.raises(kpi.KpiRangeError):
+        c.clv  # nobody lost: infinite CLV
+    a, b = kpi.Customers(), kpi.Customers()
+    a.set_margin(0.3)
+    b.set_margin(0.5)
+    with pytest.raises(kpi.KpiIncompatibleError):
+        a.merge(b)
+
+
+def test_journey_by_hand():
+    minute = kpi.MS_PER_MINUTE
+    j = kpi.Journey(max_customers=100, idle_ms=60 * minute)
+    j.touch(1, channel=0, t_ms=0)
+    j.touch(1, channel=1, t_ms=5 * minute)
+    j.touch(1, channel=1, t_ms=9 * minute)
+    j.resolve(1, 10 * minute)
+    j.touch(2, channel=2, t_ms=20 * minute)
+    assert (j.open, j.resolved) == (1, 1)
+    j.advance(200 * minute)  # customer 2 idles out unresolved
+    assert (j.open, j.unresolved, j.evicted) == (0, 1, 0)
+    assert j.touchpoints_mean == pytest.approx(2.0)
+    assert j.switches_mean == pytest.approx(0.5)
+    assert j.resolution_mean == pytest.approx(10 * minute)
+    with pytest.raises(kpi.KpiUnknownIdError):
+        j.resolve(3, 201 * minute)
+    with pytest.raises(kpi.KpiOrderError):
+        j.touch(4, 0, 0)
+    other = kpi.Journey(100, 60 * minute)
+    other.touch(9, 0, 0)
+    with pytest.raises(kpi.KpiStateError):
+        j.merge(other)  # open journeys do not merge
+    other.advance(10**9)
+    j += other
+    assert j.unresolved == 2
+    with pytest.raises(kpi.KpiEmptyError):
+        kpi.Journey(10, minute).touchpoints_mean

@@ -1,0 +1,59 @@
+"""examples/python/dask_kpis.py: states built in two Dask worker processes,
+shipped as bytes and merged, against one process and against pandas."""
+
+import importlib.util
+import os
+import sys
+
+import pytest
+
+np = pytest.importorskip("numpy")
+pd = pytest.importorskip("pandas")
+pytest.importorskip("dask.dataframe")
+pytest.importorskip("distributed")
+
+EXAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                       "examples", "python", "dask_kpis.py")
+
+
+@pytest.fixture(scope="module")
+def example():
+    if not os.path.exists(EXAMPLE):
+        pytest.skip("examples/python/dask_kpis.py is not beside this package")
+    spec = importlib.util.spec_from_file_location("dask_kpis", EXAMPLE)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["dask_kpis"] = mod  # the workers unpickle its functions by name
+    sys.path.insert(0, os.path.dirname(EXAMPLE))
+    spec.loader.exec_module(mod)
+    yield mod
+    sys.path.remove(os.path.dirname(EXAMPLE))
+
+
+def test_dask_run_equals_one_process_and_pandas(example):
+    df = example.generate_log(20_000, seed=5)
+    dist = example.run_dask(df, partitions=5)
+    single = example.run_single(df)
+    # exact KPIs: equal to the single process and to pandas
+    exact_keys = ["tickets", "nps", "csat", "frt_mean_ms", "frt_within_1h", "top_topics",
+                  "daily_volume"]
+    for key in exact_keys:
+        assert dist[key] == pytest.approx(single[key], rel=1e-12), key
+    counts = df["nps"].value_counts()
+    promoters = counts.reindex([9, 10], fill_value=0).sum()
+    detractors = counts.reindex(range(7), fill_value=0).sum()
+    assert dist["nps"] == pytest.approx(100 * (promoters - detractors) / len(df))
+    assert dist["csat"] == pytest.approx((df["csat"] >= 4).mean())
+    assert dist["frt_mean_ms"] == pytest.approx(df["frt_ms"].mean(), rel=1e-12)
+    assert dist["frt_within_1h"] == pytest.approx((df["frt_ms"] <= 3_600_000).mean())
+    topics = df["topic"].value_counts()
+    assert dist["top_topics"] == [(str(k), int(v)) for k, v in topics.iloc[:5].items()]
+    daily = df.groupby(df["t_ms"] // example.DAY * example.DAY).size()
+    assert dist["daily_volume"] == [(int(k), float(v)) for k, v in daily.items()]
+    # sketches: within their promise of the exact values (and of each other)
+    for q, key in ((0.5, "frt_p50_ms"), (0.9, "frt_p90_ms"), (0.99, "frt_p99_ms")):
+        v = df["frt_ms"].quantile(q, interpolation="lower")
+        assert abs(dist[key] - v) <= 0.01 * v and abs(single[key] - v) <= 0.01 * v
+        assert dist[key] == single[key]  # merged buckets equal one stream's
+    true = df["customer"].nunique()
+    assert abs(dist["distinct_customers"] - true) <= 3 * 1.04 / 128 * true
+    assert dist["distinct_customers"] == single["distinct_customers"]

@@ -1,0 +1,82 @@
+"""Group against pandas groupby; member views; nested groups."""
+
+import pickle
+
+import pytest
+
+import kpi
+
+np = pytest.importorskip("numpy")
+
+
+def test_group_of_durations_against_pandas_groupby(rng):
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"agent": rng.integers(0, 12, 20_000),
+                       "frt": rng.lognormal(12, 1, 20_000).astype("int64")})
+    g = kpi.Group(kpi.frt())
+    for agent, part in df.groupby("agent"):
+        g[agent].add_array(part["frt"].to_numpy())
+    assert g.keys() == sorted(df["agent"].unique().tolist()) and len(g) == 12
+    exact = df.groupby("agent")["frt"].quantile(0.9, interpolation="lower")
+    for agent, member in g.items():
+        assert isinstance(member, kpi.Duration)
+        assert member.count == int((df["agent"] == agent).sum())
+        assert abs(member.quantile(0.9) - exact[agent]) <= 0.01 * exact[agent]
+    total = g.total()
+    assert isinstance(total, kpi.Duration) and total.count == len(df)
+    v = df["frt"].quantile(0.5, interpolation="lower")
+    assert abs(total.quantile(0.5) - v) <= 0.01 * v
+
+
+def test_group_member_views_follow_the_group():
+    g = kpi.Group(kpi.Rate())
+    g[1].add(True)
+    view = g[1]
+    other = kpi.Group(kpi.Rate())
+    other[1].add(False)
+    g += other  # merge replaces the member object: the view still resolves
+    assert (view.successes, view.trials) == (1, 2)
+    assert 1 in g and 2 not in g and g.find(2) is None and len(g) == 1
+    del g[1]
+    with pytest.raises(KeyError):
+        view.share()
+    with pytest.raises(kpi.KpiUnknownIdError):
+        g.remove(1)
+    g[-1].add(True)  # keys are unsigned 64-bit
+    assert g.keys() == [2**64 - 1]
+    # a member pickles as a standalone object
+    alone = pickle.loads(pickle.dumps(g[-1]))
+    assert isinstance(alone, kpi.Rate) and alone.trials == 1 and alone._member is None
+
+
+def test_rate_spread():
+    g = kpi.Group(kpi.Rate())
+    g[1].add_counts(8, 10)
+    g[2].add_counts(6, 10)
+    g[3].add_counts(1, 1)
+    s = g.rate_spread(min_trials=5)
+    assert s == pytest.approx((0.7, 0.1, 0.6, 0.8, 2))
+    with pytest.raises(kpi.KpiTypeError):
+        kpi.Group(kpi.nps()).rate_spread()
+    with pytest.raises(kpi.KpiEmptyError):
+        g.rate_spread(min_trials=100)
+
+
+def test_nested_groups_round_trip():
+    g = kpi.Group(kpi.Group(kpi.nps()))  # team -> agent -> NPS
+    g[1][10].add_array([10, 9, 3])
+    g[2][20].add(0)
+    back = kpi.from_bytes(bytes(g))
+    assert isinstance(back, kpi.Group) and back.member_type is kpi.Group
+    assert back[1].member_type is kpi.Score
+    assert back[1][10].nps().value == pytest.approx(100 / 3)
+    assert back.total()[20].count == 1
+
+
+def test_group_refuses_bad_prototypes_and_merges():
+    with pytest.raises(kpi.KpiTypeError):
+        kpi.Group(kpi.Journey(10, 1000))
+    with pytest.raises(TypeError):
+        kpi.Group(42)
+    with pytest.raises(kpi.KpiIncompatibleError):
+        kpi.Group(kpi.nps()).merge(kpi.Group(kpi.csat()))

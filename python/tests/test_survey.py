@@ -1,0 +1,213 @@
+"""Score (CSAT, ESAT, NPS, CES), Rate, Mean (sentiment, IQS) and Ratio
+against hand values and exact numpy / pandas computations."""
+
+import math
+
+import pytest
+
+import kpi
+from conftest import assert_estimate, assert_wilson, Z95
+
+np = pytest.importorskip("numpy")
+
+
+# ---- Score -----------------------------------------------------------------
+def test_nps_by_hand():
+    s = kpi.nps()
+    s.add_array([10, 9, 9, 8, 7, 6, 0, 10])  # 4 promoters, 2 passives, 2 detractors
+    e = s.nps()
+    p, d, n = 4 / 8, 2 / 8, 8
+    margin = Z95 * math.sqrt((p + d - (p - d) ** 2) / n) * 100
+    assert_estimate(e, 25.0, 25.0 - margin, 25.0 + margin, 8, rel=1e-6)
+    shares = s.nps_shares()
+    assert_wilson(shares.promoters, 4, 8)
+    assert_wilson(shares.passives, 2, 8)
+    assert_wilson(shares.detractors, 2, 8)
+    assert s.scale == (0, 10)
+    assert s.count_of(9) == 2 and s.count_of(5) == 0
+    assert s.mean == pytest.approx(59 / 8)
+
+
+def test_csat_ces_esat_presets():
+    c = kpi.csat(5, 4)
+    c.add_array([5, 4, 3, 1, 5])
+    assert_wilson(c.csat(), 3, 5)
+    assert c.share() == c.csat()
+    assert_wilson(c.share_at_most(3), 2, 5)
+    e = kpi.esat()
+    e.add_array([5, 4, 3, 1, 5])
+    assert e.csat() == c.csat()
+    ces = kpi.ces(7, 5)
+    ces.add_array([7, 5, 4, 1])
+    assert_wilson(ces.ces_easy(), 2, 4)
+    ces2 = kpi.ces(7, 3)
+    ces2.set_high_is_easy(False)
+    ces2.add_array([7, 5, 3, 1])
+    assert_wilson(ces2.ces_easy(), 2, 4)
+    with pytest.raises(kpi.KpiStateError) as err:  # a 1..5 CSAT has no NPS cuts
+        c.nps()
+    assert err.value.code == -14
+
+
+def test_general_scale_with_custom_cuts():
+    s = kpi.Score(1, 10)
+    s.set_nps_cuts(9, 6)
+    s.set_threshold(8)
+    s.add_array([10, 9, 8, 1])
+    assert s.nps().value == pytest.approx(25.0)
+    assert_wilson(s.share(), 3, 4)
+    with pytest.raises(kpi.KpiRangeError):
+        s.set_threshold(11)
+
+
+def test_score_against_pandas(rng):
+    pd = pytest.importorskip("pandas")
+    answers = pd.Series(rng.integers(0, 11, 50_000), dtype="int32")
+    s = kpi.nps()
+    s.add_array(answers)  # a pandas Series: its int32 buffer, no copy
+    counts = answers.value_counts()
+    promoters = int(counts.loc[[9, 10]].sum())
+    detractors = int(counts.loc[list(range(7))].sum())
+    assert s.nps().value == pytest.approx(100 * (promoters - detractors) / len(answers))
+    assert s.distribution == {k: int(counts.get(k, 0)) for k in range(11)}
+    assert s.mean == pytest.approx(answers.mean())
+    ci = s.mean_ci()
+    half = Z95 * answers.std(ddof=1) / math.sqrt(len(answers))
+    assert (ci.low, ci.high) == pytest.approx((answers.mean() - half, answers.mean() + half))
+
+
+def test_score_errors_change_nothing():
+    s = kpi.nps()
+    s.add_array([1, 2, 3])
+    before = bytes(s)
+    with pytest.raises(kpi.KpiRangeError) as e:
+        s.add(11)
+    assert e.value.code == -2 and "value out of range" in str(e.value)
+    assert e.value.strerror == "value out of range" and e.value.function == "kpi_score_add"
+    with pytest.raises(kpi.KpiRangeError):
+        s.add_array(np.array([5, 6, 11], dtype=np.int32))  # one bad answer: none added
+    with pytest.raises(kpi.KpiRangeError):
+        s.add(2**40)  # does not fit int32: refused before ctypes could wrap it
+    with pytest.raises(kpi.KpiRangeError):
+        s.add_array(np.array([1, 2**40]))  # int64 array with a value beyond int32
+    with pytest.raises(TypeError):
+        s.add_array(np.array([1.0, 2.5]))  # floats are never rounded silently
+    with pytest.raises(TypeError):
+        s.add(3.0)
+    assert bytes(s) == before
+    with pytest.raises(kpi.KpiEmptyError):
+        kpi.nps().nps()
+    with pytest.raises(kpi.KpiRangeError):
+        kpi.Score(5, 1)
+    with pytest.raises(kpi.KpiRangeError):
+        kpi.csat(5, 6)
+
+
+def test_score_bulk_equals_per_item(rng):
+    xs = rng.integers(1, 6, 1000, dtype=np.int32)
+    bulk, single = kpi.csat(), kpi.csat()
+    bulk.add_array(xs)
+    for x in xs:
+        single.add(int(x))
+    assert bytes(bulk) == bytes(single)
+
+
+# ---- Rate ------------------------------------------------------------------
+def test_rate_by_hand_and_counts():
+    r = kpi.Rate()
+    for x in (True, False, True, 1, 0):
+        r.add(x)
+    r.add_counts(2, 5)
+    assert (r.successes, r.trials) == (5, 10)
+    assert_wilson(r.share(), 5, 10)
+    with pytest.raises(kpi.KpiRangeError):
+        r.add_counts(3, 2)
+    with pytest.raises(kpi.KpiRangeError):
+        r.add_counts(-1, 2)
+    with pytest.raises(kpi.KpiRangeError):
+        r.add_array(np.array([0, 1, 2], dtype=np.uint8))
+    assert r.trials == 10
+    with pytest.raises(kpi.KpiEmptyError):
+        kpi.Rate().share()
+
+
+def test_rate_bool_array_against_numpy(rng):
+    outcomes = rng.random(100_001) < 0.83
+    r = kpi.Rate()
+    r.add_array(outcomes)
+    assert r.successes == int(outcomes.sum())
+    assert_wilson(r.share(), int(outcomes.sum()), outcomes.size)
+
+
+# ---- Mean ------------------------------------------------------------------
+def test_mean_against_numpy(rng):
+    xs = rng.normal(4.2, 2.0, 20_000)
+    m = kpi.Mean()
+    m.add_array(xs[:7000])
+    for x in xs[7000:7010]:
+        m.add(float(x))
+    m.add_array(list(xs[7010:]))  # a plain list: copied
+    assert m.count == xs.size
+    assert m.mean == pytest.approx(xs.mean(), rel=1e-12)
+    assert m.variance == pytest.approx(xs.var(ddof=1), rel=1e-9)
+    assert (m.min, m.max) == (xs.min(), xs.max())
+    ci = m.mean_ci()
+    half = Z95 * xs.std(ddof=1) / math.sqrt(xs.size)
+    assert (ci.low, ci.high) == pytest.approx((xs.mean() - half, xs.mean() + half), rel=1e-6)
+
+
+def test_weighted_mean_and_single_value_interval():
+    m = kpi.Mean()
+    m.add(1.0, weight=3)
+    m.add(5.0, weight=1)
+    assert m.mean == pytest.approx(2.0)
+    one = kpi.Mean()
+    one.add(2.5)
+    ci = one.mean_ci()
+    assert ci.value == 2.5 and ci.low == -math.inf and ci.high == math.inf and ci.n == 1
+    with pytest.raises(kpi.KpiEmptyError):
+        one.variance
+    with pytest.raises(kpi.KpiInvalidError):
+        one.add(float("nan"))
+    with pytest.raises(kpi.KpiInvalidError):
+        one.add_array(np.array([1.0, np.inf]))
+    assert one.count == 1
+
+
+def test_sentiment_and_iqs():
+    s = kpi.sentiment()
+    s.add_array([-0.5, 0.0, 0.04, 0.3, 0.9])
+    sh = s.shares()
+    assert_wilson(sh.negative, 1, 5)
+    assert_wilson(sh.neutral, 2, 5)
+    assert_wilson(sh.positive, 2, 5)
+    with pytest.raises(kpi.KpiRangeError):
+        s.add(1.5)
+    q = kpi.iqs()
+    q.iqs_add(8, 10)
+    q.iqs_add(3, 5)
+    assert q.iqs_percent == pytest.approx(100 * 11 / 15)
+    with pytest.raises(kpi.KpiRangeError):
+        q.iqs_add(6, 5)
+    with pytest.raises(kpi.KpiStateError):
+        kpi.Mean().shares()
+
+
+# ---- Ratio -----------------------------------------------------------------
+def test_ratio_against_pandas(rng):
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"cost": rng.random(5000) * 40, "resolved": rng.integers(0, 3, 5000)})
+    r = kpi.cost_per_resolution()
+    r.add_array(df["cost"], df["resolved"])  # int column: converted to float64
+    assert r.kind == kpi.RATIO_COST_PER_RESOLUTION and r.count == 5000
+    assert r.value == pytest.approx(df["cost"].sum() / df["resolved"].sum(), rel=1e-12)
+    assert r.numerator == pytest.approx(df["cost"].sum(), rel=1e-12)
+    with pytest.raises(ValueError):
+        r.add_array([1.0, 2.0], [1.0])
+    for make, kind in ((kpi.cost_per_ticket, 2), (kpi.cost_to_revenue, 3),
+                       (kpi.tickets_per_agent_hour, 4), (kpi.Ratio, 0)):
+        assert make().kind == kind
+    with pytest.raises(kpi.KpiEmptyError):
+        kpi.Ratio().value
+    with pytest.raises(kpi.KpiIncompatibleError):
+        kpi.cost_per_ticket().merge(kpi.cost_to_revenue())
