@@ -641,11 +641,11 @@ static void print_sla(const kpi_engine *e, const reader *r, int64_t end)
     }
     uint64_t at_risk = 0, breached = 0;
     int64_t next_due = INT64_MAX;
-    if (kpi_engine_sla_risk(e, end, 4 * HOUR_MS, &at_risk, &breached, &next_due) == KPI_OK) {
+    if (kpi_engine_sla_risk(e, end, DAY_MS, &at_risk, &breached, &next_due) == KPI_OK) {
         char due[64] = "none";
         if (next_due != INT64_MAX)
             evlog_format_time(next_due, due);
-        printf("  live tickets: %llu already breached, %llu due within 4 hours; next due %s\n",
+        printf("  live tickets: %llu already breached, %llu due within 24 hours; next due %s\n",
                (unsigned long long)breached, (unsigned long long)at_risk, due);
     }
 }
@@ -686,23 +686,39 @@ static void print_backlog(const kpi_engine *e, int64_t end)
            (unsigned long long)aging[3]);
 }
 
+typedef struct volume {
+    double count;
+    const char *name;
+} volume;
+
+static int cmp_volume(const void *pa, const void *pb)
+{
+    const volume *a = pa, *b = pb;
+    return a->count != b->count ? (a->count < b->count) - (a->count > b->count) : strcmp(a->name, b->name);
+}
+
 static void print_channels(const kpi_engine *e, const reader *r)
 {
     const dict *ch = &r->names[D_CHANNEL];
-    double total = 0, v[256] = {0};
+    volume v[256];
+    double total = 0;
     for (uint32_t i = 0; i < ch->n; i++) {
         const kpi_series *s;
-        if (kpi_engine_volume(e, KPI_DIM_CHANNEL, ch->base + i, &s) == KPI_OK && kpi_series_total(s, &v[i]) == KPI_OK)
-            total += v[i];
+        v[i].name = ch->names[i];
+        if (kpi_engine_volume(e, KPI_DIM_CHANNEL, ch->base + i, &s) != KPI_OK ||
+            kpi_series_total(s, &v[i].count) != KPI_OK)
+            v[i].count = 0;
+        total += v[i].count;
     }
+    qsort(v, ch->n, sizeof *v, cmp_volume);
     printf("\n== Volume per channel (tickets created, last %d days at most)\n", PERIODS);
     for (uint32_t i = 0; i < ch->n; i++) {
-        double share = total > 0 ? v[i] / total : 0;
+        double share = total > 0 ? v[i].count / total : 0;
         char bar[41];
         int len = (int)(share * 40 + 0.5);
         memset(bar, '#', (size_t)len);
         bar[len] = '\0';
-        printf("  %-12s %7.0f %6.1f%%  %s\n", dict_name(ch, ch->base + i), v[i], 100.0 * share, bar);
+        printf("  %-12s %7.0f %6.1f%%  %s\n", v[i].name, v[i].count, 100.0 * share, bar);
     }
     printf("  %-12s %7.0f\n", "all", total);
 }
