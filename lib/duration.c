@@ -707,6 +707,13 @@ int kpi_duration_add(kpi_duration *d, int64_t ms)
             return KPI_OK;
         }
     }
+    if (ms == 0 && kpi__is(d, &duration_type) && d->count > 0 && d->count < UINT64_MAX) {
+        d->zeros++;
+        d->count++;
+        d->min = 0;
+        dur_add_targets(d, &ms, 1);
+        return KPI_OK;
+    }
     return kpi_duration_add_array(d, &ms, 1);
 }
 

@@ -921,14 +921,7 @@ static int dim_intern(kpi_engine *e, int d, uint64_t key, uint32_t *idx)
         return rc;
     dkey k;
     memset(&k, 0, sizeof k);
-    k.key = key;
-    for (int m = 0; m < NM; m++) {
-        if (t->g[m] == NULL)
-            continue;
-        rc = kpi_group_get(t->g[m], key, &k.m[m]);
-        if (rc != KPI_OK)
-            return rc; /* members made so far stay, empty */
-    }
+    k.key = key; /* members are made when a first value is recorded */
     dense_find(t->index, t->icap, key, dim_key, t, &pos);
     t->v[t->n] = k;
     t->index[pos] = (uint32_t)++t->n;
@@ -1010,8 +1003,16 @@ static int rec(kpi_engine *e, int m, const keys *k, int64_t when, val v)
     for (int d = 0; d < NDIM; d++) {
         if (k->k[d] == 0)
             continue;
-        void *acc = e->dim[d].v[k->k[d] - 1].m[m];
-        if (acc != NULL && (r2 = feed(acc, m, &v)) != KPI_OK && rc == KPI_OK)
+        dimtab *dt = &e->dim[d];
+        if (dt->g[m] == NULL)
+            continue;
+        dkey *dk = &dt->v[k->k[d] - 1];
+        if (dk->m[m] == NULL && (r2 = kpi_group_get(dt->g[m], dk->key, &dk->m[m])) != KPI_OK) {
+            if (rc == KPI_OK)
+                rc = r2;
+            continue;
+        }
+        if ((r2 = feed(dk->m[m], m, &v)) != KPI_OK && rc == KPI_OK)
             rc = r2;
     }
     if (mtype[m] != T_SERIES) {
@@ -2457,21 +2458,29 @@ static void engine_encode(const void *obj, kpi__writer *w)
     }
 }
 
-/* Decode a nested object and merge it into the matching empty one (which
- * checks its configuration). */
-static void get_into(kpi__reader *r, const kpi__type *type, void *dst,
+/* Decode a nested object in place of the matching empty one built from the
+ * options, after checking that the two are configured alike (a merge into a
+ * copy of the empty one must succeed).  The decoded object itself is kept,
+ * so that a round trip reproduces the bytes exactly. */
+static void get_into(kpi__reader *r, const kpi__type *type, void **slot,
                      const kpi_allocator *a)
 {
-    void *obj = NULL;
+    void *obj = NULL, *probe = NULL;
     if (r->err)
         return;
     int rc = kpi__get_object(r, type, a, &obj);
-    if (rc == KPI_OK) {
-        rc = type->merge(dst, obj);
+    if (rc == KPI_OK)
+        rc = type->clone(*slot, &probe);
+    if (rc == KPI_OK)
+        rc = type->merge(probe, obj);
+    kpi__destroy(probe);
+    if (rc != KPI_OK) {
         kpi__destroy(obj);
-    }
-    if (rc != KPI_OK)
         kpi__reader_fail(r, rc == KPI_ERR_NOMEM ? rc : KPI_ERR_CORRUPT);
+        return;
+    }
+    type->destroy(*slot);
+    *slot = obj;
 }
 
 static int cmp_tentry(const void *x, const void *y)
@@ -2624,12 +2633,12 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
     for (int i = 0; i < NSTORED; i++)
         e->cnt[i] = kpi__get_varint(r);
     for (int m = 0; m < NM; m++)
-        get_into(r, type_of_metric(m), e->tot[m], a);
+        get_into(r, type_of_metric(m), &e->tot[m], a);
     for (int d = 0; d < NDIM; d++)
         for (int m = 0; m < NM; m++)
             if (e->dim[d].g[m] != NULL)
-                get_into(r, &kpi__group_type, e->dim[d].g[m], a);
-    get_into(r, &kpi__topk_type, e->topk, a);
+                get_into(r, &kpi__group_type, (void **)&e->dim[d].g[m], a);
+    get_into(r, &kpi__topk_type, (void **)&e->topk, a);
     for (uint32_t p = 0; p < e->nper && !r->err; p++) {
         bucket *b = &e->ring[p];
         b->k = kpi__get_svarint(r);
@@ -2641,7 +2650,7 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
             kpi__reader_fail(r, KPI_ERR_CORRUPT);
         for (int m = 0; m < NM; m++)
             if (b->m[m] != NULL)
-                get_into(r, type_of_metric(m), b->m[m], a);
+                get_into(r, type_of_metric(m), &b->m[m], a);
     }
     size_t n = kpi__get_count(r, MAX_TICKETS, 20);
     for (size_t i = 0; i < n && !r->err; i++) {
@@ -2827,14 +2836,11 @@ static int merge_into(kpi_engine *d, const kpi_engine *s)
         rc = kpi_topk_merge(d->topk, s->topk);
     for (int i = 0; i < NSTORED; i++)
         d->cnt[i] += s->cnt[i];
-    /* the groups may have gained members: refresh every key's cache */
-    for (int i = 0; i < NDIM && rc == KPI_OK; i++) {
-        dimtab *t = &d->dim[i];
-        for (size_t j = 0; j < t->n && rc == KPI_OK; j++)
-            for (int m = 0; m < NM && rc == KPI_OK; m++)
-                if (t->g[m] != NULL)
-                    rc = kpi_group_get(t->g[m], t->v[j].key, &t->v[j].m[m]);
-    }
+    /* a group merge replaces members present on both sides: forget every
+     * cached member pointer (they are looked up again when next used) */
+    for (int i = 0; i < NDIM; i++)
+        for (size_t j = 0; j < d->dim[i].n; j++)
+            memset(d->dim[i].v[j].m, 0, sizeof d->dim[i].v[j].m);
     for (uint32_t i = 0; i < s->ts.n && rc == KPI_OK; i++) {
         const tk *t = slot_at(&s->ts, i);
         rc = put_ticket(d, t, t->agent ? s->dim[KPI_DIM_AGENT - 1].v[t->agent - 1].key : 0,

@@ -15,8 +15,10 @@
  * the first time its key is seen.  Members are fed and read with their
  * own type's functions (kpi_score_add(), kpi_rate_share(), ...); they
  * belong to the group and must not be freed by the caller.  Pointers to
- * members stay valid until the member is removed or the group is reset or
- * freed (growth moves the table, not the members).
+ * members stay valid until the member is removed, the group is reset or
+ * freed, or kpi_group_merge() merges a member of the same key into it
+ * (the merge replaces such members with merged copies, so that a failure
+ * leaves the group as it was); growth moves the table, not the members.
  *
  * The spread between agents ("consistent resolution") over a group of
  * kpi_rate: kpi_group_rate_spread().

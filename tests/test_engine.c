@@ -1,0 +1,3555 @@
+/*
+ * The ticket engine, tested from its specification (include/kpi/engine.h)
+ * only: scenario scripts with hand-checked values for every definition,
+ * the intake rules and their errors, eviction, snapshots, merging, the
+ * allocator, and a property test that replays random logs through a plain
+ * reference written here and compares every read.
+ *
+ * Scripts are arrays of kpi_event records built with the macros below
+ * (CREATE, MSG, REPLY, ...).  FEED() gives each script to two engines:
+ * one takes the records with kpi_engine_apply(), the other with the
+ * per-kind calls (kpi_engine_created(), kpi_engine_customer_message(),
+ * ...), and the two must serialize to the same bytes.
+ * SPDX-License-Identifier: MIT
+ */
+#include "kpi/engine.h"
+#include "testutil.h"
+
+#define M KPI_MS_PER_MINUTE
+#define H KPI_MS_PER_HOUR
+#define D KPI_MS_PER_DAY
+#define WEEK (7 * D)
+
+/* 2026-01-05 (a Monday) 00:00Z. */
+#define MON INT64_C(1767571200000)
+#define T0 MON
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+TEST_STATE_HELPERS(eng, kpi_engine, kpi_engine_serialize)
+
+/* ---- the script language ------------------------------------------------ */
+
+static kpi_event ev_(int64_t t, uint64_t ticket, uint32_t kind, uint64_t actor,
+                     int64_t value, uint32_t flags, uint32_t team)
+{
+    kpi_event e;
+    memset(&e, 0, sizeof e);
+    e.time_ms = t;
+    e.ticket = ticket;
+    e.kind = kind;
+    e.actor = actor;
+    e.value = value;
+    e.flags = flags;
+    e.team = team;
+    return e;
+}
+
+static kpi_event ev_created(int64_t t, uint64_t ticket, uint64_t customer,
+                            uint32_t channel, uint32_t priority, uint32_t topic,
+                            uint32_t flags)
+{
+    kpi_event e = ev_(t, ticket, KPI_EVENT_CREATED, customer, 0, flags, 0);
+    e.channel = channel;
+    e.priority = priority;
+    e.topic = topic;
+    return e;
+}
+
+#define CREATE(t, tk, cust) ev_created(t, tk, cust, 0, 0, 0, 0)
+#define CREATE_X(t, tk, cust, ch, pr, topic, fl) \
+    ev_created(t, tk, cust, ch, pr, topic, fl)
+#define CREATE_BY_AGENT(t, tk, cust) \
+    ev_created(t, tk, cust, 0, 0, 0, KPI_EVENT_FLAG_BY_AGENT)
+#define MSG(t, tk) ev_(t, tk, KPI_EVENT_CUSTOMER_MESSAGE, 0, 0, 0, 0)
+#define REPLY(t, tk, agent) ev_(t, tk, KPI_EVENT_AGENT_REPLY, agent, 0, 0, 0)
+#define BOT(t, tk) ev_(t, tk, KPI_EVENT_BOT_REPLY, 0, 0, 0, 0)
+#define HANDOFF(t, tk) ev_(t, tk, KPI_EVENT_HANDOFF, 0, 0, 0, 0)
+#define NOTE(t, tk) ev_(t, tk, KPI_EVENT_NOTE, 0, 0, 0, 0)
+#define OPEN(t, tk) ev_(t, tk, KPI_EVENT_OPEN, 0, 0, 0, 0)
+#define PENDING(t, tk) ev_(t, tk, KPI_EVENT_PENDING, 0, 0, 0, 0)
+#define ON_HOLD(t, tk) ev_(t, tk, KPI_EVENT_ON_HOLD, 0, 0, 0, 0)
+#define ASSIGN(t, tk, agent, team) \
+    ev_(t, tk, KPI_EVENT_ASSIGNED, agent, 0, 0, team)
+#define RESOLVE(t, tk, agent) ev_(t, tk, KPI_EVENT_RESOLVED, agent, 0, 0, 0)
+#define RESOLVE_BOT(t, tk) \
+    ev_(t, tk, KPI_EVENT_RESOLVED, 0, 0, KPI_EVENT_FLAG_BY_BOT, 0)
+#define REOPEN(t, tk) ev_(t, tk, KPI_EVENT_REOPENED, 0, 0, 0, 0)
+#define CLOSE(t, tk) ev_(t, tk, KPI_EVENT_CLOSED, 0, 0, 0, 0)
+#define MERGE(t, tk, into) ev_(t, tk, KPI_EVENT_MERGED, into, 0, 0, 0)
+#define CSAT(t, tk, v) ev_(t, tk, KPI_EVENT_CSAT, 0, v, 0, 0)
+#define NPS(t, tk, v) ev_(t, tk, KPI_EVENT_NPS, 0, v, 0, 0)
+#define CES(t, tk, v) ev_(t, tk, KPI_EVENT_CES, 0, v, 0, 0)
+#define LOGIN(t, agent, team, ms) \
+    ev_(t, 0, KPI_EVENT_LOGGED_IN, agent, ms, 0, team)
+
+/* The same record through the per-kind call. */
+static int per_kind(kpi_engine *e, const kpi_event *v)
+{
+    switch (v->kind) {
+    case KPI_EVENT_CREATED: {
+        const char *topic = NULL;
+        if (v->topic)
+            ck_assert_ok(kpi_engine_name(e, KPI_DIM_TOPIC, v->topic, &topic));
+        return kpi_engine_created(e, v->time_ms, v->ticket, v->actor,
+                                  v->channel, v->priority, topic, v->flags);
+    }
+    case KPI_EVENT_CUSTOMER_MESSAGE:
+        return kpi_engine_customer_message(e, v->time_ms, v->ticket);
+    case KPI_EVENT_AGENT_REPLY:
+        return kpi_engine_agent_reply(e, v->time_ms, v->ticket, v->actor);
+    case KPI_EVENT_ASSIGNED:
+        return kpi_engine_assigned(e, v->time_ms, v->ticket, v->actor, v->team);
+    case KPI_EVENT_RESOLVED:
+        return kpi_engine_resolved(e, v->time_ms, v->ticket, v->actor, v->flags);
+    case KPI_EVENT_MERGED:
+        return kpi_engine_merged(e, v->time_ms, v->ticket, v->actor);
+    case KPI_EVENT_CSAT:
+    case KPI_EVENT_NPS:
+    case KPI_EVENT_CES:
+        return kpi_engine_survey(e, v->time_ms, v->ticket, v->kind,
+                                 (int32_t)v->value);
+    case KPI_EVENT_LOGGED_IN:
+        return kpi_engine_logged_in(e, v->time_ms, v->actor, v->team, v->value);
+    default:
+        return kpi_engine_ticket_event(e, v->time_ms, v->ticket, v->kind);
+    }
+}
+
+/* ---- two engines fed the same script two ways -------------------------- */
+
+typedef void (*setup_fn)(kpi_engine *e);
+
+static kpi_engine *engine(setup_fn setup)
+{
+    kpi_engine *e = NULL;
+    ck_assert_ok(kpi_engine_new(&e));
+    ck_assert_ptr_nonnull(e);
+    if (setup)
+        setup(e);
+    return e;
+}
+
+typedef struct pair {
+    kpi_engine *a; /* fed with kpi_engine_apply(): the one the tests read */
+    kpi_engine *b; /* fed with the per-kind calls */
+} pair;
+
+static pair start(setup_fn setup)
+{
+    pair p = {engine(setup), engine(setup)};
+    return p;
+}
+
+static void feed_(pair *p, const kpi_event *evs, size_t n, int line)
+{
+    size_t applied = n + 1;
+    int rc = kpi_engine_apply(p->a, evs, n, sizeof(kpi_event), &applied);
+    ck_assert_msg(rc == KPI_OK, "line %d: batch stopped at record %zu: %s",
+                  line, applied, kpi_status_name(rc));
+    ck_assert_uint_eq(applied, n);
+    for (size_t i = 0; i < n; i++) {
+        rc = per_kind(p->b, &evs[i]);
+        ck_assert_msg(rc == KPI_OK, "line %d: record %zu (kind %u) by its "
+                      "per-kind call: %s", line, i, evs[i].kind,
+                      kpi_status_name(rc));
+    }
+    eng_same(p->a, p->b);
+}
+
+#define FEED(p, ...)                                                         \
+    do {                                                                     \
+        const kpi_event feed_evs_[] = {__VA_ARGS__};                         \
+        feed_(p, feed_evs_, N_OF(feed_evs_), __LINE__);                      \
+    } while (0)
+
+static void advance(pair *p, int64_t t)
+{
+    ck_assert_ok(kpi_engine_advance(p->a, t));
+    ck_assert_ok(kpi_engine_advance(p->b, t));
+    eng_same(p->a, p->b);
+}
+
+static void finish(pair *p)
+{
+    kpi_engine_free(p->a);
+    kpi_engine_free(p->b);
+    p->a = p->b = NULL;
+}
+
+/* ---- reads -------------------------------------------------------------- */
+
+static uint64_t counter(const kpi_engine *e, int c)
+{
+    uint64_t v = UINT64_MAX;
+    ck_assert_ok(kpi_engine_count(e, c, &v));
+    return v;
+}
+
+/* The ticket's status, or the error code of the read. */
+static int status_of(const kpi_engine *e, uint64_t ticket)
+{
+    int s = -100;
+    int rc = kpi_engine_ticket_status(e, ticket, &s);
+    return rc == KPI_OK ? s : rc;
+}
+
+static int64_t option_of(const kpi_engine *e, int option)
+{
+    int64_t v = -1;
+    ck_assert_ok(kpi_engine_option(e, option, &v));
+    return v;
+}
+
+/* The duration of a metric holds exactly the values v[0..n-1]. */
+static void expect_dur_(const kpi_engine *e, int metric, int dim, uint64_t key,
+                        const int64_t *v, size_t n, int line)
+{
+    const kpi_duration *d = NULL;
+    int rc = kpi_engine_duration(e, metric, dim, key, &d);
+    ck_assert_msg(rc == KPI_OK, "line %d: metric %d dim %d key %llu: %s",
+                  line, metric, dim, (unsigned long long)key,
+                  kpi_status_name(rc));
+    uint64_t cnt = kpi_duration_count(d);
+    ck_assert_msg(cnt == n, "line %d: metric %d dim %d key %llu: count %llu,"
+                  " expected %zu", line, metric, dim, (unsigned long long)key,
+                  (unsigned long long)cnt, n);
+    if (n == 0)
+        return;
+    int64_t sum = 0, mn = v[0], mx = v[0];
+    for (size_t i = 0; i < n; i++) {
+        sum += v[i];
+        mn = v[i] < mn ? v[i] : mn;
+        mx = v[i] > mx ? v[i] : mx;
+    }
+    int64_t got;
+    double mean, q;
+    ck_assert_ok(kpi_duration_sum(d, &got));
+    ck_assert_msg(got == sum, "line %d: metric %d: sum %lld, expected %lld",
+                  line, metric, (long long)got, (long long)sum);
+    ck_assert_ok(kpi_duration_min(d, &got));
+    ck_assert_msg(got == mn, "line %d: metric %d: min %lld, expected %lld",
+                  line, metric, (long long)got, (long long)mn);
+    ck_assert_ok(kpi_duration_max(d, &got));
+    ck_assert_msg(got == mx, "line %d: metric %d: max %lld, expected %lld",
+                  line, metric, (long long)got, (long long)mx);
+    ck_assert_ok(kpi_duration_mean(d, &mean));
+    ck_assert_near(mean, (double)sum / (double)n, 1e-9 * (double)mx + 1e-9);
+    ck_assert_ok(kpi_duration_quantile(d, 0.0, &q));
+    ck_assert_near(q, (double)mn, 0.0);
+    ck_assert_ok(kpi_duration_quantile(d, 1.0, &q));
+    ck_assert_near(q, (double)mx, 0.0);
+}
+
+#define I64S(...) ((const int64_t[]){__VA_ARGS__})
+#define I64N(...) (sizeof(I64S(__VA_ARGS__)) / sizeof(int64_t))
+#define EXPECT_DUR(e, metric, ...)                                           \
+    expect_dur_(e, metric, KPI_DIM_ALL, 0, I64S(__VA_ARGS__),                \
+                I64N(__VA_ARGS__), __LINE__)
+#define EXPECT_DUR_KEY(e, metric, dim, key, ...)                             \
+    expect_dur_(e, metric, dim, key, I64S(__VA_ARGS__), I64N(__VA_ARGS__),   \
+                __LINE__)
+#define EXPECT_NO_DUR(e, metric)                                             \
+    expect_dur_(e, metric, KPI_DIM_ALL, 0, NULL, 0, __LINE__)
+
+/* A rate metric holds `succ` successes in `trials`. */
+static void expect_rate_(const kpi_engine *e, int metric, int dim,
+                         uint64_t key, uint64_t succ, uint64_t trials,
+                         int line)
+{
+    const kpi_rate *r = NULL;
+    int rc = kpi_engine_rate(e, metric, dim, key, &r);
+    ck_assert_msg(rc == KPI_OK, "line %d: metric %d dim %d key %llu: %s",
+                  line, metric, dim, (unsigned long long)key,
+                  kpi_status_name(rc));
+    ck_assert_msg(kpi_rate_trials(r) == trials && kpi_rate_successes(r) == succ,
+                  "line %d: metric %d dim %d key %llu: %llu of %llu, expected"
+                  " %llu of %llu", line, metric, dim, (unsigned long long)key,
+                  (unsigned long long)kpi_rate_successes(r),
+                  (unsigned long long)kpi_rate_trials(r),
+                  (unsigned long long)succ, (unsigned long long)trials);
+    kpi_estimate est;
+    if (trials == 0) {
+        ck_assert_status(kpi_rate_share(r, &est), KPI_ERR_EMPTY);
+        return;
+    }
+    ck_assert_ok(kpi_rate_share(r, &est));
+    ck_assert_near(est.value, (double)succ / (double)trials, 1e-12);
+    ck_assert_uint_eq(est.n, trials);
+}
+
+#define EXPECT_RATE(e, metric, succ, trials)                                 \
+    expect_rate_(e, metric, KPI_DIM_ALL, 0, succ, trials, __LINE__)
+#define EXPECT_RATE_KEY(e, metric, dim, key, succ, trials)                   \
+    expect_rate_(e, metric, dim, key, succ, trials, __LINE__)
+
+/* A score metric holds exactly the answers a[0..n-1]. */
+static void expect_score_(const kpi_engine *e, int metric, int dim,
+                          uint64_t key, const int64_t *a, size_t n, int line)
+{
+    const kpi_score *s = NULL;
+    int rc = kpi_engine_score(e, metric, dim, key, &s);
+    ck_assert_msg(rc == KPI_OK, "line %d: metric %d dim %d key %llu: %s",
+                  line, metric, dim, (unsigned long long)key,
+                  kpi_status_name(rc));
+    ck_assert_msg(kpi_score_count(s) == n, "line %d: metric %d dim %d key "
+                  "%llu: %llu answers, expected %zu", line, metric, dim,
+                  (unsigned long long)key,
+                  (unsigned long long)kpi_score_count(s), n);
+    int32_t lo, hi;
+    ck_assert_ok(kpi_score_scale(s, &lo, &hi));
+    for (int32_t v = lo; v <= hi; v++) {
+        uint64_t want = 0, got = 0;
+        for (size_t i = 0; i < n; i++)
+            want += a[i] == v;
+        ck_assert_ok(kpi_score_count_of(s, v, &got));
+        ck_assert_msg(got == want, "line %d: metric %d: %llu answers %d, "
+                      "expected %llu", line, metric, (unsigned long long)got,
+                      (int)v, (unsigned long long)want);
+    }
+}
+
+#define EXPECT_SCORE(e, metric, dim, key, ...)                               \
+    expect_score_(e, metric, dim, key, I64S(__VA_ARGS__), I64N(__VA_ARGS__), \
+                  __LINE__)
+
+/* The keys of a metric's breakdown are exactly k[0..n-1] (ascending). */
+static void expect_keys_(const kpi_engine *e, int metric, int dim,
+                         const int64_t *k, size_t n, int line)
+{
+    const kpi_group *g = NULL;
+    int rc = kpi_engine_group(e, metric, dim, &g);
+    ck_assert_msg(rc == KPI_OK, "line %d: group of metric %d dim %d: %s",
+                  line, metric, dim, kpi_status_name(rc));
+    uint64_t keys[64];
+    size_t got = 0;
+    ck_assert_ok(kpi_group_keys(g, keys, N_OF(keys), &got));
+    ck_assert_msg(got == n, "line %d: metric %d dim %d: %zu keys, expected "
+                  "%zu", line, metric, dim, got, n);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(keys[i] == (uint64_t)k[i], "line %d: metric %d dim %d:"
+                      " key %zu is %llu, expected %lld", line, metric, dim, i,
+                      (unsigned long long)keys[i], (long long)k[i]);
+}
+
+#define EXPECT_KEYS(e, metric, dim, ...)                                     \
+    expect_keys_(e, metric, dim, I64S(__VA_ARGS__), I64N(__VA_ARGS__),       \
+                 __LINE__)
+
+static const kpi_ratio *ratio_of(const kpi_engine *e, int metric, int dim,
+                                 uint64_t key)
+{
+    const kpi_ratio *r = NULL;
+    ck_assert_ok(kpi_engine_ratio(e, metric, dim, key, &r));
+    return r;
+}
+
+/* ---- configurations ------------------------------------------------------ */
+
+static void set_opt(kpi_engine *e, int option, int64_t value)
+{
+    ck_assert_ok(kpi_engine_set_option(e, option, value));
+}
+
+/* Central Europe, Monday to Friday 09:00-17:00, Monday 2026-01-12 a
+ * holiday. */
+static kpi_calendar *europe(void)
+{
+    kpi_calendar *c = NULL;
+    ck_assert_ok(kpi_calendar_new(&c, "CET-1CEST,M3.5.0,M10.5.0/3"));
+    for (int d = 1; d <= 5; d++)
+        ck_assert_ok(kpi_calendar_add_hours(c, d, 9 * 60, 17 * 60));
+    ck_assert_ok(kpi_calendar_add_holiday(c, 2026, 1, 12));
+    return c;
+}
+
+/* The policy of the SLA scenarios:
+ *   priority 1: first reply in 4 business hours;
+ *   priority 2: next reply in 30 min, resolution in 8 h (calendar time);
+ *   priority 3: resolution in 4 business hours;
+ *   priority 4: first reply 1 h, next reply 30 min, resolution 24 h. */
+static kpi_sla_policy *scenario_policy(const kpi_calendar *cal)
+{
+    kpi_sla_policy *p = NULL;
+    ck_assert_ok(kpi_sla_policy_new(&p, cal));
+    ck_assert_ok(kpi_sla_policy_set_target(p, 1, KPI_SLA_FIRST_RESPONSE, 4 * H, 1));
+    ck_assert_ok(kpi_sla_policy_set_target(p, 2, KPI_SLA_NEXT_RESPONSE, 30 * M, 0));
+    ck_assert_ok(kpi_sla_policy_set_target(p, 2, KPI_SLA_RESOLUTION, 8 * H, 0));
+    ck_assert_ok(kpi_sla_policy_set_target(p, 3, KPI_SLA_RESOLUTION, 4 * H, 1));
+    ck_assert_ok(kpi_sla_policy_set_target(p, 4, KPI_SLA_FIRST_RESPONSE, 1 * H, 0));
+    ck_assert_ok(kpi_sla_policy_set_target(p, 4, KPI_SLA_NEXT_RESPONSE, 30 * M, 0));
+    ck_assert_ok(kpi_sla_policy_set_target(p, 4, KPI_SLA_RESOLUTION, 24 * H, 0));
+    return p;
+}
+
+static void setup_sla(kpi_engine *e)
+{
+    kpi_calendar *c = europe();
+    kpi_sla_policy *p = scenario_policy(c);
+    ck_assert_ok(kpi_engine_set_calendar(e, c));
+    ck_assert_ok(kpi_engine_set_sla_policy(e, p));
+    kpi_sla_policy_free(p);
+    kpi_calendar_free(c);
+}
+
+static void setup_topics(kpi_engine *e)
+{
+    ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_TOPIC, 1, "billing"));
+    ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_TOPIC, 2, "login"));
+    ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_TOPIC, 3, "refund"));
+}
+
+static void setup_no_handoff(kpi_engine *e)
+{
+    set_opt(e, KPI_ENGINE_OPT_FRT_FROM_HANDOFF, 0);
+}
+
+static void setup_bots_count(kpi_engine *e)
+{
+    set_opt(e, KPI_ENGINE_OPT_BOT_REPLIES_COUNT, 1);
+}
+
+static void setup_message_keeps_solved(kpi_engine *e)
+{
+    set_opt(e, KPI_ENGINE_OPT_MESSAGE_REOPENS, 0);
+}
+
+static void setup_same_topic(kpi_engine *e)
+{
+    setup_topics(e);
+    set_opt(e, KPI_ENGINE_OPT_REPEAT_SAME_TOPIC, 1);
+}
+
+static void setup_three_periods(kpi_engine *e)
+{
+    set_opt(e, KPI_ENGINE_OPT_PERIODS, 3);
+}
+
+static void setup_agent_breakdown_only(kpi_engine *e)
+{
+    set_opt(e, KPI_ENGINE_OPT_BREAKDOWNS, 1 << KPI_DIM_AGENT);
+}
+
+/* ==== scenarios: FRT ==================================================== */
+
+START_TEST(frt_runs_from_creation_to_the_first_human_reply)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), CREATE(T0, 2, 101), NOTE(T0 + 10 * M, 2),
+         REPLY(T0 + 30 * M, 1, 7));
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 30 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 30 * M);
+    ck_assert_int_eq(status_of(p.a, 1), KPI_STATUS_OPEN);
+    ck_assert_int_eq(status_of(p.a, 2), KPI_STATUS_NEW);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CREATED), 2);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_REPLIES), 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_NOTES), 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_WAITING), 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_NEW), 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_OPEN), 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_UNRESOLVED), 2);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_LIVE), 2);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_EVENTS), 4);
+
+    /* a second reply with nobody waiting records nothing */
+    FEED(&p, REPLY(T0 + 40 * M, 1, 7));
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 30 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 30 * M);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_REPLIES), 2);
+
+    /* a later message and its answer: reply time, never a second FRT */
+    FEED(&p, MSG(T0 + H, 1), REPLY(T0 + 80 * M, 1, 7), REPLY(T0 + 2 * H, 2, 8));
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 30 * M, 2 * H);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 30 * M, 20 * M, 2 * H);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_WAITING), 0);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CUSTOMER_MESSAGES), 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_EVENTS), 8);
+    int64_t now;
+    ck_assert_ok(kpi_engine_time(p.a, &now));
+    ck_assert_int_eq(now, T0 + 2 * H);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(bot_replies_before_the_human_do_not_count)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), BOT(T0 + M, 1));
+    EXPECT_NO_DUR(p.a, KPI_ENGINE_FRT);
+    EXPECT_NO_DUR(p.a, KPI_ENGINE_REPLY_TIME);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_BOT_REPLIES), 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_REPLIES), 0);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_WAITING), 1);
+    ck_assert_int_eq(status_of(p.a, 1), KPI_STATUS_NEW);
+    FEED(&p, REPLY(T0 + 45 * M, 1, 7));
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 45 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 45 * M);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_WAITING), 0);
+    finish(&p);
+}
+END_TEST
+
+/* Ticket 1: a bot answers, hands over at 10 min, a human replies at 25
+ * min: FRT 15 min (from the handoff), reply time 25 min (the customer
+ * waited since creation).  Ticket 2: a human replied before the handoff,
+ * which changes nothing. */
+#define HANDOFF_SCRIPT                                                       \
+    CREATE(T0, 1, 100), CREATE(T0, 2, 101), BOT(T0 + M, 1),                  \
+        REPLY(T0 + 5 * M, 2, 7), HANDOFF(T0 + 10 * M, 1),                    \
+        HANDOFF(T0 + 10 * M, 2), MSG(T0 + 20 * M, 2),                        \
+        REPLY(T0 + 25 * M, 1, 7), REPLY(T0 + 30 * M, 2, 7)
+
+START_TEST(a_handoff_restarts_the_frt_clock)
+{
+    pair p = start(NULL);
+    FEED(&p, HANDOFF_SCRIPT);
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 15 * M, 5 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 25 * M, 5 * M, 10 * M);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_HANDOFFS), 2);
+    finish(&p);
+
+    p = start(setup_no_handoff);
+    FEED(&p, HANDOFF_SCRIPT);
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 25 * M, 5 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 25 * M, 5 * M, 10 * M);
+    finish(&p);
+}
+END_TEST
+
+#define ONE_BOT_ONE_HUMAN                                                    \
+    CREATE(T0, 1, 100), BOT(T0 + 2 * M, 1), REPLY(T0 + 30 * M, 1, 7),        \
+        RESOLVE(T0 + 40 * M, 1, 7), CLOSE(T0 + 50 * M, 1)
+
+START_TEST(bot_replies_count_under_the_option)
+{
+    pair p = start(setup_bots_count);
+    ck_assert_int_eq(option_of(p.a, KPI_ENGINE_OPT_BOT_REPLIES_COUNT), 1);
+    FEED(&p, ONE_BOT_ONE_HUMAN);
+    /* the bot's reply is the first reply and answers the customer */
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 2 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 2 * M);
+    /* two replies: not one-touch */
+    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 0, 1);
+    finish(&p);
+
+    p = start(NULL);
+    FEED(&p, ONE_BOT_ONE_HUMAN);
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 30 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 30 * M);
+    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 1, 1);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(an_agent_created_ticket_measures_from_the_first_customer_message)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE_BY_AGENT(T0, 1, 100), REPLY(T0 + 5 * M, 1, 7));
+    EXPECT_NO_DUR(p.a, KPI_ENGINE_FRT);
+    EXPECT_NO_DUR(p.a, KPI_ENGINE_REPLY_TIME);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_WAITING), 0);
+    FEED(&p, MSG(T0 + 2 * H, 1));
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_WAITING), 1);
+    FEED(&p, REPLY(T0 + 150 * M, 1, 7), MSG(T0 + 3 * H, 1),
+         REPLY(T0 + 190 * M, 1, 7));
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 30 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 30 * M, 10 * M);
+
+    /* without a customer message there is no FRT at all */
+    FEED(&p, CREATE_BY_AGENT(T0 + 4 * H, 2, 101), REPLY(T0 + 4 * H + M, 2, 7),
+         RESOLVE(T0 + 4 * H + 10 * M, 2, 7), CLOSE(T0 + 4 * H + 20 * M, 2));
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 30 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_FIRST_RESOLUTION, 10 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, 10 * M);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(a_ticket_resolved_before_any_reply_has_no_frt)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), RESOLVE_BOT(T0 + 5 * M, 1),
+         MSG(T0 + H, 1), REPLY(T0 + 2 * H, 1, 7));
+    EXPECT_NO_DUR(p.a, KPI_ENGINE_FRT);
+    /* the reply still answers the message that reopened the ticket */
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, H);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_BOT_RESOLVED), 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_REOPENS), 1);
+    finish(&p);
+}
+END_TEST
+
+/* ==== scenarios: resolution, reopen, merge, pauses ====================== */
+
+START_TEST(a_reopened_ticket_settles_with_its_latest_resolve)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), CREATE(T0, 2, 101),
+         REPLY(T0 + 30 * M, 2, 8), REPLY(T0 + H, 1, 7),
+         RESOLVE(T0 + H, 2, 8), RESOLVE(T0 + 2 * H, 1, 7),
+         REOPEN(T0 + D, 1), REPLY(T0 + D + H, 1, 7), MSG(T0 + D + 2 * H, 1),
+         REPLY(T0 + D + 3 * H, 1, 7), RESOLVE(T0 + D + 4 * H, 1, 7));
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, H, 30 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, H, 30 * M, H);
+    EXPECT_DUR(p.a, KPI_ENGINE_FIRST_RESOLUTION, 2 * H, H);
+    /* nothing has settled yet */
+    EXPECT_NO_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION);
+    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 0, 0);
+    EXPECT_RATE(p.a, KPI_ENGINE_REOPEN, 0, 0);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_RESOLVES), 3);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_RESOLVED), 2);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_REOPENS), 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_SOLVED), 2);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_REPLIES), 4);
+    ck_assert_int_eq(status_of(p.a, 1), KPI_STATUS_SOLVED);
+
+    /* ticket 2 settles a reopen window after its resolve */
+    advance(&p, T0 + H + WEEK - 1);
+    ck_assert_int_eq(status_of(p.a, 2), KPI_STATUS_SOLVED);
+    EXPECT_NO_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION);
+    advance(&p, T0 + H + WEEK);
+    ck_assert_int_eq(status_of(p.a, 2), KPI_ERR_UNKNOWN_ID);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, H);
+    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 1, 1);
+    EXPECT_RATE(p.a, KPI_ENGINE_REOPEN, 0, 1);
+    EXPECT_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT, H);
+    EXPECT_DUR(p.a, KPI_ENGINE_AGENT_WORK, H);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_SETTLED), 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_LIVE), 1);
+
+    /* ticket 1: full resolution to the latest resolve; new 1 h, open 1 h,
+     * solved, open again 4 h */
+    advance(&p, T0 + D + 4 * H + WEEK - 1);
+    ck_assert_int_eq(status_of(p.a, 1), KPI_STATUS_SOLVED);
+    advance(&p, T0 + D + 4 * H + WEEK);
+    ck_assert_int_eq(status_of(p.a, 1), KPI_ERR_UNKNOWN_ID);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, H, D + 4 * H);
+    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 1, 2);
+    EXPECT_RATE(p.a, KPI_ENGINE_REOPEN, 1, 2);
+    EXPECT_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT, H, 6 * H);
+    EXPECT_DUR(p.a, KPI_ENGINE_AGENT_WORK, H, 6 * H);
+    EXPECT_DUR(p.a, KPI_ENGINE_FIRST_RESOLUTION, 2 * H, H);
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, H, 30 * M);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_SETTLED), 2);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_LIVE), 0);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_SOLVED), 0);
+    finish(&p);
+}
+END_TEST
+
+#define SOLVED_THEN_MESSAGE                                                  \
+    CREATE(T0, 1, 100), REPLY(T0 + 10 * M, 1, 7),                            \
+        RESOLVE(T0 + 20 * M, 1, 7), MSG(T0 + H, 1)
+
+START_TEST(a_customer_message_reopens_a_solved_ticket)
+{
+    pair p = start(NULL);
+    FEED(&p, SOLVED_THEN_MESSAGE);
+    ck_assert_int_eq(status_of(p.a, 1), KPI_STATUS_OPEN);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_REOPENS), 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_WAITING), 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_SOLVED), 0);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_UNRESOLVED), 1);
+    FEED(&p, REPLY(T0 + 90 * M, 1, 7), RESOLVE(T0 + 2 * H, 1, 7),
+         CLOSE(T0 + 3 * H, 1));
+    /* closing settles at once */
+    ck_assert_int_eq(status_of(p.a, 1), KPI_STATUS_CLOSED);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 10 * M, 30 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_FIRST_RESOLUTION, 20 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, 2 * H);
+    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 0, 1);
+    EXPECT_RATE(p.a, KPI_ENGINE_REOPEN, 1, 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CLOSED), 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_LIVE), 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_RESOLVES), 2);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_RESOLVED), 1);
+    finish(&p);
+
+    /* MESSAGE_REOPENS = 0: the message is recorded, the ticket stays
+     * solved and settles a window after its resolve */
+    p = start(setup_message_keeps_solved);
+    FEED(&p, SOLVED_THEN_MESSAGE);
+    ck_assert_int_eq(status_of(p.a, 1), KPI_STATUS_SOLVED);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_REOPENS), 0);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CUSTOMER_MESSAGES), 1);
+    advance(&p, T0 + 20 * M + WEEK);
+    ck_assert_int_eq(status_of(p.a, 1), KPI_ERR_UNKNOWN_ID);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, 20 * M);
+    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 1, 1);
+    EXPECT_RATE(p.a, KPI_ENGINE_REOPEN, 0, 1);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(merged_tickets_count_as_merged_never_as_resolved)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), CREATE(T0, 2, 100), CREATE(T0, 3, 101),
+         REPLY(T0 + 5 * M, 2, 7), REPLY(T0 + 10 * M, 1, 7),
+         REPLY(T0 + 10 * M, 3, 8), MERGE(T0 + H, 1, 2),
+         RESOLVE(T0 + H, 3, 8), RESOLVE(T0 + 2 * H, 2, 7),
+         MERGE(T0 + 2 * H, 3, 2), CLOSE(T0 + 3 * H, 2));
+    ck_assert_int_eq(status_of(p.a, 1), KPI_STATUS_MERGED);
+    ck_assert_int_eq(status_of(p.a, 3), KPI_STATUS_MERGED);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_MERGED), 2);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_RESOLVED), 2);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CLOSED), 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_UNRESOLVED), 0);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_LIVE), 3);
+    /* only ticket 2 settles with resolution KPIs */
+    EXPECT_DUR(p.a, KPI_ENGINE_FIRST_RESOLUTION, H, 2 * H);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, 2 * H);
+    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 1, 1);
+    EXPECT_RATE(p.a, KPI_ENGINE_REOPEN, 0, 1);
+    EXPECT_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT, 2 * H);
+    EXPECT_DUR(p.a, KPI_ENGINE_AGENT_WORK, 2 * H);
+
+    /* a merged ticket takes nothing more */
+    size_t len;
+    unsigned char *before = eng_bytes(p.a, &len);
+    ck_assert_status(kpi_engine_customer_message(p.a, T0 + 4 * H, 1), KPI_ERR_STATE);
+    ck_assert_status(kpi_engine_agent_reply(p.a, T0 + 4 * H, 1, 7), KPI_ERR_STATE);
+    ck_assert_status(kpi_engine_resolved(p.a, T0 + 4 * H, 1, 7, 0), KPI_ERR_STATE);
+    ck_assert_status(kpi_engine_survey(p.a, T0 + 4 * H, 1, KPI_EVENT_CSAT, 5),
+                     KPI_ERR_STATE);
+    ck_assert_status(kpi_engine_merged(p.a, T0 + 4 * H, 1, 2), KPI_ERR_STATE);
+    ck_assert_status(kpi_engine_ticket_event(p.a, T0 + 4 * H, 1, KPI_EVENT_CLOSED),
+                     KPI_ERR_STATE);
+    /* nor does a closed one (but it takes surveys) */
+    ck_assert_status(kpi_engine_merged(p.a, T0 + 4 * H, 2, 9), KPI_ERR_STATE);
+    eng_unchanged(p.a, before, len);
+    free(before);
+
+    /* merged tickets leave a reopen window after the merge */
+    advance(&p, T0 + H + WEEK);
+    ck_assert_int_eq(status_of(p.a, 1), KPI_ERR_UNKNOWN_ID);
+    ck_assert_int_eq(status_of(p.a, 3), KPI_STATUS_MERGED);
+    advance(&p, T0 + 3 * H + WEEK);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_LIVE), 0);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_SETTLED), 3);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, 2 * H);
+    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 1, 1);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(pending_pauses_both_clocks_and_on_hold_the_agents)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), CREATE(T0, 2, 101), MSG(T0 + 30 * M, 2));
+    /* a message leaves a new ticket new */
+    ck_assert_int_eq(status_of(p.a, 2), KPI_STATUS_NEW);
+    FEED(&p, REPLY(T0 + H, 1, 7));
+    ck_assert_int_eq(status_of(p.a, 1), KPI_STATUS_OPEN);
+    FEED(&p, PENDING(T0 + 2 * H, 1));
+    ck_assert_int_eq(status_of(p.a, 1), KPI_STATUS_PENDING);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_PENDING), 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_UNRESOLVED), 2);
+    /* a message turns pending into open */
+    FEED(&p, MSG(T0 + 5 * H, 1));
+    ck_assert_int_eq(status_of(p.a, 1), KPI_STATUS_OPEN);
+    FEED(&p, ON_HOLD(T0 + 6 * H, 1));
+    ck_assert_int_eq(status_of(p.a, 1), KPI_STATUS_ON_HOLD);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_ON_HOLD), 1);
+    /* and leaves on-hold as it is */
+    FEED(&p, MSG(T0 + 7 * H, 1));
+    ck_assert_int_eq(status_of(p.a, 1), KPI_STATUS_ON_HOLD);
+    FEED(&p, OPEN(T0 + 8 * H, 1), RESOLVE(T0 + 9 * H, 1, 7), CLOSE(T0 + 10 * H, 1));
+    /* requester: new 1 + open 1 + open 1 + on-hold 2 + open 1 = 6 h;
+     * agent: the same without on-hold = 4 h; pending 3 h paused both */
+    EXPECT_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT, 6 * H);
+    EXPECT_DUR(p.a, KPI_ENGINE_AGENT_WORK, 4 * H);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, 9 * H);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, H);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_WAITING), 1); /* ticket 2 */
+    finish(&p);
+}
+END_TEST
+
+START_TEST(reply_time_runs_from_the_first_unanswered_message)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), MSG(T0 + 10 * M, 1), REPLY(T0 + 30 * M, 1, 7),
+         REPLY(T0 + 35 * M, 1, 7), MSG(T0 + H, 1), MSG(T0 + 70 * M, 1),
+         REPLY(T0 + 90 * M, 1, 7), MSG(T0 + 2 * H, 1),
+         REPLY(T0 + 125 * M, 1, 7));
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 30 * M, 30 * M, 5 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 30 * M);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CUSTOMER_MESSAGES), 4);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_REPLIES), 4);
+    finish(&p);
+}
+END_TEST
+
+/* ==== scenarios: SLA ===================================================== */
+
+START_TEST(sla_first_reply_in_business_time_across_a_weekend_and_a_holiday)
+{
+    /* Friday 2026-01-09 16:00 CET (15:00Z); Monday 12th is a holiday. */
+    const int64_t fri16 = MON + 4 * D + 15 * H;
+    const int64_t mon12 = MON + 7 * D + 11 * H; /* holiday, 12:00 CET */
+    const int64_t tue12 = MON + 8 * D + 11 * H; /* Tuesday 12:00 CET */
+    kpi_calendar *cal = europe();
+    int64_t b;
+    ck_assert_ok(kpi_calendar_elapsed(cal, fri16, mon12, &b));
+    ck_assert_int_eq(b, H);
+    ck_assert_ok(kpi_calendar_elapsed(cal, fri16, tue12, &b));
+    ck_assert_int_eq(b, 4 * H);
+    kpi_calendar_free(cal);
+
+    pair p = start(setup_sla);
+    FEED(&p, CREATE_X(fri16, 1, 100, 0, 1, 0, 0),
+         CREATE_X(fri16, 2, 101, 0, 1, 0, 0),
+         CREATE_X(fri16, 3, 102, 0, 1, 0, 0),
+         CREATE_X(fri16, 4, 103, 0, 1, 0, 0),
+         CREATE_X(fri16, 5, 104, 0, 0, 0, 0), /* no target for priority 0 */
+         REPLY(mon12, 1, 7), REPLY(mon12, 5, 7), REPLY(tue12, 2, 7),
+         REPLY(tue12 + 1, 3, 7), REPLY(tue12 + 2 * H, 4, 7));
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT_BUSINESS, H, H, 4 * H, 4 * H + 1, 6 * H);
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 68 * H, 68 * H, 92 * H, 92 * H + 1, 94 * H);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME_BUSINESS, H, H, 4 * H, 4 * H + 1, 6 * H);
+    /* met: the holiday reply (1 h) and the one exactly at 4 h */
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_FIRST_REPLY, 2, 4);
+    EXPECT_RATE_KEY(p.a, KPI_ENGINE_SLA_FIRST_REPLY, KPI_DIM_PRIORITY, 1, 2, 4);
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_NEXT_REPLY, 0, 0);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(sla_resolution_leaves_out_pending_time)
+{
+    pair p = start(setup_sla);
+    FEED(&p,
+         /* 1: 10 h minus 4 h pending = 6 h <= 8 h: met */
+         CREATE_X(T0, 1, 100, 0, 2, 0, 0), REPLY(T0 + H, 1, 7),
+         PENDING(T0 + 2 * H, 1), MSG(T0 + 6 * H, 1), RESOLVE(T0 + 10 * H, 1, 7),
+         CLOSE(T0 + 10 * H, 1),
+         /* 2: 10 h, never pending: breached */
+         CREATE_X(T0, 2, 101, 0, 2, 0, 0), REPLY(T0 + H, 2, 7),
+         RESOLVE(T0 + 10 * H, 2, 7), CLOSE(T0 + 11 * H, 2),
+         /* 3: business target; Monday 09:00-15:00 CET less 4 business
+          * hours pending: 2 h <= 4 h: met */
+         CREATE_X(T0 + 8 * H, 3, 102, 0, 3, 0, 0), REPLY(T0 + 8 * H + 30 * M, 3, 7),
+         PENDING(T0 + 9 * H, 3), OPEN(T0 + 13 * H, 3), RESOLVE(T0 + 14 * H, 3, 7),
+         CLOSE(T0 + 14 * H, 3),
+         /* 4: next replies after 40 min (breached) and 30 min (met);
+          * resolved in 3 h: met */
+         CREATE_X(T0, 4, 103, 0, 2, 0, 0), REPLY(T0 + 10 * M, 4, 7),
+         MSG(T0 + H, 4), REPLY(T0 + 100 * M, 4, 7), MSG(T0 + 2 * H, 4),
+         REPLY(T0 + 150 * M, 4, 7), RESOLVE(T0 + 3 * H, 4, 7), CLOSE(T0 + 3 * H, 4),
+         /* 5: 12 h minus 4 h pending = exactly 8 h: met */
+         CREATE_X(T0, 5, 104, 0, 2, 0, 0), PENDING(T0 + 2 * H, 5),
+         OPEN(T0 + 6 * H, 5), RESOLVE(T0 + 12 * H, 5, 7), CLOSE(T0 + 12 * H, 5));
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_RESOLUTION, 4, 5);
+    EXPECT_RATE_KEY(p.a, KPI_ENGINE_SLA_RESOLUTION, KPI_DIM_PRIORITY, 2, 3, 4);
+    EXPECT_RATE_KEY(p.a, KPI_ENGINE_SLA_RESOLUTION, KPI_DIM_PRIORITY, 3, 1, 1);
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_NEXT_REPLY, 1, 2);
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_FIRST_REPLY, 0, 0);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, 10 * H, 10 * H, 6 * H, 3 * H, 12 * H);
+    /* opening hours are 08:00-16:00Z in January */
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION_BUSINESS, 2 * H, 2 * H, 6 * H, 0, 4 * H);
+    /* pending time is not requester wait: 6, 10, 2 (ticket 3), 3 and 8 h */
+    EXPECT_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT, 6 * H, 10 * H, 2 * H, 3 * H, 8 * H);
+    EXPECT_DUR_KEY(p.a, KPI_ENGINE_REQUESTER_WAIT, KPI_DIM_PRIORITY, 3, 2 * H);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(sla_risk_counts_live_tickets_due_within_the_horizon)
+{
+    const int64_t now = T0 + 2 * D;
+    pair p = start(setup_sla);
+    FEED(&p,
+         /* G: solved, no running target */
+         CREATE_X(now - 40 * H, 7, 106, 0, 4, 0, 0), RESOLVE(now - 39 * H, 7, 0),
+         /* F: 25 h old but 24 h of it pending: resolution due now + 23 h */
+         CREATE_X(now - 25 * H, 6, 105, 0, 4, 0, 0),
+         REPLY(now - 24 * H - 50 * M, 6, 7), PENDING(now - 24 * H, 6),
+         /* E: priority 0 has no targets */
+         CREATE_X(now - 5 * H, 5, 104, 0, 0, 0, 0),
+         /* C: next reply due now + 15 min */
+         CREATE_X(now - 3 * H, 3, 102, 0, 4, 0, 0), REPLY(now - 170 * M, 3, 7),
+         /* B: first reply was due an hour ago */
+         CREATE_X(now - 2 * H, 2, 101, 0, 4, 0, 0),
+         /* D: answered, nobody waits: resolution due in 23 h */
+         CREATE_X(now - H, 4, 103, 0, 4, 0, 0), REPLY(now - 50 * M, 4, 7),
+         MSG(now - 15 * M, 3),
+         /* A: first reply due now + 50 min */
+         CREATE_X(now - 10 * M, 1, 100, 0, 4, 0, 0));
+    advance(&p, now);
+    uint64_t at_risk = 99, breached = 99;
+    int64_t next_due = 0;
+    ck_assert_ok(kpi_engine_sla_risk(p.a, now, H, &at_risk, &breached, &next_due));
+    ck_assert_uint_eq(at_risk, 2);
+    ck_assert_uint_eq(breached, 1);
+    ck_assert_int_eq(next_due, now + 15 * M);
+    ck_assert_ok(kpi_engine_sla_risk(p.a, now, 15 * M, &at_risk, &breached, &next_due));
+    ck_assert_uint_eq(at_risk, 1); /* due exactly at the horizon's end */
+    ck_assert_uint_eq(breached, 1);
+    ck_assert_ok(kpi_engine_sla_risk(p.a, now, 0, &at_risk, &breached, &next_due));
+    ck_assert_uint_eq(at_risk, 0);
+    ck_assert_uint_eq(breached, 1);
+    ck_assert_int_eq(next_due, now + 15 * M);
+    ck_assert_status(kpi_engine_sla_risk(p.a, now, -1, &at_risk, &breached, &next_due),
+                     KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_sla_risk(p.a, now, H, NULL, &breached, &next_due),
+                     KPI_ERR_INVALID);
+    finish(&p);
+
+    /* no policy */
+    kpi_engine *e = engine(NULL);
+    ck_assert_status(kpi_engine_sla_risk(e, now, H, &at_risk, &breached, &next_due),
+                     KPI_ERR_EMPTY);
+    kpi_engine_free(e);
+}
+END_TEST
+
+/* ==== scenarios: backlog, aging, volume, topics, repeats ================ */
+
+START_TEST(backlog_is_taken_when_a_period_ends)
+{
+    pair p = start(setup_three_periods);
+    FEED(&p, CREATE(T0 + H, 1, 100), CREATE(T0 + 2 * H, 2, 101),
+         CREATE(T0 + 3 * H, 3, 102), RESOLVE(T0 + 4 * H, 1, 7),
+         CREATE(T0 + 5 * H, 4, 103), PENDING(T0 + 6 * H, 4));
+    uint64_t n = 99;
+    ck_assert_status(kpi_engine_backlog(p.a, T0, &n), KPI_ERR_EMPTY);
+    advance(&p, T0 + D + H);
+    ck_assert_ok(kpi_engine_backlog(p.a, T0, &n));
+    ck_assert_uint_eq(n, 3); /* 2, 3 and the pending 4 */
+    FEED(&p, CREATE(T0 + D + 2 * H, 5, 104), RESOLVE(T0 + D + 3 * H, 2, 7));
+    /* a jump over several periods: each ended with the same backlog */
+    advance(&p, T0 + 4 * D + H);
+    ck_assert_ok(kpi_engine_backlog(p.a, T0 + 2 * D, &n));
+    ck_assert_uint_eq(n, 3); /* 3, 4, 5 */
+    ck_assert_ok(kpi_engine_backlog(p.a, T0 + 3 * D, &n));
+    ck_assert_uint_eq(n, 3);
+    ck_assert_status(kpi_engine_backlog(p.a, T0 + 4 * D, &n), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_engine_backlog(p.a, T0 + D, &n), KPI_ERR_ORDER);
+    ck_assert_status(kpi_engine_backlog(p.a, T0 + 3 * D + 1, &n), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_backlog(p.a, T0 + 3 * D, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_backlog(NULL, T0 + 3 * D, &n), KPI_ERR_INVALID);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_UNRESOLVED), 3);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(aging_buckets_of_the_unresolved_tickets)
+{
+    const int64_t now = T0 + 10 * D;
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100),                    /* 10 d */
+         CREATE(T0 + 2 * D, 8, 107), PENDING(T0 + 2 * D + H, 8), /* 8 d */
+         CREATE(T0 + 5 * D, 2, 101),                /* 5 d */
+         CREATE(T0 + 7 * D, 3, 102),                /* exactly 3 d */
+         CREATE(T0 + 8 * D + H, 4, 103),            /* 1 d 23 h */
+         CREATE(T0 + 9 * D, 5, 104),                /* exactly 1 d */
+         CREATE(T0 + 9 * D + H, 7, 106), RESOLVE(T0 + 9 * D + 2 * H, 7, 0),
+         CREATE(now - H, 6, 105),                   /* 1 h */
+         CREATE(now + H, 9, 108));                  /* after now */
+    uint64_t c[KPI_ENGINE_AGING_BUCKETS];
+    ck_assert_ok(kpi_engine_aging(p.a, now, c));
+    ck_assert_uint_eq(c[0], 1);
+    ck_assert_uint_eq(c[1], 2);
+    ck_assert_uint_eq(c[2], 2);
+    ck_assert_uint_eq(c[3], 2);
+    ck_assert_ok(kpi_engine_aging(p.a, now + H, c));
+    ck_assert_uint_eq(c[0], 2);
+    ck_assert_uint_eq(c[1], 2);
+    ck_assert_uint_eq(c[2], 2);
+    ck_assert_uint_eq(c[3], 2);
+    ck_assert_status(kpi_engine_aging(p.a, now, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_aging(NULL, now, c), KPI_ERR_INVALID);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(volume_per_period_and_per_channel)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE_X(T0 + H, 1, 100, 1, 0, 0, 0), CREATE_X(T0 + 2 * H, 2, 101, 1, 0, 0, 0),
+         CREATE_X(T0 + 3 * H, 3, 102, 2, 0, 0, 0),
+         CREATE_X(T0 + D + H, 4, 103, 1, 0, 0, KPI_EVENT_FLAG_BY_AGENT));
+    const kpi_series *s = NULL;
+    double v;
+    ck_assert_ok(kpi_engine_volume(p.a, KPI_DIM_ALL, 0, &s));
+    ck_assert_ok(kpi_series_period(s, T0, &v));
+    ck_assert_near(v, 3.0, 0.0);
+    ck_assert_ok(kpi_series_period(s, T0 + D, &v));
+    ck_assert_near(v, 1.0, 0.0);
+    ck_assert_ok(kpi_series_total(s, &v));
+    ck_assert_near(v, 4.0, 0.0);
+    const void *acc = NULL;
+    ck_assert_ok(kpi_engine_metric(p.a, KPI_ENGINE_VOLUME, KPI_DIM_ALL, 0, &acc));
+    ck_assert_ptr_eq(acc, s);
+    ck_assert_ok(kpi_engine_volume(p.a, KPI_DIM_CHANNEL, 1, &s));
+    ck_assert_ok(kpi_series_period(s, T0, &v));
+    ck_assert_near(v, 2.0, 0.0);
+    ck_assert_ok(kpi_series_period(s, T0 + D, &v));
+    ck_assert_near(v, 1.0, 0.0);
+    ck_assert_ok(kpi_engine_volume(p.a, KPI_DIM_CHANNEL, 2, &s));
+    ck_assert_ok(kpi_series_total(s, &v));
+    ck_assert_near(v, 1.0, 0.0);
+    ck_assert_status(kpi_engine_volume(p.a, KPI_DIM_CHANNEL, 3, &s), KPI_ERR_UNKNOWN_ID);
+    EXPECT_KEYS(p.a, KPI_ENGINE_VOLUME, KPI_DIM_CHANNEL, 1, 2);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(top_topics_count_the_named_topics_of_created_tickets)
+{
+    pair p = start(setup_topics);
+    FEED(&p, CREATE_X(T0, 1, 100, 0, 0, 1, 0), CREATE_X(T0, 2, 101, 0, 0, 2, 0),
+         CREATE_X(T0, 3, 102, 0, 0, 1, 0), CREATE_X(T0, 4, 103, 0, 0, 3, 0),
+         CREATE_X(T0, 5, 104, 0, 0, 1, 0), CREATE_X(T0, 6, 105, 0, 0, 2, 0),
+         CREATE_X(T0, 7, 106, 0, 0, 0, 0));
+    const kpi_topk *k = NULL;
+    ck_assert_ok(kpi_engine_top_topics(p.a, &k));
+    ck_assert_uint_eq(kpi_topk_total(k), 6);
+    ck_assert_uint_eq(kpi_topk_size(k), 3);
+    const char *label;
+    size_t len;
+    uint64_t count;
+    ck_assert_ok(kpi_topk_entry(k, 0, &label, &len, &count, NULL, NULL));
+    ck_assert_uint_eq(len, 7);
+    ck_assert_int_eq(memcmp(label, "billing", 7), 0);
+    ck_assert_uint_eq(count, 3);
+    ck_assert_ok(kpi_topk_estimate(k, "login", 5, &count, NULL, NULL));
+    ck_assert_uint_eq(count, 2);
+    ck_assert_ok(kpi_topk_estimate(k, "refund", 6, &count, NULL, NULL));
+    ck_assert_uint_eq(count, 1);
+    const char *name = NULL;
+    ck_assert_ok(kpi_engine_name(p.a, KPI_DIM_TOPIC, 2, &name));
+    ck_assert_str_eq(name, "login");
+    ck_assert_status(kpi_engine_name(p.a, KPI_DIM_TOPIC, 9, &name), KPI_ERR_UNKNOWN_ID);
+
+    /* a new name replaces the old one, also after the first event */
+    ck_assert_ok(kpi_engine_set_name(p.a, KPI_DIM_TOPIC, 3, "refunds"));
+    ck_assert_ok(kpi_engine_set_name(p.b, KPI_DIM_TOPIC, 3, "refunds"));
+    FEED(&p, CREATE_X(T0 + H, 8, 107, 0, 0, 3, 0));
+    ck_assert_ok(kpi_engine_top_topics(p.a, &k));
+    ck_assert_ok(kpi_topk_estimate(k, "refunds", 7, &count, NULL, NULL));
+    ck_assert_uint_eq(count, 1);
+    ck_assert_uint_eq(kpi_topk_total(k), 7);
+
+    /* an unnamed code in a record is refused */
+    size_t blen;
+    unsigned char *before = eng_bytes(p.a, &blen);
+    kpi_event bad = CREATE_X(T0 + H, 9, 108, 0, 0, 9, 0);
+    ck_assert_status(kpi_engine_event(p.a, &bad), KPI_ERR_UNKNOWN_ID);
+    eng_unchanged(p.a, before, blen);
+    free(before);
+    finish(&p);
+}
+END_TEST
+
+/* Customer 100 at 0, 3 d (repeat), 10 d + 1 ms (not: 7 d + 1 ms after),
+ * 17 d (repeat: 7 d - 1 ms after); customer 200 once; no customer once. */
+START_TEST(repeat_contacts_within_the_window)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), CREATE(T0 + D, 5, 200), CREATE(T0 + 2 * D, 6, 0),
+         CREATE(T0 + 3 * D, 2, 100));
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CUSTOMERS), 2);
+    FEED(&p, CREATE(T0 + 10 * D + 1, 3, 100));
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CUSTOMERS), 1);
+    FEED(&p, CREATE(T0 + 17 * D, 4, 100));
+    EXPECT_RATE(p.a, KPI_ENGINE_REPEAT_CONTACT, 2, 5);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CUSTOMERS), 1);
+    advance(&p, T0 + 24 * D - 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CUSTOMERS), 1);
+    advance(&p, T0 + 24 * D + 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CUSTOMERS), 0);
+    finish(&p);
+}
+END_TEST
+
+#define TOPIC_REPEATS                                                        \
+    CREATE_X(T0, 1, 100, 0, 0, 1, 0), CREATE_X(T0 + D, 2, 100, 0, 0, 2, 0),   \
+        CREATE_X(T0 + 2 * D, 3, 100, 0, 0, 1, 0),                            \
+        CREATE_X(T0 + 8 * D, 5, 100, 0, 0, 1, 0),                            \
+        CREATE_X(T0 + 9 * D, 4, 100, 0, 0, 2, 0)
+
+START_TEST(repeat_contacts_on_the_same_topic)
+{
+    pair p = start(setup_same_topic);
+    FEED(&p, TOPIC_REPEATS);
+    /* billing at 2 d and 8 d repeat; login at 9 d is 8 d after login */
+    EXPECT_RATE(p.a, KPI_ENGINE_REPEAT_CONTACT, 2, 5);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CUSTOMERS), 2);
+    finish(&p);
+
+    p = start(setup_topics);
+    FEED(&p, TOPIC_REPEATS);
+    EXPECT_RATE(p.a, KPI_ENGINE_REPEAT_CONTACT, 4, 5);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CUSTOMERS), 1);
+    finish(&p);
+}
+END_TEST
+
+/* ==== scenarios: surveys, productivity, breakdowns, windows ============ */
+
+START_TEST(surveys_go_to_the_agent_team_and_channel_of_the_moment)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE_X(T0, 1, 100, 2, 3, 0, 0), CREATE_X(T0, 2, 101, 1, 3, 0, 0),
+         ASSIGN(T0 + M, 1, 7, 30), REPLY(T0 + 10 * M, 1, 0), RESOLVE(T0 + H, 1, 0),
+         CSAT(T0 + 2 * H, 1, 5), ASSIGN(T0 + 3 * H, 1, 8, 40),
+         CSAT(T0 + 4 * H, 1, 2), NPS(T0 + 4 * H, 1, 10), CES(T0 + 5 * H, 1, 6),
+         CLOSE(T0 + 6 * H, 1), CSAT(T0 + 7 * H, 1, 4), /* closed: still taken */
+         CSAT(T0 + H, 2, 4));                          /* unassigned */
+    EXPECT_SCORE(p.a, KPI_ENGINE_CSAT, KPI_DIM_ALL, 0, 5, 2, 4, 4);
+    EXPECT_SCORE(p.a, KPI_ENGINE_CSAT, KPI_DIM_AGENT, 7, 5);
+    EXPECT_SCORE(p.a, KPI_ENGINE_CSAT, KPI_DIM_AGENT, 8, 2, 4);
+    EXPECT_SCORE(p.a, KPI_ENGINE_CSAT, KPI_DIM_TEAM, 30, 5);
+    EXPECT_SCORE(p.a, KPI_ENGINE_CSAT, KPI_DIM_TEAM, 40, 2, 4);
+    EXPECT_SCORE(p.a, KPI_ENGINE_CSAT, KPI_DIM_CHANNEL, 2, 5, 2, 4);
+    EXPECT_SCORE(p.a, KPI_ENGINE_CSAT, KPI_DIM_CHANNEL, 1, 4);
+    EXPECT_SCORE(p.a, KPI_ENGINE_CSAT, KPI_DIM_PRIORITY, 3, 5, 2, 4, 4);
+    EXPECT_SCORE(p.a, KPI_ENGINE_NPS, KPI_DIM_AGENT, 8, 10);
+    EXPECT_SCORE(p.a, KPI_ENGINE_CES, KPI_DIM_ALL, 0, 6);
+    EXPECT_KEYS(p.a, KPI_ENGINE_CSAT, KPI_DIM_AGENT, 7, 8);
+    EXPECT_KEYS(p.a, KPI_ENGINE_CSAT, KPI_DIM_CHANNEL, 1, 2);
+    /* the reply went to the assignee of the moment */
+    EXPECT_DUR_KEY(p.a, KPI_ENGINE_FRT, KPI_DIM_AGENT, 7, 10 * M);
+    const kpi_score *s = NULL;
+    ck_assert_status(kpi_engine_score(p.a, KPI_ENGINE_CES, KPI_DIM_AGENT, 7, &s),
+                     KPI_ERR_UNKNOWN_ID);
+    ck_assert_ok(kpi_engine_score(p.a, KPI_ENGINE_CSAT, KPI_DIM_ALL, 0, &s));
+    kpi_estimate est;
+    ck_assert_ok(kpi_score_csat(s, &est));
+    ck_assert_near(est.value, 0.75, 1e-12);
+    ck_assert_ok(kpi_engine_score(p.a, KPI_ENGINE_NPS, KPI_DIM_ALL, 0, &s));
+    ck_assert_ok(kpi_score_nps(s, &est));
+    ck_assert_near(est.value, 100.0, 1e-9);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_SURVEYS), 6);
+
+    /* answers off the scale */
+    size_t len;
+    unsigned char *before = eng_bytes(p.a, &len);
+    ck_assert_status(kpi_engine_survey(p.a, T0 + 7 * H, 2, KPI_EVENT_CSAT, 6), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_survey(p.a, T0 + 7 * H, 2, KPI_EVENT_CSAT, 0), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_survey(p.a, T0 + 7 * H, 2, KPI_EVENT_NPS, 11), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_survey(p.a, T0 + 7 * H, 2, KPI_EVENT_NPS, -1), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_survey(p.a, T0 + 7 * H, 2, KPI_EVENT_CES, 8), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_survey(p.a, T0 + 7 * H, 2, KPI_EVENT_CUSTOMER_MESSAGE, 3),
+                     KPI_ERR_INVALID);
+    kpi_event off = CSAT(T0 + 7 * H, 2, 6);
+    ck_assert_status(kpi_engine_event(p.a, &off), KPI_ERR_RANGE);
+    eng_unchanged(p.a, before, len);
+    free(before);
+    finish(&p);
+}
+END_TEST
+
+static void setup_csat_ten(kpi_engine *e)
+{
+    set_opt(e, KPI_ENGINE_OPT_CSAT_MAX, 10);
+    set_opt(e, KPI_ENGINE_OPT_CSAT_SATISFIED_FROM, 8);
+}
+
+START_TEST(survey_scales_come_from_the_options)
+{
+    pair p = start(setup_csat_ten);
+    FEED(&p, CREATE(T0, 1, 100), CSAT(T0 + H, 1, 10), CSAT(T0 + H, 1, 7));
+    const kpi_score *s = NULL;
+    ck_assert_ok(kpi_engine_score(p.a, KPI_ENGINE_CSAT, KPI_DIM_ALL, 0, &s));
+    int32_t lo, hi;
+    ck_assert_ok(kpi_score_scale(s, &lo, &hi));
+    ck_assert_int_eq(lo, 1);
+    ck_assert_int_eq(hi, 10);
+    kpi_estimate est;
+    ck_assert_ok(kpi_score_csat(s, &est));
+    ck_assert_near(est.value, 0.5, 1e-12);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(productivity_per_logged_in_hour)
+{
+    pair p = start(NULL);
+    FEED(&p, LOGIN(T0, 7, 30, 2 * H), LOGIN(T0, 8, 30, 4 * H),
+         CREATE(T0 + H, 1, 100), ASSIGN(T0 + H, 1, 7, 30), REPLY(T0 + 2 * H, 1, 7),
+         RESOLVE(T0 + 3 * H, 1, 7),
+         CREATE(T0 + H, 2, 101), ASSIGN(T0 + H, 2, 7, 30), REPLY(T0 + 2 * H, 2, 0),
+         RESOLVE(T0 + 3 * H, 2, 0),
+         CREATE(T0 + H, 3, 102), ASSIGN(T0 + H, 3, 7, 30), REPLY(T0 + 2 * H, 3, 7),
+         CREATE(T0 + H, 4, 103), ASSIGN(T0 + H, 4, 8, 30), REPLY(T0 + 2 * H, 4, 8),
+         RESOLVE(T0 + 3 * H, 4, 8));
+    double v;
+    const kpi_ratio *r = ratio_of(p.a, KPI_ENGINE_REPLIES_PER_HOUR, KPI_DIM_AGENT, 7);
+    ck_assert_near(kpi_ratio_numerator(r), 3.0, 0.0);
+    ck_assert_ok(kpi_ratio_value(r, &v));
+    ck_assert_near(v, 1.5, 1e-12);
+    r = ratio_of(p.a, KPI_ENGINE_RESOLVED_PER_HOUR, KPI_DIM_AGENT, 7);
+    ck_assert_near(kpi_ratio_numerator(r), 2.0, 0.0);
+    ck_assert_ok(kpi_ratio_value(r, &v));
+    ck_assert_near(v, 1.0, 1e-12);
+    r = ratio_of(p.a, KPI_ENGINE_REPLIES_PER_HOUR, KPI_DIM_AGENT, 8);
+    ck_assert_ok(kpi_ratio_value(r, &v));
+    ck_assert_near(v, 0.25, 1e-12);
+    r = ratio_of(p.a, KPI_ENGINE_RESOLVED_PER_HOUR, KPI_DIM_AGENT, 8);
+    ck_assert_ok(kpi_ratio_value(r, &v));
+    ck_assert_near(v, 0.25, 1e-12);
+    r = ratio_of(p.a, KPI_ENGINE_REPLIES_PER_HOUR, KPI_DIM_TEAM, 30);
+    ck_assert_ok(kpi_ratio_value(r, &v));
+    ck_assert_near(v, 4.0 / 6.0, 1e-12);
+    r = ratio_of(p.a, KPI_ENGINE_RESOLVED_PER_HOUR, KPI_DIM_TEAM, 30);
+    ck_assert_ok(kpi_ratio_value(r, &v));
+    ck_assert_near(v, 0.5, 1e-12);
+
+    /* more logged-in time; a reply by someone other than the assignee
+     * counts for the replying agent */
+    FEED(&p, LOGIN(T0 + 4 * H, 7, 30, 2 * H), CREATE(T0 + 4 * H, 5, 104),
+         ASSIGN(T0 + 4 * H, 5, 7, 30), REPLY(T0 + 5 * H, 5, 9));
+    r = ratio_of(p.a, KPI_ENGINE_REPLIES_PER_HOUR, KPI_DIM_AGENT, 7);
+    ck_assert_near(kpi_ratio_numerator(r), 3.0, 0.0);
+    ck_assert_ok(kpi_ratio_value(r, &v));
+    ck_assert_near(v, 0.75, 1e-12);
+    r = ratio_of(p.a, KPI_ENGINE_REPLIES_PER_HOUR, KPI_DIM_AGENT, 9);
+    ck_assert_near(kpi_ratio_numerator(r), 1.0, 0.0);
+
+    size_t len;
+    unsigned char *before = eng_bytes(p.a, &len);
+    ck_assert_status(kpi_engine_logged_in(p.a, T0 + 6 * H, 0, 30, H), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_logged_in(p.a, T0 + 6 * H, 7, 30, -1), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_logged_in(NULL, T0 + 6 * H, 7, 30, H), KPI_ERR_INVALID);
+    eng_unchanged(p.a, before, len);
+    free(before);
+    finish(&p);
+}
+END_TEST
+
+#define BREAKDOWN_SCRIPT                                                     \
+    CREATE_X(T0, 1, 100, 1, 2, 0, 0), CREATE_X(T0, 2, 101, 2, 2, 0, 0),       \
+        CREATE_X(T0, 3, 102, 2, 1, 0, 0), ASSIGN(T0 + M, 1, 7, 30),          \
+        ASSIGN(T0 + M, 2, 8, 0), REPLY(T0 + 10 * M, 1, 7),                   \
+        REPLY(T0 + 20 * M, 2, 8), REPLY(T0 + 40 * M, 3, 9)
+
+START_TEST(breakdowns_by_channel_agent_team_and_priority)
+{
+    pair p = start(NULL);
+    FEED(&p, BREAKDOWN_SCRIPT);
+    EXPECT_KEYS(p.a, KPI_ENGINE_FRT, KPI_DIM_CHANNEL, 1, 2);
+    EXPECT_DUR_KEY(p.a, KPI_ENGINE_FRT, KPI_DIM_CHANNEL, 2, 20 * M, 40 * M);
+    EXPECT_DUR_KEY(p.a, KPI_ENGINE_FRT, KPI_DIM_CHANNEL, 1, 10 * M);
+    /* by the ticket's assignee; ticket 3 is unassigned */
+    EXPECT_KEYS(p.a, KPI_ENGINE_FRT, KPI_DIM_AGENT, 7, 8);
+    EXPECT_DUR_KEY(p.a, KPI_ENGINE_FRT, KPI_DIM_AGENT, 8, 20 * M);
+    /* team 0 is none */
+    EXPECT_KEYS(p.a, KPI_ENGINE_FRT, KPI_DIM_TEAM, 30);
+    EXPECT_KEYS(p.a, KPI_ENGINE_FRT, KPI_DIM_PRIORITY, 1, 2);
+    EXPECT_DUR_KEY(p.a, KPI_ENGINE_FRT, KPI_DIM_PRIORITY, 2, 10 * M, 20 * M);
+    const kpi_duration *d = NULL;
+    ck_assert_status(kpi_engine_duration(p.a, KPI_ENGINE_FRT, KPI_DIM_TEAM, 0, &d),
+                     KPI_ERR_UNKNOWN_ID);
+    ck_assert_status(kpi_engine_duration(p.a, KPI_ENGINE_FRT, KPI_DIM_CHANNEL, 3, &d),
+                     KPI_ERR_UNKNOWN_ID);
+    const kpi_group *g = NULL;
+    ck_assert_status(kpi_engine_group(p.a, KPI_ENGINE_FRT, KPI_DIM_ALL, &g), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_group(p.a, KPI_ENGINE_FRT, 6, &g), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_group(p.a, KPI_ENGINE_METRICS, KPI_DIM_AGENT, &g),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_group(p.a, KPI_ENGINE_FRT, KPI_DIM_AGENT, NULL),
+                     KPI_ERR_INVALID);
+    finish(&p);
+
+    /* only the agent breakdown kept */
+    p = start(setup_agent_breakdown_only);
+    FEED(&p, BREAKDOWN_SCRIPT);
+    EXPECT_KEYS(p.a, KPI_ENGINE_FRT, KPI_DIM_AGENT, 7, 8);
+    ck_assert_status(kpi_engine_group(p.a, KPI_ENGINE_FRT, KPI_DIM_CHANNEL, &g),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_duration(p.a, KPI_ENGINE_FRT, KPI_DIM_CHANNEL, 1, &d),
+                     KPI_ERR_RANGE);
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 10 * M, 20 * M, 40 * M);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(metric_types_and_typed_reads)
+{
+    for (int m = 0; m < KPI_ENGINE_METRICS; m++) {
+        int want = m <= KPI_ENGINE_AGENT_WORK ? KPI_ENGINE_TYPE_DURATION
+                   : m <= KPI_ENGINE_SLA_RESOLUTION ? KPI_ENGINE_TYPE_RATE
+                   : m <= KPI_ENGINE_CES ? KPI_ENGINE_TYPE_SCORE
+                   : m <= KPI_ENGINE_REPLIES_PER_HOUR ? KPI_ENGINE_TYPE_RATIO
+                                                      : KPI_ENGINE_TYPE_SERIES;
+        ck_assert_int_eq(kpi_engine_metric_type(m), want);
+    }
+    ck_assert_int_eq(kpi_engine_metric_type(KPI_ENGINE_METRICS), KPI_ERR_RANGE);
+    ck_assert_int_eq(kpi_engine_metric_type(-1), KPI_ERR_RANGE);
+
+    kpi_engine *e = engine(NULL);
+    const kpi_duration *d;
+    const kpi_rate *r;
+    const kpi_score *s;
+    const kpi_ratio *q;
+    const void *acc;
+    ck_assert_status(kpi_engine_duration(e, KPI_ENGINE_FCR, KPI_DIM_ALL, 0, &d), KPI_ERR_TYPE);
+    ck_assert_status(kpi_engine_rate(e, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &r), KPI_ERR_TYPE);
+    ck_assert_status(kpi_engine_score(e, KPI_ENGINE_FCR, KPI_DIM_ALL, 0, &s), KPI_ERR_TYPE);
+    ck_assert_status(kpi_engine_ratio(e, KPI_ENGINE_CSAT, KPI_DIM_ALL, 0, &q), KPI_ERR_TYPE);
+    ck_assert_status(kpi_engine_metric(e, KPI_ENGINE_METRICS, KPI_DIM_ALL, 0, &acc),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_metric(e, KPI_ENGINE_FRT, 6, 0, &acc), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_metric(e, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, NULL),
+                     KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_metric(NULL, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &acc),
+                     KPI_ERR_INVALID);
+    /* overall accumulators exist, empty, before any event */
+    ck_assert_ok(kpi_engine_duration(e, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &d));
+    ck_assert_uint_eq(kpi_duration_count(d), 0);
+    ck_assert_ok(kpi_engine_metric(e, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &acc));
+    ck_assert_ptr_eq(acc, d);
+    int64_t t;
+    ck_assert_status(kpi_engine_time(e, &t), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_engine_time(e, NULL), KPI_ERR_INVALID);
+    uint64_t c;
+    ck_assert_status(kpi_engine_count(e, KPI_ENGINE_COUNTERS, &c), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_count(e, -1, &c), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_count(e, 0, NULL), KPI_ERR_INVALID);
+    for (int i = 0; i < KPI_ENGINE_COUNTERS; i++)
+        ck_assert_uint_eq(counter(e, i), 0);
+    kpi_engine_free(e);
+}
+END_TEST
+
+static void expect_window_(const kpi_engine *e, int metric, int64_t from,
+                           int64_t to, uint64_t n, int64_t sum, int line)
+{
+    void *out = NULL;
+    int rc = kpi_engine_window(e, metric, from, to, &out);
+    ck_assert_msg(rc == KPI_OK, "line %d: window: %s", line, kpi_status_name(rc));
+    kpi_duration *d = out;
+    ck_assert_msg(kpi_duration_count(d) == n, "line %d: window count %llu, "
+                  "expected %llu", line, (unsigned long long)kpi_duration_count(d),
+                  (unsigned long long)n);
+    if (n) {
+        int64_t s;
+        ck_assert_ok(kpi_duration_sum(d, &s));
+        ck_assert_msg(s == sum, "line %d: window sum %lld, expected %lld", line,
+                      (long long)s, (long long)sum);
+    }
+    kpi_duration_free(d);
+}
+
+#define EXPECT_WINDOW(e, metric, from, to, n, sum) \
+    expect_window_(e, metric, from, to, n, sum, __LINE__)
+
+START_TEST(windows_merge_the_kept_periods)
+{
+    pair p = start(setup_three_periods);
+    FEED(&p, CREATE(T0 + H, 1, 100), REPLY(T0 + H + 10 * M, 1, 7),
+         CREATE(T0 + 2 * H, 2, 101), REPLY(T0 + 2 * H + 20 * M, 2, 7),
+         CREATE(T0 + D + H, 3, 102), REPLY(T0 + D + H + 30 * M, 3, 7),
+         CREATE(T0 + 2 * D + H, 4, 103), REPLY(T0 + 2 * D + H + 40 * M, 4, 7),
+         CSAT(T0 + 2 * D + 2 * H, 4, 5));
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, T0, T0 + D, 2, 30 * M);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, T0 + D, INT64_MAX, 2, 70 * M);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, T0, INT64_MAX, 4, 100 * M);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, T0 + D, T0 + 2 * D, 1, 30 * M);
+    void *out = NULL;
+    ck_assert_ok(kpi_engine_window(p.a, KPI_ENGINE_CSAT, T0 + 2 * D, INT64_MAX, &out));
+    ck_assert_uint_eq(kpi_score_count(out), 1);
+    kpi_score_free(out);
+    ck_assert_ok(kpi_engine_window(p.a, KPI_ENGINE_CSAT, T0, T0 + 2 * D, &out));
+    ck_assert_uint_eq(kpi_score_count(out), 0);
+    kpi_score_free(out);
+    ck_assert_status(kpi_engine_window(p.a, KPI_ENGINE_FRT, T0 + D, T0 + D, &out),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_window(p.a, KPI_ENGINE_VOLUME, T0, INT64_MAX, &out),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_window(p.a, KPI_ENGINE_METRICS, T0, INT64_MAX, &out),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_window(p.a, KPI_ENGINE_FRT, T0, INT64_MAX, NULL),
+                     KPI_ERR_INVALID);
+    /* three periods kept: day 0 falls out */
+    advance(&p, T0 + 3 * D + H);
+    ck_assert_status(kpi_engine_window(p.a, KPI_ENGINE_FRT, T0, INT64_MAX, &out),
+                     KPI_ERR_ORDER);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, T0 + D, INT64_MAX, 2, 70 * M);
+    /* the overall value keeps everything */
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 10 * M, 20 * M, 30 * M, 40 * M);
+    finish(&p);
+}
+END_TEST
+
+/* ==== intake rules: every named error changes nothing ================== */
+
+/* Four tickets in the four final-ish states, at engine time T0 + 2 h:
+ * 1 open, 2 solved, 3 closed, 4 merged. */
+#define FOUR_STATES                                                          \
+    CREATE(T0, 1, 100), CREATE(T0, 2, 101), CREATE(T0, 3, 102),              \
+        CREATE(T0, 4, 103), REPLY(T0 + 5 * M, 2, 7),                         \
+        REPLY(T0 + 10 * M, 1, 7), RESOLVE(T0 + H, 2, 7),                     \
+        RESOLVE(T0 + H, 3, 7), MERGE(T0 + H, 4, 1), CLOSE(T0 + 2 * H, 3)
+
+typedef struct bad_case {
+    kpi_event ev;
+    int want;
+    int per_kind; /* the per-kind call can express the same record */
+    int line;
+} bad_case;
+
+static kpi_event with_reserved(kpi_event e, int i)
+{
+    e.reserved[i] = 1;
+    return e;
+}
+
+START_TEST(every_error_is_named_and_changes_nothing)
+{
+    pair p = start(setup_topics);
+    FEED(&p, FOUR_STATES);
+    const int64_t t = T0 + 3 * H;
+    kpi_event x;
+    bad_case c[64];
+    size_t n = 0;
+#define BAD(rec_, code_, pk_)                                               \
+    (c[n].ev = (rec_), c[n].want = (code_), c[n].per_kind = (pk_),           \
+     c[n].line = __LINE__, n++)
+    /* malformed records */
+    BAD(ev_(t, 1, 0, 0, 0, 0, 0), KPI_ERR_INVALID, 0);
+    BAD(ev_(t, 1, KPI_EVENT_KIND_MAX + 1, 0, 0, 0, 0), KPI_ERR_INVALID, 0);
+    BAD(CREATE_X(t, 50, 100, 0, 0, 0, 0x4), KPI_ERR_INVALID, 1);
+    BAD(CREATE_X(t, 50, 100, 0, 0, 0, KPI_EVENT_FLAG_BY_BOT), KPI_ERR_INVALID, 1);
+    BAD(with_reserved(MSG(t, 1), 0), KPI_ERR_INVALID, 0);
+    BAD(with_reserved(MSG(t, 1), 1), KPI_ERR_INVALID, 0);
+    BAD(ev_(t, 1, KPI_EVENT_CUSTOMER_MESSAGE, 0, 5, 0, 0), KPI_ERR_INVALID, 0);
+    BAD(ev_(t, 1, KPI_EVENT_CUSTOMER_MESSAGE, 7, 0, 0, 0), KPI_ERR_INVALID, 0);
+    BAD(ev_(t, 1, KPI_EVENT_CUSTOMER_MESSAGE, 0, 0, KPI_EVENT_FLAG_BY_AGENT, 0),
+        KPI_ERR_INVALID, 0);
+    BAD(ev_(t, 1, KPI_EVENT_CUSTOMER_MESSAGE, 0, 0, 0, 3), KPI_ERR_INVALID, 0);
+    x = MSG(t, 1);
+    x.channel = 1;
+    BAD(x, KPI_ERR_INVALID, 0);
+    x = REPLY(t, 1, 7);
+    x.topic = 1;
+    BAD(x, KPI_ERR_INVALID, 0);
+    BAD(ev_(t, 1, KPI_EVENT_RESOLVED, 7, 0, 0x4, 0), KPI_ERR_INVALID, 1);
+    BAD(ev_(t, 1, KPI_EVENT_RESOLVED, 7, 0, KPI_EVENT_FLAG_BY_AGENT, 0),
+        KPI_ERR_INVALID, 1);
+    BAD(CREATE(t, 0, 100), KPI_ERR_INVALID, 1);
+    BAD(MERGE(t, 1, 1), KPI_ERR_INVALID, 1);
+    BAD(LOGIN(t, 0, 30, H), KPI_ERR_INVALID, 1);
+    x = LOGIN(t, 7, 30, H);
+    x.ticket = 5;
+    BAD(x, KPI_ERR_INVALID, 0);
+    /* out of range */
+    BAD(CREATE_X(t, 50, 100, 256, 0, 0, 0), KPI_ERR_RANGE, 1);
+    BAD(CREATE_X(t, 50, 100, 0, 256, 0, 0), KPI_ERR_RANGE, 1);
+    BAD(ASSIGN(t, 1, 7, 65536), KPI_ERR_RANGE, 1);
+    BAD(CSAT(t, 1, 6), KPI_ERR_RANGE, 1);
+    BAD(CSAT(t, 1, 0), KPI_ERR_RANGE, 1);
+    BAD(CSAT(t, 1, INT64_C(1) << 40), KPI_ERR_RANGE, 0);
+    BAD(NPS(t, 1, 11), KPI_ERR_RANGE, 1);
+    BAD(CES(t, 1, 8), KPI_ERR_RANGE, 1);
+    BAD(LOGIN(t, 7, 30, -1), KPI_ERR_RANGE, 1);
+    BAD(MSG(T0 + 35 * 365 * D, 1), KPI_ERR_RANGE, 1); /* past 40 bits of ms */
+    /* unknown names and ids, duplicates, order */
+    BAD(CREATE_X(t, 50, 100, 0, 0, 9, 0), KPI_ERR_UNKNOWN_ID, 0);
+    BAD(MSG(t, 99), KPI_ERR_UNKNOWN_ID, 1);
+    BAD(REPLY(t, 99, 7), KPI_ERR_UNKNOWN_ID, 1);
+    BAD(CSAT(t, 99, 5), KPI_ERR_UNKNOWN_ID, 1);
+    BAD(CREATE(t, 1, 100), KPI_ERR_DUPLICATE, 1);
+    BAD(CREATE(t, 3, 100), KPI_ERR_DUPLICATE, 1); /* closed is still live */
+    BAD(MSG(T0, 1), KPI_ERR_ORDER, 1);            /* its last event: T0 + 10 min */
+    BAD(CSAT(T0 + H, 3, 5), KPI_ERR_ORDER, 1);
+    /* states */
+    BAD(MSG(t, 3), KPI_ERR_STATE, 1);
+    BAD(REPLY(t, 3, 7), KPI_ERR_STATE, 1);
+    BAD(RESOLVE(t, 3, 7), KPI_ERR_STATE, 1);
+    BAD(OPEN(t, 3), KPI_ERR_STATE, 1);
+    BAD(PENDING(t, 3), KPI_ERR_STATE, 1);
+    BAD(REOPEN(t, 3), KPI_ERR_STATE, 1);
+    BAD(CLOSE(t, 3), KPI_ERR_STATE, 1);
+    BAD(MERGE(t, 3, 1), KPI_ERR_STATE, 1);
+    BAD(MSG(t, 4), KPI_ERR_STATE, 1);
+    BAD(REPLY(t, 4, 7), KPI_ERR_STATE, 1);
+    BAD(RESOLVE(t, 4, 7), KPI_ERR_STATE, 1);
+    BAD(CSAT(t, 4, 5), KPI_ERR_STATE, 1);
+    BAD(MERGE(t, 4, 1), KPI_ERR_STATE, 1);
+    BAD(CLOSE(t, 4), KPI_ERR_STATE, 1);
+    BAD(OPEN(t, 2), KPI_ERR_STATE, 1);
+    BAD(PENDING(t, 2), KPI_ERR_STATE, 1);
+    BAD(ON_HOLD(t, 2), KPI_ERR_STATE, 1);
+    BAD(HANDOFF(t, 2), KPI_ERR_STATE, 1);
+    BAD(RESOLVE(t, 2, 7), KPI_ERR_STATE, 1);
+    BAD(REOPEN(t, 1), KPI_ERR_STATE, 1);
+#undef BAD
+    ck_assert_uint_le(n, N_OF(c));
+
+    size_t len;
+    unsigned char *before = eng_bytes(p.a, &len);
+    for (size_t i = 0; i < n; i++) {
+        int rc = kpi_engine_event(p.a, &c[i].ev);
+        ck_assert_msg(rc == c[i].want, "line %d: kpi_engine_event gave %s, "
+                      "expected %s", c[i].line, kpi_status_name(rc),
+                      kpi_status_name(c[i].want));
+        size_t applied = 99;
+        rc = kpi_engine_apply(p.a, &c[i].ev, 1, sizeof(kpi_event), &applied);
+        ck_assert_msg(rc == c[i].want && applied == 0, "line %d: "
+                      "kpi_engine_apply gave %s with %zu applied", c[i].line,
+                      kpi_status_name(rc), applied);
+        if (c[i].per_kind) {
+            rc = per_kind(p.a, &c[i].ev);
+            ck_assert_msg(rc == c[i].want, "line %d: the per-kind call gave "
+                          "%s, expected %s", c[i].line, kpi_status_name(rc),
+                          kpi_status_name(c[i].want));
+        }
+        eng_unchanged(p.a, before, len);
+    }
+    int64_t now;
+    ck_assert_ok(kpi_engine_time(p.a, &now));
+    ck_assert_int_eq(now, T0 + 2 * H);
+
+    /* per-kind calls with arguments a record cannot carry */
+    const int64_t te = T0 + 3 * H;
+    static const uint32_t need_more[] = {0, KPI_EVENT_CREATED, KPI_EVENT_ASSIGNED,
+                                         KPI_EVENT_MERGED, KPI_EVENT_CSAT,
+                                         KPI_EVENT_NPS, KPI_EVENT_CES,
+                                         KPI_EVENT_LOGGED_IN,
+                                         KPI_EVENT_KIND_MAX + 1};
+    for (size_t i = 0; i < N_OF(need_more); i++)
+        ck_assert_status(kpi_engine_ticket_event(p.a, te, 1, need_more[i]),
+                         KPI_ERR_INVALID);
+    char longname[KPI_TOPK_MAX_LABEL + 2];
+    memset(longname, 'x', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    ck_assert_status(kpi_engine_created(p.a, te, 50, 100, 0, 0, longname, 0),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_created(p.a, te, 50, 100, 0, 0, "x", 0x4),
+                     KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_created(NULL, te, 50, 100, 0, 0, NULL, 0), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_customer_message(NULL, te, 1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_agent_reply(NULL, te, 1, 7), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_ticket_event(NULL, te, 1, KPI_EVENT_OPEN), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_assigned(NULL, te, 1, 7, 3), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_resolved(NULL, te, 1, 7, 0), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_merged(NULL, te, 1, 2), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_survey(NULL, te, 1, KPI_EVENT_CSAT, 5), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_event(NULL, &c[0].ev), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_event(p.a, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_advance(NULL, te), KPI_ERR_INVALID);
+    size_t applied = 99;
+    ck_assert_status(kpi_engine_apply(NULL, &c[0].ev, 1, sizeof(kpi_event), &applied),
+                     KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_apply(p.a, NULL, 1, sizeof(kpi_event), &applied),
+                     KPI_ERR_INVALID);
+    ck_assert_ok(kpi_engine_apply(p.a, NULL, 0, sizeof(kpi_event), &applied));
+    ck_assert_uint_eq(applied, 0);
+    kpi_event good = CREATE(te, 50, 100);
+    static const size_t sizes[] = {0, 1, 56, 63, 65, 128};
+    for (size_t i = 0; i < N_OF(sizes); i++) {
+        applied = 99;
+        ck_assert_status(kpi_engine_apply(p.a, &good, 1, sizes[i], &applied),
+                         KPI_ERR_VERSION);
+        ck_assert_uint_eq(applied, 0);
+    }
+    /* an earlier time is a no-op for advance */
+    ck_assert_ok(kpi_engine_advance(p.a, T0));
+    eng_unchanged(p.a, before, len);
+    free(before);
+    ck_assert_status(kpi_engine_new(NULL), KPI_ERR_INVALID);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(a_batch_stops_at_its_first_bad_record)
+{
+    const kpi_event batch[] = {CREATE(T0 + 3 * H, 60, 100), MSG(T0 + 4 * H, 60),
+                               MSG(T0 + 4 * H, 99), CREATE(T0 + 5 * H, 61, 101),
+                               MSG(T0 + 6 * H, 60)};
+    pair p = start(NULL);
+    FEED(&p, FOUR_STATES);
+    kpi_engine *want = NULL;
+    ck_assert_ok(kpi_engine_clone(p.a, &want));
+    ck_assert_ok(kpi_engine_apply(want, batch, 2, sizeof(kpi_event), NULL));
+    size_t applied = 99;
+    ck_assert_status(kpi_engine_apply(p.a, batch, N_OF(batch), sizeof(kpi_event),
+                                      &applied), KPI_ERR_UNKNOWN_ID);
+    ck_assert_uint_eq(applied, 2);
+    eng_same(p.a, want);
+    ck_assert_int_eq(status_of(p.a, 60), KPI_STATUS_NEW);
+    ck_assert_int_eq(status_of(p.a, 61), KPI_ERR_UNKNOWN_ID);
+    /* a bad first record: nothing applied */
+    size_t len;
+    unsigned char *before = eng_bytes(p.a, &len);
+    ck_assert_status(kpi_engine_apply(p.a, batch + 2, 3, sizeof(kpi_event), &applied),
+                     KPI_ERR_UNKNOWN_ID);
+    ck_assert_uint_eq(applied, 0);
+    eng_unchanged(p.a, before, len);
+    free(before);
+    /* the rest goes in after the bad one */
+    ck_assert_ok(kpi_engine_apply(p.a, batch + 3, 2, sizeof(kpi_event), &applied));
+    ck_assert_uint_eq(applied, 2);
+    ck_assert_int_eq(status_of(p.a, 61), KPI_STATUS_NEW);
+    kpi_engine_free(want);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(events_of_different_tickets_may_come_in_any_order)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0 + 5 * H, 1, 100), CREATE(T0, 2, 101),
+         REPLY(T0 + 6 * H, 1, 7), REPLY(T0 + H, 2, 7));
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, H, H);
+    int64_t now;
+    ck_assert_ok(kpi_engine_time(p.a, &now));
+    ck_assert_int_eq(now, T0 + 6 * H);
+    /* but not within one ticket */
+    kpi_event late = MSG(T0 + 30 * M, 2);
+    ck_assert_status(kpi_engine_event(p.a, &late), KPI_ERR_ORDER);
+    /* equal times are in order */
+    FEED(&p, MSG(T0 + H, 2), REPLY(T0 + H, 2, 7));
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, H, H, 0);
+    finish(&p);
+}
+END_TEST
+
+/* ==== options ============================================================ */
+
+START_TEST(options_have_defaults_domains_and_lock_at_the_first_event)
+{
+    kpi_engine *e = engine(NULL);
+    static const int64_t defaults[KPI_ENGINE_OPTIONS] = {
+        7 * D, 7 * D, 0, 0, 1, 1, 1, D, 0, 35, 200, 5, 4, 7, 5, 0x1e};
+    for (int o = 0; o < KPI_ENGINE_OPTIONS; o++)
+        ck_assert_msg(option_of(e, o) == defaults[o], "option %d is %lld", o,
+                      (long long)option_of(e, o));
+    int64_t v;
+    ck_assert_status(kpi_engine_option(e, KPI_ENGINE_OPTIONS, &v), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_option(e, -1, &v), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_option(e, 0, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_option(NULL, 0, &v), KPI_ERR_INVALID);
+
+    static const struct {
+        int option;
+        int64_t value;
+    } out_of_domain[] = {
+        {KPI_ENGINE_OPTIONS, 1}, {-1, 1}, {KPI_ENGINE_OPT_REOPEN_WINDOW_MS, -1},
+        {KPI_ENGINE_OPT_REPEAT_WINDOW_MS, -1}, {KPI_ENGINE_OPT_REPEAT_SAME_TOPIC, 2},
+        {KPI_ENGINE_OPT_BOT_REPLIES_COUNT, 2}, {KPI_ENGINE_OPT_FRT_FROM_HANDOFF, -1},
+        {KPI_ENGINE_OPT_MESSAGE_REOPENS, 2}, {KPI_ENGINE_OPT_PERIOD_MS, 0},
+        {KPI_ENGINE_OPT_PERIODS, 0}, {KPI_ENGINE_OPT_PERIODS, 4097},
+        {KPI_ENGINE_OPT_TOPK_CAPACITY, 0}, {KPI_ENGINE_OPT_TOPK_CAPACITY, 1000001},
+        {KPI_ENGINE_OPT_CSAT_MAX, 1}, {KPI_ENGINE_OPT_CSAT_MAX, 101},
+        {KPI_ENGINE_OPT_CES_MAX, 1}, {KPI_ENGINE_OPT_CES_MAX, 101},
+        {KPI_ENGINE_OPT_BREAKDOWNS, 0x20}, {KPI_ENGINE_OPT_BREAKDOWNS, 0x100}};
+    size_t len;
+    unsigned char *before = eng_bytes(e, &len);
+    for (size_t i = 0; i < N_OF(out_of_domain); i++)
+        ck_assert_msg(kpi_engine_set_option(e, out_of_domain[i].option,
+                                            out_of_domain[i].value) == KPI_ERR_RANGE,
+                      "option %d = %lld accepted", out_of_domain[i].option,
+                      (long long)out_of_domain[i].value);
+    ck_assert_status(kpi_engine_set_option(NULL, 0, D), KPI_ERR_INVALID);
+    eng_unchanged(e, before, len);
+    free(before);
+
+    set_opt(e, KPI_ENGINE_OPT_PERIODS, 4096);
+    set_opt(e, KPI_ENGINE_OPT_PERIOD_MS, H);
+    set_opt(e, KPI_ENGINE_OPT_PERIOD_ORIGIN_MS, -H);
+    ck_assert_int_eq(option_of(e, KPI_ENGINE_OPT_PERIODS), 4096);
+    ck_assert_int_eq(option_of(e, KPI_ENGINE_OPT_PERIOD_ORIGIN_MS), -H);
+
+    /* targets: exact share within */
+    ck_assert_ok(kpi_engine_add_target(e, KPI_ENGINE_FRT, H));
+    ck_assert_status(kpi_engine_add_target(e, KPI_ENGINE_FCR, H), KPI_ERR_TYPE);
+    ck_assert_status(kpi_engine_add_target(e, KPI_ENGINE_METRICS, H), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_add_target(e, KPI_ENGINE_FRT, 0), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_add_target(NULL, KPI_ENGINE_FRT, H), KPI_ERR_INVALID);
+
+    /* a failed event does not lock the options */
+    kpi_event bad = MSG(T0, 5);
+    ck_assert_status(kpi_engine_event(e, &bad), KPI_ERR_UNKNOWN_ID);
+    set_opt(e, KPI_ENGINE_OPT_CSAT_MAX, 7);
+
+    const kpi_event evs[] = {CREATE(T0, 1, 100), CREATE(T0, 2, 101),
+                             CREATE(T0, 3, 102), REPLY(T0 + 30 * M, 1, 7),
+                             REPLY(T0 + H, 2, 7), REPLY(T0 + 2 * H, 3, 7)};
+    ck_assert_ok(kpi_engine_apply(e, evs, N_OF(evs), sizeof(kpi_event), NULL));
+    const kpi_duration *d;
+    ck_assert_ok(kpi_engine_duration(e, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &d));
+    kpi_estimate est;
+    ck_assert_ok(kpi_duration_share_within(d, H, &est));
+    ck_assert_near(est.value, 2.0 / 3.0, 1e-12);
+
+    kpi_calendar *cal = europe();
+    kpi_sla_policy *pol = scenario_policy(cal);
+    before = eng_bytes(e, &len);
+    ck_assert_status(kpi_engine_set_option(e, KPI_ENGINE_OPT_CSAT_MAX, 5), KPI_ERR_STATE);
+    ck_assert_status(kpi_engine_set_calendar(e, cal), KPI_ERR_STATE);
+    ck_assert_status(kpi_engine_set_sla_policy(e, pol), KPI_ERR_STATE);
+    ck_assert_status(kpi_engine_add_target(e, KPI_ENGINE_REPLY_TIME, H), KPI_ERR_STATE);
+    ck_assert_status(kpi_engine_set_calendar(NULL, cal), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_set_sla_policy(NULL, pol), KPI_ERR_INVALID);
+    eng_unchanged(e, before, len);
+    free(before);
+    ck_assert_int_eq(option_of(e, KPI_ENGINE_OPT_CSAT_MAX), 7);
+
+    /* names: any time */
+    ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_AGENT, 7, "Alice"));
+    const char *name;
+    ck_assert_ok(kpi_engine_name(e, KPI_DIM_AGENT, 7, &name));
+    ck_assert_str_eq(name, "Alice");
+    ck_assert_status(kpi_engine_set_name(e, KPI_DIM_ALL, 7, "x"), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_set_name(e, KPI_DIM_TOPIC + 1, 7, "x"), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_set_name(e, KPI_DIM_AGENT, 7, ""), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_set_name(e, KPI_DIM_AGENT, 7, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_set_name(NULL, KPI_DIM_AGENT, 7, "x"), KPI_ERR_INVALID);
+    char longname[KPI_TOPK_MAX_LABEL + 2];
+    memset(longname, 'y', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    ck_assert_status(kpi_engine_set_name(e, KPI_DIM_AGENT, 7, longname), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_name(e, KPI_DIM_ALL, 7, &name), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_name(e, KPI_DIM_TEAM, 7, &name), KPI_ERR_UNKNOWN_ID);
+    ck_assert_status(kpi_engine_name(e, KPI_DIM_AGENT, 7, NULL), KPI_ERR_INVALID);
+    ck_assert_ok(kpi_engine_name(e, KPI_DIM_AGENT, 7, &name));
+    ck_assert_str_eq(name, "Alice");
+
+    kpi_sla_policy_free(pol);
+    kpi_calendar_free(cal);
+    kpi_engine_free(e);
+    kpi_engine_free(NULL);
+}
+END_TEST
+
+/* ==== eviction ============================================================ */
+
+START_TEST(settled_tickets_leave_and_their_ids_may_come_back)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), REPLY(T0 + 10 * M, 1, 7), RESOLVE(T0 + H, 1, 7),
+         CREATE(T0 + H + WEEK - 1, 2, 101));
+    ck_assert_int_eq(status_of(p.a, 1), KPI_STATUS_SOLVED);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_SOLVED), 1);
+    /* another ticket's event moves the engine's time to the window's end */
+    FEED(&p, CREATE(T0 + H + WEEK, 3, 102));
+    ck_assert_int_eq(status_of(p.a, 1), KPI_ERR_UNKNOWN_ID);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_SOLVED), 0);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_SETTLED), 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_LIVE), 2);
+    size_t len;
+    unsigned char *before = eng_bytes(p.a, &len);
+    ck_assert_status(kpi_engine_customer_message(p.a, T0 + H + WEEK, 1), KPI_ERR_UNKNOWN_ID);
+    ck_assert_status(kpi_engine_ticket_event(p.a, T0 + H + WEEK, 1, KPI_EVENT_REOPENED),
+                     KPI_ERR_UNKNOWN_ID);
+    ck_assert_status(kpi_engine_survey(p.a, T0 + H + WEEK, 1, KPI_EVENT_CSAT, 5),
+                     KPI_ERR_UNKNOWN_ID);
+    eng_unchanged(p.a, before, len);
+    free(before);
+    /* the id is free again */
+    FEED(&p, CREATE(T0 + H + WEEK, 1, 100), REPLY(T0 + H + WEEK + 5 * M, 1, 7));
+    ck_assert_int_eq(status_of(p.a, 1), KPI_STATUS_OPEN);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CREATED), 4);
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 10 * M, 5 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, H);
+
+    /* a closed ticket takes surveys until its window ends */
+    const int64_t c = T0 + 9 * D;
+    FEED(&p, CREATE(c - H, 4, 103), RESOLVE(c - 30 * M, 4, 7), CLOSE(c, 4),
+         CSAT(c + WEEK - 1, 4, 5));
+    ck_assert_int_eq(status_of(p.a, 4), KPI_STATUS_CLOSED);
+    advance(&p, c + WEEK);
+    ck_assert_int_eq(status_of(p.a, 4), KPI_ERR_UNKNOWN_ID);
+    ck_assert_status(kpi_engine_survey(p.a, c + WEEK, 4, KPI_EVENT_CSAT, 5),
+                     KPI_ERR_UNKNOWN_ID);
+    EXPECT_SCORE(p.a, KPI_ENGINE_CSAT, KPI_DIM_ALL, 0, 5);
+    /* unresolved tickets never leave */
+    ck_assert_int_eq(status_of(p.a, 2), KPI_STATUS_NEW);
+    finish(&p);
+}
+END_TEST
+
+static void setup_one_day_window(kpi_engine *e)
+{
+    set_opt(e, KPI_ENGINE_OPT_REOPEN_WINDOW_MS, D);
+    set_opt(e, KPI_ENGINE_OPT_REPEAT_WINDOW_MS, 2 * D);
+}
+
+START_TEST(windows_follow_the_options)
+{
+    pair p = start(setup_one_day_window);
+    FEED(&p, CREATE(T0, 1, 100), RESOLVE(T0 + H, 1, 7), CREATE(T0 + D + H - 1, 2, 100));
+    ck_assert_int_eq(status_of(p.a, 1), KPI_STATUS_SOLVED);
+    EXPECT_RATE(p.a, KPI_ENGINE_REPEAT_CONTACT, 1, 2);
+    advance(&p, T0 + D + H);
+    ck_assert_int_eq(status_of(p.a, 1), KPI_ERR_UNKNOWN_ID);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, H);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CUSTOMERS), 1);
+    advance(&p, T0 + 3 * D + H);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CUSTOMERS), 0);
+    FEED(&p, CREATE(T0 + 3 * D + H, 3, 100));
+    EXPECT_RATE(p.a, KPI_ENGINE_REPEAT_CONTACT, 1, 3);
+    finish(&p);
+}
+END_TEST
+
+/* ==== reset, clone, memory =============================================== */
+
+static void setup_full(kpi_engine *e)
+{
+    setup_sla(e);
+    setup_topics(e);
+    set_opt(e, KPI_ENGINE_OPT_CSAT_MAX, 10);
+}
+
+START_TEST(reset_forgets_the_data_and_keeps_the_configuration)
+{
+    pair p = start(setup_full);
+    FEED(&p, CREATE_X(T0, 1, 100, 1, 4, 2, 0), REPLY(T0 + H, 1, 7),
+         CSAT(T0 + 2 * H, 1, 9), CREATE(T0, 2, 101));
+    kpi_engine *copy = NULL;
+    ck_assert_ok(kpi_engine_clone(p.a, &copy));
+    eng_same(p.a, copy);
+    ck_assert_status(kpi_engine_clone(NULL, &copy), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_clone(p.a, NULL), KPI_ERR_INVALID);
+
+    kpi_engine_reset(p.a);
+    kpi_engine_reset(NULL);
+    for (int i = 0; i < KPI_ENGINE_COUNTERS; i++)
+        ck_assert_uint_eq(counter(p.a, i), 0);
+    EXPECT_NO_DUR(p.a, KPI_ENGINE_FRT);
+    ck_assert_int_eq(status_of(p.a, 1), KPI_ERR_UNKNOWN_ID);
+    ck_assert_int_eq(option_of(p.a, KPI_ENGINE_OPT_CSAT_MAX), 10);
+    const char *name;
+    ck_assert_ok(kpi_engine_name(p.a, KPI_DIM_TOPIC, 2, &name));
+    ck_assert_str_eq(name, "login");
+    uint64_t at_risk, breached;
+    int64_t next_due;
+    ck_assert_ok(kpi_engine_sla_risk(p.a, T0, H, &at_risk, &breached, &next_due));
+    ck_assert_uint_eq(at_risk + breached, 0);
+    ck_assert_int_eq(next_due, INT64_MAX);
+    /* the copy is untouched and independent */
+    ck_assert_int_eq(status_of(copy, 1), KPI_STATUS_OPEN);
+    EXPECT_DUR(copy, KPI_ENGINE_FRT, H);
+    EXPECT_SCORE(copy, KPI_ENGINE_CSAT, KPI_DIM_ALL, 0, 9);
+    kpi_engine_free(copy);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(memory_per_live_ticket)
+{
+    kpi_engine *e = engine(NULL);
+    ck_assert_uint_eq(kpi_engine_footprint(NULL), 0);
+    ck_assert_uint_eq(kpi_engine_ticket_bytes(NULL), 0);
+    size_t empty = kpi_engine_ticket_bytes(e);
+    ck_assert_uint_gt(kpi_engine_footprint(e), 0);
+    const size_t n = 10000;
+    for (size_t i = 0; i < n; i++)
+        ck_assert_ok(kpi_engine_created(e, T0 + (int64_t)i, 1 + i, 1 + i % 500,
+                                        0, 0, NULL, 0));
+    size_t bytes = kpi_engine_ticket_bytes(e) - empty;
+    ck_assert_uint_ge(bytes, 64 * n);
+    /* 64 bytes a slot plus an index entry, with room for growth */
+    ck_assert_uint_le(bytes, 2 * (64 + 8 + 16) * n);
+    ck_assert_uint_le(kpi_engine_ticket_bytes(e), kpi_engine_footprint(e));
+    kpi_engine_free(e);
+}
+END_TEST
+
+/* ==== random logs ========================================================
+ * Each ticket's events are drawn by a small state machine that only emits
+ * events the specification accepts (and, where the header leaves a reading
+ * open, avoids the case: see the comments), then all tickets and agents'
+ * log-ins are merged into one log sorted by time. */
+
+#define G_AGENTS 20
+#define G_TOPICS 12
+#define G_CUSTOMERS 400
+
+/* 2026-03-16 (a Monday) 00:00Z: the logs cross the switch to CEST on
+ * 2026-03-29 and Easter. */
+#define SPRING INT64_C(1773619200000)
+
+typedef struct logcfg {
+    uint64_t seed;
+    size_t tickets;
+    int64_t span;          /* creations fall in [SPRING, SPRING + span] */
+    int64_t reopen_window; /* KPI_ENGINE_OPT_REOPEN_WINDOW_MS */
+    int same_topic;        /* KPI_ENGINE_OPT_REPEAT_SAME_TOPIC */
+    int from_handoff;      /* KPI_ENGINE_OPT_FRT_FROM_HANDOFF */
+    int fcr_max;           /* KPI_ENGINE_OPT_FCR_MAX_REPLIES */
+} logcfg;
+
+#define LOG_REPEAT_WINDOW (7 * D)
+#define LOG_PERIODS 128
+
+typedef struct glog {
+    kpi_event *ev;
+    size_t n;
+    int64_t last;        /* the latest event time */
+    uint64_t *customer;  /* by ticket id - 1 */
+    size_t tickets;
+} glog;
+
+typedef struct gev {
+    kpi_event ev;
+    size_t seq;
+} gev;
+
+typedef struct gen {
+    test_rng rng;
+    const logcfg *cfg;
+    gev *v;
+    size_t n, cap;
+} gen;
+
+enum { FRT_IDLE, FRT_RUNNING, FRT_DONE, FRT_NEVER };
+
+static void gpush(gen *g, kpi_event e)
+{
+    if (g->n == g->cap) {
+        g->cap = g->cap ? 2 * g->cap : 4096;
+        g->v = realloc(g->v, g->cap * sizeof *g->v);
+        ck_assert_ptr_nonnull(g->v);
+    }
+    g->v[g->n].ev = e;
+    g->v[g->n].seq = g->n;
+    g->n++;
+}
+
+static int unresolved(int status)
+{
+    return status <= KPI_STATUS_ON_HOLD;
+}
+
+static uint64_t any_agent(test_rng *r)
+{
+    return (uint64_t)test_range(r, 1, G_AGENTS);
+}
+
+static void gen_ticket(gen *g, uint64_t id, uint64_t *customer)
+{
+    const logcfg *c = g->cfg;
+    test_rng *r = &g->rng;
+    static const uint32_t prios[] = {0, 0, 1, 1, 2, 3, 9};
+    int64_t t = SPRING + test_range(r, 0, c->span);
+    int by_agent = test_uniform(r) < 0.15;
+    uint64_t cust = test_uniform(r) < 0.05 ? 0 : (uint64_t)test_range(r, 1, G_CUSTOMERS);
+    uint32_t ch = (uint32_t)test_range(r, 0, 3);
+    uint32_t pr = prios[test_range(r, 0, 6)];
+    /* with same-topic repeats every ticket has a topic (whether "none"
+     * is a topic of its own is not specified) */
+    uint32_t topic = (uint32_t)test_range(r, c->same_topic ? 1 : 0, G_TOPICS);
+    *customer = cust;
+    gpush(g, ev_created(t, id, cust, ch, pr, topic,
+                        by_agent ? KPI_EVENT_FLAG_BY_AGENT : 0));
+    int st = KPI_STATUS_NEW, waiting = !by_agent, replied = 0;
+    int frt = by_agent ? FRT_IDLE : FRT_RUNNING;
+    /* an agent-created ticket gets its customer message first or never
+     * (the header does not say when an FRT clock that starts after a
+     * resolve or a reply would run) */
+    int may_msg = !by_agent;
+    uint64_t agent = 0;
+    int64_t last_res = 0, end = 0;
+    if (by_agent && test_uniform(r) < 0.6) {
+        t += test_range(r, 0, 30 * M);
+        gpush(g, MSG(t, id));
+        waiting = 1;
+        frt = FRT_RUNNING;
+        may_msg = 1;
+    }
+    int steps = (int)test_range(r, 1, 14);
+    for (int s = 0; s < steps && st != KPI_STATUS_MERGED; s++) {
+        double u = test_uniform(r);
+        int64_t gap = u < 0.3   ? test_range(r, 0, 10 * M)
+                      : u < 0.8 ? test_range(r, 10 * M, 6 * H)
+                                : test_range(r, 6 * H, 3 * D);
+        int64_t nt = t + gap;
+        /* a settled ticket is gone: its events end before the window */
+        if (st == KPI_STATUS_SOLVED && nt >= last_res + c->reopen_window)
+            break;
+        if (st == KPI_STATUS_CLOSED && nt >= end + c->reopen_window)
+            break;
+        t = nt;
+        uint32_t kinds[20];
+        int w[20], total = 0;
+        size_t k = 0;
+#define CAND(kind_, weight_) (kinds[k] = (kind_), w[k] = (weight_), k++)
+        if (st == KPI_STATUS_CLOSED) {
+            CAND(KPI_EVENT_CSAT, 4);
+            CAND(KPI_EVENT_NPS, 2);
+            CAND(KPI_EVENT_CES, 2);
+        } else if (st == KPI_STATUS_SOLVED) {
+            CAND(KPI_EVENT_REOPENED, 5);
+            if (may_msg)
+                CAND(KPI_EVENT_CUSTOMER_MESSAGE, 5);
+            CAND(KPI_EVENT_AGENT_REPLY, 3);
+            CAND(KPI_EVENT_BOT_REPLY, 1);
+            CAND(KPI_EVENT_NOTE, 2);
+            CAND(KPI_EVENT_ASSIGNED, 2);
+            CAND(KPI_EVENT_CLOSED, 8);
+            CAND(KPI_EVENT_MERGED, 1);
+            CAND(KPI_EVENT_CSAT, 4);
+            CAND(KPI_EVENT_NPS, 2);
+            CAND(KPI_EVENT_CES, 2);
+        } else {
+            if (may_msg)
+                CAND(KPI_EVENT_CUSTOMER_MESSAGE, 18);
+            /* the first human reply of a ticket that can no longer have
+             * an FRT, answering a waiting customer: whether it is judged
+             * by the next-reply SLA is not specified */
+            if (!(frt == FRT_NEVER && !replied && waiting))
+                CAND(KPI_EVENT_AGENT_REPLY, 22);
+            CAND(KPI_EVENT_BOT_REPLY, 5);
+            if (!by_agent)
+                CAND(KPI_EVENT_HANDOFF, 3);
+            CAND(KPI_EVENT_NOTE, 4);
+            if (st != KPI_STATUS_OPEN)
+                CAND(KPI_EVENT_OPEN, 3);
+            if (st != KPI_STATUS_PENDING)
+                CAND(KPI_EVENT_PENDING, 5);
+            if (st != KPI_STATUS_ON_HOLD)
+                CAND(KPI_EVENT_ON_HOLD, 3);
+            CAND(KPI_EVENT_ASSIGNED, 6);
+            CAND(KPI_EVENT_RESOLVED, 12);
+            CAND(KPI_EVENT_CLOSED, 2);
+            /* whether a merge ends the customer's wait is not specified */
+            if (!waiting)
+                CAND(KPI_EVENT_MERGED, 2);
+            CAND(KPI_EVENT_CSAT, 1);
+            CAND(KPI_EVENT_NPS, 1);
+            CAND(KPI_EVENT_CES, 1);
+        }
+#undef CAND
+        for (size_t i = 0; i < k; i++)
+            total += w[i];
+        int64_t x = test_range(r, 0, total - 1);
+        size_t i = 0;
+        while (x >= w[i])
+            x -= w[i++];
+        uint32_t kind = kinds[i];
+        switch (kind) {
+        case KPI_EVENT_CUSTOMER_MESSAGE:
+            gpush(g, MSG(t, id));
+            if (st == KPI_STATUS_SOLVED || st == KPI_STATUS_PENDING)
+                st = KPI_STATUS_OPEN;
+            waiting = 1;
+            if (frt == FRT_IDLE)
+                frt = FRT_RUNNING;
+            break;
+        case KPI_EVENT_AGENT_REPLY: {
+            double a = test_uniform(r);
+            uint64_t who = a < 0.4 ? 0 : a < 0.8 && agent ? agent : any_agent(r);
+            gpush(g, REPLY(t, id, who));
+            if (st == KPI_STATUS_NEW)
+                st = KPI_STATUS_OPEN;
+            if (frt == FRT_RUNNING)
+                frt = FRT_DONE;
+            waiting = 0;
+            replied = 1;
+            break;
+        }
+        case KPI_EVENT_OPEN:
+            gpush(g, OPEN(t, id));
+            st = KPI_STATUS_OPEN;
+            break;
+        case KPI_EVENT_PENDING:
+            gpush(g, PENDING(t, id));
+            st = KPI_STATUS_PENDING;
+            break;
+        case KPI_EVENT_ON_HOLD:
+            gpush(g, ON_HOLD(t, id));
+            st = KPI_STATUS_ON_HOLD;
+            break;
+        case KPI_EVENT_ASSIGNED: {
+            agent = test_uniform(r) < 0.1 ? 0 : any_agent(r);
+            uint32_t team = agent && test_uniform(r) < 0.9 ? (uint32_t)(agent % 4 + 1) : 0;
+            gpush(g, ASSIGN(t, id, agent, team));
+            break;
+        }
+        case KPI_EVENT_RESOLVED:
+            if (test_uniform(r) < 0.2)
+                gpush(g, RESOLVE_BOT(t, id));
+            else
+                gpush(g, RESOLVE(t, id, test_uniform(r) < 0.5 ? 0 : agent));
+            st = KPI_STATUS_SOLVED;
+            waiting = 0;
+            last_res = t;
+            if (frt != FRT_DONE)
+                frt = FRT_NEVER;
+            break;
+        case KPI_EVENT_REOPENED:
+            gpush(g, REOPEN(t, id));
+            st = KPI_STATUS_OPEN;
+            break;
+        case KPI_EVENT_CLOSED:
+            gpush(g, CLOSE(t, id));
+            if (st != KPI_STATUS_SOLVED)
+                last_res = t;
+            st = KPI_STATUS_CLOSED;
+            waiting = 0;
+            end = t;
+            break;
+        case KPI_EVENT_MERGED:
+            gpush(g, MERGE(t, id, id + 1000000));
+            st = KPI_STATUS_MERGED;
+            break;
+        case KPI_EVENT_CSAT:
+            gpush(g, CSAT(t, id, test_range(r, 1, 5)));
+            break;
+        case KPI_EVENT_NPS:
+            gpush(g, NPS(t, id, test_range(r, 0, 10)));
+            break;
+        case KPI_EVENT_CES:
+            gpush(g, CES(t, id, test_range(r, 1, 7)));
+            break;
+        default: /* bot reply, handoff, note */
+            gpush(g, ev_(t, id, kind, 0, 0, 0, 0));
+            break;
+        }
+    }
+}
+
+static int gev_cmp(const void *a, const void *b)
+{
+    const gev *x = a, *y = b;
+    if (x->ev.time_ms != y->ev.time_ms)
+        return x->ev.time_ms < y->ev.time_ms ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static glog gen_log(const logcfg *c)
+{
+    gen g = {{c->seed * UINT64_C(0x2545F4914F6CDD1D) + 1}, c, NULL, 0, 0};
+    glog out;
+    out.tickets = c->tickets;
+    out.customer = calloc(c->tickets, sizeof *out.customer);
+    ck_assert_ptr_nonnull(out.customer);
+    for (size_t i = 0; i < c->tickets; i++)
+        gen_ticket(&g, 1 + i, &out.customer[i]);
+    for (uint64_t a = 1; a <= G_AGENTS; a++)
+        for (int i = 0; i < 25; i++)
+            gpush(&g, LOGIN(SPRING + test_range(&g.rng, 0, c->span), a,
+                            (uint32_t)(a % 4 + 1), test_range(&g.rng, 1, 8 * H)));
+    qsort(g.v, g.n, sizeof *g.v, gev_cmp);
+    out.n = g.n;
+    out.ev = malloc(g.n * sizeof *out.ev);
+    ck_assert_ptr_nonnull(out.ev);
+    for (size_t i = 0; i < g.n; i++)
+        out.ev[i] = g.v[i].ev;
+    out.last = out.ev[g.n - 1].time_ms;
+    free(g.v);
+    return out;
+}
+
+static void free_log(glog *g)
+{
+    free(g->ev);
+    free(g->customer);
+}
+
+/* Europe again, in spring: Monday to Friday 09:00-17:00 and Saturday
+ * 10:00-14:00; Friday 20 March, Good Friday and Easter Monday closed. */
+static kpi_calendar *spring_calendar(void)
+{
+    kpi_calendar *c = NULL;
+    ck_assert_ok(kpi_calendar_new(&c, "CET-1CEST,M3.5.0,M10.5.0/3"));
+    for (int d = 1; d <= 5; d++)
+        ck_assert_ok(kpi_calendar_add_hours(c, d, 9 * 60, 17 * 60));
+    ck_assert_ok(kpi_calendar_add_hours(c, 6, 10 * 60, 14 * 60));
+    ck_assert_ok(kpi_calendar_add_holiday(c, 2026, 3, 20));
+    ck_assert_ok(kpi_calendar_add_holiday(c, 2026, 4, 3));
+    ck_assert_ok(kpi_calendar_add_holiday(c, 2026, 4, 6));
+    return c;
+}
+
+/* Priority 0 in calendar time, 1 in business time, 2 resolution only,
+ * 3 and 9 none. */
+static kpi_sla_policy *log_policy(const kpi_calendar *cal)
+{
+    kpi_sla_policy *p = NULL;
+    ck_assert_ok(kpi_sla_policy_new(&p, cal));
+    ck_assert_ok(kpi_sla_policy_set_target(p, 0, KPI_SLA_FIRST_RESPONSE, H, 0));
+    ck_assert_ok(kpi_sla_policy_set_target(p, 0, KPI_SLA_NEXT_RESPONSE, 2 * H, 0));
+    ck_assert_ok(kpi_sla_policy_set_target(p, 0, KPI_SLA_RESOLUTION, 2 * D, 0));
+    ck_assert_ok(kpi_sla_policy_set_target(p, 1, KPI_SLA_FIRST_RESPONSE, 4 * H, 1));
+    ck_assert_ok(kpi_sla_policy_set_target(p, 1, KPI_SLA_NEXT_RESPONSE, 8 * H, 1));
+    ck_assert_ok(kpi_sla_policy_set_target(p, 1, KPI_SLA_RESOLUTION, 16 * H, 1));
+    ck_assert_ok(kpi_sla_policy_set_target(p, 2, KPI_SLA_RESOLUTION, D, 0));
+    return p;
+}
+
+static void topic_label(uint32_t topic, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "topic-%02u", (unsigned)topic);
+}
+
+static void setup_log(kpi_engine *e, const logcfg *c)
+{
+    set_opt(e, KPI_ENGINE_OPT_REOPEN_WINDOW_MS, c->reopen_window);
+    set_opt(e, KPI_ENGINE_OPT_REPEAT_WINDOW_MS, LOG_REPEAT_WINDOW);
+    set_opt(e, KPI_ENGINE_OPT_REPEAT_SAME_TOPIC, c->same_topic);
+    set_opt(e, KPI_ENGINE_OPT_FRT_FROM_HANDOFF, c->from_handoff);
+    set_opt(e, KPI_ENGINE_OPT_FCR_MAX_REPLIES, c->fcr_max);
+    set_opt(e, KPI_ENGINE_OPT_PERIODS, LOG_PERIODS);
+    kpi_calendar *cal = spring_calendar();
+    kpi_sla_policy *pol = log_policy(cal);
+    ck_assert_ok(kpi_engine_set_calendar(e, cal));
+    ck_assert_ok(kpi_engine_set_sla_policy(e, pol));
+    kpi_sla_policy_free(pol);
+    kpi_calendar_free(cal);
+    for (uint32_t t = 1; t <= G_TOPICS; t++) {
+        char label[16];
+        topic_label(t, label, sizeof label);
+        ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_TOPIC, t, label));
+    }
+}
+
+static kpi_engine *log_engine(const logcfg *c, const kpi_allocator *alloc)
+{
+    kpi_engine *e = NULL;
+    ck_assert_ok(kpi_engine_new_with(&e, alloc));
+    setup_log(e, c);
+    return e;
+}
+
+static void apply_all(kpi_engine *e, const kpi_event *ev, size_t n)
+{
+    size_t applied = n + 1;
+    int rc = kpi_engine_apply(e, ev, n, sizeof(kpi_event), &applied);
+    ck_assert_msg(rc == KPI_OK, "record %zu (time %lld, ticket %llu, kind %u)"
+                  " refused: %s", applied, applied < n ? (long long)ev[applied].time_ms : 0LL,
+                  applied < n ? (unsigned long long)ev[applied].ticket : 0ULL,
+                  applied < n ? ev[applied].kind : 0u, kpi_status_name(rc));
+    ck_assert_uint_eq(applied, n);
+}
+
+/* ==== the reference: the specification's rules over plain arrays ======= */
+
+typedef struct rtk {
+    int64_t created, since, frt_start, last_res, end, status_since;
+    int64_t wait, work, paused, paused_b; /* calendar ms; paused_b business */
+    uint64_t agent;
+    uint32_t team, channel, priority, replies;
+    int status, live, waiting, frt, replied, reopened, resolved;
+} rtk;
+
+typedef struct rec {
+    int64_t v, t; /* the value and when it was recorded */
+    uint64_t agent;
+    uint32_t team, channel, priority;
+} rec;
+
+typedef struct recs {
+    rec *r;
+    size_t n, cap;
+} recs;
+
+#define NO_TIME INT64_MIN
+
+typedef struct ref {
+    const logcfg *cfg;
+    kpi_calendar *cal;
+    kpi_sla_policy *pol;
+    rtk *tk;
+    size_t ntk;
+    int started;
+    int64_t now, p0; /* engine time; period index of the first event */
+    uint64_t cnt[KPI_ENGINE_COUNTERS];
+    recs m[KPI_ENGINE_METRICS];
+    int64_t lastc[(G_CUSTOMERS + 1) * (G_TOPICS + 1)];
+    uint64_t *backlog; /* by period index - p0 */
+    size_t nbacklog;
+    uint64_t replies_by[G_AGENTS + 1];
+    int64_t login_ms[G_AGENTS + 1];
+    uint64_t topic_n[G_TOPICS + 1];
+} ref;
+
+static int64_t pidx(int64_t t)
+{
+    return t >= 0 ? t / D : -((-t + D - 1) / D);
+}
+
+static void ref_init(ref *r, const logcfg *c, size_t tickets)
+{
+    memset(r, 0, sizeof *r);
+    r->cfg = c;
+    r->cal = spring_calendar();
+    r->pol = log_policy(r->cal);
+    r->ntk = tickets;
+    r->tk = calloc(tickets, sizeof *r->tk);
+    ck_assert_ptr_nonnull(r->tk);
+    for (size_t i = 0; i < N_OF(r->lastc); i++)
+        r->lastc[i] = NO_TIME;
+}
+
+static void ref_free(ref *r)
+{
+    for (int m = 0; m < KPI_ENGINE_METRICS; m++)
+        free(r->m[m].r);
+    free(r->tk);
+    free(r->backlog);
+    kpi_sla_policy_free(r->pol);
+    kpi_calendar_free(r->cal);
+}
+
+static void rec_add(ref *r, int metric, const rtk *k, int64_t v, int64_t t)
+{
+    recs *s = &r->m[metric];
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 256;
+        s->r = realloc(s->r, s->cap * sizeof *s->r);
+        ck_assert_ptr_nonnull(s->r);
+    }
+    rec x = {v, t, k->agent, k->team, k->channel, k->priority};
+    s->r[s->n++] = x;
+}
+
+static int64_t biz(const ref *r, int64_t a, int64_t b)
+{
+    int64_t ms = -1;
+    ck_assert_ok(kpi_calendar_elapsed(r->cal, a, b, &ms));
+    return ms;
+}
+
+/* An SLA judgement, if the ticket's priority has that target. */
+static void ref_sla(ref *r, const rtk *k, int sla_metric, int metric,
+                    int64_t start, int64_t end, int64_t paused,
+                    int64_t paused_b, int64_t t)
+{
+    int64_t target;
+    int business, met = -1;
+    if (k->priority >= KPI_SLA_PRIORITIES ||
+        kpi_sla_policy_target(r->pol, k->priority, sla_metric, &target,
+                              &business) != KPI_OK)
+        return;
+    ck_assert_ok(kpi_sla_policy_met(r->pol, k->priority, sla_metric, start, end,
+                                    business ? paused_b : paused, &met));
+    rec_add(r, metric, k, met, t);
+}
+
+/* Leave the current status at t, adding its time to the clocks. */
+static void ref_status(ref *r, rtk *k, int64_t t, int status)
+{
+    int64_t dt = t - k->status_since;
+    switch (k->status) {
+    case KPI_STATUS_NEW:
+    case KPI_STATUS_OPEN:
+        k->wait += dt;
+        k->work += dt;
+        break;
+    case KPI_STATUS_ON_HOLD:
+        k->wait += dt;
+        break;
+    case KPI_STATUS_PENDING:
+        k->paused += dt;
+        k->paused_b += biz(r, k->status_since, t);
+        break;
+    default:
+        break;
+    }
+    k->status = status;
+    k->status_since = t;
+}
+
+static void ref_settle(ref *r, rtk *k, int64_t t)
+{
+    r->cnt[KPI_ENGINE_COUNT_SETTLED]++;
+    rec_add(r, KPI_ENGINE_FULL_RESOLUTION, k, k->last_res - k->created, t);
+    rec_add(r, KPI_ENGINE_FULL_RESOLUTION_BUSINESS, k,
+            biz(r, k->created, k->last_res), t);
+    rec_add(r, KPI_ENGINE_FCR, k,
+            k->replies <= (uint32_t)r->cfg->fcr_max && !k->reopened, t);
+    rec_add(r, KPI_ENGINE_REOPEN, k, k->reopened, t);
+    rec_add(r, KPI_ENGINE_REQUESTER_WAIT, k, k->wait, t);
+    rec_add(r, KPI_ENGINE_AGENT_WORK, k, k->work, t);
+    ref_sla(r, k, KPI_SLA_RESOLUTION, KPI_ENGINE_SLA_RESOLUTION, k->created,
+            k->last_res, k->paused, k->paused_b, t);
+}
+
+static void ref_resolve(ref *r, rtk *k, int64_t t, int by_bot)
+{
+    r->cnt[KPI_ENGINE_COUNT_RESOLVES]++;
+    if (!k->resolved) {
+        k->resolved = 1;
+        r->cnt[KPI_ENGINE_COUNT_RESOLVED]++;
+        if (by_bot)
+            r->cnt[KPI_ENGINE_COUNT_BOT_RESOLVED]++;
+        rec_add(r, KPI_ENGINE_FIRST_RESOLUTION, k, t - k->created, t);
+        rec_add(r, KPI_ENGINE_FIRST_RESOLUTION_BUSINESS, k,
+                biz(r, k->created, t), t);
+    }
+    k->last_res = t;
+    ref_status(r, k, t, KPI_STATUS_SOLVED);
+    k->waiting = 0;
+    if (k->frt != FRT_DONE)
+        k->frt = FRT_NEVER;
+}
+
+static uint64_t ref_unresolved(const ref *r)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < r->ntk; i++)
+        n += r->tk[i].live && unresolved(r->tk[i].status);
+    return n;
+}
+
+/* Move the time to t: periods end (backlog), windows end (settlement and
+ * eviction). */
+static void ref_advance(ref *r, int64_t t)
+{
+    if (!r->started) {
+        r->started = 1;
+        r->now = t;
+        r->p0 = pidx(t);
+        return;
+    }
+    if (t <= r->now)
+        return;
+    for (int64_t p = pidx(r->now); p < pidx(t); p++) {
+        size_t i = (size_t)(p - r->p0);
+        if (i >= r->nbacklog) {
+            r->backlog = realloc(r->backlog, (i + 1) * sizeof *r->backlog);
+            ck_assert_ptr_nonnull(r->backlog);
+            r->nbacklog = i + 1;
+        }
+        r->backlog[i] = ref_unresolved(r);
+    }
+    const int64_t w = r->cfg->reopen_window;
+    for (size_t i = 0; i < r->ntk; i++) {
+        rtk *k = &r->tk[i];
+        if (!k->live)
+            continue;
+        if (k->status == KPI_STATUS_SOLVED && k->last_res + w <= t) {
+            ref_settle(r, k, t);
+            k->live = 0;
+        } else if ((k->status == KPI_STATUS_CLOSED ||
+                    k->status == KPI_STATUS_MERGED) && k->end + w <= t) {
+            k->live = 0;
+        }
+    }
+    r->now = t;
+}
+
+static void ref_event(ref *r, const kpi_event *ev)
+{
+    const int64_t t = ev->time_ms;
+    ref_advance(r, t);
+    r->cnt[KPI_ENGINE_COUNT_EVENTS]++;
+    if (ev->kind == KPI_EVENT_LOGGED_IN) {
+        r->login_ms[ev->actor] += ev->value;
+        return;
+    }
+    ck_assert(ev->ticket >= 1 && ev->ticket <= r->ntk);
+    rtk *k = &r->tk[ev->ticket - 1];
+    int first = 0;
+    switch (ev->kind) {
+    case KPI_EVENT_CREATED:
+        memset(k, 0, sizeof *k);
+        k->live = 1;
+        k->created = k->status_since = k->since = k->frt_start = t;
+        k->status = KPI_STATUS_NEW;
+        k->channel = ev->channel;
+        k->priority = ev->priority;
+        k->waiting = !(ev->flags & KPI_EVENT_FLAG_BY_AGENT);
+        k->frt = k->waiting ? FRT_RUNNING : FRT_IDLE;
+        r->cnt[KPI_ENGINE_COUNT_CREATED]++;
+        rec_add(r, KPI_ENGINE_VOLUME, k, 1, t);
+        r->topic_n[ev->topic]++;
+        if (ev->actor) {
+            size_t i = (size_t)ev->actor * (G_TOPICS + 1) +
+                       (r->cfg->same_topic ? ev->topic : 0);
+            int64_t last = r->lastc[i];
+            rec_add(r, KPI_ENGINE_REPEAT_CONTACT, k,
+                    last != NO_TIME && t - last < LOG_REPEAT_WINDOW, t);
+            r->lastc[i] = t;
+        }
+        break;
+    case KPI_EVENT_CUSTOMER_MESSAGE:
+        if (k->status == KPI_STATUS_SOLVED) {
+            r->cnt[KPI_ENGINE_COUNT_REOPENS]++;
+            k->reopened = 1;
+            ref_status(r, k, t, KPI_STATUS_OPEN);
+        }
+        r->cnt[KPI_ENGINE_COUNT_CUSTOMER_MESSAGES]++;
+        if (!k->waiting) {
+            k->waiting = 1;
+            k->since = t;
+        }
+        if (k->status == KPI_STATUS_PENDING)
+            ref_status(r, k, t, KPI_STATUS_OPEN);
+        if (k->frt == FRT_IDLE) {
+            k->frt = FRT_RUNNING;
+            k->frt_start = t;
+        }
+        break;
+    case KPI_EVENT_AGENT_REPLY: {
+        r->cnt[KPI_ENGINE_COUNT_REPLIES]++;
+        k->replies++;
+        uint64_t who = ev->actor ? ev->actor : k->agent;
+        if (who)
+            r->replies_by[who]++;
+        if (k->status == KPI_STATUS_NEW)
+            ref_status(r, k, t, KPI_STATUS_OPEN);
+        if (k->frt == FRT_RUNNING) {
+            rec_add(r, KPI_ENGINE_FRT, k, t - k->frt_start, t);
+            rec_add(r, KPI_ENGINE_FRT_BUSINESS, k, biz(r, k->frt_start, t), t);
+            ref_sla(r, k, KPI_SLA_FIRST_RESPONSE, KPI_ENGINE_SLA_FIRST_REPLY,
+                    k->frt_start, t, 0, 0, t);
+            k->frt = FRT_DONE;
+            first = 1;
+        }
+        if (k->waiting) {
+            rec_add(r, KPI_ENGINE_REPLY_TIME, k, t - k->since, t);
+            rec_add(r, KPI_ENGINE_REPLY_TIME_BUSINESS, k, biz(r, k->since, t), t);
+            if (!first)
+                ref_sla(r, k, KPI_SLA_NEXT_RESPONSE, KPI_ENGINE_SLA_NEXT_REPLY,
+                        k->since, t, 0, 0, t);
+            k->waiting = 0;
+        }
+        k->replied = 1;
+        break;
+    }
+    case KPI_EVENT_BOT_REPLY:
+        r->cnt[KPI_ENGINE_COUNT_BOT_REPLIES]++;
+        break;
+    case KPI_EVENT_NOTE:
+        r->cnt[KPI_ENGINE_COUNT_NOTES]++;
+        break;
+    case KPI_EVENT_HANDOFF:
+        r->cnt[KPI_ENGINE_COUNT_HANDOFFS]++;
+        if (r->cfg->from_handoff && k->frt == FRT_RUNNING && !k->replied)
+            k->frt_start = t;
+        break;
+    case KPI_EVENT_OPEN:
+        ref_status(r, k, t, KPI_STATUS_OPEN);
+        break;
+    case KPI_EVENT_PENDING:
+        ref_status(r, k, t, KPI_STATUS_PENDING);
+        break;
+    case KPI_EVENT_ON_HOLD:
+        ref_status(r, k, t, KPI_STATUS_ON_HOLD);
+        break;
+    case KPI_EVENT_ASSIGNED:
+        k->agent = ev->actor;
+        k->team = ev->team;
+        break;
+    case KPI_EVENT_RESOLVED:
+        ref_resolve(r, k, t, (ev->flags & KPI_EVENT_FLAG_BY_BOT) != 0);
+        break;
+    case KPI_EVENT_REOPENED:
+        r->cnt[KPI_ENGINE_COUNT_REOPENS]++;
+        k->reopened = 1;
+        ref_status(r, k, t, KPI_STATUS_OPEN);
+        break;
+    case KPI_EVENT_CLOSED:
+        if (unresolved(k->status))
+            ref_resolve(r, k, t, 0);
+        r->cnt[KPI_ENGINE_COUNT_CLOSED]++;
+        ref_status(r, k, t, KPI_STATUS_CLOSED);
+        k->end = t;
+        ref_settle(r, k, t);
+        break;
+    case KPI_EVENT_MERGED:
+        r->cnt[KPI_ENGINE_COUNT_MERGED]++;
+        r->cnt[KPI_ENGINE_COUNT_SETTLED]++;
+        ref_status(r, k, t, KPI_STATUS_MERGED);
+        k->waiting = 0;
+        k->end = t;
+        break;
+    case KPI_EVENT_CSAT:
+    case KPI_EVENT_NPS:
+    case KPI_EVENT_CES:
+        r->cnt[KPI_ENGINE_COUNT_SURVEYS]++;
+        rec_add(r, ev->kind == KPI_EVENT_CSAT  ? KPI_ENGINE_CSAT
+                   : ev->kind == KPI_EVENT_NPS ? KPI_ENGINE_NPS
+                                               : KPI_ENGINE_CES,
+                k, ev->value, t);
+        break;
+    default:
+        ck_abort_msg("kind %u in a generated log", ev->kind);
+    }
+}
+
+/* Customers held for repeat contacts now; *tie when one sits exactly at
+ * the window's edge (where the header does not say which side it is). */
+static uint64_t ref_customers(const ref *r, int *tie)
+{
+    uint64_t n = 0;
+    *tie = 0;
+    for (size_t i = 0; i < N_OF(r->lastc); i++) {
+        if (r->lastc[i] == NO_TIME)
+            continue;
+        n += r->now - r->lastc[i] < LOG_REPEAT_WINDOW;
+        *tie |= r->now - r->lastc[i] == LOG_REPEAT_WINDOW;
+    }
+    return n;
+}
+
+/* ==== comparing an engine with the reference ============================ */
+
+static const char *const metric_name[KPI_ENGINE_METRICS] = {
+    "FRT", "FRT_BUSINESS", "REPLY_TIME", "REPLY_TIME_BUSINESS",
+    "FIRST_RESOLUTION", "FIRST_RESOLUTION_BUSINESS", "FULL_RESOLUTION",
+    "FULL_RESOLUTION_BUSINESS", "REQUESTER_WAIT", "AGENT_WORK", "FCR",
+    "REOPEN", "REPEAT_CONTACT", "SLA_FIRST_REPLY", "SLA_NEXT_REPLY",
+    "SLA_RESOLUTION", "CSAT", "NPS", "CES", "RESOLVED_PER_HOUR",
+    "REPLIES_PER_HOUR", "VOLUME"};
+
+static const char *const counter_name[KPI_ENGINE_COUNTERS] = {
+    "CREATED", "RESOLVES", "RESOLVED", "REOPENS", "CLOSED", "MERGED",
+    "REPLIES", "BOT_REPLIES", "CUSTOMER_MESSAGES", "NOTES", "HANDOFFS",
+    "SURVEYS", "BOT_RESOLVED", "SETTLED", "EVENTS", "LIVE", "UNRESOLVED",
+    "WAITING", "NEW", "OPEN", "PENDING", "ON_HOLD", "SOLVED", "CUSTOMERS"};
+
+/* Whether a record falls under a breakdown key (KPI_DIM_ALL: all). */
+static int rec_in(const rec *x, int dim, uint64_t key)
+{
+    switch (dim) {
+    case KPI_DIM_AGENT:
+        return x->agent != 0 && x->agent == key;
+    case KPI_DIM_TEAM:
+        return x->team != 0 && x->team == key;
+    case KPI_DIM_CHANNEL:
+        return x->channel == key;
+    case KPI_DIM_PRIORITY:
+        return x->priority == key;
+    default:
+        return 1;
+    }
+}
+
+static int i64_cmp(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The values of the records under a key (and, with t_lo < t_hi, recorded
+ * in [t_lo, t_hi)), in a malloc'd array. */
+static int64_t *rec_values(const recs *s, int dim, uint64_t key, int64_t t_lo,
+                           int64_t t_hi, size_t *n)
+{
+    int64_t *v = malloc((s->n + 1) * sizeof *v);
+    ck_assert_ptr_nonnull(v);
+    *n = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (rec_in(&s->r[i], dim, key) &&
+            (t_lo >= t_hi || (s->r[i].t >= t_lo && s->r[i].t < t_hi)))
+            v[(*n)++] = s->r[i].v;
+    return v;
+}
+
+/* One accumulator against the reference values v[0..n-1]. */
+static void cmp_acc(int metric, const void *acc, int64_t *v, size_t n,
+                    int quantiles, const char *where)
+{
+    const char *mn = metric_name[metric];
+    switch (kpi_engine_metric_type(metric)) {
+    case KPI_ENGINE_TYPE_DURATION: {
+        const kpi_duration *d = acc;
+        ck_assert_msg(kpi_duration_count(d) == n, "%s %s: count %llu, reference"
+                      " %zu", mn, where, (unsigned long long)kpi_duration_count(d), n);
+        if (n == 0)
+            return;
+        qsort(v, n, sizeof *v, i64_cmp);
+        int64_t sum = 0, got;
+        for (size_t i = 0; i < n; i++)
+            sum += v[i];
+        ck_assert_ok(kpi_duration_sum(d, &got));
+        ck_assert_msg(got == sum, "%s %s: sum %lld, reference %lld", mn, where,
+                      (long long)got, (long long)sum);
+        ck_assert_ok(kpi_duration_min(d, &got));
+        ck_assert_msg(got == v[0], "%s %s: min %lld, reference %lld", mn, where,
+                      (long long)got, (long long)v[0]);
+        ck_assert_ok(kpi_duration_max(d, &got));
+        ck_assert_msg(got == v[n - 1], "%s %s: max %lld, reference %lld", mn,
+                      where, (long long)got, (long long)v[n - 1]);
+        if (!quantiles)
+            return;
+        static const double qs[] = {0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1.0};
+        for (size_t i = 0; i < N_OF(qs); i++) {
+            double q;
+            ck_assert_ok(kpi_duration_quantile(d, qs[i], &q));
+            double exact = (double)v[(size_t)(qs[i] * (double)(n - 1))];
+            ck_assert_msg(fabs(q - exact) <= 0.01 * exact * (1 + 1e-9) + 1e-9,
+                          "%s %s: quantile %g = %.3f, exact %.0f", mn, where,
+                          qs[i], q, exact);
+        }
+        return;
+    }
+    case KPI_ENGINE_TYPE_RATE: {
+        const kpi_rate *r = acc;
+        uint64_t succ = 0;
+        for (size_t i = 0; i < n; i++)
+            succ += (uint64_t)v[i];
+        ck_assert_msg(kpi_rate_trials(r) == n && kpi_rate_successes(r) == succ,
+                      "%s %s: %llu of %llu, reference %llu of %zu", mn, where,
+                      (unsigned long long)kpi_rate_successes(r),
+                      (unsigned long long)kpi_rate_trials(r),
+                      (unsigned long long)succ, n);
+        return;
+    }
+    case KPI_ENGINE_TYPE_SCORE: {
+        const kpi_score *s = acc;
+        ck_assert_msg(kpi_score_count(s) == n, "%s %s: %llu answers, reference"
+                      " %zu", mn, where, (unsigned long long)kpi_score_count(s), n);
+        int32_t lo, hi;
+        ck_assert_ok(kpi_score_scale(s, &lo, &hi));
+        for (int32_t a = lo; a <= hi; a++) {
+            uint64_t want = 0, got;
+            for (size_t i = 0; i < n; i++)
+                want += v[i] == a;
+            ck_assert_ok(kpi_score_count_of(s, a, &got));
+            ck_assert_msg(got == want, "%s %s: %llu answers %d, reference %llu",
+                          mn, where, (unsigned long long)got, (int)a,
+                          (unsigned long long)want);
+        }
+        return;
+    }
+    default:
+        ck_abort_msg("metric %s is not compared this way", mn);
+    }
+}
+
+/* A metric overall and by every breakdown, keys included. */
+static void cmp_metric(const kpi_engine *e, const ref *r, int metric)
+{
+    const recs *s = &r->m[metric];
+    const void *acc = NULL;
+    size_t n;
+    int64_t *v;
+    ck_assert_ok(kpi_engine_metric(e, metric, KPI_DIM_ALL, 0, &acc));
+    v = rec_values(s, KPI_DIM_ALL, 0, 0, 0, &n);
+    cmp_acc(metric, acc, v, n, 1, "overall");
+    free(v);
+    for (int dim = KPI_DIM_AGENT; dim <= KPI_DIM_PRIORITY; dim++) {
+        uint64_t want[512], got[512];
+        size_t nw = 0, ng = 0;
+        for (size_t i = 0; i < s->n; i++) {
+            const rec *x = &s->r[i];
+            uint64_t key = dim == KPI_DIM_AGENT  ? x->agent
+                           : dim == KPI_DIM_TEAM ? x->team
+                           : dim == KPI_DIM_CHANNEL ? x->channel
+                                                    : x->priority;
+            if (!rec_in(x, dim, key))
+                continue;
+            size_t j = 0;
+            while (j < nw && want[j] != key)
+                j++;
+            if (j == nw) {
+                ck_assert_uint_lt(nw, N_OF(want));
+                want[nw++] = key;
+            }
+        }
+        qsort(want, nw, sizeof *want, u64_cmp);
+        const kpi_group *g = NULL;
+        ck_assert_ok(kpi_engine_group(e, metric, dim, &g));
+        ck_assert_ok(kpi_group_keys(g, got, N_OF(got), &ng));
+        ck_assert_msg(ng == nw, "%s by dimension %d: %zu keys, reference %zu",
+                      metric_name[metric], dim, ng, nw);
+        for (size_t i = 0; i < nw; i++) {
+            char where[64];
+            snprintf(where, sizeof where, "dimension %d key %llu", dim,
+                     (unsigned long long)want[i]);
+            ck_assert_msg(got[i] == want[i], "%s %s: engine has key %llu",
+                          metric_name[metric], where, (unsigned long long)got[i]);
+            ck_assert_ok(kpi_group_find(g, want[i], &acc));
+            v = rec_values(s, dim, want[i], 0, 0, &n);
+            cmp_acc(metric, acc, v, n, 0, where);
+            free(v);
+        }
+    }
+}
+
+/* Counters, aging: what a live engine shows now. */
+static void cmp_live(const kpi_engine *e, const ref *r, int final)
+{
+    uint64_t want[KPI_ENGINE_COUNTERS];
+    memcpy(want, r->cnt, sizeof want);
+    uint64_t aging[KPI_ENGINE_AGING_BUCKETS] = {0};
+    static const int64_t edges[] = {D, 3 * D, 7 * D};
+    for (size_t i = 0; i < r->ntk; i++) {
+        const rtk *k = &r->tk[i];
+        if (!k->live)
+            continue;
+        want[KPI_ENGINE_COUNT_LIVE]++;
+        want[KPI_ENGINE_COUNT_WAITING] += (uint64_t)k->waiting;
+        switch (k->status) {
+        case KPI_STATUS_NEW:
+            want[KPI_ENGINE_COUNT_NEW]++;
+            break;
+        case KPI_STATUS_OPEN:
+            want[KPI_ENGINE_COUNT_OPEN]++;
+            break;
+        case KPI_STATUS_PENDING:
+            want[KPI_ENGINE_COUNT_PENDING]++;
+            break;
+        case KPI_STATUS_ON_HOLD:
+            want[KPI_ENGINE_COUNT_ON_HOLD]++;
+            break;
+        case KPI_STATUS_SOLVED:
+            want[KPI_ENGINE_COUNT_SOLVED]++;
+            break;
+        default:
+            break;
+        }
+        if (unresolved(k->status)) {
+            want[KPI_ENGINE_COUNT_UNRESOLVED]++;
+            size_t b = 0;
+            while (b < N_OF(edges) && r->now - k->created >= edges[b])
+                b++;
+            aging[b]++;
+        }
+    }
+    int tie;
+    want[KPI_ENGINE_COUNT_CUSTOMERS] = ref_customers(r, &tie);
+    for (int c = 0; c < KPI_ENGINE_COUNTERS; c++) {
+        /* closed and merged tickets settle at once but leave later: which
+         * of the two COUNT_SETTLED counts is compared only at the end */
+        if ((c == KPI_ENGINE_COUNT_SETTLED && !final) ||
+            (c == KPI_ENGINE_COUNT_CUSTOMERS && tie))
+            continue;
+        uint64_t got = counter(e, c);
+        ck_assert_msg(got == want[c], "COUNT_%s = %llu, reference %llu",
+                      counter_name[c], (unsigned long long)got,
+                      (unsigned long long)want[c]);
+    }
+    int64_t now;
+    ck_assert_ok(kpi_engine_time(e, &now));
+    ck_assert_int_eq(now, r->now);
+    uint64_t got[KPI_ENGINE_AGING_BUCKETS];
+    ck_assert_ok(kpi_engine_aging(e, r->now, got));
+    for (int b = 0; b < KPI_ENGINE_AGING_BUCKETS; b++)
+        ck_assert_msg(got[b] == aging[b], "aging bucket %d: %llu, reference "
+                      "%llu", b, (unsigned long long)got[b],
+                      (unsigned long long)aging[b]);
+}
+
+static void cmp_final(const kpi_engine *e, const ref *r)
+{
+    cmp_live(e, r, 1);
+    for (int m = 0; m < KPI_ENGINE_METRICS; m++) {
+        int type = kpi_engine_metric_type(m);
+        if (type == KPI_ENGINE_TYPE_DURATION || type == KPI_ENGINE_TYPE_RATE ||
+            type == KPI_ENGINE_TYPE_SCORE)
+            cmp_metric(e, r, m);
+    }
+
+    /* replies per logged-in hour, by the replying agent */
+    for (uint64_t a = 1; a <= G_AGENTS; a++) {
+        if (!r->replies_by[a] && !r->login_ms[a])
+            continue;
+        const kpi_ratio *q = ratio_of(e, KPI_ENGINE_REPLIES_PER_HOUR, KPI_DIM_AGENT, a);
+        ck_assert_msg(kpi_ratio_numerator(q) == (double)r->replies_by[a],
+                      "agent %llu: %g replies, reference %llu",
+                      (unsigned long long)a, kpi_ratio_numerator(q),
+                      (unsigned long long)r->replies_by[a]);
+        if (r->login_ms[a]) {
+            double v, want = (double)r->replies_by[a] / ((double)r->login_ms[a] / (double)H);
+            ck_assert_ok(kpi_ratio_value(q, &v));
+            ck_assert_msg(fabs(v - want) <= 1e-9 * want + 1e-12, "agent %llu: "
+                          "%g replies per hour, reference %g",
+                          (unsigned long long)a, v, want);
+        }
+    }
+
+    /* volume per period and per channel */
+    const recs *vol = &r->m[KPI_ENGINE_VOLUME];
+    const kpi_series *s = NULL;
+    double values[LOG_PERIODS], total;
+    size_t np;
+    int64_t first;
+    ck_assert_ok(kpi_engine_volume(e, KPI_DIM_ALL, 0, &s));
+    ck_assert_ok(kpi_series_total(s, &total));
+    ck_assert_near(total, (double)vol->n, 0.0);
+    ck_assert_ok(kpi_series_values(s, values, N_OF(values), &np, &first));
+    for (size_t i = 0; i < np; i++) {
+        int64_t from = first + (int64_t)i * D;
+        size_t n;
+        free(rec_values(vol, KPI_DIM_ALL, 0, from, from + D, &n));
+        ck_assert_msg(values[i] == (double)n, "volume of day %lld: %g, "
+                      "reference %zu", (long long)(from / D), values[i], n);
+    }
+    for (uint64_t ch = 0; ch < 4; ch++) {
+        size_t n;
+        free(rec_values(vol, KPI_DIM_CHANNEL, ch, 0, 0, &n));
+        ck_assert_ok(kpi_engine_volume(e, KPI_DIM_CHANNEL, ch, &s));
+        ck_assert_ok(kpi_series_total(s, &total));
+        ck_assert_near(total, (double)n, 0.0);
+    }
+
+    /* top topics: fewer topics than the capacity, so exact */
+    const kpi_topk *k = NULL;
+    uint64_t named = 0;
+    ck_assert_ok(kpi_engine_top_topics(e, &k));
+    for (uint32_t t = 1; t <= G_TOPICS; t++) {
+        char label[16];
+        uint64_t count = 0;
+        topic_label(t, label, sizeof label);
+        named += r->topic_n[t];
+        if (r->topic_n[t]) {
+            ck_assert_ok(kpi_topk_estimate(k, label, strlen(label), &count, NULL, NULL));
+            ck_assert_uint_eq(count, r->topic_n[t]);
+        }
+    }
+    ck_assert_uint_eq(kpi_topk_total(k), named);
+
+    /* backlog of every period the engine has passed */
+    int64_t newest = pidx(r->now);
+    for (int64_t p = r->p0; p < newest; p++) {
+        uint64_t n = UINT64_MAX;
+        ck_assert_ok(kpi_engine_backlog(e, p * D, &n));
+        ck_assert_msg(n == r->backlog[p - r->p0], "backlog of day %lld: %llu,"
+                      " reference %llu", (long long)p, (unsigned long long)n,
+                      (unsigned long long)r->backlog[p - r->p0]);
+    }
+    uint64_t n;
+    ck_assert_status(kpi_engine_backlog(e, newest * D, &n), KPI_ERR_EMPTY);
+
+    /* windows of the values recorded at an event's own time */
+    static const int windowed[] = {KPI_ENGINE_FRT, KPI_ENGINE_REPLY_TIME,
+                                   KPI_ENGINE_FIRST_RESOLUTION, KPI_ENGINE_CSAT,
+                                   KPI_ENGINE_SLA_FIRST_REPLY};
+    for (size_t i = 0; i < N_OF(windowed); i++) {
+        int m = windowed[i];
+        for (int64_t p = r->p0; p <= newest; p += 3) {
+            void *out = NULL;
+            size_t nv;
+            char where[64];
+            ck_assert_ok(kpi_engine_window(e, m, p * D, (p + 3) * D, &out));
+            int64_t *v = rec_values(&r->m[m], KPI_DIM_ALL, 0, p * D, (p + 3) * D, &nv);
+            snprintf(where, sizeof where, "window from day %lld", (long long)p);
+            cmp_acc(m, out, v, nv, 0, where);
+            free(v);
+            int type = kpi_engine_metric_type(m);
+            if (type == KPI_ENGINE_TYPE_DURATION)
+                kpi_duration_free(out);
+            else if (type == KPI_ENGINE_TYPE_RATE)
+                kpi_rate_free(out);
+            else
+                kpi_score_free(out);
+        }
+    }
+}
+
+static const logcfg property_cfg[] = {
+    {1, 2000, 30 * D, 3 * D, 0, 1, 1},
+    {2, 2000, 30 * D, 3 * D, 0, 1, 1},
+    {3, 2000, 30 * D, 2 * D, 1, 0, 2},
+};
+
+START_TEST(a_random_log_matches_the_reference)
+{
+    const logcfg *c = &property_cfg[_i];
+    glog g = gen_log(c);
+    kpi_engine *e = log_engine(c, NULL);
+    ref r;
+    ref_init(&r, c, g.tickets);
+    const size_t chunk = g.n / 8 + 1;
+    for (size_t i = 0; i < g.n; i += chunk) {
+        size_t m = g.n - i < chunk ? g.n - i : chunk;
+        apply_all(e, g.ev + i, m);
+        for (size_t j = 0; j < m; j++)
+            ref_event(&r, &g.ev[i + j]);
+        cmp_live(e, &r, 0);
+    }
+    const int64_t end = g.last + c->reopen_window;
+    ck_assert_ok(kpi_engine_advance(e, end));
+    ref_advance(&r, end);
+    cmp_final(e, &r);
+    /* the log exercised what it should */
+    ck_assert_uint_gt(r.cnt[KPI_ENGINE_COUNT_REOPENS], 50);
+    ck_assert_uint_gt(r.m[KPI_ENGINE_REPEAT_CONTACT].n, 1000);
+    ck_assert_uint_gt(r.m[KPI_ENGINE_SLA_NEXT_REPLY].n, 100);
+    ck_assert_uint_gt(r.cnt[KPI_ENGINE_COUNT_MERGED], 20);
+    ref_free(&r);
+    kpi_engine_free(e);
+    free_log(&g);
+}
+END_TEST
+
+/* ==== two engines compared by their reads ================================ */
+
+static void same_acc(int type, const void *a, const void *b, const char *where)
+{
+    switch (type) {
+    case KPI_ENGINE_TYPE_DURATION: {
+        uint64_t n = kpi_duration_count(a);
+        ck_assert_msg(n == kpi_duration_count(b), "%s: counts differ", where);
+        if (!n)
+            return;
+        int64_t x, y;
+        ck_assert_ok(kpi_duration_sum(a, &x));
+        ck_assert_ok(kpi_duration_sum(b, &y));
+        ck_assert_msg(x == y, "%s: sums differ", where);
+        ck_assert_ok(kpi_duration_min(a, &x));
+        ck_assert_ok(kpi_duration_min(b, &y));
+        ck_assert_msg(x == y, "%s: minima differ", where);
+        ck_assert_ok(kpi_duration_max(a, &x));
+        ck_assert_ok(kpi_duration_max(b, &y));
+        ck_assert_msg(x == y, "%s: maxima differ", where);
+        static const double qs[] = {0.1, 0.5, 0.9, 0.99};
+        for (size_t i = 0; i < N_OF(qs); i++) {
+            double p, q;
+            ck_assert_ok(kpi_duration_quantile(a, qs[i], &p));
+            ck_assert_ok(kpi_duration_quantile(b, qs[i], &q));
+            ck_assert_msg(fabs(p - q) <= 1e-9 * fabs(p), "%s: quantile %g "
+                          "%g vs %g", where, qs[i], p, q);
+        }
+        return;
+    }
+    case KPI_ENGINE_TYPE_RATE:
+        ck_assert_msg(kpi_rate_trials(a) == kpi_rate_trials(b) &&
+                      kpi_rate_successes(a) == kpi_rate_successes(b),
+                      "%s: rates differ", where);
+        return;
+    case KPI_ENGINE_TYPE_SCORE: {
+        ck_assert_msg(kpi_score_count(a) == kpi_score_count(b), "%s: answer "
+                      "counts differ", where);
+        int32_t lo, hi;
+        ck_assert_ok(kpi_score_scale(a, &lo, &hi));
+        for (int32_t v = lo; v <= hi; v++) {
+            uint64_t x, y;
+            ck_assert_ok(kpi_score_count_of(a, v, &x));
+            ck_assert_ok(kpi_score_count_of(b, v, &y));
+            ck_assert_msg(x == y, "%s: answers %d differ", where, (int)v);
+        }
+        return;
+    }
+    case KPI_ENGINE_TYPE_RATIO: {
+        double x = kpi_ratio_numerator(a), y = kpi_ratio_numerator(b);
+        ck_assert_msg(fabs(x - y) <= 1e-9 * fabs(x), "%s: numerators differ", where);
+        x = kpi_ratio_denominator(a);
+        y = kpi_ratio_denominator(b);
+        ck_assert_msg(fabs(x - y) <= 1e-9 * fabs(x), "%s: denominators differ", where);
+        return;
+    }
+    case KPI_ENGINE_TYPE_SERIES: {
+        double x, y;
+        int rx = kpi_series_total(a, &x), ry = kpi_series_total(b, &y);
+        ck_assert_msg(rx == ry, "%s: series states differ", where);
+        if (rx == KPI_OK)
+            ck_assert_msg(x == y, "%s: totals differ", where);
+        double va[LOG_PERIODS], vb[LOG_PERIODS];
+        size_t na = 0, nb = 0;
+        int64_t fa = 0, fb = 0;
+        rx = kpi_series_values(a, va, N_OF(va), &na, &fa);
+        ry = kpi_series_values(b, vb, N_OF(vb), &nb, &fb);
+        ck_assert_msg(rx == ry, "%s: series states differ", where);
+        if (rx == KPI_OK) {
+            ck_assert_msg(na == nb && fa == fb, "%s: rings differ", where);
+            for (size_t i = 0; i < na; i++)
+                ck_assert_msg(va[i] == vb[i], "%s: period %zu differs", where, i);
+        }
+        return;
+    }
+    default:
+        ck_abort_msg("%s: type %d", where, type);
+    }
+}
+
+/* Every read of two engines agrees (serialized bytes may differ in order). */
+static void same_reads(const kpi_engine *x, const kpi_engine *y, int backlog)
+{
+    int64_t tx, ty;
+    ck_assert_int_eq(kpi_engine_time(x, &tx), kpi_engine_time(y, &ty));
+    ck_assert_int_eq(tx, ty);
+    for (int c = 0; c < KPI_ENGINE_COUNTERS; c++)
+        ck_assert_msg(counter(x, c) == counter(y, c), "COUNT_%s: %llu vs %llu",
+                      counter_name[c], (unsigned long long)counter(x, c),
+                      (unsigned long long)counter(y, c));
+    for (int o = 0; o < KPI_ENGINE_OPTIONS; o++)
+        ck_assert_int_eq(option_of(x, o), option_of(y, o));
+    for (int m = 0; m < KPI_ENGINE_METRICS; m++) {
+        int type = kpi_engine_metric_type(m);
+        char where[96];
+        const void *a, *b;
+        int ra = kpi_engine_metric(x, m, KPI_DIM_ALL, 0, &a);
+        int rb = kpi_engine_metric(y, m, KPI_DIM_ALL, 0, &b);
+        ck_assert_msg(ra == rb, "%s overall: %s vs %s", metric_name[m],
+                      kpi_status_name(ra), kpi_status_name(rb));
+        if (ra == KPI_OK) {
+            snprintf(where, sizeof where, "%s overall", metric_name[m]);
+            same_acc(type, a, b, where);
+        }
+        for (int dim = KPI_DIM_AGENT; dim <= KPI_DIM_PRIORITY; dim++) {
+            const kpi_group *ga, *gb;
+            ra = kpi_engine_group(x, m, dim, &ga);
+            rb = kpi_engine_group(y, m, dim, &gb);
+            ck_assert_msg(ra == rb, "%s by %d: %s vs %s", metric_name[m], dim,
+                          kpi_status_name(ra), kpi_status_name(rb));
+            if (ra != KPI_OK)
+                continue;
+            uint64_t ka[512], kb[512];
+            size_t na, nb;
+            ck_assert_ok(kpi_group_keys(ga, ka, N_OF(ka), &na));
+            ck_assert_ok(kpi_group_keys(gb, kb, N_OF(kb), &nb));
+            ck_assert_msg(na == nb, "%s by %d: %zu vs %zu keys", metric_name[m],
+                          dim, na, nb);
+            for (size_t i = 0; i < na; i++) {
+                ck_assert_msg(ka[i] == kb[i], "%s by %d: keys differ",
+                              metric_name[m], dim);
+                ck_assert_ok(kpi_group_find(ga, ka[i], &a));
+                ck_assert_ok(kpi_group_find(gb, kb[i], &b));
+                snprintf(where, sizeof where, "%s by %d key %llu", metric_name[m],
+                         dim, (unsigned long long)ka[i]);
+                same_acc(type, a, b, where);
+            }
+        }
+    }
+    const kpi_topk *pa, *pb;
+    ck_assert_ok(kpi_engine_top_topics(x, &pa));
+    ck_assert_ok(kpi_engine_top_topics(y, &pb));
+    ck_assert_uint_eq(kpi_topk_total(pa), kpi_topk_total(pb));
+    ck_assert_uint_eq(kpi_topk_size(pa), kpi_topk_size(pb));
+    for (size_t i = 0; i < kpi_topk_size(pa); i++) {
+        const char *la, *lb;
+        size_t lena, lenb;
+        uint64_t ca, cb;
+        ck_assert_ok(kpi_topk_entry(pa, i, &la, &lena, &ca, NULL, NULL));
+        ck_assert_ok(kpi_topk_entry(pb, i, &lb, &lenb, &cb, NULL, NULL));
+        ck_assert_msg(lena == lenb && !memcmp(la, lb, lena) && ca == cb,
+                      "top topic %zu differs", i);
+    }
+    if (kpi_engine_time(x, &tx) == KPI_OK) {
+        uint64_t aa[KPI_ENGINE_AGING_BUCKETS], ab[KPI_ENGINE_AGING_BUCKETS];
+        ck_assert_ok(kpi_engine_aging(x, tx, aa));
+        ck_assert_ok(kpi_engine_aging(y, tx, ab));
+        ck_assert_int_eq(memcmp(aa, ab, sizeof aa), 0);
+        int64_t periods = option_of(x, KPI_ENGINE_OPT_PERIODS);
+        for (int64_t p = pidx(tx) - periods; backlog && p <= pidx(tx); p++) {
+            uint64_t na = 0, nb = 0;
+            int rca = kpi_engine_backlog(x, p * D, &na);
+            int rcb = kpi_engine_backlog(y, p * D, &nb);
+            ck_assert_msg(rca == rcb && na == nb, "backlog of day %lld: %s %llu"
+                          " vs %s %llu", (long long)p, kpi_status_name(rca),
+                          (unsigned long long)na, kpi_status_name(rcb),
+                          (unsigned long long)nb);
+        }
+    }
+}
+
+static const logcfg small_cfg = {7, 300, 20 * D, 3 * D, 0, 1, 1};
+
+START_TEST(a_random_log_fed_one_by_one_equals_the_batch)
+{
+    glog g = gen_log(&small_cfg);
+    kpi_engine *a = log_engine(&small_cfg, NULL), *b = log_engine(&small_cfg, NULL);
+    apply_all(a, g.ev, g.n);
+    for (size_t i = 0; i < g.n; i++) {
+        int rc = per_kind(b, &g.ev[i]);
+        ck_assert_msg(rc == KPI_OK, "record %zu: %s", i, kpi_status_name(rc));
+    }
+    eng_same(a, b);
+    kpi_engine_free(a);
+    kpi_engine_free(b);
+    free_log(&g);
+}
+END_TEST
+
+/* ==== snapshots ========================================================== */
+
+START_TEST(a_snapshot_restores_the_same_engine)
+{
+    glog g = gen_log(&small_cfg);
+    kpi_engine *e = log_engine(&small_cfg, NULL);
+    const size_t half = g.n / 2;
+    apply_all(e, g.ev, half);
+    size_t len;
+    unsigned char *bytes = eng_bytes(e, &len);
+    kpi_engine *r = NULL;
+    ck_assert_ok(kpi_engine_deserialize(&r, bytes, len));
+    eng_unchanged(r, bytes, len);
+    same_reads(e, r, 1);
+    kpi_engine *c = NULL;
+    ck_assert_ok(kpi_engine_clone(e, &c));
+    eng_unchanged(c, bytes, len);
+
+    /* the restored engine goes on exactly like the original */
+    apply_all(e, g.ev + half, g.n - half);
+    apply_all(r, g.ev + half, g.n - half);
+    eng_same(e, r);
+    ck_assert_ok(kpi_engine_advance(e, g.last + small_cfg.reopen_window));
+    ck_assert_ok(kpi_engine_advance(r, g.last + small_cfg.reopen_window));
+    eng_same(e, r);
+    same_reads(e, r, 1);
+    /* and the snapshot did not tie the clone to the original */
+    eng_unchanged(c, bytes, len);
+
+    /* sizes */
+    size_t need = 0;
+    ck_assert_status(kpi_engine_serialize(e, bytes, 10, &need), KPI_ERR_BUFFER);
+    ck_assert_uint_gt(need, 10);
+    ck_assert_status(kpi_engine_serialize(NULL, NULL, 0, &need), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_serialize(e, NULL, 0, NULL), KPI_ERR_INVALID);
+
+    /* bad bytes */
+    kpi_engine *bad = NULL;
+    ck_assert_status(kpi_engine_deserialize(NULL, bytes, len), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_deserialize(&bad, NULL, len), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_deserialize(&bad, bytes, len - 1), KPI_ERR_TRUNCATED);
+    ck_assert_status(kpi_engine_deserialize(&bad, bytes, len / 2), KPI_ERR_TRUNCATED);
+    ck_assert_status(kpi_engine_deserialize(&bad, bytes, 13), KPI_ERR_TRUNCATED);
+    for (size_t cut = 0; cut < 16; cut++) {
+        int rc = kpi_engine_deserialize(&bad, bytes, cut);
+        ck_assert_msg(rc == KPI_ERR_TRUNCATED || rc == KPI_ERR_CORRUPT,
+                      "%zu bytes: %s", cut, kpi_status_name(rc));
+    }
+    unsigned char *copy = malloc(len + 1);
+    ck_assert_ptr_nonnull(copy);
+    memcpy(copy, bytes, len);
+    copy[len] = 0;
+    ck_assert_status(kpi_engine_deserialize(&bad, copy, len + 1), KPI_ERR_CORRUPT);
+    for (size_t at = 12; at < len; at += len / 7 + 1) {
+        memcpy(copy, bytes, len);
+        copy[at] ^= 0x5a;
+        ck_assert_status(kpi_engine_deserialize(&bad, copy, len), KPI_ERR_CORRUPT);
+    }
+    memcpy(copy, bytes, len);
+    copy[0] = 'x';
+    ck_assert_status(kpi_engine_deserialize(&bad, copy, len), KPI_ERR_CORRUPT);
+    memcpy(copy, bytes, len);
+    copy[4] = 99; /* format version */
+    ck_assert_status(kpi_engine_deserialize(&bad, copy, len), KPI_ERR_VERSION);
+    free(copy);
+    kpi_rate *rate = NULL;
+    ck_assert_ok(kpi_rate_new(&rate));
+    unsigned char other[256];
+    size_t olen;
+    ck_assert_ok(kpi_rate_serialize(rate, other, sizeof other, &olen));
+    ck_assert_status(kpi_engine_deserialize(&bad, other, olen), KPI_ERR_TYPE);
+    ck_assert_ptr_null(bad);
+    kpi_rate_free(rate);
+
+    free(bytes);
+    kpi_engine_free(c);
+    kpi_engine_free(r);
+    kpi_engine_free(e);
+    free_log(&g);
+}
+END_TEST
+
+/* ==== merging engines ==================================================== */
+
+static const logcfg merge_cfg = {11, 600, 20 * D, 3 * D, 0, 1, 1};
+
+/* The records of [from, to) that belong to one side of a split by
+ * customer (log-ins go to side 0). */
+static kpi_event *split(const glog *g, size_t from, size_t to, int side, size_t *n)
+{
+    kpi_event *out = malloc((to - from + 1) * sizeof *out);
+    ck_assert_ptr_nonnull(out);
+    *n = 0;
+    for (size_t i = from; i < to; i++) {
+        const kpi_event *v = &g->ev[i];
+        int s = v->kind == KPI_EVENT_LOGGED_IN ? 0 : (int)(g->customer[v->ticket - 1] % 2);
+        if (s == side)
+            out[(*n)++] = *v;
+    }
+    return out;
+}
+
+START_TEST(engines_of_disjoint_customers_merge_into_one)
+{
+    glog g = gen_log(&merge_cfg);
+    const int64_t end = g.last + merge_cfg.reopen_window;
+    kpi_engine *all = log_engine(&merge_cfg, NULL);
+    apply_all(all, g.ev, g.n);
+    ck_assert_ok(kpi_engine_advance(all, end));
+
+    /* shards fed to the end */
+    size_t na, nb;
+    kpi_event *ea = split(&g, 0, g.n, 0, &na), *eb = split(&g, 0, g.n, 1, &nb);
+    kpi_engine *a = log_engine(&merge_cfg, NULL), *b = log_engine(&merge_cfg, NULL);
+    apply_all(a, ea, na);
+    apply_all(b, eb, nb);
+    ck_assert_ok(kpi_engine_advance(a, end));
+    ck_assert_ok(kpi_engine_advance(b, end));
+    size_t blen;
+    unsigned char *bbytes = eng_bytes(b, &blen);
+    ck_assert_ok(kpi_engine_merge(a, b));
+    eng_unchanged(b, bbytes, blen);
+    same_reads(a, all, 1);
+    free(bbytes);
+    kpi_engine_free(a);
+    kpi_engine_free(b);
+    free(ea);
+    free(eb);
+
+    /* shards merged half-way, live tickets included; the merged engine
+     * takes the rest of the log */
+    const size_t half = g.n / 2;
+    ea = split(&g, 0, half, 0, &na);
+    eb = split(&g, 0, half, 1, &nb);
+    a = log_engine(&merge_cfg, NULL);
+    b = log_engine(&merge_cfg, NULL);
+    apply_all(a, ea, na);
+    apply_all(b, eb, nb);
+    ck_assert_uint_gt(counter(b, KPI_ENGINE_COUNT_LIVE), 10);
+    uint64_t live = counter(a, KPI_ENGINE_COUNT_LIVE) + counter(b, KPI_ENGINE_COUNT_LIVE);
+    ck_assert_ok(kpi_engine_merge(a, b));
+    ck_assert_uint_eq(counter(a, KPI_ENGINE_COUNT_LIVE), live);
+    apply_all(a, g.ev + half, g.n - half);
+    ck_assert_ok(kpi_engine_advance(a, end));
+    same_reads(a, all, 0);
+    kpi_engine_free(a);
+    kpi_engine_free(b);
+    free(ea);
+    free(eb);
+    kpi_engine_free(all);
+    free_log(&g);
+}
+END_TEST
+
+static void setup_short_window(kpi_engine *e)
+{
+    set_opt(e, KPI_ENGINE_OPT_REOPEN_WINDOW_MS, D);
+}
+
+START_TEST(merging_refuses_shared_tickets_and_other_configurations)
+{
+    pair p = start(NULL), q = start(NULL);
+    FEED(&p, CREATE(T0, 5, 100), REPLY(T0 + H, 5, 7));
+    FEED(&q, CREATE(T0, 6, 101), CREATE(T0, 5, 102), CSAT(T0 + H, 6, 4));
+    size_t len;
+    unsigned char *before = eng_bytes(p.a, &len);
+    ck_assert_status(kpi_engine_merge(p.a, q.a), KPI_ERR_DUPLICATE);
+    eng_unchanged(p.a, before, len);
+    ck_assert_status(kpi_engine_merge(p.a, p.a), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_merge(NULL, q.a), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_merge(p.a, NULL), KPI_ERR_INVALID);
+
+    kpi_engine *other = engine(setup_short_window);
+    ck_assert_status(kpi_engine_merge(p.a, other), KPI_ERR_INCOMPATIBLE);
+    kpi_engine_free(other);
+    other = engine(setup_sla);
+    ck_assert_status(kpi_engine_merge(p.a, other), KPI_ERR_INCOMPATIBLE);
+    kpi_engine_free(other);
+    kpi_calendar *cal = europe();
+    other = engine(NULL);
+    ck_assert_ok(kpi_engine_set_calendar(other, cal));
+    ck_assert_status(kpi_engine_merge(p.a, other), KPI_ERR_INCOMPATIBLE);
+    kpi_engine_free(other);
+    kpi_calendar_free(cal);
+    eng_unchanged(p.a, before, len);
+    free(before);
+
+    /* once ticket 5 has left p, the two merge */
+    FEED(&p, RESOLVE(T0 + 2 * H, 5, 7));
+    advance(&p, T0 + 2 * H + WEEK);
+    ck_assert_ok(kpi_engine_merge(p.a, q.a));
+    ck_assert_int_eq(status_of(p.a, 5), KPI_STATUS_NEW);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CREATED), 3);
+    EXPECT_SCORE(p.a, KPI_ENGINE_CSAT, KPI_DIM_ALL, 0, 4);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, 2 * H);
+    finish(&p);
+    finish(&q);
+}
+END_TEST
+
+/* ==== the allocator ======================================================= */
+
+static const logcfg alloc_cfg = {5, 40, 5 * D, 2 * D, 0, 1, 1};
+
+START_TEST(everything_goes_through_the_allocator_and_comes_back)
+{
+    test_alloc ta;
+    kpi_allocator a = test_allocator(&ta);
+    glog g = gen_log(&alloc_cfg);
+    kpi_engine *e = log_engine(&alloc_cfg, &a);
+    apply_all(e, g.ev, g.n);
+    ck_assert_int_gt(ta.live, 0);
+    kpi_engine *c = NULL, *r = NULL;
+    ck_assert_ok(kpi_engine_clone(e, &c));
+    size_t len;
+    unsigned char *bytes = eng_bytes(e, &len);
+    ck_assert_ok(kpi_engine_deserialize_with(&r, bytes, len, &a));
+    void *w = NULL;
+    ck_assert_ok(kpi_engine_window(e, KPI_ENGINE_FRT, SPRING, INT64_MAX, &w));
+    kpi_duration_free(w);
+    ck_assert_status(kpi_engine_merge(c, r), KPI_ERR_DUPLICATE); /* live tickets */
+    kpi_engine_reset(r);
+    kpi_engine_free(r);
+    kpi_engine_free(c);
+    kpi_engine_free(e);
+    ck_assert_int_eq(ta.live, 0);
+    ck_assert_int_gt(ta.mallocs, 0);
+    free(bytes);
+
+    kpi_allocator broken = a;
+    broken.free_fn = NULL;
+    ck_assert_status(kpi_engine_new_with(&e, &broken), KPI_ERR_INVALID);
+    free_log(&g);
+}
+END_TEST
+
+START_TEST(allocation_failures_change_nothing_and_leak_nothing)
+{
+    glog g = gen_log(&alloc_cfg);
+    /* the engine every run must end up equal to */
+    kpi_engine *want = log_engine(&alloc_cfg, NULL);
+    apply_all(want, g.ev, g.n);
+
+    /* creation and configuration */
+    for (long k = 1;; k++) {
+        test_alloc ta;
+        kpi_allocator a = test_allocator(&ta);
+        ta.fail_at = k;
+        kpi_engine *e = NULL;
+        int rc = kpi_engine_new_with(&e, &a);
+        if (rc == KPI_OK) {
+            kpi_calendar *cal = spring_calendar();
+            kpi_sla_policy *pol = log_policy(cal);
+            rc = kpi_engine_set_calendar(e, cal);
+            if (rc == KPI_OK)
+                rc = kpi_engine_set_sla_policy(e, pol);
+            if (rc == KPI_OK)
+                rc = kpi_engine_set_name(e, KPI_DIM_TOPIC, 1, "topic-01");
+            kpi_sla_policy_free(pol);
+            kpi_calendar_free(cal);
+        }
+        ck_assert_msg(rc == KPI_OK || rc == KPI_ERR_NOMEM, "%s", kpi_status_name(rc));
+        kpi_engine_free(e);
+        ck_assert_int_eq(ta.live, 0);
+        if (rc == KPI_OK && ta.calls < k)
+            break;
+        ck_assert_int_lt(k, 100000);
+    }
+
+    /* intake: a failed record changes nothing, the batch stops there */
+    for (long k = 1;; k++) {
+        test_alloc ta;
+        kpi_allocator a = test_allocator(&ta);
+        kpi_engine *e = log_engine(&alloc_cfg, &a);
+        ta.fail_at = ta.calls + k;
+        size_t applied = 0;
+        int rc = kpi_engine_apply(e, g.ev, g.n, sizeof(kpi_event), &applied);
+        ta.fail_at = 0;
+        if (rc == KPI_OK) {
+            eng_same(e, want);
+            kpi_engine_free(e);
+            ck_assert_int_eq(ta.live, 0);
+            break;
+        }
+        ck_assert_status(rc, KPI_ERR_NOMEM);
+        ck_assert_uint_lt(applied, g.n);
+        kpi_engine *part = log_engine(&alloc_cfg, NULL);
+        ck_assert_ok(kpi_engine_apply(part, g.ev, applied, sizeof(kpi_event), NULL));
+        eng_same(e, part);
+        kpi_engine_free(part);
+        apply_all(e, g.ev + applied, g.n - applied);
+        eng_same(e, want);
+        kpi_engine_free(e);
+        ck_assert_int_eq(ta.live, 0);
+        ck_assert_int_lt(k, 100000);
+    }
+
+    /* copies, snapshots, windows, merges */
+    size_t len;
+    unsigned char *bytes = eng_bytes(want, &len);
+    for (long k = 1;; k++) {
+        test_alloc ta;
+        kpi_allocator a = test_allocator(&ta);
+        kpi_engine *e = NULL;
+        ck_assert_ok(kpi_engine_deserialize_with(&e, bytes, len, &a));
+        kpi_engine *dst = log_engine(&alloc_cfg, &a);
+        const kpi_event extra = CREATE(SPRING, 100000, 1);
+        apply_all(dst, &extra, 1);
+        size_t dlen;
+        unsigned char *dbytes = eng_bytes(dst, &dlen);
+        ta.fail_at = ta.calls + k;
+        kpi_engine *c = NULL, *r = NULL;
+        void *w = NULL;
+        int rc = kpi_engine_clone(e, &c);
+        if (rc == KPI_OK)
+            rc = kpi_engine_deserialize_with(&r, bytes, len, &a);
+        if (rc == KPI_OK)
+            rc = kpi_engine_window(e, KPI_ENGINE_REPLY_TIME, SPRING, INT64_MAX, &w);
+        if (rc == KPI_OK) {
+            rc = kpi_engine_merge(dst, e);
+            if (rc == KPI_ERR_NOMEM)
+                eng_unchanged(dst, dbytes, dlen);
+        }
+        ta.fail_at = 0;
+        ck_assert_msg(rc == KPI_OK || rc == KPI_ERR_NOMEM, "%s", kpi_status_name(rc));
+        if (c)
+            eng_same(c, want);
+        kpi_duration_free(w);
+        kpi_engine_free(c);
+        kpi_engine_free(r);
+        kpi_engine_free(dst);
+        kpi_engine_free(e);
+        free(dbytes);
+        ck_assert_int_eq(ta.live, 0);
+        if (rc == KPI_OK)
+            break;
+        ck_assert_int_lt(k, 100000);
+    }
+    free(bytes);
+    kpi_engine_free(want);
+    free_log(&g);
+}
+END_TEST
+
+/* ==== the suite =========================================================== */
+
+static Suite *engine_suite(void)
+{
+    Suite *s = suite_create("engine");
+    TCase *tc = tcase_create("scenarios");
+    tcase_add_test(tc, frt_runs_from_creation_to_the_first_human_reply);
+    tcase_add_test(tc, bot_replies_before_the_human_do_not_count);
+    tcase_add_test(tc, a_handoff_restarts_the_frt_clock);
+    tcase_add_test(tc, bot_replies_count_under_the_option);
+    tcase_add_test(tc, an_agent_created_ticket_measures_from_the_first_customer_message);
+    tcase_add_test(tc, a_ticket_resolved_before_any_reply_has_no_frt);
+    tcase_add_test(tc, a_reopened_ticket_settles_with_its_latest_resolve);
+    tcase_add_test(tc, a_customer_message_reopens_a_solved_ticket);
+    tcase_add_test(tc, merged_tickets_count_as_merged_never_as_resolved);
+    tcase_add_test(tc, pending_pauses_both_clocks_and_on_hold_the_agents);
+    tcase_add_test(tc, reply_time_runs_from_the_first_unanswered_message);
+    tcase_add_test(tc, sla_first_reply_in_business_time_across_a_weekend_and_a_holiday);
+    tcase_add_test(tc, sla_resolution_leaves_out_pending_time);
+    tcase_add_test(tc, sla_risk_counts_live_tickets_due_within_the_horizon);
+    tcase_add_test(tc, backlog_is_taken_when_a_period_ends);
+    tcase_add_test(tc, aging_buckets_of_the_unresolved_tickets);
+    tcase_add_test(tc, volume_per_period_and_per_channel);
+    tcase_add_test(tc, top_topics_count_the_named_topics_of_created_tickets);
+    tcase_add_test(tc, repeat_contacts_within_the_window);
+    tcase_add_test(tc, repeat_contacts_on_the_same_topic);
+    tcase_add_test(tc, surveys_go_to_the_agent_team_and_channel_of_the_moment);
+    tcase_add_test(tc, survey_scales_come_from_the_options);
+    tcase_add_test(tc, productivity_per_logged_in_hour);
+    tcase_add_test(tc, breakdowns_by_channel_agent_team_and_priority);
+    tcase_add_test(tc, metric_types_and_typed_reads);
+    tcase_add_test(tc, windows_merge_the_kept_periods);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("rules");
+    tcase_add_test(tc, every_error_is_named_and_changes_nothing);
+    tcase_add_test(tc, a_batch_stops_at_its_first_bad_record);
+    tcase_add_test(tc, events_of_different_tickets_may_come_in_any_order);
+    tcase_add_test(tc, options_have_defaults_domains_and_lock_at_the_first_event);
+    tcase_add_test(tc, settled_tickets_leave_and_their_ids_may_come_back);
+    tcase_add_test(tc, windows_follow_the_options);
+    tcase_add_test(tc, reset_forgets_the_data_and_keeps_the_configuration);
+    tcase_add_test(tc, memory_per_live_ticket);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("logs");
+    tcase_add_loop_test(tc, a_random_log_matches_the_reference, 0,
+                        (int)N_OF(property_cfg));
+    tcase_add_test(tc, a_random_log_fed_one_by_one_equals_the_batch);
+    tcase_add_test(tc, a_snapshot_restores_the_same_engine);
+    tcase_add_test(tc, engines_of_disjoint_customers_merge_into_one);
+    tcase_add_test(tc, merging_refuses_shared_tickets_and_other_configurations);
+    tcase_add_test(tc, everything_goes_through_the_allocator_and_comes_back);
+    tcase_add_test(tc, allocation_failures_change_nothing_and_leak_nothing);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+KPI_TEST_MAIN(engine_suite)
