@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One command: install the build dependencies from Debian's packages, build
-# libkpi, and run the main example.  Run as root (or with sudo available).
+# libkpi, and run the examples.  Run as root (or with sudo available).
 #   bash scripts/setup.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,3 +26,6 @@ make -j"$(nproc)"
 
 # the main example
 ./examples/quickstart
+# the ticket engine's dashboard over the shipped six-week helpdesk event log
+echo
+./examples/dashboard examples/data/events.csv
