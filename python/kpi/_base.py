@@ -286,7 +286,8 @@ class KpiObject:
             extra = e.name
         member = ""
         if self._member is not None:
-            member = f" {'view of' if self._readonly else 'member'} {self._member[1]}"
+            key = self._member[1]  # a group key, or what an engine view shows
+            member = f" {'member' if isinstance(key, int) else 'view of'} {key}"
         return f"<kpi.{type(self).__name__}{member} {extra}>".replace(" >", ">")
 
     def _describe(self):
