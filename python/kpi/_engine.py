@@ -9,6 +9,12 @@ state per live ticket and feeds the library's primitives; its reads return
 those primitives as the package's own classes (Duration, Rate, Score,
 Ratio, Series, Group, TopK).
 
+EVENT_DTYPE is the C kpi_event record: 64 bytes, native byte order,
+time_ms i8 @0, ticket u8 @8, actor u8 @16, value i8 @24, kind u4 @32,
+flags u4 @36, channel u4 @40, priority u4 @44, team u4 @48, topic u4 @52,
+reserved (u4, 2) @56 (zero); the offsets are checked against kpi.CEvent
+at import.
+
 Reads are **read-only views**, not copies: each view keeps the engine alive
 and looks its C object up again at every use, so it always shows the
 engine's current value and never points at freed memory (after
@@ -131,11 +137,6 @@ if numpy is not None:
 else:  # pragma: no cover - numpy is optional
     EVENT_DTYPE = None
 
-EVENT_DTYPE_DOC = """numpy dtype of one kpi_event record: 64 bytes, native byte
-order, the C offsets: time_ms i8 @0, ticket u8 @8, actor u8 @16, value i8
-@24, kind u4 @32, flags u4 @36, channel u4 @40, priority u4 @44, team u4
-@48, topic u4 @52, reserved (u4, 2) @56 (must be zero)."""
-
 _FIELD_RANGES = {
     ctypes.c_int64: (-(1 << 63), (1 << 63) - 1),
     ctypes.c_uint64: (0, (1 << 64) - 1),
@@ -222,8 +223,13 @@ def _event_buffer(data):
         raise ValueError(f"events: {mv.nbytes} bytes is not a whole number of "
                          f"{EVENT_SIZE}-byte records")
     n = mv.nbytes // EVENT_SIZE
-    arr = ((_lib.CEvent * n).from_buffer_copy(mv) if mv.readonly
-           else (_lib.CEvent * n).from_buffer(mv))
+    arr = None
+    if not mv.readonly:  # in place, if aligned for the record's int64s
+        arr = (_lib.CEvent * n).from_buffer(mv)
+        if ctypes.addressof(arr) % ctypes.alignment(_lib.CEvent):
+            arr = None
+    if arr is None:
+        arr = (_lib.CEvent * n).from_buffer_copy(mv)
     return (ctypes.addressof(arr) if n else None), n, (arr, mv)
 
 

@@ -369,7 +369,11 @@ def test_apply_without_numpy_style_buffers():
     a.apply(bytearray(raw))  # a writable buffer of records, in place
     b = new_engine()
     b.apply((kpi.CEvent * len(log)).from_buffer_copy(raw))
-    assert bytes(a) == bytes(b) == bytes(_applied(log))
+    misaligned = bytearray(len(raw) + 1)
+    misaligned[1:] = raw
+    c = new_engine()
+    c.apply(memoryview(misaligned)[1:])  # copied once to an aligned array
+    assert bytes(a) == bytes(b) == bytes(c) == bytes(_applied(log))
     with pytest.raises(ValueError):
         new_engine().apply(memoryview(raw)[:100])
 
