@@ -113,7 +113,7 @@ def run_dask(df, partitions=8, n_workers=2):
 
     ddf = dd.from_pandas(df, npartitions=partitions, sort=False)
     with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
         tasks = [dask.delayed(kpi_states)(p) for p in ddf.to_delayed()]
         parts = client.compute(tasks, sync=True)
     return report(merge_states(parts))

@@ -2,7 +2,9 @@
 
 Every accumulator of the C library is a class here (Score, Rate, Mean,
 Ratio, Group, Series, Customers, Journey, Duration, Aht, ServiceLevel,
-TopK, TopKId, Distinct, Calendar, SlaPolicy), with the KPI presets as
+TopK, TopKId, Distinct, Calendar, SlaPolicy), and so is the ticket engine
+(Engine: lifecycle events in, as calls or EVENT_DTYPE arrays; every
+operational KPI out), with the KPI presets as
 functions named like the C ones (kpi_nps_new -> kpi.nps(), kpi_frt_new ->
 kpi.frt()).  Objects merge (``a + b``, ``a += b``), serialize to portable
 bytes (``bytes(a)``, ``Type.from_bytes``, pickle), and free their C memory
@@ -40,6 +42,8 @@ from ._customers import (Customers, Journey, UNSERVED_ABANDONED,
 from ._group import Group, RateSpread
 from ._calendar import (Calendar, SlaPolicy, LocalTime, Target,
                         SLA_FIRST_RESPONSE, SLA_NEXT_RESPONSE, SLA_RESOLUTION)
+from . import _engine
+from ._engine import *  # noqa: F401,F403  Engine, EVENT_DTYPE and the engine constants
 from ._staffing import (erlang_traffic, erlang_b, erlang_c_wait_probability,
                         erlang_c_service_level, erlang_c_asa,
                         erlang_c_occupancy, erlang_c_agents,
@@ -79,7 +83,8 @@ __all__ = [
     'erlang_c_wait_probability', 'erlang_traffic', 'esat', 'from_bytes',
     'frt', 'iqs', 'library_path', 'nps', 'resolution_time', 'sentiment',
     'staffing_headcount', 'tickets_per_agent_hour', 'version',
-    'MS_PER_SECOND', 'MS_PER_MINUTE', 'MS_PER_HOUR', 'MS_PER_DAY'
+    'MS_PER_SECOND', 'MS_PER_MINUTE', 'MS_PER_HOUR', 'MS_PER_DAY',
+    *_engine.__all__
 ]
 
 MS_PER_SECOND = 1000

@@ -115,8 +115,16 @@ class KpiObject:
     _mergeable = True     # has kpi_<prefix>_merge and _reset
 
     _h = None             # the C pointer (int) while open and owned
-    _member = None        # (group, key) for a group member view
+    _member = None        # (owner, key) for a view: owner._member_pointer(key)
     _finalizer = None
+    _readonly = False     # a read-only view (read_only_class)
+
+    @classmethod
+    def _owned_class(cls):
+        """The class of owned objects of this type (copies, unpickled
+        objects, merge partners): cls itself, or a read-only view class's
+        base."""
+        return cls
 
     # -- lifetime ---------------------------------------------------------
     def _new(self, fname, *args):
@@ -157,13 +165,14 @@ class KpiObject:
         if h is not None:
             return h
         if self._member is not None:
-            group, key = self._member
-            return group._member_pointer(key)
+            owner, key = self._member
+            return owner._member_pointer(key)
         raise ValueError(f"this {type(self).__name__} is closed")
 
     def close(self):
-        """Free the C object now (later uses raise ValueError).  A group
-        member view is only detached: the member stays in its group."""
+        """Free the C object now (later uses raise ValueError).  A view (a
+        group member, an engine's accumulator) is only detached: the
+        object it shows stays where it is."""
         if self._finalizer is not None:
             self._finalizer()
         self._h = None
@@ -187,7 +196,7 @@ class KpiObject:
         """A deep copy (an independent object with the same state)."""
         out = ctypes.c_void_p()
         self._fn("clone")(self._p, ctypes.byref(out))
-        return type(self)._adopt(out.value, like=self)
+        return type(self)._owned_class()._adopt(out.value, like=self)
 
     __copy__ = copy
 
@@ -204,7 +213,8 @@ class KpiObject:
             raise TypeError(f"a {type(self).__name__} is configuration: it has no {verb}")
 
     def _check_same_type(self, other):
-        if type(other) is not type(self):
+        if not isinstance(other, KpiObject) or \
+                type(other)._owned_class() is not type(self)._owned_class():
             raise TypeError(f"cannot merge a {type(other).__name__} into a "
                             f"{type(self).__name__}")
 
@@ -260,7 +270,7 @@ class KpiObject:
         """Set Python-side configuration from serialized bytes (hook)."""
 
     def __reduce__(self):
-        return (_restore, (type(self), self.to_bytes()))
+        return (_restore, (type(self)._owned_class(), self.to_bytes()))
 
     @property
     def footprint(self):
@@ -274,8 +284,48 @@ class KpiObject:
             extra = self._describe()
         except _lib.KpiError as e:
             extra = e.name
-        member = f" member {self._member[1]}" if self._member is not None else ""
+        member = ""
+        if self._member is not None:
+            key = self._member[1]  # a group key, or what an engine view shows
+            member = f" {'member' if isinstance(key, int) else 'view of'} {key}"
         return f"<kpi.{type(self).__name__}{member} {extra}>".replace(" >", ">")
 
     def _describe(self):
         return ""
+
+
+# -- read-only views ---------------------------------------------------------
+# Methods that change an object, refused by read-only views: every add*,
+# set_* and these.
+_MUTATORS = frozenset({"reset", "merge", "__iadd__", "remove", "__delitem__", "iqs_add"})
+_READ_ONLY = {}
+
+
+def _refusal(name):
+    def refuse(self, *args, **kwargs):
+        raise TypeError(f"{name}: this {type(self).__name__} is a read-only view "
+                        "(an engine's accumulator); copy() it for one you can change")
+    refuse.__name__ = name
+    return refuse
+
+
+def read_only_class(cls):
+    """The read-only view class of cls: a subclass whose methods that
+    change the object (add*, set_*, reset, merge, +=, remove) raise
+    TypeError.  Its instances are views: ``_member = (owner, key)``, the C
+    pointer looked up again through ``owner._member_pointer(key)`` at
+    every use, so a view never dangles and keeps its owner alive.  Reads,
+    ``copy()`` (an owned object of cls), ``a + b``, ``bytes()`` and
+    pickling (as cls) work as on cls."""
+    view = _READ_ONLY.get(cls)
+    if view is None:
+        ns = {"_readonly": True, "__module__": cls.__module__,
+              "__doc__": f"A read-only view of a {cls.__name__} (see kpi.Engine).",
+              "_owned_class": classmethod(lambda c, base=cls: base)}
+        for name in dir(cls):
+            if name in _MUTATORS or name.startswith(("add", "set_")):
+                ns[name] = _refusal(name)
+        view = type(cls.__name__, (cls,), ns)
+        view.__qualname__ = f"{cls.__qualname__} (read-only view)"
+        _READ_ONLY[cls] = view
+    return view

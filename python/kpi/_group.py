@@ -42,6 +42,9 @@ class Group(KpiObject):
     prototype's type, and stays valid while the key is in the group.
     ``key in g``, ``len(g)``, ``iter(g)`` (keys, ascending), ``del g[key]``,
     ``g.total()`` (the merge of every member, a new object).
+    A read-only group (an engine's breakdown, kpi.Engine.group) never
+    creates members: ``g[key]`` raises KpiUnknownIdError (a KeyError) for
+    an absent key, and its members are read-only views too.
     Keys are unsigned 64-bit (negative ints are taken as two's complement).
     """
 
@@ -66,6 +69,8 @@ class Group(KpiObject):
 
     def _view(self, key):
         cls = self._chain[0]
+        if self._readonly:
+            cls = _base.read_only_class(cls)
         obj = cls.__new__(cls)
         obj._member = (self, key)
         if cls is Group:
@@ -80,7 +85,10 @@ class Group(KpiObject):
     def __getitem__(self, key):
         key = _lib.id64(key, "key")
         out = ctypes.c_void_p()
-        C.kpi_group_get(self._p, key, ctypes.byref(out))
+        if self._readonly:  # a read-only group never creates a member
+            self._member_pointer(key)
+        else:
+            C.kpi_group_get(self._p, key, ctypes.byref(out))
         return self._view(key)
 
     get = __getitem__

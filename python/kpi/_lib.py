@@ -68,7 +68,9 @@ class KpiError(Exception):
         super().__init__(f"{where}{text} ({self.name}, {code})")
 
     def __reduce__(self):
-        return (_rebuild_error, (self.code, self.function, self.detail))
+        # attributes set after construction (Engine.apply's `index`)
+        # travel too
+        return (_rebuild_error, (self.code, self.function, self.detail), self.__dict__)
 
     def __str__(self):
         return self.args[0] if self.args else ""
@@ -174,6 +176,20 @@ def error_for(code, function=None, detail=None):
 class CEstimate(ctypes.Structure):
     _fields_ = [("value", c_double), ("lower", c_double),
                 ("upper", c_double), ("n", c_uint64)]
+
+
+# ---------------------------------------------------------------------------
+# The engine's event record (frozen layout: include/kpi/engine.h kpi_event,
+# 64 bytes, naturally aligned, no padding)
+# ---------------------------------------------------------------------------
+class CEvent(ctypes.Structure):
+    _fields_ = [("time_ms", c_int64), ("ticket", c_uint64), ("actor", c_uint64),
+                ("value", c_int64), ("kind", c_uint32), ("flags", c_uint32),
+                ("channel", c_uint32), ("priority", c_uint32), ("team", c_uint32),
+                ("topic", c_uint32), ("reserved", c_uint32 * 2)]
+
+
+assert ctypes.sizeof(CEvent) == 64
 
 
 # ---------------------------------------------------------------------------
@@ -477,6 +493,44 @@ SIGNATURES = {
     "kpi_sla_policy_met": (ST, [P, U32, INT, I64, I64, I64, pINT]),
     "kpi_sla_policy_remaining": (ST, [P, U32, INT, I64, I64, I64, pI64]),
     "kpi_sla_policy_equal": (ST, [P, P, pINT]),
+    # ticket engine
+    "kpi_engine_new": (ST, [PP]),
+    "kpi_engine_set_option": (ST, [P, INT, I64]),
+    "kpi_engine_option": (ST, [P, INT, pI64]),
+    "kpi_engine_set_calendar": (ST, [P, P]),
+    "kpi_engine_set_sla_policy": (ST, [P, P]),
+    "kpi_engine_add_target": (ST, [P, INT, I64]),
+    "kpi_engine_set_name": (ST, [P, INT, U64, c_char_p]),
+    "kpi_engine_name": (ST, [P, INT, U64, POINTER(c_char_p)]),
+    "kpi_engine_created": (ST, [P, I64, U64, U64, U32, U32, c_char_p, U32]),
+    "kpi_engine_customer_message": (ST, [P, I64, U64]),
+    "kpi_engine_agent_reply": (ST, [P, I64, U64, U64]),
+    "kpi_engine_ticket_event": (ST, [P, I64, U64, U32]),
+    "kpi_engine_assigned": (ST, [P, I64, U64, U64, U32]),
+    "kpi_engine_resolved": (ST, [P, I64, U64, U64, U32]),
+    "kpi_engine_merged": (ST, [P, I64, U64, U64]),
+    "kpi_engine_survey": (ST, [P, I64, U64, U32, I32]),
+    "kpi_engine_logged_in": (ST, [P, I64, U64, U32, I64]),
+    "kpi_engine_event": (ST, [P, POINTER(CEvent)]),
+    "kpi_engine_apply": (ST, [P, BUF, SZ, SZ, pSZ]),
+    "kpi_engine_advance": (ST, [P, I64]),
+    "kpi_engine_time": (ST, [P, pI64]),
+    "kpi_engine_count": (ST, [P, INT, pU64]),
+    "kpi_engine_metric_type": (INT, [INT]),  # a type, or a negative status
+    "kpi_engine_metric": (ST, [P, INT, INT, U64, PP]),
+    "kpi_engine_duration": (ST, [P, INT, INT, U64, PP]),
+    "kpi_engine_rate": (ST, [P, INT, INT, U64, PP]),
+    "kpi_engine_score": (ST, [P, INT, INT, U64, PP]),
+    "kpi_engine_ratio": (ST, [P, INT, INT, U64, PP]),
+    "kpi_engine_volume": (ST, [P, INT, U64, PP]),
+    "kpi_engine_group": (ST, [P, INT, INT, PP]),
+    "kpi_engine_top_topics": (ST, [P, PP]),
+    "kpi_engine_window": (ST, [P, INT, I64, I64, PP]),
+    "kpi_engine_backlog": (ST, [P, I64, pU64]),
+    "kpi_engine_aging": (ST, [P, I64, pU64]),
+    "kpi_engine_sla_risk": (ST, [P, I64, I64, pU64, pU64, pI64]),
+    "kpi_engine_ticket_status": (ST, [P, U64, pINT]),
+    "kpi_engine_ticket_bytes": (SZ, [P]),
     # staffing
     "kpi_erlang_traffic": (ST, [D, D, D, pD]),
     "kpi_erlang_b": (ST, [D, I32, pD]),

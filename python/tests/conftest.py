@@ -4,6 +4,8 @@ The package is imported from this source tree (python/), and the C library
 from KPI_LIBRARY when set (tests/python.sh sets it to the freshly built
 lib/.libs/libkpi.so), else by the package's own loading rules.
 """
+import contextlib
+import importlib.util
 import math
 import os
 import sys
@@ -40,3 +42,27 @@ def assert_wilson(e, successes, trials):
 def rng():
     np = pytest.importorskip("numpy")
     return np.random.default_rng(20240601)
+
+
+EXAMPLES = os.path.join(HERE, "..", "..", "examples", "python")
+
+
+@contextlib.contextmanager
+def example_module(name):
+    """Import examples/python/<name>.py, a Dask example, as module `name`
+    (the workers unpickle its functions by that name); skip when it is
+    not beside this package or numpy, pandas or Dask is missing."""
+    for module in ("numpy", "pandas", "dask.dataframe", "distributed"):
+        pytest.importorskip(module)
+    path = os.path.join(EXAMPLES, name + ".py")
+    if not os.path.exists(path):
+        pytest.skip(f"examples/python/{name}.py is not beside this package")
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    sys.path.insert(0, EXAMPLES)
+    try:
+        spec.loader.exec_module(mod)
+        yield mod
+    finally:
+        sys.path.remove(EXAMPLES)

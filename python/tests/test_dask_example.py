@@ -1,32 +1,14 @@
 """examples/python/dask_kpis.py: states built in two Dask worker processes,
 shipped as bytes and merged, against one process and against pandas."""
 
-import importlib.util
-import os
-import sys
-
 import pytest
-
-np = pytest.importorskip("numpy")
-pd = pytest.importorskip("pandas")
-pytest.importorskip("dask.dataframe")
-pytest.importorskip("distributed")
-
-EXAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                       "examples", "python", "dask_kpis.py")
+from conftest import example_module
 
 
 @pytest.fixture(scope="module")
 def example():
-    if not os.path.exists(EXAMPLE):
-        pytest.skip("examples/python/dask_kpis.py is not beside this package")
-    spec = importlib.util.spec_from_file_location("dask_kpis", EXAMPLE)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["dask_kpis"] = mod  # the workers unpickle its functions by name
-    sys.path.insert(0, os.path.dirname(EXAMPLE))
-    spec.loader.exec_module(mod)
-    yield mod
-    sys.path.remove(os.path.dirname(EXAMPLE))
+    with example_module("dask_kpis") as mod:
+        yield mod
 
 
 def test_dask_run_equals_one_process_and_pandas(example):

@@ -1,0 +1,641 @@
+"""The ticket engine: raw helpdesk lifecycle events in, every operational
+KPI out (include/kpi/engine.h).
+
+An :class:`Engine` takes events one call per kind (``created``,
+``agent_reply``, ``resolved``, ...), one record at a time (``event``) or as
+a numpy structured array of :data:`EVENT_DTYPE` records (``apply``, the
+fast path: the array is handed to C without a copy).  It keeps a small
+state per live ticket and feeds the library's primitives; its reads return
+those primitives as the package's own classes (Duration, Rate, Score,
+Ratio, Series, Group, TopK).
+
+EVENT_DTYPE is the C kpi_event record: 64 bytes, native byte order,
+time_ms i8 @0, ticket u8 @8, actor u8 @16, value i8 @24, kind u4 @32,
+flags u4 @36, channel u4 @40, priority u4 @44, team u4 @48, topic u4 @52,
+reserved (u4, 2) @56 (zero); the offsets are checked against kpi.CEvent
+at import.
+
+Reads are **read-only views**, not copies: each view keeps the engine alive
+and looks its C object up again at every use, so it always shows the
+engine's current value and never points at freed memory (after
+``reset()`` a breakdown key's view raises KpiUnknownIdError; after the
+engine's ``close()``, ValueError).  Methods that would change the object
+(``add``, ``merge``, ``reset``, ``set_*``) raise TypeError; ``view.copy()``
+is an owned snapshot.  ``window()`` returns a new owned object.
+
+The constants are the C ones without ``KPI_``: ``EVENT_*`` kinds and
+flags, ``ENGINE_*`` metrics, ``ENGINE_TYPE_*``, ``DIM_*``,
+``ENGINE_COUNT_*`` counters, ``STATUS_*``, ``ENGINE_OPT_*`` options.
+Wherever a metric, dimension, counter, option or event kind is asked for,
+its lower-case name ("frt", "agent", "created", "reopen_window_ms") works
+as well as the number.
+"""
+
+import ctypes
+from collections import namedtuple
+
+from . import _lib
+from ._base import KpiObject, read_only_class, read_out, register
+from ._buffers import numpy
+from ._calendar import Calendar, SlaPolicy
+from ._calendar import to_ms as _ms
+from ._counting import TopK, _label_bytes
+from ._group import Group
+from ._lib import C
+from ._survey import Rate, Ratio, Score
+from ._time import Duration, Series
+
+# -- names, in code order (include/kpi/engine.h) ------------------------------
+EVENT_KINDS = (None, "created", "customer_message", "agent_reply", "bot_reply", "handoff",
+               "note", "open", "pending", "on_hold", "assigned", "resolved", "reopened",
+               "closed", "merged", "csat", "nps", "ces", "logged_in")
+METRICS = ("frt", "frt_business", "reply_time", "reply_time_business", "first_resolution",
+           "first_resolution_business", "full_resolution", "full_resolution_business",
+           "requester_wait", "agent_work", "fcr", "reopen", "repeat_contact",
+           "sla_first_reply", "sla_next_reply", "sla_resolution", "csat", "nps", "ces",
+           "resolved_per_hour", "replies_per_hour", "volume")
+TYPES = (None, "duration", "rate", "score", "ratio", "series")
+DIMS = ("all", "agent", "team", "channel", "priority", "topic")
+COUNTERS = ("created", "resolves", "resolved", "reopens", "closed", "merged", "replies",
+            "bot_replies", "customer_messages", "notes", "handoffs", "surveys",
+            "bot_resolved", "settled", "events", "live", "unresolved", "waiting", "new",
+            "open", "pending", "on_hold", "solved", "customers")
+STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed", "merged")
+OPTIONS = ("reopen_window_ms", "repeat_window_ms", "repeat_same_topic", "bot_replies_count",
+           "frt_from_handoff", "fcr_max_replies", "message_reopens", "period_ms",
+           "period_origin_ms", "periods", "topk_capacity", "csat_max",
+           "csat_satisfied_from", "ces_max", "ces_easy_from", "breakdowns")
+
+
+def _constants(prefix, names):
+    return {f"{prefix}{n.upper()}": i for i, n in enumerate(names) if n is not None}
+
+
+CONSTANTS = {
+    **_constants("EVENT_", EVENT_KINDS),
+    "EVENT_KIND_MAX": len(EVENT_KINDS) - 1,
+    "EVENT_FLAG_BY_AGENT": 0x1, "EVENT_FLAG_BY_BOT": 0x2, "EVENT_FLAGS_ALL": 0x3,
+    **_constants("ENGINE_", METRICS), "ENGINE_METRICS": len(METRICS),
+    **_constants("ENGINE_TYPE_", TYPES),
+    **_constants("DIM_", DIMS),
+    **_constants("ENGINE_COUNT_", COUNTERS), "ENGINE_COUNTERS": len(COUNTERS),
+    **_constants("STATUS_", STATUSES),
+    **_constants("ENGINE_OPT_", OPTIONS), "ENGINE_OPTIONS": len(OPTIONS),
+    "ENGINE_AGING_BUCKETS": 4,
+}
+globals().update(CONSTANTS)
+
+__all__ = ["Engine", "EVENT_DTYPE", "CEvent", "Aging", "SlaRisk", "events", "to_events",
+           "metric_type", "metric_class", *CONSTANTS]
+
+CEvent = _lib.CEvent
+INT64_MAX = (1 << 63) - 1
+EVENT_SIZE = ctypes.sizeof(_lib.CEvent)
+
+# The primitive class of each metric type.
+_TYPE_CLASSES = {1: Duration, 2: Rate, 3: Score, 4: Ratio, 5: Series}
+_TYPE_READS = {1: "kpi_engine_duration", 2: "kpi_engine_rate", 3: "kpi_engine_score",
+               4: "kpi_engine_ratio"}  # the series: kpi_engine_volume
+
+
+def _code(table, value, what):
+    """A code from its number or its lower-case name in `table`."""
+    if isinstance(value, str):
+        try:
+            return table.index(value.lower())
+        except ValueError:
+            raise _lib.KpiRangeError(_lib.ERR_RANGE, what,
+                                     f"unknown name {value!r}; one of {[n for n in table if n]}"
+                                     ) from None
+    return _lib.i32(value, what)
+
+
+def metric_type(metric):
+    """The primitive type of a metric: an ENGINE_TYPE_* value."""
+    rc = C.kpi_engine_metric_type(_code(METRICS, metric, "metric"))
+    if rc < 0:
+        raise _lib.error_for(rc, "kpi_engine_metric_type")
+    return rc
+
+
+def metric_class(metric):
+    """The package class of a metric's accumulator (Duration, Rate, ...)."""
+    return _TYPE_CLASSES[metric_type(metric)]
+
+
+# -- the event record ---------------------------------------------------------
+_FIELDS = [(name, ctype) for name, ctype in _lib.CEvent._fields_]
+_NP_CODES = {ctypes.c_int64: "i8", ctypes.c_uint64: "u8", ctypes.c_uint32: "u4"}
+
+if numpy is not None:
+    EVENT_DTYPE = numpy.dtype([
+        (name, ("=u4", (2,)) if name == "reserved" else "=" + _NP_CODES[ctype])
+        for name, ctype in _FIELDS], align=True)
+    assert EVENT_DTYPE.itemsize == EVENT_SIZE == 64
+    for _name, _ in _FIELDS:
+        assert EVENT_DTYPE.fields[_name][1] == getattr(_lib.CEvent, _name).offset, _name
+else:  # pragma: no cover - numpy is optional
+    EVENT_DTYPE = None
+
+_FIELD_RANGES = {
+    ctypes.c_int64: (-(1 << 63), (1 << 63) - 1),
+    ctypes.c_uint64: (0, (1 << 64) - 1),
+    ctypes.c_uint32: (0, (1 << 32) - 1),
+}
+
+
+def events(n):
+    """A zeroed EVENT_DTYPE array of n records, to fill field by field."""
+    _need_numpy("kpi.events")
+    return numpy.zeros(n, dtype=EVENT_DTYPE)
+
+
+def _need_numpy(what):
+    if numpy is None:
+        raise ImportError(f"{what} needs numpy")
+
+
+def to_events(data):
+    """An EVENT_DTYPE array from `data`, without a copy when it already is
+    one (1-D, C-contiguous, aligned, native order).
+
+    Converted (one copy): an EVENT_DTYPE array that is strided or
+    misaligned; any other structured array, record array, pandas
+    DataFrame or mapping of columns whose names are event fields (absent
+    fields are zero; ``kind`` may hold names like "created"; every integer
+    is checked to fit its field, KpiRangeError otherwise).
+    """
+    _need_numpy("kpi.to_events")
+    np = numpy
+    if isinstance(data, np.ndarray) and data.dtype == EVENT_DTYPE:
+        a = data.reshape(-1) if data.ndim == 0 else data
+        if a.ndim != 1:
+            raise ValueError(f"events: a 1-D array is needed, got {a.ndim} dimensions")
+        if not (a.flags.c_contiguous and a.flags.aligned):
+            a = np.ascontiguousarray(a)  # ascontiguousarray also aligns
+        return a
+    if isinstance(data, np.ndarray) and data.dtype.names is not None:
+        columns = {name: data[name] for name in data.dtype.names}
+        n = data.size
+    elif hasattr(data, "items"):  # a DataFrame or a mapping of columns
+        columns = dict(data.items())
+        n = len(next(iter(columns.values()))) if columns else 0
+    else:
+        raise TypeError("events: an EVENT_DTYPE array, a structured array, a DataFrame "
+                        f"or a mapping of columns is needed, got {type(data).__name__}")
+    out = np.zeros(n, dtype=EVENT_DTYPE)
+    for name, col in columns.items():
+        if name not in EVENT_DTYPE.names:
+            raise ValueError(f"events: {name!r} is not an event field {EVENT_DTYPE.names}")
+        col = np.asarray(col)
+        if len(col) != n:
+            raise ValueError(f"events: column {name!r} has {len(col)} values, not {n}")
+        if name == "kind" and col.dtype.kind in "OUS":
+            col = np.array([_code(EVENT_KINDS, k, "kind") if isinstance(k, str)
+                            else k for k in col.tolist()], dtype=np.int64)
+        elif name == "time_ms" and col.dtype.kind == "M":
+            col = col.astype("M8[ms]").view(np.int64)
+        want = out.dtype[name].base
+        if col.dtype.kind == "f":
+            raise TypeError(f"events: column {name!r} holds floats; round them to integers")
+        if col.dtype.kind not in "biu":
+            raise TypeError(f"events: column {name!r} of dtype {col.dtype} is not integer")
+        if n and col.dtype.kind != "b" and not np.can_cast(col.dtype, want):
+            info = np.iinfo(want)
+            lo, hi = col.min(), col.max()
+            if int(lo) < info.min or int(hi) > info.max:
+                bad = lo if int(lo) < info.min else hi
+                raise _lib.KpiRangeError(_lib.ERR_RANGE, "events",
+                                         f"{name}: {bad} does not fit in {want}")
+        out[name] = col
+    return out
+
+
+def _event_buffer(data):
+    """(address, n, keep-alive) of the records of `data`."""
+    if isinstance(data, ctypes.Array) and data._type_ is _lib.CEvent:
+        return (ctypes.addressof(data) if len(data) else None), len(data), data
+    if numpy is not None and (isinstance(data, numpy.ndarray) or hasattr(data, "items")):
+        a = to_events(data)
+        return (a.ctypes.data if a.size else None), a.size, a
+    mv = memoryview(data).cast("B")  # a buffer of whole records
+    if mv.nbytes % EVENT_SIZE:
+        raise ValueError(f"events: {mv.nbytes} bytes is not a whole number of "
+                         f"{EVENT_SIZE}-byte records")
+    n = mv.nbytes // EVENT_SIZE
+    arr = None
+    if not mv.readonly:  # in place, if aligned for the record's int64s
+        arr = (_lib.CEvent * n).from_buffer(mv)
+        if ctypes.addressof(arr) % ctypes.alignment(_lib.CEvent):
+            arr = None
+    if arr is None:
+        arr = (_lib.CEvent * n).from_buffer_copy(mv)
+    return (ctypes.addressof(arr) if n else None), n, (arr, mv)
+
+
+def _c_event(record, fields):
+    """A CEvent from a record (EVENT_DTYPE scalar, CEvent, 64 bytes) and
+    keyword fields (range-checked; kind may be a name)."""
+    if record is None:
+        ev = _lib.CEvent()
+    elif isinstance(record, _lib.CEvent):
+        ev = _lib.CEvent.from_buffer_copy(record)
+    else:
+        if numpy is not None and isinstance(record, (numpy.void, numpy.ndarray)):
+            if record.dtype != EVENT_DTYPE:
+                raise TypeError(f"event: a record of EVENT_DTYPE is needed, got {record.dtype}")
+            record = record.tobytes()
+        raw = bytes(record)
+        if len(raw) != EVENT_SIZE:
+            raise ValueError(f"event: a record is {EVENT_SIZE} bytes, got {len(raw)}")
+        ev = _lib.CEvent.from_buffer_copy(raw)
+    types = dict(_FIELDS)
+    for name, value in fields.items():
+        if name not in types:
+            raise TypeError(f"event: unknown field {name!r}")
+        if name == "reserved":
+            values = list(value)
+            if len(values) != 2:
+                raise ValueError("event: reserved holds 2 values")
+            for i, v in enumerate(values):
+                ev.reserved[i] = _lib.u32(v, "reserved")
+            continue
+        if name == "kind":
+            value = _code(EVENT_KINDS, value, "kind")
+        elif name == "time_ms":
+            value = _ms(value, "time_ms")
+        lo, hi = _FIELD_RANGES[types[name]]
+        setattr(ev, name, _lib._int_in(value, lo, hi, name))
+    return ev
+
+
+def _describe_record(ev):
+    get = (lambda f: int(ev[f])) if not isinstance(ev, _lib.CEvent) else \
+        (lambda f: getattr(ev, f))
+    kind = get("kind")
+    name = EVENT_KINDS[kind] if 0 < kind < len(EVENT_KINDS) else f"kind {kind}"
+    return f"{name} of ticket {get('ticket')} at {get('time_ms')}"
+
+
+# -- read results -------------------------------------------------------------
+Aging = namedtuple("Aging", "under_1d d1_to_3d d3_to_7d over_7d")
+Aging.__doc__ = """Unresolved tickets by age: [0, 1 d), [1 d, 3 d), [3 d, 7 d), >= 7 d."""
+SlaRisk = namedtuple("SlaRisk", "at_risk breached next_due")
+SlaRisk.__doc__ = """Live tickets with a running SLA target due within the horizon
+(at_risk) or already past due (breached); next_due: the earliest due time
+after now (ms), None if no target runs."""
+
+
+def _kind_call(kind, doc):
+    """An Engine method for one ticket_event() kind."""
+    code = EVENT_KINDS.index(kind)
+
+    def call(self, t_ms, ticket):
+        self.ticket_event(t_ms, ticket, code)
+    call.__name__ = call.__qualname__ = kind if kind != "closed" else "close_ticket"
+    call.__doc__ = f"{doc} (ticket_event with EVENT_{kind.upper()})"
+    return call
+
+
+class _Ref(namedtuple("_Ref", "fname args label")):
+    """How a view finds its C object again: C.<fname>(engine, *args, &out)."""
+
+    def __repr__(self):
+        return self.label
+
+
+def _label(metric, dim, key):
+    name = METRICS[metric] if 0 <= metric < len(METRICS) else str(metric)
+    if dim == 0:
+        return f"engine {name}"
+    d = DIMS[dim] if 0 <= dim < len(DIMS) else str(dim)
+    return f"engine {name} {d}={key}" if key is not None else f"engine {name} by {d}"
+
+
+@register
+class Engine(KpiObject):
+    """The ticket engine (kpi_engine): lifecycle events in, FRT, reply
+    time, resolution times, FCR, reopens, repeat contacts, CSAT/NPS/CES,
+    SLA, productivity, volume, backlog and aging out, overall and by agent,
+    team, channel and priority.  See include/kpi/engine.h for every
+    definition.
+
+    ``Engine(**options)`` sets options by name (``reopen_window_ms=...``,
+    ``period_ms=...``; see :data:`OPTIONS`), and ``calendar=``,
+    ``sla_policy=``, ``targets={metric: [ms, ...]}`` and
+    ``names={dim: {code: name}}``; all configuration is only possible
+    before the first event.  Times are int ms since the epoch (or aware
+    datetimes).  Failing calls raise a KpiError and change nothing.
+
+    Engines merge (``a + b``, ``a += b``; engines that saw disjoint
+    tickets, e.g. sharded by customer), serialize (``bytes(e)``,
+    ``Engine.from_bytes``, pickle) with their live tickets, copy and reset.
+    Not thread-safe: one engine must not be used from two threads at once.
+    """
+
+    _prefix, _tag = "engine", 18
+
+    # the names of the codes, in code order
+    KINDS, METRICS, TYPES, DIMS = EVENT_KINDS, METRICS, TYPES, DIMS
+    COUNTERS, STATUSES, OPTIONS = COUNTERS, STATUSES, OPTIONS
+
+    def __init__(self, *, calendar=None, sla_policy=None, targets=None, names=None,
+                 **options):
+        self._new("kpi_engine_new")
+        for option, value in options.items():
+            if option not in OPTIONS:
+                raise TypeError(f"Engine: unknown option {option!r}; options: {OPTIONS}")
+            self.set_option(option, value)
+        if calendar is not None:
+            self.set_calendar(calendar)
+        if sla_policy is not None:
+            self.set_sla_policy(sla_policy)
+        for metric, ms in (targets or {}).items():
+            for t in ([ms] if isinstance(ms, int) else ms):
+                self.add_target(metric, t)
+        for dim, table in (names or {}).items():
+            self.set_names(dim, table)
+
+    # -- configuration ------------------------------------------------------
+    def set_option(self, option, value):
+        """Set an option (a number or name from OPTIONS) before the first
+        event; KpiRangeError outside its domain, KpiStateError later."""
+        if isinstance(value, bool):
+            value = int(value)
+        C.kpi_engine_set_option(self._p, _code(OPTIONS, option, "option"),
+                                _lib.i64(value, "value"))
+
+    def option(self, option):
+        return read_out(C.kpi_engine_option, ctypes.c_int64, self._p,
+                        _code(OPTIONS, option, "option"))
+
+    @property
+    def options(self):
+        """{name: value} of every option."""
+        return {name: self.option(i) for i, name in enumerate(OPTIONS)}
+
+    def set_calendar(self, calendar):
+        """Attach a copy of a kpi.Calendar (None detaches) for the *_business
+        metrics."""
+        if calendar is not None and not isinstance(calendar, Calendar):
+            raise TypeError("calendar must be a kpi.Calendar or None")
+        C.kpi_engine_set_calendar(self._p, calendar._p if calendar is not None else None)
+
+    def set_sla_policy(self, policy):
+        """Attach a copy of a kpi.SlaPolicy (None detaches)."""
+        if policy is not None and not isinstance(policy, SlaPolicy):
+            raise TypeError("policy must be a kpi.SlaPolicy or None")
+        C.kpi_engine_set_sla_policy(self._p, policy._p if policy is not None else None)
+
+    def add_target(self, metric, target_ms):
+        """Register an exact share_within() target on a duration metric."""
+        C.kpi_engine_add_target(self._p, _code(METRICS, metric, "metric"),
+                                _lib.i64(target_ms, "target_ms"))
+
+    def set_name(self, dim, code, name):
+        """Name a code of a dimension (agent, team, channel, priority,
+        topic); topic codes used in event records must be named first."""
+        b = _label_bytes(name)
+        if b"\0" in b:
+            raise _lib.KpiInvalidError(_lib.ERR_INVALID, "set_name", "a name holds no NUL byte")
+        C.kpi_engine_set_name(self._p, _code(DIMS, dim, "dim"), _lib.id64(code, "code"), b)
+
+    def set_names(self, dim, names):
+        """set_name() for each {code: name}."""
+        for code, name in dict(names).items():
+            self.set_name(dim, code, name)
+
+    def name(self, dim, code):
+        """The name of a code (str); KpiUnknownIdError if it has none."""
+        out = ctypes.c_char_p()
+        C.kpi_engine_name(self._p, _code(DIMS, dim, "dim"), _lib.id64(code, "code"),
+                          ctypes.byref(out))
+        return out.value.decode("utf-8", "surrogateescape")
+
+    # -- intake -------------------------------------------------------------
+    def created(self, t_ms, ticket, customer=0, channel=0, priority=0, topic=None, flags=0):
+        """A ticket was created (topic: a label, str or bytes, or None;
+        flags: 0 or EVENT_FLAG_BY_AGENT)."""
+        label = None
+        if topic is not None:
+            label = _label_bytes(topic)
+            if b"\0" in label:
+                raise _lib.KpiInvalidError(_lib.ERR_INVALID, "created", "a topic holds no NUL")
+        C.kpi_engine_created(self._p, _ms(t_ms), _lib.id64(ticket, "ticket"),
+                             _lib.id64(customer, "customer"), _lib.u32(channel, "channel"),
+                             _lib.u32(priority, "priority"), label, _lib.u32(flags, "flags"))
+
+    def customer_message(self, t_ms, ticket):
+        C.kpi_engine_customer_message(self._p, _ms(t_ms), _lib.id64(ticket, "ticket"))
+
+    def agent_reply(self, t_ms, ticket, agent=0):
+        """A public reply by a human agent (agent 0: the assignee)."""
+        C.kpi_engine_agent_reply(self._p, _ms(t_ms), _lib.id64(ticket, "ticket"),
+                                 _lib.id64(agent, "agent"))
+
+    def ticket_event(self, t_ms, ticket, kind):
+        """A bot reply, handoff, note, open, pending, on-hold, reopen or
+        close (EVENT_* kind or its name)."""
+        C.kpi_engine_ticket_event(self._p, _ms(t_ms), _lib.id64(ticket, "ticket"),
+                                  _code(EVENT_KINDS, kind, "kind"))
+
+    bot_reply = _kind_call("bot_reply", "A reply by a bot or an automation.")
+    handoff = _kind_call("handoff", "A bot hands the ticket over to human agents.")
+    note = _kind_call("note", "An internal note (never a reply).")
+    open = _kind_call("open", "Status change to open.")
+    pending = _kind_call("pending", "Status change to pending (pauses the clocks).")
+    on_hold = _kind_call("on_hold", "Status change to on-hold.")
+    reopened = _kind_call("reopened", "A solved ticket was reopened.")
+    close_ticket = _kind_call("closed", "The ticket was closed (close() frees the engine).")
+
+    def assigned(self, t_ms, ticket, agent, team=0):
+        """Assigned to an agent (0 = unassigned) and team code (0 = none)."""
+        C.kpi_engine_assigned(self._p, _ms(t_ms), _lib.id64(ticket, "ticket"),
+                              _lib.id64(agent, "agent"), _lib.u32(team, "team"))
+
+    def resolved(self, t_ms, ticket, agent=0, flags=0):
+        """Resolved by an agent (0 = the assignee); flags EVENT_FLAG_BY_BOT."""
+        C.kpi_engine_resolved(self._p, _ms(t_ms), _lib.id64(ticket, "ticket"),
+                              _lib.id64(agent, "agent"), _lib.u32(flags, "flags"))
+
+    def merged(self, t_ms, ticket, into):
+        """Merged into ticket `into` (it settles as merged)."""
+        C.kpi_engine_merged(self._p, _ms(t_ms), _lib.id64(ticket, "ticket"),
+                            _lib.id64(into, "into"))
+
+    def survey(self, t_ms, ticket, kind, answer):
+        """A survey answer: kind EVENT_CSAT, EVENT_NPS or EVENT_CES (or
+        "csat", "nps", "ces")."""
+        C.kpi_engine_survey(self._p, _ms(t_ms), _lib.id64(ticket, "ticket"),
+                            _code(EVENT_KINDS, kind, "kind"), _lib.i32(answer, "answer"))
+
+    def logged_in(self, t_ms, agent, team, logged_in_ms):
+        """An agent's logged-in time, for the per-hour productivity ratios."""
+        C.kpi_engine_logged_in(self._p, _ms(t_ms), _lib.id64(agent, "agent"),
+                               _lib.u32(team, "team"), _lib.i64(logged_in_ms, "logged_in_ms"))
+
+    def event(self, record=None, /, **fields):
+        """Apply one record: an EVENT_DTYPE scalar, a CEvent, 64 bytes,
+        and/or keyword fields (``event(time_ms=..., kind="created",
+        ticket=7, ...)``; unused fields stay zero)."""
+        ev = _c_event(record, fields)
+        C.kpi_engine_event(self._p, ctypes.byref(ev))
+
+    def apply(self, events):
+        """Apply records in order; the fast path.
+
+        `events`: an EVENT_DTYPE array (1-D, C-contiguous, aligned: used in
+        place, no copy), anything :func:`to_events` converts (one copy), a
+        ctypes CEvent array or a buffer of 64-byte records.  Returns the
+        number applied (all of them).  On a bad record, every record before
+        it stays applied, it and the rest are not, and the KpiError raised
+        carries ``index`` (the bad record's position = the number applied).
+        """
+        address, n, keep = _event_buffer(events)
+        applied = ctypes.c_size_t()
+        try:
+            C.kpi_engine_apply(self._p, address, n, EVENT_SIZE, ctypes.byref(applied))
+        except _lib.KpiError as e:
+            i = applied.value
+            detail = f"record {i}"
+            if i < n:
+                rec = keep[i] if numpy is not None and isinstance(keep, numpy.ndarray) \
+                    else _lib.CEvent.from_buffer_copy(
+                        ctypes.string_at(address + i * EVENT_SIZE, EVENT_SIZE))
+                detail += f" ({_describe_record(rec)})"
+            err = _lib.error_for(e.code, "kpi_engine_apply", detail)
+            err.index = i
+            raise err from None
+        return n
+
+    def advance(self, t_ms):
+        """Move the engine's time forward: settle tickets whose window
+        ended, close periods (earlier times are a no-op)."""
+        C.kpi_engine_advance(self._p, _ms(t_ms))
+
+    # -- scalar reads -------------------------------------------------------
+    @property
+    def time(self):
+        """The engine's time (ms): the latest event or advance; KpiEmptyError
+        before the first event."""
+        return read_out(C.kpi_engine_time, ctypes.c_int64, self._p)
+
+    def count(self, counter):
+        """A counter (ENGINE_COUNT_* or its name, e.g. "created")."""
+        return read_out(C.kpi_engine_count, ctypes.c_uint64, self._p,
+                        _code(COUNTERS, counter, "counter"))
+
+    def counts(self):
+        """{name: value} of every counter."""
+        return {name: self.count(i) for i, name in enumerate(COUNTERS)}
+
+    def backlog(self, period_start_ms):
+        """Unresolved tickets at the end of the kept period starting then."""
+        return read_out(C.kpi_engine_backlog, ctypes.c_uint64, self._p,
+                        _ms(period_start_ms, "period_start_ms"))
+
+    def aging(self, now_ms=None):
+        """Aging(under_1d, d1_to_3d, d3_to_7d, over_7d) of the unresolved
+        tickets at now_ms (default: the engine's time)."""
+        now = self.time if now_ms is None else _ms(now_ms, "now_ms")
+        out = (ctypes.c_uint64 * CONSTANTS["ENGINE_AGING_BUCKETS"])()
+        C.kpi_engine_aging(self._p, now, out)
+        return Aging(*out)
+
+    def sla_risk(self, horizon_ms, now_ms=None):
+        """SlaRisk(at_risk, breached, next_due) of the live tickets under
+        the attached policy at now_ms (default: the engine's time);
+        KpiEmptyError without a policy."""
+        now = self.time if now_ms is None else _ms(now_ms, "now_ms")
+        at_risk, breached, due = ctypes.c_uint64(), ctypes.c_uint64(), ctypes.c_int64()
+        C.kpi_engine_sla_risk(self._p, now, _lib.i64(horizon_ms, "horizon_ms"),
+                              ctypes.byref(at_risk), ctypes.byref(breached), ctypes.byref(due))
+        return SlaRisk(at_risk.value, breached.value,
+                       None if due.value == INT64_MAX else due.value)
+
+    def ticket_status(self, ticket):
+        """A live ticket's STATUS_* value; KpiUnknownIdError if not live."""
+        return read_out(C.kpi_engine_ticket_status, ctypes.c_int, self._p,
+                        _lib.id64(ticket, "ticket"))
+
+    @property
+    def ticket_bytes(self):
+        """Bytes held for live tickets (slots, index, settlement queue)."""
+        return C.kpi_engine_ticket_bytes(self._p)
+
+    # -- accumulator reads: read-only views ---------------------------------
+    def _member_pointer(self, ref):
+        out = ctypes.c_void_p()
+        getattr(C, ref.fname)(self._p, *ref.args, ctypes.byref(out))
+        return out.value
+
+    def _borrow(self, cls, fname, args, label):
+        view = read_only_class(cls).__new__(read_only_class(cls))
+        view._member = (self, _Ref(fname, args, label))
+        view._p  # look it up once now: errors are raised here
+        return view
+
+    def _metric_view(self, metric, dim, key, expected=None):
+        m = _code(METRICS, metric, "metric")
+        d = _code(DIMS, dim, "dim")
+        k = _lib.id64(key, "key")
+        t = metric_type(m)
+        if expected is not None and t != expected:
+            raise _lib.error_for(_lib.ERR_TYPE, "kpi.Engine",
+                                 f"{METRICS[m]} is a {TYPES[t]}, not a {TYPES[expected]}")
+        if t in _TYPE_READS:
+            fname, args = _TYPE_READS[t], (m, d, k)
+        else:  # the volume series
+            fname, args = "kpi_engine_volume", (d, k)
+        return self._borrow(_TYPE_CLASSES[t], fname, args,
+                            _label(m, d, k if d else None))
+
+    def metric(self, metric, dim=0, key=0):
+        """A metric's accumulator, overall (dim DIM_ALL) or for one key of a
+        breakdown (dim DIM_AGENT and an agent id, ...), as a read-only view
+        of its class (metric_class()).  KpiUnknownIdError if nothing was
+        recorded for the key."""
+        return self._metric_view(metric, dim, key)
+
+    def duration(self, metric, dim=0, key=0):
+        """metric() for a duration metric (KpiTypeError otherwise)."""
+        return self._metric_view(metric, dim, key, 1)
+
+    def rate(self, metric, dim=0, key=0):
+        return self._metric_view(metric, dim, key, 2)
+
+    def score(self, metric, dim=0, key=0):
+        return self._metric_view(metric, dim, key, 3)
+
+    def ratio(self, metric, dim=0, key=0):
+        return self._metric_view(metric, dim, key, 4)
+
+    def volume(self, dim=0, key=0):
+        """The tickets-created Series (overall, or by channel, ...)."""
+        return self._metric_view("volume", dim, key)
+
+    def group(self, metric, dim):
+        """A metric broken down by a dimension, as a read-only Group view:
+        keys are agent ids or codes, members read-only views."""
+        m = _code(METRICS, metric, "metric")
+        d = _code(DIMS, dim, "dim")
+        view = self._borrow(Group, "kpi_engine_group", (m, d), _label(m, d, None))
+        view._chain = (metric_class(m),)
+        return view
+
+    def top_topics(self):
+        """The top-topics TopK (labels of created tickets), a read-only view."""
+        return self._borrow(TopK, "kpi_engine_top_topics", (), "engine top topics")
+
+    def window(self, metric, from_ms, to_ms=INT64_MAX):
+        """A new owned accumulator: the metric over the kept periods that
+        start in [from_ms, to_ms)."""
+        m = _code(METRICS, metric, "metric")
+        cls = metric_class(m)
+        out = ctypes.c_void_p()
+        C.kpi_engine_window(self._p, m, _ms(from_ms, "from_ms"),
+                            _ms(to_ms, "to_ms"), ctypes.byref(out))
+        return cls._adopt(out.value)
+
+    def _describe(self):
+        return f"events={self.count('events')} live={self.count('live')}"
