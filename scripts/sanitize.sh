@@ -16,6 +16,7 @@ cd "$work/libkpi-$version"
 flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1"
 ./configure -q CC=clang CXX=clang++ CFLAGS="$flags" LDFLAGS="-fsanitize=address,undefined" \
   --disable-static >/dev/null
+export KPI_SKIP_PYTHON=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export KPI_SANITIZE=1

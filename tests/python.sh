@@ -6,6 +6,11 @@
 # that imports pytest.  Skipped (77) only when no interpreter has pytest.
 set -eu
 : "${top_builddir:=.}" "${top_srcdir:=.}" "${KPI_PYTHON:=}"
+# An interpreter cannot load a sanitizer-built library (the sanitizer
+# runtime must come first): scripts/sanitize.sh sets KPI_SKIP_PYTHON.
+if [ -n "${KPI_SKIP_PYTHON:-}" ]; then
+  echo "python: skipped in the sanitizer build (KPI_SKIP_PYTHON)"; exit 77
+fi
 so="$top_builddir/lib/.libs/libkpi.so"
 if [ ! -f "$so" ]; then
   echo "python: $so not built (shared library disabled?)"; exit 77
