@@ -2732,18 +2732,11 @@ static int engine_decode(kpi__reader *r, const kpi_allocator *a, void **out)
     return KPI_OK;
 }
 
+/* A deep copy is a snapshot restored with the same allocator. */
 static int engine_clone(const void *src, void **out)
 {
     const kpi_engine *e = src;
-    size_t len = 0;
-    kpi__serialize(e, NULL, 0, &len);
-    void *buf = kpi__malloc(&e->base.alloc, len);
-    if (buf == NULL)
-        return KPI_ERR_NOMEM;
-    kpi__serialize(e, buf, len, &len);
-    int rc = kpi__deserialize(&kpi__engine_type, buf, len, &e->base.alloc, out);
-    kpi__free(&e->base.alloc, buf);
-    return rc;
+    return copy_with(&kpi__engine_type, e, &e->base.alloc, out);
 }
 
 KPI_API int kpi_engine_clone(const kpi_engine *e, kpi_engine **out)
