@@ -33,6 +33,20 @@ static inline size_t bench_size(size_t full, size_t quick)
     return bench_quick() ? quick : full;
 }
 
+/* The benchmarks' random stream (splitmix64): deterministic, one per
+ * program; bench_seed() picks where it starts. */
+static uint64_t bench_rng_state = 12345;
+static inline void bench_seed(uint64_t seed) { bench_rng_state = seed; }
+static inline uint64_t bench_rand(void)
+{
+    uint64_t z = (bench_rng_state += UINT64_C(0x9E3779B97F4A7C15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+/* Uniform in [0, 1). */
+static inline double bench_unif(void) { return (double)(bench_rand() >> 11) * 0x1.0p-53; }
+
 static int bench_cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;

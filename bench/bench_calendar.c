@@ -11,14 +11,6 @@
 #define DAY_MS INT64_C(86400000)
 #define Y2026 INT64_C(1767225600000) /* 2026-01-01T00:00:00Z */
 
-static uint64_t rng_state = 12345;
-static uint64_t rnd(void)
-{
-    uint64_t z = (rng_state += UINT64_C(0x9E3779B97F4A7C15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return z ^ (z >> 31);
-}
 
 static kpi_calendar *office(const char *tz)
 {
@@ -95,9 +87,9 @@ static void run(const char *tz, const char *label)
     kpi_calendar *c = office(tz);
     char what[96];
     for (size_t i = 0; i < n; i++) {
-        a[i] = Y2026 + (int64_t)(rnd() % (330 * 1440)) * MIN_MS;
-        b[i] = a[i] + (int64_t)(rnd() % (30 * 1440 + 1)) * MIN_MS;
-        x[i] = (int64_t)(rnd() % (30 * 7 * 3600000 + 1)); /* up to 30 business days */
+        a[i] = Y2026 + (int64_t)(bench_rand() % (330 * 1440)) * MIN_MS;
+        b[i] = a[i] + (int64_t)(bench_rand() % (30 * 1440 + 1)) * MIN_MS;
+        x[i] = (int64_t)(bench_rand() % (30 * 7 * 3600000 + 1)); /* up to 30 business days */
     }
     volatile int64_t sink = 0;
     double kpi_ns, naive_ns, due_ns, year_ns;
@@ -108,7 +100,7 @@ static void run(const char *tz, const char *label)
     bench_line(what, kpi_ns, naive_ns, ">= 20 M calls/s (<= 50 ns)");
     printf("  %-44s %10.1f M calls/s   naive/kpi mismatches %zu\n", "", 1e3 / kpi_ns, bad);
     for (size_t i = 0; i < n; i++)
-        b[i] = a[i] + (int64_t)(rnd() % (366 * 1440 + 1)) * MIN_MS;
+        b[i] = a[i] + (int64_t)(bench_rand() % (366 * 1440 + 1)) * MIN_MS;
     BENCH_MEDIAN(year_ns, n, (void)0, sink += sum_elapsed(c, a, b, n));
     snprintf(what, sizeof what, "%s elapsed, spans <= 1 year", label);
     bench_line(what, year_ns, 0, "same cost as short spans");
@@ -126,6 +118,7 @@ static void run(const char *tz, const char *label)
 
 int main(void)
 {
+    bench_seed(12345);
     bench_title("business calendar (split shifts 09-12/13-17, 11 holidays)");
     run("CET-1CEST,M3.5.0,M10.5.0/3", "CET/CEST");
     run("EST5EDT,M3.2.0,M11.1.0", "EST/EDT");

@@ -9,14 +9,6 @@
 #include "kpi/duration.h"
 #include "kpi/service_level.h"
 
-static uint64_t rng_state = 12345;
-static uint64_t rnd(void)
-{
-    uint64_t z = (rng_state += UINT64_C(0x9E3779B97F4A7C15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return z ^ (z >> 31);
-}
 
 static int cmp_i64(const void *a, const void *b)
 {
@@ -26,6 +18,7 @@ static int cmp_i64(const void *a, const void *b)
 
 int main(void)
 {
+    bench_seed(12345);
     size_t n = bench_size(10000000, 100000);
     int64_t *v = malloc(n * sizeof *v);
     int64_t *copy = malloc(n * sizeof *v);
@@ -33,7 +26,7 @@ int main(void)
         return 1;
     /* log-uniform from 1 ms to 30 days: response and resolution times */
     for (size_t i = 0; i < n; i++)
-        v[i] = (int64_t)exp((double)(rnd() >> 11) * 0x1.0p-53 * log(30.0 * 86400000.0));
+        v[i] = (int64_t)exp((double)(bench_rand() >> 11) * 0x1.0p-53 * log(30.0 * 86400000.0));
 
     bench_title("durations: kpi_duration (1%) vs naive collect + sort");
     kpi_duration *d = NULL;
@@ -138,7 +131,7 @@ int main(void)
     bench_title("service level: kpi_service_level vs naive counters");
     int *outcome = malloc(n * sizeof *outcome);
     for (size_t i = 0; i < n; i++)
-        outcome[i] = (int)(rnd() % 10 == 0);
+        outcome[i] = (int)(bench_rand() % 10 == 0);
     kpi_service_level *s = NULL;
     double sl_ns;
     BENCH_MEDIAN(sl_ns, n, { kpi_service_level_free(s); kpi_service_level_new(&s, 20000, 5000); },

@@ -6,14 +6,6 @@
 #include "bench.h"
 #include "kpi.h"
 
-static uint64_t rng_state = 42;
-static uint64_t rnd(void)
-{
-    uint64_t z = (rng_state += UINT64_C(0x9E3779B97F4A7C15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return z ^ (z >> 31);
-}
 
 static void must(int rc)
 {
@@ -25,6 +17,7 @@ static void must(int rc)
 
 int main(void)
 {
+    bench_seed(42);
     const size_t n = bench_size(10000000, 100000);
     int32_t *nps = malloc(n * sizeof *nps), *csat = malloc(n * sizeof *csat);
     uint8_t *yes = malloc(n);
@@ -32,10 +25,10 @@ int main(void)
     if (!nps || !csat || !yes || !xs)
         return 1;
     for (size_t i = 0; i < n; i++) {
-        nps[i] = (int32_t)(rnd() % 11);
-        csat[i] = (int32_t)(1 + rnd() % 5);
-        yes[i] = (uint8_t)(rnd() & 1);
-        xs[i] = (double)(rnd() >> 11) * 0x1.0p-52 - 1.0;
+        nps[i] = (int32_t)(bench_rand() % 11);
+        csat[i] = (int32_t)(1 + bench_rand() % 5);
+        yes[i] = (uint8_t)(bench_rand() & 1);
+        xs[i] = (double)(bench_rand() >> 11) * 0x1.0p-52 - 1.0;
     }
     double t_kpi, t_naive;
     kpi_score *s;
@@ -142,7 +135,7 @@ int main(void)
     if (!ids)
         return 1;
     for (size_t i = 0; i < n; i++)
-        ids[i] = 100000 + rnd() % agents;
+        ids[i] = 100000 + bench_rand() % agents;
     kpi_rate *proto;
     kpi_group *g;
     must(kpi_rate_new(&proto));
