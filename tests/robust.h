@@ -853,7 +853,7 @@ static size_t journey_reads(const void *o, double *v)
 {
     int rc_;
     double x;
-    uint64_t n;
+    uint64_t n = 0; /* written only on success */
     size_t k = 0;
     v[k++] = RD(kpi_journey_touchpoints_mean(o, &x), x);
     v[k++] = RD(kpi_journey_switches_mean(o, &x), x);
