@@ -81,10 +81,15 @@ static const kpi_allocator A = {c_malloc, c_realloc, c_free, &ctr};
 
 /* ---- the sweep ------------------------------------------------------------ */
 
-typedef enum { OP_MAKE, OP_CLONE, OP_DESER, OP_GROW, OP_ADDN, OP_MERGE, OP_MERGE_SELF } op_kind;
+typedef enum {
+    OP_MAKE, OP_CLONE, OP_DESER, OP_GROW, OP_ADDN, OP_MERGE, OP_MERGE_SELF,
+    OP_TOTAL,   /* kpi_group_total(): a read that allocates a member */
+    OP_FORECAST /* kpi_series_set_forecast() on an empty series */
+} op_kind;
 
 static const char *const op_names[] = {"make", "clone", "deserialize", "grow",
-                                       "add_array", "merge", "merge-self"};
+                                       "add_array", "merge", "merge-self",
+                                       "group_total", "set_forecast"};
 
 typedef struct sweep_op {
     const rb_type *T;
@@ -99,7 +104,8 @@ typedef struct sweep_op {
 
 static int works_on_object(op_kind k)
 {
-    return k == OP_GROW || k == OP_ADDN || k == OP_MERGE || k == OP_MERGE_SELF;
+    return k == OP_GROW || k == OP_ADDN || k == OP_MERGE || k == OP_MERGE_SELF ||
+           k == OP_FORECAST;
 }
 
 static int run(const sweep_op *s, void *work, void **made)
@@ -112,15 +118,25 @@ static int run(const sweep_op *s, void *work, void **made)
     case OP_GROW: return (T->grow ? T->grow : T->add)(work, s->ev);
     case OP_ADDN: return T->add_n(work, s->ev, s->n);
     case OP_MERGE: return T->merge(work, s->src);
-    default: return T->merge(work, work);
+    case OP_MERGE_SELF: return T->merge(work, work);
+    case OP_TOTAL: return kpi_group_total(s->base, made);
+    default: return kpi_series_set_forecast(work, 12, 0.2, 0.1, 0.3);
     }
+}
+
+/* The row of the objects a call hands out (a group's total: its member's). */
+static const rb_type *made_row(const sweep_op *s)
+{
+    return s->kind == OP_TOTAL ? s->T->member : s->T;
 }
 
 /* The object a call gives or changes, as bytes (the reference result). */
 static unsigned char *result_bytes(const sweep_op *s, void *work, void *made,
                                    size_t *len)
 {
-    return rb_bytes(s->T, works_on_object(s->kind) ? work : made, len);
+    if (works_on_object(s->kind))
+        return rb_bytes(s->T, work, len);
+    return rb_bytes(made_row(s), made, len);
 }
 
 /* Sweep one call.  Returns the number of allocations the successful call
@@ -143,7 +159,7 @@ static long sweep(const sweep_op *s, const char *ctx)
     size_t ref_len;
     unsigned char *ref = result_bytes(s, work, made, &ref_len);
     T->destroy(work);
-    T->destroy(made);
+    made_row(s)->destroy(made);
 
     size_t src_len = 0;
     unsigned char *src_before = s->src ? rb_bytes(T, s->src, &src_len) : NULL;
@@ -172,7 +188,7 @@ static long sweep(const sweep_op *s, const char *ctx)
                           "%s %s %s: result differs", T->name, op_names[s->kind], ctx);
             free(got);
             T->destroy(work);
-            T->destroy(made);
+            made_row(s)->destroy(made);
             free(before);
             break;
         }
@@ -330,6 +346,28 @@ START_TEST(merges)
 }
 END_TEST
 
+/* the reads and settings that allocate: a group's total, a forecast */
+START_TEST(other_calls)
+{
+    const rb_type *T = &rb_types[_i];
+    if (T->member != NULL) {
+        rb_ev *ev = rb_stream(T, 53, NEV);
+        void *g = rb_fed(T, ev, NEV, &A);
+        sweep_op s = {T, OP_TOTAL, g, NULL, 0, NULL, NULL, 0};
+        ck_assert_int_ge(sweep(&s, "of 120 events"), 1);
+        T->destroy(g);
+        free(ev);
+    }
+    if (strncmp(T->name, "series", 6) == 0) {
+        void *empty = NULL;
+        ck_assert_ok(T->make(&empty, &A));
+        sweep_op s = {T, OP_FORECAST, empty, NULL, 0, NULL, NULL, 0};
+        ck_assert_int_ge(sweep(&s, "on an empty series"), 1);
+        T->destroy(empty);
+    }
+}
+END_TEST
+
 static Suite *alloc_suite(void)
 {
     TCase *tc;
@@ -339,6 +377,7 @@ static Suite *alloc_suite(void)
     tcase_add_loop_test(tc, growth, 0, (int)RB_NTYPES);
     tcase_add_loop_test(tc, batches, 0, (int)RB_NTYPES);
     tcase_add_loop_test(tc, merges, 0, (int)RB_NTYPES);
+    tcase_add_loop_test(tc, other_calls, 0, (int)RB_NTYPES);
     return s;
 }
 
