@@ -918,7 +918,7 @@ static inline void rb_reads_equal(const rb_type *T, const void *a, const void *b
 
 /* ---- groups (members of several types) ------------------------------------ */
 
-/* A group keyed by agent (0..5) whose members are rows of another type;
+/* A group keyed by agent (0..19: the table grows twice) whose members are rows of another type;
  * events are the member's events with the agent as key. */
 static int group_make_of(const rb_type *m, void **out, const kpi_allocator *a)
 {
@@ -936,7 +936,7 @@ static int group_make_of(const rb_type *m, void **out, const kpi_allocator *a)
 static void group_gen_of(const rb_type *m, test_rng *r, size_t i, rb_ev *e)
 {
     m->gen(r, i, e);
-    e->key = i < 6 ? i : (uint64_t)test_range(r, 0, 5);
+    e->key = i < 20 ? i : (uint64_t)test_range(r, 0, 19);
 }
 static int group_add_of(const rb_type *m, void *o, const rb_ev *e)
 {
@@ -967,9 +967,9 @@ static void group_close_of(const rb_type *m, const void *a, const void *b,
                            const char *ctx)
 {
     size_t na, nb;
-    uint64_t ka[8], kb[8];
-    ck_assert_ok(kpi_group_keys(a, ka, 8, &na));
-    ck_assert_ok(kpi_group_keys(b, kb, 8, &nb));
+    uint64_t ka[32], kb[32];
+    ck_assert_ok(kpi_group_keys(a, ka, 32, &na));
+    ck_assert_ok(kpi_group_keys(b, kb, 32, &nb));
     ck_assert_uint_eq(na, nb);
     for (size_t i = 0; i < na; i++) {
         const void *ma, *mb;
@@ -1041,7 +1041,7 @@ RB_GROUP_CLOSE(group_mean, mean)
 #define RB_GROUP_ROW(NAME, MEMBER, CLOSE)                                    \
     {#NAME, NAME##_make, group_destroy_, group_clone_, group_merge_,         \
      group_ser_, group_deser_, NAME##_gen, NAME##_add, NULL, NULL, NULL,     \
-     group_grow, NAME##_reads, CLOSE, 10, 1, 1, &MEMBER##_row_}
+     group_grow, NAME##_reads, CLOSE, 24, 1, 1, &MEMBER##_row_}
 
 static const rb_type rb_types[] = {
     RB_CSAT,
