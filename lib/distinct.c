@@ -107,15 +107,19 @@ static int reserve(kpi_distinct *d, size_t more, uint8_t **fresh)
     if (d->reg != NULL)
         return KPI_OK;
     size_t want = more > d->limit - d->n ? d->limit + 1 : d->n + more;
-    int rc = set_reserve(d, want);
-    if (rc != KPI_OK)
-        return rc;
+    /* the registers first: a failure then leaves the set as it was, and
+     * a failure to grow the set gives the registers back */
     if (want > d->limit) {
         *fresh = kpi__calloc(&d->base.alloc, d->m, 1);
         if (*fresh == NULL)
             return KPI_ERR_NOMEM;
     }
-    return KPI_OK;
+    int rc = set_reserve(d, want);
+    if (rc != KPI_OK) {
+        kpi__free(&d->base.alloc, *fresh);
+        *fresh = NULL;
+    }
+    return rc;
 }
 
 /* ---- inserting ---------------------------------------------------------- */
