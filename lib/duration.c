@@ -888,7 +888,7 @@ static int dur_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         int64_t ulo = kpi__get_svarint(r);
         uint64_t span = kpi__get_varint(r);
         if (r->err || span == 0 || span > DUR_CAP || ulo < d->floor_idx ||
-            ulo + (int64_t)span - 1 > d->max_index)
+            ulo > d->max_index || (int64_t)span - 1 > d->max_index - ulo)
             goto fail;
         size_t nb = (size_t)span;
         d->ulo = (int32_t)ulo;

@@ -1,0 +1,385 @@
+/*
+ * libFuzzer target: the ticket engine's event intake.
+ * SPDX-License-Identifier: MIT
+ *
+ * Input: 4 configuration bytes, then 8 bytes per step (a short tail is
+ * ignored).
+ *
+ *   config[0] bits: 0 reopen window 1 h (else 7 d), 1 bot replies count,
+ *             2 FRT not from handoff, 3 messages do not reopen, 4 repeat
+ *             contacts on the same topic only, 5 a business calendar,
+ *             6 an SLA policy, 7 periods of 1 h (else 1 d)
+ *   config[1]: periods kept 1 + c % 8; bits 3..6 the breakdowns kept
+ *   config[2]: top-topics capacity 1 + c % 4; FCR max replies (c >> 4) % 3;
+ *             bit 7 a share-within target on FRT
+ *   config[3]: CSAT scale max 2 + c % 9; repeat window (c >> 4) hours
+ *
+ *   step[0]  kind: 1..18 an event of that kind, 19 an unknown kind, 0 an
+ *            operation chosen by step[1] (advance, snapshot and restore,
+ *            compare the two engines, read, merge, rename a topic)
+ *   step[1]  ticket: 1 + b % 7, or 0 when b is 255
+ *   step[2]  time step: (b & 63) units of 1 s, 1 min, 1 h or 1 d (b >> 6)
+ *   step[3]  bits 0..2 actor (customer, agent or target ticket), bits 3..4
+ *            flags, bit 7 the time step goes back
+ *   step[4]  value (a survey answer; logged-in minutes), as int8
+ *   step[5]  bits 0..2 channel, 3..5 priority, 6..7 topic code
+ *   step[6]  bits 0..1 team
+ *   step[7]  bit 0: keep every field (else the fields a kind does not use
+ *            are zeroed, so most events are valid); bit 1: engine B uses
+ *            kpi_engine_event() (else the per-kind call); bit 2: a checked
+ *            step (a rejected event must leave B byte-identical)
+ *
+ * Two engines see the same steps: A through batches of kpi_event records
+ * (kpi_engine_apply(), resumed after each rejected record), B one event at
+ * a time.  Each event must get the same status from both, a rejected
+ * checked event must leave B byte-identical, and at every comparison point (and at the
+ * end) A and B must serialize to the same bytes.  A snapshot step replaces
+ * A with its restored snapshot, which must then behave alike.
+ */
+#include "fuzz.h"
+
+#define T0 INT64_C(1772409600000) /* 2026-03-02T00:00:00Z, a Monday */
+#define MAX_BATCH 64
+
+static const char *const topic_names[4] = {NULL, "billing", "login", "refund"};
+
+typedef struct run {
+    kpi_engine *a, *b;
+    kpi_event batch[MAX_BATCH];
+    int expect[MAX_BATCH]; /* B's status for each batched record */
+    size_t n;
+    int64_t t;
+    const char *topics[4]; /* the topic names as they are now */
+} run;
+
+/* ---- setup ---------------------------------------------------------------- */
+
+static kpi_calendar *make_calendar(void)
+{
+    kpi_calendar *cal = NULL;
+    KPI_FUZZ_CHECK(kpi_calendar_new(&cal, "CET-1CEST,M3.5.0,M10.5.0/3") == KPI_OK);
+    for (int wd = 1; wd <= 5; wd++)
+        KPI_FUZZ_CHECK(kpi_calendar_add_hours(cal, wd, 9 * 60, 17 * 60) == KPI_OK);
+    KPI_FUZZ_CHECK(kpi_calendar_add_holiday(cal, 2026, 4, 6) == KPI_OK);
+    return cal;
+}
+
+static kpi_engine *make_engine(const uint8_t c[4])
+{
+    kpi_engine *e = NULL;
+    KPI_FUZZ_CHECK(kpi_engine_new(&e) == KPI_OK);
+    static const struct { int opt, bit; int64_t on; } flags[] = {
+        {KPI_ENGINE_OPT_REOPEN_WINDOW_MS, 0, KPI_MS_PER_HOUR},
+        {KPI_ENGINE_OPT_BOT_REPLIES_COUNT, 1, 1},
+        {KPI_ENGINE_OPT_FRT_FROM_HANDOFF, 2, 0},
+        {KPI_ENGINE_OPT_MESSAGE_REOPENS, 3, 0},
+        {KPI_ENGINE_OPT_REPEAT_SAME_TOPIC, 4, 1},
+        {KPI_ENGINE_OPT_PERIOD_MS, 7, KPI_MS_PER_HOUR}};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+        if (c[0] >> flags[i].bit & 1)
+            KPI_FUZZ_CHECK(kpi_engine_set_option(e, flags[i].opt, flags[i].on) == KPI_OK);
+    KPI_FUZZ_CHECK(kpi_engine_set_option(e, KPI_ENGINE_OPT_PERIODS, 1 + c[1] % 8) == KPI_OK);
+    KPI_FUZZ_CHECK(kpi_engine_set_option(e, KPI_ENGINE_OPT_BREAKDOWNS, (c[1] >> 3 & 0xF) << 1) == KPI_OK);
+    KPI_FUZZ_CHECK(kpi_engine_set_option(e, KPI_ENGINE_OPT_TOPK_CAPACITY, 1 + c[2] % 4) == KPI_OK);
+    KPI_FUZZ_CHECK(kpi_engine_set_option(e, KPI_ENGINE_OPT_FCR_MAX_REPLIES, (c[2] >> 4) % 3) == KPI_OK);
+    int64_t csat_max = 2 + c[3] % 9;
+    KPI_FUZZ_CHECK(kpi_engine_set_option(e, KPI_ENGINE_OPT_CSAT_SATISFIED_FROM, 2) == KPI_OK);
+    KPI_FUZZ_CHECK(kpi_engine_set_option(e, KPI_ENGINE_OPT_CSAT_MAX, csat_max) == KPI_OK);
+    KPI_FUZZ_CHECK(kpi_engine_set_option(e, KPI_ENGINE_OPT_CSAT_SATISFIED_FROM, csat_max) == KPI_OK);
+    if (c[3] >> 4)
+        KPI_FUZZ_CHECK(kpi_engine_set_option(e, KPI_ENGINE_OPT_REPEAT_WINDOW_MS,
+                                             (c[3] >> 4) * KPI_MS_PER_HOUR) == KPI_OK);
+    if (c[2] & 0x80)
+        KPI_FUZZ_CHECK(kpi_engine_add_target(e, KPI_ENGINE_FRT, KPI_MS_PER_HOUR) == KPI_OK);
+    kpi_calendar *cal = (c[0] & 0x60) ? make_calendar() : NULL;
+    if (c[0] & 0x20)
+        KPI_FUZZ_CHECK(kpi_engine_set_calendar(e, cal) == KPI_OK);
+    if (c[0] & 0x40) {
+        kpi_sla_policy *p = NULL;
+        KPI_FUZZ_CHECK(kpi_sla_policy_new(&p, cal) == KPI_OK);
+        for (uint32_t prio = 0; prio < 4; prio++) {
+            int64_t h = KPI_MS_PER_HOUR << prio;
+            KPI_FUZZ_CHECK(kpi_sla_policy_set_target(p, prio, KPI_SLA_FIRST_RESPONSE, h, prio & 1) == KPI_OK);
+            KPI_FUZZ_CHECK(kpi_sla_policy_set_target(p, prio, KPI_SLA_NEXT_RESPONSE, 2 * h, 0) == KPI_OK);
+            KPI_FUZZ_CHECK(kpi_sla_policy_set_target(p, prio, KPI_SLA_RESOLUTION, 8 * h, prio & 1) == KPI_OK);
+        }
+        KPI_FUZZ_CHECK(kpi_engine_set_sla_policy(e, p) == KPI_OK);
+        kpi_sla_policy_free(p);
+    }
+    kpi_calendar_free(cal);
+    for (uint64_t code = 1; code < 4; code++)
+        KPI_FUZZ_CHECK(kpi_engine_set_name(e, KPI_DIM_TOPIC, code, topic_names[code]) == KPI_OK);
+    KPI_FUZZ_CHECK(kpi_engine_set_name(e, KPI_DIM_AGENT, 1, "agent one") == KPI_OK);
+    return e;
+}
+
+/* ---- decoding a step into a record -------------------------------------- */
+
+static void decode_event(const uint8_t *s, int64_t t, kpi_event *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->time_ms = t;
+    ev->kind = s[0];
+    ev->ticket = s[1] == 255 ? 0 : 1 + s[1] % 7;
+    ev->actor = s[3] & 7;
+    ev->flags = s[3] >> 3 & 3;
+    ev->value = (int8_t)s[4];
+    ev->channel = s[5] & 7;
+    ev->priority = s[5] >> 3 & 7;
+    ev->topic = s[5] >> 6;
+    ev->team = s[6] & 3;
+    if (s[7] & 1)
+        return; /* raw: every field as given */
+    switch (ev->kind) {
+    case KPI_EVENT_CREATED:
+        ev->flags &= KPI_EVENT_FLAG_BY_AGENT;
+        ev->value = ev->team = 0;
+        return;
+    case KPI_EVENT_AGENT_REPLY:
+    case KPI_EVENT_NOTE:
+    case KPI_EVENT_MERGED:
+        ev->flags = 0;
+        ev->value = ev->channel = ev->priority = ev->topic = ev->team = 0;
+        if (ev->kind == KPI_EVENT_MERGED && ev->actor == 0)
+            ev->actor = 100; /* a ticket this engine never saw */
+        return;
+    case KPI_EVENT_ASSIGNED:
+    case KPI_EVENT_RESOLVED:
+    case KPI_EVENT_LOGGED_IN:
+        ev->flags = ev->kind == KPI_EVENT_RESOLVED ? ev->flags & KPI_EVENT_FLAG_BY_BOT : 0;
+        if (ev->kind != KPI_EVENT_ASSIGNED && ev->kind != KPI_EVENT_LOGGED_IN)
+            ev->team = 0;
+        if (ev->kind == KPI_EVENT_LOGGED_IN) {
+            ev->ticket = 0;
+            ev->value = (ev->value < 0 ? -ev->value : ev->value) * KPI_MS_PER_MINUTE;
+            if (ev->actor == 0)
+                ev->actor = 1;
+        } else {
+            ev->value = 0;
+        }
+        ev->channel = ev->priority = ev->topic = 0;
+        return;
+    case KPI_EVENT_CSAT:
+    case KPI_EVENT_NPS:
+    case KPI_EVENT_CES:
+        ev->actor = ev->flags = ev->channel = ev->priority = ev->topic = ev->team = 0;
+        ev->value = ev->value % 12;
+        return;
+    default:
+        ev->actor = ev->flags = ev->channel = ev->priority = ev->topic = ev->team = 0;
+        ev->value = 0;
+        return;
+    }
+}
+
+/* The fields besides time and ticket that each kind's own call takes. */
+enum { F_ACTOR = 1, F_FLAGS = 2, F_VALUE = 4, F_CHANNEL = 8, F_PRIORITY = 16, F_TEAM = 32,
+       F_TOPIC = 64 };
+
+static unsigned call_fields(uint32_t kind)
+{
+    switch (kind) {
+    case KPI_EVENT_CREATED: return F_ACTOR | F_FLAGS | F_CHANNEL | F_PRIORITY | F_TOPIC;
+    case KPI_EVENT_AGENT_REPLY:
+    case KPI_EVENT_MERGED: return F_ACTOR;
+    case KPI_EVENT_ASSIGNED: return F_ACTOR | F_TEAM;
+    case KPI_EVENT_RESOLVED: return F_ACTOR | F_FLAGS;
+    case KPI_EVENT_CSAT:
+    case KPI_EVENT_NPS:
+    case KPI_EVENT_CES: return F_VALUE;
+    case KPI_EVENT_LOGGED_IN: return F_ACTOR | F_TEAM | F_VALUE;
+    default: return 0; /* kpi_engine_ticket_event() kinds */
+    }
+}
+
+/* One record through the per-kind call when it has one that can say it
+ * (every field it does not take is zero), else kpi_engine_event(). */
+static int apply_one(const run *r, kpi_engine *e, const kpi_event *ev, int per_kind)
+{
+    unsigned u = call_fields(ev->kind);
+    unsigned set = (ev->actor ? F_ACTOR : 0) | (ev->flags ? F_FLAGS : 0) |
+                   (ev->value ? F_VALUE : 0) | (ev->channel ? F_CHANNEL : 0) |
+                   (ev->priority ? F_PRIORITY : 0) | (ev->team ? F_TEAM : 0) |
+                   (ev->topic ? F_TOPIC : 0);
+    if (!per_kind || (set & ~u) || ev->reserved[0] || ev->reserved[1] || ev->kind < 1 ||
+        ev->kind > KPI_EVENT_KIND_MAX || ev->topic > 3 || ev->value < INT32_MIN ||
+        ev->value > INT32_MAX || (ev->kind == KPI_EVENT_LOGGED_IN) != (ev->ticket == 0))
+        return kpi_engine_event(e, ev);
+    int64_t t = ev->time_ms;
+    switch (ev->kind) {
+    case KPI_EVENT_CREATED:
+        return kpi_engine_created(e, t, ev->ticket, ev->actor, ev->channel, ev->priority,
+                                  r->topics[ev->topic], ev->flags);
+    case KPI_EVENT_AGENT_REPLY:
+        return kpi_engine_agent_reply(e, t, ev->ticket, ev->actor);
+    case KPI_EVENT_ASSIGNED:
+        return kpi_engine_assigned(e, t, ev->ticket, ev->actor, ev->team);
+    case KPI_EVENT_RESOLVED:
+        return kpi_engine_resolved(e, t, ev->ticket, ev->actor, ev->flags);
+    case KPI_EVENT_MERGED:
+        return kpi_engine_merged(e, t, ev->ticket, ev->actor);
+    case KPI_EVENT_CSAT:
+    case KPI_EVENT_NPS:
+    case KPI_EVENT_CES:
+        return kpi_engine_survey(e, t, ev->ticket, ev->kind, (int32_t)ev->value);
+    case KPI_EVENT_LOGGED_IN:
+        return kpi_engine_logged_in(e, t, ev->actor, ev->team, ev->value);
+    default:
+        return kpi_engine_ticket_event(e, t, ev->ticket, ev->kind);
+    }
+}
+
+/* ---- the two engines ------------------------------------------------------ */
+
+static const kpi_fuzz_ops *engine_ops(void);
+
+/* Apply A's pending batch; every record must get B's status. */
+static void flush(run *r)
+{
+    size_t i = 0;
+    while (i < r->n) {
+        size_t applied = 99;
+        int rc = kpi_engine_apply(r->a, r->batch + i, r->n - i, sizeof(kpi_event), &applied);
+        KPI_FUZZ_CHECK(applied <= r->n - i);
+        for (size_t k = 0; k < applied; k++)
+            KPI_FUZZ_CHECK(r->expect[i + k] == KPI_OK);
+        if (rc == KPI_OK) {
+            KPI_FUZZ_CHECK(applied == r->n - i);
+            break;
+        }
+        KPI_FUZZ_CHECK(applied < r->n - i);
+        KPI_FUZZ_CHECK(r->expect[i + applied] == rc);
+        i += applied + 1;
+    }
+    r->n = 0;
+}
+
+static void same_bytes(run *r)
+{
+    size_t len;
+    flush(r);
+    uint8_t *bytes = kpi_fuzz_encode(engine_ops(), r->a, &len);
+    KPI_FUZZ_CHECK(kpi_fuzz_encodes_as(engine_ops(), r->b, bytes, len));
+    free(bytes);
+}
+
+static void event_step(run *r, const uint8_t *s)
+{
+    kpi_event ev;
+    decode_event(s, r->t, &ev);
+    /* (serializing the engine costs more than the event: checked steps
+     * only) */
+    size_t before_len = 0;
+    uint8_t *before = (s[7] & 4) ? kpi_fuzz_encode(engine_ops(), r->b, &before_len) : NULL;
+    int rc = apply_one(r, r->b, &ev, !(s[7] & 2));
+    if (rc != KPI_OK && before != NULL)
+        KPI_FUZZ_CHECK(kpi_fuzz_encodes_as(engine_ops(), r->b, before, before_len));
+    if (rc == KPI_OK)
+        kpi_fuzz_engine_reads(r->b, 0);
+    free(before);
+    if (r->n == MAX_BATCH)
+        flush(r);
+    r->batch[r->n] = ev;
+    r->expect[r->n++] = rc;
+}
+
+static void operation(run *r, const uint8_t *s)
+{
+    switch (s[1] % 6) {
+    case 0: { /* advance both engines */
+        flush(r);
+        int ra = kpi_engine_advance(r->a, r->t), rb = kpi_engine_advance(r->b, r->t);
+        KPI_FUZZ_CHECK(ra == rb);
+        break;
+    }
+    case 1: { /* snapshot A, restore it, continue with the restored one */
+        flush(r);
+        size_t len;
+        uint8_t *bytes = kpi_fuzz_encode(engine_ops(), r->a, &len);
+        kpi_engine *restored = NULL;
+        KPI_FUZZ_CHECK(kpi_engine_deserialize(&restored, bytes, len) == KPI_OK);
+        KPI_FUZZ_CHECK(kpi_fuzz_encodes_as(engine_ops(), restored, bytes, len));
+        free(bytes);
+        kpi_engine_free(r->a);
+        r->a = restored;
+        break;
+    }
+    case 2:
+        same_bytes(r);
+        break;
+    case 3:
+        flush(r);
+        kpi_fuzz_engine_reads(r->a, 1);
+        break;
+    case 4: { /* B into an empty engine of its configuration, and twice */
+        kpi_engine *empty = NULL;
+        KPI_FUZZ_CHECK(kpi_engine_clone(r->b, &empty) == KPI_OK);
+        kpi_engine_reset(empty);
+        KPI_FUZZ_CHECK(kpi_engine_merge(empty, r->b) == KPI_OK);
+        kpi_fuzz_engine_reads(empty, 1);
+        kpi_fuzz_merge_into(engine_ops(), empty, r->b);
+        kpi_engine_free(empty);
+        break;
+    }
+    default: { /* rename a topic on both (allowed at any time) */
+        uint64_t code = 1 + s[4] % 3;
+        const char *name = (s[4] & 0x80) ? "renamed" : topic_names[code];
+        flush(r);
+        KPI_FUZZ_CHECK(kpi_engine_set_name(r->a, KPI_DIM_TOPIC, code, name) == KPI_OK);
+        KPI_FUZZ_CHECK(kpi_engine_set_name(r->b, KPI_DIM_TOPIC, code, name) == KPI_OK);
+        r->topics[code] = name;
+        break;
+    }
+    }
+}
+
+/* The engine's verb table, for the encode and merge helpers of fuzz.h. */
+static void engine_deep_reads(const kpi_engine *e)
+{
+    kpi_fuzz_engine_reads(e, 1);
+}
+KPI_FUZZ_ACCUMULATOR_OPS(engine, engine_deep_reads)
+static const kpi_fuzz_ops *engine_ops(void) { return &kpi_fuzz_ops_of_target; }
+
+const char kpi_fuzz_name[] = "engine_events";
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 4)
+        return 0;
+    run r;
+    memset(&r, 0, sizeof r);
+    /* engines of the last configuration seen are cloned, not rebuilt
+     * (each option rebuilds the engine's accumulators) */
+    static kpi_engine *last;
+    static uint8_t last_config[4];
+    if (last == NULL || memcmp(last_config, data, 4) != 0) {
+        kpi_engine_free(last);
+        last = make_engine(data);
+        memcpy(last_config, data, 4);
+    }
+    KPI_FUZZ_CHECK(kpi_engine_clone(last, &r.a) == KPI_OK);
+    KPI_FUZZ_CHECK(kpi_engine_clone(last, &r.b) == KPI_OK);
+    r.t = T0;
+    memcpy(r.topics, topic_names, sizeof r.topics);
+    static const int64_t units[4] = {KPI_MS_PER_SECOND, KPI_MS_PER_MINUTE, KPI_MS_PER_HOUR,
+                                     KPI_MS_PER_DAY};
+    for (size_t off = 4; off + 8 <= size; off += 8) {
+        const uint8_t *s = data + off;
+        int64_t dt = (s[2] & 63) * units[s[2] >> 6];
+        r.t += (s[3] & 0x80) ? -dt : dt;
+        if (s[0] % 20 == 0) {
+            operation(&r, s);
+        } else {
+            uint8_t step[8];
+            memcpy(step, s, 8);
+            step[0] = (uint8_t)(s[0] % 20);
+            event_step(&r, step);
+        }
+    }
+    same_bytes(&r);
+    kpi_fuzz_engine_reads(r.a, 1);
+    kpi_engine_free(r.a);
+    kpi_engine_free(r.b);
+    return 0;
+}
