@@ -1,6 +1,7 @@
 #!/bin/sh
 # The amalgamation (scripts/amalgamate.sh, `make amalgamate`) builds with
-# the project's warnings as errors, as C11, in both linkage modes, and runs:
+# the project's warnings as errors, as C11, in every linkage mode, and runs:
+# - kpi.h compiles alone (twice included) as C11 and as C++;
 # - exported: kpi.c compiled alone exports exactly the library's symbols
 #   (lib/libkpi.exports: kpi_ names only, no kpi__ helper), and the smoke
 #   program (abi/compat/compat.c) linked with it passes;
@@ -10,7 +11,7 @@
 # - KPI_STATIC_BUILD with -fvisibility=hidden (a plugin of several files):
 #   the shared plugin exports no kpi_ symbol, and the program passes.
 set -eu
-: "${top_srcdir:=.}" "${CC:=cc}" "${NM:=nm}"
+: "${top_srcdir:=.}" "${CC:=cc}" "${NM:=nm}" "${CXX:=}"
 top_srcdir=$(cd "$top_srcdir" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kpi-amalg-test.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -22,6 +23,14 @@ sh "$top_srcdir/scripts/amalgamate.sh" "$tmp/am" > /dev/null
 cp "$top_srcdir/abi/compat/compat.c" "$tmp/am/smoke.c"
 cd "$tmp/am"
 status=0
+
+# ---- kpi.h alone, included twice, as C11 and as C++ -------------------------
+printf '#include "kpi.h"\n#include "kpi.h"\nint kpi_header_anchor;\n' > h.c
+cp h.c h.cpp
+$CC -std=c11 -pedantic -Wall -Wextra -Werror -c h.c -o h.o
+if [ -n "${CXX:-}" ] && command -v "${CXX%% *}" > /dev/null; then
+  $CXX -std=c++11 -pedantic -Wall -Wextra -Werror -c h.cpp -o h.o
+fi
 
 # ---- exported ---------------------------------------------------------------
 $CC $flags -fPIC -c kpi.c -o kpi.o
