@@ -21,11 +21,24 @@
  * @brief Marks a declaration as part of the public, exported ABI.
  *
  * The library is built with hidden visibility by default; only declarations
- * carrying this macro are exported.  Define `KPI_STATIC_BUILD` when
- * compiling libkpi's sources straight into another program (amalgamation)
- * to give every function internal visibility instead.
+ * carrying this macro are exported.  Two definitions change it when the
+ * sources are compiled straight into another program (the amalgamation,
+ * see the "ABI policy" page):
+ * - `KPI_AMALGAMATION_STATIC`: every public function is `static` (file
+ *   local), so a plugin that includes kpi.c into one translation unit
+ *   exports nothing;
+ * - `KPI_STATIC_BUILD`: the macro is empty, so the functions take the
+ *   visibility the compiler is given (for example `-fvisibility=hidden`).
+ *
+ * Neither changes the ABI of the shared library.
  */
-#if defined(KPI_STATIC_BUILD)
+#if defined(KPI_AMALGAMATION_STATIC)
+#if defined(__GNUC__)
+#define KPI_API static __attribute__((unused))
+#else
+#define KPI_API static
+#endif
+#elif defined(KPI_STATIC_BUILD)
 #define KPI_API
 #elif defined(_WIN32)
 #if defined(KPI_BUILDING)
@@ -37,6 +50,27 @@
 #define KPI_API __attribute__((visibility("default")))
 #else
 #define KPI_API
+#endif
+
+/**
+ * @def KPI_DEPRECATED
+ * @brief Marks a public function as deprecated, with a message naming its
+ *        replacement.
+ *
+ * A deprecated function keeps its symbol, version node and behaviour for
+ * the whole 1.x series; callers get a compiler warning (define
+ * `KPI_NO_DEPRECATION_WARNINGS` to silence it).  See the "ABI policy" page.
+ * @param msg the text of the warning, for example
+ *        "use kpi_score_new_with()".
+ */
+#if defined(KPI_NO_DEPRECATION_WARNINGS)
+#define KPI_DEPRECATED(msg)
+#elif defined(__GNUC__) && (__GNUC__ > 4 || (__GNUC__ == 4 && __GNUC_MINOR__ >= 5))
+#define KPI_DEPRECATED(msg) __attribute__((deprecated(msg)))
+#elif defined(_MSC_VER)
+#define KPI_DEPRECATED(msg) __declspec(deprecated(msg))
+#else
+#define KPI_DEPRECATED(msg)
 #endif
 
 #ifdef __cplusplus
