@@ -72,8 +72,8 @@ visit() {
 banner() {
   printf '\n/* %s */\n/* ---- %s ---- */\n' \
     "==========================================================================" "$1"
-  if [ $lines = yes ]; then printf '#line 1 "%s"\n' "$1"; fi
 }
+line_directive() { if [ $lines = yes ]; then printf '#line 1 "%s"\n' "$1"; fi; }
 
 # ---- kpi.h ------------------------------------------------------------------
 pub=$(cd "$srcdir/include" && order_headers . $(local_includes kpi.h) | sed 's|^\./||')
@@ -85,6 +85,7 @@ pub=$(cd "$srcdir/include" && order_headers . $(local_includes kpi.h) | sed 's|^
   printf '/* Also satisfies #include "kpi.h" guards of the original tree. */\n#define KPI_H\n'
   for h in $pub; do
     banner "include/$h"
+    line_directive "include/$h"
     strip_includes "$srcdir/include/$h"
   done
   printf '\n#endif /* KPI_AMALGAMATION_H */\n'
@@ -194,6 +195,7 @@ internal_linkage() {
   printf '#else\n#define KPI__AMALG_STATIC static\n#endif\n'
   for h in $internal; do
     banner "lib/$h"
+    line_directive "lib/$h"
     strip_includes "$srcdir/lib/$h" > "$tmp/stripped"
     internal_linkage "$tmp/stripped"
   done
@@ -204,8 +206,8 @@ internal_linkage() {
     if [ -n "$renames" ]; then
       printf '/* this file'"'"'s file-scope names, prefixed */\n'
       for n in $renames; do printf '#define %s kpi__amalg_%s_%s\n' "$n" "$base" "$n"; done
-      if [ $lines = yes ]; then printf '#line 1 "lib/%s"\n' "$c"; fi
     fi
+    line_directive "lib/$c"
     strip_includes "$srcdir/lib/$c" > "$tmp/stripped"
     internal_linkage "$tmp/stripped"
     macros=$(sed -n 's/^[[:space:]]*#[[:space:]]*define[[:space:]]\{1,\}\([A-Za-z_][A-Za-z0-9_]*\).*/\1/p' \
