@@ -1733,10 +1733,16 @@ static void engine_reset(void *obj)
             memset(t->index, 0, (size_t)t->icap * sizeof *t->index);
     }
     kpi_topk_reset(e->topk);
-    for (uint32_t p = 0; p < e->nper; p++)
+    for (uint32_t p = 0; p < e->nper; p++) {
+        bucket *b = &e->ring[p];
         for (int m = 0; m < NM; m++)
-            if (e->ring[p].m[m] != NULL)
-                type_of_metric(m)->reset(e->ring[p].m[m]);
+            if (b->m[m] != NULL)
+                type_of_metric(m)->reset(b->m[m]);
+        /* as built: a period's backlog must not outlive the reset */
+        b->k = 0;
+        b->has_backlog = 0;
+        b->backlog = 0;
+    }
     data_clear(e);
 }
 
