@@ -539,17 +539,25 @@ START_TEST(long_labels_survive_eviction_and_compaction)
 }
 END_TEST
 
+/* Two objects of capacity cap fed na and nb Zipf draws (seeds seed and
+ * seed + 1000); truth[] (zeroed here) counts both streams. */
+static void two_streams(uint32_t cap, size_t na, size_t nb, uint64_t seed,
+                        uint64_t *truth, kpi_topk **a, kpi_topk **b)
+{
+    ck_assert_ok(kpi_topk_new(a, cap));
+    ck_assert_ok(kpi_topk_new(b, cap));
+    memset(truth, 0, NLAB * sizeof *truth);
+    feed(*a, truth, na, seed);
+    feed(*b, truth, nb, seed + 1000);
+}
+
 START_TEST(merge_after_heavy_eviction_keeps_the_bounds)
 {
     make_labels();
     for (uint32_t cap = 2; cap <= 64; cap *= 4) {
         kpi_topk *a, *b;
-        ck_assert_ok(kpi_topk_new(&a, cap));
-        ck_assert_ok(kpi_topk_new(&b, cap));
         static uint64_t truth[NLAB];
-        memset(truth, 0, sizeof truth);
-        feed(a, truth, 20000, 7 * cap);
-        feed(b, truth, 20000, 7 * cap + 1);
+        two_streams(cap, 20000, 20000, 7 * cap, truth, &a, &b);
         ck_assert_uint_gt(kpi_topk_error_bound(a), 0);
         /* merging the decoded copy gives the same state as the original */
         size_t bn;
@@ -593,12 +601,8 @@ START_TEST(merge_bounds_hold_over_both_streams)
     make_labels();
     for (uint32_t cap = 5; cap <= 320; cap *= 4) {
         kpi_topk *a, *b;
-        ck_assert_ok(kpi_topk_new(&a, cap));
-        ck_assert_ok(kpi_topk_new(&b, cap));
         static uint64_t truth[NLAB];
-        memset(truth, 0, sizeof truth);
-        feed(a, truth, 15000, cap);
-        feed(b, truth, 9000, cap + 1000);
+        two_streams(cap, 15000, 9000, cap, truth, &a, &b);
         ck_assert_ok(kpi_topk_merge(a, b));
         ck_assert_uint_eq(kpi_topk_total(a), 24000);
         check_bounds(a, truth, cap);
