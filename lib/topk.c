@@ -19,7 +19,10 @@
  *   its run (O(1)) and moves it into the run above when that run's count
  *   is one more, else gives it a run of its own (its old run's bucket when
  *   it was alone).  A weight w > 1 carries it over each run it overtakes
- *   (one swap per run).  The minimum is at position size - 1;
+ *   (one swap per run).  The minimum is at position size - 1.  (A
+ *   branch-free version of the unit step was slower: writing every field
+ *   on every add, the free-run count included, chains each add to the
+ *   previous one through store-to-load forwarding.);
  * - index: open addressing with linear probing, at least twice the
  *   capacity, entries (hash tag << 32 | slot); the tag is the high 32 bits
  *   of the key hash and also gives the home bucket, so probes and the
@@ -552,33 +555,38 @@ TK_INLINE void bump(ss_core *c, uint32_t p, uint64_t w)
     place(c, a, c->bcount[b] + w, own);
 }
 
-/* Add 1 to the count of the slot at position p, without a branch (the
- * cases are unpredictable): swap it to the head of its run; its old run
- * keeps the rest or, when it was alone, lends its bucket; it joins the
- * run above when that run's count is the new count, else takes the lent
- * bucket or a free one. */
+/* Add 1 to the count of the slot at position p: swap it to the head of
+ * its run; when it was alone there it keeps its bucket (count + 1) unless
+ * the run above has that count, which it then joins; otherwise the run
+ * keeps the rest and it joins the run above or takes a free bucket.  The
+ * common case of a heavy label alone in its run writes one count and no
+ * shared field, so consecutive adds do not wait on each other's stores. */
 TK_INLINE void bump1(ss_core *c, uint32_t p)
 {
     uint32_t b = c->bk[p], a = c->bstart[b];
-    uint32_t s = c->order[p], t = c->order[a];
-    c->order[p] = t;
-    c->order[a] = s;
-    c->pos[t] = p;
-    c->pos[s] = a;
     uint64_t v = c->bcount[b] + 1;
+    if (p != a)
+        swap_pos(c, p, a);
     uint32_t up = c->bk[(ptrdiff_t)a - 1]; /* SENT when a is 0 */
-    bool alone = c->bk[a + 1] != b;
-    bool join = (c->bcount[up] == v) & (a > 0);
-    uint32_t top = c->nfree;
-    uint32_t lent = alone ? b : c->bfree[top - 1];
-    uint32_t to = join ? up : lent;
-    uint32_t head = join ? c->bstart[up] : a;
-    c->bfree[top] = b; /* kept only when pushed */
-    c->nfree = top + (uint32_t)(alone & join) - (uint32_t)(!alone & !join);
-    c->bstart[b] = a + !alone;
-    c->bstart[to] = head;
-    c->bcount[to] = v;
-    c->bk[a] = to;
+    bool join = c->bcount[up] == v && a > 0;
+    if (c->bk[a + 1] != b) { /* alone */
+        if (KPI__LIKELY(!join)) {
+            c->bcount[b] = v;
+            return;
+        }
+        c->bfree[c->nfree++] = b;
+        c->bk[a] = up;
+        return;
+    }
+    c->bstart[b] = a + 1;
+    if (join) {
+        c->bk[a] = up;
+        return;
+    }
+    uint32_t nb = c->bfree[--c->nfree];
+    c->bcount[nb] = v;
+    c->bstart[nb] = a;
+    c->bk[a] = nb;
 }
 
 /* ---- core: updates ------------------------------------------------------ */
