@@ -217,7 +217,7 @@ static inline ss_key key_id(uint64_t id)
 }
 
 /* Split label bytes into the key words (len 1..KPI_TOPK_MAX_LABEL). */
-static inline ss_key key_str(const char *label, size_t len)
+TK_INLINE ss_key key_str(const char *label, size_t len)
 {
     ss_key k;
     const uint8_t *p = (const uint8_t *)label;
@@ -439,11 +439,9 @@ static void compact(ss_core *c)
  * at most `maxlen` bytes can never need to allocate: the live records then
  * never exceed live + min(adds, m) records of that size, plus the one being
  * appended, and never m records of REC_MAX.  Short labels need none. */
-static int reserve_for(ss_core *c, const kpi_allocator *a, size_t adds,
-                       size_t maxlen)
+static int reserve_long(ss_core *c, const kpi_allocator *a, size_t adds,
+                        size_t maxlen)
 {
-    if (maxlen <= INL)
-        return KPI_OK;
     size_t rec = REC_HDR + maxlen;
     size_t changed = adds < c->cap ? adds : c->cap;
     size_t need = c->arena_live + changed * rec;
@@ -466,9 +464,15 @@ static int reserve_for(ss_core *c, const kpi_allocator *a, size_t adds,
     return KPI_OK;
 }
 
+static inline int reserve_for(ss_core *c, const kpi_allocator *a, size_t adds,
+                              size_t maxlen)
+{
+    return maxlen <= INL ? KPI_OK : reserve_long(c, a, adds, maxlen);
+}
+
 /* Store k's label for slot s (capacity reserved by the caller); `had`:
  * s held a label before. */
-static inline void put_label(ss_core *c, uint32_t s, const ss_key *k, bool had)
+TK_INLINE void put_label(ss_core *c, uint32_t s, const ss_key *k, bool had)
 {
     if (had && c->len[s] > INL)
         c->arena_live -= REC_HDR + c->len[s];
