@@ -5,11 +5,21 @@
  *
  * The ring slot of period k is k mod length (non-negative).  The newest
  * period's [start, end) and slot are cached so that the common case, an
- * event in the newest period, is one compare pair and two additions.
+ * event in the newest period, is one compare pair and one addition.
  * The all-time total is a Neumaier (improved Kahan) compensated sum of
  * period values (each period's value folded in when it closes) and late
  * events; the newest period is a plain sum, so the common case updates a
- * single double.
+ * single number.
+ *
+ * That number is an integer while it can be: as long as every amount of
+ * the newest period is a whole number and every partial sum stays within
+ * +-2^53, the in-order double sum is exact at each step and equals the
+ * integer sum, so the period is kept in cur_i (an integer add: a shorter
+ * dependency chain than a double add) and v[cur_slot] stays 0.  The first
+ * amount that is fractional, or that would take the sum past 2^53, moves
+ * the sum to the double (v[cur_slot] = cur_i + amount, one rounding, as
+ * the in-order sum does) for the rest of the period.  Either way the value
+ * is bit for bit the in-order double sum of the period's amounts.
  */
 #include <math.h>
 
@@ -27,8 +37,11 @@ struct kpi_series {
     int64_t newest;             /* period index of the newest period */
     int64_t cur_start, cur_end; /* [start, end) of the newest period */
     double *v;                  /* ring of length values */
-    uint64_t cur_n; /* unit (1.0) events of the newest period not yet in v */
-    /* all-time total = total + total_c + v[cur_slot]: a Neumaier sum of
+    /* the newest period: while cur_int, its value is exactly cur_i and
+     * v[cur_slot] is 0; otherwise cur_i is 0 and the value is in v */
+    int64_t cur_i;
+    bool cur_int;
+    /* all-time total = total + total_c + val(cur_slot): a Neumaier sum of
      * everything outside the newest period (closed periods' values, late
      * events) plus the newest period's plain sum */
     double total, total_c;
@@ -53,18 +66,59 @@ static inline void neumaier(double *s, double *c, double x)
     *s = t;
 }
 
-/* The value of a ring slot (the newest one has cur_n pending units). */
+/* The integer sum stays within +-2^53, where every integer is a double. */
+#define EXACT_INT INT64_C(9007199254740992)
+
+/* The value of a ring slot (the newest one may be in cur_i). */
 static inline double val(const kpi_series *s, uint32_t slot)
 {
-    return s->v[slot] + (slot == s->cur_slot ? (double)s->cur_n : 0.0);
+    if (slot == s->cur_slot && s->cur_int)
+        return (double)s->cur_i;
+    return s->v[slot];
 }
 
+/* Fold the integer sum into v (the newest period as a double). */
 static inline void flush(kpi_series *s)
 {
-    if (s->cur_n) {
-        s->v[s->cur_slot] += (double)s->cur_n;
-        s->cur_n = 0;
+    if (s->cur_int) {
+        s->v[s->cur_slot] = (double)s->cur_i;
+        s->cur_i = 0;
+        s->cur_int = false;
     }
+}
+
+/* Take the newest period's value into the integer sum when it is a whole
+ * number within +-2^53 (after the newest period changed or v was written). */
+static inline void cur_open(kpi_series *s)
+{
+    flush(s);
+    double x = s->v[s->cur_slot];
+    /* (-0.0 stays a double: the integer sum would read back as +0.0) */
+    if (fabs(x) <= (double)EXACT_INT && x == (double)(int64_t)x &&
+        !signbit(x)) {
+        s->cur_i = (int64_t)x;
+        s->v[s->cur_slot] = 0.0;
+        s->cur_int = true;
+    }
+}
+
+/* Add a finite amount to the newest period, in order: the integer sum
+ * while the amount is whole and the sum stays exact, else the double. */
+static inline void cur_add(int64_t *ci, bool *im, double *v, double amount)
+{
+    if (KPI__LIKELY(*im && fabs(amount) <= (double)EXACT_INT)) {
+        int64_t a = (int64_t)amount, n = *ci + a;
+        if (KPI__LIKELY((double)a == amount && n <= EXACT_INT && n >= -EXACT_INT)) {
+            *ci = n;
+            return;
+        }
+    }
+    if (*im) {
+        *v = (double)*ci;
+        *ci = 0;
+        *im = false;
+    }
+    *v += amount;
 }
 
 static inline uint32_t slot_of(const kpi_series *s, int64_t k)
@@ -109,6 +163,8 @@ static void set_current(kpi_series *s, int64_t k, int64_t start)
     if (__builtin_add_overflow(start, s->period, &s->cur_end))
         s->cur_end = INT64_MAX;
     s->cur_slot = slot_of(s, k);
+    s->cur_i = 0;
+    s->cur_int = false;
 }
 
 /* ---- Holt-Winters ------------------------------------------------------ */
@@ -196,7 +252,8 @@ static void series_reset(void *obj)
     s->started = false;
     s->newest = s->cur_start = s->cur_end = 0;
     s->cur_slot = 0;
-    s->cur_n = 0;
+    s->cur_i = 0;
+    s->cur_int = false;
     s->total = s->total_c = 0;
     s->closed = s->n_err = 0;
     s->level = s->trend = s->sum_abs = s->sum_sq = s->sum_smape = 0;
@@ -285,6 +342,7 @@ static void advance(kpi_series *s, int64_t k, int64_t start)
         }
     }
     set_current(s, k, start);
+    cur_open(s);
 }
 
 static void apply_event(kpi_series *s, int64_t k, int64_t start, double amount)
@@ -292,11 +350,12 @@ static void apply_event(kpi_series *s, int64_t k, int64_t start, double amount)
     if (!s->started) {
         s->started = true;
         set_current(s, k, start);
+        cur_open(s);
     } else if (k > s->newest) {
         advance(s, k, start);
     }
     if (k == s->newest) {
-        s->v[s->cur_slot] += amount;
+        cur_add(&s->cur_i, &s->cur_int, &s->v[s->cur_slot], amount);
     } else {
         s->v[slot_of(s, k)] += amount;
         neumaier(&s->total, &s->total_c, amount);
@@ -307,10 +366,7 @@ KPI_API int kpi_series_add(kpi_series *p, int64_t t_ms, double amount)
 {
     if (KPI__LIKELY(kpi__is(p, &kpi__series_type) && p->started && t_ms >= p->cur_start &&
                     t_ms < p->cur_end && isfinite(amount))) {
-        if (amount == 1.0)
-            p->cur_n++; /* an integer chain: counts are the common case */
-        else
-            p->v[p->cur_slot] += amount;
+        cur_add(&p->cur_i, &p->cur_int, &p->v[p->cur_slot], amount);
         return KPI_OK;
     }
     if (!kpi__is(p, &kpi__series_type))
@@ -349,20 +405,32 @@ KPI_API int kpi_series_add_array(kpi_series *p, const int64_t *t_ms,
         }
         started = true;
     }
-    /* apply: runs in the newest period are summed in registers */
+    /* apply: runs in the newest period are summed in registers, in
+     * order, exactly as one add at a time would */
     size_t i = 0;
     while (i < n) {
         if (p->started && t_ms[i] >= p->cur_start && t_ms[i] < p->cur_end) {
             int64_t lo = p->cur_start, hi = p->cur_end;
-            double run = 0.0;
+            int64_t ci = p->cur_i;
+            bool im = p->cur_int;
+            double v = p->v[p->cur_slot];
             if (amounts) {
                 for (; i < n && t_ms[i] >= lo && t_ms[i] < hi; i++)
-                    run += amounts[i];
+                    cur_add(&ci, &im, &v, amounts[i]);
             } else {
-                for (; i < n && t_ms[i] >= lo && t_ms[i] < hi; i++)
-                    run += 1.0;
+                size_t j = i;
+                while (j < n && t_ms[j] >= lo && t_ms[j] < hi)
+                    j++;
+                if (im && j - i <= (uint64_t)(EXACT_INT - ci)) {
+                    ci += (int64_t)(j - i); /* units: the sum stays exact */
+                    i = j;
+                }
+                for (; i < j; i++)
+                    cur_add(&ci, &im, &v, 1.0);
             }
-            p->v[p->cur_slot] += run;
+            p->cur_i = ci;
+            p->cur_int = im;
+            p->v[p->cur_slot] = v;
             continue;
         }
         double amt = amounts ? amounts[i] : 1.0;
@@ -400,9 +468,9 @@ static int series_merge(void *dst, const void *src)
     }
     if (d->m || s->m)
         return KPI_ERR_INCOMPATIBLE;
-    flush(d);
     if (s->newest > d->newest)
         advance(d, s->newest, s->cur_start);
+    flush(d); /* the sums below go into v */
     /* src periods within dst's ring */
     for (uint32_t j = 0; j < s->length; j++) {
         int64_t k = s->newest - (int64_t)j;
@@ -419,6 +487,7 @@ static int series_merge(void *dst, const void *src)
      * newest period unless both newest periods coincide */
     if (s->newest != d->newest)
         neumaier(&d->total, &d->total_c, val(s, s->cur_slot));
+    cur_open(d);
     return KPI_OK;
 }
 
@@ -511,6 +580,7 @@ static int series_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         for (uint32_t j = 0; j < s->length && !r->err; j++)
             s->v[slot_of(s, k - (int64_t)(s->length - 1 - j))] =
                 kpi__get_finite(r);
+        cur_open(s);
         s->total = kpi__get_finite(r);
         s->total_c = kpi__get_finite(r);
         if (m && !r->err) {

@@ -3,23 +3,43 @@
  * El Abbadi, ICDT 2005) parameterised by key kind, behind two public types.
  * SPDX-License-Identifier: MIT
  *
- * Layout of the core:
- * - slots[m]: per counter the key hash, the key (the id, or the offset of
- *   the label's record in the arena), count, error and its position in
- *   order[];
- * - order[m]: slot indices sorted by count, descending (ties in no
- *   particular order); the minimum is order[size - 1], so a replacement is
- *   O(1) to find.  An increment moves the slot up by swapping it with the
- *   first slot of each equal-count block it overtakes (one swap for a
- *   weight of 1, found by binary search);
- * - table: open addressing (linear probing, backward-shift deletion) from
- *   key hash to slot index, at most half full;
- * - arena (strings only): records [u32 slot][u8 len][bytes].  A replaced
- *   label's record becomes garbage; when an append does not fit, live
- *   records are compacted in place (a record is live when its slot still
- *   points at it), so no allocation is needed.  Every add first reserves
- *   the capacity the whole call could need (see reserve_for), so a call
- *   never allocates once it has started changing state.
+ * Layout of the core (one allocation, struct of arrays; all of it is a few
+ * tens of bytes per counter, so m = 1000 stays in L1/L2):
+ * - per slot s (fixed while its label is monitored): key[s] (the id; for
+ *   a label longer than INL bytes the arena offset of its record), err[s],
+ *   pos[s] (its position in the order), tix[s] (its entry in the index),
+ *   and for strings len[s] and lab[s] (INL bytes, the label zero-padded
+ *   when it fits inline);
+ * - per position p: order[p], the slot at p, sorted by count descending,
+ *   and bk[p], the run (bucket) p belongs to.  A run is a maximal block of
+ *   equal counts: bcount[b] is its count, bstart[b] its first position;
+ *   free runs are kept on a stack.  The count of slot s is
+ *   bcount[bk[pos[s]]];
+ * - a unit increment of the slot at p swaps it with the first position of
+ *   its run (O(1)) and moves it into the run above when that run's count
+ *   is one more, else gives it a run of its own (its old run's bucket when
+ *   it was alone).  A weight w > 1 carries it over each run it overtakes
+ *   (one swap per run).  The minimum is at position size - 1.  (A
+ *   branch-free version of the unit step was slower: writing every field
+ *   on every add, the free-run count included, chains each add to the
+ *   previous one through store-to-load forwarding.);
+ * - index: open addressing with linear probing, at least twice the
+ *   capacity, entries (hash tag << 32 | slot); the tag is the high 32 bits
+ *   of the key hash and also gives the home bucket, so probes and the
+ *   backward-shift deletion never touch the slots.  An eviction inserts the
+ *   new key at the empty entry its miss probe ended on, then deletes the
+ *   old key's entry (known from tix) with a backward shift;
+ * - arena (labels longer than INL bytes only): records [u32 slot][u8 len]
+ *   [bytes].  A replaced label's record becomes garbage; when an append
+ *   does not fit, live records are compacted in place (a record is live
+ *   when its slot still points at it), so no allocation is needed.  Every
+ *   add first reserves the capacity the whole call could need (see
+ *   reserve_for), so a call never allocates once it has started changing
+ *   state.
+ *
+ * Short labels are compared as three little-endian words (zero-padded) and
+ * the length; the words are read from the caller's bytes with loads that
+ * never pass the label's end.
  *
  * Merge follows the mergeable Space-Saving summary (Agarwal et al., "Mergeable
  * summaries", PODS 2012): counts and errors add; a label missing on one
@@ -36,18 +56,18 @@
 
 #define REC_HDR 5u
 #define REC_MAX (REC_HDR + KPI_TOPK_MAX_LABEL)
+#define INL 24u /* labels of at most INL bytes are stored in their slot */
 #define EMPTY UINT32_MAX
+#define EMPTY_ENTRY UINT64_MAX
+#define NONE UINT32_MAX /* bk[] of a position past the last */
+
+#if defined(__GNUC__)
+#define TK_INLINE static inline __attribute__((always_inline))
+#else
+#define TK_INLINE static inline
+#endif
 
 enum { KIND_ID = 0, KIND_STR = 1 };
-
-typedef struct ss_slot {
-    uint64_t hash;
-    uint64_t key; /* the id, or the arena offset of the label record */
-    uint64_t count;
-    uint64_t err;
-    uint32_t pos; /* index in order[] */
-    uint32_t len; /* label length (strings) */
-} ss_slot;
 
 typedef struct ss_core {
     int kind;
@@ -55,12 +75,21 @@ typedef struct ss_core {
     uint32_t size;
     uint64_t total;
     bool lossy; /* a label was ever evicted: counts may be overestimates */
-    ss_slot *slots;
-    uint32_t *order;
-    uint64_t *ocount; /* ocount[pos] == slots[order[pos]].count: the order
-                       * searched without chasing slots (stays in L1) */
-    uint32_t *table;
+    void *block; /* the one allocation holding every array below */
+    uint64_t *table;
     size_t tmask;
+    uint64_t *key;    /* [cap] */
+    uint64_t *err;    /* [cap] */
+    uint64_t *bcount; /* [cap + 2]: cap + 1 runs and the sentinel SENT */
+    uint64_t *lab;    /* [cap * INL / 8], strings only */
+    uint32_t *pos;    /* [cap] */
+    uint32_t *tix;    /* [cap] */
+    uint32_t *order;  /* [cap] */
+    uint32_t *bk;     /* [cap]; bk[-1] = SENT and bk[size..cap] = NONE */
+    uint32_t *bstart; /* [cap + 2] (SENT's is never used) */
+    uint32_t *bfree;  /* [cap + 1] */
+    uint32_t nfree;
+    uint8_t *len;     /* [cap], strings only */
     uint8_t *arena;
     size_t arena_cap, arena_used, arena_live;
 } ss_core;
@@ -84,19 +113,134 @@ struct kpi_topk_id {
 typedef struct ss_key {
     uint64_t hash;
     uint64_t id;
+    uint64_t w[3]; /* a short label, zero-padded little-endian words */
     const uint8_t *label;
     size_t len;
 } ss_key;
 
-static ss_key key_id(uint64_t id)
+/* ---- hashing ------------------------------------------------------------ */
+
+/* 64 x 64 -> 128-bit multiply, folded (low xor high). */
+static inline uint64_t fold(uint64_t a, uint64_t b)
 {
-    ss_key k = {kpi__mix64(id), id, NULL, 0};
+#if defined(__SIZEOF_INT128__)
+    __extension__ typedef unsigned __int128 u128;
+    u128 r = (u128)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+#else
+    uint64_t al = (uint32_t)a, ah = a >> 32, bl = (uint32_t)b, bh = b >> 32;
+    uint64_t ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
+    uint64_t mid = (ll >> 32) + (uint32_t)lh + (uint32_t)hl;
+    uint64_t lo = (mid << 32) | (uint32_t)ll;
+    uint64_t hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+    return lo ^ hi;
+#endif
+}
+
+#define H0 UINT64_C(0xa0761d6478bd642f)
+#define H1 UINT64_C(0xe7037ed1a0b428db)
+#define H2 UINT64_C(0x8ebc6af09c88c6e3)
+#define H3 UINT64_C(0x589965cc75374cc3)
+
+/* Little-endian load of n (4 or 8) bytes at any alignment; one load
+ * instruction on a little-endian host. */
+static inline uint64_t ld_le(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(&v, p, n);
+#else
+    for (size_t i = n; i-- > 0;)
+        v = v << 8 | p[i];
+#endif
+    return v;
+}
+
+static inline uint64_t ld64(const uint8_t *p) { return ld_le(p, 8); }
+static inline uint64_t ld32(const uint8_t *p) { return ld_le(p, 4); }
+
+static inline void st64(uint8_t *p, uint64_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(p, &v, 8);
+#else
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+#endif
+}
+
+/* The first n (1..8) bytes at p as a zero-padded little-endian word, read
+ * without touching p[n] or beyond. */
+static inline uint64_t ld_upto8(const uint8_t *p, size_t n)
+{
+    if (n >= 4)
+        return ld32(p) | (ld32(p + n - 4) >> (8 * (8 - n))) << 32;
+    return (uint64_t)p[0] | (uint64_t)p[n / 2] << (8 * (n / 2)) |
+           (uint64_t)p[n - 1] << (8 * (n - 1));
+}
+
+/* Bytes [8, n) of a label of 9..16 bytes as a zero-padded word. */
+static inline uint64_t ld_tail(const uint8_t *p, size_t n)
+{
+    return ld64(p + n - 8) >> (8 * (16 - n));
+}
+
+/* Hash of a short label given as words (zero-padded) and its length. */
+static inline uint64_t hash_words(const uint64_t *w, size_t len)
+{
+    uint64_t h = fold(w[0] ^ H0, w[1] ^ H1);
+    return fold(h ^ w[2] ^ H2, (uint64_t)len ^ H3);
+}
+
+/* Hash of a label longer than INL bytes: 16-byte steps, the last 16
+ * bytes overlapping. */
+static uint64_t hash_long(const uint8_t *p, size_t len)
+{
+    uint64_t h = (uint64_t)len ^ H3;
+    size_t i = 0;
+    for (; i + 16 < len; i += 16)
+        h = fold(ld64(p + i) ^ h ^ H0, ld64(p + i + 8) ^ H1);
+    h = fold(ld64(p + len - 16) ^ h ^ H0, ld64(p + len - 8) ^ H1);
+    return fold(h ^ H2, (uint64_t)len ^ H3);
+}
+
+static inline uint64_t hash_id(uint64_t id) { return fold(id ^ H0, H1); }
+
+static inline ss_key key_id(uint64_t id)
+{
+    ss_key k;
+    k.hash = hash_id(id);
+    k.id = id;
+    k.label = NULL;
+    k.len = 0;
     return k;
 }
 
-static ss_key key_str(const char *label, size_t len)
+/* Split label bytes into the key words (len 1..KPI_TOPK_MAX_LABEL). */
+TK_INLINE ss_key key_str(const char *label, size_t len)
 {
-    ss_key k = {kpi__hash_bytes(label, len, 0), 0, (const uint8_t *)label, len};
+    ss_key k;
+    const uint8_t *p = (const uint8_t *)label;
+    k.id = 0;
+    k.label = p;
+    k.len = len;
+    if (len <= 8) {
+        k.w[0] = ld_upto8(p, len);
+        k.w[1] = k.w[2] = 0;
+    } else if (len <= 16) {
+        k.w[0] = ld64(p);
+        k.w[1] = ld_tail(p, len);
+        k.w[2] = 0;
+    } else if (len <= INL) {
+        k.w[0] = ld64(p);
+        k.w[1] = ld64(p + 8);
+        k.w[2] = ld_tail(p + 8, len - 8);
+    } else {
+        k.w[0] = k.w[1] = k.w[2] = 0;
+        k.hash = hash_long(p, len);
+        return k;
+    }
+    k.hash = hash_words(k.w, len);
     return k;
 }
 
@@ -105,116 +249,173 @@ static ss_key key_str(const char *label, size_t len)
 static size_t table_size(uint32_t cap)
 {
     size_t t = 4;
-    while (t < (size_t)cap * 2)
+    while (t < (size_t)cap * 4)
         t *= 2;
     return t;
 }
 
-static int ss_init(ss_core *c, int kind, uint32_t cap, const kpi_allocator *a)
+static size_t block_size(int kind, uint32_t cap)
 {
-    memset(c, 0, sizeof *c);
-    c->kind = kind;
-    c->cap = cap;
-    size_t t = table_size(cap);
-    c->slots = kpi__calloc(a, cap, sizeof *c->slots);
-    c->order = c->slots ? kpi__calloc(a, cap, sizeof *c->order) : NULL;
-    c->ocount = c->order ? kpi__calloc(a, cap, sizeof *c->ocount) : NULL;
-    c->table = c->ocount ? kpi__calloc(a, t, sizeof *c->table) : NULL;
-    if (c->table == NULL) {
-        kpi__free(a, c->slots);
-        kpi__free(a, c->order);
-        kpi__free(a, c->ocount);
-        memset(c, 0, sizeof *c);
-        return KPI_ERR_NOMEM;
-    }
-    memset(c->table, 0xFF, t * sizeof *c->table);
-    c->tmask = t - 1;
-    return KPI_OK;
+    size_t m = cap;
+    size_t n = table_size(cap) * 8 + m * 8 * 2 + (m + 2) * 8 +
+               m * 4 * 3 + (m + 2) * 4 * 2 + (m + 1) * 4;
+    if (kind == KIND_STR)
+        n += m * INL + m;
+    return n;
 }
 
-static void ss_release(ss_core *c, const kpi_allocator *a)
-{
-    kpi__free(a, c->slots);
-    kpi__free(a, c->order);
-    kpi__free(a, c->ocount);
-    kpi__free(a, c->table);
-    kpi__free(a, c->arena);
-    memset(c, 0, sizeof *c);
-}
-
-static void ss_reset(ss_core *c)
+static void ss_empty(ss_core *c)
 {
     c->size = 0;
     c->total = 0;
     c->lossy = false;
     memset(c->table, 0xFF, (c->tmask + 1) * sizeof *c->table);
+    c->nfree = c->cap + 1;
+    for (uint32_t i = 0; i <= c->cap; i++)
+        c->bfree[i] = c->cap - i;
+    /* sentinels: position -1 has a run of an impossible count, positions
+     * from size on have none */
+    c->bk[-1] = c->cap + 1;
+    c->bcount[c->cap + 1] = UINT64_MAX;
+    memset(c->bk, 0xFF, (size_t)(c->cap + 1) * sizeof *c->bk);
     c->arena_used = c->arena_live = 0;
 }
 
+static int ss_init(ss_core *c, int kind, uint32_t cap, const kpi_allocator *a)
+{
+    memset(c, 0, sizeof *c);
+    size_t m = cap, t = table_size(cap);
+    uint8_t *b = kpi__malloc(a, block_size(kind, cap));
+    if (b == NULL)
+        return KPI_ERR_NOMEM;
+    c->kind = kind;
+    c->cap = cap;
+    c->block = b;
+    c->table = (uint64_t *)(void *)b;
+    b += t * 8;
+    c->tmask = t - 1;
+    c->key = (uint64_t *)(void *)b;
+    b += m * 8;
+    c->err = (uint64_t *)(void *)b;
+    b += m * 8;
+    c->bcount = (uint64_t *)(void *)b;
+    b += (m + 2) * 8;
+    if (kind == KIND_STR) {
+        c->lab = (uint64_t *)(void *)b;
+        b += m * INL;
+    }
+    c->pos = (uint32_t *)(void *)b;
+    b += m * 4;
+    c->tix = (uint32_t *)(void *)b;
+    b += m * 4;
+    c->order = (uint32_t *)(void *)b;
+    b += m * 4;
+    c->bk = (uint32_t *)(void *)b + 1;
+    b += (m + 2) * 4;
+    c->bstart = (uint32_t *)(void *)b;
+    b += (m + 2) * 4;
+    c->bfree = (uint32_t *)(void *)b;
+    b += (m + 1) * 4;
+    if (kind == KIND_STR)
+        c->len = b;
+    ss_empty(c);
+    return KPI_OK;
+}
+
+static void ss_release(ss_core *c, const kpi_allocator *a)
+{
+    kpi__free(a, c->block);
+    kpi__free(a, c->arena);
+    memset(c, 0, sizeof *c);
+}
+
+static void ss_reset(ss_core *c) { ss_empty(c); }
+
 static size_t ss_footprint(const ss_core *c)
 {
-    return (size_t)c->cap * (sizeof(ss_slot) + sizeof(uint32_t) + sizeof(uint64_t)) +
-           (c->tmask + 1) * sizeof(uint32_t) + c->arena_cap;
+    return block_size(c->kind, c->cap) + c->arena_cap;
 }
 
 /* ---- core: keys and the hash index -------------------------------------- */
 
-static const uint8_t *slot_label(const ss_core *c, const ss_slot *s)
+static inline uint32_t tag_of(uint64_t hash) { return (uint32_t)(hash >> 32); }
+
+static inline uint8_t *inl_label(const ss_core *c, uint32_t s)
 {
-    return c->arena + s->key + REC_HDR;
+    return (uint8_t *)(c->lab + (size_t)s * (INL / 8));
 }
 
-static bool slot_is(const ss_core *c, const ss_slot *s, const ss_key *k)
+static const uint8_t *slot_label(const ss_core *c, uint32_t s)
 {
-    if (s->hash != k->hash)
+    return c->len[s] <= INL ? inl_label(c, s) : c->arena + c->key[s] + REC_HDR;
+}
+
+TK_INLINE bool slot_is(const ss_core *c, uint32_t s, const ss_key *k, int kind)
+{
+    if (kind == KIND_ID)
+        return c->key[s] == k->id;
+    if (c->len[s] != k->len)
         return false;
-    if (c->kind == KIND_ID)
-        return s->key == k->id;
-    return s->len == k->len && memcmp(slot_label(c, s), k->label, k->len) == 0;
+    if (k->len > INL)
+        return memcmp(c->arena + c->key[s] + REC_HDR, k->label, k->len) == 0;
+    const uint8_t *l = inl_label(c, s);
+    return ((ld64(l) ^ k->w[0]) | (ld64(l + 8) ^ k->w[1]) |
+            (ld64(l + 16) ^ k->w[2])) == 0;
+}
+
+/* The slot holding k, or EMPTY with *at the empty index entry where k
+ * would go. */
+TK_INLINE uint32_t probe(const ss_core *c, const ss_key *k, int kind,
+                         size_t *at)
+{
+    uint32_t tag = tag_of(k->hash);
+    size_t i = tag & c->tmask;
+    *at = 0;
+    for (;;) {
+        uint64_t e = c->table[i];
+        if (e == EMPTY_ENTRY) {
+            *at = i;
+            return EMPTY;
+        }
+        if ((uint32_t)(e >> 32) == tag && slot_is(c, (uint32_t)e, k, kind))
+            return (uint32_t)e;
+        i = (i + 1) & c->tmask;
+    }
 }
 
 static uint32_t ss_find(const ss_core *c, const ss_key *k)
 {
-    size_t i = (size_t)k->hash & c->tmask;
-    for (;;) {
-        uint32_t s = c->table[i];
-        if (s == EMPTY || slot_is(c, &c->slots[s], k))
-            return s;
-        i = (i + 1) & c->tmask;
-    }
+    size_t at;
+    return probe(c, k, c->kind, &at);
 }
 
-static void table_insert(ss_core *c, uint32_t s)
+static inline void table_put(ss_core *c, size_t i, uint64_t hash, uint32_t s)
 {
-    size_t i = (size_t)c->slots[s].hash & c->tmask;
-    while (c->table[i] != EMPTY)
-        i = (i + 1) & c->tmask;
-    c->table[i] = s;
+    c->table[i] = (uint64_t)tag_of(hash) << 32 | s;
+    c->tix[s] = (uint32_t)i;
 }
 
-static void table_remove(ss_core *c, uint32_t s)
+/* Delete index entry i (backward shift keeps every probe chain whole). */
+static inline void table_delete(ss_core *c, size_t i)
 {
-    size_t i = (size_t)c->slots[s].hash & c->tmask;
-    while (c->table[i] != s)
-        i = (i + 1) & c->tmask;
-    /* backward-shift deletion keeps every probe chain unbroken */
     size_t j = i;
     for (;;) {
         j = (j + 1) & c->tmask;
-        uint32_t t = c->table[j];
-        if (t == EMPTY)
+        uint64_t e = c->table[j];
+        if (e == EMPTY_ENTRY)
             break;
-        size_t home = (size_t)c->slots[t].hash & c->tmask;
-        /* move t into the hole at i unless its home lies in (i, j] */
+        size_t home = (size_t)(e >> 32) & c->tmask;
+        /* move e into the hole at i unless its home lies in (i, j] */
         if (((j - home) & c->tmask) >= ((j - i) & c->tmask)) {
-            c->table[i] = t;
+            c->table[i] = e;
+            c->tix[(uint32_t)e] = (uint32_t)i;
             i = j;
         }
     }
-    c->table[i] = EMPTY;
+    c->table[i] = EMPTY_ENTRY;
 }
 
-/* ---- core: the label arena ---------------------------------------------- */
+/* ---- core: the label arena (labels longer than INL) --------------------- */
 
 static void compact(ss_core *c)
 {
@@ -223,10 +424,10 @@ static void compact(ss_core *c)
         uint32_t s;
         memcpy(&s, c->arena + rd, 4);
         size_t n = REC_HDR + c->arena[rd + 4];
-        if (s < c->size && c->slots[s].key == rd) {
+        if (s < c->size && c->len[s] > INL && c->key[s] == rd) {
             if (wr != rd)
                 memmove(c->arena + wr, c->arena + rd, n);
-            c->slots[s].key = wr;
+            c->key[s] = wr;
             wr += n;
         }
         rd += n;
@@ -237,9 +438,9 @@ static void compact(ss_core *c)
 /* Make the arena large enough that `adds` more string adds with labels of
  * at most `maxlen` bytes can never need to allocate: the live records then
  * never exceed live + min(adds, m) records of that size, plus the one being
- * appended, and never m records of REC_MAX. */
-static int reserve_for(ss_core *c, const kpi_allocator *a, size_t adds,
-                       size_t maxlen)
+ * appended, and never m records of REC_MAX.  Short labels need none. */
+static int reserve_long(ss_core *c, const kpi_allocator *a, size_t adds,
+                        size_t maxlen)
 {
     size_t rec = REC_HDR + maxlen;
     size_t changed = adds < c->cap ? adds : c->cap;
@@ -263,9 +464,26 @@ static int reserve_for(ss_core *c, const kpi_allocator *a, size_t adds,
     return KPI_OK;
 }
 
-/* Store k's label for slot s (capacity reserved by the caller). */
-static void put_label(ss_core *c, uint32_t s, const ss_key *k, bool had)
+static inline int reserve_for(ss_core *c, const kpi_allocator *a, size_t adds,
+                              size_t maxlen)
 {
+    return maxlen <= INL ? KPI_OK : reserve_long(c, a, adds, maxlen);
+}
+
+/* Store k's label for slot s (capacity reserved by the caller); `had`:
+ * s held a label before. */
+TK_INLINE void put_label(ss_core *c, uint32_t s, const ss_key *k, bool had)
+{
+    if (had && c->len[s] > INL)
+        c->arena_live -= REC_HDR + c->len[s];
+    c->len[s] = (uint8_t)k->len;
+    if (k->len <= INL) {
+        uint8_t *l = inl_label(c, s);
+        st64(l, k->w[0]);
+        st64(l + 8, k->w[1]);
+        st64(l + 16, k->w[2]);
+        return;
+    }
     size_t rec = REC_HDR + k->len;
     if (c->arena_used + rec > c->arena_cap)
         compact(c);
@@ -273,130 +491,183 @@ static void put_label(ss_core *c, uint32_t s, const ss_key *k, bool had)
     memcpy(p, &s, 4);
     p[4] = (uint8_t)k->len;
     memcpy(p + REC_HDR, k->label, k->len);
-    if (had)
-        c->arena_live -= REC_HDR + c->slots[s].len;
-    c->slots[s].key = c->arena_used;
-    c->slots[s].len = (uint32_t)k->len;
+    c->key[s] = c->arena_used;
     c->arena_used += rec;
     c->arena_live += rec;
 }
 
-/* ---- core: order -------------------------------------------------------- */
+/* ---- core: order and runs ----------------------------------------------- */
 
-static uint64_t count_at(const ss_core *c, size_t pos)
+static inline uint64_t count_at(const ss_core *c, size_t p)
 {
-    return c->ocount[pos];
+    return c->bcount[c->bk[p]];
 }
 
-/* First position in [0, hi) whose count is <= v (counts descend), or hi.
- * Branch-free (the comparisons are unpredictable, and a mispredicted
- * branch per halving cost more than the search itself). */
-static size_t first_le(const ss_core *c, size_t hi, uint64_t v)
+static inline uint64_t slot_count(const ss_core *c, uint32_t s)
 {
-    const uint64_t *a = c->ocount;
-    if (hi == 0)
-        return 0;
-    size_t base = 0, n = hi;
-    while (n > 1) {
-        size_t half = n / 2;
-        base = a[base + half] > v ? base + half : base;
-        n -= half;
-    }
-    return base + (a[base] > v);
+    return count_at(c, c->pos[s]);
 }
 
-static void swap_pos(ss_core *c, size_t a, size_t b)
+/* Swap the slots at positions a and b (their runs stay with the
+ * positions). */
+static inline void swap_pos(ss_core *c, uint32_t a, uint32_t b)
 {
     uint32_t sa = c->order[a], sb = c->order[b];
     c->order[a] = sb;
     c->order[b] = sa;
-    uint64_t ca = c->ocount[a];
-    c->ocount[a] = c->ocount[b];
-    c->ocount[b] = ca;
-    c->slots[sb].pos = (uint32_t)a;
-    c->slots[sa].pos = (uint32_t)b;
+    c->pos[sb] = a;
+    c->pos[sa] = b;
 }
 
-/* Slot s's count grew: move it up past every smaller count. */
-static void bubble(ss_core *c, uint32_t s)
+/* The slot at position q belongs to no run and its count is now v (no
+ * smaller than any count below q): carry it up over every run with a
+ * smaller count, then join the run above if its count is v, else start a
+ * run, in bucket `own` when that is not EMPTY. */
+TK_INLINE void place(ss_core *c, uint32_t q, uint64_t v, uint32_t own)
 {
-    size_t pos = c->slots[s].pos;
-    uint64_t v = c->slots[s].count;
-    while (pos > 0 && count_at(c, pos - 1) < v) {
-        uint64_t run = count_at(c, pos - 1);
-        /* heavy labels have counts of their own: a run of one is common */
-        size_t lead = pos < 2 || count_at(c, pos - 2) > run ? pos - 1
-                                                            : first_le(c, pos - 2, run);
-        swap_pos(c, pos, lead);
-        pos = lead;
+    while (KPI__UNLIKELY(q > 0 && count_at(c, q - 1) < v)) {
+        uint32_t above = c->bk[q - 1], r = c->bstart[above];
+        swap_pos(c, q, r);
+        c->bk[q] = above;
+        c->bstart[above] = r + 1;
+        q = r;
     }
+    if (q > 0 && count_at(c, q - 1) == v) {
+        c->bk[q] = c->bk[q - 1];
+        if (own != EMPTY)
+            c->bfree[c->nfree++] = own;
+        return;
+    }
+    if (own == EMPTY)
+        own = c->bfree[--c->nfree];
+    c->bcount[own] = v;
+    c->bstart[own] = q;
+    c->bk[q] = own;
+}
+
+/* Add w to the count of the slot at position p. */
+TK_INLINE void bump(ss_core *c, uint32_t p, uint64_t w)
+{
+    uint32_t b = c->bk[p], a = c->bstart[b];
+    if (p != a)
+        swap_pos(c, p, a);
+    uint32_t own = EMPTY;
+    if (c->bk[a + 1] == b)
+        c->bstart[b] = a + 1; /* the run keeps its other members */
+    else
+        own = b; /* it was alone: its bucket is free to reuse */
+    place(c, a, c->bcount[b] + w, own);
+}
+
+/* Add 1 to the count of the slot at position p: swap it to the head of
+ * its run; when it was alone there it keeps its bucket (count + 1) unless
+ * the run above has that count, which it then joins; otherwise the run
+ * keeps the rest and it joins the run above or takes a free bucket.  The
+ * common case of a heavy label alone in its run writes one count and no
+ * shared field, so consecutive adds do not wait on each other's stores. */
+TK_INLINE void bump1(ss_core *c, uint32_t p)
+{
+    uint32_t b = c->bk[p], a = c->bstart[b];
+    uint64_t v = c->bcount[b] + 1;
+    if (p != a)
+        swap_pos(c, p, a);
+    uint32_t up = c->bk[(ptrdiff_t)a - 1]; /* SENT when a is 0 */
+    bool join = c->bcount[up] == v && a > 0;
+    if (c->bk[a + 1] != b) { /* alone */
+        if (KPI__LIKELY(!join)) {
+            c->bcount[b] = v;
+            return;
+        }
+        c->bfree[c->nfree++] = b;
+        c->bk[a] = up;
+        return;
+    }
+    c->bstart[b] = a + 1;
+    if (join) {
+        c->bk[a] = up;
+        return;
+    }
+    uint32_t nb = c->bfree[--c->nfree];
+    c->bcount[nb] = v;
+    c->bstart[nb] = a;
+    c->bk[a] = nb;
 }
 
 /* ---- core: updates ------------------------------------------------------ */
 
 /* One Space-Saving update; validation and reservation are done. */
-static void ss_add(ss_core *c, const ss_key *k, uint64_t w)
+TK_INLINE void ss_add(ss_core *c, const ss_key *k, uint64_t w, int kind)
 {
     c->total += w;
-    uint32_t s = ss_find(c, k);
-    if (s == EMPTY) {
-        bool had = c->size == c->cap;
-        if (!had) {
-            s = c->size;
-            c->slots[s].pos = s;
-            c->order[s] = s;
-            c->ocount[s] = 0;
-            c->slots[s].count = 0;
-            c->slots[s].err = 0;
-            c->size++;
-        } else {
-            s = c->order[c->size - 1];
-            c->lossy = true;
-            table_remove(c, s);
-            c->slots[s].err = c->slots[s].count;
-        }
-        c->slots[s].hash = k->hash;
-        if (c->kind == KIND_ID)
-            c->slots[s].key = k->id;
+    size_t at;
+    uint32_t s = probe(c, k, kind, &at);
+    if (KPI__LIKELY(s != EMPTY)) {
+        if (KPI__LIKELY(w == 1))
+            bump1(c, c->pos[s]);
         else
-            put_label(c, s, k, had);
-        table_insert(c, s);
+            bump(c, c->pos[s], w);
+        return;
     }
-    c->slots[s].count += w;
-    c->ocount[c->slots[s].pos] += w;
-    bubble(c, s);
+    if (c->size < c->cap) {
+        s = c->size++;
+        c->order[s] = s;
+        c->pos[s] = s;
+        c->err[s] = 0;
+        if (kind == KIND_ID)
+            c->key[s] = k->id;
+        else
+            put_label(c, s, k, false);
+        table_put(c, at, k->hash, s);
+        place(c, s, w, EMPTY);
+        return;
+    }
+    /* replace the minimum (the last position) */
+    uint32_t p = c->size - 1;
+    s = c->order[p];
+    c->lossy = true;
+    c->err[s] = count_at(c, p);
+    size_t old = c->tix[s];
+    if (kind == KIND_ID)
+        c->key[s] = k->id;
+    else
+        put_label(c, s, k, true);
+    table_put(c, at, k->hash, s);
+    table_delete(c, old);
+    if (KPI__LIKELY(w == 1))
+        bump1(c, p);
+    else
+        bump(c, p, w);
 }
 
 /* ---- core: ranked reads ------------------------------------------------- */
 
-static int key_cmp(const ss_core *c, const ss_slot *a, const ss_slot *b)
+static int key_cmp(const ss_core *c, uint32_t a, uint32_t b)
 {
     if (c->kind == KIND_ID)
-        return (a->key > b->key) - (a->key < b->key);
-    size_t n = a->len < b->len ? a->len : b->len;
-    int r = memcmp(slot_label(c, a), slot_label(c, b), n);
+        return (c->key[a] > c->key[b]) - (c->key[a] < c->key[b]);
+    size_t la = c->len[a], lb = c->len[b];
+    int r = memcmp(slot_label(c, a), slot_label(c, b), la < lb ? la : lb);
     if (r != 0)
         return r;
-    return (a->len > b->len) - (a->len < b->len);
+    return (la > lb) - (la < lb);
 }
 
 /* Slot at `rank` (counts descending, ties by key ascending). */
-static const ss_slot *ss_rank(const ss_core *c, size_t rank)
+static uint32_t ss_rank(const ss_core *c, size_t rank)
 {
-    uint64_t v = count_at(c, rank);
-    size_t a = first_le(c, rank + 1, v);
-    size_t b = rank + 1;
-    while (b < c->size && count_at(c, b) == v)
+    uint32_t run = c->bk[rank];
+    size_t a = c->bstart[run], b = rank + 1;
+    while (b < c->size && c->bk[b] == run)
         b++;
     /* the (rank - a)-th smallest key among positions [a, b) */
-    const ss_slot *prev = NULL, *best = NULL;
+    uint32_t prev = EMPTY, best = EMPTY;
     for (size_t t = a; t <= rank; t++) {
-        best = NULL;
+        best = EMPTY;
         for (size_t i = a; i < b; i++) {
-            const ss_slot *s = &c->slots[c->order[i]];
-            if (prev != NULL && key_cmp(c, s, prev) <= 0)
+            uint32_t s = c->order[i];
+            if (prev != EMPTY && key_cmp(c, s, prev) <= 0)
                 continue;
-            if (best == NULL || key_cmp(c, s, best) < 0)
+            if (best == EMPTY || key_cmp(c, s, best) < 0)
                 best = s;
         }
         prev = best;
@@ -409,15 +680,16 @@ static uint64_t ss_min(const ss_core *c)
     return c->lossy ? count_at(c, c->size - 1) : 0;
 }
 
-static int ss_read(const ss_slot *s, uint64_t *count,
+static int ss_read(const ss_core *c, uint32_t s, uint64_t *count,
                    uint64_t *lower, uint64_t *upper)
 {
+    uint64_t n = slot_count(c, s);
     if (count)
-        *count = s->count;
+        *count = n;
     if (lower)
-        *lower = s->count - s->err;
+        *lower = n - c->err[s];
     if (upper)
-        *upper = s->count;
+        *upper = n;
     return KPI_OK;
 }
 
@@ -429,7 +701,7 @@ static int ss_estimate(const ss_core *c, const ss_key *k, uint64_t *count,
     uint32_t s = ss_find(c, k);
     if (s == EMPTY)
         return KPI_ERR_UNKNOWN_ID;
-    return ss_read(&c->slots[s], count, lower, upper);
+    return ss_read(c, s, count, lower, upper);
 }
 
 static int ss_share(const ss_core *c, const ss_key *k, kpi_estimate *out)
@@ -444,34 +716,30 @@ static int ss_share(const ss_core *c, const ss_key *k, kpi_estimate *out)
 
 /* ---- core: copy, merge -------------------------------------------------- */
 
-/* Append one entry to a core being rebuilt in order (counts descending;
- * arena reserved by the caller). */
+/* Append one entry to a core being rebuilt in order (counts descending,
+ * keys distinct; arena reserved by the caller). */
 static void append_entry(ss_core *c, const ss_key *k, uint64_t count,
                          uint64_t err)
 {
+    size_t at;
+    (void)probe(c, k, c->kind, &at);
     uint32_t s = c->size++;
-    c->slots[s].hash = k->hash;
-    c->slots[s].count = count;
-    c->slots[s].err = err;
-    c->slots[s].pos = s;
+    c->err[s] = err;
     c->order[s] = s;
-    c->ocount[s] = count;
+    c->pos[s] = s;
     if (c->kind == KIND_ID)
-        c->slots[s].key = k->id;
+        c->key[s] = k->id;
     else
         put_label(c, s, k, false);
-    table_insert(c, s);
+    table_put(c, at, k->hash, s);
+    place(c, s, count, EMPTY);
 }
 
-static ss_key slot_key(const ss_core *c, const ss_slot *s)
+static ss_key slot_key(const ss_core *c, uint32_t s)
 {
-    ss_key k = {s->hash, s->key, NULL, 0};
-    if (c->kind == KIND_STR) {
-        k.label = slot_label(c, s);
-        k.len = s->len;
-        k.id = 0;
-    }
-    return k;
+    if (c->kind == KIND_ID)
+        return key_id(c->key[s]);
+    return key_str((const char *)slot_label(c, s), c->len[s]);
 }
 
 static int ss_copy(ss_core *d, const ss_core *s, const kpi_allocator *a)
@@ -488,9 +756,9 @@ static int ss_copy(ss_core *d, const ss_core *s, const kpi_allocator *a)
         d->arena_cap = s->arena_live;
     }
     for (size_t i = 0; i < s->size; i++) {
-        const ss_slot *e = &s->slots[s->order[i]];
+        uint32_t e = s->order[i];
         ss_key k = slot_key(s, e);
-        append_entry(d, &k, e->count, e->err);
+        append_entry(d, &k, count_at(s, i), s->err[e]);
     }
     d->total = s->total;
     d->lossy = s->lossy;
@@ -517,6 +785,16 @@ static int cand_cmp(const void *pa, const void *pb)
     return (a->k.len > b->k.len) - (a->k.len < b->k.len);
 }
 
+/* Bytes of arena the labels of cands [0, n) need. */
+static size_t long_bytes(const cand *cs, size_t n)
+{
+    size_t bytes = 0;
+    for (size_t i = 0; i < n; i++)
+        if (cs[i].k.len > INL)
+            bytes += REC_HDR + cs[i].k.len;
+    return bytes;
+}
+
 static int ss_merge(ss_core *d, const ss_core *s, const kpi_allocator *a)
 {
     if (d->cap != s->cap || d->kind != s->kind)
@@ -529,33 +807,30 @@ static int ss_merge(ss_core *d, const ss_core *s, const kpi_allocator *a)
     cand *cs = kpi__calloc(a, nc ? nc : 1, sizeof *cs);
     if (cs == NULL)
         return KPI_ERR_NOMEM;
-    size_t n = 0, bytes = 0;
-    for (size_t i = 0; i < d->size; i++) {
-        const ss_slot *e = &d->slots[i];
+    size_t n = 0;
+    for (uint32_t i = 0; i < d->size; i++) {
         cand *x = &cs[n++];
-        x->k = slot_key(d, e);
+        x->k = slot_key(d, i);
         x->c = d;
         uint32_t o = ss_find(s, &x->k);
-        x->count = e->count + (o == EMPTY ? smin : s->slots[o].count);
-        x->err = e->err + (o == EMPTY ? smin : s->slots[o].err);
+        x->count = slot_count(d, i) + (o == EMPTY ? smin : slot_count(s, o));
+        x->err = d->err[i] + (o == EMPTY ? smin : s->err[o]);
     }
-    for (size_t i = 0; i < s->size; i++) {
-        const ss_slot *e = &s->slots[i];
-        ss_key k = slot_key(s, e);
+    for (uint32_t i = 0; i < s->size; i++) {
+        ss_key k = slot_key(s, i);
         if (ss_find(d, &k) != EMPTY)
             continue;
         cand *x = &cs[n++];
         x->k = k;
         x->c = s;
-        x->count = e->count + dmin;
-        x->err = e->err + dmin;
+        x->count = slot_count(s, i) + dmin;
+        x->err = s->err[i] + dmin;
     }
     qsort(cs, n, sizeof *cs, cand_cmp);
     bool lossy = d->lossy || s->lossy || n > d->cap;
     if (n > d->cap)
         n = d->cap;
-    for (size_t i = 0; i < n && d->kind == KIND_STR; i++)
-        bytes += REC_HDR + cs[i].k.len;
+    size_t bytes = d->kind == KIND_STR ? long_bytes(cs, n) : 0;
     ss_core nw;
     int rc = ss_init(&nw, d->kind, d->cap, a);
     if (rc == KPI_OK && bytes > 0) {
@@ -589,13 +864,13 @@ static void ss_encode(const ss_core *c, kpi__writer *w)
     kpi__put_varint(w, c->size);
     kpi__put_u8(w, c->lossy);
     for (size_t i = 0; i < c->size; i++) {
-        const ss_slot *s = &c->slots[c->order[i]];
+        uint32_t s = c->order[i];
         if (c->kind == KIND_ID)
-            kpi__put_u64(w, s->key);
+            kpi__put_u64(w, c->key[s]);
         else
-            kpi__put_blob(w, slot_label(c, s), s->len);
-        kpi__put_varint(w, s->count);
-        kpi__put_varint(w, s->err);
+            kpi__put_blob(w, slot_label(c, s), c->len[s]);
+        kpi__put_varint(w, count_at(c, i));
+        kpi__put_varint(w, c->err[s]);
     }
 }
 
@@ -610,7 +885,9 @@ static void read_entry(kpi__reader *r, int kind, ss_key *k, uint64_t *count,
         const uint8_t *l = kpi__get_blob(r, KPI_TOPK_MAX_LABEL, &len);
         if (r->err == KPI_OK && len == 0)
             kpi__reader_fail(r, KPI_ERR_CORRUPT);
-        *k = key_str((const char *)(l ? l : (const uint8_t *)""), len);
+        /* on failure a placeholder key (never used: the reader failed) */
+        *k = r->err == KPI_OK && l != NULL ? key_str((const char *)l, len)
+                                           : key_str("-", 1);
     }
     *count = kpi__get_varint(r);
     *err = kpi__get_varint(r);
@@ -646,7 +923,8 @@ static int ss_decode(ss_core *c, int kind, kpi__reader *r,
             kpi__reader_fail(&scan, KPI_ERR_CORRUPT);
         prev = count;
         errs |= err != 0;
-        bytes += REC_HDR + k.len;
+        if (k.len > INL)
+            bytes += REC_HDR + k.len;
     }
     if (scan.err == KPI_OK &&
         (sum > total || (!lossy && (sum != total || errs))))
@@ -656,7 +934,7 @@ static int ss_decode(ss_core *c, int kind, kpi__reader *r,
     int rc = ss_init(c, kind, (uint32_t)cap, a);
     if (rc != KPI_OK)
         return rc;
-    if (bytes > 0 && kind == KIND_STR) {
+    if (bytes > 0) {
         c->arena = kpi__malloc(a, bytes);
         if (c->arena == NULL) {
             ss_release(c, a);
@@ -835,7 +1113,7 @@ KPI_API int kpi_topk_add(kpi_topk *p, const char *label, size_t len,
     if ((rc = reserve_for(&p->c, &p->base.alloc, 1, len)) != KPI_OK)
         return rc;
     ss_key k = key_str(label, len);
-    ss_add(&p->c, &k, weight);
+    ss_add(&p->c, &k, weight, KIND_STR);
     return KPI_OK;
 }
 
@@ -880,7 +1158,7 @@ KPI_API int kpi_topk_add_array(kpi_topk *p, const char *const *labels,
         return rc;
     for (size_t i = 0; i < n; i++) {
         ss_key k = key_str(labels[i], lens ? lens[i] : strlen(labels[i]));
-        ss_add(&p->c, &k, 1);
+        ss_add(&p->c, &k, 1, KIND_STR);
     }
     return KPI_OK;
 }
@@ -931,12 +1209,12 @@ KPI_API int kpi_topk_entry(const kpi_topk *p, size_t rank, const char **label,
         return KPI_ERR_EMPTY;
     if (rank >= p->c.size)
         return KPI_ERR_RANGE;
-    const ss_slot *s = ss_rank(&p->c, rank);
+    uint32_t s = ss_rank(&p->c, rank);
     if (label)
         *label = (const char *)slot_label(&p->c, s);
     if (len)
-        *len = s->len;
-    return ss_read(s, count, lower, upper);
+        *len = p->c.len[s];
+    return ss_read(&p->c, s, count, lower, upper);
 }
 
 KPI_API int kpi_topk_estimate(const kpi_topk *p, const char *label,
@@ -1001,11 +1279,12 @@ KPI_API int kpi_topk_id_add(kpi_topk_id *p, uint64_t id, uint64_t weight)
         return KPI_ERR_INVALID;
     if (weight == 0)
         return KPI_ERR_RANGE;
+    ss_core *c = &p->c;
     uint64_t t;
-    if (!kpi__add_u64(p->c.total, weight, &t))
+    if (!kpi__add_u64(c->total, weight, &t))
         return KPI_ERR_OVERFLOW;
     ss_key k = key_id(id);
-    ss_add(&p->c, &k, weight);
+    ss_add(c, &k, weight, KIND_ID);
     return KPI_OK;
 }
 
@@ -1019,7 +1298,7 @@ KPI_API int kpi_topk_id_add_array(kpi_topk_id *p, const uint64_t *ids,
         return KPI_ERR_OVERFLOW;
     for (size_t i = 0; i < n; i++) {
         ss_key k = key_id(ids[i]);
-        ss_add(&p->c, &k, 1);
+        ss_add(&p->c, &k, 1, KIND_ID);
     }
     return KPI_OK;
 }
@@ -1075,10 +1354,10 @@ KPI_API int kpi_topk_id_entry(const kpi_topk_id *p, size_t rank, uint64_t *id,
         return KPI_ERR_EMPTY;
     if (rank >= p->c.size)
         return KPI_ERR_RANGE;
-    const ss_slot *s = ss_rank(&p->c, rank);
+    uint32_t s = ss_rank(&p->c, rank);
     if (id)
-        *id = s->key;
-    return ss_read(s, count, lower, upper);
+        *id = p->c.key[s];
+    return ss_read(&p->c, s, count, lower, upper);
 }
 
 KPI_API int kpi_topk_id_estimate(const kpi_topk_id *p, uint64_t id,

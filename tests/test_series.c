@@ -565,6 +565,96 @@ START_TEST(random_streams_match_a_naive_recount_and_the_batch_form)
 }
 END_TEST
 
+/* The bits of a double, to compare sums exactly (0.0 vs -0.0 included). */
+static uint64_t bits(double x)
+{
+    uint64_t b;
+    memcpy(&b, &x, sizeof b);
+    return b;
+}
+
+START_TEST(period_sums_equal_the_in_order_double_sum_bit_for_bit)
+{
+    /* amounts mixing whole numbers (small, negative, near 2^52 and 2^53,
+     * where an integer sum would round differently from the double sum)
+     * and fractions; one period of one hour */
+    const double big = 4503599627370496.0; /* 2^52 */
+    const double pool[] = {1.0, 1.0, 1.0, 2.0, -3.0, 0.0, -0.0, 0.1, 0.7,
+                           1e-3, 1e17, -1e17, big, big + 1.0, -big, 3.0};
+    const size_t npool = sizeof pool / sizeof pool[0];
+    test_rng r = {2024};
+    for (int round = 0; round < 400; round++) {
+        kpi_series *one, *batch;
+        ck_assert_ok(kpi_series_new(&one, HOUR, 4, 0));
+        ck_assert_ok(kpi_series_new(&batch, HOUR, 4, 0));
+        int64_t ts[64];
+        double am[64];
+        volatile double want = 0.0; /* the plain in-order sum */
+        size_t n = (size_t)test_range(&r, 1, 64);
+        /* some rounds whole numbers only, some with a fraction late */
+        int whole_only = round % 3 == 0;
+        for (size_t i = 0; i < n; i++) {
+            double a = pool[test_range(&r, 0, (int64_t)npool - 1)];
+            if (whole_only && a != floor(a))
+                a = 5.0;
+            ts[i] = HOUR + (int64_t)i;
+            am[i] = a;
+            want = want + a;
+            ck_assert_ok(kpi_series_add(one, ts[i], a));
+            double v;
+            ck_assert_ok(kpi_series_period(one, ts[i], &v));
+            ck_assert_uint_eq(bits(v), bits(want));
+        }
+        ck_assert_ok(kpi_series_add_array(batch, ts, am, n));
+        double v, t;
+        ck_assert_ok(kpi_series_period(batch, HOUR, &v));
+        ck_assert_uint_eq(bits(v), bits(want));
+        ck_assert_ok(kpi_series_total(one, &t));
+        ck_assert_uint_eq(bits(t), bits(want));
+        series_same(one, batch);
+        /* the state round trips and goes on summing in order */
+        size_t len;
+        ck_assert_ok(kpi_series_serialize(one, NULL, 0, &len));
+        unsigned char *buf = malloc(len);
+        ck_assert_ok(kpi_series_serialize(one, buf, len, &len));
+        kpi_series *back;
+        ck_assert_ok(kpi_series_deserialize(&back, buf, len));
+        ck_assert_ok(kpi_series_add(back, HOUR + 100, 0.25));
+        ck_assert_ok(kpi_series_add(one, HOUR + 100, 0.25));
+        ck_assert_ok(kpi_series_add(back, HOUR + 101, 7.0));
+        ck_assert_ok(kpi_series_add(one, HOUR + 101, 7.0));
+        want = want + 0.25;
+        want = want + 7.0;
+        ck_assert_ok(kpi_series_period(back, HOUR, &v));
+        ck_assert_uint_eq(bits(v), bits(want));
+        series_same(one, back);
+        free(buf);
+        kpi_series_free(back);
+        kpi_series_free(one);
+        kpi_series_free(batch);
+    }
+    /* a hand-computed case: past 2^53 the double sum rounds to even */
+    kpi_series *s;
+    ck_assert_ok(kpi_series_new(&s, HOUR, 2, 0));
+    for (int i = 0; i < 3; i++)
+        ck_assert_ok(kpi_series_add(s, 0, big));
+    ck_assert_ok(kpi_series_add(s, 0, 1.0)); /* 3 * 2^52 + 1 is a tie */
+    double v;
+    ck_assert_ok(kpi_series_period(s, 0, &v));
+    ck_assert(v == 3.0 * big);
+    /* 0.1 + 1 + 0.1 in order differs from 0.1 + 0.1 + 1 */
+    ck_assert_ok(kpi_series_add(s, HOUR, 0.1));
+    ck_assert_ok(kpi_series_add(s, HOUR, 1.0));
+    ck_assert_ok(kpi_series_add(s, HOUR, 0.1));
+    volatile double x = 0.1;
+    x = x + 1.0;
+    x = x + 0.1;
+    ck_assert_ok(kpi_series_period(s, HOUR, &v));
+    ck_assert_uint_eq(bits(v), bits(x));
+    kpi_series_free(s);
+}
+END_TEST
+
 START_TEST(self_merge_allocation_failure_changes_nothing)
 {
     test_alloc t;
@@ -611,6 +701,7 @@ static Suite *series_suite(void)
     tcase_add_test(tc, allocation_failures_leave_nothing_behind);
     tcase_add_test(tc, random_streams_match_a_naive_recount_and_the_batch_form);
     tcase_add_test(tc, self_merge_allocation_failure_changes_nothing);
+    tcase_add_test(tc, period_sums_equal_the_in_order_double_sum_bit_for_bit);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -7,6 +7,8 @@
 #include "kpi/topk.h"
 #include "testutil.h"
 
+#include <stdbool.h>
+
 /* ---- helpers ------------------------------------------------------------ */
 
 /* Serialized bytes of an object (malloc'd), to compare whole states. */
@@ -295,6 +297,303 @@ START_TEST(id_ties_are_ordered_by_id)
 }
 END_TEST
 
+/* ---- runs of equal counts, eviction, inline and arena labels ------------ */
+
+#define NALPHA 48
+static char alpha[NALPHA][64];
+static size_t alpha_len[NALPHA];
+
+/* Labels of every length from 1 to 48 bytes (across the inline limit of
+ * 24), several differing only in their last byte or by a trailing NUL. */
+static void make_alpha(void)
+{
+    for (int i = 0; i < NALPHA; i++) {
+        size_t n = (size_t)(i % 40) + 1;
+        memset(alpha[i], 'a' + (i % 3), n);
+        alpha[i][n - 1] = (char)('0' + i / 3);
+        if (i % 7 == 6 && n > 1)
+            alpha[i][n - 1] = '\0'; /* "aa...a\0" beside "aa...a" */
+        alpha_len[i] = n;
+    }
+}
+
+/* Snapshot of the reported state: per alphabet label its count and error
+ * (count 0: not monitored). */
+typedef struct snap {
+    uint64_t count[NALPHA], err[NALPHA];
+    uint64_t last; /* the smallest count (rank size - 1) */
+} snap;
+
+static void take(const kpi_topk *p, snap *sn)
+{
+    uint64_t sum = 0, prev = UINT64_MAX;
+    const char *pl = NULL;
+    size_t pn = 0;
+    sn->last = 0;
+    for (size_t r = 0; r < kpi_topk_size(p); r++) {
+        const char *l;
+        size_t n;
+        uint64_t c, lo, hi;
+        ck_assert_ok(kpi_topk_entry(p, r, &l, &n, &c, &lo, &hi));
+        ck_assert_uint_le(c, prev);
+        ck_assert_uint_eq(hi, c);
+        ck_assert_uint_le(lo, c);
+        if (c == prev) { /* ties by label bytes, a prefix first */
+            int cmp = memcmp(pl, l, pn < n ? pn : n);
+            ck_assert(cmp < 0 || (cmp == 0 && pn < n));
+        }
+        prev = c;
+        pl = l;
+        pn = n;
+        sum += c;
+        sn->last = c;
+    }
+    /* Space-Saving moves every unit of weight into exactly one counter */
+    ck_assert_uint_eq(sum, kpi_topk_total(p));
+    for (int i = 0; i < NALPHA; i++) {
+        uint64_t c = 0, lo = 0;
+        int rc = kpi_topk_estimate(p, alpha[i], alpha_len[i], &c, &lo, NULL);
+        ck_assert(rc == KPI_OK || rc == KPI_ERR_UNKNOWN_ID || rc == KPI_ERR_EMPTY);
+        sn->count[i] = rc == KPI_OK ? c : 0;
+        sn->err[i] = rc == KPI_OK ? c - lo : 0;
+    }
+}
+
+START_TEST(every_add_keeps_the_space_saving_invariants)
+{
+    make_alpha();
+    const uint32_t caps[] = {1, 3, 8, 20, 64};
+    for (size_t t = 0; t < 5; t++) {
+        uint32_t m = caps[t];
+        kpi_topk *p;
+        ck_assert_ok(kpi_topk_new(&p, m));
+        uint64_t truth[NALPHA] = {0};
+        test_rng r = {1000 + t};
+        snap before, after;
+        take(p, &before);
+        for (int step = 0; step < 1500; step++) {
+            /* skewed: low indexes often; weights mostly 1, at times up to
+             * 7, which carries a counter over several runs */
+            size_t j = (size_t)(test_uniform(&r) * test_uniform(&r) * NALPHA);
+            uint64_t w = test_range(&r, 0, 5) == 0 ? (uint64_t)test_range(&r, 2, 7) : 1;
+            bool full = kpi_topk_size(p) == m;
+            bool known = before.count[j] > 0;
+            truth[j] += w;
+            ck_assert_ok(kpi_topk_add(p, alpha[j], alpha_len[j], w));
+            take(p, &after);
+            for (int i = 0; i < NALPHA; i++) {
+                if (after.count[i] > 0) {
+                    ck_assert_uint_le(after.count[i] - after.err[i], truth[i]);
+                    ck_assert_uint_ge(after.count[i], truth[i]);
+                } else {
+                    ck_assert_uint_le(truth[i], kpi_topk_error_bound(p));
+                }
+            }
+            if (known) {
+                ck_assert_uint_eq(after.count[j], before.count[j] + w);
+                ck_assert_uint_eq(after.err[j], before.err[j]);
+            } else if (!full) {
+                ck_assert_uint_eq(after.count[j], w); /* exact */
+                ck_assert_uint_eq(after.err[j], 0);
+            } else {
+                /* replaced a counter of the smallest count, inheriting it */
+                ck_assert_uint_eq(after.count[j], before.last + w);
+                ck_assert_uint_eq(after.err[j], before.last);
+                int gone = 0;
+                for (int i = 0; i < NALPHA; i++) {
+                    if (i == (int)j || before.count[i] == 0)
+                        continue;
+                    if (after.count[i] == 0) {
+                        gone++;
+                        ck_assert_uint_eq(before.count[i], before.last);
+                    } else {
+                        ck_assert_uint_eq(after.count[i], before.count[i]);
+                    }
+                }
+                ck_assert_int_eq(gone, 1);
+            }
+            if (!full || known)
+                for (int i = 0; i < NALPHA; i++)
+                    if (i != (int)j)
+                        ck_assert_uint_eq(after.count[i], before.count[i]);
+            before = after;
+        }
+        ck_assert_uint_le(kpi_topk_error_bound(p), kpi_topk_total(p) / m);
+        kpi_topk_free(p);
+    }
+}
+END_TEST
+
+START_TEST(id_runs_hold_through_ties_and_weights)
+{
+    /* hand-computed: runs of equal counts split and join */
+    kpi_topk_id *p;
+    ck_assert_ok(kpi_topk_id_new(&p, 3));
+    const uint64_t ids[] = {5, 6, 7, 6, 7, 5, 7};
+    ck_assert_ok(kpi_topk_id_add_array(p, ids, 7)); /* 5:2 6:2 7:3 */
+    uint64_t id, c, lo;
+    const uint64_t want[][2] = {{7, 3}, {5, 2}, {6, 2}};
+    for (size_t r = 0; r < 3; r++) {
+        ck_assert_ok(kpi_topk_id_entry(p, r, &id, &c, &lo, NULL));
+        ck_assert(id == want[r][0] && c == want[r][1] && lo == c);
+    }
+    /* a new id replaces one of the two counters of 2 and gets 3 */
+    ck_assert_ok(kpi_topk_id_add(p, 9, 1));
+    ck_assert_uint_eq(kpi_topk_id_error_bound(p), 2);
+    ck_assert_ok(kpi_topk_id_estimate(p, 9, &c, &lo, NULL));
+    ck_assert(c == 3 && lo == 1);
+    int left = (kpi_topk_id_estimate(p, 5, NULL, NULL, NULL) == KPI_OK) +
+               (kpi_topk_id_estimate(p, 6, NULL, NULL, NULL) == KPI_OK);
+    ck_assert_int_eq(left, 1);
+    /* a weight carries a counter over two runs at once */
+    uint64_t small = kpi_topk_id_estimate(p, 5, NULL, NULL, NULL) == KPI_OK ? 5 : 6;
+    ck_assert_ok(kpi_topk_id_add(p, small, 10));
+    ck_assert_ok(kpi_topk_id_entry(p, 0, &id, &c, NULL, NULL));
+    ck_assert(id == small && c == 12);
+    ck_assert_ok(kpi_topk_id_entry(p, 1, &id, &c, NULL, NULL));
+    ck_assert(id == 7 && c == 3);
+    ck_assert_ok(kpi_topk_id_entry(p, 2, &id, &c, NULL, NULL));
+    ck_assert(id == 9 && c == 3);
+    kpi_topk_id_free(p);
+
+    /* exact mode equals a plain count; lossy mode keeps the bounds, with
+     * random weights over a few hundred ids */
+    for (uint32_t m = 1; m <= 300; m *= 7) {
+        ck_assert_ok(kpi_topk_id_new(&p, m));
+        static uint64_t truth[256];
+        memset(truth, 0, sizeof truth);
+        test_rng r = {m};
+        uint64_t n = 0;
+        for (int i = 0; i < 20000; i++) {
+            uint64_t x = (uint64_t)(test_uniform(&r) * test_uniform(&r) * 256);
+            uint64_t w = test_range(&r, 0, 9) == 0 ? (uint64_t)test_range(&r, 2, 40) : 1;
+            truth[x] += w;
+            n += w;
+            ck_assert_ok(kpi_topk_id_add(p, x * UINT64_C(0x9E3779B97F4A7C15), w));
+        }
+        uint64_t sum = 0, eb = kpi_topk_id_error_bound(p);
+        for (size_t k = 0; k < kpi_topk_id_size(p); k++) {
+            ck_assert_ok(kpi_topk_id_entry(p, k, NULL, &c, NULL, NULL));
+            sum += c;
+        }
+        ck_assert_uint_eq(sum, n);
+        ck_assert_uint_le(eb, n / m);
+        for (uint64_t x = 0; x < 256; x++) {
+            uint64_t hi;
+            int rc = kpi_topk_id_estimate(p, x * UINT64_C(0x9E3779B97F4A7C15), &c, &lo, &hi);
+            if (m >= 256) { /* every id fits: exact */
+                ck_assert_uint_eq(eb, 0);
+                if (truth[x] > 0)
+                    ck_assert(rc == KPI_OK && c == truth[x] && lo == c);
+                else
+                    ck_assert_status(rc, KPI_ERR_UNKNOWN_ID);
+            } else if (rc == KPI_OK) {
+                ck_assert(lo <= truth[x] && truth[x] <= hi);
+            } else {
+                ck_assert_uint_le(truth[x], eb);
+            }
+        }
+        kpi_topk_id_free(p);
+    }
+}
+END_TEST
+
+START_TEST(long_labels_survive_eviction_and_compaction)
+{
+    /* labels of 25..255 bytes live in the arena; heavy churn through four
+     * counters makes it compact many times */
+    kpi_topk *p;
+    ck_assert_ok(kpi_topk_new(&p, 4));
+    char heavy[200], l[256];
+    memset(heavy, 'h', sizeof heavy);
+    test_rng r = {99};
+    uint64_t heavy_n = 0;
+    for (int i = 0; i < 5000; i++) {
+        if (i % 3 == 0) {
+            ck_assert_ok(kpi_topk_add(p, heavy, sizeof heavy, 1));
+            heavy_n++;
+            continue;
+        }
+        size_t n = (size_t)test_range(&r, 1, 255);
+        for (size_t b = 0; b < n; b++)
+            l[b] = (char)('a' + (test_rand(&r) % 26));
+        ck_assert_ok(kpi_topk_add(p, l, n, 1));
+    }
+    const char *got;
+    size_t n;
+    uint64_t c, lo;
+    ck_assert_ok(kpi_topk_entry(p, 0, &got, &n, &c, &lo, NULL));
+    ck_assert_uint_eq(n, sizeof heavy);
+    ck_assert(memcmp(got, heavy, n) == 0);
+    ck_assert(lo <= heavy_n && heavy_n <= c);
+    /* a round trip keeps every label byte for byte */
+    size_t bn;
+    unsigned char *b = ser(p, &bn);
+    kpi_topk *q;
+    ck_assert_ok(kpi_topk_deserialize(&q, b, bn));
+    assert_same_state(q, b, bn);
+    ck_assert_uint_le(kpi_topk_footprint(p), 8 * 200 + 2 * 4 * 260 + 4 * 200);
+    free(b);
+    kpi_topk_free(q);
+    kpi_topk_free(p);
+}
+END_TEST
+
+/* Two objects of capacity cap fed na and nb Zipf draws (seeds seed and
+ * seed + 1000); truth[] (zeroed here) counts both streams. */
+static void two_streams(uint32_t cap, size_t na, size_t nb, uint64_t seed,
+                        uint64_t *truth, kpi_topk **a, kpi_topk **b)
+{
+    ck_assert_ok(kpi_topk_new(a, cap));
+    ck_assert_ok(kpi_topk_new(b, cap));
+    memset(truth, 0, NLAB * sizeof *truth);
+    feed(*a, truth, na, seed);
+    feed(*b, truth, nb, seed + 1000);
+}
+
+START_TEST(merge_after_heavy_eviction_keeps_the_bounds)
+{
+    make_labels();
+    for (uint32_t cap = 2; cap <= 64; cap *= 4) {
+        kpi_topk *a, *b;
+        static uint64_t truth[NLAB];
+        two_streams(cap, 20000, 20000, 7 * cap, truth, &a, &b);
+        ck_assert_uint_gt(kpi_topk_error_bound(a), 0);
+        /* merging the decoded copy gives the same state as the original */
+        size_t bn;
+        unsigned char *bb = ser(b, &bn);
+        kpi_topk *b2, *a2;
+        ck_assert_ok(kpi_topk_deserialize(&b2, bb, bn));
+        ck_assert_ok(kpi_topk_clone(a, &a2));
+        ck_assert_ok(kpi_topk_merge(a, b));
+        ck_assert_ok(kpi_topk_merge(a2, b2));
+        size_t n1, n2;
+        unsigned char *s1 = ser(a, &n1), *s2 = ser(a2, &n2);
+        ck_assert(n1 == n2 && memcmp(s1, s2, n1) == 0);
+        ck_assert_uint_eq(kpi_topk_total(a), 40000);
+        ck_assert_uint_eq(kpi_topk_size(a), cap);
+        check_bounds(a, truth, cap);
+        /* the merged counters never exceed N in sum */
+        uint64_t sum = 0, c;
+        for (size_t k = 0; k < cap; k++) {
+            ck_assert_ok(kpi_topk_entry(a, k, NULL, NULL, &c, NULL, NULL));
+            sum += c;
+        }
+        ck_assert_uint_le(sum, 40000);
+        /* and the merged object goes on counting within its bounds */
+        feed(a, truth, 5000, 3 * cap);
+        check_bounds(a, truth, cap);
+        free(bb);
+        free(s1);
+        free(s2);
+        kpi_topk_free(a);
+        kpi_topk_free(b);
+        kpi_topk_free(a2);
+        kpi_topk_free(b2);
+    }
+}
+END_TEST
+
 /* ---- merge -------------------------------------------------------------- */
 
 START_TEST(merge_bounds_hold_over_both_streams)
@@ -302,12 +601,8 @@ START_TEST(merge_bounds_hold_over_both_streams)
     make_labels();
     for (uint32_t cap = 5; cap <= 320; cap *= 4) {
         kpi_topk *a, *b;
-        ck_assert_ok(kpi_topk_new(&a, cap));
-        ck_assert_ok(kpi_topk_new(&b, cap));
         static uint64_t truth[NLAB];
-        memset(truth, 0, sizeof truth);
-        feed(a, truth, 15000, cap);
-        feed(b, truth, 9000, cap + 1000);
+        two_streams(cap, 15000, 9000, cap, truth, &a, &b);
         ck_assert_ok(kpi_topk_merge(a, b));
         ck_assert_uint_eq(kpi_topk_total(a), 24000);
         check_bounds(a, truth, cap);
@@ -648,10 +943,18 @@ START_TEST(the_given_allocator_is_used_for_everything)
     kpi_topk *p;
     ck_assert_ok(kpi_topk_new_with(&p, 8, &a));
     long after_new = t.mallocs + t.reallocs;
-    ck_assert_int_ge(after_new, 3);
+    ck_assert_int_ge(after_new, 2); /* the object and its arrays */
+    /* labels of up to 24 bytes live in their counters: no allocation */
     for (int i = 0; i < 100; i++) {
-        char l[16];
-        int len = snprintf(l, sizeof l, "label-%d", i);
+        char l[32];
+        int len = snprintf(l, sizeof l, "label-%d-0123456789", i);
+        ck_assert_ok(kpi_topk_add(p, l, (size_t)len, 1));
+    }
+    ck_assert_int_eq(t.mallocs + t.reallocs, after_new);
+    /* longer labels go to the arena, which grows with the allocator */
+    for (int i = 0; i < 100; i++) {
+        char l[48];
+        int len = snprintf(l, sizeof l, "a-longer-label-%d-0123456789", i);
         ck_assert_ok(kpi_topk_add(p, l, (size_t)len, 1));
     }
     ck_assert_int_gt(t.mallocs + t.reallocs, after_new); /* the arena grew */
@@ -679,6 +982,12 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, id_variant_bounds_hold_on_zipf_streams);
     tcase_add_test(tc, id_ties_are_ordered_by_id);
     tcase_add_test(tc, reset_forgets_and_keeps_the_capacity);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("runs");
+    tcase_add_test(tc, every_add_keeps_the_space_saving_invariants);
+    tcase_add_test(tc, id_runs_hold_through_ties_and_weights);
+    tcase_add_test(tc, long_labels_survive_eviction_and_compaction);
+    tcase_add_test(tc, merge_after_heavy_eviction_keeps_the_bounds);
     suite_add_tcase(s, tc);
     tc = tcase_create("merge");
     tcase_add_test(tc, merge_bounds_hold_over_both_streams);
