@@ -1387,3 +1387,25 @@ int kpi_aht_quantile(const kpi_aht *a, double q, double *out)
         return KPI_ERR_INVALID;
     return kpi_duration_quantile(a->handle, q, out);
 }
+
+/* For the ticket engine (lib/internal.h): make the window hold ms's bucket
+ * (and, when the sketch holds no positive value, keep holding what it held,
+ * so that several reservations before the adds all stand). */
+int kpi__duration_reserve(kpi_duration *d, int64_t ms)
+{
+    if (ms <= 0)
+        return KPI_OK; /* zeros are counted apart */
+    int32_t i = dur_index(d->k, ms);
+    if (d->bins != NULL && i >= d->blo && i < d->blo + (int32_t)d->bcap &&
+        !(d->collapsed && i < d->floor_idx))
+        return KPI_OK;
+    int32_t lo = i, hi = i;
+    if (d->bins != NULL && d->count == d->zeros) {
+        int32_t wlo = d->blo, whi = d->blo + (int32_t)d->bcap - 1;
+        if ((int64_t)(whi > hi ? whi : hi) - (wlo < lo ? wlo : lo) + 1 <= DUR_CAP) {
+            lo = wlo < lo ? wlo : lo;
+            hi = whi > hi ? whi : hi;
+        }
+    }
+    return dur_reserve(d, lo, hi);
+}

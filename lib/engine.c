@@ -18,15 +18,16 @@
  *     dimension, and a ring of per-period buckets for windows.  Breakdown
  *     keys (agents, teams, channels, priorities) are interned to small
  *     indices; each interned key caches pointers to its group members
- *     (members are separately allocated, so the pointers are stable), made
- *     when the key is first seen, so recording a value never allocates a
- *     member.
+ *     (members are separately allocated, so the pointers are stable),
+ *     made with the first value recorded under the key.
  *
  * Every call validates completely before it changes anything; then it
- * reserves the memory it needs; only then does it advance time (settling
- * due tickets) and apply the event.  The remaining failure after that
- * point is a primitive's own growth (a duration sketch or the top-k arena)
- * failing with KPI_ERR_NOMEM, reported but not undone.
+ * reserves the memory its ticket, keys, customers and timers need; then it
+ * runs as a transaction (see "transactions" below): it advances time
+ * (settling due tickets) and applies the event with an undo log, queues
+ * the values to record, makes every allocation they need, and records them
+ * only if all succeeded, else undoes everything: KPI_ERR_NOMEM leaves the
+ * engine exactly as it was.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -358,15 +359,9 @@ static int tq_reserve(const kpi_allocator *a, tqueue *q, size_t more)
     return grow_array(a, (void **)&q->heap, &q->hcap, q->hlen + more, sizeof(tentry));
 }
 
-static void tq_push(tqueue *q, int64_t due, uint64_t key)
+/* Sift e up from heap position i (the heap's length already counts it). */
+static void heap_up(tqueue *q, size_t i, tentry e)
 {
-    tentry e = {due, key};
-    if (q->rlen == 0 || !te_less(&e, &q->ring[(q->rhead + q->rlen - 1) % q->rcap])) {
-        q->ring[(q->rhead + q->rlen) % q->rcap] = e;
-        q->rlen++;
-        return;
-    }
-    size_t i = q->hlen++;
     while (i > 0) {
         size_t p = (i - 1) / 2;
         if (!te_less(&e, &q->heap[p]))
@@ -375,6 +370,19 @@ static void tq_push(tqueue *q, int64_t due, uint64_t key)
         i = p;
     }
     q->heap[i] = e;
+}
+
+/* Push (room reserved); true if the entry went to the ring. */
+static bool tq_push(tqueue *q, int64_t due, uint64_t key)
+{
+    tentry e = {due, key};
+    if (q->rlen == 0 || !te_less(&e, &q->ring[(q->rhead + q->rlen - 1) % q->rcap])) {
+        q->ring[(q->rhead + q->rlen) % q->rcap] = e;
+        q->rlen++;
+        return true;
+    }
+    heap_up(q, q->hlen++, e);
+    return false;
 }
 
 /* The smallest entry, if any. */
@@ -389,17 +397,9 @@ static const tentry *tq_peek(const tqueue *q)
     return te_less(h, r) ? h : r;
 }
 
-static tentry tq_pop(tqueue *q)
+/* Sift `last` down from heap position i over the first n entries. */
+static void heap_down(tqueue *q, size_t i, size_t n, tentry last)
 {
-    const tentry *m = tq_peek(q);
-    tentry out = *m;
-    if (q->rlen && m == &q->ring[q->rhead]) {
-        q->rhead = (q->rhead + 1) % q->rcap;
-        q->rlen--;
-        return out;
-    }
-    tentry last = q->heap[--q->hlen];
-    size_t i = 0, n = q->hlen;
     for (;;) {
         size_t c = 2 * i + 1;
         if (c >= n)
@@ -413,7 +413,53 @@ static tentry tq_pop(tqueue *q)
     }
     if (n > 0)
         q->heap[i] = last;
+}
+
+/* Pop the smallest entry; *ring tells where it came from. */
+static tentry tq_pop(tqueue *q, bool *ring)
+{
+    const tentry *m = tq_peek(q);
+    tentry out = *m;
+    *ring = q->rlen && m == &q->ring[q->rhead];
+    if (*ring) {
+        q->rhead = (q->rhead + 1) % q->rcap;
+        q->rlen--;
+        return out;
+    }
+    tentry last = q->heap[--q->hlen];
+    heap_down(q, 0, q->hlen, last);
     return out;
+}
+
+/* Take back the latest push of e (undo): the ring's tail, or e in the heap. */
+static void tq_unpush(tqueue *q, tentry e, bool ring)
+{
+    if (ring) {
+        q->rlen--;
+        return;
+    }
+    size_t i = 0;
+    while (q->heap[i].due != e.due || q->heap[i].key != e.key)
+        i++;
+    tentry last = q->heap[--q->hlen];
+    if (i == q->hlen)
+        return;
+    if (i > 0 && te_less(&last, &q->heap[(i - 1) / 2]))
+        heap_up(q, i, last);
+    else
+        heap_down(q, i, q->hlen, last);
+}
+
+/* Put back a popped entry (undo), where it came from. */
+static void tq_unpop(tqueue *q, tentry e, bool ring)
+{
+    if (ring) {
+        q->rhead = (q->rhead + q->rcap - 1) % q->rcap;
+        q->ring[q->rhead] = e;
+        q->rlen++;
+        return;
+    }
+    heap_up(q, q->hlen++, e);
 }
 
 static void tq_clear(tqueue *q)
@@ -563,6 +609,75 @@ typedef struct bucket {
     void *m[NM];        /* per metric (volume: NULL) */
 } bucket;
 
+/* One value for a metric. */
+typedef struct val {
+    int64_t i;   /* duration ms, rate success, score answer, series time */
+    double num;  /* ratio numerator */
+    double den;  /* ratio denominator */
+} val;
+
+/* ---- transactions ------------------------------------------------------
+ *
+ * An event (and kpi_engine_advance) runs as a transaction, so that it
+ * applies completely or returns KPI_ERR_NOMEM with the engine as it was:
+ *   1. the state changes (tickets, timers, customers, counters) are made at
+ *      once and each logged in an undo list; values to record, period
+ *      rolls and topic adds are queued as ops instead of done;
+ *   2. every allocation the ops need is made: a breakdown member that does
+ *      not exist yet is made apart (not yet in its group, room reserved),
+ *      a duration sketch's window is widened to hold its value, the top-k
+ *      arena grown; none of this changes a value or a serialized byte;
+ *   3. if anything failed (an allocation in 2, or growing the logs in 1),
+ *      the made members are freed and the undo list is played backwards;
+ *      otherwise the ops are done in order, and none of them can fail for
+ *      want of memory.
+ * Outside a transaction (merging into a private copy) the same code
+ * applies everything at once. */
+
+enum { OP_FEED, OP_MEMBER, OP_ROLL, OP_START, OP_TOPIC };
+
+typedef struct op {
+    uint8_t kind;
+    uint8_t m;        /* metric */
+    uint8_t adopt;    /* OP_MEMBER: made apart in step 2, to adopt */
+    void *acc;        /* FEED: accumulator; MEMBER: dkey; TOPIC: label */
+    void *dt;         /* MEMBER: dimtab */
+    union {
+        val v;        /* FEED, MEMBER: the value; TOPIC: v.i = length */
+        struct {
+            int64_t from, to; /* ROLL: head before, after; START: to */
+            uint64_t backlog;
+        } r;
+    } d;
+} op;
+
+enum { U_SLOT, U_INSERT, U_EVICT, U_CUST_NEW, U_CUST_LAST, U_CUST_DEL, U_PUSH, U_POP };
+
+typedef struct undo {
+    uint8_t kind;
+    uint8_t cq;       /* PUSH, POP: the customer queue (else tickets') */
+    uint8_t ring;     /* PUSH, POP: the entry's part of the queue */
+    uint32_t pos;     /* SLOT, EVICT, CUST_*: slot or entry number */
+    tentry x;         /* PUSH, POP: the entry; CUST_*: key and last */
+    tk t;             /* SLOT, EVICT: the slot as it was */
+} undo;
+
+typedef struct txn {
+    bool on;
+    int fail;         /* KPI_ERR_NOMEM once a log could not grow */
+    op *ops;
+    size_t nops, opcap;
+    undo *u;
+    size_t nu, ucap;
+    size_t spares;    /* members made apart so far */
+    /* counters and clock as they were */
+    bool started;
+    int64_t now, head;
+    uint64_t cnt[NSTORED];
+    uint64_t nstatus[7];
+    uint64_t nwaiting;
+} txn;
+
 struct kpi_engine {
     kpi__object base;
     /* configuration */
@@ -592,6 +707,7 @@ struct kpi_engine {
     tqueue tq;          /* ticket settlement and eviction */
     ctab cust;
     tqueue cq;          /* customer expiry */
+    txn tx;
 };
 
 static const int64_t opt_default[KPI_ENGINE_OPTIONS] = {
@@ -728,13 +844,6 @@ static int make_proto(const kpi_engine *e, int m, void **out)
     }
 }
 
-/* One value for a metric. */
-typedef struct val {
-    int64_t i;   /* duration ms, rate success, score answer, series time */
-    double num;  /* ratio numerator */
-    double den;  /* ratio denominator */
-} val;
-
 static int feed(void *acc, int m, const val *v)
 {
     switch (mtype[m]) {
@@ -858,6 +967,8 @@ static void engine_destroy(void *obj)
     kpi__destroy(e->pol);
     for (int i = 0; i < NNAMES; i++)
         names_free(a, &e->names[i]);
+    kpi__free(a, e->tx.ops);
+    kpi__free(a, e->tx.u);
     kpi__object_free(e);
 }
 
@@ -967,13 +1078,11 @@ static uint64_t unresolved(const kpi_engine *e)
            e->nstatus[KPI_STATUS_PENDING] + e->nstatus[KPI_STATUS_ON_HOLD];
 }
 
-/* Move the ring's head to period k, recording the backlog of every period
- * that ends on the way. */
-static void roll_to(kpi_engine *e, int64_t k)
+/* Roll the ring from period `head` to k > head: the periods that start are
+ * emptied, the backlog of those that end recorded. */
+static void roll_commit(kpi_engine *e, int64_t head, int64_t k, uint64_t backlog)
 {
-    if (k <= e->head)
-        return;
-    int64_t P = e->nper, lo = e->head + 1;
+    int64_t P = e->nper, lo = head + 1;
     if (lo < k - P + 1)
         lo = k - P + 1;
     for (int64_t j = lo; j <= k; j++) {
@@ -985,20 +1094,368 @@ static void roll_to(kpi_engine *e, int64_t k)
         b->has_backlog = 0;
         b->backlog = 0;
     }
-    int64_t from = e->head < k - P + 1 ? k - P + 1 : e->head;
+    int64_t from = head < k - P + 1 ? k - P + 1 : head;
     for (int64_t j = from; j < k; j++) {
         bucket *b = bucket_of(e, j);
-        b->backlog = unresolved(e);
+        b->backlog = backlog;
         b->has_backlog = 1;
     }
+}
+
+/* The ring's periods at the first event: head and the nper - 1 before. */
+static void start_commit(kpi_engine *e, int64_t head)
+{
+    for (uint32_t p = 0; p < e->nper; p++)
+        e->ring[p].k = INT64_MIN;
+    for (int64_t j = head - e->nper + 1; j <= head; j++)
+        bucket_of(e, j)->k = j;
+}
+
+/* ---- transactions (see "transactions" above) --------------------------- */
+
+/* Room for nu more undo entries and nops more ops; false (and the
+ * transaction failed) if a log cannot grow. */
+static bool tx_grow(kpi_engine *e, size_t nu, size_t nops)
+{
+    txn *x = &e->tx;
+    const kpi_allocator *a = &e->base.alloc;
+    if (x->fail != KPI_OK)
+        return false;
+    if ((x->nu + nu > x->ucap &&
+         grow_array(a, (void **)&x->u, &x->ucap, x->nu + nu, sizeof(undo)) != KPI_OK) ||
+        (x->nops + nops > x->opcap &&
+         grow_array(a, (void **)&x->ops, &x->opcap, x->nops + nops, sizeof(op)) != KPI_OK)) {
+        x->fail = KPI_ERR_NOMEM;
+        return false;
+    }
+    return true;
+}
+
+/* An undo entry (room reserved with tx_grow). */
+static undo *tx_log(kpi_engine *e, int kind)
+{
+    undo *u = &e->tx.u[e->tx.nu++];
+    u->kind = (uint8_t)kind;
+    return u;
+}
+
+/* A queued op, or NULL (and the transaction failed). */
+static op *tx_op(kpi_engine *e, int kind)
+{
+    txn *x = &e->tx;
+    if (x->nops == x->opcap && !tx_grow(e, 0, 1))
+        return NULL;
+    op *o = &x->ops[x->nops++];
+    o->kind = (uint8_t)kind;
+    o->adopt = 0;
+    return o;
+}
+
+/* Start a transaction: logs with room for an event, counters saved. */
+static int tx_begin(kpi_engine *e)
+{
+    txn *x = &e->tx;
+    x->nops = x->nu = x->spares = 0;
+    x->fail = KPI_OK;
+    if (!tx_grow(e, 8, 64)) {
+        x->fail = KPI_OK;
+        return KPI_ERR_NOMEM;
+    }
+    x->on = true;
+    x->started = e->started;
+    x->now = e->now;
+    x->head = e->head;
+    memcpy(x->cnt, e->cnt, sizeof x->cnt);
+    memcpy(x->nstatus, e->nstatus, sizeof x->nstatus);
+    x->nwaiting = e->nwaiting;
+    return KPI_OK;
+}
+
+/* Put a removed ticket back in its slot (the one moved there goes back to
+ * the end). */
+static void ts_unremove(tstore *s, uint32_t hole, const tk *saved)
+{
+    bool found;
+    uint32_t last = s->n;
+    if (hole != last) {
+        tk *h = slot_at(s, hole);
+        uint32_t p = index_pos_of(s->index, s->icap, h->id, hole);
+        *slot_at(s, last) = *h;
+        s->index[p] = last + 1;
+    }
+    *slot_at(s, hole) = *saved;
+    s->index[ts_probe(s, saved->id, &found)] = hole + 1;
+    s->n++;
+}
+
+/* Remove customer entry i (at index position pos): the last fills the hole. */
+static void cust_remove(ctab *c, size_t i, uint32_t pos)
+{
+    index_delete(c->index, c->icap, pos, cust_key, c);
+    size_t last = c->n - 1;
+    if (i != last) {
+        uint32_t lp = index_pos_of(c->index, c->icap, c->v[last].key, (uint32_t)last);
+        c->v[i] = c->v[last];
+        c->index[lp] = (uint32_t)i + 1;
+    }
+    c->n--;
+}
+
+static void cust_unremove(ctab *c, size_t hole, cent saved)
+{
+    uint32_t pos = 0;
+    size_t last = c->n;
+    if (hole != last) {
+        uint32_t p = index_pos_of(c->index, c->icap, c->v[hole].key, (uint32_t)hole);
+        c->v[last] = c->v[hole];
+        c->index[p] = (uint32_t)last + 1;
+    }
+    c->v[hole] = saved;
+    dense_find(c->index, c->icap, saved.key, cust_key, c, &pos);
+    c->index[pos] = (uint32_t)hole + 1;
+    c->n++;
+}
+
+/* Play the undo list backwards and restore the counters. */
+static void tx_rollback(kpi_engine *e)
+{
+    txn *x = &e->tx;
+    for (size_t i = x->nu; i-- > 0;) {
+        const undo *u = &x->u[i];
+        tqueue *q = u->cq ? &e->cq : &e->tq;
+        uint32_t pos = 0;
+        switch (u->kind) {
+        case U_SLOT:
+            *slot_at(&e->ts, u->pos) = u->t;
+            break;
+        case U_INSERT:
+            ts_remove(&e->ts, slot_at(&e->ts, e->ts.n - 1));
+            break;
+        case U_EVICT:
+            ts_unremove(&e->ts, u->pos, &u->t);
+            break;
+        case U_CUST_NEW:
+            dense_find(e->cust.index, e->cust.icap, u->x.key, cust_key, &e->cust, &pos);
+            cust_remove(&e->cust, e->cust.n - 1, pos);
+            break;
+        case U_CUST_LAST:
+            e->cust.v[u->pos].last = u->x.due;
+            break;
+        case U_CUST_DEL: {
+            cent c = {u->x.key, u->x.due};
+            cust_unremove(&e->cust, u->pos, c);
+            break;
+        }
+        case U_PUSH:
+            tq_unpush(q, u->x, u->ring);
+            break;
+        default: /* U_POP */
+            tq_unpop(q, u->x, u->ring);
+            break;
+        }
+    }
+    e->started = x->started;
+    e->now = x->now;
+    set_head(e, x->head);
+    memcpy(e->cnt, x->cnt, sizeof x->cnt);
+    memcpy(e->nstatus, x->nstatus, sizeof x->nstatus);
+    e->nwaiting = x->nwaiting;
+}
+
+/* Step 2: every allocation the ops need. */
+static int tx_reserve(kpi_engine *e)
+{
+    txn *x = &e->tx;
+    int rc = KPI_OK;
+    for (size_t i = 0; i < x->nops && rc == KPI_OK; i++) {
+        op *o = &x->ops[i];
+        int m = o->m;
+        switch (o->kind) {
+        case OP_FEED:
+            if (mtype[m] == T_DUR)
+                rc = kpi__duration_reserve(o->acc, o->d.v.i);
+            break;
+        case OP_MEMBER: {
+            dkey *dk = o->acc;
+            kpi_group *g = ((dimtab *)o->dt)->g[m];
+            if (dk->m[m] == NULL) {
+                const void *found;
+                void *spare = NULL;
+                if (kpi_group_find(g, dk->key, &found) == KPI_OK) {
+                    dk->m[m] = (void *)(uintptr_t)found;
+                } else if ((rc = kpi__group_spare(g, ++x->spares, &spare)) == KPI_OK) {
+                    dk->m[m] = spare;
+                    o->adopt = 1;
+                }
+            }
+            if (rc == KPI_OK && mtype[m] == T_DUR)
+                rc = kpi__duration_reserve(dk->m[m], o->d.v.i);
+            break;
+        }
+        case OP_TOPIC:
+            rc = kpi__topk_reserve(e->topk, (size_t)o->d.v.i);
+            break;
+        default:
+            break;
+        }
+    }
+    return rc;
+}
+
+/* Step 3: do the ops in order (no allocation). */
+static int tx_commit(kpi_engine *e)
+{
+    txn *x = &e->tx;
+    int rc = KPI_OK, r2;
+    for (size_t i = 0; i < x->nops; i++) {
+        const op *o = &x->ops[i];
+        switch (o->kind) {
+        case OP_FEED:
+            KEEP(feed(o->acc, o->m, &o->d.v));
+            break;
+        case OP_MEMBER: {
+            dkey *dk = o->acc;
+            if (o->adopt)
+                kpi__group_adopt(((dimtab *)o->dt)->g[o->m], dk->key, dk->m[o->m]);
+            KEEP(feed(dk->m[o->m], o->m, &o->d.v));
+            break;
+        }
+        case OP_ROLL:
+            roll_commit(e, o->d.r.from, o->d.r.to, o->d.r.backlog);
+            break;
+        case OP_START:
+            start_commit(e, o->d.r.to);
+            break;
+        default: /* OP_TOPIC */
+            KEEP(kpi_topk_add(e->topk, o->acc, (size_t)o->d.v.i, 1));
+            break;
+        }
+    }
+    return rc;
+}
+
+/* End the transaction: reserve then commit, or undo everything. */
+static int tx_end(kpi_engine *e)
+{
+    txn *x = &e->tx;
+    int rc = x->fail;
+    if (rc == KPI_OK)
+        rc = tx_reserve(e);
+    if (rc == KPI_OK) {
+        rc = tx_commit(e);
+    } else {
+        for (size_t i = 0; i < x->nops; i++) {
+            op *o = &x->ops[i];
+            if (o->kind == OP_MEMBER && o->adopt) {
+                dkey *dk = o->acc;
+                kpi__destroy(dk->m[o->m]);
+                dk->m[o->m] = NULL;
+            }
+        }
+        tx_rollback(e);
+    }
+    x->on = false;
+    x->nops = x->nu = 0;
+    x->fail = KPI_OK;
+    return rc;
+}
+
+/* Move the ring's head to period k, recording the backlog of every period
+ * that ends on the way (queued in a transaction). */
+static void roll_to(kpi_engine *e, int64_t k)
+{
+    if (k <= e->head)
+        return;
+    if (e->tx.on) {
+        op *o = tx_op(e, OP_ROLL);
+        if (o != NULL) {
+            o->d.r.from = e->head;
+            o->d.r.to = k;
+            o->d.r.backlog = unresolved(e);
+        }
+    } else {
+        roll_commit(e, e->head, k, unresolved(e));
+    }
     set_head(e, k);
+}
+
+/* Timer queue changes, logged in a transaction (room reserved). */
+static void tpush(kpi_engine *e, bool cq, int64_t due, uint64_t key)
+{
+    bool ring = tq_push(cq ? &e->cq : &e->tq, due, key);
+    if (e->tx.on) {
+        undo *u = tx_log(e, U_PUSH);
+        u->cq = cq;
+        u->ring = ring;
+        u->x.due = due;
+        u->x.key = key;
+    }
+}
+
+static tentry tpop(kpi_engine *e, bool cq)
+{
+    bool ring;
+    tentry x = tq_pop(cq ? &e->cq : &e->tq, &ring);
+    if (e->tx.on) {
+        undo *u = tx_log(e, U_POP);
+        u->cq = cq;
+        u->ring = ring;
+        u->x = x;
+    }
+    return x;
 }
 
 /* ---- recording --------------------------------------------------------- */
 
 /* Record one value of metric m at time `when` under the keys. */
+static void rec_queue(kpi_engine *e, int m, const keys *k, int64_t when, val v)
+{
+    txn *x = &e->tx;
+    if (x->nops + NDIM + 2 > x->opcap && !tx_grow(e, 0, NDIM + 2))
+        return;
+    op *o = &x->ops[x->nops++];
+    o->kind = OP_FEED;
+    o->m = (uint8_t)m;
+    o->adopt = 0;
+    o->acc = e->tot[m];
+    o->d.v = v;
+    for (int d = 0; d < NDIM; d++) {
+        dimtab *dt = &e->dim[d];
+        if (k->k[d] == 0 || dt->g[m] == NULL)
+            continue;
+        dkey *dk = &dt->v[k->k[d] - 1];
+        o = &x->ops[x->nops++];
+        o->m = (uint8_t)m;
+        o->adopt = 0;
+        o->d.v = v;
+        if (dk->m[m] != NULL) {
+            o->kind = OP_FEED;
+            o->acc = dk->m[m];
+        } else {
+            o->kind = OP_MEMBER;
+            o->acc = dk;
+            o->dt = dt;
+        }
+    }
+    if (mtype[m] != T_SERIES) {
+        int64_t p = (when >= e->head_lo && when < e->head_hi) ? e->head : period_of(e, when);
+        if (p > e->head - (int64_t)e->nper && p <= e->head) {
+            o = &x->ops[x->nops++];
+            o->kind = OP_FEED;
+            o->m = (uint8_t)m;
+            o->adopt = 0;
+            o->acc = bucket_of(e, p)->m[m];
+            o->d.v = v;
+        }
+    }
+}
+
 static int rec(kpi_engine *e, int m, const keys *k, int64_t when, val v)
 {
+    if (e->tx.on) {
+        rec_queue(e, m, k, when, v);
+        return KPI_OK;
+    }
     int rc = feed(e->tot[m], m, &v), r2;
     for (int d = 0; d < NDIM; d++) {
         if (k->k[d] == 0)
@@ -1134,6 +1591,12 @@ static int settle_solved(kpi_engine *e, tk *t, int64_t when)
 /* Leave the engine. */
 static void evict(kpi_engine *e, tk *t)
 {
+    if (e->tx.on) {
+        bool found;
+        undo *u = tx_log(e, U_EVICT);
+        u->pos = e->ts.index[ts_probe(&e->ts, t->id, &found)] - 1;
+        u->t = *t;
+    }
     clear_waiting(e, t);
     e->nstatus[t->status]--;
     ts_remove(&e->ts, t);
@@ -1157,7 +1620,9 @@ static int run_timers_slow(kpi_engine *e, int64_t t)
     const int64_t W = e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS];
     const tentry *m;
     while ((m = tq_peek(&e->tq)) != NULL && m->due <= t) {
-        tentry x = tq_pop(&e->tq);
+        if (e->tx.on && !tx_grow(e, 2, 0))
+            return KPI_ERR_NOMEM;
+        tentry x = tpop(e, false);
         roll_to(e, period_of(e, x.due));
         tk *s = ts_find(&e->ts, x.key);
         if (s == NULL || s->status < KPI_STATUS_SOLVED || tget(s, F_SINCE) + W != x.due)
@@ -1168,20 +1633,20 @@ static int run_timers_slow(kpi_engine *e, int64_t t)
         evict(e, s);
     }
     while ((m = tq_peek(&e->cq)) != NULL && m->due <= t) {
-        tentry x = tq_pop(&e->cq);
+        if (e->tx.on && !tx_grow(e, 2, 0))
+            return KPI_ERR_NOMEM;
+        tentry x = tpop(e, true);
         uint32_t pos = 0;
         int64_t i = dense_find(e->cust.index, e->cust.icap, x.key, cust_key, &e->cust, &pos);
         if (i < 0 || e->cust.v[i].last + e->opt[KPI_ENGINE_OPT_REPEAT_WINDOW_MS] + 1 != x.due)
             continue;
-        index_delete(e->cust.index, e->cust.icap, pos, cust_key, &e->cust);
-        size_t last = e->cust.n - 1;
-        if ((size_t)i != last) {
-            uint32_t lp = index_pos_of(e->cust.index, e->cust.icap, e->cust.v[last].key,
-                                       (uint32_t)last);
-            e->cust.v[i] = e->cust.v[last];
-            e->cust.index[lp] = (uint32_t)i + 1;
+        if (e->tx.on) {
+            undo *u = tx_log(e, U_CUST_DEL);
+            u->pos = (uint32_t)i;
+            u->x.key = e->cust.v[i].key;
+            u->x.due = e->cust.v[i].last;
         }
-        e->cust.n--;
+        cust_remove(&e->cust, (size_t)i, pos);
     }
     return rc;
 }
@@ -1194,10 +1659,11 @@ static int advance(kpi_engine *e, int64_t t)
         e->started = true;
         e->now = t;
         set_head(e, period_of(e, t));
-        for (uint32_t p = 0; p < e->nper; p++)
-            e->ring[p].k = INT64_MIN;
-        for (int64_t j = e->head - e->nper + 1; j <= e->head; j++)
-            bucket_of(e, j)->k = j;
+        op *o = e->tx.on ? tx_op(e, OP_START) : NULL;
+        if (o != NULL)
+            o->d.r.to = e->head;
+        else if (!e->tx.on)
+            start_commit(e, e->head);
         return KPI_OK;
     }
     int rc = run_timers(e, t > e->now ? t : e->now);
@@ -1453,7 +1919,7 @@ static int do_resolve(kpi_engine *e, tk *t, int64_t now, uint32_t agent, bool bo
         val v = {0, 1.0, 0.0};
         KEEP(rec(e, KPI_ENGINE_RESOLVED_PER_HOUR, &pk, now, v));
     }
-    tq_push(&e->tq, now + e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS], t->id);
+    tpush(e, false, now + e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS], t->id);
     return rc;
 }
 
@@ -1463,6 +1929,8 @@ static int do_created(kpi_engine *e, const intake *in)
     int64_t now = ev->time_ms;
     int rc = KPI_OK, r2;
     tk *t = ts_insert(&e->ts, ev->ticket);
+    if (e->tx.on)
+        tx_log(e, U_INSERT);
     t->created = now;
     t->status = KPI_STATUS_NEW;
     t->channel = (uint8_t)dim_idx(e, KPI_DIM_CHANNEL, ev->channel);
@@ -1477,8 +1945,15 @@ static int do_created(kpi_engine *e, const intake *in)
     e->cnt[KPI_ENGINE_COUNT_CREATED]++;
     keys k = keys_of(t);
     KEEP(rec(e, KPI_ENGINE_VOLUME, &k, now, vi(now)));
-    if (in->topic != NULL && in->topic_len > 0)
-        KEEP(kpi_topk_add(e->topk, in->topic, in->topic_len, 1));
+    if (in->topic != NULL && in->topic_len > 0) {
+        op *o = e->tx.on ? tx_op(e, OP_TOPIC) : NULL;
+        if (o != NULL) {
+            o->acc = (void *)(uintptr_t)in->topic;
+            o->d.v.i = (int64_t)in->topic_len;
+        } else if (!e->tx.on) {
+            KEEP(kpi_topk_add(e->topk, in->topic, in->topic_len, 1));
+        }
+    }
     if (ev->actor != 0) {
         uint64_t key = ev->actor;
         if (e->opt[KPI_ENGINE_OPT_REPEAT_SAME_TOPIC]) {
@@ -1493,14 +1968,21 @@ static int do_created(kpi_engine *e, const intake *in)
             cent *c = &e->cust.v[i];
             repeat = c->last >= now - W;
             if (now > c->last) {
+                if (e->tx.on) {
+                    undo *u = tx_log(e, U_CUST_LAST);
+                    u->pos = (uint32_t)i;
+                    u->x.due = c->last;
+                }
                 c->last = now;
-                tq_push(&e->cq, now + W + 1, key);
+                tpush(e, true, now + W + 1, key);
             }
         } else {
             e->cust.v[e->cust.n].key = key;
             e->cust.v[e->cust.n].last = now;
             e->cust.index[pos] = (uint32_t)++e->cust.n;
-            tq_push(&e->cq, now + W + 1, key);
+            if (e->tx.on)
+                tx_log(e, U_CUST_NEW)->x.key = key;
+            tpush(e, true, now + W + 1, key);
         }
         KEEP(rec(e, KPI_ENGINE_REPEAT_CONTACT, &k, now, vi(repeat)));
     }
@@ -1589,7 +2071,7 @@ static int apply_event(kpi_engine *e, const intake *in, tk *t)
         KEEP(settle_solved(e, t, now));
         set_status(e, t, now, KPI_STATUS_CLOSED);
         e->cnt[KPI_ENGINE_COUNT_CLOSED]++;
-        tq_push(&e->tq, now + e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS], t->id);
+        tpush(e, false, now + e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS], t->id);
         break;
     case KPI_EVENT_MERGED:
         clear_waiting(e, t);
@@ -1597,7 +2079,7 @@ static int apply_event(kpi_engine *e, const intake *in, tk *t)
         set_status(e, t, now, KPI_STATUS_MERGED);
         e->cnt[KPI_ENGINE_COUNT_MERGED]++;
         e->cnt[KPI_ENGINE_COUNT_SETTLED]++;
-        tq_push(&e->tq, now + e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS], t->id);
+        tpush(e, false, now + e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS], t->id);
         break;
     case KPI_EVENT_CSAT:
     case KPI_EVENT_NPS:
@@ -1656,15 +2138,25 @@ static int engine_event(kpi_engine *e, const intake *in)
                 return rc;
         }
     }
-    if ((rc = reserve_for(e, ev, t)) != KPI_OK)
+    if ((rc = reserve_for(e, ev, t)) != KPI_OK || (rc = tx_begin(e)) != KPI_OK)
         return rc;
     uint32_t n_before = e->ts.n;
-    int r2 = advance(e, now);
-    if (t != NULL && e->ts.n != n_before)
-        t = ts_find(&e->ts, ev->ticket); /* slots moved while settling */
-    rc = apply_event(e, in, t);
-    KEEP(run_timers(e, e->now));
-    return rc != KPI_OK ? rc : r2;
+    int ra = advance(e, now), r2;
+    if (tx_grow(e, 8, 0)) {
+        if (t != NULL && e->ts.n != n_before)
+            t = ts_find(&e->ts, ev->ticket); /* slots moved while settling */
+        if (t != NULL) {
+            bool found;
+            undo *u = tx_log(e, U_SLOT);
+            u->pos = e->ts.index[ts_probe(&e->ts, t->id, &found)] - 1;
+            u->t = *t;
+        }
+        rc = apply_event(e, in, t);
+        KEEP(run_timers(e, e->now));
+    }
+    if ((r2 = tx_end(e)) != KPI_OK)
+        return r2; /* KPI_ERR_NOMEM: nothing changed */
+    return rc != KPI_OK ? rc : ra;
 }
 
 /* A record's topic label (KPI_ERR_UNKNOWN_ID if its code has no name). */
@@ -2065,7 +2557,12 @@ KPI_API int kpi_engine_advance(kpi_engine *e, int64_t t_ms)
         return KPI_ERR_RANGE;
     if (!e->started || t_ms <= e->now)
         return KPI_OK;
-    return advance(e, t_ms);
+    int rc = tx_begin(e);
+    if (rc != KPI_OK)
+        return rc;
+    rc = advance(e, t_ms);
+    int r2 = tx_end(e);
+    return r2 != KPI_OK ? r2 : rc;
 }
 
 /* ---- public: reads ----------------------------------------------------- */

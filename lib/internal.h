@@ -116,6 +116,24 @@ struct kpi_sla_policy;
 struct kpi_calendar;
 const struct kpi_calendar *kpi__sla_policy_calendar(const struct kpi_sla_policy *p);
 
+/* Reservations for the ticket engine, which makes every allocation an
+ * event needs before it changes anything (lib/engine.c, "Transactions").
+ * Each changes capacity only, never a value, a read or a serialized byte. */
+struct kpi_duration;
+struct kpi_group;
+struct kpi_topk;
+/* After this, kpi_duration_add(d, ms) does not allocate; earlier
+ * reservations on d still hold (for values up to 2^40 ms). */
+int kpi__duration_reserve(struct kpi_duration *d, int64_t ms);
+/* Room for `extra` more members in g, and in *member a new empty member
+ * (not in g: the caller adopts or destroys it). */
+int kpi__group_spare(struct kpi_group *g, size_t extra, void **member);
+/* Insert `member` (from kpi__group_spare, room reserved) under an absent key. */
+void kpi__group_adopt(struct kpi_group *g, uint64_t key, void *member);
+/* After this, one kpi_topk_add() of a label of at most `len` bytes does
+ * not allocate. */
+int kpi__topk_reserve(struct kpi_topk *p, size_t len);
+
 /* ---- allocator ---------------------------------------------------------- */
 
 /* Fill `out` from `in` (NULL = C library).  KPI_ERR_INVALID when `in` has
