@@ -301,16 +301,27 @@ static void ts_free(const kpi_allocator *a, tstore *s)
     memset(s, 0, sizeof *s);
 }
 
-/* ---- timer queue: (due, key) in sorted pop order ----------------------- */
+/* ---- timer queue: (due, key) in sorted pop order -----------------------
+ *
+ * The ring holds entries pushed in order in 12 bytes each: the key and the
+ * due time as a 32-bit step from the entry before (the head's due time is
+ * kept apart).  An entry out of order, or more than 2^32 ms after the
+ * ring's tail, goes to the heap (16 bytes).  The ring grows by half. */
 
 typedef struct tentry {
     int64_t due;
     uint64_t key;
 } tentry;
 
+typedef struct rentry {
+    uint32_t klo, khi; /* key */
+    uint32_t step;     /* due minus the previous entry's due */
+} rentry;
+
 typedef struct tqueue {
-    tentry *ring;
+    rentry *ring;
     size_t rcap, rhead, rlen; /* FIFO, sorted */
+    int64_t rdue, tdue;       /* due times of the head and the tail */
     tentry *heap;
     size_t hcap, hlen;
 } tqueue;
@@ -318,6 +329,11 @@ typedef struct tqueue {
 static inline bool te_less(const tentry *a, const tentry *b)
 {
     return a->due < b->due || (a->due == b->due && a->key < b->key);
+}
+
+static inline uint64_t rkey(const rentry *r)
+{
+    return (uint64_t)r->khi << 32 | r->klo;
 }
 
 static int grow_array(const kpi_allocator *a, void **p, size_t *cap, size_t need,
@@ -344,9 +360,12 @@ static int tq_reserve(const kpi_allocator *a, tqueue *q, size_t more)
 {
     if (q->rlen + more > q->rcap) {
         size_t nc = q->rcap ? q->rcap : 16;
-        while (nc < q->rlen + more)
-            nc *= 2;
-        tentry *r = kpi__malloc(a, nc * sizeof *r);
+        while (nc < q->rlen + more) {
+            if (nc > SIZE_MAX / 2 / sizeof(rentry))
+                return KPI_ERR_NOMEM;
+            nc += nc / 2;
+        }
+        rentry *r = kpi__malloc(a, nc * sizeof *r);
         if (r == NULL)
             return KPI_ERR_NOMEM;
         for (size_t i = 0; i < q->rlen; i++)
@@ -376,25 +395,46 @@ static void heap_up(tqueue *q, size_t i, tentry e)
 static bool tq_push(tqueue *q, int64_t due, uint64_t key)
 {
     tentry e = {due, key};
-    if (q->rlen == 0 || !te_less(&e, &q->ring[(q->rhead + q->rlen - 1) % q->rcap])) {
-        q->ring[(q->rhead + q->rlen) % q->rcap] = e;
-        q->rlen++;
-        return true;
+    rentry *r = &q->ring[(q->rhead + q->rlen) % q->rcap];
+    if (q->rlen == 0) {
+        q->rdue = q->tdue = due;
+        r->step = 0;
+    } else {
+        tentry tail = {q->tdue, rkey(&q->ring[(q->rhead + q->rlen - 1) % q->rcap])};
+        if (te_less(&e, &tail) || (uint64_t)due - (uint64_t)q->tdue > UINT32_MAX) {
+            heap_up(q, q->hlen++, e);
+            return false;
+        }
+        r->step = (uint32_t)((uint64_t)due - (uint64_t)q->tdue);
+        q->tdue = due;
     }
-    heap_up(q, q->hlen++, e);
-    return false;
+    r->klo = (uint32_t)key;
+    r->khi = (uint32_t)(key >> 32);
+    q->rlen++;
+    return true;
 }
 
-/* The smallest entry, if any. */
-static const tentry *tq_peek(const tqueue *q)
+/* The smallest entry, if any (*ring: from the ring). */
+static inline bool tq_min(const tqueue *q, tentry *out, bool *ring)
 {
-    const tentry *r = q->rlen ? &q->ring[q->rhead] : NULL;
-    const tentry *h = q->hlen ? &q->heap[0] : NULL;
-    if (r == NULL)
-        return h;
-    if (h == NULL)
-        return r;
-    return te_less(h, r) ? h : r;
+    if (q->rlen == 0 && q->hlen == 0)
+        return false;
+    if (q->rlen != 0) {
+        out->due = q->rdue;
+        out->key = rkey(&q->ring[q->rhead]);
+        *ring = true;
+        if (q->hlen == 0 || !te_less(&q->heap[0], out))
+            return true;
+    }
+    *out = q->heap[0];
+    *ring = false;
+    return true;
+}
+
+/* Is anything due by t?  (One comparison on most events.) */
+static inline bool tq_due(const tqueue *q, int64_t t)
+{
+    return (q->rlen != 0 && q->rdue <= t) || (q->hlen != 0 && q->heap[0].due <= t);
 }
 
 /* Sift `last` down from heap position i over the first n entries. */
@@ -415,15 +455,18 @@ static void heap_down(tqueue *q, size_t i, size_t n, tentry last)
         q->heap[i] = last;
 }
 
-/* Pop the smallest entry; *ring tells where it came from. */
+/* Pop the smallest entry (the queue is not empty); *ring tells where it
+ * came from. */
 static tentry tq_pop(tqueue *q, bool *ring)
 {
-    const tentry *m = tq_peek(q);
-    tentry out = *m;
-    *ring = q->rlen && m == &q->ring[q->rhead];
+    tentry out = {0, 0};
+    *ring = false;
+    tq_min(q, &out, ring);
     if (*ring) {
         q->rhead = (q->rhead + 1) % q->rcap;
         q->rlen--;
+        if (q->rlen != 0)
+            q->rdue += q->ring[q->rhead].step;
         return out;
     }
     tentry last = q->heap[--q->hlen];
@@ -436,6 +479,7 @@ static void tq_unpush(tqueue *q, tentry e, bool ring)
 {
     if (ring) {
         q->rlen--;
+        q->tdue = e.due - q->ring[(q->rhead + q->rlen) % q->rcap].step;
         return;
     }
     size_t i = 0;
@@ -455,7 +499,9 @@ static void tq_unpop(tqueue *q, tentry e, bool ring)
 {
     if (ring) {
         q->rhead = (q->rhead + q->rcap - 1) % q->rcap;
-        q->ring[q->rhead] = e;
+        if (q->rlen == 0)
+            q->tdue = e.due;
+        q->rdue = e.due;
         q->rlen++;
         return;
     }
@@ -476,7 +522,7 @@ static void tq_free(const kpi_allocator *a, tqueue *q)
 
 static size_t tq_bytes(const tqueue *q)
 {
-    return (q->rcap + q->hcap) * sizeof(tentry);
+    return q->rcap * sizeof(rentry) + q->hcap * sizeof(tentry);
 }
 
 /* ---- generic dense table with an index (dimension keys, customers) ----- */
@@ -1608,8 +1654,7 @@ static int run_timers_slow(kpi_engine *e, int64_t t);
 /* Anything due by t?  (Most events: no, and this is one comparison.) */
 static inline int run_timers(kpi_engine *e, int64_t t)
 {
-    const tentry *a = tq_peek(&e->tq), *b = tq_peek(&e->cq);
-    if ((a == NULL || a->due > t) && (b == NULL || b->due > t))
+    if (!tq_due(&e->tq, t) && !tq_due(&e->cq, t))
         return KPI_OK;
     return run_timers_slow(e, t);
 }
@@ -1618,8 +1663,7 @@ static int run_timers_slow(kpi_engine *e, int64_t t)
 {
     int rc = KPI_OK, r2;
     const int64_t W = e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS];
-    const tentry *m;
-    while ((m = tq_peek(&e->tq)) != NULL && m->due <= t) {
+    while (tq_due(&e->tq, t)) {
         if (e->tx.on && !tx_grow(e, 2, 0))
             return KPI_ERR_NOMEM;
         tentry x = tpop(e, false);
@@ -1632,7 +1676,7 @@ static int run_timers_slow(kpi_engine *e, int64_t t)
             rc = r2;
         evict(e, s);
     }
-    while ((m = tq_peek(&e->cq)) != NULL && m->due <= t) {
+    while (tq_due(&e->cq, t)) {
         if (e->tx.on && !tx_grow(e, 2, 0))
             return KPI_ERR_NOMEM;
         tentry x = tpop(e, true);

@@ -1786,6 +1786,49 @@ START_TEST(settled_tickets_leave_and_their_ids_may_come_back)
 }
 END_TEST
 
+static void setup_long_window(kpi_engine *e)
+{
+    ck_assert_ok(kpi_engine_set_option(e, KPI_ENGINE_OPT_REOPEN_WINDOW_MS, 100 * D));
+    ck_assert_ok(kpi_engine_set_option(e, KPI_ENGINE_OPT_PERIODS, 200));
+}
+
+/* Settlement timers far apart (more than 2^32 ms between two in a row)
+ * and out of order still settle in time order, each at its window's end;
+ * an engine restored from a snapshot taken before goes on alike. */
+START_TEST(timers_far_apart_and_out_of_order_settle_in_time_order)
+{
+    pair p = start(setup_long_window);
+    FEED(&p, CREATE(T0, 1, 100), RESOLVE(T0 + H, 1, 7), CREATE(T0 + 2 * H, 2, 101),
+         CREATE(T0 + 2 * H, 3, 102), CREATE(T0 + 3 * H, 4, 103), CREATE(T0 + 3 * H, 5, 104),
+         RESOLVE(T0 + 60 * D, 3, 7), RESOLVE(T0 + 60 * D + H, 2, 7),
+         RESOLVE(T0 + 30 * D, 4, 7), RESOLVE(T0 + 30 * D, 5, 8));
+    const struct {
+        int64_t t;
+        uint64_t live;
+    } steps[] = {
+        {T0 + 100 * D + H - 1, 5}, {T0 + 100 * D + H, 4}, {T0 + 130 * D - 1, 4},
+        {T0 + 130 * D, 2},         {T0 + 160 * D - 1, 2}, {T0 + 160 * D, 1},
+        {T0 + 160 * D + H, 0},
+    };
+    size_t len;
+    unsigned char *bytes = eng_bytes(p.a, &len);
+    kpi_engine *r = NULL;
+    ck_assert_ok(kpi_engine_deserialize(&r, bytes, len));
+    free(bytes);
+    for (size_t i = 0; i < N_OF(steps); i++) {
+        advance(&p, steps[i].t);
+        ck_assert_ok(kpi_engine_advance(r, steps[i].t));
+        eng_same(r, p.a);
+        ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_LIVE), steps[i].live);
+        ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_SETTLED), 5 - steps[i].live);
+    }
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, H, 30 * D - 3 * H, 30 * D - 3 * H,
+               60 * D - 2 * H, 60 * D - H);
+    kpi_engine_free(r);
+    finish(&p);
+}
+END_TEST
+
 static void setup_one_day_window(kpi_engine *e)
 {
     set_opt(e, KPI_ENGINE_OPT_REOPEN_WINDOW_MS, D);
@@ -3827,6 +3870,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, options_have_defaults_domains_and_lock_at_the_first_event);
     tcase_add_test(tc, settled_tickets_leave_and_their_ids_may_come_back);
     tcase_add_test(tc, windows_follow_the_options);
+    tcase_add_test(tc, timers_far_apart_and_out_of_order_settle_in_time_order);
     tcase_add_test(tc, reset_forgets_the_data_and_keeps_the_configuration);
     tcase_add_test(tc, memory_per_live_ticket);
     suite_add_tcase(s, tc);
