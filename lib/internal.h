@@ -122,9 +122,15 @@ const struct kpi_calendar *kpi__sla_policy_calendar(const struct kpi_sla_policy 
 struct kpi_duration;
 struct kpi_group;
 struct kpi_topk;
-/* After this, kpi_duration_add(d, ms) does not allocate; earlier
- * reservations on d still hold (for values up to 2^40 ms). */
-int kpi__duration_reserve(struct kpi_duration *d, int64_t ms);
+/* The bucket of ms in every sketch of d's accuracy (-1 for ms <= 0 or
+ * ms >= 2^52, which need no bucket reserved). */
+int32_t kpi__duration_index(const struct kpi_duration *d, int64_t ms);
+/* After this, kpi__duration_add_at(d, ms, i) (and kpi_duration_add) of a
+ * value in bucket i does not allocate; earlier reservations on d still
+ * hold (for values up to 2^40 ms). */
+int kpi__duration_reserve_at(struct kpi_duration *d, int32_t i);
+/* kpi_duration_add(d, ms) with ms's bucket i already known. */
+int kpi__duration_add_at(struct kpi_duration *d, int64_t ms, int32_t i);
 /* Room for `extra` more members in g, and in *member a new empty member
  * (not in g: the caller adopts or destroys it). */
 int kpi__group_spare(struct kpi_group *g, size_t extra, void **member);
