@@ -44,6 +44,7 @@
 #define PAGE_BITS 12
 #define PAGE_SLOTS (1u << PAGE_BITS)
 #define MAX_TICKETS (UINT32_MAX - PAGE_SLOTS)
+#define PAGE_BYTES (PAGE_SLOTS * sizeof(tk) + sizeof(void *) + 63)
 #define MAX_PERIODS 4096
 
 /* Keep the first failure of a sequence of recordings (needs rc and r2). */
@@ -256,9 +257,14 @@ static int ts_reserve(const kpi_allocator *a, tstore *s, uint32_t more)
             return KPI_ERR_NOMEM;
         s->pages = pg;
         while (s->npages < need) {
-            pg[s->npages] = kpi__malloc(a, PAGE_SLOTS * sizeof(tk));
-            if (pg[s->npages] == NULL)
+            /* a slot per cache line: the page aligned to 64 bytes, the
+             * block's own address kept just before it */
+            unsigned char *raw = kpi__malloc(a, PAGE_BYTES);
+            if (raw == NULL)
                 return KPI_ERR_NOMEM; /* pages so far are kept: harmless */
+            uintptr_t at = ((uintptr_t)raw + sizeof(void *) + 63) & ~(uintptr_t)63;
+            memcpy((unsigned char *)at - sizeof(void *), &raw, sizeof raw);
+            pg[s->npages] = (tk *)at;
             s->npages++;
         }
     }
@@ -294,8 +300,11 @@ static void ts_remove(tstore *s, tk *t)
 
 static void ts_free(const kpi_allocator *a, tstore *s)
 {
-    for (uint32_t i = 0; i < s->npages; i++)
-        kpi__free(a, s->pages[i]);
+    for (uint32_t i = 0; i < s->npages; i++) {
+        void *raw;
+        memcpy(&raw, (unsigned char *)s->pages[i] - sizeof(void *), sizeof raw);
+        kpi__free(a, raw);
+    }
     kpi__free(a, s->pages);
     kpi__free(a, s->index);
     memset(s, 0, sizeof *s);
@@ -2912,7 +2921,7 @@ KPI_API size_t kpi_engine_ticket_bytes(const kpi_engine *e)
     if (!kpi__is(e, &kpi__engine_type))
         return 0;
     const tstore *s = &e->ts;
-    return (size_t)s->npages * PAGE_SLOTS * sizeof(tk) + (size_t)s->npages * sizeof(tk *) +
+    return (size_t)s->npages * PAGE_BYTES + (size_t)s->npages * sizeof(tk *) +
            (size_t)s->icap * sizeof(uint32_t) + tq_bytes(&e->tq);
 }
 
