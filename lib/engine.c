@@ -3,11 +3,12 @@
  * SPDX-License-Identifier: MIT
  *
  * State
- *   - Live tickets: 64-byte slots in pages of 4096 (dense: an evicted
- *     ticket's hole is filled by the last slot), found through an
- *     open-addressing index of 32-bit slot numbers (linear probing on
- *     kpi__mix64(id), at most 3/4 full, backward-shift deletion).  Times in
- *     a slot are 40-bit millisecond offsets from the ticket's creation.
+ *   - Live tickets: 64-byte slots, one cache line each, in pages of 4096
+ *     (dense: an evicted ticket's hole is filled by the last slot), found
+ *     through an open-addressing index of 32-bit entries, a 4-bit hash tag
+ *     over a 28-bit slot number (linear probing on kpi__mix64(id), at most
+ *     3/4 full, backward-shift deletion).  Times in a slot are 40-bit
+ *     millisecond offsets from the ticket's creation.
  *   - Timers: resolved, closed and merged tickets wait in a queue keyed by
  *     (due time, id) for settlement or eviction; customers wait the same way
  *     to leave the repeat-contact table.  The queue is a FIFO ring for keys
@@ -43,7 +44,12 @@
 #define TIME_LIMIT (INT64_C(1) << 62)
 #define PAGE_BITS 12
 #define PAGE_SLOTS (1u << PAGE_BITS)
-#define MAX_TICKETS (UINT32_MAX - PAGE_SLOTS)
+/* A ticket index entry: a 4-bit tag (the top bits of the id's hash) over
+ * slot + 1 in 28 bits, so that a probe reads only the slots whose tag
+ * matches; 0 = empty. */
+#define TS_SLOT_MASK ((UINT32_C(1) << 28) - 1)
+#define TS_TAG(h) ((uint32_t)((h) >> 60) << 28)
+#define MAX_TICKETS (TS_SLOT_MASK - 1)
 #define PAGE_BYTES (PAGE_SLOTS * sizeof(tk) + sizeof(void *) + 63)
 #define MAX_PERIODS 4096
 
@@ -134,17 +140,28 @@ static inline tk *slot_at(const tstore *s, uint32_t i)
     return &s->pages[i >> PAGE_BITS][i & (PAGE_SLOTS - 1)];
 }
 
+/* The slot of a ticket index entry, and the entry of a slot. */
+static inline uint32_t ts_slot(uint32_t v)
+{
+    return (v & TS_SLOT_MASK) - 1;
+}
+static inline uint32_t ts_entry(uint64_t id, uint32_t slot)
+{
+    return TS_TAG(kpi__mix64(id)) | (slot + 1);
+}
+
 /* Index position holding `id`, or the empty one where it would go. */
 static inline uint32_t ts_probe(const tstore *s, uint64_t id, bool *found)
 {
-    uint32_t mask = s->icap - 1, i = (uint32_t)kpi__mix64(id) & mask;
+    uint64_t h = kpi__mix64(id);
+    uint32_t mask = s->icap - 1, i = (uint32_t)h & mask, tag = TS_TAG(h);
     for (;;) {
         uint32_t v = s->index[i];
         if (v == 0) {
             *found = false;
             return i;
         }
-        if (slot_at(s, v - 1)->id == id) {
+        if ((v & ~TS_SLOT_MASK) == tag && slot_at(s, ts_slot(v))->id == id) {
             *found = true;
             return i;
         }
@@ -158,7 +175,7 @@ static inline tk *ts_find(const tstore *s, uint64_t id)
     if (s->icap == 0)
         return NULL;
     uint32_t pos = ts_probe(s, id, &found);
-    return found ? slot_at(s, s->index[pos] - 1) : NULL;
+    return found ? slot_at(s, ts_slot(s->index[pos])) : NULL;
 }
 
 /* Backward-shift deletion at index position pos (linear probing). */
@@ -182,33 +199,37 @@ static void index_delete(uint32_t *index, uint32_t icap, uint32_t pos,
     index[i] = 0;
 }
 
-/* Position of the index entry pointing at entry `idx` whose key is `key`. */
+/* Position of the index entry `v` (for entry number idx: idx + 1, or its
+ * ticket entry) whose key is `key`. */
 static uint32_t index_pos_of(const uint32_t *index, uint32_t icap, uint64_t key,
-                             uint32_t idx)
+                             uint32_t v)
 {
     uint32_t mask = icap - 1, i = (uint32_t)kpi__mix64(key) & mask;
-    while (index[i] != idx + 1)
+    while (index[i] != v)
         i = (i + 1) & mask;
     return i;
 }
 
+/* (Called with an entry minus one: the tag bits are dropped.) */
 static uint64_t ts_key(const void *ctx, uint32_t i)
 {
-    return slot_at(ctx, i)->id;
+    return slot_at(ctx, i & TS_SLOT_MASK)->id;
 }
 
-/* Rebuild an index of `icap` positions over n entries (keys by key_of). */
+/* Rebuild an index of `icap` positions over n entries (keys by key_of;
+ * tagged: ticket entries). */
 static void index_fill(uint32_t *index, uint32_t icap, uint32_t n,
                        uint64_t (*key_of)(const void *, uint32_t),
-                       const void *ctx)
+                       const void *ctx, bool tagged)
 {
     uint32_t mask = icap - 1;
     memset(index, 0, (size_t)icap * sizeof *index);
     for (uint32_t k = 0; k < n; k++) {
-        uint32_t i = (uint32_t)kpi__mix64(key_of(ctx, k)) & mask;
+        uint64_t h = kpi__mix64(key_of(ctx, k));
+        uint32_t i = (uint32_t)h & mask;
         while (index[i] != 0)
             i = (i + 1) & mask;
-        index[i] = k + 1;
+        index[i] = (tagged ? TS_TAG(h) : 0) | (k + 1);
     }
 }
 
@@ -228,7 +249,7 @@ static uint32_t index_cap_for(uint64_t n)
 static int index_reserve(const kpi_allocator *a, uint32_t **index, uint32_t *icap,
                          uint32_t n, uint32_t more,
                          uint64_t (*key_of)(const void *, uint32_t),
-                         const void *ctx)
+                         const void *ctx, bool tagged)
 {
     uint64_t want = (uint64_t)n + more;
     if (*icap != 0 && want <= (uint64_t)*icap * 3 / 4)
@@ -239,7 +260,7 @@ static int index_reserve(const kpi_allocator *a, uint32_t **index, uint32_t *ica
     uint32_t *ix = kpi__malloc(a, (size_t)cap * sizeof *ix);
     if (ix == NULL)
         return KPI_ERR_NOMEM;
-    index_fill(ix, cap, n, key_of, ctx);
+    index_fill(ix, cap, n, key_of, ctx, tagged);
     kpi__free(a, *index);
     *index = ix;
     *icap = cap;
@@ -268,7 +289,7 @@ static int ts_reserve(const kpi_allocator *a, tstore *s, uint32_t more)
             s->npages++;
         }
     }
-    return index_reserve(a, &s->index, &s->icap, s->n, more, ts_key, s);
+    return index_reserve(a, &s->index, &s->icap, s->n, more, ts_key, s, true);
 }
 
 /* Insert (room reserved, id absent). */
@@ -279,7 +300,7 @@ static tk *ts_insert(tstore *s, uint64_t id)
     tk *t = slot_at(s, s->n);
     memset(t, 0, sizeof *t);
     t->id = id;
-    s->index[pos] = ++s->n;
+    s->index[pos] = ts_entry(id, s->n++);
     return t;
 }
 
@@ -287,13 +308,13 @@ static void ts_remove(tstore *s, tk *t)
 {
     bool found;
     uint32_t pos = ts_probe(s, t->id, &found);
-    uint32_t hole = s->index[pos] - 1, last = s->n - 1;
+    uint32_t hole = ts_slot(s->index[pos]), last = s->n - 1;
     index_delete(s->index, s->icap, pos, ts_key, s);
     if (hole != last) {
         tk *l = slot_at(s, last);
-        uint32_t lp = index_pos_of(s->index, s->icap, l->id, last);
+        uint32_t lp = index_pos_of(s->index, s->icap, l->id, ts_entry(l->id, last));
         *slot_at(s, hole) = *l;
-        s->index[lp] = hole + 1;
+        s->index[lp] = ts_entry(l->id, hole);
     }
     s->n--;
 }
@@ -1070,7 +1091,7 @@ static int dim_reserve(kpi_engine *e, int d, uint64_t key, bool *present)
     int rc = grow_array(&e->base.alloc, (void **)&t->v, &t->cap, t->n + 1, sizeof(dkey));
     if (rc == KPI_OK)
         rc = index_reserve(&e->base.alloc, &t->index, &t->icap, (uint32_t)t->n, 1,
-                           dim_key, t);
+                           dim_key, t, false);
     return rc;
 }
 
@@ -1246,12 +1267,12 @@ static void ts_unremove(tstore *s, uint32_t hole, const tk *saved)
     uint32_t last = s->n;
     if (hole != last) {
         tk *h = slot_at(s, hole);
-        uint32_t p = index_pos_of(s->index, s->icap, h->id, hole);
+        uint32_t p = index_pos_of(s->index, s->icap, h->id, ts_entry(h->id, hole));
         *slot_at(s, last) = *h;
-        s->index[p] = last + 1;
+        s->index[p] = ts_entry(h->id, last);
     }
     *slot_at(s, hole) = *saved;
-    s->index[ts_probe(s, saved->id, &found)] = hole + 1;
+    s->index[ts_probe(s, saved->id, &found)] = ts_entry(saved->id, hole);
     s->n++;
 }
 
@@ -1261,7 +1282,7 @@ static void cust_remove(ctab *c, size_t i, uint32_t pos)
     index_delete(c->index, c->icap, pos, cust_key, c);
     size_t last = c->n - 1;
     if (i != last) {
-        uint32_t lp = index_pos_of(c->index, c->icap, c->v[last].key, (uint32_t)last);
+        uint32_t lp = index_pos_of(c->index, c->icap, c->v[last].key, (uint32_t)last + 1);
         c->v[i] = c->v[last];
         c->index[lp] = (uint32_t)i + 1;
     }
@@ -1273,7 +1294,7 @@ static void cust_unremove(ctab *c, size_t hole, cent saved)
     uint32_t pos = 0;
     size_t last = c->n;
     if (hole != last) {
-        uint32_t p = index_pos_of(c->index, c->icap, c->v[hole].key, (uint32_t)hole);
+        uint32_t p = index_pos_of(c->index, c->icap, c->v[hole].key, (uint32_t)hole + 1);
         c->v[last] = c->v[hole];
         c->index[p] = (uint32_t)last + 1;
     }
@@ -1639,7 +1660,7 @@ static void evict(kpi_engine *e, tk *t)
     if (e->tx.on) {
         bool found;
         undo *u = tx_log(e, U_EVICT);
-        u->pos = e->ts.index[ts_probe(&e->ts, t->id, &found)] - 1;
+        u->pos = ts_slot(e->ts.index[ts_probe(&e->ts, t->id, &found)]);
         u->t = *t;
     }
     clear_waiting(e, t);
@@ -1854,7 +1875,7 @@ static int reserve_for(kpi_engine *e, const kpi_event *ev, const tk *t)
             if ((rc = grow_array(a, (void **)&e->cust.v, &e->cust.cap, e->cust.n + 1,
                                  sizeof(cent))) != KPI_OK ||
                 (rc = index_reserve(a, &e->cust.index, &e->cust.icap, (uint32_t)e->cust.n,
-                                    1, cust_key, &e->cust)) != KPI_OK ||
+                                    1, cust_key, &e->cust, false)) != KPI_OK ||
                 (rc = tq_reserve(a, &e->cq, 1)) != KPI_OK)
                 return rc;
         }
@@ -2193,7 +2214,7 @@ static int engine_event(kpi_engine *e, const intake *in)
         if (t != NULL) {
             bool found;
             undo *u = tx_log(e, U_SLOT);
-            u->pos = e->ts.index[ts_probe(&e->ts, t->id, &found)] - 1;
+            u->pos = ts_slot(e->ts.index[ts_probe(&e->ts, t->id, &found)]);
             u->t = *t;
         }
         rc = apply_event(e, in, t);
@@ -2546,14 +2567,20 @@ KPI_API int kpi_engine_event(kpi_engine *e, const kpi_event *ev)
 static void warm(const kpi_engine *e, const kpi_event *ev, size_t n)
 {
     const tstore *s = &e->ts;
-    uint32_t v[WARM], acc = 0;
+    uint32_t v[WARM], acc = 0, mask = s->icap - 1;
     if (s->icap == 0)
         return;
+    for (size_t j = 0; j < n; j++) {
+        /* the first entry with the ticket's tag (a few probes at most) */
+        uint64_t h = kpi__mix64(ev[j].ticket);
+        uint32_t i = (uint32_t)h & mask, x = s->index[i];
+        for (int k = 0; k < 4 && x != 0 && (x & ~TS_SLOT_MASK) != TS_TAG(h); k++)
+            x = s->index[i = (i + 1) & mask];
+        v[j] = (x & ~TS_SLOT_MASK) == TS_TAG(h) ? x : 0;
+    }
     for (size_t j = 0; j < n; j++)
-        v[j] = s->index[(uint32_t)kpi__mix64(ev[j].ticket) & (s->icap - 1)];
-    for (size_t j = 0; j < n; j++)
-        if (v[j] != 0 && v[j] <= s->n)
-            acc ^= (uint32_t)slot_at(s, v[j] - 1)->id;
+        if (v[j] != 0 && ts_slot(v[j]) < s->n)
+            acc ^= (uint32_t)slot_at(s, ts_slot(v[j]))->id;
 #if defined(__GNUC__)
     __asm__ volatile("" : : "r"(acc));
 #else
@@ -3227,7 +3254,7 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
         int rc = grow_array(a, (void **)&e->cust.v, &e->cust.cap, n, sizeof(cent));
         if (rc == KPI_OK)
             rc = index_reserve(a, &e->cust.index, &e->cust.icap, 0, (uint32_t)n, cust_key,
-                               &e->cust);
+                               &e->cust, false);
         if (rc != KPI_OK)
             kpi__reader_fail(r, rc);
     }
@@ -3384,7 +3411,7 @@ static int merge_into(kpi_engine *d, const kpi_engine *s)
         rc = grow_array(a, (void **)&d->cust.v, &d->cust.cap, d->cust.n + 1, sizeof(cent));
         if (rc == KPI_OK)
             rc = index_reserve(a, &d->cust.index, &d->cust.icap, (uint32_t)d->cust.n, 1,
-                               cust_key, &d->cust);
+                               cust_key, &d->cust, false);
         if (rc != KPI_OK)
             break;
         int64_t j = dense_find(d->cust.index, d->cust.icap, c->key, cust_key, &d->cust, &pos);

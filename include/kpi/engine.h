@@ -117,7 +117,8 @@
  * 64 bytes per live ticket plus its share of the hash index (4 to 8
  * bytes), plus 12 to 18 bytes per ticket waiting for its settlement (16 to
  * 32 for one resolved out of time order); measured: 88.8 bytes per live
- * ticket with 1 M live tickets (docs/PERFORMANCE.md).  Resolved, closed and merged
+ * ticket with 1 M live tickets (docs/PERFORMANCE.md).  An engine holds at
+ * most 2^28 - 2 live tickets (#KPI_ERR_LIMIT beyond).  Resolved, closed and merged
  * tickets leave when their window ends; the repeat-contact memory keeps one
  * entry per customer (or customer and topic) seen within the repeat window.
  * Primitives per breakdown key are created with their first value.
