@@ -687,13 +687,12 @@ int kpi_duration_add_array(kpi_duration *d, const int64_t *ms, size_t n)
 }
 
 /* One value: the scalar path of the common case (a non-empty sketch whose
- * window holds the value), with exactly the effect of a batch of one. */
-int kpi_duration_add(kpi_duration *d, int64_t ms)
+ * window holds the value), with exactly the effect of a batch of one.  `i`
+ * is the value's bucket, dur_index(d->k, ms), when 0 < ms < 2^52. */
+static inline int dur_add_one(kpi_duration *d, int64_t ms, int32_t i)
 {
-    if (kpi__is(d, &duration_type) && d->bins != NULL && !d->collapsed &&
-        d->count > d->zeros && ms > 0 && ms < (INT64_C(1) << 52) &&
-        ms <= INT64_MAX - d->sum && d->count < UINT64_MAX) {
-        int32_t i = dur_index(d->k, ms);
+    if (d->bins != NULL && !d->collapsed && d->count > d->zeros && ms > 0 &&
+        ms < (INT64_C(1) << 52) && ms <= INT64_MAX - d->sum && d->count < UINT64_MAX) {
         uint32_t off = (uint32_t)(i - d->blo);
         if (i >= d->blo && off < d->bcap) {
             d->bins[off]++;
@@ -707,7 +706,7 @@ int kpi_duration_add(kpi_duration *d, int64_t ms)
             return KPI_OK;
         }
     }
-    if (ms == 0 && kpi__is(d, &duration_type) && d->count > 0 && d->count < UINT64_MAX) {
+    if (ms == 0 && d->count > 0 && d->count < UINT64_MAX) {
         d->zeros++;
         d->count++;
         d->min = 0;
@@ -715,6 +714,13 @@ int kpi_duration_add(kpi_duration *d, int64_t ms)
         return KPI_OK;
     }
     return kpi_duration_add_array(d, &ms, 1);
+}
+
+int kpi_duration_add(kpi_duration *d, int64_t ms)
+{
+    if (!kpi__is(d, &duration_type))
+        return KPI_ERR_INVALID;
+    return dur_add_one(d, ms, ms > 0 && ms < (INT64_C(1) << 52) ? dur_index(d->k, ms) : 0);
 }
 
 static bool dur_same_config(const kpi_duration *a, const kpi_duration *b)
@@ -1386,4 +1392,34 @@ int kpi_aht_quantile(const kpi_aht *a, double q, double *out)
     if (!kpi__is(a, &kpi__aht_type))
         return KPI_ERR_INVALID;
     return kpi_duration_quantile(a->handle, q, out);
+}
+
+/* ---- for the ticket engine (lib/internal.h) ----------------------------- */
+
+int32_t kpi__duration_index(const kpi_duration *d, int64_t ms)
+{
+    return ms > 0 && ms < (INT64_C(1) << 52) ? dur_index(d->k, ms) : -1;
+}
+
+/* Make the window hold bucket i (and, when the sketch holds no positive
+ * value, keep holding what it held, so that several reservations before
+ * the adds all stand). */
+int kpi__duration_reserve_at(kpi_duration *d, int32_t i)
+{
+    if (i < 0 || (d->bins != NULL && i >= d->blo && i < d->blo + (int32_t)d->bcap))
+        return KPI_OK;
+    int32_t lo = i, hi = i;
+    if (d->bins != NULL && d->count == d->zeros) {
+        int32_t wlo = d->blo, whi = d->blo + (int32_t)d->bcap - 1;
+        if ((int64_t)(whi > hi ? whi : hi) - (wlo < lo ? wlo : lo) + 1 <= DUR_CAP) {
+            lo = wlo < lo ? wlo : lo;
+            hi = whi > hi ? whi : hi;
+        }
+    }
+    return dur_reserve(d, lo, hi);
+}
+
+int kpi__duration_add_at(kpi_duration *d, int64_t ms, int32_t i)
+{
+    return dur_add_one(d, ms, i);
 }

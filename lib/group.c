@@ -615,3 +615,18 @@ int kpi_group_rate_spread(const kpi_group *g, uint64_t min_trials, double *mean_
         *agents = k;
     return KPI_OK;
 }
+
+/* ---- for the ticket engine (lib/internal.h) ----------------------------- */
+
+int kpi__group_spare(kpi_group *g, size_t extra, void **member)
+{
+    if (g->n + extra > GROUP_LIMIT)
+        return KPI_ERR_LIMIT;
+    int rc = reserve(g, g->n + extra);
+    return rc == KPI_OK ? type_of(g->proto)->clone(g->proto, member) : rc;
+}
+
+void kpi__group_adopt(kpi_group *g, uint64_t key, void *member)
+{
+    insert(g, key, member);
+}

@@ -116,6 +116,30 @@ struct kpi_sla_policy;
 struct kpi_calendar;
 const struct kpi_calendar *kpi__sla_policy_calendar(const struct kpi_sla_policy *p);
 
+/* Reservations for the ticket engine, which makes every allocation an
+ * event needs before it changes anything (lib/engine.c, "Transactions").
+ * Each changes capacity only, never a value, a read or a serialized byte. */
+struct kpi_duration;
+struct kpi_group;
+struct kpi_topk;
+/* The bucket of ms in every sketch of d's accuracy (-1 for ms <= 0 or
+ * ms >= 2^52, which need no bucket reserved). */
+int32_t kpi__duration_index(const struct kpi_duration *d, int64_t ms);
+/* After this, kpi__duration_add_at(d, ms, i) (and kpi_duration_add) of a
+ * value in bucket i does not allocate; earlier reservations on d still
+ * hold (for values up to 2^40 ms). */
+int kpi__duration_reserve_at(struct kpi_duration *d, int32_t i);
+/* kpi_duration_add(d, ms) with ms's bucket i already known. */
+int kpi__duration_add_at(struct kpi_duration *d, int64_t ms, int32_t i);
+/* Room for `extra` more members in g, and in *member a new empty member
+ * (not in g: the caller adopts or destroys it). */
+int kpi__group_spare(struct kpi_group *g, size_t extra, void **member);
+/* Insert `member` (from kpi__group_spare, room reserved) under an absent key. */
+void kpi__group_adopt(struct kpi_group *g, uint64_t key, void *member);
+/* After this, one kpi_topk_add() of a label of at most `len` bytes does
+ * not allocate. */
+int kpi__topk_reserve(struct kpi_topk *p, size_t len);
+
 /* ---- allocator ---------------------------------------------------------- */
 
 /* Fill `out` from `in` (NULL = C library).  KPI_ERR_INVALID when `in` has

@@ -1378,3 +1378,9 @@ KPI_API int kpi_topk_id_share(const kpi_topk_id *p, uint64_t id,
     ss_key k = key_id(id);
     return ss_share(&p->c, &k, out);
 }
+
+/* For the ticket engine (lib/internal.h): room for one add. */
+int kpi__topk_reserve(kpi_topk *p, size_t len)
+{
+    return reserve_for(&p->c, &p->base.alloc, 1, len);
+}

@@ -115,19 +115,24 @@
  *
  * @section engine_memory Memory
  * 64 bytes per live ticket plus its share of the hash index (4 to 8
- * bytes), plus 16 bytes per ticket waiting for its settlement; see
- * docs/PERFORMANCE.md for the measured figure.  Resolved, closed and merged
+ * bytes), plus 12 to 18 bytes per ticket waiting for its settlement (16 to
+ * 32 for one resolved out of time order); measured: 88.8 bytes per live
+ * ticket with 1 M live tickets (docs/PERFORMANCE.md).  An engine holds at
+ * most 2^28 - 2 live tickets (#KPI_ERR_LIMIT beyond).  Resolved, closed and merged
  * tickets leave when their window ends; the repeat-contact memory keeps one
  * entry per customer (or customer and topic) seen within the repeat window.
  * Primitives per breakdown key are created with their first value.
- * Allocation failures: an event validates, then reserves the memory its
- * ticket, keys, customers and timers need, and a #KPI_ERR_NOMEM there
- * changes nothing.  A failure later, while a value is recorded (a
- * breakdown member made, or a sketch or the top-k arena grown, for that
- * value), is reported as #KPI_ERR_NOMEM with the event applied to the ticket
- * but that value (and those after it in the event) not recorded: the engine
- * stays consistent and usable, and #KPI_ENGINE_COUNT_EVENTS tells whether
- * the event was applied.  Time offsets
+ * Allocation failures: every call that changes an engine applies
+ * completely or returns #KPI_ERR_NOMEM with the engine exactly as before
+ * (the same snapshot bytes, the same reads).  An event (and
+ * kpi_engine_advance()) settles what is due and changes its ticket while
+ * logging how to undo it, and queues the values it records; it then makes
+ * every allocation those values need (breakdown members, sketch and top-k
+ * growth) and only then records them; if any allocation fails, everything
+ * is undone.  In a batch the failing record is the one reported, with
+ * everything before it applied.  kpi_engine_new(), kpi_engine_clone(),
+ * kpi_engine_deserialize() and kpi_engine_merge() leak nothing and leave
+ * their output (and the merge destination) untouched on failure.  Time offsets
  * inside a ticket are kept in 40 bits of milliseconds, so an event more than
  * 34 years after its ticket's creation is #KPI_ERR_RANGE.
  *
