@@ -32,7 +32,7 @@ typedef struct rb_ev {
     int64_t t;     /* event time (monotone in the stream) */
     int64_t v[3];  /* small integers */
     double x;      /* a real amount (a multiple of 1/8: sums stay exact) */
-    char label[16];
+    char label[40]; /* long enough to pass top-k's 24 inline label bytes */
 } rb_ev;
 
 #define RB_MAX_READS 24
@@ -620,14 +620,15 @@ static int topk_id_make(void **out, const kpi_allocator *a)
     RB_MAKE(topk_id, out, kpi_topk_id_new_with(&p_, 16, a), KPI_OK);
 }
 /* a skewed universe of 40 labels (more than the capacity: evictions);
- * the first events name new labels, which is the growth path */
+ * the first events name new labels, and every third label is longer
+ * than the 24 bytes kept inline, which is the growth path (the arena) */
 static void topk_gen(test_rng *r, size_t i, rb_ev *e)
 {
     e->key = test_rand(r);
     double u = test_uniform(r);
     e->v[0] = i < 24 ? (int64_t)i : (int64_t)(40 * u * u);
     snprintf(e->label, sizeof e->label, "label-%02d%s", (int)e->v[0],
-             e->v[0] % 3 ? "" : "-long");
+             e->v[0] % 3 ? "" : "-long-enough-for-the-arena");
 }
 static int topk_add(void *o, const rb_ev *e)
 {
