@@ -655,6 +655,36 @@ START_TEST(period_sums_equal_the_in_order_double_sum_bit_for_bit)
 }
 END_TEST
 
+START_TEST(a_state_written_before_the_integer_sum_reads_back)
+{
+    /* tests/data/series-v1.bin was written by the revision before the
+     * integer accumulator (the state format is unchanged): hourly, 6
+     * periods, 40 events 1,000 s apart with amounts 1, 2.5, 1, 7, 0.25, 1,
+     * 1, 3 in turn, then two of 1.0 at 40,000 s */
+    size_t glen, len;
+    unsigned char *g = test_read_file(test_data_path("series-v1.bin"), &glen);
+    ck_assert_msg(g != NULL, "missing %s", test_data_path("series-v1.bin"));
+    kpi_series *s;
+    ck_assert_ok(kpi_series_deserialize(&s, g, glen));
+    const double want[6] = {7.5, 8.25, 6, 10.5, 5.25, 2};
+    assert_values(s, want, 6, 6 * HOUR);
+    double t;
+    ck_assert_ok(kpi_series_total(s, &t));
+    ck_assert(t == 85.75);
+    ck_assert_ok(kpi_series_serialize(s, NULL, 0, &len));
+    unsigned char *b = malloc(len);
+    ck_assert_ok(kpi_series_serialize(s, b, len, &len));
+    ck_assert(len == glen && memcmp(b, g, len) == 0);
+    /* the newest period (2.0, whole) goes on summing in order */
+    ck_assert_ok(kpi_series_add(s, 40000001, 0.5));
+    ck_assert_ok(kpi_series_period(s, 40000001, &t));
+    ck_assert(t == 2.5);
+    free(b);
+    free(g);
+    kpi_series_free(s);
+}
+END_TEST
+
 START_TEST(self_merge_allocation_failure_changes_nothing)
 {
     test_alloc t;
@@ -702,6 +732,7 @@ static Suite *series_suite(void)
     tcase_add_test(tc, random_streams_match_a_naive_recount_and_the_batch_form);
     tcase_add_test(tc, self_merge_allocation_failure_changes_nothing);
     tcase_add_test(tc, period_sums_equal_the_in_order_double_sum_bit_for_bit);
+    tcase_add_test(tc, a_state_written_before_the_integer_sum_reads_back);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -828,6 +828,70 @@ START_TEST(serialize_round_trips_to_identical_reads_and_bytes)
 }
 END_TEST
 
+/* Bytes of a golden file (the test fails when it is missing). */
+static unsigned char *golden(const char *name, size_t *len)
+{
+    unsigned char *g = test_read_file(test_data_path(name), len);
+    ck_assert_msg(g != NULL, "missing %s", test_data_path(name));
+    return g;
+}
+
+START_TEST(states_written_by_the_previous_layout_read_back)
+{
+    /* tests/data/topk-v1.bin and topk-id-v1.bin were written by the
+     * revision before the run-ordered counters (the state format is
+     * unchanged): m = 4 with 40 weighted adds of four labels (one of 37
+     * bytes), then "x\0y" x2 (evicting), "billing" x5, "shipping"
+     * (evicting); ids: m = 3, (i * i) % 7 + 1000 with weight 1 + i % 2 */
+    size_t glen, len;
+    unsigned char *g = golden("topk-v1.bin", &glen);
+    kpi_topk *p;
+    ck_assert_ok(kpi_topk_deserialize(&p, g, glen));
+    ck_assert_uint_eq(kpi_topk_total(p), 87);
+    ck_assert_uint_eq(kpi_topk_size(p), 4);
+    ck_assert_uint_eq(kpi_topk_error_bound(p), 21);
+    const char *want[] = {"billing", "a label longer than twenty-four bytes",
+                          "shipping", "x\0y"};
+    const size_t wlen[] = {7, 37, 8, 3};
+    const uint64_t wc[] = {24, 21, 21, 21}, wlo[] = {24, 21, 1, 2};
+    for (size_t r = 0; r < 4; r++) {
+        const char *l;
+        size_t n;
+        uint64_t c, lo;
+        ck_assert_ok(kpi_topk_entry(p, r, &l, &n, &c, &lo, NULL));
+        ck_assert(n == wlen[r] && memcmp(l, want[r], n) == 0);
+        ck_assert(c == wc[r] && lo == wlo[r]);
+    }
+    unsigned char *b = ser(p, &len);
+    ck_assert(len == glen && memcmp(b, g, len) == 0);
+    /* and it goes on counting: "refund" replaces a counter of 21 */
+    ck_assert_ok(kpi_topk_add(p, "refund", 6, 1));
+    uint64_t c, lo;
+    ck_assert_ok(kpi_topk_estimate(p, "refund", 6, &c, &lo, NULL));
+    ck_assert(c == 22 && lo == 1);
+    free(b);
+    free(g);
+    kpi_topk_free(p);
+
+    g = golden("topk-id-v1.bin", &glen);
+    kpi_topk_id *q;
+    ck_assert_ok(kpi_topk_id_deserialize(&q, g, glen));
+    ck_assert_uint_eq(kpi_topk_id_total(q), 75);
+    ck_assert_uint_eq(kpi_topk_id_error_bound(q), 24);
+    const uint64_t wid[] = {1000, 1002, 1004}, ic[] = {26, 25, 24}, ilo[] = {2, 3, 2};
+    for (size_t r = 0; r < 3; r++) {
+        uint64_t id;
+        ck_assert_ok(kpi_topk_id_entry(q, r, &id, &c, &lo, NULL));
+        ck_assert(id == wid[r] && c == ic[r] && lo == ilo[r]);
+    }
+    b = ser_id(q, &len);
+    ck_assert(len == glen && memcmp(b, g, len) == 0);
+    free(b);
+    free(g);
+    kpi_topk_id_free(q);
+}
+END_TEST
+
 START_TEST(truncated_and_flipped_bytes_are_rejected)
 {
     kpi_topk *p = sample();
@@ -1002,6 +1066,7 @@ static Suite *topk_suite(void)
     tc = tcase_create("codec");
     tcase_add_test(tc, serialize_round_trips_to_identical_reads_and_bytes);
     tcase_add_test(tc, truncated_and_flipped_bytes_are_rejected);
+    tcase_add_test(tc, states_written_by_the_previous_layout_read_back);
     suite_add_tcase(s, tc);
     return s;
 }
