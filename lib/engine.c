@@ -1411,6 +1411,26 @@ static int tx_end(kpi_engine *e)
     return rc;
 }
 
+/* A long settlement (time moving over many due tickets at once) commits in
+ * steps of about this many ops, so that its logs stay small: a failure
+ * then leaves the engine as after the last whole step, i.e. as if
+ * kpi_engine_advance() had been called with that step's last due time. */
+#define TX_STEP 65536
+
+static int tx_step(kpi_engine *e, int64_t due)
+{
+    if (due > e->now)
+        e->now = due;
+    int rc = tx_end(e);
+    if (tx_begin(e) != KPI_OK) {
+        e->tx.on = true; /* cannot happen: the logs keep their room */
+        rc = KPI_ERR_NOMEM;
+    }
+    if (rc == KPI_ERR_NOMEM)
+        e->tx.fail = KPI_ERR_NOMEM; /* the caller's transaction fails too */
+    return rc;
+}
+
 /* Move the ring's head to period k, recording the backlog of every period
  * that ends on the way (queued in a transaction). */
 static void roll_to(kpi_engine *e, int64_t k)
@@ -1695,6 +1715,13 @@ static int run_timers_slow(kpi_engine *e, int64_t t)
             rc == KPI_OK)
             rc = r2;
         evict(e, s);
+        if (e->tx.on && e->tx.nops > TX_STEP && e->tx.fail == KPI_OK &&
+            !tq_due(&e->tq, x.due) && (r2 = tx_step(e, x.due)) != KPI_OK) {
+            if (r2 == KPI_ERR_NOMEM)
+                return r2;
+            if (rc == KPI_OK)
+                rc = r2;
+        }
     }
     while (tq_due(&e->cq, t)) {
         if (e->tx.on && !tx_grow(e, 2, 0))

@@ -3828,6 +3828,73 @@ START_TEST(each_allocation_of_new_clone_restore_merge_and_advance_may_fail)
 }
 END_TEST
 
+/* One advance over thousands of due tickets commits in steps: a failed
+ * allocation leaves the engine exactly as the same engine advanced to its
+ * new time (the last whole step), never half a step. */
+START_TEST(a_long_settlement_fails_at_a_whole_step)
+{
+    const size_t tickets = 6000;
+    kpi_event *ev = malloc(3 * tickets * sizeof *ev);
+    size_t n = 0;
+    for (uint64_t i = 0; i < tickets; i++) {
+        int64_t t = T0 + (int64_t)i * 40 * 1000; /* over 2.8 days */
+        ev[n++] = CREATE_X(t, i + 1, 1000 + i % 97, (uint32_t)(i % 3), (uint32_t)(i % 4), 0, 0);
+        ev[n++] = REPLY(t + 5 * M, i + 1, 7 + i % 5);
+        ev[n++] = RESOLVE(t + 10 * M + (int64_t)(i % 7) * H, i + 1, 7 + i % 5);
+    }
+    kpi_engine *e0 = NULL;
+    ck_assert_ok(kpi_engine_new(&e0));
+    ck_assert_ok(kpi_engine_apply(e0, ev, n, sizeof(kpi_event), NULL));
+    int64_t t0 = 0, end = T0 + 20 * D;
+    ck_assert_ok(kpi_engine_time(e0, &t0));
+    size_t len;
+    unsigned char *bytes = eng_bytes(e0, &len);
+    ck_assert_ok(kpi_engine_advance(e0, end));
+    ck_assert_uint_eq(counter(e0, KPI_ENGINE_COUNT_LIVE), 0);
+    int partial = 0;
+    for (long k = 1;; k = next_fail(k)) {
+        test_alloc ta;
+        kpi_allocator a = test_allocator(&ta);
+        kpi_engine *e = NULL;
+        ck_assert_ok(kpi_engine_deserialize_with(&e, bytes, len, &a));
+        long fail = ta.calls + k;
+        ta.fail_at = fail;
+        int rc = kpi_engine_advance(e, end);
+        ta.fail_at = 0;
+        if (rc == KPI_OK) {
+            ck_assert_msg(ta.calls < fail, "allocation %ld failed, yet the advance "
+                          "returned KPI_OK", k);
+            eng_same(e, e0);
+            kpi_engine_free(e);
+            ck_assert_int_eq(ta.live, 0);
+            break;
+        }
+        ck_assert_status(rc, KPI_ERR_NOMEM);
+        int64_t t = 0;
+        ck_assert_ok(kpi_engine_time(e, &t));
+        kpi_engine *step = NULL;
+        ck_assert_ok(kpi_engine_deserialize(&step, bytes, len));
+        if (t > t0) {
+            partial++;
+            ck_assert_ok(kpi_engine_advance(step, t));
+            ck_assert_uint_gt(counter(e, KPI_ENGINE_COUNT_SETTLED), 0);
+        }
+        eng_same(e, step);
+        /* and it goes on to the same end */
+        ck_assert_ok(kpi_engine_advance(e, end));
+        eng_same(e, e0);
+        kpi_engine_free(step);
+        kpi_engine_free(e);
+        ck_assert_int_eq(ta.live, 0);
+        ck_assert_int_lt(k, 1000000);
+    }
+    ck_assert_int_gt(partial, 0); /* some failures came after a whole step */
+    kpi_engine_free(e0);
+    free(bytes);
+    free(ev);
+}
+END_TEST
+
 /* ==== the suite =========================================================== */
 
 static Suite *engine_suite(void)
@@ -3889,6 +3956,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_failed_allocation_leaves_no_trace_of_the_event);
     tcase_add_test(tc, allocation_failures_change_nothing_and_leak_nothing);
     tcase_add_test(tc, each_allocation_of_new_clone_restore_merge_and_advance_may_fail);
+    tcase_add_test(tc, a_long_settlement_fails_at_a_whole_step);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -130,7 +130,12 @@
  * every allocation those values need (breakdown members, sketch and top-k
  * growth) and only then records them; if any allocation fails, everything
  * is undone.  In a batch the failing record is the one reported, with
- * everything before it applied.  kpi_engine_new(), kpi_engine_clone(),
+ * everything before it applied.  One exception keeps memory bounded: when
+ * time moves over thousands of due tickets at once, their settlement
+ * commits in steps (of about 65,536 recorded values), and a failure leaves
+ * the engine as after the last whole step, which is exactly the engine
+ * advanced with kpi_engine_advance() to that step's time (kpi_engine_time()
+ * tells it); the event itself is not applied.  kpi_engine_new(), kpi_engine_clone(),
  * kpi_engine_deserialize() and kpi_engine_merge() leak nothing and leave
  * their output (and the merge destination) untouched on failure.  Time offsets
  * inside a ticket are kept in 40 bits of milliseconds, so an event more than
