@@ -2937,7 +2937,8 @@ KPI_API int kpi_engine_ticket_status(const kpi_engine *e, uint64_t ticket, int *
 static size_t engine_footprint(const void *obj)
 {
     const kpi_engine *e = obj;
-    size_t n = sizeof *e + kpi_engine_ticket_bytes(e) + tq_bytes(&e->cq);
+    size_t n = sizeof *e + kpi_engine_ticket_bytes(e) + tq_bytes(&e->cq) +
+               e->tx.opcap * sizeof(op) + e->tx.ucap * sizeof(undo);
     n += e->cust.cap * sizeof(cent) + (size_t)e->cust.icap * sizeof(uint32_t);
     for (int m = 0; m < NM; m++)
         n += e->proto[m] ? type_of_metric(m)->footprint(e->proto[m]) : 0;
