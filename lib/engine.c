@@ -749,6 +749,7 @@ typedef struct txn {
     undo *u;
     size_t nu, ucap;
     size_t spares;    /* members made apart so far */
+    bool step_ok;     /* settling before the event: may commit in steps */
     /* counters and clock as they were */
     bool started;
     int64_t now, head;
@@ -1411,10 +1412,12 @@ static int tx_end(kpi_engine *e)
     return rc;
 }
 
-/* A long settlement (time moving over many due tickets at once) commits in
- * steps of about this many ops, so that its logs stay small: a failure
- * then leaves the engine as after the last whole step, i.e. as if
- * kpi_engine_advance() had been called with that step's last due time. */
+/* A long settlement (time moving over many due tickets at once, before an
+ * event is applied or in kpi_engine_advance) commits in steps of about
+ * this many ops, so that its logs stay small: a failure then leaves the
+ * engine as after the last whole step, i.e. as if kpi_engine_advance() had
+ * been called with that step's last due time.  Never once the event's own
+ * changes are in the transaction (step_ok). */
 #define TX_STEP 65536
 
 static int tx_step(kpi_engine *e, int64_t due)
@@ -1715,7 +1718,7 @@ static int run_timers_slow(kpi_engine *e, int64_t t)
             rc == KPI_OK)
             rc = r2;
         evict(e, s);
-        if (e->tx.on && e->tx.nops > TX_STEP && e->tx.fail == KPI_OK &&
+        if (e->tx.on && e->tx.step_ok && e->tx.nops > TX_STEP && e->tx.fail == KPI_OK &&
             !tq_due(&e->tq, x.due) && (r2 = tx_step(e, x.due)) != KPI_OK) {
             if (r2 == KPI_ERR_NOMEM)
                 return r2;
@@ -1757,7 +1760,9 @@ static int advance(kpi_engine *e, int64_t t)
             start_commit(e, e->head);
         return KPI_OK;
     }
+    e->tx.step_ok = true;
     int rc = run_timers(e, t > e->now ? t : e->now);
+    e->tx.step_ok = false;
     if (t > e->now) {
         if (t >= e->head_hi)
             roll_to(e, period_of(e, t));
