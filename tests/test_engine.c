@@ -3895,6 +3895,54 @@ START_TEST(a_long_settlement_fails_at_a_whole_step)
 }
 END_TEST
 
+/* One advance settles values far below and far above those a sketch
+ * already holds: every allocation they need is made before any is
+ * recorded (each failure: KPI_ERR_NOMEM and nothing changed). */
+START_TEST(values_far_apart_in_one_transaction_are_all_reserved)
+{
+    const int64_t t1 = T0 + WEEK + H;
+    const kpi_event log[] = {
+        CREATE(T0, 1, 100), RESOLVE(T0 + H, 1, 7),
+        CREATE(t1 + H, 2, 101), RESOLVE(t1 + H + 1000, 2, 7),
+        CREATE(t1 + 2 * H - 30 * D, 3, 102), RESOLVE(t1 + 2 * H, 3, 7),
+    };
+    kpi_engine *e0 = NULL;
+    ck_assert_ok(kpi_engine_new(&e0));
+    ck_assert_ok(kpi_engine_set_option(e0, KPI_ENGINE_OPT_BREAKDOWNS, 0));
+    /* the first ticket settles alone: the total holds one hour */
+    ck_assert_ok(kpi_engine_apply(e0, log, 2, sizeof(kpi_event), NULL));
+    ck_assert_ok(kpi_engine_advance(e0, t1));
+    ck_assert_uint_eq(counter(e0, KPI_ENGINE_COUNT_SETTLED), 1);
+    ck_assert_ok(kpi_engine_apply(e0, log + 2, 4, sizeof(kpi_event), NULL));
+    ck_assert_uint_eq(counter(e0, KPI_ENGINE_COUNT_SETTLED), 1);
+    size_t len;
+    unsigned char *bytes = eng_bytes(e0, &len);
+    for (long k = 1;; k++) {
+        test_alloc ta;
+        kpi_allocator a = test_allocator(&ta);
+        kpi_engine *e = NULL;
+        ck_assert_ok(kpi_engine_deserialize_with(&e, bytes, len, &a));
+        long fail = ta.calls + k;
+        ta.fail_at = fail;
+        int rc = kpi_engine_advance(e, T0 + 60 * D);
+        ta.fail_at = 0;
+        if (rc == KPI_OK) {
+            ck_assert(ta.calls < fail);
+            EXPECT_DUR(e, KPI_ENGINE_FULL_RESOLUTION, H, 1000, 30 * D);
+            kpi_engine_free(e);
+            break;
+        }
+        ck_assert_status(rc, KPI_ERR_NOMEM);
+        eng_unchanged(e, bytes, len);
+        kpi_engine_free(e);
+        ck_assert_int_eq(ta.live, 0);
+        ck_assert_int_lt(k, 10000);
+    }
+    kpi_engine_free(e0);
+    free(bytes);
+}
+END_TEST
+
 /* ==== the suite =========================================================== */
 
 static Suite *engine_suite(void)
@@ -3957,6 +4005,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, allocation_failures_change_nothing_and_leak_nothing);
     tcase_add_test(tc, each_allocation_of_new_clone_restore_merge_and_advance_may_fail);
     tcase_add_test(tc, a_long_settlement_fails_at_a_whole_step);
+    tcase_add_test(tc, values_far_apart_in_one_transaction_are_all_reserved);
     suite_add_tcase(s, tc);
     return s;
 }
