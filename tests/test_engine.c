@@ -3828,6 +3828,22 @@ START_TEST(each_allocation_of_new_clone_restore_merge_and_advance_may_fail)
 }
 END_TEST
 
+/* Restore `bytes` with a counting allocator (*ta) and advance it to t with
+ * its allocation k from then failing; no failure may be absorbed. */
+static int restore_and_advance(const unsigned char *bytes, size_t len, test_alloc *ta,
+                               long k, int64_t t, kpi_engine **out)
+{
+    kpi_allocator a = test_allocator(ta);
+    ck_assert_ok(kpi_engine_deserialize_with(out, bytes, len, &a));
+    long fail = ta->calls + k;
+    ta->fail_at = fail;
+    int rc = kpi_engine_advance(*out, t);
+    ta->fail_at = 0;
+    ck_assert_msg(rc != KPI_OK || ta->calls < fail, "allocation %ld failed, yet the "
+                  "advance returned KPI_OK", k);
+    return rc;
+}
+
 /* One advance over thousands of due tickets commits in steps: a failed
  * allocation leaves the engine exactly as the same engine advanced to its
  * new time (the last whole step), never half a step. */
@@ -3854,16 +3870,9 @@ START_TEST(a_long_settlement_fails_at_a_whole_step)
     int partial = 0;
     for (long k = 1;; k = next_fail(k)) {
         test_alloc ta;
-        kpi_allocator a = test_allocator(&ta);
         kpi_engine *e = NULL;
-        ck_assert_ok(kpi_engine_deserialize_with(&e, bytes, len, &a));
-        long fail = ta.calls + k;
-        ta.fail_at = fail;
-        int rc = kpi_engine_advance(e, end);
-        ta.fail_at = 0;
+        int rc = restore_and_advance(bytes, len, &ta, k, end, &e);
         if (rc == KPI_OK) {
-            ck_assert_msg(ta.calls < fail, "allocation %ld failed, yet the advance "
-                          "returned KPI_OK", k);
             eng_same(e, e0);
             kpi_engine_free(e);
             ck_assert_int_eq(ta.live, 0);
@@ -3919,15 +3928,9 @@ START_TEST(values_far_apart_in_one_transaction_are_all_reserved)
     unsigned char *bytes = eng_bytes(e0, &len);
     for (long k = 1;; k++) {
         test_alloc ta;
-        kpi_allocator a = test_allocator(&ta);
         kpi_engine *e = NULL;
-        ck_assert_ok(kpi_engine_deserialize_with(&e, bytes, len, &a));
-        long fail = ta.calls + k;
-        ta.fail_at = fail;
-        int rc = kpi_engine_advance(e, T0 + 60 * D);
-        ta.fail_at = 0;
+        int rc = restore_and_advance(bytes, len, &ta, k, T0 + 60 * D, &e);
         if (rc == KPI_OK) {
-            ck_assert(ta.calls < fail);
             EXPECT_DUR(e, KPI_ENGINE_FULL_RESOLUTION, H, 1000, 30 * D);
             kpi_engine_free(e);
             break;
