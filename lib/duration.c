@@ -1401,15 +1401,14 @@ int32_t kpi__duration_index(const kpi_duration *d, int64_t ms)
     return ms > 0 && ms < (INT64_C(1) << 52) ? dur_index(d->k, ms) : -1;
 }
 
-/* Make the window hold bucket i (and, when the sketch holds no positive
- * value, keep holding what it held, so that several reservations before
- * the adds all stand). */
+/* Make the window hold bucket i and keep holding all it held, so that
+ * several reservations before the adds all stand. */
 int kpi__duration_reserve_at(kpi_duration *d, int32_t i)
 {
     if (i < 0 || (d->bins != NULL && i >= d->blo && i < d->blo + (int32_t)d->bcap))
         return KPI_OK;
     int32_t lo = i, hi = i;
-    if (d->bins != NULL && d->count == d->zeros) {
+    if (d->bins != NULL) {
         int32_t wlo = d->blo, whi = d->blo + (int32_t)d->bcap - 1;
         if ((int64_t)(whi > hi ? whi : hi) - (wlo < lo ? wlo : lo) + 1 <= DUR_CAP) {
             lo = wlo < lo ? wlo : lo;

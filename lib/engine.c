@@ -749,6 +749,7 @@ typedef struct txn {
     undo *u;
     size_t nu, ucap;
     size_t spares;    /* members made apart so far */
+    bool step_ok;     /* settling before the event: may commit in steps */
     /* counters and clock as they were */
     bool started;
     int64_t now, head;
@@ -1411,6 +1412,28 @@ static int tx_end(kpi_engine *e)
     return rc;
 }
 
+/* A long settlement (time moving over many due tickets at once, before an
+ * event is applied or in kpi_engine_advance) commits in steps of about
+ * this many ops, so that its logs stay small: a failure then leaves the
+ * engine as after the last whole step, i.e. as if kpi_engine_advance() had
+ * been called with that step's last due time.  Never once the event's own
+ * changes are in the transaction (step_ok). */
+#define TX_STEP 65536
+
+static int tx_step(kpi_engine *e, int64_t due)
+{
+    if (due > e->now)
+        e->now = due;
+    int rc = tx_end(e);
+    if (tx_begin(e) != KPI_OK) {
+        e->tx.on = true; /* cannot happen: the logs keep their room */
+        rc = KPI_ERR_NOMEM;
+    }
+    if (rc == KPI_ERR_NOMEM)
+        e->tx.fail = KPI_ERR_NOMEM; /* the caller's transaction fails too */
+    return rc;
+}
+
 /* Move the ring's head to period k, recording the backlog of every period
  * that ends on the way (queued in a transaction). */
 static void roll_to(kpi_engine *e, int64_t k)
@@ -1695,6 +1718,13 @@ static int run_timers_slow(kpi_engine *e, int64_t t)
             rc == KPI_OK)
             rc = r2;
         evict(e, s);
+        if (e->tx.on && e->tx.step_ok && e->tx.nops > TX_STEP && e->tx.fail == KPI_OK &&
+            !tq_due(&e->tq, x.due) && (r2 = tx_step(e, x.due)) != KPI_OK) {
+            if (r2 == KPI_ERR_NOMEM)
+                return r2;
+            if (rc == KPI_OK)
+                rc = r2;
+        }
     }
     while (tq_due(&e->cq, t)) {
         if (e->tx.on && !tx_grow(e, 2, 0))
@@ -1730,7 +1760,9 @@ static int advance(kpi_engine *e, int64_t t)
             start_commit(e, e->head);
         return KPI_OK;
     }
+    e->tx.step_ok = true;
     int rc = run_timers(e, t > e->now ? t : e->now);
+    e->tx.step_ok = false;
     if (t > e->now) {
         if (t >= e->head_hi)
             roll_to(e, period_of(e, t));
@@ -2916,7 +2948,8 @@ KPI_API int kpi_engine_ticket_status(const kpi_engine *e, uint64_t ticket, int *
 static size_t engine_footprint(const void *obj)
 {
     const kpi_engine *e = obj;
-    size_t n = sizeof *e + kpi_engine_ticket_bytes(e) + tq_bytes(&e->cq);
+    size_t n = sizeof *e + kpi_engine_ticket_bytes(e) + tq_bytes(&e->cq) +
+               e->tx.opcap * sizeof(op) + e->tx.ucap * sizeof(undo);
     n += e->cust.cap * sizeof(cent) + (size_t)e->cust.icap * sizeof(uint32_t);
     for (int m = 0; m < NM; m++)
         n += e->proto[m] ? type_of_metric(m)->footprint(e->proto[m]) : 0;

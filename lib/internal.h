@@ -127,7 +127,8 @@ struct kpi_topk;
 int32_t kpi__duration_index(const struct kpi_duration *d, int64_t ms);
 /* After this, kpi__duration_add_at(d, ms, i) (and kpi_duration_add) of a
  * value in bucket i does not allocate; earlier reservations on d still
- * hold (for values up to 2^40 ms). */
+ * hold (while the window spans at most KPI_DURATION_MAX_BUCKETS buckets:
+ * always for values below 2^52 ms at the default accuracy). */
 int kpi__duration_reserve_at(struct kpi_duration *d, int32_t i);
 /* kpi_duration_add(d, ms) with ms's bucket i already known. */
 int kpi__duration_add_at(struct kpi_duration *d, int64_t ms, int32_t i);

@@ -3828,6 +3828,124 @@ START_TEST(each_allocation_of_new_clone_restore_merge_and_advance_may_fail)
 }
 END_TEST
 
+/* Restore `bytes` with a counting allocator (*ta) and advance it to t with
+ * its allocation k from then failing; no failure may be absorbed. */
+static int restore_and_advance(const unsigned char *bytes, size_t len, test_alloc *ta,
+                               long k, int64_t t, kpi_engine **out)
+{
+    kpi_allocator a = test_allocator(ta);
+    ck_assert_ok(kpi_engine_deserialize_with(out, bytes, len, &a));
+    long fail = ta->calls + k;
+    ta->fail_at = fail;
+    int rc = kpi_engine_advance(*out, t);
+    ta->fail_at = 0;
+    ck_assert_msg(rc != KPI_OK || ta->calls < fail, "allocation %ld failed, yet the "
+                  "advance returned KPI_OK", k);
+    return rc;
+}
+
+/* One advance over thousands of due tickets commits in steps: a failed
+ * allocation leaves the engine exactly as the same engine advanced to its
+ * new time (the last whole step), never half a step. */
+START_TEST(a_long_settlement_fails_at_a_whole_step)
+{
+    const size_t tickets = 6000;
+    kpi_event *ev = malloc(3 * tickets * sizeof *ev);
+    size_t n = 0;
+    for (uint64_t i = 0; i < tickets; i++) {
+        int64_t t = T0 + (int64_t)i * 40 * 1000; /* over 2.8 days */
+        ev[n++] = CREATE_X(t, i + 1, 1000 + i % 97, (uint32_t)(i % 3), (uint32_t)(i % 4), 0, 0);
+        ev[n++] = REPLY(t + 5 * M, i + 1, 7 + i % 5);
+        ev[n++] = RESOLVE(t + 10 * M + (int64_t)(i % 7) * H, i + 1, 7 + i % 5);
+    }
+    kpi_engine *e0 = NULL;
+    ck_assert_ok(kpi_engine_new(&e0));
+    ck_assert_ok(kpi_engine_apply(e0, ev, n, sizeof(kpi_event), NULL));
+    int64_t t0 = 0, end = T0 + 20 * D;
+    ck_assert_ok(kpi_engine_time(e0, &t0));
+    size_t len;
+    unsigned char *bytes = eng_bytes(e0, &len);
+    ck_assert_ok(kpi_engine_advance(e0, end));
+    ck_assert_uint_eq(counter(e0, KPI_ENGINE_COUNT_LIVE), 0);
+    int partial = 0;
+    for (long k = 1;; k = next_fail(k)) {
+        test_alloc ta;
+        kpi_engine *e = NULL;
+        int rc = restore_and_advance(bytes, len, &ta, k, end, &e);
+        if (rc == KPI_OK) {
+            eng_same(e, e0);
+            kpi_engine_free(e);
+            ck_assert_int_eq(ta.live, 0);
+            break;
+        }
+        ck_assert_status(rc, KPI_ERR_NOMEM);
+        int64_t t = 0;
+        ck_assert_ok(kpi_engine_time(e, &t));
+        kpi_engine *step = NULL;
+        ck_assert_ok(kpi_engine_deserialize(&step, bytes, len));
+        if (t > t0) {
+            partial++;
+            ck_assert_ok(kpi_engine_advance(step, t));
+            ck_assert_uint_gt(counter(e, KPI_ENGINE_COUNT_SETTLED), 0);
+        }
+        eng_same(e, step);
+        /* and it goes on to the same end */
+        ck_assert_ok(kpi_engine_advance(e, end));
+        eng_same(e, e0);
+        kpi_engine_free(step);
+        kpi_engine_free(e);
+        ck_assert_int_eq(ta.live, 0);
+        ck_assert_int_lt(k, 1000000);
+    }
+    ck_assert_int_gt(partial, 0); /* some failures came after a whole step */
+    kpi_engine_free(e0);
+    free(bytes);
+    free(ev);
+}
+END_TEST
+
+/* One advance settles values far below and far above those a sketch
+ * already holds: every allocation they need is made before any is
+ * recorded (each failure: KPI_ERR_NOMEM and nothing changed). */
+START_TEST(values_far_apart_in_one_transaction_are_all_reserved)
+{
+    const int64_t t1 = T0 + WEEK + H;
+    const kpi_event log[] = {
+        CREATE(T0, 1, 100), RESOLVE(T0 + H, 1, 7),
+        CREATE(t1 + H, 2, 101), RESOLVE(t1 + H + 1000, 2, 7),
+        CREATE(t1 + 2 * H - 30 * D, 3, 102), RESOLVE(t1 + 2 * H, 3, 7),
+    };
+    kpi_engine *e0 = NULL;
+    ck_assert_ok(kpi_engine_new(&e0));
+    ck_assert_ok(kpi_engine_set_option(e0, KPI_ENGINE_OPT_BREAKDOWNS, 0));
+    /* the first ticket settles alone: the total holds one hour */
+    ck_assert_ok(kpi_engine_apply(e0, log, 2, sizeof(kpi_event), NULL));
+    ck_assert_ok(kpi_engine_advance(e0, t1));
+    ck_assert_uint_eq(counter(e0, KPI_ENGINE_COUNT_SETTLED), 1);
+    ck_assert_ok(kpi_engine_apply(e0, log + 2, 4, sizeof(kpi_event), NULL));
+    ck_assert_uint_eq(counter(e0, KPI_ENGINE_COUNT_SETTLED), 1);
+    size_t len;
+    unsigned char *bytes = eng_bytes(e0, &len);
+    for (long k = 1;; k++) {
+        test_alloc ta;
+        kpi_engine *e = NULL;
+        int rc = restore_and_advance(bytes, len, &ta, k, T0 + 60 * D, &e);
+        if (rc == KPI_OK) {
+            EXPECT_DUR(e, KPI_ENGINE_FULL_RESOLUTION, H, 1000, 30 * D);
+            kpi_engine_free(e);
+            break;
+        }
+        ck_assert_status(rc, KPI_ERR_NOMEM);
+        eng_unchanged(e, bytes, len);
+        kpi_engine_free(e);
+        ck_assert_int_eq(ta.live, 0);
+        ck_assert_int_lt(k, 10000);
+    }
+    kpi_engine_free(e0);
+    free(bytes);
+}
+END_TEST
+
 /* ==== the suite =========================================================== */
 
 static Suite *engine_suite(void)
@@ -3889,6 +4007,8 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_failed_allocation_leaves_no_trace_of_the_event);
     tcase_add_test(tc, allocation_failures_change_nothing_and_leak_nothing);
     tcase_add_test(tc, each_allocation_of_new_clone_restore_merge_and_advance_may_fail);
+    tcase_add_test(tc, a_long_settlement_fails_at_a_whole_step);
+    tcase_add_test(tc, values_far_apart_in_one_transaction_are_all_reserved);
     suite_add_tcase(s, tc);
     return s;
 }

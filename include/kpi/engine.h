@@ -118,23 +118,32 @@
  * bytes), plus 12 to 18 bytes per ticket waiting for its settlement (16 to
  * 32 for one resolved out of time order); measured: 88.8 bytes per live
  * ticket with 1 M live tickets (docs/PERFORMANCE.md).  An engine holds at
- * most 2^28 - 2 live tickets (#KPI_ERR_LIMIT beyond).  Resolved, closed and merged
- * tickets leave when their window ends; the repeat-contact memory keeps one
- * entry per customer (or customer and topic) seen within the repeat window.
- * Primitives per breakdown key are created with their first value.
+ * most 2^28 - 2 live tickets (#KPI_ERR_LIMIT beyond).  Resolved, closed
+ * and merged tickets leave when their window ends; the repeat-contact
+ * memory keeps one entry per customer (or customer and topic) seen within
+ * the repeat window.  Primitives per breakdown key are created with their
+ * first value.
+ *
  * Allocation failures: every call that changes an engine applies
- * completely or returns #KPI_ERR_NOMEM with the engine exactly as before
- * (the same snapshot bytes, the same reads).  An event (and
- * kpi_engine_advance()) settles what is due and changes its ticket while
- * logging how to undo it, and queues the values it records; it then makes
- * every allocation those values need (breakdown members, sketch and top-k
- * growth) and only then records them; if any allocation fails, everything
- * is undone.  In a batch the failing record is the one reported, with
- * everything before it applied.  kpi_engine_new(), kpi_engine_clone(),
+ * completely or returns #KPI_ERR_NOMEM with the engine exactly as before:
+ * the same snapshot bytes and the same reads (only reserved capacity may
+ * have grown).  An event (and kpi_engine_advance()) settles what is due and
+ * changes its ticket while logging how to undo it, and queues the values
+ * it records; as it queues them it makes every allocation they need
+ * (breakdown members, sketch and top-k growth), and it records them only
+ * once all succeeded; if any failed, everything is undone.  In a batch the
+ * failing record is the one reported, with everything before it applied.
+ * One exception keeps memory bounded: when time moves over thousands of
+ * due tickets at once, their settlement commits in steps (of about 65,536
+ * recorded values), and a failure leaves the engine as after the last
+ * whole step, which is exactly the engine advanced with
+ * kpi_engine_advance() to that step's time (kpi_engine_time() tells it);
+ * the event itself is not applied.  kpi_engine_new(), kpi_engine_clone(),
  * kpi_engine_deserialize() and kpi_engine_merge() leak nothing and leave
- * their output (and the merge destination) untouched on failure.  Time offsets
- * inside a ticket are kept in 40 bits of milliseconds, so an event more than
- * 34 years after its ticket's creation is #KPI_ERR_RANGE.
+ * their output (and the merge destination) untouched on failure.
+ *
+ * Time offsets inside a ticket are kept in 40 bits of milliseconds, so an
+ * event more than 34 years after its ticket's creation is #KPI_ERR_RANGE.
  *
  * @section engine_threads Thread safety
  * An engine is not thread-safe: calls on one engine must be serialized by
