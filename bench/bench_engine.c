@@ -31,16 +31,8 @@
 #define CUSTOMERS 300000
 #define HOUR_MS INT64_C(3600000)
 
-static uint64_t rng_state = 20260302;
-static uint64_t rnd(void)
-{
-    uint64_t z = (rng_state += UINT64_C(0x9E3779B97F4A7C15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return z ^ (z >> 31);
-}
-static int chance(double p) { return (double)(rnd() >> 11) * 0x1.0p-53 < p; }
-static uint32_t below(uint32_t n) { return (uint32_t)(rnd() % n); }
+static int chance(double p) { return bench_unif() < p; }
+static uint32_t below(uint32_t n) { return (uint32_t)(bench_rand() % n); }
 
 /* ---- the stream -------------------------------------------------------- */
 
@@ -180,7 +172,7 @@ static kpi_event *make_stream(size_t tickets, size_t *n_out)
             slot[k++] = (uint32_t)i;
     }
     for (size_t i = k; i > 1; i--) { /* Fisher-Yates */
-        size_t j = (size_t)(rnd() % i);
+        size_t j = (size_t)(bench_rand() % i);
         uint32_t t = slot[i - 1];
         slot[i - 1] = slot[j];
         slot[j] = t;
@@ -421,8 +413,56 @@ static figures engine_read(const kpi_engine *e)
 
 static double rel(double a, double b) { return b != 0 ? fabs(a - b) / fabs(b) : fabs(a); }
 
+/* Snapshot, restore, clone and merge of the engine `e` fed all n events,
+ * beside the naive method's state (its hash map and value arrays, which
+ * it would have to write out whole). Merge: two shards (tickets by
+ * parity, each shard's events in stream order) into one. */
+static void engine_verbs(const kpi_engine *e, const kpi_event *ev, size_t n, double naive_bytes)
+{
+    size_t len = 0;
+    kpi_engine_serialize(e, NULL, 0, &len);
+    unsigned char *buf = malloc(len ? len : 1);
+    kpi_event *shard[2] = {malloc(n * sizeof *ev), malloc(n * sizeof *ev)};
+    size_t sn[2] = {0, 0};
+    if (buf == NULL || shard[0] == NULL || shard[1] == NULL) {
+        printf("  engine verbs: out of memory, skipped\n");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int k = (int)(ev[i].ticket & 1);
+        shard[k][sn[k]++] = ev[i];
+    }
+    kpi_engine *a = new_engine(PLAIN), *b = new_engine(PLAIN), *c = NULL, *r = NULL;
+    int fail = apply_all(a, shard[0], sn[0]) | apply_all(b, shard[1], sn[1]);
+    double ser_ns, deser_ns, clone_ns, merge_ns;
+    BENCH_MEDIAN(ser_ns, 1, (void)0, fail |= kpi_engine_serialize(e, buf, len, &len));
+    BENCH_MEDIAN(deser_ns, 1, { kpi_engine_free(r); r = NULL; }, fail |= kpi_engine_deserialize(&r, buf, len));
+    BENCH_MEDIAN(clone_ns, 1, { kpi_engine_free(c); c = NULL; }, fail |= kpi_engine_clone(e, &c));
+    BENCH_MEDIAN(merge_ns, 1, { kpi_engine_free(c); c = NULL; fail |= kpi_engine_clone(a, &c); },
+                 fail |= kpi_engine_merge(c, b));
+    if (fail)
+        printf("  an engine verb failed: the figures below are not valid\n");
+    uint64_t live = 1;
+    kpi_engine_count(e, KPI_ENGINE_COUNT_LIVE, &live);
+    double per = (double)(live ? live : 1);
+    bench_line("kpi_engine_serialize (snapshot), per live ticket", ser_ns / per, 0, "-");
+    bench_line("kpi_engine_deserialize (restore), per live ticket", deser_ns / per, 0, "-");
+    bench_line("kpi_engine_clone, per live ticket", clone_ns / per, 0, "-");
+    bench_line("kpi_engine_merge of two shards, per live ticket", merge_ns / per, 0, "-");
+    bench_bytes("snapshot size", (double)len, naive_bytes, "-");
+    kpi_engine_free(a);
+    kpi_engine_free(b);
+    kpi_engine_free(c);
+    kpi_engine_free(r);
+done:
+    free(buf);
+    free(shard[0]);
+    free(shard[1]);
+}
+
 int main(void)
 {
+    bench_seed(20260302);
     size_t tickets = bench_size(1000000, 20000), n = 0;
     kpi_event *ev = make_stream(tickets, &n);
     size_t kinds[KPI_EVENT_KIND_MAX + 1] = {0};
@@ -488,6 +528,9 @@ int main(void)
     bench_bytes("bytes per live ticket (ticket_bytes)", ticket_b, naive_b, "<= 96 B per live ticket");
     bench_bytes("bytes per live ticket (whole footprint)", footprint_b, naive_b, "-");
     printf("  %-44s %10llu\n", "live tickets at the peak", (unsigned long long)live);
+
+    /* the verbs every accumulator has, on the engine with every ticket live */
+    engine_verbs(e, ev, n, (double)m.bytes);
 
     /* settle everything (past the reopen window) and compare the KPIs */
     kpi_engine_free(e);
