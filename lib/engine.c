@@ -3228,10 +3228,14 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
     const kpi_allocator *a = &e->base.alloc;
     uint8_t started = kpi__get_u8(r);
     e->now = kpi__get_svarint(r);
-    set_head(e, kpi__get_svarint(r));
+    /* the head is checked before its period bounds are computed from it
+     * (an engine that has not started has head 0) */
+    int64_t head = kpi__get_svarint(r);
     if (started > 1 || e->now <= -TIME_LIMIT || e->now >= TIME_LIMIT ||
-        (started && e->head != period_of(e, e->now)))
+        head != (started ? period_of(e, e->now) : 0))
         kpi__reader_fail(r, KPI_ERR_CORRUPT);
+    else
+        set_head(e, head);
     e->started = started;
     for (int i = 0; i < NSTORED; i++)
         e->cnt[i] = kpi__get_varint(r);
