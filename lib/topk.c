@@ -24,7 +24,8 @@
  *   on every add, the free-run count included, chains each add to the
  *   previous one through store-to-load forwarding.);
  * - index: T >= 4 x capacity entries in groups of GRP = 16, Swiss-table
- *   style: ctrl[T] one-byte tags (the hash's top byte, 0 = empty),
+ *   style: ctrl[T] one-byte tags (0x80 | the hash's top 7 bits; 0 =
+ *   empty),
  *   ikey[T] (the id itself, or a label's whole hash) and islot[T].  A key
  *   lives in its home group (low hash bits) unless that group was full
  *   when it was inserted; then it goes to the next group with room and
@@ -370,11 +371,11 @@ static size_t ss_footprint(const ss_core *c)
 
 /* ---- core: keys and the hash index -------------------------------------- */
 
-/* An entry's tag: the hash's top byte, never 0 (0 marks an empty entry). */
+/* An entry's tag: the hash's top 7 bits with the high bit set, so never
+ * 0 (an empty entry). */
 static inline uint8_t tag_of(uint64_t hash)
 {
-    uint8_t t = (uint8_t)(hash >> 56);
-    return (uint8_t)(t + (t == 0));
+    return (uint8_t)(hash >> 57 | 0x80);
 }
 
 /* What an entry stores to confirm a key without reading its slot: the id
