@@ -23,12 +23,23 @@
  *   branch-free version of the unit step was slower: writing every field
  *   on every add, the free-run count included, chains each add to the
  *   previous one through store-to-load forwarding.);
- * - index: open addressing with linear probing, at least twice the
- *   capacity, entries (hash tag << 32 | slot); the tag is the high 32 bits
- *   of the key hash and also gives the home bucket, so probes and the
- *   backward-shift deletion never touch the slots.  An eviction inserts the
- *   new key at the empty entry its miss probe ended on, then deletes the
- *   old key's entry (known from tix) with a backward shift;
+ * - index: T >= 4 x capacity entries in groups of GRP = 16, Swiss-table
+ *   style: ctrl[T] one-byte tags (0x80 | the hash's top 7 bits; 0 =
+ *   empty),
+ *   ikey[T] (the id itself, or a label's whole hash) and islot[T].  A key
+ *   lives in its home group (low hash bits) unless that group was full
+ *   when it was inserted; then it goes to the next group with room and
+ *   every group passed gets its ovf flag (never cleared before a reset).
+ *   A lookup compares the 16 tags of a group at once (SSE2; a scalar loop
+ *   elsewhere, or with KPI__TOPK_SCALAR), checks ikey at each tag match
+ *   (for ids a hit then needs no slot read to confirm), and stops at the
+ *   first group without the ovf flag.  Deleting an entry is one write
+ *   (its tag to 0); the index is at most 1/4 full, so groups are full
+ *   very rarely.  An eviction inserts the new key at the empty entry its
+ *   miss probe found, then deletes the old key's entry (known from tix).
+ *   (The previous index, linear probing with backward-shift deletion,
+ *   cost about a mispredicted branch per add between hit/miss probing and
+ *   where a shift stopped.);
  * - arena (labels longer than INL bytes only): records [u32 slot][u8 len]
  *   [bytes].  A replaced label's record becomes garbage; when an append
  *   does not fit, live records are compacted in place (a record is live
@@ -53,6 +64,9 @@
 #include "kpi/topk.h"
 
 #include <stdlib.h>
+#if defined(__SSE2__) && !defined(KPI__TOPK_SCALAR)
+#include <emmintrin.h>
+#endif
 
 #define REC_HDR 5u
 #define REC_MAX (REC_HDR + KPI_TOPK_MAX_LABEL)
@@ -67,6 +81,12 @@
 #define TK_INLINE static inline
 #endif
 
+#if defined(__GNUC__)
+#define TK_NOINLINE __attribute__((noinline))
+#else
+#define TK_NOINLINE
+#endif
+
 enum { KIND_ID = 0, KIND_STR = 1 };
 
 typedef struct ss_core {
@@ -76,8 +96,11 @@ typedef struct ss_core {
     uint64_t total;
     bool lossy; /* a label was ever evicted: counts may be overestimates */
     void *block; /* the one allocation holding every array below */
-    uint64_t *table;
-    size_t tmask;
+    uint8_t *ctrl;    /* [T] index entries' tags, 0 = empty */
+    uint64_t *ikey;   /* [T] entries' ids (ids) or key hashes (labels) */
+    uint32_t *islot;  /* [T] entries' slots */
+    uint8_t *ovf;     /* [T / GRP] a group ever overflowed */
+    size_t gmask;     /* T / GRP - 1 */
     uint64_t *key;    /* [cap] */
     uint64_t *err;    /* [cap] */
     uint64_t *bcount; /* [cap + 2]: cap + 1 runs and the sentinel SENT */
@@ -246,9 +269,11 @@ TK_INLINE ss_key key_str(const char *label, size_t len)
 
 /* ---- core: memory ------------------------------------------------------- */
 
+#define GRP 16u /* index entries per group (one SSE2 compare) */
+
 static size_t table_size(uint32_t cap)
 {
-    size_t t = 4;
+    size_t t = GRP;
     while (t < (size_t)cap * 4)
         t *= 2;
     return t;
@@ -257,7 +282,8 @@ static size_t table_size(uint32_t cap)
 static size_t block_size(int kind, uint32_t cap)
 {
     size_t m = cap;
-    size_t n = table_size(cap) * 8 + m * 8 * 2 + (m + 2) * 8 +
+    size_t t = table_size(cap);
+    size_t n = t * (8 + 4 + 1) + t / GRP + m * 8 * 2 + (m + 2) * 8 +
                m * 4 * 3 + (m + 2) * 4 * 2 + (m + 1) * 4;
     if (kind == KIND_STR)
         n += m * INL + m;
@@ -269,7 +295,8 @@ static void ss_empty(ss_core *c)
     c->size = 0;
     c->total = 0;
     c->lossy = false;
-    memset(c->table, 0xFF, (c->tmask + 1) * sizeof *c->table);
+    memset(c->ctrl, 0, c->gmask * GRP + GRP);
+    memset(c->ovf, 0, c->gmask + 1);
     c->nfree = c->cap + 1;
     for (uint32_t i = 0; i <= c->cap; i++)
         c->bfree[i] = c->cap - i;
@@ -291,9 +318,9 @@ static int ss_init(ss_core *c, int kind, uint32_t cap, const kpi_allocator *a)
     c->kind = kind;
     c->cap = cap;
     c->block = b;
-    c->table = (uint64_t *)(void *)b;
+    c->ikey = (uint64_t *)(void *)b;
     b += t * 8;
-    c->tmask = t - 1;
+    c->gmask = t / GRP - 1;
     c->key = (uint64_t *)(void *)b;
     b += m * 8;
     c->err = (uint64_t *)(void *)b;
@@ -308,6 +335,8 @@ static int ss_init(ss_core *c, int kind, uint32_t cap, const kpi_allocator *a)
     b += m * 4;
     c->tix = (uint32_t *)(void *)b;
     b += m * 4;
+    c->islot = (uint32_t *)(void *)b;
+    b += t * 4;
     c->order = (uint32_t *)(void *)b;
     b += m * 4;
     c->bk = (uint32_t *)(void *)b + 1;
@@ -316,6 +345,10 @@ static int ss_init(ss_core *c, int kind, uint32_t cap, const kpi_allocator *a)
     b += (m + 2) * 4;
     c->bfree = (uint32_t *)(void *)b;
     b += (m + 1) * 4;
+    c->ctrl = b;
+    b += t;
+    c->ovf = b;
+    b += t / GRP;
     if (kind == KIND_STR)
         c->len = b;
     ss_empty(c);
@@ -338,7 +371,19 @@ static size_t ss_footprint(const ss_core *c)
 
 /* ---- core: keys and the hash index -------------------------------------- */
 
-static inline uint32_t tag_of(uint64_t hash) { return (uint32_t)(hash >> 32); }
+/* An entry's tag: the hash's top 7 bits with the high bit set, so never
+ * 0 (an empty entry). */
+static inline uint8_t tag_of(uint64_t hash)
+{
+    return (uint8_t)(hash >> 57 | 0x80);
+}
+
+/* What an entry stores to confirm a key without reading its slot: the id
+ * itself, or a label's whole hash. */
+static inline uint64_t ikey_of(const ss_key *k, int kind)
+{
+    return kind == KIND_ID ? k->id : k->hash;
+}
 
 static inline uint8_t *inl_label(const ss_core *c, uint32_t s)
 {
@@ -363,24 +408,65 @@ TK_INLINE bool slot_is(const ss_core *c, uint32_t s, const ss_key *k, int kind)
             (ld64(l + 16) ^ k->w[2])) == 0;
 }
 
+/* Bit i set when tag byte i of the group at g equals t. */
+static inline unsigned group_match(const uint8_t *g, uint8_t t)
+{
+#if defined(__SSE2__) && !defined(KPI__TOPK_SCALAR)
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)g);
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)t)));
+#else
+    unsigned m = 0;
+    for (unsigned i = 0; i < GRP; i++)
+        m |= (unsigned)(g[i] == t) << i;
+    return m;
+#endif
+}
+
+static inline unsigned low_bit(unsigned m)
+{
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctz(m);
+#else
+    unsigned i = 0;
+    while (!(m & 1u)) {
+        m >>= 1;
+        i++;
+    }
+    return i;
+#endif
+}
+
 /* The slot holding k, or EMPTY with *at the empty index entry where k
- * would go. */
+ * would go.  A key lives in its home group (hash bits) or, when that was
+ * full as it was inserted, in a later one; a group's ovf flag says some
+ * key went past it, so a lookup that misses in a group stops there unless
+ * the flag is set.  Deleting an entry is then a single write. */
 TK_INLINE uint32_t probe(const ss_core *c, const ss_key *k, int kind,
                          size_t *at)
 {
-    uint32_t tag = tag_of(k->hash);
-    size_t i = tag & c->tmask;
+    uint8_t tag = tag_of(k->hash);
+    uint64_t want = ikey_of(k, kind);
+    size_t g = (size_t)k->hash & c->gmask;
+    size_t spot = SIZE_MAX, n = 0;
     *at = 0;
     for (;;) {
-        uint64_t e = c->table[i];
-        if (e == EMPTY_ENTRY) {
-            *at = i;
-            return EMPTY;
+        const uint8_t *ct = c->ctrl + g * GRP;
+        for (unsigned m = group_match(ct, tag); m != 0; m &= m - 1) {
+            size_t i = g * GRP + low_bit(m);
+            if (c->ikey[i] == want &&
+                (kind == KIND_ID || slot_is(c, c->islot[i], k, kind)))
+                return c->islot[i];
         }
-        if ((uint32_t)(e >> 32) == tag && slot_is(c, (uint32_t)e, k, kind))
-            return (uint32_t)e;
-        i = (i + 1) & c->tmask;
+        unsigned e = group_match(ct, 0);
+        if (spot == SIZE_MAX && e != 0)
+            spot = g * GRP + low_bit(e);
+        /* (after a whole turn every key has been seen) */
+        if (spot != SIZE_MAX && (KPI__LIKELY(!c->ovf[g]) || ++n > c->gmask))
+            break;
+        g = (g + 1) & c->gmask;
     }
+    *at = spot;
+    return EMPTY;
 }
 
 static uint32_t ss_find(const ss_core *c, const ss_key *k)
@@ -389,31 +475,21 @@ static uint32_t ss_find(const ss_core *c, const ss_key *k)
     return probe(c, k, c->kind, &at);
 }
 
-static inline void table_put(ss_core *c, size_t i, uint64_t hash, uint32_t s)
+/* Store k for slot s at empty entry i (from probe); flag each group from
+ * k's home group to i's as overflowed. */
+TK_INLINE void table_put(ss_core *c, size_t i, const ss_key *k, int kind,
+                         uint32_t s)
 {
-    c->table[i] = (uint64_t)tag_of(hash) << 32 | s;
+    c->ctrl[i] = tag_of(k->hash);
+    c->ikey[i] = ikey_of(k, kind);
+    c->islot[i] = s;
     c->tix[s] = (uint32_t)i;
+    for (size_t g = (size_t)k->hash & c->gmask; KPI__UNLIKELY(g != i / GRP);
+         g = (g + 1) & c->gmask)
+        c->ovf[g] = 1;
 }
 
-/* Delete index entry i (backward shift keeps every probe chain whole). */
-static inline void table_delete(ss_core *c, size_t i)
-{
-    size_t j = i;
-    for (;;) {
-        j = (j + 1) & c->tmask;
-        uint64_t e = c->table[j];
-        if (e == EMPTY_ENTRY)
-            break;
-        size_t home = (size_t)(e >> 32) & c->tmask;
-        /* move e into the hole at i unless its home lies in (i, j] */
-        if (((j - home) & c->tmask) >= ((j - i) & c->tmask)) {
-            c->table[i] = e;
-            c->tix[(uint32_t)e] = (uint32_t)i;
-            i = j;
-        }
-    }
-    c->table[i] = EMPTY_ENTRY;
-}
+static inline void table_delete(ss_core *c, size_t i) { c->ctrl[i] = 0; }
 
 /* ---- core: the label arena (labels longer than INL) --------------------- */
 
@@ -596,7 +672,7 @@ TK_INLINE void bump1(ss_core *c, uint32_t p)
 /* ---- core: updates ------------------------------------------------------ */
 
 /* One Space-Saving update; validation and reservation are done. */
-TK_INLINE void ss_add(ss_core *c, const ss_key *k, uint64_t w, int kind)
+TK_INLINE void ss_add_any(ss_core *c, const ss_key *k, uint64_t w, int kind)
 {
     c->total += w;
     size_t at;
@@ -617,7 +693,7 @@ TK_INLINE void ss_add(ss_core *c, const ss_key *k, uint64_t w, int kind)
             c->key[s] = k->id;
         else
             put_label(c, s, k, false);
-        table_put(c, at, k->hash, s);
+        table_put(c, at, k, kind, s);
         place(c, s, w, EMPTY);
         return;
     }
@@ -631,12 +707,51 @@ TK_INLINE void ss_add(ss_core *c, const ss_key *k, uint64_t w, int kind)
         c->key[s] = k->id;
     else
         put_label(c, s, k, true);
-    table_put(c, at, k->hash, s);
+    table_put(c, at, k, kind, s);
     table_delete(c, old);
     if (KPI__LIKELY(w == 1))
         bump1(c, p);
     else
         bump(c, p, w);
+}
+
+static TK_NOINLINE void ss_add_id(ss_core *c, uint64_t id, uint64_t w)
+{
+    ss_key k = key_id(id);
+    ss_add_any(c, &k, w, KIND_ID);
+}
+
+static TK_NOINLINE void ss_add_str(ss_core *c, const ss_key *k, uint64_t w)
+{
+    ss_add_any(c, k, w, KIND_STR);
+}
+
+/* ss_add_any with its most common case inline: a unit weight for a key
+ * found at the first tag match in its home group.  Everything else (a
+ * miss, an insertion, an eviction, a weight) goes to the out-of-line
+ * copy, so the common case needs few registers and no stack frame. */
+TK_INLINE void ss_add(ss_core *c, const ss_key *k, uint64_t w, int kind)
+{
+    if (kind == KIND_ID) {
+        ss_add_any(c, k, w, KIND_ID);
+        return;
+    }
+    size_t i = ((size_t)k->hash & c->gmask) * GRP;
+    unsigned m = group_match(c->ctrl + i, tag_of(k->hash));
+    if (KPI__LIKELY(m != 0 && w == 1)) {
+        i += low_bit(m);
+        if (KPI__LIKELY(c->ikey[i] == ikey_of(k, kind) &&
+                        (kind == KIND_ID ||
+                         slot_is(c, c->islot[i], k, kind)))) {
+            c->total++;
+            bump1(c, c->pos[c->islot[i]]);
+            return;
+        }
+    }
+    if (kind == KIND_ID)
+        ss_add_id(c, k->id, w);
+    else
+        ss_add_str(c, k, w);
 }
 
 /* ---- core: ranked reads ------------------------------------------------- */
@@ -731,7 +846,7 @@ static void append_entry(ss_core *c, const ss_key *k, uint64_t count,
         c->key[s] = k->id;
     else
         put_label(c, s, k, false);
-    table_put(c, at, k->hash, s);
+    table_put(c, at, k, c->kind, s);
     place(c, s, count, EMPTY);
 }
 

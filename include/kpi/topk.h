@@ -32,8 +32,9 @@
  * rank from the first of them to r (cheap at the top of a skewed
  * distribution, quadratic in the number of equal counts in general).
  *
- * Memory: the counters and the hash index, 80 to 112 bytes per counter
- * (the index has a power of two of at least 4m entries), are allocated
+ * Memory: the counters and the hash index, 100 to 153 bytes per counter
+ * (the index has a power of two of at least 4m entries, at least 16, of
+ * 13 bytes each, plus 1 byte per 16 entries), are allocated
  * when the object is created; kpi_topk adds 25 bytes per counter, where a
  * label of up to 24 bytes is stored.  Longer labels go to an arena that
  * grows as they arrive (at most (m + 1) x 260 bytes) and is compacted in
