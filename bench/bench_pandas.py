@@ -18,8 +18,9 @@ Top topics with string labels: libkpi has a batch call for labels
 a fixed-width bytes ('S') numpy array without copying the label bytes;
 turning pandas' object column into that array is a separate, once-only
 cost, printed apart.  Beside each numeric KPI: the time numpy takes just to
-read the column once (its sum), the floor under any computation over it,
-and so the largest ratio over pandas that any library could show there.
+read the column's bytes once (summed as 64-bit words), about the floor
+under any computation over it, and so about the largest ratio over pandas
+that any library could show there.
 Top topics by integer code (TopKId on the
 categorical's codes) is the counterpart of value_counts on a categorical.
 """
@@ -137,11 +138,13 @@ def line(what, t_pd, t_kpi, t_floor=None):
 
 
 def read_floor(col):
-    """The time to read the column once (numpy's sum): no computation over
-    the same input can take less, so pandas / this is the largest ratio
-    any library could reach on it."""
-    a = col.to_numpy()
-    return median_seconds(lambda: int(a.sum(dtype=np.int64)))[0]
+    """The time to read the column's bytes once (numpy summing them as
+    64-bit words, a vectorized pass with no conversion): no computation
+    over the same input can take much less, so pandas / this is about the
+    largest ratio any library could reach on it."""
+    a = np.ascontiguousarray(col.to_numpy())
+    words = a.view(np.uint8)[: a.nbytes // 8 * 8].view(np.uint64)
+    return median_seconds(lambda: int(np.add.reduce(words)))[0]
 
 
 def main():
