@@ -47,6 +47,21 @@ static inline uint64_t bench_rand(void)
 /* Uniform in [0, 1). */
 static inline double bench_unif(void) { return (double)(bench_rand() >> 11) * 0x1.0p-53; }
 
+/* Inverse sampling from a cumulative table: the first rank whose
+ * cumulative weight cdf[rank] reaches u (0 <= u <= cdf[n - 1]). */
+static inline size_t bench_rank_of(const double *cdf, size_t n, double u)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (cdf[mid] < u)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 static int bench_cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;

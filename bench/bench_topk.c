@@ -13,14 +13,6 @@
 static char labels[NLAB][16];
 static size_t lens[NLAB];
 
-static uint64_t rng_s = 12345;
-static uint64_t rnd(void)
-{
-    uint64_t z = (rng_s += UINT64_C(0x9E3779B97F4A7C15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return z ^ (z >> 31);
-}
 
 /* Zipf(1.1) ranks over NLAB labels, by inverse sampling. */
 static uint32_t *zipf_stream(size_t n)
@@ -30,16 +22,7 @@ static uint32_t *zipf_stream(size_t n)
         cdf[i] = (sum += 1.0 / pow(i + 1.0, 1.1));
     uint32_t *s = malloc(n * sizeof *s);
     for (size_t i = 0; i < n; i++) {
-        double u = (double)(rnd() >> 11) * 0x1.0p-53 * sum;
-        size_t lo = 0, hi = NLAB - 1;
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            if (cdf[mid] < u)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        s[i] = (uint32_t)lo;
+        s[i] = (uint32_t)bench_rank_of(cdf, NLAB, bench_unif() * sum);
     }
     free(cdf);
     return s;
@@ -108,6 +91,7 @@ static int cmp_u64(const void *a, const void *b)
 
 int main(void)
 {
+    bench_seed(12345);
     size_t n = bench_size(4000000, 100000);
     const uint32_t cap = 1000;
     for (int i = 0; i < NLAB; i++)
@@ -167,7 +151,7 @@ int main(void)
     size_t dn = n;
     uint64_t *u = malloc(dn * sizeof *u), *sorted = malloc(dn * sizeof *u);
     for (size_t i = 0; i < dn; i++)
-        u[i] = rnd() % (dn / 2);
+        u[i] = bench_rand() % (dn / 2);
     kpi_distinct *d = NULL;
     BENCH_MEDIAN(kpi_ns, dn, (kpi_distinct_free(d), kpi_distinct_new(&d, 12)),
                  for (size_t i = 0; i < dn; i++) kpi_distinct_add(d, u[i]));

@@ -85,15 +85,7 @@ static void make_stream(void)
         t += (int64_t)(bench_rand() % 2000);
         times[i] = t;
         amounts[i] = (double)(1 + bench_rand() % 5);
-        double u = bench_unif() * sum;
-        size_t lo = 0, hi = NLAB - 1;
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            if (cdf[mid] < u)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
+        size_t lo = bench_rank_of(cdf, NLAB, bench_unif() * sum);
         ids[i] = lo;
         uids[i] = bench_rand() % (N / 2 + 1);
         uids[i + 1] = uids[i + 2] = uids[i + 3] = 0;
