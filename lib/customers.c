@@ -853,6 +853,12 @@ static int journey_merge(void *dst, const void *src)
     d->sum_switches = g;
     neumaier(&d->dur, &d->dur_c, s->dur);
     neumaier(&d->dur, &d->dur_c, s->dur_c);
+    /* src's clock comes along (the later of the two), as it would for one
+     * tracker fed both streams: dst's journeys idle past it close, and
+     * touches older than its horizon are refused from now on.  Nothing
+     * here can fail, so the merge stays all-or-nothing. */
+    if (s->have_clock)
+        set_clock(d, s->clock);
     return KPI_OK;
 }
 

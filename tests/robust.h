@@ -844,8 +844,9 @@ static int journey_finish(void *o)
     return kpi_journey_advance(o, RB_T2026 + 400 * KPI_MS_PER_DAY);
 }
 static size_t journey_reads(const void *o, double *v);
-/* A merge adds the closed journeys' statistics but keeps the receiver's
- * clock (an empty receiver stays without one): same reads. */
+/* A merge adds the closed journeys' statistics and takes the later clock;
+ * the time-to-resolution sum is a floating sum whose last bits depend on
+ * the order of the merges: same reads. */
 static void journey_close(const void *a, const void *b, const char *ctx)
 {
     rb_reads_close(journey_reads, a, b, 0.0, ctx);

@@ -553,6 +553,44 @@ START_TEST(journey_matches_a_naive_reference_and_merges)
 }
 END_TEST
 
+/* A merge brings src's clock: dst's idle journeys close and older touches
+ * are refused, exactly as in one tracker fed both streams. */
+START_TEST(journey_merge_carries_the_later_clock)
+{
+    kpi_journey *a, *b, *whole, *empty;
+    ck_assert_ok(kpi_journey_new(&a, 8, 1000));
+    ck_assert_ok(kpi_journey_new(&b, 8, 1000));
+    ck_assert_ok(kpi_journey_new(&whole, 8, 1000));
+    ck_assert_ok(kpi_journey_new(&empty, 8, 1000));
+    ck_assert_ok(kpi_journey_touch(a, 1, 1, 100));
+    ck_assert_ok(kpi_journey_touch(whole, 1, 1, 100));
+    ck_assert_ok(kpi_journey_touch(b, 2, 1, 5000));
+    ck_assert_ok(kpi_journey_touch(whole, 2, 1, 5000));
+    ck_assert_ok(kpi_journey_resolve(b, 2, 5100));
+    ck_assert_ok(kpi_journey_resolve(whole, 2, 5100));
+    ck_assert_ok(kpi_journey_advance(b, 5100));
+
+    ck_assert_ok(kpi_journey_merge(empty, b)); /* the receiver gets a clock */
+    ck_assert_status(kpi_journey_touch(empty, 3, 1, 50), KPI_ERR_ORDER);
+    ck_assert_status(kpi_journey_touch(b, 3, 1, 50), KPI_ERR_ORDER);
+
+    ck_assert_uint_eq(kpi_journey_open(a), 1);
+    ck_assert_ok(kpi_journey_merge(a, b));
+    ck_assert_uint_eq(kpi_journey_open(a), 0); /* customer 1 idle since 100 */
+    ck_assert_uint_eq(kpi_journey_open(whole), 0);
+    journey_same(a, whole);
+    ck_assert_status(kpi_journey_touch(a, 3, 1, 50), KPI_ERR_ORDER);
+    ck_assert_status(kpi_journey_touch(whole, 3, 1, 50), KPI_ERR_ORDER);
+    ck_assert_ok(kpi_journey_touch(a, 3, 1, 5200));
+    ck_assert_ok(kpi_journey_touch(whole, 3, 1, 5200));
+    journey_same(a, whole);
+    kpi_journey_free(a);
+    kpi_journey_free(b);
+    kpi_journey_free(whole);
+    kpi_journey_free(empty);
+}
+END_TEST
+
 START_TEST(journey_bytes_are_validated)
 {
     kpi_journey *j, *d = NULL;
@@ -647,6 +685,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, idle_journeys_close_unresolved_and_full_tables_evict_the_oldest);
     tcase_add_test(tc, journey_errors_change_nothing);
     tcase_add_test(tc, journey_matches_a_naive_reference_and_merges);
+    tcase_add_test(tc, journey_merge_carries_the_later_clock);
     tcase_add_test(tc, journey_bytes_are_validated);
     tcase_add_test(tc, journey_allocations_fail_cleanly);
     suite_add_tcase(s, tc);
