@@ -594,6 +594,12 @@ KPI_API uint64_t kpi_journey_evicted(const kpi_journey *p);
 
 /**
  * @brief Add src's completed-journey statistics to dst.
+ *
+ * dst's clock becomes the later of the two clocks, as for one tracker fed
+ * both streams: dst's open journeys idle past src's clock close (as
+ * kpi_journey_advance() would close them), and touches older than the
+ * merged clock's horizon are #KPI_ERR_ORDER afterwards.  Shard by
+ * customer, advance every shard to the same cut time, then merge.
  * @param dst the tracker receiving.
  * @param src the tracker added; must have no open journeys.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_INCOMPATIBLE if

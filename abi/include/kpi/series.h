@@ -54,11 +54,13 @@
  * an empty series copies the source (with its forecast state, whose
  * parameters must then match); merging an empty source is a no-op.
  *
- * Period values are plain sums.  The total over all time is a
- * Neumaier-compensated sum of the closed periods' values (folded in as
- * they close) and of late events, plus the newest period's value.
- * kpi_series_add_array() sums each run of events in the newest period in
- * a register before adding it to the period.
+ * Period values are plain sums, bit for bit the double sum of the
+ * period's amounts in the order they were added (kept as an exact integer
+ * while every amount is a whole number and the sum is within +-2^53, where
+ * the two agree).  The total over all time is a Neumaier-compensated sum
+ * of the closed periods' values (folded in as they close) and of late
+ * events, plus the newest period's value.  kpi_series_add_array() gives
+ * exactly the state of the same events added one at a time.
  *
  * Thread safety: an object must not be used from two threads at once
  * without the caller's lock; different objects need no lock; const reads

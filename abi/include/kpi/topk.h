@@ -20,18 +20,27 @@
  * that is not monitored has a true count of at most kpi_topk_error_bound(),
  * which is at most N / m; so every label whose true count exceeds N / m is
  * monitored.  While the number of distinct labels is at most m, every count
- * is exact (all errors are 0).
+ * is exact (all errors are 0).  When a label that is not monitored arrives
+ * and all m counters are in use, one counter with the smallest count is
+ * replaced (which one, among several with that count, is unspecified).
  *
- * Ranks order labels by count, descending; equal counts by label bytes
- * (or ids) ascending.  Reading rank r costs O(log m) plus a scan of the
- * labels sharing its count (cheap at the top of a skewed distribution).
+ * Cost: the counters are kept ordered by count in runs of equal counts,
+ * so an add of weight 1 is O(1) (expected, through a hash index); a larger
+ * weight costs one step per run of counts it overtakes.  Ranks order
+ * labels by count, descending; equal counts by label bytes (or ids)
+ * ascending.  Reading rank r scans the labels sharing its count, once per
+ * rank from the first of them to r (cheap at the top of a skewed
+ * distribution, quadratic in the number of equal counts in general).
  *
- * Memory: the counters and the hash index (about 48 bytes per counter)
- * are allocated when the object is created; kpi_topk stores its labels in
- * an arena that grows as labels arrive (at most about 2 x m x 260 bytes)
- * and is compacted in place.  Each add reserves the arena space it may
- * need before changing anything, so a failed add changes nothing and a
- * batch (_add_array) is applied completely or not at all.
+ * Memory: the counters and the hash index, 100 to 153 bytes per counter
+ * (the index has a power of two of at least 4m entries, at least 16, of
+ * 13 bytes each, plus 1 byte per 16 entries), are allocated
+ * when the object is created; kpi_topk adds 25 bytes per counter, where a
+ * label of up to 24 bytes is stored.  Longer labels go to an arena that
+ * grows as they arrive (at most (m + 1) x 260 bytes) and is compacted in
+ * place.  Each add reserves the arena space it may need before changing
+ * anything, so a failed add changes nothing and a batch (_add_array) is
+ * applied completely or not at all.
  *
  * Thread safety: an object must not be used from two threads at once
  * without the caller's lock; different objects need no lock; const reads
