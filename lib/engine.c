@@ -2251,9 +2251,14 @@ static int engine_event(kpi_engine *e, const intake *in)
         }
         rc = apply_event(e, in, t);
         KEEP(run_timers(e, e->now));
+        /* an error found while applying (a calendar or SLA computation
+         * out of range, ...) fails the whole transaction, like a failed
+         * allocation: the event is refused and nothing changes */
+        if (rc != KPI_OK && e->tx.fail == KPI_OK)
+            e->tx.fail = rc;
     }
     if ((r2 = tx_end(e)) != KPI_OK)
-        return r2; /* KPI_ERR_NOMEM: nothing changed */
+        return r2; /* nothing changed */
     return rc != KPI_OK ? rc : ra;
 }
 

@@ -140,7 +140,10 @@
  * kpi_engine_advance() to that step's time (kpi_engine_time() tells it);
  * the event itself is not applied.  kpi_engine_new(), kpi_engine_clone(),
  * kpi_engine_deserialize() and kpi_engine_merge() leak nothing and leave
- * their output (and the merge destination) untouched on failure.
+ * their output (and the merge destination) untouched on failure.  Any
+ * other error met while an event is applied, after its validation (a
+ * business-time or SLA computation out of range), undoes the event the
+ * same way and is returned as it is.
  *
  * Time offsets inside a ticket are kept in 40 bits of milliseconds, so an
  * event more than 34 years after its ticket's creation is #KPI_ERR_RANGE.
