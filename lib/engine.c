@@ -1629,26 +1629,29 @@ static const kpi_calendar *pause_calendar(const kpi_engine *e, const tk *t)
     return kpi__sla_policy_calendar(e->pol);
 }
 
-/* Status change at `now`: accumulate the time spent in the old status. */
-static void set_status(kpi_engine *e, tk *t, int64_t now, int status)
+/* Status change at `now`: accumulate the time spent in the old status.
+ * A pause measured in business time that the calendar cannot compute is
+ * returned before anything changes (the event's transaction undoes it). */
+static int set_status(kpi_engine *e, tk *t, int64_t now, int status)
 {
     int old = t->status;
-    int64_t since = tget(t, F_SINCE), dt = now - since;
+    int64_t since = tget(t, F_SINCE), dt = now - since, p = dt;
+    if (old == KPI_STATUS_PENDING) {
+        const kpi_calendar *c = pause_calendar(e, t);
+        int rc = c != NULL ? kpi_calendar_elapsed(c, since, now, &p) : KPI_OK;
+        if (rc != KPI_OK)
+            return rc;
+        off_set(t, F_PAUSE, off_get(t, F_PAUSE) + p);
+    }
     if (old == KPI_STATUS_NEW || old == KPI_STATUS_OPEN || old == KPI_STATUS_ON_HOLD)
         off_set(t, F_WAIT_MS, off_get(t, F_WAIT_MS) + dt);
     if (old == KPI_STATUS_NEW || old == KPI_STATUS_OPEN)
         off_set(t, F_WORK_MS, off_get(t, F_WORK_MS) + dt);
-    if (old == KPI_STATUS_PENDING) {
-        const kpi_calendar *c = pause_calendar(e, t);
-        int64_t p = dt;
-        if (c != NULL && kpi_calendar_elapsed(c, since, now, &p) != KPI_OK)
-            p = 0;
-        off_set(t, F_PAUSE, off_get(t, F_PAUSE) + p);
-    }
     e->nstatus[old]--;
     e->nstatus[status]++;
     t->status = (uint8_t)status;
     tset(t, F_SINCE, now);
+    return KPI_OK;
 }
 
 static void clear_waiting(kpi_engine *e, tk *t)
@@ -1973,7 +1976,7 @@ static int do_reply(kpi_engine *e, tk *t, int64_t now, uint32_t agent, bool huma
     if (t->replies < 255)
         t->replies++;
     if (t->status == KPI_STATUS_NEW)
-        set_status(e, t, now, KPI_STATUS_OPEN);
+        KEEP(set_status(e, t, now, KPI_STATUS_OPEN));
     if (human) {
         e->cnt[KPI_ENGINE_COUNT_REPLIES]++;
         keys pk = {{agent, t->team, 0, 0}};
@@ -1983,18 +1986,19 @@ static int do_reply(kpi_engine *e, tk *t, int64_t now, uint32_t agent, bool huma
     return rc;
 }
 
-static void do_reopen(kpi_engine *e, tk *t, int64_t now)
+static int do_reopen(kpi_engine *e, tk *t, int64_t now)
 {
-    set_status(e, t, now, KPI_STATUS_OPEN);
+    int rc = set_status(e, t, now, KPI_STATUS_OPEN);
     t->flags |= TF_REOPENED;
     e->cnt[KPI_ENGINE_COUNT_REOPENS]++;
+    return rc;
 }
 
 static int do_resolve(kpi_engine *e, tk *t, int64_t now, uint32_t agent, bool bot)
 {
     int rc = KPI_OK, r2;
     keys k = keys_of(t);
-    set_status(e, t, now, KPI_STATUS_SOLVED);
+    KEEP(set_status(e, t, now, KPI_STATUS_SOLVED));
     clear_waiting(e, t);
     if (t->flags & TF_CLOCK)
         t->flags &= (uint16_t)~TF_CLOCK;
@@ -2105,7 +2109,7 @@ static int apply_event(kpi_engine *e, const intake *in, tk *t)
         if (t->status == KPI_STATUS_SOLVED) {
             if (!e->opt[KPI_ENGINE_OPT_MESSAGE_REOPENS])
                 break;
-            do_reopen(e, t, now);
+            KEEP(do_reopen(e, t, now));
         }
         if (!(t->flags & TF_WAITING)) {
             t->flags |= TF_WAITING;
@@ -2118,7 +2122,7 @@ static int apply_event(kpi_engine *e, const intake *in, tk *t)
             tset(t, F_CLOCK, now);
         }
         if (t->status == KPI_STATUS_PENDING)
-            set_status(e, t, now, KPI_STATUS_OPEN);
+            KEEP(set_status(e, t, now, KPI_STATUS_OPEN));
         break;
     case KPI_EVENT_AGENT_REPLY: {
         uint32_t a = ev->actor ? agent_idx(e, ev->actor) : t->agent;
@@ -2142,13 +2146,13 @@ static int apply_event(kpi_engine *e, const intake *in, tk *t)
         e->cnt[KPI_ENGINE_COUNT_NOTES]++;
         break;
     case KPI_EVENT_OPEN:
-        set_status(e, t, now, KPI_STATUS_OPEN);
+        KEEP(set_status(e, t, now, KPI_STATUS_OPEN));
         break;
     case KPI_EVENT_PENDING:
-        set_status(e, t, now, KPI_STATUS_PENDING);
+        KEEP(set_status(e, t, now, KPI_STATUS_PENDING));
         break;
     case KPI_EVENT_ON_HOLD:
-        set_status(e, t, now, KPI_STATUS_ON_HOLD);
+        KEEP(set_status(e, t, now, KPI_STATUS_ON_HOLD));
         break;
     case KPI_EVENT_ASSIGNED:
         t->agent = ev->actor ? agent_idx(e, ev->actor) : 0;
@@ -2161,20 +2165,20 @@ static int apply_event(kpi_engine *e, const intake *in, tk *t)
         break;
     }
     case KPI_EVENT_REOPENED:
-        do_reopen(e, t, now);
+        KEEP(do_reopen(e, t, now));
         break;
     case KPI_EVENT_CLOSED:
         if (t->status != KPI_STATUS_SOLVED)
             KEEP(do_resolve(e, t, now, t->agent, false));
         KEEP(settle_solved(e, t, now));
-        set_status(e, t, now, KPI_STATUS_CLOSED);
+        KEEP(set_status(e, t, now, KPI_STATUS_CLOSED));
         e->cnt[KPI_ENGINE_COUNT_CLOSED]++;
         tpush(e, false, now + e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS], t->id);
         break;
     case KPI_EVENT_MERGED:
         clear_waiting(e, t);
         t->flags &= (uint16_t)~TF_CLOCK;
-        set_status(e, t, now, KPI_STATUS_MERGED);
+        KEEP(set_status(e, t, now, KPI_STATUS_MERGED));
         e->cnt[KPI_ENGINE_COUNT_MERGED]++;
         e->cnt[KPI_ENGINE_COUNT_SETTLED]++;
         tpush(e, false, now + e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS], t->id);
