@@ -15,6 +15,9 @@
  * variance of the difference of two multinomial shares.
  */
 #include <math.h>
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(KPI_NO_DISPATCH)
+#include <immintrin.h>
+#endif
 
 #include "codec.h"
 #include "kpi/score.h"
@@ -383,6 +386,53 @@ static void pair_flush(uint32_t (*p)[PAIR_VALS * PAIR_VALS], uint64_t *acc)
     memset(p, 0, sizeof(uint32_t) * 4 * PAIR_VALS * PAIR_VALS);
 }
 
+/* Survey scales on AVX2 (chosen at run time): a whole block is checked
+ * and packed to bytes (the packs shuffle the order, which counting does
+ * not mind), then each value is counted by a byte compare over the packed
+ * block, 32 answers per instruction; a block of 4096 keeps every byte
+ * counter below 256.  Returns 1, counting nothing, if an answer is off
+ * the scale.  The same totals as pair_count(), about twice as fast. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(KPI_NO_DISPATCH)
+#define SCORE_HAVE_AVX2 1
+__attribute__((target("avx2"))) static uint32_t
+block_count_avx2(const int32_t *a, uint32_t min, uint32_t nv, uint64_t *acc)
+{
+    uint8_t b[BLOCK] __attribute__((aligned(32)));
+    const __m256i vmin = _mm256_set1_epi32((int)min);
+    const __m256i vspan = _mm256_set1_epi32((int)(nv - 1));
+    const __m256i zero = _mm256_setzero_si256();
+    __m256i bad = zero;
+    for (size_t i = 0; i < BLOCK; i += 32) {
+        __m256i x[4];
+        for (int k = 0; k < 4; k++) {
+            x[k] = _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)(a + i + 8 * k)), vmin);
+            /* off the scale: (answer - min) > span, unsigned */
+            bad = _mm256_or_si256(bad, _mm256_xor_si256(_mm256_max_epu32(x[k], vspan), vspan));
+        }
+        __m256i p = _mm256_packus_epi16(_mm256_packus_epi32(x[0], x[1]),
+                                        _mm256_packus_epi32(x[2], x[3]));
+        _mm256_store_si256((__m256i *)(b + i), p);
+    }
+    if (!_mm256_testz_si256(bad, bad))
+        return 1;
+    /* every answer is valid: the last value's count is what the others leave */
+    uint64_t seen = 0;
+    for (uint32_t v = 0; v + 1 < nv; v++) {
+        const __m256i want = _mm256_set1_epi8((char)v);
+        __m256i c = zero;
+        for (size_t i = 0; i < BLOCK; i += 32)
+            c = _mm256_sub_epi8(c, _mm256_cmpeq_epi8(_mm256_load_si256((const __m256i *)(b + i)), want));
+        __m256i t = _mm256_sad_epu8(c, zero); /* four 64-bit partial sums */
+        uint64_t k = (uint64_t)_mm256_extract_epi64(t, 0) + (uint64_t)_mm256_extract_epi64(t, 1) +
+                     (uint64_t)_mm256_extract_epi64(t, 2) + (uint64_t)_mm256_extract_epi64(t, 3);
+        acc[v] += k;
+        seen += k;
+    }
+    acc[nv - 1] += BLOCK - seen;
+    return 0;
+}
+#endif
+
 int kpi_score_add_array(kpi_score *s, const int32_t *answers, size_t n)
 {
     if (!kpi__is(s, &kpi__score_type) || (answers == NULL && n > 0))
@@ -418,8 +468,20 @@ int kpi_score_add_array(kpi_score *s, const int32_t *answers, size_t n)
         uint32_t p[4][PAIR_VALS * PAIR_VALS];
         memset(p, 0, sizeof p);
         size_t blocks = 0;
+#if defined(SCORE_HAVE_AVX2)
+        const int avx2 = n >= BLOCK && __builtin_cpu_supports("avx2");
+#endif
         for (size_t i = 0; i < n; i += BLOCK) {
             size_t m = n - i < BLOCK ? n - i : BLOCK;
+#if defined(SCORE_HAVE_AVX2)
+            if (avx2 && m == BLOCK) {
+                if (block_count_avx2(answers + i, min, nv, acc))
+                    return KPI_ERR_RANGE;
+                if (i + m == n)
+                    pair_flush(p, acc);
+                continue;
+            }
+#endif
             uint32_t bad = m == BLOCK ? block_bad(answers + i, min, span)
                                       : tail_bad(answers + i, m, min, span);
             if (bad)

@@ -356,6 +356,52 @@ START_TEST(long_batches_on_survey_scales_count_exactly)
 }
 END_TEST
 
+START_TEST(full_blocks_on_any_survey_scale_count_exactly)
+{
+    /* whole blocks of 4096 take the packed-byte kernel where the CPU has
+     * one: scales of 2 to 16 values with negative and positive minimums,
+     * and answers that would alias a valid byte after packing if they
+     * were not rejected first (min + 256, min + 65536, min - 256) */
+    const int32_t mins[] = {0, 1, -5, 100, -2147483647 - 1};
+    const int32_t nvs[] = {2, 5, 11, 16};
+    const size_t n = 3 * 4096 + 5;
+    int32_t *v = malloc(n * sizeof *v);
+    test_rng r = {2026};
+    for (int a = 0; a < 5; a++)
+        for (int b = 0; b < 4; b++) {
+            int32_t lo = mins[a], hi = lo + nvs[b] - 1;
+            kpi_score *x, *y;
+            ck_assert_ok(kpi_score_new(&x, lo, hi));
+            ck_assert_ok(kpi_score_new(&y, lo, hi));
+            for (size_t i = 0; i < n; i++) {
+                v[i] = (int32_t)test_range(&r, lo, hi);
+                ck_assert_ok(kpi_score_add(y, v[i]));
+            }
+            ck_assert_ok(kpi_score_add_array(x, v, n));
+            score_same(x, y);
+            size_t len;
+            unsigned char *before = score_bytes(x, &len);
+            const int64_t off[] = {256, 65536, -256, (int64_t)hi - lo + 1, -1};
+            const size_t spots[] = {4096, 4096 + 31, 8191, 4096 + 2000};
+            for (int o = 0; o < 5; o++)
+                for (int k = 0; k < 4; k++) {
+                    int64_t bad = (int64_t)lo + off[o];
+                    if (bad < INT32_MIN || bad > INT32_MAX)
+                        continue;
+                    int32_t keep = v[spots[k]];
+                    v[spots[k]] = (int32_t)bad;
+                    ck_assert_status(kpi_score_add_array(x, v, n), KPI_ERR_RANGE);
+                    score_unchanged(x, before, len);
+                    v[spots[k]] = keep;
+                }
+            free(before);
+            kpi_score_free(x);
+            kpi_score_free(y);
+        }
+    free(v);
+}
+END_TEST
+
 START_TEST(merge_equals_one_stream)
 {
     test_rng r = {3};
@@ -610,6 +656,7 @@ static Suite *score_suite(void)
     tcase_add_test(tc, truncated_flipped_and_foreign_bytes_are_rejected);
     tcase_add_test(tc, allocation_failures_return_nomem_and_leak_nothing);
     tcase_add_test(tc, clone_is_deep_and_reset_keeps_configuration);
+    tcase_add_test(tc, full_blocks_on_any_survey_scale_count_exactly);
     suite_add_tcase(s, tc);
     return s;
 }
