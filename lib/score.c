@@ -397,7 +397,7 @@ static void pair_flush(uint32_t (*p)[PAIR_VALS * PAIR_VALS], uint64_t *acc)
 __attribute__((target("avx2"))) static uint32_t
 block_count_avx2(const int32_t *a, uint32_t min, uint32_t nv, uint64_t *acc)
 {
-    uint8_t b[BLOCK] __attribute__((aligned(32)));
+    __m256i b[BLOCK / 32]; /* the block packed to bytes */
     const __m256i vmin = _mm256_set1_epi32((int)min);
     const __m256i vspan = _mm256_set1_epi32((int)(nv - 1));
     const __m256i zero = _mm256_setzero_si256();
@@ -405,13 +405,14 @@ block_count_avx2(const int32_t *a, uint32_t min, uint32_t nv, uint64_t *acc)
     for (size_t i = 0; i < BLOCK; i += 32) {
         __m256i x[4];
         for (int k = 0; k < 4; k++) {
-            x[k] = _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)(a + i + 8 * k)), vmin);
+            const void *src = a + i + 8 * k; /* unaligned: loadu */
+            x[k] = _mm256_sub_epi32(_mm256_loadu_si256(src), vmin);
             /* off the scale: (answer - min) > span, unsigned */
             bad = _mm256_or_si256(bad, _mm256_xor_si256(_mm256_max_epu32(x[k], vspan), vspan));
         }
         __m256i p = _mm256_packus_epi16(_mm256_packus_epi32(x[0], x[1]),
                                         _mm256_packus_epi32(x[2], x[3]));
-        _mm256_store_si256((__m256i *)(b + i), p);
+        b[i / 32] = p;
     }
     if (!_mm256_testz_si256(bad, bad))
         return 1;
@@ -420,8 +421,8 @@ block_count_avx2(const int32_t *a, uint32_t min, uint32_t nv, uint64_t *acc)
     for (uint32_t v = 0; v + 1 < nv; v++) {
         const __m256i want = _mm256_set1_epi8((char)v);
         __m256i c = zero;
-        for (size_t i = 0; i < BLOCK; i += 32)
-            c = _mm256_sub_epi8(c, _mm256_cmpeq_epi8(_mm256_load_si256((const __m256i *)(b + i)), want));
+        for (size_t i = 0; i < BLOCK / 32; i++)
+            c = _mm256_sub_epi8(c, _mm256_cmpeq_epi8(b[i], want));
         __m256i t = _mm256_sad_epu8(c, zero); /* four 64-bit partial sums */
         uint64_t k = (uint64_t)_mm256_extract_epi64(t, 0) + (uint64_t)_mm256_extract_epi64(t, 1) +
                      (uint64_t)_mm256_extract_epi64(t, 2) + (uint64_t)_mm256_extract_epi64(t, 3);
