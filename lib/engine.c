@@ -114,6 +114,7 @@ typedef struct tk {
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Static_assert(sizeof(tk) == 64, "a ticket slot is one cache line");
+_Static_assert(NM <= 32, "a transaction marks its metrics in 32 bits");
 #endif
 
 static inline int64_t off_get(const tk *t, int f)
@@ -749,6 +750,10 @@ typedef struct txn {
     undo *u;
     size_t nu, ucap;
     size_t spares;    /* members made apart so far */
+    /* values queued per metric (bit m of touched: any), their duration
+     * ms, and topic labels queued: checked against the totals (tx_check) */
+    uint32_t touched;
+    uint64_t pend_n[NM], pend_v[NM], pend_topics;
     bool step_ok;     /* settling before the event: may commit in steps */
     /* counters and clock as they were */
     bool started;
@@ -1246,6 +1251,10 @@ static int tx_begin(kpi_engine *e)
     txn *x = &e->tx;
     x->nops = x->nu = x->spares = 0;
     x->fail = KPI_OK;
+    for (uint32_t bits = x->touched; bits != 0; bits &= bits - 1)
+        x->pend_n[kpi__low_bit(bits)] = x->pend_v[kpi__low_bit(bits)] = 0;
+    x->touched = 0;
+    x->pend_topics = 0;
     if (!tx_grow(e, 8, 64)) {
         x->fail = KPI_OK;
         return KPI_ERR_NOMEM;
@@ -1388,11 +1397,54 @@ static int tx_commit(kpi_engine *e)
     return rc;
 }
 
+/* The values an accumulator holds (its count; a duration: also its sum). */
+static uint64_t acc_count(int m, const void *acc, int64_t *sum)
+{
+    *sum = 0;
+    switch (mtype[m]) {
+    case T_DUR:
+        kpi_duration_sum(acc, sum);
+        return kpi_duration_count(acc);
+    case T_RATE:
+        return kpi_rate_trials(acc);
+    case T_SCORE:
+        return kpi_score_count(acc);
+    case T_RATIO:
+        return kpi_ratio_count(acc);
+    default:
+        return 0; /* a series sums doubles: no count to overflow */
+    }
+}
+
+/* Would recording the transaction's values overflow a count or a sum (the
+ * only ways left for a reserved op to fail)?  Checked before anything is
+ * recorded, so that such an event is refused whole (KPI_ERR_OVERFLOW)
+ * instead of half recorded.  Every value of a metric goes to its total,
+ * and a breakdown member or period bucket holds a part of what the total
+ * holds (kept so by merges; checked when a snapshot is restored), so the
+ * totals are the ones to check: against the values queued per metric. */
+static int tx_check(const kpi_engine *e)
+{
+    const txn *x = &e->tx;
+    for (uint32_t bits = x->touched; bits != 0; bits &= bits - 1) {
+        int m = (int)kpi__low_bit(bits);
+        int64_t sum;
+        uint64_t c = acc_count(m, e->tot[m], &sum);
+        if (c > UINT64_MAX - x->pend_n[m] || x->pend_v[m] > (uint64_t)(INT64_MAX - sum))
+            return KPI_ERR_OVERFLOW;
+    }
+    if (x->pend_topics > 0 && kpi_topk_total(e->topk) > UINT64_MAX - x->pend_topics)
+        return KPI_ERR_OVERFLOW;
+    return KPI_OK;
+}
+
 /* End the transaction: reserve then commit, or undo everything. */
 static int tx_end(kpi_engine *e)
 {
     txn *x = &e->tx;
     int rc = x->fail;
+    if (rc == KPI_OK)
+        rc = tx_check(e);
     if (rc == KPI_OK) {
         rc = tx_commit(e);
     } else {
@@ -1429,8 +1481,8 @@ static int tx_step(kpi_engine *e, int64_t due)
         e->tx.on = true; /* cannot happen: the logs keep their room */
         rc = KPI_ERR_NOMEM;
     }
-    if (rc == KPI_ERR_NOMEM)
-        e->tx.fail = KPI_ERR_NOMEM; /* the caller's transaction fails too */
+    if (rc != KPI_OK)
+        e->tx.fail = rc; /* the step was undone: the caller's transaction fails too */
     return rc;
 }
 
@@ -1506,6 +1558,10 @@ static void rec_queue(kpi_engine *e, int m, const keys *k, int64_t when, val v)
     if (!tx_grow(e, 0, NDIM + 2))
         return;
     int32_t idx = mtype[m] == T_DUR ? kpi__duration_index(e->proto[m], v.i) : -1;
+    x->touched |= 1u << m;
+    x->pend_n[m]++;
+    if (mtype[m] == T_DUR && !kpi__add_u64(x->pend_v[m], (uint64_t)v.i, &x->pend_v[m]))
+        x->pend_v[m] = UINT64_MAX;
     q_feed(e, m, e->tot[m], idx, &v);
     for (int d = 0; d < NDIM && x->fail == KPI_OK; d++) {
         dimtab *dt = &e->dim[d];
@@ -1722,12 +1778,8 @@ static int run_timers_slow(kpi_engine *e, int64_t t)
             rc = r2;
         evict(e, s);
         if (e->tx.on && e->tx.step_ok && e->tx.nops > TX_STEP && e->tx.fail == KPI_OK &&
-            !tq_due(&e->tq, x.due) && (r2 = tx_step(e, x.due)) != KPI_OK) {
-            if (r2 == KPI_ERR_NOMEM)
-                return r2;
-            if (rc == KPI_OK)
-                rc = r2;
-        }
+            !tq_due(&e->tq, x.due) && (r2 = tx_step(e, x.due)) != KPI_OK)
+            return r2;
     }
     while (tq_due(&e->cq, t)) {
         if (e->tx.on && !tx_grow(e, 2, 0))
@@ -2050,6 +2102,7 @@ static int do_created(kpi_engine *e, const intake *in)
         if (o != NULL) {
             o->acc = (void *)(uintptr_t)in->topic;
             o->d.v.i = (int64_t)in->topic_len;
+            e->tx.pend_topics++;
             if ((r2 = kpi__topk_reserve(e->topk, in->topic_len)) != KPI_OK)
                 e->tx.fail = r2;
         } else if (!e->tx.on) {
@@ -2603,31 +2656,46 @@ KPI_API int kpi_engine_event(kpi_engine *e, const kpi_event *ev)
 }
 
 /* The batch pipeline: the tickets of a group of WARM records are looked up
- * together before the group is applied, index entries first, then slots,
- * so that their cache (and TLB) misses overlap instead of stalling one
- * after the other.  Plain loads: software prefetches (index 16 records
- * ahead, slot 8 ahead) left the misses where they were on the machine
- * measured (a VM, 4 KB pages only, so nearly every lookup also misses the
- * TLB); only the cache is touched, nothing read is used. */
+ * together before the group is applied, index entries first, then slots
+ * (and a creation's customer entry), so that their cache (and TLB) misses
+ * overlap instead of stalling one after the other.  Plain loads: software
+ * prefetches (a group or two ahead) made the engine twice as slow on the
+ * machine measured (a VM, 4 KB pages only, so nearly every lookup also
+ * misses the TLB, and prefetches that miss it are dropped).  Only the
+ * cache is touched: nothing read is used. */
+#ifndef WARM
 #define WARM 16
+#endif
 
 static void warm(const kpi_engine *e, const kpi_event *ev, size_t n)
 {
     const tstore *s = &e->ts;
-    uint32_t v[WARM], acc = 0, mask = s->icap - 1;
+    const ctab *c = &e->cust;
+    uint32_t x[WARM], cx[WARM], acc = 0, mask = s->icap - 1, cmask = c->icap - 1;
+    /* a creation also looks up its customer (repeat contacts), keyed by the
+     * customer id alone unless the topic is part of the key */
+    bool cust = c->icap != 0 && !e->opt[KPI_ENGINE_OPT_REPEAT_SAME_TOPIC];
     if (s->icap == 0)
         return;
+    /* the home entries, every load independent of the others */
     for (size_t j = 0; j < n; j++) {
-        /* the first entry with the ticket's tag (a few probes at most) */
-        uint64_t h = kpi__mix64(ev[j].ticket);
-        uint32_t i = (uint32_t)h & mask, x = s->index[i];
-        for (int k = 0; k < 4 && x != 0 && (x & ~TS_SLOT_MASK) != TS_TAG(h); k++)
-            x = s->index[i = (i + 1) & mask];
-        v[j] = (x & ~TS_SLOT_MASK) == TS_TAG(h) ? x : 0;
+        x[j] = s->index[(uint32_t)kpi__mix64(ev[j].ticket) & mask];
+        cx[j] = cust && ev[j].kind == KPI_EVENT_CREATED && ev[j].actor != 0
+                    ? c->index[(uint32_t)kpi__mix64(ev[j].actor) & cmask]
+                    : 0;
     }
-    for (size_t j = 0; j < n; j++)
-        if (v[j] != 0 && ts_slot(v[j]) < s->n)
-            acc ^= (uint32_t)slot_at(s, ts_slot(v[j]))->id;
+    /* then the first entry with the ticket's tag (a few probes at most,
+     * mostly in the line just loaded) and its slot */
+    for (size_t j = 0; j < n; j++) {
+        uint64_t h = kpi__mix64(ev[j].ticket);
+        uint32_t i = (uint32_t)h & mask, v = x[j];
+        for (int k = 0; k < 4 && v != 0 && (v & ~TS_SLOT_MASK) != TS_TAG(h); k++)
+            v = s->index[i = (i + 1) & mask];
+        if (v != 0 && (v & ~TS_SLOT_MASK) == TS_TAG(h) && ts_slot(v) < s->n)
+            acc ^= (uint32_t)slot_at(s, ts_slot(v))->id;
+        if (cx[j] != 0 && cx[j] - 1 < c->n)
+            acc ^= (uint32_t)c->v[cx[j] - 1].key;
+    }
 #if defined(__GNUC__)
     __asm__ volatile("" : : "r"(acc));
 #else
@@ -3232,6 +3300,29 @@ static int decode_config(kpi__reader *r, kpi_engine *e)
     return kpis_build(e);
 }
 
+/* Does every breakdown member and period bucket hold at most what its
+ * metric's total holds (count and sum)?  Always so for an engine's own
+ * state; a restored one must be so too, as tx_check() relies on it. */
+static bool parts_within_totals(const kpi_engine *e)
+{
+    for (int m = 0; m < NM; m++) {
+        int64_t tsum, sum;
+        uint64_t tc = acc_count(m, e->tot[m], &tsum);
+        for (int d = 0; d < NDIM; d++) {
+            const kpi_group *g = e->dim[d].g[m];
+            size_t n = g != NULL ? kpi_group_size(g) : 0;
+            for (size_t i = 0; i < n; i++)
+                if (acc_count(m, kpi__group_member_at(g, i), &sum) > tc || sum > tsum)
+                    return false;
+        }
+        for (uint32_t p = 0; p < e->nper; p++)
+            if (e->ring[p].m[m] != NULL &&
+                (acc_count(m, e->ring[p].m[m], &sum) > tc || sum > tsum))
+                return false;
+    }
+    return true;
+}
+
 static int decode_data(kpi__reader *r, kpi_engine *e)
 {
     const kpi_allocator *a = &e->base.alloc;
@@ -3328,6 +3419,8 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
     }
     if (r->err)
         return r->err;
+    if (!parts_within_totals(e))
+        return KPI_ERR_CORRUPT;
     return rebuild_timers(e);
 }
 

@@ -630,3 +630,8 @@ void kpi__group_adopt(kpi_group *g, uint64_t key, void *member)
 {
     insert(g, key, member);
 }
+
+const void *kpi__group_member_at(const kpi_group *g, size_t i)
+{
+    return i < g->n ? g->ents[i].obj : NULL;
+}

@@ -22,9 +22,12 @@
 #if defined(__GNUC__)
 #define KPI__LIKELY(x) __builtin_expect(!!(x), 1)
 #define KPI__UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* A hint to fetch the line at p into the cache (never faults). */
+#define KPI__PREFETCH(p) __builtin_prefetch((p), 0, 3)
 #else
 #define KPI__LIKELY(x) (x)
 #define KPI__UNLIKELY(x) (x)
+#define KPI__PREFETCH(p) ((void)(p))
 #endif
 
 /* Serialized type tags.  Append-only: a tag, once used, is never reused.
@@ -137,9 +140,26 @@ int kpi__duration_add_at(struct kpi_duration *d, int64_t ms, int32_t i);
 int kpi__group_spare(struct kpi_group *g, size_t extra, void **member);
 /* Insert `member` (from kpi__group_spare, room reserved) under an absent key. */
 void kpi__group_adopt(struct kpi_group *g, uint64_t key, void *member);
+/* Member number i of g (0 .. kpi_group_size(g) - 1, in no set order), or NULL. */
+const void *kpi__group_member_at(const struct kpi_group *g, size_t i);
 /* After this, one kpi_topk_add() of a label of at most `len` bytes does
  * not allocate. */
 int kpi__topk_reserve(struct kpi_topk *p, size_t len);
+
+/* The number of the lowest set bit of m (m != 0). */
+static inline unsigned kpi__low_bit(uint32_t m)
+{
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctz(m);
+#else
+    unsigned i = 0;
+    while (!(m & 1u)) {
+        m >>= 1;
+        i++;
+    }
+    return i;
+#endif
+}
 
 /* ---- allocator ---------------------------------------------------------- */
 

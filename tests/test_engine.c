@@ -3907,6 +3907,142 @@ END_TEST
 /* One advance settles values far below and far above those a sketch
  * already holds: every allocation they need is made before any is
  * recorded (each failure: KPI_ERR_NOMEM and nothing changed). */
+/* A value that would overflow a sum (a duration total near 2^63 ms, built
+ * here by merging an engine into itself) refuses its event whole: the
+ * error is returned before anything is recorded and the engine keeps its
+ * state, in a batch too (stopped at that record); a value that still fits
+ * is taken. */
+START_TEST(a_sum_overflow_refuses_the_event_whole)
+{
+    const int64_t big = (INT64_C(1) << 40) - 1; /* the longest FRT */
+    kpi_engine *e = engine(NULL);
+    const kpi_event first[] = {CREATE(T0, 1, 0), REPLY(T0 + big, 1, 7),
+                               CLOSE(T0 + big, 1)};
+    ck_assert_ok(kpi_engine_apply(e, first, N_OF(first), sizeof(kpi_event), NULL));
+    const int64_t t = T0 + big + 8 * D;
+    ck_assert_ok(kpi_engine_advance(e, t)); /* settled and gone */
+    for (int i = 0; i < 23; i++) { /* doubling: 2^23 FRTs of 2^40 - 1 ms */
+        kpi_engine *c = NULL;
+        ck_assert_ok(kpi_engine_clone(e, &c));
+        ck_assert_ok(kpi_engine_merge(e, c));
+        kpi_engine_free(c);
+    }
+    const kpi_duration *frt;
+    int64_t sum;
+    ck_assert_ok(kpi_engine_duration(e, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &frt));
+    ck_assert_ok(kpi_duration_sum(frt, &sum));
+    ck_assert_int_eq(sum, INT64_MAX - (INT64_C(1) << 23) + 1); /* 2^23 (2^40 - 1) */
+    /* ticket 2's first reply would add 2^23 ms: one more than fits */
+    const kpi_event next[] = {CREATE(t, 2, 0), NOTE(t + 1, 2),
+                              REPLY(t + (INT64_C(1) << 23), 2, 7)};
+    ck_assert_ok(kpi_engine_apply(e, next, 2, sizeof(kpi_event), NULL));
+    size_t len;
+    unsigned char *before = eng_bytes(e, &len);
+    ck_assert_status(kpi_engine_event(e, &next[2]), KPI_ERR_OVERFLOW);
+    eng_unchanged(e, before, len);
+    ck_assert_status(kpi_engine_agent_reply(e, next[2].time_ms, 2, 7), KPI_ERR_OVERFLOW);
+    eng_unchanged(e, before, len);
+    size_t applied = 0;
+    const kpi_event tail[] = {NOTE(t + 2, 2), next[2], NOTE(t + (INT64_C(1) << 23), 2)};
+    ck_assert_status(kpi_engine_apply(e, tail, N_OF(tail), sizeof(kpi_event), &applied),
+                     KPI_ERR_OVERFLOW);
+    ck_assert_uint_eq(applied, 1); /* the note before it is in */
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_NOTES), 2);
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_REPLIES), UINT64_C(1) << 23);
+    /* one millisecond less fits exactly: the sum reaches INT64_MAX */
+    ck_assert_ok(kpi_engine_agent_reply(e, t + (INT64_C(1) << 23) - 1, 2, 7));
+    ck_assert_ok(kpi_engine_duration(e, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &frt));
+    ck_assert_ok(kpi_duration_sum(frt, &sum));
+    ck_assert_int_eq(sum, INT64_MAX);
+    ck_assert_uint_eq(kpi_duration_count(frt), (UINT64_C(1) << 23) + 1);
+    free(before);
+    kpi_engine_free(e);
+}
+END_TEST
+
+/* CRC-32C of n bytes (the state codec's checksum), to forge a snapshot. */
+static uint32_t crc32c(const unsigned char *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1u)));
+    }
+    return ~c;
+}
+
+/* The body of a serialized duration (between header and checksum). */
+static unsigned char *dur_body(const kpi_duration *d, size_t *n)
+{
+    size_t len;
+    ck_assert_ok(kpi_duration_serialize(d, NULL, 0, &len));
+    unsigned char *b = malloc(len);
+    ck_assert_ok(kpi_duration_serialize(d, b, len, &len));
+    *n = len - 16;
+    memmove(b, b + 12, *n);
+    return b;
+}
+
+/* A snapshot whose FRT total holds less than its breakdown member (which no
+ * engine makes, and event overflow checks rely on) is refused as corrupt;
+ * the same bytes resealed unchanged restore fine. */
+START_TEST(a_snapshot_with_parts_above_their_total_is_corrupt)
+{
+    kpi_engine *e = engine(NULL);
+    const kpi_event evs[] = {CREATE(T0, 1, 0), REPLY(T0 + H, 1, 7)};
+    ck_assert_ok(kpi_engine_apply(e, evs, N_OF(evs), sizeof(kpi_event), NULL));
+    const kpi_duration *tot;
+    ck_assert_ok(kpi_engine_duration(e, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &tot));
+    kpi_duration *empty = NULL;
+    ck_assert_ok(kpi_duration_clone(tot, &empty));
+    kpi_duration_reset(empty);
+    size_t n1, n0, len;
+    unsigned char *one = dur_body(tot, &n1), *none = dur_body(empty, &n0);
+    unsigned char *snap = eng_bytes(e, &len);
+    /* the FRT total comes first among the engine's KPI states: find it
+     * (with its nested length) and put the empty sketch in its place */
+    unsigned char *at = NULL;
+    for (size_t i = 4; i + n1 <= len && at == NULL; i++)
+        if (memcmp(snap + i, one, n1) == 0 && snap[i - 4] == (unsigned char)n1 &&
+            snap[i - 3] == 0 && snap[i - 2] == 0 && snap[i - 1] == 0)
+            at = snap + i - 4;
+    ck_assert_ptr_nonnull(at);
+    for (int forge = 0; forge < 2; forge++) {
+        size_t cut = (size_t)(at - snap), m = forge ? n0 : n1;
+        size_t flen = len - n1 + m;
+        unsigned char *f = malloc(flen);
+        memcpy(f, snap, cut);
+        f[cut] = (unsigned char)m;
+        f[cut + 1] = f[cut + 2] = f[cut + 3] = 0;
+        memcpy(f + cut + 4, forge ? none : one, m);
+        memcpy(f + cut + 4 + m, at + 4 + n1, len - (cut + 4 + n1) - 4);
+        uint32_t body = (uint32_t)(flen - 16), crc;
+        for (int k = 0; k < 4; k++)
+            f[8 + k] = (unsigned char)(body >> (8 * k));
+        crc = crc32c(f, flen - 4);
+        for (int k = 0; k < 4; k++)
+            f[flen - 4 + k] = (unsigned char)(crc >> (8 * k));
+        kpi_engine *r = NULL;
+        int rc = kpi_engine_deserialize(&r, f, flen);
+        if (forge) {
+            ck_assert_status(rc, KPI_ERR_CORRUPT);
+            ck_assert_ptr_null(r);
+        } else {
+            ck_assert_ok(rc);
+            eng_same(e, r);
+            kpi_engine_free(r);
+        }
+        free(f);
+    }
+    free(one);
+    free(none);
+    free(snap);
+    kpi_duration_free(empty);
+    kpi_engine_free(e);
+}
+END_TEST
+
 START_TEST(values_far_apart_in_one_transaction_are_all_reserved)
 {
     const int64_t t1 = T0 + WEEK + H;
@@ -4009,6 +4145,8 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, each_allocation_of_new_clone_restore_merge_and_advance_may_fail);
     tcase_add_test(tc, a_long_settlement_fails_at_a_whole_step);
     tcase_add_test(tc, values_far_apart_in_one_transaction_are_all_reserved);
+    tcase_add_test(tc, a_sum_overflow_refuses_the_event_whole);
+    tcase_add_test(tc, a_snapshot_with_parts_above_their_total_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -143,7 +143,10 @@
  * their output (and the merge destination) untouched on failure.  Any
  * other error met while an event is applied, after its validation (a
  * business-time or SLA computation out of range), undoes the event the
- * same way and is returned as it is.
+ * same way and is returned as it is; so does a value that would overflow
+ * a count or a sum it feeds (#KPI_ERR_OVERFLOW: a duration total past
+ * 2^63 - 1 ms, which merging engines can reach), checked before any value
+ * is recorded.
  *
  * Time offsets inside a ticket are kept in 40 bits of milliseconds, so an
  * event more than 34 years after its ticket's creation is #KPI_ERR_RANGE.
@@ -613,7 +616,7 @@ KPI_API int kpi_engine_name(const kpi_engine *e, int dim, uint64_t code,
  * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL, ticket is 0 or flags
  *         are unknown; #KPI_ERR_RANGE for a code or label out of range;
  *         #KPI_ERR_DUPLICATE if the ticket is live; #KPI_ERR_LIMIT;
- *         #KPI_ERR_NOMEM.
+ *         #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_created(kpi_engine *e, int64_t t_ms, uint64_t ticket,
@@ -627,7 +630,8 @@ KPI_API int kpi_engine_created(kpi_engine *e, int64_t t_ms, uint64_t ticket,
  * @param t_ms its time.
  * @param ticket the ticket.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_UNKNOWN_ID; #KPI_ERR_ORDER;
- *         #KPI_ERR_STATE (closed or merged); #KPI_ERR_RANGE; #KPI_ERR_NOMEM.
+ *         #KPI_ERR_STATE (closed or merged); #KPI_ERR_RANGE;
+ *         #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_customer_message(kpi_engine *e, int64_t t_ms,
@@ -640,7 +644,8 @@ KPI_API int kpi_engine_customer_message(kpi_engine *e, int64_t t_ms,
  * @param ticket the ticket.
  * @param agent the agent (0 = the assignee).
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_UNKNOWN_ID; #KPI_ERR_ORDER;
- *         #KPI_ERR_STATE; #KPI_ERR_RANGE; #KPI_ERR_LIMIT; #KPI_ERR_NOMEM.
+ *         #KPI_ERR_STATE; #KPI_ERR_RANGE; #KPI_ERR_LIMIT;
+ *         #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_agent_reply(kpi_engine *e, int64_t t_ms,
@@ -657,7 +662,7 @@ KPI_API int kpi_engine_agent_reply(kpi_engine *e, int64_t t_ms,
  * @param kind the kind.
  * @return #KPI_OK; #KPI_ERR_INVALID (NULL, or a kind that needs more
  *         fields); #KPI_ERR_UNKNOWN_ID; #KPI_ERR_ORDER; #KPI_ERR_STATE;
- *         #KPI_ERR_RANGE; #KPI_ERR_NOMEM.
+ *         #KPI_ERR_RANGE; #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_ticket_event(kpi_engine *e, int64_t t_ms,
@@ -671,7 +676,8 @@ KPI_API int kpi_engine_ticket_event(kpi_engine *e, int64_t t_ms,
  * @param agent the agent (0 = unassigned).
  * @param team the team code, 0..65535 (0 = none).
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_UNKNOWN_ID; #KPI_ERR_ORDER;
- *         #KPI_ERR_STATE; #KPI_ERR_RANGE; #KPI_ERR_LIMIT; #KPI_ERR_NOMEM.
+ *         #KPI_ERR_STATE; #KPI_ERR_RANGE; #KPI_ERR_LIMIT;
+ *         #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_assigned(kpi_engine *e, int64_t t_ms, uint64_t ticket,
@@ -686,7 +692,7 @@ KPI_API int kpi_engine_assigned(kpi_engine *e, int64_t t_ms, uint64_t ticket,
  * @param flags 0 or #KPI_EVENT_FLAG_BY_BOT.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_UNKNOWN_ID; #KPI_ERR_ORDER;
  *         #KPI_ERR_STATE (already solved, closed or merged);
- *         #KPI_ERR_RANGE; #KPI_ERR_LIMIT; #KPI_ERR_NOMEM.
+ *         #KPI_ERR_RANGE; #KPI_ERR_LIMIT; #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_resolved(kpi_engine *e, int64_t t_ms, uint64_t ticket,
@@ -700,7 +706,7 @@ KPI_API int kpi_engine_resolved(kpi_engine *e, int64_t t_ms, uint64_t ticket,
  * @param into the surviving ticket's id (not `ticket`; it need not be
  *        known to this engine).
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_UNKNOWN_ID; #KPI_ERR_ORDER;
- *         #KPI_ERR_STATE; #KPI_ERR_RANGE; #KPI_ERR_NOMEM.
+ *         #KPI_ERR_STATE; #KPI_ERR_RANGE; #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_merged(kpi_engine *e, int64_t t_ms, uint64_t ticket,
@@ -715,7 +721,7 @@ KPI_API int kpi_engine_merged(kpi_engine *e, int64_t t_ms, uint64_t ticket,
  * @param answer the answer, on the configured scale.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_UNKNOWN_ID; #KPI_ERR_ORDER;
  *         #KPI_ERR_STATE (merged); #KPI_ERR_RANGE (off the scale);
- *         #KPI_ERR_LIMIT; #KPI_ERR_NOMEM.
+ *         #KPI_ERR_LIMIT; #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_survey(kpi_engine *e, int64_t t_ms, uint64_t ticket,
@@ -729,7 +735,7 @@ KPI_API int kpi_engine_survey(kpi_engine *e, int64_t t_ms, uint64_t ticket,
  * @param team the agent's team code (0 = none).
  * @param logged_in_ms logged-in milliseconds, >= 0.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_RANGE; #KPI_ERR_LIMIT;
- *         #KPI_ERR_NOMEM.
+ *         #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_logged_in(kpi_engine *e, int64_t t_ms, uint64_t agent,
@@ -772,7 +778,9 @@ KPI_API int kpi_engine_apply(kpi_engine *e, const kpi_event *events, size_t n,
  *        no-op.
  * @param e the engine.
  * @param t_ms the new time.
- * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL; #KPI_ERR_NOMEM.
+ * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL; #KPI_ERR_RANGE for a
+ *         time out of the engine's range; #KPI_ERR_NOMEM or
+ *         #KPI_ERR_OVERFLOW (what then changed: @ref engine_memory).
  *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_advance(kpi_engine *e, int64_t t_ms);
