@@ -3278,6 +3278,40 @@ START_TEST(a_snapshot_round_trip_gives_the_same_bytes)
 }
 END_TEST
 
+/* A clone (copied member by member, not through a snapshot) is the same
+ * engine: the same bytes, and the same reads as it goes on; so is a clone
+ * of a clone that went on. */
+START_TEST(a_clone_goes_on_like_the_original)
+{
+    glog g;
+    kpi_engine *e = half_log_engine(&g);
+    const size_t half = g.n / 2, third = half + (g.n - half) / 3;
+    kpi_engine *c = NULL, *cc = NULL;
+    ck_assert_ok(kpi_engine_clone(e, &c));
+    eng_same(e, c);
+    same_reads(e, c, 1);
+    apply_all(e, g.ev + half, third - half);
+    apply_all(c, g.ev + half, third - half);
+    eng_same(e, c);
+    ck_assert_ok(kpi_engine_clone(c, &cc));
+    eng_same(e, cc);
+    apply_all(e, g.ev + third, g.n - third);
+    apply_all(c, g.ev + third, g.n - third);
+    apply_all(cc, g.ev + third, g.n - third);
+    same_reads(e, c, 1);
+    eng_same(e, c);
+    eng_same(e, cc);
+    ck_assert_ok(kpi_engine_advance(e, g.last + small_cfg.reopen_window));
+    ck_assert_ok(kpi_engine_advance(c, g.last + small_cfg.reopen_window));
+    eng_same(e, c);
+    same_reads(e, c, 1);
+    kpi_engine_free(cc);
+    kpi_engine_free(c);
+    kpi_engine_free(e);
+    free_log(&g);
+}
+END_TEST
+
 START_TEST(a_restored_engine_goes_on_like_the_original)
 {
     glog g;
@@ -4135,6 +4169,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_random_log_fed_one_by_one_equals_the_batch);
     tcase_add_test(tc, a_snapshot_round_trip_gives_the_same_bytes);
     tcase_add_test(tc, a_restored_engine_goes_on_like_the_original);
+    tcase_add_test(tc, a_clone_goes_on_like_the_original);
     tcase_add_test(tc, a_restored_engine_evicts_the_same_topic);
     tcase_add_test(tc, a_snapshot_refuses_bad_bytes);
     tcase_add_test(tc, engines_of_disjoint_customers_merge_into_one);
