@@ -828,8 +828,9 @@ static inline bool id_total_before(const id_total *a, const id_total *b)
     return a->final > b->final || (a->final == b->final && a->id < b->id);
 }
 
-/* Insertion sort (at most DENSE entries, often nearly in order: qsort's
- * indirect comparisons cost more than the whole count of a short batch). */
+/* Insertion sort: at most DENSE entries, put nearly in order by the caller
+ * (qsort's indirect comparisons cost more than the count of a short
+ * batch). */
 static void id_total_sort(id_total *t, size_t d)
 {
     for (size_t i = 1; i < d; i++) {
@@ -850,24 +851,41 @@ static bool add_dense(ss_core *c, const uint64_t *ids, size_t n)
     uint64_t tot[DENSE];
     if (!dense_count(ids, n, tot))
         return false;
-    id_total t[DENSE];
+    bool held[DENSE];
     size_t d = 0, fresh = 0;
     for (uint32_t v = 0; v < DENSE; v++) {
+        held[v] = false;
         if (tot[v] == 0)
             continue;
         ss_key k = key_id(v);
-        uint32_t s = ss_find(c, &k);
-        fresh += s == EMPTY;
-        t[d].final = tot[v] + (s == EMPTY ? 0 : slot_count(c, s));
-        t[d++].id = v;
+        held[v] = ss_find(c, &k) != EMPTY;
+        d++;
+        fresh += !held[v];
     }
     size_t size = c->size + fresh;
     /* new ids must fit without an eviction; and each add crosses at most
-     * `size` runs: keep that below a few swaps per id of the batch */
+     * `size` runs: keep that below a few swaps per id of the batch (which
+     * also bounds the scan of the summary below) */
     if (size > c->cap || d * size > 4 * (uint64_t)n)
         return false;
-    id_total_sort(t, d);
-    for (size_t i = 0; i < d; i++)
+    /* the held ids in the summary's order (counts descending), then the
+     * new ones: after the batch's counts are added, nearly in order */
+    id_total t[DENSE];
+    size_t m = 0;
+    for (uint32_t p = 0; p < c->size; p++) {
+        uint64_t id = c->key[c->order[p]];
+        if (id < DENSE && held[id]) {
+            t[m].final = count_at(c, p) + tot[id];
+            t[m++].id = id;
+        }
+    }
+    for (uint32_t v = 0; v < DENSE; v++)
+        if (tot[v] != 0 && !held[v]) {
+            t[m].final = tot[v];
+            t[m++].id = v;
+        }
+    id_total_sort(t, m);
+    for (size_t i = 0; i < m; i++)
         ss_add_id(c, t[i].id, tot[t[i].id]);
     return true;
 }
