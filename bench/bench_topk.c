@@ -145,6 +145,30 @@ int main(void)
     bench_bytes("bytes per object", (double)kpi_topk_id_footprint(q),
                 (double)(NLAB * sizeof *counts), "bounded by m");
     kpi_topk_id_free(q);
+    q = NULL;
+
+    /* categorical codes: few small ids, a batch per call (the Python
+     * package converts int8 codes to uint64 in chunks of 64 Ki) */
+    bench_title("top-k ids, batches of categorical codes (m = 100, 60 ids: the Zipf ranks mod 60)");
+    const size_t chunk = 65536;
+    for (size_t i = 0; i < n; i++)
+        ids[i] = z[i] % 60;
+    BENCH_MEDIAN(kpi_ns, n, (kpi_topk_id_free(q), kpi_topk_id_new(&q, 100)),
+                 for (size_t i = 0; i < n; i += chunk)
+                     kpi_topk_id_add_array(q, ids + i, n - i < chunk ? n - i : chunk));
+    BENCH_MEDIAN(naive_ns, n, memset(counts, 0, 60 * sizeof *counts),
+                 for (size_t i = 0; i < n; i++) counts[ids[i]]++);
+    uint64_t top0;
+    kpi_topk_id_entry(q, 0, NULL, &top0, NULL, NULL);
+    if (top0 != counts[0])
+        printf("  (mismatch: rank 0 count %llu, exact %llu)\n", (unsigned long long)top0,
+               (unsigned long long)counts[0]);
+    bench_line("kpi_topk_id_add_array, 64 Ki ids per call (naive: dense array)", kpi_ns,
+               naive_ns, "-");
+    BENCH_MEDIAN(kpi_ns, n, (kpi_topk_id_free(q), kpi_topk_id_new(&q, 100)),
+                 kpi_topk_id_add_array(q, ids, n));
+    bench_line("kpi_topk_id_add_array, one call", kpi_ns, naive_ns, "-");
+    kpi_topk_id_free(q);
     free(counts);
 
     bench_title("distinct ids (HyperLogLog p = 12 after 512 exact)");

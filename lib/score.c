@@ -386,48 +386,107 @@ static void pair_flush(uint32_t (*p)[PAIR_VALS * PAIR_VALS], uint64_t *acc)
     memset(p, 0, sizeof(uint32_t) * 4 * PAIR_VALS * PAIR_VALS);
 }
 
-/* Survey scales on AVX2 (chosen at run time): a whole block is checked
- * and packed to bytes (the packs shuffle the order, which counting does
- * not mind), then each value is counted by a byte compare over the packed
- * block, 32 answers per instruction; a block of 4096 keeps every byte
- * counter below 256.  Returns 1, counting nothing, if an answer is off
- * the scale.  The same totals as pair_count(), about twice as fast. */
+/* Survey scales on AVX2 (chosen at run time), a block of 4096 answers:
+ * - each 32 answers are checked and packed to bytes at once: answer - min
+ *   (mod 2^32) through the signed saturating packs, so that one negative
+ *   as an int32 stays negative (a byte of 128 or more, unsigned) and one
+ *   above the span stays above it (at most 127); one byte maximum over the
+ *   block then says whether any answer is off the scale (the packs
+ *   shuffle the order, which counting does not mind);
+ * - a value is counted by a byte compare subtracted from byte counters
+ *   (32 answers per instruction; 4096 answers keep each counter below
+ *   256), summed at the end with _mm256_sad_epu8.  Values go five at a
+ *   time, each with its own counters, so that five chains of adds run
+ *   side by side (one value per pass was one chain of dependent adds, a
+ *   cycle each); the first five are counted as the answers are packed,
+ *   in the pass that reads them, the others (scales of more than six
+ *   values) in passes over the packed block; the last value's count is
+ *   what the others leave.
+ * Returns 1, counting nothing, if an answer is off the scale.  The same
+ * totals as pair_count(). */
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(KPI_NO_DISPATCH)
 #define SCORE_HAVE_AVX2 1
+
+/* Five values' byte counters and the bytes they count (named, not an
+ * array: the compiler keeps them in registers). */
+typedef struct count5 {
+    __m256i c0, c1, c2, c3, c4;
+    __m256i w0, w1, w2, w3, w4;
+} count5;
+
+/* Counters for values v .. v + 4 (those past the values to count are
+ * counted too, and never read). */
+__attribute__((target("avx2"))) static inline void count5_init(count5 *k, uint32_t v)
+{
+    k->c0 = k->c1 = k->c2 = k->c3 = k->c4 = _mm256_setzero_si256();
+    k->w0 = _mm256_set1_epi8((char)v);
+    k->w1 = _mm256_set1_epi8((char)(v + 1));
+    k->w2 = _mm256_set1_epi8((char)(v + 2));
+    k->w3 = _mm256_set1_epi8((char)(v + 3));
+    k->w4 = _mm256_set1_epi8((char)(v + 4));
+}
+
+/* Count 32 packed answers. */
+__attribute__((target("avx2"))) static inline void count5_add(count5 *k, __m256i x)
+{
+    k->c0 = _mm256_sub_epi8(k->c0, _mm256_cmpeq_epi8(x, k->w0));
+    k->c1 = _mm256_sub_epi8(k->c1, _mm256_cmpeq_epi8(x, k->w1));
+    k->c2 = _mm256_sub_epi8(k->c2, _mm256_cmpeq_epi8(x, k->w2));
+    k->c3 = _mm256_sub_epi8(k->c3, _mm256_cmpeq_epi8(x, k->w3));
+    k->c4 = _mm256_sub_epi8(k->c4, _mm256_cmpeq_epi8(x, k->w4));
+}
+
+/* Add the counts of values v .. (at most) v + 4 to acc; their sum. */
+__attribute__((target("avx2"))) static inline uint64_t
+count5_flush(const count5 *k, uint32_t v, uint32_t nv, uint64_t *acc)
+{
+    const __m256i c[5] = {k->c0, k->c1, k->c2, k->c3, k->c4};
+    uint64_t seen = 0;
+    for (uint32_t g = 0; g < 5 && v + g + 1 < nv; g++) {
+        __m256i t = _mm256_sad_epu8(c[g], _mm256_setzero_si256()); /* 4 x 64 */
+        uint64_t n = (uint64_t)_mm256_extract_epi64(t, 0) + (uint64_t)_mm256_extract_epi64(t, 1) +
+                     (uint64_t)_mm256_extract_epi64(t, 2) + (uint64_t)_mm256_extract_epi64(t, 3);
+        acc[v + g] += n;
+        seen += n;
+    }
+    return seen;
+}
+
+/* 32 answers (unaligned) less min, packed to bytes with signed saturation. */
+__attribute__((target("avx2"))) static inline __m256i pack32(const int32_t *a, __m256i vmin)
+{
+    const void *p0 = a, *p1 = a + 8, *p2 = a + 16, *p3 = a + 24;
+    __m256i x0 = _mm256_sub_epi32(_mm256_loadu_si256(p0), vmin);
+    __m256i x1 = _mm256_sub_epi32(_mm256_loadu_si256(p1), vmin);
+    __m256i x2 = _mm256_sub_epi32(_mm256_loadu_si256(p2), vmin);
+    __m256i x3 = _mm256_sub_epi32(_mm256_loadu_si256(p3), vmin);
+    return _mm256_packs_epi16(_mm256_packs_epi32(x0, x1), _mm256_packs_epi32(x2, x3));
+}
+
 __attribute__((target("avx2"))) static uint32_t
 block_count_avx2(const int32_t *a, uint32_t min, uint32_t nv, uint64_t *acc)
 {
-    __m256i b[BLOCK / 32]; /* the block packed to bytes */
+    __m256i b[BLOCK / 32]; /* the block packed to bytes (scales over 6) */
     const __m256i vmin = _mm256_set1_epi32((int)min);
-    const __m256i vspan = _mm256_set1_epi32((int)(nv - 1));
-    const __m256i zero = _mm256_setzero_si256();
-    __m256i bad = zero;
+    __m256i hi = _mm256_setzero_si256();
+    count5 k;
+    count5_init(&k, 0);
     for (size_t i = 0; i < BLOCK; i += 32) {
-        __m256i x[4];
-        for (int k = 0; k < 4; k++) {
-            const void *src = a + i + 8 * k; /* unaligned: loadu */
-            x[k] = _mm256_sub_epi32(_mm256_loadu_si256(src), vmin);
-            /* off the scale: (answer - min) > span, unsigned */
-            bad = _mm256_or_si256(bad, _mm256_xor_si256(_mm256_max_epu32(x[k], vspan), vspan));
-        }
-        __m256i p = _mm256_packus_epi16(_mm256_packus_epi32(x[0], x[1]),
-                                        _mm256_packus_epi32(x[2], x[3]));
-        b[i / 32] = p;
+        __m256i p = pack32(a + i, vmin);
+        hi = _mm256_max_epu8(hi, p);
+        if (nv > 6)
+            b[i / 32] = p;
+        count5_add(&k, p);
     }
-    if (!_mm256_testz_si256(bad, bad))
-        return 1;
-    /* every answer is valid: the last value's count is what the others leave */
-    uint64_t seen = 0;
-    for (uint32_t v = 0; v + 1 < nv; v++) {
-        const __m256i want = _mm256_set1_epi8((char)v);
-        __m256i c = zero;
+    const __m256i vspan = _mm256_set1_epi8((char)(nv - 1));
+    if (_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(hi, vspan), vspan)) != -1)
+        return 1; /* some byte above the span */
+    uint64_t seen = count5_flush(&k, 0, nv, acc);
+    for (uint32_t v = 5; v + 1 < nv; v += 5) {
+        count5_init(&k, v);
         for (size_t i = 0; i < BLOCK / 32; i++)
-            c = _mm256_sub_epi8(c, _mm256_cmpeq_epi8(b[i], want));
-        __m256i t = _mm256_sad_epu8(c, zero); /* four 64-bit partial sums */
-        uint64_t k = (uint64_t)_mm256_extract_epi64(t, 0) + (uint64_t)_mm256_extract_epi64(t, 1) +
-                     (uint64_t)_mm256_extract_epi64(t, 2) + (uint64_t)_mm256_extract_epi64(t, 3);
-        acc[v] += k;
-        seen += k;
+            count5_add(&k, b[i]);
+        seen += count5_flush(&k, v, nv, acc);
     }
     acc[nv - 1] += BLOCK - seen;
     return 0;

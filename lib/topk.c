@@ -754,6 +754,142 @@ TK_INLINE void ss_add(ss_core *c, const ss_key *k, uint64_t w, int kind)
         ss_add_str(c, k, w);
 }
 
+/* ---- core: batches of small ids while exact ------------------------------ */
+
+/* A batch of ids below DENSE, on a summary that has never evicted, whose
+ * distinct ids all fit: one-at-a-time adds would then never evict, so
+ * they end with each id's count plus its number in the batch, errors 0.
+ * The batch is counted first into a dense table on the stack (four
+ * interleaved 32-bit tables, so that neighbouring equal ids do not wait
+ * on each other's stores; an id's low bits index it, and the OR of all
+ * ids, kept in the same pass, says afterwards whether every id was below
+ * DENSE), then each distinct id gets one weighted add, in order of final
+ * count descending (ties: id ascending), so that an id seldom overtakes a
+ * run (one swap per run overtaken).  Every read is then what the singles
+ * give: counts and bounds are exact, and ranks order equal counts by id,
+ * not by position.  What may differ is the order of equal counts inside
+ * the summary (which tied minimum a later eviction takes: unspecified, see
+ * topk.h, and the order of entries in serialized bytes).  Anything else
+ * (ids at or above DENSE, too many new ids, a lossy summary, a small
+ * batch, many runs to cross) takes the one-at-a-time path. */
+
+#define DENSE 256u          /* ids below this are counted densely */
+#define DENSE_LANES 4u      /* interleaved tables */
+#define DENSE_MIN_BATCH 32u /* smaller batches go one at a time */
+#define DENSE_BLOCK 4096u   /* ids between checks of the OR */
+/* ids per flush of the 32-bit tables into 64-bit totals: a multiple of
+ * DENSE_BLOCK that no table cell can reach 2^32 within */
+#define DENSE_FLUSH ((size_t)1 << 31)
+
+/* The count of each id in ids[0, n) into tot[DENSE]; false (tot then
+ * meaningless) as soon as some id is DENSE or more. */
+static TK_NOINLINE bool dense_count(const uint64_t *ids, size_t n,
+                                    uint64_t *tot)
+{
+    uint32_t h[DENSE_LANES][DENSE];
+    const uint64_t mask = DENSE - 1;
+    uint64_t any = 0;
+    memset(tot, 0, DENSE * sizeof *tot);
+    memset(h, 0, sizeof h);
+    for (size_t i = 0; i < n;) {
+        size_t end = n - i < DENSE_BLOCK ? n : i + DENSE_BLOCK;
+        for (; i + DENSE_LANES <= end; i += DENSE_LANES) {
+            uint64_t x0 = ids[i], x1 = ids[i + 1], x2 = ids[i + 2],
+                     x3 = ids[i + 3];
+            any |= (x0 | x1) | (x2 | x3);
+            h[0][x0 & mask]++;
+            h[1][x1 & mask]++;
+            h[2][x2 & mask]++;
+            h[3][x3 & mask]++;
+        }
+        for (; i < end; i++) {
+            any |= ids[i];
+            h[0][ids[i] & mask]++;
+        }
+        if (any >= DENSE)
+            return false;
+        if (i % DENSE_FLUSH == 0 || i == n) {
+            for (uint32_t v = 0; v < DENSE; v++)
+                tot[v] += (uint64_t)h[0][v] + h[1][v] + h[2][v] + h[3][v];
+            memset(h, 0, sizeof h);
+        }
+    }
+    return true;
+}
+
+typedef struct id_total {
+    uint64_t final; /* the count after the batch */
+    uint64_t id;
+} id_total;
+
+/* a goes before b: a larger final count, or the same and a smaller id */
+static inline bool id_total_before(const id_total *a, const id_total *b)
+{
+    return a->final > b->final || (a->final == b->final && a->id < b->id);
+}
+
+/* Insertion sort: at most DENSE entries, put nearly in order by the caller
+ * (qsort's indirect comparisons cost more than the count of a short
+ * batch). */
+static void id_total_sort(id_total *t, size_t d)
+{
+    for (size_t i = 1; i < d; i++) {
+        id_total x = t[i];
+        size_t j = i;
+        for (; j > 0 && id_total_before(&x, &t[j - 1]); j--)
+            t[j] = t[j - 1];
+        t[j] = x;
+    }
+}
+
+/* The batch through the dense path; false, changing nothing, when it does
+ * not apply (see above).  The caller checked the total for overflow. */
+static bool add_dense(ss_core *c, const uint64_t *ids, size_t n)
+{
+    if (c->lossy || n < DENSE_MIN_BATCH)
+        return false;
+    uint64_t tot[DENSE];
+    if (!dense_count(ids, n, tot))
+        return false;
+    bool held[DENSE];
+    size_t d = 0, fresh = 0;
+    for (uint32_t v = 0; v < DENSE; v++) {
+        held[v] = false;
+        if (tot[v] == 0)
+            continue;
+        ss_key k = key_id(v);
+        held[v] = ss_find(c, &k) != EMPTY;
+        d++;
+        fresh += !held[v];
+    }
+    size_t size = c->size + fresh;
+    /* new ids must fit without an eviction; and each add crosses at most
+     * `size` runs: keep that below a few swaps per id of the batch (which
+     * also bounds the scan of the summary below) */
+    if (size > c->cap || d * size > 4 * (uint64_t)n)
+        return false;
+    /* the held ids in the summary's order (counts descending), then the
+     * new ones: after the batch's counts are added, nearly in order */
+    id_total t[DENSE];
+    size_t m = 0;
+    for (uint32_t p = 0; p < c->size; p++) {
+        uint64_t id = c->key[c->order[p]];
+        if (id < DENSE && held[id]) {
+            t[m].final = count_at(c, p) + tot[id];
+            t[m++].id = id;
+        }
+    }
+    for (uint32_t v = 0; v < DENSE; v++)
+        if (tot[v] != 0 && !held[v]) {
+            t[m].final = tot[v];
+            t[m++].id = v;
+        }
+    id_total_sort(t, m);
+    for (size_t i = 0; i < m; i++)
+        ss_add_id(c, t[i].id, tot[t[i].id]);
+    return true;
+}
+
 /* ---- core: ranked reads ------------------------------------------------- */
 
 static int key_cmp(const ss_core *c, uint32_t a, uint32_t b)
@@ -1411,6 +1547,8 @@ KPI_API int kpi_topk_id_add_array(kpi_topk_id *p, const uint64_t *ids,
     uint64_t t;
     if (!kpi__add_u64(p->c.total, n, &t))
         return KPI_ERR_OVERFLOW;
+    if (add_dense(&p->c, ids, n))
+        return KPI_OK;
     for (size_t i = 0; i < n; i++) {
         ss_key k = key_id(ids[i]);
         ss_add(&p->c, &k, 1, KIND_ID);

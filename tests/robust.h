@@ -737,6 +737,46 @@ static void topk_id_close(const void *a, const void *b, const char *ctx)
                     topk_id_bounds, ctx);
 }
 
+/* Categorical codes: small ids (the dense batch path of
+ * kpi_topk_id_add_array), 14 codes and, now and then, one of two ids
+ * beyond the dense bound (batches holding one go one id at a time): at
+ * most 16 distinct ids in a summary of 16, so it stays exact. */
+static void topk_id_codes_gen(test_rng *r, size_t i, rb_ev *e)
+{
+    e->key = test_rand(r);
+    double u = test_uniform(r);
+    e->v[0] = i < 8 ? (int64_t)i : (int64_t)(14 * u * u);
+    if (test_range(r, 0, 49) == 0)
+        e->v[0] = 256 + test_range(r, 0, 1) * 1000;
+}
+static int topk_id_codes_add(void *o, const rb_ev *e)
+{
+    return kpi_topk_id_add(o, (uint64_t)e->v[0], 1);
+}
+RB_BATCH(topk_id_codes_add_n, uint64_t, (uint64_t)e[i].v[0],
+         kpi_topk_id_add_array(o, a, n))
+/* Exact objects (error bound 0) must read the same at every rank (the
+ * order of equal counts inside the summary, which a batch may set
+ * differently, is never read); others keep the promise. */
+static void topk_id_codes_close(const void *a, const void *b, const char *ctx)
+{
+    if (kpi_topk_id_error_bound(a) != 0 || kpi_topk_id_error_bound(b) != 0) {
+        topk_id_close(a, b, ctx);
+        return;
+    }
+    ck_assert_uint_eq(kpi_topk_id_total(a), kpi_topk_id_total(b));
+    ck_assert_uint_eq(kpi_topk_id_size(a), kpi_topk_id_size(b));
+    for (size_t rank = 0; rank < kpi_topk_id_size(a); rank++) {
+        uint64_t x[4], y[4];
+        ck_assert_ok(kpi_topk_id_entry(a, rank, &x[0], &x[1], &x[2], &x[3]));
+        ck_assert_ok(kpi_topk_id_entry(b, rank, &y[0], &y[1], &y[2], &y[3]));
+        ck_assert_msg(memcmp(x, y, sizeof x) == 0,
+                      "topk_id_codes %s: rank %zu: id %llu count %llu vs id %llu count %llu",
+                      ctx, rank, (unsigned long long)x[0], (unsigned long long)x[1],
+                      (unsigned long long)y[0], (unsigned long long)y[1]);
+    }
+}
+
 /* ---- distinct (exact set, then HyperLogLog) --------------------------------- */
 
 static int distinct_exact_make(void **out, const kpi_allocator *a)
@@ -1076,6 +1116,8 @@ static const rb_type rb_types[] = {
     RB_TOPK,
     RB_ROW(topk_id, topk_id, topk_id_make, topk_gen, topk_id_add, topk_id_add_n, NULL,
            topk_id_reads, topk_id_close, 40, 0),
+    RB_ROW(topk_id_codes, topk_id, topk_id_make, topk_id_codes_gen, topk_id_codes_add,
+           topk_id_codes_add_n, NULL, topk_id_reads, topk_id_codes_close, 40, 0),
     RB_ROW(distinct_exact, distinct, distinct_exact_make, distinct_gen, distinct_add,
            distinct_add_n, NULL, distinct_reads, NULL, 40, 1),
     RB_ROW(distinct_hll, distinct, distinct_hll_make, distinct_gen, distinct_add,

@@ -361,14 +361,17 @@ START_TEST(full_blocks_on_any_survey_scale_count_exactly)
     /* whole blocks of 4096 take the packed-byte kernel where the CPU has
      * one: scales of 2 to 16 values with negative and positive minimums,
      * and answers that would alias a valid byte after packing if they
-     * were not rejected first (min + 256, min + 65536, min - 256) */
+     * were not rejected first (min + 256, min + 65536, min - 256), or
+     * that the kernel's signed saturating packs must keep off the scale
+     * (min + 128, + 32768, - 32769, + 2^31 - 1, - 2^31); scales on each
+     * side of its groups of five values (6, 7, 11, 12) */
     const int32_t mins[] = {0, 1, -5, 100, -2147483647 - 1};
-    const int32_t nvs[] = {2, 5, 11, 16};
+    const int32_t nvs[] = {2, 3, 5, 6, 7, 10, 11, 12, 16};
     const size_t n = 3 * 4096 + 5;
     int32_t *v = malloc(n * sizeof *v);
     test_rng r = {2026};
     for (int a = 0; a < 5; a++)
-        for (int b = 0; b < 4; b++) {
+        for (int b = 0; b < 9; b++) {
             int32_t lo = mins[a], hi = lo + nvs[b] - 1;
             kpi_score *x, *y;
             ck_assert_ok(kpi_score_new(&x, lo, hi));
@@ -381,9 +384,10 @@ START_TEST(full_blocks_on_any_survey_scale_count_exactly)
             score_same(x, y);
             size_t len;
             unsigned char *before = score_bytes(x, &len);
-            const int64_t off[] = {256, 65536, -256, (int64_t)hi - lo + 1, -1};
+            const int64_t off[] = {256, 65536, -256, (int64_t)hi - lo + 1, -1,
+                                   128, 32768, -32769, INT32_MAX, INT32_MIN};
             const size_t spots[] = {4096, 4096 + 31, 8191, 4096 + 2000};
-            for (int o = 0; o < 5; o++)
+            for (int o = 0; o < 10; o++)
                 for (int k = 0; k < 4; k++) {
                     int64_t bad = (int64_t)lo + off[o];
                     if (bad < INT32_MIN || bad > INT32_MAX)
@@ -397,6 +401,31 @@ START_TEST(full_blocks_on_any_survey_scale_count_exactly)
             free(before);
             kpi_score_free(x);
             kpi_score_free(y);
+        }
+    free(v);
+}
+END_TEST
+
+START_TEST(full_blocks_of_one_value_count_exactly)
+{
+    /* every answer the same: each byte counter of the kernel reaches its
+     * most (128 in a block), and the last value is what the others leave */
+    const size_t n = 2 * 4096 + 3;
+    int32_t *v = malloc(n * sizeof *v);
+    const int32_t nvs[] = {2, 5, 6, 7, 11, 12, 16};
+    for (int b = 0; b < 7; b++)
+        for (int32_t x = -3; x < nvs[b] - 3; x++) {
+            kpi_score *s;
+            ck_assert_ok(kpi_score_new(&s, -3, nvs[b] - 4));
+            for (size_t i = 0; i < n; i++)
+                v[i] = x;
+            ck_assert_ok(kpi_score_add_array(s, v, n));
+            for (int32_t y = -3; y < nvs[b] - 3; y++) {
+                uint64_t c;
+                ck_assert_ok(kpi_score_count_of(s, y, &c));
+                ck_assert_uint_eq(c, y == x ? n : 0);
+            }
+            kpi_score_free(s);
         }
     free(v);
 }
@@ -657,6 +686,7 @@ static Suite *score_suite(void)
     tcase_add_test(tc, allocation_failures_return_nomem_and_leak_nothing);
     tcase_add_test(tc, clone_is_deep_and_reset_keeps_configuration);
     tcase_add_test(tc, full_blocks_on_any_survey_scale_count_exactly);
+    tcase_add_test(tc, full_blocks_of_one_value_count_exactly);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -7,6 +7,7 @@
 #include "kpi/topk.h"
 #include "testutil.h"
 
+#include <math.h>
 #include <stdbool.h>
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -495,6 +496,276 @@ START_TEST(id_runs_hold_through_ties_and_weights)
         }
         kpi_topk_id_free(p);
     }
+}
+END_TEST
+
+/* ---- batches of small ids (the dense path of kpi_topk_id_add_array) ----- */
+
+/* Every read of a and b is the same: total, size, error bound, each rank's
+ * id, count and bounds, and the estimate of each id below `ids` and of a
+ * few large ones. */
+static void assert_same_id_reads(const kpi_topk_id *a, const kpi_topk_id *b,
+                                 uint64_t ids, const char *ctx)
+{
+    ck_assert_msg(kpi_topk_id_total(a) == kpi_topk_id_total(b), "%s: total", ctx);
+    ck_assert_msg(kpi_topk_id_size(a) == kpi_topk_id_size(b), "%s: size", ctx);
+    ck_assert_msg(kpi_topk_id_error_bound(a) == kpi_topk_id_error_bound(b),
+                  "%s: error bound", ctx);
+    for (size_t r = 0; r <= kpi_topk_id_size(a); r++) {
+        uint64_t v[2][4] = {{0}};
+        int ra = kpi_topk_id_entry(a, r, &v[0][0], &v[0][1], &v[0][2], &v[0][3]);
+        int rb = kpi_topk_id_entry(b, r, &v[1][0], &v[1][1], &v[1][2], &v[1][3]);
+        ck_assert_msg(ra == rb && memcmp(v[0], v[1], sizeof v[0]) == 0,
+                      "%s: rank %zu: id %llu count %llu [%llu, %llu] vs id %llu "
+                      "count %llu [%llu, %llu]",
+                      ctx, r, (unsigned long long)v[0][0], (unsigned long long)v[0][1],
+                      (unsigned long long)v[0][2], (unsigned long long)v[0][3],
+                      (unsigned long long)v[1][0], (unsigned long long)v[1][1],
+                      (unsigned long long)v[1][2], (unsigned long long)v[1][3]);
+    }
+    for (uint64_t x = 0; x < ids + 3; x++) {
+        uint64_t id = x < ids ? x : (uint64_t)1 << (20 * (x - ids + 1));
+        uint64_t v[2][3] = {{0}};
+        int ra = kpi_topk_id_estimate(a, id, &v[0][0], &v[0][1], &v[0][2]);
+        int rb = kpi_topk_id_estimate(b, id, &v[1][0], &v[1][1], &v[1][2]);
+        ck_assert_msg(ra == rb && memcmp(v[0], v[1], sizeof v[0]) == 0,
+                      "%s: estimate of %llu", ctx, (unsigned long long)id);
+    }
+}
+
+static bool same_id_bytes(const kpi_topk_id *a, const kpi_topk_id *b)
+{
+    size_t na, nb;
+    unsigned char *ba = ser_id(a, &na), *bb = ser_id(b, &nb);
+    bool same = na == nb && memcmp(ba, bb, na) == 0;
+    free(ba);
+    free(bb);
+    return same;
+}
+
+/* `batch` fed to a copy of `base` in one call, and one id at a time to
+ * another: the same reads.  Returns the batch's object. */
+static kpi_topk_id *batch_vs_singles(const kpi_topk_id *base, const uint64_t *ids,
+                                     size_t n, const char *ctx)
+{
+    kpi_topk_id *a, *b;
+    ck_assert_ok(kpi_topk_id_clone(base, &a));
+    ck_assert_ok(kpi_topk_id_clone(base, &b));
+    ck_assert_ok(kpi_topk_id_add_array(a, ids, n));
+    for (size_t i = 0; i < n; i++)
+        ck_assert_ok(kpi_topk_id_add(b, ids[i], 1));
+    assert_same_id_reads(a, b, 300, ctx);
+    kpi_topk_id_free(b);
+    return a;
+}
+
+START_TEST(id_batches_of_small_ids_read_like_singles)
+{
+    /* hand-computed: codes 0..3 of a categorical, with ties */
+    kpi_topk_id *p, *q;
+    ck_assert_ok(kpi_topk_id_new(&p, 8));
+    uint64_t ids[64];
+    for (size_t i = 0; i < 64; i++)
+        ids[i] = (uint64_t)((i * 7) % 4); /* 16 of each: 0 3 2 1 0 3 ... */
+    ids[63] = 2;                           /* 0:16 1:15 2:17 3:16 */
+    q = batch_vs_singles(p, ids, 64, "four codes");
+    const uint64_t want[][2] = {{2, 17}, {0, 16}, {3, 16}, {1, 15}};
+    for (size_t r = 0; r < 4; r++) {
+        uint64_t id, c, lo, hi;
+        ck_assert_ok(kpi_topk_id_entry(q, r, &id, &c, &lo, &hi));
+        ck_assert(id == want[r][0] && c == want[r][1] && lo == c && hi == c);
+    }
+    ck_assert_uint_eq(kpi_topk_id_total(q), 64);
+    ck_assert_uint_eq(kpi_topk_id_size(q), 4);
+    ck_assert_uint_eq(kpi_topk_id_error_bound(q), 0);
+    kpi_topk_id_free(q);
+
+    /* ties with counts already held, ids held and new, weights before */
+    ck_assert_ok(kpi_topk_id_add(p, 5, 40));
+    ck_assert_ok(kpi_topk_id_add(p, 1, 1));
+    ck_assert_ok(kpi_topk_id_add(p, 1000, 17)); /* beyond the dense bound */
+    ck_assert_ok(kpi_topk_id_add(p, 3, 2));
+    q = batch_vs_singles(p, ids, 64, "after weighted adds");
+    uint64_t c;
+    ck_assert_ok(kpi_topk_id_estimate(q, 1, &c, NULL, NULL));
+    ck_assert_uint_eq(c, 16);
+    ck_assert_ok(kpi_topk_id_estimate(q, 3, &c, NULL, NULL));
+    ck_assert_uint_eq(c, 18);
+    /* 5:40, 3:18, then 2 and 1000 tie at 17 (2 first), then 0 and 1 at 16 */
+    const uint64_t order[] = {5, 3, 2, 1000, 0, 1};
+    for (size_t r = 0; r < 6; r++) {
+        uint64_t id;
+        ck_assert_ok(kpi_topk_id_entry(q, r, &id, NULL, NULL, NULL));
+        ck_assert_uint_eq(id, order[r]);
+    }
+    /* and the object goes on like the singles' (weights, new ids, then
+     * evictions once full: which tied minimum goes is unspecified, so only
+     * the exact part is compared) */
+    kpi_topk_id *s;
+    ck_assert_ok(kpi_topk_id_clone(p, &s));
+    for (size_t i = 0; i < 64; i++)
+        ck_assert_ok(kpi_topk_id_add(s, ids[i], 1));
+    ck_assert_ok(kpi_topk_id_add(q, 0, 9));
+    ck_assert_ok(kpi_topk_id_add(s, 0, 9));
+    ck_assert_ok(kpi_topk_id_add(q, 77, 1));
+    ck_assert_ok(kpi_topk_id_add(s, 77, 1));
+    assert_same_id_reads(q, s, 300, "fed after the batch");
+    kpi_topk_id_free(s);
+    kpi_topk_id_free(q);
+    kpi_topk_id_free(p);
+}
+END_TEST
+
+START_TEST(id_batch_lists_equal_counts_by_id_inside)
+{
+    /* The dense path adds each id's total in order of final count, ties by
+     * id: its state (serialized bytes included) is that of those weighted
+     * adds.  One at a time, 2 came first and stays first inside its run:
+     * other bytes, the same reads (ranks order ties by id either way). */
+    uint64_t ids[64];
+    for (size_t i = 0; i < 64; i++)
+        ids[i] = 2 - i % 2; /* 2 1 2 1 ... */
+    kpi_topk_id *batch, *weighted, *singles;
+    ck_assert_ok(kpi_topk_id_new(&batch, 4));
+    ck_assert_ok(kpi_topk_id_new(&weighted, 4));
+    ck_assert_ok(kpi_topk_id_new(&singles, 4));
+    ck_assert_ok(kpi_topk_id_add_array(batch, ids, 64));
+    ck_assert_ok(kpi_topk_id_add(weighted, 1, 32));
+    ck_assert_ok(kpi_topk_id_add(weighted, 2, 32));
+    for (size_t i = 0; i < 64; i++)
+        ck_assert_ok(kpi_topk_id_add(singles, ids[i], 1));
+    ck_assert_msg(same_id_bytes(batch, weighted), "the dense path was not taken");
+    ck_assert(!same_id_bytes(batch, singles));
+    assert_same_id_reads(batch, singles, 4, "2 1 2 1 ...");
+    uint64_t id;
+    ck_assert_ok(kpi_topk_id_entry(batch, 0, &id, NULL, NULL, NULL));
+    ck_assert_uint_eq(id, 1);
+    kpi_topk_id_free(batch);
+    kpi_topk_id_free(weighted);
+    kpi_topk_id_free(singles);
+}
+END_TEST
+
+START_TEST(id_batches_the_dense_path_cannot_take_go_one_at_a_time)
+{
+    /* These batches take the one-at-a-time path: the same bytes as the
+     * singles, not only the same reads. */
+    enum { N = 9000 }; /* more than one block of the dense count */
+    static uint64_t ids[N];
+    test_rng r = {17};
+    for (size_t i = 0; i < N; i++)
+        ids[i] = (uint64_t)(test_uniform(&r) * test_uniform(&r) * 12);
+    kpi_topk_id *p, *q, *s;
+    /* new ids overflowing the capacity: 5 held + 7 new > 8 */
+    ck_assert_ok(kpi_topk_id_new(&p, 8));
+    for (uint64_t x = 100; x < 105; x++)
+        ck_assert_ok(kpi_topk_id_add(p, x, 1));
+    q = batch_vs_singles(p, ids, N, "over the capacity");
+    ck_assert_uint_gt(kpi_topk_id_error_bound(q), 0);
+    ck_assert_ok(kpi_topk_id_clone(p, &s));
+    for (size_t i = 0; i < N; i++)
+        ck_assert_ok(kpi_topk_id_add(s, ids[i], 1));
+    ck_assert(same_id_bytes(q, s));
+    kpi_topk_id_free(q);
+    kpi_topk_id_free(s);
+    kpi_topk_id_free(p);
+
+    /* an id at or beyond the dense bound, first, past the first block,
+     * last; the bound itself and a 64-bit id */
+    const uint64_t big[] = {256, 257, 511, (uint64_t)1 << 40, UINT64_MAX};
+    const size_t at[] = {0, 5000, N - 1};
+    for (size_t b = 0; b < 5; b++)
+        for (size_t k = 0; k < 3; k++) {
+            ck_assert_ok(kpi_topk_id_new(&p, 64));
+            uint64_t keep = ids[at[k]];
+            ids[at[k]] = big[b];
+            q = batch_vs_singles(p, ids, N, "an id beyond the bound");
+            ck_assert_ok(kpi_topk_id_clone(p, &s));
+            for (size_t i = 0; i < N; i++)
+                ck_assert_ok(kpi_topk_id_add(s, ids[i], 1));
+            ck_assert(same_id_bytes(q, s));
+            ck_assert_ok(kpi_topk_id_estimate(q, big[b], NULL, NULL, NULL));
+            ids[at[k]] = keep;
+            kpi_topk_id_free(q);
+            kpi_topk_id_free(s);
+            kpi_topk_id_free(p);
+        }
+
+    /* a summary that has evicted (counts are bounds): one at a time */
+    ck_assert_ok(kpi_topk_id_new(&p, 4));
+    for (uint64_t x = 0; x < 6; x++)
+        ck_assert_ok(kpi_topk_id_add(p, 200 + x, 1));
+    ck_assert_uint_eq(kpi_topk_id_error_bound(p), 1);
+    q = batch_vs_singles(p, ids, 100, "lossy");
+    ck_assert_ok(kpi_topk_id_clone(p, &s));
+    for (size_t i = 0; i < 100; i++)
+        ck_assert_ok(kpi_topk_id_add(s, ids[i], 1));
+    ck_assert(same_id_bytes(q, s));
+    kpi_topk_id_free(q);
+    kpi_topk_id_free(s);
+    kpi_topk_id_free(p);
+}
+END_TEST
+
+START_TEST(id_batches_of_small_ids_on_random_states)
+{
+    /* random capacities, states (weights, ids beyond the bound) and
+     * batches (sizes around the dense path's limits, universes that fit
+     * or not): the batch reads like the singles, every time */
+    static uint64_t ids[5000];
+    for (uint64_t seed = 1; seed <= 60; seed++) {
+        test_rng r = {seed};
+        uint32_t cap = (uint32_t)test_range(&r, 1, 80);
+        kpi_topk_id *p;
+        ck_assert_ok(kpi_topk_id_new(&p, cap));
+        int64_t universe = test_range(&r, 1, 100);
+        for (int64_t i = test_range(&r, 0, 30); i > 0; i--) {
+            uint64_t x = test_range(&r, 0, 9) == 0 ? (uint64_t)test_range(&r, 256, 300)
+                                                   : (uint64_t)test_range(&r, 0, universe - 1);
+            ck_assert_ok(kpi_topk_id_add(p, x, (uint64_t)test_range(&r, 1, 5)));
+        }
+        for (int round = 0; round < 3; round++) {
+            size_t n = (size_t)test_range(&r, 0, 3) == 0 ? (size_t)test_range(&r, 0, 40)
+                                                        : (size_t)test_range(&r, 32, 5000);
+            double skew = test_uniform(&r) * 3;
+            for (size_t i = 0; i < n; i++)
+                ids[i] = (uint64_t)(pow(test_uniform(&r), skew) * (double)universe);
+            if (test_range(&r, 0, 7) == 0 && n > 0)
+                ids[test_range(&r, 0, (int64_t)n - 1)] = 256;
+            char ctx[80];
+            snprintf(ctx, sizeof ctx, "seed %llu round %d (m %u, %zu ids < %lld)",
+                     (unsigned long long)seed, round, cap, n, (long long)universe);
+            kpi_topk_id *q = batch_vs_singles(p, ids, n, ctx);
+            kpi_topk_id_free(p); /* the next round starts from the batch's */
+            p = q;
+        }
+        kpi_topk_id_free(p);
+    }
+}
+END_TEST
+
+START_TEST(id_batch_refused_whole_changes_nothing)
+{
+    uint64_t ids[100];
+    for (size_t i = 0; i < 100; i++)
+        ids[i] = i % 10;
+    kpi_topk_id *p;
+    ck_assert_ok(kpi_topk_id_new(&p, 16));
+    ck_assert_ok(kpi_topk_id_add(p, 3, UINT64_MAX - 150));
+    ck_assert_ok(kpi_topk_id_add_array(p, ids, 100));
+    size_t n;
+    unsigned char *before = ser_id(p, &n);
+    ck_assert_status(kpi_topk_id_add_array(p, ids, 100), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_topk_id_add_array(p, NULL, 100), KPI_ERR_INVALID);
+    ck_assert_status(kpi_topk_id_add_array(NULL, ids, 100), KPI_ERR_INVALID);
+    size_t m;
+    unsigned char *after = ser_id(p, &m);
+    ck_assert(m == n && memcmp(before, after, n) == 0);
+    ck_assert_ok(kpi_topk_id_add_array(p, ids, 50)); /* what still fits */
+    ck_assert_uint_eq(kpi_topk_id_total(p), UINT64_MAX);
+    free(before);
+    free(after);
+    kpi_topk_id_free(p);
 }
 END_TEST
 
@@ -1111,6 +1382,11 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, bounds_hold_on_zipf_streams);
     tcase_add_test(tc, id_variant_bounds_hold_on_zipf_streams);
     tcase_add_test(tc, id_ties_are_ordered_by_id);
+    tcase_add_test(tc, id_batches_of_small_ids_read_like_singles);
+    tcase_add_test(tc, id_batch_lists_equal_counts_by_id_inside);
+    tcase_add_test(tc, id_batches_the_dense_path_cannot_take_go_one_at_a_time);
+    tcase_add_test(tc, id_batches_of_small_ids_on_random_states);
+    tcase_add_test(tc, id_batch_refused_whole_changes_nothing);
     tcase_add_test(tc, reset_forgets_and_keeps_the_capacity);
     suite_add_tcase(s, tc);
     tc = tcase_create("runs");

@@ -17,6 +17,24 @@ Bounds = namedtuple("Bounds", "count low high")
 
 DEFAULT_CAPACITY = 100
 
+_U64_MAX = (1 << 64) - 1
+_ID_CHUNK = 1 << 16  # ids per conversion: 512 KiB of uint64, in L2
+
+
+def _narrow_int_array(ids):
+    """`ids` as a 1-D numpy array of an integer (or bool) type narrower than
+    64 bits, or None (no numpy, another type or shape, or empty: those go
+    through as_c_array)."""
+    if numpy is None:
+        return None
+    a = ids if isinstance(ids, numpy.ndarray) else None
+    if a is None and hasattr(ids, "dtype") and hasattr(ids, "to_numpy"):
+        a = ids.to_numpy()  # a pandas Series or Index
+    if a is None or a.ndim != 1 or a.size == 0 or a.dtype.kind not in "biu" \
+            or a.dtype.itemsize >= 8:
+        return None
+    return a
+
 
 def _label_bytes(label):
     """A label as bytes: str is UTF-8 (surrogateescape round-trips any
@@ -158,9 +176,30 @@ class TopKId(KpiObject):
 
     def add_array(self, ids):
         """Count each id once, all or nothing (uint64 / int64 arrays without
-        a copy; other integer arrays converted)."""
-        address, n, keep = as_c_array(ids, "uint64", "ids")
-        C.kpi_topk_id_add_array(self._p, address, n)
+        a copy; other integer arrays converted).
+
+        Narrower integer arrays (pandas categorical codes are int8 or int16)
+        are converted a chunk at a time into one reused uint64 buffer that
+        stays in cache, rather than copied whole; negative values are their
+        two's complement, as for add() and int64 arrays."""
+        a = _narrow_int_array(ids)
+        if a is None:
+            address, n, keep = as_c_array(ids, "uint64", "ids")
+            C.kpi_topk_id_add_array(self._p, address, n)
+            return
+        n = a.size
+        # the chunks' calls can only fail by overflowing the total: refuse
+        # that here, before the first chunk, so the array is all or nothing
+        if n > _U64_MAX - self.total:
+            raise _lib.KpiOverflowError(_lib.ERR_OVERFLOW, "kpi_topk_id_add_array",
+                                        f"total {self.total} + {n} ids")
+        buf = numpy.empty(min(n, _ID_CHUNK), numpy.uint64)
+        address = buf.ctypes.data
+        for i in range(0, n, _ID_CHUNK):
+            part = a[i:i + _ID_CHUNK]
+            m = part.size
+            numpy.copyto(buf[:m], part, casting="unsafe")
+            C.kpi_topk_id_add_array(self._p, address, m)
 
     @property
     def total(self):

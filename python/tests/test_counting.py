@@ -108,3 +108,70 @@ def test_distinct_exact_then_hll(rng):
         kpi.Distinct().estimate()
     with pytest.raises(kpi.KpiRangeError):
         kpi.Distinct(30)
+
+
+def _state(tk):
+    return bytes(tk), tk.total, tk.size, tk.error_bound, tk.top()
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "uint8", "uint16",
+                                   "uint32", "bool"])
+def test_topk_id_narrow_arrays_count_in_chunks(rng, dtype, monkeypatch):
+    from kpi import _lib
+    n = 200_000  # four chunks, the last one short
+    codes = (rng.zipf(1.3, n) % (2 if dtype == "bool" else 60)).astype(dtype)
+    calls = []
+    real = _lib.C.kpi_topk_id_add_array
+
+    def record(p, address, m):
+        calls.append(m)
+        return real(p, address, m)
+    monkeypatch.setattr(_lib.C, "kpi_topk_id_add_array", record)
+    tk = kpi.TopKId(100)
+    tk.add_array(codes)
+    assert calls == [65536, 65536, 65536, n - 3 * 65536]
+    counts = np.bincount(codes.astype(np.int64))
+    want = sorted(((int(c), i) for i, c in enumerate(counts) if c), key=lambda t: (-t[0], t[1]))
+    assert [(e.count, e.id) for e in tk.top()] == want
+    assert all(e.low == e.count == e.high for e in tk.top())
+    assert tk.total == n and tk.error_bound == 0
+    # the same reads as the uint64 array in one call, as a strided view,
+    # and as a pandas column
+    ref = kpi.TopKId(100)
+    ref.add_array(codes.astype(np.uint64))
+    assert tk.top() == ref.top() and tk.total == ref.total
+    strided = kpi.TopKId(100)
+    strided.add_array(np.repeat(codes, 2)[::2])
+    assert strided.top() == ref.top()
+    pd = pytest.importorskip("pandas")
+    col = kpi.TopKId(100)
+    col.add_array(pd.Series(codes))
+    assert col.top() == ref.top()
+
+
+def test_topk_id_narrow_arrays_negative_ids_are_twos_complement():
+    # as for add(-1) and int64 arrays: the same 64-bit pattern
+    codes = np.array([-1, 3, -1, -128, 3, -1] * 20_000, dtype=np.int8)
+    tk, ref = kpi.TopKId(8), kpi.TopKId(8)
+    tk.add_array(codes)
+    ref.add_array(codes.astype(np.int64))  # viewed as uint64, no copy
+    assert tk.top() == ref.top()
+    assert tk.estimate(2**64 - 1).count == 60_000
+    assert tk.estimate(2**64 - 128).count == 20_000
+
+
+def test_topk_id_narrow_array_all_or_nothing():
+    tk = kpi.TopKId(8)
+    tk.add(2, weight=2**64 - 100_000)
+    before = _state(tk)
+    codes = np.zeros(150_000, dtype=np.int16)  # the first chunk would fit
+    with pytest.raises(kpi.KpiOverflowError):
+        tk.add_array(codes)
+    assert _state(tk) == before
+    tk.add_array(codes[:99_999])  # what fits goes in
+    assert tk.total == 2**64 - 1
+    with pytest.raises(TypeError):
+        tk.add_array(np.zeros(10, dtype=np.float32))
+    empty = kpi.TopKId(8)
+    empty.add_array(np.zeros(0, dtype=np.int8))
+    assert empty.total == 0
