@@ -422,19 +422,7 @@ static inline unsigned group_match(const uint8_t *g, uint8_t t)
 #endif
 }
 
-static inline unsigned low_bit(unsigned m)
-{
-#if defined(__GNUC__)
-    return (unsigned)__builtin_ctz(m);
-#else
-    unsigned i = 0;
-    while (!(m & 1u)) {
-        m >>= 1;
-        i++;
-    }
-    return i;
-#endif
-}
+static inline unsigned low_bit(unsigned m) { return kpi__low_bit(m); }
 
 /* The slot holding k, or EMPTY with *at the empty index entry where k
  * would go.  A key lives in its home group (hash bits) or, when that was
