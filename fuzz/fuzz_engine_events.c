@@ -15,8 +15,8 @@
  *   config[3]: CSAT scale max 2 + c % 9; repeat window (c >> 4) hours
  *
  *   step[0]  kind: 1..18 an event of that kind, 19 an unknown kind, 0 an
- *            operation chosen by step[1] (advance, snapshot and restore,
- *            compare the two engines, read, merge, rename a topic)
+ *            operation chosen by step[1] (advance, snapshot and restore or
+ *            clone, compare the two engines, read, merge, rename a topic)
  *   step[1]  ticket: 1 + b % 7, or 0 when b is 255
  *   step[2]  time step: (b & 63) units of 1 s, 1 min, 1 h or 1 d (b >> 6)
  *   step[3]  bits 0..2 actor (customer, agent or target ticket), bits 3..4
@@ -34,7 +34,7 @@
  * a time.  Each event must get the same status from both, a rejected
  * checked event must leave B byte-identical, and at every comparison point (and at the
  * end) A and B must serialize to the same bytes.  A snapshot step replaces
- * A with its restored snapshot, which must then behave alike.
+ * A with its restored snapshot or its clone, which must then behave alike.
  */
 #include "fuzz.h"
 
@@ -292,12 +292,16 @@ static void operation(run *r, const uint8_t *s)
         KPI_FUZZ_CHECK(ra == rb);
         break;
     }
-    case 1: { /* snapshot A, restore it, continue with the restored one */
+    case 1: { /* snapshot A, restore it (step[4] odd: clone it), continue
+               * with the copy */
         flush(r);
         size_t len;
         uint8_t *bytes = kpi_fuzz_encode(engine_ops(), r->a, &len);
         kpi_engine *restored = NULL;
-        KPI_FUZZ_CHECK(kpi_engine_deserialize(&restored, bytes, len) == KPI_OK);
+        if (s[4] & 1)
+            KPI_FUZZ_CHECK(kpi_engine_clone(r->a, &restored) == KPI_OK);
+        else
+            KPI_FUZZ_CHECK(kpi_engine_deserialize(&restored, bytes, len) == KPI_OK);
         KPI_FUZZ_CHECK(kpi_fuzz_encodes_as(engine_ops(), restored, bytes, len));
         free(bytes);
         kpi_engine_free(r->a);
