@@ -4077,6 +4077,59 @@ START_TEST(a_snapshot_with_parts_above_their_total_is_corrupt)
 }
 END_TEST
 
+/* Settling thousands of tickets at once commits in steps; a value that
+ * would overflow a total stops the settlement at the last whole step,
+ * exactly as kpi_engine_advance() to that step's time, and again at the
+ * same point when tried again. */
+START_TEST(a_long_settlement_stops_at_the_step_that_would_overflow)
+{
+    const int64_t big = (INT64_C(1) << 40) - 1;
+    kpi_engine *e = engine(NULL);
+    /* first resolution 1 ms; full resolution (at settlement) 2^40 - 1 ms */
+    const kpi_event first[] = {CREATE(T0, 1, 0), RESOLVE(T0 + 1, 1, 7), REOPEN(T0 + 2, 1),
+                               RESOLVE(T0 + big, 1, 7), CLOSE(T0 + big, 1)};
+    ck_assert_ok(kpi_engine_apply(e, first, N_OF(first), sizeof(kpi_event), NULL));
+    const int64_t t1 = T0 + big + 8 * D;
+    ck_assert_ok(kpi_engine_advance(e, t1));
+    for (int i = 0; i < 23; i++) { /* 2^23 settled tickets of 2^40 - 1 ms */
+        kpi_engine *c = NULL;
+        ck_assert_ok(kpi_engine_clone(e, &c));
+        ck_assert_ok(kpi_engine_merge(e, c));
+        kpi_engine_free(c);
+    }
+    /* room for 8,388 more full resolutions of one second */
+    const size_t tickets = 10000;
+    kpi_event *ev = malloc(2 * tickets * sizeof *ev);
+    for (size_t i = 0; i < tickets; i++) {
+        int64_t t = t1 + (int64_t)i * 10;
+        ev[2 * i] = CREATE(t, 100 + i, 0);
+        ev[2 * i + 1] = RESOLVE(t + 1000, 100 + i, 7);
+    }
+    ck_assert_ok(kpi_engine_apply(e, ev, 2 * tickets, sizeof(kpi_event), NULL));
+    uint64_t settled0 = counter(e, KPI_ENGINE_COUNT_SETTLED);
+    int64_t t0 = 0, t = 0, end = t1 + 9 * D;
+    ck_assert_ok(kpi_engine_time(e, &t0));
+    kpi_engine *twin = NULL;
+    ck_assert_ok(kpi_engine_clone(e, &twin));
+    ck_assert_status(kpi_engine_advance(e, end), KPI_ERR_OVERFLOW);
+    ck_assert_ok(kpi_engine_time(e, &t));
+    ck_assert_int_gt(t, t0); /* whole steps were committed */
+    uint64_t settled = counter(e, KPI_ENGINE_COUNT_SETTLED) - settled0;
+    ck_assert_uint_gt(settled, 0);
+    ck_assert_uint_le(settled, 8388);
+    ck_assert_ok(kpi_engine_advance(twin, t));
+    eng_same(e, twin);
+    size_t len;
+    unsigned char *bytes = eng_bytes(e, &len);
+    ck_assert_status(kpi_engine_advance(e, end), KPI_ERR_OVERFLOW);
+    eng_unchanged(e, bytes, len);
+    free(bytes);
+    free(ev);
+    kpi_engine_free(twin);
+    kpi_engine_free(e);
+}
+END_TEST
+
 START_TEST(values_far_apart_in_one_transaction_are_all_reserved)
 {
     const int64_t t1 = T0 + WEEK + H;
@@ -4182,6 +4235,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, values_far_apart_in_one_transaction_are_all_reserved);
     tcase_add_test(tc, a_sum_overflow_refuses_the_event_whole);
     tcase_add_test(tc, a_snapshot_with_parts_above_their_total_is_corrupt);
+    tcase_add_test(tc, a_long_settlement_stops_at_the_step_that_would_overflow);
     suite_add_tcase(s, tc);
     return s;
 }
