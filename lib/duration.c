@@ -498,78 +498,111 @@ DUR_VECTORIZE static void dur_chunk_generic(double k, int32_t blo, uint32_t bcap
 }
 
 #if defined(DUR_HAVE_AVX2)
-__attribute__((target("avx2"))) static inline __m256d dur_poly_avx2(__m256d x, double k)
+/* The arithmetic of dur_chunk_index() on 4 values x (exact doubles).  The
+ * bit patterns of 2^52 and of 1.0 serve both as integers and as doubles. */
+__attribute__((target("avx2"))) static inline __m256d dur_poly_avx2(__m256d x, double k,
+                                                                   __m256i magic,
+                                                                   __m256i onebits)
 {
-    const __m256i magic = _mm256_set1_epi64x((long long)DUR_MAGIC);
     __m256i bits = _mm256_castpd_si256(x);
     __m256d e = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64(bits, 52), magic)),
                               _mm256_set1_pd(DUR_TWO52 + 1023.0));
     __m256i mb = _mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi64x(0xfffffffffffffLL)),
-                                 _mm256_set1_epi64x(0x3ff0000000000000LL));
-    __m256d s = _mm256_sub_pd(_mm256_castsi256_pd(mb), _mm256_set1_pd(1.0));
+                                 onebits);
+    __m256d s = _mm256_sub_pd(_mm256_castsi256_pd(mb), _mm256_castsi256_pd(onebits));
     __m256d p = _mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(DUR_A), s), _mm256_set1_pd(DUR_B));
     p = _mm256_add_pd(_mm256_mul_pd(p, s), _mm256_set1_pd(DUR_C));
     p = _mm256_add_pd(_mm256_mul_pd(p, s), e);
     return _mm256_mul_pd(p, _mm256_set1_pd(k));
 }
 
+/* The AVX2 kernel's running reads. */
+typedef struct dur_acc8 {
+    __m256i any, sum, imn, imx;
+    __m256d xmn, xmx;
+} dur_acc8;
+
+/* The window offsets of ms[0..8) (clamped to the spare), reads updated. */
+__attribute__((target("avx2"))) static inline __m256i
+dur_offsets8(const int64_t *ms, double k, __m256i vblo, __m256i vcap, dur_acc8 *acc)
+{
+    const __m256i magic = _mm256_set1_epi64x((long long)DUR_MAGIC);
+    const __m256d two52 = _mm256_castsi256_pd(magic);
+    const __m256i onebits = _mm256_set1_epi64x(0x3ff0000000000000LL);
+    const void *p0 = ms, *p1 = ms + 4;
+    __m256i u0 = _mm256_loadu_si256(p0), u1 = _mm256_loadu_si256(p1);
+    acc->any = _mm256_or_si256(acc->any, _mm256_or_si256(u0, u1));
+    acc->sum = _mm256_add_epi64(acc->sum, _mm256_add_epi64(u0, u1));
+    __m256d x0 = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(u0, magic)), two52);
+    __m256d x1 = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(u1, magic)), two52);
+    acc->xmn = _mm256_min_pd(acc->xmn, _mm256_min_pd(x0, x1));
+    acc->xmx = _mm256_max_pd(acc->xmx, _mm256_max_pd(x0, x1));
+    __m256i idx = _mm256_set_m128i(_mm256_cvttpd_epi32(dur_poly_avx2(x1, k, magic, onebits)),
+                                   _mm256_cvttpd_epi32(dur_poly_avx2(x0, k, magic, onebits)));
+    acc->imn = _mm256_min_epu32(acc->imn, idx);
+    acc->imx = _mm256_max_epi32(acc->imx, idx);
+    return _mm256_min_epu32(_mm256_sub_epi32(idx, vblo), vcap);
+}
+
+/* Count 8 values at their offsets (moved to general registers whole, not
+ * stored and reloaded lane by lane, which stalls store forwarding). */
+__attribute__((target("avx2"))) static inline void dur_count8(uint64_t *bins, uint64_t delta,
+                                                              __m256i o)
+{
+    __m128i lo = _mm256_castsi256_si128(o), hi = _mm256_extracti128_si256(o, 1);
+    uint64_t a = (uint64_t)_mm_cvtsi128_si64(lo), b = (uint64_t)_mm_extract_epi64(lo, 1);
+    uint64_t c = (uint64_t)_mm_cvtsi128_si64(hi), e = (uint64_t)_mm_extract_epi64(hi, 1);
+    bins[(uint32_t)a] += delta;
+    bins[a >> 32] += delta;
+    bins[(uint32_t)b] += delta;
+    bins[b >> 32] += delta;
+    bins[(uint32_t)c] += delta;
+    bins[c >> 32] += delta;
+    bins[(uint32_t)e] += delta;
+    bins[e >> 32] += delta;
+}
+
+/* Blocks of 8: the offsets of a block are counted while the next block's
+ * are computed (one block behind), so the increments of the same bucket
+ * are further apart and the vector work does not wait for them. */
 __attribute__((target("avx2"))) static void
 dur_chunk_avx2(double k, int32_t blo, uint32_t bcap, uint64_t *bins, uint64_t delta,
                const int64_t *ms, size_t n, dur_chunk *r)
 {
     size_t n8 = n & ~(size_t)7;
     dur_chunk_generic(k, blo, bcap, bins, delta, ms + n8, n - n8, r); /* the tail */
-    const __m256i magic = _mm256_set1_epi64x((long long)DUR_MAGIC);
-    const __m256d two52 = _mm256_set1_pd(DUR_TWO52);
+    if (n8 == 0)
+        return;
     const __m256i vblo = _mm256_set1_epi32(blo);
     const __m256i vcap = _mm256_set1_epi32((int)bcap);
-    __m256i any = _mm256_setzero_si256(), sum = _mm256_setzero_si256();
-    __m256d xmn = _mm256_set1_pd(r->xmin), xmx = _mm256_set1_pd(r->xmax);
-    __m256i imn = _mm256_set1_epi32((int)r->imin), imx = _mm256_set1_epi32(r->imax);
-    for (size_t i = 0; i < n8; i += 8) {
-        const void *p0 = ms + i, *p1 = ms + i + 4;
-        __m256i u0 = _mm256_loadu_si256(p0), u1 = _mm256_loadu_si256(p1);
-        any = _mm256_or_si256(any, _mm256_or_si256(u0, u1));
-        sum = _mm256_add_epi64(sum, _mm256_add_epi64(u0, u1));
-        __m256d x0 = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(u0, magic)), two52);
-        __m256d x1 = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(u1, magic)), two52);
-        xmn = _mm256_min_pd(xmn, _mm256_min_pd(x0, x1));
-        xmx = _mm256_max_pd(xmx, _mm256_max_pd(x0, x1));
-        __m256i idx = _mm256_set_m128i(_mm256_cvttpd_epi32(dur_poly_avx2(x1, k)),
-                                       _mm256_cvttpd_epi32(dur_poly_avx2(x0, k)));
-        imn = _mm256_min_epu32(imn, idx);
-        imx = _mm256_max_epi32(imx, idx);
-        __m256i o = _mm256_min_epu32(_mm256_sub_epi32(idx, vblo), vcap);
-        __m128i lo = _mm256_castsi256_si128(o), hi = _mm256_extracti128_si256(o, 1);
-        uint64_t a = (uint64_t)_mm_cvtsi128_si64(lo), b = (uint64_t)_mm_extract_epi64(lo, 1);
-        uint64_t c = (uint64_t)_mm_cvtsi128_si64(hi), e = (uint64_t)_mm_extract_epi64(hi, 1);
-        bins[(uint32_t)a] += delta;
-        bins[a >> 32] += delta;
-        bins[(uint32_t)b] += delta;
-        bins[b >> 32] += delta;
-        bins[(uint32_t)c] += delta;
-        bins[c >> 32] += delta;
-        bins[(uint32_t)e] += delta;
-        bins[e >> 32] += delta;
+    dur_acc8 acc = {_mm256_setzero_si256(), _mm256_setzero_si256(),
+                    _mm256_set1_epi32((int)r->imin), _mm256_set1_epi32(r->imax),
+                    _mm256_set1_pd(r->xmin), _mm256_set1_pd(r->xmax)};
+    __m256i prev = dur_offsets8(ms, k, vblo, vcap, &acc);
+    for (size_t i = 8; i < n8; i += 8) {
+        __m256i o = dur_offsets8(ms + i, k, vblo, vcap, &acc);
+        dur_count8(bins, delta, prev);
+        prev = o;
     }
+    dur_count8(bins, delta, prev);
     uint64_t q[4];
     double x[4];
     uint32_t w[8];
     void *qp = q, *wp = w;
-    _mm256_storeu_si256(qp, any);
+    _mm256_storeu_si256(qp, acc.any);
     r->any |= q[0] | q[1] | q[2] | q[3];
-    _mm256_storeu_si256(qp, sum);
+    _mm256_storeu_si256(qp, acc.sum);
     r->sum += q[0] + q[1] + q[2] + q[3];
-    _mm256_storeu_pd(x, xmn);
+    _mm256_storeu_pd(x, acc.xmn);
     for (int j = 0; j < 4; j++)
         r->xmin = x[j] < r->xmin ? x[j] : r->xmin;
-    _mm256_storeu_pd(x, xmx);
+    _mm256_storeu_pd(x, acc.xmx);
     for (int j = 0; j < 4; j++)
         r->xmax = x[j] > r->xmax ? x[j] : r->xmax;
-    _mm256_storeu_si256(wp, imn);
+    _mm256_storeu_si256(wp, acc.imn);
     for (int j = 0; j < 8; j++)
         r->imin = w[j] < r->imin ? w[j] : r->imin;
-    _mm256_storeu_si256(wp, imx);
+    _mm256_storeu_si256(wp, acc.imx);
     for (int j = 0; j < 8; j++)
         r->imax = (int32_t)w[j] > r->imax ? (int32_t)w[j] : r->imax;
 }
