@@ -24,10 +24,14 @@
  * Store: a dense array of uint64 counters over a window of bucket
  * indices [blo, blo + bcap), grown (with slack) when a value falls
  * outside, plus one spare counter after the window for the batch kernel
- * (never read as a bucket).  Indices used are [ulo, uhi].  Above KPI_DURATION_MAX_BUCKETS
- * used buckets, the lowest collapse: `floor` becomes the lowest index and
- * anything below it is counted in it (DDSketch's collapsing-lowest store).
- * 0 ms is counted exactly apart; so are count, sum, min, max.
+ * (never read as a bucket).  Indices used are [ulo, uhi].  Above
+ * KPI_DURATION_MAX_BUCKETS used buckets, the lowest collapse: `floor`
+ * becomes the lowest index and anything below it is counted in it
+ * (DDSketch's collapsing-lowest store).  0 ms is counted exactly apart;
+ * so are count, sum, min, max.
+ *
+ * Batches (kpi_duration_add_array) take one pass, chunk by chunk: see
+ * "The batch kernel" below.
  */
 #include <math.h>
 
@@ -500,15 +504,14 @@ DUR_VECTORIZE static void dur_chunk_generic(double k, int32_t blo, uint32_t bcap
 #if defined(DUR_HAVE_AVX2)
 /* The arithmetic of dur_chunk_index() on 4 values x (exact doubles).  The
  * bit patterns of 2^52 and of 1.0 serve both as integers and as doubles. */
-__attribute__((target("avx2"))) static inline __m256d dur_poly_avx2(__m256d x, double k,
-                                                                   __m256i magic,
-                                                                   __m256i onebits)
+__attribute__((target("avx2"))) static inline __m256d
+dur_poly_avx2(__m256d x, double k, __m256i magic, __m256i onebits)
 {
     __m256i bits = _mm256_castpd_si256(x);
-    __m256d e = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64(bits, 52), magic)),
-                              _mm256_set1_pd(DUR_TWO52 + 1023.0));
-    __m256i mb = _mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi64x(0xfffffffffffffLL)),
-                                 onebits);
+    __m256i eb = _mm256_or_si256(_mm256_srli_epi64(bits, 52), magic);
+    __m256d e = _mm256_sub_pd(_mm256_castsi256_pd(eb), _mm256_set1_pd(DUR_TWO52 + 1023.0));
+    __m256i mant = _mm256_set1_epi64x(0xfffffffffffffLL);
+    __m256i mb = _mm256_or_si256(_mm256_and_si256(bits, mant), onebits);
     __m256d s = _mm256_sub_pd(_mm256_castsi256_pd(mb), _mm256_castsi256_pd(onebits));
     __m256d p = _mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(DUR_A), s), _mm256_set1_pd(DUR_B));
     p = _mm256_add_pd(_mm256_mul_pd(p, s), _mm256_set1_pd(DUR_C));
