@@ -435,8 +435,10 @@ typedef struct dur_chunk {
 
 #if defined(__GNUC__)
 #define DUR_INLINE static inline __attribute__((always_inline))
+#define DUR_NOINLINE __attribute__((noinline))
 #else
 #define DUR_INLINE static inline
+#define DUR_NOINLINE
 #endif
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -969,7 +971,9 @@ static int dur_add_general(kpi_duration *d, const int64_t *ms, size_t n, int avx
     return KPI_OK;
 }
 
-int kpi__duration_add_array_simd(kpi_duration *d, const int64_t *ms, size_t n, int simd)
+/* Out of line: single adds fall back on it, and must stay small. */
+DUR_NOINLINE int kpi__duration_add_array_simd(kpi_duration *d, const int64_t *ms, size_t n,
+                                              int simd)
 {
     if (!kpi__is(d, &duration_type) || (ms == NULL && n > 0))
         return KPI_ERR_INVALID;
@@ -1000,7 +1004,7 @@ int kpi_duration_add_array(kpi_duration *d, const int64_t *ms, size_t n)
 /* One value: the scalar path of the common case (a non-empty sketch whose
  * window holds the value), with exactly the effect of a batch of one.  `i`
  * is the value's bucket, dur_index(d->k, ms), when 0 < ms < 2^52. */
-static inline int dur_add_one(kpi_duration *d, int64_t ms, int32_t i)
+DUR_INLINE int dur_add_one(kpi_duration *d, int64_t ms, int32_t i)
 {
     if (d->bins != NULL && !d->collapsed && d->count > d->zeros && ms > 0 &&
         ms < (INT64_C(1) << 52) && ms <= INT64_MAX - d->sum && d->count < UINT64_MAX) {
