@@ -473,27 +473,30 @@ DUR_VECTORIZE static void dur_chunk_generic(double k, int32_t blo, uint32_t bcap
                                             uint64_t *bins, uint64_t delta,
                                             const int64_t *ms, size_t n, dur_chunk *r)
 {
-    int32_t idx[DUR_CHUNK];
+    int32_t idx[256];
     uint64_t any = 0, sum = 0, umin = UINT64_MAX, umax = 0;
     uint32_t imin = UINT32_MAX;
     int32_t imax = INT32_MIN;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t u = (uint64_t)ms[i];
-        any |= u;
-        sum += u;
-        umin = u < umin ? u : umin;
-        umax = u > umax ? u : umax;
-        /* a value the caller will refuse computes as a zero (no overflow) */
-        uint64_t ok = u & (UINT64_C(0) - (uint64_t)((u >> 52) == 0));
-        double x;
-        int32_t b = dur_chunk_index(k, ok, &x);
-        idx[i] = b;
-        imin = (uint32_t)b < imin ? (uint32_t)b : imin;
-        imax = b > imax ? b : imax;
-    }
-    for (size_t i = 0; i < n; i++) {
-        uint32_t o = (uint32_t)idx[i] - (uint32_t)blo;
-        bins[o < bcap ? o : bcap] += delta;
+    for (size_t j = 0; j < n; j += 256) {
+        size_t m = n - j < 256 ? n - j : 256;
+        for (size_t i = 0; i < m; i++) {
+            uint64_t u = (uint64_t)ms[j + i];
+            any |= u;
+            sum += u;
+            umin = u < umin ? u : umin;
+            umax = u > umax ? u : umax;
+            /* a value the caller will refuse computes as a zero (no overflow) */
+            uint64_t ok = u & (UINT64_C(0) - (uint64_t)((u >> 52) == 0));
+            double x;
+            int32_t b = dur_chunk_index(k, ok, &x);
+            idx[i] = b;
+            imin = (uint32_t)b < imin ? (uint32_t)b : imin;
+            imax = b > imax ? b : imax;
+        }
+        for (size_t i = 0; i < m; i++) {
+            uint32_t o = (uint32_t)idx[i] - (uint32_t)blo;
+            bins[o < bcap ? o : bcap] += delta;
+        }
     }
     r->any = any;
     r->sum = sum;
@@ -971,6 +974,50 @@ static int dur_add_general(kpi_duration *d, const int64_t *ms, size_t n, int avx
     return KPI_OK;
 }
 
+/*
+ * A batch of fewer than 8 values (the AVX2 kernel's step) into a sketch
+ * whose window already holds every positive one: each value's bucket by
+ * the scalar mapping, all checked before anything changes.  1 when it
+ * does not apply (the chunked path then decides), else KPI_OK.
+ */
+static int dur_add_few(kpi_duration *d, const int64_t *ms, size_t n)
+{
+    int32_t idx[8];
+    int64_t sum = d->sum, mn = INT64_MAX, mx = 0;
+    int32_t lo = INT32_MAX, hi = INT32_MIN;
+    uint64_t zeros = 0;
+    if (d->bins == NULL || n > 8)
+        return 1;
+    for (size_t i = 0; i < n; i++) {
+        int64_t v = ms[i];
+        if (v < 0 || v >= (INT64_C(1) << 52) || !kpi__add_i64(sum, v, &sum))
+            return 1;
+        idx[i] = v > 0 ? dur_index(d->k, v) : -1;
+        if (v > 0 && (idx[i] < d->blo || idx[i] - d->blo >= (int32_t)d->bcap))
+            return 1;
+        mn = v < mn ? v : mn;
+        mx = v > mx ? v : mx;
+        zeros += v == 0;
+        lo = v > 0 && idx[i] < lo ? idx[i] : lo;
+        hi = idx[i] > hi ? idx[i] : hi;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (idx[i] >= 0)
+            d->bins[idx[i] - d->blo]++;
+    if (lo <= hi) {
+        bool has = d->count > d->zeros;
+        d->ulo = has && d->ulo < lo ? d->ulo : lo;
+        d->uhi = has && d->uhi > hi ? d->uhi : hi;
+    }
+    dur_add_targets(d, ms, n);
+    d->min = d->count == 0 || mn < d->min ? mn : d->min;
+    d->max = d->count == 0 || mx > d->max ? mx : d->max;
+    d->zeros += zeros;
+    d->count += n;
+    d->sum = sum;
+    return KPI_OK;
+}
+
 /* Out of line: single adds fall back on it, and must stay small. */
 DUR_NOINLINE int kpi__duration_add_array_simd(kpi_duration *d, const int64_t *ms, size_t n,
                                               int simd)
@@ -982,7 +1029,10 @@ DUR_NOINLINE int kpi__duration_add_array_simd(kpi_duration *d, const int64_t *ms
     const int avx2 = dur_use_avx2(simd);
     uint64_t count;
     if (!d->collapsed && kpi__add_u64(d->count, n, &count)) {
-        int rc = dur_add_chunked(d, ms, n, avx2);
+        int rc = n < 8 ? dur_add_few(d, ms, n) : 1;
+        if (rc == KPI_OK)
+            return rc;
+        rc = dur_add_chunked(d, ms, n, avx2);
         if (rc == KPI_ERR_NOMEM) {
             /* a bad batch says so first, as the general path would */
             dur_scan sc;

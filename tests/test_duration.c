@@ -826,6 +826,22 @@ START_TEST(batches_straddling_chunks_equal_one_by_one_adds)
 }
 END_TEST
 
+/* Batches of fewer than 8 values take the scalar mapping when the window
+ * holds them, the kernels when it does not: the same bytes either way. */
+START_TEST(small_batches_inside_and_outside_the_window)
+{
+    const int64_t inside[] = {0, 1000, 1001, 999, 0, 1100, 950};
+    const int64_t outside[] = {0, 5, 86400000};
+    const int64_t zeros[] = {0, 0};
+    kpi_duration *one = three_ways(0.01, NULL, 0, zeros, 2);
+    three_ways_into(one, inside, 7);
+    three_ways_into(one, inside, 1);
+    three_ways_into(one, outside, 3);
+    three_ways_into(one, inside + 1, 6);
+    kpi_duration_free(one);
+}
+END_TEST
+
 /* One hot bucket: every value of a long batch lands on the same counter. */
 START_TEST(a_batch_all_in_one_bucket_counts_every_value)
 {
@@ -1240,6 +1256,7 @@ static Suite *duration_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, batch_buckets_equal_the_scalar_mapping_at_every_edge);
     tcase_add_test(tc, batches_straddling_chunks_equal_one_by_one_adds);
+    tcase_add_test(tc, small_batches_inside_and_outside_the_window);
     tcase_add_test(tc, a_batch_all_in_one_bucket_counts_every_value);
     tcase_add_test(tc, batch_edge_values_zero_one_and_two_pow_52);
     tcase_add_test(tc, window_growth_mid_batch_is_all_or_nothing);
