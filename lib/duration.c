@@ -417,7 +417,7 @@ static void dur_add_targets(kpi_duration *d, const int64_t *ms, size_t n)
  *
  * One pass over the batch: the validation, the exact reads and the
  * counting all happen while a chunk is in L1.  The portable kernel writes
- * the indices of a chunk, then counts them; the AVX2 kernel (no FMA: the
+ * the indices of 256 values at a time, then counts them; the AVX2 kernel (no FMA: the
  * indices must stay bit-identical to the scalar mapping's) counts 8 values
  * as soon as their indices are known, so the scalar increments overlap
  * the vector arithmetic of the next values.
