@@ -23,12 +23,22 @@
  *
  * Store: a dense array of uint64 counters over a window of bucket
  * indices [blo, blo + bcap), grown (with slack) when a value falls
- * outside.  Indices used are [ulo, uhi].  Above KPI_DURATION_MAX_BUCKETS
- * used buckets, the lowest collapse: `floor` becomes the lowest index and
- * anything below it is counted in it (DDSketch's collapsing-lowest store).
- * 0 ms is counted exactly apart; so are count, sum, min, max.
+ * outside, plus one spare counter after the window for the batch kernel
+ * (never read as a bucket).  Indices used are [ulo, uhi].  Above
+ * KPI_DURATION_MAX_BUCKETS used buckets, the lowest collapse: `floor`
+ * becomes the lowest index and anything below it is counted in it
+ * (DDSketch's collapsing-lowest store).  0 ms is counted exactly apart;
+ * so are count, sum, min, max.
+ *
+ * Batches (kpi_duration_add_array) take one pass, chunk by chunk: see
+ * "The batch kernel" below.
  */
 #include <math.h>
+
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(KPI_NO_DISPATCH)
+#define DUR_HAVE_AVX2 1
+#include <immintrin.h>
+#endif
 
 #include "codec.h"
 #include "kpi/duration.h"
@@ -51,7 +61,7 @@ struct kpi_duration {
     uint64_t zeros;
     int64_t sum, min, max;
     /* buckets */
-    uint64_t *bins; /* bins[i - blo] */
+    uint64_t *bins; /* bins[i - blo]; bins[bcap] is the batch kernel's spare */
     int32_t blo;
     uint32_t bcap;
     int32_t ulo, uhi;   /* used range, valid when count > zeros */
@@ -188,7 +198,7 @@ static void dur_destroy(void *obj)
 static void dur_clear(kpi_duration *d)
 {
     if (d->bins)
-        memset(d->bins, 0, d->bcap * sizeof *d->bins);
+        memset(d->bins, 0, ((size_t)d->bcap + 1) * sizeof *d->bins);
     d->count = d->zeros = 0;
     d->sum = d->min = d->max = 0;
     memset(d->within, 0, sizeof d->within);
@@ -222,12 +232,12 @@ static int dur_clone(const void *src, void **out)
     d = o;
     uint64_t *bins = NULL;
     if (s->bins) {
-        bins = kpi__malloc(&s->base.alloc, s->bcap * sizeof *bins);
+        bins = kpi__malloc(&s->base.alloc, ((size_t)s->bcap + 1) * sizeof *bins);
         if (bins == NULL) {
             kpi__object_free(d);
             return KPI_ERR_NOMEM;
         }
-        memcpy(bins, s->bins, s->bcap * sizeof *bins);
+        memcpy(bins, s->bins, ((size_t)s->bcap + 1) * sizeof *bins);
     }
     kpi__object base = d->base;
     *d = *s;
@@ -267,6 +277,35 @@ int kpi_duration_add_target(kpi_duration *d, int64_t target_ms)
 /* ---- the store ---------------------------------------------------------- */
 
 /*
+ * The window of buckets an array must hold for used indices [nlo, nhi]:
+ * slack on both sides, within [lowest, max_index], at most the cap plus
+ * the slack.  Returns its size; *wlo its first index.
+ */
+static uint32_t dur_window(const kpi_duration *d, int32_t nlo, int32_t nhi,
+                           int32_t lowest, int32_t *wlo)
+{
+    int32_t lo = nlo - DUR_SLACK;
+    if (lo < lowest)
+        lo = lowest;
+    int32_t hi = nhi + DUR_SLACK;
+    if (hi > d->max_index)
+        hi = d->max_index;
+    if ((int64_t)hi - lo + 1 > DUR_CAP + 2 * DUR_SLACK)
+        hi = lo + DUR_CAP + 2 * DUR_SLACK - 1;
+    *wlo = lo;
+    return (uint32_t)(hi - lo + 1);
+}
+
+/* A zeroed counter array for a window of `wcap` buckets, plus one spare
+ * counter after them (bins[wcap]) where the batch kernel counts what
+ * belongs in no bucket: zeros, and values outside the window, which it
+ * then takes back.  Never read as a bucket, never serialized. */
+static uint64_t *dur_bins_new(kpi_duration *d, uint32_t wcap)
+{
+    return kpi__calloc(&d->base.alloc, (size_t)wcap + 1, sizeof(uint64_t));
+}
+
+/*
  * Make room for bucket indices [ilo, ihi] (ilo <= ihi) without changing
  * any count.  Works out whether the sketch collapses (new floor) and
  * ensures the window covers [floor or lo, hi].  On failure nothing
@@ -290,17 +329,9 @@ static int dur_reserve(kpi_duration *d, int32_t ilo, int32_t ihi)
         floor_idx == d->floor_idx)
         return KPI_OK;
     /* a new window with slack on both sides, within [floor, max_index] */
-    int32_t wlo = nlo - DUR_SLACK;
-    int32_t lowest = collapsed ? floor_idx : 0;
-    if (wlo < lowest)
-        wlo = lowest;
-    int32_t whi = nhi + DUR_SLACK;
-    if (whi > d->max_index)
-        whi = d->max_index;
-    if ((int64_t)whi - wlo + 1 > DUR_CAP + 2 * DUR_SLACK)
-        whi = wlo + DUR_CAP + 2 * DUR_SLACK - 1;
-    uint32_t wcap = (uint32_t)(whi - wlo + 1);
-    uint64_t *nb = kpi__calloc(&d->base.alloc, wcap, sizeof *nb);
+    int32_t wlo;
+    uint32_t wcap = dur_window(d, nlo, nhi, collapsed ? floor_idx : 0, &wlo);
+    uint64_t *nb = dur_bins_new(d, wcap);
     if (nb == NULL)
         return KPI_ERR_NOMEM;
     /* commit: copy the used buckets, folding those below the floor */
@@ -366,70 +397,49 @@ static void dur_add_targets(kpi_duration *d, const int64_t *ms, size_t n)
 }
 
 /*
- * The batch kernel: bucket offsets (index - wlo) of a block of values, with
- * the block's sum, zero count, min, max and offset range.  Values are
- * converted to double exactly through the 2^52 bit trick (0 <= v < 2^52,
- * about 142,000 years of milliseconds), which, unlike a cvtsi2sd per
- * value, vectorizes; the arithmetic is the same as dur_log2ish() in the
- * same order, so every offset equals the scalar mapping's.  A negative or
- * larger value sets `bad` and the caller takes the general path.
+ * The batch kernel.  For a chunk of at most DUR_CHUNK values it computes
+ * each value's bucket index with exactly the arithmetic of dur_log2ish()
+ * and dur_index(), in the same order (so every index equals the scalar
+ * mapping's), and counts it at once: bins[min(index - blo, bcap)] +=
+ * delta, unsigned.  A zero computes as L = -1023, a negative index, so it
+ * lands on the spare counter bins[bcap], as does any value outside the
+ * window; the caller checks the chunk's index range afterwards and, if a
+ * positive value fell outside, takes the chunk back (the same call with
+ * delta = -1 hits the same counters).  Values are converted to double
+ * exactly through the 2^52 bit trick (0 <= v < 2^52, about 142,000 years
+ * of milliseconds), which, unlike a cvtsi2sd per value, vectorizes; a
+ * negative or larger value shows in `any` >> 52 and the caller takes the
+ * chunk back.  Also out: the chunk's sum (2^11 values below 2^52 cannot
+ * wrap), its min and max as doubles (exact), and its smallest (unsigned,
+ * so a zero's negative index never wins) and largest (signed: negative
+ * when the chunk holds only zeros) index, the range its positive values
+ * used.
+ *
+ * One pass over the batch: the validation, the exact reads and the
+ * counting all happen while a chunk is in L1.  The portable kernel writes
+ * the indices of 256 values at a time, then counts them; the AVX2 kernel (no FMA: the
+ * indices must stay bit-identical to the scalar mapping's) counts 8 values
+ * as soon as their indices are known, so the scalar increments overlap
+ * the vector arithmetic of the next values.
  */
-#define DUR_BLOCK 256
+#define DUR_CHUNK 2048
 #define DUR_TWO52 4503599627370496.0
+#define DUR_MAGIC UINT64_C(0x4330000000000000)
 
-typedef struct dur_block {
-    uint64_t sum, zeros, bad;
-    int64_t mn, mx;
-    uint32_t bmin, bmax; /* offsets of the values (a zero counts as 0) */
-} dur_block;
+typedef struct dur_chunk {
+    uint64_t any, sum;
+    double xmin, xmax;
+    uint32_t imin;
+    int32_t imax; /* negative: no positive value */
+} dur_chunk;
 
 #if defined(__GNUC__)
 #define DUR_INLINE static inline __attribute__((always_inline))
+#define DUR_NOINLINE __attribute__((noinline))
 #else
 #define DUR_INLINE static inline
+#define DUR_NOINLINE
 #endif
-
-DUR_INLINE void dur_block_body(double k, int32_t wlo, const int64_t *ms,
-                               size_t n, uint32_t *off, dur_block *r)
-{
-    uint64_t sum = 0, zeros = 0, bad = 0;
-    int64_t mn = INT64_MAX, mx = INT64_MIN;
-    uint32_t bmin = UINT32_MAX, bmax = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t u = (uint64_t)ms[i];
-        bad |= u >> 52;
-        uint64_t xb = UINT64_C(0x4330000000000000) | (u | (u == 0));
-        double x;
-        memcpy(&x, &xb, sizeof x);
-        x -= DUR_TWO52; /* exactly (double)max(v, 1) */
-        uint64_t bits;
-        memcpy(&bits, &x, sizeof bits);
-        uint64_t eb = UINT64_C(0x4330000000000000) | (bits >> 52);
-        double e;
-        memcpy(&e, &eb, sizeof e);
-        e -= DUR_TWO52 + 1023.0; /* the unbiased exponent, exactly */
-        uint64_t mb = (bits & UINT64_C(0xfffffffffffff)) | UINT64_C(0x3ff0000000000000);
-        double s;
-        memcpy(&s, &mb, sizeof s);
-        s -= 1.0;
-        int32_t idx = (int32_t)((((DUR_A * s + DUR_B) * s + DUR_C) * s + e) * k);
-        uint32_t b = (uint32_t)(idx - wlo) & (0u - (uint32_t)(u != 0));
-        off[i] = b;
-        bmin = b < bmin ? b : bmin;
-        bmax = b > bmax ? b : bmax;
-        sum += u;
-        zeros += u == 0;
-        mn = (int64_t)u < mn ? (int64_t)u : mn;
-        mx = (int64_t)u > mx ? (int64_t)u : mx;
-    }
-    r->sum = sum;
-    r->zeros = zeros;
-    r->bad = bad;
-    r->mn = mn;
-    r->mx = mx;
-    r->bmin = bmin;
-    r->bmax = bmax;
-}
 
 #if defined(__GNUC__) && !defined(__clang__)
 #define DUR_VECTORIZE __attribute__((optimize("tree-vectorize")))
@@ -437,40 +447,400 @@ DUR_INLINE void dur_block_body(double k, int32_t wlo, const int64_t *ms,
 #define DUR_VECTORIZE
 #endif
 
-DUR_VECTORIZE static void dur_block_generic(double k, int32_t wlo, const int64_t *ms,
-                                            size_t n, uint32_t *off, dur_block *r)
+/* The bucket index of u < 2^52 as dur_index() computes it for u >= 1 (a
+ * zero gives a negative index); *xo is (double)u, exactly. */
+DUR_INLINE int32_t dur_chunk_index(double k, uint64_t u, double *xo)
 {
-    dur_block_body(k, wlo, ms, n, off, r);
+    uint64_t xb = DUR_MAGIC | u;
+    double x;
+    memcpy(&x, &xb, sizeof x);
+    x -= DUR_TWO52;
+    *xo = x;
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    uint64_t eb = DUR_MAGIC | (bits >> 52);
+    double e;
+    memcpy(&e, &eb, sizeof e);
+    e -= DUR_TWO52 + 1023.0; /* the unbiased exponent, exactly */
+    uint64_t mb = (bits & UINT64_C(0xfffffffffffff)) | UINT64_C(0x3ff0000000000000);
+    double s;
+    memcpy(&s, &mb, sizeof s);
+    s -= 1.0;
+    return (int32_t)((((DUR_A * s + DUR_B) * s + DUR_C) * s + e) * k);
 }
 
-/* The same kernel compiled for AVX2 (no FMA: the results must stay
- * bit-identical to the baseline build's), chosen at run time. */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(KPI_NO_DISPATCH)
-#define DUR_HAVE_AVX2 1
-DUR_VECTORIZE __attribute__((target("avx2"))) static void
-dur_block_avx2(double k, int32_t wlo, const int64_t *ms, size_t n, uint32_t *off,
-               dur_block *r)
+DUR_VECTORIZE static void dur_chunk_generic(double k, int32_t blo, uint32_t bcap,
+                                            uint64_t *bins, uint64_t delta,
+                                            const int64_t *ms, size_t n, dur_chunk *r)
 {
-    dur_block_body(k, wlo, ms, n, off, r);
+    int32_t idx[256];
+    uint64_t any = 0, sum = 0, umin = UINT64_MAX, umax = 0;
+    uint32_t imin = UINT32_MAX;
+    int32_t imax = INT32_MIN;
+    for (size_t j = 0; j < n; j += 256) {
+        size_t m = n - j < 256 ? n - j : 256;
+        for (size_t i = 0; i < m; i++) {
+            uint64_t u = (uint64_t)ms[j + i];
+            any |= u;
+            sum += u;
+            umin = u < umin ? u : umin;
+            umax = u > umax ? u : umax;
+            /* a value the caller will refuse computes as a zero (no overflow) */
+            uint64_t ok = u & (UINT64_C(0) - (uint64_t)((u >> 52) == 0));
+            double x;
+            int32_t b = dur_chunk_index(k, ok, &x);
+            idx[i] = b;
+            imin = (uint32_t)b < imin ? (uint32_t)b : imin;
+            imax = b > imax ? b : imax;
+        }
+        for (size_t i = 0; i < m; i++) {
+            uint32_t o = (uint32_t)idx[i] - (uint32_t)blo;
+            bins[o < bcap ? o : bcap] += delta;
+        }
+    }
+    r->any = any;
+    r->sum = sum;
+    r->xmin = (double)umin;
+    r->xmax = (double)umax;
+    r->imin = imin;
+    r->imax = imax;
+}
+
+#if defined(DUR_HAVE_AVX2)
+/* The arithmetic of dur_chunk_index() on 4 values x (exact doubles).  The
+ * bit patterns of 2^52 and of 1.0 serve both as integers and as doubles. */
+__attribute__((target("avx2"))) static inline __m256d
+dur_poly_avx2(__m256d x, double k, __m256i magic, __m256i onebits)
+{
+    __m256i bits = _mm256_castpd_si256(x);
+    __m256i eb = _mm256_or_si256(_mm256_srli_epi64(bits, 52), magic);
+    __m256d e = _mm256_sub_pd(_mm256_castsi256_pd(eb), _mm256_set1_pd(DUR_TWO52 + 1023.0));
+    __m256i mant = _mm256_set1_epi64x(0xfffffffffffffLL);
+    __m256i mb = _mm256_or_si256(_mm256_and_si256(bits, mant), onebits);
+    __m256d s = _mm256_sub_pd(_mm256_castsi256_pd(mb), _mm256_castsi256_pd(onebits));
+    __m256d p = _mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(DUR_A), s), _mm256_set1_pd(DUR_B));
+    p = _mm256_add_pd(_mm256_mul_pd(p, s), _mm256_set1_pd(DUR_C));
+    p = _mm256_add_pd(_mm256_mul_pd(p, s), e);
+    return _mm256_mul_pd(p, _mm256_set1_pd(k));
+}
+
+/* The AVX2 kernel's running reads. */
+typedef struct dur_acc8 {
+    __m256i any, sum, imn, imx;
+    __m256d xmn, xmx;
+} dur_acc8;
+
+/* The window offsets of ms[0..8) (clamped to the spare), reads updated. */
+__attribute__((target("avx2"))) static inline __m256i
+dur_offsets8(const int64_t *ms, double k, __m256i vblo, __m256i vcap, dur_acc8 *acc)
+{
+    const __m256i magic = _mm256_set1_epi64x((long long)DUR_MAGIC);
+    const __m256d two52 = _mm256_castsi256_pd(magic);
+    const __m256i onebits = _mm256_set1_epi64x(0x3ff0000000000000LL);
+    const void *p0 = ms, *p1 = ms + 4;
+    __m256i u0 = _mm256_loadu_si256(p0), u1 = _mm256_loadu_si256(p1);
+    acc->any = _mm256_or_si256(acc->any, _mm256_or_si256(u0, u1));
+    acc->sum = _mm256_add_epi64(acc->sum, _mm256_add_epi64(u0, u1));
+    __m256d x0 = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(u0, magic)), two52);
+    __m256d x1 = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(u1, magic)), two52);
+    acc->xmn = _mm256_min_pd(acc->xmn, _mm256_min_pd(x0, x1));
+    acc->xmx = _mm256_max_pd(acc->xmx, _mm256_max_pd(x0, x1));
+    __m256i idx = _mm256_set_m128i(_mm256_cvttpd_epi32(dur_poly_avx2(x1, k, magic, onebits)),
+                                   _mm256_cvttpd_epi32(dur_poly_avx2(x0, k, magic, onebits)));
+    acc->imn = _mm256_min_epu32(acc->imn, idx);
+    acc->imx = _mm256_max_epi32(acc->imx, idx);
+    return _mm256_min_epu32(_mm256_sub_epi32(idx, vblo), vcap);
+}
+
+/* Count 8 values at their offsets (moved to general registers whole, not
+ * stored and reloaded lane by lane, which stalls store forwarding). */
+__attribute__((target("avx2"))) static inline void dur_count8(uint64_t *bins, uint64_t delta,
+                                                              __m256i o)
+{
+    __m128i lo = _mm256_castsi256_si128(o), hi = _mm256_extracti128_si256(o, 1);
+    uint64_t a = (uint64_t)_mm_cvtsi128_si64(lo), b = (uint64_t)_mm_extract_epi64(lo, 1);
+    uint64_t c = (uint64_t)_mm_cvtsi128_si64(hi), e = (uint64_t)_mm_extract_epi64(hi, 1);
+    bins[(uint32_t)a] += delta;
+    bins[a >> 32] += delta;
+    bins[(uint32_t)b] += delta;
+    bins[b >> 32] += delta;
+    bins[(uint32_t)c] += delta;
+    bins[c >> 32] += delta;
+    bins[(uint32_t)e] += delta;
+    bins[e >> 32] += delta;
+}
+
+/* Blocks of 8: the offsets of a block are counted while the next block's
+ * are computed (one block behind), so the increments of the same bucket
+ * are further apart and the vector work does not wait for them. */
+__attribute__((target("avx2"))) static void
+dur_chunk_avx2(double k, int32_t blo, uint32_t bcap, uint64_t *bins, uint64_t delta,
+               const int64_t *ms, size_t n, dur_chunk *r)
+{
+    size_t n8 = n & ~(size_t)7;
+    dur_chunk_generic(k, blo, bcap, bins, delta, ms + n8, n - n8, r); /* the tail */
+    if (n8 == 0)
+        return;
+    const __m256i vblo = _mm256_set1_epi32(blo);
+    const __m256i vcap = _mm256_set1_epi32((int)bcap);
+    dur_acc8 acc = {_mm256_setzero_si256(), _mm256_setzero_si256(),
+                    _mm256_set1_epi32((int)r->imin), _mm256_set1_epi32(r->imax),
+                    _mm256_set1_pd(r->xmin), _mm256_set1_pd(r->xmax)};
+    __m256i prev = dur_offsets8(ms, k, vblo, vcap, &acc);
+    for (size_t i = 8; i < n8; i += 8) {
+        __m256i o = dur_offsets8(ms + i, k, vblo, vcap, &acc);
+        dur_count8(bins, delta, prev);
+        prev = o;
+    }
+    dur_count8(bins, delta, prev);
+    uint64_t q[4];
+    double x[4];
+    uint32_t w[8];
+    void *qp = q, *wp = w;
+    _mm256_storeu_si256(qp, acc.any);
+    r->any |= q[0] | q[1] | q[2] | q[3];
+    _mm256_storeu_si256(qp, acc.sum);
+    r->sum += q[0] + q[1] + q[2] + q[3];
+    _mm256_storeu_pd(x, acc.xmn);
+    for (int j = 0; j < 4; j++)
+        r->xmin = x[j] < r->xmin ? x[j] : r->xmin;
+    _mm256_storeu_pd(x, acc.xmx);
+    for (int j = 0; j < 4; j++)
+        r->xmax = x[j] > r->xmax ? x[j] : r->xmax;
+    _mm256_storeu_si256(wp, acc.imn);
+    for (int j = 0; j < 8; j++)
+        r->imin = w[j] < r->imin ? w[j] : r->imin;
+    _mm256_storeu_si256(wp, acc.imx);
+    for (int j = 0; j < 8; j++)
+        r->imax = (int32_t)w[j] > r->imax ? (int32_t)w[j] : r->imax;
 }
 #endif
 
-static void dur_block_run(double k, int32_t wlo, const int64_t *ms, size_t n,
-                          uint32_t *off, dur_block *r)
+/* Whether a batch may use the AVX2 kernels: `simd` (0 forces the portable
+ * ones, for the tests) and the CPU. */
+static int dur_use_avx2(int simd)
 {
 #if defined(DUR_HAVE_AVX2)
-    if (__builtin_cpu_supports("avx2")) {
-        dur_block_avx2(k, wlo, ms, n, off, r);
+    return simd && __builtin_cpu_supports("avx2");
+#else
+    (void)simd;
+    return 0;
+#endif
+}
+
+static void dur_chunk_run(int avx2, const kpi_duration *d, uint64_t delta,
+                          const int64_t *ms, size_t n, dur_chunk *r)
+{
+#if defined(DUR_HAVE_AVX2)
+    if (avx2) {
+        dur_chunk_avx2(d->k, d->blo, d->bcap, d->bins, delta, ms, n, r);
         return;
     }
 #endif
-    dur_block_generic(k, wlo, ms, n, off, r);
+    (void)avx2;
+    dur_chunk_generic(d->k, d->blo, d->bcap, d->bins, delta, ms, n, r);
+}
+
+/* Values <= target among n (exact: the registered targets' counters). */
+DUR_INLINE uint64_t dur_count_le_body(const int64_t *ms, size_t n, int64_t target)
+{
+    uint64_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ms[i] <= target;
+    return c;
+}
+
+DUR_VECTORIZE static uint64_t dur_count_le_generic(const int64_t *ms, size_t n, int64_t target)
+{
+    return dur_count_le_body(ms, n, target);
+}
+
+#if defined(DUR_HAVE_AVX2)
+DUR_VECTORIZE __attribute__((target("avx2"))) static uint64_t
+dur_count_le_avx2(const int64_t *ms, size_t n, int64_t target)
+{
+    return dur_count_le_body(ms, n, target);
+}
+#endif
+
+static uint64_t dur_count_le(int avx2, const int64_t *ms, size_t n, int64_t target)
+{
+#if defined(DUR_HAVE_AVX2)
+    if (avx2)
+        return dur_count_le_avx2(ms, n, target);
+#endif
+    (void)avx2;
+    return dur_count_le_generic(ms, n, target);
+}
+
+/* Take back the counts of the first n values of a batch from d's array. */
+static void dur_take_back(int avx2, const kpi_duration *d, const int64_t *ms, size_t n)
+{
+    for (size_t i = 0; i < n; i += DUR_CHUNK) {
+        dur_chunk r;
+        dur_chunk_run(avx2, d, UINT64_MAX, ms + i, n - i < DUR_CHUNK ? n - i : DUR_CHUNK, &r);
+    }
+}
+
+/*
+ * Mid-batch growth: a window holding [lo, hi] (every index the sketch and
+ * the batch so far use), the counts moved over.  `keep`, the array the
+ * batch began with, stays allocated (a failed batch goes back to it);
+ * one grown before is freed.  1 if [lo, hi] needs more buckets than the
+ * cap (the general path collapses), else KPI_OK or KPI_ERR_NOMEM with
+ * nothing changed.
+ */
+static int dur_grow(kpi_duration *d, int32_t lo, int32_t hi, const uint64_t *keep)
+{
+    if ((int64_t)hi - lo + 1 > DUR_CAP)
+        return 1;
+    int32_t wlo;
+    uint32_t wcap = dur_window(d, lo, hi, 0, &wlo);
+    uint64_t *nb = dur_bins_new(d, wcap);
+    if (nb == NULL)
+        return KPI_ERR_NOMEM;
+    if (d->bins != NULL) {
+        /* outside [lo, hi] the old window holds only zeros */
+        int32_t a = d->blo > wlo ? d->blo : wlo;
+        int32_t b = d->blo + (int32_t)d->bcap < wlo + (int32_t)wcap ? d->blo + (int32_t)d->bcap
+                                                                  : wlo + (int32_t)wcap;
+        for (int32_t i = a; i < b; i++)
+            nb[i - wlo] = d->bins[i - d->blo];
+        if (d->bins != keep)
+            kpi__free(&d->base.alloc, d->bins);
+    }
+    d->bins = nb;
+    d->blo = wlo;
+    d->bcap = wcap;
+    return KPI_OK;
+}
+
+/*
+ * The batch path of a sketch that has not collapsed: one pass, chunk by
+ * chunk, counting straight into the buckets (growing the window when a
+ * chunk needs it) while validating and taking the exact reads.  On any
+ * failure the counts of the chunks done are taken back and the window is
+ * the one the batch began with.  Returns a status, or 1 when the caller
+ * must take the general path (a negative or huge value, a sum overflow,
+ * or a range wider than the cap): nothing changed then either.
+ */
+static int dur_add_chunked(kpi_duration *d, const int64_t *ms, size_t n, int avx2)
+{
+    uint64_t *const keep = d->bins;
+    const int32_t keep_blo = d->blo;
+    const uint32_t keep_bcap = d->bcap;
+    size_t kept = 0; /* values counted into `keep` when the window first grew */
+    bool grown = false;
+    bool has = d->count > d->zeros;
+    int32_t ulo = has ? d->ulo : INT32_MAX, uhi = has ? d->uhi : INT32_MIN;
+    const uint64_t room = (uint64_t)(INT64_MAX - d->sum);
+    uint64_t sum = 0, zeros = 0, within[KPI_DURATION_MAX_TARGETS] = {0};
+    double xmin = (double)INT64_MAX, xmax = 0;
+    size_t done = 0;
+    int rc = KPI_OK;
+    while (done < n) {
+        size_t m = n - done < DUR_CHUNK ? n - done : DUR_CHUNK;
+        const int64_t *p = ms + done;
+        dur_chunk r;
+        uint64_t z = 0;
+        bool counted = false;
+        if (d->bins != NULL) {
+            uint64_t spare = d->bins[d->bcap];
+            dur_chunk_run(avx2, d, 1, p, m, &r);
+            if (!(r.any >> 52) &&
+                (r.imax < 0 ||
+                 ((int32_t)r.imin >= d->blo && r.imax - d->blo < (int32_t)d->bcap))) {
+                counted = true;
+                z = d->bins[d->bcap] - spare; /* only zeros reached it */
+            } else {
+                dur_chunk back;
+                dur_chunk_run(avx2, d, UINT64_MAX, p, m, &back);
+            }
+        } else {
+            /* no array yet: the chunk's range, counting all into one spare */
+            uint64_t spare = 0;
+            kpi_duration probe = *d;
+            probe.bins = &spare;
+            probe.blo = 0;
+            probe.bcap = 0;
+            dur_chunk_run(avx2, &probe, 1, p, m, &r);
+        }
+        if (!counted) {
+            if (r.any >> 52) {
+                rc = 1;
+                break;
+            }
+            if (r.imax < 0) {
+                z = m; /* only zeros: no bucket to count */
+            } else {
+                int32_t lo = (int32_t)r.imin < ulo ? (int32_t)r.imin : ulo;
+                int32_t hi = r.imax > uhi ? r.imax : uhi;
+                rc = dur_grow(d, lo, hi, keep);
+                if (rc != KPI_OK)
+                    break;
+                if (!grown) {
+                    grown = true;
+                    kept = done;
+                }
+                uint64_t spare = d->bins[d->bcap];
+                dur_chunk_run(avx2, d, 1, p, m, &r);
+                z = d->bins[d->bcap] - spare;
+            }
+        }
+        done += m;
+        if (r.sum > room - sum) {
+            rc = 1; /* the sum overflows: the general path says so */
+            break;
+        }
+        sum += r.sum;
+        zeros += z;
+        if (r.imax >= 0) {
+            ulo = (int32_t)r.imin < ulo ? (int32_t)r.imin : ulo;
+            uhi = r.imax > uhi ? r.imax : uhi;
+        }
+        xmin = r.xmin < xmin ? r.xmin : xmin;
+        xmax = r.xmax > xmax ? r.xmax : xmax;
+        for (uint32_t t = 0; t < d->ntargets; t++)
+            within[t] += dur_count_le(avx2, p, m, d->targets[t]);
+    }
+    if (rc != KPI_OK) {
+        if (grown) {
+            kpi__free(&d->base.alloc, d->bins);
+            d->bins = keep;
+            d->blo = keep_blo;
+            d->bcap = keep_bcap;
+            done = kept;
+        }
+        if (d->bins != NULL)
+            dur_take_back(avx2, d, ms, done);
+        return rc;
+    }
+    if (grown)
+        kpi__free(&d->base.alloc, keep);
+    if (ulo <= uhi) {
+        d->ulo = ulo;
+        d->uhi = uhi;
+    }
+    for (uint32_t t = 0; t < d->ntargets; t++)
+        d->within[t] += within[t];
+    int64_t mn = (int64_t)xmin, mx = (int64_t)xmax;
+    if (d->count == 0) {
+        d->min = mn;
+        d->max = mx;
+    } else {
+        d->min = mn < d->min ? mn : d->min;
+        d->max = mx > d->max ? mx : d->max;
+    }
+    d->zeros += zeros;
+    d->count += n;
+    d->sum += (int64_t)sum;
+    return KPI_OK;
 }
 
 /* The validation pass of a batch (and its exact reads): sign bits, min,
  * max, the smallest positive value, zeros, and the exact sum in two 32-bit
  * halves that cannot wrap for n <= 2^31 (so no separate summing pass).
- * Vectorized, and dispatched like the block kernel. */
+ * Vectorized, and dispatched like the batch kernel. */
 typedef struct dur_scan {
     uint64_t any, minu, zeros, slo, shi;
     int64_t mn, mx;
@@ -513,156 +883,73 @@ dur_scan_avx2(const int64_t *ms, size_t n, dur_scan *r)
 }
 #endif
 
-static void dur_scan_run(const int64_t *ms, size_t n, dur_scan *r)
+static void dur_scan_run(int avx2, const int64_t *ms, size_t n, dur_scan *r)
 {
 #if defined(DUR_HAVE_AVX2)
-    if (__builtin_cpu_supports("avx2")) {
+    if (avx2) {
         dur_scan_avx2(ms, n, r);
         return;
     }
 #endif
+    (void)avx2;
     dur_scan_generic(ms, n, r);
 }
 
-/* Take back the bucket increments of the first n values (fast path). */
-static void dur_undo(kpi_duration *d, const int64_t *ms, size_t n)
+/* Validate a batch: KPI_ERR_RANGE for a negative value, KPI_ERR_OVERFLOW
+ * when the sum or the count would overflow, else KPI_OK with the scan,
+ * the new sum and the new count. */
+static int dur_validate(const kpi_duration *d, const int64_t *ms, size_t n, int avx2,
+                        dur_scan *sc, int64_t *sum, uint64_t *count)
 {
-    uint32_t off[DUR_BLOCK];
-    for (size_t i = 0; i < n; i += DUR_BLOCK) {
-        size_t m = n - i < DUR_BLOCK ? n - i : DUR_BLOCK;
-        dur_block r;
-        dur_block_run(d->k, d->blo, ms + i, m, off, &r);
-        for (size_t j = 0; j < m; j++)
-            d->bins[off[j]] -= ms[i + j] != 0;
-    }
-}
-
-/*
- * One optimistic pass for the common case, a non-empty sketch whose window
- * already holds every value: count into the buckets block by block while
- * validating, and undo the increments if a value turns out negative, out
- * of the window, or the sum overflows.  Returns a status, or 1 when the
- * caller must take the general path (nothing changed then either).
- */
-static int dur_add_fast(kpi_duration *d, const int64_t *ms, size_t n)
-{
-    uint32_t off[DUR_BLOCK];
-    uint64_t *bins = d->bins;
-    uint64_t t = 0, zeros = 0;
-    bool carry = false;
-    int64_t mn = d->min, mx = d->max;
-    uint32_t lo = UINT32_MAX, hi = 0;
-    size_t done = 0;
-    int rc = KPI_OK;
-    while (done < n) {
-        size_t m = n - done < DUR_BLOCK ? n - done : DUR_BLOCK;
-        dur_block r;
-        dur_block_run(d->k, d->blo, ms + done, m, off, &r);
-        if (r.bad || r.bmax >= d->bcap) {
-            rc = 1; /* negative, huge or outside the window */
-            break;
-        }
-        for (size_t j = 0; j < m; j++)
-            bins[off[j]] += ms[done + j] != 0;
-        uint64_t nt = t + r.sum;
-        carry |= nt < t;
-        t = nt;
-        zeros += r.zeros;
-        mn = r.mn < mn ? r.mn : mn;
-        mx = r.mx > mx ? r.mx : mx;
-        lo = r.bmin < lo ? r.bmin : lo;
-        hi = r.bmax > hi ? r.bmax : hi;
-        done += m;
-    }
-    uint64_t count = 0;
-    if (rc == KPI_OK &&
-        (carry || t > (uint64_t)(INT64_MAX - d->sum) || !kpi__add_u64(d->count, n, &count)))
-        rc = KPI_ERR_OVERFLOW;
-    if (rc != KPI_OK) {
-        dur_undo(d, ms, done);
-        return rc;
-    }
-    if (zeros < n) {
-        /* positive values were added, so a non-empty bucket lies in
-         * [lo, hi]; zeros may have pulled lo down to the window's start */
-        while (bins[lo] == 0)
-            lo++;
-        int32_t l = (int32_t)lo + d->blo, h = (int32_t)hi + d->blo;
-        d->ulo = l < d->ulo ? l : d->ulo;
-        d->uhi = h > d->uhi ? h : d->uhi;
-    }
-    dur_add_targets(d, ms, n);
-    d->min = mn;
-    d->max = mx;
-    d->zeros += zeros;
-    d->count = count;
-    d->sum += (int64_t)t;
-    return KPI_OK;
-}
-
-int kpi_duration_add_array(kpi_duration *d, const int64_t *ms, size_t n)
-{
-    if (!kpi__is(d, &duration_type) || (ms == NULL && n > 0))
-        return KPI_ERR_INVALID;
-    if (n == 0)
-        return KPI_OK;
-    if (d->bins != NULL && !d->collapsed && d->count > d->zeros) {
-        int rc = dur_add_fast(d, ms, n);
-        if (rc != 1)
-            return rc;
-        /* a value outside the window: take the two-pass path */
-    }
-    /* pass 1: validate, and the exact reads (branch-free, vectorizable) */
-    dur_scan sc;
-    dur_scan_run(ms, n, &sc);
-    uint64_t any = sc.any, minu = sc.minu, zeros = sc.zeros, slo = sc.slo, shi = sc.shi;
-    int64_t mn = sc.mn, mx = sc.mx;
-    if (any >> 63)
+    dur_scan_run(avx2, ms, n, sc);
+    if (sc->any >> 63)
         return KPI_ERR_RANGE;
-    int64_t sum = d->sum;
-    uint64_t count;
+    *sum = d->sum;
     bool sum_ok;
     if (n <= (UINT64_C(1) << 31)) {
         /* shi < 2^31 keeps shi * 2^32 below 2^63; slo < 2^63 */
-        uint64_t t = shi < (UINT64_C(1) << 31) ? (shi << 32) + slo : UINT64_MAX;
-        sum_ok = t <= (uint64_t)INT64_MAX && kpi__add_i64(sum, (int64_t)t, &sum);
+        uint64_t t = sc->shi < (UINT64_C(1) << 31) ? (sc->shi << 32) + sc->slo : UINT64_MAX;
+        sum_ok = t <= (uint64_t)INT64_MAX && kpi__add_i64(*sum, (int64_t)t, sum);
     } else {
-        sum_ok = dur_sum(ms, n, mx, &sum);
+        sum_ok = dur_sum(ms, n, sc->mx, sum);
     }
-    if (!sum_ok || !kpi__add_u64(d->count, n, &count))
+    if (!sum_ok || !kpi__add_u64(d->count, n, count))
         return KPI_ERR_OVERFLOW;
-    if (mx > 0) {
+    return KPI_OK;
+}
+
+/*
+ * The general path: a collapsed sketch, values of 2^52 ms or more, a
+ * batch whose range needs collapsing, or an error.  Two passes: validate
+ * everything, reserve the window (collapsing if need be), then count
+ * each value with the scalar mapping, clamped to the floor.
+ */
+static int dur_add_general(kpi_duration *d, const int64_t *ms, size_t n, int avx2)
+{
+    dur_scan sc;
+    int64_t sum;
+    uint64_t count;
+    int rc = dur_validate(d, ms, n, avx2, &sc, &sum, &count);
+    if (rc != KPI_OK)
+        return rc;
+    if (sc.mx > 0) {
         const double k = d->k;
-        int64_t minpos = (int64_t)(minu + 1);
-        int rc = dur_reserve(d, dur_index(k, minpos), dur_index(k, mx));
+        int64_t minpos = (int64_t)(sc.minu + 1);
+        rc = dur_reserve(d, dur_index(k, minpos), dur_index(k, sc.mx));
         if (rc != KPI_OK)
             return rc;
-        /* pass 2: commit.  Every index lies in [ilo, ihi] (the mapping is
-         * monotone; the clamp only guards against rounding at an edge, and
-         * applies the collapsed floor). */
+        /* every index lies in [ilo, ihi] (the mapping is monotone; the
+         * clamp only guards against rounding at an edge, and applies the
+         * collapsed floor) */
         int32_t ilo = dur_clamp(d, dur_index(k, minpos));
-        int32_t ihi = dur_clamp(d, dur_index(k, mx));
-        if (!d->collapsed && mx < (INT64_C(1) << 52) && ilo >= d->blo &&
-            ihi < d->blo + (int32_t)d->bcap) {
-            /* the window holds [ilo, ihi]: the block kernel's offsets are
-             * the scalar mapping's, so no clamp is needed */
-            uint32_t off[DUR_BLOCK];
-            for (size_t i = 0; i < n; i += DUR_BLOCK) {
-                size_t m = n - i < DUR_BLOCK ? n - i : DUR_BLOCK;
-                dur_block r;
-                dur_block_run(k, d->blo, ms + i, m, off, &r);
-                for (size_t j = 0; j < m; j++)
-                    d->bins[off[j]] += ms[i + j] != 0;
-            }
-        } else {
-            uint64_t *bins = d->bins - d->blo;
-            for (size_t i = 0; i < n; i++) {
-                int64_t v = ms[i];
-                int32_t b = dur_index(k, v > 0 ? v : 1);
-                b = b < ilo ? ilo : b;
-                b = b > ihi ? ihi : b;
-                bins[b] += v != 0;
-            }
+        int32_t ihi = dur_clamp(d, dur_index(k, sc.mx));
+        uint64_t *bins = d->bins - d->blo;
+        for (size_t i = 0; i < n; i++) {
+            int64_t v = ms[i];
+            int32_t b = dur_index(k, v > 0 ? v : 1);
+            b = b < ilo ? ilo : b;
+            b = b > ihi ? ihi : b;
+            bins[b] += v != 0;
         }
         if (d->count == d->zeros) {
             d->ulo = ilo;
@@ -672,24 +959,102 @@ int kpi_duration_add_array(kpi_duration *d, const int64_t *ms, size_t n)
             d->uhi = ihi > d->uhi ? ihi : d->uhi;
         }
     }
-    dur_add_targets(d, ms, n);
+    for (uint32_t t = 0; t < d->ntargets; t++)
+        d->within[t] += dur_count_le(avx2, ms, n, d->targets[t]);
     if (d->count == 0) {
-        d->min = mn;
-        d->max = mx;
+        d->min = sc.mn;
+        d->max = sc.mx;
     } else {
-        d->min = mn < d->min ? mn : d->min;
-        d->max = mx > d->max ? mx : d->max;
+        d->min = sc.mn < d->min ? sc.mn : d->min;
+        d->max = sc.mx > d->max ? sc.mx : d->max;
     }
-    d->zeros += zeros;
+    d->zeros += sc.zeros;
     d->count = count;
     d->sum = sum;
     return KPI_OK;
 }
 
+/*
+ * A batch of fewer than 8 values (the AVX2 kernel's step) into a sketch
+ * whose window already holds every positive one: each value's bucket by
+ * the scalar mapping, all checked before anything changes.  1 when it
+ * does not apply (the chunked path then decides), else KPI_OK.
+ */
+static int dur_add_few(kpi_duration *d, const int64_t *ms, size_t n)
+{
+    int32_t idx[8];
+    int64_t sum = d->sum, mn = INT64_MAX, mx = 0;
+    int32_t lo = INT32_MAX, hi = INT32_MIN;
+    uint64_t zeros = 0;
+    if (d->bins == NULL || n > 8)
+        return 1;
+    for (size_t i = 0; i < n; i++) {
+        int64_t v = ms[i];
+        if (v < 0 || v >= (INT64_C(1) << 52) || !kpi__add_i64(sum, v, &sum))
+            return 1;
+        idx[i] = v > 0 ? dur_index(d->k, v) : -1;
+        if (v > 0 && (idx[i] < d->blo || idx[i] - d->blo >= (int32_t)d->bcap))
+            return 1;
+        mn = v < mn ? v : mn;
+        mx = v > mx ? v : mx;
+        zeros += v == 0;
+        lo = v > 0 && idx[i] < lo ? idx[i] : lo;
+        hi = idx[i] > hi ? idx[i] : hi;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (idx[i] >= 0)
+            d->bins[idx[i] - d->blo]++;
+    if (lo <= hi) {
+        bool has = d->count > d->zeros;
+        d->ulo = has && d->ulo < lo ? d->ulo : lo;
+        d->uhi = has && d->uhi > hi ? d->uhi : hi;
+    }
+    dur_add_targets(d, ms, n);
+    d->min = d->count == 0 || mn < d->min ? mn : d->min;
+    d->max = d->count == 0 || mx > d->max ? mx : d->max;
+    d->zeros += zeros;
+    d->count += n;
+    d->sum = sum;
+    return KPI_OK;
+}
+
+/* Out of line: single adds fall back on it, and must stay small. */
+DUR_NOINLINE int kpi__duration_add_array_simd(kpi_duration *d, const int64_t *ms, size_t n,
+                                              int simd)
+{
+    if (!kpi__is(d, &duration_type) || (ms == NULL && n > 0))
+        return KPI_ERR_INVALID;
+    if (n == 0)
+        return KPI_OK;
+    const int avx2 = dur_use_avx2(simd);
+    uint64_t count;
+    if (!d->collapsed && kpi__add_u64(d->count, n, &count)) {
+        int rc = n < 8 ? dur_add_few(d, ms, n) : 1;
+        if (rc == KPI_OK)
+            return rc;
+        rc = dur_add_chunked(d, ms, n, avx2);
+        if (rc == KPI_ERR_NOMEM) {
+            /* a bad batch says so first, as the general path would */
+            dur_scan sc;
+            int64_t sum;
+            int bad = dur_validate(d, ms, n, avx2, &sc, &sum, &count);
+            return bad != KPI_OK ? bad : rc;
+        }
+        if (rc != 1)
+            return rc;
+    }
+    return dur_add_general(d, ms, n, avx2);
+}
+
+int kpi_duration_add_array(kpi_duration *d, const int64_t *ms, size_t n)
+{
+    return kpi__duration_add_array_simd(d, ms, n, 1);
+}
+
 /* One value: the scalar path of the common case (a non-empty sketch whose
  * window holds the value), with exactly the effect of a batch of one.  `i`
  * is the value's bucket, dur_index(d->k, ms), when 0 < ms < 2^52. */
-static inline int dur_add_one(kpi_duration *d, int64_t ms, int32_t i)
+DUR_INLINE int dur_add_one(kpi_duration *d, int64_t ms, int32_t i)
 {
     if (d->bins != NULL && !d->collapsed && d->count > d->zeros && ms > 0 &&
         ms < (INT64_C(1) << 52) && ms <= INT64_MAX - d->sum && d->count < UINT64_MAX) {
@@ -899,7 +1264,7 @@ static int dur_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         size_t nb = (size_t)span;
         d->ulo = (int32_t)ulo;
         d->uhi = (int32_t)(ulo + (int64_t)nb - 1);
-        d->bins = kpi__calloc(a, nb, sizeof *d->bins);
+        d->bins = dur_bins_new(d, (uint32_t)nb);
         if (d->bins == NULL) {
             rc = KPI_ERR_NOMEM;
             goto fail;
@@ -949,7 +1314,7 @@ fail:
 static size_t dur_footprint(const void *obj)
 {
     const kpi_duration *d = obj;
-    return sizeof *d + (size_t)d->bcap * sizeof *d->bins;
+    return sizeof *d + ((size_t)d->bcap + (d->bins != NULL)) * sizeof *d->bins;
 }
 
 const kpi__type kpi__duration_type = {

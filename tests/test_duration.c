@@ -2,6 +2,7 @@
  * Durations (FRT, ART, ASA, resolution time) and AHT.
  * SPDX-License-Identifier: MIT
  */
+#include "internal.h"
 #include "kpi/duration.h"
 #include "testutil.h"
 
@@ -688,6 +689,328 @@ START_TEST(golden_state_still_reads)
 }
 END_TEST
 
+/* ---- the batch path: portable and AVX2 kernels, chunks, growth ----------- */
+
+/* The batch kernels work on chunks of this many values (lib/duration.c). */
+#define CHUNK 2048
+
+/* Room for n values (the batch tests' arrays are too large for the stack). */
+static int64_t *values_of(size_t n)
+{
+    int64_t *v = malloc(n * sizeof *v);
+    ck_assert_ptr_nonnull(v);
+    return v;
+}
+
+/* Add v[0..n) to `one` three ways: one call per value into `one` itself,
+ * one batch through the kernels the CPU allows and one through the
+ * portable kernels into copies of it; the three states must be the same
+ * bytes. */
+static void three_ways_into(kpi_duration *one, const int64_t *v, size_t n)
+{
+    kpi_duration *fast, *port;
+    ck_assert_ok(kpi_duration_clone(one, &fast));
+    ck_assert_ok(kpi_duration_clone(one, &port));
+    for (size_t i = 0; i < n; i++)
+        ck_assert_ok(kpi_duration_add(one, v[i]));
+    ck_assert_ok(kpi__duration_add_array_simd(fast, v, n, 1));
+    ck_assert_ok(kpi__duration_add_array_simd(port, v, n, 0));
+    duration_same(one, fast);
+    duration_same(one, port);
+    kpi_duration_free(fast);
+    kpi_duration_free(port);
+}
+
+/* three_ways_into() a fresh sketch with `targets` registered; returns it. */
+static kpi_duration *three_ways(double acc, const int64_t *targets, int nt,
+                                const int64_t *v, size_t n)
+{
+    kpi_duration *one = dur_new(acc);
+    for (int t = 0; t < nt; t++)
+        ck_assert_ok(kpi_duration_add_target(one, targets[t]));
+    three_ways_into(one, v, n);
+    return one;
+}
+
+/* The smallest value in bucket i or above, by bisection on the scalar
+ * mapping (the one single adds and the ticket engine use). */
+static int64_t first_in_bucket(const kpi_duration *d, int32_t i)
+{
+    int64_t lo = 1, hi = (INT64_C(1) << 52) - 1;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (kpi__duration_index(d, mid) >= i)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* Every bucket edge below 2^52 ms (the last value of a bucket and the
+ * first two of the next), at 5%, 1% and 0.1%: the batch kernels put each
+ * in the bucket the scalar mapping does, the AVX2 and the portable alike.
+ * Edges are taken in runs of at most 4,000 buckets (one sketch each, so
+ * that none collapses and the kernels, not the general path, count). */
+START_TEST(batch_buckets_equal_the_scalar_mapping_at_every_edge)
+{
+    const double accs[] = {0.05, 0.01, 0.001};
+    test_rng r = {17};
+    for (int a = 0; a < 3; a++) {
+        kpi_duration *probe = dur_new(accs[a]);
+        int32_t top = kpi__duration_index(probe, (INT64_C(1) << 52) - 1);
+        int64_t *v = values_of(3 * 4000 + 8);
+        size_t total = 0;
+        for (int32_t from = 1; from <= top; from += 4000) {
+            size_t n = 0;
+            for (int32_t i = from; i <= top && i < from + 4000; i++) {
+                int64_t f = first_in_bucket(probe, i);
+                if (n > 0 && v[n - 1] >= f - 1)
+                    continue; /* an empty bucket (small integers): edge in */
+                ck_assert_int_lt(kpi__duration_index(probe, f - 1), i);
+                ck_assert_int_ge(kpi__duration_index(probe, f), i);
+                v[n++] = f - 1;
+                v[n++] = f;
+                v[n++] = f + 1;
+            }
+            if (from + 4000 > top)
+                v[n++] = (INT64_C(1) << 52) - 1;
+            /* in random order, so that each block of 8 mixes octaves */
+            for (size_t i = n - 1; i > 0; i--) {
+                size_t j = (size_t)test_range(&r, 0, (int64_t)i);
+                int64_t t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+            }
+            kpi_duration_free(three_ways(accs[a], NULL, 0, v, n));
+            total += n;
+        }
+        ck_assert_uint_gt(total, 3 * (size_t)top / 2);
+        kpi_duration_free(probe);
+        free(v);
+    }
+}
+END_TEST
+
+/* Batch sizes around the kernel's 8-value steps and the chunk size, into a
+ * new sketch and into a populated one, with targets registered (their
+ * counters exact: compared with a count of the values themselves). */
+START_TEST(batches_straddling_chunks_equal_one_by_one_adds)
+{
+    const size_t sizes[] = {1, 7, 8, 9, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK + 5, 10007};
+    const int64_t targets[] = {0, 45000, 600000, 3600000};
+    test_rng r = {23};
+    int64_t *v = values_of(10007);
+    for (int kind = 0; kind < S_N; kind++) {
+        for (size_t i = 0; i < 10007; i++)
+            v[i] = stream_value(&r, kind);
+        v[5] = 45000; /* a value equal to a target */
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+            size_t n = sizes[s];
+            kpi_duration *one = three_ways(0.01, targets, 4, v, n);
+            for (int t = 0; t < 4; t++) {
+                uint64_t within = 0;
+                for (size_t i = 0; i < n; i++)
+                    within += v[i] <= targets[t];
+                kpi_estimate e;
+                ck_assert_ok(kpi_duration_share_within(one, targets[t], &e));
+                ck_assert_uint_eq(e.n, n);
+                ck_assert_near(e.value, (double)within / (double)n, 1e-12);
+            }
+            /* the same batch again, into the populated sketch */
+            three_ways_into(one, v, n);
+            kpi_duration_free(one);
+        }
+    }
+    free(v);
+}
+END_TEST
+
+/* Batches of fewer than 8 values take the scalar mapping when the window
+ * holds them, the kernels when it does not: the same bytes either way. */
+START_TEST(small_batches_inside_and_outside_the_window)
+{
+    const int64_t inside[] = {0, 1000, 1001, 999, 0, 1100, 950};
+    const int64_t outside[] = {0, 5, 86400000};
+    const int64_t zeros[] = {0, 0};
+    kpi_duration *one = three_ways(0.01, NULL, 0, zeros, 2);
+    three_ways_into(one, inside, 7);
+    three_ways_into(one, inside, 1);
+    three_ways_into(one, outside, 3);
+    three_ways_into(one, inside + 1, 6);
+    kpi_duration_free(one);
+}
+END_TEST
+
+/* One hot bucket: every value of a long batch lands on the same counter. */
+START_TEST(a_batch_all_in_one_bucket_counts_every_value)
+{
+    enum { N = 3 * CHUNK + 3 };
+    int64_t *v = values_of(N);
+    for (size_t i = 0; i < N; i++)
+        v[i] = 45000 + (int64_t)(i % 3); /* 45000..45002: one bucket at 1% */
+    kpi_duration *one = three_ways(0.01, NULL, 0, v, N);
+    ck_assert_uint_eq(kpi_duration_count(one), N);
+    double q;
+    ck_assert_ok(kpi_duration_quantile(one, 0.5, &q));
+    ck_assert_near(q, 45001, 45001 * 0.01);
+    kpi_duration *fast = dur_new(0.01);
+    ck_assert_ok(kpi__duration_add_array_simd(fast, v, N, 1));
+    ck_assert_ok(kpi__duration_add_array_simd(fast, v, N, 1));
+    int64_t s;
+    ck_assert_ok(kpi_duration_sum(fast, &s));
+    ck_assert(s == 2 * (int64_t)(N / 3) * (45000 + 45001 + 45002));
+    kpi_duration_free(one);
+    kpi_duration_free(fast);
+    free(v);
+}
+END_TEST
+
+/* 0, 1 and 2^52 - 1 (the largest value the kernels take) in full blocks,
+ * exact reads by hand; 2^52 and beyond take the general path. */
+START_TEST(batch_edge_values_zero_one_and_two_pow_52)
+{
+    const int64_t big = (INT64_C(1) << 52) - 1;
+    int64_t v[24];
+    for (int i = 0; i < 24; i++)
+        v[i] = i % 3 == 0 ? 0 : i % 3 == 1 ? 1 : big;
+    kpi_duration *one = three_ways(0.01, NULL, 0, v, 24);
+    int64_t mn, mx, s;
+    ck_assert_ok(kpi_duration_min(one, &mn));
+    ck_assert_ok(kpi_duration_max(one, &mx));
+    ck_assert_ok(kpi_duration_sum(one, &s));
+    ck_assert(mn == 0 && mx == big && s == 8 * (1 + big));
+    double q;
+    ck_assert_ok(kpi_duration_quantile(one, 0.5, &q)); /* rank 11: a 1 */
+    ck_assert_near(q, 1.0, 0.01);
+    ck_assert_ok(kpi_duration_quantile(one, 0.34, &q)); /* rank 7: a 0 */
+    ck_assert(q == 0.0);
+    kpi_estimate e;
+    ck_assert_ok(kpi_duration_share_within(one, 0, &e));
+    ck_assert_near(e.value, 1.0 / 3, 1e-12);
+    kpi_duration_free(one);
+    /* only zeros, then positives: the window appears with the first */
+    int64_t z[16] = {0};
+    one = three_ways(0.01, NULL, 0, z, 16);
+    kpi_duration_free(one);
+    /* 2^52 and a value near INT64_MAX / 16 in the last block */
+    int64_t w[CHUNK + 9];
+    test_rng r = {3};
+    for (size_t i = 0; i < CHUNK + 9; i++)
+        w[i] = stream_value(&r, S_LOGUNIFORM);
+    w[CHUNK + 2] = INT64_C(1) << 52;
+    w[CHUNK + 7] = INT64_MAX / 16;
+    kpi_duration_free(three_ways(0.01, NULL, 0, w, CHUNK + 9));
+}
+END_TEST
+
+/* The batch v[0..n) with v[pos] = bad is refused with `want` and leaves d
+ * as `before`; v[pos] is put back. */
+static void batch_refused(kpi_duration *d, int64_t *v, size_t n, size_t pos, int64_t bad,
+                          int simd, int want, const unsigned char *before, size_t len)
+{
+    int64_t keep = v[pos];
+    v[pos] = bad;
+    ck_assert_status(kpi__duration_add_array_simd(d, v, n, simd), want);
+    duration_unchanged(d, before, len);
+    v[pos] = keep;
+}
+
+/* Values far above, then far below, a populated sketch's window, in the
+ * middle of a batch: the window grows twice mid-batch; every allocation
+ * failing in turn leaves the sketch as it was (bytes and live blocks), and
+ * a negative value after the growth does too. */
+START_TEST(window_growth_mid_batch_is_all_or_nothing)
+{
+    enum { N = 3 * CHUNK + 100 };
+    int64_t *v = values_of(N);
+    test_rng r = {41};
+    for (size_t i = 0; i < N; i++)
+        v[i] = test_range(&r, 900, 1100);
+    v[CHUNK + 10] = 86400000;     /* second chunk: far above */
+    v[2 * CHUNK + 10] = 2;        /* third chunk: far below */
+    v[2 * CHUNK + 11] = 0;
+    v[N - 1] = 1000;
+    for (int simd = 0; simd <= 1; simd++) {
+        for (long fail = 1;; fail++) {
+            test_alloc t;
+            kpi_allocator al = test_allocator(&t);
+            kpi_duration *d = NULL, *one = NULL;
+            ck_assert_ok(kpi_duration_new_with(&d, 0.01, &al));
+            ck_assert_ok(kpi_duration_new_with(&one, 0.01, &al));
+            ck_assert_ok(kpi_duration_add(d, 1000));
+            ck_assert_ok(kpi_duration_add(one, 1000));
+            for (size_t i = 0; i < N; i++)
+                ck_assert_ok(kpi_duration_add(one, v[i]));
+            size_t len;
+            unsigned char *before = duration_bytes(d, &len);
+            long live = t.live;
+            /* a negative value in the last block, after both growths */
+            batch_refused(d, v, N, N - 1, -1, simd, KPI_ERR_RANGE, before, len);
+            ck_assert_int_eq(t.live, live);
+            t.fail_at = t.calls + fail;
+            int rc = kpi__duration_add_array_simd(d, v, N, simd);
+            bool failed = t.calls >= t.fail_at;
+            t.fail_at = 0;
+            if (failed) {
+                ck_assert_status(rc, KPI_ERR_NOMEM);
+                duration_unchanged(d, before, len);
+                ck_assert_int_eq(t.live, live);
+                /* a bad batch says so before running out of memory */
+                t.fail_at = t.calls + fail;
+                batch_refused(d, v, N, N - 1, -1, simd, KPI_ERR_RANGE, before, len);
+                t.fail_at = 0;
+                ck_assert_int_eq(t.live, live);
+                ck_assert_ok(kpi__duration_add_array_simd(d, v, N, simd));
+            } else {
+                ck_assert_ok(rc);
+            }
+            duration_same(d, one);
+            free(before);
+            kpi_duration_free(d);
+            kpi_duration_free(one);
+            ck_assert_int_eq(t.live, 0);
+            if (!failed) {
+                ck_assert_int_ge(fail, 3); /* it did grow (twice) */
+                break;
+            }
+        }
+    }
+    free(v);
+}
+END_TEST
+
+/* A negative value, a sum overflow, in the last block of a long batch:
+ * refused, nothing changed, in a new and in a populated sketch. */
+START_TEST(an_error_in_the_last_block_changes_nothing)
+{
+    enum { N = 2 * CHUNK + 13 };
+    int64_t *v = values_of(N);
+    test_rng r = {8};
+    for (size_t i = 0; i < N; i++)
+        v[i] = stream_value(&r, S_LOGNORMAL);
+    for (int simd = 0; simd <= 1; simd++) {
+        for (int populated = 0; populated <= 1; populated++) {
+            kpi_duration *d = dur_new(0.01);
+            ck_assert_ok(kpi_duration_add_target(d, 60000));
+            if (populated)
+                ck_assert_ok(kpi__duration_add_array_simd(d, v, N - 100, simd));
+            size_t len;
+            unsigned char *before = duration_bytes(d, &len);
+            for (int at = 0; at < 2; at++) {
+                size_t pos = at ? N - 1 : N - 9; /* the tail; the last full block */
+                batch_refused(d, v, N, pos, INT64_MIN, simd, KPI_ERR_RANGE, before, len);
+                batch_refused(d, v, N, pos, INT64_MAX - 5, simd, KPI_ERR_OVERFLOW, before,
+                              len);
+            }
+            free(before);
+            kpi_duration_free(d);
+        }
+    }
+    free(v);
+}
+END_TEST
+
 /* ---- allocator ---------------------------------------------------------- */
 
 START_TEST(allocation_failure_at_every_step_changes_nothing)
@@ -928,6 +1251,16 @@ static Suite *duration_suite(void)
     tcase_add_test(tc, zeros_mixed_into_a_populated_sketch_keep_it_exact);
     tcase_add_test(tc, memory_is_bounded_at_one_percent);
     tcase_add_test(tc, beyond_the_bucket_cap_the_lowest_buckets_collapse);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("batch");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, batch_buckets_equal_the_scalar_mapping_at_every_edge);
+    tcase_add_test(tc, batches_straddling_chunks_equal_one_by_one_adds);
+    tcase_add_test(tc, small_batches_inside_and_outside_the_window);
+    tcase_add_test(tc, a_batch_all_in_one_bucket_counts_every_value);
+    tcase_add_test(tc, batch_edge_values_zero_one_and_two_pow_52);
+    tcase_add_test(tc, window_growth_mid_batch_is_all_or_nothing);
+    tcase_add_test(tc, an_error_in_the_last_block_changes_nothing);
     suite_add_tcase(s, tc);
     tc = tcase_create("object");
     tcase_add_test(tc, merge_equals_one_stream);
