@@ -3629,28 +3629,52 @@ static bool same_config(const kpi_engine *a, const kpi_engine *b)
 }
 
 /* Merge src into dst (a private copy: failures leave it to be dropped). */
+/* d's interned index of s's interned key j in dimension i, interned in d
+ * at its first use (map[j]: UINT32_MAX until then). */
+static int map_key(kpi_engine *d, const kpi_engine *s, int i, uint32_t *map, uint32_t j,
+                   uint32_t *out)
+{
+    int rc = KPI_OK;
+    if (map[j] == UINT32_MAX)
+        rc = dim_intern(d, i + 1, s->dim[i].v[j].key, &map[j]);
+    *out = map[j];
+    return rc;
+}
+
 /* Move copies of s's live tickets (none of them live in d) into d: room
- * made at once, s's interned keys mapped to d's once per key. */
+ * made at once, each of s's keys that a ticket uses interned in d once. */
 static int merge_tickets(kpi_engine *d, const kpi_engine *s)
 {
     const kpi_allocator *a = &d->base.alloc;
     uint32_t *map[NDIM] = {NULL};
     int rc = ts_reserve(a, &d->ts, s->ts.n);
     for (int i = 0; i < NDIM && rc == KPI_OK; i++) {
-        const dimtab *st = &s->dim[i];
-        if (st->n > 0 && (map[i] = kpi__malloc(a, st->n * sizeof(uint32_t))) == NULL)
+        size_t n = s->dim[i].n;
+        if (n > 0 && (map[i] = kpi__malloc(a, n * sizeof(uint32_t))) == NULL)
             rc = KPI_ERR_NOMEM;
-        for (size_t j = 0; j < st->n && rc == KPI_OK; j++)
-            rc = dim_intern(d, i + 1, st->v[j].key, &map[i][j]);
+        else if (n > 0)
+            memset(map[i], 0xff, n * sizeof(uint32_t));
     }
     for (uint32_t i = 0; i < s->ts.n && rc == KPI_OK; i++) {
         const tk *src = slot_at(&s->ts, i);
+        uint32_t ai = 0, ti = 0, ci = 0, pi = 0;
+        if (src->agent)
+            rc = map_key(d, s, KPI_DIM_AGENT - 1, map[KPI_DIM_AGENT - 1], src->agent - 1, &ai);
+        if (rc == KPI_OK && src->team)
+            rc = map_key(d, s, KPI_DIM_TEAM - 1, map[KPI_DIM_TEAM - 1], src->team - 1u, &ti);
+        if (rc == KPI_OK)
+            rc = map_key(d, s, KPI_DIM_CHANNEL - 1, map[KPI_DIM_CHANNEL - 1], src->channel, &ci);
+        if (rc == KPI_OK)
+            rc = map_key(d, s, KPI_DIM_PRIORITY - 1, map[KPI_DIM_PRIORITY - 1], src->priority,
+                         &pi);
+        if (rc != KPI_OK)
+            break;
         tk *t = ts_insert(&d->ts, src->id);
         *t = *src;
-        t->agent = t->agent ? map[KPI_DIM_AGENT - 1][t->agent - 1] + 1 : 0;
-        t->team = (uint16_t)(t->team ? map[KPI_DIM_TEAM - 1][t->team - 1] + 1 : 0);
-        t->channel = (uint8_t)map[KPI_DIM_CHANNEL - 1][t->channel];
-        t->priority = (uint8_t)map[KPI_DIM_PRIORITY - 1][t->priority];
+        t->agent = src->agent ? ai + 1 : 0;
+        t->team = (uint16_t)(src->team ? ti + 1 : 0);
+        t->channel = (uint8_t)ci;
+        t->priority = (uint8_t)pi;
         d->nstatus[t->status]++;
         if (t->flags & TF_WAITING)
             d->nwaiting++;
