@@ -170,13 +170,23 @@ static inline uint32_t ts_probe(const tstore *s, uint64_t id, bool *found)
     }
 }
 
-static inline tk *ts_find(const tstore *s, uint64_t id)
+/* The live ticket `id` (NULL if none), and its slot number in *slot. */
+static inline tk *ts_find_slot(const tstore *s, uint64_t id, uint32_t *slot)
 {
     bool found;
     if (s->icap == 0)
         return NULL;
     uint32_t pos = ts_probe(s, id, &found);
-    return found ? slot_at(s, ts_slot(s->index[pos])) : NULL;
+    if (!found)
+        return NULL;
+    *slot = ts_slot(s->index[pos]);
+    return slot_at(s, *slot);
+}
+
+static inline tk *ts_find(const tstore *s, uint64_t id)
+{
+    uint32_t slot;
+    return ts_find_slot(s, id, &slot);
 }
 
 /* Backward-shift deletion at index position pos (linear probing). */
@@ -1833,6 +1843,9 @@ typedef struct intake {
     const kpi_event *ev;
     const char *topic;   /* label of a creation (NULL = none) */
     size_t topic_len;
+    /* the record's keys, interned by reserve_for(): agent + 1 and team + 1
+     * (0 = none in the record), channel and priority of a creation */
+    uint32_t agent, team, channel, priority;
 } intake;
 
 /* Is a live ticket past its window at time t (it will leave first)? */
@@ -1874,11 +1887,12 @@ static int check_fields(const kpi_event *ev)
 {
     if (ev->kind < 1 || ev->kind > KPI_EVENT_KIND_MAX)
         return KPI_ERR_INVALID;
-    unsigned u = kind_fields(ev->kind);
-    if (ev->reserved[0] || ev->reserved[1] || (!(u & U_ACTOR) && ev->actor) ||
-        (!(u & U_VALUE) && ev->value) || (!(u & U_FLAGS) && ev->flags) ||
-        (!(u & U_CHANNEL) && ev->channel) || (!(u & U_PRIORITY) && ev->priority) ||
-        (!(u & U_TEAM) && ev->team) || (!(u & U_TOPIC) && ev->topic))
+    /* the fields the record sets, against those its kind may use */
+    unsigned used = (ev->actor != 0) * U_ACTOR | (ev->value != 0) * U_VALUE |
+                    (ev->flags != 0) * U_FLAGS | (ev->channel != 0) * U_CHANNEL |
+                    (ev->priority != 0) * U_PRIORITY | (ev->team != 0) * U_TEAM |
+                    (ev->topic != 0) * U_TOPIC;
+    if ((ev->reserved[0] | ev->reserved[1]) != 0 || (used & ~kind_fields(ev->kind)) != 0)
         return KPI_ERR_INVALID;
     if (ev->flags & ~(uint32_t)KPI_EVENT_FLAGS_ALL)
         return KPI_ERR_INVALID;
@@ -1946,17 +1960,18 @@ static int check_state(const kpi_engine *e, const tk *t, uint32_t kind)
 
 /* Reserve everything an event may allocate, so that applying it cannot
  * fail for want of memory (beyond a primitive's own growth). */
-static int reserve_for(kpi_engine *e, const kpi_event *ev, const tk *t)
+static int reserve_for(kpi_engine *e, intake *in)
 {
     const kpi_allocator *a = &e->base.alloc;
+    const kpi_event *ev = in->ev;
     int rc = KPI_OK;
-    uint32_t idx;
+    in->agent = in->team = 0;
     switch (ev->kind) {
     case KPI_EVENT_CREATED:
         if ((rc = ts_reserve(a, &e->ts, 1)) != KPI_OK)
             return rc;
-        if ((rc = dim_intern(e, KPI_DIM_CHANNEL, ev->channel, &idx)) != KPI_OK ||
-            (rc = dim_intern(e, KPI_DIM_PRIORITY, ev->priority, &idx)) != KPI_OK)
+        if ((rc = dim_intern(e, KPI_DIM_CHANNEL, ev->channel, &in->channel)) != KPI_OK ||
+            (rc = dim_intern(e, KPI_DIM_PRIORITY, ev->priority, &in->priority)) != KPI_OK)
             return rc;
         if (ev->actor != 0) {
             if ((rc = grow_array(a, (void **)&e->cust.v, &e->cust.cap, e->cust.n + 1,
@@ -1970,37 +1985,22 @@ static int reserve_for(kpi_engine *e, const kpi_event *ev, const tk *t)
     case KPI_EVENT_AGENT_REPLY:
     case KPI_EVENT_NOTE:
     case KPI_EVENT_RESOLVED:
-        if (ev->actor != 0 && (rc = dim_intern(e, KPI_DIM_AGENT, ev->actor, &idx)) != KPI_OK)
-            return rc;
-        break;
     case KPI_EVENT_ASSIGNED:
     case KPI_EVENT_LOGGED_IN:
-        if (ev->actor != 0 && (rc = dim_intern(e, KPI_DIM_AGENT, ev->actor, &idx)) != KPI_OK)
+        if (ev->actor != 0 && (rc = dim_intern(e, KPI_DIM_AGENT, ev->actor, &in->agent)) != KPI_OK)
             return rc;
-        if (ev->team != 0 && (rc = dim_intern(e, KPI_DIM_TEAM, ev->team, &idx)) != KPI_OK)
+        in->agent += ev->actor != 0;
+        if (ev->team != 0 && (rc = dim_intern(e, KPI_DIM_TEAM, ev->team, &in->team)) != KPI_OK)
             return rc;
+        in->team += ev->team != 0;
         break;
     default:
         break;
     }
-    (void)t;
     if (ev->kind == KPI_EVENT_RESOLVED || ev->kind == KPI_EVENT_CLOSED ||
         ev->kind == KPI_EVENT_MERGED)
         rc = tq_reserve(a, &e->tq, 2);
     return rc;
-}
-
-static uint32_t agent_idx(const kpi_engine *e, uint64_t agent)
-{
-    const dimtab *t = &e->dim[KPI_DIM_AGENT - 1];
-    int64_t i = dense_find(t->index, t->icap, agent, dim_key, t, NULL);
-    return i < 0 ? 0 : (uint32_t)i + 1;
-}
-
-static uint32_t dim_idx(const kpi_engine *e, int d, uint64_t key)
-{
-    const dimtab *t = &e->dim[d - 1];
-    return (uint32_t)dense_find(t->index, t->icap, key, dim_key, t, NULL);
 }
 
 /* A human reply (or a bot reply counted as one). */
@@ -2085,8 +2085,8 @@ static int do_created(kpi_engine *e, const intake *in)
         tx_log(e, U_INSERT);
     t->created = now;
     t->status = KPI_STATUS_NEW;
-    t->channel = (uint8_t)dim_idx(e, KPI_DIM_CHANNEL, ev->channel);
-    t->priority = (uint8_t)dim_idx(e, KPI_DIM_PRIORITY, ev->priority);
+    t->channel = (uint8_t)in->channel;
+    t->priority = (uint8_t)in->priority;
     e->nstatus[KPI_STATUS_NEW]++;
     if (ev->flags & KPI_EVENT_FLAG_BY_AGENT) {
         t->flags |= TF_BY_AGENT;
@@ -2178,7 +2178,7 @@ static int apply_event(kpi_engine *e, const intake *in, tk *t)
             KEEP(set_status(e, t, now, KPI_STATUS_OPEN));
         break;
     case KPI_EVENT_AGENT_REPLY: {
-        uint32_t a = ev->actor ? agent_idx(e, ev->actor) : t->agent;
+        uint32_t a = ev->actor ? in->agent : t->agent;
         rc = do_reply(e, t, now, a, true);
         break;
     }
@@ -2208,12 +2208,12 @@ static int apply_event(kpi_engine *e, const intake *in, tk *t)
         KEEP(set_status(e, t, now, KPI_STATUS_ON_HOLD));
         break;
     case KPI_EVENT_ASSIGNED:
-        t->agent = ev->actor ? agent_idx(e, ev->actor) : 0;
-        t->team = (uint16_t)(ev->team ? dim_idx(e, KPI_DIM_TEAM, ev->team) + 1 : 0);
+        t->agent = in->agent;
+        t->team = (uint16_t)in->team;
         break;
     case KPI_EVENT_RESOLVED: {
         bool bot = (ev->flags & KPI_EVENT_FLAG_BY_BOT) != 0;
-        uint32_t a = bot ? 0 : ev->actor ? agent_idx(e, ev->actor) : t->agent;
+        uint32_t a = bot ? 0 : ev->actor ? in->agent : t->agent;
         rc = do_resolve(e, t, now, a, bot);
         break;
     }
@@ -2248,8 +2248,7 @@ static int apply_event(kpi_engine *e, const intake *in, tk *t)
         break;
     }
     case KPI_EVENT_LOGGED_IN: {
-        keys k = {{agent_idx(e, ev->actor),
-                   ev->team ? dim_idx(e, KPI_DIM_TEAM, ev->team) + 1 : 0, 0, 0}};
+        keys k = {{in->agent, in->team, 0, 0}};
         val v = {0, 0.0, (double)ev->value / (double)KPI_MS_PER_HOUR};
         KEEP(rec(e, KPI_ENGINE_RESOLVED_PER_HOUR, &k, now, v));
         KEEP(rec(e, KPI_ENGINE_REPLIES_PER_HOUR, &k, now, v));
@@ -2265,14 +2264,15 @@ static int apply_event(kpi_engine *e, const intake *in, tk *t)
 /* Validate (fields already checked), reserve, advance, apply: the one path
  * of every event.  Invariant between calls: no timer is due by e->now, so
  * a live ticket expiring by `now` is one whose window ends by the event. */
-static int engine_event(kpi_engine *e, const intake *in)
+static int engine_event(kpi_engine *e, intake *in)
 {
     const kpi_event *ev = in->ev;
     int64_t now = ev->time_ms;
     int rc;
     tk *t = NULL;
+    uint32_t slot = 0;
     if (ev->kind != KPI_EVENT_LOGGED_IN) {
-        t = ts_find(&e->ts, ev->ticket);
+        t = ts_find_slot(&e->ts, ev->ticket, &slot);
         if (t != NULL && expiring(e, t, now))
             t = NULL; /* it leaves before this event */
         if (ev->kind == KPI_EVENT_CREATED) {
@@ -2293,17 +2293,16 @@ static int engine_event(kpi_engine *e, const intake *in)
                 return rc;
         }
     }
-    if ((rc = reserve_for(e, ev, t)) != KPI_OK || (rc = tx_begin(e)) != KPI_OK)
+    if ((rc = reserve_for(e, in)) != KPI_OK || (rc = tx_begin(e)) != KPI_OK)
         return rc;
     uint32_t n_before = e->ts.n;
     int ra = advance(e, now), r2;
     if (tx_grow(e, 8, 0)) {
-        if (t != NULL && e->ts.n != n_before)
-            t = ts_find(&e->ts, ev->ticket); /* slots moved while settling */
+        if (t != NULL && e->ts.n != n_before) /* slots moved while settling */
+            t = ts_find_slot(&e->ts, ev->ticket, &slot);
         if (t != NULL) {
-            bool found;
             undo *u = tx_log(e, U_SLOT);
-            u->pos = ts_slot(e->ts.index[ts_probe(&e->ts, t->id, &found)]);
+            u->pos = slot;
             u->t = *t;
         }
         rc = apply_event(e, in, t);
@@ -2538,7 +2537,7 @@ static int one(kpi_engine *e, const kpi_event *ev, const char *topic)
     int rc = check_fields(ev);
     if (rc != KPI_OK)
         return rc;
-    intake in = {ev, NULL, 0};
+    intake in = {ev, NULL, 0, 0, 0, 0, 0};
     if (topic != NULL && topic[0] != '\0') {
         size_t len = strnlen(topic, KPI_TOPK_MAX_LABEL + 1);
         if (len > KPI_TOPK_MAX_LABEL)
