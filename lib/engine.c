@@ -1887,12 +1887,11 @@ static int check_fields(const kpi_event *ev)
 {
     if (ev->kind < 1 || ev->kind > KPI_EVENT_KIND_MAX)
         return KPI_ERR_INVALID;
-    /* the fields the record sets, against those its kind may use */
-    unsigned used = (ev->actor != 0) * U_ACTOR | (ev->value != 0) * U_VALUE |
-                    (ev->flags != 0) * U_FLAGS | (ev->channel != 0) * U_CHANNEL |
-                    (ev->priority != 0) * U_PRIORITY | (ev->team != 0) * U_TEAM |
-                    (ev->topic != 0) * U_TOPIC;
-    if ((ev->reserved[0] | ev->reserved[1]) != 0 || (used & ~kind_fields(ev->kind)) != 0)
+    unsigned u = kind_fields(ev->kind);
+    if (ev->reserved[0] || ev->reserved[1] || (!(u & U_ACTOR) && ev->actor) ||
+        (!(u & U_VALUE) && ev->value) || (!(u & U_FLAGS) && ev->flags) ||
+        (!(u & U_CHANNEL) && ev->channel) || (!(u & U_PRIORITY) && ev->priority) ||
+        (!(u & U_TEAM) && ev->team) || (!(u & U_TOPIC) && ev->topic))
         return KPI_ERR_INVALID;
     if (ev->flags & ~(uint32_t)KPI_EVENT_FLAGS_ALL)
         return KPI_ERR_INVALID;
