@@ -1241,6 +1241,7 @@ static undo *tx_log(kpi_engine *e, int kind)
 {
     undo *u = &e->tx.u[e->tx.nu++];
     u->kind = (uint8_t)kind;
+    u->cq = u->ring = 0;
     return u;
 }
 
