@@ -23,6 +23,9 @@
  *   branch-free version of the unit step was slower: writing every field
  *   on every add, the free-run count included, chains each add to the
  *   previous one through store-to-load forwarding.);
+ * - rank order (a cache for reads): rk[p], for the positions of a run
+ *   sorted by key, the slot at rank p, valid while rstamp[run] equals the
+ *   total (see ss_rank);
  * - index: T >= 4 x capacity entries in groups of GRP = 16, Swiss-table
  *   style: ctrl[T] one-byte tags (0x80 | the hash's top 7 bits; 0 =
  *   empty),
@@ -64,6 +67,13 @@
 #include "kpi/topk.h"
 
 #include <stdlib.h>
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L && \
+    !defined(__STDC_NO_ATOMICS__)
+#include <stdatomic.h>
+#define RANK_CACHE 1
+#else
+#define RANK_CACHE 0 /* ranks of long runs are then selected per read */
+#endif
 #if defined(__SSE2__) && !defined(KPI__TOPK_SCALAR)
 #include <emmintrin.h>
 #endif
@@ -112,6 +122,11 @@ typedef struct ss_core {
     uint32_t *bstart; /* [cap + 2] (SENT's is never used) */
     uint32_t *bfree;  /* [cap + 1] */
     uint32_t nfree;
+#if RANK_CACHE
+    uint32_t *rk;     /* [cap] the slot at each rank, where sorted (below) */
+    _Atomic uint64_t *rstamp; /* [cap + 2] the total a run was sorted at */
+    atomic_uint *rlock; /* held by the const read that sorts a run */
+#endif
     uint8_t *len;     /* [cap], strings only */
     uint8_t *arena;
     size_t arena_cap, arena_used, arena_live;
@@ -285,6 +300,8 @@ static size_t block_size(int kind, uint32_t cap)
     size_t t = table_size(cap);
     size_t n = t * (8 + 4 + 1) + t / GRP + m * 8 * 2 + (m + 2) * 8 +
                m * 4 * 3 + (m + 2) * 4 * 2 + (m + 1) * 4;
+    if (RANK_CACHE)
+        n += (m + 2) * 8 + m * 4 + 4;
     if (kind == KIND_STR)
         n += m * INL + m;
     return n;
@@ -305,6 +322,11 @@ static void ss_empty(ss_core *c)
     c->bk[-1] = c->cap + 1;
     c->bcount[c->cap + 1] = UINT64_MAX;
     memset(c->bk, 0xFF, (size_t)(c->cap + 1) * sizeof *c->bk);
+#if RANK_CACHE
+    for (uint32_t i = 0; i < c->cap + 2; i++)
+        atomic_init(&c->rstamp[i], 0);
+    atomic_init(c->rlock, 0);
+#endif
     c->arena_used = c->arena_live = 0;
 }
 
@@ -327,6 +349,10 @@ static int ss_init(ss_core *c, int kind, uint32_t cap, const kpi_allocator *a)
     b += m * 8;
     c->bcount = (uint64_t *)(void *)b;
     b += (m + 2) * 8;
+#if RANK_CACHE
+    c->rstamp = (_Atomic uint64_t *)(void *)b;
+    b += (m + 2) * 8;
+#endif
     if (kind == KIND_STR) {
         c->lab = (uint64_t *)(void *)b;
         b += m * INL;
@@ -345,6 +371,12 @@ static int ss_init(ss_core *c, int kind, uint32_t cap, const kpi_allocator *a)
     b += (m + 2) * 4;
     c->bfree = (uint32_t *)(void *)b;
     b += (m + 1) * 4;
+#if RANK_CACHE
+    c->rk = (uint32_t *)(void *)b;
+    b += m * 4;
+    c->rlock = (atomic_uint *)(void *)b;
+    b += 4;
+#endif
     c->ctrl = b;
     b += t;
     c->ovf = b;
@@ -891,27 +923,100 @@ static int key_cmp(const ss_core *c, uint32_t a, uint32_t b)
     return (la > lb) - (la < lb);
 }
 
+/* Ranks order counts descending and equal counts by key ascending, while
+ * the summary keeps a run's members in the order its updates left them
+ * (which decides the tied minimum an eviction takes, so it must stay).  A
+ * read of a rank in a run of at most SHORT_RUN members selects it there
+ * and then; a longer run is sorted by key once into rk[] (positions of the
+ * run) and stamped with the total, which every change of the summary
+ * raises (reset clears the stamps; merge and decode build a new core): so
+ * reading every rank costs O(m log m) in all, not a selection per rank.
+ * Const reads may run concurrently: a stamp is read with acquire and set
+ * with release after the sort, and one reader at a time sorts (rlock). */
+#define SHORT_RUN 8u
+
+/* The (j)-th smallest key among the slots at positions [a, e). */
+static uint32_t select_in_run(const ss_core *c, size_t a, size_t e, size_t j)
+{
+    for (size_t i = a; i < e; i++) {
+        uint32_t s = c->order[i];
+        size_t below = 0;
+        for (size_t k = a; k < e; k++)
+            below += key_cmp(c, c->order[k], s) < 0;
+        if (below == j)
+            return s;
+    }
+    return c->order[a]; /* (keys are distinct: never reached) */
+}
+
+#if RANK_CACHE
+/* Heapsort of the slots r[0, n) by key (in place, no allocation). */
+static void sift_down(const ss_core *c, uint32_t *r, size_t i, size_t n)
+{
+    uint32_t x = r[i];
+    for (size_t k; (k = 2 * i + 1) < n; i = k) {
+        if (k + 1 < n && key_cmp(c, r[k + 1], r[k]) > 0)
+            k++;
+        if (key_cmp(c, r[k], x) <= 0)
+            break;
+        r[i] = r[k];
+    }
+    r[i] = x;
+}
+
+static void sort_by_key(const ss_core *c, uint32_t *r, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(c, r, i, n);
+    while (n > 1) {
+        uint32_t t = r[0];
+        r[0] = r[--n];
+        r[n] = t;
+        sift_down(c, r, 0, n);
+    }
+}
+
+/* Sort run `run` (first position a) into rk[] unless a reader already did
+ * at this total. */
+static void sort_run(const ss_core *c, uint32_t run, size_t a)
+{
+    unsigned free_ = 0;
+    while (!atomic_compare_exchange_weak_explicit(
+        c->rlock, &free_, 1, memory_order_acquire, memory_order_relaxed))
+        free_ = 0;
+    if (atomic_load_explicit(&c->rstamp[run], memory_order_relaxed) !=
+        c->total) {
+        size_t e = a + 1;
+        while (e < c->size && c->bk[e] == run)
+            e++;
+        memcpy(c->rk + a, c->order + a, (e - a) * sizeof *c->rk);
+        sort_by_key(c, c->rk + a, e - a);
+        atomic_store_explicit(&c->rstamp[run], c->total, memory_order_release);
+    }
+    atomic_store_explicit(c->rlock, 0, memory_order_release);
+}
+#endif
+
 /* Slot at `rank` (counts descending, ties by key ascending). */
 static uint32_t ss_rank(const ss_core *c, size_t rank)
 {
     uint32_t run = c->bk[rank];
-    size_t a = c->bstart[run], b = rank + 1;
-    while (b < c->size && c->bk[b] == run)
-        b++;
-    /* the (rank - a)-th smallest key among positions [a, b) */
-    uint32_t prev = EMPTY, best = EMPTY;
-    for (size_t t = a; t <= rank; t++) {
-        best = EMPTY;
-        for (size_t i = a; i < b; i++) {
-            uint32_t s = c->order[i];
-            if (prev != EMPTY && key_cmp(c, s, prev) <= 0)
-                continue;
-            if (best == EMPTY || key_cmp(c, s, best) < 0)
-                best = s;
-        }
-        prev = best;
+    size_t a = c->bstart[run];
+#if RANK_CACHE
+    if (atomic_load_explicit(&c->rstamp[run], memory_order_acquire) ==
+        c->total)
+        return c->rk[rank];
+#endif
+    size_t e = a + 1;
+    while (e < c->size && c->bk[e] == run && (!RANK_CACHE || e - a < SHORT_RUN))
+        e++;
+#if RANK_CACHE
+    if (e < c->size && c->bk[e] == run) {
+        sort_run(c, run, a);
+        return c->rk[rank];
     }
-    return best;
+#endif
+    return select_in_run(c, a, e, rank - a);
 }
 
 static uint64_t ss_min(const ss_core *c)
