@@ -29,20 +29,23 @@
  * - index: T >= 4 x capacity entries in groups of GRP = 16, Swiss-table
  *   style: ctrl[T] one-byte tags (0x80 | the hash's top 7 bits; 0 =
  *   empty),
- *   ikey[T] (the id itself, or a label's whole hash) and islot[T].  A key
+ *   islot[T] and, for labels only, ikey[T] (the label's whole hash).  A key
  *   lives in its home group (low hash bits) unless that group was full
  *   when it was inserted; then it goes to the next group with room and
  *   every group passed gets its ovf flag (never cleared before a reset).
  *   A lookup compares the 16 tags of a group at once (SSE2; a scalar loop
- *   elsewhere, or with KPI__TOPK_SCALAR), checks ikey at each tag match
- *   (for ids a hit then needs no slot read to confirm), and stops at the
+ *   elsewhere, or with KPI__TOPK_SCALAR), checks each tag match (ids:
+ *   key[islot[i]], labels: ikey, then the label), and stops at the
  *   first group without the ovf flag.  Deleting an entry is one write
  *   (its tag to 0); the index is at most 1/4 full, so groups are full
  *   very rarely.  An eviction inserts the new key at the empty entry its
  *   miss probe found, then deletes the old key's entry (known from tix).
  *   (The previous index, linear probing with backward-shift deletion,
  *   cost about a mispredicted branch per add between hit/miss probing and
- *   where a shift stopped.);
+ *   where a shift stopped.  Ids kept their 8-byte id in the entry too
+ *   until the rank cache came: 32 KiB of m = 1000's object, no measurable
+ *   speed, since the hit branch is predicted and the slot's id is only
+ *   read to confirm it.);
  * - arena (labels longer than INL bytes only): records [u32 slot][u8 len]
  *   [bytes].  A replaced label's record becomes garbage; when an append
  *   does not fit, live records are compacted in place (a record is live
@@ -107,7 +110,7 @@ typedef struct ss_core {
     bool lossy; /* a label was ever evicted: counts may be overestimates */
     void *block; /* the one allocation holding every array below */
     uint8_t *ctrl;    /* [T] index entries' tags, 0 = empty */
-    uint64_t *ikey;   /* [T] entries' ids (ids) or key hashes (labels) */
+    uint64_t *ikey;   /* [T] entries' key hashes, labels only */
     uint32_t *islot;  /* [T] entries' slots */
     uint8_t *ovf;     /* [T / GRP] a group ever overflowed */
     size_t gmask;     /* T / GRP - 1 */
@@ -298,12 +301,12 @@ static size_t block_size(int kind, uint32_t cap)
 {
     size_t m = cap;
     size_t t = table_size(cap);
-    size_t n = t * (8 + 4 + 1) + t / GRP + m * 8 * 2 + (m + 2) * 8 +
+    size_t n = t * (4 + 1) + t / GRP + m * 8 * 2 + (m + 2) * 8 +
                m * 4 * 3 + (m + 2) * 4 * 2 + (m + 1) * 4;
     if (RANK_CACHE)
         n += (m + 2) * 8 + m * 4 + 4;
     if (kind == KIND_STR)
-        n += m * INL + m;
+        n += t * 8 + m * INL + m;
     return n;
 }
 
@@ -340,8 +343,10 @@ static int ss_init(ss_core *c, int kind, uint32_t cap, const kpi_allocator *a)
     c->kind = kind;
     c->cap = cap;
     c->block = b;
-    c->ikey = (uint64_t *)(void *)b;
-    b += t * 8;
+    if (kind == KIND_STR) {
+        c->ikey = (uint64_t *)(void *)b;
+        b += t * 8;
+    }
     c->gmask = t / GRP - 1;
     c->key = (uint64_t *)(void *)b;
     b += m * 8;
@@ -473,8 +478,9 @@ TK_INLINE uint32_t probe(const ss_core *c, const ss_key *k, int kind,
         const uint8_t *ct = c->ctrl + g * GRP;
         for (unsigned m = group_match(ct, tag); m != 0; m &= m - 1) {
             size_t i = g * GRP + low_bit(m);
-            if (c->ikey[i] == want &&
-                (kind == KIND_ID || slot_is(c, c->islot[i], k, kind)))
+            if (kind == KIND_ID ? c->key[c->islot[i]] == k->id
+                                : c->ikey[i] == want &&
+                                      slot_is(c, c->islot[i], k, kind))
                 return c->islot[i];
         }
         unsigned e = group_match(ct, 0);
@@ -501,7 +507,8 @@ TK_INLINE void table_put(ss_core *c, size_t i, const ss_key *k, int kind,
                          uint32_t s)
 {
     c->ctrl[i] = tag_of(k->hash);
-    c->ikey[i] = ikey_of(k, kind);
+    if (kind == KIND_STR)
+        c->ikey[i] = ikey_of(k, kind);
     c->islot[i] = s;
     c->tix[s] = (uint32_t)i;
     for (size_t g = (size_t)k->hash & c->gmask; KPI__UNLIKELY(g != i / GRP);

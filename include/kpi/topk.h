@@ -34,11 +34,11 @@
  * next change, so reading every rank costs O(m log m) in all.
  *
  * Memory: the counters, the order of ranks in long runs and the hash
- * index, 112 to 165 bytes per counter (the index has a power of two of at
- * least 4m entries, at least 16, of 13 bytes each, plus 1 byte per 16
- * entries), are allocated
- * when the object is created; kpi_topk adds 25 bytes per counter, where a
- * label of up to 24 bytes is stored.  Longer labels go to an arena that
+ * index, 80 to 101 bytes per counter for ids and 112 to 165 for labels
+ * (the index has a power of two of at least 4m entries, at least 16, of 5
+ * bytes each for ids and 13 for labels, plus 1 byte per 16 entries), are
+ * allocated when the object is created; kpi_topk adds 25 bytes per
+ * counter, where a label of up to 24 bytes is stored.  Longer labels go to an arena that
  * grows as they arrive (at most (m + 1) x 260 bytes) and is compacted in
  * place.  Each add reserves the arena space it may need before changing
  * anything, so a failed add changes nothing and a batch (_add_array) is
