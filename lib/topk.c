@@ -942,18 +942,23 @@ static int key_cmp(const ss_core *c, uint32_t a, uint32_t b)
  * with release after the sort, and one reader at a time sorts (rlock). */
 #define SHORT_RUN 8u
 
-/* The (j)-th smallest key among the slots at positions [a, e). */
+/* The slot with the j-th smallest key among positions [a, e): j + 1
+ * scans, each for the smallest key above the previous one. */
 static uint32_t select_in_run(const ss_core *c, size_t a, size_t e, size_t j)
 {
-    for (size_t i = a; i < e; i++) {
-        uint32_t s = c->order[i];
-        size_t below = 0;
-        for (size_t k = a; k < e; k++)
-            below += key_cmp(c, c->order[k], s) < 0;
-        if (below == j)
-            return s;
+    uint32_t prev = EMPTY, best = EMPTY;
+    for (size_t t = 0; t <= j; t++) {
+        best = EMPTY;
+        for (size_t i = a; i < e; i++) {
+            uint32_t s = c->order[i];
+            if (prev != EMPTY && key_cmp(c, s, prev) <= 0)
+                continue;
+            if (best == EMPTY || key_cmp(c, s, best) < 0)
+                best = s;
+        }
+        prev = best;
     }
-    return c->order[a]; /* (keys are distinct: never reached) */
+    return best;
 }
 
 #if RANK_CACHE
