@@ -23,23 +23,29 @@
  *   branch-free version of the unit step was slower: writing every field
  *   on every add, the free-run count included, chains each add to the
  *   previous one through store-to-load forwarding.);
+ * - rank order (a cache for reads): rk[p], for the positions of a run
+ *   sorted by key, the slot at rank p, valid while rstamp[run] equals the
+ *   total (see ss_rank);
  * - index: T >= 4 x capacity entries in groups of GRP = 16, Swiss-table
  *   style: ctrl[T] one-byte tags (0x80 | the hash's top 7 bits; 0 =
  *   empty),
- *   ikey[T] (the id itself, or a label's whole hash) and islot[T].  A key
+ *   islot[T] and, for labels only, ikey[T] (the label's whole hash).  A key
  *   lives in its home group (low hash bits) unless that group was full
  *   when it was inserted; then it goes to the next group with room and
  *   every group passed gets its ovf flag (never cleared before a reset).
  *   A lookup compares the 16 tags of a group at once (SSE2; a scalar loop
- *   elsewhere, or with KPI__TOPK_SCALAR), checks ikey at each tag match
- *   (for ids a hit then needs no slot read to confirm), and stops at the
+ *   elsewhere, or with KPI__TOPK_SCALAR), checks each tag match (ids:
+ *   key[islot[i]], labels: ikey, then the label), and stops at the
  *   first group without the ovf flag.  Deleting an entry is one write
  *   (its tag to 0); the index is at most 1/4 full, so groups are full
  *   very rarely.  An eviction inserts the new key at the empty entry its
  *   miss probe found, then deletes the old key's entry (known from tix).
  *   (The previous index, linear probing with backward-shift deletion,
  *   cost about a mispredicted branch per add between hit/miss probing and
- *   where a shift stopped.);
+ *   where a shift stopped.  Ids kept their 8-byte id in the entry too
+ *   until the rank cache came: 32 KiB of m = 1000's object, no measurable
+ *   speed, since the hit branch is predicted and the slot's id is only
+ *   read to confirm it.);
  * - arena (labels longer than INL bytes only): records [u32 slot][u8 len]
  *   [bytes].  A replaced label's record becomes garbage; when an append
  *   does not fit, live records are compacted in place (a record is live
@@ -64,6 +70,13 @@
 #include "kpi/topk.h"
 
 #include <stdlib.h>
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L && \
+    !defined(__STDC_NO_ATOMICS__)
+#include <stdatomic.h>
+#define RANK_CACHE 1
+#else
+#define RANK_CACHE 0 /* ranks of long runs are then selected per read */
+#endif
 #if defined(__SSE2__) && !defined(KPI__TOPK_SCALAR)
 #include <emmintrin.h>
 #endif
@@ -97,7 +110,7 @@ typedef struct ss_core {
     bool lossy; /* a label was ever evicted: counts may be overestimates */
     void *block; /* the one allocation holding every array below */
     uint8_t *ctrl;    /* [T] index entries' tags, 0 = empty */
-    uint64_t *ikey;   /* [T] entries' ids (ids) or key hashes (labels) */
+    uint64_t *ikey;   /* [T] entries' key hashes, labels only */
     uint32_t *islot;  /* [T] entries' slots */
     uint8_t *ovf;     /* [T / GRP] a group ever overflowed */
     size_t gmask;     /* T / GRP - 1 */
@@ -112,6 +125,11 @@ typedef struct ss_core {
     uint32_t *bstart; /* [cap + 2] (SENT's is never used) */
     uint32_t *bfree;  /* [cap + 1] */
     uint32_t nfree;
+#if RANK_CACHE
+    uint32_t *rk;     /* [cap] the slot at each rank, where sorted (below) */
+    _Atomic uint64_t *rstamp; /* [cap + 2] the total a run was sorted at */
+    atomic_uint *rlock; /* held by the const read that sorts a run */
+#endif
     uint8_t *len;     /* [cap], strings only */
     uint8_t *arena;
     size_t arena_cap, arena_used, arena_live;
@@ -283,10 +301,12 @@ static size_t block_size(int kind, uint32_t cap)
 {
     size_t m = cap;
     size_t t = table_size(cap);
-    size_t n = t * (8 + 4 + 1) + t / GRP + m * 8 * 2 + (m + 2) * 8 +
+    size_t n = t * (4 + 1) + t / GRP + m * 8 * 2 + (m + 2) * 8 +
                m * 4 * 3 + (m + 2) * 4 * 2 + (m + 1) * 4;
+    if (RANK_CACHE)
+        n += (m + 2) * 8 + m * 4 + 4;
     if (kind == KIND_STR)
-        n += m * INL + m;
+        n += t * 8 + m * INL + m;
     return n;
 }
 
@@ -305,6 +325,11 @@ static void ss_empty(ss_core *c)
     c->bk[-1] = c->cap + 1;
     c->bcount[c->cap + 1] = UINT64_MAX;
     memset(c->bk, 0xFF, (size_t)(c->cap + 1) * sizeof *c->bk);
+#if RANK_CACHE
+    for (uint32_t i = 0; i < c->cap + 2; i++)
+        atomic_init(&c->rstamp[i], 0);
+    atomic_init(c->rlock, 0);
+#endif
     c->arena_used = c->arena_live = 0;
 }
 
@@ -318,8 +343,10 @@ static int ss_init(ss_core *c, int kind, uint32_t cap, const kpi_allocator *a)
     c->kind = kind;
     c->cap = cap;
     c->block = b;
-    c->ikey = (uint64_t *)(void *)b;
-    b += t * 8;
+    if (kind == KIND_STR) {
+        c->ikey = (uint64_t *)(void *)b;
+        b += t * 8;
+    }
     c->gmask = t / GRP - 1;
     c->key = (uint64_t *)(void *)b;
     b += m * 8;
@@ -327,6 +354,10 @@ static int ss_init(ss_core *c, int kind, uint32_t cap, const kpi_allocator *a)
     b += m * 8;
     c->bcount = (uint64_t *)(void *)b;
     b += (m + 2) * 8;
+#if RANK_CACHE
+    c->rstamp = (_Atomic uint64_t *)(void *)b;
+    b += (m + 2) * 8;
+#endif
     if (kind == KIND_STR) {
         c->lab = (uint64_t *)(void *)b;
         b += m * INL;
@@ -345,6 +376,12 @@ static int ss_init(ss_core *c, int kind, uint32_t cap, const kpi_allocator *a)
     b += (m + 2) * 4;
     c->bfree = (uint32_t *)(void *)b;
     b += (m + 1) * 4;
+#if RANK_CACHE
+    c->rk = (uint32_t *)(void *)b;
+    b += m * 4;
+    c->rlock = (atomic_uint *)(void *)b;
+    b += 4;
+#endif
     c->ctrl = b;
     b += t;
     c->ovf = b;
@@ -441,8 +478,9 @@ TK_INLINE uint32_t probe(const ss_core *c, const ss_key *k, int kind,
         const uint8_t *ct = c->ctrl + g * GRP;
         for (unsigned m = group_match(ct, tag); m != 0; m &= m - 1) {
             size_t i = g * GRP + low_bit(m);
-            if (c->ikey[i] == want &&
-                (kind == KIND_ID || slot_is(c, c->islot[i], k, kind)))
+            if (kind == KIND_ID ? c->key[c->islot[i]] == k->id
+                                : c->ikey[i] == want &&
+                                      slot_is(c, c->islot[i], k, kind))
                 return c->islot[i];
         }
         unsigned e = group_match(ct, 0);
@@ -469,7 +507,8 @@ TK_INLINE void table_put(ss_core *c, size_t i, const ss_key *k, int kind,
                          uint32_t s)
 {
     c->ctrl[i] = tag_of(k->hash);
-    c->ikey[i] = ikey_of(k, kind);
+    if (kind == KIND_STR)
+        c->ikey[i] = ikey_of(k, kind);
     c->islot[i] = s;
     c->tix[s] = (uint32_t)i;
     for (size_t g = (size_t)k->hash & c->gmask; KPI__UNLIKELY(g != i / GRP);
@@ -891,18 +930,26 @@ static int key_cmp(const ss_core *c, uint32_t a, uint32_t b)
     return (la > lb) - (la < lb);
 }
 
-/* Slot at `rank` (counts descending, ties by key ascending). */
-static uint32_t ss_rank(const ss_core *c, size_t rank)
+/* Ranks order counts descending and equal counts by key ascending, while
+ * the summary keeps a run's members in the order its updates left them
+ * (which decides the tied minimum an eviction takes, so it must stay).  A
+ * read of a rank in a run of at most SHORT_RUN members selects it there
+ * and then; a longer run is sorted by key once into rk[] (positions of the
+ * run) and stamped with the total, which every change of the summary
+ * raises (reset clears the stamps; merge and decode build a new core): so
+ * reading every rank costs O(m log m) in all, not a selection per rank.
+ * Const reads may run concurrently: a stamp is read with acquire and set
+ * with release after the sort, and one reader at a time sorts (rlock). */
+#define SHORT_RUN 8u
+
+/* The slot with the j-th smallest key among positions [a, e): j + 1
+ * scans, each for the smallest key above the previous one. */
+static uint32_t select_in_run(const ss_core *c, size_t a, size_t e, size_t j)
 {
-    uint32_t run = c->bk[rank];
-    size_t a = c->bstart[run], b = rank + 1;
-    while (b < c->size && c->bk[b] == run)
-        b++;
-    /* the (rank - a)-th smallest key among positions [a, b) */
     uint32_t prev = EMPTY, best = EMPTY;
-    for (size_t t = a; t <= rank; t++) {
+    for (size_t t = 0; t <= j; t++) {
         best = EMPTY;
-        for (size_t i = a; i < b; i++) {
+        for (size_t i = a; i < e; i++) {
             uint32_t s = c->order[i];
             if (prev != EMPTY && key_cmp(c, s, prev) <= 0)
                 continue;
@@ -912,6 +959,76 @@ static uint32_t ss_rank(const ss_core *c, size_t rank)
         prev = best;
     }
     return best;
+}
+
+#if RANK_CACHE
+/* Heapsort of the slots r[0, n) by key (in place, no allocation). */
+static void sift_down(const ss_core *c, uint32_t *r, size_t i, size_t n)
+{
+    uint32_t x = r[i];
+    for (size_t k; (k = 2 * i + 1) < n; i = k) {
+        if (k + 1 < n && key_cmp(c, r[k + 1], r[k]) > 0)
+            k++;
+        if (key_cmp(c, r[k], x) <= 0)
+            break;
+        r[i] = r[k];
+    }
+    r[i] = x;
+}
+
+static void sort_by_key(const ss_core *c, uint32_t *r, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(c, r, i, n);
+    while (n > 1) {
+        uint32_t t = r[0];
+        r[0] = r[--n];
+        r[n] = t;
+        sift_down(c, r, 0, n);
+    }
+}
+
+/* Sort run `run` (first position a) into rk[] unless a reader already did
+ * at this total. */
+static void sort_run(const ss_core *c, uint32_t run, size_t a)
+{
+    unsigned free_ = 0;
+    while (!atomic_compare_exchange_weak_explicit(
+        c->rlock, &free_, 1, memory_order_acquire, memory_order_relaxed))
+        free_ = 0;
+    if (atomic_load_explicit(&c->rstamp[run], memory_order_relaxed) !=
+        c->total) {
+        size_t e = a + 1;
+        while (e < c->size && c->bk[e] == run)
+            e++;
+        memcpy(c->rk + a, c->order + a, (e - a) * sizeof *c->rk);
+        sort_by_key(c, c->rk + a, e - a);
+        atomic_store_explicit(&c->rstamp[run], c->total, memory_order_release);
+    }
+    atomic_store_explicit(c->rlock, 0, memory_order_release);
+}
+#endif
+
+/* Slot at `rank` (counts descending, ties by key ascending). */
+static uint32_t ss_rank(const ss_core *c, size_t rank)
+{
+    uint32_t run = c->bk[rank];
+    size_t a = c->bstart[run];
+#if RANK_CACHE
+    if (atomic_load_explicit(&c->rstamp[run], memory_order_acquire) ==
+        c->total)
+        return c->rk[rank];
+#endif
+    size_t e = a + 1;
+    while (e < c->size && c->bk[e] == run && (!RANK_CACHE || e - a < SHORT_RUN))
+        e++;
+#if RANK_CACHE
+    if (e < c->size && c->bk[e] == run) {
+        sort_run(c, run, a);
+        return c->rk[rank];
+    }
+#endif
+    return select_in_run(c, a, e, rank - a);
 }
 
 static uint64_t ss_min(const ss_core *c)

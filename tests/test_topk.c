@@ -8,7 +8,9 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdbool.h>
+#include <time.h>
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -1097,6 +1099,466 @@ START_TEST(reset_forgets_and_keeps_the_capacity)
 }
 END_TEST
 
+/* ---- a reference Space-Saving, and ranked reads ------------------------- */
+
+/* Space-Saving as plainly as it can be written, with the library's tie
+ * rules: counters in an array ordered by count descending; an add of w to
+ * the counter at p swaps it with the first counter of equal count, adds w
+ * and then, while the counter before it has a smaller count, swaps it
+ * with the first counter of that count; a new id starts at the end with
+ * count 0 (then as an add of w); when all m are in use the last counter
+ * (a minimum) takes the new id, its count becoming the id's error.  Ranks
+ * order counts descending and equal counts by id.  Linear scans
+ * everywhere: a specification, not an implementation. */
+typedef struct ref_ss {
+    size_t cap, n;
+    uint64_t total;
+    bool lossy;
+    uint64_t *id, *count, *err;
+} ref_ss;
+
+static ref_ss ref_new(size_t cap)
+{
+    ref_ss r = {cap, 0, 0, false, malloc(cap * 8), malloc(cap * 8),
+                malloc(cap * 8)};
+    return r;
+}
+
+static void ref_free(ref_ss *r)
+{
+    free(r->id);
+    free(r->count);
+    free(r->err);
+}
+
+static void ref_swap(ref_ss *r, size_t a, size_t b)
+{
+    uint64_t t;
+    t = r->id[a], r->id[a] = r->id[b], r->id[b] = t;
+    t = r->count[a], r->count[a] = r->count[b], r->count[b] = t;
+    t = r->err[a], r->err[a] = r->err[b], r->err[b] = t;
+}
+
+/* the first position with the count of position p */
+static size_t ref_head(const ref_ss *r, size_t p)
+{
+    while (p > 0 && r->count[p - 1] == r->count[p])
+        p--;
+    return p;
+}
+
+static void ref_bump(ref_ss *r, size_t p, uint64_t w)
+{
+    size_t a = ref_head(r, p);
+    ref_swap(r, p, a);
+    r->count[a] += w;
+    while (a > 0 && r->count[a - 1] < r->count[a]) {
+        size_t h = ref_head(r, a - 1);
+        ref_swap(r, a, h);
+        a = h;
+    }
+}
+
+static void ref_add(ref_ss *r, uint64_t id, uint64_t w)
+{
+    r->total += w;
+    for (size_t p = 0; p < r->n; p++)
+        if (r->id[p] == id) {
+            ref_bump(r, p, w);
+            return;
+        }
+    size_t p = r->n;
+    if (r->n < r->cap) {
+        r->n++;
+        r->err[p] = 0;
+        r->count[p] = 0;
+    } else {
+        p = r->n - 1;
+        r->err[p] = r->count[p];
+        r->lossy = true;
+    }
+    r->id[p] = id;
+    ref_bump(r, p, w);
+}
+
+/* the position holding rank k: the k-th in (count desc, id asc) order */
+static size_t ref_rank(const ref_ss *r, size_t k)
+{
+    for (size_t p = 0; p < r->n; p++) {
+        size_t before = 0;
+        for (size_t q = 0; q < r->n; q++)
+            before += r->count[q] > r->count[p] ||
+                      (r->count[q] == r->count[p] && r->id[q] < r->id[p]);
+        if (before == k)
+            return p;
+    }
+    ck_abort_msg("rank %zu not found", k);
+    return 0;
+}
+
+static void put_varint(unsigned char *b, size_t *n, uint64_t v)
+{
+    for (; v >= 0x80; v >>= 7)
+        b[(*n)++] = (unsigned char)(v | 0x80);
+    b[(*n)++] = (unsigned char)v;
+}
+
+/* The object reads as the reference at rank `k` (or at every rank when
+ * k is SIZE_MAX, plus the serialized entries, whose order is the
+ * summary's: it decides which tied minimum the next eviction takes). */
+static void assert_like_ref(const kpi_topk_id *p, const ref_ss *r, size_t k)
+{
+    ck_assert_uint_eq(kpi_topk_id_total(p), r->total);
+    ck_assert_uint_eq(kpi_topk_id_size(p), r->n);
+    ck_assert_uint_eq(kpi_topk_id_error_bound(p),
+                      r->lossy ? r->count[r->n - 1] : 0);
+    size_t lo = k == SIZE_MAX ? 0 : k, hi = k == SIZE_MAX ? r->n : k + 1;
+    for (size_t i = lo; i < hi && i < r->n; i++) {
+        size_t q = ref_rank(r, i);
+        uint64_t id, c, l, u;
+        ck_assert_ok(kpi_topk_id_entry(p, i, &id, &c, &l, &u));
+        ck_assert_msg(id == r->id[q] && c == r->count[q] && u == c &&
+                          l == c - r->err[q],
+                      "rank %zu: id %llu count %llu lower %llu, reference "
+                      "id %llu count %llu error %llu",
+                      i, (unsigned long long)id, (unsigned long long)c,
+                      (unsigned long long)l, (unsigned long long)r->id[q],
+                      (unsigned long long)r->count[q],
+                      (unsigned long long)r->err[q]);
+    }
+    if (k != SIZE_MAX)
+        return;
+    unsigned char *want = malloc(40 + r->n * 28);
+    size_t wn = 0, bn;
+    put_varint(want, &wn, r->cap);
+    put_varint(want, &wn, r->total);
+    put_varint(want, &wn, r->n);
+    want[wn++] = r->lossy;
+    for (size_t i = 0; i < r->n; i++) {
+        for (int b = 0; b < 8; b++)
+            want[wn++] = (unsigned char)(r->id[i] >> (8 * b));
+        put_varint(want, &wn, r->count[i]);
+        put_varint(want, &wn, r->err[i]);
+    }
+    unsigned char *got = ser_id(p, &bn);
+    bool found = false;
+    for (size_t o = 0; o + wn <= bn && !found; o++)
+        found = memcmp(got + o, want, wn) == 0;
+    ck_assert_msg(found, "the serialized entries differ from the reference's");
+    free(got);
+    free(want);
+}
+
+/* Random streams (ids from a small or a wide range, Zipf-like or flat,
+ * weights mostly 1, some batches) against the reference: every read and
+ * the summary's order after each step. */
+START_TEST(id_adds_equal_a_reference_space_saving)
+{
+    static const uint32_t caps[] = {1, 2, 3, 7, 16, 64, 200};
+    uint32_t m = caps[_i % 7];
+    test_rng g = {1000 + (uint64_t)_i};
+    uint64_t span = (uint64_t)m * (1 + _i % 4) + 3;
+    bool wide = _i >= 7; /* ids spread over 64 bits */
+    kpi_topk_id *p;
+    ck_assert_ok(kpi_topk_id_new(&p, m));
+    ref_ss r = ref_new(m);
+    for (int step = 0; step < 6000; step++) {
+        uint64_t x = test_rand(&g) % span;
+        if (test_rand(&g) % 2) /* skew: small ids more often */
+            x = x * (test_rand(&g) % 1000) / 1000;
+        uint64_t id = wide ? x * UINT64_C(0x9E3779B97F4A7C15) : x;
+        uint64_t w = test_rand(&g) % 8 == 0 ? 1 + test_rand(&g) % 5 : 1;
+        if (test_rand(&g) % 400 == 0) {
+            /* (fewer than 32 ids: the dense batch, which may order
+             * equal counts by id inside the summary, is tested against
+             * singles elsewhere) */
+            uint64_t b[31];
+            size_t n = 1 + test_rand(&g) % 31;
+            for (size_t i = 0; i < n; i++)
+                b[i] = wide ? test_rand(&g) % span : test_rand(&g) % 40;
+            ck_assert_ok(kpi_topk_id_add_array(p, b, n));
+            for (size_t i = 0; i < n; i++)
+                ref_add(&r, b[i], 1);
+            assert_like_ref(p, &r, SIZE_MAX);
+            continue;
+        }
+        ck_assert_ok(kpi_topk_id_add(p, id, w));
+        ref_add(&r, id, w);
+        if (step % 500 == 499)
+            assert_like_ref(p, &r, SIZE_MAX);
+        else
+            assert_like_ref(p, &r, test_rand(&g) % r.n);
+    }
+    assert_like_ref(p, &r, SIZE_MAX);
+    ref_free(&r);
+    kpi_topk_id_free(p);
+}
+END_TEST
+
+/* Every rank of p against a sort of the estimates of ids [0, span) (the
+ * ids fed), read in the order ord[] gives (NULL: 0, 1, ...). */
+typedef struct id_count {
+    uint64_t id, count, lower;
+} id_count;
+
+static int id_count_cmp(const void *pa, const void *pb)
+{
+    const id_count *a = pa, *b = pb;
+    if (a->count != b->count)
+        return a->count < b->count ? 1 : -1;
+    return (a->id > b->id) - (a->id < b->id);
+}
+
+static void assert_ranks_sorted(const kpi_topk_id *p, uint64_t span,
+                                const size_t *ord)
+{
+    size_t n = kpi_topk_id_size(p), k = 0;
+    id_count *want = malloc((n ? n : 1) * sizeof *want);
+    for (uint64_t id = 0; id < span; id++) {
+        uint64_t c, l;
+        if (kpi_topk_id_estimate(p, id, &c, &l, NULL) != KPI_OK)
+            continue;
+        ck_assert_uint_lt(k, n);
+        want[k++] = (id_count){id, c, l};
+    }
+    ck_assert_uint_eq(k, n);
+    qsort(want, n, sizeof *want, id_count_cmp);
+    for (size_t i = 0; i < n; i++) {
+        size_t r = ord ? ord[i] : i;
+        uint64_t id, c, l;
+        ck_assert_ok(kpi_topk_id_entry(p, r, &id, &c, &l, NULL));
+        ck_assert_msg(id == want[r].id && c == want[r].count && l == want[r].lower,
+                      "rank %zu: id %llu, want %llu", r, (unsigned long long)id,
+                      (unsigned long long)want[r].id);
+    }
+    free(want);
+}
+
+static size_t *shuffled(size_t n, test_rng *g)
+{
+    size_t *o = malloc((n ? n : 1) * sizeof *o);
+    for (size_t i = 0; i < n; i++)
+        o[i] = i;
+    for (size_t i = n; i > 1; i--) {
+        size_t j = test_rand(g) % i, t = o[i - 1];
+        o[i - 1] = o[j];
+        o[j] = t;
+    }
+    return o;
+}
+
+/* Long runs of equal counts (the minimum run of a flat stream, ties at
+ * every count while exact): every rank read in order, backwards, shuffled
+ * and after each kind of change (adds into the run, out of it, a weight,
+ * reset and the same total again, clone, merge, a round trip). */
+START_TEST(ranks_in_long_runs_read_in_id_order)
+{
+    test_rng g = {77};
+    kpi_topk_id *p, *q, *d;
+    ck_assert_ok(kpi_topk_id_new(&p, 500));
+    /* exact: 400 ids, counts 1..3, shuffled arrival */
+    for (int round = 1; round <= 3; round++) {
+        size_t *o = shuffled(400, &g);
+        for (size_t i = 0; i < 400; i++)
+            if (o[i] % 3 + 1 >= (size_t)round)
+                ck_assert_ok(kpi_topk_id_add(p, o[i] * 7 % 400, 1));
+        free(o);
+        assert_ranks_sorted(p, 400, NULL);
+    }
+    size_t n = kpi_topk_id_size(p);
+    size_t *o = shuffled(n, &g), *back = malloc(n * sizeof *back);
+    for (size_t i = 0; i < n; i++)
+        back[i] = n - 1 - i;
+    assert_ranks_sorted(p, 400, o);
+    assert_ranks_sorted(p, 400, back);
+    free(o);
+    free(back);
+    /* each change, then a read of every rank */
+    const uint64_t changes[][2] = {{5, 1}, {399, 1}, {17, 9}, {1000, 1}, {5, 2}};
+    for (size_t i = 0; i < 5; i++) {
+        ck_assert_ok(kpi_topk_id_add(p, changes[i][0], changes[i][1]));
+        assert_ranks_sorted(p, 1001, NULL);
+    }
+    /* lossy: a flat stream over 3 x m ids, read after each block */
+    for (int blk = 0; blk < 6; blk++) {
+        for (int i = 0; i < 700; i++)
+            ck_assert_ok(kpi_topk_id_add(p, test_rand(&g) % 1500, 1));
+        size_t *sh = shuffled(kpi_topk_id_size(p), &g);
+        assert_ranks_sorted(p, 1500, blk % 2 ? sh : NULL);
+        free(sh);
+    }
+    ck_assert_ok(kpi_topk_id_clone(p, &q));
+    assert_ranks_sorted(q, 1500, NULL);
+    size_t bn;
+    unsigned char *b = ser_id(p, &bn);
+    kpi_topk_id_free(q);
+    ck_assert_ok(kpi_topk_id_deserialize(&q, b, bn));
+    assert_ranks_sorted(q, 1500, NULL);
+    ck_assert_ok(kpi_topk_id_clone(p, &d));
+    ck_assert_ok(kpi_topk_id_merge(d, q));
+    assert_ranks_sorted(d, 1500, NULL);
+    /* reading changed nothing */
+    size_t bn2;
+    unsigned char *b2 = ser_id(p, &bn2);
+    ck_assert(bn2 == bn && memcmp(b, b2, bn) == 0);
+    /* reset, then a different state with the same total as the last read */
+    uint64_t total = kpi_topk_id_total(p);
+    kpi_topk_id_reset(p);
+    for (uint64_t i = 0; i < total; i++)
+        ck_assert_ok(kpi_topk_id_add(p, 1500 - i % 450, 1));
+    ck_assert_uint_eq(kpi_topk_id_total(p), total);
+    assert_ranks_sorted(p, 1501, NULL);
+    free(b);
+    free(b2);
+    kpi_topk_id_free(d);
+    kpi_topk_id_free(q);
+    kpi_topk_id_free(p);
+}
+END_TEST
+
+/* The same for labels: ties ordered by label bytes (a shorter prefix
+ * first), across inline labels and long ones in the arena. */
+START_TEST(label_ranks_in_long_runs_read_in_byte_order)
+{
+    enum { N = 300 };
+    static char lab[N][80];
+    static size_t len[N];
+    test_rng g = {5};
+    for (int i = 0; i < N; i++) {
+        /* prefixes of each other, across 24 bytes, and a NUL inside */
+        int l = snprintf(lab[i], sizeof lab[i], "%c%0*d", 'a' + i % 3,
+                         i % 5 == 0 ? 40 : i % 7, i / 3);
+        len[i] = (size_t)l + (i % 11 == 0);
+    }
+    kpi_topk *p;
+    ck_assert_ok(kpi_topk_new(&p, 200));
+    for (int step = 0; step < 3; step++) {
+        size_t *o = shuffled(N, &g);
+        for (size_t i = 0; i < N; i++)
+            ck_assert_ok(kpi_topk_add(p, lab[o[i]], len[o[i]], 1));
+        free(o);
+        size_t n = kpi_topk_size(p);
+        size_t *sh = shuffled(n, &g);
+        const char *prev = NULL;
+        size_t prevlen = 0;
+        uint64_t prevc = UINT64_MAX;
+        for (size_t r = 0; r < n; r++) {
+            const char *l, *l2;
+            size_t ln, ln2;
+            uint64_t c, c2;
+            ck_assert_ok(kpi_topk_entry(p, r, &l, &ln, &c, NULL, NULL));
+            ck_assert_uint_le(c, prevc);
+            if (c == prevc) { /* strictly after the previous label */
+                size_t k = ln < prevlen ? ln : prevlen;
+                int d = memcmp(prev, l, k);
+                ck_assert(d < 0 || (d == 0 && prevlen < ln));
+            }
+            ck_assert_ok(kpi_topk_estimate(p, l, ln, &c2, NULL, NULL));
+            ck_assert_uint_eq(c2, c);
+            /* the same rank read again, out of order, gives the same */
+            ck_assert_ok(kpi_topk_entry(p, sh[r], &l2, &ln2, NULL, NULL, NULL));
+            ck_assert_ok(kpi_topk_entry(p, r, &l2, &ln2, &c2, NULL, NULL));
+            ck_assert(l2 == l && ln2 == ln && c2 == c);
+            prev = l, prevlen = ln, prevc = c;
+        }
+        free(sh);
+    }
+    kpi_topk_free(p);
+}
+END_TEST
+
+static double secs(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* 100,000 entries all with count 1: reading every rank was a selection
+ * per rank (cubic in the run: hours); now one sort.  The bound is loose
+ * for a loaded machine (about 20 ms here). */
+START_TEST(reading_every_rank_of_a_long_tie_is_fast)
+{
+    enum { N = 100000 };
+    test_rng g = {9};
+    kpi_topk_id *p;
+    kpi_topk *l;
+    ck_assert_ok(kpi_topk_id_new(&p, N));
+    ck_assert_ok(kpi_topk_new(&l, N));
+    size_t *o = shuffled(N, &g);
+    for (size_t i = 0; i < N; i++) {
+        char b[16];
+        int n = snprintf(b, sizeof b, "t%06zu", o[i]);
+        ck_assert_ok(kpi_topk_id_add(p, o[i] * 3, 1));
+        ck_assert_ok(kpi_topk_add(l, b, (size_t)n, 1));
+    }
+    double t0 = secs();
+    for (size_t r = 0; r < N; r++) {
+        uint64_t id, c;
+        ck_assert_ok(kpi_topk_id_entry(p, r, &id, &c, NULL, NULL));
+        ck_assert_uint_eq(id, r * 3);
+        ck_assert_uint_eq(c, 1);
+    }
+    for (size_t r = N; r-- > 0;) {
+        const char *s;
+        size_t n;
+        char want[16];
+        ck_assert_ok(kpi_topk_entry(l, r, &s, &n, NULL, NULL, NULL));
+        snprintf(want, sizeof want, "t%06zu", r);
+        ck_assert(n == 7 && memcmp(s, want, 7) == 0);
+    }
+    double took = secs() - t0;
+    ck_assert_msg(took < 5.0, "reading 2 x 100,000 ranks took %.2f s", took);
+    free(o);
+    kpi_topk_free(l);
+    kpi_topk_id_free(p);
+}
+END_TEST
+
+/* Const reads may run concurrently: threads reading every rank of one
+ * long tie (one of them sorts it, the others wait or use the result). */
+typedef struct rank_reader {
+    const kpi_topk_id *p;
+    size_t n, start;
+    int bad;
+} rank_reader;
+
+static void *read_ranks(void *arg)
+{
+    rank_reader *r = arg;
+    for (size_t k = 0; k < r->n; k++) {
+        size_t i = (k + r->start) % r->n;
+        uint64_t id;
+        if (kpi_topk_id_entry(r->p, i, &id, NULL, NULL, NULL) != KPI_OK ||
+            id != i)
+            r->bad++;
+    }
+    return NULL;
+}
+
+START_TEST(concurrent_rank_reads_agree)
+{
+    enum { N = 20000, T = 4 };
+    kpi_topk_id *p;
+    ck_assert_ok(kpi_topk_id_new(&p, N));
+    for (int round = 0; round < 3; round++) {
+        for (uint64_t i = N; i-- > 0;)
+            ck_assert_ok(kpi_topk_id_add(p, i, 1));
+        rank_reader r[T];
+        pthread_t t[T];
+        for (int k = 0; k < T; k++) {
+            r[k] = (rank_reader){p, N, (size_t)k * N / T, 0};
+            ck_assert_int_eq(pthread_create(&t[k], NULL, read_ranks, &r[k]), 0);
+        }
+        for (int k = 0; k < T; k++) {
+            ck_assert_int_eq(pthread_join(t[k], NULL), 0);
+            ck_assert_int_eq(r[k].bad, 0);
+        }
+    }
+    kpi_topk_id_free(p);
+}
+END_TEST
+
 /* ---- codec -------------------------------------------------------------- */
 
 static kpi_topk *sample(void)
@@ -1397,6 +1859,14 @@ static Suite *topk_suite(void)
 #endif
     tcase_add_test(tc, long_labels_survive_eviction_and_compaction);
     tcase_add_test(tc, merge_after_heavy_eviction_keeps_the_bounds);
+    tcase_add_loop_test(tc, id_adds_equal_a_reference_space_saving, 0, 14);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("ranks");
+    tcase_add_test(tc, ranks_in_long_runs_read_in_id_order);
+    tcase_add_test(tc, label_ranks_in_long_runs_read_in_byte_order);
+    tcase_add_test(tc, reading_every_rank_of_a_long_tie_is_fast);
+    tcase_add_test(tc, concurrent_rank_reads_agree);
+    tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     tc = tcase_create("merge");
     tcase_add_test(tc, merge_bounds_hold_over_both_streams);

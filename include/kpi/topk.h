@@ -28,15 +28,17 @@
  * so an add of weight 1 is O(1) (expected, through a hash index); a larger
  * weight costs one step per run of counts it overtakes.  Ranks order
  * labels by count, descending; equal counts by label bytes (or ids)
- * ascending.  Reading rank r scans the labels sharing its count, once per
- * rank from the first of them to r (cheap at the top of a skewed
- * distribution, quadratic in the number of equal counts in general).
+ * ascending.  Reading a rank whose count at most 8 labels share selects
+ * it among them; a longer run of equal counts is sorted by label (or id)
+ * at the first read of one of its ranks after a change and kept until the
+ * next change, so reading every rank costs O(m log m) in all.
  *
- * Memory: the counters and the hash index, 100 to 153 bytes per counter
- * (the index has a power of two of at least 4m entries, at least 16, of
- * 13 bytes each, plus 1 byte per 16 entries), are allocated
- * when the object is created; kpi_topk adds 25 bytes per counter, where a
- * label of up to 24 bytes is stored.  Longer labels go to an arena that
+ * Memory: the counters, the order of ranks in long runs and the hash
+ * index, 80 to 101 bytes per counter for ids and 112 to 165 for labels
+ * (the index has a power of two of at least 4m entries, at least 16, of 5
+ * bytes each for ids and 13 for labels, plus 1 byte per 16 entries), are
+ * allocated when the object is created; kpi_topk adds 25 bytes per
+ * counter, where a label of up to 24 bytes is stored.  Longer labels go to an arena that
  * grows as they arrive (at most (m + 1) x 260 bytes) and is compacted in
  * place.  Each add reserves the arena space it may need before changing
  * anything, so a failed add changes nothing and a batch (_add_array) is
