@@ -764,6 +764,8 @@ typedef struct txn {
      * ms, and topic labels queued: checked against the totals (tx_check) */
     uint32_t touched;
     uint64_t pend_n[NM], pend_v[NM], pend_topics;
+    uint64_t add_n, add_v; /* their sums over the metrics */
+    bool exact;            /* tx_check() read the totals */
     bool step_ok;     /* settling before the event: may commit in steps */
     /* counters and clock as they were */
     bool started;
@@ -803,6 +805,9 @@ struct kpi_engine {
     ctab cust;
     tqueue cq;          /* customer expiry */
     txn tx;
+    /* upper bounds on every total's count and duration sum, so that most
+     * transactions pass tx_check() without reading the totals */
+    uint64_t hw_n, hw_v;
 };
 
 static const int64_t opt_default[KPI_ENGINE_OPTIONS] = {
@@ -1427,16 +1432,44 @@ static uint64_t acc_count(int m, const void *acc, int64_t *sum)
     }
 }
 
+/* The bounds of every total's count and sum, read from the totals. */
+static void hw_recompute(kpi_engine *e)
+{
+    e->hw_n = e->hw_v = 0;
+    for (int m = 0; m < NM; m++) {
+        int64_t sum;
+        uint64_t c = acc_count(m, e->tot[m], &sum);
+        e->hw_n = c > e->hw_n ? c : e->hw_n;
+        e->hw_v = (uint64_t)sum > e->hw_v ? (uint64_t)sum : e->hw_v;
+    }
+}
+
 /* Would recording the transaction's values overflow a count or a sum (the
  * only ways left for a reserved op to fail)?  Checked before anything is
  * recorded, so that such an event is refused whole (KPI_ERR_OVERFLOW)
  * instead of half recorded.  Every value of a metric goes to its total,
  * and a breakdown member or period bucket holds a part of what the total
  * holds (kept so by merges; checked when a snapshot is restored), so the
- * totals are the ones to check: against the values queued per metric. */
-static int tx_check(const kpi_engine *e)
+ * totals are the ones to check, against the values queued per metric:
+ * at once when the engine's bounds leave room for all of them, else by
+ * reading each total touched. */
+static int tx_check(kpi_engine *e)
 {
-    const txn *x = &e->tx;
+    txn *x = &e->tx;
+    x->add_n = x->add_v = 0;
+    x->exact = false;
+    for (uint32_t bits = x->touched; bits != 0; bits &= bits - 1) {
+        int m = (int)kpi__low_bit(bits);
+        x->add_n += x->pend_n[m];
+        if (!kpi__add_u64(x->add_v, x->pend_v[m], &x->add_v))
+            x->add_v = UINT64_MAX;
+    }
+    if (x->pend_topics > 0 && kpi_topk_total(e->topk) > UINT64_MAX - x->pend_topics)
+        return KPI_ERR_OVERFLOW;
+    if (e->hw_n <= (uint64_t)INT64_MAX - x->add_n && x->add_v <= (uint64_t)INT64_MAX &&
+        e->hw_v <= (uint64_t)INT64_MAX - x->add_v)
+        return KPI_OK;
+    x->exact = true;
     for (uint32_t bits = x->touched; bits != 0; bits &= bits - 1) {
         int m = (int)kpi__low_bit(bits);
         int64_t sum;
@@ -1444,8 +1477,6 @@ static int tx_check(const kpi_engine *e)
         if (c > UINT64_MAX - x->pend_n[m] || x->pend_v[m] > (uint64_t)(INT64_MAX - sum))
             return KPI_ERR_OVERFLOW;
     }
-    if (x->pend_topics > 0 && kpi_topk_total(e->topk) > UINT64_MAX - x->pend_topics)
-        return KPI_ERR_OVERFLOW;
     return KPI_OK;
 }
 
@@ -1458,6 +1489,12 @@ static int tx_end(kpi_engine *e)
         rc = tx_check(e);
     if (rc == KPI_OK) {
         rc = tx_commit(e);
+        if (x->exact) {
+            hw_recompute(e);
+        } else {
+            e->hw_n += x->add_n;
+            e->hw_v += x->add_v;
+        }
     } else {
         for (size_t i = 0; i < x->nops; i++) {
             op *o = &x->ops[i];
@@ -2395,6 +2432,7 @@ static void engine_reset(void *obj)
         b->backlog = 0;
     }
     data_clear(e);
+    e->hw_n = e->hw_v = 0;
 }
 
 KPI_API void kpi_engine_reset(kpi_engine *e)
@@ -3420,6 +3458,7 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
         return r->err;
     if (!parts_within_totals(e))
         return KPI_ERR_CORRUPT;
+    hw_recompute(e);
     return rebuild_timers(e);
 }
 
@@ -3512,6 +3551,8 @@ static int clone_data(kpi_engine *e, const kpi_engine *s)
     memcpy(e->cnt, s->cnt, sizeof e->cnt);
     memcpy(e->nstatus, s->nstatus, sizeof e->nstatus);
     e->nwaiting = s->nwaiting;
+    e->hw_n = s->hw_n;
+    e->hw_v = s->hw_v;
     int rc = s->ts.n > 0 ? ts_reserve(a, &e->ts, s->ts.n) : KPI_OK;
     if (rc != KPI_OK)
         return rc;
@@ -3779,6 +3820,7 @@ KPI_API int kpi_engine_merge(kpi_engine *dst, const kpi_engine *src)
         return rc;
     rc = merge_into(tmp, src);
     if (rc == KPI_OK) {
+        hw_recompute(tmp);
         kpi_engine old;
         memcpy(&old, dst, sizeof old);
         memcpy(dst, tmp, sizeof *dst);
