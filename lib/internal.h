@@ -22,12 +22,9 @@
 #if defined(__GNUC__)
 #define KPI__LIKELY(x) __builtin_expect(!!(x), 1)
 #define KPI__UNLIKELY(x) __builtin_expect(!!(x), 0)
-/* A hint to fetch the line at p into the cache (never faults). */
-#define KPI__PREFETCH(p) __builtin_prefetch((p), 0, 3)
 #else
 #define KPI__LIKELY(x) (x)
 #define KPI__UNLIKELY(x) (x)
-#define KPI__PREFETCH(p) ((void)(p))
 #endif
 
 /* Serialized type tags.  Append-only: a tag, once used, is never reused.
