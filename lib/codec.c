@@ -7,7 +7,8 @@
  * 0x82F63B78), the one used by iSCSI, ext4 and many storage formats: it
  * catches every burst error up to 32 bits and all odd numbers of bit flips.
  * It is computed with a byte-wise table built once at compile time
- * (constant data, no global mutable state).
+ * (constant data, no global mutable state), or with the SSE4.2 crc32
+ * instruction where the processor has it.
  */
 #include "codec.h"
 
@@ -28,13 +29,44 @@
 static const uint32_t crc_table[256] = {E64(0u), E64(64u), E64(128u),
                                         E64(192u)};
 
-uint32_t kpi__crc32c(const void *data, size_t len)
+uint32_t kpi__crc32c_bytewise(const void *data, size_t len)
 {
     const uint8_t *p = data;
     uint32_t crc = 0xFFFFFFFFu;
     for (size_t i = 0; i < len; i++)
         crc = crc_table[(crc ^ p[i]) & 0xFFu] ^ (crc >> 8);
     return crc ^ 0xFFFFFFFFu;
+}
+
+/* x86-64 with SSE4.2 (chosen at run time): the crc32 instruction computes
+ * this very CRC (the same polynomial, reflected), 8 bytes at a time, about
+ * twenty times the table's speed; the bytes of each 64-bit load are taken
+ * in memory order on this little-endian machine. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(KPI_NO_DISPATCH)
+#include <nmmintrin.h>
+#define KPI__CRC_HW 1
+__attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(const uint8_t *p, size_t len)
+{
+    uint64_t crc = 0xFFFFFFFFu;
+    for (; len >= 8; p += 8, len -= 8) {
+        uint64_t v;
+        memcpy(&v, p, sizeof v);
+        crc = _mm_crc32_u64(crc, v);
+    }
+    uint32_t c = (uint32_t)crc;
+    for (; len > 0; p++, len--)
+        c = _mm_crc32_u8(c, *p);
+    return c ^ 0xFFFFFFFFu;
+}
+#endif
+
+uint32_t kpi__crc32c(const void *data, size_t len)
+{
+#if defined(KPI__CRC_HW)
+    if (__builtin_cpu_supports("sse4.2"))
+        return crc32c_sse42(data, len);
+#endif
+    return kpi__crc32c_bytewise(data, len);
 }
 
 /* ---- little-endian helpers ---------------------------------------------- */

@@ -116,5 +116,7 @@ void kpi__put_object(kpi__writer *w, const void *obj);
 
 /* CRC-32C (Castagnoli, reflected, init and xor-out 0xFFFFFFFF). */
 uint32_t kpi__crc32c(const void *data, size_t len);
+/* The same with the byte-wise table only (the portable path; tests). */
+uint32_t kpi__crc32c_bytewise(const void *data, size_t len);
 
 #endif /* KPI_CODEC_H */

@@ -3207,10 +3207,59 @@ static int cmp_tentry(const void *x, const void *y)
 }
 
 /* Push n collected timers in sorted order. */
+/* Sort n entries by (due, key): a least-significant-digit radix sort on
+ * the due times' offsets from the earliest (11 bits a pass, as many passes
+ * as their range needs: three for a few weeks of milliseconds), then each
+ * run of equal due times by key.  Large restores rebuild their queues with
+ * it, several times faster than qsort. */
+static int sort_timers(const kpi_allocator *a, tentry *v, size_t n)
+{
+    if (n < 256) {
+        qsort(v, n, sizeof *v, cmp_tentry);
+        return KPI_OK;
+    }
+    int64_t lo = v[0].due, hi = v[0].due;
+    for (size_t i = 1; i < n; i++) {
+        lo = v[i].due < lo ? v[i].due : lo;
+        hi = v[i].due > hi ? v[i].due : hi;
+    }
+    uint64_t range = (uint64_t)hi - (uint64_t)lo;
+    tentry *tmp = kpi__malloc(a, n * sizeof *tmp);
+    if (tmp == NULL)
+        return KPI_ERR_NOMEM;
+    tentry *src = v, *dst = tmp;
+    for (unsigned shift = 0; shift < 64 && (range >> shift) != 0; shift += 11) {
+        size_t count[2048] = {0};
+        for (size_t i = 0; i < n; i++)
+            count[(((uint64_t)src[i].due - (uint64_t)lo) >> shift) & 2047]++;
+        for (size_t d = 0, sum = 0; d < 2048; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[count[(((uint64_t)src[i].due - (uint64_t)lo) >> shift) & 2047]++] = src[i];
+        tentry *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != v)
+        memcpy(v, src, n * sizeof *v);
+    kpi__free(a, tmp);
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i + 1; j < n && v[j].due == v[i].due; j++)
+            ;
+        if (j - i > 1)
+            qsort(v + i, j - i, sizeof *v, cmp_tentry);
+    }
+    return KPI_OK;
+}
+
 static int push_sorted(const kpi_allocator *a, tqueue *q, tentry *v, size_t n)
 {
-    qsort(v, n, sizeof *v, cmp_tentry);
-    int rc = tq_reserve(a, q, n);
+    int rc = sort_timers(a, v, n);
+    if (rc == KPI_OK)
+        rc = tq_reserve(a, q, n);
     for (size_t i = 0; rc == KPI_OK && i < n; i++)
         tq_push(q, v[i].due, v[i].key);
     return rc;

@@ -165,6 +165,27 @@ START_TEST(crc32c_matches_the_standard_check_value)
     /* the CRC catalogue's check value for CRC-32C over "123456789" */
     ck_assert_uint_eq(kpi__crc32c("123456789", 9), 0xE3069283u);
     ck_assert_uint_eq(kpi__crc32c("", 0), 0u);
+    ck_assert_uint_eq(kpi__crc32c_bytewise("123456789", 9), 0xE3069283u);
+    ck_assert_uint_eq(kpi__crc32c_bytewise("", 0), 0u);
+}
+END_TEST
+
+/* The checksum the library uses (the crc32 instruction where there is
+ * one) equals the byte-wise table's on every length and alignment. */
+START_TEST(crc32c_paths_agree)
+{
+    static unsigned char buf[4096 + 8];
+    uint64_t x = 88172645463325252u;
+    for (size_t i = 0; i < sizeof buf; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        buf[i] = (unsigned char)x;
+    }
+    for (size_t off = 0; off < 8; off++)
+        for (size_t len = 0; len <= 300; len++)
+            ck_assert_uint_eq(kpi__crc32c(buf + off, len), kpi__crc32c_bytewise(buf + off, len));
+    ck_assert_uint_eq(kpi__crc32c(buf, 4096), kpi__crc32c_bytewise(buf, 4096));
+    memset(buf, 0xFF, sizeof buf);
+    ck_assert_uint_eq(kpi__crc32c(buf, 4103), kpi__crc32c_bytewise(buf, 4103));
 }
 END_TEST
 
@@ -531,6 +552,7 @@ static Suite *codec_suite(void)
     Suite *s = suite_create("codec");
     TCase *tc = tcase_create("wire");
     tcase_add_test(tc, crc32c_matches_the_standard_check_value);
+    tcase_add_test(tc, crc32c_paths_agree);
     tcase_add_test(tc, primitives_round_trip);
     tcase_add_test(tc, reader_errors_are_sticky_and_never_read_past_the_end);
     tcase_add_test(tc, counts_from_input_cannot_exceed_the_input);
