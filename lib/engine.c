@@ -3446,6 +3446,11 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
                 get_into(r, type_of_metric(m), &b->m[m], a);
     }
     size_t n = kpi__get_count(r, MAX_TICKETS, 20);
+    if (!r->err && n > 0) { /* room for them all at once (n is bounded by the input) */
+        int rc = ts_reserve(&e->base.alloc, &e->ts, (uint32_t)n);
+        if (rc != KPI_OK)
+            kpi__reader_fail(r, rc);
+    }
     for (size_t i = 0; i < n && !r->err; i++) {
         tk t;
         memset(&t, 0, sizeof t);
