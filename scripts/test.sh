@@ -9,6 +9,8 @@ status=0
 make -j"$(nproc)" check || status=1
 # the C suite again under AddressSanitizer + UndefinedBehaviorSanitizer
 bash scripts/sanitize.sh || status=1
+# the threaded suites under ThreadSanitizer (shared top-k rank cache, objects per thread)
+bash scripts/tsan.sh || status=1
 # every fuzz target for a bounded time (KPI_FUZZ_SECONDS, default 10 s each; fuzz/README.md)
 bash scripts/fuzz.sh >fuzz.log 2>&1 && tail -1 fuzz.log || { tail -80 fuzz.log; echo "fuzz: FAILED"; status=1; }
 # benchmarks: built and run once on small sizes to prove they work (no times asserted)
