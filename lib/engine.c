@@ -3533,6 +3533,18 @@ static int engine_decode(kpi__reader *r, const kpi_allocator *a, void **out)
     return KPI_OK;
 }
 
+/* Give d every name of s whose code d has not named (clone: all of them). */
+static int names_add(kpi_engine *d, const kpi_engine *s)
+{
+    int rc = KPI_OK;
+    for (int i = 0; i < NNAMES && rc == KPI_OK; i++)
+        for (size_t j = 0; j < s->names[i].n && rc == KPI_OK; j++)
+            if (names_get(&d->names[i], s->names[i].v[j].code) == NULL)
+                rc = names_set(&d->base.alloc, &d->names[i], s->names[i].v[j].code,
+                               s->names[i].v[j].name, strlen(s->names[i].v[j].name));
+    return rc;
+}
+
 /* A fresh copy of n elements of `size` bytes (NULL for none). */
 static int dup_array(const kpi_allocator *a, void **out, const void *src, size_t n,
                      size_t size)
@@ -3663,10 +3675,8 @@ static int engine_clone(const void *src, void **out)
         rc = kpi__clone(&kpi__calendar_type, s->cal, (void **)&e->cal);
     if (rc == KPI_OK && s->pol != NULL)
         rc = kpi__clone(&kpi__sla_policy_type, s->pol, (void **)&e->pol);
-    for (int i = 0; i < NNAMES && rc == KPI_OK; i++)
-        for (size_t j = 0; j < s->names[i].n && rc == KPI_OK; j++)
-            rc = names_set(a, &e->names[i], s->names[i].v[j].code, s->names[i].v[j].name,
-                           strlen(s->names[i].v[j].name));
+    if (rc == KPI_OK)
+        rc = names_add(e, s);
     if (rc == KPI_OK)
         rc = clone_kpis(e, s);
     if (rc == KPI_OK)
@@ -3781,12 +3791,7 @@ static int merge_tickets(kpi_engine *d, const kpi_engine *s)
 static int merge_into(kpi_engine *d, const kpi_engine *s)
 {
     const kpi_allocator *a = &d->base.alloc;
-    int rc = KPI_OK;
-    for (int i = 0; i < NNAMES && rc == KPI_OK; i++)
-        for (size_t j = 0; j < s->names[i].n && rc == KPI_OK; j++)
-            if (names_get(&d->names[i], s->names[i].v[j].code) == NULL)
-                rc = names_set(a, &d->names[i], s->names[i].v[j].code,
-                               s->names[i].v[j].name, strlen(s->names[i].v[j].name));
+    int rc = names_add(d, s);
     if (rc != KPI_OK || !s->started)
         return rc;
     if (!d->started) {
