@@ -19,6 +19,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <math.h>
+#include <pthread.h>
 
 #include "bench.h"
 #include "kpi/engine.h"
@@ -411,6 +412,123 @@ static figures engine_read(const kpi_engine *e)
     return f;
 }
 
+/* One KPI read from two shards: the two engines' accumulators cloned and
+ * merged at read time (the engines themselves stay as they are). */
+static figures shards_read(const kpi_engine *a, const kpi_engine *b)
+{
+    figures f;
+    const kpi_duration *da, *db;
+    const kpi_rate *ra, *rb;
+    kpi_duration *d = NULL;
+    kpi_rate *r = NULL;
+    kpi_estimate est;
+    memset(&f, 0, sizeof f);
+    if (kpi_engine_duration(a, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &da) == KPI_OK &&
+        kpi_engine_duration(b, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &db) == KPI_OK &&
+        kpi_duration_clone(da, &d) == KPI_OK && kpi_duration_merge(d, db) == KPI_OK) {
+        f.frt_n = kpi_duration_count(d);
+        kpi_duration_quantile(d, 0.5, &f.frt_p50);
+        kpi_duration_quantile(d, 0.9, &f.frt_p90);
+    }
+    kpi_duration_free(d);
+    d = NULL;
+    if (kpi_engine_duration(a, KPI_ENGINE_FIRST_RESOLUTION, KPI_DIM_ALL, 0, &da) == KPI_OK &&
+        kpi_engine_duration(b, KPI_ENGINE_FIRST_RESOLUTION, KPI_DIM_ALL, 0, &db) == KPI_OK &&
+        kpi_duration_clone(da, &d) == KPI_OK && kpi_duration_merge(d, db) == KPI_OK) {
+        kpi_duration_quantile(d, 0.5, &f.res_p50);
+        kpi_duration_quantile(d, 0.9, &f.res_p90);
+    }
+    kpi_duration_free(d);
+    if (kpi_engine_rate(a, KPI_ENGINE_FCR, KPI_DIM_ALL, 0, &ra) == KPI_OK &&
+        kpi_engine_rate(b, KPI_ENGINE_FCR, KPI_DIM_ALL, 0, &rb) == KPI_OK &&
+        kpi_rate_clone(ra, &r) == KPI_OK && kpi_rate_merge(r, rb) == KPI_OK &&
+        kpi_rate_share(r, &est) == KPI_OK)
+        f.fcr = est.value;
+    kpi_rate_free(r);
+    return f;
+}
+
+static int same_figures(const figures *x, const figures *y)
+{
+    return x->frt_n == y->frt_n && x->frt_p50 == y->frt_p50 && x->frt_p90 == y->frt_p90 &&
+           x->res_p50 == y->res_p50 && x->res_p90 == y->res_p90 && x->fcr == y->fcr;
+}
+
+/* ---- two engines on the machine's two cores ------------------------------ */
+
+typedef struct shard_job {
+    kpi_engine *e;
+    const kpi_event *ev;
+    size_t n;
+    int rc;
+} shard_job;
+
+static void *shard_apply(void *arg)
+{
+    shard_job *j = arg;
+    j->rc = apply_all(j->e, j->ev, j->n);
+    return NULL;
+}
+
+/* Split the stream in two by each ticket's customer (parity of the id the
+ * creation names), each shard's events in stream order: a customer's
+ * tickets all go to one engine, so repeat contacts stay whole.  The
+ * creations are the stream's first `tickets` events, ticket i's first. */
+static int split_by_customer(const kpi_event *ev, size_t n, size_t tickets, kpi_event *shard[2],
+                             size_t sn[2])
+{
+    uint8_t *side = malloc(tickets);
+    shard[0] = malloc(n * sizeof *ev);
+    shard[1] = malloc(n * sizeof *ev);
+    sn[0] = sn[1] = 0;
+    if (side == NULL || shard[0] == NULL || shard[1] == NULL) {
+        free(side);
+        return -1;
+    }
+    for (size_t i = 0; i < tickets; i++)
+        side[i] = (uint8_t)(ev[i].actor & 1);
+    for (size_t i = 0; i < n; i++) {
+        int k = side[ev[i].ticket - ticket_id(0)];
+        shard[k][sn[k]++] = ev[i];
+    }
+    free(side);
+    return 0;
+}
+
+/* Fresh engines for both shards (untimed). */
+static void shard_setup(shard_job job[2], kpi_event *shard[2], const size_t sn[2])
+{
+    for (int k = 0; k < 2; k++) {
+        kpi_engine_free(job[k].e);
+        job[k].e = new_engine(PLAIN);
+        job[k].ev = shard[k];
+        job[k].n = sn[k];
+        job[k].rc = 0;
+    }
+}
+
+/* Both shards at once, one on a second thread. */
+static int shard_run(shard_job job[2])
+{
+    pthread_t t;
+    int started = pthread_create(&t, NULL, shard_apply, &job[1]) == 0;
+    shard_apply(&job[0]);
+    if (started)
+        pthread_join(t, NULL);
+    else
+        shard_apply(&job[1]);
+    return job[0].rc | job[1].rc;
+}
+
+/* ns per event of the whole stream (wall time) with both shards applied
+ * at once; the engines are left in job[].e. */
+static double apply_two_threads(shard_job job[2], kpi_event *shard[2], const size_t sn[2], int *fail)
+{
+    double ns;
+    BENCH_MEDIAN(ns, sn[0] + sn[1], shard_setup(job, shard, sn), *fail |= shard_run(job));
+    return ns;
+}
+
 static double rel(double a, double b) { return b != 0 ? fabs(a - b) / fabs(b) : fabs(a); }
 
 /* Snapshot, restore, clone and merge of the engine `e` fed all n events,
@@ -514,6 +632,13 @@ int main(void)
         for (size_t i = 0; i < n; i++)
             fail |= kpi_engine_event(e, &ev[i]);
     });
+    kpi_event *shard[2] = {NULL, NULL};
+    size_t sn[2] = {0, 0};
+    shard_job job[2] = {{NULL, NULL, 0, 0}, {NULL, NULL, 0, 0}};
+    double two_ns = 0;
+    if (split_by_customer(ev, n, tickets, shard, sn) == 0)
+        two_ns = apply_two_threads(job, shard, sn, &fail);
+    kpi_engine *sa = job[0].e, *sb = job[1].e;
     BENCH_MEDIAN(business_ns, n, { kpi_engine_free(e); e = new_engine(BUSINESS); }, { fail |= apply_all(e, ev, n); });
     BENCH_MEDIAN(totals_ns, n, { kpi_engine_free(e); e = new_engine(TOTALS); }, { fail |= apply_all(e, ev, n); });
     if (fail)
@@ -523,6 +648,13 @@ int main(void)
     printf("  %-44s %10.1f M/s  naive %10.1f M/s\n", "  = events per second", 1e3 / apply_ns, 1e3 / naive_ns);
     bench_line("kpi_engine_apply, calendar + SLA policy", business_ns, naive_ns, ">= 20 M events/s");
     printf("  %-44s %10.1f M/s\n", "  = events per second", 1e3 / business_ns);
+    if (two_ns > 0) {
+        bench_line("kpi_engine_apply, 2 threads, 2 engines", two_ns, naive_ns, ">= 20 M events/s");
+        printf("  %-44s %10.1f M/s  (shards by customer: %zu + %zu events)\n", "  = events per second",
+               1e3 / two_ns, sn[0], sn[1]);
+    } else {
+        printf("  2 threads: out of memory, skipped\n");
+    }
     bench_line("kpi_engine_apply, no breakdowns (totals only)", totals_ns, naive_ns, "-");
     bench_line("kpi_engine_event, one call per event", event_ns, naive_ns, "-");
     bench_bytes("bytes per live ticket (ticket_bytes)", ticket_b, naive_b, "<= 96 B per live ticket");
@@ -541,6 +673,20 @@ int main(void)
     double settle_ns = (bench_now_ns() - t0) / (double)tickets;
     bench_line("kpi_engine_advance: settle, ns per ticket", settle_ns, 0, "-");
     figures got = engine_read(e);
+    if (sa != NULL && sb != NULL) {
+        fail |= kpi_engine_advance(sa, ev[n - 1].time_ms + 8 * 24 * HOUR_MS);
+        fail |= kpi_engine_advance(sb, ev[n - 1].time_ms + 8 * 24 * HOUR_MS);
+        t0 = bench_now_ns();
+        figures two = shards_read(sa, sb);
+        double read_ns = bench_now_ns() - t0;
+        printf("  %-44s %10s      (%.0f us to merge FRT, resolution and FCR at read time)\n",
+               "2 engines' reads, merged, equal one engine's", same_figures(&two, &got) ? "yes" : "NO",
+               read_ns / 1e3);
+    }
+    kpi_engine_free(sa);
+    kpi_engine_free(sb);
+    free(shard[0]);
+    free(shard[1]);
     bench_error("FRT values, count difference", fabs((double)got.frt_n - (double)exact.frt_n), "0 (exact)");
     bench_error("FRT p50, relative error vs exact", rel(got.frt_p50, exact.frt_p50), "<= 0.01");
     bench_error("FRT p90, relative error vs exact", rel(got.frt_p90, exact.frt_p90), "<= 0.01");
