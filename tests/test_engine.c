@@ -3148,6 +3148,22 @@ static void same_acc(int type, const void *a, const void *b, const char *where)
     }
 }
 
+/* Two top-k summaries agree entry by entry. */
+static void same_topics(const kpi_topk *pa, const kpi_topk *pb)
+{
+    ck_assert_uint_eq(kpi_topk_total(pa), kpi_topk_total(pb));
+    ck_assert_uint_eq(kpi_topk_size(pa), kpi_topk_size(pb));
+    for (size_t i = 0; i < kpi_topk_size(pa); i++) {
+        const char *la, *lb;
+        size_t lena, lenb;
+        uint64_t ca, cb;
+        ck_assert_ok(kpi_topk_entry(pa, i, &la, &lena, &ca, NULL, NULL));
+        ck_assert_ok(kpi_topk_entry(pb, i, &lb, &lenb, &cb, NULL, NULL));
+        ck_assert_msg(lena == lenb && !memcmp(la, lb, lena) && ca == cb,
+                      "top topic %zu differs", i);
+    }
+}
+
 /* Every read of two engines agrees (serialized bytes may differ in order). */
 static void same_reads(const kpi_engine *x, const kpi_engine *y, int backlog)
 {
@@ -3200,17 +3216,7 @@ static void same_reads(const kpi_engine *x, const kpi_engine *y, int backlog)
     const kpi_topk *pa, *pb;
     ck_assert_ok(kpi_engine_top_topics(x, &pa));
     ck_assert_ok(kpi_engine_top_topics(y, &pb));
-    ck_assert_uint_eq(kpi_topk_total(pa), kpi_topk_total(pb));
-    ck_assert_uint_eq(kpi_topk_size(pa), kpi_topk_size(pb));
-    for (size_t i = 0; i < kpi_topk_size(pa); i++) {
-        const char *la, *lb;
-        size_t lena, lenb;
-        uint64_t ca, cb;
-        ck_assert_ok(kpi_topk_entry(pa, i, &la, &lena, &ca, NULL, NULL));
-        ck_assert_ok(kpi_topk_entry(pb, i, &lb, &lenb, &cb, NULL, NULL));
-        ck_assert_msg(lena == lenb && !memcmp(la, lb, lena) && ca == cb,
-                      "top topic %zu differs", i);
-    }
+    same_topics(pa, pb);
     if (kpi_engine_time(x, &tx) == KPI_OK) {
         uint64_t aa[KPI_ENGINE_AGING_BUCKETS], ab[KPI_ENGINE_AGING_BUCKETS];
         ck_assert_ok(kpi_engine_aging(x, tx, aa));
@@ -3496,6 +3502,139 @@ START_TEST(engines_of_disjoint_customers_merge_into_one)
     free(ea);
     free(eb);
     kpi_engine_free(all);
+    free_log(&g);
+}
+END_TEST
+
+/* A copy of a (or of b when a is NULL) with b merged in (when not NULL):
+ * a KPI read across shards without merging the engines. */
+static void *acc_merged(int type, const void *a, const void *b)
+{
+    void *out = NULL;
+    const void *first = a != NULL ? a : b, *second = a != NULL ? b : NULL;
+    switch (type) {
+    case KPI_ENGINE_TYPE_DURATION:
+        ck_assert_ok(kpi_duration_clone(first, (kpi_duration **)&out));
+        if (second != NULL)
+            ck_assert_ok(kpi_duration_merge(out, second));
+        break;
+    case KPI_ENGINE_TYPE_RATE:
+        ck_assert_ok(kpi_rate_clone(first, (kpi_rate **)&out));
+        if (second != NULL)
+            ck_assert_ok(kpi_rate_merge(out, second));
+        break;
+    case KPI_ENGINE_TYPE_SCORE:
+        ck_assert_ok(kpi_score_clone(first, (kpi_score **)&out));
+        if (second != NULL)
+            ck_assert_ok(kpi_score_merge(out, second));
+        break;
+    case KPI_ENGINE_TYPE_RATIO:
+        ck_assert_ok(kpi_ratio_clone(first, (kpi_ratio **)&out));
+        if (second != NULL)
+            ck_assert_ok(kpi_ratio_merge(out, second));
+        break;
+    case KPI_ENGINE_TYPE_SERIES:
+        ck_assert_ok(kpi_series_clone(first, (kpi_series **)&out));
+        if (second != NULL)
+            ck_assert_ok(kpi_series_merge(out, second));
+        break;
+    default:
+        ck_abort_msg("type %d", type);
+    }
+    return out;
+}
+
+static void acc_free(int type, void *p)
+{
+    switch (type) {
+    case KPI_ENGINE_TYPE_DURATION: kpi_duration_free(p); break;
+    case KPI_ENGINE_TYPE_RATE: kpi_rate_free(p); break;
+    case KPI_ENGINE_TYPE_SCORE: kpi_score_free(p); break;
+    case KPI_ENGINE_TYPE_RATIO: kpi_ratio_free(p); break;
+    default: kpi_series_free(p); break;
+    }
+}
+
+/* One metric's accumulator in a shard, or NULL when it holds no value. */
+static const void *shard_acc(const kpi_engine *e, int m, int dim, uint64_t key)
+{
+    const void *acc = NULL;
+    int rc = kpi_engine_metric(e, m, dim, key, &acc);
+    ck_assert_msg(rc == KPI_OK || rc == KPI_ERR_UNKNOWN_ID, "%s: %s", metric_name[m],
+                  kpi_status_name(rc));
+    return rc == KPI_OK ? acc : NULL;
+}
+
+/* engine.h, "Thread safety": one engine per thread, customers split between
+ * them, each KPI read as the merge of the shards' accumulators. */
+START_TEST(shards_by_customer_read_as_one_engine_through_merged_accumulators)
+{
+    glog g = gen_log(&merge_cfg);
+    const int64_t end = g.last + merge_cfg.reopen_window;
+    kpi_engine *all = log_engine(&merge_cfg, NULL);
+    apply_all(all, g.ev, g.n);
+    size_t na, nb;
+    kpi_event *ea = split(&g, 0, g.n, 0, &na), *eb = split(&g, 0, g.n, 1, &nb);
+    kpi_engine *sh[2] = {log_engine(&merge_cfg, NULL), log_engine(&merge_cfg, NULL)};
+    apply_all(sh[0], ea, na);
+    apply_all(sh[1], eb, nb);
+    /* settlement follows each engine's clock (its latest event): the
+     * shards are brought to one time before a read, first the single
+     * engine's (tickets live), then past every reopen window */
+    int64_t now;
+    ck_assert_ok(kpi_engine_time(all, &now));
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < 3; i++)
+            ck_assert_ok(kpi_engine_advance(i < 2 ? sh[i] : all, pass == 0 ? now : end));
+        size_t compared = 0;
+        for (int m = 0; m < KPI_ENGINE_METRICS; m++) {
+            int type = kpi_engine_metric_type(m);
+            char where[96];
+            const void *one;
+            if (kpi_engine_metric(all, m, KPI_DIM_ALL, 0, &one) == KPI_OK) {
+                void *both = acc_merged(type, shard_acc(sh[0], m, KPI_DIM_ALL, 0),
+                                        shard_acc(sh[1], m, KPI_DIM_ALL, 0));
+                snprintf(where, sizeof where, "%s overall, pass %d", metric_name[m], pass);
+                same_acc(type, both, one, where);
+                acc_free(type, both);
+                compared++;
+            }
+            for (int dim = KPI_DIM_AGENT; dim <= KPI_DIM_PRIORITY; dim++) {
+                const kpi_group *grp;
+                uint64_t keys[512];
+                size_t nk;
+                if (kpi_engine_group(all, m, dim, &grp) != KPI_OK)
+                    continue;
+                ck_assert_ok(kpi_group_keys(grp, keys, N_OF(keys), &nk));
+                for (size_t i = 0; i < nk; i++) {
+                    ck_assert_ok(kpi_group_find(grp, keys[i], &one));
+                    void *both = acc_merged(type, shard_acc(sh[0], m, dim, keys[i]),
+                                            shard_acc(sh[1], m, dim, keys[i]));
+                    snprintf(where, sizeof where, "%s by %d key %llu, pass %d",
+                             metric_name[m], dim, (unsigned long long)keys[i], pass);
+                    same_acc(type, both, one, where);
+                    acc_free(type, both);
+                    compared++;
+                }
+            }
+        }
+        ck_assert_uint_gt(compared, 100);
+        /* top topics: every topic fits the summary, so the merge is exact */
+        const kpi_topk *ta, *tb, *tall;
+        kpi_topk *t = NULL;
+        ck_assert_ok(kpi_engine_top_topics(sh[0], &ta));
+        ck_assert_ok(kpi_engine_top_topics(sh[1], &tb));
+        ck_assert_ok(kpi_engine_top_topics(all, &tall));
+        ck_assert_ok(kpi_topk_clone(ta, &t));
+        ck_assert_ok(kpi_topk_merge(t, tb));
+        same_topics(t, tall);
+        kpi_topk_free(t);
+    }
+    kpi_engine_free(sh[0]);
+    kpi_engine_free(sh[1]);
+    kpi_engine_free(all);
+    free(ea);
+    free(eb);
     free_log(&g);
 }
 END_TEST
@@ -4226,6 +4365,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_restored_engine_evicts_the_same_topic);
     tcase_add_test(tc, a_snapshot_refuses_bad_bytes);
     tcase_add_test(tc, engines_of_disjoint_customers_merge_into_one);
+    tcase_add_test(tc, shards_by_customer_read_as_one_engine_through_merged_accumulators);
     tcase_add_test(tc, merging_refuses_shared_tickets_and_other_configurations);
     tcase_add_test(tc, everything_goes_through_the_allocator_and_comes_back);
     tcase_add_test(tc, a_failed_allocation_leaves_no_trace_of_the_event);

@@ -158,6 +158,20 @@
  * functions are borrowed: valid until the next call that changes the
  * engine, or its free.  Different engines need no lock.
  *
+ * To use several cores, give each thread its own engine and send every
+ * event of a ticket to the engine of the ticket's customer (a hash of the
+ * customer id, say), so that each customer's tickets, and with them the
+ * repeat contacts, stay in one engine.  Each engine settles tickets by its
+ * own clock (its latest event), so bring them to one time with
+ * kpi_engine_advance() before reading across them.  A KPI over all of them
+ * is then the merge of their accumulators at read time
+ * (kpi_duration_clone() of one engine's, kpi_duration_merge() of the
+ * others', and so for every type): the same values one engine fed every
+ * event reads for every accumulator that merges exactly (durations, rates,
+ * scores, ratios, series; top topics while the summary holds every topic).
+ * Or merge whole engines with kpi_engine_merge().  `bench/bench_engine`
+ * does this on two cores (docs/PERFORMANCE.md, "Ticket engine").
+ *
  * SPDX-License-Identifier: MIT
  */
 #ifndef KPI_ENGINE_H
