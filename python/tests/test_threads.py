@@ -105,8 +105,8 @@ def test_mean_threads_within_rounding(rng):
 
 def test_duration_collapsed_sketch_reads_equal(rng):
     # a 0.05% sketch over 40 doublings collapses its lowest buckets; every
-    # read is one call's (see the report: the collapse flag itself is not
-    # carried by a merge into an uncollapsed object)
+    # read is one call's (the bytes are not compared: libkpi's merge does
+    # not pass the collapse floor on to an object that has not collapsed)
     ms = np.exp2(rng.uniform(0, 40, N)).astype(np.int64)
     one, parts = kpi.Duration(0.0005), kpi.Duration(0.0005)
     one.add_array(ms)
@@ -296,3 +296,14 @@ def test_parts_run_on_worker_threads(monkeypatch, rng):
     s.add_array(values)  # the default: no thread
     s.add_array(values[:1000], threads=3)  # tiny: no thread
     assert started == []
+
+
+def test_group_member(rng):
+    ms = rng.integers(0, 10**6, N)
+    g = kpi.Group(kpi.frt(targets=[1_000]))
+    g[5].add_array(ms[:10])
+    g[5].add_array(ms, threads=2)  # parts: owned Durations; merged into the member
+    one = kpi.frt(targets=[1_000])
+    one.add_array(ms[:10])
+    one.add_array(ms)
+    assert bytes(g[5]) == bytes(one)
