@@ -23,6 +23,13 @@ under any computation over it, and so about the largest ratio over pandas
 that any library could show there.
 Top topics by integer code (TopKId on the
 categorical's codes) is the counterpart of value_counts on a categorical.
+
+Each libkpi row has a second figure, "libkpi 2 threads": the same calls
+with ``add_array(..., threads=2)`` (the array counted in two halves on two
+threads, the GIL released in the C calls, the halves merged), ratio over
+pandas and speed-up over one thread; the agreement checks say whether the
+two-thread results equal the one-thread ones (they must: the states merge
+exactly).  pandas uses one core; the machine's core count is printed.
 """
 
 import os
@@ -98,34 +105,34 @@ def pd_topics_cat(df):
 
 
 # ---- libkpi from Python --------------------------------------------------------
-def kpi_nps(df):
+def kpi_nps(df, threads=None):
     s = kpi.nps()
-    s.add_array(df["nps"])
+    s.add_array(df["nps"], threads=threads)
     return s.nps().value
 
 
-def kpi_csat(df):
+def kpi_csat(df, threads=None):
     s = kpi.csat(5, 4)
-    s.add_array(df["csat"])
+    s.add_array(df["csat"], threads=threads)
     return s.csat().value
 
 
-def kpi_frt(df):
+def kpi_frt(df, threads=None):
     d = kpi.frt()
-    d.add_array(df["frt_ms"])
+    d.add_array(df["frt_ms"], threads=threads)
     return [d.quantile(q) for q in QS]
 
 
-def kpi_topics(labels):
+def kpi_topics(labels, threads=None):
     t = kpi.TopK(100)
-    t.add_array(labels)
+    t.add_array(labels, threads=threads)
     return [(e.label, e.count) for e in t.top(10)]
 
 
-def kpi_topics_cat(df):
+def kpi_topics_cat(df, threads=None):
     cat = df["topic_cat"].cat
     t = kpi.TopKId(100)
-    t.add_array(cat.codes.to_numpy())
+    t.add_array(cat.codes.to_numpy(), threads=threads)
     names = cat.categories
     return [(names[e.id], e.count) for e in t.top(10)]
 
@@ -135,6 +142,14 @@ def line(what, t_pd, t_kpi, t_floor=None):
     ceiling = "" if t_floor is None else f"   (read floor {t_floor * ns:.2f} ns/row: at most x{t_pd / t_floor:.1f})"
     print(f"  {what:<40} pandas {t_pd * 1e3:9.2f} ms ({t_pd * ns:6.2f} ns/row)   "
           f"libkpi {t_kpi * 1e3:8.2f} ms ({t_kpi * ns:6.2f} ns/row)   x{t_pd / t_kpi:.1f}{ceiling}")
+
+
+def line_threads(t_pd, t_kpi1, t_kpi2):
+    """The 2-thread figure under a row: time, ratio over pandas, and the
+    speed-up over the row's one-thread libkpi time."""
+    ns = 1e9 / ROWS
+    print(f"  {'  libkpi 2 threads':<40} {'':>35}   libkpi {t_kpi2 * 1e3:8.2f} ms "
+          f"({t_kpi2 * ns:6.2f} ns/row)   x{t_pd / t_kpi2:.1f}   ({t_kpi1 / t_kpi2:.2f}x one thread)")
 
 
 def read_floor(col):
@@ -150,9 +165,11 @@ def read_floor(col):
 def main():
     print(f"\n== pandas {pd.__version__} beside libkpi {kpi.version()} from Python "
           f"{sys.version.split()[0]}, numpy {np.__version__}: {ROWS:,} rows, "
-          f"median of {REPS}{' (quick mode: small sizes)' if QUICK else ''}")
+          f"median of {REPS}{' (quick mode: small sizes)' if QUICK else ''}; "
+          f"{os.cpu_count()} cores (pandas uses one)")
     df = generate(ROWS)
     results = {}
+    threaded = {}  # what -> (libkpi 2-thread time, result)
     for what, fp, fk, col in (("NPS (0..10)", pd_nps, kpi_nps, df["nps"]),
                               ("CSAT share (top-2-box of 1..5)", pd_csat, kpi_csat, df["csat"]),
                               ("FRT p50/p90/p99 (int64 ms)", pd_frt, kpi_frt, df["frt_ms"]),
@@ -162,6 +179,8 @@ def main():
         t_kpi, r_kpi = median_seconds(lambda: fk(df))
         results[what] = (t_pd, t_kpi, r_pd, r_kpi)
         line(what, t_pd, t_kpi, read_floor(col))
+        threaded[what] = median_seconds(lambda: fk(df, threads=2))
+        line_threads(t_pd, t_kpi, threaded[what][0])
     t0 = time.perf_counter()
     labels = df["topic"].to_numpy().astype("S")  # once: object str -> fixed-width bytes
     t_conv = time.perf_counter() - t0
@@ -169,6 +188,8 @@ def main():
     t_kpi, r_kpi = median_seconds(lambda: kpi_topics(labels))
     results["topics"] = (t_pd, t_kpi, r_pd, r_kpi)
     line("top 10 topics, string labels", t_pd, t_kpi)
+    threaded["topics"] = median_seconds(lambda: kpi_topics(labels, threads=2))
+    line_threads(t_pd, t_kpi, threaded["topics"][0])
     print(f"  {'  (object column -> S array, once)':<40} {t_conv * 1e3:9.2f} ms "
           f"({t_conv * 1e9 / ROWS:.2f} ns/row), not in the libkpi time above")
 
@@ -178,6 +199,7 @@ def main():
     t_pd_cat = sum(v[0] for k, v in results.items() if k != "topics")
     t_kpi_cat = sum(v[1] for k, v in results.items() if k != "topics")
     line("all four KPIs (categorical topics)", t_pd_cat, t_kpi_cat)
+    line_threads(t_pd_cat, t_kpi_cat, sum(v[0] for k, v in threaded.items() if k != "topics"))
 
     print("  agreement:")
     _, _, nps_pd, nps_kpi = results["NPS (0..10)"]
@@ -193,6 +215,18 @@ def main():
         same = [(str(x), int(y)) for x, y in a] == [(str(x), int(y)) for x, y in b]
         print(f"    top topics ({'strings' if key == 'topics' else 'codes'}): "
               f"same labels and counts as pandas: {same}")
+    print("  2 threads against 1 thread (libkpi):")
+    for what, (_, r2) in threaded.items():
+        r1 = results[what][3]
+        if isinstance(r1, list) and r1 and isinstance(r1[0], tuple):
+            how = "same labels and counts"
+            same = [(str(x), int(y)) for x, y in r1] == [(str(x), int(y)) for x, y in r2]
+        elif isinstance(r1, list):
+            how, same = "quantiles equal", r1 == r2
+        else:
+            how, same = "exact: equal", r1 == r2
+        name = "top 10 topics, string labels" if what == "topics" else what
+        print(f"    {name:<40} {how}: {same}")
 
 
 if __name__ == "__main__":

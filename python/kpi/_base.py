@@ -12,7 +12,10 @@ type tag; the base class then knows ``kpi_<prefix>_free``, ``_clone``,
   (for types that merge);
 - ``bytes(obj)`` / ``to_bytes()``, ``Type.from_bytes(data)`` and pickling
   through those portable bytes, so states cross processes and machines;
-- ``footprint`` (bytes of C memory held).
+- ``footprint`` (bytes of C memory held);
+- ``_add_in_parts`` / ``_add_c_array``: the bulk (``add_array``) paths'
+  ``threads=`` option, one array counted in contiguous parts on several
+  threads and the parts merged (see ``_add_in_parts``).
 
 Adding a type (the ticket engine, say) is a subclass with ``_prefix``,
 ``_tag``, an ``__init__`` that calls ``self._new("kpi_<x>_new", ...)`` and
@@ -20,11 +23,14 @@ its own reads; plus its non-verb functions in ``_lib.SIGNATURES``.
 """
 
 import ctypes
+import numbers
 import struct
+import threading
 import weakref
 from collections import namedtuple
 
 from . import _lib
+from ._buffers import KINDS, as_c_array
 from ._lib import C
 
 Estimate = namedtuple("Estimate", "value low high n")
@@ -100,6 +106,24 @@ def from_bytes(data):
     if cls is None:
         raise _lib.error_for(_lib.ERR_TYPE, "kpi.from_bytes", f"unknown type tag {tag}")
     return cls.from_bytes(data)
+
+
+# Arrays shorter than this are counted on the calling thread whatever
+# `threads` says: starting threads and merging would cost more than it saves.
+MIN_PARALLEL_ITEMS = 1 << 16
+
+
+def thread_count(threads):
+    """The number of threads a bulk call asked for: None -> 1, a positive
+    int as it is; TypeError for anything but an int (bool included),
+    ValueError below 1."""
+    if threads is None:
+        return 1
+    if isinstance(threads, bool) or not isinstance(threads, numbers.Integral):
+        raise TypeError(f"threads: a positive int or None is needed, got {threads!r}")
+    if threads < 1:
+        raise ValueError(f"threads: a positive int or None is needed, got {threads}")
+    return int(threads)
 
 
 def _restore(cls, data):
@@ -241,6 +265,83 @@ class KpiObject:
         if isinstance(other, int) and other == 0:
             return self.copy()
         return NotImplemented
+
+    # -- bulk adds on several threads --------------------------------------
+    def _add_in_parts(self, n, threads, feed):
+        """Add items [0, n) of one array to self, on `threads` threads.
+
+        ``feed(obj, lo, hi)`` adds items [lo, hi) to `obj` with the
+        single-thread code and raises what that call raises.  threads None
+        or 1 (or n < MIN_PARALLEL_ITEMS): feed(self, 0, n), nothing else.
+        Otherwise [0, n) is cut into min(threads, n) contiguous near-equal
+        parts, each added to a fresh object of self's configuration
+        (copy() then reset()): part 0 on the calling thread, the others on
+        worker threads started first (ctypes releases the GIL during the C
+        calls, so they run at once).  The parts are merged into part 0 in
+        order, then part 0 into self: one merge, all or nothing.
+
+        All or nothing, with the single call's error: self is only touched
+        by that last merge, so when a part or a merge refuses, self is
+        still as it was and the whole array is added to it once more on
+        this thread, which raises exactly what one call would (its code,
+        class and text: a part's own error can differ, e.g. a batch that
+        ranks NaN above out-of-range wherever each stands) or, for a
+        failure that was only the parts' (memory), succeeds as it would.
+        """
+        k = min(thread_count(threads), n)
+        if k <= 1 or n < MIN_PARALLEL_ITEMS:
+            feed(self, 0, n)
+            return
+        parts = []
+        try:
+            for _ in range(k):
+                part = self.copy()
+                parts.append(part)
+                part.reset()
+            failed = []
+
+            def run(i):
+                try:
+                    feed(parts[i], n * i // k, n * (i + 1) // k)
+                except Exception as e:  # noqa: BLE001 (the single call decides)
+                    failed.append(e)
+
+            started = []
+            try:
+                for i in range(1, k):
+                    worker = threading.Thread(target=run, args=(i,),
+                                              name=f"kpi add part {i}/{k}")
+                    worker.start()
+                    started.append(worker)
+                run(0)
+            finally:
+                for worker in started:
+                    worker.join()
+            if not failed:
+                try:
+                    for part in parts[1:]:
+                        parts[0].merge(part)
+                    self.merge(parts[0])
+                    return
+                except _lib.KpiError:
+                    pass  # self unchanged: the single call decides below
+        finally:
+            for part in parts:
+                part.close()
+        feed(self, 0, n)
+
+    def _add_c_array(self, fn, values, kind, what, threads):
+        """``fn(p, address, n)`` (a kpi_*_add_array) over `values` as n C
+        values of `kind` (see _buffers.as_c_array: no copy when they
+        already are), in parts on `threads` threads (_add_in_parts)."""
+        thread_count(threads)
+        address, n, keep = as_c_array(values, kind, what)
+        size = ctypes.sizeof(KINDS[kind][0])
+
+        def feed(obj, lo, hi):
+            fn(obj._p, None if address is None else address + lo * size, hi - lo)
+
+        self._add_in_parts(n, threads, feed)
 
     def to_bytes(self):
         """The portable state (docs/format.md): same bytes on every

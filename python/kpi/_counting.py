@@ -5,8 +5,8 @@ import ctypes
 from collections import namedtuple
 
 from . import _lib
-from ._base import KpiObject, read_estimate, register
-from ._buffers import as_c_array, numpy
+from ._base import KpiObject, read_estimate, register, thread_count
+from ._buffers import numpy
 from ._lib import C
 
 TopEntry = namedtuple("TopEntry", "label count low high")
@@ -34,6 +34,37 @@ def _narrow_int_array(ids):
             or a.dtype.itemsize >= 8:
         return None
     return a
+
+
+def _add_narrow_ids(obj, a, lo, hi):
+    """TopKId: ids a[lo:hi] (a narrow integer array) converted
+    _ID_CHUNK at a time into one uint64 buffer of this call's own, each
+    chunk added to obj (which cannot overflow: the caller checked)."""
+    buf = numpy.empty(min(hi - lo, _ID_CHUNK), numpy.uint64)
+    address = buf.ctypes.data
+    for i in range(lo, hi, _ID_CHUNK):
+        part = a[i:min(i + _ID_CHUNK, hi)]
+        m = part.size
+        numpy.copyto(buf[:m], part, casting="unsafe")
+        C.kpi_topk_id_add_array(obj._p, address, m)
+
+
+# What add_array's threads= gives for TopK and TopKId (their docstrings).
+_TOPK_THREADS = """
+
+        ``threads=k`` (an int; None or 1: this thread only) counts k
+        contiguous parts of the array at once, each into a fresh summary
+        of this capacity, and merges them in: the GIL is released during
+        the C calls, so the parts run on k cores.  While the summary holds
+        every distinct key (no eviction: error_bound 0) every count and
+        read is exactly one call's; only the serialized order of entries
+        with equal counts may differ (one stream keeps them as they came,
+        a merge sorts them by key).  Once keys are evicted, the merge of
+        lossy summaries is not the summary of one stream: its counts
+        differ from one call's, but stay within Space-Saving's bounds
+        (each count - error <= true count <= count, every key above
+        total / capacity monitored).  A refused array raises what one
+        call raises and changes nothing."""
 
 
 def _label_bytes(label):
@@ -86,15 +117,16 @@ class TopK(KpiObject):
         b = _label_bytes(label)
         C.kpi_topk_add(self._p, b, len(b), _lib.u64(weight, "weight"))
 
-    def add_array(self, labels):
+    def add_array(self, labels, threads=None):
         """Count each label once, all or nothing.
 
         A numpy fixed-width bytes array (dtype 'S') is used in place: only
-        the pointer and length arrays are built (vectorized).  A numpy
-        unicode array ('U') is encoded to UTF-8 first (a copy); any other
-        sequence of str / bytes is encoded label by label in Python (slow
-        for millions: prefer 'S' arrays, or TopKId on integer codes).
-        """
+        the pointer and length arrays are built (vectorized, part by part
+        with threads).  A numpy unicode array ('U') is encoded to UTF-8
+        first (a copy); any other sequence of str / bytes is encoded label
+        by label in Python (slow for millions: prefer 'S' arrays, or
+        TopKId on integer codes)."""
+        thread_count(threads)
         if numpy is not None and isinstance(labels, numpy.ndarray) and labels.dtype.kind in "SU":
             a = labels.reshape(-1) if labels.ndim != 1 else labels
             if a.dtype.kind == "U":
@@ -102,8 +134,12 @@ class TopK(KpiObject):
             a = numpy.ascontiguousarray(a)
             if a.size == 0:
                 return
-            ptrs, lens = _fixed_width_labels(a)
-            C.kpi_topk_add_array(self._p, ptrs.ctypes.data, lens.ctypes.data, a.size)
+
+            def feed(obj, lo, hi):
+                ptrs, lens = _fixed_width_labels(a[lo:hi])
+                C.kpi_topk_add_array(obj._p, ptrs.ctypes.data, lens.ctypes.data, hi - lo)
+
+            self._add_in_parts(a.size, threads, feed)
             return
         bs = [_label_bytes(x) for x in labels]
         n = len(bs)
@@ -111,7 +147,10 @@ class TopK(KpiObject):
             return
         ptrs = (ctypes.c_char_p * n)(*bs)
         lens = (ctypes.c_size_t * n)(*map(len, bs))
-        C.kpi_topk_add_array(self._p, ctypes.addressof(ptrs), ctypes.addressof(lens), n)
+        pa, la = ctypes.addressof(ptrs), ctypes.addressof(lens)
+        ps, ls = ctypes.sizeof(ctypes.c_char_p), ctypes.sizeof(ctypes.c_size_t)
+        self._add_in_parts(n, threads, lambda obj, lo, hi: C.kpi_topk_add_array(
+            obj._p, pa + lo * ps, la + lo * ls, hi - lo))
 
     @property
     def total(self):
@@ -174,32 +213,27 @@ class TopKId(KpiObject):
     def add(self, id, weight=1):
         C.kpi_topk_id_add(self._p, _lib.id64(id), _lib.u64(weight, "weight"))
 
-    def add_array(self, ids):
+    def add_array(self, ids, threads=None):
         """Count each id once, all or nothing (uint64 / int64 arrays without
         a copy; other integer arrays converted).
 
         Narrower integer arrays (pandas categorical codes are int8 or int16)
         are converted a chunk at a time into one reused uint64 buffer that
-        stays in cache, rather than copied whole; negative values are their
-        two's complement, as for add() and int64 arrays."""
+        stays in cache (one per thread), rather than copied whole; negative
+        values are their two's complement, as for add() and int64
+        arrays."""
         a = _narrow_int_array(ids)
         if a is None:
-            address, n, keep = as_c_array(ids, "uint64", "ids")
-            C.kpi_topk_id_add_array(self._p, address, n)
+            self._add_c_array(C.kpi_topk_id_add_array, ids, "uint64", "ids", threads)
             return
+        thread_count(threads)
         n = a.size
         # the chunks' calls can only fail by overflowing the total: refuse
         # that here, before the first chunk, so the array is all or nothing
         if n > _U64_MAX - self.total:
             raise _lib.KpiOverflowError(_lib.ERR_OVERFLOW, "kpi_topk_id_add_array",
                                         f"total {self.total} + {n} ids")
-        buf = numpy.empty(min(n, _ID_CHUNK), numpy.uint64)
-        address = buf.ctypes.data
-        for i in range(0, n, _ID_CHUNK):
-            part = a[i:i + _ID_CHUNK]
-            m = part.size
-            numpy.copyto(buf[:m], part, casting="unsafe")
-            C.kpi_topk_id_add_array(self._p, address, m)
+        self._add_in_parts(n, threads, lambda obj, lo, hi: _add_narrow_ids(obj, a, lo, hi))
 
     @property
     def total(self):
@@ -238,6 +272,10 @@ class TopKId(KpiObject):
         return f"total={self.total} size={self.size}"
 
 
+TopK.add_array.__doc__ += _TOPK_THREADS
+TopKId.add_array.__doc__ += _TOPK_THREADS
+
+
 @register
 class Distinct(KpiObject):
     """Distinct count of 64-bit ids or byte strings: exact (64-bit hashes)
@@ -257,10 +295,18 @@ class Distinct(KpiObject):
         b = _label_bytes(data)
         C.kpi_distinct_add_bytes(self._p, b, len(b))
 
-    def add_array(self, ids):
-        """Count many ids (uint64 / int64 arrays without a copy)."""
-        address, n, keep = as_c_array(ids, "uint64", "ids")
-        C.kpi_distinct_add_array(self._p, address, n)
+    def add_array(self, ids, threads=None):
+        """Count many ids (uint64 / int64 arrays without a copy).
+
+        ``threads=k`` (an int; None or 1: this thread only) counts k
+        contiguous parts of the array at once, each into a fresh object of
+        this precision, and merges them in: the GIL is released during the
+        C calls, so the parts run on k cores.  The state is a function of
+        the set of ids seen (the exact set while small, then each HLL
+        register the max over its ids), so the result is the one call's,
+        to the byte.  A refused array raises what one call raises and
+        changes nothing."""
+        self._add_c_array(C.kpi_distinct_add_array, ids, "uint64", "ids", threads)
 
     def estimate(self):
         """The number of distinct values, with a 95% interval."""

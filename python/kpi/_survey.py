@@ -46,11 +46,17 @@ class Score(KpiObject):
         """Add one answer; KpiRangeError off the scale (nothing changes)."""
         C.kpi_score_add(self._p, _lib.i32(answer, "answer"))
 
-    def add_array(self, answers):
+    def add_array(self, answers, threads=None):
         """Add many answers, all or nothing.  int32 arrays are passed
-        without a copy; other integer arrays are converted (see kpi docs)."""
-        address, n, keep = as_c_array(answers, "int32", "answers")
-        C.kpi_score_add_array(self._p, address, n)
+        without a copy; other integer arrays are converted (see kpi docs).
+
+        ``threads=k`` (an int; None or 1: this thread only) counts k
+        contiguous parts of the array at once, each into a fresh object of
+        this configuration, and merges them in: the GIL is released during
+        the C calls, so the parts run on k cores.  The counts per answer are
+        exact, so the result is the one call's, to the byte; a refused
+        array raises what one call raises and changes nothing."""
+        self._add_c_array(C.kpi_score_add_array, answers, "int32", "answers", threads)
 
     # -- reads --------------------------------------------------------------
     @property
@@ -161,11 +167,17 @@ class Rate(KpiObject):
         C.kpi_rate_add_counts(self._p, _lib.u64(successes, "successes"),
                               _lib.u64(trials, "trials"))
 
-    def add_array(self, outcomes):
+    def add_array(self, outcomes, threads=None):
         """Add many outcomes (0/1), all or nothing.  bool and uint8 arrays
-        are passed without a copy."""
-        address, n, keep = as_c_array(outcomes, "uint8", "outcomes")
-        C.kpi_rate_add_array(self._p, address, n)
+        are passed without a copy.
+
+        ``threads=k`` (an int; None or 1: this thread only) counts k
+        contiguous parts of the array at once, each into a fresh object of
+        this configuration, and merges them in: the GIL is released during
+        the C calls, so the parts run on k cores.  Successes and trials
+        are exact counts, so the result is the one call's, to the byte; a
+        refused array raises what one call raises and changes nothing."""
+        self._add_c_array(C.kpi_rate_add_array, outcomes, "uint8", "outcomes", threads)
 
     @property
     def successes(self):
@@ -203,11 +215,20 @@ class Mean(KpiObject):
         else:
             C.kpi_mean_add_weighted(self._p, x, weight)
 
-    def add_array(self, xs):
+    def add_array(self, xs, threads=None):
         """Add many values (weight 1), all or nothing; float64 arrays are
-        passed without a copy, integer arrays converted."""
-        address, n, keep = as_c_array(xs, "double", "values")
-        C.kpi_mean_add_array(self._p, address, n)
+        passed without a copy, integer arrays converted.
+
+        ``threads=k`` (an int; None or 1: this thread only) counts k
+        contiguous parts of the array at once, each into a fresh object of
+        this configuration, and merges them in: the GIL is released during
+        the C calls, so the parts run on k cores.  count, min, max and the
+        shares' counts are exact, so equal to one call's; the mean and
+        variance are combined by Chan's formula, as every merge is, and so
+        agree with one call's to floating-point rounding (a few ulps), not
+        always to the bit.  A refused array raises what one call raises
+        and changes nothing."""
+        self._add_c_array(C.kpi_mean_add_array, xs, "double", "values", threads)
 
     def iqs_add(self, points_earned, points_possible):
         """IQS: one reviewed conversation (earned / possible, weight possible)."""

@@ -1,0 +1,309 @@
+"""add_array(..., threads=k): the array counted in k contiguous parts on k
+threads, the parts merged in.  Results only (timing would be flaky): the
+same state as one call, the same error as one call, all or nothing."""
+
+import math
+
+import pytest
+
+import kpi
+from kpi import _base
+
+np = pytest.importorskip("numpy")
+
+N = 200_003  # above _base.MIN_PARALLEL_ITEMS, and not a multiple of 2, 3 or 4
+U64_MAX = (1 << 64) - 1
+
+
+def canonical(obj):
+    """A top-k summary's bytes with its entries in canonical order: one
+    stream serializes entries of equal count in the order they came, a
+    merge sorts them by key; merging into an empty summary sorts."""
+    empty = obj.copy()
+    empty.reset()
+    empty.merge(obj)
+    return bytes(empty)
+
+
+def custom_score():
+    s = kpi.Score(1, 7)  # CES-like, low is easy
+    s.set_threshold(3)
+    s.set_high_is_easy(False)
+    return s
+
+
+def labels(rng, n, k):
+    return np.array([b"topic-%02d" % i for i in range(k)])[rng.integers(0, k, n)]
+
+
+# name -> (new object, data from rng); every one is exact on this data
+EXACT = {
+    "nps": (kpi.nps, lambda r: r.integers(0, 11, N).astype(np.int32)),
+    "score custom threshold": (custom_score, lambda r: r.integers(1, 8, N)),  # int64: converted
+    "score 0..1000": (lambda: kpi.Score(0, 1000), lambda r: r.integers(0, 1001, N).astype(np.int32)),
+    "rate": (kpi.Rate, lambda r: r.random(N) < 0.7),
+    "duration targets": (lambda: kpi.frt(targets=[60_000, 3_600_000]),
+                         lambda r: r.lognormal(13, 1.5, N).astype(np.int64)),
+    "duration 2% timedelta": (lambda: kpi.Duration(0.02, targets=[1_000]),
+                              lambda r: r.integers(0, 10**6, N).astype("m8[ms]")),
+    "topk_id int64": (lambda: kpi.TopKId(100), lambda r: r.integers(-30, 30, N)),
+    "topk_id int8 codes": (lambda: kpi.TopKId(64),
+                           lambda r: ((r.zipf(1.3, N) - 1) % 60).astype(np.int8)),
+    "topk S": (lambda: kpi.TopK(100), lambda r: labels(r, N, 60)),
+    "topk U": (lambda: kpi.TopK(100), lambda r: labels(r, N, 60).astype("U")),
+    "distinct exact": (kpi.Distinct, lambda r: r.integers(0, 400, N)),
+    "distinct hll": (lambda: kpi.Distinct(14), lambda r: r.integers(0, 1 << 62, N)),
+}
+
+
+def state(obj):
+    if isinstance(obj, (kpi.TopK, kpi.TopKId)):
+        return canonical(obj), obj.top(), obj.total, obj.error_bound
+    return bytes(obj)
+
+
+@pytest.mark.parametrize("threads", [2, 3, 4])
+@pytest.mark.parametrize("name", sorted(EXACT))
+def test_threads_equal_one_call(rng, name, threads):
+    new, data = EXACT[name]
+    values = data(rng)
+    head = data(rng)[:1000]
+    one, parts = new(), new()
+    for obj in (one, parts):  # something already there: merged into
+        obj.add_array(head)
+    one.add_array(values)
+    parts.add_array(values, threads=threads)
+    assert state(parts) == state(one)
+    # the one call itself is unchanged by the option's existence
+    plain = new()
+    plain.add_array(head)
+    plain.add_array(values, threads=1)
+    assert bytes(plain) == bytes(one)
+
+
+def test_topk_list_threads_equal_one_call(rng):
+    words = [w.decode() for w in labels(rng, 70_001, 40)]
+    one, parts = kpi.TopK(64), kpi.TopK(64)
+    one.add_array(words)
+    parts.add_array(words, threads=3)
+    assert state(parts) == state(one) and parts.error_bound == 0
+
+
+def test_mean_threads_within_rounding(rng):
+    xs = rng.uniform(-1, 1, N)
+    one, parts = kpi.sentiment(), kpi.sentiment()
+    one.add_array(xs)
+    parts.add_array(xs, threads=3)
+    # exact: counts, extremes, the cut counts
+    assert (parts.count, parts.min, parts.max) == (one.count, one.min, one.max)
+    assert parts.shares() == one.shares()
+    # Chan's merge: rounding only
+    assert parts.mean == pytest.approx(one.mean, rel=1e-12, abs=1e-15)
+    assert parts.variance == pytest.approx(one.variance, rel=1e-12)
+    assert parts.mean == pytest.approx(math.fsum(xs) / N, rel=1e-12, abs=1e-15)
+
+
+def test_duration_collapsed_sketch_reads_equal(rng):
+    # a 0.05% sketch over 40 doublings collapses its lowest buckets; every
+    # read is one call's (the bytes are not compared: libkpi's merge does
+    # not pass the collapse floor on to an object that has not collapsed)
+    ms = np.exp2(rng.uniform(0, 40, N)).astype(np.int64)
+    one, parts = kpi.Duration(0.0005), kpi.Duration(0.0005)
+    one.add_array(ms)
+    parts.add_array(ms, threads=2)
+    qs = [0, 0.01, 0.25, 0.5, 0.9, 0.99, 1]
+    assert (parts.count, parts.sum, parts.min, parts.max) == (one.count, one.sum, one.min, one.max)
+    assert parts.quantiles(qs) == one.quantiles(qs)
+
+
+def test_topk_lossy_threads_within_bounds(rng):
+    ids = (rng.zipf(1.2, N) - 1) % 5000
+    true = np.bincount(ids, minlength=5000)
+    t = kpi.TopKId(50)
+    t.add_array(ids, threads=4)
+    assert t.total == N and 0 < t.error_bound <= N / 50 * 4
+    for e in t.top():
+        assert e.low <= true[e.id] <= e.high
+    monitored = {e.id for e in t.top()}
+    assert set(np.flatnonzero(true > N / 50)) <= monitored
+
+
+# ---- refused arrays: the one call's error, nothing changed -----------------
+def refusal(obj, values, threads):
+    before = bytes(obj)
+    with pytest.raises(kpi.KpiError) as info:
+        obj.add_array(values, threads=threads)
+    assert bytes(obj) == before
+    e = info.value
+    return type(e), e.code, e.function, str(e)
+
+
+def bad_scores(rng):
+    a = rng.integers(1, 8, N).astype(np.int32)  # on both scales
+    a[N // 2 + 7] = 11  # the second part of 2 or 3, the third of 4
+    a[N - 3] = -1
+    return a
+
+
+def bad_durations(rng):
+    a = rng.integers(0, 10**7, N)
+    a[N * 2 // 3 + 1] = -5  # the last part of 2 and 3, the third of 4
+    return a
+
+
+def bad_sentiments(rng):
+    # out of range in the first part, NaN in the last: one call ranks NaN
+    # (KPI_ERR_INVALID) above range wherever they stand, so the error is
+    # not the lowest failing part's own
+    a = rng.uniform(-1, 1, N)
+    a[500] = 1.5
+    a[N - 5] = np.nan
+    return a
+
+
+def bad_labels(rng):
+    a = labels(rng, N, 30)
+    a[N // 2 + 3] = b""  # an empty label
+    return a
+
+
+@pytest.mark.parametrize("threads", [2, 3, 4])
+@pytest.mark.parametrize("new, data, error", [
+    (kpi.nps, bad_scores, kpi.KpiRangeError),
+    (custom_score, bad_scores, kpi.KpiRangeError),
+    (lambda: kpi.frt(targets=[60_000]), bad_durations, kpi.KpiRangeError),
+    (kpi.sentiment, bad_sentiments, kpi.KpiInvalidError),
+    (kpi.TopK, bad_labels, kpi.KpiInvalidError),
+])
+def test_bad_value_in_a_later_part(rng, new, data, error, threads):
+    values = data(rng)
+    one, parts = new(), new()
+    for obj in (one, parts):
+        obj.add_array(values[:100])  # good values, already there
+    single = refusal(one, values, None)
+    assert single[0] is error
+    assert refusal(parts, values, threads) == single
+
+
+def test_rate_bad_outcome_in_third_part(rng):
+    a = (rng.random(N) < 0.5).astype(np.uint8)
+    a[N * 3 // 4 + 1] = 2
+    single = refusal(kpi.Rate(), a, None)
+    assert refusal(kpi.Rate(), a, 4) == single
+
+
+@pytest.mark.parametrize("threads", [2, 4])
+def test_overflow_refused_whole(rng, threads):
+    # each part alone fits; only the total does not: refused by the merge,
+    # reported as the one call reports it
+    d1, d2 = kpi.Duration(), kpi.Duration()
+    ms = np.full(N, 1 << 45, np.int64)  # about 2**62.6 in all
+    for d in (d1, d2):
+        d.add(1 << 62)
+    single = refusal(d1, ms, None)
+    assert single[0] is kpi.KpiOverflowError
+    assert refusal(d2, ms, threads) == single
+
+    r1, r2 = kpi.Rate(), kpi.Rate()
+    for r in (r1, r2):
+        r.add_counts(0, U64_MAX - N + 1)
+    outcomes = rng.random(N) < 0.5
+    single = refusal(r1, outcomes, None)
+    assert single[0] is kpi.KpiOverflowError
+    assert refusal(r2, outcomes, threads) == single
+
+    for ids in (rng.integers(0, 50, N), rng.integers(0, 50, N).astype(np.int16)):
+        t1, t2 = kpi.TopKId(64), kpi.TopKId(64)
+        for t in (t1, t2):
+            t.add(7, weight=U64_MAX - N + 1)
+        single = refusal(t1, ids, None)
+        assert single[0] is kpi.KpiOverflowError
+        assert refusal(t2, ids, threads) == single
+
+
+# ---- the option itself -------------------------------------------------------
+ALL = [kpi.nps, kpi.Rate, kpi.Mean, kpi.frt, kpi.TopKId, kpi.TopK, kpi.Distinct]
+
+
+def some_values(new):
+    if new is kpi.TopK:
+        return np.array([b"a", b"b", b"a"])
+    if new is kpi.Mean:
+        return np.array([1.0, 3.0])  # exact in binary, merged or not
+    return np.array([1, 0, 1], dtype=np.int32)
+
+
+@pytest.mark.parametrize("new", ALL)
+@pytest.mark.parametrize("threads, error", [
+    (0, ValueError), (-1, ValueError), (1.5, TypeError), (True, TypeError),
+    (False, TypeError), ("2", TypeError), (2.0, TypeError),
+])
+def test_bad_threads_raise(new, threads, error):
+    obj = new()
+    before = bytes(obj)
+    with pytest.raises(error, match="threads"):
+        obj.add_array(some_values(new), threads=threads)
+    with pytest.raises(error, match="threads"):
+        obj.add_array(some_values(new)[:0], threads=threads)  # even when empty
+    assert bytes(obj) == before
+
+
+@pytest.mark.parametrize("new", ALL)
+def test_more_threads_than_items(monkeypatch, new):
+    # let tiny arrays split (n < MIN_PARALLEL_ITEMS normally stays on one
+    # thread): 16 threads asked, one part per item
+    monkeypatch.setattr(_base, "MIN_PARALLEL_ITEMS", 0)
+    one, parts = new(), new()
+    one.add_array(some_values(new))
+    parts.add_array(some_values(new), threads=16)
+    assert state(parts) == state(one)
+    parts.add_array(some_values(new)[:0], threads=16)
+    assert state(parts) == state(one)
+
+
+def test_numpy_integer_threads(rng):
+    values = rng.integers(0, 11, N).astype(np.int32)
+    one, parts = kpi.nps(), kpi.nps()
+    one.add_array(values)
+    parts.add_array(values, threads=np.int64(2))
+    assert bytes(parts) == bytes(one)
+
+
+def test_many_threads(rng):
+    values = rng.integers(0, 11, N).astype(np.int32)
+    one, parts = kpi.nps(), kpi.nps()
+    one.add_array(values)
+    parts.add_array(values, threads=1000)  # 1000 parts of about 200
+    assert bytes(parts) == bytes(one)
+
+
+def test_parts_run_on_worker_threads(monkeypatch, rng):
+    # structure, not speed: threads=3 starts two workers, each on a part
+    started = []
+
+    class Counting(_base.threading.Thread):
+        def start(self):
+            started.append(self.name)
+            super().start()
+
+    monkeypatch.setattr(_base.threading, "Thread", Counting)
+    values = rng.integers(0, 11, N).astype(np.int32)
+    s = kpi.nps()
+    s.add_array(values, threads=3)
+    assert started == ["kpi add part 1/3", "kpi add part 2/3"]
+    assert s.count == N
+    started.clear()
+    s.add_array(values)  # the default: no thread
+    s.add_array(values[:1000], threads=3)  # tiny: no thread
+    assert started == []
+
+
+def test_group_member(rng):
+    ms = rng.integers(0, 10**6, N)
+    g = kpi.Group(kpi.frt(targets=[1_000]))
+    g[5].add_array(ms[:10])
+    g[5].add_array(ms, threads=2)  # parts: owned Durations; merged into the member
+    one = kpi.frt(targets=[1_000])
+    one.add_array(ms[:10])
+    one.add_array(ms)
+    assert bytes(g[5]) == bytes(one)
