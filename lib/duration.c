@@ -307,17 +307,22 @@ static uint64_t *dur_bins_new(kpi_duration *d, uint32_t wcap)
 
 /*
  * Make room for bucket indices [ilo, ihi] (ilo <= ihi) without changing
- * any count.  Works out whether the sketch collapses (new floor) and
- * ensures the window covers [floor or lo, hi].  On failure nothing
- * changed.  Counts folded below a new floor go into the floor bucket.
+ * any count, with the floor at least `floor` when `collapse` (a merge of
+ * a collapsed sketch: one sketch fed both streams would have collapsed
+ * too).  Works out whether the sketch collapses (new floor) and ensures
+ * the window covers [floor or lo, hi].  On failure nothing changed.
+ * Counts folded below a new floor go into the floor bucket.
  */
-static int dur_reserve(kpi_duration *d, int32_t ilo, int32_t ihi)
+static int dur_reserve_floor(kpi_duration *d, int32_t ilo, int32_t ihi, bool collapse,
+                             int32_t floor)
 {
     bool has = d->count > d->zeros;
     int32_t nlo = has && d->ulo < ilo ? d->ulo : ilo;
     int32_t nhi = has && d->uhi > ihi ? d->uhi : ihi;
-    bool collapsed = d->collapsed;
+    bool collapsed = d->collapsed || collapse;
     int32_t floor_idx = d->floor_idx;
+    if (collapse && floor > floor_idx)
+        floor_idx = floor;
     if (collapsed && nlo < floor_idx)
         nlo = floor_idx;
     if ((int64_t)nhi - nlo + 1 > DUR_CAP) {
@@ -326,7 +331,7 @@ static int dur_reserve(kpi_duration *d, int32_t ilo, int32_t ihi)
         nlo = floor_idx;
     }
     if (d->bins && nlo >= d->blo && (int64_t)nhi < (int64_t)d->blo + d->bcap &&
-        floor_idx == d->floor_idx)
+        floor_idx == d->floor_idx && collapsed == d->collapsed)
         return KPI_OK;
     /* a new window with slack on both sides, within [floor, max_index] */
     int32_t wlo;
@@ -353,6 +358,11 @@ static int dur_reserve(kpi_duration *d, int32_t ilo, int32_t ihi)
     d->collapsed = collapsed;
     d->floor_idx = floor_idx;
     return KPI_OK;
+}
+
+static int dur_reserve(kpi_duration *d, int32_t ilo, int32_t ihi)
+{
+    return dur_reserve_floor(d, ilo, ihi, false, 0);
 }
 
 static inline int32_t dur_clamp(const kpi_duration *d, int32_t i)
@@ -1108,7 +1118,7 @@ static int dur_merge(void *dst, const void *src)
         return KPI_ERR_OVERFLOW;
     bool spos = s->count > s->zeros;
     if (spos) {
-        int rc = dur_reserve(d, s->ulo, s->uhi);
+        int rc = dur_reserve_floor(d, s->ulo, s->uhi, s->collapsed, s->floor_idx);
         if (rc != KPI_OK)
             return rc;
         int32_t lo = INT32_MAX, hi = INT32_MIN;

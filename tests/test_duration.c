@@ -532,6 +532,58 @@ START_TEST(merge_equals_one_stream)
 }
 END_TEST
 
+/* Log-uniform values in [1, top] ms. */
+static void wide_values(int64_t *v, size_t n, double top, uint64_t seed)
+{
+    test_rng r = {seed};
+    for (size_t i = 0; i < n; i++)
+        v[i] = 1 + (int64_t)exp(test_uniform(&r) * log(top));
+}
+
+/* A sketch that collapsed (its lowest buckets folded into a floor) merges
+ * like one sketch fed both streams: the merge takes the floor on, whichever
+ * side collapsed, and whichever collapsed higher. */
+START_TEST(a_collapsed_sketch_merges_like_one_stream)
+{
+    enum { N = 20000 };
+    static int64_t day[N], year[N], small[N];
+    wide_values(day, N, 86400000.0, 21);          /* collapses at 0.1% */
+    wide_values(year, N, 86400000.0 * 365, 22);   /* collapses higher */
+    wide_values(small, N, 50.0, 23);              /* 1..50 ms: never */
+    const int64_t *streams[] = {day, year, small};
+    /* every ordered pair of streams, and each alone merged into an empty one */
+    for (int x = 0; x < 3; x++) {
+        for (int y = -1; y < 3; y++) {
+            if (y == x)
+                continue;
+            kpi_duration *a = dur_new(0.001), *b = dur_new(0.001), *one = dur_new(0.001);
+            ck_assert_ok(kpi_duration_add_target(a, 20));
+            ck_assert_ok(kpi_duration_add_target(b, 20));
+            ck_assert_ok(kpi_duration_add_target(one, 20));
+            if (y >= 0) {
+                ck_assert_ok(kpi_duration_add_array(a, streams[y], N));
+                ck_assert_ok(kpi_duration_add_array(one, streams[y], N));
+            }
+            ck_assert_ok(kpi_duration_add_array(b, streams[x], N));
+            ck_assert_ok(kpi_duration_add_array(one, streams[x], N));
+            ck_assert_ok(kpi_duration_merge(a, b));
+            duration_same(a, one);
+            /* and the other way round: b += a's stream */
+            kpi_duration *c = dur_new(0.001);
+            ck_assert_ok(kpi_duration_add_target(c, 20));
+            if (y >= 0)
+                ck_assert_ok(kpi_duration_add_array(c, streams[y], N));
+            ck_assert_ok(kpi_duration_merge(b, c));
+            duration_same(b, one);
+            kpi_duration_free(a);
+            kpi_duration_free(b);
+            kpi_duration_free(c);
+            kpi_duration_free(one);
+        }
+    }
+}
+END_TEST
+
 START_TEST(merge_refuses_different_configurations)
 {
     kpi_duration *a = dur_new(0.01), *b = dur_new(0.02), *c = dur_new(0.01);
@@ -1264,6 +1316,7 @@ static Suite *duration_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("object");
     tcase_add_test(tc, merge_equals_one_stream);
+    tcase_add_test(tc, a_collapsed_sketch_merges_like_one_stream);
     tcase_add_test(tc, merge_refuses_different_configurations);
     tcase_add_test(tc, reset_keeps_configuration_and_clone_is_deep);
     tcase_add_test(tc, serialize_round_trips_to_identical_reads_and_bytes);

@@ -57,11 +57,10 @@ class Duration(KpiObject):
         this configuration, and merges them in: the GIL is released during
         the C calls, so the parts run on k cores.  Count, sum, min, max,
         the targets' counts and the sketch's bucket counts add exactly, so
-        the result is the one call's, to the byte (every read always; the
-        bytes too unless the sketch collapsed its lowest buckets, which
-        needs an accuracy finer than about 0.3%: libkpi's merge does not
-        pass the collapse floor on to an object that has not collapsed).
-        A refused array raises what one call raises and changes nothing."""
+        the result is the one call's, to the byte (also for a sketch that
+        collapsed its lowest buckets, which needs an accuracy finer than
+        about 0.3%: the merge takes the collapse floor on).  A refused
+        array raises what one call raises and changes nothing."""
         self._add_c_array(C.kpi_duration_add_array, ms, "int64", "durations", threads)
 
     @property
