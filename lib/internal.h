@@ -132,10 +132,11 @@ int32_t kpi__duration_index(const struct kpi_duration *d, int64_t ms);
 int kpi__duration_reserve_at(struct kpi_duration *d, int32_t i);
 /* kpi_duration_add(d, ms) with ms's bucket i already known. */
 int kpi__duration_add_at(struct kpi_duration *d, int64_t ms, int32_t i);
-/* kpi_duration_add_array(d, ms, n); simd = 0 keeps to the portable batch
- * kernels even where the AVX2 ones run (the tests compare the two). */
+/* kpi_duration_add_array(d, ms, n) with the batch kernels no wider than
+ * `allow` (0 portable, 1 up to AVX2, 2 up to AVX-512, as the CPU has them;
+ * kpi_duration_add_array allows 2): the tests compare every level. */
 int kpi__duration_add_array_simd(struct kpi_duration *d, const int64_t *ms, size_t n,
-                                 int simd);
+                                 int allow);
 /* Room for `extra` more members in g, and in *member a new empty member
  * (not in g: the caller adopts or destroys it). */
 int kpi__group_spare(struct kpi_group *g, size_t extra, void **member);

@@ -6,6 +6,10 @@
 #include "kpi/duration.h"
 #include "testutil.h"
 
+/* kpi__duration_add_array_simd's levels: portable, AVX2, AVX-512 (each
+ * where the CPU has it, else the widest below). */
+#define SIMD_LEVELS 3
+
 /* ---- helpers ------------------------------------------------------------ */
 
 static int cmp_i64(const void *a, const void *b)
@@ -754,33 +758,32 @@ static int64_t *values_of(size_t n)
     return v;
 }
 
-/* Add v[0..n) to `one` three ways: one call per value into `one` itself,
- * one batch through the kernels the CPU allows and one through the
- * portable kernels into copies of it; the three states must be the same
- * bytes. */
-static void three_ways_into(kpi_duration *one, const int64_t *v, size_t n)
+/* Add v[0..n) to `one` four ways: one call per value into `one` itself,
+ * and one batch into a copy of it through each level of kernels (the
+ * portable ones, AVX2 and AVX-512 where the CPU has them); the four states
+ * must be the same bytes. */
+static void every_way_into(kpi_duration *one, const int64_t *v, size_t n)
 {
-    kpi_duration *fast, *port;
-    ck_assert_ok(kpi_duration_clone(one, &fast));
-    ck_assert_ok(kpi_duration_clone(one, &port));
+    kpi_duration *batch[SIMD_LEVELS];
+    for (int l = 0; l < SIMD_LEVELS; l++)
+        ck_assert_ok(kpi_duration_clone(one, &batch[l]));
     for (size_t i = 0; i < n; i++)
         ck_assert_ok(kpi_duration_add(one, v[i]));
-    ck_assert_ok(kpi__duration_add_array_simd(fast, v, n, 1));
-    ck_assert_ok(kpi__duration_add_array_simd(port, v, n, 0));
-    duration_same(one, fast);
-    duration_same(one, port);
-    kpi_duration_free(fast);
-    kpi_duration_free(port);
+    for (int l = 0; l < SIMD_LEVELS; l++) {
+        ck_assert_ok(kpi__duration_add_array_simd(batch[l], v, n, l));
+        duration_same(one, batch[l]);
+        kpi_duration_free(batch[l]);
+    }
 }
 
-/* three_ways_into() a fresh sketch with `targets` registered; returns it. */
-static kpi_duration *three_ways(double acc, const int64_t *targets, int nt,
+/* every_way_into() a fresh sketch with `targets` registered; returns it. */
+static kpi_duration *every_way(double acc, const int64_t *targets, int nt,
                                 const int64_t *v, size_t n)
 {
     kpi_duration *one = dur_new(acc);
     for (int t = 0; t < nt; t++)
         ck_assert_ok(kpi_duration_add_target(one, targets[t]));
-    three_ways_into(one, v, n);
+    every_way_into(one, v, n);
     return one;
 }
 
@@ -834,7 +837,7 @@ START_TEST(batch_buckets_equal_the_scalar_mapping_at_every_edge)
                 v[i] = v[j];
                 v[j] = t;
             }
-            kpi_duration_free(three_ways(accs[a], NULL, 0, v, n));
+            kpi_duration_free(every_way(accs[a], NULL, 0, v, n));
             total += n;
         }
         ck_assert_uint_gt(total, 3 * (size_t)top / 2);
@@ -859,7 +862,7 @@ START_TEST(batches_straddling_chunks_equal_one_by_one_adds)
         v[5] = 45000; /* a value equal to a target */
         for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
             size_t n = sizes[s];
-            kpi_duration *one = three_ways(0.01, targets, 4, v, n);
+            kpi_duration *one = every_way(0.01, targets, 4, v, n);
             for (int t = 0; t < 4; t++) {
                 uint64_t within = 0;
                 for (size_t i = 0; i < n; i++)
@@ -870,7 +873,7 @@ START_TEST(batches_straddling_chunks_equal_one_by_one_adds)
                 ck_assert_near(e.value, (double)within / (double)n, 1e-12);
             }
             /* the same batch again, into the populated sketch */
-            three_ways_into(one, v, n);
+            every_way_into(one, v, n);
             kpi_duration_free(one);
         }
     }
@@ -885,11 +888,11 @@ START_TEST(small_batches_inside_and_outside_the_window)
     const int64_t inside[] = {0, 1000, 1001, 999, 0, 1100, 950};
     const int64_t outside[] = {0, 5, 86400000};
     const int64_t zeros[] = {0, 0};
-    kpi_duration *one = three_ways(0.01, NULL, 0, zeros, 2);
-    three_ways_into(one, inside, 7);
-    three_ways_into(one, inside, 1);
-    three_ways_into(one, outside, 3);
-    three_ways_into(one, inside + 1, 6);
+    kpi_duration *one = every_way(0.01, NULL, 0, zeros, 2);
+    every_way_into(one, inside, 7);
+    every_way_into(one, inside, 1);
+    every_way_into(one, outside, 3);
+    every_way_into(one, inside + 1, 6);
     kpi_duration_free(one);
 }
 END_TEST
@@ -901,14 +904,14 @@ START_TEST(a_batch_all_in_one_bucket_counts_every_value)
     int64_t *v = values_of(N);
     for (size_t i = 0; i < N; i++)
         v[i] = 45000 + (int64_t)(i % 3); /* 45000..45002: one bucket at 1% */
-    kpi_duration *one = three_ways(0.01, NULL, 0, v, N);
+    kpi_duration *one = every_way(0.01, NULL, 0, v, N);
     ck_assert_uint_eq(kpi_duration_count(one), N);
     double q;
     ck_assert_ok(kpi_duration_quantile(one, 0.5, &q));
     ck_assert_near(q, 45001, 45001 * 0.01);
     kpi_duration *fast = dur_new(0.01);
     ck_assert_ok(kpi__duration_add_array_simd(fast, v, N, 1));
-    ck_assert_ok(kpi__duration_add_array_simd(fast, v, N, 1));
+    ck_assert_ok(kpi__duration_add_array_simd(fast, v, N, 2));
     int64_t s;
     ck_assert_ok(kpi_duration_sum(fast, &s));
     ck_assert(s == 2 * (int64_t)(N / 3) * (45000 + 45001 + 45002));
@@ -926,7 +929,7 @@ START_TEST(batch_edge_values_zero_one_and_two_pow_52)
     int64_t v[24];
     for (int i = 0; i < 24; i++)
         v[i] = i % 3 == 0 ? 0 : i % 3 == 1 ? 1 : big;
-    kpi_duration *one = three_ways(0.01, NULL, 0, v, 24);
+    kpi_duration *one = every_way(0.01, NULL, 0, v, 24);
     int64_t mn, mx, s;
     ck_assert_ok(kpi_duration_min(one, &mn));
     ck_assert_ok(kpi_duration_max(one, &mx));
@@ -943,7 +946,7 @@ START_TEST(batch_edge_values_zero_one_and_two_pow_52)
     kpi_duration_free(one);
     /* only zeros, then positives: the window appears with the first */
     int64_t z[16] = {0};
-    one = three_ways(0.01, NULL, 0, z, 16);
+    one = every_way(0.01, NULL, 0, z, 16);
     kpi_duration_free(one);
     /* 2^52 and a value near INT64_MAX / 16 in the last block */
     int64_t w[CHUNK + 9];
@@ -952,7 +955,7 @@ START_TEST(batch_edge_values_zero_one_and_two_pow_52)
         w[i] = stream_value(&r, S_LOGUNIFORM);
     w[CHUNK + 2] = INT64_C(1) << 52;
     w[CHUNK + 7] = INT64_MAX / 16;
-    kpi_duration_free(three_ways(0.01, NULL, 0, w, CHUNK + 9));
+    kpi_duration_free(every_way(0.01, NULL, 0, w, CHUNK + 9));
 }
 END_TEST
 
@@ -983,7 +986,7 @@ START_TEST(window_growth_mid_batch_is_all_or_nothing)
     v[2 * CHUNK + 10] = 2;        /* third chunk: far below */
     v[2 * CHUNK + 11] = 0;
     v[N - 1] = 1000;
-    for (int simd = 0; simd <= 1; simd++) {
+    for (int simd = 0; simd < SIMD_LEVELS; simd++) {
         for (long fail = 1;; fail++) {
             test_alloc t;
             kpi_allocator al = test_allocator(&t);
@@ -1041,7 +1044,7 @@ START_TEST(an_error_in_the_last_block_changes_nothing)
     test_rng r = {8};
     for (size_t i = 0; i < N; i++)
         v[i] = stream_value(&r, S_LOGNORMAL);
-    for (int simd = 0; simd <= 1; simd++) {
+    for (int simd = 0; simd < SIMD_LEVELS; simd++) {
         for (int populated = 0; populated <= 1; populated++) {
             kpi_duration *d = dur_new(0.01);
             ck_assert_ok(kpi_duration_add_target(d, 60000));
