@@ -796,9 +796,10 @@ TK_INLINE void ss_add(ss_core *c, const ss_key *k, uint64_t w, int kind)
  * give: counts and bounds are exact, and ranks order equal counts by id,
  * not by position.  What may differ is the order of equal counts inside
  * the summary (which tied minimum a later eviction takes: unspecified, see
- * topk.h, and the order of entries in serialized bytes).  Anything else
- * (ids at or above DENSE, too many new ids, a lossy summary, a small
- * batch, many runs to cross) takes the one-at-a-time path. */
+ * topk.h, and the order of entries in serialized bytes).  A batch with
+ * ids at or above DENSE tries the sparse count below; anything else (too
+ * many new ids, a lossy summary, a small batch, many runs to cross) takes
+ * the one-at-a-time path. */
 
 #define DENSE 256u          /* ids below this are counted densely */
 #define DENSE_LANES 4u      /* interleaved tables */
@@ -844,50 +845,71 @@ static TK_NOINLINE bool dense_count(const uint64_t *ids, size_t n,
     return true;
 }
 
-typedef struct id_total {
-    uint64_t final; /* the count after the batch */
-    uint64_t id;
-} id_total;
+/* ---- core: batches counted first (the dense and the sparse count) ------- */
+
+/*
+ * Batches with ids of any size (interned ids, hashes, database keys) of
+ * at most SPARSE_MAX distinct ids take the same way: they are counted in
+ * a small hash table on the stack, then added as one weighted add per id
+ * on the same conditions.  More distinct ids (or more than the summary
+ * holds) go one at a time, as before.  Neither count allocates.
+ */
+#define SPARSE_MAX DENSE              /* distinct ids a counted batch may have */
+#define SPARSE_CELLS (2 * SPARSE_MAX) /* hash table cells (a power of 2) */
+
+typedef struct sp_ent {
+    uint64_t id, n; /* the id, its number in the batch (0: an empty cell) */
+} sp_ent;
+
+/* One weighted add: the id, its count after the batch, its weight. */
+typedef struct sp_add {
+    uint64_t final, id, w;
+} sp_add;
+
+/* The cell of id in tab, or the empty cell for it. */
+static inline sp_ent *sp_cell(sp_ent *tab, uint64_t id)
+{
+    size_t h = (size_t)hash_id(id) & (SPARSE_CELLS - 1);
+    while (tab[h].n != 0 && tab[h].id != id)
+        h = (h + 1) & (SPARSE_CELLS - 1);
+    return &tab[h];
+}
 
 /* a goes before b: a larger final count, or the same and a smaller id */
-static inline bool id_total_before(const id_total *a, const id_total *b)
+static inline bool sp_add_before(const sp_add *a, const sp_add *b)
 {
     return a->final > b->final || (a->final == b->final && a->id < b->id);
 }
 
-/* Insertion sort: at most DENSE entries, put nearly in order by the caller
- * (qsort's indirect comparisons cost more than the count of a short
- * batch). */
-static void id_total_sort(id_total *t, size_t d)
+/* Insertion sort: at most SPARSE_MAX entries, put nearly in order by the
+ * caller (qsort's indirect comparisons cost more than the count of a
+ * short batch). */
+static void sp_add_sort(sp_add *t, size_t d)
 {
     for (size_t i = 1; i < d; i++) {
-        id_total x = t[i];
+        sp_add x = t[i];
         size_t j = i;
-        for (; j > 0 && id_total_before(&x, &t[j - 1]); j--)
+        for (; j > 0 && sp_add_before(&x, &t[j - 1]); j--)
             t[j] = t[j - 1];
         t[j] = x;
     }
 }
 
-/* The batch through the dense path; false, changing nothing, when it does
- * not apply (see above).  The caller checked the total for overflow. */
-static bool add_dense(ss_core *c, const uint64_t *ids, size_t n)
+/* The d distinct ids of a batch of n, counted in tab, added as one weight
+ * each (see above); false, changing nothing, when that does not apply.
+ * The caller checked the total for overflow and that the summary has never
+ * evicted. */
+static bool add_counted(ss_core *c, sp_ent *tab, size_t d, size_t n)
 {
-    if (c->lossy || n < DENSE_MIN_BATCH)
-        return false;
-    uint64_t tot[DENSE];
-    if (!dense_count(ids, n, tot))
-        return false;
-    bool held[DENSE];
-    size_t d = 0, fresh = 0;
-    for (uint32_t v = 0; v < DENSE; v++) {
-        held[v] = false;
-        if (tot[v] == 0)
+    bool held[SPARSE_CELLS];
+    size_t fresh = 0;
+    for (size_t i = 0; i < SPARSE_CELLS; i++) {
+        held[i] = false;
+        if (tab[i].n == 0)
             continue;
-        ss_key k = key_id(v);
-        held[v] = ss_find(c, &k) != EMPTY;
-        d++;
-        fresh += !held[v];
+        ss_key k = key_id(tab[i].id);
+        held[i] = ss_find(c, &k) != EMPTY;
+        fresh += !held[i];
     }
     size_t size = c->size + fresh;
     /* new ids must fit without an eviction; and each add crosses at most
@@ -897,24 +919,75 @@ static bool add_dense(ss_core *c, const uint64_t *ids, size_t n)
         return false;
     /* the held ids in the summary's order (counts descending), then the
      * new ones: after the batch's counts are added, nearly in order */
-    id_total t[DENSE];
+    sp_add t[SPARSE_MAX];
     size_t m = 0;
     for (uint32_t p = 0; p < c->size; p++) {
         uint64_t id = c->key[c->order[p]];
-        if (id < DENSE && held[id]) {
-            t[m].final = count_at(c, p) + tot[id];
-            t[m++].id = id;
-        }
+        const sp_ent *e = sp_cell(tab, id);
+        if (e->n != 0)
+            t[m++] = (sp_add){count_at(c, p) + e->n, id, e->n};
     }
-    for (uint32_t v = 0; v < DENSE; v++)
-        if (tot[v] != 0 && !held[v]) {
-            t[m].final = tot[v];
-            t[m++].id = v;
-        }
-    id_total_sort(t, m);
+    for (size_t i = 0; i < SPARSE_CELLS; i++)
+        if (tab[i].n != 0 && !held[i])
+            t[m++] = (sp_add){tab[i].n, tab[i].id, tab[i].n};
+    sp_add_sort(t, m);
     for (size_t i = 0; i < m; i++)
-        ss_add_id(c, t[i].id, tot[t[i].id]);
+        ss_add_id(c, t[i].id, t[i].w);
     return true;
+}
+
+/* The batch through the dense count; false, changing nothing, when it
+ * does not apply (see above).  The caller checked the total for
+ * overflow. */
+static bool add_dense(ss_core *c, const uint64_t *ids, size_t n)
+{
+    if (c->lossy || n < DENSE_MIN_BATCH)
+        return false;
+    uint64_t tot[DENSE];
+    if (!dense_count(ids, n, tot))
+        return false;
+    sp_ent tab[SPARSE_CELLS];
+    memset(tab, 0, sizeof tab);
+    size_t d = 0;
+    for (uint32_t v = 0; v < DENSE; v++)
+        if (tot[v] != 0) {
+            sp_ent *e = sp_cell(tab, v);
+            e->id = v;
+            e->n = tot[v];
+            d++;
+        }
+    return add_counted(c, tab, d, n);
+}
+
+/* Count ids[0, n) into tab; the number of distinct ids, or SIZE_MAX as
+ * soon as there are more than `limit` (at most SPARSE_MAX). */
+static size_t sparse_count(const uint64_t *ids, size_t n, sp_ent *tab, size_t limit)
+{
+    size_t d = 0;
+    for (size_t i = 0; i < n; i++) {
+        sp_ent *e = sp_cell(tab, ids[i]);
+        if (e->n == 0) {
+            if (d == limit)
+                return SIZE_MAX;
+            e->id = ids[i];
+            d++;
+        }
+        e->n++;
+    }
+    return d;
+}
+
+/* The batch through the sparse count (ids of any size); false, changing
+ * nothing, when it does not apply.  The caller checked the total for
+ * overflow. */
+static TK_NOINLINE bool add_sparse(ss_core *c, const uint64_t *ids, size_t n)
+{
+    if (c->lossy || n < DENSE_MIN_BATCH)
+        return false;
+    sp_ent tab[SPARSE_CELLS];
+    memset(tab, 0, sizeof tab);
+    size_t d = sparse_count(ids, n, tab, c->cap < SPARSE_MAX ? c->cap : SPARSE_MAX);
+    return d != SIZE_MAX && add_counted(c, tab, d, n);
 }
 
 /* ---- core: ranked reads ------------------------------------------------- */
@@ -1652,7 +1725,7 @@ KPI_API int kpi_topk_id_add_array(kpi_topk_id *p, const uint64_t *ids,
     uint64_t t;
     if (!kpi__add_u64(p->c.total, n, &t))
         return KPI_ERR_OVERFLOW;
-    if (add_dense(&p->c, ids, n))
+    if (add_dense(&p->c, ids, n) || add_sparse(&p->c, ids, n))
         return KPI_OK;
     for (size_t i = 0; i < n; i++) {
         ss_key k = key_id(ids[i]);

@@ -648,7 +648,7 @@ START_TEST(id_batch_lists_equal_counts_by_id_inside)
 }
 END_TEST
 
-START_TEST(id_batches_the_dense_path_cannot_take_go_one_at_a_time)
+START_TEST(id_batches_the_counted_paths_cannot_take_go_one_at_a_time)
 {
     /* These batches take the one-at-a-time path: the same bytes as the
      * singles, not only the same reads. */
@@ -672,26 +672,25 @@ START_TEST(id_batches_the_dense_path_cannot_take_go_one_at_a_time)
     kpi_topk_id_free(s);
     kpi_topk_id_free(p);
 
-    /* an id at or beyond the dense bound, first, past the first block,
-     * last; the bound itself and a 64-bit id */
-    const uint64_t big[] = {256, 257, 511, (uint64_t)1 << 40, UINT64_MAX};
+    /* more than 256 distinct ids, some beyond the dense bound (so neither
+     * counted path): first, past the first block, last */
     const size_t at[] = {0, 5000, N - 1};
-    for (size_t b = 0; b < 5; b++)
-        for (size_t k = 0; k < 3; k++) {
-            ck_assert_ok(kpi_topk_id_new(&p, 64));
-            uint64_t keep = ids[at[k]];
-            ids[at[k]] = big[b];
-            q = batch_vs_singles(p, ids, N, "an id beyond the bound");
-            ck_assert_ok(kpi_topk_id_clone(p, &s));
-            for (size_t i = 0; i < N; i++)
-                ck_assert_ok(kpi_topk_id_add(s, ids[i], 1));
-            ck_assert(same_id_bytes(q, s));
-            ck_assert_ok(kpi_topk_id_estimate(q, big[b], NULL, NULL, NULL));
-            ids[at[k]] = keep;
-            kpi_topk_id_free(q);
-            kpi_topk_id_free(s);
-            kpi_topk_id_free(p);
-        }
+    for (size_t k = 0; k < 3; k++) {
+        ck_assert_ok(kpi_topk_id_new(&p, 400));
+        size_t start = at[k] + 300 <= N ? at[k] : N - 300;
+        for (size_t i = 0; i < 300; i++)
+            ids[start + i] = 1000 + i;
+        q = batch_vs_singles(p, ids, N, "more than 256 distinct ids");
+        ck_assert_ok(kpi_topk_id_clone(p, &s));
+        for (size_t i = 0; i < N; i++)
+            ck_assert_ok(kpi_topk_id_add(s, ids[i], 1));
+        ck_assert(same_id_bytes(q, s));
+        for (size_t i = 0; i < N; i++) /* back to the small ids */
+            ids[i] = ids[i] >= 1000 ? ids[i] % 12 : ids[i];
+        kpi_topk_id_free(q);
+        kpi_topk_id_free(s);
+        kpi_topk_id_free(p);
+    }
 
     /* a summary that has evicted (counts are bounds): one at a time */
     ck_assert_ok(kpi_topk_id_new(&p, 4));
@@ -739,6 +738,66 @@ START_TEST(id_batches_of_small_ids_on_random_states)
                      (unsigned long long)seed, round, cap, n, (long long)universe);
             kpi_topk_id *q = batch_vs_singles(p, ids, n, ctx);
             kpi_topk_id_free(p); /* the next round starts from the batch's */
+            p = q;
+        }
+        kpi_topk_id_free(p);
+    }
+}
+END_TEST
+
+/* A 64-bit id from x (distinct x give distinct ids, all far beyond the
+ * dense bound). */
+static uint64_t large_id(uint64_t x) { return (x + 1) * UINT64_C(0x9E3779B97F4A7C15); }
+
+START_TEST(id_batches_of_large_ids_are_counted_first)
+{
+    /* Up to 256 distinct ids of any size: counted first and added as one
+     * weight per id in order of final count, ties by id (the bytes of those
+     * weighted adds), reading like the singles. */
+    uint64_t ids[64];
+    const uint64_t a = (uint64_t)1 << 40, b = UINT64_MAX;
+    for (size_t i = 0; i < 64; i++)
+        ids[i] = i % 2 ? a : b; /* b a b a ... */
+    kpi_topk_id *batch, *weighted, *singles;
+    ck_assert_ok(kpi_topk_id_new(&batch, 4));
+    ck_assert_ok(kpi_topk_id_new(&weighted, 4));
+    ck_assert_ok(kpi_topk_id_new(&singles, 4));
+    ck_assert_ok(kpi_topk_id_add_array(batch, ids, 64));
+    ck_assert_ok(kpi_topk_id_add(weighted, a, 32));
+    ck_assert_ok(kpi_topk_id_add(weighted, b, 32));
+    for (size_t i = 0; i < 64; i++)
+        ck_assert_ok(kpi_topk_id_add(singles, ids[i], 1));
+    ck_assert_msg(same_id_bytes(batch, weighted), "the counted path was not taken");
+    ck_assert(!same_id_bytes(batch, singles));
+    assert_same_id_reads(batch, singles, 4, "b a b a ...");
+    kpi_topk_id_free(batch);
+    kpi_topk_id_free(weighted);
+    kpi_topk_id_free(singles);
+
+    /* random capacities, states and batches over universes of large ids of
+     * up to 400 (so some batches have more than 256 distinct ids, some do
+     * not fit the summary): the batch reads like the singles every time */
+    static uint64_t big[6000];
+    for (uint64_t seed = 1; seed <= 40; seed++) {
+        test_rng r = {seed + 1000};
+        uint32_t cap = (uint32_t)test_range(&r, 1, 600);
+        kpi_topk_id *p;
+        ck_assert_ok(kpi_topk_id_new(&p, cap));
+        int64_t universe = test_range(&r, 1, 400);
+        for (int64_t i = test_range(&r, 0, 30); i > 0; i--)
+            ck_assert_ok(kpi_topk_id_add(p, large_id((uint64_t)test_range(&r, 0, universe - 1)),
+                                         (uint64_t)test_range(&r, 1, 5)));
+        for (int round = 0; round < 3; round++) {
+            size_t n = (size_t)test_range(&r, 0, 3) == 0 ? (size_t)test_range(&r, 0, 40)
+                                                        : (size_t)test_range(&r, 32, 6000);
+            double skew = test_uniform(&r) * 3;
+            for (size_t i = 0; i < n; i++)
+                big[i] = large_id((uint64_t)(pow(test_uniform(&r), skew) * (double)universe));
+            char ctx[96];
+            snprintf(ctx, sizeof ctx, "seed %llu round %d (m %u, %zu ids of %lld)",
+                     (unsigned long long)seed, round, cap, n, (long long)universe);
+            kpi_topk_id *q = batch_vs_singles(p, big, n, ctx);
+            kpi_topk_id_free(p);
             p = q;
         }
         kpi_topk_id_free(p);
@@ -1846,7 +1905,8 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, id_ties_are_ordered_by_id);
     tcase_add_test(tc, id_batches_of_small_ids_read_like_singles);
     tcase_add_test(tc, id_batch_lists_equal_counts_by_id_inside);
-    tcase_add_test(tc, id_batches_the_dense_path_cannot_take_go_one_at_a_time);
+    tcase_add_test(tc, id_batches_the_counted_paths_cannot_take_go_one_at_a_time);
+    tcase_add_test(tc, id_batches_of_large_ids_are_counted_first);
     tcase_add_test(tc, id_batches_of_small_ids_on_random_states);
     tcase_add_test(tc, id_batch_refused_whole_changes_nothing);
     tcase_add_test(tc, reset_forgets_and_keeps_the_capacity);

@@ -359,10 +359,11 @@ KPI_API int kpi_topk_id_add(kpi_topk_id *p, uint64_t id, uint64_t weight);
  * @brief Count each of n ids once, all or none.
  *
  * Every read afterwards is what n calls of kpi_topk_id_add() would give.
- * A batch of small ids (below 256, such as categorical codes) on an
- * object that has never evicted, whose new ids all fit, is counted first
- * and added as one weight per id: about a third of a nanosecond per id
- * instead of several.  Never allocates.
+ * A batch on an object that has never evicted, whose new ids all fit, is
+ * counted first and added as one weight per id when its ids are small
+ * (below 256, such as categorical codes: about 0.4 ns per id instead of
+ * several) or, of any size, at most 256 distinct (interned ids, hashes:
+ * about 2.4 ns per id instead of 5 or more).  Never allocates.
  * @param p the object.
  * @param ids n ids (NULL only when n is 0).
  * @param n number of ids.
