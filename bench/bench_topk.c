@@ -130,6 +130,31 @@ int main(void)
     bench_error("true top-100 labels found in reported top 100", found, "-");
     bench_error("error bound / N", (double)kpi_topk_error_bound(p) / (double)n, buf);
     kpi_topk_free(p);
+    p = NULL;
+
+    /* top topics: 60 labels (the Zipf ranks mod 60), batches of 64 Ki
+     * labels through kpi_topk_add_array, as the Python package sends a
+     * column; naive: the exact count of the reference hash map */
+    bench_title("top-k string labels, batches of 60 topics (m = 100, 64 Ki labels per call)");
+    const size_t lchunk = 65536;
+    const char **lp = malloc(lchunk * sizeof *lp);
+    size_t *ll = malloc(lchunk * sizeof *ll);
+    BENCH_MEDIAN(kpi_ns, n, (kpi_topk_free(p), kpi_topk_new(&p, 100)),
+                 for (size_t i = 0; i < n; i += lchunk) {
+                     size_t m = n - i < lchunk ? n - i : lchunk;
+                     for (size_t j = 0; j < m; j++) {
+                         lp[j] = labels[z[i + j] % 60];
+                         ll[j] = lens[z[i + j] % 60];
+                     }
+                     kpi_topk_add_array(p, lp, ll, m);
+                 });
+    BENCH_MEDIAN(naive_ns, n, naive_clear(),
+                 for (size_t i = 0; i < n; i++)
+                     naive_add(labels[z[i] % 60], lens[z[i] % 60]));
+    bench_line("kpi_topk_add_array per label (with the pointers)", kpi_ns, naive_ns, "-");
+    kpi_topk_free(p);
+    free(lp);
+    free(ll);
 
     bench_title("top-k ids (Space-Saving, m = 1000, same stream as ids)");
     uint64_t *ids = malloc(n * sizeof *ids);

@@ -258,6 +258,23 @@ static inline ss_key key_id(uint64_t id)
 }
 
 /* Split label bytes into the key words (len 1..KPI_TOPK_MAX_LABEL). */
+/* The key words of a label of len <= INL bytes (zero past its end). */
+TK_INLINE void label_words(const uint8_t *p, size_t len, uint64_t *w)
+{
+    if (len <= 8) {
+        w[0] = ld_upto8(p, len);
+        w[1] = w[2] = 0;
+    } else if (len <= 16) {
+        w[0] = ld64(p);
+        w[1] = ld_tail(p, len);
+        w[2] = 0;
+    } else {
+        w[0] = ld64(p);
+        w[1] = ld64(p + 8);
+        w[2] = ld_tail(p + 8, len - 8);
+    }
+}
+
 TK_INLINE ss_key key_str(const char *label, size_t len)
 {
     ss_key k;
@@ -265,24 +282,24 @@ TK_INLINE ss_key key_str(const char *label, size_t len)
     k.id = 0;
     k.label = p;
     k.len = len;
-    if (len <= 8) {
-        k.w[0] = ld_upto8(p, len);
-        k.w[1] = k.w[2] = 0;
-    } else if (len <= 16) {
-        k.w[0] = ld64(p);
-        k.w[1] = ld_tail(p, len);
-        k.w[2] = 0;
-    } else if (len <= INL) {
-        k.w[0] = ld64(p);
-        k.w[1] = ld64(p + 8);
-        k.w[2] = ld_tail(p + 8, len - 8);
-    } else {
+    if (len > INL) {
         k.w[0] = k.w[1] = k.w[2] = 0;
         k.hash = hash_long(p, len);
         return k;
     }
+    label_words(p, len, k.w);
     k.hash = hash_words(k.w, len);
     return k;
+}
+
+/* Whether the len bytes at p are k's label (of the same length). */
+TK_INLINE bool label_is(const char *p, size_t len, const ss_key *k)
+{
+    if (len > INL)
+        return memcmp(p, k->label, len) == 0;
+    uint64_t w[3];
+    label_words((const uint8_t *)p, len, w);
+    return ((w[0] ^ k->w[0]) | (w[1] ^ k->w[1]) | (w[2] ^ k->w[2])) == 0;
 }
 
 /* ---- core: memory ------------------------------------------------------- */
@@ -990,6 +1007,96 @@ static TK_NOINLINE bool add_sparse(ss_core *c, const uint64_t *ids, size_t n)
     return d != SIZE_MAX && add_counted(c, tab, d, n);
 }
 
+/* ---- core: label batches counted first ----------------------------------- */
+
+/*
+ * kpi_topk_add_array's batches take the same way as the ids' on the same
+ * conditions (a summary that has never evicted, at most SPARSE_MAX
+ * distinct labels, all fitting, few runs to cross): the labels are counted
+ * in a hash table on the stack that keeps each label's hash, length and
+ * first place in the batch (the label itself stays in the caller's
+ * memory), then each distinct label gets one weighted add, in order of
+ * final count descending (ties: first place in the batch), so that every
+ * read is the singles' (counts exact, ranks ordering equal counts by
+ * label bytes).  Nothing is allocated: the arena room the adds may need
+ * was reserved for the whole batch before.
+ */
+typedef struct lb_ent {
+    uint64_t hash, n; /* n = 0: an empty cell */
+    uint32_t first, len;
+} lb_ent;
+
+typedef struct lb_add {
+    uint64_t final;
+    uint32_t first, cell;
+} lb_add;
+
+static int lb_add_cmp(const void *pa, const void *pb)
+{
+    const lb_add *a = pa, *b = pb;
+    if (a->final != b->final)
+        return a->final > b->final ? -1 : 1;
+    return (a->first > b->first) - (a->first < b->first);
+}
+
+static inline size_t label_len(const char *const *labels, const size_t *lens, size_t i)
+{
+    return lens != NULL ? lens[i] : strlen(labels[i]);
+}
+
+/* The validated batch (room reserved) counted first; false, changing
+ * nothing, when that does not apply. */
+static TK_NOINLINE bool add_labels_counted(ss_core *c, const char *const *labels,
+                                           const size_t *lens, size_t n)
+{
+    if (c->lossy || n < DENSE_MIN_BATCH || n > UINT32_MAX)
+        return false;
+    size_t limit = c->cap < SPARSE_MAX ? c->cap : SPARSE_MAX, d = 0;
+    lb_ent tab[SPARSE_CELLS];
+    memset(tab, 0, sizeof tab);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = label_len(labels, lens, i);
+        ss_key k = key_str(labels[i], len);
+        size_t h = (size_t)k.hash & (SPARSE_CELLS - 1);
+        lb_ent *e = &tab[h];
+        while (e->n != 0 &&
+               (e->hash != k.hash || e->len != len || !label_is(labels[e->first], len, &k))) {
+            h = (h + 1) & (SPARSE_CELLS - 1);
+            e = &tab[h];
+        }
+        if (e->n == 0) {
+            if (d == limit)
+                return false;
+            e->hash = k.hash;
+            e->first = (uint32_t)i;
+            e->len = (uint32_t)len;
+            d++;
+        }
+        e->n++;
+    }
+    lb_add t[SPARSE_MAX];
+    size_t m = 0, fresh = 0;
+    for (size_t i = 0; i < SPARSE_CELLS; i++) {
+        if (tab[i].n == 0)
+            continue;
+        ss_key k = key_str(labels[tab[i].first], tab[i].len);
+        uint32_t s = ss_find(c, &k);
+        fresh += s == EMPTY;
+        t[m++] = (lb_add){tab[i].n + (s == EMPTY ? 0 : slot_count(c, s)), tab[i].first,
+                          (uint32_t)i};
+    }
+    size_t size = c->size + fresh;
+    if (size > c->cap || d * size > 4 * (uint64_t)n)
+        return false;
+    qsort(t, m, sizeof *t, lb_add_cmp);
+    for (size_t i = 0; i < m; i++) {
+        const lb_ent *e = &tab[t[i].cell];
+        ss_key k = key_str(labels[e->first], e->len);
+        ss_add_str(c, &k, e->n);
+    }
+    return true;
+}
+
 /* ---- core: ranked reads ------------------------------------------------- */
 
 static int key_cmp(const ss_core *c, uint32_t a, uint32_t b)
@@ -1585,8 +1692,10 @@ KPI_API int kpi_topk_add_array(kpi_topk *p, const char *const *labels,
     int rc = reserve_for(&p->c, &p->base.alloc, n, maxlen);
     if (rc != KPI_OK)
         return rc;
+    if (add_labels_counted(&p->c, labels, lens, n))
+        return KPI_OK;
     for (size_t i = 0; i < n; i++) {
-        ss_key k = key_str(labels[i], lens ? lens[i] : strlen(labels[i]));
+        ss_key k = key_str(labels[i], label_len(labels, lens, i));
         ss_add(&p->c, &k, 1, KIND_STR);
     }
     return KPI_OK;

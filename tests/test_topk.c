@@ -805,6 +805,105 @@ START_TEST(id_batches_of_large_ids_are_counted_first)
 }
 END_TEST
 
+/* Every ranked read of two label summaries is the same. */
+static void assert_same_label_reads(const kpi_topk *a, const kpi_topk *b, const char *ctx)
+{
+    ck_assert_msg(kpi_topk_total(a) == kpi_topk_total(b), "%s: total", ctx);
+    ck_assert_msg(kpi_topk_size(a) == kpi_topk_size(b), "%s: size", ctx);
+    ck_assert_msg(kpi_topk_error_bound(a) == kpi_topk_error_bound(b), "%s: error bound", ctx);
+    for (size_t r = 0; r < kpi_topk_size(a); r++) {
+        const char *la, *lb;
+        size_t na, nb;
+        uint64_t v[2][3];
+        ck_assert_ok(kpi_topk_entry(a, r, &la, &na, &v[0][0], &v[0][1], &v[0][2]));
+        ck_assert_ok(kpi_topk_entry(b, r, &lb, &nb, &v[1][0], &v[1][1], &v[1][2]));
+        ck_assert_msg(na == nb && memcmp(la, lb, na) == 0 && memcmp(v[0], v[1], sizeof v[0]) == 0,
+                      "%s: rank %zu: %.*s %llu vs %.*s %llu", ctx, r, (int)na, la,
+                      (unsigned long long)v[0][0], (int)nb, lb, (unsigned long long)v[1][0]);
+    }
+}
+
+START_TEST(label_batches_are_counted_first_and_read_like_singles)
+{
+    /* b a b a ...: one weighted add per label, in order of final count,
+     * ties by first place in the batch (b first) */
+    const char *ab[64];
+    for (size_t i = 0; i < 64; i++)
+        ab[i] = i % 2 ? "a" : "b";
+    kpi_topk *batch, *weighted, *singles;
+    ck_assert_ok(kpi_topk_new(&batch, 4));
+    ck_assert_ok(kpi_topk_new(&weighted, 4));
+    ck_assert_ok(kpi_topk_new(&singles, 4));
+    ck_assert_ok(kpi_topk_add_array(batch, ab, NULL, 64));
+    ck_assert_ok(kpi_topk_add(weighted, "b", 1, 32));
+    ck_assert_ok(kpi_topk_add(weighted, "a", 1, 32));
+    for (size_t i = 0; i < 64; i++)
+        ck_assert_ok(kpi_topk_add_str(singles, ab[i]));
+    size_t n1, n2;
+    unsigned char *b1 = ser(batch, &n1), *b2 = ser(weighted, &n2);
+    ck_assert_msg(n1 == n2 && memcmp(b1, b2, n1) == 0, "the counted path was not taken");
+    free(b1);
+    free(b2);
+    assert_same_label_reads(batch, singles, "b a b a ...");
+    kpi_topk_free(batch);
+    kpi_topk_free(weighted);
+    kpi_topk_free(singles);
+
+    /* random capacities, states and batches over up to 400 labels of 1 to
+     * 60 bytes (inline and in the arena; some sharing their first bytes),
+     * given with and without lengths: the batch reads like the singles */
+    enum { U = 400, N = 5000 };
+    static char text[U][64];
+    static size_t tlen[U];
+    for (size_t u = 0; u < U; u++) {
+        test_rng g = {u + 7};
+        tlen[u] = (size_t)test_range(&g, 1, 60);
+        for (size_t j = 0; j < tlen[u]; j++)
+            text[u][j] = (char)('a' + (u * 7 + j * (u % 5)) % 26);
+        snprintf(text[u] + tlen[u] - (tlen[u] < 4 ? tlen[u] : 4), 5, "%04zu", u % 10000);
+        tlen[u] = strlen(text[u]);
+    }
+    static const char *lp[N];
+    static size_t ll[N];
+    for (uint64_t seed = 1; seed <= 30; seed++) {
+        test_rng r = {seed + 500};
+        uint32_t cap = (uint32_t)test_range(&r, 1, 500);
+        int64_t universe = test_range(&r, 1, U);
+        kpi_topk *p;
+        ck_assert_ok(kpi_topk_new(&p, cap));
+        for (int64_t i = test_range(&r, 0, 20); i > 0; i--) {
+            size_t u = (size_t)test_range(&r, 0, universe - 1);
+            ck_assert_ok(kpi_topk_add(p, text[u], tlen[u], (uint64_t)test_range(&r, 1, 4)));
+        }
+        for (int round = 0; round < 3; round++) {
+            size_t n = (size_t)test_range(&r, 0, 3) == 0 ? (size_t)test_range(&r, 0, 40)
+                                                        : (size_t)test_range(&r, 32, N);
+            double skew = test_uniform(&r) * 3;
+            for (size_t i = 0; i < n; i++) {
+                size_t u = (size_t)(pow(test_uniform(&r), skew) * (double)universe);
+                lp[i] = text[u];
+                ll[i] = tlen[u];
+            }
+            bool with_lens = test_range(&r, 0, 1) == 1;
+            kpi_topk *q, *s1;
+            ck_assert_ok(kpi_topk_clone(p, &q));
+            ck_assert_ok(kpi_topk_clone(p, &s1));
+            ck_assert_ok(kpi_topk_add_array(q, lp, with_lens ? ll : NULL, n));
+            for (size_t i = 0; i < n; i++)
+                ck_assert_ok(kpi_topk_add(s1, lp[i], ll[i], 1));
+            char ctx[96];
+            snprintf(ctx, sizeof ctx, "seed %llu round %d (m %u, %zu labels of %lld)",
+                     (unsigned long long)seed, round, cap, n, (long long)universe);
+            assert_same_label_reads(q, s1, ctx);
+            kpi_topk_free(s1);
+            kpi_topk_free(p);
+            p = q;
+        }
+        kpi_topk_free(p);
+    }
+}
+END_TEST
+
 START_TEST(id_batch_refused_whole_changes_nothing)
 {
     uint64_t ids[100];
@@ -1907,6 +2006,7 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, id_batch_lists_equal_counts_by_id_inside);
     tcase_add_test(tc, id_batches_the_counted_paths_cannot_take_go_one_at_a_time);
     tcase_add_test(tc, id_batches_of_large_ids_are_counted_first);
+    tcase_add_test(tc, label_batches_are_counted_first_and_read_like_singles);
     tcase_add_test(tc, id_batches_of_small_ids_on_random_states);
     tcase_add_test(tc, id_batch_refused_whole_changes_nothing);
     tcase_add_test(tc, reset_forgets_and_keeps_the_capacity);

@@ -141,6 +141,11 @@ KPI_API int kpi_topk_add_str(kpi_topk *p, const char *label);
 
 /**
  * @brief Count one occurrence (weight 1) of each of n labels, all or none.
+ *
+ * Every read afterwards is what n calls of kpi_topk_add() would give.  A
+ * batch of at most 256 distinct labels (top topics, channels) on an
+ * object that has never evicted, whose new labels all fit, is counted
+ * first and added as one weight per label (about 1.4x faster per label).
  * @param p the object.
  * @param labels n label pointers (NULL only when n is 0).
  * @param lens n lengths, or NULL when every label is NUL-terminated.
