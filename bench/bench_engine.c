@@ -391,60 +391,76 @@ static void naive_free(naive *m)
     memset(m, 0, sizeof *m);
 }
 
-static figures engine_read(const kpi_engine *e)
+/* The figures from FRT, first resolution time and FCR (any may be NULL). */
+static figures figures_of(const kpi_duration *frt, const kpi_duration *res, const kpi_rate *fcr)
 {
     figures f;
-    const kpi_duration *d;
-    const kpi_rate *r;
     kpi_estimate est;
     memset(&f, 0, sizeof f);
-    if (kpi_engine_duration(e, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &d) == KPI_OK) {
-        f.frt_n = kpi_duration_count(d);
-        kpi_duration_quantile(d, 0.5, &f.frt_p50);
-        kpi_duration_quantile(d, 0.9, &f.frt_p90);
+    if (frt != NULL) {
+        f.frt_n = kpi_duration_count(frt);
+        kpi_duration_quantile(frt, 0.5, &f.frt_p50);
+        kpi_duration_quantile(frt, 0.9, &f.frt_p90);
     }
-    if (kpi_engine_duration(e, KPI_ENGINE_FIRST_RESOLUTION, KPI_DIM_ALL, 0, &d) == KPI_OK) {
-        kpi_duration_quantile(d, 0.5, &f.res_p50);
-        kpi_duration_quantile(d, 0.9, &f.res_p90);
+    if (res != NULL) {
+        kpi_duration_quantile(res, 0.5, &f.res_p50);
+        kpi_duration_quantile(res, 0.9, &f.res_p90);
     }
-    if (kpi_engine_rate(e, KPI_ENGINE_FCR, KPI_DIM_ALL, 0, &r) == KPI_OK && kpi_rate_share(r, &est) == KPI_OK)
+    if (fcr != NULL && kpi_rate_share(fcr, &est) == KPI_OK)
         f.fcr = est.value;
     return f;
+}
+
+static const kpi_duration *duration_of(const kpi_engine *e, int metric)
+{
+    const kpi_duration *d;
+    return kpi_engine_duration(e, metric, KPI_DIM_ALL, 0, &d) == KPI_OK ? d : NULL;
+}
+
+static const kpi_rate *fcr_of(const kpi_engine *e)
+{
+    const kpi_rate *r;
+    return kpi_engine_rate(e, KPI_ENGINE_FCR, KPI_DIM_ALL, 0, &r) == KPI_OK ? r : NULL;
+}
+
+static figures engine_read(const kpi_engine *e)
+{
+    return figures_of(duration_of(e, KPI_ENGINE_FRT), duration_of(e, KPI_ENGINE_FIRST_RESOLUTION),
+                      fcr_of(e));
+}
+
+/* A copy of a's duration of `metric` with b's merged in (NULL if either
+ * has none or a step fails). */
+static kpi_duration *merged_duration(const kpi_engine *a, const kpi_engine *b, int metric)
+{
+    const kpi_duration *da = duration_of(a, metric), *db = duration_of(b, metric);
+    kpi_duration *d = NULL;
+    if (da == NULL || db == NULL || kpi_duration_clone(da, &d) != KPI_OK)
+        return NULL;
+    if (kpi_duration_merge(d, db) != KPI_OK) {
+        kpi_duration_free(d);
+        return NULL;
+    }
+    return d;
 }
 
 /* One KPI read from two shards: the two engines' accumulators cloned and
  * merged at read time (the engines themselves stay as they are). */
 static figures shards_read(const kpi_engine *a, const kpi_engine *b)
 {
-    figures f;
-    const kpi_duration *da, *db;
-    const kpi_rate *ra, *rb;
-    kpi_duration *d = NULL;
-    kpi_rate *r = NULL;
-    kpi_estimate est;
-    memset(&f, 0, sizeof f);
-    if (kpi_engine_duration(a, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &da) == KPI_OK &&
-        kpi_engine_duration(b, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &db) == KPI_OK &&
-        kpi_duration_clone(da, &d) == KPI_OK && kpi_duration_merge(d, db) == KPI_OK) {
-        f.frt_n = kpi_duration_count(d);
-        kpi_duration_quantile(d, 0.5, &f.frt_p50);
-        kpi_duration_quantile(d, 0.9, &f.frt_p90);
+    kpi_duration *frt = merged_duration(a, b, KPI_ENGINE_FRT);
+    kpi_duration *res = merged_duration(a, b, KPI_ENGINE_FIRST_RESOLUTION);
+    const kpi_rate *ra = fcr_of(a), *rb = fcr_of(b);
+    kpi_rate *fcr = NULL;
+    if (ra != NULL && rb != NULL && kpi_rate_clone(ra, &fcr) == KPI_OK &&
+        kpi_rate_merge(fcr, rb) != KPI_OK) {
+        kpi_rate_free(fcr);
+        fcr = NULL;
     }
-    kpi_duration_free(d);
-    d = NULL;
-    if (kpi_engine_duration(a, KPI_ENGINE_FIRST_RESOLUTION, KPI_DIM_ALL, 0, &da) == KPI_OK &&
-        kpi_engine_duration(b, KPI_ENGINE_FIRST_RESOLUTION, KPI_DIM_ALL, 0, &db) == KPI_OK &&
-        kpi_duration_clone(da, &d) == KPI_OK && kpi_duration_merge(d, db) == KPI_OK) {
-        kpi_duration_quantile(d, 0.5, &f.res_p50);
-        kpi_duration_quantile(d, 0.9, &f.res_p90);
-    }
-    kpi_duration_free(d);
-    if (kpi_engine_rate(a, KPI_ENGINE_FCR, KPI_DIM_ALL, 0, &ra) == KPI_OK &&
-        kpi_engine_rate(b, KPI_ENGINE_FCR, KPI_DIM_ALL, 0, &rb) == KPI_OK &&
-        kpi_rate_clone(ra, &r) == KPI_OK && kpi_rate_merge(r, rb) == KPI_OK &&
-        kpi_rate_share(r, &est) == KPI_OK)
-        f.fcr = est.value;
-    kpi_rate_free(r);
+    figures f = figures_of(frt, res, fcr);
+    kpi_duration_free(frt);
+    kpi_duration_free(res);
+    kpi_rate_free(fcr);
     return f;
 }
 
