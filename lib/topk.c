@@ -1012,19 +1012,24 @@ static TK_NOINLINE bool add_sparse(ss_core *c, const uint64_t *ids, size_t n)
 /*
  * kpi_topk_add_array's batches take the same way as the ids' on the same
  * conditions (a summary that has never evicted, at most SPARSE_MAX
- * distinct labels, all fitting, few runs to cross): the labels are counted
- * in a hash table on the stack that keeps each label's hash, length and
- * first place in the batch (the label itself stays in the caller's
- * memory), then each distinct label gets one weighted add, in order of
- * final count descending (ties: first place in the batch), so that every
- * read is the singles' (counts exact, ranks ordering equal counts by
- * label bytes).  Nothing is allocated: the arena room the adds may need
- * was reserved for the whole batch before.
+ * distinct labels, all fitting, few runs to cross): in one pass the labels
+ * are validated and counted in a hash table on the stack that keeps each
+ * label's first 24 bytes as words (zero-padded), its length and its first
+ * place in the batch (a longer label's bytes stay in the caller's memory
+ * and are compared there), then each distinct label gets one weighted add,
+ * in order of final count descending (ties: first place in the batch), so
+ * that every read is the singles' (counts exact, ranks ordering equal
+ * counts by label bytes).  Nothing is allocated but the arena room the
+ * distinct long labels may need, reserved before anything changes.
  */
 typedef struct lb_ent {
-    uint64_t hash, n; /* n = 0: an empty cell */
-    uint32_t first, len;
+    uint64_t w[3];            /* the label's first 24 bytes */
+    uint32_t len, first;      /* len = 0: an empty cell */
 } lb_ent;
+
+/* Label i's count goes to table i % LB_WAYS, so that a run of one label
+ * does not wait on its own stores (as the ids' dense count, above). */
+#define LB_WAYS 4
 
 typedef struct lb_add {
     uint64_t final;
@@ -1039,62 +1044,108 @@ static int lb_add_cmp(const void *pa, const void *pb)
     return (a->first > b->first) - (a->first < b->first);
 }
 
-static inline size_t label_len(const char *const *labels, const size_t *lens, size_t i)
+/* Label i's length (lens, or up to its NUL: KPI_TOPK_MAX_LABEL + 1 when
+ * there is none within the limit), and its validation. */
+static inline int label_at(const char *const *labels, const size_t *lens, size_t i,
+                           size_t *len)
 {
-    return lens != NULL ? lens[i] : strlen(labels[i]);
+    const char *s = labels[i];
+    *len = 0;
+    if (s == NULL)
+        return KPI_ERR_INVALID;
+    if (lens != NULL) {
+        *len = lens[i];
+    } else {
+        const char *z = memchr(s, 0, KPI_TOPK_MAX_LABEL + 1);
+        *len = z != NULL ? (size_t)(z - s) : KPI_TOPK_MAX_LABEL + 1;
+    }
+    if (*len == 0)
+        return KPI_ERR_INVALID;
+    return *len > KPI_TOPK_MAX_LABEL ? KPI_ERR_RANGE : KPI_OK;
 }
 
-/* The validated batch (room reserved) counted first; false, changing
- * nothing, when that does not apply. */
-static TK_NOINLINE bool add_labels_counted(ss_core *c, const char *const *labels,
-                                           const size_t *lens, size_t n)
+/* Validate and count the batch first (see above).  Returns the first bad
+ * label's error, or KPI_OK with *done telling whether the batch was added
+ * (false: nothing changed, the caller takes the one-at-a-time way). */
+static TK_NOINLINE int add_labels_counted(ss_core *c, const kpi_allocator *a,
+                                          const char *const *labels, const size_t *lens,
+                                          size_t n, bool *done)
 {
+    *done = false;
     if (c->lossy || n < DENSE_MIN_BATCH || n > UINT32_MAX)
-        return false;
-    size_t limit = c->cap < SPARSE_MAX ? c->cap : SPARSE_MAX, d = 0;
+        return KPI_OK;
+    size_t limit = c->cap < SPARSE_MAX ? c->cap : SPARSE_MAX, d = 0, maxlen = 0;
     lb_ent tab[SPARSE_CELLS];
+    uint32_t cnt[LB_WAYS][SPARSE_CELLS];
     memset(tab, 0, sizeof tab);
+    memset(cnt, 0, sizeof cnt);
     for (size_t i = 0; i < n; i++) {
-        size_t len = label_len(labels, lens, i);
-        ss_key k = key_str(labels[i], len);
-        size_t h = (size_t)k.hash & (SPARSE_CELLS - 1);
-        lb_ent *e = &tab[h];
-        while (e->n != 0 &&
-               (e->hash != k.hash || e->len != len || !label_is(labels[e->first], len, &k))) {
-            h = (h + 1) & (SPARSE_CELLS - 1);
-            e = &tab[h];
+        size_t len;
+        int rc = label_at(labels, lens, i, &len);
+        if (rc != KPI_OK)
+            return rc;
+        const uint8_t *s = (const uint8_t *)labels[i];
+        uint64_t w[3], h;
+        if (len <= INL) {
+            label_words(s, len, w);
+            h = hash_words(w, len);
+        } else {
+            w[0] = ld64(s);
+            w[1] = ld64(s + 8);
+            w[2] = ld64(s + 16);
+            h = hash_long(s, len);
         }
-        if (e->n == 0) {
-            if (d == limit)
-                return false;
-            e->hash = k.hash;
-            e->first = (uint32_t)i;
-            e->len = (uint32_t)len;
-            d++;
+        size_t j = (size_t)h & (SPARSE_CELLS - 1);
+        for (;; j = (j + 1) & (SPARSE_CELLS - 1)) {
+            lb_ent *e = &tab[j];
+            if (e->len == len && ((e->w[0] ^ w[0]) | (e->w[1] ^ w[1]) | (e->w[2] ^ w[2])) == 0 &&
+                (len <= INL || memcmp(labels[e->first], s, len) == 0))
+                break;
+            if (e->len == 0) {
+                if (d == limit)
+                    return KPI_OK;
+                memcpy(e->w, w, sizeof w);
+                e->len = (uint32_t)len;
+                e->first = (uint32_t)i;
+                d++;
+                maxlen = len > maxlen ? len : maxlen;
+                break;
+            }
         }
-        e->n++;
+        cnt[i % LB_WAYS][j]++;
     }
+    uint64_t total;
+    if (!kpi__add_u64(c->total, n, &total))
+        return KPI_ERR_OVERFLOW;
     lb_add t[SPARSE_MAX];
     size_t m = 0, fresh = 0;
     for (size_t i = 0; i < SPARSE_CELLS; i++) {
-        if (tab[i].n == 0)
+        if (tab[i].len == 0)
             continue;
+        uint64_t k_n = 0;
+        for (size_t way = 0; way < LB_WAYS; way++)
+            k_n += cnt[way][i];
+        cnt[0][i] = (uint32_t)k_n; /* n <= UINT32_MAX */
         ss_key k = key_str(labels[tab[i].first], tab[i].len);
         uint32_t s = ss_find(c, &k);
         fresh += s == EMPTY;
-        t[m++] = (lb_add){tab[i].n + (s == EMPTY ? 0 : slot_count(c, s)), tab[i].first,
+        t[m++] = (lb_add){k_n + (s == EMPTY ? 0 : slot_count(c, s)), tab[i].first,
                           (uint32_t)i};
     }
     size_t size = c->size + fresh;
     if (size > c->cap || d * size > 4 * (uint64_t)n)
-        return false;
+        return KPI_OK;
+    int rc = reserve_for(c, a, d, maxlen);
+    if (rc != KPI_OK)
+        return rc;
     qsort(t, m, sizeof *t, lb_add_cmp);
     for (size_t i = 0; i < m; i++) {
         const lb_ent *e = &tab[t[i].cell];
         ss_key k = key_str(labels[e->first], e->len);
-        ss_add_str(c, &k, e->n);
+        ss_add_str(c, &k, cnt[0][t[i].cell]);
     }
-    return true;
+    *done = true;
+    return KPI_OK;
 }
 
 /* ---- core: ranked reads ------------------------------------------------- */
@@ -1666,20 +1717,14 @@ KPI_API int kpi_topk_add_array(kpi_topk *p, const char *const *labels,
 {
     if (p == NULL || (labels == NULL && n > 0))
         return KPI_ERR_INVALID;
+    bool done;
+    int rc = add_labels_counted(&p->c, &p->base.alloc, labels, lens, n, &done);
+    if (rc != KPI_OK || done)
+        return rc;
     size_t maxlen = 0;
     for (size_t i = 0; i < n; i++) {
-        if (labels[i] == NULL)
-            return KPI_ERR_INVALID;
-        size_t len = KPI_TOPK_MAX_LABEL + 1;
-        if (lens != NULL) {
-            len = lens[i];
-        } else {
-            const char *z = memchr(labels[i], 0, KPI_TOPK_MAX_LABEL + 1);
-            if (z != NULL)
-                len = (size_t)(z - labels[i]);
-        }
-        int rc = check_label(labels[i], len);
-        if (rc != KPI_OK)
+        size_t len;
+        if ((rc = label_at(labels, lens, i, &len)) != KPI_OK)
             return rc;
         if (len > maxlen)
             maxlen = len;
@@ -1689,13 +1734,12 @@ KPI_API int kpi_topk_add_array(kpi_topk *p, const char *const *labels,
         return KPI_ERR_OVERFLOW;
     if (n == 0)
         return KPI_OK;
-    int rc = reserve_for(&p->c, &p->base.alloc, n, maxlen);
-    if (rc != KPI_OK)
+    if ((rc = reserve_for(&p->c, &p->base.alloc, n, maxlen)) != KPI_OK)
         return rc;
-    if (add_labels_counted(&p->c, labels, lens, n))
-        return KPI_OK;
     for (size_t i = 0; i < n; i++) {
-        ss_key k = key_str(labels[i], label_len(labels, lens, i));
+        size_t len;
+        (void)label_at(labels, lens, i, &len);
+        ss_key k = key_str(labels[i], len);
         ss_add(&p->c, &k, 1, KIND_STR);
     }
     return KPI_OK;

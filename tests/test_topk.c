@@ -1872,11 +1872,74 @@ START_TEST(truncated_and_flipped_bytes_are_rejected)
 }
 END_TEST
 
+/* A batch the counted path would take, with one bad label at every place
+ * (and a second, other one after it): the first bad label's error, and
+ * nothing changes. */
+START_TEST(label_batch_refusals_name_the_first_bad_label)
+{
+    enum { N = 64 };
+    static char unterminated[KPI_TOPK_MAX_LABEL + 8];
+    memset(unterminated, 'u', sizeof unterminated);
+    const char *lp[N];
+    size_t ll[N];
+    kpi_topk *p;
+    ck_assert_ok(kpi_topk_new(&p, 16));
+    ck_assert_ok(kpi_topk_add_str(p, "seed"));
+    size_t bn;
+    unsigned char *before = ser(p, &bn);
+    for (int with_lens = 0; with_lens <= 1; with_lens++) {
+        for (size_t k = 0; k < N; k++) {
+            for (int bad = 0; bad < 3; bad++) {
+                for (size_t i = 0; i < N; i++) {
+                    lp[i] = i % 3 ? "billing" : "a-label-longer-than-twenty-four-bytes";
+                    ll[i] = strlen(lp[i]);
+                }
+                int want;
+                if (bad == 0) { /* NULL */
+                    lp[k] = NULL;
+                    want = KPI_ERR_INVALID;
+                } else if (bad == 1) { /* empty */
+                    lp[k] = "";
+                    ll[k] = 0;
+                    want = KPI_ERR_INVALID;
+                } else { /* too long: 256 bytes, or no NUL within 256 */
+                    lp[k] = unterminated;
+                    ll[k] = KPI_TOPK_MAX_LABEL + 1;
+                    want = KPI_ERR_RANGE;
+                }
+                if (k + 1 < N) { /* a later label bad the other way */
+                    lp[k + 1] = want == KPI_ERR_RANGE ? NULL : unterminated;
+                    ll[k + 1] = KPI_TOPK_MAX_LABEL + 1;
+                }
+                ck_assert_status(kpi_topk_add_array(p, lp, with_lens ? ll : NULL, N), want);
+                assert_same_state(p, before, bn);
+            }
+        }
+    }
+    free(before);
+    kpi_topk_free(p);
+}
+END_TEST
+
 /* ---- allocation --------------------------------------------------------- */
+
+/* A call under a failing allocator: success, or KPI_ERR_NOMEM with the
+ * memory and state as before (returns whether it was refused). */
+static bool refused_cleanly(int rc, const kpi_topk *p, const unsigned char *before, size_t bn,
+                            const test_alloc *t, long live)
+{
+    if (rc == KPI_OK)
+        return false;
+    ck_assert_status(rc, KPI_ERR_NOMEM);
+    ck_assert_int_eq(t->live, live);
+    assert_same_state(p, before, bn);
+    return true;
+}
 
 START_TEST(every_allocation_failure_is_clean)
 {
     make_labels();
+    int long_batch_refused = 0;
     size_t n;
     kpi_topk *src = sample();
     unsigned char *bytes = ser(src, &n);
@@ -1900,19 +1963,35 @@ START_TEST(every_allocation_failure_is_clean)
             size_t bn;
             unsigned char *before = ser(p, &bn);
             long live = t.live;
-            rc = kpi_topk_add_array(p, batch, NULL, 10);
-            if (rc != KPI_OK) {
-                ck_assert_status(rc, KPI_ERR_NOMEM);
-                ck_assert_int_eq(t.live, live);
-                assert_same_state(p, before, bn);
-            }
-            rc = kpi_topk_add(p, labels[round * 37], label_len[round * 37], 2);
-            if (rc != KPI_OK) {
-                ck_assert_status(rc, KPI_ERR_NOMEM);
-                ck_assert_int_eq(t.live, live);
-                assert_same_state(p, before, bn);
+            refused_cleanly(kpi_topk_add_array(p, batch, NULL, 10), p, before, bn, &t, live);
+            refused_cleanly(kpi_topk_add(p, labels[round * 37], label_len[round * 37], 2), p,
+                            before, bn, &t, live);
+            free(before);
+        }
+        /* a counted batch of long labels on a fresh object (arena room
+         * for its distinct labels reserved before anything changes) */
+        kpi_topk *q = NULL;
+        if (kpi_topk_new_with(&q, 8, &a) == KPI_OK) {
+            const char *lb[64];
+            static const char *const longs[] = {
+                "a-label-longer-than-twenty-four-bytes-1",
+                "a-label-longer-than-twenty-four-bytes-22",
+                "a-label-longer-than-twenty-four-bytes-333"};
+            for (size_t i = 0; i < 64; i++)
+                lb[i] = longs[(i * 7) % 3];
+            size_t bn;
+            unsigned char *before = ser(q, &bn);
+            long live = t.live;
+            if (refused_cleanly(kpi_topk_add_array(q, lb, NULL, 64), q, before, bn, &t, live)) {
+                long_batch_refused++;
+            } else {
+                uint64_t c, lo, hi;
+                ck_assert_ok(kpi_topk_estimate(q, longs[1], strlen(longs[1]), &c, &lo, &hi));
+                ck_assert_uint_eq(c, 21);
+                ck_assert_uint_eq(kpi_topk_total(q), 64);
             }
             free(before);
+            kpi_topk_free(q);
         }
         /* merge, clone and deserialize */
         kpi_topk *o;
@@ -1952,6 +2031,7 @@ START_TEST(every_allocation_failure_is_clean)
         kpi_topk_free(p);
         ck_assert_int_eq(t.live, 0);
     }
+    ck_assert_int_gt(long_batch_refused, 0); /* the batch's reservation failed */
     free(bytes);
     kpi_topk_free(src);
 }
@@ -2007,6 +2087,7 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, id_batches_the_counted_paths_cannot_take_go_one_at_a_time);
     tcase_add_test(tc, id_batches_of_large_ids_are_counted_first);
     tcase_add_test(tc, label_batches_are_counted_first_and_read_like_singles);
+    tcase_add_test(tc, label_batch_refusals_name_the_first_bad_label);
     tcase_add_test(tc, id_batches_of_small_ids_on_random_states);
     tcase_add_test(tc, id_batch_refused_whole_changes_nothing);
     tcase_add_test(tc, reset_forgets_and_keeps_the_capacity);
