@@ -145,8 +145,8 @@ KPI_API int kpi_topk_add_str(kpi_topk *p, const char *label);
  * Every read afterwards is what n calls of kpi_topk_add() would give.  A
  * batch of at most 256 distinct labels (top topics, channels) on an
  * object that has never evicted, whose new labels all fit, is validated
- * and counted in one pass, then added as one weight per label (about 4x
- * faster per label than one call each).
+ * and counted in one pass, then added as one weight per label (about twice
+ * as fast per label as one call each).
  * @param p the object.
  * @param labels n label pointers (NULL only when n is 0).
  * @param lens n lengths, or NULL when every label is NUL-terminated.

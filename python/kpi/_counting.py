@@ -79,26 +79,79 @@ def _decode(b, decode):
     return b.decode("utf-8", "surrogateescape") if decode else b
 
 
+def _strip_padding(u8, lens):
+    """Lengths of labels held as the rows of u8 (n x itemsize bytes):
+    lens (preset to the itemsize) less each row's trailing NUL bytes
+    (numpy's own 'S' semantics), found one column at a time from the
+    right, stopping at the first column where no label is still in its
+    NUL padding."""
+    padding = numpy.ones(u8.shape[0], dtype=bool)
+    for j in range(u8.shape[1] - 1, -1, -1):
+        padding &= u8[:, j] == 0
+        if not padding.any():
+            break
+        lens -= padding
+
+
 def _fixed_width_labels(a):
     """Pointers and lengths for a numpy 'S' array, without copying the
     label bytes: label i starts at base + i * itemsize; its length is the
-    itemsize less trailing NUL bytes (numpy's own 'S' semantics), found
-    one column at a time from the right, stopping at the first column
-    where no label is still in its NUL padding."""
+    itemsize less trailing NUL bytes."""
     np = numpy
     n, w = a.size, a.dtype.itemsize
     ptrs = np.arange(n, dtype=np.uint64)
     ptrs *= np.uint64(w)
     ptrs += np.uint64(a.ctypes.data)
     lens = np.full(n, w, dtype=np.uintp)
-    u8 = a.view(np.uint8).reshape(n, w)
-    padding = np.ones(n, dtype=bool)
-    for j in range(w - 1, -1, -1):
-        padding &= u8[:, j] == 0
-        if not padding.any():
-            break
-        lens -= padding
+    _strip_padding(a.view(np.uint8).reshape(n, w), lens)
     return ptrs, lens
+
+
+# labels per kpi_topk_add_array call when an 'S' array is fed in chunks:
+# their pointers and lengths (16 bytes a label, 1 MiB) stay in the caches
+# between numpy writing them and the library reading them
+_LABEL_CHUNK = 1 << 16
+# labels of at most this many bytes are stored inline: adding them never
+# allocates (kpi/topk.h), so a chunk cannot fail for memory
+_LABEL_INLINE = 24
+
+
+def _chunks_cannot_fail(obj, a):
+    """Whether every chunk of the 'S' array a is sure to be accepted, so
+    that feeding a in chunks is all or nothing like one call: labels that
+    never allocate, none empty (a label is empty only if its first byte is
+    NUL: such arrays take the one-call way, which refuses exactly as it
+    must), and a total that cannot overflow."""
+    w = a.dtype.itemsize
+    return (w <= _LABEL_INLINE and a.size <= _U64_MAX - obj.total and
+            int(a.view(numpy.uint8).reshape(a.size, w)[:, 0].min()) > 0)
+
+
+def _add_label_chunks(obj, a, lo, hi):
+    """Labels [lo, hi) of the 'S' array a, _LABEL_CHUNK per call, the
+    pointer and length buffers reused (a chunk whose labels all fill the
+    itemsize, the last byte of none NUL, shares one constant lengths
+    buffer)."""
+    np = numpy
+    w = a.dtype.itemsize
+    m = min(hi - lo, _LABEL_CHUNK)
+    step = np.arange(m, dtype=np.uint64)
+    step *= np.uint64(w)
+    ptrs = np.empty(m, dtype=np.uint64)
+    full = np.full(m, w, dtype=np.uintp)
+    lens = np.empty(m, dtype=np.uintp)
+    u8 = a.view(np.uint8).reshape(a.size, w)
+    base = a.ctypes.data
+    for s in range(lo, hi, m):
+        k = min(m, hi - s)
+        np.add(step[:k], np.uint64(base + s * w), out=ptrs[:k])
+        rows = u8[s:s + k]
+        if int(rows[:, w - 1].min()) > 0:
+            C.kpi_topk_add_array(obj._p, ptrs.ctypes.data, full.ctypes.data, k)
+            continue
+        lens[:k] = w
+        _strip_padding(rows, lens[:k])
+        C.kpi_topk_add_array(obj._p, ptrs.ctypes.data, lens.ctypes.data, k)
 
 
 @register
@@ -121,8 +174,10 @@ class TopK(KpiObject):
         """Count each label once, all or nothing.
 
         A numpy fixed-width bytes array (dtype 'S') is used in place: only
-        the pointer and length arrays are built (vectorized, part by part
-        with threads).  A numpy unicode array ('U') is encoded to UTF-8
+        the pointer and length arrays are built (vectorized), for labels
+        of at most 24 bytes a chunk at a time into buffers that stay in
+        cache (such chunks never allocate: with no empty label the array
+        is still all or nothing).  A numpy unicode array ('U') is encoded to UTF-8
         first (a copy); any other sequence of str / bytes is encoded label
         by label in Python (slow for millions: prefer 'S' arrays, or
         TopKId on integer codes)."""
@@ -133,6 +188,11 @@ class TopK(KpiObject):
                 a = numpy.char.encode(a, "utf-8")
             a = numpy.ascontiguousarray(a)
             if a.size == 0:
+                return
+
+            if _chunks_cannot_fail(self, a):
+                self._add_in_parts(a.size, threads,
+                                   lambda obj, lo, hi: _add_label_chunks(obj, a, lo, hi))
                 return
 
             def feed(obj, lo, hi):

@@ -175,3 +175,87 @@ def test_topk_id_narrow_array_all_or_nothing():
     empty = kpi.TopKId(8)
     empty.add_array(np.zeros(0, dtype=np.int8))
     assert empty.total == 0
+
+
+def _label_calls(monkeypatch):
+    """Record the sizes of kpi_topk_add_array calls, with chunks of 1,000."""
+    from kpi import _counting, _lib
+    monkeypatch.setattr(_counting, "_LABEL_CHUNK", 1000)
+    calls = []
+    real = _lib.C.kpi_topk_add_array
+
+    def record(p, ptrs, lens, m):
+        calls.append(m)
+        return real(p, ptrs, lens, m)
+    monkeypatch.setattr(_lib.C, "kpi_topk_add_array", record)
+    return calls
+
+
+@pytest.mark.parametrize("threads", [None, 2])
+def test_topk_label_arrays_in_chunks_read_like_one_call(rng, monkeypatch, threads):
+    from kpi import _base
+    monkeypatch.setattr(_base, "MIN_PARALLEL_ITEMS", 1)
+    # chunks of full-width labels only, of padded ones only, and mixed
+    full = np.array([b"topic-%02d" % i for i in rng.zipf(1.3, 3000) % 50])
+    short = np.array([b"t%d" % i for i in rng.zipf(1.3, 2000) % 9], dtype="S8")
+    labels = np.concatenate([full, short, full[:500], short[:700], full[500:1700]])
+    singles = kpi.TopK(100)
+    for b in labels:
+        singles.add(bytes(b))
+    ref = kpi.TopK(100)
+    ref.add_array(labels[:10])  # below a chunk: one call
+    ref.add_array(labels[10:])
+    calls = _label_calls(monkeypatch)
+    tk = kpi.TopK(100)
+    tk.add_array(labels, threads=threads)
+    assert len(calls) >= labels.size // 1000 and max(calls) == 1000
+    assert sum(calls) == labels.size
+    assert tk.top(decode=False) == singles.top(decode=False)
+    assert (tk.total, tk.size, tk.error_bound) == (labels.size, 59, 0)
+    assert tk.top(decode=False) == ref.top(decode=False)
+    # lossy: once labels are evicted, chunks still read as one call
+    lossy, one = kpi.TopK(20), kpi.TopK(20)
+    lossy.add_array(labels)
+    for b in labels:
+        one.add(bytes(b))
+    assert lossy.top(decode=False) == one.top(decode=False)
+    assert lossy.error_bound == one.error_bound > 0
+
+
+def test_topk_label_arrays_in_chunks_all_or_nothing(monkeypatch):
+    calls = _label_calls(monkeypatch)
+    ok = np.array([b"billing", b"login", b"refund!!"] * 1000)
+    tk = kpi.TopK(8)
+    tk.add("seed")
+    before = _state(tk)
+    # an empty label in the last chunk: refused by the one-call way, whole
+    bad = ok.copy()
+    bad[-1] = b""
+    with pytest.raises(kpi.KpiInvalidError):
+        tk.add_array(bad)
+    assert _state(tk) == before and calls == [3000]
+    # a label whose first byte is NUL is not empty: counted, as one call would
+    odd = ok.copy()
+    odd[2500] = b"\x00x"
+    calls.clear()
+    tk.add_array(odd)
+    assert calls == [3000] and tk.estimate(b"\x00x").count == 1
+    assert tk.estimate(b"login").count == 999  # odd[2500] was a login
+    # a total that would overflow: refused whole, nothing added
+    big = kpi.TopK(8)
+    big.add("seed", weight=2**64 - 2500)
+    before = _state(big)
+    calls.clear()
+    with pytest.raises(kpi.KpiOverflowError):
+        big.add_array(ok)
+    assert _state(big) == before and calls == [3000]
+    # labels longer than the inline 24 bytes may allocate: one call
+    long = np.array([b"a-rather-long-topic-label-%d" % (i % 5) for i in range(2500)])
+    calls.clear()
+    lt = kpi.TopK(8)
+    lt.add_array(long)
+    assert calls == [2500] and lt.estimate(b"a-rather-long-topic-label-3").count == 500
+    # without an error, an array of several chunks goes in chunks
+    calls.clear()
+    tk.add_array(ok)
+    assert calls == [1000, 1000, 1000]
