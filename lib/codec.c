@@ -130,7 +130,9 @@ void kpi__put_varint(kpi__writer *w, uint64_t v)
 
 void kpi__put_svarint(kpi__writer *w, int64_t v)
 {
-    kpi__put_varint(w, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+    /* zigzag; the sign mask without shifting a negative value right
+     * (implementation-defined in C) */
+    kpi__put_varint(w, ((uint64_t)v << 1) ^ (0 - (uint64_t)(v < 0)));
 }
 
 void kpi__put_blob(kpi__writer *w, const void *src, size_t n)
