@@ -829,21 +829,58 @@ KPI_API int kpi_journey_advance(kpi_journey *p, int64_t t_ms)
     return KPI_OK;
 }
 
+/* Count an open journey of another tracker as closed here, unresolved
+ * (idle past the merged clock, or evicted for room). */
+static void absorb_closed(kpi_journey *j, const jent *e, bool evicted)
+{
+    j->closed++;
+    j->unresolved++;
+    j->evicted += evicted;
+    j->sum_touches += e->touches;
+    j->sum_switches += e->switches;
+}
+
+/* Open journey e of another tracker, open here from now on. */
+static void adopt_open(kpi_journey *j, const jent *e)
+{
+    uint32_t idx = j->n_open++;
+    j->ent[idx] = *e;
+    table_insert(j, e->customer, idx);
+    j->heap[idx] = idx;
+    j->ent[idx].heap_pos = idx;
+    sift_up(j, idx);
+}
+
 static int journey_merge(void *dst, const void *src)
 {
     kpi_journey *d = dst;
     const kpi_journey *s = src;
     if (d->max != s->max || d->idle != s->idle)
         return KPI_ERR_INCOMPATIBLE;
-    if (s->n_open > 0)
-        return KPI_ERR_STATE;
-    uint64_t a, b, c, e, f, g;
-    if (!kpi__add_u64(d->closed, s->closed, &a) ||
+    /* a customer open on both sides would be one journey of one tracker,
+     * whose channel switches cannot be told from the two halves */
+    uint64_t open_touches = 0, open_switches = 0;
+    for (uint32_t i = 0; i < s->n_open; i++) {
+        if (find(d, s->ent[i].customer) != NONE)
+            return KPI_ERR_STATE;
+        open_touches += s->ent[i].touches;
+        open_switches += s->ent[i].switches;
+    }
+    for (uint32_t i = 0; i < d->n_open; i++) {
+        open_touches += d->ent[i].touches;
+        open_switches += d->ent[i].switches;
+    }
+    /* every open journey is closed some day: its touches and switches must
+     * fit the sums then too (checked now, so that nothing after fails) */
+    uint64_t a, b, c, e, f, g, open = (uint64_t)d->n_open + s->n_open;
+    if (!kpi__add_u64(d->closed, s->closed, &a) || a > UINT64_MAX - open ||
         !kpi__add_u64(d->resolved, s->resolved, &b) ||
-        !kpi__add_u64(d->unresolved, s->unresolved, &c) ||
-        !kpi__add_u64(d->evicted, s->evicted, &e) ||
+        !kpi__add_u64(d->unresolved, s->unresolved, &c) || c > UINT64_MAX - open ||
+        !kpi__add_u64(d->evicted, s->evicted, &e) || e > UINT64_MAX - open ||
         !kpi__add_u64(d->sum_touches, s->sum_touches, &f) ||
-        !kpi__add_u64(d->sum_switches, s->sum_switches, &g))
+        f > UINT64_MAX - open_touches ||
+        !kpi__add_u64(d->sum_switches, s->sum_switches, &g) ||
+        g > UINT64_MAX - open_switches)
         return KPI_ERR_OVERFLOW;
     d->closed = a;
     d->resolved = b;
@@ -855,10 +892,32 @@ static int journey_merge(void *dst, const void *src)
     neumaier(&d->dur, &d->dur_c, s->dur_c);
     /* src's clock comes along (the later of the two), as it would for one
      * tracker fed both streams: dst's journeys idle past it close, and
-     * touches older than its horizon are refused from now on.  Nothing
-     * here can fail, so the merge stays all-or-nothing. */
+     * touches older than its horizon are refused from now on */
     if (s->have_clock)
         set_clock(d, s->clock);
+    /* then src's open journeys: those idle past the merged clock close
+     * unresolved; the others stay open here, and when both sides' do not
+     * fit, the least recently touched are evicted, as a full tracker does
+     * (src's own in the order of its pool; nothing here can fail, so the
+     * merge stays all-or-nothing) */
+    int64_t h = d->have_clock ? horizon(d, d->clock) : INT64_MIN;
+    for (uint32_t i = 0; i < s->n_open; i++) {
+        const jent *x = &s->ent[i];
+        if (x->last_t < h) {
+            absorb_closed(d, x, false);
+        } else if (d->n_open < d->max) {
+            adopt_open(d, x);
+        } else {
+            const jent *y = &d->ent[d->heap[0]];
+            if (x->last_t < y->last_t ||
+                (x->last_t == y->last_t && x->customer < y->customer)) {
+                absorb_closed(d, x, true);
+            } else {
+                close_journey(d, d->heap[0], false, 0, true);
+                adopt_open(d, x);
+            }
+        }
+    }
     return KPI_OK;
 }
 

@@ -591,6 +591,145 @@ START_TEST(journey_merge_carries_the_later_clock)
 }
 END_TEST
 
+/* Every read of two trackers, then the same continuation for customers
+ * 0 .. ncust - 1 (a resolve of each at time t, the same answer from
+ * both), then both advanced past every journey: the same state. */
+static void journey_read_alike(kpi_journey *a, kpi_journey *b, uint64_t ncust, int64_t t)
+{
+    ck_assert_uint_eq(kpi_journey_open(a), kpi_journey_open(b));
+    ck_assert_uint_eq(kpi_journey_unresolved(a), kpi_journey_unresolved(b));
+    ck_assert_uint_eq(kpi_journey_evicted(a), kpi_journey_evicted(b));
+    double va, vb;
+    uint64_t na, nb;
+    int ra = kpi_journey_touchpoints_mean(a, &va), rb = kpi_journey_touchpoints_mean(b, &vb);
+    ck_assert_int_eq(ra, rb);
+    if (ra == KPI_OK)
+        ck_assert_double_eq(va, vb);
+    ra = kpi_journey_switches_mean(a, &va);
+    rb = kpi_journey_switches_mean(b, &vb);
+    ck_assert_int_eq(ra, rb);
+    if (ra == KPI_OK)
+        ck_assert_double_eq(va, vb);
+    ra = kpi_journey_resolution_mean(a, &va, &na);
+    rb = kpi_journey_resolution_mean(b, &vb, &nb);
+    ck_assert_int_eq(ra, rb);
+    if (ra == KPI_OK) {
+        ck_assert_uint_eq(na, nb);
+        ck_assert_double_eq_tol(va, vb, 1e-9 * (va > 1 ? va : 1));
+    }
+    for (uint64_t c = 0; c < ncust; c++)
+        ck_assert_int_eq(kpi_journey_resolve(a, c, t), kpi_journey_resolve(b, c, t));
+    ck_assert_ok(kpi_journey_advance(a, t + (INT64_C(1) << 40)));
+    ck_assert_ok(kpi_journey_advance(b, t + (INT64_C(1) << 40)));
+    journey_same(a, b);
+}
+
+/* Shards by customer merge, open journeys and all, into what one tracker
+ * fed both streams reads, whenever the open journeys fit. */
+START_TEST(journey_shards_with_open_journeys_merge_as_one_tracker)
+{
+    test_rng r = {4242};
+    for (int round = 0; round < 40; round++) {
+        int64_t idle = test_range(&r, 50, 800);
+        kpi_journey *whole, *half[2];
+        ck_assert_ok(kpi_journey_new(&whole, 64, idle));
+        ck_assert_ok(kpi_journey_new(&half[0], 64, idle));
+        ck_assert_ok(kpi_journey_new(&half[1], 64, idle));
+        int64_t u = test_range(&r, -5000, 5000);
+        int events = (int)test_range(&r, 1, 300);
+        for (int i = 0; i < events; i++) {
+            u += test_range(&r, 0, 30);
+            uint64_t c = (uint64_t)test_range(&r, 0, 40);
+            uint32_t ch = (uint32_t)test_range(&r, 0, 2);
+            kpi_journey *h = half[c & 1];
+            if (test_range(&r, 0, 3) == 0) {
+                ck_assert_int_eq(kpi_journey_resolve(whole, c, u), kpi_journey_resolve(h, c, u));
+            } else {
+                ck_assert_ok(kpi_journey_touch(whole, c, ch, u));
+                ck_assert_ok(kpi_journey_touch(h, c, ch, u));
+            }
+        }
+        /* either way round: the later clock may be on either side */
+        int into = (int)test_range(&r, 0, 1);
+        ck_assert_ok(kpi_journey_merge(half[into], half[1 - into]));
+        ck_assert_uint_eq(kpi_journey_open(half[into]), kpi_journey_open(whole));
+        journey_read_alike(half[into], whole, 41, u + test_range(&r, 0, 100));
+        kpi_journey_free(whole);
+        kpi_journey_free(half[0]);
+        kpi_journey_free(half[1]);
+    }
+}
+END_TEST
+
+/* The open journeys of both do not fit: the least recently touched go,
+ * counted as evicted; src's journeys idle past the merged clock close
+ * unresolved; a customer open on both sides is refused. */
+START_TEST(journey_merge_of_open_journeys_by_hand)
+{
+    kpi_journey *d, *s;
+    ck_assert_ok(kpi_journey_new(&d, 4, 1000));
+    ck_assert_ok(kpi_journey_new(&s, 4, 1000));
+    ck_assert_ok(kpi_journey_touch(d, 1, 0, 100));
+    ck_assert_ok(kpi_journey_touch(d, 2, 0, 200));
+    ck_assert_ok(kpi_journey_touch(d, 3, 0, 300));
+    ck_assert_ok(kpi_journey_touch(s, 4, 0, 150));
+    ck_assert_ok(kpi_journey_touch(s, 4, 1, 160)); /* 2 touches, 1 switch */
+    ck_assert_ok(kpi_journey_touch(s, 5, 2, 250));
+    /* customer 3 open in both: refused, nothing changes */
+    kpi_journey *s3;
+    ck_assert_ok(kpi_journey_clone(s, &s3));
+    ck_assert_ok(kpi_journey_touch(s3, 3, 0, 260));
+    size_t dn, sn;
+    unsigned char *db = journey_bytes(d, &dn), *sb = journey_bytes(s3, &sn);
+    ck_assert_status(kpi_journey_merge(d, s3), KPI_ERR_STATE);
+    journey_unchanged(d, db, dn);
+    journey_unchanged(s3, sb, sn);
+    free(db);
+    free(sb);
+    kpi_journey_free(s3);
+    /* 3 + 2 open, room for 4: 4 comes in, then 5 evicts 1 (touched at 100) */
+    ck_assert_ok(kpi_journey_merge(d, s));
+    ck_assert_uint_eq(kpi_journey_open(d), 4);
+    ck_assert_uint_eq(kpi_journey_evicted(d), 1);
+    ck_assert_uint_eq(kpi_journey_unresolved(d), 1);
+    ck_assert_status(kpi_journey_resolve(d, 1, 400), KPI_ERR_UNKNOWN_ID);
+    /* 4's journey goes on: 3 touches, 2 switches, 150 .. 500 */
+    ck_assert_ok(kpi_journey_touch(d, 4, 0, 450));
+    ck_assert_ok(kpi_journey_resolve(d, 4, 500));
+    double v;
+    uint64_t n;
+    ck_assert_ok(kpi_journey_resolution_mean(d, &v, &n));
+    ck_assert_uint_eq(n, 1);
+    ck_assert_double_eq(v, 350.0);
+    /* closed: 1 (1 touch, 0 switches), 4 (3 touches, 2 switches) */
+    ck_assert_ok(kpi_journey_touchpoints_mean(d, &v));
+    ck_assert_double_eq(v, 2.0);
+    ck_assert_ok(kpi_journey_switches_mean(d, &v));
+    ck_assert_double_eq(v, 1.0);
+    ck_assert_uint_eq(kpi_journey_open(s), 2); /* src unchanged */
+    kpi_journey_free(d);
+    kpi_journey_free(s);
+
+    /* a full dst and a src journey older than all of dst's: it is the one
+     * evicted; src's journeys idle past dst's later clock close unresolved */
+    ck_assert_ok(kpi_journey_new(&d, 2, 1000));
+    ck_assert_ok(kpi_journey_new(&s, 2, 1000));
+    ck_assert_ok(kpi_journey_touch(d, 1, 0, 2000));
+    ck_assert_ok(kpi_journey_touch(d, 2, 0, 2100));
+    ck_assert_ok(kpi_journey_touch(s, 8, 0, 1500)); /* within 1000 of 2100 */
+    ck_assert_ok(kpi_journey_touch(s, 9, 0, 1050)); /* idle at 2100 */
+    ck_assert_ok(kpi_journey_merge(d, s));
+    ck_assert_uint_eq(kpi_journey_open(d), 2);
+    ck_assert_uint_eq(kpi_journey_unresolved(d), 2);
+    ck_assert_uint_eq(kpi_journey_evicted(d), 1);
+    ck_assert_ok(kpi_journey_resolve(d, 1, 2200));
+    ck_assert_ok(kpi_journey_resolve(d, 2, 2200));
+    ck_assert_status(kpi_journey_resolve(d, 8, 2200), KPI_ERR_UNKNOWN_ID);
+    kpi_journey_free(d);
+    kpi_journey_free(s);
+}
+END_TEST
+
 START_TEST(journey_bytes_are_validated)
 {
     kpi_journey *j, *d = NULL;
@@ -686,6 +825,8 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, journey_errors_change_nothing);
     tcase_add_test(tc, journey_matches_a_naive_reference_and_merges);
     tcase_add_test(tc, journey_merge_carries_the_later_clock);
+    tcase_add_test(tc, journey_shards_with_open_journeys_merge_as_one_tracker);
+    tcase_add_test(tc, journey_merge_of_open_journeys_by_hand);
     tcase_add_test(tc, journey_bytes_are_validated);
     tcase_add_test(tc, journey_allocations_fail_cleanly);
     suite_add_tcase(s, tc);

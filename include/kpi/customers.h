@@ -53,8 +53,10 @@
  * touchpoints per journey, channel switches per journey (a touch on a
  * channel other than the previous touch's); the time to resolution is a
  * mean over resolved journeys.  Merge adds the completed-journey
- * statistics and requires the source to have no open journeys
- * (#KPI_ERR_STATE otherwise; close them with kpi_journey_advance()).
+ * statistics and takes the source's open journeys along (trackers sharded
+ * by customer merge into what one tracker fed every stream reads, while
+ * the open journeys fit; a customer open on both sides is
+ * #KPI_ERR_STATE): see kpi_journey_merge().
  *
  * Thread safety: an object must not be used from two threads at once
  * without the caller's lock; different objects need no lock; const reads
@@ -593,18 +595,29 @@ KPI_API uint64_t kpi_journey_unresolved(const kpi_journey *p);
 KPI_API uint64_t kpi_journey_evicted(const kpi_journey *p);
 
 /**
- * @brief Add src's completed-journey statistics to dst.
+ * @brief Add src's journeys to dst: its completed-journey statistics and
+ *        its open journeys.
  *
  * dst's clock becomes the later of the two clocks, as for one tracker fed
  * both streams: dst's open journeys idle past src's clock close (as
  * kpi_journey_advance() would close them), and touches older than the
- * merged clock's horizon are #KPI_ERR_ORDER afterwards.  Shard by
- * customer, advance every shard to the same cut time, then merge.
+ * merged clock's horizon are #KPI_ERR_ORDER afterwards.  src's open
+ * journeys idle past the merged clock close unresolved; the others stay
+ * open in dst (their touches, switches, channel and times as they were),
+ * so that a customer's next touch or resolve continues the journey begun
+ * in src.  Shard by customer (a customer open in both is refused): when
+ * the open journeys of both fit in max_customers, dst then reads as one
+ * tracker fed both streams; when they do not, the least recently touched
+ * are evicted (counted as evicted), as a full tracker does, though one
+ * tracker fed both streams could have evicted others at other moments.
  * @param dst the tracker receiving.
- * @param src the tracker added; must have no open journeys.
+ * @param src the tracker added (unchanged).
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_INCOMPATIBLE if
- *         max_customers or idle_ms differ; #KPI_ERR_STATE if src has open
- *         journeys; #KPI_ERR_OVERFLOW; #KPI_ERR_NOMEM.
+ *         max_customers or idle_ms differ; #KPI_ERR_STATE if a customer has
+ *         an open journey in both (so also for dst merged with itself
+ *         while journeys are open); #KPI_ERR_OVERFLOW if a count or sum
+ *         would overflow, now or once the open journeys close;
+ *         #KPI_ERR_NOMEM.  Nothing changes on failure.
  *         Thread safety: not with concurrent use of `dst`.
  */
 KPI_API int kpi_journey_merge(kpi_journey *dst, const kpi_journey *src);

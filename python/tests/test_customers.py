@@ -85,11 +85,18 @@ def test_journey_by_hand():
     with pytest.raises(kpi.KpiOrderError):
         j.touch(4, 0, 0)
     other = kpi.Journey(100, 60 * minute)
-    other.touch(9, 0, 0)
+    other.touch(9, 0, 0)  # idle by j's clock (200 min): closes unresolved
+    other.touch(7, 1, 190 * minute)  # still open: goes on in j
+    j.touch(8, 2, 200 * minute)
+    clash = kpi.Journey(100, 60 * minute)
+    clash.touch(8, 0, 199 * minute)
     with pytest.raises(kpi.KpiStateError):
-        j.merge(other)  # open journeys do not merge
-    other.advance(10**9)
+        j.merge(clash)  # customer 8 open on both sides
     j += other
-    assert j.unresolved == 2
+    assert (j.open, j.unresolved) == (2, 2)
+    j.touch(7, 0, 210 * minute)  # the journey begun in `other`: a switch
+    j.resolve(7, 220 * minute)
+    assert j.resolved == 2
+    assert j.resolution_mean == pytest.approx((10 + 30) / 2 * minute)
     with pytest.raises(kpi.KpiEmptyError):
         kpi.Journey(10, minute).touchpoints_mean
