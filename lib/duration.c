@@ -118,20 +118,32 @@ static inline int32_t dur_index(double k, int64_t v)
     return (int32_t)(dur_log2ish((double)v) * k);
 }
 
+/* a * b, rounded as a product of its own (never fused into a sum after it,
+ * see DUR_UNFUSED) */
+static inline double dur_mul(double a, double b)
+{
+    double p = a * b;
+    DUR_UNFUSED(p);
+    return p;
+}
+
 /* The value whose L is `l` (l >= 0): solve P(s) = frac(l) (Cardano, then
- * two Newton steps). */
+ * two Newton steps).  Every product is rounded apart from the sum after it,
+ * like the mapping's, so that a bucket's value (every quantile answer) is
+ * the same in every build. */
 static double dur_inverse(double l)
 {
     double e = floor(l);
     double t = l - e;
     const double a = DUR_A, b = DUR_B, c = DUR_C;
-    double d0 = b * b - 3 * a * c;
-    double d1 = 2 * b * b * b - 9 * a * b * c - 27 * a * a * t;
-    double cc = cbrt((d1 - sqrt(d1 * d1 - 4 * d0 * d0 * d0)) / 2);
+    double d0 = dur_mul(b, b) - dur_mul(3 * a, c);
+    double d1 = dur_mul(dur_mul(2 * b, b), b) - dur_mul(dur_mul(9 * a, b), c) -
+                dur_mul(dur_mul(27 * a, a), t);
+    double cc = cbrt((d1 - sqrt(dur_mul(d1, d1) - dur_mul(dur_mul(4 * d0, d0), d0))) / 2);
     double s = -(b + cc + d0 / cc) / (3 * a);
     for (int i = 0; i < 2; i++) {
-        double f = ((a * s + b) * s + c) * s - t;
-        double df = (3 * a * s + 2 * b) * s + c;
+        double f = dur_mul(dur_mul(dur_mul(a, s) + b, s) + c, s) - t;
+        double df = dur_mul(dur_mul(3 * a, s) + 2 * b, s) + c;
         s -= f / df;
     }
     if (s < 0)

@@ -82,6 +82,45 @@ static int64_t stream_value(test_rng *r, int kind)
 
 /* ---- hand-computed cases ------------------------------------------------ */
 
+/* Quantile answers are a bucket's value, found by solving the mapping's
+ * cubic: every product is rounded apart from the sum after it, so that
+ * every build (also -march=native, whose FMA would fuse them) gives these
+ * exact doubles (recorded from a generic x86-64 build). */
+START_TEST(quantile_answers_are_the_same_doubles_in_every_build)
+{
+    static const double want[2][15] = {{
+        0x1.8fc5dedc057eep+19, 0x1.a01895691ad42p+22, 0x1.802fba21ae16p+23,
+        0x1.1daf27f880cdbp+24, 0x1.78a15224c56f1p+24, 0x1.d50cf3e4948ccp+24,
+        0x1.18195b7195f1cp+25, 0x1.47f1df0a81a34p+25, 0x1.713bcce4ae5aep+25,
+        0x1.a01fd05d8b24ap+25, 0x1.cbd5271f7eaacp+25, 0x1.fb58c5fffc521p+25,
+        0x1.181af665a3817p+26, 0x1.2f1bd0c935602p+26, 0x1.47f3be51941c6p+26,
+    }, {
+        0x1.8d9f485aa7831p+19, 0x1.a2d18cbb67934p+22, 0x1.84392d9fb5f5ap+23,
+        0x1.1c2286ec27e8ep+24, 0x1.75d3a42f3fa31p+24, 0x1.d27d7c7bfef0dp+24,
+        0x1.183ae22a4587bp+25, 0x1.46291153932bbp+25, 0x1.72de9bf278b1bp+25,
+        0x1.a1fb3afc3149fp+25, 0x1.cde0919f9cbfap+25, 0x1.fc8d928486343p+25,
+        0x1.1578901086d4cp+26, 0x1.2d745940913ccp+26, 0x1.462907803376ap+26,
+    }};
+    const double accuracy[2] = {0.01, 0.001};
+    for (int a = 0; a < 2; a++) {
+        kpi_duration *d;
+        ck_assert_ok(kpi_duration_new(&d, accuracy[a]));
+        uint64_t s = 9;
+        for (int i = 0; i < 20000; i++) {
+            s = s * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+            ck_assert_ok(kpi_duration_add(d, (int64_t)(1 + (s >> 33) % 86400000)));
+        }
+        for (int j = 0; j < 15; j++) {
+            double v;
+            ck_assert_ok(kpi_duration_quantile(d, (1 + 7 * j) / 100.0, &v));
+            ck_assert_msg(v == want[a][j], "accuracy %g, q %d%%: %a, want %a", accuracy[a],
+                          1 + 7 * j, v, want[a][j]);
+        }
+        kpi_duration_free(d);
+    }
+}
+END_TEST
+
 START_TEST(exact_reads_of_a_small_stream)
 {
     kpi_duration *d = dur_new(0.01);
@@ -1285,6 +1324,7 @@ static Suite *duration_suite(void)
     Suite *s = suite_create("duration");
     TCase *tc = tcase_create("reads");
     tcase_add_test(tc, exact_reads_of_a_small_stream);
+    tcase_add_test(tc, quantile_answers_are_the_same_doubles_in_every_build);
     tcase_add_test(tc, zero_is_a_valid_duration_and_counted_exactly);
     tcase_add_test(tc, reads_on_an_empty_object_say_empty);
     tcase_add_test(tc, presets_are_one_percent_durations);
