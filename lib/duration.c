@@ -84,8 +84,12 @@ struct kpi_duration {
  */
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define DUR_UNFUSED(v) __asm__("" : "+x"(v))
+#elif defined(__GNUC__) && defined(__aarch64__)
+#define DUR_UNFUSED(v) __asm__("" : "+w"(v)) /* an FP/SIMD register */
+#elif defined(__GNUC__)
+#define DUR_UNFUSED(v) __asm__("" : "+m"(v)) /* elsewhere: through memory */
 #else
-#define DUR_UNFUSED(v) ((void)0)
+#define DUR_UNFUSED(v) ((void)0) /* compilers that do not contract by default */
 #endif
 
 /* P(s) + e, P(s) = ((A s + B) s + C) s, rounded step by step. */
