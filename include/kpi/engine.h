@@ -465,11 +465,12 @@ typedef struct kpi_event {
 #define KPI_ENGINE_OPT_TOPK_CAPACITY 10
 /** CSAT scale maximum, 2..100 (scale 1..max) [5]. */
 #define KPI_ENGINE_OPT_CSAT_MAX 11
-/** CSAT "satisfied" threshold [4]. */
+/** CSAT "satisfied" threshold, 1..#KPI_ENGINE_OPT_CSAT_MAX [4] (lower it
+ *  before the maximum, raise the maximum first). */
 #define KPI_ENGINE_OPT_CSAT_SATISFIED_FROM 12
 /** CES scale maximum, 2..100 [7]. */
 #define KPI_ENGINE_OPT_CES_MAX 13
-/** CES "easy" threshold [5]. */
+/** CES "easy" threshold, 1..#KPI_ENGINE_OPT_CES_MAX [5]. */
 #define KPI_ENGINE_OPT_CES_EASY_FROM 14
 /** Bit set of breakdowns kept: bit d for dimension d (agent, team,
  *  channel, priority) [all: 0x1e]. */
