@@ -4239,6 +4239,7 @@ typedef struct cfg_forge {
     int has_cal, has_pol;             /* bytes written as given */
     int ntargets[KPI_ENGINE_METRICS]; /* count byte; each target below */
     int64_t target;                   /* targets: target, 2 target, ... */
+    int same_targets;                 /* or all of them `target` */
     int names;                        /* topic names: 0, or 2 codes */
     uint64_t code[2];
     const char *name[2];
@@ -4267,7 +4268,7 @@ static unsigned char *forge_config(const unsigned char *snap, size_t len, const 
     for (int m = 0; m < KPI_ENGINE_METRICS; m++) {
         cfg[n++] = (unsigned char)c->ntargets[m];
         for (int i = 0; i < c->ntargets[m]; i++)
-            n += put_sv(cfg + n, c->target * (i + 1));
+            n += put_sv(cfg + n, c->same_targets ? c->target : c->target * (i + 1));
     }
     for (int d = 0; d < 5; d++) {
         int k = d == 4 ? c->names : 0;
@@ -4310,7 +4311,7 @@ START_TEST(a_snapshot_with_a_configuration_out_of_its_domain_is_corrupt)
     base.code[1] = 2;
     base.name[0] = "billing";
     base.name[1] = "login";
-    for (int k = 0; k < 14; k++) {
+    for (int k = 0; k < 15; k++) {
         cfg_forge c = base;
         switch (k) {
         case 0: break; /* as written */
@@ -4326,7 +4327,8 @@ START_TEST(a_snapshot_with_a_configuration_out_of_its_domain_is_corrupt)
         case 10: c.ntargets[KPI_ENGINE_FRT] = KPI_DURATION_MAX_TARGETS + 1; break;
         case 11: c.ntargets[KPI_ENGINE_FRT] = 1; c.target = 0; break;
         case 12: c.names = 2; c.code[1] = 1; break; /* codes not increasing */
-        default: c.names = 2; c.name[1] = ""; break;
+        case 13: c.names = 2; c.name[1] = ""; break;
+        default: c.ntargets[KPI_ENGINE_FRT] = 2; c.same_targets = 1; break;
         }
         unsigned char *f = forge_config(snap, len, &c, &flen);
         kpi_engine *r = NULL;
@@ -4492,7 +4494,12 @@ START_TEST(add_target_stops_at_the_duration_limit)
     ck_assert_status(kpi_engine_add_target(e, KPI_ENGINE_FRT, H), KPI_ERR_LIMIT);
     eng_unchanged(e, before, len);
     free(before);
-
+    /* a target given twice */
+    ck_assert_ok(kpi_engine_add_target(e, KPI_ENGINE_REPLY_TIME, 2 * H));
+    before = eng_bytes(e, &len);
+    ck_assert_status(kpi_engine_add_target(e, KPI_ENGINE_REPLY_TIME, 2 * H), KPI_ERR_DUPLICATE);
+    eng_unchanged(e, before, len);
+    free(before);
     /* another metric has its own targets */
     ck_assert_ok(kpi_engine_add_target(e, KPI_ENGINE_REPLY_TIME, H));
     const kpi_event evs[] = {CREATE(T0, 1, 100), REPLY(T0 + 3 * M, 1, 7)};

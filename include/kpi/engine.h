@@ -577,8 +577,10 @@ KPI_API int kpi_engine_set_sla_policy(kpi_engine *e,
  * @param target_ms the target, > 0.
  * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL; #KPI_ERR_TYPE if the
  *         metric is not a duration; #KPI_ERR_RANGE for an unknown metric or
- *         a bad target; #KPI_ERR_LIMIT if the metric has all its targets;
+ *         a bad target; #KPI_ERR_DUPLICATE if the metric has that target
+ *         already; #KPI_ERR_LIMIT if the metric has all its targets;
  *         #KPI_ERR_STATE once an event has been applied; #KPI_ERR_NOMEM.
+ *         Nothing changes on failure.
  *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_add_target(kpi_engine *e, int metric, int64_t target_ms);
