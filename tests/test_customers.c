@@ -670,6 +670,73 @@ START_TEST(journey_allocations_fail_cleanly)
 }
 END_TEST
 
+/* Counters that fit one by one but not summed: the sums are refused. */
+START_TEST(reads_whose_sums_overflow_say_so)
+{
+    kpi_customers *p;
+    ck_assert_ok(kpi_customers_new(&p));
+    kpi_estimate e;
+    ck_assert_ok(kpi_customers_add_self_service(p, UINT64_MAX, UINT64_MAX, 1));
+    ck_assert_status(kpi_customers_self_service(p, &e), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_customers_self_service_usage(p, &e), KPI_ERR_OVERFLOW);
+    ck_assert_ok(kpi_customers_add_offered(p, UINT64_MAX));
+    ck_assert_ok(kpi_customers_add_unserved(p, 0, UINT64_MAX - 1));
+    ck_assert_ok(kpi_customers_unserved_share(p, 0, &e));
+    ck_assert_ok(kpi_customers_add_unserved(p, 63, 2));
+    ck_assert_status(kpi_customers_unserved_rate(p, &e), KPI_ERR_OVERFLOW);
+    /* at the edge the sum still fits: a share of exactly 1 */
+    kpi_customers_reset(p);
+    ck_assert_ok(kpi_customers_add_offered(p, UINT64_MAX));
+    ck_assert_ok(kpi_customers_add_unserved(p, 0, UINT64_MAX - 1));
+    ck_assert_ok(kpi_customers_add_unserved(p, 63, 1));
+    ck_assert_ok(kpi_customers_unserved_rate(p, &e));
+    ck_assert_near(e.value, 1.0, 0.0);
+    ck_assert_ok(kpi_customers_add_self_service(p, 3, 1, UINT64_MAX - 1));
+    ck_assert_ok(kpi_customers_self_service(p, &e));
+    ck_assert_near(e.value, 1.0 / 18446744073709551615.0, 1e-30);
+    kpi_customers_free(p);
+}
+END_TEST
+
+START_TEST(journey_times_at_the_edges)
+{
+    kpi_journey *j, *before;
+    ck_assert_ok(kpi_journey_new(&j, 4, 100));
+    ck_assert_ok(kpi_journey_touch(j, 7, 1, 500));
+    ck_assert_ok(kpi_journey_touch(j, 8, 2, 700));
+    ck_assert_ok(kpi_journey_clone(j, &before));
+    /* customer 7 is still open (nothing closed it yet), but 550 is older
+     * than the clock (700) minus idle (100) */
+    ck_assert_status(kpi_journey_resolve(j, 7, 550), KPI_ERR_ORDER);
+    ck_assert_status(kpi_journey_resolve(j, 99, 550), KPI_ERR_ORDER);
+    double v;
+    uint64_t n;
+    ck_assert_status(kpi_journey_touchpoints_mean(j, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_journey_switches_mean(NULL, &v), KPI_ERR_INVALID);
+    ck_assert_status(kpi_journey_resolution_mean(j, NULL, &n), KPI_ERR_INVALID);
+    size_t len;
+    ck_assert_status(kpi_journey_serialize(NULL, NULL, 0, &len), KPI_ERR_INVALID);
+    journey_same(j, before);
+    kpi_journey_free(before);
+    kpi_journey_free(j);
+
+    /* near the start of time, clock - idle is below INT64_MIN */
+    const int64_t t0 = INT64_MIN + 10;
+    ck_assert_ok(kpi_journey_new(&j, 4, 100));
+    ck_assert_ok(kpi_journey_touch(j, 1, 1, t0));
+    ck_assert_ok(kpi_journey_touch(j, 1, 2, t0 + 40));
+    ck_assert_ok(kpi_journey_resolve(j, 1, t0 + 60));
+    ck_assert_ok(kpi_journey_resolution_mean(j, &v, &n));
+    ck_assert_uint_eq(n, 1);
+    ck_assert_near(v, 60.0, 0.0);
+    ck_assert_ok(kpi_journey_touchpoints_mean(j, &v));
+    ck_assert_near(v, 2.0, 0.0);
+    ck_assert_ok(kpi_journey_switches_mean(j, &v));
+    ck_assert_near(v, 1.0, 0.0);
+    kpi_journey_free(j);
+}
+END_TEST
+
 static Suite *customers_suite(void)
 {
     Suite *s = suite_create("customers");
@@ -688,6 +755,8 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, journey_merge_carries_the_later_clock);
     tcase_add_test(tc, journey_bytes_are_validated);
     tcase_add_test(tc, journey_allocations_fail_cleanly);
+    tcase_add_test(tc, reads_whose_sums_overflow_say_so);
+    tcase_add_test(tc, journey_times_at_the_edges);
     suite_add_tcase(s, tc);
     return s;
 }
