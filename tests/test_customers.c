@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "kpi/customers.h"
+#include "kpi/rate.h"
 #include "testutil.h"
 
 TEST_STATE_HELPERS(customers, kpi_customers, kpi_customers_serialize)
@@ -670,6 +671,65 @@ START_TEST(journey_allocations_fail_cleanly)
 }
 END_TEST
 
+START_TEST(every_call_refuses_null_and_other_types)
+{
+    kpi_customers *p = sample(), *before;
+    ck_assert_ok(kpi_customers_clone(p, &before));
+    kpi_rate *r;
+    ck_assert_ok(kpi_rate_new(&r));
+    /* an object of another type, passed through a cast (as from ctypes) */
+    const kpi_customers *alien = (const kpi_customers *)(const void *)r;
+    kpi_customers *alien_w = (kpi_customers *)(void *)r;
+    kpi_estimate e;
+    double v;
+    uint64_t n;
+    size_t len;
+    const kpi_customers *objs[2] = {NULL, alien};
+    for (int i = 0; i < 2; i++) {
+        const kpi_customers *q = objs[i];
+        ck_assert_status(kpi_customers_churn_net(q, &v), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_churn_lost(q, &e), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_retention(q, &v), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_referral_rate(q, &e), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_revenue_per_customer(q, &v), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_clv(q, &v), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_engagement(q, &v), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_repeat_share(q, &e), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_self_service(q, &e), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_self_service_usage(q, &e), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_unserved(q, 0, &n), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_unserved_share(q, 0, &e), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_unserved_rate(q, &e), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_abandonment_rate(q, &e), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_serialize(q, NULL, 0, &len), KPI_ERR_INVALID);
+        ck_assert_uint_eq(kpi_customers_footprint(q), 0);
+    }
+    kpi_customers *ws[2] = {NULL, alien_w};
+    for (int i = 0; i < 2; i++) {
+        kpi_customers *q = ws[i];
+        ck_assert_status(kpi_customers_add_unserved(q, 0, 1), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_add_purchasers(q, 2, 1), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_add_self_service(q, 2, 1, 1), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_add_new(q, 1), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_set_end(q, 1), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_merge(p, q), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_merge(q, p), KPI_ERR_INVALID);
+    }
+    /* the reads' NULL outputs */
+    ck_assert_status(kpi_customers_retention(p, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_revenue_per_customer(p, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_self_service(p, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_unserved(p, 0, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_unserved_share(p, 0, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_unserved_rate(p, NULL), KPI_ERR_INVALID);
+    customers_same(p, before);
+    ck_assert_uint_eq(kpi_rate_trials(r), 0);
+    kpi_rate_free(r);
+    kpi_customers_free(p);
+    kpi_customers_free(before);
+}
+END_TEST
+
 /* Counters that fit one by one but not summed: the sums are refused. */
 START_TEST(reads_whose_sums_overflow_say_so)
 {
@@ -755,6 +815,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, journey_merge_carries_the_later_clock);
     tcase_add_test(tc, journey_bytes_are_validated);
     tcase_add_test(tc, journey_allocations_fail_cleanly);
+    tcase_add_test(tc, every_call_refuses_null_and_other_types);
     tcase_add_test(tc, reads_whose_sums_overflow_say_so);
     tcase_add_test(tc, journey_times_at_the_edges);
     suite_add_tcase(s, tc);
