@@ -4133,18 +4133,6 @@ START_TEST(a_sum_overflow_refuses_the_event_whole)
 }
 END_TEST
 
-/* CRC-32C of n bytes (the state codec's checksum), to forge a snapshot. */
-static uint32_t crc32c(const unsigned char *p, size_t n)
-{
-    uint32_t c = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++) {
-        c ^= p[i];
-        for (int k = 0; k < 8; k++)
-            c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1u)));
-    }
-    return ~c;
-}
-
 /* The body of a serialized duration (between header and checksum). */
 static unsigned char *dur_body(const kpi_duration *d, size_t *n)
 {
@@ -4190,12 +4178,7 @@ START_TEST(a_snapshot_with_parts_above_their_total_is_corrupt)
         f[cut + 1] = f[cut + 2] = f[cut + 3] = 0;
         memcpy(f + cut + 4, forge ? none : one, m);
         memcpy(f + cut + 4 + m, at + 4 + n1, len - (cut + 4 + n1) - 4);
-        uint32_t body = (uint32_t)(flen - 16), crc;
-        for (int k = 0; k < 4; k++)
-            f[8 + k] = (unsigned char)(body >> (8 * k));
-        crc = crc32c(f, flen - 4);
-        for (int k = 0; k < 4; k++)
-            f[flen - 4 + k] = (unsigned char)(crc >> (8 * k));
+        test_reseal(f, flen);
         kpi_engine *r = NULL;
         int rc = kpi_engine_deserialize(&r, f, flen);
         if (forge) {
@@ -4286,12 +4269,7 @@ static unsigned char *forge_config(const unsigned char *snap, size_t len, const 
     memcpy(f, snap, 12);
     memcpy(f + 12, cfg, n);
     memcpy(f + 12 + n, snap + at, len - at);
-    uint32_t body = (uint32_t)(*flen - 16), crc;
-    for (int k = 0; k < 4; k++)
-        f[8 + k] = (unsigned char)(body >> (8 * k));
-    crc = crc32c(f, *flen - 4);
-    for (int k = 0; k < 4; k++)
-        f[*flen - 4 + k] = (unsigned char)(crc >> (8 * k));
+    test_reseal(f, *flen);
     return f;
 }
 
