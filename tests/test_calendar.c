@@ -885,6 +885,28 @@ START_TEST(equal_sees_every_difference_of_the_same_size)
 }
 END_TEST
 
+/* Configuration calls given an object of another type (through a cast, as
+ * from ctypes) refuse it and write nothing into it. */
+START_TEST(configuration_calls_refuse_other_objects)
+{
+    kpi_sla_policy *p = NULL;
+    ck_assert_ok(kpi_sla_policy_new(&p, NULL));
+    size_t len, l2;
+    ck_assert_ok(kpi_sla_policy_serialize(p, NULL, 0, &len));
+    unsigned char *before = malloc(len), *after = malloc(len);
+    ck_assert_ok(kpi_sla_policy_serialize(p, before, len, &len));
+    kpi_calendar *alien = (kpi_calendar *)(void *)p;
+    ck_assert_status(kpi_calendar_add_hours(alien, 1, 540, 1020), KPI_ERR_INVALID);
+    ck_assert_status(kpi_calendar_add_closure(alien, 2026, 1, 1, 0, 720), KPI_ERR_INVALID);
+    ck_assert_status(kpi_calendar_add_holiday(alien, 2026, 1, 1), KPI_ERR_INVALID);
+    ck_assert_ok(kpi_sla_policy_serialize(p, after, len, &l2));
+    ck_assert(l2 == len && memcmp(before, after, len) == 0);
+    free(before);
+    free(after);
+    kpi_sla_policy_free(p);
+}
+END_TEST
+
 static Suite *calendar_suite(void)
 {
     Suite *s = suite_create("calendar");
@@ -912,6 +934,7 @@ static Suite *calendar_suite(void)
     tc = tcase_create("object");
     tcase_add_test(tc, configuration_errors_are_named_and_change_nothing);
     tcase_add_test(tc, equal_sees_every_difference_of_the_same_size);
+    tcase_add_test(tc, configuration_calls_refuse_other_objects);
     tcase_add_test(tc, arithmetic_errors_are_named);
     tcase_add_test(tc, equal_compares_arithmetic_not_names);
     tcase_add_test(tc, serialization_round_trips_to_identical_answers_and_bytes);
