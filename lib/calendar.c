@@ -774,7 +774,7 @@ KPI_API int kpi_calendar_clone(const kpi_calendar *cal, kpi_calendar **out)
 KPI_API int kpi_calendar_add_hours(kpi_calendar *cal, int weekday,
                                    int32_t open_minute, int32_t close_minute)
 {
-    if (cal == NULL)
+    if (!kpi__is(cal, &kpi__calendar_type))
         return KPI_ERR_INVALID;
     if (weekday < 0 || weekday > 6 || open_minute < 0 ||
         close_minute <= open_minute || close_minute > 1440)
@@ -793,7 +793,7 @@ KPI_API int kpi_calendar_add_closure(kpi_calendar *cal, int32_t year,
                                      int32_t month, int32_t day,
                                      int32_t from_minute, int32_t to_minute)
 {
-    if (cal == NULL)
+    if (!kpi__is(cal, &kpi__calendar_type))
         return KPI_ERR_INVALID;
     if (check_date(year, month, day) != KPI_OK || from_minute < 0 ||
         to_minute <= from_minute || to_minute > 1440)

@@ -323,7 +323,7 @@ KPI_API int kpi_customers_churn_net(const kpi_customers *p, double *out)
 
 KPI_API int kpi_customers_churn_lost(const kpi_customers *p, kpi_estimate *out)
 {
-    if (p == NULL)
+    if (!kpi__is(p, &kpi__customers_type))
         return KPI_ERR_INVALID;
     return share(p, out, p->c[C_LOST], p->c[C_START]);
 }
@@ -341,7 +341,7 @@ KPI_API int kpi_customers_retention(const kpi_customers *p, double *out)
 KPI_API int kpi_customers_referral_rate(const kpi_customers *p,
                                         kpi_estimate *out)
 {
-    if (p == NULL)
+    if (!kpi__is(p, &kpi__customers_type))
         return KPI_ERR_INVALID;
     return share(p, out, p->c[C_REFERRED], p->c[C_NEW]);
 }
@@ -385,7 +385,7 @@ KPI_API int kpi_customers_engagement(const kpi_customers *p, double *out)
 KPI_API int kpi_customers_repeat_share(const kpi_customers *p,
                                        kpi_estimate *out)
 {
-    if (p == NULL)
+    if (!kpi__is(p, &kpi__customers_type))
         return KPI_ERR_INVALID;
     return share(p, out, p->c[C_REPEAT], p->c[C_PURCHASERS]);
 }
@@ -404,7 +404,7 @@ static int share_of_sum(const kpi_customers *p, kpi_estimate *out, uint64_t s,
 KPI_API int kpi_customers_self_service(const kpi_customers *p,
                                        kpi_estimate *out)
 {
-    if (p == NULL)
+    if (!kpi__is(p, &kpi__customers_type))
         return KPI_ERR_INVALID;
     return share_of_sum(p, out, p->c[C_SELF_SERVED], p->c[C_ASSISTED]);
 }
@@ -412,7 +412,7 @@ KPI_API int kpi_customers_self_service(const kpi_customers *p,
 KPI_API int kpi_customers_self_service_usage(const kpi_customers *p,
                                              kpi_estimate *out)
 {
-    if (p == NULL)
+    if (!kpi__is(p, &kpi__customers_type))
         return KPI_ERR_INVALID;
     return share_of_sum(p, out, p->c[C_SESSIONS], p->c[C_ASSISTED]);
 }

@@ -3383,7 +3383,9 @@ static int decode_config(kpi__reader *r, kpi_engine *e)
     if (r->err)
         return r->err;
     memcpy(e->opt, o, sizeof o);
-    return kpis_build(e);
+    /* a target given twice is refused by the duration it configures */
+    int rc = kpis_build(e);
+    return rc == KPI_OK || rc == KPI_ERR_NOMEM ? rc : KPI_ERR_CORRUPT;
 }
 
 /* Does every breakdown member and period bucket hold at most what its

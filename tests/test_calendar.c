@@ -821,11 +821,98 @@ START_TEST(allocation_failures_leave_no_trace)
 }
 END_TEST
 
+START_TEST(more_tz_strings_are_refused)
+{
+    /* a number of four digits, seconds out of range, a bad DST offset */
+    const char *bad[] = {"ABC0001", "ABC1:00:60", "ABC1:00:1x0", "CET-1CEST99,M3.5.0,M10.5.0/3",
+                         "CET-1CEST-25,M3.5.0,M10.5.0/3", "CET-1CEST,M3.5.0/1000,M10.5.0"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        kpi_calendar *c = NULL;
+        int rc = kpi_calendar_new(&c, bad[i]);
+        ck_assert_msg(rc == KPI_ERR_INVALID, "\"%s\": %s", bad[i], kpi_status_name(rc));
+        ck_assert_ptr_null(c);
+    }
+    /* an explicit DST offset: one hour and a half ahead of standard time */
+    kpi_calendar *c = mk("ABC-1ABD-2:30,M3.5.0,M10.5.0/3");
+    ck_assert_int_eq(off(c, utc(2026, 7, 1, 12, 0)), 150 * 60);
+    ck_assert_int_eq(off(c, utc(2026, 1, 1, 12, 0)), 60 * 60);
+    kpi_calendar_free(c);
+}
+END_TEST
+
+START_TEST(equal_sees_every_difference_of_the_same_size)
+{
+    int eq = -1;
+    /* DST rules: another start week */
+    kpi_calendar *a = mk("CET-1CEST,M3.5.0,M10.5.0/3"), *b = mk("CET-1CEST,M3.4.0,M10.5.0/3");
+    ck_assert_ok(kpi_calendar_equal(a, b, &eq));
+    ck_assert_int_eq(eq, 0);
+    kpi_calendar_free(b);
+    b = mk("CET-1CEST,M3.5.0,M10.5.0/2");
+    ck_assert_ok(kpi_calendar_equal(a, b, &eq));
+    ck_assert_int_eq(eq, 0);
+    kpi_calendar_free(b);
+    /* one range a day on both sides, not the same one */
+    b = mk("CET-1CEST,M3.5.0,M10.5.0/3");
+    ck_assert_ok(kpi_calendar_add_hours(a, 2, 9 * 60, 17 * 60));
+    ck_assert_ok(kpi_calendar_add_hours(b, 2, 8 * 60, 17 * 60));
+    ck_assert_ok(kpi_calendar_equal(a, b, &eq));
+    ck_assert_int_eq(eq, 0);
+    kpi_calendar_free(b);
+    /* one closure on both sides, another day or other minutes */
+    b = mk("CET-1CEST,M3.5.0,M10.5.0/3");
+    ck_assert_ok(kpi_calendar_add_hours(b, 2, 9 * 60, 17 * 60));
+    ck_assert_ok(kpi_calendar_add_holiday(a, 2026, 12, 25));
+    ck_assert_ok(kpi_calendar_add_holiday(b, 2026, 12, 26));
+    ck_assert_ok(kpi_calendar_equal(a, b, &eq));
+    ck_assert_int_eq(eq, 0);
+    kpi_calendar_free(b);
+    b = mk("CET-1CEST,M3.5.0,M10.5.0/3");
+    ck_assert_ok(kpi_calendar_add_hours(b, 2, 9 * 60, 17 * 60));
+    ck_assert_ok(kpi_calendar_add_closure(b, 2026, 12, 25, 0, 720));
+    ck_assert_ok(kpi_calendar_equal(a, b, &eq));
+    ck_assert_int_eq(eq, 0);
+    kpi_calendar_free(b);
+    b = mk("CET-1CEST,M3.5.0,M10.5.0/3");
+    ck_assert_ok(kpi_calendar_add_hours(b, 2, 9 * 60, 17 * 60));
+    ck_assert_ok(kpi_calendar_add_holiday(b, 2026, 12, 25));
+    ck_assert_ok(kpi_calendar_equal(a, b, &eq));
+    ck_assert_int_eq(eq, 1);
+    size_t len;
+    ck_assert_status(kpi_calendar_serialize(NULL, NULL, 0, &len), KPI_ERR_INVALID);
+    kpi_calendar_free(a);
+    kpi_calendar_free(b);
+}
+END_TEST
+
+/* Configuration calls given an object of another type (through a cast, as
+ * from ctypes) refuse it and write nothing into it. */
+START_TEST(configuration_calls_refuse_other_objects)
+{
+    kpi_sla_policy *p = NULL;
+    ck_assert_ok(kpi_sla_policy_new(&p, NULL));
+    size_t len, l2;
+    ck_assert_ok(kpi_sla_policy_serialize(p, NULL, 0, &len));
+    unsigned char *before = malloc(len), *after = malloc(len);
+    ck_assert_ok(kpi_sla_policy_serialize(p, before, len, &len));
+    kpi_calendar *alien = (kpi_calendar *)(void *)p;
+    ck_assert_status(kpi_calendar_add_hours(alien, 1, 540, 1020), KPI_ERR_INVALID);
+    ck_assert_status(kpi_calendar_add_closure(alien, 2026, 1, 1, 0, 720), KPI_ERR_INVALID);
+    ck_assert_status(kpi_calendar_add_holiday(alien, 2026, 1, 1), KPI_ERR_INVALID);
+    ck_assert_ok(kpi_sla_policy_serialize(p, after, len, &l2));
+    ck_assert(l2 == len && memcmp(before, after, len) == 0);
+    free(before);
+    free(after);
+    kpi_sla_policy_free(p);
+}
+END_TEST
+
 static Suite *calendar_suite(void)
 {
     Suite *s = suite_create("calendar");
     TCase *tc = tcase_create("tz");
     tcase_add_test(tc, tz_parser_accepts_and_rejects_a_table_of_strings);
+    tcase_add_test(tc, more_tz_strings_are_refused);
     tcase_add_test(tc, europe_switches_at_one_utc_on_the_last_sundays);
     tcase_add_test(tc, us_switches_at_two_local_on_the_second_and_first_sundays);
     tcase_add_test(tc, southern_zones_have_summer_across_new_year);
@@ -846,6 +933,8 @@ static Suite *calendar_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("object");
     tcase_add_test(tc, configuration_errors_are_named_and_change_nothing);
+    tcase_add_test(tc, equal_sees_every_difference_of_the_same_size);
+    tcase_add_test(tc, configuration_calls_refuse_other_objects);
     tcase_add_test(tc, arithmetic_errors_are_named);
     tcase_add_test(tc, equal_compares_arithmetic_not_names);
     tcase_add_test(tc, serialization_round_trips_to_identical_answers_and_bytes);

@@ -547,6 +547,41 @@ START_TEST(string_hash_is_stable)
 }
 END_TEST
 
+START_TEST(blobs_bytes_and_a_null_buffer)
+{
+    /* a blob longer than the caller's maximum: NULL, length 0, corrupt */
+    unsigned char buf[16];
+    kpi__writer w = {buf, sizeof buf, 0};
+    kpi__put_varint(&w, 5);
+    memcpy(buf + w.pos, "hello", 5);
+    w.pos += 5;
+    size_t n = 99;
+    kpi__reader r = {buf, w.pos, 0, KPI_OK, 1};
+    ck_assert_ptr_null(kpi__get_blob(&r, 4, &n));
+    ck_assert_uint_eq(n, 0);
+    ck_assert_status(r.err, KPI_ERR_CORRUPT);
+    kpi__reader r1 = {buf, w.pos, 0, KPI_OK, 1};
+    const uint8_t *v = kpi__get_blob(&r1, 5, &n);
+    ck_assert_uint_eq(n, 5);
+    ck_assert(v != NULL && memcmp(v, "hello", 5) == 0);
+    ck_assert_ok(kpi__reader_close(&r1));
+
+    /* fixed-size bytes: copied, or zeros once past the end */
+    unsigned char out[4] = {9, 9, 9, 9};
+    kpi__reader r2 = {buf + 1, 5, 0, KPI_OK, 1};
+    kpi__get_bytes(&r2, out, 3);
+    ck_assert(memcmp(out, "hel", 3) == 0 && out[3] == 9);
+    kpi__get_bytes(&r2, out, 0);
+    ck_assert_ok(r2.err);
+    kpi__get_bytes(&r2, out, 4);
+    ck_assert(out[0] == 0 && out[1] == 0 && out[2] == 0 && out[3] == 0);
+    ck_assert_status(r2.err, KPI_ERR_CORRUPT);
+
+    kpi__reader r3;
+    ck_assert_status(kpi__reader_open(&r3, NULL, 16, 1), KPI_ERR_INVALID);
+}
+END_TEST
+
 static Suite *codec_suite(void)
 {
     Suite *s = suite_create("codec");
@@ -555,6 +590,7 @@ static Suite *codec_suite(void)
     tcase_add_test(tc, crc32c_paths_agree);
     tcase_add_test(tc, primitives_round_trip);
     tcase_add_test(tc, reader_errors_are_sticky_and_never_read_past_the_end);
+    tcase_add_test(tc, blobs_bytes_and_a_null_buffer);
     tcase_add_test(tc, counts_from_input_cannot_exceed_the_input);
     tcase_add_test(tc, string_hash_is_stable);
     suite_add_tcase(s, tc);

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "kpi/customers.h"
+#include "kpi/rate.h"
 #include "testutil.h"
 
 TEST_STATE_HELPERS(customers, kpi_customers, kpi_customers_serialize)
@@ -809,6 +810,132 @@ START_TEST(journey_allocations_fail_cleanly)
 }
 END_TEST
 
+START_TEST(every_call_refuses_null_and_other_types)
+{
+    kpi_customers *p = sample(), *before;
+    ck_assert_ok(kpi_customers_clone(p, &before));
+    kpi_rate *r;
+    ck_assert_ok(kpi_rate_new(&r));
+    /* an object of another type, passed through a cast (as from ctypes) */
+    const kpi_customers *alien = (const kpi_customers *)(const void *)r;
+    kpi_customers *alien_w = (kpi_customers *)(void *)r;
+    kpi_estimate e;
+    double v;
+    uint64_t n;
+    size_t len;
+    const kpi_customers *objs[2] = {NULL, alien};
+    for (int i = 0; i < 2; i++) {
+        const kpi_customers *q = objs[i];
+        ck_assert_status(kpi_customers_churn_net(q, &v), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_churn_lost(q, &e), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_retention(q, &v), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_referral_rate(q, &e), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_revenue_per_customer(q, &v), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_clv(q, &v), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_engagement(q, &v), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_repeat_share(q, &e), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_self_service(q, &e), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_self_service_usage(q, &e), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_unserved(q, 0, &n), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_unserved_share(q, 0, &e), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_unserved_rate(q, &e), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_abandonment_rate(q, &e), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_serialize(q, NULL, 0, &len), KPI_ERR_INVALID);
+        ck_assert_uint_eq(kpi_customers_footprint(q), 0);
+    }
+    kpi_customers *ws[2] = {NULL, alien_w};
+    for (int i = 0; i < 2; i++) {
+        kpi_customers *q = ws[i];
+        ck_assert_status(kpi_customers_add_unserved(q, 0, 1), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_add_purchasers(q, 2, 1), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_add_self_service(q, 2, 1, 1), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_add_new(q, 1), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_set_end(q, 1), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_merge(p, q), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_merge(q, p), KPI_ERR_INVALID);
+    }
+    /* the reads' NULL outputs */
+    ck_assert_status(kpi_customers_retention(p, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_revenue_per_customer(p, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_self_service(p, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_unserved(p, 0, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_unserved_share(p, 0, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_unserved_rate(p, NULL), KPI_ERR_INVALID);
+    customers_same(p, before);
+    ck_assert_uint_eq(kpi_rate_trials(r), 0);
+    kpi_rate_free(r);
+    kpi_customers_free(p);
+    kpi_customers_free(before);
+}
+END_TEST
+
+/* Counters that fit one by one but not summed: the sums are refused. */
+START_TEST(reads_whose_sums_overflow_say_so)
+{
+    kpi_customers *p;
+    ck_assert_ok(kpi_customers_new(&p));
+    kpi_estimate e;
+    ck_assert_ok(kpi_customers_add_self_service(p, UINT64_MAX, UINT64_MAX, 1));
+    ck_assert_status(kpi_customers_self_service(p, &e), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_customers_self_service_usage(p, &e), KPI_ERR_OVERFLOW);
+    ck_assert_ok(kpi_customers_add_offered(p, UINT64_MAX));
+    ck_assert_ok(kpi_customers_add_unserved(p, 0, UINT64_MAX - 1));
+    ck_assert_ok(kpi_customers_unserved_share(p, 0, &e));
+    ck_assert_ok(kpi_customers_add_unserved(p, 63, 2));
+    ck_assert_status(kpi_customers_unserved_rate(p, &e), KPI_ERR_OVERFLOW);
+    /* at the edge the sum still fits: a share of exactly 1 */
+    kpi_customers_reset(p);
+    ck_assert_ok(kpi_customers_add_offered(p, UINT64_MAX));
+    ck_assert_ok(kpi_customers_add_unserved(p, 0, UINT64_MAX - 1));
+    ck_assert_ok(kpi_customers_add_unserved(p, 63, 1));
+    ck_assert_ok(kpi_customers_unserved_rate(p, &e));
+    ck_assert_near(e.value, 1.0, 0.0);
+    ck_assert_ok(kpi_customers_add_self_service(p, 3, 1, UINT64_MAX - 1));
+    ck_assert_ok(kpi_customers_self_service(p, &e));
+    ck_assert_near(e.value, 1.0 / 18446744073709551615.0, 1e-30);
+    kpi_customers_free(p);
+}
+END_TEST
+
+START_TEST(journey_times_at_the_edges)
+{
+    kpi_journey *j, *before;
+    ck_assert_ok(kpi_journey_new(&j, 4, 100));
+    ck_assert_ok(kpi_journey_touch(j, 7, 1, 500));
+    ck_assert_ok(kpi_journey_touch(j, 8, 2, 700));
+    ck_assert_ok(kpi_journey_clone(j, &before));
+    /* customer 7 is still open (nothing closed it yet), but 550 is older
+     * than the clock (700) minus idle (100) */
+    ck_assert_status(kpi_journey_resolve(j, 7, 550), KPI_ERR_ORDER);
+    ck_assert_status(kpi_journey_resolve(j, 99, 550), KPI_ERR_ORDER);
+    double v;
+    uint64_t n;
+    ck_assert_status(kpi_journey_touchpoints_mean(j, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_journey_switches_mean(NULL, &v), KPI_ERR_INVALID);
+    ck_assert_status(kpi_journey_resolution_mean(j, NULL, &n), KPI_ERR_INVALID);
+    size_t len;
+    ck_assert_status(kpi_journey_serialize(NULL, NULL, 0, &len), KPI_ERR_INVALID);
+    journey_same(j, before);
+    kpi_journey_free(before);
+    kpi_journey_free(j);
+
+    /* near the start of time, clock - idle is below INT64_MIN */
+    const int64_t t0 = INT64_MIN + 10;
+    ck_assert_ok(kpi_journey_new(&j, 4, 100));
+    ck_assert_ok(kpi_journey_touch(j, 1, 1, t0));
+    ck_assert_ok(kpi_journey_touch(j, 1, 2, t0 + 40));
+    ck_assert_ok(kpi_journey_resolve(j, 1, t0 + 60));
+    ck_assert_ok(kpi_journey_resolution_mean(j, &v, &n));
+    ck_assert_uint_eq(n, 1);
+    ck_assert_near(v, 60.0, 0.0);
+    ck_assert_ok(kpi_journey_touchpoints_mean(j, &v));
+    ck_assert_near(v, 2.0, 0.0);
+    ck_assert_ok(kpi_journey_switches_mean(j, &v));
+    ck_assert_near(v, 1.0, 0.0);
+    kpi_journey_free(j);
+}
+END_TEST
+
 static Suite *customers_suite(void)
 {
     Suite *s = suite_create("customers");
@@ -829,6 +956,9 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, journey_merge_of_open_journeys_by_hand);
     tcase_add_test(tc, journey_bytes_are_validated);
     tcase_add_test(tc, journey_allocations_fail_cleanly);
+    tcase_add_test(tc, every_call_refuses_null_and_other_types);
+    tcase_add_test(tc, reads_whose_sums_overflow_say_so);
+    tcase_add_test(tc, journey_times_at_the_edges);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -4133,18 +4133,6 @@ START_TEST(a_sum_overflow_refuses_the_event_whole)
 }
 END_TEST
 
-/* CRC-32C of n bytes (the state codec's checksum), to forge a snapshot. */
-static uint32_t crc32c(const unsigned char *p, size_t n)
-{
-    uint32_t c = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++) {
-        c ^= p[i];
-        for (int k = 0; k < 8; k++)
-            c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1u)));
-    }
-    return ~c;
-}
-
 /* The body of a serialized duration (between header and checksum). */
 static unsigned char *dur_body(const kpi_duration *d, size_t *n)
 {
@@ -4190,12 +4178,7 @@ START_TEST(a_snapshot_with_parts_above_their_total_is_corrupt)
         f[cut + 1] = f[cut + 2] = f[cut + 3] = 0;
         memcpy(f + cut + 4, forge ? none : one, m);
         memcpy(f + cut + 4 + m, at + 4 + n1, len - (cut + 4 + n1) - 4);
-        uint32_t body = (uint32_t)(flen - 16), crc;
-        for (int k = 0; k < 4; k++)
-            f[8 + k] = (unsigned char)(body >> (8 * k));
-        crc = crc32c(f, flen - 4);
-        for (int k = 0; k < 4; k++)
-            f[flen - 4 + k] = (unsigned char)(crc >> (8 * k));
+        test_reseal(f, flen);
         kpi_engine *r = NULL;
         int rc = kpi_engine_deserialize(&r, f, flen);
         if (forge) {
@@ -4212,6 +4195,134 @@ START_TEST(a_snapshot_with_parts_above_their_total_is_corrupt)
     free(none);
     free(snap);
     kpi_duration_free(empty);
+    kpi_engine_free(e);
+}
+END_TEST
+
+/* ---- forged configurations ---------------------------------------------- */
+
+static size_t put_uv(unsigned char *p, uint64_t v)
+{
+    size_t n = 0;
+    while (v >= 0x80) {
+        p[n++] = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (unsigned char)v;
+    return n;
+}
+
+static size_t put_sv(unsigned char *p, int64_t v)
+{
+    return put_uv(p, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+typedef struct cfg_forge {
+    int64_t opt[KPI_ENGINE_OPTIONS];
+    int has_cal, has_pol;             /* bytes written as given */
+    int ntargets[KPI_ENGINE_METRICS]; /* count byte; each target below */
+    int64_t target;                   /* targets: target, 2 target, ... */
+    int same_targets;                 /* or all of them `target` */
+    int names;                        /* topic names: 0, or 2 codes */
+    uint64_t code[2];
+    const char *name[2];
+} cfg_forge;
+
+/* A snapshot of a fresh engine with default options (no calendar, policy,
+ * target or name) whose configuration is replaced by `c`, resealed. */
+static unsigned char *forge_config(const unsigned char *snap, size_t len, const cfg_forge *c,
+                                   size_t *flen)
+{
+    /* the configuration of the original: 16 options, two zero bytes, one
+     * zero byte per metric, five empty name lists */
+    size_t at = 12;
+    for (int i = 0; i < KPI_ENGINE_OPTIONS; i++) {
+        while (snap[at] & 0x80)
+            at++;
+        at++;
+    }
+    at += 2 + KPI_ENGINE_METRICS + 5;
+    unsigned char cfg[1024];
+    size_t n = 0;
+    for (int i = 0; i < KPI_ENGINE_OPTIONS; i++)
+        n += put_sv(cfg + n, c->opt[i]);
+    cfg[n++] = (unsigned char)c->has_cal;
+    cfg[n++] = (unsigned char)c->has_pol;
+    for (int m = 0; m < KPI_ENGINE_METRICS; m++) {
+        cfg[n++] = (unsigned char)c->ntargets[m];
+        for (int i = 0; i < c->ntargets[m]; i++)
+            n += put_sv(cfg + n, c->same_targets ? c->target : c->target * (i + 1));
+    }
+    for (int d = 0; d < 5; d++) {
+        int k = d == 4 ? c->names : 0;
+        n += put_uv(cfg + n, (uint64_t)k);
+        for (int i = 0; i < k; i++) {
+            n += put_uv(cfg + n, c->code[i]);
+            size_t sl = strlen(c->name[i]);
+            n += put_uv(cfg + n, sl);
+            memcpy(cfg + n, c->name[i], sl);
+            n += sl;
+        }
+    }
+    *flen = 12 + n + (len - at);
+    unsigned char *f = malloc(*flen);
+    memcpy(f, snap, 12);
+    memcpy(f + 12, cfg, n);
+    memcpy(f + 12 + n, snap + at, len - at);
+    test_reseal(f, *flen);
+    return f;
+}
+
+/* A configuration that kpi_engine_set_option() and friends would refuse is
+ * a corrupt snapshot; the defaults forged back restore fine. */
+START_TEST(a_snapshot_with_a_configuration_out_of_its_domain_is_corrupt)
+{
+    kpi_engine *e = engine(NULL);
+    size_t len, flen;
+    unsigned char *snap = eng_bytes(e, &len);
+    cfg_forge base;
+    memset(&base, 0, sizeof base);
+    for (int o = 0; o < KPI_ENGINE_OPTIONS; o++)
+        base.opt[o] = option_of(e, o);
+    base.target = H;
+    base.code[0] = 1;
+    base.code[1] = 2;
+    base.name[0] = "billing";
+    base.name[1] = "login";
+    for (int k = 0; k < 15; k++) {
+        cfg_forge c = base;
+        switch (k) {
+        case 0: break; /* as written */
+        case 1: c.names = 2; break; /* two names in order: fine */
+        case 2: c.ntargets[KPI_ENGINE_FRT] = 2; break; /* FRT's state has none */
+        case 3: c.opt[KPI_ENGINE_OPT_PERIODS] = 0; break;
+        case 4: c.opt[KPI_ENGINE_OPT_CSAT_MAX] = 101; break;
+        case 5: c.opt[KPI_ENGINE_OPT_CSAT_SATISFIED_FROM] = 6; break;
+        case 6: c.opt[KPI_ENGINE_OPT_CES_MAX] = 4; break;
+        case 7: c.has_cal = 2; break;
+        case 8: c.has_pol = 2; break;
+        case 9: c.ntargets[KPI_ENGINE_FCR] = 1; break;
+        case 10: c.ntargets[KPI_ENGINE_FRT] = KPI_DURATION_MAX_TARGETS + 1; break;
+        case 11: c.ntargets[KPI_ENGINE_FRT] = 1; c.target = 0; break;
+        case 12: c.names = 2; c.code[1] = 1; break; /* codes not increasing */
+        case 13: c.names = 2; c.name[1] = ""; break;
+        default: c.ntargets[KPI_ENGINE_FRT] = 2; c.same_targets = 1; break;
+        }
+        unsigned char *f = forge_config(snap, len, &c, &flen);
+        kpi_engine *r = NULL;
+        int rc = kpi_engine_deserialize(&r, f, flen);
+        if (k < 2) {
+            ck_assert_msg(rc == KPI_OK, "case %d: %s", k, kpi_status_name(rc));
+            if (k == 0)
+                eng_same(e, r);
+            kpi_engine_free(r);
+        } else {
+            ck_assert_msg(rc == KPI_ERR_CORRUPT, "case %d: %s", k, kpi_status_name(rc));
+            ck_assert_ptr_null(r);
+        }
+        free(f);
+    }
+    free(snap);
     kpi_engine_free(e);
 }
 END_TEST
@@ -4310,6 +4421,236 @@ END_TEST
 
 /* ==== the suite =========================================================== */
 
+/* ==== edges found by scripts/coverage.sh ================================= */
+
+START_TEST(thresholds_must_lie_on_their_scales)
+{
+    kpi_engine *e = engine(NULL);
+    size_t len;
+    unsigned char *before = eng_bytes(e, &len);
+    /* defaults: CSAT 1..5 satisfied from 4, CES 1..7 easy from 5 */
+    ck_assert_status(kpi_engine_set_option(e, KPI_ENGINE_OPT_CSAT_SATISFIED_FROM, 6),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_set_option(e, KPI_ENGINE_OPT_CSAT_MAX, 3), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_set_option(e, KPI_ENGINE_OPT_CES_EASY_FROM, 8), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_set_option(e, KPI_ENGINE_OPT_CES_MAX, 4), KPI_ERR_RANGE);
+    eng_unchanged(e, before, len);
+    free(before);
+    ck_assert_int_eq(option_of(e, KPI_ENGINE_OPT_CSAT_MAX), 5);
+    ck_assert_int_eq(option_of(e, KPI_ENGINE_OPT_CSAT_SATISFIED_FROM), 4);
+    ck_assert_int_eq(option_of(e, KPI_ENGINE_OPT_CES_MAX), 7);
+    ck_assert_int_eq(option_of(e, KPI_ENGINE_OPT_CES_EASY_FROM), 5);
+    /* a threshold on its scale's maximum is fine; other options do not care */
+    set_opt(e, KPI_ENGINE_OPT_CSAT_SATISFIED_FROM, 5);
+    set_opt(e, KPI_ENGINE_OPT_CES_EASY_FROM, 7);
+    set_opt(e, KPI_ENGINE_OPT_PERIODS, 2);
+    /* lower a scale: its threshold first */
+    set_opt(e, KPI_ENGINE_OPT_CSAT_SATISFIED_FROM, 2);
+    set_opt(e, KPI_ENGINE_OPT_CSAT_MAX, 2);
+    const kpi_event evs[] = {CREATE(T0, 1, 100), CSAT(T0 + H, 1, 2), CSAT(T0 + H, 1, 1)};
+    ck_assert_ok(kpi_engine_apply(e, evs, N_OF(evs), sizeof(kpi_event), NULL));
+    const kpi_score *s = NULL;
+    ck_assert_ok(kpi_engine_score(e, KPI_ENGINE_CSAT, KPI_DIM_ALL, 0, &s));
+    int32_t lo, hi;
+    ck_assert_ok(kpi_score_scale(s, &lo, &hi));
+    ck_assert_int_eq(lo, 1);
+    ck_assert_int_eq(hi, 2);
+    kpi_estimate est;
+    ck_assert_ok(kpi_score_csat(s, &est));
+    ck_assert_near(est.value, 0.5, 1e-12);
+    kpi_engine_free(e);
+}
+END_TEST
+
+START_TEST(add_target_stops_at_the_duration_limit)
+{
+    kpi_engine *e = engine(NULL);
+    for (int i = 1; i <= KPI_DURATION_MAX_TARGETS; i++)
+        ck_assert_ok(kpi_engine_add_target(e, KPI_ENGINE_FRT, i * M));
+    size_t len;
+    unsigned char *before = eng_bytes(e, &len);
+    ck_assert_status(kpi_engine_add_target(e, KPI_ENGINE_FRT, H), KPI_ERR_LIMIT);
+    eng_unchanged(e, before, len);
+    free(before);
+    /* a target given twice */
+    ck_assert_ok(kpi_engine_add_target(e, KPI_ENGINE_REPLY_TIME, 2 * H));
+    before = eng_bytes(e, &len);
+    ck_assert_status(kpi_engine_add_target(e, KPI_ENGINE_REPLY_TIME, 2 * H), KPI_ERR_DUPLICATE);
+    eng_unchanged(e, before, len);
+    free(before);
+    /* another metric has its own targets */
+    ck_assert_ok(kpi_engine_add_target(e, KPI_ENGINE_REPLY_TIME, H));
+    const kpi_event evs[] = {CREATE(T0, 1, 100), REPLY(T0 + 3 * M, 1, 7)};
+    ck_assert_ok(kpi_engine_apply(e, evs, N_OF(evs), sizeof(kpi_event), NULL));
+    const kpi_duration *d;
+    ck_assert_ok(kpi_engine_duration(e, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &d));
+    kpi_estimate est;
+    ck_assert_ok(kpi_duration_share_within(d, 2 * M, &est));
+    ck_assert_near(est.value, 0.0, 0.0);
+    ck_assert_ok(kpi_duration_share_within(d, 3 * M, &est));
+    ck_assert_near(est.value, 1.0, 0.0);
+    kpi_engine_free(e);
+}
+END_TEST
+
+START_TEST(times_and_ids_outside_the_domain_are_refused)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100));
+    const int64_t lim = INT64_C(1) << 62;
+    size_t len;
+    unsigned char *before = eng_bytes(p.a, &len);
+    kpi_event x = MSG(lim, 1);
+    ck_assert_status(kpi_engine_event(p.a, &x), KPI_ERR_RANGE);
+    x = CREATE(-lim, 2, 100);
+    ck_assert_status(kpi_engine_event(p.a, &x), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_created(p.a, lim, 2, 100, 0, 0, NULL, 0), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_advance(p.a, lim), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_advance(p.a, -lim), KPI_ERR_RANGE);
+    /* ticket 0 is no ticket, whatever the per-kind call */
+    ck_assert_status(kpi_engine_customer_message(p.a, T0 + H, 0), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_agent_reply(p.a, T0 + H, 0, 7), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_ticket_event(p.a, T0 + H, 0, KPI_EVENT_OPEN), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_assigned(p.a, T0 + H, 0, 7, 1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_resolved(p.a, T0 + H, 0, 7, 0), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_merged(p.a, T0 + H, 0, 1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_survey(p.a, T0 + H, 0, KPI_EVENT_CSAT, 5), KPI_ERR_INVALID);
+    /* reads without a place for the answer */
+    ck_assert_status(kpi_engine_ticket_status(p.a, 1, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_top_topics(p.a, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_duration(p.a, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, NULL),
+                     KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_rate(p.a, KPI_ENGINE_FCR, KPI_DIM_ALL, 0, NULL),
+                     KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_score(p.a, KPI_ENGINE_CSAT, KPI_DIM_ALL, 0, NULL),
+                     KPI_ERR_INVALID);
+    eng_unchanged(p.a, before, len);
+    free(before);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(an_event_at_the_end_of_a_window_finds_its_ticket_gone)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), REPLY(T0 + 10 * M, 1, 7), RESOLVE(T0 + H, 1, 7));
+    /* no other event in between: the event itself brings the window's end */
+    size_t len;
+    unsigned char *before = eng_bytes(p.a, &len);
+    ck_assert_status(kpi_engine_customer_message(p.a, T0 + H + WEEK, 1), KPI_ERR_UNKNOWN_ID);
+    ck_assert_status(kpi_engine_survey(p.a, T0 + H + WEEK, 1, KPI_EVENT_CSAT, 5),
+                     KPI_ERR_UNKNOWN_ID);
+    eng_unchanged(p.a, before, len);
+    free(before);
+    ck_assert_int_eq(status_of(p.a, 1), KPI_STATUS_SOLVED);
+    /* a second later than the window's end the id is free for a new ticket */
+    FEED(&p, CSAT(T0 + H + WEEK - 1, 1, 4), CREATE(T0 + H + WEEK, 1, 100));
+    ck_assert_int_eq(status_of(p.a, 1), KPI_STATUS_NEW);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_SETTLED), 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CREATED), 2);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, H);
+    EXPECT_SCORE(p.a, KPI_ENGINE_CSAT, KPI_DIM_ALL, 0, 4);
+    /* the same customer within the repeat window: a repeat contact */
+    EXPECT_RATE(p.a, KPI_ENGINE_REPEAT_CONTACT, 0, 2);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(a_window_starting_inside_a_period_takes_the_periods_after)
+{
+    pair p = start(setup_three_periods);
+    FEED(&p, CREATE(T0 + H, 1, 100), REPLY(T0 + H + 10 * M, 1, 7),
+         CREATE(T0 + D + H, 2, 101), REPLY(T0 + D + H + 20 * M, 2, 7),
+         CREATE(T0 + 2 * D + H, 3, 102), REPLY(T0 + 2 * D + H + 40 * M, 3, 7));
+    /* periods are days from midnight: day 0 starts before T0 + 1 ms */
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, T0 + 1, INT64_MAX, 2, 60 * M);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, T0 + 1, T0 + D + 1, 1, 20 * M);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, T0 + 1, T0 + D, 0, 0);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, T0 + D - 1, T0 + 2 * D, 1, 20 * M);
+    /* day 0 falls out; a window from inside it does not reach it */
+    advance(&p, T0 + 3 * D);
+    void *out = NULL;
+    ck_assert_status(kpi_engine_window(p.a, KPI_ENGINE_FRT, T0, INT64_MAX, &out),
+                     KPI_ERR_ORDER);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, T0 + 1, INT64_MAX, 2, 60 * M);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(a_customer_in_both_engines_keeps_the_later_contact)
+{
+    /* the same customer in two shards (against the advice, but allowed):
+     * the merged engine remembers the later contact, whichever side */
+    for (int side = 0; side < 2; side++) {
+        pair p = start(NULL), q = start(NULL);
+        FEED(&p, CREATE(T0, 1, 100));
+        FEED(&q, CREATE(T0 + 2 * H, 2, 100));
+        kpi_engine *dst = side ? q.a : p.a, *src = side ? p.a : q.a;
+        size_t len;
+        unsigned char *before = eng_bytes(src, &len);
+        ck_assert_ok(kpi_engine_merge(dst, src));
+        eng_unchanged(src, before, len);
+        free(before);
+        ck_assert_uint_eq(counter(dst, KPI_ENGINE_COUNT_CUSTOMERS), 1);
+        /* repeat of the contact at T0 + 2 h, not of the one at T0 */
+        const kpi_event late = CREATE(T0 + 2 * H + WEEK - 1, 3, 100);
+        ck_assert_ok(kpi_engine_event(dst, &late));
+        EXPECT_RATE(dst, KPI_ENGINE_REPEAT_CONTACT, 1, 3);
+        finish(&p);
+        finish(&q);
+    }
+}
+END_TEST
+
+START_TEST(merging_refuses_other_targets_calendars_and_policies)
+{
+    kpi_engine *a = engine(NULL), *b = engine(NULL);
+    ck_assert_ok(kpi_engine_add_target(a, KPI_ENGINE_FRT, H));
+    ck_assert_ok(kpi_engine_add_target(b, KPI_ENGINE_FRT, 2 * H));
+    size_t len;
+    unsigned char *before = eng_bytes(a, &len);
+    ck_assert_status(kpi_engine_merge(a, b), KPI_ERR_INCOMPATIBLE);
+    eng_unchanged(a, before, len);
+    free(before);
+    kpi_engine_free(a);
+    kpi_engine_free(b);
+
+    /* two calendars, one with a holiday more */
+    kpi_calendar *c1 = europe(), *c2 = europe();
+    ck_assert_ok(kpi_calendar_add_holiday(c2, 2026, 1, 13));
+    a = engine(NULL);
+    b = engine(NULL);
+    ck_assert_ok(kpi_engine_set_calendar(a, c1));
+    ck_assert_ok(kpi_engine_set_calendar(b, c2));
+    before = eng_bytes(a, &len);
+    ck_assert_status(kpi_engine_merge(a, b), KPI_ERR_INCOMPATIBLE);
+    eng_unchanged(a, before, len);
+    free(before);
+    kpi_engine_free(b);
+
+    /* the same calendar, two policies */
+    kpi_sla_policy *p1 = scenario_policy(c1), *p2 = scenario_policy(c1);
+    ck_assert_ok(kpi_sla_policy_set_target(p2, 5, KPI_SLA_RESOLUTION, H, 0));
+    b = engine(NULL);
+    ck_assert_ok(kpi_engine_set_calendar(b, c1));
+    ck_assert_ok(kpi_engine_set_sla_policy(a, p1));
+    ck_assert_ok(kpi_engine_set_sla_policy(b, p2));
+    before = eng_bytes(a, &len);
+    ck_assert_status(kpi_engine_merge(a, b), KPI_ERR_INCOMPATIBLE);
+    eng_unchanged(a, before, len);
+    free(before);
+    /* equal ones merge */
+    ck_assert_ok(kpi_engine_set_sla_policy(b, p1));
+    ck_assert_ok(kpi_engine_merge(a, b));
+    kpi_engine_free(a);
+    kpi_engine_free(b);
+    kpi_sla_policy_free(p1);
+    kpi_sla_policy_free(p2);
+    kpi_calendar_free(c1);
+    kpi_calendar_free(c2);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -4353,6 +4694,11 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, timers_far_apart_and_out_of_order_settle_in_time_order);
     tcase_add_test(tc, reset_forgets_the_data_and_keeps_the_configuration);
     tcase_add_test(tc, memory_per_live_ticket);
+    tcase_add_test(tc, thresholds_must_lie_on_their_scales);
+    tcase_add_test(tc, add_target_stops_at_the_duration_limit);
+    tcase_add_test(tc, times_and_ids_outside_the_domain_are_refused);
+    tcase_add_test(tc, an_event_at_the_end_of_a_window_finds_its_ticket_gone);
+    tcase_add_test(tc, a_window_starting_inside_a_period_takes_the_periods_after);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("logs");
@@ -4367,6 +4713,8 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, engines_of_disjoint_customers_merge_into_one);
     tcase_add_test(tc, shards_by_customer_read_as_one_engine_through_merged_accumulators);
     tcase_add_test(tc, merging_refuses_shared_tickets_and_other_configurations);
+    tcase_add_test(tc, a_customer_in_both_engines_keeps_the_later_contact);
+    tcase_add_test(tc, merging_refuses_other_targets_calendars_and_policies);
     tcase_add_test(tc, everything_goes_through_the_allocator_and_comes_back);
     tcase_add_test(tc, a_failed_allocation_leaves_no_trace_of_the_event);
     tcase_add_test(tc, allocation_failures_change_nothing_and_leak_nothing);
@@ -4375,6 +4723,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, values_far_apart_in_one_transaction_are_all_reserved);
     tcase_add_test(tc, a_sum_overflow_refuses_the_event_whole);
     tcase_add_test(tc, a_snapshot_with_parts_above_their_total_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_a_configuration_out_of_its_domain_is_corrupt);
     tcase_add_test(tc, a_long_settlement_stops_at_the_step_that_would_overflow);
     suite_add_tcase(s, tc);
     return s;

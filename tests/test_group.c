@@ -545,6 +545,74 @@ START_TEST(every_registered_accumulator_type_is_a_group_member)
 }
 END_TEST
 
+START_TEST(null_arguments_and_forged_bytes)
+{
+    kpi_rate *proto;
+    ck_assert_ok(kpi_rate_new(&proto));
+    kpi_group *g;
+    ck_assert_ok(kpi_group_new(&g, proto));
+    const uint64_t k1 = UINT64_C(0x1111111111111111), k2 = UINT64_C(0x2222222222222222);
+    void *m;
+    ck_assert_ok(kpi_group_get(g, k1, &m));
+    ck_assert_ok(kpi_rate_add(m, 1));
+    ck_assert_ok(kpi_group_get(g, k2, &m));
+    ck_assert_ok(kpi_rate_add(m, 0));
+    size_t len, n = 9;
+    unsigned char *b = group_bytes(g, &len);
+    const void *cm;
+    uint64_t keys[2];
+    void *tot = NULL;
+    ck_assert_status(kpi_group_serialize(NULL, NULL, 0, &len), KPI_ERR_INVALID);
+    ck_assert_status(kpi_group_find(g, k1, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_group_find(NULL, k1, &cm), KPI_ERR_INVALID);
+    ck_assert_status(kpi_group_keys(NULL, keys, 2, &n), KPI_ERR_INVALID);
+    ck_assert_status(kpi_group_keys(g, NULL, 2, &n), KPI_ERR_INVALID);
+    ck_assert_status(kpi_group_keys(g, keys, 2, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_group_remove(NULL, k1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_group_total(g, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_group_total(NULL, &tot), KPI_ERR_INVALID);
+    ck_assert(n == 9 && tot == NULL);
+    group_unchanged(g, b, len);
+
+    /* the second key made equal to the first: a key twice */
+    unsigned char *f = malloc(len);
+    unsigned char p1[8], p2[8];
+    for (int i = 0; i < 8; i++) {
+        p1[i] = (unsigned char)(k1 >> (8 * i));
+        p2[i] = (unsigned char)(k2 >> (8 * i));
+    }
+    kpi_group *r = NULL;
+    for (int forge = 0; forge < 3; forge++) {
+        memcpy(f, b, len);
+        if (forge == 1) {
+            unsigned char *at = NULL;
+            for (size_t i = 12; i + 8 <= len - 4 && at == NULL; i++)
+                if (memcmp(f + i, p2, 8) == 0)
+                    at = f + i;
+            ck_assert_ptr_nonnull(at);
+            memcpy(at, p1, 8);
+        } else if (forge == 2) {
+            f[12] = f[13] = 0xff; /* a member type tag nobody knows */
+        }
+        test_reseal(f, len);
+        int rc = kpi_group_deserialize(&r, f, len);
+        if (forge == 0) {
+            ck_assert_ok(rc);
+            group_same(r, g);
+            kpi_group_free(r);
+            r = NULL;
+        } else {
+            ck_assert_status(rc, KPI_ERR_CORRUPT);
+            ck_assert_ptr_null(r);
+        }
+    }
+    free(f);
+    free(b);
+    kpi_group_free(g);
+    kpi_rate_free(proto);
+}
+END_TEST
+
 static Suite *group_suite(void)
 {
     Suite *s = suite_create("group");
@@ -559,6 +627,7 @@ static Suite *group_suite(void)
     tcase_add_test(tc, every_registered_accumulator_type_is_a_group_member);
     tcase_add_test(tc, rate_spread_between_agents_is_hand_computed);
     tcase_add_test(tc, allocation_failures_leave_the_group_unchanged);
+    tcase_add_test(tc, null_arguments_and_forged_bytes);
     suite_add_tcase(s, tc);
     return s;
 }

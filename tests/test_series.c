@@ -712,6 +712,85 @@ START_TEST(self_merge_allocation_failure_changes_nothing)
 }
 END_TEST
 
+START_TEST(an_empty_series_takes_only_the_same_forecast)
+{
+    kpi_series *src, *d, *before;
+    ck_assert_ok(kpi_series_new(&src, HOUR, 4, 0));
+    ck_assert_ok(kpi_series_set_forecast(src, 2, .5, .5, .5));
+    ck_assert_ok(kpi_series_add(src, HOUR, 3));
+    /* dst empty: other alpha, beta, gamma, season, or none at all */
+    static const double par[4][3] = {{.4, .5, .5}, {.5, .4, .5}, {.5, .5, .4}, {.5, .5, .5}};
+    for (int i = 0; i < 5; i++) {
+        ck_assert_ok(kpi_series_new(&d, HOUR, 4, 0));
+        if (i < 4)
+            ck_assert_ok(kpi_series_set_forecast(d, i < 3 ? 2 : 3, par[i][0], par[i][1],
+                                                 par[i][2]));
+        ck_assert_ok(kpi_series_clone(d, &before));
+        ck_assert_status(kpi_series_merge(d, src), KPI_ERR_INCOMPATIBLE);
+        series_same(d, before);
+        kpi_series_free(before);
+        kpi_series_free(d);
+    }
+    kpi_series_free(src);
+}
+END_TEST
+
+/* The period holding INT64_MAX ends after the last representable time. */
+START_TEST(the_last_period_of_time_holds_int64_max)
+{
+    kpi_series *s, *b;
+    ck_assert_ok(kpi_series_new(&s, HOUR, 3, 0));
+    ck_assert_ok(kpi_series_new(&b, HOUR, 3, 0));
+    const int64_t last = INT64_MAX / HOUR * HOUR;
+    const int64_t t[4] = {last - 1, INT64_MAX, last, INT64_MAX};
+    const double a[4] = {1, 2, 4, 8};
+    for (int i = 0; i < 4; i++)
+        ck_assert_ok(kpi_series_add(s, t[i], a[i]));
+    ck_assert_ok(kpi_series_add_array(b, t, a, 4));
+    series_same(s, b);
+    double v;
+    ck_assert_ok(kpi_series_period(s, INT64_MAX, &v));
+    ck_assert_near(v, 14, 0);
+    ck_assert_ok(kpi_series_period(s, last - 1, &v));
+    ck_assert_near(v, 1, 0);
+    int64_t st;
+    ck_assert_ok(kpi_series_latest(s, &st));
+    ck_assert(st == last);
+    ck_assert_ok(kpi_series_total(s, &v));
+    ck_assert_near(v, 15, 0);
+    const double want[3] = {0, 1, 14};
+    assert_values(s, want, 3, last - 2 * HOUR);
+    kpi_series_free(s);
+    kpi_series_free(b);
+}
+END_TEST
+
+START_TEST(reads_refuse_null_outputs)
+{
+    kpi_series *s;
+    ck_assert_ok(kpi_series_new(&s, HOUR, 3, 0));
+    ck_assert_ok(kpi_series_set_forecast(s, 2, .5, .5, .5));
+    ck_assert_ok(kpi_series_add(s, HOUR, 1));
+    double v;
+    int64_t st;
+    size_t n, len;
+    kpi_estimate e;
+    ck_assert_status(kpi_series_period(s, HOUR, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_series_last(s, 1, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_series_latest(s, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_series_values(s, NULL, 0, NULL, &st), KPI_ERR_INVALID);
+    ck_assert_status(kpi_series_values(s, NULL, 1, &n, &st), KPI_ERR_INVALID);
+    ck_assert_status(kpi_series_total(s, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_series_forecast(s, 1, NULL, 1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_series_forecast(NULL, 1, &v, 1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_series_forecast_interval(s, 1, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_series_forecast_interval(NULL, 1, &e), KPI_ERR_INVALID);
+    ck_assert_status(kpi_series_forecast_error(NULL, &v, &v), KPI_ERR_INVALID);
+    ck_assert_status(kpi_series_serialize(NULL, NULL, 0, &len), KPI_ERR_INVALID);
+    kpi_series_free(s);
+}
+END_TEST
+
 static Suite *series_suite(void)
 {
     Suite *s = suite_create("series");
@@ -733,6 +812,9 @@ static Suite *series_suite(void)
     tcase_add_test(tc, self_merge_allocation_failure_changes_nothing);
     tcase_add_test(tc, period_sums_equal_the_in_order_double_sum_bit_for_bit);
     tcase_add_test(tc, a_state_written_before_the_integer_sum_reads_back);
+    tcase_add_test(tc, an_empty_series_takes_only_the_same_forecast);
+    tcase_add_test(tc, the_last_period_of_time_holds_int64_max);
+    tcase_add_test(tc, reads_refuse_null_outputs);
     suite_add_tcase(s, tc);
     return s;
 }

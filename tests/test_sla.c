@@ -318,6 +318,117 @@ START_TEST(due_is_the_last_instant_that_still_meets_the_target)
 }
 END_TEST
 
+START_TEST(edges_of_the_policy_calls)
+{
+    kpi_sla_policy *p = policy(NULL);
+    size_t len;
+    unsigned char *b = sla_bytes(p, &len);
+    int64_t v = 5;
+    int met = 5, bh = 5;
+    /* a calendar argument that is another object */
+    kpi_sla_policy *q = NULL;
+    ck_assert_status(kpi_sla_policy_new(&q, (const kpi_calendar *)(const void *)p),
+                     KPI_ERR_INVALID);
+    ck_assert_ptr_null(q);
+    /* business time: instants beyond the calendar's range */
+    const int64_t far = KPI_CALENDAR_MAX_TIME;
+    ck_assert_status(kpi_sla_policy_met(p, 0, KPI_SLA_FIRST_RESPONSE, MON, far + 1, 0, &met),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_sla_policy_met(p, 0, KPI_SLA_FIRST_RESPONSE, -far - 1, MON, 0, &met),
+                     KPI_ERR_RANGE);
+    /* NULL outputs */
+    ck_assert_status(kpi_sla_policy_target(p, 0, 0, NULL, &bh), KPI_ERR_INVALID);
+    ck_assert_status(kpi_sla_policy_target(p, 0, 0, &v, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_sla_policy_met(p, 1, 0, MON, MON, 0, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_sla_policy_equal(p, p, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_sla_policy_equal(NULL, p, &met), KPI_ERR_INVALID);
+    ck_assert_status(kpi_sla_policy_serialize(NULL, NULL, 0, &len), KPI_ERR_INVALID);
+    ck_assert(v == 5 && met == 5 && bh == 5);
+    size_t l2;
+    unsigned char *b2 = sla_bytes(p, &l2);
+    ck_assert(l2 == len && memcmp(b, b2, len) == 0);
+    free(b2);
+    free(b);
+    kpi_sla_policy_free(p);
+
+    /* a target of INT64_MAX: the pause on top overflows */
+    ck_assert_ok(kpi_sla_policy_new(&q, NULL));
+    ck_assert_ok(kpi_sla_policy_set_target(q, 1, KPI_SLA_RESOLUTION, INT64_MAX, 0));
+    ck_assert_ok(kpi_sla_policy_due(q, 1, KPI_SLA_RESOLUTION, -1, 0, &v));
+    ck_assert(v == INT64_MAX - 1);
+    ck_assert_status(kpi_sla_policy_due(q, 1, KPI_SLA_RESOLUTION, -1, 1, &v), KPI_ERR_OVERFLOW);
+    ck_assert(v == INT64_MAX - 1);
+    /* the same targets, with and without a calendar */
+    kpi_calendar *c = office(NULL);
+    kpi_sla_policy *w = NULL;
+    ck_assert_ok(kpi_sla_policy_new(&w, c));
+    ck_assert_ok(kpi_sla_policy_set_target(w, 1, KPI_SLA_RESOLUTION, INT64_MAX, 0));
+    met = 5;
+    ck_assert_ok(kpi_sla_policy_equal(q, w, &met));
+    ck_assert_int_eq(met, 0);
+    ck_assert_ok(kpi_sla_policy_equal(w, q, &met));
+    ck_assert_int_eq(met, 0);
+    ck_assert_ok(kpi_sla_policy_equal(q, q, &met));
+    ck_assert_int_eq(met, 1);
+    kpi_sla_policy_free(w);
+    kpi_calendar_free(c);
+    kpi_sla_policy_free(q);
+}
+END_TEST
+
+/* Policy bytes built by hand (no calendar: a zero byte, then a flag byte
+ * per priority and metric, each set target followed by its varint). */
+static int decode_forged(int has, int flag, uint64_t ms)
+{
+    kpi_sla_policy *p;
+    ck_assert_ok(kpi_sla_policy_new(&p, NULL));
+    size_t len;
+    unsigned char *b = sla_bytes(p, &len);
+    kpi_sla_policy_free(p);
+    unsigned char f[16 + 1 + 3 * KPI_SLA_PRIORITIES + 10];
+    size_t n = 12;
+    memcpy(f, b, 12);
+    free(b);
+    f[n++] = (unsigned char)has;
+    for (int i = 0; i < 3 * KPI_SLA_PRIORITIES; i++) {
+        f[n++] = (unsigned char)(i == 5 ? flag : 0);
+        if (i == 5 && (flag & 1)) {
+            uint64_t v = ms;
+            while (v >= 0x80) {
+                f[n++] = (unsigned char)(v | 0x80);
+                v >>= 7;
+            }
+            f[n++] = (unsigned char)v;
+        }
+    }
+    n += 4;
+    test_reseal(f, n);
+    p = NULL;
+    int rc = kpi_sla_policy_deserialize(&p, f, n);
+    if (rc == KPI_OK) {
+        int64_t t;
+        int bh;
+        ck_assert_ok(kpi_sla_policy_target(p, 1, KPI_SLA_RESOLUTION, &t, &bh));
+        ck_assert(t == (int64_t)ms && bh == 0);
+        kpi_sla_policy_free(p);
+    } else {
+        ck_assert_ptr_null(p);
+    }
+    return rc;
+}
+
+START_TEST(forged_policy_bytes_are_corrupt)
+{
+    ck_assert_ok(decode_forged(0, 1, H));
+    ck_assert_ok(decode_forged(0, 1, (uint64_t)INT64_MAX));
+    ck_assert_status(decode_forged(2, 1, H), KPI_ERR_CORRUPT);
+    ck_assert_status(decode_forged(0, 2, H), KPI_ERR_CORRUPT);
+    ck_assert_status(decode_forged(0, 3, H), KPI_ERR_CORRUPT); /* business, no calendar */
+    ck_assert_status(decode_forged(0, 4, H), KPI_ERR_CORRUPT);
+    ck_assert_status(decode_forged(0, 1, (uint64_t)INT64_MAX + 1), KPI_ERR_CORRUPT);
+}
+END_TEST
+
 static Suite *sla_suite(void)
 {
     Suite *s = suite_create("sla");
@@ -329,6 +440,8 @@ static Suite *sla_suite(void)
     tcase_add_test(tc, serialization_round_trips_and_rejects_bad_bytes);
     tcase_add_test(tc, golden_state_still_reads);
     tcase_add_test(tc, allocation_failures_leave_no_trace);
+    tcase_add_test(tc, edges_of_the_policy_calls);
+    tcase_add_test(tc, forged_policy_bytes_are_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -2072,6 +2072,82 @@ START_TEST(the_given_allocator_is_used_for_everything)
 }
 END_TEST
 
+/* Totals near UINT64_MAX: every path that would wrap says so, and changes
+ * nothing. */
+START_TEST(totals_that_would_wrap_are_refused_everywhere)
+{
+    kpi_topk *p, *o;
+    ck_assert_ok(kpi_topk_new(&p, 3));
+    ck_assert_ok(kpi_topk_new(&o, 3));
+    ck_assert_ok(kpi_topk_add(p, "a", 1, UINT64_MAX - 1));
+    ck_assert_ok(kpi_topk_add(o, "b", 1, 2));
+    size_t n;
+    unsigned char *before = ser(p, &n);
+    const char *batch[] = {"a", "c"};
+    ck_assert_status(kpi_topk_add_array(p, batch, NULL, 2), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_topk_merge(p, o), KPI_ERR_OVERFLOW);
+    assert_same_state(p, before, n);
+    free(before);
+    /* exactly UINT64_MAX still fits */
+    ck_assert_ok(kpi_topk_add_array(p, batch, NULL, 1));
+    ck_assert_uint_eq(kpi_topk_total(p), UINT64_MAX);
+    uint64_t c;
+    ck_assert_ok(kpi_topk_estimate(p, "a", 1, &c, NULL, NULL));
+    ck_assert(c == UINT64_MAX);
+    kpi_topk_free(p);
+    kpi_topk_free(o);
+
+    kpi_topk_id *q, *r;
+    ck_assert_ok(kpi_topk_id_new(&q, 2));
+    ck_assert_ok(kpi_topk_id_new(&r, 2));
+    ck_assert_ok(kpi_topk_id_add(q, 7, UINT64_MAX));
+    ck_assert_ok(kpi_topk_id_add(r, 8, 1));
+    unsigned char *qb = ser_id(q, &n);
+    ck_assert_status(kpi_topk_id_add(q, 7, 1), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_topk_id_merge(q, r), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_topk_id_merge(r, q), KPI_ERR_OVERFLOW);
+    size_t m;
+    unsigned char *qa = ser_id(q, &m);
+    ck_assert(m == n && memcmp(qa, qb, n) == 0);
+    ck_assert_uint_eq(kpi_topk_id_total(r), 1);
+    free(qa);
+    free(qb);
+    kpi_topk_id_free(q);
+    kpi_topk_id_free(r);
+}
+END_TEST
+
+START_TEST(null_objects_and_bad_labels_in_the_reads)
+{
+    kpi_topk *p;
+    ck_assert_ok(kpi_topk_new(&p, 3));
+    ck_assert_ok(kpi_topk_add_str(p, "a"));
+    uint64_t c = 5, lo, hi, id;
+    kpi_estimate e;
+    char big[KPI_TOPK_MAX_LABEL + 1];
+    memset(big, 'q', sizeof big);
+    ck_assert_status(kpi_topk_estimate(NULL, "a", 1, &c, NULL, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_topk_share(p, NULL, 1, &e), KPI_ERR_INVALID);
+    ck_assert_status(kpi_topk_share(p, "a", 0, &e), KPI_ERR_INVALID);
+    ck_assert_status(kpi_topk_share(p, big, sizeof big, &e), KPI_ERR_RANGE);
+    ck_assert_ok(kpi_topk_share(p, "a", 1, &e));
+    ck_assert_near(e.value, 1.0, 0.0);
+    kpi_topk_free(p);
+
+    kpi_topk_id *q = NULL;
+    ck_assert_status(kpi_topk_id_new_with(NULL, 4, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_topk_id_add(NULL, 1, 1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_topk_id_entry(NULL, 0, &id, &c, &lo, &hi), KPI_ERR_INVALID);
+    ck_assert_status(kpi_topk_id_estimate(NULL, 1, &c, &lo, &hi), KPI_ERR_INVALID);
+    ck_assert_ok(kpi_topk_id_new(&q, 2));
+    ck_assert_ok(kpi_topk_id_add(q, 1, 3));
+    ck_assert_status(kpi_topk_id_share(NULL, 1, &e), KPI_ERR_INVALID);
+    ck_assert_status(kpi_topk_id_share(q, 1, NULL), KPI_ERR_INVALID);
+    ck_assert(c == 5);
+    kpi_topk_id_free(q);
+}
+END_TEST
+
 static Suite *topk_suite(void)
 {
     Suite *s = suite_create("topk");
@@ -2116,6 +2192,8 @@ static Suite *topk_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("errors");
     tcase_add_test(tc, bad_arguments_are_named_and_change_nothing);
+    tcase_add_test(tc, totals_that_would_wrap_are_refused_everywhere);
+    tcase_add_test(tc, null_objects_and_bad_labels_in_the_reads);
     tcase_add_test(tc, every_allocation_failure_is_clean);
     tcase_add_test(tc, the_given_allocator_is_used_for_everything);
     suite_add_tcase(s, tc);

@@ -132,6 +132,32 @@ static inline unsigned char *test_read_file(const char *path, size_t *len)
     return buf;
 }
 
+/* ---- forged states ------------------------------------------------------ */
+
+/* CRC-32C (the state codec's checksum), bit by bit. */
+static inline uint32_t test_crc32c(const unsigned char *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1u)));
+    }
+    return ~c;
+}
+
+/* Make a state of len bytes whose body was edited valid again: its body
+ * length (bytes 8..11) and its checksum (the last 4 bytes). */
+static inline void test_reseal(unsigned char *f, size_t len)
+{
+    uint32_t body = (uint32_t)(len - 16), crc;
+    for (int k = 0; k < 4; k++)
+        f[8 + k] = (unsigned char)(body >> (8 * k));
+    crc = test_crc32c(f, len - 4);
+    for (int k = 0; k < 4; k++)
+        f[len - 4 + k] = (unsigned char)(crc >> (8 * k));
+}
+
 /* ---- assertions --------------------------------------------------------- */
 
 #define ck_assert_status(expr, want)                                         \

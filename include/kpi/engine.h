@@ -465,11 +465,12 @@ typedef struct kpi_event {
 #define KPI_ENGINE_OPT_TOPK_CAPACITY 10
 /** CSAT scale maximum, 2..100 (scale 1..max) [5]. */
 #define KPI_ENGINE_OPT_CSAT_MAX 11
-/** CSAT "satisfied" threshold [4]. */
+/** CSAT "satisfied" threshold, 1..#KPI_ENGINE_OPT_CSAT_MAX [4] (lower it
+ *  before the maximum, raise the maximum first). */
 #define KPI_ENGINE_OPT_CSAT_SATISFIED_FROM 12
 /** CES scale maximum, 2..100 [7]. */
 #define KPI_ENGINE_OPT_CES_MAX 13
-/** CES "easy" threshold [5]. */
+/** CES "easy" threshold, 1..#KPI_ENGINE_OPT_CES_MAX [5]. */
 #define KPI_ENGINE_OPT_CES_EASY_FROM 14
 /** Bit set of breakdowns kept: bit d for dimension d (agent, team,
  *  channel, priority) [all: 0x1e]. */
@@ -576,8 +577,10 @@ KPI_API int kpi_engine_set_sla_policy(kpi_engine *e,
  * @param target_ms the target, > 0.
  * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL; #KPI_ERR_TYPE if the
  *         metric is not a duration; #KPI_ERR_RANGE for an unknown metric or
- *         a bad target; #KPI_ERR_LIMIT if the metric has all its targets;
+ *         a bad target; #KPI_ERR_DUPLICATE if the metric has that target
+ *         already; #KPI_ERR_LIMIT if the metric has all its targets;
  *         #KPI_ERR_STATE once an event has been applied; #KPI_ERR_NOMEM.
+ *         Nothing changes on failure.
  *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_add_target(kpi_engine *e, int metric, int64_t target_ms);

@@ -49,7 +49,8 @@ typedef struct kpi_sla_policy kpi_sla_policy;
  * @param[out] out receives the policy.
  * @param cal the business calendar for business-time targets, or NULL;
  *        the policy keeps its own clone.
- * @return #KPI_OK; #KPI_ERR_INVALID if `out` is NULL; #KPI_ERR_NOMEM.
+ * @return #KPI_OK; #KPI_ERR_INVALID if `out` is NULL or `cal` is not a
+ *         calendar; #KPI_ERR_NOMEM.
  *         Thread-safe (a const read of `cal`).
  */
 KPI_API int kpi_sla_policy_new(kpi_sla_policy **out, const kpi_calendar *cal);
