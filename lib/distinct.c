@@ -356,7 +356,7 @@ KPI_API int kpi_distinct_clone(const kpi_distinct *p, kpi_distinct **out)
 
 KPI_API int kpi_distinct_add(kpi_distinct *p, uint64_t id)
 {
-    if (p == NULL)
+    if (!kpi__is(p, &kpi__distinct_type))
         return KPI_ERR_INVALID;
     if (p->reg != NULL) { /* the fast path: never allocates */
         hll_insert(p->reg, p->p, kpi__mix64(id));
@@ -368,7 +368,7 @@ KPI_API int kpi_distinct_add(kpi_distinct *p, uint64_t id)
 KPI_API int kpi_distinct_add_array(kpi_distinct *p, const uint64_t *ids,
                                    size_t n)
 {
-    if (p == NULL || (ids == NULL && n > 0))
+    if (!kpi__is(p, &kpi__distinct_type) || (ids == NULL && n > 0))
         return KPI_ERR_INVALID;
     return add_hashes(p, ids, n, MIX);
 }
@@ -376,7 +376,7 @@ KPI_API int kpi_distinct_add_array(kpi_distinct *p, const uint64_t *ids,
 KPI_API int kpi_distinct_add_bytes(kpi_distinct *p, const void *data,
                                    size_t len)
 {
-    if (p == NULL || (data == NULL && len > 0))
+    if (!kpi__is(p, &kpi__distinct_type) || (data == NULL && len > 0))
         return KPI_ERR_INVALID;
     uint64_t h = kpi__hash_bytes(data ? data : "", len, 0);
     return add_hashes(p, &h, 1, RAW);
@@ -402,7 +402,7 @@ static double hll_estimate(const kpi_distinct *d)
 
 KPI_API int kpi_distinct_estimate(const kpi_distinct *p, kpi_estimate *out)
 {
-    if (p == NULL || out == NULL)
+    if (!kpi__is(p, &kpi__distinct_type) || out == NULL)
         return KPI_ERR_INVALID;
     if (p->reg == NULL) {
         if (p->n == 0)
@@ -422,7 +422,7 @@ KPI_API int kpi_distinct_estimate(const kpi_distinct *p, kpi_estimate *out)
 
 KPI_API int kpi_distinct_is_exact(const kpi_distinct *p, int *exact)
 {
-    if (p == NULL || exact == NULL)
+    if (!kpi__is(p, &kpi__distinct_type) || exact == NULL)
         return KPI_ERR_INVALID;
     *exact = p->reg == NULL;
     return KPI_OK;
@@ -454,5 +454,5 @@ KPI_API int kpi_distinct_deserialize_with(kpi_distinct **out, const void *buf,
 
 KPI_API size_t kpi_distinct_footprint(const kpi_distinct *p)
 {
-    return p ? d_footprint(p) : 0;
+    return kpi__is(p, &kpi__distinct_type) ? d_footprint(p) : 0;
 }

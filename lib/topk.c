@@ -1687,7 +1687,7 @@ KPI_API int kpi_topk_clone(const kpi_topk *p, kpi_topk **out)
 KPI_API int kpi_topk_add(kpi_topk *p, const char *label, size_t len,
                          uint64_t weight)
 {
-    if (p == NULL)
+    if (!kpi__is(p, &kpi__topk_type))
         return KPI_ERR_INVALID;
     int rc = check_label(label, len);
     if (rc != KPI_OK)
@@ -1715,7 +1715,7 @@ KPI_API int kpi_topk_add_str(kpi_topk *p, const char *label)
 KPI_API int kpi_topk_add_array(kpi_topk *p, const char *const *labels,
                                const size_t *lens, size_t n)
 {
-    if (p == NULL || (labels == NULL && n > 0))
+    if (!kpi__is(p, &kpi__topk_type) || (labels == NULL && n > 0))
         return KPI_ERR_INVALID;
     bool done;
     int rc = add_labels_counted(&p->c, &p->base.alloc, labels, lens, n, &done);
@@ -1769,23 +1769,29 @@ KPI_API int kpi_topk_deserialize_with(kpi_topk **out, const void *buf,
 
 KPI_API size_t kpi_topk_footprint(const kpi_topk *p)
 {
-    return p ? tk_footprint(p) : 0;
+    return kpi__is(p, &kpi__topk_type) ? tk_footprint(p) : 0;
 }
 
-KPI_API uint64_t kpi_topk_total(const kpi_topk *p) { return p ? p->c.total : 0; }
+KPI_API uint64_t kpi_topk_total(const kpi_topk *p)
+{
+    return kpi__is(p, &kpi__topk_type) ? p->c.total : 0;
+}
 
-KPI_API size_t kpi_topk_size(const kpi_topk *p) { return p ? p->c.size : 0; }
+KPI_API size_t kpi_topk_size(const kpi_topk *p)
+{
+    return kpi__is(p, &kpi__topk_type) ? p->c.size : 0;
+}
 
 KPI_API uint64_t kpi_topk_error_bound(const kpi_topk *p)
 {
-    return p ? ss_min(&p->c) : 0;
+    return kpi__is(p, &kpi__topk_type) ? ss_min(&p->c) : 0;
 }
 
 KPI_API int kpi_topk_entry(const kpi_topk *p, size_t rank, const char **label,
                            size_t *len, uint64_t *count, uint64_t *lower,
                            uint64_t *upper)
 {
-    if (p == NULL)
+    if (!kpi__is(p, &kpi__topk_type))
         return KPI_ERR_INVALID;
     if (p->c.total == 0)
         return KPI_ERR_EMPTY;
@@ -1803,7 +1809,7 @@ KPI_API int kpi_topk_estimate(const kpi_topk *p, const char *label,
                               size_t len, uint64_t *count, uint64_t *lower,
                               uint64_t *upper)
 {
-    if (p == NULL)
+    if (!kpi__is(p, &kpi__topk_type))
         return KPI_ERR_INVALID;
     int rc = check_label(label, len);
     if (rc != KPI_OK)
@@ -1815,7 +1821,7 @@ KPI_API int kpi_topk_estimate(const kpi_topk *p, const char *label,
 KPI_API int kpi_topk_share(const kpi_topk *p, const char *label, size_t len,
                            kpi_estimate *out)
 {
-    if (p == NULL || out == NULL)
+    if (!kpi__is(p, &kpi__topk_type) || out == NULL)
         return KPI_ERR_INVALID;
     int rc = check_label(label, len);
     if (rc != KPI_OK)
@@ -1857,7 +1863,7 @@ KPI_API int kpi_topk_id_clone(const kpi_topk_id *p, kpi_topk_id **out)
 
 KPI_API int kpi_topk_id_add(kpi_topk_id *p, uint64_t id, uint64_t weight)
 {
-    if (p == NULL)
+    if (!kpi__is(p, &kpi__topk_id_type))
         return KPI_ERR_INVALID;
     if (weight == 0)
         return KPI_ERR_RANGE;
@@ -1873,7 +1879,7 @@ KPI_API int kpi_topk_id_add(kpi_topk_id *p, uint64_t id, uint64_t weight)
 KPI_API int kpi_topk_id_add_array(kpi_topk_id *p, const uint64_t *ids,
                                   size_t n)
 {
-    if (p == NULL || (ids == NULL && n > 0))
+    if (!kpi__is(p, &kpi__topk_id_type) || (ids == NULL && n > 0))
         return KPI_ERR_INVALID;
     uint64_t t;
     if (!kpi__add_u64(p->c.total, n, &t))
@@ -1913,26 +1919,29 @@ KPI_API int kpi_topk_id_deserialize_with(kpi_topk_id **out, const void *buf,
 
 KPI_API size_t kpi_topk_id_footprint(const kpi_topk_id *p)
 {
-    return p ? tk_footprint(p) : 0;
+    return kpi__is(p, &kpi__topk_id_type) ? tk_footprint(p) : 0;
 }
 
 KPI_API uint64_t kpi_topk_id_total(const kpi_topk_id *p)
 {
-    return p ? p->c.total : 0;
+    return kpi__is(p, &kpi__topk_id_type) ? p->c.total : 0;
 }
 
-KPI_API size_t kpi_topk_id_size(const kpi_topk_id *p) { return p ? p->c.size : 0; }
+KPI_API size_t kpi_topk_id_size(const kpi_topk_id *p)
+{
+    return kpi__is(p, &kpi__topk_id_type) ? p->c.size : 0;
+}
 
 KPI_API uint64_t kpi_topk_id_error_bound(const kpi_topk_id *p)
 {
-    return p ? ss_min(&p->c) : 0;
+    return kpi__is(p, &kpi__topk_id_type) ? ss_min(&p->c) : 0;
 }
 
 KPI_API int kpi_topk_id_entry(const kpi_topk_id *p, size_t rank, uint64_t *id,
                               uint64_t *count, uint64_t *lower,
                               uint64_t *upper)
 {
-    if (p == NULL)
+    if (!kpi__is(p, &kpi__topk_id_type))
         return KPI_ERR_INVALID;
     if (p->c.total == 0)
         return KPI_ERR_EMPTY;
@@ -1948,7 +1957,7 @@ KPI_API int kpi_topk_id_estimate(const kpi_topk_id *p, uint64_t id,
                                  uint64_t *count, uint64_t *lower,
                                  uint64_t *upper)
 {
-    if (p == NULL)
+    if (!kpi__is(p, &kpi__topk_id_type))
         return KPI_ERR_INVALID;
     ss_key k = key_id(id);
     return ss_estimate(&p->c, &k, count, lower, upper);
@@ -1957,7 +1966,7 @@ KPI_API int kpi_topk_id_estimate(const kpi_topk_id *p, uint64_t id,
 KPI_API int kpi_topk_id_share(const kpi_topk_id *p, uint64_t id,
                               kpi_estimate *out)
 {
-    if (p == NULL || out == NULL)
+    if (!kpi__is(p, &kpi__topk_id_type) || out == NULL)
         return KPI_ERR_INVALID;
     ss_key k = key_id(id);
     return ss_share(&p->c, &k, out);

@@ -4,6 +4,7 @@
  * merge bounds, the codec and every error path.
  * SPDX-License-Identifier: MIT
  */
+#include "kpi/distinct.h"
 #include "kpi/topk.h"
 #include "testutil.h"
 
@@ -1168,6 +1169,90 @@ END_TEST
 
 /* ---- errors leave state unchanged --------------------------------------- */
 
+/* An object of another type (a cast, as a binding can pass) is refused
+ * by every call, which reads and writes nothing: a top-k of labels, a
+ * top-k of ids and a distinct count through each other's calls. */
+START_TEST(objects_of_another_type_are_refused_and_unchanged)
+{
+    kpi_topk *t;
+    kpi_topk_id *ti;
+    kpi_distinct *dc;
+    ck_assert_ok(kpi_topk_new(&t, 8));
+    ck_assert_ok(kpi_topk_id_new(&ti, 8));
+    ck_assert_ok(kpi_distinct_new(&dc, 12));
+    ck_assert_ok(kpi_topk_add_str(t, "billing"));
+    ck_assert_ok(kpi_topk_id_add(ti, 7, 3));
+    ck_assert_ok(kpi_distinct_add(dc, 7));
+    size_t tn, in;
+    unsigned char *tb = ser(t, &tn);
+    unsigned char *ib = malloc(4096);
+    ck_assert_ok(kpi_topk_id_serialize(ti, ib, 4096, &in));
+    const char *xs[40];
+    uint64_t ids[40];
+    for (int i = 0; i < 40; i++) {
+        xs[i] = "x";
+        ids[i] = (uint64_t)i;
+    }
+    const char *l;
+    size_t len;
+    uint64_t id, c, lo, hi;
+    kpi_estimate e;
+    void *others[2] = {ti, dc};
+    for (int k = 0; k < 2; k++) { /* top-k label calls on an id top-k, a distinct */
+        kpi_topk *o = others[k];
+        ck_assert_status(kpi_topk_add(o, "x", 1, 1), KPI_ERR_INVALID);
+        ck_assert_status(kpi_topk_add_str(o, "x"), KPI_ERR_INVALID);
+        ck_assert_status(kpi_topk_add_array(o, xs, NULL, 40), KPI_ERR_INVALID);
+        ck_assert_status(kpi_topk_entry(o, 0, &l, &len, &c, &lo, &hi), KPI_ERR_INVALID);
+        ck_assert_status(kpi_topk_estimate(o, "x", 1, &c, &lo, &hi), KPI_ERR_INVALID);
+        ck_assert_status(kpi_topk_share(o, "x", 1, &e), KPI_ERR_INVALID);
+        ck_assert_uint_eq(kpi_topk_total(o), 0);
+        ck_assert_uint_eq(kpi_topk_size(o), 0);
+        ck_assert_uint_eq(kpi_topk_error_bound(o), 0);
+        ck_assert_uint_eq(kpi_topk_footprint(o), 0);
+    }
+    others[0] = t;
+    for (int k = 0; k < 2; k++) { /* id calls on a label top-k, a distinct */
+        kpi_topk_id *o = others[k];
+        ck_assert_status(kpi_topk_id_add(o, 1, 1), KPI_ERR_INVALID);
+        ck_assert_status(kpi_topk_id_add_array(o, ids, 40), KPI_ERR_INVALID);
+        ck_assert_status(kpi_topk_id_entry(o, 0, &id, &c, &lo, &hi), KPI_ERR_INVALID);
+        ck_assert_status(kpi_topk_id_estimate(o, 1, &c, &lo, &hi), KPI_ERR_INVALID);
+        ck_assert_status(kpi_topk_id_share(o, 1, &e), KPI_ERR_INVALID);
+        ck_assert_uint_eq(kpi_topk_id_total(o), 0);
+        ck_assert_uint_eq(kpi_topk_id_size(o), 0);
+        ck_assert_uint_eq(kpi_topk_id_error_bound(o), 0);
+        ck_assert_uint_eq(kpi_topk_id_footprint(o), 0);
+    }
+    others[1] = ti;
+    for (int k = 0; k < 2; k++) { /* distinct calls on both top-k kinds */
+        kpi_distinct *o = others[k];
+        int exact;
+        ck_assert_status(kpi_distinct_add(o, 1), KPI_ERR_INVALID);
+        ck_assert_status(kpi_distinct_add_array(o, ids, 40), KPI_ERR_INVALID);
+        ck_assert_status(kpi_distinct_add_bytes(o, "x", 1), KPI_ERR_INVALID);
+        ck_assert_status(kpi_distinct_estimate(o, &e), KPI_ERR_INVALID);
+        ck_assert_status(kpi_distinct_is_exact(o, &exact), KPI_ERR_INVALID);
+        ck_assert_uint_eq(kpi_distinct_footprint(o), 0);
+    }
+    assert_same_state(t, tb, tn);
+    size_t in2;
+    unsigned char *ib2 = malloc(4096);
+    ck_assert_ok(kpi_topk_id_serialize(ti, ib2, 4096, &in2));
+    ck_assert_uint_eq(in, in2);
+    ck_assert_int_eq(memcmp(ib, ib2, in), 0);
+    kpi_estimate de;
+    ck_assert_ok(kpi_distinct_estimate(dc, &de));
+    ck_assert_double_eq(de.value, 1.0);
+    free(tb);
+    free(ib);
+    free(ib2);
+    kpi_topk_free(t);
+    kpi_topk_id_free(ti);
+    kpi_distinct_free(dc);
+}
+END_TEST
+
 START_TEST(bad_arguments_are_named_and_change_nothing)
 {
     kpi_topk *p = NULL;
@@ -2192,6 +2277,7 @@ static Suite *topk_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("errors");
     tcase_add_test(tc, bad_arguments_are_named_and_change_nothing);
+    tcase_add_test(tc, objects_of_another_type_are_refused_and_unchanged);
     tcase_add_test(tc, totals_that_would_wrap_are_refused_everywhere);
     tcase_add_test(tc, null_objects_and_bad_labels_in_the_reads);
     tcase_add_test(tc, every_allocation_failure_is_clean);
