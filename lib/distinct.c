@@ -345,7 +345,7 @@ KPI_API void kpi_distinct_free(kpi_distinct *p) { kpi__destroy(p); }
 
 KPI_API void kpi_distinct_reset(kpi_distinct *p)
 {
-    if (p != NULL)
+    if (kpi__is(p, &kpi__distinct_type))
         d_reset(p);
 }
 

@@ -1675,7 +1675,7 @@ KPI_API void kpi_topk_free(kpi_topk *p) { kpi__destroy(p); }
 
 KPI_API void kpi_topk_reset(kpi_topk *p)
 {
-    if (p != NULL)
+    if (kpi__is(p, &kpi__topk_type))
         tk_reset(p);
 }
 
@@ -1852,7 +1852,7 @@ KPI_API void kpi_topk_id_free(kpi_topk_id *p) { kpi__destroy(p); }
 
 KPI_API void kpi_topk_id_reset(kpi_topk_id *p)
 {
-    if (p != NULL)
+    if (kpi__is(p, &kpi__topk_id_type))
         tk_reset(p);
 }
 

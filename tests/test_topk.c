@@ -1210,6 +1210,7 @@ START_TEST(objects_of_another_type_are_refused_and_unchanged)
         ck_assert_uint_eq(kpi_topk_size(o), 0);
         ck_assert_uint_eq(kpi_topk_error_bound(o), 0);
         ck_assert_uint_eq(kpi_topk_footprint(o), 0);
+        kpi_topk_reset(o); /* a no-op */
     }
     others[0] = t;
     for (int k = 0; k < 2; k++) { /* id calls on a label top-k, a distinct */
@@ -1223,6 +1224,7 @@ START_TEST(objects_of_another_type_are_refused_and_unchanged)
         ck_assert_uint_eq(kpi_topk_id_size(o), 0);
         ck_assert_uint_eq(kpi_topk_id_error_bound(o), 0);
         ck_assert_uint_eq(kpi_topk_id_footprint(o), 0);
+        kpi_topk_id_reset(o);
     }
     others[1] = ti;
     for (int k = 0; k < 2; k++) { /* distinct calls on both top-k kinds */
@@ -1234,6 +1236,7 @@ START_TEST(objects_of_another_type_are_refused_and_unchanged)
         ck_assert_status(kpi_distinct_estimate(o, &e), KPI_ERR_INVALID);
         ck_assert_status(kpi_distinct_is_exact(o, &exact), KPI_ERR_INVALID);
         ck_assert_uint_eq(kpi_distinct_footprint(o), 0);
+        kpi_distinct_reset(o);
     }
     assert_same_state(t, tb, tn);
     size_t in2;
