@@ -7,9 +7,10 @@
 # and branches executed, and the total, from gcov's JSON output (gcov comes
 # with gcc; the summary needs only /usr/bin/python3's standard library).
 # A file compiled twice (lib/topk.c also into tests/test_topk_scalar with
-# -DKPI__TOPK_SCALAR) counts as one: a line or branch is covered if either
-# build executed it.  Not part of scripts/test.sh (it is a tool; about four
-# minutes on 2 cores); see docs/hardening.md.
+# -DKPI__TOPK_SCALAR, lib/score.c into tests/test_score_portable with
+# -DKPI_NO_DISPATCH) counts as one: a line or branch is covered if either
+# build executed it.  Not part of scripts/test.sh (it is a tool; under a
+# minute on 2 cores); see docs/hardening.md.
 #
 #   bash scripts/coverage.sh                  every C program, summary table
 #   bash scripts/coverage.sh test_engine ...  only these programs (by name)
