@@ -4742,6 +4742,51 @@ START_TEST(business_time_beyond_the_calendar_refuses_the_event)
 }
 END_TEST
 
+/* Configuration calls under every allocation failure they can meet:
+ * KPI_ERR_NOMEM, nothing changed, nothing leaked; then they succeed. */
+START_TEST(configuration_calls_survive_allocation_failures)
+{
+    kpi_calendar *cal = europe();
+    kpi_sla_policy *pol = scenario_policy(cal);
+    test_alloc ta;
+    kpi_allocator a = test_allocator(&ta);
+    kpi_engine *e = NULL;
+    ck_assert_ok(kpi_engine_new_with(&e, &a));
+    for (int call = 0; call < 4; call++) {
+        for (long k = 1;; k++) {
+            size_t len;
+            unsigned char *before = eng_bytes(e, &len);
+            long live = ta.live;
+            ta.fail_at = ta.calls + k;
+            int rc = call == 0   ? kpi_engine_set_calendar(e, cal)
+                     : call == 1 ? kpi_engine_set_sla_policy(e, pol)
+                     : call == 2 ? kpi_engine_add_target(e, KPI_ENGINE_FRT, H)
+                                 : kpi_engine_set_option(e, KPI_ENGINE_OPT_PERIODS, 7);
+            ta.fail_at = 0;
+            if (rc == KPI_OK) {
+                free(before);
+                break;
+            }
+            ck_assert_msg(rc == KPI_ERR_NOMEM, "call %d, failure %ld: %s", call, k,
+                          kpi_status_name(rc));
+            eng_unchanged(e, before, len);
+            ck_assert_int_eq(ta.live, live);
+            free(before);
+        }
+    }
+    ck_assert_int_eq(option_of(e, KPI_ENGINE_OPT_PERIODS), 7);
+    kpi_engine *b = engine(setup_sla);
+    ck_assert_ok(kpi_engine_add_target(b, KPI_ENGINE_FRT, H));
+    set_opt(b, KPI_ENGINE_OPT_PERIODS, 7);
+    eng_same(e, b);
+    kpi_engine_free(b);
+    kpi_engine_free(e);
+    ck_assert_int_eq(ta.live, 0);
+    kpi_sla_policy_free(pol);
+    kpi_calendar_free(cal);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -4818,6 +4863,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_snapshot_with_a_configuration_out_of_its_domain_is_corrupt);
     tcase_add_test(tc, a_long_settlement_stops_at_the_step_that_would_overflow);
     tcase_add_test(tc, failures_undo_timers_queued_out_of_order);
+    tcase_add_test(tc, configuration_calls_survive_allocation_failures);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -344,6 +344,28 @@ START_TEST(a_spread_beyond_double_range_is_refused)
 }
 END_TEST
 
+START_TEST(null_arguments_are_refused)
+{
+    kpi_mean *m;
+    ck_assert_status(kpi_mean_new(NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_sentiment_new(NULL), KPI_ERR_INVALID);
+    ck_assert_ok(kpi_sentiment_new(&m));
+    ck_assert_ok(kpi_mean_add(m, 0.5));
+    size_t len;
+    unsigned char *before = mean_bytes(m, &len);
+    kpi_estimate e;
+    ck_assert_status(kpi_mean_serialize(NULL, NULL, 0, &len), KPI_ERR_INVALID);
+    ck_assert_status(kpi_mean_value(m, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_mean_mean(m, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_mean_shares(NULL, &e, NULL, NULL), KPI_ERR_INVALID);
+    mean_unchanged(m, before, len);
+    ck_assert_ok(kpi_mean_shares(m, NULL, NULL, &e));
+    ck_assert_near(e.value, 1.0, 0);
+    free(before);
+    kpi_mean_free(m);
+}
+END_TEST
+
 static Suite *mean_suite(void)
 {
     Suite *s = suite_create("mean");
@@ -356,6 +378,7 @@ static Suite *mean_suite(void)
     tcase_add_test(tc, merge_of_different_configurations_is_refused);
     tcase_add_test(tc, overflowing_sums_are_refused);
     tcase_add_test(tc, a_spread_beyond_double_range_is_refused);
+    tcase_add_test(tc, null_arguments_are_refused);
     tcase_add_test(tc, serialize_round_trip_and_corrupt_bytes);
     tcase_add_test(tc, allocation_failures_and_allocator_use);
     suite_add_tcase(s, tc);
