@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Line and branch coverage of lib/*.c by the C test programs.  Builds the
 # distribution tarball in a scratch directory (the source tree is never
-# reconfigured) with gcc --coverage -O0, runs the C check programs there
+# reconfigured) with gcc --coverage -O0 (counters updated atomically: the
+# thread suites share them), runs the C check programs there
 # (the Check suites tests/test_* and the fuzz corpus replays fuzz/replay_*;
 # not the shell or Python checks), then prints per lib/*.c file the lines
 # and branches executed, and the total, from gcov's JSON output (gcov comes
@@ -38,7 +39,8 @@ tar -C "$work" -xzf "libkpi-$version.tar.gz"
 rm -f "libkpi-$version.tar.gz"
 cd "$work/libkpi-$version"
 # static only: every program links the instrumented objects directly
-./configure -q CC=gcc CFLAGS="--coverage -O0 -g" LDFLAGS="--coverage" \
+./configure -q CC=gcc CFLAGS="--coverage -fprofile-update=atomic -O0 -g" \
+  LDFLAGS="--coverage" \
   --disable-shared >/dev/null
 make -s -j"$jobs" check TESTS= >build.log 2>&1 || { tail -40 build.log; echo "coverage: build failed"; exit 1; }
 printf 'include Makefile\nkpi-cov-progs:\n\t@echo $(check_PROGRAMS)\n' >cov.mk
