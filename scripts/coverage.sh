@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Line and branch coverage of lib/*.c by the C test programs.  Builds the
 # distribution tarball in a scratch directory (the source tree is never
-# reconfigured) with gcc --coverage -O0, runs the C check programs there
+# reconfigured) with gcc --coverage -O0 (counters updated atomically: the
+# thread suites share them), runs the C check programs there
 # (the Check suites tests/test_* and the fuzz corpus replays fuzz/replay_*;
 # not the shell or Python checks), then prints per lib/*.c file the lines
 # and branches executed, and the total, from gcov's JSON output (gcov comes
 # with gcc; the summary needs only /usr/bin/python3's standard library).
 # A file compiled twice (lib/topk.c also into tests/test_topk_scalar with
-# -DKPI__TOPK_SCALAR) counts as one: a line or branch is covered if either
-# build executed it.  Not part of scripts/test.sh (it is a tool; about four
-# minutes on 2 cores); see docs/hardening.md.
+# -DKPI__TOPK_SCALAR, lib/score.c into tests/test_score_portable with
+# -DKPI_NO_DISPATCH) counts as one: a line or branch is covered if either
+# build executed it.  Not part of scripts/test.sh (it is a tool; under a
+# minute on 2 cores); see docs/hardening.md.
 #
 #   bash scripts/coverage.sh                  every C program, summary table
 #   bash scripts/coverage.sh test_engine ...  only these programs (by name)
@@ -37,7 +39,8 @@ tar -C "$work" -xzf "libkpi-$version.tar.gz"
 rm -f "libkpi-$version.tar.gz"
 cd "$work/libkpi-$version"
 # static only: every program links the instrumented objects directly
-./configure -q CC=gcc CFLAGS="--coverage -O0 -g" LDFLAGS="--coverage" \
+./configure -q CC=gcc CFLAGS="--coverage -fprofile-update=atomic -O0 -g" \
+  LDFLAGS="--coverage" \
   --disable-shared >/dev/null
 make -s -j"$jobs" check TESTS= >build.log 2>&1 || { tail -40 build.log; echo "coverage: build failed"; exit 1; }
 printf 'include Makefile\nkpi-cov-progs:\n\t@echo $(check_PROGRAMS)\n' >cov.mk

@@ -731,14 +731,22 @@ START_TEST(journey_merge_of_open_journeys_by_hand)
 }
 END_TEST
 
-START_TEST(journey_bytes_are_validated)
+/* Customers 1 (resolved after 20 ms), 2 and 3 (open), clock 40 ms. */
+static kpi_journey *three_journeys(void)
 {
-    kpi_journey *j, *d = NULL;
+    kpi_journey *j;
     ck_assert_ok(kpi_journey_new(&j, 8, 1000));
     ck_assert_ok(kpi_journey_touch(j, 1, 1, 10));
     ck_assert_ok(kpi_journey_touch(j, 2, 2, 20));
     ck_assert_ok(kpi_journey_resolve(j, 1, 30));
     ck_assert_ok(kpi_journey_touch(j, 3, 2, 40));
+    return j;
+}
+
+START_TEST(journey_bytes_are_validated)
+{
+    kpi_journey *j, *d = NULL;
+    j = three_journeys();
     size_t len;
     unsigned char *b = journey_bytes(j, &len);
     for (size_t cut = 0; cut < len; cut++)
@@ -936,6 +944,123 @@ START_TEST(journey_times_at_the_edges)
 }
 END_TEST
 
+/* ---- journey bytes built by hand ---------------------------------------- */
+
+typedef struct jf_ent {
+    uint64_t customer;
+    int64_t first, last;
+    uint64_t touches, switches, channel;
+} jf_ent;
+
+typedef struct jf_state {
+    uint64_t max;
+    int64_t idle;
+    int have_clock;
+    int64_t clock;
+    uint64_t st[6]; /* closed, resolved, unresolved, evicted, touches, switches */
+    double dur, dur_c;
+    uint64_t n; /* entries announced */
+    size_t given; /* entries written */
+    jf_ent e[3];
+} jf_state;
+
+static size_t jf_uv(unsigned char *p, uint64_t v)
+{
+    size_t n = 0;
+    for (; v >= 0x80; v >>= 7)
+        p[n++] = (unsigned char)(v | 0x80);
+    p[n++] = (unsigned char)v;
+    return n;
+}
+
+static size_t jf_sv(unsigned char *p, int64_t v)
+{
+    return jf_uv(p, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+static size_t jf_f64(unsigned char *p, double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, 8);
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(u >> (8 * i));
+    return 8;
+}
+
+/* The state's bytes (header taken from `hdr`, a journey's state), resealed. */
+static unsigned char *jf_bytes(const unsigned char *hdr, const jf_state *s, size_t *len)
+{
+    unsigned char *f = malloc(512);
+    size_t n = 12;
+    memcpy(f, hdr, 12);
+    n += jf_uv(f + n, s->max);
+    n += jf_sv(f + n, s->idle);
+    f[n++] = (unsigned char)s->have_clock;
+    n += jf_sv(f + n, s->clock);
+    for (int i = 0; i < 6; i++)
+        n += jf_uv(f + n, s->st[i]);
+    n += jf_f64(f + n, s->dur);
+    n += jf_f64(f + n, s->dur_c);
+    n += jf_uv(f + n, s->n);
+    for (size_t i = 0; i < s->given; i++) {
+        n += jf_uv(f + n, s->e[i].customer);
+        n += jf_sv(f + n, s->e[i].first);
+        n += jf_sv(f + n, s->e[i].last);
+        n += jf_uv(f + n, s->e[i].touches);
+        n += jf_uv(f + n, s->e[i].switches);
+        n += jf_uv(f + n, s->e[i].channel);
+    }
+    *len = n + 4;
+    test_reseal(f, *len);
+    return f;
+}
+
+START_TEST(hand_built_journey_states_are_checked_field_by_field)
+{
+    /* three_journeys(), written by hand */
+    kpi_journey *j, *d = NULL;
+    j = three_journeys();
+    size_t len, flen;
+    unsigned char *b = journey_bytes(j, &len);
+    const jf_state base = {8, 1000, 1, 40, {1, 1, 0, 0, 1, 0}, 20.0, 0.0, 2, 2,
+                           {{2, 20, 20, 1, 0, 2}, {3, 40, 40, 1, 0, 2}}};
+    unsigned char *f = jf_bytes(b, &base, &flen);
+    ck_assert_uint_eq(flen, len);
+    ck_assert(memcmp(f, b, len) == 0);
+    ck_assert_ok(kpi_journey_deserialize(&d, f, flen));
+    journey_same(d, j);
+    kpi_journey_free(d);
+    d = NULL;
+    free(f);
+    /* each case changes one thing of that state */
+    for (int k = 0; k < 13; k++) {
+        jf_state s = base;
+        switch (k) {
+        case 0: s.have_clock = 0; s.clock = 0; break;   /* open journeys, no clock */
+        case 1: s.have_clock = 0; break;                /* a clock not had */
+        case 2: s.st[2] = 1; break;                     /* unresolved != closed - resolved */
+        case 3: s.st[1] = 0; s.st[2] = 1; break;        /* a duration and nothing resolved */
+        case 4: s.st[4] = 0; break;                     /* fewer touches than journeys */
+        case 5: s.e[0].first = 21; break;               /* first after last */
+        case 6: s.e[0].switches = 1; break;             /* switches >= touches */
+        case 7: s.e[1].customer = 2; break;             /* a customer twice */
+        case 8: s.e[1].last = 41; s.e[1].first = 41; break; /* after the clock */
+        case 9: s.e[0].last = -961; s.e[0].first = -961; break; /* idle too long */
+        case 10: s.e[0].channel = UINT64_C(1) << 32; break;
+        case 11: s.given = 1; break;                    /* an entry missing */
+        default: s.max = 1; break;                      /* more entries than room */
+        }
+        f = jf_bytes(b, &s, &flen);
+        int rc = kpi_journey_deserialize(&d, f, flen);
+        ck_assert_msg(rc == KPI_ERR_CORRUPT, "case %d: %s", k, kpi_status_name(rc));
+        ck_assert_ptr_null(d);
+        free(f);
+    }
+    free(b);
+    kpi_journey_free(j);
+}
+END_TEST
+
 static Suite *customers_suite(void)
 {
     Suite *s = suite_create("customers");
@@ -955,6 +1080,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, journey_shards_with_open_journeys_merge_as_one_tracker);
     tcase_add_test(tc, journey_merge_of_open_journeys_by_hand);
     tcase_add_test(tc, journey_bytes_are_validated);
+    tcase_add_test(tc, hand_built_journey_states_are_checked_field_by_field);
     tcase_add_test(tc, journey_allocations_fail_cleanly);
     tcase_add_test(tc, every_call_refuses_null_and_other_types);
     tcase_add_test(tc, reads_whose_sums_overflow_say_so);

@@ -4651,6 +4651,142 @@ START_TEST(merging_refuses_other_targets_calendars_and_policies)
 }
 END_TEST
 
+/* Settlement timers due out of order sit in the timer queue's heap (not
+ * its ring); an event or an advance that fails after pushing or popping
+ * one must put it back.  Full resolutions near the top of their sum (first
+ * resolutions kept small) make the failures. */
+START_TEST(failures_undo_timers_queued_out_of_order)
+{
+    const int64_t big = (INT64_C(1) << 40) - 1;
+    const int64_t room = INT64_C(1) << 23; /* 2^23 - 1 ms fit */
+    kpi_engine *e = engine(NULL);
+    const kpi_event first[] = {CREATE(T0, 1, 0), RESOLVE(T0 + 1, 1, 7), REOPEN(T0 + 2, 1),
+                               RESOLVE(T0 + big, 1, 7), CLOSE(T0 + big, 1)};
+    ck_assert_ok(kpi_engine_apply(e, first, N_OF(first), sizeof(kpi_event), NULL));
+    const int64_t t = T0 + big + 8 * D;
+    ck_assert_ok(kpi_engine_advance(e, t));
+    for (int i = 0; i < 23; i++) {
+        kpi_engine *c = NULL;
+        ck_assert_ok(kpi_engine_clone(e, &c));
+        ck_assert_ok(kpi_engine_merge(e, c));
+        kpi_engine_free(c);
+    }
+    /* ticket 3 resolved at t + 100 (its timer: the ring's tail); ticket 4,
+     * created earlier, resolved at t + 50: a timer due before the tail */
+    const kpi_event evs[] = {CREATE(t, 3, 0), RESOLVE(t + 100, 3, 7),
+                             CREATE(t - room, 4, 0), RESOLVE(t + 50, 4, 7)};
+    ck_assert_ok(kpi_engine_apply(e, evs, N_OF(evs), sizeof(kpi_event), NULL));
+    /* ticket 4's settlement (full resolution 2^23 + 50 ms) cannot fit: the
+     * advance that pops its timer first fails whole */
+    size_t len;
+    unsigned char *before = eng_bytes(e, &len);
+    ck_assert_status(kpi_engine_advance(e, t + 50 + WEEK), KPI_ERR_OVERFLOW);
+    eng_unchanged(e, before, len);
+    ck_assert_status(kpi_engine_advance(e, t + 100 + WEEK), KPI_ERR_OVERFLOW);
+    eng_unchanged(e, before, len);
+    ck_assert_int_eq(status_of(e, 4), KPI_STATUS_SOLVED);
+    /* an event of another ticket at that time fails the same way */
+    kpi_event late = CREATE(t + 50 + WEEK, 5, 0);
+    ck_assert_status(kpi_engine_event(e, &late), KPI_ERR_OVERFLOW);
+    eng_unchanged(e, before, len);
+    free(before);
+
+    /* a resolve whose own timer goes to the heap and whose first
+     * resolution overflows: the push is taken back */
+    kpi_engine *f = engine(NULL);
+    const kpi_event ffirst[] = {CREATE(T0, 1, 0), RESOLVE(T0 + big, 1, 7), CLOSE(T0 + big, 1)};
+    ck_assert_ok(kpi_engine_apply(f, ffirst, N_OF(ffirst), sizeof(kpi_event), NULL));
+    ck_assert_ok(kpi_engine_advance(f, t));
+    for (int i = 0; i < 23; i++) {
+        kpi_engine *c = NULL;
+        ck_assert_ok(kpi_engine_clone(f, &c));
+        ck_assert_ok(kpi_engine_merge(f, c));
+        kpi_engine_free(c);
+    }
+    const kpi_event fevs[] = {CREATE(t, 3, 0), RESOLVE(t + 100, 3, 7), CREATE(t - room, 4, 0),
+                              CREATE(t + 10, 6, 0), RESOLVE(t + 60, 6, 7)};
+    ck_assert_ok(kpi_engine_apply(f, fevs, N_OF(fevs), sizeof(kpi_event), NULL));
+    before = eng_bytes(f, &len);
+    ck_assert_status(kpi_engine_resolved(f, t + 50, 4, 7, 0), KPI_ERR_OVERFLOW);
+    eng_unchanged(f, before, len);
+    free(before);
+    /* the heap still settles in time order: 6 (due t + 60 + W), then 3 */
+    ck_assert_ok(kpi_engine_advance(f, t + 60 + WEEK));
+    ck_assert_int_eq(status_of(f, 6), KPI_ERR_UNKNOWN_ID);
+    ck_assert_int_eq(status_of(f, 3), KPI_STATUS_SOLVED);
+    ck_assert_ok(kpi_engine_advance(f, t + 100 + WEEK));
+    ck_assert_int_eq(status_of(f, 3), KPI_ERR_UNKNOWN_ID);
+    ck_assert_int_eq(status_of(f, 4), KPI_STATUS_NEW);
+    kpi_engine_free(f);
+    kpi_engine_free(e);
+}
+END_TEST
+
+/* Business time past the calendar's range: the reply is refused whole. */
+START_TEST(business_time_beyond_the_calendar_refuses_the_event)
+{
+    const int64_t edge = KPI_CALENDAR_MAX_TIME;
+    pair p = start(setup_sla);
+    FEED(&p, CREATE_X(edge - H, 1, 100, 0, 1, 0, 0), CREATE_X(edge - H, 2, 101, 0, 0, 0, 0));
+    size_t len;
+    unsigned char *before = eng_bytes(p.a, &len);
+    ck_assert_status(kpi_engine_agent_reply(p.a, edge + H, 1, 7), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_agent_reply(p.a, edge + H, 2, 7), KPI_ERR_RANGE);
+    eng_unchanged(p.a, before, len);
+    free(before);
+    /* up to the edge it is measured */
+    FEED(&p, REPLY(edge, 1, 7));
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, H);
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_FIRST_REPLY, 1, 1);
+    finish(&p);
+}
+END_TEST
+
+/* Configuration calls under every allocation failure they can meet:
+ * KPI_ERR_NOMEM, nothing changed, nothing leaked; then they succeed. */
+START_TEST(configuration_calls_survive_allocation_failures)
+{
+    kpi_calendar *cal = europe();
+    kpi_sla_policy *pol = scenario_policy(cal);
+    test_alloc ta;
+    kpi_allocator a = test_allocator(&ta);
+    kpi_engine *e = NULL;
+    ck_assert_ok(kpi_engine_new_with(&e, &a));
+    for (int call = 0; call < 4; call++) {
+        for (long k = 1;; k++) {
+            size_t len;
+            unsigned char *before = eng_bytes(e, &len);
+            long live = ta.live;
+            ta.fail_at = ta.calls + k;
+            int rc = call == 0   ? kpi_engine_set_calendar(e, cal)
+                     : call == 1 ? kpi_engine_set_sla_policy(e, pol)
+                     : call == 2 ? kpi_engine_add_target(e, KPI_ENGINE_FRT, H)
+                                 : kpi_engine_set_option(e, KPI_ENGINE_OPT_PERIODS, 7);
+            ta.fail_at = 0;
+            if (rc == KPI_OK) {
+                free(before);
+                break;
+            }
+            ck_assert_msg(rc == KPI_ERR_NOMEM, "call %d, failure %ld: %s", call, k,
+                          kpi_status_name(rc));
+            eng_unchanged(e, before, len);
+            ck_assert_int_eq(ta.live, live);
+            free(before);
+        }
+    }
+    ck_assert_int_eq(option_of(e, KPI_ENGINE_OPT_PERIODS), 7);
+    kpi_engine *b = engine(setup_sla);
+    ck_assert_ok(kpi_engine_add_target(b, KPI_ENGINE_FRT, H));
+    set_opt(b, KPI_ENGINE_OPT_PERIODS, 7);
+    eng_same(e, b);
+    kpi_engine_free(b);
+    kpi_engine_free(e);
+    ck_assert_int_eq(ta.live, 0);
+    kpi_sla_policy_free(pol);
+    kpi_calendar_free(cal);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -4699,6 +4835,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, times_and_ids_outside_the_domain_are_refused);
     tcase_add_test(tc, an_event_at_the_end_of_a_window_finds_its_ticket_gone);
     tcase_add_test(tc, a_window_starting_inside_a_period_takes_the_periods_after);
+    tcase_add_test(tc, business_time_beyond_the_calendar_refuses_the_event);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("logs");
@@ -4725,6 +4862,8 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_snapshot_with_parts_above_their_total_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_configuration_out_of_its_domain_is_corrupt);
     tcase_add_test(tc, a_long_settlement_stops_at_the_step_that_would_overflow);
+    tcase_add_test(tc, failures_undo_timers_queued_out_of_order);
+    tcase_add_test(tc, configuration_calls_survive_allocation_failures);
     suite_add_tcase(s, tc);
     return s;
 }

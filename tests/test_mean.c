@@ -310,6 +310,62 @@ START_TEST(allocation_failures_and_allocator_use)
 }
 END_TEST
 
+/* Two finite values whose spread does not fit a double: refused one at a
+ * time and by merge, nothing changed. */
+START_TEST(a_spread_beyond_double_range_is_refused)
+{
+    kpi_mean *a, *b;
+    ck_assert_ok(kpi_mean_new(&a));
+    ck_assert_ok(kpi_mean_new(&b));
+    ck_assert_ok(kpi_mean_add(a, 1.7e308));
+    ck_assert_ok(kpi_mean_add(b, -1.7e308));
+    size_t la, lb;
+    unsigned char *ba = mean_bytes(a, &la), *bb = mean_bytes(b, &lb);
+    ck_assert_status(kpi_mean_add(a, -1.7e308), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_mean_merge(a, b), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_mean_merge(b, a), KPI_ERR_OVERFLOW);
+    mean_unchanged(a, ba, la);
+    mean_unchanged(b, bb, lb);
+    /* even 0 next to -1.7e308 leaves a sum of squares beyond double range;
+     * the same value again adds nothing to it */
+    ck_assert_status(kpi_mean_add(b, 0.0), KPI_ERR_OVERFLOW);
+    mean_unchanged(b, bb, lb);
+    ck_assert_ok(kpi_mean_add(b, -1.7e308));
+    double v;
+    ck_assert_ok(kpi_mean_value(b, &v));
+    ck_assert(v == -1.7e308);
+    ck_assert_ok(kpi_mean_variance(b, &v));
+    ck_assert(v == 0.0);
+    ck_assert_uint_eq(kpi_mean_count(b), 2);
+    free(ba);
+    free(bb);
+    kpi_mean_free(a);
+    kpi_mean_free(b);
+}
+END_TEST
+
+START_TEST(null_arguments_are_refused)
+{
+    kpi_mean *m;
+    ck_assert_status(kpi_mean_new(NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_sentiment_new(NULL), KPI_ERR_INVALID);
+    ck_assert_ok(kpi_sentiment_new(&m));
+    ck_assert_ok(kpi_mean_add(m, 0.5));
+    size_t len;
+    unsigned char *before = mean_bytes(m, &len);
+    kpi_estimate e;
+    ck_assert_status(kpi_mean_serialize(NULL, NULL, 0, &len), KPI_ERR_INVALID);
+    ck_assert_status(kpi_mean_value(m, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_mean_mean(m, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_mean_shares(NULL, &e, NULL, NULL), KPI_ERR_INVALID);
+    mean_unchanged(m, before, len);
+    ck_assert_ok(kpi_mean_shares(m, NULL, NULL, &e));
+    ck_assert_near(e.value, 1.0, 0);
+    free(before);
+    kpi_mean_free(m);
+}
+END_TEST
+
 static Suite *mean_suite(void)
 {
     Suite *s = suite_create("mean");
@@ -321,6 +377,8 @@ static Suite *mean_suite(void)
     tcase_add_test(tc, sentiment_shares_use_the_default_cuts);
     tcase_add_test(tc, merge_of_different_configurations_is_refused);
     tcase_add_test(tc, overflowing_sums_are_refused);
+    tcase_add_test(tc, a_spread_beyond_double_range_is_refused);
+    tcase_add_test(tc, null_arguments_are_refused);
     tcase_add_test(tc, serialize_round_trip_and_corrupt_bytes);
     tcase_add_test(tc, allocation_failures_and_allocator_use);
     suite_add_tcase(s, tc);

@@ -166,10 +166,21 @@ START_TEST(allocation_failures_and_allocator_use)
 }
 END_TEST
 
+START_TEST(null_objects_are_refused)
+{
+    size_t len;
+    ck_assert_status(kpi_rate_add_counts(NULL, 1, 2), KPI_ERR_INVALID);
+    ck_assert_status(kpi_rate_serialize(NULL, NULL, 0, &len), KPI_ERR_INVALID);
+    ck_assert_status(kpi_rate_new(NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_rate_new_with(NULL, NULL), KPI_ERR_INVALID);
+}
+END_TEST
+
 static Suite *rate_suite(void)
 {
     Suite *s = suite_create("rate");
     TCase *tc = tcase_create("rate");
+    tcase_add_test(tc, null_objects_are_refused);
     tcase_add_test(tc, share_is_wilson_as_published_by_newcombe);
     tcase_add_test(tc, bad_outcomes_are_rejected_and_change_nothing);
     tcase_add_test(tc, batch_equals_one_by_one_and_merge_equals_one_stream);

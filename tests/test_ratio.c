@@ -195,10 +195,19 @@ START_TEST(allocation_failures_leave_nothing_behind)
 }
 END_TEST
 
+START_TEST(null_objects_are_refused)
+{
+    size_t len;
+    ck_assert_status(kpi_ratio_serialize(NULL, NULL, 0, &len), KPI_ERR_INVALID);
+    ck_assert_status(kpi_ratio_add(NULL, 1, 2), KPI_ERR_INVALID);
+}
+END_TEST
+
 static Suite *ratio_suite(void)
 {
     Suite *s = suite_create("ratio");
     TCase *tc = tcase_create("core");
+    tcase_add_test(tc, null_objects_are_refused);
     tcase_add_test(tc, cost_per_resolution_is_cost_over_resolved);
     tcase_add_test(tc, named_kinds_compute_their_documented_formulas);
     tcase_add_test(tc, compensated_sums_do_not_drift);

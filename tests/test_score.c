@@ -659,10 +659,47 @@ START_TEST(clone_is_deep_and_reset_keeps_configuration)
 }
 END_TEST
 
+START_TEST(null_arguments_are_refused_and_change_nothing)
+{
+    kpi_score *s;
+    ck_assert_ok(kpi_nps_new(&s));
+    ck_assert_ok(kpi_score_add(s, 9));
+    ck_assert_ok(kpi_score_add(s, 3));
+    size_t len;
+    unsigned char *before = score_bytes(s, &len);
+    int32_t lo = 7, hi = 7;
+    uint64_t c = 7, counts[11];
+    kpi_estimate e;
+    ck_assert_status(kpi_score_set_threshold(NULL, 4), KPI_ERR_INVALID);
+    ck_assert_status(kpi_score_set_high_is_easy(NULL, 1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_score_scale(s, NULL, &hi), KPI_ERR_INVALID);
+    ck_assert_status(kpi_score_scale(s, &lo, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_score_scale(NULL, &lo, &hi), KPI_ERR_INVALID);
+    ck_assert_status(kpi_score_count_of(s, 9, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_score_count_of(NULL, 9, &c), KPI_ERR_INVALID);
+    ck_assert_status(kpi_score_distribution(s, NULL, 11), KPI_ERR_INVALID);
+    ck_assert_status(kpi_score_distribution(NULL, counts, 11), KPI_ERR_INVALID);
+    ck_assert_status(kpi_score_mean_ci(s, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_score_share_at_least(s, 9, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_score_share_at_most(NULL, 6, &e), KPI_ERR_INVALID);
+    ck_assert_status(kpi_score_nps(NULL, &e), KPI_ERR_INVALID);
+    ck_assert_status(kpi_score_serialize(NULL, NULL, 0, &len), KPI_ERR_INVALID);
+    ck_assert(lo == 7 && hi == 7 && c == 7);
+    score_unchanged(s, before, len);
+    ck_assert_ok(kpi_score_scale(s, &lo, &hi));
+    ck_assert(lo == 0 && hi == 10);
+    ck_assert_ok(kpi_score_nps(s, &e));
+    ck_assert_near(e.value, 0.0, 1e-12);
+    free(before);
+    kpi_score_free(s);
+}
+END_TEST
+
 static Suite *score_suite(void)
 {
     Suite *s = suite_create("score");
     TCase *tc = tcase_create("score");
+    tcase_add_test(tc, null_arguments_are_refused_and_change_nothing);
     tcase_add_test(tc, nps_of_a_hand_computed_sample);
     tcase_add_test(tc, nps_interval_is_clamped_to_plus_minus_100);
     tcase_add_test(tc, nps_on_a_1_to_10_scale_keeps_9_and_6_and_accepts_other_cuts);

@@ -307,6 +307,45 @@ START_TEST(allocation_failures_change_nothing)
 }
 END_TEST
 
+START_TEST(reads_and_adds_refuse_null)
+{
+    kpi_service_level *s;
+    ck_assert_ok(kpi_service_level_new(&s, 20000, 5000));
+    ck_assert_ok(kpi_service_level_add(s, 15000, KPI_CONTACT_ANSWERED));
+    ck_assert_ok(kpi_service_level_add_unserved(s, 2));
+    size_t len;
+    unsigned char *before = service_level_bytes(s, &len);
+    kpi_estimate e;
+    uint64_t n = 7;
+    double v = 7;
+    ck_assert_status(kpi_service_level_add_unserved(NULL, 0), KPI_ERR_INVALID);
+    ck_assert_status(kpi_service_level_serialize(NULL, NULL, 0, &len), KPI_ERR_INVALID);
+    ck_assert_status(kpi_service_level_abandon_rate(NULL, &e), KPI_ERR_INVALID);
+    ck_assert_status(kpi_service_level_abandon_rate(s, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_service_level_unserved_count(NULL, 2, &n), KPI_ERR_INVALID);
+    ck_assert_status(kpi_service_level_unserved_count(s, 2, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_service_level_unserved_share(NULL, &e), KPI_ERR_INVALID);
+    ck_assert_status(kpi_service_level_unserved_share(s, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_service_level_unserved_reason_share(NULL, 2, &e), KPI_ERR_INVALID);
+    ck_assert_status(kpi_service_level_unserved_reason_share(s, 2, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_service_level_asa(NULL, &v), KPI_ERR_INVALID);
+    ck_assert_status(kpi_service_level_asa(s, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_service_level_wait_quantile(NULL, 0.5, &v), KPI_ERR_INVALID);
+    ck_assert_status(kpi_service_level_wait_quantile(s, 0.5, NULL), KPI_ERR_INVALID);
+    ck_assert(n == 7 && v == 7);
+    service_level_unchanged(s, before, len);
+    /* the same reads with their outputs */
+    ck_assert_ok(kpi_service_level_unserved_count(s, 2, &n));
+    ck_assert_uint_eq(n, 1);
+    ck_assert_ok(kpi_service_level_asa(s, &v));
+    ck_assert_near(v, 15000, 15000 * 0.01);
+    ck_assert_ok(kpi_service_level_unserved_share(s, &e));
+    ck_assert_near(e.value, 0.5, 0);
+    free(before);
+    kpi_service_level_free(s);
+}
+END_TEST
+
 static Suite *service_level_suite(void)
 {
     Suite *s = suite_create("service_level");
@@ -319,6 +358,7 @@ static Suite *service_level_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("object");
     tcase_add_test(tc, bad_arguments_are_refused_and_change_nothing);
+    tcase_add_test(tc, reads_and_adds_refuse_null);
     tcase_add_test(tc, merge_equals_one_stream_and_state_round_trips);
     tcase_add_test(tc, allocation_failures_change_nothing);
     suite_add_tcase(s, tc);

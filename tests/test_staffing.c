@@ -623,10 +623,22 @@ START_TEST(erlang_a_with_no_traffic_or_overload)
 }
 END_TEST
 
+/* target ASA / AHT below the smallest double: no finite answer */
+START_TEST(a_target_asa_that_underflows_against_the_aht_is_out_of_range)
+{
+    int32_t n = -7;
+    ck_assert_status(kpi_erlang_c_agents_for_asa(10.0, 1e300, 5e-324, 1.0, &n), KPI_ERR_RANGE);
+    ck_assert_int_eq(n, -7);
+    ck_assert_ok(kpi_erlang_c_agents_for_asa(10.0, 1e300, 1e-10, 1.0, &n));
+    ck_assert_int_gt(n, 10);
+}
+END_TEST
+
 static Suite *staffing_suite(void)
 {
     Suite *s = suite_create("staffing");
     TCase *tc = tcase_create("erlang");
+    tcase_add_test(tc, a_target_asa_that_underflows_against_the_aht_is_out_of_range);
     tcase_add_test(tc, worked_example_100_contacts_in_30_minutes_at_3_minutes_aht);
     tcase_add_test(tc, occupancy_cap_raises_the_agents_needed);
     tcase_add_test(tc, headcount_rounds_up_after_shrinkage);
