@@ -4020,10 +4020,13 @@ static int restore_and_advance(const unsigned char *bytes, size_t len, test_allo
 /* One advance over thousands of due tickets commits in steps: a failed
  * allocation leaves the engine exactly as the same engine advanced to its
  * new time (the last whole step), never half a step. */
-START_TEST(a_long_settlement_fails_at_a_whole_step)
+/* An engine fed 6,000 tickets created, replied to and resolved over 2.8
+ * days from T0: all due to settle by T0 + 10 days; *t0: its time. */
+static kpi_engine *settling_engine(int64_t *t0)
 {
     const size_t tickets = 6000;
     kpi_event *ev = malloc(3 * tickets * sizeof *ev);
+    ck_assert_ptr_nonnull(ev);
     size_t n = 0;
     for (uint64_t i = 0; i < tickets; i++) {
         int64_t t = T0 + (int64_t)i * 40 * 1000; /* over 2.8 days */
@@ -4031,11 +4034,18 @@ START_TEST(a_long_settlement_fails_at_a_whole_step)
         ev[n++] = REPLY(t + 5 * M, i + 1, 7 + i % 5);
         ev[n++] = RESOLVE(t + 10 * M + (int64_t)(i % 7) * H, i + 1, 7 + i % 5);
     }
-    kpi_engine *e0 = NULL;
-    ck_assert_ok(kpi_engine_new(&e0));
-    ck_assert_ok(kpi_engine_apply(e0, ev, n, sizeof(kpi_event), NULL));
+    kpi_engine *e = NULL;
+    ck_assert_ok(kpi_engine_new(&e));
+    ck_assert_ok(kpi_engine_apply(e, ev, n, sizeof(kpi_event), NULL));
+    ck_assert_ok(kpi_engine_time(e, t0));
+    free(ev);
+    return e;
+}
+
+START_TEST(a_long_settlement_fails_at_a_whole_step)
+{
     int64_t t0 = 0, end = T0 + 20 * D;
-    ck_assert_ok(kpi_engine_time(e0, &t0));
+    kpi_engine *e0 = settling_engine(&t0);
     size_t len;
     unsigned char *bytes = eng_bytes(e0, &len);
     ck_assert_ok(kpi_engine_advance(e0, end));
@@ -4073,7 +4083,6 @@ START_TEST(a_long_settlement_fails_at_a_whole_step)
     ck_assert_int_gt(partial, 0); /* some failures came after a whole step */
     kpi_engine_free(e0);
     free(bytes);
-    free(ev);
 }
 END_TEST
 
@@ -4085,21 +4094,30 @@ END_TEST
  * error is returned before anything is recorded and the engine keeps its
  * state, in a batch too (stopped at that record); a value that still fits
  * is taken. */
-START_TEST(a_sum_overflow_refuses_the_event_whole)
+/* An engine whose FRT (and reply time) total holds 2^23 values of
+ * 2^40 - 1 ms, 2^23 - 1 ms short of INT64_MAX; *t: its time. */
+static kpi_engine *near_overflow(int64_t *t)
 {
     const int64_t big = (INT64_C(1) << 40) - 1; /* the longest FRT */
     kpi_engine *e = engine(NULL);
     const kpi_event first[] = {CREATE(T0, 1, 0), REPLY(T0 + big, 1, 7),
                                CLOSE(T0 + big, 1)};
     ck_assert_ok(kpi_engine_apply(e, first, N_OF(first), sizeof(kpi_event), NULL));
-    const int64_t t = T0 + big + 8 * D;
-    ck_assert_ok(kpi_engine_advance(e, t)); /* settled and gone */
+    *t = T0 + big + 8 * D;
+    ck_assert_ok(kpi_engine_advance(e, *t)); /* settled and gone */
     for (int i = 0; i < 23; i++) { /* doubling: 2^23 FRTs of 2^40 - 1 ms */
         kpi_engine *c = NULL;
         ck_assert_ok(kpi_engine_clone(e, &c));
         ck_assert_ok(kpi_engine_merge(e, c));
         kpi_engine_free(c);
     }
+    return e;
+}
+
+START_TEST(a_sum_overflow_refuses_the_event_whole)
+{
+    int64_t t;
+    kpi_engine *e = near_overflow(&t);
     const kpi_duration *frt;
     int64_t sum;
     ck_assert_ok(kpi_engine_duration(e, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &frt));
@@ -4415,6 +4433,359 @@ START_TEST(values_far_apart_in_one_transaction_are_all_reserved)
         ck_assert_int_lt(k, 10000);
     }
     kpi_engine_free(e0);
+    free(bytes);
+}
+END_TEST
+
+/* ==== batches: a batch equals its records one call each ==================== */
+
+/* kpi_engine_apply() applies a batch's records in order; whatever happens
+ * at whichever place of it, it must leave the engine exactly as its
+ * records one call each.  (Written for a batch path that ran groups of
+ * records as one transaction, measured and not kept: docs/PERFORMANCE.md,
+ * "Ticket engine"; they guard any such path.) */
+
+/* The log of the allocation tests, its agents renamed so that a batch
+ * interns new ones as it goes (a key table growing in the middle of a
+ * batch; three records in a row share an agent, so that a new member gets
+ * a second value from the next records), and its topics given labels too
+ * long to be kept inline (the top-k arena grows as the batch goes). */
+static void batch_agents(kpi_event *ev, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ev[i].actor != 0 && ev[i].kind != KPI_EVENT_CREATED &&
+            ev[i].kind != KPI_EVENT_MERGED)
+            ev[i].actor = 1000 + i / 3;
+}
+
+static kpi_engine *batch_engine(const kpi_allocator *a)
+{
+    kpi_engine *e = log_engine(&alloc_cfg, a);
+    for (uint32_t t = 1; t <= G_TOPICS; t++) {
+        char label[64];
+        snprintf(label, sizeof label, "a topic label longer than an inline one, %02u",
+                 (unsigned)t);
+        ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_TOPIC, t, label));
+    }
+    return e;
+}
+
+/* Each record through kpi_engine_event(), all accepted. */
+static void feed_each(kpi_engine *e, const kpi_event *ev, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(kpi_engine_event(e, &ev[i]) == KPI_OK, "record %zu refused", i);
+}
+
+/* A record refused by the engine e is in: an unknown ticket, a bad field,
+ * an unnamed topic, an answer off the scale, an event older than its
+ * ticket's last. */
+static kpi_event bad_record(const kpi_engine *e, const kpi_event *like, int how)
+{
+    int status;
+    int live = like->ticket != 0 && kpi_engine_ticket_status(e, like->ticket, &status) == KPI_OK;
+    switch (live ? how % 5 : how % 3) {
+    case 0:
+        return MSG(like->time_ms, 999999);
+    case 1:
+        return with_reserved(*like, 1);
+    case 2:
+        return CREATE_X(like->time_ms, 999998, 5, 0, 0, 77, 0);
+    case 3:
+        return CSAT(like->time_ms, like->ticket, 99);
+    default:
+        return NOTE(SPRING - D, like->ticket);
+    }
+}
+
+START_TEST(a_bad_record_anywhere_in_a_batch_stops_it_right_there)
+{
+    glog g = gen_log(&alloc_cfg);
+    batch_agents(g.ev, g.n);
+    const size_t from = g.n / 3, len = 40;
+    ck_assert_uint_lt(from + len, g.n);
+    kpi_engine *base = batch_engine(NULL);
+    apply_all(base, g.ev, from);
+    kpi_event batch[41];
+    for (size_t k = 0; k <= len; k++) {
+        /* the engine fed the k records before the bad one, one call each */
+        kpi_engine *want = NULL, *e = NULL;
+        ck_assert_ok(kpi_engine_clone(base, &want));
+        ck_assert_ok(kpi_engine_clone(base, &e));
+        feed_each(want, g.ev + from, k);
+        /* the log's records with a bad one put in at k */
+        memcpy(batch, g.ev + from, k * sizeof *batch);
+        batch[k] = bad_record(want, &g.ev[from + k], (int)k);
+        memcpy(batch + k + 1, g.ev + from + k, (len - k) * sizeof *batch);
+        size_t wlen;
+        unsigned char *wbytes = eng_bytes(want, &wlen);
+        int want_rc = kpi_engine_event(want, &batch[k]);
+        ck_assert_msg(want_rc != KPI_OK, "record %zu should be refused", k);
+        eng_unchanged(want, wbytes, wlen);
+        free(wbytes);
+        size_t applied = 99;
+        int rc = kpi_engine_apply(e, batch, len + 1, sizeof(kpi_event), &applied);
+        ck_assert_msg(rc == want_rc, "bad record at %zu: %s, one by one %s", k,
+                      kpi_status_name(rc), kpi_status_name(want_rc));
+        ck_assert_uint_eq(applied, k);
+        eng_same(e, want);
+        /* and both go on alike after it */
+        size_t rest = len - k;
+        ck_assert_ok(kpi_engine_apply(e, batch + k + 1, rest, sizeof(kpi_event), &applied));
+        ck_assert_uint_eq(applied, rest);
+        feed_each(want, batch + k + 1, rest);
+        eng_same(e, want);
+        kpi_engine_free(want);
+        kpi_engine_free(e);
+    }
+    kpi_engine_free(base);
+    free_log(&g);
+}
+END_TEST
+
+/* A batch after a prefix, with every allocation of the batch failing in
+ * turn (every one, not a sample): KPI_ERR_NOMEM at some record i, the
+ * engine exactly as fed the first i records one call each, no failure
+ * absorbed, nothing leaked; and the rest of the batch then goes in.
+ * Returns how many allocations failed. */
+static long each_allocation_failing(kpi_engine *(*make)(const kpi_allocator *),
+                                    const kpi_event *prefix, size_t np,
+                                    const kpi_event *batch, size_t len)
+{
+    kpi_engine *want = make(NULL);
+    apply_all(want, prefix, np);
+    kpi_engine *all = NULL;
+    ck_assert_ok(kpi_engine_clone(want, &all));
+    feed_each(all, batch, len);
+    size_t at = 0; /* records in `want` */
+    long k;
+    for (k = 1;; k++) {
+        test_alloc ta;
+        kpi_allocator a = test_allocator(&ta);
+        kpi_engine *e = make(&a);
+        apply_all(e, prefix, np);
+        long fail = ta.calls + k;
+        ta.fail_at = fail;
+        size_t applied = len + 1;
+        int rc = kpi_engine_apply(e, batch, len, sizeof(kpi_event), &applied);
+        ta.fail_at = 0;
+        if (rc == KPI_OK) {
+            ck_assert_msg(ta.calls < fail, "allocation %ld failed, yet the batch "
+                          "returned KPI_OK", k);
+            ck_assert_uint_eq(applied, len);
+            eng_same(e, all);
+            kpi_engine_free(e);
+            ck_assert_int_eq(ta.live, 0);
+            break;
+        }
+        ck_assert_status(rc, KPI_ERR_NOMEM);
+        ck_assert_uint_lt(applied, len);
+        ck_assert_uint_ge(applied, at); /* later allocations, later records */
+        feed_each(want, batch + at, applied - at);
+        at = applied;
+        eng_same(e, want);
+        ck_assert_ok(kpi_engine_apply(e, batch + applied, len - applied, sizeof(kpi_event),
+                                      NULL));
+        eng_same(e, all);
+        kpi_engine_free(e);
+        ck_assert_int_eq(ta.live, 0);
+        ck_assert_int_lt(k, 100000);
+    }
+    kpi_engine_free(want);
+    kpi_engine_free(all);
+    return k - 1;
+}
+
+START_TEST(each_allocation_of_a_batch_may_fail_and_the_batch_stops_at_a_whole_record)
+{
+    glog g = gen_log(&alloc_cfg);
+    batch_agents(g.ev, g.n);
+    const size_t from = g.n / 3, len = 100;
+    ck_assert_uint_le(from + len, g.n);
+    ck_assert_int_gt(each_allocation_failing(batch_engine, g.ev, from, g.ev + from, len), 50);
+    free_log(&g);
+}
+END_TEST
+
+static kpi_engine *plain_engine(const kpi_allocator *a)
+{
+    kpi_engine *e = NULL;
+    ck_assert_ok(kpi_engine_new_with(&e, a));
+    return e;
+}
+
+static kpi_engine *long_topics_engine(const kpi_allocator *a)
+{
+    kpi_engine *e = plain_engine(a);
+    for (uint32_t t = 1; t <= 40; t++) {
+        char label[64];
+        snprintf(label, sizeof label, "topic %02u, with a label too long to be inline",
+                 (unsigned)t);
+        ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_TOPIC, t, label));
+    }
+    return e;
+}
+
+/* Creations with new long topic labels, many in a row, each allocation
+ * failing in turn: the top-k summary has room for every label it took. */
+START_TEST(a_batch_of_new_long_topics_under_every_allocation_failure)
+{
+    const kpi_event prefix[] = {CREATE_X(T0, 1, 0, 0, 0, 40, 0)};
+    kpi_event batch[39];
+    for (uint32_t i = 0; i < N_OF(batch); i++)
+        batch[i] = CREATE_X(T0 + 1 + i, 2 + i, 0, 0, 0, 1 + i, 0);
+    ck_assert_int_gt(each_allocation_failing(long_topics_engine, prefix, N_OF(prefix), batch,
+                                             N_OF(batch)),
+                     3);
+}
+END_TEST
+
+/* Records that settle tickets (popping their timers) and then resolve
+ * others (pushing timers, possibly into ring slots just freed), with a
+ * failure further on: the settlement timers must be back as they were. */
+START_TEST(settled_timers_come_back_when_a_later_record_fails)
+{
+    kpi_event prefix[32], batch[12];
+    size_t np = 0, nb = 0;
+    for (uint64_t i = 0; i < 14; i++) {
+        prefix[np++] = CREATE(T0 + (int64_t)i * M, i + 1, 0);
+        prefix[np++] = RESOLVE(T0 + (int64_t)i * M + 1, i + 1, 7);
+    }
+    for (uint64_t i = 1; i <= 4; i++)
+        prefix[np++] = CREATE(T0 + H, 100 + i, 0);
+    /* ten of the fourteen due: their ring slots are popped */
+    const int64_t t = T0 + 9 * M + 1 + WEEK;
+    batch[nb++] = MSG(t, 101);
+    for (uint64_t i = 1; i <= 4; i++)
+        batch[nb++] = RESOLVE(t + (int64_t)i, 100 + i, 7);
+    batch[nb++] = LOGIN(t + 10, 9999, 77, H); /* new members: allocations */
+    batch[nb++] = REOPEN(t + 11, 101);
+    batch[nb++] = REPLY(t + 12, 101, 9998);
+    ck_assert_int_gt(each_allocation_failing(plain_engine, prefix, np, batch, nb), 5);
+    /* and the engine settles the rest in time */
+    kpi_engine *e = plain_engine(NULL);
+    apply_all(e, prefix, np);
+    apply_all(e, batch, nb);
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_SETTLED), 10);
+    ck_assert_ok(kpi_engine_advance(e, t + WEEK));
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_SETTLED), 14);
+    ck_assert_ok(kpi_engine_advance(e, t + WEEK + 4));
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_SETTLED), 17);
+    kpi_engine_free(e);
+}
+END_TEST
+
+/* Values that would overflow a sum only together, in one batch: it stops
+ * at the second, as one call each would. */
+START_TEST(an_overflow_in_the_middle_of_a_batch_stops_it_there)
+{
+    int64_t t;
+    kpi_engine *e = near_overflow(&t);
+    /* room for 2^23 - 1 ms more FRT: the first replies of tickets 2 and 3
+     * (2^22 ms each) fit one at a time, not both */
+    const int64_t half = INT64_C(1) << 22;
+    kpi_event batch[24];
+    size_t n = 0;
+    batch[n++] = CREATE(t, 2, 0);
+    batch[n++] = CREATE(t, 3, 0);
+    for (int i = 0; i < 5; i++)
+        batch[n++] = NOTE(t + 1 + i, 2);
+    batch[n++] = REPLY(t + half, 2, 7);
+    batch[n++] = NOTE(t + half, 3);
+    const size_t bad = n;
+    batch[n++] = REPLY(t + half, 3, 7);
+    while (n < N_OF(batch))
+        batch[n++] = NOTE(t + half, 2);
+    kpi_engine *want = NULL;
+    ck_assert_ok(kpi_engine_clone(e, &want));
+    feed_each(want, batch, bad);
+    ck_assert_status(kpi_engine_event(want, &batch[bad]), KPI_ERR_OVERFLOW);
+    size_t applied = 0;
+    ck_assert_status(kpi_engine_apply(e, batch, n, sizeof(kpi_event), &applied),
+                     KPI_ERR_OVERFLOW);
+    ck_assert_uint_eq(applied, bad);
+    eng_same(e, want);
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_REPLIES), (UINT64_C(1) << 23) + 1);
+    /* the records after it go in */
+    ck_assert_ok(kpi_engine_apply(e, batch + bad + 1, n - bad - 1, sizeof(kpi_event),
+                                  &applied));
+    feed_each(want, batch + bad + 1, n - bad - 1);
+    eng_same(e, want);
+    kpi_engine_free(want);
+    kpi_engine_free(e);
+}
+END_TEST
+
+/* A record in the middle of a batch moves time over thousands of due
+ * tickets (a settlement long enough to commit in steps): the batch equals
+ * its records one call each, and with each allocation failing in turn it
+ * stops at a whole record, or (for that record only) after a whole step
+ * of its settlement, as kpi_engine_event() would. */
+START_TEST(a_long_settlement_in_the_middle_of_a_batch_equals_the_records_one_by_one)
+{
+    int64_t t0 = 0;
+    const int64_t end = T0 + 20 * D;
+    kpi_engine *e0 = settling_engine(&t0);
+    size_t len;
+    unsigned char *bytes = eng_bytes(e0, &len);
+    kpi_event batch[12];
+    const size_t jump = 5; /* the record that settles them all */
+    for (size_t i = 0; i < jump; i++)
+        batch[i] = CREATE(t0 + 1 + (int64_t)i, 100000 + i, 5);
+    batch[jump] = CREATE(end, 100000 + jump, 5);
+    for (size_t i = jump + 1; i < N_OF(batch); i++)
+        batch[i] = REPLY(end + (int64_t)i, 100000 + i - jump - 1, 7);
+    kpi_engine *all = NULL;
+    ck_assert_ok(kpi_engine_clone(e0, &all));
+    feed_each(all, batch, N_OF(batch));
+    ck_assert_uint_eq(counter(all, KPI_ENGINE_COUNT_SETTLED), 6000);
+    size_t applied = 0;
+    ck_assert_ok(kpi_engine_apply(e0, batch, N_OF(batch), sizeof(kpi_event), &applied));
+    ck_assert_uint_eq(applied, N_OF(batch));
+    eng_same(e0, all);
+    int partial = 0;
+    for (long k = 1;; k = next_fail(k)) {
+        test_alloc ta;
+        kpi_allocator a = test_allocator(&ta);
+        kpi_engine *e = NULL;
+        ck_assert_ok(kpi_engine_deserialize_with(&e, bytes, len, &a));
+        long fail = ta.calls + k;
+        ta.fail_at = fail;
+        int rc = kpi_engine_apply(e, batch, N_OF(batch), sizeof(kpi_event), &applied);
+        ta.fail_at = 0;
+        if (rc == KPI_OK) {
+            ck_assert_msg(ta.calls < fail, "allocation %ld failed, yet the batch "
+                          "returned KPI_OK", k);
+            eng_same(e, all);
+            kpi_engine_free(e);
+            ck_assert_int_eq(ta.live, 0);
+            break;
+        }
+        ck_assert_status(rc, KPI_ERR_NOMEM);
+        kpi_engine *want = NULL;
+        ck_assert_ok(kpi_engine_deserialize(&want, bytes, len));
+        feed_each(want, batch, applied);
+        int64_t t = 0, tw = 0;
+        ck_assert_ok(kpi_engine_time(e, &t));
+        ck_assert_ok(kpi_engine_time(want, &tw));
+        if (t != tw) { /* whole steps of the settling record's advance */
+            ck_assert_uint_eq(applied, jump);
+            ck_assert_int_gt(t, tw);
+            ck_assert_ok(kpi_engine_advance(want, t));
+            partial++;
+        }
+        eng_same(e, want);
+        ck_assert_ok(kpi_engine_apply(e, batch + applied, N_OF(batch) - applied,
+                                      sizeof(kpi_event), NULL));
+        eng_same(e, all);
+        kpi_engine_free(want);
+        kpi_engine_free(e);
+        ck_assert_int_eq(ta.live, 0);
+        ck_assert_int_lt(k, 1000000);
+    }
+    ck_assert_int_gt(partial, 0);
+    kpi_engine_free(e0);
+    kpi_engine_free(all);
     free(bytes);
 }
 END_TEST
@@ -4855,6 +5226,12 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, everything_goes_through_the_allocator_and_comes_back);
     tcase_add_test(tc, a_failed_allocation_leaves_no_trace_of_the_event);
     tcase_add_test(tc, allocation_failures_change_nothing_and_leak_nothing);
+    tcase_add_test(tc, a_bad_record_anywhere_in_a_batch_stops_it_right_there);
+    tcase_add_test(tc, each_allocation_of_a_batch_may_fail_and_the_batch_stops_at_a_whole_record);
+    tcase_add_test(tc, settled_timers_come_back_when_a_later_record_fails);
+    tcase_add_test(tc, a_batch_of_new_long_topics_under_every_allocation_failure);
+    tcase_add_test(tc, an_overflow_in_the_middle_of_a_batch_stops_it_there);
+    tcase_add_test(tc, a_long_settlement_in_the_middle_of_a_batch_equals_the_records_one_by_one);
     tcase_add_test(tc, each_allocation_of_new_clone_restore_merge_and_advance_may_fail);
     tcase_add_test(tc, a_long_settlement_fails_at_a_whole_step);
     tcase_add_test(tc, values_far_apart_in_one_transaction_are_all_reserved);

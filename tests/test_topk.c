@@ -1721,8 +1721,8 @@ static double secs(void)
 }
 
 /* 100,000 entries all with count 1: reading every rank was a selection
- * per rank (cubic in the run: hours); now one sort.  The bound is loose
- * for a loaded machine (about 20 ms here). */
+ * per rank (cubic in the run: hours); now one sort.  The bound only tells
+ * a sort from hours, loose for a loaded machine (about 20 ms here). */
 START_TEST(reading_every_rank_of_a_long_tie_is_fast)
 {
     enum { N = 100000 };
@@ -1754,7 +1754,10 @@ START_TEST(reading_every_rank_of_a_long_tie_is_fast)
         ck_assert(n == 7 && memcmp(s, want, 7) == 0);
     }
     double took = secs() - t0;
-    ck_assert_msg(took < 5.0, "reading 2 x 100,000 ranks took %.2f s", took);
+    /* not under valgrind (scripts/valgrind.sh sets KPI_TEST_UNTIMED): it
+     * runs this about 250 times slower */
+    if (getenv("KPI_TEST_UNTIMED") == NULL)
+        ck_assert_msg(took < 5.0, "reading 2 x 100,000 ranks took %.2f s", took);
     free(o);
     kpi_topk_free(l);
     kpi_topk_id_free(p);

@@ -774,8 +774,10 @@ KPI_API int kpi_engine_event(kpi_engine *e, const kpi_event *ev);
  * @brief Apply n records in order; stop at the first bad one.
  * Every record before the bad one is applied, the bad one and everything
  * after it are not, and `*applied` tells how many were applied (the index
- * of the bad one).  Records are read with a software prefetch pipeline, so
- * this is the fast path for back-fills and bindings.
+ * of the bad one).  The tickets of 16 records are looked up together
+ * (their index entries, then their slots, so that the cache misses
+ * overlap), each record then applied as kpi_engine_event() would apply
+ * it, so this is the fast path for back-fills and bindings.
  * @param e the engine.
  * @param events n records.
  * @param n number of records (events may be NULL when n is 0).
