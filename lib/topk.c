@@ -292,16 +292,6 @@ TK_INLINE ss_key key_str(const char *label, size_t len)
     return k;
 }
 
-/* Whether the len bytes at p are k's label (of the same length). */
-TK_INLINE bool label_is(const char *p, size_t len, const ss_key *k)
-{
-    if (len > INL)
-        return memcmp(p, k->label, len) == 0;
-    uint64_t w[3];
-    label_words((const uint8_t *)p, len, w);
-    return ((w[0] ^ k->w[0]) | (w[1] ^ k->w[1]) | (w[2] ^ k->w[2])) == 0;
-}
-
 /* ---- core: memory ------------------------------------------------------- */
 
 #define GRP 16u /* index entries per group (one SSE2 compare) */
