@@ -1065,10 +1065,17 @@ static TK_NOINLINE int add_labels_counted(ss_core *c, const kpi_allocator *a,
     if (c->lossy || n < DENSE_MIN_BATCH || n > UINT32_MAX)
         return KPI_OK;
     size_t limit = c->cap < SPARSE_MAX ? c->cap : SPARSE_MAX, d = 0, maxlen = 0;
+    /* cells for twice the distinct labels the batch may have (a small
+     * batch clears a small table) */
+    size_t most = n < limit ? n : limit, cells = 16;
+    while (cells < 2 * most)
+        cells *= 2;
+    const size_t mask = cells - 1;
     lb_ent tab[SPARSE_CELLS];
     uint32_t cnt[LB_WAYS][SPARSE_CELLS];
-    memset(tab, 0, sizeof tab);
-    memset(cnt, 0, sizeof cnt);
+    memset(tab, 0, cells * sizeof tab[0]);
+    for (size_t way = 0; way < LB_WAYS; way++)
+        memset(cnt[way], 0, cells * sizeof cnt[way][0]);
     for (size_t i = 0; i < n; i++) {
         size_t len;
         int rc = label_at(labels, lens, i, &len);
@@ -1085,14 +1092,17 @@ static TK_NOINLINE int add_labels_counted(ss_core *c, const kpi_allocator *a,
             w[2] = ld64(s + 16);
             h = hash_long(s, len);
         }
-        size_t j = (size_t)h & (SPARSE_CELLS - 1);
-        for (;; j = (j + 1) & (SPARSE_CELLS - 1)) {
+        size_t j = (size_t)h & mask;
+        for (;; j = (j + 1) & mask) {
             lb_ent *e = &tab[j];
             if (e->len == len && ((e->w[0] ^ w[0]) | (e->w[1] ^ w[1]) | (e->w[2] ^ w[2])) == 0 &&
                 (len <= INL || memcmp(labels[e->first], s, len) == 0))
                 break;
             if (e->len == 0) {
-                if (d == limit)
+                /* too many distinct labels to count first, or more runs
+                 * to cross than the check below allows (size >= c->size):
+                 * the one-at-a-time way, decided early */
+                if (d == limit || (d + 1) * (uint64_t)c->size > 4 * (uint64_t)n)
                     return KPI_OK;
                 memcpy(e->w, w, sizeof w);
                 e->len = (uint32_t)len;
@@ -1109,7 +1119,7 @@ static TK_NOINLINE int add_labels_counted(ss_core *c, const kpi_allocator *a,
         return KPI_ERR_OVERFLOW;
     lb_add t[SPARSE_MAX];
     size_t m = 0, fresh = 0;
-    for (size_t i = 0; i < SPARSE_CELLS; i++) {
+    for (size_t i = 0; i < cells; i++) {
         if (tab[i].len == 0)
             continue;
         uint64_t k_n = 0;
