@@ -873,13 +873,35 @@ typedef struct sp_add {
     uint64_t final, id, w;
 } sp_add;
 
-/* The cell of id in tab, or the empty cell for it. */
-static inline sp_ent *sp_cell(sp_ent *tab, uint64_t id)
+/* The cell of id in tab (of mask + 1 cells), or the empty cell for it. */
+static inline sp_ent *sp_cell(sp_ent *tab, size_t mask, uint64_t id)
 {
-    size_t h = (size_t)hash_id(id) & (SPARSE_CELLS - 1);
+    size_t h = (size_t)hash_id(id) & mask;
     while (tab[h].n != 0 && tab[h].id != id)
-        h = (h + 1) & (SPARSE_CELLS - 1);
+        h = (h + 1) & mask;
     return &tab[h];
+}
+
+/* The most distinct keys a batch of n may have and still be counted first
+ * into a summary c: at most its capacity and SPARSE_MAX, and at most four
+ * runs to cross per key of the batch (each weighted add crosses at most
+ * `size` runs, size >= c->size: see add_counted) - so that a count that
+ * cannot be used stops early. */
+static size_t count_limit(const ss_core *c, size_t n)
+{
+    size_t limit = c->cap < SPARSE_MAX ? c->cap : SPARSE_MAX;
+    if (c->size > 0 && 4 * (uint64_t)n / c->size < limit)
+        limit = (size_t)(4 * (uint64_t)n / c->size);
+    return limit;
+}
+
+/* Cells (a power of 2, at most SPARSE_CELLS) for twice `most` keys. */
+static size_t count_cells(size_t most)
+{
+    size_t cells = 16;
+    while (cells < 2 * most)
+        cells *= 2;
+    return cells;
 }
 
 /* a goes before b: a larger final count, or the same and a smaller id */
@@ -906,11 +928,13 @@ static void sp_add_sort(sp_add *t, size_t d)
  * each (see above); false, changing nothing, when that does not apply.
  * The caller checked the total for overflow and that the summary has never
  * evicted. */
-static bool add_counted(ss_core *c, sp_ent *tab, size_t d, size_t n)
+static bool add_counted(ss_core *c, sp_ent *tab, size_t cells, size_t d, size_t n)
 {
+    if (d > count_limit(c, n))
+        return false;
     bool held[SPARSE_CELLS];
     size_t fresh = 0;
-    for (size_t i = 0; i < SPARSE_CELLS; i++) {
+    for (size_t i = 0; i < cells; i++) {
         held[i] = false;
         if (tab[i].n == 0)
             continue;
@@ -930,11 +954,11 @@ static bool add_counted(ss_core *c, sp_ent *tab, size_t d, size_t n)
     size_t m = 0;
     for (uint32_t p = 0; p < c->size; p++) {
         uint64_t id = c->key[c->order[p]];
-        const sp_ent *e = sp_cell(tab, id);
+        const sp_ent *e = sp_cell(tab, cells - 1, id);
         if (e->n != 0)
             t[m++] = (sp_add){count_at(c, p) + e->n, id, e->n};
     }
-    for (size_t i = 0; i < SPARSE_CELLS; i++)
+    for (size_t i = 0; i < cells; i++)
         if (tab[i].n != 0 && !held[i])
             t[m++] = (sp_add){tab[i].n, tab[i].id, tab[i].n};
     sp_add_sort(t, m);
@@ -948,7 +972,9 @@ static bool add_counted(ss_core *c, sp_ent *tab, size_t d, size_t n)
  * overflow. */
 static bool add_dense(ss_core *c, const uint64_t *ids, size_t n)
 {
-    if (c->lossy || n < DENSE_MIN_BATCH)
+    /* below a block, the sparse count (its table sized to the batch, and
+     * stopping early) costs less than clearing and folding the tables */
+    if (c->lossy || n < DENSE_BLOCK)
         return false;
     uint64_t tot[DENSE];
     if (!dense_count(ids, n, tot))
@@ -958,21 +984,22 @@ static bool add_dense(ss_core *c, const uint64_t *ids, size_t n)
     size_t d = 0;
     for (uint32_t v = 0; v < DENSE; v++)
         if (tot[v] != 0) {
-            sp_ent *e = sp_cell(tab, v);
+            sp_ent *e = sp_cell(tab, SPARSE_CELLS - 1, v);
             e->id = v;
             e->n = tot[v];
             d++;
         }
-    return add_counted(c, tab, d, n);
+    return add_counted(c, tab, SPARSE_CELLS, d, n);
 }
 
 /* Count ids[0, n) into tab; the number of distinct ids, or SIZE_MAX as
  * soon as there are more than `limit` (at most SPARSE_MAX). */
-static size_t sparse_count(const uint64_t *ids, size_t n, sp_ent *tab, size_t limit)
+static size_t sparse_count(const uint64_t *ids, size_t n, sp_ent *tab, size_t mask,
+                           size_t limit)
 {
     size_t d = 0;
     for (size_t i = 0; i < n; i++) {
-        sp_ent *e = sp_cell(tab, ids[i]);
+        sp_ent *e = sp_cell(tab, mask, ids[i]);
         if (e->n == 0) {
             if (d == limit)
                 return SIZE_MAX;
@@ -991,10 +1018,12 @@ static TK_NOINLINE bool add_sparse(ss_core *c, const uint64_t *ids, size_t n)
 {
     if (c->lossy || n < DENSE_MIN_BATCH)
         return false;
+    size_t limit = count_limit(c, n);
+    size_t cells = count_cells(n < limit ? n : limit);
     sp_ent tab[SPARSE_CELLS];
-    memset(tab, 0, sizeof tab);
-    size_t d = sparse_count(ids, n, tab, c->cap < SPARSE_MAX ? c->cap : SPARSE_MAX);
-    return d != SIZE_MAX && add_counted(c, tab, d, n);
+    memset(tab, 0, cells * sizeof tab[0]);
+    size_t d = sparse_count(ids, n, tab, cells - 1, limit);
+    return d != SIZE_MAX && add_counted(c, tab, cells, d, n);
 }
 
 /* ---- core: label batches counted first ----------------------------------- */
@@ -1064,13 +1093,8 @@ static TK_NOINLINE int add_labels_counted(ss_core *c, const kpi_allocator *a,
     *done = false;
     if (c->lossy || n < DENSE_MIN_BATCH || n > UINT32_MAX)
         return KPI_OK;
-    size_t limit = c->cap < SPARSE_MAX ? c->cap : SPARSE_MAX, d = 0, maxlen = 0;
-    /* cells for twice the distinct labels the batch may have (a small
-     * batch clears a small table) */
-    size_t most = n < limit ? n : limit, cells = 16;
-    while (cells < 2 * most)
-        cells *= 2;
-    const size_t mask = cells - 1;
+    size_t limit = count_limit(c, n), d = 0, maxlen = 0;
+    const size_t cells = count_cells(n < limit ? n : limit), mask = cells - 1;
     lb_ent tab[SPARSE_CELLS];
     uint32_t cnt[LB_WAYS][SPARSE_CELLS];
     memset(tab, 0, cells * sizeof tab[0]);
@@ -1099,10 +1123,7 @@ static TK_NOINLINE int add_labels_counted(ss_core *c, const kpi_allocator *a,
                 (len <= INL || memcmp(labels[e->first], s, len) == 0))
                 break;
             if (e->len == 0) {
-                /* too many distinct labels to count first, or more runs
-                 * to cross than the check below allows (size >= c->size):
-                 * the one-at-a-time way, decided early */
-                if (d == limit || (d + 1) * (uint64_t)c->size > 4 * (uint64_t)n)
+                if (d == limit) /* the one-at-a-time way, decided early */
                     return KPI_OK;
                 memcpy(e->w, w, sizeof w);
                 e->len = (uint32_t)len;

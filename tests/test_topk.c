@@ -824,6 +824,53 @@ static void assert_same_label_reads(const kpi_topk *a, const kpi_topk *b, const 
     }
 }
 
+/* A short batch into a summary that already holds many keys cannot be
+ * counted first (its weighted adds would cross too many runs): it goes one
+ * at a time, decided after a few keys, so its state is the singles' to
+ * the byte; ids and labels. */
+START_TEST(short_batches_into_full_summaries_go_one_at_a_time)
+{
+    kpi_topk_id *a, *b;
+    kpi_topk *la, *lb;
+    ck_assert_ok(kpi_topk_id_new(&a, 100));
+    ck_assert_ok(kpi_topk_new(&la, 100));
+    char text[60][16];
+    const char *lp[60];
+    for (uint64_t i = 0; i < 60; i++) {
+        ck_assert_ok(kpi_topk_id_add(a, 1000 + i, 1 + i % 7));
+        snprintf(text[i], sizeof text[i], "topic-%02u", (unsigned)i);
+        lp[i] = text[i];
+        ck_assert_ok(kpi_topk_add_str(la, text[i]));
+    }
+    ck_assert_ok(kpi_topk_id_clone(a, &b));
+    ck_assert_ok(kpi_topk_clone(la, &lb));
+    uint64_t ids[40];
+    const char *lab[40];
+    for (size_t i = 0; i < 40; i++) {
+        ids[i] = 1000 + (i * 7) % 60;
+        lab[i] = lp[(i * 11) % 60];
+    }
+    ck_assert_ok(kpi_topk_id_add_array(a, ids, 40));
+    ck_assert_ok(kpi_topk_add_array(la, lab, NULL, 40));
+    for (size_t i = 0; i < 40; i++) {
+        ck_assert_ok(kpi_topk_id_add(b, ids[i], 1));
+        ck_assert_ok(kpi_topk_add_str(lb, lab[i]));
+    }
+    unsigned char x[8192], y[8192];
+    size_t nx, ny;
+    ck_assert_ok(kpi_topk_id_serialize(a, x, sizeof x, &nx));
+    ck_assert_ok(kpi_topk_id_serialize(b, y, sizeof y, &ny));
+    ck_assert(nx == ny && memcmp(x, y, nx) == 0);
+    unsigned char *bx = ser(la, &nx);
+    assert_same_state(lb, bx, nx);
+    free(bx);
+    kpi_topk_id_free(a);
+    kpi_topk_id_free(b);
+    kpi_topk_free(la);
+    kpi_topk_free(lb);
+}
+END_TEST
+
 START_TEST(label_batches_are_counted_first_and_read_like_singles)
 {
     /* b a b a ...: one weighted add per label, in order of final count,
@@ -2254,6 +2301,7 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, id_batches_the_counted_paths_cannot_take_go_one_at_a_time);
     tcase_add_test(tc, id_batches_of_large_ids_are_counted_first);
     tcase_add_test(tc, label_batches_are_counted_first_and_read_like_singles);
+    tcase_add_test(tc, short_batches_into_full_summaries_go_one_at_a_time);
     tcase_add_test(tc, label_batch_refusals_name_the_first_bad_label);
     tcase_add_test(tc, id_batches_of_small_ids_on_random_states);
     tcase_add_test(tc, id_batch_refused_whole_changes_nothing);
