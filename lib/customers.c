@@ -702,11 +702,11 @@ static uint32_t find(const kpi_journey *j, uint64_t c)
     return s == NONE ? NONE : j->table[s];
 }
 
-/* Close the journey at pool index idx. */
-static void close_journey(kpi_journey *j, uint32_t idx, bool resolved,
-                          int64_t t, bool evicted)
+/* Count journey e as closed (resolved at t, or unresolved, maybe
+ * evicted) in j's statistics. */
+static void tally_closed(kpi_journey *j, const jent *e, bool resolved, int64_t t,
+                         bool evicted)
 {
-    jent *e = &j->ent[idx];
     j->closed++;
     j->sum_touches += e->touches;   /* bounded by touches ever made */
     j->sum_switches += e->switches; /* idem */
@@ -718,6 +718,14 @@ static void close_journey(kpi_journey *j, uint32_t idx, bool resolved,
         if (evicted)
             j->evicted++;
     }
+}
+
+/* Close the journey at pool index idx. */
+static void close_journey(kpi_journey *j, uint32_t idx, bool resolved,
+                          int64_t t, bool evicted)
+{
+    jent *e = &j->ent[idx];
+    tally_closed(j, e, resolved, t, evicted);
     /* heap removal */
     uint32_t last_h = j->n_open - 1, pos = e->heap_pos;
     if (pos != last_h) {
@@ -829,17 +837,6 @@ KPI_API int kpi_journey_advance(kpi_journey *p, int64_t t_ms)
     return KPI_OK;
 }
 
-/* Count an open journey of another tracker as closed here, unresolved
- * (idle past the merged clock, or evicted for room). */
-static void absorb_closed(kpi_journey *j, const jent *e, bool evicted)
-{
-    j->closed++;
-    j->unresolved++;
-    j->evicted += evicted;
-    j->sum_touches += e->touches;
-    j->sum_switches += e->switches;
-}
-
 /* Open journey e of another tracker, open here from now on. */
 static void adopt_open(kpi_journey *j, const jent *e)
 {
@@ -904,14 +901,14 @@ static int journey_merge(void *dst, const void *src)
     for (uint32_t i = 0; i < s->n_open; i++) {
         const jent *x = &s->ent[i];
         if (x->last_t < h) {
-            absorb_closed(d, x, false);
+            tally_closed(d, x, false, 0, false);
         } else if (d->n_open < d->max) {
             adopt_open(d, x);
         } else {
             const jent *y = &d->ent[d->heap[0]];
             if (x->last_t < y->last_t ||
                 (x->last_t == y->last_t && x->customer < y->customer)) {
-                absorb_closed(d, x, true);
+                tally_closed(d, x, false, 0, true);
             } else {
                 close_journey(d, d->heap[0], false, 0, true);
                 adopt_open(d, x);

@@ -92,16 +92,19 @@ struct kpi_duration {
 #define DUR_UNFUSED(v) ((void)0) /* compilers that do not contract by default */
 #endif
 
+/* a * b, rounded as a product of its own (never fused into a sum after it,
+ * see DUR_UNFUSED) */
+static inline double dur_mul(double a, double b)
+{
+    double p = a * b;
+    DUR_UNFUSED(p);
+    return p;
+}
+
 /* P(s) + e, P(s) = ((A s + B) s + C) s, rounded step by step. */
 static inline double dur_poly(double s, double e)
 {
-    double p = DUR_A * s;
-    DUR_UNFUSED(p);
-    p = (p + DUR_B) * s;
-    DUR_UNFUSED(p);
-    p = (p + DUR_C) * s;
-    DUR_UNFUSED(p);
-    return p + e;
+    return dur_mul(dur_mul(dur_mul(DUR_A, s) + DUR_B, s) + DUR_C, s) + e;
 }
 
 static inline double dur_log2ish(double v)
@@ -120,15 +123,6 @@ static inline double dur_log2ish(double v)
 static inline int32_t dur_index(double k, int64_t v)
 {
     return (int32_t)(dur_log2ish((double)v) * k);
-}
-
-/* a * b, rounded as a product of its own (never fused into a sum after it,
- * see DUR_UNFUSED) */
-static inline double dur_mul(double a, double b)
-{
-    double p = a * b;
-    DUR_UNFUSED(p);
-    return p;
 }
 
 /* The value whose L is `l` (l >= 0): solve P(s) = frac(l) (Cardano, then
