@@ -2083,11 +2083,38 @@ static int do_reopen(kpi_engine *e, tk *t, int64_t now)
     return rc;
 }
 
+/* The settlement of a ticket whose last resolve is at lr computes its full
+ * resolution in business time (with the engine's calendar) and its
+ * resolution SLA (with the policy's) from values this resolve fixes; the
+ * calendar and the policy never change once the engine has started.  So
+ * they are computed here first, and a resolve they cannot be computed for
+ * (past the calendar's range) is refused, its error returned and the
+ * event undone: otherwise the settlement, a window later, would fail
+ * inside whatever event or advance reached it, and no event could get
+ * past it.  `span_done`: the business span from creation to lr is
+ * computed by this resolve anyway (a first resolve). */
+static int settle_check(const kpi_engine *e, const tk *t, int64_t lr, bool span_done)
+{
+    int64_t b;
+    int met;
+    int rc = e->cal != NULL && !span_done ? kpi_calendar_elapsed(e->cal, t->created, lr, &b)
+                                          : KPI_OK;
+    uint32_t prio = prio_code(e, t);
+    if (rc == KPI_OK && e->pol != NULL && prio < KPI_SLA_PRIORITIES) {
+        rc = kpi_sla_policy_met(e->pol, prio, KPI_SLA_RESOLUTION, t->created, lr,
+                                off_get(t, F_PAUSE), &met);
+        if (rc == KPI_ERR_UNKNOWN_ID)
+            rc = KPI_OK; /* no resolution target for this priority */
+    }
+    return rc;
+}
+
 static int do_resolve(kpi_engine *e, tk *t, int64_t now, uint32_t agent, bool bot)
 {
     int rc = KPI_OK, r2;
     keys k = keys_of(t);
     KEEP(set_status(e, t, now, KPI_STATUS_SOLVED));
+    KEEP(settle_check(e, t, now, !(t->flags & TF_RESOLVED)));
     clear_waiting(e, t);
     if (t->flags & TF_CLOCK)
         t->flags &= (uint16_t)~TF_CLOCK;
@@ -2342,17 +2369,17 @@ static int engine_event(kpi_engine *e, intake *in)
             u->pos = slot;
             u->t = *t;
         }
-        rc = apply_event(e, in, t);
+        rc = ra;
+        KEEP(apply_event(e, in, t));
         KEEP(run_timers(e, e->now));
-        /* an error found while applying (a calendar or SLA computation
-         * out of range, ...) fails the whole transaction, like a failed
-         * allocation: the event is refused and nothing changes */
+        /* an error found while settling or applying (a calendar or SLA
+         * computation out of range, ...) fails the whole transaction, like
+         * a failed allocation: the event is refused and nothing changes.
+         * (Settling cannot meet one: settle_check() refused the resolve.) */
         if (rc != KPI_OK && e->tx.fail == KPI_OK)
             e->tx.fail = rc;
     }
-    if ((r2 = tx_end(e)) != KPI_OK)
-        return r2; /* nothing changed */
-    return rc != KPI_OK ? rc : ra;
+    return tx_end(e); /* KPI_OK, or nothing changed */
 }
 
 /* A record's topic label (KPI_ERR_UNKNOWN_ID if its code has no name). */
@@ -2780,8 +2807,9 @@ KPI_API int kpi_engine_advance(kpi_engine *e, int64_t t_ms)
     if (rc != KPI_OK)
         return rc;
     rc = advance(e, t_ms);
-    int r2 = tx_end(e);
-    return r2 != KPI_OK ? r2 : rc;
+    if (rc != KPI_OK && e->tx.fail == KPI_OK)
+        e->tx.fail = rc; /* as for an event (engine_event()) */
+    return tx_end(e);
 }
 
 /* ---- public: reads ----------------------------------------------------- */
@@ -3484,6 +3512,9 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
         int rc = put_ticket(e, &t, agent, has_agent, team, channel, priority);
         if (rc != KPI_OK)
             kpi__reader_fail(r, rc == KPI_ERR_DUPLICATE ? KPI_ERR_CORRUPT : rc);
+        else if (t.status == KPI_STATUS_SOLVED &&
+                 settle_check(e, ts_find(&e->ts, t.id), tget(&t, F_SINCE), false) != KPI_OK)
+            kpi__reader_fail(r, KPI_ERR_CORRUPT); /* no resolve could have left it so */
     }
     n = kpi__get_count(r, UINT32_MAX / 2, 9);
     if (!r->err && n > 0) {

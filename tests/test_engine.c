@@ -5113,6 +5113,103 @@ START_TEST(business_time_beyond_the_calendar_refuses_the_event)
 }
 END_TEST
 
+/* An SLA policy alone (no engine calendar): priority 3's resolution target
+ * runs in business time. */
+static void setup_policy_only(kpi_engine *e)
+{
+    kpi_calendar *c = europe();
+    kpi_sla_policy *p = scenario_policy(c);
+    ck_assert_ok(kpi_engine_set_sla_policy(e, p));
+    kpi_sla_policy_free(p);
+    kpi_calendar_free(c);
+}
+
+/* A resolve whose settlement could not be computed (the full resolution
+ * in business time, or a business-time resolution SLA, ending past the
+ * calendar's range) is refused at the resolve, changing nothing: the
+ * settlement a week later can then never fail (it used to commit the
+ * event it ran before, half recorded, and return KPI_ERR_RANGE). */
+START_TEST(a_resolve_its_settlement_could_not_compute_is_refused)
+{
+    const int64_t edge = KPI_CALENDAR_MAX_TIME;
+    for (int policy_only = 0; policy_only < 2; policy_only++) {
+        pair p = start(policy_only ? setup_policy_only : setup_sla);
+        /* policy only: a first resolve past the edge needs no calendar at
+         * the resolve (calendar-time first resolution), only at the
+         * settlement (the business-time resolution target of priority 3) */
+        FEED(&p, CREATE_X(edge - 3 * H, 1, 100, 0, 3, 0, 0));
+        if (!policy_only)
+            FEED(&p, RESOLVE(edge - 2 * H, 1, 7), REOPEN(edge - H, 1));
+        size_t len;
+        unsigned char *before = eng_bytes(p.a, &len);
+        ck_assert_status(kpi_engine_resolved(p.a, edge + H, 1, 7, 0), KPI_ERR_RANGE);
+        eng_unchanged(p.a, before, len);
+        kpi_event r = RESOLVE(edge + H, 1, 7);
+        size_t applied = 1;
+        ck_assert_status(kpi_engine_apply(p.a, &r, 1, sizeof r, &applied), KPI_ERR_RANGE);
+        ck_assert_uint_eq(applied, 0);
+        eng_unchanged(p.a, before, len);
+        free(before);
+        /* resolved at the edge instead, it settles a week later */
+        FEED(&p, RESOLVE(edge, 1, 7));
+        advance(&p, edge + WEEK);
+        ck_assert_int_eq(status_of(p.a, 1), KPI_ERR_UNKNOWN_ID);
+        ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_SETTLED), 1);
+        EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, 3 * H);
+        /* edge - 3 h to edge: Friday night to Saturday 00:00 UTC, no
+         * business time: met */
+        EXPECT_RATE(p.a, KPI_ENGINE_SLA_RESOLUTION, 1, 1);
+        finish(&p);
+    }
+}
+END_TEST
+
+/* The same in a snapshot: a solved ticket whose settlement could not be
+ * computed (its last resolve moved past the calendar's range: no resolve
+ * leaves that) is a corrupt snapshot; the bytes resealed unchanged restore
+ * fine. */
+START_TEST(a_snapshot_with_a_ticket_that_could_not_settle_is_corrupt)
+{
+    const int64_t edge = KPI_CALENDAR_MAX_TIME;
+    const uint64_t id = UINT64_C(0x1122334455667788);
+    kpi_engine *e = engine(setup_sla);
+    const kpi_event evs[] = {CREATE_X(edge - 3 * H, id, 100, 0, 0, 0, 0), RESOLVE(edge, id, 7)};
+    ck_assert_ok(kpi_engine_apply(e, evs, N_OF(evs), sizeof(kpi_event), NULL));
+    ck_assert_ok(kpi_engine_advance(e, edge + 3 * H));
+    size_t len;
+    unsigned char *snap = eng_bytes(e, &len);
+    /* the ticket: its id (8 bytes, little-endian), then its creation time
+     * (a zigzag varint); two hours later, its last resolve is edge + 2 h */
+    unsigned char key[8], old[10], now[10];
+    for (int k = 0; k < 8; k++)
+        key[k] = (unsigned char)(id >> (8 * k));
+    size_t at = 0;
+    for (size_t i = 0; i + 8 <= len && at == 0; i++)
+        if (memcmp(snap + i, key, 8) == 0)
+            at = i + 8;
+    ck_assert_uint_ne(at, 0);
+    size_t n_old = put_sv(old, edge - 3 * H), n_new = put_sv(now, edge - H);
+    ck_assert_uint_eq(n_old, n_new);
+    ck_assert_mem_eq(snap + at, old, n_old);
+    for (int forge = 0; forge < 2; forge++) {
+        memcpy(snap + at, forge ? now : old, n_old);
+        test_reseal(snap, len);
+        kpi_engine *r = NULL;
+        int rc = kpi_engine_deserialize(&r, snap, len);
+        if (forge) {
+            ck_assert_status(rc, KPI_ERR_CORRUPT);
+            ck_assert_ptr_null(r);
+        } else {
+            ck_assert_ok(rc);
+            eng_same(e, r);
+            kpi_engine_free(r);
+        }
+    }
+    free(snap);
+    kpi_engine_free(e);
+}
+END_TEST
+
 /* Configuration calls under every allocation failure they can meet:
  * KPI_ERR_NOMEM, nothing changed, nothing leaked; then they succeed. */
 START_TEST(configuration_calls_survive_allocation_failures)
@@ -5207,6 +5304,8 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, an_event_at_the_end_of_a_window_finds_its_ticket_gone);
     tcase_add_test(tc, a_window_starting_inside_a_period_takes_the_periods_after);
     tcase_add_test(tc, business_time_beyond_the_calendar_refuses_the_event);
+    tcase_add_test(tc, a_resolve_its_settlement_could_not_compute_is_refused);
+    tcase_add_test(tc, a_snapshot_with_a_ticket_that_could_not_settle_is_corrupt);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("logs");

@@ -143,10 +143,12 @@
  * their output (and the merge destination) untouched on failure.  Any
  * other error met while an event is applied, after its validation (a
  * business-time or SLA computation out of range), undoes the event the
- * same way and is returned as it is; so does a value that would overflow
- * a count or a sum it feeds (#KPI_ERR_OVERFLOW: a duration total past
- * 2^63 - 1 ms, which merging engines can reach), checked before any value
- * is recorded.
+ * same way and is returned as it is (settling never meets one: a resolve
+ * is refused if its ticket's settlement could not be computed, and a
+ * snapshot holding such a ticket is #KPI_ERR_CORRUPT); so does a value
+ * that would overflow a count or a sum it feeds (#KPI_ERR_OVERFLOW: a
+ * duration total past 2^63 - 1 ms, which merging engines can reach),
+ * checked before any value is recorded.
  *
  * Time offsets inside a ticket are kept in 40 bits of milliseconds, so an
  * event more than 34 years after its ticket's creation is #KPI_ERR_RANGE.
@@ -709,7 +711,11 @@ KPI_API int kpi_engine_assigned(kpi_engine *e, int64_t t_ms, uint64_t ticket,
  * @param flags 0 or #KPI_EVENT_FLAG_BY_BOT.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_UNKNOWN_ID; #KPI_ERR_ORDER;
  *         #KPI_ERR_STATE (already solved, closed or merged);
- *         #KPI_ERR_RANGE; #KPI_ERR_LIMIT; #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
+ *         #KPI_ERR_RANGE (also when what the ticket's settlement will
+ *         compute from this resolve, its full resolution in business time
+ *         or its resolution SLA, falls outside the calendar's range: it is
+ *         computed now, so that the settlement itself can never fail);
+ *         #KPI_ERR_LIMIT; #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_resolved(kpi_engine *e, int64_t t_ms, uint64_t ticket,
