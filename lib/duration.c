@@ -609,11 +609,19 @@ dur_offsets8(const int64_t *ms, double k, __m256i vblo, __m256i vcap, dur_acc8 *
     return _mm256_min_epu32(_mm256_sub_epi32(idx, vblo), vcap);
 }
 
-/* Count the 8 values whose window offsets are at o. */
-static inline void dur_count8(uint64_t *bins, uint64_t delta, const uint32_t *o)
+/* Count the 8 values whose window offsets are at o: written out, since
+ * gcc -O2 keeps a loop of 8 (its counter and branch as many instructions
+ * as the increments, in a kernel bound by its instructions). */
+DUR_INLINE void dur_count8(uint64_t *bins, uint64_t delta, const uint32_t *o)
 {
-    for (int t = 0; t < 8; t++)
-        bins[o[t]] += delta;
+    bins[o[0]] += delta;
+    bins[o[1]] += delta;
+    bins[o[2]] += delta;
+    bins[o[3]] += delta;
+    bins[o[4]] += delta;
+    bins[o[5]] += delta;
+    bins[o[6]] += delta;
+    bins[o[7]] += delta;
 }
 
 /*
