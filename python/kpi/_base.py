@@ -169,6 +169,17 @@ class KpiObject:
         self._finalizer = weakref.finalize(
             self, getattr(C, f"kpi_{self._prefix}_free"), handle)
 
+    def _take(self, other):
+        """Hold `other`'s C object (an owned one of the same type) in place
+        of this one's, which is freed; `other` is left closed."""
+        handle = other._h
+        other._finalizer.detach()
+        other._h, other._finalizer = None, None
+        old = self._finalizer
+        self._own(handle)
+        if old is not None:
+            old()
+
     @classmethod
     def _adopt(cls, handle, like=None):
         """Wrap a new C object this wrapper now owns (from clone,

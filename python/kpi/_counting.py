@@ -2,6 +2,7 @@
 ids), Distinct (exact set, then HyperLogLog)."""
 
 import ctypes
+import sys
 from collections import namedtuple
 
 from . import _lib
@@ -154,6 +155,88 @@ def _add_label_chunks(obj, a, lo, hi):
         C.kpi_topk_add_array(obj._p, ptrs.ctypes.data, lens.ctypes.data, k)
 
 
+# ---- TopK.add_array on a column of Python objects (pandas' object dtype) ----
+#
+# Such a column is an array of PyObject pointers, and a low-cardinality
+# column (topics, channels) holds few distinct objects, each repeated:
+# pandas' own readers and numpy's fancy indexing repeat the same object.
+# The pointers are counted as 64-bit ids in C (a TopKId), then each distinct
+# object is encoded once and its count added as one weight.  Only CPython
+# on 64-bit pointers (an object's address is its id()), and the count holds
+# the GIL (a PyDLL handle of the same library): no other thread can replace
+# an element, and so free an object, while its address is in the count.
+
+_OBJ_DISTINCT = 4096  # distinct objects the identity count may meet
+_OBJ_CHUNK = 1 << 18  # pointers per call (2 MiB): an eviction shows a chunk later
+_pointer_ids = None   # kpi_topk_id_add_array, holding the GIL
+
+
+def _object_array(labels):
+    """`labels` as a 1-D numpy array of Python objects (a pandas Series or
+    Index of objects gives its own), or None for anything else."""
+    if numpy is None or sys.implementation.name != "cpython" or \
+            ctypes.sizeof(ctypes.c_void_p) != 8:
+        return None
+    a = labels if isinstance(labels, numpy.ndarray) else None
+    if a is None and hasattr(labels, "dtype") and hasattr(labels, "to_numpy"):
+        a = labels.to_numpy()
+    if a is None or a.dtype != object or a.size == 0:
+        return None
+    return numpy.ascontiguousarray(a.reshape(-1))
+
+
+def _count_objects(a):
+    """{label bytes: count} over the object array a, or None when it holds
+    more than _OBJ_DISTINCT distinct objects or an object that is not a
+    label (the caller then takes the general way, which says why)."""
+    global _pointer_ids
+    if _pointer_ids is None:
+        fn = ctypes.PyDLL(_lib.library_path).kpi_topk_id_add_array
+        fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
+        fn.restype = ctypes.c_int
+        fn.errcheck = _lib._check
+        _pointer_ids = fn
+    ids = TopKId(_OBJ_DISTINCT)
+    try:
+        base, n = a.ctypes.data, a.size
+        for lo in range(0, n, _OBJ_CHUNK):
+            _pointer_ids(ids._p, base + 8 * lo, min(_OBJ_CHUNK, n - lo))
+            if ids.error_bound:
+                return None  # evicted: more distinct objects than it holds
+        counts = {}
+        for e in ids.top():
+            obj = ctypes.cast(ctypes.c_void_p(e.id), ctypes.py_object).value
+            if not isinstance(obj, (str, bytes)):
+                return None
+            b = _label_bytes(obj)
+            counts[b] = counts.get(b, 0) + e.count
+        return counts
+    finally:
+        ids.close()
+
+
+def _add_counted_labels(obj, counts):
+    """Add each label of `counts` with its count as weight, all or nothing,
+    if that reads exactly as one add per occurrence: on a copy, kept (the
+    copy's C object taken over) only if it never evicted.  False, nothing
+    changed, when it does not apply or a label is refused (the general way
+    then refuses it, with its own error)."""
+    if obj.error_bound or obj._h is None or obj._readonly:
+        return False
+    tmp = obj.copy()
+    try:
+        for b, w in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            C.kpi_topk_add(tmp._p, b, len(b), w)
+        if tmp.error_bound:
+            return False
+        obj._take(tmp)
+        return True
+    except _lib.KpiError:
+        return False
+    finally:
+        tmp.close()
+
+
 @register
 class TopK(KpiObject):
     """Top-k string labels (Space-Saving, `capacity` counters): every label
@@ -177,11 +260,25 @@ class TopK(KpiObject):
         the pointer and length arrays are built (vectorized), for labels
         of at most 24 bytes a chunk at a time into buffers that stay in
         cache (such chunks never allocate: with no empty label the array
-        is still all or nothing).  A numpy unicode array ('U') is encoded to UTF-8
+        is still all or nothing).  A numpy array of Python objects, or a
+        pandas Series or Index of them (pandas' object columns of str),
+        is counted in place by object identity in C, in CPython: each
+        distinct object is then encoded once and added with its count,
+        on a copy that is kept only if it never evicted (so every read is
+        one add per label's); a column of more than 4,096 distinct
+        objects, a summary that would evict, or a refused label takes the
+        general way.  A numpy unicode array ('U') is encoded to UTF-8
         first (a copy); any other sequence of str / bytes is encoded label
         by label in Python (slow for millions: prefer 'S' arrays, or
-        TopKId on integer codes)."""
+        TopKId on integer codes).  (An object column is counted on this
+        thread only, whatever ``threads``.)"""
         thread_count(threads)
+        a = _object_array(labels)
+        if a is not None:
+            counts = _count_objects(a)
+            if counts is not None and _add_counted_labels(self, counts):
+                return
+            labels = a
         if numpy is not None and isinstance(labels, numpy.ndarray) and labels.dtype.kind in "SU":
             a = labels.reshape(-1) if labels.ndim != 1 else labels
             if a.dtype.kind == "U":

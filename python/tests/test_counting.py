@@ -259,3 +259,121 @@ def test_topk_label_arrays_in_chunks_all_or_nothing(monkeypatch):
     calls.clear()
     tk.add_array(ok)
     assert calls == [1000, 1000, 1000]
+
+
+def _object_column(rng, n, k):
+    """An object column of k topics as pandas makes it: each label one str
+    object, repeated (numpy fancy indexing), some repeated topics also as a
+    second, equal str object."""
+    names = np.array([f"topic-{i:03d}" for i in range(k)], dtype=object)
+    col = names[rng.zipf(1.3, n) % k]
+    twin = "".join(["topic-", "001"])  # equal to names[1], another object
+    assert twin == names[1] and twin is not names[1]
+    col[::97] = twin
+    return col
+
+
+def _singles(capacity, labels):
+    one = kpi.TopK(capacity)
+    for x in labels:
+        one.add(x)
+    return one
+
+
+def _reads(tk):
+    return tk.total, tk.size, tk.error_bound, tk.top(decode=False)
+
+
+def _object_calls(monkeypatch):
+    """Record the sizes of the identity count's calls (chunks of 1,000)."""
+    from kpi import _counting
+    monkeypatch.setattr(_counting, "_OBJ_CHUNK", 1000)
+    _counting._count_objects(np.array(["warm"], dtype=object))  # load the handle
+    calls, real = [], _counting._pointer_ids
+
+    def record(p, address, m):
+        calls.append(m)
+        return real(p, address, m)
+
+    monkeypatch.setattr(_counting, "_pointer_ids", record)
+    return calls
+
+
+def test_topk_object_columns_count_by_identity_and_read_as_singles(rng, monkeypatch):
+    pd = pytest.importorskip("pandas")
+    calls = _object_calls(monkeypatch)
+    col = _object_column(rng, 20_000, 50)
+    col[5] = "ünïcode"  # UTF-8, as add() encodes it
+    col[6] = b"\xff raw bytes"
+    tk = kpi.TopK(100)
+    tk.add("seed")
+    tk.add_array(col)
+    assert calls == [1000] * 20  # counted by identity, in chunks
+    one = _singles(100, ["seed"] + list(col))
+    assert _reads(tk) == _reads(one) and tk.error_bound == 0
+    assert tk.estimate("topic-001").count == sum(1 for x in col if x == "topic-001")
+    assert tk.estimate(b"\xff raw bytes").count == 1
+    # a pandas Series (or Index) of objects takes the same way
+    calls.clear()
+    by_series = kpi.TopK(100)
+    by_series.add("seed")
+    by_series.add_array(pd.Series(col))
+    assert calls == [1000] * 20 and _reads(by_series) == _reads(one)
+    # and the top ten are pandas' own value_counts
+    counts = pd.Series(col[7:]).value_counts()
+    top = kpi.TopK(100)
+    top.add_array(col[7:])
+    assert [(e.label, e.count) for e in top.top(10)] == \
+        sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+
+
+def test_topk_object_columns_fall_back_where_identity_cannot_serve(rng, monkeypatch):
+    from kpi import _counting
+    calls = _object_calls(monkeypatch)
+    # more distinct objects than the identity count holds: counted as before
+    monkeypatch.setattr(_counting, "_OBJ_DISTINCT", 64)
+    many = np.array([f"label-{i % 300}" for i in range(5000)], dtype=object)
+    tk = kpi.TopK(400)
+    tk.add_array(many)
+    assert calls == [1000]  # gave up after the first chunk
+    assert _reads(tk) == _reads(_singles(400, many))
+    monkeypatch.setattr(_counting, "_OBJ_DISTINCT", 4096)
+    # a summary that would evict (more labels than it holds), or has:
+    # the general way, whose evictions are the singles'
+    col = _object_column(rng, 5000, 50)
+    small = kpi.TopK(20)
+    small.add_array(col)
+    assert small.error_bound > 0 and _reads(small) == _reads(_singles(20, col))
+    small.add_array(col[:3000])
+    assert _reads(small) == _reads(_singles(20, list(col) + list(col[:3000])))
+    # objects that are not labels: refused as the general way refuses them,
+    # nothing changed
+    for bad, error in ((None, TypeError), ("", kpi.KpiInvalidError),
+                       ("x" * 256, kpi.KpiRangeError)):
+        tk = kpi.TopK(100)
+        tk.add("seed")
+        before = _state(tk)
+        mixed = col.copy()
+        mixed[4321] = bad
+        with pytest.raises(error):
+            tk.add_array(mixed)
+        assert _state(tk) == before
+    # a total that would overflow: refused whole
+    big = kpi.TopK(100)
+    big.add("seed", weight=2**64 - 100)
+    before = _state(big)
+    with pytest.raises(kpi.KpiOverflowError):
+        big.add_array(col)
+    assert _state(big) == before
+
+
+def test_topk_object_column_leaves_its_copy_closed_and_the_object_usable(rng):
+    col = _object_column(rng, 3000, 30)
+    tk = kpi.TopK(100)
+    for _ in range(3):
+        tk.add_array(col)
+    assert tk.total == 9000 and tk.top(1)[0].count % 3 == 0
+    back = kpi.TopK.from_bytes(bytes(tk))
+    assert _reads(back) == _reads(tk)
+    tk.close()
+    assert back.total == 9000
