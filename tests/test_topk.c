@@ -755,25 +755,34 @@ START_TEST(id_batches_of_large_ids_are_counted_first)
     /* Up to 256 distinct ids of any size: counted first and added as one
      * weight per id in order of final count, ties by id (the bytes of those
      * weighted adds), reading like the singles. */
-    uint64_t ids[64];
-    const uint64_t a = (uint64_t)1 << 40, b = UINT64_MAX;
-    for (size_t i = 0; i < 64; i++)
-        ids[i] = i % 2 ? a : b; /* b a b a ... */
-    kpi_topk_id *batch, *weighted, *singles;
-    ck_assert_ok(kpi_topk_id_new(&batch, 4));
-    ck_assert_ok(kpi_topk_id_new(&weighted, 4));
-    ck_assert_ok(kpi_topk_id_new(&singles, 4));
-    ck_assert_ok(kpi_topk_id_add_array(batch, ids, 64));
-    ck_assert_ok(kpi_topk_id_add(weighted, a, 32));
-    ck_assert_ok(kpi_topk_id_add(weighted, b, 32));
-    for (size_t i = 0; i < 64; i++)
-        ck_assert_ok(kpi_topk_id_add(singles, ids[i], 1));
-    ck_assert_msg(same_id_bytes(batch, weighted), "the counted path was not taken");
-    ck_assert(!same_id_bytes(batch, singles));
-    assert_same_id_reads(batch, singles, 4, "b a b a ...");
-    kpi_topk_id_free(batch);
-    kpi_topk_id_free(weighted);
-    kpi_topk_id_free(singles);
+    /* 64 ids (the sparse count) and 10,002 (its lanes, which count a long
+     * batch: ids in the same lane and in different ones) */
+    static uint64_t ids[10002];
+    const uint64_t a = (uint64_t)1 << 40, b = UINT64_MAX, c = 12345;
+    for (size_t n = 64; n <= 10002; n += 10002 - 64) {
+        for (size_t i = 0; i < n; i++)
+            ids[i] = i % 2 ? a : b; /* b a b a ... */
+        if (n > 64)
+            ids[4097] = ids[4098] = c; /* then c c in two lanes */
+        kpi_topk_id *batch, *weighted, *singles;
+        ck_assert_ok(kpi_topk_id_new(&batch, 4));
+        ck_assert_ok(kpi_topk_id_new(&weighted, 4));
+        ck_assert_ok(kpi_topk_id_new(&singles, 4));
+        ck_assert_ok(kpi_topk_id_add_array(batch, ids, n));
+        ck_assert_ok(kpi_topk_id_add(weighted, a, n / 2 - (n > 64)));
+        ck_assert_ok(kpi_topk_id_add(weighted, b, n / 2 - (n > 64)));
+        if (n > 64)
+            ck_assert_ok(kpi_topk_id_add(weighted, c, 2));
+        for (size_t i = 0; i < n; i++)
+            ck_assert_ok(kpi_topk_id_add(singles, ids[i], 1));
+        ck_assert_msg(same_id_bytes(batch, weighted), "%zu ids: the counted path was not taken",
+                      n);
+        ck_assert(!same_id_bytes(batch, singles));
+        assert_same_id_reads(batch, singles, 4, "b a b a ...");
+        kpi_topk_id_free(batch);
+        kpi_topk_id_free(weighted);
+        kpi_topk_id_free(singles);
+    }
 
     /* random capacities, states and batches over universes of large ids of
      * up to 400 (so some batches have more than 256 distinct ids, some do

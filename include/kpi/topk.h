@@ -369,7 +369,7 @@ KPI_API int kpi_topk_id_add(kpi_topk_id *p, uint64_t id, uint64_t weight);
  * counted first and added as one weight per id when its ids are small
  * (below 256, such as categorical codes: about 0.4 ns per id instead of
  * several) or, of any size, at most 256 distinct (interned ids, hashes:
- * about 2.4 ns per id instead of 5 or more), in batches of thousands: a
+ * about 2 ns per id instead of 5 or more), in batches of thousands: a
  * short batch into a summary that already holds many ids (so that the
  * weighted adds would cross too many of its runs) goes one at a time,
  * decided after a few ids.  Never allocates.
