@@ -42,7 +42,10 @@
  * grows as they arrive (at most (m + 1) x 260 bytes) and is compacted in
  * place.  Each add reserves the arena space it may need before changing
  * anything, so a failed add changes nothing and a batch (_add_array) is
- * applied completely or not at all.
+ * applied completely or not at all.  A batch counts on the stack, not the
+ * heap: kpi_topk_add_array() uses up to about 29 KB of it and
+ * kpi_topk_id_add_array() up to about 17 KB (threads with small stacks:
+ * add one at a time, or give them more).
  *
  * Thread safety: an object must not be used from two threads at once
  * without the caller's lock; different objects need no lock; const reads
