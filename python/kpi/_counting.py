@@ -175,8 +175,9 @@ def _object_array(labels):
     """`labels` as a 1-D numpy array of Python objects (a pandas Series or
     Index of objects gives its own), or None for anything else."""
     if numpy is None or sys.implementation.name != "cpython" or \
-            ctypes.sizeof(ctypes.c_void_p) != 8:
-        return None
+            ctypes.sizeof(ctypes.c_void_p) != 8 or \
+            not getattr(sys, "_is_gil_enabled", lambda: True)():
+        return None  # (without a GIL, holding it keeps no other thread out)
     a = labels if isinstance(labels, numpy.ndarray) else None
     if a is None and hasattr(labels, "dtype") and hasattr(labels, "to_numpy"):
         a = labels.to_numpy()

@@ -377,3 +377,15 @@ def test_topk_object_column_leaves_its_copy_closed_and_the_object_usable(rng):
     assert _reads(back) == _reads(tk)
     tk.close()
     assert back.total == 9000
+
+
+def test_topk_object_columns_need_cpython_with_its_gil(rng, monkeypatch):
+    import sys
+    from kpi import _counting
+    col = _object_column(rng, 2000, 20)
+    assert _counting._object_array(col) is not None
+    monkeypatch.setattr(sys, "_is_gil_enabled", lambda: False, raising=False)
+    assert _counting._object_array(col) is None  # free-threaded: label by label
+    tk = kpi.TopK(100)
+    tk.add_array(col)
+    assert _reads(tk) == _reads(_singles(100, col))
