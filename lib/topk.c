@@ -820,8 +820,13 @@ TK_INLINE void ss_add(ss_core *c, const ss_key *k, uint64_t w, int kind)
 #define DENSE_MIN_BATCH 32u /* smaller batches go one at a time */
 #define DENSE_BLOCK 4096u   /* ids between checks of the OR */
 /* ids per flush of the 32-bit tables into 64-bit totals: a multiple of
- * DENSE_BLOCK that no table cell can reach 2^32 within */
+ * DENSE_BLOCK that no table cell can reach 2^32 within (a test build sets
+ * a smaller one with KPI__TOPK_FLUSH, so that its suite runs the flushes) */
+#if defined(KPI__TOPK_FLUSH)
+#define DENSE_FLUSH ((size_t)KPI__TOPK_FLUSH)
+#else
 #define DENSE_FLUSH ((size_t)1 << 31)
+#endif
 
 /* The count of each id in ids[0, n) into tot[DENSE]; false (tot then
  * meaningless) as soon as some id is DENSE or more. */
