@@ -1014,31 +1014,13 @@ static bool add_dense(ss_core *c, const uint64_t *ids, size_t n)
 }
 
 /* Count ids[0, n) into tab; the number of distinct ids, or SIZE_MAX as
- * soon as there are more than `limit` (at most SPARSE_MAX). */
-static size_t sparse_count(const uint64_t *ids, size_t n, sp_ent *tab, size_t mask,
-                           size_t limit)
-{
-    size_t d = 0;
-    for (size_t i = 0; i < n; i++) {
-        sp_ent *e = sp_cell(tab, mask, ids[i]);
-        if (e->n == 0) {
-            if (d == limit)
-                return SIZE_MAX;
-            e->id = ids[i];
-            d++;
-        }
-        e->n++;
-    }
-    return d;
-}
-
-/* sparse_count() for batches of DENSE_BLOCK ids or more: a cell's n only
+ * soon as there are more than `limit` (at most SPARSE_MAX).  A cell's n only
  * marks it taken while id i's count goes to lane i % DENSE_LANES of 32-bit
  * counters (as the dense count: neighbouring equal ids do not wait on each
  * other's stores, and the probes read cells no count writes), folded into
  * n every DENSE_FLUSH ids and at the end. */
-static TK_NOINLINE size_t sparse_count_lanes(const uint64_t *ids, size_t n, sp_ent *tab,
-                                             size_t mask, size_t limit)
+static TK_NOINLINE size_t sparse_count(const uint64_t *ids, size_t n, sp_ent *tab,
+                                       size_t mask, size_t limit)
 {
     uint32_t lane[SPARSE_CELLS * DENSE_LANES]; /* cell h's at h * DENSE_LANES */
     size_t d = 0;
@@ -1073,13 +1055,11 @@ static TK_NOINLINE bool add_sparse(ss_core *c, const uint64_t *ids, size_t n)
     if (c->lossy || n < DENSE_MIN_BATCH)
         return false;
     size_t limit = count_limit(c, n);
-    /* a long batch: the whole table (fewer collisions), and lanes */
-    bool lanes = n >= DENSE_BLOCK;
-    size_t cells = lanes ? SPARSE_CELLS : count_cells(n < limit ? n : limit);
+    /* a long batch: the whole table (fewer collisions) */
+    size_t cells = n >= DENSE_BLOCK ? SPARSE_CELLS : count_cells(n < limit ? n : limit);
     sp_ent tab[SPARSE_CELLS];
     memset(tab, 0, cells * sizeof tab[0]);
-    size_t d = lanes ? sparse_count_lanes(ids, n, tab, cells - 1, limit)
-                     : sparse_count(ids, n, tab, cells - 1, limit);
+    size_t d = sparse_count(ids, n, tab, cells - 1, limit);
     return d != SIZE_MAX && add_counted(c, tab, cells, d, n);
 }
 
