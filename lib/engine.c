@@ -1703,19 +1703,30 @@ static uint32_t prio_code(const kpi_engine *e, const tk *t)
 }
 
 /* Judge an SLA target if the policy has one for the ticket's priority. */
+/* Whether the ticket met SLA target `sla` over [start, end] with `paused`
+ * ms of pause: *met 1 or 0, or -1 when the policy has no such target for
+ * its priority (or there is no policy). */
+static int sla_met(const kpi_engine *e, int sla, const tk *t, int64_t start, int64_t end,
+                   int64_t paused, int *met)
+{
+    uint32_t prio = e->pol != NULL ? prio_code(e, t) : KPI_SLA_PRIORITIES;
+    *met = -1;
+    if (prio >= KPI_SLA_PRIORITIES)
+        return KPI_OK;
+    int rc = kpi_sla_policy_met(e->pol, prio, sla, start, end, paused, met);
+    if (rc == KPI_ERR_UNKNOWN_ID) {
+        *met = -1; /* no target for this priority and metric */
+        return KPI_OK;
+    }
+    return rc;
+}
+
 static int rec_sla(kpi_engine *e, int metric, int sla, const tk *t, const keys *k,
                    int64_t when, int64_t start, int64_t end, int64_t paused)
 {
-    if (e->pol == NULL)
-        return KPI_OK;
-    uint32_t prio = prio_code(e, t);
     int met;
-    if (prio >= KPI_SLA_PRIORITIES)
-        return KPI_OK;
-    int rc = kpi_sla_policy_met(e->pol, prio, sla, start, end, paused, &met);
-    if (rc == KPI_ERR_UNKNOWN_ID)
-        return KPI_OK; /* no target for this priority and metric */
-    if (rc != KPI_OK)
+    int rc = sla_met(e, sla, t, start, end, paused, &met);
+    if (rc != KPI_OK || met < 0)
         return rc;
     return rec(e, metric, k, when, vi(met));
 }
@@ -2099,13 +2110,8 @@ static int settle_check(const kpi_engine *e, const tk *t, int64_t lr, bool span_
     int met;
     int rc = e->cal != NULL && !span_done ? kpi_calendar_elapsed(e->cal, t->created, lr, &b)
                                           : KPI_OK;
-    uint32_t prio = prio_code(e, t);
-    if (rc == KPI_OK && e->pol != NULL && prio < KPI_SLA_PRIORITIES) {
-        rc = kpi_sla_policy_met(e->pol, prio, KPI_SLA_RESOLUTION, t->created, lr,
-                                off_get(t, F_PAUSE), &met);
-        if (rc == KPI_ERR_UNKNOWN_ID)
-            rc = KPI_OK; /* no resolution target for this priority */
-    }
+    if (rc == KPI_OK)
+        rc = sla_met(e, KPI_SLA_RESOLUTION, t, t->created, lr, off_get(t, F_PAUSE), &met);
     return rc;
 }
 

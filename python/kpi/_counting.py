@@ -193,7 +193,7 @@ def _count_objects(a):
     global _pointer_ids
     if _pointer_ids is None:
         fn = ctypes.PyDLL(_lib.library_path).kpi_topk_id_add_array
-        fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
+        fn.argtypes = _lib.SIGNATURES["kpi_topk_id_add_array"][1]  # as C's
         fn.restype = ctypes.c_int
         fn.errcheck = _lib._check
         _pointer_ids = fn
