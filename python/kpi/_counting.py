@@ -160,24 +160,36 @@ def _add_label_chunks(obj, a, lo, hi):
 # Such a column is an array of PyObject pointers, and a low-cardinality
 # column (topics, channels) holds few distinct objects, each repeated:
 # pandas' own readers and numpy's fancy indexing repeat the same object.
-# The pointers are counted as 64-bit ids in C (a TopKId), then each distinct
-# object is encoded once and its count added as one weight.  Only CPython
-# on 64-bit pointers (an object's address is its id()), and the count holds
-# the GIL (a PyDLL handle of the same library): no other thread can replace
-# an element, and so free an object, while its address is in the count.
+# The pointers are counted as 64-bit ids in C (a TopKId: their values only,
+# no object is touched), then each distinct pointer is turned back into its
+# object without ever dereferencing it: a place i of the column that held
+# it is found (numpy), a[i] read (a new reference to whatever object is
+# there now) and kept only if id() of it is the pointer.  Another thread
+# may replace elements meanwhile (the C count runs without the GIL, and
+# the GIL can change hands between any two calls here): an object freed
+# since its pointer was counted is then not found or not confirmed, and
+# the column takes the general way; a count is never read through a
+# pointer to a freed object.  Each object found is encoded once and its
+# count added as one weight.  CPython with 64-bit pointers only (an
+# object's address is its id()).
 
 _OBJ_DISTINCT = 4096  # distinct objects the identity count may meet
 _OBJ_CHUNK = 1 << 18  # pointers per call (2 MiB): an eviction shows a chunk later
-_pointer_ids = None   # kpi_topk_id_add_array, holding the GIL
+_OBJ_FIRST = 1 << 12  # the first window searched for the distinct pointers
+_OBJ_FEW = 16         # pointers still sought one comparison pass each
+
+
+def _pointer_ids(p, address, n):
+    """The identity count's C call (a seam for the tests)."""
+    C.kpi_topk_id_add_array(p, address, n)
 
 
 def _object_array(labels):
     """`labels` as a 1-D numpy array of Python objects (a pandas Series or
     Index of objects gives its own), or None for anything else."""
     if numpy is None or sys.implementation.name != "cpython" or \
-            ctypes.sizeof(ctypes.c_void_p) != 8 or \
-            not getattr(sys, "_is_gil_enabled", lambda: True)():
-        return None  # (without a GIL, holding it keeps no other thread out)
+            ctypes.sizeof(ctypes.c_void_p) != 8:
+        return None
     a = labels if isinstance(labels, numpy.ndarray) else None
     if a is None and hasattr(labels, "dtype") and hasattr(labels, "to_numpy"):
         a = labels.to_numpy()
@@ -186,31 +198,72 @@ def _object_array(labels):
     return numpy.ascontiguousarray(a.reshape(-1))
 
 
-def _count_objects(a):
+def _pointers(a):
+    """The object array a's elements as uint64 pointer values: a view of
+    its buffer (no copy, no reference taken), valid while a lives."""
+    words = (ctypes.c_uint64 * a.size).from_address(a.ctypes.data)
+    return numpy.frombuffer(words, dtype=numpy.uint64)
+
+
+def _count_pointer_part(ids, base, lo, hi):
+    """Count pointers [lo, hi) at base into the TopKId ids, _OBJ_CHUNK per
+    call, stopping at the first chunk after which it has evicted."""
+    for s in range(lo, hi, _OBJ_CHUNK):
+        _pointer_ids(ids._p, base + 8 * s, min(_OBJ_CHUNK, hi - s))
+        if ids.error_bound:
+            return
+
+
+def _find_places(view, wanted):
+    """{pointer: a place i with view[i] == pointer} for every pointer of
+    `wanted`, searched from the column's start in growing windows (while
+    many are sought, one sort of the window finds them all; the last few
+    one comparison pass each), or None if one is not in the column."""
+    want = set(wanted)
+    places = {}
+    lo, width, n = 0, _OBJ_FIRST, view.size
+    while want and lo < n:
+        win = view[lo:lo + width]
+        if len(want) > _OBJ_FEW:
+            values, first = numpy.unique(win, return_index=True)
+            for p, f in zip(values.tolist(), first.tolist()):
+                if p in want:
+                    places[p] = lo + f
+                    want.discard(p)
+        else:
+            for p in list(want):
+                hit = win == numpy.uint64(p)
+                f = int(hit.argmax())
+                if hit[f]:
+                    places[p] = lo + f
+                    want.discard(p)
+        lo += win.size
+        width = min(4 * width, _OBJ_CHUNK)
+    return None if want else places
+
+
+def _count_objects(a, threads=None):
     """{label bytes: count} over the object array a, or None when it holds
-    more than _OBJ_DISTINCT distinct objects or an object that is not a
-    label (the caller then takes the general way, which says why)."""
-    global _pointer_ids
-    if _pointer_ids is None:
-        fn = ctypes.PyDLL(_lib.library_path).kpi_topk_id_add_array
-        fn.argtypes = _lib.SIGNATURES["kpi_topk_id_add_array"][1]  # as C's
-        fn.restype = ctypes.c_int
-        fn.errcheck = _lib._check
-        _pointer_ids = fn
+    more than _OBJ_DISTINCT distinct objects, an object that is not a
+    label, or an element replaced while it was counted (the caller then
+    takes the general way, which says why or counts what is there)."""
     ids = TopKId(_OBJ_DISTINCT)
     try:
         base, n = a.ctypes.data, a.size
-        for lo in range(0, n, _OBJ_CHUNK):
-            _pointer_ids(ids._p, base + 8 * lo, min(_OBJ_CHUNK, n - lo))
-            if ids.error_bound:
-                return None  # evicted: more distinct objects than it holds
+        ids._add_in_parts(n, threads, lambda obj, lo, hi: _count_pointer_part(obj, base, lo, hi))
+        if ids.error_bound:
+            return None  # evicted: more distinct objects than it holds
+        pointers = {e.id: e.count for e in ids.top()}
+        places = _find_places(_pointers(a), pointers)
+        if places is None:
+            return None
         counts = {}
-        for e in ids.top():
-            obj = ctypes.cast(ctypes.c_void_p(e.id), ctypes.py_object).value
-            if not isinstance(obj, (str, bytes)):
+        for p, c in pointers.items():
+            obj = a[places[p]]  # a reference to what is there now
+            if id(obj) != p or not isinstance(obj, (str, bytes)):
                 return None
             b = _label_bytes(obj)
-            counts[b] = counts.get(b, 0) + e.count
+            counts[b] = counts.get(b, 0) + c
         return counts
     finally:
         ids.close()
@@ -267,16 +320,18 @@ class TopK(KpiObject):
         distinct object is then encoded once and added with its count,
         on a copy that is kept only if it never evicted (so every read is
         one add per label's); a column of more than 4,096 distinct
-        objects, a summary that would evict, or a refused label takes the
-        general way.  A numpy unicode array ('U') is encoded to UTF-8
+        objects, a summary that would evict, a refused label, or an
+        element another thread replaced meanwhile takes the general
+        way.  A numpy unicode array ('U') is encoded to UTF-8
         first (a copy); any other sequence of str / bytes is encoded label
         by label in Python (slow for millions: prefer 'S' arrays, or
-        TopKId on integer codes).  (An object column is counted on this
-        thread only, whatever ``threads``.)"""
+        TopKId on integer codes).  An object column's identity count
+        takes ``threads`` too (its objects are then found and encoded on
+        this thread)."""
         thread_count(threads)
         a = _object_array(labels)
         if a is not None:
-            counts = _count_objects(a)
+            counts = _count_objects(a, threads)
             if counts is not None and _add_counted_labels(self, counts):
                 return
             labels = a

@@ -288,7 +288,6 @@ def _object_calls(monkeypatch):
     """Record the sizes of the identity count's calls (chunks of 1,000)."""
     from kpi import _counting
     monkeypatch.setattr(_counting, "_OBJ_CHUNK", 1000)
-    _counting._count_objects(np.array(["warm"], dtype=object))  # load the handle
     calls, real = [], _counting._pointer_ids
 
     def record(p, address, m):
@@ -379,13 +378,107 @@ def test_topk_object_column_leaves_its_copy_closed_and_the_object_usable(rng):
     assert back.total == 9000
 
 
-def test_topk_object_columns_need_cpython_with_its_gil(rng, monkeypatch):
+def _fresh_label(text):
+    """A str object of its own (not interned, not shared)."""
+    return "".join([text[:1], text[1:]])
+
+
+def test_topk_object_columns_never_read_an_object_replaced_meanwhile(rng, monkeypatch):
+    """The C count reads the column's pointers without the GIL, and the GIL
+    can change hands between the package's calls: an element replaced by
+    another thread meanwhile must never be read through its old pointer
+    (its object may be freed).  Such a column takes the general way, which
+    counts what the column holds then."""
+    from kpi import _counting
+    col = _object_column(rng, 5000, 20)
+    col[:1000] = _fresh_label("gone-label")  # one object, held by col only
+    gone = id(col[0])
+    seen, real = [], _counting._pointer_ids
+
+    def count_then_replace(p, address, m):
+        real(p, address, m)
+        if not seen:  # after the first chunk: "another thread" replaces them
+            seen.append(m)
+            col[:1000] = _fresh_label("new-label")  # the old object is freed
+    monkeypatch.setattr(_counting, "_OBJ_CHUNK", 1000)
+    monkeypatch.setattr(_counting, "_pointer_ids", count_then_replace)
+    tk = kpi.TopK(100)
+    tk.add_array(col)
+    assert seen == [1000] and gone not in {id(x) for x in col}
+    assert _reads(tk) == _reads(_singles(100, col))
+    assert tk.estimate("new-label").count == 1000
+    with pytest.raises(kpi.KpiUnknownIdError):
+        tk.estimate("gone-label")
+
+    # replaced after its place was found: not confirmed, the general way
+    monkeypatch.setattr(_counting, "_pointer_ids", real)
+    places = _counting._find_places
+
+    replaced = []
+
+    def find_then_replace(view, wanted):
+        found = places(view, wanted)
+        for i in found.values():
+            col[i] = _fresh_label("late-label")
+        replaced.append(len(found))
+        return found
+    monkeypatch.setattr(_counting, "_find_places", find_then_replace)
+    tk = kpi.TopK(100)
+    tk.add_array(col)
+    assert _reads(tk) == _reads(_singles(100, col))
+    assert replaced[0] > 20 and tk.estimate("late-label").count == replaced[0]
+
+
+def test_topk_object_columns_find_rare_objects_anywhere(rng, monkeypatch):
+    """Each distinct object's place is searched from the column's start in
+    growing windows: objects first met late, one at the very end, many at
+    once and a few at once all read as singles."""
+    from kpi import _counting
+    monkeypatch.setattr(_counting, "_OBJ_CHUNK", 4096)
+    col = _object_column(rng, 60_000, 30)
+    col[-1] = _fresh_label("last-one")
+    col[30_000:30_040] = np.array([_fresh_label(f"mid-{i:02d}") for i in range(40)],
+                                  dtype=object)
+    col[50_000] = _fresh_label("late-one")
+    tk = kpi.TopK(200)
+    tk.add_array(col)
+    assert _reads(tk) == _reads(_singles(200, col))
+    assert tk.estimate("last-one").count == 1 and tk.estimate("mid-39").count == 1
+    view = _counting._pointers(col)
+    assert view[-1] == id(col[-1]) and view.size == col.size
+    assert _counting._find_places(view, [id(col[-1]) ^ 8]) is None  # not in it
+
+
+def test_topk_object_columns_take_threads(rng, monkeypatch):
+    """threads=2 counts the pointers in two parts at once and merges them;
+    the reads are the singles'."""
+    from kpi import _base
+    monkeypatch.setattr(_base, "MIN_PARALLEL_ITEMS", 1000)
+    calls = _object_calls(monkeypatch)
+    col = _object_column(rng, 20_000, 50)
+    tk = kpi.TopK(100)
+    tk.add("seed")
+    tk.add_array(col, threads=2)
+    assert sorted(calls) == [1000] * 20  # ten chunks in each part
+    assert _reads(tk) == _reads(_singles(100, ["seed"] + list(col)))
+    # more distinct objects than the parts together may hold: the general way
+    from kpi import _counting
+    monkeypatch.setattr(_counting, "_OBJ_DISTINCT", 40)
+    tk = kpi.TopK(100)
+    tk.add_array(col, threads=2)
+    assert _reads(tk) == _reads(_singles(100, col))
+
+
+def test_topk_object_columns_without_a_gil_count_by_identity_too(rng, monkeypatch):
+    """No object is read through a counted pointer, so the identity count
+    needs no GIL: a free-threaded CPython takes it too."""
     import sys
     from kpi import _counting
     col = _object_column(rng, 2000, 20)
-    assert _counting._object_array(col) is not None
     monkeypatch.setattr(sys, "_is_gil_enabled", lambda: False, raising=False)
-    assert _counting._object_array(col) is None  # free-threaded: label by label
+    assert _counting._object_array(col) is not None
+    calls = _object_calls(monkeypatch)
     tk = kpi.TopK(100)
     tk.add_array(col)
+    assert calls == [1000, 1000]
     assert _reads(tk) == _reads(_singles(100, col))
