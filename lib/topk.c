@@ -133,6 +133,9 @@ typedef struct ss_core {
     uint8_t *len;     /* [cap], strings only */
     uint8_t *arena;
     size_t arena_cap, arena_used, arena_live;
+    uint64_t sp_mul; /* the multiplier the last sparse count placed ids by
+                      * (0: none yet), where the next one starts: a hint
+                      * for speed, no part of the state */
 } ss_core;
 
 /* the layout of both public types */
@@ -894,6 +897,26 @@ static inline size_t sp_home(uint64_t id, size_t mask)
     return (size_t)(hash_id(id) >> 32) & mask;
 }
 
+/* The home cell of id in the sparse count's own table (below) of 2^(64 -
+ * shift) home cells: the top bits of its product by an odd multiplier (a
+ * multiply and a shift); the count chooses the multiplier (see
+ * sp_replace). */
+#define SP_MUL UINT64_C(0x9E3779B97F4A7C15)
+static inline size_t sp_home_by(uint64_t id, uint64_t mul, unsigned shift)
+{
+    return (size_t)((id * mul) >> shift);
+}
+
+/* The shift that gives sp_home_by a table of mask + 1 cells (a power of
+ * 2). */
+static inline unsigned sp_shift(size_t mask)
+{
+    unsigned s = 64;
+    for (; mask != 0; mask >>= 1)
+        s--;
+    return s;
+}
+
 /* The cell of id in tab (of mask + 1 cells), or the empty cell for it. */
 static inline sp_ent *sp_cell(sp_ent *tab, size_t mask, uint64_t id)
 {
@@ -1013,38 +1036,251 @@ static bool add_dense(ss_core *c, const uint64_t *ids, size_t n)
     return add_counted(c, tab, SPARSE_CELLS, d, n);
 }
 
-/* Count ids[0, n) into tab; the number of distinct ids, or SIZE_MAX as
- * soon as there are more than `limit` (at most SPARSE_MAX).  A cell's n only
- * marks it taken while id i's count goes to lane i % DENSE_LANES of 32-bit
- * counters (as the dense count: neighbouring equal ids do not wait on each
- * other's stores, and the probes read cells no count writes), folded into
- * n every DENSE_FLUSH ids and at the end. */
-static TK_NOINLINE size_t sparse_count(const uint64_t *ids, size_t n, sp_ent *tab,
-                                       size_t mask, size_t limit)
+/* The sparse count's own table while it counts (tab, above, gets its
+ * totals): key[h] is the id in cell h, or for an empty cell a value whose
+ * home is not h, so that one compare at an id's home says it is there
+ * (the bits of taken, one per cell, are read only off that path, in
+ * sp_probe).  A probe never wraps: past the last home cell come `limit`
+ * more, as many as the ids that may be displaced.  Id i's count goes to
+ * lane i % DENSE_LANES of its cell, as in the dense count (neighbouring
+ * equal ids do not wait on each other's stores, and the probes read no
+ * cell a count writes); lane k of cell h is lane[k * stride + h], so that
+ * one memset clears the lanes of a small table.  The lanes are folded
+ * into tab every DENSE_FLUSH ids and at the end. */
+#define SP_WORK (SPARSE_CELLS + SPARSE_MAX)
+typedef struct sp_work {
+    uint64_t key[SP_WORK];
+    uint32_t lane[DENSE_LANES * SP_WORK];
+    uint64_t taken[SP_WORK / 64];
+    uint16_t cell[SPARSE_MAX]; /* the taken cells, in the order taken */
+    size_t mask, d, limit; /* home cells - 1, distinct ids so far, their limit */
+    size_t stride;         /* SP_WORK for the whole table, else mask + 1 + limit */
+    size_t moved;          /* ids counted off their home since the last placing */
+    uint64_t mul;          /* the multiplier of the ids' homes */
+    unsigned shift;        /* sp_shift(mask) */
+    bool over;             /* an id past the limit was met */
+} sp_work;
+
+/* Empty cells hold SP_EMPTY, but the cell of SP_EMPTY's own home by w's
+ * multiplier, which holds a value with another home.  (Any id may equal
+ * either: it is then not at its home, or has another.) */
+#define SP_EMPTY UINT64_C(0x6a09e667f3bcc909)
+
+/* Take mul as w's multiplier, w's cells all empty but for taken ones. */
+static void sp_set_empty_home(sp_work *w, uint64_t mul)
 {
-    uint32_t lane[SPARSE_CELLS * DENSE_LANES]; /* cell h's at h * DENSE_LANES */
-    size_t d = 0;
-    for (size_t i = 0; i < n;) {
-        size_t end = n - i < DENSE_FLUSH ? n : i + DENSE_FLUSH;
-        memset(lane, 0, (mask + 1) * DENSE_LANES * sizeof lane[0]);
-        for (; i < end; i++) {
-            sp_ent *e = sp_cell(tab, mask, ids[i]);
-            if (e->n == 0) {
-                if (d == limit)
-                    return SIZE_MAX;
-                e->id = ids[i];
-                e->n = 1; /* taken: the lanes hold the counts */
-                d++;
+    uint64_t e1 = SP_EMPTY + 1;
+    size_t h0 = sp_home_by(SP_EMPTY, mul, w->shift);
+    while (sp_home_by(e1, mul, w->shift) == h0)
+        e1++;
+    w->key[h0] = e1;
+    w->mul = mul;
+}
+
+/* An empty table with mask + 1 home cells for at most `limit` ids, whose
+ * homes come from mul, its lanes cleared. */
+static void sp_work_init(sp_work *w, size_t mask, size_t limit, uint64_t mul)
+{
+    w->mask = mask;
+    w->shift = sp_shift(mask);
+    w->d = w->moved = 0;
+    w->limit = limit;
+    w->over = false;
+    for (size_t h = 0; h <= mask + limit; h++)
+        w->key[h] = SP_EMPTY;
+    sp_set_empty_home(w, mul);
+    memset(w->taken, 0, sizeof w->taken);
+    w->stride = mask == SPARSE_CELLS - 1 ? SP_WORK : mask + 1 + limit;
+    memset(w->lane, 0, DENSE_LANES * w->stride * sizeof w->lane[0]);
+}
+
+/* The cell of id x, whose home h does not hold it: the cell holding it
+ * further on, or the first empty one, taken for it; SP_WORK, setting
+ * over, when x would be one distinct id more than the limit. */
+static TK_NOINLINE size_t sp_probe(sp_work *w, uint64_t x, size_t h)
+{
+    for (;; h++) {
+        if (!(w->taken[h / 64] >> h % 64 & 1)) {
+            if (w->d == w->limit) {
+                w->over = true;
+                return SP_WORK;
             }
-            lane[(size_t)(e - tab) * DENSE_LANES + i % DENSE_LANES]++;
+            w->key[h] = x;
+            w->taken[h / 64] |= (uint64_t)1 << h % 64;
+            w->cell[w->d++] = (uint16_t)h;
+            return h;
         }
-        for (size_t h = 0; h <= mask; h++)
-            for (size_t k = 0; k < DENSE_LANES && tab[h].n != 0; k++)
-                tab[h].n += lane[h * DENSE_LANES + k];
+        if (w->key[h] == x) {
+            w->moved++;
+            return h;
+        }
     }
-    for (size_t h = 0; h <= mask; h++)
-        tab[h].n -= tab[h].n != 0; /* the marks */
-    return d;
+}
+
+/* The cell of id x (see sp_probe) into *h, for homes by mul in a table of
+ * 2^(64 - shift) home cells; false when x is one id past the limit. */
+TK_INLINE bool sp_find(sp_work *w, uint64_t x, uint64_t mul, unsigned shift, size_t *h)
+{
+    size_t c = sp_home_by(x, mul, shift);
+    if (KPI__UNLIKELY(w->key[c] != x) && (c = sp_probe(w, x, c)) == SP_WORK)
+        return false;
+    *h = c;
+    return true;
+}
+
+/* sp_run asks for the table to be placed again when, after at least
+ * SP_SAMPLE ids, more than one id in SP_MOVED was off its home (checked
+ * every SP_STRETCH ids) */
+#define SP_MOVED 32u
+#define SP_SAMPLE 256u
+#define SP_STRETCH 64u
+
+/* Count ids[0, n) (within a flush) into w's lanes, four ids at a time with
+ * independent probes; the number counted, fewer than n when an id is past
+ * the limit (over set) or, with `check`, when too many ids were off their
+ * homes. */
+TK_INLINE size_t sp_run_shift(sp_work *w, const uint64_t *ids, size_t n, unsigned shift,
+                              size_t stride, bool check)
+{
+    const uint64_t mul = w->mul;
+    uint32_t *l0 = w->lane, *l1 = l0 + stride, *l2 = l1 + stride, *l3 = l2 + stride;
+    size_t i = 0;
+    while (i < n) {
+        size_t end = n - i < SP_STRETCH ? n : i + SP_STRETCH;
+        for (; i + DENSE_LANES <= end; i += DENSE_LANES) {
+            size_t h0, h1, h2, h3;
+            if (!sp_find(w, ids[i], mul, shift, &h0) ||
+                !sp_find(w, ids[i + 1], mul, shift, &h1) ||
+                !sp_find(w, ids[i + 2], mul, shift, &h2) ||
+                !sp_find(w, ids[i + 3], mul, shift, &h3))
+                return i;
+            l0[h0]++;
+            l1[h1]++;
+            l2[h2]++;
+            l3[h3]++;
+        }
+        for (; i < end; i++) {
+            size_t h;
+            if (!sp_find(w, ids[i], mul, shift, &h))
+                return i;
+            l0[h]++;
+        }
+        if (check && i >= SP_SAMPLE && w->moved * SP_MOVED > i)
+            break;
+    }
+    return i;
+}
+
+/* sp_run_shift for w's table: the whole table's shift and stride as
+ * constants */
+static size_t sp_run(sp_work *w, const uint64_t *ids, size_t n, bool check)
+{
+    if (w->mask == SPARSE_CELLS - 1)
+        return sp_run_shift(w, ids, n, sp_shift(SPARSE_CELLS - 1), SP_WORK, check);
+    return sp_run_shift(w, ids, n, w->shift, w->stride, check);
+}
+
+/* Add w's lanes to tab (of mask + 1 cells) and clear them. */
+static void sp_fold(sp_work *w, sp_ent *tab)
+{
+    for (size_t j = 0; j < w->d; j++) {
+        size_t h = w->cell[j];
+        sp_ent *e = sp_cell(tab, w->mask, w->key[h]);
+        e->id = w->key[h];
+        for (size_t k = 0; k < DENSE_LANES; k++) {
+            e->n += w->lane[k * w->stride + h];
+            w->lane[k * w->stride + h] = 0;
+        }
+    }
+}
+
+/* Multipliers sp_replace chooses among (odd; the first is SP_MUL). */
+static const uint64_t sp_muls[] = {
+    SP_MUL,                         UINT64_C(0x589965cc75374cc3),
+    UINT64_C(0xbf58476d1ce4e5b9), UINT64_C(0x94d049bb133111eb),
+    UINT64_C(0xd6e8feb86659fd93), UINT64_C(0xe7037ed1a0b428db),
+    UINT64_C(0x8ebc6af09c88c6e3), UINT64_C(0xa0761d6478bd642f)};
+
+/* How many counts of the ids t[0, m) would be off their homes, placed in
+ * this order in a table of mask + 1 home cells by multiplier mul. */
+static uint64_t sp_cost(const sp_add *t, size_t m, size_t mask, uint64_t mul)
+{
+    bool used[SP_WORK];
+    unsigned shift = sp_shift(mask);
+    uint64_t cost = 0;
+    memset(used, 0, (mask + 1 + m) * sizeof used[0]);
+    for (size_t i = 0; i < m; i++) {
+        size_t h = sp_home_by(t[i].id, mul, shift);
+        if (used[h])
+            cost += t[i].final;
+        while (used[h])
+            h++;
+        used[h] = true;
+    }
+    return cost;
+}
+
+/* Place w's ids (their lanes folded into tab) again, in order of count so
+ * far descending and by the multiplier that leaves the fewest counts off
+ * their homes, so that the ids the probe misses at home are few and seldom
+ * seen.  Only the place of ids changes, which changes no count. */
+static void sp_replace(sp_work *w, sp_ent *tab)
+{
+    sp_add t[SPARSE_MAX];
+    size_t m = w->d;
+    for (size_t j = 0; j < m; j++) {
+        size_t h = w->cell[j];
+        t[j] = (sp_add){sp_cell(tab, w->mask, w->key[h])->n, w->key[h], 0};
+        w->key[h] = SP_EMPTY;
+        w->taken[h / 64] &= ~((uint64_t)1 << h % 64);
+    }
+    w->key[sp_home_by(SP_EMPTY, w->mul, w->shift)] = SP_EMPTY;
+    sp_add_sort(t, m);
+    uint64_t best = UINT64_MAX, mul = SP_MUL;
+    for (size_t j = 0; j < sizeof sp_muls / sizeof sp_muls[0] && best != 0; j++) {
+        uint64_t cost = sp_cost(t, m, w->mask, sp_muls[j]);
+        if (cost < best) {
+            best = cost;
+            mul = sp_muls[j];
+        }
+    }
+    sp_set_empty_home(w, mul);
+    w->d = w->moved = 0;
+    for (size_t j = 0; j < m; j++)
+        (void)sp_probe(w, t[j].id, sp_home_by(t[j].id, mul, w->shift));
+    w->moved = 0;
+}
+
+/* ids a batch must have left for sp_replace to be worth it */
+#define SP_REPLACE_MIN 512u
+
+/* Count ids[0, n) into tab (zeroed, of mask + 1 cells); the number of
+ * distinct ids, or SIZE_MAX as soon as there are more than `limit` (at
+ * most SPARSE_MAX).  The ids are placed by the multiplier *mul (0:
+ * SP_MUL); once in a batch, when too many are off their homes, they are
+ * placed again (sp_replace), and *mul is the multiplier chosen. */
+static TK_NOINLINE size_t sparse_count(const uint64_t *ids, size_t n, sp_ent *tab,
+                                       size_t mask, size_t limit, uint64_t *mul)
+{
+    sp_work w;
+    sp_work_init(&w, mask, limit, *mul != 0 ? *mul : SP_MUL);
+    bool check = true;
+    for (size_t i = 0, flushed = 0; i < n;) {
+        size_t end = n - flushed < DENSE_FLUSH ? n : flushed + DENSE_FLUSH;
+        check = check && n - i >= SP_REPLACE_MIN;
+        i += sp_run(&w, ids + i, end - i, check);
+        if (w.over)
+            return SIZE_MAX;
+        sp_fold(&w, tab);
+        if (i < end) {
+            sp_replace(&w, tab);
+            *mul = w.mul;
+            check = false;
+        } else {
+            flushed = i;
+        }
+    }
+    return w.d;
 }
 
 /* The batch through the sparse count (ids of any size); false, changing
@@ -1059,7 +1295,7 @@ static TK_NOINLINE bool add_sparse(ss_core *c, const uint64_t *ids, size_t n)
     size_t cells = n >= DENSE_BLOCK ? SPARSE_CELLS : count_cells(n < limit ? n : limit);
     sp_ent tab[SPARSE_CELLS];
     memset(tab, 0, cells * sizeof tab[0]);
-    size_t d = sparse_count(ids, n, tab, cells - 1, limit);
+    size_t d = sparse_count(ids, n, tab, cells - 1, limit, &c->sp_mul);
     return d != SIZE_MAX && add_counted(c, tab, cells, d, n);
 }
 

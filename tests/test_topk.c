@@ -815,6 +815,174 @@ START_TEST(id_batches_of_large_ids_are_counted_first)
 }
 END_TEST
 
+/* What a batch counted first gives, written out: a copy of base, then each
+ * distinct id of ids[0, n) added once with its number in the batch as
+ * weight, in order of count after the batch descending, ties by id. */
+static kpi_topk_id *weighted_adds(const kpi_topk_id *base, const uint64_t *ids, size_t n)
+{
+    enum { MOST = 300 };
+    uint64_t id[MOST], w[MOST], fin[MOST];
+    size_t d = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (j < d && id[j] != ids[i])
+            j++;
+        if (j == d) {
+            ck_assert_uint_lt(d, MOST);
+            id[d] = ids[i];
+            w[d++] = 0;
+        }
+        w[j]++;
+    }
+    for (size_t j = 0; j < d; j++) {
+        uint64_t c = 0;
+        int rc = kpi_topk_id_estimate(base, id[j], &c, NULL, NULL);
+        ck_assert(rc == KPI_OK || rc == KPI_ERR_UNKNOWN_ID || rc == KPI_ERR_EMPTY);
+        fin[j] = (rc == KPI_OK ? c : 0) + w[j];
+    }
+    for (size_t a = 1; a < d; a++) /* insertion sort of the three columns */
+        for (size_t b = a; b > 0 && (fin[b] > fin[b - 1] ||
+                                     (fin[b] == fin[b - 1] && id[b] < id[b - 1])); b--) {
+            uint64_t t;
+            t = fin[b], fin[b] = fin[b - 1], fin[b - 1] = t;
+            t = id[b], id[b] = id[b - 1], id[b - 1] = t;
+            t = w[b], w[b] = w[b - 1], w[b - 1] = t;
+        }
+    kpi_topk_id *p;
+    ck_assert_ok(kpi_topk_id_clone(base, &p));
+    for (size_t j = 0; j < d; j++)
+        ck_assert_ok(kpi_topk_id_add(p, id[j], w[j]));
+    return p;
+}
+
+/* The inverse of an odd x modulo 2^64 (Newton's iteration). */
+static uint64_t inverse_odd(uint64_t x)
+{
+    uint64_t y = x;
+    for (int i = 0; i < 6; i++)
+        y *= 2 - x * y;
+    return y;
+}
+
+/* batch into p (replaced by the result): the bytes of the weighted adds
+ * and the reads of the singles. */
+static void counted_batch(kpi_topk_id **p, const uint64_t *ids, size_t n, const char *ctx)
+{
+    kpi_topk_id *want = weighted_adds(*p, ids, n);
+    kpi_topk_id *got = batch_vs_singles(*p, ids, n, ctx);
+    ck_assert_msg(same_id_bytes(got, want), "%s: not the weighted adds' bytes", ctx);
+    kpi_topk_id_free(want);
+    kpi_topk_id_free(*p);
+    *p = got;
+}
+
+START_TEST(id_batches_of_pointers_and_colliding_ids_are_counted_first)
+{
+    /* The sparse count's table places ids by a multiply (top bits of id x
+     * K, K = 0x9E3779B97F4A7C15 at first) and may place them again by
+     * another multiplier when many are off their home; placing changes no
+     * count.  Batches of every length class (shorter than the unroll of 4,
+     * not a multiple of it, past the 4,096-id flush of the suite's
+     * KPI__TOPK_FLUSH build, long enough to be placed again), each fed
+     * twice (the second call starts from the multiplier the first chose):
+     * the singles' reads every time, and from 1,000 ids on (where a batch
+     * of 60 distinct ids into a summary of 60 is counted first: distinct x
+     * size <= 4 n) the weighted adds' bytes. */
+    static uint64_t ids[30011];
+    const size_t lens[] = {3, 33, 257, 1001, 4097, 9001, 30011};
+    const uint64_t k = UINT64_C(0x9E3779B97F4A7C15), kinv = inverse_odd(k);
+    ck_assert(k * kinv == 1);
+    for (int set = 0; set < 5; set++) {
+        /* 0: pointers to str objects 64 bytes apart, in clusters (pandas'
+         * object column); 1: 16 bytes apart; 2: 16 ids sharing their home
+         * cell in every table size (x K has the same top 9 bits), the
+         * rarest seen first; 3: the count's empty-cell value
+         * 0x6a09e667f3bcc909 and its neighbours, 0 and UINT64_MAX; 4:
+         * bench_topk's interned ids (k + 1) x K */
+        uint64_t v[60];
+        size_t nv = 60;
+        test_rng r = {77 + (uint64_t)set};
+        for (size_t j = 0; j < 60; j++) {
+            if (set == 0)
+                v[j] = UINT64_C(0x7f5a3c201000) + 64 * (j * 7 % 60) +
+                       (j % 3) * UINT64_C(0x1000000);
+            else if (set == 1)
+                v[j] = UINT64_C(0x55d0e4a0) + 16 * j;
+            else if (set == 2)
+                v[j] = ((UINT64_C(301) << 55) | (j * UINT64_C(0x9E37) + 1)) * kinv;
+            else if (set == 3)
+                v[j] = j < 58 ? UINT64_C(0x6a09e667f3bcc909) + j - 8 : j == 58 ? 0 : UINT64_MAX;
+            else
+                v[j] = (j + 1) * k;
+        }
+        if (set == 2) {
+            nv = 16;
+            for (size_t j = 0; j < nv; j++)
+                ck_assert_uint_eq((v[j] * k) >> 55, 301);
+        }
+        kpi_topk_id *p;
+        ck_assert_ok(kpi_topk_id_new(&p, 4096));
+        for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
+            for (int call = 0; call < 2; call++) {
+                size_t n = lens[l];
+                for (size_t i = 0; i < n; i++) {
+                    /* Zipf-like: id j about as often as 1 / (j + 1); in set
+                     * 2 the first ids of a batch are the rarest */
+                    size_t j = (size_t)(pow(test_uniform(&r), 2.5) * (double)nv);
+                    if (set == 2 && i < nv)
+                        j = nv - 1 - i;
+                    ids[i] = v[j];
+                }
+                char ctx[80];
+                snprintf(ctx, sizeof ctx, "set %d, %zu ids, call %d", set, n, call);
+                if (n >= 1000) {
+                    counted_batch(&p, ids, n, ctx);
+                } else { /* may go one at a time: (4 n / size) */
+                    kpi_topk_id *q = batch_vs_singles(p, ids, n, ctx);
+                    kpi_topk_id_free(p);
+                    p = q;
+                }
+            }
+        }
+        kpi_topk_id_free(p);
+    }
+
+    /* the colliding ids into a summary of 200 other ids: a batch of 1,001
+     * may then have at most 4 n / size = 18 distinct ids, counted in a
+     * table of 64 cells (where they collide too), and placed again */
+    {
+        kpi_topk_id *p;
+        ck_assert_ok(kpi_topk_id_new(&p, 4096));
+        for (uint64_t i = 0; i < 200; i++)
+            ck_assert_ok(kpi_topk_id_add(p, large_id(i), 1 + i % 7));
+        test_rng r = {99};
+        for (int call = 0; call < 3; call++) {
+            for (size_t i = 0; i < 1001; i++) {
+                size_t j = i < 16 ? 15 - i : (size_t)(pow(test_uniform(&r), 2.5) * 16);
+                ids[i] = ((UINT64_C(301) << 55) | (j * UINT64_C(0x9E37) + 1)) * kinv;
+            }
+            counted_batch(&p, ids, 1001, "colliding ids into 200 others");
+        }
+        kpi_topk_id_free(p);
+    }
+
+    /* more than 256 distinct ids, all at one home: one at a time (the
+     * singles' bytes), after a count that stops */
+    static uint64_t many[2000];
+    for (size_t i = 0; i < 2000; i++)
+        many[i] = ((UINT64_C(5) << 55) | (i % 300 + 1)) * kinv;
+    kpi_topk_id *a, *b;
+    ck_assert_ok(kpi_topk_id_new(&a, 1000));
+    ck_assert_ok(kpi_topk_id_new(&b, 1000));
+    ck_assert_ok(kpi_topk_id_add_array(a, many, 2000));
+    for (size_t i = 0; i < 2000; i++)
+        ck_assert_ok(kpi_topk_id_add(b, many[i], 1));
+    ck_assert(same_id_bytes(a, b));
+    kpi_topk_id_free(a);
+    kpi_topk_id_free(b);
+}
+END_TEST
+
 /* Every ranked read of two label summaries is the same. */
 static void assert_same_label_reads(const kpi_topk *a, const kpi_topk *b, const char *ctx)
 {
@@ -2309,6 +2477,7 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, id_batch_lists_equal_counts_by_id_inside);
     tcase_add_test(tc, id_batches_the_counted_paths_cannot_take_go_one_at_a_time);
     tcase_add_test(tc, id_batches_of_large_ids_are_counted_first);
+    tcase_add_test(tc, id_batches_of_pointers_and_colliding_ids_are_counted_first);
     tcase_add_test(tc, label_batches_are_counted_first_and_read_like_singles);
     tcase_add_test(tc, short_batches_into_full_summaries_go_one_at_a_time);
     tcase_add_test(tc, label_batch_refusals_name_the_first_bad_label);
