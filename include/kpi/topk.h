@@ -44,7 +44,7 @@
  * anything, so a failed add changes nothing and a batch (_add_array) is
  * applied completely or not at all.  A batch counts on the stack, not the
  * heap: kpi_topk_add_array() uses up to about 29 KB of it and
- * kpi_topk_id_add_array() up to about 17 KB (threads with small stacks:
+ * kpi_topk_id_add_array() up to about 35 KB (threads with small stacks:
  * add one at a time, or give them more).
  *
  * Thread safety: an object must not be used from two threads at once
