@@ -722,18 +722,24 @@ typedef struct val {
  * Outside a transaction (merging into a private copy) the same code
  * applies everything at once. */
 
-enum { OP_FEED, OP_MEMBER, OP_ROLL, OP_START, OP_TOPIC };
+/* Ops: a feed of a value to an accumulator has its accumulator's type for
+ * kind (OP_DUR ... OP_SERIES: T_DUR ... T_SERIES); the others follow. */
+enum {
+    OP_DUR = T_DUR, OP_RATE, OP_SCORE, OP_RATIO, OP_SERIES,
+    OP_MEMBER, OP_ROLL, OP_START, OP_TOPIC
+};
 
 typedef struct op {
     uint8_t kind;
-    uint8_t m;        /* metric */
-    int32_t idx;      /* FEED, MEMBER of a duration: the value's bucket */
-    void *acc;        /* FEED: accumulator; MEMBER: dkey (its member made
-                       * apart for this op, adopted at the commit); TOPIC:
-                       * label */
+    uint8_t m;        /* MEMBER: metric */
+    int32_t idx;      /* DUR: the value's bucket */
+    void *acc;        /* feeds: accumulator; MEMBER: dkey (its member made
+                       * apart, fed by feeds of its own, adopted at the
+                       * commit); TOPIC: label */
     void *dt;         /* MEMBER: dimtab */
     union {
-        val v;        /* FEED, MEMBER: the value; TOPIC: v.i = length */
+        val v;        /* feeds: the value (DUR: v.i only); TOPIC: v.i =
+                       * length */
         struct {
             int64_t from, to; /* ROLL: head before, after; START: to */
             uint64_t backlog;
@@ -795,6 +801,7 @@ struct kpi_engine {
     bool started;
     int64_t now;
     int64_t head;       /* period index of now */
+    uint32_t head_slot; /* its bucket's place in the ring */
     int64_t head_lo;    /* [head_lo, head_hi): the head period's time span */
     int64_t head_hi;
     uint64_t cnt[NSTORED];
@@ -944,9 +951,10 @@ static int make_proto(const kpi_engine *e, int m, void **out)
     }
 }
 
-static int feed(void *acc, int m, const val *v)
+/* Feed v to acc, an accumulator of type t (T_DUR ... T_SERIES). */
+static inline int feed(void *acc, int t, const val *v)
 {
-    switch (mtype[m]) {
+    switch (t) {
     case T_DUR:
         return kpi_duration_add(acc, v->i);
     case T_RATE:
@@ -999,6 +1007,13 @@ static void kpis_free(kpi_engine *e)
     e->nper = 0;
 }
 
+/* The place of period k's bucket in the ring (nper > 0). */
+static uint32_t ring_slot(const kpi_engine *e, int64_t k)
+{
+    int64_t P = e->nper, s = k % P;
+    return (uint32_t)(s < 0 ? s + P : s);
+}
+
 /* Build prototypes, totals, groups, top-k and ring from the options. */
 static int kpis_build(kpi_engine *e)
 {
@@ -1029,6 +1044,8 @@ static int kpis_build(kpi_engine *e)
     }
     if (rc != KPI_OK)
         kpis_free(e);
+    else
+        e->head_slot = ring_slot(e, e->head); /* in the new ring */
     return rc;
 }
 
@@ -1036,6 +1053,7 @@ static void set_head(kpi_engine *e, int64_t k)
 {
     const int64_t per = e->opt[KPI_ENGINE_OPT_PERIOD_MS];
     e->head = k;
+    e->head_slot = e->nper > 0 ? ring_slot(e, k) : 0;
     e->head_lo = k * per + e->opt[KPI_ENGINE_OPT_PERIOD_ORIGIN_MS];
     e->head_hi = e->head_lo + per;
 }
@@ -1168,8 +1186,17 @@ static int64_t period_of(const kpi_engine *e, int64_t t)
 
 static bucket *bucket_of(const kpi_engine *e, int64_t k)
 {
-    int64_t P = e->nper, s = k % P;
-    return &e->ring[s < 0 ? s + P : s];
+    return &e->ring[ring_slot(e, k)];
+}
+
+/* The bucket of the period that holds time t, or NULL when that period
+ * has left the ring (or not yet entered it). */
+static bucket *period_bucket(const kpi_engine *e, int64_t t)
+{
+    if (t >= e->head_lo && t < e->head_hi)
+        return &e->ring[e->head_slot];
+    int64_t p = period_of(e, t);
+    return p > e->head - (int64_t)e->nper && p <= e->head ? bucket_of(e, p) : NULL;
 }
 
 static uint64_t unresolved(const kpi_engine *e)
@@ -1376,6 +1403,13 @@ static void tx_rollback(kpi_engine *e)
     e->nwaiting = x->nwaiting;
 }
 
+/* A duration's feed of ms, its bucket idx reserved: the common case
+ * inline. */
+static inline int dur_feed(void *acc, int64_t ms, int32_t idx)
+{
+    return kpi__duration_add_fast(acc, ms, idx) ? KPI_OK : kpi__duration_add_at(acc, ms, idx);
+}
+
 /* Step 3: do the ops in order (no allocation). */
 static int tx_commit(kpi_engine *e)
 {
@@ -1383,20 +1417,18 @@ static int tx_commit(kpi_engine *e)
     int rc = KPI_OK, r2;
     for (size_t i = 0; i < x->nops; i++) {
         const op *o = &x->ops[i];
+        if (KPI__LIKELY(o->kind == OP_DUR)) {
+            KEEP(dur_feed(o->acc, o->d.v.i, o->idx));
+            continue;
+        }
+        if (o->kind <= OP_SERIES) {
+            KEEP(feed(o->acc, o->kind, &o->d.v));
+            continue;
+        }
         switch (o->kind) {
-        case OP_FEED:
-            if (mtype[o->m] == T_DUR)
-                KEEP(kpi__duration_add_at(o->acc, o->d.v.i, o->idx));
-            else
-                KEEP(feed(o->acc, o->m, &o->d.v));
-            break;
         case OP_MEMBER: {
-            dkey *dk = o->acc;
+            const dkey *dk = o->acc;
             kpi__group_adopt(((dimtab *)o->dt)->g[o->m], dk->key, dk->m[o->m]);
-            if (mtype[o->m] == T_DUR)
-                KEEP(kpi__duration_add_at(dk->m[o->m], o->d.v.i, o->idx));
-            else
-                KEEP(feed(dk->m[o->m], o->m, &o->d.v));
             break;
         }
         case OP_ROLL:
@@ -1581,65 +1613,84 @@ static tentry tpop(kpi_engine *e, bool cq)
 
 /* ---- recording --------------------------------------------------------- */
 
-/* Record one value of metric m at time `when` under the keys. */
-/* Queue a feed of acc with its allocation made now (room for the op
- * reserved); a duration's bucket is idx. */
-static inline op *q_feed(kpi_engine *e, int m, void *acc, int32_t idx, const val *v)
+/* The member of metric m under dk (dimension table dt), not cached yet:
+ * found in its group, or made apart (room reserved; an op adopts it at the
+ * commit, and the undo frees it).  False (and the transaction failed) if
+ * it cannot be made. */
+static bool q_member(kpi_engine *e, int m, dimtab *dt, dkey *dk)
 {
     txn *x = &e->tx;
-    op *o = &x->ops[x->nops++];
-    o->kind = OP_FEED;
-    o->m = (uint8_t)m;
-    o->idx = idx;
-    o->acc = acc;
-    o->d.v = *v;
-    int rc = idx >= 0 ? kpi__duration_reserve_at(acc, idx) : KPI_OK;
-    if (rc != KPI_OK)
+    const void *found;
+    void *spare = NULL;
+    if (kpi_group_find(dt->g[m], dk->key, &found) == KPI_OK) {
+        dk->m[m] = (void *)(uintptr_t)found;
+        return true;
+    }
+    int rc = kpi__group_spare(dt->g[m], ++x->spares, &spare);
+    if (rc != KPI_OK) {
         x->fail = rc;
-    return o;
+        return false;
+    }
+    dk->m[m] = spare;
+    op *o = &x->ops[x->nops++];
+    o->kind = OP_MEMBER;
+    o->m = (uint8_t)m;
+    o->acc = dk;
+    o->dt = dt;
+    return true;
 }
 
-/* In a transaction: queue the feeds of a value, making what they need. */
+/* In a transaction: queue the feeds of a value of metric m at time `when`
+ * under the keys (its total, its breakdown members, its period's bucket),
+ * making what they need. */
 static void rec_queue(kpi_engine *e, int m, const keys *k, int64_t when, val v)
 {
     txn *x = &e->tx;
-    if (!tx_grow(e, 0, NDIM + 2))
+    if (!tx_grow(e, 0, 2 * NDIM + 2))
         return;
-    int32_t idx = mtype[m] == T_DUR ? kpi__duration_index(e->proto[m], v.i) : -1;
-    x->touched |= 1u << m;
-    x->pend_n[m]++;
-    if (mtype[m] == T_DUR && !kpi__add_u64(x->pend_v[m], (uint64_t)v.i, &x->pend_v[m]))
-        x->pend_v[m] = UINT64_MAX;
-    q_feed(e, m, e->tot[m], idx, &v);
-    for (int d = 0; d < NDIM && x->fail == KPI_OK; d++) {
+    const int type = mtype[m];
+    void *acc[NDIM + 2];
+    size_t n = 0;
+    acc[n++] = e->tot[m];
+    for (int d = 0; d < NDIM; d++) {
         dimtab *dt = &e->dim[d];
         if (k->k[d] == 0 || dt->g[m] == NULL)
             continue;
         dkey *dk = &dt->v[k->k[d] - 1];
-        if (dk->m[m] == NULL) {
-            const void *found;
-            void *spare = NULL;
-            int rc;
-            if (kpi_group_find(dt->g[m], dk->key, &found) == KPI_OK) {
-                dk->m[m] = (void *)(uintptr_t)found;
-            } else if ((rc = kpi__group_spare(dt->g[m], ++x->spares, &spare)) != KPI_OK) {
-                x->fail = rc;
-                return;
-            } else {
-                dk->m[m] = spare;
-                op *o = q_feed(e, m, spare, idx, &v);
-                o->kind = OP_MEMBER; /* adopted at the commit, freed if none */
-                o->acc = dk;
-                o->dt = dt;
-                continue;
-            }
-        }
-        q_feed(e, m, dk->m[m], idx, &v);
+        if (KPI__UNLIKELY(dk->m[m] == NULL) && !q_member(e, m, dt, dk))
+            return;
+        acc[n++] = dk->m[m];
     }
-    if (mtype[m] != T_SERIES && x->fail == KPI_OK) {
-        int64_t p = (when >= e->head_lo && when < e->head_hi) ? e->head : period_of(e, when);
-        if (p > e->head - (int64_t)e->nper && p <= e->head)
-            q_feed(e, m, bucket_of(e, p)->m[m], idx, &v);
+    const bucket *b = type != T_SERIES ? period_bucket(e, when) : NULL;
+    if (b != NULL)
+        acc[n++] = b->m[m];
+    x->touched |= 1u << m;
+    x->pend_n[m]++;
+    op *o = x->ops + x->nops;
+    x->nops += n;
+    if (type == T_DUR) {
+        /* the bucket once for all the sketches (they share the accuracy) */
+        int32_t idx = kpi__duration_index(e->proto[m], v.i);
+        int fail = KPI_OK;
+        if (!kpi__add_u64(x->pend_v[m], (uint64_t)v.i, &x->pend_v[m]))
+            x->pend_v[m] = UINT64_MAX;
+        for (size_t j = 0; j < n; j++) {
+            o[j].kind = OP_DUR;
+            o[j].idx = idx;
+            o[j].acc = acc[j];
+            o[j].d.v.i = v.i;
+            int rc = kpi__duration_reserve_at(acc[j], idx);
+            if (KPI__UNLIKELY(rc != KPI_OK))
+                fail = rc;
+        }
+        if (KPI__UNLIKELY(fail != KPI_OK))
+            x->fail = fail;
+    } else {
+        for (size_t j = 0; j < n; j++) {
+            o[j].kind = (uint8_t)type;
+            o[j].acc = acc[j];
+            o[j].d.v = v;
+        }
     }
 }
 
@@ -1649,7 +1700,7 @@ static int rec(kpi_engine *e, int m, const keys *k, int64_t when, val v)
         rec_queue(e, m, k, when, v);
         return KPI_OK;
     }
-    int rc = feed(e->tot[m], m, &v), r2;
+    int rc = feed(e->tot[m], mtype[m], &v), r2;
     for (int d = 0; d < NDIM; d++) {
         if (k->k[d] == 0)
             continue;
@@ -1662,15 +1713,12 @@ static int rec(kpi_engine *e, int m, const keys *k, int64_t when, val v)
                 rc = r2;
             continue;
         }
-        if ((r2 = feed(dk->m[m], m, &v)) != KPI_OK && rc == KPI_OK)
+        if ((r2 = feed(dk->m[m], mtype[m], &v)) != KPI_OK && rc == KPI_OK)
             rc = r2;
     }
-    if (mtype[m] != T_SERIES) {
-        int64_t p = (when >= e->head_lo && when < e->head_hi) ? e->head : period_of(e, when);
-        if (p > e->head - (int64_t)e->nper && p <= e->head &&
-            (r2 = feed(bucket_of(e, p)->m[m], m, &v)) != KPI_OK && rc == KPI_OK)
-            rc = r2;
-    }
+    const bucket *b = mtype[m] != T_SERIES ? period_bucket(e, when) : NULL;
+    if (b != NULL && (r2 = feed(b->m[m], mtype[m], &v)) != KPI_OK && rc == KPI_OK)
+        rc = r2;
     return rc;
 }
 
