@@ -114,7 +114,6 @@ typedef struct tk {
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Static_assert(sizeof(tk) == 64, "a ticket slot is one cache line");
-_Static_assert(NM <= 32, "a transaction marks its metrics in 32 bits");
 #endif
 
 static inline int64_t off_get(const tk *t, int f)
@@ -766,11 +765,10 @@ typedef struct txn {
     undo *u;
     size_t nu, ucap;
     size_t spares;    /* members made apart so far */
-    /* values queued per metric (bit m of touched: any), their duration
-     * ms, and topic labels queued: checked against the totals (tx_check) */
-    uint32_t touched;
-    uint64_t pend_n[NM], pend_v[NM], pend_topics;
-    uint64_t add_n, add_v; /* their sums over the metrics */
+    /* values queued (each to its metric's total), the sum of their
+     * duration ms (saturated), and topic labels queued: checked against
+     * the totals (tx_check) */
+    uint64_t add_n, add_v, pend_topics;
     bool exact;            /* tx_check() read the totals */
     bool step_ok;     /* settling before the event: may commit in steps */
     /* counters and clock as they were */
@@ -1294,10 +1292,7 @@ static int tx_begin(kpi_engine *e)
     txn *x = &e->tx;
     x->nops = x->nu = x->spares = 0;
     x->fail = KPI_OK;
-    for (uint32_t bits = x->touched; bits != 0; bits &= bits - 1)
-        x->pend_n[kpi__low_bit(bits)] = x->pend_v[kpi__low_bit(bits)] = 0;
-    x->touched = 0;
-    x->pend_topics = 0;
+    x->add_n = x->add_v = x->pend_topics = 0;
     if (!tx_grow(e, 8, 64)) {
         x->fail = KPI_OK;
         return KPI_ERR_NOMEM;
@@ -1482,31 +1477,38 @@ static void hw_recompute(kpi_engine *e)
  * instead of half recorded.  Every value of a metric goes to its total,
  * and a breakdown member or period bucket holds a part of what the total
  * holds (kept so by merges; checked when a snapshot is restored), so the
- * totals are the ones to check, against the values queued per metric:
- * at once when the engine's bounds leave room for all of them, else by
- * reading each total touched. */
+ * totals are the ones to check: at once, against all the values queued,
+ * when the engine's bounds leave room for all of them; else each total
+ * fed, read, against its own feeds (counted from the ops: rare, so the
+ * queueing keeps only the sums). */
 static int tx_check(kpi_engine *e)
 {
     txn *x = &e->tx;
-    x->add_n = x->add_v = 0;
     x->exact = false;
-    for (uint32_t bits = x->touched; bits != 0; bits &= bits - 1) {
-        int m = (int)kpi__low_bit(bits);
-        x->add_n += x->pend_n[m];
-        if (!kpi__add_u64(x->add_v, x->pend_v[m], &x->add_v))
-            x->add_v = UINT64_MAX;
-    }
     if (x->pend_topics > 0 && kpi_topk_total(e->topk) > UINT64_MAX - x->pend_topics)
         return KPI_ERR_OVERFLOW;
     if (e->hw_n <= (uint64_t)INT64_MAX - x->add_n && x->add_v <= (uint64_t)INT64_MAX &&
         e->hw_v <= (uint64_t)INT64_MAX - x->add_v)
         return KPI_OK;
     x->exact = true;
-    for (uint32_t bits = x->touched; bits != 0; bits &= bits - 1) {
-        int m = (int)kpi__low_bit(bits);
+    uint64_t pend_n[NM] = {0}, pend_v[NM] = {0};
+    for (size_t i = 0; i < x->nops; i++) {
+        const op *o = &x->ops[i];
+        for (int m = 0; m < NM && o->kind <= OP_SERIES; m++) {
+            if (o->acc != e->tot[m])
+                continue;
+            pend_n[m]++;
+            if (o->kind == OP_DUR && !kpi__add_u64(pend_v[m], (uint64_t)o->d.v.i, &pend_v[m]))
+                pend_v[m] = UINT64_MAX;
+            break;
+        }
+    }
+    for (int m = 0; m < NM; m++) {
+        if (pend_n[m] == 0)
+            continue;
         int64_t sum;
         uint64_t c = acc_count(m, e->tot[m], &sum);
-        if (c > UINT64_MAX - x->pend_n[m] || x->pend_v[m] > (uint64_t)(INT64_MAX - sum))
+        if (c > UINT64_MAX - pend_n[m] || pend_v[m] > (uint64_t)(INT64_MAX - sum))
             return KPI_ERR_OVERFLOW;
     }
     return KPI_OK;
@@ -1664,16 +1666,15 @@ static void rec_queue(kpi_engine *e, int m, const keys *k, int64_t when, val v)
     const bucket *b = type != T_SERIES ? period_bucket(e, when) : NULL;
     if (b != NULL)
         acc[n++] = b->m[m];
-    x->touched |= 1u << m;
-    x->pend_n[m]++;
+    x->add_n++;
     op *o = x->ops + x->nops;
     x->nops += n;
     if (type == T_DUR) {
         /* the bucket once for all the sketches (they share the accuracy) */
         int32_t idx = kpi__duration_index(e->proto[m], v.i);
         int fail = KPI_OK;
-        if (!kpi__add_u64(x->pend_v[m], (uint64_t)v.i, &x->pend_v[m]))
-            x->pend_v[m] = UINT64_MAX;
+        if (!kpi__add_u64(x->add_v, (uint64_t)v.i, &x->add_v))
+            x->add_v = UINT64_MAX;
         for (size_t j = 0; j < n; j++) {
             o[j].kind = OP_DUR;
             o[j].idx = idx;
