@@ -1408,10 +1408,10 @@ static inline int dur_feed(void *acc, int64_t ms, int32_t idx)
 /* Step 3: do the ops in order (no allocation). */
 static int tx_commit(kpi_engine *e)
 {
-    txn *x = &e->tx;
+    const txn *x = &e->tx;
     int rc = KPI_OK, r2;
-    for (size_t i = 0; i < x->nops; i++) {
-        const op *o = &x->ops[i];
+    /* the bounds in locals: the adds' writes could alias x's members */
+    for (const op *o = x->ops, *end = x->ops + x->nops; o < end; o++) {
         if (KPI__LIKELY(o->kind == OP_DUR)) {
             KEEP(dur_feed(o->acc, o->d.v.i, o->idx));
             continue;
@@ -1481,6 +1481,8 @@ static void hw_recompute(kpi_engine *e)
  * when the engine's bounds leave room for all of them; else each total
  * fed, read, against its own feeds (counted from the ops: rare, so the
  * queueing keeps only the sums). */
+static int tx_check_totals(kpi_engine *e);
+
 static int tx_check(kpi_engine *e)
 {
     txn *x = &e->tx;
@@ -1491,6 +1493,12 @@ static int tx_check(kpi_engine *e)
         e->hw_v <= (uint64_t)INT64_MAX - x->add_v)
         return KPI_OK;
     x->exact = true;
+    return tx_check_totals(e);
+}
+
+static int tx_check_totals(kpi_engine *e)
+{
+    const txn *x = &e->tx;
     uint64_t pend_n[NM] = {0}, pend_v[NM] = {0};
     for (size_t i = 0; i < x->nops; i++) {
         const op *o = &x->ops[i];

@@ -177,19 +177,23 @@ static inline int kpi__duration_reserve_at(struct kpi_duration *d, int32_t i)
  * ms; false, with d unchanged, when the case is not that one. */
 static inline bool kpi__duration_add_fast(struct kpi_duration *d, int64_t ms, int32_t i)
 {
-    uint32_t off = (uint32_t)i - (uint32_t)d->blo;
-    if (off >= d->bcap || d->collapsed || d->count <= d->zeros || d->count == UINT64_MAX ||
-        ms > INT64_MAX - d->sum)
+    /* every member read before any is written (the writes could alias) */
+    const uint32_t off = (uint32_t)i - (uint32_t)d->blo;
+    const uint64_t count = d->count;
+    const int64_t sum = d->sum, mn = d->min, mx = d->max;
+    const int32_t ulo = d->ulo, uhi = d->uhi;
+    if (off >= d->bcap || d->collapsed || count <= d->zeros || count == UINT64_MAX ||
+        ms > INT64_MAX - sum)
         return false;
+    d->count = count + 1;
+    d->sum = sum + ms;
+    d->min = ms < mn ? ms : mn;
+    d->max = ms > mx ? ms : mx;
+    d->ulo = i < ulo ? i : ulo;
+    d->uhi = i > uhi ? i : uhi;
     d->bins[off]++;
-    d->ulo = i < d->ulo ? i : d->ulo;
-    d->uhi = i > d->uhi ? i : d->uhi;
     for (uint32_t t = 0; t < d->ntargets; t++)
         d->within[t] += ms <= d->targets[t];
-    d->min = ms < d->min ? ms : d->min;
-    d->max = ms > d->max ? ms : d->max;
-    d->count++;
-    d->sum += ms;
     return true;
 }
 
