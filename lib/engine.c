@@ -721,8 +721,9 @@ typedef struct val {
  * Outside a transaction (merging into a private copy) the same code
  * applies everything at once. */
 
-/* Ops: a feed of a value to an accumulator has its accumulator's type for
- * kind (OP_DUR ... OP_SERIES: T_DUR ... T_SERIES); the others follow. */
+/* Ops: the feeds of one value to its accumulators (its metric's total,
+ * breakdown members, period bucket) are one op whose kind is their type
+ * (OP_DUR ... OP_SERIES: T_DUR ... T_SERIES); the others follow. */
 enum {
     OP_DUR = T_DUR, OP_RATE, OP_SCORE, OP_RATIO, OP_SERIES,
     OP_MEMBER, OP_ROLL, OP_START, OP_TOPIC
@@ -731,10 +732,11 @@ enum {
 typedef struct op {
     uint8_t kind;
     uint8_t m;        /* MEMBER: metric */
+    uint8_t n;        /* feeds: accumulators fed (acc[0] the total) */
     int32_t idx;      /* DUR: the value's bucket */
-    void *acc;        /* feeds: accumulator; MEMBER: dkey (its member made
-                       * apart, fed by feeds of its own, adopted at the
-                       * commit); TOPIC: label */
+    void *ref;        /* MEMBER: dkey (its member made apart, fed by feeds
+                       * like any other, adopted at the commit); TOPIC:
+                       * label */
     void *dt;         /* MEMBER: dimtab */
     union {
         val v;        /* feeds: the value (DUR: v.i only); TOPIC: v.i =
@@ -744,6 +746,7 @@ typedef struct op {
             uint64_t backlog;
         } r;
     } d;
+    void *acc[NDIM + 2]; /* feeds */
 } op;
 
 enum { U_SLOT, U_INSERT, U_EVICT, U_CUST_NEW, U_CUST_LAST, U_CUST_DEL, U_PUSH, U_POP };
@@ -762,6 +765,7 @@ typedef struct txn {
     int fail;         /* KPI_ERR_NOMEM once a log could not grow */
     op *ops;
     size_t nops, opcap;
+    size_t nq;        /* feeds and other ops queued (MEMBER ops aside) */
     undo *u;
     size_t nu, ucap;
     size_t spares;    /* members made apart so far */
@@ -1283,6 +1287,7 @@ static op *tx_op(kpi_engine *e, int kind)
         return NULL;
     op *o = &x->ops[x->nops++];
     o->kind = (uint8_t)kind;
+    x->nq++;
     return o;
 }
 
@@ -1290,7 +1295,7 @@ static op *tx_op(kpi_engine *e, int kind)
 static int tx_begin(kpi_engine *e)
 {
     txn *x = &e->tx;
-    x->nops = x->nu = x->spares = 0;
+    x->nops = x->nq = x->nu = x->spares = 0;
     x->fail = KPI_OK;
     x->add_n = x->add_v = x->pend_topics = 0;
     if (!tx_grow(e, 8, 64)) {
@@ -1412,17 +1417,22 @@ static int tx_commit(kpi_engine *e)
     int rc = KPI_OK, r2;
     /* the bounds in locals: the adds' writes could alias x's members */
     for (const op *o = x->ops, *end = x->ops + x->nops; o < end; o++) {
+        const unsigned n = o->n;
         if (KPI__LIKELY(o->kind == OP_DUR)) {
-            KEEP(dur_feed(o->acc, o->d.v.i, o->idx));
+            const int64_t ms = o->d.v.i;
+            const int32_t idx = o->idx;
+            for (unsigned j = 0; j < n; j++)
+                KEEP(dur_feed(o->acc[j], ms, idx));
             continue;
         }
         if (o->kind <= OP_SERIES) {
-            KEEP(feed(o->acc, o->kind, &o->d.v));
+            for (unsigned j = 0; j < n; j++)
+                KEEP(feed(o->acc[j], o->kind, &o->d.v));
             continue;
         }
         switch (o->kind) {
         case OP_MEMBER: {
-            const dkey *dk = o->acc;
+            const dkey *dk = o->ref;
             kpi__group_adopt(((dimtab *)o->dt)->g[o->m], dk->key, dk->m[o->m]);
             break;
         }
@@ -1433,7 +1443,7 @@ static int tx_commit(kpi_engine *e)
             start_commit(e, o->d.r.to);
             break;
         default: /* OP_TOPIC */
-            KEEP(kpi_topk_add(e->topk, o->acc, (size_t)o->d.v.i, 1));
+            KEEP(kpi_topk_add(e->topk, o->ref, (size_t)o->d.v.i, 1));
             break;
         }
     }
@@ -1503,7 +1513,7 @@ static int tx_check_totals(kpi_engine *e)
     for (size_t i = 0; i < x->nops; i++) {
         const op *o = &x->ops[i];
         for (int m = 0; m < NM && o->kind <= OP_SERIES; m++) {
-            if (o->acc != e->tot[m])
+            if (o->acc[0] != e->tot[m])
                 continue;
             pend_n[m]++;
             if (o->kind == OP_DUR && !kpi__add_u64(pend_v[m], (uint64_t)o->d.v.i, &pend_v[m]))
@@ -1541,7 +1551,7 @@ static int tx_end(kpi_engine *e)
         for (size_t i = 0; i < x->nops; i++) {
             op *o = &x->ops[i];
             if (o->kind == OP_MEMBER) {
-                dkey *dk = o->acc;
+                dkey *dk = o->ref;
                 kpi__destroy(dk->m[o->m]);
                 dk->m[o->m] = NULL;
             }
@@ -1549,7 +1559,7 @@ static int tx_end(kpi_engine *e)
         tx_rollback(e);
     }
     x->on = false;
-    x->nops = x->nu = 0;
+    x->nops = x->nq = x->nu = 0;
     x->fail = KPI_OK;
     return rc;
 }
@@ -1645,7 +1655,7 @@ static bool q_member(kpi_engine *e, int m, dimtab *dt, dkey *dk)
     op *o = &x->ops[x->nops++];
     o->kind = OP_MEMBER;
     o->m = (uint8_t)m;
-    o->acc = dk;
+    o->ref = dk;
     o->dt = dt;
     return true;
 }
@@ -1656,11 +1666,14 @@ static bool q_member(kpi_engine *e, int m, dimtab *dt, dkey *dk)
 static void rec_queue(kpi_engine *e, int m, const keys *k, int64_t when, val v)
 {
     txn *x = &e->tx;
-    if (!tx_grow(e, 0, 2 * NDIM + 2))
+    if (!tx_grow(e, 0, NDIM + 1))
         return;
     const int type = mtype[m];
-    void *acc[NDIM + 2];
+    op *o = &x->ops[x->nops++]; /* the members made apart are adopted after it */
+    void **acc = o->acc;
     size_t n = 0;
+    o->kind = (uint8_t)type;
+    o->n = 0;
     acc[n++] = e->tot[m];
     for (int d = 0; d < NDIM; d++) {
         dimtab *dt = &e->dim[d];
@@ -1674,20 +1687,18 @@ static void rec_queue(kpi_engine *e, int m, const keys *k, int64_t when, val v)
     const bucket *b = type != T_SERIES ? period_bucket(e, when) : NULL;
     if (b != NULL)
         acc[n++] = b->m[m];
+    o->n = (uint8_t)n;
+    x->nq += n;
     x->add_n++;
-    op *o = x->ops + x->nops;
-    x->nops += n;
     if (type == T_DUR) {
         /* the bucket once for all the sketches (they share the accuracy) */
-        int32_t idx = kpi__duration_index(e->proto[m], v.i);
+        const int32_t idx = kpi__duration_index(e->proto[m], v.i);
         int fail = KPI_OK;
+        o->idx = idx;
+        o->d.v.i = v.i;
         if (!kpi__add_u64(x->add_v, (uint64_t)v.i, &x->add_v))
             x->add_v = UINT64_MAX;
         for (size_t j = 0; j < n; j++) {
-            o[j].kind = OP_DUR;
-            o[j].idx = idx;
-            o[j].acc = acc[j];
-            o[j].d.v.i = v.i;
             int rc = kpi__duration_reserve_at(acc[j], idx);
             if (KPI__UNLIKELY(rc != KPI_OK))
                 fail = rc;
@@ -1695,11 +1706,7 @@ static void rec_queue(kpi_engine *e, int m, const keys *k, int64_t when, val v)
         if (KPI__UNLIKELY(fail != KPI_OK))
             x->fail = fail;
     } else {
-        for (size_t j = 0; j < n; j++) {
-            o[j].kind = (uint8_t)type;
-            o[j].acc = acc[j];
-            o[j].d.v = v;
-        }
+        o->d.v = v;
     }
 }
 
@@ -1893,7 +1900,7 @@ static int run_timers_slow(kpi_engine *e, int64_t t)
             rc == KPI_OK)
             rc = r2;
         evict(e, s);
-        if (e->tx.on && e->tx.step_ok && e->tx.nops > TX_STEP && e->tx.fail == KPI_OK &&
+        if (e->tx.on && e->tx.step_ok && e->tx.nq > TX_STEP && e->tx.fail == KPI_OK &&
             !tq_due(&e->tq, x.due) && (r2 = tx_step(e, x.due)) != KPI_OK)
             return r2;
     }
@@ -2227,7 +2234,7 @@ static int do_created(kpi_engine *e, const intake *in)
     if (in->topic != NULL && in->topic_len > 0) {
         op *o = e->tx.on ? tx_op(e, OP_TOPIC) : NULL;
         if (o != NULL) {
-            o->acc = (void *)(uintptr_t)in->topic;
+            o->ref = (void *)(uintptr_t)in->topic;
             o->d.v.i = (int64_t)in->topic_len;
             e->tx.pend_topics++;
             if ((r2 = kpi__topk_reserve(e->topk, in->topic_len)) != KPI_OK)
