@@ -1193,7 +1193,7 @@ static bucket *bucket_of(const kpi_engine *e, int64_t k)
 
 /* The bucket of the period that holds time t, or NULL when that period
  * has left the ring (or not yet entered it). */
-static bucket *period_bucket(const kpi_engine *e, int64_t t)
+static inline bucket *period_bucket(const kpi_engine *e, int64_t t)
 {
     if (t >= e->head_lo && t < e->head_hi)
         return &e->ring[e->head_slot];
