@@ -147,9 +147,9 @@ struct kpi_duration {
     int32_t floor_idx;  /* lowest index once collapsed */
     bool collapsed;
     /* configuration */
+    int32_t max_index; /* index of 2^63 */
     double accuracy;
     double k;          /* bucket multiplier */
-    int32_t max_index; /* index of 2^63 */
     int64_t targets[KPI_DURATION_MAX_TARGETS]; /* strictly increasing */
     uint64_t within[KPI_DURATION_MAX_TARGETS]; /* count <= target */
 };
