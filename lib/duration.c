@@ -49,25 +49,7 @@
 #define DUR_CAP KPI_DURATION_MAX_BUCKETS
 #define DUR_SLACK 16
 
-struct kpi_duration {
-    kpi__object base;
-    double accuracy;
-    double k;          /* bucket multiplier */
-    int32_t max_index; /* index of 2^63 */
-    uint32_t ntargets;
-    int64_t targets[KPI_DURATION_MAX_TARGETS]; /* strictly increasing */
-    uint64_t within[KPI_DURATION_MAX_TARGETS]; /* count <= target */
-    uint64_t count;
-    uint64_t zeros;
-    int64_t sum, min, max;
-    /* buckets */
-    uint64_t *bins; /* bins[i - blo]; bins[bcap] is the batch kernel's spare */
-    int32_t blo;
-    uint32_t bcap;
-    int32_t ulo, uhi;   /* used range, valid when count > zeros */
-    int32_t floor_idx;  /* lowest index once collapsed */
-    bool collapsed;
-};
+/* struct kpi_duration is in lib/internal.h (the engine adds inline). */
 
 /* Not static: service_level.c nests a duration. */
 #define duration_type kpi__duration_type
@@ -1227,24 +1209,11 @@ int kpi_duration_add_array(kpi_duration *d, const int64_t *ms, size_t n)
 
 /* One value: the scalar path of the common case (a non-empty sketch whose
  * window holds the value), with exactly the effect of a batch of one.  `i`
- * is the value's bucket, dur_index(d->k, ms), when 0 < ms < 2^52. */
+ * is kpi__duration_index(d, ms): the value's bucket, or -1. */
 DUR_INLINE int dur_add_one(kpi_duration *d, int64_t ms, int32_t i)
 {
-    if (d->bins != NULL && !d->collapsed && d->count > d->zeros && ms > 0 &&
-        ms < (INT64_C(1) << 52) && ms <= INT64_MAX - d->sum && d->count < UINT64_MAX) {
-        uint32_t off = (uint32_t)(i - d->blo);
-        if (i >= d->blo && off < d->bcap) {
-            d->bins[off]++;
-            d->ulo = i < d->ulo ? i : d->ulo;
-            d->uhi = i > d->uhi ? i : d->uhi;
-            dur_add_targets(d, &ms, 1);
-            d->min = ms < d->min ? ms : d->min;
-            d->max = ms > d->max ? ms : d->max;
-            d->count++;
-            d->sum += ms;
-            return KPI_OK;
-        }
-    }
+    if (kpi__duration_add_fast(d, ms, i))
+        return KPI_OK;
     if (ms == 0 && d->count > 0 && d->count < UINT64_MAX) {
         d->zeros++;
         d->count++;
@@ -1259,7 +1228,7 @@ int kpi_duration_add(kpi_duration *d, int64_t ms)
 {
     if (!kpi__is(d, &duration_type))
         return KPI_ERR_INVALID;
-    return dur_add_one(d, ms, ms > 0 && ms < (INT64_C(1) << 52) ? dur_index(d->k, ms) : 0);
+    return dur_add_one(d, ms, kpi__duration_index(d, ms));
 }
 
 static bool dur_same_config(const kpi_duration *a, const kpi_duration *b)
@@ -1940,12 +1909,11 @@ int32_t kpi__duration_index(const kpi_duration *d, int64_t ms)
     return ms > 0 && ms < (INT64_C(1) << 52) ? dur_index(d->k, ms) : -1;
 }
 
-/* Make the window hold bucket i and keep holding all it held, so that
- * several reservations before the adds all stand. */
-int kpi__duration_reserve_at(kpi_duration *d, int32_t i)
+/* Make the window hold bucket i (outside it: kpi__duration_reserve_at()
+ * took the case inside) and keep holding all it held, so that several
+ * reservations before the adds all stand. */
+int kpi__duration_reserve_slow(kpi_duration *d, int32_t i)
 {
-    if (i < 0 || (d->bins != NULL && i >= d->blo && i < d->blo + (int32_t)d->bcap))
-        return KPI_OK;
     int32_t lo = i, hi = i;
     if (d->bins != NULL) {
         int32_t wlo = d->blo, whi = d->blo + (int32_t)d->bcap - 1;

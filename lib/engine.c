@@ -114,7 +114,6 @@ typedef struct tk {
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Static_assert(sizeof(tk) == 64, "a ticket slot is one cache line");
-_Static_assert(NM <= 32, "a transaction marks its metrics in 32 bits");
 #endif
 
 static inline int64_t off_get(const tk *t, int f)
@@ -722,23 +721,32 @@ typedef struct val {
  * Outside a transaction (merging into a private copy) the same code
  * applies everything at once. */
 
-enum { OP_FEED, OP_MEMBER, OP_ROLL, OP_START, OP_TOPIC };
+/* Ops: the feeds of one value to its accumulators (its metric's total,
+ * breakdown members, period bucket) are one op whose kind is their type
+ * (OP_DUR ... OP_SERIES: T_DUR ... T_SERIES); the others follow. */
+enum {
+    OP_DUR = T_DUR, OP_RATE, OP_SCORE, OP_RATIO, OP_SERIES,
+    OP_MEMBER, OP_ROLL, OP_START, OP_TOPIC
+};
 
 typedef struct op {
     uint8_t kind;
-    uint8_t m;        /* metric */
-    int32_t idx;      /* FEED, MEMBER of a duration: the value's bucket */
-    void *acc;        /* FEED: accumulator; MEMBER: dkey (its member made
-                       * apart for this op, adopted at the commit); TOPIC:
+    uint8_t m;        /* MEMBER: metric */
+    uint8_t n;        /* feeds: accumulators fed (acc[0] the total) */
+    int32_t idx;      /* DUR: the value's bucket */
+    void *ref;        /* MEMBER: dkey (its member made apart, fed by feeds
+                       * like any other, adopted at the commit); TOPIC:
                        * label */
     void *dt;         /* MEMBER: dimtab */
     union {
-        val v;        /* FEED, MEMBER: the value; TOPIC: v.i = length */
+        val v;        /* feeds: the value (DUR: v.i only); TOPIC: v.i =
+                       * length */
         struct {
             int64_t from, to; /* ROLL: head before, after; START: to */
             uint64_t backlog;
         } r;
     } d;
+    void *acc[NDIM + 2]; /* feeds */
 } op;
 
 enum { U_SLOT, U_INSERT, U_EVICT, U_CUST_NEW, U_CUST_LAST, U_CUST_DEL, U_PUSH, U_POP };
@@ -757,14 +765,14 @@ typedef struct txn {
     int fail;         /* KPI_ERR_NOMEM once a log could not grow */
     op *ops;
     size_t nops, opcap;
+    size_t nq;        /* feeds and other ops queued (MEMBER ops aside) */
     undo *u;
     size_t nu, ucap;
     size_t spares;    /* members made apart so far */
-    /* values queued per metric (bit m of touched: any), their duration
-     * ms, and topic labels queued: checked against the totals (tx_check) */
-    uint32_t touched;
-    uint64_t pend_n[NM], pend_v[NM], pend_topics;
-    uint64_t add_n, add_v; /* their sums over the metrics */
+    /* values queued (each to its metric's total), the sum of their
+     * duration ms (saturated), and topic labels queued: checked against
+     * the totals (tx_check) */
+    uint64_t add_n, add_v, pend_topics;
     bool exact;            /* tx_check() read the totals */
     bool step_ok;     /* settling before the event: may commit in steps */
     /* counters and clock as they were */
@@ -795,6 +803,7 @@ struct kpi_engine {
     bool started;
     int64_t now;
     int64_t head;       /* period index of now */
+    uint32_t head_slot; /* its bucket's place in the ring */
     int64_t head_lo;    /* [head_lo, head_hi): the head period's time span */
     int64_t head_hi;
     uint64_t cnt[NSTORED];
@@ -944,9 +953,10 @@ static int make_proto(const kpi_engine *e, int m, void **out)
     }
 }
 
-static int feed(void *acc, int m, const val *v)
+/* Feed v to acc, an accumulator of type t (T_DUR ... T_SERIES). */
+static inline int feed(void *acc, int t, const val *v)
 {
-    switch (mtype[m]) {
+    switch (t) {
     case T_DUR:
         return kpi_duration_add(acc, v->i);
     case T_RATE:
@@ -999,6 +1009,13 @@ static void kpis_free(kpi_engine *e)
     e->nper = 0;
 }
 
+/* The place of period k's bucket in the ring (nper > 0). */
+static uint32_t ring_slot(const kpi_engine *e, int64_t k)
+{
+    int64_t P = e->nper, s = k % P;
+    return (uint32_t)(s < 0 ? s + P : s);
+}
+
 /* Build prototypes, totals, groups, top-k and ring from the options. */
 static int kpis_build(kpi_engine *e)
 {
@@ -1029,6 +1046,8 @@ static int kpis_build(kpi_engine *e)
     }
     if (rc != KPI_OK)
         kpis_free(e);
+    else
+        e->head_slot = ring_slot(e, e->head); /* in the new ring */
     return rc;
 }
 
@@ -1036,6 +1055,7 @@ static void set_head(kpi_engine *e, int64_t k)
 {
     const int64_t per = e->opt[KPI_ENGINE_OPT_PERIOD_MS];
     e->head = k;
+    e->head_slot = e->nper > 0 ? ring_slot(e, k) : 0;
     e->head_lo = k * per + e->opt[KPI_ENGINE_OPT_PERIOD_ORIGIN_MS];
     e->head_hi = e->head_lo + per;
 }
@@ -1168,8 +1188,17 @@ static int64_t period_of(const kpi_engine *e, int64_t t)
 
 static bucket *bucket_of(const kpi_engine *e, int64_t k)
 {
-    int64_t P = e->nper, s = k % P;
-    return &e->ring[s < 0 ? s + P : s];
+    return &e->ring[ring_slot(e, k)];
+}
+
+/* The bucket of the period that holds time t, or NULL when that period
+ * has left the ring (or not yet entered it). */
+static inline bucket *period_bucket(const kpi_engine *e, int64_t t)
+{
+    if (t >= e->head_lo && t < e->head_hi)
+        return &e->ring[e->head_slot];
+    int64_t p = period_of(e, t);
+    return p > e->head - (int64_t)e->nper && p <= e->head ? bucket_of(e, p) : NULL;
 }
 
 static uint64_t unresolved(const kpi_engine *e)
@@ -1258,6 +1287,7 @@ static op *tx_op(kpi_engine *e, int kind)
         return NULL;
     op *o = &x->ops[x->nops++];
     o->kind = (uint8_t)kind;
+    x->nq++;
     return o;
 }
 
@@ -1265,12 +1295,9 @@ static op *tx_op(kpi_engine *e, int kind)
 static int tx_begin(kpi_engine *e)
 {
     txn *x = &e->tx;
-    x->nops = x->nu = x->spares = 0;
+    x->nops = x->nq = x->nu = x->spares = 0;
     x->fail = KPI_OK;
-    for (uint32_t bits = x->touched; bits != 0; bits &= bits - 1)
-        x->pend_n[kpi__low_bit(bits)] = x->pend_v[kpi__low_bit(bits)] = 0;
-    x->touched = 0;
-    x->pend_topics = 0;
+    x->add_n = x->add_v = x->pend_topics = 0;
     if (!tx_grow(e, 8, 64)) {
         x->fail = KPI_OK;
         return KPI_ERR_NOMEM;
@@ -1376,27 +1403,37 @@ static void tx_rollback(kpi_engine *e)
     e->nwaiting = x->nwaiting;
 }
 
+/* A duration's feed of ms, its bucket idx reserved: the common case
+ * inline. */
+static inline int dur_feed(void *acc, int64_t ms, int32_t idx)
+{
+    return kpi__duration_add_fast(acc, ms, idx) ? KPI_OK : kpi__duration_add_at(acc, ms, idx);
+}
+
 /* Step 3: do the ops in order (no allocation). */
 static int tx_commit(kpi_engine *e)
 {
-    txn *x = &e->tx;
+    const txn *x = &e->tx;
     int rc = KPI_OK, r2;
-    for (size_t i = 0; i < x->nops; i++) {
-        const op *o = &x->ops[i];
+    /* the bounds in locals: the adds' writes could alias x's members */
+    for (const op *o = x->ops, *end = x->ops + x->nops; o < end; o++) {
+        const unsigned n = o->n;
+        if (KPI__LIKELY(o->kind == OP_DUR)) {
+            const int64_t ms = o->d.v.i;
+            const int32_t idx = o->idx;
+            for (unsigned j = 0; j < n; j++)
+                KEEP(dur_feed(o->acc[j], ms, idx));
+            continue;
+        }
+        if (o->kind <= OP_SERIES) {
+            for (unsigned j = 0; j < n; j++)
+                KEEP(feed(o->acc[j], o->kind, &o->d.v));
+            continue;
+        }
         switch (o->kind) {
-        case OP_FEED:
-            if (mtype[o->m] == T_DUR)
-                KEEP(kpi__duration_add_at(o->acc, o->d.v.i, o->idx));
-            else
-                KEEP(feed(o->acc, o->m, &o->d.v));
-            break;
         case OP_MEMBER: {
-            dkey *dk = o->acc;
+            const dkey *dk = o->ref;
             kpi__group_adopt(((dimtab *)o->dt)->g[o->m], dk->key, dk->m[o->m]);
-            if (mtype[o->m] == T_DUR)
-                KEEP(kpi__duration_add_at(dk->m[o->m], o->d.v.i, o->idx));
-            else
-                KEEP(feed(dk->m[o->m], o->m, &o->d.v));
             break;
         }
         case OP_ROLL:
@@ -1406,7 +1443,7 @@ static int tx_commit(kpi_engine *e)
             start_commit(e, o->d.r.to);
             break;
         default: /* OP_TOPIC */
-            KEEP(kpi_topk_add(e->topk, o->acc, (size_t)o->d.v.i, 1));
+            KEEP(kpi_topk_add(e->topk, o->ref, (size_t)o->d.v.i, 1));
             break;
         }
     }
@@ -1450,31 +1487,46 @@ static void hw_recompute(kpi_engine *e)
  * instead of half recorded.  Every value of a metric goes to its total,
  * and a breakdown member or period bucket holds a part of what the total
  * holds (kept so by merges; checked when a snapshot is restored), so the
- * totals are the ones to check, against the values queued per metric:
- * at once when the engine's bounds leave room for all of them, else by
- * reading each total touched. */
+ * totals are the ones to check: at once, against all the values queued,
+ * when the engine's bounds leave room for all of them; else each total
+ * fed, read, against its own feeds (counted from the ops: rare, so the
+ * queueing keeps only the sums). */
+static int tx_check_totals(kpi_engine *e);
+
 static int tx_check(kpi_engine *e)
 {
     txn *x = &e->tx;
-    x->add_n = x->add_v = 0;
     x->exact = false;
-    for (uint32_t bits = x->touched; bits != 0; bits &= bits - 1) {
-        int m = (int)kpi__low_bit(bits);
-        x->add_n += x->pend_n[m];
-        if (!kpi__add_u64(x->add_v, x->pend_v[m], &x->add_v))
-            x->add_v = UINT64_MAX;
-    }
     if (x->pend_topics > 0 && kpi_topk_total(e->topk) > UINT64_MAX - x->pend_topics)
         return KPI_ERR_OVERFLOW;
     if (e->hw_n <= (uint64_t)INT64_MAX - x->add_n && x->add_v <= (uint64_t)INT64_MAX &&
         e->hw_v <= (uint64_t)INT64_MAX - x->add_v)
         return KPI_OK;
     x->exact = true;
-    for (uint32_t bits = x->touched; bits != 0; bits &= bits - 1) {
-        int m = (int)kpi__low_bit(bits);
+    return tx_check_totals(e);
+}
+
+static int tx_check_totals(kpi_engine *e)
+{
+    const txn *x = &e->tx;
+    uint64_t pend_n[NM] = {0}, pend_v[NM] = {0};
+    for (size_t i = 0; i < x->nops; i++) {
+        const op *o = &x->ops[i];
+        for (int m = 0; m < NM && o->kind <= OP_SERIES; m++) {
+            if (o->acc[0] != e->tot[m])
+                continue;
+            pend_n[m]++;
+            if (o->kind == OP_DUR && !kpi__add_u64(pend_v[m], (uint64_t)o->d.v.i, &pend_v[m]))
+                pend_v[m] = UINT64_MAX;
+            break;
+        }
+    }
+    for (int m = 0; m < NM; m++) {
+        if (pend_n[m] == 0)
+            continue;
         int64_t sum;
         uint64_t c = acc_count(m, e->tot[m], &sum);
-        if (c > UINT64_MAX - x->pend_n[m] || x->pend_v[m] > (uint64_t)(INT64_MAX - sum))
+        if (c > UINT64_MAX - pend_n[m] || pend_v[m] > (uint64_t)(INT64_MAX - sum))
             return KPI_ERR_OVERFLOW;
     }
     return KPI_OK;
@@ -1499,7 +1551,7 @@ static int tx_end(kpi_engine *e)
         for (size_t i = 0; i < x->nops; i++) {
             op *o = &x->ops[i];
             if (o->kind == OP_MEMBER) {
-                dkey *dk = o->acc;
+                dkey *dk = o->ref;
                 kpi__destroy(dk->m[o->m]);
                 dk->m[o->m] = NULL;
             }
@@ -1507,7 +1559,7 @@ static int tx_end(kpi_engine *e)
         tx_rollback(e);
     }
     x->on = false;
-    x->nops = x->nu = 0;
+    x->nops = x->nq = x->nu = 0;
     x->fail = KPI_OK;
     return rc;
 }
@@ -1581,65 +1633,80 @@ static tentry tpop(kpi_engine *e, bool cq)
 
 /* ---- recording --------------------------------------------------------- */
 
-/* Record one value of metric m at time `when` under the keys. */
-/* Queue a feed of acc with its allocation made now (room for the op
- * reserved); a duration's bucket is idx. */
-static inline op *q_feed(kpi_engine *e, int m, void *acc, int32_t idx, const val *v)
+/* The member of metric m under dk (dimension table dt), not cached yet:
+ * found in its group, or made apart (room reserved; an op adopts it at the
+ * commit, and the undo frees it).  False (and the transaction failed) if
+ * it cannot be made. */
+static bool q_member(kpi_engine *e, int m, dimtab *dt, dkey *dk)
 {
     txn *x = &e->tx;
-    op *o = &x->ops[x->nops++];
-    o->kind = OP_FEED;
-    o->m = (uint8_t)m;
-    o->idx = idx;
-    o->acc = acc;
-    o->d.v = *v;
-    int rc = idx >= 0 ? kpi__duration_reserve_at(acc, idx) : KPI_OK;
-    if (rc != KPI_OK)
+    const void *found;
+    void *spare = NULL;
+    if (kpi_group_find(dt->g[m], dk->key, &found) == KPI_OK) {
+        dk->m[m] = (void *)(uintptr_t)found;
+        return true;
+    }
+    int rc = kpi__group_spare(dt->g[m], ++x->spares, &spare);
+    if (rc != KPI_OK) {
         x->fail = rc;
-    return o;
+        return false;
+    }
+    dk->m[m] = spare;
+    op *o = &x->ops[x->nops++];
+    o->kind = OP_MEMBER;
+    o->m = (uint8_t)m;
+    o->ref = dk;
+    o->dt = dt;
+    return true;
 }
 
-/* In a transaction: queue the feeds of a value, making what they need. */
+/* In a transaction: queue the feeds of a value of metric m at time `when`
+ * under the keys (its total, its breakdown members, its period's bucket),
+ * making what they need. */
 static void rec_queue(kpi_engine *e, int m, const keys *k, int64_t when, val v)
 {
     txn *x = &e->tx;
-    if (!tx_grow(e, 0, NDIM + 2))
+    if (!tx_grow(e, 0, NDIM + 1))
         return;
-    int32_t idx = mtype[m] == T_DUR ? kpi__duration_index(e->proto[m], v.i) : -1;
-    x->touched |= 1u << m;
-    x->pend_n[m]++;
-    if (mtype[m] == T_DUR && !kpi__add_u64(x->pend_v[m], (uint64_t)v.i, &x->pend_v[m]))
-        x->pend_v[m] = UINT64_MAX;
-    q_feed(e, m, e->tot[m], idx, &v);
-    for (int d = 0; d < NDIM && x->fail == KPI_OK; d++) {
+    const int type = mtype[m];
+    op *o = &x->ops[x->nops++]; /* the members made apart are adopted after it */
+    void **acc = o->acc;
+    size_t n = 0;
+    o->kind = (uint8_t)type;
+    o->n = 0;
+    acc[n++] = e->tot[m];
+    for (int d = 0; d < NDIM; d++) {
         dimtab *dt = &e->dim[d];
         if (k->k[d] == 0 || dt->g[m] == NULL)
             continue;
         dkey *dk = &dt->v[k->k[d] - 1];
-        if (dk->m[m] == NULL) {
-            const void *found;
-            void *spare = NULL;
-            int rc;
-            if (kpi_group_find(dt->g[m], dk->key, &found) == KPI_OK) {
-                dk->m[m] = (void *)(uintptr_t)found;
-            } else if ((rc = kpi__group_spare(dt->g[m], ++x->spares, &spare)) != KPI_OK) {
-                x->fail = rc;
-                return;
-            } else {
-                dk->m[m] = spare;
-                op *o = q_feed(e, m, spare, idx, &v);
-                o->kind = OP_MEMBER; /* adopted at the commit, freed if none */
-                o->acc = dk;
-                o->dt = dt;
-                continue;
-            }
-        }
-        q_feed(e, m, dk->m[m], idx, &v);
+        if (KPI__UNLIKELY(dk->m[m] == NULL) && !q_member(e, m, dt, dk))
+            return;
+        acc[n++] = dk->m[m];
     }
-    if (mtype[m] != T_SERIES && x->fail == KPI_OK) {
-        int64_t p = (when >= e->head_lo && when < e->head_hi) ? e->head : period_of(e, when);
-        if (p > e->head - (int64_t)e->nper && p <= e->head)
-            q_feed(e, m, bucket_of(e, p)->m[m], idx, &v);
+    const bucket *b = type != T_SERIES ? period_bucket(e, when) : NULL;
+    if (b != NULL)
+        acc[n++] = b->m[m];
+    o->n = (uint8_t)n;
+    x->nq += n;
+    x->add_n++;
+    if (type == T_DUR) {
+        /* the bucket once for all the sketches (they share the accuracy) */
+        const int32_t idx = kpi__duration_index(e->proto[m], v.i);
+        int fail = KPI_OK;
+        o->idx = idx;
+        o->d.v.i = v.i;
+        if (!kpi__add_u64(x->add_v, (uint64_t)v.i, &x->add_v))
+            x->add_v = UINT64_MAX;
+        for (size_t j = 0; j < n; j++) {
+            int rc = kpi__duration_reserve_at(acc[j], idx);
+            if (KPI__UNLIKELY(rc != KPI_OK))
+                fail = rc;
+        }
+        if (KPI__UNLIKELY(fail != KPI_OK))
+            x->fail = fail;
+    } else {
+        o->d.v = v;
     }
 }
 
@@ -1649,7 +1716,7 @@ static int rec(kpi_engine *e, int m, const keys *k, int64_t when, val v)
         rec_queue(e, m, k, when, v);
         return KPI_OK;
     }
-    int rc = feed(e->tot[m], m, &v), r2;
+    int rc = feed(e->tot[m], mtype[m], &v), r2;
     for (int d = 0; d < NDIM; d++) {
         if (k->k[d] == 0)
             continue;
@@ -1662,15 +1729,12 @@ static int rec(kpi_engine *e, int m, const keys *k, int64_t when, val v)
                 rc = r2;
             continue;
         }
-        if ((r2 = feed(dk->m[m], m, &v)) != KPI_OK && rc == KPI_OK)
+        if ((r2 = feed(dk->m[m], mtype[m], &v)) != KPI_OK && rc == KPI_OK)
             rc = r2;
     }
-    if (mtype[m] != T_SERIES) {
-        int64_t p = (when >= e->head_lo && when < e->head_hi) ? e->head : period_of(e, when);
-        if (p > e->head - (int64_t)e->nper && p <= e->head &&
-            (r2 = feed(bucket_of(e, p)->m[m], m, &v)) != KPI_OK && rc == KPI_OK)
-            rc = r2;
-    }
+    const bucket *b = mtype[m] != T_SERIES ? period_bucket(e, when) : NULL;
+    if (b != NULL && (r2 = feed(b->m[m], mtype[m], &v)) != KPI_OK && rc == KPI_OK)
+        rc = r2;
     return rc;
 }
 
@@ -1836,7 +1900,7 @@ static int run_timers_slow(kpi_engine *e, int64_t t)
             rc == KPI_OK)
             rc = r2;
         evict(e, s);
-        if (e->tx.on && e->tx.step_ok && e->tx.nops > TX_STEP && e->tx.fail == KPI_OK &&
+        if (e->tx.on && e->tx.step_ok && e->tx.nq > TX_STEP && e->tx.fail == KPI_OK &&
             !tq_due(&e->tq, x.due) && (r2 = tx_step(e, x.due)) != KPI_OK)
             return r2;
     }
@@ -2170,7 +2234,7 @@ static int do_created(kpi_engine *e, const intake *in)
     if (in->topic != NULL && in->topic_len > 0) {
         op *o = e->tx.on ? tx_op(e, OP_TOPIC) : NULL;
         if (o != NULL) {
-            o->acc = (void *)(uintptr_t)in->topic;
+            o->ref = (void *)(uintptr_t)in->topic;
             o->d.v.i = (int64_t)in->topic_len;
             e->tx.pend_topics++;
             if ((r2 = kpi__topk_reserve(e->topk, in->topic_len)) != KPI_OK)

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "kpi/common.h"
+#include "kpi/duration.h"
 
 #if defined(__GNUC__)
 #define KPI__LIKELY(x) __builtin_expect(!!(x), 1)
@@ -119,18 +120,85 @@ const struct kpi_calendar *kpi__sla_policy_calendar(const struct kpi_sla_policy 
 /* Reservations for the ticket engine, which makes every allocation an
  * event needs before it changes anything (lib/engine.c, "Transactions").
  * Each changes capacity only, never a value, a read or a serialized byte. */
-struct kpi_duration;
 struct kpi_group;
 struct kpi_topk;
+
+/* ---- durations, for the ticket engine ------------------------------------
+ * The sketch's layout (lib/duration.c says what each member means) is here
+ * so that the engine's feeds take the common case inline: a value whose
+ * bucket is already inside the sketch's window (the reservation: a compare
+ * or two) and its add (a few counters).  Everything else is out of line in
+ * lib/duration.c.  The members an add touches come first.  Two facts the
+ * inline paths use: blo >= 0 (windows start at bucket 0 or above), and
+ * bcap is 0 while bins is NULL; so one unsigned compare of i - blo with
+ * bcap says whether bucket i is in the window, false for i = -1 (the
+ * bucket kpi__duration_index() gives a value that has none). */
+struct kpi_duration {
+    kpi__object base;
+    uint64_t count;
+    uint64_t zeros;
+    int64_t sum, min, max;
+    /* buckets */
+    uint64_t *bins; /* bins[i - blo]; bins[bcap] is the batch kernel's spare */
+    int32_t blo;
+    uint32_t bcap;
+    int32_t ulo, uhi;   /* used range, valid when count > zeros */
+    uint32_t ntargets;
+    int32_t floor_idx;  /* lowest index once collapsed */
+    bool collapsed;
+    /* configuration */
+    int32_t max_index; /* index of 2^63 */
+    double accuracy;
+    double k;          /* bucket multiplier */
+    int64_t targets[KPI_DURATION_MAX_TARGETS]; /* strictly increasing */
+    uint64_t within[KPI_DURATION_MAX_TARGETS]; /* count <= target */
+};
+
 /* The bucket of ms in every sketch of d's accuracy (-1 for ms <= 0 or
  * ms >= 2^52, which need no bucket reserved). */
 int32_t kpi__duration_index(const struct kpi_duration *d, int64_t ms);
+/* kpi__duration_reserve_at() when bucket i is outside d's window. */
+int kpi__duration_reserve_slow(struct kpi_duration *d, int32_t i);
 /* After this, kpi__duration_add_at(d, ms, i) (and kpi_duration_add) of a
  * value in bucket i does not allocate; earlier reservations on d still
  * hold (while the window spans at most KPI_DURATION_MAX_BUCKETS buckets:
  * always for values below 2^52 ms at the default accuracy). */
-int kpi__duration_reserve_at(struct kpi_duration *d, int32_t i);
-/* kpi_duration_add(d, ms) with ms's bucket i already known. */
+static inline int kpi__duration_reserve_at(struct kpi_duration *d, int32_t i)
+{
+    if ((uint32_t)i - (uint32_t)d->blo < d->bcap || i < 0)
+        return KPI_OK;
+    return kpi__duration_reserve_slow(d, i);
+}
+
+/* kpi_duration_add(d, ms) in the common case, with i =
+ * kpi__duration_index(d, ms): a positive value below 2^52 whose bucket is
+ * in the window of a sketch that holds positive values and has not
+ * collapsed, and no count or sum that would overflow.  True if it added
+ * ms; false, with d unchanged, when the case is not that one. */
+static inline bool kpi__duration_add_fast(struct kpi_duration *d, int64_t ms, int32_t i)
+{
+    /* every member read before any is written (the writes could alias) */
+    const uint32_t off = (uint32_t)i - (uint32_t)d->blo;
+    const uint64_t count = d->count;
+    const int64_t sum = d->sum, mn = d->min, mx = d->max;
+    const int32_t ulo = d->ulo, uhi = d->uhi;
+    if (off >= d->bcap || d->collapsed || count <= d->zeros || count == UINT64_MAX ||
+        ms > INT64_MAX - sum)
+        return false;
+    d->count = count + 1;
+    d->sum = sum + ms;
+    d->min = ms < mn ? ms : mn;
+    d->max = ms > mx ? ms : mx;
+    d->ulo = i < ulo ? i : ulo;
+    d->uhi = i > uhi ? i : uhi;
+    d->bins[off]++;
+    for (uint32_t t = 0; t < d->ntargets; t++)
+        d->within[t] += ms <= d->targets[t];
+    return true;
+}
+
+/* kpi_duration_add(d, ms) with i = kpi__duration_index(d, ms) (out of
+ * line: every case). */
 int kpi__duration_add_at(struct kpi_duration *d, int64_t ms, int32_t i);
 /* kpi_duration_add_array(d, ms, n) with the batch kernels no wider than
  * `allow` (0 portable, 1 up to AVX2, 2 up to AVX-512, as the CPU has them;

@@ -4437,6 +4437,70 @@ START_TEST(values_far_apart_in_one_transaction_are_all_reserved)
 }
 END_TEST
 
+/* The serialized bytes of d equal those of a sketch fed `v` one by one. */
+static void dur_fed_alike(const kpi_duration *d, const int64_t *v, size_t n, int line)
+{
+    kpi_duration *want = NULL;
+    ck_assert_ok(kpi_duration_new(&want, KPI_DURATION_DEFAULT_ACCURACY));
+    for (size_t i = 0; i < n; i++)
+        ck_assert_ok(kpi_duration_add(want, v[i]));
+    size_t a, b;
+    unsigned char *got = dur_body(d, &a), *exp = dur_body(want, &b);
+    ck_assert_msg(a == b && !memcmp(got, exp, a), "line %d: the sketch differs from one "
+                  "fed the same %zu values", line, n);
+    free(got);
+    free(exp);
+    kpi_duration_free(want);
+}
+
+/* A duration's feed adds inline when the value's bucket is inside the
+ * sketch's window, and out of line otherwise: the first value of a sketch,
+ * a zero (no bucket), a value far outside the window (which the feed's
+ * reservation widens, an allocation that may fail).  Every sketch fed
+ * (total, breakdown members, period buckets) ends up byte for byte as a
+ * sketch fed the same values, and each allocation of the widening failing
+ * leaves the engine as it was. */
+START_TEST(duration_feeds_inside_and_outside_the_window_equal_a_sketch_fed_alike)
+{
+    const kpi_event log[] = {
+        CREATE_X(T0, 1, 100, 3, 2, 0, 0), ASSIGN(T0, 1, 7, 30), REPLY(T0, 1, 7),
+        CREATE_X(T0, 2, 101, 3, 2, 0, 0), ASSIGN(T0, 2, 7, 30), REPLY(T0 + 1000, 2, 7),
+        CREATE_X(T0, 3, 102, 3, 2, 0, 0), ASSIGN(T0, 3, 7, 30),
+        REPLY(T0 + 20 * D, 3, 7), /* 20 days: hundreds of buckets above 1 s */
+        CREATE_X(T0 + 20 * D, 4, 103, 3, 2, 0, 0), ASSIGN(T0 + 20 * D, 4, 7, 30),
+        REPLY(T0 + 20 * D + 2000, 4, 7), /* inside the widened window */
+    };
+    const size_t far = 8;
+    const int64_t frt[] = {0, 1000, 20 * D, 2000};
+    fail_each_allocation(log, far, &log[far]);
+
+    kpi_engine *e = NULL;
+    ck_assert_ok(kpi_engine_new(&e));
+    ck_assert_ok(kpi_engine_apply(e, log, sizeof log / sizeof log[0], sizeof(kpi_event), NULL));
+    const kpi_duration *d = NULL;
+    ck_assert_ok(kpi_engine_duration(e, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &d));
+    dur_fed_alike(d, frt, 4, __LINE__);
+    const int dims[] = {KPI_DIM_AGENT, KPI_DIM_TEAM, KPI_DIM_CHANNEL, KPI_DIM_PRIORITY};
+    const uint64_t keys[] = {7, 30, 3, 2};
+    for (int i = 0; i < 4; i++) {
+        ck_assert_ok(kpi_engine_duration(e, KPI_ENGINE_FRT, dims[i], keys[i], &d));
+        dur_fed_alike(d, frt, 4, __LINE__);
+    }
+    /* the period buckets: the first day's, the last day's, both */
+    void *w = NULL;
+    ck_assert_ok(kpi_engine_window(e, KPI_ENGINE_FRT, T0, T0 + D, &w));
+    dur_fed_alike(w, frt, 2, __LINE__);
+    kpi_duration_free(w);
+    ck_assert_ok(kpi_engine_window(e, KPI_ENGINE_FRT, T0 + 20 * D, T0 + 21 * D, &w));
+    dur_fed_alike(w, frt + 2, 2, __LINE__);
+    kpi_duration_free(w);
+    ck_assert_ok(kpi_engine_window(e, KPI_ENGINE_FRT, T0, T0 + 21 * D, &w));
+    dur_fed_alike(w, frt, 4, __LINE__);
+    kpi_duration_free(w);
+    kpi_engine_free(e);
+}
+END_TEST
+
 /* ==== batches: a batch equals its records one call each ==================== */
 
 /* kpi_engine_apply() applies a batch's records in order; whatever happens
@@ -5334,6 +5398,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, each_allocation_of_new_clone_restore_merge_and_advance_may_fail);
     tcase_add_test(tc, a_long_settlement_fails_at_a_whole_step);
     tcase_add_test(tc, values_far_apart_in_one_transaction_are_all_reserved);
+    tcase_add_test(tc, duration_feeds_inside_and_outside_the_window_equal_a_sketch_fed_alike);
     tcase_add_test(tc, a_sum_overflow_refuses_the_event_whole);
     tcase_add_test(tc, a_snapshot_with_parts_above_their_total_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_configuration_out_of_its_domain_is_corrupt);
