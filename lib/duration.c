@@ -786,14 +786,14 @@ DUR_T512 static void dur_chunk_avx512(double k, int32_t blo, uint32_t bcap, uint
  * + 2.3, and k at most e; the roundings of the four results (|t1| <= 0.95
  * k, |t2| <= 2.4 k, |e k + a0 + c| <= (e + 2.3) k, |z| <= (e + 1.1) k,
  * times m^2, m, 1, 1) at most 3.8 + 4.8 + e + 2.3 + e + 1.1; the double
- * y's own rounding well under 1: |z - (y + c)| < (28 + 3 e) u k <= 184 u k
+ * y's own rounding well under 1: |z - (y + c)| < (29 + 3 e) u k <= 185 u k
  * for e <= 52, below c = 256 u k.  So where frac(z) >= 2c, floor(z) =
  * floor(y), the index; the lanes where frac(z) < 2c (about 2c of them,
- * k 2^-15: 0.05% at 1%) are "near" and get the exact index from the scalar
+ * k 2^-15: 0.1% at 1%) are "near" and get the exact index from the scalar
  * mapping (dur_near16()).  A zero gives z = -inf (exceptions suppressed),
  * the lowest offset-to-be, counted on the spare; a value of 2^52 or more
  * some other index: the caller refuses the batch by umx, and a take-back
- * computes the same offsets.  Used up to k = DUR_EST_KMAX (2c <= 1/64);
+ * computes the same offsets.  Used up to k = DUR_EST_KMAX (2c <= 1/32);
  * finer accuracies take the double kernel.  The tests compare every value
  * at and next to the bucket edges, at several accuracies, with the scalar
  * mapping.
@@ -837,9 +837,9 @@ DUR_NOINLINE static void dur_near16(double k, int32_t blo, uint32_t bcap, const 
 }
 
 /* The window offsets of ms[0..16) (clamped to the spare) into o, reads
- * updated.  A lane whose estimate is below 1 is never near: its index
- * can only be 0 (y >= 0 for v >= 1), which is also floor(z) (z >= -c - 184
- * u k > -1); so 1 ms, where y = 0 exactly, takes the vector path. */
+ * updated.  A lane with floor(z) = 0 is never near: 0 <= y (v >= 1) and
+ * y < z - c + 185 u k < 1, so its index is 0 too; so 1 ms, where y = 0
+ * exactly and frac(z) is about c, takes the vector path. */
 DUR_T512Q static inline void dur_offsets16(const int64_t *ms, uint32_t *o, double k,
                                            int32_t blo, uint32_t bcap, dur_acc16 *acc,
                                            dur_range *nr)
