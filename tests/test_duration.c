@@ -6,9 +6,10 @@
 #include "kpi/duration.h"
 #include "testutil.h"
 
-/* kpi__duration_add_array_simd's levels: portable, AVX2, AVX-512 (each
- * where the CPU has it, else the widest below). */
-#define SIMD_LEVELS 3
+/* kpi__duration_add_array_simd's levels: portable, AVX2, AVX-512, AVX-512
+ * with the float32 estimate (each where the CPU has it, else the widest
+ * below). */
+#define SIMD_LEVELS 4
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -797,9 +798,9 @@ static int64_t *values_of(size_t n)
     return v;
 }
 
-/* Add v[0..n) to `one` four ways: one call per value into `one` itself,
+/* Add v[0..n) to `one` five ways: one call per value into `one` itself,
  * and one batch into a copy of it through each level of kernels (the
- * portable ones, AVX2 and AVX-512 where the CPU has them); the four states
+ * portable ones, AVX2, AVX-512 and its float32 estimate where the CPU has them); the five states
  * must be the same bytes. */
 static void every_way_into(kpi_duration *one, const int64_t *v, size_t n)
 {
@@ -842,32 +843,39 @@ static int64_t first_in_bucket(const kpi_duration *d, int32_t i)
 }
 
 /* Every bucket edge below 2^52 ms (the last value of a bucket and the
- * first two of the next), at 5%, 1% and 0.1%: the batch kernels put each
- * in the bucket the scalar mapping does, the AVX2 and the portable alike.
- * Edges are taken in runs of at most 4,000 buckets (one sketch each, so
- * that none collapses and the kernels, not the general path, count). */
+ * first two of the next), at 50%, 5%, 1%, 0.1%, 0.035% (the finest the
+ * AVX-512 float32 estimate serves, k about 1,000) and 0.033% (just past
+ * it: the double kernel): the batch kernels put each in the bucket the
+ * scalar mapping does, every level alike.  These are the values the float32
+ * estimate cannot place alone.  Edges are taken in runs of at most 4,000
+ * buckets (one sketch each, so that none collapses and the kernels, not
+ * the general path, count). */
 START_TEST(batch_buckets_equal_the_scalar_mapping_at_every_edge)
 {
-    const double accs[] = {0.05, 0.01, 0.001};
+    const double accs[] = {0.5, 0.05, 0.01, 0.001, 3.5e-4, 3.3e-4};
     test_rng r = {17};
-    for (int a = 0; a < 3; a++) {
+    for (int a = 0; a < 6; a++) {
         kpi_duration *probe = dur_new(accs[a]);
         int32_t top = kpi__duration_index(probe, (INT64_C(1) << 52) - 1);
         int64_t *v = values_of(3 * 4000 + 8);
         size_t total = 0;
-        for (int32_t from = 1; from <= top; from += 4000) {
+        for (int32_t from = 1, next; from <= top; from = next) {
             size_t n = 0;
-            for (int32_t i = from; i <= top && i < from + 4000; i++) {
-                int64_t f = first_in_bucket(probe, i);
+            int64_t sum = 0; /* a run ends before its sum could overflow */
+            int32_t b = from;
+            for (; b <= top && b < from + 4000 && sum < INT64_MAX / 4; b++) {
+                int64_t f = first_in_bucket(probe, b);
                 if (n > 0 && v[n - 1] >= f - 1)
                     continue; /* an empty bucket (small integers): edge in */
-                ck_assert_int_lt(kpi__duration_index(probe, f - 1), i);
-                ck_assert_int_ge(kpi__duration_index(probe, f), i);
+                ck_assert_int_lt(kpi__duration_index(probe, f - 1), b);
+                ck_assert_int_ge(kpi__duration_index(probe, f), b);
                 v[n++] = f - 1;
                 v[n++] = f;
                 v[n++] = f + 1;
+                sum += 3 * f;
             }
-            if (from + 4000 > top)
+            next = b;
+            if (b > top)
                 v[n++] = (INT64_C(1) << 52) - 1;
             /* in random order, so that each block of 8 mixes octaves */
             for (size_t i = n - 1; i > 0; i--) {
@@ -882,6 +890,69 @@ START_TEST(batch_buckets_equal_the_scalar_mapping_at_every_edge)
         ck_assert_uint_gt(total, 3 * (size_t)top / 2);
         kpi_duration_free(probe);
         free(v);
+    }
+}
+END_TEST
+
+/* A value at bucket i's edge: the last one below it (side -1), its first
+ * (0) or the one after (1). */
+static int64_t edge_value(const kpi_duration *d, int32_t i, int side)
+{
+    return first_in_bucket(d, i) + side;
+}
+
+/* Every batch length from 0 to 100 (every tail of the 8- and 16-value
+ * steps), at accuracies on both sides of the float32 estimate's limit,
+ * into a new sketch with targets and into a populated one whose window
+ * the batch overflows: lognormal values mixed with zeros, 1, 2^52 - 1 and
+ * bucket edges.  Every level gives the bytes of one add per value; a bad
+ * value at the end refuses the batch at every level, the sketch as it was
+ * (the kernels take back what they counted, near lanes included). */
+START_TEST(batch_lengths_0_to_100_equal_one_by_one_adds_at_every_level)
+{
+    const double accs[] = {0.5, 0.01, 3.5e-4, 1e-4};
+    const int64_t targets[] = {0, 1, 1800000};
+    test_rng r = {41};
+    int64_t v[101];
+    for (int a = 0; a < 4; a++) {
+        kpi_duration *probe = dur_new(accs[a]);
+        int32_t mid = kpi__duration_index(probe, 1800000);
+        for (size_t n = 0; n <= 100; n++) {
+            for (size_t i = 0; i < n; i++) {
+                int64_t x = stream_value(&r, S_LOGNORMAL);
+                switch (test_range(&r, 0, 9)) {
+                case 0: x = 0; break;
+                case 1: x = 1; break;
+                case 2: x = (INT64_C(1) << 52) - 1; break;
+                case 3:
+                case 4:
+                    x = edge_value(probe, mid - 40 + (int32_t)test_range(&r, 0, 80),
+                                   (int)test_range(&r, -1, 1));
+                    break;
+                default: break;
+                }
+                v[i] = x;
+            }
+            kpi_duration *one = every_way(accs[a], targets, 3, v, n);
+            kpi_duration *pop = dur_new(accs[a]);
+            const int64_t seed[] = {1700000, 1900000};
+            ck_assert_ok(kpi_duration_add_array(pop, seed, 2));
+            every_way_into(pop, v, n);
+            if (n > 0) {
+                size_t len;
+                unsigned char *before = duration_bytes(one, &len);
+                v[n] = -1;
+                for (int simd = 0; simd < SIMD_LEVELS; simd++) {
+                    ck_assert_status(kpi__duration_add_array_simd(one, v, n + 1, simd),
+                                     KPI_ERR_RANGE);
+                    duration_unchanged(one, before, len);
+                }
+                free(before);
+            }
+            kpi_duration_free(pop);
+            kpi_duration_free(one);
+        }
+        kpi_duration_free(probe);
     }
 }
 END_TEST
@@ -951,9 +1022,10 @@ START_TEST(a_batch_all_in_one_bucket_counts_every_value)
     kpi_duration *fast = dur_new(0.01);
     ck_assert_ok(kpi__duration_add_array_simd(fast, v, N, 1));
     ck_assert_ok(kpi__duration_add_array_simd(fast, v, N, 2));
+    ck_assert_ok(kpi__duration_add_array_simd(fast, v, N, 3));
     int64_t s;
     ck_assert_ok(kpi_duration_sum(fast, &s));
-    ck_assert(s == 2 * (int64_t)(N / 3) * (45000 + 45001 + 45002));
+    ck_assert(s == 3 * (int64_t)(N / 3) * (45000 + 45001 + 45002));
     kpi_duration_free(one);
     kpi_duration_free(fast);
     free(v);
@@ -1350,6 +1422,7 @@ static Suite *duration_suite(void)
     tc = tcase_create("batch");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, batch_buckets_equal_the_scalar_mapping_at_every_edge);
+    tcase_add_test(tc, batch_lengths_0_to_100_equal_one_by_one_adds_at_every_level);
     tcase_add_test(tc, batches_straddling_chunks_equal_one_by_one_adds);
     tcase_add_test(tc, small_batches_inside_and_outside_the_window);
     tcase_add_test(tc, a_batch_all_in_one_bucket_counts_every_value);
