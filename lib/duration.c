@@ -789,11 +789,11 @@ DUR_T512 static void dur_chunk_avx512(double k, int32_t blo, uint32_t bcap, uint
  * y's own rounding well under 1: |z - (y + c)| < (29 + 3 e) u k <= 185 u k
  * for e <= 52, below c = 256 u k.  So where frac(z) >= 2c, floor(z) =
  * floor(y), the index; the lanes where frac(z) < 2c (about 2c of them,
- * k 2^-15: 0.1% at 1%) are "near" and get the exact index from the scalar
- * mapping (dur_near16()).  A zero gives z = -inf (exceptions suppressed):
+ * k 2^-15: 0.1% at 1%) are "near" and get the exact index from the double
+ * mapping (dur_exact16()).  A zero gives z = -inf (exceptions suppressed):
  * the index 0x80000000, never near, whose offset is the spare, where the
- * caller counts zeros (sent to dur_near16() they cost 9.4 ns each instead
- * of 0.6: a column of zeros); a value of 2^52 or more
+ * caller counts zeros (taken for near they cost 9.4 ns each instead of
+ * 0.6 in a column of zeros); a value of 2^52 or more
  * some other index: the caller refuses the batch by umx, and a take-back
  * computes the same offsets.  Used up to k = DUR_EST_KMAX (2c <= 1/32);
  * finer accuracies take the double kernel.  The tests compare every value
@@ -814,28 +814,21 @@ typedef struct dur_acc16 {
     __m512i sum, umn, umx, imn, imx, vblo, vcap, ilow;
 } dur_acc16;
 
-/* The near lanes' exact index range. */
-typedef struct dur_range {
-    uint32_t imin;
-    int32_t imax;
-} dur_range;
-
-/* The near lanes (bits of `near`) of the 16 values at ms: their exact
- * index, and offset at o, from the scalar mapping. */
-DUR_NOINLINE static void dur_near16(double k, int32_t blo, uint32_t bcap, const int64_t *ms,
-                                    unsigned near, uint32_t *o, dur_range *nr)
+/* The exact indices of the 16 values at ms: the double mapping, as the
+ * double AVX-512 kernel computes it, for the vectors that have a near
+ * lane (rare, but every vector of a constant column of such a value: the
+ * scalar mapping lane by lane took 9.8 ns a value there). */
+DUR_NOINLINE DUR_T512Q static __m512i dur_exact16(const int64_t *ms, double k)
 {
-    for (; near != 0; near &= near - 1) {
-        int j = __builtin_ctz(near);
-        uint64_t u = (uint64_t)ms[j];
-        uint64_t ok = u & (UINT64_C(0) - (uint64_t)((u >> 52) == 0));
-        double x;
-        int32_t b = dur_chunk_index(k, ok, &x);
-        uint32_t off = (uint32_t)b - (uint32_t)blo;
-        o[j] = off < bcap ? off : bcap;
-        nr->imin = (uint32_t)b < nr->imin ? (uint32_t)b : nr->imin;
-        nr->imax = b > nr->imax ? b : nr->imax;
-    }
+    const __m512i magic = _mm512_set1_epi64((long long)DUR_MAGIC);
+    const __m512d two52 = _mm512_castsi512_pd(magic);
+    const __m512i onebits = _mm512_set1_epi64(0x3ff0000000000000LL);
+    __m512i u0 = _mm512_loadu_si512(ms), u1 = _mm512_loadu_si512(ms + 8);
+    __m512d x0 = _mm512_sub_pd(_mm512_castsi512_pd(_mm512_or_si512(u0, magic)), two52);
+    __m512d x1 = _mm512_sub_pd(_mm512_castsi512_pd(_mm512_or_si512(u1, magic)), two52);
+    __m256i i0 = _mm512_cvttpd_epi32(dur_poly_avx512(x0, k, magic, onebits));
+    __m256i i1 = _mm512_cvttpd_epi32(dur_poly_avx512(x1, k, magic, onebits));
+    return _mm512_inserti64x4(_mm512_castsi256_si512(i0), i1, 1);
 }
 
 /* The window offsets of ms[0..16) (clamped to the spare) into o, reads
@@ -843,8 +836,7 @@ DUR_NOINLINE static void dur_near16(double k, int32_t blo, uint32_t bcap, const 
  * y < z - c + 185 u k < 1, so its index is 0 too; so 1 ms, where y = 0
  * exactly and frac(z) is about c, takes the vector path. */
 DUR_T512Q static inline void dur_offsets16(const int64_t *ms, uint32_t *o, double k,
-                                           int32_t blo, uint32_t bcap, dur_acc16 *acc,
-                                           dur_range *nr)
+                                           dur_acc16 *acc)
 {
     _mm_prefetch((const void *)(ms + DUR_PREFETCH), _MM_HINT_T0);
     _mm_prefetch((const void *)(ms + DUR_PREFETCH + 8), _MM_HINT_T0);
@@ -866,12 +858,12 @@ DUR_T512Q static inline void dur_offsets16(const int64_t *ms, uint32_t *o, doubl
      * 0x80000000, and a frac of 0 that would pass for near) are not near */
     __mmask16 near = _mm512_mask_cmp_ps_mask(_mm512_test_epi32_mask(idx, acc->ilow), frac,
                                              acc->near, _CMP_LT_OQ);
-    acc->imn = _mm512_mask_min_epu32(acc->imn, (__mmask16)~near, acc->imn, idx);
-    acc->imx = _mm512_mask_max_epi32(acc->imx, (__mmask16)~near, acc->imx, idx);
+    if (KPI__UNLIKELY(near != 0))
+        idx = _mm512_mask_blend_epi32(near, idx, dur_exact16(ms, k));
+    acc->imn = _mm512_min_epu32(acc->imn, idx);
+    acc->imx = _mm512_max_epi32(acc->imx, idx);
     void *op = o;
     _mm512_storeu_si512(op, _mm512_min_epu32(_mm512_sub_epi32(idx, acc->vblo), acc->vcap));
-    if (near != 0)
-        dur_near16(k, blo, bcap, ms, near, o, nr);
 }
 
 DUR_T512Q static void dur_chunk_avx512q(double k, int32_t blo, uint32_t bcap, uint64_t *bins,
@@ -895,8 +887,7 @@ DUR_T512Q static void dur_chunk_avx512q(double k, int32_t blo, uint32_t bcap, ui
         _mm512_setzero_si512(), _mm512_set1_epi64(-1), _mm512_setzero_si512(),
         _mm512_set1_epi32((int)r->imin), _mm512_set1_epi32(r->imax),
         _mm512_set1_epi32(blo), _mm512_set1_epi32((int)bcap), _mm512_set1_epi32(INT32_MAX)};
-    dur_range nr = {r->imin, r->imax};
-#define DUR_OFFSETS_AVX512Q(p, o) dur_offsets16((p), (o), k, blo, bcap, &acc, &nr)
+#define DUR_OFFSETS_AVX512Q(p, o) dur_offsets16((p), (o), k, &acc)
     DUR_BLOCKS(ms, n8, bins, delta, 16, DUR_OFFSETS_AVX512Q);
     if (rem != 0) {
         /* the last 16 values, of which the first 16 - rem were counted
@@ -918,10 +909,8 @@ DUR_T512Q static void dur_chunk_avx512q(double k, int32_t blo, uint32_t bcap, ui
     r->any |= umx; /* the largest, as unsigned: >= 2^52 when any is */
     r->xmin = (double)umn < r->xmin ? (double)umn : r->xmin;
     r->xmax = (double)umx > r->xmax ? (double)umx : r->xmax;
-    uint32_t imin = (uint32_t)_mm512_reduce_min_epu32(acc.imn);
-    int32_t imax = _mm512_reduce_max_epi32(acc.imx);
-    r->imin = imin < nr.imin ? imin : nr.imin;
-    r->imax = imax > nr.imax ? imax : nr.imax;
+    r->imin = (uint32_t)_mm512_reduce_min_epu32(acc.imn);
+    r->imax = _mm512_reduce_max_epi32(acc.imx);
 }
 #endif
 

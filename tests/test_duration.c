@@ -1032,6 +1032,41 @@ START_TEST(a_batch_all_in_one_bucket_counts_every_value)
 }
 END_TEST
 
+/* Columns made of one value at a bucket edge (every lane of every vector
+ * near for the float32 estimate: the whole vector takes the exact
+ * mapping), alone, between zeros (never near) and beside 1 ms (index 0,
+ * never near): every level equals one add per value, and the counts are
+ * where the scalar mapping puts them. */
+START_TEST(columns_of_edge_values_and_zeros_equal_one_by_one_adds)
+{
+    enum { N = 3 * CHUNK + 5 };
+    const double accs[] = {0.01, 0.001};
+    int64_t *v = values_of(N);
+    for (size_t a = 0; a < sizeof accs / sizeof accs[0]; a++) {
+        kpi_duration *probe = dur_new(accs[a]);
+        const int32_t buckets[] = {300, 517, 900};
+        for (size_t b = 0; b < sizeof buckets / sizeof buckets[0]; b++) {
+            /* (the same values, about 20 ms to 8 s, at both accuracies) */
+            int64_t first = first_in_bucket(probe, (int32_t)(buckets[b] * (0.01 / accs[a])));
+            const int64_t edge[] = {first, first - 1, 306};
+            for (size_t e = 0; e < sizeof edge / sizeof edge[0]; e++) {
+                for (int mix = 0; mix < 3; mix++) {
+                    for (size_t i = 0; i < N; i++)
+                        v[i] = mix == 1 && i % 2 ? 0 : mix == 2 && i % 3 == 0 ? 1 : edge[e];
+                    kpi_duration *one = every_way(accs[a], NULL, 0, v, N);
+                    uint64_t want = mix == 0 ? N : mix == 1 ? (N + 1) / 2 : N - (N + 2) / 3;
+                    int32_t i = kpi__duration_index(one, edge[e]);
+                    ck_assert_uint_eq(one->bins[i - one->blo], want);
+                    kpi_duration_free(one);
+                }
+            }
+        }
+        kpi_duration_free(probe);
+    }
+    free(v);
+}
+END_TEST
+
 /* 0, 1 and 2^52 - 1 (the largest value the kernels take) in full blocks,
  * exact reads by hand; 2^52 and beyond take the general path. */
 START_TEST(batch_edge_values_zero_one_and_two_pow_52)
@@ -1426,6 +1461,7 @@ static Suite *duration_suite(void)
     tcase_add_test(tc, batches_straddling_chunks_equal_one_by_one_adds);
     tcase_add_test(tc, small_batches_inside_and_outside_the_window);
     tcase_add_test(tc, a_batch_all_in_one_bucket_counts_every_value);
+    tcase_add_test(tc, columns_of_edge_values_and_zeros_equal_one_by_one_adds);
     tcase_add_test(tc, batch_edge_values_zero_one_and_two_pow_52);
     tcase_add_test(tc, window_growth_mid_batch_is_all_or_nothing);
     tcase_add_test(tc, an_error_in_the_last_block_changes_nothing);
