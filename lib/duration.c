@@ -1706,7 +1706,10 @@ int kpi_duration_quantile(const kpi_duration *d, double q, double *out)
         return KPI_ERR_RANGE;
     if (d->count == 0)
         return KPI_ERR_EMPTY;
-    uint64_t rank = (uint64_t)(q * (double)(d->count - 1));
+    /* count - 1 near 2^64 rounds up to 2^64 as a double: a rank of 2^64
+     * would not convert (and is the last rank anyway) */
+    double r = q * (double)(d->count - 1);
+    uint64_t rank = r < 0x1p64 ? (uint64_t)r : UINT64_MAX;
     if (q == 0.0 || rank == 0) {
         *out = (double)d->min;
         return KPI_OK;
