@@ -721,20 +721,27 @@ typedef struct dur_acc512 {
     __m256i imn, imx;
 } dur_acc512;
 
-/* The window offsets of ms[0..8) (clamped to the spare), reads updated. */
-DUR_T512 static inline __m256i dur_offsets8_avx512(const int64_t *ms, double k, __m256i vblo,
-                                                   __m256i vcap, dur_acc512 *acc)
+/* The indices of the 8 values u (the double mapping; what a value of 2^52
+ * or more gives does not matter: the batch is refused). */
+DUR_T512 static inline __m256i dur_index8_avx512(__m512i u, double k)
 {
     const __m512i magic = _mm512_set1_epi64((long long)DUR_MAGIC);
     const __m512d two52 = _mm512_castsi512_pd(magic);
     const __m512i onebits = _mm512_set1_epi64(0x3ff0000000000000LL);
+    __m512d x = _mm512_sub_pd(_mm512_castsi512_pd(_mm512_or_si512(u, magic)), two52);
+    return _mm512_cvttpd_epi32(dur_poly_avx512(x, k, magic, onebits));
+}
+
+/* The window offsets of ms[0..8) (clamped to the spare), reads updated. */
+DUR_T512 static inline __m256i dur_offsets8_avx512(const int64_t *ms, double k, __m256i vblo,
+                                                   __m256i vcap, dur_acc512 *acc)
+{
     __m512i u = _mm512_loadu_si512(ms);
     acc->any = _mm512_or_si512(acc->any, u);
     acc->sum = _mm512_add_epi64(acc->sum, u);
     acc->umn = _mm512_min_epu64(acc->umn, u);
     acc->umx = _mm512_max_epu64(acc->umx, u);
-    __m512d x = _mm512_sub_pd(_mm512_castsi512_pd(_mm512_or_si512(u, magic)), two52);
-    __m256i idx = _mm512_cvttpd_epi32(dur_poly_avx512(x, k, magic, onebits));
+    __m256i idx = dur_index8_avx512(u, k);
     acc->imn = _mm256_min_epu32(acc->imn, idx);
     acc->imx = _mm256_max_epi32(acc->imx, idx);
     return _mm256_min_epu32(_mm256_sub_epi32(idx, vblo), vcap);
@@ -820,14 +827,8 @@ typedef struct dur_acc16 {
  * scalar mapping lane by lane took 9.8 ns a value there). */
 DUR_NOINLINE DUR_T512Q static __m512i dur_exact16(const int64_t *ms, double k)
 {
-    const __m512i magic = _mm512_set1_epi64((long long)DUR_MAGIC);
-    const __m512d two52 = _mm512_castsi512_pd(magic);
-    const __m512i onebits = _mm512_set1_epi64(0x3ff0000000000000LL);
-    __m512i u0 = _mm512_loadu_si512(ms), u1 = _mm512_loadu_si512(ms + 8);
-    __m512d x0 = _mm512_sub_pd(_mm512_castsi512_pd(_mm512_or_si512(u0, magic)), two52);
-    __m512d x1 = _mm512_sub_pd(_mm512_castsi512_pd(_mm512_or_si512(u1, magic)), two52);
-    __m256i i0 = _mm512_cvttpd_epi32(dur_poly_avx512(x0, k, magic, onebits));
-    __m256i i1 = _mm512_cvttpd_epi32(dur_poly_avx512(x1, k, magic, onebits));
+    __m256i i0 = dur_index8_avx512(_mm512_loadu_si512(ms), k);
+    __m256i i1 = dur_index8_avx512(_mm512_loadu_si512(ms + 8), k);
     return _mm512_inserti64x4(_mm512_castsi256_si512(i0), i1, 1);
 }
 
