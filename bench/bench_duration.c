@@ -16,6 +16,17 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Median ns per value of kpi_duration_add_array(v, n) into a new 1% sketch. */
+static double batch_into_new(const int64_t *v, size_t n)
+{
+    kpi_duration *d = NULL;
+    double ns;
+    BENCH_MEDIAN(ns, n, { kpi_duration_free(d); kpi_duration_new(&d, 0.01); },
+                 { kpi_duration_add_array(d, v, n); });
+    kpi_duration_free(d);
+    return ns;
+}
+
 int main(void)
 {
     bench_seed(12345);
@@ -29,10 +40,11 @@ int main(void)
         v[i] = (int64_t)exp((double)(bench_rand() >> 11) * 0x1.0p-53 * log(30.0 * 86400000.0));
 
     bench_title("durations: kpi_duration (1%) vs naive collect + sort");
+    double add_ns = batch_into_new(v, n), naive_add_ns;
+    /* the sketch of v that the reads, merges and memory lines below use */
     kpi_duration *d = NULL;
-    double add_ns, naive_add_ns;
-    BENCH_MEDIAN(add_ns, n, { kpi_duration_free(d); kpi_duration_new(&d, 0.01); },
-                 { kpi_duration_add_array(d, v, n); });
+    kpi_duration_new(&d, 0.01);
+    kpi_duration_add_array(d, v, n);
     size_t filled = 0;
     BENCH_MEDIAN(naive_add_ns, n, { filled = 0; }, {
         memcpy(copy, v, n * sizeof *v);
@@ -42,25 +54,19 @@ int main(void)
     bench_line("add_array, one batch into a new object", add_ns, naive_add_ns, "<= 2 ns");
     /* zeros (answered at once, nothing waited): counted apart from the
      * buckets, they must not take a slow path (they did: 9.4 ns each) */
-    double zeros_ns, quarter_ns;
     memset(copy, 0, n * sizeof *copy);
-    BENCH_MEDIAN(zeros_ns, n, { kpi_duration_free(d); kpi_duration_new(&d, 0.01); },
-                 { kpi_duration_add_array(d, copy, n); });
-    bench_line("add_array, one batch of zeros", zeros_ns, naive_add_ns, "<= 2 ns");
+    bench_line("add_array, one batch of zeros", batch_into_new(copy, n), naive_add_ns, "<= 2 ns");
     for (size_t i = 0; i < n; i++)
         copy[i] = i % 4 == 0 ? 0 : v[i];
-    BENCH_MEDIAN(quarter_ns, n, { kpi_duration_free(d); kpi_duration_new(&d, 0.01); },
-                 { kpi_duration_add_array(d, copy, n); });
-    bench_line("add_array, one batch, every fourth value 0", quarter_ns, naive_add_ns, "<= 2 ns");
+    bench_line("add_array, one batch, every fourth value 0", batch_into_new(copy, n),
+               naive_add_ns, "<= 2 ns");
     /* one value whose float32 estimate is near a bucket edge (306 ms at
      * 1%): every vector takes the exact mapping (9.4 ns a value lane by
      * lane, before) */
-    double edge_ns;
     for (size_t i = 0; i < n; i++)
         copy[i] = 306;
-    BENCH_MEDIAN(edge_ns, n, { kpi_duration_free(d); kpi_duration_new(&d, 0.01); },
-                 { kpi_duration_add_array(d, copy, n); });
-    bench_line("add_array, one batch of 306 ms (a bucket edge)", edge_ns, naive_add_ns, "<= 2 ns");
+    bench_line("add_array, one batch of 306 ms (a bucket edge)", batch_into_new(copy, n),
+               naive_add_ns, "<= 2 ns");
     kpi_duration *warm = NULL;
     kpi_duration_new(&warm, 0.01);
     kpi_duration_add_array(warm, v, n < 100000 ? n : 100000);
