@@ -197,6 +197,11 @@ static inline bool kpi__duration_add_fast(struct kpi_duration *d, int64_t ms, in
     return true;
 }
 
+/* kpi_score_add_array(s, answers, n) with the block kernels no wider than
+ * `allow` (0 portable, 1 up to AVX2, 2 up to AVX-512 with GFNI, as the CPU
+ * has them; kpi_score_add_array allows 2): the tests compare every level. */
+struct kpi_score;
+int kpi__score_add_array_simd(struct kpi_score *s, const int32_t *answers, size_t n, int allow);
 /* kpi_duration_add(d, ms) with i = kpi__duration_index(d, ms) (out of
  * line: every case). */
 int kpi__duration_add_at(struct kpi_duration *d, int64_t ms, int32_t i);

@@ -373,7 +373,8 @@ static void pair_count(const int32_t *a, size_t n, uint32_t min,
     }
 }
 
-/* Add the pair tables to the per-value totals and clear them. */
+/* Add the pair tables to the per-value totals (cleared by the caller
+ * before the next block it counts). */
 static void pair_flush(uint32_t (*p)[PAIR_VALS * PAIR_VALS], uint64_t *acc)
 {
     for (uint32_t x = 0; x < PAIR_VALS; x++)
@@ -383,7 +384,6 @@ static void pair_flush(uint32_t (*p)[PAIR_VALS * PAIR_VALS], uint64_t *acc)
             acc[x] += v;
             acc[y] += v;
         }
-    memset(p, 0, sizeof(uint32_t) * 4 * PAIR_VALS * PAIR_VALS);
 }
 
 /* Survey scales on AVX2 (chosen at run time), a block of 4096 answers:
@@ -491,9 +491,123 @@ block_count_avx2(const int32_t *a, uint32_t min, uint32_t nv, uint64_t *acc)
     acc[nv - 1] += BLOCK - seen;
     return 0;
 }
+
+/* Survey scales with AVX-512 (F, BW, BITALG) and GFNI, chosen at run
+ * time, a block of 4096 answers, 64 at a time:
+ * - packed and checked as on AVX2 (the 512-bit packs shuffle the order
+ *   too);
+ * - each byte v becomes a one-hot byte 1 << (v % 8) (a byte shuffle, for
+ *   values 0-7 and, on scales of more than 8 values, again for 8-15), and
+ *   each 8 bytes of one-hot bits are transposed as an 8 x 8 bit matrix (one
+ *   GF(2) affine instruction with the one-hot bytes as the matrix and the
+ *   unit bytes as the data), so that byte j of each 8 holds one bit for
+ *   every answer of value j among those 8; a byte popcount then gives
+ *   those answers' counts and a byte add keeps them, all values at once
+ *   (4 instructions per 64 answers for up to 8 values, where the AVX2
+ *   kernel's compare and subtract take 2 per 32 answers per value);
+ * - the byte counters (at most 8 an add) go into 16-bit ones every 16
+ *   adds, and those are summed per value at the end.
+ * Every value is counted (none is derived).  Returns 1, counting nothing,
+ * if an answer is off the scale.  The same totals as pair_count(). */
+#define SCORE_HAVE_AVX512 1
+#define SCORE_T512 __attribute__((target("avx2,avx512f,avx512bw,avx512bitalg,gfni")))
+
+/* The counts of 64 packed answers among those 8 values whose one-hot
+ * bytes `lut` gives (a byte per value of the low nibble). */
+SCORE_T512 static inline __m512i count8_512(__m512i p, __m512i lut)
+{
+    const __m512i unit = _mm512_set1_epi64((long long)0x8040201008040201ULL);
+    return _mm512_popcnt_epi8(_mm512_gf2p8affine_epi64_epi8(unit, _mm512_shuffle_epi8(lut, p), 0));
+}
+
+/* Byte counters c (byte j of each 8: value j) into 16-bit ones: even
+ * bytes to *e, odd ones to *o. */
+SCORE_T512 static inline void widen_512(__m512i c, __m512i *e, __m512i *o)
+{
+    *e = _mm512_add_epi16(*e, _mm512_and_si512(c, _mm512_set1_epi16(0xff)));
+    *o = _mm512_add_epi16(*o, _mm512_srli_epi16(c, 8));
+}
+
+/* Add the 16-bit counters of values base .. base + 7 (those below nv) to
+ * acc. */
+SCORE_T512 static void flush_512(__m512i e, __m512i o, uint32_t base, uint32_t nv,
+                                     uint64_t *acc)
+{
+    uint16_t ev[32], od[32];
+    uint64_t t[8] = {0};
+    void *pe = ev, *po = od;
+    _mm512_storeu_si512(pe, e);
+    _mm512_storeu_si512(po, o);
+    for (int l = 0; l < 32; l++) {
+        t[2 * (l % 4)] += ev[l];
+        t[2 * (l % 4) + 1] += od[l];
+    }
+    for (uint32_t j = 0; j < 8 && base + j < nv; j++)
+        acc[base + j] += t[j];
+}
+
+SCORE_T512 static uint32_t block_count_avx512(const int32_t *a, uint32_t min, uint32_t nv,
+                                              uint64_t *acc)
+{
+    const __m512i vmin = _mm512_set1_epi32((int)min);
+    const __m512i lo = _mm512_broadcast_i32x4(
+        _mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0));
+    const __m512i hi = _mm512_broadcast_i32x4(
+        _mm_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 64, -128));
+    const bool two = nv > 8;
+    __m512i top = _mm512_setzero_si512();
+    __m512i e0 = _mm512_setzero_si512(), o0 = e0, e1 = e0, o1 = e0;
+    for (size_t j = 0; j < BLOCK; j += 1024) {
+        __m512i c0 = _mm512_setzero_si512(), c1 = c0;
+        for (size_t i = j; i < j + 1024; i += 64) {
+            const void *q = a + i;
+            const char *b = q;
+            __m512i x0 = _mm512_sub_epi32(_mm512_loadu_si512(b), vmin);
+            __m512i x1 = _mm512_sub_epi32(_mm512_loadu_si512(b + 64), vmin);
+            __m512i x2 = _mm512_sub_epi32(_mm512_loadu_si512(b + 128), vmin);
+            __m512i x3 = _mm512_sub_epi32(_mm512_loadu_si512(b + 192), vmin);
+            __m512i p = _mm512_packs_epi16(_mm512_packs_epi32(x0, x1), _mm512_packs_epi32(x2, x3));
+            top = _mm512_max_epu8(top, p);
+            c0 = _mm512_add_epi8(c0, count8_512(p, lo));
+            if (two)
+                c1 = _mm512_add_epi8(c1, count8_512(p, hi));
+        }
+        widen_512(c0, &e0, &o0);
+        widen_512(c1, &e1, &o1);
+    }
+    if (_mm512_cmpgt_epu8_mask(top, _mm512_set1_epi8((char)(nv - 1))) != 0)
+        return 1; /* some byte above the span */
+    flush_512(e0, o0, 0, nv, acc);
+    if (two)
+        flush_512(e1, o1, 8, nv, acc);
+    return 0;
+}
+#endif
+
+/* The block kernel a batch of survey-scale answers uses: the widest of
+ * those `allow` permits (SCORE_AVX512, SCORE_AVX2 or SCORE_PORTABLE, the
+ * pair tables) that the CPU has.  Every level gives the same counts. */
+enum { SCORE_PORTABLE = 0, SCORE_AVX2 = 1, SCORE_AVX512 = 2 };
+
+#if defined(SCORE_HAVE_AVX2)
+static int score_simd_level(int allow)
+{
+    if (allow >= SCORE_AVX512 && __builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512bitalg") &&
+        __builtin_cpu_supports("gfni"))
+        return SCORE_AVX512;
+    if (allow >= SCORE_AVX2 && __builtin_cpu_supports("avx2"))
+        return SCORE_AVX2;
+    return SCORE_PORTABLE;
+}
 #endif
 
 int kpi_score_add_array(kpi_score *s, const int32_t *answers, size_t n)
+{
+    return kpi__score_add_array_simd(s, answers, n, SCORE_AVX512);
+}
+
+int kpi__score_add_array_simd(kpi_score *s, const int32_t *answers, size_t n, int allow)
 {
     if (!kpi__is(s, &kpi__score_type) || (answers == NULL && n > 0))
         return KPI_ERR_INVALID;
@@ -526,19 +640,19 @@ int kpi_score_add_array(kpi_score *s, const int32_t *answers, size_t n)
         /* survey scales (NPS, CSAT, CES): count pairs of answers, one
          * store per two answers, then add each pair cell to both values */
         uint32_t p[4][PAIR_VALS * PAIR_VALS];
-        memset(p, 0, sizeof p);
-        size_t blocks = 0;
+        size_t blocks = 0; /* counted into p (cleared before the first) */
 #if defined(SCORE_HAVE_AVX2)
-        const int avx2 = n >= BLOCK && __builtin_cpu_supports("avx2");
+        const int simd = n >= BLOCK ? score_simd_level(allow) : SCORE_PORTABLE;
+#else
+        (void)allow;
 #endif
         for (size_t i = 0; i < n; i += BLOCK) {
             size_t m = n - i < BLOCK ? n - i : BLOCK;
 #if defined(SCORE_HAVE_AVX2)
-            if (avx2 && m == BLOCK) {
-                if (block_count_avx2(answers + i, min, nv, acc))
+            if (simd != SCORE_PORTABLE && m == BLOCK) {
+                if (simd == SCORE_AVX512 ? block_count_avx512(answers + i, min, nv, acc)
+                                         : block_count_avx2(answers + i, min, nv, acc))
                     return KPI_ERR_RANGE;
-                if (i + m == n)
-                    pair_flush(p, acc);
                 continue;
             }
 #endif
@@ -546,13 +660,17 @@ int kpi_score_add_array(kpi_score *s, const int32_t *answers, size_t n)
                                       : tail_bad(answers + i, m, min, span);
             if (bad)
                 return KPI_ERR_RANGE;
+            if (blocks % PAIR_FLUSH == 0)
+                memset(p, 0, sizeof p);
             size_t even = m & ~(size_t)7;
             pair_count(answers + i, even, min, p);
             for (size_t j = even; j < m; j++)
                 acc[(uint32_t)answers[i + j] - min]++;
-            if (++blocks % PAIR_FLUSH == 0 || i + m == n)
+            if (++blocks % PAIR_FLUSH == 0)
                 pair_flush(p, acc);
         }
+        if (blocks % PAIR_FLUSH != 0)
+            pair_flush(p, acc);
     } else {
         uint32_t c[4][SMALL_VALS];
         for (size_t i = 0; i < n; i += BLOCK) {

@@ -2,8 +2,13 @@
  * kpi_score: CSAT, ESAT, NPS and CES on a bounded integer scale.
  * SPDX-License-Identifier: MIT
  */
+#include "internal.h"
 #include "kpi.h"
 #include "testutil.h"
+
+/* kpi__score_add_array_simd's levels: portable (pair tables), AVX2,
+ * AVX-512 with GFNI (each where the CPU has it, else the widest below). */
+#define SIMD_LEVELS 3
 
 TEST_STATE_HELPERS(score, kpi_score, kpi_score_serialize)
 
@@ -364,12 +369,16 @@ START_TEST(full_blocks_on_any_survey_scale_count_exactly)
      * were not rejected first (min + 256, min + 65536, min - 256), or
      * that the kernel's signed saturating packs must keep off the scale
      * (min + 128, + 32768, - 32769, + 2^31 - 1, - 2^31); scales on each
-     * side of its groups of five values (6, 7, 11, 12) */
+     * side of the AVX2 kernel's groups of five values (6, 7, 11, 12) and of
+     * the AVX-512 kernel's groups of eight (7, 10, 11: bytes of 8-15 are
+     * in its second group, and min + nv .. min + 15 would be counted there
+     * by value if the check did not refuse them first); at every level */
     const int32_t mins[] = {0, 1, -5, 100, -2147483647 - 1};
     const int32_t nvs[] = {2, 3, 5, 6, 7, 10, 11, 12, 16};
     const size_t n = 3 * 4096 + 5;
     int32_t *v = malloc(n * sizeof *v);
     test_rng r = {2026};
+    for (int level = 0; level < SIMD_LEVELS; level++)
     for (int a = 0; a < 5; a++)
         for (int b = 0; b < 9; b++) {
             int32_t lo = mins[a], hi = lo + nvs[b] - 1;
@@ -380,21 +389,21 @@ START_TEST(full_blocks_on_any_survey_scale_count_exactly)
                 v[i] = (int32_t)test_range(&r, lo, hi);
                 ck_assert_ok(kpi_score_add(y, v[i]));
             }
-            ck_assert_ok(kpi_score_add_array(x, v, n));
+            ck_assert_ok(kpi__score_add_array_simd(x, v, n, level));
             score_same(x, y);
             size_t len;
             unsigned char *before = score_bytes(x, &len);
-            const int64_t off[] = {256, 65536, -256, (int64_t)hi - lo + 1, -1,
-                                   128, 32768, -32769, INT32_MAX, INT32_MIN};
+            const int64_t off[] = {256, 65536, -256, (int64_t)hi - lo + 1, -1, 128, 32768,
+                                   -32769, INT32_MAX, INT32_MIN, 15, 127, 8 + 16};
             const size_t spots[] = {4096, 4096 + 31, 8191, 4096 + 2000};
-            for (int o = 0; o < 10; o++)
+            for (int o = 0; o < 13; o++)
                 for (int k = 0; k < 4; k++) {
                     int64_t bad = (int64_t)lo + off[o];
-                    if (bad < INT32_MIN || bad > INT32_MAX)
+                    if (bad < INT32_MIN || bad > INT32_MAX || (off[o] >= 0 && off[o] < nvs[b]))
                         continue;
                     int32_t keep = v[spots[k]];
                     v[spots[k]] = (int32_t)bad;
-                    ck_assert_status(kpi_score_add_array(x, v, n), KPI_ERR_RANGE);
+                    ck_assert_status(kpi__score_add_array_simd(x, v, n, level), KPI_ERR_RANGE);
                     score_unchanged(x, before, len);
                     v[spots[k]] = keep;
                 }
@@ -408,18 +417,22 @@ END_TEST
 
 START_TEST(full_blocks_of_one_value_count_exactly)
 {
-    /* every answer the same: each byte counter of the kernel reaches its
-     * most (128 in a block), and the last value is what the others leave */
+    /* every answer the same: each byte counter of the kernels reaches its
+     * most (AVX2: 128 in a block, and the last value is what the others
+     * leave; AVX-512: 8 an add, 128 before it is widened), at every
+     * level, on scales on each side of the AVX-512 kernel's groups of 8
+     * values (8, 9) */
     const size_t n = 2 * 4096 + 3;
     int32_t *v = malloc(n * sizeof *v);
-    const int32_t nvs[] = {2, 5, 6, 7, 11, 12, 16};
-    for (int b = 0; b < 7; b++)
+    const int32_t nvs[] = {2, 5, 6, 7, 8, 9, 11, 12, 16};
+    for (int level = 0; level < SIMD_LEVELS; level++)
+    for (int b = 0; b < 9; b++)
         for (int32_t x = -3; x < nvs[b] - 3; x++) {
             kpi_score *s;
             ck_assert_ok(kpi_score_new(&s, -3, nvs[b] - 4));
             for (size_t i = 0; i < n; i++)
                 v[i] = x;
-            ck_assert_ok(kpi_score_add_array(s, v, n));
+            ck_assert_ok(kpi__score_add_array_simd(s, v, n, level));
             for (int32_t y = -3; y < nvs[b] - 3; y++) {
                 uint64_t c;
                 ck_assert_ok(kpi_score_count_of(s, y, &c));
