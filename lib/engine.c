@@ -602,7 +602,7 @@ static uint64_t cust_key(const void *ctx, uint32_t i)
 }
 
 /* Entry number of key in a dense table (keys via key_of), or -1. */
-static int64_t dense_find(const uint32_t *index, uint32_t icap, uint64_t key,
+static inline int64_t dense_find(const uint32_t *index, uint32_t icap, uint64_t key,
                           uint64_t (*key_of)(const void *, uint32_t),
                           const void *ctx, uint32_t *pos)
 {
@@ -775,6 +775,7 @@ typedef struct txn {
     uint64_t add_n, add_v, pend_topics;
     bool exact;            /* tx_check() read the totals */
     bool step_ok;     /* settling before the event: may commit in steps */
+    bool late;        /* a timer was pushed already due (by the engine's now) */
     /* counters and clock as they were */
     bool started;
     int64_t now, head;
@@ -1148,16 +1149,11 @@ static int dim_reserve(kpi_engine *e, int d, uint64_t key, bool *present)
     return rc;
 }
 
-/* Index of `key` in dimension d, creating it and its members. */
-static int dim_intern(kpi_engine *e, int d, uint64_t key, uint32_t *idx)
+/* dim_intern() of a key not interned yet. */
+static int dim_add(kpi_engine *e, int d, uint64_t key, uint32_t *idx)
 {
     dimtab *t = &e->dim[d - 1];
     uint32_t pos = 0;
-    int64_t i = dense_find(t->index, t->icap, key, dim_key, t, &pos);
-    if (i >= 0) {
-        *idx = (uint32_t)i;
-        return KPI_OK;
-    }
     bool present;
     int rc = dim_reserve(e, d, key, &present);
     if (rc != KPI_OK)
@@ -1170,6 +1166,20 @@ static int dim_intern(kpi_engine *e, int d, uint64_t key, uint32_t *idx)
     t->index[pos] = (uint32_t)++t->n;
     *idx = (uint32_t)(t->n - 1);
     return KPI_OK;
+}
+
+/* Index of `key` in dimension d, creating it (its members are made with
+ * the first value recorded under it).  The look-up inline: most records
+ * name a known key. */
+static inline int dim_intern(kpi_engine *e, int d, uint64_t key, uint32_t *idx)
+{
+    const dimtab *t = &e->dim[d - 1];
+    int64_t i = dense_find(t->index, t->icap, key, dim_key, t, NULL);
+    if (KPI__LIKELY(i >= 0)) {
+        *idx = (uint32_t)i;
+        return KPI_OK;
+    }
+    return dim_add(e, d, key, idx);
 }
 
 /* The interned keys of a value: agent + 1, team + 1 (0 = none), channel +
@@ -1636,6 +1646,7 @@ static void tpush(kpi_engine *e, bool cq, int64_t due, uint64_t key)
 {
     bool ring = tq_push(cq ? &e->cq : &e->tq, due, key);
     if (e->tx.on) {
+        e->tx.late |= due <= e->now;
         undo *u = tx_log(e, U_PUSH);
         u->cq = cq;
         u->ring = ring;
@@ -2582,8 +2593,13 @@ static int engine_event(kpi_engine *e, intake *in)
             u->t = *t;
         }
         rc = ra;
+        /* after advance() nothing is due by e->now (a failure there has
+         * failed the transaction already), and applying does not move
+         * e->now: only a timer the event pushes already due can be */
+        e->tx.late = false;
         KEEP(apply_event(e, in, t));
-        KEEP(run_timers(e, e->now));
+        if (e->tx.late)
+            KEEP(run_timers(e, e->now));
         /* an error found while settling or applying (a calendar or SLA
          * computation out of range, ...) fails the whole transaction, like
          * a failed allocation: the event is refused and nothing changes.

@@ -5319,6 +5319,29 @@ START_TEST(configuration_calls_survive_allocation_failures)
 }
 END_TEST
 
+START_TEST(a_late_event_settles_what_it_makes_due_at_once)
+{
+    /* The engine's time is ten days on when ticket 1 (its own events in
+     * order) is resolved an hour after its creation, and ticket 3 is
+     * created with a customer two hours in: the resolve's window and the
+     * customer's have already ended, so the same event settles ticket 1
+     * (it leaves) and lets the customer go, as kpi_engine_advance() to
+     * the engine's time would. */
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), CREATE(T0, 2, 200), MSG(T0 + 10 * D, 2));
+    FEED(&p, RESOLVE(T0 + H, 1, 7));
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_SETTLED), 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_LIVE), 1);
+    ck_assert_int_eq(status_of(p.a, 1), KPI_ERR_UNKNOWN_ID);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, H);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CUSTOMERS), 0); /* 100, 200 left */
+    FEED(&p, CREATE(T0 + 2 * H, 3, 300));
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CUSTOMERS), 0);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_LIVE), 2);
+    finish(&p);
+}
+END_TEST
+
 /* ---- the event path's shortcuts, against the rules they stand for ------- */
 
 /* The intake rules of a record's fields (include/kpi/engine.h, kpi_event),
@@ -5684,6 +5707,7 @@ static Suite *engine_suite(void)
     tc = tcase_create("rules");
     tcase_add_test(tc, every_error_is_named_and_changes_nothing);
     tcase_add_test(tc, every_field_rule_holds_for_records_of_edge_values);
+    tcase_add_test(tc, a_late_event_settles_what_it_makes_due_at_once);
     tcase_add_test(tc, ratio_feeds_equal_a_ratio_fed_alike_byte_for_byte);
     tcase_add_test(tc, sla_targets_judged_in_the_engines_calendar_or_another_equal_the_policys_answers);
     tcase_add_test(tc, a_batch_stops_at_its_first_bad_record);
