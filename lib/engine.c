@@ -1713,11 +1713,18 @@ static void rec_queue(kpi_engine *e, int m, const keys *k, int64_t when, val v)
     o->n = 0;
     acc[n++] = e->tot[m];
     for (int d = 0; d < NDIM; d++) {
-        dimtab *dt = &e->dim[d];
-        if (k->k[d] == 0 || dt->g[m] == NULL)
+        if (k->k[d] == 0)
             continue;
+        dimtab *dt = &e->dim[d];
         dkey *dk = &dt->v[k->k[d] - 1];
-        if (KPI__UNLIKELY(dk->m[m] == NULL) && !q_member(e, m, dt, dk))
+        /* a member is cached only where its group is: the common case */
+        if (KPI__LIKELY(dk->m[m] != NULL)) {
+            acc[n++] = dk->m[m];
+            continue;
+        }
+        if (dt->g[m] == NULL)
+            continue;
+        if (!q_member(e, m, dt, dk))
             return;
         acc[n++] = dk->m[m];
     }
@@ -2004,9 +2011,18 @@ static int run_timers_slow(kpi_engine *e, int64_t t)
     return rc;
 }
 
-/* Start the clock at the first event, or move it forward; settle what is
- * due by then (also entries pushed already due by a late event). */
-static int advance(kpi_engine *e, int64_t t)
+/* Move the clock to t (if later), rolling the ring. */
+static inline void clock_to(kpi_engine *e, int64_t t)
+{
+    if (t > e->now) {
+        if (t >= e->head_hi)
+            roll_to(e, period_of(e, t));
+        e->now = t;
+    }
+}
+
+/* advance() when the clock has not started or something is due. */
+static int advance_slow(kpi_engine *e, int64_t t)
 {
     if (!e->started) {
         e->started = true;
@@ -2022,12 +2038,21 @@ static int advance(kpi_engine *e, int64_t t)
     e->tx.step_ok = true;
     int rc = run_timers(e, t > e->now ? t : e->now);
     e->tx.step_ok = false;
-    if (t > e->now) {
-        if (t >= e->head_hi)
-            roll_to(e, period_of(e, t));
-        e->now = t;
-    }
+    clock_to(e, t);
     return rc;
+}
+
+/* Start the clock at the first event, or move it forward; settle what is
+ * due by then (also entries pushed already due by a late event).  Most
+ * events find nothing due: that case inline. */
+static inline int advance(kpi_engine *e, int64_t t)
+{
+    const int64_t by = t > e->now ? t : e->now;
+    if (KPI__LIKELY(e->started && !tq_due(&e->tq, by) && !tq_due(&e->cq, by))) {
+        clock_to(e, t);
+        return KPI_OK;
+    }
+    return advance_slow(e, t);
 }
 
 /* ---- intake ------------------------------------------------------------ */
