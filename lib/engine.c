@@ -602,7 +602,7 @@ static uint64_t cust_key(const void *ctx, uint32_t i)
 }
 
 /* Entry number of key in a dense table (keys via key_of), or -1. */
-static int64_t dense_find(const uint32_t *index, uint32_t icap, uint64_t key,
+static inline int64_t dense_find(const uint32_t *index, uint32_t icap, uint64_t key,
                           uint64_t (*key_of)(const void *, uint32_t),
                           const void *ctx, uint32_t *pos)
 {
@@ -775,6 +775,7 @@ typedef struct txn {
     uint64_t add_n, add_v, pend_topics;
     bool exact;            /* tx_check() read the totals */
     bool step_ok;     /* settling before the event: may commit in steps */
+    bool late;        /* a timer was pushed already due (by the engine's now) */
     /* counters and clock as they were */
     bool started;
     int64_t now, head;
@@ -789,6 +790,7 @@ struct kpi_engine {
     int64_t opt[KPI_ENGINE_OPTIONS];
     kpi_calendar *cal;
     kpi_sla_policy *pol;
+    bool one_cal; /* pol's calendar equals cal (one_cal_update()) */
     int64_t targets[NM][KPI_DURATION_MAX_TARGETS];
     uint8_t ntargets[NM];
     names names[NNAMES];
@@ -878,6 +880,17 @@ static int opt_consistent(const int64_t *o)
         o[KPI_ENGINE_OPT_CES_EASY_FROM] > o[KPI_ENGINE_OPT_CES_MAX])
         return KPI_ERR_RANGE;
     return KPI_OK;
+}
+
+/* After cal or pol changed: does the policy measure business hours in a
+ * calendar equal to the engine's?  Then a business span computed for a
+ * recorded duration also judges an SLA target over the same span. */
+static void one_cal_update(kpi_engine *e)
+{
+    const kpi_calendar *pc = e->pol != NULL ? kpi__sla_policy_calendar(e->pol) : NULL;
+    int eq = 0;
+    e->one_cal = e->cal != NULL && pc != NULL && kpi_calendar_equal(e->cal, pc, &eq) == KPI_OK &&
+                 eq;
 }
 
 /* ---- primitives: creation and feeding ----------------------------------- */
@@ -1136,16 +1149,11 @@ static int dim_reserve(kpi_engine *e, int d, uint64_t key, bool *present)
     return rc;
 }
 
-/* Index of `key` in dimension d, creating it and its members. */
-static int dim_intern(kpi_engine *e, int d, uint64_t key, uint32_t *idx)
+/* dim_intern() of a key not interned yet. */
+static int dim_add(kpi_engine *e, int d, uint64_t key, uint32_t *idx)
 {
     dimtab *t = &e->dim[d - 1];
     uint32_t pos = 0;
-    int64_t i = dense_find(t->index, t->icap, key, dim_key, t, &pos);
-    if (i >= 0) {
-        *idx = (uint32_t)i;
-        return KPI_OK;
-    }
     bool present;
     int rc = dim_reserve(e, d, key, &present);
     if (rc != KPI_OK)
@@ -1158,6 +1166,20 @@ static int dim_intern(kpi_engine *e, int d, uint64_t key, uint32_t *idx)
     t->index[pos] = (uint32_t)++t->n;
     *idx = (uint32_t)(t->n - 1);
     return KPI_OK;
+}
+
+/* Index of `key` in dimension d, creating it (its members are made with
+ * the first value recorded under it).  The look-up inline: most records
+ * name a known key. */
+static inline int dim_intern(kpi_engine *e, int d, uint64_t key, uint32_t *idx)
+{
+    const dimtab *t = &e->dim[d - 1];
+    int64_t i = dense_find(t->index, t->icap, key, dim_key, t, NULL);
+    if (KPI__LIKELY(i >= 0)) {
+        *idx = (uint32_t)i;
+        return KPI_OK;
+    }
+    return dim_add(e, d, key, idx);
 }
 
 /* The interned keys of a value: agent + 1, team + 1 (0 = none), channel +
@@ -1249,7 +1271,10 @@ static bool tx_grow_slow(kpi_engine *e, size_t nu, size_t nops);
 static inline bool tx_grow(kpi_engine *e, size_t nu, size_t nops)
 {
     const txn *x = &e->tx;
-    if (x->fail == KPI_OK && x->nu + nu <= x->ucap && x->nops + nops <= x->opcap)
+    /* (the callers' counts are constants: a log they do not ask room in
+     * drops out of the test) */
+    if (x->fail == KPI_OK && (nu == 0 || x->nu + nu <= x->ucap) &&
+        (nops == 0 || x->nops + nops <= x->opcap))
         return true;
     return tx_grow_slow(e, nu, nops);
 }
@@ -1410,6 +1435,14 @@ static inline int dur_feed(void *acc, int64_t ms, int32_t idx)
     return kpi__duration_add_fast(acc, ms, idx) ? KPI_OK : kpi__duration_add_at(acc, ms, idx);
 }
 
+/* A ratio's feed in the commit, inline: the engine's pairs are valid
+ * (finite; the denominator, logged-in hours, >= 0), so only a full count is
+ * left to refuse (as kpi_ratio_add() does). */
+static inline int ratio_feed(void *acc, double num, double den)
+{
+    return kpi__ratio_add_valid(acc, num, den) ? KPI_OK : KPI_ERR_OVERFLOW;
+}
+
 /* Step 3: do the ops in order (no allocation). */
 static int tx_commit(kpi_engine *e)
 {
@@ -1423,6 +1456,12 @@ static int tx_commit(kpi_engine *e)
             const int32_t idx = o->idx;
             for (unsigned j = 0; j < n; j++)
                 KEEP(dur_feed(o->acc[j], ms, idx));
+            continue;
+        }
+        if (o->kind == OP_RATIO) {
+            const double num = o->d.v.num, den = o->d.v.den;
+            for (unsigned j = 0; j < n; j++)
+                KEEP(ratio_feed(o->acc[j], num, den));
             continue;
         }
         if (o->kind <= OP_SERIES) {
@@ -1610,6 +1649,7 @@ static void tpush(kpi_engine *e, bool cq, int64_t due, uint64_t key)
 {
     bool ring = tq_push(cq ? &e->cq : &e->tq, due, key);
     if (e->tx.on) {
+        e->tx.late |= due <= e->now;
         undo *u = tx_log(e, U_PUSH);
         u->cq = cq;
         u->ring = ring;
@@ -1676,11 +1716,18 @@ static void rec_queue(kpi_engine *e, int m, const keys *k, int64_t when, val v)
     o->n = 0;
     acc[n++] = e->tot[m];
     for (int d = 0; d < NDIM; d++) {
-        dimtab *dt = &e->dim[d];
-        if (k->k[d] == 0 || dt->g[m] == NULL)
+        if (k->k[d] == 0)
             continue;
+        dimtab *dt = &e->dim[d];
         dkey *dk = &dt->v[k->k[d] - 1];
-        if (KPI__UNLIKELY(dk->m[m] == NULL) && !q_member(e, m, dt, dk))
+        /* a member is cached only where its group is: the common case */
+        if (KPI__LIKELY(dk->m[m] != NULL)) {
+            acc[n++] = dk->m[m];
+            continue;
+        }
+        if (dt->g[m] == NULL)
+            continue;
+        if (!q_member(e, m, dt, dk))
             return;
         acc[n++] = dk->m[m];
     }
@@ -1744,16 +1791,27 @@ static inline val vi(int64_t i)
     return v;
 }
 
-/* Record a calendar duration and, with a calendar, its business twin. */
+/* The business ms of [from, to] in the engine's calendar: its status, and
+ * in *biz the span, or -1 when there is none (no calendar, or an error). */
+static inline int span_business(const kpi_engine *e, int64_t from, int64_t to, int64_t *biz)
+{
+    int64_t b = -1;
+    int rc = e->cal != NULL ? kpi_calendar_elapsed(e->cal, from, to, &b) : KPI_OK;
+    *biz = rc == KPI_OK ? b : -1;
+    return rc;
+}
+
+/* Record a calendar duration and, with a calendar, its business twin, whose
+ * span_business() is (brc, biz): computed by the caller, which judges an
+ * SLA target over the same span with it. */
 static int rec_span(kpi_engine *e, int m, const keys *k, int64_t when, int64_t from,
-                    int64_t to)
+                    int64_t to, int brc, int64_t biz)
 {
     int rc = rec(e, m, k, when, vi(to - from)), r2;
     if (e->cal != NULL) {
-        int64_t b;
-        r2 = kpi_calendar_elapsed(e->cal, from, to, &b);
+        r2 = brc;
         if (r2 == KPI_OK)
-            r2 = rec(e, m + 1, k, when, vi(b));
+            r2 = rec(e, m + 1, k, when, vi(biz));
         if (r2 != KPI_OK && rc == KPI_OK)
             rc = r2;
     }
@@ -1766,18 +1824,34 @@ static uint32_t prio_code(const kpi_engine *e, const tk *t)
     return (uint32_t)p;
 }
 
-/* Judge an SLA target if the policy has one for the ticket's priority. */
-/* Whether the ticket met SLA target `sla` over [start, end] with `paused`
- * ms of pause: *met 1 or 0, or -1 when the policy has no such target for
- * its priority (or there is no policy). */
-static int sla_met(const kpi_engine *e, int sla, const tk *t, int64_t start, int64_t end,
-                   int64_t paused, int *met)
+/* kpi_sla_policy_met(p, prio, sla, start, end, paused, met) given biz, the
+ * business ms of [start, end] in a calendar equal to the policy's (so what
+ * the policy would compute for a business-hours target): the same lookup,
+ * the same checks in the same order (lib/sla.c, sla_clock), the same
+ * answer, without the calendar's second pass over the span. */
+static int sla_met_at(const kpi_sla_policy *p, uint32_t prio, int sla, int64_t start,
+                      int64_t end, int64_t paused, int64_t biz, int *met)
 {
-    uint32_t prio = e->pol != NULL ? prio_code(e, t) : KPI_SLA_PRIORITIES;
-    *met = -1;
-    if (prio >= KPI_SLA_PRIORITIES)
-        return KPI_OK;
-    int rc = kpi_sla_policy_met(e->pol, prio, sla, start, end, paused, met);
+    int64_t target;
+    int business;
+    int rc = kpi_sla_policy_target(p, prio, sla, &target, &business);
+    if (rc != KPI_OK)
+        return rc;
+    if (!business)
+        return kpi_sla_policy_met(p, prio, sla, start, end, paused, met);
+    if (end < start || paused < 0 || paused > biz)
+        return KPI_ERR_RANGE;
+    *met = biz - paused <= target;
+    return KPI_OK;
+}
+
+/* sla_met() for a priority the policy may have a target for. */
+static int sla_met_pol(const kpi_engine *e, int sla, uint32_t prio, int64_t start,
+                       int64_t end, int64_t paused, int64_t biz, int *met)
+{
+    int rc = biz >= 0 && e->one_cal
+                 ? sla_met_at(e->pol, prio, sla, start, end, paused, biz, met)
+                 : kpi_sla_policy_met(e->pol, prio, sla, start, end, paused, met);
     if (rc == KPI_ERR_UNKNOWN_ID) {
         *met = -1; /* no target for this priority and metric */
         return KPI_OK;
@@ -1785,11 +1859,26 @@ static int sla_met(const kpi_engine *e, int sla, const tk *t, int64_t start, int
     return rc;
 }
 
+/* Whether the ticket met SLA target `sla` over [start, end] with `paused`
+ * ms of pause: *met 1 or 0, or -1 when the policy has no such target for
+ * its priority (or there is no policy).  biz: the business ms of [start,
+ * end] in the engine's calendar, or -1 if not computed; used only when the
+ * policy's calendar equals the engine's (one_cal). */
+static inline int sla_met(const kpi_engine *e, int sla, const tk *t, int64_t start,
+                          int64_t end, int64_t paused, int64_t biz, int *met)
+{
+    uint32_t prio = e->pol != NULL ? prio_code(e, t) : KPI_SLA_PRIORITIES;
+    *met = -1;
+    if (prio >= KPI_SLA_PRIORITIES)
+        return KPI_OK;
+    return sla_met_pol(e, sla, prio, start, end, paused, biz, met);
+}
+
 static int rec_sla(kpi_engine *e, int metric, int sla, const tk *t, const keys *k,
-                   int64_t when, int64_t start, int64_t end, int64_t paused)
+                   int64_t when, int64_t start, int64_t end, int64_t paused, int64_t biz)
 {
     int met;
-    int rc = sla_met(e, sla, t, start, end, paused, &met);
+    int rc = sla_met(e, sla, t, start, end, paused, biz, &met);
     if (rc != KPI_OK || met < 0)
         return rc;
     return rec(e, metric, k, when, vi(met));
@@ -1846,7 +1935,9 @@ static int settle_solved(kpi_engine *e, tk *t, int64_t when)
 {
     keys k = keys_of(t);
     int64_t lr = tget(t, F_SINCE);
-    int rc = rec_span(e, KPI_ENGINE_FULL_RESOLUTION, &k, when, t->created, lr), r2;
+    int64_t biz;
+    int brc = span_business(e, t->created, lr, &biz);
+    int rc = rec_span(e, KPI_ENGINE_FULL_RESOLUTION, &k, when, t->created, lr, brc, biz), r2;
     KEEP(rec(e, KPI_ENGINE_REQUESTER_WAIT, &k, when, vi(off_get(t, F_WAIT_MS))));
     KEEP(rec(e, KPI_ENGINE_AGENT_WORK, &k, when, vi(off_get(t, F_WORK_MS))));
     bool reopened = (t->flags & TF_REOPENED) != 0;
@@ -1854,7 +1945,7 @@ static int settle_solved(kpi_engine *e, tk *t, int64_t when)
     KEEP(rec(e, KPI_ENGINE_FCR, &k, when, vi(one)));
     KEEP(rec(e, KPI_ENGINE_REOPEN, &k, when, vi(reopened)));
     KEEP(rec_sla(e, KPI_ENGINE_SLA_RESOLUTION, KPI_SLA_RESOLUTION, t, &k, when,
-                 t->created, lr, off_get(t, F_PAUSE)));
+                 t->created, lr, off_get(t, F_PAUSE), biz));
     e->cnt[KPI_ENGINE_COUNT_SETTLED]++;
     return rc;
 }
@@ -1923,9 +2014,18 @@ static int run_timers_slow(kpi_engine *e, int64_t t)
     return rc;
 }
 
-/* Start the clock at the first event, or move it forward; settle what is
- * due by then (also entries pushed already due by a late event). */
-static int advance(kpi_engine *e, int64_t t)
+/* Move the clock to t (if later), rolling the ring. */
+static inline void clock_to(kpi_engine *e, int64_t t)
+{
+    if (t > e->now) {
+        if (t >= e->head_hi)
+            roll_to(e, period_of(e, t));
+        e->now = t;
+    }
+}
+
+/* advance() when the clock has not started or something is due. */
+static int advance_slow(kpi_engine *e, int64_t t)
 {
     if (!e->started) {
         e->started = true;
@@ -1941,12 +2041,21 @@ static int advance(kpi_engine *e, int64_t t)
     e->tx.step_ok = true;
     int rc = run_timers(e, t > e->now ? t : e->now);
     e->tx.step_ok = false;
-    if (t > e->now) {
-        if (t >= e->head_hi)
-            roll_to(e, period_of(e, t));
-        e->now = t;
-    }
+    clock_to(e, t);
     return rc;
+}
+
+/* Start the clock at the first event, or move it forward; settle what is
+ * due by then (also entries pushed already due by a late event).  Most
+ * events find nothing due: that case inline. */
+static inline int advance(kpi_engine *e, int64_t t)
+{
+    const int64_t by = t > e->now ? t : e->now;
+    if (KPI__LIKELY(e->started && !tq_due(&e->tq, by) && !tq_due(&e->cq, by))) {
+        clock_to(e, t);
+        return KPI_OK;
+    }
+    return advance_slow(e, t);
 }
 
 /* ---- intake ------------------------------------------------------------ */
@@ -1996,7 +2105,72 @@ static unsigned kind_fields(uint32_t kind)
     }
 }
 
-static int check_fields(const kpi_event *ev)
+/* The bits each kind's fields may not have, for check_fields()'s fast
+ * path (kind_fields() and the ranges below, as masks): a field a kind does
+ * not use must be zero; channel and priority (creations) fit 8 bits, a
+ * team 16; a creation may be flagged by an agent, a resolve by a bot.
+ * Merges and log-ins have rules of their own: they always take the full
+ * check (FB_FULL). */
+typedef struct field_bits {
+    uint64_t actor, value;
+    uint32_t flags, code, team, topic; /* code: channel and priority */
+} field_bits;
+
+#define FB_NONE {UINT64_MAX, UINT64_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX}
+#define FB_ACTOR {0, UINT64_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX}
+#define FB_VALUE {UINT64_MAX, 0, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX}
+#define FB_FULL (UINT32_C(1) << KPI_EVENT_MERGED | UINT32_C(1) << KPI_EVENT_LOGGED_IN)
+
+static const field_bits kind_bits[KPI_EVENT_KIND_MAX + 1] = {
+    FB_NONE, /* 0: not a kind */
+    /* CREATED */
+    {0, UINT64_MAX, ~(uint32_t)KPI_EVENT_FLAG_BY_AGENT, ~UINT32_C(0xff), UINT32_MAX, 0},
+    FB_NONE,  /* CUSTOMER_MESSAGE */
+    FB_ACTOR, /* AGENT_REPLY */
+    FB_NONE,  /* BOT_REPLY */
+    FB_NONE,  /* HANDOFF */
+    FB_ACTOR, /* NOTE */
+    FB_NONE,  /* OPEN */
+    FB_NONE,  /* PENDING */
+    FB_NONE,  /* ON_HOLD */
+    /* ASSIGNED */
+    {0, UINT64_MAX, UINT32_MAX, UINT32_MAX, ~UINT32_C(0xffff), UINT32_MAX},
+    /* RESOLVED */
+    {0, UINT64_MAX, ~(uint32_t)KPI_EVENT_FLAG_BY_BOT, UINT32_MAX, UINT32_MAX, UINT32_MAX},
+    FB_NONE,  /* REOPENED */
+    FB_NONE,  /* CLOSED */
+    FB_NONE,  /* MERGED: FB_FULL */
+    FB_VALUE, /* CSAT */
+    FB_VALUE, /* NPS */
+    FB_VALUE, /* CES */
+    FB_NONE,  /* LOGGED_IN: FB_FULL */
+};
+
+static int check_fields_full(const kpi_event *ev);
+
+/* A record's fields (kpi_engine.h, kpi_event): KPI_OK, or the error of
+ * check_fields_full().  The fast path accepts a record that breaks none
+ * of the rules (every field within its kind's bits, a ticket, a time in
+ * range); anything else takes the full check, which names the error. */
+static inline int check_fields(const kpi_event *ev)
+{
+    const uint32_t kind = ev->kind;
+    if (KPI__LIKELY(kind - 1u < KPI_EVENT_KIND_MAX && !((FB_FULL >> kind) & 1))) {
+        const field_bits *b = &kind_bits[kind];
+        const uint64_t bad = (ev->actor & b->actor) | ((uint64_t)ev->value & b->value) |
+                             (ev->flags & b->flags) | ((ev->channel | ev->priority) & b->code) |
+                             (ev->team & b->team) | (ev->topic & b->topic) | ev->reserved[0] |
+                             ev->reserved[1];
+        /* -TIME_LIMIT < time_ms < TIME_LIMIT, as one unsigned compare */
+        const uint64_t tshift = (uint64_t)ev->time_ms + (uint64_t)(TIME_LIMIT - 1);
+        if (KPI__LIKELY(bad == 0 && ev->ticket != 0 &&
+                        tshift < 2 * (uint64_t)TIME_LIMIT - 1))
+            return KPI_OK;
+    }
+    return check_fields_full(ev);
+}
+
+static int check_fields_full(const kpi_event *ev)
 {
     if (ev->kind < 1 || ev->kind > KPI_EVENT_KIND_MAX)
         return KPI_ERR_INVALID;
@@ -2122,19 +2296,21 @@ static int do_reply(kpi_engine *e, tk *t, int64_t now, uint32_t agent, bool huma
     int rc = KPI_OK, r2;
     bool frt = false;
     if (t->flags & TF_CLOCK) {
-        int64_t start = tget(t, F_CLOCK);
-        KEEP(rec_span(e, KPI_ENGINE_FRT, &k, now, start, now));
+        int64_t start = tget(t, F_CLOCK), biz;
+        int brc = span_business(e, start, now, &biz);
+        KEEP(rec_span(e, KPI_ENGINE_FRT, &k, now, start, now, brc, biz));
         KEEP(rec_sla(e, KPI_ENGINE_SLA_FIRST_REPLY, KPI_SLA_FIRST_RESPONSE, t, &k, now,
-                     start, now, 0));
+                     start, now, 0, biz));
         t->flags = (uint16_t)((t->flags & ~TF_CLOCK) | TF_FRT_DONE);
         frt = true;
     }
     if (t->flags & TF_WAITING) {
-        int64_t ws = tget(t, F_WAITING);
-        KEEP(rec_span(e, KPI_ENGINE_REPLY_TIME, &k, now, ws, now));
+        int64_t ws = tget(t, F_WAITING), biz;
+        int brc = span_business(e, ws, now, &biz);
+        KEEP(rec_span(e, KPI_ENGINE_REPLY_TIME, &k, now, ws, now, brc, biz));
         if (!frt)
             KEEP(rec_sla(e, KPI_ENGINE_SLA_NEXT_REPLY, KPI_SLA_NEXT_RESPONSE, t, &k, now,
-                         ws, now, 0));
+                         ws, now, 0, biz));
         clear_waiting(e, t);
     }
     if (t->replies < 255)
@@ -2167,15 +2343,15 @@ static int do_reopen(kpi_engine *e, tk *t, int64_t now)
  * event undone: otherwise the settlement, a window later, would fail
  * inside whatever event or advance reached it, and no event could get
  * past it.  `span_done`: the business span from creation to lr is
- * computed by this resolve anyway (a first resolve). */
-static int settle_check(const kpi_engine *e, const tk *t, int64_t lr, bool span_done)
+ * computed by this resolve anyway (a first resolve), and biz is it (as
+ * span_business() gives it). */
+static int settle_check(const kpi_engine *e, const tk *t, int64_t lr, bool span_done,
+                        int64_t biz)
 {
-    int64_t b;
     int met;
-    int rc = e->cal != NULL && !span_done ? kpi_calendar_elapsed(e->cal, t->created, lr, &b)
-                                          : KPI_OK;
+    int rc = !span_done ? span_business(e, t->created, lr, &biz) : KPI_OK;
     if (rc == KPI_OK)
-        rc = sla_met(e, KPI_SLA_RESOLUTION, t, t->created, lr, off_get(t, F_PAUSE), &met);
+        rc = sla_met(e, KPI_SLA_RESOLUTION, t, t->created, lr, off_get(t, F_PAUSE), biz, &met);
     return rc;
 }
 
@@ -2184,7 +2360,12 @@ static int do_resolve(kpi_engine *e, tk *t, int64_t now, uint32_t agent, bool bo
     int rc = KPI_OK, r2;
     keys k = keys_of(t);
     KEEP(set_status(e, t, now, KPI_STATUS_SOLVED));
-    KEEP(settle_check(e, t, now, !(t->flags & TF_RESOLVED)));
+    /* a first resolve records its business span and checks the
+     * settlement's over the same one: computed once */
+    const bool first = !(t->flags & TF_RESOLVED);
+    int64_t biz = -1;
+    const int brc = first ? span_business(e, t->created, now, &biz) : KPI_OK;
+    KEEP(settle_check(e, t, now, first, biz));
     clear_waiting(e, t);
     if (t->flags & TF_CLOCK)
         t->flags &= (uint16_t)~TF_CLOCK;
@@ -2197,7 +2378,7 @@ static int do_resolve(kpi_engine *e, tk *t, int64_t now, uint32_t agent, bool bo
             t->flags |= TF_BOT_RESOLVED;
             e->cnt[KPI_ENGINE_COUNT_BOT_RESOLVED]++;
         }
-        KEEP(rec_span(e, KPI_ENGINE_FIRST_RESOLUTION, &k, now, t->created, now));
+        KEEP(rec_span(e, KPI_ENGINE_FIRST_RESOLUTION, &k, now, t->created, now, brc, biz));
     }
     e->cnt[KPI_ENGINE_COUNT_RESOLVES]++;
     if (!bot) {
@@ -2440,8 +2621,13 @@ static int engine_event(kpi_engine *e, intake *in)
             u->t = *t;
         }
         rc = ra;
+        /* after advance() nothing is due by e->now (a failure there has
+         * failed the transaction already), and applying does not move
+         * e->now: only a timer the event pushes already due can be */
+        e->tx.late = false;
         KEEP(apply_event(e, in, t));
-        KEEP(run_timers(e, e->now));
+        if (e->tx.late)
+            KEEP(run_timers(e, e->now));
         /* an error found while settling or applying (a calendar or SLA
          * computation out of range, ...) fails the whole transaction, like
          * a failed allocation: the event is refused and nothing changes.
@@ -2599,6 +2785,7 @@ KPI_API int kpi_engine_set_calendar(kpi_engine *e, const kpi_calendar *cal)
         return rc;
     kpi__destroy(e->cal);
     e->cal = copy;
+    one_cal_update(e);
     return KPI_OK;
 }
 
@@ -2616,6 +2803,7 @@ KPI_API int kpi_engine_set_sla_policy(kpi_engine *e, const kpi_sla_policy *polic
         return rc;
     kpi__destroy(e->pol);
     e->pol = copy;
+    one_cal_update(e);
     return KPI_OK;
 }
 
@@ -3446,6 +3634,7 @@ static int decode_config(kpi__reader *r, kpi_engine *e)
         if (rc != KPI_OK)
             kpi__reader_fail(r, rc == KPI_ERR_NOMEM ? rc : KPI_ERR_CORRUPT);
     }
+    one_cal_update(e);
     for (int m = 0; m < NM && !r->err; m++) {
         uint8_t n = kpi__get_u8(r);
         if (n > KPI_DURATION_MAX_TARGETS || (n && mtype[m] != T_DUR)) {
@@ -3583,7 +3772,7 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
         if (rc != KPI_OK)
             kpi__reader_fail(r, rc == KPI_ERR_DUPLICATE ? KPI_ERR_CORRUPT : rc);
         else if (t.status == KPI_STATUS_SOLVED &&
-                 settle_check(e, ts_find(&e->ts, t.id), tget(&t, F_SINCE), false) != KPI_OK)
+                 settle_check(e, ts_find(&e->ts, t.id), tget(&t, F_SINCE), false, -1) != KPI_OK)
             kpi__reader_fail(r, KPI_ERR_CORRUPT); /* no resolve could have left it so */
     }
     n = kpi__get_count(r, UINT32_MAX / 2, 9);
@@ -3778,6 +3967,7 @@ static int engine_clone(const void *src, void **out)
         rc = kpi__clone(&kpi__calendar_type, s->cal, (void **)&e->cal);
     if (rc == KPI_OK && s->pol != NULL)
         rc = kpi__clone(&kpi__sla_policy_type, s->pol, (void **)&e->pol);
+    one_cal_update(e);
     if (rc == KPI_OK)
         rc = names_add(e, s);
     if (rc == KPI_OK)

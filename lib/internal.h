@@ -12,6 +12,7 @@
 #ifndef KPI_INTERNAL_H
 #define KPI_INTERNAL_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -210,6 +211,49 @@ int kpi__duration_add_at(struct kpi_duration *d, int64_t ms, int32_t i);
  * kpi_duration_add_array allows 2): the tests compare every level. */
 int kpi__duration_add_array_simd(struct kpi_duration *d, const int64_t *ms, size_t n,
                                  int allow);
+/* ---- ratios, for the ticket engine -------------------------------------
+ * The ratio's layout (lib/ratio.c) is here so that the engine's commit
+ * adds a pair inline.  Both sums are Neumaier-compensated: a running
+ * compensation c of the low-order bits lost by each addition (whichever
+ * operand is larger); the sum is read as s + c. */
+struct kpi_ratio {
+    kpi__object base;
+    uint32_t kind;
+    uint64_t n;
+    double num, num_c, den, den_c;
+};
+
+/* s + c += x (Neumaier's step); the caller keeps s and c where it likes. */
+static inline void kpi__neumaier(double *s, double *c, double x)
+{
+    const double s0 = *s, t = s0 + x;
+    if (fabs(s0) >= fabs(x))
+        *c += (s0 - t) + x;
+    else
+        *c += (x - t) + s0;
+    *s = t;
+}
+
+/* kpi_ratio_add(p, num, den) of a pair known valid (both finite, den >= 0:
+ * the ticket engine's): true if it added the pair; false, with p
+ * unchanged, when the count is full. */
+static inline bool kpi__ratio_add_valid(struct kpi_ratio *p, double num, double den)
+{
+    /* every member read before any is written (the writes could alias) */
+    const uint64_t n = p->n;
+    double s = p->num, c = p->num_c, ds = p->den, dc = p->den_c;
+    if (n == UINT64_MAX)
+        return false;
+    kpi__neumaier(&s, &c, num);
+    kpi__neumaier(&ds, &dc, den);
+    p->n = n + 1;
+    p->num = s;
+    p->num_c = c;
+    p->den = ds;
+    p->den_c = dc;
+    return true;
+}
+
 /* Room for `extra` more members in g, and in *member a new empty member
  * (not in g: the caller adopts or destroys it). */
 int kpi__group_spare(struct kpi_group *g, size_t extra, void **member);

@@ -11,23 +11,8 @@
 #include "codec.h"
 #include "kpi/ratio.h"
 
-struct kpi_ratio {
-    kpi__object base;
-    uint32_t kind;
-    uint64_t n;
-    double num, num_c, den, den_c;
-};
-
-
-static inline void neumaier(double *s, double *c, double x)
-{
-    double t = *s + x;
-    if (fabs(*s) >= fabs(x))
-        *c += (*s - t) + x;
-    else
-        *c += (x - t) + *s;
-    *s = t;
-}
+/* struct kpi_ratio and the Neumaier step are in lib/internal.h (the ticket
+ * engine adds to ratios inline). */
 
 static int ratio_create(uint32_t kind, const kpi_allocator *a, kpi_ratio **out)
 {
@@ -73,10 +58,10 @@ static int ratio_merge(void *dst, const void *src)
     if (!kpi__add_u64(d->n, s->n, &n))
         return KPI_ERR_OVERFLOW;
     d->n = n;
-    neumaier(&d->num, &d->num_c, s->num);
-    neumaier(&d->num, &d->num_c, s->num_c);
-    neumaier(&d->den, &d->den_c, s->den);
-    neumaier(&d->den, &d->den_c, s->den_c);
+    kpi__neumaier(&d->num, &d->num_c, s->num);
+    kpi__neumaier(&d->num, &d->num_c, s->num_c);
+    kpi__neumaier(&d->den, &d->den_c, s->den);
+    kpi__neumaier(&d->den, &d->den_c, s->den_c);
     return KPI_OK;
 }
 
@@ -186,12 +171,7 @@ KPI_API int kpi_ratio_add(kpi_ratio *p, double numerator, double denominator)
     int rc = check_pair(numerator, denominator);
     if (rc != KPI_OK)
         return rc;
-    if (p->n == UINT64_MAX)
-        return KPI_ERR_OVERFLOW;
-    p->n++;
-    neumaier(&p->num, &p->num_c, numerator);
-    neumaier(&p->den, &p->den_c, denominator);
-    return KPI_OK;
+    return kpi__ratio_add_valid(p, numerator, denominator) ? KPI_OK : KPI_ERR_OVERFLOW;
 }
 
 KPI_API int kpi_ratio_add_array(kpi_ratio *p, const double *numerators,
@@ -209,8 +189,8 @@ KPI_API int kpi_ratio_add_array(kpi_ratio *p, const double *numerators,
     if (!kpi__add_u64(p->n, (uint64_t)n, &c))
         return KPI_ERR_OVERFLOW;
     for (size_t i = 0; i < n; i++) {
-        neumaier(&p->num, &p->num_c, numerators[i]);
-        neumaier(&p->den, &p->den_c, denominators[i]);
+        kpi__neumaier(&p->num, &p->num_c, numerators[i]);
+        kpi__neumaier(&p->den, &p->den_c, denominators[i]);
     }
     p->n = c;
     return KPI_OK;

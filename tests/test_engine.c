@@ -5319,6 +5319,358 @@ START_TEST(configuration_calls_survive_allocation_failures)
 }
 END_TEST
 
+START_TEST(a_late_event_settles_what_it_makes_due_at_once)
+{
+    /* The engine's time is ten days on when ticket 1 (its own events in
+     * order) is resolved an hour after its creation, and ticket 3 is
+     * created with a customer two hours in: the resolve's window and the
+     * customer's have already ended, so the same event settles ticket 1
+     * (it leaves) and lets the customer go, as kpi_engine_advance() to
+     * the engine's time would. */
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), CREATE(T0, 2, 200), MSG(T0 + 10 * D, 2));
+    FEED(&p, RESOLVE(T0 + H, 1, 7));
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_SETTLED), 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_LIVE), 1);
+    ck_assert_int_eq(status_of(p.a, 1), KPI_ERR_UNKNOWN_ID);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, H);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CUSTOMERS), 0); /* 100, 200 left */
+    FEED(&p, CREATE(T0 + 2 * H, 3, 300));
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CUSTOMERS), 0);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_LIVE), 2);
+    finish(&p);
+}
+END_TEST
+
+/* ---- the event path's shortcuts, against the rules they stand for ------- */
+
+/* The intake rules of a record's fields (include/kpi/engine.h, kpi_event),
+ * written out from the header: what each kind may carry, then the ranges,
+ * in the order the header names the errors (malformed before out of
+ * range, merges and log-ins last). */
+static int field_rule(const kpi_event *v)
+{
+    enum { A = 1, V = 2, F = 4, C = 8, P = 16, T = 32, O = 64 };
+    static const unsigned uses[KPI_EVENT_KIND_MAX + 1] = {
+        [KPI_EVENT_CREATED] = A | F | C | P | O,
+        [KPI_EVENT_AGENT_REPLY] = A,
+        [KPI_EVENT_NOTE] = A,
+        [KPI_EVENT_MERGED] = A,
+        [KPI_EVENT_ASSIGNED] = A | T,
+        [KPI_EVENT_RESOLVED] = A | F,
+        [KPI_EVENT_CSAT] = V,
+        [KPI_EVENT_NPS] = V,
+        [KPI_EVENT_CES] = V,
+        [KPI_EVENT_LOGGED_IN] = A | V | T,
+    };
+    if (v->kind == 0 || v->kind > KPI_EVENT_KIND_MAX)
+        return KPI_ERR_INVALID;
+    const unsigned u = uses[v->kind];
+    const unsigned set = (v->actor ? A : 0) | (v->value ? V : 0) | (v->flags ? F : 0) |
+                         (v->channel ? C : 0) | (v->priority ? P : 0) | (v->team ? T : 0) |
+                         (v->topic ? O : 0);
+    if ((set & ~u) || v->reserved[0] || v->reserved[1] || v->flags > 3)
+        return KPI_ERR_INVALID;
+    if ((v->kind == KPI_EVENT_CREATED && (v->flags & KPI_EVENT_FLAG_BY_BOT)) ||
+        (v->kind == KPI_EVENT_RESOLVED && (v->flags & KPI_EVENT_FLAG_BY_AGENT)))
+        return KPI_ERR_INVALID;
+    if ((v->ticket == 0) != (v->kind == KPI_EVENT_LOGGED_IN))
+        return KPI_ERR_INVALID;
+    const int64_t lim = INT64_C(1) << 62;
+    if (!(v->time_ms > -lim && v->time_ms < lim))
+        return KPI_ERR_RANGE;
+    if (v->channel >= 256 || v->priority >= 256 || v->team >= 65536)
+        return KPI_ERR_RANGE;
+    if (v->kind == KPI_EVENT_MERGED && (v->actor == 0 || v->actor == v->ticket))
+        return KPI_ERR_INVALID;
+    if (v->kind == KPI_EVENT_LOGGED_IN && v->actor == 0)
+        return KPI_ERR_INVALID;
+    if (v->kind == KPI_EVENT_LOGGED_IN && !(v->value >= 0 && v->value < (INT64_C(1) << 40)))
+        return KPI_ERR_RANGE;
+    return KPI_OK;
+}
+
+START_TEST(every_field_rule_holds_for_records_of_edge_values)
+{
+    /* Records of every kind with each field drawn from its edge values
+     * (mostly the kind's ordinary value), through both intake
+     * paths of an engine that knows no ticket and no topic name: a record
+     * the rules refuse gets their error; one they accept goes on to the
+     * ticket look-up (KPI_ERR_UNKNOWN_ID), or is applied (a creation
+     * without a topic, a log-in). */
+    static const uint64_t actors[] = {0, 1, 7, UINT64_MAX};
+    static const int64_t values[] = {0, 1, -1, (INT64_C(1) << 40) - 1, INT64_C(1) << 40,
+                                     INT64_MIN};
+    static const uint32_t flags[] = {0, 1, 2, 3, 4, 0x80000000u};
+    static const uint32_t codes[] = {0, 1, 255, 256, 65535, 65536, UINT32_MAX};
+    static const uint32_t reserved[] = {0, 1, 0x80000000u};
+    static const int64_t times[] = {T0,
+                                    -(INT64_C(1) << 62) + 1,
+                                    (INT64_C(1) << 62) - 1,
+                                    -(INT64_C(1) << 62),
+                                    INT64_C(1) << 62,
+                                    INT64_MIN,
+                                    INT64_MAX};
+#define PICK(r_, a_) (a_)[test_rand(r_) % N_OF(a_)]
+    test_rng r = {20261205};
+    kpi_engine *a = engine(NULL), *b = engine(NULL);
+    uint64_t next_ticket = 1000;
+    size_t refused = 0, passed = 0;
+    for (int i = 0; i < 40000; i++) {
+        kpi_event v;
+        memset(&v, 0, sizeof v);
+        v.kind = (uint32_t)(test_rand(&r) % (KPI_EVENT_KIND_MAX + 2));
+        v.time_ms = T0 + i;
+        v.ticket = v.kind == KPI_EVENT_LOGGED_IN ? 0 : next_ticket;
+        if (v.kind == KPI_EVENT_LOGGED_IN || v.kind == KPI_EVENT_AGENT_REPLY ||
+            v.kind == KPI_EVENT_ASSIGNED || v.kind == KPI_EVENT_MERGED)
+            v.actor = 7;
+        if (v.kind >= KPI_EVENT_CSAT && v.kind <= KPI_EVENT_CES)
+            v.value = 1;
+        if (v.kind == KPI_EVENT_LOGGED_IN || v.kind == KPI_EVENT_ASSIGNED)
+            v.team = 30;
+        /* a field takes one of its edge values one time in n */
+#define MAYBE(n_, field_, a_)                                                \
+    do {                                                                     \
+        if (test_rand(&r) % (n_) == 0)                                       \
+            v.field_ = PICK(&r, a_);                                         \
+    } while (0)
+        MAYBE(4, actor, actors);
+        MAYBE(4, value, values);
+        MAYBE(4, flags, flags);
+        MAYBE(4, channel, codes);
+        MAYBE(4, priority, codes);
+        MAYBE(4, team, codes);
+        MAYBE(4, topic, codes);
+        MAYBE(8, reserved[test_rand(&r) & 1], reserved);
+        MAYBE(8, time_ms, times);
+#undef MAYBE
+        if (test_rand(&r) % 16 == 0)
+            v.ticket = v.ticket ? 0 : next_ticket;
+        int want = field_rule(&v);
+        if (want == KPI_OK)
+            want = v.kind == KPI_EVENT_CREATED ? (v.topic ? KPI_ERR_UNKNOWN_ID : KPI_OK)
+                   : v.kind == KPI_EVENT_LOGGED_IN ? KPI_OK
+                                                   : KPI_ERR_UNKNOWN_ID;
+        if (want == KPI_OK && v.kind == KPI_EVENT_CREATED)
+            next_ticket++;
+        refused += want == KPI_ERR_INVALID || want == KPI_ERR_RANGE;
+        passed += want != KPI_ERR_INVALID && want != KPI_ERR_RANGE;
+        int got = kpi_engine_event(a, &v);
+        size_t applied = 9;
+        int got_batch = kpi_engine_apply(b, &v, 1, sizeof v, &applied);
+        ck_assert_msg(got == want && got_batch == want && applied == (want == KPI_OK),
+                      "record %d (kind %u): %s, batch %s, expected %s", i, v.kind,
+                      kpi_status_name(got), kpi_status_name(got_batch), kpi_status_name(want));
+    }
+#undef PICK
+    ck_assert_uint_gt(refused, 20000);
+    ck_assert_uint_gt(passed, 4000);
+    eng_same(a, b);
+    kpi_engine_free(a);
+    kpi_engine_free(b);
+}
+END_TEST
+
+/* Two ratios hold the same bytes. */
+static void ratio_bytes_equal_(const kpi_ratio *q, const kpi_ratio *r, const char *what,
+                               int line)
+{
+    size_t la = 0, lb = 0;
+    ck_assert_ok(kpi_ratio_serialize(q, NULL, 0, &la));
+    ck_assert_ok(kpi_ratio_serialize(r, NULL, 0, &lb));
+    unsigned char *x = malloc(la), *y = malloc(lb);
+    ck_assert_ok(kpi_ratio_serialize(q, x, la, &la));
+    ck_assert_ok(kpi_ratio_serialize(r, y, lb, &lb));
+    ck_assert_msg(la == lb && memcmp(x, y, la) == 0,
+                  "line %d: %s differs from a ratio fed alike (%.17g / %.17g against "
+                  "%.17g / %.17g)",
+                  line, what, kpi_ratio_numerator(q), kpi_ratio_denominator(q),
+                  kpi_ratio_numerator(r), kpi_ratio_denominator(r));
+    free(x);
+    free(y);
+}
+
+#define EXPECT_RATIO_BYTES(e, metric, dim, key, r)                           \
+    ratio_bytes_equal_(ratio_of(e, metric, dim, key), r, #metric " " #dim " " #key, \
+                       __LINE__)
+
+START_TEST(ratio_feeds_equal_a_ratio_fed_alike_byte_for_byte)
+{
+    /* Replies and resolves (1 over 0) and log-ins (0 over hours that are
+     * not exact binary fractions, so that the compensations are not zero)
+     * of two agents of one team, fed to the engine and, in the same order,
+     * to plain ratios by kpi_ratio_add(): the total, each agent's and the
+     * team's member, and the period's bucket hold the same bytes. */
+    static const int64_t logged[] = {1, 7, 3 * H + 1, 123456789, 59 * M + 999, 1};
+    kpi_engine *e = engine(NULL);
+    kpi_ratio *rep_tot, *res_tot, *rep_agent[2], *res_agent[2], *rep_team;
+    ck_assert_ok(kpi_ratio_new(&rep_tot));
+    ck_assert_ok(kpi_ratio_new(&res_tot));
+    ck_assert_ok(kpi_ratio_new(&rep_team));
+    for (int g = 0; g < 2; g++) {
+        ck_assert_ok(kpi_ratio_new(&rep_agent[g]));
+        ck_assert_ok(kpi_ratio_new(&res_agent[g]));
+    }
+    int64_t t = T0 + H;
+    for (int i = 0; i < 60; i++) {
+        const int g = i % 2;
+        const uint64_t agent = 7 + (uint64_t)g, ticket = 100 + (uint64_t)i;
+        const double hours = (double)logged[i % N_OF(logged)] / (double)H;
+        const kpi_event evs[] = {LOGIN(t, agent, 30, logged[i % N_OF(logged)]),
+                                 CREATE(t + 1, ticket, 500 + (uint64_t)i),
+                                 ASSIGN(t + 2, ticket, agent, 30), REPLY(t + 3, ticket, agent),
+                                 RESOLVE(t + 4, ticket, agent)};
+        size_t applied = 0;
+        ck_assert_ok(kpi_engine_apply(e, evs, N_OF(evs), sizeof evs[0], &applied));
+        kpi_ratio *rep[] = {rep_tot, rep_agent[g], rep_team};
+        for (size_t j = 0; j < N_OF(rep); j++)
+            ck_assert_ok(kpi_ratio_add(rep[j], 0.0, hours));
+        ck_assert_ok(kpi_ratio_add(res_tot, 0.0, hours));
+        ck_assert_ok(kpi_ratio_add(res_agent[g], 0.0, hours));
+        for (size_t j = 0; j < N_OF(rep); j++)
+            ck_assert_ok(kpi_ratio_add(rep[j], 1.0, 0.0));
+        ck_assert_ok(kpi_ratio_add(res_tot, 1.0, 0.0));
+        ck_assert_ok(kpi_ratio_add(res_agent[g], 1.0, 0.0));
+        t += 10 * M;
+    }
+    ck_assert_double_ne(kpi_ratio_denominator(rep_tot), 0.0);
+    EXPECT_RATIO_BYTES(e, KPI_ENGINE_REPLIES_PER_HOUR, KPI_DIM_ALL, 0, rep_tot);
+    EXPECT_RATIO_BYTES(e, KPI_ENGINE_RESOLVED_PER_HOUR, KPI_DIM_ALL, 0, res_tot);
+    EXPECT_RATIO_BYTES(e, KPI_ENGINE_REPLIES_PER_HOUR, KPI_DIM_TEAM, 30, rep_team);
+    for (int g = 0; g < 2; g++) {
+        EXPECT_RATIO_BYTES(e, KPI_ENGINE_REPLIES_PER_HOUR, KPI_DIM_AGENT, 7 + (uint64_t)g,
+                           rep_agent[g]);
+        EXPECT_RATIO_BYTES(e, KPI_ENGINE_RESOLVED_PER_HOUR, KPI_DIM_AGENT, 7 + (uint64_t)g,
+                           res_agent[g]);
+    }
+    /* the whole stream lies in one period (a day), so a window over it is
+     * that period's bucket merged into an empty ratio: the total's twin */
+    void *w = NULL;
+    kpi_ratio *merged = NULL;
+    ck_assert_ok(kpi_engine_window(e, KPI_ENGINE_REPLIES_PER_HOUR, T0, T0 + D, &w));
+    ck_assert_ok(kpi_ratio_new(&merged));
+    ck_assert_ok(kpi_ratio_merge(merged, rep_tot));
+    ratio_bytes_equal_(w, merged, "the day's window", __LINE__);
+    kpi_ratio_free(w);
+    kpi_ratio_free(merged);
+    kpi_ratio_free(rep_tot);
+    kpi_ratio_free(res_tot);
+    kpi_ratio_free(rep_team);
+    for (int g = 0; g < 2; g++) {
+        kpi_ratio_free(rep_agent[g]);
+        kpi_ratio_free(res_agent[g]);
+    }
+    kpi_engine_free(e);
+}
+END_TEST
+
+/* One ticket of the SLA comparison: created, first reply, customer
+ * message, second reply, resolve (ms), priority. */
+typedef struct sla_ticket {
+    int64_t t[5];
+    uint32_t prio;
+} sla_ticket;
+
+static int by_time(const void *x, const void *y)
+{
+    const kpi_event *a = x, *b = y;
+    if (a->time_ms != b->time_ms)
+        return a->time_ms < b->time_ms ? -1 : 1;
+    return a->ticket < b->ticket ? -1 : a->ticket > b->ticket;
+}
+
+/* successes and trials of SLA target `sla` over the tickets, asked of the
+ * policy itself (kpi_sla_policy_met) */
+static void sla_expected(const kpi_sla_policy *p, const sla_ticket *tk, size_t n, int sla,
+                         uint64_t *succ, uint64_t *trials)
+{
+    *succ = *trials = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t from = sla == KPI_SLA_NEXT_RESPONSE ? tk[i].t[2] : tk[i].t[0];
+        int64_t to = tk[i].t[sla == KPI_SLA_FIRST_RESPONSE ? 1 : sla == KPI_SLA_NEXT_RESPONSE ? 3 : 4];
+        int met = -1;
+        int rc = kpi_sla_policy_met(p, tk[i].prio, sla, from, to, 0, &met);
+        if (rc == KPI_ERR_UNKNOWN_ID)
+            continue;
+        ck_assert_ok(rc);
+        *succ += (uint64_t)met;
+        ++*trials;
+    }
+}
+
+START_TEST(sla_targets_judged_in_the_engines_calendar_or_another_equal_the_policys_answers)
+{
+    /* A policy of business-hours targets (and one in calendar time) over
+     * calendar A, and the same targets over calendar B (other hours, no
+     * holiday); engines with calendar A (so A's business spans, computed
+     * for the durations, also judge the policy on A), and with no
+     * calendar: every SLA metric equals what the policy answers for the
+     * same spans, ticket by ticket. */
+    kpi_calendar *ca = europe(), *cb = NULL;
+    ck_assert_ok(kpi_calendar_new(&cb, "UTC0"));
+    for (int d = 1; d <= 6; d++)
+        ck_assert_ok(kpi_calendar_add_hours(cb, d, 7 * 60, 20 * 60));
+    kpi_sla_policy *pol[2] = {NULL, NULL};
+    for (int k = 0; k < 2; k++) {
+        ck_assert_ok(kpi_sla_policy_new(&pol[k], k == 0 ? ca : cb));
+        for (uint32_t pr = 0; pr < 4; pr++) {
+            ck_assert_ok(kpi_sla_policy_set_target(pol[k], pr, KPI_SLA_FIRST_RESPONSE,
+                                                   (int64_t)(pr + 1) * 2 * H, 1));
+            ck_assert_ok(kpi_sla_policy_set_target(pol[k], pr, KPI_SLA_NEXT_RESPONSE,
+                                                   (int64_t)(pr + 1) * H, pr != 2));
+            if (pr != 3)
+                ck_assert_ok(kpi_sla_policy_set_target(pol[k], pr, KPI_SLA_RESOLUTION,
+                                                       (int64_t)(pr + 1) * 8 * H, 1));
+        }
+    }
+    /* tickets over two weeks (the holiday, nights, weekends) */
+    enum { NT = 80 };
+    sla_ticket tk[NT];
+    kpi_event evs[5 * NT];
+    test_rng r = {4242};
+    for (int i = 0; i < NT; i++) {
+        tk[i].prio = (uint32_t)(i % 4);
+        tk[i].t[0] = T0 + test_range(&r, 0, 14 * D);
+        for (int j = 1; j < 5; j++)
+            tk[i].t[j] = tk[i].t[j - 1] + test_range(&r, 1, 30 * H);
+        uint64_t id = 100 + (uint64_t)i;
+        evs[5 * i] = CREATE_X(tk[i].t[0], id, 1000 + (uint64_t)i, 0, tk[i].prio, 0, 0);
+        evs[5 * i + 1] = REPLY(tk[i].t[1], id, 7);
+        evs[5 * i + 2] = MSG(tk[i].t[2], id);
+        evs[5 * i + 3] = REPLY(tk[i].t[3], id, 7);
+        evs[5 * i + 4] = RESOLVE(tk[i].t[4], id, 7);
+    }
+    qsort(evs, N_OF(evs), sizeof evs[0], by_time);
+    static const int metric[3] = {KPI_ENGINE_SLA_FIRST_REPLY, KPI_ENGINE_SLA_NEXT_REPLY,
+                                  KPI_ENGINE_SLA_RESOLUTION};
+    for (int k = 0; k < 2; k++)
+        for (int with_cal = 0; with_cal < 2; with_cal++) {
+            kpi_engine *e = engine(NULL);
+            if (with_cal)
+                ck_assert_ok(kpi_engine_set_calendar(e, ca));
+            ck_assert_ok(kpi_engine_set_sla_policy(e, pol[k]));
+            size_t applied = 0;
+            ck_assert_ok(kpi_engine_apply(e, evs, N_OF(evs), sizeof evs[0], &applied));
+            ck_assert_ok(kpi_engine_advance(e, T0 + 40 * D)); /* settle every ticket */
+            for (int s = 0; s < 3; s++) {
+                uint64_t succ, trials;
+                sla_expected(pol[k], tk, NT, s, &succ, &trials);
+                ck_assert_uint_gt(trials, NT / 2);
+                ck_assert_uint_gt(succ, 0);
+                ck_assert_uint_lt(succ, trials);
+                expect_rate_(e, metric[s], KPI_DIM_ALL, 0, succ, trials, __LINE__);
+            }
+            kpi_engine_free(e);
+        }
+    kpi_sla_policy_free(pol[0]);
+    kpi_sla_policy_free(pol[1]);
+    kpi_calendar_free(ca);
+    kpi_calendar_free(cb);
+}
+END_TEST
+
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -5354,6 +5706,10 @@ static Suite *engine_suite(void)
 
     tc = tcase_create("rules");
     tcase_add_test(tc, every_error_is_named_and_changes_nothing);
+    tcase_add_test(tc, every_field_rule_holds_for_records_of_edge_values);
+    tcase_add_test(tc, a_late_event_settles_what_it_makes_due_at_once);
+    tcase_add_test(tc, ratio_feeds_equal_a_ratio_fed_alike_byte_for_byte);
+    tcase_add_test(tc, sla_targets_judged_in_the_engines_calendar_or_another_equal_the_policys_answers);
     tcase_add_test(tc, a_batch_stops_at_its_first_bad_record);
     tcase_add_test(tc, events_of_different_tickets_may_come_in_any_order);
     tcase_add_test(tc, options_have_defaults_domains_and_lock_at_the_first_event);

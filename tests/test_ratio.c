@@ -203,6 +203,46 @@ START_TEST(null_objects_are_refused)
 }
 END_TEST
 
+START_TEST(a_full_count_refuses_a_pair_and_changes_nothing)
+{
+    /* ratios of 2^k pairs (k = 0..63) merged: 2^64 - 1 pairs in `full`,
+     * the most a count holds, and 2^64 - 2 in `almost` (k >= 1).  One
+     * more pair overflows `full` (a bad pair is named first) and changes
+     * nothing; `almost` takes it. */
+    kpi_ratio *full, *almost, *part, *next, *before;
+    ck_assert_ok(kpi_ratio_new(&full));
+    ck_assert_ok(kpi_ratio_new(&almost));
+    ck_assert_ok(kpi_ratio_new(&part));
+    ck_assert_ok(kpi_ratio_add(part, 0.5, 0.25));
+    for (int k = 0; k < 64; k++) {
+        ck_assert_ok(kpi_ratio_merge(full, part));
+        if (k > 0)
+            ck_assert_ok(kpi_ratio_merge(almost, part));
+        if (k == 63)
+            break; /* part holds 2^63 pairs: no doubling left */
+        ck_assert_ok(kpi_ratio_clone(part, &next));
+        ck_assert_ok(kpi_ratio_merge(next, part));
+        kpi_ratio_free(part);
+        part = next;
+    }
+    ck_assert_uint_eq(kpi_ratio_count(full), UINT64_MAX);
+    ck_assert_uint_eq(kpi_ratio_count(almost), UINT64_MAX - 1);
+    ck_assert_ok(kpi_ratio_clone(full, &before));
+    ck_assert_status(kpi_ratio_add(full, 1, 1), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_ratio_add(full, 0, 0), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_ratio_add(full, NAN, 1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_ratio_add(full, 1, -1), KPI_ERR_RANGE);
+    ratio_same(full, before);
+    ck_assert_ok(kpi_ratio_add(almost, 1, 1));
+    ck_assert_uint_eq(kpi_ratio_count(almost), UINT64_MAX);
+    ck_assert_status(kpi_ratio_add(almost, 1, 1), KPI_ERR_OVERFLOW);
+    kpi_ratio_free(part);
+    kpi_ratio_free(full);
+    kpi_ratio_free(almost);
+    kpi_ratio_free(before);
+}
+END_TEST
+
 static Suite *ratio_suite(void)
 {
     Suite *s = suite_create("ratio");
@@ -215,6 +255,7 @@ static Suite *ratio_suite(void)
     tcase_add_test(tc, merge_equals_one_stream);
     tcase_add_test(tc, serialize_round_trips_and_rejects_bad_bytes);
     tcase_add_test(tc, allocation_failures_leave_nothing_behind);
+    tcase_add_test(tc, a_full_count_refuses_a_pair_and_changes_nothing);
     suite_add_tcase(s, tc);
     return s;
 }
