@@ -1824,34 +1824,14 @@ static uint32_t prio_code(const kpi_engine *e, const tk *t)
     return (uint32_t)p;
 }
 
-/* kpi_sla_policy_met(p, prio, sla, start, end, paused, met) given biz, the
- * business ms of [start, end] in a calendar equal to the policy's (so what
- * the policy would compute for a business-hours target): the same lookup,
- * the same checks in the same order (lib/sla.c, sla_clock), the same
- * answer, without the calendar's second pass over the span. */
-static int sla_met_at(const kpi_sla_policy *p, uint32_t prio, int sla, int64_t start,
-                      int64_t end, int64_t paused, int64_t biz, int *met)
-{
-    int64_t target;
-    int business;
-    int rc = kpi_sla_policy_target(p, prio, sla, &target, &business);
-    if (rc != KPI_OK)
-        return rc;
-    if (!business)
-        return kpi_sla_policy_met(p, prio, sla, start, end, paused, met);
-    if (end < start || paused < 0 || paused > biz)
-        return KPI_ERR_RANGE;
-    *met = biz - paused <= target;
-    return KPI_OK;
-}
-
 /* sla_met() for a priority the policy may have a target for. */
 static int sla_met_pol(const kpi_engine *e, int sla, uint32_t prio, int64_t start,
                        int64_t end, int64_t paused, int64_t biz, int *met)
 {
-    int rc = biz >= 0 && e->one_cal
-                 ? sla_met_at(e->pol, prio, sla, start, end, paused, biz, met)
-                 : kpi_sla_policy_met(e->pol, prio, sla, start, end, paused, met);
+    /* the business span already computed serves when the policy's
+     * calendar equals the engine's */
+    int rc = kpi__sla_policy_met_span(e->pol, prio, sla, start, end, paused,
+                                      e->one_cal ? biz : -1, met);
     if (rc == KPI_ERR_UNKNOWN_ID) {
         *met = -1; /* no target for this priority and metric */
         return KPI_OK;

@@ -117,6 +117,14 @@ extern const kpi__type kpi__sla_policy_type;
 struct kpi_sla_policy;
 struct kpi_calendar;
 const struct kpi_calendar *kpi__sla_policy_calendar(const struct kpi_sla_policy *p);
+/* kpi_sla_policy_met() with biz_ms, when >= 0, the business span of
+ * [start_ms, end_ms] in the policy's own calendar, already computed by the
+ * caller (the ticket engine, whose calendar may equal the policy's): taken
+ * for a business-hours target instead of computing it again.  biz_ms < 0:
+ * exactly kpi_sla_policy_met(). */
+int kpi__sla_policy_met_span(const struct kpi_sla_policy *p, uint32_t priority, int metric,
+                             int64_t start_ms, int64_t end_ms, int64_t paused_ms,
+                             int64_t biz_ms, int *met);
 
 /* Reservations for the ticket engine, which makes every allocation an
  * event needs before it changes anything (lib/engine.c, "Transactions").

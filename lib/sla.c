@@ -267,12 +267,14 @@ KPI_API int kpi_sla_policy_due(const kpi_sla_policy *p, uint32_t priority,
 
 /* The clock of a target between start and end: elapsed - paused. */
 static int sla_clock(const kpi_sla_policy *p, const target *t, int64_t start,
-                 int64_t end, int64_t paused, int64_t *out)
+                 int64_t end, int64_t paused, int64_t biz, int64_t *out)
 {
     if (end < start || paused < 0)
         return KPI_ERR_RANGE;
     int64_t e;
-    if (t->business) {
+    if (t->business && biz >= 0) {
+        e = biz; /* the caller's business span of [start, end] in p->cal */
+    } else if (t->business) {
         int rc = kpi_calendar_elapsed(p->cal, start, end, &e);
         if (rc != KPI_OK)
             return rc;
@@ -292,13 +294,20 @@ KPI_API int kpi_sla_policy_met(const kpi_sla_policy *p, uint32_t priority,
                                int metric, int64_t start_ms, int64_t end_ms,
                                int64_t paused_ms, int *met)
 {
+    return kpi__sla_policy_met_span(p, priority, metric, start_ms, end_ms, paused_ms, -1, met);
+}
+
+int kpi__sla_policy_met_span(const struct kpi_sla_policy *p, uint32_t priority, int metric,
+                             int64_t start_ms, int64_t end_ms, int64_t paused_ms,
+                             int64_t biz_ms, int *met)
+{
     const target *t;
     if (!kpi__is(p, &kpi__sla_policy_type) || met == NULL)
         return KPI_ERR_INVALID;
     int rc = lookup(p, priority, metric, &t);
     int64_t c;
     if (rc == KPI_OK)
-        rc = sla_clock(p, t, start_ms, end_ms, paused_ms, &c);
+        rc = sla_clock(p, t, start_ms, end_ms, paused_ms, biz_ms, &c);
     if (rc != KPI_OK)
         return rc;
     *met = c <= t->ms;
@@ -316,7 +325,7 @@ KPI_API int kpi_sla_policy_remaining(const kpi_sla_policy *p,
     int rc = lookup(p, priority, metric, &t);
     int64_t c;
     if (rc == KPI_OK)
-        rc = sla_clock(p, t, start_ms, now_ms, paused_ms, &c);
+        rc = sla_clock(p, t, start_ms, now_ms, paused_ms, -1, &c);
     if (rc != KPI_OK)
         return rc;
     *remaining_ms = t->ms - c; /* both >= 0: cannot overflow */
