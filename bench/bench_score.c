@@ -42,6 +42,29 @@ static double naive_csat(const int32_t *a, size_t n)
     return (double)sat / (double)n;
 }
 
+/* The kernel without the memory stream: the first blk answers (16 Ki, 64
+ * KB, in the L2 cache) added again and again, reps times, into s and read
+ * with `read`, beside `naive` on the same block; one line titled `what`. */
+static void in_cache_line(const char *what, kpi_score *s, const int32_t *a, size_t blk,
+                          size_t reps, int (*read)(const kpi_score *, kpi_estimate *),
+                          double (*naive)(const int32_t *, size_t))
+{
+    double t_kpi, t_naive;
+    volatile double sink = 0;
+    kpi_estimate e;
+    BENCH_MEDIAN(t_kpi, reps * blk, kpi_score_reset(s), {
+        for (size_t r = 0; r < reps; r++)
+            must(kpi_score_add_array(s, a, blk));
+        must(read(s, &e));
+        sink += e.value;
+    });
+    BENCH_MEDIAN(t_naive, reps * blk, (void)0, {
+        for (size_t r = 0; r < reps; r++)
+            sink += naive(a, blk);
+    });
+    bench_line(what, t_kpi, t_naive, "-");
+}
+
 int main(void)
 {
     bench_seed(42);
@@ -71,20 +94,9 @@ int main(void)
     });
     BENCH_MEDIAN(t_naive, n, (void)0, sink += naive_nps(nps, n));
     bench_line("NPS 0..10 add_array + read", t_kpi, t_naive, "<= 0.5 ns");
-    /* the kernel without the memory stream: 16 Ki answers (64 KB, in the
-     * L2 cache) added again and again, n answers in all */
-    const size_t blk = n < 16384 ? n : 16384, reps = n / blk;
-    BENCH_MEDIAN(t_kpi, reps * blk, kpi_score_reset(s), {
-        for (size_t r = 0; r < reps; r++)
-            must(kpi_score_add_array(s, nps, blk));
-        must(kpi_score_nps(s, &e));
-        sink += e.value;
-    });
-    BENCH_MEDIAN(t_naive, reps * blk, (void)0, {
-        for (size_t r = 0; r < reps; r++)
-            sink += naive_nps(nps, blk);
-    });
-    bench_line("NPS 0..10, 16 Ki answers in cache, add_array", t_kpi, t_naive, "-");
+    const size_t blk = n < 16384 ? n : 16384, reps = n / blk; /* n answers in all */
+    in_cache_line("NPS 0..10, 16 Ki answers in cache, add_array", s, nps, blk, reps,
+                  kpi_score_nps, naive_nps);
     kpi_score_free(s);
 
     must(kpi_csat_new(&s, 5, 4));
@@ -95,17 +107,8 @@ int main(void)
     });
     BENCH_MEDIAN(t_naive, n, (void)0, sink += naive_csat(csat, n));
     bench_line("CSAT 1..5 add_array + read", t_kpi, t_naive, "<= 0.5 ns");
-    BENCH_MEDIAN(t_kpi, reps * blk, kpi_score_reset(s), {
-        for (size_t r = 0; r < reps; r++)
-            must(kpi_score_add_array(s, csat, blk));
-        must(kpi_score_csat(s, &e));
-        sink += e.value;
-    });
-    BENCH_MEDIAN(t_naive, reps * blk, (void)0, {
-        for (size_t r = 0; r < reps; r++)
-            sink += naive_csat(csat, blk);
-    });
-    bench_line("CSAT 1..5, 16 Ki answers in cache, add_array", t_kpi, t_naive, "-");
+    in_cache_line("CSAT 1..5, 16 Ki answers in cache, add_array", s, csat, blk, reps,
+                  kpi_score_csat, naive_csat);
     BENCH_MEDIAN(t_kpi, n, kpi_score_reset(s), {
         for (size_t i = 0; i < n; i++)
             must(kpi_score_add(s, csat[i]));
