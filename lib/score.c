@@ -509,7 +509,6 @@ block_count_avx2(const int32_t *a, uint32_t min, uint32_t nv, uint64_t *acc)
  *   adds, and those are summed per value at the end.
  * Every value is counted (none is derived).  Returns 1, counting nothing,
  * if an answer is off the scale.  The same totals as pair_count(). */
-#define SCORE_HAVE_AVX512 1
 #define SCORE_T512 __attribute__((target("avx2,avx512f,avx512bw,avx512bitalg,gfni")))
 
 /* The counts of 64 packed answers among those 8 values whose one-hot
@@ -531,7 +530,7 @@ SCORE_T512 static inline void widen_512(__m512i c, __m512i *e, __m512i *o)
 /* Add the 16-bit counters of values base .. base + 7 (those below nv) to
  * acc. */
 SCORE_T512 static void flush_512(__m512i e, __m512i o, uint32_t base, uint32_t nv,
-                                     uint64_t *acc)
+                                 uint64_t *acc)
 {
     uint16_t ev[32], od[32];
     uint64_t t[8] = {0};
