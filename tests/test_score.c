@@ -379,38 +379,38 @@ START_TEST(full_blocks_on_any_survey_scale_count_exactly)
     int32_t *v = malloc(n * sizeof *v);
     test_rng r = {2026};
     for (int level = 0; level < SIMD_LEVELS; level++)
-    for (int a = 0; a < 5; a++)
-        for (int b = 0; b < 9; b++) {
-            int32_t lo = mins[a], hi = lo + nvs[b] - 1;
-            kpi_score *x, *y;
-            ck_assert_ok(kpi_score_new(&x, lo, hi));
-            ck_assert_ok(kpi_score_new(&y, lo, hi));
-            for (size_t i = 0; i < n; i++) {
-                v[i] = (int32_t)test_range(&r, lo, hi);
-                ck_assert_ok(kpi_score_add(y, v[i]));
-            }
-            ck_assert_ok(kpi__score_add_array_simd(x, v, n, level));
-            score_same(x, y);
-            size_t len;
-            unsigned char *before = score_bytes(x, &len);
-            const int64_t off[] = {256, 65536, -256, (int64_t)hi - lo + 1, -1, 128, 32768,
-                                   -32769, INT32_MAX, INT32_MIN, 15, 127, 8 + 16};
-            const size_t spots[] = {4096, 4096 + 31, 8191, 4096 + 2000};
-            for (int o = 0; o < 13; o++)
-                for (int k = 0; k < 4; k++) {
-                    int64_t bad = (int64_t)lo + off[o];
-                    if (bad < INT32_MIN || bad > INT32_MAX || (off[o] >= 0 && off[o] < nvs[b]))
-                        continue;
-                    int32_t keep = v[spots[k]];
-                    v[spots[k]] = (int32_t)bad;
-                    ck_assert_status(kpi__score_add_array_simd(x, v, n, level), KPI_ERR_RANGE);
-                    score_unchanged(x, before, len);
-                    v[spots[k]] = keep;
+        for (int a = 0; a < 5; a++)
+            for (int b = 0; b < 9; b++) {
+                int32_t lo = mins[a], hi = lo + nvs[b] - 1;
+                kpi_score *x, *y;
+                ck_assert_ok(kpi_score_new(&x, lo, hi));
+                ck_assert_ok(kpi_score_new(&y, lo, hi));
+                for (size_t i = 0; i < n; i++) {
+                    v[i] = (int32_t)test_range(&r, lo, hi);
+                    ck_assert_ok(kpi_score_add(y, v[i]));
                 }
-            free(before);
-            kpi_score_free(x);
-            kpi_score_free(y);
-        }
+                ck_assert_ok(kpi__score_add_array_simd(x, v, n, level));
+                score_same(x, y);
+                size_t len;
+                unsigned char *before = score_bytes(x, &len);
+                const int64_t off[] = {256, 65536, -256, (int64_t)hi - lo + 1, -1, 128, 32768,
+                                       -32769, INT32_MAX, INT32_MIN, 15, 127, 8 + 16};
+                const size_t spots[] = {4096, 4096 + 31, 8191, 4096 + 2000};
+                for (int o = 0; o < 13; o++)
+                    for (int k = 0; k < 4; k++) {
+                        int64_t bad = (int64_t)lo + off[o];
+                        if (bad < INT32_MIN || bad > INT32_MAX || (off[o] >= 0 && off[o] < nvs[b]))
+                            continue;
+                        int32_t keep = v[spots[k]];
+                        v[spots[k]] = (int32_t)bad;
+                        ck_assert_status(kpi__score_add_array_simd(x, v, n, level), KPI_ERR_RANGE);
+                        score_unchanged(x, before, len);
+                        v[spots[k]] = keep;
+                    }
+                free(before);
+                kpi_score_free(x);
+                kpi_score_free(y);
+            }
     free(v);
 }
 END_TEST
@@ -426,20 +426,20 @@ START_TEST(full_blocks_of_one_value_count_exactly)
     int32_t *v = malloc(n * sizeof *v);
     const int32_t nvs[] = {2, 5, 6, 7, 8, 9, 11, 12, 16};
     for (int level = 0; level < SIMD_LEVELS; level++)
-    for (int b = 0; b < 9; b++)
-        for (int32_t x = -3; x < nvs[b] - 3; x++) {
-            kpi_score *s;
-            ck_assert_ok(kpi_score_new(&s, -3, nvs[b] - 4));
-            for (size_t i = 0; i < n; i++)
-                v[i] = x;
-            ck_assert_ok(kpi__score_add_array_simd(s, v, n, level));
-            for (int32_t y = -3; y < nvs[b] - 3; y++) {
-                uint64_t c;
-                ck_assert_ok(kpi_score_count_of(s, y, &c));
-                ck_assert_uint_eq(c, y == x ? n : 0);
+        for (int b = 0; b < 9; b++)
+            for (int32_t x = -3; x < nvs[b] - 3; x++) {
+                kpi_score *s;
+                ck_assert_ok(kpi_score_new(&s, -3, nvs[b] - 4));
+                for (size_t i = 0; i < n; i++)
+                    v[i] = x;
+                ck_assert_ok(kpi__score_add_array_simd(s, v, n, level));
+                for (int32_t y = -3; y < nvs[b] - 3; y++) {
+                    uint64_t c;
+                    ck_assert_ok(kpi_score_count_of(s, y, &c));
+                    ck_assert_uint_eq(c, y == x ? n : 0);
+                }
+                kpi_score_free(s);
             }
-            kpi_score_free(s);
-        }
     free(v);
 }
 END_TEST
