@@ -2057,40 +2057,13 @@ static bool expiring(const kpi_engine *e, const tk *t, int64_t when)
            tget(t, F_SINCE) + e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS] <= when;
 }
 
-/* Fields each kind may use (others must be zero). */
-enum { U_ACTOR = 1, U_VALUE = 2, U_FLAGS = 4, U_CHANNEL = 8, U_PRIORITY = 16,
-       U_TEAM = 32, U_TOPIC = 64 };
-
-static unsigned kind_fields(uint32_t kind)
-{
-    switch (kind) {
-    case KPI_EVENT_CREATED:
-        return U_ACTOR | U_FLAGS | U_CHANNEL | U_PRIORITY | U_TOPIC;
-    case KPI_EVENT_AGENT_REPLY:
-    case KPI_EVENT_NOTE:
-    case KPI_EVENT_MERGED:
-        return U_ACTOR;
-    case KPI_EVENT_ASSIGNED:
-        return U_ACTOR | U_TEAM;
-    case KPI_EVENT_RESOLVED:
-        return U_ACTOR | U_FLAGS;
-    case KPI_EVENT_CSAT:
-    case KPI_EVENT_NPS:
-    case KPI_EVENT_CES:
-        return U_VALUE;
-    case KPI_EVENT_LOGGED_IN:
-        return U_ACTOR | U_TEAM | U_VALUE;
-    default:
-        return 0;
-    }
-}
-
-/* The bits each kind's fields may not have, for check_fields()'s fast
- * path (kind_fields() and the ranges below, as masks): a field a kind does
- * not use must be zero; channel and priority (creations) fit 8 bits, a
- * team 16; a creation may be flagged by an agent, a resolve by a bot.
- * Merges and log-ins have rules of their own: they always take the full
- * check (FB_FULL). */
+/* The bits each kind's fields may not have (kpi_engine.h, kpi_event): a
+ * field a kind does not use must be zero (all its bits here); channel and
+ * priority (creations) fit 8 bits, a team 16; a creation may be flagged by
+ * an agent, a resolve by a bot.  check_fields()'s fast path tests a record
+ * against these masks; check_fields_full() takes from them which fields a
+ * kind uses (kind_fields()).  Merges and log-ins have rules of their own:
+ * they always take the full check (FB_FULL). */
 typedef struct field_bits {
     uint64_t actor, value;
     uint32_t flags, code, team, topic; /* code: channel and priority */
@@ -2119,12 +2092,26 @@ static const field_bits kind_bits[KPI_EVENT_KIND_MAX + 1] = {
     {0, UINT64_MAX, ~(uint32_t)KPI_EVENT_FLAG_BY_BOT, UINT32_MAX, UINT32_MAX, UINT32_MAX},
     FB_NONE,  /* REOPENED */
     FB_NONE,  /* CLOSED */
-    FB_NONE,  /* MERGED: FB_FULL */
+    FB_ACTOR, /* MERGED (FB_FULL) */
     FB_VALUE, /* CSAT */
     FB_VALUE, /* NPS */
     FB_VALUE, /* CES */
-    FB_NONE,  /* LOGGED_IN: FB_FULL */
+    /* LOGGED_IN (FB_FULL) */
+    {0, 0, UINT32_MAX, UINT32_MAX, ~UINT32_C(0xffff), UINT32_MAX},
 };
+
+/* Fields each kind may use (others must be zero), from kind_bits. */
+enum { U_ACTOR = 1, U_VALUE = 2, U_FLAGS = 4, U_CHANNEL = 8, U_PRIORITY = 16,
+       U_TEAM = 32, U_TOPIC = 64 };
+
+static unsigned kind_fields(uint32_t kind)
+{
+    const field_bits *b = &kind_bits[kind];
+    return (b->actor != UINT64_MAX ? U_ACTOR : 0u) | (b->value != UINT64_MAX ? U_VALUE : 0u) |
+           (b->flags != UINT32_MAX ? U_FLAGS : 0u) |
+           (b->code != UINT32_MAX ? U_CHANNEL | U_PRIORITY : 0u) |
+           (b->team != UINT32_MAX ? U_TEAM : 0u) | (b->topic != UINT32_MAX ? U_TOPIC : 0u);
+}
 
 static int check_fields_full(const kpi_event *ev);
 
