@@ -4072,12 +4072,19 @@ static int merge_into(kpi_engine *d, const kpi_engine *s)
         if (sb->has_backlog) {
             db->backlog += sb->backlog;
             db->has_backlog = 1;
-        } else if (sb->k >= s_head && sb->k < d->head) {
-            db->backlog += s_unres; /* src's backlog stayed put after its end */
         }
         for (int m = 0; m < NM && rc == KPI_OK; m++)
             if (sb->m[m] != NULL)
                 rc = kpi__merge(type_of_metric(m), db->m[m], sb->m[m]);
+    }
+    /* the periods dst closed from src's head on (which src's ring has not
+     * closed, or does not hold): src's backlog stayed put after its last
+     * event, and dst's is already there (none before dst started) */
+    int64_t k0 = d->head - (int64_t)d->nper + 1;
+    for (int64_t k = s_head > k0 ? s_head : k0; k < d->head; k++) {
+        bucket *db = bucket_of(d, k);
+        db->backlog += s_unres;
+        db->has_backlog = 1;
     }
     for (int m = 0; m < NM && rc == KPI_OK; m++)
         rc = kpi__merge(type_of_metric(m), d->tot[m], s->tot[m]);

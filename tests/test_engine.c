@@ -3506,6 +3506,88 @@ START_TEST(engines_of_disjoint_customers_merge_into_one)
 }
 END_TEST
 
+static void acc_free(int type, void *p);
+
+/* Every metric's window of each kept period (one day) of x equals y's. */
+static void same_windows(const kpi_engine *x, const kpi_engine *y, int64_t now)
+{
+    for (int m = 0; m < KPI_ENGINE_METRICS; m++) {
+        int type = kpi_engine_metric_type(m);
+        if (type == KPI_ENGINE_TYPE_SERIES)
+            continue;
+        for (int64_t p = pidx(now) - LOG_PERIODS + 1; p <= pidx(now); p++) {
+            void *a = NULL, *b = NULL;
+            int ra = kpi_engine_window(x, m, p * D, (p + 1) * D, &a);
+            int rb = kpi_engine_window(y, m, p * D, (p + 1) * D, &b);
+            ck_assert_msg(ra == rb, "%s, window of day %lld: %s vs %s", metric_name[m],
+                          (long long)p, kpi_status_name(ra), kpi_status_name(rb));
+            if (ra != KPI_OK)
+                continue;
+            char where[96];
+            snprintf(where, sizeof where, "%s, window of day %lld", metric_name[m],
+                     (long long)p);
+            same_acc(type, a, b, where);
+            acc_free(type, a);
+            acc_free(type, b);
+        }
+    }
+}
+
+/* Shards whose clocks are far apart: the merged engine's clock is the later
+ * one, so the earlier shard's tickets whose reopen window ended in between
+ * settle inside the merge (outside any event's transaction), each recorded
+ * once, in the period of its due time; and the periods the later shard
+ * closed after the earlier one's last event hold both backlogs.  All as one
+ * engine fed both and advanced alike: the later shard merged into the
+ * earlier one, the reverse, and merged into a shard whose first event came
+ * days after the other's last (the periods before it started hold the
+ * other's backlog alone). */
+START_TEST(a_merge_settles_what_the_later_clock_makes_due)
+{
+    glog g = gen_log(&merge_cfg);
+    const size_t half = g.n / 2;
+    /* the later clock: past every reopen window of the first half, and far
+     * enough to roll the period ring */
+    const int64_t last = g.ev[half - 1].time_ms;
+    const int64_t later = last + merge_cfg.reopen_window + 9 * D;
+    for (int way = 0; way < 3; way++) {
+        size_t na, nb;
+        kpi_event *ea = split(&g, 0, half, 0, &na), *eb = split(&g, 0, half, 1, &nb);
+        kpi_engine *a = log_engine(&merge_cfg, NULL), *b = log_engine(&merge_cfg, NULL);
+        kpi_engine *all = log_engine(&merge_cfg, NULL);
+        if (way < 2) {
+            apply_all(all, g.ev, half);
+            apply_all(a, ea, na);
+        } else { /* a: one log-in, 5 days after b's last event */
+            apply_all(all, eb, nb);
+            ck_assert_ok(kpi_engine_logged_in(all, last + 5 * D, 7, 0, H));
+            ck_assert_ok(kpi_engine_logged_in(a, last + 5 * D, 7, 0, H));
+        }
+        apply_all(b, eb, nb);
+        ck_assert_ok(kpi_engine_advance(all, later));
+        /* one shard stays at its last event: its solved tickets are due
+         * before the other's clock, and not settled yet */
+        kpi_engine *early = way == 0 ? a : b, *late = way == 0 ? b : a;
+        ck_assert_ok(kpi_engine_advance(late, later));
+        uint64_t due = counter(early, KPI_ENGINE_COUNT_SOLVED);
+        ck_assert_uint_gt(due, 5);
+        uint64_t settled = counter(a, KPI_ENGINE_COUNT_SETTLED) +
+                           counter(b, KPI_ENGINE_COUNT_SETTLED);
+        ck_assert_ok(kpi_engine_merge(a, b));
+        ck_assert_uint_eq(counter(a, KPI_ENGINE_COUNT_SOLVED), 0);
+        ck_assert_uint_ge(counter(a, KPI_ENGINE_COUNT_SETTLED), settled + due);
+        same_reads(a, all, 1);
+        same_windows(a, all, later);
+        kpi_engine_free(a);
+        kpi_engine_free(b);
+        kpi_engine_free(all);
+        free(ea);
+        free(eb);
+    }
+    free_log(&g);
+}
+END_TEST
+
 /* A copy of a (or of b when a is NULL) with b merged in (when not NULL):
  * a KPI read across shards without merging the engines. */
 static void *acc_merged(int type, const void *a, const void *b)
@@ -5738,6 +5820,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_restored_engine_evicts_the_same_topic);
     tcase_add_test(tc, a_snapshot_refuses_bad_bytes);
     tcase_add_test(tc, engines_of_disjoint_customers_merge_into_one);
+    tcase_add_test(tc, a_merge_settles_what_the_later_clock_makes_due);
     tcase_add_test(tc, shards_by_customer_read_as_one_engine_through_merged_accumulators);
     tcase_add_test(tc, merging_refuses_shared_tickets_and_other_configurations);
     tcase_add_test(tc, a_customer_in_both_engines_keeps_the_later_contact);

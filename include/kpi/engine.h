@@ -1036,7 +1036,11 @@ KPI_API int kpi_engine_ticket_status(const kpi_engine *e, uint64_t ticket,
  * @brief dst += src: the KPI values, counters and customers merge; src's
  *        live tickets move into dst.  Use it to combine engines that saw
  *        disjoint tickets (sharded by customer, so repeat contacts stay
- *        exact).
+ *        exact).  The merged engine's time is the later of the two: the
+ *        tickets that are due by then settle in the merge, and each period
+ *        one engine closed after the other's last event counts the other's
+ *        unresolved tickets in its backlog, as one engine fed both and
+ *        advanced to that time would.
  * @param dst the destination.
  * @param src the source (unchanged).
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or dst == src;
