@@ -3588,6 +3588,81 @@ START_TEST(a_merge_settles_what_the_later_clock_makes_due)
 }
 END_TEST
 
+/* Random shardings: a log cut at a random record, its first part split by
+ * customer over three engines, each left at its last event or advanced (up
+ * to the next record, or days on), merged in a random order (into an empty
+ * engine, or into one of them), then the rest of the log applied when the
+ * merged clock has not passed it: every read, backlog and window as one
+ * engine fed alike. */
+START_TEST(random_shardings_merge_into_one_engine)
+{
+    for (uint64_t seed = 1; seed <= 12; seed++) {
+        logcfg cfg = merge_cfg;
+        cfg.seed = 100 + seed;
+        cfg.tickets = 200;
+        glog g = gen_log(&cfg);
+        uint64_t x = seed * UINT64_C(0x9E3779B97F4A7C15);
+#define RND(n) ((x = x * UINT64_C(6364136223846793005) + 1442695040888963407u), (x >> 33) % (n))
+        size_t cut = 1 + (size_t)RND(g.n - 1);
+        int64_t tcut = g.ev[cut - 1].time_ms, tend = tcut;
+        kpi_engine *sh[3];
+        for (int i = 0; i < 3; i++) {
+            sh[i] = log_engine(&cfg, NULL);
+            kpi_event *ev = malloc(cut * sizeof *ev);
+            size_t n = 0;
+            for (size_t j = 0; j < cut; j++) {
+                const kpi_event *v = &g.ev[j];
+                int side = v->kind == KPI_EVENT_LOGGED_IN ? 0 : (int)(g.customer[v->ticket - 1] % 3);
+                if (side == i)
+                    ev[n++] = *v;
+            }
+            apply_all(sh[i], ev, n);
+            free(ev);
+            int how = (int)RND(3); /* stay, up to the next record, far */
+            int64_t gap = cut < g.n ? g.ev[cut].time_ms - tcut : 0;
+            if (how > 0) {
+                int64_t t = tcut + (int64_t)RND(how == 1 ? (uint64_t)gap + 1 : 6 * D);
+                ck_assert_ok(kpi_engine_advance(sh[i], t));
+                tend = t > tend ? t : tend;
+            }
+        }
+        kpi_engine *all = log_engine(&cfg, NULL);
+        apply_all(all, g.ev, cut);
+        ck_assert_ok(kpi_engine_advance(all, tend));
+        int first = (int)RND(4); /* 3: into an empty engine */
+        kpi_engine *m = first == 3 ? log_engine(&cfg, NULL) : sh[first];
+        int order[3] = {0, 1, 2};
+        for (int i = 2; i > 0; i--) {
+            int j = (int)RND((uint64_t)i + 1), t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        for (int i = 0; i < 3; i++)
+            if (sh[order[i]] != m)
+                ck_assert_ok(kpi_engine_merge(m, sh[order[i]]));
+        same_reads(m, all, 1);
+        same_windows(m, all, tend);
+        /* the rest of the log, when the merged clock has not passed it */
+        if (cut < g.n && g.ev[cut].time_ms >= tend) {
+            apply_all(m, g.ev + cut, g.n - cut);
+            apply_all(all, g.ev + cut, g.n - cut);
+            int64_t end = g.last + cfg.reopen_window;
+            ck_assert_ok(kpi_engine_advance(m, end));
+            ck_assert_ok(kpi_engine_advance(all, end));
+            same_reads(m, all, 1);
+            same_windows(m, all, end);
+        }
+#undef RND
+        if (first == 3)
+            kpi_engine_free(m);
+        for (int i = 0; i < 3; i++)
+            kpi_engine_free(sh[i]);
+        kpi_engine_free(all);
+        free_log(&g);
+    }
+}
+END_TEST
+
 /* A copy of a (or of b when a is NULL) with b merged in (when not NULL):
  * a KPI read across shards without merging the engines. */
 static void *acc_merged(int type, const void *a, const void *b)
@@ -5821,6 +5896,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_snapshot_refuses_bad_bytes);
     tcase_add_test(tc, engines_of_disjoint_customers_merge_into_one);
     tcase_add_test(tc, a_merge_settles_what_the_later_clock_makes_due);
+    tcase_add_test(tc, random_shardings_merge_into_one_engine);
     tcase_add_test(tc, shards_by_customer_read_as_one_engine_through_merged_accumulators);
     tcase_add_test(tc, merging_refuses_shared_tickets_and_other_configurations);
     tcase_add_test(tc, a_customer_in_both_engines_keeps_the_later_contact);
