@@ -3235,6 +3235,33 @@ static void same_reads(const kpi_engine *x, const kpi_engine *y, int backlog)
     }
 }
 
+static void acc_free(int type, void *p);
+
+/* Every metric's window of each kept period (one day) of x equals y's. */
+static void same_windows(const kpi_engine *x, const kpi_engine *y, int64_t now)
+{
+    for (int m = 0; m < KPI_ENGINE_METRICS; m++) {
+        int type = kpi_engine_metric_type(m);
+        if (type == KPI_ENGINE_TYPE_SERIES)
+            continue;
+        for (int64_t p = pidx(now) - LOG_PERIODS + 1; p <= pidx(now); p++) {
+            void *a = NULL, *b = NULL;
+            int ra = kpi_engine_window(x, m, p * D, (p + 1) * D, &a);
+            int rb = kpi_engine_window(y, m, p * D, (p + 1) * D, &b);
+            ck_assert_msg(ra == rb, "%s, window of day %lld: %s vs %s", metric_name[m],
+                          (long long)p, kpi_status_name(ra), kpi_status_name(rb));
+            if (ra != KPI_OK)
+                continue;
+            char where[96];
+            snprintf(where, sizeof where, "%s, window of day %lld", metric_name[m],
+                     (long long)p);
+            same_acc(type, a, b, where);
+            acc_free(type, a);
+            acc_free(type, b);
+        }
+    }
+}
+
 static const logcfg small_cfg = {7, 300, 20 * D, 3 * D, 0, 1, 1};
 
 START_TEST(a_random_log_fed_one_by_one_equals_the_batch)
@@ -3338,6 +3365,58 @@ START_TEST(a_restored_engine_goes_on_like_the_original)
     kpi_engine_free(r);
     kpi_engine_free(e);
     free_log(&g);
+}
+END_TEST
+
+/* Snapshots and clones taken at random records of random logs, some after
+ * the clock was advanced (up to the next record, or days on), go on like
+ * the original: the same bytes, reads, backlogs and windows, after the rest
+ * of the log and after settling everything. */
+START_TEST(snapshots_and_clones_at_random_points_go_on_like_the_original)
+{
+    for (uint64_t seed = 1; seed <= 10; seed++) {
+        logcfg cfg = small_cfg;
+        cfg.seed = 200 + seed;
+        glog g = gen_log(&cfg);
+        uint64_t x = seed * UINT64_C(0xD1B54A32D192ED03);
+#define RND(n) ((x = x * UINT64_C(6364136223846793005) + 1442695040888963407u), (x >> 33) % (n))
+        size_t cut = 1 + (size_t)RND(g.n - 1);
+        kpi_engine *e = log_engine(&cfg, NULL);
+        apply_all(e, g.ev, cut);
+        int64_t t = g.ev[cut - 1].time_ms;
+        int how = (int)RND(3); /* stay, up to the next record, days on */
+        if (how > 0) {
+            int64_t gap = cut < g.n ? g.ev[cut].time_ms - t : 0;
+            t += (int64_t)RND(how == 1 ? (uint64_t)gap + 1 : 5 * D);
+            ck_assert_ok(kpi_engine_advance(e, t));
+        }
+        size_t len;
+        unsigned char *bytes = eng_bytes(e, &len);
+        kpi_engine *r = NULL, *c = NULL;
+        ck_assert_ok(kpi_engine_deserialize(&r, bytes, len));
+        ck_assert_ok(kpi_engine_clone(e, &c));
+        kpi_engine *v[3] = {e, r, c};
+        for (int i = 1; i < 3; i++) {
+            eng_same(e, v[i]);
+            same_reads(e, v[i], 1);
+        }
+        if (cut < g.n && g.ev[cut].time_ms >= t)
+            for (int i = 0; i < 3; i++)
+                apply_all(v[i], g.ev + cut, g.n - cut);
+        int64_t end = (g.last > t ? g.last : t) + cfg.reopen_window + 2 * D;
+        for (int i = 0; i < 3; i++)
+            ck_assert_ok(kpi_engine_advance(v[i], end));
+        for (int i = 1; i < 3; i++) {
+            eng_same(e, v[i]);
+            same_reads(e, v[i], 1);
+            same_windows(e, v[i], end);
+        }
+#undef RND
+        free(bytes);
+        for (int i = 0; i < 3; i++)
+            kpi_engine_free(v[i]);
+        free_log(&g);
+    }
 }
 END_TEST
 
@@ -3505,33 +3584,6 @@ START_TEST(engines_of_disjoint_customers_merge_into_one)
     free_log(&g);
 }
 END_TEST
-
-static void acc_free(int type, void *p);
-
-/* Every metric's window of each kept period (one day) of x equals y's. */
-static void same_windows(const kpi_engine *x, const kpi_engine *y, int64_t now)
-{
-    for (int m = 0; m < KPI_ENGINE_METRICS; m++) {
-        int type = kpi_engine_metric_type(m);
-        if (type == KPI_ENGINE_TYPE_SERIES)
-            continue;
-        for (int64_t p = pidx(now) - LOG_PERIODS + 1; p <= pidx(now); p++) {
-            void *a = NULL, *b = NULL;
-            int ra = kpi_engine_window(x, m, p * D, (p + 1) * D, &a);
-            int rb = kpi_engine_window(y, m, p * D, (p + 1) * D, &b);
-            ck_assert_msg(ra == rb, "%s, window of day %lld: %s vs %s", metric_name[m],
-                          (long long)p, kpi_status_name(ra), kpi_status_name(rb));
-            if (ra != KPI_OK)
-                continue;
-            char where[96];
-            snprintf(where, sizeof where, "%s, window of day %lld", metric_name[m],
-                     (long long)p);
-            same_acc(type, a, b, where);
-            acc_free(type, a);
-            acc_free(type, b);
-        }
-    }
-}
 
 /* Shards whose clocks are far apart: the merged engine's clock is the later
  * one, so the earlier shard's tickets whose reopen window ended in between
@@ -5891,6 +5943,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_random_log_fed_one_by_one_equals_the_batch);
     tcase_add_test(tc, a_snapshot_round_trip_gives_the_same_bytes);
     tcase_add_test(tc, a_restored_engine_goes_on_like_the_original);
+    tcase_add_test(tc, snapshots_and_clones_at_random_points_go_on_like_the_original);
     tcase_add_test(tc, a_clone_goes_on_like_the_original);
     tcase_add_test(tc, a_restored_engine_evicts_the_same_topic);
     tcase_add_test(tc, a_snapshot_refuses_bad_bytes);
