@@ -1944,6 +1944,103 @@ static void evict(kpi_engine *e, tk *t)
     ts_remove(&e->ts, t);
 }
 
+/* ---- look-ahead ----------------------------------------------------------
+ *
+ * Ticket (and customer) look-ups miss the caches at a million live tickets,
+ * and most also miss the TLB (4 KB pages).  The batch (kpi_engine_apply)
+ * and settling (run_timers_slow) look up the tickets of a group of WARM
+ * records or due timers together before handling them, index entries
+ * first, then slots, so that their misses overlap instead of stalling one
+ * after the other.  Plain loads: a sliding read-ahead (software
+ * prefetches a few records ahead) made the engine twice as slow on the
+ * machine measured (docs/PERFORMANCE.md, "What the transaction and the
+ * look-ahead cost").  Only the cache is touched: nothing read is used. */
+#ifndef WARM
+#define WARM 16
+#endif
+
+/* Look ahead for the tickets tid[0..nt) and the customers cid[0..nc), at
+ * most WARM each.  `evicting` (settling): also the index entries of the
+ * tickets and customers in the last places (an eviction moves the last
+ * one into the hole) and the slots of the index entries after a ticket's
+ * (its deletion reads their keys). */
+static void warm_keys(const kpi_engine *e, const uint64_t *tid, size_t nt,
+                      const uint64_t *cid, size_t nc, bool evicting)
+{
+    const tstore *s = &e->ts;
+    const ctab *c = &e->cust;
+    uint32_t x[WARM], cx[WARM], acc = 0, mask = s->icap - 1, cmask = c->icap - 1;
+    if (s->icap == 0)
+        nt = 0;
+    if (c->icap == 0)
+        nc = 0;
+    /* the home entries, every load independent of the others */
+    for (size_t j = 0; j < nt; j++) {
+        x[j] = s->index[(uint32_t)kpi__mix64(tid[j]) & mask];
+        if (evicting && j < s->n)
+            acc ^= s->index[(uint32_t)kpi__mix64(slot_at(s, s->n - 1 - (uint32_t)j)->id) & mask];
+    }
+    for (size_t j = 0; j < nc; j++) {
+        cx[j] = c->index[(uint32_t)kpi__mix64(cid[j]) & cmask];
+        if (evicting && j < c->n)
+            acc ^= c->index[(uint32_t)kpi__mix64(c->v[c->n - 1 - j].key) & cmask];
+    }
+    /* then the first entry with the ticket's tag (a few probes at most,
+     * mostly in the line just loaded) and its slot */
+    for (size_t j = 0; j < nt; j++) {
+        uint64_t h = kpi__mix64(tid[j]);
+        uint32_t i = (uint32_t)h & mask, v = x[j];
+        for (int k = 0; k < 4 && v != 0 && (v & ~TS_SLOT_MASK) != TS_TAG(h); k++)
+            v = s->index[i = (i + 1) & mask];
+        if (v != 0 && (v & ~TS_SLOT_MASK) == TS_TAG(h) && ts_slot(v) < s->n)
+            acc ^= (uint32_t)slot_at(s, ts_slot(v))->id;
+        for (int k = 0; evicting && k < 3 && v != 0; k++) {
+            v = s->index[i = (i + 1) & mask];
+            if (v != 0 && ts_slot(v) < s->n)
+                acc ^= (uint32_t)slot_at(s, ts_slot(v))->id;
+        }
+    }
+    for (size_t j = 0; j < nc; j++)
+        if (cx[j] != 0 && cx[j] - 1 < c->n)
+            acc ^= (uint32_t)c->v[cx[j] - 1].key;
+#if defined(__GNUC__)
+    __asm__ volatile("" : : "r"(acc));
+#else
+    (void)acc;
+#endif
+}
+
+/* The keys of the next (at most WARM) entries of q's ring due by t, in
+ * order (the heap's, out of order and rare, are not looked ahead). */
+static size_t ring_due_keys(const tqueue *q, int64_t t, uint64_t *key)
+{
+    size_t n = 0, i = q->rhead;
+    int64_t due = q->rdue;
+    for (size_t k = 0; k < q->rlen && n < WARM; k++) {
+        const rentry *r = &q->ring[i];
+        if (k > 0)
+            due += r->step;
+        if (due > t)
+            break;
+        key[n++] = rkey(r);
+        if (++i == q->rcap)
+            i = 0;
+    }
+    return n;
+}
+
+/* Settling's look-ahead: the next timers due by t of the tickets' queue
+ * (cq: the customers'). */
+static void warm_due(const kpi_engine *e, int64_t t, bool cq)
+{
+    uint64_t key[WARM];
+    size_t n = ring_due_keys(cq ? &e->cq : &e->tq, t, key);
+    if (cq)
+        warm_keys(e, NULL, 0, key, n, true);
+    else
+        warm_keys(e, key, n, NULL, 0, true);
+}
+
 /* Pop and handle every timer due by `t`; roll the ring as time passes. */
 static int run_timers_slow(kpi_engine *e, int64_t t);
 
@@ -1959,9 +2056,14 @@ static int run_timers_slow(kpi_engine *e, int64_t t)
 {
     int rc = KPI_OK, r2;
     const int64_t W = e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS];
+    unsigned ahead = 0; /* timers left in the group looked ahead */
     while (tq_due(&e->tq, t)) {
         if (e->tx.on && !tx_grow(e, 2, 0))
             return KPI_ERR_NOMEM;
+        if (ahead-- == 0) {
+            warm_due(e, t, false);
+            ahead = WARM - 1;
+        }
         tentry x = tpop(e, false);
         roll_to(e, period_of(e, x.due));
         tk *s = ts_find(&e->ts, x.key);
@@ -1975,9 +2077,14 @@ static int run_timers_slow(kpi_engine *e, int64_t t)
             !tq_due(&e->tq, x.due) && (r2 = tx_step(e, x.due)) != KPI_OK)
             return r2;
     }
+    ahead = 0;
     while (tq_due(&e->cq, t)) {
         if (e->tx.on && !tx_grow(e, 2, 0))
             return KPI_ERR_NOMEM;
+        if (ahead-- == 0) {
+            warm_due(e, t, true);
+            ahead = WARM - 1;
+        }
         tentry x = tpop(e, true);
         uint32_t pos = 0;
         int64_t i = dense_find(e->cust.index, e->cust.icap, x.key, cust_key, &e->cust, &pos);
@@ -2944,52 +3051,22 @@ KPI_API int kpi_engine_event(kpi_engine *e, const kpi_event *ev)
     return rc == KPI_OK ? engine_event(e, &in) : rc;
 }
 
-/* The batch pipeline: the tickets of a group of WARM records are looked up
- * together before the group is applied, index entries first, then slots
- * (and a creation's customer entry), so that their cache (and TLB) misses
- * overlap instead of stalling one after the other.  Plain loads: software
- * prefetches (a group or two ahead) made the engine twice as slow on the
- * machine measured (a VM, 4 KB pages only, so nearly every lookup also
- * misses the TLB, and prefetches that miss it are dropped).  Only the
- * cache is touched: nothing read is used. */
-#ifndef WARM
-#define WARM 16
-#endif
-
+/* The batch pipeline: the tickets of a group of WARM records (and a
+ * creation's customer entry) are looked up together before the group is
+ * applied (warm_keys() above). */
 static void warm(const kpi_engine *e, const kpi_event *ev, size_t n)
 {
-    const tstore *s = &e->ts;
-    const ctab *c = &e->cust;
-    uint32_t x[WARM], cx[WARM], acc = 0, mask = s->icap - 1, cmask = c->icap - 1;
+    uint64_t tid[WARM], cid[WARM];
+    size_t nc = 0;
     /* a creation also looks up its customer (repeat contacts), keyed by the
      * customer id alone unless the topic is part of the key */
-    bool cust = c->icap != 0 && !e->opt[KPI_ENGINE_OPT_REPEAT_SAME_TOPIC];
-    if (s->icap == 0)
-        return;
-    /* the home entries, every load independent of the others */
+    bool cust = !e->opt[KPI_ENGINE_OPT_REPEAT_SAME_TOPIC];
     for (size_t j = 0; j < n; j++) {
-        x[j] = s->index[(uint32_t)kpi__mix64(ev[j].ticket) & mask];
-        cx[j] = cust && ev[j].kind == KPI_EVENT_CREATED && ev[j].actor != 0
-                    ? c->index[(uint32_t)kpi__mix64(ev[j].actor) & cmask]
-                    : 0;
+        tid[j] = ev[j].ticket;
+        if (cust && ev[j].kind == KPI_EVENT_CREATED && ev[j].actor != 0)
+            cid[nc++] = ev[j].actor;
     }
-    /* then the first entry with the ticket's tag (a few probes at most,
-     * mostly in the line just loaded) and its slot */
-    for (size_t j = 0; j < n; j++) {
-        uint64_t h = kpi__mix64(ev[j].ticket);
-        uint32_t i = (uint32_t)h & mask, v = x[j];
-        for (int k = 0; k < 4 && v != 0 && (v & ~TS_SLOT_MASK) != TS_TAG(h); k++)
-            v = s->index[i = (i + 1) & mask];
-        if (v != 0 && (v & ~TS_SLOT_MASK) == TS_TAG(h) && ts_slot(v) < s->n)
-            acc ^= (uint32_t)slot_at(s, ts_slot(v))->id;
-        if (cx[j] != 0 && cx[j] - 1 < c->n)
-            acc ^= (uint32_t)c->v[cx[j] - 1].key;
-    }
-#if defined(__GNUC__)
-    __asm__ volatile("" : : "r"(acc));
-#else
-    (void)acc;
-#endif
+    warm_keys(e, tid, n, cid, nc, false);
 }
 
 KPI_API int kpi_engine_apply(kpi_engine *e, const kpi_event *events, size_t n,
