@@ -3784,40 +3784,69 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
         if (rc != KPI_OK)
             kpi__reader_fail(r, rc);
     }
-    for (size_t i = 0; i < n && !r->err; i++) {
-        tk t;
-        memset(&t, 0, sizeof t);
-        t.id = kpi__get_u64(r);
-        t.created = kpi__get_svarint(r);
-        for (int f = 0; f < NF; f++) {
-            uint64_t v = kpi__get_varint(r);
-            if (v >= (uint64_t)OFF_LIMIT)
-                kpi__reader_fail(r, KPI_ERR_CORRUPT);
-            off_set(&t, f, (int64_t)v);
+    /* decoded and checked WARM at a time, their index entries looked up
+     * together (warm_keys()), then put in order: a bad record fails the
+     * snapshot once the ones before it are in, as one at a time would (a
+     * read past the end fails it at once) */
+    for (size_t i = 0; i < n && !r->err;) {
+        struct {
+            tk t;
+            uint64_t agent, team, channel, priority;
+            uint8_t has_agent;
+        } d[WARM];
+        uint64_t id[WARM];
+        size_t k = 0;
+        int bad = KPI_OK;
+        for (; k < WARM && i < n; k++, i++) {
+            tk *t = &d[k].t;
+            memset(t, 0, sizeof *t);
+            t->id = kpi__get_u64(r);
+            t->created = kpi__get_svarint(r);
+            for (int f = 0; f < NF; f++) {
+                uint64_t v = kpi__get_varint(r);
+                if (v >= (uint64_t)OFF_LIMIT)
+                    kpi__reader_fail(r, KPI_ERR_CORRUPT);
+                off_set(t, f, (int64_t)v);
+            }
+            t->status = kpi__get_u8(r);
+            t->flags = kpi__get_u16(r);
+            t->replies = kpi__get_u8(r);
+            d[k].has_agent = kpi__get_u8(r);
+            d[k].agent = d[k].has_agent == 1 ? kpi__get_u64(r) : 0;
+            d[k].team = kpi__get_varint(r);
+            d[k].channel = kpi__get_u8(r);
+            d[k].priority = kpi__get_u8(r);
+            if (r->err)
+                break;
+            if (t->id == 0 || t->status > KPI_STATUS_MERGED || (t->flags & ~TF_ALL) ||
+                d[k].has_agent > 1 || d[k].team > 65535 || t->created <= -TIME_LIMIT ||
+                t->created >= TIME_LIMIT || (started && tget(t, F_LAST) > e->now) ||
+                (t->status >= KPI_STATUS_SOLVED &&
+                 tget(t, F_SINCE) + e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS] <= e->now)) {
+                bad = KPI_ERR_CORRUPT;
+                break;
+            }
+            id[k] = t->id;
         }
-        t.status = kpi__get_u8(r);
-        t.flags = kpi__get_u16(r);
-        t.replies = kpi__get_u8(r);
-        uint8_t has_agent = kpi__get_u8(r);
-        uint64_t agent = has_agent == 1 ? kpi__get_u64(r) : 0;
-        uint64_t team = kpi__get_varint(r);
-        uint64_t channel = kpi__get_u8(r), priority = kpi__get_u8(r);
         if (r->err)
             break;
-        if (t.id == 0 || t.status > KPI_STATUS_MERGED || (t.flags & ~TF_ALL) ||
-            has_agent > 1 || team > 65535 || t.created <= -TIME_LIMIT ||
-            t.created >= TIME_LIMIT || (started && tget(&t, F_LAST) > e->now) ||
-            (t.status >= KPI_STATUS_SOLVED &&
-             tget(&t, F_SINCE) + e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS] <= e->now)) {
-            kpi__reader_fail(r, KPI_ERR_CORRUPT);
-            break;
+        warm_keys(e, id, k, NULL, 0, false);
+        for (size_t j = 0; j < k; j++) {
+            const tk *t = &d[j].t;
+            int rc = put_ticket(e, t, d[j].agent, d[j].has_agent, d[j].team, d[j].channel,
+                                d[j].priority);
+            if (rc != KPI_OK) {
+                bad = rc == KPI_ERR_DUPLICATE ? KPI_ERR_CORRUPT : rc;
+                break;
+            }
+            if (t->status == KPI_STATUS_SOLVED &&
+                settle_check(e, ts_find(&e->ts, t->id), tget(t, F_SINCE), false, -1) != KPI_OK) {
+                bad = KPI_ERR_CORRUPT; /* no resolve could have left it so */
+                break;
+            }
         }
-        int rc = put_ticket(e, &t, agent, has_agent, team, channel, priority);
-        if (rc != KPI_OK)
-            kpi__reader_fail(r, rc == KPI_ERR_DUPLICATE ? KPI_ERR_CORRUPT : rc);
-        else if (t.status == KPI_STATUS_SOLVED &&
-                 settle_check(e, ts_find(&e->ts, t.id), tget(&t, F_SINCE), false, -1) != KPI_OK)
-            kpi__reader_fail(r, KPI_ERR_CORRUPT); /* no resolve could have left it so */
+        if (bad != KPI_OK)
+            kpi__reader_fail(r, bad);
     }
     n = kpi__get_count(r, UINT32_MAX / 2, 9);
     if (!r->err && n > 0) {

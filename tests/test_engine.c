@@ -4372,6 +4372,23 @@ static unsigned char *dur_body(const kpi_duration *d, size_t *n)
     return b;
 }
 
+/* A snapshot of e, edited: resealed, it restores as KPI_ERR_CORRUPT when
+ * forged, else to e's bytes. */
+static void expect_restore(const kpi_engine *e, unsigned char *snap, size_t len, int forged)
+{
+    test_reseal(snap, len);
+    kpi_engine *r = NULL;
+    int rc = kpi_engine_deserialize(&r, snap, len);
+    if (forged) {
+        ck_assert_status(rc, KPI_ERR_CORRUPT);
+        ck_assert_ptr_null(r);
+    } else {
+        ck_assert_ok(rc);
+        eng_same(e, r);
+        kpi_engine_free(r);
+    }
+}
+
 /* A snapshot whose FRT total holds less than its breakdown member (which no
  * engine makes, and event overflow checks rely on) is refused as corrupt;
  * the same bytes resealed unchanged restore fine. */
@@ -4405,17 +4422,7 @@ START_TEST(a_snapshot_with_parts_above_their_total_is_corrupt)
         f[cut + 1] = f[cut + 2] = f[cut + 3] = 0;
         memcpy(f + cut + 4, forge ? none : one, m);
         memcpy(f + cut + 4 + m, at + 4 + n1, len - (cut + 4 + n1) - 4);
-        test_reseal(f, flen);
-        kpi_engine *r = NULL;
-        int rc = kpi_engine_deserialize(&r, f, flen);
-        if (forge) {
-            ck_assert_status(rc, KPI_ERR_CORRUPT);
-            ck_assert_ptr_null(r);
-        } else {
-            ck_assert_ok(rc);
-            eng_same(e, r);
-            kpi_engine_free(r);
-        }
+        expect_restore(e, f, flen, forge);
         free(f);
     }
     free(one);
@@ -5466,16 +5473,47 @@ START_TEST(a_snapshot_with_a_ticket_that_could_not_settle_is_corrupt)
     ck_assert_mem_eq(snap + at, old, n_old);
     for (int forge = 0; forge < 2; forge++) {
         memcpy(snap + at, forge ? now : old, n_old);
-        test_reseal(snap, len);
-        kpi_engine *r = NULL;
-        int rc = kpi_engine_deserialize(&r, snap, len);
-        if (forge) {
-            ck_assert_status(rc, KPI_ERR_CORRUPT);
-            ck_assert_ptr_null(r);
-        } else {
-            ck_assert_ok(rc);
-            eng_same(e, r);
-            kpi_engine_free(r);
+        expect_restore(e, snap, len, forge);
+    }
+    free(snap);
+    kpi_engine_free(e);
+}
+END_TEST
+
+/* A snapshot holding one live ticket id twice is corrupt, wherever the
+ * second one is (restore puts the tickets in groups of 16: before, at and
+ * after a group's edge); the bytes resealed unchanged restore fine. */
+START_TEST(a_snapshot_with_a_ticket_twice_is_corrupt)
+{
+    const uint64_t base = UINT64_C(0x1122334455660000);
+    kpi_engine *e = engine(NULL);
+    for (uint64_t i = 0; i < 40; i++) {
+        kpi_event c = CREATE(T0 + (int64_t)i * M, base + i, 100 + i);
+        ck_assert_ok(kpi_engine_event(e, &c));
+    }
+    size_t len;
+    unsigned char *snap = eng_bytes(e, &len);
+    /* each ticket record starts with its id (8 bytes, little-endian) */
+    size_t at[40] = {0};
+    for (size_t i = 0; i + 8 <= len; i++) {
+        uint64_t v = 0;
+        for (int k = 7; k >= 0; k--)
+            v = v << 8 | snap[i + k];
+        if (v >= base && v < base + 40) {
+            ck_assert_uint_eq(at[v - base], 0);
+            at[v - base] = i;
+        }
+    }
+    static const int second[] = {1, 15, 16, 17, 31, 32, 39};
+    for (size_t f = 0; f < N_OF(second); f++) {
+        size_t j = (size_t)second[f];
+        ck_assert_uint_ne(at[j], 0);
+        unsigned char saved[8];
+        memcpy(saved, snap + at[j], 8);
+        for (int forge = 1; forge >= 0; forge--) {
+            /* the id of the ticket before it, or its own */
+            memcpy(snap + at[j], forge ? snap + at[j - 1] : saved, 8);
+            expect_restore(e, snap, len, forge);
         }
     }
     free(snap);
@@ -5935,6 +5973,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, business_time_beyond_the_calendar_refuses_the_event);
     tcase_add_test(tc, a_resolve_its_settlement_could_not_compute_is_refused);
     tcase_add_test(tc, a_snapshot_with_a_ticket_that_could_not_settle_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_a_ticket_twice_is_corrupt);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("logs");
