@@ -1947,25 +1947,27 @@ static void evict(kpi_engine *e, tk *t)
 /* ---- look-ahead ----------------------------------------------------------
  *
  * Ticket (and customer) look-ups miss the caches at a million live tickets,
- * and most also miss the TLB (4 KB pages).  The batch (kpi_engine_apply)
- * and settling (run_timers_slow) look up the tickets of a group of WARM
- * records or due timers together before handling them, index entries
- * first, then slots, so that their misses overlap instead of stalling one
- * after the other.  Plain loads: a sliding read-ahead (software
- * prefetches a few records ahead) made the engine twice as slow on the
- * machine measured (docs/PERFORMANCE.md, "What the transaction and the
- * look-ahead cost").  Only the cache is touched: nothing read is used. */
+ * two dependent misses each (the index entry, then the slot), most also
+ * missing the TLB.  The batch (kpi_engine_apply) and settling
+ * (run_timers_slow) read ahead as they go: while one record or due timer
+ * is handled, the index line of the one AHEAD_FAR places on is prefetched,
+ * and the slot of the one AHEAD_NEAR places on (through its index entry,
+ * in cache by then).  Prefetches do not stop the processor, so a record's
+ * work (about 1,300 instructions) overlaps the misses of the records after
+ * it; loads would stall it as soon as its reorder buffer filled.  Where
+ * nothing comes before to overlap with (a batch's first records, a
+ * snapshot's tickets as they are decoded), groups of up to WARM are looked
+ * up together with loads, so that at least their misses overlap each
+ * other (docs/PERFORMANCE.md, "Ticket engine").  Only the cache is touched:
+ * nothing read is used. */
 #ifndef WARM
 #define WARM 16
 #endif
 
-/* Look ahead for the tickets tid[0..nt) and the customers cid[0..nc), at
- * most WARM each.  `evicting` (settling): also the index entries of the
- * tickets and customers in the last places (an eviction moves the last
- * one into the hole) and the slots of the index entries after a ticket's
- * (its deletion reads their keys). */
+/* Look up the tickets tid[0..nt) and the customers cid[0..nc) (at most
+ * WARM each) as a group: index entries first, then slots and entries. */
 static void warm_keys(const kpi_engine *e, const uint64_t *tid, size_t nt,
-                      const uint64_t *cid, size_t nc, bool evicting)
+                      const uint64_t *cid, size_t nc)
 {
     const tstore *s = &e->ts;
     const ctab *c = &e->cust;
@@ -1975,16 +1977,10 @@ static void warm_keys(const kpi_engine *e, const uint64_t *tid, size_t nt,
     if (c->icap == 0)
         nc = 0;
     /* the home entries, every load independent of the others */
-    for (size_t j = 0; j < nt; j++) {
+    for (size_t j = 0; j < nt; j++)
         x[j] = s->index[(uint32_t)kpi__mix64(tid[j]) & mask];
-        if (evicting && j < s->n)
-            acc ^= s->index[(uint32_t)kpi__mix64(slot_at(s, s->n - 1 - (uint32_t)j)->id) & mask];
-    }
-    for (size_t j = 0; j < nc; j++) {
+    for (size_t j = 0; j < nc; j++)
         cx[j] = c->index[(uint32_t)kpi__mix64(cid[j]) & cmask];
-        if (evicting && j < c->n)
-            acc ^= c->index[(uint32_t)kpi__mix64(c->v[c->n - 1 - j].key) & cmask];
-    }
     /* then the first entry with the ticket's tag (a few probes at most,
      * mostly in the line just loaded) and its slot */
     for (size_t j = 0; j < nt; j++) {
@@ -1994,11 +1990,6 @@ static void warm_keys(const kpi_engine *e, const uint64_t *tid, size_t nt,
             v = s->index[i = (i + 1) & mask];
         if (v != 0 && (v & ~TS_SLOT_MASK) == TS_TAG(h) && ts_slot(v) < s->n)
             acc ^= (uint32_t)slot_at(s, ts_slot(v))->id;
-        for (int k = 0; evicting && k < 3 && v != 0; k++) {
-            v = s->index[i = (i + 1) & mask];
-            if (v != 0 && ts_slot(v) < s->n)
-                acc ^= (uint32_t)slot_at(s, ts_slot(v))->id;
-        }
     }
     for (size_t j = 0; j < nc; j++)
         if (cx[j] != 0 && cx[j] - 1 < c->n)
@@ -2010,35 +2001,92 @@ static void warm_keys(const kpi_engine *e, const uint64_t *tid, size_t nt,
 #endif
 }
 
-/* The keys of the next (at most WARM) entries of q's ring due by t, in
- * order (the heap's, out of order and rare, are not looked ahead). */
-static size_t ring_due_keys(const tqueue *q, int64_t t, uint64_t *key)
+#ifndef AHEAD_FAR
+#define AHEAD_FAR 16
+#endif
+#ifndef AHEAD_NEAR
+#define AHEAD_NEAR 8
+#endif
+
+/* Sliding read-ahead (see "look-ahead" above): the index line of a ticket or
+ * customer, then (AHEAD_FAR - AHEAD_NEAR records later, through the index
+ * entry then in cache) its slot or entry.  `evicting`: also the slots of
+ * the (up to 3) index entries after the ticket's, whose keys its deletion
+ * reads. */
+static inline void ahead_ticket_index(const tstore *s, uint64_t id)
 {
-    size_t n = 0, i = q->rhead;
-    int64_t due = q->rdue;
-    for (size_t k = 0; k < q->rlen && n < WARM; k++) {
-        const rentry *r = &q->ring[i];
-        if (k > 0)
-            due += r->step;
-        if (due > t)
-            break;
-        key[n++] = rkey(r);
-        if (++i == q->rcap)
-            i = 0;
-    }
-    return n;
+    KPI__PREFETCH(&s->index[(uint32_t)kpi__mix64(id) & (s->icap - 1)]);
 }
 
-/* Settling's look-ahead: the next timers due by t of the tickets' queue
- * (cq: the customers'). */
-static void warm_due(const kpi_engine *e, int64_t t, bool cq)
+static inline void ahead_ticket_slot(const tstore *s, uint64_t id, bool evicting)
 {
-    uint64_t key[WARM];
-    size_t n = ring_due_keys(cq ? &e->cq : &e->tq, t, key);
-    if (cq)
-        warm_keys(e, NULL, 0, key, n, true);
-    else
-        warm_keys(e, key, n, NULL, 0, true);
+    uint64_t h = kpi__mix64(id);
+    uint32_t mask = s->icap - 1, i = (uint32_t)h & mask, v = s->index[i];
+    for (int k = 0; k < 4 && v != 0 && (v & ~TS_SLOT_MASK) != TS_TAG(h); k++)
+        v = s->index[i = (i + 1) & mask];
+    if (v != 0 && ts_slot(v) < s->n)
+        KPI__PREFETCH(slot_at(s, ts_slot(v)));
+    for (int k = 0; evicting && k < 3 && v != 0; k++) {
+        v = s->index[i = (i + 1) & mask];
+        if (v != 0 && ts_slot(v) < s->n)
+            KPI__PREFETCH(slot_at(s, ts_slot(v)));
+    }
+}
+
+static inline void ahead_cust_index(const ctab *c, uint64_t key)
+{
+    KPI__PREFETCH(&c->index[(uint32_t)kpi__mix64(key) & (c->icap - 1)]);
+}
+
+static inline void ahead_cust_entry(const ctab *c, uint64_t key)
+{
+    uint32_t x = c->index[(uint32_t)kpi__mix64(key) & (c->icap - 1)];
+    if (x != 0 && x - 1 < c->n)
+        KPI__PREFETCH(&c->v[x - 1]);
+}
+
+/* The key of the entry `k` places after the head of q's ring (0 if none). */
+static inline uint64_t ring_key_at(const tqueue *q, size_t k)
+{
+    if (k >= q->rlen)
+        return 0;
+    size_t i = q->rhead + k;
+    return rkey(&q->ring[i < q->rcap ? i : i - q->rcap]);
+}
+
+/* Settling's sliding read-ahead, before the timer at the head of the
+ * tickets' queue (cq: the customers') is handled: the entries AHEAD_FAR
+ * and AHEAD_NEAR places on, and what their evictions will move (the last
+ * slot or entry then: its line, then its index line). */
+static void ahead_due(const kpi_engine *e, bool cq)
+{
+    if (!cq) {
+        const tstore *s = &e->ts;
+        if (s->icap == 0)
+            return;
+        uint64_t far = ring_key_at(&e->tq, AHEAD_FAR), near = ring_key_at(&e->tq, AHEAD_NEAR);
+        if (far != 0)
+            ahead_ticket_index(s, far);
+        if (near != 0)
+            ahead_ticket_slot(s, near, true);
+        if (s->n > AHEAD_FAR)
+            KPI__PREFETCH(slot_at(s, s->n - 1 - AHEAD_FAR));
+        if (s->n > AHEAD_NEAR)
+            ahead_ticket_index(s, slot_at(s, s->n - 1 - AHEAD_NEAR)->id);
+    } else {
+        const ctab *c = &e->cust;
+        if (c->icap == 0)
+            return;
+        uint64_t far = ring_key_at(&e->cq, AHEAD_FAR), near = ring_key_at(&e->cq, AHEAD_NEAR);
+        if (far != 0)
+            ahead_cust_index(c, far);
+        if (near != 0)
+            ahead_cust_entry(c, near);
+        if (c->n > AHEAD_FAR)
+            KPI__PREFETCH(&c->v[c->n - 1 - AHEAD_FAR]);
+        if (c->n > AHEAD_NEAR)
+            ahead_cust_index(c, c->v[c->n - 1 - AHEAD_NEAR].key);
+    }
 }
 
 /* Pop and handle every timer due by `t`; roll the ring as time passes. */
@@ -2056,14 +2104,10 @@ static int run_timers_slow(kpi_engine *e, int64_t t)
 {
     int rc = KPI_OK, r2;
     const int64_t W = e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS];
-    unsigned ahead = 0; /* timers left in the group looked ahead */
     while (tq_due(&e->tq, t)) {
         if (e->tx.on && !tx_grow(e, 2, 0))
             return KPI_ERR_NOMEM;
-        if (ahead-- == 0) {
-            warm_due(e, t, false);
-            ahead = WARM - 1;
-        }
+        ahead_due(e, false);
         tentry x = tpop(e, false);
         roll_to(e, period_of(e, x.due));
         tk *s = ts_find(&e->ts, x.key);
@@ -2077,14 +2121,10 @@ static int run_timers_slow(kpi_engine *e, int64_t t)
             !tq_due(&e->tq, x.due) && (r2 = tx_step(e, x.due)) != KPI_OK)
             return r2;
     }
-    ahead = 0;
     while (tq_due(&e->cq, t)) {
         if (e->tx.on && !tx_grow(e, 2, 0))
             return KPI_ERR_NOMEM;
-        if (ahead-- == 0) {
-            warm_due(e, t, true);
-            ahead = WARM - 1;
-        }
+        ahead_due(e, true);
         tentry x = tpop(e, true);
         uint32_t pos = 0;
         int64_t i = dense_find(e->cust.index, e->cust.icap, x.key, cust_key, &e->cust, &pos);
@@ -3051,22 +3091,41 @@ KPI_API int kpi_engine_event(kpi_engine *e, const kpi_event *ev)
     return rc == KPI_OK ? engine_event(e, &in) : rc;
 }
 
-/* The batch pipeline: the tickets of a group of WARM records (and a
- * creation's customer entry) are looked up together before the group is
- * applied (warm_keys() above). */
+/* The batch's read-ahead (see "look-ahead" above): a creation also looks
+ * up its customer (repeat contacts), keyed by the customer id alone unless
+ * the topic is part of the key. */
+static inline bool ahead_customer(const kpi_engine *e, const kpi_event *ev)
+{
+    return ev->kind == KPI_EVENT_CREATED && ev->actor != 0 && e->cust.icap != 0 &&
+           !e->opt[KPI_ENGINE_OPT_REPEAT_SAME_TOPIC];
+}
+
+static inline void ahead_index(const kpi_engine *e, const kpi_event *ev)
+{
+    ahead_ticket_index(&e->ts, ev->ticket);
+    if (ahead_customer(e, ev))
+        ahead_cust_index(&e->cust, ev->actor);
+}
+
+static inline void ahead_slot(const kpi_engine *e, const kpi_event *ev)
+{
+    ahead_ticket_slot(&e->ts, ev->ticket, false);
+    if (ahead_customer(e, ev))
+        ahead_cust_entry(&e->cust, ev->actor);
+}
+
+/* The tickets of the records ev[0..n) (and a creation's customer entry),
+ * looked up as a group (warm_keys() above). */
 static void warm(const kpi_engine *e, const kpi_event *ev, size_t n)
 {
     uint64_t tid[WARM], cid[WARM];
     size_t nc = 0;
-    /* a creation also looks up its customer (repeat contacts), keyed by the
-     * customer id alone unless the topic is part of the key */
-    bool cust = !e->opt[KPI_ENGINE_OPT_REPEAT_SAME_TOPIC];
     for (size_t j = 0; j < n; j++) {
         tid[j] = ev[j].ticket;
-        if (cust && ev[j].kind == KPI_EVENT_CREATED && ev[j].actor != 0)
+        if (ahead_customer(e, &ev[j]))
             cid[nc++] = ev[j].actor;
     }
-    warm_keys(e, tid, n, cid, nc, false);
+    warm_keys(e, tid, n, cid, nc);
 }
 
 KPI_API int kpi_engine_apply(kpi_engine *e, const kpi_event *events, size_t n,
@@ -3080,9 +3139,18 @@ KPI_API int kpi_engine_apply(kpi_engine *e, const kpi_event *events, size_t n,
         return KPI_ERR_VERSION;
     size_t i;
     int rc = KPI_OK;
+    if (n > 0 && e->ts.icap != 0) {
+        warm(e, events, n < AHEAD_NEAR ? n : AHEAD_NEAR);
+        for (size_t j = AHEAD_NEAR; j < AHEAD_FAR && j < n; j++)
+            ahead_index(e, &events[j]);
+    }
     for (i = 0; i < n; i++) {
-        if (i % WARM == 0)
-            warm(e, &events[i], n - i < WARM ? n - i : WARM);
+        if (KPI__LIKELY(e->ts.icap != 0)) {
+            if (i + AHEAD_FAR < n)
+                ahead_index(e, &events[i + AHEAD_FAR]);
+            if (i + AHEAD_NEAR < n)
+                ahead_slot(e, &events[i + AHEAD_NEAR]);
+        }
         intake in;
         rc = check_fields(&events[i]);
         if (rc == KPI_OK)
@@ -3830,7 +3898,7 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
         }
         if (r->err)
             break;
-        warm_keys(e, id, k, NULL, 0, false);
+        warm_keys(e, id, k, NULL, 0);
         for (size_t j = 0; j < k; j++) {
             const tk *t = &d[j].t;
             int rc = put_ticket(e, t, d[j].agent, d[j].has_agent, d[j].team, d[j].channel,
