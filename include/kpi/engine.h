@@ -780,10 +780,14 @@ KPI_API int kpi_engine_event(kpi_engine *e, const kpi_event *ev);
  * @brief Apply n records in order; stop at the first bad one.
  * Every record before the bad one is applied, the bad one and everything
  * after it are not, and `*applied` tells how many were applied (the index
- * of the bad one).  The tickets of 16 records are looked up together
- * (their index entries, then their slots, so that the cache misses
- * overlap), each record then applied as kpi_engine_event() would apply
- * it, so this is the fast path for back-fills and bindings.
+ * of the bad one).  Each record is applied as kpi_engine_event() would
+ * apply it, while the tickets of the records 8 and 16 places on are read
+ * ahead (their slots, their index entries), so that their cache misses
+ * overlap the work: this is the fast path for back-fills and bindings.
+ * With millions of live tickets the look-ups are cheaper still where the
+ * engine's memory can come in huge pages: a host using glibc can set
+ * GLIBC_TUNABLES=glibc.malloc.hugetlb=1, or pass kpi_engine_new_with() an
+ * allocator that can (docs/PERFORMANCE.md, "Ticket engine").
  * @param e the engine.
  * @param events n records.
  * @param n number of records (events may be NULL when n is 0).
