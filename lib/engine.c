@@ -4194,6 +4194,8 @@ static int merge_tickets(kpi_engine *d, const kpi_engine *s)
             memset(map[i], 0xff, n * sizeof(uint32_t));
     }
     for (uint32_t i = 0; i < s->ts.n && rc == KPI_OK; i++) {
+        if (i + AHEAD_FAR < s->ts.n)
+            ahead_ticket_index(&d->ts, slot_at(&s->ts, i + AHEAD_FAR)->id);
         const tk *src = slot_at(&s->ts, i);
         uint32_t ai = 0, ti = 0, ci = 0, pi = 0;
         if (src->agent)
@@ -4311,9 +4313,12 @@ KPI_API int kpi_engine_merge(kpi_engine *dst, const kpi_engine *src)
         return KPI_ERR_INVALID;
     if (!same_config(dst, src))
         return KPI_ERR_INCOMPATIBLE;
-    for (uint32_t i = 0; i < src->ts.n; i++)
+    for (uint32_t i = 0; i < src->ts.n; i++) {
+        if (i + AHEAD_FAR < src->ts.n && dst->ts.icap != 0)
+            ahead_ticket_index(&dst->ts, slot_at(&src->ts, i + AHEAD_FAR)->id);
         if (ts_find(&dst->ts, slot_at(&src->ts, i)->id) != NULL)
             return KPI_ERR_DUPLICATE;
+    }
     kpi_engine *tmp;
     int rc = engine_clone(dst, (void **)&tmp);
     if (rc != KPI_OK)
