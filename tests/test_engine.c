@@ -3368,6 +3368,27 @@ START_TEST(a_restored_engine_goes_on_like_the_original)
 }
 END_TEST
 
+/* The random tests' generator: a number below n. */
+static uint64_t rnd(uint64_t *x, uint64_t n)
+{
+    *x = *x * UINT64_C(6364136223846793005) + 1442695040888963407u;
+    return (*x >> 33) % n;
+}
+
+/* Whether a random test advances an engine fed (a part of) g's first
+ * `cut` records, and to when (*t): from the last one's time, up to the
+ * next record's, or up to `far` on. */
+static int random_later(uint64_t *x, const glog *g, size_t cut, int64_t far, int64_t *t)
+{
+    *t = g->ev[cut - 1].time_ms;
+    int how = (int)rnd(x, 3); /* stay, up to the next record, far */
+    if (how == 0)
+        return 0;
+    int64_t gap = cut < g->n ? g->ev[cut].time_ms - *t : 0;
+    *t += (int64_t)rnd(x, how == 1 ? (uint64_t)gap + 1 : (uint64_t)far);
+    return 1;
+}
+
 /* Snapshots and clones taken at random records of random logs, some after
  * the clock was advanced (up to the next record, or days on), go on like
  * the original: the same bytes, reads, backlogs and windows, after the rest
@@ -3379,17 +3400,12 @@ START_TEST(snapshots_and_clones_at_random_points_go_on_like_the_original)
         cfg.seed = 200 + seed;
         glog g = gen_log(&cfg);
         uint64_t x = seed * UINT64_C(0xD1B54A32D192ED03);
-#define RND(n) ((x = x * UINT64_C(6364136223846793005) + 1442695040888963407u), (x >> 33) % (n))
-        size_t cut = 1 + (size_t)RND(g.n - 1);
+        size_t cut = 1 + (size_t)rnd(&x, g.n - 1);
         kpi_engine *e = log_engine(&cfg, NULL);
         apply_all(e, g.ev, cut);
-        int64_t t = g.ev[cut - 1].time_ms;
-        int how = (int)RND(3); /* stay, up to the next record, days on */
-        if (how > 0) {
-            int64_t gap = cut < g.n ? g.ev[cut].time_ms - t : 0;
-            t += (int64_t)RND(how == 1 ? (uint64_t)gap + 1 : 5 * D);
+        int64_t t;
+        if (random_later(&x, &g, cut, 5 * D, &t))
             ck_assert_ok(kpi_engine_advance(e, t));
-        }
         size_t len;
         unsigned char *bytes = eng_bytes(e, &len);
         kpi_engine *r = NULL, *c = NULL;
@@ -3411,7 +3427,6 @@ START_TEST(snapshots_and_clones_at_random_points_go_on_like_the_original)
             same_reads(e, v[i], 1);
             same_windows(e, v[i], end);
         }
-#undef RND
         free(bytes);
         for (int i = 0; i < 3; i++)
             kpi_engine_free(v[i]);
@@ -3654,8 +3669,7 @@ START_TEST(random_shardings_merge_into_one_engine)
         cfg.tickets = 200;
         glog g = gen_log(&cfg);
         uint64_t x = seed * UINT64_C(0x9E3779B97F4A7C15);
-#define RND(n) ((x = x * UINT64_C(6364136223846793005) + 1442695040888963407u), (x >> 33) % (n))
-        size_t cut = 1 + (size_t)RND(g.n - 1);
+        size_t cut = 1 + (size_t)rnd(&x, g.n - 1);
         int64_t tcut = g.ev[cut - 1].time_ms, tend = tcut;
         kpi_engine *sh[3];
         for (int i = 0; i < 3; i++) {
@@ -3670,10 +3684,8 @@ START_TEST(random_shardings_merge_into_one_engine)
             }
             apply_all(sh[i], ev, n);
             free(ev);
-            int how = (int)RND(3); /* stay, up to the next record, far */
-            int64_t gap = cut < g.n ? g.ev[cut].time_ms - tcut : 0;
-            if (how > 0) {
-                int64_t t = tcut + (int64_t)RND(how == 1 ? (uint64_t)gap + 1 : 6 * D);
+            int64_t t;
+            if (random_later(&x, &g, cut, 6 * D, &t)) {
                 ck_assert_ok(kpi_engine_advance(sh[i], t));
                 tend = t > tend ? t : tend;
             }
@@ -3681,11 +3693,11 @@ START_TEST(random_shardings_merge_into_one_engine)
         kpi_engine *all = log_engine(&cfg, NULL);
         apply_all(all, g.ev, cut);
         ck_assert_ok(kpi_engine_advance(all, tend));
-        int first = (int)RND(4); /* 3: into an empty engine */
+        int first = (int)rnd(&x, 4); /* 3: into an empty engine */
         kpi_engine *m = first == 3 ? log_engine(&cfg, NULL) : sh[first];
         int order[3] = {0, 1, 2};
         for (int i = 2; i > 0; i--) {
-            int j = (int)RND((uint64_t)i + 1), t = order[i];
+            int j = (int)rnd(&x, (uint64_t)i + 1), t = order[i];
             order[i] = order[j];
             order[j] = t;
         }
@@ -3704,7 +3716,6 @@ START_TEST(random_shardings_merge_into_one_engine)
             same_reads(m, all, 1);
             same_windows(m, all, end);
         }
-#undef RND
         if (first == 3)
             kpi_engine_free(m);
         for (int i = 0; i < 3; i++)
