@@ -16,15 +16,6 @@
 #include "codec.h"
 #include "kpi/customers.h"
 
-static inline void neumaier(double *s, double *c, double x)
-{
-    double t = *s + x;
-    if (fabs(*s) >= fabs(x))
-        *c += (*s - t) + x;
-    else
-        *c += (x - t) + *s;
-    *s = t;
-}
 
 /* ======================================================================== */
 /* customers                                                                */
@@ -92,8 +83,8 @@ static int cust_merge(void *dst, const void *src)
     if (s->flags & F_MARGIN)
         d->margin = s->margin;
     d->flags |= s->flags;
-    neumaier(&d->revenue, &d->revenue_c, s->revenue);
-    neumaier(&d->revenue, &d->revenue_c, s->revenue_c);
+    kpi__neumaier(&d->revenue, &d->revenue_c, s->revenue);
+    kpi__neumaier(&d->revenue, &d->revenue_c, s->revenue_c);
     return KPI_OK;
 }
 
@@ -281,7 +272,7 @@ KPI_API int kpi_customers_add_revenue(kpi_customers *p, double revenue)
         return KPI_ERR_INVALID;
     if (revenue < 0)
         return KPI_ERR_RANGE;
-    neumaier(&p->revenue, &p->revenue_c, revenue);
+    kpi__neumaier(&p->revenue, &p->revenue_c, revenue);
     p->flags |= F_REVENUE;
     return KPI_OK;
 }
@@ -712,7 +703,7 @@ static void tally_closed(kpi_journey *j, const jent *e, bool resolved, int64_t t
     j->sum_switches += e->switches; /* idem */
     if (resolved) {
         j->resolved++;
-        neumaier(&j->dur, &j->dur_c, (double)((uint64_t)t - (uint64_t)e->first_t));
+        kpi__neumaier(&j->dur, &j->dur_c, (double)((uint64_t)t - (uint64_t)e->first_t));
     } else {
         j->unresolved++;
         if (evicted)
@@ -885,8 +876,8 @@ static int journey_merge(void *dst, const void *src)
     d->evicted = e;
     d->sum_touches = f;
     d->sum_switches = g;
-    neumaier(&d->dur, &d->dur_c, s->dur);
-    neumaier(&d->dur, &d->dur_c, s->dur_c);
+    kpi__neumaier(&d->dur, &d->dur_c, s->dur);
+    kpi__neumaier(&d->dur, &d->dur_c, s->dur_c);
     /* src's clock comes along (the later of the two), as it would for one
      * tracker fed both streams: dst's journeys idle past it close, and
      * touches older than its horizon are refused from now on */

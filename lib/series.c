@@ -56,15 +56,6 @@ struct kpi_series {
 };
 
 
-static inline void neumaier(double *s, double *c, double x)
-{
-    double t = *s + x;
-    if (fabs(*s) >= fabs(x))
-        *c += (*s - t) + x;
-    else
-        *c += (x - t) + *s;
-    *s = t;
-}
 
 /* The integer sum stays within +-2^53, where every integer is a double. */
 #define EXACT_INT INT64_C(9007199254740992)
@@ -325,7 +316,7 @@ static void advance(kpi_series *s, int64_t k, int64_t start)
 {
     uint64_t gap = (uint64_t)k - (uint64_t)s->newest;
     flush(s);
-    neumaier(&s->total, &s->total_c, s->v[s->cur_slot]);
+    kpi__neumaier(&s->total, &s->total_c, s->v[s->cur_slot]);
     if (s->m) {
         hw_observe(s, s->v[s->cur_slot]);
         for (uint64_t j = 1; j < gap; j++)
@@ -358,7 +349,7 @@ static void apply_event(kpi_series *s, int64_t k, int64_t start, double amount)
         cur_add(&s->cur_i, &s->cur_int, &s->v[s->cur_slot], amount);
     } else {
         s->v[slot_of(s, k)] += amount;
-        neumaier(&s->total, &s->total_c, amount);
+        kpi__neumaier(&s->total, &s->total_c, amount);
     }
 }
 
@@ -481,12 +472,12 @@ static int series_merge(void *dst, const void *src)
         uint32_t sl = slot_of(s, k);
         d->v[sl] += val(s, sl);
     }
-    neumaier(&d->total, &d->total_c, s->total);
-    neumaier(&d->total, &d->total_c, s->total_c);
+    kpi__neumaier(&d->total, &d->total_c, s->total);
+    kpi__neumaier(&d->total, &d->total_c, s->total_c);
     /* src's newest value is in dst's ring (or dropped) but outside dst's
      * newest period unless both newest periods coincide */
     if (s->newest != d->newest)
-        neumaier(&d->total, &d->total_c, val(s, s->cur_slot));
+        kpi__neumaier(&d->total, &d->total_c, val(s, s->cur_slot));
     cur_open(d);
     return KPI_OK;
 }
