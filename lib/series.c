@@ -55,8 +55,6 @@ struct kpi_series {
     double sum_abs, sum_sq, sum_smape;
 };
 
-
-
 /* The integer sum stays within +-2^53, where every integer is a double. */
 #define EXACT_INT INT64_C(9007199254740992)
 
