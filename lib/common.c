@@ -223,6 +223,13 @@ void kpi__wilson(uint64_t successes, uint64_t trials, kpi_estimate *out)
         out->lower = 0.0;
     if (out->upper > 1.0)
         out->upper = 1.0;
+    /* the interval holds the share; near 2^53 trials and beyond, rounding
+     * can push a bound past it (a share of 1 - 1e-19 reads as 1.0, and
+     * the upper bound computed just below) */
+    if (out->lower > p)
+        out->lower = p;
+    if (out->upper < p)
+        out->upper = p;
     out->n = trials;
 }
 

@@ -107,6 +107,19 @@ START_TEST(wilson_interval_is_exact_at_the_extremes)
     ck_assert_ok(kpi_wilson_interval(UINT64_C(1) << 62, UINT64_C(1) << 63, &e));
     ck_assert_near(e.value, 0.5, 1e-12);
     ck_assert(e.lower <= 0.5 && e.upper >= 0.5);
+    /* shares that round to 0 or 1 with counts of 2^53 and beyond: the
+     * interval still holds the share (found by fuzz_rate) */
+    static const uint64_t big[][2] = {
+        {UINT64_C(23080948090273790), UINT64_C(23080948090273791)}, /* fuzz_rate's */
+        {UINT64_MAX - 1, UINT64_MAX}, {UINT64_MAX - 12345, UINT64_MAX},
+        {1, UINT64_MAX}, {(UINT64_C(1) << 53) + 1, (UINT64_C(1) << 53) + 2},
+        {UINT64_C(1) << 62, (UINT64_C(1) << 62) + 1}};
+    for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
+        ck_assert_ok(kpi_wilson_interval(big[i][0], big[i][1], &e));
+        ck_assert_msg(e.lower <= e.value && e.value <= e.upper && e.lower >= 0.0 &&
+                          e.upper <= 1.0,
+                      "case %zu: %.17g <= %.17g <= %.17g", i, e.lower, e.value, e.upper);
+    }
 }
 END_TEST
 
