@@ -130,7 +130,24 @@ $current
 LIST
   status=1
 fi
+# Built with -Bsymbolic-functions (configure found it: KPI_SYMBOLIC_LDFLAGS),
+# the library's calls to its own kpi_ functions are bound inside it: no
+# PLT slot (a JUMP_SLOT relocation) names one.
+symbolic=""
+if [ -n "${KPI_SYMBOLIC_LDFLAGS:-}" ]; then
+  if command -v "${READELF:-readelf}" >/dev/null 2>&1; then
+    plt=$("${READELF:-readelf}" -rW "$so" | awk '/JUMP_SLOT/ && $5 ~ /^kpi_/ {print $5}' | LC_ALL=C sort -u)
+    if [ -n "$plt" ]; then
+      echo "exports: built with $KPI_SYMBOLIC_LDFLAGS, yet these kpi_ calls go through the PLT:"
+      printf '  %s\n' $plt; status=1
+    else
+      symbolic="; no kpi_ call through the PLT"
+    fi
+  else
+    echo "exports: readelf not found, the PLT check skipped"
+  fi
+fi
 n=$(printf '%s\n' "$current" | grep -c . || true)
 nodes=$(awk '$1 == "node" {print $2}' "$tmp/mapped" | paste -sd' ' -)
-[ $status -eq 0 ] && echo "exports: $n symbols, all kpi_, each named in its version node ($nodes) and declared in include/; list matches"
+[ $status -eq 0 ] && echo "exports: $n symbols, all kpi_, each named in its version node ($nodes) and declared in include/; list matches$symbolic"
 exit $status
