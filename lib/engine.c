@@ -3428,7 +3428,9 @@ KPI_API int kpi_engine_sla_risk(const kpi_engine *e, int64_t now_ms, int64_t hor
             int64_t due;
             if (running_due(e, t, s, now_ms, &due) != KPI_OK)
                 continue;
-            if (due <= now_ms) {
+            /* a target is met up to and including its due instant
+             * (sla.h): at that instant it is due, not yet breached */
+            if (due < now_ms) {
                 is_late = true;
             } else {
                 if (due - now_ms <= horizon_ms)

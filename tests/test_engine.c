@@ -5937,6 +5937,46 @@ END_TEST
 #define FRI16 (MON + 4 * D + 15 * H)
 #define TUE12 (MON + 8 * D + 11 * H)
 
+START_TEST(sla_risk_at_the_due_instant_is_not_yet_breached)
+{
+    /* sla.h: a reply exactly at the due instant meets its target, so at
+     * that instant the target is due now, not breached.  Priority 1: first
+     * reply in 4 business hours, due Tuesday 12:00 CET; priority 3:
+     * resolution in 4 business hours, due the same instant. */
+    pair p = start(setup_sla);
+    FEED(&p, CREATE_X(FRI16, 1, 100, 0, 1, 0, 0), CREATE_X(FRI16, 2, 101, 0, 3, 0, 0),
+         REPLY(FRI16 + 10 * M, 2, 7));
+    uint64_t at_risk = 99, breached = 99;
+    int64_t next_due = 0;
+    /* Saturday noon: both due in 2 d 23 h */
+    const int64_t sat = MON + 5 * D + 12 * H;
+    ck_assert_ok(kpi_engine_sla_risk(p.a, sat, 3 * D, &at_risk, &breached, &next_due));
+    ck_assert_uint_eq(at_risk, 2);
+    ck_assert_uint_eq(breached, 0);
+    ck_assert_int_eq(next_due, TUE12);
+    ck_assert_ok(kpi_engine_sla_risk(p.a, sat, TUE12 - sat - 1, &at_risk, &breached,
+                                     &next_due));
+    ck_assert_uint_eq(at_risk, 0);
+    ck_assert_uint_eq(breached, 0);
+    ck_assert_int_eq(next_due, TUE12);
+    /* at the due instant: still due (a reply or resolve now meets it) */
+    ck_assert_ok(kpi_engine_sla_risk(p.a, TUE12, 0, &at_risk, &breached, &next_due));
+    ck_assert_uint_eq(breached, 0);
+    ck_assert_uint_eq(at_risk, 2);
+    ck_assert_int_eq(next_due, TUE12);
+    /* a millisecond later: breached */
+    ck_assert_ok(kpi_engine_sla_risk(p.a, TUE12 + 1, H, &at_risk, &breached, &next_due));
+    ck_assert_uint_eq(breached, 2);
+    ck_assert_uint_eq(at_risk, 0);
+    ck_assert_int_eq(next_due, INT64_MAX);
+    /* and what the engine records at that instant agrees: met */
+    FEED(&p, REPLY(TUE12, 1, 7), RESOLVE(TUE12, 2, 7), CLOSE(TUE12, 2));
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_FIRST_REPLY, 1, 1);
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_RESOLUTION, 1, 1);
+    finish(&p);
+}
+END_TEST
+
 START_TEST(sla_resolution_in_business_time_across_a_weekend_and_a_holiday)
 {
     /* priority 3: resolution in 4 business hours.  Ticket 1 resolves at
@@ -6181,6 +6221,7 @@ static Suite *engine_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("edges");
+    tcase_add_test(tc, sla_risk_at_the_due_instant_is_not_yet_breached);
     tcase_add_test(tc, sla_resolution_in_business_time_across_a_weekend_and_a_holiday);
     tcase_add_test(tc, an_agent_created_ticket_answered_twice_before_the_customer_writes);
     tcase_add_test(tc, a_handoff_after_a_resolve_or_a_reply_never_starts_an_frt);

@@ -1013,13 +1013,15 @@ KPI_API int kpi_engine_aging(const kpi_engine *e, int64_t now_ms,
  *        O(live tickets).
  * @param e the engine.
  * @param now_ms the time.
- * @param horizon_ms "at risk" means due in (now, now + horizon].
+ * @param horizon_ms "at risk" means due in [now, now + horizon]: a target
+ *        is met up to and including its due instant (kpi/sla.h), so one
+ *        due exactly at `now_ms` is at risk, not yet breached.
  * @param[out] at_risk receives the number of tickets with a target due
  *        within the horizon and not yet breached.
  * @param[out] breached receives the number of tickets with a running target
- *        already past due.
- * @param[out] next_due receives the earliest due time after now among the
- *        running targets (INT64_MAX if none).
+ *        already past due (due before now).
+ * @param[out] next_due receives the earliest due time at or after now among
+ *        the running targets (INT64_MAX if none).
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or a negative horizon;
  *         #KPI_ERR_EMPTY if no policy is attached.
  *         Thread safety: a const read of `e`.
