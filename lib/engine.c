@@ -2618,11 +2618,10 @@ static int apply_event(kpi_engine *e, const intake *in, tk *t)
         break;
     case KPI_EVENT_HANDOFF:
         e->cnt[KPI_ENGINE_COUNT_HANDOFFS]++;
-        if (e->opt[KPI_ENGINE_OPT_FRT_FROM_HANDOFF] &&
-            !(t->flags & (TF_FRT_DONE | TF_NO_FRT))) {
-            t->flags |= TF_CLOCK;
+        /* only a running clock restarts: an agent-created ticket whose
+         * customer has not written yet has no FRT to measure */
+        if (e->opt[KPI_ENGINE_OPT_FRT_FROM_HANDOFF] && (t->flags & TF_CLOCK))
             tset(t, F_CLOCK, now);
-        }
         break;
     case KPI_EVENT_NOTE:
         e->cnt[KPI_ENGINE_COUNT_NOTES]++;

@@ -6039,6 +6039,33 @@ START_TEST(a_handoff_after_a_resolve_or_a_reply_never_starts_an_frt)
 }
 END_TEST
 
+START_TEST(a_handoff_before_the_customer_writes_starts_no_frt)
+{
+    /* engine.h: an agent-created ticket measures from the first customer
+     * message, and without one it has no FRT; a handoff restarts a running
+     * FRT clock only.  Ticket 1: outbound, answered by its agent, handed
+     * over, answered again, the customer never wrote: no FRT, and no
+     * first-reply target runs.  Ticket 2: handed over at 10 min, the
+     * customer writes at 1 h, answered at 1 h 20: FRT 20 min. */
+    pair p = start(setup_sla);
+    FEED(&p, CREATE_X(T0, 1, 100, 0, 4, 0, KPI_EVENT_FLAG_BY_AGENT),
+         REPLY(T0 + 5 * M, 1, 7), HANDOFF(T0 + H, 1),
+         CREATE_X(T0, 2, 101, 0, 4, 0, KPI_EVENT_FLAG_BY_AGENT), HANDOFF(T0 + 10 * M, 2));
+    uint64_t at_risk = 99, breached = 99;
+    int64_t next_due = 0;
+    /* only the resolution targets run (24 h from creation) */
+    ck_assert_ok(kpi_engine_sla_risk(p.a, T0 + H, 2 * H, &at_risk, &breached, &next_due));
+    ck_assert_uint_eq(at_risk, 0);
+    ck_assert_uint_eq(breached, 0);
+    ck_assert_int_eq(next_due, T0 + 24 * H);
+    FEED(&p, REPLY(T0 + 2 * H, 1, 7), MSG(T0 + H, 2), REPLY(T0 + H + 20 * M, 2, 8));
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 20 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 20 * M);
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_FIRST_REPLY, 1, 1);
+    finish(&p);
+}
+END_TEST
+
 START_TEST(notes_never_answer_and_a_reply_on_a_pending_ticket_does)
 {
     /* 1: notes only, then a bot resolve: no FRT, no reply time, zero
@@ -6225,6 +6252,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, sla_resolution_in_business_time_across_a_weekend_and_a_holiday);
     tcase_add_test(tc, an_agent_created_ticket_answered_twice_before_the_customer_writes);
     tcase_add_test(tc, a_handoff_after_a_resolve_or_a_reply_never_starts_an_frt);
+    tcase_add_test(tc, a_handoff_before_the_customer_writes_starts_no_frt);
     tcase_add_test(tc, notes_never_answer_and_a_reply_on_a_pending_ticket_does);
     tcase_add_test(tc, reply_time_waits_through_a_bot_reply);
     tcase_add_test(tc, two_reopens_settle_once_with_the_latest_resolve);

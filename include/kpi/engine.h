@@ -89,7 +89,8 @@
  *   Allowed on a solved ticket (counted, it does not reopen).
  * - Bot reply and note: counted only (a bot reply is a human reply under
  *   #KPI_ENGINE_OPT_BOT_REPLIES_COUNT).  Handoff: restarts the FRT clock if
- *   no human has replied yet; not on a solved ticket.
+ *   it runs (no human has replied yet, and an agent-created ticket's
+ *   customer has written); not on a solved ticket.
  * - Open / pending / on-hold: not on a solved ticket (reopen it first).
  * - Resolved: from new, open, pending or on-hold; nobody waits any more; a
  *   ticket resolved before its first human reply never gets an FRT.
