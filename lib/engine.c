@@ -2481,10 +2481,13 @@ static int do_resolve(kpi_engine *e, tk *t, int64_t now, uint32_t agent, bool bo
     const int brc = first ? span_business(e, t->created, now, &biz) : KPI_OK;
     KEEP(settle_check(e, t, now, first, biz));
     clear_waiting(e, t);
-    if (t->flags & TF_CLOCK)
-        t->flags &= (uint16_t)~TF_CLOCK;
-    if (!(t->flags & TF_FRT_DONE))
+    /* resolved before its first human reply: never an FRT.  An
+     * agent-created ticket answered (outbound) before its customer wrote
+     * keeps its FRT for the customer's first message, even after a
+     * resolve; one whose customer wrote and was not answered does not */
+    if (!(t->flags & TF_FRT_DONE) && (t->replies == 0 || (t->flags & TF_CLOCK)))
         t->flags |= TF_NO_FRT;
+    t->flags &= (uint16_t)~TF_CLOCK;
     if (!(t->flags & TF_RESOLVED)) {
         t->flags |= TF_RESOLVED;
         e->cnt[KPI_ENGINE_COUNT_RESOLVED]++;

@@ -6066,6 +6066,37 @@ START_TEST(a_handoff_before_the_customer_writes_starts_no_frt)
 }
 END_TEST
 
+START_TEST(an_outbound_ticket_solved_at_once_measures_from_the_customers_answer)
+{
+    /* engine.h: an agent-created ticket measures from the first customer
+     * message; only a ticket resolved before its first human reply never
+     * gets an FRT.  Ticket 1: the agent's outbound reply, solved at once;
+     * the customer answers two days later (reopening it), the agent 30 min
+     * after: FRT 30 min.  Ticket 2: solved without any reply: never an
+     * FRT.  Ticket 3: the customer wrote and was not answered before the
+     * resolve: never an FRT.  All three answer a waiting customer. */
+    pair p = start(setup_sla);
+    FEED(&p, CREATE_X(T0, 1, 100, 0, 4, 0, KPI_EVENT_FLAG_BY_AGENT), REPLY(T0, 1, 7),
+         RESOLVE(T0 + M, 1, 7), MSG(T0 + 2 * D, 1),
+         CREATE_X(T0, 2, 101, 0, 4, 0, KPI_EVENT_FLAG_BY_AGENT), RESOLVE(T0 + M, 2, 7),
+         MSG(T0 + D, 2), REPLY(T0 + D + 10 * M, 2, 7),
+         CREATE_X(T0, 3, 102, 0, 4, 0, KPI_EVENT_FLAG_BY_AGENT), REPLY(T0, 3, 7),
+         MSG(T0 + H, 3), RESOLVE(T0 + 2 * H, 3, 7), MSG(T0 + D, 3),
+         REPLY(T0 + D + 5 * M, 3, 7));
+    /* ticket 1's first-reply target runs from the customer's answer */
+    uint64_t at_risk = 99, breached = 99;
+    int64_t next_due = 0;
+    ck_assert_ok(kpi_engine_sla_risk(p.a, T0 + 2 * D, 0, &at_risk, &breached, &next_due));
+    ck_assert_int_eq(next_due, T0 + 2 * D + H);
+    FEED(&p, REPLY(T0 + 2 * D + 30 * M, 1, 7));
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 30 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 30 * M, 10 * M, 5 * M);
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_FIRST_REPLY, 1, 1);
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_NEXT_REPLY, 2, 2);
+    finish(&p);
+}
+END_TEST
+
 START_TEST(notes_never_answer_and_a_reply_on_a_pending_ticket_does)
 {
     /* 1: notes only, then a bot resolve: no FRT, no reply time, zero
@@ -6253,6 +6284,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, an_agent_created_ticket_answered_twice_before_the_customer_writes);
     tcase_add_test(tc, a_handoff_after_a_resolve_or_a_reply_never_starts_an_frt);
     tcase_add_test(tc, a_handoff_before_the_customer_writes_starts_no_frt);
+    tcase_add_test(tc, an_outbound_ticket_solved_at_once_measures_from_the_customers_answer);
     tcase_add_test(tc, notes_never_answer_and_a_reply_on_a_pending_ticket_does);
     tcase_add_test(tc, reply_time_waits_through_a_bot_reply);
     tcase_add_test(tc, two_reopens_settle_once_with_the_latest_resolve);

@@ -20,8 +20,10 @@
  *   ticket over (#KPI_EVENT_HANDOFF) before any human reply, FRT runs from
  *   the handoff [#KPI_ENGINE_OPT_FRT_FROM_HANDOFF = 1].  A ticket created
  *   by an agent (#KPI_EVENT_FLAG_BY_AGENT) measures from the first customer
- *   message; without one it has no FRT.  A ticket resolved before any reply
- *   has no FRT; a reopen never produces a second FRT.  Recorded at the
+ *   message (also one that reopens it, if an agent had replied before the
+ *   resolve); without one it has no FRT.  A ticket resolved before any
+ *   reply, or with its customer's message unanswered, has no FRT; a reopen
+ *   never produces a second FRT.  Recorded at the
  *   reply, in calendar time and (with a calendar) business time.
  * - **Reply time** (#KPI_ENGINE_REPLY_TIME, ART / next reply time): every
  *   public human reply that answers a waiting customer, measured from the
