@@ -6245,6 +6245,25 @@ START_TEST(values_at_a_period_edge_go_to_the_period_that_starts)
 END_TEST
 
 
+START_TEST(settlements_land_in_the_period_of_their_windows_end)
+{
+    /* one advance over 20 days settles ticket 2 (resolved at 23:00 on day
+     * 0) on day 7, and ticket 1 (reopened a millisecond before its window
+     * ended, resolved again on day 7 at 02:00) on day 14; its requester
+     * wait is 1 h (new 10 min, open 50 min) and 1 h + 1 ms reopened */
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), REPLY(T0 + 10 * M, 1, 7), RESOLVE(T0 + H, 1, 7),
+         REOPEN(T0 + H + WEEK - 1, 1), RESOLVE(T0 + 2 * H + WEEK, 1, 7),
+         CREATE(T0, 2, 101), RESOLVE(T0 + D - H, 2, 7));
+    advance(&p, T0 + 20 * D);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, D - H, 2 * H + WEEK);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FULL_RESOLUTION, T0 + 7 * D, T0 + 8 * D, 1, D - H);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FULL_RESOLUTION, T0 + 14 * D, T0 + 15 * D, 1, 2 * H + WEEK);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_REQUESTER_WAIT, T0 + 14 * D, T0 + 15 * D, 1, 2 * H + 1);
+    finish(&p);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -6291,6 +6310,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, aging_and_backlog_at_their_edges);
     tcase_add_test(tc, repeat_contacts_exactly_at_the_window_edge);
     tcase_add_test(tc, values_at_a_period_edge_go_to_the_period_that_starts);
+    tcase_add_test(tc, settlements_land_in_the_period_of_their_windows_end);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("rules");
