@@ -2481,10 +2481,13 @@ static int do_resolve(kpi_engine *e, tk *t, int64_t now, uint32_t agent, bool bo
     const int brc = first ? span_business(e, t->created, now, &biz) : KPI_OK;
     KEEP(settle_check(e, t, now, first, biz));
     clear_waiting(e, t);
-    if (t->flags & TF_CLOCK)
-        t->flags &= (uint16_t)~TF_CLOCK;
-    if (!(t->flags & TF_FRT_DONE))
+    /* resolved before its first human reply: never an FRT.  An
+     * agent-created ticket answered (outbound) before its customer wrote
+     * keeps its FRT for the customer's first message, even after a
+     * resolve; one whose customer wrote and was not answered does not */
+    if (!(t->flags & TF_FRT_DONE) && (t->replies == 0 || (t->flags & TF_CLOCK)))
         t->flags |= TF_NO_FRT;
+    t->flags &= (uint16_t)~TF_CLOCK;
     if (!(t->flags & TF_RESOLVED)) {
         t->flags |= TF_RESOLVED;
         e->cnt[KPI_ENGINE_COUNT_RESOLVED]++;
@@ -2618,11 +2621,10 @@ static int apply_event(kpi_engine *e, const intake *in, tk *t)
         break;
     case KPI_EVENT_HANDOFF:
         e->cnt[KPI_ENGINE_COUNT_HANDOFFS]++;
-        if (e->opt[KPI_ENGINE_OPT_FRT_FROM_HANDOFF] &&
-            !(t->flags & (TF_FRT_DONE | TF_NO_FRT))) {
-            t->flags |= TF_CLOCK;
+        /* only a running clock restarts: an agent-created ticket whose
+         * customer has not written yet has no FRT to measure */
+        if (e->opt[KPI_ENGINE_OPT_FRT_FROM_HANDOFF] && (t->flags & TF_CLOCK))
             tset(t, F_CLOCK, now);
-        }
         break;
     case KPI_EVENT_NOTE:
         e->cnt[KPI_ENGINE_COUNT_NOTES]++;
@@ -3428,7 +3430,9 @@ KPI_API int kpi_engine_sla_risk(const kpi_engine *e, int64_t now_ms, int64_t hor
             int64_t due;
             if (running_due(e, t, s, now_ms, &due) != KPI_OK)
                 continue;
-            if (due <= now_ms) {
+            /* a target is met up to and including its due instant
+             * (sla.h): at that instant it is due, not yet breached */
+            if (due < now_ms) {
                 is_late = true;
             } else {
                 if (due - now_ms <= horizon_ms)

@@ -5929,6 +5929,341 @@ START_TEST(sla_targets_judged_in_the_engines_calendar_or_another_equal_the_polic
 END_TEST
 
 
+/* ==== review: edges of the definitions ================================== */
+
+/* Friday 2026-01-09 16:00 CET (15:00Z) to Tuesday 13th 12:00 CET: one
+ * business hour on Friday, none over the weekend and the holiday (Monday
+ * 12th), three on Tuesday morning: 4 business hours. */
+#define FRI16 (MON + 4 * D + 15 * H)
+#define TUE12 (MON + 8 * D + 11 * H)
+
+START_TEST(sla_risk_at_the_due_instant_is_not_yet_breached)
+{
+    /* sla.h: a reply exactly at the due instant meets its target, so at
+     * that instant the target is due now, not breached.  Priority 1: first
+     * reply in 4 business hours, due Tuesday 12:00 CET; priority 3:
+     * resolution in 4 business hours, due the same instant. */
+    pair p = start(setup_sla);
+    FEED(&p, CREATE_X(FRI16, 1, 100, 0, 1, 0, 0), CREATE_X(FRI16, 2, 101, 0, 3, 0, 0),
+         REPLY(FRI16 + 10 * M, 2, 7));
+    uint64_t at_risk = 99, breached = 99;
+    int64_t next_due = 0;
+    /* Saturday noon: both due in 2 d 23 h */
+    const int64_t sat = MON + 5 * D + 12 * H;
+    ck_assert_ok(kpi_engine_sla_risk(p.a, sat, 3 * D, &at_risk, &breached, &next_due));
+    ck_assert_uint_eq(at_risk, 2);
+    ck_assert_uint_eq(breached, 0);
+    ck_assert_int_eq(next_due, TUE12);
+    ck_assert_ok(kpi_engine_sla_risk(p.a, sat, TUE12 - sat - 1, &at_risk, &breached,
+                                     &next_due));
+    ck_assert_uint_eq(at_risk, 0);
+    ck_assert_uint_eq(breached, 0);
+    ck_assert_int_eq(next_due, TUE12);
+    /* at the due instant: still due (a reply or resolve now meets it) */
+    ck_assert_ok(kpi_engine_sla_risk(p.a, TUE12, 0, &at_risk, &breached, &next_due));
+    ck_assert_uint_eq(breached, 0);
+    ck_assert_uint_eq(at_risk, 2);
+    ck_assert_int_eq(next_due, TUE12);
+    /* a millisecond later: breached */
+    ck_assert_ok(kpi_engine_sla_risk(p.a, TUE12 + 1, H, &at_risk, &breached, &next_due));
+    ck_assert_uint_eq(breached, 2);
+    ck_assert_uint_eq(at_risk, 0);
+    ck_assert_int_eq(next_due, INT64_MAX);
+    /* and what the engine records at that instant agrees: met */
+    FEED(&p, REPLY(TUE12, 1, 7), RESOLVE(TUE12, 2, 7), CLOSE(TUE12, 2));
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_FIRST_REPLY, 1, 1);
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_RESOLUTION, 1, 1);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(sla_resolution_in_business_time_across_a_weekend_and_a_holiday)
+{
+    /* priority 3: resolution in 4 business hours.  Ticket 1 resolves at
+     * the due instant (met), ticket 2 a millisecond later (breached),
+     * ticket 3 was pending from Friday 16:30 CET over the weekend and the
+     * holiday to Tuesday 10:00 CET (1 h 30 of business time), so at 13:00
+     * its clock shows 5 h - 1 h 30 = 3 h 30: met. */
+    pair p = start(setup_sla);
+    FEED(&p, CREATE_X(FRI16, 1, 100, 0, 3, 0, 0), CREATE_X(FRI16, 2, 101, 0, 3, 0, 0),
+         CREATE_X(FRI16, 3, 102, 0, 3, 0, 0), PENDING(FRI16 + 30 * M, 3),
+         OPEN(TUE12 - 2 * H, 3), RESOLVE(TUE12, 1, 7), CLOSE(TUE12, 1),
+         RESOLVE(TUE12 + 1, 2, 7), CLOSE(TUE12 + 1, 2), RESOLVE(TUE12 + H, 3, 7),
+         CLOSE(TUE12 + H, 3));
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_RESOLUTION, 2, 3);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION_BUSINESS, 4 * H, 4 * H + 1, 5 * H);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, TUE12 - FRI16, TUE12 - FRI16 + 1,
+               TUE12 - FRI16 + H);
+    /* requester wait: ticket 3 waited 30 min on Friday and 3 h on Tuesday */
+    EXPECT_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT, TUE12 - FRI16, TUE12 - FRI16 + 1,
+               30 * M + 3 * H);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(an_agent_created_ticket_answered_twice_before_the_customer_writes)
+{
+    /* two outbound replies, then the customer's first message at 3 h, the
+     * answer at 3 h 20: FRT 20 min (from the message), one reply time;
+     * three public replies: not one-touch */
+    pair p = start(NULL);
+    FEED(&p, CREATE_BY_AGENT(T0, 1, 100), REPLY(T0 + 5 * M, 1, 7), REPLY(T0 + H, 1, 7),
+         MSG(T0 + 3 * H, 1), REPLY(T0 + 3 * H + 20 * M, 1, 7), RESOLVE(T0 + 4 * H, 1, 7),
+         CLOSE(T0 + 4 * H, 1));
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 20 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 20 * M);
+    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 0, 1);
+    EXPECT_DUR(p.a, KPI_ENGINE_FIRST_RESOLUTION, 4 * H);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_REPLIES), 3);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(a_handoff_after_a_resolve_or_a_reply_never_starts_an_frt)
+{
+    /* 1: resolved by a bot before any reply, reopened by the customer,
+     *    handed over, answered: no FRT (a reply time from the message);
+     * 2: answered, resolved, reopened, handed over, answered: one FRT;
+     * 3: two handoffs: FRT from the later one */
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), RESOLVE_BOT(T0 + M, 1), MSG(T0 + H, 1),
+         HANDOFF(T0 + H + M, 1), REPLY(T0 + H + 10 * M, 1, 7),
+         CREATE(T0, 2, 101), REPLY(T0 + 20 * M, 2, 7), RESOLVE(T0 + 30 * M, 2, 7),
+         REOPEN(T0 + H, 2), HANDOFF(T0 + H, 2), MSG(T0 + 2 * H, 2),
+         REPLY(T0 + 2 * H + 5 * M, 2, 7),
+         CREATE(T0, 3, 102), BOT(T0 + M, 3), HANDOFF(T0 + 2 * M, 3),
+         HANDOFF(T0 + 10 * M, 3), REPLY(T0 + 15 * M, 3, 7));
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 20 * M, 5 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 10 * M, 20 * M, 5 * M, 15 * M);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(a_handoff_before_the_customer_writes_starts_no_frt)
+{
+    /* engine.h: an agent-created ticket measures from the first customer
+     * message, and without one it has no FRT; a handoff restarts a running
+     * FRT clock only.  Ticket 1: outbound, answered by its agent, handed
+     * over, answered again, the customer never wrote: no FRT, and no
+     * first-reply target runs.  Ticket 2: handed over at 10 min, the
+     * customer writes at 1 h, answered at 1 h 20: FRT 20 min. */
+    pair p = start(setup_sla);
+    FEED(&p, CREATE_X(T0, 1, 100, 0, 4, 0, KPI_EVENT_FLAG_BY_AGENT),
+         REPLY(T0 + 5 * M, 1, 7), HANDOFF(T0 + H, 1),
+         CREATE_X(T0, 2, 101, 0, 4, 0, KPI_EVENT_FLAG_BY_AGENT), HANDOFF(T0 + 10 * M, 2));
+    uint64_t at_risk = 99, breached = 99;
+    int64_t next_due = 0;
+    /* only the resolution targets run (24 h from creation) */
+    ck_assert_ok(kpi_engine_sla_risk(p.a, T0 + H, 2 * H, &at_risk, &breached, &next_due));
+    ck_assert_uint_eq(at_risk, 0);
+    ck_assert_uint_eq(breached, 0);
+    ck_assert_int_eq(next_due, T0 + 24 * H);
+    FEED(&p, REPLY(T0 + 2 * H, 1, 7), MSG(T0 + H, 2), REPLY(T0 + H + 20 * M, 2, 8));
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 20 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 20 * M);
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_FIRST_REPLY, 1, 1);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(an_outbound_ticket_solved_at_once_measures_from_the_customers_answer)
+{
+    /* engine.h: an agent-created ticket measures from the first customer
+     * message; only a ticket resolved before its first human reply never
+     * gets an FRT.  Ticket 1: the agent's outbound reply, solved at once;
+     * the customer answers two days later (reopening it), the agent 30 min
+     * after: FRT 30 min.  Ticket 2: solved without any reply: never an
+     * FRT.  Ticket 3: the customer wrote and was not answered before the
+     * resolve: never an FRT.  All three answer a waiting customer. */
+    pair p = start(setup_sla);
+    FEED(&p, CREATE_X(T0, 1, 100, 0, 4, 0, KPI_EVENT_FLAG_BY_AGENT), REPLY(T0, 1, 7),
+         RESOLVE(T0 + M, 1, 7), MSG(T0 + 2 * D, 1),
+         CREATE_X(T0, 2, 101, 0, 4, 0, KPI_EVENT_FLAG_BY_AGENT), RESOLVE(T0 + M, 2, 7),
+         MSG(T0 + D, 2), REPLY(T0 + D + 10 * M, 2, 7),
+         CREATE_X(T0, 3, 102, 0, 4, 0, KPI_EVENT_FLAG_BY_AGENT), REPLY(T0, 3, 7),
+         MSG(T0 + H, 3), RESOLVE(T0 + 2 * H, 3, 7), MSG(T0 + D, 3),
+         REPLY(T0 + D + 5 * M, 3, 7));
+    /* ticket 1's first-reply target runs from the customer's answer */
+    uint64_t at_risk = 99, breached = 99;
+    int64_t next_due = 0;
+    ck_assert_ok(kpi_engine_sla_risk(p.a, T0 + 2 * D, 0, &at_risk, &breached, &next_due));
+    ck_assert_int_eq(next_due, T0 + 2 * D + H);
+    FEED(&p, REPLY(T0 + 2 * D + 30 * M, 1, 7));
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 30 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 30 * M, 10 * M, 5 * M);
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_FIRST_REPLY, 1, 1);
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_NEXT_REPLY, 2, 2);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(notes_never_answer_and_a_reply_on_a_pending_ticket_does)
+{
+    /* 1: notes only, then a bot resolve: no FRT, no reply time, zero
+     *    public replies: one-touch (at most one reply);
+     * 2: pending before its first reply: the reply records FRT and reply
+     *    time, the ticket stays pending, nobody waits */
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), NOTE(T0 + M, 1), NOTE(T0 + 2 * M, 1),
+         CREATE(T0, 2, 101), PENDING(T0 + 10 * M, 2), REPLY(T0 + 25 * M, 2, 7));
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 25 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 25 * M);
+    ck_assert_int_eq(status_of(p.a, 2), KPI_STATUS_PENDING);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_WAITING), 1); /* ticket 1 */
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_NOTES), 2);
+    FEED(&p, RESOLVE_BOT(T0 + H, 1), CLOSE(T0 + H, 1), RESOLVE(T0 + H, 2, 7),
+         CLOSE(T0 + H, 2));
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 25 * M);
+    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 2, 2);
+    /* a bot's resolve counts for no agent's productivity */
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_BOT_RESOLVED), 1);
+    const kpi_ratio *r = ratio_of(p.a, KPI_ENGINE_RESOLVED_PER_HOUR, KPI_DIM_ALL, 0);
+    ck_assert_near(kpi_ratio_numerator(r), 1.0, 0.0);
+    /* ticket 2: new 10 min, pending 50 min: waits and works 10 min */
+    EXPECT_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT, H, 10 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_AGENT_WORK, H, 10 * M);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(reply_time_waits_through_a_bot_reply)
+{
+    /* a bot's reply between the messages answers nobody (bots excluded):
+     * reply times 10 min and 30 min (from the first unanswered message);
+     * with bots counted, the bot answers at 65 min (5 min) and the next
+     * message waits 20 min */
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), REPLY(T0 + 10 * M, 1, 7), MSG(T0 + H, 1),
+         BOT(T0 + 65 * M, 1), MSG(T0 + 70 * M, 1), REPLY(T0 + 90 * M, 1, 7));
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 10 * M, 30 * M);
+    finish(&p);
+    p = start(setup_bots_count);
+    FEED(&p, CREATE(T0, 1, 100), REPLY(T0 + 10 * M, 1, 7), MSG(T0 + H, 1),
+         BOT(T0 + 65 * M, 1), MSG(T0 + 70 * M, 1), REPLY(T0 + 90 * M, 1, 7));
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 10 * M, 5 * M, 20 * M);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(two_reopens_settle_once_with_the_latest_resolve)
+{
+    /* resolved at 2 h, reopened at 1 d, resolved at 1 d 2 h, reopened by a
+     * message at 2 d, resolved at 2 d 3 h, closed at 3 d: first resolution
+     * 2 h, full resolution 2 d 3 h once; multi-touch and reopened;
+     * requester wait and agent work: 1 + 1 + 2 + 3 = 7 h */
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), REPLY(T0 + H, 1, 7), RESOLVE(T0 + 2 * H, 1, 7),
+         REOPEN(T0 + D, 1), RESOLVE(T0 + D + 2 * H, 1, 7), MSG(T0 + 2 * D, 1),
+         REPLY(T0 + 2 * D + H, 1, 7), RESOLVE(T0 + 2 * D + 3 * H, 1, 7));
+    EXPECT_DUR(p.a, KPI_ENGINE_FIRST_RESOLUTION, 2 * H);
+    EXPECT_NO_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION);
+    FEED(&p, CLOSE(T0 + 3 * D, 1));
+    EXPECT_DUR(p.a, KPI_ENGINE_FIRST_RESOLUTION, 2 * H);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, 2 * D + 3 * H);
+    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 0, 1);
+    EXPECT_RATE(p.a, KPI_ENGINE_REOPEN, 1, 1);
+    EXPECT_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT, 7 * H);
+    EXPECT_DUR(p.a, KPI_ENGINE_AGENT_WORK, 7 * H);
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, H);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_RESOLVES), 3);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_RESOLVED), 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_REOPENS), 2);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_SETTLED), 1);
+    /* the window after the close evicts it; nothing is recorded twice */
+    advance(&p, T0 + 10 * D + 1);
+    ck_assert_int_eq(status_of(p.a, 1), KPI_ERR_UNKNOWN_ID);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, 2 * D + 3 * H);
+    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 0, 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_SETTLED), 1);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(aging_and_backlog_at_their_edges)
+{
+    const int64_t now = T0 + 10 * D;
+    pair p = start(NULL);
+    /* ages exactly 7 d, 7 d - 1 ms, 3 d - 1 ms, 1 d - 1 ms, 0 */
+    FEED(&p, CREATE(now - 7 * D, 1, 100), CREATE(now - 7 * D + 1, 2, 101),
+         CREATE(now - 3 * D + 1, 3, 102), CREATE(now - D + 1, 4, 103),
+         CREATE(now, 5, 104));
+    uint64_t c[KPI_ENGINE_AGING_BUCKETS];
+    ck_assert_ok(kpi_engine_aging(p.a, now, c));
+    ck_assert_uint_eq(c[0], 2);
+    ck_assert_uint_eq(c[1], 1);
+    ck_assert_uint_eq(c[2], 1);
+    ck_assert_uint_eq(c[3], 1);
+    finish(&p);
+
+    /* a ticket resolved exactly at a period's end was unresolved all
+     * through the period; one created exactly then was not in it */
+    p = start(NULL);
+    FEED(&p, CREATE(T0 + H, 1, 100), CREATE(T0 + 2 * H, 2, 101), RESOLVE(T0 + D, 1, 7),
+         CREATE(T0 + D, 3, 102));
+    uint64_t n = 99;
+    ck_assert_ok(kpi_engine_backlog(p.a, T0, &n));
+    ck_assert_uint_eq(n, 2);
+    advance(&p, T0 + 2 * D);
+    ck_assert_ok(kpi_engine_backlog(p.a, T0 + D, &n));
+    ck_assert_uint_eq(n, 2); /* 2 and 3 */
+    finish(&p);
+}
+END_TEST
+
+START_TEST(repeat_contacts_exactly_at_the_window_edge)
+{
+    /* the repeat window is inclusive: 7 d after is still within it, and
+     * the customer is held until then */
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), CREATE(T0 + WEEK, 2, 100), CREATE(T0 + 2 * WEEK + 1, 3, 100));
+    EXPECT_RATE(p.a, KPI_ENGINE_REPEAT_CONTACT, 1, 3);
+    finish(&p);
+    /* same topic: billing at 0 and exactly 7 d later repeat; login between
+     * does not count for billing */
+    p = start(setup_same_topic);
+    FEED(&p, CREATE_X(T0, 1, 100, 0, 0, 1, 0), CREATE_X(T0 + D, 2, 100, 0, 0, 2, 0),
+         CREATE_X(T0 + WEEK, 3, 100, 0, 0, 1, 0),
+         CREATE_X(T0 + D + WEEK + 1, 4, 100, 0, 0, 2, 0));
+    EXPECT_RATE(p.a, KPI_ENGINE_REPEAT_CONTACT, 1, 4);
+    advance(&p, T0 + 2 * WEEK);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CUSTOMERS), 2);
+    advance(&p, T0 + 2 * WEEK + 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CUSTOMERS), 1);
+    finish(&p);
+}
+END_TEST
+
+START_TEST(values_at_a_period_edge_go_to_the_period_that_starts)
+{
+    pair p = start(setup_three_periods);
+    FEED(&p, CREATE(T0 + D - H, 1, 100), REPLY(T0 + D - 1, 1, 7),
+         CREATE(T0 + D - H, 2, 101), REPLY(T0 + D, 2, 7));
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, T0, T0 + D, 1, H - 1);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, T0 + D, T0 + 2 * D, 1, H);
+    finish(&p);
+}
+END_TEST
+
+
+START_TEST(settlements_land_in_the_period_of_their_windows_end)
+{
+    /* one advance over 20 days settles ticket 2 (resolved at 23:00 on day
+     * 0) on day 7, and ticket 1 (reopened a millisecond before its window
+     * ended, resolved again on day 7 at 02:00) on day 14; its requester
+     * wait is 1 h (new 10 min, open 50 min) and 1 h + 1 ms reopened */
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), REPLY(T0 + 10 * M, 1, 7), RESOLVE(T0 + H, 1, 7),
+         REOPEN(T0 + H + WEEK - 1, 1), RESOLVE(T0 + 2 * H + WEEK, 1, 7),
+         CREATE(T0, 2, 101), RESOLVE(T0 + D - H, 2, 7));
+    advance(&p, T0 + 20 * D);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, D - H, 2 * H + WEEK);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FULL_RESOLUTION, T0 + 7 * D, T0 + 8 * D, 1, D - H);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FULL_RESOLUTION, T0 + 14 * D, T0 + 15 * D, 1, 2 * H + WEEK);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_REQUESTER_WAIT, T0 + 14 * D, T0 + 15 * D, 1, 2 * H + 1);
+    finish(&p);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -5960,6 +6295,22 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, breakdowns_hold_only_keys_with_values);
     tcase_add_test(tc, metric_types_and_typed_reads);
     tcase_add_test(tc, windows_merge_the_kept_periods);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("edges");
+    tcase_add_test(tc, sla_risk_at_the_due_instant_is_not_yet_breached);
+    tcase_add_test(tc, sla_resolution_in_business_time_across_a_weekend_and_a_holiday);
+    tcase_add_test(tc, an_agent_created_ticket_answered_twice_before_the_customer_writes);
+    tcase_add_test(tc, a_handoff_after_a_resolve_or_a_reply_never_starts_an_frt);
+    tcase_add_test(tc, a_handoff_before_the_customer_writes_starts_no_frt);
+    tcase_add_test(tc, an_outbound_ticket_solved_at_once_measures_from_the_customers_answer);
+    tcase_add_test(tc, notes_never_answer_and_a_reply_on_a_pending_ticket_does);
+    tcase_add_test(tc, reply_time_waits_through_a_bot_reply);
+    tcase_add_test(tc, two_reopens_settle_once_with_the_latest_resolve);
+    tcase_add_test(tc, aging_and_backlog_at_their_edges);
+    tcase_add_test(tc, repeat_contacts_exactly_at_the_window_edge);
+    tcase_add_test(tc, values_at_a_period_edge_go_to_the_period_that_starts);
+    tcase_add_test(tc, settlements_land_in_the_period_of_their_windows_end);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("rules");

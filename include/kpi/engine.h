@@ -20,8 +20,10 @@
  *   ticket over (#KPI_EVENT_HANDOFF) before any human reply, FRT runs from
  *   the handoff [#KPI_ENGINE_OPT_FRT_FROM_HANDOFF = 1].  A ticket created
  *   by an agent (#KPI_EVENT_FLAG_BY_AGENT) measures from the first customer
- *   message; without one it has no FRT.  A ticket resolved before any reply
- *   has no FRT; a reopen never produces a second FRT.  Recorded at the
+ *   message (also one that reopens it, if an agent had replied before the
+ *   resolve); without one it has no FRT.  A ticket resolved before any
+ *   reply, or with its customer's message unanswered, has no FRT; a reopen
+ *   never produces a second FRT.  Recorded at the
  *   reply, in calendar time and (with a calendar) business time.
  * - **Reply time** (#KPI_ENGINE_REPLY_TIME, ART / next reply time): every
  *   public human reply that answers a waiting customer, measured from the
@@ -89,7 +91,8 @@
  *   Allowed on a solved ticket (counted, it does not reopen).
  * - Bot reply and note: counted only (a bot reply is a human reply under
  *   #KPI_ENGINE_OPT_BOT_REPLIES_COUNT).  Handoff: restarts the FRT clock if
- *   no human has replied yet; not on a solved ticket.
+ *   it runs (no human has replied yet, and an agent-created ticket's
+ *   customer has written); not on a solved ticket.
  * - Open / pending / on-hold: not on a solved ticket (reopen it first).
  * - Resolved: from new, open, pending or on-hold; nobody waits any more; a
  *   ticket resolved before its first human reply never gets an FRT.
@@ -1013,13 +1016,15 @@ KPI_API int kpi_engine_aging(const kpi_engine *e, int64_t now_ms,
  *        O(live tickets).
  * @param e the engine.
  * @param now_ms the time.
- * @param horizon_ms "at risk" means due in (now, now + horizon].
+ * @param horizon_ms "at risk" means due in [now, now + horizon]: a target
+ *        is met up to and including its due instant (kpi/sla.h), so one
+ *        due exactly at `now_ms` is at risk, not yet breached.
  * @param[out] at_risk receives the number of tickets with a target due
  *        within the horizon and not yet breached.
  * @param[out] breached receives the number of tickets with a running target
- *        already past due.
- * @param[out] next_due receives the earliest due time after now among the
- *        running targets (INT64_MAX if none).
+ *        already past due (due before now).
+ * @param[out] next_due receives the earliest due time at or after now among
+ *        the running targets (INT64_MAX if none).
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or a negative horizon;
  *         #KPI_ERR_EMPTY if no policy is attached.
  *         Thread safety: a const read of `e`.
