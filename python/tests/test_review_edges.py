@@ -1,0 +1,284 @@
+"""Edge cases of the bulk paths, the engine's record arrays, errors and
+object lifetime, each checked against the same data fed one value at a
+time or against a value computed by hand."""
+
+import array
+import pickle
+
+import pytest
+
+import kpi
+from kpi import _lib
+
+np = pytest.importorskip("numpy")
+
+from test_engine import TOPICS, T0, new_engine, scenario  # noqa: E402
+
+
+def fed_singly(make, values, add="add"):
+    obj = make()
+    for v in values:
+        getattr(obj, add)(v)
+    return obj
+
+
+def fed_array(make, data, **kw):
+    obj = make()
+    obj.add_array(data, **kw)
+    return obj
+
+
+# -- buffers: every layout and dtype gives the singles' state or raises ----------
+ANSWERS = [9, 10, 0, 7, 10, 3, 6, 9]  # NPS by hand: 4 promoters, 3 detractors -> 12.5
+
+
+DURATIONS = [0, 1, 999, 60_000, 3_600_000, 2**40]
+
+
+def test_duration_dtypes_equal_singles():
+    want = fed_singly(kpi.frt, DURATIONS)
+    base = np.array(DURATIONS, dtype=np.int64)
+    cases = {
+        "int64": base, "big-endian": base.astype(">i8"),
+        "strided big-endian": np.repeat(base.astype(">i8"), 2)[::2],
+        "uint64": base.astype(np.uint64), "timedelta64[ms]": base.astype("m8[ms]"),
+        "list": DURATIONS, "array.array q": array.array("q", DURATIONS),
+    }
+    for name, data in cases.items():
+        assert bytes(fed_array(kpi.frt, data)) == bytes(want), name
+    secs = np.array([0, 1, 60], dtype="m8[s]")
+    assert bytes(fed_array(kpi.frt, secs)) == bytes(fed_singly(kpi.frt, [0, 1000, 60_000]))
+
+
+def test_pair_arrays():
+    sl = kpi.ServiceLevel(20_000, 5_000)
+    waits, outs = [1000, 30_000, 2000, 40_000], [0, 0, 1, 1]
+    for w, o in zip(waits, outs):
+        sl.add(w, o)
+    got = kpi.ServiceLevel(20_000, 5_000)
+    got.add_array(np.array(waits, dtype=">i8"), np.array(outs, dtype=np.int64)[::1])
+    assert bytes(got) == bytes(sl)
+    before = bytes(got)
+    with pytest.raises(ValueError):
+        got.add_array(np.array(waits), np.array(outs[:3]))
+    with pytest.raises(TypeError):
+        got.add_array(np.array(waits, dtype=float), np.array(outs))
+    assert bytes(got) == before
+    r = kpi.Ratio()
+    r.add_array(np.array([], dtype=float), [])
+    assert r.count == 0
+    r.add_array(np.array([1, 2, 3])[::2], [2.0, 4.0])
+    assert (r.numerator, r.denominator, r.value) == (4.0, 6.0, pytest.approx(4 / 6))
+
+
+# -- labels: only text or bytes are labels ----------------------------------------
+# -- the engine's structured arrays ------------------------------------------------
+def _relaid(log, names, align=True):
+    """log's records in a structured array of the fields `names`, in that
+    order (align: C's padding, else packed)."""
+    dt = np.dtype([(n, kpi.EVENT_DTYPE[n]) for n in names], align=align)
+    out = np.zeros(len(log), dt)
+    for n in names:
+        out[n] = log[n]
+    return out
+
+
+def _reordered(log, align):
+    return _relaid(log, list(reversed(kpi.EVENT_DTYPE.names)), align)
+
+
+def test_other_layouts_are_converted_by_field_name():
+    log = scenario(8, seed=21)
+    want = new_engine()
+    want.apply(log)
+    cases = {
+        "reordered aligned": _reordered(log, True),
+        "reordered packed": _reordered(log, False),
+        "big-endian": log.astype(kpi.EVENT_DTYPE.newbyteorder(">")),
+        "strided": np.repeat(log, 2)[::2],
+        "missing reserved": log[[n for n in log.dtype.names if n != "reserved"]],
+        "recarray": log.view(np.recarray),
+        "bytes of records": log.tobytes(),
+        "memoryview of records": memoryview(log),
+    }
+    assert cases["reordered aligned"].dtype.itemsize == 64  # same size, other order
+    for name, data in cases.items():
+        e = new_engine()
+        assert e.apply(data) == len(log), name
+        assert bytes(e) == bytes(want), name
+
+
+def test_record_arrays_that_cannot_be_events():
+    e = new_engine()
+    before = bytes(e)
+    dt = np.dtype([("time_ms", "f8"), ("kind", "u4"), ("ticket", "u8")])
+    with pytest.raises(TypeError):
+        e.apply(np.zeros(2, dt))
+    with pytest.raises(ValueError):
+        e.apply(np.zeros(2, [("time_ms", "i8"), ("when", "i8")]))
+    with pytest.raises(kpi.KpiRangeError):
+        e.apply({"time_ms": [T0], "kind": ["created"], "ticket": [-1]})
+    with pytest.raises(kpi.KpiRangeError):
+        e.apply({"time_ms": [T0], "kind": ["craeted"], "ticket": [1]})
+    with pytest.raises(ValueError):
+        e.apply(np.zeros((2, 2), kpi.EVENT_DTYPE))
+    assert bytes(e) == before
+    assert e.apply(kpi.events(0)) == 0 and bytes(e) == before
+
+
+def test_apply_error_carries_text_code_index_and_keeps_the_prefix():
+    e = new_engine()
+    log = kpi.to_events({"time_ms": [T0, T0 + 1000, T0 + 500, T0 + 2000],
+                         "kind": ["created", "agent_reply", "agent_reply", "resolved"],
+                         "ticket": [1, 1, 1, 1], "actor": [9, 5, 5, 5]})
+    with pytest.raises(kpi.KpiOrderError) as info:
+        e.apply(log)
+    err = info.value
+    assert err.code == _lib.ERR_ORDER and err.index == 2
+    assert _lib.strerror(_lib.ERR_ORDER) in str(err) and "record 2" in str(err)
+    only = new_engine()
+    only.apply(log[:2])
+    assert bytes(e) == bytes(only)
+    # the FRT of the two applied records, by hand: 1000 ms
+    assert e.duration("frt").sum == 1000 and e.duration("frt").count == 1
+
+
+def test_single_event_errors_change_nothing():
+    e = new_engine()
+    e.created(T0, 1, customer=9)
+    before = bytes(e)
+    calls = [
+        (lambda: e.agent_reply(T0 - 1, 1, 5), kpi.KpiOrderError),
+        (lambda: e.agent_reply(T0 + 1, 2, 5), kpi.KpiUnknownIdError),
+        (lambda: e.created(T0 + 1, 1), kpi.KpiDuplicateError),
+        (lambda: e.survey(T0 + 1, 1, "csat", 9), kpi.KpiRangeError),
+        (lambda: e.event(time_ms=T0 + 1, kind=99, ticket=1), kpi.KpiError),
+    ]
+    for call, error in calls:
+        with pytest.raises(error) as info:
+            call()
+        err = info.value
+        assert err.strerror == _lib.strerror(err.code) and err.strerror in str(err)
+        assert str(err.code) in str(err)
+        assert bytes(e) == before
+
+
+# -- merge, bytes, pickling, lifetime ------------------------------------------------
+def test_group_member_merge_of_other_configuration_changes_nothing():
+    g = kpi.Group(kpi.Duration(0.01))
+    g[1].add(5)
+    before = bytes(g)
+    other = kpi.Duration(0.02)
+    other.add(7)
+    with pytest.raises(kpi.KpiIncompatibleError) as info:
+        g[1] += other
+    assert info.value.code == _lib.ERR_INCOMPATIBLE
+    assert bytes(g) == before
+
+
+def test_merge_and_add_of_other_configurations():
+    pairs = [(kpi.nps, lambda: kpi.csat(5, 4)), (lambda: kpi.Duration(0.01), lambda: kpi.Duration(0.02)),
+             (lambda: kpi.frt([60_000]), lambda: kpi.frt([30_000])),
+             (lambda: kpi.TopK(10), lambda: kpi.TopK(11)),
+             (lambda: kpi.Distinct(12), lambda: kpi.Distinct(10)),
+             (lambda: kpi.Series(1000, 4), lambda: kpi.Series(1000, 5)),
+             (lambda: kpi.Engine(), lambda: kpi.Engine(period_ms=3_600_000))]
+    for make_a, make_b in pairs:
+        a, b = make_a(), make_b()
+        before = bytes(a)
+        with pytest.raises(kpi.KpiIncompatibleError):
+            a + b
+        with pytest.raises(kpi.KpiIncompatibleError):
+            a.merge(b)
+        assert bytes(a) == before
+
+
+def test_bytes_round_trips_and_bad_bytes():
+    objs = [fed_singly(kpi.nps, ANSWERS), fed_singly(kpi.frt, DURATIONS),
+            fed_singly(kpi.TopK, ["a", "b", "a"]), kpi.Group(kpi.Group(kpi.Rate()))]
+    objs[3][1][2].add(True)
+    e = new_engine()
+    e.apply(scenario(4, seed=5))
+    objs.append(e)
+    for o in objs:
+        data = bytes(o)
+        back = pickle.loads(pickle.dumps(o))
+        assert type(back) is type(o) and bytes(back) == data
+        assert bytes(kpi.from_bytes(data)) == data
+        for cut in (0, 3, 11, len(data) // 2, len(data) - 1):
+            with pytest.raises((kpi.KpiTruncatedError, kpi.KpiCorruptError)):
+                type(o).from_bytes(data[:cut])
+            with pytest.raises((kpi.KpiTruncatedError, kpi.KpiCorruptError)):
+                kpi.from_bytes(data[:cut])
+        with pytest.raises(kpi.KpiTypeError):
+            (kpi.Rate if type(o) is not kpi.Rate else kpi.Mean).from_bytes(data)
+    # views pickle as owned objects of the plain class
+    v = e.duration("frt")
+    back = pickle.loads(pickle.dumps(v))
+    assert type(back) is kpi.Duration and bytes(back) == bytes(v)
+    back.add(5)  # an owned object
+    with pytest.raises(kpi.KpiCorruptError):
+        kpi.Score.from_bytes(b"\0" * 40)
+
+
+def test_use_after_close_raises():
+    makers = [kpi.nps, kpi.Rate, kpi.Mean, kpi.frt, kpi.TopK, kpi.Distinct,
+              lambda: kpi.Group(kpi.Rate()), kpi.Engine]
+    for make in makers:
+        o, other = make(), make()
+        o.close()
+        for call in (lambda: bytes(o), o.copy, lambda: o.footprint, o.reset,
+                     lambda: o.merge(other), lambda: other.merge(o), lambda: o + other,
+                     lambda: other + o, lambda: pickle.dumps(o)):
+            with pytest.raises(ValueError):
+                call()
+        assert bytes(other) == bytes(make())
+        with make() as w:
+            pass
+        with pytest.raises(ValueError):
+            bytes(w)
+    s = kpi.nps()
+    s.close()
+    with pytest.raises(ValueError):
+        s.add_array(np.array([1, 2], dtype=np.int32))
+    with pytest.raises(ValueError):
+        s.add(1)
+    g = kpi.Group(kpi.Rate())
+    m = g[1]
+    g.close()
+    with pytest.raises(ValueError):
+        m.add(True)
+    e = new_engine()
+    e.created(T0, 1)
+    v = e.volume()
+    e.close()
+    with pytest.raises(ValueError):
+        v.total
+    with pytest.raises(ValueError):
+        e.apply(kpi.events(1))
+
+
+# -- threads= ------------------------------------------------------------------
+@pytest.mark.parametrize("threads", [2, 3])
+def test_threads_on_converted_arrays_equal_threads_none(threads):
+    rng = np.random.default_rng(99)
+    n = 3 * kpi._base.MIN_PARALLEL_ITEMS + 17
+    cases = [
+        (kpi.nps, np.repeat(rng.integers(0, 11, n), 2)[::2]),  # int64, strided
+        (kpi.frt, rng.integers(0, 10**7, n).astype(">i8")),
+        (kpi.Rate, np.repeat(rng.random(n) < 0.3, 3)[::3]),
+        (kpi.Mean, rng.integers(-5, 5, n).astype(np.int16)),
+        (lambda: kpi.TopKId(16), rng.integers(-4, 4, n).astype(np.int8)[::-1]),
+        (lambda: kpi.Distinct(10), rng.integers(-10**6, 10**6, n).astype(">i8")),
+        (lambda: kpi.TopK(16), np.array([b"a", b"bb", b"ccc"])[rng.integers(0, 3, n)][::-1]),
+    ]
+    for make, data in cases:
+        one = fed_array(make, data)
+        many = fed_array(make, data, threads=threads)
+        if isinstance(one, kpi.Mean):
+            assert (one.count, one.min, one.max) == (many.count, many.min, many.max)
+            assert many.mean == pytest.approx(one.mean, rel=1e-12)
+        elif isinstance(one, (kpi.TopK, kpi.TopKId)):
+            assert one.top() == many.top()
+        else:
+            assert bytes(one) == bytes(many), make
