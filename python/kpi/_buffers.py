@@ -82,7 +82,9 @@ def _numpy_array(obj, kind, what):
     elif t.kind in "biu" and want.kind in "iu":
         info = np.iinfo(want)
         if a.size and t.kind != "b":
-            lo, hi = a.min(), a.max()
+            # as Python ints: numpy 1.x compares uint64 with an int64
+            # bound as float64, where 2**63 == INT64_MAX
+            lo, hi = int(a.min()), int(a.max())
             if lo < info.min or hi > info.max:
                 bad = lo if lo < info.min else hi
                 raise _range_error(what, f"{bad} does not fit in {dtname}")

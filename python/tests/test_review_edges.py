@@ -50,6 +50,26 @@ def test_duration_dtypes_equal_singles():
     assert bytes(fed_array(kpi.frt, secs)) == bytes(fed_singly(kpi.frt, [0, 1000, 60_000]))
 
 
+def test_uint64_beyond_int64_is_refused_not_wrapped():
+    # 2**63 .. 2**63 + 1024 round to the float 2**63 == float(INT64_MAX): the
+    # range check must compare integers, or they wrap to negative int64s
+    for v in (2**63, 2**63 + 1000, 2**64 - 1):
+        d = fed_singly(kpi.frt, [5])
+        before = bytes(d)
+        with pytest.raises(kpi.KpiRangeError) as info:
+            d.add_array(np.array([7, v], dtype=np.uint64))
+        assert info.value.code == _lib.ERR_RANGE
+        assert bytes(d) == before
+        s = kpi.Series(1000, 4)
+        with pytest.raises(kpi.KpiRangeError):
+            s.add_array(np.array([v], dtype=np.uint64))
+        assert bytes(s) == bytes(kpi.Series(1000, 4))
+    # the largest value that fits still goes in
+    d = kpi.Duration()
+    d.add_array(np.array([2**62], dtype=np.uint64))
+    assert d.max == 2**62
+
+
 def test_pair_arrays():
     sl = kpi.ServiceLevel(20_000, 5_000)
     waits, outs = [1000, 30_000, 2000, 40_000], [0, 0, 1, 1]
