@@ -60,6 +60,8 @@ def _numpy_array(obj, kind, what):
     np = numpy
     ctype, dtname, _ = KINDS[kind]
     want = np.dtype(dtname)
+    if isinstance(obj, bytes):
+        obj = memoryview(obj)  # numpy would see one 'S' scalar, not n bytes
     a = np.asarray(obj)
     if a.ndim != 1:
         if a.ndim == 0:

@@ -32,6 +32,66 @@ def fed_array(make, data, **kw):
 ANSWERS = [9, 10, 0, 7, 10, 3, 6, 9]  # NPS by hand: 4 promoters, 3 detractors -> 12.5
 
 
+def test_score_layouts_and_dtypes_equal_singles():
+    want = fed_singly(kpi.nps, ANSWERS)
+    assert want.nps().value == pytest.approx(100 * (4 - 3) / 8)
+    base = np.array(ANSWERS, dtype=np.int32)
+    wide = np.zeros(2 * len(ANSWERS), dtype=np.int32)
+    wide[::2] = ANSWERS
+    rev = base[::-1].copy()
+    fortran = np.asfortranarray(np.array([ANSWERS, [1] * len(ANSWERS)], dtype=np.int32))
+    ro = base.copy()
+    ro.flags.writeable = False
+    cases = {
+        "strided": wide[::2],
+        "reversed view": rev[::-1],
+        "fortran row (strided)": fortran[0],
+        "int64": base.astype(np.int64),
+        "uint64": base.astype(np.uint64),
+        "int8": base.astype(np.int8),
+        "big-endian i8": base.astype(">i8"),
+        "big-endian i4 strided": np.repeat(base.astype(">i4"), 3)[::3],
+        "read-only": ro,
+        "list": list(ANSWERS),
+        "array.array i": array.array("i", ANSWERS),
+        "array.array q": array.array("q", ANSWERS),
+        "memoryview": memoryview(array.array("i", ANSWERS)),
+        "strided memoryview": memoryview(array.array("i", [x for a in ANSWERS for x in (a, 99)]))[::2],
+        "bytes": bytes(ANSWERS),
+        "bytearray": bytearray(ANSWERS),
+    }
+    for name, data in cases.items():
+        got = fed_array(kpi.nps, data)
+        assert bytes(got) == bytes(want), name
+
+
+def test_score_refusals_raise_and_change_nothing():
+    s = fed_singly(kpi.nps, [5])
+    before = bytes(s)
+    bad = {
+        "float": (np.array([9.0, 10.0]), TypeError),
+        "object": (np.array([9, 10], dtype=object), TypeError),
+        "2-D C": (np.zeros((2, 2), dtype=np.int32), ValueError),
+        "transposed": (np.zeros((2, 3), dtype=np.int32).T, ValueError),
+        "off the scale": (np.array([3, 11], dtype=np.int32), kpi.KpiRangeError),
+        "too wide for int32": (np.array([3, 2**31]), kpi.KpiRangeError),
+        "too wide uint64": (np.array([3, 2**63], dtype=np.uint64), kpi.KpiRangeError),
+        "list of floats": ([1.0, 2.0], TypeError),
+        "str": ("910", TypeError),
+    }
+    for name, (data, error) in bad.items():
+        with pytest.raises(error) as info:
+            s.add_array(data)
+        if isinstance(info.value, kpi.KpiError):
+            assert info.value.code == _lib.ERR_RANGE, name
+            assert _lib.strerror(_lib.ERR_RANGE) in str(info.value), name
+        assert bytes(s) == before, name
+    for empty in (np.array([], dtype=np.int32), np.array([], dtype=np.float64), [],
+                  b"", array.array("i"), np.zeros(4, dtype=np.int32)[::5][:0]):
+        s.add_array(empty)
+        assert bytes(s) == before
+
+
 DURATIONS = [0, 1, 999, 60_000, 3_600_000, 2**40]
 
 
@@ -68,6 +128,33 @@ def test_uint64_beyond_int64_is_refused_not_wrapped():
     d = kpi.Duration()
     d.add_array(np.array([2**62], dtype=np.uint64))
     assert d.max == 2**62
+
+
+def test_rate_and_mean_dtypes_equal_singles():
+    outcomes = [True, False, True, True, False]
+    want = fed_singly(kpi.Rate, outcomes)
+    b = np.array(outcomes)
+    for name, data in {"bool": b, "strided bool": np.repeat(b, 2)[::2],
+                       "uint8": b.astype(np.uint8), "int64": b.astype(np.int64),
+                       "list": outcomes, "bytes": bytes([1, 0, 1, 1, 0])}.items():
+        assert bytes(fed_array(kpi.Rate, data)) == bytes(want), name
+    r = fed_singly(kpi.Rate, [True])
+    before = bytes(r)
+    for data in (np.array([1, 2], dtype=np.uint8), np.array([1, 256]), np.array([0.0, 1.0])):
+        with pytest.raises((kpi.KpiRangeError, TypeError)):
+            r.add_array(data)
+        assert bytes(r) == before
+    xs = [0.5, -1.25, 3.0, 0.125]  # exact in float32
+    m = fed_singly(kpi.Mean, xs)
+    f = np.array(xs)
+    for name, data in {"float32 exact": f.astype(np.float32), ">f8 strided":
+                       np.repeat(f.astype(">f8"), 2)[::2], "list": xs}.items():
+        assert bytes(fed_array(kpi.Mean, data)) == bytes(m), name
+    m2 = fed_singly(kpi.Mean, [1, 2, 3])
+    assert bytes(fed_array(kpi.Mean, np.array([1, 2, 3], dtype=np.int16))) == bytes(m2)
+    with pytest.raises(kpi.KpiInvalidError):
+        m2.add_array(np.array([1.0, np.nan]))
+    assert bytes(m2) == bytes(fed_singly(kpi.Mean, [1, 2, 3]))
 
 
 def test_pair_arrays():
