@@ -18,7 +18,9 @@ Converted (one copy, documented): any other integer dtype (e.g. ``int64``
 answers for an ``int32`` scale, after checking every value fits; an
 out-of-range value raises :class:`KpiRangeError`); integers for ``float64``
 values; ``timedelta64``/``datetime64`` of another unit (truncated to ms);
-non-contiguous, misaligned or byte-swapped arrays.  Floats are never
+non-contiguous, misaligned or byte-swapped arrays; a list or tuple of
+Python ints that numpy would hold as floats (``-1`` beside ``2**63``) or
+objects is converted item by item, exactly.  Floats are never
 converted to integers (``TypeError``): round them yourself.
 
 Without numpy: a writable buffer of the right item type (``array.array``,
@@ -28,6 +30,7 @@ sequence is copied through ``array.array`` (with the same range checks).
 
 import array
 import ctypes
+import operator
 import sys
 
 from . import _lib
@@ -63,6 +66,11 @@ def _numpy_array(obj, kind, what):
     if isinstance(obj, bytes):
         obj = memoryview(obj)  # numpy would see one 'S' scalar, not n bytes
     a = np.asarray(obj)
+    if isinstance(obj, (list, tuple)) and (a.dtype.kind == "O" or
+                                           (a.dtype.kind == "f" and want.kind in "iu")):
+        # Python ints that numpy holds as floats (-1 beside 2**63) or
+        # objects (beyond 64 bits): convert them one by one, exactly
+        return _buffer_array(obj, kind, what)
     if a.ndim != 1:
         if a.ndim == 0:
             raise TypeError(f"{what}: a 1-D array is needed, got a scalar")
@@ -144,7 +152,7 @@ def _buffer_array(obj, kind, what):
         raise TypeError(f"{what}: a sequence of numbers is needed, got {type(obj).__name__}")
     try:
         if code == "d":
-            arr = array.array(code, (float(x) for x in seq))
+            arr = array.array(code, (_as_float(x, what) for x in seq))
         elif code == "Q":
             arr = array.array(code, (_lib.id64(_as_int(x, what), what) for x in seq))
         else:
@@ -161,7 +169,16 @@ def _buffer_array(obj, kind, what):
 def _as_int(x, what):
     if isinstance(x, float):
         raise TypeError(f"{what}: float {x!r} given where an integer is needed")
-    return int(x)
+    try:
+        return operator.index(x)  # as add() takes it: no str, no float
+    except TypeError:
+        raise TypeError(f"{what}: {x!r} is not an integer") from None
+
+
+def _as_float(x, what):
+    if isinstance(x, (str, bytes, bytearray)):
+        raise TypeError(f"{what}: {x!r} is not a number")
+    return float(x)
 
 
 def as_c_array(obj, kind, what="array"):

@@ -157,6 +157,23 @@ def test_rate_and_mean_dtypes_equal_singles():
     assert bytes(m2) == bytes(fed_singly(kpi.Mean, [1, 2, 3]))
 
 
+def test_ids_two_complement_everywhere():
+    ids = [-1, 5, 2**63, -(2**63), 7, 5]
+    want_d = fed_singly(kpi.Distinct, ids)
+    want_t = fed_singly(kpi.TopKId, ids)
+    as_u = [x & (2**64 - 1) for x in ids]
+    for name, data in {"uint64": np.array(as_u, dtype=np.uint64),
+                       "int64 view": np.array(as_u, dtype=np.uint64).view(np.int64),
+                       ">u8 strided": np.repeat(np.array(as_u, dtype=">u8"), 2)[::2],
+                       "list": ids}.items():
+        assert bytes(fed_array(kpi.Distinct, data)) == bytes(want_d), name
+        assert bytes(fed_array(kpi.TopKId, data)) == bytes(want_t), name
+    narrow = [-1, 3, 3, -128, 127]
+    want = fed_singly(kpi.TopKId, narrow)
+    for data in (np.array(narrow, dtype=np.int8), np.repeat(np.array(narrow, ">i2"), 3)[::3]):
+        assert bytes(fed_array(kpi.TopKId, data)) == bytes(want)
+
+
 def test_pair_arrays():
     sl = kpi.ServiceLevel(20_000, 5_000)
     waits, outs = [1000, 30_000, 2000, 40_000], [0, 0, 1, 1]
@@ -389,3 +406,32 @@ def test_threads_on_converted_arrays_equal_threads_none(threads):
             assert one.top() == many.top()
         else:
             assert bytes(one) == bytes(many), make
+
+
+@pytest.mark.parametrize("with_numpy", [True, False])
+def test_lists_of_ints_are_ints_and_text_is_not_a_number(monkeypatch, with_numpy):
+    if not with_numpy:
+        for module in (kpi._buffers, kpi._engine, kpi._counting):
+            monkeypatch.setattr(module, "numpy", None)
+    # text is not a number, with or without numpy (as for add())
+    s = kpi.nps()
+    for bad in (["9"], [b"9"], [9, "10"]):
+        with pytest.raises(TypeError):
+            s.add_array(bad)
+    with pytest.raises(TypeError):
+        kpi.Mean().add_array(["1.5"])
+    assert s.count == 0
+    # lists of Python ints whatever numpy would make of them: floats
+    # (-1 beside 2**63) or objects (beyond 64 bits)
+    ids = [-1, 2**63, 5]
+    for make in (kpi.Distinct, kpi.TopKId):
+        assert bytes(fed_array(make, ids)) == bytes(fed_singly(make, ids))
+    with pytest.raises(kpi.KpiRangeError):
+        kpi.Distinct().add_array([1, 2**64])
+    with pytest.raises(kpi.KpiRangeError):
+        kpi.frt().add_array([1, 2**63])
+    with pytest.raises(TypeError):
+        kpi.frt().add_array([1, 2.5, 2**63])
+    m = kpi.Mean()
+    m.add_array([1, 2**70])  # floats, as add() takes them
+    assert bytes(m) == bytes(fed_singly(kpi.Mean, [1, 2**70]))
