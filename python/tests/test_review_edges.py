@@ -196,6 +196,39 @@ def test_pair_arrays():
 
 
 # -- labels: only text or bytes are labels ----------------------------------------
+def test_numbers_are_not_labels():
+    t = kpi.TopK(10)
+    t.add("a")
+    before = bytes(t)
+    for bad in (3, np.int64(3), True, 2.5, None):
+        with pytest.raises(TypeError):
+            t.add(bad)
+        with pytest.raises(TypeError):
+            t.add_array([b"x", bad])
+        assert bytes(t) == before
+    with pytest.raises(TypeError):
+        t.add_array(np.array([1, 2, 3]))
+    with pytest.raises(TypeError):
+        t.add_array(np.array(["a", 3], dtype=object))
+    assert bytes(t) == before
+    d = kpi.Distinct()
+    with pytest.raises(TypeError):
+        d.add_bytes(4)
+    assert bytes(d) == bytes(kpi.Distinct())
+    e = new_engine()
+    with pytest.raises(TypeError):
+        e.created(T0, 1, topic=5)
+    with pytest.raises(TypeError):
+        e.set_name("agent", 5, 7)
+    # bytes-like labels stay accepted
+    t2 = kpi.TopK(10)
+    t2.add(bytearray(b"ab"))
+    t2.add(memoryview(b"ab"))
+    t2.add(np.bytes_(b"ab"))
+    t2.add(np.str_("ab"))
+    assert t2.top(decode=False) == [kpi.TopEntry(b"ab", 4, 4, 4)]
+
+
 # -- the engine's structured arrays ------------------------------------------------
 def _relaid(log, names, align=True):
     """log's records in a structured array of the fields `names`, in that
