@@ -91,6 +91,7 @@ __all__ = ["Engine", "EVENT_DTYPE", "CEvent", "Aging", "SlaRisk", "events", "to_
 CEvent = _lib.CEvent
 INT64_MAX = (1 << 63) - 1
 EVENT_SIZE = ctypes.sizeof(_lib.CEvent)
+_CEVENT_FORMAT = memoryview((_lib.CEvent * 1)()).format  # a buffer of CEvent records
 
 # The primitive class of each metric type.
 _TYPE_CLASSES = {1: Duration, 2: Rate, 3: Score, 4: Ratio, 5: Series}
@@ -218,7 +219,17 @@ def _event_buffer(data):
     if numpy is not None and (isinstance(data, numpy.ndarray) or hasattr(data, "items")):
         a = to_events(data)
         return (a.ctypes.data if a.size else None), a.size, a
-    mv = memoryview(data).cast("B")  # a buffer of whole records
+    mv = memoryview(data)
+    if mv.format.startswith("T{"):
+        # records of a stated layout (a memoryview of a structured array):
+        # read by field name, never reinterpreted as kpi_event bytes
+        if numpy is not None:
+            a = to_events(numpy.asarray(mv))
+            return (a.ctypes.data if a.size else None), a.size, a
+        if mv.format != _CEVENT_FORMAT:
+            raise TypeError(f"events: records of layout {mv.format} are not kpi_event "
+                            "records (install numpy to convert them by field name)")
+    mv = mv.cast("B")  # a buffer of whole records
     if mv.nbytes % EVENT_SIZE:
         raise ValueError(f"events: {mv.nbytes} bytes is not a whole number of "
                          f"{EVENT_SIZE}-byte records")
@@ -486,7 +497,10 @@ class Engine(KpiObject):
 
         `events`: an EVENT_DTYPE array (1-D, C-contiguous, aligned: used in
         place, no copy), anything :func:`to_events` converts (one copy), a
-        ctypes CEvent array or a buffer of 64-byte records.  Returns the
+        ctypes CEvent array or a buffer of 64-byte records (a buffer
+        whose items are records of another layout, such as a memoryview
+        of a structured array, is converted by field name as to_events()
+        does, or refused without numpy).  Returns the
         number applied (all of them).  On a bad record, every record before
         it stays applied, it and the rest are not, and the KpiError raised
         carries ``index`` (the bad record's position = the number applied).

@@ -265,6 +265,32 @@ def test_other_layouts_are_converted_by_field_name():
         assert bytes(e) == bytes(want), name
 
 
+def _swapped(log):
+    """time_ms and ticket swapped: 64 bytes, every field where an int64 or
+    uint64 can stand, so its bytes read as EVENT_DTYPE records are
+    plausible events of other tickets at other times."""
+    names = list(kpi.EVENT_DTYPE.names)
+    names[0], names[1] = names[1], names[0]
+    return _relaid(log, names)
+
+
+def test_memoryview_of_another_layout_is_not_reinterpreted():
+    log = scenario(8, seed=22)
+    want = new_engine()
+    want.apply(log)
+    for name, other in {"reordered": _reordered(log, True), "packed": _reordered(log, False),
+                        "swapped": _swapped(log)}.items():
+        e = new_engine()
+        try:
+            e.apply(memoryview(other))
+        except kpi.KpiError as err:  # the library refusing reinterpreted bytes
+            pytest.fail(f"{name}: bytes of another layout reached the engine: {err}")
+        except (TypeError, ValueError):
+            assert e.count("events") == 0, name
+        else:
+            assert bytes(e) == bytes(want), name
+
+
 def test_record_arrays_that_cannot_be_events():
     e = new_engine()
     before = bytes(e)
@@ -439,6 +465,22 @@ def test_threads_on_converted_arrays_equal_threads_none(threads):
             assert one.top() == many.top()
         else:
             assert bytes(one) == bytes(many), make
+
+
+def test_without_numpy_records_of_another_layout_are_refused(monkeypatch):
+    log = scenario(6, seed=23)
+    want = new_engine()
+    want.apply(log)
+    other = _swapped(log)
+    ctypes_records = (kpi.CEvent * len(log)).from_buffer_copy(log.tobytes())
+    for module in (kpi._buffers, kpi._engine, kpi._counting):
+        monkeypatch.setattr(module, "numpy", None)
+    e = new_engine()
+    with pytest.raises(TypeError):
+        e.apply(memoryview(other))
+    assert e.count("events") == 0
+    e.apply(memoryview(ctypes_records))  # a buffer of CEvent records: used as is
+    assert bytes(e) == bytes(want)
 
 
 @pytest.mark.parametrize("with_numpy", [True, False])
