@@ -347,6 +347,20 @@ def test_single_event_errors_change_nothing():
 
 
 # -- merge, bytes, pickling, lifetime ------------------------------------------------
+def test_group_member_augmented_merge():
+    g = kpi.Group(kpi.Rate())
+    r = kpi.Rate()
+    r.add_counts(2, 3)
+    g[3] += r  # merges into the member, and must not raise afterwards
+    assert (g[3].successes, g[3].trials) == (2, 3)
+    g[3] += r
+    assert (g[3].successes, g[3].trials) == (4, 6)
+    before = bytes(g)
+    with pytest.raises(TypeError):
+        g[4] = r  # assigning another object is not a merge
+    assert bytes(g) == before and 4 not in g
+
+
 def test_group_member_merge_of_other_configuration_changes_nothing():
     g = kpi.Group(kpi.Duration(0.01))
     g[1].add(5)
