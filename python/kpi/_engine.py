@@ -91,6 +91,7 @@ __all__ = ["Engine", "EVENT_DTYPE", "CEvent", "Aging", "SlaRisk", "events", "to_
 CEvent = _lib.CEvent
 INT64_MAX = (1 << 63) - 1
 EVENT_SIZE = ctypes.sizeof(_lib.CEvent)
+_NAME_MAX = 255  # KPI_TOPK_MAX_LABEL (include/kpi/topk.h): a name's bytes
 _CEVENT_FORMAT = memoryview((_lib.CEvent * 1)()).format  # a buffer of CEvent records
 
 # The primitive class of each metric type.
@@ -280,6 +281,24 @@ def _c_event(record, fields):
     return ev
 
 
+def _name_args(dim, code, name):
+    """(dim, code, name bytes) for kpi_engine_set_name, refused here as the
+    library would refuse them: a name is 1..KPI_TOPK_MAX_LABEL bytes
+    without NUL (KpiInvalidError / KpiRangeError), the dimension one of
+    DIMS after "all" (KpiRangeError)."""
+    d = _code(DIMS, dim, "dim")
+    if not 0 < d < len(DIMS):
+        raise _lib.KpiRangeError(_lib.ERR_RANGE, "set_name", f"dimension {dim!r}")
+    b = _label_bytes(name)
+    if not b or b"\0" in b:
+        raise _lib.KpiInvalidError(_lib.ERR_INVALID, "set_name",
+                                   "a name is not empty and holds no NUL byte")
+    if len(b) > _NAME_MAX:
+        raise _lib.KpiRangeError(_lib.ERR_RANGE, "set_name",
+                                 f"a name of {len(b)} bytes (at most {_NAME_MAX})")
+    return d, _lib.id64(code, "code"), b
+
+
 def _describe_record(ev):
     get = (lambda f: int(ev[f])) if not isinstance(ev, _lib.CEvent) else \
         (lambda f: getattr(ev, f))
@@ -406,15 +425,15 @@ class Engine(KpiObject):
     def set_name(self, dim, code, name):
         """Name a code of a dimension (agent, team, channel, priority,
         topic); topic codes used in event records must be named first."""
-        b = _label_bytes(name)
-        if b"\0" in b:
-            raise _lib.KpiInvalidError(_lib.ERR_INVALID, "set_name", "a name holds no NUL byte")
-        C.kpi_engine_set_name(self._p, _code(DIMS, dim, "dim"), _lib.id64(code, "code"), b)
+        C.kpi_engine_set_name(self._p, *_name_args(dim, code, name))
 
     def set_names(self, dim, names):
-        """set_name() for each {code: name}."""
-        for code, name in dict(names).items():
-            self.set_name(dim, code, name)
+        """set_name() for each {code: name}, all or nothing: every name is
+        checked (a dimension, a code, 1..255 bytes without NUL) before the
+        first is set."""
+        args = [_name_args(dim, code, name) for code, name in dict(names).items()]
+        for a in args:
+            C.kpi_engine_set_name(self._p, *a)
 
     def name(self, dim, code):
         """The name of a code (str); KpiUnknownIdError if it has none."""

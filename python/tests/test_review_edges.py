@@ -524,3 +524,27 @@ def test_lists_of_ints_are_ints_and_text_is_not_a_number(monkeypatch, with_numpy
     m = kpi.Mean()
     m.add_array([1, 2**70])  # floats, as add() takes them
     assert bytes(m) == bytes(fed_singly(kpi.Mean, [1, 2**70]))
+
+
+def test_set_names_is_all_or_nothing():
+    e = kpi.Engine()
+    e.set_name("agent", 1, "Ann")
+    before = bytes(e)
+    bad = [({2: "Bob", 3: ""}, kpi.KpiInvalidError, _lib.ERR_INVALID),
+           ({2: "Bob", 3: "a\0b"}, kpi.KpiInvalidError, _lib.ERR_INVALID),
+           ({2: "Bob", 3: "x" * 256}, kpi.KpiRangeError, _lib.ERR_RANGE),
+           ({2: "Bob", 3: 7}, TypeError, None),
+           ({2: "Bob", 2**64: "Cy"}, kpi.KpiRangeError, _lib.ERR_RANGE)]
+    for names, error, code in bad:
+        with pytest.raises(error) as info:
+            e.set_names("agent", names)
+        if code is not None:
+            assert info.value.code == code and info.value.strerror in str(info.value)
+        assert bytes(e) == before, names
+        with pytest.raises(kpi.KpiUnknownIdError):
+            e.name("agent", 2)
+    for dim in ("all", 9):
+        with pytest.raises(kpi.KpiRangeError):
+            e.set_names(dim, {2: "Bob"})
+    e.set_names("agent", {2: "Bob", 3: "x" * 255})  # 255 bytes: the longest
+    assert (e.name("agent", 1), e.name("agent", 2), e.name("agent", 3)) == ("Ann", "Bob", "x" * 255)
