@@ -548,3 +548,32 @@ def test_set_names_is_all_or_nothing():
             e.set_names(dim, {2: "Bob"})
     e.set_names("agent", {2: "Bob", 3: "x" * 255})  # 255 bytes: the longest
     assert (e.name("agent", 1), e.name("agent", 2), e.name("agent", 3)) == ("Ann", "Bob", "x" * 255)
+
+
+def test_different_objects_on_threads_need_no_lock():
+    """README, Threads: different objects need no lock.  Four threads, each
+    with its own objects, give what the same work gives run one after
+    another (ctypes releases the GIL during the C calls, so they overlap)."""
+    import threading
+
+    def work(seed, out):
+        rng = np.random.default_rng(seed)
+        s, d, t = kpi.nps(), kpi.frt(targets=[60_000]), kpi.TopK(8)
+        e = new_engine()
+        e.apply(scenario(5, seed=seed))
+        for _ in range(10):
+            s.add_array(rng.integers(0, 11, 5000))
+            d.add_array(rng.integers(0, 10**6, 5000))
+            t.add_array(np.array([b"a", b"b", b"c"])[rng.integers(0, 3, 5000)])
+            s += kpi.Score.from_bytes(bytes(s))
+        out[seed] = (bytes(s), bytes(d), bytes(t), bytes(e))
+
+    alone, together = {}, {}
+    for seed in range(4):
+        work(seed, alone)
+    threads = [threading.Thread(target=work, args=(seed, together)) for seed in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert together == alone
