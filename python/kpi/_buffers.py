@@ -24,7 +24,8 @@ objects is converted item by item, exactly.  Floats are never
 converted to integers (``TypeError``): round them yourself.
 
 Without numpy: a writable buffer of the right item type (``array.array``,
-``memoryview``) is used in place; a read-only one is copied; any other
+``memoryview``) is used in place; a read-only or misaligned one is
+copied; any other
 sequence is copied through ``array.array`` (with the same range checks).
 """
 
@@ -109,7 +110,9 @@ def _numpy_array(obj, kind, what):
     if not a.dtype.isnative:
         a = a.astype(a.dtype.newbyteorder("="))
     if not (a.flags.c_contiguous and a.flags.aligned):
-        a = np.ascontiguousarray(a)
+        # a copy, aligned: ascontiguousarray returns a contiguous but
+        # misaligned array (numpy.frombuffer at an odd offset) as it is
+        a = np.array(a, order="C", copy=True)
     return a.ctypes.data if a.size else None, a.size, a
 
 
@@ -142,9 +145,12 @@ def _buffer_array(obj, kind, what):
         n = len(mv)
         if n == 0:
             return None, 0, mv
-        if not mv.readonly:
+        arr = None
+        if not mv.readonly:  # in place, if aligned for the C type
             arr = (ctype * n).from_buffer(mv)
-        else:
+            if ctypes.addressof(arr) % ctypes.alignment(ctype):
+                arr = None
+        if arr is None:
             arr = (ctype * n).from_buffer_copy(mv)
         return ctypes.addressof(arr), n, (arr, mv)
     seq = mv.tolist() if mv is not None else obj

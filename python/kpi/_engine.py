@@ -174,7 +174,7 @@ def to_events(data):
         if a.ndim != 1:
             raise ValueError(f"events: a 1-D array is needed, got {a.ndim} dimensions")
         if not (a.flags.c_contiguous and a.flags.aligned):
-            a = np.ascontiguousarray(a)  # ascontiguousarray also aligns
+            a = np.array(a, order="C", copy=True)  # a copy is aligned
         return a
     if isinstance(data, np.ndarray) and data.dtype.names is not None:
         columns = {name: data[name] for name in data.dtype.names}

@@ -577,3 +577,66 @@ def test_different_objects_on_threads_need_no_lock():
     for th in threads:
         th.join()
     assert together == alone
+
+
+def _misaligned(values, dtype):
+    """`values` as a numpy array of `dtype` at an odd address (contiguous)."""
+    values = np.asarray(values, dtype=dtype)
+    buf = bytearray(values.nbytes + 1)
+    memoryview(buf)[1:] = values.tobytes()
+    return np.frombuffer(buf, dtype=dtype, offset=1, count=values.size), buf
+
+
+def test_misaligned_arrays_reach_c_aligned(monkeypatch):
+    """Documented: misaligned arrays are converted (one copy); the C
+    functions take int32_t/int64_t/double pointers, which must be aligned."""
+    seen = []
+
+    def spy(name, align):
+        real = getattr(_lib.C, name)
+
+        def record(p, address, *rest):
+            seen.append((name, address % align))
+            return real(p, address, *rest)
+        monkeypatch.setattr(_lib.C, name, record)
+
+    cases = [(kpi.nps, "kpi_score_add_array", np.int32, ANSWERS),
+             (kpi.frt, "kpi_duration_add_array", np.int64, DURATIONS),
+             (kpi.Mean, "kpi_mean_add_array", np.float64, [0.5, 2.0, -3.0]),
+             (kpi.Distinct, "kpi_distinct_add_array", np.uint64, [1, 2**63, 7])]
+    for make, name, dtype, values in cases:
+        spy(name, np.dtype(dtype).alignment)
+        a, keep = _misaligned(values, dtype)
+        assert a.flags.c_contiguous and not a.flags.aligned
+        got = fed_array(make, a)
+        assert seen[-1] == (name, 0), name
+        assert bytes(got) == bytes(fed_array(make, np.array(values, dtype=dtype))), name
+    # the engine's records
+    log = scenario(4, seed=31)
+    want = new_engine()
+    want.apply(log)
+    raw = bytearray(log.nbytes + 1)
+    memoryview(raw)[1:] = log.tobytes()
+    odd = np.frombuffer(raw, dtype=kpi.EVENT_DTYPE, offset=1)
+    assert not odd.flags.aligned
+    ev = kpi.to_events(odd)
+    assert ev.flags.aligned and ev.ctypes.data % 8 == 0
+    e = new_engine()
+    e.apply(odd)
+    assert bytes(e) == bytes(want)
+
+
+def test_without_numpy_misaligned_buffers_are_copied(monkeypatch):
+    monkeypatch.setattr(kpi._buffers, "numpy", None)
+    seen = []
+    real = _lib.C.kpi_duration_add_array
+
+    def record(p, address, n):
+        seen.append(address % 8)
+        return real(p, address, n)
+    monkeypatch.setattr(_lib.C, "kpi_duration_add_array", record)
+    raw = bytearray(8 * len(DURATIONS) + 1)
+    memoryview(raw)[1:] = array.array("q", DURATIONS).tobytes()
+    d = kpi.frt()
+    d.add_array(memoryview(raw)[1:].cast("q"))
+    assert seen == [0] and bytes(d) == bytes(fed_singly(kpi.frt, DURATIONS))
