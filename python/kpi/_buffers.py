@@ -86,9 +86,11 @@ def _numpy_array(obj, kind, what):
     elif kind == "uint64" and t.kind == "i":
         a = a.astype(np.int64, copy=False).view(np.uint64)
     elif kind == "int64" and t.kind in "mM":
-        unit = np.datetime_data(t)[0]
-        if unit != "ms":
-            a = a.astype(np.dtype(("m8" if t.kind == "m" else "M8") + "[ms]"))
+        ms = np.dtype(("m8" if t.kind == "m" else "M8") + "[ms]")  # native order
+        if t != ms:
+            # another unit (truncated to ms) or byte order: a view of
+            # '>m8[ms]' as int64 would read its bytes swapped
+            a = a.astype(ms)
         a = a.view(np.int64)
     elif t.kind in "biu" and want.kind in "iu":
         info = np.iinfo(want)

@@ -640,3 +640,28 @@ def test_without_numpy_misaligned_buffers_are_copied(monkeypatch):
     d = kpi.frt()
     d.add_array(memoryview(raw)[1:].cast("q"))
     assert seen == [0] and bytes(d) == bytes(fed_singly(kpi.frt, DURATIONS))
+
+
+def test_byte_swapped_time_arrays_keep_their_values():
+    """'>m8[ms]' / '>M8[ms]' hold the same milliseconds as native ones; read
+    as int64 without swapping, 256 ms would be 2**48 ms."""
+    ms = [0, 256, 1000, 60_000]
+    want = fed_singly(kpi.frt, ms)
+    for dt in (">m8[ms]", ">m8[s]", "<m8[ms]"):
+        data = np.array(ms, dtype="m8[ms]").astype(dt) if dt != ">m8[s]" else \
+            np.array([0, 1, 60], dtype=dt)
+        got = fed_array(kpi.frt, data)
+        expect = want if dt != ">m8[s]" else fed_singly(kpi.frt, [0, 1000, 60_000])
+        assert bytes(got) == bytes(expect), dt
+    times = [T0, T0 + 256, T0 + 1000, T0 + 60_000]
+    want = kpi.Series(1000, 120, T0)
+    for t in times:
+        want.add(t)
+    for dt in (">M8[ms]", "<M8[ms]"):
+        s = kpi.Series(1000, 120, T0)
+        s.add_array(np.array(times, dtype="M8[ms]").astype(dt))
+        assert bytes(s) == bytes(want), dt
+    # strided and swapped together
+    sl = kpi.ServiceLevel(20_000)
+    sl.add_array(np.repeat(np.array(ms, dtype=">m8[ms]"), 2)[::2], np.zeros(4, dtype=np.intc))
+    assert sl.asa == pytest.approx(sum(ms) / 4)
