@@ -18,16 +18,20 @@ Converted (one copy, documented): any other integer dtype (e.g. ``int64``
 answers for an ``int32`` scale, after checking every value fits; an
 out-of-range value raises :class:`KpiRangeError`); integers for ``float64``
 values; ``timedelta64``/``datetime64`` of another unit (truncated to ms);
-non-contiguous, misaligned or byte-swapped arrays.  Floats are never
+non-contiguous, misaligned or byte-swapped arrays; a list or tuple of
+Python ints that numpy would hold as floats (``-1`` beside ``2**63``) or
+objects is converted item by item, exactly.  Floats are never
 converted to integers (``TypeError``): round them yourself.
 
 Without numpy: a writable buffer of the right item type (``array.array``,
-``memoryview``) is used in place; a read-only one is copied; any other
+``memoryview``) is used in place; a read-only or misaligned one is
+copied; any other
 sequence is copied through ``array.array`` (with the same range checks).
 """
 
 import array
 import ctypes
+import operator
 import sys
 
 from . import _lib
@@ -60,7 +64,14 @@ def _numpy_array(obj, kind, what):
     np = numpy
     ctype, dtname, _ = KINDS[kind]
     want = np.dtype(dtname)
+    if isinstance(obj, bytes):
+        obj = memoryview(obj)  # numpy would see one 'S' scalar, not n bytes
     a = np.asarray(obj)
+    if isinstance(obj, (list, tuple)) and (a.dtype.kind == "O" or
+                                           (a.dtype.kind == "f" and want.kind in "iu")):
+        # Python ints that numpy holds as floats (-1 beside 2**63) or
+        # objects (beyond 64 bits): convert them one by one, exactly
+        return _buffer_array(obj, kind, what)
     if a.ndim != 1:
         if a.ndim == 0:
             raise TypeError(f"{what}: a 1-D array is needed, got a scalar")
@@ -75,14 +86,18 @@ def _numpy_array(obj, kind, what):
     elif kind == "uint64" and t.kind == "i":
         a = a.astype(np.int64, copy=False).view(np.uint64)
     elif kind == "int64" and t.kind in "mM":
-        unit = np.datetime_data(t)[0]
-        if unit != "ms":
-            a = a.astype(np.dtype(("m8" if t.kind == "m" else "M8") + "[ms]"))
+        ms = np.dtype(("m8" if t.kind == "m" else "M8") + "[ms]")  # native order
+        if t != ms:
+            # another unit (truncated to ms) or byte order: a view of
+            # '>m8[ms]' as int64 would read its bytes swapped
+            a = a.astype(ms)
         a = a.view(np.int64)
     elif t.kind in "biu" and want.kind in "iu":
         info = np.iinfo(want)
         if a.size and t.kind != "b":
-            lo, hi = a.min(), a.max()
+            # as Python ints: numpy 1.x compares uint64 with an int64
+            # bound as float64, where 2**63 == INT64_MAX
+            lo, hi = int(a.min()), int(a.max())
             if lo < info.min or hi > info.max:
                 bad = lo if lo < info.min else hi
                 raise _range_error(what, f"{bad} does not fit in {dtname}")
@@ -97,7 +112,9 @@ def _numpy_array(obj, kind, what):
     if not a.dtype.isnative:
         a = a.astype(a.dtype.newbyteorder("="))
     if not (a.flags.c_contiguous and a.flags.aligned):
-        a = np.ascontiguousarray(a)
+        # a copy, aligned: ascontiguousarray returns a contiguous but
+        # misaligned array (numpy.frombuffer at an odd offset) as it is
+        a = np.array(a, order="C", copy=True)
     return a.ctypes.data if a.size else None, a.size, a
 
 
@@ -130,9 +147,12 @@ def _buffer_array(obj, kind, what):
         n = len(mv)
         if n == 0:
             return None, 0, mv
-        if not mv.readonly:
+        arr = None
+        if not mv.readonly:  # in place, if aligned for the C type
             arr = (ctype * n).from_buffer(mv)
-        else:
+            if ctypes.addressof(arr) % ctypes.alignment(ctype):
+                arr = None
+        if arr is None:
             arr = (ctype * n).from_buffer_copy(mv)
         return ctypes.addressof(arr), n, (arr, mv)
     seq = mv.tolist() if mv is not None else obj
@@ -140,7 +160,7 @@ def _buffer_array(obj, kind, what):
         raise TypeError(f"{what}: a sequence of numbers is needed, got {type(obj).__name__}")
     try:
         if code == "d":
-            arr = array.array(code, (float(x) for x in seq))
+            arr = array.array(code, (_as_float(x, what) for x in seq))
         elif code == "Q":
             arr = array.array(code, (_lib.id64(_as_int(x, what), what) for x in seq))
         else:
@@ -157,7 +177,16 @@ def _buffer_array(obj, kind, what):
 def _as_int(x, what):
     if isinstance(x, float):
         raise TypeError(f"{what}: float {x!r} given where an integer is needed")
-    return int(x)
+    try:
+        return operator.index(x)  # as add() takes it: no str, no float
+    except TypeError:
+        raise TypeError(f"{what}: {x!r} is not an integer") from None
+
+
+def _as_float(x, what):
+    if isinstance(x, (str, bytes, bytearray)):
+        raise TypeError(f"{what}: {x!r} is not a number")
+    return float(x)
 
 
 def as_c_array(obj, kind, what="array"):

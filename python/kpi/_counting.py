@@ -2,6 +2,7 @@
 ids), Distinct (exact set, then HyperLogLog)."""
 
 import ctypes
+import numbers
 import sys
 from collections import namedtuple
 
@@ -70,10 +71,20 @@ _TOPK_THREADS = """
 
 def _label_bytes(label):
     """A label as bytes: str is UTF-8 (surrogateescape round-trips any
-    bytes read back with decode=True)."""
+    bytes read back with decode=True); bytes, bytearray or any buffer of
+    bytes as they are.  Anything else (a number: bytes(3) would be three
+    NUL bytes, bytes(numpy.int64(3)) its 8 bytes) is a TypeError."""
     if isinstance(label, str):
         return label.encode("utf-8", "surrogateescape")
-    return bytes(label)
+    if isinstance(label, bytes):
+        return bytes(label)
+    try:
+        mv = memoryview(label)
+    except TypeError:
+        mv = None
+    if mv is None or mv.format not in ("B", "b", "c") or isinstance(label, numbers.Number):
+        raise TypeError(f"a label is str or bytes, not {type(label).__name__}")
+    return mv.tobytes()
 
 
 def _decode(b, decode):

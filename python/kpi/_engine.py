@@ -91,6 +91,8 @@ __all__ = ["Engine", "EVENT_DTYPE", "CEvent", "Aging", "SlaRisk", "events", "to_
 CEvent = _lib.CEvent
 INT64_MAX = (1 << 63) - 1
 EVENT_SIZE = ctypes.sizeof(_lib.CEvent)
+_NAME_MAX = 255  # KPI_TOPK_MAX_LABEL (include/kpi/topk.h): a name's bytes
+_CEVENT_FORMAT = memoryview((_lib.CEvent * 1)()).format  # a buffer of CEvent records
 
 # The primitive class of each metric type.
 _TYPE_CLASSES = {1: Duration, 2: Rate, 3: Score, 4: Ratio, 5: Series}
@@ -172,7 +174,7 @@ def to_events(data):
         if a.ndim != 1:
             raise ValueError(f"events: a 1-D array is needed, got {a.ndim} dimensions")
         if not (a.flags.c_contiguous and a.flags.aligned):
-            a = np.ascontiguousarray(a)  # ascontiguousarray also aligns
+            a = np.array(a, order="C", copy=True)  # a copy is aligned
         return a
     if isinstance(data, np.ndarray) and data.dtype.names is not None:
         columns = {name: data[name] for name in data.dtype.names}
@@ -218,7 +220,17 @@ def _event_buffer(data):
     if numpy is not None and (isinstance(data, numpy.ndarray) or hasattr(data, "items")):
         a = to_events(data)
         return (a.ctypes.data if a.size else None), a.size, a
-    mv = memoryview(data).cast("B")  # a buffer of whole records
+    mv = memoryview(data)
+    if mv.format.startswith("T{"):
+        # records of a stated layout (a memoryview of a structured array):
+        # read by field name, never reinterpreted as kpi_event bytes
+        if numpy is not None:
+            a = to_events(numpy.asarray(mv))
+            return (a.ctypes.data if a.size else None), a.size, a
+        if mv.format != _CEVENT_FORMAT:
+            raise TypeError(f"events: records of layout {mv.format} are not kpi_event "
+                            "records (install numpy to convert them by field name)")
+    mv = mv.cast("B")  # a buffer of whole records
     if mv.nbytes % EVENT_SIZE:
         raise ValueError(f"events: {mv.nbytes} bytes is not a whole number of "
                          f"{EVENT_SIZE}-byte records")
@@ -267,6 +279,24 @@ def _c_event(record, fields):
         lo, hi = _FIELD_RANGES[types[name]]
         setattr(ev, name, _lib._int_in(value, lo, hi, name))
     return ev
+
+
+def _name_args(dim, code, name):
+    """(dim, code, name bytes) for kpi_engine_set_name, refused here as the
+    library would refuse them: a name is 1..KPI_TOPK_MAX_LABEL bytes
+    without NUL (KpiInvalidError / KpiRangeError), the dimension one of
+    DIMS after "all" (KpiRangeError)."""
+    d = _code(DIMS, dim, "dim")
+    if not 0 < d < len(DIMS):
+        raise _lib.KpiRangeError(_lib.ERR_RANGE, "set_name", f"dimension {dim!r}")
+    b = _label_bytes(name)
+    if not b or b"\0" in b:
+        raise _lib.KpiInvalidError(_lib.ERR_INVALID, "set_name",
+                                   "a name is not empty and holds no NUL byte")
+    if len(b) > _NAME_MAX:
+        raise _lib.KpiRangeError(_lib.ERR_RANGE, "set_name",
+                                 f"a name of {len(b)} bytes (at most {_NAME_MAX})")
+    return d, _lib.id64(code, "code"), b
 
 
 def _describe_record(ev):
@@ -395,15 +425,15 @@ class Engine(KpiObject):
     def set_name(self, dim, code, name):
         """Name a code of a dimension (agent, team, channel, priority,
         topic); topic codes used in event records must be named first."""
-        b = _label_bytes(name)
-        if b"\0" in b:
-            raise _lib.KpiInvalidError(_lib.ERR_INVALID, "set_name", "a name holds no NUL byte")
-        C.kpi_engine_set_name(self._p, _code(DIMS, dim, "dim"), _lib.id64(code, "code"), b)
+        C.kpi_engine_set_name(self._p, *_name_args(dim, code, name))
 
     def set_names(self, dim, names):
-        """set_name() for each {code: name}."""
-        for code, name in dict(names).items():
-            self.set_name(dim, code, name)
+        """set_name() for each {code: name}, all or nothing: every name is
+        checked (a dimension, a code, 1..255 bytes without NUL) before the
+        first is set."""
+        args = [_name_args(dim, code, name) for code, name in dict(names).items()]
+        for a in args:
+            C.kpi_engine_set_name(self._p, *a)
 
     def name(self, dim, code):
         """The name of a code (str); KpiUnknownIdError if it has none."""
@@ -486,7 +516,10 @@ class Engine(KpiObject):
 
         `events`: an EVENT_DTYPE array (1-D, C-contiguous, aligned: used in
         place, no copy), anything :func:`to_events` converts (one copy), a
-        ctypes CEvent array or a buffer of 64-byte records.  Returns the
+        ctypes CEvent array or a buffer of 64-byte records (a buffer
+        whose items are records of another layout, such as a memoryview
+        of a structured array, is converted by field name as to_events()
+        does, or refused without numpy).  Returns the
         number applied (all of them).  On a bad record, every record before
         it stays applied, it and the rest are not, and the KpiError raised
         carries ``index`` (the bad record's position = the number applied).

@@ -40,6 +40,7 @@ class Group(KpiObject):
     ``g[key]`` is the member for key, created empty if absent (like a
     defaultdict); it is a view fed and read like any object of the
     prototype's type, and stays valid while the key is in the group.
+    ``g[key] += other`` merges other into the member.
     ``key in g``, ``len(g)``, ``iter(g)`` (keys, ascending), ``del g[key]``,
     ``g.total()`` (the merge of every member, a new object).
     A read-only group (an engine's breakdown, kpi.Engine.group) never
@@ -92,6 +93,17 @@ class Group(KpiObject):
         return self._view(key)
 
     get = __getitem__
+
+    def __setitem__(self, key, value):
+        """Only what ``g[key] += other`` needs: storing back the member view
+        that the merge returned (nothing to do).  Members are created by
+        ``g[key]`` and fed in place; assigning any other object raises
+        TypeError."""
+        key = _lib.id64(key, "key")
+        member = getattr(value, "_member", None)
+        if member is None or member[0] is not self or member[1] != key:
+            raise TypeError("a group's members are created by g[key] and fed in place "
+                            "(g[key].add(...), g[key] += other); they are not assigned")
 
     def find(self, key):
         """The member for key, or None (never creates one)."""
