@@ -12,7 +12,9 @@ passed by address.  So are these exact reinterpretations:
 - ``bool`` arrays for ``uint8`` outcomes;
 - ``int64`` arrays for ``uint64`` ids (two's complement: the same bits);
 - ``timedelta64[ms]`` for ``int64`` durations and ``datetime64[ms]`` for
-  ``int64`` timestamps (both are int64 milliseconds).
+  ``int64`` timestamps (both are int64 milliseconds); a ``datetime64``
+  array given as durations, or a ``timedelta64`` array given as
+  timestamps, is refused (``TypeError``).
 
 Converted (one copy, documented): any other integer dtype (e.g. ``int64``
 answers for an ``int32`` scale, after checking every value fits; an
@@ -46,6 +48,8 @@ KINDS = {
     "int32": (ctypes.c_int32, "int32", "i"),
     "intc": (ctypes.c_int, "intc", "i"),
     "int64": (ctypes.c_int64, "int64", "q"),
+    "ms": (ctypes.c_int64, "int64", "q"),  # durations: timedelta64 too
+    "time_ms": (ctypes.c_int64, "int64", "q"),  # timestamps: datetime64 too
     "uint64": (ctypes.c_uint64, "uint64", "Q"),
     "uint8": (ctypes.c_uint8, "uint8", "B"),
     "double": (ctypes.c_double, "float64", "d"),
@@ -85,7 +89,12 @@ def _numpy_array(obj, kind, what):
         a = a.view(np.uint8)
     elif kind == "uint64" and t.kind == "i":
         a = a.astype(np.int64, copy=False).view(np.uint64)
-    elif kind == "int64" and t.kind in "mM":
+    elif kind in ("ms", "time_ms") and t.kind in "mM":
+        if t.kind != ("m" if kind == "ms" else "M"):
+            # epoch milliseconds taken as durations, or the reverse
+            raise TypeError(f"{what}: a {t} array holds "
+                            + ("timestamps, not durations: subtract the start"
+                               if kind == "ms" else "durations, not timestamps"))
         ms = np.dtype(("m8" if t.kind == "m" else "M8") + "[ms]")  # native order
         if t != ms:
             # another unit (truncated to ms) or byte order: a view of

@@ -61,7 +61,7 @@ class Duration(KpiObject):
         collapsed its lowest buckets, which needs an accuracy finer than
         about 0.3%: the merge takes the collapse floor on).  A refused
         array raises what one call raises and changes nothing."""
-        self._add_c_array(C.kpi_duration_add_array, ms, "int64", "durations", threads)
+        self._add_c_array(C.kpi_duration_add_array, ms, "ms", "durations", threads)
 
     @property
     def count(self):
@@ -143,9 +143,9 @@ class Aht(KpiObject):
 
     def add_array(self, talk_ms, hold_ms, after_work_ms):
         """Add n contacts from three int64 arrays, all or nothing."""
-        a, n1, k1 = as_c_array(talk_ms, "int64", "talk_ms")
-        b, n2, k2 = as_c_array(hold_ms, "int64", "hold_ms")
-        c, n3, k3 = as_c_array(after_work_ms, "int64", "after_work_ms")
+        a, n1, k1 = as_c_array(talk_ms, "ms", "talk_ms")
+        b, n2, k2 = as_c_array(hold_ms, "ms", "hold_ms")
+        c, n3, k3 = as_c_array(after_work_ms, "ms", "after_work_ms")
         C.kpi_aht_add_array(self._p, a, b, c, same_length("aht", n1, n2, n3))
 
     @property
@@ -207,7 +207,7 @@ class ServiceLevel(KpiObject):
 
     def add_array(self, wait_ms, outcomes):
         """n waits (int64) and outcomes (C int: int32 here), all or nothing."""
-        a, n1, k1 = as_c_array(wait_ms, "int64", "wait_ms")
+        a, n1, k1 = as_c_array(wait_ms, "ms", "wait_ms")
         b, n2, k2 = as_c_array(outcomes, "intc", "outcomes")
         C.kpi_service_level_add_array(self._p, a, b, same_length("service level", n1, n2))
 
@@ -282,7 +282,7 @@ class Series(KpiObject):
     def add_array(self, t_ms, amounts=None):
         """n events (int64 ms or datetime64[ms] without a copy), with
         float64 amounts or 1.0 each; all or nothing."""
-        a, n, k1 = as_c_array(t_ms, "int64", "t_ms")
+        a, n, k1 = as_c_array(t_ms, "time_ms", "t_ms")
         b, k2 = None, None
         if amounts is not None:
             b, n2, k2 = as_c_array(amounts, "double", "amounts")

@@ -79,6 +79,25 @@ def test_duration_takes_timedelta64(rng):
     assert bytes(c) == bytes(a)
 
 
+def test_timestamps_are_not_durations_nor_the_reverse():
+    """datetime64 values are epoch milliseconds: as durations they would be
+    decades long; timedelta64 values are no instants.  Both refused, the
+    object unchanged."""
+    now = np.array([1_700_000_000_000, 1_700_000_060_000], dtype="datetime64[ms]")
+    for obj, call in ((kpi.frt(), lambda o, a: o.add_array(a)),
+                      (kpi.ServiceLevel(20_000), lambda o, a: o.add_array(a, [0, 0])),
+                      (kpi.Series(kpi.MS_PER_HOUR, 24, 0),
+                       lambda o, a: o.add_array(a - now[0])),
+                      (kpi.Aht(), lambda o, a: o.add_array(a, a, a))):
+        before = bytes(obj)
+        with pytest.raises(TypeError, match="timestamps, not durations|durations, not timestamps"):
+            call(obj, now)
+        assert bytes(obj) == before
+    s = kpi.Series(kpi.MS_PER_HOUR, 24, 0)
+    s.add_array(now)  # timestamps where timestamps are due
+    assert s.total == 2
+
+
 def test_duration_bulk_equals_per_item(rng):
     ms = rng.integers(0, 10**8, 2000)
     bulk, single = kpi.frt(), kpi.frt()
