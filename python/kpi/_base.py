@@ -82,10 +82,17 @@ def register(cls):
     return cls
 
 
+def state_bytes(data):
+    """The bytes of a bytes-like `data`; TypeError for anything else (an
+    int, a str, a list)."""
+    return bytes(memoryview(data))
+
+
 def header(data):
     """(format version, type tag, body length) of a serialized state;
-    KpiCorruptError / KpiTruncatedError for bytes that are not one."""
-    data = bytes(data)
+    KpiCorruptError / KpiTruncatedError for bytes that are not one;
+    TypeError for what is not bytes-like."""
+    data = state_bytes(data)
     if len(data) < 4 or data[:4] != MAGIC:
         raise _lib.error_for(_lib.ERR_CORRUPT, "kpi.header", "no libkpi magic")
     if len(data) < HEADER.size + 4:
@@ -369,8 +376,9 @@ class KpiObject:
     @classmethod
     def from_bytes(cls, data):
         """Rebuild an object from to_bytes() output (any bytes-like);
-        the library validates everything it reads."""
-        data = bytes(data)
+        the library validates everything it reads; TypeError for what is
+        not bytes-like (an int is no state: bytes(5) would be 5 zeros)."""
+        data = state_bytes(data)
         out = ctypes.c_void_p()
         getattr(C, f"kpi_{cls._prefix}_deserialize")(ctypes.byref(out), data, len(data))
         obj = cls.__new__(cls)

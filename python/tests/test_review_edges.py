@@ -665,3 +665,17 @@ def test_byte_swapped_time_arrays_keep_their_values():
     sl = kpi.ServiceLevel(20_000)
     sl.add_array(np.repeat(np.array(ms, dtype=">m8[ms]"), 2)[::2], np.zeros(4, dtype=np.intc))
     assert sl.asa == pytest.approx(sum(ms) / 4)
+
+
+def test_from_bytes_takes_only_bytes_like():
+    """An int is no state (bytes(5) would be five zeros): TypeError, as for
+    a str or a list, from kpi.from_bytes and a class's from_bytes; a
+    memoryview or bytearray of a state works."""
+    data = bytes(kpi.frt())
+    for bad in (5, "abc", [1, 2, 3]):
+        with pytest.raises(TypeError):
+            kpi.from_bytes(bad)
+        with pytest.raises(TypeError):
+            kpi.Duration.from_bytes(bad)
+    assert bytes(kpi.from_bytes(memoryview(data))) == data
+    assert bytes(kpi.Duration.from_bytes(bytearray(data))) == data
