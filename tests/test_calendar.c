@@ -895,6 +895,58 @@ START_TEST(spans_across_the_edges_of_the_transition_table_stay_exact)
 }
 END_TEST
 
+/* Rules whose changes are years apart or out of order from one year to
+ * the next.  Business time of an always-open calendar is real time. */
+START_TEST(changes_years_apart_or_out_of_year_order_are_all_found)
+{
+    /* M2.4.0/0 and M2.5.0/1 (01:00 DST = 00:00 std) name the same instant
+     * unless February has five Sundays (29 February a Sunday: 2004, 2032,
+     * 2060, 2088, 2128); a tie is DST, so standard time runs only from
+     * that 29 February (03:00Z) to the fourth Sunday of February next year */
+    kpi_calendar *c = mk("AAA3BBB,M2.4.0/0,M2.5.0/1");
+    changes_at(c, utc(2060, 2, 29, 3, 0), -7200, -10800);
+    changes_at(c, utc(2061, 2, 27, 3, 0), -10800, -7200);
+    for (int d = 0; d < 7; d++)
+        ck_assert_ok(kpi_calendar_add_hours(c, d, 0, 1440));
+    int64_t a = utc(2040, 1, 1, 0, 0), b = utc(2060, 6, 1, 0, 0);
+    ck_assert_int_eq(el(c, a, b), b - a);
+    ck_assert_int_eq(due(c, a, b - a), b);
+    a = utc(2090, 1, 1, 0, 0);
+    b = utc(2128, 6, 1, 0, 0);
+    ck_assert_int_eq(el(c, a, b), b - a);
+    kpi_calendar_free(c);
+    /* 59 (29 February or 1 March) at 00:00 std and J60 (1 March) at 01:00
+     * DST: the same instant (DST) except in leap years, when standard time
+     * runs from 1 March (03:00Z) for a year; none from 2097 to 2104 */
+    c = mk("AAA3BBB,59/0,J60/1");
+    changes_at(c, utc(2104, 3, 1, 3, 0), -7200, -10800);
+    for (int d = 0; d < 7; d++)
+        ck_assert_ok(kpi_calendar_add_hours(c, d, 0, 1440));
+    a = utc(2098, 1, 1, 0, 0);
+    b = utc(2105, 1, 1, 0, 0);
+    ck_assert_int_eq(el(c, a, b), b - a);
+    ck_assert_int_eq(el(c, a, b), el(c, a, utc(2100, 6, 1, 0, 0)) + el(c, utc(2100, 6, 1, 0, 0), b));
+    kpi_calendar_free(c);
+    /* year y's DST starts 167 h after 31 December (7 January y+1, 02:00Z)
+     * and ends 100 h before 1 January (27 December y-1, 22:00Z): each year
+     * is DST from 7 January to 27 December, inside the table or not */
+    c = mk("AAA3BBB,J365/167,J1/-100");
+    const int years[] = {1969, 2026, 2150};
+    for (size_t i = 0; i < sizeof years / sizeof *years; i++) {
+        changes_at(c, utc(years[i], 12, 27, 22, 0), -7200, -10800);
+        changes_at(c, utc(years[i] + 1, 1, 7, 2, 0), -10800, -7200);
+    }
+    /* open on Sundays 19:00-20:00 local only: 27 December is a Sunday in
+     * 2026 and 2150, whose 20:00 DST (22:00Z) turns into 19:00 std: both
+     * real hours 19:00-20:00 are worked */
+    ck_assert_ok(kpi_calendar_add_hours(c, 0, 19 * 60, 20 * 60));
+    ck_assert_int_eq(el(c, utc(2026, 12, 27, 12, 0), utc(2026, 12, 28, 12, 0)), 2 * H);
+    ck_assert_int_eq(el(c, utc(2150, 12, 27, 12, 0), utc(2150, 12, 28, 12, 0)), 2 * H);
+    ck_assert_int_eq(due(c, utc(2026, 12, 27, 12, 0), 2 * H), utc(2026, 12, 27, 23, 0));
+    kpi_calendar_free(c);
+}
+END_TEST
+
 /* ---- errors, state and memory ------------------------------------------- */
 
 START_TEST(configuration_errors_are_named_and_change_nothing)
@@ -1269,6 +1321,7 @@ static Suite *calendar_suite(void)
     tcase_add_test(tc, elapsed_is_monotone_and_additive);
     tcase_add_test(tc, spans_across_the_edges_of_the_transition_table_stay_exact);
     tcase_add_test(tc, spans_of_millennia_at_the_ends_of_the_range);
+    tcase_add_test(tc, changes_years_apart_or_out_of_year_order_are_all_found);
     suite_add_tcase(s, tc);
     tc = tcase_create("object");
     tcase_add_test(tc, configuration_errors_are_named_and_change_nothing);
