@@ -138,6 +138,12 @@ START_TEST(errors_are_named_and_change_nothing)
     ck_assert_ok(kpi_sla_policy_new(&e, empty));
     ck_assert_ok(kpi_sla_policy_set_target(e, 0, 0, H, 1));
     ck_assert_status(kpi_sla_policy_due(e, 0, 0, MON, 0, &v), KPI_ERR_EMPTY);
+    /* a target of 0 with no pause is due at the start, hours or not */
+    ck_assert_ok(kpi_sla_policy_set_target(e, 0, 1, 0, 1));
+    ck_assert_ok(kpi_sla_policy_due(e, 0, 1, MON, 0, &v));
+    ck_assert_int_eq(v, MON);
+    ck_assert_status(kpi_sla_policy_due(e, 0, 1, MON, 1, &v), KPI_ERR_EMPTY);
+    ck_assert_int_eq(v, MON);
     kpi_sla_policy_free(e);
     kpi_calendar_free(empty);
     kpi_sla_policy_free(q);
