@@ -97,7 +97,17 @@ START_TEST(tz_parser_accepts_and_rejects_a_table_of_strings)
                           * bad DST offsets, a rule's time of four digits */
                          "ABC0001", "ABC1:00:60", "ABC1:00:1x0",
                          "CET-1CEST99,M3.5.0,M10.5.0/3", "CET-1CEST-25,M3.5.0,M10.5.0/3",
-                         "CET-1CEST,M3.5.0/1000,M10.5.0"};
+                         "CET-1CEST,M3.5.0/1000,M10.5.0",
+                         /* empty or partial rules, fields out of range, a
+                          * third rule, bad quoting, two signs, short names */
+                         "EST5EDT,M3.2.0,M11.1.0/", "<+0545>", "<+05 45>-5",
+                         "EST5EDT,M3.2,M11.1.0", "EST5EDT,M0.1.0,M11.1.0",
+                         "EST5EDT,M3.0.0,M11.1.0", "EST5EDT,J366,J1",
+                         "EST5EDT,M3.2.0/-168,M11.1.0", "EST5EDT,M3.2.0/1:60,M11.1.0",
+                         "EST5EDT,,M11.1.0", "EST5EDT4:00:60", "<ABC>",
+                         "EST5EDT,M3.2.0,M11.1.0,J1", "EST5EDT,-1,J1", "EST5EDT,M3.2.0,J0",
+                         "EST5EDT,M3.2.0/+-1,M11.1.0", "EST+-5", "EST5EDT+", "E5",
+                         "EST5ED", "<A+>5", "EST5\n"};
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
         kpi_calendar *c = NULL;
         int rc = kpi_calendar_new(&c, good[i]);
