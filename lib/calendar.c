@@ -97,6 +97,7 @@ typedef struct tz_info {
     int32_t std_off; /* local = UTC + off, seconds */
     int32_t dst_off;
     int has_dst;
+    int fixed; /* DST rules that never change the offset */
     tz_rule start, end;
 } tz_info;
 
@@ -286,34 +287,47 @@ static int32_t off_rules(const tz_info *tz, int64_t t)
 }
 
 /* The first change of offset strictly after t (by the rules): returns 1
- * and fills *T and *after, or 0 when the offset never changes again. */
+ * and fills *T and *after, or 0 when the offset never changes again.
+ * Years are scanned from the one before t's until no transition of the
+ * next year can come before the best change found (no rule names a day
+ * before 1 January, a time before -167 h or an offset beyond 26 h): a
+ * later year's rule may name an earlier instant, so the first change met
+ * is not always the first.  Changes may be years apart (rules that differ
+ * only in leap years, or when February has five Sundays); the rules
+ * repeat every 400 years, so 402 years without a change mean none ever
+ * (tz->fixed, set at creation, spares the search). */
 static int next_change_rules(const tz_info *tz, int64_t t, int64_t *T,
                              int32_t *after)
 {
-    if (!tz->has_dst || tz->dst_off == tz->std_off)
+    if (!tz->has_dst || tz->dst_off == tz->std_off || tz->fixed)
         return 0;
     int64_t y = year_of_day(fdiv(t, DAY_MS));
-    int64_t last = t;
-    for (int64_t yy = y - 1; yy <= y + 3; yy++) {
+    int64_t best = INT64_MAX;
+    for (int64_t yy = y - 1; yy <= y + 401; yy++) {
+        if (best != INT64_MAX &&
+            (days_from_civil(yy, 1, 1) * 86400 - 193 * 3600) * 1000 > best)
+            break;
         int64_t c[2];
         year_transitions(tz, yy, &c[0], &c[1]);
-        if (c[1] < c[0]) {
+        if (c[1] < c[0]) { /* the earlier first: it may spare a look-up */
             int64_t x = c[0];
             c[0] = c[1];
             c[1] = x;
         }
         for (int i = 0; i < 2; i++) {
-            if (c[i] <= last)
+            if (c[i] <= t || c[i] >= best)
                 continue;
             int32_t o1 = off_rules(tz, c[i] - 1), o2 = off_rules(tz, c[i]);
             if (o1 != o2) {
-                *T = c[i];
+                best = c[i];
                 *after = o2;
-                return 1;
             }
         }
     }
-    return 0;
+    if (best == INT64_MAX)
+        return 0;
+    *T = best;
+    return 1;
 }
 
 /* ---- the object --------------------------------------------------------- */
@@ -514,6 +528,9 @@ static int cal_create(const char *tz, const kpi_allocator *a, kpi_calendar **out
     size_t len = strlen(tz);
     if (len > KPI_CALENDAR_MAX_TZ || tz_parse(tz, &info) != KPI_OK)
         return KPI_ERR_INVALID;
+    int64_t first;
+    int32_t after;
+    info.fixed = !next_change_rules(&info, 0, &first, &after);
     void *o;
     int rc = kpi__object_new(&kpi__calendar_type, sizeof(kpi_calendar), a, &o);
     if (rc != KPI_OK)

@@ -97,7 +97,17 @@ START_TEST(tz_parser_accepts_and_rejects_a_table_of_strings)
                           * bad DST offsets, a rule's time of four digits */
                          "ABC0001", "ABC1:00:60", "ABC1:00:1x0",
                          "CET-1CEST99,M3.5.0,M10.5.0/3", "CET-1CEST-25,M3.5.0,M10.5.0/3",
-                         "CET-1CEST,M3.5.0/1000,M10.5.0"};
+                         "CET-1CEST,M3.5.0/1000,M10.5.0",
+                         /* empty or partial rules, fields out of range, a
+                          * third rule, bad quoting, two signs, short names */
+                         "EST5EDT,M3.2.0,M11.1.0/", "<+0545>", "<+05 45>-5",
+                         "EST5EDT,M3.2,M11.1.0", "EST5EDT,M0.1.0,M11.1.0",
+                         "EST5EDT,M3.0.0,M11.1.0", "EST5EDT,J366,J1",
+                         "EST5EDT,M3.2.0/-168,M11.1.0", "EST5EDT,M3.2.0/1:60,M11.1.0",
+                         "EST5EDT,,M11.1.0", "EST5EDT4:00:60", "<ABC>",
+                         "EST5EDT,M3.2.0,M11.1.0,J1", "EST5EDT,-1,J1", "EST5EDT,M3.2.0,J0",
+                         "EST5EDT,M3.2.0/+-1,M11.1.0", "EST+-5", "EST5EDT+", "E5",
+                         "EST5ED", "<A+>5", "EST5\n"};
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
         kpi_calendar *c = NULL;
         int rc = kpi_calendar_new(&c, good[i]);
@@ -184,13 +194,94 @@ START_TEST(southern_zones_have_summer_across_new_year)
 }
 END_TEST
 
+/* The offset is `before` until the ms before t and `after` from t on. */
+static void changes_at(const kpi_calendar *c, int64_t t, int32_t before, int32_t after)
+{
+    ck_assert_int_eq(off(c, t - 1), before);
+    ck_assert_int_eq(off(c, t), after);
+}
+
+/* Day rules by hand: Jn never counts 29 February, n (zero-based) does;
+ * Mm.5.d is the last such weekday whether the month has four or five;
+ * rule times below zero or beyond 24 h move the change to another day. */
+START_TEST(day_rules_leap_days_last_weeks_and_rule_times_by_hand)
+{
+    /* std UTC-3, DST UTC-2, changes at 02:00 local: 05:00Z (start), 04:00Z
+     * (end) */
+    kpi_calendar *c = mk("ABC3DEF,J60/2,J300/2");
+    changes_at(c, utc(2028, 3, 1, 5, 0), -10800, -7200); /* J60: 1 March */
+    changes_at(c, utc(2027, 3, 1, 5, 0), -10800, -7200);
+    changes_at(c, utc(2028, 10, 27, 4, 0), -7200, -10800); /* J300: 27 Oct */
+    kpi_calendar_free(c);
+    c = mk("ABC3DEF,59/2,300/2");
+    changes_at(c, utc(2028, 2, 29, 5, 0), -10800, -7200); /* 59: 29 Feb */
+    changes_at(c, utc(2027, 3, 1, 5, 0), -10800, -7200); /* 59: 1 Mar */
+    changes_at(c, utc(2028, 10, 27, 4, 0), -7200, -10800); /* 300: 27 Oct */
+    changes_at(c, utc(2027, 10, 28, 4, 0), -7200, -10800); /* 300: 28 Oct */
+    kpi_calendar_free(c);
+    c = mk("ABC3DEF,J59/2,60/2");
+    changes_at(c, utc(2028, 2, 28, 5, 0), -10800, -7200); /* J59: 28 Feb */
+    changes_at(c, utc(2028, 3, 1, 4, 0), -7200, -10800); /* 60: 1 Mar */
+    changes_at(c, utc(2027, 3, 2, 4, 0), -7200, -10800); /* 60: 2 Mar */
+    kpi_calendar_free(c);
+    /* the last Sunday of February: 22nd (2026, four Sundays), 27th (2028),
+     * 29th (2032, five Sundays); the fourth Sunday of February 2032: 22nd */
+    c = mk("AAA0BBB,M2.5.0/0,M10.5.0/0");
+    changes_at(c, utc(2026, 2, 22, 0, 0), 0, 3600);
+    changes_at(c, utc(2028, 2, 27, 0, 0), 0, 3600);
+    changes_at(c, utc(2032, 2, 29, 0, 0), 0, 3600);
+    /* the end: 00:00 DST on Sunday 25 October 2026 is Saturday 23:00Z */
+    changes_at(c, utc(2026, 10, 24, 23, 0), 3600, 0);
+    kpi_calendar_free(c);
+    c = mk("AAA0BBB,M2.4.0/0,M10.5.0/0");
+    changes_at(c, utc(2032, 2, 22, 0, 0), 0, 3600);
+    kpi_calendar_free(c);
+    /* -1 h: Saturday 7 March 2026 23:00; 25 h: Monday 2 November 01:00 DST */
+    c = mk("AAA0BBB,M3.2.0/-1,M11.1.0/25");
+    changes_at(c, utc(2026, 3, 7, 23, 0), 0, 3600);
+    changes_at(c, utc(2026, 11, 2, 0, 0), 3600, 0);
+    kpi_calendar_free(c);
+    /* 167 h after Sunday 8 March 00:00 is Saturday 14 March 23:00; 167 h
+     * before Sunday 1 November 00:00 DST is Sunday 25 October 01:00 DST */
+    c = mk("AAA0BBB,M3.2.0/167,M11.1.0/-167");
+    changes_at(c, utc(2026, 3, 14, 23, 0), 0, 3600);
+    changes_at(c, utc(2026, 10, 25, 0, 0), 3600, 0);
+    kpi_calendar_free(c);
+    /* quoted names, offsets with minutes and seconds: std UTC-3:30, DST
+     * UTC-2:30:15; start Saturday 7 March 18:30 std = 22:00Z; end Monday
+     * 2 November 06:00 DST = 08:30:15Z */
+    c = mk("<-0330>3:30<-0230>2:30:15,M3.2.0/-5:30,M11.1.0/30");
+    changes_at(c, utc(2026, 3, 7, 22, 0), -12600, -9015);
+    changes_at(c, utc(2026, 11, 2, 8, 30) + 15000, -9015, -12600);
+    kpi_calendar_free(c);
+    c = mk("<+0545>-5:45");
+    ck_assert_int_eq(off(c, utc(2026, 7, 1, 0, 0)), 5 * 3600 + 45 * 60);
+    int32_t y, mo, d, wd, ms;
+    ck_assert_ok(kpi_calendar_local_time(c, utc(2026, 12, 31, 18, 15), &y, &mo, &d, &wd, &ms));
+    ck_assert(y == 2027 && mo == 1 && d == 1 && wd == 5 && ms == 0);
+    kpi_calendar_free(c);
+}
+END_TEST
+
 START_TEST(offsets_agree_with_the_c_library_for_random_instants)
 {
 #if defined(__GLIBC__)
     const char *zones[] = {"CET-1CEST,M3.5.0,M10.5.0/3", "EST5EDT,M3.2.0,M11.1.0",
                            "AEST-10AEDT,M10.1.0,M4.1.0/3", "NZST-12NZDT,M9.5.0,M4.1.0/3",
                            "JST-9", "<-03>3", "XXX3YYY,J60/25,300/-3",
-                           "GMT0BST,M3.5.0/1,M10.5.0", "<-02>2<-01>,M3.5.0/-1,M10.5.0/0"};
+                           "GMT0BST,M3.5.0/1,M10.5.0", "<-02>2<-01>,M3.5.0/-1,M10.5.0/0",
+                           /* negative DST (Ireland), quarter and half hours,
+                            * a two-hour DST, changes at 24:00 and 26:00 local,
+                            * Jn and n days around 29 February, seconds */
+                           "IST-1GMT0,M10.5.0,M3.5.0/1", "<+0545>-5:45",
+                           "<+1030>-10:30<+11>-11,M10.1.0,M4.1.0",
+                           "<+1245>-12:45<+1345>,M9.5.0/2:45,M4.1.0/3:45",
+                           "NST3:30NDT,M3.2.0,M11.1.0", "<+00>0<+02>-2,M3.5.0/1,M10.5.0/3",
+                           "<-04>4<-03>,M9.1.6/24,M4.1.6/24", "IST-2IDT,M3.4.4/26,M10.5.0",
+                           "<+0330>-3:30<+0430>,J79/24,J263/24", "ABC3DEF,59/2,60/2",
+                           "ABC3DEF,J59/2,J60/2", "AAA-1BBB,M2.5.4,M9.5.2",
+                           "<-0330>3:30<-0230>2:30:15,M3.2.0/-5:30,M11.1.0/30",
+                           "ABC-5:45:30DEF-6,M4.5.6/167,M9.1.0/-100"};
     test_rng r = {7};
     for (size_t z = 0; z < sizeof zones / sizeof *zones; z++) {
         setenv("TZ", zones[z], 1);
@@ -211,6 +302,134 @@ START_TEST(offsets_agree_with_the_c_library_for_random_instants)
                           off(c, (int64_t)s * 1000), (long)tm.tm_gmtoff);
         }
         kpi_calendar_free(c);
+    }
+    unsetenv("TZ");
+#endif
+}
+END_TEST
+
+#if defined(__GLIBC__)
+/* Business time second by second from the C library's local time, for a
+ * few days around a DST change: hours and closures as recorded. */
+typedef struct lib_ref {
+    int open[7][1440];
+    int cl_y[8], cl_m[8], cl_d[8], cl_from[8], cl_to[8], ncl;
+} lib_ref;
+
+static int lib_open(const lib_ref *r, time_t t)
+{
+    struct tm tm;
+    if (localtime_r(&t, &tm) == NULL) /* no ck_assert: one per second is slow */
+        ck_abort_msg("localtime_r failed");
+    int minute = tm.tm_hour * 60 + tm.tm_min;
+    if (!r->open[tm.tm_wday][minute])
+        return 0;
+    for (int i = 0; i < r->ncl; i++)
+        if (r->cl_y[i] == tm.tm_year + 1900 && r->cl_m[i] == tm.tm_mon + 1 &&
+            r->cl_d[i] == tm.tm_mday && minute >= r->cl_from[i] && minute < r->cl_to[i])
+            return 0;
+    return 1;
+}
+#endif
+
+START_TEST(business_time_agrees_with_the_c_library_around_dst_changes)
+{
+#if defined(__GLIBC__)
+    const char *zones[] = {"CET-1CEST,M3.5.0,M10.5.0/3", "EST5EDT,M3.2.0,M11.1.0",
+                           "IST-1GMT0,M10.5.0,M3.5.0/1", "<+1030>-10:30<+11>-11,M10.1.0,M4.1.0",
+                           "<+00>0<+02>-2,M3.5.0/1,M10.5.0/3",
+                           "<-0330>3:30<-0230>2:30:15,M3.2.0/-5:30,M11.1.0/30",
+                           "<-04>4<-03>,M9.1.6/24,M4.1.6/24", "IST-2IDT,M3.4.4/26,M10.5.0",
+                           "AEST-10AEDT,M10.1.0,M4.1.0/3", "XXX3YYY,J60/25,300/-3"};
+    enum { WIN = 4 * 86400 };
+    static unsigned char open_s[WIN];
+    static int64_t pre[WIN + 1];
+    static lib_ref r;
+    test_rng g = {21};
+    for (size_t z = 0; z < sizeof zones / sizeof *zones; z++) {
+        setenv("TZ", zones[z], 1);
+        tzset();
+        for (int rep = 0; rep < 4; rep++) {
+            kpi_calendar *c = mk(zones[z]);
+            memset(&r, 0, sizeof r);
+            for (int d = 0; d < 7; d++) {
+                int m = (int)test_range(&g, 0, 200);
+                while (m < 1440) {
+                    int e = m + (int)test_range(&g, 1, 300);
+                    e = e > 1440 ? 1440 : e;
+                    if (test_range(&g, 0, 3) > 0) {
+                        ck_assert_ok(kpi_calendar_add_hours(c, d, m, e));
+                        for (int k = m; k < e; k++)
+                            r.open[d][k] = 1;
+                    }
+                    m = e + (int)test_range(&g, 0, 200);
+                }
+            }
+            /* the first (rep even) or second change of a random year */
+            time_t t0 = (time_t)((test_range(&g, 1975, 2035) - 1970) * 31556952), T = 0;
+            for (int n = 0; n <= rep % 2; n++) {
+                struct tm tm;
+                localtime_r(&t0, &tm);
+                long o0 = tm.tm_gmtoff;
+                for (time_t t = t0; t < t0 + 370 * 86400 && T <= t0; t += 900) {
+                    localtime_r(&t, &tm);
+                    if (tm.tm_gmtoff != o0)
+                        T = t;
+                }
+                ck_assert(T > t0);
+                t0 = T + 86400;
+            }
+            const time_t s0 = T - WIN / 2;
+            /* closures on the local dates around the change */
+            for (int k = -1; k <= 1; k++) {
+                time_t tt = T + k * 86400;
+                struct tm tm;
+                localtime_r(&tt, &tm);
+                int from = (int)test_range(&g, 0, 1400), to = (int)test_range(&g, from + 1, 1440);
+                if (test_range(&g, 0, 2) == 0 ||
+                    kpi_calendar_add_closure(c, tm.tm_year + 1900, tm.tm_mon + 1,
+                                             tm.tm_mday, from, to) != KPI_OK)
+                    continue;
+                r.cl_y[r.ncl] = tm.tm_year + 1900;
+                r.cl_m[r.ncl] = tm.tm_mon + 1;
+                r.cl_d[r.ncl] = tm.tm_mday;
+                r.cl_from[r.ncl] = from;
+                r.cl_to[r.ncl++] = to;
+            }
+            pre[0] = 0;
+            for (int i = 0; i < WIN; i++) {
+                open_s[i] = (unsigned char)lib_open(&r, s0 + i);
+                pre[i + 1] = pre[i] + open_s[i];
+            }
+            const int64_t base = (int64_t)s0 * 1000, top = base + (int64_t)WIN * 1000;
+            for (int q = 0; q < 400; q++) {
+                int64_t a = test_range(&g, base, top - 1), b = test_range(&g, a, top - 1);
+                int64_t ka = (a - base) / 1000, kb = (b - base) / 1000;
+                int64_t pa = pre[ka] * 1000 + open_s[ka] * ((a - base) % 1000);
+                int64_t pb = pre[kb] * 1000 + open_s[kb] * ((b - base) % 1000);
+                ck_assert_msg(el(c, a, b) == pb - pa, "%s: [%lld, %lld)", zones[z],
+                              (long long)a, (long long)b);
+                /* due: the first ms that completes pa + x */
+                int64_t x = test_range(&g, 0, pre[WIN] * 1000 - pa), v = pa + x, want = a;
+                if (x > 0) {
+                    int lo = 0, hi = WIN - 1;
+                    while (lo < hi) {
+                        int mid = (lo + hi) / 2;
+                        if (pre[mid + 1] * 1000 >= v)
+                            hi = mid;
+                        else
+                            lo = mid + 1;
+                    }
+                    want = base + (int64_t)lo * 1000 + v - pre[lo] * 1000;
+                }
+                ck_assert_msg(due(c, a, x) == want, "%s: due(%lld, %lld)", zones[z],
+                              (long long)a, (long long)x);
+                int open;
+                ck_assert_ok(kpi_calendar_is_open(c, a, &open));
+                ck_assert_int_eq(open, open_s[ka]);
+            }
+            kpi_calendar_free(c);
+        }
     }
     unsetenv("TZ");
 #endif
@@ -343,6 +562,140 @@ START_TEST(the_missing_hour_is_not_worked_and_the_repeated_hour_counts_twice)
     ck_assert_int_eq(el(c, utc(2026, 3, 30, 0, 0), utc(2026, 4, 6, 0, 0)), 45 * H);
     ck_assert_int_eq(due(c, utc(2026, 3, 30, 0, 0), 9 * H), utc(2026, 3, 30, 9, 0));
     kpi_calendar_free(c);
+}
+END_TEST
+
+/* Opening hours that lie in the skipped hour, in the repeated hour, or that
+ * end at 24:00 on a day whose midnight is the change. */
+START_TEST(opening_hours_inside_the_skipped_and_the_repeated_hour)
+{
+    /* US: 2026-03-08 02:00 EST becomes 03:00 EDT (07:00Z); 2026-11-01
+     * 02:00 EDT becomes 01:00 EST (06:00Z) */
+    kpi_calendar *c = mk("EST5EDT,M3.2.0,M11.1.0");
+    ck_assert_ok(kpi_calendar_add_hours(c, 0, 120, 180)); /* Sunday 02:00-03:00 */
+    ck_assert_int_eq(el(c, utc(2026, 3, 7, 12, 0), utc(2026, 3, 9, 12, 0)), 0);
+    ck_assert_int_eq(el(c, utc(2026, 3, 14, 12, 0), utc(2026, 3, 16, 12, 0)), H);
+    ck_assert_int_eq(due(c, utc(2026, 3, 7, 12, 0), 30 * M), utc(2026, 3, 15, 6, 30));
+    ck_assert_int_eq(due(c, utc(2026, 3, 7, 12, 0), H), utc(2026, 3, 15, 7, 0));
+    /* fall: 02:00-03:00 EST happens once, 07:00Z-08:00Z */
+    ck_assert_int_eq(el(c, utc(2026, 10, 31, 12, 0), utc(2026, 11, 2, 12, 0)), H);
+    ck_assert_int_eq(due(c, utc(2026, 10, 31, 12, 0), H), utc(2026, 11, 1, 8, 0));
+    kpi_calendar_free(c);
+
+    c = mk("EST5EDT,M3.2.0,M11.1.0");
+    ck_assert_ok(kpi_calendar_add_hours(c, 0, 60, 120)); /* Sunday 01:00-02:00 */
+    /* fall: 01:00-02:00 EDT (05:00Z-06:00Z) then EST (06:00Z-07:00Z) */
+    ck_assert_int_eq(el(c, utc(2026, 10, 31, 12, 0), utc(2026, 11, 2, 12, 0)), 2 * H);
+    ck_assert_int_eq(due(c, utc(2026, 10, 31, 12, 0), H), utc(2026, 11, 1, 6, 0));
+    ck_assert_int_eq(due(c, utc(2026, 10, 31, 12, 0), 90 * M), utc(2026, 11, 1, 6, 30));
+    ck_assert_int_eq(due(c, utc(2026, 10, 31, 12, 0), 2 * H), utc(2026, 11, 1, 7, 0));
+    ck_assert_int_eq(due(c, utc(2026, 11, 1, 5, 30), H), utc(2026, 11, 1, 6, 30));
+    int open;
+    ck_assert_ok(kpi_calendar_is_open(c, utc(2026, 11, 1, 6, 30), &open));
+    ck_assert_int_eq(open, 1);
+    ck_assert_ok(kpi_calendar_is_open(c, utc(2026, 11, 1, 7, 0), &open));
+    ck_assert_int_eq(open, 0);
+    /* spring: 01:00-02:00 EST exists once, 06:00Z-07:00Z */
+    ck_assert_int_eq(el(c, utc(2026, 3, 7, 12, 0), utc(2026, 3, 9, 12, 0)), H);
+    kpi_calendar_free(c);
+
+    /* Saturday 22:00-24:00 and Sunday 00:00-02:00 where the change is at
+     * Saturday 24:00: in September (to UTC-3) Sunday 00:00-01:00 does not
+     * exist, in April (to UTC-4) Saturday 23:00-24:00 happens twice */
+    c = mk("<-04>4<-03>,M9.1.6/24,M4.1.6/24");
+    ck_assert_ok(kpi_calendar_add_hours(c, 6, 22 * 60, 1440));
+    ck_assert_ok(kpi_calendar_add_hours(c, 0, 0, 120));
+    /* 2026-09-06 04:00Z: Saturday 24:00 -04 = Sunday 01:00 -03 */
+    ck_assert_int_eq(el(c, utc(2026, 9, 5, 12, 0), utc(2026, 9, 7, 12, 0)), 3 * H);
+    ck_assert_int_eq(due(c, utc(2026, 9, 5, 12, 0), 2 * H), utc(2026, 9, 6, 4, 0));
+    ck_assert_int_eq(due(c, utc(2026, 9, 5, 12, 0), 2 * H + 1), utc(2026, 9, 6, 4, 0) + 1);
+    ck_assert_int_eq(due(c, utc(2026, 9, 5, 12, 0), 3 * H), utc(2026, 9, 6, 5, 0));
+    int32_t y, mo, d, wd, ms;
+    ck_assert_ok(kpi_calendar_local_time(c, utc(2026, 9, 6, 4, 0), &y, &mo, &d, &wd, &ms));
+    ck_assert(d == 6 && wd == 0 && ms == H);
+    /* 2026-04-05 03:00Z: Sunday 00:00 -03 = Saturday 23:00 -04 */
+    ck_assert_int_eq(el(c, utc(2026, 4, 4, 12, 0), utc(2026, 4, 5, 4, 0)), 3 * H);
+    ck_assert_int_eq(el(c, utc(2026, 4, 4, 12, 0), utc(2026, 4, 6, 12, 0)), 5 * H);
+    ck_assert_int_eq(due(c, utc(2026, 4, 4, 12, 0), 2 * H), utc(2026, 4, 5, 3, 0));
+    ck_assert_int_eq(due(c, utc(2026, 4, 4, 12, 0), 3 * H), utc(2026, 4, 5, 4, 0));
+    ck_assert_int_eq(due(c, utc(2026, 4, 4, 12, 0), 4 * H), utc(2026, 4, 5, 5, 0));
+    kpi_calendar_free(c);
+}
+END_TEST
+
+/* Holidays on a weekend, on consecutive days, repeated, and in the first
+ * and last accepted years. */
+START_TEST(holidays_on_weekends_consecutive_repeated_and_far_away)
+{
+    kpi_calendar *c = mk("CET-1CEST,M3.5.0,M10.5.0/3");
+    weekdays(c, 9, 17);
+    /* Friday 25, Saturday 26 and Monday 28 December 2026 */
+    ck_assert_ok(kpi_calendar_add_holiday(c, 2026, 12, 26));
+    ck_assert_ok(kpi_calendar_add_holiday(c, 2026, 12, 28));
+    ck_assert_ok(kpi_calendar_add_holiday(c, 2026, 12, 25));
+    size_t len;
+    unsigned char *b = calendar_bytes(c, &len);
+    ck_assert_status(kpi_calendar_add_holiday(c, 2026, 12, 26), KPI_ERR_DUPLICATE);
+    ck_assert_status(kpi_calendar_add_closure(c, 2026, 12, 28, 600, 700), KPI_ERR_DUPLICATE);
+    calendar_unchanged(c, b, len);
+    free(b);
+    /* Thursday 24 17:00 local -> Tuesday 29 10:00 local: one hour */
+    ck_assert_int_eq(el(c, utc(2026, 12, 24, 16, 0), utc(2026, 12, 29, 9, 0)), H);
+    ck_assert_int_eq(due(c, utc(2026, 12, 24, 16, 0), H), utc(2026, 12, 29, 9, 0));
+    ck_assert_int_eq(due(c, utc(2026, 12, 24, 15, 0), H), utc(2026, 12, 24, 16, 0));
+    ck_assert_int_eq(due(c, utc(2026, 12, 24, 15, 0), H + 1), utc(2026, 12, 29, 8, 0) + 1);
+    /* the week of Monday 21 December: four days; a Saturday holiday
+     * removes nothing */
+    ck_assert_int_eq(el(c, utc(2026, 12, 20, 23, 0), utc(2026, 12, 27, 23, 0)), 32 * H);
+    ck_assert_int_eq(el(c, utc(2026, 12, 25, 23, 0), utc(2026, 12, 26, 23, 0)), 0);
+    kpi_calendar_free(c);
+
+    /* Friday 31 December 9999, Monday 1 and Tuesday 2 January 0001 */
+    c = mk("CET-1CEST,M3.5.0,M10.5.0/3");
+    weekdays(c, 9, 17);
+    ck_assert_ok(kpi_calendar_add_holiday(c, 9999, 12, 31));
+    ck_assert_ok(kpi_calendar_add_holiday(c, 1, 1, 1));
+    ck_assert_ok(kpi_calendar_add_holiday(c, 1, 1, 2));
+    ck_assert_status(kpi_calendar_add_holiday(c, 10000, 1, 1), KPI_ERR_RANGE);
+    int64_t mon = t_days(9999, 12, 27) * D - H; /* local midnight */
+    ck_assert_int_eq(el(c, mon, mon + 7 * D), 32 * H);
+    ck_assert_int_eq(due(c, mon + 3 * D + 16 * H, H), mon + 3 * D + 17 * H);
+    /* Thursday 16:30 + 1 h: Monday 3 January 10000, 09:30 */
+    ck_assert_int_eq(due(c, mon + 3 * D + 16 * H + 30 * M, H), mon + 7 * D + 9 * H + 30 * M);
+    mon = t_days(1, 1, 1) * D - H;
+    ck_assert_int_eq(el(c, mon, mon + 7 * D), 24 * H);
+    ck_assert_int_eq(due(c, mon, 8 * H), mon + 2 * D + 17 * H);
+    kpi_calendar_free(c);
+}
+END_TEST
+
+/* Spans of many thousand years at both ends of the accepted range: an
+ * always-open calendar counts real time exactly (every real ms is open),
+ * and one ms beyond the range is a named error. */
+START_TEST(spans_of_millennia_at_the_ends_of_the_range)
+{
+    const int64_t tm = KPI_CALENDAR_MAX_TIME, span = 20000 * 365 * D;
+    const char *zones[] = {"CET-1CEST,M3.5.0,M10.5.0/3", "AEST-10AEDT,M10.1.0,M4.1.0/3"};
+    for (size_t z = 0; z < 2; z++) {
+        kpi_calendar *c = mk(zones[z]);
+        for (int d = 0; d < 7; d++)
+            ck_assert_ok(kpi_calendar_add_hours(c, d, 0, 1440));
+        ck_assert_int_eq(el(c, tm - span, tm), span);
+        ck_assert_int_eq(el(c, -tm, -tm + span), span);
+        ck_assert_int_eq(due(c, tm - span, span), tm);
+        ck_assert_int_eq(due(c, -tm, span), -tm + span);
+        int64_t v = 3;
+        ck_assert_status(kpi_calendar_due(c, tm - span, span + 1, &v), KPI_ERR_RANGE);
+        ck_assert_status(kpi_calendar_due(c, tm, 1, &v), KPI_ERR_RANGE);
+        ck_assert_status(kpi_calendar_due(c, -tm - 1, 0, &v), KPI_ERR_RANGE);
+        ck_assert_status(kpi_calendar_elapsed(c, -tm - 1, 0, &v), KPI_ERR_RANGE);
+        ck_assert_status(kpi_calendar_elapsed(c, 0, INT64_MAX, &v), KPI_ERR_RANGE);
+        ck_assert_status(kpi_calendar_elapsed(c, INT64_MIN, INT64_MAX, &v), KPI_ERR_RANGE);
+        ck_assert_status(kpi_calendar_due(c, INT64_MIN, 1, &v), KPI_ERR_RANGE);
+        ck_assert_status(kpi_calendar_due(c, 0, INT64_MIN, &v), KPI_ERR_RANGE);
+        ck_assert_int_eq(v, 3);
+        kpi_calendar_free(c);
+    }
 }
 END_TEST
 
@@ -548,6 +901,58 @@ START_TEST(spans_across_the_edges_of_the_transition_table_stay_exact)
     ck_assert_int_eq(el(c, utc(1950, 1, 1, 0, 0), utc(1951, 1, 1, 0, 0)), 365 * D);
     ck_assert_int_eq(el(c, utc(2150, 1, 1, 0, 0), utc(2151, 1, 1, 0, 0)), 365 * D);
     ck_assert_int_eq(el(c, utc(2050, 1, 1, 0, 0), utc(2051, 1, 1, 0, 0)), 365 * D);
+    kpi_calendar_free(c);
+}
+END_TEST
+
+/* Rules whose changes are years apart or out of order from one year to
+ * the next.  Business time of an always-open calendar is real time. */
+START_TEST(changes_years_apart_or_out_of_year_order_are_all_found)
+{
+    /* M2.4.0/0 and M2.5.0/1 (01:00 DST = 00:00 std) name the same instant
+     * unless February has five Sundays (29 February a Sunday: 2004, 2032,
+     * 2060, 2088, 2128); a tie is DST, so standard time runs only from
+     * that 29 February (03:00Z) to the fourth Sunday of February next year */
+    kpi_calendar *c = mk("AAA3BBB,M2.4.0/0,M2.5.0/1");
+    changes_at(c, utc(2060, 2, 29, 3, 0), -7200, -10800);
+    changes_at(c, utc(2061, 2, 27, 3, 0), -10800, -7200);
+    for (int d = 0; d < 7; d++)
+        ck_assert_ok(kpi_calendar_add_hours(c, d, 0, 1440));
+    int64_t a = utc(2040, 1, 1, 0, 0), b = utc(2060, 6, 1, 0, 0);
+    ck_assert_int_eq(el(c, a, b), b - a);
+    ck_assert_int_eq(due(c, a, b - a), b);
+    a = utc(2090, 1, 1, 0, 0);
+    b = utc(2128, 6, 1, 0, 0);
+    ck_assert_int_eq(el(c, a, b), b - a);
+    kpi_calendar_free(c);
+    /* 59 (29 February or 1 March) at 00:00 std and J60 (1 March) at 01:00
+     * DST: the same instant (DST) except in leap years, when standard time
+     * runs from 1 March (03:00Z) for a year; none from 2097 to 2104 */
+    c = mk("AAA3BBB,59/0,J60/1");
+    changes_at(c, utc(2104, 3, 1, 3, 0), -7200, -10800);
+    for (int d = 0; d < 7; d++)
+        ck_assert_ok(kpi_calendar_add_hours(c, d, 0, 1440));
+    a = utc(2098, 1, 1, 0, 0);
+    b = utc(2105, 1, 1, 0, 0);
+    ck_assert_int_eq(el(c, a, b), b - a);
+    ck_assert_int_eq(el(c, a, b), el(c, a, utc(2100, 6, 1, 0, 0)) + el(c, utc(2100, 6, 1, 0, 0), b));
+    kpi_calendar_free(c);
+    /* year y's DST starts 167 h after 31 December (7 January y+1, 02:00Z)
+     * and ends 100 h before 1 January (27 December y-1, 22:00Z): each year
+     * is DST from 7 January to 27 December, inside the table or not */
+    c = mk("AAA3BBB,J365/167,J1/-100");
+    const int years[] = {1969, 2026, 2150};
+    for (size_t i = 0; i < sizeof years / sizeof *years; i++) {
+        changes_at(c, utc(years[i], 12, 27, 22, 0), -7200, -10800);
+        changes_at(c, utc(years[i] + 1, 1, 7, 2, 0), -10800, -7200);
+    }
+    /* open on Sundays 19:00-20:00 local only: 27 December is a Sunday in
+     * 2026 and 2150, whose 20:00 DST (22:00Z) turns into 19:00 std: both
+     * real hours 19:00-20:00 are worked */
+    ck_assert_ok(kpi_calendar_add_hours(c, 0, 19 * 60, 20 * 60));
+    ck_assert_int_eq(el(c, utc(2026, 12, 27, 12, 0), utc(2026, 12, 28, 12, 0)), 2 * H);
+    ck_assert_int_eq(el(c, utc(2150, 12, 27, 12, 0), utc(2150, 12, 28, 12, 0)), 2 * H);
+    ck_assert_int_eq(due(c, utc(2026, 12, 27, 12, 0), 2 * H), utc(2026, 12, 27, 23, 0));
     kpi_calendar_free(c);
 }
 END_TEST
@@ -907,6 +1312,7 @@ static Suite *calendar_suite(void)
     tcase_add_test(tc, europe_switches_at_one_utc_on_the_last_sundays);
     tcase_add_test(tc, us_switches_at_two_local_on_the_second_and_first_sundays);
     tcase_add_test(tc, southern_zones_have_summer_across_new_year);
+    tcase_add_test(tc, day_rules_leap_days_last_weeks_and_rule_times_by_hand);
     tcase_add_test(tc, offsets_agree_with_the_c_library_for_random_instants);
     suite_add_tcase(s, tc);
     tc = tcase_create("business");
@@ -915,12 +1321,17 @@ static Suite *calendar_suite(void)
     tcase_add_test(tc, holidays_across_new_year_and_a_half_day_on_christmas_eve);
     tcase_add_test(tc, the_missing_hour_is_not_worked_and_the_repeated_hour_counts_twice);
     tcase_add_test(tc, no_opening_hours_means_zero_elapsed_and_never_due);
+    tcase_add_test(tc, opening_hours_inside_the_skipped_and_the_repeated_hour);
+    tcase_add_test(tc, holidays_on_weekends_consecutive_repeated_and_far_away);
     tcase_add_test(tc, a_year_equals_the_naive_minute_by_minute_walk);
+    tcase_add_test(tc, business_time_agrees_with_the_c_library_around_dst_changes);
     suite_add_tcase(s, tc);
     tc = tcase_create("properties");
     tcase_add_test(tc, due_inverts_elapsed_for_random_starts_and_targets);
     tcase_add_test(tc, elapsed_is_monotone_and_additive);
     tcase_add_test(tc, spans_across_the_edges_of_the_transition_table_stay_exact);
+    tcase_add_test(tc, spans_of_millennia_at_the_ends_of_the_range);
+    tcase_add_test(tc, changes_years_apart_or_out_of_year_order_are_all_found);
     suite_add_tcase(s, tc);
     tc = tcase_create("object");
     tcase_add_test(tc, configuration_errors_are_named_and_change_nothing);

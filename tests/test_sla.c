@@ -138,6 +138,12 @@ START_TEST(errors_are_named_and_change_nothing)
     ck_assert_ok(kpi_sla_policy_new(&e, empty));
     ck_assert_ok(kpi_sla_policy_set_target(e, 0, 0, H, 1));
     ck_assert_status(kpi_sla_policy_due(e, 0, 0, MON, 0, &v), KPI_ERR_EMPTY);
+    /* a target of 0 with no pause is due at the start, hours or not */
+    ck_assert_ok(kpi_sla_policy_set_target(e, 0, 1, 0, 1));
+    ck_assert_ok(kpi_sla_policy_due(e, 0, 1, MON, 0, &v));
+    ck_assert_int_eq(v, MON);
+    ck_assert_status(kpi_sla_policy_due(e, 0, 1, MON, 1, &v), KPI_ERR_EMPTY);
+    ck_assert_int_eq(v, MON);
     kpi_sla_policy_free(e);
     kpi_calendar_free(empty);
     kpi_sla_policy_free(q);
@@ -373,6 +379,92 @@ START_TEST(edges_of_the_policy_calls)
 }
 END_TEST
 
+/* Business time on a spring-forward day: the calendar is open on Sundays
+ * only, all day; Sunday 2026-03-08 (US) has 23 hours. */
+START_TEST(business_and_calendar_targets_on_a_dst_day)
+{
+    kpi_calendar *c = NULL;
+    ck_assert_ok(kpi_calendar_new(&c, "EST5EDT,M3.2.0,M11.1.0"));
+    ck_assert_ok(kpi_calendar_add_hours(c, 0, 0, 1440));
+    kpi_sla_policy *p = NULL;
+    ck_assert_ok(kpi_sla_policy_new(&p, c));
+    kpi_calendar_free(c);
+    ck_assert_ok(kpi_sla_policy_set_target(p, 2, KPI_SLA_RESOLUTION, 24 * H, 1));
+    ck_assert_ok(kpi_sla_policy_set_target(p, 2, KPI_SLA_FIRST_RESPONSE, 24 * H, 0));
+    const int64_t start = INT64_C(1772946000000); /* 2026-03-08 00:00 EST, 05:00Z */
+    const int64_t next_sunday = start + 7 * D - H; /* 2026-03-15 00:00 EDT */
+    int64_t due, rem;
+    int met;
+    /* 23 business hours on the 8th, the 24th from 00:00 EDT on the 15th */
+    ck_assert_ok(kpi_sla_policy_due(p, 2, KPI_SLA_RESOLUTION, start, 0, &due));
+    ck_assert_int_eq(due, next_sunday + H);
+    ck_assert_ok(kpi_sla_policy_remaining(p, 2, KPI_SLA_RESOLUTION, start, start + 2 * D, 0,
+                                          &rem));
+    ck_assert_int_eq(rem, H);
+    /* paused for 30 business minutes (pending): due 30 minutes later */
+    ck_assert_ok(kpi_sla_policy_due(p, 2, KPI_SLA_RESOLUTION, start, 30 * M, &due));
+    ck_assert_int_eq(due, next_sunday + 90 * M);
+    ck_assert_ok(kpi_sla_policy_met(p, 2, KPI_SLA_RESOLUTION, start, due, 30 * M, &met));
+    ck_assert_int_eq(met, 1);
+    ck_assert_ok(kpi_sla_policy_remaining(p, 2, KPI_SLA_RESOLUTION, start, due, 30 * M, &rem));
+    ck_assert_int_eq(rem, 0);
+    ck_assert_ok(kpi_sla_policy_met(p, 2, KPI_SLA_RESOLUTION, start, due + 1, 30 * M, &met));
+    ck_assert_int_eq(met, 0);
+    /* calendar time: 24 real hours, 01:00 EDT on Monday */
+    ck_assert_ok(kpi_sla_policy_due(p, 2, KPI_SLA_FIRST_RESPONSE, start, 0, &due));
+    ck_assert_int_eq(due, start + 24 * H);
+    ck_assert_ok(kpi_sla_policy_remaining(p, 2, KPI_SLA_FIRST_RESPONSE, start,
+                                          start + 23 * H, 0, &rem));
+    ck_assert_int_eq(rem, H);
+    kpi_sla_policy_free(p);
+}
+END_TEST
+
+/* A target of 0: due at the start (plus the pause), met only when no
+ * clock time has run. */
+START_TEST(a_target_of_zero)
+{
+    kpi_calendar *c = NULL;
+    ck_assert_ok(kpi_calendar_new(&c, "UTC0"));
+    for (int d = 1; d <= 5; d++)
+        ck_assert_ok(kpi_calendar_add_hours(c, d, 9 * 60, 17 * 60));
+    kpi_sla_policy *p = NULL;
+    ck_assert_ok(kpi_sla_policy_new(&p, c));
+    kpi_calendar_free(c);
+    ck_assert_ok(kpi_sla_policy_set_target(p, 0, KPI_SLA_NEXT_RESPONSE, 0, 0));
+    ck_assert_ok(kpi_sla_policy_set_target(p, 1, KPI_SLA_NEXT_RESPONSE, 0, 1));
+    int64_t due, rem;
+    int met;
+    const int64_t sat = MON - 2 * D + 10 * H; /* Saturday 10:00 */
+    ck_assert_ok(kpi_sla_policy_due(p, 0, KPI_SLA_NEXT_RESPONSE, sat, 0, &due));
+    ck_assert_int_eq(due, sat);
+    ck_assert_ok(kpi_sla_policy_due(p, 0, KPI_SLA_NEXT_RESPONSE, sat, 5 * M, &due));
+    ck_assert_int_eq(due, sat + 5 * M);
+    ck_assert_ok(kpi_sla_policy_met(p, 0, KPI_SLA_NEXT_RESPONSE, sat, sat, 0, &met));
+    ck_assert_int_eq(met, 1);
+    ck_assert_ok(kpi_sla_policy_met(p, 0, KPI_SLA_NEXT_RESPONSE, sat, sat + 1, 0, &met));
+    ck_assert_int_eq(met, 0);
+    ck_assert_ok(kpi_sla_policy_met(p, 0, KPI_SLA_NEXT_RESPONSE, sat, sat + 1, 1, &met));
+    ck_assert_int_eq(met, 1);
+    /* business time: due at the start itself even when closed; a weekend
+     * reply still meets it, a reply one business ms into Monday does not */
+    ck_assert_ok(kpi_sla_policy_due(p, 1, KPI_SLA_NEXT_RESPONSE, sat, 0, &due));
+    ck_assert_int_eq(due, sat);
+    ck_assert_ok(kpi_sla_policy_met(p, 1, KPI_SLA_NEXT_RESPONSE, sat, MON + 9 * H, 0, &met));
+    ck_assert_int_eq(met, 1);
+    ck_assert_ok(kpi_sla_policy_met(p, 1, KPI_SLA_NEXT_RESPONSE, sat, MON + 9 * H + 1, 0,
+                                    &met));
+    ck_assert_int_eq(met, 0);
+    ck_assert_ok(kpi_sla_policy_remaining(p, 1, KPI_SLA_NEXT_RESPONSE, sat, MON + 10 * H, 0,
+                                          &rem));
+    ck_assert_int_eq(rem, -H);
+    /* paused 1 business hour: due at Monday 10:00 */
+    ck_assert_ok(kpi_sla_policy_due(p, 1, KPI_SLA_NEXT_RESPONSE, sat, H, &due));
+    ck_assert_int_eq(due, MON + 10 * H);
+    kpi_sla_policy_free(p);
+}
+END_TEST
+
 /* Policy bytes built by hand (no calendar: a zero byte, then a flag byte
  * per priority and metric, each set target followed by its varint). */
 static int decode_forged(int has, int flag, uint64_t ms)
@@ -439,6 +531,8 @@ static Suite *sla_suite(void)
     tcase_add_test(tc, allocation_failures_leave_no_trace);
     tcase_add_test(tc, edges_of_the_policy_calls);
     tcase_add_test(tc, forged_policy_bytes_are_corrupt);
+    tcase_add_test(tc, business_and_calendar_targets_on_a_dst_day);
+    tcase_add_test(tc, a_target_of_zero);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -129,8 +129,10 @@ KPI_API int kpi_sla_policy_target(const kpi_sla_policy *p, uint32_t priority,
  * @return #KPI_OK; #KPI_ERR_INVALID if a pointer is NULL; #KPI_ERR_RANGE
  *         for an unknown priority or metric, negative paused_ms, or a due
  *         instant out of range; #KPI_ERR_UNKNOWN_ID if no target is set;
- *         #KPI_ERR_EMPTY if business time is used and the calendar has
- *         no opening hours; #KPI_ERR_OVERFLOW if the sum overflows.
+ *         #KPI_ERR_EMPTY if business time is used, the calendar has
+ *         no opening hours and target + paused > 0 (never due; a sum of 0
+ *         is due at start_ms, as kpi_calendar_due() says);
+ *         #KPI_ERR_OVERFLOW if the sum overflows.
  *         Thread safety: a const read.
  */
 KPI_API int kpi_sla_policy_due(const kpi_sla_policy *p, uint32_t priority,
