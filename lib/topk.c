@@ -605,6 +605,10 @@ TK_INLINE void put_label(ss_core *c, uint32_t s, const ss_key *k, bool had)
         return;
     }
     size_t rec = REC_HDR + k->len;
+    /* s's old record, if any, is garbage now (arena_live no longer counts
+     * it); key[s] may still hold its offset (also after a short label came
+     * in between), and with len[s] already long, compact() would keep it */
+    c->key[s] = UINT64_MAX;
     if (c->arena_used + rec > c->arena_cap)
         compact(c);
     uint8_t *p = c->arena + c->arena_used;
