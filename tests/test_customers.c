@@ -905,6 +905,46 @@ START_TEST(reads_whose_sums_overflow_say_so)
 }
 END_TEST
 
+/* Revenue past DBL_MAX: each amount is finite, but the sum would be inf
+ * (its compensation NaN), the revenue per customer and the CLV NaN, and
+ * the state would serialize to bytes that do not decode.  The add (or the
+ * merge) is refused as an overflow and changes nothing. */
+START_TEST(revenue_past_the_largest_double_is_refused_and_changes_nothing)
+{
+    kpi_customers *p, *before, *other;
+    double v;
+    ck_assert_ok(kpi_customers_new(&p));
+    ck_assert_ok(kpi_customers_set_start(p, 10));
+    ck_assert_ok(kpi_customers_add_lost(p, 2));
+    ck_assert_ok(kpi_customers_set_margin(p, 0.5));
+    ck_assert_ok(kpi_customers_add_revenue(p, 1e308));
+    ck_assert_ok(kpi_customers_clone(p, &before));
+    ck_assert_status(kpi_customers_add_revenue(p, 1e308), KPI_ERR_OVERFLOW);
+    customers_same(p, before);
+    ck_assert_ok(kpi_customers_new(&other));
+    ck_assert_ok(kpi_customers_add_lost(other, 1));
+    ck_assert_ok(kpi_customers_add_revenue(other, 1e308));
+    ck_assert_status(kpi_customers_merge(p, other), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_customers_merge(p, p), KPI_ERR_OVERFLOW);
+    customers_same(p, before);
+    /* revenue per customer 1e307; CLV = 1e307 x 0.5 / (2 / 10) = 2.5e307 */
+    ck_assert_ok(kpi_customers_revenue_per_customer(p, &v));
+    ck_assert_near(v, 1e307, 1e292);
+    ck_assert_ok(kpi_customers_clv(p, &v));
+    ck_assert_near(v, 2.5e307, 1e292);
+    size_t len;
+    unsigned char *b = customers_bytes(p, &len);
+    kpi_customers *d;
+    ck_assert_ok(kpi_customers_deserialize(&d, b, len));
+    customers_same(d, before);
+    free(b);
+    kpi_customers_free(d);
+    kpi_customers_free(other);
+    kpi_customers_free(before);
+    kpi_customers_free(p);
+}
+END_TEST
+
 START_TEST(journey_times_at_the_edges)
 {
     kpi_journey *j, *before;
@@ -1084,6 +1124,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, journey_allocations_fail_cleanly);
     tcase_add_test(tc, every_call_refuses_null_and_other_types);
     tcase_add_test(tc, reads_whose_sums_overflow_say_so);
+    tcase_add_test(tc, revenue_past_the_largest_double_is_refused_and_changes_nothing);
     tcase_add_test(tc, journey_times_at_the_edges);
     suite_add_tcase(s, tc);
     return s;
