@@ -447,6 +447,8 @@ KPI_API int kpi_distinct_merge(kpi_distinct *dst, const kpi_distinct *src)
 KPI_API int kpi_distinct_serialize(const kpi_distinct *p, void *buf,
                                    size_t cap, size_t *len)
 {
+    if (!kpi__is(p, &kpi__distinct_type))
+        return KPI_ERR_INVALID;
     return kpi__serialize(p, buf, cap, len);
 }
 

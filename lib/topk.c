@@ -2051,6 +2051,8 @@ KPI_API int kpi_topk_merge(kpi_topk *dst, const kpi_topk *src)
 KPI_API int kpi_topk_serialize(const kpi_topk *p, void *buf, size_t cap,
                                size_t *len)
 {
+    if (!kpi__is(p, &kpi__topk_type))
+        return KPI_ERR_INVALID;
     return kpi__serialize(p, buf, cap, len);
 }
 
@@ -2199,6 +2201,8 @@ KPI_API int kpi_topk_id_merge(kpi_topk_id *dst, const kpi_topk_id *src)
 KPI_API int kpi_topk_id_serialize(const kpi_topk_id *p, void *buf, size_t cap,
                                   size_t *len)
 {
+    if (!kpi__is(p, &kpi__topk_id_type))
+        return KPI_ERR_INVALID;
     return kpi__serialize(p, buf, cap, len);
 }
 

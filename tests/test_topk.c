@@ -1523,6 +1523,7 @@ START_TEST(objects_of_another_type_are_refused_and_unchanged)
         ck_assert_uint_eq(kpi_topk_size(o), 0);
         ck_assert_uint_eq(kpi_topk_error_bound(o), 0);
         ck_assert_uint_eq(kpi_topk_footprint(o), 0);
+        ck_assert_status(kpi_topk_serialize(o, NULL, 0, &len), KPI_ERR_INVALID);
         kpi_topk_reset(o); /* a no-op */
     }
     others[0] = t;
@@ -1537,6 +1538,7 @@ START_TEST(objects_of_another_type_are_refused_and_unchanged)
         ck_assert_uint_eq(kpi_topk_id_size(o), 0);
         ck_assert_uint_eq(kpi_topk_id_error_bound(o), 0);
         ck_assert_uint_eq(kpi_topk_id_footprint(o), 0);
+        ck_assert_status(kpi_topk_id_serialize(o, NULL, 0, &len), KPI_ERR_INVALID);
         kpi_topk_id_reset(o);
     }
     others[1] = ti;
@@ -1549,6 +1551,7 @@ START_TEST(objects_of_another_type_are_refused_and_unchanged)
         ck_assert_status(kpi_distinct_estimate(o, &e), KPI_ERR_INVALID);
         ck_assert_status(kpi_distinct_is_exact(o, &exact), KPI_ERR_INVALID);
         ck_assert_uint_eq(kpi_distinct_footprint(o), 0);
+        ck_assert_status(kpi_distinct_serialize(o, NULL, 0, &len), KPI_ERR_INVALID);
         kpi_distinct_reset(o);
     }
     assert_same_state(t, tb, tn);
