@@ -78,12 +78,17 @@ static int cust_merge(void *dst, const void *src)
     for (int i = 0; i < C_COUNT; i++)
         if (!kpi__add_u64(d->c[i], s->c[i], &c[i]))
             return KPI_ERR_OVERFLOW;
+    double rev = d->revenue, rev_c = d->revenue_c;
+    kpi__neumaier(&rev, &rev_c, s->revenue);
+    kpi__neumaier(&rev, &rev_c, s->revenue_c);
+    if (!kpi__sum_finite(rev, rev_c))
+        return KPI_ERR_OVERFLOW;
     memcpy(d->c, c, sizeof c);
     if (s->flags & F_MARGIN)
         d->margin = s->margin;
     d->flags |= s->flags;
-    kpi__neumaier(&d->revenue, &d->revenue_c, s->revenue);
-    kpi__neumaier(&d->revenue, &d->revenue_c, s->revenue_c);
+    d->revenue = rev;
+    d->revenue_c = rev_c;
     return KPI_OK;
 }
 
@@ -271,7 +276,12 @@ KPI_API int kpi_customers_add_revenue(kpi_customers *p, double revenue)
         return KPI_ERR_INVALID;
     if (revenue < 0)
         return KPI_ERR_RANGE;
-    kpi__neumaier(&p->revenue, &p->revenue_c, revenue);
+    double rev = p->revenue, rev_c = p->revenue_c;
+    kpi__neumaier(&rev, &rev_c, revenue);
+    if (!kpi__sum_finite(rev, rev_c))
+        return KPI_ERR_OVERFLOW;
+    p->revenue = rev;
+    p->revenue_c = rev_c;
     p->flags |= F_REVENUE;
     return KPI_OK;
 }

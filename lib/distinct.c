@@ -11,13 +11,13 @@
  * maximum of its value and rho, the position of the first 1 bit of the
  * remaining 64 - p bits (at most 64 - p + 1).
  *
- * Estimator: raw E = alpha_m m^2 / sum 2^-M[j]; when E <= 2.5 m and some
- * register is 0, linear counting m ln(m / V) (the original paper's
- * small-range correction).  With 64-bit hashes the large-range correction
- * of the 32-bit original is unnecessary (collisions matter only near
- * 2^64).  HLL++'s empirical bias tables are not used: between 2.5 m and
- * about 5 m the raw estimate keeps a small positive bias (about 1% at most
- * in our measurements), well inside the standard error.
+ * Estimator: Ertl's improved raw estimator (see hll_estimate), a function
+ * of the histogram of register values that needs neither the small-range
+ * switch to linear counting nor HLL++'s empirical bias tables.  (The
+ * original raw estimate with linear counting below 2.5 m was about 2.5%
+ * high just above 2.5 m: more than 3 standard errors for p >= 14.)  With
+ * 64-bit hashes no large-range correction is needed (collisions matter
+ * only near 2^64).
  *
  * The state (both modes) is a function of the set of hashes seen, not of
  * their order, so a merge equals one object fed both streams exactly.
@@ -393,22 +393,54 @@ KPI_API int kpi_distinct_add_bytes(kpi_distinct *p, const void *data,
     return add_hashes(p, &h, 1, RAW);
 }
 
+/* Ertl's sigma(x) = x + sum_k x^(2^k) 2^(k-1), k >= 1 (x < 1). */
+static double ertl_sigma(double x)
+{
+    double y = 1.0, z = x, prev;
+    do {
+        x *= x;
+        prev = z;
+        z += x * y;
+        y += y;
+    } while (z != prev);
+    return z;
+}
+
+/* Ertl's tau(x) = (1 - x - sum_k (1 - x^(2^-k))^2 2^-k) / 3, k >= 1. */
+static double ertl_tau(double x)
+{
+    if (x == 0.0 || x == 1.0)
+        return 0.0;
+    double y = 1.0, z = 1.0 - x, prev;
+    do {
+        x = sqrt(x);
+        prev = z;
+        y *= 0.5;
+        z -= (1.0 - x) * (1.0 - x) * y;
+    } while (z != prev);
+    return z / 3.0;
+}
+
+/* The improved raw estimator of O. Ertl ("New cardinality estimation
+ * algorithms for HyperLogLog sketches", 2017), from the histogram of the
+ * register values 0 .. q + 1 (q = 64 - p): unbiased from small to large
+ * cardinalities without switching estimators or empirical tables.  (The
+ * original estimator with linear counting below 2.5 m was about 2.5% high
+ * just above 2.5 m, 3 standard errors and more for p >= 14.) */
 static double hll_estimate(const kpi_distinct *d)
 {
-    double m = (double)d->m, sum = 0.0;
-    size_t zeros = 0;
-    for (size_t j = 0; j < d->m; j++) {
-        sum += ldexp(1.0, -(int)d->reg[j]);
-        zeros += d->reg[j] == 0;
-    }
-    double alpha = d->m == 16   ? 0.673
-                   : d->m == 32 ? 0.697
-                   : d->m == 64 ? 0.709
-                                : 0.7213 / (1.0 + 1.079 / m);
-    double e = alpha * m * m / sum;
-    if (e <= 2.5 * m && zeros > 0)
-        e = m * log(m / (double)zeros);
-    return e;
+    const unsigned q = 64 - d->p;
+    uint64_t c[64 + 2] = {0};
+    for (size_t j = 0; j < d->m; j++)
+        c[d->reg[j]]++;
+    double m = (double)d->m;
+    if (c[0] == d->m)
+        return 0.0; /* no register set (never in HyperLogLog mode) */
+    double z = m * ertl_tau(1.0 - (double)c[q + 1] / m);
+    for (unsigned k = q; k >= 1; k--)
+        z = 0.5 * (z + (double)c[k]);
+    z += m * ertl_sigma((double)c[0] / m);
+    return m * m / (2.0 * log(2.0) * z);
 }
 
 KPI_API int kpi_distinct_estimate(const kpi_distinct *p, kpi_estimate *out)
@@ -447,6 +479,8 @@ KPI_API int kpi_distinct_merge(kpi_distinct *dst, const kpi_distinct *src)
 KPI_API int kpi_distinct_serialize(const kpi_distinct *p, void *buf,
                                    size_t cap, size_t *len)
 {
+    if (!kpi__is(p, &kpi__distinct_type))
+        return KPI_ERR_INVALID;
     return kpi__serialize(p, buf, cap, len);
 }
 

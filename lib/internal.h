@@ -257,6 +257,13 @@ static inline void kpi__neumaier(double *s, double *c, double x)
     *s = t;
 }
 
+/* Whether a compensated sum s + c is a number: both parts and their sum
+ * finite (a sum that ran past DBL_MAX reads inf or NaN). */
+static inline bool kpi__sum_finite(double s, double c)
+{
+    return isfinite(s) && isfinite(c) && isfinite(s + c);
+}
+
 /* kpi_ratio_add(p, num, den) of a pair known valid (both finite, den >= 0:
  * the ticket engine's): true if it added the pair; false, with p
  * unchanged, when the count is full. */

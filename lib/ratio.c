@@ -57,11 +57,18 @@ static int ratio_merge(void *dst, const void *src)
     uint64_t n;
     if (!kpi__add_u64(d->n, s->n, &n))
         return KPI_ERR_OVERFLOW;
+    double v[4] = {d->num, d->num_c, d->den, d->den_c};
+    kpi__neumaier(&v[0], &v[1], s->num);
+    kpi__neumaier(&v[0], &v[1], s->num_c);
+    kpi__neumaier(&v[2], &v[3], s->den);
+    kpi__neumaier(&v[2], &v[3], s->den_c);
+    if (!kpi__sum_finite(v[0], v[1]) || !kpi__sum_finite(v[2], v[3]))
+        return KPI_ERR_OVERFLOW;
     d->n = n;
-    kpi__neumaier(&d->num, &d->num_c, s->num);
-    kpi__neumaier(&d->num, &d->num_c, s->num_c);
-    kpi__neumaier(&d->den, &d->den_c, s->den);
-    kpi__neumaier(&d->den, &d->den_c, s->den_c);
+    d->num = v[0];
+    d->num_c = v[1];
+    d->den = v[2];
+    d->den_c = v[3];
     return KPI_OK;
 }
 
@@ -166,12 +173,7 @@ static int check_pair(double num, double den)
 
 KPI_API int kpi_ratio_add(kpi_ratio *p, double numerator, double denominator)
 {
-    if (!kpi__is(p, &kpi__ratio_type))
-        return KPI_ERR_INVALID;
-    int rc = check_pair(numerator, denominator);
-    if (rc != KPI_OK)
-        return rc;
-    return kpi__ratio_add_valid(p, numerator, denominator) ? KPI_OK : KPI_ERR_OVERFLOW;
+    return kpi_ratio_add_array(p, &numerator, &denominator, 1);
 }
 
 KPI_API int kpi_ratio_add_array(kpi_ratio *p, const double *numerators,
@@ -188,11 +190,20 @@ KPI_API int kpi_ratio_add_array(kpi_ratio *p, const double *numerators,
     uint64_t c;
     if (!kpi__add_u64(p->n, (uint64_t)n, &c))
         return KPI_ERR_OVERFLOW;
+    /* the sums in locals first: one past DBL_MAX is refused, not kept as
+     * inf or NaN (an infinite sum never comes back to a finite one) */
+    double s = p->num, sc = p->num_c, d = p->den, dc = p->den_c;
     for (size_t i = 0; i < n; i++) {
-        kpi__neumaier(&p->num, &p->num_c, numerators[i]);
-        kpi__neumaier(&p->den, &p->den_c, denominators[i]);
+        kpi__neumaier(&s, &sc, numerators[i]);
+        kpi__neumaier(&d, &dc, denominators[i]);
     }
+    if (!kpi__sum_finite(s, sc) || !kpi__sum_finite(d, dc))
+        return KPI_ERR_OVERFLOW;
     p->n = c;
+    p->num = s;
+    p->num_c = sc;
+    p->den = d;
+    p->den_c = dc;
     return KPI_OK;
 }
 

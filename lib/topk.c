@@ -605,6 +605,10 @@ TK_INLINE void put_label(ss_core *c, uint32_t s, const ss_key *k, bool had)
         return;
     }
     size_t rec = REC_HDR + k->len;
+    /* s's old record, if any, is garbage now (arena_live no longer counts
+     * it); key[s] may still hold its offset (also after a short label came
+     * in between), and with len[s] already long, compact() would keep it */
+    c->key[s] = UINT64_MAX;
     if (c->arena_used + rec > c->arena_cap)
         compact(c);
     uint8_t *p = c->arena + c->arena_used;
@@ -2047,6 +2051,8 @@ KPI_API int kpi_topk_merge(kpi_topk *dst, const kpi_topk *src)
 KPI_API int kpi_topk_serialize(const kpi_topk *p, void *buf, size_t cap,
                                size_t *len)
 {
+    if (!kpi__is(p, &kpi__topk_type))
+        return KPI_ERR_INVALID;
     return kpi__serialize(p, buf, cap, len);
 }
 
@@ -2195,6 +2201,8 @@ KPI_API int kpi_topk_id_merge(kpi_topk_id *dst, const kpi_topk_id *src)
 KPI_API int kpi_topk_id_serialize(const kpi_topk_id *p, void *buf, size_t cap,
                                   size_t *len)
 {
+    if (!kpi__is(p, &kpi__topk_id_type))
+        return KPI_ERR_INVALID;
     return kpi__serialize(p, buf, cap, len);
 }
 

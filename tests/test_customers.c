@@ -554,6 +554,100 @@ START_TEST(journey_matches_a_naive_reference_and_merges)
 }
 END_TEST
 
+/* The naive model's touch and resolve with the header's refusals: a time
+ * older than the clock minus idle_ms, or than the customer's last touch
+ * (while its journey is not idle), is KPI_ERR_ORDER; a resolve of no open
+ * (or an idle) journey KPI_ERR_UNKNOWN_ID. */
+static int nv_touch_checked(naive *s, uint64_t c, uint32_t ch, int64_t t)
+{
+    if (s->have && t < s->clock - s->idle)
+        return KPI_ERR_ORDER;
+    int64_t now = s->have && s->clock > t ? s->clock : t;
+    int i = nv_find(s, c);
+    if (i >= 0 && s->o[i].last >= now - s->idle && t < s->o[i].last)
+        return KPI_ERR_ORDER;
+    nv_touch(s, c, ch, t);
+    return KPI_OK;
+}
+static int nv_resolve_checked(naive *s, uint64_t c, int64_t t)
+{
+    if (s->have && t < s->clock - s->idle)
+        return KPI_ERR_ORDER;
+    int64_t now = s->have && s->clock > t ? s->clock : t;
+    int i = nv_find(s, c);
+    if (i < 0 || s->o[i].last < now - s->idle)
+        return KPI_ERR_UNKNOWN_ID;
+    if (t < s->o[i].last)
+        return KPI_ERR_ORDER;
+    nv_clock(s, t);
+    nv_close(s, nv_find(s, c), 1, t, 0);
+    return KPI_OK;
+}
+
+/* Touches and resolves out of time order (within the horizon and beyond),
+ * ids 0 and UINT64_MAX, small tables that evict, round trips on the way:
+ * every status and every read as the naive model says. */
+START_TEST(journey_out_of_order_times_match_the_naive_reference)
+{
+    test_rng r = {2026};
+    for (int round = 0; round < 40; round++) {
+        uint32_t max = (uint32_t)test_range(&r, 1, 12);
+        int64_t idle = test_range(&r, 1, 300);
+        kpi_journey *j;
+        ck_assert_ok(kpi_journey_new(&j, max, idle));
+        naive s;
+        memset(&s, 0, sizeof s);
+        s.max = (int)max;
+        s.idle = idle;
+        int64_t t = test_range(&r, -1000, 1000);
+        for (int i = 0; i < 600; i++) {
+            t += test_range(&r, -20, 40);
+            int64_t u = test_range(&r, 0, 2) ? t : t - test_range(&r, 0, idle + 50);
+            uint64_t c = (uint64_t)test_range(&r, 0, 20);
+            c = c == 20 ? UINT64_MAX : c;
+            uint32_t ch = (uint32_t)test_range(&r, 0, 2);
+            int k = (int)test_range(&r, 0, 9);
+            if (k < 6) {
+                ck_assert_int_eq(kpi_journey_touch(j, c, ch, u),
+                                 nv_touch_checked(&s, c, ch, u));
+            } else if (k < 8) {
+                ck_assert_int_eq(kpi_journey_resolve(j, c, u),
+                                 nv_resolve_checked(&s, c, u));
+            } else if (k < 9) {
+                ck_assert_ok(kpi_journey_advance(j, u));
+                nv_clock(&s, u);
+            } else {
+                size_t len;
+                unsigned char *b = journey_bytes(j, &len);
+                kpi_journey *d;
+                ck_assert_ok(kpi_journey_deserialize(&d, b, len));
+                journey_same(j, d);
+                free(b);
+                kpi_journey_free(j);
+                j = d;
+            }
+            ck_assert_uint_eq(kpi_journey_open(j), (uint64_t)s.n);
+            ck_assert_uint_eq(kpi_journey_unresolved(j), s.unresolved);
+            ck_assert_uint_eq(kpi_journey_evicted(j), s.evicted);
+        }
+        double v;
+        uint64_t n;
+        if (s.closed) {
+            ck_assert_ok(kpi_journey_touchpoints_mean(j, &v));
+            ck_assert_near(v, (double)s.touches / (double)s.closed, 1e-12);
+            ck_assert_ok(kpi_journey_switches_mean(j, &v));
+            ck_assert_near(v, (double)s.switches / (double)s.closed, 1e-12);
+        }
+        if (s.resolved) {
+            ck_assert_ok(kpi_journey_resolution_mean(j, &v, &n));
+            ck_assert_uint_eq(n, s.resolved);
+            ck_assert_near(v, s.dur / (double)s.resolved, 1e-9);
+        }
+        kpi_journey_free(j);
+    }
+}
+END_TEST
+
 /* A merge brings src's clock: dst's idle journeys close and older touches
  * are refused, exactly as in one tracker fed both streams. */
 START_TEST(journey_merge_carries_the_later_clock)
@@ -905,6 +999,46 @@ START_TEST(reads_whose_sums_overflow_say_so)
 }
 END_TEST
 
+/* Revenue past DBL_MAX: each amount is finite, but the sum would be inf
+ * (its compensation NaN), the revenue per customer and the CLV NaN, and
+ * the state would serialize to bytes that do not decode.  The add (or the
+ * merge) is refused as an overflow and changes nothing. */
+START_TEST(revenue_past_the_largest_double_is_refused_and_changes_nothing)
+{
+    kpi_customers *p, *before, *other;
+    double v;
+    ck_assert_ok(kpi_customers_new(&p));
+    ck_assert_ok(kpi_customers_set_start(p, 10));
+    ck_assert_ok(kpi_customers_add_lost(p, 2));
+    ck_assert_ok(kpi_customers_set_margin(p, 0.5));
+    ck_assert_ok(kpi_customers_add_revenue(p, 1e308));
+    ck_assert_ok(kpi_customers_clone(p, &before));
+    ck_assert_status(kpi_customers_add_revenue(p, 1e308), KPI_ERR_OVERFLOW);
+    customers_same(p, before);
+    ck_assert_ok(kpi_customers_new(&other));
+    ck_assert_ok(kpi_customers_add_lost(other, 1));
+    ck_assert_ok(kpi_customers_add_revenue(other, 1e308));
+    ck_assert_status(kpi_customers_merge(p, other), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_customers_merge(p, p), KPI_ERR_OVERFLOW);
+    customers_same(p, before);
+    /* revenue per customer 1e307; CLV = 1e307 x 0.5 / (2 / 10) = 2.5e307 */
+    ck_assert_ok(kpi_customers_revenue_per_customer(p, &v));
+    ck_assert_near(v, 1e307, 1e292);
+    ck_assert_ok(kpi_customers_clv(p, &v));
+    ck_assert_near(v, 2.5e307, 1e292);
+    size_t len;
+    unsigned char *b = customers_bytes(p, &len);
+    kpi_customers *d;
+    ck_assert_ok(kpi_customers_deserialize(&d, b, len));
+    customers_same(d, before);
+    free(b);
+    kpi_customers_free(d);
+    kpi_customers_free(other);
+    kpi_customers_free(before);
+    kpi_customers_free(p);
+}
+END_TEST
+
 START_TEST(journey_times_at_the_edges)
 {
     kpi_journey *j, *before;
@@ -1076,6 +1210,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, idle_journeys_close_unresolved_and_full_tables_evict_the_oldest);
     tcase_add_test(tc, journey_errors_change_nothing);
     tcase_add_test(tc, journey_matches_a_naive_reference_and_merges);
+    tcase_add_test(tc, journey_out_of_order_times_match_the_naive_reference);
     tcase_add_test(tc, journey_merge_carries_the_later_clock);
     tcase_add_test(tc, journey_shards_with_open_journeys_merge_as_one_tracker);
     tcase_add_test(tc, journey_merge_of_open_journeys_by_hand);
@@ -1084,6 +1219,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, journey_allocations_fail_cleanly);
     tcase_add_test(tc, every_call_refuses_null_and_other_types);
     tcase_add_test(tc, reads_whose_sums_overflow_say_so);
+    tcase_add_test(tc, revenue_past_the_largest_double_is_refused_and_changes_nothing);
     tcase_add_test(tc, journey_times_at_the_edges);
     suite_add_tcase(s, tc);
     return s;

@@ -243,6 +243,54 @@ START_TEST(a_full_count_refuses_a_pair_and_changes_nothing)
 }
 END_TEST
 
+/* Sums past DBL_MAX: every input is finite, but the numerator (or the
+ * denominator) sum would be inf, its compensation NaN, and the value NaN;
+ * such a state serialized but did not decode.  The add (alone, in a batch,
+ * by a merge) is refused as an overflow and changes nothing. */
+START_TEST(sums_past_the_largest_double_are_refused_and_change_nothing)
+{
+    kpi_ratio *p, *before, *big;
+    double v;
+    ck_assert_ok(kpi_cost_per_resolution_new(&p));
+    ck_assert_ok(kpi_ratio_add(p, 1e308, 1));
+    ck_assert_ok(kpi_ratio_add(p, 1, 1.7e308));
+    ck_assert_ok(kpi_ratio_clone(p, &before));
+    ck_assert_status(kpi_ratio_add(p, 1e308, 1), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_ratio_add(p, 1, 1.7e308), KPI_ERR_OVERFLOW);
+    ratio_same(p, before);
+    ck_assert_uint_eq(kpi_ratio_count(p), 2);
+    /* a batch whose running sum passes DBL_MAX and comes back below it
+     * is refused as a whole too */
+    const double nu[3] = {1e308, -1e308, 5}, de[3] = {1, 1, 1};
+    ck_assert_status(kpi_ratio_add_array(p, nu, de, 3), KPI_ERR_OVERFLOW);
+    ratio_same(p, before);
+    ck_assert_ok(kpi_ratio_new_with(&big, KPI_RATIO_COST_PER_RESOLUTION, NULL));
+    ck_assert_ok(kpi_ratio_add(big, 1e308, 0));
+    ck_assert_status(kpi_ratio_merge(p, big), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_ratio_merge(p, p), KPI_ERR_OVERFLOW);
+    ratio_same(p, before);
+    /* what was kept reads and round-trips: (1e308 + 1) / (1 + 1.7e308) */
+    ck_assert_ok(kpi_ratio_value(p, &v));
+    ck_assert_near(v, 1e308 / 1.7e308, 1e-15);
+    size_t len;
+    unsigned char *b = ratio_bytes(p, &len);
+    kpi_ratio *d;
+    ck_assert_ok(kpi_ratio_deserialize(&d, b, len));
+    ratio_same(d, before);
+    free(b);
+    kpi_ratio_free(d);
+    /* a negative numerator sum may go as far the other way */
+    ck_assert_ok(kpi_ratio_add(big, -1e308, 0));
+    ck_assert_ok(kpi_ratio_add(big, -1e308, 1));
+    ck_assert_status(kpi_ratio_add(big, -1e308, 1), KPI_ERR_OVERFLOW);
+    ck_assert_ok(kpi_ratio_value(big, &v));
+    ck_assert_near(v, -1e308, 1e293);
+    kpi_ratio_free(big);
+    kpi_ratio_free(before);
+    kpi_ratio_free(p);
+}
+END_TEST
+
 static Suite *ratio_suite(void)
 {
     Suite *s = suite_create("ratio");
@@ -256,6 +304,7 @@ static Suite *ratio_suite(void)
     tcase_add_test(tc, serialize_round_trips_and_rejects_bad_bytes);
     tcase_add_test(tc, allocation_failures_leave_nothing_behind);
     tcase_add_test(tc, a_full_count_refuses_a_pair_and_changes_nothing);
+    tcase_add_test(tc, sums_past_the_largest_double_are_refused_and_change_nothing);
     suite_add_tcase(s, tc);
     return s;
 }

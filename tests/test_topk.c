@@ -1261,6 +1261,95 @@ START_TEST(long_labels_survive_eviction_and_compaction)
 }
 END_TEST
 
+/* An allocator that puts GUARD_N pattern bytes after every block and
+ * counts blocks whose pattern was overwritten when they are freed or
+ * reallocated (*(long *)opaque): a write past a block's end shows up
+ * without a sanitizer. */
+#define GUARD_N 64
+static void *guard_store(void *raw, size_t n)
+{
+    if (raw == NULL)
+        return NULL;
+    memcpy(raw, &n, sizeof n);
+    memset((unsigned char *)raw + 16 + n, 0xA5, GUARD_N);
+    return (unsigned char *)raw + 16;
+}
+static void guard_check(void *opaque, void *p)
+{
+    unsigned char *raw = (unsigned char *)p - 16;
+    size_t n;
+    memcpy(&n, raw, sizeof n);
+    for (size_t i = 0; i < GUARD_N; i++)
+        if (raw[16 + n + i] != 0xA5) {
+            ++*(long *)opaque;
+            break;
+        }
+}
+static void *guard_malloc(void *opaque, size_t n)
+{
+    (void)opaque;
+    return guard_store(malloc(16 + n + GUARD_N), n);
+}
+static void *guard_realloc(void *opaque, void *p, size_t n)
+{
+    if (p == NULL)
+        return guard_malloc(opaque, n);
+    guard_check(opaque, p);
+    void *raw = realloc((unsigned char *)p - 16, 16 + n + GUARD_N);
+    return guard_store(raw, n);
+}
+static void guard_free(void *opaque, void *p)
+{
+    if (p == NULL)
+        return;
+    guard_check(opaque, p);
+    free((unsigned char *)p - 16);
+}
+
+/* A slot whose long label gave way to a short one and then to another long
+ * one: the first long label's record is garbage, and the compaction that
+ * makes room for the new record must drop it.  (It kept it, because the
+ * slot's stale arena offset still pointed at it, and wrote the new record
+ * past the end of an arena sized to its live labels, as a clone's or a
+ * decoded object's is.) */
+START_TEST(a_slot_back_to_a_long_label_compacts_its_old_record_away)
+{
+    long damaged = 0;
+    kpi_allocator a = {guard_malloc, guard_realloc, guard_free, &damaged};
+    char l255[255], l27[27];
+    memset(l255, 'a', sizeof l255);
+    memset(l27, 'b', sizeof l27);
+    for (int how = 0; how < 2; how++) {
+        kpi_topk *p, *q;
+        ck_assert_ok(kpi_topk_new_with(&p, 1, &a));
+        ck_assert_ok(kpi_topk_add(p, l255, sizeof l255, 1));
+        if (how == 0) {
+            ck_assert_ok(kpi_topk_clone(p, &q));
+        } else {
+            size_t n;
+            unsigned char *b = ser(p, &n);
+            ck_assert_ok(kpi_topk_deserialize_with(&q, b, n, &a));
+            free(b);
+        }
+        ck_assert_ok(kpi_topk_add(q, "x", 1, 1));      /* evicts l255 */
+        ck_assert_ok(kpi_topk_add(q, l27, sizeof l27, 1)); /* evicts "x" */
+        /* Space-Saving with one counter: l27 inherits 2, counts 3 */
+        const char *got;
+        size_t n;
+        uint64_t c, lo, up;
+        ck_assert_ok(kpi_topk_entry(q, 0, &got, &n, &c, &lo, &up));
+        ck_assert_uint_eq(n, sizeof l27);
+        ck_assert(memcmp(got, l27, n) == 0);
+        ck_assert_uint_eq(c, 3);
+        ck_assert_uint_eq(lo, 1);
+        ck_assert_uint_eq(kpi_topk_error_bound(q), 3); /* the minimum */
+        kpi_topk_free(q);
+        kpi_topk_free(p);
+        ck_assert_int_eq(damaged, 0);
+    }
+}
+END_TEST
+
 /* Two objects of capacity cap fed na and nb Zipf draws (seeds seed and
  * seed + 1000); truth[] (zeroed here) counts both streams. */
 static void two_streams(uint32_t cap, size_t na, size_t nb, uint64_t seed,
@@ -1434,6 +1523,7 @@ START_TEST(objects_of_another_type_are_refused_and_unchanged)
         ck_assert_uint_eq(kpi_topk_size(o), 0);
         ck_assert_uint_eq(kpi_topk_error_bound(o), 0);
         ck_assert_uint_eq(kpi_topk_footprint(o), 0);
+        ck_assert_status(kpi_topk_serialize(o, NULL, 0, &len), KPI_ERR_INVALID);
         kpi_topk_reset(o); /* a no-op */
     }
     others[0] = t;
@@ -1448,6 +1538,7 @@ START_TEST(objects_of_another_type_are_refused_and_unchanged)
         ck_assert_uint_eq(kpi_topk_id_size(o), 0);
         ck_assert_uint_eq(kpi_topk_id_error_bound(o), 0);
         ck_assert_uint_eq(kpi_topk_id_footprint(o), 0);
+        ck_assert_status(kpi_topk_id_serialize(o, NULL, 0, &len), KPI_ERR_INVALID);
         kpi_topk_id_reset(o);
     }
     others[1] = ti;
@@ -1460,6 +1551,7 @@ START_TEST(objects_of_another_type_are_refused_and_unchanged)
         ck_assert_status(kpi_distinct_estimate(o, &e), KPI_ERR_INVALID);
         ck_assert_status(kpi_distinct_is_exact(o, &exact), KPI_ERR_INVALID);
         ck_assert_uint_eq(kpi_distinct_footprint(o), 0);
+        ck_assert_status(kpi_distinct_serialize(o, NULL, 0, &len), KPI_ERR_INVALID);
         kpi_distinct_reset(o);
     }
     assert_same_state(t, tb, tn);
@@ -2492,6 +2584,7 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, crowded_index_groups_give_the_same_states);
 #endif
     tcase_add_test(tc, long_labels_survive_eviction_and_compaction);
+    tcase_add_test(tc, a_slot_back_to_a_long_label_compacts_its_old_record_away);
     tcase_add_test(tc, merge_after_heavy_eviction_keeps_the_bounds);
     tcase_add_loop_test(tc, id_adds_equal_a_reference_space_saving, 0, 14);
     suite_add_tcase(s, tc);

@@ -187,7 +187,8 @@ KPI_API int kpi_customers_add_referred(kpi_customers *p, uint64_t n);
  * @param p the object.
  * @param revenue a finite amount >= 0.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or non-finite;
- *         #KPI_ERR_RANGE if negative.
+ *         #KPI_ERR_RANGE if negative; #KPI_ERR_OVERFLOW if the sum would
+ *         pass DBL_MAX (nothing changes).
  *         Thread safety: not with concurrent use of `p`.
  */
 KPI_API int kpi_customers_add_revenue(kpi_customers *p, double revenue);
