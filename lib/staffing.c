@@ -207,9 +207,13 @@ static int64_t first_candidate(double A, double max_occ)
     double cap = ceil(A / max_occ);
     if (cap > lo)
         lo = cap;
-    if (!(lo <= (double)INT32_MAX))
+    if (!(lo <= (double)INT32_MAX + 1.0))
         return -1;
     int64_t n = (int64_t)lo;
+    /* A / max_occ may round up past an N whose A / N is exactly the cap
+     * (10.5 / 0.7 = 15.000000000000002, 10.5 / 15 = 0.7): step back */
+    while ((double)(n - 1) > A && A / (double)(n - 1) <= max_occ)
+        n--;
     while (n <= INT32_MAX && A / (double)n > max_occ)
         n++;
     return n <= INT32_MAX ? n : -1;

@@ -634,6 +634,29 @@ START_TEST(a_target_asa_that_underflows_against_the_aht_is_out_of_range)
 }
 END_TEST
 
+/* The occupancy cap A / N <= max_occupancy holds with equality when A / N
+ * is exactly the cap: 10.5 Erlangs at 70% need 15 agents (10.5 / 15 = 0.7),
+ * although 10.5 / 0.7 rounds to 15.000000000000002 in doubles; likewise
+ * 21 Erlangs at 70% -> 30, 4.2 at 60% -> 7, 8.4 at 60% -> 14. */
+START_TEST(an_occupancy_exactly_at_the_cap_is_allowed)
+{
+    static const double cases[][3] = {
+        {10.5, 0.7, 15}, {21.0, 0.7, 30}, {4.2, 0.6, 7}, {8.4, 0.6, 14}, {42.0, 0.7, 60}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double A = cases[i][0], occ = cases[i][1];
+        int32_t want = (int32_t)cases[i][2], n = ISENTINEL;
+        ck_assert(A / want <= occ && A / (want - 1) > occ);
+        ck_assert_ok(kpi_erlang_c_agents(A, 180, 20, 0.0, occ, &n));
+        ck_assert_msg(n == want, "A = %g, cap %g: %d agents, want %d", A, occ, n, want);
+        ck_assert_ok(kpi_erlang_c_agents_for_asa(A, 180, 1e6, occ, &n));
+        ck_assert_msg(n == want, "ASA: A = %g, cap %g: %d agents, want %d", A, occ, n, want);
+        double o;
+        ck_assert_ok(kpi_erlang_c_occupancy(A, want, &o));
+        ck_assert(o <= occ);
+    }
+}
+END_TEST
+
 static Suite *staffing_suite(void)
 {
     Suite *s = suite_create("staffing");
@@ -654,6 +677,7 @@ static Suite *staffing_suite(void)
     tcase_add_test(tc, erlang_a_agrees_with_a_seeded_simulation);
     tcase_add_test(tc, invalid_inputs_are_named_errors_and_write_nothing);
     tcase_add_test(tc, erlang_a_with_no_traffic_or_overload);
+    tcase_add_test(tc, an_occupancy_exactly_at_the_cap_is_allowed);
     suite_add_tcase(s, tc);
     return s;
 }
