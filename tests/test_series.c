@@ -765,6 +765,48 @@ START_TEST(the_last_period_of_time_holds_int64_max)
 }
 END_TEST
 
+/* With 1 ms periods the period holding INT64_MIN is representable; the
+ * ring's older periods would lie before it (they exist as zeros only). */
+START_TEST(the_first_period_of_time_holds_int64_min)
+{
+    kpi_series *s, *b;
+    ck_assert_ok(kpi_series_new(&s, 1, 3, 0));
+    ck_assert_ok(kpi_series_new(&b, 1, 3, 0));
+    ck_assert_ok(kpi_series_add(s, INT64_MIN, 5));
+    double v[3];
+    size_t n;
+    int64_t first;
+    ck_assert_ok(kpi_series_values(s, v, 3, &n, &first));
+    ck_assert(v[0] == 0 && v[1] == 0 && v[2] == 5);
+    ck_assert(first == INT64_MIN); /* clamped, as documented */
+    double x;
+    ck_assert_ok(kpi_series_last(s, 3, &x));
+    ck_assert_near(x, 5, 0);
+    /* the state round trips; a merge takes only the real periods */
+    size_t len;
+    unsigned char *bytes = series_bytes(s, &len);
+    kpi_series *d;
+    ck_assert_ok(kpi_series_deserialize(&d, bytes, len));
+    series_same(s, d);
+    ck_assert_ok(kpi_series_values(d, v, 3, &n, &first));
+    ck_assert(v[0] == 0 && v[1] == 0 && v[2] == 5);
+    ck_assert_ok(kpi_series_add(b, INT64_MIN + 1, 2));
+    ck_assert_ok(kpi_series_merge(b, s));
+    ck_assert_ok(kpi_series_values(b, v, 3, &n, &first));
+    ck_assert(v[0] == 0 && v[1] == 5 && v[2] == 2);
+    ck_assert(first == INT64_MIN);
+    ck_assert_ok(kpi_series_merge(s, d));
+    ck_assert_ok(kpi_series_values(s, v, 3, &n, &first));
+    ck_assert(v[0] == 0 && v[1] == 0 && v[2] == 10);
+    ck_assert_ok(kpi_series_total(s, &x));
+    ck_assert_near(x, 10, 0);
+    free(bytes);
+    kpi_series_free(d);
+    kpi_series_free(s);
+    kpi_series_free(b);
+}
+END_TEST
+
 START_TEST(reads_refuse_null_outputs)
 {
     kpi_series *s;
@@ -1239,6 +1281,7 @@ static Suite *series_suite(void)
     tcase_add_test(tc, a_state_written_before_the_integer_sum_reads_back);
     tcase_add_test(tc, an_empty_series_takes_only_the_same_forecast);
     tcase_add_test(tc, the_last_period_of_time_holds_int64_max);
+    tcase_add_test(tc, the_first_period_of_time_holds_int64_min);
     tcase_add_test(tc, reads_refuse_null_outputs);
     tcase_add_test(tc, period_edges_belong_to_the_period_they_start);
     tcase_add_test(tc, a_jump_of_many_ring_lengths_leaves_no_stale_period);
