@@ -850,6 +850,35 @@ START_TEST(erlang_a_approaches_erlang_c_as_patience_grows)
 }
 END_TEST
 
+/* The agents for a target are the smallest N whose kpi_erlang_c_service_level()
+ * (kpi_erlang_c_asa()) meets it: asking for the very value N agents give
+ * must return N.  10 Erlangs, AHT 180 s, 20 s: SL(13) = 0.79559..., and a
+ * target of exactly that needs 13 agents, not 14. */
+START_TEST(a_target_equal_to_what_n_agents_give_needs_n_agents)
+{
+    static const double traffic[] = {10, 15, 20, 47.5, 333.3};
+    for (size_t i = 0; i < sizeof traffic / sizeof traffic[0]; i++) {
+        double A = traffic[i];
+        for (int32_t N = (int32_t)floor(A) + 1; N <= (int32_t)floor(A) + 15; N++) {
+            double sl, asa;
+            int32_t n = ISENTINEL;
+            ck_assert_ok(kpi_erlang_c_service_level(A, N, 180, 20, &sl));
+            if (sl < 1.0) {
+                ck_assert_ok(kpi_erlang_c_agents(A, 180, 20, sl, 1.0, &n));
+                ck_assert_msg(n == N, "A = %g: target SL(%d) = %.17g gave %d agents", A, N,
+                              sl, n);
+            }
+            ck_assert_ok(kpi_erlang_c_asa(A, N, 180, &asa));
+            if (asa > 0.0) {
+                ck_assert_ok(kpi_erlang_c_agents_for_asa(A, 180, asa, 1.0, &n));
+                ck_assert_msg(n == N, "A = %g: target ASA(%d) = %.17g gave %d agents", A,
+                              N, asa, n);
+            }
+        }
+    }
+}
+END_TEST
+
 static Suite *staffing_suite(void)
 {
     Suite *s = suite_create("staffing");
@@ -871,6 +900,7 @@ static Suite *staffing_suite(void)
     tcase_add_test(tc, invalid_inputs_are_named_errors_and_write_nothing);
     tcase_add_test(tc, erlang_a_with_no_traffic_or_overload);
     tcase_add_test(tc, an_occupancy_exactly_at_the_cap_is_allowed);
+    tcase_add_test(tc, a_target_equal_to_what_n_agents_give_needs_n_agents);
     tcase_add_test(tc, one_agent_is_the_m_m_1_queue);
     tcase_add_test(tc, agents_needed_never_fall_as_the_target_rises);
     tcase_add_test(tc, erlang_c_at_10000_agents_gives_finite_values_everywhere);
