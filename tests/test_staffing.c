@@ -879,6 +879,64 @@ START_TEST(a_target_equal_to_what_n_agents_give_needs_n_agents)
 }
 END_TEST
 
+/* Every double argument of every function: NaN and +-infinity are
+ * KPI_ERR_INVALID, and so is a negative traffic, count or time; a negative
+ * share (target, occupancy cap, shrinkage) is off its scale, KPI_ERR_RANGE.
+ * Nothing is written. */
+START_TEST(every_non_finite_or_negative_argument_is_named_and_writes_nothing)
+{
+    const double bad[4] = {NAN, INFINITY, -INFINITY, -1.0};
+    for (int b = 0; b < 4; b++) {
+        const double x = bad[b];
+        const int share = b == 3 ? KPI_ERR_RANGE : KPI_ERR_INVALID;
+        double v;
+        int32_t n;
+        for (int pos = 0; pos < 3; pos++) {
+            double a[3] = {100, 1800, 180};
+            a[pos] = x;
+            EXPECT_ERR(kpi_erlang_traffic(a[0], a[1], a[2], &v), KPI_ERR_INVALID, v);
+        }
+        EXPECT_ERR(kpi_erlang_b(x, 3, &v), KPI_ERR_INVALID, v);
+        EXPECT_ERR(kpi_erlang_c_wait_probability(x, 3, &v), KPI_ERR_INVALID, v);
+        EXPECT_ERR(kpi_erlang_c_occupancy(x, 3, &v), KPI_ERR_INVALID, v);
+        for (int pos = 0; pos < 3; pos++) {
+            double a[3] = {10, 180, 20};
+            a[pos] = x;
+            EXPECT_ERR(kpi_erlang_c_service_level(a[0], 14, a[1], a[2], &v), KPI_ERR_INVALID,
+                       v);
+            if (pos < 2)
+                EXPECT_ERR(kpi_erlang_c_asa(a[0], 14, a[1], &v), KPI_ERR_INVALID, v);
+        }
+        for (int pos = 0; pos < 5; pos++) {
+            double a[5] = {10, 180, 20, 0.8, 0.85};
+            a[pos] = x;
+            EXPECT_IERR(kpi_erlang_c_agents(a[0], a[1], a[2], a[3], a[4], &n),
+                        pos < 3 ? KPI_ERR_INVALID : share, n);
+        }
+        for (int pos = 0; pos < 4; pos++) {
+            double a[4] = {10, 180, 20, 0.85};
+            a[pos] = x;
+            EXPECT_IERR(kpi_erlang_c_agents_for_asa(a[0], a[1], a[2], a[3], &n),
+                        pos < 3 ? KPI_ERR_INVALID : share, n);
+        }
+        EXPECT_IERR(kpi_staffing_headcount(14, x, &n), share, n);
+        for (int pos = 0; pos < 4; pos++) {
+            double a[4] = {10, 180, 120, 20};
+            a[pos] = x;
+            EXPECT_ERR(kpi_erlang_a_service_level(a[0], 14, a[1], a[2], a[3], &v),
+                       KPI_ERR_INVALID, v);
+            if (pos == 3)
+                continue;
+            EXPECT_ERR(kpi_erlang_a_wait_probability(a[0], 14, a[1], a[2], &v),
+                       KPI_ERR_INVALID, v);
+            EXPECT_ERR(kpi_erlang_a_abandon_probability(a[0], 14, a[1], a[2], &v),
+                       KPI_ERR_INVALID, v);
+            EXPECT_ERR(kpi_erlang_a_asa(a[0], 14, a[1], a[2], &v), KPI_ERR_INVALID, v);
+        }
+    }
+}
+END_TEST
+
 static Suite *staffing_suite(void)
 {
     Suite *s = suite_create("staffing");
@@ -901,6 +959,7 @@ static Suite *staffing_suite(void)
     tcase_add_test(tc, erlang_a_with_no_traffic_or_overload);
     tcase_add_test(tc, an_occupancy_exactly_at_the_cap_is_allowed);
     tcase_add_test(tc, a_target_equal_to_what_n_agents_give_needs_n_agents);
+    tcase_add_test(tc, every_non_finite_or_negative_argument_is_named_and_writes_nothing);
     tcase_add_test(tc, one_agent_is_the_m_m_1_queue);
     tcase_add_test(tc, agents_needed_never_fall_as_the_target_rises);
     tcase_add_test(tc, erlang_c_at_10000_agents_gives_finite_values_everywhere);
