@@ -809,7 +809,8 @@ START_TEST(erlang_a_service_level_and_asa_follow_the_tagged_customer)
 {
     /* A, N, r = AHT / patience, T in AHTs (T a multiple of the step) */
     static const double cases[][4] = {
-        {4.5, 5, 0.5, 0.2}, {12, 10, 2, 0.1}, {3, 2, 0.1, 0.5}, {1.5, 3, 1, 0.05}};
+        {4.5, 5, 0.5, 0.2}, {12, 10, 2, 0.1}, {3, 2, 0.1, 0.5}, {1.5, 3, 1, 0.05},
+        {12, 10, 0.1, 0.5}, {30, 10, 0.2, 3} /* T before the peak of the wait density */};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         double A = cases[i][0], r = cases[i][2], T = cases[i][3];
         int N = (int)cases[i][1];
