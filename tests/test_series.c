@@ -807,6 +807,39 @@ START_TEST(the_first_period_of_time_holds_int64_min)
 }
 END_TEST
 
+START_TEST(bad_forecast_parameters_and_batches_change_nothing)
+{
+    kpi_series *s;
+    ck_assert_ok(kpi_series_new(&s, HOUR, 4, 0));
+    ck_assert_ok(kpi_series_set_forecast(s, 2, .5, .5, .5));
+    size_t len;
+    unsigned char *before = series_bytes(s, &len);
+    const double bad[5] = {INFINITY, -INFINITY, -0.5, 0.0, 1.5};
+    for (int i = 0; i < 5; i++) {
+        ck_assert_status(kpi_series_set_forecast(s, 3, bad[i], .5, .5), KPI_ERR_RANGE);
+        ck_assert_status(kpi_series_set_forecast(s, 3, .5, bad[i], .5), KPI_ERR_RANGE);
+        ck_assert_status(kpi_series_set_forecast(s, 3, .5, .5, bad[i]), KPI_ERR_RANGE);
+    }
+    ck_assert_status(kpi_series_set_forecast(s, 3, NAN, .5, .5), KPI_ERR_INVALID);
+    ck_assert_status(kpi_series_set_forecast(s, 3, .5, NAN, .5), KPI_ERR_INVALID);
+    ck_assert_status(kpi_series_set_forecast(s, KPI_SERIES_MAX_SEASON + 1, .5, .5, .5),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_series_set_forecast(NULL, 3, .5, .5, .5), KPI_ERR_INVALID);
+    series_unchanged(s, before, len);
+    free(before);
+    /* a batch whose second event jumps more than 1,000,000 periods */
+    ck_assert_ok(kpi_series_add(s, 0, 1));
+    before = series_bytes(s, &len);
+    const int64_t t[3] = {HOUR, 2 * HOUR + 1000001 * HOUR, 3 * HOUR};
+    ck_assert_status(kpi_series_add_array(s, t, NULL, 3), KPI_ERR_RANGE);
+    const double a[2] = {1, -INFINITY};
+    ck_assert_status(kpi_series_add_array(s, t, a, 2), KPI_ERR_INVALID);
+    series_unchanged(s, before, len);
+    free(before);
+    kpi_series_free(s);
+}
+END_TEST
+
 START_TEST(reads_refuse_null_outputs)
 {
     kpi_series *s;
@@ -1283,6 +1316,7 @@ static Suite *series_suite(void)
     tcase_add_test(tc, the_last_period_of_time_holds_int64_max);
     tcase_add_test(tc, the_first_period_of_time_holds_int64_min);
     tcase_add_test(tc, reads_refuse_null_outputs);
+    tcase_add_test(tc, bad_forecast_parameters_and_batches_change_nothing);
     tcase_add_test(tc, period_edges_belong_to_the_period_they_start);
     tcase_add_test(tc, a_jump_of_many_ring_lengths_leaves_no_stale_period);
     tcase_add_test(tc, late_events_land_in_their_period_or_are_refused_unchanged);
