@@ -116,6 +116,14 @@ static inline uint32_t slot_of(const kpi_series *s, int64_t k)
     return (uint32_t)(r < 0 ? r + s->length : r);
 }
 
+/* The slot of the period `back` (< length) periods before the newest,
+ * without forming its index (which may lie before INT64_MIN). */
+static inline uint32_t slot_back(const kpi_series *s, uint32_t back)
+{
+    return s->cur_slot >= back ? s->cur_slot - back
+                               : s->cur_slot + (s->length - back);
+}
+
 /* Period index of t, and the start of that period. */
 static int period_of(int64_t period, int64_t origin, int64_t t, int64_t *k,
                      int64_t *start)
@@ -462,7 +470,9 @@ static int series_merge(void *dst, const void *src)
     flush(d); /* the sums below go into v */
     /* src periods within dst's ring */
     for (uint32_t j = 0; j < s->length; j++) {
-        int64_t k = s->newest - (int64_t)j;
+        int64_t k;
+        if (__builtin_sub_overflow(s->newest, (int64_t)j, &k))
+            break; /* no periods before INT64_MIN */
         if (k > d->newest)
             continue;
         if ((uint64_t)d->newest - (uint64_t)k >= d->length)
@@ -498,10 +508,8 @@ static void series_encode(const void *obj, kpi__writer *w)
     if (!s->started)
         return;
     kpi__put_svarint(w, s->newest);
-    for (uint32_t j = 0; j < s->length; j++) {
-        int64_t k = s->newest - (int64_t)(s->length - 1 - j);
-        kpi__put_f64(w, val(s, slot_of(s, k)));
-    }
+    for (uint32_t j = 0; j < s->length; j++)
+        kpi__put_f64(w, val(s, slot_back(s, s->length - 1 - j)));
     kpi__put_f64(w, s->total);
     kpi__put_f64(w, s->total_c);
     if (!s->m)
@@ -567,8 +575,7 @@ static int series_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         set_current(s, k, st);
         s->started = true;
         for (uint32_t j = 0; j < s->length && !r->err; j++)
-            s->v[slot_of(s, k - (int64_t)(s->length - 1 - j))] =
-                kpi__get_finite(r);
+            s->v[slot_back(s, s->length - 1 - j)] = kpi__get_finite(r);
         cur_open(s);
         s->total = kpi__get_finite(r);
         s->total_c = kpi__get_finite(r);
@@ -733,13 +740,16 @@ KPI_API int kpi_series_values(const kpi_series *p, double *out, size_t cap,
     *n = p->length;
     if (cap < p->length)
         return KPI_ERR_BUFFER;
-    int64_t first = p->newest - (int64_t)(p->length - 1), st;
+    int64_t first, st;
     for (uint32_t j = 0; j < p->length; j++)
-        out[j] = val(p, slot_of(p, first + (int64_t)j));
+        out[j] = val(p, slot_back(p, p->length - 1 - j));
     if (first_period_start_ms) {
-        /* the oldest start may lie before INT64_MIN: clamp */
+        /* the oldest start (or index) may lie before INT64_MIN: clamp */
         *first_period_start_ms =
-            start_of(p, first, &st) == KPI_OK ? st : INT64_MIN;
+            !__builtin_sub_overflow(p->newest, (int64_t)(p->length - 1), &first) &&
+                    start_of(p, first, &st) == KPI_OK
+                ? st
+                : INT64_MIN;
     }
     return KPI_OK;
 }

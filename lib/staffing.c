@@ -110,6 +110,20 @@ static double erlang_c(double A, int32_t N)
     return erlang_c_from_recip(A, N, erlang_b_recip(A, N, NULL));
 }
 
+/* The service level and the ASA from the wait probability pw = C(N, A),
+ * as kpi_erlang_c_service_level() and kpi_erlang_c_asa() give them; the
+ * agent searches compare these very values with the target. */
+static double sl_from_pw(double A, int32_t N, double pw, double aht, double T)
+{
+    double sl = 1.0 - pw * exp(-((double)N - A) * T / aht);
+    return sl < 0.0 ? 0.0 : sl;
+}
+
+static double asa_from_pw(double A, int32_t N, double pw, double aht)
+{
+    return pw * aht / ((double)N - A);
+}
+
 KPI_API int kpi_erlang_traffic(double contacts, double interval_s, double aht_s,
                                double *erlangs)
 {
@@ -164,9 +178,8 @@ KPI_API int kpi_erlang_c_service_level(double traffic, int32_t agents,
         (rc = check_nonneg(threshold_s)) != KPI_OK ||
         (rc = check_c(traffic, agents)) != KPI_OK)
         return rc;
-    double pw = erlang_c(traffic, agents);
-    double sl = 1.0 - pw * exp(-((double)agents - traffic) * threshold_s / aht_s);
-    *service_level = sl < 0.0 ? 0.0 : sl;
+    *service_level = sl_from_pw(traffic, agents, erlang_c(traffic, agents), aht_s,
+                                threshold_s);
     return KPI_OK;
 }
 
@@ -180,7 +193,7 @@ KPI_API int kpi_erlang_c_asa(double traffic, int32_t agents, double aht_s,
         (rc = check_positive(aht_s)) != KPI_OK ||
         (rc = check_c(traffic, agents)) != KPI_OK)
         return rc;
-    double asa = erlang_c(traffic, agents) * aht_s / ((double)agents - traffic);
+    double asa = asa_from_pw(traffic, agents, erlang_c(traffic, agents), aht_s);
     if (!isfinite(asa))
         return KPI_ERR_RANGE;
     *asa_s = asa;
@@ -207,21 +220,25 @@ static int64_t first_candidate(double A, double max_occ)
     double cap = ceil(A / max_occ);
     if (cap > lo)
         lo = cap;
-    if (!(lo <= (double)INT32_MAX))
+    if (!(lo <= (double)INT32_MAX + 1.0))
         return -1;
     int64_t n = (int64_t)lo;
+    /* A / max_occ may round up past an N whose A / N is exactly the cap
+     * (10.5 / 0.7 = 15.000000000000002, 10.5 / 15 = 0.7): step back */
+    while ((double)(n - 1) > A && A / (double)(n - 1) <= max_occ)
+        n--;
     while (n <= INT32_MAX && A / (double)n > max_occ)
         n++;
     return n <= INT32_MAX ? n : -1;
 }
 
-/* Shared search: the smallest N >= first_candidate whose Erlang C wait
- * probability pw satisfies  pw * exp(-(N - A) k) <= limit  (service level:
- * k = T / AHT, limit = 1 - target) or  pw / (N - A) <= limit  (ASA: k < 0,
- * limit = target ASA / AHT).  The Erlang B recursion continues from one
- * candidate to the next. */
-static int search_agents(double A, double k, double limit, double max_occ,
-                         int32_t *agents)
+/* Shared search: the smallest N >= first_candidate whose service level
+ * (threshold T) is at least `target`, or, with T < 0, whose ASA is at most
+ * `target`, each computed exactly as the public function computes it (so
+ * that a target of the value N agents give returns N).  The Erlang B
+ * recursion continues from one candidate to the next. */
+static int search_agents(double A, double aht, double T, double target,
+                         double max_occ, int32_t *agents)
 {
     if (A == 0.0) {
         *agents = 1;
@@ -234,9 +251,8 @@ static int search_agents(double A, double k, double limit, double max_occ,
     const double inv = 1.0 / A;
     for (;;) {
         double pw = erlang_c_from_recip(A, (int32_t)n, x);
-        double gap = (double)n - A;
-        double miss = k >= 0.0 ? pw * exp(-gap * k) : pw / gap;
-        if (miss <= limit) {
+        if (T >= 0.0 ? sl_from_pw(A, (int32_t)n, pw, aht, T) >= target
+                     : asa_from_pw(A, (int32_t)n, pw, aht) <= target) {
             *agents = (int32_t)n;
             return KPI_OK;
         }
@@ -263,8 +279,8 @@ KPI_API int kpi_erlang_c_agents(double traffic, double aht_s, double threshold_s
     if (!(target_service_level >= 0.0 && target_service_level < 1.0) ||
         !(max_occupancy > 0.0 && max_occupancy <= 1.0))
         return KPI_ERR_RANGE;
-    return search_agents(traffic, threshold_s / aht_s,
-                         1.0 - target_service_level, max_occupancy, agents);
+    return search_agents(traffic, aht_s, threshold_s, target_service_level,
+                         max_occupancy, agents);
 }
 
 KPI_API int kpi_erlang_c_agents_for_asa(double traffic, double aht_s,
@@ -282,10 +298,10 @@ KPI_API int kpi_erlang_c_agents_for_asa(double traffic, double aht_s,
         return KPI_ERR_INVALID;
     if (!(max_occupancy > 0.0 && max_occupancy <= 1.0))
         return KPI_ERR_RANGE;
-    double limit = target_asa_s / aht_s;
-    if (!(limit > 0.0))
+    if (!(target_asa_s / aht_s > 0.0))
         return KPI_ERR_RANGE;
-    return search_agents(traffic, -1.0, limit, max_occupancy, agents);
+    return search_agents(traffic, aht_s, -1.0, target_asa_s, max_occupancy,
+                         agents);
 }
 
 KPI_API int kpi_staffing_headcount(int32_t agents, double shrinkage,

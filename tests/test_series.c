@@ -765,6 +765,81 @@ START_TEST(the_last_period_of_time_holds_int64_max)
 }
 END_TEST
 
+/* With 1 ms periods the period holding INT64_MIN is representable; the
+ * ring's older periods would lie before it (they exist as zeros only). */
+START_TEST(the_first_period_of_time_holds_int64_min)
+{
+    kpi_series *s, *b;
+    ck_assert_ok(kpi_series_new(&s, 1, 3, 0));
+    ck_assert_ok(kpi_series_new(&b, 1, 3, 0));
+    ck_assert_ok(kpi_series_add(s, INT64_MIN, 5));
+    double v[3];
+    size_t n;
+    int64_t first;
+    ck_assert_ok(kpi_series_values(s, v, 3, &n, &first));
+    ck_assert(v[0] == 0 && v[1] == 0 && v[2] == 5);
+    ck_assert(first == INT64_MIN); /* clamped, as documented */
+    double x;
+    ck_assert_ok(kpi_series_last(s, 3, &x));
+    ck_assert_near(x, 5, 0);
+    /* the state round trips; a merge takes only the real periods */
+    size_t len;
+    unsigned char *bytes = series_bytes(s, &len);
+    kpi_series *d;
+    ck_assert_ok(kpi_series_deserialize(&d, bytes, len));
+    series_same(s, d);
+    ck_assert_ok(kpi_series_values(d, v, 3, &n, &first));
+    ck_assert(v[0] == 0 && v[1] == 0 && v[2] == 5);
+    ck_assert_ok(kpi_series_add(b, INT64_MIN + 1, 2));
+    ck_assert_ok(kpi_series_merge(b, s));
+    ck_assert_ok(kpi_series_values(b, v, 3, &n, &first));
+    ck_assert(v[0] == 0 && v[1] == 5 && v[2] == 2);
+    ck_assert(first == INT64_MIN);
+    ck_assert_ok(kpi_series_merge(s, d));
+    ck_assert_ok(kpi_series_values(s, v, 3, &n, &first));
+    ck_assert(v[0] == 0 && v[1] == 0 && v[2] == 10);
+    ck_assert_ok(kpi_series_total(s, &x));
+    ck_assert_near(x, 10, 0);
+    free(bytes);
+    kpi_series_free(d);
+    kpi_series_free(s);
+    kpi_series_free(b);
+}
+END_TEST
+
+START_TEST(bad_forecast_parameters_and_batches_change_nothing)
+{
+    kpi_series *s;
+    ck_assert_ok(kpi_series_new(&s, HOUR, 4, 0));
+    ck_assert_ok(kpi_series_set_forecast(s, 2, .5, .5, .5));
+    size_t len;
+    unsigned char *before = series_bytes(s, &len);
+    const double bad[5] = {INFINITY, -INFINITY, -0.5, 0.0, 1.5};
+    for (int i = 0; i < 5; i++) {
+        ck_assert_status(kpi_series_set_forecast(s, 3, bad[i], .5, .5), KPI_ERR_RANGE);
+        ck_assert_status(kpi_series_set_forecast(s, 3, .5, bad[i], .5), KPI_ERR_RANGE);
+        ck_assert_status(kpi_series_set_forecast(s, 3, .5, .5, bad[i]), KPI_ERR_RANGE);
+    }
+    ck_assert_status(kpi_series_set_forecast(s, 3, NAN, .5, .5), KPI_ERR_INVALID);
+    ck_assert_status(kpi_series_set_forecast(s, 3, .5, NAN, .5), KPI_ERR_INVALID);
+    ck_assert_status(kpi_series_set_forecast(s, KPI_SERIES_MAX_SEASON + 1, .5, .5, .5),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_series_set_forecast(NULL, 3, .5, .5, .5), KPI_ERR_INVALID);
+    series_unchanged(s, before, len);
+    free(before);
+    /* a batch whose second event jumps more than 1,000,000 periods */
+    ck_assert_ok(kpi_series_add(s, 0, 1));
+    before = series_bytes(s, &len);
+    const int64_t t[3] = {HOUR, 2 * HOUR + 1000001 * HOUR, 3 * HOUR};
+    ck_assert_status(kpi_series_add_array(s, t, NULL, 3), KPI_ERR_RANGE);
+    const double a[2] = {1, -INFINITY};
+    ck_assert_status(kpi_series_add_array(s, t, a, 2), KPI_ERR_INVALID);
+    series_unchanged(s, before, len);
+    free(before);
+    kpi_series_free(s);
+}
+END_TEST
+
 START_TEST(reads_refuse_null_outputs)
 {
     kpi_series *s;
@@ -787,6 +862,431 @@ START_TEST(reads_refuse_null_outputs)
     ck_assert_status(kpi_series_forecast_interval(NULL, 1, &e), KPI_ERR_INVALID);
     ck_assert_status(kpi_series_forecast_error(NULL, &v, &v), KPI_ERR_INVALID);
     ck_assert_status(kpi_series_serialize(NULL, NULL, 0, &len), KPI_ERR_INVALID);
+    kpi_series_free(s);
+}
+END_TEST
+
+/* ---- review: ring edges, wraps, late events, merge, round trips -------- */
+
+START_TEST(period_edges_belong_to_the_period_they_start)
+{
+    /* origin 7, period 10: periods [7 + 10k, 17 + 10k) */
+    kpi_series *s;
+    ck_assert_ok(kpi_series_new(&s, 10, 4, 7));
+    ck_assert_ok(kpi_series_add(s, 6, 1));  /* [-3, 7): k = -1 */
+    ck_assert_ok(kpi_series_add(s, 7, 2));  /* [7, 17): k = 0, an edge */
+    ck_assert_ok(kpi_series_add(s, 16, 4)); /* last ms of k = 0 */
+    ck_assert_ok(kpi_series_add(s, 17, 8)); /* k = 1, an edge */
+    ck_assert_ok(kpi_series_add(s, -3, 16)); /* k = -1, its edge */
+    ck_assert_ok(kpi_series_add(s, -4, 32)); /* k = -2, the oldest kept */
+    const double want[4] = {32, 17, 6, 8};
+    assert_values(s, want, 4, -13);
+    int64_t st;
+    ck_assert_ok(kpi_series_latest(s, &st));
+    ck_assert(st == 17);
+    double v;
+    ck_assert_ok(kpi_series_period(s, 26, &v)); /* last ms of k = 1 */
+    ck_assert_near(v, 8, 0);
+    ck_assert_status(kpi_series_period(s, 27, &v), KPI_ERR_RANGE);
+    ck_assert_ok(kpi_series_period(s, -13, &v));
+    ck_assert_near(v, 32, 0);
+    ck_assert_status(kpi_series_period(s, -14, &v), KPI_ERR_RANGE);
+    /* the oldest kept period's first ms is accepted, the ms before not */
+    unsigned char *before;
+    size_t len;
+    ck_assert_ok(kpi_series_add(s, -13, 64));
+    before = series_bytes(s, &len);
+    ck_assert_status(kpi_series_add(s, -14, 1), KPI_ERR_ORDER);
+    series_unchanged(s, before, len);
+    free(before);
+    ck_assert_ok(kpi_series_total(s, &v));
+    ck_assert_near(v, 127, 0);
+    kpi_series_free(s);
+}
+END_TEST
+
+START_TEST(a_jump_of_many_ring_lengths_leaves_no_stale_period)
+{
+    kpi_series *s;
+    ck_assert_ok(kpi_series_new(&s, HOUR, 4, 0));
+    for (int h = 0; h < 4; h++)
+        ck_assert_ok(kpi_series_add(s, h * HOUR, 10.0 + h)); /* slots 0..3 */
+    /* 13 periods on: the ring wraps three times over */
+    ck_assert_ok(kpi_series_add(s, 16 * HOUR, 1));
+    const double w1[4] = {0, 0, 0, 1};
+    assert_values(s, w1, 4, 13 * HOUR);
+    for (int h = 13; h < 16; h++) {
+        double v = -1;
+        ck_assert_ok(kpi_series_period(s, h * HOUR, &v));
+        ck_assert_near(v, 0, 0); /* not 10 + h mod 4 */
+    }
+    double v;
+    ck_assert_ok(kpi_series_last(s, 4, &v));
+    ck_assert_near(v, 1, 0);
+    ck_assert_ok(kpi_series_total(s, &v));
+    ck_assert_near(v, 47, 0);
+    /* a jump of exactly the ring length, then of length - 1 (a partial
+     * wrap keeps the periods still in the ring) */
+    ck_assert_ok(kpi_series_add(s, 18 * HOUR, 2));
+    ck_assert_ok(kpi_series_add(s, 20 * HOUR, 3)); /* ring 17..20 */
+    const double w2[4] = {0, 2, 0, 3};
+    assert_values(s, w2, 4, 17 * HOUR);
+    ck_assert_ok(kpi_series_add(s, 24 * HOUR, 4)); /* gap 4: all gone */
+    const double w3[4] = {0, 0, 0, 4};
+    assert_values(s, w3, 4, 21 * HOUR);
+    ck_assert_ok(kpi_series_add(s, 22 * HOUR, 5)); /* late, in the ring */
+    ck_assert_ok(kpi_series_add(s, 27 * HOUR, 6)); /* gap 3: keeps 24 */
+    const double w4[4] = {4, 0, 0, 6};
+    assert_values(s, w4, 4, 24 * HOUR);
+    ck_assert_ok(kpi_series_last(s, 3, &v));
+    ck_assert_near(v, 6, 0);
+    ck_assert_status(kpi_series_last(s, 5, &v), KPI_ERR_RANGE);
+    ck_assert_ok(kpi_series_total(s, &v));
+    ck_assert_near(v, 67, 0);
+    kpi_series_free(s);
+}
+END_TEST
+
+START_TEST(late_events_land_in_their_period_or_are_refused_unchanged)
+{
+    kpi_series *s;
+    ck_assert_ok(kpi_series_new(&s, DAY, 7, 0));
+    ck_assert_ok(kpi_series_add(s, 10 * DAY + 5, 1));
+    ck_assert_ok(kpi_series_add(s, 12 * DAY + 5, 1));
+    /* back into a period still in the ring (days 6..12) */
+    ck_assert_ok(kpi_series_add(s, 6 * DAY, 3));
+    ck_assert_ok(kpi_series_add(s, 11 * DAY + 1, -0.5)); /* a correction */
+    int64_t st;
+    ck_assert_ok(kpi_series_latest(s, &st));
+    ck_assert(st == 12 * DAY); /* a late event does not move the ring */
+    const double want[7] = {3, 0, 0, 0, 1, -0.5, 1};
+    double v[7];
+    size_t n;
+    int64_t first;
+    ck_assert_ok(kpi_series_values(s, v, 7, &n, &first));
+    ck_assert(first == 6 * DAY);
+    for (int i = 0; i < 7; i++)
+        ck_assert_near(v[i], want[i], 0);
+    /* out of the ring: refused, nothing changes (also in a batch) */
+    size_t len;
+    unsigned char *before = series_bytes(s, &len);
+    ck_assert_status(kpi_series_add(s, 6 * DAY - 1, 1), KPI_ERR_ORDER);
+    ck_assert_status(kpi_series_add(s, -400 * DAY, 1), KPI_ERR_ORDER);
+    const int64_t t[3] = {13 * DAY, 7 * DAY, 6 * DAY}; /* day 6 leaves on 13 */
+    ck_assert_status(kpi_series_add_array(s, t, NULL, 3), KPI_ERR_ORDER);
+    series_unchanged(s, before, len);
+    free(before);
+    double tot;
+    ck_assert_ok(kpi_series_total(s, &tot));
+    ck_assert_near(tot, 4.5, 0);
+    kpi_series_free(s);
+}
+END_TEST
+
+START_TEST(negative_amounts_sum_like_any_other)
+{
+    kpi_series *s, *b;
+    ck_assert_ok(kpi_series_new(&s, HOUR, 3, 0));
+    ck_assert_ok(kpi_series_new(&b, HOUR, 3, 0));
+    const int64_t t[6] = {0, 1, HOUR, HOUR + 1, 0, 2 * HOUR};
+    const double a[6] = {5, -7, -2.5, 1, -1, -3};
+    for (int i = 0; i < 6; i++)
+        ck_assert_ok(kpi_series_add(s, t[i], a[i]));
+    ck_assert_ok(kpi_series_add_array(b, t, a, 6));
+    series_same(s, b);
+    const double want[3] = {-3, -1.5, -3};
+    assert_values(s, want, 3, 0);
+    double v;
+    ck_assert_ok(kpi_series_last(s, 2, &v));
+    ck_assert_near(v, -4.5, 0);
+    ck_assert_ok(kpi_series_total(s, &v));
+    ck_assert_near(v, -7.5, 0);
+    /* -0.0 alone is a (negative) zero; NaN and infinities are refused */
+    size_t len;
+    unsigned char *before = series_bytes(s, &len);
+    ck_assert_status(kpi_series_add(s, 2 * HOUR, NAN), KPI_ERR_INVALID);
+    ck_assert_status(kpi_series_add(s, 2 * HOUR, -INFINITY), KPI_ERR_INVALID);
+    ck_assert_status(kpi_series_add(s, 9 * HOUR, INFINITY), KPI_ERR_INVALID);
+    series_unchanged(s, before, len);
+    free(before);
+    kpi_series_free(s);
+    kpi_series_free(b);
+}
+END_TEST
+
+/* Merge of two series whose newest periods differ, each way round and with
+ * the other side out of the ring, against one series fed both streams in
+ * time order. */
+START_TEST(merge_with_different_newest_periods_equals_one_stream)
+{
+    /* period 10, ring 4; each stream is in its own time order */
+    static const int64_t ta[] = {3, 15, 41, 22, 45, 118};
+    static const double aa[] = {1, 2, 4, 8, 16, 32};
+    static const int64_t tb[] = {12, 60, 51, 72, 75};
+    static const double ab[] = {64, 128, 256, 512, 1024};
+    /* the merged stream: the union in time order (late events stay late
+     * relative to their own stream's newest, which is older) */
+    static const int64_t tall[] = {3, 12, 15, 22, 41, 45, 51, 60, 72, 75, 118};
+    static const double aall[] = {1, 64, 2, 8, 4, 16, 256, 128, 512, 1024, 32};
+    for (int cut = 0; cut < 3; cut++) {
+        /* cut 0: a ends at 118 (b's ring all dropped); 1: a ends at 45
+         * (b newer); 2: a ends at 22, b at 75 (a entirely out of b's ring) */
+        size_t na = cut == 0 ? 6 : cut == 1 ? 5 : 4;
+        kpi_series *a, *b, *one;
+        ck_assert_ok(kpi_series_new(&a, 10, 4, 0));
+        ck_assert_ok(kpi_series_new(&b, 10, 4, 0));
+        ck_assert_ok(kpi_series_new(&one, 10, 4, 0));
+        for (size_t i = 0; i < na; i++)
+            ck_assert_ok(kpi_series_add(a, ta[i], aa[i]));
+        ck_assert_ok(kpi_series_add_array(b, tb, ab, 5));
+        double expect_total = 0;
+        for (size_t i = 0; i < 11; i++) {
+            int keep = 1;
+            if (tall[i] == 118 && na < 6)
+                keep = 0;
+            if (tall[i] == 45 && na < 5)
+                keep = 0;
+            if (keep) {
+                ck_assert_ok(kpi_series_add(one, tall[i], aall[i]));
+                expect_total += aall[i];
+            }
+        }
+        kpi_series *ab_, *ba_;
+        ck_assert_ok(kpi_series_clone(a, &ab_));
+        ck_assert_ok(kpi_series_merge(ab_, b));
+        ck_assert_ok(kpi_series_clone(b, &ba_));
+        ck_assert_ok(kpi_series_merge(ba_, a));
+        kpi_series *both[2] = {ab_, ba_};
+        for (int k = 0; k < 2; k++) {
+            double x[4], y[4], tx, ty;
+            size_t n;
+            int64_t fx, fy, lx, ly;
+            ck_assert_ok(kpi_series_values(both[k], x, 4, &n, &fx));
+            ck_assert_ok(kpi_series_values(one, y, 4, &n, &fy));
+            ck_assert(fx == fy);
+            for (int i = 0; i < 4; i++)
+                ck_assert_msg(x[i] == y[i], "cut %d, %s: period %d %g, one stream %g",
+                              cut, k ? "b+a" : "a+b", i, x[i], y[i]);
+            ck_assert_ok(kpi_series_latest(both[k], &lx));
+            ck_assert_ok(kpi_series_latest(one, &ly));
+            ck_assert(lx == ly);
+            ck_assert_ok(kpi_series_total(both[k], &tx));
+            ck_assert_ok(kpi_series_total(one, &ty));
+            ck_assert_near(tx, expect_total, 0);
+            ck_assert_near(ty, expect_total, 0);
+        }
+        kpi_series_free(ab_);
+        kpi_series_free(ba_);
+        kpi_series_free(a);
+        kpi_series_free(b);
+        kpi_series_free(one);
+    }
+}
+END_TEST
+
+START_TEST(a_wrapped_ring_round_trips_and_goes_on_identically)
+{
+    kpi_series *s;
+    ck_assert_ok(kpi_series_new(&s, 10, 5, -3));
+    ck_assert_ok(kpi_series_set_forecast(s, 2, 0.3, 0.2, 0.4));
+    /* 13 periods (the newest in slot 3 after two wraps), fractions, a
+     * late event, and a skipped period */
+    for (int k = 0; k < 14; k++) {
+        if (k == 9)
+            continue;
+        ck_assert_ok(kpi_series_add(s, -3 + 10 * k, 1.0 + k % 3));
+        ck_assert_ok(kpi_series_add(s, -3 + 10 * k + 9, 0.25 * k));
+    }
+    ck_assert_ok(kpi_series_add(s, -3 + 10 * 10, 7)); /* late, k = 10 */
+    size_t len;
+    unsigned char *b = series_bytes(s, &len);
+    kpi_series *d;
+    ck_assert_ok(kpi_series_deserialize(&d, b, len));
+    series_same(s, d);
+    double vs[5], vd[5], fs[4], fd[4];
+    size_t n;
+    int64_t f1, f2;
+    ck_assert_ok(kpi_series_values(s, vs, 5, &n, &f1));
+    ck_assert_ok(kpi_series_values(d, vd, 5, &n, &f2));
+    ck_assert(f1 == f2 && f1 == -3 + 10 * 9);
+    for (int i = 0; i < 5; i++)
+        ck_assert(vs[i] == vd[i]);
+    ck_assert_near(vs[0], 0, 0);  /* k = 9 skipped */
+    ck_assert_near(vs[1], 2.0 + 2.5 + 7, 0);
+    /* both continue: more wraps, late events, forecasts */
+    const int64_t more[4] = {-3 + 10 * 15, -3 + 10 * 12, -3 + 10 * 21, -3 + 10 * 19};
+    for (int i = 0; i < 4; i++) {
+        ck_assert_ok(kpi_series_add(s, more[i], 1.5 * i));
+        ck_assert_ok(kpi_series_add(d, more[i], 1.5 * i));
+        series_same(s, d);
+    }
+    ck_assert_ok(kpi_series_forecast(s, 4, fs, 4));
+    ck_assert_ok(kpi_series_forecast(d, 4, fd, 4));
+    for (int i = 0; i < 4; i++)
+        ck_assert(fs[i] == fd[i]);
+    double ts, td;
+    ck_assert_ok(kpi_series_total(s, &ts));
+    ck_assert_ok(kpi_series_total(d, &td));
+    ck_assert(ts == td);
+    free(b);
+    kpi_series_free(d);
+    kpi_series_free(s);
+}
+END_TEST
+
+/* ---- review: Holt-Winters against the documented recursion ------------- */
+
+typedef struct hw_ref {
+    double L, T, S[8];
+    double sum_abs, sum_sq, sum_smape;
+    int n_err;
+} hw_ref;
+
+/* The file description of kpi/series.h, written out: y[0..n) are the
+ * closed periods (n >= 2m). */
+static void hw_reference(const double *y, int n, int m, double a, double b,
+                         double g, hw_ref *o)
+{
+    memset(o, 0, sizeof *o);
+    double m1 = 0, m2 = 0;
+    for (int i = 0; i < m; i++) {
+        m1 += y[i];
+        m2 += y[m + i];
+    }
+    m1 /= m;
+    m2 /= m;
+    o->L = m1;
+    o->T = (m2 - m1) / m;
+    for (int i = 0; i < m; i++)
+        o->S[i] = y[i] - m1;
+    for (int t = m; t < n; t++) {
+        double *S = &o->S[t % m];
+        if (t >= 2 * m) {
+            double f = o->L + o->T + *S, e = fabs(y[t] - f);
+            double den = (fabs(y[t]) + fabs(f)) / 2;
+            o->sum_abs += e;
+            o->sum_sq += e * e;
+            o->sum_smape += den > 0 ? e / den : 0;
+            o->n_err++;
+        }
+        double lp = a * (y[t] - *S) + (1 - a) * (o->L + o->T);
+        o->T = b * (lp - o->L) + (1 - b) * o->T;
+        *S = g * (y[t] - lp) + (1 - g) * *S;
+        o->L = lp;
+    }
+}
+
+START_TEST(holt_winters_matches_the_documented_recursion_with_gaps)
+{
+    /* m = 3, a ring of 5 periods (shorter than 2m); zeros are skipped
+     * periods (a run of 6 is a jump past the whole ring) */
+    static const double y[] = {5,  9, 2, 6, 0, 3, 7.5, 11, 4, 0, 0, 5, 8,
+                               13, 6, 0, 0, 0, 0, 0, 0, 9, 12, 4, 10, 3};
+    const int n = (int)(sizeof y / sizeof y[0]), m = 3;
+    kpi_series *s;
+    ck_assert_ok(kpi_series_new(&s, 10, 5, 0));
+    ck_assert_ok(kpi_series_set_forecast(s, 3, 0.4, 0.3, 0.2));
+    for (int k = 0; k < n; k++) {
+        if (y[k] != 0)
+            ck_assert_ok(kpi_series_add(s, 10 * k + 3, y[k]));
+        if (k == 4 * m) /* a late event into a closed period: ring only */
+            ck_assert_ok(kpi_series_add(s, 10 * (k - 2), 100));
+    }
+    double f[7], mae, smape;
+    ck_assert_ok(kpi_series_add(s, 10 * n + 9, 2)); /* closes period n-1 */
+    hw_ref r;
+    hw_reference(y, n, m, 0.4, 0.3, 0.2, &r);
+    ck_assert_ok(kpi_series_forecast(s, 7, f, 7));
+    for (int h = 1; h <= 7; h++)
+        ck_assert_msg(fabs(f[h - 1] - (r.L + h * r.T + r.S[(n - 1 + h) % m])) < 1e-9,
+                      "h=%d: %.15g", h, f[h - 1]);
+    ck_assert_ok(kpi_series_forecast_error(s, &mae, &smape));
+    ck_assert_near(mae, r.sum_abs / r.n_err, 1e-9);
+    ck_assert_near(smape, r.sum_smape / r.n_err, 1e-12);
+    for (uint32_t h = 1; h <= 7; h++) {
+        kpi_estimate e;
+        ck_assert_ok(kpi_series_forecast_interval(s, h, &e));
+        double half = 1.959963984540054 * sqrt(r.sum_sq / r.n_err) * sqrt((double)h);
+        ck_assert_near(e.value, f[h - 1], 1e-12);
+        ck_assert_near(e.upper - e.value, half, 1e-9);
+        ck_assert_near(e.value - e.lower, half, 1e-9);
+        ck_assert_uint_eq(e.n, (uint64_t)(n - 2 * m));
+    }
+    kpi_series_free(s);
+}
+END_TEST
+
+START_TEST(holt_winters_errors_by_hand_with_zero_actuals_and_forecasts)
+{
+    /* m = 1, alpha = beta = gamma = 1/2; y = 0, 0, 4, 0, 1.
+     * Init: L = 0, T = 0, S = 0; t = 1 (y 0) leaves all 0.
+     * t = 2: f = 0, |e| = 4, sMAPE term 4 / 2 = 2; L = 2, T = 1, S = 1.
+     * t = 3: f = 4, |e| = 4, term 2; L = 1, T = 0, S = 0.
+     * t = 4: f = 1, |e| = 0, term 0; L = 1, T = 0, S = 0.
+     * MAE = 8/3, sMAPE = 4/3, RMSE = sqrt(32/3); forecast 1 at every h. */
+    kpi_series *s;
+    ck_assert_ok(kpi_series_new(&s, HOUR, 2, 0));
+    ck_assert_ok(kpi_series_set_forecast(s, 1, 0.5, 0.5, 0.5));
+    const double y[5] = {0, 0, 4, 0, 1};
+    for (int k = 0; k < 5; k++)
+        ck_assert_ok(kpi_series_add(s, k * HOUR, y[k]));
+    ck_assert_ok(kpi_series_add(s, 5 * HOUR, 0)); /* closes period 4 */
+    double mae, smape, f[3];
+    ck_assert_ok(kpi_series_forecast_error(s, &mae, &smape));
+    ck_assert_near(mae, 8.0 / 3.0, 1e-15);
+    ck_assert_near(smape, 4.0 / 3.0, 1e-15);
+    ck_assert_ok(kpi_series_forecast(s, 3, f, 3));
+    for (int h = 0; h < 3; h++)
+        ck_assert_near(f[h], 1.0, 1e-15);
+    kpi_estimate e;
+    ck_assert_ok(kpi_series_forecast_interval(s, 4, &e));
+    ck_assert_near(e.upper - e.lower, 2 * 1.959963984540054 * sqrt(32.0 / 3.0) * 2, 1e-12);
+    ck_assert_uint_eq(e.n, 3);
+    kpi_series_free(s);
+
+    /* all zeros: y = f = 0 terms count 0, the interval has no width */
+    ck_assert_ok(kpi_series_new(&s, HOUR, 2, 0));
+    ck_assert_ok(kpi_series_set_forecast(s, 2, 0.5, 0.5, 0.5));
+    ck_assert_ok(kpi_series_add(s, 0, 0));
+    ck_assert_ok(kpi_series_add(s, 9 * HOUR, 0)); /* periods 0..8 closed */
+    ck_assert_ok(kpi_series_forecast_error(s, &mae, &smape));
+    ck_assert(mae == 0 && smape == 0);
+    ck_assert_ok(kpi_series_forecast_interval(s, 2, &e));
+    ck_assert(e.value == 0 && e.lower == 0 && e.upper == 0 && e.n == 5);
+    kpi_series_free(s);
+}
+END_TEST
+
+START_TEST(holt_winters_recovers_a_trending_week_and_a_merged_copy_agrees)
+{
+    /* noise-free weekly pattern on a trend of 2 a day: the classical
+     * initialisation mixes trend into the season; the smoothing removes it */
+    kpi_series *s;
+    ck_assert_ok(kpi_series_new(&s, DAY, 14, 0));
+    ck_assert_ok(kpi_series_set_forecast(s, 7, 0.3, 0.1, 0.3));
+    const int days = 7 * 30;
+    for (int d = 0; d < days; d++)
+        ck_assert_ok(kpi_series_add(s, (int64_t)d * DAY, weekly[d % 7] + 2.0 * d));
+    double f[14];
+    ck_assert_ok(kpi_series_forecast(s, 14, f, 14));
+    for (int h = 1; h <= 14; h++) {
+        int d = days - 1 + h - 1; /* step 1 is the open day, days - 1 */
+        ck_assert_msg(fabs(f[h - 1] - (weekly[d % 7] + 2.0 * d)) < 1e-2,
+                      "h=%d f=%.9g truth=%g", h, f[h - 1], weekly[d % 7] + 2.0 * d);
+    }
+    /* merged into an empty series with the same forecast: same model */
+    kpi_series *c;
+    ck_assert_ok(kpi_series_new(&c, DAY, 14, 0));
+    ck_assert_ok(kpi_series_set_forecast(c, 7, 0.3, 0.1, 0.3));
+    ck_assert_ok(kpi_series_merge(c, s));
+    double g[14];
+    ck_assert_ok(kpi_series_forecast(c, 14, g, 14));
+    for (int h = 0; h < 14; h++)
+        ck_assert(f[h] == g[h]);
+    ck_assert_ok(kpi_series_add(c, (int64_t)days * DAY, 1));
+    ck_assert_ok(kpi_series_add(s, (int64_t)days * DAY, 1));
+    series_same(s, c);
+    kpi_series_free(c);
     kpi_series_free(s);
 }
 END_TEST
@@ -814,7 +1314,18 @@ static Suite *series_suite(void)
     tcase_add_test(tc, a_state_written_before_the_integer_sum_reads_back);
     tcase_add_test(tc, an_empty_series_takes_only_the_same_forecast);
     tcase_add_test(tc, the_last_period_of_time_holds_int64_max);
+    tcase_add_test(tc, the_first_period_of_time_holds_int64_min);
     tcase_add_test(tc, reads_refuse_null_outputs);
+    tcase_add_test(tc, bad_forecast_parameters_and_batches_change_nothing);
+    tcase_add_test(tc, period_edges_belong_to_the_period_they_start);
+    tcase_add_test(tc, a_jump_of_many_ring_lengths_leaves_no_stale_period);
+    tcase_add_test(tc, late_events_land_in_their_period_or_are_refused_unchanged);
+    tcase_add_test(tc, negative_amounts_sum_like_any_other);
+    tcase_add_test(tc, merge_with_different_newest_periods_equals_one_stream);
+    tcase_add_test(tc, a_wrapped_ring_round_trips_and_goes_on_identically);
+    tcase_add_test(tc, holt_winters_matches_the_documented_recursion_with_gaps);
+    tcase_add_test(tc, holt_winters_errors_by_hand_with_zero_actuals_and_forecasts);
+    tcase_add_test(tc, holt_winters_recovers_a_trending_week_and_a_merged_copy_agrees);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -634,6 +634,310 @@ START_TEST(a_target_asa_that_underflows_against_the_aht_is_out_of_range)
 }
 END_TEST
 
+/* The occupancy cap A / N <= max_occupancy holds with equality when A / N
+ * is exactly the cap: 10.5 Erlangs at 70% need 15 agents (10.5 / 15 = 0.7),
+ * although 10.5 / 0.7 rounds to 15.000000000000002 in doubles; likewise
+ * 21 Erlangs at 70% -> 30, 4.2 at 60% -> 7, 8.4 at 60% -> 14. */
+START_TEST(an_occupancy_exactly_at_the_cap_is_allowed)
+{
+    static const double cases[][3] = {
+        {10.5, 0.7, 15}, {21.0, 0.7, 30}, {4.2, 0.6, 7}, {8.4, 0.6, 14}, {42.0, 0.7, 60}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double A = cases[i][0], occ = cases[i][1];
+        int32_t want = (int32_t)cases[i][2], n = ISENTINEL;
+        ck_assert(A / want <= occ && A / (want - 1) > occ);
+        ck_assert_ok(kpi_erlang_c_agents(A, 180, 20, 0.0, occ, &n));
+        ck_assert_msg(n == want, "A = %g, cap %g: %d agents, want %d", A, occ, n, want);
+        ck_assert_ok(kpi_erlang_c_agents_for_asa(A, 180, 1e6, occ, &n));
+        ck_assert_msg(n == want, "ASA: A = %g, cap %g: %d agents, want %d", A, occ, n, want);
+        double o;
+        ck_assert_ok(kpi_erlang_c_occupancy(A, want, &o));
+        ck_assert(o <= occ);
+    }
+}
+END_TEST
+
+/* ---- review: M/M/1, monotone targets, Erlang A by the tagged customer --- */
+
+START_TEST(one_agent_is_the_m_m_1_queue)
+{
+    /* rho = A: P(wait) = rho, SL = 1 - rho exp(-(1 - rho) T / AHT),
+     * ASA = rho AHT / (1 - rho), occupancy rho */
+    static const double rhos[] = {0.001, 0.3, 0.75, 0.999};
+    for (size_t i = 0; i < sizeof rhos / sizeof rhos[0]; i++) {
+        double A = rhos[i], pw, sl, asa, occ;
+        ck_assert_ok(kpi_erlang_c_wait_probability(A, 1, &pw));
+        ck_assert_near(pw, A, 1e-15);
+        ck_assert_ok(kpi_erlang_c_service_level(A, 1, 240, 30, &sl));
+        ck_assert_near(sl, 1 - A * exp(-(1 - A) * 30.0 / 240.0), 1e-15);
+        ck_assert_ok(kpi_erlang_c_asa(A, 1, 240, &asa));
+        ck_assert_near(asa, A * 240 / (1 - A), 1e-12 * asa);
+        ck_assert_ok(kpi_erlang_c_occupancy(A, 1, &occ));
+        ck_assert_near(occ, A, 0);
+    }
+    int32_t n = ISENTINEL;
+    ck_assert_ok(kpi_erlang_c_agents(0.5, 240, 30, 0.0, 1.0, &n));
+    ck_assert_int_eq(n, 1);
+    /* 1 - 0.5 exp(-0.5 * 30 / 240) = 0.5303: 53% met by one agent, 54% not */
+    ck_assert_ok(kpi_erlang_c_agents(0.5, 240, 30, 0.53, 1.0, &n));
+    ck_assert_int_eq(n, 1);
+    ck_assert_ok(kpi_erlang_c_agents(0.5, 240, 30, 0.54, 1.0, &n));
+    ck_assert_int_eq(n, 2);
+    double v = SENTINEL;
+    ck_assert_status(kpi_erlang_c_wait_probability(1.0, 1, &v), KPI_ERR_RANGE);
+    ck_assert(v == SENTINEL);
+}
+END_TEST
+
+START_TEST(agents_needed_never_fall_as_the_target_rises)
+{
+    static const double traffic[] = {0.3, 10, 47.5, 800, 9500};
+    for (size_t i = 0; i < sizeof traffic / sizeof traffic[0]; i++) {
+        int32_t prev = 0, prev_asa = INT32_MAX;
+        for (int k = 0; k <= 99; k++) {
+            double target = k / 100.0;
+            int32_t n = 0;
+            ck_assert_ok(kpi_erlang_c_agents(traffic[i], 180, 20, target, 0.95, &n));
+            ck_assert_msg(n >= prev, "A = %g: %d agents at %g, %d before", traffic[i], n,
+                          target, prev);
+            double sl;
+            ck_assert_ok(kpi_erlang_c_service_level(traffic[i], n, 180, 20, &sl));
+            ck_assert(sl >= target);
+            prev = n;
+            /* a longer acceptable ASA never needs more agents */
+            ck_assert_ok(kpi_erlang_c_agents_for_asa(traffic[i], 180, 1.0 + k, 1.0, &n));
+            ck_assert(n <= prev_asa);
+            prev_asa = n;
+        }
+    }
+}
+END_TEST
+
+START_TEST(erlang_c_at_10000_agents_gives_finite_values_everywhere)
+{
+    double pw, sl, asa, occ;
+    ck_assert_ok(kpi_erlang_c_wait_probability(9990, 10000, &pw));
+    ck_assert_ok(kpi_erlang_c_service_level(9990, 10000, 180, 20, &sl));
+    ck_assert_ok(kpi_erlang_c_asa(9990, 10000, 180, &asa));
+    ck_assert_ok(kpi_erlang_c_occupancy(9990, 10000, &occ));
+    ck_assert(isfinite(pw) && pw > 0 && pw < 1);
+    ck_assert_near(sl, 1 - pw * exp(-10.0 * 20 / 180), 1e-15);
+    ck_assert_near(asa, pw * 180 / 10, 1e-12 * asa);
+    ck_assert_near(occ, 0.999, 1e-15);
+    ck_assert_near(pw, ref_erlang_c_log(9990, 10000), 1e-9);
+    int32_t n;
+    ck_assert_ok(kpi_erlang_c_agents(9990, 180, 20, 0.8, 1.0, &n));
+    ck_assert(n > 9990 && n < 10200);
+    ck_assert_ok(kpi_erlang_c_service_level(9990, n, 180, 20, &sl));
+    ck_assert(sl >= 0.8);
+    ck_assert_ok(kpi_erlang_c_service_level(9990, n - 1, 180, 20, &sl));
+    ck_assert(sl < 0.8);
+    double b;
+    ck_assert_ok(kpi_erlang_b(20000, 10000, &b));
+    ck_assert(isfinite(b) && b > 0.49 && b < 0.51); /* ~ 1 - N / A */
+}
+END_TEST
+
+/* Erlang A followed for one tagged arrival: it sees N + q in the system
+ * with the stationary probability of the chain (PASTA), then the number j
+ * of contacts ahead of it falls at rate N + j r (services and their
+ * abandonments) while it abandons itself at rate r; from j = 0 it is
+ * answered at rate N.  p_j(t) = P(still waiting, j ahead at t), integrated
+ * by RK4 (time in AHT units); SL(T) = P(no wait) + int_0^T N p_0,
+ * ASA = int t N p_0 / P(answered). */
+static void ref_erlang_a_tagged(double A, int N, double r, double T, double *sl,
+                                double *asa)
+{
+    enum { J = 400 };
+    long double pi[J], head = 0, t = 1, tot;
+    for (int k = 0; k < N; k++) {
+        head += t;
+        t *= (long double)A / (k + 1);
+    }
+    for (int j = 0; j < J; j++) {
+        pi[j] = t;
+        t *= (long double)A / (N + (j + 1) * (long double)r);
+    }
+    tot = head;
+    for (int j = 0; j < J; j++)
+        tot += pi[j];
+    static double p[J], k1[J], k2[J], k3[J], k4[J], tmp[J];
+    for (int j = 0; j < J; j++)
+        p[j] = (double)(pi[j] / tot);
+    double h = 1e-3 / (1 + r), time = 0, in_t = 0, ans = 0, wsum = 0;
+    double pwait = 0;
+    for (int j = 0; j < J; j++)
+        pwait += p[j];
+#define DERIV(src, dst)                                                        \
+    for (int j = 0; j < J; j++)                                                \
+        dst[j] = -(N + j * r + r) * src[j] +                                   \
+                 (j + 1 < J ? (N + (j + 1) * r) * src[j + 1] : 0.0);
+    for (;;) {
+        double mass = 0;
+        for (int j = 0; j < J; j++)
+            mass += p[j];
+        if (mass < 1e-16 * pwait || time > 1e4)
+            break;
+        /* Simpson on the flux N p_0 over the step, from the RK4 stages */
+        double f0 = N * p[0];
+        DERIV(p, k1);
+        for (int j = 0; j < J; j++) tmp[j] = p[j] + 0.5 * h * k1[j];
+        DERIV(tmp, k2);
+        double fm = N * tmp[0];
+        for (int j = 0; j < J; j++) tmp[j] = p[j] + 0.5 * h * k2[j];
+        DERIV(tmp, k3);
+        fm = 0.5 * (fm + N * tmp[0]);
+        for (int j = 0; j < J; j++) tmp[j] = p[j] + h * k3[j];
+        DERIV(tmp, k4);
+        for (int j = 0; j < J; j++)
+            p[j] += h / 6 * (k1[j] + 2 * k2[j] + 2 * k3[j] + k4[j]);
+        double f1 = N * p[0];
+        double flux = h / 6 * (f0 + 4 * fm + f1);
+        double tflux = h / 6 * (time * f0 + 4 * (time + h / 2) * fm + (time + h) * f1);
+        if (time + h <= T + 1e-12)
+            in_t += flux;
+        ans += flux;
+        wsum += tflux;
+        time += h;
+    }
+#undef DERIV
+    *sl = (1 - pwait) + in_t;
+    *asa = wsum / ((1 - pwait) + ans);
+}
+
+START_TEST(erlang_a_service_level_and_asa_follow_the_tagged_customer)
+{
+    /* A, N, r = AHT / patience, T in AHTs (T a multiple of the step) */
+    static const double cases[][4] = {
+        {4.5, 5, 0.5, 0.2}, {12, 10, 2, 0.1}, {3, 2, 0.1, 0.5}, {1.5, 3, 1, 0.05},
+        {12, 10, 0.1, 0.5}, {30, 10, 0.2, 3} /* T before the peak of the wait density */};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double A = cases[i][0], r = cases[i][2], T = cases[i][3];
+        int N = (int)cases[i][1];
+        double rsl, rasa, sl, asa;
+        ref_erlang_a_tagged(A, N, r, T, &rsl, &rasa);
+        const double aht = 100;
+        ck_assert_ok(kpi_erlang_a_service_level(A, N, aht, aht / r, T * aht, &sl));
+        ck_assert_ok(kpi_erlang_a_asa(A, N, aht, aht / r, &asa));
+        ck_assert_msg(fabs(sl - rsl) < 1e-9, "case %zu: SL %.12g, reference %.12g", i, sl, rsl);
+        ck_assert_msg(fabs(asa - rasa * aht) < 1e-9 * rasa * aht,
+                      "case %zu: ASA %.12g, reference %.12g", i, asa, rasa * aht);
+    }
+}
+END_TEST
+
+START_TEST(erlang_a_approaches_erlang_c_as_patience_grows)
+{
+    /* the gap to Erlang C shrinks with the abandonment rate r */
+    double c, sl_c;
+    ck_assert_ok(kpi_erlang_c_wait_probability(10, 14, &c));
+    ck_assert_ok(kpi_erlang_c_service_level(10, 14, 180, 20, &sl_c));
+    double prev = INFINITY, prev_sl = INFINITY;
+    for (int k = 1; k <= 12; k++) {
+        double pw, sl, pab;
+        double patience = 180 * pow(10.0, k);
+        ck_assert_ok(kpi_erlang_a_wait_probability(10, 14, 180, patience, &pw));
+        ck_assert_ok(kpi_erlang_a_service_level(10, 14, 180, patience, 20, &sl));
+        ck_assert_ok(kpi_erlang_a_abandon_probability(10, 14, 180, patience, &pab));
+        ck_assert(pab >= 0 && pab <= 1);
+        double d = fabs(pw - c), dsl = fabs(sl - sl_c);
+        ck_assert_msg(d <= prev + 1e-12 && dsl <= prev_sl + 1e-12,
+                      "patience 1e%d AHT: |P(wait) - C| = %g, |SL - SL_C| = %g", k, d, dsl);
+        ck_assert(d < 0.1 * pow(10.0, -k) + 1e-9); /* O(r) */
+        prev = d;
+        prev_sl = dsl;
+    }
+    ck_assert(prev < 1e-9);
+}
+END_TEST
+
+/* The agents for a target are the smallest N whose kpi_erlang_c_service_level()
+ * (kpi_erlang_c_asa()) meets it: asking for the very value N agents give
+ * must return N.  10 Erlangs, AHT 180 s, 20 s: SL(13) = 0.79559..., and a
+ * target of exactly that needs 13 agents, not 14. */
+START_TEST(a_target_equal_to_what_n_agents_give_needs_n_agents)
+{
+    static const double traffic[] = {10, 15, 20, 47.5, 333.3};
+    for (size_t i = 0; i < sizeof traffic / sizeof traffic[0]; i++) {
+        double A = traffic[i];
+        for (int32_t N = (int32_t)floor(A) + 1; N <= (int32_t)floor(A) + 15; N++) {
+            double sl, asa;
+            int32_t n = ISENTINEL;
+            ck_assert_ok(kpi_erlang_c_service_level(A, N, 180, 20, &sl));
+            if (sl < 1.0) {
+                ck_assert_ok(kpi_erlang_c_agents(A, 180, 20, sl, 1.0, &n));
+                ck_assert_msg(n == N, "A = %g: target SL(%d) = %.17g gave %d agents", A, N,
+                              sl, n);
+            }
+            ck_assert_ok(kpi_erlang_c_asa(A, N, 180, &asa));
+            if (asa > 0.0) {
+                ck_assert_ok(kpi_erlang_c_agents_for_asa(A, 180, asa, 1.0, &n));
+                ck_assert_msg(n == N, "A = %g: target ASA(%d) = %.17g gave %d agents", A,
+                              N, asa, n);
+            }
+        }
+    }
+}
+END_TEST
+
+/* Every double argument of every function: NaN and +-infinity are
+ * KPI_ERR_INVALID, and so is a negative traffic, count or time; a negative
+ * share (target, occupancy cap, shrinkage) is off its scale, KPI_ERR_RANGE.
+ * Nothing is written. */
+START_TEST(every_non_finite_or_negative_argument_is_named_and_writes_nothing)
+{
+    const double bad[4] = {NAN, INFINITY, -INFINITY, -1.0};
+    for (int b = 0; b < 4; b++) {
+        const double x = bad[b];
+        const int share = b == 3 ? KPI_ERR_RANGE : KPI_ERR_INVALID;
+        double v;
+        int32_t n;
+        for (int pos = 0; pos < 3; pos++) {
+            double a[3] = {100, 1800, 180};
+            a[pos] = x;
+            EXPECT_ERR(kpi_erlang_traffic(a[0], a[1], a[2], &v), KPI_ERR_INVALID, v);
+        }
+        EXPECT_ERR(kpi_erlang_b(x, 3, &v), KPI_ERR_INVALID, v);
+        EXPECT_ERR(kpi_erlang_c_wait_probability(x, 3, &v), KPI_ERR_INVALID, v);
+        EXPECT_ERR(kpi_erlang_c_occupancy(x, 3, &v), KPI_ERR_INVALID, v);
+        for (int pos = 0; pos < 3; pos++) {
+            double a[3] = {10, 180, 20};
+            a[pos] = x;
+            EXPECT_ERR(kpi_erlang_c_service_level(a[0], 14, a[1], a[2], &v), KPI_ERR_INVALID,
+                       v);
+            if (pos < 2)
+                EXPECT_ERR(kpi_erlang_c_asa(a[0], 14, a[1], &v), KPI_ERR_INVALID, v);
+        }
+        for (int pos = 0; pos < 5; pos++) {
+            double a[5] = {10, 180, 20, 0.8, 0.85};
+            a[pos] = x;
+            EXPECT_IERR(kpi_erlang_c_agents(a[0], a[1], a[2], a[3], a[4], &n),
+                        pos < 3 ? KPI_ERR_INVALID : share, n);
+        }
+        for (int pos = 0; pos < 4; pos++) {
+            double a[4] = {10, 180, 20, 0.85};
+            a[pos] = x;
+            EXPECT_IERR(kpi_erlang_c_agents_for_asa(a[0], a[1], a[2], a[3], &n),
+                        pos < 3 ? KPI_ERR_INVALID : share, n);
+        }
+        EXPECT_IERR(kpi_staffing_headcount(14, x, &n), share, n);
+        for (int pos = 0; pos < 4; pos++) {
+            double a[4] = {10, 180, 120, 20};
+            a[pos] = x;
+            EXPECT_ERR(kpi_erlang_a_service_level(a[0], 14, a[1], a[2], a[3], &v),
+                       KPI_ERR_INVALID, v);
+            if (pos == 3)
+                continue;
+            EXPECT_ERR(kpi_erlang_a_wait_probability(a[0], 14, a[1], a[2], &v),
+                       KPI_ERR_INVALID, v);
+            EXPECT_ERR(kpi_erlang_a_abandon_probability(a[0], 14, a[1], a[2], &v),
+                       KPI_ERR_INVALID, v);
+            EXPECT_ERR(kpi_erlang_a_asa(a[0], 14, a[1], a[2], &v), KPI_ERR_INVALID, v);
+        }
+    }
+}
+END_TEST
+
 static Suite *staffing_suite(void)
 {
     Suite *s = suite_create("staffing");
@@ -654,6 +958,14 @@ static Suite *staffing_suite(void)
     tcase_add_test(tc, erlang_a_agrees_with_a_seeded_simulation);
     tcase_add_test(tc, invalid_inputs_are_named_errors_and_write_nothing);
     tcase_add_test(tc, erlang_a_with_no_traffic_or_overload);
+    tcase_add_test(tc, an_occupancy_exactly_at_the_cap_is_allowed);
+    tcase_add_test(tc, a_target_equal_to_what_n_agents_give_needs_n_agents);
+    tcase_add_test(tc, every_non_finite_or_negative_argument_is_named_and_writes_nothing);
+    tcase_add_test(tc, one_agent_is_the_m_m_1_queue);
+    tcase_add_test(tc, agents_needed_never_fall_as_the_target_rises);
+    tcase_add_test(tc, erlang_c_at_10000_agents_gives_finite_values_everywhere);
+    tcase_add_test(tc, erlang_a_service_level_and_asa_follow_the_tagged_customer);
+    tcase_add_test(tc, erlang_a_approaches_erlang_c_as_patience_grows);
     suite_add_tcase(s, tc);
     return s;
 }
