@@ -57,6 +57,21 @@ static double check_quantiles(const kpi_duration *d, int64_t *v, size_t n, doubl
     return worst;
 }
 
+/* The smallest value in bucket i or above, by bisection on the scalar
+ * mapping (the one single adds and the ticket engine use). */
+static int64_t first_in_bucket(const kpi_duration *d, int32_t i)
+{
+    int64_t lo = 1, hi = (INT64_C(1) << 52) - 1;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (kpi__duration_index(d, mid) >= i)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
 /* Streams used by several tests. */
 enum { S_UNIFORM, S_LOGNORMAL, S_LOGUNIFORM, S_EQUAL, S_TWO_MODES, S_ZEROS, S_N };
 
@@ -552,6 +567,67 @@ START_TEST(beyond_the_bucket_cap_the_lowest_buckets_collapse)
 }
 END_TEST
 
+/* The cap holds whichever path a value takes: values spanning exactly
+ * KPI_DURATION_MAX_BUCKETS buckets leave slack in the window, and a value
+ * a few buckets above them, added alone or in a small or large batch,
+ * collapses the sketch as one batch of everything does (the used range
+ * never passes the cap, and the state round-trips). */
+START_TEST(the_cap_holds_for_values_inside_the_window_slack)
+{
+    kpi_duration *probe = dur_new(0.001);
+    const int32_t cap = KPI_DURATION_MAX_BUCKETS;
+    int64_t v[3] = {1, first_in_bucket(probe, cap - 1), first_in_bucket(probe, cap + 4)};
+    ck_assert_int_eq(kpi__duration_index(probe, v[0]), 0);
+    ck_assert_int_eq(kpi__duration_index(probe, v[1]), cap - 1);
+    ck_assert_int_eq(kpi__duration_index(probe, v[2]), cap + 4);
+    kpi_duration_free(probe);
+    int64_t col[3][16];
+    for (int j = 0; j < 3; j++)
+        for (int i = 0; i < 16; i++)
+            col[j][i] = v[j];
+    kpi_duration *all = dur_new(0.001);
+    ck_assert_ok(kpi_duration_add_array(all, col[0], 48));
+    ck_assert(all->collapsed);
+    ck_assert_int_eq(all->uhi - all->ulo + 1, cap);
+    for (int simd = 0; simd < SIMD_LEVELS; simd++) {
+        for (int way = 0; way < 3; way++) {
+            /* the last value alone, in a batch of 2, in a batch of 16 */
+            kpi_duration *d = dur_new(0.001);
+            for (int j = 0; j < 2; j++)
+                ck_assert_ok(kpi__duration_add_array_simd(d, col[j], 16, simd));
+            ck_assert(!d->collapsed);
+            if (way == 0)
+                for (int i = 0; i < 16; i++)
+                    ck_assert_ok(kpi_duration_add(d, v[2]));
+            else if (way == 1)
+                for (int i = 0; i < 16; i += 2)
+                    ck_assert_ok(kpi__duration_add_array_simd(d, col[2], 2, simd));
+            else
+                ck_assert_ok(kpi__duration_add_array_simd(d, col[2], 16, simd));
+            ck_assert_msg(d->uhi - d->ulo + 1 <= cap, "used %d buckets", d->uhi - d->ulo + 1);
+            duration_same(d, all);
+            size_t len;
+            unsigned char *b = duration_bytes(d, &len);
+            kpi_duration *e = NULL;
+            ck_assert_ok(kpi_duration_deserialize(&e, b, len));
+            duration_same(d, e);
+            free(b);
+            kpi_duration_free(e);
+            kpi_duration_free(d);
+        }
+    }
+    /* and a merge of the two parts */
+    kpi_duration *lo = dur_new(0.001), *hi = dur_new(0.001);
+    ck_assert_ok(kpi_duration_add_array(lo, col[0], 32));
+    ck_assert_ok(kpi_duration_add_array(hi, col[2], 16));
+    ck_assert_ok(kpi_duration_merge(lo, hi));
+    duration_same(lo, all);
+    kpi_duration_free(lo);
+    kpi_duration_free(hi);
+    kpi_duration_free(all);
+}
+END_TEST
+
 /* ---- merge, clone, reset ------------------------------------------------ */
 
 START_TEST(merge_equals_one_stream)
@@ -825,21 +901,6 @@ static kpi_duration *every_way(double acc, const int64_t *targets, int nt,
         ck_assert_ok(kpi_duration_add_target(one, targets[t]));
     every_way_into(one, v, n);
     return one;
-}
-
-/* The smallest value in bucket i or above, by bisection on the scalar
- * mapping (the one single adds and the ticket engine use). */
-static int64_t first_in_bucket(const kpi_duration *d, int32_t i)
-{
-    int64_t lo = 1, hi = (INT64_C(1) << 52) - 1;
-    while (lo < hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (kpi__duration_index(d, mid) >= i)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo;
 }
 
 /* Every bucket edge below 2^52 ms (the last value of a bucket and the
@@ -1453,6 +1514,7 @@ static Suite *duration_suite(void)
     tcase_add_test(tc, zeros_mixed_into_a_populated_sketch_keep_it_exact);
     tcase_add_test(tc, memory_is_bounded_at_one_percent);
     tcase_add_test(tc, beyond_the_bucket_cap_the_lowest_buckets_collapse);
+    tcase_add_test(tc, the_cap_holds_for_values_inside_the_window_slack);
     suite_add_tcase(s, tc);
     tc = tcase_create("batch");
     tcase_set_timeout(tc, 60);
