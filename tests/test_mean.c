@@ -67,6 +67,54 @@ START_TEST(mean_variance_and_interval_match_two_pass)
 }
 END_TEST
 
+/* Values far from 0 (1e9 and above, plus 0, 1, 2 or 3 in turn): the exact
+ * mean is the offset + 1.5 and the sample variance 1.25 n / (n - 1), by
+ * hand.  Singles (Welford), one batch, and batches merged from shards all
+ * give them, where a plain sum of the batch lost the low digits (1e12 + 1.5
+ * read as 1e12 + 0.06, its variance 3.3). */
+START_TEST(batches_far_from_zero_keep_the_low_digits)
+{
+    const double offsets[] = {1e9, 1e12, 1e14, -1e12};
+    const size_t sizes[] = {1000000, 1000000, 100000, 1000000};
+    for (int k = 0; k < 4; k++) {
+        const size_t n = sizes[k];
+        const double off = offsets[k];
+        double *v = malloc(n * sizeof *v);
+        ck_assert_ptr_nonnull(v);
+        for (size_t i = 0; i < n; i++)
+            v[i] = off + (double)(i % 4);
+        const double mean = off + 1.5, var = 1.25 * (double)n / (double)(n - 1);
+        kpi_mean *one, *batch, *shards[4];
+        ck_assert_ok(kpi_mean_new(&one));
+        ck_assert_ok(kpi_mean_new(&batch));
+        for (size_t i = 0; i < n; i++)
+            ck_assert_ok(kpi_mean_add(one, v[i]));
+        ck_assert_ok(kpi_mean_add_array(batch, v, n));
+        for (int j = 0; j < 4; j++) {
+            ck_assert_ok(kpi_mean_new(&shards[j]));
+            ck_assert_ok(kpi_mean_add_array(shards[j], v + j * (n / 4), n / 4));
+            if (j > 0)
+                ck_assert_ok(kpi_mean_merge(shards[0], shards[j]));
+        }
+        const kpi_mean *all[] = {one, batch, shards[0]};
+        for (int j = 0; j < 3; j++) {
+            double x;
+            ck_assert_ok(kpi_mean_value(all[j], &x));
+            ck_assert_msg(fabs(x - mean) <= 4 * fabs(off) * 0x1p-52, "offset %g way %d mean %.17g",
+                          off, j, x);
+            ck_assert_ok(kpi_mean_variance(all[j], &x));
+            ck_assert_msg(fabs(x - var) <= 1e-6 * var, "offset %g way %d variance %.17g", off, j,
+                          x);
+        }
+        free(v);
+        kpi_mean_free(one);
+        kpi_mean_free(batch);
+        for (int j = 0; j < 4; j++)
+            kpi_mean_free(shards[j]);
+    }
+}
+END_TEST
+
 START_TEST(one_value_has_an_unbounded_interval_and_no_variance)
 {
     kpi_mean *m;
@@ -371,6 +419,7 @@ static Suite *mean_suite(void)
     Suite *s = suite_create("mean");
     TCase *tc = tcase_create("mean");
     tcase_add_test(tc, mean_variance_and_interval_match_two_pass);
+    tcase_add_test(tc, batches_far_from_zero_keep_the_low_digits);
     tcase_add_test(tc, one_value_has_an_unbounded_interval_and_no_variance);
     tcase_add_test(tc, chan_merge_equals_one_stream);
     tcase_add_test(tc, iqs_is_sum_earned_over_sum_possible);
