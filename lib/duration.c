@@ -1804,6 +1804,10 @@ int kpi_duration_share_within(const kpi_duration *d, int64_t target_ms,
         within = d->zeros;
     else {
         int32_t ti = dur_index(d->k, target_ms);
+        /* collapsed: durations under the floor are in the floor bucket,
+         * the bucket of a target under it too */
+        if (ti < d->floor_idx)
+            ti = d->floor_idx;
         within = d->zeros;
         for (int32_t i = d->ulo; i <= d->uhi && i <= ti; i++)
             within += d->bins[i - d->blo];

@@ -372,6 +372,92 @@ START_TEST(estimated_shares_are_off_only_near_the_target)
 }
 END_TEST
 
+/* The bound of an estimated share, by hand: at accuracy a the target's
+ * bucket spans a factor of at most (1 + a) / (1 - a), so a duration at the
+ * top of the bucket whose first value is the target, 2% above it at 1%,
+ * counts as within; every duration at or under the target counts, and
+ * none at or above target (1 + a) / (1 - a). */
+START_TEST(estimated_shares_count_the_targets_bucket_as_within)
+{
+    const double accs[] = {0.01, 0.05, 0.001};
+    for (int k = 0; k < 3; k++) {
+        const double a = accs[k];
+        kpi_duration *d = dur_new(a);
+        int32_t b = kpi__duration_index(d, 60000);
+        int64_t target = first_in_bucket(d, b), top = first_in_bucket(d, b + 1) - 1;
+        ck_assert_int_eq(kpi__duration_index(d, top), b);
+        ck_assert((double)(top - target) > 1.9 * a * (double)target);
+        const int64_t v[] = {10, target, top, top + 1, 10000000};
+        ck_assert_ok(kpi_duration_add_array(d, v, 5));
+        kpi_estimate e;
+        ck_assert_ok(kpi_duration_share_within(d, target, &e));
+        ck_assert_uint_eq(e.n, 5);
+        ck_assert_near(e.value, 3.0 / 5.0, 0); /* 10, target and top */
+        ck_assert_ok(kpi_duration_share_within(d, target - 1, &e));
+        ck_assert_near(e.value, 1.0 / 5.0, 0);
+        kpi_duration_free(d);
+        /* random streams: exact count <= target <= estimate < exact count
+         * under target (1 + a) / (1 - a) */
+        d = dur_new(a);
+        enum { N = 20000 };
+        static int64_t w[N];
+        /* 1 ms .. 30 days, or 1 s .. 1000 s at 0.1% (no collapse) */
+        const double lo = a < 0.01 ? 1000 : 1, span = a < 0.01 ? 1000 : 30 * 86400000.0;
+        test_rng r = {(uint64_t)k + 31};
+        for (int i = 0; i < N; i++)
+            w[i] = (int64_t)(lo * exp(test_uniform(&r) * log(span)));
+        ck_assert_ok(kpi_duration_add_array(d, w, N));
+        ck_assert(!d->collapsed);
+        for (int t = 0; t < 200; t++) {
+            int64_t tr = (int64_t)(lo * exp(test_uniform(&r) * log(span)));
+            uint64_t at = 0, under = 0;
+            for (int i = 0; i < N; i++) {
+                at += w[i] <= tr;
+                under += (double)w[i] < (double)tr * (1 + a) / (1 - a);
+            }
+            ck_assert_ok(kpi_duration_share_within(d, tr, &e));
+            double got = e.value * N;
+            ck_assert_msg(got >= (double)at - 0.5 && got <= (double)under + 0.5,
+                          "a %g target %lld: %g not in [%llu, %llu]", a, (long long)tr,
+                          got, (unsigned long long)at, (unsigned long long)under);
+        }
+        kpi_duration_free(d);
+    }
+}
+END_TEST
+
+/* After a collapse the durations under the floor are counted in the floor
+ * bucket, which is then the bucket of every target under it: a target
+ * there counts them all as within (as a target's bucket does), never
+ * none.  At 0.1%, 1, 2 and 3 ms fold into the floor when a value 4,696
+ * buckets above 1 ms comes (floor 601, above 3 ms's bucket). */
+START_TEST(a_target_under_a_collapsed_floor_counts_the_floor_as_within)
+{
+    kpi_duration *d = dur_new(0.001);
+    const int64_t big = first_in_bucket(d, KPI_DURATION_MAX_BUCKETS + 600);
+    const int64_t v[] = {0, 1, 2, 3, big};
+    ck_assert_int_lt(kpi__duration_index(d, 3), 601);
+    ck_assert_ok(kpi_duration_add_array(d, v, 5));
+    ck_assert(d->collapsed);
+    ck_assert_int_eq(d->floor_idx, 601);
+    kpi_estimate e;
+    /* exact: 0 (the zeros), under the minimum positive, at the maximum */
+    ck_assert_ok(kpi_duration_share_within(d, 0, &e));
+    ck_assert_near(e.value, 1.0 / 5.0, 0);
+    ck_assert_ok(kpi_duration_share_within(d, big, &e));
+    ck_assert_near(e.value, 1.0, 0);
+    /* 1, 2 and 3 ms: the floor bucket counts (0, 1, 2, 3 of 5 within) */
+    for (int64_t t = 1; t <= 3; t++) {
+        ck_assert_ok(kpi_duration_share_within(d, t, &e));
+        ck_assert_msg(e.value == 4.0 / 5.0, "target %lld: %g", (long long)t, e.value);
+    }
+    /* a target above the floor bucket and under the maximum: the same */
+    ck_assert_ok(kpi_duration_share_within(d, 1000, &e));
+    ck_assert_near(e.value, 4.0 / 5.0, 0);
+    kpi_duration_free(d);
+}
+END_TEST
+
 START_TEST(targets_are_registered_only_while_empty_up_to_eight)
 {
     kpi_duration *d = dur_new(0.01);
@@ -1505,6 +1591,8 @@ static Suite *duration_suite(void)
     tc = tcase_create("targets");
     tcase_add_test(tc, registered_targets_give_exact_shares);
     tcase_add_test(tc, estimated_shares_are_off_only_near_the_target);
+    tcase_add_test(tc, estimated_shares_count_the_targets_bucket_as_within);
+    tcase_add_test(tc, a_target_under_a_collapsed_floor_counts_the_floor_as_within);
     tcase_add_test(tc, targets_are_registered_only_while_empty_up_to_eight);
     suite_add_tcase(s, tc);
     tc = tcase_create("sketch");

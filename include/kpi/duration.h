@@ -324,7 +324,9 @@ KPI_API int kpi_duration_quantile(const kpi_duration *d, double q, double *out);
  * the target is below the minimum or at or above the maximum.  For other
  * targets it is estimated from the sketch: durations within the relative
  * accuracy of the target may be counted on the wrong side of it (all
- * durations in the target's bucket count as within).
+ * durations in the target's bucket count as within).  After a collapse
+ * (see this file's description) the floor bucket holds every duration
+ * under it and is the bucket of every target under it.
  * @param d the object.
  * @param target_ms the target (0 or more).
  * @param[out] out receives the share, interval and n = count.
