@@ -790,6 +790,60 @@ START_TEST(a_collapsed_sketch_merges_like_one_stream)
 }
 END_TEST
 
+/* A collapsed sketch after a round trip (its window then exactly its used
+ * buckets) goes on as the original: values under the floor, inside, and
+ * above the top (moving the floor), one at a time and in batches; q = 0
+ * and q = 1 stay the exact min and max. */
+START_TEST(a_collapsed_sketch_goes_on_alike_after_a_round_trip)
+{
+    enum { N = 20000 };
+    static int64_t v[N];
+    wide_values(v, N, 86400000.0, 5);
+    kpi_duration *d = dur_new(0.001);
+    ck_assert_ok(kpi_duration_add_target(d, 60000));
+    ck_assert_ok(kpi_duration_add_array(d, v, N));
+    ck_assert(d->collapsed);
+    const int64_t more[] = {1, 0, 500, 60000, 86400000, 86400000 * INT64_C(40), 2, 7,
+                            86400000 * INT64_C(400), 3};
+    for (int way = 0; way < 2; way++) {
+        size_t len;
+        unsigned char *b = duration_bytes(d, &len);
+        kpi_duration *e = NULL;
+        ck_assert_ok(kpi_duration_deserialize(&e, b, len));
+        kpi_duration *c = NULL;
+        ck_assert_ok(kpi_duration_clone(d, &c));
+        if (way == 0) {
+            for (int i = 0; i < 10; i++) {
+                ck_assert_ok(kpi_duration_add(e, more[i]));
+                ck_assert_ok(kpi_duration_add(c, more[i]));
+                duration_same(e, c);
+            }
+        } else {
+            ck_assert_ok(kpi_duration_add_array(e, more, 10));
+            ck_assert_ok(kpi_duration_add_array(c, more, 10));
+            duration_same(e, c);
+        }
+        double q;
+        ck_assert_ok(kpi_duration_quantile(e, 0, &q));
+        ck_assert(q == 0.0);
+        ck_assert_ok(kpi_duration_quantile(e, 1, &q));
+        ck_assert(q == 86400000.0 * 400);
+        kpi_estimate x, y;
+        ck_assert_ok(kpi_duration_share_within(e, 60000, &x));
+        uint64_t within = 0;
+        for (int i = 0; i < N; i++)
+            within += v[i] <= 60000;
+        ck_assert_uint_eq((uint64_t)(x.value * (double)(N + 10) + 0.5), within + 7);
+        ck_assert_ok(kpi_duration_share_within(c, 60000, &y));
+        ck_assert(x.value == y.value);
+        free(b);
+        kpi_duration_free(e);
+        kpi_duration_free(c);
+    }
+    kpi_duration_free(d);
+}
+END_TEST
+
 START_TEST(merge_refuses_different_configurations)
 {
     kpi_duration *a = dur_new(0.01), *b = dur_new(0.02), *c = dur_new(0.01);
@@ -1603,6 +1657,7 @@ static Suite *duration_suite(void)
     tcase_add_test(tc, memory_is_bounded_at_one_percent);
     tcase_add_test(tc, beyond_the_bucket_cap_the_lowest_buckets_collapse);
     tcase_add_test(tc, the_cap_holds_for_values_inside_the_window_slack);
+    tcase_add_test(tc, a_collapsed_sketch_goes_on_alike_after_a_round_trip);
     suite_add_tcase(s, tc);
     tc = tcase_create("batch");
     tcase_set_timeout(tc, 60);
