@@ -35,6 +35,10 @@ struct kpi_mean {
 };
 
 
+/* The smallest weight accepted: its square, 2^-1022, is the smallest
+ * normal double. */
+#define KPI__MEAN_MIN_WEIGHT 0x1p-511
+
 static int mean_make(kpi_mean **out, int kind, const kpi_allocator *alloc)
 {
     if (out == NULL)
@@ -323,7 +327,9 @@ int kpi_mean_add_weighted(kpi_mean *m, double x, double weight)
     int rc = check_value(m, x);
     if (rc != KPI_OK)
         return rc;
-    if (!(weight > 0))
+    /* a weight below 2^-511 has a square that underflows: the sum of
+     * squared weights (the interval's) would read 0 */
+    if (!(weight >= KPI__MEAN_MIN_WEIGHT))
         return KPI_ERR_RANGE;
     double w = m->w + weight, w2 = m->w2 + weight * weight;
     if (m->n == UINT64_MAX || !isfinite(w) || !isfinite(w2))
@@ -357,7 +363,8 @@ int kpi_iqs_add(kpi_mean *m, double points_earned, double points_possible)
     if (!kpi__is(m, &kpi__mean_type) || !isfinite(points_earned) ||
         !isfinite(points_possible))
         return KPI_ERR_INVALID;
-    if (!(points_possible > 0) || points_earned < 0 || points_earned > points_possible)
+    if (!(points_possible >= KPI__MEAN_MIN_WEIGHT) || points_earned < 0 ||
+        points_earned > points_possible)
         return KPI_ERR_RANGE;
     return kpi_mean_add_weighted(m, points_earned / points_possible, points_possible);
 }

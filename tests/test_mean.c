@@ -279,6 +279,46 @@ START_TEST(overflowing_sums_are_refused)
 }
 END_TEST
 
+/* A weight whose square underflows (below 2^-511, about 1.5e-154) would
+ * leave a sum of squared weights of 0: an interval of no width, and a state
+ * that kpi_mean_deserialize() refuses as corrupt.  Such weights are refused
+ * like weights <= 0, nothing changing; 2^-511 itself is accepted, reads
+ * the interval weights of 1 give (it does not depend on the weights'
+ * scale) and round-trips. */
+START_TEST(weights_whose_square_underflows_are_refused)
+{
+    kpi_mean *m, *ones;
+    ck_assert_ok(kpi_iqs_new(&m));
+    ck_assert_ok(kpi_iqs_new(&ones));
+    const double tiny = 0x1p-511;
+    ck_assert_ok(kpi_mean_add_weighted(m, 0.5, tiny));
+    ck_assert_ok(kpi_mean_add_weighted(m, 0.7, tiny));
+    ck_assert_ok(kpi_mean_add_weighted(ones, 0.5, 1));
+    ck_assert_ok(kpi_mean_add_weighted(ones, 0.7, 1));
+    size_t len;
+    unsigned char *before = mean_bytes(m, &len);
+    ck_assert_status(kpi_mean_add_weighted(m, 0.5, 1e-170), KPI_ERR_RANGE);
+    ck_assert_status(kpi_mean_add_weighted(m, 0.5, 0x1p-512), KPI_ERR_RANGE);
+    ck_assert_status(kpi_mean_add_weighted(m, 0.5, 4.9e-324), KPI_ERR_RANGE);
+    ck_assert_status(kpi_iqs_add(m, 1e-170, 1e-170), KPI_ERR_RANGE);
+    mean_unchanged(m, before, len);
+    kpi_mean *back = NULL;
+    ck_assert_ok(kpi_mean_deserialize(&back, before, len));
+    mean_same(m, back);
+    kpi_estimate a, b;
+    ck_assert_ok(kpi_mean_mean(m, &a));
+    ck_assert_ok(kpi_mean_mean(ones, &b));
+    ck_assert_near(a.value, 0.6, 1e-15);
+    ck_assert_near(a.lower, b.lower, 1e-12);
+    ck_assert_near(a.upper, b.upper, 1e-12);
+    ck_assert(a.upper - a.lower > 0.1); /* 0.6 -/+ 1.96 x 0.1 */
+    free(before);
+    kpi_mean_free(back);
+    kpi_mean_free(m);
+    kpi_mean_free(ones);
+}
+END_TEST
+
 START_TEST(serialize_round_trip_and_corrupt_bytes)
 {
     kpi_mean *m, *t = NULL;
@@ -426,6 +466,7 @@ static Suite *mean_suite(void)
     tcase_add_test(tc, sentiment_shares_use_the_default_cuts);
     tcase_add_test(tc, merge_of_different_configurations_is_refused);
     tcase_add_test(tc, overflowing_sums_are_refused);
+    tcase_add_test(tc, weights_whose_square_underflows_are_refused);
     tcase_add_test(tc, a_spread_beyond_double_range_is_refused);
     tcase_add_test(tc, null_arguments_are_refused);
     tcase_add_test(tc, serialize_round_trip_and_corrupt_bytes);
