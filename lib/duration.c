@@ -295,9 +295,12 @@ int kpi_duration_add_target(kpi_duration *d, int64_t target_ms)
 /* ---- the store ---------------------------------------------------------- */
 
 /*
- * The window of buckets an array must hold for used indices [nlo, nhi]:
- * slack on both sides, within [lowest, max_index], at most the cap plus
- * the slack.  Returns its size; *wlo its first index.
+ * The window of buckets an array must hold for used indices [nlo, nhi]
+ * (at most the cap apart): slack on both sides, within [lowest,
+ * max_index], at most the cap in all, so that no value counted inside the
+ * window (the paths that skip dur_reserve_floor) can widen the used range
+ * past the cap without collapsing.  Returns its size; *wlo its first
+ * index.
  */
 static uint32_t dur_window(const kpi_duration *d, int32_t nlo, int32_t nhi,
                            int32_t lowest, int32_t *wlo)
@@ -308,8 +311,14 @@ static uint32_t dur_window(const kpi_duration *d, int32_t nlo, int32_t nhi,
     int32_t hi = nhi + DUR_SLACK;
     if (hi > d->max_index)
         hi = d->max_index;
-    if ((int64_t)hi - lo + 1 > DUR_CAP + 2 * DUR_SLACK)
-        hi = lo + DUR_CAP + 2 * DUR_SLACK - 1;
+    if ((int64_t)hi - lo + 1 > DUR_CAP) {
+        /* less slack: keep [nlo, nhi], as many buckets as the cap */
+        hi = lo + DUR_CAP - 1;
+        if (hi < nhi) {
+            hi = nhi;
+            lo = nhi - DUR_CAP + 1;
+        }
+    }
     *wlo = lo;
     return (uint32_t)(hi - lo + 1);
 }
@@ -1795,6 +1804,10 @@ int kpi_duration_share_within(const kpi_duration *d, int64_t target_ms,
         within = d->zeros;
     else {
         int32_t ti = dur_index(d->k, target_ms);
+        /* collapsed: durations under the floor are in the floor bucket,
+         * the bucket of a target under it too */
+        if (ti < d->floor_idx)
+            ti = d->floor_idx;
         within = d->zeros;
         for (int32_t i = d->ulo; i <= d->uhi && i <= ti; i++)
             within += d->bins[i - d->blo];

@@ -8,8 +8,9 @@
  * Merge and batches: Chan, Golub & LeVeque (1979),
  *   d = mean_b - mean_a, mean = mean_a + d W_b / W,
  *   M2 = M2_a + M2_b + d^2 W_a W_b / W.
- * A batch is reduced two-pass (sum, then squares about the batch mean)
- * and merged in with the same formula.
+ * A batch is reduced two-pass (sum, then squares about the batch mean,
+ * corrected by the sum of the deviations: Chan, Golub & LeVeque 1983) and
+ * merged in with the same formula.
  */
 #include <math.h>
 
@@ -33,6 +34,10 @@ struct kpi_mean {
     uint64_t neg, pos;      /* counts below / above the cuts */
 };
 
+
+/* The smallest weight accepted: its square, 2^-1022, is the smallest
+ * normal double. */
+#define KPI__MEAN_MIN_WEIGHT 0x1p-511
 
 static int mean_make(kpi_mean **out, int kind, const kpi_allocator *alloc)
 {
@@ -322,7 +327,9 @@ int kpi_mean_add_weighted(kpi_mean *m, double x, double weight)
     int rc = check_value(m, x);
     if (rc != KPI_OK)
         return rc;
-    if (!(weight > 0))
+    /* a weight below 2^-511 has a square that underflows: the sum of
+     * squared weights (the interval's) would read 0 */
+    if (!(weight >= KPI__MEAN_MIN_WEIGHT))
         return KPI_ERR_RANGE;
     double w = m->w + weight, w2 = m->w2 + weight * weight;
     if (m->n == UINT64_MAX || !isfinite(w) || !isfinite(w2))
@@ -356,7 +363,8 @@ int kpi_iqs_add(kpi_mean *m, double points_earned, double points_possible)
     if (!kpi__is(m, &kpi__mean_type) || !isfinite(points_earned) ||
         !isfinite(points_possible))
         return KPI_ERR_INVALID;
-    if (!(points_possible > 0) || points_earned < 0 || points_earned > points_possible)
+    if (!(points_possible >= KPI__MEAN_MIN_WEIGHT) || points_earned < 0 ||
+        points_earned > points_possible)
         return KPI_ERR_RANGE;
     return kpi_mean_add_weighted(m, points_earned / points_possible, points_possible);
 }
@@ -395,13 +403,15 @@ int kpi_mean_add_array(kpi_mean *m, const double *xs, size_t n)
             bm += (xs[i] - bm) / w;
         }
     }
-    /* pass 2: squares about the batch mean and the cut counts */
-    double m2 = 0;
+    /* pass 2: squares and sum of the deviations about the batch mean, and
+     * the cut counts */
+    double m2 = 0, sd = 0;
     if (m->has_cuts) {
         double nb = m->neg_below, pa = m->pos_above;
         for (size_t i = 0; i < n; i++) {
             double d = xs[i] - bm;
             m2 += d * d;
+            sd += d;
             neg += xs[i] < nb;
             pos += xs[i] > pa;
         }
@@ -409,7 +419,19 @@ int kpi_mean_add_array(kpi_mean *m, const double *xs, size_t n)
         for (size_t i = 0; i < n; i++) {
             double d = xs[i] - bm;
             m2 += d * d;
+            sd += d;
         }
+    }
+    /* the corrected two-pass algorithm: the plain sum of pass 1 loses the
+     * low digits of values far from 0 (1e12 + 1.5 read as 1e12 + 0.06);
+     * the deviations, small and exact, give them back to the mean, and
+     * take the squared error of the first mean out of m2 */
+    if (isfinite(sd) && isfinite(m2)) {
+        double c = sd / (double)n;
+        bm += c;
+        m2 -= sd * c;
+        if (m2 < 0)
+            m2 = 0;
     }
     b.n = (uint64_t)n;
     b.neg = neg;

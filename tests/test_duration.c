@@ -57,6 +57,21 @@ static double check_quantiles(const kpi_duration *d, int64_t *v, size_t n, doubl
     return worst;
 }
 
+/* The smallest value in bucket i or above, by bisection on the scalar
+ * mapping (the one single adds and the ticket engine use). */
+static int64_t first_in_bucket(const kpi_duration *d, int32_t i)
+{
+    int64_t lo = 1, hi = (INT64_C(1) << 52) - 1;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (kpi__duration_index(d, mid) >= i)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
 /* Streams used by several tests. */
 enum { S_UNIFORM, S_LOGNORMAL, S_LOGUNIFORM, S_EQUAL, S_TWO_MODES, S_ZEROS, S_N };
 
@@ -357,6 +372,92 @@ START_TEST(estimated_shares_are_off_only_near_the_target)
 }
 END_TEST
 
+/* The bound of an estimated share, by hand: at accuracy a the target's
+ * bucket spans a factor of at most (1 + a) / (1 - a), so a duration at the
+ * top of the bucket whose first value is the target, 2% above it at 1%,
+ * counts as within; every duration at or under the target counts, and
+ * none at or above target (1 + a) / (1 - a). */
+START_TEST(estimated_shares_count_the_targets_bucket_as_within)
+{
+    const double accs[] = {0.01, 0.05, 0.001};
+    for (int k = 0; k < 3; k++) {
+        const double a = accs[k];
+        kpi_duration *d = dur_new(a);
+        int32_t b = kpi__duration_index(d, 60000);
+        int64_t target = first_in_bucket(d, b), top = first_in_bucket(d, b + 1) - 1;
+        ck_assert_int_eq(kpi__duration_index(d, top), b);
+        ck_assert((double)(top - target) > 1.9 * a * (double)target);
+        const int64_t v[] = {10, target, top, top + 1, 10000000};
+        ck_assert_ok(kpi_duration_add_array(d, v, 5));
+        kpi_estimate e;
+        ck_assert_ok(kpi_duration_share_within(d, target, &e));
+        ck_assert_uint_eq(e.n, 5);
+        ck_assert_near(e.value, 3.0 / 5.0, 0); /* 10, target and top */
+        ck_assert_ok(kpi_duration_share_within(d, target - 1, &e));
+        ck_assert_near(e.value, 1.0 / 5.0, 0);
+        kpi_duration_free(d);
+        /* random streams: exact count <= target <= estimate < exact count
+         * under target (1 + a) / (1 - a) */
+        d = dur_new(a);
+        enum { N = 20000 };
+        static int64_t w[N];
+        /* 1 ms .. 30 days, or 1 s .. 1000 s at 0.1% (no collapse) */
+        const double lo = a < 0.01 ? 1000 : 1, span = a < 0.01 ? 1000 : 30 * 86400000.0;
+        test_rng r = {(uint64_t)k + 31};
+        for (int i = 0; i < N; i++)
+            w[i] = (int64_t)(lo * exp(test_uniform(&r) * log(span)));
+        ck_assert_ok(kpi_duration_add_array(d, w, N));
+        ck_assert(!d->collapsed);
+        for (int t = 0; t < 200; t++) {
+            int64_t tr = (int64_t)(lo * exp(test_uniform(&r) * log(span)));
+            uint64_t at = 0, under = 0;
+            for (int i = 0; i < N; i++) {
+                at += w[i] <= tr;
+                under += (double)w[i] < (double)tr * (1 + a) / (1 - a);
+            }
+            ck_assert_ok(kpi_duration_share_within(d, tr, &e));
+            double got = e.value * N;
+            ck_assert_msg(got >= (double)at - 0.5 && got <= (double)under + 0.5,
+                          "a %g target %lld: %g not in [%llu, %llu]", a, (long long)tr,
+                          got, (unsigned long long)at, (unsigned long long)under);
+        }
+        kpi_duration_free(d);
+    }
+}
+END_TEST
+
+/* After a collapse the durations under the floor are counted in the floor
+ * bucket, which is then the bucket of every target under it: a target
+ * there counts them all as within (as a target's bucket does), never
+ * none.  At 0.1%, 1, 2 and 3 ms fold into the floor when a value 4,696
+ * buckets above 1 ms comes (floor 601, above 3 ms's bucket). */
+START_TEST(a_target_under_a_collapsed_floor_counts_the_floor_as_within)
+{
+    kpi_duration *d = dur_new(0.001);
+    const int64_t big = first_in_bucket(d, KPI_DURATION_MAX_BUCKETS + 600);
+    const int64_t v[] = {0, 1, 2, 3, big};
+    ck_assert_int_lt(kpi__duration_index(d, 3), 601);
+    ck_assert_ok(kpi_duration_add_array(d, v, 5));
+    ck_assert(d->collapsed);
+    ck_assert_int_eq(d->floor_idx, 601);
+    kpi_estimate e;
+    /* exact: 0 (the zeros), under the minimum positive, at the maximum */
+    ck_assert_ok(kpi_duration_share_within(d, 0, &e));
+    ck_assert_near(e.value, 1.0 / 5.0, 0);
+    ck_assert_ok(kpi_duration_share_within(d, big, &e));
+    ck_assert_near(e.value, 1.0, 0);
+    /* 1, 2 and 3 ms: the floor bucket counts (0, 1, 2, 3 of 5 within) */
+    for (int64_t t = 1; t <= 3; t++) {
+        ck_assert_ok(kpi_duration_share_within(d, t, &e));
+        ck_assert_msg(e.value == 4.0 / 5.0, "target %lld: %g", (long long)t, e.value);
+    }
+    /* a target above the floor bucket and under the maximum: the same */
+    ck_assert_ok(kpi_duration_share_within(d, 1000, &e));
+    ck_assert_near(e.value, 4.0 / 5.0, 0);
+    kpi_duration_free(d);
+}
+END_TEST
+
 START_TEST(targets_are_registered_only_while_empty_up_to_eight)
 {
     kpi_duration *d = dur_new(0.01);
@@ -552,6 +653,67 @@ START_TEST(beyond_the_bucket_cap_the_lowest_buckets_collapse)
 }
 END_TEST
 
+/* The cap holds whichever path a value takes: values spanning exactly
+ * KPI_DURATION_MAX_BUCKETS buckets leave slack in the window, and a value
+ * a few buckets above them, added alone or in a small or large batch,
+ * collapses the sketch as one batch of everything does (the used range
+ * never passes the cap, and the state round-trips). */
+START_TEST(the_cap_holds_for_values_inside_the_window_slack)
+{
+    kpi_duration *probe = dur_new(0.001);
+    const int32_t cap = KPI_DURATION_MAX_BUCKETS;
+    int64_t v[3] = {1, first_in_bucket(probe, cap - 1), first_in_bucket(probe, cap + 4)};
+    ck_assert_int_eq(kpi__duration_index(probe, v[0]), 0);
+    ck_assert_int_eq(kpi__duration_index(probe, v[1]), cap - 1);
+    ck_assert_int_eq(kpi__duration_index(probe, v[2]), cap + 4);
+    kpi_duration_free(probe);
+    int64_t col[3][16];
+    for (int j = 0; j < 3; j++)
+        for (int i = 0; i < 16; i++)
+            col[j][i] = v[j];
+    kpi_duration *all = dur_new(0.001);
+    ck_assert_ok(kpi_duration_add_array(all, col[0], 48));
+    ck_assert(all->collapsed);
+    ck_assert_int_eq(all->uhi - all->ulo + 1, cap);
+    for (int simd = 0; simd < SIMD_LEVELS; simd++) {
+        for (int way = 0; way < 3; way++) {
+            /* the last value alone, in a batch of 2, in a batch of 16 */
+            kpi_duration *d = dur_new(0.001);
+            for (int j = 0; j < 2; j++)
+                ck_assert_ok(kpi__duration_add_array_simd(d, col[j], 16, simd));
+            ck_assert(!d->collapsed);
+            if (way == 0)
+                for (int i = 0; i < 16; i++)
+                    ck_assert_ok(kpi_duration_add(d, v[2]));
+            else if (way == 1)
+                for (int i = 0; i < 16; i += 2)
+                    ck_assert_ok(kpi__duration_add_array_simd(d, col[2], 2, simd));
+            else
+                ck_assert_ok(kpi__duration_add_array_simd(d, col[2], 16, simd));
+            ck_assert_msg(d->uhi - d->ulo + 1 <= cap, "used %d buckets", d->uhi - d->ulo + 1);
+            duration_same(d, all);
+            size_t len;
+            unsigned char *b = duration_bytes(d, &len);
+            kpi_duration *e = NULL;
+            ck_assert_ok(kpi_duration_deserialize(&e, b, len));
+            duration_same(d, e);
+            free(b);
+            kpi_duration_free(e);
+            kpi_duration_free(d);
+        }
+    }
+    /* and a merge of the two parts */
+    kpi_duration *lo = dur_new(0.001), *hi = dur_new(0.001);
+    ck_assert_ok(kpi_duration_add_array(lo, col[0], 32));
+    ck_assert_ok(kpi_duration_add_array(hi, col[2], 16));
+    ck_assert_ok(kpi_duration_merge(lo, hi));
+    duration_same(lo, all);
+    kpi_duration_free(lo);
+    kpi_duration_free(hi);
+    kpi_duration_free(all);
+}
+END_TEST
+
 /* ---- merge, clone, reset ------------------------------------------------ */
 
 START_TEST(merge_equals_one_stream)
@@ -625,6 +787,60 @@ START_TEST(a_collapsed_sketch_merges_like_one_stream)
             kpi_duration_free(one);
         }
     }
+}
+END_TEST
+
+/* A collapsed sketch after a round trip (its window then exactly its used
+ * buckets) goes on as the original: values under the floor, inside, and
+ * above the top (moving the floor), one at a time and in batches; q = 0
+ * and q = 1 stay the exact min and max. */
+START_TEST(a_collapsed_sketch_goes_on_alike_after_a_round_trip)
+{
+    enum { N = 20000 };
+    static int64_t v[N];
+    wide_values(v, N, 86400000.0, 5);
+    kpi_duration *d = dur_new(0.001);
+    ck_assert_ok(kpi_duration_add_target(d, 60000));
+    ck_assert_ok(kpi_duration_add_array(d, v, N));
+    ck_assert(d->collapsed);
+    const int64_t more[] = {1, 0, 500, 60000, 86400000, 86400000 * INT64_C(40), 2, 7,
+                            86400000 * INT64_C(400), 3};
+    for (int way = 0; way < 2; way++) {
+        size_t len;
+        unsigned char *b = duration_bytes(d, &len);
+        kpi_duration *e = NULL;
+        ck_assert_ok(kpi_duration_deserialize(&e, b, len));
+        kpi_duration *c = NULL;
+        ck_assert_ok(kpi_duration_clone(d, &c));
+        if (way == 0) {
+            for (int i = 0; i < 10; i++) {
+                ck_assert_ok(kpi_duration_add(e, more[i]));
+                ck_assert_ok(kpi_duration_add(c, more[i]));
+                duration_same(e, c);
+            }
+        } else {
+            ck_assert_ok(kpi_duration_add_array(e, more, 10));
+            ck_assert_ok(kpi_duration_add_array(c, more, 10));
+            duration_same(e, c);
+        }
+        double q;
+        ck_assert_ok(kpi_duration_quantile(e, 0, &q));
+        ck_assert(q == 0.0);
+        ck_assert_ok(kpi_duration_quantile(e, 1, &q));
+        ck_assert(q == 86400000.0 * 400);
+        kpi_estimate x, y;
+        ck_assert_ok(kpi_duration_share_within(e, 60000, &x));
+        uint64_t within = 0;
+        for (int i = 0; i < N; i++)
+            within += v[i] <= 60000;
+        ck_assert_uint_eq((uint64_t)(x.value * (double)(N + 10) + 0.5), within + 7);
+        ck_assert_ok(kpi_duration_share_within(c, 60000, &y));
+        ck_assert(x.value == y.value);
+        free(b);
+        kpi_duration_free(e);
+        kpi_duration_free(c);
+    }
+    kpi_duration_free(d);
 }
 END_TEST
 
@@ -825,21 +1041,6 @@ static kpi_duration *every_way(double acc, const int64_t *targets, int nt,
         ck_assert_ok(kpi_duration_add_target(one, targets[t]));
     every_way_into(one, v, n);
     return one;
-}
-
-/* The smallest value in bucket i or above, by bisection on the scalar
- * mapping (the one single adds and the ticket engine use). */
-static int64_t first_in_bucket(const kpi_duration *d, int32_t i)
-{
-    int64_t lo = 1, hi = (INT64_C(1) << 52) - 1;
-    while (lo < hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (kpi__duration_index(d, mid) >= i)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo;
 }
 
 /* Every bucket edge below 2^52 ms (the last value of a bucket and the
@@ -1444,6 +1645,8 @@ static Suite *duration_suite(void)
     tc = tcase_create("targets");
     tcase_add_test(tc, registered_targets_give_exact_shares);
     tcase_add_test(tc, estimated_shares_are_off_only_near_the_target);
+    tcase_add_test(tc, estimated_shares_count_the_targets_bucket_as_within);
+    tcase_add_test(tc, a_target_under_a_collapsed_floor_counts_the_floor_as_within);
     tcase_add_test(tc, targets_are_registered_only_while_empty_up_to_eight);
     suite_add_tcase(s, tc);
     tc = tcase_create("sketch");
@@ -1453,6 +1656,8 @@ static Suite *duration_suite(void)
     tcase_add_test(tc, zeros_mixed_into_a_populated_sketch_keep_it_exact);
     tcase_add_test(tc, memory_is_bounded_at_one_percent);
     tcase_add_test(tc, beyond_the_bucket_cap_the_lowest_buckets_collapse);
+    tcase_add_test(tc, the_cap_holds_for_values_inside_the_window_slack);
+    tcase_add_test(tc, a_collapsed_sketch_goes_on_alike_after_a_round_trip);
     suite_add_tcase(s, tc);
     tc = tcase_create("batch");
     tcase_set_timeout(tc, 60);

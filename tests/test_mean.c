@@ -67,6 +67,54 @@ START_TEST(mean_variance_and_interval_match_two_pass)
 }
 END_TEST
 
+/* Values far from 0 (1e9 and above, plus 0, 1, 2 or 3 in turn): the exact
+ * mean is the offset + 1.5 and the sample variance 1.25 n / (n - 1), by
+ * hand.  Singles (Welford), one batch, and batches merged from shards all
+ * give them, where a plain sum of the batch lost the low digits (1e12 + 1.5
+ * read as 1e12 + 0.06, its variance 3.3). */
+START_TEST(batches_far_from_zero_keep_the_low_digits)
+{
+    const double offsets[] = {1e9, 1e12, 1e14, -1e12};
+    const size_t sizes[] = {1000000, 1000000, 100000, 1000000};
+    for (int k = 0; k < 4; k++) {
+        const size_t n = sizes[k];
+        const double off = offsets[k];
+        double *v = malloc(n * sizeof *v);
+        ck_assert_ptr_nonnull(v);
+        for (size_t i = 0; i < n; i++)
+            v[i] = off + (double)(i % 4);
+        const double mean = off + 1.5, var = 1.25 * (double)n / (double)(n - 1);
+        kpi_mean *one, *batch, *shards[4];
+        ck_assert_ok(kpi_mean_new(&one));
+        ck_assert_ok(kpi_mean_new(&batch));
+        for (size_t i = 0; i < n; i++)
+            ck_assert_ok(kpi_mean_add(one, v[i]));
+        ck_assert_ok(kpi_mean_add_array(batch, v, n));
+        for (int j = 0; j < 4; j++) {
+            ck_assert_ok(kpi_mean_new(&shards[j]));
+            ck_assert_ok(kpi_mean_add_array(shards[j], v + j * (n / 4), n / 4));
+            if (j > 0)
+                ck_assert_ok(kpi_mean_merge(shards[0], shards[j]));
+        }
+        const kpi_mean *all[] = {one, batch, shards[0]};
+        for (int j = 0; j < 3; j++) {
+            double x;
+            ck_assert_ok(kpi_mean_value(all[j], &x));
+            ck_assert_msg(fabs(x - mean) <= 4 * fabs(off) * 0x1p-52, "offset %g way %d mean %.17g",
+                          off, j, x);
+            ck_assert_ok(kpi_mean_variance(all[j], &x));
+            ck_assert_msg(fabs(x - var) <= 1e-6 * var, "offset %g way %d variance %.17g", off, j,
+                          x);
+        }
+        free(v);
+        kpi_mean_free(one);
+        kpi_mean_free(batch);
+        for (int j = 0; j < 4; j++)
+            kpi_mean_free(shards[j]);
+    }
+}
+END_TEST
+
 START_TEST(one_value_has_an_unbounded_interval_and_no_variance)
 {
     kpi_mean *m;
@@ -231,6 +279,46 @@ START_TEST(overflowing_sums_are_refused)
 }
 END_TEST
 
+/* A weight whose square underflows (below 2^-511, about 1.5e-154) would
+ * leave a sum of squared weights of 0: an interval of no width, and a state
+ * that kpi_mean_deserialize() refuses as corrupt.  Such weights are refused
+ * like weights <= 0, nothing changing; 2^-511 itself is accepted, reads
+ * the interval weights of 1 give (it does not depend on the weights'
+ * scale) and round-trips. */
+START_TEST(weights_whose_square_underflows_are_refused)
+{
+    kpi_mean *m, *ones;
+    ck_assert_ok(kpi_iqs_new(&m));
+    ck_assert_ok(kpi_iqs_new(&ones));
+    const double tiny = 0x1p-511;
+    ck_assert_ok(kpi_mean_add_weighted(m, 0.5, tiny));
+    ck_assert_ok(kpi_mean_add_weighted(m, 0.7, tiny));
+    ck_assert_ok(kpi_mean_add_weighted(ones, 0.5, 1));
+    ck_assert_ok(kpi_mean_add_weighted(ones, 0.7, 1));
+    size_t len;
+    unsigned char *before = mean_bytes(m, &len);
+    ck_assert_status(kpi_mean_add_weighted(m, 0.5, 1e-170), KPI_ERR_RANGE);
+    ck_assert_status(kpi_mean_add_weighted(m, 0.5, 0x1p-512), KPI_ERR_RANGE);
+    ck_assert_status(kpi_mean_add_weighted(m, 0.5, 4.9e-324), KPI_ERR_RANGE);
+    ck_assert_status(kpi_iqs_add(m, 1e-170, 1e-170), KPI_ERR_RANGE);
+    mean_unchanged(m, before, len);
+    kpi_mean *back = NULL;
+    ck_assert_ok(kpi_mean_deserialize(&back, before, len));
+    mean_same(m, back);
+    kpi_estimate a, b;
+    ck_assert_ok(kpi_mean_mean(m, &a));
+    ck_assert_ok(kpi_mean_mean(ones, &b));
+    ck_assert_near(a.value, 0.6, 1e-15);
+    ck_assert_near(a.lower, b.lower, 1e-12);
+    ck_assert_near(a.upper, b.upper, 1e-12);
+    ck_assert(a.upper - a.lower > 0.1); /* 0.6 -/+ 1.96 x 0.1 */
+    free(before);
+    kpi_mean_free(back);
+    kpi_mean_free(m);
+    kpi_mean_free(ones);
+}
+END_TEST
+
 START_TEST(serialize_round_trip_and_corrupt_bytes)
 {
     kpi_mean *m, *t = NULL;
@@ -371,12 +459,14 @@ static Suite *mean_suite(void)
     Suite *s = suite_create("mean");
     TCase *tc = tcase_create("mean");
     tcase_add_test(tc, mean_variance_and_interval_match_two_pass);
+    tcase_add_test(tc, batches_far_from_zero_keep_the_low_digits);
     tcase_add_test(tc, one_value_has_an_unbounded_interval_and_no_variance);
     tcase_add_test(tc, chan_merge_equals_one_stream);
     tcase_add_test(tc, iqs_is_sum_earned_over_sum_possible);
     tcase_add_test(tc, sentiment_shares_use_the_default_cuts);
     tcase_add_test(tc, merge_of_different_configurations_is_refused);
     tcase_add_test(tc, overflowing_sums_are_refused);
+    tcase_add_test(tc, weights_whose_square_underflows_are_refused);
     tcase_add_test(tc, a_spread_beyond_double_range_is_refused);
     tcase_add_test(tc, null_arguments_are_refused);
     tcase_add_test(tc, serialize_round_trip_and_corrupt_bytes);

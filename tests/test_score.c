@@ -59,6 +59,165 @@ START_TEST(nps_interval_is_clamped_to_plus_minus_100)
 }
 END_TEST
 
+/* The NPS interval by its documented formula, 100 (p - d) -/+ 1.96
+ * sqrt((p + d - (p - d)^2) / n) x 100 clamped to [-100, 100], worked by
+ * hand for small samples: one promoter, one detractor or one passive (a
+ * variance of 0: no width, no NaN), one of each extreme (clamped), and
+ * 3 promoters and 1 detractor of 10: 20 -/+ 1.96 sqrt(0.036) x 100 =
+ * 20 -/+ 37.1877. */
+START_TEST(nps_interval_of_small_samples_by_hand)
+{
+    const struct {
+        int32_t v[10];
+        size_t n;
+        double value, lower, upper;
+    } cases[] = {
+        {{10}, 1, 100, 100, 100},
+        {{9}, 1, 100, 100, 100},
+        {{0}, 1, -100, -100, -100},
+        {{6}, 1, -100, -100, -100},
+        {{7}, 1, 0, 0, 0},
+        {{8, 7}, 2, 0, 0, 0},
+        {{10, 0}, 2, 0, -100, 100},
+        {{0, 0, 0}, 3, -100, -100, -100},
+        {{10, 9, 9, 0, 7, 7, 8, 8, 7, 8}, 10, 20, 20 - 37.187701938273698, 20 + 37.1877019382737},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        kpi_score *s = nps_of(cases[k].v, cases[k].n);
+        kpi_estimate e;
+        ck_assert_ok(kpi_score_nps(s, &e));
+        ck_assert_msg(!isnan(e.lower) && !isnan(e.upper), "case %zu", k);
+        ck_assert_msg(fabs(e.value - cases[k].value) <= 1e-12 &&
+                          fabs(e.lower - cases[k].lower) <= 1e-9 &&
+                          fabs(e.upper - cases[k].upper) <= 1e-9,
+                      "case %zu: %.17g [%.17g, %.17g]", k, e.value, e.lower, e.upper);
+        ck_assert_uint_eq(e.n, cases[k].n);
+        kpi_score_free(s);
+    }
+}
+END_TEST
+
+/* Shares at n = 1 against the Wilson formula: one success reads 1 with
+ * lower bound 1 / (1 + z^2) = 0.2065493; one failure reads 0 with upper
+ * bound z^2 / (1 + z^2) = 0.7934507, z = 1.959964 (95%); the bounds at the
+ * extremes exact.  4 of 7: [0.2504584, 0.8417801]. */
+static void assert_wilson_of_one(const kpi_estimate *e, int success)
+{
+    const double z2 = 1.959963984540054 * 1.959963984540054;
+    ck_assert_uint_eq(e->n, 1);
+    if (success) {
+        ck_assert(e->value == 1.0 && e->upper == 1.0);
+        ck_assert_near(e->lower, 1 / (1 + z2), 1e-15);
+        ck_assert_near(e->lower, 0.20654931437723745, 1e-15);
+    } else {
+        ck_assert(e->value == 0.0 && e->lower == 0.0);
+        ck_assert_near(e->upper, z2 / (1 + z2), 1e-15);
+    }
+}
+
+START_TEST(shares_of_one_answer_are_wilson_by_hand)
+{
+    kpi_score *s;
+    kpi_rate *r;
+    kpi_estimate e;
+    ck_assert_ok(kpi_csat_new(&s, 5, 4));
+    ck_assert_ok(kpi_rate_new(&r));
+    for (int success = 0; success <= 1; success++) {
+        kpi_score_reset(s);
+        ck_assert_ok(kpi_score_add(s, success ? 5 : 3));
+        ck_assert_ok(kpi_score_csat(s, &e));
+        assert_wilson_of_one(&e, success);
+        kpi_rate_reset(r);
+        ck_assert_ok(kpi_rate_add(r, success));
+        ck_assert_ok(kpi_rate_share(r, &e));
+        assert_wilson_of_one(&e, success);
+    }
+    kpi_score_reset(s);
+    const int32_t v[] = {5, 4, 4, 5, 1, 2, 3};
+    ck_assert_ok(kpi_score_add_array(s, v, 7));
+    ck_assert_ok(kpi_score_csat(s, &e));
+    ck_assert_near(e.value, 4.0 / 7, 1e-15);
+    ck_assert_near(e.lower, 0.2504583645276572, 1e-12);
+    ck_assert_near(e.upper, 0.8417801447485302, 1e-12);
+    kpi_score_free(s);
+    kpi_rate_free(r);
+}
+END_TEST
+
+/* Scales at the ends of int32 and of the span: answers at both ends count,
+ * the mean is exact, one past either end is refused (and INT32_MIN or
+ * INT32_MAX, which wrap onto the scale in 32-bit arithmetic), nothing
+ * changing, in single adds and batches at every kernel level. */
+START_TEST(scales_at_the_int32_limits)
+{
+    const int32_t lows[] = {INT32_MAX - 1000, INT32_MIN, INT32_MAX - 10, INT32_MIN, -5};
+    const int32_t highs[] = {INT32_MAX, INT32_MIN + 1000, INT32_MAX, INT32_MIN + 15, 5};
+    int32_t *v = malloc(3 * 4096 * sizeof *v);
+    ck_assert_ptr_nonnull(v);
+    for (int k = 0; k < 5; k++) {
+        const int32_t lo = lows[k], hi = highs[k];
+        kpi_score *s;
+        ck_assert_ok(kpi_score_new(&s, lo, hi));
+        ck_assert_ok(kpi_score_add(s, lo));
+        ck_assert_ok(kpi_score_add(s, hi));
+        double m;
+        ck_assert_ok(kpi_score_mean(s, &m));
+        ck_assert(m == ((double)lo + (double)hi) / 2);
+        size_t len;
+        unsigned char *before = score_bytes(s, &len);
+        const int32_t bad[] = {(int32_t)((int64_t)lo - 1 < INT32_MIN ? INT32_MAX : lo - 1),
+                               (int32_t)((int64_t)hi + 1 > INT32_MAX ? INT32_MIN : hi + 1),
+                               hi == INT32_MAX ? INT32_MIN : INT32_MAX,
+                               lo == INT32_MIN ? INT32_MAX : INT32_MIN,
+                               (int32_t)((int64_t)lo + 256 > INT32_MAX ? INT32_MIN + 255 : lo + 256)};
+        for (int b = 0; b < 5; b++) {
+            if (bad[b] >= lo && bad[b] <= hi)
+                continue; /* a small scale's lo + 256 is not off it for the wide ones */
+            ck_assert_status(kpi_score_add(s, bad[b]), KPI_ERR_RANGE);
+            for (int simd = 0; simd < SIMD_LEVELS; simd++) {
+                const size_t spots[] = {0, 4096 + 17, 3 * 4096 - 1};
+                for (int j = 0; j < 3; j++) {
+                    for (size_t i = 0; i < 3 * 4096; i++)
+                        v[i] = (int32_t)((int64_t)lo + (int64_t)(i % ((uint64_t)hi - lo + 1)));
+                    v[spots[j]] = bad[b];
+                    ck_assert_status(kpi__score_add_array_simd(s, v, 3 * 4096, simd),
+                                     KPI_ERR_RANGE);
+                    score_unchanged(s, before, len);
+                }
+            }
+        }
+        /* a good batch counts each value, at every level alike */
+        for (size_t i = 0; i < 3 * 4096; i++)
+            v[i] = (int32_t)((int64_t)lo + (int64_t)(i % ((uint64_t)hi - lo + 1)));
+        kpi_score *t[SIMD_LEVELS];
+        for (int simd = 0; simd < SIMD_LEVELS; simd++) {
+            ck_assert_ok(kpi_score_clone(s, &t[simd]));
+            ck_assert_ok(kpi__score_add_array_simd(t[simd], v, 3 * 4096, simd));
+            if (simd > 0)
+                score_same(t[simd], t[0]);
+        }
+        for (size_t i = 0; i < 3 * 4096; i++)
+            ck_assert_ok(kpi_score_add(s, v[i]));
+        score_same(s, t[0]);
+        uint64_t c;
+        ck_assert_ok(kpi_score_count_of(s, hi, &c));
+        ck_assert_uint_eq(c, 1 + 3 * 4096 / ((uint64_t)hi - lo + 1)); /* i % m == m - 1 */
+        for (int simd = 0; simd < SIMD_LEVELS; simd++)
+            kpi_score_free(t[simd]);
+        free(before);
+        kpi_score_free(s);
+    }
+    free(v);
+    /* the widest scale, 1001 values, and one more */
+    kpi_score *s;
+    ck_assert_ok(kpi_csat_new(&s, 1001, 1001));
+    kpi_score_free(s);
+    ck_assert_status(kpi_csat_new(&s, 1002, 4), KPI_ERR_RANGE);
+    ck_assert_status(kpi_score_new(&s, INT32_MAX - 1001, INT32_MAX), KPI_ERR_RANGE);
+    ck_assert_status(kpi_score_new(&s, INT32_MIN, INT32_MIN + 1001), KPI_ERR_RANGE);
+}
+END_TEST
+
 START_TEST(nps_on_a_1_to_10_scale_keeps_9_and_6_and_accepts_other_cuts)
 {
     kpi_score *s;
@@ -715,6 +874,9 @@ static Suite *score_suite(void)
     tcase_add_test(tc, null_arguments_are_refused_and_change_nothing);
     tcase_add_test(tc, nps_of_a_hand_computed_sample);
     tcase_add_test(tc, nps_interval_is_clamped_to_plus_minus_100);
+    tcase_add_test(tc, nps_interval_of_small_samples_by_hand);
+    tcase_add_test(tc, shares_of_one_answer_are_wilson_by_hand);
+    tcase_add_test(tc, scales_at_the_int32_limits);
     tcase_add_test(tc, nps_on_a_1_to_10_scale_keeps_9_and_6_and_accepts_other_cuts);
     tcase_add_test(tc, nps_without_cut_points_is_a_state_error);
     tcase_add_test(tc, csat_is_the_top_two_box_share);

@@ -74,6 +74,85 @@ START_TEST(answered_exactly_at_the_threshold_is_within)
 }
 END_TEST
 
+/* The edges of T and S by hand, T = 20 s, S = 5 s: an abandon at exactly
+ * T is abandoned in T, one at exactly S is not short; short abandons leave
+ * the offered count only in KPI_SL_EXCLUDE_SHORT_ABANDONS (offered and
+ * the abandonment rate keep them, as kpi/service_level.h says).  Contacts:
+ * answered at 0, 20000, 20001; abandoned at 0, 4999, 5000, 20000, 20001;
+ * 2 unserved (their waits unused, even a negative one).  10 offered, 2
+ * answered in T, 4 abandoned in T (0, 4999, 5000, 20000), 2 of them
+ * short (0, 4999). */
+START_TEST(threshold_and_short_abandon_edges_by_hand)
+{
+    kpi_service_level *s = sl_new(20000, 5000);
+    const int64_t w[] = {0, 20000, 20001, 0, 4999, 5000, 20000, 20001, -7, 123};
+    const int o[] = {0, 0, 0, 1, 1, 1, 1, 1, 2, 2};
+    ck_assert_ok(kpi_service_level_add_array(s, w, o, 10));
+    ck_assert_uint_eq(kpi_service_level_offered(s), 10);
+    ck_assert_uint_eq(kpi_service_level_answered(s), 3);
+    ck_assert_uint_eq(kpi_service_level_abandoned(s), 5);
+    const struct {
+        int formula;
+        double num, den;
+    } want[] = {
+        {KPI_SL_ANSWERED_OVER_OFFERED, 2, 10},
+        {KPI_SL_EXCLUDE_SHORT_ABANDONS, 2, 10 - 2}, /* abandons at 0 and 4999 */
+        {KPI_SL_ANSWERED_OVER_ANSWERED, 2, 3},
+        {KPI_SL_ABANDONS_IN_T_MET, 2 + 4, 10},     /* abandons at 0 .. 20000 */
+        {KPI_SL_EXCLUDE_ABANDONS_IN_T, 2, 10 - 4},
+    };
+    kpi_estimate e, f;
+    for (int k = 0; k < 5; k++) {
+        ck_assert_ok(kpi_service_level_share(s, want[k].formula, &e));
+        ck_assert_msg(e.value == want[k].num / want[k].den, "formula %d: %g", want[k].formula,
+                      e.value);
+        ck_assert_uint_eq(e.n, (uint64_t)want[k].den);
+        ck_assert_ok(kpi_wilson_interval((uint64_t)want[k].num, (uint64_t)want[k].den, &f));
+        ck_assert(e.lower == f.lower && e.upper == f.upper);
+    }
+    ck_assert_ok(kpi_service_level_abandon_rate(s, &e));
+    ck_assert(e.value == 5.0 / 10.0);
+    ck_assert_ok(kpi_service_level_unserved_share(s, &e));
+    ck_assert(e.value == 2.0 / 10.0);
+    double asa;
+    ck_assert_ok(kpi_service_level_asa(s, &asa)); /* answered only */
+    ck_assert(asa == (0 + 20000 + 20001) / 3.0);
+    /* the same contacts one at a time, and a long batch (its answered
+     * waits in a heap buffer) with a bad last contact changes nothing */
+    kpi_service_level *t = sl_new(20000, 5000);
+    for (int i = 0; i < 10; i++)
+        ck_assert_ok(kpi_service_level_add(t, w[i], o[i]));
+    service_level_same(s, t);
+    enum { N = 1000 };
+    static int64_t lw[N];
+    static int lo[N];
+    for (int i = 0; i < N; i++) {
+        lw[i] = w[i % 10];
+        lo[i] = o[i % 10];
+    }
+    size_t len;
+    unsigned char *before = service_level_bytes(s, &len);
+    lw[N - 1] = -1;
+    lo[N - 1] = KPI_CONTACT_ANSWERED;
+    ck_assert_status(kpi_service_level_add_array(s, lw, lo, N), KPI_ERR_RANGE);
+    service_level_unchanged(s, before, len);
+    lo[N - 1] = 3;
+    ck_assert_status(kpi_service_level_add_array(s, lw, lo, N), KPI_ERR_INVALID);
+    service_level_unchanged(s, before, len);
+    lw[N - 1] = w[9];
+    lo[N - 1] = o[9];
+    ck_assert_ok(kpi_service_level_add_array(s, lw, lo, N));
+    for (int i = 0; i < N; i++)
+        ck_assert_ok(kpi_service_level_add(t, lw[i], lo[i]));
+    service_level_same(s, t);
+    ck_assert_ok(kpi_service_level_share(s, KPI_SL_EXCLUDE_SHORT_ABANDONS, &e));
+    ck_assert(e.value == 202.0 / 808.0);
+    free(before);
+    kpi_service_level_free(s);
+    kpi_service_level_free(t);
+}
+END_TEST
+
 START_TEST(abandonment_and_unserved_shares_per_reason)
 {
     kpi_service_level *s = cisco(0);
@@ -352,6 +431,7 @@ static Suite *service_level_suite(void)
     TCase *tc = tcase_create("formulas");
     tcase_add_test(tc, ciscos_worked_example_holds_for_each_formula);
     tcase_add_test(tc, answered_exactly_at_the_threshold_is_within);
+    tcase_add_test(tc, threshold_and_short_abandon_edges_by_hand);
     tcase_add_test(tc, abandonment_and_unserved_shares_per_reason);
     tcase_add_test(tc, asa_and_wait_quantiles_cover_answered_contacts_only);
     tcase_add_test(tc, empty_denominators_say_empty);

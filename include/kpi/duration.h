@@ -321,10 +321,14 @@ KPI_API int kpi_duration_quantile(const kpi_duration *d, double q, double *out);
  *        95% interval (the service level of the durations).
  *
  * Exact for a target registered with kpi_duration_add_target(), and when
- * the target is below the minimum or at or above the maximum.  For other
- * targets it is estimated from the sketch: durations within the relative
- * accuracy of the target may be counted on the wrong side of it (all
- * durations in the target's bucket count as within).
+ * the target is 0, below the minimum, or at or above the maximum.  For
+ * other targets it is estimated from the sketch: all durations in the
+ * target's bucket count as within, so every duration at or under the
+ * target counts, and so may a duration above it by less than the width of
+ * a bucket, a factor (1 + a) / (1 - a) for accuracy a (up to 2.02% above
+ * the target at 1%: twice the accuracy, not once).  After a collapse
+ * (see this file's description) the floor bucket holds every duration
+ * under it and is the bucket of every target under it.
  * @param d the object.
  * @param target_ms the target (0 or more).
  * @param[out] out receives the share, interval and n = count.
