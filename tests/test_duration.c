@@ -1505,6 +1505,38 @@ END_TEST
 
 /* ---- AHT ---------------------------------------------------------------- */
 
+/* Every kernel level returns with the vector registers' upper halves clean
+ * (see tests/testutil.h): a good batch (values spread, zeros, a bucket
+ * edge), one that grows the window, and one refused (a negative value in
+ * its second chunk), into sketches at 1% and 0.01% (the float32 estimate
+ * and the double kernel). */
+START_TEST(kernels_leave_the_upper_halves_clean)
+{
+    if (test_upper_dirty() < 0)
+        return; /* not x86-64 with XGETBV(1): nothing to read */
+    static int64_t v[5000];
+    const double acc[] = {0.01, 0.0001};
+    for (int a = 0; a < 2; a++) {
+        for (int simd = 0; simd < SIMD_LEVELS; simd++) {
+            kpi_duration *d;
+            ck_assert_ok(kpi_duration_new(&d, acc[a]));
+            for (int round = 0; round < 3; round++) {
+                for (size_t i = 0; i < 5000; i++)
+                    v[i] = i % 4 == 0 ? 0 : (int64_t)(1 + i * 7919 % (round == 1 ? 100000000 : 100000));
+                if (round == 2)
+                    v[2048 + 3] = -1;
+                test_upper_clear();
+                ck_assert_status(kpi__duration_add_array_simd(d, v, 5000, simd),
+                                 round == 2 ? KPI_ERR_RANGE : KPI_OK);
+                ck_assert_msg(test_upper_dirty() == 0, "accuracy %g, level %d, round %d: dirty",
+                              acc[a], simd, round);
+            }
+            kpi_duration_free(d);
+        }
+    }
+}
+END_TEST
+
 START_TEST(aht_is_the_sum_of_components_over_handled_contacts)
 {
     kpi_aht *a;
@@ -1684,6 +1716,7 @@ static Suite *duration_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("aht");
     tcase_add_test(tc, aht_is_the_sum_of_components_over_handled_contacts);
+    tcase_add_test(tc, kernels_leave_the_upper_halves_clean);
     tcase_add_test(tc, aht_errors_change_nothing);
     tcase_add_test(tc, aht_merges_round_trips_and_survives_allocation_failure);
     suite_add_tcase(s, tc);

@@ -759,6 +759,40 @@ START_TEST(truncated_flipped_and_foreign_bytes_are_rejected)
 }
 END_TEST
 
+/* Every kernel level returns with the vector registers' upper halves clean
+ * (no dirty state slowing the caller's SSE code), on the scales that take
+ * each path (NPS and CSAT: up to 8 values; 10 and 16 values: two one-hot
+ * shuffles; 1-7: AVX2's five-value groups), after a good batch and after
+ * one refused (an answer off the scale in the second block). */
+START_TEST(kernels_leave_the_upper_halves_clean)
+{
+    if (test_upper_dirty() < 0)
+        return; /* not x86-64 with XGETBV(1): nothing to read */
+    static int32_t v[3 * 4096];
+    const int32_t scales[][2] = {{0, 10}, {1, 5}, {1, 7}, {1, 10}, {0, 15}};
+    for (size_t k = 0; k < sizeof scales / sizeof *scales; k++) {
+        kpi_score *s;
+        ck_assert_ok(kpi_score_new(&s, scales[k][0], scales[k][1]));
+        const int32_t span = scales[k][1] - scales[k][0] + 1;
+        for (int bad = 0; bad < 2; bad++) {
+            for (size_t i = 0; i < 3 * 4096; i++)
+                v[i] = scales[k][0] + (int32_t)(i * 7 % (size_t)span);
+            if (bad)
+                v[4096 + 5] = scales[k][1] + 1;
+            for (int simd = 0; simd < SIMD_LEVELS; simd++) {
+                test_upper_clear();
+                ck_assert_status(kpi__score_add_array_simd(s, v, 3 * 4096, simd),
+                                 bad ? KPI_ERR_RANGE : KPI_OK);
+                ck_assert_msg(test_upper_dirty() == 0,
+                              "scale %d..%d, level %d, %s batch: upper halves dirty",
+                              scales[k][0], scales[k][1], simd, bad ? "bad" : "good");
+            }
+        }
+        kpi_score_free(s);
+    }
+}
+END_TEST
+
 START_TEST(allocation_failures_return_nomem_and_leak_nothing)
 {
     test_alloc t;
@@ -895,6 +929,7 @@ static Suite *score_suite(void)
     tcase_add_test(tc, merge_of_differently_configured_scores_is_refused);
     tcase_add_test(tc, serialize_round_trip_gives_identical_reads_and_bytes);
     tcase_add_test(tc, truncated_flipped_and_foreign_bytes_are_rejected);
+    tcase_add_test(tc, kernels_leave_the_upper_halves_clean);
     tcase_add_test(tc, allocation_failures_return_nomem_and_leak_nothing);
     tcase_add_test(tc, clone_is_deep_and_reset_keeps_configuration);
     tcase_add_test(tc, full_blocks_on_any_survey_scale_count_exactly);

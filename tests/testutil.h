@@ -160,6 +160,44 @@ static inline void test_reseal(unsigned char *f, size_t len)
 
 /* ---- assertions --------------------------------------------------------- */
 
+/* ---- vector registers' upper halves (x86-64) ----------------------------
+ * After a SIMD kernel returns, the upper halves of ymm/zmm 0-15 must be
+ * clean (vzeroupper): dirty ones slow every later SSE instruction, the
+ * host's too.  XGETBV(1) reads which state is in use (XINUSE: bit 2 the
+ * upper 128 bits of ymm0-15, bit 6 the upper 256 of zmm0-15).
+ * test_upper_clear() cleans them before a call; test_upper_dirty() is 1 if
+ * they are in use, 0 if not, -1 where XINUSE cannot be read. */
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <cpuid.h>
+static inline int test_xinuse_readable(void)
+{
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27)) || !(c & (1u << 28)))
+        return 0; /* no OSXSAVE or no AVX */
+    if (__get_cpuid_max(0, NULL) < 0xd)
+        return 0;
+    __cpuid_count(0xd, 1, a, b, c, d);
+    return (a >> 2) & 1; /* XGETBV with ECX = 1 */
+}
+static inline void test_upper_clear(void)
+{
+    if (test_xinuse_readable())
+        __asm__ volatile("vzeroupper" ::: "memory");
+}
+static inline int test_upper_dirty(void)
+{
+    if (!test_xinuse_readable())
+        return -1;
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(1u));
+    (void)hi;
+    return (lo & ((1u << 2) | (1u << 6))) != 0;
+}
+#else
+static inline void test_upper_clear(void) {}
+static inline int test_upper_dirty(void) { return -1; }
+#endif
+
 #define ck_assert_status(expr, want)                                         \
     do {                                                                     \
         int got_ = (expr);                                                   \
