@@ -346,6 +346,7 @@ void kpi__get_nested(kpi__reader *r, kpi__reader *sub)
 {
     memset(sub, 0, sizeof *sub);
     sub->version = r->version;
+    sub->depth = (uint16_t)(r->depth + 1);
     uint32_t n = kpi__get_u32(r);
     const uint8_t *v = kpi__get_view(r, n);
     if (v == NULL) {

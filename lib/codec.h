@@ -39,7 +39,13 @@ typedef struct kpi__reader {
     size_t pos;
     int err;          /* first error, KPI_OK while all reads succeeded */
     uint16_t version; /* format version of the state being read */
+    uint16_t depth;   /* objects this one is nested in (kpi__get_nested) */
 } kpi__reader;
+
+/* Deepest nesting of objects a state may hold: a group whose prototype is
+ * a group, and so on (kpi_group).  Bytes nested deeper are corrupt, so a
+ * forged state cannot recurse without end. */
+#define KPI__MAX_DEPTH 64
 
 /* ---- writing ------------------------------------------------------------ */
 

@@ -150,7 +150,8 @@ static int rehome(const void *obj, const kpi_allocator *a, void **out)
         return KPI_ERR_NOMEM;
     kpi__writer w2 = {buf, len, 0};
     t->encode(obj, &w2);
-    kpi__reader r = {buf, len, 0, KPI_OK, KPI__FORMAT_VERSION};
+    /* the copy is a group's member: nested once */
+    kpi__reader r = {buf, len, 0, KPI_OK, KPI__FORMAT_VERSION, 1};
     void *o = NULL;
     int rc = t->decode(&r, a, &o);
     if (rc == KPI_OK)
@@ -186,7 +187,8 @@ static int group_make(kpi_group **out, const void *prototype, const kpi_allocato
     rc = rehome(prototype, &g->base.alloc, &p);
     if (rc != KPI_OK) {
         kpi__object_free(g);
-        return rc;
+        /* a valid object decodes again unless groups nest too deep */
+        return rc == KPI_ERR_CORRUPT ? KPI_ERR_TYPE : rc;
     }
     type_of(p)->reset(p);
     g->proto = p;
@@ -231,9 +233,15 @@ static int group_clone(const void *src, void **out)
 {
     const kpi_group *s = src;
     kpi_group *g;
-    int rc = group_make(&g, s->proto, &s->base.alloc);
+    /* the prototype is cloned, not re-encoded (group_make()): with groups
+     * nested in groups, re-encoding at every level costs exponential time */
+    int rc = kpi__object_new(&kpi__group_type, sizeof(kpi_group), &s->base.alloc, (void **)&g);
     if (rc != KPI_OK)
         return rc;
+    if ((rc = type_of(s->proto)->clone(s->proto, &g->proto)) != KPI_OK) {
+        kpi__object_free(g);
+        return rc;
+    }
     if ((rc = reserve(g, s->n)) != KPI_OK) {
         group_destroy(g);
         return rc;
@@ -344,6 +352,8 @@ static void group_encode(const void *obj, kpi__writer *w)
 
 static int group_decode(kpi__reader *r, const kpi_allocator *a, void **out)
 {
+    if (r->depth >= KPI__MAX_DEPTH)
+        return KPI_ERR_CORRUPT;
     uint16_t tag = kpi__get_u16(r);
     if (r->err)
         return r->err;
@@ -357,10 +367,14 @@ static int group_decode(kpi__reader *r, const kpi_allocator *a, void **out)
     t->reset(proto);
     kpi_group *g = NULL;
     void *probe_obj = NULL;
-    rc = group_make(&g, proto, a);
-    t->destroy(proto);
-    if (rc != KPI_OK)
+    /* the decoded prototype is already in allocator `a`: the group takes it
+     * (group_make() would re-encode it, exponential in the nesting) */
+    rc = kpi__object_new(&kpi__group_type, sizeof(kpi_group), a, (void **)&g);
+    if (rc != KPI_OK) {
+        t->destroy(proto);
         return rc;
+    }
+    g->proto = proto;
     /* each member: an 8-byte key and a 4-byte length at least */
     size_t n = kpi__get_count(r, GROUP_LIMIT, 12);
     if (r->err) {

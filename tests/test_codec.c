@@ -214,7 +214,7 @@ START_TEST(primitives_round_trip)
     ck_assert_uint_eq(buf[1], 0xEF);
     ck_assert_uint_eq(buf[2], 0xBE);
 
-    kpi__reader r = {buf, w.pos, 0, KPI_OK, 1};
+    kpi__reader r = {buf, w.pos, 0, KPI_OK, 1, 0};
     ck_assert_uint_eq(kpi__get_u8(&r), 0xAB);
     ck_assert_uint_eq(kpi__get_u16(&r), 0xBEEF);
     ck_assert_uint_eq(kpi__get_u32(&r), 0xDEADBEEFu);
@@ -241,7 +241,7 @@ END_TEST
 START_TEST(reader_errors_are_sticky_and_never_read_past_the_end)
 {
     const uint8_t buf[3] = {1, 2, 3};
-    kpi__reader r = {buf, 3, 0, KPI_OK, 1};
+    kpi__reader r = {buf, 3, 0, KPI_OK, 1, 0};
     ck_assert_uint_eq(kpi__get_u32(&r), 0);
     ck_assert_status(r.err, KPI_ERR_CORRUPT);
     ck_assert_uint_eq(kpi__get_u8(&r), 0); /* stays failed */
@@ -249,12 +249,12 @@ START_TEST(reader_errors_are_sticky_and_never_read_past_the_end)
 
     /* an unterminated varint, and an over-long one */
     const uint8_t bad1[2] = {0x80, 0x80};
-    kpi__reader r1 = {bad1, 2, 0, KPI_OK, 1};
+    kpi__reader r1 = {bad1, 2, 0, KPI_OK, 1, 0};
     kpi__get_varint(&r1);
     ck_assert_status(r1.err, KPI_ERR_CORRUPT);
     const uint8_t bad2[10] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
                               0xFF, 0xFF, 0xFF, 0xFF, 0x7F};
-    kpi__reader r2 = {bad2, 10, 0, KPI_OK, 1};
+    kpi__reader r2 = {bad2, 10, 0, KPI_OK, 1, 0};
     kpi__get_varint(&r2);
     ck_assert_status(r2.err, KPI_ERR_CORRUPT);
 
@@ -262,12 +262,12 @@ START_TEST(reader_errors_are_sticky_and_never_read_past_the_end)
     unsigned char nan_buf[8];
     kpi__writer w = {nan_buf, 8, 0};
     kpi__put_f64(&w, NAN);
-    kpi__reader r3 = {nan_buf, 8, 0, KPI_OK, 1};
+    kpi__reader r3 = {nan_buf, 8, 0, KPI_OK, 1, 0};
     kpi__get_finite(&r3);
     ck_assert_status(r3.err, KPI_ERR_CORRUPT);
 
     /* unconsumed bytes are an error at close */
-    kpi__reader r4 = {buf, 3, 0, KPI_OK, 1};
+    kpi__reader r4 = {buf, 3, 0, KPI_OK, 1, 0};
     kpi__get_u8(&r4);
     ck_assert_status(kpi__reader_close(&r4), KPI_ERR_CORRUPT);
 }
@@ -280,11 +280,11 @@ START_TEST(counts_from_input_cannot_exceed_the_input)
     kpi__writer w = {buf, sizeof buf, 0};
     kpi__put_varint(&w, 1000000000);
     kpi__put_u16(&w, 0);
-    kpi__reader r = {buf, w.pos, 0, KPI_OK, 1};
+    kpi__reader r = {buf, w.pos, 0, KPI_OK, 1, 0};
     ck_assert_uint_eq(kpi__get_count(&r, SIZE_MAX, 8), 0);
     ck_assert_status(r.err, KPI_ERR_CORRUPT);
     /* and a count above the caller's maximum */
-    kpi__reader r2 = {buf, w.pos, 0, KPI_OK, 1};
+    kpi__reader r2 = {buf, w.pos, 0, KPI_OK, 1, 0};
     ck_assert_uint_eq(kpi__get_count(&r2, 10, 0), 0);
     ck_assert_status(r2.err, KPI_ERR_CORRUPT);
 }
@@ -556,11 +556,11 @@ START_TEST(blobs_bytes_and_a_null_buffer)
     memcpy(buf + w.pos, "hello", 5);
     w.pos += 5;
     size_t n = 99;
-    kpi__reader r = {buf, w.pos, 0, KPI_OK, 1};
+    kpi__reader r = {buf, w.pos, 0, KPI_OK, 1, 0};
     ck_assert_ptr_null(kpi__get_blob(&r, 4, &n));
     ck_assert_uint_eq(n, 0);
     ck_assert_status(r.err, KPI_ERR_CORRUPT);
-    kpi__reader r1 = {buf, w.pos, 0, KPI_OK, 1};
+    kpi__reader r1 = {buf, w.pos, 0, KPI_OK, 1, 0};
     const uint8_t *v = kpi__get_blob(&r1, 5, &n);
     ck_assert_uint_eq(n, 5);
     ck_assert(v != NULL && memcmp(v, "hello", 5) == 0);
@@ -568,7 +568,7 @@ START_TEST(blobs_bytes_and_a_null_buffer)
 
     /* fixed-size bytes: copied, or zeros once past the end */
     unsigned char out[4] = {9, 9, 9, 9};
-    kpi__reader r2 = {buf + 1, 5, 0, KPI_OK, 1};
+    kpi__reader r2 = {buf + 1, 5, 0, KPI_OK, 1, 0};
     kpi__get_bytes(&r2, out, 3);
     ck_assert(memcmp(out, "hel", 3) == 0 && out[3] == 9);
     kpi__get_bytes(&r2, out, 0);

@@ -613,6 +613,96 @@ START_TEST(null_arguments_and_forged_bytes)
 }
 END_TEST
 
+/* A state of a group nested `levels` deep (each prototype a group, the
+ * innermost a kpi_rate), no members: forged bytes, as a snapshot store
+ * could hand back. */
+static unsigned char *nested_state(int levels, size_t *len)
+{
+    kpi_rate *r;
+    ck_assert_ok(kpi_rate_new(&r));
+    unsigned char rs[64];
+    size_t rl;
+    ck_assert_ok(kpi_rate_serialize(r, rs, sizeof rs, &rl));
+    kpi_rate_free(r);
+    const size_t rbody = rl - 16, n = (size_t)levels;
+    *len = 16 + n * 7 + rbody;
+    unsigned char *f = malloc(*len);
+    ck_assert_ptr_nonnull(f);
+    memcpy(f, rs, 12);
+    f[6] = 6; /* the group's tag (a rate's is 3) */
+    f[7] = 0;
+    size_t p = 12;
+    for (size_t d = 0; d < n; d++) {
+        /* the prototype: its tag and length, a group but the innermost */
+        unsigned tag = d + 1 == n ? 3u : 6u;
+        uint32_t l = (uint32_t)((n - d - 1) * 7 + rbody);
+        f[p++] = (unsigned char)tag;
+        f[p++] = 0;
+        for (int k = 0; k < 4; k++)
+            f[p++] = (unsigned char)(l >> (8 * k));
+    }
+    memcpy(f + p, rs + 12, rbody);
+    p += rbody;
+    for (size_t d = 0; d < n; d++)
+        f[p++] = 0; /* no members */
+    test_reseal(f, *len);
+    return f;
+}
+
+/* Groups of groups: restoring (and cloning) one nested k deep took time
+ * exponential in k (each level re-encoded its prototype: 0.6 s at 18
+ * levels, hours at 30, from a few hundred bytes); bytes nested beyond 64
+ * levels are corrupt, not a recursion that ends in a stack overflow. */
+START_TEST(groups_nested_deep_restore_in_linear_time_and_too_deep_is_corrupt)
+{
+    for (int levels = 1; levels <= 64; levels += 21) {
+        size_t len;
+        unsigned char *f = nested_state(levels, &len);
+        kpi_group *g = NULL, *c = NULL;
+        ck_assert_ok(kpi_group_deserialize(&g, f, len));
+        group_unchanged(g, f, len);
+        ck_assert_ok(kpi_group_clone(g, &c));
+        group_same(g, c);
+        /* a member at the top: a group nested one level less */
+        void *m;
+        ck_assert_ok(kpi_group_get(c, 7, &m));
+        ck_assert_uint_eq(kpi_group_size(c), 1);
+        kpi_group_free(c);
+        kpi_group_free(g);
+        free(f);
+    }
+    const int too_deep[] = {65, 1000, 200000};
+    for (size_t i = 0; i < sizeof too_deep / sizeof too_deep[0]; i++) {
+        size_t len;
+        unsigned char *f = nested_state(too_deep[i], &len);
+        kpi_group *g = NULL;
+        ck_assert_status(kpi_group_deserialize(&g, f, len), KPI_ERR_CORRUPT);
+        ck_assert_ptr_null(g);
+        free(f);
+    }
+    /* built through the API: 64 levels round-trip, a 65th is refused */
+    kpi_rate *r;
+    ck_assert_ok(kpi_rate_new(&r));
+    kpi_group *g = NULL, *up = NULL;
+    ck_assert_ok(kpi_group_new(&g, r));
+    for (int level = 2; level <= 64; level++) {
+        ck_assert_ok(kpi_group_new(&up, g));
+        kpi_group_free(g);
+        g = up;
+    }
+    size_t len;
+    unsigned char *b = group_bytes(g, &len), *f = nested_state(64, &len);
+    group_unchanged(g, f, len);
+    free(b);
+    free(f);
+    up = NULL;
+    ck_assert_status(kpi_group_new(&up, g), KPI_ERR_TYPE);
+    ck_assert_ptr_null(up);
+    kpi_group_free(g);
+    kpi_rate_free(r);
+}
+END_TEST
+
 static Suite *group_suite(void)
 {
     Suite *s = suite_create("group");
@@ -628,6 +718,7 @@ static Suite *group_suite(void)
     tcase_add_test(tc, rate_spread_between_agents_is_hand_computed);
     tcase_add_test(tc, allocation_failures_leave_the_group_unchanged);
     tcase_add_test(tc, null_arguments_and_forged_bytes);
+    tcase_add_test(tc, groups_nested_deep_restore_in_linear_time_and_too_deep_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -47,8 +47,9 @@ typedef struct kpi_group kpi_group;
  * @param prototype any libkpi accumulator (the caller keeps it).
  * @return #KPI_OK; #KPI_ERR_INVALID if an argument is NULL;
  *         #KPI_ERR_TYPE if the prototype's type cannot be a member (a
- *         kpi_journey, a calendar); #KPI_ERR_NOMEM.  Thread-safe if nobody
- *         writes the prototype.
+ *         kpi_journey, a calendar, a group whose prototypes already nest
+ *         groups 64 deep); #KPI_ERR_NOMEM.  Thread-safe if nobody writes
+ *         the prototype.
  */
 KPI_API int kpi_group_new(kpi_group **out, const void *prototype);
 
@@ -181,8 +182,9 @@ KPI_API int kpi_group_serialize(const kpi_group *g, void *buf, size_t cap, size_
  * @param len their length.
  * @return #KPI_OK; #KPI_ERR_INVALID if an argument is NULL;
  *         #KPI_ERR_CORRUPT (also for a member type this library does not
- *         know), #KPI_ERR_TRUNCATED, #KPI_ERR_VERSION, #KPI_ERR_TYPE for
- *         bad bytes; #KPI_ERR_NOMEM.  Thread-safe.
+ *         know, and for groups nested more than 64 deep),
+ *         #KPI_ERR_TRUNCATED, #KPI_ERR_VERSION, #KPI_ERR_TYPE for bad
+ *         bytes; #KPI_ERR_NOMEM.  Thread-safe.
  */
 KPI_API int kpi_group_deserialize(kpi_group **out, const void *buf, size_t len);
 
