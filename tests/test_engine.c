@@ -3661,12 +3661,39 @@ END_TEST
  * engine, or into one of them), then the rest of the log applied when the
  * merged clock has not passed it: every read, backlog and window as one
  * engine fed alike. */
+/* Every per-ticket read and the SLA risk of two engines agree. */
+static void same_tickets(const kpi_engine *x, const kpi_engine *y, size_t tickets,
+                         int64_t now)
+{
+    for (uint64_t id = 1; id <= tickets; id++) {
+        int sx = -1, sy = -1;
+        int rx = kpi_engine_ticket_status(x, id, &sx);
+        int ry = kpi_engine_ticket_status(y, id, &sy);
+        ck_assert_msg(rx == ry && sx == sy, "ticket %llu: %s %d vs %s %d",
+                      (unsigned long long)id, kpi_status_name(rx), sx,
+                      kpi_status_name(ry), sy);
+    }
+    const int64_t hz[] = {0, H, 8 * H, 3 * D};
+    for (size_t i = 0; i < N_OF(hz); i++) {
+        uint64_t ax = 0, bx = 0, ay = 0, by = 0;
+        int64_t nx = 0, ny = 0;
+        int rx = kpi_engine_sla_risk(x, now, hz[i], &ax, &bx, &nx);
+        int ry = kpi_engine_sla_risk(y, now, hz[i], &ay, &by, &ny);
+        ck_assert_msg(rx == ry && ax == ay && bx == by && (rx != KPI_OK || nx == ny),
+                      "sla risk %lld: %s %llu %llu %lld vs %s %llu %llu %lld",
+                      (long long)hz[i], kpi_status_name(rx), (unsigned long long)ax,
+                      (unsigned long long)bx, (long long)nx, kpi_status_name(ry),
+                      (unsigned long long)ay, (unsigned long long)by, (long long)ny);
+    }
+}
+
 START_TEST(random_shardings_merge_into_one_engine)
 {
     for (uint64_t seed = 1; seed <= 12; seed++) {
         logcfg cfg = merge_cfg;
         cfg.seed = 100 + seed;
         cfg.tickets = 200;
+        cfg.same_topic = (int)(seed & 1); /* customers keyed with the topic */
         glog g = gen_log(&cfg);
         uint64_t x = seed * UINT64_C(0x9E3779B97F4A7C15);
         size_t cut = 1 + (size_t)rnd(&x, g.n - 1);
@@ -3706,16 +3733,29 @@ START_TEST(random_shardings_merge_into_one_engine)
                 ck_assert_ok(kpi_engine_merge(m, sh[order[i]]));
         same_reads(m, all, 1);
         same_windows(m, all, tend);
+        same_tickets(m, all, g.tickets, tend);
+        /* the merged engine restored from a snapshot goes on alike */
+        size_t len;
+        unsigned char *bytes = eng_bytes(m, &len);
+        kpi_engine *r = NULL;
+        ck_assert_ok(kpi_engine_deserialize(&r, bytes, len));
+        free(bytes);
+        eng_same(m, r);
+        same_tickets(m, r, g.tickets, tend);
         /* the rest of the log, when the merged clock has not passed it */
         if (cut < g.n && g.ev[cut].time_ms >= tend) {
             apply_all(m, g.ev + cut, g.n - cut);
+            apply_all(r, g.ev + cut, g.n - cut);
             apply_all(all, g.ev + cut, g.n - cut);
+            same_tickets(m, all, g.tickets, g.last);
+            eng_same(m, r);
             int64_t end = g.last + cfg.reopen_window;
             ck_assert_ok(kpi_engine_advance(m, end));
             ck_assert_ok(kpi_engine_advance(all, end));
             same_reads(m, all, 1);
             same_windows(m, all, end);
         }
+        kpi_engine_free(r);
         if (first == 3)
             kpi_engine_free(m);
         for (int i = 0; i < 3; i++)
