@@ -94,7 +94,7 @@ KPI_API int kpi_group_clone(const kpi_group *g, kpi_group **out);
  * @param key any 64-bit key.
  * @param[out] acc receives the member (of the prototype's type).
  * @return #KPI_OK; #KPI_ERR_INVALID if an argument is NULL;
- *         #KPI_ERR_LIMIT if the group already holds 2^32 - 2 members;
+ *         #KPI_ERR_LIMIT if the group already holds 2^32 - 3 members (its most);
  *         #KPI_ERR_NOMEM (nothing changes).  Not thread-safe on one object.
  */
 KPI_API int kpi_group_get(kpi_group *g, uint64_t key, void **acc);
