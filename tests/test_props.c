@@ -11,7 +11,8 @@
  *   bytes where the state is exactly mergeable, within the sketch's
  *   promise where it is not: see each row's `close`);
  * - a state whose body was edited (and resealed) is read or refused with
- *   KPI_ERR_CORRUPT, never another code.
+ *   KPI_ERR_CORRUPT, never another code;
+ * - the golden state of each row, written by format version 1, still reads.
  * SPDX-License-Identifier: MIT
  */
 #include "robust.h"
@@ -237,6 +238,45 @@ START_TEST(edited_bodies_are_read_or_refused_as_corrupt)
 }
 END_TEST
 
+/* docs/format.md, "Versions": golden states of every format version are
+ * kept and read by every later release.  tests/data/props-<row>-v1.bin
+ * holds each row's object fed the first 60 events of stream 7, written by
+ * format version 1; it must still read, serialize back to the very same
+ * bytes, and equal the same object built now.  KPI_WRITE_GOLDEN=1 writes
+ * the files again: only ever on purpose (a new version adds new files and
+ * keeps these). */
+START_TEST(golden_states_of_every_type_still_read)
+{
+    const rb_type *T = &rb_types[_i];
+    char name[64];
+    snprintf(name, sizeof name, "props-%s-v1.bin", T->name);
+    rb_ev *ev = rb_stream(T, 7, 60);
+    void *now = rb_fed(T, ev, 60, NULL);
+    size_t len;
+    unsigned char *b = rb_bytes(T, now, &len);
+    if (getenv("KPI_WRITE_GOLDEN")) {
+        FILE *f = fopen(test_data_path(name), "wb");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_uint_eq(fwrite(b, 1, len, f), len);
+        fclose(f);
+    }
+    size_t glen;
+    unsigned char *g = test_read_file(test_data_path(name), &glen);
+    ck_assert_msg(g != NULL, "missing %s", test_data_path(name));
+    void *back = NULL;
+    ck_assert_ok(T->deser(&back, g, glen, NULL));
+    rb_unchanged(T, back, g, glen, "golden state");
+    rb_reads_equal(T, back, now, "golden state");
+    ck_assert_msg(glen == len && memcmp(g, b, len) == 0, "%s: the state written now differs",
+                  name);
+    T->destroy(back);
+    T->destroy(now);
+    free(g);
+    free(b);
+    free(ev);
+}
+END_TEST
+
 static Suite *props_suite(void)
 {
     TCase *tc;
@@ -246,6 +286,7 @@ static Suite *props_suite(void)
     tcase_add_loop_test(tc, rejected_batch_changes_nothing, 0, (int)RB_NTYPES);
     tcase_add_loop_test(tc, merge_laws, 0, (int)RB_NTYPES);
     tcase_add_loop_test(tc, edited_bodies_are_read_or_refused_as_corrupt, 0, (int)RB_NTYPES);
+    tcase_add_loop_test(tc, golden_states_of_every_type_still_read, 0, (int)RB_NTYPES);
     return s;
 }
 
