@@ -56,16 +56,23 @@ static const struct {
 
 #define STATUS_COUNT (sizeof status_table / sizeof status_table[0])
 
+/* A known code: 0 down to -(STATUS_COUNT - 1), compared as int (negating
+ * INT_MIN, even as a long, overflows where long has 32 bits). */
+static bool status_known(int status)
+{
+    return status <= 0 && status > -(int)STATUS_COUNT;
+}
+
 KPI_API const char *kpi_strerror(int status)
 {
-    if (status > 0 || (size_t)(-(long)status) >= STATUS_COUNT)
+    if (!status_known(status))
         return "unknown libkpi status";
     return status_table[-status].text;
 }
 
 KPI_API const char *kpi_status_name(int status)
 {
-    if (status > 0 || (size_t)(-(long)status) >= STATUS_COUNT)
+    if (!status_known(status))
         return "KPI_ERR_UNKNOWN";
     return status_table[-status].name;
 }

@@ -368,6 +368,55 @@ START_TEST(other_calls)
 }
 END_TEST
 
+/* Two allocators in one process (common.h: every object uses the allocator
+ * it was created with for ALL of its memory): merging an object made with
+ * allocator B into one made with A takes nothing from B that outlives the
+ * source, and frees nothing of A's through B or the reverse; a clone and a
+ * deserialize with A of B's object hold nothing of B's. */
+static counter ctr2;
+static const kpi_allocator B = {c_malloc, c_realloc, c_free, &ctr2};
+
+START_TEST(two_allocators_never_mix)
+{
+    const rb_type *T = &rb_types[_i];
+    rb_ev *e1 = rb_stream(T, 61, NEV), *e2 = rb_stream(T, 67, NEV);
+    long a0 = ctr.live;
+    ck_assert_int_eq(ctr2.live, 0);
+    void *a = rb_fed(T, e1, NEV / 2, &A), *b = rb_fed(T, e2, NEV, &B);
+    rb_finish(T, a);
+    rb_finish(T, b);
+    long a1 = ctr.live, b1 = ctr2.live;
+    ck_assert_int_gt(b1, 0);
+    if (T->merge != NULL) {
+        void *a_empty = NULL;
+        ck_assert_ok(T->make(&a_empty, &A));
+        int rc = T->merge(a, b);
+        ck_assert(rc == KPI_OK || !T->merge_props);
+        ck_assert_ok(T->merge(a_empty, b));
+        ck_assert_int_eq(ctr2.live, b1); /* B's blocks: exactly b's */
+        T->destroy(a_empty);
+    }
+    void *c = NULL, *d = NULL;
+    ck_assert_ok(T->clone(b, &c)); /* a clone inherits B */
+    size_t len;
+    unsigned char *bytes = rb_bytes(T, b, &len);
+    ck_assert_ok(T->deser(&d, bytes, len, &A)); /* read with A: all of it in A */
+    free(bytes);
+    long b2 = ctr2.live;
+    T->destroy(b);
+    T->destroy(c);
+    ck_assert_int_eq(ctr2.live, 0);
+    ck_assert_int_gt(b2, b1); /* the clone's blocks came from B */
+    ck_assert_int_gt(ctr.live, a1);
+    T->destroy(d);
+    T->destroy(a);
+    ck_assert_int_eq(ctr.live, a0);
+    ck_assert_uint_eq(ctr2.bytes, 0);
+    free(e1);
+    free(e2);
+}
+END_TEST
+
 static Suite *alloc_suite(void)
 {
     TCase *tc;
@@ -378,6 +427,7 @@ static Suite *alloc_suite(void)
     tcase_add_loop_test(tc, batches, 0, (int)RB_NTYPES);
     tcase_add_loop_test(tc, merges, 0, (int)RB_NTYPES);
     tcase_add_loop_test(tc, other_calls, 0, (int)RB_NTYPES);
+    tcase_add_loop_test(tc, two_allocators_never_mix, 0, (int)RB_NTYPES);
     return s;
 }
 

@@ -5,6 +5,8 @@
  * SPDX-License-Identifier: MIT
  */
 #include "codec.h"
+#include "kpi/rate.h"
+#include "kpi/score.h"
 #include "testutil.h"
 
 /* ---- a minimal accumulator implementing kpi__type ----------------------- */
@@ -582,6 +584,249 @@ START_TEST(blobs_bytes_and_a_null_buffer)
 }
 END_TEST
 
+/* ---- states written by hand from docs/format.md ------------------------- */
+
+/* A state of `tag` around `body` exactly as docs/format.md lays it out:
+ * "kpiS", u16 version, u16 tag, u32 body length, body, CRC-32C of all the
+ * bytes before it; every integer little-endian.  Returns the length. */
+static void le32(unsigned char *p, uint32_t v)
+{
+    for (int k = 0; k < 4; k++)
+        p[k] = (unsigned char)(v >> (8 * k));
+}
+
+static size_t forge(unsigned char *f, uint16_t version, uint16_t tag,
+                    const unsigned char *body, size_t blen)
+{
+    memcpy(f, "kpiS", 4);
+    f[4] = (unsigned char)(version & 0xFF), f[5] = (unsigned char)(version >> 8);
+    f[6] = (unsigned char)(tag & 0xFF), f[7] = (unsigned char)(tag >> 8);
+    le32(f + 8, (uint32_t)blen);
+    memcpy(f + 12, body, blen);
+    le32(f + 12 + blen, test_crc32c(f, 12 + blen));
+    return 16 + blen;
+}
+
+/* obj, written with serialize, gives exactly the n bytes at want. */
+#define ck_assert_writes(serialize, obj, want, n)                              \
+    do {                                                                       \
+        unsigned char again_[64];                                              \
+        size_t m_ = 0;                                                         \
+        ck_assert_ok(serialize(obj, again_, sizeof again_, &m_));              \
+        ck_assert_uint_eq(m_, n);                                              \
+        ck_assert(memcmp(again_, want, n) == 0);                               \
+    } while (0)
+
+/* A rate of 300 successes in 1000 trials: two LEB128 varints, low group
+ * first (300 = 0b10_0101100: AC 02; 1000 = 0b111_1101000: E8 07).  The
+ * library reads it and writes the very same bytes back. */
+START_TEST(a_hand_written_rate_state_reads)
+{
+    const unsigned char body[] = {0xAC, 0x02, 0xE8, 0x07};
+    unsigned char f[64];
+    size_t n = forge(f, 1, KPI__TAG_RATE, body, sizeof body);
+    ck_assert_uint_eq(n, 20); /* 16 bytes longer than the body */
+    kpi_rate *r = NULL;
+    ck_assert_ok(kpi_rate_deserialize(&r, f, n));
+    ck_assert_uint_eq(kpi_rate_successes(r), 300);
+    ck_assert_uint_eq(kpi_rate_trials(r), 1000);
+    ck_assert_writes(kpi_rate_serialize, r, f, n);
+    kpi_rate_free(r);
+
+    /* the largest counts: ten-byte varints of 2^64 - 1 */
+    const unsigned char big[] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01,
+                                 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01};
+    n = forge(f, 1, KPI__TAG_RATE, big, sizeof big);
+    ck_assert_ok(kpi_rate_deserialize(&r, f, n));
+    ck_assert(kpi_rate_successes(r) == UINT64_MAX && kpi_rate_trials(r) == UINT64_MAX);
+    kpi_rate_free(r);
+    r = NULL;
+    /* an eleventh varint byte, and a tenth carrying more than bit 63; more
+     * successes than trials; a body cut inside a varint; a byte left over */
+    static const struct {
+        unsigned char body[12];
+        size_t len;
+    } bad[] = {
+        {{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00, 0x01}, 12},
+        {{0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02}, 11},
+        {{0x05, 0x04}, 2},
+        {{0x03, 0x80}, 2},
+        {{0x03, 0x0A, 0x00}, 3},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        n = forge(f, 1, KPI__TAG_RATE, bad[i].body, bad[i].len);
+        ck_assert_msg(kpi_rate_deserialize(&r, f, n) == KPI_ERR_CORRUPT, "body %zu", i);
+    }
+    ck_assert_ptr_null(r);
+}
+END_TEST
+
+/* A 1..5 score with threshold 4 holding the answers 3, 4, 4, 5, 5, 5, 5:
+ * min, max and threshold as zig-zag varints (1 -> 02, 5 -> 0A, 4 -> 08),
+ * the direction (1: high is favourable) and NPS flags as bytes, the two NPS
+ * cuts (0 without NPS), the total, then one count per value.  CSAT (>= 4)
+ * = 6 / 7, mean = 31 / 7; with the direction byte 0, CSAT (<= 4) = 3 / 7. */
+START_TEST(a_hand_written_score_state_reads)
+{
+    const unsigned char body[] = {0x02, 0x0A, 0x08, 0x01, 0x00, 0x00, 0x00, 0x07,
+                                  0x00, 0x00, 0x01, 0x02, 0x04};
+    unsigned char f[64];
+    size_t n = forge(f, 1, KPI__TAG_SCORE, body, sizeof body);
+    kpi_score *s = NULL;
+    ck_assert_ok(kpi_score_deserialize(&s, f, n));
+    ck_assert_uint_eq(kpi_score_count(s), 7);
+    kpi_estimate e;
+    ck_assert_ok(kpi_score_csat(s, &e));
+    ck_assert(e.value == 6.0 / 7.0 && e.n == 7);
+    double mean;
+    ck_assert_ok(kpi_score_mean(s, &mean));
+    ck_assert_near(mean, 31.0 / 7.0, 1e-15);
+    /* the same object built through the API writes the same bytes */
+    kpi_score *t;
+    ck_assert_ok(kpi_csat_new(&t, 5, 4));
+    const int32_t answers[] = {3, 4, 4, 5, 5, 5, 5};
+    ck_assert_ok(kpi_score_add_array(t, answers, 7));
+    ck_assert_writes(kpi_score_serialize, t, f, n);
+    kpi_score_free(t);
+    kpi_score_free(s);
+    s = NULL;
+    unsigned char bad[sizeof body];
+    memcpy(bad, body, sizeof body);
+    /* the direction byte read as documented */
+    bad[3] = 0x00;
+    n = forge(f, 1, KPI__TAG_SCORE, bad, sizeof bad);
+    ck_assert_ok(kpi_score_deserialize(&s, f, n));
+    ck_assert_ok(kpi_score_csat(s, &e));
+    ck_assert(e.value == 3.0 / 7.0);
+    kpi_score_free(s);
+    s = NULL;
+    bad[3] = 0x02; /* neither 0 nor 1 */
+    n = forge(f, 1, KPI__TAG_SCORE, bad, sizeof bad);
+    ck_assert_status(kpi_score_deserialize(&s, f, n), KPI_ERR_CORRUPT);
+    bad[3] = 0x01;
+    /* a total that is not the sum of the counts */
+    bad[7] = 0x06;
+    n = forge(f, 1, KPI__TAG_SCORE, bad, sizeof bad);
+    ck_assert_status(kpi_score_deserialize(&s, f, n), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(s);
+}
+END_TEST
+
+/* The header's fields, one at a time, with everything else valid, and the
+ * order of the checks as docs/format.md lists them (1 to 6). */
+START_TEST(header_fields_are_checked_in_the_documented_order)
+{
+    const unsigned char body[] = {0x03, 0x0A};
+    unsigned char f[64];
+    kpi_rate *r = NULL;
+    size_t n;
+    /* 3: a newer version (its checksum valid), also the largest, and a
+     * byte-swapped 1 (the version is a little-endian u16: 0x0100 is 256)
+     * are VERSION; 0 is CORRUPT.  6: another type's tag, an unknown tag, a
+     * byte-swapped tag are TYPE. */
+    static const struct {
+        uint16_t version, tag;
+        int want;
+    } hdr[] = {
+        {2, KPI__TAG_RATE, KPI_ERR_VERSION},
+        {0xFFFF, KPI__TAG_RATE, KPI_ERR_VERSION},
+        {0x0100, KPI__TAG_RATE, KPI_ERR_VERSION},
+        {0, KPI__TAG_RATE, KPI_ERR_CORRUPT},
+        {1, KPI__TAG_SCORE, KPI_ERR_TYPE},
+        {1, 0x7FFF, KPI_ERR_TYPE},
+        {1, (uint16_t)(KPI__TAG_RATE << 8), KPI_ERR_TYPE},
+    };
+    for (size_t i = 0; i < sizeof hdr / sizeof hdr[0]; i++) {
+        n = forge(f, hdr[i].version, hdr[i].tag, body, sizeof body);
+        ck_assert_msg(kpi_rate_deserialize(&r, f, n) == hdr[i].want,
+                      "version %#x tag %#x", hdr[i].version, hdr[i].tag);
+    }
+    /* 5: the checksum is little-endian: byte-swapped it fails */
+    n = forge(f, 1, KPI__TAG_RATE, body, sizeof body);
+    unsigned char t = f[n - 4];
+    f[n - 4] = f[n - 1], f[n - 1] = t;
+    ck_assert_status(kpi_rate_deserialize(&r, f, n), KPI_ERR_CORRUPT);
+    /* the checksum covers the header too: a changed tag under the old
+     * checksum is CORRUPT, not TYPE (5 before 6) */
+    n = forge(f, 1, KPI__TAG_RATE, body, sizeof body);
+    f[6] = KPI__TAG_SCORE;
+    ck_assert_status(kpi_rate_deserialize(&r, f, n), KPI_ERR_CORRUPT);
+    /* a newer version is named even when its checksum fails (3 before 5),
+     * and even when its body length lies (3 before 4) */
+    n = forge(f, 1, KPI__TAG_RATE, body, sizeof body);
+    f[4] = 2;
+    ck_assert_status(kpi_rate_deserialize(&r, f, n), KPI_ERR_VERSION);
+    f[8] = 0xFF;
+    ck_assert_status(kpi_rate_deserialize(&r, f, n), KPI_ERR_VERSION);
+    /* 1 before 2: foreign bytes too short for a header are CORRUPT; a
+     * prefix of the magic is TRUNCATED */
+    ck_assert_status(kpi_rate_deserialize(&r, "kpiX", 4), KPI_ERR_CORRUPT);
+    ck_assert_status(kpi_rate_deserialize(&r, "kpi", 3), KPI_ERR_TRUNCATED);
+    ck_assert_status(kpi_rate_deserialize(&r, "", 0), KPI_ERR_TRUNCATED);
+    /* 2: a header without its checksum */
+    n = forge(f, 1, KPI__TAG_RATE, body, 0);
+    ck_assert_status(kpi_rate_deserialize(&r, f, 15), KPI_ERR_TRUNCATED);
+
+    /* 4: body lengths that lie: longer than the bytes (up to 2^32 - 1,
+     * which must not wrap any size computation), or shorter (trailing
+     * bytes) */
+    const uint32_t lies[] = {3, 4, 100, 0x7FFFFFFFu, 0xFFFFFFF0u, 0xFFFFFFFCu, 0xFFFFFFFFu};
+    for (size_t i = 0; i < sizeof lies / sizeof lies[0]; i++) {
+        n = forge(f, 1, KPI__TAG_RATE, body, sizeof body);
+        le32(f + 8, lies[i]);
+        /* the checksum recomputed over the lying header: only the length
+         * is wrong */
+        le32(f + n - 4, test_crc32c(f, n - 4));
+        ck_assert_msg(kpi_rate_deserialize(&r, f, n) == KPI_ERR_TRUNCATED,
+                      "body length %u", (unsigned)lies[i]);
+    }
+    /* shorter than the body: bytes after the state */
+    const uint32_t shorts[] = {0, 1};
+    for (size_t i = 0; i < 2; i++) {
+        n = forge(f, 1, KPI__TAG_RATE, body, sizeof body);
+        le32(f + 8, shorts[i]);
+        le32(f + 12 + shorts[i], test_crc32c(f, 12 + shorts[i]));
+        ck_assert_status(kpi_rate_deserialize(&r, f, n), KPI_ERR_CORRUPT);
+    }
+    ck_assert_ptr_null(r);
+}
+END_TEST
+
+/* Counts that lie inside a body: a nested length or a count larger than
+ * the bytes left, up to 2^64 - 1, must fail before any allocation. */
+START_TEST(counts_and_nested_lengths_that_lie_are_refused)
+{
+    unsigned char buf[32];
+    const uint64_t lies[] = {5, UINT32_MAX, (uint64_t)SIZE_MAX, UINT64_MAX};
+    for (size_t i = 0; i < 4; i++) {
+        kpi__writer w = {buf, sizeof buf, 0};
+        kpi__put_varint(&w, lies[i]);
+        kpi__put_u32(&w, 0);
+        kpi__reader r = {buf, w.pos, 0, KPI_OK, 1};
+        ck_assert_uint_eq(kpi__get_count(&r, SIZE_MAX, 1), 0);
+        ck_assert_status(r.err, KPI_ERR_CORRUPT);
+        kpi__reader r2 = {buf, w.pos, 0, KPI_OK, 1};
+        size_t n = 7;
+        ck_assert_ptr_null(kpi__get_blob(&r2, SIZE_MAX, &n));
+        ck_assert_uint_eq(n, 0);
+        ck_assert_status(r2.err, KPI_ERR_CORRUPT);
+    }
+    /* a nested part announcing more bytes than its parent has */
+    const uint32_t nested[] = {5, 0x7FFFFFFFu, UINT32_MAX};
+    for (size_t i = 0; i < 3; i++) {
+        kpi__writer w = {buf, sizeof buf, 0};
+        kpi__put_u32(&w, nested[i]);
+        kpi__put_u32(&w, 0);
+        kpi__reader r = {buf, w.pos, 0, KPI_OK, 1};
+        kpi__reader sub;
+        kpi__get_nested(&r, &sub);
+        ck_assert_status(sub.err, KPI_ERR_CORRUPT);
+        ck_assert_status(r.err, KPI_ERR_CORRUPT);
+        ck_assert_uint_eq(kpi__get_u8(&sub), 0);
+    }
+}
+END_TEST
+
 static Suite *codec_suite(void)
 {
     Suite *s = suite_create("codec");
@@ -602,6 +847,10 @@ static Suite *codec_suite(void)
     tcase_add_test(tc, foreign_bytes_and_other_types_are_named);
     tcase_add_test(tc, newer_format_versions_are_refused_by_name);
     tcase_add_test(tc, golden_state_still_reads);
+    tcase_add_test(tc, a_hand_written_rate_state_reads);
+    tcase_add_test(tc, a_hand_written_score_state_reads);
+    tcase_add_test(tc, header_fields_are_checked_in_the_documented_order);
+    tcase_add_test(tc, counts_and_nested_lengths_that_lie_are_refused);
     suite_add_tcase(s, tc);
     tc = tcase_create("object");
     tcase_add_test(tc, objects_use_their_own_allocator_for_everything);

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <limits.h>
+
 #include "kpi.h"
 #include "testutil.h"
 
@@ -52,6 +54,76 @@ START_TEST(unknown_status_codes_get_a_fallback_text)
     ck_assert_str_eq(kpi_strerror(-100000), "unknown libkpi status");
     ck_assert_str_eq(kpi_status_name(42), "KPI_ERR_UNKNOWN");
     ck_assert_int_eq(kpi_status_last(), KPI_ERR_LAST);
+}
+END_TEST
+
+/* Codes are append-only: each keeps the number it had in 1.0, and every
+ * code's symbolic name is the name of its macro. */
+START_TEST(status_codes_keep_their_numbers_and_names)
+{
+#define CODE(m, v) {m, v, #m}
+    static const struct {
+        int code, want;
+        const char *name;
+    } t[] = {
+        CODE(KPI_OK, 0),           CODE(KPI_ERR_INVALID, -1),    CODE(KPI_ERR_RANGE, -2),
+        CODE(KPI_ERR_NOMEM, -3),   CODE(KPI_ERR_EMPTY, -4),      CODE(KPI_ERR_INCOMPATIBLE, -5),
+        CODE(KPI_ERR_CORRUPT, -6), CODE(KPI_ERR_VERSION, -7),    CODE(KPI_ERR_BUFFER, -8),
+        CODE(KPI_ERR_ORDER, -9),   CODE(KPI_ERR_UNKNOWN_ID, -10), CODE(KPI_ERR_DUPLICATE, -11),
+        CODE(KPI_ERR_TRUNCATED, -12), CODE(KPI_ERR_TYPE, -13),   CODE(KPI_ERR_STATE, -14),
+        CODE(KPI_ERR_LIMIT, -15),  CODE(KPI_ERR_OVERFLOW, -16),
+    };
+#undef CODE
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        ck_assert_int_eq(t[i].code, t[i].want);
+        ck_assert_str_eq(kpi_status_name(t[i].code), t[i].name);
+        const char *text = kpi_strerror(t[i].code);
+        ck_assert_ptr_nonnull(text);
+        ck_assert_uint_gt(strlen(text), 0);
+    }
+    ck_assert_int_le(KPI_ERR_LAST, KPI_ERR_OVERFLOW);
+    ck_assert_str_eq(kpi_strerror(KPI_ERR_CORRUPT),
+                     "not a valid libkpi state (foreign or corrupt bytes)");
+}
+END_TEST
+
+/* Any int at all gets a text and a name, never NULL, never a crash: the
+ * extremes of int included. */
+START_TEST(every_int_gets_a_text)
+{
+    const int odd[] = {INT_MIN, INT_MIN + 1, -17, -1000, 2, INT_MAX};
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+        ck_assert_str_eq(kpi_strerror(odd[i]), "unknown libkpi status");
+        ck_assert_str_eq(kpi_status_name(odd[i]), "KPI_ERR_UNKNOWN");
+    }
+}
+END_TEST
+
+/* README.md, "Using it": the snippet, line for line, with its comments'
+ * promises checked.  Answers 10, 9, 7, 0, 10: 3 promoters, 1 detractor,
+ * NPS = 100 (3 - 1) / 5 = 40; margin 1.96 sqrt((0.6 + 0.2 - 0.4^2) / 5) x 100
+ * = 70.12, so lower = -30.12 and upper = 110.12 clamped to 100. */
+START_TEST(the_readme_snippet_does_what_it_says)
+{
+    const int32_t answers[] = {10, 9, 7, 0, 10};
+    size_t n = 5;
+    kpi_score *nps;
+    kpi_estimate e;
+    ck_assert_ok(kpi_nps_new(&nps));
+    ck_assert_status(kpi_score_nps(nps, &e), KPI_ERR_EMPTY); /* before the first answer */
+    const int32_t with_11[] = {10, 11, 0};
+    ck_assert_status(kpi_score_add_array(nps, with_11, 3), KPI_ERR_RANGE);
+    ck_assert_uint_eq(kpi_score_count(nps), 0); /* one 11 rejects the batch */
+    ck_assert_ok(kpi_score_add_array(nps, answers, n));
+    ck_assert_ok(kpi_score_nps(nps, &e));
+    char line[80];
+    snprintf(line, sizeof line, "NPS %+.1f +/- %.1f (n = %llu)", e.value, e.upper - e.value,
+             (unsigned long long)e.n);
+    ck_assert_str_eq(line, "NPS +40.0 +/- 60.0 (n = 5)");
+    ck_assert_near(e.value, 40.0, 1e-12);
+    ck_assert_near(e.lower, 40.0 - 196.0 * sqrt(0.128), 0.01);
+    ck_assert(e.upper == 100.0);
+    kpi_score_free(nps);
 }
 END_TEST
 
@@ -165,6 +237,9 @@ static Suite *common_suite(void)
     tcase_add_test(tc, every_status_code_has_a_distinct_text_and_name);
     tcase_add_test(tc, status_names_match_the_macros);
     tcase_add_test(tc, unknown_status_codes_get_a_fallback_text);
+    tcase_add_test(tc, status_codes_keep_their_numbers_and_names);
+    tcase_add_test(tc, every_int_gets_a_text);
+    tcase_add_test(tc, the_readme_snippet_does_what_it_says);
     suite_add_tcase(s, tc);
     tc = tcase_create("version");
     tcase_add_test(tc, version_macros_equal_runtime_values);

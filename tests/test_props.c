@@ -9,7 +9,10 @@
  * - merge is commutative and associative, has the empty object as its
  *   identity, and shards merged equal one object fed everything (same
  *   bytes where the state is exactly mergeable, within the sketch's
- *   promise where it is not: see each row's `close`).
+ *   promise where it is not: see each row's `close`);
+ * - a state whose body was edited (and resealed) is read or refused with
+ *   KPI_ERR_CORRUPT, never another code;
+ * - the golden state of each row, written by format version 1, still reads.
  * SPDX-License-Identifier: MIT
  */
 #include "robust.h"
@@ -182,6 +185,98 @@ START_TEST(merge_laws)
 }
 END_TEST
 
+/* docs/format.md, "Validation": the body's fields are checked one by one
+ * and "any failure is KPI_ERR_CORRUPT".  Every byte of a body set to a few
+ * telling values (0, 1, 0x7F, 0x80, 0xFF, ...) or deleted, the state then
+ * resealed (true body length and checksum) so that only the body is wrong:
+ * the state is read or refused with KPI_ERR_CORRUPT, nothing else, and
+ * what is read serializes again. */
+static void read_or_corrupt(const rb_type *T, const unsigned char *f, size_t len,
+                            const char *what, size_t at)
+{
+    void *out = NULL;
+    int rc = T->deser(&out, f, len, NULL);
+    ck_assert_msg(rc == KPI_OK || rc == KPI_ERR_CORRUPT, "%s: byte %zu %s: %s", T->name, at,
+                  what, kpi_status_name(rc));
+    if (rc == KPI_OK) {
+        size_t l2;
+        free(rb_bytes(T, out, &l2));
+        T->destroy(out);
+    }
+}
+
+START_TEST(edited_bodies_are_read_or_refused_as_corrupt)
+{
+    const rb_type *T = &rb_types[_i];
+    static const unsigned char vals[] = {0x00, 0x01, 0x02, 0x40, 0x7F, 0x80, 0xFF};
+    rb_ev *ev = rb_stream(T, 5, 40);
+    for (size_t n = 0; n <= 40; n += 20) {
+        void *o = rb_fed(T, ev, n, NULL);
+        size_t len;
+        unsigned char *b = rb_bytes(T, o, &len);
+        unsigned char *f = malloc(len);
+        ck_assert_ptr_nonnull(f);
+        for (size_t i = 12; i < len - 4; i++) {
+            for (size_t k = 0; k < sizeof vals; k++) {
+                if (b[i] == vals[k])
+                    continue;
+                memcpy(f, b, len);
+                f[i] = vals[k];
+                test_reseal(f, len);
+                read_or_corrupt(T, f, len, "changed", i);
+            }
+            memcpy(f, b, i);
+            memcpy(f + i, b + i + 1, len - i - 1);
+            test_reseal(f, len - 1);
+            read_or_corrupt(T, f, len - 1, "deleted", i);
+        }
+        free(f);
+        free(b);
+        T->destroy(o);
+    }
+    free(ev);
+}
+END_TEST
+
+/* docs/format.md, "Versions": golden states of every format version are
+ * kept and read by every later release.  tests/data/props-<row>-v1.bin
+ * holds each row's object fed the first 60 events of stream 7, written by
+ * format version 1; it must still read, serialize back to the very same
+ * bytes, and equal the same object built now.  KPI_WRITE_GOLDEN=1 writes
+ * the files again: only ever on purpose (a new version adds new files and
+ * keeps these). */
+START_TEST(golden_states_of_every_type_still_read)
+{
+    const rb_type *T = &rb_types[_i];
+    char name[64];
+    snprintf(name, sizeof name, "props-%s-v1.bin", T->name);
+    rb_ev *ev = rb_stream(T, 7, 60);
+    void *now = rb_fed(T, ev, 60, NULL);
+    size_t len;
+    unsigned char *b = rb_bytes(T, now, &len);
+    if (getenv("KPI_WRITE_GOLDEN")) {
+        FILE *f = fopen(test_data_path(name), "wb");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_uint_eq(fwrite(b, 1, len, f), len);
+        fclose(f);
+    }
+    size_t glen;
+    unsigned char *g = test_read_file(test_data_path(name), &glen);
+    ck_assert_msg(g != NULL, "missing %s", test_data_path(name));
+    void *back = NULL;
+    ck_assert_ok(T->deser(&back, g, glen, NULL));
+    rb_unchanged(T, back, g, glen, "golden state");
+    rb_reads_equal(T, back, now, "golden state");
+    ck_assert_msg(glen == len && memcmp(g, b, len) == 0, "%s: the state written now differs",
+                  name);
+    T->destroy(back);
+    T->destroy(now);
+    free(g);
+    free(b);
+    free(ev);
+}
+END_TEST
+
 static Suite *props_suite(void)
 {
     TCase *tc;
@@ -190,6 +285,8 @@ static Suite *props_suite(void)
     tcase_add_loop_test(tc, batch_equals_singles, 0, (int)RB_NTYPES);
     tcase_add_loop_test(tc, rejected_batch_changes_nothing, 0, (int)RB_NTYPES);
     tcase_add_loop_test(tc, merge_laws, 0, (int)RB_NTYPES);
+    tcase_add_loop_test(tc, edited_bodies_are_read_or_refused_as_corrupt, 0, (int)RB_NTYPES);
+    tcase_add_loop_test(tc, golden_states_of_every_type_still_read, 0, (int)RB_NTYPES);
     return s;
 }
 
