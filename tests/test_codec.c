@@ -802,10 +802,10 @@ START_TEST(counts_and_nested_lengths_that_lie_are_refused)
         kpi__writer w = {buf, sizeof buf, 0};
         kpi__put_varint(&w, lies[i]);
         kpi__put_u32(&w, 0);
-        kpi__reader r = {buf, w.pos, 0, KPI_OK, 1};
+        kpi__reader r = {buf, w.pos, 0, KPI_OK, 1, 0};
         ck_assert_uint_eq(kpi__get_count(&r, SIZE_MAX, 1), 0);
         ck_assert_status(r.err, KPI_ERR_CORRUPT);
-        kpi__reader r2 = {buf, w.pos, 0, KPI_OK, 1};
+        kpi__reader r2 = {buf, w.pos, 0, KPI_OK, 1, 0};
         size_t n = 7;
         ck_assert_ptr_null(kpi__get_blob(&r2, SIZE_MAX, &n));
         ck_assert_uint_eq(n, 0);
@@ -817,7 +817,7 @@ START_TEST(counts_and_nested_lengths_that_lie_are_refused)
         kpi__writer w = {buf, sizeof buf, 0};
         kpi__put_u32(&w, nested[i]);
         kpi__put_u32(&w, 0);
-        kpi__reader r = {buf, w.pos, 0, KPI_OK, 1};
+        kpi__reader r = {buf, w.pos, 0, KPI_OK, 1, 0};
         kpi__reader sub;
         kpi__get_nested(&r, &sub);
         ck_assert_status(sub.err, KPI_ERR_CORRUPT);
