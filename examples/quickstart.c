@@ -83,8 +83,8 @@ int main(void)
     CHECK(kpi_score_mean(csat, &mean));
     printf("%-28s %6.2f\n", "CSAT mean", mean);
     CHECK(kpi_score_nps(nps, &e));
-    printf("%-28s %+6.1f    (margin of error %.1f, n = %llu)\n", "NPS", e.value,
-           e.upper - e.value, (unsigned long long)e.n);
+    printf("%-28s %+6.1f    (95%% CI %+.1f .. %+.1f, n = %llu)\n", "NPS", e.value,
+           e.lower, e.upper, (unsigned long long)e.n);
     CHECK(kpi_rate_share(fcr, &e));
     print_share("First-contact resolution", &e);
 

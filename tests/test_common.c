@@ -117,9 +117,9 @@ START_TEST(the_readme_snippet_does_what_it_says)
     ck_assert_ok(kpi_score_add_array(nps, answers, n));
     ck_assert_ok(kpi_score_nps(nps, &e));
     char line[80];
-    snprintf(line, sizeof line, "NPS %+.1f +/- %.1f (n = %llu)", e.value, e.upper - e.value,
-             (unsigned long long)e.n);
-    ck_assert_str_eq(line, "NPS +40.0 +/- 60.0 (n = 5)");
+    snprintf(line, sizeof line, "NPS %+.1f (95%% CI %+.1f .. %+.1f, n = %llu)", e.value,
+             e.lower, e.upper, (unsigned long long)e.n);
+    ck_assert_str_eq(line, "NPS +40.0 (95% CI -30.1 .. +100.0, n = 5)");
     ck_assert_near(e.value, 40.0, 1e-12);
     ck_assert_near(e.lower, 40.0 - 196.0 * sqrt(0.128), 0.01);
     ck_assert(e.upper == 100.0);
