@@ -251,6 +251,19 @@ static inline int test_upper_dirty(void) { return -1; }
         free(x_);                                                            \
     }
 
+/* name##_reread(o): o serialized and read back (both must succeed): a
+ * new object the caller frees.  Needs name##_bytes (TEST_STATE_HELPERS). */
+#define TEST_REREAD_HELPER(name, type, deserialize)                          \
+    static inline type *name##_reread(const type *o)                         \
+    {                                                                        \
+        size_t l_;                                                           \
+        unsigned char *b_ = name##_bytes(o, &l_);                            \
+        type *d_ = NULL;                                                     \
+        ck_assert_ok(deserialize(&d_, b_, l_));                              \
+        free(b_);                                                            \
+        return d_;                                                           \
+    }
+
 /* ---- main --------------------------------------------------------------- */
 
 #define KPI_TEST_MAIN(make_suite)                                            \
