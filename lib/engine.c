@@ -821,6 +821,10 @@ struct kpi_engine {
     uint64_t hw_n, hw_v;
 };
 
+/* Options serialized one by one; later ones are folded into these
+ * (engine_encode). */
+#define OPTS_V1 16
+
 static const int64_t opt_default[KPI_ENGINE_OPTIONS] = {
     7 * KPI_MS_PER_DAY, /* reopen window */
     7 * KPI_MS_PER_DAY, /* repeat window */
@@ -836,6 +840,7 @@ static const int64_t opt_default[KPI_ENGINE_OPTIONS] = {
     5, 4,               /* CSAT */
     7, 5,               /* CES */
     0x1e,               /* breakdowns */
+    0,                  /* FCR min replies */
 };
 
 static int opt_check(int option, int64_t v)
@@ -850,6 +855,7 @@ static int opt_check(int option, int64_t v)
     case KPI_ENGINE_OPT_MESSAGE_REOPENS:
         return (v == 0 || v == 1) ? KPI_OK : KPI_ERR_RANGE;
     case KPI_ENGINE_OPT_FCR_MAX_REPLIES:
+    case KPI_ENGINE_OPT_FCR_MIN_REPLIES:
         return (v >= 0 && v <= 254) ? KPI_OK : KPI_ERR_RANGE;
     case KPI_ENGINE_OPT_PERIOD_MS:
         return (v >= KPI_MS_PER_SECOND && v <= 366 * KPI_MS_PER_DAY) ? KPI_OK
@@ -877,7 +883,8 @@ static int opt_check(int option, int64_t v)
 static int opt_consistent(const int64_t *o)
 {
     if (o[KPI_ENGINE_OPT_CSAT_SATISFIED_FROM] > o[KPI_ENGINE_OPT_CSAT_MAX] ||
-        o[KPI_ENGINE_OPT_CES_EASY_FROM] > o[KPI_ENGINE_OPT_CES_MAX])
+        o[KPI_ENGINE_OPT_CES_EASY_FROM] > o[KPI_ENGINE_OPT_CES_MAX] ||
+        o[KPI_ENGINE_OPT_FCR_MIN_REPLIES] > o[KPI_ENGINE_OPT_FCR_MAX_REPLIES])
         return KPI_ERR_RANGE;
     return KPI_OK;
 }
@@ -1921,7 +1928,8 @@ static int settle_solved(kpi_engine *e, tk *t, int64_t when)
     KEEP(rec(e, KPI_ENGINE_REQUESTER_WAIT, &k, when, vi(off_get(t, F_WAIT_MS))));
     KEEP(rec(e, KPI_ENGINE_AGENT_WORK, &k, when, vi(off_get(t, F_WORK_MS))));
     bool reopened = (t->flags & TF_REOPENED) != 0;
-    bool one = !reopened && t->replies <= e->opt[KPI_ENGINE_OPT_FCR_MAX_REPLIES];
+    bool one = !reopened && t->replies <= e->opt[KPI_ENGINE_OPT_FCR_MAX_REPLIES] &&
+               t->replies >= e->opt[KPI_ENGINE_OPT_FCR_MIN_REPLIES];
     KEEP(rec(e, KPI_ENGINE_FCR, &k, when, vi(one)));
     KEEP(rec(e, KPI_ENGINE_REOPEN, &k, when, vi(reopened)));
     KEEP(rec_sla(e, KPI_ENGINE_SLA_RESOLUTION, KPI_SLA_RESOLUTION, t, &k, when,
@@ -2854,13 +2862,11 @@ KPI_API int kpi_engine_set_option(kpi_engine *e, int option, int64_t value)
     int64_t o[KPI_ENGINE_OPTIONS];
     memcpy(o, e->opt, sizeof o);
     o[option] = value;
-    /* a threshold may be set before its scale: check consistency lazily,
-     * but never build an inconsistent scale */
-    if (opt_consistent(o) != KPI_OK) {
-        if (option == KPI_ENGINE_OPT_CSAT_SATISFIED_FROM || option == KPI_ENGINE_OPT_CES_EASY_FROM ||
-            option == KPI_ENGINE_OPT_CSAT_MAX || option == KPI_ENGINE_OPT_CES_MAX)
-            return KPI_ERR_RANGE;
-    }
+    /* the options were consistent before, so only the one set can make
+     * them inconsistent: a threshold above its scale's maximum, or the
+     * FCR minimum above the maximum (raise the maximum first) */
+    if (opt_consistent(o) != KPI_OK)
+        return KPI_ERR_RANGE;
     return reconfigure(e, o);
 }
 
@@ -3512,8 +3518,14 @@ KPI_API size_t kpi_engine_ticket_bytes(const kpi_engine *e)
 static void engine_encode(const void *obj, kpi__writer *w)
 {
     const kpi_engine *e = obj;
-    for (int i = 0; i < KPI_ENGINE_OPTIONS; i++)
-        kpi__put_svarint(w, e->opt[i]);
+    /* the options of the first format, the FCR minimum (added later) in
+     * the bits above the FCR maximum's byte: at its default 0 the bytes
+     * are the first format's, and earlier libraries refuse a state that
+     * sets it (its maximum out of range) instead of misreading it */
+    for (int i = 0; i < OPTS_V1; i++)
+        kpi__put_svarint(w, i == KPI_ENGINE_OPT_FCR_MAX_REPLIES
+                                ? e->opt[i] + 256 * e->opt[KPI_ENGINE_OPT_FCR_MIN_REPLIES]
+                                : e->opt[i]);
     kpi__put_u8(w, e->cal != NULL);
     if (e->cal != NULL)
         kpi__put_object(w, e->cal);
@@ -3727,11 +3739,18 @@ static int decode_config(kpi__reader *r, kpi_engine *e)
 {
     const kpi_allocator *a = &e->base.alloc;
     int64_t o[KPI_ENGINE_OPTIONS];
-    for (int i = 0; i < KPI_ENGINE_OPTIONS; i++) {
+    o[KPI_ENGINE_OPT_FCR_MIN_REPLIES] = 0;
+    for (int i = 0; i < OPTS_V1; i++) {
         o[i] = kpi__get_svarint(r);
+        if (i == KPI_ENGINE_OPT_FCR_MAX_REPLIES && o[i] >= 0) { /* engine_encode */
+            o[KPI_ENGINE_OPT_FCR_MIN_REPLIES] = o[i] / 256;
+            o[i] %= 256;
+        }
         if (!r->err && opt_check(i, o[i]) != KPI_OK)
             kpi__reader_fail(r, KPI_ERR_CORRUPT);
     }
+    if (!r->err && opt_check(KPI_ENGINE_OPT_FCR_MIN_REPLIES, o[KPI_ENGINE_OPT_FCR_MIN_REPLIES]) != KPI_OK)
+        kpi__reader_fail(r, KPI_ERR_CORRUPT);
     if (!r->err && opt_consistent(o) != KPI_OK)
         kpi__reader_fail(r, KPI_ERR_CORRUPT);
     uint8_t has = kpi__get_u8(r);

@@ -27,6 +27,7 @@
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 TEST_STATE_HELPERS(eng, kpi_engine, kpi_engine_serialize)
+TEST_REREAD_HELPER(eng, kpi_engine, kpi_engine_deserialize)
 
 /* ---- the script language ------------------------------------------------ */
 
@@ -634,6 +635,92 @@ START_TEST(a_reopened_ticket_settles_with_its_latest_resolve)
     ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_LIVE), 0);
     ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_SOLVED), 0);
     finish(&p);
+}
+END_TEST
+
+static void setup_fcr_exactly_one(kpi_engine *e)
+{
+    set_opt(e, KPI_ENGINE_OPT_FCR_MIN_REPLIES, 1);
+}
+
+/* Three tickets closed at once: 1 resolved by a bot without any reply, 2
+ * with one human reply, 3 with two (bot replies are not replies).  One-touch
+ * by default ("at most one reply"): 1 and 2, 2 of 3.  With the minimum at
+ * 1 ("exactly one", KPIS.md): 2 only, 1 of 3; the bot-resolved ticket stays
+ * in the denominator. */
+#define ZERO_ONE_TWO_REPLIES                                                 \
+    CREATE(T0, 1, 100), CREATE(T0, 2, 101), CREATE(T0, 3, 102),              \
+        BOT(T0 + M, 1), RESOLVE_BOT(T0 + 2 * M, 1), REPLY(T0 + M, 2, 7),     \
+        RESOLVE(T0 + H, 2, 7), BOT(T0 + M, 3), REPLY(T0 + 2 * M, 3, 7),      \
+        REPLY(T0 + 3 * M, 3, 8), RESOLVE(T0 + H, 3, 8), CLOSE(T0 + 2 * H, 1), \
+        CLOSE(T0 + 2 * H, 2), CLOSE(T0 + 2 * H, 3)
+
+START_TEST(fcr_counts_zero_reply_tickets_unless_the_minimum_is_one)
+{
+    pair p = start(NULL);
+    FEED(&p, ZERO_ONE_TWO_REPLIES);
+    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 2, 3);
+    finish(&p);
+
+    p = start(setup_fcr_exactly_one);
+    ck_assert_int_eq(option_of(p.a, KPI_ENGINE_OPT_FCR_MIN_REPLIES), 1);
+    FEED(&p, ZERO_ONE_TWO_REPLIES);
+    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 1, 3);
+    EXPECT_RATE(p.a, KPI_ENGINE_REOPEN, 0, 3);
+    /* the option survives a snapshot: a restored engine judges the next
+     * tickets the same way (a fourth without a reply: 1 of 4) */
+    kpi_engine *r = eng_reread(p.a);
+    ck_assert_int_eq(option_of(r, KPI_ENGINE_OPT_FCR_MIN_REPLIES), 1);
+    ck_assert_int_eq(option_of(r, KPI_ENGINE_OPT_FCR_MAX_REPLIES), 1);
+    const kpi_event more[] = {CREATE(T0 + 3 * H, 4, 103), RESOLVE(T0 + 4 * H, 4, 7),
+                              CLOSE(T0 + 4 * H, 4)};
+    ck_assert_ok(kpi_engine_apply(r, more, N_OF(more), sizeof(kpi_event), NULL));
+    EXPECT_RATE(r, KPI_ENGINE_FCR, 1, 4);
+    kpi_engine_free(r);
+    finish(&p);
+
+    /* "exactly two" */
+    kpi_engine *e = engine(NULL);
+    ck_assert_status(kpi_engine_set_option(e, KPI_ENGINE_OPT_FCR_MIN_REPLIES, 2),
+                     KPI_ERR_RANGE);
+    set_opt(e, KPI_ENGINE_OPT_FCR_MAX_REPLIES, 2);
+    set_opt(e, KPI_ENGINE_OPT_FCR_MIN_REPLIES, 2);
+    ck_assert_status(kpi_engine_set_option(e, KPI_ENGINE_OPT_FCR_MAX_REPLIES, 1),
+                     KPI_ERR_RANGE);
+    const kpi_event evs[] = {ZERO_ONE_TWO_REPLIES};
+    ck_assert_ok(kpi_engine_apply(e, evs, N_OF(evs), sizeof(kpi_event), NULL));
+    EXPECT_RATE(e, KPI_ENGINE_FCR, 1, 3);
+    kpi_engine_free(e);
+}
+END_TEST
+
+/* The FCR minimum rides in the serialized FCR maximum (value + 256 x
+ * minimum; forged values: a_snapshot_with_a_configuration_out_of_its_domain_
+ * is_corrupt), so that a state at the default minimum has the first
+ * format's bytes: the maximum 1 alone, zig-zag 0x02; with the minimum at 1,
+ * 257, zig-zag 514 = 0x82 0x04. */
+START_TEST(the_fcr_minimum_is_packed_into_the_serialized_maximum)
+{
+    for (int min = 0; min <= 1; min++) {
+        kpi_engine *e = engine(min ? setup_fcr_exactly_one : NULL);
+        size_t len;
+        unsigned char *b = eng_bytes(e, &len);
+        size_t at = 12; /* options start the body: skip 5 varints */
+        for (int i = 0; i < KPI_ENGINE_OPT_FCR_MAX_REPLIES; i++) {
+            while (b[at] & 0x80)
+                at++;
+            at++;
+        }
+        if (min) {
+            ck_assert_uint_eq(b[at], 0x82);
+            ck_assert_uint_eq(b[at + 1], 0x04);
+        } else {
+            ck_assert_uint_eq(b[at], 0x02);
+            ck_assert_uint_eq(b[at + 1], 0x02); /* message reopens: 1 */
+        }
+        free(b);
+        kpi_engine_free(e);
+    }
 }
 END_TEST
 
@@ -1637,7 +1724,7 @@ START_TEST(options_have_defaults_domains_and_lock_at_the_first_event)
 {
     kpi_engine *e = engine(NULL);
     static const int64_t defaults[KPI_ENGINE_OPTIONS] = {
-        7 * D, 7 * D, 0, 0, 1, 1, 1, D, 0, 35, 200, 5, 4, 7, 5, 0x1e};
+        7 * D, 7 * D, 0, 0, 1, 1, 1, D, 0, 35, 200, 5, 4, 7, 5, 0x1e, 0};
     for (int o = 0; o < KPI_ENGINE_OPTIONS; o++)
         ck_assert_msg(option_of(e, o) == defaults[o], "option %d is %lld", o,
                       (long long)option_of(e, o));
@@ -1659,7 +1746,10 @@ START_TEST(options_have_defaults_domains_and_lock_at_the_first_event)
         {KPI_ENGINE_OPT_TOPK_CAPACITY, 0}, {KPI_ENGINE_OPT_TOPK_CAPACITY, 1000001},
         {KPI_ENGINE_OPT_CSAT_MAX, 1}, {KPI_ENGINE_OPT_CSAT_MAX, 101},
         {KPI_ENGINE_OPT_CES_MAX, 1}, {KPI_ENGINE_OPT_CES_MAX, 101},
-        {KPI_ENGINE_OPT_BREAKDOWNS, 0x20}, {KPI_ENGINE_OPT_BREAKDOWNS, 0x100}};
+        {KPI_ENGINE_OPT_BREAKDOWNS, 0x20}, {KPI_ENGINE_OPT_BREAKDOWNS, 0x100},
+        {KPI_ENGINE_OPT_FCR_MAX_REPLIES, -1}, {KPI_ENGINE_OPT_FCR_MAX_REPLIES, 255},
+        {KPI_ENGINE_OPT_FCR_MIN_REPLIES, -1}, {KPI_ENGINE_OPT_FCR_MIN_REPLIES, 255},
+        {KPI_ENGINE_OPT_FCR_MIN_REPLIES, 2}};
     size_t len;
     unsigned char *before = eng_bytes(e, &len);
     for (size_t i = 0; i < N_OF(out_of_domain); i++)
@@ -1939,6 +2029,7 @@ typedef struct logcfg {
     int same_topic;        /* KPI_ENGINE_OPT_REPEAT_SAME_TOPIC */
     int from_handoff;      /* KPI_ENGINE_OPT_FRT_FROM_HANDOFF */
     int fcr_max;           /* KPI_ENGINE_OPT_FCR_MAX_REPLIES */
+    int fcr_min;           /* KPI_ENGINE_OPT_FCR_MIN_REPLIES */
 } logcfg;
 
 #define LOG_REPEAT_WINDOW (7 * D)
@@ -2252,6 +2343,7 @@ static void setup_log(kpi_engine *e, const logcfg *c)
     set_opt(e, KPI_ENGINE_OPT_REPEAT_SAME_TOPIC, c->same_topic);
     set_opt(e, KPI_ENGINE_OPT_FRT_FROM_HANDOFF, c->from_handoff);
     set_opt(e, KPI_ENGINE_OPT_FCR_MAX_REPLIES, c->fcr_max);
+    set_opt(e, KPI_ENGINE_OPT_FCR_MIN_REPLIES, c->fcr_min);
     set_opt(e, KPI_ENGINE_OPT_PERIODS, LOG_PERIODS);
     kpi_calendar *cal = spring_calendar();
     kpi_sla_policy *pol = log_policy(cal);
@@ -2420,7 +2512,8 @@ static void ref_settle(ref *r, rtk *k, int64_t t)
     rec_add(r, KPI_ENGINE_FULL_RESOLUTION_BUSINESS, k,
             biz(r, k->created, k->last_res), t);
     rec_add(r, KPI_ENGINE_FCR, k,
-            k->replies <= (uint32_t)r->cfg->fcr_max && !k->reopened, t);
+            k->replies <= (uint32_t)r->cfg->fcr_max &&
+                k->replies >= (uint32_t)r->cfg->fcr_min && !k->reopened, t);
     rec_add(r, KPI_ENGINE_REOPEN, k, k->reopened, t);
     rec_add(r, KPI_ENGINE_REQUESTER_WAIT, k, k->wait, t);
     rec_add(r, KPI_ENGINE_AGENT_WORK, k, k->work, t);
@@ -3033,9 +3126,10 @@ static void cmp_final(const kpi_engine *e, const ref *r)
 }
 
 static const logcfg property_cfg[] = {
-    {1, 2000, 30 * D, 3 * D, 0, 1, 1},
-    {2, 2000, 30 * D, 3 * D, 0, 1, 1},
-    {3, 2000, 30 * D, 2 * D, 1, 0, 2},
+    {1, 2000, 30 * D, 3 * D, 0, 1, 1, 0},
+    {2, 2000, 30 * D, 3 * D, 0, 1, 1, 0},
+    {3, 2000, 30 * D, 2 * D, 1, 0, 2, 0},
+    {4, 2000, 30 * D, 3 * D, 0, 1, 1, 1}, /* FCR: exactly one reply */
 };
 
 START_TEST(a_random_log_matches_the_reference)
@@ -3262,7 +3356,7 @@ static void same_windows(const kpi_engine *x, const kpi_engine *y, int64_t now)
     }
 }
 
-static const logcfg small_cfg = {7, 300, 20 * D, 3 * D, 0, 1, 1};
+static const logcfg small_cfg = {7, 300, 20 * D, 3 * D, 0, 1, 1, 0};
 
 START_TEST(a_random_log_fed_one_by_one_equals_the_batch)
 {
@@ -3530,7 +3624,7 @@ END_TEST
 
 /* ==== merging engines ==================================================== */
 
-static const logcfg merge_cfg = {11, 600, 20 * D, 3 * D, 0, 1, 1};
+static const logcfg merge_cfg = {11, 600, 20 * D, 3 * D, 0, 1, 1, 0};
 
 /* The records of [from, to) that belong to one side of a split by
  * customer (log-ins go to side 0). */
@@ -3947,7 +4041,7 @@ END_TEST
 
 /* ==== the allocator ======================================================= */
 
-static const logcfg alloc_cfg = {5, 40, 5 * D, 2 * D, 0, 1, 1};
+static const logcfg alloc_cfg = {5, 40, 5 * D, 2 * D, 0, 1, 1, 0};
 
 START_TEST(everything_goes_through_the_allocator_and_comes_back)
 {
@@ -4502,6 +4596,10 @@ static size_t put_sv(unsigned char *p, int64_t v)
     return put_uv(p, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
 }
 
+/* Options in a snapshot: the first format's 16, the FCR minimum packed
+ * into the FCR maximum's value (+ 256 x minimum). */
+#define SERIALIZED_OPTIONS 16
+
 typedef struct cfg_forge {
     int64_t opt[KPI_ENGINE_OPTIONS];
     int has_cal, has_pol;             /* bytes written as given */
@@ -4521,7 +4619,7 @@ static unsigned char *forge_config(const unsigned char *snap, size_t len, const 
     /* the configuration of the original: 16 options, two zero bytes, one
      * zero byte per metric, five empty name lists */
     size_t at = 12;
-    for (int i = 0; i < KPI_ENGINE_OPTIONS; i++) {
+    for (int i = 0; i < SERIALIZED_OPTIONS; i++) {
         while (snap[at] & 0x80)
             at++;
         at++;
@@ -4529,8 +4627,10 @@ static unsigned char *forge_config(const unsigned char *snap, size_t len, const 
     at += 2 + KPI_ENGINE_METRICS + 5;
     unsigned char cfg[1024];
     size_t n = 0;
-    for (int i = 0; i < KPI_ENGINE_OPTIONS; i++)
-        n += put_sv(cfg + n, c->opt[i]);
+    for (int i = 0; i < SERIALIZED_OPTIONS; i++)
+        n += put_sv(cfg + n, i == KPI_ENGINE_OPT_FCR_MAX_REPLIES
+                                 ? c->opt[i] + 256 * c->opt[KPI_ENGINE_OPT_FCR_MIN_REPLIES]
+                                 : c->opt[i]);
     cfg[n++] = (unsigned char)c->has_cal;
     cfg[n++] = (unsigned char)c->has_pol;
     for (int m = 0; m < KPI_ENGINE_METRICS; m++) {
@@ -4574,11 +4674,19 @@ START_TEST(a_snapshot_with_a_configuration_out_of_its_domain_is_corrupt)
     base.code[1] = 2;
     base.name[0] = "billing";
     base.name[1] = "login";
-    for (int k = 0; k < 15; k++) {
+    for (int k = 0; k < 19; k++) {
         cfg_forge c = base;
         switch (k) {
         case 0: break; /* as written */
         case 1: c.names = 2; break; /* two names in order: fine */
+        case 15: /* FCR "exactly one": fine */
+            c.opt[KPI_ENGINE_OPT_FCR_MIN_REPLIES] = 1;
+            break;
+        case 16: c.opt[KPI_ENGINE_OPT_FCR_MIN_REPLIES] = 2; break; /* above max */
+        case 17: /* both beyond 254 */
+            c.opt[KPI_ENGINE_OPT_FCR_MAX_REPLIES] = c.opt[KPI_ENGINE_OPT_FCR_MIN_REPLIES] = 255;
+            break;
+        case 18: c.opt[KPI_ENGINE_OPT_FCR_MAX_REPLIES] = -1; break;
         case 2: c.ntargets[KPI_ENGINE_FRT] = 2; break; /* FRT's state has none */
         case 3: c.opt[KPI_ENGINE_OPT_PERIODS] = 0; break;
         case 4: c.opt[KPI_ENGINE_OPT_CSAT_MAX] = 101; break;
@@ -4596,10 +4704,12 @@ START_TEST(a_snapshot_with_a_configuration_out_of_its_domain_is_corrupt)
         unsigned char *f = forge_config(snap, len, &c, &flen);
         kpi_engine *r = NULL;
         int rc = kpi_engine_deserialize(&r, f, flen);
-        if (k < 2) {
+        if (k < 2 || k == 15) {
             ck_assert_msg(rc == KPI_OK, "case %d: %s", k, kpi_status_name(rc));
             if (k == 0)
                 eng_same(e, r);
+            ck_assert_int_eq(option_of(r, KPI_ENGINE_OPT_FCR_MIN_REPLIES), k == 15);
+            ck_assert_int_eq(option_of(r, KPI_ENGINE_OPT_FCR_MAX_REPLIES), 1);
             kpi_engine_free(r);
         } else {
             ck_assert_msg(rc == KPI_ERR_CORRUPT, "case %d: %s", k, kpi_status_name(rc));
@@ -6315,6 +6425,8 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, an_agent_created_ticket_measures_from_the_first_customer_message);
     tcase_add_test(tc, a_ticket_resolved_before_any_reply_has_no_frt);
     tcase_add_test(tc, a_reopened_ticket_settles_with_its_latest_resolve);
+    tcase_add_test(tc, fcr_counts_zero_reply_tickets_unless_the_minimum_is_one);
+    tcase_add_test(tc, the_fcr_minimum_is_packed_into_the_serialized_maximum);
     tcase_add_test(tc, a_customer_message_reopens_a_solved_ticket);
     tcase_add_test(tc, merged_tickets_count_as_merged_never_as_resolved);
     tcase_add_test(tc, pending_pauses_both_clocks_and_on_hold_the_agents);

@@ -43,7 +43,11 @@
  * - **FCR / one-touch** (#KPI_ENGINE_FCR): over settled resolved tickets,
  *   the share resolved with at most one public human reply
  *   [#KPI_ENGINE_OPT_FCR_MAX_REPLIES = 1] and never reopened (Zendesk's
- *   one-touch; a reopen turns it multi-touch).
+ *   one-touch; a reopen turns it multi-touch).  A ticket resolved without
+ *   any reply (by a bot, or by an agent without writing) is one-touch by
+ *   default [#KPI_ENGINE_OPT_FCR_MIN_REPLIES = 0]; with the minimum set to
+ *   1 the share is FCR as "resolved with exactly one agent contact" (the
+ *   KPI table's definition), such tickets staying in the denominator.
  * - **Reopen rate** (#KPI_ENGINE_REOPEN): over settled resolved tickets,
  *   the share reopened at least once.  Merged tickets count as merged
  *   (#KPI_ENGINE_COUNT_MERGED), never as resolved.
@@ -455,7 +459,7 @@ typedef struct kpi_event {
 #define KPI_ENGINE_OPT_BOT_REPLIES_COUNT 3
 /** 1 = FRT runs from a bot's handoff when there is one [1]. */
 #define KPI_ENGINE_OPT_FRT_FROM_HANDOFF 4
-/** Most public replies of a one-touch ticket [1]. */
+/** Most public replies of a one-touch ticket, 0..254 [1]. */
 #define KPI_ENGINE_OPT_FCR_MAX_REPLIES 5
 /** 1 = a customer message on a solved ticket reopens it [1]; 0 = it is
  *  recorded without reopening. */
@@ -480,8 +484,14 @@ typedef struct kpi_event {
 /** Bit set of breakdowns kept: bit d for dimension d (agent, team,
  *  channel, priority) [all: 0x1e]. */
 #define KPI_ENGINE_OPT_BREAKDOWNS 15
+/** Fewest public replies of a one-touch ticket, 0..#KPI_ENGINE_OPT_FCR_MAX_REPLIES
+ *  [0]: 1 with the maximum at 1 = "exactly one reply" (raise the maximum
+ *  first).  At 0 an engine state's bytes are those of libraries without
+ *  this option, which refuse a state with a minimum above 0
+ *  (#KPI_ERR_CORRUPT). */
+#define KPI_ENGINE_OPT_FCR_MIN_REPLIES 16
 /** Number of options. */
-#define KPI_ENGINE_OPTIONS 16
+#define KPI_ENGINE_OPTIONS 17
 /** @} */
 
 /** Number of aging buckets of kpi_engine_aging(). */

@@ -64,7 +64,7 @@ STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed", "merged")
 OPTIONS = ("reopen_window_ms", "repeat_window_ms", "repeat_same_topic", "bot_replies_count",
            "frt_from_handoff", "fcr_max_replies", "message_reopens", "period_ms",
            "period_origin_ms", "periods", "topk_capacity", "csat_max",
-           "csat_satisfied_from", "ces_max", "ces_easy_from", "breakdowns")
+           "csat_satisfied_from", "ces_max", "ces_easy_from", "breakdowns", "fcr_min_replies")
 
 
 def _constants(prefix, names):

@@ -211,6 +211,31 @@ def test_hand_scenario():
     assert e.name("topic", 1) == "billing"
 
 
+def test_fcr_exactly_one_reply_by_option():
+    # ticket 1 resolved by a bot without a reply, 2 with one reply, 3 with
+    # two: one-touch by default 2 of 3; with fcr_min_replies=1 ("exactly one
+    # agent contact") 1 of 3, the bot-resolved ticket in the denominator
+    for options, expected in (({}, (2, 3)), ({"fcr_min_replies": 1}, (1, 3))):
+        e = new_engine(**options)
+        for t in (1, 2, 3):
+            e.created(T0, t, customer=t)
+        e.resolved(T0 + 60_000, 1, flags=kpi.EVENT_FLAG_BY_BOT)
+        e.agent_reply(T0 + 60_000, 2, agent=7)
+        e.agent_reply(T0 + 60_000, 3, agent=7)
+        e.agent_reply(T0 + 120_000, 3, agent=7)
+        for t in (2, 3):
+            e.resolved(T0 + H, t, agent=7)
+        for t in (1, 2, 3):
+            e.close_ticket(T0 + 2 * H, t)
+        fcr = e.rate("fcr")
+        assert (fcr.successes, fcr.trials) == expected
+        assert e.option("fcr_min_replies") == options.get("fcr_min_replies", 0)
+        assert kpi.Engine.from_bytes(bytes(e)).options == e.options
+    with pytest.raises(kpi.KpiRangeError):
+        new_engine(fcr_min_replies=2)  # above the maximum: raise it first
+    assert new_engine(fcr_max_replies=2, fcr_min_replies=2).option("fcr_min_replies") == 2
+
+
 def test_intake_errors_name_the_rule_and_change_nothing():
     e = new_engine()
     e.created(T0, 1, customer=1)
