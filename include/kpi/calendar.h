@@ -34,7 +34,8 @@
  * at creation, with prefix sums of their corrections).  Instants outside
  * that table fall back to computing transitions year by year, so there
  * the cost grows with the number of years spanned (two transitions a
- * year; the whole accepted range, +-273,000 years, takes about 0.3 s).
+ * year; the whole accepted range, +-273,000 years, takes about half a
+ * second; the ticket engine's spans are at most 2^40 ms, about 35 years).
  * due() visits each DST transition it crosses (two per year).  Instants
  * must lie within +-8.64e15 ms of the epoch.  Time zone rules are applied
  * to every year, before 1970 too (proleptically).

@@ -69,7 +69,11 @@
  * - **Agent productivity** (#KPI_ENGINE_RESOLVED_PER_HOUR,
  *   #KPI_ENGINE_REPLIES_PER_HOUR): resolves and public replies per
  *   logged-in hour (#KPI_EVENT_LOGGED_IN), by agent and team; the counts
- *   per agent are the numerators (kpi_ratio_numerator()).
+ *   per agent are the numerators (kpi_ratio_numerator()).  By team, a
+ *   resolve or reply counts for the ticket's team (as every breakdown) and
+ *   the hours for the team given with the logged-in time: where agents
+ *   work other teams' tickets, a team's ratio holds their output but not
+ *   their hours (per agent it is exact).
  * - **Surveys** (#KPI_ENGINE_CSAT, #KPI_ENGINE_NPS, #KPI_ENGINE_CES):
  *   attributed to the ticket's agent, team, channel and priority at the
  *   time of the answer.
