@@ -271,7 +271,8 @@ KPI_API int kpi_calendar_equal(const kpi_calendar *a, const kpi_calendar *b,
  * @param cap the size of `buf`.
  * @param[out] len receives the size of the state.
  * @return #KPI_OK; #KPI_ERR_INVALID if `cal` or `len` is NULL;
- *         #KPI_ERR_BUFFER if `cap` is too small (`*len` is the size
+ *         #KPI_ERR_LIMIT if the state's body would pass 4 GiB
+ *         (the format's limit); #KPI_ERR_BUFFER if `cap` is too small (`*len` is the size
  *         needed).  Thread safety: a const read.
  */
 KPI_API int kpi_calendar_serialize(const kpi_calendar *cal, void *buf,

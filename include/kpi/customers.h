@@ -422,7 +422,8 @@ KPI_API int kpi_customers_merge(kpi_customers *dst, const kpi_customers *src);
  * @param buf destination, or NULL to ask for the size.
  * @param cap capacity of buf.
  * @param[out] len receives the size needed.
- * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_BUFFER.
+ * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_LIMIT if the state's body would pass 4 GiB
+ *         (the format's limit); #KPI_ERR_BUFFER.
  *         Thread safety: a const read.
  */
 KPI_API int kpi_customers_serialize(const kpi_customers *p, void *buf,
@@ -629,7 +630,8 @@ KPI_API int kpi_journey_merge(kpi_journey *dst, const kpi_journey *src);
  * @param buf destination, or NULL to ask for the size.
  * @param cap capacity of buf.
  * @param[out] len receives the size needed.
- * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_BUFFER.
+ * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_LIMIT if the state's body would pass 4 GiB
+ *         (the format's limit); #KPI_ERR_BUFFER.
  *         Thread safety: a const read.
  */
 KPI_API int kpi_journey_serialize(const kpi_journey *p, void *buf, size_t cap,

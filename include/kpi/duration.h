@@ -213,7 +213,8 @@ KPI_API int kpi_duration_merge(kpi_duration *dst, const kpi_duration *src);
  * @param cap the buffer's size.
  * @param[out] len receives the size of the state.
  * @return #KPI_OK; #KPI_ERR_INVALID if `d` or `len` is NULL;
- *         #KPI_ERR_BUFFER if `cap` is too small (`len` says what is
+ *         #KPI_ERR_LIMIT if the state's body would pass 4 GiB
+ *         (the format's limit); #KPI_ERR_BUFFER if `cap` is too small (`len` says what is
  *         needed).
  * @remark Thread safety: see this file's description.
  */
@@ -445,7 +446,8 @@ KPI_API int kpi_aht_merge(kpi_aht *dst, const kpi_aht *src);
  * @param buf the output buffer, or NULL to ask only for the size.
  * @param cap the buffer's size.
  * @param[out] len receives the size of the state.
- * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_BUFFER.
+ * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_LIMIT if the state's body would pass 4 GiB
+ *         (the format's limit); #KPI_ERR_BUFFER.
  * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_aht_serialize(const kpi_aht *a, void *buf, size_t cap,

@@ -266,7 +266,8 @@ KPI_API int kpi_mean_merge(kpi_mean *dst, const kpi_mean *src);
  * @param cap capacity of buf.
  * @param[out] len receives the size of the state.
  * @return #KPI_OK; #KPI_ERR_INVALID if `m` or `len` is NULL;
- *         #KPI_ERR_BUFFER if cap is too small (*len says how much is
+ *         #KPI_ERR_LIMIT if the state's body would pass 4 GiB
+ *         (the format's limit); #KPI_ERR_BUFFER if cap is too small (*len says how much is
  *         needed).  Safe concurrently with other const reads.
  */
 KPI_API int kpi_mean_serialize(const kpi_mean *m, void *buf, size_t cap, size_t *len);

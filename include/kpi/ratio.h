@@ -211,7 +211,8 @@ KPI_API int kpi_ratio_merge(kpi_ratio *dst, const kpi_ratio *src);
  * @param buf destination, or NULL to ask for the size.
  * @param cap capacity of buf.
  * @param[out] len receives the size needed.
- * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_BUFFER.
+ * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_LIMIT if the state's body would pass 4 GiB
+ *         (the format's limit); #KPI_ERR_BUFFER.
  *         Thread safety: a const read.
  */
 KPI_API int kpi_ratio_serialize(const kpi_ratio *p, void *buf, size_t cap,

@@ -196,7 +196,8 @@ KPI_API int kpi_sla_policy_equal(const kpi_sla_policy *a,
  * @param cap the size of `buf`.
  * @param[out] len receives the size of the state.
  * @return #KPI_OK; #KPI_ERR_INVALID if `p` or `len` is NULL;
- *         #KPI_ERR_BUFFER if `cap` is too small.  Thread safety: a const
+ *         #KPI_ERR_LIMIT if the state's body would pass 4 GiB
+ *         (the format's limit); #KPI_ERR_BUFFER if `cap` is too small.  Thread safety: a const
  *         read.
  */
 KPI_API int kpi_sla_policy_serialize(const kpi_sla_policy *p, void *buf,
