@@ -852,15 +852,22 @@ int kpi_score_nps(const kpi_score *s, kpi_estimate *out)
     int rc = nps_check(s);
     if (rc != KPI_OK)
         return rc;
+    /* the value from the counts; the interval adjusted-Wald (Rocks 2016):
+     * 3/4 of an answer added to promoters and to detractors, 3 to n, so
+     * that a sample all in one class still has a width */
     double n = (double)s->total;
-    double p = (double)count_between(s, s->promoter_from, s->max) / n;
-    double d = (double)count_between(s, s->min, s->detractor_to) / n;
-    double var = p + d - (p - d) * (p - d);
-    double margin = KPI__Z95 * sqrt(var > 0 ? var / n : 0.0) * 100.0;
-    double nps = (p - d) * 100.0;
+    double np = (double)count_between(s, s->promoter_from, s->max);
+    double nd = (double)count_between(s, s->min, s->detractor_to);
+    double nps = (np - nd) / n * 100.0;
+    double na = n + 3.0, pa = (np + 0.75) / na, da = (nd + 0.75) / na;
+    double c = pa - da, var = pa + da - c * c;
+    double margin = KPI__Z95 * sqrt(var > 0 ? var / na : 0.0);
+    double lo = (c - margin) * 100.0, hi = (c + margin) * 100.0;
+    lo = lo < -100.0 ? -100.0 : lo;
+    hi = hi > 100.0 ? 100.0 : hi;
     out->value = nps;
-    out->lower = nps - margin < -100.0 ? -100.0 : nps - margin;
-    out->upper = nps + margin > 100.0 ? 100.0 : nps + margin;
+    out->lower = lo < nps ? lo : nps; /* one answer: the interval would miss it */
+    out->upper = hi > nps ? hi : nps;
     out->n = s->total;
     return KPI_OK;
 }

@@ -101,8 +101,9 @@ END_TEST
 
 /* README.md, "Using it": the snippet, line for line, with its comments'
  * promises checked.  Answers 10, 9, 7, 0, 10: 3 promoters, 1 detractor,
- * NPS = 100 (3 - 1) / 5 = 40; margin 1.96 sqrt((0.6 + 0.2 - 0.4^2) / 5) x 100
- * = 70.12, so lower = -30.12 and upper = 110.12 clamped to 100. */
+ * NPS = 100 (3 - 1) / 5 = 40; the adjusted-Wald interval: n' = 8, p' =
+ * 3.75 / 8, d' = 1.75 / 8, centre 0.25, margin 1.96 sqrt((0.6875 - 0.0625)
+ * / 8) = 0.5478, so lower = -29.78 and upper = 79.78. */
 START_TEST(the_readme_snippet_does_what_it_says)
 {
     const int32_t answers[] = {10, 9, 7, 0, 10};
@@ -119,10 +120,10 @@ START_TEST(the_readme_snippet_does_what_it_says)
     char line[80];
     snprintf(line, sizeof line, "NPS %+.1f (95%% CI %+.1f .. %+.1f, n = %llu)", e.value,
              e.lower, e.upper, (unsigned long long)e.n);
-    ck_assert_str_eq(line, "NPS +40.0 (95% CI -30.1 .. +100.0, n = 5)");
+    ck_assert_str_eq(line, "NPS +40.0 (95% CI -29.8 .. +79.8, n = 5)");
     ck_assert_near(e.value, 40.0, 1e-12);
-    ck_assert_near(e.lower, 40.0 - 196.0 * sqrt(0.128), 0.01);
-    ck_assert(e.upper == 100.0);
+    ck_assert_near(e.lower, 25.0 - 195.9963984540054 * sqrt(0.078125), 1e-9);
+    ck_assert_near(e.upper, 25.0 + 195.9963984540054 * sqrt(0.078125), 1e-9);
     kpi_score_free(nps);
 }
 END_TEST

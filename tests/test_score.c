@@ -27,10 +27,13 @@ START_TEST(nps_of_a_hand_computed_sample)
     kpi_estimate e;
     ck_assert_ok(kpi_score_nps(s, &e));
     ck_assert_near(e.value, 100.0 / 7.0, 1e-9); /* (3 - 2) / 7 x 100 */
-    double p = 3.0 / 7, d = 2.0 / 7;
-    double margin = 1.959963984540054 * sqrt((p + d - (p - d) * (p - d)) / 7) * 100;
-    ck_assert_near(e.lower, 100.0 / 7.0 - margin, 1e-9);
-    ck_assert_near(e.upper, 100.0 / 7.0 + margin, 1e-9);
+    /* adjusted Wald: n' = 10, p' = 3.75 / 10, d' = 2.75 / 10, centre 0.1,
+     * 1.96 sqrt((0.65 - 0.01) / 10) = 0.4958362: -39.58 .. 59.58 */
+    double p = 3.75 / 10, d = 2.75 / 10;
+    double margin = 1.959963984540054 * sqrt((p + d - (p - d) * (p - d)) / 10) * 100;
+    ck_assert_near(e.lower, 10.0 - margin, 1e-9);
+    ck_assert_near(e.upper, 10.0 + margin, 1e-9);
+    ck_assert_near(e.lower, -39.583602584364925, 1e-9);
     ck_assert_uint_eq(e.n, 7);
     kpi_estimate pr, pa, de;
     ck_assert_ok(kpi_score_nps_shares(s, &pr, &pa, &de));
@@ -59,12 +62,21 @@ START_TEST(nps_interval_is_clamped_to_plus_minus_100)
 }
 END_TEST
 
-/* The NPS interval by its documented formula, 100 (p - d) -/+ 1.96
- * sqrt((p + d - (p - d)^2) / n) x 100 clamped to [-100, 100], worked by
- * hand for small samples: one promoter, one detractor or one passive (a
- * variance of 0: no width, no NaN), one of each extreme (clamped), and
- * 3 promoters and 1 detractor of 10: 20 -/+ 1.96 sqrt(0.036) x 100 =
- * 20 -/+ 37.1877. */
+/* The NPS interval by its documented formula (adjusted Wald: n' = n + 3,
+ * p' = (promoters + 0.75) / n', d' = (detractors + 0.75) / n', 100 (p' -
+ * d' -/+ 1.96 sqrt((p' + d' - (p' - d')^2) / n')), clamped to [-100, 100]
+ * and widened to the value), worked by hand for small samples:
+ * - one promoter: n' = 4, p' = 0.4375, d' = 0.1875, centre 0.25,
+ *   1.96 sqrt(0.5625 / 4) = 0.73499: -48.50 .. 98.50, widened to 100;
+ * - one detractor: the mirror image; one passive: p' = d' = 0.1875,
+ *   1.96 sqrt(0.375 / 4) = 0.60011: -60.01 .. 60.01;
+ * - two passives: n' = 5, p' = d' = 0.15, 1.96 sqrt(0.3 / 5): +-48.01;
+ * - one of each extreme: p' = d' = 0.35, 1.96 sqrt(0.7 / 5): +-73.34;
+ * - three detractors: n' = 6, p' = 0.125, d' = 0.625, centre -0.5,
+ *   1.96 sqrt(0.5 / 6) = 0.56579: -106.58 (clamped to -100) .. 6.58;
+ * - 3 promoters and 1 detractor of 10: n' = 13, centre 2 / 13, 1.96
+ *   sqrt((5.5 / 13 - 4 / 169) / 13) = 0.343546: -18.97 .. 49.74.
+ * The plain Wald interval had no width for the first six samples. */
 START_TEST(nps_interval_of_small_samples_by_hand)
 {
     const struct {
@@ -72,15 +84,15 @@ START_TEST(nps_interval_of_small_samples_by_hand)
         size_t n;
         double value, lower, upper;
     } cases[] = {
-        {{10}, 1, 100, 100, 100},
-        {{9}, 1, 100, 100, 100},
-        {{0}, 1, -100, -100, -100},
-        {{6}, 1, -100, -100, -100},
-        {{7}, 1, 0, 0, 0},
-        {{8, 7}, 2, 0, 0, 0},
-        {{10, 0}, 2, 0, -100, 100},
-        {{0, 0, 0}, 3, -100, -100, -100},
-        {{10, 9, 9, 0, 7, 7, 8, 8, 7, 8}, 10, 20, 20 - 37.187701938273698, 20 + 37.1877019382737},
+        {{10}, 1, 100, -48.498649420252029, 100},
+        {{9}, 1, 100, -48.498649420252029, 100},
+        {{0}, 1, -100, -100, 48.498649420252029},
+        {{6}, 1, -100, -100, 48.498649420252029},
+        {{7}, 1, 0, -60.011395954441369, 60.011395954441369},
+        {{8, 7}, 2, 0, -48.009116763553095, 48.009116763553095},
+        {{10, 0}, 2, 0, -73.335137205651804, 73.335137205651804},
+        {{0, 0, 0}, 3, -100, -100, 6.5792867038085845},
+        {{10, 9, 9, 0, 7, 7, 8, 8, 7, 8}, 10, 20, -18.969988782478612, 49.739219551709382},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         kpi_score *s = nps_of(cases[k].v, cases[k].n);

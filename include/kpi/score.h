@@ -301,11 +301,19 @@ KPI_API int kpi_score_csat(const kpi_score *s, kpi_estimate *out);
 KPI_API int kpi_score_ces_easy(const kpi_score *s, kpi_estimate *out);
 
 /**
- * @brief Net promoter score in [-100, 100] with its margin of error.
+ * @brief Net promoter score in [-100, 100] with its 95% interval.
  *
- * value = 100 (p - d) with p, d the shares of promoters and detractors;
- * lower/upper = value -/+ 1.96 sqrt((p + d - (p - d)^2) / n) x 100,
- * clamped to [-100, 100]; n = answers.
+ * value = 100 (p - d) with p, d the shares of promoters and detractors
+ * among the n answers.  The interval is the adjusted-Wald interval
+ * (Rocks, "Interval estimation for the net promoter score", The American
+ * Statistician 70(4), 2016: the best coverage of the methods compared):
+ * with n' = n + 3, p' = (promoters + 3/4) / n' and d' = (detractors +
+ * 3/4) / n', lower/upper = 100 (p' - d' -/+ 1.96 sqrt((p' + d' -
+ * (p' - d')^2) / n')), clamped to [-100, 100].  Unlike the plain Wald
+ * interval it keeps a width when every answer is in one class (10
+ * promoters: +100, 95% CI +47.5 .. +100).  It is not centred on the
+ * value (it leans towards 0); it always contains it (with one answer the
+ * adjusted interval alone would not, and is widened to it).
  * @param s the object.
  * @param[out] out receives the estimate.
  * @return #KPI_OK; #KPI_ERR_INVALID if an argument is NULL; #KPI_ERR_STATE

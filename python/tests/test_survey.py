@@ -16,9 +16,13 @@ def test_nps_by_hand():
     s = kpi.nps()
     s.add_array([10, 9, 9, 8, 7, 6, 0, 10])  # 4 promoters, 2 passives, 2 detractors
     e = s.nps()
-    p, d, n = 4 / 8, 2 / 8, 8
+    # adjusted Wald (Rocks 2016): 3/4 added to promoters and detractors,
+    # 3 to n; centre 100 (4.75 - 2.75) / 11, not the value 25
+    p, d, n = 4.75 / 11, 2.75 / 11, 11
     margin = Z95 * math.sqrt((p + d - (p - d) ** 2) / n) * 100
-    assert_estimate(e, 25.0, 25.0 - margin, 25.0 + margin, 8, rel=1e-6)
+    centre = (p - d) * 100
+    assert_estimate(e, 25.0, centre - margin, centre + margin, 8, rel=1e-6)
+    assert e.low == pytest.approx(-29.41675030713442, rel=1e-9)
     shares = s.nps_shares()
     assert_wilson(shares.promoters, 4, 8)
     assert_wilson(shares.passives, 2, 8)
