@@ -36,7 +36,7 @@ from collections import namedtuple
 
 from . import _lib
 from ._base import KpiObject, read_only_class, read_out, register
-from ._buffers import numpy
+from ._buffers import in_ms, numpy
 from ._calendar import Calendar, SlaPolicy
 from ._calendar import to_ms as _ms
 from ._counting import TopK, _label_bytes
@@ -196,7 +196,7 @@ def to_events(data):
             col = np.array([_code(EVENT_KINDS, k, "kind") if isinstance(k, str)
                             else k for k in col.tolist()], dtype=np.int64)
         elif name == "time_ms" and col.dtype.kind == "M":
-            col = col.astype("M8[ms]").view(np.int64)
+            col = in_ms(col, "events: time_ms").view(np.int64)
         want = out.dtype[name].base
         if col.dtype.kind == "f":
             raise TypeError(f"events: column {name!r} holds floats; round them to integers")

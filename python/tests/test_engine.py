@@ -547,3 +547,22 @@ def _closed():
     e = kpi.Engine()
     e.close()
     return e
+
+
+def test_to_events_refuses_times_whose_milliseconds_overflow():
+    # (2**64 + 1704067200384) / 1000 s after the epoch is 2**64 ms past
+    # 2024-01-01T00:00:00.384: numpy's cast to datetime64[ms] wraps it
+    # to that instant, a plausible time, without a word
+    when = (2**64 + 1_704_067_200_384) // 1000
+    assert when * 1000 == 2**64 + 1_704_067_200_384
+    cols = {"time_ms": np.array([when], dtype="M8[s]"), "kind": ["created"],
+            "ticket": [1], "actor": [9]}
+    with pytest.raises(kpi.KpiRangeError):
+        kpi.to_events(cols)
+    e = new_engine()
+    with pytest.raises(kpi.KpiRangeError):
+        e.apply(cols)
+    assert e.count("events") == 0
+    # seconds that fit are exact milliseconds
+    cols["time_ms"] = np.array([1_704_067_200], dtype="M8[s]")
+    assert kpi.to_events(cols)["time_ms"][0] == 1_704_067_200_000
