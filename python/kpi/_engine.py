@@ -193,8 +193,7 @@ def to_events(data):
         if len(col) != n:
             raise ValueError(f"events: column {name!r} has {len(col)} values, not {n}")
         if name == "kind" and col.dtype.kind in "OUS":
-            col = np.array([_code(EVENT_KINDS, k, "kind") if isinstance(k, str)
-                            else k for k in col.tolist()], dtype=np.int64)
+            col = np.array([_kind_code(k) for k in col.tolist()], dtype=np.int64)
         elif name == "time_ms" and col.dtype.kind == "M":
             col = in_ms(col, "events: time_ms").view(np.int64)
         want = out.dtype[name].base
@@ -211,6 +210,20 @@ def to_events(data):
                                          f"{name}: {bad} does not fit in {want}")
         out[name] = col
     return out
+
+
+def _kind_code(k):
+    """An event kind from a column of names: a name (str, or bytes as in
+    an 'S' column) or an integer; never a number parsed from text or a
+    float truncated."""
+    if isinstance(k, bytes):
+        k = k.decode("utf-8", "surrogateescape")
+    if isinstance(k, str):
+        return _code(EVENT_KINDS, k, "kind")
+    try:
+        return _lib.i64(k, "kind")
+    except TypeError:
+        raise TypeError(f"events: kind {k!r} is neither a name nor an integer") from None
 
 
 def _event_buffer(data):

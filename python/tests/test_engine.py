@@ -566,3 +566,22 @@ def test_to_events_refuses_times_whose_milliseconds_overflow():
     # seconds that fit are exact milliseconds
     cols["time_ms"] = np.array([1_704_067_200], dtype="M8[s]")
     assert kpi.to_events(cols)["time_ms"][0] == 1_704_067_200_000
+
+
+def test_to_events_kind_names_are_never_parsed_or_rounded():
+    def kinds(column):
+        n = len(column)
+        return kpi.to_events({"time_ms": [T0] * n, "kind": column, "ticket": [1] * n})["kind"]
+
+    # a str "3" is no name (KpiRangeError); bytes were parsed by numpy as
+    # the number 3 (agent_reply): b"3" is now the unknown name "3" too
+    for column in (np.array(["3"]), np.array([b"3"])):
+        with pytest.raises(kpi.KpiRangeError):
+            kinds(column)
+    # names in bytes (an 'S' column) are names as in str: created = 1, closed = 13
+    assert kinds(np.array([b"created", b"closed"])).tolist() == [1, 13]
+    # a float beside names was truncated (3.7 -> agent_reply); floats are refused
+    with pytest.raises(TypeError):
+        kinds(np.array(["created", 3.7], dtype=object))
+    # integers beside names stay integers: created = 1, resolved = 11
+    assert kinds(np.array(["created", 11], dtype=object)).tolist() == [1, 11]
