@@ -585,3 +585,26 @@ def test_to_events_kind_names_are_never_parsed_or_rounded():
         kinds(np.array(["created", 3.7], dtype=object))
     # integers beside names stay integers: created = 1, resolved = 11
     assert kinds(np.array(["created", 11], dtype=object)).tolist() == [1, 11]
+
+
+FORMAT_DOC = os.path.join(os.path.dirname(HEADER), "..", "..", "docs", "format.md")
+
+
+@pytest.mark.skipif(not os.path.exists(FORMAT_DOC), reason="not in the source tree")
+def test_format_page_lists_the_event_record_offsets():
+    # engine.h ("see docs/format.md for the offsets") and docs/abi.md send
+    # readers of kpi_event to the format page for its layout: its table
+    # rows "| offset | size | field | type |" must be the record's
+    with open(FORMAT_DOC, encoding="utf-8") as f:
+        text = f.read()
+    rows = re.findall(r"^\| (\d+) \| (\d+) \| `(\w+)` \| `(\w+)(?:\[2\])?` \|", text, re.M)
+    got = {name: (int(off), int(size), ctype) for off, size, name, ctype in rows}
+    c_types = {_lib.ctypes.c_int64: "int64_t", _lib.ctypes.c_uint64: "uint64_t",
+               _lib.ctypes.c_uint32: "uint32_t"}
+    want = {}
+    for name, ctype in kpi.CEvent._fields_:
+        field = getattr(kpi.CEvent, name)
+        base = getattr(ctype, "_type_", ctype) if name == "reserved" else ctype
+        want[name] = (field.offset, field.size, c_types[base])
+    assert got == want
+    assert sum(size for _, size, _ in got.values()) == 64
