@@ -93,6 +93,7 @@ INT64_MAX = (1 << 63) - 1
 EVENT_SIZE = ctypes.sizeof(_lib.CEvent)
 _NAME_MAX = 255  # KPI_TOPK_MAX_LABEL (include/kpi/topk.h): a name's bytes
 _CEVENT_FORMAT = memoryview((_lib.CEvent * 1)()).format  # a buffer of CEvent records
+_RECORD_ALIGN = ctypes.alignment(_lib.CEvent)  # 8: the int64 fields
 
 # The primitive class of each metric type.
 _TYPE_CLASSES = {1: Duration, 2: Rate, 3: Score, 4: Ratio, 5: Series}
@@ -173,8 +174,10 @@ def to_events(data):
         a = data.reshape(-1) if data.ndim == 0 else data
         if a.ndim != 1:
             raise ValueError(f"events: a 1-D array is needed, got {a.ndim} dimensions")
-        if not (a.flags.c_contiguous and a.flags.aligned):
-            a = np.array(a, order="C", copy=True)  # a copy is aligned
+        # aligned for the record's int64s: numpy's own flag is no proof, as
+        # an equal dtype written without align=True has alignment 1
+        if not (a.flags.c_contiguous and a.ctypes.data % _RECORD_ALIGN == 0):
+            a = np.array(a, dtype=EVENT_DTYPE, order="C", copy=True)  # a copy is aligned
         return a
     if isinstance(data, np.ndarray) and data.dtype.names is not None:
         columns = {name: data[name] for name in data.dtype.names}

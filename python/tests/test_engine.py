@@ -327,6 +327,38 @@ def test_apply_hands_the_array_to_c_without_a_copy(monkeypatch):
     assert seen[0][0] != strided.ctypes.data and bytes(e) == bytes(_applied(log))
 
 
+def test_apply_copies_a_misaligned_array_of_an_unaligned_equal_dtype(monkeypatch):
+    # the dtype written without align=True has the same fields and offsets
+    # (every field already sits at a multiple of its size), so numpy finds
+    # it equal to EVENT_DTYPE, but its alignment is 1: numpy calls an array
+    # of it at an odd address "aligned", and it reached C in place, its
+    # int64 fields read from addresses that are not multiples of 8
+    d = kpi.EVENT_DTYPE
+    packed = np.dtype([(n, d.fields[n][0]) for n in d.names])
+    assert packed == d and packed.alignment == 1
+    log = scenario(5, seed=8)
+    raw = bytearray(1 + log.nbytes)
+    raw[1:] = log.tobytes()
+    odd = np.frombuffer(raw, dtype=packed, offset=1)
+    assert odd.ctypes.data % 8 == 1 and odd.flags.aligned
+    seen = []
+    real = _lib.C.kpi_engine_apply
+
+    def spy(e, address, n, size, applied):
+        seen.append(address)
+        return real(e, address, n, size, applied)
+
+    monkeypatch.setattr(_lib.C, "kpi_engine_apply", spy)
+    e = new_engine()
+    e.apply(odd)  # copied once, to an address that is a multiple of 8
+    assert seen[0] % 8 == 0 and bytes(e) == bytes(_applied(log))
+    assert kpi.to_events(odd).ctypes.data % 8 == 0
+    # an aligned one of that dtype is still used in place
+    fine = np.frombuffer(bytearray(log.tobytes()), dtype=packed)
+    if fine.ctypes.data % 8 == 0:
+        assert kpi.to_events(fine) is fine
+
+
 def _applied(log):
     e = new_engine()
     e.apply(log)
