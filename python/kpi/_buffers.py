@@ -19,7 +19,7 @@ passed by address.  So are these exact reinterpretations:
 Converted (one copy, documented): any other integer dtype (e.g. ``int64``
 answers for an ``int32`` scale, after checking every value fits; an
 out-of-range value raises :class:`KpiRangeError`); integers for ``float64``
-values; ``timedelta64``/``datetime64`` of another unit (truncated to ms;
+values; ``timedelta64``/``datetime64`` of another unit (rounded down to whole ms;
 a value whose milliseconds overflow int64 raises KpiRangeError);
 non-contiguous, misaligned or byte-swapped arrays; a list or tuple of
 Python ints that numpy would hold as floats (``-1`` beside ``2**63``) or
@@ -96,7 +96,7 @@ def _numpy_array(obj, kind, what):
             raise TypeError(f"{what}: a {t} array holds "
                             + ("timestamps, not durations: subtract the start"
                                if kind == "ms" else "durations, not timestamps"))
-        # another unit (truncated to ms) or byte order: a view of
+        # another unit (rounded down to ms) or byte order: a view of
         # '>m8[ms]' as int64 would read its bytes swapped
         a = in_ms(a, what).view(np.int64)
     elif t.kind in "biu" and want.kind in "iu":

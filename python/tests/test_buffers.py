@@ -190,3 +190,17 @@ def test_coarse_time_units_whose_milliseconds_overflow_are_refused():
     # NaT is no overflow: it reaches C as before (a negative duration there)
     with pytest.raises(kpi.KpiRangeError):
         kpi.frt().add_array(np.array(["NaT"], dtype="m8[s]"))
+
+
+def test_finer_time_units_are_rounded_down_to_ms():
+    # numpy's cast to [ms] rounds toward minus infinity, as to_ms() does
+    # for a datetime: -1500 us is -2 ms (not -1, as truncation toward zero
+    # would give), 1500 us is 1 ms; the series of 1 ms periods shows which
+    fed = kpi.Series(1, 8)
+    fed.add_array(np.array([-1500, 1500], dtype="M8[us]"))
+    floor, trunc = kpi.Series(1, 8), kpi.Series(1, 8)
+    for t in (-2, 1):
+        floor.add(t)
+    for t in (-1, 1):
+        trunc.add(t)
+    assert bytes(fed) == bytes(floor) != bytes(trunc)
