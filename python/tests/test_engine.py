@@ -640,3 +640,18 @@ def test_format_page_lists_the_event_record_offsets():
         want[name] = (field.offset, field.size, c_types[base])
     assert got == want
     assert sum(size for _, size, _ in got.values()) == 64
+
+
+def test_sla_risk_next_due_may_be_now():
+    # a first-reply target of 2 h on a ticket created at T0 is due at
+    # T0 + 2 h; at that instant it is at risk (met up to and including its
+    # due instant, kpi/sla.h) and next_due is now itself, not a later time
+    cal = kpi.Calendar("UTC0")
+    for day in range(7):
+        cal.add_hours(day, 0, 24 * 60)
+    policy = kpi.SlaPolicy(cal)
+    policy.set_target(1, kpi.SLA_FIRST_RESPONSE, 2 * H, False)
+    e = kpi.Engine(sla_policy=policy)
+    e.created(T0, 1, priority=1)
+    assert e.sla_risk(0, now_ms=T0 + 2 * H) == kpi.SlaRisk(1, 0, T0 + 2 * H)
+    assert "at or after now" in kpi.SlaRisk.__doc__
