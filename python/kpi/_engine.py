@@ -232,6 +232,9 @@ def _kind_code(k):
 def _event_buffer(data):
     """(address, n, keep-alive) of the records of `data`."""
     if isinstance(data, ctypes.Array) and data._type_ is _lib.CEvent:
+        if ctypes.addressof(data) % _RECORD_ALIGN:
+            # from_buffer() builds one at any offset: copied, aligned
+            data = (_lib.CEvent * len(data)).from_buffer_copy(data)
         return (ctypes.addressof(data) if len(data) else None), len(data), data
     if numpy is not None and (isinstance(data, numpy.ndarray) or hasattr(data, "items")):
         a = to_events(data)
@@ -532,7 +535,8 @@ class Engine(KpiObject):
 
         `events`: an EVENT_DTYPE array (1-D, C-contiguous, aligned: used in
         place, no copy), anything :func:`to_events` converts (one copy), a
-        ctypes CEvent array or a buffer of 64-byte records (a buffer
+        ctypes CEvent array or a buffer of 64-byte records (in place when
+        aligned for their int64 fields, else copied once; a buffer
         whose items are records of another layout, such as a memoryview
         of a structured array, is converted by field name as to_events()
         does, or refused without numpy).  Returns the

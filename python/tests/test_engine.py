@@ -327,6 +327,19 @@ def test_apply_hands_the_array_to_c_without_a_copy(monkeypatch):
     assert seen[0][0] != strided.ctypes.data and bytes(e) == bytes(_applied(log))
 
 
+def _apply_addresses(monkeypatch):
+    """The record addresses kpi_engine_apply is called with, from now on."""
+    seen = []
+    real = _lib.C.kpi_engine_apply
+
+    def spy(e, address, n, size, applied):
+        seen.append(address)
+        return real(e, address, n, size, applied)
+
+    monkeypatch.setattr(_lib.C, "kpi_engine_apply", spy)
+    return seen
+
+
 def test_apply_copies_a_misaligned_array_of_an_unaligned_equal_dtype(monkeypatch):
     # the dtype written without align=True has the same fields and offsets
     # (every field already sits at a multiple of its size), so numpy finds
@@ -341,14 +354,7 @@ def test_apply_copies_a_misaligned_array_of_an_unaligned_equal_dtype(monkeypatch
     raw[1:] = log.tobytes()
     odd = np.frombuffer(raw, dtype=packed, offset=1)
     assert odd.ctypes.data % 8 == 1 and odd.flags.aligned
-    seen = []
-    real = _lib.C.kpi_engine_apply
-
-    def spy(e, address, n, size, applied):
-        seen.append(address)
-        return real(e, address, n, size, applied)
-
-    monkeypatch.setattr(_lib.C, "kpi_engine_apply", spy)
+    seen = _apply_addresses(monkeypatch)
     e = new_engine()
     e.apply(odd)  # copied once, to an address that is a multiple of 8
     assert seen[0] % 8 == 0 and bytes(e) == bytes(_applied(log))
@@ -357,6 +363,26 @@ def test_apply_copies_a_misaligned_array_of_an_unaligned_equal_dtype(monkeypatch
     fine = np.frombuffer(bytearray(log.tobytes()), dtype=packed)
     if fine.ctypes.data % 8 == 0:
         assert kpi.to_events(fine) is fine
+
+
+def test_apply_copies_a_misaligned_ctypes_record_array(monkeypatch):
+    # ctypes builds a CEvent array over any buffer at any offset
+    # (from_buffer does not check alignment): one at an odd address reached
+    # C in place, its int64 fields read from addresses that are not
+    # multiples of 8
+    log = scenario(5, seed=9)
+    raw = bytearray(1 + log.nbytes)
+    raw[1:] = log.tobytes()
+    odd = (kpi.CEvent * len(log)).from_buffer(raw, 1)
+    assert _lib.ctypes.addressof(odd) % 8 == 1
+    seen = _apply_addresses(monkeypatch)
+    e = new_engine()
+    e.apply(odd)  # copied once, to an address that is a multiple of 8
+    assert seen[0] % 8 == 0 and bytes(e) == bytes(_applied(log))
+    # an aligned one is still used in place
+    fine = (kpi.CEvent * len(log)).from_buffer_copy(log.tobytes())
+    new_engine().apply(fine)
+    assert seen[-1] == _lib.ctypes.addressof(fine)
 
 
 def _applied(log):
