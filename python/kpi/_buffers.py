@@ -19,7 +19,8 @@ passed by address.  So are these exact reinterpretations:
 Converted (one copy, documented): any other integer dtype (e.g. ``int64``
 answers for an ``int32`` scale, after checking every value fits; an
 out-of-range value raises :class:`KpiRangeError`); integers for ``float64``
-values; ``timedelta64``/``datetime64`` of another unit (truncated to ms);
+values; ``timedelta64``/``datetime64`` of another unit (rounded down to whole ms;
+a value whose milliseconds overflow int64 raises KpiRangeError);
 non-contiguous, misaligned or byte-swapped arrays; a list or tuple of
 Python ints that numpy would hold as floats (``-1`` beside ``2**63``) or
 objects is converted item by item, exactly.  Floats are never
@@ -95,12 +96,9 @@ def _numpy_array(obj, kind, what):
             raise TypeError(f"{what}: a {t} array holds "
                             + ("timestamps, not durations: subtract the start"
                                if kind == "ms" else "durations, not timestamps"))
-        ms = np.dtype(("m8" if t.kind == "m" else "M8") + "[ms]")  # native order
-        if t != ms:
-            # another unit (truncated to ms) or byte order: a view of
-            # '>m8[ms]' as int64 would read its bytes swapped
-            a = a.astype(ms)
-        a = a.view(np.int64)
+        # another unit (rounded down to ms) or byte order: a view of
+        # '>m8[ms]' as int64 would read its bytes swapped
+        a = in_ms(a, what).view(np.int64)
     elif t.kind in "biu" and want.kind in "iu":
         info = np.iinfo(want)
         if a.size and t.kind != "b":
@@ -125,6 +123,31 @@ def _numpy_array(obj, kind, what):
         # misaligned array (numpy.frombuffer at an odd offset) as it is
         a = np.array(a, order="C", copy=True)
     return a.ctypes.data if a.size else None, a.size, a
+
+
+# units whose conversion to ms multiplies (and so may overflow int64)
+_COARSER_THAN_MS = frozenset(("Y", "M", "W", "D", "h", "m", "s"))
+
+
+def in_ms(a, what):
+    """A timedelta64 / datetime64 array `a` in native-order [ms] units
+    (`a` itself when it already is).  numpy's cast from a coarser unit
+    wraps a value whose milliseconds pass int64 around without a word
+    (2**64 + 384 ms becomes 384 ms): such a value raises KpiRangeError.
+    NaT stays NaT."""
+    np = numpy
+    ms = np.dtype(("m8" if a.dtype.kind == "m" else "M8") + "[ms]")  # native order
+    if a.dtype == ms:
+        return a
+    out = a.astype(ms)
+    unit, count = np.datetime_data(a.dtype)
+    if out.size and (unit in _COARSER_THAN_MS or (unit == "ms" and count > 1)):
+        # exact conversions come back to the same value; wrapped ones not
+        bad = (out.astype(a.dtype) != a) & ~np.isnat(a)
+        if bad.any():
+            value = a[int(np.argmax(bad))]
+            raise _range_error(what, f"{value} does not fit in int64 milliseconds")
+    return out
 
 
 def _format_matches(fmt, kind, itemsize):

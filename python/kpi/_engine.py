@@ -36,7 +36,7 @@ from collections import namedtuple
 
 from . import _lib
 from ._base import KpiObject, read_only_class, read_out, register
-from ._buffers import numpy
+from ._buffers import in_ms, numpy
 from ._calendar import Calendar, SlaPolicy
 from ._calendar import to_ms as _ms
 from ._counting import TopK, _label_bytes
@@ -93,6 +93,7 @@ INT64_MAX = (1 << 63) - 1
 EVENT_SIZE = ctypes.sizeof(_lib.CEvent)
 _NAME_MAX = 255  # KPI_TOPK_MAX_LABEL (include/kpi/topk.h): a name's bytes
 _CEVENT_FORMAT = memoryview((_lib.CEvent * 1)()).format  # a buffer of CEvent records
+_RECORD_ALIGN = ctypes.alignment(_lib.CEvent)  # 8: the int64 fields
 
 # The primitive class of each metric type.
 _TYPE_CLASSES = {1: Duration, 2: Rate, 3: Score, 4: Ratio, 5: Series}
@@ -173,8 +174,10 @@ def to_events(data):
         a = data.reshape(-1) if data.ndim == 0 else data
         if a.ndim != 1:
             raise ValueError(f"events: a 1-D array is needed, got {a.ndim} dimensions")
-        if not (a.flags.c_contiguous and a.flags.aligned):
-            a = np.array(a, order="C", copy=True)  # a copy is aligned
+        # aligned for the record's int64s: numpy's own flag is no proof, as
+        # an equal dtype written without align=True has alignment 1
+        if not (a.flags.c_contiguous and a.ctypes.data % _RECORD_ALIGN == 0):
+            a = np.array(a, dtype=EVENT_DTYPE, order="C", copy=True)  # a copy is aligned
         return a
     if isinstance(data, np.ndarray) and data.dtype.names is not None:
         columns = {name: data[name] for name in data.dtype.names}
@@ -193,10 +196,9 @@ def to_events(data):
         if len(col) != n:
             raise ValueError(f"events: column {name!r} has {len(col)} values, not {n}")
         if name == "kind" and col.dtype.kind in "OUS":
-            col = np.array([_code(EVENT_KINDS, k, "kind") if isinstance(k, str)
-                            else k for k in col.tolist()], dtype=np.int64)
+            col = np.array([_kind_code(k) for k in col.tolist()], dtype=np.int64)
         elif name == "time_ms" and col.dtype.kind == "M":
-            col = col.astype("M8[ms]").view(np.int64)
+            col = in_ms(col, "events: time_ms").view(np.int64)
         want = out.dtype[name].base
         if col.dtype.kind == "f":
             raise TypeError(f"events: column {name!r} holds floats; round them to integers")
@@ -213,9 +215,26 @@ def to_events(data):
     return out
 
 
+def _kind_code(k):
+    """An event kind from a column of names: a name (str, or bytes as in
+    an 'S' column) or an integer; never a number parsed from text or a
+    float truncated."""
+    if isinstance(k, bytes):
+        k = k.decode("utf-8", "surrogateescape")
+    if isinstance(k, str):
+        return _code(EVENT_KINDS, k, "kind")
+    try:
+        return _lib.i64(k, "kind")
+    except TypeError:
+        raise TypeError(f"events: kind {k!r} is neither a name nor an integer") from None
+
+
 def _event_buffer(data):
     """(address, n, keep-alive) of the records of `data`."""
     if isinstance(data, ctypes.Array) and data._type_ is _lib.CEvent:
+        if ctypes.addressof(data) % _RECORD_ALIGN:
+            # from_buffer() builds one at any offset: copied, aligned
+            data = (_lib.CEvent * len(data)).from_buffer_copy(data)
         return (ctypes.addressof(data) if len(data) else None), len(data), data
     if numpy is not None and (isinstance(data, numpy.ndarray) or hasattr(data, "items")):
         a = to_events(data)
@@ -313,7 +332,7 @@ Aging.__doc__ = """Unresolved tickets by age: [0, 1 d), [1 d, 3 d), [3 d, 7 d), 
 SlaRisk = namedtuple("SlaRisk", "at_risk breached next_due")
 SlaRisk.__doc__ = """Live tickets with a running SLA target due within the horizon
 (at_risk) or already past due (breached); next_due: the earliest due time
-after now (ms), None if no target runs."""
+at or after now (ms), None if no target runs."""
 
 
 def _kind_call(kind, doc):
@@ -516,7 +535,8 @@ class Engine(KpiObject):
 
         `events`: an EVENT_DTYPE array (1-D, C-contiguous, aligned: used in
         place, no copy), anything :func:`to_events` converts (one copy), a
-        ctypes CEvent array or a buffer of 64-byte records (a buffer
+        ctypes CEvent array or a buffer of 64-byte records (in place when
+        aligned for their int64 fields, else copied once; a buffer
         whose items are records of another layout, such as a memoryview
         of a structured array, is converted by field name as to_events()
         does, or refused without numpy).  Returns the

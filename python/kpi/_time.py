@@ -3,7 +3,7 @@ ServiceLevel and Series (volume per period with a Holt-Winters forecast).
 
 Durations and timestamps are int64 milliseconds.  Bulk calls take int64
 arrays without a copy, and timedelta64[ms] / datetime64[ms] arrays as the
-same int64 bits; other units are converted (truncated to ms).
+same int64 bits; other units are converted (rounded down to whole ms).
 """
 
 import ctypes

@@ -162,3 +162,45 @@ def test_without_numpy(monkeypatch, spy):
     g = kpi.Group(kpi.Rate())
     g[3].add(True)
     assert g.keys() == [3]
+
+
+def test_coarse_time_units_whose_milliseconds_overflow_are_refused():
+    # 18446744073709552 s is (2**64 + 384) / 1000 s (2**64 = 18446744073709551616):
+    # in ms it is 2**64 + 384, past INT64_MAX (9223372036854775807), and
+    # numpy's cast to timedelta64[ms] wraps it to 384 ms without a word
+    huge = 18_446_744_073_709_552
+    assert huge * 1000 == 2**64 + 384
+    d = kpi.frt()
+    with pytest.raises(kpi.KpiRangeError):
+        d.add_array(np.array([5, huge], dtype="m8[s]"))
+    assert d.count == 0 and bytes(d) == bytes(kpi.frt())
+    # the same as timestamps: (2**64 + 1704067200384) / 1000 s after the
+    # epoch wraps to 2024-01-01T00:00:00.384
+    s = kpi.Series(kpi.MS_PER_DAY, 4, origin_ms=0)
+    when = (2**64 + 1_704_067_200_384) // 1000
+    assert when * 1000 == 2**64 + 1_704_067_200_384
+    with pytest.raises(kpi.KpiRangeError):
+        s.add_array(np.array([when], dtype="M8[s]"))
+    assert bytes(s) == bytes(kpi.Series(kpi.MS_PER_DAY, 4, origin_ms=0))
+    # what fits is converted exactly: 5 s and INT64_MAX // 1000 s
+    d.add_array(np.array([5], dtype=">m8[s]"))
+    big = kpi.frt()
+    big.add_array(np.array([(2**63 - 1) // 1000], dtype="m8[s]"))
+    assert d.sum == 5000 and big.sum == 9_223_372_036_854_775_000
+    # NaT is no overflow: it reaches C as before (a negative duration there)
+    with pytest.raises(kpi.KpiRangeError):
+        kpi.frt().add_array(np.array(["NaT"], dtype="m8[s]"))
+
+
+def test_finer_time_units_are_rounded_down_to_ms():
+    # numpy's cast to [ms] rounds toward minus infinity, as to_ms() does
+    # for a datetime: -1500 us is -2 ms (not -1, as truncation toward zero
+    # would give), 1500 us is 1 ms; the series of 1 ms periods shows which
+    fed = kpi.Series(1, 8)
+    fed.add_array(np.array([-1500, 1500], dtype="M8[us]"))
+    floor, trunc = kpi.Series(1, 8), kpi.Series(1, 8)
+    for t in (-2, 1):
+        floor.add(t)
+    for t in (-1, 1):
+        trunc.add(t)
+    assert bytes(fed) == bytes(floor) != bytes(trunc)

@@ -15,11 +15,11 @@ def test_dask_run_equals_one_process_and_pandas(example):
     df = example.generate_log(20_000, seed=5)
     dist = example.run_dask(df, partitions=5)
     single = example.run_single(df)
-    # exact KPIs: equal to the single process and to pandas
-    exact_keys = ["tickets", "nps", "csat", "frt_mean_ms", "frt_within_1h", "top_topics",
-                  "daily_volume"]
-    for key in exact_keys:
-        assert dist[key] == pytest.approx(single[key], rel=1e-12), key
+    # every figure, sketches included, is the same as one process's (the
+    # example prints "identical reports"): exact states merge exactly and
+    # merged sketches equal the single-stream sketch bucket for bucket
+    assert dist == single
+    # exact KPIs: equal to pandas
     counts = df["nps"].value_counts()
     promoters = counts.reindex([9, 10], fill_value=0).sum()
     detractors = counts.reindex(range(7), fill_value=0).sum()
@@ -31,11 +31,9 @@ def test_dask_run_equals_one_process_and_pandas(example):
     assert dist["top_topics"] == [(str(k), int(v)) for k, v in topics.iloc[:5].items()]
     daily = df.groupby(df["t_ms"] // example.DAY * example.DAY).size()
     assert dist["daily_volume"] == [(int(k), float(v)) for k, v in daily.items()]
-    # sketches: within their promise of the exact values (and of each other)
+    # sketches: within their promise of the exact values
     for q, key in ((0.5, "frt_p50_ms"), (0.9, "frt_p90_ms"), (0.99, "frt_p99_ms")):
         v = df["frt_ms"].quantile(q, interpolation="lower")
-        assert abs(dist[key] - v) <= 0.01 * v and abs(single[key] - v) <= 0.01 * v
-        assert dist[key] == single[key]  # merged buckets equal one stream's
+        assert abs(dist[key] - v) <= 0.01 * v
     true = df["customer"].nunique()
     assert abs(dist["distinct_customers"] - true) <= 3 * 1.04 / 128 * true
-    assert dist["distinct_customers"] == single["distinct_customers"]

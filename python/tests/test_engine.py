@@ -352,6 +352,64 @@ def test_apply_hands_the_array_to_c_without_a_copy(monkeypatch):
     assert seen[0][0] != strided.ctypes.data and bytes(e) == bytes(_applied(log))
 
 
+def _apply_addresses(monkeypatch):
+    """The record addresses kpi_engine_apply is called with, from now on."""
+    seen = []
+    real = _lib.C.kpi_engine_apply
+
+    def spy(e, address, n, size, applied):
+        seen.append(address)
+        return real(e, address, n, size, applied)
+
+    monkeypatch.setattr(_lib.C, "kpi_engine_apply", spy)
+    return seen
+
+
+def test_apply_copies_a_misaligned_array_of_an_unaligned_equal_dtype(monkeypatch):
+    # the dtype written without align=True has the same fields and offsets
+    # (every field already sits at a multiple of its size), so numpy finds
+    # it equal to EVENT_DTYPE, but its alignment is 1: numpy calls an array
+    # of it at an odd address "aligned", and it reached C in place, its
+    # int64 fields read from addresses that are not multiples of 8
+    d = kpi.EVENT_DTYPE
+    packed = np.dtype([(n, d.fields[n][0]) for n in d.names])
+    assert packed == d and packed.alignment == 1
+    log = scenario(5, seed=8)
+    raw = bytearray(1 + log.nbytes)
+    raw[1:] = log.tobytes()
+    odd = np.frombuffer(raw, dtype=packed, offset=1)
+    assert odd.ctypes.data % 8 == 1 and odd.flags.aligned
+    seen = _apply_addresses(monkeypatch)
+    e = new_engine()
+    e.apply(odd)  # copied once, to an address that is a multiple of 8
+    assert seen[0] % 8 == 0 and bytes(e) == bytes(_applied(log))
+    assert kpi.to_events(odd).ctypes.data % 8 == 0
+    # an aligned one of that dtype is still used in place
+    fine = np.frombuffer(bytearray(log.tobytes()), dtype=packed)
+    if fine.ctypes.data % 8 == 0:
+        assert kpi.to_events(fine) is fine
+
+
+def test_apply_copies_a_misaligned_ctypes_record_array(monkeypatch):
+    # ctypes builds a CEvent array over any buffer at any offset
+    # (from_buffer does not check alignment): one at an odd address reached
+    # C in place, its int64 fields read from addresses that are not
+    # multiples of 8
+    log = scenario(5, seed=9)
+    raw = bytearray(1 + log.nbytes)
+    raw[1:] = log.tobytes()
+    odd = (kpi.CEvent * len(log)).from_buffer(raw, 1)
+    assert _lib.ctypes.addressof(odd) % 8 == 1
+    seen = _apply_addresses(monkeypatch)
+    e = new_engine()
+    e.apply(odd)  # copied once, to an address that is a multiple of 8
+    assert seen[0] % 8 == 0 and bytes(e) == bytes(_applied(log))
+    # an aligned one is still used in place
+    fine = (kpi.CEvent * len(log)).from_buffer_copy(log.tobytes())
+    new_engine().apply(fine)
+    assert seen[-1] == _lib.ctypes.addressof(fine)
+
+
 def _applied(log):
     e = new_engine()
     e.apply(log)
@@ -572,3 +630,79 @@ def _closed():
     e = kpi.Engine()
     e.close()
     return e
+
+
+def test_to_events_refuses_times_whose_milliseconds_overflow():
+    # (2**64 + 1704067200384) / 1000 s after the epoch is 2**64 ms past
+    # 2024-01-01T00:00:00.384: numpy's cast to datetime64[ms] wraps it
+    # to that instant, a plausible time, without a word
+    when = (2**64 + 1_704_067_200_384) // 1000
+    assert when * 1000 == 2**64 + 1_704_067_200_384
+    cols = {"time_ms": np.array([when], dtype="M8[s]"), "kind": ["created"],
+            "ticket": [1], "actor": [9]}
+    with pytest.raises(kpi.KpiRangeError):
+        kpi.to_events(cols)
+    e = new_engine()
+    with pytest.raises(kpi.KpiRangeError):
+        e.apply(cols)
+    assert e.count("events") == 0
+    # seconds that fit are exact milliseconds
+    cols["time_ms"] = np.array([1_704_067_200], dtype="M8[s]")
+    assert kpi.to_events(cols)["time_ms"][0] == 1_704_067_200_000
+
+
+def test_to_events_kind_names_are_never_parsed_or_rounded():
+    def kinds(column):
+        n = len(column)
+        return kpi.to_events({"time_ms": [T0] * n, "kind": column, "ticket": [1] * n})["kind"]
+
+    # a str "3" is no name (KpiRangeError); bytes were parsed by numpy as
+    # the number 3 (agent_reply): b"3" is now the unknown name "3" too
+    for column in (np.array(["3"]), np.array([b"3"])):
+        with pytest.raises(kpi.KpiRangeError):
+            kinds(column)
+    # names in bytes (an 'S' column) are names as in str: created = 1, closed = 13
+    assert kinds(np.array([b"created", b"closed"])).tolist() == [1, 13]
+    # a float beside names was truncated (3.7 -> agent_reply); floats are refused
+    with pytest.raises(TypeError):
+        kinds(np.array(["created", 3.7], dtype=object))
+    # integers beside names stay integers: created = 1, resolved = 11
+    assert kinds(np.array(["created", 11], dtype=object)).tolist() == [1, 11]
+
+
+FORMAT_DOC = os.path.join(os.path.dirname(HEADER), "..", "..", "docs", "format.md")
+
+
+@pytest.mark.skipif(not os.path.exists(FORMAT_DOC), reason="not in the source tree")
+def test_format_page_lists_the_event_record_offsets():
+    # engine.h ("see docs/format.md for the offsets") and docs/abi.md send
+    # readers of kpi_event to the format page for its layout: its table
+    # rows "| offset | size | field | type |" must be the record's
+    with open(FORMAT_DOC, encoding="utf-8") as f:
+        text = f.read()
+    rows = re.findall(r"^\| (\d+) \| (\d+) \| `(\w+)` \| `(\w+)(?:\[2\])?` \|", text, re.M)
+    got = {name: (int(off), int(size), ctype) for off, size, name, ctype in rows}
+    c_types = {_lib.ctypes.c_int64: "int64_t", _lib.ctypes.c_uint64: "uint64_t",
+               _lib.ctypes.c_uint32: "uint32_t"}
+    want = {}
+    for name, ctype in kpi.CEvent._fields_:
+        field = getattr(kpi.CEvent, name)
+        base = getattr(ctype, "_type_", ctype) if name == "reserved" else ctype
+        want[name] = (field.offset, field.size, c_types[base])
+    assert got == want
+    assert sum(size for _, size, _ in got.values()) == 64
+
+
+def test_sla_risk_next_due_may_be_now():
+    # a first-reply target of 2 h on a ticket created at T0 is due at
+    # T0 + 2 h; at that instant it is at risk (met up to and including its
+    # due instant, kpi/sla.h) and next_due is now itself, not a later time
+    cal = kpi.Calendar("UTC0")
+    for day in range(7):
+        cal.add_hours(day, 0, 24 * 60)
+    policy = kpi.SlaPolicy(cal)
+    policy.set_target(1, kpi.SLA_FIRST_RESPONSE, 2 * H, False)
+    e = kpi.Engine(sla_policy=policy)
+    e.created(T0, 1, priority=1)
+    assert e.sla_risk(0, now_ms=T0 + 2 * H) == kpi.SlaRisk(1, 0, T0 + 2 * H)
+    assert "at or after now" in kpi.SlaRisk.__doc__
