@@ -231,7 +231,7 @@ typedef struct kpi_allocator {
  *        rests on.
  *
  * For shares, `value` is in [0, 1] and [lower, upper] is the Wilson score
- * interval; for an NPS, the interval is the NPS -/+ its margin of error;
+ * interval; for an NPS, the adjusted-Wald interval (kpi_score_nps());
  * for means, a normal-approximation interval.  `n` is the number of
  * observations behind the value.
  *

@@ -37,7 +37,7 @@ Estimate = namedtuple("Estimate", "value low high n")
 Estimate.__doc__ = """A value with its 95% interval and the sample size behind it.
 
 For shares, value is in [0, 1] and [low, high] the Wilson interval; for an
-NPS the NPS -/+ its margin of error; for means a normal-approximation
+NPS the adjusted-Wald interval (kpi_score_nps); for means a normal-approximation
 interval (infinite with a single observation)."""
 
 

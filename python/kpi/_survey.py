@@ -111,7 +111,7 @@ class Score(KpiObject):
         return read_estimate(C.kpi_score_ces_easy, self._p)
 
     def nps(self):
-        """NPS in [-100, 100] with its margin of error (KpiStateError
+        """NPS in [-100, 100] with its adjusted-Wald 95% interval (KpiStateError
         without NPS cut points)."""
         return read_estimate(C.kpi_score_nps, self._p)
 
