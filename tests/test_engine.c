@@ -1774,6 +1774,13 @@ START_TEST(options_have_defaults_domains_and_lock_at_the_first_event)
     ck_assert_status(kpi_engine_add_target(e, KPI_ENGINE_FRT, 0), KPI_ERR_RANGE);
     ck_assert_status(kpi_engine_add_target(NULL, KPI_ENGINE_FRT, H), KPI_ERR_INVALID);
 
+    /* advancing before the first event does nothing: no time yet, the
+     * options stay settable */
+    ck_assert_ok(kpi_engine_advance(e, T0 + D));
+    int64_t now;
+    ck_assert_status(kpi_engine_time(e, &now), KPI_ERR_EMPTY);
+    set_opt(e, KPI_ENGINE_OPT_CES_MAX, 7);
+
     /* a failed event does not lock the options */
     kpi_event bad = MSG(T0, 5);
     ck_assert_status(kpi_engine_event(e, &bad), KPI_ERR_UNKNOWN_ID);

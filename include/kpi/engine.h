@@ -826,7 +826,9 @@ KPI_API int kpi_engine_apply(kpi_engine *e, const kpi_event *events, size_t n,
  * @brief Move the engine's time forward without an event: settles (and
  *        evicts) every ticket whose window ends by `t_ms`, closes periods,
  *        forgets customers outside the repeat window.  Earlier times are a
- *        no-op.
+ *        no-op, and so is any time before the first event: the engine
+ *        then has no time yet (kpi_engine_time() stays #KPI_ERR_EMPTY)
+ *        and its options stay settable.
  * @param e the engine.
  * @param t_ms the new time.
  * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL; #KPI_ERR_RANGE for a
@@ -842,7 +844,8 @@ KPI_API int kpi_engine_advance(kpi_engine *e, int64_t t_ms);
  *  @{ */
 
 /**
- * @brief The engine's time: the latest event time seen (or advanced to).
+ * @brief The engine's time: the latest event time seen (or advanced to
+ *        since the first event).
  * @param e the engine.
  * @param[out] t_ms receives it.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_EMPTY before the
