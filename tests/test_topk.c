@@ -2038,7 +2038,8 @@ static double secs(void)
 
 /* 100,000 entries all with count 1: reading every rank was a selection
  * per rank (cubic in the run: hours); now one sort.  The bound only tells
- * a sort from hours, loose for a loaded machine (about 20 ms here). */
+ * a sort from hours, loose for a loaded machine (0.17-0.23 s with the
+ * machine busy with four builds, load average 6). */
 START_TEST(reading_every_rank_of_a_long_tie_is_fast)
 {
     enum { N = 100000 };
@@ -2054,22 +2055,33 @@ START_TEST(reading_every_rank_of_a_long_tie_is_fast)
         ck_assert_ok(kpi_topk_id_add(p, o[i] * 3, 1));
         ck_assert_ok(kpi_topk_add(l, b, (size_t)n, 1));
     }
+    /* no ck_assert inside the timed loops: each passing one writes its
+     * location to Check's message file (a write(2) per call), which took
+     * 1.5-7.8 s of the 400,000 here on a loaded machine; the reads' results
+     * are checked after the clock stops */
+    size_t bad = 0, first_bad = SIZE_MAX;
     double t0 = secs();
     for (size_t r = 0; r < N; r++) {
-        uint64_t id, c;
-        ck_assert_ok(kpi_topk_id_entry(p, r, &id, &c, NULL, NULL));
-        ck_assert_uint_eq(id, r * 3);
-        ck_assert_uint_eq(c, 1);
+        uint64_t id = 0, c = 0;
+        if (kpi_topk_id_entry(p, r, &id, &c, NULL, NULL) != KPI_OK || id != r * 3 || c != 1) {
+            bad++;
+            first_bad = first_bad == SIZE_MAX ? r : first_bad;
+        }
     }
     for (size_t r = N; r-- > 0;) {
-        const char *s;
-        size_t n;
+        const char *s = NULL;
+        size_t n = 0;
         char want[16];
-        ck_assert_ok(kpi_topk_entry(l, r, &s, &n, NULL, NULL, NULL));
         snprintf(want, sizeof want, "t%06zu", r);
-        ck_assert(n == 7 && memcmp(s, want, 7) == 0);
+        if (kpi_topk_entry(l, r, &s, &n, NULL, NULL, NULL) != KPI_OK || n != 7 ||
+            memcmp(s, want, 7) != 0) {
+            bad++;
+            first_bad = first_bad == SIZE_MAX ? N + r : first_bad;
+        }
     }
     double took = secs() - t0;
+    ck_assert_msg(bad == 0, "%zu wrong ranks, the first %zu (ids 0..N-1, labels N..)", bad,
+                  first_bad);
     /* not under valgrind (scripts/valgrind.sh sets KPI_TEST_UNTIMED): it
      * runs this about 250 times slower */
     if (getenv("KPI_TEST_UNTIMED") == NULL)
