@@ -2561,7 +2561,12 @@ static int do_created(kpi_engine *e, const intake *in)
         bool repeat = false;
         if (i >= 0) {
             cent *c = &e->cust.v[i];
-            repeat = c->last >= now - W;
+            /* in time order: the latest creation is at most W before; a
+             * creation arriving after a later one of the same customer is
+             * judged against that one, at most W after (so that of two
+             * creations W or less apart one is a repeat, whichever arrives
+             * first, and of two further apart neither) */
+            repeat = now >= c->last ? c->last >= now - W : c->last - now <= W;
             if (now > c->last) {
                 if (e->tx.on) {
                     undo *u = tx_log(e, U_CUST_LAST);

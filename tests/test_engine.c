@@ -6367,6 +6367,30 @@ START_TEST(aging_and_backlog_at_their_edges)
 }
 END_TEST
 
+/* Creations of one customer's tickets arriving out of time order (events
+ * of different tickets may).  Ticket 2 at T0 + 12 d arrives before ticket
+ * 1 at T0: 12 days apart, neither is a repeat (a ticket 12 days AFTER is
+ * not within the window before); the engine judged the early one against
+ * the later creation and called it a repeat (1 of 2).  Then ticket 3 at
+ * T0 + 10 d arrives after ticket 2 (12 d): 2 days apart, one repeat of
+ * the two: 1 of 3, the repeat counted on ticket 3 (channel 3), not on
+ * ticket 2 as in time order. */
+START_TEST(repeat_contacts_of_creations_out_of_order)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE_X(T0 + 12 * D, 2, 100, 2, 0, 0, 0), CREATE_X(T0, 1, 100, 1, 0, 0, 0));
+    EXPECT_RATE(p.a, KPI_ENGINE_REPEAT_CONTACT, 0, 2);
+    FEED(&p, CREATE_X(T0 + 10 * D, 3, 100, 3, 0, 0, 0));
+    EXPECT_RATE(p.a, KPI_ENGINE_REPEAT_CONTACT, 1, 3);
+    EXPECT_RATE_KEY(p.a, KPI_ENGINE_REPEAT_CONTACT, KPI_DIM_CHANNEL, 3, 1, 1);
+    EXPECT_RATE_KEY(p.a, KPI_ENGINE_REPEAT_CONTACT, KPI_DIM_CHANNEL, 2, 0, 1);
+    /* exactly the window apart, out of order: still a repeat (inclusive) */
+    FEED(&p, CREATE(T0 + 12 * D + WEEK + 1, 4, 200), CREATE(T0 + 12 * D + 1, 5, 200));
+    EXPECT_RATE(p.a, KPI_ENGINE_REPEAT_CONTACT, 2, 5);
+    finish(&p);
+}
+END_TEST
+
 START_TEST(repeat_contacts_exactly_at_the_window_edge)
 {
     /* the repeat window is inclusive: 7 d after is still within it, and
@@ -6468,6 +6492,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, two_reopens_settle_once_with_the_latest_resolve);
     tcase_add_test(tc, aging_and_backlog_at_their_edges);
     tcase_add_test(tc, repeat_contacts_exactly_at_the_window_edge);
+    tcase_add_test(tc, repeat_contacts_of_creations_out_of_order);
     tcase_add_test(tc, values_at_a_period_edge_go_to_the_period_that_starts);
     tcase_add_test(tc, settlements_land_in_the_period_of_their_windows_end);
     suite_add_tcase(s, tc);

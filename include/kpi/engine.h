@@ -65,7 +65,15 @@
  *   with a customer id, the share created by a customer who created
  *   another ticket within the repeat window before
  *   [#KPI_ENGINE_OPT_REPEAT_WINDOW_MS = 7 days], optionally only on the
- *   same topic [#KPI_ENGINE_OPT_REPEAT_SAME_TOPIC = 0].
+ *   same topic [#KPI_ENGINE_OPT_REPEAT_SAME_TOPIC = 0].  The engine keeps
+ *   each customer's latest creation only, so a customer's creations are
+ *   judged exactly when they arrive in time order.  A creation that
+ *   arrives after a later one of the same customer is judged against that
+ *   later one: a repeat if it is at most the window before it.  Of two
+ *   creations the count is then still exact (one repeat if they are
+ *   within the window, none if not), only which of the two counts as the
+ *   repeat (and so its breakdown keys) follows the arrival order; of
+ *   three or more out of order the count may differ.
  * - **Agent productivity** (#KPI_ENGINE_RESOLVED_PER_HOUR,
  *   #KPI_ENGINE_REPLIES_PER_HOUR): resolves and public replies per
  *   logged-in hour (#KPI_EVENT_LOGGED_IN), by agent and team; the counts
