@@ -3649,6 +3649,42 @@ static kpi_event *split(const glog *g, size_t from, size_t to, int side, size_t 
     return out;
 }
 
+/* Names in a merge: src's names of codes dst has not named are added;
+ * where both named a code, dst's stays.  Topic code 1 is "billing" in dst
+ * and "refund" in src: the top topics count labels, so the merged summary
+ * holds billing 2 (dst's tickets) and refund 1 (src's), and code 1 reads
+ * "billing" afterwards. */
+START_TEST(a_merge_adds_the_names_dst_lacks_and_keeps_its_own)
+{
+    kpi_engine *d = engine(NULL), *s = engine(NULL);
+    ck_assert_ok(kpi_engine_set_name(d, KPI_DIM_TOPIC, 1, "billing"));
+    ck_assert_ok(kpi_engine_set_name(s, KPI_DIM_TOPIC, 1, "refund"));
+    ck_assert_ok(kpi_engine_set_name(s, KPI_DIM_AGENT, 7, "Ada"));
+    const kpi_event ed[] = {CREATE_X(T0, 1, 100, 0, 0, 1, 0), CREATE_X(T0, 2, 101, 0, 0, 1, 0)};
+    const kpi_event es[] = {CREATE_X(T0 + H, 3, 102, 0, 0, 1, 0)};
+    ck_assert_ok(kpi_engine_apply(d, ed, N_OF(ed), sizeof(kpi_event), NULL));
+    ck_assert_ok(kpi_engine_apply(s, es, N_OF(es), sizeof(kpi_event), NULL));
+    ck_assert_ok(kpi_engine_merge(d, s));
+    const char *name = NULL;
+    ck_assert_ok(kpi_engine_name(d, KPI_DIM_TOPIC, 1, &name));
+    ck_assert_str_eq(name, "billing");
+    ck_assert_ok(kpi_engine_name(d, KPI_DIM_AGENT, 7, &name));
+    ck_assert_str_eq(name, "Ada");
+    ck_assert_ok(kpi_engine_name(s, KPI_DIM_TOPIC, 1, &name));
+    ck_assert_str_eq(name, "refund"); /* src unchanged */
+    const kpi_topk *k = NULL;
+    uint64_t count = 0;
+    ck_assert_ok(kpi_engine_top_topics(d, &k));
+    ck_assert_uint_eq(kpi_topk_total(k), 3);
+    ck_assert_ok(kpi_topk_estimate(k, "billing", 7, &count, NULL, NULL));
+    ck_assert_uint_eq(count, 2);
+    ck_assert_ok(kpi_topk_estimate(k, "refund", 6, &count, NULL, NULL));
+    ck_assert_uint_eq(count, 1);
+    kpi_engine_free(d);
+    kpi_engine_free(s);
+}
+END_TEST
+
 START_TEST(engines_of_disjoint_customers_merge_into_one)
 {
     glog g = gen_log(&merge_cfg);
@@ -6533,6 +6569,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_restored_engine_evicts_the_same_topic);
     tcase_add_test(tc, a_snapshot_refuses_bad_bytes);
     tcase_add_test(tc, engines_of_disjoint_customers_merge_into_one);
+    tcase_add_test(tc, a_merge_adds_the_names_dst_lacks_and_keeps_its_own);
     tcase_add_test(tc, a_merge_settles_what_the_later_clock_makes_due);
     tcase_add_test(tc, random_shardings_merge_into_one_engine);
     tcase_add_test(tc, shards_by_customer_read_as_one_engine_through_merged_accumulators);

@@ -1079,7 +1079,10 @@ KPI_API int kpi_engine_ticket_status(const kpi_engine *e, uint64_t ticket,
  *        tickets that are due by then settle in the merge, and each period
  *        one engine closed after the other's last event counts the other's
  *        unresolved tickets in its backlog, as one engine fed both and
- *        advanced to that time would.
+ *        advanced to that time would.  Names (kpi_engine_set_name()) that
+ *        only src has are added; where both named a code, dst's name stays
+ *        (top topics count labels, so a topic code named differently in
+ *        the two engines still counts each label under its own name).
  * @param dst the destination.
  * @param src the source (unchanged).
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or dst == src;
