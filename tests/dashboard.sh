@@ -1,8 +1,10 @@
 #!/bin/sh
 # The ticket-engine example: the dashboard runs over the shipped event log,
-# prints every section with figures in it and rejects nothing; a bad line
-# is reported with its line number and skipped; gen_events regenerates the
-# shipped log byte for byte.
+# prints every section with figures in it and rejects nothing, and every
+# figure it prints agrees with tests/dashboard_reference.py (an independent
+# computation of the same KPIs in plain Python, from the definitions); a
+# bad line is reported with its line number and skipped; gen_events
+# regenerates the shipped log byte for byte.
 set -eu
 : "${top_srcdir:=.}" "${top_builddir:=.}" "${EXEEXT:=}"
 dashboard="$top_builddir/examples/dashboard$EXEEXT"
@@ -39,6 +41,21 @@ expect "^   1\. [a-z].* +[0-9]+ +\([0-9]+ \.\. [0-9]+\) +[0-9.]+%$"
 expect "^  agent-01 +[a-z]+ +[0-9]+ +[0-9]+ +$dur +$pct +$pct +[0-9]+\.[0-9]{2}$"
 [ "$(grep -Ec '^  20[0-9]{2}-[0-9]{2}-[0-9]{2} +[0-9]+ +[0-9]+$' "$tmp/out")" -eq 7 ] ||
   fail "the backlog of the last 7 days is not 7 dated lines of numbers"
+
+# every figure against the independent reference (plain Python 3, no
+# libkpi: $KPI_PYTHON, else python3, else /usr/bin/python3)
+py=
+for cand in "${KPI_PYTHON:-}" python3 /usr/bin/python3; do
+  case $cand in ''|no) continue ;; esac
+  if "$cand" -c 'import sys; sys.exit(sys.version_info < (3, 6))' >/dev/null 2>&1; then py=$cand; break; fi
+done
+if [ -n "$py" ]; then
+  "$py" -B "$top_srcdir/tests/dashboard_reference.py" "$log" "$tmp/out" >"$tmp/ref" 2>&1 ||
+    { cat "$tmp/ref"; fail "the dashboard disagrees with tests/dashboard_reference.py"; }
+  cat "$tmp/ref"
+else
+  echo "dashboard: no python3: the figures are not compared with the reference"
+fi
 
 # a bad line: reported by number, skipped, the rest applied (exit status 3)
 cat >"$tmp/bad.csv" <<'CSV'
