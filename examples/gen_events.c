@@ -492,7 +492,7 @@ static void agent_reply(life *l, int64_t work_ms)
         int64_t at;
         int a = pick_agent(l->g, &l->r, l->team, desk, 0, &at);
         assign(l, at, a);
-        when = at + work_ms / 4;
+        when = after_work(l->g->agent_cal[a], at, work_ms / 4);
     }
     if (l->status == ST_NEW || l->status == ST_PENDING || l->status == ST_ON_HOLD)
         l->status = ST_OPEN;

@@ -707,6 +707,25 @@ class Check:
         self.equal("counters", got, ref.count)
 
 
+def off_shift(ref, slack=20 * 60 * 1000):
+    """gen_events: "Agents answer only while on shift".  Every shift worked
+    ends with a logged_in record (at the end of the shift, plus up to ten
+    minutes, with the minutes logged in: the shift less a half-hour break
+    and up to 12 minutes); the replies and resolves of a named agent must
+    fall inside one of the agent's shifts, give or take `slack` (a call or
+    a chat that runs over).  Returns the lines that do not."""
+    shifts = {}
+    for r in ref.rows:
+        if r[1] == "logged_in":
+            shifts.setdefault(r[3], []).append((r[0] - int(r[4]) - 42 * 60 * 1000 - slack, r[0] + slack))
+    bad = []
+    for r in ref.rows:
+        if r[1] in ("agent_reply", "resolved") and r[3]:
+            if not any(a <= r[0] <= b for a, b in shifts.get(r[3], [])):
+                bad.append("%s %s on ticket %s by %s, off shift" % (format_time(r[0]), r[1], r[2], r[3]))
+    return bad
+
+
 def main(argv):
     if len(argv) not in (2, 3):
         print(__doc__.split("\n\n")[2].strip(), file=sys.stderr)
@@ -724,6 +743,7 @@ def main(argv):
     with open(argv[2]) as f:
         check = Check(ref, f.read())
     check.run()
+    check.errors += off_shift(ref)
     for e in check.errors:
         print("dashboard_reference: " + e)
     if check.errors:
