@@ -654,14 +654,20 @@ static void print_backlog(const kpi_engine *e, int64_t end)
 {
     printf("\n== Backlog                       created   unresolved at the end of the day\n");
     const kpi_series *vol = NULL;
-    int have_vol = kpi_engine_volume(e, KPI_DIM_ALL, 0, &vol) == KPI_OK;
+    int64_t newest = INT64_MAX;
+    int have_vol = kpi_engine_volume(e, KPI_DIM_ALL, 0, &vol) == KPI_OK &&
+                   kpi_series_latest(vol, &newest) == KPI_OK;
     for (int k = 7; k >= 1; k--) {
         int64_t day = end - k * DAY_MS;
         char date[40], created[24] = "-", backlog[24] = "-";
         double v;
         uint64_t n;
         cet_date(day, date);
-        if (have_vol && kpi_series_period(vol, day, &v) == KPI_OK)
+        /* the series ends with the last day a ticket was created: the
+         * days after it, which the engine has seen pass, had none */
+        if (have_vol && day > newest)
+            snprintf(created, sizeof created, "0");
+        else if (have_vol && kpi_series_period(vol, day, &v) == KPI_OK)
             snprintf(created, sizeof created, "%.0f", v);
         if (kpi_engine_backlog(e, day, &n) == KPI_OK)
             snprintf(backlog, sizeof backlog, "%llu", (unsigned long long)n);

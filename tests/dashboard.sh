@@ -72,6 +72,17 @@ grep -q "bad.csv:3: agent_reply on ticket 2: KPI_ERR_UNKNOWN_ID" "$tmp/err" || {
 grep -q "bad.csv:4: unknown kind 'teleported'" "$tmp/err" || { cat "$tmp/err"; fail "line 4 not reported"; }
 grep -q "events 4, applied 2, rejected 2" "$tmp/out" || fail "the good lines were not applied"
 
+# a last day without a new ticket: created 0 (not "-"), its backlog 1
+# (the ticket of 03-02, answered on 03-03, is still open)
+cat >"$tmp/quiet.csv" <<'CSV'
+time,kind,ticket,actor,value,flags,channel,priority,team,topic
+2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
+2026-03-03T09:00:00.000Z,agent_reply,1,agent-01,,,,,,
+CSV
+"$dashboard" "$tmp/quiet.csv" >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "exit status on quiet.csv"; }
+expect "^  2026-03-02 +1 +1$"
+expect "^  2026-03-03 +0 +1$"
+
 # the generator reproduces the shipped log
 "$gen" -o "$tmp/events.csv" 2>/dev/null
 cmp -s "$tmp/events.csv" "$log" || fail "gen_events no longer reproduces $log (regenerate it and commit)"
