@@ -276,7 +276,7 @@ class Reference:
             if kind == "logged_in":
                 self.logged_in[actor] = self.logged_in.get(actor, 0) + int(value)
                 self.logged_in_team[team] = self.logged_in_team.get(team, 0) + int(value)
-                self.agent_team[actor] = team
+                self.agent_team[actor] = team or "-"
                 continue
             tid = int(ticket)
             if kind == "created":
@@ -657,7 +657,7 @@ class Check:
     def channels(self):
         ref = self.ref
         oldest = ref.end - PERIODS * DAY
-        per = {}
+        per = dict.fromkeys({ch for (p, ch) in ref.volume}, 0)
         for (p, ch), c in ref.volume.items():
             if p >= oldest:
                 per[ch] = per.get(ch, 0) + c
