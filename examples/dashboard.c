@@ -703,7 +703,20 @@ static int cmp_volume(const void *pa, const void *pb)
     return a->count != b->count ? (a->count < b->count) - (a->count > b->count) : strcmp(a->name, b->name);
 }
 
-static void print_channels(const kpi_engine *e, const reader *r)
+/* Tickets created in the last PERIODS days before `end`.  A channel's
+ * series keeps the PERIODS days up to its own newest ticket, so its total
+ * would reach further back for a channel quiet of late: the days are read
+ * one by one (the days after its newest ticket had none). */
+static double last_days(const kpi_series *s, int64_t end)
+{
+    double sum = 0, v;
+    for (int k = PERIODS; k >= 1; k--)
+        if (kpi_series_period(s, end - k * DAY_MS, &v) == KPI_OK)
+            sum += v;
+    return sum;
+}
+
+static void print_channels(const kpi_engine *e, const reader *r, int64_t end)
 {
     const dict *ch = &r->names[D_CHANNEL];
     volume v[256];
@@ -711,9 +724,7 @@ static void print_channels(const kpi_engine *e, const reader *r)
     for (uint32_t i = 0; i < ch->n; i++) {
         const kpi_series *s;
         v[i].name = ch->names[i];
-        if (kpi_engine_volume(e, KPI_DIM_CHANNEL, ch->base + i, &s) != KPI_OK ||
-            kpi_series_total(s, &v[i].count) != KPI_OK)
-            v[i].count = 0;
+        v[i].count = kpi_engine_volume(e, KPI_DIM_CHANNEL, ch->base + i, &s) == KPI_OK ? last_days(s, end) : 0;
         total += v[i].count;
     }
     qsort(v, ch->n, sizeof *v, cmp_volume);
@@ -860,7 +871,7 @@ int main(int argc, char **argv)
     print_surveys(r.engine);
     print_sla(r.engine, &r, end);
     print_backlog(r.engine, end);
-    print_channels(r.engine, &r);
+    print_channels(r.engine, &r, end);
     print_topics(r.engine);
     print_people(r.engine, &r);
     print_counters(r.engine);

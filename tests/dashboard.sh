@@ -83,6 +83,18 @@ CSV
 expect "^  2026-03-02 +1 +1$"
 expect "^  2026-03-03 +0 +1$"
 
+# volume per channel over the last 90 days: the email ticket of 100 days
+# before the end is not in it (email 0, chat 1, all 1)
+cat >"$tmp/long.csv" <<'CSV'
+time,kind,ticket,actor,value,flags,channel,priority,team,topic
+2026-01-01T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
+2026-04-10T08:00:00.000Z,created,2,cust-2,,,chat,normal,,refund request
+CSV
+"$dashboard" "$tmp/long.csv" >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "exit status on long.csv"; }
+expect "^  chat +1 +100.0%  #+$"
+expect "^  email +0 +0.0%  $"
+expect "^  all +1$"
+
 # the generator reproduces the shipped log
 "$gen" -o "$tmp/events.csv" 2>/dev/null
 cmp -s "$tmp/events.csv" "$log" || fail "gen_events no longer reproduces $log (regenerate it and commit)"
