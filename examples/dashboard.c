@@ -228,9 +228,10 @@ static int parse_i64(const field *f, int64_t *out)
     digits.s += neg;
     digits.len -= (size_t)neg;
     uint64_t v;
-    if (parse_u64(&digits, &v) != 0)
+    if (parse_u64(&digits, &v) != 0 || v > (uint64_t)INT64_MAX + (uint64_t)neg)
         return -1;
-    *out = neg ? -(int64_t)v : (int64_t)v;
+    /* -2^63 has no positive int64 to negate */
+    *out = !neg ? (int64_t)v : v > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)v;
     return 0;
 }
 

@@ -72,6 +72,18 @@ grep -q "bad.csv:3: agent_reply on ticket 2: KPI_ERR_UNKNOWN_ID" "$tmp/err" || {
 grep -q "bad.csv:4: unknown kind 'teleported'" "$tmp/err" || { cat "$tmp/err"; fail "line 4 not reported"; }
 grep -q "events 4, applied 2, rejected 2" "$tmp/out" || fail "the good lines were not applied"
 
+# a value past the int64 range is a bad field, not a wrapped negative
+# number; INT64_MIN is one (refused by the engine, without overflow)
+cat >"$tmp/values.csv" <<'CSV'
+time,kind,ticket,actor,value,flags,channel,priority,team,topic
+2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
+2026-03-02T18:00:00.000Z,logged_in,,agent-01,9300000000000000000,,,,billing,
+2026-03-02T18:00:00.000Z,csat,1,,-9223372036854775808,,,,,
+CSV
+"$dashboard" "$tmp/values.csv" >"$tmp/out" 2>"$tmp/err" || status=$?
+grep -q "values.csv:3: bad value field" "$tmp/err" || { cat "$tmp/err"; fail "line 3 of values.csv not a bad value"; }
+grep -q "values.csv:4: csat on ticket 1: KPI_ERR_RANGE" "$tmp/err" || { cat "$tmp/err"; fail "line 4 of values.csv"; }
+
 # a last day without a new ticket: created 0 (not "-"), its backlog 1
 # (the ticket of 03-02, answered on 03-03, is still open)
 cat >"$tmp/quiet.csv" <<'CSV'
