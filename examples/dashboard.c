@@ -539,16 +539,19 @@ static void print_header(const reader *r)
     cet_date(r->last_ms, b);
     printf("  span %s .. %s, Europe/Berlin (%s); days are CET days\n", a, b, EVLOG_TZ);
     printf("  business hours Mon-Fri 08:00-18:00; holidays in the span:");
+    /* the CET days of the span, as printed above */
+    int64_t first_day = evlog_day_of(r->first_ms - CET_ORIGIN_MS);
+    int64_t last_day = evlog_day_of(r->last_ms - CET_ORIGIN_MS);
     int32_t y0, y1, m, d;
-    evlog_civil_from_days(evlog_day_of(r->first_ms), &y0, &m, &d);
-    evlog_civil_from_days(evlog_day_of(r->last_ms), &y1, &m, &d);
+    evlog_civil_from_days(first_day, &y0, &m, &d);
+    evlog_civil_from_days(last_day, &y1, &m, &d);
     int any = 0;
     for (int32_t y = y0; y <= y1; y++) {
         evlog_holiday h[EVLOG_HOLIDAYS_PER_YEAR];
         evlog_german_holidays(y, h);
         for (int i = 0; i < EVLOG_HOLIDAYS_PER_YEAR; i++) {
             int64_t day = evlog_days_from_civil(h[i].year, h[i].month, h[i].day);
-            if (day >= evlog_day_of(r->first_ms) && day <= evlog_day_of(r->last_ms)) {
+            if (day >= first_day && day <= last_day) {
                 printf("%s %04d-%02d-%02d %s", any ? "," : "", (int)h[i].year, (int)h[i].month,
                        (int)h[i].day, h[i].name);
                 any = 1;

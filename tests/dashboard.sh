@@ -84,6 +84,17 @@ CSV
 grep -q "values.csv:3: bad value field" "$tmp/err" || { cat "$tmp/err"; fail "line 3 of values.csv not a bad value"; }
 grep -q "values.csv:4: csat on ticket 1: KPI_ERR_RANGE" "$tmp/err" || { cat "$tmp/err"; fail "line 4 of values.csv"; }
 
+# the holidays listed are those of the span as printed (CET days): the
+# last event, 2026-04-05T23:30Z, is on Easter Monday
+cat >"$tmp/easter.csv" <<'CSV'
+time,kind,ticket,actor,value,flags,channel,priority,team,topic
+2026-04-01T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
+2026-04-05T23:30:00.000Z,agent_reply,1,agent-01,,,,,,
+CSV
+"$dashboard" "$tmp/easter.csv" >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "exit status on easter.csv"; }
+expect "^  span 2026-04-01 \.\. 2026-04-06, "
+expect "holidays in the span: 2026-04-03 Good Friday, 2026-04-06 Easter Monday$"
+
 # a last day without a new ticket: created 0 (not "-"), its backlog 1
 # (the ticket of 03-02, answered on 03-03, is still open)
 cat >"$tmp/quiet.csv" <<'CSV'
