@@ -57,63 +57,65 @@ else
   echo "dashboard: no python3: the figures are not compared with the reference"
 fi
 
+# small logs: `small NAME <<CSV` writes $tmp/NAME.csv (the header, then the
+# lines read) and runs the dashboard over it: $tmp/out, $tmp/err, $status
+small() {
+  { echo "time,kind,ticket,actor,value,flags,channel,priority,team,topic"; cat; } >"$tmp/$1.csv"
+  status=0
+  "$dashboard" "$tmp/$1.csv" >"$tmp/out" 2>"$tmp/err" || status=$?
+}
+complains() { grep -q "$1" "$tmp/err" || { cat "$tmp/err"; fail "no complaint: $1"; }; }
+clean() { [ $status -eq 0 ] || { cat "$tmp/err"; fail "exit status $status on $1.csv"; }; }
+
 # a bad line: reported by number, skipped, the rest applied (exit status 3)
-cat >"$tmp/bad.csv" <<'CSV'
-time,kind,ticket,actor,value,flags,channel,priority,team,topic
+small bad <<'CSV'
 2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
 2026-03-02T08:05:00.000Z,agent_reply,2,agent-01,,,,,,
 2026-03-02T08:06:00.000Z,teleported,1,,,,,,,
 2026-03-02T08:10:00.000Z,agent_reply,1,agent-01,,,,,,
 CSV
-status=0
-"$dashboard" "$tmp/bad.csv" >"$tmp/out" 2>"$tmp/err" || status=$?
 [ $status -eq 3 ] || { cat "$tmp/err"; fail "exit status $status with bad lines (expected 3)"; }
-grep -q "bad.csv:3: agent_reply on ticket 2: KPI_ERR_UNKNOWN_ID" "$tmp/err" || { cat "$tmp/err"; fail "line 3 not reported"; }
-grep -q "bad.csv:4: unknown kind 'teleported'" "$tmp/err" || { cat "$tmp/err"; fail "line 4 not reported"; }
+complains "bad.csv:3: agent_reply on ticket 2: KPI_ERR_UNKNOWN_ID"
+complains "bad.csv:4: unknown kind 'teleported'"
 grep -q "events 4, applied 2, rejected 2" "$tmp/out" || fail "the good lines were not applied"
 
 # a value past the int64 range is a bad field, not a wrapped negative
 # number; INT64_MIN is one (refused by the engine, without overflow)
-cat >"$tmp/values.csv" <<'CSV'
-time,kind,ticket,actor,value,flags,channel,priority,team,topic
+small values <<'CSV'
 2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
 2026-03-02T18:00:00.000Z,logged_in,,agent-01,9300000000000000000,,,,billing,
 2026-03-02T18:00:00.000Z,csat,1,,-9223372036854775808,,,,,
 CSV
-"$dashboard" "$tmp/values.csv" >"$tmp/out" 2>"$tmp/err" || status=$?
-grep -q "values.csv:3: bad value field" "$tmp/err" || { cat "$tmp/err"; fail "line 3 of values.csv not a bad value"; }
-grep -q "values.csv:4: csat on ticket 1: KPI_ERR_RANGE" "$tmp/err" || { cat "$tmp/err"; fail "line 4 of values.csv"; }
+complains "values.csv:3: bad value field"
+complains "values.csv:4: csat on ticket 1: KPI_ERR_RANGE"
 
 # the holidays listed are those of the span as printed (CET days): the
 # last event, 2026-04-05T23:30Z, is on Easter Monday
-cat >"$tmp/easter.csv" <<'CSV'
-time,kind,ticket,actor,value,flags,channel,priority,team,topic
+small easter <<'CSV'
 2026-04-01T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
 2026-04-05T23:30:00.000Z,agent_reply,1,agent-01,,,,,,
 CSV
-"$dashboard" "$tmp/easter.csv" >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "exit status on easter.csv"; }
+clean easter
 expect "^  span 2026-04-01 \.\. 2026-04-06, "
 expect "holidays in the span: 2026-04-03 Good Friday, 2026-04-06 Easter Monday$"
 
 # a last day without a new ticket: created 0 (not "-"), its backlog 1
 # (the ticket of 03-02, answered on 03-03, is still open)
-cat >"$tmp/quiet.csv" <<'CSV'
-time,kind,ticket,actor,value,flags,channel,priority,team,topic
+small quiet <<'CSV'
 2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
 2026-03-03T09:00:00.000Z,agent_reply,1,agent-01,,,,,,
 CSV
-"$dashboard" "$tmp/quiet.csv" >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "exit status on quiet.csv"; }
+clean quiet
 expect "^  2026-03-02 +1 +1$"
 expect "^  2026-03-03 +0 +1$"
 
 # volume per channel over the last 90 days: the email ticket of 100 days
 # before the end is not in it (email 0, chat 1, all 1)
-cat >"$tmp/long.csv" <<'CSV'
-time,kind,ticket,actor,value,flags,channel,priority,team,topic
+small long <<'CSV'
 2026-01-01T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
 2026-04-10T08:00:00.000Z,created,2,cust-2,,,chat,normal,,refund request
 CSV
-"$dashboard" "$tmp/long.csv" >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "exit status on long.csv"; }
+clean long
 expect "^  chat +1 +100.0%  #+$"
 expect "^  email +0 +0.0%  $"
 expect "^  all +1$"
