@@ -176,6 +176,7 @@ typedef struct reader {
     unsigned long line_of[BATCH];
     size_t n;
     unsigned long lines, events, applied, rejected;
+    unsigned long read; /* lines parsed into a record */
     int64_t first_ms, last_ms;
 } reader;
 
@@ -417,11 +418,13 @@ static void read_log(reader *r, FILE *in)
         r->events++;
         if (parse_line(r, line, r->lines) != 0)
             continue;
+        /* the span of the lines read (the first may not be line 2) */
         int64_t t = r->batch[r->n - 1].time_ms;
-        if (r->events == 1 || t < r->first_ms)
+        if (r->read == 0 || t < r->first_ms)
             r->first_ms = t;
-        if (r->events == 1 || t > r->last_ms)
+        if (r->read == 0 || t > r->last_ms)
             r->last_ms = t;
+        r->read++;
         if (r->n == BATCH)
             flush(r);
     }

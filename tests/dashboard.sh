@@ -79,6 +79,17 @@ complains "bad.csv:3: agent_reply on ticket 2: KPI_ERR_UNKNOWN_ID"
 complains "bad.csv:4: unknown kind 'teleported'"
 grep -q "events 4, applied 2, rejected 2" "$tmp/out" || fail "the good lines were not applied"
 
+# a first line refused before the engine sees it does not start the span
+# at the epoch (1970-01-01 and 56 years of holidays)
+small first <<'CSV'
+2026-03-02T07:00:00.000Z,teleported,1,,,,,,,
+2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
+2026-03-03T09:00:00.000Z,agent_reply,1,agent-01,,,,,,
+CSV
+complains "first.csv:2: unknown kind 'teleported'"
+expect "^  span 2026-03-02 \.\. 2026-03-03, "
+expect "holidays in the span: none$"
+
 # a value past the int64 range is a bad field, not a wrapped negative
 # number; INT64_MIN is one (refused by the engine, without overflow)
 small values <<'CSV'
