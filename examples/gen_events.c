@@ -884,7 +884,7 @@ static void arrival(gen *g, rng *r, int day, int spike)
     uint64_t rank = chance(r, ACCOUNT_SHARE) ? (uint64_t)pick_cdf(r, g->account_cdf, ACCOUNTS)
                                              : ACCOUNTS + (uint64_t)below(r, g->customers - ACCOUNTS);
     t.customer = (uint32_t)(1 + (rank * 7919 + 4242) % g->customers);
-    /* agents open about 4% of the tickets themselves (email or phone, on shift) */
+    /* agents open about 3% of the tickets themselves (email or phone, on shift) */
     if (!spike && kind == 0 && (t.channel == CH_EMAIL || t.channel == CH_PHONE) && chance(r, 0.07)) {
         t.outbound = 1;
         t.created = after_work(g->office, t.created, 0) + below(r, 3600) * 1000;
