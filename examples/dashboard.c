@@ -244,6 +244,9 @@ static int name_code(reader *r, int which, const field *f, uint32_t *code)
         *code = 0;
         return 0;
     }
+    /* a name the engine would refuse must not become a code without one */
+    if (which != D_CUSTOMER && f->len > KPI_TOPK_MAX_LABEL)
+        return -1;
     int added;
     *code = dict_code(&r->names[which], f->s, f->len, &added);
     if (*code == UINT32_MAX)

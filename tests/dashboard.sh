@@ -90,6 +90,16 @@ complains "first.csv:2: unknown kind 'teleported'"
 expect "^  span 2026-03-02 \.\. 2026-03-03, "
 expect "holidays in the span: none$"
 
+# a name the engine refuses (a topic of 300 bytes) is a bad field every
+# time, not an unknown code from its second line on
+long=$(printf '%0300d' 0)
+small longname <<CSV
+2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,$long
+2026-03-02T08:01:00.000Z,created,2,cust-1,,,email,normal,,$long
+CSV
+complains "longname.csv:2: bad topic field"
+complains "longname.csv:3: bad topic field"
+
 # a value past the int64 range is a bad field, not a wrapped negative
 # number; INT64_MIN is one (refused by the engine, without overflow)
 small values <<'CSV'
