@@ -65,7 +65,12 @@
  *   with a customer id, the share created by a customer who created
  *   another ticket within the repeat window before
  *   [#KPI_ENGINE_OPT_REPEAT_WINDOW_MS = 7 days], optionally only on the
- *   same topic [#KPI_ENGINE_OPT_REPEAT_SAME_TOPIC = 0].
+ *   same topic [#KPI_ENGINE_OPT_REPEAT_SAME_TOPIC = 0].  The engine keeps
+ *   each customer's latest creation seen, so the share is exact when each
+ *   customer's tickets are created in time order: a creation that arrives
+ *   after a later one of its customer is judged against that later one,
+ *   and counts as a repeat while the customer is held (until the engine's
+ *   time passes the later creation by the window).
  * - **Agent productivity** (#KPI_ENGINE_RESOLVED_PER_HOUR,
  *   #KPI_ENGINE_REPLIES_PER_HOUR): resolves and public replies per
  *   logged-in hour (#KPI_EVENT_LOGGED_IN), by agent and team; the counts
