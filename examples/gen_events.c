@@ -29,8 +29,10 @@
  *   rota, sick days and a week of leave each for a few; every shift ends
  *   with a logged_in record.  Agents answer only while on shift (each has
  *   a business calendar of its own shifts), so replies wait for the next
- *   shift; email and web are worked Mon-Fri 08-18, chat, phone and social
- *   07-20 and Saturday 09-15;
+ *   shift; the queue hands out email and web Mon-Fri 08-18, chat, phone
+ *   and social 07-20 and Saturday 09-15, and an agent answers the tickets
+ *   already assigned to them at any time of their own shift (email at
+ *   07:30 on an early shift, on a Saturday of the rota);
  * - a chatbot on chat that answers first, resolves about a third of the
  *   chats and hands the rest over to a human; live chats, calls answered
  *   at once, voicemail called back;
