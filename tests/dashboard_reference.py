@@ -16,7 +16,12 @@ compares the dashboard's output with the reference: exact KPIs must print
 exactly as the reference prints them, quantiles (a sketch of 1% relative
 error at the rank floor(q (n - 1)), kpi/duration.h) must print a value
 whose printed interval meets [0.99 v, 1.01 v] around the exact value v.
+With logged_in records in the log (gen_events writes one at the end of
+every shift), it also checks gen_events' "Agents answer only while on
+shift": every reply and resolve of a named agent lies in a logged shift.
 Exit status 0 when every figure agrees, 1 with the disagreements listed.
+The log must be one the dashboard applies whole (rejected 0), in time
+order, as gen_events writes it.
 
     dashboard_reference.py EVENTS.CSV
 
