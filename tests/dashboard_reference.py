@@ -544,6 +544,10 @@ class Check:
         if m:
             self.equal("tickets created/settled/live", m.groups(),
                        (str(ref.count["created"]), str(ref.settled), str(len(ref.live))))
+        m = self.line(r"  lines (\d+): events (\d+), applied (\d+), rejected (\d+)$")
+        if m:
+            n = len(ref.rows)
+            self.equal("lines and events", m.groups(), (str(n + 1), str(n), str(n), "0"))
         m = self.line(r"  span (\S+) \.\. (\S+),")
         if m:
             self.equal("span", m.groups(), (cet_date(ref.first), cet_date(ref.last)))
