@@ -389,6 +389,12 @@ static void configure(kpi_engine *e)
     kpi_calendar_free(cal);
 }
 
+static void not_an_event_log(const reader *r)
+{
+    fprintf(stderr, "%s:1: not an event log: the header must be\n%s\n", r->path, EVLOG_HEADER);
+    exit(EXIT_FAILURE);
+}
+
 static void read_log(reader *r, FILE *in)
 {
     char line[MAX_LINE];
@@ -397,8 +403,12 @@ static void read_log(reader *r, FILE *in)
         size_t len = strlen(line);
         int complete = len > 0 && line[len - 1] == '\n';
         if (!complete && !feof(in)) { /* the rest of an overlong line follows */
-            if (!too_long)
+            if (!too_long) {
+                if (r->lines == 0)
+                    not_an_event_log(r);
+                r->events++; /* an event line, refused */
                 reject(r, r->lines + 1, "line too long");
+            }
             too_long = 1;
             continue;
         }
@@ -410,10 +420,8 @@ static void read_log(reader *r, FILE *in)
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             line[--len] = '\0';
         if (r->lines == 1) {
-            if (strcmp(line, EVLOG_HEADER) != 0) {
-                fprintf(stderr, "%s:1: not an event log: the header must be\n%s\n", r->path, EVLOG_HEADER);
-                exit(EXIT_FAILURE);
-            }
+            if (strcmp(line, EVLOG_HEADER) != 0)
+                not_an_event_log(r);
             continue;
         }
         if (len == 0)

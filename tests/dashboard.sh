@@ -100,6 +100,16 @@ CSV
 complains "longname.csv:2: bad topic field"
 complains "longname.csv:3: bad topic field"
 
+# a line too long for the reader is an event refused: events 2, applied
+# 1, rejected 1
+long=$(printf '%05000d' 0)
+small toolong <<CSV
+2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,$long
+2026-03-02T08:01:00.000Z,created,2,cust-1,,,email,normal,,refund request
+CSV
+complains "toolong.csv:2: line too long"
+expect "events 2, applied 1, rejected 1$"
+
 # a value past the int64 range is a bad field, not a wrapped negative
 # number; INT64_MIN is one (refused by the engine, without overflow)
 small values <<'CSV'
