@@ -47,7 +47,7 @@ PERIODS = 90
 SLA = {0: (8, 16, 40), 1: (4, 8, 24), 2: (2, 4, 16), 3: (1, 2, 8)}
 PRIORITIES = ["low", "normal", "high", "urgent"]
 # the 97.5% normal quantile; the headers round it to 1.96 (score.h's mean
-# interval, KPIS.md's NPS margin), which prints differently only at a
+# interval, the NPS interval), which prints differently only at a
 # rounding boundary (4.48499 and 4.48500)
 Z = 1.959963984540054
 EPOCH = dt.date(1970, 1, 1)
@@ -593,11 +593,19 @@ class Check:
         d = sum(x <= 6 for x in nps) / n
         passives = sum(7 <= x <= 8 for x in nps) / n
         val = 100 * (p - d)
-        moe = Z * math.sqrt((p + d - (p - d) ** 2) / n) * 100
+        # the adjusted-Wald interval of score.h (Rocks 2016): 3/4 of an
+        # answer added to promoters and detractors, 3 to n; it is widened
+        # to hold the value
+        na = n + 3
+        pa = (sum(x >= 9 for x in nps) + 0.75) / na
+        da = (sum(x <= 6 for x in nps) + 0.75) / na
+        half = Z * math.sqrt((pa + da - (pa - da) ** 2) / na)
+        lower = min(max(-100, 100 * (pa - da - half)), val)
+        upper = max(min(100, 100 * (pa - da + half)), val)
         mm = self.line(r"  NPS \(0-10\) .*$")
         if mm:
             self.equal("NPS", mm[0], "  %-34s %+8.1f   (95%% CI %+.1f .. %+.1f, n = %d)" %
-                       ("NPS (0-10)", val, max(-100, val - moe), min(100, val + moe), n))
+                       ("NPS (0-10)", val, lower, upper, n))
         mm = self.line(r"  promoters / passives / detractors .*$")
         if mm:
             self.equal("NPS shares", mm[0], "  %-34s %7.1f%% / %.1f%% / %.1f%%" %
