@@ -3,8 +3,10 @@
 # prints every section with figures in it and rejects nothing, and every
 # figure it prints agrees with tests/dashboard_reference.py (an independent
 # computation of the same KPIs in plain Python, from the definitions); a
-# bad line is reported with its line number and skipped; gen_events
-# regenerates the shipped log byte for byte.
+# bad line is reported with its line number and skipped; small logs pin the
+# header's span and holidays, the backlog's and the volume's days and the
+# reading of values and names; gen_events regenerates the shipped log byte
+# for byte.
 set -eu
 : "${top_srcdir:=.}" "${top_builddir:=.}" "${EXEEXT:=}"
 dashboard="$top_builddir/examples/dashboard$EXEEXT"
