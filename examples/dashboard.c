@@ -176,6 +176,7 @@ typedef struct reader {
     unsigned long line_of[BATCH];
     size_t n;
     unsigned long lines, events, applied, rejected;
+    unsigned long read; /* lines parsed into a record */
     int64_t first_ms, last_ms;
 } reader;
 
@@ -228,9 +229,10 @@ static int parse_i64(const field *f, int64_t *out)
     digits.s += neg;
     digits.len -= (size_t)neg;
     uint64_t v;
-    if (parse_u64(&digits, &v) != 0)
+    if (parse_u64(&digits, &v) != 0 || v > (uint64_t)INT64_MAX + (uint64_t)neg)
         return -1;
-    *out = neg ? -(int64_t)v : (int64_t)v;
+    /* -2^63 has no positive int64 to negate */
+    *out = !neg ? (int64_t)v : v > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)v;
     return 0;
 }
 
@@ -242,6 +244,9 @@ static int name_code(reader *r, int which, const field *f, uint32_t *code)
         *code = 0;
         return 0;
     }
+    /* a name the engine would refuse must not become a code without one */
+    if (which != D_CUSTOMER && f->len > KPI_TOPK_MAX_LABEL)
+        return -1;
     int added;
     *code = dict_code(&r->names[which], f->s, f->len, &added);
     if (*code == UINT32_MAX)
@@ -384,6 +389,12 @@ static void configure(kpi_engine *e)
     kpi_calendar_free(cal);
 }
 
+static void not_an_event_log(const reader *r)
+{
+    fprintf(stderr, "%s:1: not an event log: the header must be\n%s\n", r->path, EVLOG_HEADER);
+    exit(EXIT_FAILURE);
+}
+
 static void read_log(reader *r, FILE *in)
 {
     char line[MAX_LINE];
@@ -392,8 +403,12 @@ static void read_log(reader *r, FILE *in)
         size_t len = strlen(line);
         int complete = len > 0 && line[len - 1] == '\n';
         if (!complete && !feof(in)) { /* the rest of an overlong line follows */
-            if (!too_long)
+            if (!too_long) {
+                if (r->lines == 0)
+                    not_an_event_log(r);
+                r->events++; /* an event line, refused */
                 reject(r, r->lines + 1, "line too long");
+            }
             too_long = 1;
             continue;
         }
@@ -405,10 +420,8 @@ static void read_log(reader *r, FILE *in)
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             line[--len] = '\0';
         if (r->lines == 1) {
-            if (strcmp(line, EVLOG_HEADER) != 0) {
-                fprintf(stderr, "%s:1: not an event log: the header must be\n%s\n", r->path, EVLOG_HEADER);
-                exit(EXIT_FAILURE);
-            }
+            if (strcmp(line, EVLOG_HEADER) != 0)
+                not_an_event_log(r);
             continue;
         }
         if (len == 0)
@@ -416,11 +429,13 @@ static void read_log(reader *r, FILE *in)
         r->events++;
         if (parse_line(r, line, r->lines) != 0)
             continue;
+        /* the span of the lines read (the first may not be line 2) */
         int64_t t = r->batch[r->n - 1].time_ms;
-        if (r->events == 1 || t < r->first_ms)
+        if (r->read == 0 || t < r->first_ms)
             r->first_ms = t;
-        if (r->events == 1 || t > r->last_ms)
+        if (r->read == 0 || t > r->last_ms)
             r->last_ms = t;
+        r->read++;
         if (r->n == BATCH)
             flush(r);
     }
@@ -538,16 +553,19 @@ static void print_header(const reader *r)
     cet_date(r->last_ms, b);
     printf("  span %s .. %s, Europe/Berlin (%s); days are CET days\n", a, b, EVLOG_TZ);
     printf("  business hours Mon-Fri 08:00-18:00; holidays in the span:");
+    /* the CET days of the span, as printed above */
+    int64_t first_day = evlog_day_of(r->first_ms - CET_ORIGIN_MS);
+    int64_t last_day = evlog_day_of(r->last_ms - CET_ORIGIN_MS);
     int32_t y0, y1, m, d;
-    evlog_civil_from_days(evlog_day_of(r->first_ms), &y0, &m, &d);
-    evlog_civil_from_days(evlog_day_of(r->last_ms), &y1, &m, &d);
+    evlog_civil_from_days(first_day, &y0, &m, &d);
+    evlog_civil_from_days(last_day, &y1, &m, &d);
     int any = 0;
     for (int32_t y = y0; y <= y1; y++) {
         evlog_holiday h[EVLOG_HOLIDAYS_PER_YEAR];
         evlog_german_holidays(y, h);
         for (int i = 0; i < EVLOG_HOLIDAYS_PER_YEAR; i++) {
             int64_t day = evlog_days_from_civil(h[i].year, h[i].month, h[i].day);
-            if (day >= evlog_day_of(r->first_ms) && day <= evlog_day_of(r->last_ms)) {
+            if (day >= first_day && day <= last_day) {
                 printf("%s %04d-%02d-%02d %s", any ? "," : "", (int)h[i].year, (int)h[i].month,
                        (int)h[i].day, h[i].name);
                 any = 1;
@@ -654,14 +672,20 @@ static void print_backlog(const kpi_engine *e, int64_t end)
 {
     printf("\n== Backlog                       created   unresolved at the end of the day\n");
     const kpi_series *vol = NULL;
-    int have_vol = kpi_engine_volume(e, KPI_DIM_ALL, 0, &vol) == KPI_OK;
+    int64_t newest = INT64_MAX;
+    int have_vol = kpi_engine_volume(e, KPI_DIM_ALL, 0, &vol) == KPI_OK &&
+                   kpi_series_latest(vol, &newest) == KPI_OK;
     for (int k = 7; k >= 1; k--) {
         int64_t day = end - k * DAY_MS;
         char date[40], created[24] = "-", backlog[24] = "-";
         double v;
         uint64_t n;
         cet_date(day, date);
-        if (have_vol && kpi_series_period(vol, day, &v) == KPI_OK)
+        /* the series ends with the last day a ticket was created: the
+         * days after it, which the engine has seen pass, had none */
+        if (have_vol && day > newest)
+            snprintf(created, sizeof created, "0");
+        else if (have_vol && kpi_series_period(vol, day, &v) == KPI_OK)
             snprintf(created, sizeof created, "%.0f", v);
         if (kpi_engine_backlog(e, day, &n) == KPI_OK)
             snprintf(backlog, sizeof backlog, "%llu", (unsigned long long)n);
@@ -697,7 +721,20 @@ static int cmp_volume(const void *pa, const void *pb)
     return a->count != b->count ? (a->count < b->count) - (a->count > b->count) : strcmp(a->name, b->name);
 }
 
-static void print_channels(const kpi_engine *e, const reader *r)
+/* Tickets created in the last PERIODS days before `end`.  A channel's
+ * series keeps the PERIODS days up to its own newest ticket, so its total
+ * would reach further back for a channel quiet of late: the days are read
+ * one by one (the days after its newest ticket had none). */
+static double last_days(const kpi_series *s, int64_t end)
+{
+    double sum = 0, v;
+    for (int k = PERIODS; k >= 1; k--)
+        if (kpi_series_period(s, end - k * DAY_MS, &v) == KPI_OK)
+            sum += v;
+    return sum;
+}
+
+static void print_channels(const kpi_engine *e, const reader *r, int64_t end)
 {
     const dict *ch = &r->names[D_CHANNEL];
     volume v[256];
@@ -705,9 +742,7 @@ static void print_channels(const kpi_engine *e, const reader *r)
     for (uint32_t i = 0; i < ch->n; i++) {
         const kpi_series *s;
         v[i].name = ch->names[i];
-        if (kpi_engine_volume(e, KPI_DIM_CHANNEL, ch->base + i, &s) != KPI_OK ||
-            kpi_series_total(s, &v[i].count) != KPI_OK)
-            v[i].count = 0;
+        v[i].count = kpi_engine_volume(e, KPI_DIM_CHANNEL, ch->base + i, &s) == KPI_OK ? last_days(s, end) : 0;
         total += v[i].count;
     }
     qsort(v, ch->n, sizeof *v, cmp_volume);
@@ -854,7 +889,7 @@ int main(int argc, char **argv)
     print_surveys(r.engine);
     print_sla(r.engine, &r, end);
     print_backlog(r.engine, end);
-    print_channels(r.engine, &r);
+    print_channels(r.engine, &r, end);
     print_topics(r.engine);
     print_people(r.engine, &r);
     print_counters(r.engine);

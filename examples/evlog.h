@@ -156,7 +156,8 @@ static inline void evlog_german_holidays(int32_t y, evlog_holiday out[EVLOG_HOLI
             evlog_civil_from_days(easter + h[i].easter_offset, &yy, &out[i].month, &out[i].day);
         }
     }
-    /* May 1 can coincide with Ascension (2008): keep the table sorted and unique */
+    /* sorted by date; May 1 can be Ascension Day (2008): both entries stay
+     * (two names for one date), evlog_add_german_holidays() adds it once */
     for (int i = 1; i < EVLOG_HOLIDAYS_PER_YEAR; i++)
         for (int j = i; j > 0 && out[j].month * 32 + out[j].day < out[j - 1].month * 32 + out[j - 1].day; j--) {
             evlog_holiday t = out[j];

@@ -29,8 +29,10 @@
  *   rota, sick days and a week of leave each for a few; every shift ends
  *   with a logged_in record.  Agents answer only while on shift (each has
  *   a business calendar of its own shifts), so replies wait for the next
- *   shift; email and web are worked Mon-Fri 08-18, chat, phone and social
- *   07-20 and Saturday 09-15;
+ *   shift; the queue hands out email and web Mon-Fri 08-18, chat, phone
+ *   and social 07-20 and Saturday 09-15, and an agent answers the tickets
+ *   already assigned to them at any time of their own shift (email at
+ *   07:30 on an early shift, on a Saturday of the rota);
  * - a chatbot on chat that answers first, resolves about a third of the
  *   chats and hands the rest over to a human; live chats, calls answered
  *   at once, voicemail called back;
@@ -492,7 +494,7 @@ static void agent_reply(life *l, int64_t work_ms)
         int64_t at;
         int a = pick_agent(l->g, &l->r, l->team, desk, 0, &at);
         assign(l, at, a);
-        when = at + work_ms / 4;
+        when = after_work(l->g->agent_cal[a], at, work_ms / 4);
     }
     if (l->status == ST_NEW || l->status == ST_PENDING || l->status == ST_ON_HOLD)
         l->status = ST_OPEN;
@@ -884,7 +886,7 @@ static void arrival(gen *g, rng *r, int day, int spike)
     uint64_t rank = chance(r, ACCOUNT_SHARE) ? (uint64_t)pick_cdf(r, g->account_cdf, ACCOUNTS)
                                              : ACCOUNTS + (uint64_t)below(r, g->customers - ACCOUNTS);
     t.customer = (uint32_t)(1 + (rank * 7919 + 4242) % g->customers);
-    /* agents open about 4% of the tickets themselves (email or phone, on shift) */
+    /* agents open about 3% of the tickets themselves (email or phone, on shift) */
     if (!spike && kind == 0 && (t.channel == CH_EMAIL || t.channel == CH_PHONE) && chance(r, 0.07)) {
         t.outbound = 1;
         t.created = after_work(g->office, t.created, 0) + below(r, 3600) * 1000;

@@ -1,8 +1,12 @@
 #!/bin/sh
 # The ticket-engine example: the dashboard runs over the shipped event log,
-# prints every section with figures in it and rejects nothing; a bad line
-# is reported with its line number and skipped; gen_events regenerates the
-# shipped log byte for byte.
+# prints every section with figures in it and rejects nothing, and every
+# figure it prints agrees with tests/dashboard_reference.py (an independent
+# computation of the same KPIs in plain Python, from the definitions); a
+# bad line is reported with its line number and skipped; small logs pin the
+# header's span and holidays, the backlog's and the volume's days and the
+# reading of values and names; gen_events regenerates the shipped log byte
+# for byte.
 set -eu
 : "${top_srcdir:=.}" "${top_builddir:=.}" "${EXEEXT:=}"
 dashboard="$top_builddir/examples/dashboard$EXEEXT"
@@ -40,20 +44,114 @@ expect "^  agent-01 +[a-z]+ +[0-9]+ +[0-9]+ +$dur +$pct +$pct +[0-9]+\.[0-9]{2}$
 [ "$(grep -Ec '^  20[0-9]{2}-[0-9]{2}-[0-9]{2} +[0-9]+ +[0-9]+$' "$tmp/out")" -eq 7 ] ||
   fail "the backlog of the last 7 days is not 7 dated lines of numbers"
 
+# every figure against the independent reference (plain Python 3, no
+# libkpi: $KPI_PYTHON, else python3, else /usr/bin/python3)
+py=
+for cand in "${KPI_PYTHON:-}" python3 /usr/bin/python3; do
+  case $cand in ''|no) continue ;; esac
+  if "$cand" -c 'import sys; sys.exit(sys.version_info < (3, 6))' >/dev/null 2>&1; then py=$cand; break; fi
+done
+if [ -n "$py" ]; then
+  "$py" -B "$top_srcdir/tests/dashboard_reference.py" "$log" "$tmp/out" >"$tmp/ref" 2>&1 ||
+    { cat "$tmp/ref"; fail "the dashboard disagrees with tests/dashboard_reference.py"; }
+  cat "$tmp/ref"
+else
+  echo "dashboard: no python3: the figures are not compared with the reference"
+fi
+
+# small logs: `small NAME <<CSV` writes $tmp/NAME.csv (the header, then the
+# lines read) and runs the dashboard over it: $tmp/out, $tmp/err, $status
+small() {
+  { echo "time,kind,ticket,actor,value,flags,channel,priority,team,topic"; cat; } >"$tmp/$1.csv"
+  status=0
+  "$dashboard" "$tmp/$1.csv" >"$tmp/out" 2>"$tmp/err" || status=$?
+}
+complains() { grep -q "$1" "$tmp/err" || { cat "$tmp/err"; fail "no complaint: $1"; }; }
+clean() { [ $status -eq 0 ] || { cat "$tmp/err"; fail "exit status $status on $1.csv"; }; }
+
 # a bad line: reported by number, skipped, the rest applied (exit status 3)
-cat >"$tmp/bad.csv" <<'CSV'
-time,kind,ticket,actor,value,flags,channel,priority,team,topic
+small bad <<'CSV'
 2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
 2026-03-02T08:05:00.000Z,agent_reply,2,agent-01,,,,,,
 2026-03-02T08:06:00.000Z,teleported,1,,,,,,,
 2026-03-02T08:10:00.000Z,agent_reply,1,agent-01,,,,,,
 CSV
-status=0
-"$dashboard" "$tmp/bad.csv" >"$tmp/out" 2>"$tmp/err" || status=$?
 [ $status -eq 3 ] || { cat "$tmp/err"; fail "exit status $status with bad lines (expected 3)"; }
-grep -q "bad.csv:3: agent_reply on ticket 2: KPI_ERR_UNKNOWN_ID" "$tmp/err" || { cat "$tmp/err"; fail "line 3 not reported"; }
-grep -q "bad.csv:4: unknown kind 'teleported'" "$tmp/err" || { cat "$tmp/err"; fail "line 4 not reported"; }
+complains "bad.csv:3: agent_reply on ticket 2: KPI_ERR_UNKNOWN_ID"
+complains "bad.csv:4: unknown kind 'teleported'"
 grep -q "events 4, applied 2, rejected 2" "$tmp/out" || fail "the good lines were not applied"
+
+# a first line refused before the engine sees it does not start the span
+# at the epoch (1970-01-01 and 56 years of holidays)
+small first <<'CSV'
+2026-03-02T07:00:00.000Z,teleported,1,,,,,,,
+2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
+2026-03-03T09:00:00.000Z,agent_reply,1,agent-01,,,,,,
+CSV
+complains "first.csv:2: unknown kind 'teleported'"
+expect "^  span 2026-03-02 \.\. 2026-03-03, "
+expect "holidays in the span: none$"
+
+# a name the engine refuses (a topic of 300 bytes) is a bad field every
+# time, not an unknown code from its second line on
+long=$(printf '%0300d' 0)
+small longname <<CSV
+2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,$long
+2026-03-02T08:01:00.000Z,created,2,cust-1,,,email,normal,,$long
+CSV
+complains "longname.csv:2: bad topic field"
+complains "longname.csv:3: bad topic field"
+
+# a line too long for the reader is an event refused: events 2, applied
+# 1, rejected 1
+long=$(printf '%05000d' 0)
+small toolong <<CSV
+2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,$long
+2026-03-02T08:01:00.000Z,created,2,cust-1,,,email,normal,,refund request
+CSV
+complains "toolong.csv:2: line too long"
+expect "events 2, applied 1, rejected 1$"
+
+# a value past the int64 range is a bad field, not a wrapped negative
+# number; INT64_MIN is one (refused by the engine, without overflow)
+small values <<'CSV'
+2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
+2026-03-02T18:00:00.000Z,logged_in,,agent-01,9300000000000000000,,,,billing,
+2026-03-02T18:00:00.000Z,csat,1,,-9223372036854775808,,,,,
+CSV
+complains "values.csv:3: bad value field"
+complains "values.csv:4: csat on ticket 1: KPI_ERR_RANGE"
+
+# the holidays listed are those of the span as printed (CET days): the
+# last event, 2026-04-05T23:30Z, is on Easter Monday
+small easter <<'CSV'
+2026-04-01T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
+2026-04-05T23:30:00.000Z,agent_reply,1,agent-01,,,,,,
+CSV
+clean easter
+expect "^  span 2026-04-01 \.\. 2026-04-06, "
+expect "holidays in the span: 2026-04-03 Good Friday, 2026-04-06 Easter Monday$"
+
+# a last day without a new ticket: created 0 (not "-"), its backlog 1
+# (the ticket of 03-02, answered on 03-03, is still open)
+small quiet <<'CSV'
+2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
+2026-03-03T09:00:00.000Z,agent_reply,1,agent-01,,,,,,
+CSV
+clean quiet
+expect "^  2026-03-02 +1 +1$"
+expect "^  2026-03-03 +0 +1$"
+
+# volume per channel over the last 90 days: the email ticket of 100 days
+# before the end is not in it (email 0, chat 1, all 1)
+small long <<'CSV'
+2026-01-01T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
+2026-04-10T08:00:00.000Z,created,2,cust-2,,,chat,normal,,refund request
+CSV
+clean long
+expect "^  chat +1 +100.0%  #+$"
+expect "^  email +0 +0.0%  $"
+expect "^  all +1$"
 
 # the generator reproduces the shipped log
 "$gen" -o "$tmp/events.csv" 2>/dev/null

@@ -1151,6 +1151,30 @@ START_TEST(repeat_contacts_within_the_window)
 }
 END_TEST
 
+/* Each customer's latest creation is kept (engine.h): ticket 1, created at
+ * 9 d, arrives first (no earlier contact: not a repeat); ticket 2, created
+ * at 0 d, arrives next and is judged against the creation at 9 d, 9 d
+ * after it, beyond the window: not a repeat (0 of 2; before the fix of
+ * repeat_contacts_of_creations_out_of_order it read 1 of 2).  Once the
+ * engine's time passes 9 d + 7 d, the customer is forgotten and a late
+ * creation (ticket 3 at 1 d) is not a repeat (0 of 3). */
+START_TEST(repeat_contacts_judge_a_late_creation_against_the_latest)
+{
+    pair p = start(NULL);
+    /* 9 days apart, the later one first: neither is a repeat */
+    FEED(&p, CREATE(T0 + 9 * D, 1, 100), CREATE(T0, 2, 100));
+    EXPECT_RATE(p.a, KPI_ENGINE_REPEAT_CONTACT, 0, 2);
+    /* the customer is forgotten a window after its latest creation (9 d):
+     * a creation at 1 d arriving then is a first contact, though ticket 2
+     * (0 d) was a day before it: 0 of 3 where the definition gives 1 */
+    advance(&p, T0 + 16 * D + 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CUSTOMERS), 0);
+    FEED(&p, CREATE(T0 + D, 3, 100));
+    EXPECT_RATE(p.a, KPI_ENGINE_REPEAT_CONTACT, 0, 3);
+    finish(&p);
+}
+END_TEST
+
 #define TOPIC_REPEATS                                                        \
     CREATE_X(T0, 1, 100, 0, 0, 1, 0), CREATE_X(T0 + D, 2, 100, 0, 0, 2, 0),   \
         CREATE_X(T0 + 2 * D, 3, 100, 0, 0, 1, 0),                            \
@@ -6507,6 +6531,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, top_topics_count_the_named_topics_of_created_tickets);
     tcase_add_test(tc, repeat_contacts_within_the_window);
     tcase_add_test(tc, repeat_contacts_on_the_same_topic);
+    tcase_add_test(tc, repeat_contacts_judge_a_late_creation_against_the_latest);
     tcase_add_test(tc, surveys_go_to_the_agent_team_and_channel_of_the_moment);
     tcase_add_test(tc, survey_scales_come_from_the_options);
     tcase_add_test(tc, productivity_per_logged_in_hour);

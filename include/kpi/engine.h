@@ -73,7 +73,10 @@
  *   creations the count is then still exact (one repeat if they are
  *   within the window, none if not), only which of the two counts as the
  *   repeat (and so its breakdown keys) follows the arrival order; of
- *   three or more out of order the count may differ.
+ *   three or more out of order the count may differ, and once the
+ *   engine's time has passed a customer's latest creation by the window
+ *   the customer is forgotten, so a creation arriving later still is
+ *   judged a first contact.
  * - **Agent productivity** (#KPI_ENGINE_RESOLVED_PER_HOUR,
  *   #KPI_ENGINE_REPLIES_PER_HOUR): resolves and public replies per
  *   logged-in hour (#KPI_EVENT_LOGGED_IN), by agent and team; the counts
