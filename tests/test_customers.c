@@ -1072,6 +1072,81 @@ START_TEST(journey_times_at_the_edges)
 }
 END_TEST
 
+/* A tracker whose closed journeys number 2^64 - 2^lo (one touch each, all
+ * unresolved), clock 1000: a tracker with one closed journey merged into
+ * itself doubles, and the sum of 2^lo .. 2^63 is 2^64 - 2^lo. */
+static kpi_journey *journeys_near_the_top(int lo)
+{
+    kpi_journey *p, *d;
+    ck_assert_ok(kpi_journey_new(&p, 4, 100));
+    ck_assert_ok(kpi_journey_touch(p, 1, 0, 0));
+    ck_assert_ok(kpi_journey_advance(p, 1000));
+    ck_assert_ok(kpi_journey_new(&d, 4, 100));
+    for (int k = 0; k < 64; k++) {
+        if (k >= lo)
+            ck_assert_ok(kpi_journey_merge(d, p));
+        if (k < 63)
+            ck_assert_ok(kpi_journey_merge(p, p));
+    }
+    kpi_journey_free(p);
+    return d;
+}
+
+/* Every touch is counted in the touchpoint sum once its journey closes
+ * (and every journey in the closed and unresolved counts): where the
+ * touches already made reach 2^64 - 1 (64 merges are enough), one more
+ * touch is KPI_ERR_OVERFLOW and changes nothing; it used to be accepted
+ * and the counters wrapped to 0 when the journey closed (touchpoints mean
+ * KPI_ERR_EMPTY after 2^64 - 1 journeys). */
+START_TEST(journey_touches_past_the_counters_are_refused)
+{
+    /* 2^64 - 1 journeys of one touch: no room for another touch */
+    kpi_journey *d = journeys_near_the_top(0);
+    ck_assert_uint_eq(kpi_journey_unresolved(d), UINT64_MAX);
+    size_t len;
+    unsigned char *before = journey_bytes(d, &len);
+    ck_assert_status(kpi_journey_touch(d, 2, 0, 2000), KPI_ERR_OVERFLOW);
+    journey_unchanged(d, before, len);
+    free(before);
+    ck_assert_ok(kpi_journey_advance(d, 5000));
+    ck_assert_uint_eq(kpi_journey_unresolved(d), UINT64_MAX);
+    kpi_journey_free(d);
+
+    /* 2^64 - 2 journeys: room for one touch (a journey of customer 5),
+     * not for a second (on that journey) */
+    d = journeys_near_the_top(1);
+    ck_assert_uint_eq(kpi_journey_unresolved(d), UINT64_MAX - 1);
+    ck_assert_ok(kpi_journey_touch(d, 5, 0, 2000));
+    before = journey_bytes(d, &len);
+    ck_assert_status(kpi_journey_touch(d, 5, 1, 2001), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_journey_touch(d, 6, 1, 2001), KPI_ERR_OVERFLOW);
+    journey_unchanged(d, before, len);
+    free(before);
+    /* the state reads back, and a merge with one more touch is refused */
+    kpi_journey *e = journey_reread(d), *one;
+    journey_same(d, e);
+    ck_assert_ok(kpi_journey_new(&one, 4, 100));
+    ck_assert_ok(kpi_journey_touch(one, 9, 0, 1990));
+    ck_assert_ok(kpi_journey_advance(one, 2000));
+    ck_assert_status(kpi_journey_merge(e, one), KPI_ERR_OVERFLOW);
+    journey_same(d, e);
+    /* 5 resolves after 10 ms: 2^64 - 1 journeys, 2^64 - 1 touches */
+    ck_assert_ok(kpi_journey_resolve(d, 5, 2010));
+    ck_assert_uint_eq(kpi_journey_unresolved(d), UINT64_MAX - 1);
+    double v;
+    uint64_t n;
+    ck_assert_ok(kpi_journey_touchpoints_mean(d, &v));
+    ck_assert_double_eq(v, 1.0);
+    ck_assert_ok(kpi_journey_resolution_mean(d, &v, &n));
+    ck_assert_uint_eq(n, 1);
+    ck_assert_double_eq(v, 10.0);
+    ck_assert_status(kpi_journey_touch(d, 5, 0, 2020), KPI_ERR_OVERFLOW);
+    kpi_journey_free(one);
+    kpi_journey_free(e);
+    kpi_journey_free(d);
+}
+END_TEST
+
 /* ---- journey bytes built by hand ---------------------------------------- */
 
 typedef struct jf_ent {
@@ -1161,7 +1236,7 @@ START_TEST(hand_built_journey_states_are_checked_field_by_field)
     d = NULL;
     free(f);
     /* each case changes one thing of that state */
-    for (int k = 0; k < 13; k++) {
+    for (int k = 0; k < 14; k++) {
         jf_state s = base;
         switch (k) {
         case 0: s.have_clock = 0; s.clock = 0; break;   /* open journeys, no clock */
@@ -1176,6 +1251,7 @@ START_TEST(hand_built_journey_states_are_checked_field_by_field)
         case 9: s.e[0].last = -961; s.e[0].first = -961; break; /* idle too long */
         case 10: s.e[0].channel = UINT64_C(1) << 32; break;
         case 11: s.given = 1; break;                    /* an entry missing */
+        case 12: s.st[4] = UINT64_MAX - 1; break;       /* + 2 open: 2^64 touches */
         default: s.max = 1; break;                      /* more entries than room */
         }
         f = jf_bytes(b, &s, &flen);
@@ -1184,6 +1260,14 @@ START_TEST(hand_built_journey_states_are_checked_field_by_field)
         ck_assert_ptr_null(d);
         free(f);
     }
+    /* 2^64 - 3 touches closed and 2 open: every touch counted, fits */
+    jf_state top = base;
+    top.st[4] = UINT64_MAX - 2;
+    f = jf_bytes(b, &top, &flen);
+    ck_assert_ok(kpi_journey_deserialize(&d, f, flen));
+    ck_assert_status(kpi_journey_touch(d, 2, 0, 50), KPI_ERR_OVERFLOW);
+    kpi_journey_free(d);
+    free(f);
     free(b);
     kpi_journey_free(j);
 }
@@ -1215,6 +1299,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, reads_whose_sums_overflow_say_so);
     tcase_add_test(tc, revenue_past_the_largest_double_is_refused_and_changes_nothing);
     tcase_add_test(tc, journey_times_at_the_edges);
+    tcase_add_test(tc, journey_touches_past_the_counters_are_refused);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -517,7 +517,10 @@ KPI_API int kpi_journey_clone(const kpi_journey *p, kpi_journey **out);
  * @param t_ms time of the touch.
  * @return #KPI_OK; #KPI_ERR_INVALID if `p` is NULL; #KPI_ERR_ORDER if t is
  *         earlier than the customer's last touch, or older than the clock
- *         minus idle_ms. Thread safety: not with concurrent use of `p`.
+ *         minus idle_ms; #KPI_ERR_OVERFLOW if the touches made (of closed
+ *         and open journeys) are already 2^64 - 1, so that the touchpoint
+ *         sum could not count this one (reachable through merges).
+ *         Thread safety: not with concurrent use of `p`.
  */
 KPI_API int kpi_journey_touch(kpi_journey *p, uint64_t customer,
                               uint32_t channel, int64_t t_ms);
