@@ -823,6 +823,76 @@ START_TEST(journey_merge_of_open_journeys_by_hand)
 }
 END_TEST
 
+/* n new trackers of max customers and idle ms into *out[0 .. n-1]. */
+static void new_trackers(uint32_t max, int64_t idle, int n, kpi_journey **out[])
+{
+    for (int i = 0; i < n; i++)
+        ck_assert_ok(kpi_journey_new(out[i], max, idle));
+}
+
+/* The same touch, accepted, in one tracker and in a shard. */
+static void touch_both(kpi_journey *whole, kpi_journey *shard, uint64_t c, uint32_t ch,
+                       int64_t t)
+{
+    ck_assert_ok(kpi_journey_touch(whole, c, ch, t));
+    ck_assert_ok(kpi_journey_touch(shard, c, ch, t));
+}
+
+/* The merge's promise (one tracker fed both streams) holds when the
+ * streams together come in time order and that tracker evicted nothing;
+ * the two cases by hand where it cannot hold, as the header says. */
+START_TEST(journey_merge_is_one_tracker_only_in_time_order_without_eviction)
+{
+    kpi_journey *whole, *a, *b;
+    double v;
+    /* idle 10.  Stream: 1 at 0, 2 at 15, 1 at 8 (out of order, within
+     * the horizon 15 - 10 = 5).  One tracker: at 15 customer 1 (last
+     * touch 0 < 5) closes unresolved with 1 touch, and the touch at 8
+     * opens a new journey: closed 1, open 2, touchpoints mean 1 / 1.
+     * Shard a sees 1 at 0 and 8 (its clock never passed 10): one open
+     * journey of 2 touches; after the merge (clock 15, horizon 5, last
+     * touch 8 stays): closed 0, open 2. */
+    new_trackers(8, 10, 3, (kpi_journey **[]){&whole, &a, &b});
+    touch_both(whole, a, 1, 0, 0);
+    touch_both(whole, b, 2, 0, 15);
+    touch_both(whole, a, 1, 0, 8);
+    ck_assert_ok(kpi_journey_merge(a, b));
+    ck_assert_uint_eq(kpi_journey_open(whole), 2);
+    ck_assert_uint_eq(kpi_journey_unresolved(whole), 1);
+    ck_assert_ok(kpi_journey_touchpoints_mean(whole, &v));
+    ck_assert_double_eq(v, 1.0);
+    ck_assert_uint_eq(kpi_journey_open(a), 2);
+    ck_assert_uint_eq(kpi_journey_unresolved(a), 0);
+    ck_assert_status(kpi_journey_touchpoints_mean(a, &v), KPI_ERR_EMPTY);
+    kpi_journey_free(whole);
+    kpi_journey_free(a);
+    kpi_journey_free(b);
+
+    /* max 2, in time order: 1 at 0 (a), 2 at 1 (b), 3 at 2 (a), 3
+     * resolved at 3 (a).  One tracker is full at 2 and evicts 1 (the
+     * least recently touched); shard a never holds more than 2.  After
+     * the merge both sides' open journeys (1 and 2) fit, yet the merged
+     * tracker differs: evicted 0 against 1, open 2 against 1, and 1's
+     * resolve at 4 succeeds where one tracker names 1 unknown. */
+    new_trackers(2, 1000, 3, (kpi_journey **[]){&whole, &a, &b});
+    touch_both(whole, a, 1, 0, 0);
+    touch_both(whole, b, 2, 0, 1);
+    touch_both(whole, a, 3, 0, 2);
+    ck_assert_ok(kpi_journey_resolve(whole, 3, 3));
+    ck_assert_ok(kpi_journey_resolve(a, 3, 3));
+    ck_assert_ok(kpi_journey_merge(a, b));
+    ck_assert_uint_eq(kpi_journey_evicted(whole), 1);
+    ck_assert_uint_eq(kpi_journey_open(whole), 1);
+    ck_assert_uint_eq(kpi_journey_evicted(a), 0);
+    ck_assert_uint_eq(kpi_journey_open(a), 2);
+    ck_assert_status(kpi_journey_resolve(whole, 1, 4), KPI_ERR_UNKNOWN_ID);
+    ck_assert_ok(kpi_journey_resolve(a, 1, 4));
+    kpi_journey_free(whole);
+    kpi_journey_free(a);
+    kpi_journey_free(b);
+}
+END_TEST
+
 /* Customers 1 (resolved after 20 ms), 2 and 3 (open), clock 40 ms. */
 static kpi_journey *three_journeys(void)
 {
@@ -1292,6 +1362,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, journey_merge_carries_the_later_clock);
     tcase_add_test(tc, journey_shards_with_open_journeys_merge_as_one_tracker);
     tcase_add_test(tc, journey_merge_of_open_journeys_by_hand);
+    tcase_add_test(tc, journey_merge_is_one_tracker_only_in_time_order_without_eviction);
     tcase_add_test(tc, journey_bytes_are_validated);
     tcase_add_test(tc, hand_built_journey_states_are_checked_field_by_field);
     tcase_add_test(tc, journey_allocations_fail_cleanly);

@@ -54,9 +54,10 @@
  * channel other than the previous touch's); the time to resolution is a
  * mean over resolved journeys.  Merge adds the completed-journey
  * statistics and takes the source's open journeys along (trackers sharded
- * by customer merge into what one tracker fed every stream reads, while
- * the open journeys fit; a customer open on both sides is
- * #KPI_ERR_STATE): see kpi_journey_merge().
+ * by customer merge into what one tracker fed every stream reads when the
+ * streams together come in time order and that tracker evicted nothing;
+ * a customer open on both sides is #KPI_ERR_STATE): see
+ * kpi_journey_merge().
  *
  * Thread safety: an object must not be used from two threads at once
  * without the caller's lock; different objects need no lock; const reads
@@ -610,10 +611,16 @@ KPI_API uint64_t kpi_journey_evicted(const kpi_journey *p);
  * open in dst (their touches, switches, channel and times as they were),
  * so that a customer's next touch or resolve continues the journey begun
  * in src.  Shard by customer (a customer open in both is refused): when
- * the open journeys of both fit in max_customers, dst then reads as one
- * tracker fed both streams; when they do not, the least recently touched
- * are evicted (counted as evicted), as a full tracker does, though one
- * tracker fed both streams could have evicted others at other moments.
+ * the two streams together come in time order (no event earlier than one
+ * before it in the other shard) and one tracker fed both would have
+ * evicted nothing, dst then reads as that tracker (the shards then evict
+ * nothing either, and the open journeys fit).  Otherwise it need not:
+ * a shard's clock lags the other shard's events, so a touch out of time
+ * order can continue a journey that one tracker had already closed as
+ * idle; and a shard holds only its own customers, so it keeps journeys
+ * that one tracker, full, had evicted.  When the open journeys of both do
+ * not fit in max_customers, the least recently touched are evicted
+ * (counted as evicted), as a full tracker does.
  * @param dst the tracker receiving.
  * @param src the tracker added (unchanged).
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_INCOMPATIBLE if
