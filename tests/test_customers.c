@@ -1217,6 +1217,38 @@ START_TEST(journey_touches_past_the_counters_are_refused)
 }
 END_TEST
 
+/* KPI_ERR_ORDER guards the last touch of the customer's open journey
+ * only: a journey resolved or evicted is forgotten (the memory holds open
+ * journeys only), and the customer's next touch opens a new journey even
+ * before that last touch, as long as it is within the horizon. */
+START_TEST(journey_touch_before_a_closed_journeys_last_touch_opens_a_new_one)
+{
+    kpi_journey *j;
+    double v;
+    uint64_t n;
+    ck_assert_ok(kpi_journey_new(&j, 1, 1000));
+    ck_assert_ok(kpi_journey_touch(j, 7, 1, 450));
+    ck_assert_status(kpi_journey_touch(j, 7, 1, 440), KPI_ERR_ORDER); /* open */
+    ck_assert_ok(kpi_journey_resolve(j, 7, 500)); /* 50 ms */
+    ck_assert_ok(kpi_journey_touch(j, 7, 2, 440)); /* a new journey */
+    ck_assert_uint_eq(kpi_journey_open(j), 1);
+    ck_assert_ok(kpi_journey_resolve(j, 7, 445)); /* 5 ms */
+    ck_assert_ok(kpi_journey_resolution_mean(j, &v, &n));
+    ck_assert_uint_eq(n, 2);
+    ck_assert_double_eq(v, 27.5); /* (50 + 5) / 2 */
+    /* evicted: 7 at 600, then 8 at 610 evicts 7 (max 1); 7 at 590 opens a
+     * new journey and evicts 8: 4 closed (2 resolved, 2 evicted) */
+    ck_assert_ok(kpi_journey_touch(j, 7, 1, 600));
+    ck_assert_ok(kpi_journey_touch(j, 8, 1, 610));
+    ck_assert_ok(kpi_journey_touch(j, 7, 1, 590));
+    ck_assert_uint_eq(kpi_journey_evicted(j), 2);
+    ck_assert_uint_eq(kpi_journey_open(j), 1);
+    ck_assert_ok(kpi_journey_touchpoints_mean(j, &v));
+    ck_assert_double_eq(v, 1.0); /* 4 journeys of one touch each */
+    kpi_journey_free(j);
+}
+END_TEST
+
 /* ---- journey bytes built by hand ---------------------------------------- */
 
 typedef struct jf_ent {
@@ -1370,6 +1402,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, reads_whose_sums_overflow_say_so);
     tcase_add_test(tc, revenue_past_the_largest_double_is_refused_and_changes_nothing);
     tcase_add_test(tc, journey_times_at_the_edges);
+    tcase_add_test(tc, journey_touch_before_a_closed_journeys_last_touch_opens_a_new_one);
     tcase_add_test(tc, journey_touches_past_the_counters_are_refused);
     suite_add_tcase(s, tc);
     return s;
