@@ -520,9 +520,10 @@ KPI_API int kpi_journey_clone(const kpi_journey *p, kpi_journey **out);
  *         earlier than the last touch of the customer's open journey, or
  *         older than the clock minus idle_ms (a journey resolved or
  *         evicted is forgotten: the customer's next touch opens a new
- *         journey, even before that journey's last touch); #KPI_ERR_OVERFLOW if the touches made (of closed
- *         and open journeys) are already 2^64 - 1, so that the touchpoint
- *         sum could not count this one (reachable through merges).
+ *         journey, even before that journey's last touch);
+ *         #KPI_ERR_OVERFLOW if the touches made (of closed and open
+ *         journeys) are already 2^64 - 1, so that the touchpoint sum
+ *         could not count this one (reachable through merges).
  *         Thread safety: not with concurrent use of `p`.
  */
 KPI_API int kpi_journey_touch(kpi_journey *p, uint64_t customer,
