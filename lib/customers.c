@@ -889,14 +889,21 @@ static int journey_merge(void *dst, const void *src)
         !kpi__add_u64(d->sum_switches, s->sum_switches, &g) ||
         g > UINT64_MAX - open_switches)
         return KPI_ERR_OVERFLOW;
+    /* the time-to-resolution sum must stay a number (past DBL_MAX it would
+     * read inf and its state would not decode) */
+    double dur = d->dur, dur_c = d->dur_c;
+    kpi__neumaier(&dur, &dur_c, s->dur);
+    kpi__neumaier(&dur, &dur_c, s->dur_c);
+    if (!kpi__sum_finite(dur, dur_c))
+        return KPI_ERR_OVERFLOW;
     d->closed = a;
     d->resolved = b;
     d->unresolved = c;
     d->evicted = e;
     d->sum_touches = f;
     d->sum_switches = g;
-    kpi__neumaier(&d->dur, &d->dur_c, s->dur);
-    kpi__neumaier(&d->dur, &d->dur_c, s->dur_c);
+    d->dur = dur;
+    d->dur_c = dur_c;
     /* src's clock comes along (the later of the two), as it would for one
      * tracker fed both streams: dst's journeys idle past it close, and
      * touches older than its horizon are refused from now on */

@@ -1375,6 +1375,47 @@ START_TEST(hand_built_journey_states_are_checked_field_by_field)
 }
 END_TEST
 
+/* A state whose time-to-resolution sum is finite but near DBL_MAX (one
+ * resolved journey, 1e308 ms, as the decoder accepts) merged with itself:
+ * 1e308 + 1e308 = 2e308 > DBL_MAX ~ 1.797e308 would be inf, the mean inf
+ * and the bytes undecodable (the decoder wants a finite sum).  The merge
+ * is refused as an overflow and changes nothing. */
+START_TEST(journey_merge_refuses_a_duration_sum_past_the_largest_double)
+{
+    kpi_journey *j = three_journeys(), *d = NULL, *before;
+    size_t len, flen;
+    unsigned char *b = journey_bytes(j, &len);
+    jf_state s = {8, 1000, 1, 40, {1, 1, 0, 0, 1, 0}, 1e308, 0.0, 0, 0, {{0}}};
+    unsigned char *f = jf_bytes(b, &s, &flen);
+    ck_assert_ok(kpi_journey_deserialize(&d, f, flen));
+    ck_assert_ok(kpi_journey_clone(d, &before));
+    ck_assert_status(kpi_journey_merge(d, d), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_journey_merge(d, before), KPI_ERR_OVERFLOW);
+    journey_same(d, before);
+    double v;
+    ck_assert_ok(kpi_journey_resolution_mean(d, &v, NULL));
+    ck_assert_double_eq(v, 1e308);
+    kpi_journey *e = journey_reread(d);
+    journey_same(d, e);
+    /* a sum that fits: 5e307 twice is 1e308, two resolved, mean 5e307 */
+    s.dur = 5e307;
+    free(f);
+    f = jf_bytes(b, &s, &flen);
+    kpi_journey_free(e);
+    ck_assert_ok(kpi_journey_deserialize(&e, f, flen));
+    ck_assert_ok(kpi_journey_merge(e, e));
+    ck_assert_ok(kpi_journey_resolution_mean(e, &v, NULL));
+    ck_assert_double_eq(v, 5e307);
+    kpi_journey_free(e);
+    e = NULL;
+    kpi_journey_free(before);
+    kpi_journey_free(d);
+    kpi_journey_free(j);
+    free(f);
+    free(b);
+}
+END_TEST
+
 static Suite *customers_suite(void)
 {
     Suite *s = suite_create("customers");
@@ -1397,6 +1438,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, journey_merge_is_one_tracker_only_in_time_order_without_eviction);
     tcase_add_test(tc, journey_bytes_are_validated);
     tcase_add_test(tc, hand_built_journey_states_are_checked_field_by_field);
+    tcase_add_test(tc, journey_merge_refuses_a_duration_sum_past_the_largest_double);
     tcase_add_test(tc, journey_allocations_fail_cleanly);
     tcase_add_test(tc, every_call_refuses_null_and_other_types);
     tcase_add_test(tc, reads_whose_sums_overflow_say_so);
