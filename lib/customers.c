@@ -979,6 +979,7 @@ static int journey_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         have_clock > 1 || (!have_clock && clock != 0) ||
         st[1] > st[0] || st[2] != st[0] - st[1] || st[3] > st[2] ||
         st[4] < st[0] || st[5] > st[4] - st[0] || dur + dur_c < 0 ||
+        !kpi__sum_finite(dur, dur_c) ||
         (st[1] == 0 && (dur != 0 || dur_c != 0)))
         return KPI_ERR_CORRUPT;
     size_t n = kpi__get_count(r, (size_t)max, 6);

@@ -1338,7 +1338,7 @@ START_TEST(hand_built_journey_states_are_checked_field_by_field)
     d = NULL;
     free(f);
     /* each case changes one thing of that state */
-    for (int k = 0; k < 14; k++) {
+    for (int k = 0; k < 15; k++) {
         jf_state s = base;
         switch (k) {
         case 0: s.have_clock = 0; s.clock = 0; break;   /* open journeys, no clock */
@@ -1354,6 +1354,7 @@ START_TEST(hand_built_journey_states_are_checked_field_by_field)
         case 10: s.e[0].channel = UINT64_C(1) << 32; break;
         case 11: s.given = 1; break;                    /* an entry missing */
         case 12: s.st[4] = UINT64_MAX - 1; break;       /* + 2 open: 2^64 touches */
+        case 13: s.dur = s.dur_c = 1e308; break;        /* sum 2e308: inf */
         default: s.max = 1; break;                      /* more entries than room */
         }
         f = jf_bytes(b, &s, &flen);
