@@ -890,6 +890,24 @@ START_TEST(journey_merge_is_one_tracker_only_in_time_order_without_eviction)
     kpi_journey_free(whole);
     kpi_journey_free(a);
     kpi_journey_free(b);
+
+    /* max 1, idle 1000: a holds 1 at 2000, b holds 2 at 1500.  The merge
+     * keeps the most recently touched (1) and evicts 2, as one tracker fed
+     * in time order (2 at 1500, then 1 at 2000 evicts 2); one tracker fed
+     * 1 at 2000 first, then 2 at 1500, evicts 1 and keeps 2. */
+    new_trackers(1, 1000, 3, (kpi_journey **[]){&whole, &a, &b});
+    touch_both(whole, a, 1, 0, 2000);
+    touch_both(whole, b, 2, 0, 1500);
+    ck_assert_ok(kpi_journey_merge(a, b));
+    ck_assert_uint_eq(kpi_journey_evicted(a), 1);
+    ck_assert_uint_eq(kpi_journey_evicted(whole), 1);
+    ck_assert_status(kpi_journey_resolve(a, 2, 2000), KPI_ERR_UNKNOWN_ID);
+    ck_assert_ok(kpi_journey_resolve(a, 1, 2000));
+    ck_assert_status(kpi_journey_resolve(whole, 1, 2000), KPI_ERR_UNKNOWN_ID);
+    ck_assert_ok(kpi_journey_resolve(whole, 2, 2000));
+    kpi_journey_free(whole);
+    kpi_journey_free(a);
+    kpi_journey_free(b);
 }
 END_TEST
 

@@ -622,8 +622,11 @@ KPI_API uint64_t kpi_journey_evicted(const kpi_journey *p);
  * order can continue a journey that one tracker had already closed as
  * idle; and a shard holds only its own customers, so it keeps journeys
  * that one tracker, full, had evicted.  When the open journeys of both do
- * not fit in max_customers, the least recently touched are evicted
- * (counted as evicted), as a full tracker does.
+ * not fit in max_customers, the least recently touched of both sides are
+ * evicted (counted as evicted), so that the max_customers most recently
+ * touched stay open, as in a full tracker fed in time order (fed a new
+ * customer's touch older than all its open journeys, a full tracker
+ * evicts its least recently touched open journey and keeps the new one).
  * @param dst the tracker receiving.
  * @param src the tracker added (unchanged).
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_INCOMPATIBLE if
