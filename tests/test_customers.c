@@ -1267,6 +1267,47 @@ START_TEST(journey_touch_before_a_closed_journeys_last_touch_opens_a_new_one)
 }
 END_TEST
 
+/* Touches at one instant, channel codes and ids at their limits, an
+ * eviction tie (broken by the lower id), a resolve at the instant of the
+ * first touch (0 ms), by hand, and the same after a round trip. */
+START_TEST(journey_equal_times_and_limits_by_hand)
+{
+    kpi_journey *j;
+    ck_assert_ok(kpi_journey_new(&j, 2, 100));
+    /* UINT64_MAX: channels 0, max, max, 0 at 50: 4 touches, 2 switches */
+    ck_assert_ok(kpi_journey_touch(j, UINT64_MAX, 0, 50));
+    ck_assert_ok(kpi_journey_touch(j, UINT64_MAX, UINT32_MAX, 50));
+    ck_assert_ok(kpi_journey_touch(j, UINT64_MAX, UINT32_MAX, 50));
+    ck_assert_ok(kpi_journey_touch(j, UINT64_MAX, 0, 50));
+    ck_assert_ok(kpi_journey_touch(j, 0, 7, 50));
+    /* full, both last touched at 50: the lower id (0) is evicted */
+    ck_assert_ok(kpi_journey_touch(j, 5, 7, 50));
+    ck_assert_status(kpi_journey_resolve(j, 0, 50), KPI_ERR_UNKNOWN_ID);
+    kpi_journey *d = journey_reread(j);
+    journey_same(j, d);
+    for (int k = 0; k < 2; k++) {
+        kpi_journey *x = k ? d : j;
+        ck_assert_ok(kpi_journey_resolve(x, UINT64_MAX, 50));
+        double v;
+        uint64_t n;
+        /* closed: 0 (1 touch, evicted), UINT64_MAX (4 touches, 2
+         * switches, resolved after 50 - 50 = 0 ms) */
+        ck_assert_ok(kpi_journey_touchpoints_mean(x, &v));
+        ck_assert_double_eq(v, 2.5);
+        ck_assert_ok(kpi_journey_switches_mean(x, &v));
+        ck_assert_double_eq(v, 1.0);
+        ck_assert_ok(kpi_journey_resolution_mean(x, &v, &n));
+        ck_assert_double_eq(v, 0.0);
+        ck_assert_uint_eq(n, 1);
+        ck_assert_uint_eq(kpi_journey_evicted(x), 1);
+        ck_assert_uint_eq(kpi_journey_open(x), 1);
+    }
+    journey_same(j, d);
+    kpi_journey_free(d);
+    kpi_journey_free(j);
+}
+END_TEST
+
 /* ---- journey bytes built by hand ---------------------------------------- */
 
 typedef struct jf_ent {
@@ -1463,6 +1504,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, reads_whose_sums_overflow_say_so);
     tcase_add_test(tc, revenue_past_the_largest_double_is_refused_and_changes_nothing);
     tcase_add_test(tc, journey_times_at_the_edges);
+    tcase_add_test(tc, journey_equal_times_and_limits_by_hand);
     tcase_add_test(tc, journey_touch_before_a_closed_journeys_last_touch_opens_a_new_one);
     tcase_add_test(tc, journey_touches_past_the_counters_are_refused);
     suite_add_tcase(s, tc);
