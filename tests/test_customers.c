@@ -1308,6 +1308,45 @@ START_TEST(journey_equal_times_and_limits_by_hand)
 }
 END_TEST
 
+/* The memory a tracker holds: a fixed part, 52 bytes per open-journey slot
+ * (a 48-byte entry and a 4-byte heap index) and a hash table of 4-byte
+ * slots, the smallest power of two >= 2 x max_customers (at least 4): 8 to
+ * 16 bytes per customer, so 60 to 68 in all (the header's bound), never
+ * growing with touches or customers seen. */
+START_TEST(journey_memory_is_the_documented_bound)
+{
+    static const uint32_t maxes[] = {1, 2, 3, 1000, 131072, 131073, 200000};
+    size_t fp[7];
+    for (int i = 0; i < 7; i++) {
+        kpi_journey *j;
+        ck_assert_ok(kpi_journey_new(&j, maxes[i], 1000));
+        fp[i] = kpi_journey_footprint(j);
+        /* many customers, many touches each: the footprint never moves */
+        for (uint64_t c = 0; c < 3000; c++)
+            for (int k = 0; k < 3; k++)
+                ck_assert_ok(kpi_journey_touch(j, c, (uint32_t)k, (int64_t)c));
+        ck_assert_uint_eq(kpi_journey_footprint(j), fp[i]);
+        ck_assert_uint_le(fp[i] - fp[0], 68 * ((size_t)maxes[i] - 1));
+        kpi_journey_free(j);
+    }
+    /* max 1: 52 + 4 x 4 = 68 bytes besides the fixed part */
+    ck_assert_uint_le(fp[0], 68 + 256);
+    /* max 2: table 4 slots: + 52 */
+    ck_assert_uint_eq(fp[1] - fp[0], 52);
+    /* max 3: table 8 slots: + 2 x 52 + 4 x 4 = 120 */
+    ck_assert_uint_eq(fp[2] - fp[0], 120);
+    /* max 131072: 52 x 131071 + 4 x (262144 - 4) = 6,815,692 + 1,048,560 */
+    ck_assert_uint_eq(fp[4] - fp[0], 7864252);
+    /* max 131073: the table doubles to 524288 slots: 52 x 131072 +
+     * 4 x (524288 - 4) = 6,815,744 + 2,097,136 = 8,912,880, about 68 bytes
+     * per customer (not 62) */
+    ck_assert_uint_eq(fp[5] - fp[0], 8912880);
+    /* max 200000: 52 x 199999 + 4 x (524288 - 4) = 10,399,948 + 2,097,136
+     * = 12,497,084, 62.5 bytes per customer */
+    ck_assert_uint_eq(fp[6] - fp[0], 12497084);
+}
+END_TEST
+
 /* ---- journey bytes built by hand ---------------------------------------- */
 
 typedef struct jf_ent {
@@ -1504,6 +1543,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, reads_whose_sums_overflow_say_so);
     tcase_add_test(tc, revenue_past_the_largest_double_is_refused_and_changes_nothing);
     tcase_add_test(tc, journey_times_at_the_edges);
+    tcase_add_test(tc, journey_memory_is_the_documented_bound);
     tcase_add_test(tc, journey_equal_times_and_limits_by_hand);
     tcase_add_test(tc, journey_touch_before_a_closed_journeys_last_touch_opens_a_new_one);
     tcase_add_test(tc, journey_touches_past_the_counters_are_refused);
