@@ -285,6 +285,37 @@ START_TEST(customer_allocations_fail_cleanly)
 }
 END_TEST
 
+/* The revenue is kept as a compensated sum (two doubles).  Each part
+ * finite but adding up to inf (1e308 + 1e308 > DBL_MAX ~ 1.797e308) is a
+ * state no call can make (an add or merge past DBL_MAX is refused): it
+ * used to read back with a revenue per customer of inf.  Now corrupt. */
+START_TEST(customer_revenue_parts_adding_to_inf_are_corrupt)
+{
+    kpi_customers *p, *d = NULL;
+    ck_assert_ok(kpi_customers_new(&p));
+    ck_assert_ok(kpi_customers_set_start(p, 10));
+    ck_assert_ok(kpi_customers_add_revenue(p, 1.5));
+    size_t len, at = 0;
+    unsigned char *b = customers_bytes(p, &len);
+    const double rev = 1.5, rev_c = 0.0, big = 1e308;
+    for (size_t i = 12; i + 16 <= len && !at; i++)
+        if (memcmp(b + i, &rev, 8) == 0 && memcmp(b + i + 8, &rev_c, 8) == 0)
+            at = i; /* the revenue and its compensation, side by side */
+    ck_assert_uint_gt(at, 0);
+    memcpy(b + at, &big, 8);
+    test_reseal(b, len);
+    ck_assert_ok(kpi_customers_deserialize(&d, b, len)); /* 1e308 + 0 */
+    kpi_customers_free(d);
+    d = NULL;
+    memcpy(b + at + 8, &big, 8);
+    test_reseal(b, len);
+    ck_assert_status(kpi_customers_deserialize(&d, b, len), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(d);
+    free(b);
+    kpi_customers_free(p);
+}
+END_TEST
+
 /* ---- journey ------------------------------------------------------------ */
 
 START_TEST(journey_statistics_by_hand)
@@ -1526,6 +1557,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, customer_merge_of_shards_equals_the_whole);
     tcase_add_test(tc, customer_state_round_trips_and_rejects_bad_bytes);
     tcase_add_test(tc, customer_allocations_fail_cleanly);
+    tcase_add_test(tc, customer_revenue_parts_adding_to_inf_are_corrupt);
     tcase_add_test(tc, journey_statistics_by_hand);
     tcase_add_test(tc, idle_journeys_close_unresolved_and_full_tables_evict_the_oldest);
     tcase_add_test(tc, journey_errors_change_nothing);
