@@ -115,6 +115,7 @@ static int cust_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         return r->err;
     if ((flags & ~F_ALL) || !(margin >= 0 && margin <= 1) ||
         (!(flags & F_MARGIN) && margin != 0) || rev + rev_c < 0 ||
+        !kpi__sum_finite(rev, rev_c) ||
         (!(flags & F_REVENUE) && (rev != 0 || rev_c != 0)) ||
         (!(flags & F_START) && c[C_START]) || (!(flags & F_END) && c[C_END]) ||
         (!(flags & F_ACTIVE) && c[C_ACTIVE]))
@@ -513,6 +514,11 @@ struct kpi_journey {
     uint32_t *heap; /* pool indices, min-heap on (last_t, customer) */
     uint32_t *table;
     uint64_t closed, resolved, unresolved, evicted, sum_touches, sum_switches;
+    /* touches of the open journeys: sum_touches + open_touches, every touch
+     * made, stays <= UINT64_MAX, so no count or sum can wrap when the open
+     * journeys close (closed, resolved, unresolved and evicted are at most
+     * the touches, switches fewer) */
+    uint64_t open_touches;
     double dur, dur_c;
 };
 
@@ -570,7 +576,7 @@ static void journey_reset(void *obj)
     j->have_clock = false;
     j->clock = 0;
     j->closed = j->resolved = j->unresolved = j->evicted = 0;
-    j->sum_touches = j->sum_switches = 0;
+    j->sum_touches = j->sum_switches = j->open_touches = 0;
     j->dur = j->dur_c = 0;
 }
 
@@ -726,6 +732,7 @@ static void close_journey(kpi_journey *j, uint32_t idx, bool resolved,
 {
     jent *e = &j->ent[idx];
     tally_closed(j, e, resolved, t, evicted);
+    j->open_touches -= e->touches;
     /* heap removal */
     uint32_t last_h = j->n_open - 1, pos = e->heap_pos;
     if (pos != last_h) {
@@ -783,7 +790,10 @@ KPI_API int kpi_journey_touch(kpi_journey *p, uint64_t customer,
     if (idx != NONE && p->ent[idx].last_t >= horizon(p, now) &&
         t_ms < p->ent[idx].last_t)
         return KPI_ERR_ORDER;
+    if (p->open_touches >= UINT64_MAX - p->sum_touches)
+        return KPI_ERR_OVERFLOW; /* the touch could not be counted */
     set_clock(p, t_ms);
+    p->open_touches++;
     idx = find(p, customer);
     if (idx != NONE) {
         jent *e = &p->ent[idx];
@@ -842,6 +852,7 @@ static void adopt_open(kpi_journey *j, const jent *e)
 {
     uint32_t idx = j->n_open++;
     j->ent[idx] = *e;
+    j->open_touches += e->touches;
     table_insert(j, e->customer, idx);
     j->heap[idx] = idx;
     j->ent[idx].heap_pos = idx;
@@ -856,21 +867,21 @@ static int journey_merge(void *dst, const void *src)
         return KPI_ERR_INCOMPATIBLE;
     /* a customer open on both sides would be one journey of one tracker,
      * whose channel switches cannot be told from the two halves */
-    uint64_t open_touches = 0, open_switches = 0;
+    uint64_t open_switches = 0;
     for (uint32_t i = 0; i < s->n_open; i++) {
         if (find(d, s->ent[i].customer) != NONE)
             return KPI_ERR_STATE;
-        open_touches += s->ent[i].touches;
         open_switches += s->ent[i].switches;
     }
-    for (uint32_t i = 0; i < d->n_open; i++) {
-        open_touches += d->ent[i].touches;
+    for (uint32_t i = 0; i < d->n_open; i++)
         open_switches += d->ent[i].switches;
-    }
     /* every open journey is closed some day: its touches and switches must
-     * fit the sums then too (checked now, so that nothing after fails) */
-    uint64_t a, b, c, e, f, g, open = (uint64_t)d->n_open + s->n_open;
-    if (!kpi__add_u64(d->closed, s->closed, &a) || a > UINT64_MAX - open ||
+     * fit the sums then too (checked now, so that nothing after fails);
+     * the switches are fewer than the touches, so their sum cannot wrap
+     * where the touches' fits */
+    uint64_t a, b, c, e, f, g, open_touches, open = (uint64_t)d->n_open + s->n_open;
+    if (!kpi__add_u64(d->open_touches, s->open_touches, &open_touches) ||
+        !kpi__add_u64(d->closed, s->closed, &a) || a > UINT64_MAX - open ||
         !kpi__add_u64(d->resolved, s->resolved, &b) ||
         !kpi__add_u64(d->unresolved, s->unresolved, &c) || c > UINT64_MAX - open ||
         !kpi__add_u64(d->evicted, s->evicted, &e) || e > UINT64_MAX - open ||
@@ -879,14 +890,21 @@ static int journey_merge(void *dst, const void *src)
         !kpi__add_u64(d->sum_switches, s->sum_switches, &g) ||
         g > UINT64_MAX - open_switches)
         return KPI_ERR_OVERFLOW;
+    /* the time-to-resolution sum must stay a number (past DBL_MAX it would
+     * read inf and its state would not decode) */
+    double dur = d->dur, dur_c = d->dur_c;
+    kpi__neumaier(&dur, &dur_c, s->dur);
+    kpi__neumaier(&dur, &dur_c, s->dur_c);
+    if (!kpi__sum_finite(dur, dur_c))
+        return KPI_ERR_OVERFLOW;
     d->closed = a;
     d->resolved = b;
     d->unresolved = c;
     d->evicted = e;
     d->sum_touches = f;
     d->sum_switches = g;
-    kpi__neumaier(&d->dur, &d->dur_c, s->dur);
-    kpi__neumaier(&d->dur, &d->dur_c, s->dur_c);
+    d->dur = dur;
+    d->dur_c = dur_c;
     /* src's clock comes along (the later of the two), as it would for one
      * tracker fed both streams: dst's journeys idle past it close, and
      * touches older than its horizon are refused from now on */
@@ -962,6 +980,7 @@ static int journey_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         have_clock > 1 || (!have_clock && clock != 0) ||
         st[1] > st[0] || st[2] != st[0] - st[1] || st[3] > st[2] ||
         st[4] < st[0] || st[5] > st[4] - st[0] || dur + dur_c < 0 ||
+        !kpi__sum_finite(dur, dur_c) ||
         (st[1] == 0 && (dur != 0 || dur_c != 0)))
         return KPI_ERR_CORRUPT;
     size_t n = kpi__get_count(r, (size_t)max, 6);
@@ -1000,7 +1019,12 @@ static int journey_decode(kpi__reader *r, const kpi_allocator *a, void **out)
             kpi__reader_fail(r, KPI_ERR_CORRUPT);
             break;
         }
+        if (e.touches > UINT64_MAX - j->sum_touches - j->open_touches) {
+            kpi__reader_fail(r, KPI_ERR_CORRUPT); /* touches past 2^64 - 1 */
+            break;
+        }
         e.channel = (uint32_t)ch;
+        j->open_touches += e.touches;
         uint32_t idx = j->n_open++;
         e.heap_pos = idx;
         j->ent[idx] = e;

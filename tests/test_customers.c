@@ -285,6 +285,37 @@ START_TEST(customer_allocations_fail_cleanly)
 }
 END_TEST
 
+/* The revenue is kept as a compensated sum (two doubles).  Each part
+ * finite but adding up to inf (1e308 + 1e308 > DBL_MAX ~ 1.797e308) is a
+ * state no call can make (an add or merge past DBL_MAX is refused): it
+ * used to read back with a revenue per customer of inf.  Now corrupt. */
+START_TEST(customer_revenue_parts_adding_to_inf_are_corrupt)
+{
+    kpi_customers *p, *d = NULL;
+    ck_assert_ok(kpi_customers_new(&p));
+    ck_assert_ok(kpi_customers_set_start(p, 10));
+    ck_assert_ok(kpi_customers_add_revenue(p, 1.5));
+    size_t len, at = 0;
+    unsigned char *b = customers_bytes(p, &len);
+    const double rev = 1.5, rev_c = 0.0, big = 1e308;
+    for (size_t i = 12; i + 16 <= len && !at; i++)
+        if (memcmp(b + i, &rev, 8) == 0 && memcmp(b + i + 8, &rev_c, 8) == 0)
+            at = i; /* the revenue and its compensation, side by side */
+    ck_assert_uint_gt(at, 0);
+    memcpy(b + at, &big, 8);
+    test_reseal(b, len);
+    ck_assert_ok(kpi_customers_deserialize(&d, b, len)); /* 1e308 + 0 */
+    kpi_customers_free(d);
+    d = NULL;
+    memcpy(b + at + 8, &big, 8);
+    test_reseal(b, len);
+    ck_assert_status(kpi_customers_deserialize(&d, b, len), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(d);
+    free(b);
+    kpi_customers_free(p);
+}
+END_TEST
+
 /* ---- journey ------------------------------------------------------------ */
 
 START_TEST(journey_statistics_by_hand)
@@ -823,6 +854,94 @@ START_TEST(journey_merge_of_open_journeys_by_hand)
 }
 END_TEST
 
+/* n new trackers of max customers and idle ms into *out[0 .. n-1]. */
+static void new_trackers(uint32_t max, int64_t idle, int n, kpi_journey **out[])
+{
+    for (int i = 0; i < n; i++)
+        ck_assert_ok(kpi_journey_new(out[i], max, idle));
+}
+
+/* The same touch, accepted, in one tracker and in a shard. */
+static void touch_both(kpi_journey *whole, kpi_journey *shard, uint64_t c, uint32_t ch,
+                       int64_t t)
+{
+    ck_assert_ok(kpi_journey_touch(whole, c, ch, t));
+    ck_assert_ok(kpi_journey_touch(shard, c, ch, t));
+}
+
+/* The merge's promise (one tracker fed both streams) holds when the
+ * streams together come in time order and that tracker evicted nothing;
+ * the two cases by hand where it cannot hold, as the header says. */
+START_TEST(journey_merge_is_one_tracker_only_in_time_order_without_eviction)
+{
+    kpi_journey *whole, *a, *b;
+    double v;
+    /* idle 10.  Stream: 1 at 0, 2 at 15, 1 at 8 (out of order, within
+     * the horizon 15 - 10 = 5).  One tracker: at 15 customer 1 (last
+     * touch 0 < 5) closes unresolved with 1 touch, and the touch at 8
+     * opens a new journey: closed 1, open 2, touchpoints mean 1 / 1.
+     * Shard a sees 1 at 0 and 8 (its clock never passed 10): one open
+     * journey of 2 touches; after the merge (clock 15, horizon 5, last
+     * touch 8 stays): closed 0, open 2. */
+    new_trackers(8, 10, 3, (kpi_journey **[]){&whole, &a, &b});
+    touch_both(whole, a, 1, 0, 0);
+    touch_both(whole, b, 2, 0, 15);
+    touch_both(whole, a, 1, 0, 8);
+    ck_assert_ok(kpi_journey_merge(a, b));
+    ck_assert_uint_eq(kpi_journey_open(whole), 2);
+    ck_assert_uint_eq(kpi_journey_unresolved(whole), 1);
+    ck_assert_ok(kpi_journey_touchpoints_mean(whole, &v));
+    ck_assert_double_eq(v, 1.0);
+    ck_assert_uint_eq(kpi_journey_open(a), 2);
+    ck_assert_uint_eq(kpi_journey_unresolved(a), 0);
+    ck_assert_status(kpi_journey_touchpoints_mean(a, &v), KPI_ERR_EMPTY);
+    kpi_journey_free(whole);
+    kpi_journey_free(a);
+    kpi_journey_free(b);
+
+    /* max 2, in time order: 1 at 0 (a), 2 at 1 (b), 3 at 2 (a), 3
+     * resolved at 3 (a).  One tracker is full at 2 and evicts 1 (the
+     * least recently touched); shard a never holds more than 2.  After
+     * the merge both sides' open journeys (1 and 2) fit, yet the merged
+     * tracker differs: evicted 0 against 1, open 2 against 1, and 1's
+     * resolve at 4 succeeds where one tracker names 1 unknown. */
+    new_trackers(2, 1000, 3, (kpi_journey **[]){&whole, &a, &b});
+    touch_both(whole, a, 1, 0, 0);
+    touch_both(whole, b, 2, 0, 1);
+    touch_both(whole, a, 3, 0, 2);
+    ck_assert_ok(kpi_journey_resolve(whole, 3, 3));
+    ck_assert_ok(kpi_journey_resolve(a, 3, 3));
+    ck_assert_ok(kpi_journey_merge(a, b));
+    ck_assert_uint_eq(kpi_journey_evicted(whole), 1);
+    ck_assert_uint_eq(kpi_journey_open(whole), 1);
+    ck_assert_uint_eq(kpi_journey_evicted(a), 0);
+    ck_assert_uint_eq(kpi_journey_open(a), 2);
+    ck_assert_status(kpi_journey_resolve(whole, 1, 4), KPI_ERR_UNKNOWN_ID);
+    ck_assert_ok(kpi_journey_resolve(a, 1, 4));
+    kpi_journey_free(whole);
+    kpi_journey_free(a);
+    kpi_journey_free(b);
+
+    /* max 1, idle 1000: a holds 1 at 2000, b holds 2 at 1500.  The merge
+     * keeps the most recently touched (1) and evicts 2, as one tracker fed
+     * in time order (2 at 1500, then 1 at 2000 evicts 2); one tracker fed
+     * 1 at 2000 first, then 2 at 1500, evicts 1 and keeps 2. */
+    new_trackers(1, 1000, 3, (kpi_journey **[]){&whole, &a, &b});
+    touch_both(whole, a, 1, 0, 2000);
+    touch_both(whole, b, 2, 0, 1500);
+    ck_assert_ok(kpi_journey_merge(a, b));
+    ck_assert_uint_eq(kpi_journey_evicted(a), 1);
+    ck_assert_uint_eq(kpi_journey_evicted(whole), 1);
+    ck_assert_status(kpi_journey_resolve(a, 2, 2000), KPI_ERR_UNKNOWN_ID);
+    ck_assert_ok(kpi_journey_resolve(a, 1, 2000));
+    ck_assert_status(kpi_journey_resolve(whole, 1, 2000), KPI_ERR_UNKNOWN_ID);
+    ck_assert_ok(kpi_journey_resolve(whole, 2, 2000));
+    kpi_journey_free(whole);
+    kpi_journey_free(a);
+    kpi_journey_free(b);
+}
+END_TEST
+
 /* Customers 1 (resolved after 20 ms), 2 and 3 (open), clock 40 ms. */
 static kpi_journey *three_journeys(void)
 {
@@ -1072,6 +1191,193 @@ START_TEST(journey_times_at_the_edges)
 }
 END_TEST
 
+/* A tracker whose closed journeys number 2^64 - 2^lo (one touch each, all
+ * unresolved), clock 1000: a tracker with one closed journey merged into
+ * itself doubles, and the sum of 2^lo .. 2^63 is 2^64 - 2^lo. */
+static kpi_journey *journeys_near_the_top(int lo)
+{
+    kpi_journey *p, *d;
+    ck_assert_ok(kpi_journey_new(&p, 4, 100));
+    ck_assert_ok(kpi_journey_touch(p, 1, 0, 0));
+    ck_assert_ok(kpi_journey_advance(p, 1000));
+    ck_assert_ok(kpi_journey_new(&d, 4, 100));
+    for (int k = 0; k < 64; k++) {
+        if (k >= lo)
+            ck_assert_ok(kpi_journey_merge(d, p));
+        if (k < 63)
+            ck_assert_ok(kpi_journey_merge(p, p));
+    }
+    kpi_journey_free(p);
+    return d;
+}
+
+/* Every touch is counted in the touchpoint sum once its journey closes
+ * (and every journey in the closed and unresolved counts): where the
+ * touches already made reach 2^64 - 1 (64 merges are enough), one more
+ * touch is KPI_ERR_OVERFLOW and changes nothing; it used to be accepted
+ * and the counters wrapped to 0 when the journey closed (touchpoints mean
+ * KPI_ERR_EMPTY after 2^64 - 1 journeys). */
+START_TEST(journey_touches_past_the_counters_are_refused)
+{
+    /* 2^64 - 1 journeys of one touch: no room for another touch */
+    kpi_journey *d = journeys_near_the_top(0);
+    ck_assert_uint_eq(kpi_journey_unresolved(d), UINT64_MAX);
+    size_t len;
+    unsigned char *before = journey_bytes(d, &len);
+    ck_assert_status(kpi_journey_touch(d, 2, 0, 2000), KPI_ERR_OVERFLOW);
+    journey_unchanged(d, before, len);
+    free(before);
+    ck_assert_ok(kpi_journey_advance(d, 5000));
+    ck_assert_uint_eq(kpi_journey_unresolved(d), UINT64_MAX);
+    kpi_journey_free(d);
+
+    /* 2^64 - 2 journeys: room for one touch (a journey of customer 5),
+     * not for a second (on that journey) */
+    d = journeys_near_the_top(1);
+    ck_assert_uint_eq(kpi_journey_unresolved(d), UINT64_MAX - 1);
+    ck_assert_ok(kpi_journey_touch(d, 5, 0, 2000));
+    before = journey_bytes(d, &len);
+    ck_assert_status(kpi_journey_touch(d, 5, 1, 2001), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_journey_touch(d, 6, 1, 2001), KPI_ERR_OVERFLOW);
+    journey_unchanged(d, before, len);
+    free(before);
+    /* the state reads back, and a merge with one more touch is refused */
+    kpi_journey *e = journey_reread(d), *one;
+    journey_same(d, e);
+    ck_assert_ok(kpi_journey_new(&one, 4, 100));
+    ck_assert_ok(kpi_journey_touch(one, 9, 0, 1990));
+    ck_assert_ok(kpi_journey_advance(one, 2000));
+    ck_assert_status(kpi_journey_merge(e, one), KPI_ERR_OVERFLOW);
+    journey_same(d, e);
+    /* 5 resolves after 10 ms: 2^64 - 1 journeys, 2^64 - 1 touches */
+    ck_assert_ok(kpi_journey_resolve(d, 5, 2010));
+    ck_assert_uint_eq(kpi_journey_unresolved(d), UINT64_MAX - 1);
+    double v;
+    uint64_t n;
+    ck_assert_ok(kpi_journey_touchpoints_mean(d, &v));
+    ck_assert_double_eq(v, 1.0);
+    ck_assert_ok(kpi_journey_resolution_mean(d, &v, &n));
+    ck_assert_uint_eq(n, 1);
+    ck_assert_double_eq(v, 10.0);
+    ck_assert_status(kpi_journey_touch(d, 5, 0, 2020), KPI_ERR_OVERFLOW);
+    kpi_journey_free(one);
+    kpi_journey_free(e);
+    kpi_journey_free(d);
+}
+END_TEST
+
+/* KPI_ERR_ORDER guards the last touch of the customer's open journey
+ * only: a journey resolved or evicted is forgotten (the memory holds open
+ * journeys only), and the customer's next touch opens a new journey even
+ * before that last touch, as long as it is within the horizon. */
+START_TEST(journey_touch_before_a_closed_journeys_last_touch_opens_a_new_one)
+{
+    kpi_journey *j;
+    double v;
+    uint64_t n;
+    ck_assert_ok(kpi_journey_new(&j, 1, 1000));
+    ck_assert_ok(kpi_journey_touch(j, 7, 1, 450));
+    ck_assert_status(kpi_journey_touch(j, 7, 1, 440), KPI_ERR_ORDER); /* open */
+    ck_assert_ok(kpi_journey_resolve(j, 7, 500)); /* 50 ms */
+    ck_assert_ok(kpi_journey_touch(j, 7, 2, 440)); /* a new journey */
+    ck_assert_uint_eq(kpi_journey_open(j), 1);
+    ck_assert_ok(kpi_journey_resolve(j, 7, 445)); /* 5 ms */
+    ck_assert_ok(kpi_journey_resolution_mean(j, &v, &n));
+    ck_assert_uint_eq(n, 2);
+    ck_assert_double_eq(v, 27.5); /* (50 + 5) / 2 */
+    /* evicted: 7 at 600, then 8 at 610 evicts 7 (max 1); 7 at 590 opens a
+     * new journey and evicts 8: 4 closed (2 resolved, 2 evicted) */
+    ck_assert_ok(kpi_journey_touch(j, 7, 1, 600));
+    ck_assert_ok(kpi_journey_touch(j, 8, 1, 610));
+    ck_assert_ok(kpi_journey_touch(j, 7, 1, 590));
+    ck_assert_uint_eq(kpi_journey_evicted(j), 2);
+    ck_assert_uint_eq(kpi_journey_open(j), 1);
+    ck_assert_ok(kpi_journey_touchpoints_mean(j, &v));
+    ck_assert_double_eq(v, 1.0); /* 4 journeys of one touch each */
+    kpi_journey_free(j);
+}
+END_TEST
+
+/* Touches at one instant, channel codes and ids at their limits, an
+ * eviction tie (broken by the lower id), a resolve at the instant of the
+ * first touch (0 ms), by hand, and the same after a round trip. */
+START_TEST(journey_equal_times_and_limits_by_hand)
+{
+    kpi_journey *j;
+    ck_assert_ok(kpi_journey_new(&j, 2, 100));
+    /* UINT64_MAX: channels 0, max, max, 0 at 50: 4 touches, 2 switches */
+    ck_assert_ok(kpi_journey_touch(j, UINT64_MAX, 0, 50));
+    ck_assert_ok(kpi_journey_touch(j, UINT64_MAX, UINT32_MAX, 50));
+    ck_assert_ok(kpi_journey_touch(j, UINT64_MAX, UINT32_MAX, 50));
+    ck_assert_ok(kpi_journey_touch(j, UINT64_MAX, 0, 50));
+    ck_assert_ok(kpi_journey_touch(j, 0, 7, 50));
+    /* full, both last touched at 50: the lower id (0) is evicted */
+    ck_assert_ok(kpi_journey_touch(j, 5, 7, 50));
+    ck_assert_status(kpi_journey_resolve(j, 0, 50), KPI_ERR_UNKNOWN_ID);
+    kpi_journey *d = journey_reread(j);
+    journey_same(j, d);
+    for (int k = 0; k < 2; k++) {
+        kpi_journey *x = k ? d : j;
+        ck_assert_ok(kpi_journey_resolve(x, UINT64_MAX, 50));
+        double v;
+        uint64_t n;
+        /* closed: 0 (1 touch, evicted), UINT64_MAX (4 touches, 2
+         * switches, resolved after 50 - 50 = 0 ms) */
+        ck_assert_ok(kpi_journey_touchpoints_mean(x, &v));
+        ck_assert_double_eq(v, 2.5);
+        ck_assert_ok(kpi_journey_switches_mean(x, &v));
+        ck_assert_double_eq(v, 1.0);
+        ck_assert_ok(kpi_journey_resolution_mean(x, &v, &n));
+        ck_assert_double_eq(v, 0.0);
+        ck_assert_uint_eq(n, 1);
+        ck_assert_uint_eq(kpi_journey_evicted(x), 1);
+        ck_assert_uint_eq(kpi_journey_open(x), 1);
+    }
+    journey_same(j, d);
+    kpi_journey_free(d);
+    kpi_journey_free(j);
+}
+END_TEST
+
+/* The memory a tracker holds: a fixed part, 52 bytes per open-journey slot
+ * (a 48-byte entry and a 4-byte heap index) and a hash table of 4-byte
+ * slots, the smallest power of two >= 2 x max_customers (at least 4): 8 to
+ * 16 bytes per customer, so 60 to 68 in all (the header's bound), never
+ * growing with touches or customers seen. */
+START_TEST(journey_memory_is_the_documented_bound)
+{
+    static const uint32_t maxes[] = {1, 2, 3, 1000, 131072, 131073, 200000};
+    size_t fp[7];
+    for (int i = 0; i < 7; i++) {
+        kpi_journey *j;
+        ck_assert_ok(kpi_journey_new(&j, maxes[i], 1000));
+        fp[i] = kpi_journey_footprint(j);
+        /* many customers, many touches each: the footprint never moves */
+        for (uint64_t c = 0; c < 3000; c++)
+            for (int k = 0; k < 3; k++)
+                ck_assert_ok(kpi_journey_touch(j, c, (uint32_t)k, (int64_t)c));
+        ck_assert_uint_eq(kpi_journey_footprint(j), fp[i]);
+        ck_assert_uint_le(fp[i] - fp[0], 68 * ((size_t)maxes[i] - 1));
+        kpi_journey_free(j);
+    }
+    /* max 1: 52 + 4 x 4 = 68 bytes besides the fixed part */
+    ck_assert_uint_le(fp[0], 68 + 256);
+    /* max 2: table 4 slots: + 52 */
+    ck_assert_uint_eq(fp[1] - fp[0], 52);
+    /* max 3: table 8 slots: + 2 x 52 + 4 x 4 = 120 */
+    ck_assert_uint_eq(fp[2] - fp[0], 120);
+    /* max 131072: 52 x 131071 + 4 x (262144 - 4) = 6,815,692 + 1,048,560 */
+    ck_assert_uint_eq(fp[4] - fp[0], 7864252);
+    /* max 131073: the table doubles to 524288 slots: 52 x 131072 +
+     * 4 x (524288 - 4) = 6,815,744 + 2,097,136 = 8,912,880, about 68 bytes
+     * per customer (not 62) */
+    ck_assert_uint_eq(fp[5] - fp[0], 8912880);
+    /* max 200000: 52 x 199999 + 4 x (524288 - 4) = 10,399,948 + 2,097,136
+     * = 12,497,084, 62.5 bytes per customer */
+    ck_assert_uint_eq(fp[6] - fp[0], 12497084);
+}
+END_TEST
+
 /* ---- journey bytes built by hand ---------------------------------------- */
 
 typedef struct jf_ent {
@@ -1161,7 +1467,7 @@ START_TEST(hand_built_journey_states_are_checked_field_by_field)
     d = NULL;
     free(f);
     /* each case changes one thing of that state */
-    for (int k = 0; k < 13; k++) {
+    for (int k = 0; k < 15; k++) {
         jf_state s = base;
         switch (k) {
         case 0: s.have_clock = 0; s.clock = 0; break;   /* open journeys, no clock */
@@ -1176,6 +1482,8 @@ START_TEST(hand_built_journey_states_are_checked_field_by_field)
         case 9: s.e[0].last = -961; s.e[0].first = -961; break; /* idle too long */
         case 10: s.e[0].channel = UINT64_C(1) << 32; break;
         case 11: s.given = 1; break;                    /* an entry missing */
+        case 12: s.st[4] = UINT64_MAX - 1; break;       /* + 2 open: 2^64 touches */
+        case 13: s.dur = s.dur_c = 1e308; break;        /* sum 2e308: inf */
         default: s.max = 1; break;                      /* more entries than room */
         }
         f = jf_bytes(b, &s, &flen);
@@ -1184,8 +1492,57 @@ START_TEST(hand_built_journey_states_are_checked_field_by_field)
         ck_assert_ptr_null(d);
         free(f);
     }
+    /* 2^64 - 3 touches closed and 2 open: every touch counted, fits */
+    jf_state top = base;
+    top.st[4] = UINT64_MAX - 2;
+    f = jf_bytes(b, &top, &flen);
+    ck_assert_ok(kpi_journey_deserialize(&d, f, flen));
+    ck_assert_status(kpi_journey_touch(d, 2, 0, 50), KPI_ERR_OVERFLOW);
+    kpi_journey_free(d);
+    free(f);
     free(b);
     kpi_journey_free(j);
+}
+END_TEST
+
+/* A state whose time-to-resolution sum is finite but near DBL_MAX (one
+ * resolved journey, 1e308 ms, as the decoder accepts) merged with itself:
+ * 1e308 + 1e308 = 2e308 > DBL_MAX ~ 1.797e308 would be inf, the mean inf
+ * and the bytes undecodable (the decoder wants a finite sum).  The merge
+ * is refused as an overflow and changes nothing. */
+START_TEST(journey_merge_refuses_a_duration_sum_past_the_largest_double)
+{
+    kpi_journey *j = three_journeys(), *d = NULL, *before;
+    size_t len, flen;
+    unsigned char *b = journey_bytes(j, &len);
+    jf_state s = {8, 1000, 1, 40, {1, 1, 0, 0, 1, 0}, 1e308, 0.0, 0, 0, {{0}}};
+    unsigned char *f = jf_bytes(b, &s, &flen);
+    ck_assert_ok(kpi_journey_deserialize(&d, f, flen));
+    ck_assert_ok(kpi_journey_clone(d, &before));
+    ck_assert_status(kpi_journey_merge(d, d), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_journey_merge(d, before), KPI_ERR_OVERFLOW);
+    journey_same(d, before);
+    double v;
+    ck_assert_ok(kpi_journey_resolution_mean(d, &v, NULL));
+    ck_assert_double_eq(v, 1e308);
+    kpi_journey *e = journey_reread(d);
+    journey_same(d, e);
+    /* a sum that fits: 5e307 twice is 1e308, two resolved, mean 5e307 */
+    s.dur = 5e307;
+    free(f);
+    f = jf_bytes(b, &s, &flen);
+    kpi_journey_free(e);
+    ck_assert_ok(kpi_journey_deserialize(&e, f, flen));
+    ck_assert_ok(kpi_journey_merge(e, e));
+    ck_assert_ok(kpi_journey_resolution_mean(e, &v, NULL));
+    ck_assert_double_eq(v, 5e307);
+    kpi_journey_free(e);
+    e = NULL;
+    kpi_journey_free(before);
+    kpi_journey_free(d);
+    kpi_journey_free(j);
+    free(f);
+    free(b);
 }
 END_TEST
 
@@ -1200,6 +1557,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, customer_merge_of_shards_equals_the_whole);
     tcase_add_test(tc, customer_state_round_trips_and_rejects_bad_bytes);
     tcase_add_test(tc, customer_allocations_fail_cleanly);
+    tcase_add_test(tc, customer_revenue_parts_adding_to_inf_are_corrupt);
     tcase_add_test(tc, journey_statistics_by_hand);
     tcase_add_test(tc, idle_journeys_close_unresolved_and_full_tables_evict_the_oldest);
     tcase_add_test(tc, journey_errors_change_nothing);
@@ -1208,13 +1566,19 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, journey_merge_carries_the_later_clock);
     tcase_add_test(tc, journey_shards_with_open_journeys_merge_as_one_tracker);
     tcase_add_test(tc, journey_merge_of_open_journeys_by_hand);
+    tcase_add_test(tc, journey_merge_is_one_tracker_only_in_time_order_without_eviction);
     tcase_add_test(tc, journey_bytes_are_validated);
     tcase_add_test(tc, hand_built_journey_states_are_checked_field_by_field);
+    tcase_add_test(tc, journey_merge_refuses_a_duration_sum_past_the_largest_double);
     tcase_add_test(tc, journey_allocations_fail_cleanly);
     tcase_add_test(tc, every_call_refuses_null_and_other_types);
     tcase_add_test(tc, reads_whose_sums_overflow_say_so);
     tcase_add_test(tc, revenue_past_the_largest_double_is_refused_and_changes_nothing);
     tcase_add_test(tc, journey_times_at_the_edges);
+    tcase_add_test(tc, journey_memory_is_the_documented_bound);
+    tcase_add_test(tc, journey_equal_times_and_limits_by_hand);
+    tcase_add_test(tc, journey_touch_before_a_closed_journeys_last_touch_opens_a_new_one);
+    tcase_add_test(tc, journey_touches_past_the_counters_are_refused);
     suite_add_tcase(s, tc);
     return s;
 }
