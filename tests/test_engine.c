@@ -27,6 +27,7 @@
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 TEST_STATE_HELPERS(eng, kpi_engine, kpi_engine_serialize)
+TEST_REREAD_HELPER(eng, kpi_engine, kpi_engine_deserialize)
 
 /* ---- the script language ------------------------------------------------ */
 
@@ -6304,6 +6305,33 @@ START_TEST(settlements_land_in_the_period_of_their_windows_end)
 }
 END_TEST
 
+/* ==== review (intake): the per-kind calls against the records =========== */
+
+/* kpi_event::team and kpi_engine_assigned() take team codes 0..65535, 0
+ * being none: 65535 codes name a team.  A ticket keeps its team as the
+ * code's interned index + 1 in 16 bits (0 = none), so indices 0..65534
+ * (65535 teams) fit, and nothing documents a smaller number of teams.
+ * One ticket assigned to every team in turn, then a log-in and a survey
+ * under the last team, must all be taken. */
+START_TEST(every_team_code_can_be_assigned)
+{
+    kpi_engine *e = engine(NULL);
+    ck_assert_ok(kpi_engine_created(e, T0, 1, 0, 0, 0, NULL, 0));
+    for (uint32_t team = 1; team <= 65535; team++) {
+        int rc = kpi_engine_assigned(e, T0 + team, 1, 7, team);
+        ck_assert_msg(rc == KPI_OK, "team %u: %s", team, kpi_status_name(rc));
+    }
+    ck_assert_ok(kpi_engine_logged_in(e, T0 + D, 7, 65535, H));
+    ck_assert_ok(kpi_engine_survey(e, T0 + D, 1, KPI_EVENT_CSAT, 5));
+    EXPECT_SCORE(e, KPI_ENGINE_CSAT, KPI_DIM_TEAM, 65535, 5);
+    /* the state goes round and restores */
+    kpi_engine *back = eng_reread(e);
+    eng_same(e, back);
+    kpi_engine_free(back);
+    kpi_engine_free(e);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -6414,6 +6442,10 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_long_settlement_stops_at_the_step_that_would_overflow);
     tcase_add_test(tc, failures_undo_timers_queued_out_of_order);
     tcase_add_test(tc, configuration_calls_survive_allocation_failures);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("intake");
+    tcase_add_test(tc, every_team_code_can_be_assigned);
     suite_add_tcase(s, tc);
     return s;
 }
