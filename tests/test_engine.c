@@ -6473,9 +6473,11 @@ START_TEST(each_per_kind_parameter_does_what_its_doc_says)
     ck_assert_status(kpi_engine_logged_in(e, T0 + 5 * H, 0, 3, H), KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_logged_in(e, T0 + 5 * H, 7, 3, -1), KPI_ERR_RANGE);
     ck_assert_status(kpi_engine_logged_in(e, T0 + 5 * H, 7, 65536, H), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_logged_in(e, T0 + 5 * H, 7, 3, INT64_C(1) << 40), KPI_ERR_RANGE);
     ck_assert_ok(kpi_engine_time(e, &now));
     ck_assert_int_eq(now, T0 + 4 * H);
     ck_assert_ok(kpi_engine_logged_in(e, T0 + 5 * H, 7, 3, 0));
+    ck_assert_ok(kpi_engine_logged_in(e, T0 + 5 * H, 8, 3, (INT64_C(1) << 40) - 1));
     ck_assert_ok(kpi_engine_time(e, &now));
     ck_assert_int_eq(now, T0 + 5 * H);
     /* ticket_event: exactly the kinds it lists (and a customer message) */
