@@ -110,6 +110,13 @@
  * @section engine_rules Intake rules
  * Every ticket event must not be earlier than the ticket's previous event
  * (#KPI_ERR_ORDER); events of different tickets may arrive in any order.
+ * Repeat contacts are the one definition that the order of arrival
+ * changes: a creation is compared with the latest creation of its customer
+ * that arrived before it (kept while within the repeat window of the
+ * engine's time), so they follow their definition when each customer's
+ * creations arrive in time order.  A creation that arrives after a later
+ * one of its customer counts as a repeat (that one being after it), and
+ * one whose customer's earlier creation was forgotten does not.
  * Unknown tickets give #KPI_ERR_UNKNOWN_ID, a second creation of a live id
  * #KPI_ERR_DUPLICATE, a message, reply, status change or resolve on a
  * closed or merged ticket (or a status change on a solved one)
