@@ -1144,8 +1144,10 @@ static int dim_reserve(kpi_engine *e, int d, uint64_t key, bool *present)
         return KPI_OK;
     }
     *present = false;
+    /* a ticket keeps an agent's or a team's index + 1 (0 = none): a team's
+     * in 16 bits, so 65535 teams, every non-zero code (0..65535) */
     size_t limit = d == KPI_DIM_AGENT ? (size_t)UINT32_MAX - 1
-                   : d == KPI_DIM_TEAM ? 65534u
+                   : d == KPI_DIM_TEAM ? 65535u
                                        : 256u;
     if (t->n >= limit)
         return KPI_ERR_LIMIT;

@@ -6505,6 +6505,465 @@ START_TEST(settlements_land_in_the_period_of_their_windows_end)
 }
 END_TEST
 
+/* ==== review (intake): the per-kind calls against the records =========== */
+
+/* kpi_event::team and kpi_engine_assigned() take team codes 0..65535, 0
+ * being none: 65535 codes name a team.  A ticket keeps its team as the
+ * code's interned index + 1 in 16 bits (0 = none), so indices 0..65534
+ * (65535 teams) fit, and nothing documents a smaller number of teams.
+ * One ticket assigned to every team in turn, then a log-in and a survey
+ * under the last team, must all be taken. */
+START_TEST(every_team_code_can_be_assigned)
+{
+    kpi_engine *e = engine(NULL);
+    ck_assert_ok(kpi_engine_created(e, T0, 1, 0, 0, 0, NULL, 0));
+    for (uint32_t team = 1; team <= 65535; team++) {
+        int rc = kpi_engine_assigned(e, T0 + team, 1, 7, team);
+        ck_assert_msg(rc == KPI_OK, "team %u: %s", team, kpi_status_name(rc));
+    }
+    ck_assert_ok(kpi_engine_logged_in(e, T0 + D, 7, 65535, H));
+    ck_assert_ok(kpi_engine_survey(e, T0 + D, 1, KPI_EVENT_CSAT, 5));
+    EXPECT_SCORE(e, KPI_ENGINE_CSAT, KPI_DIM_TEAM, 65535, 5);
+    /* the state goes round and restores */
+    kpi_engine *back = eng_reread(e);
+    eng_same(e, back);
+    kpi_engine_free(back);
+    kpi_engine_free(e);
+}
+END_TEST
+
+/* Repeat contacts with creations out of time order (engine.h, "Intake
+ * rules").  Customer 200: ticket 3 at T0; the engine's time then moves to
+ * T0 + 30 d (ticket 1), past 200's window (T0 + 7 d + 1 ms), so 200 is
+ * forgotten and ticket 4, arriving late at T0 + 1 d, is no repeat although
+ * ticket 3 came 1 d before it.  Customer 100: ticket 1 at T0 + 30 d, then
+ * ticket 2 arrives late at T0: compared with ticket 1 (30 d after it), it
+ * counts as a repeat although nothing of 100's came before it.  The
+ * definition would give 1 of 4 (ticket 4) for in-order arrival; the
+ * engine gives 1 of 4 too, but for ticket 2: both documented. */
+START_TEST(repeat_contacts_of_creations_out_of_time_order)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 3, 200), CREATE(T0 + 30 * D, 1, 100));
+    EXPECT_RATE(p.a, KPI_ENGINE_REPEAT_CONTACT, 0, 2);
+    FEED(&p, CREATE(T0, 2, 100));
+    EXPECT_RATE(p.a, KPI_ENGINE_REPEAT_CONTACT, 1, 3);
+    FEED(&p, CREATE(T0 + D, 4, 200));
+    EXPECT_RATE(p.a, KPI_ENGINE_REPEAT_CONTACT, 1, 4);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CUSTOMERS), 1); /* 100 only */
+    finish(&p);
+}
+END_TEST
+
+/* The status changes, notes, bot replies and a handoff, each through its
+ * per-kind call (FEED() gives the script to both paths and compares the
+ * bytes).  Ticket 1, customer-created at T0:
+ *   +10 min note, +20 min bot reply: counted only (no FRT, no reply time);
+ *   +30 min handoff: the FRT clock restarts there;
+ *   +40 min assigned to agent 7, team 3;
+ *   +50 min reply by agent 0 (the assignee): FRT 50 - 30 = 20 min, reply
+ *           time 50 min (waiting since T0); new -> open;
+ *   +1 h pending; +3 h customer message: pending -> open, waiting from 3 h;
+ *   +3 h 30 on-hold; +5 h 30 open; +6 h reply: reply time 6 h - 3 h = 3 h;
+ *   +7 h resolved by agent 0 (the assignee): first resolution 7 h;
+ *   +8 h closed: settles with full resolution 7 h.
+ * Requester wait (new, open, on-hold): 0-1 h (new then open) 60 min
+ * + 3 h-3 h 30 (open) 30 + 3 h 30-5 h 30 (on-hold) 120 + 5 h 30-7 h (open)
+ * 90 = 300 min = 5 h.  Agent work (new, open): 60 + 30 + 90 = 180 min =
+ * 3 h.  Two human replies: not one-touch; never reopened. */
+START_TEST(status_changes_notes_bots_and_handoffs_through_the_per_kind_calls)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), NOTE(T0 + 10 * M, 1), BOT(T0 + 20 * M, 1));
+    EXPECT_NO_DUR(p.a, KPI_ENGINE_FRT);
+    EXPECT_NO_DUR(p.a, KPI_ENGINE_REPLY_TIME);
+    ck_assert_int_eq(status_of(p.a, 1), KPI_STATUS_NEW);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_WAITING), 1);
+    FEED(&p, HANDOFF(T0 + 30 * M, 1), ASSIGN(T0 + 40 * M, 1, 7, 3),
+         REPLY(T0 + 50 * M, 1, 0));
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 20 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 50 * M);
+    ck_assert_int_eq(status_of(p.a, 1), KPI_STATUS_OPEN);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_WAITING), 0);
+    FEED(&p, PENDING(T0 + H, 1), MSG(T0 + 3 * H, 1));
+    ck_assert_int_eq(status_of(p.a, 1), KPI_STATUS_OPEN);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_WAITING), 1);
+    FEED(&p, ON_HOLD(T0 + 3 * H + 30 * M, 1));
+    ck_assert_int_eq(status_of(p.a, 1), KPI_STATUS_ON_HOLD);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_ON_HOLD), 1);
+    FEED(&p, OPEN(T0 + 5 * H + 30 * M, 1), REPLY(T0 + 6 * H, 1, 0),
+         RESOLVE(T0 + 7 * H, 1, 0));
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 50 * M, 3 * H);
+    EXPECT_DUR(p.a, KPI_ENGINE_FIRST_RESOLUTION, 7 * H);
+    EXPECT_NO_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT);
+    FEED(&p, CLOSE(T0 + 8 * H, 1));
+    ck_assert_int_eq(status_of(p.a, 1), KPI_STATUS_CLOSED);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, 7 * H);
+    EXPECT_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT, 5 * H);
+    EXPECT_DUR(p.a, KPI_ENGINE_AGENT_WORK, 3 * H);
+    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 0, 1);
+    EXPECT_RATE(p.a, KPI_ENGINE_REOPEN, 0, 1);
+    /* values keyed by the assignee and its team */
+    EXPECT_DUR_KEY(p.a, KPI_ENGINE_REPLY_TIME, KPI_DIM_AGENT, 7, 50 * M, 3 * H);
+    EXPECT_DUR_KEY(p.a, KPI_ENGINE_FULL_RESOLUTION, KPI_DIM_TEAM, 3, 7 * H);
+    ck_assert_near(kpi_ratio_numerator(ratio_of(p.a, KPI_ENGINE_REPLIES_PER_HOUR,
+                                                KPI_DIM_AGENT, 7)), 2.0, 0.0);
+    ck_assert_near(kpi_ratio_numerator(ratio_of(p.a, KPI_ENGINE_RESOLVED_PER_HOUR,
+                                                KPI_DIM_TEAM, 3)), 1.0, 0.0);
+    static const int counted[][2] = {
+        {KPI_ENGINE_COUNT_NOTES, 1},   {KPI_ENGINE_COUNT_BOT_REPLIES, 1},
+        {KPI_ENGINE_COUNT_HANDOFFS, 1}, {KPI_ENGINE_COUNT_REPLIES, 2},
+        {KPI_ENGINE_COUNT_CUSTOMER_MESSAGES, 1}, {KPI_ENGINE_COUNT_RESOLVES, 1},
+        {KPI_ENGINE_COUNT_CLOSED, 1},  {KPI_ENGINE_COUNT_SETTLED, 1},
+        {KPI_ENGINE_COUNT_EVENTS, 13}, {KPI_ENGINE_COUNT_UNRESOLVED, 0}};
+    for (size_t i = 0; i < N_OF(counted); i++)
+        ck_assert_msg(counter(p.a, counted[i][0]) == (uint64_t)counted[i][1],
+                      "counter %d: %llu, expected %d", counted[i][0],
+                      (unsigned long long)counter(p.a, counted[i][0]), counted[i][1]);
+    finish(&p);
+}
+END_TEST
+
+/* What each per-kind call's parameters are documented to do
+ * (include/kpi/engine.h, "Intake, one call per kind"). */
+START_TEST(each_per_kind_parameter_does_what_its_doc_says)
+{
+    kpi_engine *e = engine(setup_topics);
+    int64_t now = 0;
+    /* created: customer 0 = unknown, no repeat-contact value; topic NULL or
+     * "" = none; a label of KPI_TOPK_MAX_LABEL bytes is taken, one more is
+     * KPI_ERR_RANGE; flags 0 or BY_AGENT (an agent-created ticket has no
+     * customer waiting) */
+    char label[KPI_TOPK_MAX_LABEL + 2];
+    memset(label, 'q', sizeof label - 1);
+    label[sizeof label - 1] = '\0';
+    ck_assert_ok(kpi_engine_created(e, T0, 1, 0, 0, 0, NULL, 0));
+    ck_assert_ok(kpi_engine_created(e, T0, 2, 0, 0, 0, "", KPI_EVENT_FLAG_BY_AGENT));
+    ck_assert_status(kpi_engine_created(e, T0, 3, 100, 1, 2, label, 0), KPI_ERR_RANGE);
+    label[KPI_TOPK_MAX_LABEL] = '\0';
+    ck_assert_ok(kpi_engine_created(e, T0, 3, 100, 1, 2, label, 0));
+    ck_assert_ok(kpi_engine_created(e, T0 + H, 4, 100, 1, 2, "billing", 0));
+    EXPECT_RATE(e, KPI_ENGINE_REPEAT_CONTACT, 1, 2); /* tickets 3 and 4 only */
+    const kpi_topk *tk = NULL;
+    ck_assert_ok(kpi_engine_top_topics(e, &tk));
+    ck_assert_uint_eq(kpi_topk_total(tk), 2); /* the label and "billing" */
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_WAITING), 3); /* not 2 */
+    /* agent_reply: agent 0 = the assignee (productivity goes to it) */
+    ck_assert_ok(kpi_engine_assigned(e, T0 + H, 1, 7, 3));
+    ck_assert_ok(kpi_engine_agent_reply(e, T0 + 2 * H, 1, 0));
+    ck_assert_near(kpi_ratio_numerator(ratio_of(e, KPI_ENGINE_REPLIES_PER_HOUR,
+                                                KPI_DIM_AGENT, 7)), 1.0, 0.0);
+    /* assigned: agent 0 = unassigned, team 0 = none: a survey after it is
+     * recorded overall only */
+    ck_assert_ok(kpi_engine_assigned(e, T0 + 2 * H, 1, 0, 0));
+    ck_assert_ok(kpi_engine_survey(e, T0 + 2 * H, 1, KPI_EVENT_CSAT, 5));
+    EXPECT_SCORE(e, KPI_ENGINE_CSAT, KPI_DIM_ALL, 0, 5);
+    const kpi_score *sc = NULL;
+    ck_assert_status(kpi_engine_score(e, KPI_ENGINE_CSAT, KPI_DIM_AGENT, 7, &sc),
+                     KPI_ERR_UNKNOWN_ID);
+    ck_assert_status(kpi_engine_score(e, KPI_ENGINE_CSAT, KPI_DIM_TEAM, 3, &sc),
+                     KPI_ERR_UNKNOWN_ID);
+    /* resolved: agent 0 = the assignee; BY_BOT: no agent's resolve */
+    ck_assert_ok(kpi_engine_assigned(e, T0 + 2 * H, 3, 8, 0));
+    ck_assert_ok(kpi_engine_resolved(e, T0 + 3 * H, 3, 0, 0));
+    ck_assert_near(kpi_ratio_numerator(ratio_of(e, KPI_ENGINE_RESOLVED_PER_HOUR,
+                                                KPI_DIM_AGENT, 8)), 1.0, 0.0);
+    ck_assert_ok(kpi_engine_resolved(e, T0 + 3 * H, 4, 9, KPI_EVENT_FLAG_BY_BOT));
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_BOT_RESOLVED), 1);
+    const kpi_ratio *r = NULL;
+    ck_assert_status(kpi_engine_ratio(e, KPI_ENGINE_RESOLVED_PER_HOUR, KPI_DIM_AGENT, 9, &r),
+                     KPI_ERR_UNKNOWN_ID);
+    /* merged: into is not the ticket, not 0, need not be known */
+    ck_assert_status(kpi_engine_merged(e, T0 + 4 * H, 2, 2), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_merged(e, T0 + 4 * H, 2, 0), KPI_ERR_INVALID);
+    ck_assert_ok(kpi_engine_merged(e, T0 + 4 * H, 2, 999));
+    ck_assert_int_eq(status_of(e, 2), KPI_STATUS_MERGED);
+    /* survey: CSAT, NPS or CES only, on its scale (NPS 0..10, CES 1..7) */
+    static const uint32_t not_survey[] = {0, KPI_EVENT_CREATED, KPI_EVENT_NOTE,
+                                          KPI_EVENT_LOGGED_IN, KPI_EVENT_KIND_MAX + 1};
+    for (size_t i = 0; i < N_OF(not_survey); i++)
+        ck_assert_status(kpi_engine_survey(e, T0 + 4 * H, 1, not_survey[i], 5),
+                         KPI_ERR_INVALID);
+    ck_assert_ok(kpi_engine_survey(e, T0 + 4 * H, 1, KPI_EVENT_NPS, 0));
+    ck_assert_ok(kpi_engine_survey(e, T0 + 4 * H, 1, KPI_EVENT_NPS, 10));
+    ck_assert_ok(kpi_engine_survey(e, T0 + 4 * H, 1, KPI_EVENT_CES, 7));
+    ck_assert_status(kpi_engine_survey(e, T0 + 4 * H, 1, KPI_EVENT_CES, 0), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_survey(e, T0 + 4 * H, 1, KPI_EVENT_NPS, -1), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_survey(e, T0 + 4 * H, 1, KPI_EVENT_CSAT, INT32_MIN),
+                     KPI_ERR_RANGE);
+    /* logged_in: agent not 0, ms >= 0 (0 is taken), its time moves the
+     * engine's time */
+    ck_assert_status(kpi_engine_logged_in(e, T0 + 5 * H, 0, 3, H), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_logged_in(e, T0 + 5 * H, 7, 3, -1), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_logged_in(e, T0 + 5 * H, 7, 65536, H), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_logged_in(e, T0 + 5 * H, 7, 3, INT64_C(1) << 40), KPI_ERR_RANGE);
+    ck_assert_ok(kpi_engine_time(e, &now));
+    ck_assert_int_eq(now, T0 + 4 * H);
+    ck_assert_ok(kpi_engine_logged_in(e, T0 + 5 * H, 7, 3, 0));
+    ck_assert_ok(kpi_engine_logged_in(e, T0 + 5 * H, 8, 3, (INT64_C(1) << 40) - 1));
+    ck_assert_ok(kpi_engine_time(e, &now));
+    ck_assert_int_eq(now, T0 + 5 * H);
+    /* ticket_event: exactly the kinds it lists (and a customer message) */
+    static const uint32_t listed[] = {KPI_EVENT_BOT_REPLY, KPI_EVENT_HANDOFF, KPI_EVENT_NOTE,
+                                      KPI_EVENT_OPEN, KPI_EVENT_PENDING, KPI_EVENT_ON_HOLD};
+    for (size_t i = 0; i < N_OF(listed); i++)
+        ck_assert_ok(kpi_engine_ticket_event(e, T0 + 5 * H, 1, listed[i]));
+    for (uint32_t k = 0; k <= KPI_EVENT_KIND_MAX + 1; k++) {
+        int ok = k == KPI_EVENT_CUSTOMER_MESSAGE || (k >= KPI_EVENT_BOT_REPLY &&
+                 k <= KPI_EVENT_ON_HOLD) || k == KPI_EVENT_REOPENED || k == KPI_EVENT_CLOSED;
+        if (!ok)
+            ck_assert_status(kpi_engine_ticket_event(e, T0 + 5 * H, 1, k), KPI_ERR_INVALID);
+    }
+    ck_assert_ok(kpi_engine_ticket_event(e, T0 + 5 * H, 3, KPI_EVENT_REOPENED));
+    ck_assert_ok(kpi_engine_ticket_event(e, T0 + 6 * H, 3, KPI_EVENT_CLOSED));
+    ck_assert_int_eq(status_of(e, 3), KPI_STATUS_CLOSED);
+    /* ticket 0 is no ticket for any per-kind call */
+    ck_assert_status(kpi_engine_customer_message(e, T0 + 6 * H, 0), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_agent_reply(e, T0 + 6 * H, 0, 7), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_ticket_event(e, T0 + 6 * H, 0, KPI_EVENT_NOTE),
+                     KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_assigned(e, T0 + 6 * H, 0, 7, 3), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_resolved(e, T0 + 6 * H, 0, 7, 0), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_merged(e, T0 + 6 * H, 0, 7), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_survey(e, T0 + 6 * H, 0, KPI_EVENT_CSAT, 5), KPI_ERR_INVALID);
+    kpi_engine_free(e);
+}
+END_TEST
+
+/* ---- random streams, each event four ways ------------------------------- */
+
+/* The intake rules (engine.h, @ref engine_rules and @ref engine_states) over
+ * a plain table: the error an event must get, and its effect on the table. */
+typedef struct irule_tk {
+    int live, status;
+    int64_t last, since;
+} irule_tk;
+
+#define IR_TICKETS 6
+
+typedef struct irule {
+    irule_tk t[IR_TICKETS + 1];
+    int64_t window, now;
+    int started, reopens, bots;
+} irule;
+
+static void irule_evict(irule *m)
+{
+    for (int j = 1; j <= IR_TICKETS; j++)
+        if (m->t[j].live && m->t[j].status >= KPI_STATUS_SOLVED &&
+            m->t[j].since + m->window <= m->now)
+            m->t[j].live = 0;
+}
+
+static int irule_error(const irule *m, const kpi_event *v)
+{
+    if (v->kind == KPI_EVENT_LOGGED_IN)
+        return v->actor == 0 ? KPI_ERR_INVALID : v->value < 0 ? KPI_ERR_RANGE : KPI_OK;
+    if (v->kind == KPI_EVENT_MERGED && v->actor == v->ticket)
+        return KPI_ERR_INVALID;
+    const irule_tk *k = &m->t[v->ticket];
+    int live = k->live && !(k->status >= KPI_STATUS_SOLVED && k->since + m->window <= v->time_ms);
+    if (v->kind == KPI_EVENT_CREATED)
+        return live ? KPI_ERR_DUPLICATE : KPI_OK;
+    if (!live)
+        return KPI_ERR_UNKNOWN_ID;
+    if (v->time_ms < k->last)
+        return KPI_ERR_ORDER;
+    int s = k->status, bad;
+    switch (v->kind) {
+    case KPI_EVENT_CSAT:
+    case KPI_EVENT_NPS:
+    case KPI_EVENT_CES:
+        if (s == KPI_STATUS_MERGED)
+            return KPI_ERR_STATE;
+        bad = v->kind == KPI_EVENT_NPS ? v->value < 0 || v->value > 10
+              : v->value < 1 || v->value > (v->kind == KPI_EVENT_CSAT ? 5 : 7);
+        return bad ? KPI_ERR_RANGE : KPI_OK;
+    case KPI_EVENT_HANDOFF:
+    case KPI_EVENT_OPEN:
+    case KPI_EVENT_PENDING:
+    case KPI_EVENT_ON_HOLD:
+    case KPI_EVENT_RESOLVED:
+        return s <= KPI_STATUS_ON_HOLD ? KPI_OK : KPI_ERR_STATE;
+    case KPI_EVENT_REOPENED:
+        return s == KPI_STATUS_SOLVED ? KPI_OK : KPI_ERR_STATE;
+    default: /* messages, replies, notes, assignments, close, merge */
+        return s <= KPI_STATUS_SOLVED ? KPI_OK : KPI_ERR_STATE;
+    }
+}
+
+static void irule_apply(irule *m, const kpi_event *v)
+{
+    if (!m->started || v->time_ms > m->now)
+        m->now = v->time_ms;
+    m->started = 1;
+    irule_evict(m);
+    if (v->kind == KPI_EVENT_LOGGED_IN)
+        return;
+    irule_tk *k = &m->t[v->ticket];
+    static const int to[KPI_EVENT_KIND_MAX + 1] = {
+        [KPI_EVENT_OPEN] = KPI_STATUS_OPEN, [KPI_EVENT_PENDING] = KPI_STATUS_PENDING,
+        [KPI_EVENT_ON_HOLD] = KPI_STATUS_ON_HOLD, [KPI_EVENT_REOPENED] = KPI_STATUS_OPEN,
+        [KPI_EVENT_RESOLVED] = KPI_STATUS_SOLVED, [KPI_EVENT_CLOSED] = KPI_STATUS_CLOSED,
+        [KPI_EVENT_MERGED] = KPI_STATUS_MERGED};
+    k->last = v->time_ms;
+    if (v->kind == KPI_EVENT_CREATED) {
+        k->live = 1;
+        k->status = KPI_STATUS_NEW;
+    } else if (v->kind == KPI_EVENT_CUSTOMER_MESSAGE) {
+        if ((k->status == KPI_STATUS_SOLVED && m->reopens) || k->status == KPI_STATUS_PENDING)
+            k->status = KPI_STATUS_OPEN;
+    } else if (v->kind == KPI_EVENT_AGENT_REPLY ||
+               (v->kind == KPI_EVENT_BOT_REPLY && m->bots)) {
+        if (k->status == KPI_STATUS_NEW)
+            k->status = KPI_STATUS_OPEN;
+    } else if (to[v->kind] != 0) {
+        k->status = to[v->kind];
+        if (k->status >= KPI_STATUS_SOLVED)
+            k->since = v->time_ms;
+    }
+    irule_evict(m); /* a late or zero-window settlement */
+}
+
+static kpi_event random_event(test_rng *r, int64_t *t)
+{
+    kpi_event v;
+    memset(&v, 0, sizeof v);
+    *t += test_range(r, 0, 2) == 0 ? 0 : test_range(r, 0, 40 * M);
+    v.time_ms = *t - (test_range(r, 0, 7) == 0 ? test_range(r, 0, 2 * H) : 0);
+    v.ticket = (uint64_t)test_range(r, 1, IR_TICKETS);
+    v.kind = test_range(r, 0, 9) == 0 ? KPI_EVENT_CREATED
+                                      : (uint32_t)test_range(r, 1, KPI_EVENT_KIND_MAX);
+    switch (v.kind) {
+    case KPI_EVENT_CREATED:
+        v.actor = (uint64_t)test_range(r, 0, 3);
+        v.channel = (uint32_t)test_range(r, 0, 3);
+        v.priority = (uint32_t)test_range(r, 0, 2);
+        v.topic = (uint32_t)test_range(r, 0, 3);
+        v.flags = test_range(r, 0, 2) == 0 ? KPI_EVENT_FLAG_BY_AGENT : 0;
+        break;
+    case KPI_EVENT_RESOLVED:
+        v.flags = test_range(r, 0, 3) == 0 ? KPI_EVENT_FLAG_BY_BOT : 0;
+        /* fall through */
+    case KPI_EVENT_AGENT_REPLY:
+        v.actor = (uint64_t)test_range(r, 0, 3);
+        break;
+    case KPI_EVENT_ASSIGNED:
+        v.actor = (uint64_t)test_range(r, 0, 3);
+        v.team = (uint32_t)test_range(r, 0, 2);
+        break;
+    case KPI_EVENT_MERGED:
+        v.actor = (uint64_t)test_range(r, 1, IR_TICKETS);
+        break;
+    case KPI_EVENT_CSAT:
+    case KPI_EVENT_NPS:
+    case KPI_EVENT_CES:
+        v.value = test_range(r, -1, 11);
+        break;
+    case KPI_EVENT_LOGGED_IN:
+        v.ticket = 0;
+        v.actor = (uint64_t)test_range(r, 0, 3);
+        v.team = (uint32_t)test_range(r, 0, 2);
+        v.value = test_range(r, -1, 4 * H);
+        break;
+    default:
+        break;
+    }
+    return v;
+}
+
+typedef struct intake_cfg {
+    int64_t window;
+    int bots, keeps_solved, no_handoff, same_topic, sla;
+} intake_cfg;
+
+static const intake_cfg intake_cfgs[] = {
+    {7 * D, 0, 0, 0, 0, 0}, {3 * H, 1, 0, 1, 0, 1}, {0, 0, 1, 0, 1, 0},
+    {1, 1, 1, 1, 0, 1},     {M, 0, 0, 0, 1, 1},
+};
+
+static kpi_engine *intake_engine(const intake_cfg *c)
+{
+    kpi_engine *e = engine(c->sla ? setup_sla : NULL);
+    setup_topics(e);
+    set_opt(e, KPI_ENGINE_OPT_REOPEN_WINDOW_MS, c->window);
+    set_opt(e, KPI_ENGINE_OPT_BOT_REPLIES_COUNT, c->bots);
+    set_opt(e, KPI_ENGINE_OPT_MESSAGE_REOPENS, !c->keeps_solved);
+    set_opt(e, KPI_ENGINE_OPT_FRT_FROM_HANDOFF, !c->no_handoff);
+    set_opt(e, KPI_ENGINE_OPT_REPEAT_SAME_TOPIC, c->same_topic);
+    return e;
+}
+
+/* Each event of a random stream (valid and refused ones, late ones, events
+ * at one instant) goes in through kpi_engine_event(), its per-kind call and
+ * a one-record kpi_engine_apply(): the three give the error the intake rules
+ * name, leave the same bytes, and a refused event leaves them as before.
+ * Then the whole stream in batches: each stops at the next refused event
+ * (its index reported, everything before it applied) and the next batch
+ * starts after it; the end state is the same. */
+START_TEST(per_kind_calls_equal_their_records_and_refusals_change_nothing)
+{
+    const intake_cfg *c = &intake_cfgs[_i];
+    enum { EVENTS = 400 };
+    test_rng rng = {UINT64_C(0x1a7a4e) + (uint64_t)_i};
+    kpi_engine *x[3] = {intake_engine(c), intake_engine(c), intake_engine(c)};
+    irule m;
+    memset(&m, 0, sizeof m);
+    m.window = c->window;
+    m.reopens = !c->keeps_solved;
+    m.bots = c->bots;
+    kpi_event *log = calloc(EVENTS, sizeof *log);
+    int *want = calloc(EVENTS, sizeof *want);
+    ck_assert_ptr_nonnull(log);
+    ck_assert_ptr_nonnull(want);
+    int64_t t = T0;
+    for (size_t i = 0; i < EVENTS; i++) {
+        kpi_event v = random_event(&rng, &t);
+        log[i] = v;
+        want[i] = irule_error(&m, &v);
+        size_t len, applied = 99;
+        unsigned char *before = eng_bytes(x[0], &len);
+        int rc[3] = {kpi_engine_event(x[0], &v), per_kind(x[1], &v),
+                     kpi_engine_apply(x[2], &v, 1, sizeof v, &applied)};
+        for (int w = 0; w < 3; w++)
+            ck_assert_msg(rc[w] == want[i] || (c->sla && rc[w] == KPI_ERR_RANGE),
+                          "event %zu (kind %u, ticket %llu) way %d: %s, expected %s", i,
+                          v.kind, (unsigned long long)v.ticket, w,
+                          kpi_status_name(rc[w]), kpi_status_name(want[i]));
+        ck_assert_int_eq(rc[1], rc[0]);
+        ck_assert_int_eq(rc[2], rc[0]);
+        ck_assert_uint_eq(applied, rc[0] == KPI_OK);
+        want[i] = rc[0];
+        if (rc[0] != KPI_OK)
+            eng_unchanged(x[0], before, len);
+        else
+            irule_apply(&m, &v);
+        free(before);
+        eng_same(x[0], x[1]);
+        eng_same(x[0], x[2]);
+        if (rc[0] == KPI_OK && v.kind != KPI_EVENT_LOGGED_IN)
+            ck_assert_int_eq(status_of(x[0], v.ticket),
+                             m.t[v.ticket].live ? m.t[v.ticket].status : KPI_ERR_UNKNOWN_ID);
+    }
+    kpi_engine *b = intake_engine(c);
+    for (size_t from = 0; from < EVENTS;) {
+        size_t applied = EVENTS + 1, next = from;
+        while (next < EVENTS && want[next] == KPI_OK)
+            next++;
+        int rc = kpi_engine_apply(b, log + from, EVENTS - from, sizeof(kpi_event), &applied);
+        ck_assert_uint_eq(applied, next - from);
+        ck_assert_int_eq(rc, next < EVENTS ? want[next] : KPI_OK);
+        from = next + 1;
+    }
+    eng_same(x[0], b);
+    kpi_engine_free(b);
+    for (int w = 0; w < 3; w++)
+        kpi_engine_free(x[w]);
+    free(log);
+    free(want);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -6620,6 +7079,15 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_long_settlement_stops_at_the_step_that_would_overflow);
     tcase_add_test(tc, failures_undo_timers_queued_out_of_order);
     tcase_add_test(tc, configuration_calls_survive_allocation_failures);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("intake");
+    tcase_add_test(tc, every_team_code_can_be_assigned);
+    tcase_add_test(tc, repeat_contacts_of_creations_out_of_time_order);
+    tcase_add_test(tc, status_changes_notes_bots_and_handoffs_through_the_per_kind_calls);
+    tcase_add_test(tc, each_per_kind_parameter_does_what_its_doc_says);
+    tcase_add_loop_test(tc, per_kind_calls_equal_their_records_and_refusals_change_nothing, 0,
+                        (int)N_OF(intake_cfgs));
     suite_add_tcase(s, tc);
     return s;
 }

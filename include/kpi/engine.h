@@ -129,6 +129,13 @@
  * @section engine_rules Intake rules
  * Every ticket event must not be earlier than the ticket's previous event
  * (#KPI_ERR_ORDER); events of different tickets may arrive in any order.
+ * Repeat contacts are the one definition that the order of arrival
+ * changes: a creation is compared with the latest creation of its customer
+ * that arrived before it (kept while within the repeat window of the
+ * engine's time), so they follow their definition when each customer's
+ * creations arrive in time order.  A creation that arrives after a later
+ * one of its customer counts as a repeat (that one being after it), and
+ * one whose customer's earlier creation was forgotten does not.
  * Unknown tickets give #KPI_ERR_UNKNOWN_ID, a second creation of a live id
  * #KPI_ERR_DUPLICATE, a message, reply, status change or resolve on a
  * closed or merged ticket (or a status change on a solved one)
@@ -258,7 +265,8 @@ typedef struct kpi_engine kpi_engine;
 /** CES answer: value = the answer. */
 #define KPI_EVENT_CES 17u
 /** Agent logged-in time: ticket unused (0), actor = agent, team, value =
- *  logged-in milliseconds (>= 0). */
+ *  logged-in milliseconds, 0 .. 2^40 - 1 (about 34 years; more is
+ *  #KPI_ERR_RANGE). */
 #define KPI_EVENT_LOGGED_IN 18u
 /** The largest event kind this version knows. */
 #define KPI_EVENT_KIND_MAX 18u
@@ -784,7 +792,8 @@ KPI_API int kpi_engine_survey(kpi_engine *e, int64_t t_ms, uint64_t ticket,
  * @param t_ms when it was reported (advances the engine's time).
  * @param agent the agent, not 0.
  * @param team the agent's team code (0 = none).
- * @param logged_in_ms logged-in milliseconds, >= 0.
+ * @param logged_in_ms logged-in milliseconds, 0 .. 2^40 - 1 (a negative
+ *        or larger value is #KPI_ERR_RANGE).
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_RANGE; #KPI_ERR_LIMIT;
  *         #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
