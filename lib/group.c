@@ -29,8 +29,8 @@ static const kpi__type *const kpi__group_types[] = {
     &kpi__customers_type, &kpi__duration_type, &kpi__aht_type,
     &kpi__service_level_type, &kpi__topk_type, &kpi__topk_id_type,
     &kpi__distinct_type,
-    /* kpi_journey is not a member type: it is keyed by customer itself,
-     * and its open journeys do not merge */
+    /* kpi_journey is not a member type: it is keyed by customer itself
+     * (a group of trackers would hold every customer once per key) */
 };
 
 typedef struct entry {

@@ -133,9 +133,8 @@
  * changes: a creation is compared with the latest creation of its customer
  * that arrived before it (kept while within the repeat window of the
  * engine's time), so they follow their definition when each customer's
- * creations arrive in time order.  A creation that arrives after a later
- * one of its customer counts as a repeat (that one being after it), and
- * one whose customer's earlier creation was forgotten does not.
+ * creations arrive in time order (out of order: "Repeat contacts" under
+ * @ref engine_defs "Definitions").
  * Unknown tickets give #KPI_ERR_UNKNOWN_ID, a second creation of a live id
  * #KPI_ERR_DUPLICATE, a message, reply, status change or resolve on a
  * closed or merged ticket (or a status change on a solved one)
@@ -710,7 +709,8 @@ KPI_API int kpi_engine_agent_reply(kpi_engine *e, int64_t t_ms,
  * @brief Any other event on a ticket, by kind: #KPI_EVENT_BOT_REPLY,
  *        #KPI_EVENT_HANDOFF, #KPI_EVENT_NOTE, #KPI_EVENT_OPEN,
  *        #KPI_EVENT_PENDING, #KPI_EVENT_ON_HOLD, #KPI_EVENT_REOPENED or
- *        #KPI_EVENT_CLOSED.
+ *        #KPI_EVENT_CLOSED (and #KPI_EVENT_CUSTOMER_MESSAGE, which needs no
+ *        other field either: the same as kpi_engine_customer_message()).
  * @param e the engine.
  * @param t_ms its time.
  * @param ticket the ticket.
