@@ -118,6 +118,22 @@ static inline void bench_error(const char *what, double err, const char *promise
     printf("  %-44s %10.4g      %-31s promise %s\n", what, err, "", promise);
 }
 
+/* How many bench_agree() lines disagreed: a benchmark's exit status, so
+ * that `make bench` (and CI's quick run) fails when libkpi and the naive
+ * exact computation beside it no longer compute the same KPI. */
+static int bench_disagreements = 0;
+
+/* An agreement line: libkpi's value of the KPI beside the naive exact
+ * computation's, equal within `tol` (absolute; 0: exactly). */
+static inline void bench_agree(const char *what, double kpi, double naive, double tol)
+{
+    double d = kpi > naive ? kpi - naive : naive - kpi;
+    int ok = d <= tol; /* false for NaN */
+    printf("  %-44s libkpi %.10g   naive %.10g   %s\n", what, kpi, naive,
+           ok ? "agree" : "DISAGREE");
+    bench_disagreements += !ok;
+}
+
 static inline void bench_title(const char *title)
 {
     printf("\n== %s%s\n", title, bench_quick() ? " (quick mode: small sizes)" : "");

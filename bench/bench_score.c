@@ -63,6 +63,7 @@ static void in_cache_line(const char *what, kpi_score *s, const int32_t *a, size
             sink += naive(a, blk);
     });
     bench_line(what, t_kpi, t_naive, "-");
+    bench_agree("  same KPI (the block's share)", e.value, naive(a, blk), 1e-9);
 }
 
 int main(void)
@@ -94,6 +95,7 @@ int main(void)
     });
     BENCH_MEDIAN(t_naive, n, (void)0, sink += naive_nps(nps, n));
     bench_line("NPS 0..10 add_array + read", t_kpi, t_naive, "<= 0.5 ns");
+    bench_agree("  same NPS", e.value, naive_nps(nps, n), 1e-9);
     const size_t blk = n < 16384 ? n : 16384, reps = n / blk; /* n answers in all */
     in_cache_line("NPS 0..10, 16 Ki answers in cache, add_array", s, nps, blk, reps,
                   kpi_score_nps, naive_nps);
@@ -107,6 +109,7 @@ int main(void)
     });
     BENCH_MEDIAN(t_naive, n, (void)0, sink += naive_csat(csat, n));
     bench_line("CSAT 1..5 add_array + read", t_kpi, t_naive, "<= 0.5 ns");
+    bench_agree("  same CSAT share", e.value, naive_csat(csat, n), 1e-12);
     in_cache_line("CSAT 1..5, 16 Ki answers in cache, add_array", s, csat, blk, reps,
                   kpi_score_csat, naive_csat);
     BENCH_MEDIAN(t_kpi, n, kpi_score_reset(s), {
@@ -125,6 +128,7 @@ int main(void)
         must(kpi_rate_share(r, &e));
         sink += e.value;
     });
+    double naive_share = 0;
     BENCH_MEDIAN(t_naive, n, (void)0, {
         uint64_t k = 0;
         for (size_t i = 0; i < n; i++) {
@@ -133,9 +137,11 @@ int main(void)
             if (yes[i])
                 k++;
         }
-        sink += (double)k / (double)n;
+        naive_share = (double)k / (double)n;
+        sink += naive_share;
     });
     bench_line("rate add_array + share", t_kpi, t_naive, "-");
+    bench_agree("  same share", e.value, naive_share, 1e-12);
     kpi_rate_free(r);
 
     bench_title("mean: kpi_mean_add_array, sentiment in [-1, 1] (ns per value)");
@@ -146,6 +152,7 @@ int main(void)
         must(kpi_mean_mean(m, &e));
         sink += e.value;
     });
+    double naive_mean = 0;
     BENCH_MEDIAN(t_naive, n, (void)0, {
         double sum = 0;
         double sq = 0;
@@ -153,9 +160,12 @@ int main(void)
             sum += xs[i];
             sq += xs[i] * xs[i];
         }
-        sink += sum / (double)n + sq;
+        naive_mean = sum / (double)n;
+        sink += naive_mean + sq;
     });
     bench_line("sentiment add_array + mean (naive: sum, sum sq)", t_kpi, t_naive, "-");
+    /* the naive sum rounds at each of n additions: |error| <= n eps sum|x| / n */
+    bench_agree("  same mean", e.value, naive_mean, 1e-16 * (double)n);
     BENCH_MEDIAN(t_kpi, n, kpi_mean_reset(m), {
         for (size_t i = 0; i < n; i++)
             must(kpi_mean_add(m, xs[i]));
@@ -191,6 +201,15 @@ int main(void)
         bench_keep(naive_t);
     });
     bench_line("1000 agents, get + rate_add (naive: dense array)", t_kpi, t_naive, "-");
+    {
+        /* one agent's share: the naive counters grew by the same stream in
+         * every repetition, which leaves the share as it is */
+        const void *acc;
+        must(kpi_group_find(g, 100007, &acc));
+        must(kpi_rate_share(acc, &e));
+        bench_agree("  same share (agent 100007)", e.value,
+                    (double)naive_s[7] / (double)naive_t[7], 1e-12);
+    }
     bench_bytes("group footprint, 1000 rate members", (double)kpi_group_footprint(g), 0, "-");
     kpi_group_free(g);
     kpi_rate_free(proto);
@@ -202,5 +221,5 @@ int main(void)
     free(yes);
     free(xs);
     bench_keep((const void *)&sink);
-    return 0;
+    return bench_disagreements != 0;
 }

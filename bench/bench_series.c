@@ -101,10 +101,14 @@ int main(void)
     double *ones = malloc(n * sizeof *ones);
     for (size_t i = 0; i < n; i++)
         ones[i] = 1.0;
+    double naive_v = 0, kpi_v = -1;
     BENCH_MEDIAN(naive_ns, n, {}, {
-        sink += naive_series(t, ones, n, KPI_MS_PER_HOUR, 168, &store, &cap);
+        naive_v = naive_series(t, ones, n, KPI_MS_PER_HOUR, 168, &store, &cap);
+        sink += naive_v;
     });
     bench_line("series add (count, monotone time)", kpi_ns, naive_ns, "<= 2 ns");
+    kpi_series_last(s, 168, &kpi_v);
+    bench_agree("  same total of the 168 kept periods", kpi_v, naive_v, 0);
     BENCH_MEDIAN(kpi_ns, n,
                  { kpi_series_free(s); kpi_series_new(&s, KPI_MS_PER_HOUR, 168, 0); },
                  {
@@ -112,9 +116,13 @@ int main(void)
                          kpi_series_add(s, t[i], a[i]);
                  });
     BENCH_MEDIAN(naive_ns, n, {}, {
-        sink += naive_series(t, a, n, KPI_MS_PER_HOUR, 168, &store, &cap);
+        naive_v = naive_series(t, a, n, KPI_MS_PER_HOUR, 168, &store, &cap);
+        sink += naive_v;
     });
     bench_line("series add (amount, monotone time)", kpi_ns, naive_ns, "<= 2 ns");
+    kpi_v = -1;
+    kpi_series_last(s, 168, &kpi_v);
+    bench_agree("  same total of the 168 kept periods", kpi_v, naive_v, 0);
     BENCH_MEDIAN(kpi_ns, n,
                  { kpi_series_free(s); kpi_series_new(&s, KPI_MS_PER_HOUR, 168, 0); },
                  { kpi_series_add_array(s, t, NULL, n); });
@@ -163,9 +171,10 @@ int main(void)
     });
     sink += nsum / dsum;
     bench_line("ratio add (compensated)", kpi_ns, naive_ns, "-");
-    double v;
+    double v = -1;
     kpi_ratio_value(r, &v);
     sink += v;
+    bench_agree("  same ratio", v, nsum / dsum, 0);
     bench_bytes("ratio", (double)kpi_ratio_footprint(r), 0, "-");
     kpi_ratio_free(r);
     kpi_customers *c;
@@ -190,8 +199,16 @@ int main(void)
                          kpi_journey_touch(j, touch[i].c, touch[i].ch, touch[i].t);
                  });
     tp *ts = NULL;
-    BENCH_MEDIAN(naive_ns, m, {}, { sink += naive_journey(touch, m, 3600000, &ts); });
+    double naive_sw = 0, kpi_sw = -1;
+    BENCH_MEDIAN(naive_ns, m, {}, {
+        naive_sw = naive_journey(touch, m, 3600000, &ts);
+        sink += naive_sw;
+    });
     bench_line("journey touch", kpi_ns, naive_ns, "-");
+    /* every journey closed (past the idle time), then the same mean */
+    kpi_journey_advance(j, touch[m - 1].t + 3600000 + 1);
+    kpi_journey_switches_mean(j, &kpi_sw);
+    bench_agree("  same channel switches per journey", kpi_sw, naive_sw, 1e-12);
     BENCH_MEDIAN(kpi_ns, m,
                  { kpi_journey_free(j); kpi_journey_new(&j, 1000, 3600000); },
                  {
@@ -212,5 +229,5 @@ int main(void)
     free(ones);
     free(t);
     free(a);
-    return 0;
+    return bench_disagreements != 0;
 }
