@@ -740,6 +740,7 @@ int main(void)
         printf("  %-44s %10s      (%.0f us to merge FRT, resolution and FCR at read time)\n",
                "2 engines' reads, merged, equal one engine's", same_figures(&two, &got) ? "yes" : "NO",
                read_ns / 1e3);
+        bench_disagreements += !same_figures(&two, &got);
     }
     kpi_engine_free(sa);
     kpi_engine_free(sb);
@@ -751,11 +752,17 @@ int main(void)
     bench_error("first resolution p50, relative error", rel(got.res_p50, exact.res_p50), "<= 0.01");
     bench_error("first resolution p90, relative error", rel(got.res_p90, exact.res_p90), "<= 0.01");
     bench_error("FCR share, absolute difference", fabs(got.fcr - exact.fcr), "0 (exact)");
+    /* the promises above, kept: a broken one fails the program (and CI's quick run) */
+    bench_disagreements += got.frt_n != exact.frt_n || got.fcr != exact.fcr;
+    bench_disagreements += !(rel(got.frt_p50, exact.frt_p50) <= 0.01 && rel(got.frt_p90, exact.frt_p90) <= 0.01 &&
+                             rel(got.res_p50, exact.res_p50) <= 0.01 && rel(got.res_p90, exact.res_p90) <= 0.01);
+    if (bench_disagreements)
+        printf("  libkpi and the naive reference DISAGREE beyond the promises above\n");
 
     kpi_engine_free(e);
     naive_free(&m);
     kpi_sla_policy_free(policy);
     kpi_calendar_free(calendar);
     free(ev);
-    return fail ? 1 : 0;
+    return fail || bench_disagreements ? 1 : 0;
 }
