@@ -229,20 +229,25 @@ def main():
     line_threads(t_pd_cat, t_kpi_cat, sum(v[0] for k, v in threaded.items() if k != "topics"))
 
     print("  agreement:")
+    agree = []  # every check below; one False makes the exit status 1
     _, _, nps_pd, nps_kpi = results["NPS (0..10)"]
     _, _, csat_pd, csat_kpi = results["CSAT share (top-2-box of 1..5)"]
-    print(f"    NPS   pandas {nps_pd:.6f}  libkpi {nps_kpi:.6f}  (exact: equal {abs(nps_pd - nps_kpi) < 1e-9})")
-    print(f"    CSAT  pandas {csat_pd:.6f}  libkpi {csat_kpi:.6f}  (exact: equal {abs(csat_pd - csat_kpi) < 1e-12})")
+    agree += [abs(nps_pd - nps_kpi) < 1e-9, abs(csat_pd - csat_kpi) < 1e-12]
+    print(f"    NPS   pandas {nps_pd:.6f}  libkpi {nps_kpi:.6f}  (exact: equal {agree[-2]})")
+    print(f"    CSAT  pandas {csat_pd:.6f}  libkpi {csat_kpi:.6f}  (exact: equal {agree[-1]})")
+    agree.append(abs(means['NPS (0..10)'] - nps_kpi) < 1e-9
+                 and abs(means['CSAT share (top-2-box of 1..5)'] - csat_kpi) < 1e-12)
     print(f"    boolean means: NPS {means['NPS (0..10)']:.6f}, CSAT "
-          f"{means['CSAT share (top-2-box of 1..5)']:.6f} (equal: "
-          f"{abs(means['NPS (0..10)'] - nps_kpi) < 1e-9 and abs(means['CSAT share (top-2-box of 1..5)'] - csat_kpi) < 1e-12})")
+          f"{means['CSAT share (top-2-box of 1..5)']:.6f} (equal: {agree[-1]})")
     _, _, q_pd, q_kpi = results["FRT p50/p90/p99 (int64 ms)"]
     for q, a, b in zip(QS, q_pd, q_kpi):
+        agree.append(abs(b - a) / a <= 0.01)
         print(f"    FRT p{round(q * 100)}: pandas {a:.0f} ms  libkpi {b:.1f} ms  "
               f"relative error {abs(b - a) / a:.5f} (promise <= 0.01)")
     for key in ("topics", "top 10 topics, categorical codes"):
         _, _, a, b = results[key]
         same = [(str(x), int(y)) for x, y in a] == [(str(x), int(y)) for x, y in b]
+        agree.append(same)
         print(f"    top topics ({'strings' if key == 'topics' else 'codes'}): "
               f"same labels and counts as pandas: {same}")
     print("  2 threads against 1 thread (libkpi):")
@@ -255,8 +260,12 @@ def main():
             how, same = "quantiles equal", r1 == r2
         else:
             how, same = "exact: equal", r1 == r2
+        agree.append(same)
         name = "top 10 topics, string labels" if what == "topics" else what
         print(f"    {name:<40} {how}: {same}")
+    if not all(agree):
+        print("  libkpi and pandas DISAGREE above: the ratios compare different results")
+        sys.exit(1)
 
 
 if __name__ == "__main__":
