@@ -135,8 +135,8 @@ int main(void)
 
     size_t len = 0;
     kpi_duration_serialize(d, NULL, 0, &len);
-    bench_bytes("memory per object (footprint)", (double)kpi_duration_footprint(d),
-                (double)(n * sizeof(int64_t)), "<= 8 KB (1 ms..1 day)");
+    bench_bytes("memory per object, 1 ms .. 30 days", (double)kpi_duration_footprint(d),
+                (double)(n * sizeof(int64_t)), "- (the target is for 1 day: below)");
     bench_bytes("serialized size", (double)len, (double)(n * sizeof(int64_t)), "-");
     kpi_duration *day = NULL;
     kpi_duration_new(&day, 0.01);
