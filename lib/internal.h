@@ -320,8 +320,12 @@ static inline void *kpi__malloc(const kpi_allocator *a, size_t n)
 {
     return a->malloc_fn(a->opaque, n ? n : 1);
 }
+/* realloc_fn only ever resizes a block (common.h): growing from nothing
+ * is a malloc_fn call, so that an allocator need not take NULL. */
 static inline void *kpi__realloc(const kpi_allocator *a, void *p, size_t n)
 {
+    if (p == NULL)
+        return kpi__malloc(a, n);
     return a->realloc_fn(a->opaque, p, n ? n : 1);
 }
 static inline void kpi__free(const kpi_allocator *a, void *p)

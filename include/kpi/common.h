@@ -218,7 +218,8 @@ typedef int64_t kpi_duration_ms;
 typedef struct kpi_allocator {
     /** Allocate `size` bytes; NULL on failure. */
     void *(*malloc_fn)(void *opaque, size_t size);
-    /** Resize a block from malloc_fn or realloc_fn; NULL on failure. */
+    /** Resize a block from malloc_fn or realloc_fn (never called with
+     *  NULL: growing from nothing is a malloc_fn call); NULL on failure. */
     void *(*realloc_fn)(void *opaque, void *ptr, size_t size);
     /** Release a block; never called with NULL. */
     void (*free_fn)(void *opaque, void *ptr);
