@@ -379,7 +379,8 @@ class Engine(KpiObject):
     Engines merge (``a + b``, ``a += b``; engines that saw disjoint
     tickets, e.g. sharded by customer), serialize (``bytes(e)``,
     ``Engine.from_bytes``, pickle) with their live tickets, copy and reset.
-    Not thread-safe: one engine must not be used from two threads at once.
+    Not thread-safe: one engine must not be used from two threads at once,
+    and its views (metric(), group(), top_topics()) count as the engine.
     """
 
     _prefix, _tag = "engine", 18

@@ -47,6 +47,9 @@ class Group(KpiObject):
     creates members: ``g[key]`` raises KpiUnknownIdError (a KeyError) for
     an absent key, and its members are read-only views too.
     Keys are unsigned 64-bit (negative ints are taken as two's complement).
+    Threads: a member view is looked up in the group at every use, so it
+    counts as the group (one thread at a time for the group and all its
+    member views together).
     """
 
     _prefix, _tag = "group", 6

@@ -307,3 +307,44 @@ def test_group_member(rng):
     one.add_array(ms[:10])
     one.add_array(ms)
     assert bytes(g[5]) == bytes(one)
+
+
+def test_a_view_uses_its_owners_c_object(monkeypatch):
+    """A view (a group's member, an engine's accumulator or breakdown) is
+    another Python object, but every use of it goes through its owner's C
+    object (kpi_group_find on the group, kpi_engine_volume & co. on the engine)
+    while another thread may be changing that object (g[new_key] grows the
+    group's index; an event feeds the engine): under ThreadSanitizer, a
+    member view read on one thread while g[k] creates members on another
+    is a data race in lib/group.c (lookup against reserve).  So the
+    README's thread rule cannot be "different objects need no lock" for
+    views: it must count a view as its owner."""
+    from pathlib import Path
+    from kpi import _lib
+    calls = []
+
+    def spy(name):
+        real = getattr(_lib.C, name)
+
+        def record(p, *rest):
+            calls.append((name, p))
+            return real(p, *rest)
+        monkeypatch.setattr(_lib.C, name, record)
+
+    spy("kpi_group_find")
+    spy("kpi_engine_volume")
+    g = kpi.Group(kpi.frt())
+    member = g[1]
+    member.add(5)
+    assert member.count == 1
+    assert calls and all(c == ("kpi_group_find", g._p) for c in calls)
+    calls.clear()
+    e = kpi.Engine()
+    e.created(1_000, 1, 7)
+    view = e.volume()
+    assert view is not e and view.total == 1.0
+    assert calls and all(c == ("kpi_engine_volume", e._p) for c in calls)
+    # the rule as the README states it (section "Threads")
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    rule = readme.split("## Threads", 1)[1].split("###", 1)[0]
+    assert "view" in rule and "owner" in rule, rule
