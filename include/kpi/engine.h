@@ -859,8 +859,11 @@ KPI_API int kpi_engine_apply(kpi_engine *e, const kpi_event *events, size_t n,
 KPI_API int kpi_engine_advance(kpi_engine *e, int64_t t_ms);
 
 /** @name Reads
- *  Borrowed pointers stay valid until the next call that changes the
- *  engine.  Thread safety: const reads of `e`.
+ *  Borrowed pointers stay valid until the next call that may change the
+ *  engine (one taking a non-const `e`), even if that call fails: an event
+ *  refused with #KPI_ERR_NOMEM leaves every value as it was, but may have
+ *  moved the memory behind a pointer read before (a top topic's label).
+ *  Thread safety: const reads of `e`.
  *  @{ */
 
 /**
