@@ -32,8 +32,9 @@
  * Two engines see the same steps: A through batches of kpi_event records
  * (kpi_engine_apply(), resumed after each rejected record), B one event at
  * a time.  Each event must get the same status from both, a rejected
- * checked event must leave B byte-identical, and at every comparison point (and at the
- * end) A and B must serialize to the same bytes.  A snapshot step replaces
+ * checked event must leave B byte-identical, B merged into an empty engine of
+ * its configuration must serialize as B, and at every comparison point (and
+ * at the end) A and B must serialize to the same bytes.  A snapshot step replaces
  * A with its restored snapshot or its clone, which must then behave alike.
  */
 #include "fuzz.h"
@@ -315,11 +316,16 @@ static void operation(run *r, const uint8_t *s)
         flush(r);
         kpi_fuzz_engine_reads(r->a, 1);
         break;
-    case 4: { /* B into an empty engine of its configuration, and twice */
+    case 4: { /* B into an empty engine of its configuration (which must
+               * then be B, byte for byte), and twice */
         kpi_engine *empty = NULL;
         KPI_FUZZ_CHECK(kpi_engine_clone(r->b, &empty) == KPI_OK);
         kpi_engine_reset(empty);
         KPI_FUZZ_CHECK(kpi_engine_merge(empty, r->b) == KPI_OK);
+        size_t len;
+        uint8_t *bytes = kpi_fuzz_encode(engine_ops(), r->b, &len);
+        KPI_FUZZ_CHECK(kpi_fuzz_encodes_as(engine_ops(), empty, bytes, len));
+        free(bytes);
         kpi_fuzz_engine_reads(empty, 1);
         kpi_fuzz_merge_into(engine_ops(), empty, r->b);
         kpi_engine_free(empty);
