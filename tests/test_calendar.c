@@ -281,7 +281,9 @@ START_TEST(offsets_agree_with_the_c_library_for_random_instants)
                            "<+0330>-3:30<+0430>,J79/24,J263/24", "ABC3DEF,59/2,60/2",
                            "ABC3DEF,J59/2,J60/2", "AAA-1BBB,M2.5.4,M9.5.2",
                            "<-0330>3:30<-0230>2:30:15,M3.2.0/-5:30,M11.1.0/30",
-                           "ABC-5:45:30DEF-6,M4.5.6/167,M9.1.0/-100"};
+                           "ABC-5:45:30DEF-6,M4.5.6/167,M9.1.0/-100",
+                           /* a ten-hour DST, offsets of 24 h */
+                           "AAA5BBB-5,M3.2.0,M11.1.0", "AAA-24BBB-23,M3.5.0,M10.5.0"};
     test_rng r = {7};
     for (size_t z = 0; z < sizeof zones / sizeof *zones; z++) {
         setenv("TZ", zones[z], 1);
@@ -300,6 +302,14 @@ START_TEST(offsets_agree_with_the_c_library_for_random_instants)
             ck_assert_msg(off(c, (int64_t)s * 1000) == tm.tm_gmtoff,
                           "%s at %lld: %d vs %ld", zones[z], (long long)s,
                           off(c, (int64_t)s * 1000), (long)tm.tm_gmtoff);
+            /* and the broken-down local time, field by field */
+            int32_t y, mo, d, wd, ms;
+            ck_assert_ok(kpi_calendar_local_time(c, (int64_t)s * 1000 + 999, &y, &mo, &d,
+                                                 &wd, &ms));
+            ck_assert_msg(y == tm.tm_year + 1900 && mo == tm.tm_mon + 1 && d == tm.tm_mday &&
+                              wd == tm.tm_wday &&
+                              ms == (tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec) * 1000 + 999,
+                          "%s at %lld: local time", zones[z], (long long)s);
         }
         kpi_calendar_free(c);
     }
