@@ -27,6 +27,8 @@
  *   equals this UTC-year model; the disagreement is counted as an
  *   artefact, anything else as a failure.  The business walk then takes
  *   its local time from the independent evaluator's offset.
+ *
+ * TZDIFF_RANDOM=n: n random zones instead, offsets and local time only.
  * SPDX-License-Identifier: MIT
  */
 #define _DEFAULT_SOURCE 1
@@ -531,6 +533,112 @@ static int transitions(long long lo, long long hi, long long *out, int max)
     return n;
 }
 
+/* ---- random zones (TZDIFF_RANDOM=n) -------------------------------------- */
+
+static int fmt_hms(char *p, long v, int force_sign)
+{
+    const char *sign = v < 0 ? "-" : force_sign ? "+" : "";
+    long a = v < 0 ? -v : v;
+    if (a % 60)
+        return sprintf(p, "%s%ld:%02ld:%02ld", sign, a / 3600, a / 60 % 60, a % 60);
+    if (a % 3600)
+        return sprintf(p, "%s%ld:%02ld", sign, a / 3600, a / 60 % 60);
+    return sprintf(p, "%s%ld", sign, a / 3600);
+}
+
+static long rand_off(void)
+{
+    switch (rr(0, 3)) {
+    case 0: return rr(-24, 24) * 3600;
+    case 1: return rr(-96, 96) * 900;
+    case 2: return rr(-89999, 89999);
+    default: return rr(-14, 14) * 3600;
+    }
+}
+
+static void rand_rule(rule *r, char **p)
+{
+    switch (rr(0, 2)) {
+    case 0:
+        *r = (rule){'J', (int)rr(1, 365), 0, 0, 0, 0};
+        *p += sprintf(*p, "J%d", r->n);
+        break;
+    case 1:
+        *r = (rule){'D', (int)rr(0, 365), 0, 0, 0, 0};
+        *p += sprintf(*p, "%d", r->n);
+        break;
+    default:
+        *r = (rule){'M', 0, (int)rr(1, 12), (int)rr(1, 5), (int)rr(0, 6), 0};
+        *p += sprintf(*p, "M%d.%d.%d", r->m, r->w, r->d);
+    }
+    switch (rr(0, 3)) {
+    case 0: r->secs = 7200; break;
+    case 1: r->secs = rr(-167, 167) * 3600; break;
+    case 2: r->secs = rr(-167 * 60, 167 * 60) * 60; break;
+    default: r->secs = rr(-3, 27) * 3600 + rr(0, 3599);
+    }
+    if (r->secs != 7200 || rr(0, 1)) {
+        *(*p)++ = '/';
+        *p += fmt_hms(*p, r->secs, 0);
+    }
+}
+
+static void random_zones(int n)
+{
+    static char buf[200];
+    for (int i = 0; i < n; i++) {
+        zdef zd;
+        char *p = buf;
+        memset(&zd, 0, sizeof zd);
+        zd.z.std = rand_off();
+        p += sprintf(p, "<R%03d>", i);
+        p += fmt_hms(p, -zd.z.std, rr(0, 1));
+        zd.z.has_dst = 1;
+        zd.z.dst = zd.z.std + 3600;
+        p += sprintf(p, "DDD");
+        if (rr(0, 2)) {
+            zd.z.dst = rr(0, 1) ? zd.z.std + rr(-8, 8) * 1800 : rand_off();
+            if (zd.z.dst > 89999 || zd.z.dst < -89999)
+                zd.z.dst = zd.z.std;
+            p += fmt_hms(p, -zd.z.dst, 0);
+        }
+        *p++ = ',';
+        rand_rule(&zd.z.r[0], &p);
+        *p++ = ',';
+        rand_rule(&zd.z.r[1], &p);
+        *p = '\0';
+        zd.tz = buf;
+        setenv("TZ", buf, 1);
+        tzset();
+        kpi_calendar *c;
+        if (kpi_calendar_new(&c, buf) != KPI_OK) {
+            printf("REFUSED %s\n", buf);
+            failures++;
+            continue;
+        }
+        long f0 = failures;
+        for (int k = 0; k < 1500; k++) {
+            long long t = rr(-2208988800LL, 7258118400LL);
+            if (k % 3 == 0) { /* near a change the rules name */
+                long y = (long)rr(1900, 2199);
+                int w = (int)rr(0, 1);
+                t = (long long)rule_local_day(&zd.z.r[w], y) * 86400 + zd.z.r[w].secs -
+                    (w ? zd.z.dst : zd.z.std) + rr(-2, 1);
+            }
+            if (zone_off(&zd.z, t) != k_off(c, t)) {
+                failures++;
+                printf("REF-MISMATCH %s t=%lld ref %ld kpi %ld\n", buf, t, zone_off(&zd.z, t),
+                       k_off(c, t));
+                break;
+            }
+            cmp_at(&zd, c, t, (int)rr(0, 999));
+        }
+        if (failures != f0)
+            printf("random zone %s: %ld failures\n", buf, failures - f0);
+        kpi_calendar_free(c);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -538,6 +646,11 @@ int main(int argc, char **argv)
     setenv("TZDIR", "/nonexistent-tzdir", 1); /* no zoneinfo file, no posixrules */
     int only_offsets = getenv("TZDIFF_NO_BUSINESS") != NULL;
     const char *only = getenv("TZDIFF_ONLY");
+    if (getenv("TZDIFF_RANDOM") != NULL) {
+        random_zones(atoi(getenv("TZDIFF_RANDOM")));
+        printf("TOTAL failures %ld, glibc artefacts %ld\n", failures, artefacts);
+        return failures != 0;
+    }
     for (size_t z = 0; z < NZONES; z++) {
         const zdef *zd = &zones[z];
         if (only != NULL && strstr(zd->tz, only) == NULL)
