@@ -253,7 +253,12 @@ static int64_t year_of_day(int64_t day)
     return y;
 }
 
-/* The offset in effect at t, from the rules alone. */
+/* The offset in effect at t, from the rules alone: the latest change at
+ * or before t.  A year's changes lie within about 9 days of it (rule days
+ * 1 January .. 1 January next, times +-167 h, offsets +-25 h), so year
+ * y+2 is always after t, and the year before last (y-2) is in force when
+ * both of y-1's changes fall after t in early January of y
+ * ("J5/0,J365/167": y-1's end is on 6 January of y). */
 static int32_t off_rules(const tz_info *tz, int64_t t)
 {
     if (!tz->has_dst)
@@ -261,7 +266,7 @@ static int32_t off_rules(const tz_info *tz, int64_t t)
     int64_t y = year_of_day(fdiv(t + tz->std_off * INT64_C(1000), DAY_MS));
     int64_t best = INT64_MIN, first = INT64_MAX;
     int best_dst = 0, first_dst = 0;
-    for (int64_t yy = y - 1; yy <= y + 1; yy++) {
+    for (int64_t yy = y - 2; yy <= y + 1; yy++) {
         int64_t s, e;
         year_transitions(tz, yy, &s, &e);
         /* ties: the end applies first, then the start wins */

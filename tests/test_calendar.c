@@ -281,7 +281,9 @@ START_TEST(offsets_agree_with_the_c_library_for_random_instants)
                            "<+0330>-3:30<+0430>,J79/24,J263/24", "ABC3DEF,59/2,60/2",
                            "ABC3DEF,J59/2,J60/2", "AAA-1BBB,M2.5.4,M9.5.2",
                            "<-0330>3:30<-0230>2:30:15,M3.2.0/-5:30,M11.1.0/30",
-                           "ABC-5:45:30DEF-6,M4.5.6/167,M9.1.0/-100"};
+                           "ABC-5:45:30DEF-6,M4.5.6/167,M9.1.0/-100",
+                           /* a ten-hour DST, offsets of 24 h */
+                           "AAA5BBB-5,M3.2.0,M11.1.0", "AAA-24BBB-23,M3.5.0,M10.5.0"};
     test_rng r = {7};
     for (size_t z = 0; z < sizeof zones / sizeof *zones; z++) {
         setenv("TZ", zones[z], 1);
@@ -300,6 +302,14 @@ START_TEST(offsets_agree_with_the_c_library_for_random_instants)
             ck_assert_msg(off(c, (int64_t)s * 1000) == tm.tm_gmtoff,
                           "%s at %lld: %d vs %ld", zones[z], (long long)s,
                           off(c, (int64_t)s * 1000), (long)tm.tm_gmtoff);
+            /* and the broken-down local time, field by field */
+            int32_t y, mo, d, wd, ms;
+            ck_assert_ok(kpi_calendar_local_time(c, (int64_t)s * 1000 + 999, &y, &mo, &d,
+                                                 &wd, &ms));
+            ck_assert_msg(y == tm.tm_year + 1900 && mo == tm.tm_mon + 1 && d == tm.tm_mday &&
+                              wd == tm.tm_wday &&
+                              ms == (tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec) * 1000 + 999,
+                          "%s at %lld: local time", zones[z], (long long)s);
         }
         kpi_calendar_free(c);
     }
@@ -957,6 +967,47 @@ START_TEST(changes_years_apart_or_out_of_year_order_are_all_found)
 }
 END_TEST
 
+/* The change in force may be one the rules name for the year before last:
+ * year y's DST ends at J365/167, 31 December 23:00 + 6 days = 6 January
+ * y+1 23:00 DST (UTC+2) = 21:00Z, after the next year's start, J5/0 =
+ * 5 January 00:00 std (UTC+1) = 4 January 23:00Z.  So each year is DST
+ * from 4 January 23:00Z to 6 January 21:00Z only, and on 1 January of y
+ * the last change was y-2's end (6 January y-1), not y-1's start. */
+START_TEST(a_change_named_by_the_year_before_last_is_in_force)
+{
+    kpi_calendar *c = mk("AAA-1BBB,J5/0,J365/167");
+    const int years[] = {1975, 2026, 2135};
+    for (size_t i = 0; i < sizeof years / sizeof *years; i++) {
+        int y = years[i];
+        ck_assert_int_eq(off(c, utc(y, 1, 1, 5, 0)), 3600);
+        changes_at(c, utc(y, 1, 4, 23, 0), 3600, 7200);
+        changes_at(c, utc(y, 1, 6, 21, 0), 7200, 3600);
+        ck_assert_int_eq(off(c, utc(y, 7, 1, 0, 0)), 3600);
+    }
+    /* open 00:00-02:00 and 22:00-24:00 local every day.  4 January 12:00Z
+     * to 5 January 12:00Z: 22:00-24:00 std (21:00-23:00Z, 2 h), 00:00-01:00
+     * skipped, 01:00-02:00 DST (23:00-24:00Z, 1 h) = 3 h, the third ending
+     * at 5 January 00:00Z.  6 January 12:00Z to 7 January 12:00Z: 22:00-
+     * 23:00 DST (20:00-21:00Z), 22:00-24:00 std (21:00-23:00Z), 00:00-02:00
+     * std (23:00-01:00Z) = 5 h */
+    for (int d = 0; d < 7; d++) {
+        ck_assert_ok(kpi_calendar_add_hours(c, d, 0, 120));
+        ck_assert_ok(kpi_calendar_add_hours(c, d, 1320, 1440));
+    }
+    for (size_t i = 0; i < sizeof years / sizeof *years; i++) {
+        int yy = years[i];
+        ck_assert_int_eq(el(c, utc(yy, 1, 4, 12, 0), utc(yy, 1, 5, 12, 0)), 3 * H);
+        ck_assert_int_eq(due(c, utc(yy, 1, 4, 12, 0), 3 * H), utc(yy, 1, 5, 0, 0));
+        ck_assert_int_eq(el(c, utc(yy, 1, 6, 12, 0), utc(yy, 1, 7, 12, 0)), 5 * H);
+    }
+    /* local time on 5 January 2026 12:00Z: 14:00 DST, a Monday */
+    int32_t y, mo, d, wd, ms;
+    ck_assert_ok(kpi_calendar_local_time(c, utc(2026, 1, 5, 12, 0), &y, &mo, &d, &wd, &ms));
+    ck_assert(y == 2026 && mo == 1 && d == 5 && wd == 1 && ms == 14 * H);
+    kpi_calendar_free(c);
+}
+END_TEST
+
 /* ---- errors, state and memory ------------------------------------------- */
 
 START_TEST(configuration_errors_are_named_and_change_nothing)
@@ -1332,6 +1383,7 @@ static Suite *calendar_suite(void)
     tcase_add_test(tc, spans_across_the_edges_of_the_transition_table_stay_exact);
     tcase_add_test(tc, spans_of_millennia_at_the_ends_of_the_range);
     tcase_add_test(tc, changes_years_apart_or_out_of_year_order_are_all_found);
+    tcase_add_test(tc, a_change_named_by_the_year_before_last_is_in_force);
     suite_add_tcase(s, tc);
     tc = tcase_create("object");
     tcase_add_test(tc, configuration_errors_are_named_and_change_nothing);
