@@ -455,11 +455,16 @@ KPI_API int kpi_distinct_estimate(const kpi_distinct *p, kpi_estimate *out)
         return KPI_OK;
     }
     double e = hll_estimate(p);
+    /* registers all at their largest value (64 - p + 1: no hash bit set
+     * past the index) make the estimator infinite; no more than 2^64
+     * distinct 64-bit hashes exist, so the estimate saturates there */
+    if (!(e < 0x1p64))
+        e = 0x1p64;
     double half = KPI__Z95 * 1.04 / sqrt((double)p->m) * e;
     out->value = e;
     out->lower = e - half;
     out->upper = e + half;
-    out->n = (uint64_t)llround(e);
+    out->n = e >= 0x1p64 ? UINT64_MAX : (uint64_t)(e + 0.5);
     return KPI_OK;
 }
 

@@ -175,6 +175,31 @@ START_TEST(bad_arguments_are_named_and_change_nothing)
 }
 END_TEST
 
+/* A HyperLogLog state (p = 4: 16 registers) whose registers all hold 61 =
+ * 64 - 4 + 1, their largest value (found by fuzz_distinct in CI): Ertl's
+ * estimator reads m^2 / (2 ln 2 x z) with z = m tau(0) = 0, infinite, and
+ * the interval was inf - inf = NaN.  No more than 2^64 distinct 64-bit
+ * hashes exist: the estimate saturates at 2^64, the interval around it
+ * finite, n = UINT64_MAX. */
+START_TEST(a_saturated_sketch_reads_two_to_the_64)
+{
+    unsigned char f[12 + 18 + 4] = {'k', 'p', 'i', 'S', 1, 0, 0x0e, 0};
+    f[12] = 4; /* p */
+    f[13] = 1; /* HyperLogLog registers follow */
+    memset(f + 14, 61, 16);
+    test_reseal(f, sizeof f);
+    kpi_distinct *d = NULL;
+    ck_assert_ok(kpi_distinct_deserialize(&d, f, sizeof f));
+    kpi_estimate e;
+    ck_assert_ok(kpi_distinct_estimate(d, &e));
+    ck_assert(e.value == 0x1p64);
+    ck_assert(isfinite(e.lower) && isfinite(e.upper));
+    ck_assert(e.lower <= e.value && e.value <= e.upper);
+    ck_assert_uint_eq(e.n, UINT64_MAX);
+    kpi_distinct_free(d);
+}
+END_TEST
+
 START_TEST(serialize_round_trips_and_rejects_damage)
 {
     for (int mode = 0; mode < 2; mode++) {
@@ -324,6 +349,7 @@ static Suite *distinct_suite(void)
     tcase_add_test(tc, bad_arguments_are_named_and_change_nothing);
     tcase_add_test(tc, serialize_round_trips_and_rejects_damage);
     tcase_add_test(tc, every_allocation_failure_is_clean);
+    tcase_add_test(tc, a_saturated_sketch_reads_two_to_the_64);
     tcase_add_test(tc, the_given_allocator_is_used_and_hll_adds_never_allocate);
     suite_add_tcase(s, tc);
     return s;

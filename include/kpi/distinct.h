@@ -133,7 +133,10 @@ KPI_API int kpi_distinct_add_bytes(kpi_distinct *p, const void *data,
  *
  * Exact mode: value = lower = upper = n = the count.  HyperLogLog mode:
  * value = the estimate, lower/upper = value -/+ 1.96 x 1.04 / sqrt(2^p) x
- * value, n = the estimate rounded.
+ * value, n = the estimate rounded.  The estimate is at most 2^64 (the
+ * number of distinct 64-bit hashes; n = UINT64_MAX there): a sketch whose
+ * registers all hold their largest value, which the estimator would read
+ * as infinite, reads 2^64.
  * @param p the object.
  * @param[out] out receives the estimate.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_EMPTY if nothing was added.
