@@ -304,8 +304,15 @@ uint64_t kpi__get_varint(kpi__reader *r)
             return 0;
         }
         v |= (uint64_t)(byte & 0x7F) << shift;
-        if (!(byte & 0x80))
+        if (!(byte & 0x80)) {
+            /* the shortest form only: a last group of zero after the
+             * first byte (80 00 for 0) would give one value two spellings */
+            if (byte == 0 && shift > 0) {
+                kpi__reader_fail(r, KPI_ERR_CORRUPT);
+                return 0;
+            }
             return v;
+        }
     }
     kpi__reader_fail(r, KPI_ERR_CORRUPT);
     return 0;

@@ -642,7 +642,9 @@ START_TEST(a_hand_written_rate_state_reads)
     kpi_rate_free(r);
     r = NULL;
     /* an eleventh varint byte, and a tenth carrying more than bit 63; more
-     * successes than trials; a body cut inside a varint; a byte left over */
+     * successes than trials; a body cut inside a varint; a byte left over;
+     * varints longer than their shortest form (3 as 83 00, 0 as 80 00, 300
+     * as AC 82 00) */
     static const struct {
         unsigned char body[12];
         size_t len;
@@ -652,6 +654,9 @@ START_TEST(a_hand_written_rate_state_reads)
         {{0x05, 0x04}, 2},
         {{0x03, 0x80}, 2},
         {{0x03, 0x0A, 0x00}, 3},
+        {{0x83, 0x00, 0x0A}, 3},
+        {{0x80, 0x00, 0x0A}, 3},
+        {{0xAC, 0x82, 0x00, 0xE8, 0x07}, 5},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         n = forge(f, 1, KPI__TAG_RATE, bad[i].body, bad[i].len);
