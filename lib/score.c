@@ -845,19 +845,30 @@ static int nps_check(const kpi_score *s)
     return KPI_OK;
 }
 
-int kpi_score_nps(const kpi_score *s, kpi_estimate *out)
+/* The answers, promoters and detractors of an NPS read, checked. */
+static int nps_counts(const kpi_score *s, const void *out, double *n, double *np,
+                      double *nd)
 {
     if (out == NULL)
         return KPI_ERR_INVALID;
     int rc = nps_check(s);
     if (rc != KPI_OK)
         return rc;
+    *n = (double)s->total;
+    *np = (double)count_between(s, s->promoter_from, s->max);
+    *nd = (double)count_between(s, s->min, s->detractor_to);
+    return KPI_OK;
+}
+
+int kpi_score_nps(const kpi_score *s, kpi_estimate *out)
+{
+    double n, np, nd;
+    int rc = nps_counts(s, out, &n, &np, &nd);
+    if (rc != KPI_OK)
+        return rc;
     /* the value from the counts; the interval adjusted-Wald (Rocks 2016):
      * 3/4 of an answer added to promoters and to detractors, 3 to n, so
      * that a sample all in one class still has a width */
-    double n = (double)s->total;
-    double np = (double)count_between(s, s->promoter_from, s->max);
-    double nd = (double)count_between(s, s->min, s->detractor_to);
     double nps = (np - nd) / n * 100.0;
     double na = n + 3.0, pa = (np + 0.75) / na, da = (nd + 0.75) / na;
     double c = pa - da, var = pa + da - c * c;
@@ -869,6 +880,19 @@ int kpi_score_nps(const kpi_score *s, kpi_estimate *out)
     out->lower = lo < nps ? lo : nps; /* one answer: the interval would miss it */
     out->upper = hi > nps ? hi : nps;
     out->n = s->total;
+    return KPI_OK;
+}
+
+int kpi_score_nps_margin(const kpi_score *s, double *out)
+{
+    double n, np, nd;
+    int rc = nps_counts(s, out, &n, &np, &nd);
+    if (rc != KPI_OK)
+        return rc;
+    /* the catalogue's plain Wald margin: z sqrt((p + d - (p - d)^2) / n) x 100 */
+    double p = np / n, d = nd / n;
+    double var = p + d - (p - d) * (p - d);
+    *out = KPI__Z95 * sqrt(var > 0 ? var / n : 0.0) * 100.0;
     return KPI_OK;
 }
 

@@ -230,6 +230,61 @@ START_TEST(scales_at_the_int32_limits)
 }
 END_TEST
 
+/* The catalogue's margin of error, 1.96 sqrt((p + d - (p - d)^2) / n) x
+ * 100, by hand:
+ * - {10, 10, 9, 8, 7, 6, 0}: p = 3/7, d = 2/7, p + d = 5/7, (p - d)^2 =
+ *   1/49, (35 - 1) / 49 / 7 = 34 / 343 = 0.0991254, sqrt = 0.3148418,
+ *   x 1.959964 x 100 = 61.7079;
+ * - 3 promoters, 1 passive, 1 detractor: (0.8 - 0.16) / 5 = 0.128,
+ *   sqrt = 0.3577709, margin 70.1218;
+ * - all promoters, all passives, all detractors: 0 (1 - 1, 0 - 0, 1 - 1);
+ * - one promoter and one detractor: (1 - 0) / 2, sqrt 0.5 = 0.7071068,
+ *   margin 138.59: it passes the scale's ends (+/- 100). */
+START_TEST(nps_margin_of_error_by_hand)
+{
+    static const struct {
+        int32_t v[7];
+        size_t n;
+        double margin;
+    } c[] = {
+        {{10, 10, 9, 8, 7, 6, 0}, 7, 61.7079},
+        {{9, 10, 9, 8, 3}, 5, 70.1218},
+        {{9, 10, 10}, 3, 0},
+        {{7, 8, 7, 8}, 4, 0},
+        {{0, 6, 3}, 3, 0},
+        {{10, 0}, 2, 138.5904},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        kpi_score *s = nps_of(c[i].v, c[i].n);
+        double m = -1;
+        ck_assert_ok(kpi_score_nps_margin(s, &m));
+        ck_assert_msg(fabs(m - c[i].margin) < 5e-5, "case %zu: %.6f", i, m);
+        kpi_score_free(s);
+    }
+    /* the same formula as an expression */
+    const int32_t v[] = {10, 10, 9, 8, 7, 6, 0};
+    kpi_score *s = nps_of(v, 7);
+    double m, p = 3.0 / 7, d = 2.0 / 7;
+    ck_assert_ok(kpi_score_nps_margin(s, &m));
+    ck_assert_near(m, 1.959963984540054 * sqrt((p + d - (p - d) * (p - d)) / 7) * 100, 1e-9);
+    /* errors leave the output alone */
+    m = 42;
+    ck_assert_status(kpi_score_nps_margin(NULL, &m), KPI_ERR_INVALID);
+    ck_assert_status(kpi_score_nps_margin(s, NULL), KPI_ERR_INVALID);
+    kpi_score *e;
+    ck_assert_ok(kpi_nps_new(&e));
+    ck_assert_status(kpi_score_nps_margin(e, &m), KPI_ERR_EMPTY);
+    kpi_score *csat;
+    ck_assert_ok(kpi_csat_new(&csat, 5, 4));
+    ck_assert_ok(kpi_score_add(csat, 5));
+    ck_assert_status(kpi_score_nps_margin(csat, &m), KPI_ERR_STATE);
+    ck_assert(m == 42);
+    kpi_score_free(csat);
+    kpi_score_free(e);
+    kpi_score_free(s);
+}
+END_TEST
+
 START_TEST(nps_on_a_1_to_10_scale_keeps_9_and_6_and_accepts_other_cuts)
 {
     kpi_score *s;
@@ -921,6 +976,7 @@ static Suite *score_suite(void)
     tcase_add_test(tc, nps_of_a_hand_computed_sample);
     tcase_add_test(tc, nps_interval_is_clamped_to_plus_minus_100);
     tcase_add_test(tc, nps_interval_of_small_samples_by_hand);
+    tcase_add_test(tc, nps_margin_of_error_by_hand);
     tcase_add_test(tc, shares_of_one_answer_are_wilson_by_hand);
     tcase_add_test(tc, scales_at_the_int32_limits);
     tcase_add_test(tc, nps_on_a_1_to_10_scale_keeps_9_and_6_and_accepts_other_cuts);

@@ -313,7 +313,8 @@ KPI_API int kpi_score_ces_easy(const kpi_score *s, kpi_estimate *out);
  * interval it keeps a width when every answer is in one class (10
  * promoters: +100, 95% CI +47.5 .. +100).  It is not centred on the
  * value (it leans towards 0); it always contains it (with one answer the
- * adjusted interval alone would not, and is widened to it).
+ * adjusted interval alone would not, and is widened to it).  The
+ * catalogue's "margin of error" (plain Wald) is kpi_score_nps_margin().
  * @param s the object.
  * @param[out] out receives the estimate.
  * @return #KPI_OK; #KPI_ERR_INVALID if an argument is NULL; #KPI_ERR_STATE
@@ -321,6 +322,28 @@ KPI_API int kpi_score_ces_easy(const kpi_score *s, kpi_estimate *out);
  *         answers.  Safe concurrently with other const reads.
  */
 KPI_API int kpi_score_nps(const kpi_score *s, kpi_estimate *out);
+
+/**
+ * @brief The NPS margin of error as the KPI catalogue defines it (the
+ *        plain Wald margin), in NPS points.
+ *
+ * margin = z sqrt((p + d - (p - d)^2) / n) x 100, with p, d the shares of
+ * promoters and detractors among the n answers and z = 1.959964 (the
+ * 1.96 of the usual statement; every 95% figure of the library uses the
+ * same z): the "+/-" figure survey tools print beside an NPS.  It is 0
+ * when every answer is in one class (all promoters, all passives or all
+ * detractors), and value +/- margin may pass the scale's ends: the interval of kpi_score_nps() (adjusted Wald) is the one to
+ * report as a range.  Example: 3 promoters, 1 passive and 1 detractor:
+ * p = 0.6, d = 0.2, margin = 1.959964 x sqrt((0.8 - 0.16) / 5) x 100 =
+ * 70.12 points.
+ * @param s the object.
+ * @param[out] out receives the margin (>= 0).
+ * @return #KPI_OK; #KPI_ERR_INVALID if an argument is NULL; #KPI_ERR_STATE
+ *         if the object has no NPS cut points; #KPI_ERR_EMPTY with no
+ *         answers (out unchanged on failure).  Safe concurrently with
+ *         other const reads.
+ */
+KPI_API int kpi_score_nps_margin(const kpi_score *s, double *out);
 
 /**
  * @brief Shares of promoters, passives and detractors (Wilson 95% each).

@@ -305,6 +305,7 @@ SIGNATURES = {
     "kpi_score_ces_easy": (ST, [P, EST]),
     "kpi_score_nps": (ST, [P, EST]),
     "kpi_score_nps_shares": (ST, [P, EST, EST, EST]),
+    "kpi_score_nps_margin": (ST, [P, pD]),
     # rate
     "kpi_rate_new": (ST, [PP]),
     "kpi_rate_add": (ST, [P, INT]),

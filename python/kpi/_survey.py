@@ -115,6 +115,12 @@ class Score(KpiObject):
         without NPS cut points)."""
         return read_estimate(C.kpi_score_nps, self._p)
 
+    def nps_margin(self):
+        """The NPS margin of error in points, 1.96 sqrt((p + d - (p - d)^2) / n)
+        x 100 (plain Wald, as the KPI catalogue defines it; 0 when every
+        answer is in one class; nps() gives the interval to report)."""
+        return read_out(C.kpi_score_nps_margin, ctypes.c_double, self._p)
+
     def nps_shares(self):
         """NpsShares(promoters, passives, detractors), each an Estimate."""
         return NpsShares(*read_estimates(C.kpi_score_nps_shares, self._p, 3))

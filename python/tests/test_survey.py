@@ -32,6 +32,22 @@ def test_nps_by_hand():
     assert s.mean == pytest.approx(59 / 8)
 
 
+def test_nps_margin_of_error():
+    s = kpi.nps()
+    s.add_array([10, 9, 9, 8, 7, 6, 0, 10])
+    # the catalogue's plain Wald margin: p = 4/8, d = 2/8,
+    # 1.96 sqrt((0.75 - 0.0625) / 8) x 100 = 57.4565
+    assert s.nps_margin() == pytest.approx(Z95 * math.sqrt(0.6875 / 8) * 100, rel=1e-12)
+    assert s.nps_margin() == pytest.approx(57.4565, abs=1e-4)
+    s.reset()
+    with pytest.raises(kpi.KpiEmptyError):
+        s.nps_margin()
+    s.add_array([9, 10])
+    assert s.nps_margin() == 0.0  # every answer a promoter
+    with pytest.raises(kpi.KpiStateError):
+        kpi.csat(5, 4).nps_margin()
+
+
 def test_csat_ces_esat_presets():
     c = kpi.csat(5, 4)
     c.add_array([5, 4, 3, 1, 5])

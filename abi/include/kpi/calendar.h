@@ -34,7 +34,8 @@
  * at creation, with prefix sums of their corrections).  Instants outside
  * that table fall back to computing transitions year by year, so there
  * the cost grows with the number of years spanned (two transitions a
- * year; the whole accepted range, +-273,000 years, takes about 0.3 s).
+ * year; the whole accepted range, +-273,000 years, takes about half a
+ * second; the ticket engine's spans are at most 2^40 ms, about 35 years).
  * due() visits each DST transition it crosses (two per year).  Instants
  * must lie within +-8.64e15 ms of the epoch.  Time zone rules are applied
  * to every year, before 1970 too (proleptically).
@@ -114,8 +115,9 @@ KPI_API int kpi_calendar_clone(const kpi_calendar *cal, kpi_calendar **out);
  * @param weekday 0 = Sunday .. 6 = Saturday.
  * @param open_minute opening, minutes after local midnight.
  * @param close_minute closing, minutes after local midnight (exclusive).
- * @return #KPI_OK; #KPI_ERR_INVALID if `cal` is NULL; #KPI_ERR_RANGE if
- *         weekday is outside 0..6 or not 0 <= open < close <= 1440;
+ * @return #KPI_OK; #KPI_ERR_INVALID if `cal` is NULL or not a calendar;
+ *         #KPI_ERR_RANGE if weekday is outside 0..6 or not
+ *         0 <= open < close <= 1440;
  *         #KPI_ERR_DUPLICATE if the range overlaps one already set that
  *         day; #KPI_ERR_LIMIT if the day already has
  *         #KPI_CALENDAR_MAX_RANGES ranges.  Not thread-safe on `cal`.
@@ -129,9 +131,10 @@ KPI_API int kpi_calendar_add_hours(kpi_calendar *cal, int weekday,
  * @param year the year, 1..9999.
  * @param month the month, 1..12.
  * @param day the day of the month.
- * @return #KPI_OK; #KPI_ERR_INVALID if `cal` is NULL; #KPI_ERR_RANGE for
- *         a date that does not exist; #KPI_ERR_DUPLICATE if the date
- *         already has a holiday or closure; #KPI_ERR_NOMEM.  Not
+ * @return #KPI_OK; #KPI_ERR_INVALID if `cal` is NULL or not a calendar;
+ *         #KPI_ERR_RANGE for a date that does not exist;
+ *         #KPI_ERR_DUPLICATE if the date already has a holiday or closure;
+ *         #KPI_ERR_LIMIT beyond 1,000,000 dates; #KPI_ERR_NOMEM.  Not
  *         thread-safe on `cal`.
  */
 KPI_API int kpi_calendar_add_holiday(kpi_calendar *cal, int32_t year,
@@ -146,10 +149,11 @@ KPI_API int kpi_calendar_add_holiday(kpi_calendar *cal, int32_t year,
  * @param day the day of the month.
  * @param from_minute start of the closure, minutes after local midnight.
  * @param to_minute end of the closure (exclusive).
- * @return #KPI_OK; #KPI_ERR_INVALID if `cal` is NULL; #KPI_ERR_RANGE for
- *         a date that does not exist or not 0 <= from < to <= 1440;
- *         #KPI_ERR_DUPLICATE if the date already has a holiday or
- *         closure (one entry per date); #KPI_ERR_NOMEM.  Not thread-safe
+ * @return #KPI_OK; #KPI_ERR_INVALID if `cal` is NULL or not a calendar;
+ *         #KPI_ERR_RANGE for a date that does not exist or not
+ *         0 <= from < to <= 1440; #KPI_ERR_DUPLICATE if the date already
+ *         has a holiday or closure (one entry per date); #KPI_ERR_LIMIT
+ *         beyond 1,000,000 dates; #KPI_ERR_NOMEM.  Not thread-safe
  *         on `cal`.
  */
 KPI_API int kpi_calendar_add_closure(kpi_calendar *cal, int32_t year,
@@ -267,7 +271,8 @@ KPI_API int kpi_calendar_equal(const kpi_calendar *a, const kpi_calendar *b,
  * @param cap the size of `buf`.
  * @param[out] len receives the size of the state.
  * @return #KPI_OK; #KPI_ERR_INVALID if `cal` or `len` is NULL;
- *         #KPI_ERR_BUFFER if `cap` is too small (`*len` is the size
+ *         #KPI_ERR_LIMIT if the state's body would pass 4 GiB
+ *         (the format's limit); #KPI_ERR_BUFFER if `cap` is too small (`*len` is the size
  *         needed).  Thread safety: a const read.
  */
 KPI_API int kpi_calendar_serialize(const kpi_calendar *cal, void *buf,

@@ -218,7 +218,8 @@ typedef int64_t kpi_duration_ms;
 typedef struct kpi_allocator {
     /** Allocate `size` bytes; NULL on failure. */
     void *(*malloc_fn)(void *opaque, size_t size);
-    /** Resize a block from malloc_fn or realloc_fn; NULL on failure. */
+    /** Resize a block from malloc_fn or realloc_fn (never called with
+     *  NULL: growing from nothing is a malloc_fn call); NULL on failure. */
     void *(*realloc_fn)(void *opaque, void *ptr, size_t size);
     /** Release a block; never called with NULL. */
     void (*free_fn)(void *opaque, void *ptr);
@@ -231,7 +232,7 @@ typedef struct kpi_allocator {
  *        rests on.
  *
  * For shares, `value` is in [0, 1] and [lower, upper] is the Wilson score
- * interval; for an NPS, the interval is the NPS -/+ its margin of error;
+ * interval; for an NPS, the adjusted-Wald interval (kpi_score_nps());
  * for means, a normal-approximation interval.  `n` is the number of
  * observations behind the value.
  *

@@ -49,12 +49,18 @@
  * kpi_journey_advance()), or when it is evicted as the least recently
  * touched journey (by event time, ties by customer id) to make room for a
  * new customer when max_customers journeys are open.  Memory is fixed at
- * creation, proportional to max_customers.  Means over closed journeys:
+ * creation, proportional to max_customers: 52 bytes per customer and a
+ * hash table of 8 to 16 (a power of two of at least 2 x max_customers
+ * 4-byte slots), so 60 to 68 bytes per customer besides a fixed part of
+ * under 256 bytes (kpi_journey_footprint()).  Means over closed journeys:
  * touchpoints per journey, channel switches per journey (a touch on a
  * channel other than the previous touch's); the time to resolution is a
  * mean over resolved journeys.  Merge adds the completed-journey
- * statistics and requires the source to have no open journeys
- * (#KPI_ERR_STATE otherwise; close them with kpi_journey_advance()).
+ * statistics and takes the source's open journeys along (trackers sharded
+ * by customer merge into what one tracker fed every stream reads when the
+ * streams together come in time order and that tracker evicted nothing;
+ * a customer open on both sides is #KPI_ERR_STATE): see
+ * kpi_journey_merge().
  *
  * Thread safety: an object must not be used from two threads at once
  * without the caller's lock; different objects need no lock; const reads
@@ -185,7 +191,8 @@ KPI_API int kpi_customers_add_referred(kpi_customers *p, uint64_t n);
  * @param p the object.
  * @param revenue a finite amount >= 0.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or non-finite;
- *         #KPI_ERR_RANGE if negative.
+ *         #KPI_ERR_RANGE if negative; #KPI_ERR_OVERFLOW if the sum would
+ *         pass DBL_MAX (nothing changes).
  *         Thread safety: not with concurrent use of `p`.
  */
 KPI_API int kpi_customers_add_revenue(kpi_customers *p, double revenue);
@@ -419,7 +426,8 @@ KPI_API int kpi_customers_merge(kpi_customers *dst, const kpi_customers *src);
  * @param buf destination, or NULL to ask for the size.
  * @param cap capacity of buf.
  * @param[out] len receives the size needed.
- * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_BUFFER.
+ * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_LIMIT if the state's body would pass 4 GiB
+ *         (the format's limit); #KPI_ERR_BUFFER.
  *         Thread safety: a const read.
  */
 KPI_API int kpi_customers_serialize(const kpi_customers *p, void *buf,
@@ -513,8 +521,14 @@ KPI_API int kpi_journey_clone(const kpi_journey *p, kpi_journey **out);
  * @param channel caller-defined channel code.
  * @param t_ms time of the touch.
  * @return #KPI_OK; #KPI_ERR_INVALID if `p` is NULL; #KPI_ERR_ORDER if t is
- *         earlier than the customer's last touch, or older than the clock
- *         minus idle_ms. Thread safety: not with concurrent use of `p`.
+ *         earlier than the last touch of the customer's open journey, or
+ *         older than the clock minus idle_ms (a journey resolved or
+ *         evicted is forgotten: the customer's next touch opens a new
+ *         journey, even before that journey's last touch);
+ *         #KPI_ERR_OVERFLOW if the touches made (of closed and open
+ *         journeys) are already 2^64 - 1, so that the touchpoint sum
+ *         could not count this one (reachable through merges).
+ *         Thread safety: not with concurrent use of `p`.
  */
 KPI_API int kpi_journey_touch(kpi_journey *p, uint64_t customer,
                               uint32_t channel, int64_t t_ms);
@@ -593,18 +607,38 @@ KPI_API uint64_t kpi_journey_unresolved(const kpi_journey *p);
 KPI_API uint64_t kpi_journey_evicted(const kpi_journey *p);
 
 /**
- * @brief Add src's completed-journey statistics to dst.
+ * @brief Add src's journeys to dst: its completed-journey statistics and
+ *        its open journeys.
  *
  * dst's clock becomes the later of the two clocks, as for one tracker fed
  * both streams: dst's open journeys idle past src's clock close (as
  * kpi_journey_advance() would close them), and touches older than the
- * merged clock's horizon are #KPI_ERR_ORDER afterwards.  Shard by
- * customer, advance every shard to the same cut time, then merge.
+ * merged clock's horizon are #KPI_ERR_ORDER afterwards.  src's open
+ * journeys idle past the merged clock close unresolved; the others stay
+ * open in dst (their touches, switches, channel and times as they were),
+ * so that a customer's next touch or resolve continues the journey begun
+ * in src.  Shard by customer (a customer open in both is refused): when
+ * the two streams together come in time order (no event earlier than one
+ * before it in the other shard) and one tracker fed both would have
+ * evicted nothing, dst then reads as that tracker (the shards then evict
+ * nothing either, and the open journeys fit).  Otherwise it need not:
+ * a shard's clock lags the other shard's events, so a touch out of time
+ * order can continue a journey that one tracker had already closed as
+ * idle; and a shard holds only its own customers, so it keeps journeys
+ * that one tracker, full, had evicted.  When the open journeys of both do
+ * not fit in max_customers, the least recently touched of both sides are
+ * evicted (counted as evicted), so that the max_customers most recently
+ * touched stay open, as in a full tracker fed in time order (fed a new
+ * customer's touch older than all its open journeys, a full tracker
+ * evicts its least recently touched open journey and keeps the new one).
  * @param dst the tracker receiving.
- * @param src the tracker added; must have no open journeys.
+ * @param src the tracker added (unchanged).
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_INCOMPATIBLE if
- *         max_customers or idle_ms differ; #KPI_ERR_STATE if src has open
- *         journeys; #KPI_ERR_OVERFLOW; #KPI_ERR_NOMEM.
+ *         max_customers or idle_ms differ; #KPI_ERR_STATE if a customer has
+ *         an open journey in both (so also for dst merged with itself
+ *         while journeys are open); #KPI_ERR_OVERFLOW if a count or sum
+ *         would overflow, now or once the open journeys close;
+ *         #KPI_ERR_NOMEM.  Nothing changes on failure.
  *         Thread safety: not with concurrent use of `dst`.
  */
 KPI_API int kpi_journey_merge(kpi_journey *dst, const kpi_journey *src);
@@ -615,7 +649,8 @@ KPI_API int kpi_journey_merge(kpi_journey *dst, const kpi_journey *src);
  * @param buf destination, or NULL to ask for the size.
  * @param cap capacity of buf.
  * @param[out] len receives the size needed.
- * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_BUFFER.
+ * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_LIMIT if the state's body would pass 4 GiB
+ *         (the format's limit); #KPI_ERR_BUFFER.
  *         Thread safety: a const read.
  */
 KPI_API int kpi_journey_serialize(const kpi_journey *p, void *buf, size_t cap,

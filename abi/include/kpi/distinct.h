@@ -15,10 +15,15 @@
  * HyperLogLog (P. Flajolet, E. Fusy, O. Gandouet, F. Meunier, "HyperLogLog:
  * the analysis of a near-optimal cardinality estimation algorithm",
  * AofA 2007) with 2^p one-byte registers: relative standard error
- * 1.04 / sqrt(2^p) (p = 12: 4096 registers, 4 KiB, about 1.6%).  Small
- * cardinalities use linear counting as in the original paper (estimate
- * <= 2.5 x 2^p with an empty register); with a 64-bit hash no large-range
- * correction is needed.
+ * 1.04 / sqrt(2^p) (p = 12: 4096 registers, 4 KiB, about 1.6%).  The
+ * estimate is O. Ertl's improved raw estimator ("New cardinality
+ * estimation algorithms for HyperLogLog sketches", 2017), one formula for
+ * small and large cardinalities alike (no switch to linear counting, whose
+ * hand-over at 2.5 x 2^p left the original estimate about 2.5% high, 6
+ * standard errors at p = 16).  Its mean error stays within a quarter of a
+ * standard error at every precision measured (p = 4: about 6% high against
+ * a 26% standard error; under 0.2 of one for p >= 5); with a 64-bit hash
+ * no large-range correction is needed.
  *
  * Hard memory bound: the struct plus 2^p bytes in HyperLogLog mode; at most
  * the struct plus 2 x 2^p bytes in total at any time (the exact set never
@@ -128,7 +133,10 @@ KPI_API int kpi_distinct_add_bytes(kpi_distinct *p, const void *data,
  *
  * Exact mode: value = lower = upper = n = the count.  HyperLogLog mode:
  * value = the estimate, lower/upper = value -/+ 1.96 x 1.04 / sqrt(2^p) x
- * value, n = the estimate rounded.
+ * value, n = the estimate rounded.  The estimate is at most 2^64 (the
+ * number of distinct 64-bit hashes; n = UINT64_MAX there): a sketch whose
+ * registers all hold their largest value, which the estimator would read
+ * as infinite, reads 2^64.
  * @param p the object.
  * @param[out] out receives the estimate.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_EMPTY if nothing was added.

@@ -192,6 +192,11 @@ KPI_API int kpi_duration_add_array(kpi_duration *d, const int64_t *ms, size_t n)
 
 /**
  * @brief Merge `src` into `dst` (dst then holds both streams).
+ *
+ * The result is the state of one sketch fed both streams, to the byte:
+ * counts, sum, min, max and targets add, buckets add, and a sketch that
+ * collapsed its lowest buckets (past #KPI_DURATION_MAX_BUCKETS) passes its
+ * floor on, so `dst` collapses to the higher of the two floors.
  * @param dst the object that receives.
  * @param src the object added in (may be dst itself).
  * @return #KPI_OK; #KPI_ERR_INVALID if a pointer is NULL;
@@ -208,7 +213,8 @@ KPI_API int kpi_duration_merge(kpi_duration *dst, const kpi_duration *src);
  * @param cap the buffer's size.
  * @param[out] len receives the size of the state.
  * @return #KPI_OK; #KPI_ERR_INVALID if `d` or `len` is NULL;
- *         #KPI_ERR_BUFFER if `cap` is too small (`len` says what is
+ *         #KPI_ERR_LIMIT if the state's body would pass 4 GiB
+ *         (the format's limit); #KPI_ERR_BUFFER if `cap` is too small (`len` says what is
  *         needed).
  * @remark Thread safety: see this file's description.
  */
@@ -316,10 +322,14 @@ KPI_API int kpi_duration_quantile(const kpi_duration *d, double q, double *out);
  *        95% interval (the service level of the durations).
  *
  * Exact for a target registered with kpi_duration_add_target(), and when
- * the target is below the minimum or at or above the maximum.  For other
- * targets it is estimated from the sketch: durations within the relative
- * accuracy of the target may be counted on the wrong side of it (all
- * durations in the target's bucket count as within).
+ * the target is 0, below the minimum, or at or above the maximum.  For
+ * other targets it is estimated from the sketch: all durations in the
+ * target's bucket count as within, so every duration at or under the
+ * target counts, and so may a duration above it by less than the width of
+ * a bucket, a factor (1 + a) / (1 - a) for accuracy a (up to 2.02% above
+ * the target at 1%: twice the accuracy, not once).  After a collapse
+ * (see this file's description) the floor bucket holds every duration
+ * under it and is the bucket of every target under it.
  * @param d the object.
  * @param target_ms the target (0 or more).
  * @param[out] out receives the share, interval and n = count.
@@ -436,7 +446,8 @@ KPI_API int kpi_aht_merge(kpi_aht *dst, const kpi_aht *src);
  * @param buf the output buffer, or NULL to ask only for the size.
  * @param cap the buffer's size.
  * @param[out] len receives the size of the state.
- * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_BUFFER.
+ * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_LIMIT if the state's body would pass 4 GiB
+ *         (the format's limit); #KPI_ERR_BUFFER.
  * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_aht_serialize(const kpi_aht *a, void *buf, size_t cap,

@@ -20,8 +20,10 @@
  *   ticket over (#KPI_EVENT_HANDOFF) before any human reply, FRT runs from
  *   the handoff [#KPI_ENGINE_OPT_FRT_FROM_HANDOFF = 1].  A ticket created
  *   by an agent (#KPI_EVENT_FLAG_BY_AGENT) measures from the first customer
- *   message; without one it has no FRT.  A ticket resolved before any reply
- *   has no FRT; a reopen never produces a second FRT.  Recorded at the
+ *   message (also one that reopens it, if an agent had replied before the
+ *   resolve); without one it has no FRT.  A ticket resolved before any
+ *   reply, or with its customer's message unanswered, has no FRT; a reopen
+ *   never produces a second FRT.  Recorded at the
  *   reply, in calendar time and (with a calendar) business time.
  * - **Reply time** (#KPI_ENGINE_REPLY_TIME, ART / next reply time): every
  *   public human reply that answers a waiting customer, measured from the
@@ -41,7 +43,11 @@
  * - **FCR / one-touch** (#KPI_ENGINE_FCR): over settled resolved tickets,
  *   the share resolved with at most one public human reply
  *   [#KPI_ENGINE_OPT_FCR_MAX_REPLIES = 1] and never reopened (Zendesk's
- *   one-touch; a reopen turns it multi-touch).
+ *   one-touch; a reopen turns it multi-touch).  A ticket resolved without
+ *   any reply (by a bot, or by an agent without writing) is one-touch by
+ *   default [#KPI_ENGINE_OPT_FCR_MIN_REPLIES = 0]; with the minimum set to
+ *   1 the share is FCR as "resolved with exactly one agent contact" (the
+ *   KPI table's definition), such tickets staying in the denominator.
  * - **Reopen rate** (#KPI_ENGINE_REOPEN): over settled resolved tickets,
  *   the share reopened at least once.  Merged tickets count as merged
  *   (#KPI_ENGINE_COUNT_MERGED), never as resolved.
@@ -59,11 +65,26 @@
  *   with a customer id, the share created by a customer who created
  *   another ticket within the repeat window before
  *   [#KPI_ENGINE_OPT_REPEAT_WINDOW_MS = 7 days], optionally only on the
- *   same topic [#KPI_ENGINE_OPT_REPEAT_SAME_TOPIC = 0].
+ *   same topic [#KPI_ENGINE_OPT_REPEAT_SAME_TOPIC = 0].  The engine keeps
+ *   each customer's latest creation only, so a customer's creations are
+ *   judged exactly when they arrive in time order.  A creation that
+ *   arrives after a later one of the same customer is judged against that
+ *   later one: a repeat if it is at most the window before it.  Of two
+ *   creations the count is then still exact (one repeat if they are
+ *   within the window, none if not), only which of the two counts as the
+ *   repeat (and so its breakdown keys) follows the arrival order; of
+ *   three or more out of order the count may differ, and once the
+ *   engine's time has passed a customer's latest creation by the window
+ *   the customer is forgotten, so a creation arriving later still is
+ *   judged a first contact.
  * - **Agent productivity** (#KPI_ENGINE_RESOLVED_PER_HOUR,
  *   #KPI_ENGINE_REPLIES_PER_HOUR): resolves and public replies per
  *   logged-in hour (#KPI_EVENT_LOGGED_IN), by agent and team; the counts
- *   per agent are the numerators (kpi_ratio_numerator()).
+ *   per agent are the numerators (kpi_ratio_numerator()).  By team, a
+ *   resolve or reply counts for the ticket's team (as every breakdown) and
+ *   the hours for the team given with the logged-in time: where agents
+ *   work other teams' tickets, a team's ratio holds their output but not
+ *   their hours (per agent it is exact).
  * - **Surveys** (#KPI_ENGINE_CSAT, #KPI_ENGINE_NPS, #KPI_ENGINE_CES):
  *   attributed to the ticket's agent, team, channel and priority at the
  *   time of the answer.
@@ -89,7 +110,8 @@
  *   Allowed on a solved ticket (counted, it does not reopen).
  * - Bot reply and note: counted only (a bot reply is a human reply under
  *   #KPI_ENGINE_OPT_BOT_REPLIES_COUNT).  Handoff: restarts the FRT clock if
- *   no human has replied yet; not on a solved ticket.
+ *   it runs (no human has replied yet, and an agent-created ticket's
+ *   customer has written); not on a solved ticket.
  * - Open / pending / on-hold: not on a solved ticket (reopen it first).
  * - Resolved: from new, open, pending or on-hold; nobody waits any more; a
  *   ticket resolved before its first human reply never gets an FRT.
@@ -107,6 +129,12 @@
  * @section engine_rules Intake rules
  * Every ticket event must not be earlier than the ticket's previous event
  * (#KPI_ERR_ORDER); events of different tickets may arrive in any order.
+ * Repeat contacts are the one definition that the order of arrival
+ * changes: a creation is compared with the latest creation of its customer
+ * that arrived before it (kept while within the repeat window of the
+ * engine's time), so they follow their definition when each customer's
+ * creations arrive in time order (out of order: "Repeat contacts" under
+ * @ref engine_defs "Definitions").
  * Unknown tickets give #KPI_ERR_UNKNOWN_ID, a second creation of a live id
  * #KPI_ERR_DUPLICATE, a message, reply, status change or resolve on a
  * closed or merged ticket (or a status change on a solved one)
@@ -140,7 +168,15 @@
  * kpi_engine_advance() to that step's time (kpi_engine_time() tells it);
  * the event itself is not applied.  kpi_engine_new(), kpi_engine_clone(),
  * kpi_engine_deserialize() and kpi_engine_merge() leak nothing and leave
- * their output (and the merge destination) untouched on failure.
+ * their output (and the merge destination) untouched on failure.  Any
+ * other error met while an event is applied, after its validation (a
+ * business-time or SLA computation out of range), undoes the event the
+ * same way and is returned as it is (settling never meets one: a resolve
+ * is refused if its ticket's settlement could not be computed, and a
+ * snapshot holding such a ticket is #KPI_ERR_CORRUPT); so does a value
+ * that would overflow a count or a sum it feeds (#KPI_ERR_OVERFLOW: a
+ * duration total past 2^63 - 1 ms, which merging engines can reach),
+ * checked before any value is recorded.
  *
  * Time offsets inside a ticket are kept in 40 bits of milliseconds, so an
  * event more than 34 years after its ticket's creation is #KPI_ERR_RANGE.
@@ -151,6 +187,20 @@
  * run concurrently with each other.  Pointers handed out by the read
  * functions are borrowed: valid until the next call that changes the
  * engine, or its free.  Different engines need no lock.
+ *
+ * To use several cores, give each thread its own engine and send every
+ * event of a ticket to the engine of the ticket's customer (a hash of the
+ * customer id, say), so that each customer's tickets, and with them the
+ * repeat contacts, stay in one engine.  Each engine settles tickets by its
+ * own clock (its latest event), so bring them to one time with
+ * kpi_engine_advance() before reading across them.  A KPI over all of them
+ * is then the merge of their accumulators at read time
+ * (kpi_duration_clone() of one engine's, kpi_duration_merge() of the
+ * others', and so for every type): the same values one engine fed every
+ * event reads for every accumulator that merges exactly (durations, rates,
+ * scores, ratios, series; top topics while the summary holds every topic).
+ * Or merge whole engines with kpi_engine_merge().  `bench/bench_engine`
+ * does this on two cores (docs/PERFORMANCE.md, "Ticket engine").
  *
  * SPDX-License-Identifier: MIT
  */
@@ -214,7 +264,8 @@ typedef struct kpi_engine kpi_engine;
 /** CES answer: value = the answer. */
 #define KPI_EVENT_CES 17u
 /** Agent logged-in time: ticket unused (0), actor = agent, team, value =
- *  logged-in milliseconds (>= 0). */
+ *  logged-in milliseconds, 0 .. 2^40 - 1 (about 34 years; more is
+ *  #KPI_ERR_RANGE). */
 #define KPI_EVENT_LOGGED_IN 18u
 /** The largest event kind this version knows. */
 #define KPI_EVENT_KIND_MAX 18u
@@ -430,7 +481,7 @@ typedef struct kpi_event {
 #define KPI_ENGINE_OPT_BOT_REPLIES_COUNT 3
 /** 1 = FRT runs from a bot's handoff when there is one [1]. */
 #define KPI_ENGINE_OPT_FRT_FROM_HANDOFF 4
-/** Most public replies of a one-touch ticket [1]. */
+/** Most public replies of a one-touch ticket, 0..254 [1]. */
 #define KPI_ENGINE_OPT_FCR_MAX_REPLIES 5
 /** 1 = a customer message on a solved ticket reopens it [1]; 0 = it is
  *  recorded without reopening. */
@@ -445,17 +496,24 @@ typedef struct kpi_event {
 #define KPI_ENGINE_OPT_TOPK_CAPACITY 10
 /** CSAT scale maximum, 2..100 (scale 1..max) [5]. */
 #define KPI_ENGINE_OPT_CSAT_MAX 11
-/** CSAT "satisfied" threshold [4]. */
+/** CSAT "satisfied" threshold, 1..#KPI_ENGINE_OPT_CSAT_MAX [4] (lower it
+ *  before the maximum, raise the maximum first). */
 #define KPI_ENGINE_OPT_CSAT_SATISFIED_FROM 12
 /** CES scale maximum, 2..100 [7]. */
 #define KPI_ENGINE_OPT_CES_MAX 13
-/** CES "easy" threshold [5]. */
+/** CES "easy" threshold, 1..#KPI_ENGINE_OPT_CES_MAX [5]. */
 #define KPI_ENGINE_OPT_CES_EASY_FROM 14
 /** Bit set of breakdowns kept: bit d for dimension d (agent, team,
  *  channel, priority) [all: 0x1e]. */
 #define KPI_ENGINE_OPT_BREAKDOWNS 15
+/** Fewest public replies of a one-touch ticket, 0..#KPI_ENGINE_OPT_FCR_MAX_REPLIES
+ *  [0]: 1 with the maximum at 1 = "exactly one reply" (raise the maximum
+ *  first).  At 0 an engine state's bytes are those of libraries without
+ *  this option, which refuse a state with a minimum above 0
+ *  (#KPI_ERR_CORRUPT). */
+#define KPI_ENGINE_OPT_FCR_MIN_REPLIES 16
 /** Number of options. */
-#define KPI_ENGINE_OPTIONS 16
+#define KPI_ENGINE_OPTIONS 17
 /** @} */
 
 /** Number of aging buckets of kpi_engine_aging(). */
@@ -556,8 +614,10 @@ KPI_API int kpi_engine_set_sla_policy(kpi_engine *e,
  * @param target_ms the target, > 0.
  * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL; #KPI_ERR_TYPE if the
  *         metric is not a duration; #KPI_ERR_RANGE for an unknown metric or
- *         a bad target; #KPI_ERR_LIMIT if the metric has all its targets;
+ *         a bad target; #KPI_ERR_DUPLICATE if the metric has that target
+ *         already; #KPI_ERR_LIMIT if the metric has all its targets;
  *         #KPI_ERR_STATE once an event has been applied; #KPI_ERR_NOMEM.
+ *         Nothing changes on failure.
  *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_add_target(kpi_engine *e, int metric, int64_t target_ms);
@@ -610,7 +670,7 @@ KPI_API int kpi_engine_name(const kpi_engine *e, int dim, uint64_t code,
  * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL, ticket is 0 or flags
  *         are unknown; #KPI_ERR_RANGE for a code or label out of range;
  *         #KPI_ERR_DUPLICATE if the ticket is live; #KPI_ERR_LIMIT;
- *         #KPI_ERR_NOMEM.
+ *         #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_created(kpi_engine *e, int64_t t_ms, uint64_t ticket,
@@ -624,7 +684,8 @@ KPI_API int kpi_engine_created(kpi_engine *e, int64_t t_ms, uint64_t ticket,
  * @param t_ms its time.
  * @param ticket the ticket.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_UNKNOWN_ID; #KPI_ERR_ORDER;
- *         #KPI_ERR_STATE (closed or merged); #KPI_ERR_RANGE; #KPI_ERR_NOMEM.
+ *         #KPI_ERR_STATE (closed or merged); #KPI_ERR_RANGE;
+ *         #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_customer_message(kpi_engine *e, int64_t t_ms,
@@ -637,7 +698,8 @@ KPI_API int kpi_engine_customer_message(kpi_engine *e, int64_t t_ms,
  * @param ticket the ticket.
  * @param agent the agent (0 = the assignee).
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_UNKNOWN_ID; #KPI_ERR_ORDER;
- *         #KPI_ERR_STATE; #KPI_ERR_RANGE; #KPI_ERR_LIMIT; #KPI_ERR_NOMEM.
+ *         #KPI_ERR_STATE; #KPI_ERR_RANGE; #KPI_ERR_LIMIT;
+ *         #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_agent_reply(kpi_engine *e, int64_t t_ms,
@@ -647,14 +709,15 @@ KPI_API int kpi_engine_agent_reply(kpi_engine *e, int64_t t_ms,
  * @brief Any other event on a ticket, by kind: #KPI_EVENT_BOT_REPLY,
  *        #KPI_EVENT_HANDOFF, #KPI_EVENT_NOTE, #KPI_EVENT_OPEN,
  *        #KPI_EVENT_PENDING, #KPI_EVENT_ON_HOLD, #KPI_EVENT_REOPENED or
- *        #KPI_EVENT_CLOSED.
+ *        #KPI_EVENT_CLOSED (and #KPI_EVENT_CUSTOMER_MESSAGE, which needs no
+ *        other field either: the same as kpi_engine_customer_message()).
  * @param e the engine.
  * @param t_ms its time.
  * @param ticket the ticket.
  * @param kind the kind.
  * @return #KPI_OK; #KPI_ERR_INVALID (NULL, or a kind that needs more
  *         fields); #KPI_ERR_UNKNOWN_ID; #KPI_ERR_ORDER; #KPI_ERR_STATE;
- *         #KPI_ERR_RANGE; #KPI_ERR_NOMEM.
+ *         #KPI_ERR_RANGE; #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_ticket_event(kpi_engine *e, int64_t t_ms,
@@ -668,7 +731,8 @@ KPI_API int kpi_engine_ticket_event(kpi_engine *e, int64_t t_ms,
  * @param agent the agent (0 = unassigned).
  * @param team the team code, 0..65535 (0 = none).
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_UNKNOWN_ID; #KPI_ERR_ORDER;
- *         #KPI_ERR_STATE; #KPI_ERR_RANGE; #KPI_ERR_LIMIT; #KPI_ERR_NOMEM.
+ *         #KPI_ERR_STATE; #KPI_ERR_RANGE; #KPI_ERR_LIMIT;
+ *         #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_assigned(kpi_engine *e, int64_t t_ms, uint64_t ticket,
@@ -683,7 +747,11 @@ KPI_API int kpi_engine_assigned(kpi_engine *e, int64_t t_ms, uint64_t ticket,
  * @param flags 0 or #KPI_EVENT_FLAG_BY_BOT.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_UNKNOWN_ID; #KPI_ERR_ORDER;
  *         #KPI_ERR_STATE (already solved, closed or merged);
- *         #KPI_ERR_RANGE; #KPI_ERR_LIMIT; #KPI_ERR_NOMEM.
+ *         #KPI_ERR_RANGE (also when what the ticket's settlement will
+ *         compute from this resolve, its full resolution in business time
+ *         or its resolution SLA, falls outside the calendar's range: it is
+ *         computed now, so that the settlement itself can never fail);
+ *         #KPI_ERR_LIMIT; #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_resolved(kpi_engine *e, int64_t t_ms, uint64_t ticket,
@@ -697,7 +765,7 @@ KPI_API int kpi_engine_resolved(kpi_engine *e, int64_t t_ms, uint64_t ticket,
  * @param into the surviving ticket's id (not `ticket`; it need not be
  *        known to this engine).
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_UNKNOWN_ID; #KPI_ERR_ORDER;
- *         #KPI_ERR_STATE; #KPI_ERR_RANGE; #KPI_ERR_NOMEM.
+ *         #KPI_ERR_STATE; #KPI_ERR_RANGE; #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_merged(kpi_engine *e, int64_t t_ms, uint64_t ticket,
@@ -712,7 +780,7 @@ KPI_API int kpi_engine_merged(kpi_engine *e, int64_t t_ms, uint64_t ticket,
  * @param answer the answer, on the configured scale.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_UNKNOWN_ID; #KPI_ERR_ORDER;
  *         #KPI_ERR_STATE (merged); #KPI_ERR_RANGE (off the scale);
- *         #KPI_ERR_LIMIT; #KPI_ERR_NOMEM.
+ *         #KPI_ERR_LIMIT; #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_survey(kpi_engine *e, int64_t t_ms, uint64_t ticket,
@@ -724,9 +792,10 @@ KPI_API int kpi_engine_survey(kpi_engine *e, int64_t t_ms, uint64_t ticket,
  * @param t_ms when it was reported (advances the engine's time).
  * @param agent the agent, not 0.
  * @param team the agent's team code (0 = none).
- * @param logged_in_ms logged-in milliseconds, >= 0.
+ * @param logged_in_ms logged-in milliseconds, 0 .. 2^40 - 1 (a negative
+ *        or larger value is #KPI_ERR_RANGE).
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_RANGE; #KPI_ERR_LIMIT;
- *         #KPI_ERR_NOMEM.
+ *         #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_logged_in(kpi_engine *e, int64_t t_ms, uint64_t agent,
@@ -748,8 +817,19 @@ KPI_API int kpi_engine_event(kpi_engine *e, const kpi_event *ev);
  * @brief Apply n records in order; stop at the first bad one.
  * Every record before the bad one is applied, the bad one and everything
  * after it are not, and `*applied` tells how many were applied (the index
- * of the bad one).  Records are read with a software prefetch pipeline, so
- * this is the fast path for back-fills and bindings.
+ * of the bad one).  Each record is applied as kpi_engine_event() would
+ * apply it, while the tickets of the records 8 and 16 places on are read
+ * ahead (their slots, their index entries), so that their cache misses
+ * overlap the work: this is the fast path for back-fills and bindings.
+ * A host that receives events one at a time gains most of it by buffering
+ * a few: with 1 M live tickets on the project's VM, one kpi_engine_event()
+ * per event took 359-399 ns an event, batches of 4 records 189-196, of 16
+ * 155-156, of 64 142-144, one batch of the whole stream 133-145
+ * (docs/PERFORMANCE.md, "Batch size").
+ * With millions of live tickets the look-ups are cheaper still where the
+ * engine's memory can come in huge pages: a host using glibc can set
+ * GLIBC_TUNABLES=glibc.malloc.hugetlb=1, or pass kpi_engine_new_with() an
+ * allocator that can (docs/PERFORMANCE.md, "Ticket engine").
  * @param e the engine.
  * @param events n records.
  * @param n number of records (events may be NULL when n is 0).
@@ -766,21 +846,29 @@ KPI_API int kpi_engine_apply(kpi_engine *e, const kpi_event *events, size_t n,
  * @brief Move the engine's time forward without an event: settles (and
  *        evicts) every ticket whose window ends by `t_ms`, closes periods,
  *        forgets customers outside the repeat window.  Earlier times are a
- *        no-op.
+ *        no-op, and so is any time before the first event: the engine
+ *        then has no time yet (kpi_engine_time() stays #KPI_ERR_EMPTY)
+ *        and its options stay settable.
  * @param e the engine.
  * @param t_ms the new time.
- * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL; #KPI_ERR_NOMEM.
+ * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL; #KPI_ERR_RANGE for a
+ *         time out of the engine's range; #KPI_ERR_NOMEM or
+ *         #KPI_ERR_OVERFLOW (what then changed: @ref engine_memory).
  *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_advance(kpi_engine *e, int64_t t_ms);
 
 /** @name Reads
- *  Borrowed pointers stay valid until the next call that changes the
- *  engine.  Thread safety: const reads of `e`.
+ *  Borrowed pointers stay valid until the next call that may change the
+ *  engine (one taking a non-const `e`), even if that call fails: an event
+ *  refused with #KPI_ERR_NOMEM leaves every value as it was, but may have
+ *  moved the memory behind a pointer read before (a top topic's label).
+ *  Thread safety: const reads of `e`.
  *  @{ */
 
 /**
- * @brief The engine's time: the latest event time seen (or advanced to).
+ * @brief The engine's time: the latest event time seen (or advanced to
+ *        since the first event).
  * @param e the engine.
  * @param[out] t_ms receives it.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_EMPTY before the
@@ -968,13 +1056,15 @@ KPI_API int kpi_engine_aging(const kpi_engine *e, int64_t now_ms,
  *        O(live tickets).
  * @param e the engine.
  * @param now_ms the time.
- * @param horizon_ms "at risk" means due in (now, now + horizon].
+ * @param horizon_ms "at risk" means due in [now, now + horizon]: a target
+ *        is met up to and including its due instant (kpi/sla.h), so one
+ *        due exactly at `now_ms` is at risk, not yet breached.
  * @param[out] at_risk receives the number of tickets with a target due
  *        within the horizon and not yet breached.
  * @param[out] breached receives the number of tickets with a running target
- *        already past due.
- * @param[out] next_due receives the earliest due time after now among the
- *        running targets (INT64_MAX if none).
+ *        already past due (due before now).
+ * @param[out] next_due receives the earliest due time at or after now among
+ *        the running targets (INT64_MAX if none).
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or a negative horizon;
  *         #KPI_ERR_EMPTY if no policy is attached.
  *         Thread safety: a const read of `e`.
@@ -1000,7 +1090,14 @@ KPI_API int kpi_engine_ticket_status(const kpi_engine *e, uint64_t ticket,
  * @brief dst += src: the KPI values, counters and customers merge; src's
  *        live tickets move into dst.  Use it to combine engines that saw
  *        disjoint tickets (sharded by customer, so repeat contacts stay
- *        exact).
+ *        exact).  The merged engine's time is the later of the two: the
+ *        tickets that are due by then settle in the merge, and each period
+ *        one engine closed after the other's last event counts the other's
+ *        unresolved tickets in its backlog, as one engine fed both and
+ *        advanced to that time would.  Names (kpi_engine_set_name()) that
+ *        only src has are added; where both named a code, dst's name stays
+ *        (top topics count labels, so a topic code named differently in
+ *        the two engines still counts each label under its own name).
  * @param dst the destination.
  * @param src the source (unchanged).
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or dst == src;
@@ -1018,8 +1115,11 @@ KPI_API int kpi_engine_merge(kpi_engine *dst, const kpi_engine *src);
  * @param buf output buffer (may be NULL when cap is 0).
  * @param cap its size.
  * @param[out] len receives the size written, or needed.
- * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_BUFFER if cap is too
- *         small (len tells the size needed).
+ * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_LIMIT if the
+ *         state's body would pass 4 GiB, the format's limit (about 57
+ *         bytes a live ticket: some 75 million live tickets; shard by
+ *         customer beyond); #KPI_ERR_BUFFER if cap is too small (len
+ *         tells the size needed).
  *         Thread safety: a const read of `e`.
  */
 KPI_API int kpi_engine_serialize(const kpi_engine *e, void *buf, size_t cap,

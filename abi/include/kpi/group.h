@@ -47,8 +47,9 @@ typedef struct kpi_group kpi_group;
  * @param prototype any libkpi accumulator (the caller keeps it).
  * @return #KPI_OK; #KPI_ERR_INVALID if an argument is NULL;
  *         #KPI_ERR_TYPE if the prototype's type cannot be a member (a
- *         kpi_journey, a calendar); #KPI_ERR_NOMEM.  Thread-safe if nobody
- *         writes the prototype.
+ *         kpi_journey, a calendar, a group whose prototypes already nest
+ *         groups 64 deep); #KPI_ERR_NOMEM.  Thread-safe if nobody writes
+ *         the prototype.
  */
 KPI_API int kpi_group_new(kpi_group **out, const void *prototype);
 
@@ -93,7 +94,7 @@ KPI_API int kpi_group_clone(const kpi_group *g, kpi_group **out);
  * @param key any 64-bit key.
  * @param[out] acc receives the member (of the prototype's type).
  * @return #KPI_OK; #KPI_ERR_INVALID if an argument is NULL;
- *         #KPI_ERR_LIMIT if the group already holds 2^32 - 2 members;
+ *         #KPI_ERR_LIMIT if the group already holds 2^32 - 3 members (its most);
  *         #KPI_ERR_NOMEM (nothing changes).  Not thread-safe on one object.
  */
 KPI_API int kpi_group_get(kpi_group *g, uint64_t key, void **acc);
@@ -169,7 +170,8 @@ KPI_API int kpi_group_merge(kpi_group *dst, const kpi_group *src);
  * @param cap capacity of buf.
  * @param[out] len receives the size of the state.
  * @return #KPI_OK; #KPI_ERR_INVALID if `g` or `len` is NULL;
- *         #KPI_ERR_BUFFER if cap is too small (*len says how much is
+ *         #KPI_ERR_LIMIT if the state's body would pass 4 GiB
+ *         (the format's limit); #KPI_ERR_BUFFER if cap is too small (*len says how much is
  *         needed).  Safe concurrently with other const reads.
  */
 KPI_API int kpi_group_serialize(const kpi_group *g, void *buf, size_t cap, size_t *len);
@@ -181,8 +183,9 @@ KPI_API int kpi_group_serialize(const kpi_group *g, void *buf, size_t cap, size_
  * @param len their length.
  * @return #KPI_OK; #KPI_ERR_INVALID if an argument is NULL;
  *         #KPI_ERR_CORRUPT (also for a member type this library does not
- *         know), #KPI_ERR_TRUNCATED, #KPI_ERR_VERSION, #KPI_ERR_TYPE for
- *         bad bytes; #KPI_ERR_NOMEM.  Thread-safe.
+ *         know, and for groups nested more than 64 deep),
+ *         #KPI_ERR_TRUNCATED, #KPI_ERR_VERSION, #KPI_ERR_TYPE for bad
+ *         bytes; #KPI_ERR_NOMEM.  Thread-safe.
  */
 KPI_API int kpi_group_deserialize(kpi_group **out, const void *buf, size_t len);
 

@@ -129,11 +129,13 @@ KPI_API int kpi_mean_add(kpi_mean *m, double x);
  * @brief Add one value with a weight (a weighted mean).
  * @param m the object.
  * @param x the value.
- * @param weight its weight, finite and > 0.
+ * @param weight its weight, finite and at least 2^-511 (about 1.5e-154,
+ *        whose square is the smallest normal double).
  * @return #KPI_OK; #KPI_ERR_INVALID if `m` is NULL or x or weight is NaN
  *         or infinite; #KPI_ERR_RANGE if x is outside the accepted range or
- *         weight <= 0; #KPI_ERR_OVERFLOW if the count or the sum of
- *         weights would overflow.  Not thread-safe on one object.
+ *         weight is below 2^-511 (0 and negative weights included);
+ *         #KPI_ERR_OVERFLOW if the count or the sum of weights (or of
+ *         their squares) would overflow.  Not thread-safe on one object.
  */
 KPI_API int kpi_mean_add_weighted(kpi_mean *m, double x, double weight);
 
@@ -155,10 +157,12 @@ KPI_API int kpi_mean_add_array(kpi_mean *m, const double *xs, size_t n);
  * @param m the object (an IQS preset, or any kpi_mean whose range accepts
  *        [0, 1]).
  * @param points_earned rubric points earned, 0 <= earned <= possible.
- * @param points_possible rubric points possible, > 0.
+ * @param points_possible rubric points possible, at least 2^-511 (the
+ *        weight: see kpi_mean_add_weighted()).
  * @return #KPI_OK; #KPI_ERR_INVALID if `m` is NULL or a value is NaN or
  *         infinite; #KPI_ERR_RANGE if earned < 0, earned > possible or
- *         possible <= 0; #KPI_ERR_OVERFLOW.  Not thread-safe on one object.
+ *         possible < 2^-511; #KPI_ERR_OVERFLOW.  Not thread-safe on one
+ *         object.
  */
 KPI_API int kpi_iqs_add(kpi_mean *m, double points_earned, double points_possible);
 
@@ -262,7 +266,8 @@ KPI_API int kpi_mean_merge(kpi_mean *dst, const kpi_mean *src);
  * @param cap capacity of buf.
  * @param[out] len receives the size of the state.
  * @return #KPI_OK; #KPI_ERR_INVALID if `m` or `len` is NULL;
- *         #KPI_ERR_BUFFER if cap is too small (*len says how much is
+ *         #KPI_ERR_LIMIT if the state's body would pass 4 GiB
+ *         (the format's limit); #KPI_ERR_BUFFER if cap is too small (*len says how much is
  *         needed).  Safe concurrently with other const reads.
  */
 KPI_API int kpi_mean_serialize(const kpi_mean *m, void *buf, size_t cap, size_t *len);

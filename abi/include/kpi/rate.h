@@ -137,7 +137,8 @@ KPI_API int kpi_rate_merge(kpi_rate *dst, const kpi_rate *src);
  * @param cap capacity of buf.
  * @param[out] len receives the size of the state.
  * @return #KPI_OK; #KPI_ERR_INVALID if `r` or `len` is NULL;
- *         #KPI_ERR_BUFFER if cap is too small (*len says how much is
+ *         #KPI_ERR_LIMIT if the state's body would pass 4 GiB
+ *         (the format's limit); #KPI_ERR_BUFFER if cap is too small (*len says how much is
  *         needed).  Safe concurrently with other const reads.
  */
 KPI_API int kpi_rate_serialize(const kpi_rate *r, void *buf, size_t cap, size_t *len);

@@ -139,8 +139,9 @@ KPI_API int kpi_ratio_clone(const kpi_ratio *p, kpi_ratio **out);
  * @param numerator a finite amount (may be negative).
  * @param denominator a finite amount >= 0.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or non-finite input;
- *         #KPI_ERR_RANGE if denominator < 0.
- *         Thread safety: not with concurrent use of `p`.
+ *         #KPI_ERR_RANGE if denominator < 0; #KPI_ERR_OVERFLOW if the count
+ *         or a sum would overflow (a sum past DBL_MAX).  Nothing changes
+ *         on failure. Thread safety: not with concurrent use of `p`.
  */
 KPI_API int kpi_ratio_add(kpi_ratio *p, double numerator, double denominator);
 
@@ -198,7 +199,8 @@ KPI_API uint32_t kpi_ratio_kind(const kpi_ratio *p);
  * @param dst the ratio receiving.
  * @param src the ratio added (may be dst).
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_INCOMPATIBLE if the
- *         kinds differ; #KPI_ERR_OVERFLOW if the count would overflow;
+ *         kinds differ; #KPI_ERR_OVERFLOW if the count or a sum would
+ *         overflow (dst is then unchanged);
  *         #KPI_ERR_NOMEM. Thread safety: not with concurrent use of `dst`.
  */
 KPI_API int kpi_ratio_merge(kpi_ratio *dst, const kpi_ratio *src);
@@ -209,7 +211,8 @@ KPI_API int kpi_ratio_merge(kpi_ratio *dst, const kpi_ratio *src);
  * @param buf destination, or NULL to ask for the size.
  * @param cap capacity of buf.
  * @param[out] len receives the size needed.
- * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_BUFFER.
+ * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_LIMIT if the state's body would pass 4 GiB
+ *         (the format's limit); #KPI_ERR_BUFFER.
  *         Thread safety: a const read.
  */
 KPI_API int kpi_ratio_serialize(const kpi_ratio *p, void *buf, size_t cap,

@@ -309,7 +309,8 @@ KPI_API int kpi_series_forecast_error(const kpi_series *p, double *mae,
  * @param buf destination, or NULL to ask for the size.
  * @param cap capacity of buf.
  * @param[out] len receives the size needed.
- * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_BUFFER if cap is too
+ * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_LIMIT if the state's body would pass 4 GiB
+ *         (the format's limit); #KPI_ERR_BUFFER if cap is too
  *         small. Thread safety: a const read.
  */
 KPI_API int kpi_series_serialize(const kpi_series *p, void *buf, size_t cap,

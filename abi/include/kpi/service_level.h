@@ -179,7 +179,8 @@ KPI_API int kpi_service_level_merge(kpi_service_level *dst,
  * @param buf the output buffer, or NULL to ask only for the size.
  * @param cap the buffer's size.
  * @param[out] len receives the size of the state.
- * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_BUFFER.
+ * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_LIMIT if the state's body would pass 4 GiB
+ *         (the format's limit); #KPI_ERR_BUFFER.
  * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_service_level_serialize(const kpi_service_level *s, void *buf,

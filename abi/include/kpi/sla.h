@@ -49,7 +49,8 @@ typedef struct kpi_sla_policy kpi_sla_policy;
  * @param[out] out receives the policy.
  * @param cal the business calendar for business-time targets, or NULL;
  *        the policy keeps its own clone.
- * @return #KPI_OK; #KPI_ERR_INVALID if `out` is NULL; #KPI_ERR_NOMEM.
+ * @return #KPI_OK; #KPI_ERR_INVALID if `out` is NULL or `cal` is not a
+ *         calendar; #KPI_ERR_NOMEM.
  *         Thread-safe (a const read of `cal`).
  */
 KPI_API int kpi_sla_policy_new(kpi_sla_policy **out, const kpi_calendar *cal);
@@ -128,8 +129,10 @@ KPI_API int kpi_sla_policy_target(const kpi_sla_policy *p, uint32_t priority,
  * @return #KPI_OK; #KPI_ERR_INVALID if a pointer is NULL; #KPI_ERR_RANGE
  *         for an unknown priority or metric, negative paused_ms, or a due
  *         instant out of range; #KPI_ERR_UNKNOWN_ID if no target is set;
- *         #KPI_ERR_EMPTY if business time is used and the calendar has
- *         no opening hours; #KPI_ERR_OVERFLOW if the sum overflows.
+ *         #KPI_ERR_EMPTY if business time is used, the calendar has
+ *         no opening hours and target + paused > 0 (never due; a sum of 0
+ *         is due at start_ms, as kpi_calendar_due() says);
+ *         #KPI_ERR_OVERFLOW if the sum overflows.
  *         Thread safety: a const read.
  */
 KPI_API int kpi_sla_policy_due(const kpi_sla_policy *p, uint32_t priority,
@@ -193,7 +196,8 @@ KPI_API int kpi_sla_policy_equal(const kpi_sla_policy *a,
  * @param cap the size of `buf`.
  * @param[out] len receives the size of the state.
  * @return #KPI_OK; #KPI_ERR_INVALID if `p` or `len` is NULL;
- *         #KPI_ERR_BUFFER if `cap` is too small.  Thread safety: a const
+ *         #KPI_ERR_LIMIT if the state's body would pass 4 GiB
+ *         (the format's limit); #KPI_ERR_BUFFER if `cap` is too small.  Thread safety: a const
  *         read.
  */
 KPI_API int kpi_sla_policy_serialize(const kpi_sla_policy *p, void *buf,
