@@ -1795,9 +1795,8 @@ static int ss_decode(ss_core *c, int kind, kpi__reader *r,
         return r->err;
     /* first pass: validate everything and measure the labels */
     kpi__reader scan = *r;
-    uint64_t sum = 0, prev = UINT64_MAX;
+    uint64_t sum = 0, prev = UINT64_MAX, errmax = 0;
     size_t bytes = 0;
-    bool errs = false;
     for (size_t i = 0; i < size && scan.err == KPI_OK; i++) {
         ss_key k;
         uint64_t count, err;
@@ -1807,12 +1806,18 @@ static int ss_decode(ss_core *c, int kind, kpi__reader *r,
         if (count > prev || !kpi__add_u64(sum, count, &sum))
             kpi__reader_fail(&scan, KPI_ERR_CORRUPT);
         prev = count;
-        errs |= err != 0;
+        errmax = err > errmax ? err : errmax;
         if (k.len > INL)
             bytes += REC_HDR + k.len;
     }
+    /* an exact state has no errors; in a lossy one no error exceeds the
+     * smallest count (the error bound): an eviction's error is the
+     * smallest count then, which never decreases, and a merge's errors
+     * add up to at most the sides' smallest counts, which every kept
+     * count reaches */
     if (scan.err == KPI_OK &&
-        (sum > total || (!lossy && (sum != total || errs))))
+        (sum > total || (!lossy && (sum != total || errmax != 0)) ||
+         (lossy && errmax > prev)))
         kpi__reader_fail(&scan, KPI_ERR_CORRUPT);
     if (scan.err != KPI_OK)
         return scan.err;

@@ -2291,6 +2291,70 @@ START_TEST(truncated_and_flipped_bytes_are_rejected)
 }
 END_TEST
 
+/* A lossy state whose entry has an error above the smallest count is
+ * forged: an eviction sets the slot's error to the smallest count of that
+ * time, which never decreases, and a merge adds errors of at most the two
+ * sides' smallest counts, whose sum every kept count reaches.  Read, it
+ * would make kpi_topk_error_bound() (the smallest count) less than that
+ * entry's overestimate, which topk.h calls the maximum of all. */
+START_TEST(errors_above_the_error_bound_are_rejected)
+{
+    /* m = 2: "b" x3, "c" x1, then "a" x9 replaces "c" (the minimum, 1):
+     * a = 1 + 9 = 10 with error 1, b = 3 with error 0, N = 13; the error
+     * bound is the smallest count, 3.  Body: cap 2, N 13, size 2, lossy 1,
+     * then ["a" 10 1] ["b" 3 0]: a's error is body byte 7 (ids: the 8-byte
+     * id instead of the blob, byte 13) */
+    kpi_topk *p;
+    ck_assert_ok(kpi_topk_new(&p, 2));
+    ck_assert_ok(kpi_topk_add(p, "b", 1, 3));
+    ck_assert_ok(kpi_topk_add(p, "c", 1, 1));
+    ck_assert_ok(kpi_topk_add(p, "a", 1, 9));
+    kpi_topk_id *q;
+    ck_assert_ok(kpi_topk_id_new(&q, 2));
+    ck_assert_ok(kpi_topk_id_add(q, 2, 3));
+    ck_assert_ok(kpi_topk_id_add(q, 3, 1));
+    ck_assert_ok(kpi_topk_id_add(q, 1, 9));
+    size_t n, in;
+    unsigned char *b = ser(p, &n), *ib = ser_id(q, &in);
+    const unsigned char body[] = {2, 13, 2, 1, 1, 'a', 10, 1, 1, 'b', 3, 0};
+    ck_assert_uint_eq(n, 16 + sizeof body);
+    ck_assert(memcmp(b + 12, body, sizeof body) == 0);
+    ck_assert(ib[12 + 13] == 1 && ib[12 + 12] == 10 && in == 16 + 4 + 2 * 10);
+    /* errors 9 (a's lower bound 1, an overestimate of 9 > 3) and 4 are
+     * forged; 3 (lower bound 7) is the largest a real state can hold */
+    const unsigned char forged[] = {9, 4};
+    for (size_t i = 0; i < 2; i++) {
+        b[12 + 7] = ib[12 + 13] = forged[i];
+        test_reseal(b, n);
+        test_reseal(ib, in);
+        kpi_topk *r = NULL;
+        ck_assert_status(kpi_topk_deserialize(&r, b, n), KPI_ERR_CORRUPT);
+        ck_assert_ptr_null(r);
+        kpi_topk_id *ir = NULL;
+        ck_assert_status(kpi_topk_id_deserialize(&ir, ib, in), KPI_ERR_CORRUPT);
+        ck_assert_ptr_null(ir);
+    }
+    b[12 + 7] = ib[12 + 13] = 3;
+    test_reseal(b, n);
+    test_reseal(ib, in);
+    kpi_topk *r;
+    kpi_topk_id *ir;
+    ck_assert_ok(kpi_topk_deserialize(&r, b, n));
+    ck_assert_ok(kpi_topk_id_deserialize(&ir, ib, in));
+    uint64_t c, lo;
+    ck_assert_ok(kpi_topk_estimate(r, "a", 1, &c, &lo, NULL));
+    ck_assert(c == 10 && lo == 7 && kpi_topk_error_bound(r) == 3);
+    ck_assert_ok(kpi_topk_id_estimate(ir, 1, &c, &lo, NULL));
+    ck_assert(c == 10 && lo == 7 && kpi_topk_id_error_bound(ir) == 3);
+    kpi_topk_free(r);
+    kpi_topk_id_free(ir);
+    free(b);
+    free(ib);
+    kpi_topk_free(p);
+    kpi_topk_id_free(q);
+}
+END_TEST
+
 /* A batch the counted path would take, with one bad label at every place
  * (and a second, other one after it): the first bad label's error, and
  * nothing changes. */
@@ -2623,6 +2687,7 @@ static Suite *topk_suite(void)
     tc = tcase_create("codec");
     tcase_add_test(tc, serialize_round_trips_to_identical_reads_and_bytes);
     tcase_add_test(tc, truncated_and_flipped_bytes_are_rejected);
+    tcase_add_test(tc, errors_above_the_error_bound_are_rejected);
     tcase_add_test(tc, states_written_by_the_previous_layout_read_back);
     suite_add_tcase(s, tc);
     return s;
