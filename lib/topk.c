@@ -1332,12 +1332,39 @@ typedef struct lb_add {
     uint32_t first, cell;
 } lb_add;
 
-static int lb_add_cmp(const void *pa, const void *pb)
+/* a goes before b: a larger final count, or the same and an earlier
+ * first place */
+static inline bool lb_add_before(const lb_add *a, const lb_add *b)
 {
-    const lb_add *a = pa, *b = pb;
-    if (a->final != b->final)
-        return a->final > b->final ? -1 : 1;
-    return (a->first > b->first) - (a->first < b->first);
+    return a->final > b->final || (a->final == b->final && a->first < b->first);
+}
+
+static void lb_sift(lb_add *t, size_t i, size_t m)
+{
+    lb_add x = t[i];
+    for (size_t k; (k = 2 * i + 1) < m; i = k) {
+        if (k + 1 < m && lb_add_before(&t[k], &t[k + 1]))
+            k++;
+        if (!lb_add_before(&x, &t[k]))
+            break;
+        t[i] = t[k];
+    }
+    t[i] = x;
+}
+
+/* Heapsort of t[0, m) (first places are distinct: one order), in place:
+ * qsort may allocate (glibc's takes a heap buffer past 1 KiB), and a batch
+ * counts on the stack (topk.h). */
+static void lb_add_sort(lb_add *t, size_t m)
+{
+    for (size_t i = m / 2; i-- > 0;)
+        lb_sift(t, i, m);
+    while (m > 1) {
+        lb_add x = t[0];
+        t[0] = t[--m];
+        t[m] = x;
+        lb_sift(t, 0, m);
+    }
 }
 
 /* Label i's length (lens, or up to its NUL: KPI_TOPK_MAX_LABEL + 1 when
@@ -1436,7 +1463,7 @@ static TK_NOINLINE int add_labels_counted(ss_core *c, const kpi_allocator *a,
     int rc = reserve_for(c, a, d, maxlen);
     if (rc != KPI_OK)
         return rc;
-    qsort(t, m, sizeof *t, lb_add_cmp);
+    lb_add_sort(t, m);
     for (size_t i = 0; i < m; i++) {
         const lb_ent *e = &tab[t[i].cell];
         ss_key k = key_str(labels[e->first], e->len);
@@ -1795,9 +1822,8 @@ static int ss_decode(ss_core *c, int kind, kpi__reader *r,
         return r->err;
     /* first pass: validate everything and measure the labels */
     kpi__reader scan = *r;
-    uint64_t sum = 0, prev = UINT64_MAX;
+    uint64_t sum = 0, prev = UINT64_MAX, errmax = 0;
     size_t bytes = 0;
-    bool errs = false;
     for (size_t i = 0; i < size && scan.err == KPI_OK; i++) {
         ss_key k;
         uint64_t count, err;
@@ -1807,12 +1833,18 @@ static int ss_decode(ss_core *c, int kind, kpi__reader *r,
         if (count > prev || !kpi__add_u64(sum, count, &sum))
             kpi__reader_fail(&scan, KPI_ERR_CORRUPT);
         prev = count;
-        errs |= err != 0;
+        errmax = err > errmax ? err : errmax;
         if (k.len > INL)
             bytes += REC_HDR + k.len;
     }
+    /* an exact state has no errors; in a lossy one no error exceeds the
+     * smallest count (the error bound): an eviction's error is the
+     * smallest count then, which never decreases, and a merge's errors
+     * add up to at most the sides' smallest counts, which every kept
+     * count reaches */
     if (scan.err == KPI_OK &&
-        (sum > total || (!lossy && (sum != total || errs))))
+        (sum > total || (!lossy && (sum != total || errmax != 0)) ||
+         (lossy && errmax > prev)))
         kpi__reader_fail(&scan, KPI_ERR_CORRUPT);
     if (scan.err != KPI_OK)
         return scan.err;

@@ -1129,6 +1129,93 @@ START_TEST(label_batches_are_counted_first_and_read_like_singles)
 }
 END_TEST
 
+/* Every qsort() of this program, the library's included (a definition in
+ * the executable comes first in the dynamic symbol lookup, and one compiled
+ * in with lib/topk.c is the only one): counted while qsort_counting is set,
+ * then a heapsort.  glibc's qsort() takes a heap buffer of the array's size
+ * past 1 KiB, so a call that promises no heap must not sort with it. */
+#if defined(__GLIBC__) && defined(__ELF__)
+#define COUNTS_QSORT 1
+static bool qsort_counting;
+static long qsort_calls;
+
+static void sort_swap(unsigned char *a, unsigned char *b, size_t size)
+{
+    for (size_t k = 0; k < size; k++) {
+        unsigned char t = a[k];
+        a[k] = b[k];
+        b[k] = t;
+    }
+}
+
+static void sort_sift(unsigned char *b, size_t i, size_t n, size_t size,
+                      int (*cmp)(const void *, const void *))
+{
+    for (size_t k; (k = 2 * i + 1) < n; i = k) {
+        if (k + 1 < n && cmp(b + (k + 1) * size, b + k * size) > 0)
+            k++;
+        if (cmp(b + k * size, b + i * size) <= 0)
+            return;
+        sort_swap(b + k * size, b + i * size, size);
+    }
+}
+
+void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    unsigned char *b = base;
+    qsort_calls += qsort_counting;
+    for (size_t i = n / 2; i-- > 0;)
+        sort_sift(b, i, n, size, cmp);
+    for (; n > 1; n--) {
+        sort_swap(b, b + (n - 1) * size, size);
+        sort_sift(b, 0, n - 1, size, cmp);
+    }
+}
+#else
+#define COUNTS_QSORT 0
+#endif
+
+/* topk.h: "A batch counts on the stack, not the heap" (the sort of its
+ * distinct labels included) */
+START_TEST(label_batches_sort_without_the_heap)
+{
+    /* 200 labels x 200 = 40,000 into m = 1000: 200 distinct, all fitting,
+     * 200 x 200 (distinct x size) <= 4 x 40,000, so counted first; their
+     * 200 weighted adds were sorted by qsort (200 x 16 bytes: glibc's
+     * buffer) */
+    static char text[200][8];
+    static const char *lp[40000];
+    for (size_t u = 0; u < 200; u++)
+        snprintf(text[u], sizeof text[u], "t%zu", u);
+    for (size_t i = 0; i < 40000; i++)
+        lp[i] = text[(i * 7) % 200];
+    kpi_topk *p;
+    ck_assert_ok(kpi_topk_new(&p, 1000));
+#if COUNTS_QSORT
+    qsort_calls = 0;
+    qsort_counting = true;
+#endif
+    ck_assert_ok(kpi_topk_add_array(p, lp, NULL, 40000));
+#if COUNTS_QSORT
+    qsort_counting = false;
+    ck_assert_int_eq(qsort_calls, 0);
+#endif
+    /* each label 40,000 / 200 = 200 times, exact; ranks by bytes: "t0",
+     * "t1", "t10", "t100" */
+    ck_assert_uint_eq(kpi_topk_size(p), 200);
+    const char *want[] = {"t0", "t1", "t10", "t100"};
+    for (size_t r = 0; r < 4; r++) {
+        const char *l;
+        size_t n;
+        uint64_t c, lo;
+        ck_assert_ok(kpi_topk_entry(p, r, &l, &n, &c, &lo, NULL));
+        ck_assert(n == strlen(want[r]) && memcmp(l, want[r], n) == 0);
+        ck_assert(c == 200 && lo == 200);
+    }
+    kpi_topk_free(p);
+}
+END_TEST
+
 START_TEST(id_batch_refused_whole_changes_nothing)
 {
     uint64_t ids[100];
@@ -2291,6 +2378,70 @@ START_TEST(truncated_and_flipped_bytes_are_rejected)
 }
 END_TEST
 
+/* A lossy state whose entry has an error above the smallest count is
+ * forged: an eviction sets the slot's error to the smallest count of that
+ * time, which never decreases, and a merge adds errors of at most the two
+ * sides' smallest counts, whose sum every kept count reaches.  Read, it
+ * would make kpi_topk_error_bound() (the smallest count) less than that
+ * entry's overestimate, which topk.h calls the maximum of all. */
+START_TEST(errors_above_the_error_bound_are_rejected)
+{
+    /* m = 2: "b" x3, "c" x1, then "a" x9 replaces "c" (the minimum, 1):
+     * a = 1 + 9 = 10 with error 1, b = 3 with error 0, N = 13; the error
+     * bound is the smallest count, 3.  Body: cap 2, N 13, size 2, lossy 1,
+     * then ["a" 10 1] ["b" 3 0]: a's error is body byte 7 (ids: the 8-byte
+     * id instead of the blob, byte 13) */
+    kpi_topk *p;
+    ck_assert_ok(kpi_topk_new(&p, 2));
+    ck_assert_ok(kpi_topk_add(p, "b", 1, 3));
+    ck_assert_ok(kpi_topk_add(p, "c", 1, 1));
+    ck_assert_ok(kpi_topk_add(p, "a", 1, 9));
+    kpi_topk_id *q;
+    ck_assert_ok(kpi_topk_id_new(&q, 2));
+    ck_assert_ok(kpi_topk_id_add(q, 2, 3));
+    ck_assert_ok(kpi_topk_id_add(q, 3, 1));
+    ck_assert_ok(kpi_topk_id_add(q, 1, 9));
+    size_t n, in;
+    unsigned char *b = ser(p, &n), *ib = ser_id(q, &in);
+    const unsigned char body[] = {2, 13, 2, 1, 1, 'a', 10, 1, 1, 'b', 3, 0};
+    ck_assert_uint_eq(n, 16 + sizeof body);
+    ck_assert(memcmp(b + 12, body, sizeof body) == 0);
+    ck_assert(ib[12 + 13] == 1 && ib[12 + 12] == 10 && in == 16 + 4 + 2 * 10);
+    /* errors 9 (a's lower bound 1, an overestimate of 9 > 3) and 4 are
+     * forged; 3 (lower bound 7) is the largest a real state can hold */
+    const unsigned char forged[] = {9, 4};
+    for (size_t i = 0; i < 2; i++) {
+        b[12 + 7] = ib[12 + 13] = forged[i];
+        test_reseal(b, n);
+        test_reseal(ib, in);
+        kpi_topk *r = NULL;
+        ck_assert_status(kpi_topk_deserialize(&r, b, n), KPI_ERR_CORRUPT);
+        ck_assert_ptr_null(r);
+        kpi_topk_id *ir = NULL;
+        ck_assert_status(kpi_topk_id_deserialize(&ir, ib, in), KPI_ERR_CORRUPT);
+        ck_assert_ptr_null(ir);
+    }
+    b[12 + 7] = ib[12 + 13] = 3;
+    test_reseal(b, n);
+    test_reseal(ib, in);
+    kpi_topk *r;
+    kpi_topk_id *ir;
+    ck_assert_ok(kpi_topk_deserialize(&r, b, n));
+    ck_assert_ok(kpi_topk_id_deserialize(&ir, ib, in));
+    uint64_t c, lo;
+    ck_assert_ok(kpi_topk_estimate(r, "a", 1, &c, &lo, NULL));
+    ck_assert(c == 10 && lo == 7 && kpi_topk_error_bound(r) == 3);
+    ck_assert_ok(kpi_topk_id_estimate(ir, 1, &c, &lo, NULL));
+    ck_assert(c == 10 && lo == 7 && kpi_topk_id_error_bound(ir) == 3);
+    kpi_topk_free(r);
+    kpi_topk_id_free(ir);
+    free(b);
+    free(ib);
+    kpi_topk_free(p);
+    kpi_topk_id_free(q);
+}
+END_TEST
+
 /* A batch the counted path would take, with one bad label at every place
  * (and a second, other one after it): the first bad label's error, and
  * nothing changes. */
@@ -2585,6 +2736,7 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, label_batches_are_counted_first_and_read_like_singles);
     tcase_add_test(tc, short_batches_into_full_summaries_go_one_at_a_time);
     tcase_add_test(tc, label_batch_refusals_name_the_first_bad_label);
+    tcase_add_test(tc, label_batches_sort_without_the_heap);
     tcase_add_test(tc, id_batches_of_small_ids_on_random_states);
     tcase_add_test(tc, id_batch_refused_whole_changes_nothing);
     tcase_add_test(tc, reset_forgets_and_keeps_the_capacity);
@@ -2623,6 +2775,7 @@ static Suite *topk_suite(void)
     tc = tcase_create("codec");
     tcase_add_test(tc, serialize_round_trips_to_identical_reads_and_bytes);
     tcase_add_test(tc, truncated_and_flipped_bytes_are_rejected);
+    tcase_add_test(tc, errors_above_the_error_bound_are_rejected);
     tcase_add_test(tc, states_written_by_the_previous_layout_read_back);
     suite_add_tcase(s, tc);
     return s;

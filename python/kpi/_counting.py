@@ -334,7 +334,7 @@ class TopK(KpiObject):
         objects, a summary that would evict, a refused label, or an
         element another thread replaced meanwhile takes the general
         way.  A numpy unicode array ('U') is encoded to UTF-8
-        first (a copy); any other sequence of str / bytes is encoded label
+        first (a copy; surrogate escapes as add() takes them); any other sequence of str / bytes is encoded label
         by label in Python (slow for millions: prefer 'S' arrays, or
         TopKId on integer codes).  An object column's identity count
         takes ``threads`` too (its objects are then found and encoded on
@@ -349,7 +349,9 @@ class TopK(KpiObject):
         if numpy is not None and isinstance(labels, numpy.ndarray) and labels.dtype.kind in "SU":
             a = labels.reshape(-1) if labels.ndim != 1 else labels
             if a.dtype.kind == "U":
-                a = numpy.char.encode(a, "utf-8")
+                # as _label_bytes encodes a str (labels read back from
+                # bytes that are not UTF-8 hold surrogate escapes)
+                a = numpy.char.encode(a, "utf-8", "surrogateescape")
             a = numpy.ascontiguousarray(a)
             if a.size == 0:
                 return

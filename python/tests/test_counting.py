@@ -56,6 +56,24 @@ def test_topk_label_forms_agree():
     assert one.estimate("\udcff\udcfe raw").count == 5
 
 
+def test_topk_unicode_arrays_take_labels_read_back_from_raw_bytes():
+    # a label of bytes that are not UTF-8 reads back (decode=True) as str
+    # with surrogate escapes, which add() and a list take back as the same
+    # bytes: a numpy 'U' array of them must count them too, not raise
+    raw = kpi.TopK(4)
+    raw.add(b"\xff\xfe raw", weight=2)
+    raw.add(b"plain")
+    labels = [e.label for e in raw.top()]  # ["\udcff\udcfe raw", "plain"]
+    assert labels == ["\udcff\udcfe raw", "plain"]
+    by_u, by_list = kpi.TopK(4), kpi.TopK(4)
+    by_u.add_array(np.array(labels + labels[:1]))
+    by_list.add_array(labels + labels[:1])
+    # b"\xff\xfe raw" twice, b"plain" once, as bytes
+    assert by_u.top(decode=False) == [kpi.TopEntry(b"\xff\xfe raw", 2, 2, 2),
+                                      kpi.TopEntry(b"plain", 1, 1, 1)]
+    assert bytes(by_u) == bytes(by_list)
+
+
 def test_topk_errors():
     tk = kpi.TopK(4)
     tk.add("a")
