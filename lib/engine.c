@@ -3421,7 +3421,19 @@ static int running_due(const kpi_engine *e, const tk *t, int sla, int64_t now, i
             paused += p;
         }
     }
-    return kpi_sla_policy_due(e->pol, prio, sla, start, paused, due);
+    int rc = kpi_sla_policy_due(e->pol, prio, sla, start, paused, due);
+    /* a business-time target falls due at the last business instant of its
+     * span (at closing time, say); while no business time has run since,
+     * its clock still equals the target (a reply now meets it): due now,
+     * not breached */
+    int64_t ms, b;
+    int business = 0;
+    if (rc == KPI_OK && *due < now &&
+        kpi_sla_policy_target(e->pol, prio, sla, &ms, &business) == KPI_OK && business &&
+        kpi_calendar_elapsed(kpi__sla_policy_calendar(e->pol), *due, now, &b) == KPI_OK &&
+        b == 0)
+        *due = now;
+    return rc;
 }
 
 KPI_API int kpi_engine_sla_risk(const kpi_engine *e, int64_t now_ms, int64_t horizon_ms,

@@ -6206,6 +6206,50 @@ START_TEST(sla_risk_at_the_due_instant_is_not_yet_breached)
 }
 END_TEST
 
+/* A business-time target whose span ends at closing time falls due then
+ * (kpi_calendar_due()), but its clock stays at the target while the
+ * business is closed: until the next business millisecond a reply still
+ * meets it (kpi_sla_policy_remaining() is 0, not negative), so it is due
+ * now, not breached.  Calendar of setup_sla: 09:00-17:00 CET = 08:00-16:00Z
+ * on weekdays, Monday 12th a holiday.
+ *   ticket 1, priority 1 (first reply in 4 business hours), created Friday
+ *     12:00Z: Fri 12:00-16:00Z = 4 h, due Friday 16:00Z (17:00 CET);
+ *   ticket 2, priority 3 (resolution in 4 business hours), created Friday
+ *     12:00Z, pending from 16:00Z: its clock stopped at 4 h = the target.
+ * Saturday noon: elapsed(created, now) = 4 h for both, clocks 4 h and 4 h:
+ * at risk (due now), none breached.  Tuesday 13th 08:00Z (09:00 CET, the
+ * first business instant after the weekend and the holiday): the same.
+ * One ms later: ticket 1's clock is 4 h + 1 ms (breached); ticket 2 is
+ * still paused (pending 1 business ms, clock 4 h): due now. */
+START_TEST(sla_risk_a_business_target_due_at_closing_time_is_not_breached_while_closed)
+{
+    const int64_t fri12 = MON + 4 * D + 12 * H, fri16 = fri12 + 4 * H;
+    const int64_t sat = MON + 5 * D + 12 * H, tue08 = MON + 8 * D + 8 * H;
+    pair p = start(setup_sla);
+    FEED(&p, CREATE_X(fri12, 1, 100, 0, 1, 0, 0), CREATE_X(fri12, 2, 101, 0, 3, 0, 0),
+         REPLY(fri12 + 10 * M, 2, 7), PENDING(fri16, 2));
+    uint64_t at_risk = 99, breached = 99;
+    int64_t next_due = 0;
+    ck_assert_ok(kpi_engine_sla_risk(p.a, sat, 0, &at_risk, &breached, &next_due));
+    ck_assert_uint_eq(breached, 0);
+    ck_assert_uint_eq(at_risk, 2);
+    ck_assert_int_eq(next_due, sat);
+    ck_assert_ok(kpi_engine_sla_risk(p.a, tue08, 0, &at_risk, &breached, &next_due));
+    ck_assert_uint_eq(breached, 0);
+    ck_assert_uint_eq(at_risk, 2);
+    ck_assert_int_eq(next_due, tue08);
+    ck_assert_ok(kpi_engine_sla_risk(p.a, tue08 + 1, 0, &at_risk, &breached, &next_due));
+    ck_assert_uint_eq(breached, 1);
+    ck_assert_uint_eq(at_risk, 1);
+    ck_assert_int_eq(next_due, tue08 + 1);
+    /* what the engine records agrees: a reply at 09:00 CET on Tuesday
+     * meets the first-reply target (4 business hours exactly) */
+    FEED(&p, REPLY(tue08, 1, 7));
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_FIRST_REPLY, 1, 1);
+    finish(&p);
+}
+END_TEST
+
 START_TEST(sla_resolution_in_business_time_across_a_weekend_and_a_holiday)
 {
     /* priority 3: resolution in 4 business hours.  Ticket 1 resolves at
@@ -7013,6 +7057,7 @@ static Suite *engine_suite(void)
 
     tc = tcase_create("edges");
     tcase_add_test(tc, sla_risk_at_the_due_instant_is_not_yet_breached);
+    tcase_add_test(tc, sla_risk_a_business_target_due_at_closing_time_is_not_breached_while_closed);
     tcase_add_test(tc, sla_resolution_in_business_time_across_a_weekend_and_a_holiday);
     tcase_add_test(tc, an_agent_created_ticket_answered_twice_before_the_customer_writes);
     tcase_add_test(tc, a_handoff_after_a_resolve_or_a_reply_never_starts_an_frt);
