@@ -3460,7 +3460,8 @@ KPI_API int kpi_engine_sla_risk(const kpi_engine *e, int64_t now_ms, int64_t hor
             if (due < now_ms) {
                 is_late = true;
             } else {
-                if (due - now_ms <= horizon_ms)
+                /* due - now in uint64_t: exact, as due >= now */
+                if ((uint64_t)due - (uint64_t)now_ms <= (uint64_t)horizon_ms)
                     is_risk = true;
                 if (due < next)
                     next = due;

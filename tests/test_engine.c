@@ -6250,6 +6250,35 @@ START_TEST(sla_risk_a_business_target_due_at_closing_time_is_not_breached_while_
 }
 END_TEST
 
+/* kpi_engine_sla_risk() takes any now_ms.  Ticket 1, priority 4 (first
+ * reply in 1 h, calendar time), created at T0: due T0 + 1 h.  At now =
+ * INT64_MIN with a horizon of 0 the due instant is after now + 0, so the
+ * ticket is neither at risk nor breached, and next_due is T0 + 1 h (the
+ * distance due - now, about 2^63 + 1.8e12 ms, does not fit an int64_t). */
+START_TEST(sla_risk_of_a_now_far_before_the_tickets)
+{
+    pair p = start(setup_sla);
+    FEED(&p, CREATE_X(T0, 1, 100, 0, 4, 0, 0));
+    uint64_t at_risk = 99, breached = 99;
+    int64_t next_due = 0;
+    ck_assert_ok(kpi_engine_sla_risk(p.a, INT64_MIN, 0, &at_risk, &breached, &next_due));
+    ck_assert_uint_eq(at_risk, 0);
+    ck_assert_uint_eq(breached, 0);
+    ck_assert_int_eq(next_due, T0 + H);
+    /* the longest horizon ends at INT64_MIN + INT64_MAX = -1 ms, still
+     * before the due instant */
+    ck_assert_ok(kpi_engine_sla_risk(p.a, INT64_MIN, INT64_MAX, &at_risk, &breached,
+                                     &next_due));
+    ck_assert_uint_eq(at_risk, 0);
+    ck_assert_uint_eq(breached, 0);
+    /* from -1 ms, a horizon of T0 + 1 h + 1 ms reaches it exactly */
+    ck_assert_ok(kpi_engine_sla_risk(p.a, -1, T0 + H + 1, &at_risk, &breached, &next_due));
+    ck_assert_uint_eq(at_risk, 1);
+    ck_assert_int_eq(next_due, T0 + H);
+    finish(&p);
+}
+END_TEST
+
 START_TEST(sla_resolution_in_business_time_across_a_weekend_and_a_holiday)
 {
     /* priority 3: resolution in 4 business hours.  Ticket 1 resolves at
@@ -7058,6 +7087,7 @@ static Suite *engine_suite(void)
     tc = tcase_create("edges");
     tcase_add_test(tc, sla_risk_at_the_due_instant_is_not_yet_breached);
     tcase_add_test(tc, sla_risk_a_business_target_due_at_closing_time_is_not_breached_while_closed);
+    tcase_add_test(tc, sla_risk_of_a_now_far_before_the_tickets);
     tcase_add_test(tc, sla_resolution_in_business_time_across_a_weekend_and_a_holiday);
     tcase_add_test(tc, an_agent_created_ticket_answered_twice_before_the_customer_writes);
     tcase_add_test(tc, a_handoff_after_a_resolve_or_a_reply_never_starts_an_frt);
