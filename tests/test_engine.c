@@ -6166,6 +6166,22 @@ END_TEST
 #define FRI16 (MON + 4 * D + 15 * H)
 #define TUE12 (MON + 8 * D + 11 * H)
 
+/* kpi_engine_sla_risk() at now with a horizon gives these three. */
+static void expect_risk_(const kpi_engine *e, int64_t now, int64_t horizon, uint64_t at_risk,
+                         uint64_t breached, int64_t next_due, int line)
+{
+    uint64_t r = 99, b = 99;
+    int64_t n = 0;
+    ck_assert_ok(kpi_engine_sla_risk(e, now, horizon, &r, &b, &n));
+    ck_assert_msg(r == at_risk && b == breached && n == next_due,
+                  "line %d: at risk %llu, breached %llu, next due %lld; expected %llu, %llu, %lld",
+                  line, (unsigned long long)r, (unsigned long long)b, (long long)n,
+                  (unsigned long long)at_risk, (unsigned long long)breached, (long long)next_due);
+}
+
+#define EXPECT_RISK(e, now, horizon, at_risk, breached, next_due) \
+    expect_risk_(e, now, horizon, at_risk, breached, next_due, __LINE__)
+
 START_TEST(sla_risk_at_the_due_instant_is_not_yet_breached)
 {
     /* sla.h: a reply exactly at the due instant meets its target, so at
@@ -6228,20 +6244,9 @@ START_TEST(sla_risk_a_business_target_due_at_closing_time_is_not_breached_while_
     pair p = start(setup_sla);
     FEED(&p, CREATE_X(fri12, 1, 100, 0, 1, 0, 0), CREATE_X(fri12, 2, 101, 0, 3, 0, 0),
          REPLY(fri12 + 10 * M, 2, 7), PENDING(fri16, 2));
-    uint64_t at_risk = 99, breached = 99;
-    int64_t next_due = 0;
-    ck_assert_ok(kpi_engine_sla_risk(p.a, sat, 0, &at_risk, &breached, &next_due));
-    ck_assert_uint_eq(breached, 0);
-    ck_assert_uint_eq(at_risk, 2);
-    ck_assert_int_eq(next_due, sat);
-    ck_assert_ok(kpi_engine_sla_risk(p.a, tue08, 0, &at_risk, &breached, &next_due));
-    ck_assert_uint_eq(breached, 0);
-    ck_assert_uint_eq(at_risk, 2);
-    ck_assert_int_eq(next_due, tue08);
-    ck_assert_ok(kpi_engine_sla_risk(p.a, tue08 + 1, 0, &at_risk, &breached, &next_due));
-    ck_assert_uint_eq(breached, 1);
-    ck_assert_uint_eq(at_risk, 1);
-    ck_assert_int_eq(next_due, tue08 + 1);
+    EXPECT_RISK(p.a, sat, 0, 2, 0, sat);
+    EXPECT_RISK(p.a, tue08, 0, 2, 0, tue08);
+    EXPECT_RISK(p.a, tue08 + 1, 0, 1, 1, tue08 + 1);
     /* what the engine records agrees: a reply at 09:00 CET on Tuesday
      * meets the first-reply target (4 business hours exactly) */
     FEED(&p, REPLY(tue08, 1, 7));
@@ -6259,22 +6264,34 @@ START_TEST(sla_risk_of_a_now_far_before_the_tickets)
 {
     pair p = start(setup_sla);
     FEED(&p, CREATE_X(T0, 1, 100, 0, 4, 0, 0));
-    uint64_t at_risk = 99, breached = 99;
-    int64_t next_due = 0;
-    ck_assert_ok(kpi_engine_sla_risk(p.a, INT64_MIN, 0, &at_risk, &breached, &next_due));
-    ck_assert_uint_eq(at_risk, 0);
-    ck_assert_uint_eq(breached, 0);
-    ck_assert_int_eq(next_due, T0 + H);
+    EXPECT_RISK(p.a, INT64_MIN, 0, 0, 0, T0 + H);
     /* the longest horizon ends at INT64_MIN + INT64_MAX = -1 ms, still
      * before the due instant */
-    ck_assert_ok(kpi_engine_sla_risk(p.a, INT64_MIN, INT64_MAX, &at_risk, &breached,
-                                     &next_due));
-    ck_assert_uint_eq(at_risk, 0);
-    ck_assert_uint_eq(breached, 0);
+    EXPECT_RISK(p.a, INT64_MIN, INT64_MAX, 0, 0, T0 + H);
     /* from -1 ms, a horizon of T0 + 1 h + 1 ms reaches it exactly */
-    ck_assert_ok(kpi_engine_sla_risk(p.a, -1, T0 + H + 1, &at_risk, &breached, &next_due));
-    ck_assert_uint_eq(at_risk, 1);
-    ck_assert_int_eq(next_due, T0 + H);
+    EXPECT_RISK(p.a, -1, T0 + H + 1, 1, 0, T0 + H);
+    finish(&p);
+}
+END_TEST
+
+/* A pending ticket's resolution clock is paused from its pending time to
+ * now.  Ticket 1, priority 2 (resolution in 8 h, calendar time), created
+ * 1969-12-31 14:00Z (-10 h), answered at -9 h 50 (no customer waits),
+ * pending from -9 h: its clock stopped at 1 h.  At now = INT64_MAX the
+ * pause so far, INT64_MAX + 9 h, does not fit an int64_t (the subtraction
+ * was undefined behaviour, seen under UBSan); the due instant, now + 7 h,
+ * lies past INT64_MAX: not at risk, not breached, no due time.  Ticket 2,
+ * the same but created at -20 h: its clock stopped at 11 h > 8 h, so it
+ * is breached (due now - 3 h), which the overflowed pause hid. */
+START_TEST(sla_risk_of_a_pending_ticket_at_a_now_far_after_it)
+{
+    pair p = start(setup_sla);
+    FEED(&p, CREATE_X(-10 * H, 1, 100, 0, 2, 0, 0), REPLY(-10 * H + 10 * M, 1, 7),
+         PENDING(-9 * H, 1));
+    EXPECT_RISK(p.a, INT64_MAX, 0, 0, 0, INT64_MAX);
+    FEED(&p, CREATE_X(-20 * H, 2, 101, 0, 2, 0, 0), REPLY(-20 * H + 10 * M, 2, 7),
+         PENDING(-9 * H, 2));
+    EXPECT_RISK(p.a, INT64_MAX, 0, 0, 1, INT64_MAX);
     finish(&p);
 }
 END_TEST
@@ -7088,6 +7105,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, sla_risk_at_the_due_instant_is_not_yet_breached);
     tcase_add_test(tc, sla_risk_a_business_target_due_at_closing_time_is_not_breached_while_closed);
     tcase_add_test(tc, sla_risk_of_a_now_far_before_the_tickets);
+    tcase_add_test(tc, sla_risk_of_a_pending_ticket_at_a_now_far_after_it);
     tcase_add_test(tc, sla_resolution_in_business_time_across_a_weekend_and_a_holiday);
     tcase_add_test(tc, an_agent_created_ticket_answered_twice_before_the_customer_writes);
     tcase_add_test(tc, a_handoff_after_a_resolve_or_a_reply_never_starts_an_frt);
