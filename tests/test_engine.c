@@ -6296,6 +6296,29 @@ START_TEST(sla_risk_of_a_pending_ticket_at_a_now_far_after_it)
 }
 END_TEST
 
+/* Reopened tickets: the resolution clock runs from creation to the last
+ * resolve, less the time pending (engine.h), the time solved before the
+ * reopen included.  Priority 2: resolution in 8 h, calendar time.
+ * Ticket 1: created T0, pending T0+1h..T0+2h (1 h), resolved at T0+3h,
+ * reopened at T0+5h, resolved at T0+9h: 9 h - 1 h = 8 h, met exactly.
+ * Ticket 2: the same, resolved again at T0+9h + 1 ms: breached.
+ * At T0+6h both are open again: due T0 + 8 h + 1 h pending = T0+9h. */
+START_TEST(sla_resolution_of_a_reopened_ticket_counts_from_creation)
+{
+    pair p = start(setup_sla);
+    for (uint64_t id = 1; id <= 2; id++)
+        FEED(&p, CREATE_X(T0, id, 99 + id, 0, 2, 0, 0), REPLY(T0 + 10 * M, id, 7),
+             PENDING(T0 + H, id), OPEN(T0 + 2 * H, id), RESOLVE(T0 + 3 * H, id, 7),
+             REOPEN(T0 + 5 * H, id));
+    EXPECT_RISK(p.a, T0 + 6 * H, 3 * H, 2, 0, T0 + 9 * H);
+    EXPECT_RISK(p.a, T0 + 6 * H, 3 * H - 1, 0, 0, T0 + 9 * H);
+    FEED(&p, RESOLVE(T0 + 9 * H, 1, 7), CLOSE(T0 + 9 * H, 1), RESOLVE(T0 + 9 * H + 1, 2, 7),
+         CLOSE(T0 + 9 * H + 1, 2));
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_RESOLUTION, 1, 2);
+    finish(&p);
+}
+END_TEST
+
 START_TEST(sla_resolution_in_business_time_across_a_weekend_and_a_holiday)
 {
     /* priority 3: resolution in 4 business hours.  Ticket 1 resolves at
@@ -7106,6 +7129,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, sla_risk_a_business_target_due_at_closing_time_is_not_breached_while_closed);
     tcase_add_test(tc, sla_risk_of_a_now_far_before_the_tickets);
     tcase_add_test(tc, sla_risk_of_a_pending_ticket_at_a_now_far_after_it);
+    tcase_add_test(tc, sla_resolution_of_a_reopened_ticket_counts_from_creation);
     tcase_add_test(tc, sla_resolution_in_business_time_across_a_weekend_and_a_holiday);
     tcase_add_test(tc, an_agent_created_ticket_answered_twice_before_the_customer_writes);
     tcase_add_test(tc, a_handoff_after_a_resolve_or_a_reply_never_starts_an_frt);
