@@ -3413,15 +3413,43 @@ static int running_due(const kpi_engine *e, const tk *t, int sla, int64_t now, i
     } else {
         start = t->created;
         paused = off_get(t, F_PAUSE);
-        if (t->status == KPI_STATUS_PENDING) {
-            int64_t since = tget(t, F_SINCE), p = now > since ? now - since : 0;
-            const kpi_calendar *c = pause_calendar(e, t);
-            if (c != NULL && now > since && kpi_calendar_elapsed(c, since, now, &p) != KPI_OK)
-                p = 0;
-            paused += p;
+        int64_t since = tget(t, F_SINCE), p = 0;
+        const kpi_calendar *c = pause_calendar(e, t);
+        if (t->status == KPI_STATUS_PENDING && now > since && c == NULL) {
+            /* calendar time: the clock stopped at `since` showing k (less
+             * than 2^40 ms); due when the rest of the target has run from
+             * now, now + (target - k), without the pause so far (which may
+             * pass INT64_MAX) in between; a due past INT64_MAX is none */
+            int64_t ms, left, k = off_get(t, F_SINCE) - paused;
+            int business, rc = kpi_sla_policy_target(e->pol, prio, sla, &ms, &business);
+            if (rc != KPI_OK)
+                return rc;
+            if (!kpi__add_i64(ms, -k, &left))
+                return KPI_ERR_OVERFLOW;
+            if (!kpi__add_i64(now, left, due)) {
+                if (left > 0)
+                    return KPI_ERR_OVERFLOW;
+                *due = INT64_MIN; /* breached long before */
+            }
+            return KPI_OK;
         }
+        if (t->status == KPI_STATUS_PENDING && now > since &&
+            kpi_calendar_elapsed(c, since, now, &p) == KPI_OK)
+            paused += p; /* business ms, both instants in the calendar's range */
     }
-    return kpi_sla_policy_due(e->pol, prio, sla, start, paused, due);
+    int rc = kpi_sla_policy_due(e->pol, prio, sla, start, paused, due);
+    /* a business-time target falls due at the last business instant of its
+     * span (at closing time, say); while no business time has run since,
+     * its clock still equals the target (a reply now meets it): due now,
+     * not breached */
+    int64_t ms, b;
+    int business = 0;
+    if (rc == KPI_OK && *due < now &&
+        kpi_sla_policy_target(e->pol, prio, sla, &ms, &business) == KPI_OK && business &&
+        kpi_calendar_elapsed(kpi__sla_policy_calendar(e->pol), *due, now, &b) == KPI_OK &&
+        b == 0)
+        *due = now;
+    return rc;
 }
 
 KPI_API int kpi_engine_sla_risk(const kpi_engine *e, int64_t now_ms, int64_t horizon_ms,
@@ -3448,7 +3476,8 @@ KPI_API int kpi_engine_sla_risk(const kpi_engine *e, int64_t now_ms, int64_t hor
             if (due < now_ms) {
                 is_late = true;
             } else {
-                if (due - now_ms <= horizon_ms)
+                /* due - now in uint64_t: exact, as due >= now */
+                if ((uint64_t)due - (uint64_t)now_ms <= (uint64_t)horizon_ms)
                     is_risk = true;
                 if (due < next)
                     next = due;

@@ -6166,6 +6166,22 @@ END_TEST
 #define FRI16 (MON + 4 * D + 15 * H)
 #define TUE12 (MON + 8 * D + 11 * H)
 
+/* kpi_engine_sla_risk() at now with a horizon gives these three. */
+static void expect_risk_(const kpi_engine *e, int64_t now, int64_t horizon, uint64_t at_risk,
+                         uint64_t breached, int64_t next_due, int line)
+{
+    uint64_t r = 99, b = 99;
+    int64_t n = 0;
+    ck_assert_ok(kpi_engine_sla_risk(e, now, horizon, &r, &b, &n));
+    ck_assert_msg(r == at_risk && b == breached && n == next_due,
+                  "line %d: at risk %llu, breached %llu, next due %lld; expected %llu, %llu, %lld",
+                  line, (unsigned long long)r, (unsigned long long)b, (long long)n,
+                  (unsigned long long)at_risk, (unsigned long long)breached, (long long)next_due);
+}
+
+#define EXPECT_RISK(e, now, horizon, at_risk, breached, next_due) \
+    expect_risk_(e, now, horizon, at_risk, breached, next_due, __LINE__)
+
 START_TEST(sla_risk_at_the_due_instant_is_not_yet_breached)
 {
     /* sla.h: a reply exactly at the due instant meets its target, so at
@@ -6202,6 +6218,103 @@ START_TEST(sla_risk_at_the_due_instant_is_not_yet_breached)
     FEED(&p, REPLY(TUE12, 1, 7), RESOLVE(TUE12, 2, 7), CLOSE(TUE12, 2));
     EXPECT_RATE(p.a, KPI_ENGINE_SLA_FIRST_REPLY, 1, 1);
     EXPECT_RATE(p.a, KPI_ENGINE_SLA_RESOLUTION, 1, 1);
+    finish(&p);
+}
+END_TEST
+
+/* A business-time target whose span ends at closing time falls due then
+ * (kpi_calendar_due()), but its clock stays at the target while the
+ * business is closed: until the next business millisecond a reply still
+ * meets it (kpi_sla_policy_remaining() is 0, not negative), so it is due
+ * now, not breached.  Calendar of setup_sla: 09:00-17:00 CET = 08:00-16:00Z
+ * on weekdays, Monday 12th a holiday.
+ *   ticket 1, priority 1 (first reply in 4 business hours), created Friday
+ *     12:00Z: Fri 12:00-16:00Z = 4 h, due Friday 16:00Z (17:00 CET);
+ *   ticket 2, priority 3 (resolution in 4 business hours), created Friday
+ *     12:00Z, pending from 16:00Z: its clock stopped at 4 h = the target.
+ * Saturday noon: elapsed(created, now) = 4 h for both, clocks 4 h and 4 h:
+ * at risk (due now), none breached.  Tuesday 13th 08:00Z (09:00 CET, the
+ * first business instant after the weekend and the holiday): the same.
+ * One ms later: ticket 1's clock is 4 h + 1 ms (breached); ticket 2 is
+ * still paused (pending 1 business ms, clock 4 h): due now. */
+START_TEST(sla_risk_a_business_target_due_at_closing_time_is_not_breached_while_closed)
+{
+    const int64_t fri12 = MON + 4 * D + 12 * H, fri16 = fri12 + 4 * H;
+    const int64_t sat = MON + 5 * D + 12 * H, tue08 = MON + 8 * D + 8 * H;
+    pair p = start(setup_sla);
+    FEED(&p, CREATE_X(fri12, 1, 100, 0, 1, 0, 0), CREATE_X(fri12, 2, 101, 0, 3, 0, 0),
+         REPLY(fri12 + 10 * M, 2, 7), PENDING(fri16, 2));
+    EXPECT_RISK(p.a, sat, 0, 2, 0, sat);
+    EXPECT_RISK(p.a, tue08, 0, 2, 0, tue08);
+    EXPECT_RISK(p.a, tue08 + 1, 0, 1, 1, tue08 + 1);
+    /* what the engine records agrees: a reply at 09:00 CET on Tuesday
+     * meets the first-reply target (4 business hours exactly) */
+    FEED(&p, REPLY(tue08, 1, 7));
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_FIRST_REPLY, 1, 1);
+    finish(&p);
+}
+END_TEST
+
+/* kpi_engine_sla_risk() takes any now_ms.  Ticket 1, priority 4 (first
+ * reply in 1 h, calendar time), created at T0: due T0 + 1 h.  At now =
+ * INT64_MIN with a horizon of 0 the due instant is after now + 0, so the
+ * ticket is neither at risk nor breached, and next_due is T0 + 1 h (the
+ * distance due - now, about 2^63 + 1.8e12 ms, does not fit an int64_t). */
+START_TEST(sla_risk_of_a_now_far_before_the_tickets)
+{
+    pair p = start(setup_sla);
+    FEED(&p, CREATE_X(T0, 1, 100, 0, 4, 0, 0));
+    EXPECT_RISK(p.a, INT64_MIN, 0, 0, 0, T0 + H);
+    /* the longest horizon ends at INT64_MIN + INT64_MAX = -1 ms, still
+     * before the due instant */
+    EXPECT_RISK(p.a, INT64_MIN, INT64_MAX, 0, 0, T0 + H);
+    /* from -1 ms, a horizon of T0 + 1 h + 1 ms reaches it exactly */
+    EXPECT_RISK(p.a, -1, T0 + H + 1, 1, 0, T0 + H);
+    finish(&p);
+}
+END_TEST
+
+/* A pending ticket's resolution clock is paused from its pending time to
+ * now.  Ticket 1, priority 2 (resolution in 8 h, calendar time), created
+ * 1969-12-31 14:00Z (-10 h), answered at -9 h 50 (no customer waits),
+ * pending from -9 h: its clock stopped at 1 h.  At now = INT64_MAX the
+ * pause so far, INT64_MAX + 9 h, does not fit an int64_t (the subtraction
+ * was undefined behaviour, seen under UBSan); the due instant, now + 7 h,
+ * lies past INT64_MAX: not at risk, not breached, no due time.  Ticket 2,
+ * the same but created at -20 h: its clock stopped at 11 h > 8 h, so it
+ * is breached (due now - 3 h), which the overflowed pause hid. */
+START_TEST(sla_risk_of_a_pending_ticket_at_a_now_far_after_it)
+{
+    pair p = start(setup_sla);
+    FEED(&p, CREATE_X(-10 * H, 1, 100, 0, 2, 0, 0), REPLY(-10 * H + 10 * M, 1, 7),
+         PENDING(-9 * H, 1));
+    EXPECT_RISK(p.a, INT64_MAX, 0, 0, 0, INT64_MAX);
+    FEED(&p, CREATE_X(-20 * H, 2, 101, 0, 2, 0, 0), REPLY(-20 * H + 10 * M, 2, 7),
+         PENDING(-9 * H, 2));
+    EXPECT_RISK(p.a, INT64_MAX, 0, 0, 1, INT64_MAX);
+    finish(&p);
+}
+END_TEST
+
+/* Reopened tickets: the resolution clock runs from creation to the last
+ * resolve, less the time pending (engine.h), the time solved before the
+ * reopen included.  Priority 2: resolution in 8 h, calendar time.
+ * Ticket 1: created T0, pending T0+1h..T0+2h (1 h), resolved at T0+3h,
+ * reopened at T0+5h, resolved at T0+9h: 9 h - 1 h = 8 h, met exactly.
+ * Ticket 2: the same, resolved again at T0+9h + 1 ms: breached.
+ * At T0+6h both are open again: due T0 + 8 h + 1 h pending = T0+9h. */
+START_TEST(sla_resolution_of_a_reopened_ticket_counts_from_creation)
+{
+    pair p = start(setup_sla);
+    for (uint64_t id = 1; id <= 2; id++)
+        FEED(&p, CREATE_X(T0, id, 99 + id, 0, 2, 0, 0), REPLY(T0 + 10 * M, id, 7),
+             PENDING(T0 + H, id), OPEN(T0 + 2 * H, id), RESOLVE(T0 + 3 * H, id, 7),
+             REOPEN(T0 + 5 * H, id));
+    EXPECT_RISK(p.a, T0 + 6 * H, 3 * H, 2, 0, T0 + 9 * H);
+    EXPECT_RISK(p.a, T0 + 6 * H, 3 * H - 1, 0, 0, T0 + 9 * H);
+    FEED(&p, RESOLVE(T0 + 9 * H, 1, 7), CLOSE(T0 + 9 * H, 1), RESOLVE(T0 + 9 * H + 1, 2, 7),
+         CLOSE(T0 + 9 * H + 1, 2));
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_RESOLUTION, 1, 2);
     finish(&p);
 }
 END_TEST
@@ -7013,6 +7126,10 @@ static Suite *engine_suite(void)
 
     tc = tcase_create("edges");
     tcase_add_test(tc, sla_risk_at_the_due_instant_is_not_yet_breached);
+    tcase_add_test(tc, sla_risk_a_business_target_due_at_closing_time_is_not_breached_while_closed);
+    tcase_add_test(tc, sla_risk_of_a_now_far_before_the_tickets);
+    tcase_add_test(tc, sla_risk_of_a_pending_ticket_at_a_now_far_after_it);
+    tcase_add_test(tc, sla_resolution_of_a_reopened_ticket_counts_from_creation);
     tcase_add_test(tc, sla_resolution_in_business_time_across_a_weekend_and_a_holiday);
     tcase_add_test(tc, an_agent_created_ticket_answered_twice_before_the_customer_writes);
     tcase_add_test(tc, a_handoff_after_a_resolve_or_a_reply_never_starts_an_frt);

@@ -280,7 +280,9 @@ START_TEST(allocation_failures_leave_no_trace)
 }
 END_TEST
 
-START_TEST(due_is_the_last_instant_that_still_meets_the_target)
+/* Central European time, weekdays 09:00-12:00 and 13:00-17:00, 24
+ * December 2026 closed from 12:00. */
+static kpi_calendar *split_shifts(void)
 {
     kpi_calendar *c = NULL;
     ck_assert_ok(kpi_calendar_new(&c, "CET-1CEST,M3.5.0,M10.5.0/3"));
@@ -288,8 +290,23 @@ START_TEST(due_is_the_last_instant_that_still_meets_the_target)
         ck_assert_ok(kpi_calendar_add_hours(c, d, 9 * 60, 12 * 60));
         ck_assert_ok(kpi_calendar_add_hours(c, d, 13 * 60, 17 * 60));
     }
-    ck_assert_ok(kpi_calendar_add_holiday(c, 2026, 3, 30));
     ck_assert_ok(kpi_calendar_add_closure(c, 2026, 12, 24, 720, 1440));
+    return c;
+}
+
+/* A policy over c, which it frees. */
+static kpi_sla_policy *policy_taking(kpi_calendar *c)
+{
+    kpi_sla_policy *p = NULL;
+    ck_assert_ok(kpi_sla_policy_new(&p, c));
+    kpi_calendar_free(c);
+    return p;
+}
+
+START_TEST(due_is_the_last_instant_that_still_meets_the_target)
+{
+    kpi_calendar *c = split_shifts();
+    ck_assert_ok(kpi_calendar_add_holiday(c, 2026, 3, 30));
     kpi_sla_policy *p;
     ck_assert_ok(kpi_sla_policy_new(&p, c));
     kpi_calendar_free(c); /* the policy holds its own copy */
@@ -465,6 +482,44 @@ START_TEST(a_target_of_zero)
 }
 END_TEST
 
+/* Due instants worked by hand in split_shifts(), open on Sundays too,
+ * all day. */
+START_TEST(due_across_a_partial_closure_and_both_dst_changes)
+{
+    kpi_calendar *c = split_shifts();
+    ck_assert_ok(kpi_calendar_add_hours(c, 0, 0, 1440));
+    kpi_sla_policy *p = policy_taking(c);
+    ck_assert_ok(kpi_sla_policy_set_target(p, 0, KPI_SLA_RESOLUTION, 5 * H, 1));
+    ck_assert_ok(kpi_sla_policy_set_target(p, 1, KPI_SLA_RESOLUTION, 24 * H, 1));
+    int64_t due;
+    int met;
+    /* Thursday 24 December 10:00 CET (09:00Z): 10:00-12:00 = 2 h, closed
+     * from 12:00; Friday 25th 09:00-12:00 = 3 h: 5 h at 12:00 CET, the end
+     * of a range, so due then (11:00Z), not at 13:00 */
+    const int64_t dec24 = INT64_C(1798102800000); /* 2026-12-24 09:00Z */
+    ck_assert_ok(kpi_sla_policy_due(p, 0, KPI_SLA_RESOLUTION, dec24, 0, &due));
+    ck_assert_int_eq(due, dec24 + D + 2 * H);
+    /* Sunday 25 October 00:00 CEST (Saturday 22:00Z): the day has 25 real
+     * hours (02:00-03:00 twice), all open, so 24 business hours end at
+     * 23:00 CET = 22:00Z, 24 real hours later */
+    const int64_t oct25 = INT64_C(1792879200000); /* 2026-10-24 22:00Z */
+    ck_assert_ok(kpi_sla_policy_due(p, 1, KPI_SLA_RESOLUTION, oct25, 0, &due));
+    ck_assert_int_eq(due, oct25 + 24 * H);
+    /* Sunday 29 March 00:00 CET (Saturday 23:00Z): 23 real hours, all
+     * open; the 24th business hour is Monday 09:00-10:00 CEST, due 10:00
+     * CEST = 08:00Z, 33 real hours later; a resolve then meets it, one
+     * ms later breaches it */
+    const int64_t mar29 = INT64_C(1774738800000); /* 2026-03-28 23:00Z */
+    ck_assert_ok(kpi_sla_policy_due(p, 1, KPI_SLA_RESOLUTION, mar29, 0, &due));
+    ck_assert_int_eq(due, mar29 + 33 * H);
+    ck_assert_ok(kpi_sla_policy_met(p, 1, KPI_SLA_RESOLUTION, mar29, due, 0, &met));
+    ck_assert_int_eq(met, 1);
+    ck_assert_ok(kpi_sla_policy_met(p, 1, KPI_SLA_RESOLUTION, mar29, due + 1, 0, &met));
+    ck_assert_int_eq(met, 0);
+    kpi_sla_policy_free(p);
+}
+END_TEST
+
 /* Policy bytes built by hand (no calendar: a zero byte, then a flag byte
  * per priority and metric, each set target followed by its varint). */
 static int decode_forged(int has, int flag, uint64_t ms)
@@ -533,6 +588,7 @@ static Suite *sla_suite(void)
     tcase_add_test(tc, forged_policy_bytes_are_corrupt);
     tcase_add_test(tc, business_and_calendar_targets_on_a_dst_day);
     tcase_add_test(tc, a_target_of_zero);
+    tcase_add_test(tc, due_across_a_partial_closure_and_both_dst_changes);
     suite_add_tcase(s, tc);
     return s;
 }

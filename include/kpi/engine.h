@@ -1058,11 +1058,16 @@ KPI_API int kpi_engine_aging(const kpi_engine *e, int64_t now_ms,
  * @param now_ms the time.
  * @param horizon_ms "at risk" means due in [now, now + horizon]: a target
  *        is met up to and including its due instant (kpi/sla.h), so one
- *        due exactly at `now_ms` is at risk, not yet breached.
+ *        due exactly at `now_ms` is at risk, not yet breached.  A
+ *        business-time target whose due instant has passed with no
+ *        business time since (due at closing time, now at night) still
+ *        shows its target on its clock (a reply now meets it): it is due
+ *        at `now_ms`, at risk, not breached.
  * @param[out] at_risk receives the number of tickets with a target due
  *        within the horizon and not yet breached.
  * @param[out] breached receives the number of tickets with a running target
- *        already past due (due before now).
+ *        already past due (due before now, and for a business-time target
+ *        business time run since: its clock is past the target).
  * @param[out] next_due receives the earliest due time at or after now among
  *        the running targets (INT64_MAX if none).
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or a negative horizon;

@@ -332,7 +332,8 @@ Aging.__doc__ = """Unresolved tickets by age: [0, 1 d), [1 d, 3 d), [3 d, 7 d), 
 SlaRisk = namedtuple("SlaRisk", "at_risk breached next_due")
 SlaRisk.__doc__ = """Live tickets with a running SLA target due within the horizon
 (at_risk) or already past due (breached); next_due: the earliest due time
-at or after now (ms), None if no target runs."""
+at or after now (ms), None if no running target is due at or after now
+(none runs, or every running one is past due)."""
 
 
 def _kind_call(kind, doc):

@@ -706,3 +706,7 @@ def test_sla_risk_next_due_may_be_now():
     e.created(T0, 1, priority=1)
     assert e.sla_risk(0, now_ms=T0 + 2 * H) == kpi.SlaRisk(1, 0, T0 + 2 * H)
     assert "at or after now" in kpi.SlaRisk.__doc__
+    # a millisecond later the target still runs (no reply yet) but is past
+    # due: no due time at or after now, so next_due is None
+    assert e.sla_risk(0, now_ms=T0 + 2 * H + 1) == kpi.SlaRisk(0, 1, None)
+    assert "None if no target runs" not in kpi.SlaRisk.__doc__
