@@ -224,8 +224,17 @@ static inline int test_upper_dirty(void) { return -1; }
  *   void name_unchanged(const type *o, const unsigned char *before, size_t len)
  *       asserts the object's state is still `before` (a failed call
  *       changed nothing). */
+/* helpers a suite may leave unused (clang's -Wunused-function also warns
+ * about static inline functions expanded in the .c file itself) */
+#if defined(__GNUC__)
+#define TEST_MAYBE_UNUSED __attribute__((unused))
+#else
+#define TEST_MAYBE_UNUSED
+#endif
+
 #define TEST_STATE_HELPERS(name, type, serialize)                            \
-    static inline unsigned char *name##_bytes(const type *o, size_t *len)    \
+    TEST_MAYBE_UNUSED static inline unsigned char *name##_bytes(             \
+        const type *o, size_t *len)                                          \
     {                                                                        \
         ck_assert_ok(serialize(o, NULL, 0, len));                            \
         unsigned char *b_ = malloc(*len);                                    \
@@ -233,7 +242,7 @@ static inline int test_upper_dirty(void) { return -1; }
         ck_assert_ok(serialize(o, b_, *len, len));                           \
         return b_;                                                           \
     }                                                                        \
-    static inline void name##_unchanged(const type *o,                       \
+    TEST_MAYBE_UNUSED static inline void name##_unchanged(const type *o,     \
                                         const unsigned char *before,         \
                                         size_t len)                          \
     {                                                                        \
@@ -243,7 +252,8 @@ static inline int test_upper_dirty(void) { return -1; }
         ck_assert_msg(memcmp(before, now_, len) == 0, "state changed");      \
         free(now_);                                                          \
     }                                                                        \
-    static inline void name##_same(const type *a, const type *b)             \
+    TEST_MAYBE_UNUSED static inline void name##_same(const type *a,          \
+                                                     const type *b)          \
     {                                                                        \
         size_t la_;                                                          \
         unsigned char *x_ = name##_bytes(a, &la_);                           \
@@ -254,7 +264,7 @@ static inline int test_upper_dirty(void) { return -1; }
 /* name##_reread(o): o serialized and read back (both must succeed): a
  * new object the caller frees.  Needs name##_bytes (TEST_STATE_HELPERS). */
 #define TEST_REREAD_HELPER(name, type, deserialize)                          \
-    static inline type *name##_reread(const type *o)                         \
+    TEST_MAYBE_UNUSED static inline type *name##_reread(const type *o)       \
     {                                                                        \
         size_t l_;                                                           \
         unsigned char *b_ = name##_bytes(o, &l_);                            \
