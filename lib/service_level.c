@@ -285,8 +285,11 @@ static int sl_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         return rc;
     }
     s->waits = wd;
+    /* the waits sl_create() makes: 1%, no targets (a target would make
+     * merges with any other service level refused) */
     if (kpi_duration_count(s->waits) != c[C_ANSWERED] ||
-        kpi_duration_accuracy(s->waits) != KPI_DURATION_DEFAULT_ACCURACY) {
+        kpi_duration_accuracy(s->waits) != KPI_DURATION_DEFAULT_ACCURACY ||
+        s->waits->ntargets != 0) {
         sl_destroy(s);
         return KPI_ERR_CORRUPT;
     }

@@ -425,6 +425,60 @@ START_TEST(reads_and_adds_refuse_null)
 }
 END_TEST
 
+/* A service level's waits are a 1% duration without targets (its
+ * constructor makes them so).  Bytes whose nested waits register a target
+ * (T = 20 s, S = 0, one answer after 1 s; the waits' body replaced by the
+ * body of a duration with target 5 s and the same wait) decoded, and the
+ * object then refused a merge with a service level of the same thresholds
+ * (KPI_ERR_INCOMPATIBLE from the waits, which the header gives only for
+ * other thresholds), both ways: such bytes are corrupt. */
+START_TEST(waits_with_a_target_are_corrupt)
+{
+    kpi_service_level *s = sl_new(20000, 0);
+    ck_assert_ok(kpi_service_level_add(s, 1000, KPI_CONTACT_ANSWERED));
+    kpi_duration *plain, *targeted;
+    ck_assert_ok(kpi_duration_new(&plain, 0.01));
+    ck_assert_ok(kpi_duration_new(&targeted, 0.01));
+    ck_assert_ok(kpi_duration_add_target(targeted, 5000));
+    ck_assert_ok(kpi_duration_add(plain, 1000));
+    ck_assert_ok(kpi_duration_add(targeted, 1000));
+    size_t len, plen, tlen;
+    unsigned char *b = service_level_bytes(s, &len);
+    ck_assert_ok(kpi_duration_serialize(plain, NULL, 0, &plen));
+    const kpi_duration *waits[2] = {plain, targeted};
+    for (int w = 0; w < 2; w++) {
+        ck_assert_ok(kpi_duration_serialize(waits[w], NULL, 0, &tlen));
+        unsigned char *tb = malloc(tlen);
+        ck_assert_ok(kpi_duration_serialize(waits[w], tb, tlen, &tlen));
+        /* the waits are the body's last part: a u32 length, then the body
+         * of the duration state (16 bytes of header and checksum fewer) */
+        size_t prefix = len - 4 - (plen - 16), flen = prefix + (tlen - 16) + 4;
+        unsigned char *f = malloc(flen);
+        memcpy(f, b, prefix);
+        memcpy(f + prefix, tb + 12, tlen - 16);
+        uint32_t nested = (uint32_t)(tlen - 16);
+        for (int k = 0; k < 4; k++)
+            f[prefix - 4 + k] = (unsigned char)(nested >> (8 * k));
+        test_reseal(f, flen);
+        kpi_service_level *d = NULL;
+        if (w == 0) { /* the splice itself keeps the state */
+            ck_assert_ok(kpi_service_level_deserialize(&d, f, flen));
+            service_level_same(d, s);
+            kpi_service_level_free(d);
+        } else {
+            ck_assert_status(kpi_service_level_deserialize(&d, f, flen), KPI_ERR_CORRUPT);
+            ck_assert_ptr_null(d);
+        }
+        free(f);
+        free(tb);
+    }
+    free(b);
+    kpi_duration_free(plain);
+    kpi_duration_free(targeted);
+    kpi_service_level_free(s);
+}
+END_TEST
+
 static Suite *service_level_suite(void)
 {
     Suite *s = suite_create("service_level");
@@ -441,6 +495,7 @@ static Suite *service_level_suite(void)
     tcase_add_test(tc, reads_and_adds_refuse_null);
     tcase_add_test(tc, merge_equals_one_stream_and_state_round_trips);
     tcase_add_test(tc, allocation_failures_change_nothing);
+    tcase_add_test(tc, waits_with_a_target_are_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
