@@ -270,6 +270,11 @@ static int sl_decode(kpi__reader *r, const kpi_allocator *a, void **out)
     if (!ok || t < 0 || sa < 0 || total != c[C_UNSERVED] ||
         c[C_ANSWERED_IN_T] > c[C_ANSWERED] || c[C_ABANDONED_IN_T] > c[C_ABANDONED] ||
         c[C_SHORT] > c[C_ABANDONED] ||
+        /* a short abandon waited < S, one in T <= T: with S = 0 none is
+         * short, with S - 1 <= T each short one is in T, with S - 1 >= T
+         * each one in T is short */
+        (sa == 0 && c[C_SHORT] != 0) || (sa - 1 <= t && c[C_SHORT] > c[C_ABANDONED_IN_T]) ||
+        (sa - 1 >= t && c[C_ABANDONED_IN_T] > c[C_SHORT]) ||
         !kpi__add_u64(c[C_ANSWERED], c[C_ABANDONED], &off) ||
         !kpi__add_u64(off, c[C_UNSERVED], &off))
         return KPI_ERR_CORRUPT;

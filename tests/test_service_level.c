@@ -479,6 +479,55 @@ START_TEST(waits_with_a_target_are_corrupt)
 }
 END_TEST
 
+/* Short abandons waited < S, abandons in T <= T: with S = 0 there are none
+ * (so the header's formula 1 equals formula 0), with S - 1 <= T each is
+ * also in T, with S - 1 >= T each abandon in T is short.  Bytes whose
+ * counters break that decoded.  T = 50, S = 0, 20 or 60 (each svarint one
+ * byte, so the counters are body bytes 2..7: answered, answered in T,
+ * abandoned, abandoned in T, short, unserved, at offsets 14..19). */
+START_TEST(short_abandons_that_contradict_s_and_t_are_corrupt)
+{
+    static const struct {
+        int64_t s, wait; /* five abandons after `wait` (and for S = 0 five answers) */
+        int at;          /* the counter forged */
+        unsigned char value;
+    } cases[] = {
+        /* S = 0: 5 answered and 5 abandoned in T, 5 "short": formula 1
+         * would read 5/(10 - 5) = 1, formula 0 5/10 */
+        {0, 10, 18, 5},
+        /* S = 20: 5 abandons after 100 ms, 5 "short" (< 20 ms, so in T
+         * too) while none was abandoned in T */
+        {20, 100, 18, 5},
+        /* S = 60: 5 abandons in T (10 ms: short too), 0 short */
+        {60, 10, 18, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        kpi_service_level *s = sl_new(50, cases[i].s);
+        for (int j = 0; j < 5; j++) {
+            ck_assert_ok(kpi_service_level_add(s, cases[i].wait, KPI_CONTACT_ABANDONED));
+            if (cases[i].s == 0)
+                ck_assert_ok(kpi_service_level_add(s, 10, KPI_CONTACT_ANSWERED));
+        }
+        size_t len;
+        unsigned char *b = service_level_bytes(s, &len);
+        kpi_service_level *d = NULL;
+        test_reseal(b, len);
+        ck_assert_ok(kpi_service_level_deserialize(&d, b, len));
+        service_level_same(d, s);
+        kpi_service_level_free(d);
+        d = NULL;
+        ck_assert_uint_eq(b[19], 0); /* no unserved: the counters are where said */
+        b[cases[i].at] = cases[i].value;
+        test_reseal(b, len);
+        int rc = kpi_service_level_deserialize(&d, b, len);
+        ck_assert_msg(rc == KPI_ERR_CORRUPT, "case %zu: %d", i, rc);
+        ck_assert_ptr_null(d);
+        free(b);
+        kpi_service_level_free(s);
+    }
+}
+END_TEST
+
 static Suite *service_level_suite(void)
 {
     Suite *s = suite_create("service_level");
@@ -496,6 +545,7 @@ static Suite *service_level_suite(void)
     tcase_add_test(tc, merge_equals_one_stream_and_state_round_trips);
     tcase_add_test(tc, allocation_failures_change_nothing);
     tcase_add_test(tc, waits_with_a_target_are_corrupt);
+    tcase_add_test(tc, short_abandons_that_contradict_s_and_t_are_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
