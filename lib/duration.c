@@ -1565,8 +1565,12 @@ static int dur_decode(kpi__reader *r, const kpi_allocator *a, void **out)
                (d->zeros == d->count && d->max != 0)) {
         goto fail;
     }
+    /* a target's count: every zero, none under the minimum, all from the
+     * maximum on */
     for (uint32_t t = 0; t < d->ntargets; t++)
-        if (d->within[t] > d->count || (t > 0 && d->within[t] < d->within[t - 1]))
+        if (d->within[t] > d->count || (t > 0 && d->within[t] < d->within[t - 1]) ||
+            d->within[t] < d->zeros || (d->targets[t] < d->min && d->within[t] != 0) ||
+            (d->targets[t] >= d->max && d->within[t] != d->count))
             goto fail;
     if (d->count > d->zeros) {
         int64_t ulo = kpi__get_svarint(r);

@@ -965,6 +965,53 @@ START_TEST(corrupt_truncated_and_foreign_bytes_are_rejected)
 }
 END_TEST
 
+/* A registered target's count is the number of durations at or under it:
+ * every zero, none when the target is under the minimum, all when it is
+ * at or over the maximum.  Bytes whose count broke that decoded, and then
+ * share_within(target) contradicted the exact reads (the header: exact for
+ * a registered target and for one at or above the maximum).  Each state:
+ * accuracy 0.01, one target, values whose svarints are one byte each, so
+ * the body is f64 accuracy (bytes 12..19), ntargets 20, target 21, count
+ * 22, zeros 23, sum 24, min 25, max 26, the target's count 27. */
+START_TEST(target_counts_that_contradict_min_max_or_zeros_are_corrupt)
+{
+    static const struct {
+        int64_t target, v[4];
+        int n;
+        unsigned char within, forged;
+    } cases[] = {
+        /* 50 >= max 30: all 3 within; 2 would read 2/3 (and 49: 3/3) */
+        {50, {10, 20, 30}, 3, 3, 2},
+        /* 5 < min 10: none within; 1 would read 1/3 (and 4: 0/3) */
+        {5, {10, 20, 30}, 3, 0, 1},
+        /* two zeros are within 5 whatever else: 1 would read 1/4 */
+        {5, {0, 0, 10, 20}, 4, 2, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        kpi_duration *d = dur_new(0.01);
+        ck_assert_ok(kpi_duration_add_target(d, cases[i].target));
+        ck_assert_ok(kpi_duration_add_array(d, cases[i].v, (size_t)cases[i].n));
+        size_t len;
+        unsigned char *b = duration_bytes(d, &len);
+        ck_assert_uint_eq(b[22], cases[i].n); /* the layout is as said */
+        ck_assert_uint_eq(b[27], cases[i].within);
+        kpi_duration *e = NULL;
+        b[27] = cases[i].forged;
+        test_reseal(b, len);
+        int rc = kpi_duration_deserialize(&e, b, len);
+        ck_assert_msg(rc == KPI_ERR_CORRUPT, "case %zu: %d", i, rc);
+        ck_assert_ptr_null(e);
+        b[27] = cases[i].within; /* the true count reads back */
+        test_reseal(b, len);
+        ck_assert_ok(kpi_duration_deserialize(&e, b, len));
+        duration_same(e, d);
+        kpi_duration_free(e);
+        free(b);
+        kpi_duration_free(d);
+    }
+}
+END_TEST
+
 START_TEST(golden_state_still_reads)
 {
     /* tests/data/duration-v1.bin was written by format version 1 from
@@ -1707,6 +1754,7 @@ static Suite *duration_suite(void)
     tcase_add_test(tc, reset_keeps_configuration_and_clone_is_deep);
     tcase_add_test(tc, serialize_round_trips_to_identical_reads_and_bytes);
     tcase_add_test(tc, corrupt_truncated_and_foreign_bytes_are_rejected);
+    tcase_add_test(tc, target_counts_that_contradict_min_max_or_zeros_are_corrupt);
     tcase_add_test(tc, golden_state_still_reads);
     tcase_add_test(tc, allocation_failure_at_every_step_changes_nothing);
     tcase_add_test(tc, the_allocator_is_actually_used);
