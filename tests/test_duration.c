@@ -616,6 +616,24 @@ START_TEST(memory_is_bounded_at_one_percent)
 }
 END_TEST
 
+START_TEST(the_headers_bucket_counts_hold)
+{
+    /* duration.h: at 1% the buckets of 1 ms .. 2^63 ms and of 1 ms ..
+     * 1 day.  Bucket of v: floor(k L(v)), k = (1 + 1e-6) / (C ln(1.01 /
+     * 0.99)) = 34.99887; L(2^63) = 63 gives 2204 (63 k = 2204.93), L(1) =
+     * 0 gives 0: 2205 buckets; L(86,400,000) = 26 + P(0.28746) = 26.36515
+     * gives 922 (26.36515 k = 922.75): 923 buckets, 7,384 bytes. */
+    kpi_duration *d = dur_new(0.01);
+    ck_assert_int_eq(kpi__duration_index(d, 1), 0);
+    ck_assert_int_eq(d->max_index + 1, 2205);
+    ck_assert_int_eq(kpi__duration_index(d, 86400000) + 1, 923);
+    const int64_t span[] = {1, INT64_MAX - 1};
+    ck_assert_ok(kpi_duration_add_array(d, span, 2));
+    ck_assert(!d->collapsed);
+    kpi_duration_free(d);
+}
+END_TEST
+
 START_TEST(beyond_the_bucket_cap_the_lowest_buckets_collapse)
 {
     /* 0.1% accuracy over 1 ms .. 1 day needs about 9200 buckets */
@@ -1731,6 +1749,7 @@ static Suite *duration_suite(void)
     tcase_add_test(tc, one_by_one_equals_arrays);
     tcase_add_test(tc, zeros_mixed_into_a_populated_sketch_keep_it_exact);
     tcase_add_test(tc, memory_is_bounded_at_one_percent);
+    tcase_add_test(tc, the_headers_bucket_counts_hold);
     tcase_add_test(tc, beyond_the_bucket_cap_the_lowest_buckets_collapse);
     tcase_add_test(tc, the_cap_holds_for_values_inside_the_window_slack);
     tcase_add_test(tc, a_collapsed_sketch_goes_on_alike_after_a_round_trip);
