@@ -1030,6 +1030,53 @@ START_TEST(target_counts_that_contradict_min_max_or_zeros_are_corrupt)
 }
 END_TEST
 
+/* count, zeros, sum, min and max are exact: n - z positive durations
+ * between min (1 with zeros) and max, one of them max, sum to at least
+ * max + (n - z - 1) min and at most min + (n - z - 1) max (with zeros: (n -
+ * z) max).  Bytes whose sum broke that decoded: three zeros with sum 6 read
+ * a mean of 2 above the maximum 0.  Each state: accuracy 0.01, no target,
+ * values whose svarints are one byte each, so the body is f64 accuracy
+ * (bytes 12..19), ntargets 20, count 21, zeros 22, sum 23, min 24, max 25;
+ * the sum byte is the zig-zag 2 sum. */
+START_TEST(a_sum_the_exact_reads_rule_out_is_corrupt)
+{
+    static const struct {
+        int64_t v[3];
+        unsigned char bad, good; /* forged sums: impossible, possible */
+    } cases[] = {
+        {{0, 0, 0}, 6, 0},    /* only zeros: the sum is 0 */
+        {{5, 10, 15}, 36, 35}, /* at most 5 + 15 + 15 = 35 */
+        {{5, 10, 15}, 24, 25}, /* at least 5 + 5 + 15 = 25 */
+        {{0, 5, 15}, 31, 30},  /* at most 15 + 15 = 30 */
+        {{0, 5, 15}, 15, 16},  /* at least 1 + 15 = 16 */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        kpi_duration *d = dur_new(0.01);
+        ck_assert_ok(kpi_duration_add_array(d, cases[i].v, 3));
+        size_t len;
+        unsigned char *b = duration_bytes(d, &len);
+        int64_t sum;
+        ck_assert_ok(kpi_duration_sum(d, &sum));
+        ck_assert_uint_eq(b[21], 3); /* the layout is as said */
+        ck_assert_uint_eq(b[23], 2 * sum);
+        kpi_duration *e = NULL;
+        b[23] = (unsigned char)(2 * cases[i].bad);
+        test_reseal(b, len);
+        int rc = kpi_duration_deserialize(&e, b, len);
+        ck_assert_msg(rc == KPI_ERR_CORRUPT, "case %zu: %d", i, rc);
+        ck_assert_ptr_null(e);
+        b[23] = (unsigned char)(2 * cases[i].good);
+        test_reseal(b, len);
+        ck_assert_ok(kpi_duration_deserialize(&e, b, len));
+        ck_assert_ok(kpi_duration_sum(e, &sum));
+        ck_assert_int_eq(sum, cases[i].good);
+        kpi_duration_free(e);
+        free(b);
+        kpi_duration_free(d);
+    }
+}
+END_TEST
+
 START_TEST(golden_state_still_reads)
 {
     /* tests/data/duration-v1.bin was written by format version 1 from
@@ -1774,6 +1821,7 @@ static Suite *duration_suite(void)
     tcase_add_test(tc, serialize_round_trips_to_identical_reads_and_bytes);
     tcase_add_test(tc, corrupt_truncated_and_foreign_bytes_are_rejected);
     tcase_add_test(tc, target_counts_that_contradict_min_max_or_zeros_are_corrupt);
+    tcase_add_test(tc, a_sum_the_exact_reads_rule_out_is_corrupt);
     tcase_add_test(tc, golden_state_still_reads);
     tcase_add_test(tc, allocation_failure_at_every_step_changes_nothing);
     tcase_add_test(tc, the_allocator_is_actually_used);
