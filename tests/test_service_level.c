@@ -528,6 +528,47 @@ START_TEST(short_abandons_that_contradict_s_and_t_are_corrupt)
 }
 END_TEST
 
+/* Answered in T counts the answered waits <= T, which the waits hold
+ * exactly at the ends: every wait of 0, none when T is under the shortest
+ * wait, all when T is at or over the longest.  Bytes whose counter broke
+ * that decoded: answered/answered read 4/5 while every wait (10 ms) was
+ * within T = 50.  T = 50, S = 0 (one byte each): answered in T is body
+ * byte 3, offset 15. */
+START_TEST(answered_in_t_that_contradicts_the_waits_is_corrupt)
+{
+    static const struct {
+        int64_t w[3];
+        unsigned char in_t, forged;
+    } cases[] = {
+        {{10, 10, 10}, 3, 2},    /* 50 >= the longest wait: all 3 */
+        {{100, 100, 100}, 0, 1}, /* 50 < the shortest wait: none */
+        {{0, 0, 100}, 2, 1},     /* the two zeros are within */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        kpi_service_level *s = sl_new(50, 0);
+        for (int j = 0; j < 3; j++)
+            ck_assert_ok(kpi_service_level_add(s, cases[i].w[j], KPI_CONTACT_ANSWERED));
+        size_t len;
+        unsigned char *b = service_level_bytes(s, &len);
+        ck_assert_uint_eq(b[14], 3); /* the layout is as said */
+        ck_assert_uint_eq(b[15], cases[i].in_t);
+        kpi_service_level *d = NULL;
+        b[15] = cases[i].forged;
+        test_reseal(b, len);
+        int rc = kpi_service_level_deserialize(&d, b, len);
+        ck_assert_msg(rc == KPI_ERR_CORRUPT, "case %zu: %d", i, rc);
+        ck_assert_ptr_null(d);
+        b[15] = cases[i].in_t;
+        test_reseal(b, len);
+        ck_assert_ok(kpi_service_level_deserialize(&d, b, len));
+        service_level_same(d, s);
+        kpi_service_level_free(d);
+        free(b);
+        kpi_service_level_free(s);
+    }
+}
+END_TEST
+
 static Suite *service_level_suite(void)
 {
     Suite *s = suite_create("service_level");
@@ -546,6 +587,7 @@ static Suite *service_level_suite(void)
     tcase_add_test(tc, allocation_failures_change_nothing);
     tcase_add_test(tc, waits_with_a_target_are_corrupt);
     tcase_add_test(tc, short_abandons_that_contradict_s_and_t_are_corrupt);
+    tcase_add_test(tc, answered_in_t_that_contradicts_the_waits_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
