@@ -1562,11 +1562,27 @@ static int dur_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         if (d->sum || d->min || d->max || d->collapsed)
             goto fail;
     } else if (d->min < 0 || d->min > d->max || (d->zeros > 0) != (d->min == 0) ||
-               (d->zeros == d->count && d->max != 0)) {
+               (d->zeros == d->count && (d->max != 0 || d->sum != 0))) {
         goto fail;
+    } else if (d->zeros < d->count) {
+        /* npos positive durations in [lo, max], one of them max (and,
+         * without zeros, one min): max + (npos - 1) lo <= sum <= base +
+         * m max, base = min and m = npos - 1 without zeros, 0 and npos
+         * with */
+        uint64_t npos = d->count - d->zeros;
+        uint64_t lo = d->zeros ? 1 : (uint64_t)d->min, hi = (uint64_t)d->max;
+        uint64_t base = d->zeros ? 0 : (uint64_t)d->min, m = d->zeros ? npos : npos - 1;
+        uint64_t sum = (uint64_t)d->sum;
+        if (d->max < 1 || sum < hi || (sum - hi) / lo < npos - 1 ||
+            (sum - base) / hi + ((sum - base) % hi != 0) > m)
+            goto fail;
     }
+    /* a target's count: every zero, none under the minimum, all from the
+     * maximum on */
     for (uint32_t t = 0; t < d->ntargets; t++)
-        if (d->within[t] > d->count || (t > 0 && d->within[t] < d->within[t - 1]))
+        if (d->within[t] > d->count || (t > 0 && d->within[t] < d->within[t - 1]) ||
+            d->within[t] < d->zeros || (d->targets[t] < d->min && d->within[t] != 0) ||
+            (d->targets[t] >= d->max && d->within[t] != d->count))
             goto fail;
     if (d->count > d->zeros) {
         int64_t ulo = kpi__get_svarint(r);

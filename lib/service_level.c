@@ -270,6 +270,11 @@ static int sl_decode(kpi__reader *r, const kpi_allocator *a, void **out)
     if (!ok || t < 0 || sa < 0 || total != c[C_UNSERVED] ||
         c[C_ANSWERED_IN_T] > c[C_ANSWERED] || c[C_ABANDONED_IN_T] > c[C_ABANDONED] ||
         c[C_SHORT] > c[C_ABANDONED] ||
+        /* a short abandon waited < S, one in T <= T: with S = 0 none is
+         * short, with S - 1 <= T each short one is in T, with S - 1 >= T
+         * each one in T is short */
+        (sa == 0 && c[C_SHORT] != 0) || (sa - 1 <= t && c[C_SHORT] > c[C_ABANDONED_IN_T]) ||
+        (sa - 1 >= t && c[C_ABANDONED_IN_T] > c[C_SHORT]) ||
         !kpi__add_u64(c[C_ANSWERED], c[C_ABANDONED], &off) ||
         !kpi__add_u64(off, c[C_UNSERVED], &off))
         return KPI_ERR_CORRUPT;
@@ -285,8 +290,17 @@ static int sl_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         return rc;
     }
     s->waits = wd;
+    /* the waits sl_create() makes: 1%, no targets (a target would make
+     * merges with any other service level refused) */
     if (kpi_duration_count(s->waits) != c[C_ANSWERED] ||
-        kpi_duration_accuracy(s->waits) != KPI_DURATION_DEFAULT_ACCURACY) {
+        kpi_duration_accuracy(s->waits) != KPI_DURATION_DEFAULT_ACCURACY ||
+        s->waits->ntargets != 0 ||
+        /* answered in T: every wait of 0, none under the shortest wait,
+         * all from the longest on */
+        (c[C_ANSWERED] > 0 &&
+         (c[C_ANSWERED_IN_T] < s->waits->zeros ||
+          (t < s->waits->min && c[C_ANSWERED_IN_T] != 0) ||
+          (t >= s->waits->max && c[C_ANSWERED_IN_T] != c[C_ANSWERED])))) {
         sl_destroy(s);
         return KPI_ERR_CORRUPT;
     }

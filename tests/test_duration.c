@@ -29,6 +29,7 @@ static kpi_duration *dur_new(double acc)
 TEST_STATE_HELPERS(duration, kpi_duration, kpi_duration_serialize)
 TEST_STATE_HELPERS(aht, kpi_aht, kpi_aht_serialize)
 TEST_REREAD_HELPER(duration, kpi_duration, kpi_duration_deserialize)
+TEST_FORGE_HELPER(duration, kpi_duration, kpi_duration_deserialize, kpi_duration_free)
 
 /*
  * The promise: at every q of a grid from 0.001 to 0.999, the answer is
@@ -616,6 +617,24 @@ START_TEST(memory_is_bounded_at_one_percent)
 }
 END_TEST
 
+START_TEST(the_headers_bucket_counts_hold)
+{
+    /* duration.h: at 1% the buckets of 1 ms .. 2^63 ms and of 1 ms ..
+     * 1 day.  Bucket of v: floor(k L(v)), k = (1 + 1e-6) / (C ln(1.01 /
+     * 0.99)) = 34.99887; L(2^63) = 63 gives 2204 (63 k = 2204.93), L(1) =
+     * 0 gives 0: 2205 buckets; L(86,400,000) = 26 + P(0.28746) = 26.36515
+     * gives 922 (26.36515 k = 922.75): 923 buckets, 7,384 bytes. */
+    kpi_duration *d = dur_new(0.01);
+    ck_assert_int_eq(kpi__duration_index(d, 1), 0);
+    ck_assert_int_eq(d->max_index + 1, 2205);
+    ck_assert_int_eq(kpi__duration_index(d, 86400000) + 1, 923);
+    const int64_t span[] = {1, INT64_MAX - 1};
+    ck_assert_ok(kpi_duration_add_array(d, span, 2));
+    ck_assert(!d->collapsed);
+    kpi_duration_free(d);
+}
+END_TEST
+
 START_TEST(beyond_the_bucket_cap_the_lowest_buckets_collapse)
 {
     /* 0.1% accuracy over 1 ms .. 1 day needs about 9200 buckets */
@@ -962,6 +981,72 @@ START_TEST(corrupt_truncated_and_foreign_bytes_are_rejected)
     ck_assert_status(kpi_duration_serialize(NULL, NULL, 0, &need), KPI_ERR_INVALID);
     free(b);
     kpi_duration_free(d);
+}
+END_TEST
+
+/* A registered target's count is the number of durations at or under it:
+ * every zero, none when the target is under the minimum, all when it is
+ * at or over the maximum.  Bytes whose count broke that decoded, and then
+ * share_within(target) contradicted the exact reads (the header: exact for
+ * a registered target and for one at or above the maximum).  Each state:
+ * accuracy 0.01, one target, values whose svarints are one byte each, so
+ * the body is f64 accuracy (bytes 12..19), ntargets 20, target 21, count
+ * 22, zeros 23, sum 24, min 25, max 26, the target's count 27. */
+START_TEST(target_counts_that_contradict_min_max_or_zeros_are_corrupt)
+{
+    static const struct {
+        int64_t target, v[4];
+        int n;
+        unsigned char within, forged;
+    } cases[] = {
+        /* 50 >= max 30: all 3 within; 2 would read 2/3 (and 49: 3/3) */
+        {50, {10, 20, 30}, 3, 3, 2},
+        /* 5 < min 10: none within; 1 would read 1/3 (and 4: 0/3) */
+        {5, {10, 20, 30}, 3, 0, 1},
+        /* two zeros are within 5 whatever else: 1 would read 1/4 */
+        {5, {0, 0, 10, 20}, 4, 2, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        kpi_duration *d = dur_new(0.01);
+        ck_assert_ok(kpi_duration_add_target(d, cases[i].target));
+        ck_assert_ok(kpi_duration_add_array(d, cases[i].v, (size_t)cases[i].n));
+        ck_assert_uint_eq(duration_forged(d, 27, cases[i].forged, cases[i].within),
+                          cases[i].within);
+        kpi_duration_free(d);
+    }
+}
+END_TEST
+
+/* count, zeros, sum, min and max are exact: n - z positive durations
+ * between min (1 with zeros) and max, one of them max, sum to at least
+ * max + (n - z - 1) min and at most min + (n - z - 1) max (with zeros: (n -
+ * z) max).  Bytes whose sum broke that decoded: three zeros with sum 6 read
+ * a mean of 2 above the maximum 0.  Each state: accuracy 0.01, no target,
+ * values whose svarints are one byte each, so the body is f64 accuracy
+ * (bytes 12..19), ntargets 20, count 21, zeros 22, sum 23, min 24, max 25;
+ * the sum byte is the zig-zag 2 sum. */
+START_TEST(a_sum_the_exact_reads_rule_out_is_corrupt)
+{
+    static const struct {
+        int64_t v[3];
+        unsigned char bad, good; /* forged sums: impossible, possible */
+    } cases[] = {
+        {{0, 0, 0}, 6, 0},    /* only zeros: the sum is 0 */
+        {{5, 10, 15}, 36, 35}, /* at most 5 + 15 + 15 = 35 */
+        {{5, 10, 15}, 24, 25}, /* at least 5 + 5 + 15 = 25 */
+        {{0, 5, 15}, 31, 30},  /* at most 15 + 15 = 30 */
+        {{0, 5, 15}, 15, 16},  /* at least 1 + 15 = 16 */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        kpi_duration *d = dur_new(0.01);
+        ck_assert_ok(kpi_duration_add_array(d, cases[i].v, 3));
+        int64_t sum;
+        ck_assert_ok(kpi_duration_sum(d, &sum));
+        ck_assert_uint_eq(duration_forged(d, 23, (unsigned char)(2 * cases[i].bad),
+                                          (unsigned char)(2 * cases[i].good)),
+                          2 * sum);
+        kpi_duration_free(d);
+    }
 }
 END_TEST
 
@@ -1684,6 +1769,7 @@ static Suite *duration_suite(void)
     tcase_add_test(tc, one_by_one_equals_arrays);
     tcase_add_test(tc, zeros_mixed_into_a_populated_sketch_keep_it_exact);
     tcase_add_test(tc, memory_is_bounded_at_one_percent);
+    tcase_add_test(tc, the_headers_bucket_counts_hold);
     tcase_add_test(tc, beyond_the_bucket_cap_the_lowest_buckets_collapse);
     tcase_add_test(tc, the_cap_holds_for_values_inside_the_window_slack);
     tcase_add_test(tc, a_collapsed_sketch_goes_on_alike_after_a_round_trip);
@@ -1707,6 +1793,8 @@ static Suite *duration_suite(void)
     tcase_add_test(tc, reset_keeps_configuration_and_clone_is_deep);
     tcase_add_test(tc, serialize_round_trips_to_identical_reads_and_bytes);
     tcase_add_test(tc, corrupt_truncated_and_foreign_bytes_are_rejected);
+    tcase_add_test(tc, target_counts_that_contradict_min_max_or_zeros_are_corrupt);
+    tcase_add_test(tc, a_sum_the_exact_reads_rule_out_is_corrupt);
     tcase_add_test(tc, golden_state_still_reads);
     tcase_add_test(tc, allocation_failure_at_every_step_changes_nothing);
     tcase_add_test(tc, the_allocator_is_actually_used);

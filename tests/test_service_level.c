@@ -14,6 +14,8 @@ static kpi_service_level *sl_new(int64_t t, int64_t s)
 }
 
 TEST_STATE_HELPERS(service_level, kpi_service_level, kpi_service_level_serialize)
+TEST_FORGE_HELPER(service_level, kpi_service_level, kpi_service_level_deserialize,
+                  kpi_service_level_free)
 
 /* Cisco's example: 70 answered within T, 10 abandoned within T, 20
  * answered beyond T; 100 offered.  T = 20 s. */
@@ -425,6 +427,124 @@ START_TEST(reads_and_adds_refuse_null)
 }
 END_TEST
 
+/* A service level's waits are a 1% duration without targets (its
+ * constructor makes them so).  Bytes whose nested waits register a target
+ * (T = 20 s, S = 0, one answer after 1 s; the waits' body replaced by the
+ * body of a duration with target 5 s and the same wait) decoded, and the
+ * object then refused a merge with a service level of the same thresholds
+ * (KPI_ERR_INCOMPATIBLE from the waits, which the header gives only for
+ * other thresholds), both ways: such bytes are corrupt. */
+START_TEST(waits_with_a_target_are_corrupt)
+{
+    kpi_service_level *s = sl_new(20000, 0);
+    ck_assert_ok(kpi_service_level_add(s, 1000, KPI_CONTACT_ANSWERED));
+    kpi_duration *plain, *targeted;
+    ck_assert_ok(kpi_duration_new(&plain, 0.01));
+    ck_assert_ok(kpi_duration_new(&targeted, 0.01));
+    ck_assert_ok(kpi_duration_add_target(targeted, 5000));
+    ck_assert_ok(kpi_duration_add(plain, 1000));
+    ck_assert_ok(kpi_duration_add(targeted, 1000));
+    size_t len, plen, tlen;
+    unsigned char *b = service_level_bytes(s, &len);
+    ck_assert_ok(kpi_duration_serialize(plain, NULL, 0, &plen));
+    const kpi_duration *waits[2] = {plain, targeted};
+    for (int w = 0; w < 2; w++) {
+        ck_assert_ok(kpi_duration_serialize(waits[w], NULL, 0, &tlen));
+        unsigned char *tb = malloc(tlen);
+        ck_assert_ok(kpi_duration_serialize(waits[w], tb, tlen, &tlen));
+        /* the waits are the body's last part: a u32 length, then the body
+         * of the duration state (16 bytes of header and checksum fewer) */
+        size_t prefix = len - 4 - (plen - 16), flen = prefix + (tlen - 16) + 4;
+        unsigned char *f = malloc(flen);
+        memcpy(f, b, prefix);
+        memcpy(f + prefix, tb + 12, tlen - 16);
+        uint32_t nested = (uint32_t)(tlen - 16);
+        for (int k = 0; k < 4; k++)
+            f[prefix - 4 + k] = (unsigned char)(nested >> (8 * k));
+        test_reseal(f, flen);
+        kpi_service_level *d = NULL;
+        if (w == 0) { /* the splice itself keeps the state */
+            ck_assert_ok(kpi_service_level_deserialize(&d, f, flen));
+            service_level_same(d, s);
+            kpi_service_level_free(d);
+        } else {
+            ck_assert_status(kpi_service_level_deserialize(&d, f, flen), KPI_ERR_CORRUPT);
+            ck_assert_ptr_null(d);
+        }
+        free(f);
+        free(tb);
+    }
+    free(b);
+    kpi_duration_free(plain);
+    kpi_duration_free(targeted);
+    kpi_service_level_free(s);
+}
+END_TEST
+
+/* Short abandons waited < S, abandons in T <= T: with S = 0 there are none
+ * (so the header's formula 1 equals formula 0), with S - 1 <= T each is
+ * also in T, with S - 1 >= T each abandon in T is short.  Bytes whose
+ * counters break that decoded.  T = 50, S = 0, 20 or 60 (each svarint one
+ * byte, so the counters are body bytes 2..7: answered, answered in T,
+ * abandoned, abandoned in T, short, unserved, at offsets 14..19; the short
+ * abandons at 18). */
+START_TEST(short_abandons_that_contradict_s_and_t_are_corrupt)
+{
+    static const struct {
+        int64_t s, wait; /* five abandons after `wait` (and for S = 0 five answers) */
+        unsigned char shorts, forged; /* the short abandons, and forged */
+    } cases[] = {
+        /* S = 0: 5 answered and 5 abandoned in T, 5 "short": formula 1
+         * would read 5/(10 - 5) = 1, formula 0 5/10 */
+        {0, 10, 0, 5},
+        /* S = 20: 5 abandons after 100 ms, 5 "short" (< 20 ms, so in T
+         * too) while none was abandoned in T */
+        {20, 100, 0, 5},
+        /* S = 60: 5 abandons in T (10 ms: short too), 0 short */
+        {60, 10, 5, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        kpi_service_level *s = sl_new(50, cases[i].s);
+        for (int j = 0; j < 5; j++) {
+            ck_assert_ok(kpi_service_level_add(s, cases[i].wait, KPI_CONTACT_ABANDONED));
+            if (cases[i].s == 0)
+                ck_assert_ok(kpi_service_level_add(s, 10, KPI_CONTACT_ANSWERED));
+        }
+        ck_assert_uint_eq(service_level_forged(s, 18, cases[i].forged, cases[i].shorts),
+                          cases[i].shorts);
+        kpi_service_level_free(s);
+    }
+}
+END_TEST
+
+/* Answered in T counts the answered waits <= T, which the waits hold
+ * exactly at the ends: every wait of 0, none when T is under the shortest
+ * wait, all when T is at or over the longest.  Bytes whose counter broke
+ * that decoded: answered/answered read 2/3 while every wait (10 ms) was
+ * within T = 50.  T = 50, S = 0 (one byte each): answered in T is body
+ * byte 3, offset 15. */
+START_TEST(answered_in_t_that_contradicts_the_waits_is_corrupt)
+{
+    static const struct {
+        int64_t w[3];
+        unsigned char in_t, forged;
+    } cases[] = {
+        {{10, 10, 10}, 3, 2},    /* 50 >= the longest wait: all 3 */
+        {{100, 100, 100}, 0, 1}, /* 50 < the shortest wait: none */
+        {{0, 0, 100}, 2, 1},     /* the two zeros are within */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        kpi_service_level *s = sl_new(50, 0);
+        for (int j = 0; j < 3; j++)
+            ck_assert_ok(kpi_service_level_add(s, cases[i].w[j], KPI_CONTACT_ANSWERED));
+        ck_assert_uint_eq(kpi_service_level_answered(s), 3);
+        ck_assert_uint_eq(service_level_forged(s, 15, cases[i].forged, cases[i].in_t),
+                          cases[i].in_t);
+        kpi_service_level_free(s);
+    }
+}
+END_TEST
+
 static Suite *service_level_suite(void)
 {
     Suite *s = suite_create("service_level");
@@ -441,6 +561,9 @@ static Suite *service_level_suite(void)
     tcase_add_test(tc, reads_and_adds_refuse_null);
     tcase_add_test(tc, merge_equals_one_stream_and_state_round_trips);
     tcase_add_test(tc, allocation_failures_change_nothing);
+    tcase_add_test(tc, waits_with_a_target_are_corrupt);
+    tcase_add_test(tc, short_abandons_that_contradict_s_and_t_are_corrupt);
+    tcase_add_test(tc, answered_in_t_that_contradicts_the_waits_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }

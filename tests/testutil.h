@@ -274,6 +274,34 @@ static inline int test_upper_dirty(void) { return -1; }
         return d_;                                                           \
     }
 
+/* name##_forged(o, at, bad, good): o's state with byte `at` (header
+ * included) set to `bad` and resealed is KPI_ERR_CORRUPT and makes no
+ * object; set to `good` and resealed it reads back, as o when `good` is
+ * the byte o wrote there.  Returns that byte.  Needs name##_bytes and
+ * name##_same (TEST_STATE_HELPERS). */
+#define TEST_FORGE_HELPER(name, type, deserialize, free_fn)                  \
+    static inline unsigned char name##_forged(const type *o, size_t at,      \
+                                              unsigned char bad,             \
+                                              unsigned char good)            \
+    {                                                                        \
+        size_t l_;                                                           \
+        unsigned char *b_ = name##_bytes(o, &l_);                            \
+        unsigned char was_ = b_[at];                                         \
+        type *d_ = NULL;                                                     \
+        b_[at] = bad;                                                        \
+        test_reseal(b_, l_);                                                 \
+        ck_assert_status(deserialize(&d_, b_, l_), KPI_ERR_CORRUPT);         \
+        ck_assert_ptr_null(d_);                                              \
+        b_[at] = good;                                                       \
+        test_reseal(b_, l_);                                                 \
+        ck_assert_ok(deserialize(&d_, b_, l_));                              \
+        if (good == was_)                                                    \
+            name##_same(d_, o);                                              \
+        free_fn(d_);                                                         \
+        free(b_);                                                            \
+        return was_;                                                         \
+    }
+
 /* ---- main --------------------------------------------------------------- */
 
 #define KPI_TEST_MAIN(make_suite)                                            \

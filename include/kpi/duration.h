@@ -21,14 +21,13 @@
  * clamped to [min, max].
  *
  * Memory: one 8-byte counter per bucket over the range of buckets in use.
- * At 1% accuracy the whole range 1 ms .. 2^63 ms is 2206 buckets, so the
- * sketch never needs to collapse; 1 ms .. 1 day is 925 buckets (about
- * 7.5 KB).  A hard cap of #KPI_DURATION_MAX_BUCKETS buckets bounds
- * memory for finer accuracies: when the values in use span more buckets
- * than that, the lowest buckets collapse into one (as DDSketch's
- * collapsing store does), so low quantiles lose accuracy first, while the
- * high quantiles (p90, p99), the exact reads and the exact target counters
- * stay correct.
+ * At 1% accuracy the whole range 1 ms .. 2^63 ms is 2205 buckets, so the
+ * sketch never needs to collapse; 1 ms .. 1 day is 923 buckets (7.4 KB).
+ * A hard cap of #KPI_DURATION_MAX_BUCKETS buckets bounds memory for finer
+ * accuracies: when the values in use span more buckets than that, the
+ * lowest buckets collapse into one (as DDSketch's collapsing store does),
+ * so low quantiles lose accuracy first, while the high quantiles (p90,
+ * p99), the exact reads and the exact target counters stay correct.
  *
  * Thread safety: an object must not be used from two threads at once
  * without the caller's lock; different objects need no lock; const reads

@@ -107,6 +107,23 @@ def test_duration_bulk_equals_per_item(rng):
     assert bytes(bulk) == bytes(single)
 
 
+def test_duration_collapses_at_half_a_percent_across_the_int64_range():
+    # add_array's docstring and the README: when a sketch can collapse its
+    # lowest buckets.  At 0.5% the bucket of v is floor(k L(v)), k = (1 +
+    # 1e-6) / ((10/7) ln(1.005 / 0.995)) = 69.9995; 2^62 ms is bucket
+    # floor(62 k) = 4339 and 1 ms bucket 0: 4340 buckets > 4096, so buckets
+    # 0..243 fold into 244 (durations under about 2^(244 / k) = 2^3.49 ms):
+    # 1, 2 and 3 ms read the floor's 11.25 ms.  At 1% (k = 34.9989, 2170
+    # buckets) nothing folds and 2 ms reads 2 ms within 1%.
+    values = [1, 2, 3, 2**62]
+    fine = kpi.Duration(0.005)
+    fine.add_array(values)
+    assert fine.quantile(1 / 3) > 11  # rank 1: 2 ms
+    coarse = kpi.Duration(0.01)
+    coarse.add_array(values)
+    assert abs(coarse.quantile(1 / 3) - 2) <= 0.01 * 2
+
+
 def test_aht_against_numpy(rng):
     talk, hold, wrap = (rng.integers(0, 900_000, 5000) for _ in range(3))
     a = kpi.Aht()
