@@ -230,8 +230,9 @@ int kpi__score_add_array_simd(struct kpi_score *s, const int32_t *answers, size_
  * line: every case). */
 int kpi__duration_add_at(struct kpi_duration *d, int64_t ms, int32_t i);
 /* kpi_duration_add_array(d, ms, n) with the batch kernels no wider than
- * `allow` (0 portable, 1 up to AVX2, 2 up to AVX-512, as the CPU has them;
- * kpi_duration_add_array allows 2): the tests compare every level. */
+ * `allow` (0 portable, 1 up to AVX2, 2 up to AVX-512, 3 up to AVX-512 with
+ * the float32 estimate of the bucket, as the CPU has them;
+ * kpi_duration_add_array allows 3): the tests compare every level. */
 int kpi__duration_add_array_simd(struct kpi_duration *d, const int64_t *ms, size_t n,
                                  int allow);
 /* ---- ratios, for the ticket engine -------------------------------------

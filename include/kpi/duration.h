@@ -170,8 +170,8 @@ KPI_API int kpi_duration_add_target(kpi_duration *d, int64_t target_ms);
  * @param d the object.
  * @param ms the duration in milliseconds (0 or more).
  * @return #KPI_OK; #KPI_ERR_INVALID if `d` is NULL; #KPI_ERR_RANGE if `ms`
- *         is negative; #KPI_ERR_OVERFLOW if the sum would overflow;
- *         #KPI_ERR_NOMEM when the buckets cannot grow.
+ *         is negative; #KPI_ERR_OVERFLOW if the sum or the count would
+ *         overflow; #KPI_ERR_NOMEM when the buckets cannot grow.
  * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_duration_add(kpi_duration *d, int64_t ms);
