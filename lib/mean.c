@@ -334,9 +334,20 @@ int kpi_mean_add_weighted(kpi_mean *m, double x, double weight)
     double w = m->w + weight, w2 = m->w2 + weight * weight;
     if (m->n == UINT64_MAX || !isfinite(w) || !isfinite(w2))
         return KPI_ERR_OVERFLOW;
-    double d = x - m->mean;
-    double mean = m->n ? m->mean + d * (weight / w) : x;
-    double m2 = m->n ? m->m2 + weight * d * (x - mean) : 0.0;
+    double d = x - m->mean, mean = x, m2 = 0.0;
+    if (m->n && weight <= m->w) {
+        /* West: mean' = mean + d w / W' lies at most halfway to x */
+        mean = m->mean + d * (weight / w);
+        m2 = m->m2 + weight * d * (x - mean);
+    } else if (m->n) {
+        /* a weight above the sum of all before: mean' is nearer x, so
+         * taken from x, x - mean' = d W / W'.  From the old mean, w / W'
+         * rounds to 1 for a heavy weight and mean' could land past x
+         * (1e16, then 1 with weight 1e20: 0), making M2 negative */
+        double r = m->w / w;
+        mean = x - d * r;
+        m2 = m->m2 + d * (weight * r) * d;
+    }
     if (!isfinite(m2))
         return KPI_ERR_OVERFLOW;
     if (m->n == 0 || x < m->min)

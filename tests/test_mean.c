@@ -6,6 +6,7 @@
 #include "testutil.h"
 
 TEST_STATE_HELPERS(mean, kpi_mean, kpi_mean_serialize)
+TEST_REREAD_HELPER(mean, kpi_mean, kpi_mean_deserialize)
 
 static void assert_close_state(const kpi_mean *a, const kpi_mean *b)
 {
@@ -432,6 +433,38 @@ START_TEST(a_spread_beyond_double_range_is_refused)
 }
 END_TEST
 
+/* A heavy weight after a value far away: 1e16 (weight 1), then 1 with
+ * weight 1e20.  By hand (West / Chan): W = 1 + 1e20, M2 = W_a W_b / W x d^2
+ * = 1e20 / (1e20 + 1) x (1e16 - 1)^2 = 1e32 (to 2e-16), the sample
+ * variance M2 / W x n / (n - 1) = 1e32 / 1e20 x 2 = 2e12, and the state
+ * reads back.  Welford's M2 += w d (x - mean') took the rounded mean' (0,
+ * past x = 1: weight / W rounds to 1 and d to -1e16) and added -1e36: a
+ * variance of -2e16, a NaN interval and a state that deserialize() refused
+ * as corrupt (M2 < 0); mean' is now taken from x, the heavier side. */
+START_TEST(a_heavy_weight_far_from_the_mean_keeps_m2_positive)
+{
+    kpi_mean *m;
+    ck_assert_ok(kpi_mean_new(&m));
+    ck_assert_ok(kpi_mean_add(m, 1e16));
+    ck_assert_ok(kpi_mean_add_weighted(m, 1.0, 1e20));
+    double v;
+    ck_assert_ok(kpi_mean_variance(m, &v));
+    ck_assert_near(v, 2e12, 2e12 * 1e-9);
+    /* mean = (1e16 x 1 + 1 x 1e20) / (1 + 1e20) = 1.0001 (to 1e-20); it
+     * read 1, the rounded 0 clamped to the minimum */
+    ck_assert_ok(kpi_mean_value(m, &v));
+    ck_assert_near(v, 1.0001, 1e-12);
+    kpi_estimate e;
+    ck_assert_ok(kpi_mean_mean(m, &e));
+    ck_assert(isfinite(e.lower) && isfinite(e.upper) && e.lower <= e.value &&
+              e.value <= e.upper);
+    kpi_mean *back = mean_reread(m);
+    mean_same(m, back);
+    kpi_mean_free(back);
+    kpi_mean_free(m);
+}
+END_TEST
+
 START_TEST(null_arguments_are_refused)
 {
     kpi_mean *m;
@@ -469,6 +502,7 @@ static Suite *mean_suite(void)
     tcase_add_test(tc, weights_whose_square_underflows_are_refused);
     tcase_add_test(tc, a_spread_beyond_double_range_is_refused);
     tcase_add_test(tc, null_arguments_are_refused);
+    tcase_add_test(tc, a_heavy_weight_far_from_the_mean_keeps_m2_positive);
     tcase_add_test(tc, serialize_round_trip_and_corrupt_bytes);
     tcase_add_test(tc, allocation_failures_and_allocator_use);
     suite_add_tcase(s, tc);
