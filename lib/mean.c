@@ -516,7 +516,9 @@ int kpi_mean_mean(const kpi_mean *m, kpi_estimate *out)
         out->upper = HUGE_VAL;
         return KPI_OK;
     }
-    double se = sqrt(sample_variance(m) * m->w2) / m->w;
+    /* s sqrt(sum w^2) / sum w, each factor apart: s^2 x sum w^2 overflows
+     * where the interval does not (two values -/+ 9e153) */
+    double se = sqrt(sample_variance(m)) * (sqrt(m->w2) / m->w);
     out->lower = m->mean - KPI__Z95 * se;
     out->upper = m->mean + KPI__Z95 * se;
     return KPI_OK;

@@ -465,6 +465,30 @@ START_TEST(a_heavy_weight_far_from_the_mean_keeps_m2_positive)
 }
 END_TEST
 
+/* Two values whose sample variance is near the largest double: 9e153 and
+ * -9e153.  By hand: mean 0, M2 = 1.8e154^2 / 2 = 1.62e308, s^2 = M2 / 2 x
+ * 2 = 1.62e308, SE = s sqrt(2) / 2 = sqrt(3.24e308) / 2 = 9e153, the
+ * interval 0 -/+ 1.959963984540054 x 9e153 = -/+ 1.7639675860860486e154.
+ * The product s^2 x sum w^2 = 3.24e308 overflowed: the interval read
+ * (-inf, +inf). */
+START_TEST(an_interval_near_double_range_is_finite)
+{
+    kpi_mean *m;
+    ck_assert_ok(kpi_mean_new(&m));
+    ck_assert_ok(kpi_mean_add(m, 9e153));
+    ck_assert_ok(kpi_mean_add(m, -9e153));
+    double v;
+    ck_assert_ok(kpi_mean_variance(m, &v));
+    ck_assert_near(v, 1.62e308, 1.62e308 * 1e-12);
+    kpi_estimate e;
+    ck_assert_ok(kpi_mean_mean(m, &e));
+    ck_assert(e.value == 0.0);
+    ck_assert_near(e.lower, -1.7639675860860486e154, 1.77e154 * 1e-12);
+    ck_assert_near(e.upper, 1.7639675860860486e154, 1.77e154 * 1e-12);
+    kpi_mean_free(m);
+}
+END_TEST
+
 START_TEST(null_arguments_are_refused)
 {
     kpi_mean *m;
@@ -503,6 +527,7 @@ static Suite *mean_suite(void)
     tcase_add_test(tc, a_spread_beyond_double_range_is_refused);
     tcase_add_test(tc, null_arguments_are_refused);
     tcase_add_test(tc, a_heavy_weight_far_from_the_mean_keeps_m2_positive);
+    tcase_add_test(tc, an_interval_near_double_range_is_finite);
     tcase_add_test(tc, serialize_round_trip_and_corrupt_bytes);
     tcase_add_test(tc, allocation_failures_and_allocator_use);
     suite_add_tcase(s, tc);
