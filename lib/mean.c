@@ -157,7 +157,12 @@ static bool combine(const summary *a, const summary *b, summary *out)
     if (!isfinite(r.w) || !isfinite(r.w2))
         return false;
     double d = b->mean - a->mean;
-    r.mean = a->mean + d * (b->w / r.w);
+    /* from the heavier side: from the lighter, W_b / W can round to 1
+     * (1e16 merged with 1 of weight 1e20 read 1, not 1.0001) */
+    if (b->w > a->w)
+        r.mean = b->mean - d * (a->w / r.w);
+    else
+        r.mean = a->mean + d * (b->w / r.w);
     r.m2 = a->m2 + b->m2 + d * d * (a->w * (b->w / r.w));
     if (!isfinite(r.m2))
         return false;

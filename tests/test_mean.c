@@ -465,6 +465,31 @@ START_TEST(a_heavy_weight_far_from_the_mean_keeps_m2_positive)
 }
 END_TEST
 
+/* The same two values in two shards, merged either way round: mean
+ * (1e16 + 1e20) / (1 + 1e20) = 1.0001, variance 2e12 (by hand above), as
+ * one object fed both.  Chan's mean_a + d W_b / W, from the light side,
+ * read 1 (W_b / W rounds to 1, the mean to 0, clamped to the minimum). */
+START_TEST(a_merge_with_a_heavy_shard_equals_one_stream)
+{
+    for (int way = 0; way < 2; way++) {
+        kpi_mean *a, *b;
+        ck_assert_ok(kpi_mean_new(&a));
+        ck_assert_ok(kpi_mean_new(&b));
+        ck_assert_ok(kpi_mean_add(a, 1e16));
+        ck_assert_ok(kpi_mean_add_weighted(b, 1.0, 1e20));
+        kpi_mean *into = way ? b : a;
+        ck_assert_ok(kpi_mean_merge(into, way ? a : b));
+        double v;
+        ck_assert_ok(kpi_mean_value(into, &v));
+        ck_assert_near(v, 1.0001, 1e-12);
+        ck_assert_ok(kpi_mean_variance(into, &v));
+        ck_assert_near(v, 2e12, 2e12 * 1e-9);
+        kpi_mean_free(a);
+        kpi_mean_free(b);
+    }
+}
+END_TEST
+
 /* Two values whose sample variance is near the largest double: 9e153 and
  * -9e153.  By hand: mean 0, M2 = 1.8e154^2 / 2 = 1.62e308, s^2 = M2 / 2 x
  * 2 = 1.62e308, SE = s sqrt(2) / 2 = sqrt(3.24e308) / 2 = 9e153, the
@@ -528,6 +553,7 @@ static Suite *mean_suite(void)
     tcase_add_test(tc, null_arguments_are_refused);
     tcase_add_test(tc, a_heavy_weight_far_from_the_mean_keeps_m2_positive);
     tcase_add_test(tc, an_interval_near_double_range_is_finite);
+    tcase_add_test(tc, a_merge_with_a_heavy_shard_equals_one_stream);
     tcase_add_test(tc, serialize_round_trip_and_corrupt_bytes);
     tcase_add_test(tc, allocation_failures_and_allocator_use);
     suite_add_tcase(s, tc);
