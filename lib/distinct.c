@@ -277,10 +277,17 @@ static int d_decode(kpi__reader *r, const kpi_allocator *a, void **out)
     size_t m = (size_t)1 << p, n = 0;
     const uint8_t *regs = NULL;
     if (mode == 1) {
+        /* HyperLogLog mode begins with limit + 1 distinct hashes: some
+         * register is set */
+        uint8_t any = 0;
         regs = kpi__get_view(r, m);
-        for (size_t j = 0; regs != NULL && j < m; j++)
+        for (size_t j = 0; regs != NULL && j < m; j++) {
+            any |= regs[j];
             if (regs[j] > 64 - p + 1)
                 kpi__reader_fail(r, KPI_ERR_CORRUPT);
+        }
+        if (regs != NULL && any == 0)
+            kpi__reader_fail(r, KPI_ERR_CORRUPT);
     } else {
         n = kpi__get_count(r, set_limit(m), 8);
     }
@@ -435,7 +442,8 @@ static double hll_estimate(const kpi_distinct *d)
         c[d->reg[j]]++;
     double m = (double)d->m;
     if (c[0] == d->m)
-        return 0.0; /* no register set (never in HyperLogLog mode) */
+        return 0.0; /* no register set (never in HyperLogLog mode, and
+                     * refused by d_decode) */
     double z = m * ertl_tau(1.0 - (double)c[q + 1] / m);
     for (unsigned k = q; k >= 1; k--)
         z = 0.5 * (z + (double)c[k]);

@@ -200,6 +200,28 @@ START_TEST(a_saturated_sketch_reads_two_to_the_64)
 }
 END_TEST
 
+/* HyperLogLog mode begins with min(2^p / 8, 4096) + 1 distinct hashes,
+ * each setting a register to 1 or more: registers all 0 are never
+ * serialized.  Forged, they decoded, read 0 with KPI_OK (not
+ * KPI_ERR_EMPTY) and, merged into an exact counter of 1 id, turned its
+ * exact count of 1 into an estimate (1.03 in [0.51, 1.56]).  They are
+ * corrupt. */
+START_TEST(hll_registers_all_zero_are_corrupt)
+{
+    unsigned char f[12 + 18 + 4] = {'k', 'p', 'i', 'S', 1, 0, 0x0e, 0};
+    f[12] = 4; /* p */
+    f[13] = 1; /* HyperLogLog registers follow: 16 zero bytes */
+    test_reseal(f, sizeof f);
+    kpi_distinct *d = NULL;
+    ck_assert_status(kpi_distinct_deserialize(&d, f, sizeof f), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(d);
+    f[14 + 7] = 1; /* one register set: reachable (3 hashes in one) */
+    test_reseal(f, sizeof f);
+    ck_assert_ok(kpi_distinct_deserialize(&d, f, sizeof f));
+    kpi_distinct_free(d);
+}
+END_TEST
+
 /* The header's figure for the smallest precision: at p = 4 (16 registers,
  * standard error 1.04 / 4 = 0.26) the estimate's mean error is about 7%
  * high, 0.27 of a standard error.  Measured here over 4000 sketches of
@@ -381,6 +403,7 @@ static Suite *distinct_suite(void)
     tcase_add_test(tc, every_allocation_failure_is_clean);
     tcase_add_test(tc, a_saturated_sketch_reads_two_to_the_64);
     tcase_add_test(tc, the_mean_error_at_p4_is_as_documented);
+    tcase_add_test(tc, hll_registers_all_zero_are_corrupt);
     tcase_add_test(tc, the_given_allocator_is_used_and_hll_adds_never_allocate);
     suite_add_tcase(s, tc);
     return s;
