@@ -248,6 +248,9 @@ static int mean_decode(kpi__reader *r, const kpi_allocator *a, void **out)
                   !(s.m2 >= 0) || s.min > s.max || s.min < lo || s.max > hi ||
                   s.mean < s.min || s.mean > s.max || (!has_cuts && (s.neg || s.pos))))
         return KPI_ERR_CORRUPT;
+    /* one value x, however it came: min = max = x, M2 = 0, w2 = w^2 */
+    if (n == 1 && (s.min != s.max || s.m2 != 0 || s.w2 != s.w * s.w))
+        return KPI_ERR_CORRUPT;
     kpi_mean *m;
     int rc = mean_make(&m, KIND_PLAIN, a);
     if (rc != KPI_OK)

@@ -366,6 +366,51 @@ START_TEST(serialize_round_trip_and_corrupt_bytes)
 }
 END_TEST
 
+/* One value x leaves min = max = mean = x, M2 = 0 and sum w^2 = (sum w)^2
+ * whichever way it came (an add, a batch of one, a merge into an empty
+ * object).  A forged one-value state breaking that decoded: with M2 = 4 it
+ * merged with another 2.0 into a variance of 4 (M2 / W x 2 = 4 / 2 x 2)
+ * where two equal values have 0; with min 1 and max 3 one value had a
+ * range.  Such states are corrupt. */
+static void forge_f64(unsigned char *b, size_t len, size_t at, double v)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    for (int k = 0; k < 8; k++)
+        b[at + (size_t)k] = (unsigned char)(bits >> (8 * k));
+    test_reseal(b, len);
+}
+
+START_TEST(a_forged_single_value_state_is_corrupt)
+{
+    kpi_mean *m, *t = NULL;
+    ck_assert_ok(kpi_mean_new(&m));
+    ck_assert_ok(kpi_mean_add(m, 2.0));
+    size_t len;
+    unsigned char *b = mean_bytes(m, &len);
+    /* body at 12: kind, has_cuts, lo, hi, cuts (2 x 8), n, neg, pos (one
+     * byte each here), then w, w2, mean, m2, min, max */
+    const size_t w2 = 12 + 2 + 32 + 3 + 8, m2 = w2 + 16, mn = m2 + 8, mx = mn + 8;
+    ck_assert_uint_eq(len, mx + 8 + 4);
+    forge_f64(b, len, m2, 4.0);
+    ck_assert_status(kpi_mean_deserialize(&t, b, len), KPI_ERR_CORRUPT);
+    forge_f64(b, len, m2, 0.0);
+    ck_assert_ok(kpi_mean_deserialize(&t, b, len)); /* the state itself */
+    kpi_mean_free(t);
+    t = NULL;
+    forge_f64(b, len, mn, 1.0);
+    forge_f64(b, len, mx, 3.0);
+    ck_assert_status(kpi_mean_deserialize(&t, b, len), KPI_ERR_CORRUPT);
+    forge_f64(b, len, mn, 2.0);
+    forge_f64(b, len, mx, 2.0);
+    forge_f64(b, len, w2, 2.0);
+    ck_assert_status(kpi_mean_deserialize(&t, b, len), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(t);
+    free(b);
+    kpi_mean_free(m);
+}
+END_TEST
+
 START_TEST(allocation_failures_and_allocator_use)
 {
     test_alloc t;
@@ -554,6 +599,7 @@ static Suite *mean_suite(void)
     tcase_add_test(tc, a_heavy_weight_far_from_the_mean_keeps_m2_positive);
     tcase_add_test(tc, an_interval_near_double_range_is_finite);
     tcase_add_test(tc, a_merge_with_a_heavy_shard_equals_one_stream);
+    tcase_add_test(tc, a_forged_single_value_state_is_corrupt);
     tcase_add_test(tc, serialize_round_trip_and_corrupt_bytes);
     tcase_add_test(tc, allocation_failures_and_allocator_use);
     suite_add_tcase(s, tc);
