@@ -387,6 +387,72 @@ START_TEST(the_given_allocator_is_used_and_hll_adds_never_allocate)
 }
 END_TEST
 
+/* A byte-counting allocator whose realloc always moves (malloc, copy,
+ * free: old and new block live at once, as realloc may do), with the
+ * peak of live bytes. */
+typedef struct byte_alloc {
+    size_t live, peak;
+} byte_alloc;
+
+static void *ba_malloc(void *o, size_t n)
+{
+    byte_alloc *b = o;
+    size_t *h = malloc(sizeof(size_t) * 2 + n);
+    if (h == NULL)
+        return NULL;
+    h[0] = n;
+    b->live += n;
+    if (b->live > b->peak)
+        b->peak = b->live;
+    return h + 2;
+}
+
+static void ba_free(void *o, void *p)
+{
+    size_t *h = (size_t *)p - 2;
+    ((byte_alloc *)o)->live -= h[0];
+    free(h);
+}
+
+static void *ba_realloc(void *o, void *p, size_t n)
+{
+    void *q = ba_malloc(o, n);
+    if (q == NULL)
+        return NULL;
+    size_t old = ((size_t *)p)[-2];
+    memcpy(q, p, old < n ? old : n);
+    ba_free(o, p);
+    return q;
+}
+
+/* The header's hard bound, the struct plus 2 x 2^p bytes at any time, at
+ * the switch to HyperLogLog by a batch.  p = 12: 4096 registers, the set
+ * at most 512 hashes (4096 bytes).  256 single adds leave the set's
+ * capacity at 256 (2048 bytes); a batch of 300 new ids then needs the set
+ * grown to 512 and the registers.  Registers first, then the set moved:
+ * 4096 + 2048 + 4096 = 10240 bytes beside the struct, above 8192. */
+START_TEST(the_switch_by_a_batch_keeps_the_hard_memory_bound)
+{
+    byte_alloc b = {0, 0};
+    kpi_allocator a = {ba_malloc, ba_realloc, ba_free, &b};
+    kpi_distinct *p;
+    ck_assert_ok(kpi_distinct_new_with(&p, 12, &a));
+    size_t bound = b.live + 2 * 4096; /* the struct, + 2 x 2^p */
+    for (uint64_t i = 0; i < 256; i++)
+        ck_assert_ok(kpi_distinct_add(p, i));
+    uint64_t ids[300];
+    for (uint64_t i = 0; i < 300; i++)
+        ids[i] = 1000 + i;
+    ck_assert_ok(kpi_distinct_add_array(p, ids, 300));
+    int exact;
+    ck_assert_ok(kpi_distinct_is_exact(p, &exact));
+    ck_assert_int_eq(exact, 0);
+    ck_assert_msg(b.peak <= bound, "peak %zu bytes, bound %zu", b.peak, bound);
+    kpi_distinct_free(p);
+    ck_assert_uint_eq(b.live, 0);
+}
+END_TEST
+
 static Suite *distinct_suite(void)
 {
     Suite *s = suite_create("distinct");
@@ -404,6 +470,7 @@ static Suite *distinct_suite(void)
     tcase_add_test(tc, a_saturated_sketch_reads_two_to_the_64);
     tcase_add_test(tc, the_mean_error_at_p4_is_as_documented);
     tcase_add_test(tc, hll_registers_all_zero_are_corrupt);
+    tcase_add_test(tc, the_switch_by_a_batch_keeps_the_hard_memory_bound);
     tcase_add_test(tc, the_given_allocator_is_used_and_hll_adds_never_allocate);
     suite_add_tcase(s, tc);
     return s;
