@@ -163,7 +163,9 @@ static bool combine(const summary *a, const summary *b, summary *out)
         r.mean = b->mean - d * (a->w / r.w);
     else
         r.mean = a->mean + d * (b->w / r.w);
-    r.m2 = a->m2 + b->m2 + d * d * (a->w * (b->w / r.w));
+    /* d x (W_a W_b / W) x d: no d^2 alone, which overflows where the
+     * term does not (0 merged with 1.5e154) */
+    r.m2 = a->m2 + b->m2 + d * (a->w * (b->w / r.w)) * d;
     if (!isfinite(r.m2))
         return false;
     r.min = a->min < b->min ? a->min : b->min;

@@ -535,6 +535,33 @@ START_TEST(a_merge_with_a_heavy_shard_equals_one_stream)
 }
 END_TEST
 
+/* 0 and 1.5e154 in one object, and in two shards merged: M2 = d^2 W_a W_b
+ * / W = 2.25e308 x 1 x 1 / 2 = 1.125e308 and the sample variance M2 / W x
+ * 2 = 1.125e308, both finite.  One object took them; the merge computed
+ * d^2 = 2.25e308 first, beyond double range, and refused with
+ * KPI_ERR_OVERFLOW. */
+START_TEST(a_merge_takes_what_one_stream_takes_near_double_range)
+{
+    kpi_mean *one, *a, *b;
+    ck_assert_ok(kpi_mean_new(&one));
+    ck_assert_ok(kpi_mean_new(&a));
+    ck_assert_ok(kpi_mean_new(&b));
+    ck_assert_ok(kpi_mean_add(one, 0.0));
+    ck_assert_ok(kpi_mean_add(one, 1.5e154));
+    ck_assert_ok(kpi_mean_add(a, 0.0));
+    ck_assert_ok(kpi_mean_add(b, 1.5e154));
+    ck_assert_ok(kpi_mean_merge(a, b));
+    double x, y;
+    ck_assert_ok(kpi_mean_variance(one, &x));
+    ck_assert_ok(kpi_mean_variance(a, &y));
+    ck_assert_near(x, 1.125e308, 1.125e308 * 1e-15);
+    ck_assert_near(y, 1.125e308, 1.125e308 * 1e-15);
+    kpi_mean_free(one);
+    kpi_mean_free(a);
+    kpi_mean_free(b);
+}
+END_TEST
+
 /* Two values whose sample variance is near the largest double: 9e153 and
  * -9e153.  By hand: mean 0, M2 = 1.8e154^2 / 2 = 1.62e308, s^2 = M2 / 2 x
  * 2 = 1.62e308, SE = s sqrt(2) / 2 = sqrt(3.24e308) / 2 = 9e153, the
@@ -600,6 +627,7 @@ static Suite *mean_suite(void)
     tcase_add_test(tc, an_interval_near_double_range_is_finite);
     tcase_add_test(tc, a_merge_with_a_heavy_shard_equals_one_stream);
     tcase_add_test(tc, a_forged_single_value_state_is_corrupt);
+    tcase_add_test(tc, a_merge_takes_what_one_stream_takes_near_double_range);
     tcase_add_test(tc, serialize_round_trip_and_corrupt_bytes);
     tcase_add_test(tc, allocation_failures_and_allocator_use);
     suite_add_tcase(s, tc);
