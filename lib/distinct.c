@@ -99,6 +99,25 @@ static int set_reserve(kpi_distinct *d, size_t want)
     return KPI_OK;
 }
 
+/* Give the set back its capacity cap (<= its capacity, >= its size).  A
+ * shrink that fails keeps the larger block: capacity only, no value. */
+static void set_shrink(kpi_distinct *d, size_t cap)
+{
+    if (cap == d->cap)
+        return;
+    if (cap == 0) {
+        kpi__free(&d->base.alloc, d->set);
+        d->set = NULL;
+        d->cap = 0;
+        return;
+    }
+    uint64_t *ns = kpi__realloc(&d->base.alloc, d->set, cap * sizeof *ns);
+    if (ns != NULL) {
+        d->set = ns;
+        d->cap = cap;
+    }
+}
+
 /* Reserve what adding `more` hashes may need.  *fresh receives registers
  * allocated here (the caller frees them if the set stayed exact). */
 static int reserve(kpi_distinct *d, size_t more, uint8_t **fresh)
@@ -107,17 +126,18 @@ static int reserve(kpi_distinct *d, size_t more, uint8_t **fresh)
     if (d->reg != NULL)
         return KPI_OK;
     size_t want = more > d->limit - d->n ? d->limit + 1 : d->n + more;
-    /* the registers first: a failure then leaves the set as it was, and
-     * a failure to grow the set gives the registers back */
-    if (want > d->limit) {
-        *fresh = kpi__calloc(&d->base.alloc, d->m, 1);
-        if (*fresh == NULL)
-            return KPI_ERR_NOMEM;
-    }
+    /* the set first, the registers after it: growing the set may hold its
+     * old and new blocks at once, which beside the registers would pass
+     * the bound of 2 x 2^p bytes (2^p + 2^p / 2 + 2^p).  A failure to get
+     * the registers shrinks the set back */
+    size_t cap0 = d->cap;
     int rc = set_reserve(d, want);
-    if (rc != KPI_OK) {
-        kpi__free(&d->base.alloc, *fresh);
-        *fresh = NULL;
+    if (rc == KPI_OK && want > d->limit) {
+        *fresh = kpi__calloc(&d->base.alloc, d->m, 1);
+        if (*fresh == NULL) {
+            rc = KPI_ERR_NOMEM;
+            set_shrink(d, cap0);
+        }
     }
     return rc;
 }
@@ -277,10 +297,17 @@ static int d_decode(kpi__reader *r, const kpi_allocator *a, void **out)
     size_t m = (size_t)1 << p, n = 0;
     const uint8_t *regs = NULL;
     if (mode == 1) {
+        /* HyperLogLog mode begins with limit + 1 distinct hashes: some
+         * register is set */
+        uint8_t any = 0;
         regs = kpi__get_view(r, m);
-        for (size_t j = 0; regs != NULL && j < m; j++)
+        for (size_t j = 0; regs != NULL && j < m; j++) {
+            any |= regs[j];
             if (regs[j] > 64 - p + 1)
                 kpi__reader_fail(r, KPI_ERR_CORRUPT);
+        }
+        if (regs != NULL && any == 0)
+            kpi__reader_fail(r, KPI_ERR_CORRUPT);
     } else {
         n = kpi__get_count(r, set_limit(m), 8);
     }
@@ -435,7 +462,8 @@ static double hll_estimate(const kpi_distinct *d)
         c[d->reg[j]]++;
     double m = (double)d->m;
     if (c[0] == d->m)
-        return 0.0; /* no register set (never in HyperLogLog mode) */
+        return 0.0; /* no register set (never in HyperLogLog mode, and
+                     * refused by d_decode) */
     double z = m * ertl_tau(1.0 - (double)c[q + 1] / m);
     for (unsigned k = q; k >= 1; k--)
         z = 0.5 * (z + (double)c[k]);

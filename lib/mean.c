@@ -157,8 +157,15 @@ static bool combine(const summary *a, const summary *b, summary *out)
     if (!isfinite(r.w) || !isfinite(r.w2))
         return false;
     double d = b->mean - a->mean;
-    r.mean = a->mean + d * (b->w / r.w);
-    r.m2 = a->m2 + b->m2 + d * d * (a->w * (b->w / r.w));
+    /* from the heavier side: from the lighter, W_b / W can round to 1
+     * (1e16 merged with 1 of weight 1e20 read 1, not 1.0001) */
+    if (b->w > a->w)
+        r.mean = b->mean - d * (a->w / r.w);
+    else
+        r.mean = a->mean + d * (b->w / r.w);
+    /* d x (W_a W_b / W) x d: no d^2 alone, which overflows where the
+     * term does not (0 merged with 1.5e154) */
+    r.m2 = a->m2 + b->m2 + d * (a->w * (b->w / r.w)) * d;
     if (!isfinite(r.m2))
         return false;
     r.min = a->min < b->min ? a->min : b->min;
@@ -242,6 +249,9 @@ static int mean_decode(kpi__reader *r, const kpi_allocator *a, void **out)
     if (n > 0 && (s.neg > n || s.pos > n - s.neg || !(s.w > 0) || !(s.w2 > 0) ||
                   !(s.m2 >= 0) || s.min > s.max || s.min < lo || s.max > hi ||
                   s.mean < s.min || s.mean > s.max || (!has_cuts && (s.neg || s.pos))))
+        return KPI_ERR_CORRUPT;
+    /* one value x, however it came: min = max = x, M2 = 0, w2 = w^2 */
+    if (n == 1 && (s.min != s.max || s.m2 != 0 || s.w2 != s.w * s.w))
         return KPI_ERR_CORRUPT;
     kpi_mean *m;
     int rc = mean_make(&m, KIND_PLAIN, a);
@@ -334,9 +344,20 @@ int kpi_mean_add_weighted(kpi_mean *m, double x, double weight)
     double w = m->w + weight, w2 = m->w2 + weight * weight;
     if (m->n == UINT64_MAX || !isfinite(w) || !isfinite(w2))
         return KPI_ERR_OVERFLOW;
-    double d = x - m->mean;
-    double mean = m->n ? m->mean + d * (weight / w) : x;
-    double m2 = m->n ? m->m2 + weight * d * (x - mean) : 0.0;
+    double d = x - m->mean, mean = x, m2 = 0.0;
+    if (m->n && weight <= m->w) {
+        /* West: mean' = mean + d w / W' lies at most halfway to x */
+        mean = m->mean + d * (weight / w);
+        m2 = m->m2 + weight * d * (x - mean);
+    } else if (m->n) {
+        /* a weight above the sum of all before: mean' is nearer x, so
+         * taken from x, x - mean' = d W / W'.  From the old mean, w / W'
+         * rounds to 1 for a heavy weight and mean' could land past x
+         * (1e16, then 1 with weight 1e20: 0), making M2 negative */
+        double r = m->w / w;
+        mean = x - d * r;
+        m2 = m->m2 + d * (weight * r) * d;
+    }
     if (!isfinite(m2))
         return KPI_ERR_OVERFLOW;
     if (m->n == 0 || x < m->min)
@@ -505,7 +526,9 @@ int kpi_mean_mean(const kpi_mean *m, kpi_estimate *out)
         out->upper = HUGE_VAL;
         return KPI_OK;
     }
-    double se = sqrt(sample_variance(m) * m->w2) / m->w;
+    /* s sqrt(sum w^2) / sum w, each factor apart: s^2 x sum w^2 overflows
+     * where the interval does not (two values -/+ 9e153) */
+    double se = sqrt(sample_variance(m)) * (sqrt(m->w2) / m->w);
     out->lower = m->mean - KPI__Z95 * se;
     out->upper = m->mean + KPI__Z95 * se;
     return KPI_OK;

@@ -6,6 +6,7 @@
 #include "testutil.h"
 
 TEST_STATE_HELPERS(mean, kpi_mean, kpi_mean_serialize)
+TEST_REREAD_HELPER(mean, kpi_mean, kpi_mean_deserialize)
 
 static void assert_close_state(const kpi_mean *a, const kpi_mean *b)
 {
@@ -365,6 +366,51 @@ START_TEST(serialize_round_trip_and_corrupt_bytes)
 }
 END_TEST
 
+/* One value x leaves min = max = mean = x, M2 = 0 and sum w^2 = (sum w)^2
+ * whichever way it came (an add, a batch of one, a merge into an empty
+ * object).  A forged one-value state breaking that decoded: with M2 = 4 it
+ * merged with another 2.0 into a variance of 4 (M2 / W x 2 = 4 / 2 x 2)
+ * where two equal values have 0; with min 1 and max 3 one value had a
+ * range.  Such states are corrupt. */
+static void forge_f64(unsigned char *b, size_t len, size_t at, double v)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    for (int k = 0; k < 8; k++)
+        b[at + (size_t)k] = (unsigned char)(bits >> (8 * k));
+    test_reseal(b, len);
+}
+
+START_TEST(a_forged_single_value_state_is_corrupt)
+{
+    kpi_mean *m, *t = NULL;
+    ck_assert_ok(kpi_mean_new(&m));
+    ck_assert_ok(kpi_mean_add(m, 2.0));
+    size_t len;
+    unsigned char *b = mean_bytes(m, &len);
+    /* body at 12: kind, has_cuts, lo, hi, cuts (2 x 8), n, neg, pos (one
+     * byte each here), then w, w2, mean, m2, min, max */
+    const size_t w2 = 12 + 2 + 32 + 3 + 8, m2 = w2 + 16, mn = m2 + 8, mx = mn + 8;
+    ck_assert_uint_eq(len, mx + 8 + 4);
+    forge_f64(b, len, m2, 4.0);
+    ck_assert_status(kpi_mean_deserialize(&t, b, len), KPI_ERR_CORRUPT);
+    forge_f64(b, len, m2, 0.0);
+    ck_assert_ok(kpi_mean_deserialize(&t, b, len)); /* the state itself */
+    kpi_mean_free(t);
+    t = NULL;
+    forge_f64(b, len, mn, 1.0);
+    forge_f64(b, len, mx, 3.0);
+    ck_assert_status(kpi_mean_deserialize(&t, b, len), KPI_ERR_CORRUPT);
+    forge_f64(b, len, mn, 2.0);
+    forge_f64(b, len, mx, 2.0);
+    forge_f64(b, len, w2, 2.0);
+    ck_assert_status(kpi_mean_deserialize(&t, b, len), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(t);
+    free(b);
+    kpi_mean_free(m);
+}
+END_TEST
+
 START_TEST(allocation_failures_and_allocator_use)
 {
     test_alloc t;
@@ -432,6 +478,114 @@ START_TEST(a_spread_beyond_double_range_is_refused)
 }
 END_TEST
 
+/* A heavy weight after a value far away: 1e16 (weight 1), then 1 with
+ * weight 1e20.  By hand (West / Chan): W = 1 + 1e20, M2 = W_a W_b / W x d^2
+ * = 1e20 / (1e20 + 1) x (1e16 - 1)^2 = 1e32 (to 2e-16), the sample
+ * variance M2 / W x n / (n - 1) = 1e32 / 1e20 x 2 = 2e12, and the state
+ * reads back.  Welford's M2 += w d (x - mean') took the rounded mean' (0,
+ * past x = 1: weight / W rounds to 1 and d to -1e16) and added -1e36: a
+ * variance of -2e16, a NaN interval and a state that deserialize() refused
+ * as corrupt (M2 < 0); mean' is now taken from x, the heavier side. */
+START_TEST(a_heavy_weight_far_from_the_mean_keeps_m2_positive)
+{
+    kpi_mean *m;
+    ck_assert_ok(kpi_mean_new(&m));
+    ck_assert_ok(kpi_mean_add(m, 1e16));
+    ck_assert_ok(kpi_mean_add_weighted(m, 1.0, 1e20));
+    double v;
+    ck_assert_ok(kpi_mean_variance(m, &v));
+    ck_assert_near(v, 2e12, 2e12 * 1e-9);
+    /* mean = (1e16 x 1 + 1 x 1e20) / (1 + 1e20) = 1.0001 (to 1e-20); it
+     * read 1, the rounded 0 clamped to the minimum */
+    ck_assert_ok(kpi_mean_value(m, &v));
+    ck_assert_near(v, 1.0001, 1e-12);
+    kpi_estimate e;
+    ck_assert_ok(kpi_mean_mean(m, &e));
+    ck_assert(isfinite(e.lower) && isfinite(e.upper) && e.lower <= e.value &&
+              e.value <= e.upper);
+    kpi_mean *back = mean_reread(m);
+    mean_same(m, back);
+    kpi_mean_free(back);
+    kpi_mean_free(m);
+}
+END_TEST
+
+/* The same two values in two shards, merged either way round: mean
+ * (1e16 + 1e20) / (1 + 1e20) = 1.0001, variance 2e12 (by hand above), as
+ * one object fed both.  Chan's mean_a + d W_b / W, from the light side,
+ * read 1 (W_b / W rounds to 1, the mean to 0, clamped to the minimum). */
+START_TEST(a_merge_with_a_heavy_shard_equals_one_stream)
+{
+    for (int way = 0; way < 2; way++) {
+        kpi_mean *a, *b;
+        ck_assert_ok(kpi_mean_new(&a));
+        ck_assert_ok(kpi_mean_new(&b));
+        ck_assert_ok(kpi_mean_add(a, 1e16));
+        ck_assert_ok(kpi_mean_add_weighted(b, 1.0, 1e20));
+        kpi_mean *into = way ? b : a;
+        ck_assert_ok(kpi_mean_merge(into, way ? a : b));
+        double v;
+        ck_assert_ok(kpi_mean_value(into, &v));
+        ck_assert_near(v, 1.0001, 1e-12);
+        ck_assert_ok(kpi_mean_variance(into, &v));
+        ck_assert_near(v, 2e12, 2e12 * 1e-9);
+        kpi_mean_free(a);
+        kpi_mean_free(b);
+    }
+}
+END_TEST
+
+/* 0 and 1.5e154 in one object, and in two shards merged: M2 = d^2 W_a W_b
+ * / W = 2.25e308 x 1 x 1 / 2 = 1.125e308 and the sample variance M2 / W x
+ * 2 = 1.125e308, both finite.  One object took them; the merge computed
+ * d^2 = 2.25e308 first, beyond double range, and refused with
+ * KPI_ERR_OVERFLOW. */
+START_TEST(a_merge_takes_what_one_stream_takes_near_double_range)
+{
+    kpi_mean *one, *a, *b;
+    ck_assert_ok(kpi_mean_new(&one));
+    ck_assert_ok(kpi_mean_new(&a));
+    ck_assert_ok(kpi_mean_new(&b));
+    ck_assert_ok(kpi_mean_add(one, 0.0));
+    ck_assert_ok(kpi_mean_add(one, 1.5e154));
+    ck_assert_ok(kpi_mean_add(a, 0.0));
+    ck_assert_ok(kpi_mean_add(b, 1.5e154));
+    ck_assert_ok(kpi_mean_merge(a, b));
+    double x, y;
+    ck_assert_ok(kpi_mean_variance(one, &x));
+    ck_assert_ok(kpi_mean_variance(a, &y));
+    ck_assert_near(x, 1.125e308, 1.125e308 * 1e-15);
+    ck_assert_near(y, 1.125e308, 1.125e308 * 1e-15);
+    kpi_mean_free(one);
+    kpi_mean_free(a);
+    kpi_mean_free(b);
+}
+END_TEST
+
+/* Two values whose sample variance is near the largest double: 9e153 and
+ * -9e153.  By hand: mean 0, M2 = 1.8e154^2 / 2 = 1.62e308, s^2 = M2 / 2 x
+ * 2 = 1.62e308, SE = s sqrt(2) / 2 = sqrt(3.24e308) / 2 = 9e153, the
+ * interval 0 -/+ 1.959963984540054 x 9e153 = -/+ 1.7639675860860486e154.
+ * The product s^2 x sum w^2 = 3.24e308 overflowed: the interval read
+ * (-inf, +inf). */
+START_TEST(an_interval_near_double_range_is_finite)
+{
+    kpi_mean *m;
+    ck_assert_ok(kpi_mean_new(&m));
+    ck_assert_ok(kpi_mean_add(m, 9e153));
+    ck_assert_ok(kpi_mean_add(m, -9e153));
+    double v;
+    ck_assert_ok(kpi_mean_variance(m, &v));
+    ck_assert_near(v, 1.62e308, 1.62e308 * 1e-12);
+    kpi_estimate e;
+    ck_assert_ok(kpi_mean_mean(m, &e));
+    ck_assert(e.value == 0.0);
+    ck_assert_near(e.lower, -1.7639675860860486e154, 1.77e154 * 1e-12);
+    ck_assert_near(e.upper, 1.7639675860860486e154, 1.77e154 * 1e-12);
+    kpi_mean_free(m);
+}
+END_TEST
+
 START_TEST(null_arguments_are_refused)
 {
     kpi_mean *m;
@@ -469,6 +623,11 @@ static Suite *mean_suite(void)
     tcase_add_test(tc, weights_whose_square_underflows_are_refused);
     tcase_add_test(tc, a_spread_beyond_double_range_is_refused);
     tcase_add_test(tc, null_arguments_are_refused);
+    tcase_add_test(tc, a_heavy_weight_far_from_the_mean_keeps_m2_positive);
+    tcase_add_test(tc, an_interval_near_double_range_is_finite);
+    tcase_add_test(tc, a_merge_with_a_heavy_shard_equals_one_stream);
+    tcase_add_test(tc, a_forged_single_value_state_is_corrupt);
+    tcase_add_test(tc, a_merge_takes_what_one_stream_takes_near_double_range);
     tcase_add_test(tc, serialize_round_trip_and_corrupt_bytes);
     tcase_add_test(tc, allocation_failures_and_allocator_use);
     suite_add_tcase(s, tc);

@@ -58,7 +58,9 @@ class Group(KpiObject):
         if not isinstance(prototype, KpiObject):
             raise TypeError("the prototype must be a kpi accumulator")
         self._new("kpi_group_new", prototype._p)
-        self._chain = (type(prototype),) + getattr(prototype, "_chain", ())
+        # the members are the group's own: of the plain class, even when
+        # the prototype is a read-only view (an engine's accumulator)
+        self._chain = (type(prototype)._owned_class(),) + getattr(prototype, "_chain", ())
 
     def _configure_like(self, other):
         self._chain = other._chain

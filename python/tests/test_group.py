@@ -80,3 +80,23 @@ def test_group_refuses_bad_prototypes_and_merges():
         kpi.Group(42)
     with pytest.raises(kpi.KpiIncompatibleError):
         kpi.Group(kpi.nps()).merge(kpi.Group(kpi.csat()))
+
+
+def test_a_group_from_a_read_only_view_feeds_its_members():
+    # An engine's accumulator (a read-only view) as the prototype: the
+    # group copies its configuration into members of the plain class,
+    # which the group's owner feeds.  The read-only view class was taken
+    # for the members: g[1].add() raised TypeError, total() was read-only.
+    e = kpi.Engine()
+    g = kpi.Group(e.duration("frt"))
+    assert g.member_type is kpi.Duration
+    g[1].add(5)
+    assert g[1].count == 1 and type(g[1]) is kpi.Duration
+    total = g.total()
+    assert type(total) is kpi.Duration
+    total.add(7)
+    assert total.count == 2
+    nested = kpi.Group(kpi.Engine().group("frt", kpi.DIM_AGENT))
+    assert nested.member_type is kpi.Group
+    nested[3][4].add(9)
+    assert nested[3][4].count == 1
