@@ -276,7 +276,7 @@ int kpi_duration_add_target(kpi_duration *d, int64_t target_ms)
         return KPI_ERR_INVALID;
     if (target_ms < 0)
         return KPI_ERR_RANGE;
-    if (d->count != 0)
+    if (d->count != 0 || kpi__is_member(d))
         return KPI_ERR_STATE;
     uint32_t pos = 0;
     while (pos < d->ntargets && d->targets[pos] < target_ms)

@@ -129,6 +129,7 @@ static int reserve(kpi_group *g, size_t want)
 /* Append a member whose key is absent; room was reserved. */
 static void insert(kpi_group *g, uint64_t key, void *obj)
 {
+    ((kpi__object *)obj)->flags |= KPI__MEMBER;
     bool found;
     size_t s = probe(g->index, g->icap, g->ents, key, &found);
     g->ents[g->n].key = key;
@@ -329,6 +330,7 @@ static int group_merge(void *dst, const void *src)
         if (lookup(d, s->ents[e].key, &slot)) {
             entry *en = &d->ents[d->index[slot] - 1];
             kpi__destroy(en->obj);
+            ((kpi__object *)fresh[e])->flags |= KPI__MEMBER;
             en->obj = fresh[e];
         } else {
             insert(d, s->ents[e].key, fresh[e]);

@@ -77,7 +77,13 @@ struct kpi__type;
 typedef struct kpi__object {
     const struct kpi__type *type;
     kpi_allocator alloc; /* resolved: never has NULL functions */
+    uint32_t flags;      /* KPI__MEMBER; 0 for a new object and a clone */
 } kpi__object;
+
+/* The object is a kpi_group's member: its configuration is the group's,
+ * so the configuration setters refuse it (KPI_ERR_STATE); set by the
+ * group on every member it holds. */
+#define KPI__MEMBER 1u
 
 /* The verb table of an accumulator type.  All functions are required. */
 typedef struct kpi__type {
@@ -365,6 +371,12 @@ void kpi__destroy(void *obj);
 static inline bool kpi__is(const void *obj, const kpi__type *type)
 {
     return obj != NULL && ((const kpi__object *)obj)->type == type;
+}
+
+/* The object is a group's member (KPI__MEMBER). */
+static inline bool kpi__is_member(const void *obj)
+{
+    return (((const kpi__object *)obj)->flags & KPI__MEMBER) != 0;
 }
 
 /* ---- numerics ----------------------------------------------------------- */

@@ -79,7 +79,7 @@ int kpi_mean_set_cuts(kpi_mean *m, double negative_below, double positive_above)
         return KPI_ERR_INVALID;
     if (negative_below > positive_above)
         return KPI_ERR_RANGE;
-    if (m->n != 0)
+    if (m->n != 0 || kpi__is_member(m))
         return KPI_ERR_STATE;
     m->has_cuts = 1;
     m->neg_below = negative_below;

@@ -122,6 +122,8 @@ int kpi_score_set_threshold(kpi_score *s, int32_t threshold)
         return KPI_ERR_INVALID;
     if (!on_scale(s, threshold))
         return KPI_ERR_RANGE;
+    if (kpi__is_member(s))
+        return KPI_ERR_STATE;
     s->threshold = threshold;
     return KPI_OK;
 }
@@ -132,6 +134,8 @@ int kpi_score_set_high_is_easy(kpi_score *s, int high_is_easy)
         return KPI_ERR_INVALID;
     if (high_is_easy != 0 && high_is_easy != 1)
         return KPI_ERR_RANGE;
+    if (kpi__is_member(s))
+        return KPI_ERR_STATE;
     s->high_is_easy = (uint8_t)high_is_easy;
     return KPI_OK;
 }
@@ -143,6 +147,8 @@ int kpi_score_set_nps_cuts(kpi_score *s, int32_t promoter_from, int32_t detracto
     if (!on_scale(s, promoter_from) || !on_scale(s, detractor_to) ||
         detractor_to >= promoter_from)
         return KPI_ERR_RANGE;
+    if (kpi__is_member(s))
+        return KPI_ERR_STATE;
     s->promoter_from = promoter_from;
     s->detractor_to = detractor_to;
     s->has_nps = 1;

@@ -661,7 +661,7 @@ KPI_API int kpi_series_set_forecast(kpi_series *p, uint32_t season_length,
     if (season_length < 1 || season_length > KPI_SERIES_MAX_SEASON ||
         !valid_param(alpha) || !valid_param(beta) || !valid_param(gamma))
         return KPI_ERR_RANGE;
-    if (p->started)
+    if (p->started || kpi__is_member(p))
         return KPI_ERR_STATE;
     double *hw = kpi__calloc(&p->base.alloc, 2 * (size_t)season_length,
                              sizeof(double));

@@ -703,6 +703,98 @@ START_TEST(groups_nested_deep_restore_in_linear_time_and_too_deep_is_corrupt)
 }
 END_TEST
 
+/* A member's configuration is the group's: the setters refuse a member
+ * (KPI_ERR_STATE, nothing changed), so the group still decodes and its
+ * total still merges.  Before, kpi_score_set_threshold(member, 5) was
+ * accepted and the group serialized to bytes its own decoder refused
+ * (KPI_ERR_CORRUPT: a member configured unlike the prototype).  Copies
+ * that leave the group (a clone of a member, the total) are free objects
+ * again; members made by a merge, a clone and a decode are members. */
+static void group_setters_refuse(kpi_group *g, uint64_t key)
+{
+    void *m;
+    ck_assert_ok(kpi_group_get(g, key, &m));
+    ck_assert_status(kpi_score_set_threshold(m, 5), KPI_ERR_STATE);
+    ck_assert_status(kpi_score_set_high_is_easy(m, 0), KPI_ERR_STATE);
+    ck_assert_status(kpi_score_set_nps_cuts(m, 5, 1), KPI_ERR_STATE);
+    /* range errors are still range errors */
+    ck_assert_status(kpi_score_set_threshold(m, 99), KPI_ERR_RANGE);
+}
+
+START_TEST(a_members_configuration_is_the_groups)
+{
+    kpi_score *proto;
+    ck_assert_ok(kpi_csat_new(&proto, 5, 4));
+    kpi_group *g;
+    ck_assert_ok(kpi_group_new(&g, proto));
+    ck_assert_ok(kpi_score_set_threshold(proto, 5)); /* the caller's object: free */
+    kpi_score_free(proto);
+    void *m;
+    ck_assert_ok(kpi_group_get(g, 7, &m));
+    ck_assert_ok(kpi_score_add(m, 4));
+    ck_assert_ok(kpi_group_get(g, 8, &m)); /* a second member, empty */
+    size_t len;
+    unsigned char *before = group_bytes(g, &len);
+    group_setters_refuse(g, 7);
+    group_setters_refuse(g, 8);
+    group_unchanged(g, before, len);
+    free(before);
+    /* the group decodes, and its total (4 of 4: CSAT 1/1) merges */
+    unsigned char *b = group_bytes(g, &len);
+    kpi_group *d = NULL;
+    ck_assert_ok(kpi_group_deserialize(&d, b, len));
+    free(b);
+    void *tot;
+    ck_assert_ok(kpi_group_total(g, &tot));
+    kpi_estimate e;
+    ck_assert_ok(kpi_score_csat(tot, &e));
+    ck_assert(e.value == 1.0 && e.n == 1);
+    /* the total and a clone of a member are the caller's: free */
+    ck_assert_ok(kpi_score_set_threshold(tot, 5));
+    ck_assert_ok(kpi_score_csat(tot, &e));
+    ck_assert(e.value == 0.0);
+    kpi_score_free(tot);
+    kpi_score *c;
+    ck_assert_ok(kpi_group_get(g, 7, &m));
+    ck_assert_ok(kpi_score_clone(m, &c));
+    ck_assert_ok(kpi_score_set_threshold(c, 5));
+    kpi_score_free(c);
+    /* members of a decoded group, a cloned group and a merged group */
+    group_setters_refuse(d, 7);
+    kpi_group *cl;
+    ck_assert_ok(kpi_group_clone(g, &cl));
+    group_setters_refuse(cl, 7);
+    ck_assert_ok(kpi_group_merge(cl, d)); /* key 7: a merged copy replaces it */
+    group_setters_refuse(cl, 7);
+    kpi_group_free(cl);
+    kpi_group_free(d);
+    kpi_group_free(g);
+
+    /* the other setters: mean cuts, duration targets, series forecast */
+    kpi_mean *mp;
+    ck_assert_ok(kpi_sentiment_new(&mp));
+    ck_assert_ok(kpi_group_new(&g, mp));
+    kpi_mean_free(mp);
+    ck_assert_ok(kpi_group_get(g, 1, &m));
+    ck_assert_status(kpi_mean_set_cuts(m, -0.5, 0.5), KPI_ERR_STATE);
+    kpi_group_free(g);
+    kpi_duration *dp;
+    ck_assert_ok(kpi_frt_new(&dp));
+    ck_assert_ok(kpi_group_new(&g, dp));
+    kpi_duration_free(dp);
+    ck_assert_ok(kpi_group_get(g, 1, &m));
+    ck_assert_status(kpi_duration_add_target(m, 60000), KPI_ERR_STATE);
+    kpi_group_free(g);
+    kpi_series *sp;
+    ck_assert_ok(kpi_series_new(&sp, 3600000, 24, 0));
+    ck_assert_ok(kpi_group_new(&g, sp));
+    kpi_series_free(sp);
+    ck_assert_ok(kpi_group_get(g, 1, &m));
+    ck_assert_status(kpi_series_set_forecast(m, 24, 0.5, 0.1, 0.1), KPI_ERR_STATE);
+    kpi_group_free(g);
+}
+END_TEST
+
 static Suite *group_suite(void)
 {
     Suite *s = suite_create("group");
@@ -719,6 +811,7 @@ static Suite *group_suite(void)
     tcase_add_test(tc, allocation_failures_leave_the_group_unchanged);
     tcase_add_test(tc, null_arguments_and_forged_bytes);
     tcase_add_test(tc, groups_nested_deep_restore_in_linear_time_and_too_deep_is_corrupt);
+    tcase_add_test(tc, a_members_configuration_is_the_groups);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -158,7 +158,8 @@ KPI_API int kpi_duration_clone(const kpi_duration *d, kpi_duration **out);
  * @param d the object.
  * @param target_ms the target in milliseconds (0 or more).
  * @return #KPI_OK; #KPI_ERR_INVALID if `d` is NULL; #KPI_ERR_RANGE if the
- *         target is negative; #KPI_ERR_STATE if the object holds data;
+ *         target is negative; #KPI_ERR_STATE if the object holds data
+ *         or is a group's member (kpi/group.h);
  *         #KPI_ERR_DUPLICATE if already registered; #KPI_ERR_LIMIT beyond
  *         #KPI_DURATION_MAX_TARGETS targets.
  * @remark Thread safety: see this file's description.

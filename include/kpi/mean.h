@@ -88,7 +88,8 @@ KPI_API int kpi_iqs_new(kpi_mean **out);
  * @param positive_above the positive cut (>= negative_below).
  * @return #KPI_OK; #KPI_ERR_INVALID if `m` is NULL or a cut is NaN or
  *         infinite; #KPI_ERR_RANGE if negative_below > positive_above;
- *         #KPI_ERR_STATE if the object already holds values.
+ *         #KPI_ERR_STATE if the object already holds values or is a
+ *         group's member (kpi/group.h).
  *         Not thread-safe on one object.
  */
 KPI_API int kpi_mean_set_cuts(kpi_mean *m, double negative_below, double positive_above);

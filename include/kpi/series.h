@@ -145,7 +145,8 @@ KPI_API int kpi_series_clone(const kpi_series *p, kpi_series **out);
  * @param gamma seasonal smoothing, in (0, 1).
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or NaN; #KPI_ERR_RANGE if a
  *         parameter is out of range; #KPI_ERR_STATE if the series already
- *         holds an event; #KPI_ERR_NOMEM.
+ *         holds an event or is a group's member (kpi/group.h);
+ *         #KPI_ERR_NOMEM.
  *         Thread safety: not with concurrent use of `p`.
  */
 KPI_API int kpi_series_set_forecast(kpi_series *p, uint32_t season_length,

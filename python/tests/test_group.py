@@ -49,6 +49,19 @@ def test_group_member_views_follow_the_group():
     assert isinstance(alone, kpi.Rate) and alone.trials == 1 and alone._member is None
 
 
+def test_a_members_configuration_is_the_groups():
+    g = kpi.Group(kpi.csat(5, 4))
+    g[1].add(4)
+    with pytest.raises(kpi.KpiStateError):
+        g[1].set_threshold(5)
+    # the group still round-trips and its total reads with the prototype's threshold
+    back = kpi.Group.from_bytes(g.to_bytes())
+    assert back.total().csat().value == 1.0
+    alone = pickle.loads(pickle.dumps(g[1]))  # a copy is the caller's
+    alone.set_threshold(5)
+    assert alone.csat().value == 0.0
+
+
 def test_rate_spread():
     g = kpi.Group(kpi.Rate())
     g[1].add_counts(8, 10)
