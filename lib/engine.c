@@ -3380,13 +3380,15 @@ KPI_API int kpi_engine_aging(const kpi_engine *e, int64_t now_ms,
 {
     if (!kpi__is(e, &kpi__engine_type) || counts == NULL)
         return KPI_ERR_INVALID;
-    static const int64_t edge[3] = {KPI_MS_PER_DAY, 3 * KPI_MS_PER_DAY, 7 * KPI_MS_PER_DAY};
+    static const uint64_t edge[3] = {KPI_MS_PER_DAY, 3 * KPI_MS_PER_DAY, 7 * KPI_MS_PER_DAY};
     memset(counts, 0, KPI_ENGINE_AGING_BUCKETS * sizeof *counts);
     for (uint32_t i = 0; i < e->ts.n; i++) {
         const tk *t = slot_at(&e->ts, i);
         if (t->status > KPI_STATUS_ON_HOLD || t->created > now_ms)
             continue;
-        int64_t age = now_ms - t->created;
+        /* exact in 64 unsigned bits (now_ms may be up to 2^63 ms after a
+         * creation, more than an int64 holds) */
+        uint64_t age = (uint64_t)now_ms - (uint64_t)t->created;
         int b = 0;
         while (b < 3 && age >= edge[b])
             b++;

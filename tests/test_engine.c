@@ -6975,6 +6975,37 @@ START_TEST(per_kind_calls_equal_their_records_and_refusals_change_nothing)
 }
 END_TEST
 
+/* ==== review (eng2): time-based reads ==================================== */
+
+/* Aging takes a ticket's age at now_ms exactly, however far apart the two
+ * are: ticket 1, created at -1000 ms, is INT64_MAX + 1000 ms old at
+ * now_ms = INT64_MAX (more than 2^63 - 1: the difference does not fit an
+ * int64), far past 7 d, so it is in the last bucket, [7 d, ...).  The
+ * subtraction overflowed (UB) and wrapped to a negative age: bucket 0. */
+/* kpi_engine_aging(e, now) must read {b0, b1, b2, b3}. */
+static void expect_aging(const kpi_engine *e, int64_t now, uint64_t b0, uint64_t b1,
+                         uint64_t b2, uint64_t b3)
+{
+    uint64_t c[KPI_ENGINE_AGING_BUCKETS];
+    ck_assert_ok(kpi_engine_aging(e, now, c));
+    ck_assert_msg(c[0] == b0 && c[1] == b1 && c[2] == b2 && c[3] == b3,
+                  "aging at %lld: %llu %llu %llu %llu", (long long)now,
+                  (unsigned long long)c[0], (unsigned long long)c[1],
+                  (unsigned long long)c[2], (unsigned long long)c[3]);
+}
+
+START_TEST(aging_takes_ages_past_the_int64_range)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE(-1000, 1, 100));
+    expect_aging(p.a, INT64_MAX, 0, 0, 0, 1);
+    /* and at the edge: 7 d - 1 ms old is in [3 d, 7 d), 7 d in [7 d, ...) */
+    expect_aging(p.a, -1000 + WEEK - 1, 0, 0, 1, 0);
+    expect_aging(p.a, -1000 + WEEK, 0, 0, 0, 1);
+    finish(&p);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -7099,6 +7130,10 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, each_per_kind_parameter_does_what_its_doc_says);
     tcase_add_loop_test(tc, per_kind_calls_equal_their_records_and_refusals_change_nothing, 0,
                         (int)N_OF(intake_cfgs));
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("time");
+    tcase_add_test(tc, aging_takes_ages_past_the_int64_range);
     suite_add_tcase(s, tc);
     return s;
 }
