@@ -3331,6 +3331,10 @@ KPI_API int kpi_engine_window(const kpi_engine *e, int metric, int64_t from_ms,
         from_ms <= -TIME_LIMIT)
         return KPI_ERR_RANGE;
     const int64_t per = e->opt[KPI_ENGINE_OPT_PERIOD_MS];
+    /* every kept period starts before TIME_LIMIT (the engine's time is
+     * below it): a later start holds none, and from_ms - origin fits */
+    if (from_ms > TIME_LIMIT)
+        from_ms = TIME_LIMIT;
     int64_t klo = period_of(e, from_ms);
     if (klo * per + e->opt[KPI_ENGINE_OPT_PERIOD_ORIGIN_MS] < from_ms)
         klo++; /* periods that start inside the window */

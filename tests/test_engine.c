@@ -7006,6 +7006,29 @@ START_TEST(aging_takes_ages_past_the_int64_range)
 }
 END_TEST
 
+static void setup_cet_days(kpi_engine *e)
+{
+    ck_assert_ok(kpi_engine_set_option(e, KPI_ENGINE_OPT_PERIOD_ORIGIN_MS, -H));
+}
+
+/* A window that starts after every kept period holds none of them: an
+ * empty accumulator (KPI_OK), whatever the origin.  With CET days (origin
+ * -1 h) a start near INT64_MAX overflowed from - origin (UB): the first
+ * period came out hugely negative, "before the oldest kept period", and
+ * the read said KPI_ERR_ORDER. */
+START_TEST(a_window_after_every_period_is_empty_whatever_the_origin)
+{
+    pair p = start(setup_cet_days);
+    FEED(&p, CREATE(T0, 1, 100), REPLY(T0 + 10 * M, 1, 7));
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, T0 - H, INT64_MAX, 1, 10 * M);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, INT64_MAX - 1, INT64_MAX, 0, 0);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, INT64_MAX - D, INT64_MAX - 1, 0, 0);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, INT64_C(1) << 62, INT64_MAX, 0, 0);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, T0 + D - H, INT64_MAX, 0, 0);
+    finish(&p);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -7134,6 +7157,7 @@ static Suite *engine_suite(void)
 
     tc = tcase_create("time");
     tcase_add_test(tc, aging_takes_ages_past_the_int64_range);
+    tcase_add_test(tc, a_window_after_every_period_is_empty_whatever_the_origin);
     suite_add_tcase(s, tc);
     return s;
 }
