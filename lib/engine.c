@@ -2101,6 +2101,7 @@ static void ahead_due(const kpi_engine *e, bool cq)
 
 /* Pop and handle every timer due by `t`; roll the ring as time passes. */
 static int run_timers_slow(kpi_engine *e, int64_t t);
+static int forget_customers(kpi_engine *e, int64_t t);
 
 /* Anything due by t?  (Most events: no, and this is one comparison.) */
 static inline int run_timers(kpi_engine *e, int64_t t)
@@ -2127,10 +2128,21 @@ static int run_timers_slow(kpi_engine *e, int64_t t)
             rc == KPI_OK)
             rc = r2;
         evict(e, s);
+        /* a step leaves the engine as advanced to x.due: the customers
+         * due by then leave with it */
         if (e->tx.on && e->tx.step_ok && e->tx.nq > TX_STEP && e->tx.fail == KPI_OK &&
-            !tq_due(&e->tq, x.due) && (r2 = tx_step(e, x.due)) != KPI_OK)
+            !tq_due(&e->tq, x.due) &&
+            ((r2 = forget_customers(e, x.due)) != KPI_OK || (r2 = tx_step(e, x.due)) != KPI_OK))
             return r2;
     }
+    r2 = forget_customers(e, t);
+    return r2 != KPI_OK ? r2 : rc;
+}
+
+/* Pop every customer timer due by `t`: its customer leaves the
+ * repeat-contact table (if the timer is still its latest). */
+static int forget_customers(kpi_engine *e, int64_t t)
+{
     while (tq_due(&e->cq, t)) {
         if (e->tx.on && !tx_grow(e, 2, 0))
             return KPI_ERR_NOMEM;
@@ -2148,7 +2160,7 @@ static int run_timers_slow(kpi_engine *e, int64_t t)
         }
         cust_remove(&e->cust, (size_t)i, pos);
     }
-    return rc;
+    return KPI_OK;
 }
 
 /* Move the clock to t (if later), rolling the ring. */

@@ -7029,6 +7029,79 @@ START_TEST(a_window_after_every_period_is_empty_whatever_the_origin)
 }
 END_TEST
 
+/* A long settlement that fails after a whole step leaves the engine as
+ * the engine advanced to that step's time: customers past their window by
+ * then are forgotten too.  Customer 1000 created ticket 1 at T0, so it is
+ * forgotten at T0 + 7 d + 1 ms; 6,000 tickets without a customer,
+ * created 10 s apart from T0 + 1 s and resolved an hour later, settle
+ * from T0 + 7 d + 1 h on (the later half under new agents, whose members
+ * are made as they settle, so later steps allocate).  Failing the
+ * advance's allocations from its last one down, the first failure that
+ * comes after a step leaves the engine at a time past T0 + 7 d + 1 ms: it
+ * must hold no customer, equal a restored engine advanced to that time,
+ * and its snapshot must restore.  It kept customer 1000, and its snapshot
+ * was refused as KPI_ERR_CORRUPT (a customer past its window). */
+START_TEST(a_failed_step_forgets_the_customers_due_by_then)
+{
+    const size_t tickets = 6000;
+    kpi_event *ev = malloc((4 * tickets + 1) * sizeof *ev);
+    ck_assert_ptr_nonnull(ev);
+    size_t n = 0;
+    ev[n++] = CREATE(T0, 1, 1000);
+    for (uint64_t i = 0; i < tickets; i++) {
+        int64_t t = T0 + 1000 + (int64_t)i * 10000;
+        ev[n++] = CREATE_X(t, i + 10, 0, (uint32_t)(i % 3), (uint32_t)(i % 4), 0, 0);
+        if (i >= tickets / 2)
+            ev[n++] = ASSIGN(t + 1, i + 10, 100 + i, 0);
+        ev[n++] = REPLY(t + M, i + 10, 7 + i % 5);
+        ev[n++] = RESOLVE(t + H, i + 10, 7 + i % 5);
+    }
+    kpi_engine *e0 = engine(NULL);
+    ck_assert_ok(kpi_engine_apply(e0, ev, n, sizeof(kpi_event), NULL));
+    free(ev);
+    int64_t t0 = 0, end = T0 + 20 * D;
+    ck_assert_ok(kpi_engine_time(e0, &t0));
+    ck_assert_uint_eq(counter(e0, KPI_ENGINE_COUNT_CUSTOMERS), 1);
+    size_t len;
+    unsigned char *bytes = eng_bytes(e0, &len);
+    /* the allocations of the whole advance */
+    test_alloc ta;
+    kpi_allocator a = test_allocator(&ta);
+    kpi_engine *e = NULL;
+    ck_assert_ok(kpi_engine_deserialize_with(&e, bytes, len, &a));
+    long total = ta.calls;
+    ck_assert_ok(kpi_engine_advance(e, end));
+    total = ta.calls - total;
+    kpi_engine_free(e);
+    int partial = 0;
+    for (long k = total; k > 0 && !partial; k--) {
+        if (restore_and_advance(bytes, len, &ta, k, end, &e) == KPI_OK) {
+            kpi_engine_free(e);
+            continue;
+        }
+        int64_t t = 0;
+        ck_assert_ok(kpi_engine_time(e, &t));
+        if (t > T0 + WEEK + 1) {
+            partial = 1;
+            ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_CUSTOMERS), 0);
+            kpi_engine *step = NULL;
+            ck_assert_ok(kpi_engine_deserialize(&step, bytes, len));
+            ck_assert_ok(kpi_engine_advance(step, t));
+            eng_same(e, step);
+            kpi_engine *again = eng_reread(e);
+            eng_same(e, again);
+            kpi_engine_free(again);
+            kpi_engine_free(step);
+        }
+        kpi_engine_free(e);
+        ck_assert_int_eq(ta.live, 0);
+    }
+    ck_assert(partial);
+    free(bytes);
+    kpi_engine_free(e0);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -7158,6 +7231,7 @@ static Suite *engine_suite(void)
     tc = tcase_create("time");
     tcase_add_test(tc, aging_takes_ages_past_the_int64_range);
     tcase_add_test(tc, a_window_after_every_period_is_empty_whatever_the_origin);
+    tcase_add_test(tc, a_failed_step_forgets_the_customers_due_by_then);
     suite_add_tcase(s, tc);
     return s;
 }
