@@ -1071,13 +1071,22 @@ static int kpis_build(kpi_engine *e)
     return rc;
 }
 
+/* The start of period k, origin + k * period, for a period that holds a
+ * time in (-TIME_LIMIT, TIME_LIMIT] (so the start fits an int64): taken in
+ * unsigned (modular) arithmetic, since the product alone may not fit (an
+ * origin near 2^62 and a time near -2^62 give one below INT64_MIN). */
+static int64_t period_start(const kpi_engine *e, int64_t k)
+{
+    return (int64_t)((uint64_t)k * (uint64_t)e->opt[KPI_ENGINE_OPT_PERIOD_MS] +
+                     (uint64_t)e->opt[KPI_ENGINE_OPT_PERIOD_ORIGIN_MS]);
+}
+
 static void set_head(kpi_engine *e, int64_t k)
 {
-    const int64_t per = e->opt[KPI_ENGINE_OPT_PERIOD_MS];
     e->head = k;
     e->head_slot = e->nper > 0 ? ring_slot(e, k) : 0;
-    e->head_lo = k * per + e->opt[KPI_ENGINE_OPT_PERIOD_ORIGIN_MS];
-    e->head_hi = e->head_lo + per;
+    e->head_lo = period_start(e, k);
+    e->head_hi = e->head_lo + e->opt[KPI_ENGINE_OPT_PERIOD_MS];
 }
 
 static void data_clear(kpi_engine *e)
@@ -3342,13 +3351,12 @@ KPI_API int kpi_engine_window(const kpi_engine *e, int metric, int64_t from_ms,
     if (metric < 0 || metric >= NM || mtype[metric] == T_SERIES || to_ms <= from_ms ||
         from_ms <= -TIME_LIMIT)
         return KPI_ERR_RANGE;
-    const int64_t per = e->opt[KPI_ENGINE_OPT_PERIOD_MS];
     /* every kept period starts before TIME_LIMIT (the engine's time is
      * below it): a later start holds none, and from_ms - origin fits */
     if (from_ms > TIME_LIMIT)
         from_ms = TIME_LIMIT;
     int64_t klo = period_of(e, from_ms);
-    if (klo * per + e->opt[KPI_ENGINE_OPT_PERIOD_ORIGIN_MS] < from_ms)
+    if (period_start(e, klo) < from_ms)
         klo++; /* periods that start inside the window */
     int64_t khi = to_ms >= TIME_LIMIT ? e->head : period_of(e, to_ms - 1);
     if (e->started && klo <= e->head - (int64_t)e->nper)
@@ -3377,8 +3385,7 @@ KPI_API int kpi_engine_backlog(const kpi_engine *e, int64_t period_start_ms, uin
         period_start_ms >= TIME_LIMIT)
         return KPI_ERR_INVALID;
     int64_t k = period_of(e, period_start_ms);
-    if (k * e->opt[KPI_ENGINE_OPT_PERIOD_MS] + e->opt[KPI_ENGINE_OPT_PERIOD_ORIGIN_MS] !=
-        period_start_ms)
+    if (period_start(e, k) != period_start_ms)
         return KPI_ERR_INVALID;
     if (!e->started || k >= e->head)
         return KPI_ERR_EMPTY;

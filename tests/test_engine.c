@@ -7102,6 +7102,49 @@ START_TEST(a_failed_step_forgets_the_customers_due_by_then)
 }
 END_TEST
 
+/* Period starts are computed without overflow wherever the options and
+ * times allow: with the origin at 2^62 - 1 (its largest value) and the
+ * first event (a log-in) at t1 = -2^62 + 1 (the earliest time), t1's
+ * period is
+ *   k = floor((t1 - origin) / 1 d) = floor((-2^63 + 2) / 86,400,000)
+ *     = -106,751,991,168,
+ * and k * 1 d = -9,223,372,036,915,200,000 is below INT64_MIN: the engine
+ * multiplied in int64 (UB, caught by the sanitizer build) as it started
+ * its clock, took the first period of a window from t1, and checked t1 as
+ * a period start.  The start itself fits:
+ *   origin + k * 1 d = 4,611,686,018,427,387,903 - 9,223,372,036,915,200,000
+ *                    = -4,611,686,018,487,812,097 =: s,
+ * 60,424,194 ms (16.8 h) before t1 (and below -2^62, so no read takes it).
+ * A ticket created at t1 + 2 d (period k + 2, from s + 2 d) gets an FRT of
+ * 10 min: a window from t1 takes the periods from k + 1 and holds it;
+ * period k + 1 ended with no ticket (backlog 0), period k + 2 (ended by
+ * t1 + 3 d) with the one. */
+START_TEST(periods_far_from_their_origin_start_exactly)
+{
+    const int64_t t1 = -(INT64_C(1) << 62) + 1, s = INT64_C(-4611686018487812097);
+    kpi_engine *e = engine(NULL);
+    ck_assert_ok(kpi_engine_set_option(e, KPI_ENGINE_OPT_PERIOD_ORIGIN_MS,
+                                       (INT64_C(1) << 62) - 1));
+    uint64_t n = 99;
+    ck_assert_status(kpi_engine_backlog(e, t1, &n), KPI_ERR_INVALID); /* not a start */
+    ck_assert_ok(kpi_engine_logged_in(e, t1, 7, 0, H));
+    ck_assert_ok(kpi_engine_created(e, t1 + 2 * D, 1, 100, 0, 0, NULL, 0));
+    ck_assert_ok(kpi_engine_agent_reply(e, t1 + 2 * D + 10 * M, 1, 7));
+    EXPECT_WINDOW(e, KPI_ENGINE_FRT, t1, INT64_MAX, 1, 10 * M);
+    EXPECT_WINDOW(e, KPI_ENGINE_FRT, s + 2 * D + 1, INT64_MAX, 0, 0);
+    ck_assert_ok(kpi_engine_advance(e, t1 + 3 * D));
+    ck_assert_ok(kpi_engine_backlog(e, s + D, &n));
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ok(kpi_engine_backlog(e, s + 2 * D, &n));
+    ck_assert_uint_eq(n, 1);
+    ck_assert_status(kpi_engine_backlog(e, t1, &n), KPI_ERR_INVALID);
+    kpi_engine *r = eng_reread(e);
+    eng_same(e, r);
+    kpi_engine_free(r);
+    kpi_engine_free(e);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -7232,6 +7275,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, aging_takes_ages_past_the_int64_range);
     tcase_add_test(tc, a_window_after_every_period_is_empty_whatever_the_origin);
     tcase_add_test(tc, a_failed_step_forgets_the_customers_due_by_then);
+    tcase_add_test(tc, periods_far_from_their_origin_start_exactly);
     suite_add_tcase(s, tc);
     return s;
 }
