@@ -7145,6 +7145,41 @@ START_TEST(periods_far_from_their_origin_start_exactly)
 }
 END_TEST
 
+/* A creation the volume series cannot hold is refused whole.  With the
+ * origin at 2^62 - 1, the period of t1 = -2^62 + 1 starts before INT64_MIN
+ * (k * 1 d + origin, worked out above: origin + k * 1 d needs
+ * k * 1 d = -9,223,372,036,915,200,000), which kpi_series_add() refuses
+ * with KPI_ERR_RANGE.  The engine met that refusal only as it recorded the
+ * values, after the ticket, its counters and the clock had changed: the
+ * creation returned KPI_ERR_RANGE, yet the ticket was live, counted, and
+ * the engine started.  Now it is refused with nothing changed (the engine
+ * still without time), by the call and by the record alike (a second
+ * later); a creation a day later (period k + 1, whose start
+ * -9,223,372,036,828,800,000 + origin fits) is taken. */
+START_TEST(a_creation_the_volume_cannot_hold_changes_nothing)
+{
+    const int64_t t1 = -(INT64_C(1) << 62) + 1;
+    kpi_engine *e = engine(NULL);
+    ck_assert_ok(kpi_engine_set_option(e, KPI_ENGINE_OPT_PERIOD_ORIGIN_MS,
+                                       (INT64_C(1) << 62) - 1));
+    size_t len;
+    unsigned char *before = eng_bytes(e, &len);
+    ck_assert_status(kpi_engine_created(e, t1, 1, 100, 0, 0, NULL, 0), KPI_ERR_RANGE);
+    eng_unchanged(e, before, len);
+    const kpi_event c = CREATE(t1 + 1000, 2, 100);
+    ck_assert_status(kpi_engine_event(e, &c), KPI_ERR_RANGE);
+    eng_unchanged(e, before, len);
+    int64_t t = 0;
+    ck_assert_status(kpi_engine_time(e, &t), KPI_ERR_EMPTY);
+    ck_assert_int_eq(status_of(e, 1), KPI_ERR_UNKNOWN_ID);
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_CREATED), 0);
+    ck_assert_ok(kpi_engine_created(e, t1 + D, 3, 100, 0, 0, NULL, 0));
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_CREATED), 1);
+    free(before);
+    kpi_engine_free(e);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -7276,6 +7311,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_window_after_every_period_is_empty_whatever_the_origin);
     tcase_add_test(tc, a_failed_step_forgets_the_customers_due_by_then);
     tcase_add_test(tc, periods_far_from_their_origin_start_exactly);
+    tcase_add_test(tc, a_creation_the_volume_cannot_hold_changes_nothing);
     suite_add_tcase(s, tc);
     return s;
 }
