@@ -3959,6 +3959,12 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
             if (t->id == 0 || t->status > KPI_STATUS_MERGED || (t->flags & ~TF_ALL) ||
                 d[k].has_agent > 1 || d[k].team > 65535 || t->created <= -TIME_LIMIT ||
                 t->created >= TIME_LIMIT || (started && tget(t, F_LAST) > e->now) ||
+                /* the status clocks: the last change by the last event,
+                 * the time in new, open and on-hold (work: new and open,
+                 * part of it) before that change */
+                off_get(t, F_SINCE) > off_get(t, F_LAST) ||
+                off_get(t, F_WAIT_MS) > off_get(t, F_SINCE) ||
+                off_get(t, F_WORK_MS) > off_get(t, F_WAIT_MS) ||
                 (t->status >= KPI_STATUS_SOLVED &&
                  tget(t, F_SINCE) + e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS] <= e->now)) {
                 bad = KPI_ERR_CORRUPT;

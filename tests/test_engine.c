@@ -4675,6 +4675,21 @@ static size_t put_sv(unsigned char *p, int64_t v)
     return put_uv(p, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
 }
 
+/* Where ticket `id`'s record goes on in a snapshot: just after its id (8
+ * bytes, little-endian), at its creation time. */
+static size_t ticket_at(const unsigned char *snap, size_t len, uint64_t id)
+{
+    unsigned char key[8];
+    for (int k = 0; k < 8; k++)
+        key[k] = (unsigned char)(id >> (8 * k));
+    size_t at = 0;
+    for (size_t i = 0; i + 8 <= len && at == 0; i++)
+        if (memcmp(snap + i, key, 8) == 0)
+            at = i + 8;
+    ck_assert_uint_ne(at, 0);
+    return at;
+}
+
 /* Options in a snapshot: the first format's 16, the FCR minimum packed
  * into the FCR maximum's value (+ 256 x minimum). */
 #define SERIALIZED_OPTIONS 16
@@ -5700,14 +5715,8 @@ START_TEST(a_snapshot_with_a_ticket_that_could_not_settle_is_corrupt)
     unsigned char *snap = eng_bytes(e, &len);
     /* the ticket: its id (8 bytes, little-endian), then its creation time
      * (a zigzag varint); two hours later, its last resolve is edge + 2 h */
-    unsigned char key[8], old[10], now[10];
-    for (int k = 0; k < 8; k++)
-        key[k] = (unsigned char)(id >> (8 * k));
-    size_t at = 0;
-    for (size_t i = 0; i + 8 <= len && at == 0; i++)
-        if (memcmp(snap + i, key, 8) == 0)
-            at = i + 8;
-    ck_assert_uint_ne(at, 0);
+    unsigned char old[10], now[10];
+    size_t at = ticket_at(snap, len, id);
     size_t n_old = put_sv(old, edge - 3 * H), n_new = put_sv(now, edge - H);
     ck_assert_uint_eq(n_old, n_new);
     ck_assert_mem_eq(snap + at, old, n_old);
@@ -7180,6 +7189,56 @@ START_TEST(a_creation_the_volume_cannot_hold_changes_nothing)
 }
 END_TEST
 
+/* A live ticket's status clocks are bounded by its own times in every
+ * state an engine makes: its last status change (F_SINCE) is at or before
+ * its last event, its requester wait (time in new, open, on-hold before
+ * that change) at most the time from creation to that change, and its
+ * agent work (new, open) at most its wait.  Ticket 1, created at T0 and
+ * answered 10 min later (now open), holds since = last = wait = work =
+ * 600,000 ms (3-byte varints, after its id and creation time).  Forged:
+ * since 1,900,000 (after its last event, 600,000), work 700,000 (above the
+ * wait), wait 700,000 (above since): each restored, and the first then
+ * gave a wait of 600,000 - 1,300,000 < 0 at the next status change, kept
+ * in 40 bits as 2^40 - 700,000 ms (34.8 years) and recorded as such at the
+ * settlement.  Each is now KPI_ERR_CORRUPT; the bytes resealed unchanged
+ * restore as they were. */
+START_TEST(a_snapshot_with_status_clocks_past_their_ticket_is_corrupt)
+{
+    const uint64_t id = UINT64_C(0x1122334455667788);
+    kpi_engine *e = engine(NULL);
+    const kpi_event evs[] = {CREATE(T0, id, 100), REPLY(T0 + 10 * M, id, 7)};
+    ck_assert_ok(kpi_engine_apply(e, evs, N_OF(evs), sizeof(kpi_event), NULL));
+    size_t len;
+    unsigned char *snap = eng_bytes(e, &len);
+    size_t at = ticket_at(snap, len, id);
+    while (snap[at] & 0x80) /* the creation time */
+        at++;
+    at++;
+    /* the offsets: last, clock, waiting, since, wait, work, pause */
+    size_t field[7];
+    for (int f = 0; f < 7; f++) {
+        field[f] = at;
+        while (snap[at] & 0x80)
+            at++;
+        at++;
+    }
+    unsigned char ten_min[3], forged[3];
+    ck_assert_uint_eq(put_uv(ten_min, 600000), 3);
+    const int which[3] = {3, 5, 4}; /* since, work, wait */
+    const int64_t value[3] = {1900000, 700000, 700000};
+    for (int i = 0; i < 3; i++) {
+        ck_assert_mem_eq(snap + field[which[i]], ten_min, 3);
+        ck_assert_uint_eq(put_uv(forged, (uint64_t)value[i]), 3);
+        memcpy(snap + field[which[i]], forged, 3);
+        expect_restore(e, snap, len, 1);
+        memcpy(snap + field[which[i]], ten_min, 3);
+        expect_restore(e, snap, len, 0);
+    }
+    free(snap);
+    kpi_engine_free(e);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -7312,6 +7371,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_failed_step_forgets_the_customers_due_by_then);
     tcase_add_test(tc, periods_far_from_their_origin_start_exactly);
     tcase_add_test(tc, a_creation_the_volume_cannot_hold_changes_nothing);
+    tcase_add_test(tc, a_snapshot_with_status_clocks_past_their_ticket_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
