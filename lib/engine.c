@@ -3965,6 +3965,8 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
                 off_get(t, F_SINCE) > off_get(t, F_LAST) ||
                 off_get(t, F_WAIT_MS) > off_get(t, F_SINCE) ||
                 off_get(t, F_WORK_MS) > off_get(t, F_WAIT_MS) ||
+                /* a customer waits on an unresolved ticket only */
+                ((t->flags & TF_WAITING) && t->status > KPI_STATUS_ON_HOLD) ||
                 (t->status >= KPI_STATUS_SOLVED &&
                  tget(t, F_SINCE) + e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS] <= e->now)) {
                 bad = KPI_ERR_CORRUPT;

@@ -7189,6 +7189,23 @@ START_TEST(a_creation_the_volume_cannot_hold_changes_nothing)
 }
 END_TEST
 
+/* Where ticket `id`'s seven time offsets (last, clock, waiting, since,
+ * wait, work, pause: varints after its creation time) are in a snapshot,
+ * in field[]; returns where its status byte is (its flags follow, u16). */
+static size_t ticket_fields(const unsigned char *snap, size_t len, uint64_t id,
+                            size_t field[7])
+{
+    size_t at = ticket_at(snap, len, id);
+    for (int f = -1; f < 7; f++) { /* -1: the creation time */
+        if (f >= 0)
+            field[f] = at;
+        while (snap[at] & 0x80)
+            at++;
+        at++;
+    }
+    return at;
+}
+
 /* A live ticket's status clocks are bounded by its own times in every
  * state an engine makes: its last status change (F_SINCE) is at or before
  * its last event, its requester wait (time in new, open, on-hold before
@@ -7210,18 +7227,8 @@ START_TEST(a_snapshot_with_status_clocks_past_their_ticket_is_corrupt)
     ck_assert_ok(kpi_engine_apply(e, evs, N_OF(evs), sizeof(kpi_event), NULL));
     size_t len;
     unsigned char *snap = eng_bytes(e, &len);
-    size_t at = ticket_at(snap, len, id);
-    while (snap[at] & 0x80) /* the creation time */
-        at++;
-    at++;
-    /* the offsets: last, clock, waiting, since, wait, work, pause */
     size_t field[7];
-    for (int f = 0; f < 7; f++) {
-        field[f] = at;
-        while (snap[at] & 0x80)
-            at++;
-        at++;
-    }
+    ticket_fields(snap, len, id, field);
     unsigned char ten_min[3], forged[3];
     ck_assert_uint_eq(put_uv(ten_min, 600000), 3);
     const int which[3] = {3, 5, 4}; /* since, work, wait */
@@ -7234,6 +7241,37 @@ START_TEST(a_snapshot_with_status_clocks_past_their_ticket_is_corrupt)
         memcpy(snap + field[which[i]], ten_min, 3);
         expect_restore(e, snap, len, 0);
     }
+    free(snap);
+    kpi_engine_free(e);
+}
+END_TEST
+
+/* "Open cases now" (COUNT_WAITING) counts unresolved tickets only: every
+ * event that solves, closes or merges a ticket ends its customer's wait,
+ * and a message on a solved ticket either reopens it first or is recorded
+ * without a wait.  Ticket 1, created at T0, answered at 10 min and
+ * resolved at 1 h, has flags FRT done (2) + resolved (64) = 66; forged
+ * with "a customer waits" (8), 74, it restored: COUNT_WAITING read 1 with
+ * no unresolved ticket, and a reply on the solved ticket recorded a reply
+ * time.  Now KPI_ERR_CORRUPT; the bytes resealed unchanged restore. */
+START_TEST(a_snapshot_with_a_customer_waiting_on_a_solved_ticket_is_corrupt)
+{
+    const uint64_t id = UINT64_C(0x1122334455667788);
+    kpi_engine *e = engine(NULL);
+    const kpi_event evs[] = {CREATE(T0, id, 100), REPLY(T0 + 10 * M, id, 7),
+                             RESOLVE(T0 + H, id, 7)};
+    ck_assert_ok(kpi_engine_apply(e, evs, N_OF(evs), sizeof(kpi_event), NULL));
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_WAITING), 0);
+    size_t len, field[7];
+    unsigned char *snap = eng_bytes(e, &len);
+    size_t at = ticket_fields(snap, len, id, field);
+    ck_assert_uint_eq(snap[at], KPI_STATUS_SOLVED);
+    ck_assert_uint_eq(snap[at + 1], 66);
+    ck_assert_uint_eq(snap[at + 2], 0);
+    snap[at + 1] = 74;
+    expect_restore(e, snap, len, 1);
+    snap[at + 1] = 66;
+    expect_restore(e, snap, len, 0);
     free(snap);
     kpi_engine_free(e);
 }
@@ -7372,6 +7410,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, periods_far_from_their_origin_start_exactly);
     tcase_add_test(tc, a_creation_the_volume_cannot_hold_changes_nothing);
     tcase_add_test(tc, a_snapshot_with_status_clocks_past_their_ticket_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_a_customer_waiting_on_a_solved_ticket_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
