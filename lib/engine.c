@@ -1071,13 +1071,22 @@ static int kpis_build(kpi_engine *e)
     return rc;
 }
 
+/* The start of period k, origin + k * period, for a period that holds a
+ * time in (-TIME_LIMIT, TIME_LIMIT] (so the start fits an int64): taken in
+ * unsigned (modular) arithmetic, since the product alone may not fit (an
+ * origin near 2^62 and a time near -2^62 give one below INT64_MIN). */
+static int64_t period_start(const kpi_engine *e, int64_t k)
+{
+    return (int64_t)((uint64_t)k * (uint64_t)e->opt[KPI_ENGINE_OPT_PERIOD_MS] +
+                     (uint64_t)e->opt[KPI_ENGINE_OPT_PERIOD_ORIGIN_MS]);
+}
+
 static void set_head(kpi_engine *e, int64_t k)
 {
-    const int64_t per = e->opt[KPI_ENGINE_OPT_PERIOD_MS];
     e->head = k;
     e->head_slot = e->nper > 0 ? ring_slot(e, k) : 0;
-    e->head_lo = k * per + e->opt[KPI_ENGINE_OPT_PERIOD_ORIGIN_MS];
-    e->head_hi = e->head_lo + per;
+    e->head_lo = period_start(e, k);
+    e->head_hi = e->head_lo + e->opt[KPI_ENGINE_OPT_PERIOD_MS];
 }
 
 static void data_clear(kpi_engine *e)
@@ -1709,6 +1718,17 @@ static bool q_member(kpi_engine *e, int m, dimtab *dt, dkey *dk)
     return true;
 }
 
+/* Does the volume series (the engine's period and origin) take a value at
+ * t?  kpi_series_add() refuses with KPI_ERR_RANGE a time whose period's
+ * start does not fit an int64 (the origin near 2^62, t near -2^62): known
+ * before anything is recorded, so that the creation is refused whole. */
+static bool series_takes(const kpi_engine *e, int64_t t)
+{
+    int64_t off, start;
+    return !__builtin_mul_overflow(period_of(e, t), e->opt[KPI_ENGINE_OPT_PERIOD_MS], &off) &&
+           !__builtin_add_overflow(e->opt[KPI_ENGINE_OPT_PERIOD_ORIGIN_MS], off, &start);
+}
+
 /* In a transaction: queue the feeds of a value of metric m at time `when`
  * under the keys (its total, its breakdown members, its period's bucket),
  * making what they need. */
@@ -1718,6 +1738,10 @@ static void rec_queue(kpi_engine *e, int m, const keys *k, int64_t when, val v)
     if (!tx_grow(e, 0, NDIM + 1))
         return;
     const int type = mtype[m];
+    if (type == T_SERIES && !series_takes(e, when)) {
+        x->fail = KPI_ERR_RANGE; /* the event is refused whole */
+        return;
+    }
     op *o = &x->ops[x->nops++]; /* the members made apart are adopted after it */
     void **acc = o->acc;
     size_t n = 0;
@@ -2101,6 +2125,7 @@ static void ahead_due(const kpi_engine *e, bool cq)
 
 /* Pop and handle every timer due by `t`; roll the ring as time passes. */
 static int run_timers_slow(kpi_engine *e, int64_t t);
+static int forget_customers(kpi_engine *e, int64_t t);
 
 /* Anything due by t?  (Most events: no, and this is one comparison.) */
 static inline int run_timers(kpi_engine *e, int64_t t)
@@ -2127,10 +2152,21 @@ static int run_timers_slow(kpi_engine *e, int64_t t)
             rc == KPI_OK)
             rc = r2;
         evict(e, s);
+        /* a step leaves the engine as advanced to x.due: the customers
+         * due by then leave with it */
         if (e->tx.on && e->tx.step_ok && e->tx.nq > TX_STEP && e->tx.fail == KPI_OK &&
-            !tq_due(&e->tq, x.due) && (r2 = tx_step(e, x.due)) != KPI_OK)
+            !tq_due(&e->tq, x.due) &&
+            ((r2 = forget_customers(e, x.due)) != KPI_OK || (r2 = tx_step(e, x.due)) != KPI_OK))
             return r2;
     }
+    r2 = forget_customers(e, t);
+    return r2 != KPI_OK ? r2 : rc;
+}
+
+/* Pop every customer timer due by `t`: its customer leaves the
+ * repeat-contact table (if the timer is still its latest). */
+static int forget_customers(kpi_engine *e, int64_t t)
+{
     while (tq_due(&e->cq, t)) {
         if (e->tx.on && !tx_grow(e, 2, 0))
             return KPI_ERR_NOMEM;
@@ -2148,7 +2184,7 @@ static int run_timers_slow(kpi_engine *e, int64_t t)
         }
         cust_remove(&e->cust, (size_t)i, pos);
     }
-    return rc;
+    return KPI_OK;
 }
 
 /* Move the clock to t (if later), rolling the ring. */
@@ -3330,9 +3366,12 @@ KPI_API int kpi_engine_window(const kpi_engine *e, int metric, int64_t from_ms,
     if (metric < 0 || metric >= NM || mtype[metric] == T_SERIES || to_ms <= from_ms ||
         from_ms <= -TIME_LIMIT)
         return KPI_ERR_RANGE;
-    const int64_t per = e->opt[KPI_ENGINE_OPT_PERIOD_MS];
+    /* every kept period starts before TIME_LIMIT (the engine's time is
+     * below it): a later start holds none, and from_ms - origin fits */
+    if (from_ms > TIME_LIMIT)
+        from_ms = TIME_LIMIT;
     int64_t klo = period_of(e, from_ms);
-    if (klo * per + e->opt[KPI_ENGINE_OPT_PERIOD_ORIGIN_MS] < from_ms)
+    if (period_start(e, klo) < from_ms)
         klo++; /* periods that start inside the window */
     int64_t khi = to_ms >= TIME_LIMIT ? e->head : period_of(e, to_ms - 1);
     if (e->started && klo <= e->head - (int64_t)e->nper)
@@ -3361,8 +3400,7 @@ KPI_API int kpi_engine_backlog(const kpi_engine *e, int64_t period_start_ms, uin
         period_start_ms >= TIME_LIMIT)
         return KPI_ERR_INVALID;
     int64_t k = period_of(e, period_start_ms);
-    if (k * e->opt[KPI_ENGINE_OPT_PERIOD_MS] + e->opt[KPI_ENGINE_OPT_PERIOD_ORIGIN_MS] !=
-        period_start_ms)
+    if (period_start(e, k) != period_start_ms)
         return KPI_ERR_INVALID;
     if (!e->started || k >= e->head)
         return KPI_ERR_EMPTY;
@@ -3380,13 +3418,15 @@ KPI_API int kpi_engine_aging(const kpi_engine *e, int64_t now_ms,
 {
     if (!kpi__is(e, &kpi__engine_type) || counts == NULL)
         return KPI_ERR_INVALID;
-    static const int64_t edge[3] = {KPI_MS_PER_DAY, 3 * KPI_MS_PER_DAY, 7 * KPI_MS_PER_DAY};
+    static const uint64_t edge[3] = {KPI_MS_PER_DAY, 3 * KPI_MS_PER_DAY, 7 * KPI_MS_PER_DAY};
     memset(counts, 0, KPI_ENGINE_AGING_BUCKETS * sizeof *counts);
     for (uint32_t i = 0; i < e->ts.n; i++) {
         const tk *t = slot_at(&e->ts, i);
         if (t->status > KPI_STATUS_ON_HOLD || t->created > now_ms)
             continue;
-        int64_t age = now_ms - t->created;
+        /* exact in 64 unsigned bits (now_ms may be up to 2^63 ms after a
+         * creation, more than an int64 holds) */
+        uint64_t age = (uint64_t)now_ms - (uint64_t)t->created;
         int b = 0;
         while (b < 3 && age >= edge[b])
             b++;
@@ -3948,6 +3988,14 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
             if (t->id == 0 || t->status > KPI_STATUS_MERGED || (t->flags & ~TF_ALL) ||
                 d[k].has_agent > 1 || d[k].team > 65535 || t->created <= -TIME_LIMIT ||
                 t->created >= TIME_LIMIT || (started && tget(t, F_LAST) > e->now) ||
+                /* the status clocks: the last change by the last event,
+                 * the time in new, open and on-hold (work: new and open,
+                 * part of it) before that change */
+                off_get(t, F_SINCE) > off_get(t, F_LAST) ||
+                off_get(t, F_WAIT_MS) > off_get(t, F_SINCE) ||
+                off_get(t, F_WORK_MS) > off_get(t, F_WAIT_MS) ||
+                /* a customer waits on an unresolved ticket only */
+                ((t->flags & TF_WAITING) && t->status > KPI_STATUS_ON_HOLD) ||
                 (t->status >= KPI_STATUS_SOLVED &&
                  tget(t, F_SINCE) + e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS] <= e->now)) {
                 bad = KPI_ERR_CORRUPT;

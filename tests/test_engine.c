@@ -4675,6 +4675,21 @@ static size_t put_sv(unsigned char *p, int64_t v)
     return put_uv(p, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
 }
 
+/* Where ticket `id`'s record goes on in a snapshot: just after its id (8
+ * bytes, little-endian), at its creation time. */
+static size_t ticket_at(const unsigned char *snap, size_t len, uint64_t id)
+{
+    unsigned char key[8];
+    for (int k = 0; k < 8; k++)
+        key[k] = (unsigned char)(id >> (8 * k));
+    size_t at = 0;
+    for (size_t i = 0; i + 8 <= len && at == 0; i++)
+        if (memcmp(snap + i, key, 8) == 0)
+            at = i + 8;
+    ck_assert_uint_ne(at, 0);
+    return at;
+}
+
 /* Options in a snapshot: the first format's 16, the FCR minimum packed
  * into the FCR maximum's value (+ 256 x minimum). */
 #define SERIALIZED_OPTIONS 16
@@ -5700,14 +5715,8 @@ START_TEST(a_snapshot_with_a_ticket_that_could_not_settle_is_corrupt)
     unsigned char *snap = eng_bytes(e, &len);
     /* the ticket: its id (8 bytes, little-endian), then its creation time
      * (a zigzag varint); two hours later, its last resolve is edge + 2 h */
-    unsigned char key[8], old[10], now[10];
-    for (int k = 0; k < 8; k++)
-        key[k] = (unsigned char)(id >> (8 * k));
-    size_t at = 0;
-    for (size_t i = 0; i + 8 <= len && at == 0; i++)
-        if (memcmp(snap + i, key, 8) == 0)
-            at = i + 8;
-    ck_assert_uint_ne(at, 0);
+    unsigned char old[10], now[10];
+    size_t at = ticket_at(snap, len, id);
     size_t n_old = put_sv(old, edge - 3 * H), n_new = put_sv(now, edge - H);
     ck_assert_uint_eq(n_old, n_new);
     ck_assert_mem_eq(snap + at, old, n_old);
@@ -7088,6 +7097,299 @@ START_TEST(per_kind_calls_equal_their_records_and_refusals_change_nothing)
 }
 END_TEST
 
+/* ==== review (eng2): time-based reads ==================================== */
+
+/* Aging takes a ticket's age at now_ms exactly, however far apart the two
+ * are: ticket 1, created at -1000 ms, is INT64_MAX + 1000 ms old at
+ * now_ms = INT64_MAX (more than 2^63 - 1: the difference does not fit an
+ * int64), far past 7 d, so it is in the last bucket, [7 d, ...).  The
+ * subtraction overflowed (UB) and wrapped to a negative age: bucket 0. */
+/* kpi_engine_aging(e, now) must read {b0, b1, b2, b3}. */
+static void expect_aging(const kpi_engine *e, int64_t now, uint64_t b0, uint64_t b1,
+                         uint64_t b2, uint64_t b3)
+{
+    uint64_t c[KPI_ENGINE_AGING_BUCKETS];
+    ck_assert_ok(kpi_engine_aging(e, now, c));
+    ck_assert_msg(c[0] == b0 && c[1] == b1 && c[2] == b2 && c[3] == b3,
+                  "aging at %lld: %llu %llu %llu %llu", (long long)now,
+                  (unsigned long long)c[0], (unsigned long long)c[1],
+                  (unsigned long long)c[2], (unsigned long long)c[3]);
+}
+
+START_TEST(aging_takes_ages_past_the_int64_range)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE(-1000, 1, 100));
+    expect_aging(p.a, INT64_MAX, 0, 0, 0, 1);
+    /* and at the edge: 7 d - 1 ms old is in [3 d, 7 d), 7 d in [7 d, ...) */
+    expect_aging(p.a, -1000 + WEEK - 1, 0, 0, 1, 0);
+    expect_aging(p.a, -1000 + WEEK, 0, 0, 0, 1);
+    finish(&p);
+}
+END_TEST
+
+static void setup_cet_days(kpi_engine *e)
+{
+    ck_assert_ok(kpi_engine_set_option(e, KPI_ENGINE_OPT_PERIOD_ORIGIN_MS, -H));
+}
+
+/* A window that starts after every kept period holds none of them: an
+ * empty accumulator (KPI_OK), whatever the origin.  With CET days (origin
+ * -1 h) a start near INT64_MAX overflowed from - origin (UB): the first
+ * period came out hugely negative, "before the oldest kept period", and
+ * the read said KPI_ERR_ORDER. */
+START_TEST(a_window_after_every_period_is_empty_whatever_the_origin)
+{
+    pair p = start(setup_cet_days);
+    FEED(&p, CREATE(T0, 1, 100), REPLY(T0 + 10 * M, 1, 7));
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, T0 - H, INT64_MAX, 1, 10 * M);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, INT64_MAX - 1, INT64_MAX, 0, 0);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, INT64_MAX - D, INT64_MAX - 1, 0, 0);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, INT64_C(1) << 62, INT64_MAX, 0, 0);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, T0 + D - H, INT64_MAX, 0, 0);
+    finish(&p);
+}
+END_TEST
+
+/* A long settlement that fails after a whole step leaves the engine as
+ * the engine advanced to that step's time: customers past their window by
+ * then are forgotten too.  Customer 1000 created ticket 1 at T0, so it is
+ * forgotten at T0 + 7 d + 1 ms; 6,000 tickets without a customer,
+ * created 10 s apart from T0 + 1 s and resolved an hour later, settle
+ * from T0 + 7 d + 1 h on (the later half under new agents, whose members
+ * are made as they settle, so later steps allocate).  Failing the
+ * advance's allocations from its last one down, the first failure that
+ * comes after a step leaves the engine at a time past T0 + 7 d + 1 ms: it
+ * must hold no customer, equal a restored engine advanced to that time,
+ * and its snapshot must restore.  It kept customer 1000, and its snapshot
+ * was refused as KPI_ERR_CORRUPT (a customer past its window). */
+START_TEST(a_failed_step_forgets_the_customers_due_by_then)
+{
+    const size_t tickets = 6000;
+    kpi_event *ev = malloc((4 * tickets + 1) * sizeof *ev);
+    ck_assert_ptr_nonnull(ev);
+    size_t n = 0;
+    ev[n++] = CREATE(T0, 1, 1000);
+    for (uint64_t i = 0; i < tickets; i++) {
+        int64_t t = T0 + 1000 + (int64_t)i * 10000;
+        ev[n++] = CREATE_X(t, i + 10, 0, (uint32_t)(i % 3), (uint32_t)(i % 4), 0, 0);
+        if (i >= tickets / 2)
+            ev[n++] = ASSIGN(t + 1, i + 10, 100 + i, 0);
+        ev[n++] = REPLY(t + M, i + 10, 7 + i % 5);
+        ev[n++] = RESOLVE(t + H, i + 10, 7 + i % 5);
+    }
+    kpi_engine *e0 = engine(NULL);
+    ck_assert_ok(kpi_engine_apply(e0, ev, n, sizeof(kpi_event), NULL));
+    free(ev);
+    int64_t t0 = 0, end = T0 + 20 * D;
+    ck_assert_ok(kpi_engine_time(e0, &t0));
+    ck_assert_uint_eq(counter(e0, KPI_ENGINE_COUNT_CUSTOMERS), 1);
+    size_t len;
+    unsigned char *bytes = eng_bytes(e0, &len);
+    /* the allocations of the whole advance */
+    test_alloc ta;
+    kpi_allocator a = test_allocator(&ta);
+    kpi_engine *e = NULL;
+    ck_assert_ok(kpi_engine_deserialize_with(&e, bytes, len, &a));
+    long total = ta.calls;
+    ck_assert_ok(kpi_engine_advance(e, end));
+    total = ta.calls - total;
+    kpi_engine_free(e);
+    int partial = 0;
+    for (long k = total; k > 0 && !partial; k--) {
+        if (restore_and_advance(bytes, len, &ta, k, end, &e) == KPI_OK) {
+            kpi_engine_free(e);
+            continue;
+        }
+        int64_t t = 0;
+        ck_assert_ok(kpi_engine_time(e, &t));
+        if (t > T0 + WEEK + 1) {
+            partial = 1;
+            ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_CUSTOMERS), 0);
+            kpi_engine *step = NULL;
+            ck_assert_ok(kpi_engine_deserialize(&step, bytes, len));
+            ck_assert_ok(kpi_engine_advance(step, t));
+            eng_same(e, step);
+            kpi_engine *again = eng_reread(e);
+            eng_same(e, again);
+            kpi_engine_free(again);
+            kpi_engine_free(step);
+        }
+        kpi_engine_free(e);
+        ck_assert_int_eq(ta.live, 0);
+    }
+    ck_assert(partial);
+    free(bytes);
+    kpi_engine_free(e0);
+}
+END_TEST
+
+/* Period starts are computed without overflow wherever the options and
+ * times allow: with the origin at 2^62 - 1 (its largest value) and the
+ * first event (a log-in) at t1 = -2^62 + 1 (the earliest time), t1's
+ * period is
+ *   k = floor((t1 - origin) / 1 d) = floor((-2^63 + 2) / 86,400,000)
+ *     = -106,751,991,168,
+ * and k * 1 d = -9,223,372,036,915,200,000 is below INT64_MIN: the engine
+ * multiplied in int64 (UB, caught by the sanitizer build) as it started
+ * its clock, took the first period of a window from t1, and checked t1 as
+ * a period start.  The start itself fits:
+ *   origin + k * 1 d = 4,611,686,018,427,387,903 - 9,223,372,036,915,200,000
+ *                    = -4,611,686,018,487,812,097 =: s,
+ * 60,424,194 ms (16.8 h) before t1 (and below -2^62, so no read takes it).
+ * A ticket created at t1 + 2 d (period k + 2, from s + 2 d) gets an FRT of
+ * 10 min: a window from t1 takes the periods from k + 1 and holds it;
+ * period k + 1 ended with no ticket (backlog 0), period k + 2 (ended by
+ * t1 + 3 d) with the one. */
+START_TEST(periods_far_from_their_origin_start_exactly)
+{
+    const int64_t t1 = -(INT64_C(1) << 62) + 1, s = INT64_C(-4611686018487812097);
+    kpi_engine *e = engine(NULL);
+    ck_assert_ok(kpi_engine_set_option(e, KPI_ENGINE_OPT_PERIOD_ORIGIN_MS,
+                                       (INT64_C(1) << 62) - 1));
+    uint64_t n = 99;
+    ck_assert_status(kpi_engine_backlog(e, t1, &n), KPI_ERR_INVALID); /* not a start */
+    ck_assert_ok(kpi_engine_logged_in(e, t1, 7, 0, H));
+    ck_assert_ok(kpi_engine_created(e, t1 + 2 * D, 1, 100, 0, 0, NULL, 0));
+    ck_assert_ok(kpi_engine_agent_reply(e, t1 + 2 * D + 10 * M, 1, 7));
+    EXPECT_WINDOW(e, KPI_ENGINE_FRT, t1, INT64_MAX, 1, 10 * M);
+    EXPECT_WINDOW(e, KPI_ENGINE_FRT, s + 2 * D + 1, INT64_MAX, 0, 0);
+    ck_assert_ok(kpi_engine_advance(e, t1 + 3 * D));
+    ck_assert_ok(kpi_engine_backlog(e, s + D, &n));
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ok(kpi_engine_backlog(e, s + 2 * D, &n));
+    ck_assert_uint_eq(n, 1);
+    ck_assert_status(kpi_engine_backlog(e, t1, &n), KPI_ERR_INVALID);
+    kpi_engine *r = eng_reread(e);
+    eng_same(e, r);
+    kpi_engine_free(r);
+    kpi_engine_free(e);
+}
+END_TEST
+
+/* A creation the volume series cannot hold is refused whole.  With the
+ * origin at 2^62 - 1, the period of t1 = -2^62 + 1 starts before INT64_MIN
+ * (k * 1 d + origin, worked out above: origin + k * 1 d needs
+ * k * 1 d = -9,223,372,036,915,200,000), which kpi_series_add() refuses
+ * with KPI_ERR_RANGE.  The engine met that refusal only as it recorded the
+ * values, after the ticket, its counters and the clock had changed: the
+ * creation returned KPI_ERR_RANGE, yet the ticket was live, counted, and
+ * the engine started.  Now it is refused with nothing changed (the engine
+ * still without time), by the call and by the record alike (a second
+ * later); a creation a day later (period k + 1, whose start
+ * -9,223,372,036,828,800,000 + origin fits) is taken. */
+START_TEST(a_creation_the_volume_cannot_hold_changes_nothing)
+{
+    const int64_t t1 = -(INT64_C(1) << 62) + 1;
+    kpi_engine *e = engine(NULL);
+    ck_assert_ok(kpi_engine_set_option(e, KPI_ENGINE_OPT_PERIOD_ORIGIN_MS,
+                                       (INT64_C(1) << 62) - 1));
+    size_t len;
+    unsigned char *before = eng_bytes(e, &len);
+    ck_assert_status(kpi_engine_created(e, t1, 1, 100, 0, 0, NULL, 0), KPI_ERR_RANGE);
+    eng_unchanged(e, before, len);
+    const kpi_event c = CREATE(t1 + 1000, 2, 100);
+    ck_assert_status(kpi_engine_event(e, &c), KPI_ERR_RANGE);
+    eng_unchanged(e, before, len);
+    int64_t t = 0;
+    ck_assert_status(kpi_engine_time(e, &t), KPI_ERR_EMPTY);
+    ck_assert_int_eq(status_of(e, 1), KPI_ERR_UNKNOWN_ID);
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_CREATED), 0);
+    ck_assert_ok(kpi_engine_created(e, t1 + D, 3, 100, 0, 0, NULL, 0));
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_CREATED), 1);
+    free(before);
+    kpi_engine_free(e);
+}
+END_TEST
+
+/* Where ticket `id`'s seven time offsets (last, clock, waiting, since,
+ * wait, work, pause: varints after its creation time) are in a snapshot,
+ * in field[]; returns where its status byte is (its flags follow, u16). */
+static size_t ticket_fields(const unsigned char *snap, size_t len, uint64_t id,
+                            size_t field[7])
+{
+    size_t at = ticket_at(snap, len, id);
+    for (int f = -1; f < 7; f++) { /* -1: the creation time */
+        if (f >= 0)
+            field[f] = at;
+        while (snap[at] & 0x80)
+            at++;
+        at++;
+    }
+    return at;
+}
+
+/* A live ticket's status clocks are bounded by its own times in every
+ * state an engine makes: its last status change (F_SINCE) is at or before
+ * its last event, its requester wait (time in new, open, on-hold before
+ * that change) at most the time from creation to that change, and its
+ * agent work (new, open) at most its wait.  Ticket 1, created at T0 and
+ * answered 10 min later (now open), holds since = last = wait = work =
+ * 600,000 ms (3-byte varints, after its id and creation time).  Forged:
+ * since 1,900,000 (after its last event, 600,000), work 700,000 (above the
+ * wait), wait 700,000 (above since): each restored, and the first then
+ * gave a wait of 600,000 - 1,300,000 < 0 at the next status change, kept
+ * in 40 bits as 2^40 - 700,000 ms (34.8 years) and recorded as such at the
+ * settlement.  Each is now KPI_ERR_CORRUPT; the bytes resealed unchanged
+ * restore as they were. */
+START_TEST(a_snapshot_with_status_clocks_past_their_ticket_is_corrupt)
+{
+    const uint64_t id = UINT64_C(0x1122334455667788);
+    kpi_engine *e = engine(NULL);
+    const kpi_event evs[] = {CREATE(T0, id, 100), REPLY(T0 + 10 * M, id, 7)};
+    ck_assert_ok(kpi_engine_apply(e, evs, N_OF(evs), sizeof(kpi_event), NULL));
+    size_t len;
+    unsigned char *snap = eng_bytes(e, &len);
+    size_t field[7];
+    ticket_fields(snap, len, id, field);
+    unsigned char ten_min[3], forged[3];
+    ck_assert_uint_eq(put_uv(ten_min, 600000), 3);
+    const int which[3] = {3, 5, 4}; /* since, work, wait */
+    const int64_t value[3] = {1900000, 700000, 700000};
+    for (int i = 0; i < 3; i++) {
+        ck_assert_mem_eq(snap + field[which[i]], ten_min, 3);
+        ck_assert_uint_eq(put_uv(forged, (uint64_t)value[i]), 3);
+        memcpy(snap + field[which[i]], forged, 3);
+        expect_restore(e, snap, len, 1);
+        memcpy(snap + field[which[i]], ten_min, 3);
+        expect_restore(e, snap, len, 0);
+    }
+    free(snap);
+    kpi_engine_free(e);
+}
+END_TEST
+
+/* "Open cases now" (COUNT_WAITING) counts unresolved tickets only: every
+ * event that solves, closes or merges a ticket ends its customer's wait,
+ * and a message on a solved ticket either reopens it first or is recorded
+ * without a wait.  Ticket 1, created at T0, answered at 10 min and
+ * resolved at 1 h, has flags FRT done (2) + resolved (64) = 66; forged
+ * with "a customer waits" (8), 74, it restored: COUNT_WAITING read 1 with
+ * no unresolved ticket, and a reply on the solved ticket recorded a reply
+ * time.  Now KPI_ERR_CORRUPT; the bytes resealed unchanged restore. */
+START_TEST(a_snapshot_with_a_customer_waiting_on_a_solved_ticket_is_corrupt)
+{
+    const uint64_t id = UINT64_C(0x1122334455667788);
+    kpi_engine *e = engine(NULL);
+    const kpi_event evs[] = {CREATE(T0, id, 100), REPLY(T0 + 10 * M, id, 7),
+                             RESOLVE(T0 + H, id, 7)};
+    ck_assert_ok(kpi_engine_apply(e, evs, N_OF(evs), sizeof(kpi_event), NULL));
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_WAITING), 0);
+    size_t len, field[7];
+    unsigned char *snap = eng_bytes(e, &len);
+    size_t at = ticket_fields(snap, len, id, field);
+    ck_assert_uint_eq(snap[at], KPI_STATUS_SOLVED);
+    ck_assert_uint_eq(snap[at + 1], 66);
+    ck_assert_uint_eq(snap[at + 2], 0);
+    snap[at + 1] = 74;
+    expect_restore(e, snap, len, 1);
+    snap[at + 1] = 66;
+    expect_restore(e, snap, len, 0);
+    free(snap);
+    kpi_engine_free(e);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -7216,6 +7518,16 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, each_per_kind_parameter_does_what_its_doc_says);
     tcase_add_loop_test(tc, per_kind_calls_equal_their_records_and_refusals_change_nothing, 0,
                         (int)N_OF(intake_cfgs));
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("time");
+    tcase_add_test(tc, aging_takes_ages_past_the_int64_range);
+    tcase_add_test(tc, a_window_after_every_period_is_empty_whatever_the_origin);
+    tcase_add_test(tc, a_failed_step_forgets_the_customers_due_by_then);
+    tcase_add_test(tc, periods_far_from_their_origin_start_exactly);
+    tcase_add_test(tc, a_creation_the_volume_cannot_hold_changes_nothing);
+    tcase_add_test(tc, a_snapshot_with_status_clocks_past_their_ticket_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_a_customer_waiting_on_a_solved_ticket_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
