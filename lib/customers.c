@@ -368,8 +368,10 @@ KPI_API int kpi_customers_clv(const kpi_customers *p, double *out)
         return KPI_ERR_EMPTY;
     if (p->c[C_LOST] == 0 || p->c[C_LOST] > p->c[C_START])
         return KPI_ERR_RANGE;
-    double churn = (double)p->c[C_LOST] / (double)p->c[C_START];
-    *out = arpc * p->margin / churn;
+    /* revenue / start x margin / (lost / start) = revenue x margin / lost,
+     * at most the revenue (margin <= 1, lost >= 1): the long way round,
+     * four roundings can pass DBL_MAX */
+    *out = (p->revenue + p->revenue_c) * p->margin / (double)p->c[C_LOST];
     return KPI_OK;
 }
 

@@ -1152,6 +1152,32 @@ START_TEST(revenue_past_the_largest_double_is_refused_and_changes_nothing)
 }
 END_TEST
 
+/* The CLV is revenue per customer x margin / churn, which customers.h
+ * says equals revenue x margin / lost: at most the revenue (margin <= 1,
+ * lost >= 1), so finite.  Revenue DBL_MAX ~ 1.7976931348623157e308, 3 at
+ * the start, 1 lost, margin 1: CLV = DBL_MAX x 1 / 1 = DBL_MAX.  Taken
+ * the long way, DBL_MAX / 3 over a churn of 1/3 (both rounded) rounds past
+ * DBL_MAX and read inf.  With margin 0.5 and 2 lost of 6: DBL_MAX / 4. */
+START_TEST(clv_of_the_largest_revenue_is_finite)
+{
+    kpi_customers *p;
+    double v;
+    ck_assert_ok(kpi_customers_new(&p));
+    ck_assert_ok(kpi_customers_set_start(p, 3));
+    ck_assert_ok(kpi_customers_add_lost(p, 1));
+    ck_assert_ok(kpi_customers_set_margin(p, 1));
+    ck_assert_ok(kpi_customers_add_revenue(p, DBL_MAX));
+    ck_assert_ok(kpi_customers_clv(p, &v));
+    ck_assert_double_eq(v, DBL_MAX);
+    ck_assert_ok(kpi_customers_set_start(p, 6));
+    ck_assert_ok(kpi_customers_add_lost(p, 1));
+    ck_assert_ok(kpi_customers_set_margin(p, 0.5));
+    ck_assert_ok(kpi_customers_clv(p, &v));
+    ck_assert_double_eq(v, DBL_MAX / 4);
+    kpi_customers_free(p);
+}
+END_TEST
+
 START_TEST(journey_times_at_the_edges)
 {
     kpi_journey *j, *before;
@@ -1558,6 +1584,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, customer_state_round_trips_and_rejects_bad_bytes);
     tcase_add_test(tc, customer_allocations_fail_cleanly);
     tcase_add_test(tc, customer_revenue_parts_adding_to_inf_are_corrupt);
+    tcase_add_test(tc, clv_of_the_largest_revenue_is_finite);
     tcase_add_test(tc, journey_statistics_by_hand);
     tcase_add_test(tc, idle_journeys_close_unresolved_and_full_tables_evict_the_oldest);
     tcase_add_test(tc, journey_errors_change_nothing);
