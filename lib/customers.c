@@ -118,7 +118,9 @@ static int cust_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         !kpi__sum_finite(rev, rev_c) ||
         (!(flags & F_REVENUE) && (rev != 0 || rev_c != 0)) ||
         (!(flags & F_START) && c[C_START]) || (!(flags & F_END) && c[C_END]) ||
-        (!(flags & F_ACTIVE) && c[C_ACTIVE]))
+        (!(flags & F_ACTIVE) && c[C_ACTIVE]) ||
+        /* every add refuses more of these than of their whole */
+        c[C_REPEAT] > c[C_PURCHASERS] || c[C_SELF_SERVED] > c[C_SESSIONS])
         return KPI_ERR_CORRUPT;
     kpi_customers *p;
     int rc = cust_create(a, &p);

@@ -10,6 +10,8 @@ TEST_STATE_HELPERS(customers, kpi_customers, kpi_customers_serialize)
 TEST_STATE_HELPERS(journey, kpi_journey, kpi_journey_serialize)
 TEST_REREAD_HELPER(customers, kpi_customers, kpi_customers_deserialize)
 TEST_REREAD_HELPER(journey, kpi_journey, kpi_journey_deserialize)
+TEST_FORGE_HELPER(customers, kpi_customers, kpi_customers_deserialize,
+                  kpi_customers_free)
 
 /* A period: 1000 at start, 950 at end, 80 new (20 referred), 130 lost. */
 static kpi_customers *sample(void)
@@ -1178,6 +1180,31 @@ START_TEST(clv_of_the_largest_revenue_is_finite)
 }
 END_TEST
 
+/* Every add of purchasers and of self-service refuses repeat customers
+ * above the customers and self-served sessions above the sessions, and
+ * sums keep both (a <= b, c <= d give a + c <= b + d), so no state holds
+ * more.  Forged bytes that did decoded: 3 repeat of 2 purchasers made
+ * repeat_share() KPI_ERR_RANGE, which customers.h does not list for it,
+ * and 6 self-served of 5 sessions read a deflection of 6 / (6 + 0) = 1
+ * above the usage share of 5 / (5 + 0).  The body is the flags byte, then
+ * one varint per counter (here all under 128, so one byte each, in the
+ * order start, end, active, new, lost, referred, interactions, purchasers,
+ * repeat, sessions, self-served, ...) after the 12-byte header: repeat at
+ * 12 + 1 + 8 = 21, self-served at 12 + 1 + 10 = 23. */
+START_TEST(counts_the_adds_rule_out_are_corrupt)
+{
+    kpi_customers *p;
+    ck_assert_ok(kpi_customers_new(&p));
+    ck_assert_ok(kpi_customers_add_purchasers(p, 2, 1));
+    ck_assert_ok(kpi_customers_add_self_service(p, 5, 2, 0));
+    ck_assert_uint_eq(customers_forged(p, 21, 3, 1), 1); /* 3 of 2: no */
+    customers_forged(p, 21, 3, 2);                       /* 2 of 2 */
+    ck_assert_uint_eq(customers_forged(p, 23, 6, 2), 2); /* 6 of 5: no */
+    customers_forged(p, 23, 6, 5);                       /* 5 of 5 */
+    kpi_customers_free(p);
+}
+END_TEST
+
 START_TEST(journey_times_at_the_edges)
 {
     kpi_journey *j, *before;
@@ -1585,6 +1612,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, customer_allocations_fail_cleanly);
     tcase_add_test(tc, customer_revenue_parts_adding_to_inf_are_corrupt);
     tcase_add_test(tc, clv_of_the_largest_revenue_is_finite);
+    tcase_add_test(tc, counts_the_adds_rule_out_are_corrupt);
     tcase_add_test(tc, journey_statistics_by_hand);
     tcase_add_test(tc, idle_journeys_close_unresolved_and_full_tables_evict_the_oldest);
     tcase_add_test(tc, journey_errors_change_nothing);
