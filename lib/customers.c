@@ -314,13 +314,20 @@ static int share(const kpi_customers *p, void *out, uint64_t s, uint64_t n)
     return KPI_OK;
 }
 
+/* (a - b) / d, the difference taken exactly in integers: as doubles,
+ * counts past 2^53 would round before they are subtracted. */
+static double diff_over(uint64_t a, uint64_t b, uint64_t d)
+{
+    return a >= b ? (double)(a - b) / (double)d : -((double)(b - a) / (double)d);
+}
+
 KPI_API int kpi_customers_churn_net(const kpi_customers *p, double *out)
 {
     if (!kpi__is(p, &kpi__customers_type) || out == NULL)
         return KPI_ERR_INVALID;
     if (p->c[C_START] == 0 || !(p->flags & F_END))
         return KPI_ERR_EMPTY;
-    *out = ((double)p->c[C_START] - (double)p->c[C_END]) / (double)p->c[C_START];
+    *out = diff_over(p->c[C_START], p->c[C_END], p->c[C_START]);
     return KPI_OK;
 }
 
@@ -337,7 +344,7 @@ KPI_API int kpi_customers_retention(const kpi_customers *p, double *out)
         return KPI_ERR_INVALID;
     if (p->c[C_START] == 0 || !(p->flags & F_END))
         return KPI_ERR_EMPTY;
-    *out = ((double)p->c[C_END] - (double)p->c[C_NEW]) / (double)p->c[C_START];
+    *out = diff_over(p->c[C_END], p->c[C_NEW], p->c[C_START]);
     return KPI_OK;
 }
 

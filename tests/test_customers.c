@@ -1205,6 +1205,38 @@ START_TEST(counts_the_adds_rule_out_are_corrupt)
 }
 END_TEST
 
+/* Net churn (start - end) / start and retention (end - new) / start
+ * subtract counts; as doubles, counts past 2^53 round before they are
+ * subtracted.  start 2^53 + 1, end 2^53: net churn 1 / (2^53 + 1) ~
+ * 1.1102230246251564e-16 (read 0: both counts round to 2^53).  start 1,
+ * end 2^53 + 1, new 2^53: retention (2^53 + 1 - 2^53) / 1 = 1 (read 0).
+ * start 3, end 2^53 + 3: net churn -2^53 / 3 ~ -3.0023997515803307e15
+ * (the difference is exact; the sign is kept). */
+START_TEST(differences_of_large_counts_are_exact)
+{
+    const uint64_t two53 = UINT64_C(9007199254740992);
+    kpi_customers *p;
+    double v;
+    ck_assert_ok(kpi_customers_new(&p));
+    ck_assert_ok(kpi_customers_set_start(p, two53 + 1));
+    ck_assert_ok(kpi_customers_set_end(p, two53));
+    ck_assert_ok(kpi_customers_churn_net(p, &v));
+    ck_assert_double_eq_tol(v, 1.1102230246251564e-16, 1e-31);
+    ck_assert_ok(kpi_customers_set_start(p, 1));
+    ck_assert_ok(kpi_customers_set_end(p, two53 + 1));
+    ck_assert_ok(kpi_customers_add_new(p, two53));
+    ck_assert_ok(kpi_customers_retention(p, &v));
+    ck_assert_double_eq(v, 1.0);
+    ck_assert_ok(kpi_customers_set_start(p, 3));
+    ck_assert_ok(kpi_customers_set_end(p, two53 + 3));
+    ck_assert_ok(kpi_customers_churn_net(p, &v));
+    ck_assert_double_eq(v, -(double)two53 / 3);
+    ck_assert_ok(kpi_customers_retention(p, &v)); /* (2^53 + 3 - 2^53) / 3 */
+    ck_assert_double_eq(v, 1.0);
+    kpi_customers_free(p);
+}
+END_TEST
+
 START_TEST(journey_times_at_the_edges)
 {
     kpi_journey *j, *before;
@@ -1613,6 +1645,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, customer_revenue_parts_adding_to_inf_are_corrupt);
     tcase_add_test(tc, clv_of_the_largest_revenue_is_finite);
     tcase_add_test(tc, counts_the_adds_rule_out_are_corrupt);
+    tcase_add_test(tc, differences_of_large_counts_are_exact);
     tcase_add_test(tc, journey_statistics_by_hand);
     tcase_add_test(tc, idle_journeys_close_unresolved_and_full_tables_evict_the_oldest);
     tcase_add_test(tc, journey_errors_change_nothing);
