@@ -118,7 +118,9 @@ static int cust_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         !kpi__sum_finite(rev, rev_c) ||
         (!(flags & F_REVENUE) && (rev != 0 || rev_c != 0)) ||
         (!(flags & F_START) && c[C_START]) || (!(flags & F_END) && c[C_END]) ||
-        (!(flags & F_ACTIVE) && c[C_ACTIVE]))
+        (!(flags & F_ACTIVE) && c[C_ACTIVE]) ||
+        /* every add refuses more of these than of their whole */
+        c[C_REPEAT] > c[C_PURCHASERS] || c[C_SELF_SERVED] > c[C_SESSIONS])
         return KPI_ERR_CORRUPT;
     kpi_customers *p;
     int rc = cust_create(a, &p);
@@ -312,13 +314,20 @@ static int share(const kpi_customers *p, void *out, uint64_t s, uint64_t n)
     return KPI_OK;
 }
 
+/* (a - b) / d, the difference taken exactly in integers: as doubles,
+ * counts past 2^53 would round before they are subtracted. */
+static double diff_over(uint64_t a, uint64_t b, uint64_t d)
+{
+    return a >= b ? (double)(a - b) / (double)d : -((double)(b - a) / (double)d);
+}
+
 KPI_API int kpi_customers_churn_net(const kpi_customers *p, double *out)
 {
     if (!kpi__is(p, &kpi__customers_type) || out == NULL)
         return KPI_ERR_INVALID;
     if (p->c[C_START] == 0 || !(p->flags & F_END))
         return KPI_ERR_EMPTY;
-    *out = ((double)p->c[C_START] - (double)p->c[C_END]) / (double)p->c[C_START];
+    *out = diff_over(p->c[C_START], p->c[C_END], p->c[C_START]);
     return KPI_OK;
 }
 
@@ -335,7 +344,7 @@ KPI_API int kpi_customers_retention(const kpi_customers *p, double *out)
         return KPI_ERR_INVALID;
     if (p->c[C_START] == 0 || !(p->flags & F_END))
         return KPI_ERR_EMPTY;
-    *out = ((double)p->c[C_END] - (double)p->c[C_NEW]) / (double)p->c[C_START];
+    *out = diff_over(p->c[C_END], p->c[C_NEW], p->c[C_START]);
     return KPI_OK;
 }
 
@@ -368,8 +377,10 @@ KPI_API int kpi_customers_clv(const kpi_customers *p, double *out)
         return KPI_ERR_EMPTY;
     if (p->c[C_LOST] == 0 || p->c[C_LOST] > p->c[C_START])
         return KPI_ERR_RANGE;
-    double churn = (double)p->c[C_LOST] / (double)p->c[C_START];
-    *out = arpc * p->margin / churn;
+    /* revenue / start x margin / (lost / start) = revenue x margin / lost,
+     * at most the revenue (margin <= 1, lost >= 1): the long way round,
+     * four roundings can pass DBL_MAX */
+    *out = (p->revenue + p->revenue_c) * p->margin / (double)p->c[C_LOST];
     return KPI_OK;
 }
 

@@ -91,7 +91,10 @@ static int ratio_decode(kpi__reader *r, const kpi_allocator *a, void **out)
     double den = kpi__get_finite(r), den_c = kpi__get_finite(r);
     if (r->err)
         return r->err;
+    /* each sum a number, as every add and merge keeps it (two finite parts
+     * may add up to inf) */
     if (kind > KPI_RATIO_KIND_MAX || den + den_c < 0 ||
+        !kpi__sum_finite(num, num_c) || !kpi__sum_finite(den, den_c) ||
         (n == 0 && (num != 0 || num_c != 0 || den != 0 || den_c != 0)))
         return KPI_ERR_CORRUPT;
     kpi_ratio *p;

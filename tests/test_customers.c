@@ -10,6 +10,8 @@ TEST_STATE_HELPERS(customers, kpi_customers, kpi_customers_serialize)
 TEST_STATE_HELPERS(journey, kpi_journey, kpi_journey_serialize)
 TEST_REREAD_HELPER(customers, kpi_customers, kpi_customers_deserialize)
 TEST_REREAD_HELPER(journey, kpi_journey, kpi_journey_deserialize)
+TEST_FORGE_HELPER(customers, kpi_customers, kpi_customers_deserialize,
+                  kpi_customers_free)
 
 /* A period: 1000 at start, 950 at end, 80 new (20 referred), 130 lost. */
 static kpi_customers *sample(void)
@@ -1152,6 +1154,89 @@ START_TEST(revenue_past_the_largest_double_is_refused_and_changes_nothing)
 }
 END_TEST
 
+/* The CLV is revenue per customer x margin / churn, which customers.h
+ * says equals revenue x margin / lost: at most the revenue (margin <= 1,
+ * lost >= 1), so finite.  Revenue DBL_MAX ~ 1.7976931348623157e308, 3 at
+ * the start, 1 lost, margin 1: CLV = DBL_MAX x 1 / 1 = DBL_MAX.  Taken
+ * the long way, DBL_MAX / 3 over a churn of 1/3 (both rounded) rounds past
+ * DBL_MAX and read inf.  With margin 0.5 and 2 lost of 6: DBL_MAX / 4. */
+START_TEST(clv_of_the_largest_revenue_is_finite)
+{
+    kpi_customers *p;
+    double v;
+    ck_assert_ok(kpi_customers_new(&p));
+    ck_assert_ok(kpi_customers_set_start(p, 3));
+    ck_assert_ok(kpi_customers_add_lost(p, 1));
+    ck_assert_ok(kpi_customers_set_margin(p, 1));
+    ck_assert_ok(kpi_customers_add_revenue(p, DBL_MAX));
+    ck_assert_ok(kpi_customers_clv(p, &v));
+    ck_assert_double_eq(v, DBL_MAX);
+    ck_assert_ok(kpi_customers_set_start(p, 6));
+    ck_assert_ok(kpi_customers_add_lost(p, 1));
+    ck_assert_ok(kpi_customers_set_margin(p, 0.5));
+    ck_assert_ok(kpi_customers_clv(p, &v));
+    ck_assert_double_eq(v, DBL_MAX / 4);
+    kpi_customers_free(p);
+}
+END_TEST
+
+/* Every add of purchasers and of self-service refuses repeat customers
+ * above the customers and self-served sessions above the sessions, and
+ * sums keep both (a <= b, c <= d give a + c <= b + d), so no state holds
+ * more.  Forged bytes that did decoded: 3 repeat of 2 purchasers made
+ * repeat_share() KPI_ERR_RANGE, which customers.h does not list for it,
+ * and 6 self-served of 5 sessions read a deflection of 6 / (6 + 0) = 1
+ * above the usage share of 5 / (5 + 0).  The body is the flags byte, then
+ * one varint per counter (here all under 128, so one byte each, in the
+ * order start, end, active, new, lost, referred, interactions, purchasers,
+ * repeat, sessions, self-served, ...) after the 12-byte header: repeat at
+ * 12 + 1 + 8 = 21, self-served at 12 + 1 + 10 = 23. */
+START_TEST(counts_the_adds_rule_out_are_corrupt)
+{
+    kpi_customers *p;
+    ck_assert_ok(kpi_customers_new(&p));
+    ck_assert_ok(kpi_customers_add_purchasers(p, 2, 1));
+    ck_assert_ok(kpi_customers_add_self_service(p, 5, 2, 0));
+    ck_assert_uint_eq(customers_forged(p, 21, 3, 1), 1); /* 3 of 2: no */
+    customers_forged(p, 21, 3, 2);                       /* 2 of 2 */
+    ck_assert_uint_eq(customers_forged(p, 23, 6, 2), 2); /* 6 of 5: no */
+    customers_forged(p, 23, 6, 5);                       /* 5 of 5 */
+    kpi_customers_free(p);
+}
+END_TEST
+
+/* Net churn (start - end) / start and retention (end - new) / start
+ * subtract counts; as doubles, counts past 2^53 round before they are
+ * subtracted.  start 2^53 + 1, end 2^53: net churn 1 / (2^53 + 1) ~
+ * 1.1102230246251564e-16 (read 0: both counts round to 2^53).  start 1,
+ * end 2^53 + 1, new 2^53: retention (2^53 + 1 - 2^53) / 1 = 1 (read 0).
+ * start 3, end 2^53 + 3: net churn -2^53 / 3 ~ -3.0023997515803307e15
+ * (the difference is exact; the sign is kept). */
+START_TEST(differences_of_large_counts_are_exact)
+{
+    const uint64_t two53 = UINT64_C(9007199254740992);
+    kpi_customers *p;
+    double v;
+    ck_assert_ok(kpi_customers_new(&p));
+    ck_assert_ok(kpi_customers_set_start(p, two53 + 1));
+    ck_assert_ok(kpi_customers_set_end(p, two53));
+    ck_assert_ok(kpi_customers_churn_net(p, &v));
+    ck_assert_double_eq_tol(v, 1.1102230246251564e-16, 1e-31);
+    ck_assert_ok(kpi_customers_set_start(p, 1));
+    ck_assert_ok(kpi_customers_set_end(p, two53 + 1));
+    ck_assert_ok(kpi_customers_add_new(p, two53));
+    ck_assert_ok(kpi_customers_retention(p, &v));
+    ck_assert_double_eq(v, 1.0);
+    ck_assert_ok(kpi_customers_set_start(p, 3));
+    ck_assert_ok(kpi_customers_set_end(p, two53 + 3));
+    ck_assert_ok(kpi_customers_churn_net(p, &v));
+    ck_assert_double_eq(v, -(double)two53 / 3);
+    ck_assert_ok(kpi_customers_retention(p, &v)); /* (2^53 + 3 - 2^53) / 3 */
+    ck_assert_double_eq(v, 1.0);
+    kpi_customers_free(p);
+}
+END_TEST
+
 START_TEST(journey_times_at_the_edges)
 {
     kpi_journey *j, *before;
@@ -1558,6 +1643,9 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, customer_state_round_trips_and_rejects_bad_bytes);
     tcase_add_test(tc, customer_allocations_fail_cleanly);
     tcase_add_test(tc, customer_revenue_parts_adding_to_inf_are_corrupt);
+    tcase_add_test(tc, clv_of_the_largest_revenue_is_finite);
+    tcase_add_test(tc, counts_the_adds_rule_out_are_corrupt);
+    tcase_add_test(tc, differences_of_large_counts_are_exact);
     tcase_add_test(tc, journey_statistics_by_hand);
     tcase_add_test(tc, idle_journeys_close_unresolved_and_full_tables_evict_the_oldest);
     tcase_add_test(tc, journey_errors_change_nothing);

@@ -288,6 +288,51 @@ START_TEST(sums_past_the_largest_double_are_refused_and_change_nothing)
 }
 END_TEST
 
+/* A ratio keeps each sum as two doubles (sum, compensation), the last 32
+ * bytes of the body: numerator, its compensation, denominator, its
+ * compensation.  Each part finite but the two adding up to +-inf (1e308 +
+ * 1e308 > DBL_MAX ~ 1.797e308) is a state no call makes (an add or merge
+ * past DBL_MAX is refused): it read a value of inf (numerator: 2e308 / 1)
+ * or 0 (denominator: 1 / 2e308), and any merge of it was refused as an
+ * overflow.  Such bytes are corrupt; 1e308 + 0 still reads back. */
+START_TEST(sum_parts_adding_to_inf_are_corrupt)
+{
+    kpi_ratio *p, *d = NULL;
+    ck_assert_ok(kpi_cost_per_resolution_new(&p));
+    ck_assert_ok(kpi_ratio_add(p, 1, 1));
+    size_t len;
+    unsigned char *b = ratio_bytes(p, &len);
+    const double big = 1e308, one = 1, zero = 0;
+    for (int part = 0; part < 4; part += 2) { /* numerator, denominator */
+        for (int sign = 1; sign >= -1; sign -= 2) {
+            const double x = sign * big;
+            if (sign < 0 && part == 2)
+                continue; /* a negative denominator is corrupt anyway */
+            size_t at = len - 4 - 32 + 8 * (size_t)part;
+            memcpy(b + at, &x, 8);
+            memcpy(b + at + 8, &zero, 8);
+            test_reseal(b, len);
+            ck_assert_ok(kpi_ratio_deserialize(&d, b, len)); /* +-1e308 */
+            kpi_ratio_free(d);
+            d = NULL;
+            memcpy(b + at + 8, &x, 8); /* +-2e308 */
+            test_reseal(b, len);
+            ck_assert_status(kpi_ratio_deserialize(&d, b, len),
+                             KPI_ERR_CORRUPT);
+            ck_assert_ptr_null(d);
+            memcpy(b + at, &one, 8);
+            memcpy(b + at + 8, &zero, 8);
+        }
+    }
+    test_reseal(b, len);
+    ck_assert_ok(kpi_ratio_deserialize(&d, b, len));
+    ratio_same(d, p);
+    kpi_ratio_free(d);
+    free(b);
+    kpi_ratio_free(p);
+}
+END_TEST
+
 static Suite *ratio_suite(void)
 {
     Suite *s = suite_create("ratio");
@@ -302,6 +347,7 @@ static Suite *ratio_suite(void)
     tcase_add_test(tc, allocation_failures_leave_nothing_behind);
     tcase_add_test(tc, a_full_count_refuses_a_pair_and_changes_nothing);
     tcase_add_test(tc, sums_past_the_largest_double_are_refused_and_change_nothing);
+    tcase_add_test(tc, sum_parts_adding_to_inf_are_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -45,7 +45,8 @@ class Customers(KpiObject):
 
     set_start = _count_setter("kpi_customers_set_start", "Customers at the start of the period.")
     set_end = _count_setter("kpi_customers_set_end", "Customers at the end of the period.")
-    set_active = _count_setter("kpi_customers_set_active", "Active customers (e.g. a Distinct estimate).")
+    set_active = _count_setter("kpi_customers_set_active", "Active customers, an int "
+                               "(from a Distinct: round(Distinct.estimate().value)).")
     add_new = _count_setter("kpi_customers_add_new", "Customers won.")
     add_lost = _count_setter("kpi_customers_add_lost", "Customers lost (of those at the start).")
     add_referred = _count_setter("kpi_customers_add_referred", "New customers who came by referral.")

@@ -66,6 +66,24 @@ def test_customers_errors():
         a.merge(b)
 
 
+def test_active_customers_from_a_distinct_count():
+    """set_active takes an int: the docstring said "e.g. a Distinct
+    estimate", but an Estimate (or its float value) is a TypeError; its
+    rounded value is what to give.  5 distinct ids, 15 interactions:
+    engagement 15 / 5 = 3."""
+    d = kpi.Distinct()
+    for i in range(5):
+        d.add(1000 + i)
+    c = kpi.Customers()
+    c.add_interactions(15)
+    for wrong in (d.estimate(), d.estimate().value):
+        with pytest.raises(TypeError):
+            c.set_active(wrong)
+    c.set_active(round(d.estimate().value))
+    assert c.engagement == 3.0
+    assert "round(Distinct.estimate().value)" in kpi.Customers.set_active.__doc__
+
+
 def test_journey_by_hand():
     minute = kpi.MS_PER_MINUTE
     j = kpi.Journey(max_customers=100, idle_ms=60 * minute)
