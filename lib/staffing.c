@@ -40,8 +40,9 @@
  * the neglected tails are below e^-40 ~ 4e-18 of the peak times a length
  * comparable to the kept interval, i.e. < 1e-15 relative.  Each side of
  * the peak is integrated by 16 uniform panels of 8-point Gauss-Legendre,
- * the panel at the peak split dyadically 16 more times (the integrand has
- * features at the 1/r scale of psi as well as the peak's width); against
+ * the panel at the peak split dyadically 16 more times, and further until
+ * it is no wider than 1/r (the integrand has features at the 1/r scale of
+ * psi and of exp(-r u) as well as the peak's width); against
  * an exact long-double summation of the chain the wait and abandon
  * probabilities agree to about 1e-14 (tests/test_staffing.c asserts 1e-10).
  */
@@ -414,8 +415,15 @@ static void ea_integrate(const ea_shape *s, double from, double to,
     double h = (to - from) / EA_PANELS;
     for (int p = 1; p < EA_PANELS; p++)
         ea_panel(s, from + p * h, from + (p + 1) * h, only_i1, o);
+    /* the factor exp(-r u) of the answered-contact integrals falls on the
+     * scale 1/r at `from` (u = 0 when the peak is at 0, else exp(-r u*)
+     * exp(-r d)): when the panel next to `from` is still wider than 1/r
+     * (patience far below the AHT), grade further until it is not */
+    int levels = EA_GRADED;
+    while (levels < EA_GRADED + 64 && fabs(h) * ldexp(1.0, -levels) * s->r > 1.0)
+        levels++;
     double w = h;
-    for (int g = 0; g < EA_GRADED; g++) {
+    for (int g = 0; g < levels; g++) {
         ea_panel(s, from + 0.5 * w, from + w, only_i1, o);
         w *= 0.5;
     }

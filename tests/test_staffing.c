@@ -312,6 +312,23 @@ END_TEST
 
 /* ---- Erlang A ----------------------------------------------------------- */
 
+/* Erlang A's P(wait) and P(abandon) against the chain for {A, N, r} cases
+ * at the given AHT (patience AHT / r). */
+static void match_chain(const double (*cases)[3], size_t n, double aht)
+{
+    for (size_t i = 0; i < n; i++) {
+        double A = cases[i][0], r = cases[i][2];
+        int N = (int)cases[i][1];
+        double pw, pab, rpw, rpab;
+        ref_erlang_a(A, N, r, &rpw, &rpab);
+        ck_assert_ok(kpi_erlang_a_wait_probability(A, N, aht, aht / r, &pw));
+        ck_assert_ok(kpi_erlang_a_abandon_probability(A, N, aht, aht / r, &pab));
+        ck_assert_msg(fabs(pw - rpw) <= 1e-10, "case %zu: P(wait) %.15g, chain %.15g", i, pw, rpw);
+        ck_assert_msg(fabs(pab - rpab) <= 1e-10 + 1e-9 * rpab,
+                      "case %zu: P(abandon) %.15g, chain %.15g", i, pab, rpab);
+    }
+}
+
 START_TEST(erlang_a_matches_the_birth_death_chain)
 {
     /* A, N, r = AHT / patience */
@@ -319,17 +336,33 @@ START_TEST(erlang_a_matches_the_birth_death_chain)
         {10, 14, 0.5},  {10, 14, 0.01}, {20, 14, 0.3},  {5, 5, 1},
         {100, 90, 0.1}, {950, 1000, 0.2}, {1200, 1000, 0.05}, {3, 10, 5},
         {50, 40, 3},    {0.2, 1, 0.7},  {400, 380, 0.02}, {30, 31, 100}};
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        double A = cases[i][0], r = cases[i][2];
-        int N = (int)cases[i][1];
-        double pw, pab, rpw, rpab;
-        ref_erlang_a(A, N, r, &rpw, &rpab);
-        ck_assert_ok(kpi_erlang_a_wait_probability(A, N, 120, 120 / r, &pw));
-        ck_assert_ok(kpi_erlang_a_abandon_probability(A, N, 120, 120 / r, &pab));
-        ck_assert_msg(fabs(pw - rpw) <= 1e-10, "case %zu: P(wait) %.15g, chain %.15g", i, pw, rpw);
-        ck_assert_msg(fabs(pab - rpab) <= 1e-10 + 1e-9 * rpab,
-                      "case %zu: P(abandon) %.15g, chain %.15g", i, pab, rpab);
-    }
+    match_chain(cases, sizeof cases / sizeof cases[0], 120);
+}
+END_TEST
+
+/* With patience far below the AHT (r = AHT / patience up to 1e12, the
+ * accepted range), a contact that waits is almost always lost: one that
+ * finds q others queued is answered with probability
+ * prod_{j=0..q} (N + j r) / (N + (j + 1) r), about N / r for q = 0.  For
+ * A = N = 14, r = 1e8: P(wait) = 0.18580354 (B(14, 14) = 0.18580352 plus
+ * about B (1 - B) A / r), and P(abandon) = P(wait) (1 - 14 / (1e8 + 14))
+ * = P(wait) - 2.6e-8.  The answered waiters wait 1 / (N + r) AHTs, so
+ * ASA = P(wait) (N / (N + r)) (180 / (N + r)) / (1 - P(abandon))
+ *     = 0.185803539 * 14 * 180 / 1e16 / 0.814196487 = 5.7508e-14 s.
+ * The quadrature used to miss the exp(-r u) layer of width 1/r at u = 0:
+ * P(abandon) came out as P(wait) - 7e-14 (off by 2.6e-8, the header
+ * promises about 1e-10) and the ASA as 1.4e-15 s. */
+START_TEST(erlang_a_is_accurate_at_tiny_patience)
+{
+    static const double cases[][3] = {
+        {14, 14, 1e8}, {10, 14, 1e7}, {1200, 1000, 1e10}, {10500, 10000, 1e12}};
+    match_chain(cases, sizeof cases / sizeof cases[0], 180);
+    double pw, pab, asa;
+    ck_assert_ok(kpi_erlang_a_wait_probability(14, 14, 180, 180e-8, &pw));
+    ck_assert_ok(kpi_erlang_a_abandon_probability(14, 14, 180, 180e-8, &pab));
+    ck_assert_ok(kpi_erlang_a_asa(14, 14, 180, 180e-8, &asa));
+    ck_assert_near(pw - pab, 2.6e-8, 0.01e-8);
+    ck_assert_near(asa, 5.7508e-14, 0.001e-14);
 }
 END_TEST
 
@@ -953,6 +986,7 @@ static Suite *staffing_suite(void)
     tcase_add_test(tc, agents_search_equals_a_scan_from_one_agent);
     tcase_add_test(tc, erlang_a_matches_the_birth_death_chain);
     tcase_add_test(tc, erlang_a_tends_to_erlang_c_as_patience_grows);
+    tcase_add_test(tc, erlang_a_is_accurate_at_tiny_patience);
     tcase_add_test(tc, erlang_a_tends_to_erlang_b_as_patience_vanishes);
     tcase_add_test(tc, erlang_a_values_stay_in_range);
     tcase_add_test(tc, erlang_a_agrees_with_a_seeded_simulation);
