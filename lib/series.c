@@ -21,6 +21,7 @@
  * the in-order sum does) for the rest of the period.  Either way the value
  * is bit for bit the in-order double sum of the period's amounts.
  */
+#include <float.h>
 #include <math.h>
 
 #include "codec.h"
@@ -304,6 +305,8 @@ static int check_event(const kpi_series *s, bool started, int64_t newest,
 {
     if (!isfinite(amount))
         return KPI_ERR_INVALID;
+    if (fabs(amount) > KPI_SERIES_MAX_AMOUNT)
+        return KPI_ERR_RANGE;
     int rc = period_of(s->period, s->origin, t, k, start);
     if (rc != KPI_OK)
         return rc;
@@ -362,7 +365,7 @@ static void apply_event(kpi_series *s, int64_t k, int64_t start, double amount)
 KPI_API int kpi_series_add(kpi_series *p, int64_t t_ms, double amount)
 {
     if (KPI__LIKELY(kpi__is(p, &kpi__series_type) && p->started && t_ms >= p->cur_start &&
-                    t_ms < p->cur_end && isfinite(amount))) {
+                    t_ms < p->cur_end && fabs(amount) <= KPI_SERIES_MAX_AMOUNT)) {
         cur_add(&p->cur_i, &p->cur_int, &p->v[p->cur_slot], amount);
         return KPI_OK;
     }
@@ -388,6 +391,8 @@ KPI_API int kpi_series_add_array(kpi_series *p, const int64_t *t_ms,
         double amt = amounts ? amounts[i] : 1.0;
         if (!isfinite(amt))
             return KPI_ERR_INVALID;
+        if (fabs(amt) > KPI_SERIES_MAX_AMOUNT)
+            return KPI_ERR_RANGE;
         if (started && t_ms[i] >= cs && t_ms[i] < ce)
             continue;
         int64_t k, start;
@@ -448,6 +453,25 @@ static bool same_forecast(const kpi_series *a, const kpi_series *b)
                                          a->gamma == b->gamma));
 }
 
+/* The largest magnitude of a period's value. */
+static double max_abs(const kpi_series *p)
+{
+    double m = 0;
+    for (uint32_t sl = 0; sl < p->length; sl++)
+        m = fmax(m, fabs(val(p, sl)));
+    return m;
+}
+
+/* Whether every sum of a merge of s into d stays finite: a bound, not the
+ * sums themselves (adds cannot come near: KPI_SERIES_MAX_AMOUNT; merges of
+ * a series into itself double it). */
+static bool merge_fits(const kpi_series *d, const kpi_series *s)
+{
+    double t = fabs(d->total) + fabs(d->total_c) + fabs(val(d, d->cur_slot)) +
+               fabs(s->total) + fabs(s->total_c) + fabs(val(s, s->cur_slot));
+    return max_abs(d) + max_abs(s) <= DBL_MAX && t <= DBL_MAX;
+}
+
 static int series_merge(void *dst, const void *src)
 {
     kpi_series *d = dst;
@@ -465,6 +489,8 @@ static int series_merge(void *dst, const void *src)
     }
     if (d->m || s->m)
         return KPI_ERR_INCOMPATIBLE;
+    if (!merge_fits(d, s))
+        return KPI_ERR_OVERFLOW;
     if (s->newest > d->newest)
         advance(d, s->newest, s->cur_start);
     flush(d); /* the sums below go into v */

@@ -1254,6 +1254,53 @@ START_TEST(holt_winters_errors_by_hand_with_zero_actuals_and_forecasts)
 }
 END_TEST
 
+/* Amounts are bounded (KPI_SERIES_MAX_AMOUNT = 1e100), so no sum can pass
+ * the range of a double: before, two adds of 1e308 made the period value
+ * and the total inf, and the state serialized to bytes its decoder
+ * refused.  A merge that could overflow (a series merged into itself about
+ * a thousand times: each doubles it) is KPI_ERR_OVERFLOW; every refusal
+ * leaves the series as it was. */
+START_TEST(amounts_are_bounded_and_no_sum_overflows)
+{
+    kpi_series *s;
+    ck_assert_ok(kpi_series_new(&s, 1000, 4, 0));
+    ck_assert_ok(kpi_series_add(s, 0, 1e100));
+    ck_assert_ok(kpi_series_add(s, 0, -1e100));
+    ck_assert_ok(kpi_series_add(s, 1500, 1e100)); /* closes period 0 */
+    size_t len;
+    unsigned char *before = series_bytes(s, &len);
+    ck_assert_status(kpi_series_add(s, 1500, 1e308), KPI_ERR_RANGE);
+    ck_assert_status(kpi_series_add(s, 1500, -1.1e100), KPI_ERR_RANGE);
+    ck_assert_status(kpi_series_add(s, 500, 2e100), KPI_ERR_RANGE); /* a late event too */
+    ck_assert_status(kpi_series_add(s, 9500, 2e100), KPI_ERR_RANGE); /* a new period too */
+    const int64_t t[] = {1500, 1600, 2500};
+    const double a[] = {1, 1e101, 1};
+    ck_assert_status(kpi_series_add_array(s, t, a, 3), KPI_ERR_RANGE);
+    series_unchanged(s, before, len);
+    free(before);
+    double v;
+    ck_assert_ok(kpi_series_period(s, 1500, &v));
+    ck_assert(v == 1e100);
+    /* doubling by self-merges: 1e100 x 2^k passes DBL_MAX (1.8e308) at
+     * k = 692; the merge that would is refused and the state still reads
+     * back */
+    int k = 0, rc;
+    while ((rc = kpi_series_merge(s, s)) == KPI_OK)
+        k++;
+    ck_assert_status(rc, KPI_ERR_OVERFLOW);
+    ck_assert_int_ge(k, 690);
+    ck_assert_int_le(k, 692);
+    before = series_bytes(s, &len);
+    kpi_series *r = series_reread(s);
+    series_unchanged(r, before, len);
+    ck_assert_ok(kpi_series_period(r, 1500, &v));
+    ck_assert(isfinite(v) && v == ldexp(1e100, k));
+    free(before);
+    kpi_series_free(r);
+    kpi_series_free(s);
+}
+END_TEST
+
 START_TEST(holt_winters_recovers_a_trending_week_and_a_merged_copy_agrees)
 {
     /* noise-free weekly pattern on a trend of 2 a day: the classical
@@ -1323,6 +1370,7 @@ static Suite *series_suite(void)
     tcase_add_test(tc, holt_winters_matches_the_documented_recursion_with_gaps);
     tcase_add_test(tc, holt_winters_errors_by_hand_with_zero_actuals_and_forecasts);
     tcase_add_test(tc, holt_winters_recovers_a_trending_week_and_a_merged_copy_agrees);
+    tcase_add_test(tc, amounts_are_bounded_and_no_sum_overflows);
     suite_add_tcase(s, tc);
     return s;
 }

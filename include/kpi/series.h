@@ -82,6 +82,11 @@ typedef struct kpi_series kpi_series;
 #define KPI_SERIES_MAX_LENGTH 100000u
 /** The largest season length accepted by kpi_series_set_forecast(). */
 #define KPI_SERIES_MAX_SEASON 100000u
+/** The largest magnitude of one amount (kpi_series_add()): far above any
+ *  count, cost or revenue, and low enough that no period sum, total or
+ *  forecast statistic can pass the range of a double (2^64 amounts of
+ *  1e100 sum to 1.8e119). */
+#define KPI_SERIES_MAX_AMOUNT 1e100
 
 /**
  * @brief Create an empty series using the C library allocator.
@@ -156,12 +161,12 @@ KPI_API int kpi_series_set_forecast(kpi_series *p, uint32_t season_length,
  * @brief Add an amount (1.0 for a count) at time t.
  * @param p the series.
  * @param t_ms event time.
- * @param amount a finite amount.
+ * @param amount a finite amount, at most #KPI_SERIES_MAX_AMOUNT in magnitude.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or non-finite amount;
  *         #KPI_ERR_ORDER if t is older than the oldest kept period;
- *         #KPI_ERR_RANGE if t is so far from the origin that its period
- *         cannot be represented, or (with a forecast) the jump exceeds
- *         1,000,000 periods.
+ *         #KPI_ERR_RANGE if |amount| > #KPI_SERIES_MAX_AMOUNT, if t is so
+ *         far from the origin that its period cannot be represented, or
+ *         (with a forecast) if the jump exceeds 1,000,000 periods.
  *         Thread safety: not with concurrent use of `p`.
  */
 KPI_API int kpi_series_add(kpi_series *p, int64_t t_ms, double amount);
@@ -186,7 +191,10 @@ KPI_API int kpi_series_add_array(kpi_series *p, const int64_t *t_ms,
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_INCOMPATIBLE if
  *         period, length or origin differ, or both are non-empty and one
  *         has a forecast, or dst is empty and the forecast configurations
- *         differ; #KPI_ERR_NOMEM.
+ *         differ; #KPI_ERR_OVERFLOW if a period sum or the total could pass
+ *         the range of a double (only after many merges of a series into
+ *         itself: each doubles it); #KPI_ERR_NOMEM.  dst is unchanged on
+ *         failure.
  *         Thread safety: not with concurrent use of `dst`.
  */
 KPI_API int kpi_series_merge(kpi_series *dst, const kpi_series *src);
