@@ -968,6 +968,16 @@ KPI_API int kpi_engine_ratio(const kpi_engine *e, int metric, int dim,
 
 /**
  * @brief kpi_engine_metric() for the volume series.
+ *
+ * A series' newest period is that of its latest creation (kpi/series.h),
+ * not the engine's time: the overall series moves with every creation,
+ * a channel's only with that channel's, and kpi_engine_advance() moves
+ * neither.  After a quiet day kpi_series_last(s, 1) is still the day of
+ * the last creation, and kpi_series_period() of a later period is
+ * #KPI_ERR_RANGE: no ticket was created in it (a count of 0).  For
+ * "created in the last N days" by the engine's clock, read each wanted
+ * period with kpi_series_period(), counting a period after
+ * kpi_series_latest() as 0.
  * @param e the engine.
  * @param dim the dimension.
  * @param key the key.
@@ -1016,8 +1026,10 @@ KPI_API int kpi_engine_top_topics(const kpi_engine *e, const kpi_topk **out);
  * @param[out] out receives the new accumulator.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_RANGE for an unknown
  *         metric, the volume metric (read its series instead) or an empty
- *         range; #KPI_ERR_ORDER if the window starts before the oldest
- *         kept period; #KPI_ERR_NOMEM.
+ *         range; #KPI_ERR_ORDER if a period that starts in the window is
+ *         no longer kept (a window starting inside the period before the
+ *         oldest kept one is not refused: no period starts between);
+ *         #KPI_ERR_NOMEM.
  *         Thread safety: a const read of `e`.
  */
 KPI_API int kpi_engine_window(const kpi_engine *e, int metric, int64_t from_ms,
@@ -1031,7 +1043,8 @@ KPI_API int kpi_engine_window(const kpi_engine *e, int metric, int64_t from_ms,
  * @param[out] out receives the count.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or a time that is not a period
  *         boundary; #KPI_ERR_ORDER if the period is no longer kept;
- *         #KPI_ERR_EMPTY if the period has not ended yet.
+ *         #KPI_ERR_EMPTY if the period has not ended yet, or ended before
+ *         the engine's first event (the engine had no time then).
  *         Thread safety: a const read of `e`.
  */
 KPI_API int kpi_engine_backlog(const kpi_engine *e, int64_t period_start_ms,
