@@ -217,7 +217,10 @@ KPI_API int kpi_ratio_value(const kpi_ratio *p, double *out)
     double den = p->den + p->den_c;
     if (!(den > 0))
         return KPI_ERR_EMPTY;
-    *out = (p->num + p->num_c) / den;
+    double v = (p->num + p->num_c) / den;
+    if (!isfinite(v))
+        return KPI_ERR_OVERFLOW; /* a quotient past DBL_MAX: 1e300 / 1e-10 */
+    *out = v;
     return KPI_OK;
 }
 

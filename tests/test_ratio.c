@@ -295,6 +295,24 @@ END_TEST
  * past DBL_MAX is refused): it read a value of inf (numerator: 2e308 / 1)
  * or 0 (denominator: 1 / 2e308), and any merge of it was refused as an
  * overflow.  Such bytes are corrupt; 1e308 + 0 still reads back. */
+/* A quotient past DBL_MAX (1e300 / 1e-10 = 1e310) is KPI_ERR_OVERFLOW with
+ * the output untouched, not inf with KPI_OK; 1e300 / 1e-8 = 1e308 reads. */
+START_TEST(a_quotient_past_the_largest_double_is_overflow)
+{
+    kpi_ratio *r;
+    ck_assert_ok(kpi_ratio_new(&r));
+    ck_assert_ok(kpi_ratio_add(r, 1e300, 1e-10));
+    double v = 42;
+    ck_assert_status(kpi_ratio_value(r, &v), KPI_ERR_OVERFLOW);
+    ck_assert(v == 42);
+    kpi_ratio_reset(r);
+    ck_assert_ok(kpi_ratio_add(r, 1e300, 1e-8));
+    ck_assert_ok(kpi_ratio_value(r, &v));
+    ck_assert_double_eq_tol(v, 1e308, 1e294);
+    kpi_ratio_free(r);
+}
+END_TEST
+
 START_TEST(sum_parts_adding_to_inf_are_corrupt)
 {
     kpi_ratio *p, *d = NULL;
@@ -348,6 +366,7 @@ static Suite *ratio_suite(void)
     tcase_add_test(tc, a_full_count_refuses_a_pair_and_changes_nothing);
     tcase_add_test(tc, sums_past_the_largest_double_are_refused_and_change_nothing);
     tcase_add_test(tc, sum_parts_adding_to_inf_are_corrupt);
+    tcase_add_test(tc, a_quotient_past_the_largest_double_is_overflow);
     suite_add_tcase(s, tc);
     return s;
 }
