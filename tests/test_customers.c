@@ -1777,6 +1777,38 @@ START_TEST(jour2_evicted_customer_returns_as_a_new_journey)
 }
 END_TEST
 
+/* An open journey of one touch has its first touch at its last: no call
+ * makes one touch with first < last.  Forged: customer 2's journey of one
+ * touch with first 10, last 20 (three_journeys() has first = last = 20).
+ * Accepted, a resolve of 2 at 40 would read 40 - 10 = 30 ms from a first
+ * touch that never was (the one touch was at 20: 20 ms), and the
+ * resolution mean (20 + 30) / 2 = 25 instead of what a tracker can say.
+ * The bytes are corrupt; a journey of two touches may span 10..20. */
+START_TEST(jour2_one_touch_spanning_time_is_corrupt)
+{
+    kpi_journey *j = three_journeys(), *d = NULL;
+    size_t len, flen;
+    unsigned char *b = journey_bytes(j, &len);
+    jf_state s = {8, 1000, 1, 40, {1, 1, 0, 0, 1, 0}, 20.0, 0.0, 2, 2,
+                  {{2, 10, 20, 1, 0, 2}, {3, 40, 40, 1, 0, 2}}};
+    unsigned char *f = jf_bytes(b, &s, &flen);
+    ck_assert_status(kpi_journey_deserialize(&d, f, flen), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(d);
+    free(f);
+    s.e[0].touches = 2; /* touches at 10 and 20: a real journey */
+    f = jf_bytes(b, &s, &flen);
+    ck_assert_ok(kpi_journey_deserialize(&d, f, flen));
+    ck_assert_ok(kpi_journey_resolve(d, 2, 40));
+    double v;
+    ck_assert_ok(kpi_journey_resolution_mean(d, &v, NULL));
+    ck_assert_double_eq(v, 25.0); /* (20 + (40 - 10)) / 2 */
+    kpi_journey_free(d);
+    free(f);
+    free(b);
+    kpi_journey_free(j);
+}
+END_TEST
+
 static Suite *customers_suite(void)
 {
     Suite *s = suite_create("customers");
@@ -1818,6 +1850,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc2, jour2_journey_definition_by_hand);
     tcase_add_test(tc2, jour2_out_of_order_and_refusals_keep_the_bytes);
     tcase_add_test(tc2, jour2_evicted_customer_returns_as_a_new_journey);
+    tcase_add_test(tc2, jour2_one_touch_spanning_time_is_corrupt);
     suite_add_tcase(s, tc2);
     return s;
 }
