@@ -1024,7 +1024,9 @@ static int journey_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         uint64_t ch = kpi__get_varint(r);
         if (r->err)
             break;
+        /* one touch is at one time: first = last */
         if (ch > UINT32_MAX || e.first_t > e.last_t || e.touches < 1 ||
+            (e.touches == 1 && e.first_t != e.last_t) ||
             e.switches >= e.touches || e.last_t > clock || e.last_t < h ||
             find(j, e.customer) != NONE) {
             kpi__reader_fail(r, KPI_ERR_CORRUPT);

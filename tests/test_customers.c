@@ -1631,6 +1631,184 @@ START_TEST(journey_merge_refuses_a_duration_sum_past_the_largest_double)
 }
 END_TEST
 
+
+/* ==== second journey review (jour2): hand-computed cases ================ */
+
+/* A journey: opened by a customer's first touch, ended by resolve (time
+ * measured from the first touch) or by being idle longer than idle_ms.
+ * max 4, idle 100.
+ *   c1: ch1@0, ch1@10, ch2@10 (same time), ch1@20, ch1@20, resolve @50:
+ *       5 touches; switches 1->1 no, 1->2 yes, 2->1 yes, 1->1 no = 2;
+ *       resolution 50 - 0 = 50 ms.
+ *   c2: ch5@30, resolve @30: 1 touch, 0 switches, 0 ms.
+ *   c3: ch7@40; advance 140 (idle exactly 100: stays open), advance 141
+ *       (idle 101 > 100: closed unresolved).
+ * closed 3: touchpoints (5+1+1)/3 = 7/3, switches (2+0+0)/3 = 2/3,
+ * resolution (50+0)/2 = 25 over n = 2; unresolved 1, evicted 0. */
+START_TEST(jour2_journey_definition_by_hand)
+{
+    kpi_journey *j;
+    double v;
+    uint64_t n = 0;
+    ck_assert_ok(kpi_journey_new(&j, 4, 100));
+    ck_assert_ok(kpi_journey_touch(j, 1, 1, 0));
+    ck_assert_ok(kpi_journey_touch(j, 1, 1, 10));
+    ck_assert_ok(kpi_journey_touch(j, 1, 2, 10));
+    ck_assert_ok(kpi_journey_touch(j, 1, 1, 20));
+    ck_assert_ok(kpi_journey_touch(j, 1, 1, 20));
+    ck_assert_ok(kpi_journey_touch(j, 2, 5, 30));
+    ck_assert_ok(kpi_journey_resolve(j, 2, 30));
+    ck_assert_ok(kpi_journey_touch(j, 3, 7, 40));
+    ck_assert_ok(kpi_journey_resolve(j, 1, 50));
+    ck_assert_ok(kpi_journey_advance(j, 140));
+    ck_assert_uint_eq(kpi_journey_open(j), 1);
+    ck_assert_uint_eq(kpi_journey_unresolved(j), 0);
+    ck_assert_ok(kpi_journey_advance(j, 141));
+    ck_assert_uint_eq(kpi_journey_open(j), 0);
+    ck_assert_uint_eq(kpi_journey_unresolved(j), 1);
+    ck_assert_uint_eq(kpi_journey_evicted(j), 0);
+    ck_assert_ok(kpi_journey_touchpoints_mean(j, &v));
+    ck_assert_double_eq_tol(v, 7.0 / 3.0, 1e-15);
+    ck_assert_ok(kpi_journey_switches_mean(j, &v));
+    ck_assert_double_eq_tol(v, 2.0 / 3.0, 1e-15);
+    ck_assert_ok(kpi_journey_resolution_mean(j, &v, &n));
+    ck_assert_double_eq(v, 25.0);
+    ck_assert_uint_eq(n, 2);
+    kpi_journey *r = journey_reread(j);
+    journey_same(j, r);
+    kpi_journey_free(r);
+    kpi_journey_free(j);
+}
+END_TEST
+
+/* Out of order, idle 100, clock 100 after c1@100:
+ *   c2@50 opens (50 >= 100 - 100 = 0); c1@90 is before c1's last touch
+ *   100: ORDER; c2@60 is after c2's last 50: fine; c3@-1 is older than
+ *   the horizon 0: ORDER; c3@0 is exactly at it: fine.  A resolve of c3
+ *   at 101 when its last touch is 0 (idle 101 > 100): UNKNOWN_ID; a
+ *   resolve of an unknown id: UNKNOWN_ID; c2 resolve at 55 < 60: ORDER.
+ * Every refusal leaves the bytes as they were. */
+START_TEST(jour2_out_of_order_and_refusals_keep_the_bytes)
+{
+    kpi_journey *j;
+    ck_assert_ok(kpi_journey_new(&j, 4, 100));
+    ck_assert_ok(kpi_journey_touch(j, 1, 1, 100));
+    ck_assert_ok(kpi_journey_touch(j, 2, 1, 50));
+    size_t len;
+    unsigned char *b = journey_bytes(j, &len);
+    ck_assert_status(kpi_journey_touch(j, 1, 2, 90), KPI_ERR_ORDER);
+    journey_unchanged(j, b, len);
+    free(b);
+    ck_assert_ok(kpi_journey_touch(j, 2, 2, 60));
+    b = journey_bytes(j, &len);
+    ck_assert_status(kpi_journey_touch(j, 3, 2, -1), KPI_ERR_ORDER);
+    journey_unchanged(j, b, len);
+    ck_assert_status(kpi_journey_resolve(j, 2, 55), KPI_ERR_ORDER);
+    journey_unchanged(j, b, len);
+    ck_assert_status(kpi_journey_resolve(j, 77, 60), KPI_ERR_UNKNOWN_ID);
+    journey_unchanged(j, b, len);
+    free(b);
+    ck_assert_ok(kpi_journey_touch(j, 3, 2, 0));
+    b = journey_bytes(j, &len);
+    ck_assert_status(kpi_journey_resolve(j, 3, 101), KPI_ERR_UNKNOWN_ID);
+    journey_unchanged(j, b, len);
+    free(b);
+    ck_assert_uint_eq(kpi_journey_open(j), 3);
+    /* c2: touches 50 (ch1), 60 (ch2): 2 touches, 1 switch; resolve @60:
+     * 60 - 50 = 10 ms */
+    ck_assert_ok(kpi_journey_resolve(j, 2, 60));
+    double v;
+    ck_assert_ok(kpi_journey_resolution_mean(j, &v, NULL));
+    ck_assert_double_eq(v, 10.0);
+    ck_assert_ok(kpi_journey_switches_mean(j, &v));
+    ck_assert_double_eq(v, 1.0);
+    ck_assert_ok(kpi_journey_touchpoints_mean(j, &v));
+    ck_assert_double_eq(v, 2.0);
+    kpi_journey_free(j);
+}
+END_TEST
+
+/* Evicted, then back.  max 2, idle 1000:
+ *   c1 ch1@0, c2 ch1@10, c1 ch2@20 (1 switch), c3 ch1@30: full, the least
+ *   recently touched is c2 (last 10 < c1's 20): evicted (1 touch, 0 sw).
+ *   c2 ch1@5: a new journey (the evicted one is forgotten, 5 >= 30-1000);
+ *   full: evicts c1 (last 20 < c3's 30; 2 touches, 1 switch).
+ *   resolve c2 @45: 45 - 5 = 40 ms (from the new journey's first touch).
+ * Then ties at equal times evict the smaller customer id (below). */
+START_TEST(jour2_evicted_customer_returns_as_a_new_journey)
+{
+    kpi_journey *j;
+    double v;
+    ck_assert_ok(kpi_journey_new(&j, 2, 1000));
+    ck_assert_ok(kpi_journey_touch(j, 1, 1, 0));
+    ck_assert_ok(kpi_journey_touch(j, 2, 1, 10));
+    ck_assert_ok(kpi_journey_touch(j, 1, 2, 20));
+    ck_assert_ok(kpi_journey_touch(j, 3, 1, 30));
+    ck_assert_uint_eq(kpi_journey_evicted(j), 1);
+    ck_assert_ok(kpi_journey_touch(j, 2, 1, 5));
+    ck_assert_uint_eq(kpi_journey_evicted(j), 2);
+    ck_assert_status(kpi_journey_resolve(j, 1, 40), KPI_ERR_UNKNOWN_ID);
+    ck_assert_ok(kpi_journey_resolve(j, 2, 45));
+    ck_assert_ok(kpi_journey_resolution_mean(j, &v, NULL));
+    ck_assert_double_eq(v, 40.0);
+    /* open: c3 (30).  c9@50 opens (2 open); c4@50: full, c3 (30) is the
+     * least recent: evicted (1 touch).  c6@50: full, c4 and c9 tie at 50,
+     * the smaller id 4 is evicted (1 touch). */
+    ck_assert_ok(kpi_journey_touch(j, 9, 1, 50));
+    ck_assert_ok(kpi_journey_touch(j, 4, 1, 50));
+    ck_assert_ok(kpi_journey_touch(j, 6, 1, 50));
+    ck_assert_uint_eq(kpi_journey_evicted(j), 4);
+    ck_assert_status(kpi_journey_resolve(j, 4, 50), KPI_ERR_UNKNOWN_ID);
+    ck_assert_ok(kpi_journey_resolve(j, 9, 50)); /* 0 ms */
+    /* closed: c2 (1 t, 0 s), c1 (2, 1), c2 (1, 0, 40 ms), c3 (1, 0),
+     * c4 (1, 0), c9 (1, 0, 0 ms): 6 closed, 7 touches, 1 switch,
+     * resolution (40 + 0) / 2 = 20, unresolved 4, evicted 4 */
+    ck_assert_ok(kpi_journey_touchpoints_mean(j, &v));
+    ck_assert_double_eq_tol(v, 7.0 / 6.0, 1e-15);
+    ck_assert_ok(kpi_journey_switches_mean(j, &v));
+    ck_assert_double_eq_tol(v, 1.0 / 6.0, 1e-15);
+    uint64_t n;
+    ck_assert_ok(kpi_journey_resolution_mean(j, &v, &n));
+    ck_assert_double_eq(v, 20.0);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(kpi_journey_unresolved(j), 4);
+    ck_assert_uint_eq(kpi_journey_open(j), 1);
+    kpi_journey_free(j);
+}
+END_TEST
+
+/* An open journey of one touch has its first touch at its last: no call
+ * makes one touch with first < last.  Forged: customer 2's journey of one
+ * touch with first 10, last 20 (three_journeys() has first = last = 20).
+ * Accepted, a resolve of 2 at 40 would read 40 - 10 = 30 ms from a first
+ * touch that never was (the one touch was at 20: 20 ms), and the
+ * resolution mean (20 + 30) / 2 = 25 instead of what a tracker can say.
+ * The bytes are corrupt; a journey of two touches may span 10..20. */
+START_TEST(jour2_one_touch_spanning_time_is_corrupt)
+{
+    kpi_journey *j = three_journeys(), *d = NULL;
+    size_t len, flen;
+    unsigned char *b = journey_bytes(j, &len);
+    jf_state s = {8, 1000, 1, 40, {1, 1, 0, 0, 1, 0}, 20.0, 0.0, 2, 2,
+                  {{2, 10, 20, 1, 0, 2}, {3, 40, 40, 1, 0, 2}}};
+    unsigned char *f = jf_bytes(b, &s, &flen);
+    ck_assert_status(kpi_journey_deserialize(&d, f, flen), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(d);
+    free(f);
+    s.e[0].touches = 2; /* touches at 10 and 20: a real journey */
+    f = jf_bytes(b, &s, &flen);
+    ck_assert_ok(kpi_journey_deserialize(&d, f, flen));
+    ck_assert_ok(kpi_journey_resolve(d, 2, 40));
+    double v;
+    ck_assert_ok(kpi_journey_resolution_mean(d, &v, NULL));
+    ck_assert_double_eq(v, 25.0); /* (20 + (40 - 10)) / 2 */
+    kpi_journey_free(d);
+    free(f);
+    free(b);
+    kpi_journey_free(j);
+}
+END_TEST
+
 static Suite *customers_suite(void)
 {
     Suite *s = suite_create("customers");
@@ -1668,6 +1846,12 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, journey_touch_before_a_closed_journeys_last_touch_opens_a_new_one);
     tcase_add_test(tc, journey_touches_past_the_counters_are_refused);
     suite_add_tcase(s, tc);
+    TCase *tc2 = tcase_create("jour2");
+    tcase_add_test(tc2, jour2_journey_definition_by_hand);
+    tcase_add_test(tc2, jour2_out_of_order_and_refusals_keep_the_bytes);
+    tcase_add_test(tc2, jour2_evicted_customer_returns_as_a_new_journey);
+    tcase_add_test(tc2, jour2_one_touch_spanning_time_is_corrupt);
+    suite_add_tcase(s, tc2);
     return s;
 }
 
