@@ -7390,6 +7390,49 @@ START_TEST(a_snapshot_with_a_customer_waiting_on_a_solved_ticket_is_corrupt)
 }
 END_TEST
 
+/* ---- decode3: per-ticket times and flags no event could have left ------- */
+
+/* An engine set up by `setup` and fed evs[0..n-1] has field f
+ * (ticket_fields()' order) of ticket TK3 at `was`; its snapshot with that
+ * field set to `forged` (a varint as wide) and resealed is KPI_ERR_CORRUPT;
+ * the bytes put back and resealed restore as the engine. */
+#define TK3 UINT64_C(0x1122334455667788)
+static void expect_forged_field(setup_fn setup, const kpi_event *evs, size_t n, int f,
+                                uint64_t was, uint64_t forged)
+{
+    kpi_engine *e = engine(setup);
+    ck_assert_ok(kpi_engine_apply(e, evs, n, sizeof(kpi_event), NULL));
+    size_t len, field[7];
+    unsigned char *snap = eng_bytes(e, &len);
+    ticket_fields(snap, len, TK3, field);
+    unsigned char old[10], bad[10];
+    size_t w = put_uv(old, was);
+    ck_assert_uint_eq(put_uv(bad, forged), w);
+    ck_assert_mem_eq(snap + field[f], old, w);
+    memcpy(snap + field[f], bad, w);
+    expect_restore(e, snap, len, 1);
+    memcpy(snap + field[f], old, w);
+    expect_restore(e, snap, len, 0);
+    free(snap);
+    kpi_engine_free(e);
+}
+
+/* The FRT clock starts at an event of its ticket (creation, the customer's
+ * first message on an agent-created ticket, a handoff), so it never starts
+ * after the ticket's last event.  Ticket 1, created at T0 and handed off
+ * at 10 min, holds clock = last = 600,000 ms.  Forged: clock 1,900,000
+ * (31 min 40 s, after its last event); it restored, a reply at 20 min
+ * was refused (KPI_ERR_OVERFLOW: an FRT of 1,200,000 - 1,900,000 < 0),
+ * and one at 40 min recorded an FRT of 2,400,000 - 1,900,000 = 500,000 ms
+ * (8 min 20 s) where the clock had run 2,400,000 - 600,000 = 1,800,000
+ * (30 min).  Now KPI_ERR_CORRUPT; the bytes put back restore. */
+START_TEST(a_snapshot_with_an_frt_clock_past_its_ticket_is_corrupt)
+{
+    const kpi_event evs[] = {CREATE(T0, TK3, 100), HANDOFF(T0 + 10 * M, TK3)};
+    expect_forged_field(NULL, evs, N_OF(evs), 1, 600000, 1900000);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -7528,6 +7571,10 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_creation_the_volume_cannot_hold_changes_nothing);
     tcase_add_test(tc, a_snapshot_with_status_clocks_past_their_ticket_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_customer_waiting_on_a_solved_ticket_is_corrupt);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("decode3");
+    tcase_add_test(tc, a_snapshot_with_an_frt_clock_past_its_ticket_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
