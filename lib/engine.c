@@ -3994,8 +3994,9 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
                 off_get(t, F_SINCE) > off_get(t, F_LAST) ||
                 off_get(t, F_WAIT_MS) > off_get(t, F_SINCE) ||
                 off_get(t, F_WORK_MS) > off_get(t, F_WAIT_MS) ||
-                /* the FRT clock starts at an event */
+                /* the FRT clock and a customer's wait start at an event */
                 off_get(t, F_CLOCK) > off_get(t, F_LAST) ||
+                off_get(t, F_WAITING) > off_get(t, F_LAST) ||
                 /* a customer waits on an unresolved ticket only */
                 ((t->flags & TF_WAITING) && t->status > KPI_STATUS_ON_HOLD) ||
                 (t->status >= KPI_STATUS_SOLVED &&

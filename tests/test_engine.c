@@ -7433,6 +7433,22 @@ START_TEST(a_snapshot_with_an_frt_clock_past_its_ticket_is_corrupt)
 }
 END_TEST
 
+/* A customer's wait starts at an event of its ticket (creation or a
+ * message).  Ticket 1, created at T0, answered at 5 min and written to
+ * again at 10 min, holds waiting = last = 600,000 ms.  Forged: waiting
+ * 1,900,000, after its last event; it restored, a reply at 20 min was
+ * refused (KPI_ERR_OVERFLOW: a reply time below 0), and one at 40 min
+ * recorded a reply time of 2,400,000 - 1,900,000 = 500,000 ms where the
+ * customer had waited 2,400,000 - 600,000 = 1,800,000.  Now
+ * KPI_ERR_CORRUPT; the bytes put back restore. */
+START_TEST(a_snapshot_with_a_wait_starting_past_its_ticket_is_corrupt)
+{
+    const kpi_event evs[] = {CREATE(T0, TK3, 100), REPLY(T0 + 5 * M, TK3, 7),
+                             MSG(T0 + 10 * M, TK3)};
+    expect_forged_field(NULL, evs, N_OF(evs), 2, 600000, 1900000);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -7575,6 +7591,7 @@ static Suite *engine_suite(void)
 
     tc = tcase_create("decode3");
     tcase_add_test(tc, a_snapshot_with_an_frt_clock_past_its_ticket_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_a_wait_starting_past_its_ticket_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
