@@ -7449,6 +7449,26 @@ START_TEST(a_snapshot_with_a_wait_starting_past_its_ticket_is_corrupt)
 }
 END_TEST
 
+/* The pause (time pending, calendar or business ms, never more than the
+ * real ms) and the requester wait (time new, open or on hold) are times of
+ * disjoint statuses before the last status change: pause + wait <= since.
+ * Ticket 1 (priority 2: resolution within 8 h, calendar time), created at
+ * T0, pending at 1 h, open at 2 h, holds pause 3,600,000, wait 3,600,000,
+ * since 7,200,000.  Forged: pause 72,000,000 (20 h, past its last event
+ * at 2 h); it restored, and resolved and closed at 24 h the ticket met its
+ * target, 24 h - 20 h = 4 h <= 8 h (SLA resolution 1 of 1), where it took
+ * 24 h - 1 h = 23 h > 8 h (0 of 1).  Also forged: pause 3,600,001, one ms
+ * more than since - wait.  Now KPI_ERR_CORRUPT; the bytes put back
+ * restore. */
+START_TEST(a_snapshot_with_a_pause_past_its_ticket_is_corrupt)
+{
+    const kpi_event evs[] = {CREATE_X(T0, TK3, 100, 0, 2, 0, 0), PENDING(T0 + H, TK3),
+                             OPEN(T0 + 2 * H, TK3)};
+    expect_forged_field(setup_sla, evs, N_OF(evs), 6, 3600000, 72000000);
+    expect_forged_field(setup_sla, evs, N_OF(evs), 6, 3600000, 3600001);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -7592,6 +7612,7 @@ static Suite *engine_suite(void)
     tc = tcase_create("decode3");
     tcase_add_test(tc, a_snapshot_with_an_frt_clock_past_its_ticket_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_wait_starting_past_its_ticket_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_a_pause_past_its_ticket_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
