@@ -7469,6 +7469,33 @@ START_TEST(a_snapshot_with_a_pause_past_its_ticket_is_corrupt)
 }
 END_TEST
 
+/* Only a resolve makes a ticket solved, and it sets "resolved at least
+ * once" (64).  Ticket 1, created at T0, answered at 10 min and resolved
+ * at 1 h, has flags FRT done (2) + resolved (64) = 66.  Forged: 2; it
+ * restored, and reopened at 2 h and resolved at 3 h it counted as resolved
+ * a second time: COUNT_RESOLVED 2 (one ticket created) and first
+ * resolution {1 h, 3 h} instead of 1 and {1 h}.  Now KPI_ERR_CORRUPT; the
+ * bytes put back restore. */
+START_TEST(a_snapshot_with_a_solved_ticket_never_resolved_is_corrupt)
+{
+    kpi_engine *e = engine(NULL);
+    const kpi_event evs[] = {CREATE(T0, TK3, 100), REPLY(T0 + 10 * M, TK3, 7),
+                             RESOLVE(T0 + H, TK3, 7)};
+    ck_assert_ok(kpi_engine_apply(e, evs, N_OF(evs), sizeof(kpi_event), NULL));
+    size_t len, field[7];
+    unsigned char *snap = eng_bytes(e, &len);
+    size_t at = ticket_fields(snap, len, TK3, field);
+    ck_assert_uint_eq(snap[at], KPI_STATUS_SOLVED);
+    ck_assert_uint_eq(snap[at + 1] | snap[at + 2] << 8, 66);
+    for (int forge = 1; forge >= 0; forge--) {
+        snap[at + 1] = forge ? 2 : 66;
+        expect_restore(e, snap, len, forge);
+    }
+    free(snap);
+    kpi_engine_free(e);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -7613,6 +7640,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_snapshot_with_an_frt_clock_past_its_ticket_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_wait_starting_past_its_ticket_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_pause_past_its_ticket_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_a_solved_ticket_never_resolved_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
