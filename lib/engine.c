@@ -3994,6 +3994,14 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
                 off_get(t, F_SINCE) > off_get(t, F_LAST) ||
                 off_get(t, F_WAIT_MS) > off_get(t, F_SINCE) ||
                 off_get(t, F_WORK_MS) > off_get(t, F_WAIT_MS) ||
+                /* the FRT clock and a customer's wait start at an event */
+                off_get(t, F_CLOCK) > off_get(t, F_LAST) ||
+                off_get(t, F_WAITING) > off_get(t, F_LAST) ||
+                /* the pause (time pending, in real or fewer business ms)
+                 * and the wait are times of other statuses before since */
+                off_get(t, F_PAUSE) > off_get(t, F_SINCE) - off_get(t, F_WAIT_MS) ||
+                /* only a resolve solves, and it marks the ticket resolved */
+                (t->status == KPI_STATUS_SOLVED && !(t->flags & TF_RESOLVED)) ||
                 /* a customer waits on an unresolved ticket only */
                 ((t->flags & TF_WAITING) && t->status > KPI_STATUS_ON_HOLD) ||
                 (t->status >= KPI_STATUS_SOLVED &&

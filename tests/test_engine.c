@@ -7390,6 +7390,112 @@ START_TEST(a_snapshot_with_a_customer_waiting_on_a_solved_ticket_is_corrupt)
 }
 END_TEST
 
+/* ---- decode3: per-ticket times and flags no event could have left ------- */
+
+/* An engine set up by `setup` and fed evs[0..n-1] has field f
+ * (ticket_fields()' order) of ticket TK3 at `was`; its snapshot with that
+ * field set to `forged` (a varint as wide) and resealed is KPI_ERR_CORRUPT;
+ * the bytes put back and resealed restore as the engine. */
+#define TK3 UINT64_C(0x1122334455667788)
+static void expect_forged_field(setup_fn setup, const kpi_event *evs, size_t n, int f,
+                                uint64_t was, uint64_t forged)
+{
+    kpi_engine *e = engine(setup);
+    ck_assert_ok(kpi_engine_apply(e, evs, n, sizeof(kpi_event), NULL));
+    size_t len, field[7];
+    unsigned char *snap = eng_bytes(e, &len);
+    ticket_fields(snap, len, TK3, field);
+    unsigned char old[10], bad[10];
+    size_t w = put_uv(old, was);
+    ck_assert_uint_eq(put_uv(bad, forged), w);
+    ck_assert_mem_eq(snap + field[f], old, w);
+    memcpy(snap + field[f], bad, w);
+    expect_restore(e, snap, len, 1);
+    memcpy(snap + field[f], old, w);
+    expect_restore(e, snap, len, 0);
+    free(snap);
+    kpi_engine_free(e);
+}
+
+/* The FRT clock starts at an event of its ticket (creation, the customer's
+ * first message on an agent-created ticket, a handoff), so it never starts
+ * after the ticket's last event.  Ticket 1, created at T0 and handed off
+ * at 10 min, holds clock = last = 600,000 ms.  Forged: clock 1,900,000
+ * (31 min 40 s, after its last event); it restored, a reply at 20 min
+ * was refused (KPI_ERR_OVERFLOW: an FRT of 1,200,000 - 1,900,000 < 0),
+ * and one at 40 min recorded an FRT of 2,400,000 - 1,900,000 = 500,000 ms
+ * (8 min 20 s) where the clock had run 2,400,000 - 600,000 = 1,800,000
+ * (30 min).  Now KPI_ERR_CORRUPT; the bytes put back restore. */
+START_TEST(a_snapshot_with_an_frt_clock_past_its_ticket_is_corrupt)
+{
+    const kpi_event evs[] = {CREATE(T0, TK3, 100), HANDOFF(T0 + 10 * M, TK3)};
+    expect_forged_field(NULL, evs, N_OF(evs), 1, 600000, 1900000);
+}
+END_TEST
+
+/* A customer's wait starts at an event of its ticket (creation or a
+ * message).  Ticket 1, created at T0, answered at 5 min and written to
+ * again at 10 min, holds waiting = last = 600,000 ms.  Forged: waiting
+ * 1,900,000, after its last event; it restored, a reply at 20 min was
+ * refused (KPI_ERR_OVERFLOW: a reply time below 0), and one at 40 min
+ * recorded a reply time of 2,400,000 - 1,900,000 = 500,000 ms where the
+ * customer had waited 2,400,000 - 600,000 = 1,800,000.  Now
+ * KPI_ERR_CORRUPT; the bytes put back restore. */
+START_TEST(a_snapshot_with_a_wait_starting_past_its_ticket_is_corrupt)
+{
+    const kpi_event evs[] = {CREATE(T0, TK3, 100), REPLY(T0 + 5 * M, TK3, 7),
+                             MSG(T0 + 10 * M, TK3)};
+    expect_forged_field(NULL, evs, N_OF(evs), 2, 600000, 1900000);
+}
+END_TEST
+
+/* The pause (time pending, calendar or business ms, never more than the
+ * real ms) and the requester wait (time new, open or on hold) are times of
+ * disjoint statuses before the last status change: pause + wait <= since.
+ * Ticket 1 (priority 2: resolution within 8 h, calendar time), created at
+ * T0, pending at 1 h, open at 2 h, holds pause 3,600,000, wait 3,600,000,
+ * since 7,200,000.  Forged: pause 72,000,000 (20 h, past its last event
+ * at 2 h); it restored, and resolved and closed at 24 h the ticket met its
+ * target, 24 h - 20 h = 4 h <= 8 h (SLA resolution 1 of 1), where it took
+ * 24 h - 1 h = 23 h > 8 h (0 of 1).  Also forged: pause 3,600,001, one ms
+ * more than since - wait.  Now KPI_ERR_CORRUPT; the bytes put back
+ * restore. */
+START_TEST(a_snapshot_with_a_pause_past_its_ticket_is_corrupt)
+{
+    const kpi_event evs[] = {CREATE_X(T0, TK3, 100, 0, 2, 0, 0), PENDING(T0 + H, TK3),
+                             OPEN(T0 + 2 * H, TK3)};
+    expect_forged_field(setup_sla, evs, N_OF(evs), 6, 3600000, 72000000);
+    expect_forged_field(setup_sla, evs, N_OF(evs), 6, 3600000, 3600001);
+}
+END_TEST
+
+/* Only a resolve makes a ticket solved, and it sets "resolved at least
+ * once" (64).  Ticket 1, created at T0, answered at 10 min and resolved
+ * at 1 h, has flags FRT done (2) + resolved (64) = 66.  Forged: 2; it
+ * restored, and reopened at 2 h and resolved at 3 h it counted as resolved
+ * a second time: COUNT_RESOLVED 2 (one ticket created) and first
+ * resolution {1 h, 3 h} instead of 1 and {1 h}.  Now KPI_ERR_CORRUPT; the
+ * bytes put back restore. */
+START_TEST(a_snapshot_with_a_solved_ticket_never_resolved_is_corrupt)
+{
+    kpi_engine *e = engine(NULL);
+    const kpi_event evs[] = {CREATE(T0, TK3, 100), REPLY(T0 + 10 * M, TK3, 7),
+                             RESOLVE(T0 + H, TK3, 7)};
+    ck_assert_ok(kpi_engine_apply(e, evs, N_OF(evs), sizeof(kpi_event), NULL));
+    size_t len, field[7];
+    unsigned char *snap = eng_bytes(e, &len);
+    size_t at = ticket_fields(snap, len, TK3, field);
+    ck_assert_uint_eq(snap[at], KPI_STATUS_SOLVED);
+    ck_assert_uint_eq(snap[at + 1] | snap[at + 2] << 8, 66);
+    for (int forge = 1; forge >= 0; forge--) {
+        snap[at + 1] = forge ? 2 : 66;
+        expect_restore(e, snap, len, forge);
+    }
+    free(snap);
+    kpi_engine_free(e);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -7528,6 +7634,13 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_creation_the_volume_cannot_hold_changes_nothing);
     tcase_add_test(tc, a_snapshot_with_status_clocks_past_their_ticket_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_customer_waiting_on_a_solved_ticket_is_corrupt);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("decode3");
+    tcase_add_test(tc, a_snapshot_with_an_frt_clock_past_its_ticket_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_a_wait_starting_past_its_ticket_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_a_pause_past_its_ticket_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_a_solved_ticket_never_resolved_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
