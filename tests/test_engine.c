@@ -7397,14 +7397,25 @@ END_TEST
  * field set to `forged` (a varint as wide) and resealed is KPI_ERR_CORRUPT;
  * the bytes put back and resealed restore as the engine. */
 #define TK3 UINT64_C(0x1122334455667788)
+
+/* The snapshot (*len bytes) of *e, an engine set up by `setup` and fed
+ * evs[0..n-1]; ticket_fields() of TK3 in it. */
+static unsigned char *tk3_snapshot(kpi_engine **e, setup_fn setup, const kpi_event *evs,
+                                   size_t n, size_t *len, size_t field[7], size_t *at)
+{
+    *e = engine(setup);
+    ck_assert_ok(kpi_engine_apply(*e, evs, n, sizeof(kpi_event), NULL));
+    unsigned char *snap = eng_bytes(*e, len);
+    *at = ticket_fields(snap, *len, TK3, field);
+    return snap;
+}
+
 static void expect_forged_field(setup_fn setup, const kpi_event *evs, size_t n, int f,
                                 uint64_t was, uint64_t forged)
 {
-    kpi_engine *e = engine(setup);
-    ck_assert_ok(kpi_engine_apply(e, evs, n, sizeof(kpi_event), NULL));
-    size_t len, field[7];
-    unsigned char *snap = eng_bytes(e, &len);
-    ticket_fields(snap, len, TK3, field);
+    kpi_engine *e;
+    size_t len, field[7], at;
+    unsigned char *snap = tk3_snapshot(&e, setup, evs, n, &len, field, &at);
     unsigned char old[10], bad[10];
     size_t w = put_uv(old, was);
     ck_assert_uint_eq(put_uv(bad, forged), w);
@@ -7493,6 +7504,45 @@ START_TEST(a_snapshot_with_a_solved_ticket_never_resolved_is_corrupt)
     }
     free(snap);
     kpi_engine_free(e);
+}
+END_TEST
+
+/* ---- decode4: ticket flags no event could have left -------------------- */
+
+/* An engine set up by `setup` and fed evs[0..n-1] holds ticket TK3 in
+ * `status` with flags `was`; its snapshot with those flags set to `forged`
+ * and resealed is KPI_ERR_CORRUPT; the bytes put back and resealed restore
+ * as the engine.  (Flags: FRT clock 1, FRT done 2, no FRT 4, waiting 8,
+ * by agent 16, reopened 32, resolved 64, bot-resolved 128.) */
+static void expect_forged_flags(setup_fn setup, const kpi_event *evs, size_t n, int status,
+                                unsigned was, unsigned forged)
+{
+    kpi_engine *e;
+    size_t len, field[7], at;
+    unsigned char *snap = tk3_snapshot(&e, setup, evs, n, &len, field, &at);
+    ck_assert_uint_eq(snap[at], status);
+    ck_assert_uint_eq(snap[at + 1] | snap[at + 2] << 8, was);
+    for (int forge = 1; forge >= 0; forge--) {
+        snap[at + 1] = (unsigned char)(forge ? forged : was);
+        expect_restore(e, snap, len, forge);
+    }
+    free(snap);
+    kpi_engine_free(e);
+}
+
+/* Only a reopen marks a ticket reopened, and only a solved ticket reopens,
+ * made so by a resolve that marked it resolved.  Ticket 1, created at T0,
+ * answered at 10 min, resolved at 1 h and reopened at 2 h, is open with
+ * flags FRT done 2 + reopened 32 + resolved 64 = 98.  Forged: 34 (not
+ * resolved); it restored, and resolved again at 3 h it counted as resolved
+ * a second time: COUNT_RESOLVED 2 (one ticket created) and first
+ * resolution {1 h, 3 h} instead of 1 and {1 h}.  Now KPI_ERR_CORRUPT; the
+ * bytes put back restore. */
+START_TEST(a_snapshot_with_a_ticket_reopened_never_resolved_is_corrupt)
+{
+    const kpi_event evs[] = {CREATE(T0, TK3, 100), REPLY(T0 + 10 * M, TK3, 7),
+                             RESOLVE(T0 + H, TK3, 7), REOPEN(T0 + 2 * H, TK3)};
+    expect_forged_flags(NULL, evs, N_OF(evs), KPI_STATUS_OPEN, 98, 34);
 }
 END_TEST
 
@@ -7641,6 +7691,10 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_snapshot_with_a_wait_starting_past_its_ticket_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_pause_past_its_ticket_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_solved_ticket_never_resolved_is_corrupt);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("decode4");
+    tcase_add_test(tc, a_snapshot_with_a_ticket_reopened_never_resolved_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
