@@ -4002,8 +4002,9 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
                 off_get(t, F_PAUSE) > off_get(t, F_SINCE) - off_get(t, F_WAIT_MS) ||
                 /* only a resolve solves, and it marks the ticket resolved */
                 (t->status == KPI_STATUS_SOLVED && !(t->flags & TF_RESOLVED)) ||
-                /* only a solved ticket reopens: a reopened one was resolved */
-                ((t->flags & TF_REOPENED) && !(t->flags & TF_RESOLVED)) ||
+                /* only a solved ticket reopens, and only a resolve marks
+                 * "no FRT": a ticket marked either was resolved */
+                ((t->flags & (TF_REOPENED | TF_NO_FRT)) && !(t->flags & TF_RESOLVED)) ||
                 /* a customer waits on an unresolved ticket only */
                 ((t->flags & TF_WAITING) && t->status > KPI_STATUS_ON_HOLD) ||
                 (t->status >= KPI_STATUS_SOLVED &&

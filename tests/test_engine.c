@@ -7546,6 +7546,20 @@ START_TEST(a_snapshot_with_a_ticket_reopened_never_resolved_is_corrupt)
 }
 END_TEST
 
+/* Only a resolve marks a ticket "no FRT", and it marks it resolved.
+ * Ticket 1, created by an agent at T0, is new with flags by agent 16.
+ * Forged: 20 (no FRT, never resolved); it restored, and written to by its
+ * customer at 10 min and answered at 20 min it recorded no FRT (FRT count
+ * 0) where the customer's message started the clock: an FRT of
+ * 1,200,000 - 600,000 = 600,000 ms (count 1).  Now KPI_ERR_CORRUPT; the
+ * bytes put back restore. */
+START_TEST(a_snapshot_with_no_frt_on_a_ticket_never_resolved_is_corrupt)
+{
+    const kpi_event evs[] = {CREATE_BY_AGENT(T0, TK3, 100)};
+    expect_forged_flags(NULL, evs, N_OF(evs), KPI_STATUS_NEW, 16, 20);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -7695,6 +7709,7 @@ static Suite *engine_suite(void)
 
     tc = tcase_create("decode4");
     tcase_add_test(tc, a_snapshot_with_a_ticket_reopened_never_resolved_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_no_frt_on_a_ticket_never_resolved_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
