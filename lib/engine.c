@@ -4005,6 +4005,8 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
                 /* only a solved ticket reopens, and only a resolve marks
                  * "no FRT": a ticket marked either was resolved */
                 ((t->flags & (TF_REOPENED | TF_NO_FRT)) && !(t->flags & TF_RESOLVED)) ||
+                /* the FRT clock never runs once the FRT is done or never */
+                ((t->flags & TF_CLOCK) && (t->flags & (TF_FRT_DONE | TF_NO_FRT))) ||
                 /* a customer waits on an unresolved ticket only */
                 ((t->flags & TF_WAITING) && t->status > KPI_STATUS_ON_HOLD) ||
                 (t->status >= KPI_STATUS_SOLVED &&

@@ -7560,6 +7560,27 @@ START_TEST(a_snapshot_with_no_frt_on_a_ticket_never_resolved_is_corrupt)
 }
 END_TEST
 
+/* The FRT clock runs until the first reply (which marks FRT done) or a
+ * resolve (which marks no FRT unless done) stops it, and never starts
+ * again once either is marked.  Ticket 1, created at T0 (the clock at 0)
+ * and answered at 10 min, is open with flags FRT done 2.  Forged: 3 (the
+ * clock running again); it restored, and a reply at 20 min recorded a
+ * second FRT, 1,200,000 - 0 = 1,200,000 ms (FRT count 2, where the
+ * ticket's one FRT is 600,000 ms).  Ticket 1 created at T0, resolved at
+ * 1 h before any reply and reopened at 2 h is open with flags no FRT 4 +
+ * reopened 32 + resolved 64 = 100.  Forged: 101; a reply at 3 h recorded
+ * an FRT of 10,800,000 ms where it has none.  Now KPI_ERR_CORRUPT; the
+ * bytes put back restore. */
+START_TEST(a_snapshot_with_an_frt_clock_after_its_frt_is_corrupt)
+{
+    const kpi_event done[] = {CREATE(T0, TK3, 100), REPLY(T0 + 10 * M, TK3, 7)};
+    expect_forged_flags(NULL, done, N_OF(done), KPI_STATUS_OPEN, 2, 3);
+    const kpi_event none[] = {CREATE(T0, TK3, 100), RESOLVE(T0 + H, TK3, 7),
+                              REOPEN(T0 + 2 * H, TK3)};
+    expect_forged_flags(NULL, none, N_OF(none), KPI_STATUS_OPEN, 100, 101);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -7710,6 +7731,7 @@ static Suite *engine_suite(void)
     tc = tcase_create("decode4");
     tcase_add_test(tc, a_snapshot_with_a_ticket_reopened_never_resolved_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_no_frt_on_a_ticket_never_resolved_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_an_frt_clock_after_its_frt_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
