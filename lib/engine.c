@@ -4007,8 +4007,9 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
                 ((t->flags & (TF_REOPENED | TF_NO_FRT)) && !(t->flags & TF_RESOLVED)) ||
                 /* the FRT clock never runs once the FRT is done or never */
                 ((t->flags & TF_CLOCK) && (t->flags & (TF_FRT_DONE | TF_NO_FRT))) ||
-                /* a customer waits on an unresolved ticket only */
-                ((t->flags & TF_WAITING) && t->status > KPI_STATUS_ON_HOLD) ||
+                /* a customer waits, and the FRT clock runs, on an
+                 * unresolved ticket only */
+                ((t->flags & (TF_WAITING | TF_CLOCK)) && t->status > KPI_STATUS_ON_HOLD) ||
                 (t->status >= KPI_STATUS_SOLVED &&
                  tget(t, F_SINCE) + e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS] <= e->now)) {
                 bad = KPI_ERR_CORRUPT;

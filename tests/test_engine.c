@@ -7581,6 +7581,24 @@ START_TEST(a_snapshot_with_an_frt_clock_after_its_frt_is_corrupt)
 }
 END_TEST
 
+/* The FRT clock starts on an unresolved ticket (a creation, a customer's
+ * message, which reopens a solved one first) and a resolve or merge stops
+ * it: it never runs on a solved, closed or merged ticket.  Ticket 1,
+ * created by an agent at T0, answered at 5 min (before its customer
+ * wrote: no FRT clock, and no "no FRT" at the resolve, replies 1) and
+ * resolved at 1 h, is solved with flags by agent 16 + resolved 64 = 80.
+ * Forged: 81 (the clock running, from 0); it restored, and a reply at 2 h
+ * (allowed on a solved ticket) recorded an FRT of 7,200,000 ms (FRT count
+ * 1) where it has none (0).  Now KPI_ERR_CORRUPT; the bytes put back
+ * restore. */
+START_TEST(a_snapshot_with_an_frt_clock_on_a_solved_ticket_is_corrupt)
+{
+    const kpi_event evs[] = {CREATE_BY_AGENT(T0, TK3, 100), REPLY(T0 + 5 * M, TK3, 7),
+                             RESOLVE(T0 + H, TK3, 7)};
+    expect_forged_flags(NULL, evs, N_OF(evs), KPI_STATUS_SOLVED, 80, 81);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -7732,6 +7750,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_snapshot_with_a_ticket_reopened_never_resolved_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_no_frt_on_a_ticket_never_resolved_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_an_frt_clock_after_its_frt_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_an_frt_clock_on_a_solved_ticket_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
