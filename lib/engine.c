@@ -4007,6 +4007,8 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
                 ((t->flags & (TF_REOPENED | TF_NO_FRT)) && !(t->flags & TF_RESOLVED)) ||
                 /* the FRT clock never runs once the FRT is done or never */
                 ((t->flags & TF_CLOCK) && (t->flags & (TF_FRT_DONE | TF_NO_FRT))) ||
+                /* the FRT is done at a reply, which counts */
+                ((t->flags & TF_FRT_DONE) && t->replies == 0) ||
                 /* a customer waits, and the FRT clock runs, on an
                  * unresolved ticket only */
                 ((t->flags & (TF_WAITING | TF_CLOCK)) && t->status > KPI_STATUS_ON_HOLD) ||

@@ -7599,6 +7599,31 @@ START_TEST(a_snapshot_with_an_frt_clock_on_a_solved_ticket_is_corrupt)
 }
 END_TEST
 
+/* The FRT is done at a reply, which counts (replies saturate, never
+ * fall): a ticket with its FRT done has had a reply.  Ticket 1 (one-touch
+ * means exactly one reply), created at T0 and answered at 10 min, is open
+ * with flags FRT done 2 and 1 reply.  Forged: 0 replies; it restored, and
+ * resolved at 1 h and closed at 2 h it was not one-touch, 0 <
+ * minimum 1 (FCR 0 of 1), where it had its one reply (1 of 1).  Now
+ * KPI_ERR_CORRUPT; the bytes put back restore. */
+START_TEST(a_snapshot_with_an_frt_done_and_no_reply_is_corrupt)
+{
+    const kpi_event evs[] = {CREATE(T0, TK3, 100), REPLY(T0 + 10 * M, TK3, 7)};
+    kpi_engine *e;
+    size_t len, field[7], at;
+    unsigned char *snap = tk3_snapshot(&e, setup_fcr_exactly_one, evs, N_OF(evs), &len, field,
+                                       &at);
+    ck_assert_uint_eq(snap[at + 1] | snap[at + 2] << 8, 2);
+    ck_assert_uint_eq(snap[at + 3], 1);
+    for (int forge = 1; forge >= 0; forge--) {
+        snap[at + 3] = (unsigned char)!forge;
+        expect_restore(e, snap, len, forge);
+    }
+    free(snap);
+    kpi_engine_free(e);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -7751,6 +7776,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_snapshot_with_no_frt_on_a_ticket_never_resolved_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_an_frt_clock_after_its_frt_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_an_frt_clock_on_a_solved_ticket_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_an_frt_done_and_no_reply_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
