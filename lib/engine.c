@@ -4009,6 +4009,10 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
                 ((t->flags & TF_CLOCK) && (t->flags & (TF_FRT_DONE | TF_NO_FRT))) ||
                 /* the FRT is done at a reply, which counts */
                 ((t->flags & TF_FRT_DONE) && t->replies == 0) ||
+                /* a customer's creation starts the FRT clock, and only a
+                 * reply, a resolve (each marking the FRT) or a merge stops it */
+                (!(t->flags & (TF_BY_AGENT | TF_CLOCK | TF_FRT_DONE | TF_NO_FRT)) &&
+                 t->status != KPI_STATUS_MERGED) ||
                 /* a customer waits, and the FRT clock runs, on an
                  * unresolved ticket only */
                 ((t->flags & (TF_WAITING | TF_CLOCK)) && t->status > KPI_STATUS_ON_HOLD) ||

@@ -7624,6 +7624,20 @@ START_TEST(a_snapshot_with_an_frt_done_and_no_reply_is_corrupt)
 }
 END_TEST
 
+/* A customer's creation starts the FRT clock; only a reply (FRT done), a
+ * resolve (no FRT) or a merge stops it.  So a ticket its customer created
+ * and not merged has its clock running, its FRT done or none.  Ticket 1,
+ * created by its customer at T0, is new with flags FRT clock 1 + waiting
+ * 8 = 9.  Forged: 8 (none of the three); it restored, and a reply at 10
+ * min recorded no FRT (count 0) where it is 600,000 ms (count 1).  Now
+ * KPI_ERR_CORRUPT; the bytes put back restore. */
+START_TEST(a_snapshot_with_a_customer_ticket_without_frt_state_is_corrupt)
+{
+    const kpi_event evs[] = {CREATE(T0, TK3, 100)};
+    expect_forged_flags(NULL, evs, N_OF(evs), KPI_STATUS_NEW, 9, 8);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -7777,6 +7791,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_snapshot_with_an_frt_clock_after_its_frt_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_an_frt_clock_on_a_solved_ticket_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_an_frt_done_and_no_reply_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_a_customer_ticket_without_frt_state_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
