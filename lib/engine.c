@@ -4013,6 +4013,9 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
                  * reply, a resolve (each marking the FRT) or a merge stops it */
                 (!(t->flags & (TF_BY_AGENT | TF_CLOCK | TF_FRT_DONE | TF_NO_FRT)) &&
                  t->status != KPI_STATUS_MERGED) ||
+                /* a counted reply opens a new ticket, a resolve solves it,
+                 * and nothing makes it new again */
+                (t->status == KPI_STATUS_NEW && ((t->flags & TF_RESOLVED) || t->replies != 0)) ||
                 /* a customer waits, and the FRT clock runs, on an
                  * unresolved ticket only */
                 ((t->flags & (TF_WAITING | TF_CLOCK)) && t->status > KPI_STATUS_ON_HOLD) ||

@@ -7638,6 +7638,34 @@ START_TEST(a_snapshot_with_a_customer_ticket_without_frt_state_is_corrupt)
 }
 END_TEST
 
+/* A ticket is new from its creation to its first status change; a
+ * counted reply opens it and a resolve solves it, and nothing makes it new
+ * again: a new ticket has no reply and was never resolved.  Ticket 1,
+ * created at T0, is new with flags FRT clock 1 + waiting 8 = 9 and 0
+ * replies.  Forged: flags 73 (+ resolved 64); it restored, and resolved at
+ * 1 h it counted as not resolved for the first time: COUNT_RESOLVED 0 and
+ * no first resolution, where they are 1 and {3,600,000 ms}.  Forged: 1
+ * reply (one-touch meaning exactly one reply); resolved at 1 h and closed
+ * at 2 h it was one-touch (FCR 1 of 1) where it had no reply (0 of 1).
+ * Now KPI_ERR_CORRUPT; the bytes put back restore. */
+START_TEST(a_snapshot_with_a_new_ticket_answered_or_resolved_is_corrupt)
+{
+    const kpi_event evs[] = {CREATE(T0, TK3, 100)};
+    expect_forged_flags(NULL, evs, N_OF(evs), KPI_STATUS_NEW, 9, 73);
+    kpi_engine *e;
+    size_t len, field[7], at;
+    unsigned char *snap = tk3_snapshot(&e, setup_fcr_exactly_one, evs, N_OF(evs), &len, field,
+                                       &at);
+    ck_assert_uint_eq(snap[at + 3], 0);
+    for (int forge = 1; forge >= 0; forge--) {
+        snap[at + 3] = (unsigned char)forge;
+        expect_restore(e, snap, len, forge);
+    }
+    free(snap);
+    kpi_engine_free(e);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -7792,6 +7820,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_snapshot_with_an_frt_clock_on_a_solved_ticket_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_an_frt_done_and_no_reply_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_customer_ticket_without_frt_state_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_a_new_ticket_answered_or_resolved_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
