@@ -1008,6 +1008,85 @@ START_TEST(a_change_named_by_the_year_before_last_is_in_force)
 }
 END_TEST
 
+/* Hand-worked cases of the second review: DST inside opening hours in
+ * both hemispheres and with a negative DST, closures on DST days, a
+ * holiday weekend, spans of 0, leap days and 2100, a year past the
+ * table.  Each case: the local hours, the real hours they take, the sum. */
+START_TEST(hand_worked_dst_holidays_and_leap_days_of_the_second_review)
+{
+    /* Sydney, open Sundays 01:00-05:00.  5 April 2026 (first Sunday of
+     * April): 03:00 AEDT (16:00Z) turns into 02:00 AEST, so 01:00-03:00
+     * AEDT = 14:00Z-16:00Z (2 h) then 02:00-05:00 AEST = 16:00Z-19:00Z
+     * (3 h): 5 h; the 2nd hour ends at 16:00Z, the 5th at 19:00Z.
+     * 4 October 2026: 02:00 AEST (16:00Z) turns into 03:00 AEDT, so
+     * 01:00-02:00 AEST = 15:00Z-16:00Z, 03:00-05:00 AEDT = 16:00Z-18:00Z:
+     * 3 h, the 1st ending at 16:00Z. */
+    kpi_calendar *c = mk("AEST-10AEDT,M10.1.0,M4.1.0/3");
+    ck_assert_ok(kpi_calendar_add_hours(c, 0, 60, 300));
+    ck_assert_int_eq(el(c, utc(2026, 4, 4, 12, 0), utc(2026, 4, 5, 12, 0)), 5 * H);
+    ck_assert_int_eq(due(c, utc(2026, 4, 4, 12, 0), 2 * H), utc(2026, 4, 4, 16, 0));
+    ck_assert_int_eq(due(c, utc(2026, 4, 4, 12, 0), 5 * H), utc(2026, 4, 4, 19, 0));
+    ck_assert_int_eq(el(c, utc(2026, 10, 3, 12, 0), utc(2026, 10, 4, 12, 0)), 3 * H);
+    ck_assert_int_eq(due(c, utc(2026, 10, 3, 12, 0), H), utc(2026, 10, 3, 16, 0));
+    ck_assert_int_eq(due(c, utc(2026, 10, 3, 12, 0), H + 1), utc(2026, 10, 3, 16, 0) + 1);
+    kpi_calendar_free(c);
+    /* Dublin (negative DST: GMT in winter), open all Sunday.  29 March
+     * 2026: 01:00 GMT turns into 02:00 IST, the day is 00:00Z to 23:00Z
+     * (23 h); 25 October 2026: 02:00 IST turns into 01:00 GMT, the day is
+     * 24 October 23:00Z (00:00 IST) to 26 October 00:00Z (25 h). */
+    c = mk("IST-1GMT0,M10.5.0,M3.5.0/1");
+    ck_assert_int_eq(off(c, utc(2026, 1, 15, 12, 0)), 0);
+    ck_assert_int_eq(off(c, utc(2026, 7, 15, 12, 0)), 3600);
+    ck_assert_ok(kpi_calendar_add_hours(c, 0, 0, 1440));
+    ck_assert_int_eq(el(c, utc(2026, 3, 28, 12, 0), utc(2026, 3, 30, 12, 0)), 23 * H);
+    ck_assert_int_eq(el(c, utc(2026, 10, 24, 12, 0), utc(2026, 10, 26, 12, 0)), 25 * H);
+    kpi_calendar_free(c);
+    /* Berlin, open all Sunday.  29 March 2026 is 23 h (23:00Z to 22:00Z);
+     * a closure 00:00-03:00 removes 00:00-02:00 CET (23:00Z-01:00Z), 2 h:
+     * 21 h.  25 October 2026 is 25 h (22:00Z to 23:00Z); a closure
+     * 02:00-03:00 removes both real hours of it (00:00Z-02:00Z): 23 h, the
+     * first after it starting at 03:00 CET = 02:00Z.  A holiday on either
+     * day leaves 0. */
+    c = mk("CET-1CEST,M3.5.0,M10.5.0/3");
+    ck_assert_ok(kpi_calendar_add_hours(c, 0, 0, 1440));
+    ck_assert_ok(kpi_calendar_add_closure(c, 2026, 3, 29, 0, 180));
+    ck_assert_ok(kpi_calendar_add_closure(c, 2026, 10, 25, 120, 180));
+    ck_assert_int_eq(el(c, utc(2026, 3, 28, 12, 0), utc(2026, 3, 30, 12, 0)), 21 * H);
+    ck_assert_int_eq(el(c, utc(2026, 10, 24, 12, 0), utc(2026, 10, 26, 12, 0)), 23 * H);
+    ck_assert_int_eq(due(c, utc(2026, 10, 24, 12, 0), 2 * H + 1), utc(2026, 10, 25, 2, 0) + 1);
+    ck_assert_ok(kpi_calendar_add_holiday(c, 2026, 4, 5));
+    ck_assert_int_eq(el(c, utc(2026, 4, 4, 12, 0), utc(2026, 4, 6, 12, 0)), 0);
+    /* 2101 (past the table): 27 March 2101 is a Sunday, 23 h */
+    ck_assert_int_eq(el(c, utc(2101, 3, 26, 12, 0), utc(2101, 3, 28, 12, 0)), 23 * H);
+    kpi_calendar_free(c);
+    /* Berlin Mon-Fri 09:00-17:00 CET (08:00Z-16:00Z) with Friday 25 and
+     * Monday 28 December 2026 closed: from Thursday 24th 15:00Z, 1 h that
+     * day, then Tuesday 29th 08:00Z: 2 h fall due at 29th 09:00Z; from the
+     * 24th 16:00Z to the 29th 09:00Z, 1 h.  A span of 0 is 0, due(t, 0) t. */
+    c = mk("CET-1CEST,M3.5.0,M10.5.0/3");
+    weekdays(c, 9, 17);
+    ck_assert_ok(kpi_calendar_add_holiday(c, 2026, 12, 25));
+    ck_assert_ok(kpi_calendar_add_holiday(c, 2026, 12, 28));
+    ck_assert_int_eq(due(c, utc(2026, 12, 24, 15, 0), 2 * H), utc(2026, 12, 29, 9, 0));
+    ck_assert_int_eq(el(c, utc(2026, 12, 24, 16, 0), utc(2026, 12, 29, 9, 0)), H);
+    ck_assert_int_eq(el(c, utc(2026, 12, 29, 9, 0), utc(2026, 12, 29, 9, 0)), 0);
+    ck_assert_int_eq(due(c, utc(2026, 12, 29, 9, 0), 0), utc(2026, 12, 29, 9, 0));
+    kpi_calendar_free(c);
+    /* UTC, open daily 09:00-17:00: 28 Feb to 1 March is two days (16 h) in
+     * 2028 and one (8 h) in 2100, which has no 29 February */
+    c = mk("UTC0");
+    for (int d = 0; d < 7; d++)
+        ck_assert_ok(kpi_calendar_add_hours(c, d, 540, 1020));
+    ck_assert_int_eq(el(c, utc(2028, 2, 28, 0, 0), utc(2028, 3, 1, 0, 0)), 16 * H);
+    ck_assert_int_eq(el(c, utc(2100, 2, 28, 0, 0), utc(2100, 3, 1, 0, 0)), 8 * H);
+    ck_assert_ok(kpi_calendar_add_holiday(c, 2028, 2, 29));
+    ck_assert_status(kpi_calendar_add_holiday(c, 2100, 2, 29), KPI_ERR_RANGE);
+    ck_assert_int_eq(el(c, utc(2028, 2, 28, 0, 0), utc(2028, 3, 1, 0, 0)), 8 * H);
+    ck_assert_int_eq(due(c, utc(2028, 2, 28, 16, 0), 2 * H), utc(2028, 3, 1, 10, 0));
+    kpi_calendar_free(c);
+}
+END_TEST
+
 /* ---- errors, state and memory ------------------------------------------- */
 
 START_TEST(configuration_errors_are_named_and_change_nothing)
@@ -1376,6 +1455,7 @@ static Suite *calendar_suite(void)
     tcase_add_test(tc, holidays_on_weekends_consecutive_repeated_and_far_away);
     tcase_add_test(tc, a_year_equals_the_naive_minute_by_minute_walk);
     tcase_add_test(tc, business_time_agrees_with_the_c_library_around_dst_changes);
+    tcase_add_test(tc, hand_worked_dst_holidays_and_leap_days_of_the_second_review);
     suite_add_tcase(s, tc);
     tc = tcase_create("properties");
     tcase_add_test(tc, due_inverts_elapsed_for_random_starts_and_targets);
