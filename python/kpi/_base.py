@@ -222,7 +222,11 @@ class KpiObject:
 
     @property
     def closed(self):
-        return self._h is None and self._member is None
+        """True once close()d, and for a view once its owner (an engine,
+        a group) is closed: every use then raises ValueError."""
+        if self._h is not None:
+            return False
+        return self._member is None or self._member[0].closed
 
     def __enter__(self):
         return self

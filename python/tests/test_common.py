@@ -270,3 +270,27 @@ def test_configuration_objects_do_not_merge():
         cal.merge(cal.copy())
     with pytest.raises(TypeError):
         cal.reset()
+
+
+def test_a_view_of_a_closed_owner_is_closed_and_its_repr_says_so():
+    # a view's owner closed: every use raises ValueError ("this Engine is
+    # closed"), so the view is closed too; repr() raised that ValueError
+    # (in a traceback, a log line, a list's repr) and .closed said False
+    e = kpi.Engine()
+    e.created(1000, 1)
+    e.assigned(1500, 1, 5)
+    e.agent_reply(2000, 1, 5)  # FRT 500 ms by agent 5
+    frt, by_agent = e.metric("frt"), e.group("frt", "agent")
+    member = by_agent[5]
+    assert repr(frt) == "<kpi.Duration view of engine frt n=1 accuracy=0.01>"
+    assert not frt.closed and not member.closed
+    e.close()
+    for view, name in ((frt, "Duration"), (by_agent, "Group"), (member, "Duration")):
+        assert view.closed
+        assert repr(view) == f"<kpi.{name} closed>"
+        with pytest.raises(ValueError):
+            view.count if name == "Duration" else len(view)
+    g = kpi.Group(kpi.Rate())
+    m = g[1]
+    g.close()
+    assert m.closed and repr(m) == "<kpi.Rate closed>"
