@@ -397,7 +397,7 @@ class TopK(KpiObject):
     def entry(self, rank, decode=True):
         ptr, n = ctypes.c_void_p(), ctypes.c_size_t()
         count, low, high = ctypes.c_uint64(), ctypes.c_uint64(), ctypes.c_uint64()
-        C.kpi_topk_entry(self._p, rank, ctypes.byref(ptr), ctypes.byref(n),
+        C.kpi_topk_entry(self._p, _lib.size(rank, "rank"), ctypes.byref(ptr), ctypes.byref(n),
                          ctypes.byref(count), ctypes.byref(low), ctypes.byref(high))
         label = ctypes.string_at(ptr.value, n.value)
         return TopEntry(_decode(label, decode), count.value, low.value, high.value)
@@ -477,7 +477,7 @@ class TopKId(KpiObject):
     def entry(self, rank):
         i, c = ctypes.c_uint64(), ctypes.c_uint64()
         lo, hi = ctypes.c_uint64(), ctypes.c_uint64()
-        C.kpi_topk_id_entry(self._p, rank, ctypes.byref(i), ctypes.byref(c),
+        C.kpi_topk_id_entry(self._p, _lib.size(rank, "rank"), ctypes.byref(i), ctypes.byref(c),
                             ctypes.byref(lo), ctypes.byref(hi))
         return TopIdEntry(i.value, c.value, lo.value, hi.value)
 
