@@ -254,6 +254,11 @@ def _event_buffer(data):
         raise ValueError(f"events: {mv.nbytes} bytes is not a whole number of "
                          f"{EVENT_SIZE}-byte records")
     n = mv.nbytes // EVENT_SIZE
+    if numpy is not None:
+        # in place when aligned, read-only ones too (bytes, a read-only
+        # mmap of a record file): ctypes' from_buffer needs a writable one
+        a = to_events(numpy.frombuffer(mv, dtype=EVENT_DTYPE))
+        return (a.ctypes.data if a.size else None), a.size, a
     arr = None
     if not mv.readonly:  # in place, if aligned for the record's int64s
         arr = (_lib.CEvent * n).from_buffer(mv)
@@ -538,7 +543,9 @@ class Engine(KpiObject):
         `events`: an EVENT_DTYPE array (1-D, C-contiguous, aligned: used in
         place, no copy), anything :func:`to_events` converts (one copy), a
         ctypes CEvent array or a buffer of 64-byte records (in place when
-        aligned for their int64 fields, else copied once; a buffer
+        aligned for their int64 fields, read-only ones such as bytes or a
+        read-only mmap too, though without numpy only writable ones;
+        else copied once; a buffer
         whose items are records of another layout, such as a memoryview
         of a structured array, is converted by field name as to_events()
         does, or refused without numpy).  Returns the
