@@ -36,7 +36,7 @@ from collections import namedtuple
 
 from . import _lib
 from ._base import KpiObject, read_only_class, read_out, register
-from ._buffers import in_ms, numpy
+from ._buffers import in_ms, numpy, refuse_masked
 from ._calendar import Calendar, SlaPolicy
 from ._calendar import to_ms as _ms
 from ._counting import TopK, _label_bytes
@@ -170,6 +170,7 @@ def to_events(data):
     """
     _need_numpy("kpi.to_events")
     np = numpy
+    refuse_masked(data, "events")
     if isinstance(data, np.ndarray) and data.dtype == EVENT_DTYPE:
         a = data.reshape(-1) if data.ndim == 0 else data
         if a.ndim != 1:
@@ -192,6 +193,7 @@ def to_events(data):
     for name, col in columns.items():
         if name not in EVENT_DTYPE.names:
             raise ValueError(f"events: {name!r} is not an event field {EVENT_DTYPE.names}")
+        refuse_masked(col, f"events: column {name!r}")
         col = np.asarray(col)
         if len(col) != n:
             raise ValueError(f"events: column {name!r} has {len(col)} values, not {n}")
