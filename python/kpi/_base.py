@@ -22,6 +22,7 @@ Adding a type (the ticket engine, say) is a subclass with ``_prefix``,
 its own reads; plus its non-verb functions in ``_lib.SIGNATURES``.
 """
 
+import atexit
 import ctypes
 import numbers
 import struct
@@ -133,6 +134,24 @@ def thread_count(threads):
     return int(threads)
 
 
+# Every object that owns a C object, by id(): closed (freed, and so
+# refused from then on) by _close_at_exit.  Their finalizers do not run at
+# exit: weakref.finalize's own exit hook would free the C objects and
+# leave their handles in place, so that an atexit handler registered
+# before it (atexit runs them in reverse), or a __del__ during shutdown,
+# reading one called C on freed memory.
+_OWNERS = weakref.WeakValueDictionary()
+
+
+@atexit.register
+def _close_at_exit():
+    """Close every object still open: later uses raise ValueError.  Runs
+    before the atexit handlers registered before this package was
+    imported."""
+    for obj in list(_OWNERS.values()):
+        obj.close()
+
+
 def _restore(cls, data):
     """Unpickle: rebuild from portable bytes."""
     return cls.from_bytes(data)
@@ -175,6 +194,8 @@ class KpiObject:
         self._h = handle
         self._finalizer = weakref.finalize(
             self, getattr(C, f"kpi_{self._prefix}_free"), handle)
+        self._finalizer.atexit = False  # _close_at_exit closes it
+        _OWNERS[id(self)] = self
 
     def _take(self, other):
         """Hold `other`'s C object (an owned one of the same type) in place
@@ -216,13 +237,22 @@ class KpiObject:
         group member, an engine's accumulator) is only detached: the
         object it shows stays where it is."""
         if self._finalizer is not None:
-            self._finalizer()
+            # detach() and call, rather than finalizer(): that one does
+            # nothing once weakref.finalize's exit hook has run
+            info = self._finalizer.detach()
+            if info is not None:
+                _, free, args, _ = info
+                free(*args)
         self._h = None
         self._member = None
 
     @property
     def closed(self):
-        return self._h is None and self._member is None
+        """True once close()d, and for a view once its owner (an engine,
+        a group) is closed: every use then raises ValueError."""
+        if self._h is not None:
+            return False
+        return self._member is None or self._member[0].closed
 
     def __enter__(self):
         return self

@@ -24,7 +24,9 @@ a value whose milliseconds overflow int64 raises KpiRangeError);
 non-contiguous, misaligned or byte-swapped arrays; a list or tuple of
 Python ints that numpy would hold as floats (``-1`` beside ``2**63``) or
 objects is converted item by item, exactly.  Floats are never
-converted to integers (``TypeError``): round them yourself.
+converted to integers (``TypeError``): round them yourself.  Nor is a
+numpy masked array with masked values taken (``TypeError``): numpy reads
+them as values; fill or compress them first.
 
 Without numpy: a writable buffer of the right item type (``array.array``,
 ``memoryview``) is used in place; a read-only or misaligned one is
@@ -65,8 +67,23 @@ def _range_error(what, detail):
     return _lib.KpiRangeError(_lib.ERR_RANGE, what, detail)
 
 
+def refuse_masked(obj, what):
+    """TypeError for a numpy masked array that holds masked values: numpy
+    (asarray, the buffer) drops the mask, so they would be read as values."""
+    if numpy is None or not isinstance(obj, numpy.ma.MaskedArray):
+        return
+    mask = numpy.ma.getmask(obj)
+    if mask is numpy.ma.nomask:
+        return
+    names = mask.dtype.names  # a structured array's mask: one per field
+    if any(mask[n].any() for n in names) if names else mask.any():
+        raise TypeError(f"{what}: a masked array with masked values (missing data): "
+                        "fill or compress them first")
+
+
 def _numpy_array(obj, kind, what):
     np = numpy
+    refuse_masked(obj, what)
     ctype, dtname, _ = KINDS[kind]
     want = np.dtype(dtname)
     if isinstance(obj, bytes):

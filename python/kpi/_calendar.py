@@ -59,7 +59,12 @@ class Calendar(_Configuration):
     _prefix, _tag, _equal = "calendar", 10, "kpi_calendar_equal"
 
     def __init__(self, posix_tz="UTC0"):
-        self._new("kpi_calendar_new", posix_tz.encode())
+        tz = posix_tz.encode()
+        if b"\0" in tz:
+            # C reads up to the first NUL: the rest would be dropped unseen
+            raise _lib.KpiInvalidError(_lib.ERR_INVALID, "kpi_calendar_new",
+                                       "a time zone holds no NUL")
+        self._new("kpi_calendar_new", tz)
 
     def add_hours(self, weekday, open_minute, close_minute):
         """Open on weekday (0 = Sunday) from open_minute to close_minute

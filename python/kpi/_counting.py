@@ -8,7 +8,7 @@ from collections import namedtuple
 
 from . import _lib
 from ._base import KpiObject, read_estimate, register, thread_count
-from ._buffers import numpy
+from ._buffers import numpy, refuse_masked
 from ._lib import C
 
 TopEntry = namedtuple("TopEntry", "label count low high")
@@ -340,6 +340,7 @@ class TopK(KpiObject):
         takes ``threads`` too (its objects are then found and encoded on
         this thread)."""
         thread_count(threads)
+        refuse_masked(labels, "labels")
         a = _object_array(labels)
         if a is not None:
             counts = _count_objects(a, threads)
@@ -397,7 +398,7 @@ class TopK(KpiObject):
     def entry(self, rank, decode=True):
         ptr, n = ctypes.c_void_p(), ctypes.c_size_t()
         count, low, high = ctypes.c_uint64(), ctypes.c_uint64(), ctypes.c_uint64()
-        C.kpi_topk_entry(self._p, rank, ctypes.byref(ptr), ctypes.byref(n),
+        C.kpi_topk_entry(self._p, _lib.size(rank, "rank"), ctypes.byref(ptr), ctypes.byref(n),
                          ctypes.byref(count), ctypes.byref(low), ctypes.byref(high))
         label = ctypes.string_at(ptr.value, n.value)
         return TopEntry(_decode(label, decode), count.value, low.value, high.value)
@@ -448,6 +449,7 @@ class TopKId(KpiObject):
         stays in cache (one per thread), rather than copied whole; negative
         values are their two's complement, as for add() and int64
         arrays."""
+        refuse_masked(ids, "ids")
         a = _narrow_int_array(ids)
         if a is None:
             self._add_c_array(C.kpi_topk_id_add_array, ids, "uint64", "ids", threads)
@@ -477,7 +479,7 @@ class TopKId(KpiObject):
     def entry(self, rank):
         i, c = ctypes.c_uint64(), ctypes.c_uint64()
         lo, hi = ctypes.c_uint64(), ctypes.c_uint64()
-        C.kpi_topk_id_entry(self._p, rank, ctypes.byref(i), ctypes.byref(c),
+        C.kpi_topk_id_entry(self._p, _lib.size(rank, "rank"), ctypes.byref(i), ctypes.byref(c),
                             ctypes.byref(lo), ctypes.byref(hi))
         return TopIdEntry(i.value, c.value, lo.value, hi.value)
 

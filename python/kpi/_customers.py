@@ -36,7 +36,10 @@ class Customers(KpiObject):
     """The inputs of one period and the customer KPIs computed from them
     (churn, retention, referral rate, CLV, engagement, repeat share,
     self-service, unserved contacts).  Each read raises KpiEmptyError when
-    its denominator is 0 or an input it needs was never given."""
+    its denominator is 0 or an input it needs was never given, except CLV,
+    whose denominator is the customers lost: KpiRangeError when none was
+    lost (an infinite value); KpiRangeError too for inputs that contradict
+    each other (more lost than at the start, more referred than new, ...)."""
 
     _prefix, _tag = "customers", 16
 
@@ -72,7 +75,8 @@ class Customers(KpiObject):
     churn_net = _double("kpi_customers_churn_net", "(start - end) / start.")
     retention = _double("kpi_customers_retention", "CRR = (end - new) / start.")
     revenue_per_customer = _double("kpi_customers_revenue_per_customer", "revenue / start.")
-    clv = _double("kpi_customers_clv", "revenue x margin / lost.")
+    clv = _double("kpi_customers_clv", "revenue x margin / lost (KpiRangeError when "
+                  "none was lost: infinite).")
     engagement = _double("kpi_customers_engagement", "interactions / active.")
     churn_lost = _share("kpi_customers_churn_lost", "lost / start, Wilson 95%.")
     referral_rate = _share("kpi_customers_referral_rate", "referred / new.")

@@ -36,7 +36,7 @@ from collections import namedtuple
 
 from . import _lib
 from ._base import KpiObject, read_only_class, read_out, register
-from ._buffers import in_ms, numpy
+from ._buffers import in_ms, numpy, refuse_masked
 from ._calendar import Calendar, SlaPolicy
 from ._calendar import to_ms as _ms
 from ._counting import TopK, _label_bytes
@@ -170,6 +170,7 @@ def to_events(data):
     """
     _need_numpy("kpi.to_events")
     np = numpy
+    refuse_masked(data, "events")
     if isinstance(data, np.ndarray) and data.dtype == EVENT_DTYPE:
         a = data.reshape(-1) if data.ndim == 0 else data
         if a.ndim != 1:
@@ -192,6 +193,7 @@ def to_events(data):
     for name, col in columns.items():
         if name not in EVENT_DTYPE.names:
             raise ValueError(f"events: {name!r} is not an event field {EVENT_DTYPE.names}")
+        refuse_masked(col, f"events: column {name!r}")
         col = np.asarray(col)
         if len(col) != n:
             raise ValueError(f"events: column {name!r} has {len(col)} values, not {n}")
@@ -254,6 +256,11 @@ def _event_buffer(data):
         raise ValueError(f"events: {mv.nbytes} bytes is not a whole number of "
                          f"{EVENT_SIZE}-byte records")
     n = mv.nbytes // EVENT_SIZE
+    if numpy is not None:
+        # in place when aligned, read-only ones too (bytes, a read-only
+        # mmap of a record file): ctypes' from_buffer needs a writable one
+        a = to_events(numpy.frombuffer(mv, dtype=EVENT_DTYPE))
+        return (a.ctypes.data if a.size else None), a.size, a
     arr = None
     if not mv.readonly:  # in place, if aligned for the record's int64s
         arr = (_lib.CEvent * n).from_buffer(mv)
@@ -538,7 +545,9 @@ class Engine(KpiObject):
         `events`: an EVENT_DTYPE array (1-D, C-contiguous, aligned: used in
         place, no copy), anything :func:`to_events` converts (one copy), a
         ctypes CEvent array or a buffer of 64-byte records (in place when
-        aligned for their int64 fields, else copied once; a buffer
+        aligned for their int64 fields, read-only ones such as bytes or a
+        read-only mmap too, though without numpy only writable ones;
+        else copied once; a buffer
         whose items are records of another layout, such as a memoryview
         of a structured array, is converted by field name as to_events()
         does, or refused without numpy).  Returns the

@@ -651,6 +651,10 @@ def u64(v, what="uint64 argument"):
     return _int_in(v, 0, (1 << 64) - 1, what)
 
 
+def size(v, what="size_t argument"):
+    return _int_in(v, 0, (1 << (8 * ctypes.sizeof(c_size_t))) - 1, what)
+
+
 def id64(v, what="64-bit id"):
     """An id: any 64-bit pattern; negative Python ints are taken as their
     two's complement (the same bits as an int64 array viewed as uint64)."""

@@ -204,3 +204,46 @@ def test_finer_time_units_are_rounded_down_to_ms():
     for t in (-1, 1):
         trunc.add(t)
     assert bytes(fed) == bytes(floor) != bytes(trunc)
+
+
+def test_masked_values_are_refused_not_counted():
+    # numpy.asarray drops a masked array's mask: CSAT answers [5, 5, 1]
+    # with the 1 masked (no answer) were counted as 3 answers, satisfied
+    # 2 / 3, where the answers given are 2, satisfied 2 / 2 = 1.0
+    ma = np.ma.array([5, 5, 1], mask=[False, False, True], dtype=np.int32)
+    labels = np.ma.array([b"a", b"b"], mask=[False, True])
+    calls = [
+        (kpi.csat(), lambda o, a: o.add_array(a), ma),
+        (kpi.csat(), lambda o, a: o.add_array(a, threads=2), ma),
+        (kpi.TopKId(), lambda o, a: o.add_array(a), ma.astype(np.int8)),
+        (kpi.TopKId(), lambda o, a: o.add_array(a), ma.astype(np.int64)),
+        (kpi.Duration(), lambda o, a: o.add_array(a), ma.astype(np.int64)),
+        (kpi.TopK(), lambda o, a: o.add_array(a), labels),
+        (kpi.TopK(), lambda o, a: o.add_array(a), labels.astype(object)),
+        (kpi.Series(1000, 3), lambda o, a: o.add_array([1000, 2000, 3000], a),
+         ma.astype(float)),
+    ]
+    for obj, call, a in calls:
+        before = bytes(obj)
+        with pytest.raises(TypeError, match="masked"):
+            call(obj, a)
+        assert bytes(obj) == before
+    events = kpi.events(2)
+    events["kind"] = kpi.EVENT_CREATED
+    events["ticket"] = [1, 2]
+    events["time_ms"] = 1000
+    masked_events = np.ma.masked_array(events)
+    masked_events["ticket"][1] = np.ma.masked
+    with pytest.raises(TypeError, match="masked"):
+        kpi.Engine().apply(masked_events)
+    with pytest.raises(TypeError, match="masked"):
+        kpi.to_events({"time_ms": [1000, 2000], "kind": ["created"] * 2,
+                       "ticket": np.ma.array([1, 2], mask=[False, True])})
+    # a masked array without masked values is an array like any other
+    s = kpi.csat()
+    s.add_array(np.ma.array([5, 5, 1], dtype=np.int32))
+    assert s.count == 3
+    # compressed, the answers given: 2 of 2 satisfied
+    s = kpi.csat()
+    s.add_array(ma.compressed())
+    assert s.csat().value == 1.0 and s.count == 2

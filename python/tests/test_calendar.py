@@ -70,3 +70,17 @@ def test_sla_policy():
     assert kpi.SlaPolicy.from_bytes(bytes(p)) == p
     with pytest.raises(TypeError):
         kpi.SlaPolicy(calendar="CET")
+
+
+def test_calendar_zone_with_a_nul_byte_is_refused():
+    # kpi_calendar_new reads a NUL-terminated string: "CET-1\0CEST,M3.5.0,
+    # M10.5.0/3" reached C as "CET-1" (no DST), so 2024-07-03 12:00 UTC read
+    # an offset of 3600 s instead of CEST's 7200 s, though the whole string
+    # is no POSIX TZ (a NUL is not in the grammar: "CET-1xCEST..." is refused)
+    with pytest.raises(kpi.KpiInvalidError) as e:
+        kpi.Calendar("CET-1\0CEST,M3.5.0,M10.5.0/3")
+    assert e.value.code == -1
+    with pytest.raises(kpi.KpiInvalidError):
+        kpi.Calendar("UTC0\0")
+    # the string without the NUL is a zone; its July offset is 2 h
+    assert kpi.Calendar(CET).utc_offset(1720008000000) == 7200

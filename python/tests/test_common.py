@@ -6,7 +6,11 @@ import copy
 import gc
 import math
 import multiprocessing
+import os
 import pickle
+import subprocess
+import sys
+import textwrap
 import weakref
 
 import pytest
@@ -270,3 +274,67 @@ def test_configuration_objects_do_not_merge():
         cal.merge(cal.copy())
     with pytest.raises(TypeError):
         cal.reset()
+
+
+def test_a_view_of_a_closed_owner_is_closed_and_its_repr_says_so():
+    # a view's owner closed: every use raises ValueError ("this Engine is
+    # closed"), so the view is closed too; repr() raised that ValueError
+    # (in a traceback, a log line, a list's repr) and .closed said False
+    e = kpi.Engine()
+    e.created(1000, 1)
+    e.assigned(1500, 1, 5)
+    e.agent_reply(2000, 1, 5)  # FRT 500 ms by agent 5
+    frt, by_agent = e.metric("frt"), e.group("frt", "agent")
+    member = by_agent[5]
+    assert repr(frt) == "<kpi.Duration view of engine frt n=1 accuracy=0.01>"
+    assert not frt.closed and not member.closed
+    e.close()
+    for view, name in ((frt, "Duration"), (by_agent, "Group"), (member, "Duration")):
+        assert view.closed
+        assert repr(view) == f"<kpi.{name} closed>"
+        with pytest.raises(ValueError):
+            view.count if name == "Duration" else len(view)
+    g = kpi.Group(kpi.Rate())
+    m = g[1]
+    g.close()
+    assert m.closed and repr(m) == "<kpi.Rate closed>"
+
+
+def test_an_object_freed_at_interpreter_exit_is_closed_not_used():
+    # weakref.finalize frees every live object at exit, before the atexit
+    # handlers registered before it (LIFO) run; such a handler, or a
+    # __del__ during shutdown, that reads the object called C on the freed
+    # pointer (use after free: here kpi_rate_share saw freed memory); the
+    # object must read as closed and raise ValueError, with no C call on it
+    # (and still be freed at exit, once)
+    code = textwrap.dedent('''
+        import atexit
+        def report():  # registered first, so it runs after the finalizers
+            print("freed once", freed == [h])
+            print("closed", r.closed)
+            try:
+                r.share()
+            except ValueError as e:
+                print("ValueError", type(e).__name__)
+        atexit.register(report)
+        import kpi
+        from kpi import _lib
+        freed = []
+        real_free, real_share = _lib.C.kpi_rate_free, _lib.C.kpi_rate_share
+        def free_spy(p):
+            freed.append(p)
+            real_free(p)
+        def share_spy(p, out):
+            if p in freed:
+                print("kpi_rate_share on a freed object")
+            return real_share(p, out)
+        _lib.C.kpi_rate_free, _lib.C.kpi_rate_share = free_spy, share_spy
+        r = kpi.Rate()
+        r.add(1)
+        h = r._h
+    ''')
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(kpi.__file__)))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n") == ["freed once True", "closed True", "ValueError ValueError", ""]

@@ -500,3 +500,20 @@ def test_topk_object_columns_without_a_gil_count_by_identity_too(rng, monkeypatc
     tk.add_array(col)
     assert calls == [1000, 1000]
     assert _reads(tk) == _reads(_singles(100, col))
+
+
+def test_entry_rank_beyond_size_t_is_refused_not_wrapped():
+    # ranks are size_t: ctypes kept the low 64 bits of a larger int, so
+    # entry(2**64) read rank 0 ("a", count 5) and entry(2**64 + 1) rank 1,
+    # where every rank >= size (2) is KpiRangeError, as entry(2) is
+    t = kpi.TopK(4)
+    t.add("a", 5)
+    t.add("b", 2)
+    ti = kpi.TopKId(4)
+    ti.add(7, 5)
+    assert t.entry(1) == kpi.TopEntry("b", 2, 2, 2)
+    for obj in (t, ti):
+        for rank in (2, 2**64, 2**64 + 1, -1):
+            with pytest.raises(kpi.KpiRangeError) as e:
+                obj.entry(rank)
+            assert e.value.code == -2

@@ -118,3 +118,20 @@ def test_journey_by_hand():
     assert j.resolution_mean == pytest.approx((10 + 30) / 2 * minute)
     with pytest.raises(kpi.KpiEmptyError):
         kpi.Journey(10, minute).touchpoints_mean
+
+
+def test_clv_with_nobody_lost_is_a_range_error_as_documented():
+    # the class docstring said every read raises KpiEmptyError when its
+    # denominator is 0; CLV = revenue x margin / lost with lost = 0 is
+    # KPI_ERR_RANGE (an infinite value, customers.h), not KPI_ERR_EMPTY
+    c = kpi.Customers()
+    c.set_start(10)
+    c.add_revenue(100.0)
+    c.set_margin(0.5)
+    with pytest.raises(kpi.KpiRangeError) as e:
+        c.clv
+    assert e.value.code == -2 and not isinstance(e.value, kpi.KpiEmptyError)
+    assert "KpiRangeError" in kpi.Customers.__doc__
+    assert "KpiRangeError" in type(c).clv.__doc__
+    c.add_lost(2)
+    assert c.clv == 100.0 * 0.5 / 2  # 25

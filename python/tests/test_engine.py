@@ -410,6 +410,28 @@ def test_apply_copies_a_misaligned_ctypes_record_array(monkeypatch):
     assert seen[-1] == _lib.ctypes.addressof(fine)
 
 
+def test_apply_uses_a_read_only_buffer_of_records_in_place(monkeypatch, tmp_path):
+    # apply() documents a buffer of 64-byte records as used in place when
+    # aligned; a read-only one (bytes, a read-only mmap of a record file)
+    # was copied whole (ctypes' from_buffer needs a writable buffer): a
+    # file of records was read into a second copy in memory
+    import mmap
+    log = scenario(5, seed=10)
+    raw = log.tobytes()
+    path = tmp_path / "events.bin"
+    path.write_bytes(raw)
+    expected = bytes(_applied(log))
+    seen = _apply_addresses(monkeypatch)
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        for buf in (raw, mm, memoryview(bytearray(raw)).toreadonly()):
+            address = np.frombuffer(buf, np.uint8).ctypes.data
+            assert address % 8 == 0  # bytes' data, an mmap's page: aligned
+            e = new_engine()
+            assert e.apply(buf) == len(log)
+            assert seen == [address] and bytes(e) == expected
+            del seen[:]
+
+
 def _applied(log):
     e = new_engine()
     e.apply(log)

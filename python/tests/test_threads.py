@@ -103,6 +103,26 @@ def test_mean_threads_within_rounding(rng):
     assert parts.mean == pytest.approx(math.fsum(xs) / N, rel=1e-12, abs=1e-15)
 
 
+def test_mean_threads_differ_by_more_than_a_few_ulps(rng):
+    # the docstring said the mean and variance agree with one call's "to
+    # rounding (a few ulps)"; each is a plain double sum over n values in
+    # another order (the one call's is the one further from the exact
+    # mean here), so they differ by rounding that grows with n: half a
+    # million 1e8 beside half a million values in [0, 1) put the means
+    # thousands of ulps apart, within the relative 2 n 2^-53 of two plain
+    # sums of values of one sign (Higham's gamma_n, twice)
+    xs = np.concatenate([np.full(500_000, 1e8), rng.random(500_000)])
+    one, parts = kpi.Mean(), kpi.Mean()
+    one.add_array(xs)
+    parts.add_array(xs, threads=2)
+    ulps = abs(parts.mean - one.mean) / np.spacing(one.mean)
+    assert ulps > 100
+    assert abs(parts.mean - one.mean) <= 2 * len(xs) * 2.0**-53 * one.mean
+    assert parts.variance == pytest.approx(one.variance, rel=1e-9)
+    doc = kpi.Mean.add_array.__doc__
+    assert "a few ulps" not in doc and "grows with the number of values" in doc
+
+
 def test_duration_collapsed_sketch_equals_one_call(rng):
     # a 0.05% sketch over 40 doublings collapses its lowest buckets; the
     # merge takes the collapse floor on, so the state is one call's
