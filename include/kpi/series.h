@@ -247,7 +247,12 @@ KPI_API uint32_t kpi_series_length(const kpi_series *p);
  * @param[out] n receives the number of values (length), also on
  *        #KPI_ERR_BUFFER.
  * @param[out] first_period_start_ms receives the start of the oldest
- *        period (may be NULL).
+ *        period (may be NULL).  When the oldest kept periods would start
+ *        before INT64_MIN (the newest period lies within `length` periods
+ *        of the earliest representable time), it receives INT64_MIN, which
+ *        is then not the start of out[0]: the start of out[j] is that of
+ *        the newest period (kpi_series_latest()) minus (length - 1 - j)
+ *        periods, and the periods before INT64_MIN read 0.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_EMPTY before the
  *         first event; #KPI_ERR_BUFFER if cap < length.
  *         Thread safety: a const read.

@@ -310,7 +310,8 @@ class Series(KpiObject):
 
     def values(self):
         """SeriesValues(start_ms of the oldest kept period, the `length`
-        period values oldest first)."""
+        period values oldest first).  start_ms is clamped to INT64_MIN when
+        the oldest kept periods would start before it (kpi/series.h)."""
         n = self.length
         a, address = out_array("double", n)
         got, start = ctypes.c_size_t(), ctypes.c_int64()
