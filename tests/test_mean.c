@@ -471,6 +471,17 @@ START_TEST(a_spread_beyond_double_range_is_refused)
     ck_assert_ok(kpi_mean_variance(b, &v));
     ck_assert(v == 0.0);
     ck_assert_uint_eq(kpi_mean_count(b), 2);
+    /* weighted: 1e200 then -1e200, both of weight 1: the count (1), the
+     * sum of weights (2) and of their squares (2) are far from overflow,
+     * the sum of squares M2 = d^2 W_a W_b / W = 4e400 x 1 x 1 / 2 = 2e400
+     * is not: refused with KPI_ERR_OVERFLOW (the header named only the
+     * count and the weights) */
+    kpi_mean *w;
+    ck_assert_ok(kpi_mean_new(&w));
+    ck_assert_ok(kpi_mean_add_weighted(w, 1e200, 1.0));
+    ck_assert_status(kpi_mean_add_weighted(w, -1e200, 1.0), KPI_ERR_OVERFLOW);
+    ck_assert_uint_eq(kpi_mean_count(w), 1);
+    kpi_mean_free(w);
     free(ba);
     free(bb);
     kpi_mean_free(a);
