@@ -994,6 +994,17 @@ static int journey_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         !kpi__sum_finite(dur, dur_c) ||
         (st[1] == 0 && (dur != 0 || dur_c != 0)))
         return KPI_ERR_CORRUPT;
+    /* a journey resolves at or before the clock (which only moves on) and
+     * starts at or after INT64_MIN: each of the resolved ones lasted at
+     * most clock - INT64_MIN, so the sum is at most resolved times that
+     * (a compensated sum of non-negative terms errs far less than the
+     * 2^-20 allowed); no resolve without a clock */
+    if (st[1] > 0 &&
+        (!have_clock ||
+         dur + dur_c > (double)st[1] *
+                           (double)((uint64_t)clock - (uint64_t)INT64_MIN) *
+                           (1 + 0x1p-20)))
+        return KPI_ERR_CORRUPT;
     size_t n = kpi__get_count(r, (size_t)max, 6);
     if (r->err)
         return r->err;

@@ -1590,44 +1590,67 @@ START_TEST(hand_built_journey_states_are_checked_field_by_field)
 }
 END_TEST
 
-/* A state whose time-to-resolution sum is finite but near DBL_MAX (one
- * resolved journey, 1e308 ms, as the decoder accepts) merged with itself:
- * 1e308 + 1e308 = 2e308 > DBL_MAX ~ 1.797e308 would be inf, the mean inf
- * and the bytes undecodable (the decoder wants a finite sum).  The merge
- * is refused as an overflow and changes nothing. */
-START_TEST(journey_merge_refuses_a_duration_sum_past_the_largest_double)
+/* Each resolved journey ends at or before the clock and starts at or after
+ * INT64_MIN, so it lasts at most clock - INT64_MIN ms, and the
+ * time-to-resolution sum is at most resolved x (clock - INT64_MIN).
+ * three_journeys() (clock 40, one journey resolved in 20 ms) forged with a
+ * sum of 1e308 ms used to decode: a resolution mean of 1e308 ms for one
+ * journey that lasted at most 40 + 2^63 ~ 9.22e18 ms, and the state merged
+ * into itself refused (1e308 + 1e308 > DBL_MAX: KPI_ERR_OVERFLOW), where
+ * any two trackers merge (their sums are below 2 x 2^64 x 2^64 = 2^129).
+ * Such bytes, and a sum of 1e19 > 40 + 2^63 = 9223372036854775848, are
+ * corrupt; 9e18 (within the bound) reads back.  At the edge, a journey
+ * from INT64_MIN to INT64_MAX (2^64 - 1 ms, 2^64 as a double, clock
+ * INT64_MAX; three touches) merged into itself 62 times (2^62 journeys,
+ * 3 x 2^62 < 2^64 touches, sum 2^126 = 2^62 x 2^64, the bound exactly)
+ * reads back each time. */
+START_TEST(journey_duration_sum_past_its_clock_is_corrupt)
 {
-    kpi_journey *j = three_journeys(), *d = NULL, *before;
+    kpi_journey *j = three_journeys(), *d = NULL;
     size_t len, flen;
     unsigned char *b = journey_bytes(j, &len);
-    jf_state s = {8, 1000, 1, 40, {1, 1, 0, 0, 1, 0}, 1e308, 0.0, 0, 0, {{0}}};
-    unsigned char *f = jf_bytes(b, &s, &flen);
-    ck_assert_ok(kpi_journey_deserialize(&d, f, flen));
-    ck_assert_ok(kpi_journey_clone(d, &before));
-    ck_assert_status(kpi_journey_merge(d, d), KPI_ERR_OVERFLOW);
-    ck_assert_status(kpi_journey_merge(d, before), KPI_ERR_OVERFLOW);
-    journey_same(d, before);
-    double v;
-    ck_assert_ok(kpi_journey_resolution_mean(d, &v, NULL));
-    ck_assert_double_eq(v, 1e308);
-    kpi_journey *e = journey_reread(d);
-    journey_same(d, e);
-    /* a sum that fits: 5e307 twice is 1e308, two resolved, mean 5e307 */
-    s.dur = 5e307;
-    free(f);
-    f = jf_bytes(b, &s, &flen);
-    kpi_journey_free(e);
-    ck_assert_ok(kpi_journey_deserialize(&e, f, flen));
-    ck_assert_ok(kpi_journey_merge(e, e));
-    ck_assert_ok(kpi_journey_resolution_mean(e, &v, NULL));
-    ck_assert_double_eq(v, 5e307);
-    kpi_journey_free(e);
-    e = NULL;
-    kpi_journey_free(before);
-    kpi_journey_free(d);
-    kpi_journey_free(j);
-    free(f);
+    jf_state s = {8, 1000, 1, 40, {1, 1, 0, 0, 1, 0}, 1e308, 0.0, 2, 2,
+                  {{2, 20, 20, 1, 0, 2}, {3, 40, 40, 1, 0, 2}}};
+    const double sums[3] = {1e308, 1e19, 9e18};
+    for (int i = 0; i < 3; i++) {
+        s.dur = sums[i];
+        unsigned char *f = jf_bytes(b, &s, &flen);
+        int rc = kpi_journey_deserialize(&d, f, flen);
+        free(f);
+        if (i < 2) {
+            ck_assert_msg(rc == KPI_ERR_CORRUPT, "sum %g: %s", sums[i],
+                          kpi_status_name(rc));
+            ck_assert_ptr_null(d);
+            continue;
+        }
+        ck_assert_ok(rc);
+        double v;
+        ck_assert_ok(kpi_journey_resolution_mean(d, &v, NULL));
+        ck_assert_double_eq(v, 9e18);
+        kpi_journey_free(d);
+        d = NULL;
+    }
     free(b);
+    kpi_journey_free(j);
+
+    ck_assert_ok(kpi_journey_new(&j, 4, INT64_MAX));
+    ck_assert_ok(kpi_journey_touch(j, 1, 0, INT64_MIN));
+    ck_assert_ok(kpi_journey_touch(j, 1, 0, -1));
+    ck_assert_ok(kpi_journey_touch(j, 1, 0, INT64_MAX - 1));
+    ck_assert_ok(kpi_journey_resolve(j, 1, INT64_MAX));
+    for (int k = 0; k <= 62; k++) {
+        double v;
+        uint64_t n;
+        kpi_journey *e = journey_reread(j);
+        journey_same(e, j);
+        ck_assert_ok(kpi_journey_resolution_mean(e, &v, &n));
+        ck_assert_uint_eq(n, UINT64_C(1) << k);
+        ck_assert_double_eq(v, 0x1p64);
+        kpi_journey_free(e);
+        if (k < 62)
+            ck_assert_ok(kpi_journey_merge(j, j));
+    }
+    kpi_journey_free(j);
 }
 END_TEST
 
@@ -1835,7 +1858,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, journey_merge_is_one_tracker_only_in_time_order_without_eviction);
     tcase_add_test(tc, journey_bytes_are_validated);
     tcase_add_test(tc, hand_built_journey_states_are_checked_field_by_field);
-    tcase_add_test(tc, journey_merge_refuses_a_duration_sum_past_the_largest_double);
+    tcase_add_test(tc, journey_duration_sum_past_its_clock_is_corrupt);
     tcase_add_test(tc, journey_allocations_fail_cleanly);
     tcase_add_test(tc, every_call_refuses_null_and_other_types);
     tcase_add_test(tc, reads_whose_sums_overflow_say_so);
