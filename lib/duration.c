@@ -1621,6 +1621,13 @@ static int dur_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         }
         if (r->err || total != d->count - d->zeros)
             goto fail;
+        /* the used buckets end at the maximum's (the mapping is monotone)
+         * and, without zeros, start at the minimum's (or the floor it was
+         * folded into) */
+        int32_t imin = d->zeros ? d->ulo : dur_index(d->k, d->min);
+        if (d->uhi != dur_index(d->k, d->max) ||
+            d->ulo != (imin > d->floor_idx ? imin : d->floor_idx))
+            goto fail;
         if (d->collapsed && d->uhi - d->floor_idx >= DUR_CAP) {
             goto fail;
         }
