@@ -1628,7 +1628,11 @@ static int dur_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         if (d->uhi != dur_index(d->k, d->max) ||
             d->ulo != (imin > d->floor_idx ? imin : d->floor_idx))
             goto fail;
-        if (d->collapsed && d->uhi - d->floor_idx >= DUR_CAP) {
+        /* a sketch collapses when its buckets would pass the cap, the
+         * floor then the cap under the maximum's bucket, and holds a count
+         * folded into it; the floor follows the maximum up */
+        if (d->collapsed &&
+            (d->uhi - d->floor_idx != DUR_CAP - 1 || d->ulo != d->floor_idx)) {
             goto fail;
         }
     } else if (d->collapsed) {

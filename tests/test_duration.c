@@ -1078,6 +1078,64 @@ START_TEST(used_buckets_other_than_the_min_and_max_ones_are_corrupt)
 }
 END_TEST
 
+/* A sketch collapses only when its used buckets would pass the cap
+ * (4,096): its floor is then the cap under its maximum's bucket, and that
+ * lowest bucket holds what was folded into it.  {2, 10, 30} at 1% (buckets
+ * 34 to 171, 138 < 4,096) forged as collapsed with floor 34 (byte 26 set
+ * to 1, the zig-zag 68 inserted after it) used to decode; three adds of 1
+ * ms (bucket 0) then went into the floor's bucket 34, where a sketch fed
+ * the same six values keeps them in bucket 0: the median (rank
+ * floor(0.5 x 5) = 2, the value 1) read 1.98 instead of 1.01, and the share
+ * within 1 ms 4 of 6 instead of 3 of 6.  Now corrupt.  A sketch that did
+ * collapse, its floor forged one lower (the cap plus one apart) or one
+ * higher (above its lowest bucket), stays corrupt. */
+START_TEST(a_collapse_no_adds_made_is_corrupt)
+{
+    kpi_duration *d = dur_new(0.01), *e = NULL;
+    const int64_t v[] = {2, 10, 30};
+    ck_assert_ok(kpi_duration_add_array(d, v, 3));
+    size_t len;
+    unsigned char *b = duration_bytes(d, &len);
+    unsigned char *f = malloc(len + 1);
+    memcpy(f, b, 26);
+    ck_assert_uint_eq(b[26], 0);
+    f[26] = 1;
+    f[27] = 68;
+    memcpy(f + 28, b + 27, len - 27);
+    test_reseal(f, len + 1);
+    ck_assert_status(kpi_duration_deserialize(&e, f, len + 1), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(e);
+    free(f);
+    free(b);
+    kpi_duration_free(d);
+
+    /* at 0.1%, 1 ms to a year collapses */
+    enum { N = 20000 };
+    static int64_t w[N];
+    wide_values(w, N, 86400000.0 * 365, 9);
+    d = dur_new(0.001);
+    ck_assert_ok(kpi_duration_add_array(d, w, N));
+    ck_assert(d->collapsed);
+    ck_assert_int_eq(d->ulo, d->floor_idx);
+    ck_assert_int_eq(d->uhi - d->floor_idx, KPI_DURATION_MAX_BUCKETS - 1);
+    b = duration_bytes(d, &len);
+    /* body: f64 accuracy, ntargets 20, then five varints (count, zeros,
+     * sum, min, max), the collapsed byte and the floor (2 bytes) */
+    size_t at = 21;
+    for (int k = 0; k < 5; k++)
+        while (b[at++] & 0x80)
+            ;
+    ck_assert_uint_eq(b[at], 1);
+    ck_assert_uint_eq(b[at + 1] & 0x7f, (2 * d->floor_idx) & 0x7f);
+    ck_assert_uint_eq(b[at + 2], (2 * d->floor_idx) >> 7);
+    ck_assert(b[at + 1] >= 0x82 && b[at + 1] <= 0xfd);
+    ck_assert_uint_eq(duration_forged(d, at + 1, b[at + 1] - 2, b[at + 1]), b[at + 1]);
+    ck_assert_uint_eq(duration_forged(d, at + 1, b[at + 1] + 2, b[at + 1]), b[at + 1]);
+    free(b);
+    kpi_duration_free(d);
+}
+END_TEST
+
 /* A value for the random round trips: zeros, small, wide (days to
  * centuries), 2^52 and up (the general path), a few near the top. */
 static int64_t rt_value(test_rng *r)
@@ -1893,6 +1951,7 @@ static Suite *duration_suite(void)
     tcase_add_test(tc, a_sum_the_exact_reads_rule_out_is_corrupt);
     tcase_add_test(tc, every_state_of_adds_and_merges_reads_back);
     tcase_add_test(tc, used_buckets_other_than_the_min_and_max_ones_are_corrupt);
+    tcase_add_test(tc, a_collapse_no_adds_made_is_corrupt);
     tcase_add_test(tc, golden_state_still_reads);
     tcase_add_test(tc, allocation_failure_at_every_step_changes_nothing);
     tcase_add_test(tc, the_allocator_is_actually_used);
