@@ -621,7 +621,9 @@ static int series_decode(kpi__reader *r, const kpi_allocator *a, void **out)
                 s->sum_abs = kpi__get_finite(r);
                 s->sum_sq = kpi__get_finite(r);
                 s->sum_smape = kpi__get_finite(r);
-                if (!r->err && (s->n_err > s->closed - 2 * m ||
+                /* every period closed after the first two seasons is one
+                 * error: no merge or gap counts them otherwise */
+                if (!r->err && (s->n_err != s->closed - 2 * m ||
                                 s->sum_abs < 0 || s->sum_sq < 0 ||
                                 s->sum_smape < 0 ||
                                 s->sum_smape > 2.0 * (double)s->n_err + 1e-9 ||

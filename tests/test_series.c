@@ -11,6 +11,7 @@
 
 TEST_STATE_HELPERS(series, kpi_series, kpi_series_serialize)
 TEST_REREAD_HELPER(series, kpi_series, kpi_series_deserialize)
+TEST_FORGE_HELPER(series, kpi_series, kpi_series_deserialize, kpi_series_free)
 
 static void assert_values(const kpi_series *s, const double *want, size_t n,
                           int64_t first)
@@ -1254,6 +1255,81 @@ START_TEST(holt_winters_errors_by_hand_with_zero_actuals_and_forecasts)
 }
 END_TEST
 
+/* Series built by random adds (in the newest period, late, a period or
+ * many ahead, fractional, negative, large), batches, merges (into a started
+ * or an empty series) and resets, with and without a forecast (m = 1, 3):
+ * every state reads back as itself. */
+START_TEST(every_state_of_adds_and_merges_reads_back)
+{
+    test_rng r = {77};
+    for (int m = 0; m <= 3; m += m ? 2 : 1) {
+        kpi_series *p[3];
+        for (int i = 0; i < 3; i++) {
+            ck_assert_ok(kpi_series_new(&p[i], HOUR, 5, 0));
+            if (m)
+                ck_assert_ok(kpi_series_set_forecast(p[i], (uint32_t)m, 0.3, 0.2, 0.4));
+        }
+        for (int step = 0; step < 3000; step++) {
+            int i = (int)test_range(&r, 0, 2), op = (int)test_range(&r, 0, 19);
+            kpi_series *d = p[i];
+            int64_t newest = 0, t[8];
+            double a[8];
+            if (kpi_series_latest(d, &newest) != KPI_OK)
+                newest = test_range(&r, -1000, 1000) * HOUR;
+            for (int k = 0; k < 8; k++) {
+                int64_t back = test_range(&r, -8, 30);
+                t[k] = newest + (back < 0 ? back : test_range(&r, 0, back > 25 ? 40 : 1)) * HOUR +
+                       test_range(&r, 0, HOUR - 1);
+                double u = test_uniform(&r);
+                a[k] = u < 0.4 ? (double)test_range(&r, -5, 20)
+                       : u < 0.8 ? (test_uniform(&r) - 0.3) * 100
+                       : u < 0.95 ? 1e15 * test_range(&r, 1, 9)
+                                  : 1e90 * (test_uniform(&r) - 0.5);
+            }
+            int rc;
+            if (op < 12)
+                rc = kpi_series_add(d, t[0], a[0]);
+            else if (op < 16)
+                rc = kpi_series_add_array(d, t, a, (size_t)test_range(&r, 1, 8));
+            else if (op < 19)
+                rc = kpi_series_merge(d, p[test_range(&r, 0, 2)]);
+            else
+                rc = (kpi_series_reset(d), KPI_OK);
+            ck_assert_msg(rc == KPI_OK || rc == KPI_ERR_ORDER || rc == KPI_ERR_INCOMPATIBLE,
+                          "%s", kpi_status_name(rc));
+            kpi_series *e = series_reread(d);
+            series_same(e, d);
+            kpi_series_free(e);
+        }
+        for (int i = 0; i < 3; i++)
+            kpi_series_free(p[i]);
+    }
+}
+END_TEST
+
+/* Every period closed after the first two seasons is one forecast error:
+ * the error count is closed - 2m, not a count of its own.  The case above
+ * (m = 1, y = 0, 0, 4, 0, 1: 5 closed, errors 4, 4, 0) has 3; its last
+ * bytes are the count (one byte), then MAE, squared and sMAPE sums
+ * (3 x 8).  Forged to 2, the bytes used to decode with an MAE of 8 / 2 = 4
+ * instead of 8 / 3, an sMAPE of 4 / 2 = 2 instead of 4 / 3, an interval
+ * of n = 2; now corrupt (as 4 already was: more errors than periods). */
+START_TEST(forecast_errors_other_than_the_closed_periods_are_corrupt)
+{
+    kpi_series *s;
+    ck_assert_ok(kpi_series_new(&s, HOUR, 2, 0));
+    ck_assert_ok(kpi_series_set_forecast(s, 1, 0.5, 0.5, 0.5));
+    const double y[6] = {0, 0, 4, 0, 1, 0};
+    for (int k = 0; k < 6; k++)
+        ck_assert_ok(kpi_series_add(s, k * HOUR, y[k]));
+    size_t len;
+    free(series_bytes(s, &len));
+    ck_assert_uint_eq(series_forged(s, len - 29, 2, 3), 3);
+    ck_assert_uint_eq(series_forged(s, len - 29, 4, 3), 3);
+    kpi_series_free(s);
+}
+END_TEST
+
 /* Amounts are bounded (KPI_SERIES_MAX_AMOUNT = 1e100), so no sum can pass
  * the range of a double: before, two adds of 1e308 made the period value
  * and the total inf, and the state serialized to bytes its decoder
@@ -1351,6 +1427,8 @@ static Suite *series_suite(void)
     tcase_add_test(tc, merge_rules_for_configuration_and_forecasts);
     tcase_add_test(tc, serialize_round_trips_with_identical_bytes);
     tcase_add_test(tc, corrupt_truncated_and_foreign_bytes_are_rejected);
+    tcase_add_test(tc, forecast_errors_other_than_the_closed_periods_are_corrupt);
+    tcase_add_test(tc, every_state_of_adds_and_merges_reads_back);
     tcase_add_test(tc, allocation_failures_leave_nothing_behind);
     tcase_add_test(tc, random_streams_match_a_naive_recount_and_the_batch_form);
     tcase_add_test(tc, self_merge_allocation_failure_changes_nothing);
