@@ -116,6 +116,9 @@ static int cust_decode(kpi__reader *r, const kpi_allocator *a, void **out)
     if ((flags & ~F_ALL) || !(margin >= 0 && margin <= 1) ||
         (!(flags & F_MARGIN) && margin != 0) || rev + rev_c < 0 ||
         !kpi__sum_finite(rev, rev_c) ||
+        /* the rounding errors of adds >= 0, at most 2^-53 of the sum
+         * each: some 2^52 adds short of half the sum */
+        !(fabs(rev_c) <= rev / 2) ||
         (!(flags & F_REVENUE) && (rev != 0 || rev_c != 0)) ||
         (!(flags & F_START) && c[C_START]) || (!(flags & F_END) && c[C_END]) ||
         (!(flags & F_ACTIVE) && c[C_ACTIVE]) ||

@@ -287,23 +287,37 @@ START_TEST(customer_allocations_fail_cleanly)
 }
 END_TEST
 
+/* A customers state with start `start` and one revenue `rev`: its bytes
+ * (*len) and *at, where the revenue and its compensation (0) stand side
+ * by side. */
+static unsigned char *revenue_state(uint64_t start, double rev, size_t *len,
+                                    size_t *at)
+{
+    kpi_customers *p;
+    const double zero = 0;
+    ck_assert_ok(kpi_customers_new(&p));
+    ck_assert_ok(kpi_customers_set_start(p, start));
+    ck_assert_ok(kpi_customers_add_revenue(p, rev));
+    unsigned char *b = customers_bytes(p, len);
+    kpi_customers_free(p);
+    *at = 0;
+    for (size_t i = 12; i + 16 <= *len && !*at; i++)
+        if (memcmp(b + i, &rev, 8) == 0 && memcmp(b + i + 8, &zero, 8) == 0)
+            *at = i;
+    ck_assert_uint_gt(*at, 0);
+    return b;
+}
+
 /* The revenue is kept as a compensated sum (two doubles).  Each part
  * finite but adding up to inf (1e308 + 1e308 > DBL_MAX ~ 1.797e308) is a
  * state no call can make (an add or merge past DBL_MAX is refused): it
  * used to read back with a revenue per customer of inf.  Now corrupt. */
 START_TEST(customer_revenue_parts_adding_to_inf_are_corrupt)
 {
-    kpi_customers *p, *d = NULL;
-    ck_assert_ok(kpi_customers_new(&p));
-    ck_assert_ok(kpi_customers_set_start(p, 10));
-    ck_assert_ok(kpi_customers_add_revenue(p, 1.5));
-    size_t len, at = 0;
-    unsigned char *b = customers_bytes(p, &len);
-    const double rev = 1.5, rev_c = 0.0, big = 1e308;
-    for (size_t i = 12; i + 16 <= len && !at; i++)
-        if (memcmp(b + i, &rev, 8) == 0 && memcmp(b + i + 8, &rev_c, 8) == 0)
-            at = i; /* the revenue and its compensation, side by side */
-    ck_assert_uint_gt(at, 0);
+    kpi_customers *d = NULL;
+    size_t len, at;
+    unsigned char *b = revenue_state(10, 1.5, &len, &at);
+    const double big = 1e308;
     memcpy(b + at, &big, 8);
     test_reseal(b, len);
     ck_assert_ok(kpi_customers_deserialize(&d, b, len)); /* 1e308 + 0 */
@@ -314,7 +328,64 @@ START_TEST(customer_revenue_parts_adding_to_inf_are_corrupt)
     ck_assert_status(kpi_customers_deserialize(&d, b, len), KPI_ERR_CORRUPT);
     ck_assert_ptr_null(d);
     free(b);
-    kpi_customers_free(p);
+}
+END_TEST
+
+/* The revenue is a compensated sum s + c of amounts >= 0: each add's
+ * rounding error goes into c, at most 2^-53 of the sum, so c stays far
+ * under s / 2 (it would take some 2^52 adds to get there).  Start 1,
+ * revenue 256 forged as s = 2^60, c = -(2^60 - 256) (both exact doubles;
+ * s + c = 256) used to decode with the same revenue per customer, 256,
+ * but then no add of 50 counted: 2^60 + 50 rounds back to 2^60 (a double
+ * there is a multiple of 256), and c + 50 back to c (a multiple of 128):
+ * ten adds of 50 read 256 instead of 256 + 500 = 756.  Now corrupt (c = 0
+ * with s = 256 reads back; so does 2^60 with c = 256 > 0, a sum of
+ * 2^60 + 256). */
+START_TEST(a_revenue_compensation_past_half_the_sum_is_corrupt)
+{
+    kpi_customers *d = NULL;
+    size_t len, at;
+    unsigned char *b = revenue_state(1, 256, &len, &at);
+    const double s[3] = {0x1p60, 0x1p60, 256}, c[3] = {-(0x1p60 - 256), 256, 0};
+    for (int k = 0; k < 3; k++) {
+        memcpy(b + at, &s[k], 8);
+        memcpy(b + at + 8, &c[k], 8);
+        test_reseal(b, len);
+        int rc = kpi_customers_deserialize(&d, b, len);
+        if (k == 0) {
+            ck_assert_status(rc, KPI_ERR_CORRUPT);
+            ck_assert_ptr_null(d);
+            continue;
+        }
+        ck_assert_ok(rc);
+        double v;
+        for (int i = 0; i < 10; i++)
+            ck_assert_ok(kpi_customers_add_revenue(d, 50));
+        ck_assert_ok(kpi_customers_revenue_per_customer(d, &v));
+        ck_assert_double_eq(v, s[k] + c[k] + 500);
+        kpi_customers_free(d);
+        d = NULL;
+    }
+    free(b);
+    /* revenues of every size, added and merged (into itself too): every
+     * state reads back as itself */
+    kpi_customers *q[2];
+    test_rng r = {5};
+    for (int i = 0; i < 2; i++)
+        ck_assert_ok(kpi_customers_new(&q[i]));
+    for (int step = 0; step < 4000; step++) {
+        kpi_customers *x = q[step % 2];
+        double u = test_uniform(&r);
+        int rc = u < 0.05 ? kpi_customers_merge(x, q[test_range(&r, 0, 1)])
+                          : kpi_customers_add_revenue(x, ldexp(test_uniform(&r),
+                                                               (int)test_range(&r, -60, 80)));
+        ck_assert_msg(rc == KPI_OK || rc == KPI_ERR_OVERFLOW, "%s", kpi_status_name(rc));
+        kpi_customers *e = customers_reread(x);
+        customers_same(e, x);
+        kpi_customers_free(e);
+    }
+    for (int i = 0; i < 2; i++)
+        kpi_customers_free(q[i]);
 }
 END_TEST
 
@@ -1844,6 +1915,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, customer_state_round_trips_and_rejects_bad_bytes);
     tcase_add_test(tc, customer_allocations_fail_cleanly);
     tcase_add_test(tc, customer_revenue_parts_adding_to_inf_are_corrupt);
+    tcase_add_test(tc, a_revenue_compensation_past_half_the_sum_is_corrupt);
     tcase_add_test(tc, clv_of_the_largest_revenue_is_finite);
     tcase_add_test(tc, counts_the_adds_rule_out_are_corrupt);
     tcase_add_test(tc, differences_of_large_counts_are_exact);
