@@ -995,6 +995,9 @@ static int journey_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         st[1] > st[0] || st[2] != st[0] - st[1] || st[3] > st[2] ||
         st[4] < st[0] || st[5] > st[4] - st[0] || dur + dur_c < 0 ||
         !kpi__sum_finite(dur, dur_c) ||
+        /* the rounding errors of durations >= 0, at most 2^-53 of the
+         * sum each: some 2^52 resolves short of half the sum */
+        !(fabs(dur_c) <= dur / 2) ||
         (st[1] == 0 && (dur != 0 || dur_c != 0)))
         return KPI_ERR_CORRUPT;
     /* a journey resolves at or before the clock (which only moves on) and

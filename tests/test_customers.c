@@ -1726,6 +1726,44 @@ START_TEST(journey_duration_sum_past_its_clock_is_corrupt)
 END_TEST
 
 
+/* The time-to-resolution sum is compensated like the revenue: durations
+ * >= 0, each add's rounding error at most 2^-53 of the sum, so the
+ * compensation stays under half the sum.  three_journeys() with a sum of
+ * 256 ms (one resolved) forged as 2^60 + -(2^60 - 256) (exact doubles,
+ * the same mean 256) used to decode; resolving customer 2 (touched at 20)
+ * at 40 and customer 3 (touched at 40) at 100 added 20 and 60 ms that
+ * were lost (2^60 + 20 rounds back to 2^60, c + 20 and c + 60 back to c,
+ * doubles there being multiples of 256 and 128): a mean of 256 / 3 =
+ * 85.33 instead of (256 + 20 + 60) / 3 = 112.  Now corrupt; the sum of
+ * 256 with no compensation reads 112. */
+START_TEST(a_duration_compensation_past_half_the_sum_is_corrupt)
+{
+    kpi_journey *j = three_journeys(), *d = NULL;
+    size_t len, flen;
+    unsigned char *b = journey_bytes(j, &len);
+    jf_state s = {8, 1000, 1, 40, {1, 1, 0, 0, 1, 0}, 0x1p60, -(0x1p60 - 256), 2, 2,
+                  {{2, 20, 20, 1, 0, 2}, {3, 40, 40, 1, 0, 2}}};
+    unsigned char *f = jf_bytes(b, &s, &flen);
+    ck_assert_status(kpi_journey_deserialize(&d, f, flen), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(d);
+    free(f);
+    s.dur = 256;
+    s.dur_c = 0;
+    f = jf_bytes(b, &s, &flen);
+    ck_assert_ok(kpi_journey_deserialize(&d, f, flen));
+    ck_assert_ok(kpi_journey_resolve(d, 2, 40));
+    ck_assert_ok(kpi_journey_resolve(d, 3, 100));
+    double v;
+    ck_assert_ok(kpi_journey_resolution_mean(d, &v, NULL));
+    ck_assert_double_eq(v, 112.0);
+    kpi_journey_free(d);
+    free(f);
+    free(b);
+    kpi_journey_free(j);
+}
+END_TEST
+
+
 /* ==== second journey review (jour2): hand-computed cases ================ */
 
 /* A journey: opened by a customer's first touch, ended by resolve (time
@@ -1931,6 +1969,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, journey_bytes_are_validated);
     tcase_add_test(tc, hand_built_journey_states_are_checked_field_by_field);
     tcase_add_test(tc, journey_duration_sum_past_its_clock_is_corrupt);
+    tcase_add_test(tc, a_duration_compensation_past_half_the_sum_is_corrupt);
     tcase_add_test(tc, journey_allocations_fail_cleanly);
     tcase_add_test(tc, every_call_refuses_null_and_other_types);
     tcase_add_test(tc, reads_whose_sums_overflow_say_so);
