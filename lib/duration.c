@@ -1635,6 +1635,21 @@ static int dur_decode(kpi__reader *r, const kpi_allocator *a, void **out)
             (d->uhi - d->floor_idx != DUR_CAP - 1 || d->ulo != d->floor_idx)) {
             goto fail;
         }
+        /* a target's exact count: the zeros and the buckets under the
+         * target's at least, with its bucket (or the floor holding it) at
+         * most */
+        for (uint32_t t = 0; t < d->ntargets; t++) {
+            int32_t ti = d->targets[t] > 0 ? dur_index(d->k, d->targets[t]) : -1;
+            uint64_t below = d->zeros, upto;
+            int32_t i = d->ulo;
+            for (; i <= d->uhi && i < ti; i++)
+                below += d->bins[i - d->blo];
+            upto = below;
+            for (; i <= d->uhi && (i <= ti || (ti >= 0 && i <= d->floor_idx)); i++)
+                upto += d->bins[i - d->blo];
+            if (d->within[t] < below || d->within[t] > upto)
+                goto fail;
+        }
     } else if (d->collapsed) {
         goto fail;
     }

@@ -1050,6 +1050,33 @@ START_TEST(a_sum_the_exact_reads_rule_out_is_corrupt)
 }
 END_TEST
 
+/* A target's exact count agrees with the buckets: at least the zeros and
+ * the counts of the buckets under the target's, at most those and its
+ * bucket's.  {10, 20, 30} at 1% with a target of 25 ms (body: ntargets 20,
+ * target 21, count 22, zeros 23, sum 24, min 25, max 26, within 27): 2
+ * within.  Forged to 1, the bytes used to decode with 1 of 3 within 25 ms
+ * while the median read 20.1 (the bucket of 20, under 25's); 25 < max, 25
+ * >= min and 1 >= 0 zeros passed the other checks.  A target of 0 ms with
+ * one zero, {0, 20, 30}: within 1 (byte 27 again), forged to 2, read 2 of
+ * 3 within 0 ms with one zero.  Both now corrupt. */
+START_TEST(target_counts_that_contradict_the_buckets_are_corrupt)
+{
+    static const struct {
+        int64_t target, v[3];
+        unsigned char within, forged;
+    } cases[] = {{25, {10, 20, 30}, 2, 1}, {25, {10, 20, 30}, 2, 3},
+                 {0, {0, 20, 30}, 1, 2}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        kpi_duration *d = dur_new(0.01);
+        ck_assert_ok(kpi_duration_add_target(d, cases[i].target));
+        ck_assert_ok(kpi_duration_add_array(d, cases[i].v, 3));
+        ck_assert_uint_eq(duration_forged(d, 27, cases[i].forged, cases[i].within),
+                          cases[i].within);
+        kpi_duration_free(d);
+    }
+}
+END_TEST
+
 /* The used buckets of a sketch run from its minimum's bucket (with zeros,
  * some positive value's) to its maximum's.  {2, 10, 30} at 1%: buckets 34,
  * 116 and 171 (body: count 21, zeros 22, sum 23, min 24, max 25, collapsed
@@ -1158,9 +1185,10 @@ static int64_t rt_value(test_rng *r)
 
 /* Sketches built by random adds (one by one and in batches), merges and
  * resets, at accuracies from the coarsest to finer than the cap allows
- * without collapsing: every state reads back as itself, and its used
- * buckets are those of its exact min and max (the lowest the floor once
- * collapsed, the floor then the cap below the highest). */
+ * without collapsing, every other one with targets (0 ms to 2^53 ms):
+ * every state reads back as itself, and its used buckets are those of its
+ * exact min and max (the lowest the floor once collapsed, the floor then
+ * the cap below the highest). */
 START_TEST(every_state_of_adds_and_merges_reads_back)
 {
     const double accs[] = {0.5, 0.05, 0.01, 0.001, 1e-4, 1e-6};
@@ -1168,8 +1196,12 @@ START_TEST(every_state_of_adds_and_merges_reads_back)
     int collapsed = 0;
     for (int a = 0; a < 6; a++) {
         kpi_duration *p[4];
-        for (int i = 0; i < 4; i++)
+        const int64_t targets[] = {0, 5, 1000, 86400000, INT64_C(1) << 53};
+        for (int i = 0; i < 4; i++) {
             p[i] = dur_new(accs[a]);
+            for (int t = 0; t < 5 && a % 2; t++)
+                ck_assert_ok(kpi_duration_add_target(p[i], targets[t]));
+        }
         for (int step = 0; step < 400; step++) {
             int i = (int)test_range(&r, 0, 3), op = (int)test_range(&r, 0, 9);
             int64_t v[40];
@@ -1952,6 +1984,7 @@ static Suite *duration_suite(void)
     tcase_add_test(tc, every_state_of_adds_and_merges_reads_back);
     tcase_add_test(tc, used_buckets_other_than_the_min_and_max_ones_are_corrupt);
     tcase_add_test(tc, a_collapse_no_adds_made_is_corrupt);
+    tcase_add_test(tc, target_counts_that_contradict_the_buckets_are_corrupt);
     tcase_add_test(tc, golden_state_still_reads);
     tcase_add_test(tc, allocation_failure_at_every_step_changes_nothing);
     tcase_add_test(tc, the_allocator_is_actually_used);
