@@ -630,6 +630,15 @@ static int series_decode(kpi__reader *r, const kpi_allocator *a, void **out)
                                 (s->n_err == 0 && (s->sum_abs != 0 ||
                                                    s->sum_sq != 0))))
                     kpi__reader_fail(r, KPI_ERR_CORRUPT);
+                /* n errors e >= 0: MAE <= RMSE <= MAE sqrt(n), within a
+                 * factor of 2 for rounding (and errors so small that their
+                 * squares underflow) */
+                if (!r->err && s->n_err > 0) {
+                    double n = (double)s->n_err, mae = s->sum_abs / n;
+                    double rmse = sqrt(s->sum_sq / n);
+                    if ((mae > 0x1p-400 && rmse < mae / 2) || rmse > 2 * mae * sqrt(n))
+                        kpi__reader_fail(r, KPI_ERR_CORRUPT);
+                }
             }
         }
     }

@@ -1262,6 +1262,7 @@ END_TEST
 START_TEST(every_state_of_adds_and_merges_reads_back)
 {
     test_rng r = {77};
+    int with_errors = 0; /* states with forecast errors read back */
     for (int m = 0; m <= 3; m += m ? 2 : 1) {
         kpi_series *p[3];
         for (int i = 0; i < 3; i++) {
@@ -1300,12 +1301,28 @@ START_TEST(every_state_of_adds_and_merges_reads_back)
             kpi_series *e = series_reread(d);
             series_same(e, d);
             kpi_series_free(e);
+            double mae;
+            with_errors += kpi_series_forecast_error(d, &mae, NULL) == KPI_OK;
         }
         for (int i = 0; i < 3; i++)
             kpi_series_free(p[i]);
     }
+    ck_assert_int_gt(with_errors, 1000);
 }
 END_TEST
+
+/* The first case of holt_winters_errors_by_hand_with_zero_actuals_and_
+ * forecasts: m = 1, y = 0, 0, 4, 0, 1 closed (errors 4, 4, 0). */
+static kpi_series *errors_by_hand(void)
+{
+    kpi_series *s;
+    ck_assert_ok(kpi_series_new(&s, HOUR, 2, 0));
+    ck_assert_ok(kpi_series_set_forecast(s, 1, 0.5, 0.5, 0.5));
+    const double y[6] = {0, 0, 4, 0, 1, 0};
+    for (int k = 0; k < 6; k++)
+        ck_assert_ok(kpi_series_add(s, k * HOUR, y[k]));
+    return s;
+}
 
 /* Every period closed after the first two seasons is one forecast error:
  * the error count is closed - 2m, not a count of its own.  The case above
@@ -1316,16 +1333,42 @@ END_TEST
  * of n = 2; now corrupt (as 4 already was: more errors than periods). */
 START_TEST(forecast_errors_other_than_the_closed_periods_are_corrupt)
 {
-    kpi_series *s;
-    ck_assert_ok(kpi_series_new(&s, HOUR, 2, 0));
-    ck_assert_ok(kpi_series_set_forecast(s, 1, 0.5, 0.5, 0.5));
-    const double y[6] = {0, 0, 4, 0, 1, 0};
-    for (int k = 0; k < 6; k++)
-        ck_assert_ok(kpi_series_add(s, k * HOUR, y[k]));
+    kpi_series *s = errors_by_hand();
     size_t len;
     free(series_bytes(s, &len));
     ck_assert_uint_eq(series_forged(s, len - 29, 2, 3), 3);
     ck_assert_uint_eq(series_forged(s, len - 29, 4, 3), 3);
+    kpi_series_free(s);
+}
+END_TEST
+
+/* The forecast's n absolute errors e >= 0 give the MAE (sum e / n) and the
+ * interval's RMSE (sqrt(sum e^2 / n)): RMSE >= MAE (Cauchy-Schwarz) and
+ * sum e^2 <= (sum e)^2, RMSE <= MAE sqrt(n).  The case above (errors 4, 4,
+ * 0: sum 8, squares 32, MAE 2.67, RMSE sqrt(32 / 3) = 3.27) with the
+ * squares forged to 1 used to decode with an RMSE of sqrt(1 / 3) = 0.58,
+ * an interval at h = 1 of 1.96 x 0.58 = +-1.13 around a forecast whose
+ * mean error is 2.67; forged to 1000 (more than 8^2 = 64), an RMSE of
+ * 18.3 beside an MAE of 2.67 (at most 2.67 x sqrt(3) = 4.62).  Both now
+ * corrupt (allowing a factor of 2 for rounding); 32 reads back.  The
+ * squares are the 8 bytes before the last 8 + 4. */
+START_TEST(forecast_error_squares_the_errors_rule_out_are_corrupt)
+{
+    kpi_series *s = errors_by_hand(), *d = NULL;
+    size_t len;
+    unsigned char *b = series_bytes(s, &len);
+    double sq;
+    memcpy(&sq, b + len - 20, 8);
+    ck_assert_double_eq(sq, 32.0);
+    const double forged[3] = {1, 1000, 32};
+    for (int k = 0; k < 3; k++) {
+        memcpy(b + len - 20, &forged[k], 8);
+        test_reseal(b, len);
+        ck_assert_status(kpi_series_deserialize(&d, b, len), k < 2 ? KPI_ERR_CORRUPT : KPI_OK);
+    }
+    series_same(d, s);
+    kpi_series_free(d);
+    free(b);
     kpi_series_free(s);
 }
 END_TEST
@@ -1429,6 +1472,7 @@ static Suite *series_suite(void)
     tcase_add_test(tc, corrupt_truncated_and_foreign_bytes_are_rejected);
     tcase_add_test(tc, forecast_errors_other_than_the_closed_periods_are_corrupt);
     tcase_add_test(tc, every_state_of_adds_and_merges_reads_back);
+    tcase_add_test(tc, forecast_error_squares_the_errors_rule_out_are_corrupt);
     tcase_add_test(tc, allocation_failures_leave_nothing_behind);
     tcase_add_test(tc, random_streams_match_a_naive_recount_and_the_batch_form);
     tcase_add_test(tc, self_merge_allocation_failure_changes_nothing);
