@@ -627,6 +627,8 @@ static int series_decode(kpi__reader *r, const kpi_allocator *a, void **out)
                                 s->sum_abs < 0 || s->sum_sq < 0 ||
                                 s->sum_smape < 0 ||
                                 s->sum_smape > 2.0 * (double)s->n_err + 1e-9 ||
+                                /* an error of 0 adds 0 to the sMAPE too */
+                                (s->sum_abs == 0 && s->sum_smape != 0) ||
                                 (s->n_err == 0 && (s->sum_abs != 0 ||
                                                    s->sum_sq != 0))))
                     kpi__reader_fail(r, KPI_ERR_CORRUPT);

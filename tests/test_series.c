@@ -1373,6 +1373,32 @@ START_TEST(forecast_error_squares_the_errors_rule_out_are_corrupt)
 }
 END_TEST
 
+/* A forecast error of 0 adds 0 to the sMAPE sum (0 / den, or 0 when y = f
+ * = 0): without an absolute error there is no sMAPE.  The all-zeros case
+ * of holt_winters_errors_by_hand_with_zero_actuals_and_forecasts (m = 2,
+ * periods 0..8 closed, 5 errors, all 0) with the sMAPE sum (the last 8
+ * bytes before the checksum) forged from 0 to 1 used to decode with an
+ * MAE of 0 and an sMAPE of 1 / 5 = 0.2; now corrupt. */
+START_TEST(an_smape_without_errors_is_corrupt)
+{
+    kpi_series *s, *d = NULL;
+    ck_assert_ok(kpi_series_new(&s, HOUR, 2, 0));
+    ck_assert_ok(kpi_series_set_forecast(s, 2, 0.5, 0.5, 0.5));
+    ck_assert_ok(kpi_series_add(s, 0, 0));
+    ck_assert_ok(kpi_series_add(s, 9 * HOUR, 0));
+    size_t len;
+    unsigned char *b = series_bytes(s, &len);
+    const double one = 1, zero = 0;
+    ck_assert(memcmp(b + len - 12, &zero, 8) == 0);
+    memcpy(b + len - 12, &one, 8);
+    test_reseal(b, len);
+    ck_assert_status(kpi_series_deserialize(&d, b, len), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(d);
+    free(b);
+    kpi_series_free(s);
+}
+END_TEST
+
 /* Amounts are bounded (KPI_SERIES_MAX_AMOUNT = 1e100), so no sum can pass
  * the range of a double: before, two adds of 1e308 made the period value
  * and the total inf, and the state serialized to bytes its decoder
@@ -1473,6 +1499,7 @@ static Suite *series_suite(void)
     tcase_add_test(tc, forecast_errors_other_than_the_closed_periods_are_corrupt);
     tcase_add_test(tc, every_state_of_adds_and_merges_reads_back);
     tcase_add_test(tc, forecast_error_squares_the_errors_rule_out_are_corrupt);
+    tcase_add_test(tc, an_smape_without_errors_is_corrupt);
     tcase_add_test(tc, allocation_failures_leave_nothing_behind);
     tcase_add_test(tc, random_streams_match_a_naive_recount_and_the_batch_form);
     tcase_add_test(tc, self_merge_allocation_failure_changes_nothing);
