@@ -602,6 +602,16 @@ static int series_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         s->started = true;
         for (uint32_t j = 0; j < s->length && !r->err; j++)
             s->v[slot_back(s, s->length - 1 - j)] = kpi__get_finite(r);
+        /* a period starting before INT64_MIN holds no event (the oldest
+         * ones, if any): its value is 0 */
+        for (uint32_t back = s->length - 1; back > 0 && !r->err; back--) {
+            int64_t old, old_start;
+            if (!__builtin_sub_overflow(k, (int64_t)back, &old) &&
+                start_of(s, old, &old_start) == KPI_OK)
+                break;
+            if (s->v[slot_back(s, back)] != 0)
+                kpi__reader_fail(r, KPI_ERR_CORRUPT);
+        }
         cur_open(s);
         s->total = kpi__get_finite(r);
         s->total_c = kpi__get_finite(r);

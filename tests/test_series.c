@@ -1399,6 +1399,50 @@ START_TEST(an_smape_without_errors_is_corrupt)
 }
 END_TEST
 
+/* A period that starts before INT64_MIN can hold no event (an add there is
+ * KPI_ERR_RANGE, a merge skips it), so its value is 0.  A 1 ms series of 3
+ * periods with 5 at INT64_MIN (values 0, 0, 5 for periods INT64_MIN - 2,
+ * INT64_MIN - 1, INT64_MIN; body: period 12, length 13, origin 14, m 15,
+ * started 16, newest 17..26, then the values oldest first from 27) with
+ * the oldest forged to 7 used to decode: kpi_series_last(3) read 12 with an
+ * all-time total of 5, and a merge into a series at INT64_MIN + 1 took
+ * only the 5 (last(3) 5 + 2 = 7, not 12 + 2).  Now corrupt; so is a 1 h
+ * series whose oldest period starts before INT64_MIN. */
+START_TEST(a_value_before_the_first_period_of_time_is_corrupt)
+{
+    kpi_series *s, *d = NULL;
+    ck_assert_ok(kpi_series_new(&s, 1, 3, 0));
+    ck_assert_ok(kpi_series_add(s, INT64_MIN, 5));
+    size_t len;
+    unsigned char *b = series_bytes(s, &len);
+    const double seven = 7, zero = 0;
+    ck_assert(memcmp(b + 27, &zero, 8) == 0);
+    memcpy(b + 27, &seven, 8);
+    test_reseal(b, len);
+    ck_assert_status(kpi_series_deserialize(&d, b, len), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(d);
+    free(b);
+    kpi_series_free(s);
+    /* 1 h periods from 0: the first period of time starts at the first
+     * hour at or after INT64_MIN; the period before it cannot be */
+    ck_assert_ok(kpi_series_new(&s, HOUR, 2, 0));
+    ck_assert_status(kpi_series_add(s, INT64_MIN, 1), KPI_ERR_RANGE);
+    int64_t first = INT64_MIN + (HOUR - INT64_MIN % HOUR) % HOUR;
+    ck_assert_ok(kpi_series_add(s, first, 5));
+    b = series_bytes(s, &len);
+    memcpy(b + len - 4 - 16 - 16, &seven, 8); /* the older of the two */
+    test_reseal(b, len);
+    ck_assert_status(kpi_series_deserialize(&d, b, len), KPI_ERR_CORRUPT);
+    memcpy(b + len - 4 - 16 - 16, &zero, 8);
+    test_reseal(b, len);
+    ck_assert_ok(kpi_series_deserialize(&d, b, len));
+    series_same(d, s);
+    kpi_series_free(d);
+    free(b);
+    kpi_series_free(s);
+}
+END_TEST
+
 /* Amounts are bounded (KPI_SERIES_MAX_AMOUNT = 1e100), so no sum can pass
  * the range of a double: before, two adds of 1e308 made the period value
  * and the total inf, and the state serialized to bytes its decoder
@@ -1500,6 +1544,7 @@ static Suite *series_suite(void)
     tcase_add_test(tc, every_state_of_adds_and_merges_reads_back);
     tcase_add_test(tc, forecast_error_squares_the_errors_rule_out_are_corrupt);
     tcase_add_test(tc, an_smape_without_errors_is_corrupt);
+    tcase_add_test(tc, a_value_before_the_first_period_of_time_is_corrupt);
     tcase_add_test(tc, allocation_failures_leave_nothing_behind);
     tcase_add_test(tc, random_streams_match_a_naive_recount_and_the_batch_form);
     tcase_add_test(tc, self_merge_allocation_failure_changes_nothing);
