@@ -1049,6 +1049,14 @@ static int journey_decode(kpi__reader *r, const kpi_allocator *a, void **out)
             kpi__reader_fail(r, KPI_ERR_CORRUPT);
             break;
         }
+        /* each touch at most idle after the one before: n touches span
+         * at most (n - 1) idle */
+        uint64_t most;
+        if (!__builtin_mul_overflow(e.touches - 1, (uint64_t)idle, &most) &&
+            (uint64_t)e.last_t - (uint64_t)e.first_t > most) {
+            kpi__reader_fail(r, KPI_ERR_CORRUPT);
+            break;
+        }
         if (e.touches > UINT64_MAX - j->sum_touches - j->open_touches) {
             kpi__reader_fail(r, KPI_ERR_CORRUPT); /* touches past 2^64 - 1 */
             break;

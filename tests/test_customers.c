@@ -1726,6 +1726,33 @@ START_TEST(journey_duration_sum_past_its_clock_is_corrupt)
 END_TEST
 
 
+/* three_journeys() as `bad` (KPI_ERR_CORRUPT) and as `good`: read back,
+ * customer 2 resolved at 40 (and 3 at 100 when `both`), the resolution
+ * mean is `mean`. */
+static void jf_corrupt_then_mean(const jf_state *bad, const jf_state *good, int both,
+                                 double mean)
+{
+    kpi_journey *j = three_journeys(), *d = NULL;
+    size_t len, flen;
+    unsigned char *b = journey_bytes(j, &len);
+    unsigned char *f = jf_bytes(b, bad, &flen);
+    ck_assert_status(kpi_journey_deserialize(&d, f, flen), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(d);
+    free(f);
+    f = jf_bytes(b, good, &flen);
+    ck_assert_ok(kpi_journey_deserialize(&d, f, flen));
+    ck_assert_ok(kpi_journey_resolve(d, 2, 40));
+    if (both)
+        ck_assert_ok(kpi_journey_resolve(d, 3, 100));
+    double v;
+    ck_assert_ok(kpi_journey_resolution_mean(d, &v, NULL));
+    ck_assert_double_eq(v, mean);
+    kpi_journey_free(d);
+    free(f);
+    free(b);
+    kpi_journey_free(j);
+}
+
 /* The time-to-resolution sum is compensated like the revenue: durations
  * >= 0, each add's rounding error at most 2^-53 of the sum, so the
  * compensation stays under half the sum.  three_journeys() with a sum of
@@ -1738,31 +1765,33 @@ END_TEST
  * 256 with no compensation reads 112. */
 START_TEST(a_duration_compensation_past_half_the_sum_is_corrupt)
 {
-    kpi_journey *j = three_journeys(), *d = NULL;
-    size_t len, flen;
-    unsigned char *b = journey_bytes(j, &len);
     jf_state s = {8, 1000, 1, 40, {1, 1, 0, 0, 1, 0}, 0x1p60, -(0x1p60 - 256), 2, 2,
                   {{2, 20, 20, 1, 0, 2}, {3, 40, 40, 1, 0, 2}}};
-    unsigned char *f = jf_bytes(b, &s, &flen);
-    ck_assert_status(kpi_journey_deserialize(&d, f, flen), KPI_ERR_CORRUPT);
-    ck_assert_ptr_null(d);
-    free(f);
-    s.dur = 256;
-    s.dur_c = 0;
-    f = jf_bytes(b, &s, &flen);
-    ck_assert_ok(kpi_journey_deserialize(&d, f, flen));
-    ck_assert_ok(kpi_journey_resolve(d, 2, 40));
-    ck_assert_ok(kpi_journey_resolve(d, 3, 100));
-    double v;
-    ck_assert_ok(kpi_journey_resolution_mean(d, &v, NULL));
-    ck_assert_double_eq(v, 112.0);
-    kpi_journey_free(d);
-    free(f);
-    free(b);
-    kpi_journey_free(j);
+    jf_state good = s;
+    good.dur = 256;
+    good.dur_c = 0;
+    jf_corrupt_then_mean(&s, &good, 1, 112.0);
 }
 END_TEST
 
+
+/* Each touch of an open journey comes at most idle_ms after the one before
+ * (later, the journey would have closed and a new one opened; earlier is
+ * refused), so a journey of n touches spans at most (n - 1) idle_ms.
+ * three_journeys() (idle 1000) with customer 2's journey forged to two
+ * touches from -5000 to 20 (5020 > 1000) used to decode, and a resolve at
+ * 40 read 40 - (-5000) = 5040 ms, where two touches ending at 20 allow at
+ * most 1000 + 20 = 1020.  Now corrupt; from -980 (exactly idle apart) it
+ * reads back, and the resolve reads 1020 (mean (20 + 1020) / 2 = 520). */
+START_TEST(a_journey_spanning_more_than_its_touches_allow_is_corrupt)
+{
+    jf_state s = {8, 1000, 1, 40, {1, 1, 0, 0, 1, 0}, 20.0, 0.0, 2, 2,
+                  {{2, -5000, 20, 2, 0, 2}, {3, 40, 40, 1, 0, 2}}};
+    jf_state good = s;
+    good.e[0].first = -980;
+    jf_corrupt_then_mean(&s, &good, 0, 520.0);
+}
+END_TEST
 
 /* ==== second journey review (jour2): hand-computed cases ================ */
 
@@ -1970,6 +1999,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, hand_built_journey_states_are_checked_field_by_field);
     tcase_add_test(tc, journey_duration_sum_past_its_clock_is_corrupt);
     tcase_add_test(tc, a_duration_compensation_past_half_the_sum_is_corrupt);
+    tcase_add_test(tc, a_journey_spanning_more_than_its_touches_allow_is_corrupt);
     tcase_add_test(tc, journey_allocations_fail_cleanly);
     tcase_add_test(tc, every_call_refuses_null_and_other_types);
     tcase_add_test(tc, reads_whose_sums_overflow_say_so);
