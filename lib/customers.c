@@ -116,6 +116,9 @@ static int cust_decode(kpi__reader *r, const kpi_allocator *a, void **out)
     if ((flags & ~F_ALL) || !(margin >= 0 && margin <= 1) ||
         (!(flags & F_MARGIN) && margin != 0) || rev + rev_c < 0 ||
         !kpi__sum_finite(rev, rev_c) ||
+        /* the rounding errors of adds >= 0, at most 2^-53 of the sum
+         * each: some 2^52 adds short of half the sum */
+        !(fabs(rev_c) <= rev / 2) ||
         (!(flags & F_REVENUE) && (rev != 0 || rev_c != 0)) ||
         (!(flags & F_START) && c[C_START]) || (!(flags & F_END) && c[C_END]) ||
         (!(flags & F_ACTIVE) && c[C_ACTIVE]) ||
@@ -992,7 +995,21 @@ static int journey_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         st[1] > st[0] || st[2] != st[0] - st[1] || st[3] > st[2] ||
         st[4] < st[0] || st[5] > st[4] - st[0] || dur + dur_c < 0 ||
         !kpi__sum_finite(dur, dur_c) ||
+        /* the rounding errors of durations >= 0, at most 2^-53 of the
+         * sum each: some 2^52 resolves short of half the sum */
+        !(fabs(dur_c) <= dur / 2) ||
         (st[1] == 0 && (dur != 0 || dur_c != 0)))
+        return KPI_ERR_CORRUPT;
+    /* a journey resolves at or before the clock (which only moves on) and
+     * starts at or after INT64_MIN: each of the resolved ones lasted at
+     * most clock - INT64_MIN, so the sum is at most resolved times that
+     * (a compensated sum of non-negative terms errs far less than the
+     * 2^-20 allowed); no resolve without a clock */
+    if (st[1] > 0 &&
+        (!have_clock ||
+         dur + dur_c > (double)st[1] *
+                           (double)((uint64_t)clock - (uint64_t)INT64_MIN) *
+                           (1 + 0x1p-20)))
         return KPI_ERR_CORRUPT;
     size_t n = kpi__get_count(r, (size_t)max, 6);
     if (r->err)
@@ -1029,6 +1046,14 @@ static int journey_decode(kpi__reader *r, const kpi_allocator *a, void **out)
             (e.touches == 1 && e.first_t != e.last_t) ||
             e.switches >= e.touches || e.last_t > clock || e.last_t < h ||
             find(j, e.customer) != NONE) {
+            kpi__reader_fail(r, KPI_ERR_CORRUPT);
+            break;
+        }
+        /* each touch at most idle after the one before: n touches span
+         * at most (n - 1) idle */
+        uint64_t most;
+        if (!__builtin_mul_overflow(e.touches - 1, (uint64_t)idle, &most) &&
+            (uint64_t)e.last_t - (uint64_t)e.first_t > most) {
             kpi__reader_fail(r, KPI_ERR_CORRUPT);
             break;
         }

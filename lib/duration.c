@@ -1621,8 +1621,34 @@ static int dur_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         }
         if (r->err || total != d->count - d->zeros)
             goto fail;
-        if (d->collapsed && d->uhi - d->floor_idx >= DUR_CAP) {
+        /* the used buckets end at the maximum's (the mapping is monotone)
+         * and, without zeros, start at the minimum's (or the floor it was
+         * folded into) */
+        int32_t imin = d->zeros ? d->ulo : dur_index(d->k, d->min);
+        if (d->uhi != dur_index(d->k, d->max) ||
+            d->ulo != (imin > d->floor_idx ? imin : d->floor_idx))
             goto fail;
+        /* a sketch collapses when its buckets would pass the cap, the
+         * floor then the cap under the maximum's bucket, and holds a count
+         * folded into it; the floor follows the maximum up */
+        if (d->collapsed &&
+            (d->uhi - d->floor_idx != DUR_CAP - 1 || d->ulo != d->floor_idx)) {
+            goto fail;
+        }
+        /* a target's exact count: the zeros and the buckets under the
+         * target's at least, with its bucket (or the floor holding it) at
+         * most */
+        for (uint32_t t = 0; t < d->ntargets; t++) {
+            int32_t ti = d->targets[t] > 0 ? dur_index(d->k, d->targets[t]) : -1;
+            uint64_t below = d->zeros, upto;
+            int32_t i = d->ulo;
+            for (; i <= d->uhi && i < ti; i++)
+                below += d->bins[i - d->blo];
+            upto = below;
+            for (; i <= d->uhi && (i <= ti || (ti >= 0 && i <= d->floor_idx)); i++)
+                upto += d->bins[i - d->blo];
+            if (d->within[t] < below || d->within[t] > upto)
+                goto fail;
         }
     } else if (d->collapsed) {
         goto fail;

@@ -602,6 +602,16 @@ static int series_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         s->started = true;
         for (uint32_t j = 0; j < s->length && !r->err; j++)
             s->v[slot_back(s, s->length - 1 - j)] = kpi__get_finite(r);
+        /* a period starting before INT64_MIN holds no event (the oldest
+         * ones, if any): its value is 0 */
+        for (uint32_t back = s->length - 1; back > 0 && !r->err; back--) {
+            int64_t old, old_start;
+            if (!__builtin_sub_overflow(k, (int64_t)back, &old) &&
+                start_of(s, old, &old_start) == KPI_OK)
+                break;
+            if (s->v[slot_back(s, back)] != 0)
+                kpi__reader_fail(r, KPI_ERR_CORRUPT);
+        }
         cur_open(s);
         s->total = kpi__get_finite(r);
         s->total_c = kpi__get_finite(r);
@@ -621,13 +631,26 @@ static int series_decode(kpi__reader *r, const kpi_allocator *a, void **out)
                 s->sum_abs = kpi__get_finite(r);
                 s->sum_sq = kpi__get_finite(r);
                 s->sum_smape = kpi__get_finite(r);
-                if (!r->err && (s->n_err > s->closed - 2 * m ||
+                /* every period closed after the first two seasons is one
+                 * error: no merge or gap counts them otherwise */
+                if (!r->err && (s->n_err != s->closed - 2 * m ||
                                 s->sum_abs < 0 || s->sum_sq < 0 ||
                                 s->sum_smape < 0 ||
                                 s->sum_smape > 2.0 * (double)s->n_err + 1e-9 ||
+                                /* an error of 0 adds 0 to the sMAPE too */
+                                (s->sum_abs == 0 && s->sum_smape != 0) ||
                                 (s->n_err == 0 && (s->sum_abs != 0 ||
                                                    s->sum_sq != 0))))
                     kpi__reader_fail(r, KPI_ERR_CORRUPT);
+                /* n errors e >= 0: MAE <= RMSE <= MAE sqrt(n), within a
+                 * factor of 2 for rounding (and errors so small that their
+                 * squares underflow) */
+                if (!r->err && s->n_err > 0) {
+                    double n = (double)s->n_err, mae = s->sum_abs / n;
+                    double rmse = sqrt(s->sum_sq / n);
+                    if ((mae > 0x1p-400 && rmse < mae / 2) || rmse > 2 * mae * sqrt(n))
+                        kpi__reader_fail(r, KPI_ERR_CORRUPT);
+                }
             }
         }
     }

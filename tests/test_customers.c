@@ -287,23 +287,37 @@ START_TEST(customer_allocations_fail_cleanly)
 }
 END_TEST
 
+/* A customers state with start `start` and one revenue `rev`: its bytes
+ * (*len) and *at, where the revenue and its compensation (0) stand side
+ * by side. */
+static unsigned char *revenue_state(uint64_t start, double rev, size_t *len,
+                                    size_t *at)
+{
+    kpi_customers *p;
+    const double zero = 0;
+    ck_assert_ok(kpi_customers_new(&p));
+    ck_assert_ok(kpi_customers_set_start(p, start));
+    ck_assert_ok(kpi_customers_add_revenue(p, rev));
+    unsigned char *b = customers_bytes(p, len);
+    kpi_customers_free(p);
+    *at = 0;
+    for (size_t i = 12; i + 16 <= *len && !*at; i++)
+        if (memcmp(b + i, &rev, 8) == 0 && memcmp(b + i + 8, &zero, 8) == 0)
+            *at = i;
+    ck_assert_uint_gt(*at, 0);
+    return b;
+}
+
 /* The revenue is kept as a compensated sum (two doubles).  Each part
  * finite but adding up to inf (1e308 + 1e308 > DBL_MAX ~ 1.797e308) is a
  * state no call can make (an add or merge past DBL_MAX is refused): it
  * used to read back with a revenue per customer of inf.  Now corrupt. */
 START_TEST(customer_revenue_parts_adding_to_inf_are_corrupt)
 {
-    kpi_customers *p, *d = NULL;
-    ck_assert_ok(kpi_customers_new(&p));
-    ck_assert_ok(kpi_customers_set_start(p, 10));
-    ck_assert_ok(kpi_customers_add_revenue(p, 1.5));
-    size_t len, at = 0;
-    unsigned char *b = customers_bytes(p, &len);
-    const double rev = 1.5, rev_c = 0.0, big = 1e308;
-    for (size_t i = 12; i + 16 <= len && !at; i++)
-        if (memcmp(b + i, &rev, 8) == 0 && memcmp(b + i + 8, &rev_c, 8) == 0)
-            at = i; /* the revenue and its compensation, side by side */
-    ck_assert_uint_gt(at, 0);
+    kpi_customers *d = NULL;
+    size_t len, at;
+    unsigned char *b = revenue_state(10, 1.5, &len, &at);
+    const double big = 1e308;
     memcpy(b + at, &big, 8);
     test_reseal(b, len);
     ck_assert_ok(kpi_customers_deserialize(&d, b, len)); /* 1e308 + 0 */
@@ -314,7 +328,64 @@ START_TEST(customer_revenue_parts_adding_to_inf_are_corrupt)
     ck_assert_status(kpi_customers_deserialize(&d, b, len), KPI_ERR_CORRUPT);
     ck_assert_ptr_null(d);
     free(b);
-    kpi_customers_free(p);
+}
+END_TEST
+
+/* The revenue is a compensated sum s + c of amounts >= 0: each add's
+ * rounding error goes into c, at most 2^-53 of the sum, so c stays far
+ * under s / 2 (it would take some 2^52 adds to get there).  Start 1,
+ * revenue 256 forged as s = 2^60, c = -(2^60 - 256) (both exact doubles;
+ * s + c = 256) used to decode with the same revenue per customer, 256,
+ * but then no add of 50 counted: 2^60 + 50 rounds back to 2^60 (a double
+ * there is a multiple of 256), and c + 50 back to c (a multiple of 128):
+ * ten adds of 50 read 256 instead of 256 + 500 = 756.  Now corrupt (c = 0
+ * with s = 256 reads back; so does 2^60 with c = 256 > 0, a sum of
+ * 2^60 + 256). */
+START_TEST(a_revenue_compensation_past_half_the_sum_is_corrupt)
+{
+    kpi_customers *d = NULL;
+    size_t len, at;
+    unsigned char *b = revenue_state(1, 256, &len, &at);
+    const double s[3] = {0x1p60, 0x1p60, 256}, c[3] = {-(0x1p60 - 256), 256, 0};
+    for (int k = 0; k < 3; k++) {
+        memcpy(b + at, &s[k], 8);
+        memcpy(b + at + 8, &c[k], 8);
+        test_reseal(b, len);
+        int rc = kpi_customers_deserialize(&d, b, len);
+        if (k == 0) {
+            ck_assert_status(rc, KPI_ERR_CORRUPT);
+            ck_assert_ptr_null(d);
+            continue;
+        }
+        ck_assert_ok(rc);
+        double v;
+        for (int i = 0; i < 10; i++)
+            ck_assert_ok(kpi_customers_add_revenue(d, 50));
+        ck_assert_ok(kpi_customers_revenue_per_customer(d, &v));
+        ck_assert_double_eq(v, s[k] + c[k] + 500);
+        kpi_customers_free(d);
+        d = NULL;
+    }
+    free(b);
+    /* revenues of every size, added and merged (into itself too): every
+     * state reads back as itself */
+    kpi_customers *q[2];
+    test_rng r = {5};
+    for (int i = 0; i < 2; i++)
+        ck_assert_ok(kpi_customers_new(&q[i]));
+    for (int step = 0; step < 4000; step++) {
+        kpi_customers *x = q[step % 2];
+        double u = test_uniform(&r);
+        int rc = u < 0.05 ? kpi_customers_merge(x, q[test_range(&r, 0, 1)])
+                          : kpi_customers_add_revenue(x, ldexp(test_uniform(&r),
+                                                               (int)test_range(&r, -60, 80)));
+        ck_assert_msg(rc == KPI_OK || rc == KPI_ERR_OVERFLOW, "%s", kpi_status_name(rc));
+        kpi_customers *e = customers_reread(x);
+        customers_same(e, x);
+        kpi_customers_free(e);
+    }
+    for (int i = 0; i < 2; i++)
+        kpi_customers_free(q[i]);
 }
 END_TEST
 
@@ -1590,47 +1661,137 @@ START_TEST(hand_built_journey_states_are_checked_field_by_field)
 }
 END_TEST
 
-/* A state whose time-to-resolution sum is finite but near DBL_MAX (one
- * resolved journey, 1e308 ms, as the decoder accepts) merged with itself:
- * 1e308 + 1e308 = 2e308 > DBL_MAX ~ 1.797e308 would be inf, the mean inf
- * and the bytes undecodable (the decoder wants a finite sum).  The merge
- * is refused as an overflow and changes nothing. */
-START_TEST(journey_merge_refuses_a_duration_sum_past_the_largest_double)
+/* Each resolved journey ends at or before the clock and starts at or after
+ * INT64_MIN, so it lasts at most clock - INT64_MIN ms, and the
+ * time-to-resolution sum is at most resolved x (clock - INT64_MIN).
+ * three_journeys() (clock 40, one journey resolved in 20 ms) forged with a
+ * sum of 1e308 ms used to decode: a resolution mean of 1e308 ms for one
+ * journey that lasted at most 40 + 2^63 ~ 9.22e18 ms, and the state merged
+ * into itself refused (1e308 + 1e308 > DBL_MAX: KPI_ERR_OVERFLOW), where
+ * any two trackers merge (their sums are below 2 x 2^64 x 2^64 = 2^129).
+ * Such bytes, and a sum of 1e19 > 40 + 2^63 = 9223372036854775848, are
+ * corrupt; 9e18 (within the bound) reads back.  At the edge, a journey
+ * from INT64_MIN to INT64_MAX (2^64 - 1 ms, 2^64 as a double, clock
+ * INT64_MAX; three touches) merged into itself 62 times (2^62 journeys,
+ * 3 x 2^62 < 2^64 touches, sum 2^126 = 2^62 x 2^64, the bound exactly)
+ * reads back each time. */
+START_TEST(journey_duration_sum_past_its_clock_is_corrupt)
 {
-    kpi_journey *j = three_journeys(), *d = NULL, *before;
+    kpi_journey *j = three_journeys(), *d = NULL;
     size_t len, flen;
     unsigned char *b = journey_bytes(j, &len);
-    jf_state s = {8, 1000, 1, 40, {1, 1, 0, 0, 1, 0}, 1e308, 0.0, 0, 0, {{0}}};
-    unsigned char *f = jf_bytes(b, &s, &flen);
-    ck_assert_ok(kpi_journey_deserialize(&d, f, flen));
-    ck_assert_ok(kpi_journey_clone(d, &before));
-    ck_assert_status(kpi_journey_merge(d, d), KPI_ERR_OVERFLOW);
-    ck_assert_status(kpi_journey_merge(d, before), KPI_ERR_OVERFLOW);
-    journey_same(d, before);
-    double v;
-    ck_assert_ok(kpi_journey_resolution_mean(d, &v, NULL));
-    ck_assert_double_eq(v, 1e308);
-    kpi_journey *e = journey_reread(d);
-    journey_same(d, e);
-    /* a sum that fits: 5e307 twice is 1e308, two resolved, mean 5e307 */
-    s.dur = 5e307;
-    free(f);
-    f = jf_bytes(b, &s, &flen);
-    kpi_journey_free(e);
-    ck_assert_ok(kpi_journey_deserialize(&e, f, flen));
-    ck_assert_ok(kpi_journey_merge(e, e));
-    ck_assert_ok(kpi_journey_resolution_mean(e, &v, NULL));
-    ck_assert_double_eq(v, 5e307);
-    kpi_journey_free(e);
-    e = NULL;
-    kpi_journey_free(before);
-    kpi_journey_free(d);
-    kpi_journey_free(j);
-    free(f);
+    jf_state s = {8, 1000, 1, 40, {1, 1, 0, 0, 1, 0}, 1e308, 0.0, 2, 2,
+                  {{2, 20, 20, 1, 0, 2}, {3, 40, 40, 1, 0, 2}}};
+    const double sums[3] = {1e308, 1e19, 9e18};
+    for (int i = 0; i < 3; i++) {
+        s.dur = sums[i];
+        unsigned char *f = jf_bytes(b, &s, &flen);
+        int rc = kpi_journey_deserialize(&d, f, flen);
+        free(f);
+        if (i < 2) {
+            ck_assert_msg(rc == KPI_ERR_CORRUPT, "sum %g: %s", sums[i],
+                          kpi_status_name(rc));
+            ck_assert_ptr_null(d);
+            continue;
+        }
+        ck_assert_ok(rc);
+        double v;
+        ck_assert_ok(kpi_journey_resolution_mean(d, &v, NULL));
+        ck_assert_double_eq(v, 9e18);
+        kpi_journey_free(d);
+        d = NULL;
+    }
     free(b);
+    kpi_journey_free(j);
+
+    ck_assert_ok(kpi_journey_new(&j, 4, INT64_MAX));
+    ck_assert_ok(kpi_journey_touch(j, 1, 0, INT64_MIN));
+    ck_assert_ok(kpi_journey_touch(j, 1, 0, -1));
+    ck_assert_ok(kpi_journey_touch(j, 1, 0, INT64_MAX - 1));
+    ck_assert_ok(kpi_journey_resolve(j, 1, INT64_MAX));
+    for (int k = 0; k <= 62; k++) {
+        double v;
+        uint64_t n;
+        kpi_journey *e = journey_reread(j);
+        journey_same(e, j);
+        ck_assert_ok(kpi_journey_resolution_mean(e, &v, &n));
+        ck_assert_uint_eq(n, UINT64_C(1) << k);
+        ck_assert_double_eq(v, 0x1p64);
+        kpi_journey_free(e);
+        if (k < 62)
+            ck_assert_ok(kpi_journey_merge(j, j));
+    }
+    kpi_journey_free(j);
 }
 END_TEST
 
+
+/* three_journeys() as `bad` (KPI_ERR_CORRUPT) and as `good`: read back,
+ * customer 2 resolved at 40 (and 3 at 100 when `both`), the resolution
+ * mean is `mean`. */
+static void jf_corrupt_then_mean(const jf_state *bad, const jf_state *good, int both,
+                                 double mean)
+{
+    kpi_journey *j = three_journeys(), *d = NULL;
+    size_t len, flen;
+    unsigned char *b = journey_bytes(j, &len);
+    unsigned char *f = jf_bytes(b, bad, &flen);
+    ck_assert_status(kpi_journey_deserialize(&d, f, flen), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(d);
+    free(f);
+    f = jf_bytes(b, good, &flen);
+    ck_assert_ok(kpi_journey_deserialize(&d, f, flen));
+    ck_assert_ok(kpi_journey_resolve(d, 2, 40));
+    if (both)
+        ck_assert_ok(kpi_journey_resolve(d, 3, 100));
+    double v;
+    ck_assert_ok(kpi_journey_resolution_mean(d, &v, NULL));
+    ck_assert_double_eq(v, mean);
+    kpi_journey_free(d);
+    free(f);
+    free(b);
+    kpi_journey_free(j);
+}
+
+/* The time-to-resolution sum is compensated like the revenue: durations
+ * >= 0, each add's rounding error at most 2^-53 of the sum, so the
+ * compensation stays under half the sum.  three_journeys() with a sum of
+ * 256 ms (one resolved) forged as 2^60 + -(2^60 - 256) (exact doubles,
+ * the same mean 256) used to decode; resolving customer 2 (touched at 20)
+ * at 40 and customer 3 (touched at 40) at 100 added 20 and 60 ms that
+ * were lost (2^60 + 20 rounds back to 2^60, c + 20 and c + 60 back to c,
+ * doubles there being multiples of 256 and 128): a mean of 256 / 3 =
+ * 85.33 instead of (256 + 20 + 60) / 3 = 112.  Now corrupt; the sum of
+ * 256 with no compensation reads 112. */
+START_TEST(a_duration_compensation_past_half_the_sum_is_corrupt)
+{
+    jf_state s = {8, 1000, 1, 40, {1, 1, 0, 0, 1, 0}, 0x1p60, -(0x1p60 - 256), 2, 2,
+                  {{2, 20, 20, 1, 0, 2}, {3, 40, 40, 1, 0, 2}}};
+    jf_state good = s;
+    good.dur = 256;
+    good.dur_c = 0;
+    jf_corrupt_then_mean(&s, &good, 1, 112.0);
+}
+END_TEST
+
+
+/* Each touch of an open journey comes at most idle_ms after the one before
+ * (later, the journey would have closed and a new one opened; earlier is
+ * refused), so a journey of n touches spans at most (n - 1) idle_ms.
+ * three_journeys() (idle 1000) with customer 2's journey forged to two
+ * touches from -5000 to 20 (5020 > 1000) used to decode, and a resolve at
+ * 40 read 40 - (-5000) = 5040 ms, where two touches ending at 20 allow at
+ * most 1000 + 20 = 1020.  Now corrupt; from -980 (exactly idle apart) it
+ * reads back, and the resolve reads 1020 (mean (20 + 1020) / 2 = 520). */
+START_TEST(a_journey_spanning_more_than_its_touches_allow_is_corrupt)
+{
+    jf_state s = {8, 1000, 1, 40, {1, 1, 0, 0, 1, 0}, 20.0, 0.0, 2, 2,
+                  {{2, -5000, 20, 2, 0, 2}, {3, 40, 40, 1, 0, 2}}};
+    jf_state good = s;
+    good.e[0].first = -980;
+    jf_corrupt_then_mean(&s, &good, 0, 520.0);
+}
+END_TEST
 
 /* ==== second journey review (jour2): hand-computed cases ================ */
 
@@ -1821,6 +1982,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, customer_state_round_trips_and_rejects_bad_bytes);
     tcase_add_test(tc, customer_allocations_fail_cleanly);
     tcase_add_test(tc, customer_revenue_parts_adding_to_inf_are_corrupt);
+    tcase_add_test(tc, a_revenue_compensation_past_half_the_sum_is_corrupt);
     tcase_add_test(tc, clv_of_the_largest_revenue_is_finite);
     tcase_add_test(tc, counts_the_adds_rule_out_are_corrupt);
     tcase_add_test(tc, differences_of_large_counts_are_exact);
@@ -1835,7 +1997,9 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, journey_merge_is_one_tracker_only_in_time_order_without_eviction);
     tcase_add_test(tc, journey_bytes_are_validated);
     tcase_add_test(tc, hand_built_journey_states_are_checked_field_by_field);
-    tcase_add_test(tc, journey_merge_refuses_a_duration_sum_past_the_largest_double);
+    tcase_add_test(tc, journey_duration_sum_past_its_clock_is_corrupt);
+    tcase_add_test(tc, a_duration_compensation_past_half_the_sum_is_corrupt);
+    tcase_add_test(tc, a_journey_spanning_more_than_its_touches_allow_is_corrupt);
     tcase_add_test(tc, journey_allocations_fail_cleanly);
     tcase_add_test(tc, every_call_refuses_null_and_other_types);
     tcase_add_test(tc, reads_whose_sums_overflow_say_so);

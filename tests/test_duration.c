@@ -1050,6 +1050,192 @@ START_TEST(a_sum_the_exact_reads_rule_out_is_corrupt)
 }
 END_TEST
 
+/* A target's exact count agrees with the buckets: at least the zeros and
+ * the counts of the buckets under the target's, at most those and its
+ * bucket's.  {10, 20, 30} at 1% with a target of 25 ms (body: ntargets 20,
+ * target 21, count 22, zeros 23, sum 24, min 25, max 26, within 27): 2
+ * within.  Forged to 1, the bytes used to decode with 1 of 3 within 25 ms
+ * while the median read 20.1 (the bucket of 20, under 25's); 25 < max, 25
+ * >= min and 1 >= 0 zeros passed the other checks.  A target of 0 ms with
+ * one zero, {0, 20, 30}: within 1 (byte 27 again), forged to 2, read 2 of
+ * 3 within 0 ms with one zero.  Both now corrupt. */
+START_TEST(target_counts_that_contradict_the_buckets_are_corrupt)
+{
+    static const struct {
+        int64_t target, v[3];
+        unsigned char within, forged;
+    } cases[] = {{25, {10, 20, 30}, 2, 1}, {25, {10, 20, 30}, 2, 3},
+                 {0, {0, 20, 30}, 1, 2}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        kpi_duration *d = dur_new(0.01);
+        ck_assert_ok(kpi_duration_add_target(d, cases[i].target));
+        ck_assert_ok(kpi_duration_add_array(d, cases[i].v, 3));
+        ck_assert_uint_eq(duration_forged(d, 27, cases[i].forged, cases[i].within),
+                          cases[i].within);
+        kpi_duration_free(d);
+    }
+}
+END_TEST
+
+/* The used buckets of a sketch run from its minimum's bucket (with zeros,
+ * some positive value's) to its maximum's.  {2, 10, 30} at 1%: buckets 34,
+ * 116 and 171 (body: count 21, zeros 22, sum 23, min 24, max 25, collapsed
+ * 26, ulo 27 as the zig-zag 68, span 28..29 = 138); its median is the
+ * bucket of 10, 10.04, and 2 of 3 are within 29 ms.  Forged with ulo 0
+ * (the three buckets moved 34 down), the bytes used to decode with a
+ * median of 5.12 and 3 of 3 within 29 ms (30 counted in bucket 137);
+ * with ulo 35 (one up) a median of 10.24, 2% off 10 at 1%.  {0, 2, 30}:
+ * buckets 34 and 171 (ulo 68 at byte 27 again), median 1.98; forged with
+ * ulo 33 (the maximum's count in bucket 170, under the bucket of 30), a
+ * median of 1.94, 3% off 2.  All three are corrupt now. */
+START_TEST(used_buckets_other_than_the_min_and_max_ones_are_corrupt)
+{
+    static const struct {
+        int64_t v[3];
+        unsigned char bad;
+    } cases[] = {{{2, 10, 30}, 0}, {{2, 10, 30}, 70}, {{0, 2, 30}, 66}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        kpi_duration *d = dur_new(0.01);
+        ck_assert_ok(kpi_duration_add_array(d, cases[i].v, 3));
+        ck_assert_int_eq(d->ulo, 34);
+        ck_assert_int_eq(d->uhi, 171);
+        ck_assert_uint_eq(duration_forged(d, 27, cases[i].bad, 68), 68);
+        kpi_duration_free(d);
+    }
+}
+END_TEST
+
+/* A sketch collapses only when its used buckets would pass the cap
+ * (4,096): its floor is then the cap under its maximum's bucket, and that
+ * lowest bucket holds what was folded into it.  {2, 10, 30} at 1% (buckets
+ * 34 to 171, 138 < 4,096) forged as collapsed with floor 34 (byte 26 set
+ * to 1, the zig-zag 68 inserted after it) used to decode; three adds of 1
+ * ms (bucket 0) then went into the floor's bucket 34, where a sketch fed
+ * the same six values keeps them in bucket 0: the median (rank
+ * floor(0.5 x 5) = 2, the value 1) read 1.98 instead of 1.01, and the share
+ * within 1 ms 4 of 6 instead of 3 of 6.  Now corrupt.  A sketch that did
+ * collapse, its floor forged one lower (the cap plus one apart) or one
+ * higher (above its lowest bucket), stays corrupt. */
+START_TEST(a_collapse_no_adds_made_is_corrupt)
+{
+    kpi_duration *d = dur_new(0.01), *e = NULL;
+    const int64_t v[] = {2, 10, 30};
+    ck_assert_ok(kpi_duration_add_array(d, v, 3));
+    size_t len;
+    unsigned char *b = duration_bytes(d, &len);
+    unsigned char *f = malloc(len + 1);
+    memcpy(f, b, 26);
+    ck_assert_uint_eq(b[26], 0);
+    f[26] = 1;
+    f[27] = 68;
+    memcpy(f + 28, b + 27, len - 27);
+    test_reseal(f, len + 1);
+    ck_assert_status(kpi_duration_deserialize(&e, f, len + 1), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(e);
+    free(f);
+    free(b);
+    kpi_duration_free(d);
+
+    /* at 0.1%, 1 ms to a year collapses */
+    enum { N = 20000 };
+    static int64_t w[N];
+    wide_values(w, N, 86400000.0 * 365, 9);
+    d = dur_new(0.001);
+    ck_assert_ok(kpi_duration_add_array(d, w, N));
+    ck_assert(d->collapsed);
+    ck_assert_int_eq(d->ulo, d->floor_idx);
+    ck_assert_int_eq(d->uhi - d->floor_idx, KPI_DURATION_MAX_BUCKETS - 1);
+    b = duration_bytes(d, &len);
+    /* body: f64 accuracy, ntargets 20, then five varints (count, zeros,
+     * sum, min, max), the collapsed byte and the floor (2 bytes) */
+    size_t at = 21;
+    for (int k = 0; k < 5; k++)
+        while (b[at++] & 0x80)
+            ;
+    ck_assert_uint_eq(b[at], 1);
+    ck_assert_uint_eq(b[at + 1] & 0x7f, (2 * d->floor_idx) & 0x7f);
+    ck_assert_uint_eq(b[at + 2], (2 * d->floor_idx) >> 7);
+    ck_assert(b[at + 1] >= 0x82 && b[at + 1] <= 0xfd);
+    ck_assert_uint_eq(duration_forged(d, at + 1, b[at + 1] - 2, b[at + 1]), b[at + 1]);
+    ck_assert_uint_eq(duration_forged(d, at + 1, b[at + 1] + 2, b[at + 1]), b[at + 1]);
+    free(b);
+    kpi_duration_free(d);
+}
+END_TEST
+
+/* A value for the random round trips: zeros, small, wide (days to
+ * centuries), 2^52 and up (the general path), a few near the top. */
+static int64_t rt_value(test_rng *r)
+{
+    switch (test_range(r, 0, 7)) {
+    case 0:
+        return 0;
+    case 1:
+        return test_range(r, 1, 100);
+    case 2:
+        return (int64_t)exp(test_uniform(r) * log(1e13));
+    case 3:
+        return test_range(r, INT64_C(1) << 52, INT64_C(1) << 56);
+    case 4:
+        return test_uniform(r) < 0.01 ? INT64_MAX / 64 : test_range(r, 1000, 2000);
+    default:
+        return (int64_t)exp(test_uniform(r) * log(1e9));
+    }
+}
+
+/* Sketches built by random adds (one by one and in batches), merges and
+ * resets, at accuracies from the coarsest to finer than the cap allows
+ * without collapsing, every other one with targets (0 ms to 2^53 ms):
+ * every state reads back as itself, and its used buckets are those of its
+ * exact min and max (the lowest the floor once collapsed, the floor then
+ * the cap below the highest). */
+START_TEST(every_state_of_adds_and_merges_reads_back)
+{
+    const double accs[] = {0.5, 0.05, 0.01, 0.001, 1e-4, 1e-6};
+    test_rng r = {2024};
+    int collapsed = 0;
+    for (int a = 0; a < 6; a++) {
+        kpi_duration *p[4];
+        const int64_t targets[] = {0, 5, 1000, 86400000, INT64_C(1) << 53};
+        for (int i = 0; i < 4; i++) {
+            p[i] = dur_new(accs[a]);
+            for (int t = 0; t < 5 && a % 2; t++)
+                ck_assert_ok(kpi_duration_add_target(p[i], targets[t]));
+        }
+        for (int step = 0; step < 400; step++) {
+            int i = (int)test_range(&r, 0, 3), op = (int)test_range(&r, 0, 9);
+            int64_t v[40];
+            size_t n = (size_t)test_range(&r, 1, 40);
+            for (size_t k = 0; k < n; k++)
+                v[k] = rt_value(&r);
+            int rc;
+            if (op < 4)
+                rc = kpi_duration_add(p[i], v[0]);
+            else if (op < 7)
+                rc = kpi_duration_add_array(p[i], v, n);
+            else if (op < 9)
+                rc = kpi_duration_merge(p[i], p[test_range(&r, 0, 3)]);
+            else
+                rc = (kpi_duration_reset(p[i]), KPI_OK);
+            ck_assert_msg(rc == KPI_OK || rc == KPI_ERR_OVERFLOW, "%s",
+                          kpi_status_name(rc));
+            kpi_duration *d = p[i];
+            if (d->collapsed && d->count > d->zeros) {
+                collapsed++;
+                ck_assert_int_eq(d->ulo, d->floor_idx);
+                ck_assert_int_eq(d->uhi - d->floor_idx, KPI_DURATION_MAX_BUCKETS - 1);
+            }
+            kpi_duration *e = duration_reread(d);
+            duration_same(e, d);
+            kpi_duration_free(e);
+        }
+        for (int i = 0; i < 4; i++)
+            kpi_duration_free(p[i]);
+    }
+    ck_assert_int_gt(collapsed, 100);
+}
+END_TEST
+
 START_TEST(golden_state_still_reads)
 {
     /* tests/data/duration-v1.bin was written by format version 1 from
@@ -1795,6 +1981,10 @@ static Suite *duration_suite(void)
     tcase_add_test(tc, corrupt_truncated_and_foreign_bytes_are_rejected);
     tcase_add_test(tc, target_counts_that_contradict_min_max_or_zeros_are_corrupt);
     tcase_add_test(tc, a_sum_the_exact_reads_rule_out_is_corrupt);
+    tcase_add_test(tc, every_state_of_adds_and_merges_reads_back);
+    tcase_add_test(tc, used_buckets_other_than_the_min_and_max_ones_are_corrupt);
+    tcase_add_test(tc, a_collapse_no_adds_made_is_corrupt);
+    tcase_add_test(tc, target_counts_that_contradict_the_buckets_are_corrupt);
     tcase_add_test(tc, golden_state_still_reads);
     tcase_add_test(tc, allocation_failure_at_every_step_changes_nothing);
     tcase_add_test(tc, the_allocator_is_actually_used);

@@ -11,6 +11,7 @@
 
 TEST_STATE_HELPERS(series, kpi_series, kpi_series_serialize)
 TEST_REREAD_HELPER(series, kpi_series, kpi_series_deserialize)
+TEST_FORGE_HELPER(series, kpi_series, kpi_series_deserialize, kpi_series_free)
 
 static void assert_values(const kpi_series *s, const double *want, size_t n,
                           int64_t first)
@@ -1254,6 +1255,194 @@ START_TEST(holt_winters_errors_by_hand_with_zero_actuals_and_forecasts)
 }
 END_TEST
 
+/* Series built by random adds (in the newest period, late, a period or
+ * many ahead, fractional, negative, large), batches, merges (into a started
+ * or an empty series) and resets, with and without a forecast (m = 1, 3):
+ * every state reads back as itself. */
+START_TEST(every_state_of_adds_and_merges_reads_back)
+{
+    test_rng r = {77};
+    int with_errors = 0; /* states with forecast errors read back */
+    for (int m = 0; m <= 3; m += m ? 2 : 1) {
+        kpi_series *p[3];
+        for (int i = 0; i < 3; i++) {
+            ck_assert_ok(kpi_series_new(&p[i], HOUR, 5, 0));
+            if (m)
+                ck_assert_ok(kpi_series_set_forecast(p[i], (uint32_t)m, 0.3, 0.2, 0.4));
+        }
+        for (int step = 0; step < 3000; step++) {
+            int i = (int)test_range(&r, 0, 2), op = (int)test_range(&r, 0, 19);
+            kpi_series *d = p[i];
+            int64_t newest = 0, t[8];
+            double a[8];
+            if (kpi_series_latest(d, &newest) != KPI_OK)
+                newest = test_range(&r, -1000, 1000) * HOUR;
+            for (int k = 0; k < 8; k++) {
+                int64_t back = test_range(&r, -8, 30);
+                t[k] = newest + (back < 0 ? back : test_range(&r, 0, back > 25 ? 40 : 1)) * HOUR +
+                       test_range(&r, 0, HOUR - 1);
+                double u = test_uniform(&r);
+                a[k] = u < 0.4 ? (double)test_range(&r, -5, 20)
+                       : u < 0.8 ? (test_uniform(&r) - 0.3) * 100
+                       : u < 0.95 ? 1e15 * test_range(&r, 1, 9)
+                                  : 1e90 * (test_uniform(&r) - 0.5);
+            }
+            int rc;
+            if (op < 12)
+                rc = kpi_series_add(d, t[0], a[0]);
+            else if (op < 16)
+                rc = kpi_series_add_array(d, t, a, (size_t)test_range(&r, 1, 8));
+            else if (op < 19)
+                rc = kpi_series_merge(d, p[test_range(&r, 0, 2)]);
+            else
+                rc = (kpi_series_reset(d), KPI_OK);
+            ck_assert_msg(rc == KPI_OK || rc == KPI_ERR_ORDER || rc == KPI_ERR_INCOMPATIBLE,
+                          "%s", kpi_status_name(rc));
+            kpi_series *e = series_reread(d);
+            series_same(e, d);
+            kpi_series_free(e);
+            double mae;
+            with_errors += kpi_series_forecast_error(d, &mae, NULL) == KPI_OK;
+        }
+        for (int i = 0; i < 3; i++)
+            kpi_series_free(p[i]);
+    }
+    ck_assert_int_gt(with_errors, 1000);
+}
+END_TEST
+
+/* The first case of holt_winters_errors_by_hand_with_zero_actuals_and_
+ * forecasts: m = 1, y = 0, 0, 4, 0, 1 closed (errors 4, 4, 0). */
+static kpi_series *errors_by_hand(void)
+{
+    kpi_series *s;
+    ck_assert_ok(kpi_series_new(&s, HOUR, 2, 0));
+    ck_assert_ok(kpi_series_set_forecast(s, 1, 0.5, 0.5, 0.5));
+    const double y[6] = {0, 0, 4, 0, 1, 0};
+    for (int k = 0; k < 6; k++)
+        ck_assert_ok(kpi_series_add(s, k * HOUR, y[k]));
+    return s;
+}
+
+/* Every period closed after the first two seasons is one forecast error:
+ * the error count is closed - 2m, not a count of its own.  The case above
+ * (m = 1, y = 0, 0, 4, 0, 1: 5 closed, errors 4, 4, 0) has 3; its last
+ * bytes are the count (one byte), then MAE, squared and sMAPE sums
+ * (3 x 8).  Forged to 2, the bytes used to decode with an MAE of 8 / 2 = 4
+ * instead of 8 / 3, an sMAPE of 4 / 2 = 2 instead of 4 / 3, an interval
+ * of n = 2; now corrupt (as 4 already was: more errors than periods). */
+START_TEST(forecast_errors_other_than_the_closed_periods_are_corrupt)
+{
+    kpi_series *s = errors_by_hand();
+    size_t len;
+    free(series_bytes(s, &len));
+    ck_assert_uint_eq(series_forged(s, len - 29, 2, 3), 3);
+    ck_assert_uint_eq(series_forged(s, len - 29, 4, 3), 3);
+    kpi_series_free(s);
+}
+END_TEST
+
+/* The forecast's n absolute errors e >= 0 give the MAE (sum e / n) and the
+ * interval's RMSE (sqrt(sum e^2 / n)): RMSE >= MAE (Cauchy-Schwarz) and
+ * sum e^2 <= (sum e)^2, RMSE <= MAE sqrt(n).  The case above (errors 4, 4,
+ * 0: sum 8, squares 32, MAE 2.67, RMSE sqrt(32 / 3) = 3.27) with the
+ * squares forged to 1 used to decode with an RMSE of sqrt(1 / 3) = 0.58,
+ * an interval at h = 1 of 1.96 x 0.58 = +-1.13 around a forecast whose
+ * mean error is 2.67; forged to 1000 (more than 8^2 = 64), an RMSE of
+ * 18.3 beside an MAE of 2.67 (at most 2.67 x sqrt(3) = 4.62).  Both now
+ * corrupt (allowing a factor of 2 for rounding); 32 reads back.  The
+ * squares are the 8 bytes before the last 8 + 4. */
+START_TEST(forecast_error_squares_the_errors_rule_out_are_corrupt)
+{
+    kpi_series *s = errors_by_hand(), *d = NULL;
+    size_t len;
+    unsigned char *b = series_bytes(s, &len);
+    double sq;
+    memcpy(&sq, b + len - 20, 8);
+    ck_assert_double_eq(sq, 32.0);
+    const double forged[3] = {1, 1000, 32};
+    for (int k = 0; k < 3; k++) {
+        memcpy(b + len - 20, &forged[k], 8);
+        test_reseal(b, len);
+        ck_assert_status(kpi_series_deserialize(&d, b, len), k < 2 ? KPI_ERR_CORRUPT : KPI_OK);
+    }
+    series_same(d, s);
+    kpi_series_free(d);
+    free(b);
+    kpi_series_free(s);
+}
+END_TEST
+
+/* A forecast error of 0 adds 0 to the sMAPE sum (0 / den, or 0 when y = f
+ * = 0): without an absolute error there is no sMAPE.  The all-zeros case
+ * of holt_winters_errors_by_hand_with_zero_actuals_and_forecasts (m = 2,
+ * periods 0..8 closed, 5 errors, all 0) with the sMAPE sum (the last 8
+ * bytes before the checksum) forged from 0 to 1 used to decode with an
+ * MAE of 0 and an sMAPE of 1 / 5 = 0.2; now corrupt. */
+START_TEST(an_smape_without_errors_is_corrupt)
+{
+    kpi_series *s, *d = NULL;
+    ck_assert_ok(kpi_series_new(&s, HOUR, 2, 0));
+    ck_assert_ok(kpi_series_set_forecast(s, 2, 0.5, 0.5, 0.5));
+    ck_assert_ok(kpi_series_add(s, 0, 0));
+    ck_assert_ok(kpi_series_add(s, 9 * HOUR, 0));
+    size_t len;
+    unsigned char *b = series_bytes(s, &len);
+    const double one = 1, zero = 0;
+    ck_assert(memcmp(b + len - 12, &zero, 8) == 0);
+    memcpy(b + len - 12, &one, 8);
+    test_reseal(b, len);
+    ck_assert_status(kpi_series_deserialize(&d, b, len), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(d);
+    free(b);
+    kpi_series_free(s);
+}
+END_TEST
+
+/* A period that starts before INT64_MIN can hold no event (an add there is
+ * KPI_ERR_RANGE, a merge skips it), so its value is 0.  A 1 ms series of 3
+ * periods with 5 at INT64_MIN (values 0, 0, 5 for periods INT64_MIN - 2,
+ * INT64_MIN - 1, INT64_MIN; body: period 12, length 13, origin 14, m 15,
+ * started 16, newest 17..26, then the values oldest first from 27) with
+ * the oldest forged to 7 used to decode: kpi_series_last(3) read 12 with an
+ * all-time total of 5, and a merge into a series at INT64_MIN + 1 took
+ * only the 5 (last(3) 5 + 2 = 7, not 12 + 2).  Now corrupt; so is a 1 h
+ * series whose oldest period starts before INT64_MIN. */
+START_TEST(a_value_before_the_first_period_of_time_is_corrupt)
+{
+    kpi_series *s, *d = NULL;
+    ck_assert_ok(kpi_series_new(&s, 1, 3, 0));
+    ck_assert_ok(kpi_series_add(s, INT64_MIN, 5));
+    size_t len;
+    unsigned char *b = series_bytes(s, &len);
+    const double seven = 7, zero = 0;
+    ck_assert(memcmp(b + 27, &zero, 8) == 0);
+    memcpy(b + 27, &seven, 8);
+    test_reseal(b, len);
+    ck_assert_status(kpi_series_deserialize(&d, b, len), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(d);
+    free(b);
+    kpi_series_free(s);
+    /* 1 h periods from 0: the first period of time starts at the first
+     * hour at or after INT64_MIN; the period before it cannot be */
+    ck_assert_ok(kpi_series_new(&s, HOUR, 2, 0));
+    ck_assert_status(kpi_series_add(s, INT64_MIN, 1), KPI_ERR_RANGE);
+    int64_t first = INT64_MIN + (HOUR - INT64_MIN % HOUR) % HOUR;
+    ck_assert_ok(kpi_series_add(s, first, 5));
+    b = series_bytes(s, &len);
+    memcpy(b + len - 4 - 16 - 16, &seven, 8); /* the older of the two */
+    test_reseal(b, len);
+    ck_assert_status(kpi_series_deserialize(&d, b, len), KPI_ERR_CORRUPT);
+    memcpy(b + len - 4 - 16 - 16, &zero, 8);
+    test_reseal(b, len);
+    ck_assert_ok(kpi_series_deserialize(&d, b, len));
+    series_same(d, s);
+    kpi_series_free(d);
+    free(b);
+    kpi_series_free(s);
+}
+END_TEST
+
 /* Amounts are bounded (KPI_SERIES_MAX_AMOUNT = 1e100), so no sum can pass
  * the range of a double: before, two adds of 1e308 made the period value
  * and the total inf, and the state serialized to bytes its decoder
@@ -1351,6 +1540,11 @@ static Suite *series_suite(void)
     tcase_add_test(tc, merge_rules_for_configuration_and_forecasts);
     tcase_add_test(tc, serialize_round_trips_with_identical_bytes);
     tcase_add_test(tc, corrupt_truncated_and_foreign_bytes_are_rejected);
+    tcase_add_test(tc, forecast_errors_other_than_the_closed_periods_are_corrupt);
+    tcase_add_test(tc, every_state_of_adds_and_merges_reads_back);
+    tcase_add_test(tc, forecast_error_squares_the_errors_rule_out_are_corrupt);
+    tcase_add_test(tc, an_smape_without_errors_is_corrupt);
+    tcase_add_test(tc, a_value_before_the_first_period_of_time_is_corrupt);
     tcase_add_test(tc, allocation_failures_leave_nothing_behind);
     tcase_add_test(tc, random_streams_match_a_naive_recount_and_the_batch_form);
     tcase_add_test(tc, self_merge_allocation_failure_changes_nothing);
