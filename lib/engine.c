@@ -4016,6 +4016,10 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
                 /* a counted reply opens a new ticket, a resolve solves it,
                  * and nothing makes it new again */
                 (t->status == KPI_STATUS_NEW && ((t->flags & TF_RESOLVED) || t->replies != 0)) ||
+                /* ... nor changes a status to new: a new ticket's last
+                 * change is its creation (so wait, work and pause, below
+                 * since, are 0 too) */
+                (t->status == KPI_STATUS_NEW && off_get(t, F_SINCE) != 0) ||
                 /* a customer waits, and the FRT clock runs, on an
                  * unresolved ticket only */
                 ((t->flags & (TF_WAITING | TF_CLOCK)) && t->status > KPI_STATUS_ON_HOLD) ||

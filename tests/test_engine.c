@@ -7030,7 +7030,8 @@ static kpi_engine *intake_engine(const intake_cfg *c)
 /* Each event of a random stream (valid and refused ones, late ones, events
  * at one instant) goes in through kpi_engine_event(), its per-kind call and
  * a one-record kpi_engine_apply(): the three give the error the intake rules
- * name, leave the same bytes, and a refused event leaves them as before.
+ * name, leave the same bytes, and a refused event leaves them as before; an
+ * applied one leaves a state whose snapshot restores to the same bytes.
  * Then the whole stream in batches: each stops at the next refused event
  * (its index reported, everything before it applied) and the next batch
  * starts after it; the end state is the same. */
@@ -7067,10 +7068,15 @@ START_TEST(per_kind_calls_equal_their_records_and_refusals_change_nothing)
         ck_assert_int_eq(rc[2], rc[0]);
         ck_assert_uint_eq(applied, rc[0] == KPI_OK);
         want[i] = rc[0];
-        if (rc[0] != KPI_OK)
+        if (rc[0] != KPI_OK) {
             eng_unchanged(x[0], before, len);
-        else
+        } else {
             irule_apply(&m, &v);
+            /* every state the events make restores as it is */
+            kpi_engine *rr = eng_reread(x[0]);
+            eng_same(x[0], rr);
+            kpi_engine_free(rr);
+        }
         free(before);
         eng_same(x[0], x[1]);
         eng_same(x[0], x[2]);
@@ -7666,6 +7672,59 @@ START_TEST(a_snapshot_with_a_new_ticket_answered_or_resolved_is_corrupt)
 }
 END_TEST
 
+/* snap (len bytes) with the varint at `at`, `was` there, replaced by one of
+ * `v` of any width; *nlen gets the new length (resealed by the caller). */
+static unsigned char *splice_uv(const unsigned char *snap, size_t len, size_t at, uint64_t was,
+                                uint64_t v, size_t *nlen)
+{
+    unsigned char old[10], put[10];
+    size_t w = put_uv(old, was), nw = put_uv(put, v);
+    ck_assert_mem_eq(snap + at, old, w);
+    unsigned char *out = malloc(len - w + nw);
+    ck_assert_ptr_nonnull(out);
+    memcpy(out, snap, at);
+    memcpy(out + at, put, nw);
+    memcpy(out + at + nw, snap + at + w, len - at - w);
+    *nlen = len - w + nw;
+    return out;
+}
+
+/* A ticket is new from its creation to its first status change, which is
+ * never to new: a new ticket's last status change is its creation, and it
+ * has spent no time in another status (since = wait = work = pause = 0).
+ * Ticket 1 (priority 2: resolution within 8 h, calendar time), created by
+ * its customer at T0 and written to again at 20 h, is new with last =
+ * 72,000,000 and those four 0.  Forged: since 72,000,000 (20 h, its last
+ * event); it restored, and resolved and closed at 24 h it recorded a
+ * requester wait and an agent work of 0 + (24 h - 20 h) = 4 h where the
+ * ticket was new, so waiting and worked on, for 24 h.  Forged as well:
+ * pause 72,000,000 (<= since - wait = 20 h); restored, its resolution
+ * met the 8 h target, 24 h - 20 h = 4 h (SLA resolution 1 of 1), where
+ * it took 24 h, never pending (0 of 1).  Now KPI_ERR_CORRUPT; the bytes
+ * put back restore. */
+START_TEST(a_snapshot_with_a_new_ticket_past_its_creation_is_corrupt)
+{
+    kpi_engine *e;
+    size_t len, field[7], at;
+    const kpi_event evs[] = {CREATE_X(T0, TK3, 100, 0, 2, 0, 0), MSG(T0 + 20 * H, TK3)};
+    unsigned char *snap = tk3_snapshot(&e, setup_sla, evs, N_OF(evs), &len, field, &at);
+    ck_assert_uint_eq(snap[at], KPI_STATUS_NEW);
+    for (int pause = 1; pause >= 0; pause--) {
+        size_t n1 = 0, n2 = 0;
+        /* the pause (after since) first: since's place stays */
+        unsigned char *p1 = pause ? splice_uv(snap, len, field[6], 0, 20 * H, &n1) : NULL;
+        unsigned char *p2 = splice_uv(pause ? p1 : snap, pause ? n1 : len, field[3], 0, 20 * H,
+                                      &n2);
+        expect_restore(e, p2, n2, 1);
+        free(p1);
+        free(p2);
+    }
+    expect_restore(e, snap, len, 0);
+    free(snap);
+    kpi_engine_free(e);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -7821,6 +7880,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_snapshot_with_an_frt_done_and_no_reply_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_customer_ticket_without_frt_state_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_new_ticket_answered_or_resolved_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_a_new_ticket_past_its_creation_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
