@@ -4020,6 +4020,15 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
                  * change is its creation (so wait, work and pause, below
                  * since, are 0 too) */
                 (t->status == KPI_STATUS_NEW && off_get(t, F_SINCE) != 0) ||
+                /* a new ticket's customer waits while its FRT clock runs,
+                 * and only then: since the creation on a customer's ticket,
+                 * on an agent's from the clock's start (a handoff moves
+                 * the clock on, never the wait) */
+                (t->status == KPI_STATUS_NEW &&
+                 (!(t->flags & TF_WAITING) != !(t->flags & TF_CLOCK) ||
+                  ((t->flags & TF_WAITING) &&
+                   (off_get(t, F_WAITING) > off_get(t, F_CLOCK) ||
+                    (!(t->flags & TF_BY_AGENT) && off_get(t, F_WAITING) != 0))))) ||
                 /* a customer waits, and the FRT clock runs, on an
                  * unresolved ticket only */
                 ((t->flags & (TF_WAITING | TF_CLOCK)) && t->status > KPI_STATUS_ON_HOLD) ||

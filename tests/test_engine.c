@@ -7725,6 +7725,48 @@ START_TEST(a_snapshot_with_a_new_ticket_past_its_creation_is_corrupt)
 }
 END_TEST
 
+/* A new ticket's customer waits exactly while its FRT clock runs: a
+ * customer's creation starts both at 0, an agent's creation neither, its
+ * customer's first message both at once; a handoff moves the clock on
+ * (never back), a later message neither; and only a reply, a resolve or
+ * a merge, none of which leaves a ticket new, stops either.  So a new
+ * ticket's customer waits if and only if the clock runs, since the
+ * creation for a customer's ticket, and at the latest from the clock's
+ * start for an agent's.  Flags: clock 1, waiting 8, by agent 16.
+ * - Ticket 1, created by its customer at T0 and written to at 20 min, is
+ *   new with flags 9.  Forged: 1 (not waiting); it restored with
+ *   COUNT_WAITING 0 where its customer waits (1), and a reply at 30 min
+ *   recorded no reply time (count 0) where it is 1,800,000 ms.
+ * - The same ticket, its wait (0) forged to start at 1,200,000 (its last
+ *   event, 20 min); restored, the reply at 30 min recorded a reply time of
+ *   1,800,000 - 1,200,000 = 600,000 ms instead of 1,800,000.
+ * - Ticket 1, created by an agent at T0, written to by its customer at 10
+ *   min and noted at 20 min, is new with flags 25 and clock = waiting =
+ *   600,000.  Forged: flags 24 (waiting, no clock); restored, a reply at 30
+ *   min recorded no FRT (count 0) where it is 1,800,000 - 600,000 =
+ *   1,200,000 ms.  Forged: the wait from 1,200,000 (after the clock's
+ *   start); restored, the reply recorded a reply time of 600,000 ms
+ *   instead of 1,200,000.
+ * Now each is KPI_ERR_CORRUPT; the bytes put back restore. */
+START_TEST(a_snapshot_with_a_new_ticket_waiting_apart_from_its_clock_is_corrupt)
+{
+    const kpi_event cust[] = {CREATE(T0, TK3, 100), MSG(T0 + 20 * M, TK3)};
+    expect_forged_flags(NULL, cust, N_OF(cust), KPI_STATUS_NEW, 9, 1);
+    const kpi_event agent[] = {CREATE_BY_AGENT(T0, TK3, 100), MSG(T0 + 10 * M, TK3),
+                               NOTE(T0 + 20 * M, TK3)};
+    expect_forged_flags(NULL, agent, N_OF(agent), KPI_STATUS_NEW, 25, 24);
+    expect_forged_field(NULL, agent, N_OF(agent), 2, 600000, 1200000);
+    kpi_engine *e;
+    size_t len, field[7], at, n = 0;
+    unsigned char *snap = tk3_snapshot(&e, NULL, cust, N_OF(cust), &len, field, &at);
+    unsigned char *forged = splice_uv(snap, len, field[2], 0, 1200000, &n);
+    expect_restore(e, forged, n, 1);
+    free(forged);
+    free(snap);
+    kpi_engine_free(e);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -7881,6 +7923,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_snapshot_with_a_customer_ticket_without_frt_state_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_new_ticket_answered_or_resolved_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_new_ticket_past_its_creation_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_a_new_ticket_waiting_apart_from_its_clock_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
