@@ -4020,15 +4020,18 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
                  * change is its creation (so wait, work and pause, below
                  * since, are 0 too) */
                 (t->status == KPI_STATUS_NEW && off_get(t, F_SINCE) != 0) ||
-                /* a new ticket's customer waits while its FRT clock runs,
-                 * and only then: since the creation on a customer's ticket,
-                 * on an agent's from the clock's start (a handoff moves
-                 * the clock on, never the wait) */
-                (t->status == KPI_STATUS_NEW &&
-                 (!(t->flags & TF_WAITING) != !(t->flags & TF_CLOCK) ||
-                  ((t->flags & TF_WAITING) &&
-                   (off_get(t, F_WAITING) > off_get(t, F_CLOCK) ||
-                    (!(t->flags & TF_BY_AGENT) && off_get(t, F_WAITING) != 0))))) ||
+                /* the FRT clock runs while its customer waits, from the
+                 * clock's start at the latest (on a customer's ticket from
+                 * the creation): a creation or a first message starts
+                 * both, the events that end a wait (reply, resolve,
+                 * merge) stop the clock too, and a handoff moves the
+                 * clock on, never the wait */
+                ((t->flags & TF_CLOCK) &&
+                 (!(t->flags & TF_WAITING) || off_get(t, F_WAITING) > off_get(t, F_CLOCK) ||
+                  (!(t->flags & TF_BY_AGENT) && off_get(t, F_WAITING) != 0))) ||
+                /* and on a new ticket the customer waits only then */
+                (t->status == KPI_STATUS_NEW && (t->flags & TF_WAITING) &&
+                 !(t->flags & TF_CLOCK)) ||
                 /* a customer waits, and the FRT clock runs, on an
                  * unresolved ticket only */
                 ((t->flags & (TF_WAITING | TF_CLOCK)) && t->status > KPI_STATUS_ON_HOLD) ||

@@ -7767,6 +7767,49 @@ START_TEST(a_snapshot_with_a_new_ticket_waiting_apart_from_its_clock_is_corrupt)
 }
 END_TEST
 
+/* The FRT clock runs while its customer waits: a creation (a customer's)
+ * or a customer's first message (an agent's ticket) starts both, and a
+ * reply, a resolve or a merge, the only events that end a wait, each stop
+ * the clock too; a handoff moves the clock on, never the wait.  So a
+ * running clock has a customer waiting since its start at the latest, in
+ * every status.  Flags: clock 1, waiting 8, by agent 16.
+ * - Ticket 1, created by its customer at T0 and opened at 5 min, is open
+ *   with flags 9.  Forged: 1 (the clock without a wait); it restored with
+ *   COUNT_WAITING 0 where its customer waits (1), and a reply at 30 min
+ *   recorded an FRT but no reply time (count 0) where it is 1,800,000 ms.
+ * - Ticket 1, created by an agent at T0, written to by its customer at 10
+ *   min and opened at 20 min, is open with flags 25 and clock = waiting =
+ *   600,000.  Forged: the wait from 1,200,000 (after the clock's start);
+ *   restored, a reply at 30 min recorded a reply time of 1,800,000 -
+ *   1,200,000 = 600,000 ms instead of 1,800,000 - 600,000 = 1,200,000.
+ * - On a customer's ticket the clock runs on the wait that began at the
+ *   creation (0).  Ticket 1, created by its customer at T0, handed off at
+ *   10 min (clock 600,000) and opened at 20 min, forged to wait from
+ *   300,000 (before the clock, after the creation); restored, a reply at
+ *   30 min recorded a reply time of 1,800,000 - 300,000 = 1,500,000 ms
+ *   instead of 1,800,000.
+ * Now each is KPI_ERR_CORRUPT; the bytes put back restore. */
+START_TEST(a_snapshot_with_an_frt_clock_and_no_customer_waiting_is_corrupt)
+{
+    const kpi_event cust[] = {CREATE(T0, TK3, 100), OPEN(T0 + 5 * M, TK3)};
+    expect_forged_flags(NULL, cust, N_OF(cust), KPI_STATUS_OPEN, 9, 1);
+    const kpi_event agent[] = {CREATE_BY_AGENT(T0, TK3, 100), MSG(T0 + 10 * M, TK3),
+                               OPEN(T0 + 20 * M, TK3)};
+    expect_forged_field(NULL, agent, N_OF(agent), 2, 600000, 1200000);
+    const kpi_event handed[] = {CREATE(T0, TK3, 100), HANDOFF(T0 + 10 * M, TK3),
+                                OPEN(T0 + 20 * M, TK3)};
+    kpi_engine *e;
+    size_t len, field[7], at, n = 0;
+    unsigned char *snap = tk3_snapshot(&e, NULL, handed, N_OF(handed), &len, field, &at);
+    unsigned char *forged = splice_uv(snap, len, field[2], 0, 300000, &n);
+    expect_restore(e, forged, n, 1);
+    expect_restore(e, snap, len, 0);
+    free(forged);
+    free(snap);
+    kpi_engine_free(e);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -7924,6 +7967,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_snapshot_with_a_new_ticket_answered_or_resolved_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_new_ticket_past_its_creation_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_new_ticket_waiting_apart_from_its_clock_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_an_frt_clock_and_no_customer_waiting_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
