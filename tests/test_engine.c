@@ -7689,6 +7689,23 @@ static unsigned char *splice_uv(const unsigned char *snap, size_t len, size_t at
     return out;
 }
 
+/* expect_forged_field() with a forged value of any width: the engine set
+ * up by `setup` and fed evs[0..n-1] has field f of TK3 at `was`; set to
+ * `forged` its snapshot is KPI_ERR_CORRUPT, and as it was it restores. */
+static void expect_spliced_field(setup_fn setup, const kpi_event *evs, size_t n, int f,
+                                 uint64_t was, uint64_t forged)
+{
+    kpi_engine *e;
+    size_t len, field[7], at, flen = 0;
+    unsigned char *snap = tk3_snapshot(&e, setup, evs, n, &len, field, &at);
+    unsigned char *bad = splice_uv(snap, len, field[f], was, forged, &flen);
+    expect_restore(e, bad, flen, 1);
+    expect_restore(e, snap, len, 0);
+    free(bad);
+    free(snap);
+    kpi_engine_free(e);
+}
+
 /* A ticket is new from its creation to its first status change, which is
  * never to new: a new ticket's last status change is its creation, and it
  * has spent no time in another status (since = wait = work = pause = 0).
@@ -7756,14 +7773,7 @@ START_TEST(a_snapshot_with_a_new_ticket_waiting_apart_from_its_clock_is_corrupt)
                                NOTE(T0 + 20 * M, TK3)};
     expect_forged_flags(NULL, agent, N_OF(agent), KPI_STATUS_NEW, 25, 24);
     expect_forged_field(NULL, agent, N_OF(agent), 2, 600000, 1200000);
-    kpi_engine *e;
-    size_t len, field[7], at, n = 0;
-    unsigned char *snap = tk3_snapshot(&e, NULL, cust, N_OF(cust), &len, field, &at);
-    unsigned char *forged = splice_uv(snap, len, field[2], 0, 1200000, &n);
-    expect_restore(e, forged, n, 1);
-    free(forged);
-    free(snap);
-    kpi_engine_free(e);
+    expect_spliced_field(NULL, cust, N_OF(cust), 2, 0, 1200000);
 }
 END_TEST
 
@@ -7798,15 +7808,7 @@ START_TEST(a_snapshot_with_an_frt_clock_and_no_customer_waiting_is_corrupt)
     expect_forged_field(NULL, agent, N_OF(agent), 2, 600000, 1200000);
     const kpi_event handed[] = {CREATE(T0, TK3, 100), HANDOFF(T0 + 10 * M, TK3),
                                 OPEN(T0 + 20 * M, TK3)};
-    kpi_engine *e;
-    size_t len, field[7], at, n = 0;
-    unsigned char *snap = tk3_snapshot(&e, NULL, handed, N_OF(handed), &len, field, &at);
-    unsigned char *forged = splice_uv(snap, len, field[2], 0, 300000, &n);
-    expect_restore(e, forged, n, 1);
-    expect_restore(e, snap, len, 0);
-    free(forged);
-    free(snap);
-    kpi_engine_free(e);
+    expect_spliced_field(NULL, handed, N_OF(handed), 2, 0, 300000);
 }
 END_TEST
 
