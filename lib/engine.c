@@ -3909,6 +3909,34 @@ static bool parts_within_totals(const kpi_engine *e)
     return true;
 }
 
+/* Does an engine that has not started hold nothing, as every such engine
+ * does (new or reset: its first event starts it)?  Its options can still
+ * be set, and their rebuild keeps no breakdown key a ticket could point
+ * to; its first event renames the periods without emptying them. */
+static bool empty_unstarted(const kpi_engine *e)
+{
+    int64_t sum, at;
+    if (e->ts.n != 0 || e->cust.n != 0 || kpi_topk_size(e->topk) != 0 ||
+        kpi_topk_total(e->topk) != 0)
+        return false;
+    for (int i = 0; i < NSTORED; i++)
+        if (e->cnt[i] != 0)
+            return false;
+    for (int m = 0; m < NM; m++) {
+        /* (the parts hold no more than their total) */
+        if (mtype[m] == T_SERIES ? kpi_series_latest(e->tot[m], &at) != KPI_ERR_EMPTY
+                                 : acc_count(m, e->tot[m], &sum) != 0)
+            return false;
+        for (int d = 0; d < NDIM; d++)
+            if (e->dim[d].g[m] != NULL && kpi_group_size(e->dim[d].g[m]) != 0)
+                return false;
+    }
+    for (uint32_t p = 0; p < e->nper; p++)
+        if (e->ring[p].has_backlog || e->ring[p].backlog != 0)
+            return false;
+    return true;
+}
+
 static int decode_data(kpi__reader *r, kpi_engine *e)
 {
     const kpi_allocator *a = &e->base.alloc;
@@ -4089,7 +4117,7 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
     }
     if (r->err)
         return r->err;
-    if (!parts_within_totals(e))
+    if (!parts_within_totals(e) || (!e->started && !empty_unstarted(e)))
         return KPI_ERR_CORRUPT;
     hw_recompute(e);
     return rebuild_timers(e);

@@ -7672,14 +7672,11 @@ START_TEST(a_snapshot_with_a_new_ticket_answered_or_resolved_is_corrupt)
 }
 END_TEST
 
-/* snap (len bytes) with the varint at `at`, `was` there, replaced by one of
- * `v` of any width; *nlen gets the new length (resealed by the caller). */
-static unsigned char *splice_uv(const unsigned char *snap, size_t len, size_t at, uint64_t was,
-                                uint64_t v, size_t *nlen)
+/* A copy of snap (len bytes) with the w bytes at `at` replaced by put[0..nw);
+ * *nlen gets the new length (resealed by the caller). */
+static unsigned char *splice(const unsigned char *snap, size_t len, size_t at, size_t w,
+                             const unsigned char *put, size_t nw, size_t *nlen)
 {
-    unsigned char old[10], put[10];
-    size_t w = put_uv(old, was), nw = put_uv(put, v);
-    ck_assert_mem_eq(snap + at, old, w);
     unsigned char *out = malloc(len - w + nw);
     ck_assert_ptr_nonnull(out);
     memcpy(out, snap, at);
@@ -7687,6 +7684,16 @@ static unsigned char *splice_uv(const unsigned char *snap, size_t len, size_t at
     memcpy(out + at + nw, snap + at + w, len - at - w);
     *nlen = len - w + nw;
     return out;
+}
+
+/* splice() of the varint at `at`, `was` there, by one of `v` (any width). */
+static unsigned char *splice_uv(const unsigned char *snap, size_t len, size_t at, uint64_t was,
+                                uint64_t v, size_t *nlen)
+{
+    unsigned char old[10], put[10];
+    size_t w = put_uv(old, was), nw = put_uv(put, v);
+    ck_assert_mem_eq(snap + at, old, w);
+    return splice(snap, len, at, w, put, nw, nlen);
 }
 
 /* expect_forged_field() with a forged value of any width: the engine set
@@ -7809,6 +7816,81 @@ START_TEST(a_snapshot_with_an_frt_clock_and_no_customer_waiting_is_corrupt)
     const kpi_event handed[] = {CREATE(T0, TK3, 100), HANDOFF(T0 + 10 * M, TK3),
                                 OPEN(T0 + 20 * M, TK3)};
     expect_spliced_field(NULL, handed, N_OF(handed), 2, 0, 300000);
+}
+END_TEST
+
+/* snap (len bytes), the snapshot of a started engine at time `now` (its
+ * head the period of now: default days), forged as one that has not
+ * started: the started byte 0 and the head 0 (a varint as written by an
+ * engine that has applied no event); *nlen gets the new length. */
+static unsigned char *forge_not_started(const unsigned char *snap, size_t len, int64_t now,
+                                        size_t *nlen)
+{
+    unsigned char key[24], rep[24];
+    size_t n = 0, r = 0, at = 0;
+    int hits = 0;
+    key[n++] = 1;
+    n += put_sv(key + n, now);
+    n += put_sv(key + n, now / D);
+    rep[r++] = 0;
+    r += put_sv(rep + r, now);
+    rep[r++] = 0;
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(snap + i, key, n) == 0) {
+            at = i;
+            hits++;
+        }
+    ck_assert_int_eq(hits, 1);
+    return splice(snap, len, at, n, rep, r, nlen);
+}
+
+/* An engine that has applied no event holds nothing: no ticket, no
+ * customer, no count, no value (kpi_engine_new(), kpi_engine_reset()),
+ * and it takes options until its first event.  Forged from real
+ * snapshots as not started (started 0, head 0):
+ * - ticket 1 created at T0 and answered at 10 min (live, with its
+ *   breakdown keys): it restored; an option could then be set, whose
+ *   rebuild dropped the breakdown keys the ticket points to, and the next
+ *   kpi_engine_serialize() read through them (a crash, SIGSEGV);
+ * - the same ticket resolved and closed at 1 h, the engine advanced to
+ *   T0 + 8 d (ticket and customer gone, FRT {10 min} in the period of T0):
+ *   it restored, and created ticket 2 at T0 + 100 d (the first event: the
+ *   periods renamed, their contents kept) it read an FRT of 10 min
+ *   (count 1, 600,000 ms) in the window of the last 35 days, from T0 +
+ *   66 d, where none was recorded (count 0).
+ * Now each is KPI_ERR_CORRUPT; the bytes put back restore. */
+START_TEST(a_snapshot_of_an_engine_not_started_holding_data_is_corrupt)
+{
+    for (int settled = 0; settled <= 1; settled++) {
+        kpi_engine *e = engine(NULL);
+        const kpi_event evs[] = {CREATE(T0, TK3, 100), REPLY(T0 + 10 * M, TK3, 7),
+                                 RESOLVE(T0 + H, TK3, 7), CLOSE(T0 + H, TK3)};
+        ck_assert_ok(kpi_engine_apply(e, evs, settled ? 4 : 2, sizeof(kpi_event), NULL));
+        int64_t now = settled ? T0 + 8 * D : T0 + 10 * M;
+        ck_assert_ok(kpi_engine_advance(e, now));
+        ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_LIVE), !settled);
+        size_t len, flen;
+        unsigned char *snap = eng_bytes(e, &len);
+        unsigned char *forged = forge_not_started(snap, len, now, &flen);
+        expect_restore(e, forged, flen, 1);
+        expect_restore(e, snap, len, 0);
+        free(forged);
+        free(snap);
+        /* the engines that have not started restore: reset, new (with a
+         * full configuration, advanced before any event), and the merge
+         * of two of them */
+        kpi_engine_reset(e);
+        kpi_engine *f = engine(setup_full), *g = engine(setup_full);
+        ck_assert_ok(kpi_engine_advance(f, T0));
+        ck_assert_ok(kpi_engine_merge(f, g));
+        kpi_engine *v[3] = {e, f, g};
+        for (int i = 0; i < 3; i++) {
+            kpi_engine *rr = eng_reread(v[i]);
+            eng_same(v[i], rr);
+            kpi_engine_free(rr);
+            kpi_engine_free(v[i]);
+        }
+    }
 }
 END_TEST
 
@@ -7970,6 +8052,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_snapshot_with_a_new_ticket_past_its_creation_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_new_ticket_waiting_apart_from_its_clock_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_an_frt_clock_and_no_customer_waiting_is_corrupt);
+    tcase_add_test(tc, a_snapshot_of_an_engine_not_started_holding_data_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
