@@ -4057,9 +4057,11 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
                 ((t->flags & TF_CLOCK) &&
                  (!(t->flags & TF_WAITING) || off_get(t, F_WAITING) > off_get(t, F_CLOCK) ||
                   (!(t->flags & TF_BY_AGENT) && off_get(t, F_WAITING) != 0))) ||
-                /* and on a new ticket the customer waits only then */
-                (t->status == KPI_STATUS_NEW && (t->flags & TF_WAITING) &&
-                 !(t->flags & TF_CLOCK)) ||
+                /* and a customer waits only with the clock running, the
+                 * FRT done or none (a message starts the clock unless one
+                 * of them is marked; on a new ticket: only then) */
+                ((t->flags & TF_WAITING) &&
+                 !(t->flags & (TF_CLOCK | TF_FRT_DONE | TF_NO_FRT))) ||
                 /* a customer waits, and the FRT clock runs, on an
                  * unresolved ticket only */
                 ((t->flags & (TF_WAITING | TF_CLOCK)) && t->status > KPI_STATUS_ON_HOLD) ||

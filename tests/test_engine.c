@@ -7819,6 +7819,25 @@ START_TEST(a_snapshot_with_an_frt_clock_and_no_customer_waiting_is_corrupt)
 }
 END_TEST
 
+/* A customer's message starts the FRT clock unless the FRT is done or
+ * none (or the clock runs already), and a customer's own ticket has its
+ * clock from the creation: so a customer waits only with the clock
+ * running, the FRT done or none, in every status (the rule above for a
+ * new ticket, where the FRT cannot be done or none yet).  Ticket 1,
+ * created by an agent at T0, written to by its customer at 10 min and
+ * opened at 20 min, is open with flags by agent 16 + waiting 8 + clock 1
+ * = 25.  Forged: 24 (waiting, no clock, FRT neither done nor none); it
+ * restored, and a reply at 30 min recorded a reply time but no FRT
+ * (count 0) where it is 1,800,000 - 600,000 = 1,200,000 ms.  Now
+ * KPI_ERR_CORRUPT; the bytes put back restore. */
+START_TEST(a_snapshot_with_a_customer_waiting_and_no_frt_state_is_corrupt)
+{
+    const kpi_event evs[] = {CREATE_BY_AGENT(T0, TK3, 100), MSG(T0 + 10 * M, TK3),
+                             OPEN(T0 + 20 * M, TK3)};
+    expect_forged_flags(NULL, evs, N_OF(evs), KPI_STATUS_OPEN, 25, 24);
+}
+END_TEST
+
 /* snap (len bytes), the snapshot of a started engine at time `now` (its
  * head the period of now: default days), forged as one that has not
  * started: the started byte 0 and the head 0 (a varint as written by an
@@ -8053,6 +8072,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_snapshot_with_a_new_ticket_waiting_apart_from_its_clock_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_an_frt_clock_and_no_customer_waiting_is_corrupt);
     tcase_add_test(tc, a_snapshot_of_an_engine_not_started_holding_data_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_a_customer_waiting_and_no_frt_state_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
