@@ -4108,7 +4108,8 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
         uint32_t pos = 0;
         if (r->err)
             break;
-        if (c.last <= -TIME_LIMIT || c.last >= TIME_LIMIT ||
+        /* a creation the engine has seen, still within the window */
+        if (c.last <= -TIME_LIMIT || c.last >= TIME_LIMIT || (e->started && c.last > e->now) ||
             c.last + e->opt[KPI_ENGINE_OPT_REPEAT_WINDOW_MS] + 1 <= e->now ||
             dense_find(e->cust.index, e->cust.icap, c.key, cust_key, &e->cust, &pos) >= 0) {
             kpi__reader_fail(r, KPI_ERR_CORRUPT);

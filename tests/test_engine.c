@@ -7913,6 +7913,43 @@ START_TEST(a_snapshot_of_an_engine_not_started_holding_data_is_corrupt)
 }
 END_TEST
 
+/* A customer's latest creation is an event the engine has seen: never
+ * after its time.  Customer 100 created ticket 1 at T0 and customer 101
+ * ticket 2 at T0 + 1 h (the engine's time).  Forged: customer 100's
+ * latest creation at T0 + 5 d; it restored, and ticket 3 created by
+ * customer 100 at T0 + 8 d counted as a repeat contact, 8 d - 5 d = 3 d
+ * <= 7 d (REPEAT_CONTACT 1 of 3), where customer 100 last created a
+ * ticket 8 d before, past the 7-day window, and was forgotten at T0 +
+ * 7 d + 1 ms (0 of 3).  Now KPI_ERR_CORRUPT; the bytes put back
+ * restore. */
+START_TEST(a_snapshot_with_a_customer_created_after_its_engine_is_corrupt)
+{
+    kpi_engine *e = engine(NULL);
+    const kpi_event evs[] = {CREATE(T0, TK3, 100), CREATE(T0 + H, 2, 101)};
+    ck_assert_ok(kpi_engine_apply(e, evs, N_OF(evs), sizeof(kpi_event), NULL));
+    size_t len, at = 0, w, nw, flen;
+    unsigned char *snap = eng_bytes(e, &len);
+    unsigned char key[18], put[10];
+    for (int k = 0; k < 8; k++)
+        key[k] = (unsigned char)(100 >> (8 * k));
+    w = 8 + put_sv(key + 8, T0);
+    int hits = 0;
+    for (size_t i = 0; i + w <= len; i++)
+        if (memcmp(snap + i, key, w) == 0) {
+            at = i + 8;
+            hits++;
+        }
+    ck_assert_int_eq(hits, 1);
+    nw = put_sv(put, T0 + 5 * D);
+    unsigned char *forged = splice(snap, len, at, w - 8, put, nw, &flen);
+    expect_restore(e, forged, flen, 1);
+    expect_restore(e, snap, len, 0);
+    free(forged);
+    free(snap);
+    kpi_engine_free(e);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -8073,6 +8110,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_snapshot_with_an_frt_clock_and_no_customer_waiting_is_corrupt);
     tcase_add_test(tc, a_snapshot_of_an_engine_not_started_holding_data_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_customer_waiting_and_no_frt_state_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_a_customer_created_after_its_engine_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
