@@ -4404,6 +4404,11 @@ static int merge_tickets(kpi_engine *d, const kpi_engine *s)
 static int merge_into(kpi_engine *d, const kpi_engine *s)
 {
     const kpi_allocator *a = &d->base.alloc;
+    /* the counters add (a period's backlog, at most the tickets created,
+     * then cannot pass its range either) */
+    for (int i = 0; i < NSTORED; i++)
+        if (d->cnt[i] > UINT64_MAX - s->cnt[i])
+            return KPI_ERR_OVERFLOW;
     int rc = names_add(d, s);
     if (rc != KPI_OK || !s->started)
         return rc;

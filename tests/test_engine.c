@@ -7950,6 +7950,60 @@ START_TEST(a_snapshot_with_a_customer_created_after_its_engine_is_corrupt)
 }
 END_TEST
 
+/* A merge adds the engines' counters: one that would pass 2^64 - 1 is
+ * refused (KPI_ERR_OVERFLOW) with dst unchanged, as an accumulator's
+ * count or sum.  Ticket 1, created at T0 with 1,024 notes and merged
+ * into ticket 99 at T0 + 1 h (no value recorded but the volume), leaves
+ * at T0 + 7 d 1 h; the engine advanced to T0 + 8 d counts 1,026 events
+ * and 1,024 notes.  Merged with a clone of itself k times it counts
+ * 1,026 x 2^k events: 2^63 < 1,026 x 2^53 < 2^64, so the 54th merge
+ * would reach 1,026 x 2^54 > 2^64 - 1.  It wrapped: COUNT_EVENTS read
+ * 1,026 x 2^54 - 2^64 = 18,014,398,509,481,984 (less than before the
+ * merge); now that merge is refused and the first 53 double every
+ * counter exactly. */
+START_TEST(a_merge_past_a_counters_range_is_overflow)
+{
+    kpi_engine *e = engine(NULL);
+    enum { NOTES = 1024 };
+    kpi_event *ev = calloc(NOTES + 2, sizeof *ev);
+    ck_assert_ptr_nonnull(ev);
+    ev[0] = CREATE(T0, 1, 0);
+    for (int i = 1; i <= NOTES; i++)
+        ev[i] = NOTE(T0 + i, 1);
+    ev[NOTES + 1] = MERGE(T0 + H, 1, 99);
+    ck_assert_ok(kpi_engine_apply(e, ev, NOTES + 2, sizeof(kpi_event), NULL));
+    free(ev);
+    ck_assert_ok(kpi_engine_advance(e, T0 + 8 * D));
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_LIVE), 0);
+    uint64_t events = counter(e, KPI_ENGINE_COUNT_EVENTS), notes = NOTES;
+    ck_assert_uint_eq(events, NOTES + 2);
+    int k = 0, rc = KPI_OK;
+    for (; k < 64 && rc == KPI_OK; k++) {
+        kpi_engine *c = NULL;
+        ck_assert_ok(kpi_engine_clone(e, &c));
+        size_t len;
+        unsigned char *before = eng_bytes(e, &len);
+        rc = kpi_engine_merge(e, c);
+        if (rc == KPI_OK) {
+            ck_assert_msg(events <= UINT64_MAX / 2, "merge %d: %llu events doubled", k + 1,
+                          (unsigned long long)events);
+            events *= 2;
+            notes *= 2;
+            ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_EVENTS), events);
+            ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_NOTES), notes);
+        } else {
+            ck_assert_status(rc, KPI_ERR_OVERFLOW);
+            eng_unchanged(e, before, len);
+        }
+        free(before);
+        kpi_engine_free(c);
+    }
+    ck_assert_int_eq(k, 54); /* the 54th merge refused */
+    ck_assert_uint_eq(events, UINT64_C(1026) << 53);
+    kpi_engine_free(e);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -8111,6 +8165,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_snapshot_of_an_engine_not_started_holding_data_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_customer_waiting_and_no_frt_state_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_customer_created_after_its_engine_is_corrupt);
+    tcase_add_test(tc, a_merge_past_a_counters_range_is_overflow);
     suite_add_tcase(s, tc);
     return s;
 }
