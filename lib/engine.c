@@ -4033,6 +4033,10 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
                 /* only a solved ticket reopens, and only a resolve marks
                  * "no FRT": a ticket marked either was resolved */
                 ((t->flags & (TF_REOPENED | TF_NO_FRT)) && !(t->flags & TF_RESOLVED)) ||
+                /* and a resolved ticket is unresolved again only through
+                 * a reopen, which marks it */
+                ((t->flags & TF_RESOLVED) && !(t->flags & TF_REOPENED) &&
+                 t->status <= KPI_STATUS_ON_HOLD) ||
                 /* the FRT clock never runs once the FRT is done or never */
                 ((t->flags & TF_CLOCK) && (t->flags & (TF_FRT_DONE | TF_NO_FRT))) ||
                 /* the FRT is done at a reply, which counts */

@@ -8004,6 +8004,24 @@ START_TEST(a_merge_past_a_counters_range_is_overflow)
 }
 END_TEST
 
+/* A resolve marks a ticket resolved and solves it, and a solved ticket
+ * becomes unresolved again only by a reopen, which marks it reopened: so
+ * a new, open, pending or on-hold ticket marked resolved is marked
+ * reopened.  Ticket 1, created at T0, answered at 10 min, resolved at 1 h
+ * and reopened at 2 h, is open with flags FRT done 2 + reopened 32 +
+ * resolved 64 = 98.  Forged: 66 (not reopened); it restored, and resolved
+ * again at 3 h and closed at 4 h it settled as one-touch and never
+ * reopened (FCR 1 of 1, reopen rate 0 of 1) where it was reopened (FCR 0
+ * of 1, reopen rate 1 of 1).  Now KPI_ERR_CORRUPT; the bytes put back
+ * restore. */
+START_TEST(a_snapshot_with_a_ticket_unsolved_again_not_reopened_is_corrupt)
+{
+    const kpi_event evs[] = {CREATE(T0, TK3, 100), REPLY(T0 + 10 * M, TK3, 7),
+                             RESOLVE(T0 + H, TK3, 7), REOPEN(T0 + 2 * H, TK3)};
+    expect_forged_flags(NULL, evs, N_OF(evs), KPI_STATUS_OPEN, 98, 66);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -8166,6 +8184,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_snapshot_with_a_customer_waiting_and_no_frt_state_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_customer_created_after_its_engine_is_corrupt);
     tcase_add_test(tc, a_merge_past_a_counters_range_is_overflow);
+    tcase_add_test(tc, a_snapshot_with_a_ticket_unsolved_again_not_reopened_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
