@@ -3909,6 +3909,34 @@ static bool parts_within_totals(const kpi_engine *e)
     return true;
 }
 
+/* Does an engine that has not started hold nothing, as every such engine
+ * does (new or reset: its first event starts it)?  Its options can still
+ * be set, and their rebuild keeps no breakdown key a ticket could point
+ * to; its first event renames the periods without emptying them. */
+static bool empty_unstarted(const kpi_engine *e)
+{
+    int64_t sum, at;
+    if (e->ts.n != 0 || e->cust.n != 0 || kpi_topk_size(e->topk) != 0 ||
+        kpi_topk_total(e->topk) != 0)
+        return false;
+    for (int i = 0; i < NSTORED; i++)
+        if (e->cnt[i] != 0)
+            return false;
+    for (int m = 0; m < NM; m++) {
+        /* (the parts hold no more than their total) */
+        if (mtype[m] == T_SERIES ? kpi_series_latest(e->tot[m], &at) != KPI_ERR_EMPTY
+                                 : acc_count(m, e->tot[m], &sum) != 0)
+            return false;
+        for (int d = 0; d < NDIM; d++)
+            if (e->dim[d].g[m] != NULL && kpi_group_size(e->dim[d].g[m]) != 0)
+                return false;
+    }
+    for (uint32_t p = 0; p < e->nper; p++)
+        if (e->ring[p].has_backlog || e->ring[p].backlog != 0)
+            return false;
+    return true;
+}
+
 static int decode_data(kpi__reader *r, kpi_engine *e)
 {
     const kpi_allocator *a = &e->base.alloc;
@@ -4005,6 +4033,10 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
                 /* only a solved ticket reopens, and only a resolve marks
                  * "no FRT": a ticket marked either was resolved */
                 ((t->flags & (TF_REOPENED | TF_NO_FRT)) && !(t->flags & TF_RESOLVED)) ||
+                /* and a resolved ticket is unresolved again only through
+                 * a reopen, which marks it */
+                ((t->flags & TF_RESOLVED) && !(t->flags & TF_REOPENED) &&
+                 t->status <= KPI_STATUS_ON_HOLD) ||
                 /* the FRT clock never runs once the FRT is done or never */
                 ((t->flags & TF_CLOCK) && (t->flags & (TF_FRT_DONE | TF_NO_FRT))) ||
                 /* the FRT is done at a reply, which counts */
@@ -4016,6 +4048,24 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
                 /* a counted reply opens a new ticket, a resolve solves it,
                  * and nothing makes it new again */
                 (t->status == KPI_STATUS_NEW && ((t->flags & TF_RESOLVED) || t->replies != 0)) ||
+                /* ... nor changes a status to new: a new ticket's last
+                 * change is its creation (so wait, work and pause, below
+                 * since, are 0 too) */
+                (t->status == KPI_STATUS_NEW && off_get(t, F_SINCE) != 0) ||
+                /* the FRT clock runs while its customer waits, from the
+                 * clock's start at the latest (on a customer's ticket from
+                 * the creation): a creation or a first message starts
+                 * both, the events that end a wait (reply, resolve,
+                 * merge) stop the clock too, and a handoff moves the
+                 * clock on, never the wait */
+                ((t->flags & TF_CLOCK) &&
+                 (!(t->flags & TF_WAITING) || off_get(t, F_WAITING) > off_get(t, F_CLOCK) ||
+                  (!(t->flags & TF_BY_AGENT) && off_get(t, F_WAITING) != 0))) ||
+                /* and a customer waits only with the clock running, the
+                 * FRT done or none (a message starts the clock unless one
+                 * of them is marked; on a new ticket: only then) */
+                ((t->flags & TF_WAITING) &&
+                 !(t->flags & (TF_CLOCK | TF_FRT_DONE | TF_NO_FRT))) ||
                 /* a customer waits, and the FRT clock runs, on an
                  * unresolved ticket only */
                 ((t->flags & (TF_WAITING | TF_CLOCK)) && t->status > KPI_STATUS_ON_HOLD) ||
@@ -4062,7 +4112,8 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
         uint32_t pos = 0;
         if (r->err)
             break;
-        if (c.last <= -TIME_LIMIT || c.last >= TIME_LIMIT ||
+        /* a creation the engine has seen, still within the window */
+        if (c.last <= -TIME_LIMIT || c.last >= TIME_LIMIT || (e->started && c.last > e->now) ||
             c.last + e->opt[KPI_ENGINE_OPT_REPEAT_WINDOW_MS] + 1 <= e->now ||
             dense_find(e->cust.index, e->cust.icap, c.key, cust_key, &e->cust, &pos) >= 0) {
             kpi__reader_fail(r, KPI_ERR_CORRUPT);
@@ -4073,7 +4124,7 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
     }
     if (r->err)
         return r->err;
-    if (!parts_within_totals(e))
+    if (!parts_within_totals(e) || (!e->started && !empty_unstarted(e)))
         return KPI_ERR_CORRUPT;
     hw_recompute(e);
     return rebuild_timers(e);
@@ -4357,6 +4408,11 @@ static int merge_tickets(kpi_engine *d, const kpi_engine *s)
 static int merge_into(kpi_engine *d, const kpi_engine *s)
 {
     const kpi_allocator *a = &d->base.alloc;
+    /* the counters add (a period's backlog, at most the tickets created,
+     * then cannot pass its range either) */
+    for (int i = 0; i < NSTORED; i++)
+        if (d->cnt[i] > UINT64_MAX - s->cnt[i])
+            return KPI_ERR_OVERFLOW;
     int rc = names_add(d, s);
     if (rc != KPI_OK || !s->started)
         return rc;

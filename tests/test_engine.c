@@ -7030,7 +7030,8 @@ static kpi_engine *intake_engine(const intake_cfg *c)
 /* Each event of a random stream (valid and refused ones, late ones, events
  * at one instant) goes in through kpi_engine_event(), its per-kind call and
  * a one-record kpi_engine_apply(): the three give the error the intake rules
- * name, leave the same bytes, and a refused event leaves them as before.
+ * name, leave the same bytes, and a refused event leaves them as before; an
+ * applied one leaves a state whose snapshot restores to the same bytes.
  * Then the whole stream in batches: each stops at the next refused event
  * (its index reported, everything before it applied) and the next batch
  * starts after it; the end state is the same. */
@@ -7067,10 +7068,15 @@ START_TEST(per_kind_calls_equal_their_records_and_refusals_change_nothing)
         ck_assert_int_eq(rc[2], rc[0]);
         ck_assert_uint_eq(applied, rc[0] == KPI_OK);
         want[i] = rc[0];
-        if (rc[0] != KPI_OK)
+        if (rc[0] != KPI_OK) {
             eng_unchanged(x[0], before, len);
-        else
+        } else {
             irule_apply(&m, &v);
+            /* every state the events make restores as it is */
+            kpi_engine *rr = eng_reread(x[0]);
+            eng_same(x[0], rr);
+            kpi_engine_free(rr);
+        }
         free(before);
         eng_same(x[0], x[1]);
         eng_same(x[0], x[2]);
@@ -7666,6 +7672,356 @@ START_TEST(a_snapshot_with_a_new_ticket_answered_or_resolved_is_corrupt)
 }
 END_TEST
 
+/* A copy of snap (len bytes) with the w bytes at `at` replaced by put[0..nw);
+ * *nlen gets the new length (resealed by the caller). */
+static unsigned char *splice(const unsigned char *snap, size_t len, size_t at, size_t w,
+                             const unsigned char *put, size_t nw, size_t *nlen)
+{
+    unsigned char *out = malloc(len - w + nw);
+    ck_assert_ptr_nonnull(out);
+    memcpy(out, snap, at);
+    memcpy(out + at, put, nw);
+    memcpy(out + at + nw, snap + at + w, len - at - w);
+    *nlen = len - w + nw;
+    return out;
+}
+
+/* splice() of the varint at `at`, `was` there, by one of `v` (any width). */
+static unsigned char *splice_uv(const unsigned char *snap, size_t len, size_t at, uint64_t was,
+                                uint64_t v, size_t *nlen)
+{
+    unsigned char old[10], put[10];
+    size_t w = put_uv(old, was), nw = put_uv(put, v);
+    ck_assert_mem_eq(snap + at, old, w);
+    return splice(snap, len, at, w, put, nw, nlen);
+}
+
+/* expect_forged_field() with a forged value of any width: the engine set
+ * up by `setup` and fed evs[0..n-1] has field f of TK3 at `was`; set to
+ * `forged` its snapshot is KPI_ERR_CORRUPT, and as it was it restores. */
+static void expect_spliced_field(setup_fn setup, const kpi_event *evs, size_t n, int f,
+                                 uint64_t was, uint64_t forged)
+{
+    kpi_engine *e;
+    size_t len, field[7], at, flen = 0;
+    unsigned char *snap = tk3_snapshot(&e, setup, evs, n, &len, field, &at);
+    unsigned char *bad = splice_uv(snap, len, field[f], was, forged, &flen);
+    expect_restore(e, bad, flen, 1);
+    expect_restore(e, snap, len, 0);
+    free(bad);
+    free(snap);
+    kpi_engine_free(e);
+}
+
+/* A ticket is new from its creation to its first status change, which is
+ * never to new: a new ticket's last status change is its creation, and it
+ * has spent no time in another status (since = wait = work = pause = 0).
+ * Ticket 1 (priority 2: resolution within 8 h, calendar time), created by
+ * its customer at T0 and written to again at 20 h, is new with last =
+ * 72,000,000 and those four 0.  Forged: since 72,000,000 (20 h, its last
+ * event); it restored, and resolved and closed at 24 h it recorded a
+ * requester wait and an agent work of 0 + (24 h - 20 h) = 4 h where the
+ * ticket was new, so waiting and worked on, for 24 h.  Forged as well:
+ * pause 72,000,000 (<= since - wait = 20 h); restored, its resolution
+ * met the 8 h target, 24 h - 20 h = 4 h (SLA resolution 1 of 1), where
+ * it took 24 h, never pending (0 of 1).  Now KPI_ERR_CORRUPT; the bytes
+ * put back restore. */
+START_TEST(a_snapshot_with_a_new_ticket_past_its_creation_is_corrupt)
+{
+    kpi_engine *e;
+    size_t len, field[7], at;
+    const kpi_event evs[] = {CREATE_X(T0, TK3, 100, 0, 2, 0, 0), MSG(T0 + 20 * H, TK3)};
+    unsigned char *snap = tk3_snapshot(&e, setup_sla, evs, N_OF(evs), &len, field, &at);
+    ck_assert_uint_eq(snap[at], KPI_STATUS_NEW);
+    for (int pause = 1; pause >= 0; pause--) {
+        size_t n1 = 0, n2 = 0;
+        /* the pause (after since) first: since's place stays */
+        unsigned char *p1 = pause ? splice_uv(snap, len, field[6], 0, 20 * H, &n1) : NULL;
+        unsigned char *p2 = splice_uv(pause ? p1 : snap, pause ? n1 : len, field[3], 0, 20 * H,
+                                      &n2);
+        expect_restore(e, p2, n2, 1);
+        free(p1);
+        free(p2);
+    }
+    expect_restore(e, snap, len, 0);
+    free(snap);
+    kpi_engine_free(e);
+}
+END_TEST
+
+/* A new ticket's customer waits exactly while its FRT clock runs: a
+ * customer's creation starts both at 0, an agent's creation neither, its
+ * customer's first message both at once; a handoff moves the clock on
+ * (never back), a later message neither; and only a reply, a resolve or
+ * a merge, none of which leaves a ticket new, stops either.  So a new
+ * ticket's customer waits if and only if the clock runs, since the
+ * creation for a customer's ticket, and at the latest from the clock's
+ * start for an agent's.  Flags: clock 1, waiting 8, by agent 16.
+ * - Ticket 1, created by its customer at T0 and written to at 20 min, is
+ *   new with flags 9.  Forged: 1 (not waiting); it restored with
+ *   COUNT_WAITING 0 where its customer waits (1), and a reply at 30 min
+ *   recorded no reply time (count 0) where it is 1,800,000 ms.
+ * - The same ticket, its wait (0) forged to start at 1,200,000 (its last
+ *   event, 20 min); restored, the reply at 30 min recorded a reply time of
+ *   1,800,000 - 1,200,000 = 600,000 ms instead of 1,800,000.
+ * - Ticket 1, created by an agent at T0, written to by its customer at 10
+ *   min and noted at 20 min, is new with flags 25 and clock = waiting =
+ *   600,000.  Forged: flags 24 (waiting, no clock); restored, a reply at 30
+ *   min recorded no FRT (count 0) where it is 1,800,000 - 600,000 =
+ *   1,200,000 ms.  Forged: the wait from 1,200,000 (after the clock's
+ *   start); restored, the reply recorded a reply time of 600,000 ms
+ *   instead of 1,200,000.
+ * Now each is KPI_ERR_CORRUPT; the bytes put back restore. */
+START_TEST(a_snapshot_with_a_new_ticket_waiting_apart_from_its_clock_is_corrupt)
+{
+    const kpi_event cust[] = {CREATE(T0, TK3, 100), MSG(T0 + 20 * M, TK3)};
+    expect_forged_flags(NULL, cust, N_OF(cust), KPI_STATUS_NEW, 9, 1);
+    const kpi_event agent[] = {CREATE_BY_AGENT(T0, TK3, 100), MSG(T0 + 10 * M, TK3),
+                               NOTE(T0 + 20 * M, TK3)};
+    expect_forged_flags(NULL, agent, N_OF(agent), KPI_STATUS_NEW, 25, 24);
+    expect_forged_field(NULL, agent, N_OF(agent), 2, 600000, 1200000);
+    expect_spliced_field(NULL, cust, N_OF(cust), 2, 0, 1200000);
+}
+END_TEST
+
+/* The FRT clock runs while its customer waits: a creation (a customer's)
+ * or a customer's first message (an agent's ticket) starts both, and a
+ * reply, a resolve or a merge, the only events that end a wait, each stop
+ * the clock too; a handoff moves the clock on, never the wait.  So a
+ * running clock has a customer waiting since its start at the latest, in
+ * every status.  Flags: clock 1, waiting 8, by agent 16.
+ * - Ticket 1, created by its customer at T0 and opened at 5 min, is open
+ *   with flags 9.  Forged: 1 (the clock without a wait); it restored with
+ *   COUNT_WAITING 0 where its customer waits (1), and a reply at 30 min
+ *   recorded an FRT but no reply time (count 0) where it is 1,800,000 ms.
+ * - Ticket 1, created by an agent at T0, written to by its customer at 10
+ *   min and opened at 20 min, is open with flags 25 and clock = waiting =
+ *   600,000.  Forged: the wait from 1,200,000 (after the clock's start);
+ *   restored, a reply at 30 min recorded a reply time of 1,800,000 -
+ *   1,200,000 = 600,000 ms instead of 1,800,000 - 600,000 = 1,200,000.
+ * - On a customer's ticket the clock runs on the wait that began at the
+ *   creation (0).  Ticket 1, created by its customer at T0, handed off at
+ *   10 min (clock 600,000) and opened at 20 min, forged to wait from
+ *   300,000 (before the clock, after the creation); restored, a reply at
+ *   30 min recorded a reply time of 1,800,000 - 300,000 = 1,500,000 ms
+ *   instead of 1,800,000.
+ * Now each is KPI_ERR_CORRUPT; the bytes put back restore. */
+START_TEST(a_snapshot_with_an_frt_clock_and_no_customer_waiting_is_corrupt)
+{
+    const kpi_event cust[] = {CREATE(T0, TK3, 100), OPEN(T0 + 5 * M, TK3)};
+    expect_forged_flags(NULL, cust, N_OF(cust), KPI_STATUS_OPEN, 9, 1);
+    const kpi_event agent[] = {CREATE_BY_AGENT(T0, TK3, 100), MSG(T0 + 10 * M, TK3),
+                               OPEN(T0 + 20 * M, TK3)};
+    expect_forged_field(NULL, agent, N_OF(agent), 2, 600000, 1200000);
+    const kpi_event handed[] = {CREATE(T0, TK3, 100), HANDOFF(T0 + 10 * M, TK3),
+                                OPEN(T0 + 20 * M, TK3)};
+    expect_spliced_field(NULL, handed, N_OF(handed), 2, 0, 300000);
+}
+END_TEST
+
+/* A customer's message starts the FRT clock unless the FRT is done or
+ * none (or the clock runs already), and a customer's own ticket has its
+ * clock from the creation: so a customer waits only with the clock
+ * running, the FRT done or none, in every status (the rule above for a
+ * new ticket, where the FRT cannot be done or none yet).  Ticket 1,
+ * created by an agent at T0, written to by its customer at 10 min and
+ * opened at 20 min, is open with flags by agent 16 + waiting 8 + clock 1
+ * = 25.  Forged: 24 (waiting, no clock, FRT neither done nor none); it
+ * restored, and a reply at 30 min recorded a reply time but no FRT
+ * (count 0) where it is 1,800,000 - 600,000 = 1,200,000 ms.  Now
+ * KPI_ERR_CORRUPT; the bytes put back restore. */
+START_TEST(a_snapshot_with_a_customer_waiting_and_no_frt_state_is_corrupt)
+{
+    const kpi_event evs[] = {CREATE_BY_AGENT(T0, TK3, 100), MSG(T0 + 10 * M, TK3),
+                             OPEN(T0 + 20 * M, TK3)};
+    expect_forged_flags(NULL, evs, N_OF(evs), KPI_STATUS_OPEN, 25, 24);
+}
+END_TEST
+
+/* snap (len bytes), the snapshot of a started engine at time `now` (its
+ * head the period of now: default days), forged as one that has not
+ * started: the started byte 0 and the head 0 (a varint as written by an
+ * engine that has applied no event); *nlen gets the new length. */
+static unsigned char *forge_not_started(const unsigned char *snap, size_t len, int64_t now,
+                                        size_t *nlen)
+{
+    unsigned char key[24], rep[24];
+    size_t n = 0, r = 0, at = 0;
+    int hits = 0;
+    key[n++] = 1;
+    n += put_sv(key + n, now);
+    n += put_sv(key + n, now / D);
+    rep[r++] = 0;
+    r += put_sv(rep + r, now);
+    rep[r++] = 0;
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(snap + i, key, n) == 0) {
+            at = i;
+            hits++;
+        }
+    ck_assert_int_eq(hits, 1);
+    return splice(snap, len, at, n, rep, r, nlen);
+}
+
+/* An engine that has applied no event holds nothing: no ticket, no
+ * customer, no count, no value (kpi_engine_new(), kpi_engine_reset()),
+ * and it takes options until its first event.  Forged from real
+ * snapshots as not started (started 0, head 0):
+ * - ticket 1 created at T0 and answered at 10 min (live, with its
+ *   breakdown keys): it restored; an option could then be set, whose
+ *   rebuild dropped the breakdown keys the ticket points to, and the next
+ *   kpi_engine_serialize() read through them (a crash, SIGSEGV);
+ * - the same ticket resolved and closed at 1 h, the engine advanced to
+ *   T0 + 8 d (ticket and customer gone, FRT {10 min} in the period of T0):
+ *   it restored, and created ticket 2 at T0 + 100 d (the first event: the
+ *   periods renamed, their contents kept) it read an FRT of 10 min
+ *   (count 1, 600,000 ms) in the window of the last 35 days, from T0 +
+ *   66 d, where none was recorded (count 0).
+ * Now each is KPI_ERR_CORRUPT; the bytes put back restore. */
+START_TEST(a_snapshot_of_an_engine_not_started_holding_data_is_corrupt)
+{
+    for (int settled = 0; settled <= 1; settled++) {
+        kpi_engine *e = engine(NULL);
+        const kpi_event evs[] = {CREATE(T0, TK3, 100), REPLY(T0 + 10 * M, TK3, 7),
+                                 RESOLVE(T0 + H, TK3, 7), CLOSE(T0 + H, TK3)};
+        ck_assert_ok(kpi_engine_apply(e, evs, settled ? 4 : 2, sizeof(kpi_event), NULL));
+        int64_t now = settled ? T0 + 8 * D : T0 + 10 * M;
+        ck_assert_ok(kpi_engine_advance(e, now));
+        ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_LIVE), !settled);
+        size_t len, flen;
+        unsigned char *snap = eng_bytes(e, &len);
+        unsigned char *forged = forge_not_started(snap, len, now, &flen);
+        expect_restore(e, forged, flen, 1);
+        expect_restore(e, snap, len, 0);
+        free(forged);
+        free(snap);
+        /* the engines that have not started restore: reset, new (with a
+         * full configuration, advanced before any event), and the merge
+         * of two of them */
+        kpi_engine_reset(e);
+        kpi_engine *f = engine(setup_full), *g = engine(setup_full);
+        ck_assert_ok(kpi_engine_advance(f, T0));
+        ck_assert_ok(kpi_engine_merge(f, g));
+        kpi_engine *v[3] = {e, f, g};
+        for (int i = 0; i < 3; i++) {
+            kpi_engine *rr = eng_reread(v[i]);
+            eng_same(v[i], rr);
+            kpi_engine_free(rr);
+            kpi_engine_free(v[i]);
+        }
+    }
+}
+END_TEST
+
+/* A customer's latest creation is an event the engine has seen: never
+ * after its time.  Customer 100 created ticket 1 at T0 and customer 101
+ * ticket 2 at T0 + 1 h (the engine's time).  Forged: customer 100's
+ * latest creation at T0 + 5 d; it restored, and ticket 3 created by
+ * customer 100 at T0 + 8 d counted as a repeat contact, 8 d - 5 d = 3 d
+ * <= 7 d (REPEAT_CONTACT 1 of 3), where customer 100 last created a
+ * ticket 8 d before, past the 7-day window, and was forgotten at T0 +
+ * 7 d + 1 ms (0 of 3).  Now KPI_ERR_CORRUPT; the bytes put back
+ * restore. */
+START_TEST(a_snapshot_with_a_customer_created_after_its_engine_is_corrupt)
+{
+    kpi_engine *e = engine(NULL);
+    const kpi_event evs[] = {CREATE(T0, TK3, 100), CREATE(T0 + H, 2, 101)};
+    ck_assert_ok(kpi_engine_apply(e, evs, N_OF(evs), sizeof(kpi_event), NULL));
+    size_t len, at = 0, w, nw, flen;
+    unsigned char *snap = eng_bytes(e, &len);
+    unsigned char key[18], put[10];
+    for (int k = 0; k < 8; k++)
+        key[k] = (unsigned char)(100 >> (8 * k));
+    w = 8 + put_sv(key + 8, T0);
+    int hits = 0;
+    for (size_t i = 0; i + w <= len; i++)
+        if (memcmp(snap + i, key, w) == 0) {
+            at = i + 8;
+            hits++;
+        }
+    ck_assert_int_eq(hits, 1);
+    nw = put_sv(put, T0 + 5 * D);
+    unsigned char *forged = splice(snap, len, at, w - 8, put, nw, &flen);
+    expect_restore(e, forged, flen, 1);
+    expect_restore(e, snap, len, 0);
+    free(forged);
+    free(snap);
+    kpi_engine_free(e);
+}
+END_TEST
+
+/* A merge adds the engines' counters: one that would pass 2^64 - 1 is
+ * refused (KPI_ERR_OVERFLOW) with dst unchanged, as an accumulator's
+ * count or sum.  Ticket 1, created at T0 with 1,024 notes and merged
+ * into ticket 99 at T0 + 1 h (no value recorded but the volume), leaves
+ * at T0 + 7 d 1 h; the engine advanced to T0 + 8 d counts 1,026 events
+ * and 1,024 notes.  Merged with a clone of itself k times it counts
+ * 1,026 x 2^k events: 2^63 < 1,026 x 2^53 < 2^64, so the 54th merge
+ * would reach 1,026 x 2^54 > 2^64 - 1.  It wrapped: COUNT_EVENTS read
+ * 1,026 x 2^54 - 2^64 = 18,014,398,509,481,984 (less than before the
+ * merge); now that merge is refused and the first 53 double every
+ * counter exactly. */
+START_TEST(a_merge_past_a_counters_range_is_overflow)
+{
+    kpi_engine *e = engine(NULL);
+    enum { NOTES = 1024 };
+    kpi_event *ev = calloc(NOTES + 2, sizeof *ev);
+    ck_assert_ptr_nonnull(ev);
+    ev[0] = CREATE(T0, 1, 0);
+    for (int i = 1; i <= NOTES; i++)
+        ev[i] = NOTE(T0 + i, 1);
+    ev[NOTES + 1] = MERGE(T0 + H, 1, 99);
+    ck_assert_ok(kpi_engine_apply(e, ev, NOTES + 2, sizeof(kpi_event), NULL));
+    free(ev);
+    ck_assert_ok(kpi_engine_advance(e, T0 + 8 * D));
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_LIVE), 0);
+    uint64_t events = counter(e, KPI_ENGINE_COUNT_EVENTS), notes = NOTES;
+    ck_assert_uint_eq(events, NOTES + 2);
+    int k = 0, rc = KPI_OK;
+    for (; k < 64 && rc == KPI_OK; k++) {
+        kpi_engine *c = NULL;
+        ck_assert_ok(kpi_engine_clone(e, &c));
+        size_t len;
+        unsigned char *before = eng_bytes(e, &len);
+        rc = kpi_engine_merge(e, c);
+        if (rc == KPI_OK) {
+            ck_assert_msg(events <= UINT64_MAX / 2, "merge %d: %llu events doubled", k + 1,
+                          (unsigned long long)events);
+            events *= 2;
+            notes *= 2;
+            ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_EVENTS), events);
+            ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_NOTES), notes);
+        } else {
+            ck_assert_status(rc, KPI_ERR_OVERFLOW);
+            eng_unchanged(e, before, len);
+        }
+        free(before);
+        kpi_engine_free(c);
+    }
+    ck_assert_int_eq(k, 54); /* the 54th merge refused */
+    ck_assert_uint_eq(events, UINT64_C(1026) << 53);
+    kpi_engine_free(e);
+}
+END_TEST
+
+/* A resolve marks a ticket resolved and solves it, and a solved ticket
+ * becomes unresolved again only by a reopen, which marks it reopened: so
+ * a new, open, pending or on-hold ticket marked resolved is marked
+ * reopened.  Ticket 1, created at T0, answered at 10 min, resolved at 1 h
+ * and reopened at 2 h, is open with flags FRT done 2 + reopened 32 +
+ * resolved 64 = 98.  Forged: 66 (not reopened); it restored, and resolved
+ * again at 3 h and closed at 4 h it settled as one-touch and never
+ * reopened (FCR 1 of 1, reopen rate 0 of 1) where it was reopened (FCR 0
+ * of 1, reopen rate 1 of 1).  Now KPI_ERR_CORRUPT; the bytes put back
+ * restore. */
+START_TEST(a_snapshot_with_a_ticket_unsolved_again_not_reopened_is_corrupt)
+{
+    const kpi_event evs[] = {CREATE(T0, TK3, 100), REPLY(T0 + 10 * M, TK3, 7),
+                             RESOLVE(T0 + H, TK3, 7), REOPEN(T0 + 2 * H, TK3)};
+    expect_forged_flags(NULL, evs, N_OF(evs), KPI_STATUS_OPEN, 98, 66);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -7821,6 +8177,14 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_snapshot_with_an_frt_done_and_no_reply_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_customer_ticket_without_frt_state_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_new_ticket_answered_or_resolved_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_a_new_ticket_past_its_creation_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_a_new_ticket_waiting_apart_from_its_clock_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_an_frt_clock_and_no_customer_waiting_is_corrupt);
+    tcase_add_test(tc, a_snapshot_of_an_engine_not_started_holding_data_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_a_customer_waiting_and_no_frt_state_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_a_customer_created_after_its_engine_is_corrupt);
+    tcase_add_test(tc, a_merge_past_a_counters_range_is_overflow);
+    tcase_add_test(tc, a_snapshot_with_a_ticket_unsolved_again_not_reopened_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }

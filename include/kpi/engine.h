@@ -1122,7 +1122,10 @@ KPI_API int kpi_engine_ticket_status(const kpi_engine *e, uint64_t ticket,
  * @param src the source (unchanged).
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or dst == src;
  *         #KPI_ERR_INCOMPATIBLE if options, calendar or policy differ;
- *         #KPI_ERR_DUPLICATE if a live ticket is in both; #KPI_ERR_NOMEM.
+ *         #KPI_ERR_DUPLICATE if a live ticket is in both;
+ *         #KPI_ERR_OVERFLOW if a counter, or an accumulator's count or
+ *         sum, would pass its range (an engine merged with copies of
+ *         itself some 50 times); #KPI_ERR_NOMEM.
  *         Nothing changes on failure.
  *         Thread safety: not with concurrent use of `dst`; `src` is read.
  */
