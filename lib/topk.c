@@ -2014,6 +2014,23 @@ KPI_API int kpi_topk_clone(const kpi_topk *p, kpi_topk **out)
     return kpi__clone(&kpi__topk_type, p, (void **)out);
 }
 
+/* Whether label lies in c's arena: a label read from kpi_topk_entry() and
+ * passed back.  An add may grow (move) or compact the arena before it has
+ * read all of the label, so such a label is added from a copy. */
+static inline bool in_arena(const ss_core *c, const char *label)
+{
+    return (uintptr_t)label - (uintptr_t)c->arena < c->arena_cap;
+}
+
+/* kpi_topk_add of a label of len (valid) bytes in p's own arena. */
+static TK_NOINLINE int add_copied(kpi_topk *p, const char *label, size_t len,
+                                  uint64_t weight)
+{
+    char copy[KPI_TOPK_MAX_LABEL];
+    memcpy(copy, label, len);
+    return kpi_topk_add(p, copy, len, weight);
+}
+
 KPI_API int kpi_topk_add(kpi_topk *p, const char *label, size_t len,
                          uint64_t weight)
 {
@@ -2024,6 +2041,8 @@ KPI_API int kpi_topk_add(kpi_topk *p, const char *label, size_t len,
         return rc;
     if (weight == 0)
         return KPI_ERR_RANGE;
+    if (len > INL && KPI__UNLIKELY(in_arena(&p->c, label)))
+        return add_copied(p, label, len, weight);
     uint64_t t;
     if (!kpi__add_u64(p->c.total, weight, &t))
         return KPI_ERR_OVERFLOW;
