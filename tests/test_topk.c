@@ -2838,6 +2838,24 @@ START_TEST(labels_read_from_the_object_can_be_added_back_in_batches)
     ck_assert_status(kpi_topk_estimate(p, "ee", 2, &cnt, NULL, NULL), KPI_ERR_UNKNOWN_ID);
     ck_assert_uint_eq(kpi_topk_total(p), 10);
     kpi_topk_free(p);
+    /* the copy's allocation failing: KPI_ERR_NOMEM, the same bytes */
+    test_alloc ta;
+    kpi_allocator fa = test_allocator(&ta);
+    ck_assert_ok(kpi_topk_new_with(&p, 2, &fa));
+    ck_assert_ok(kpi_topk_add(p, a, sizeof a, 1));
+    ck_assert_ok(kpi_topk_entry(p, 0, &l, &n, NULL, NULL, NULL));
+    for (int i = 0; i < 32; i++) {
+        ptrs[i] = l;
+        lens[i] = n;
+    }
+    size_t len0;
+    unsigned char *before = ser(p, &len0);
+    ta.fail_at = ta.calls + 1;
+    ck_assert_status(kpi_topk_add_array(p, ptrs, lens, 32), KPI_ERR_NOMEM);
+    assert_same_state(p, before, len0);
+    free(before);
+    kpi_topk_free(p);
+    ck_assert_int_eq(ta.live, 0);
 }
 END_TEST
 
