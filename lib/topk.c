@@ -537,6 +537,24 @@ static inline void table_delete(ss_core *c, size_t i) { c->ctrl[i] = 0; }
 
 /* ---- core: the label arena (labels longer than INL) --------------------- */
 
+/* Whether label lies in c's arena: a label read from kpi_topk_entry() and
+ * passed back.  An add may grow (move) or compact the arena before it has
+ * read all of the label (a batch: all of its labels), so such labels are
+ * added from a copy. */
+static inline bool in_arena(const ss_core *c, const char *label)
+{
+    return (uintptr_t)label - (uintptr_t)c->arena < c->arena_cap;
+}
+
+/* Whether label lies in c's arena or in its slots' inline labels: a batch
+ * may also evict a label of at most INL bytes and store another in its
+ * slot before a later label of the batch that points there is read. */
+static inline bool in_store(const ss_core *c, const char *label)
+{
+    return in_arena(c, label) ||
+           (uintptr_t)label - (uintptr_t)c->lab < (size_t)c->cap * INL;
+}
+
 static void compact(ss_core *c)
 {
     size_t rd = 0, wr = 0;
@@ -1451,6 +1469,8 @@ static TK_NOINLINE int add_labels_counted(ss_core *c, const kpi_allocator *a,
         for (size_t way = 0; way < LB_WAYS; way++)
             k_n += cnt[way][i];
         cnt[0][i] = (uint32_t)k_n; /* n <= UINT32_MAX */
+        if (in_store(c, labels[tab[i].first]))
+            return KPI_OK; /* read again below, after the arena may move */
         ss_key k = key_str(labels[tab[i].first], tab[i].len);
         uint32_t s = ss_find(c, &k);
         fresh += s == EMPTY;
@@ -2014,6 +2034,15 @@ KPI_API int kpi_topk_clone(const kpi_topk *p, kpi_topk **out)
     return kpi__clone(&kpi__topk_type, p, (void **)out);
 }
 
+/* kpi_topk_add of a label of len (valid) bytes in p's own arena. */
+static TK_NOINLINE int add_copied(kpi_topk *p, const char *label, size_t len,
+                                  uint64_t weight)
+{
+    char copy[KPI_TOPK_MAX_LABEL];
+    memcpy(copy, label, len);
+    return kpi_topk_add(p, copy, len, weight);
+}
+
 KPI_API int kpi_topk_add(kpi_topk *p, const char *label, size_t len,
                          uint64_t weight)
 {
@@ -2024,6 +2053,8 @@ KPI_API int kpi_topk_add(kpi_topk *p, const char *label, size_t len,
         return rc;
     if (weight == 0)
         return KPI_ERR_RANGE;
+    if (len > INL && KPI__UNLIKELY(in_arena(&p->c, label)))
+        return add_copied(p, label, len, weight);
     uint64_t t;
     if (!kpi__add_u64(p->c.total, weight, &t))
         return KPI_ERR_OVERFLOW;
@@ -2042,6 +2073,40 @@ KPI_API int kpi_topk_add_str(kpi_topk *p, const char *label)
     return kpi_topk_add(p, label, len, 1);
 }
 
+/* kpi_topk_add_array of a valid batch some of whose labels lie in p's own
+ * label store (read from kpi_topk_entry()): from a copy of the arena and
+ * the inline labels taken first (one allocation, freed before returning;
+ * on failure nothing changes). */
+static TK_NOINLINE int add_array_copied(kpi_topk *p, const char *const *labels,
+                                        const size_t *lens, size_t n)
+{
+    ss_core *c = &p->c;
+    const size_t each = sizeof(const char *) + sizeof(size_t);
+    const size_t inl = (size_t)c->cap * INL, store = c->arena_cap + inl;
+    if (n > (SIZE_MAX - store) / each)
+        return KPI_ERR_NOMEM;
+    const char **ptrs = kpi__malloc(&p->base.alloc, n * each + store);
+    if (ptrs == NULL)
+        return KPI_ERR_NOMEM;
+    size_t *ls = (size_t *)(void *)(ptrs + n);
+    char *lab = (char *)(ls + n), *arena = lab + inl;
+    memcpy(lab, c->lab, inl);
+    if (c->arena_cap > 0)
+        memcpy(arena, c->arena, c->arena_cap);
+    for (size_t i = 0; i < n; i++) {
+        (void)label_at(labels, lens, i, &ls[i]);
+        if (in_arena(c, labels[i]))
+            ptrs[i] = arena + (labels[i] - (const char *)c->arena);
+        else if (in_store(c, labels[i]))
+            ptrs[i] = lab + (labels[i] - (const char *)c->lab);
+        else
+            ptrs[i] = labels[i];
+    }
+    int rc = kpi_topk_add_array(p, ptrs, ls, n);
+    kpi__free(&p->base.alloc, ptrs);
+    return rc;
+}
+
 KPI_API int kpi_topk_add_array(kpi_topk *p, const char *const *labels,
                                const size_t *lens, size_t n)
 {
@@ -2052,18 +2117,22 @@ KPI_API int kpi_topk_add_array(kpi_topk *p, const char *const *labels,
     if (rc != KPI_OK || done)
         return rc;
     size_t maxlen = 0;
+    bool alias = false;
     for (size_t i = 0; i < n; i++) {
         size_t len;
         if ((rc = label_at(labels, lens, i, &len)) != KPI_OK)
             return rc;
         if (len > maxlen)
             maxlen = len;
+        alias |= in_store(&p->c, labels[i]);
     }
     uint64_t t;
     if (!kpi__add_u64(p->c.total, n, &t))
         return KPI_ERR_OVERFLOW;
     if (n == 0)
         return KPI_OK;
+    if (KPI__UNLIKELY(alias))
+        return add_array_copied(p, labels, lens, n);
     if ((rc = reserve_for(&p->c, &p->base.alloc, n, maxlen)) != KPI_OK)
         return rc;
     for (size_t i = 0; i < n; i++) {

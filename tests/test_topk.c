@@ -2718,6 +2718,147 @@ START_TEST(null_objects_and_bad_labels_in_the_reads)
 }
 END_TEST
 
+/* An allocator whose realloc always moves the block and overwrites the old
+ * one before freeing it, so that a read through a pointer into the old
+ * block sees other bytes (a use after free shows as wrong counts). */
+static void *moving_malloc(void *opaque, size_t n)
+{
+    (void)opaque;
+    size_t *b = malloc(sizeof(size_t) + n);
+    if (b == NULL)
+        return NULL;
+    *b = n;
+    return b + 1;
+}
+
+static void moving_free(void *opaque, void *ptr)
+{
+    (void)opaque;
+    if (ptr == NULL)
+        return;
+    size_t *b = (size_t *)ptr - 1;
+    memset(ptr, 0xA5, *b);
+    free(b);
+}
+
+static void *moving_realloc(void *opaque, void *ptr, size_t n)
+{
+    void *q = moving_malloc(opaque, n);
+    if (q == NULL || ptr == NULL)
+        return q;
+    size_t old = ((size_t *)ptr)[-1];
+    memcpy(q, ptr, old < n ? old : n);
+    moving_free(opaque, ptr);
+    return q;
+}
+
+START_TEST(a_label_read_from_the_object_can_be_added_back)
+{
+    kpi_allocator mv = {moving_malloc, moving_realloc, moving_free, NULL};
+    kpi_topk *p;
+    ck_assert_ok(kpi_topk_new_with(&p, 4, &mv));
+    char lab[40];
+    memset(lab, 'x', sizeof lab);
+    ck_assert_ok(kpi_topk_add(p, lab, sizeof lab, 1));
+    /* the label as entry() gives it (in the arena: longer than 24 bytes),
+     * added back once: its count 1 + 1 = 2, still one label.  The add
+     * grows the arena (room for 2 records of 45 bytes, 90, then live 45 +
+     * 45 + 45 = 135 needed) before it reads the label. */
+    const char *l;
+    size_t n;
+    uint64_t c;
+    ck_assert_ok(kpi_topk_entry(p, 0, &l, &n, NULL, NULL, NULL));
+    ck_assert_ok(kpi_topk_add(p, l, n, 1));
+    ck_assert_uint_eq(kpi_topk_size(p), 1);
+    ck_assert_ok(kpi_topk_estimate(p, lab, sizeof lab, &c, NULL, NULL));
+    ck_assert_uint_eq(c, 2);
+    kpi_topk_free(p);
+}
+END_TEST
+
+/* The same in batches: 32 pointers to a label the object holds (in its
+ * arena), by the counted way (an exact summary) and one at a time (a lossy
+ * one); each batch grows the arena before it reads its labels again. */
+START_TEST(labels_read_from_the_object_can_be_added_back_in_batches)
+{
+    kpi_allocator mv = {moving_malloc, moving_realloc, moving_free, NULL};
+    char a[40], b[40], c[40];
+    memset(a, 'a', sizeof a);
+    memset(b, 'b', sizeof b);
+    memset(c, 'c', sizeof c);
+    const char *ptrs[32];
+    size_t lens[32];
+    const char *l;
+    size_t n;
+    uint64_t cnt;
+    for (int lossy = 0; lossy <= 1; lossy++) {
+        kpi_topk *p;
+        ck_assert_ok(kpi_topk_new_with(&p, lossy ? 2 : 4, &mv));
+        ck_assert_ok(kpi_topk_add(p, a, sizeof a, 1));
+        ck_assert_ok(kpi_topk_add(p, b, sizeof b, 1));
+        /* lossy: capacity 2, c evicts a tied minimum: c counts 1 + 1 = 2
+         * (error 1), the rank 0; exact: c counts 1, a, b and c tie and a
+         * is rank 0 */
+        ck_assert_ok(kpi_topk_add(p, c, sizeof c, 1));
+        ck_assert_ok(kpi_topk_entry(p, 0, &l, &n, NULL, NULL, NULL));
+        const char *want = lossy ? c : a;
+        ck_assert(n == 40 && memcmp(l, want, 40) == 0);
+        for (int i = 0; i < 32; i++) {
+            ptrs[i] = l;
+            lens[i] = n;
+        }
+        ck_assert_ok(kpi_topk_add_array(p, ptrs, lens, 32));
+        /* its count: lossy 2 + 32 = 34, exact 1 + 32 = 33; total 3 + 32 */
+        ck_assert_uint_eq(kpi_topk_size(p), (lossy ? 2 : 3));
+        ck_assert_uint_eq(kpi_topk_total(p), 35);
+        ck_assert_ok(kpi_topk_estimate(p, want, 40, &cnt, NULL, NULL));
+        ck_assert_uint_eq(cnt, (lossy ? 34 : 33));
+        kpi_topk_free(p);
+    }
+    /* A short label (stored in its slot) whose slot the batch itself
+     * evicts before it reads the label.  Capacity 2: aa 5, bb 1, then cc
+     * evicts bb (the minimum, 1): cc 1 + 1 = 2, error 1.  The batch dd,
+     * ee, cc (cc as entry() gives it): dd evicts cc (2): 3, error 2; ee
+     * evicts dd (3): 4, error 3; cc evicts ee (4): 5, error 4, lower 1.
+     * aa 5 and cc 5, ee no longer monitored; total 7 + 3 = 10. */
+    kpi_topk *p;
+    ck_assert_ok(kpi_topk_new(&p, 2));
+    ck_assert_ok(kpi_topk_add(p, "aa", 2, 5));
+    ck_assert_ok(kpi_topk_add(p, "bb", 2, 1));
+    ck_assert_ok(kpi_topk_add(p, "cc", 2, 1));
+    ck_assert_ok(kpi_topk_entry(p, 1, &l, &n, NULL, NULL, NULL));
+    ck_assert(n == 2 && memcmp(l, "cc", 2) == 0);
+    const char *three[3] = {"dd", "ee", l};
+    const size_t three_lens[3] = {2, 2, n};
+    ck_assert_ok(kpi_topk_add_array(p, three, three_lens, 3));
+    uint64_t lo;
+    ck_assert_ok(kpi_topk_estimate(p, "cc", 2, &cnt, &lo, NULL));
+    ck_assert_uint_eq(cnt, 5);
+    ck_assert_uint_eq(lo, 1);
+    ck_assert_status(kpi_topk_estimate(p, "ee", 2, &cnt, NULL, NULL), KPI_ERR_UNKNOWN_ID);
+    ck_assert_uint_eq(kpi_topk_total(p), 10);
+    kpi_topk_free(p);
+    /* the copy's allocation failing: KPI_ERR_NOMEM, the same bytes */
+    test_alloc ta;
+    kpi_allocator fa = test_allocator(&ta);
+    ck_assert_ok(kpi_topk_new_with(&p, 2, &fa));
+    ck_assert_ok(kpi_topk_add(p, a, sizeof a, 1));
+    ck_assert_ok(kpi_topk_entry(p, 0, &l, &n, NULL, NULL, NULL));
+    for (int i = 0; i < 32; i++) {
+        ptrs[i] = l;
+        lens[i] = n;
+    }
+    size_t len0;
+    unsigned char *before = ser(p, &len0);
+    ta.fail_at = ta.calls + 1;
+    ck_assert_status(kpi_topk_add_array(p, ptrs, lens, 32), KPI_ERR_NOMEM);
+    assert_same_state(p, before, len0);
+    free(before);
+    kpi_topk_free(p);
+    ck_assert_int_eq(ta.live, 0);
+}
+END_TEST
+
 static Suite *topk_suite(void)
 {
     Suite *s = suite_create("topk");
@@ -2740,6 +2881,8 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, id_batches_of_small_ids_on_random_states);
     tcase_add_test(tc, id_batch_refused_whole_changes_nothing);
     tcase_add_test(tc, reset_forgets_and_keeps_the_capacity);
+    tcase_add_test(tc, a_label_read_from_the_object_can_be_added_back);
+    tcase_add_test(tc, labels_read_from_the_object_can_be_added_back_in_batches);
     suite_add_tcase(s, tc);
     tc = tcase_create("runs");
     tcase_add_test(tc, every_add_keeps_the_space_saving_invariants);
