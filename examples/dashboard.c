@@ -265,6 +265,11 @@ static int is_agent_kind(uint32_t kind)
            kind == KPI_EVENT_RESOLVED || kind == KPI_EVENT_LOGGED_IN;
 }
 
+static int is_survey_kind(uint32_t kind)
+{
+    return kind == KPI_EVENT_CSAT || kind == KPI_EVENT_NPS || kind == KPI_EVENT_CES;
+}
+
 /* Parse one line into the next record of the batch; -1 rejects it. */
 static int parse_line(reader *r, char *line, unsigned long lineno)
 {
@@ -304,8 +309,8 @@ static int parse_line(reader *r, char *line, unsigned long lineno)
         bad = column_names[F_TIME];
     else if (f[F_TICKET].len && parse_u64(&f[F_TICKET], &ev.ticket) != 0)
         bad = column_names[F_TICKET];
-    else if (f[F_VALUE].len && parse_i64(&f[F_VALUE], &ev.value) != 0)
-        bad = column_names[F_VALUE];
+    else if (f[F_VALUE].len ? parse_i64(&f[F_VALUE], &ev.value) != 0 : is_survey_kind(ev.kind))
+        bad = column_names[F_VALUE]; /* a survey without its answer is not an answer 0 */
     if (bad == NULL && f[F_ACTOR].len) {
         if (ev.kind == KPI_EVENT_CREATED) {
             if (name_code(r, D_CUSTOMER, &f[F_ACTOR], &code) != 0)

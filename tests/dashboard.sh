@@ -122,6 +122,18 @@ CSV
 complains "values.csv:3: bad value field"
 complains "values.csv:4: csat on ticket 1: KPI_ERR_RANGE"
 
+# a survey line without its answer is a bad value field, not an answer 0
+# (an NPS of 0 is a detractor: one empty nps line read NPS -100.0, n = 1)
+small noanswer <<'CSV'
+2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
+2026-03-02T08:05:00.000Z,nps,1,,,,,,,
+2026-03-02T08:06:00.000Z,ces,1,,,,,,,
+CSV
+complains "noanswer.csv:3: bad value field"
+complains "noanswer.csv:4: bad value field"
+expect "^  NPS \(0-10\) +- "
+expect "events 3, applied 1, rejected 2$"
+
 # the holidays listed are those of the span as printed (CET days): the
 # last event, 2026-04-05T23:30Z, is on Easter Monday
 small easter <<'CSV'
