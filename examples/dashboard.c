@@ -400,29 +400,44 @@ static void not_an_event_log(const reader *r)
     exit(EXIT_FAILURE);
 }
 
+/* One line without its LF: at most cap - 1 bytes kept (*too_long when
+ * more followed), *nul when it holds a NUL byte; 0 at the end of the file.
+ * (fgets() cannot tell a NUL from the end of what it read.) */
+static int read_line(FILE *in, char *buf, size_t cap, size_t *len, int *too_long, int *nul)
+{
+    int c, any = 0;
+    size_t n = 0;
+    *too_long = *nul = 0;
+    while ((c = getc(in)) != EOF) {
+        any = 1;
+        if (c == '\n')
+            break;
+        *nul |= c == '\0';
+        if (n + 1 < cap)
+            buf[n++] = (char)c;
+        else
+            *too_long = 1;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return any;
+}
+
 static void read_log(reader *r, FILE *in)
 {
     char line[MAX_LINE];
-    int too_long = 0;
-    while (fgets(line, sizeof line, in) != NULL) {
-        size_t len = strlen(line);
-        int complete = len > 0 && line[len - 1] == '\n';
-        if (!complete && !feof(in)) { /* the rest of an overlong line follows */
-            if (!too_long) {
-                if (r->lines == 0)
-                    not_an_event_log(r);
-                r->events++; /* an event line, refused */
-                reject(r, r->lines + 1, "line too long");
-            }
-            too_long = 1;
-            continue;
-        }
+    size_t len;
+    int too_long, nul;
+    while (read_line(in, line, sizeof line, &len, &too_long, &nul)) {
         r->lines++;
-        if (too_long) {
-            too_long = 0;
+        if (r->lines == 1 && (too_long || nul))
+            not_an_event_log(r);
+        if (too_long || nul) { /* an event line, refused */
+            r->events++;
+            reject(r, r->lines, too_long ? "line too long" : "NUL byte in the line");
             continue;
         }
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+        while (len > 0 && line[len - 1] == '\r')
             line[--len] = '\0';
         if (r->lines == 1) {
             if (strcmp(line, EVLOG_HEADER) != 0)

@@ -112,6 +112,15 @@ CSV
 complains "toolong.csv:2: line too long"
 expect "events 2, applied 1, rejected 1$"
 
+# a NUL byte in a line is reported at that line, and the next line is
+# read, not skipped as the rest of an overlong line (it was: 'line too
+# long', then ticket 2 dropped without a word: events 2, applied 1)
+{ printf '2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund\000request\n'
+  echo '2026-03-02T08:01:00.000Z,created,2,cust-2,,,email,normal,,refund request'
+  echo '2026-03-02T08:02:00.000Z,created,3,cust-3,,,email,normal,,refund request'; } | small nul
+complains "nul.csv:2: NUL byte in the line"
+expect "lines 4: events 3, applied 2, rejected 1$"
+
 # a value past the int64 range is a bad field, not a wrapped negative
 # number; INT64_MIN is one (refused by the engine, without overflow)
 small values <<'CSV'
