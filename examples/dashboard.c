@@ -193,6 +193,9 @@ static void flush(reader *r)
     while (done < r->n) {
         size_t applied = 0;
         int rc = kpi_engine_apply(r->engine, r->batch + done, r->n - done, sizeof(kpi_event), &applied);
+        for (size_t i = done; i < done + applied; i++) /* an agent's team: its last logged_in taken */
+            if (r->batch[i].kind == KPI_EVENT_LOGGED_IN && r->batch[i].actor != 0)
+                r->names[D_AGENT].aux[r->batch[i].actor - r->names[D_AGENT].base] = r->batch[i].team;
         r->applied += applied;
         done += applied;
         if (rc == KPI_OK)
@@ -356,8 +359,6 @@ static int parse_line(reader *r, char *line, unsigned long lineno)
     ev.priority = codes[1];
     ev.team = codes[2];
     ev.topic = codes[3];
-    if (ev.kind == KPI_EVENT_LOGGED_IN && ev.actor != 0) /* remember the agent's team */
-        r->names[D_AGENT].aux[ev.actor - r->names[D_AGENT].base] = ev.team;
     r->batch[r->n] = ev;
     r->line_of[r->n] = lineno;
     r->n++;

@@ -143,6 +143,16 @@ complains "noanswer.csv:4: bad value field"
 expect "^  NPS \(0-10\) +- "
 expect "events 3, applied 1, rejected 2$"
 
+# an agent's team is that of its last logged_in record the engine took:
+# the refused one (a negative time) named technical, which the table showed
+small team <<'CSV'
+2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
+2026-03-02T18:00:00.000Z,logged_in,,agent-01,36000000,,,,billing,
+2026-03-02T18:01:00.000Z,logged_in,,agent-01,-5,,,,technical,
+CSV
+complains "team.csv:4: logged_in on ticket 0: KPI_ERR_RANGE"
+expect "^  agent-01 +billing "
+
 # the holidays listed are those of the span as printed (CET days): the
 # last event, 2026-04-05T23:30Z, is on Easter Monday
 small easter <<'CSV'
