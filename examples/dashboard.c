@@ -176,7 +176,7 @@ typedef struct reader {
     unsigned long line_of[BATCH];
     size_t n;
     unsigned long lines, events, applied, rejected;
-    unsigned long read; /* lines parsed into a record */
+    int spanned; /* first_ms and last_ms hold an applied event's time */
     int64_t first_ms, last_ms;
 } reader;
 
@@ -193,9 +193,17 @@ static void flush(reader *r)
     while (done < r->n) {
         size_t applied = 0;
         int rc = kpi_engine_apply(r->engine, r->batch + done, r->n - done, sizeof(kpi_event), &applied);
-        for (size_t i = done; i < done + applied; i++) /* an agent's team: its last logged_in taken */
-            if (r->batch[i].kind == KPI_EVENT_LOGGED_IN && r->batch[i].actor != 0)
-                r->names[D_AGENT].aux[r->batch[i].actor - r->names[D_AGENT].base] = r->batch[i].team;
+        for (size_t i = done; i < done + applied; i++) {
+            const kpi_event *ev = &r->batch[i];
+            if (ev->kind == KPI_EVENT_LOGGED_IN && ev->actor != 0) /* an agent's team: its last logged_in taken */
+                r->names[D_AGENT].aux[ev->actor - r->names[D_AGENT].base] = ev->team;
+            /* the span of the events applied (the first may not be line 2) */
+            if (r->spanned == 0 || ev->time_ms < r->first_ms)
+                r->first_ms = ev->time_ms;
+            if (r->spanned == 0 || ev->time_ms > r->last_ms)
+                r->last_ms = ev->time_ms;
+            r->spanned = 1;
+        }
         r->applied += applied;
         done += applied;
         if (rc == KPI_OK)
@@ -450,13 +458,6 @@ static void read_log(reader *r, FILE *in)
         r->events++;
         if (parse_line(r, line, r->lines) != 0)
             continue;
-        /* the span of the lines read (the first may not be line 2) */
-        int64_t t = r->batch[r->n - 1].time_ms;
-        if (r->read == 0 || t < r->first_ms)
-            r->first_ms = t;
-        if (r->read == 0 || t > r->last_ms)
-            r->last_ms = t;
-        r->read++;
         if (r->n == BATCH)
             flush(r);
     }

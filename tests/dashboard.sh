@@ -92,6 +92,19 @@ complains "first.csv:2: unknown kind 'teleported'"
 expect "^  span 2026-03-02 \.\. 2026-03-03, "
 expect "holidays in the span: none$"
 
+# nor does a line the engine refuses end it: the span is that of the
+# events applied, the days the figures cover (a reply to an unknown ticket
+# dated 2026-12-30 printed 'span 2026-03-02 .. 2026-12-30' and listed
+# eight holidays, with the backlog's days ending 2026-03-03)
+small last <<'CSV'
+2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
+2026-03-03T09:00:00.000Z,agent_reply,1,agent-01,,,,,,
+2026-12-30T09:00:00.000Z,agent_reply,99,agent-01,,,,,,
+CSV
+complains "last.csv:4: agent_reply on ticket 99: KPI_ERR_UNKNOWN_ID"
+expect "^  span 2026-03-02 \.\. 2026-03-03, "
+expect "holidays in the span: none$"
+
 # a name the engine refuses (a topic of 300 bytes) is a bad field every
 # time, not an unknown code from its second line on
 long=$(printf '%0300d' 0)
