@@ -767,9 +767,19 @@ static void print_channels(const kpi_engine *e, const reader *r, int64_t end)
         v[i].count = kpi_engine_volume(e, KPI_DIM_CHANNEL, ch->base + i, &s) == KPI_OK ? last_days(s, end) : 0;
         total += v[i].count;
     }
-    qsort(v, ch->n, sizeof *v, cmp_volume);
+    /* "all" is every ticket created: those created without a channel are
+     * a row of their own (the sample log names a channel everywhere) */
+    uint32_t rows = ch->n;
+    const kpi_series *all;
+    double created = kpi_engine_volume(e, KPI_DIM_ALL, 0, &all) == KPI_OK ? last_days(all, end) : 0;
+    if (created > total) {
+        v[rows].name = "(none)";
+        v[rows++].count = created - total;
+        total = created;
+    }
+    qsort(v, rows, sizeof *v, cmp_volume);
     printf("\n== Volume per channel (tickets created, last %d days at most)\n", PERIODS);
-    for (uint32_t i = 0; i < ch->n; i++) {
+    for (uint32_t i = 0; i < rows; i++) {
         double share = total > 0 ? v[i].count / total : 0;
         char bar[41];
         int len = (int)(share * 40 + 0.5);

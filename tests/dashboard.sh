@@ -197,6 +197,22 @@ expect "^  chat +1 +100.0%  #+$"
 expect "^  email +0 +0.0%  $"
 expect "^  all +1$"
 
+# a ticket created without a channel is in "all" (every ticket created,
+# as the header's count) in a row of its own, and the shares are of all:
+# email 1 of 2 = 50.0%, 20 of 40 marks (it read email 100.0%, all 1)
+small nochannel <<'CSV'
+2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
+2026-03-02T09:00:00.000Z,created,2,cust-2,,,,normal,,refund request
+CSV
+clean nochannel
+expect "^  email +1 +50.0%  #{20}$"
+expect "^  \(none\) +1 +50.0%  #{20}$"
+expect "^  all +2$"
+if [ -n "$py" ]; then
+  "$py" -B "$top_srcdir/tests/dashboard_reference.py" "$tmp/nochannel.csv" "$tmp/out" >"$tmp/ref" 2>&1 ||
+    { cat "$tmp/ref"; fail "nochannel.csv: the dashboard disagrees with the reference"; }
+fi
+
 # the generator reproduces the shipped log
 "$gen" -o "$tmp/events.csv" 2>/dev/null
 cmp -s "$tmp/events.csv" "$log" || fail "gen_events no longer reproduces $log (regenerate it and commit)"
