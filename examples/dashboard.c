@@ -341,6 +341,9 @@ static int parse_line(reader *r, char *line, unsigned long lineno)
     for (int i = 0; i < 4 && bad == NULL; i++)
         if (name_code(r, named[i].dict, &f[named[i].col], &codes[i]) != 0)
             bad = column_names[named[i].col];
+    /* a priority has no "none": code 0 is "low" (an empty field is not) */
+    if (bad == NULL && ev.kind == KPI_EVENT_CREATED && f[F_PRIORITY].len == 0)
+        bad = column_names[F_PRIORITY];
     if (bad == NULL && f[F_FLAGS].len) {
         static const char *const flag_names[] = {"by_agent", "by_bot"};
         const char *s = f[F_FLAGS].s, *end = s + f[F_FLAGS].len;

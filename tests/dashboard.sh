@@ -213,6 +213,16 @@ if [ -n "$py" ]; then
     { cat "$tmp/ref"; fail "nochannel.csv: the dashboard disagrees with the reference"; }
 fi
 
+# a ticket created without a priority is a bad priority field, not a low
+# one (code 0 is "low": it was judged by low's SLA targets, in its row)
+small nopriority <<'CSV'
+2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
+2026-03-02T09:00:00.000Z,created,2,cust-2,,,email,,,refund request
+2026-03-02T10:00:00.000Z,agent_reply,2,agent-01,,,,,,
+CSV
+complains "nopriority.csv:3: bad priority field"
+expect "^  low +- "
+
 # the generator reproduces the shipped log
 "$gen" -o "$tmp/events.csv" 2>/dev/null
 cmp -s "$tmp/events.csv" "$log" || fail "gen_events no longer reproduces $log (regenerate it and commit)"
