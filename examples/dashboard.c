@@ -24,7 +24,8 @@
  * midnight UTC+1, all year round.
  *
  * Exit status: 0 when every line was applied, 3 when the dashboard was
- * printed but some lines were rejected, 1 on a fatal error, 2 on usage.
+ * printed but some lines were rejected, 1 on a fatal error (also when the
+ * dashboard could not be written), 2 on usage.
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
@@ -932,5 +933,9 @@ int main(int argc, char **argv)
     kpi_engine_free(r.engine);
     for (int i = 0; i < DICTS; i++)
         dict_free(&r.names[i]);
+    if (fflush(stdout) != 0 || ferror(stdout)) { /* a dashboard not written is no success */
+        fprintf(stderr, "dashboard: stdout: write error\n");
+        return EXIT_FAILURE;
+    }
     return r.rejected ? 3 : 0;
 }

@@ -223,6 +223,14 @@ CSV
 complains "nopriority.csv:3: bad priority field"
 expect "^  low +- "
 
+# a dashboard that could not be written is a failure, not exit status 0
+if [ -w /dev/full ]; then
+  status=0
+  "$dashboard" "$log" >/dev/full 2>"$tmp/err" || status=$?
+  [ $status -eq 1 ] || fail "exit status $status writing to /dev/full (expected 1)"
+  complains "dashboard: stdout: write error"
+fi
+
 # the generator reproduces the shipped log
 "$gen" -o "$tmp/events.csv" 2>/dev/null
 cmp -s "$tmp/events.csv" "$log" || fail "gen_events no longer reproduces $log (regenerate it and commit)"
