@@ -24,7 +24,8 @@
  * midnight UTC+1, all year round.
  *
  * Exit status: 0 when every line was applied, 3 when the dashboard was
- * printed but some lines were rejected, 1 on a fatal error, 2 on usage.
+ * printed but some lines were rejected, 1 on a fatal error (also when the
+ * dashboard could not be written), 2 on usage.
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
@@ -176,7 +177,7 @@ typedef struct reader {
     unsigned long line_of[BATCH];
     size_t n;
     unsigned long lines, events, applied, rejected;
-    unsigned long read; /* lines parsed into a record */
+    int spanned; /* first_ms and last_ms hold an applied event's time */
     int64_t first_ms, last_ms;
 } reader;
 
@@ -193,6 +194,17 @@ static void flush(reader *r)
     while (done < r->n) {
         size_t applied = 0;
         int rc = kpi_engine_apply(r->engine, r->batch + done, r->n - done, sizeof(kpi_event), &applied);
+        for (size_t i = done; i < done + applied; i++) {
+            const kpi_event *ev = &r->batch[i];
+            if (ev->kind == KPI_EVENT_LOGGED_IN && ev->actor != 0) /* an agent's team: its last logged_in taken */
+                r->names[D_AGENT].aux[ev->actor - r->names[D_AGENT].base] = ev->team;
+            /* the span of the events applied (the first may not be line 2) */
+            if (r->spanned == 0 || ev->time_ms < r->first_ms)
+                r->first_ms = ev->time_ms;
+            if (r->spanned == 0 || ev->time_ms > r->last_ms)
+                r->last_ms = ev->time_ms;
+            r->spanned = 1;
+        }
         r->applied += applied;
         done += applied;
         if (rc == KPI_OK)
@@ -265,6 +277,11 @@ static int is_agent_kind(uint32_t kind)
            kind == KPI_EVENT_RESOLVED || kind == KPI_EVENT_LOGGED_IN;
 }
 
+static int is_survey_kind(uint32_t kind)
+{
+    return kind == KPI_EVENT_CSAT || kind == KPI_EVENT_NPS || kind == KPI_EVENT_CES;
+}
+
 /* Parse one line into the next record of the batch; -1 rejects it. */
 static int parse_line(reader *r, char *line, unsigned long lineno)
 {
@@ -304,8 +321,8 @@ static int parse_line(reader *r, char *line, unsigned long lineno)
         bad = column_names[F_TIME];
     else if (f[F_TICKET].len && parse_u64(&f[F_TICKET], &ev.ticket) != 0)
         bad = column_names[F_TICKET];
-    else if (f[F_VALUE].len && parse_i64(&f[F_VALUE], &ev.value) != 0)
-        bad = column_names[F_VALUE];
+    else if (f[F_VALUE].len ? parse_i64(&f[F_VALUE], &ev.value) != 0 : is_survey_kind(ev.kind))
+        bad = column_names[F_VALUE]; /* a survey without its answer is not an answer 0 */
     if (bad == NULL && f[F_ACTOR].len) {
         if (ev.kind == KPI_EVENT_CREATED) {
             if (name_code(r, D_CUSTOMER, &f[F_ACTOR], &code) != 0)
@@ -325,6 +342,9 @@ static int parse_line(reader *r, char *line, unsigned long lineno)
     for (int i = 0; i < 4 && bad == NULL; i++)
         if (name_code(r, named[i].dict, &f[named[i].col], &codes[i]) != 0)
             bad = column_names[named[i].col];
+    /* a priority has no "none": code 0 is "low" (an empty field is not) */
+    if (bad == NULL && ev.kind == KPI_EVENT_CREATED && f[F_PRIORITY].len == 0)
+        bad = column_names[F_PRIORITY];
     if (bad == NULL && f[F_FLAGS].len) {
         static const char *const flag_names[] = {"by_agent", "by_bot"};
         const char *s = f[F_FLAGS].s, *end = s + f[F_FLAGS].len;
@@ -351,8 +371,6 @@ static int parse_line(reader *r, char *line, unsigned long lineno)
     ev.priority = codes[1];
     ev.team = codes[2];
     ev.topic = codes[3];
-    if (ev.kind == KPI_EVENT_LOGGED_IN && ev.actor != 0) /* remember the agent's team */
-        r->names[D_AGENT].aux[ev.actor - r->names[D_AGENT].base] = ev.team;
     r->batch[r->n] = ev;
     r->line_of[r->n] = lineno;
     r->n++;
@@ -395,29 +413,44 @@ static void not_an_event_log(const reader *r)
     exit(EXIT_FAILURE);
 }
 
+/* One line without its LF: at most cap - 1 bytes kept (*too_long when
+ * more followed), *nul when it holds a NUL byte; 0 at the end of the file.
+ * (fgets() cannot tell a NUL from the end of what it read.) */
+static int read_line(FILE *in, char *buf, size_t cap, size_t *len, int *too_long, int *nul)
+{
+    int c, any = 0;
+    size_t n = 0;
+    *too_long = *nul = 0;
+    while ((c = getc(in)) != EOF) {
+        any = 1;
+        if (c == '\n')
+            break;
+        *nul |= c == '\0';
+        if (n + 1 < cap)
+            buf[n++] = (char)c;
+        else
+            *too_long = 1;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return any;
+}
+
 static void read_log(reader *r, FILE *in)
 {
     char line[MAX_LINE];
-    int too_long = 0;
-    while (fgets(line, sizeof line, in) != NULL) {
-        size_t len = strlen(line);
-        int complete = len > 0 && line[len - 1] == '\n';
-        if (!complete && !feof(in)) { /* the rest of an overlong line follows */
-            if (!too_long) {
-                if (r->lines == 0)
-                    not_an_event_log(r);
-                r->events++; /* an event line, refused */
-                reject(r, r->lines + 1, "line too long");
-            }
-            too_long = 1;
-            continue;
-        }
+    size_t len;
+    int too_long, nul;
+    while (read_line(in, line, sizeof line, &len, &too_long, &nul)) {
         r->lines++;
-        if (too_long) {
-            too_long = 0;
+        if (r->lines == 1 && (too_long || nul))
+            not_an_event_log(r);
+        if (too_long || nul) { /* an event line, refused */
+            r->events++;
+            reject(r, r->lines, too_long ? "line too long" : "NUL byte in the line");
             continue;
         }
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+        while (len > 0 && line[len - 1] == '\r')
             line[--len] = '\0';
         if (r->lines == 1) {
             if (strcmp(line, EVLOG_HEADER) != 0)
@@ -429,13 +462,6 @@ static void read_log(reader *r, FILE *in)
         r->events++;
         if (parse_line(r, line, r->lines) != 0)
             continue;
-        /* the span of the lines read (the first may not be line 2) */
-        int64_t t = r->batch[r->n - 1].time_ms;
-        if (r->read == 0 || t < r->first_ms)
-            r->first_ms = t;
-        if (r->read == 0 || t > r->last_ms)
-            r->last_ms = t;
-        r->read++;
         if (r->n == BATCH)
             flush(r);
     }
@@ -745,9 +771,19 @@ static void print_channels(const kpi_engine *e, const reader *r, int64_t end)
         v[i].count = kpi_engine_volume(e, KPI_DIM_CHANNEL, ch->base + i, &s) == KPI_OK ? last_days(s, end) : 0;
         total += v[i].count;
     }
-    qsort(v, ch->n, sizeof *v, cmp_volume);
+    /* "all" is every ticket created: those created without a channel are
+     * a row of their own (the sample log names a channel everywhere) */
+    uint32_t rows = ch->n;
+    const kpi_series *all;
+    double created = kpi_engine_volume(e, KPI_DIM_ALL, 0, &all) == KPI_OK ? last_days(all, end) : 0;
+    if (created > total) {
+        v[rows].name = "(none)";
+        v[rows++].count = created - total;
+        total = created;
+    }
+    qsort(v, rows, sizeof *v, cmp_volume);
     printf("\n== Volume per channel (tickets created, last %d days at most)\n", PERIODS);
-    for (uint32_t i = 0; i < ch->n; i++) {
+    for (uint32_t i = 0; i < rows; i++) {
         double share = total > 0 ? v[i].count / total : 0;
         char bar[41];
         int len = (int)(share * 40 + 0.5);
@@ -897,5 +933,9 @@ int main(int argc, char **argv)
     kpi_engine_free(r.engine);
     for (int i = 0; i < DICTS; i++)
         dict_free(&r.names[i]);
+    if (fflush(stdout) != 0 || ferror(stdout)) { /* a dashboard not written is no success */
+        fprintf(stderr, "dashboard: stdout: write error\n");
+        return EXIT_FAILURE;
+    }
     return r.rejected ? 3 : 0;
 }

@@ -92,6 +92,19 @@ complains "first.csv:2: unknown kind 'teleported'"
 expect "^  span 2026-03-02 \.\. 2026-03-03, "
 expect "holidays in the span: none$"
 
+# nor does a line the engine refuses end it: the span is that of the
+# events applied, the days the figures cover (a reply to an unknown ticket
+# dated 2026-12-30 printed 'span 2026-03-02 .. 2026-12-30' and listed
+# eight holidays, with the backlog's days ending 2026-03-03)
+small last <<'CSV'
+2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
+2026-03-03T09:00:00.000Z,agent_reply,1,agent-01,,,,,,
+2026-12-30T09:00:00.000Z,agent_reply,99,agent-01,,,,,,
+CSV
+complains "last.csv:4: agent_reply on ticket 99: KPI_ERR_UNKNOWN_ID"
+expect "^  span 2026-03-02 \.\. 2026-03-03, "
+expect "holidays in the span: none$"
+
 # a name the engine refuses (a topic of 300 bytes) is a bad field every
 # time, not an unknown code from its second line on
 long=$(printf '%0300d' 0)
@@ -112,6 +125,15 @@ CSV
 complains "toolong.csv:2: line too long"
 expect "events 2, applied 1, rejected 1$"
 
+# a NUL byte in a line is reported at that line, and the next line is
+# read, not skipped as the rest of an overlong line (it was: 'line too
+# long', then ticket 2 dropped without a word: events 2, applied 1)
+{ printf '2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund\000request\n'
+  echo '2026-03-02T08:01:00.000Z,created,2,cust-2,,,email,normal,,refund request'
+  echo '2026-03-02T08:02:00.000Z,created,3,cust-3,,,email,normal,,refund request'; } | small nul
+complains "nul.csv:2: NUL byte in the line"
+expect "lines 4: events 3, applied 2, rejected 1$"
+
 # a value past the int64 range is a bad field, not a wrapped negative
 # number; INT64_MIN is one (refused by the engine, without overflow)
 small values <<'CSV'
@@ -121,6 +143,28 @@ small values <<'CSV'
 CSV
 complains "values.csv:3: bad value field"
 complains "values.csv:4: csat on ticket 1: KPI_ERR_RANGE"
+
+# a survey line without its answer is a bad value field, not an answer 0
+# (an NPS of 0 is a detractor: one empty nps line read NPS -100.0, n = 1)
+small noanswer <<'CSV'
+2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
+2026-03-02T08:05:00.000Z,nps,1,,,,,,,
+2026-03-02T08:06:00.000Z,ces,1,,,,,,,
+CSV
+complains "noanswer.csv:3: bad value field"
+complains "noanswer.csv:4: bad value field"
+expect "^  NPS \(0-10\) +- "
+expect "events 3, applied 1, rejected 2$"
+
+# an agent's team is that of its last logged_in record the engine took:
+# the refused one (a negative time) named technical, which the table showed
+small team <<'CSV'
+2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
+2026-03-02T18:00:00.000Z,logged_in,,agent-01,36000000,,,,billing,
+2026-03-02T18:01:00.000Z,logged_in,,agent-01,-5,,,,technical,
+CSV
+complains "team.csv:4: logged_in on ticket 0: KPI_ERR_RANGE"
+expect "^  agent-01 +billing "
 
 # the holidays listed are those of the span as printed (CET days): the
 # last event, 2026-04-05T23:30Z, is on Easter Monday
@@ -152,6 +196,40 @@ clean long
 expect "^  chat +1 +100.0%  #+$"
 expect "^  email +0 +0.0%  $"
 expect "^  all +1$"
+
+# a ticket created without a channel is in "all" (every ticket created,
+# as the header's count) in a row of its own, and the shares are of all:
+# email 1 of 2 = 50.0%, 20 of 40 marks (it read email 100.0%, all 1)
+small nochannel <<'CSV'
+2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
+2026-03-02T09:00:00.000Z,created,2,cust-2,,,,normal,,refund request
+CSV
+clean nochannel
+expect "^  email +1 +50.0%  #{20}$"
+expect "^  \(none\) +1 +50.0%  #{20}$"
+expect "^  all +2$"
+if [ -n "$py" ]; then
+  "$py" -B "$top_srcdir/tests/dashboard_reference.py" "$tmp/nochannel.csv" "$tmp/out" >"$tmp/ref" 2>&1 ||
+    { cat "$tmp/ref"; fail "nochannel.csv: the dashboard disagrees with the reference"; }
+fi
+
+# a ticket created without a priority is a bad priority field, not a low
+# one (code 0 is "low": it was judged by low's SLA targets, in its row)
+small nopriority <<'CSV'
+2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
+2026-03-02T09:00:00.000Z,created,2,cust-2,,,email,,,refund request
+2026-03-02T10:00:00.000Z,agent_reply,2,agent-01,,,,,,
+CSV
+complains "nopriority.csv:3: bad priority field"
+expect "^  low +- "
+
+# a dashboard that could not be written is a failure, not exit status 0
+if [ -w /dev/full ]; then
+  status=0
+  "$dashboard" "$log" >/dev/full 2>"$tmp/err" || status=$?
+  [ $status -eq 1 ] || fail "exit status $status writing to /dev/full (expected 1)"
+  complains "dashboard: stdout: write error"
+fi
 
 # the generator reproduces the shipped log
 "$gen" -o "$tmp/events.csv" 2>/dev/null

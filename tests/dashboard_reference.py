@@ -677,10 +677,11 @@ class Check:
     def channels(self):
         ref = self.ref
         oldest = ref.end - PERIODS * DAY
-        per = dict.fromkeys({ch for (p, ch) in ref.volume}, 0)
+        # tickets created without a channel are the dashboard's row "(none)"
+        per = dict.fromkeys({ch or "(none)" for (p, ch) in ref.volume}, 0)
         for (p, ch), c in ref.volume.items():
             if p >= oldest:
-                per[ch] = per.get(ch, 0) + c
+                per[ch or "(none)"] += c
         total = sum(per.values())
         for ch, c in sorted(per.items(), key=lambda x: (-x[1], x[0])):
             share = c / total
