@@ -7931,7 +7931,7 @@ START_TEST(a_snapshot_with_a_customer_created_after_its_engine_is_corrupt)
     unsigned char *snap = eng_bytes(e, &len);
     unsigned char key[18], put[10];
     for (int k = 0; k < 8; k++)
-        key[k] = (unsigned char)(100 >> (8 * k));
+        key[k] = (unsigned char)((uint64_t)100 >> (8 * k));
     w = 8 + put_sv(key + 8, T0);
     int hits = 0;
     for (size_t i = 0; i + w <= len; i++)
