@@ -129,9 +129,14 @@ class SlaPolicy(_Configuration):
         self._new("kpi_sla_policy_new", calendar._p if calendar is not None else None)
 
     def set_target(self, priority, metric, target_ms, business_hours=False):
+        """The target of a metric for a priority, in business time when
+        business_hours is True (or 1); any value but True, False, 1 and 0
+        raises (KpiInvalidError for another integer, as C refuses it;
+        TypeError for a non-integer)."""
         C.kpi_sla_policy_set_target(self._p, _lib.u32(priority, "priority"),
                                     _lib.i32(metric, "metric"),
-                                    _lib.i64(target_ms, "target_ms"), 1 if business_hours else 0)
+                                    _lib.i64(target_ms, "target_ms"),
+                                    _lib.flag(business_hours, "business_hours"))
 
     def target(self, priority, metric):
         """Target(target_ms, business_hours); KpiUnknownIdError if unset."""

@@ -655,6 +655,15 @@ def size(v, what="size_t argument"):
     return _int_in(v, 0, (1 << (8 * ctypes.sizeof(c_size_t))) - 1, what)
 
 
+def flag(v, what="flag"):
+    """A C int flag: True and False (numpy's too) as 1 and 0, any other
+    integer as it is, so that C refuses all but 0 and 1 with its own error;
+    not the truth value of anything else (TypeError)."""
+    if isinstance(v, bool) or type(v).__name__ == "bool_":
+        return int(v)
+    return i32(v, what)
+
+
 def id64(v, what="64-bit id"):
     """An id: any 64-bit pattern; negative Python ints are taken as their
     two's complement (the same bits as an int64 array viewed as uint64)."""

@@ -35,8 +35,10 @@ class Score(KpiObject):
         C.kpi_score_set_threshold(self._p, _lib.i32(threshold, "threshold"))
 
     def set_high_is_easy(self, high_is_easy):
-        """True (default): favourable = answer >= threshold; False: <=."""
-        C.kpi_score_set_high_is_easy(self._p, 1 if high_is_easy else 0)
+        """True (default): favourable = answer >= threshold; False: <=.
+        1 and 0 are taken too; any other value raises (KpiRangeError for
+        another integer, as C refuses it; TypeError for a non-integer)."""
+        C.kpi_score_set_high_is_easy(self._p, _lib.flag(high_is_easy, "high_is_easy"))
 
     def set_nps_cuts(self, promoter_from, detractor_to):
         C.kpi_score_set_nps_cuts(self._p, _lib.i32(promoter_from), _lib.i32(detractor_to))

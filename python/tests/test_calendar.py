@@ -72,6 +72,22 @@ def test_sla_policy():
         kpi.SlaPolicy(calendar="CET")
 
 
+def test_business_hours_takes_true_false_1_0_and_refuses_the_rest():
+    cal = kpi.Calendar("UTC0")
+    cal.add_hours(1, 9 * 60, 17 * 60)
+    p = kpi.SlaPolicy(cal)
+    p.set_target(0, kpi.SLA_RESOLUTION, H, business_hours=1)
+    assert p.target(0, kpi.SLA_RESOLUTION) == kpi.Target(H, True)
+    p.set_target(0, kpi.SLA_RESOLUTION, H, business_hours=0)
+    assert p.target(0, kpi.SLA_RESOLUTION) == kpi.Target(H, False)
+    before = bytes(p)
+    with pytest.raises(kpi.KpiInvalidError):  # C refuses 2 (was taken as True)
+        p.set_target(0, kpi.SLA_RESOLUTION, H, business_hours=2)
+    with pytest.raises(TypeError):  # "yes" is not a flag
+        p.set_target(0, kpi.SLA_RESOLUTION, H, business_hours="yes")
+    assert bytes(p) == before
+
+
 def test_calendar_zone_with_a_nul_byte_is_refused():
     # kpi_calendar_new reads a NUL-terminated string: "CET-1\0CEST,M3.5.0,
     # M10.5.0/3" reached C as "CET-1" (no DST), so 2024-07-03 12:00 UTC read

@@ -69,6 +69,21 @@ def test_csat_ces_esat_presets():
     assert err.value.code == -14
 
 
+def test_high_is_easy_takes_true_false_1_0_and_refuses_the_rest():
+    # 1..7 CES, threshold 3, answers 7, 5, 3, 1: >= 3 is 3 of 4, <= 3 is 2 of 4
+    s = kpi.ces(7, 3)
+    s.add_array([7, 5, 3, 1])
+    for v, easy in ((False, 2), (True, 3), (0, 2), (1, 3), (np.False_, 2), (np.True_, 3)):
+        s.set_high_is_easy(v)
+        assert_wilson(s.ces_easy(), easy, 4)
+    before = bytes(s)
+    with pytest.raises(kpi.KpiRangeError):  # C refuses 2; truthiness took it as True
+        s.set_high_is_easy(2)
+    with pytest.raises(TypeError):  # "no" is not a flag (it was truthy: True)
+        s.set_high_is_easy("no")
+    assert bytes(s) == before
+
+
 def test_general_scale_with_custom_cuts():
     s = kpi.Score(1, 10)
     s.set_nps_cuts(9, 6)
