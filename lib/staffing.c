@@ -135,7 +135,15 @@ KPI_API int kpi_erlang_traffic(double contacts, double interval_s, double aht_s,
         (rc = check_positive(interval_s)) != KPI_OK ||
         (rc = check_nonneg(aht_s)) != KPI_OK)
         return rc;
-    double a = contacts * aht_s / interval_s;
+    /* contacts x aht / interval on the mantissas (each in [0.5, 1), so the
+     * product and the quotient can neither overflow nor underflow), the
+     * exponents added apart: the product alone may leave the range of a
+     * double (1e200 x 1e200) when the result does not; scaling by powers of
+     * two is exact, so in range this rounds exactly as the plain formula */
+    int ec, ea, ei;
+    double mc = frexp(contacts, &ec), ma = frexp(aht_s, &ea);
+    double mi = frexp(interval_s, &ei);
+    double a = ldexp(mc * ma / mi, ec + ea - ei);
     if (!isfinite(a))
         return KPI_ERR_RANGE;
     *erlangs = a;

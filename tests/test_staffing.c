@@ -310,6 +310,28 @@ START_TEST(agents_search_equals_a_scan_from_one_agent)
 }
 END_TEST
 
+/* The header promises KPI_ERR_RANGE only when the RESULT overflows, and the
+ * result contacts x AHT / interval for contacts = AHT = interval = 1e200 is
+ * 1e200 x 1e200 / 1e200 = 1e200, finite; the product 1e400 alone overflowed
+ * and the call was refused.  Likewise 1e-200 x 1e-200 / 1e-200 = 1e-200,
+ * where the product 1e-400 underflowed to 0 and 0 Erlangs came out.  In the
+ * ordinary range the value is unchanged (100 x 180 / 1800 = 10 exactly). */
+START_TEST(traffic_is_the_quotient_even_when_the_product_leaves_the_range)
+{
+    double a = SENTINEL;
+    ck_assert_ok(kpi_erlang_traffic(1e200, 1e200, 1e200, &a));
+    ck_assert_near(a, 1e200, 1e186);
+    ck_assert_ok(kpi_erlang_traffic(1e-200, 1e-200, 1e-200, &a));
+    ck_assert_near(a, 1e-200, 1e-214);
+    ck_assert_ok(kpi_erlang_traffic(3e300, 2e300, 1e-300, &a)); /* 1.5e-300 */
+    ck_assert_near(a, 1.5e-300, 1e-314);
+    ck_assert_ok(kpi_erlang_traffic(100, 1800, 180, &a));
+    ck_assert(a == 10.0);
+    ck_assert_ok(kpi_erlang_traffic(0, 1800, 1e300, &a));
+    ck_assert(a == 0.0);
+}
+END_TEST
+
 /* ---- Erlang A ----------------------------------------------------------- */
 
 /* Erlang A's P(wait) and P(abandon) against the chain for {A, N, r} cases
@@ -1000,6 +1022,7 @@ static Suite *staffing_suite(void)
     tcase_add_test(tc, erlang_c_at_10000_agents_gives_finite_values_everywhere);
     tcase_add_test(tc, erlang_a_service_level_and_asa_follow_the_tagged_customer);
     tcase_add_test(tc, erlang_a_approaches_erlang_c_as_patience_grows);
+    tcase_add_test(tc, traffic_is_the_quotient_even_when_the_product_leaves_the_range);
     suite_add_tcase(s, tc);
     return s;
 }
