@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 packages=(build-essential autoconf automake libtool pkg-config check doxygen
           clang libclang-rt-14-dev abigail-tools valgrind
           python3 python3-pytest python3-numpy python3-pandas
-          python3-distributed python3-hypothesis)
+          python3-distributed python3-hypothesis
+          python3-pip python3-setuptools python3-wheel)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
