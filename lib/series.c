@@ -177,12 +177,21 @@ static void hw_update(kpi_series *s, uint64_t t, double y)
     s->level = lp;
 }
 
+/* Forget the model: it starts again with the next period it sees. */
+static void hw_restart(kpi_series *s)
+{
+    memset(s->hw, 0, 2 * (size_t)s->m * sizeof(double));
+    s->closed = s->n_err = 0;
+    s->level = s->trend = s->sum_abs = s->sum_sq = s->sum_smape = 0;
+}
+
 static void hw_observe(kpi_series *s, double y)
 {
     uint64_t t = s->closed;
     uint64_t m = s->m;
     if (t < 2 * m) {
         s->hw[t] = y;
+        s->closed++;
         if (t == 2 * m - 1) {
             double a = 0, b = 0;
             for (uint64_t i = 0; i < m; i++) {
@@ -195,19 +204,44 @@ static void hw_observe(kpi_series *s, double y)
             s->trend = (b - a) / (double)m;
             for (uint64_t i = 0; i < m; i++)
                 s->hw[i] -= a;
-            for (uint64_t j = m; j < 2 * m; j++)
+            bool finite = true;
+            for (uint64_t j = m; j < 2 * m; j++) {
                 hw_update(s, j, s->hw[j]);
+                finite = finite && isfinite(s->hw[j - m]);
+            }
+            if (!finite || !isfinite(s->level) || !isfinite(s->trend)) {
+                hw_restart(s);
+                hw_observe(s, y);
+            }
         }
-    } else {
-        double f = s->level + s->trend + s->hw[t % m];
-        double e = fabs(y - f);
-        double den = (fabs(y) + fabs(f)) / 2.0;
-        s->n_err++;
-        s->sum_abs += e;
-        s->sum_sq += e * e;
-        s->sum_smape += den > 0 ? e / den : 0.0;
-        hw_update(s, t, y);
+        return;
     }
+    /* the step in locals: parameters in (0, 1) do not make every model
+     * stable, and one that diverges would run its sums and state to inf
+     * and NaN (no longer a state that decodes); it restarts instead */
+    uint32_t i = (uint32_t)(t % m);
+    double S = s->hw[i];
+    double f = s->level + s->trend + S;
+    double e = fabs(y - f);
+    double den = (fabs(y) + fabs(f)) / 2.0;
+    double sa = s->sum_abs + e, sq = s->sum_sq + e * e;
+    double sm = s->sum_smape + (den > 0 ? e / den : 0.0);
+    double lp = s->alpha * (y - S) + (1.0 - s->alpha) * (s->level + s->trend);
+    double tp = s->beta * (lp - s->level) + (1.0 - s->beta) * s->trend;
+    double sp = s->gamma * (y - lp) + (1.0 - s->gamma) * S;
+    if (!isfinite(lp) || !isfinite(tp) || !isfinite(sp) || !isfinite(sa) ||
+        !isfinite(sq) || !isfinite(sm)) {
+        hw_restart(s);
+        hw_observe(s, y);
+        return;
+    }
+    s->n_err++;
+    s->sum_abs = sa;
+    s->sum_sq = sq;
+    s->sum_smape = sm;
+    s->level = lp;
+    s->trend = tp;
+    s->hw[i] = sp;
     s->closed++;
 }
 

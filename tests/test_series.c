@@ -1135,43 +1135,73 @@ END_TEST
 /* ---- review: Holt-Winters against the documented recursion ------------- */
 
 typedef struct hw_ref {
-    double L, T, S[8];
+    double L, T, S[16], first[32];
     double sum_abs, sum_sq, sum_smape;
-    int n_err;
+    int n_err, closed, restarts;
 } hw_ref;
 
-/* The file description of kpi/series.h, written out: y[0..n) are the
- * closed periods (n >= 2m). */
+/* The file description of kpi/series.h, written out: one closing period's
+ * value y (m <= 16), the model restarting (y its first period) where the
+ * step would take a state value or an error sum past the range of a
+ * double. */
+static void hw_observe_ref(hw_ref *o, int m, double a, double b, double g, double y)
+{
+    int t = o->closed++;
+    if (t < 2 * m) {
+        o->first[t] = y;
+        if (t < 2 * m - 1)
+            return;
+        double m1 = 0, m2 = 0;
+        for (int i = 0; i < m; i++) {
+            m1 += o->first[i];
+            m2 += o->first[m + i];
+        }
+        m1 /= m;
+        m2 /= m;
+        o->L = m1;
+        o->T = (m2 - m1) / m;
+        for (int i = 0; i < m; i++)
+            o->S[i] = o->first[i] - m1;
+        for (int j = m; j < 2 * m; j++) {
+            double *S = &o->S[j % m], yj = o->first[j];
+            double lp = a * (yj - *S) + (1 - a) * (o->L + o->T);
+            o->T = b * (lp - o->L) + (1 - b) * o->T;
+            *S = g * (yj - lp) + (1 - g) * *S;
+            o->L = lp;
+        }
+        return;
+    }
+    double *S = &o->S[t % m];
+    double f = o->L + o->T + *S, e = fabs(y - f), den = (fabs(y) + fabs(f)) / 2;
+    double lp = a * (y - *S) + (1 - a) * (o->L + o->T);
+    double tp = b * (lp - o->L) + (1 - b) * o->T;
+    double sp = g * (y - lp) + (1 - g) * *S;
+    double sa = o->sum_abs + e, sq = o->sum_sq + e * e;
+    double sm = o->sum_smape + (den > 0 ? e / den : 0);
+    if (!isfinite(lp) || !isfinite(tp) || !isfinite(sp) || !isfinite(sa) ||
+        !isfinite(sq) || !isfinite(sm)) {
+        int r = o->restarts + 1;
+        memset(o, 0, sizeof *o);
+        o->restarts = r;
+        hw_observe_ref(o, m, a, b, g, y);
+        return;
+    }
+    o->L = lp;
+    o->T = tp;
+    *S = sp;
+    o->sum_abs = sa;
+    o->sum_sq = sq;
+    o->sum_smape = sm;
+    o->n_err++;
+}
+
+/* y[0..n) are the closed periods (n >= 2m). */
 static void hw_reference(const double *y, int n, int m, double a, double b,
                          double g, hw_ref *o)
 {
     memset(o, 0, sizeof *o);
-    double m1 = 0, m2 = 0;
-    for (int i = 0; i < m; i++) {
-        m1 += y[i];
-        m2 += y[m + i];
-    }
-    m1 /= m;
-    m2 /= m;
-    o->L = m1;
-    o->T = (m2 - m1) / m;
-    for (int i = 0; i < m; i++)
-        o->S[i] = y[i] - m1;
-    for (int t = m; t < n; t++) {
-        double *S = &o->S[t % m];
-        if (t >= 2 * m) {
-            double f = o->L + o->T + *S, e = fabs(y[t] - f);
-            double den = (fabs(y[t]) + fabs(f)) / 2;
-            o->sum_abs += e;
-            o->sum_sq += e * e;
-            o->sum_smape += den > 0 ? e / den : 0;
-            o->n_err++;
-        }
-        double lp = a * (y[t] - *S) + (1 - a) * (o->L + o->T);
-        o->T = b * (lp - o->L) + (1 - b) * o->T;
-        *S = g * (y[t] - lp) + (1 - g) * *S;
-        o->L = lp;
-    }
+    for (int t = 0; t < n; t++)
+        hw_observe_ref(o, m, a, b, g, y[t]);
 }
 
 START_TEST(holt_winters_matches_the_documented_recursion_with_gaps)
@@ -1449,6 +1479,57 @@ END_TEST
  * refused.  A merge that could overflow (a series merged into itself about
  * a thousand times: each doubles it) is KPI_ERR_OVERFLOW; every refusal
  * leaves the series as it was. */
+START_TEST(a_diverging_holt_winters_model_restarts_and_its_state_reads_back)
+{
+    /* alpha = 0.15, beta = gamma = 0.99, m = 12: parameters set_forecast
+     * takes, but the recursion is unstable (over a season it multiplies
+     * a deviation by some 1.65, the largest eigenvalue's modulus): fed
+     * counts 0..10, the one-step errors pass 1e154 (their squares
+     * DBL_MAX) after some 8,500 periods.  Before the fix the error sums
+     * and then the state ran to inf and NaN (forecast NaN from some
+     * 17,000 periods on) and the state no longer decoded.  Now the model
+     * restarts where a closing period would take it past the range of a
+     * double: the reference hw_observe_ref() (the recursion written out)
+     * restarts twice in 20,000 periods, and the series agrees with it. */
+    enum { N = 20000, M = 12 };
+    const double a = 0.15, b = 0.99, g = 0.99;
+    static int64_t t[N];
+    static double y[N];
+    for (int k = 0; k < N; k++) {
+        t[k] = k;
+        y[k] = (double)((7 * k) % 11);
+    }
+    kpi_series *s;
+    ck_assert_ok(kpi_series_new(&s, 1, 4, 0));
+    ck_assert_ok(kpi_series_set_forecast(s, M, a, b, g));
+    ck_assert_ok(kpi_series_add_array(s, t, y, N));
+    ck_assert_ok(kpi_series_add(s, N, 0)); /* closes period N - 1 */
+    hw_ref r;
+    hw_reference(y, N, M, a, b, g, &r);
+    ck_assert_int_eq(r.restarts, 2);
+    double f[2 * M], mae, smape;
+    ck_assert_ok(kpi_series_forecast(s, 2 * M, f, 2 * M));
+    for (int h = 1; h <= 2 * M; h++) {
+        double want = r.L + h * r.T + r.S[(r.closed - 1 + h) % M];
+        ck_assert_msg(isfinite(f[h - 1]) && fabs(f[h - 1] - want) <= 1e-12 * fabs(want),
+                      "h=%d: %g, want %g", h, f[h - 1], want);
+    }
+    ck_assert_ok(kpi_series_forecast_error(s, &mae, &smape));
+    ck_assert_near(mae, r.sum_abs / r.n_err, 1e-12 * r.sum_abs / r.n_err);
+    ck_assert_near(smape, r.sum_smape / r.n_err, 1e-12);
+    kpi_estimate e;
+    ck_assert_ok(kpi_series_forecast_interval(s, UINT32_MAX, &e));
+    ck_assert(isfinite(e.value) && isfinite(e.lower) && isfinite(e.upper));
+    ck_assert_uint_eq(e.n, (uint64_t)r.n_err);
+    ck_assert_int_lt(r.n_err, N - 2 * M);
+    /* the state reads back as itself */
+    kpi_series *c = series_reread(s);
+    series_same(s, c);
+    kpi_series_free(c);
+    kpi_series_free(s);
+}
+END_TEST
+
 START_TEST(amounts_are_bounded_and_no_sum_overflows)
 {
     kpi_series *s;
@@ -1565,6 +1646,7 @@ static Suite *series_suite(void)
     tcase_add_test(tc, holt_winters_errors_by_hand_with_zero_actuals_and_forecasts);
     tcase_add_test(tc, holt_winters_recovers_a_trending_week_and_a_merged_copy_agrees);
     tcase_add_test(tc, amounts_are_bounded_and_no_sum_overflows);
+    tcase_add_test(tc, a_diverging_holt_winters_model_restarts_and_its_state_reads_back);
     suite_add_tcase(s, tc);
     return s;
 }

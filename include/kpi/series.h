@@ -23,11 +23,12 @@
  * gamma (season).  The model sees a period's value once, when the period
  * closes, i.e. when the ring first advances past it; late events for an
  * already closed period change the ring but not the model.  Model time
- * starts at the period of the first event.  Once 2m periods have closed,
- * the model is initialised classically: level L = mean of the first
- * season, trend T = (mean of the second season - mean of the first) / m,
- * seasonal S[i] = y[i] - L for i < m (first-season deviations); then the
- * recursions are run over the second season:
+ * starts at the period of the first event (or of a restart, below).
+ * Once 2m periods have closed, the model is initialised classically:
+ * level L = mean of the first season, trend T = (mean of the second
+ * season - mean of the first) / m, seasonal S[i] = y[i] - L for i < m
+ * (first-season deviations); then the recursions are run over the
+ * second season:
  *   L' = alpha (y - S[t mod m]) + (1 - alpha) (L + T)
  *   T' = beta (L' - L) + (1 - beta) T
  *   S[t mod m] = gamma (y - L') + (1 - gamma) S[t mod m]
@@ -39,6 +40,16 @@
  * first period the model has not seen, which is the newest (still open)
  * period of the ring.  To close a period without an event, add 0.0 at a
  * time in a later period.
+ *
+ * Parameters in (0, 1) do not make every model stable: some (more so for
+ * long seasons, e.g. m = 24 with alpha = beta = gamma = 0.5, or m = 12
+ * with alpha = 0.15 and beta = gamma = 0.99) amplify every deviation from
+ * season to season, and their forecasts and errors grow without bound
+ * whatever the data.  When a closing period would take the model's state
+ * or an error sum past the range of a double, the model restarts: it
+ * forgets everything it has seen, that period becomes its first, and the
+ * forecast reads #KPI_ERR_EMPTY again until 2m periods have closed (the
+ * error statistics then count from the restart).
  *
  * Every skipped period is a zero observation for the model, so with a
  * forecast a jump costs time proportional to its number of periods; jumps
