@@ -20,8 +20,10 @@
  *
  * The business calendar is Europe/Berlin as a POSIX TZ string (no tz
  * database), Monday to Friday 08:00-18:00, closed on the German
- * nationwide public holidays; days (volume, backlog) are CET days,
- * midnight UTC+1, all year round.
+ * nationwide public holidays of the years 1900..2200 (a line dated
+ * outside 1900..2199 is reported and skipped: it would be taken without
+ * them); days (volume, backlog) are CET days, midnight UTC+1, all year
+ * round.
  *
  * Exit status: 0 when every line was applied, 3 when the dashboard was
  * printed but some lines were rejected, 1 on a fatal error (also when the
@@ -49,6 +51,10 @@
 #define DAY_MS KPI_MS_PER_DAY
 #define CET_ORIGIN_MS (-HOUR_MS) /* midnight UTC+1 */
 #define PERIODS 90               /* days kept for volume, windows and backlog */
+/* the years of the events taken; the calendar holds the holidays of one
+ * more (the last day's local date, due times after the end) */
+#define FIRST_YEAR 1900
+#define LAST_YEAR 2199
 
 #define CHECK(call)                                                           \
     do {                                                                      \
@@ -282,6 +288,18 @@ static int is_survey_kind(uint32_t kind)
     return kind == KPI_EVENT_CSAT || kind == KPI_EVENT_NPS || kind == KPI_EVENT_CES;
 }
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* Whether a time's (UTC) year is one whose holidays the calendar holds:
+ * business time over a day of another year would count its holidays open. */
+static int in_calendar_years(int64_t ms)
+{
+    int32_t y, m, d;
+    evlog_civil_from_days(evlog_day_of(ms), &y, &m, &d);
+    return y >= FIRST_YEAR && y <= LAST_YEAR;
+}
+
 /* Parse one line into the next record of the batch; -1 rejects it. */
 static int parse_line(reader *r, char *line, unsigned long lineno)
 {
@@ -319,6 +337,11 @@ static int parse_line(reader *r, char *line, unsigned long lineno)
     uint32_t code;
     if (evlog_parse_time(f[F_TIME].s, f[F_TIME].len, &ev.time_ms) != 0)
         bad = column_names[F_TIME];
+    else if (!in_calendar_years(ev.time_ms)) {
+        reject(r, lineno, "time outside the years " STR(FIRST_YEAR) ".." STR(LAST_YEAR)
+                          " of the business calendar");
+        return -1;
+    }
     else if (f[F_TICKET].len && parse_u64(&f[F_TICKET], &ev.ticket) != 0)
         bad = column_names[F_TICKET];
     else if (f[F_VALUE].len ? parse_i64(&f[F_VALUE], &ev.value) != 0 : is_survey_kind(ev.kind))
@@ -386,7 +409,7 @@ static void configure(kpi_engine *e)
     CHECK(kpi_calendar_new(&cal, EVLOG_TZ));
     for (int wd = 1; wd <= 5; wd++)
         CHECK(kpi_calendar_add_hours(cal, wd, 8 * 60, 18 * 60));
-    CHECK(evlog_add_german_holidays(cal, 2000, 2099));
+    CHECK(evlog_add_german_holidays(cal, FIRST_YEAR, LAST_YEAR + 1));
     CHECK(kpi_engine_set_calendar(e, cal));
     /* targets in business hours: first reply, next reply, resolution */
     static const int64_t targets[4][3] = {

@@ -176,6 +176,26 @@ clean easter
 expect "^  span 2026-04-01 \.\. 2026-04-06, "
 expect "holidays in the span: 2026-04-03 Good Friday, 2026-04-06 Easter Monday$"
 
+# the business calendar is closed on the holidays the header lists, in
+# every year a line may have: ticket 1 is created Thursday 1998-12-31
+# 10:00 CET and answered Monday 1999-01-04 10:00, over New Year's Day (a
+# Friday): Thursday 10-18 is 8 h, Monday 08-10 is 2 h, FRT 10 business
+# hours (the calendar held the holidays of 2000..2099 only: 20h 00m, the
+# Friday counted as open); 2099-12-31 .. 2100-01-04 alike (ticket 2).  A
+# time outside the years whose holidays the calendar holds, 1900..2199, is
+# reported, not taken without them
+small newyear <<'CSV'
+1998-12-31T09:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
+1999-01-04T09:00:00.000Z,agent_reply,1,agent-01,,,,,,
+2099-12-31T09:00:00.000Z,created,2,cust-2,,,email,normal,,refund request
+2100-01-04T09:00:00.000Z,agent_reply,2,agent-01,,,,,,
+1899-12-31T09:00:00.000Z,created,3,cust-3,,,email,normal,,refund request
+2200-01-01T09:00:00.000Z,created,4,cust-4,,,email,normal,,refund request
+CSV
+complains "newyear.csv:6: time outside the years 1900..2199 of the business calendar"
+complains "newyear.csv:7: time outside the years 1900..2199 of the business calendar"
+expect "^  first reply time \(FRT\) +[0-9]d [0-9]{2}h +[0-9]d [0-9]{2}h +10h 00m +10h 00m +2$"
+
 # a last day without a new ticket: created 0 (not "-"), its backlog 1
 # (the ticket of 03-02, answered on 03-03, is still open)
 small quiet <<'CSV'
