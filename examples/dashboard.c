@@ -229,12 +229,15 @@ static void flush(reader *r)
 static int parse_u64(const field *f, uint64_t *out)
 {
     uint64_t v = 0;
-    if (f->len == 0 || f->len > 19)
+    if (f->len == 0)
         return -1;
     for (size_t i = 0; i < f->len; i++) {
         if (f->s[i] < '0' || f->s[i] > '9')
             return -1;
-        v = v * 10 + (uint64_t)(f->s[i] - '0');
+        uint64_t digit = (uint64_t)(f->s[i] - '0');
+        if (v > (UINT64_MAX - digit) / 10) /* every uint64 (a ticket id), nothing past it */
+            return -1;
+        v = v * 10 + digit;
     }
     *out = v;
     return 0;

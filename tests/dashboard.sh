@@ -144,6 +144,19 @@ CSV
 complains "values.csv:3: bad value field"
 complains "values.csv:4: csat on ticket 1: KPI_ERR_RANGE"
 
+# a ticket id is any uint64 but 0, also one of 20 digits (2^63 =
+# 9223372036854775808 and 2^64 - 1 = 18446744073709551615 were a bad
+# ticket or actor field: at most 19 digits were read); 2^64 is one
+small bigid <<'CSV'
+2026-03-02T08:00:00.000Z,created,18446744073709551615,cust-1,,,email,normal,,refund request
+2026-03-02T08:01:00.000Z,created,9223372036854775808,cust-2,,,email,normal,,refund request
+2026-03-02T08:02:00.000Z,merged,9223372036854775808,18446744073709551615,,,,,,
+2026-03-02T08:03:00.000Z,created,18446744073709551616,cust-3,,,email,normal,,refund request
+CSV
+complains "bigid.csv:5: bad ticket field"
+expect "events 4, applied 3, rejected 1$"
+expect "merged 1,"
+
 # a survey line without its answer is a bad value field, not an answer 0
 # (an NPS of 0 is a detractor: one empty nps line read NPS -100.0, n = 1)
 small noanswer <<'CSV'
