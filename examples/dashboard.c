@@ -862,7 +862,7 @@ static int cmp_name(const void *a, const void *b)
 static void print_people(const kpi_engine *e, const reader *r)
 {
     const dict *ag = &r->names[D_AGENT], *tm = &r->names[D_TEAM];
-    printf("\n== Agents       team       resolved  replies   FRT p50    CSAT     FCR  res./h\n");
+    printf("\n== Agents       team       resolves  replies   FRT p50    CSAT     FCR  res./h\n");
     const char **sorted = xrealloc(NULL, (ag->n ? ag->n : 1) * sizeof *sorted);
     for (uint32_t i = 0; i < ag->n; i++)
         sorted[i] = ag->names[i];

@@ -179,6 +179,24 @@ CSV
 complains "team.csv:4: logged_in on ticket 0: KPI_ERR_RANGE"
 expect "^  agent-01 +billing "
 
+# the agents' first column counts resolves, as the counters name them: a
+# ticket resolved, reopened and resolved again by agent-01 is 'resolved
+# 1, resolves 2' under Counters and 2 in agent-01's row, whose column was
+# headed 'resolved' (the counters' word for tickets resolved, here 1)
+small resolves <<'CSV'
+2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
+2026-03-02T08:10:00.000Z,assigned,1,agent-01,,,,,billing,
+2026-03-02T08:20:00.000Z,agent_reply,1,agent-01,,,,,,
+2026-03-02T08:30:00.000Z,resolved,1,agent-01,,,,,,
+2026-03-02T09:00:00.000Z,reopened,1,,,,,,,
+2026-03-02T09:30:00.000Z,resolved,1,agent-01,,,,,,
+2026-03-02T17:00:00.000Z,logged_in,,agent-01,28800000,,,,billing,
+CSV
+clean resolves
+expect " resolved 1, resolves 2,"
+expect "^  agent-01 +billing +2 +1 "
+expect "^== Agents +team +resolves +replies +FRT p50 "
+
 # the holidays listed are those of the span as printed (CET days): the
 # last event, 2026-04-05T23:30Z, is on Easter Monday
 small easter <<'CSV'
