@@ -66,6 +66,12 @@ small() {
   status=0
   "$dashboard" "$tmp/$1.csv" >"$tmp/out" 2>"$tmp/err" || status=$?
 }
+# the reference agrees with the dashboard's figures on $tmp/NAME.csv
+agrees() {
+  [ -n "$py" ] || return 0
+  "$py" -B "$top_srcdir/tests/dashboard_reference.py" "$tmp/$1.csv" "$tmp/out" >"$tmp/ref" 2>&1 ||
+    { cat "$tmp/ref"; fail "$1.csv: the dashboard disagrees with the reference"; }
+}
 complains() { grep -q "$1" "$tmp/err" || { cat "$tmp/err"; fail "no complaint: $1"; }; }
 clean() { [ $status -eq 0 ] || { cat "$tmp/err"; fail "exit status $status on $1.csv"; }; }
 
@@ -259,10 +265,22 @@ clean nochannel
 expect "^  email +1 +50.0%  #{20}$"
 expect "^  \(none\) +1 +50.0%  #{20}$"
 expect "^  all +2$"
-if [ -n "$py" ]; then
-  "$py" -B "$top_srcdir/tests/dashboard_reference.py" "$tmp/nochannel.csv" "$tmp/out" >"$tmp/ref" 2>&1 ||
-    { cat "$tmp/ref"; fail "nochannel.csv: the dashboard disagrees with the reference"; }
-fi
+agrees nochannel
+
+# a target used up exactly at closing time (low: 40 business hours from
+# Saturday 2026-03-07, Monday to Thursday 08-18, due Thursday 18:00 CET)
+# is met by a reply until business time runs again: at the end of
+# Thursday it is due now, at risk, not breached (engine.h,
+# kpi_engine_sla_risk(); the reference had it breached, and so disagreed
+# with the logs of other seeds and sizes: gen_events -n 1000 -s 6)
+small closing <<'CSV'
+2026-03-07T09:00:00.000Z,created,1,cust-1,,,email,low,,refund request
+2026-03-09T08:00:00.000Z,agent_reply,1,agent-01,,,,,,
+2026-03-12T12:00:00.000Z,note,1,agent-01,,,,,,
+CSV
+clean closing
+expect "^  live tickets: 0 already breached, 1 due within 24 hours; next due 2026-03-12T23:00:00.000Z$"
+agrees closing
 
 # a ticket created without a priority is a bad priority field, not a low
 # one (code 0 is "low": it was judged by low's SLA targets, in its row)
