@@ -175,6 +175,27 @@ complains "noanswer.csv:4: bad value field"
 expect "^  NPS \(0-10\) +- "
 expect "events 3, applied 1, rejected 2$"
 
+# the tables list the names of the events the engine took: an agent, a
+# channel, a priority and a team named only on lines it refused (a reply
+# and an assignment on unknown tickets, a second creation of ticket 1)
+# were rows of their own ('agent-99 - 0 0 - - - -', 'fax 0 0.0%',
+# 'critical - - -', 'sales 0 0 ...'), as if the helpdesk had them
+small refusednames <<'CSV'
+2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
+2026-03-02T08:05:00.000Z,agent_reply,1,agent-01,,,,,,
+2026-03-02T08:06:00.000Z,agent_reply,2,agent-99,,,,,,
+2026-03-02T08:07:00.000Z,created,1,cust-1,,,fax,critical,,refund request
+2026-03-02T08:08:00.000Z,assigned,3,agent-01,,,,,sales,
+CSV
+complains "refusednames.csv:4: agent_reply on ticket 2: KPI_ERR_UNKNOWN_ID"
+complains "refusednames.csv:5: created on ticket 1: KPI_ERR_DUPLICATE"
+complains "refusednames.csv:6: assigned on ticket 3: KPI_ERR_UNKNOWN_ID"
+expect "^  agent-01 "
+expect "^  email +1 +100.0%"
+for name in agent-99 fax critical sales; do
+  ! grep -q "^  $name " "$tmp/out" || { cat "$tmp/out"; fail "a row for $name, named on refused lines only"; }
+done
+
 # an agent's team is that of its last logged_in record the engine took:
 # the refused one (a negative time) named technical, which the table showed
 small team <<'CSV'
