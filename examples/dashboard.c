@@ -20,8 +20,10 @@
  *
  * The business calendar is Europe/Berlin as a POSIX TZ string (no tz
  * database), Monday to Friday 08:00-18:00, closed on the German
- * nationwide public holidays; days (volume, backlog) are CET days,
- * midnight UTC+1, all year round.
+ * nationwide public holidays of the years 1900..2200 (a line dated
+ * outside 1900..2199 is reported and skipped: it would be taken without
+ * them); days (volume, backlog) are CET days, midnight UTC+1, all year
+ * round.
  *
  * Exit status: 0 when every line was applied, 3 when the dashboard was
  * printed but some lines were rejected, 1 on a fatal error (also when the
@@ -49,6 +51,11 @@
 #define DAY_MS KPI_MS_PER_DAY
 #define CET_ORIGIN_MS (-HOUR_MS) /* midnight UTC+1 */
 #define PERIODS 90               /* days kept for volume, windows and backlog */
+#define USUAL_PRIORITIES 4       /* low, normal, high, urgent: codes 0..3, always listed */
+/* the years of the events taken; the calendar holds the holidays of one
+ * more (the last day's local date, due times after the end) */
+#define FIRST_YEAR 1900
+#define LAST_YEAR 2199
 
 #define CHECK(call)                                                           \
     do {                                                                      \
@@ -65,6 +72,7 @@
 typedef struct dict {
     char **names;
     uint32_t *aux; /* one number per name for the caller (an agent's team) */
+    uint8_t *used; /* 1 once an event the engine applied carries the name */
     uint32_t n, cap, base, limit;
     uint32_t *slots; /* index + 1, 0 = empty */
     uint32_t nslots;
@@ -120,12 +128,14 @@ static uint32_t dict_code(dict *d, const char *s, size_t len, int *added)
         d->cap = d->cap ? d->cap * 2 : 16;
         d->names = xrealloc(d->names, d->cap * sizeof *d->names);
         d->aux = xrealloc(d->aux, d->cap * sizeof *d->aux);
+        d->used = xrealloc(d->used, d->cap * sizeof *d->used);
     }
     char *copy = xrealloc(NULL, len + 1);
     memcpy(copy, s, len);
     copy[len] = '\0';
     d->names[d->n] = copy;
     d->aux[d->n] = 0;
+    d->used[d->n] = 0;
     d->slots[h] = ++d->n;
     if (d->n * 2 > d->nslots)
         dict_rehash(d);
@@ -150,6 +160,7 @@ static void dict_free(dict *d)
         free(d->names[i]);
     free(d->names);
     free(d->aux);
+    free(d->used);
     free(d->slots);
 }
 
@@ -187,6 +198,28 @@ static void reject(reader *r, unsigned long line, const char *why)
     fprintf(stderr, "%s:%lu: %s\n", r->path, line, why);
 }
 
+static int is_agent_kind(uint32_t kind)
+{
+    return kind == KPI_EVENT_AGENT_REPLY || kind == KPI_EVENT_NOTE || kind == KPI_EVENT_ASSIGNED ||
+           kind == KPI_EVENT_RESOLVED || kind == KPI_EVENT_LOGGED_IN;
+}
+
+/* The names an applied event carries are those the tables list (a name
+ * seen on refused lines only is no agent, channel, priority or team of
+ * the figures). */
+static void mark_used(reader *r, const kpi_event *ev)
+{
+    if (is_agent_kind(ev->kind) && ev->actor != 0)
+        r->names[D_AGENT].used[ev->actor - r->names[D_AGENT].base] = 1;
+    if (ev->team != 0)
+        r->names[D_TEAM].used[ev->team - r->names[D_TEAM].base] = 1;
+    if (ev->kind == KPI_EVENT_CREATED) {
+        if (ev->channel != 0)
+            r->names[D_CHANNEL].used[ev->channel - r->names[D_CHANNEL].base] = 1;
+        r->names[D_PRIORITY].used[ev->priority - r->names[D_PRIORITY].base] = 1;
+    }
+}
+
 /* Apply the batch; report and skip each record the engine refuses. */
 static void flush(reader *r)
 {
@@ -198,6 +231,7 @@ static void flush(reader *r)
             const kpi_event *ev = &r->batch[i];
             if (ev->kind == KPI_EVENT_LOGGED_IN && ev->actor != 0) /* an agent's team: its last logged_in taken */
                 r->names[D_AGENT].aux[ev->actor - r->names[D_AGENT].base] = ev->team;
+            mark_used(r, ev);
             /* the span of the events applied (the first may not be line 2) */
             if (r->spanned == 0 || ev->time_ms < r->first_ms)
                 r->first_ms = ev->time_ms;
@@ -223,12 +257,15 @@ static void flush(reader *r)
 static int parse_u64(const field *f, uint64_t *out)
 {
     uint64_t v = 0;
-    if (f->len == 0 || f->len > 19)
+    if (f->len == 0)
         return -1;
     for (size_t i = 0; i < f->len; i++) {
         if (f->s[i] < '0' || f->s[i] > '9')
             return -1;
-        v = v * 10 + (uint64_t)(f->s[i] - '0');
+        uint64_t digit = (uint64_t)(f->s[i] - '0');
+        if (v > (UINT64_MAX - digit) / 10) /* every uint64 (a ticket id), nothing past it */
+            return -1;
+        v = v * 10 + digit;
     }
     *out = v;
     return 0;
@@ -271,15 +308,21 @@ static int name_code(reader *r, int which, const field *f, uint32_t *code)
     return 0;
 }
 
-static int is_agent_kind(uint32_t kind)
-{
-    return kind == KPI_EVENT_AGENT_REPLY || kind == KPI_EVENT_NOTE || kind == KPI_EVENT_ASSIGNED ||
-           kind == KPI_EVENT_RESOLVED || kind == KPI_EVENT_LOGGED_IN;
-}
-
 static int is_survey_kind(uint32_t kind)
 {
     return kind == KPI_EVENT_CSAT || kind == KPI_EVENT_NPS || kind == KPI_EVENT_CES;
+}
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* Whether a time's (UTC) year is one whose holidays the calendar holds:
+ * business time over a day of another year would count its holidays open. */
+static int in_calendar_years(int64_t ms)
+{
+    int32_t y, m, d;
+    evlog_civil_from_days(evlog_day_of(ms), &y, &m, &d);
+    return y >= FIRST_YEAR && y <= LAST_YEAR;
 }
 
 /* Parse one line into the next record of the batch; -1 rejects it. */
@@ -319,6 +362,11 @@ static int parse_line(reader *r, char *line, unsigned long lineno)
     uint32_t code;
     if (evlog_parse_time(f[F_TIME].s, f[F_TIME].len, &ev.time_ms) != 0)
         bad = column_names[F_TIME];
+    else if (!in_calendar_years(ev.time_ms)) {
+        reject(r, lineno, "time outside the years " STR(FIRST_YEAR) ".." STR(LAST_YEAR)
+                          " of the business calendar");
+        return -1;
+    }
     else if (f[F_TICKET].len && parse_u64(&f[F_TICKET], &ev.ticket) != 0)
         bad = column_names[F_TICKET];
     else if (f[F_VALUE].len ? parse_i64(&f[F_VALUE], &ev.value) != 0 : is_survey_kind(ev.kind))
@@ -386,7 +434,7 @@ static void configure(kpi_engine *e)
     CHECK(kpi_calendar_new(&cal, EVLOG_TZ));
     for (int wd = 1; wd <= 5; wd++)
         CHECK(kpi_calendar_add_hours(cal, wd, 8 * 60, 18 * 60));
-    CHECK(evlog_add_german_holidays(cal, 2000, 2099));
+    CHECK(evlog_add_german_holidays(cal, FIRST_YEAR, LAST_YEAR + 1));
     CHECK(kpi_engine_set_calendar(e, cal));
     /* targets in business hours: first reply, next reply, resolution */
     static const int64_t targets[4][3] = {
@@ -673,6 +721,8 @@ static void print_sla(const kpi_engine *e, const reader *r, int64_t end)
     for (uint32_t i = 0; i <= pr->n; i++) {
         int all = i == pr->n;
         uint32_t code = all ? 0 : pr->base + pr->n - 1 - i; /* urgent first */
+        if (!all && code >= USUAL_PRIORITIES && !pr->used[code - pr->base])
+            continue;
         printf("  %-34s", all ? "all priorities" : dict_name(pr, code));
         for (int m = 0; m < 3; m++) {
             kpi_estimate est;
@@ -765,15 +815,17 @@ static void print_channels(const kpi_engine *e, const reader *r, int64_t end)
     const dict *ch = &r->names[D_CHANNEL];
     volume v[256];
     double total = 0;
+    uint32_t rows = 0;
     for (uint32_t i = 0; i < ch->n; i++) {
         const kpi_series *s;
-        v[i].name = ch->names[i];
-        v[i].count = kpi_engine_volume(e, KPI_DIM_CHANNEL, ch->base + i, &s) == KPI_OK ? last_days(s, end) : 0;
-        total += v[i].count;
+        if (!ch->used[i])
+            continue;
+        v[rows].name = ch->names[i];
+        v[rows].count = kpi_engine_volume(e, KPI_DIM_CHANNEL, ch->base + i, &s) == KPI_OK ? last_days(s, end) : 0;
+        total += v[rows++].count;
     }
     /* "all" is every ticket created: those created without a channel are
      * a row of their own (the sample log names a channel everywhere) */
-    uint32_t rows = ch->n;
     const kpi_series *all;
     double created = kpi_engine_volume(e, KPI_DIM_ALL, 0, &all) == KPI_OK ? last_days(all, end) : 0;
     if (created > total) {
@@ -836,12 +888,14 @@ static int cmp_name(const void *a, const void *b)
 static void print_people(const kpi_engine *e, const reader *r)
 {
     const dict *ag = &r->names[D_AGENT], *tm = &r->names[D_TEAM];
-    printf("\n== Agents       team       resolved  replies   FRT p50    CSAT     FCR  res./h\n");
+    printf("\n== Agents       team       resolves  replies   FRT p50    CSAT     FCR  res./h\n");
     const char **sorted = xrealloc(NULL, (ag->n ? ag->n : 1) * sizeof *sorted);
+    uint32_t listed = 0;
     for (uint32_t i = 0; i < ag->n; i++)
-        sorted[i] = ag->names[i];
-    qsort(sorted, ag->n, sizeof *sorted, cmp_name);
-    for (uint32_t i = 0; i < ag->n; i++) {
+        if (ag->used[i])
+            sorted[listed++] = ag->names[i];
+    qsort(sorted, listed, sizeof *sorted, cmp_name);
+    for (uint32_t i = 0; i < listed; i++) {
         uint32_t code = dict_lookup(ag, sorted[i]);
         uint32_t team = ag->aux[code - ag->base];
         people_row(e, KPI_DIM_AGENT, code, sorted[i], team ? dict_name(tm, team) : "-");
@@ -849,7 +903,8 @@ static void print_people(const kpi_engine *e, const reader *r)
     free(sorted);
     printf("  -- teams\n");
     for (uint32_t i = 0; i < tm->n; i++)
-        people_row(e, KPI_DIM_TEAM, tm->base + i, dict_name(tm, tm->base + i), "");
+        if (tm->used[i])
+            people_row(e, KPI_DIM_TEAM, tm->base + i, dict_name(tm, tm->base + i), "");
 }
 
 static void print_counters(const kpi_engine *e)
@@ -895,8 +950,8 @@ int main(int argc, char **argv)
     CHECK(kpi_engine_new(&r.engine));
     configure(r.engine);
     /* the SLA targets are per priority code: fix the codes of the usual names */
-    static const char *const priorities[] = {"low", "normal", "high", "urgent"};
-    for (int i = 0; i < 4; i++) {
+    static const char *const priorities[USUAL_PRIORITIES] = {"low", "normal", "high", "urgent"};
+    for (int i = 0; i < USUAL_PRIORITIES; i++) {
         field f = {priorities[i], strlen(priorities[i])};
         uint32_t code;
         if (name_code(&r, D_PRIORITY, &f, &code) != 0)

@@ -452,6 +452,11 @@ class Reference:
                 dues.append(self.cal.due(tk.waiting, tg[1] * HOUR))
             pause = tk.pause_biz + (self.cal.elapsed(tk.since, now) if tk.status == PENDING else 0)
             dues.append(self.cal.due(tk.created, tg[2] * HOUR + pause))
+            # a target met up to its due instant, and no business time
+            # since (due at closing time, now at night), is still met by a
+            # reply now: due now, at risk, not breached (engine.h,
+            # kpi_engine_sla_risk())
+            dues = [now if d < now and self.cal.elapsed(d, now) == 0 else d for d in dues]
             # a ticket with a target past due is breached; at risk are the
             # tickets not breached with a target due within the horizon
             if any(d < now for d in dues):
