@@ -987,7 +987,10 @@ static inline int feed(void *acc, int t, const val *v)
         return kpi_ratio_add(acc, v->num, v->den);
     default: {
         int rc = kpi_series_add(acc, v->i, 1.0);
-        /* a creation older than the ring is counted in totals only */
+        /* a creation older than the ring (arriving after a later one of
+         * another ticket) is counted in the total only */
+        if (rc == KPI_ERR_ORDER)
+            kpi__series_add_total(acc, 1.0);
         return rc == KPI_ERR_ORDER ? KPI_OK : rc;
     }
     }
