@@ -3377,7 +3377,9 @@ KPI_API int kpi_engine_window(const kpi_engine *e, int metric, int64_t from_ms,
     if (period_start(e, klo) < from_ms)
         klo++; /* periods that start inside the window */
     int64_t khi = to_ms >= TIME_LIMIT ? e->head : period_of(e, to_ms - 1);
-    if (e->started && klo <= e->head - (int64_t)e->nper)
+    /* refused only if a period starts in the window (klo <= khi) and the
+     * first of them has left the ring */
+    if (e->started && klo <= khi && klo <= e->head - (int64_t)e->nper)
         return KPI_ERR_ORDER;
     void *acc;
     int rc = kpi__clone(type_of_metric(metric), e->proto[metric], &acc);

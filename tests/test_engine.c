@@ -5522,6 +5522,30 @@ START_TEST(a_window_starting_inside_a_period_takes_the_periods_after)
 }
 END_TEST
 
+/* kpi_engine_window() is KPI_ERR_ORDER "if a period that starts in the
+ * window is no longer kept": a window inside one period has none
+ * starting in it, kept or not, and is empty, wherever it lies.  Three
+ * periods kept; advanced to day 5, days 3..5 are kept: windows inside
+ * day 1 and inside day 2 both hold no period start (0 values, no error);
+ * from inside day 1 to the end of day 2 the start of day 2 is in the
+ * window and gone (ORDER). */
+START_TEST(a_window_with_no_period_start_is_empty_however_old)
+{
+    pair p = start(setup_three_periods);
+    FEED(&p, CREATE(T0 + H, 1, 100), REPLY(T0 + H + 10 * M, 1, 7));
+    advance(&p, T0 + 5 * D);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, T0 + 2 * D + 1, T0 + 2 * D + 2, 0, 0);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, T0 + D + 1, T0 + D + 2, 0, 0);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, T0 + 1, T0 + D, 0, 0);
+    void *out = NULL;
+    ck_assert_status(kpi_engine_window(p.a, KPI_ENGINE_FRT, T0 + D + 1, T0 + 3 * D, &out),
+                     KPI_ERR_ORDER);
+    ck_assert_ptr_null(out);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, T0 + 2 * D + 1, T0 + 3 * D + 1, 0, 0);
+    finish(&p);
+}
+END_TEST
+
 START_TEST(a_customer_in_both_engines_keeps_the_later_contact)
 {
     /* the same customer in two shards (against the advice, but allowed):
@@ -8138,6 +8162,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, times_and_ids_outside_the_domain_are_refused);
     tcase_add_test(tc, an_event_at_the_end_of_a_window_finds_its_ticket_gone);
     tcase_add_test(tc, a_window_starting_inside_a_period_takes_the_periods_after);
+    tcase_add_test(tc, a_window_with_no_period_start_is_empty_however_old);
     tcase_add_test(tc, business_time_beyond_the_calendar_refuses_the_event);
     tcase_add_test(tc, a_resolve_its_settlement_could_not_compute_is_refused);
     tcase_add_test(tc, a_snapshot_with_a_ticket_that_could_not_settle_is_corrupt);
