@@ -987,7 +987,10 @@ static inline int feed(void *acc, int t, const val *v)
         return kpi_ratio_add(acc, v->num, v->den);
     default: {
         int rc = kpi_series_add(acc, v->i, 1.0);
-        /* a creation older than the ring is counted in totals only */
+        /* a creation older than the ring (arriving after a later one of
+         * another ticket) is counted in the total only */
+        if (rc == KPI_ERR_ORDER)
+            kpi__series_add_total(acc, 1.0);
         return rc == KPI_ERR_ORDER ? KPI_OK : rc;
     }
     }
@@ -3374,7 +3377,9 @@ KPI_API int kpi_engine_window(const kpi_engine *e, int metric, int64_t from_ms,
     if (period_start(e, klo) < from_ms)
         klo++; /* periods that start inside the window */
     int64_t khi = to_ms >= TIME_LIMIT ? e->head : period_of(e, to_ms - 1);
-    if (e->started && klo <= e->head - (int64_t)e->nper)
+    /* refused only if a period starts in the window (klo <= khi) and the
+     * first of them has left the ring */
+    if (e->started && klo <= khi && klo <= e->head - (int64_t)e->nper)
         return KPI_ERR_ORDER;
     void *acc;
     int rc = kpi__clone(type_of_metric(metric), e->proto[metric], &acc);

@@ -152,6 +152,7 @@ int kpi__sla_policy_met_span(const struct kpi_sla_policy *p, uint32_t priority, 
  * Each changes capacity only, never a value, a read or a serialized byte. */
 struct kpi_group;
 struct kpi_topk;
+struct kpi_series;
 
 /* ---- durations, for the ticket engine ------------------------------------
  * The sketch's layout (lib/duration.c says what each member means) is here
@@ -301,6 +302,10 @@ const void *kpi__group_member_at(const struct kpi_group *g, size_t i);
 /* After this, one kpi_topk_add() of a label of at most `len` bytes does
  * not allocate. */
 int kpi__topk_reserve(struct kpi_topk *p, size_t len);
+/* Add a finite amount of at most KPI_SERIES_MAX_AMOUNT to the all-time
+ * total of a started series only: an event older than its ring (which
+ * kpi_series_add() refuses with KPI_ERR_ORDER) that still happened. */
+void kpi__series_add_total(struct kpi_series *p, double amount);
 
 /* The number of the lowest set bit of m (m != 0). */
 static inline unsigned kpi__low_bit(uint32_t m)

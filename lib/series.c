@@ -413,6 +413,11 @@ KPI_API int kpi_series_add(kpi_series *p, int64_t t_ms, double amount)
     return KPI_OK;
 }
 
+void kpi__series_add_total(kpi_series *p, double amount)
+{
+    kpi__neumaier(&p->total, &p->total_c, amount);
+}
+
 KPI_API int kpi_series_add_array(kpi_series *p, const int64_t *t_ms,
                                  const double *amounts, size_t n)
 {

@@ -1083,6 +1083,45 @@ START_TEST(volume_per_period_and_per_channel)
 }
 END_TEST
 
+/* A creation that arrives after a later one of another ticket, more than
+ * the ring's 35 periods before it, is older than the volume series' ring:
+ * it cannot enter a period, but it was created, and the order in which
+ * different tickets' events arrive changes no definition but repeat
+ * contacts (engine.h, "Intake rules").  Fed in time order, or by two
+ * shards merged, the series' total is 2; fed late it must be 2 as well
+ * (overall and for its channel): 1 + 1 = 2 creations, COUNT_CREATED 2. */
+START_TEST(volume_total_counts_a_creation_older_than_the_ring)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE_X(T0 + 40 * D, 2, 0, 1, 0, 0, 0), CREATE_X(T0, 1, 0, 1, 0, 0, 0));
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CREATED), 2);
+    const kpi_series *s = NULL;
+    double v = -1;
+    ck_assert_ok(kpi_engine_volume(p.a, KPI_DIM_ALL, 0, &s));
+    ck_assert_ok(kpi_series_total(s, &v));
+    ck_assert_near(v, 2.0, 0.0);
+    ck_assert_ok(kpi_series_period(s, T0 + 40 * D, &v));
+    ck_assert_near(v, 1.0, 0.0);
+    ck_assert_ok(kpi_engine_volume(p.a, KPI_DIM_CHANNEL, 1, &s));
+    ck_assert_ok(kpi_series_total(s, &v));
+    ck_assert_near(v, 2.0, 0.0);
+    /* the same as the shards merged */
+    kpi_engine *x = engine(NULL), *y = engine(NULL);
+    ck_assert_ok(kpi_engine_created(x, T0 + 40 * D, 2, 0, 1, 0, NULL, 0));
+    ck_assert_ok(kpi_engine_created(y, T0, 1, 0, 1, 0, NULL, 0));
+    ck_assert_ok(kpi_engine_merge(x, y));
+    ck_assert_ok(kpi_engine_volume(x, KPI_DIM_ALL, 0, &s));
+    ck_assert_ok(kpi_series_total(s, &v));
+    ck_assert_near(v, 2.0, 0.0);
+    kpi_engine_free(x);
+    kpi_engine_free(y);
+    kpi_engine *r = eng_reread(p.a); /* the total survives a snapshot */
+    eng_same(r, p.a);
+    kpi_engine_free(r);
+    finish(&p);
+}
+END_TEST
+
 START_TEST(top_topics_count_the_named_topics_of_created_tickets)
 {
     pair p = start(setup_topics);
@@ -5483,6 +5522,30 @@ START_TEST(a_window_starting_inside_a_period_takes_the_periods_after)
 }
 END_TEST
 
+/* kpi_engine_window() is KPI_ERR_ORDER "if a period that starts in the
+ * window is no longer kept": a window inside one period has none
+ * starting in it, kept or not, and is empty, wherever it lies.  Three
+ * periods kept; advanced to day 5, days 3..5 are kept: windows inside
+ * day 1 and inside day 2 both hold no period start (0 values, no error);
+ * from inside day 1 to the end of day 2 the start of day 2 is in the
+ * window and gone (ORDER). */
+START_TEST(a_window_with_no_period_start_is_empty_however_old)
+{
+    pair p = start(setup_three_periods);
+    FEED(&p, CREATE(T0 + H, 1, 100), REPLY(T0 + H + 10 * M, 1, 7));
+    advance(&p, T0 + 5 * D);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, T0 + 2 * D + 1, T0 + 2 * D + 2, 0, 0);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, T0 + D + 1, T0 + D + 2, 0, 0);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, T0 + 1, T0 + D, 0, 0);
+    void *out = NULL;
+    ck_assert_status(kpi_engine_window(p.a, KPI_ENGINE_FRT, T0 + D + 1, T0 + 3 * D, &out),
+                     KPI_ERR_ORDER);
+    ck_assert_ptr_null(out);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FRT, T0 + 2 * D + 1, T0 + 3 * D + 1, 0, 0);
+    finish(&p);
+}
+END_TEST
+
 START_TEST(a_customer_in_both_engines_keeps_the_later_contact)
 {
     /* the same customer in two shards (against the advice, but allowed):
@@ -8045,6 +8108,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, backlog_is_taken_when_a_period_ends);
     tcase_add_test(tc, aging_buckets_of_the_unresolved_tickets);
     tcase_add_test(tc, volume_per_period_and_per_channel);
+    tcase_add_test(tc, volume_total_counts_a_creation_older_than_the_ring);
     tcase_add_test(tc, top_topics_count_the_named_topics_of_created_tickets);
     tcase_add_test(tc, repeat_contacts_within_the_window);
     tcase_add_test(tc, repeat_contacts_on_the_same_topic);
@@ -8098,6 +8162,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, times_and_ids_outside_the_domain_are_refused);
     tcase_add_test(tc, an_event_at_the_end_of_a_window_finds_its_ticket_gone);
     tcase_add_test(tc, a_window_starting_inside_a_period_takes_the_periods_after);
+    tcase_add_test(tc, a_window_with_no_period_start_is_empty_however_old);
     tcase_add_test(tc, business_time_beyond_the_calendar_refuses_the_event);
     tcase_add_test(tc, a_resolve_its_settlement_could_not_compute_is_refused);
     tcase_add_test(tc, a_snapshot_with_a_ticket_that_could_not_settle_is_corrupt);
