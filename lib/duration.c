@@ -107,6 +107,38 @@ static inline int32_t dur_index(double k, int64_t v)
     return (int32_t)(dur_log2ish((double)v) * k);
 }
 
+/*
+ * A quantile's answer solves the mapping's cubic by Cardano's formula,
+ * whose cube root is computed here from + - * / only (each correctly
+ * rounded in IEEE double arithmetic): the C library's cbrt() is not
+ * correctly rounded and differs in its last bit from one libm to another
+ * (glibc's x86-64 and i386 versions do, on this function's answers), which
+ * made the answers differ between platforms after the Newton steps.  (The
+ * mapping's k is taken from log() once per object: libms round log()
+ * correctly in practice, and the 32-bit x86 build's buckets and golden
+ * states agree with x86-64's.)
+ */
+
+/* The real cube root of x, to within an ulp or two (the Newton steps of
+ * dur_inverse() after it absorb the rest). */
+static double dur_cbrt(double x)
+{
+    if (x == 0 || !isfinite(x))
+        return x;
+    int e;
+    double m = frexp(fabs(x), &e); /* |x| = m 2^e, m in [0.5, 1) */
+    int r = ((e % 3) + 3) % 3;     /* exact: e - r is a multiple of 3 */
+    m = ldexp(m, r);               /* m in [0.5, 4) */
+    e -= r;
+    double y = 0.7 + 0.3 * m; /* within 25% of m^(1/3) on [0.5, 4) */
+    for (int i = 0; i < 7; i++) {
+        double y2 = dur_mul(y, y);
+        y -= (dur_mul(y2, y) - m) / (3 * y2);
+    }
+    y = ldexp(y, e / 3);
+    return x < 0 ? -y : y;
+}
+
 /* The value whose L is `l` (l >= 0): solve P(s) = frac(l) (Cardano, then
  * two Newton steps).  Every product is rounded apart from the sum after it,
  * like the mapping's, so that a bucket's value (every quantile answer) is
@@ -119,7 +151,7 @@ static double dur_inverse(double l)
     double d0 = dur_mul(b, b) - dur_mul(3 * a, c);
     double d1 = dur_mul(dur_mul(2 * b, b), b) - dur_mul(dur_mul(9 * a, b), c) -
                 dur_mul(dur_mul(27 * a, a), t);
-    double cc = cbrt((d1 - sqrt(dur_mul(d1, d1) - dur_mul(dur_mul(4 * d0, d0), d0))) / 2);
+    double cc = dur_cbrt((d1 - sqrt(dur_mul(d1, d1) - dur_mul(dur_mul(4 * d0, d0), d0))) / 2);
     double s = -(b + cc + d0 / cc) / (3 * a);
     for (int i = 0; i < 2; i++) {
         double f = dur_mul(dur_mul(dur_mul(a, s) + b, s) + c, s) - t;
