@@ -283,7 +283,13 @@ def _c_event(record, fields):
             if record.dtype != EVENT_DTYPE:
                 raise TypeError(f"event: a record of EVENT_DTYPE is needed, got {record.dtype}")
             record = record.tobytes()
-        raw = bytes(record)
+        try:
+            # a buffer's bytes: bytes(64) would be 64 zero bytes, and
+            # bytes([0] * 64) a record made of a list
+            raw = bytes(memoryview(record))
+        except TypeError:
+            raise TypeError("event: a record is an EVENT_DTYPE scalar, a CEvent or 64 bytes, "
+                            f"not {type(record).__name__}") from None
         if len(raw) != EVENT_SIZE:
             raise ValueError(f"event: a record is {EVENT_SIZE} bytes, got {len(raw)}")
         ev = _lib.CEvent.from_buffer_copy(raw)

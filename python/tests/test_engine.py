@@ -732,3 +732,20 @@ def test_sla_risk_next_due_may_be_now():
     # due: no due time at or after now, so next_due is None
     assert e.sla_risk(0, now_ms=T0 + 2 * H + 1) == kpi.SlaRisk(0, 1, None)
     assert "None if no target runs" not in kpi.SlaRisk.__doc__
+
+
+def test_event_takes_no_number_or_list_for_its_record():
+    # event(record) made the record with bytes(record), and bytes(64) is 64
+    # zero bytes (bytes([0] * 64) too): event(64, kind="created", ...)
+    # applied a created event as if no record had been given, where a
+    # number or a list is no record (as from_bytes(5) and labels refuse)
+    e = kpi.Engine()
+    before = bytes(e)
+    for record in (64, [0] * 64):
+        with pytest.raises(TypeError):
+            e.event(record, kind="created", ticket=1, time_ms=T0)
+    assert bytes(e) == before and e.count("created") == 0
+    e.event(bytes(64), kind="created", ticket=1, time_ms=T0)  # 64 bytes: a record
+    e.event(bytearray(64), kind="created", ticket=2, time_ms=T0)
+    e.event(memoryview(kpi.CEvent(T0, 3, 0, 0, kpi.EVENT_CREATED)))
+    assert e.count("created") == 3
