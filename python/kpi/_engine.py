@@ -101,8 +101,9 @@ _TYPE_READS = {1: "kpi_engine_duration", 2: "kpi_engine_rate", 3: "kpi_engine_sc
                4: "kpi_engine_ratio"}  # the series: kpi_engine_volume
 
 
-def _code(table, value, what):
-    """A code from its number or its lower-case name in `table`."""
+def _code(table, value, what, number=_lib.i32):
+    """A code from its number (checked by `number`: the C argument's type,
+    an int unless said) or its lower-case name in `table`."""
     if isinstance(value, str):
         try:
             return table.index(value.lower())
@@ -110,7 +111,7 @@ def _code(table, value, what):
             raise _lib.KpiRangeError(_lib.ERR_RANGE, what,
                                      f"unknown name {value!r}; one of {[n for n in table if n]}"
                                      ) from None
-    return _lib.i32(value, what)
+    return number(value, what)
 
 
 def metric_type(metric):
@@ -305,7 +306,7 @@ def _c_event(record, fields):
                 ev.reserved[i] = _lib.u32(v, "reserved")
             continue
         if name == "kind":
-            value = _code(EVENT_KINDS, value, "kind")
+            value = _code(EVENT_KINDS, value, "kind", _lib.u32)
         elif name == "time_ms":
             value = _ms(value, "time_ms")
         lo, hi = _FIELD_RANGES[types[name]]
@@ -501,7 +502,7 @@ class Engine(KpiObject):
         """A bot reply, handoff, note, open, pending, on-hold, reopen or
         close (EVENT_* kind or its name)."""
         C.kpi_engine_ticket_event(self._p, _ms(t_ms), _lib.id64(ticket, "ticket"),
-                                  _code(EVENT_KINDS, kind, "kind"))
+                                  _code(EVENT_KINDS, kind, "kind", _lib.u32))
 
     bot_reply = _kind_call("bot_reply", "A reply by a bot or an automation.")
     handoff = _kind_call("handoff", "A bot hands the ticket over to human agents.")
@@ -531,7 +532,8 @@ class Engine(KpiObject):
         """A survey answer: kind EVENT_CSAT, EVENT_NPS or EVENT_CES (or
         "csat", "nps", "ces")."""
         C.kpi_engine_survey(self._p, _ms(t_ms), _lib.id64(ticket, "ticket"),
-                            _code(EVENT_KINDS, kind, "kind"), _lib.i32(answer, "answer"))
+                            _code(EVENT_KINDS, kind, "kind", _lib.u32),
+                            _lib.i32(answer, "answer"))
 
     def logged_in(self, t_ms, agent, team, logged_in_ms):
         """An agent's logged-in time, for the per-hour productivity ratios."""

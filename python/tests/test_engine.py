@@ -749,3 +749,27 @@ def test_event_takes_no_number_or_list_for_its_record():
     e.event(bytearray(64), kind="created", ticket=2, time_ms=T0)
     e.event(memoryview(kpi.CEvent(T0, 3, 0, 0, kpi.EVENT_CREATED)))
     assert e.count("created") == 3
+
+
+def test_a_kind_is_checked_as_the_uint32_c_takes():
+    # ticket_event, survey and event pass the kind to C as a uint32, but
+    # it was checked as an int32: -1 passed the check and ctypes wrapped it
+    # to 4294967295, which C refused as an unknown kind (KpiInvalidError),
+    # where the README promises KpiRangeError before the call for an
+    # integer a C argument cannot hold; and 2**32 - 1, which a uint32
+    # holds, was refused as out of range before reaching C, which refuses
+    # it as the unknown kind it is
+    e = kpi.Engine()
+    e.created(T0, 1)
+    before = bytes(e)
+    calls = (lambda k: e.ticket_event(T0 + 1, 1, k),
+             lambda k: e.survey(T0 + 1, 1, k, 3),
+             lambda k: e.event(time_ms=T0 + 1, ticket=1, kind=k))
+    for call in calls:
+        with pytest.raises(kpi.KpiRangeError) as err:
+            call(-1)
+        assert err.value.function == "kind"
+        with pytest.raises(kpi.KpiInvalidError) as err:
+            call(2**32 - 1)
+        assert err.value.function.startswith("kpi_engine_")
+    assert bytes(e) == before
