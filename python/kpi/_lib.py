@@ -655,6 +655,22 @@ def size(v, what="size_t argument"):
     return _int_in(v, 0, (1 << (8 * ctypes.sizeof(c_size_t))) - 1, what)
 
 
+def real(v, what="double argument"):
+    """A C double from a real number (int, float, numpy's scalars,
+    Fraction, Decimal: what float() takes, text excepted).  ctypes would
+    raise its own ArgumentError ("wrong type", neither a KpiError nor a
+    TypeError) for an int beyond the double range and for text; these
+    raise KpiRangeError and TypeError."""
+    if isinstance(v, (str, bytes, bytearray)):
+        raise TypeError(f"{what}: {v!r} is text, not a number")
+    try:
+        return float(v)
+    except OverflowError:
+        raise KpiRangeError(ERR_RANGE, what, f"{v} does not fit in a double") from None
+    except TypeError:
+        raise TypeError(f"{what}: a real number is needed, not {type(v).__name__}") from None
+
+
 def flag(v, what="flag"):
     """A C int flag: True and False (numpy's too) as 1 and 0, any other
     integer as it is, so that C refuses all but 0 and 1 with its own error;
