@@ -340,6 +340,7 @@ class TopK(KpiObject):
         takes ``threads`` too (its objects are then found and encoded on
         this thread)."""
         thread_count(threads)
+        self._p  # closed: ValueError, also for an empty array (no C call)
         refuse_masked(labels, "labels")
         a = _object_array(labels)
         if a is not None:

@@ -466,6 +466,7 @@ class Engine(KpiObject):
         """set_name() for each {code: name}, all or nothing: every name is
         checked (a dimension, a code, 1..255 bytes without NUL) before the
         first is set."""
+        self._p  # closed: ValueError, also for no name
         args = [_name_args(dim, code, name) for code, name in dict(names).items()]
         for a in args:
             C.kpi_engine_set_name(self._p, *a)

@@ -95,6 +95,7 @@ class Duration(KpiObject):
 
     def quantiles(self, qs):
         """[quantile(q) for q in qs]."""
+        self._p  # closed: ValueError, also for no q
         return [self.quantile(q) for q in qs]
 
     def share_within(self, target_ms):

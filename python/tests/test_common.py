@@ -374,3 +374,22 @@ def test_a_double_argument_refuses_an_int_beyond_doubles_and_text():
     m.add(Fraction(1, 4))
     assert m.count == 4 and m.max == 2.0**70 and m.min == 0.25
     assert d.quantile(np.float64(0.5)) == d.quantile(Fraction(1, 2))
+
+
+def test_a_closed_object_refuses_empty_batches_too():
+    # README: using a closed object raises ValueError; these calls return
+    # before their first C call when given nothing to do, so on a closed
+    # object (or a view of a closed group) they succeeded without a word
+    np = pytest.importorskip("numpy")
+    t, d, e, g = kpi.TopK(), kpi.frt(), kpi.Engine(), kpi.Group(kpi.TopK())
+    member = g[1]
+    for obj in (t, d, e, g):
+        obj.close()
+    for topk in (t, member):
+        for empty in ([], (), np.array([], dtype="S3"), np.array([], dtype=object)):
+            with pytest.raises(ValueError, match="closed"):
+                topk.add_array(empty)
+    with pytest.raises(ValueError, match="closed"):
+        d.quantiles([])
+    with pytest.raises(ValueError, match="closed"):
+        e.set_names("topic", {})
