@@ -387,8 +387,9 @@ class Engine(KpiObject):
     ``Engine(**options)`` sets options by name (``reopen_window_ms=...``,
     ``period_ms=...``; see :data:`OPTIONS`), and ``calendar=``,
     ``sla_policy=``, ``targets={metric: [ms, ...]}`` and
-    ``names={dim: {code: name}}``; all configuration is only possible
-    before the first event.  Times are int ms since the epoch (or aware
+    ``names={dim: {code: name}}``; options, calendar, policy and targets
+    are only possible before the first event (KpiStateError later),
+    names at any time (set_name, set_names).  Times are int ms since the epoch (or aware
     datetimes).  Failing calls raise a KpiError and change nothing.
 
     Engines merge (``a + b``, ``a += b``; engines that saw disjoint

@@ -773,3 +773,22 @@ def test_a_kind_is_checked_as_the_uint32_c_takes():
             call(2**32 - 1)
         assert err.value.function.startswith("kpi_engine_")
     assert bytes(e) == before
+
+
+def test_names_can_be_set_after_the_first_event_as_documented():
+    # the Engine docstring said all configuration, names={...} included,
+    # is only possible before the first event; kpi_engine_set_name names a
+    # code "at any time" (kpi/engine.h), as options, calendar, policy and
+    # targets are not (KpiStateError)
+    e = kpi.Engine()
+    e.created(T0, 1)
+    e.set_name("topic", 5, "refund")
+    e.set_names("agent", {7: "ana"})
+    assert e.name("topic", 5) == "refund" and e.name("agent", 7) == "ana"
+    with pytest.raises(kpi.KpiStateError):
+        e.set_option("period_ms", H)
+    with pytest.raises(kpi.KpiStateError):
+        e.add_target("frt", H)
+    doc = " ".join(kpi.Engine.__doc__.split())
+    assert "all configuration is only possible before the first event" not in doc
+    assert "names at any time" in doc
