@@ -341,6 +341,10 @@ class TopK(KpiObject):
         this thread)."""
         thread_count(threads)
         self._p  # closed: ValueError, also for an empty array (no C call)
+        if isinstance(labels, (str, bytes, bytearray)):
+            # iterated, it would be its letters (or byte values)
+            raise TypeError(f"labels: a sequence of labels is needed, not one label "
+                            f"({type(labels).__name__}): add() counts one label")
         refuse_masked(labels, "labels")
         a = _object_array(labels)
         if a is not None:

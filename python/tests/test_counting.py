@@ -517,3 +517,21 @@ def test_entry_rank_beyond_size_t_is_refused_not_wrapped():
             with pytest.raises(kpi.KpiRangeError) as e:
                 obj.entry(rank)
             assert e.value.code == -2
+
+
+def test_topk_add_array_takes_no_single_label_for_its_labels():
+    # add_array(labels) iterated whatever it was given, so add_array("billing")
+    # counted the 7 one-letter labels b, i, l, l, i, n, g (total 7, "i" and
+    # "l" twice) instead of refusing a str where a sequence of labels is
+    # needed (one label is add()'s); bytes were refused only by accident
+    # (their items are ints), so they are refused alike, with the same words
+    tk = kpi.TopK(8)
+    tk.add("billing")
+    before = bytes(tk)
+    for one in ("billing", b"billing", bytearray(b"billing")):
+        with pytest.raises(TypeError, match="one label"):
+            tk.add_array(one)
+    assert bytes(tk) == before and tk.total == 1
+    tk.add_array(["billing"])
+    tk.add_array(np.array("billing"))  # a 0-d array holds one label
+    assert tk.top() == [kpi.TopEntry("billing", 3, 3, 3)]
