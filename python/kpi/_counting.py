@@ -87,6 +87,15 @@ def _label_bytes(label):
     return mv.tobytes()
 
 
+def _top_count(obj, k):
+    """How many entries top(k) reads: all for None, else k (an integer,
+    TypeError for a float or text; KpiRangeError below 0) up to the size."""
+    if k is None:
+        return obj.size
+    k = _lib._int_in(k, 0, float("inf"), "k")
+    return min(k, obj.size)
+
+
 def _decode(b, decode):
     return b.decode("utf-8", "surrogateescape") if decode else b
 
@@ -411,8 +420,7 @@ class TopK(KpiObject):
     def top(self, k=None, decode=True):
         """The k most frequent labels, most frequent first (all monitored
         labels when k is None); labels as str (decode=False: bytes)."""
-        n = self.size if k is None else min(int(k), self.size)
-        return [self.entry(r, decode) for r in range(n)]
+        return [self.entry(r, decode) for r in range(_top_count(self, k))]
 
     def estimate(self, label):
         """Bounds(count, low, high) of a monitored label; KpiUnknownIdError
@@ -489,8 +497,7 @@ class TopKId(KpiObject):
         return TopIdEntry(i.value, c.value, lo.value, hi.value)
 
     def top(self, k=None):
-        n = self.size if k is None else min(int(k), self.size)
-        return [self.entry(r) for r in range(n)]
+        return [self.entry(r) for r in range(_top_count(self, k))]
 
     def estimate(self, id):
         c, lo, hi = ctypes.c_uint64(), ctypes.c_uint64(), ctypes.c_uint64()

@@ -502,15 +502,21 @@ def test_topk_object_columns_without_a_gil_count_by_identity_too(rng, monkeypatc
     assert _reads(tk) == _reads(_singles(100, col))
 
 
+def two_entry_summaries():
+    """A TopK of "a" x 5 and "b" x 2, a TopKId of 7 x 5 and 8 x 2."""
+    t, ti = kpi.TopK(4), kpi.TopKId(4)
+    t.add("a", 5)
+    t.add("b", 2)
+    ti.add(7, 5)
+    ti.add(8, 2)
+    return t, ti
+
+
 def test_entry_rank_beyond_size_t_is_refused_not_wrapped():
     # ranks are size_t: ctypes kept the low 64 bits of a larger int, so
     # entry(2**64) read rank 0 ("a", count 5) and entry(2**64 + 1) rank 1,
     # where every rank >= size (2) is KpiRangeError, as entry(2) is
-    t = kpi.TopK(4)
-    t.add("a", 5)
-    t.add("b", 2)
-    ti = kpi.TopKId(4)
-    ti.add(7, 5)
+    t, ti = two_entry_summaries()
     assert t.entry(1) == kpi.TopEntry("b", 2, 2, 2)
     for obj in (t, ti):
         for rank in (2, 2**64, 2**64 + 1, -1):
@@ -535,3 +541,20 @@ def test_topk_add_array_takes_no_single_label_for_its_labels():
     tk.add_array(["billing"])
     tk.add_array(np.array("billing"))  # a 0-d array holds one label
     assert tk.top() == [kpi.TopEntry("billing", 3, 3, 3)]
+
+
+def test_top_k_is_a_count_not_truncated_or_negative():
+    # top(k) took min(int(k), size): top(1.9) gave 1 entry (a float
+    # truncated, where every other count or rank refuses floats with
+    # TypeError), top("2") parsed text, and top(-1) gave [] without a word,
+    # where entry(-1) is KpiRangeError
+    t, ti = two_entry_summaries()
+    for obj in (t, ti):
+        for k in (1.9, "2", None.__class__):
+            with pytest.raises(TypeError):
+                obj.top(k)
+        with pytest.raises(kpi.KpiRangeError):
+            obj.top(-1)
+        assert len(obj.top(0)) == 0 and len(obj.top(1)) == 1
+        assert len(obj.top(2**70)) == len(obj.top()) == 2
+    assert t.top(np.int64(1)) == [kpi.TopEntry("a", 5, 5, 5)]
