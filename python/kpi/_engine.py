@@ -426,7 +426,7 @@ class Engine(KpiObject):
     def set_option(self, option, value):
         """Set an option (a number or name from OPTIONS) before the first
         event; KpiRangeError outside its domain, KpiStateError later."""
-        if isinstance(value, bool):
+        if _lib.is_bool(value):  # numpy's too
             value = int(value)
         C.kpi_engine_set_option(self._p, _code(OPTIONS, option, "option"),
                                 _lib.i64(value, "value"))

@@ -671,11 +671,17 @@ def real(v, what="double argument"):
         raise TypeError(f"{what}: a real number is needed, not {type(v).__name__}") from None
 
 
+def is_bool(v):
+    """Whether v is a bool, Python's or numpy's (whose use as an index,
+    operator.index, numpy deprecates)."""
+    return isinstance(v, bool) or type(v).__name__ == "bool_"
+
+
 def flag(v, what="flag"):
     """A C int flag: True and False (numpy's too) as 1 and 0, any other
     integer as it is, so that C refuses all but 0 and 1 with its own error;
     not the truth value of anything else (TypeError)."""
-    if isinstance(v, bool) or type(v).__name__ == "bool_":
+    if is_bool(v):
         return int(v)
     return i32(v, what)
 

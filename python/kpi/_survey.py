@@ -167,9 +167,7 @@ class Rate(KpiObject):
 
     def add(self, success):
         """Add one outcome: a bool, or 0 / 1."""
-        if isinstance(success, bool):
-            success = int(success)
-        C.kpi_rate_add(self._p, _lib.i32(success, "success"))
+        C.kpi_rate_add(self._p, _lib.flag(success, "success"))
 
     def add_counts(self, successes, trials):
         C.kpi_rate_add_counts(self._p, _lib.u64(successes, "successes"),
