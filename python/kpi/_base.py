@@ -94,7 +94,9 @@ def header(data):
     KpiCorruptError / KpiTruncatedError for bytes that are not one;
     TypeError for what is not bytes-like."""
     data = state_bytes(data)
-    if len(data) < 4 or data[:4] != MAGIC:
+    if data[:4] != MAGIC[:len(data)]:
+        # as the library: the magic compared as far as the bytes go, so the
+        # start of a state cut short (b"", b"kp") is truncated, not corrupt
         raise _lib.error_for(_lib.ERR_CORRUPT, "kpi.header", "no libkpi magic")
     if len(data) < HEADER.size + 4:
         raise _lib.error_for(_lib.ERR_TRUNCATED, "kpi.header")

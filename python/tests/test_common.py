@@ -393,3 +393,19 @@ def test_a_closed_object_refuses_empty_batches_too():
         d.quantiles([])
     with pytest.raises(ValueError, match="closed"):
         e.set_names("topic", {})
+
+
+def test_the_start_of_a_state_is_truncated_for_from_bytes_as_in_c():
+    # kpi.from_bytes read the header in Python and called every input of
+    # under 4 bytes "no libkpi magic" (KpiCorruptError), where the library
+    # compares the magic as far as the bytes go (docs/format.md): b"" and
+    # b"kp", the start of a state cut short, are KpiTruncatedError there
+    # (Score.from_bytes), and only bytes that differ from it are corrupt
+    for data in (b"", b"k", b"kp", b"kpi", b"kpiS", bytes(kpi.nps())[:15]):
+        for from_bytes in (kpi.from_bytes, kpi.Score.from_bytes):
+            with pytest.raises(kpi.KpiTruncatedError):
+                from_bytes(data)
+    for data in (b"x", b"kx", b"kpI", b"kpiX" + bytes(12)):
+        for from_bytes in (kpi.from_bytes, kpi.Score.from_bytes):
+            with pytest.raises(kpi.KpiCorruptError):
+                from_bytes(data)
