@@ -390,7 +390,8 @@ class Engine(KpiObject):
     ``names={dim: {code: name}}``; options, calendar, policy and targets
     are only possible before the first event (KpiStateError later),
     names at any time (set_name, set_names).  Times are int ms since the epoch (or aware
-    datetimes).  Failing calls raise a KpiError and change nothing.
+    datetimes).  Failing calls raise a KpiError and change nothing, but
+    apply(), which keeps the records before a bad one applied.
 
     Engines merge (``a + b``, ``a += b``; engines that saw disjoint
     tickets, e.g. sharded by customer), serialize (``bytes(e)``,

@@ -52,7 +52,8 @@ class KpiError(Exception):
     ``code`` is the negative status code, ``name`` its symbol
     ("KPI_ERR_RANGE"), ``strerror`` the library's text (kpi_strerror) and
     ``function`` the C function (or Python check) that refused.  The object
-    the call was made on is unchanged.
+    the call was made on is unchanged, but for Engine.apply, which keeps
+    the records before the bad one applied (the error's ``index``).
     """
 
     def __init__(self, code, function=None, detail=None):

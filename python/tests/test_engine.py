@@ -792,3 +792,26 @@ def test_names_can_be_set_after_the_first_event_as_documented():
     doc = " ".join(kpi.Engine.__doc__.split())
     assert "all configuration is only possible before the first event" not in doc
     assert "names at any time" in doc
+
+
+def test_the_docs_name_apply_as_the_failing_call_that_keeps_its_prefix():
+    # python/README ("a call that fails changes nothing, batches
+    # included"), KpiError ("the object the call was made on is
+    # unchanged") and Engine ("failing calls raise a KpiError and change
+    # nothing") said every refused call leaves its object as it was, but
+    # Engine.apply keeps the records before a bad one (kpi_engine_apply,
+    # and apply's own docstring): here the first created of ticket 1 stays
+    ev = kpi.events(2)
+    ev["time_ms"] = T0
+    ev["ticket"] = 1
+    ev["kind"] = kpi.EVENT_CREATED
+    e = kpi.Engine()
+    with pytest.raises(kpi.KpiError) as err:
+        e.apply(ev)
+    assert err.value.index == 1 and e.count("created") == 1
+    readme = open(os.path.join(os.path.dirname(HEADER), "..", "..", "python",
+                               "README.md")).read()
+    for doc in (" ".join(readme.split()), " ".join(kpi.KpiError.__doc__.split()),
+                " ".join(kpi.Engine.__doc__.split())):
+        assert "Engine.apply" in doc or "apply()" in doc
+        assert "change nothing." not in doc and "changes nothing, batches included." not in doc
