@@ -331,39 +331,46 @@ class KpiObject:
         order, then part 0 into self: one merge, all or nothing.
 
         All or nothing, with the single call's error: self is only touched
-        by that last merge, so when a part or a merge refuses, self is
-        still as it was and the whole array is added to it once more on
-        this thread, which raises exactly what one call would (its code,
-        class and text: a part's own error can differ, e.g. a batch that
-        ranks NaN above out-of-range wherever each stands) or, for a
-        failure that was only the parts' (memory), succeeds as it would.
+        by that last merge, so when a part or a merge refuses (or a part's
+        copy or thread cannot be had), self is still as it was and the
+        whole array is added to it once more on this thread, which raises
+        exactly what one call would (its code, class and text: a part's own
+        error can differ, e.g. a batch that ranks NaN above out-of-range
+        wherever each stands) or, for a failure that was only the parts'
+        (memory for a copy or a merge, a thread), succeeds as it would.
         """
         k = min(thread_count(threads), n)
         if k <= 1 or n < MIN_PARALLEL_ITEMS:
             feed(self, 0, n)
             return
-        parts = []
+        parts, failed = [], []
+
+        def run(i):
+            try:
+                feed(parts[i], n * i // k, n * (i + 1) // k)
+            except Exception as e:  # noqa: BLE001 (the single call decides)
+                failed.append(e)
+
         try:
-            for _ in range(k):
-                part = self.copy()
-                parts.append(part)
-                part.reset()
-            failed = []
-
-            def run(i):
-                try:
-                    feed(parts[i], n * i // k, n * (i + 1) // k)
-                except Exception as e:  # noqa: BLE001 (the single call decides)
-                    failed.append(e)
-
+            try:
+                for _ in range(k):
+                    part = self.copy()
+                    parts.append(part)
+                    part.reset()
+            except _lib.KpiError as e:  # no memory for a part: the parts' own failure
+                failed.append(e)
             started = []
             try:
-                for i in range(1, k):
+                for i in range(1, k if not failed else 1):
                     worker = threading.Thread(target=run, args=(i,),
                                               name=f"kpi add part {i}/{k}")
                     worker.start()
                     started.append(worker)
-                run(0)
+            except RuntimeError as e:  # a thread that cannot be started: the parts' too
+                failed.append(e)
+            else:
+                if not failed:
+                    run(0)
             finally:
                 for worker in started:
                     worker.join()
