@@ -293,11 +293,15 @@ def _add_counted_labels(obj, counts):
     """Add each label of `counts` with its count as weight, all or nothing,
     if that reads exactly as one add per occurrence: on a copy, kept (the
     copy's C object taken over) only if it never evicted.  False, nothing
-    changed, when it does not apply or a label is refused (the general way
-    then refuses it, with its own error)."""
+    changed, when it does not apply, the copy cannot be allocated or a
+    label is refused (the general way then refuses it, with its own
+    error)."""
     if obj.error_bound or obj._h is None or obj._readonly:
         return False
-    tmp = obj.copy()
+    try:
+        tmp = obj.copy()
+    except _lib.KpiError:  # no memory for the copy: the general way needs none
+        return False
     try:
         for b, w in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
             C.kpi_topk_add(tmp._p, b, len(b), w)
@@ -340,9 +344,9 @@ class TopK(KpiObject):
         distinct object is then encoded once and added with its count,
         on a copy that is kept only if it never evicted (so every read is
         one add per label's); a column of more than 4,096 distinct
-        objects, a summary that would evict, a refused label, or an
-        element another thread replaced meanwhile takes the general
-        way.  A numpy unicode array ('U') is encoded to UTF-8
+        objects, a summary that would evict, a copy that cannot be
+        allocated, a refused label, or an element another thread
+        replaced meanwhile takes the general way.  A numpy unicode array ('U') is encoded to UTF-8
         first (a copy; surrogate escapes as add() takes them); any other sequence of str / bytes is encoded label
         by label in Python (slow for millions: prefer 'S' arrays, or
         TopKId on integer codes).  An object column's identity count

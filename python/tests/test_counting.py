@@ -558,3 +558,23 @@ def test_top_k_is_a_count_not_truncated_or_negative():
         assert len(obj.top(0)) == 0 and len(obj.top(1)) == 1
         assert len(obj.top(2**70)) == len(obj.top()) == 2
     assert t.top(np.int64(1)) == [kpi.TopEntry("a", 5, 5, 5)]
+
+
+def test_topk_object_column_without_memory_for_its_copy_takes_the_general_way(rng, monkeypatch):
+    # the identity count adds its labels to a copy of the summary (kept if
+    # it never evicted); when that copy could not be allocated
+    # (kpi_topk_clone: KPI_ERR_NOMEM) the KpiNoMemError escaped add_array,
+    # where every other reason the fast way cannot serve takes the general
+    # way, which needs no copy and reads as one add per label
+    from kpi import _lib
+    col = _object_column(rng, 5_000, 20)
+    real_clone = _lib.C.kpi_topk_clone
+
+    def no_memory(p, out):
+        raise _lib.error_for(_lib.ERR_NOMEM, "kpi_topk_clone")
+
+    monkeypatch.setattr(_lib.C, "kpi_topk_clone", no_memory)
+    tk = kpi.TopK(100)
+    tk.add_array(col)
+    monkeypatch.setattr(_lib.C, "kpi_topk_clone", real_clone)
+    assert _reads(tk) == _reads(_singles(100, list(col)))
