@@ -266,8 +266,12 @@ def _count_objects(a, threads=None):
     """{label bytes: count} over the object array a, or None when it holds
     more than _OBJ_DISTINCT distinct objects, an object that is not a
     label, or an element replaced while it was counted (the caller then
-    takes the general way, which says why or counts what is there)."""
-    ids = TopKId(_OBJ_DISTINCT)
+    takes the general way, which says why or counts what is there), or
+    when the count's own TopKId cannot be allocated."""
+    try:
+        ids = TopKId(_OBJ_DISTINCT)
+    except _lib.KpiNoMemError:  # the general way needs no such object
+        return None
     try:
         base, n = a.ctypes.data, a.size
         ids._add_in_parts(n, threads, lambda obj, lo, hi: _count_pointer_part(obj, base, lo, hi))

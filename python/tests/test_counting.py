@@ -560,21 +560,36 @@ def test_top_k_is_a_count_not_truncated_or_negative():
     assert t.top(np.int64(1)) == [kpi.TopEntry("a", 5, 5, 5)]
 
 
+
+def _object_column_without_memory_for(monkeypatch, rng, fname):
+    """add_array of an object column while the C function fname fails for
+    memory (KPI_ERR_NOMEM): it must read as one add per label."""
+    from kpi import _lib
+    col = _object_column(rng, 5_000, 20)
+
+    def no_memory(*args):
+        raise _lib.error_for(_lib.ERR_NOMEM, fname)
+
+    with monkeypatch.context() as m:
+        m.setattr(_lib.C, fname, no_memory)
+        tk = kpi.TopK(100)
+        tk.add_array(col)
+    assert _reads(tk) == _reads(_singles(100, list(col)))
+
+
 def test_topk_object_column_without_memory_for_its_copy_takes_the_general_way(rng, monkeypatch):
     # the identity count adds its labels to a copy of the summary (kept if
     # it never evicted); when that copy could not be allocated
     # (kpi_topk_clone: KPI_ERR_NOMEM) the KpiNoMemError escaped add_array,
     # where every other reason the fast way cannot serve takes the general
     # way, which needs no copy and reads as one add per label
-    from kpi import _lib
-    col = _object_column(rng, 5_000, 20)
-    real_clone = _lib.C.kpi_topk_clone
+    _object_column_without_memory_for(monkeypatch, rng, "kpi_topk_clone")
 
-    def no_memory(p, out):
-        raise _lib.error_for(_lib.ERR_NOMEM, "kpi_topk_clone")
 
-    monkeypatch.setattr(_lib.C, "kpi_topk_clone", no_memory)
-    tk = kpi.TopK(100)
-    tk.add_array(col)
-    monkeypatch.setattr(_lib.C, "kpi_topk_clone", real_clone)
-    assert _reads(tk) == _reads(_singles(100, list(col)))
+def test_topk_object_column_without_memory_for_its_identity_count_takes_the_general_way(
+        rng, monkeypatch):
+    # the identity count counts the column's pointers in a TopKId of its
+    # own (capacity 4,096); when that could not be allocated
+    # (kpi_topk_id_new: KPI_ERR_NOMEM) the KpiNoMemError escaped add_array
+    # instead of taking the general way, which needs no such object
+    _object_column_without_memory_for(monkeypatch, rng, "kpi_topk_id_new")
