@@ -94,7 +94,9 @@ def header(data):
     KpiCorruptError / KpiTruncatedError for bytes that are not one;
     TypeError for what is not bytes-like."""
     data = state_bytes(data)
-    if len(data) < 4 or data[:4] != MAGIC:
+    if data[:4] != MAGIC[:len(data)]:
+        # as the library: the magic compared as far as the bytes go, so the
+        # start of a state cut short (b"", b"kp") is truncated, not corrupt
         raise _lib.error_for(_lib.ERR_CORRUPT, "kpi.header", "no libkpi magic")
     if len(data) < HEADER.size + 4:
         raise _lib.error_for(_lib.ERR_TRUNCATED, "kpi.header")
@@ -329,39 +331,46 @@ class KpiObject:
         order, then part 0 into self: one merge, all or nothing.
 
         All or nothing, with the single call's error: self is only touched
-        by that last merge, so when a part or a merge refuses, self is
-        still as it was and the whole array is added to it once more on
-        this thread, which raises exactly what one call would (its code,
-        class and text: a part's own error can differ, e.g. a batch that
-        ranks NaN above out-of-range wherever each stands) or, for a
-        failure that was only the parts' (memory), succeeds as it would.
+        by that last merge, so when a part or a merge refuses (or a part's
+        copy or thread cannot be had), self is still as it was and the
+        whole array is added to it once more on this thread, which raises
+        exactly what one call would (its code, class and text: a part's own
+        error can differ, e.g. a batch that ranks NaN above out-of-range
+        wherever each stands) or, for a failure that was only the parts'
+        (memory for a copy or a merge, a thread), succeeds as it would.
         """
         k = min(thread_count(threads), n)
         if k <= 1 or n < MIN_PARALLEL_ITEMS:
             feed(self, 0, n)
             return
-        parts = []
+        parts, failed = [], []
+
+        def run(i):
+            try:
+                feed(parts[i], n * i // k, n * (i + 1) // k)
+            except Exception as e:  # noqa: BLE001 (the single call decides)
+                failed.append(e)
+
         try:
-            for _ in range(k):
-                part = self.copy()
-                parts.append(part)
-                part.reset()
-            failed = []
-
-            def run(i):
-                try:
-                    feed(parts[i], n * i // k, n * (i + 1) // k)
-                except Exception as e:  # noqa: BLE001 (the single call decides)
-                    failed.append(e)
-
+            try:
+                for _ in range(k):
+                    part = self.copy()
+                    parts.append(part)
+                    part.reset()
+            except _lib.KpiError as e:  # no memory for a part: the parts' own failure
+                failed.append(e)
             started = []
             try:
-                for i in range(1, k):
+                for i in range(1, k if not failed else 1):
                     worker = threading.Thread(target=run, args=(i,),
                                               name=f"kpi add part {i}/{k}")
                     worker.start()
                     started.append(worker)
-                run(0)
+            except RuntimeError as e:  # a thread that cannot be started: the parts' too
+                failed.append(e)
+            else:
+                if not failed:
+                    run(0)
             finally:
                 for worker in started:
                     worker.join()

@@ -1,8 +1,11 @@
 """Configuration objects: the business Calendar and the SlaPolicy.
 
 They serialize, copy and pickle like accumulators but do not merge or
-reset; ``==`` compares what they compute (kpi_calendar_equal,
-kpi_sla_policy_equal).  Instants are int milliseconds since the epoch
+reset; ``==`` compares their configurations as written
+(kpi_calendar_equal, kpi_sla_policy_equal): equal ones give the same
+answers, but not every pair that gives the same answers is equal (a
+holiday on a day without opening hours, "J1/0" beside "0/0" in a DST
+rule: see kpi/calendar.h).  Instants are int milliseconds since the epoch
 (UTC) or timezone-aware ``datetime`` objects.
 """
 

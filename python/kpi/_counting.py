@@ -87,6 +87,15 @@ def _label_bytes(label):
     return mv.tobytes()
 
 
+def _top_count(obj, k):
+    """How many entries top(k) reads: all for None, else k (an integer,
+    TypeError for a float or text; KpiRangeError below 0) up to the size."""
+    if k is None:
+        return obj.size
+    k = _lib._int_in(k, 0, float("inf"), "k")
+    return min(k, obj.size)
+
+
 def _decode(b, decode):
     return b.decode("utf-8", "surrogateescape") if decode else b
 
@@ -257,8 +266,12 @@ def _count_objects(a, threads=None):
     """{label bytes: count} over the object array a, or None when it holds
     more than _OBJ_DISTINCT distinct objects, an object that is not a
     label, or an element replaced while it was counted (the caller then
-    takes the general way, which says why or counts what is there)."""
-    ids = TopKId(_OBJ_DISTINCT)
+    takes the general way, which says why or counts what is there), or
+    when the count's own TopKId cannot be allocated."""
+    try:
+        ids = TopKId(_OBJ_DISTINCT)
+    except _lib.KpiNoMemError:  # the general way needs no such object
+        return None
     try:
         base, n = a.ctypes.data, a.size
         ids._add_in_parts(n, threads, lambda obj, lo, hi: _count_pointer_part(obj, base, lo, hi))
@@ -284,11 +297,15 @@ def _add_counted_labels(obj, counts):
     """Add each label of `counts` with its count as weight, all or nothing,
     if that reads exactly as one add per occurrence: on a copy, kept (the
     copy's C object taken over) only if it never evicted.  False, nothing
-    changed, when it does not apply or a label is refused (the general way
-    then refuses it, with its own error)."""
+    changed, when it does not apply, the copy cannot be allocated or a
+    label is refused (the general way then refuses it, with its own
+    error)."""
     if obj.error_bound or obj._h is None or obj._readonly:
         return False
-    tmp = obj.copy()
+    try:
+        tmp = obj.copy()
+    except _lib.KpiError:  # no memory for the copy: the general way needs none
+        return False
     try:
         for b, w in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
             C.kpi_topk_add(tmp._p, b, len(b), w)
@@ -331,15 +348,20 @@ class TopK(KpiObject):
         distinct object is then encoded once and added with its count,
         on a copy that is kept only if it never evicted (so every read is
         one add per label's); a column of more than 4,096 distinct
-        objects, a summary that would evict, a refused label, or an
-        element another thread replaced meanwhile takes the general
-        way.  A numpy unicode array ('U') is encoded to UTF-8
+        objects, a summary that would evict, a copy that cannot be
+        allocated, a refused label, or an element another thread
+        replaced meanwhile takes the general way.  A numpy unicode array ('U') is encoded to UTF-8
         first (a copy; surrogate escapes as add() takes them); any other sequence of str / bytes is encoded label
         by label in Python (slow for millions: prefer 'S' arrays, or
         TopKId on integer codes).  An object column's identity count
         takes ``threads`` too (its objects are then found and encoded on
         this thread)."""
         thread_count(threads)
+        self._p  # closed: ValueError, also for an empty array (no C call)
+        if isinstance(labels, (str, bytes, bytearray)):
+            # iterated, it would be its letters (or byte values)
+            raise TypeError(f"labels: a sequence of labels is needed, not one label "
+                            f"({type(labels).__name__}): add() counts one label")
         refuse_masked(labels, "labels")
         a = _object_array(labels)
         if a is not None:
@@ -406,8 +428,7 @@ class TopK(KpiObject):
     def top(self, k=None, decode=True):
         """The k most frequent labels, most frequent first (all monitored
         labels when k is None); labels as str (decode=False: bytes)."""
-        n = self.size if k is None else min(int(k), self.size)
-        return [self.entry(r, decode) for r in range(n)]
+        return [self.entry(r, decode) for r in range(_top_count(self, k))]
 
     def estimate(self, label):
         """Bounds(count, low, high) of a monitored label; KpiUnknownIdError
@@ -484,8 +505,7 @@ class TopKId(KpiObject):
         return TopIdEntry(i.value, c.value, lo.value, hi.value)
 
     def top(self, k=None):
-        n = self.size if k is None else min(int(k), self.size)
-        return [self.entry(r) for r in range(n)]
+        return [self.entry(r) for r in range(_top_count(self, k))]
 
     def estimate(self, id):
         c, lo, hi = ctypes.c_uint64(), ctypes.c_uint64(), ctypes.c_uint64()

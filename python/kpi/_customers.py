@@ -57,10 +57,10 @@ class Customers(KpiObject):
     add_offered = _count_setter("kpi_customers_add_offered", "Offered contacts.")
 
     def add_revenue(self, revenue):
-        C.kpi_customers_add_revenue(self._p, revenue)
+        C.kpi_customers_add_revenue(self._p, _lib.real(revenue, "revenue"))
 
     def set_margin(self, gross_margin):
-        C.kpi_customers_set_margin(self._p, gross_margin)
+        C.kpi_customers_set_margin(self._p, _lib.real(gross_margin, "gross_margin"))
 
     def add_purchasers(self, customers, repeat_customers):
         C.kpi_customers_add_purchasers(self._p, _lib.u64(customers), _lib.u64(repeat_customers))

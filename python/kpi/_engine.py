@@ -101,8 +101,9 @@ _TYPE_READS = {1: "kpi_engine_duration", 2: "kpi_engine_rate", 3: "kpi_engine_sc
                4: "kpi_engine_ratio"}  # the series: kpi_engine_volume
 
 
-def _code(table, value, what):
-    """A code from its number or its lower-case name in `table`."""
+def _code(table, value, what, number=_lib.i32):
+    """A code from its number (checked by `number`: the C argument's type,
+    an int unless said) or its lower-case name in `table`."""
     if isinstance(value, str):
         try:
             return table.index(value.lower())
@@ -110,7 +111,7 @@ def _code(table, value, what):
             raise _lib.KpiRangeError(_lib.ERR_RANGE, what,
                                      f"unknown name {value!r}; one of {[n for n in table if n]}"
                                      ) from None
-    return _lib.i32(value, what)
+    return number(value, what)
 
 
 def metric_type(metric):
@@ -283,7 +284,13 @@ def _c_event(record, fields):
             if record.dtype != EVENT_DTYPE:
                 raise TypeError(f"event: a record of EVENT_DTYPE is needed, got {record.dtype}")
             record = record.tobytes()
-        raw = bytes(record)
+        try:
+            # a buffer's bytes: bytes(64) would be 64 zero bytes, and
+            # bytes([0] * 64) a record made of a list
+            raw = bytes(memoryview(record))
+        except TypeError:
+            raise TypeError("event: a record is an EVENT_DTYPE scalar, a CEvent or 64 bytes, "
+                            f"not {type(record).__name__}") from None
         if len(raw) != EVENT_SIZE:
             raise ValueError(f"event: a record is {EVENT_SIZE} bytes, got {len(raw)}")
         ev = _lib.CEvent.from_buffer_copy(raw)
@@ -299,7 +306,7 @@ def _c_event(record, fields):
                 ev.reserved[i] = _lib.u32(v, "reserved")
             continue
         if name == "kind":
-            value = _code(EVENT_KINDS, value, "kind")
+            value = _code(EVENT_KINDS, value, "kind", _lib.u32)
         elif name == "time_ms":
             value = _ms(value, "time_ms")
         lo, hi = _FIELD_RANGES[types[name]]
@@ -380,9 +387,11 @@ class Engine(KpiObject):
     ``Engine(**options)`` sets options by name (``reopen_window_ms=...``,
     ``period_ms=...``; see :data:`OPTIONS`), and ``calendar=``,
     ``sla_policy=``, ``targets={metric: [ms, ...]}`` and
-    ``names={dim: {code: name}}``; all configuration is only possible
-    before the first event.  Times are int ms since the epoch (or aware
-    datetimes).  Failing calls raise a KpiError and change nothing.
+    ``names={dim: {code: name}}``; options, calendar, policy and targets
+    are only possible before the first event (KpiStateError later),
+    names at any time (set_name, set_names).  Times are int ms since the epoch (or aware
+    datetimes).  Failing calls raise a KpiError and change nothing, but
+    apply(), which keeps the records before a bad one applied.
 
     Engines merge (``a + b``, ``a += b``; engines that saw disjoint
     tickets, e.g. sharded by customer), serialize (``bytes(e)``,
@@ -418,7 +427,7 @@ class Engine(KpiObject):
     def set_option(self, option, value):
         """Set an option (a number or name from OPTIONS) before the first
         event; KpiRangeError outside its domain, KpiStateError later."""
-        if isinstance(value, bool):
+        if _lib.is_bool(value):  # numpy's too
             value = int(value)
         C.kpi_engine_set_option(self._p, _code(OPTIONS, option, "option"),
                                 _lib.i64(value, "value"))
@@ -459,6 +468,7 @@ class Engine(KpiObject):
         """set_name() for each {code: name}, all or nothing: every name is
         checked (a dimension, a code, 1..255 bytes without NUL) before the
         first is set."""
+        self._p  # closed: ValueError, also for no name
         args = [_name_args(dim, code, name) for code, name in dict(names).items()]
         for a in args:
             C.kpi_engine_set_name(self._p, *a)
@@ -495,7 +505,7 @@ class Engine(KpiObject):
         """A bot reply, handoff, note, open, pending, on-hold, reopen or
         close (EVENT_* kind or its name)."""
         C.kpi_engine_ticket_event(self._p, _ms(t_ms), _lib.id64(ticket, "ticket"),
-                                  _code(EVENT_KINDS, kind, "kind"))
+                                  _code(EVENT_KINDS, kind, "kind", _lib.u32))
 
     bot_reply = _kind_call("bot_reply", "A reply by a bot or an automation.")
     handoff = _kind_call("handoff", "A bot hands the ticket over to human agents.")
@@ -525,7 +535,8 @@ class Engine(KpiObject):
         """A survey answer: kind EVENT_CSAT, EVENT_NPS or EVENT_CES (or
         "csat", "nps", "ces")."""
         C.kpi_engine_survey(self._p, _ms(t_ms), _lib.id64(ticket, "ticket"),
-                            _code(EVENT_KINDS, kind, "kind"), _lib.i32(answer, "answer"))
+                            _code(EVENT_KINDS, kind, "kind", _lib.u32),
+                            _lib.i32(answer, "answer"))
 
     def logged_in(self, t_ms, agent, team, logged_in_ms):
         """An agent's logged-in time, for the per-hour productivity ratios."""

@@ -52,7 +52,8 @@ class KpiError(Exception):
     ``code`` is the negative status code, ``name`` its symbol
     ("KPI_ERR_RANGE"), ``strerror`` the library's text (kpi_strerror) and
     ``function`` the C function (or Python check) that refused.  The object
-    the call was made on is unchanged.
+    the call was made on is unchanged, but for Engine.apply, which keeps
+    the records before the bad one applied (the error's ``index``).
     """
 
     def __init__(self, code, function=None, detail=None):
@@ -655,11 +656,33 @@ def size(v, what="size_t argument"):
     return _int_in(v, 0, (1 << (8 * ctypes.sizeof(c_size_t))) - 1, what)
 
 
+def real(v, what="double argument"):
+    """A C double from a real number (int, float, numpy's scalars,
+    Fraction, Decimal: what float() takes, text excepted).  ctypes would
+    raise its own ArgumentError ("wrong type", neither a KpiError nor a
+    TypeError) for an int beyond the double range and for text; these
+    raise KpiRangeError and TypeError."""
+    if isinstance(v, (str, bytes, bytearray)):
+        raise TypeError(f"{what}: {v!r} is text, not a number")
+    try:
+        return float(v)
+    except OverflowError:
+        raise KpiRangeError(ERR_RANGE, what, f"{v} does not fit in a double") from None
+    except TypeError:
+        raise TypeError(f"{what}: a real number is needed, not {type(v).__name__}") from None
+
+
+def is_bool(v):
+    """Whether v is a bool, Python's or numpy's (whose use as an index,
+    operator.index, numpy deprecates)."""
+    return isinstance(v, bool) or type(v).__name__ == "bool_"
+
+
 def flag(v, what="flag"):
     """A C int flag: True and False (numpy's too) as 1 and 0, any other
     integer as it is, so that C refuses all but 0 and 1 with its own error;
     not the truth value of anything else (TypeError)."""
-    if isinstance(v, bool) or type(v).__name__ == "bool_":
+    if is_bool(v):
         return int(v)
     return i32(v, what)
 

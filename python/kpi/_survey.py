@@ -167,9 +167,7 @@ class Rate(KpiObject):
 
     def add(self, success):
         """Add one outcome: a bool, or 0 / 1."""
-        if isinstance(success, bool):
-            success = int(success)
-        C.kpi_rate_add(self._p, _lib.i32(success, "success"))
+        C.kpi_rate_add(self._p, _lib.flag(success, "success"))
 
     def add_counts(self, successes, trials):
         C.kpi_rate_add_counts(self._p, _lib.u64(successes, "successes"),
@@ -215,13 +213,14 @@ class Mean(KpiObject):
 
     def set_cuts(self, negative_below, positive_above):
         """Cut points of shares() (only while empty)."""
-        C.kpi_mean_set_cuts(self._p, negative_below, positive_above)
+        C.kpi_mean_set_cuts(self._p, _lib.real(negative_below, "negative_below"),
+                            _lib.real(positive_above, "positive_above"))
 
     def add(self, x, weight=None):
         if weight is None:
-            C.kpi_mean_add(self._p, x)
+            C.kpi_mean_add(self._p, _lib.real(x, "x"))
         else:
-            C.kpi_mean_add_weighted(self._p, x, weight)
+            C.kpi_mean_add_weighted(self._p, _lib.real(x, "x"), _lib.real(weight, "weight"))
 
     def add_array(self, xs, threads=None):
         """Add many values (weight 1), all or nothing; float64 arrays are
@@ -244,7 +243,8 @@ class Mean(KpiObject):
 
     def iqs_add(self, points_earned, points_possible):
         """IQS: one reviewed conversation (earned / possible, weight possible)."""
-        C.kpi_iqs_add(self._p, points_earned, points_possible)
+        C.kpi_iqs_add(self._p, _lib.real(points_earned, "points_earned"),
+                      _lib.real(points_possible, "points_possible"))
 
     @property
     def iqs_percent(self):
@@ -312,7 +312,8 @@ class Ratio(KpiObject):
         self._new("kpi_ratio_new_with", _lib.u32(kind, "kind"), None)
 
     def add(self, numerator, denominator):
-        C.kpi_ratio_add(self._p, numerator, denominator)
+        C.kpi_ratio_add(self._p, _lib.real(numerator, "numerator"),
+                        _lib.real(denominator, "denominator"))
 
     def add_array(self, numerators, denominators):
         """Add n pairs, all or nothing (float64 arrays without a copy)."""

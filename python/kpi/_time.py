@@ -30,7 +30,7 @@ class Duration(KpiObject):
     _prefix, _tag = "duration", 7
 
     def __init__(self, accuracy=DEFAULT_ACCURACY, targets=()):
-        self._new("kpi_duration_new", accuracy)
+        self._new("kpi_duration_new", _lib.real(accuracy, "accuracy"))
         for t in targets:
             self.add_target(t)
 
@@ -91,10 +91,11 @@ class Duration(KpiObject):
 
     def quantile(self, q):
         """The q-quantile in ms (q in [0, 1]; 0.9 is the p90)."""
-        return read_out(C.kpi_duration_quantile, ctypes.c_double, self._p, float(q))
+        return read_out(C.kpi_duration_quantile, ctypes.c_double, self._p, _lib.real(q, "q"))
 
     def quantiles(self, qs):
         """[quantile(q) for q in qs]."""
+        self._p  # closed: ValueError, also for no q
         return [self.quantile(q) for q in qs]
 
     def share_within(self, target_ms):
@@ -175,7 +176,7 @@ class Aht(KpiObject):
         return self.component_mean(AHT_AFTER_WORK)
 
     def quantile(self, q):
-        return read_out(C.kpi_aht_quantile, ctypes.c_double, self._p, float(q))
+        return read_out(C.kpi_aht_quantile, ctypes.c_double, self._p, _lib.real(q, "q"))
 
     def _describe(self):
         return f"n={self.count}"
@@ -250,7 +251,8 @@ class ServiceLevel(KpiObject):
         return read_out(C.kpi_service_level_asa, ctypes.c_double, self._p)
 
     def wait_quantile(self, q):
-        return read_out(C.kpi_service_level_wait_quantile, ctypes.c_double, self._p, float(q))
+        return read_out(C.kpi_service_level_wait_quantile, ctypes.c_double, self._p,
+                        _lib.real(q, "q"))
 
     def _describe(self):
         return f"offered={self.offered}"
@@ -275,10 +277,11 @@ class Series(KpiObject):
     def set_forecast(self, season_length, alpha, beta, gamma):
         """Enable the forecast (only while empty)."""
         C.kpi_series_set_forecast(self._p, _lib.u32(season_length, "season_length"),
-                                  alpha, beta, gamma)
+                                  _lib.real(alpha, "alpha"), _lib.real(beta, "beta"),
+                                  _lib.real(gamma, "gamma"))
 
     def add(self, t_ms, amount=1.0):
-        C.kpi_series_add(self._p, _lib.i64(t_ms, "t_ms"), amount)
+        C.kpi_series_add(self._p, _lib.i64(t_ms, "t_ms"), _lib.real(amount, "amount"))
 
     def add_array(self, t_ms, amounts=None):
         """n events (int64 ms or datetime64[ms] without a copy), with

@@ -100,3 +100,25 @@ def test_calendar_zone_with_a_nul_byte_is_refused():
         kpi.Calendar("UTC0\0")
     # the string without the NUL is a zone; its July offset is 2 h
     assert kpi.Calendar(CET).utc_offset(1720008000000) == 7200
+
+
+def test_equality_compares_configurations_not_answers():
+    # the module said == "compares what they compute"; kpi_calendar_equal
+    # compares the configuration as written (kpi/calendar.h): a holiday on
+    # a day without opening hours changes no answer, yet the calendars
+    # compare unequal (equal ones do give the same answers)
+    weekdays = kpi.Calendar("UTC0")
+    for day in range(1, 6):  # Monday to Friday (0 = Sunday)
+        weekdays.add_hours(day, 9 * 60, 17 * 60)
+    also = weekdays.copy()
+    also.add_holiday((2026, 12, 6))  # a Sunday: closed anyway
+    t0 = 1_796_083_200_000  # 2026-12-01T00:00:00Z, a Tuesday
+    for start, end in ((t0, t0 + 7 * 86_400_000), (t0 + 4 * 86_400_000, t0 + 6 * 86_400_000)):
+        assert also.elapsed(start, end) == weekdays.elapsed(start, end)
+        assert also.due(start, 3_600_000) == weekdays.due(start, 3_600_000)
+    assert also.week_ms == weekdays.week_ms == 5 * 8 * 3_600_000
+    assert also != weekdays and weekdays.copy() == weekdays
+    doc = kpi._calendar.__doc__
+    assert "compares what they compute" not in doc and "as written" in doc
+    policy = kpi.SlaPolicy(weekdays)
+    assert policy != kpi.SlaPolicy(also) and policy == kpi.SlaPolicy(weekdays)

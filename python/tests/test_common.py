@@ -338,3 +338,74 @@ def test_an_object_freed_at_interpreter_exit_is_closed_not_used():
                          env=env, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n") == ["freed once True", "closed True", "ValueError ValueError", ""]
+
+
+def test_a_double_argument_refuses_an_int_beyond_doubles_and_text():
+    # a C double argument was handed to ctypes as given: an int beyond the
+    # double range (10**400 > DBL_MAX, about 1.8e308) and text raised
+    # ctypes.ArgumentError ("argument 2: TypeError: wrong type"), neither a
+    # KpiError nor a TypeError, where the README promises KpiRangeError for
+    # an integer a C argument cannot hold (and bulk arrays refuse text with
+    # TypeError); the objects stay as they were
+    from fractions import Fraction
+    np = pytest.importorskip("numpy")
+    m, r, s, c, d = kpi.Mean(), kpi.Ratio(), kpi.Series(1000, 4), kpi.Customers(), kpi.frt()
+    m.add(1.5)
+    d.add(5)
+    objs = (m, r, s, c, d)
+    before = [bytes(o) for o in objs]
+    calls = (m.add, lambda v: m.add(1.0, v), lambda v: m.set_cuts(v, 1.0),
+             lambda v: m.iqs_add(v, 1.0), lambda v: r.add(v, 1.0), lambda v: s.add(0, v),
+             lambda v: s.set_forecast(2, v, 0.1, 0.1), c.add_revenue, c.set_margin,
+             d.quantile, kpi.Duration, lambda v: kpi.erlang_traffic(v, 1.0, 1.0),
+             lambda v: kpi.erlang_c_agents(v, 1.0, 1.0, 0.8),
+             lambda v: kpi.staffing_headcount(10, v))
+    for call in calls:
+        with pytest.raises(kpi.KpiRangeError):
+            call(10**400)
+        with pytest.raises(TypeError):
+            call("0.5")
+        with pytest.raises(TypeError):
+            call([0.5])
+    assert [bytes(o) for o in objs] == before
+    # what ctypes took still works: ints, numpy scalars, fractions
+    m.add(2**70)
+    m.add(np.float32(0.5))
+    m.add(Fraction(1, 4))
+    assert m.count == 4 and m.max == 2.0**70 and m.min == 0.25
+    assert d.quantile(np.float64(0.5)) == d.quantile(Fraction(1, 2))
+
+
+def test_a_closed_object_refuses_empty_batches_too():
+    # README: using a closed object raises ValueError; these calls return
+    # before their first C call when given nothing to do, so on a closed
+    # object (or a view of a closed group) they succeeded without a word
+    np = pytest.importorskip("numpy")
+    t, d, e, g = kpi.TopK(), kpi.frt(), kpi.Engine(), kpi.Group(kpi.TopK())
+    member = g[1]
+    for obj in (t, d, e, g):
+        obj.close()
+    for topk in (t, member):
+        for empty in ([], (), np.array([], dtype="S3"), np.array([], dtype=object)):
+            with pytest.raises(ValueError, match="closed"):
+                topk.add_array(empty)
+    with pytest.raises(ValueError, match="closed"):
+        d.quantiles([])
+    with pytest.raises(ValueError, match="closed"):
+        e.set_names("topic", {})
+
+
+def test_the_start_of_a_state_is_truncated_for_from_bytes_as_in_c():
+    # kpi.from_bytes read the header in Python and called every input of
+    # under 4 bytes "no libkpi magic" (KpiCorruptError), where the library
+    # compares the magic as far as the bytes go (docs/format.md): b"" and
+    # b"kp", the start of a state cut short, are KpiTruncatedError there
+    # (Score.from_bytes), and only bytes that differ from it are corrupt
+    for data in (b"", b"k", b"kp", b"kpi", b"kpiS", bytes(kpi.nps())[:15]):
+        for from_bytes in (kpi.from_bytes, kpi.Score.from_bytes):
+            with pytest.raises(kpi.KpiTruncatedError):
+                from_bytes(data)
+    for data in (b"x", b"kx", b"kpI", b"kpiX" + bytes(12)):
+        for from_bytes in (kpi.from_bytes, kpi.Score.from_bytes):
+            with pytest.raises(kpi.KpiCorruptError):
+                from_bytes(data)

@@ -502,18 +502,94 @@ def test_topk_object_columns_without_a_gil_count_by_identity_too(rng, monkeypatc
     assert _reads(tk) == _reads(_singles(100, col))
 
 
+def two_entry_summaries():
+    """A TopK of "a" x 5 and "b" x 2, a TopKId of 7 x 5 and 8 x 2."""
+    t, ti = kpi.TopK(4), kpi.TopKId(4)
+    t.add("a", 5)
+    t.add("b", 2)
+    ti.add(7, 5)
+    ti.add(8, 2)
+    return t, ti
+
+
 def test_entry_rank_beyond_size_t_is_refused_not_wrapped():
     # ranks are size_t: ctypes kept the low 64 bits of a larger int, so
     # entry(2**64) read rank 0 ("a", count 5) and entry(2**64 + 1) rank 1,
     # where every rank >= size (2) is KpiRangeError, as entry(2) is
-    t = kpi.TopK(4)
-    t.add("a", 5)
-    t.add("b", 2)
-    ti = kpi.TopKId(4)
-    ti.add(7, 5)
+    t, ti = two_entry_summaries()
     assert t.entry(1) == kpi.TopEntry("b", 2, 2, 2)
     for obj in (t, ti):
         for rank in (2, 2**64, 2**64 + 1, -1):
             with pytest.raises(kpi.KpiRangeError) as e:
                 obj.entry(rank)
             assert e.value.code == -2
+
+
+def test_topk_add_array_takes_no_single_label_for_its_labels():
+    # add_array(labels) iterated whatever it was given, so add_array("billing")
+    # counted the 7 one-letter labels b, i, l, l, i, n, g (total 7, "i" and
+    # "l" twice) instead of refusing a str where a sequence of labels is
+    # needed (one label is add()'s); bytes were refused only by accident
+    # (their items are ints), so they are refused alike, with the same words
+    tk = kpi.TopK(8)
+    tk.add("billing")
+    before = bytes(tk)
+    for one in ("billing", b"billing", bytearray(b"billing")):
+        with pytest.raises(TypeError, match="one label"):
+            tk.add_array(one)
+    assert bytes(tk) == before and tk.total == 1
+    tk.add_array(["billing"])
+    tk.add_array(np.array("billing"))  # a 0-d array holds one label
+    assert tk.top() == [kpi.TopEntry("billing", 3, 3, 3)]
+
+
+def test_top_k_is_a_count_not_truncated_or_negative():
+    # top(k) took min(int(k), size): top(1.9) gave 1 entry (a float
+    # truncated, where every other count or rank refuses floats with
+    # TypeError), top("2") parsed text, and top(-1) gave [] without a word,
+    # where entry(-1) is KpiRangeError
+    t, ti = two_entry_summaries()
+    for obj in (t, ti):
+        for k in (1.9, "2", None.__class__):
+            with pytest.raises(TypeError):
+                obj.top(k)
+        with pytest.raises(kpi.KpiRangeError):
+            obj.top(-1)
+        assert len(obj.top(0)) == 0 and len(obj.top(1)) == 1
+        assert len(obj.top(2**70)) == len(obj.top()) == 2
+    assert t.top(np.int64(1)) == [kpi.TopEntry("a", 5, 5, 5)]
+
+
+
+def _object_column_without_memory_for(monkeypatch, rng, fname):
+    """add_array of an object column while the C function fname fails for
+    memory (KPI_ERR_NOMEM): it must read as one add per label."""
+    from kpi import _lib
+    col = _object_column(rng, 5_000, 20)
+
+    def no_memory(*args):
+        raise _lib.error_for(_lib.ERR_NOMEM, fname)
+
+    with monkeypatch.context() as m:
+        m.setattr(_lib.C, fname, no_memory)
+        tk = kpi.TopK(100)
+        tk.add_array(col)
+    assert _reads(tk) == _reads(_singles(100, list(col)))
+
+
+def test_topk_object_column_without_memory_for_its_copy_takes_the_general_way(rng, monkeypatch):
+    # the identity count adds its labels to a copy of the summary (kept if
+    # it never evicted); when that copy could not be allocated
+    # (kpi_topk_clone: KPI_ERR_NOMEM) the KpiNoMemError escaped add_array,
+    # where every other reason the fast way cannot serve takes the general
+    # way, which needs no copy and reads as one add per label
+    _object_column_without_memory_for(monkeypatch, rng, "kpi_topk_clone")
+
+
+def test_topk_object_column_without_memory_for_its_identity_count_takes_the_general_way(
+        rng, monkeypatch):
+    # the identity count counts the column's pointers in a TopKId of its
+    # own (capacity 4,096); when that could not be allocated
+    # (kpi_topk_id_new: KPI_ERR_NOMEM) the KpiNoMemError escaped add_array
+    # instead of taking the general way, which needs no such object
+    _object_column_without_memory_for(monkeypatch, rng, "kpi_topk_id_new")

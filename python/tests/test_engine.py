@@ -732,3 +732,86 @@ def test_sla_risk_next_due_may_be_now():
     # due: no due time at or after now, so next_due is None
     assert e.sla_risk(0, now_ms=T0 + 2 * H + 1) == kpi.SlaRisk(0, 1, None)
     assert "None if no target runs" not in kpi.SlaRisk.__doc__
+
+
+def test_event_takes_no_number_or_list_for_its_record():
+    # event(record) made the record with bytes(record), and bytes(64) is 64
+    # zero bytes (bytes([0] * 64) too): event(64, kind="created", ...)
+    # applied a created event as if no record had been given, where a
+    # number or a list is no record (as from_bytes(5) and labels refuse)
+    e = kpi.Engine()
+    before = bytes(e)
+    for record in (64, [0] * 64):
+        with pytest.raises(TypeError):
+            e.event(record, kind="created", ticket=1, time_ms=T0)
+    assert bytes(e) == before and e.count("created") == 0
+    e.event(bytes(64), kind="created", ticket=1, time_ms=T0)  # 64 bytes: a record
+    e.event(bytearray(64), kind="created", ticket=2, time_ms=T0)
+    e.event(memoryview(kpi.CEvent(T0, 3, 0, 0, kpi.EVENT_CREATED)))
+    assert e.count("created") == 3
+
+
+def test_a_kind_is_checked_as_the_uint32_c_takes():
+    # ticket_event, survey and event pass the kind to C as a uint32, but
+    # it was checked as an int32: -1 passed the check and ctypes wrapped it
+    # to 4294967295, which C refused as an unknown kind (KpiInvalidError),
+    # where the README promises KpiRangeError before the call for an
+    # integer a C argument cannot hold; and 2**32 - 1, which a uint32
+    # holds, was refused as out of range before reaching C, which refuses
+    # it as the unknown kind it is
+    e = kpi.Engine()
+    e.created(T0, 1)
+    before = bytes(e)
+    calls = (lambda k: e.ticket_event(T0 + 1, 1, k),
+             lambda k: e.survey(T0 + 1, 1, k, 3),
+             lambda k: e.event(time_ms=T0 + 1, ticket=1, kind=k))
+    for call in calls:
+        with pytest.raises(kpi.KpiRangeError) as err:
+            call(-1)
+        assert err.value.function == "kind"
+        with pytest.raises(kpi.KpiInvalidError) as err:
+            call(2**32 - 1)
+        assert err.value.function.startswith("kpi_engine_")
+    assert bytes(e) == before
+
+
+def test_names_can_be_set_after_the_first_event_as_documented():
+    # the Engine docstring said all configuration, names={...} included,
+    # is only possible before the first event; kpi_engine_set_name names a
+    # code "at any time" (kpi/engine.h), as options, calendar, policy and
+    # targets are not (KpiStateError)
+    e = kpi.Engine()
+    e.created(T0, 1)
+    e.set_name("topic", 5, "refund")
+    e.set_names("agent", {7: "ana"})
+    assert e.name("topic", 5) == "refund" and e.name("agent", 7) == "ana"
+    with pytest.raises(kpi.KpiStateError):
+        e.set_option("period_ms", H)
+    with pytest.raises(kpi.KpiStateError):
+        e.add_target("frt", H)
+    doc = " ".join(kpi.Engine.__doc__.split())
+    assert "all configuration is only possible before the first event" not in doc
+    assert "names at any time" in doc
+
+
+def test_the_docs_name_apply_as_the_failing_call_that_keeps_its_prefix():
+    # python/README ("a call that fails changes nothing, batches
+    # included"), KpiError ("the object the call was made on is
+    # unchanged") and Engine ("failing calls raise a KpiError and change
+    # nothing") said every refused call leaves its object as it was, but
+    # Engine.apply keeps the records before a bad one (kpi_engine_apply,
+    # and apply's own docstring): here the first created of ticket 1 stays
+    ev = kpi.events(2)
+    ev["time_ms"] = T0
+    ev["ticket"] = 1
+    ev["kind"] = kpi.EVENT_CREATED
+    e = kpi.Engine()
+    with pytest.raises(kpi.KpiError) as err:
+        e.apply(ev)
+    assert err.value.index == 1 and e.count("created") == 1
+    readme = open(os.path.join(os.path.dirname(HEADER), "..", "..", "python",
+                               "README.md")).read()
+    for doc in (" ".join(readme.split()), " ".join(kpi.KpiError.__doc__.split()),
+                " ".join(kpi.Engine.__doc__.split())):
+        assert "Engine.apply" in doc or "apply()" in doc
+        assert "change nothing." not in doc and "changes nothing, batches included." not in doc

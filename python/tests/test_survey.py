@@ -246,3 +246,24 @@ def test_ratio_against_pandas(rng):
         kpi.Ratio().value
     with pytest.raises(kpi.KpiIncompatibleError):
         kpi.cost_per_ticket().merge(kpi.cost_to_revenue())
+
+
+def test_rate_and_engine_flags_take_numpy_bools_as_bools():
+    # Rate.add and Engine.set_option turned Python's bool into an int but
+    # gave numpy's (an element of a bool array) to operator.index, which
+    # numpy deprecates ("it will be an error for 'np.bool_' scalars to be
+    # interpreted as an index"): a DeprecationWarning per call, an error
+    # where warnings are errors, where the docs take "a bool"
+    import warnings
+    r = kpi.Rate()
+    e = kpi.Engine()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for x in np.array([True, False, True]):
+            r.add(x)
+        e.set_option("bot_replies_count", np.True_)
+    assert (r.successes, r.trials) == (2, 3)
+    assert e.option("bot_replies_count") == 1
+    with pytest.raises(kpi.KpiRangeError):
+        r.add(2)
+    assert r.trials == 3

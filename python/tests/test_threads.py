@@ -368,3 +368,39 @@ def test_a_view_uses_its_owners_c_object(monkeypatch):
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     rule = readme.split("## Threads", 1)[1].split("###", 1)[0]
     assert "view" in rule and "owner" in rule, rule
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_no_memory_for_the_parts_is_the_one_calls_result(monkeypatch, rng, threads):
+    # the parts are copies of the object (kpi_*_clone): when one cannot be
+    # made (KPI_ERR_NOMEM, a failure of the parts only, as a thread that
+    # cannot be started is) the whole array is added on this thread, as
+    # _add_in_parts promises for the parts' memory; the copy's NOMEM (and
+    # the RuntimeError of a thread that would not start) escaped instead
+    from kpi import _lib
+    values = rng.integers(0, 11, N).astype(np.int32)
+    want = kpi.nps()
+    want.add_array(values)
+    real_clone = _lib.C.kpi_score_clone
+    clones = []
+
+    def clone_once(p, out):
+        clones.append(p)
+        if len(clones) == 2:  # the second part
+            raise _lib.error_for(_lib.ERR_NOMEM, "kpi_score_clone")
+        return real_clone(p, out)
+
+    monkeypatch.setattr(_lib.C, "kpi_score_clone", clone_once)
+    s = kpi.nps()
+    s.add_array(values, threads=threads)
+    assert len(clones) == 2 and bytes(s) == bytes(want)
+    monkeypatch.setattr(_lib.C, "kpi_score_clone", real_clone)
+
+    class NoThread(_base.threading.Thread):
+        def start(self):
+            raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(_base.threading, "Thread", NoThread)
+    s = kpi.nps()
+    s.add_array(values, threads=threads)
+    assert bytes(s) == bytes(want)
