@@ -64,8 +64,8 @@
  * empty asm statement that may change the product keeps the compiler
  * from fusing it with the sum after it; it emits no instruction.
  */
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-#define DUR_UNFUSED(v) __asm__("" : "+x"(v))
+#if defined(__GNUC__) && (defined(__x86_64__) || (defined(__i386__) && defined(__SSE2_MATH__)))
+#define DUR_UNFUSED(v) __asm__("" : "+x"(v)) /* an SSE register */
 #elif defined(__GNUC__) && defined(__aarch64__)
 #define DUR_UNFUSED(v) __asm__("" : "+w"(v)) /* an FP/SIMD register */
 #elif defined(__GNUC__)
