@@ -518,11 +518,14 @@ static int series_merge(void *dst, const void *src)
     if (d->period != s->period || d->length != s->length ||
         d->origin != s->origin)
         return KPI_ERR_INCOMPATIBLE;
+    /* an empty dst takes src's forecast state: the parameters must match,
+     * src empty or not (group merges and decodes tell configurations
+     * apart by merging empty objects) */
+    if (!d->started && !same_forecast(d, s))
+        return KPI_ERR_INCOMPATIBLE;
     if (!s->started)
         return KPI_OK;
     if (!d->started) {
-        if (!same_forecast(d, s))
-            return KPI_ERR_INCOMPATIBLE;
         copy_state(d, s);
         return KPI_OK;
     }

@@ -3,6 +3,7 @@
  * serialization, error paths and allocation failures.
  * SPDX-License-Identifier: MIT
  */
+#include "kpi/group.h"
 #include "kpi/series.h"
 #include "testutil.h"
 
@@ -381,6 +382,72 @@ START_TEST(merge_rules_for_configuration_and_forecasts)
     kpi_series_free(a);
     kpi_series_free(b);
     kpi_series_free(c);
+    kpi_series_free(before);
+}
+END_TEST
+
+/* series.h, kpi_series_merge(): KPI_ERR_INCOMPATIBLE "if ... dst is empty
+ * and the forecast configurations differ", whether or not src is empty too;
+ * and kpi_group_merge() refuses groups whose members' configurations differ
+ * (group.h), which it tells by merging the two empty prototypes. */
+START_TEST(an_empty_series_refuses_an_empty_one_with_another_forecast)
+{
+    kpi_series *plain, *fc, *fc2, *before;
+    ck_assert_ok(kpi_series_new(&plain, HOUR, 4, 0));
+    ck_assert_ok(kpi_series_new(&fc, HOUR, 4, 0));
+    ck_assert_ok(kpi_series_set_forecast(fc, 2, .5, .5, .5));
+    ck_assert_ok(kpi_series_new(&fc2, HOUR, 4, 0));
+    ck_assert_ok(kpi_series_set_forecast(fc2, 2, .5, .5, .25));
+    ck_assert_ok(kpi_series_clone(plain, &before));
+    /* no forecast <- m = 2; m = 2 <- none; gamma .5 <- gamma .25 */
+    ck_assert_status(kpi_series_merge(plain, fc), KPI_ERR_INCOMPATIBLE);
+    series_same(plain, before);
+    kpi_series_free(before);
+    ck_assert_ok(kpi_series_clone(fc, &before));
+    ck_assert_status(kpi_series_merge(fc, plain), KPI_ERR_INCOMPATIBLE);
+    series_same(fc, before);
+    ck_assert_status(kpi_series_merge(fc, fc2), KPI_ERR_INCOMPATIBLE);
+    series_same(fc, before);
+    /* the same forecast, or an empty source into a started series: fine */
+    kpi_series *same;
+    ck_assert_ok(kpi_series_clone(fc, &same));
+    ck_assert_ok(kpi_series_merge(fc, same));
+    series_same(fc, before);
+    ck_assert_ok(kpi_series_add(plain, HOUR, 1));
+    ck_assert_ok(kpi_series_merge(plain, fc));
+    /* groups of series with and without a forecast do not merge */
+    kpi_group *gp, *gf;
+    ck_assert_ok(kpi_group_new(&gp, plain));
+    ck_assert_ok(kpi_group_new(&gf, fc));
+    ck_assert_status(kpi_group_merge(gp, gf), KPI_ERR_INCOMPATIBLE);
+    ck_assert_status(kpi_group_merge(gf, gp), KPI_ERR_INCOMPATIBLE);
+    ck_assert_uint_eq(kpi_group_size(gp), 0);
+    ck_assert_uint_eq(kpi_group_size(gf), 0);
+    /* a saved group whose empty member's gamma was edited (.5 -> .25, the
+     * last 0.5 of the state, resealed) is corrupt: it decoded, and the
+     * group's total then refused the member as INCOMPATIBLE */
+    void *m;
+    ck_assert_ok(kpi_group_get(gf, 7, &m));
+    size_t len, at = 0;
+    ck_assert_ok(kpi_group_serialize(gf, NULL, 0, &len));
+    unsigned char *b = malloc(len);
+    ck_assert_ok(kpi_group_serialize(gf, b, len, &len));
+    const double half = .5, quarter = .25;
+    for (size_t i = 0; i + 8 <= len; i++)
+        if (memcmp(b + i, &half, 8) == 0)
+            at = i;
+    ck_assert_uint_gt(at, 0);
+    memcpy(b + at, &quarter, 8);
+    test_reseal(b, len);
+    kpi_group *back = NULL;
+    ck_assert_status(kpi_group_deserialize(&back, b, len), KPI_ERR_CORRUPT);
+    free(b);
+    kpi_group_free(gp);
+    kpi_group_free(gf);
+    kpi_series_free(plain);
+    kpi_series_free(fc);
+    kpi_series_free(fc2);
+    kpi_series_free(same);
     kpi_series_free(before);
 }
 END_TEST
@@ -1619,6 +1686,7 @@ static Suite *series_suite(void)
     tcase_add_test(tc, merge_is_commutative);
     tcase_add_test(tc, merge_matches_a_sorted_single_stream);
     tcase_add_test(tc, merge_rules_for_configuration_and_forecasts);
+    tcase_add_test(tc, an_empty_series_refuses_an_empty_one_with_another_forecast);
     tcase_add_test(tc, serialize_round_trips_with_identical_bytes);
     tcase_add_test(tc, corrupt_truncated_and_foreign_bytes_are_rejected);
     tcase_add_test(tc, forecast_errors_other_than_the_closed_periods_are_corrupt);

@@ -63,7 +63,8 @@
  * state is not mergeable: merging two non-empty series either of which
  * has a forecast set is refused with #KPI_ERR_INCOMPATIBLE.  Merging into
  * an empty series copies the source (with its forecast state, whose
- * parameters must then match); merging an empty source is a no-op.
+ * parameters must then match, the source empty or not); merging an empty
+ * source into a non-empty series is a no-op.
  *
  * Period values are plain sums, bit for bit the double sum of the
  * period's amounts in the order they were added (kept as an exact integer
