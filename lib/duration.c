@@ -945,7 +945,13 @@ DUR_T512Q static void dur_chunk_avx512q(double k, int32_t blo, uint32_t bcap, ui
         }
     }
 #undef DUR_OFFSETS_AVX512Q
-    r->sum += (uint64_t)_mm512_reduce_add_epi64(acc.sum);
+    /* the lanes added as unsigned (wrapping; the caller checks the sum):
+     * _mm512_reduce_add_epi64 adds signed, which UBSan reports when a
+     * batch's sum passes INT64_MAX */
+    uint64_t lanes[8];
+    _mm512_storeu_si512((void *)lanes, acc.sum);
+    for (int i = 0; i < 8; i++)
+        r->sum += lanes[i];
     uint64_t umn = (uint64_t)_mm512_reduce_min_epu64(acc.umn);
     uint64_t umx = (uint64_t)_mm512_reduce_max_epu64(acc.umx);
     r->any |= umx; /* the largest, as unsigned: >= 2^52 when any is */
