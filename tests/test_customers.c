@@ -300,9 +300,12 @@ static unsigned char *revenue_state(uint64_t start, double rev, size_t *len,
     ck_assert_ok(kpi_customers_add_revenue(p, rev));
     unsigned char *b = customers_bytes(p, len);
     kpi_customers_free(p);
+    unsigned char want[16];
+    test_put_f64(want, rev);
+    test_put_f64(want + 8, zero);
     *at = 0;
     for (size_t i = 12; i + 16 <= *len && !*at; i++)
-        if (memcmp(b + i, &rev, 8) == 0 && memcmp(b + i + 8, &zero, 8) == 0)
+        if (memcmp(b + i, want, 16) == 0)
             *at = i;
     ck_assert_uint_gt(*at, 0);
     return b;
@@ -318,12 +321,12 @@ START_TEST(customer_revenue_parts_adding_to_inf_are_corrupt)
     size_t len, at;
     unsigned char *b = revenue_state(10, 1.5, &len, &at);
     const double big = 1e308;
-    memcpy(b + at, &big, 8);
+    test_put_f64(b + at, big);
     test_reseal(b, len);
     ck_assert_ok(kpi_customers_deserialize(&d, b, len)); /* 1e308 + 0 */
     kpi_customers_free(d);
     d = NULL;
-    memcpy(b + at + 8, &big, 8);
+    test_put_f64(b + at + 8, big);
     test_reseal(b, len);
     ck_assert_status(kpi_customers_deserialize(&d, b, len), KPI_ERR_CORRUPT);
     ck_assert_ptr_null(d);
@@ -348,8 +351,8 @@ START_TEST(a_revenue_compensation_past_half_the_sum_is_corrupt)
     unsigned char *b = revenue_state(1, 256, &len, &at);
     const double s[3] = {0x1p60, 0x1p60, 256}, c[3] = {-(0x1p60 - 256), 256, 0};
     for (int k = 0; k < 3; k++) {
-        memcpy(b + at, &s[k], 8);
-        memcpy(b + at + 8, &c[k], 8);
+        test_put_f64(b + at, s[k]);
+        test_put_f64(b + at + 8, c[k]);
         test_reseal(b, len);
         int rc = kpi_customers_deserialize(&d, b, len);
         if (k == 0) {
@@ -1570,10 +1573,7 @@ static size_t jf_sv(unsigned char *p, int64_t v)
 
 static size_t jf_f64(unsigned char *p, double d)
 {
-    uint64_t u;
-    memcpy(&u, &d, 8);
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(u >> (8 * i));
+    test_put_f64(p, d);
     return 8;
 }
 

@@ -327,19 +327,19 @@ START_TEST(sum_parts_adding_to_inf_are_corrupt)
             if (sign < 0 && part == 2)
                 continue; /* a negative denominator is corrupt anyway */
             size_t at = len - 4 - 32 + 8 * (size_t)part;
-            memcpy(b + at, &x, 8);
-            memcpy(b + at + 8, &zero, 8);
+            test_put_f64(b + at, x);
+            test_put_f64(b + at + 8, zero);
             test_reseal(b, len);
             ck_assert_ok(kpi_ratio_deserialize(&d, b, len)); /* +-1e308 */
             kpi_ratio_free(d);
             d = NULL;
-            memcpy(b + at + 8, &x, 8); /* +-2e308 */
+            test_put_f64(b + at + 8, x); /* +-2e308 */
             test_reseal(b, len);
             ck_assert_status(kpi_ratio_deserialize(&d, b, len),
                              KPI_ERR_CORRUPT);
             ck_assert_ptr_null(d);
-            memcpy(b + at, &one, 8);
-            memcpy(b + at + 8, &zero, 8);
+            test_put_f64(b + at, one);
+            test_put_f64(b + at + 8, zero);
         }
     }
     test_reseal(b, len);

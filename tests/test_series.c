@@ -437,7 +437,7 @@ START_TEST(an_empty_series_refuses_an_empty_one_with_another_forecast)
         if (memcmp(b + i, &half, 8) == 0)
             at = i;
     ck_assert_uint_gt(at, 0);
-    memcpy(b + at, &quarter, 8);
+    test_put_f64(b + at, quarter);
     test_reseal(b, len);
     kpi_group *back = NULL;
     ck_assert_status(kpi_group_deserialize(&back, b, len), KPI_ERR_CORRUPT);
@@ -1455,11 +1455,11 @@ START_TEST(forecast_error_squares_the_errors_rule_out_are_corrupt)
     size_t len;
     unsigned char *b = series_bytes(s, &len);
     double sq;
-    memcpy(&sq, b + len - 20, 8);
+    sq = test_get_f64(b + len - 20);
     ck_assert_double_eq(sq, 32.0);
     const double forged[3] = {1, 1000, 32};
     for (int k = 0; k < 3; k++) {
-        memcpy(b + len - 20, &forged[k], 8);
+        test_put_f64(b + len - 20, forged[k]);
         test_reseal(b, len);
         ck_assert_status(kpi_series_deserialize(&d, b, len), k < 2 ? KPI_ERR_CORRUPT : KPI_OK);
     }
@@ -1487,7 +1487,7 @@ START_TEST(an_smape_without_errors_is_corrupt)
     unsigned char *b = series_bytes(s, &len);
     const double one = 1, zero = 0;
     ck_assert(memcmp(b + len - 12, &zero, 8) == 0);
-    memcpy(b + len - 12, &one, 8);
+    test_put_f64(b + len - 12, one);
     test_reseal(b, len);
     ck_assert_status(kpi_series_deserialize(&d, b, len), KPI_ERR_CORRUPT);
     ck_assert_ptr_null(d);
@@ -1514,7 +1514,7 @@ START_TEST(a_value_before_the_first_period_of_time_is_corrupt)
     unsigned char *b = series_bytes(s, &len);
     const double seven = 7, zero = 0;
     ck_assert(memcmp(b + 27, &zero, 8) == 0);
-    memcpy(b + 27, &seven, 8);
+    test_put_f64(b + 27, seven);
     test_reseal(b, len);
     ck_assert_status(kpi_series_deserialize(&d, b, len), KPI_ERR_CORRUPT);
     ck_assert_ptr_null(d);
@@ -1527,10 +1527,10 @@ START_TEST(a_value_before_the_first_period_of_time_is_corrupt)
     int64_t first = INT64_MIN + (HOUR - INT64_MIN % HOUR) % HOUR;
     ck_assert_ok(kpi_series_add(s, first, 5));
     b = series_bytes(s, &len);
-    memcpy(b + len - 4 - 16 - 16, &seven, 8); /* the older of the two */
+    test_put_f64(b + len - 4 - 16 - 16, seven); /* the older of the two */
     test_reseal(b, len);
     ck_assert_status(kpi_series_deserialize(&d, b, len), KPI_ERR_CORRUPT);
-    memcpy(b + len - 4 - 16 - 16, &zero, 8);
+    test_put_f64(b + len - 4 - 16 - 16, zero);
     test_reseal(b, len);
     ck_assert_ok(kpi_series_deserialize(&d, b, len));
     series_same(d, s);

@@ -158,6 +158,27 @@ static inline void test_reseal(unsigned char *f, size_t len)
         f[len - 4 + k] = (unsigned char)(crc >> (8 * k));
 }
 
+/* A double written into / read from a state's bytes, which are
+ * little-endian on every platform (docs/format.md): a native memcpy would
+ * poke the wrong bytes on a big-endian machine. */
+static inline void test_put_f64(unsigned char *p, double x)
+{
+    uint64_t u;
+    memcpy(&u, &x, 8);
+    for (int k = 0; k < 8; k++)
+        p[k] = (unsigned char)(u >> (8 * k));
+}
+
+static inline double test_get_f64(const unsigned char *p)
+{
+    uint64_t u = 0;
+    for (int k = 0; k < 8; k++)
+        u |= (uint64_t)p[k] << (8 * k);
+    double x;
+    memcpy(&x, &u, 8);
+    return x;
+}
+
 /* ---- assertions --------------------------------------------------------- */
 
 /* ---- vector registers' upper halves (x86-64) ----------------------------
