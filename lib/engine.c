@@ -4504,17 +4504,38 @@ KPI_API int kpi_engine_merge(kpi_engine *dst, const kpi_engine *src)
         return KPI_ERR_INVALID;
     if (!same_config(dst, src))
         return KPI_ERR_INCOMPATIBLE;
+    /* An id is free again once its ticket has left: a ticket of one engine
+     * whose window ends by the merged clock (the later one) leaves in the
+     * merge, so it may share its id with a live ticket of the other (as in
+     * one engine fed both).  That engine is then brought to the merged
+     * clock first (a copy of it), so that the ticket has left. */
+    const int64_t now = dst->now > src->now ? dst->now : src->now;
+    bool adv_dst = false, adv_src = false;
     for (uint32_t i = 0; i < src->ts.n; i++) {
         if (i + AHEAD_FAR < src->ts.n && dst->ts.icap != 0)
             ahead_ticket_index(&dst->ts, slot_at(&src->ts, i + AHEAD_FAR)->id);
-        if (ts_find(&dst->ts, slot_at(&src->ts, i)->id) != NULL)
-            return KPI_ERR_DUPLICATE;
+        const tk *st = slot_at(&src->ts, i), *dt = ts_find(&dst->ts, st->id);
+        if (dt != NULL) {
+            /* both hold tickets, so both have started */
+            bool de = expiring(dst, dt, now), se = expiring(src, st, now);
+            if (!de && !se)
+                return KPI_ERR_DUPLICATE;
+            adv_dst |= de;
+            adv_src |= se;
+        }
     }
-    kpi_engine *tmp;
+    kpi_engine *tmp, *s2 = NULL;
     int rc = engine_clone(dst, (void **)&tmp);
     if (rc != KPI_OK)
         return rc;
-    rc = merge_into(tmp, src);
+    if (adv_dst)
+        rc = kpi_engine_advance(tmp, now);
+    if (rc == KPI_OK && adv_src && (rc = engine_clone(src, (void **)&s2)) == KPI_OK)
+        rc = kpi_engine_advance(s2, now);
+    if (rc == KPI_OK)
+        rc = merge_into(tmp, s2 != NULL ? s2 : src);
+    if (s2 != NULL)
+        engine_destroy(s2);
     if (rc == KPI_OK) {
         hw_recompute(tmp);
         kpi_engine old;

@@ -5546,6 +5546,16 @@ START_TEST(a_window_with_no_period_start_is_empty_however_old)
 }
 END_TEST
 
+/* kpi_engine_merge(dst, src) succeeds and leaves src's bytes as they were. */
+static void merge_keeping_src(kpi_engine *dst, const kpi_engine *src)
+{
+    size_t len;
+    unsigned char *before = eng_bytes(src, &len);
+    ck_assert_ok(kpi_engine_merge(dst, src));
+    eng_unchanged(src, before, len);
+    free(before);
+}
+
 START_TEST(a_customer_in_both_engines_keeps_the_later_contact)
 {
     /* the same customer in two shards (against the advice, but allowed):
@@ -5555,11 +5565,7 @@ START_TEST(a_customer_in_both_engines_keeps_the_later_contact)
         FEED(&p, CREATE(T0, 1, 100));
         FEED(&q, CREATE(T0 + 2 * H, 2, 100));
         kpi_engine *dst = side ? q.a : p.a, *src = side ? p.a : q.a;
-        size_t len;
-        unsigned char *before = eng_bytes(src, &len);
-        ck_assert_ok(kpi_engine_merge(dst, src));
-        eng_unchanged(src, before, len);
-        free(before);
+        merge_keeping_src(dst, src);
         ck_assert_uint_eq(counter(dst, KPI_ENGINE_COUNT_CUSTOMERS), 1);
         /* repeat of the contact at T0 + 2 h, not of the one at T0 */
         const kpi_event late = CREATE(T0 + 2 * H + WEEK - 1, 3, 100);
@@ -8067,6 +8073,45 @@ START_TEST(a_merge_past_a_counters_range_is_overflow)
 }
 END_TEST
 
+/* An id is free again once its ticket has left (engine.h), also across
+ * shards: shard a holds ticket 5 of customer 1, created at T0 and closed at
+ * 1 h, which leaves at 1 h + 7 d; shard b holds ticket 5 of customer 2,
+ * created at 8 d and answered at 8 d 10 min.  One engine fed both: the
+ * first ticket 5 left at 7 d 1 h, before the second was created, which is
+ * live and answered: COUNT_LIVE 1, COUNT_SETTLED 1 (the close), FRT
+ * {10 min}, full resolution {1 h}.  A merge takes the later clock (8 d
+ * 10 min), by which a's ticket 5 is due: it leaves in the merge, as in the
+ * engine fed both, and the two are never live at once.  The merge refused
+ * it as KPI_ERR_DUPLICATE, whichever way (a's ticket in dst or in src);
+ * with a advanced first it succeeded. */
+START_TEST(a_merge_frees_the_id_of_a_ticket_due_by_the_merged_clock)
+{
+    const kpi_event ea[] = {CREATE(T0, 5, 1), CLOSE(T0 + H, 5)};
+    const kpi_event eb[] = {CREATE(T0 + 8 * D, 5, 2), REPLY(T0 + 8 * D + 10 * M, 5, 7)};
+    kpi_engine *all = engine(NULL);
+    ck_assert_ok(kpi_engine_apply(all, ea, N_OF(ea), sizeof(kpi_event), NULL));
+    ck_assert_ok(kpi_engine_apply(all, eb, N_OF(eb), sizeof(kpi_event), NULL));
+    ck_assert_uint_eq(counter(all, KPI_ENGINE_COUNT_LIVE), 1);
+    ck_assert_uint_eq(counter(all, KPI_ENGINE_COUNT_SETTLED), 1);
+    for (int way = 0; way < 2; way++) {
+        kpi_engine *a = engine(NULL), *b = engine(NULL);
+        ck_assert_ok(kpi_engine_apply(a, ea, N_OF(ea), sizeof(kpi_event), NULL));
+        ck_assert_ok(kpi_engine_apply(b, eb, N_OF(eb), sizeof(kpi_event), NULL));
+        kpi_engine *dst = way == 0 ? a : b, *src = way == 0 ? b : a;
+        merge_keeping_src(dst, src);
+        ck_assert_uint_eq(counter(dst, KPI_ENGINE_COUNT_LIVE), 1);
+        ck_assert_uint_eq(counter(dst, KPI_ENGINE_COUNT_SETTLED), 1);
+        ck_assert_int_eq(status_of(dst, 5), KPI_STATUS_OPEN);
+        EXPECT_DUR(dst, KPI_ENGINE_FRT, 10 * M);
+        EXPECT_DUR(dst, KPI_ENGINE_FULL_RESOLUTION, H);
+        same_reads(dst, all, 1);
+        kpi_engine_free(a);
+        kpi_engine_free(b);
+    }
+    kpi_engine_free(all);
+}
+END_TEST
+
 /* A resolve marks a ticket resolved and solves it, and a solved ticket
  * becomes unresolved again only by a reopen, which marks it reopened: so
  * a new, open, pending or on-hold ticket marked resolved is marked
@@ -8249,6 +8294,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_snapshot_with_a_customer_waiting_and_no_frt_state_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_customer_created_after_its_engine_is_corrupt);
     tcase_add_test(tc, a_merge_past_a_counters_range_is_overflow);
+    tcase_add_test(tc, a_merge_frees_the_id_of_a_ticket_due_by_the_merged_clock);
     tcase_add_test(tc, a_snapshot_with_a_ticket_unsolved_again_not_reopened_is_corrupt);
     suite_add_tcase(s, tc);
     return s;

@@ -1122,7 +1122,9 @@ KPI_API int kpi_engine_ticket_status(const kpi_engine *e, uint64_t ticket,
  * @param src the source (unchanged).
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or dst == src;
  *         #KPI_ERR_INCOMPATIBLE if options, calendar or policy differ;
- *         #KPI_ERR_DUPLICATE if a live ticket is in both;
+ *         #KPI_ERR_DUPLICATE if a ticket is live in both at the merged
+ *         time (one whose window ends by then leaves in the merge, and
+ *         its id may be live in the other, as in one engine fed both);
  *         #KPI_ERR_OVERFLOW if a counter, or an accumulator's count or
  *         sum, would pass its range (an engine merged with copies of
  *         itself some 50 times); #KPI_ERR_NOMEM.
