@@ -432,9 +432,11 @@ START_TEST(an_empty_series_refuses_an_empty_one_with_another_forecast)
     ck_assert_ok(kpi_group_serialize(gf, NULL, 0, &len));
     unsigned char *b = malloc(len);
     ck_assert_ok(kpi_group_serialize(gf, b, len, &len));
-    const double half = .5, quarter = .25;
+    const double quarter = .25;
+    unsigned char half[8];
+    test_put_f64(half, .5);
     for (size_t i = 0; i + 8 <= len; i++)
-        if (memcmp(b + i, &half, 8) == 0)
+        if (memcmp(b + i, half, 8) == 0)
             at = i;
     ck_assert_uint_gt(at, 0);
     test_put_f64(b + at, quarter);
