@@ -19,11 +19,13 @@
  * and per team.
  *
  * The business calendar is Europe/Berlin as a POSIX TZ string (no tz
- * database), Monday to Friday 08:00-18:00, closed on the German
- * nationwide public holidays of the years 1900..2200 (a line dated
- * outside 1900..2199 is reported and skipped: it would be taken without
- * them); days (volume, backlog) are CET days, midnight UTC+1, all year
- * round.
+ * database), Monday to Friday 08:00-18:00, closed on the nine German
+ * nationwide public holidays of today in each of the years 1900..2200
+ * (today's list for every year: not the one-off Reformation Day
+ * 2017-10-31, and German Unity Day on October 3 also before 1990; a line
+ * dated outside 1900..2199 is reported and skipped: it would be taken
+ * without them); days (volume, backlog) are CET days, midnight UTC+1, all
+ * year round.
  *
  * Exit status: 0 when every line was applied, 3 when the dashboard was
  * printed but some lines were rejected, 1 on a fatal error (also when the

@@ -135,7 +135,9 @@ static inline int64_t evlog_easter(int32_t y)
     return evlog_days_from_civil(y, month, day);
 }
 
-/* The nine public holidays of every German state in year y, by date. */
+/* The nine public holidays that every German state has today, dated for
+ * year y, by date: today's list for every year (not the one-off
+ * nationwide Reformation Day of 2017, and October 3 also before 1990). */
 static inline void evlog_german_holidays(int32_t y, evlog_holiday out[EVLOG_HOLIDAYS_PER_YEAR])
 {
     static const struct { int fixed_month, fixed_day, easter_offset; const char *name; } h[] = {
