@@ -167,14 +167,29 @@ static void set_current(kpi_series *s, int64_t k, int64_t start)
 
 /* ---- Holt-Winters ------------------------------------------------------ */
 
+/* One Holt-Winters step for an observation y whose season index holds S:
+ * the new level, trend and seasonal term, in locals (the caller decides
+ * whether to keep them). */
+typedef struct hw_next {
+    double level, trend, season;
+} hw_next;
+
+static hw_next hw_step(const kpi_series *s, double S, double y)
+{
+    hw_next n;
+    n.level = s->alpha * (y - S) + (1.0 - s->alpha) * (s->level + s->trend);
+    n.trend = s->beta * (n.level - s->level) + (1.0 - s->beta) * s->trend;
+    n.season = s->gamma * (y - n.level) + (1.0 - s->gamma) * S;
+    return n;
+}
+
 static void hw_update(kpi_series *s, uint64_t t, double y)
 {
     uint32_t i = (uint32_t)(t % s->m);
-    double *S = s->hw;
-    double lp = s->alpha * (y - S[i]) + (1.0 - s->alpha) * (s->level + s->trend);
-    s->trend = s->beta * (lp - s->level) + (1.0 - s->beta) * s->trend;
-    S[i] = s->gamma * (y - lp) + (1.0 - s->gamma) * S[i];
-    s->level = lp;
+    hw_next n = hw_step(s, s->hw[i], y);
+    s->level = n.level;
+    s->trend = n.trend;
+    s->hw[i] = n.season;
 }
 
 /* Forget the model: it starts again with the next period it sees. */
@@ -226,10 +241,8 @@ static void hw_observe(kpi_series *s, double y)
     double den = (fabs(y) + fabs(f)) / 2.0;
     double sa = s->sum_abs + e, sq = s->sum_sq + e * e;
     double sm = s->sum_smape + (den > 0 ? e / den : 0.0);
-    double lp = s->alpha * (y - S) + (1.0 - s->alpha) * (s->level + s->trend);
-    double tp = s->beta * (lp - s->level) + (1.0 - s->beta) * s->trend;
-    double sp = s->gamma * (y - lp) + (1.0 - s->gamma) * S;
-    if (!isfinite(lp) || !isfinite(tp) || !isfinite(sp) || !isfinite(sa) ||
+    hw_next n = hw_step(s, S, y);
+    if (!isfinite(n.level) || !isfinite(n.trend) || !isfinite(n.season) || !isfinite(sa) ||
         !isfinite(sq) || !isfinite(sm)) {
         hw_restart(s);
         hw_observe(s, y);
@@ -239,9 +252,9 @@ static void hw_observe(kpi_series *s, double y)
     s->sum_abs = sa;
     s->sum_sq = sq;
     s->sum_smape = sm;
-    s->level = lp;
-    s->trend = tp;
-    s->hw[i] = sp;
+    s->level = n.level;
+    s->trend = n.trend;
+    s->hw[i] = n.season;
     s->closed++;
 }
 
