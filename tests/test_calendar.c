@@ -1277,12 +1277,7 @@ START_TEST(golden_state_still_reads)
     kpi_calendar *c = sample(NULL), *d = NULL;
     size_t len, glen;
     unsigned char *b = calendar_bytes(c, &len);
-    if (getenv("KPI_WRITE_GOLDEN")) {
-        FILE *f = fopen(test_data_path("calendar-v1.bin"), "wb");
-        ck_assert_ptr_nonnull(f);
-        ck_assert_uint_eq(fwrite(b, 1, len, f), len);
-        fclose(f);
-    }
+    test_write_golden("calendar-v1.bin", b, len);
     unsigned char *g = test_read_file(test_data_path("calendar-v1.bin"), &glen);
     ck_assert_msg(g != NULL, "missing %s", test_data_path("calendar-v1.bin"));
     ck_assert_uint_eq(glen, len);

@@ -423,10 +423,7 @@ static void write_golden_if_asked(void)
     if (getenv("KPI_WRITE_GOLDEN")) {
         size_t n;
         unsigned char *b = sample_state(&n);
-        FILE *f = fopen(test_data_path("codec-bag-v1.bin"), "wb");
-        ck_assert_ptr_nonnull(f);
-        ck_assert_uint_eq(fwrite(b, 1, n, f), n);
-        fclose(f);
+        test_write_golden("codec-bag-v1.bin", b, n);
         free(b);
     }
 }

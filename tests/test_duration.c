@@ -1247,12 +1247,7 @@ START_TEST(golden_state_still_reads)
     kpi_duration *d = sample();
     size_t len;
     unsigned char *now = duration_bytes(d, &len);
-    if (getenv("KPI_WRITE_GOLDEN")) {
-        FILE *f = fopen(test_data_path("duration-v1.bin"), "wb");
-        ck_assert_ptr_nonnull(f);
-        ck_assert_uint_eq(fwrite(now, 1, len, f), len);
-        fclose(f);
-    }
+    test_write_golden("duration-v1.bin", now, len);
     size_t glen;
     unsigned char *golden = test_read_file(test_data_path("duration-v1.bin"), &glen);
     ck_assert_msg(golden != NULL, "missing %s", test_data_path("duration-v1.bin"));

@@ -254,12 +254,7 @@ START_TEST(golden_states_of_every_type_still_read)
     void *now = rb_fed(T, ev, 60, NULL);
     size_t len;
     unsigned char *b = rb_bytes(T, now, &len);
-    if (getenv("KPI_WRITE_GOLDEN")) {
-        FILE *f = fopen(test_data_path(name), "wb");
-        ck_assert_ptr_nonnull(f);
-        ck_assert_uint_eq(fwrite(b, 1, len, f), len);
-        fclose(f);
-    }
+    test_write_golden(name, b, len);
     size_t glen;
     unsigned char *g = test_read_file(test_data_path(name), &glen);
     ck_assert_msg(g != NULL, "missing %s", test_data_path(name));

@@ -212,12 +212,7 @@ START_TEST(golden_state_still_reads)
     kpi_sla_policy *p = policy(NULL), *q = NULL;
     size_t len, glen;
     unsigned char *b = sla_bytes(p, &len);
-    if (getenv("KPI_WRITE_GOLDEN")) {
-        FILE *f = fopen(test_data_path("sla-v1.bin"), "wb");
-        ck_assert_ptr_nonnull(f);
-        ck_assert_uint_eq(fwrite(b, 1, len, f), len);
-        fclose(f);
-    }
+    test_write_golden("sla-v1.bin", b, len);
     unsigned char *g = test_read_file(test_data_path("sla-v1.bin"), &glen);
     ck_assert_msg(g != NULL, "missing %s", test_data_path("sla-v1.bin"));
     ck_assert_uint_eq(glen, len);

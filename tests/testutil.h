@@ -132,6 +132,18 @@ static inline unsigned char *test_read_file(const char *path, size_t *len)
     return buf;
 }
 
+/* With KPI_WRITE_GOLDEN set (only ever on purpose: a new format version
+ * adds new files and keeps the old), write bytes as tests/data/<name>. */
+static inline void test_write_golden(const char *name, const void *b, size_t len)
+{
+    if (!getenv("KPI_WRITE_GOLDEN"))
+        return;
+    FILE *f = fopen(test_data_path(name), "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(b, 1, len, f), len);
+    fclose(f);
+}
+
 /* ---- forged states ------------------------------------------------------ */
 
 /* CRC-32C (the state codec's checksum), bit by bit. */
