@@ -366,6 +366,21 @@ static inline void kpi_fuzz_engine_reads(const kpi_engine *e, int deep)
     const kpi_topk *top;
     KPI_FUZZ_CHECK(kpi_engine_top_topics(e, &top) == KPI_OK);
     (void)kpi_topk_size(top);
+    if (have_time) {
+        /* the periods' topics: every kept period, the window within all
+         * time (each period is, so a sum above it only overflows) */
+        int64_t periods = 0;
+        KPI_FUZZ_CHECK(kpi_engine_option(e, KPI_ENGINE_OPT_PERIODS, &periods) == KPI_OK);
+        int64_t start = now - ((now - origin) % period + period) % period;
+        kpi_topk *w = NULL;
+        int rc = kpi_engine_window_topics(e, start - (periods - 1) * period, INT64_MAX, &w);
+        KPI_FUZZ_CHECK(rc == KPI_OK || rc == KPI_ERR_OVERFLOW || rc == KPI_ERR_NOMEM);
+        if (rc == KPI_OK) {
+            for (size_t r = 0; r < kpi_topk_size(w); r++)
+                KPI_FUZZ_CHECK(kpi_topk_entry(w, r, NULL, NULL, NULL, NULL, NULL) == KPI_OK);
+            kpi_topk_free(w);
+        }
+    }
     for (uint64_t t = 0; t < 8; t++) {
         int status;
         if (kpi_engine_ticket_status(e, t, &status) == KPI_OK)

@@ -326,6 +326,25 @@ static void digest_metric(digest *d, int metric, const void *acc)
     }
 }
 
+/* A top-k summary's reads, by rank, into the digest. */
+static void digest_topk(digest *d, const kpi_topk *top)
+{
+    put(d, kpi_topk_total(top));
+    put(d, kpi_topk_size(top));
+    put(d, kpi_topk_error_bound(top));
+    for (size_t r = 0; r < kpi_topk_size(top); r++) {
+        const char *label;
+        size_t len;
+        uint64_t count, lower;
+        KPI_FUZZ_CHECK(kpi_topk_entry(top, r, &label, &len, &count, &lower, NULL) == KPI_OK);
+        put(d, len);
+        for (size_t k = 0; k < len; k++)
+            put(d, (uint8_t)label[k]);
+        put(d, count);
+        put(d, lower);
+    }
+}
+
 /* The reads of kpi_fuzz_engine_reads(e, 1), with their results, in a
  * digest; keys in ascending order and top topics by rank, so that the
  * digest depends on what the engine reads, not on how its state is laid
@@ -395,19 +414,19 @@ static void digest_engine(digest *d, const kpi_engine *e)
     }
     const kpi_topk *top;
     KPI_FUZZ_CHECK(kpi_engine_top_topics(e, &top) == KPI_OK);
-    put(d, kpi_topk_total(top));
-    put(d, kpi_topk_size(top));
-    put(d, kpi_topk_error_bound(top));
-    for (size_t r = 0; r < kpi_topk_size(top); r++) {
-        const char *label;
-        size_t len;
-        uint64_t count, lower;
-        KPI_FUZZ_CHECK(kpi_topk_entry(top, r, &label, &len, &count, &lower, NULL) == KPI_OK);
-        put(d, len);
-        for (size_t k = 0; k < len; k++)
-            put(d, (uint8_t)label[k]);
-        put(d, count);
-        put(d, lower);
+    digest_topk(d, top);
+    /* top topics over the same windows as the metrics' */
+    for (int w = 0; have_time && w < 4; w++) {
+        kpi_topk *win = NULL;
+        int64_t from = start - (w < 3 ? w : 2) * period;
+        int64_t to = w == 0 || w == 3 ? INT64_MAX : from + period;
+        int rc = kpi_engine_window_topics(e, from, to, &win);
+        put(d, (uint64_t)rc);
+        if (rc == KPI_OK) {
+            KPI_FUZZ_CHECK(kpi_topk_total(win) <= kpi_topk_total(top));
+            digest_topk(d, win);
+        }
+        kpi_topk_free(win);
     }
     for (uint64_t t = 0; t < 8; t++) {
         int status = -1;

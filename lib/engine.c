@@ -693,6 +693,9 @@ typedef struct bucket {
     uint64_t backlog;   /* unresolved when the period ended */
     uint8_t has_backlog;
     void *m[NM];        /* per metric (volume: NULL) */
+    kpi_topk *topk;     /* topics of the tickets created in the period:
+                         * made with the period's first topic (NULL
+                         * before), emptied, not freed, when it leaves */
 } bucket;
 
 /* One value for a metric. */
@@ -746,7 +749,8 @@ typedef struct op {
             uint64_t backlog;
         } r;
     } d;
-    void *acc[NDIM + 2]; /* feeds */
+    void *acc[NDIM + 2]; /* feeds; TOPIC: acc[0] the period's top-k (or
+                          * NULL: the period is not kept) */
 } op;
 
 enum { U_SLOT, U_INSERT, U_EVICT, U_CUST_NEW, U_CUST_LAST, U_CUST_DEL, U_PUSH, U_POP };
@@ -1023,9 +1027,11 @@ static void kpis_free(kpi_engine *e)
     kpi__destroy(e->topk);
     e->topk = NULL;
     if (e->ring != NULL) {
-        for (uint32_t p = 0; p < e->nper; p++)
+        for (uint32_t p = 0; p < e->nper; p++) {
             for (int m = 0; m < NM; m++)
                 kpi__destroy(e->ring[p].m[m]);
+            kpi__destroy(e->ring[p].topk);
+        }
         kpi__free(a, e->ring);
     }
     e->ring = NULL;
@@ -1244,6 +1250,26 @@ static inline bucket *period_bucket(const kpi_engine *e, int64_t t)
     return p > e->head - (int64_t)e->nper && p <= e->head ? bucket_of(e, p) : NULL;
 }
 
+/* The top topics of the period that holds t, made with its first topic
+ * (an empty summary changes no read and no serialized byte): *out is NULL
+ * when that period is not kept.  KPI_OK or KPI_ERR_NOMEM. */
+static int period_topk(kpi_engine *e, int64_t t, kpi_topk **out)
+{
+    bucket *b = period_bucket(e, t);
+    int rc = KPI_OK;
+    if (b != NULL && b->topk == NULL)
+        rc = kpi_topk_new_with(&b->topk, (uint32_t)e->opt[KPI_ENGINE_OPT_TOPK_CAPACITY],
+                               &e->base.alloc);
+    *out = b != NULL ? b->topk : NULL;
+    return rc;
+}
+
+/* Does a period hold a topic (an empty summary is as none)? */
+static bool period_has_topics(const bucket *b)
+{
+    return b->topk != NULL && kpi_topk_total(b->topk) != 0;
+}
+
 static uint64_t unresolved(const kpi_engine *e)
 {
     return e->nstatus[KPI_STATUS_NEW] + e->nstatus[KPI_STATUS_OPEN] +
@@ -1262,6 +1288,8 @@ static void roll_commit(kpi_engine *e, int64_t head, int64_t k, uint64_t backlog
         for (int m = 0; m < NM; m++)
             if (b->m[m] != NULL)
                 type_of_metric(m)->reset(b->m[m]);
+        if (b->topk != NULL)
+            kpi_topk_reset(b->topk);
         b->k = j;
         b->has_backlog = 0;
         b->backlog = 0;
@@ -1504,6 +1532,8 @@ static int tx_commit(kpi_engine *e)
             break;
         default: /* OP_TOPIC */
             KEEP(kpi_topk_add(e->topk, o->ref, (size_t)o->d.v.i, 1));
+            if (o->acc[0] != NULL)
+                KEEP(kpi_topk_add(o->acc[0], o->ref, (size_t)o->d.v.i, 1));
             break;
         }
     }
@@ -2579,15 +2609,28 @@ static int do_created(kpi_engine *e, const intake *in)
     keys k = keys_of(t);
     KEEP(rec(e, KPI_ENGINE_VOLUME, &k, now, vi(now)));
     if (in->topic != NULL && in->topic_len > 0) {
-        op *o = e->tx.on ? tx_op(e, OP_TOPIC) : NULL;
-        if (o != NULL) {
-            o->ref = (void *)(uintptr_t)in->topic;
-            o->d.v.i = (int64_t)in->topic_len;
-            e->tx.pend_topics++;
-            if ((r2 = kpi__topk_reserve(e->topk, in->topic_len)) != KPI_OK)
-                e->tx.fail = r2;
-        } else if (!e->tx.on) {
+        /* counted over all time and in the creation's period */
+        kpi_topk *pk = NULL;
+        int made = period_topk(e, now, &pk);
+        if (e->tx.on) {
+            op *o = tx_op(e, OP_TOPIC);
+            if (o != NULL) {
+                o->ref = (void *)(uintptr_t)in->topic;
+                o->d.v.i = (int64_t)in->topic_len;
+                o->acc[0] = pk;
+                e->tx.pend_topics++;
+                if (made == KPI_OK)
+                    made = kpi__topk_reserve(e->topk, in->topic_len);
+                if (made == KPI_OK && pk != NULL)
+                    made = kpi__topk_reserve(pk, in->topic_len);
+                if (made != KPI_OK)
+                    e->tx.fail = made;
+            }
+        } else {
+            KEEP(made);
             KEEP(kpi_topk_add(e->topk, in->topic, in->topic_len, 1));
+            if (pk != NULL)
+                KEEP(kpi_topk_add(pk, in->topic, in->topic_len, 1));
         }
     }
     if (ev->actor != 0) {
@@ -2879,6 +2922,8 @@ static void engine_reset(void *obj)
         for (int m = 0; m < NM; m++)
             if (b->m[m] != NULL)
                 type_of_metric(m)->reset(b->m[m]);
+        if (b->topk != NULL)
+            kpi_topk_reset(b->topk);
         /* as built: a period's backlog must not outlive the reset */
         b->k = 0;
         b->has_backlog = 0;
@@ -3361,35 +3406,70 @@ KPI_API int kpi_engine_top_topics(const kpi_engine *e, const kpi_topk **out)
     return KPI_OK;
 }
 
-KPI_API int kpi_engine_window(const kpi_engine *e, int metric, int64_t from_ms,
-                              int64_t to_ms, void **out)
+/* The kept periods that start in [from_ms, to_ms): [*klo, *khi] (empty
+ * when *klo > *khi).  KPI_ERR_RANGE for an empty or unrepresentable range,
+ * KPI_ERR_ORDER if a period that starts in it has left the ring. */
+static int window_periods(const kpi_engine *e, int64_t from_ms, int64_t to_ms, int64_t *klo,
+                          int64_t *khi)
 {
-    if (!kpi__is(e, &kpi__engine_type) || out == NULL)
-        return KPI_ERR_INVALID;
-    if (metric < 0 || metric >= NM || mtype[metric] == T_SERIES || to_ms <= from_ms ||
-        from_ms <= -TIME_LIMIT)
+    if (to_ms <= from_ms || from_ms <= -TIME_LIMIT)
         return KPI_ERR_RANGE;
     /* every kept period starts before TIME_LIMIT (the engine's time is
      * below it): a later start holds none, and from_ms - origin fits */
     if (from_ms > TIME_LIMIT)
         from_ms = TIME_LIMIT;
-    int64_t klo = period_of(e, from_ms);
-    if (period_start(e, klo) < from_ms)
-        klo++; /* periods that start inside the window */
-    int64_t khi = to_ms >= TIME_LIMIT ? e->head : period_of(e, to_ms - 1);
-    /* refused only if a period starts in the window (klo <= khi) and the
+    int64_t lo = period_of(e, from_ms);
+    if (period_start(e, lo) < from_ms)
+        lo++; /* periods that start inside the window */
+    int64_t hi = to_ms >= TIME_LIMIT ? e->head : period_of(e, to_ms - 1);
+    /* refused only if a period starts in the window (lo <= hi) and the
      * first of them has left the ring */
-    if (e->started && klo <= khi && klo <= e->head - (int64_t)e->nper)
+    if (e->started && lo <= hi && lo <= e->head - (int64_t)e->nper)
         return KPI_ERR_ORDER;
-    void *acc;
-    int rc = kpi__clone(type_of_metric(metric), e->proto[metric], &acc);
+    *klo = lo;
+    *khi = !e->started ? lo - 1 : hi > e->head ? e->head : hi;
+    return KPI_OK;
+}
+
+KPI_API int kpi_engine_window(const kpi_engine *e, int metric, int64_t from_ms,
+                              int64_t to_ms, void **out)
+{
+    if (!kpi__is(e, &kpi__engine_type) || out == NULL)
+        return KPI_ERR_INVALID;
+    int64_t klo, khi;
+    if (metric < 0 || metric >= NM || mtype[metric] == T_SERIES)
+        return KPI_ERR_RANGE;
+    int rc = window_periods(e, from_ms, to_ms, &klo, &khi);
     if (rc != KPI_OK)
         return rc;
-    if (e->started) {
-        if (khi > e->head)
-            khi = e->head;
-        for (int64_t k = klo; k <= khi && rc == KPI_OK; k++)
-            rc = kpi__merge(type_of_metric(metric), acc, bucket_of(e, k)->m[metric]);
+    void *acc;
+    rc = kpi__clone(type_of_metric(metric), e->proto[metric], &acc);
+    for (int64_t k = klo; k <= khi && rc == KPI_OK; k++)
+        rc = kpi__merge(type_of_metric(metric), acc, bucket_of(e, k)->m[metric]);
+    if (rc != KPI_OK) {
+        kpi__destroy(acc);
+        return rc;
+    }
+    *out = acc;
+    return KPI_OK;
+}
+
+KPI_API int kpi_engine_window_topics(const kpi_engine *e, int64_t from_ms, int64_t to_ms,
+                                     kpi_topk **out)
+{
+    if (!kpi__is(e, &kpi__engine_type) || out == NULL)
+        return KPI_ERR_INVALID;
+    int64_t klo, khi;
+    int rc = window_periods(e, from_ms, to_ms, &klo, &khi);
+    if (rc != KPI_OK)
+        return rc;
+    kpi_topk *acc = NULL;
+    rc = kpi_topk_new_with(&acc, (uint32_t)e->opt[KPI_ENGINE_OPT_TOPK_CAPACITY],
+                           &e->base.alloc);
+    for (int64_t k = klo; k <= khi && rc == KPI_OK; k++) {
+        const kpi_topk *pk = bucket_of(e, k)->topk;
+        if (pk != NULL)
+            rc = kpi_topk_merge(acc, pk);
     }
     if (rc != KPI_OK) {
         kpi__destroy(acc);
@@ -3570,6 +3650,8 @@ static size_t engine_footprint(const void *obj)
         for (int m = 0; m < NM; m++)
             if (e->ring[p].m[m] != NULL)
                 n += type_of_metric(m)->footprint(e->ring[p].m[m]);
+    for (uint32_t p = 0; p < e->nper; p++)
+        n += e->ring[p].topk ? kpi_topk_footprint(e->ring[p].topk) : 0;
     for (int i = 0; i < NNAMES; i++) {
         n += e->names[i].cap * sizeof(nament);
         for (size_t j = 0; j < e->names[i].n; j++)
@@ -3668,7 +3750,23 @@ static void engine_encode(const void *obj, kpi__writer *w)
         kpi__put_u64(w, e->cust.v[i].key);
         kpi__put_svarint(w, e->cust.v[i].last);
     }
+    /* the periods' topics, added to the format later: only when a period
+     * holds one, so that a state without them keeps the first format's
+     * bytes (and an earlier library refuses one with them: trailing
+     * bytes) */
+    bool topics = false;
+    for (uint32_t p = 0; p < e->nper && !topics; p++)
+        topics = period_has_topics(&e->ring[p]);
+    if (!topics)
+        return;
+    for (uint32_t p = 0; p < e->nper; p++) {
+        const bucket *b = &e->ring[p];
+        kpi__put_u8(w, period_has_topics(b));
+        if (period_has_topics(b))
+            kpi__put_object(w, b->topk);
+    }
 }
+
 
 /* Decode a nested object in place of the matching empty one built from the
  * options, after checking that the two are configured alike (a merge into a
@@ -3937,9 +4035,46 @@ static bool empty_unstarted(const kpi_engine *e)
                 return false;
     }
     for (uint32_t p = 0; p < e->nper; p++)
-        if (e->ring[p].has_backlog || e->ring[p].backlog != 0)
+        if (e->ring[p].has_backlog || e->ring[p].backlog != 0 || period_has_topics(&e->ring[p]))
             return false;
     return true;
+}
+
+/* Read the periods' topics (engine_encode), when the state has them: each
+ * period's summary configured as the engine's, at least one, each holding
+ * a topic, and all of them together no more than the all-time summary
+ * (every topic counted in a period is counted over all time too). */
+static void decode_period_topics(kpi__reader *r, kpi_engine *e)
+{
+    if (r->err || kpi__reader_left(r) == 0)
+        return;
+    bool any = false;
+    uint64_t left = kpi_topk_total(e->topk); /* all time's, not yet in a period */
+    for (uint32_t p = 0; p < e->nper && !r->err; p++) {
+        bucket *b = &e->ring[p];
+        uint8_t has = kpi__get_u8(r);
+        if (has > 1 || (has && !e->started)) {
+            kpi__reader_fail(r, KPI_ERR_CORRUPT);
+            break;
+        }
+        if (!has)
+            continue;
+        if (b->topk == NULL) {
+            int rc = kpi_topk_new_with(&b->topk, (uint32_t)e->opt[KPI_ENGINE_OPT_TOPK_CAPACITY],
+                                       &e->base.alloc);
+            if (rc != KPI_OK) {
+                kpi__reader_fail(r, rc);
+                break;
+            }
+        }
+        get_into(r, &kpi__topk_type, (void **)&b->topk, &e->base.alloc);
+        if (!r->err && (!period_has_topics(b) || kpi_topk_total(b->topk) > left))
+            kpi__reader_fail(r, KPI_ERR_CORRUPT);
+        left -= r->err ? 0 : kpi_topk_total(b->topk);
+        any = true;
+    }
+    if (!r->err && !any)
+        kpi__reader_fail(r, KPI_ERR_CORRUPT);
 }
 
 static int decode_data(kpi__reader *r, kpi_engine *e)
@@ -4127,6 +4262,7 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
         e->cust.v[e->cust.n] = c;
         e->cust.index[pos] = (uint32_t)++e->cust.n;
     }
+    decode_period_topics(r, e);
     if (r->err)
         return r->err;
     if (!parts_within_totals(e) || (!e->started && !empty_unstarted(e)))
@@ -4220,6 +4356,8 @@ static int clone_kpis(kpi_engine *e, const kpi_engine *s)
         for (int m = 0; m < NM && rc == KPI_OK; m++)
             if (sb->m[m] != NULL)
                 rc = kpi__clone(type_of_metric(m), sb->m[m], &b->m[m]);
+        if (rc == KPI_OK && sb->topk != NULL)
+            rc = kpi__clone(&kpi__topk_type, sb->topk, (void **)&b->topk);
     }
     return rc;
 }
@@ -4443,6 +4581,12 @@ static int merge_into(kpi_engine *d, const kpi_engine *s)
         for (int m = 0; m < NM && rc == KPI_OK; m++)
             if (sb->m[m] != NULL)
                 rc = kpi__merge(type_of_metric(m), db->m[m], sb->m[m]);
+        if (rc == KPI_OK && period_has_topics(sb)) {
+            kpi_topk *pk = NULL;
+            rc = period_topk(d, period_start(d, sb->k), &pk);
+            if (rc == KPI_OK)
+                rc = kpi_topk_merge(pk, sb->topk);
+        }
     }
     /* the periods dst closed from src's head on (which src's ring has not
      * closed, or does not hold): src's backlog stayed put after its last

@@ -14,6 +14,7 @@
  */
 #include "kpi/engine.h"
 #include "testutil.h"
+#include "engine_golden.h"
 
 #define M KPI_MS_PER_MINUTE
 #define H KPI_MS_PER_HOUR
@@ -1547,6 +1548,102 @@ START_TEST(windows_merge_the_kept_periods)
 }
 END_TEST
 
+/* A label's count in a top-topics summary (0 when not listed). */
+static uint64_t topic_count(const kpi_topk *k, const char *label)
+{
+    uint64_t count = 0;
+    int rc = kpi_topk_estimate(k, label, strlen(label), &count, NULL, NULL);
+    ck_assert_msg(rc == KPI_OK || rc == KPI_ERR_EMPTY || rc == KPI_ERR_UNKNOWN_ID, "%s: %s",
+                  label, kpi_status_name(rc));
+    return rc == KPI_OK ? count : 0;
+}
+
+/* The top topics over [from, to): total, billing, login, refund. */
+#define EXPECT_TOPICS(e, from, to, total, billing, login, refund)            \
+    do {                                                                     \
+        kpi_topk *w_ = NULL;                                                 \
+        ck_assert_ok(kpi_engine_window_topics((e), (from), (to), &w_));      \
+        ck_assert_uint_eq(kpi_topk_total(w_), (total));                      \
+        ck_assert_uint_eq(topic_count(w_, "billing"), (billing));            \
+        ck_assert_uint_eq(topic_count(w_, "login"), (login));                \
+        ck_assert_uint_eq(topic_count(w_, "refund"), (refund));              \
+        ck_assert_uint_eq(kpi_topk_error_bound(w_), 0);                      \
+        kpi_topk_free(w_);                                                   \
+    } while (0)
+
+static void setup_topics_three_periods(kpi_engine *e)
+{
+    setup_topics(e);
+    setup_three_periods(e);
+}
+
+/* KPIS.md section 3: top topics over all time and over a recent window.
+ * Day 0: billing 2, login 1; day 1: billing 1, refund 2; day 2: login 1
+ * (and a ticket without a topic); three periods kept. */
+START_TEST(top_topics_over_a_window_of_periods)
+{
+    pair p = start(setup_topics_three_periods);
+    FEED(&p, CREATE_X(T0 + H, 1, 100, 0, 0, 1, 0), CREATE_X(T0 + 2 * H, 2, 101, 0, 0, 2, 0),
+         CREATE_X(T0 + 3 * H, 3, 102, 0, 0, 1, 0), CREATE_X(T0 + D, 4, 103, 0, 0, 3, 0),
+         CREATE_X(T0 + D + H, 5, 104, 0, 0, 1, 0), CREATE_X(T0 + D + 2 * H, 6, 105, 0, 0, 3, 0),
+         CREATE_X(T0 + 2 * D + H, 7, 106, 0, 0, 2, 0),
+         CREATE_X(T0 + 2 * D + 2 * H, 8, 107, 0, 0, 0, 0));
+    EXPECT_TOPICS(p.a, T0, T0 + D, 3, 2, 1, 0);
+    EXPECT_TOPICS(p.a, T0 + D, T0 + 2 * D, 3, 1, 0, 2);
+    EXPECT_TOPICS(p.a, T0 + D, INT64_MAX, 4, 1, 1, 2);
+    EXPECT_TOPICS(p.a, T0, INT64_MAX, 7, 3, 2, 2);
+    /* whole periods: one starting inside day 0 takes days 1 and 2 */
+    EXPECT_TOPICS(p.a, T0 + 1, INT64_MAX, 4, 1, 1, 2);
+    /* no period starts in [day 1 + 1 ms, day 2) */
+    EXPECT_TOPICS(p.a, T0 + D + 1, T0 + 2 * D, 0, 0, 0, 0);
+    /* the window's ranking: refund 2 first over days 1-2 */
+    kpi_topk *w = NULL;
+    const char *label;
+    size_t len;
+    uint64_t count;
+    ck_assert_ok(kpi_engine_window_topics(p.a, T0 + D, INT64_MAX, &w));
+    ck_assert_ok(kpi_topk_entry(w, 0, &label, &len, &count, NULL, NULL));
+    ck_assert_int_eq((int)len, 6);
+    ck_assert_int_eq(memcmp(label, "refund", 6), 0);
+    ck_assert_uint_eq(count, 2);
+    kpi_topk_free(w);
+    /* refused calls */
+    w = NULL;
+    ck_assert_status(kpi_engine_window_topics(p.a, T0 + D, T0 + D, &w), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_window_topics(p.a, T0 + D, T0, &w), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_window_topics(p.a, INT64_MIN, T0, &w), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_window_topics(p.a, T0, INT64_MAX, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_window_topics(NULL, T0, INT64_MAX, &w), KPI_ERR_INVALID);
+    ck_assert_ptr_null(w);
+
+    /* day 3: day 0 leaves the ring (its summary is emptied and serves day
+     * 3); the all-time summary keeps everything */
+    advance(&p, T0 + 3 * D + H);
+    ck_assert_status(kpi_engine_window_topics(p.a, T0, INT64_MAX, &w), KPI_ERR_ORDER);
+    EXPECT_TOPICS(p.a, T0 + D, INT64_MAX, 4, 1, 1, 2);
+    EXPECT_TOPICS(p.a, T0 + 3 * D, INT64_MAX, 0, 0, 0, 0);
+    FEED(&p, CREATE_X(T0 + 3 * D + 2 * H, 9, 108, 0, 0, 1, 0));
+    EXPECT_TOPICS(p.a, T0 + 3 * D, INT64_MAX, 1, 1, 0, 0);
+    EXPECT_TOPICS(p.a, T0 + D, INT64_MAX, 5, 2, 1, 2);
+    const kpi_topk *all = NULL;
+    ck_assert_ok(kpi_engine_top_topics(p.a, &all));
+    ck_assert_uint_eq(kpi_topk_total(all), 8);
+    ck_assert_uint_eq(topic_count(all, "billing"), 4);
+
+    /* a snapshot and a clone keep the periods' topics */
+    kpi_engine *r = eng_reread(p.a), *c = NULL;
+    ck_assert_ok(kpi_engine_clone(p.a, &c));
+    EXPECT_TOPICS(r, T0 + D, INT64_MAX, 5, 2, 1, 2);
+    EXPECT_TOPICS(c, T0 + D, T0 + 2 * D, 3, 1, 0, 2);
+    /* and a reset forgets them */
+    kpi_engine_reset(r);
+    EXPECT_TOPICS(r, T0 + D, INT64_MAX, 0, 0, 0, 0);
+    kpi_engine_free(r);
+    kpi_engine_free(c);
+    finish(&p);
+}
+END_TEST
+
 /* ==== intake rules: every named error changes nothing ================== */
 
 /* Four tickets in the four final-ish states, at engine time T0 + 2 h:
@@ -2498,6 +2595,7 @@ typedef struct ref {
     uint64_t replies_by[G_AGENTS + 1];
     int64_t login_ms[G_AGENTS + 1];
     uint64_t topic_n[G_TOPICS + 1];
+    recs topics; /* each creation that names a topic: v the topic, t when */
 } ref;
 
 static int64_t pidx(int64_t t)
@@ -2522,15 +2620,15 @@ static void ref_free(ref *r)
 {
     for (int m = 0; m < KPI_ENGINE_METRICS; m++)
         free(r->m[m].r);
+    free(r->topics.r);
     free(r->tk);
     free(r->backlog);
     kpi_sla_policy_free(r->pol);
     kpi_calendar_free(r->cal);
 }
 
-static void rec_add(ref *r, int metric, const rtk *k, int64_t v, int64_t t)
+static void recs_push(recs *s, const rtk *k, int64_t v, int64_t t)
 {
-    recs *s = &r->m[metric];
     if (s->n == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 256;
         s->r = realloc(s->r, s->cap * sizeof *s->r);
@@ -2538,6 +2636,11 @@ static void rec_add(ref *r, int metric, const rtk *k, int64_t v, int64_t t)
     }
     rec x = {v, t, k->agent, k->team, k->channel, k->priority};
     s->r[s->n++] = x;
+}
+
+static void rec_add(ref *r, int metric, const rtk *k, int64_t v, int64_t t)
+{
+    recs_push(&r->m[metric], k, v, t);
 }
 
 static int64_t biz(const ref *r, int64_t a, int64_t b)
@@ -2692,6 +2795,8 @@ static void ref_event(ref *r, const kpi_event *ev)
         r->cnt[KPI_ENGINE_COUNT_CREATED]++;
         rec_add(r, KPI_ENGINE_VOLUME, k, 1, t);
         r->topic_n[ev->topic]++;
+        if (ev->topic != 0)
+            recs_push(&r->topics, k, ev->topic, t);
         if (ev->actor) {
             size_t i = (size_t)ev->actor * (G_TOPICS + 1) +
                        (r->cfg->same_topic ? ev->topic : 0);
@@ -3161,6 +3266,30 @@ static void cmp_final(const kpi_engine *e, const ref *r)
     }
     ck_assert_uint_eq(kpi_topk_total(k), named);
 
+    /* top topics over windows of three days, from the creations' times */
+    for (int64_t p = r->p0; p <= pidx(r->now); p += 3) {
+        uint64_t want[G_TOPICS + 1] = {0}, in_window = 0;
+        for (size_t i = 0; i < r->topics.n; i++)
+            if (pidx(r->topics.r[i].t) >= p && pidx(r->topics.r[i].t) < p + 3) {
+                want[r->topics.r[i].v]++;
+                in_window++;
+            }
+        kpi_topk *w = NULL;
+        ck_assert_ok(kpi_engine_window_topics(e, p * D, (p + 3) * D, &w));
+        ck_assert_msg(kpi_topk_total(w) == in_window, "topics from day %lld: %llu, reference %llu",
+                      (long long)p, (unsigned long long)kpi_topk_total(w),
+                      (unsigned long long)in_window);
+        for (uint32_t t = 1; t <= G_TOPICS; t++) {
+            char label[16];
+            topic_label(t, label, sizeof label);
+            ck_assert_msg(topic_count(w, label) == want[t], "topic %s from day %lld: %llu,"
+                          " reference %llu", label, (long long)p,
+                          (unsigned long long)topic_count(w, label),
+                          (unsigned long long)want[t]);
+        }
+        kpi_topk_free(w);
+    }
+
     /* backlog of every period the engine has passed */
     int64_t newest = pidx(r->now);
     for (int64_t p = r->p0; p < newest; p++) {
@@ -3414,7 +3543,7 @@ static void same_reads(const kpi_engine *x, const kpi_engine *y, int backlog)
 static void acc_free(int type, void *p);
 
 /* Every metric's window of each kept period (one day) of x equals y's. */
-static void same_windows(const kpi_engine *x, const kpi_engine *y, int64_t now)
+static void same_metric_windows(const kpi_engine *x, const kpi_engine *y, int64_t now)
 {
     for (int m = 0; m < KPI_ENGINE_METRICS; m++) {
         int type = kpi_engine_metric_type(m);
@@ -3435,6 +3564,23 @@ static void same_windows(const kpi_engine *x, const kpi_engine *y, int64_t now)
             acc_free(type, a);
             acc_free(type, b);
         }
+    }
+}
+
+/* The window of each kept period (one day): metrics and top topics. */
+static void same_windows(const kpi_engine *x, const kpi_engine *y, int64_t now)
+{
+    same_metric_windows(x, y, now);
+    for (int64_t p = pidx(now) - LOG_PERIODS + 1; p <= pidx(now); p++) {
+        kpi_topk *a = NULL, *b = NULL;
+        int ra = kpi_engine_window_topics(x, p * D, (p + 1) * D, &a);
+        int rb = kpi_engine_window_topics(y, p * D, (p + 1) * D, &b);
+        ck_assert_msg(ra == rb, "topics of day %lld: %s vs %s", (long long)p,
+                      kpi_status_name(ra), kpi_status_name(rb));
+        if (ra == KPI_OK)
+            same_topics(a, b);
+        kpi_topk_free(a);
+        kpi_topk_free(b);
     }
 }
 
@@ -3729,6 +3875,203 @@ static kpi_event *split(const glog *g, size_t from, size_t to, int side, size_t 
  * and "refund" in src: the top topics count labels, so the merged summary
  * holds billing 2 (dst's tickets) and refund 1 (src's), and code 1 reads
  * "billing" afterwards. */
+/* docs/format.md, "Versions": golden states are read by every later
+ * release.  Both files hold tests/engine_golden.h's engine: engine-v1.bin
+ * as written before the periods' top topics (the body ends with the
+ * customers), engine-topics-v1.bin with them (KPI_WRITE_GOLDEN=1 rewrites
+ * this one only).  Each must read, serialize back to the very same bytes
+ * and read as the engine built now; the older one has no topics by period
+ * (every window's summary empty), everything else alike. */
+START_TEST(golden_states_still_read)
+{
+    kpi_engine *now = golden_engine();
+    ck_assert_ptr_nonnull(now);
+    int64_t t;
+    ck_assert_ok(kpi_engine_time(now, &t));
+    size_t len;
+    unsigned char *b = eng_bytes(now, &len);
+    test_write_golden("engine-topics-v1.bin", b, len);
+    static const char *const files[] = {"engine-v1.bin", "engine-topics-v1.bin"};
+    for (int i = 0; i < 2; i++) {
+        size_t glen;
+        unsigned char *g = test_read_file(test_data_path(files[i]), &glen);
+        ck_assert_msg(g != NULL, "missing %s", test_data_path(files[i]));
+        kpi_engine *back = NULL;
+        ck_assert_ok(kpi_engine_deserialize(&back, g, glen));
+        eng_unchanged(back, g, glen);
+        same_reads(back, now, 1);
+        same_metric_windows(back, now, t);
+        if (i == 0) {
+            /* the same body, without the periods' topics after it */
+            ck_assert_uint_lt(glen, len);
+            ck_assert_int_eq(memcmp(g + 12, b + 12, glen - 16), 0);
+            kpi_topk *w = NULL;
+            ck_assert_ok(kpi_engine_window_topics(back, t - 5 * D, INT64_MAX, &w));
+            ck_assert_uint_eq(kpi_topk_total(w), 0);
+            kpi_topk_free(w);
+        } else {
+            ck_assert_msg(glen == len && memcmp(g, b, len) == 0,
+                          "%s: the state written now differs", files[i]);
+            same_windows(back, now, t);
+        }
+        kpi_engine_free(back);
+        free(g);
+    }
+    /* the engine built now holds topics in the periods it keeps: 9 of the
+     * 10 days' creations (36 a day, about 5 in 6 with a topic) */
+    kpi_topk *w = NULL;
+    ck_assert_ok(kpi_engine_window_topics(now, t - 9 * D, INT64_MAX, &w));
+    const kpi_topk *all = NULL;
+    ck_assert_ok(kpi_engine_top_topics(now, &all));
+    ck_assert_uint_gt(kpi_topk_total(w), 200);
+    ck_assert_uint_lt(kpi_topk_total(w), kpi_topk_total(all));
+    kpi_topk_free(w);
+    kpi_engine_free(now);
+    free(b);
+}
+END_TEST
+
+/* A state's bytes with `sec` appended to its body (resealed). */
+static unsigned char *with_section(const unsigned char *st, size_t len, const unsigned char *sec,
+                                   size_t slen, size_t *out_len)
+{
+    unsigned char *f = malloc(len + slen);
+    ck_assert_ptr_nonnull(f);
+    memcpy(f, st, len - 4);
+    memcpy(f + len - 4, sec, slen);
+    *out_len = len + slen;
+    test_reseal(f, *out_len);
+    return f;
+}
+
+/* Append a top-k summary of capacity cap holding `label` n times as a
+ * nested object (u32 body length, body) at sec + *at. */
+static void put_topk(unsigned char *sec, size_t *at, uint32_t cap, const char *label, uint64_t n)
+{
+    kpi_topk *k = NULL;
+    ck_assert_ok(kpi_topk_new(&k, cap));
+    if (n > 0)
+        ck_assert_ok(kpi_topk_add(k, label, strlen(label), n));
+    size_t len = 0;
+    ck_assert_ok(kpi_topk_serialize(k, NULL, 0, &len));
+    unsigned char *b = malloc(len);
+    ck_assert_ok(kpi_topk_serialize(k, b, len, &len));
+    uint32_t body = (uint32_t)(len - 16);
+    for (int i = 0; i < 4; i++)
+        sec[(*at)++] = (unsigned char)(body >> (8 * i));
+    memcpy(sec + *at, b + 12, body);
+    *at += body;
+    free(b);
+    kpi_topk_free(k);
+}
+
+/* The periods' topics section (engine_encode): read only when well
+ * formed, each flagged period holding topics configured as the engine's,
+ * no more than over all time; anything else is corrupt. */
+START_TEST(a_snapshot_with_bad_period_topics_is_corrupt)
+{
+    size_t olen, len, at;
+    unsigned char *old = test_read_file(test_data_path("engine-v1.bin"), &olen);
+    ck_assert_ptr_nonnull(old);
+    unsigned char sec[4096];
+    kpi_engine *back = NULL;
+    struct {
+        uint8_t first_flag;
+        uint32_t cap;
+        uint64_t n;
+        int want;
+    } cases[] = {
+        {0, 0, 0, KPI_ERR_CORRUPT},         /* ten periods, none flagged */
+        {2, 0, 0, KPI_ERR_CORRUPT},         /* a flag that is not 0 or 1 */
+        {1, 16, 0, KPI_ERR_CORRUPT},        /* flagged, no topic */
+        {1, 8, 3, KPI_ERR_CORRUPT},         /* another capacity */
+        {1, 16, 1000000, KPI_ERR_CORRUPT},  /* more than over all time */
+        {1, 16, 3, KPI_OK},                 /* the control: well formed */
+    };
+    for (size_t c = 0; c < N_OF(cases); c++) {
+        at = 0;
+        sec[at++] = cases[c].first_flag;
+        if (cases[c].first_flag == 1)
+            put_topk(sec, &at, cases[c].cap, "billing", cases[c].n);
+        for (int p = 1; p < 10; p++)
+            sec[at++] = 0;
+        unsigned char *f = with_section(old, olen, sec, at, &len);
+        back = NULL;
+        int rc = kpi_engine_deserialize(&back, f, len);
+        ck_assert_msg(rc == cases[c].want, "case %zu: %s", c, kpi_status_name(rc));
+        if (rc == KPI_OK) {
+            /* the flagged period is the ring's first place: one of the
+             * kept days holds billing 3, and the state reads back as is */
+            kpi_topk *w = NULL;
+            int64_t t;
+            ck_assert_ok(kpi_engine_time(back, &t));
+            ck_assert_ok(kpi_engine_window_topics(back, t - 9 * D, INT64_MAX, &w));
+            ck_assert_uint_eq(kpi_topk_total(w), 3);
+            ck_assert_uint_eq(topic_count(w, "billing"), 3);
+            kpi_topk_free(w);
+            eng_unchanged(back, f, len);
+            kpi_engine_free(back);
+        } else {
+            ck_assert_ptr_null(back);
+        }
+        free(f);
+    }
+    /* two periods, each within all time's count but not together */
+    kpi_engine *o = NULL;
+    const kpi_topk *all = NULL;
+    ck_assert_ok(kpi_engine_deserialize(&o, old, olen));
+    ck_assert_ok(kpi_engine_top_topics(o, &all));
+    uint64_t half = kpi_topk_total(all) / 2 + 1;
+    kpi_engine_free(o);
+    at = 0;
+    for (int p = 0; p < 10; p++) {
+        sec[at++] = p < 2;
+        if (p < 2)
+            put_topk(sec, &at, 16, "billing", half);
+    }
+    unsigned char *f = with_section(old, olen, sec, at, &len);
+    ck_assert_status(kpi_engine_deserialize(&back, f, len), KPI_ERR_CORRUPT);
+    free(f);
+    /* the same with one less in the second: exactly all time's count */
+    at = 0;
+    for (int p = 0; p < 10; p++) {
+        sec[at++] = p < 2;
+        if (p < 2)
+            put_topk(sec, &at, 16, "billing", half - (p == 1) - (kpi_topk_total(all) % 2 == 0));
+    }
+    f = with_section(old, olen, sec, at, &len);
+    ck_assert_ok(kpi_engine_deserialize(&back, f, len));
+    kpi_engine_free(back);
+    back = NULL;
+    free(f);
+    /* a section cut short */
+    at = 0;
+    sec[at++] = 1;
+    put_topk(sec, &at, 16, "billing", 3);
+    f = with_section(old, olen, sec, at, &len);
+    ck_assert_status(kpi_engine_deserialize(&back, f, len), KPI_ERR_CORRUPT);
+    free(f);
+    /* an engine before its first event holds no topics */
+    kpi_engine *e = NULL;
+    ck_assert_ok(kpi_engine_new(&e));
+    ck_assert_ok(kpi_engine_set_option(e, KPI_ENGINE_OPT_PERIODS, 10));
+    ck_assert_ok(kpi_engine_set_option(e, KPI_ENGINE_OPT_TOPK_CAPACITY, 16));
+    size_t elen;
+    unsigned char *eb = eng_bytes(e, &elen);
+    at = 0;
+    sec[at++] = 1;
+    put_topk(sec, &at, 16, "billing", 3);
+    for (int p = 1; p < 10; p++)
+        sec[at++] = 0;
+    f = with_section(eb, elen, sec, at, &len);
+    ck_assert_status(kpi_engine_deserialize(&back, f, len), KPI_ERR_CORRUPT);
+    free(f);
+    free(eb);
+    kpi_engine_free(e);
+    free(old);
+}
+END_TEST
+
 START_TEST(a_merge_adds_the_names_dst_lacks_and_keeps_its_own)
 {
     kpi_engine *d = engine(NULL), *s = engine(NULL);
@@ -8165,6 +8508,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, breakdowns_hold_only_keys_with_values);
     tcase_add_test(tc, metric_types_and_typed_reads);
     tcase_add_test(tc, windows_merge_the_kept_periods);
+    tcase_add_test(tc, top_topics_over_a_window_of_periods);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("edges");
@@ -8224,6 +8568,8 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_clone_goes_on_like_the_original);
     tcase_add_test(tc, a_restored_engine_evicts_the_same_topic);
     tcase_add_test(tc, a_snapshot_refuses_bad_bytes);
+    tcase_add_test(tc, golden_states_still_read);
+    tcase_add_test(tc, a_snapshot_with_bad_period_topics_is_corrupt);
     tcase_add_test(tc, engines_of_disjoint_customers_merge_into_one);
     tcase_add_test(tc, a_merge_adds_the_names_dst_lacks_and_keeps_its_own);
     tcase_add_test(tc, a_merge_settles_what_the_later_clock_makes_due);

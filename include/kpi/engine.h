@@ -60,7 +60,9 @@
  *   human reply); **backlog at the end of a period**:
  *   kpi_engine_backlog(); **aging**: kpi_engine_aging().
  * - **Volume** (#KPI_ENGINE_VOLUME): tickets created per period, overall
- *   and per channel (#kpi_series).  **Top topics**: kpi_engine_top_topics().
+ *   and per channel (#kpi_series).  **Top topics** (the labels of created
+ *   tickets): over all time, kpi_engine_top_topics(); over a window of
+ *   kept periods (the last N days), kpi_engine_window_topics().
  * - **Repeat contacts** (#KPI_ENGINE_REPEAT_CONTACT): over created tickets
  *   with a customer id, the share created by a customer who created
  *   another ticket within the repeat window before
@@ -150,7 +152,12 @@
  * and merged tickets leave when their window ends; the repeat-contact
  * memory keeps one entry per customer (or customer and topic) seen within
  * the repeat window.  Primitives per breakdown key are created with their
- * first value.
+ * first value.  Top topics take one summary of
+ * #KPI_ENGINE_OPT_TOPK_CAPACITY counters over all time and one per kept
+ * period, made with the period's first topic (kpi_topk_footprint(): about
+ * 140 bytes a counter, 28 KB at the default 200), so up to
+ * #KPI_ENGINE_OPT_PERIODS + 1 of them: about 1 MB at the defaults (35
+ * periods) once every kept period has seen a topic.
  *
  * Allocation failures: every call that changes an engine applies
  * completely or returns #KPI_ERR_NOMEM with the engine exactly as before:
@@ -1034,6 +1041,31 @@ KPI_API int kpi_engine_top_topics(const kpi_engine *e, const kpi_topk **out);
  */
 KPI_API int kpi_engine_window(const kpi_engine *e, int metric, int64_t from_ms,
                               int64_t to_ms, void **out);
+
+/**
+ * @brief Top topics over a window of whole periods: a new top-k summary
+ *        (owned by the caller, free it with kpi_topk_free()) merging the
+ *        summaries of the kept periods that start in [from_ms, to_ms).
+ * A topic is counted in the period of its ticket's creation.  Each period
+ * keeps a Space-Saving summary of #KPI_ENGINE_OPT_TOPK_CAPACITY counters,
+ * and the window is their merge (kpi_topk_merge()), of the same capacity:
+ * while the topics of the window's periods fit in it, the counts are
+ * exact; otherwise each listed label's true count lies in [lower, count]
+ * (kpi_topk_entry()), and a label not listed was created at most
+ * kpi_topk_error_bound() times in the window.  For "the last N days",
+ * pass from = the start of the period N - 1 before the current one and
+ * to = INT64_MAX, as for kpi_engine_window().
+ * @param e the engine.
+ * @param from_ms window start (inclusive).
+ * @param to_ms window end (exclusive), > from_ms.
+ * @param[out] out receives the new summary.
+ * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_RANGE for an empty
+ *         range; #KPI_ERR_ORDER if a period that starts in the window is
+ *         no longer kept (as kpi_engine_window()); #KPI_ERR_NOMEM.
+ *         Thread safety: a const read of `e`.
+ */
+KPI_API int kpi_engine_window_topics(const kpi_engine *e, int64_t from_ms, int64_t to_ms,
+                                     kpi_topk **out);
 
 /**
  * @brief The backlog at the end of a kept period: unresolved tickets at

@@ -712,5 +712,15 @@ class Engine(KpiObject):
                             _ms(to_ms, "to_ms"), ctypes.byref(out))
         return cls._adopt(out.value)
 
+    def window_topics(self, from_ms, to_ms=INT64_MAX):
+        """A new owned TopK: the top topics (labels of tickets created) in
+        the kept periods that start in [from_ms, to_ms), merged; exact
+        while the window's topics fit in the capacity, else with the
+        TopK's error bounds."""
+        out = ctypes.c_void_p()
+        C.kpi_engine_window_topics(self._p, _ms(from_ms, "from_ms"),
+                                   _ms(to_ms, "to_ms"), ctypes.byref(out))
+        return TopK._adopt(out.value)
+
     def _describe(self):
         return f"events={self.count('events')} live={self.count('live')}"

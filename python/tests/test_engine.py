@@ -563,6 +563,18 @@ def test_window_backlog_and_periods():
     assert e.window("fcr", T0).trials == e.rate("fcr").trials
     with pytest.raises(kpi.KpiRangeError):
         e.window("volume", T0)
+    # top topics by window: every period kept, so the whole span is all
+    # time's, and the days add up to it
+    topics = e.window_topics(T0)
+    assert type(topics) is kpi.TopK and topics.total == e.top_topics().total > 0
+    assert sorted((x.label, x.count) for x in topics.top()) == \
+        sorted((x.label, x.count) for x in e.top_topics().top())
+    days = [e.window_topics(T0 + d * DAY, T0 + (d + 1) * DAY).total for d in range(21)]
+    assert sum(days) == topics.total and max(days) < topics.total
+    day = e.window_topics(T0 + DAY, T0 + 2 * DAY)
+    day.add("owned")  # owned
+    with pytest.raises(kpi.KpiRangeError):
+        e.window_topics(T0 + DAY, T0 + DAY)
     assert e.backlog(T0 + 19 * DAY) == 0
     assert e.backlog(T0) > 0
     with pytest.raises(kpi.KpiEmptyError):

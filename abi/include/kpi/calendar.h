@@ -41,8 +41,8 @@
  * to every year, before 1970 too (proleptically).
  *
  * A calendar is configuration, not an accumulator: it has no add, reset
- * or merge; kpi_calendar_equal() tells whether two calendars compute the
- * same answers.
+ * or merge; kpi_calendar_equal() tells whether two calendars are
+ * configured alike (and so compute the same answers).
  *
  * Thread safety: an object must not be used from two threads at once
  * without the caller's lock; different objects need no lock; const reads
@@ -251,9 +251,15 @@ KPI_API int kpi_calendar_local_time(const kpi_calendar *cal, int64_t t_ms,
 KPI_API int64_t kpi_calendar_week_ms(const kpi_calendar *cal);
 
 /**
- * @brief Whether two calendars give the same answers: same UTC offsets
+ * @brief Whether two calendars are configured alike: same UTC offsets
  *        and DST rules (names are ignored), same opening hours, same
  *        holidays and closures.
+ *
+ * Equal calendars give the same answers; the converse does not hold, as
+ * the rules are compared as written: "J1/0" and "0/0" name the same
+ * instant, a DST rule that never changes the offset differs from none,
+ * and a holiday on a day without opening hours differs from no holiday,
+ * yet each pair computes alike.
  * @param a a calendar.
  * @param b a calendar.
  * @param[out] equal receives 1 when equal, 0 otherwise.

@@ -21,14 +21,13 @@
  * clamped to [min, max].
  *
  * Memory: one 8-byte counter per bucket over the range of buckets in use.
- * At 1% accuracy the whole range 1 ms .. 2^63 ms is 2206 buckets, so the
- * sketch never needs to collapse; 1 ms .. 1 day is 925 buckets (about
- * 7.5 KB).  A hard cap of #KPI_DURATION_MAX_BUCKETS buckets bounds
- * memory for finer accuracies: when the values in use span more buckets
- * than that, the lowest buckets collapse into one (as DDSketch's
- * collapsing store does), so low quantiles lose accuracy first, while the
- * high quantiles (p90, p99), the exact reads and the exact target counters
- * stay correct.
+ * At 1% accuracy the whole range 1 ms .. 2^63 ms is 2205 buckets, so the
+ * sketch never needs to collapse; 1 ms .. 1 day is 923 buckets (7.4 KB).
+ * A hard cap of #KPI_DURATION_MAX_BUCKETS buckets bounds memory for finer
+ * accuracies: when the values in use span more buckets than that, the
+ * lowest buckets collapse into one (as DDSketch's collapsing store does),
+ * so low quantiles lose accuracy first, while the high quantiles (p90,
+ * p99), the exact reads and the exact target counters stay correct.
  *
  * Thread safety: an object must not be used from two threads at once
  * without the caller's lock; different objects need no lock; const reads
@@ -159,7 +158,8 @@ KPI_API int kpi_duration_clone(const kpi_duration *d, kpi_duration **out);
  * @param d the object.
  * @param target_ms the target in milliseconds (0 or more).
  * @return #KPI_OK; #KPI_ERR_INVALID if `d` is NULL; #KPI_ERR_RANGE if the
- *         target is negative; #KPI_ERR_STATE if the object holds data;
+ *         target is negative; #KPI_ERR_STATE if the object holds data
+ *         or is a group's member (kpi/group.h);
  *         #KPI_ERR_DUPLICATE if already registered; #KPI_ERR_LIMIT beyond
  *         #KPI_DURATION_MAX_TARGETS targets.
  * @remark Thread safety: see this file's description.
@@ -171,8 +171,8 @@ KPI_API int kpi_duration_add_target(kpi_duration *d, int64_t target_ms);
  * @param d the object.
  * @param ms the duration in milliseconds (0 or more).
  * @return #KPI_OK; #KPI_ERR_INVALID if `d` is NULL; #KPI_ERR_RANGE if `ms`
- *         is negative; #KPI_ERR_OVERFLOW if the sum would overflow;
- *         #KPI_ERR_NOMEM when the buckets cannot grow.
+ *         is negative; #KPI_ERR_OVERFLOW if the sum or the count would
+ *         overflow; #KPI_ERR_NOMEM when the buckets cannot grow.
  * @remark Thread safety: see this file's description.
  */
 KPI_API int kpi_duration_add(kpi_duration *d, int64_t ms);

@@ -60,7 +60,9 @@
  *   human reply); **backlog at the end of a period**:
  *   kpi_engine_backlog(); **aging**: kpi_engine_aging().
  * - **Volume** (#KPI_ENGINE_VOLUME): tickets created per period, overall
- *   and per channel (#kpi_series).  **Top topics**: kpi_engine_top_topics().
+ *   and per channel (#kpi_series).  **Top topics** (the labels of created
+ *   tickets): over all time, kpi_engine_top_topics(); over a window of
+ *   kept periods (the last N days), kpi_engine_window_topics().
  * - **Repeat contacts** (#KPI_ENGINE_REPEAT_CONTACT): over created tickets
  *   with a customer id, the share created by a customer who created
  *   another ticket within the repeat window before
@@ -150,7 +152,12 @@
  * and merged tickets leave when their window ends; the repeat-contact
  * memory keeps one entry per customer (or customer and topic) seen within
  * the repeat window.  Primitives per breakdown key are created with their
- * first value.
+ * first value.  Top topics take one summary of
+ * #KPI_ENGINE_OPT_TOPK_CAPACITY counters over all time and one per kept
+ * period, made with the period's first topic (kpi_topk_footprint(): about
+ * 140 bytes a counter, 28 KB at the default 200), so up to
+ * #KPI_ENGINE_OPT_PERIODS + 1 of them: about 1 MB at the defaults (35
+ * periods) once every kept period has seen a topic.
  *
  * Allocation failures: every call that changes an engine applies
  * completely or returns #KPI_ERR_NOMEM with the engine exactly as before:
@@ -668,8 +675,10 @@ KPI_API int kpi_engine_name(const kpi_engine *e, int dim, uint64_t code,
  *        #KPI_TOPK_MAX_LABEL bytes.
  * @param flags 0 or #KPI_EVENT_FLAG_BY_AGENT.
  * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL, ticket is 0 or flags
- *         are unknown; #KPI_ERR_RANGE for a code or label out of range;
- *         #KPI_ERR_DUPLICATE if the ticket is live; #KPI_ERR_LIMIT;
+ *         are unknown; #KPI_ERR_RANGE for a code or label out of range
+ *         (or a time whose period starts before INT64_MIN, which the
+ *         volume series cannot hold: an origin near 2^62 and a time near
+ *         -2^62); #KPI_ERR_DUPLICATE if the ticket is live; #KPI_ERR_LIMIT;
  *         #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
  */
@@ -966,6 +975,16 @@ KPI_API int kpi_engine_ratio(const kpi_engine *e, int metric, int dim,
 
 /**
  * @brief kpi_engine_metric() for the volume series.
+ *
+ * A series' newest period is that of its latest creation (kpi/series.h),
+ * not the engine's time: the overall series moves with every creation,
+ * a channel's only with that channel's, and kpi_engine_advance() moves
+ * neither.  After a quiet day kpi_series_last(s, 1) is still the day of
+ * the last creation, and kpi_series_period() of a later period is
+ * #KPI_ERR_RANGE: no ticket was created in it (a count of 0).  For
+ * "created in the last N days" by the engine's clock, read each wanted
+ * period with kpi_series_period(), counting a period after
+ * kpi_series_latest() as 0.
  * @param e the engine.
  * @param dim the dimension.
  * @param key the key.
@@ -1014,12 +1033,39 @@ KPI_API int kpi_engine_top_topics(const kpi_engine *e, const kpi_topk **out);
  * @param[out] out receives the new accumulator.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_RANGE for an unknown
  *         metric, the volume metric (read its series instead) or an empty
- *         range; #KPI_ERR_ORDER if the window starts before the oldest
- *         kept period; #KPI_ERR_NOMEM.
+ *         range; #KPI_ERR_ORDER if a period that starts in the window is
+ *         no longer kept (a window starting inside the period before the
+ *         oldest kept one is not refused: no period starts between);
+ *         #KPI_ERR_NOMEM.
  *         Thread safety: a const read of `e`.
  */
 KPI_API int kpi_engine_window(const kpi_engine *e, int metric, int64_t from_ms,
                               int64_t to_ms, void **out);
+
+/**
+ * @brief Top topics over a window of whole periods: a new top-k summary
+ *        (owned by the caller, free it with kpi_topk_free()) merging the
+ *        summaries of the kept periods that start in [from_ms, to_ms).
+ * A topic is counted in the period of its ticket's creation.  Each period
+ * keeps a Space-Saving summary of #KPI_ENGINE_OPT_TOPK_CAPACITY counters,
+ * and the window is their merge (kpi_topk_merge()), of the same capacity:
+ * while the topics of the window's periods fit in it, the counts are
+ * exact; otherwise each listed label's true count lies in [lower, count]
+ * (kpi_topk_entry()), and a label not listed was created at most
+ * kpi_topk_error_bound() times in the window.  For "the last N days",
+ * pass from = the start of the period N - 1 before the current one and
+ * to = INT64_MAX, as for kpi_engine_window().
+ * @param e the engine.
+ * @param from_ms window start (inclusive).
+ * @param to_ms window end (exclusive), > from_ms.
+ * @param[out] out receives the new summary.
+ * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_RANGE for an empty
+ *         range; #KPI_ERR_ORDER if a period that starts in the window is
+ *         no longer kept (as kpi_engine_window()); #KPI_ERR_NOMEM.
+ *         Thread safety: a const read of `e`.
+ */
+KPI_API int kpi_engine_window_topics(const kpi_engine *e, int64_t from_ms, int64_t to_ms,
+                                     kpi_topk **out);
 
 /**
  * @brief The backlog at the end of a kept period: unresolved tickets at
@@ -1029,7 +1075,8 @@ KPI_API int kpi_engine_window(const kpi_engine *e, int metric, int64_t from_ms,
  * @param[out] out receives the count.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or a time that is not a period
  *         boundary; #KPI_ERR_ORDER if the period is no longer kept;
- *         #KPI_ERR_EMPTY if the period has not ended yet.
+ *         #KPI_ERR_EMPTY if the period has not ended yet, or ended before
+ *         the engine's first event (the engine had no time then).
  *         Thread safety: a const read of `e`.
  */
 KPI_API int kpi_engine_backlog(const kpi_engine *e, int64_t period_start_ms,
@@ -1058,11 +1105,16 @@ KPI_API int kpi_engine_aging(const kpi_engine *e, int64_t now_ms,
  * @param now_ms the time.
  * @param horizon_ms "at risk" means due in [now, now + horizon]: a target
  *        is met up to and including its due instant (kpi/sla.h), so one
- *        due exactly at `now_ms` is at risk, not yet breached.
+ *        due exactly at `now_ms` is at risk, not yet breached.  A
+ *        business-time target whose due instant has passed with no
+ *        business time since (due at closing time, now at night) still
+ *        shows its target on its clock (a reply now meets it): it is due
+ *        at `now_ms`, at risk, not breached.
  * @param[out] at_risk receives the number of tickets with a target due
  *        within the horizon and not yet breached.
  * @param[out] breached receives the number of tickets with a running target
- *        already past due (due before now).
+ *        already past due (due before now, and for a business-time target
+ *        business time run since: its clock is past the target).
  * @param[out] next_due receives the earliest due time at or after now among
  *        the running targets (INT64_MAX if none).
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or a negative horizon;
@@ -1102,7 +1154,12 @@ KPI_API int kpi_engine_ticket_status(const kpi_engine *e, uint64_t ticket,
  * @param src the source (unchanged).
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or dst == src;
  *         #KPI_ERR_INCOMPATIBLE if options, calendar or policy differ;
- *         #KPI_ERR_DUPLICATE if a live ticket is in both; #KPI_ERR_NOMEM.
+ *         #KPI_ERR_DUPLICATE if a ticket is live in both at the merged
+ *         time (one whose window ends by then leaves in the merge, and
+ *         its id may be live in the other, as in one engine fed both);
+ *         #KPI_ERR_OVERFLOW if a counter, or an accumulator's count or
+ *         sum, would pass its range (an engine merged with copies of
+ *         itself some 50 times); #KPI_ERR_NOMEM.
  *         Nothing changes on failure.
  *         Thread safety: not with concurrent use of `dst`; `src` is read.
  */

@@ -14,7 +14,14 @@
  * configuration, and kpi_group_get() creates each member as such a copy
  * the first time its key is seen.  Members are fed and read with their
  * own type's functions (kpi_score_add(), kpi_rate_share(), ...); they
- * belong to the group and must not be freed by the caller.  Pointers to
+ * belong to the group and must not be freed by the caller.  Their
+ * configuration is the group's: the configuration setters
+ * (kpi_score_set_threshold(), kpi_score_set_high_is_easy(),
+ * kpi_score_set_nps_cuts(), kpi_mean_set_cuts(), kpi_duration_add_target(),
+ * kpi_series_set_forecast()) refuse a member with #KPI_ERR_STATE, so that
+ * every member merges with the others and the group decodes; configure
+ * the prototype instead.  A clone of a member and kpi_group_total()'s
+ * result are the caller's own objects again.  Pointers to
  * members stay valid until the member is removed, the group is reset or
  * freed, or kpi_group_merge() merges a member of the same key into it
  * (the merge replaces such members with merged copies, so that a failure

@@ -88,7 +88,8 @@ KPI_API int kpi_iqs_new(kpi_mean **out);
  * @param positive_above the positive cut (>= negative_below).
  * @return #KPI_OK; #KPI_ERR_INVALID if `m` is NULL or a cut is NaN or
  *         infinite; #KPI_ERR_RANGE if negative_below > positive_above;
- *         #KPI_ERR_STATE if the object already holds values.
+ *         #KPI_ERR_STATE if the object already holds values or is a
+ *         group's member (kpi/group.h).
  *         Not thread-safe on one object.
  */
 KPI_API int kpi_mean_set_cuts(kpi_mean *m, double negative_below, double positive_above);
@@ -120,7 +121,9 @@ KPI_API int kpi_mean_clone(const kpi_mean *m, kpi_mean **out);
  * @param x the value.
  * @return #KPI_OK; #KPI_ERR_INVALID if `m` is NULL or x is NaN or
  *         infinite; #KPI_ERR_RANGE if x is outside the accepted range;
- *         #KPI_ERR_OVERFLOW if the count would overflow.
+ *         #KPI_ERR_OVERFLOW if the count or the sum of squared
+ *         deviations would overflow (values whose spread passes the double
+ *         range: 1.7e308 then -1.7e308; nothing changes).
  *         Not thread-safe on one object.
  */
 KPI_API int kpi_mean_add(kpi_mean *m, double x);
@@ -134,8 +137,9 @@ KPI_API int kpi_mean_add(kpi_mean *m, double x);
  * @return #KPI_OK; #KPI_ERR_INVALID if `m` is NULL or x or weight is NaN
  *         or infinite; #KPI_ERR_RANGE if x is outside the accepted range or
  *         weight is below 2^-511 (0 and negative weights included);
- *         #KPI_ERR_OVERFLOW if the count or the sum of weights (or of
- *         their squares) would overflow.  Not thread-safe on one object.
+ *         #KPI_ERR_OVERFLOW if the count, the sum of weights (or of
+ *         their squares) or the weighted sum of squared deviations would
+ *         overflow (nothing changes).  Not thread-safe on one object.
  */
 KPI_API int kpi_mean_add_weighted(kpi_mean *m, double x, double weight);
 

@@ -161,7 +161,9 @@ KPI_API int kpi_ratio_add_array(kpi_ratio *p, const double *numerators,
  * @param p the ratio.
  * @param[out] out receives the value.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_EMPTY when the
- *         denominator sum is 0. Thread safety: a const read.
+ *         denominator sum is 0; #KPI_ERR_OVERFLOW when the quotient passes
+ *         the range of a double (1e300 / 1e-10); `out` is unchanged on
+ *         failure. Thread safety: a const read.
  */
 KPI_API int kpi_ratio_value(const kpi_ratio *p, double *out);
 

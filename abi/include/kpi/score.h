@@ -121,7 +121,8 @@ KPI_API int kpi_ces_new(kpi_score **out, int32_t max, int32_t easy_from);
  * @param s the object.
  * @param threshold an answer on the scale.
  * @return #KPI_OK; #KPI_ERR_INVALID if `s` is NULL; #KPI_ERR_RANGE if
- *         threshold is off the scale.  Not thread-safe on one object.
+ *         threshold is off the scale; #KPI_ERR_STATE if `s` is a group's
+ *         member (kpi/group.h).  Not thread-safe on one object.
  */
 KPI_API int kpi_score_set_threshold(kpi_score *s, int32_t threshold);
 
@@ -132,7 +133,8 @@ KPI_API int kpi_score_set_threshold(kpi_score *s, int32_t threshold);
  * @param s the object.
  * @param high_is_easy 1 or 0.
  * @return #KPI_OK; #KPI_ERR_INVALID if `s` is NULL; #KPI_ERR_RANGE if
- *         high_is_easy is neither 0 nor 1.  Not thread-safe on one object.
+ *         high_is_easy is neither 0 nor 1; #KPI_ERR_STATE if `s` is a
+ *         group's member (kpi/group.h).  Not thread-safe on one object.
  */
 KPI_API int kpi_score_set_high_is_easy(kpi_score *s, int high_is_easy);
 
@@ -144,7 +146,8 @@ KPI_API int kpi_score_set_high_is_easy(kpi_score *s, int high_is_easy);
  * @param detractor_to highest detractor answer, on the scale and below
  *        promoter_from.
  * @return #KPI_OK; #KPI_ERR_INVALID if `s` is NULL; #KPI_ERR_RANGE if a cut
- *         is off the scale or detractor_to >= promoter_from.
+ *         is off the scale or detractor_to >= promoter_from;
+ *         #KPI_ERR_STATE if `s` is a group's member (kpi/group.h).
  *         Not thread-safe on one object.
  */
 KPI_API int kpi_score_set_nps_cuts(kpi_score *s, int32_t promoter_from,

@@ -23,11 +23,12 @@
  * gamma (season).  The model sees a period's value once, when the period
  * closes, i.e. when the ring first advances past it; late events for an
  * already closed period change the ring but not the model.  Model time
- * starts at the period of the first event.  Once 2m periods have closed,
- * the model is initialised classically: level L = mean of the first
- * season, trend T = (mean of the second season - mean of the first) / m,
- * seasonal S[i] = y[i] - L for i < m (first-season deviations); then the
- * recursions are run over the second season:
+ * starts at the period of the first event (or of a restart, below).
+ * Once 2m periods have closed, the model is initialised classically:
+ * level L = mean of the first season, trend T = (mean of the second
+ * season - mean of the first) / m, seasonal S[i] = y[i] - L for i < m
+ * (first-season deviations); then the recursions are run over the
+ * second season:
  *   L' = alpha (y - S[t mod m]) + (1 - alpha) (L + T)
  *   T' = beta (L' - L) + (1 - beta) T
  *   S[t mod m] = gamma (y - L') + (1 - gamma) S[t mod m]
@@ -39,6 +40,16 @@
  * first period the model has not seen, which is the newest (still open)
  * period of the ring.  To close a period without an event, add 0.0 at a
  * time in a later period.
+ *
+ * Parameters in (0, 1) do not make every model stable: some (more so for
+ * long seasons, e.g. m = 24 with alpha = beta = gamma = 0.5, or m = 12
+ * with alpha = 0.15 and beta = gamma = 0.99) amplify every deviation from
+ * season to season, and their forecasts and errors grow without bound
+ * whatever the data.  When a closing period would take the model's state
+ * or an error sum past the range of a double, the model restarts: it
+ * forgets everything it has seen, that period becomes its first, and the
+ * forecast reads #KPI_ERR_EMPTY again until 2m periods have closed (the
+ * error statistics then count from the restart).
  *
  * Every skipped period is a zero observation for the model, so with a
  * forecast a jump costs time proportional to its number of periods; jumps
@@ -52,7 +63,8 @@
  * state is not mergeable: merging two non-empty series either of which
  * has a forecast set is refused with #KPI_ERR_INCOMPATIBLE.  Merging into
  * an empty series copies the source (with its forecast state, whose
- * parameters must then match); merging an empty source is a no-op.
+ * parameters must then match, the source empty or not); merging an empty
+ * source into a non-empty series is a no-op.
  *
  * Period values are plain sums, bit for bit the double sum of the
  * period's amounts in the order they were added (kept as an exact integer
@@ -82,6 +94,11 @@ typedef struct kpi_series kpi_series;
 #define KPI_SERIES_MAX_LENGTH 100000u
 /** The largest season length accepted by kpi_series_set_forecast(). */
 #define KPI_SERIES_MAX_SEASON 100000u
+/** The largest magnitude of one amount (kpi_series_add()): far above any
+ *  count, cost or revenue, and low enough that no period sum, total or
+ *  forecast statistic can pass the range of a double (2^64 amounts of
+ *  1e100 sum to 1.8e119). */
+#define KPI_SERIES_MAX_AMOUNT 1e100
 
 /**
  * @brief Create an empty series using the C library allocator.
@@ -145,7 +162,8 @@ KPI_API int kpi_series_clone(const kpi_series *p, kpi_series **out);
  * @param gamma seasonal smoothing, in (0, 1).
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or NaN; #KPI_ERR_RANGE if a
  *         parameter is out of range; #KPI_ERR_STATE if the series already
- *         holds an event; #KPI_ERR_NOMEM.
+ *         holds an event or is a group's member (kpi/group.h);
+ *         #KPI_ERR_NOMEM.
  *         Thread safety: not with concurrent use of `p`.
  */
 KPI_API int kpi_series_set_forecast(kpi_series *p, uint32_t season_length,
@@ -155,12 +173,12 @@ KPI_API int kpi_series_set_forecast(kpi_series *p, uint32_t season_length,
  * @brief Add an amount (1.0 for a count) at time t.
  * @param p the series.
  * @param t_ms event time.
- * @param amount a finite amount.
+ * @param amount a finite amount, at most #KPI_SERIES_MAX_AMOUNT in magnitude.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or non-finite amount;
  *         #KPI_ERR_ORDER if t is older than the oldest kept period;
- *         #KPI_ERR_RANGE if t is so far from the origin that its period
- *         cannot be represented, or (with a forecast) the jump exceeds
- *         1,000,000 periods.
+ *         #KPI_ERR_RANGE if |amount| > #KPI_SERIES_MAX_AMOUNT, if t is so
+ *         far from the origin that its period cannot be represented, or
+ *         (with a forecast) if the jump exceeds 1,000,000 periods.
  *         Thread safety: not with concurrent use of `p`.
  */
 KPI_API int kpi_series_add(kpi_series *p, int64_t t_ms, double amount);
@@ -185,7 +203,10 @@ KPI_API int kpi_series_add_array(kpi_series *p, const int64_t *t_ms,
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_INCOMPATIBLE if
  *         period, length or origin differ, or both are non-empty and one
  *         has a forecast, or dst is empty and the forecast configurations
- *         differ; #KPI_ERR_NOMEM.
+ *         differ; #KPI_ERR_OVERFLOW if a period sum or the total could pass
+ *         the range of a double (only after many merges of a series into
+ *         itself: each doubles it); #KPI_ERR_NOMEM.  dst is unchanged on
+ *         failure.
  *         Thread safety: not with concurrent use of `dst`.
  */
 KPI_API int kpi_series_merge(kpi_series *dst, const kpi_series *src);
@@ -238,7 +259,12 @@ KPI_API uint32_t kpi_series_length(const kpi_series *p);
  * @param[out] n receives the number of values (length), also on
  *        #KPI_ERR_BUFFER.
  * @param[out] first_period_start_ms receives the start of the oldest
- *        period (may be NULL).
+ *        period (may be NULL).  When the oldest kept periods would start
+ *        before INT64_MIN (the newest period lies within `length` periods
+ *        of the earliest representable time), it receives INT64_MIN, which
+ *        is then not the start of out[0]: the start of out[j] is that of
+ *        the newest period (kpi_series_latest()) minus (length - 1 - j)
+ *        periods, and the periods before INT64_MIN read 0.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_EMPTY before the
  *         first event; #KPI_ERR_BUFFER if cap < length.
  *         Thread safety: a const read.

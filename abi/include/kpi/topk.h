@@ -45,7 +45,9 @@
  * applied completely or not at all.  A batch counts on the stack, not the
  * heap: kpi_topk_add_array() uses up to about 29 KB of it and
  * kpi_topk_id_add_array() up to about 35 KB (threads with small stacks:
- * add one at a time, or give them more).
+ * add one at a time, or give them more).  A label batch holding labels
+ * read from the object itself (kpi_topk_entry()) is added from a copy of
+ * the object's stored labels, allocated for the call.
  *
  * Thread safety: an object must not be used from two threads at once
  * without the caller's lock; different objects need no lock; const reads
@@ -257,8 +259,9 @@ KPI_API uint64_t kpi_topk_error_bound(const kpi_topk *p);
  *
  * Rank 0 is the most frequent label; equal counts are ordered by label
  * bytes ascending (a shorter prefix first).  The label pointer points into
- * the object and stays valid until the next non-const call on it; the
- * label is not NUL-terminated.
+ * the object and stays valid until the next non-const call on it (it may
+ * be passed to that call: kpi_topk_add() and kpi_topk_add_array() count
+ * the label it had); the label is not NUL-terminated.
  * @param p the object.
  * @param rank 0 .. kpi_topk_size() - 1.
  * @param[out] label receives a pointer to the label bytes (may be NULL).
