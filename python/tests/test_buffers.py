@@ -247,3 +247,37 @@ def test_masked_values_are_refused_not_counted():
     s = kpi.csat()
     s.add_array(ma.compressed())
     assert s.csat().value == 1.0 and s.count == 2
+
+
+def test_multiples_of_finer_units_are_converted_exactly_or_refused():
+    # a unit that is a multiple of a finer one (1500 us, 999 us, 1 s as
+    # 10**9 ns) is converted by numpy as value x numerator / denominator of
+    # its ratio to 1 ms, the product taken in int64 first, so that it wraps
+    # around without a word: 2**62 x [1500 us] became -2305843009213693952
+    # ms, though 2**62 x 1.5 = 6917529027641081856 ms fits in int64
+    q = 2**62  # 4611686018427387904
+    d = kpi.frt()
+    d.add_array(np.array([q], dtype="m8[1500us]"))
+    assert d.sum == 6_917_529_027_641_081_856 == q * 3 // 2
+    # floor(2**62 x 0.999) = 4611686018427387904 - 4611686018427387.904
+    d = kpi.frt()
+    d.add_array(np.array([q], dtype="m8[999us]"))
+    assert d.sum == 4_607_074_332_408_960_516 == q * 999 // 1000
+    # rounded down as every finer unit: -3 x 1.5 ms = -4.5 -> -5 ms;
+    # 3 x 1.5 = 4.5 -> 4; -1 x 0.999 = -0.999 -> -1; NaT stays NaT
+    ev = kpi.to_events({"time_ms": np.array([q, -3, 3, "NaT"], dtype="M8[1500us]"),
+                        "kind": ["created"] * 4, "ticket": [1, 2, 3, 4]})
+    assert ev["time_ms"][:3].tolist() == [6_917_529_027_641_081_856, -5, 4]
+    assert ev["time_ms"][3] == np.iinfo(np.int64).min
+    ev = kpi.to_events({"time_ms": np.array([-1], dtype="M8[999us]")})
+    assert ev["time_ms"].tolist() == [-1]
+    # milliseconds past int64 are refused, the object unchanged:
+    # 2**62 x 2 ms = 2**63 > INT64_MAX, 2**62 s (as ns) = 2**62 x 1000 ms
+    for dtype in ("m8[2000us]", "m8[1000000000ns]"):
+        d = kpi.frt()
+        with pytest.raises(kpi.KpiRangeError):
+            d.add_array(np.array([5, q], dtype=dtype))
+        assert d.count == 0 and bytes(d) == bytes(kpi.frt())
+    # the library's NaT: as before, a negative duration there
+    with pytest.raises(kpi.KpiRangeError):
+        kpi.frt().add_array(np.array(["NaT"], dtype="m8[1500us]"))
