@@ -281,3 +281,32 @@ def test_multiples_of_finer_units_are_converted_exactly_or_refused():
     # the library's NaT: as before, a negative duration there
     with pytest.raises(kpi.KpiRangeError):
         kpi.frt().add_array(np.array(["NaT"], dtype="m8[1500us]"))
+
+
+def test_finer_units_next_to_the_smallest_int64_round_down_not_wrap():
+    # numpy's cast of a finer unit to [ms] rounds down as (v - (d - 1)) / d
+    # (d = 10**6 for ns), which wraps for the d - 2 values just above
+    # INT64_MIN (NaT): pandas' Timedelta.min and Timestamp.min are
+    # -9223372036854775807 ns, and numpy made them +9223372036853 ms, so a
+    # negative duration was recorded as 292 years and 1677 read as 2262
+    lowest = -2**63 + 1  # -9223372036854775807
+    # floor(-9223372036854775807 / 10**6) = floor(-9223372036854.775807)
+    d = kpi.frt()
+    with pytest.raises(kpi.KpiRangeError):  # -9223372036855 ms: negative
+        d.add_array(np.array([5, lowest], dtype="m8[ns]"))
+    assert d.count == 0 and bytes(d) == bytes(kpi.frt())
+    times = np.array([lowest, -2**63 + 999_998, -2**63 + 999_999, 1_500_000, "NaT"],
+                     dtype="M8[ns]")
+    ev = kpi.to_events({"time_ms": times})
+    # floor(-9223372036853775810 / 10**6) = floor(-9223372036853.77581):
+    # -9223372036854 for both neighbours of the last wrapped value
+    assert ev["time_ms"].tolist() == [-9_223_372_036_855, -9_223_372_036_854,
+                                      -9_223_372_036_854, 1, -2**63]
+    # [us]: floor(-9223372036854775807 / 1000) = -9223372036854776
+    ev = kpi.to_events({"time_ms": np.array([lowest], dtype="M8[us]")})
+    assert ev["time_ms"].tolist() == [-9_223_372_036_854_776]
+    # a series of days: the 1677 time lands in its day (1677-09-21), not
+    # in 2262
+    s = kpi.Series(kpi.MS_PER_DAY, 4, origin_ms=0)
+    s.add_array(np.array([lowest], dtype="M8[ns]"))
+    assert s.latest <= -9_223_372_036_855 < s.latest + kpi.MS_PER_DAY
