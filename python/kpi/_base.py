@@ -109,11 +109,24 @@ def from_bytes(data):
 
     The type is read from the state's header; the library then validates
     everything (checksum, structure).  Raises KpiTypeError for a type this
-    package does not know.
+    package does not know, once the library's checks that come before the
+    type (docs/format.md: version, length, checksum) have passed: a state
+    cut short, damaged or of a newer format raises what they raise.
     """
+    data = state_bytes(data)
     _, tag, _ = header(data)
     cls = _CLASSES.get(tag)
     if cls is None:
+        # any type's reader checks the version, length and CRC before the
+        # tag, which is not its own: it raises the first check that fails
+        out = ctypes.c_void_p()
+        try:
+            C.kpi_rate_deserialize(ctypes.byref(out), data, len(data))
+        except _lib.KpiError as e:
+            if e.code != _lib.ERR_TYPE:
+                raise _lib.error_for(e.code, "kpi.from_bytes") from None
+        else:  # pragma: no cover - tag 3 is Rate's, which is known
+            C.kpi_rate_free(out.value)
         raise _lib.error_for(_lib.ERR_TYPE, "kpi.from_bytes", f"unknown type tag {tag}")
     return cls.from_bytes(data)
 

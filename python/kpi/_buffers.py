@@ -38,6 +38,7 @@ import array
 import ctypes
 import operator
 import sys
+from fractions import Fraction
 
 from . import _lib
 
@@ -144,6 +145,49 @@ def _numpy_array(obj, kind, what):
 
 # units whose conversion to ms multiplies (and so may overflow int64)
 _COARSER_THAN_MS = frozenset(("Y", "M", "W", "D", "h", "m", "s"))
+# finer units: how many make 1 ms
+_FINER_THAN_MS = {"us": 10**3, "ns": 10**6, "ps": 10**9, "fs": 10**12, "as": 10**15}
+_INT64_MIN = -(1 << 63)
+
+
+def _floor_near_int64_min(a, out, den):
+    """Fix numpy's cast of `a` (a finer unit, den of them a ms) into `out`
+    for the values just above INT64_MIN: numpy rounds down as
+    (v - (den - 1)) / den, which wraps there (-9223372036854775807 ns,
+    pandas' Timestamp.min, became +9223372036853 ms)."""
+    np = numpy
+    v = a.view(np.int64) if a.dtype.isnative else \
+        a.astype(a.dtype.newbyteorder("=")).view(np.int64)
+    low = (v < _INT64_MIN + den - 1) & (v != _INT64_MIN)  # NaT stays NaT
+    if low.any():
+        out.view(np.int64)[low] = np.floor_divide(v[low], den)
+
+
+def _scaled_to_ms(a, step, ms, what):
+    """A timedelta64 / datetime64 array `a` of a unit that is a multiple
+    of a finer one (1500 us: step = 3/2 ms) in native [ms] units, rounded
+    down, exactly: numpy's cast multiplies by step's numerator first, in
+    int64, and wraps around (2**62 x [1500 us] became -2**61 ms).  A value
+    whose milliseconds pass int64 raises KpiRangeError; NaT stays NaT."""
+    np = numpy
+    num, den = step.numerator, step.denominator
+    v = a.astype(a.dtype.newbyteorder("=")).view(np.int64)
+    nat = np.isnat(a)
+    if not nat.all():
+        # the conversion is monotonic: the extremes decide
+        for i in (int(np.argmin(np.where(nat, np.iinfo(np.int64).max, v))),
+                  int(np.argmax(v))):
+            if not _INT64_MIN < int(v[i]) * num // den < (1 << 63):
+                raise _range_error(what, f"{a[i]} does not fit in int64 milliseconds")
+    if num * den < (1 << 62):
+        q, r = np.divmod(v, den)
+        # wraps only in between: the result fits (checked above)
+        out = q * np.int64(num) + (r * np.int64(num)) // np.int64(den)
+    else:  # units such as [2147483647 as]: r x num could pass int64
+        out = np.array([_INT64_MIN if n else int(x) * num // den
+                        for x, n in zip(v.tolist(), nat.tolist())], dtype=np.int64)
+    out[nat] = _INT64_MIN
+    return out.view(ms)
 
 
 def in_ms(a, what):
@@ -151,13 +195,23 @@ def in_ms(a, what):
     (`a` itself when it already is).  numpy's cast from a coarser unit
     wraps a value whose milliseconds pass int64 around without a word
     (2**64 + 384 ms becomes 384 ms): such a value raises KpiRangeError.
+    A multiple of a finer unit (1500 us) is converted here, exactly
+    (_scaled_to_ms), where numpy's cast wraps in between, and so are the
+    values of a finer unit just above INT64_MIN (_floor_near_int64_min).
     NaT stays NaT."""
     np = numpy
     ms = np.dtype(("m8" if a.dtype.kind == "m" else "M8") + "[ms]")  # native order
     if a.dtype == ms:
         return a
-    out = a.astype(ms)
     unit, count = np.datetime_data(a.dtype)
+    step = None
+    if unit in _FINER_THAN_MS:
+        step = Fraction(count, _FINER_THAN_MS[unit])  # one unit, in ms
+        if step.numerator > 1:
+            return _scaled_to_ms(a, step, ms, what)
+    out = a.astype(ms)
+    if step is not None and step.denominator > 1 and out.size:
+        _floor_near_int64_min(a, out, step.denominator)
     if out.size and (unit in _COARSER_THAN_MS or (unit == "ms" and count > 1)):
         # exact conversions come back to the same value; wrapped ones not
         bad = (out.astype(a.dtype) != a) & ~np.isnat(a)

@@ -247,3 +247,66 @@ def test_masked_values_are_refused_not_counted():
     s = kpi.csat()
     s.add_array(ma.compressed())
     assert s.csat().value == 1.0 and s.count == 2
+
+
+def test_multiples_of_finer_units_are_converted_exactly_or_refused():
+    # a unit that is a multiple of a finer one (1500 us, 999 us, 1 s as
+    # 10**9 ns) is converted by numpy as value x numerator / denominator of
+    # its ratio to 1 ms, the product taken in int64 first, so that it wraps
+    # around without a word: 2**62 x [1500 us] became -2305843009213693952
+    # ms, though 2**62 x 1.5 = 6917529027641081856 ms fits in int64
+    q = 2**62  # 4611686018427387904
+    d = kpi.frt()
+    d.add_array(np.array([q], dtype="m8[1500us]"))
+    assert d.sum == 6_917_529_027_641_081_856 == q * 3 // 2
+    # floor(2**62 x 0.999) = 4611686018427387904 - 4611686018427387.904
+    d = kpi.frt()
+    d.add_array(np.array([q], dtype="m8[999us]"))
+    assert d.sum == 4_607_074_332_408_960_516 == q * 999 // 1000
+    # rounded down as every finer unit: -3 x 1.5 ms = -4.5 -> -5 ms;
+    # 3 x 1.5 = 4.5 -> 4; -1 x 0.999 = -0.999 -> -1; NaT stays NaT
+    ev = kpi.to_events({"time_ms": np.array([q, -3, 3, "NaT"], dtype="M8[1500us]"),
+                        "kind": ["created"] * 4, "ticket": [1, 2, 3, 4]})
+    assert ev["time_ms"][:3].tolist() == [6_917_529_027_641_081_856, -5, 4]
+    assert ev["time_ms"][3] == np.iinfo(np.int64).min
+    ev = kpi.to_events({"time_ms": np.array([-1], dtype="M8[999us]")})
+    assert ev["time_ms"].tolist() == [-1]
+    # milliseconds past int64 are refused, the object unchanged:
+    # 2**62 x 2 ms = 2**63 > INT64_MAX, 2**62 s (as ns) = 2**62 x 1000 ms
+    for dtype in ("m8[2000us]", "m8[1000000000ns]"):
+        d = kpi.frt()
+        with pytest.raises(kpi.KpiRangeError):
+            d.add_array(np.array([5, q], dtype=dtype))
+        assert d.count == 0 and bytes(d) == bytes(kpi.frt())
+    # the library's NaT: as before, a negative duration there
+    with pytest.raises(kpi.KpiRangeError):
+        kpi.frt().add_array(np.array(["NaT"], dtype="m8[1500us]"))
+
+
+def test_finer_units_next_to_the_smallest_int64_round_down_not_wrap():
+    # numpy's cast of a finer unit to [ms] rounds down as (v - (d - 1)) / d
+    # (d = 10**6 for ns), which wraps for the d - 2 values just above
+    # INT64_MIN (NaT): pandas' Timedelta.min and Timestamp.min are
+    # -9223372036854775807 ns, and numpy made them +9223372036853 ms, so a
+    # negative duration was recorded as 292 years and 1677 read as 2262
+    lowest = -2**63 + 1  # -9223372036854775807
+    # floor(-9223372036854775807 / 10**6) = floor(-9223372036854.775807)
+    d = kpi.frt()
+    with pytest.raises(kpi.KpiRangeError):  # -9223372036855 ms: negative
+        d.add_array(np.array([5, lowest], dtype="m8[ns]"))
+    assert d.count == 0 and bytes(d) == bytes(kpi.frt())
+    times = np.array([lowest, -2**63 + 999_998, -2**63 + 999_999, 1_500_000, "NaT"],
+                     dtype="M8[ns]")
+    ev = kpi.to_events({"time_ms": times})
+    # floor(-9223372036853775810 / 10**6) = floor(-9223372036853.77581):
+    # -9223372036854 for both neighbours of the last wrapped value
+    assert ev["time_ms"].tolist() == [-9_223_372_036_855, -9_223_372_036_854,
+                                      -9_223_372_036_854, 1, -2**63]
+    # [us]: floor(-9223372036854775807 / 1000) = -9223372036854776
+    ev = kpi.to_events({"time_ms": np.array([lowest], dtype="M8[us]")})
+    assert ev["time_ms"].tolist() == [-9_223_372_036_854_776]
+    # a series of days: the 1677 time lands in its day (1677-09-21), not
+    # in 2262
+    s = kpi.Series(kpi.MS_PER_DAY, 4, origin_ms=0)
+    s.add_array(np.array([lowest], dtype="M8[ns]"))
+    assert s.latest <= -9_223_372_036_855 < s.latest + kpi.MS_PER_DAY

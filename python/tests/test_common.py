@@ -217,7 +217,7 @@ def test_bad_bytes_raise_the_right_codes():
     with pytest.raises(kpi.KpiVersionError):
         kpi.Score.from_bytes(newer)
     with pytest.raises(kpi.KpiTypeError):
-        kpi.from_bytes(good[:6] + b"\xff\x7f" + good[8:])
+        kpi.from_bytes(with_crc(good[:6] + b"\xff\x7f" + good[8:]))
 
 
 def test_close_context_manager_and_finalizer_free_once():
@@ -409,3 +409,52 @@ def test_the_start_of_a_state_is_truncated_for_from_bytes_as_in_c():
         for from_bytes in (kpi.from_bytes, kpi.Score.from_bytes):
             with pytest.raises(kpi.KpiCorruptError):
                 from_bytes(data)
+
+
+def crc32c(data):
+    """CRC-32C (Castagnoli, reflected 0x82F63B78), as docs/format.md."""
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
+
+def with_crc(state):
+    """A state with its trailing CRC-32C made right again."""
+    body = bytes(state[:-4])
+    return body + crc32c(body).to_bytes(4, "little")
+
+
+def test_from_bytes_of_an_unknown_type_checks_what_the_library_checks_first():
+    # kpi.from_bytes called every state whose type tag it does not know
+    # KpiTypeError, before the checks docs/format.md puts first (version,
+    # length, CRC-32C, then the tag), so a state damaged in its tag read
+    # as "unknown type tag" instead of KpiCorruptError, a newer format's
+    # state as KpiTypeError instead of KpiVersionError, a cut one instead
+    # of KpiTruncatedError; Score.from_bytes of the same bytes (the
+    # library) said CORRUPT, VERSION and TRUNCATED
+    good = bytes(kpi.nps())
+    assert good[4:8] == b"\x01\x00\x02\x00"  # version 1, tag 2 (score)
+    assert with_crc(good) == good  # the test's CRC is the library's
+    unknown = good[:6] + (999).to_bytes(2, "little") + good[8:]  # CRC of tag 2
+    cases = [
+        (unknown, kpi.KpiCorruptError),                        # CRC fails
+        (unknown[:-3], kpi.KpiTruncatedError),                 # cut short
+        (with_crc(unknown[:4] + b"\x00\x00" + unknown[6:]), kpi.KpiCorruptError),  # version 0
+        (with_crc(unknown[:4] + b"\x02\x00" + unknown[6:]), kpi.KpiVersionError),  # newer
+        (with_crc(unknown) + b"\x00", kpi.KpiCorruptError),     # trailing byte
+        (with_crc(unknown), kpi.KpiTypeError),                 # a sound state of type 999
+    ]
+    for data, error in cases:
+        with pytest.raises(error) as info:
+            kpi.from_bytes(data)
+        assert type(info.value) is error
+        # the same code as the library gives for those bytes
+        with pytest.raises(kpi.KpiError) as lib:
+            kpi.Score.from_bytes(data)
+        if error is not kpi.KpiTypeError:
+            assert info.value.code == lib.value.code
+    with pytest.raises(kpi.KpiTypeError, match="unknown type tag 999"):
+        kpi.from_bytes(with_crc(unknown))
