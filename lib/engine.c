@@ -3369,6 +3369,27 @@ KPI_API int kpi_engine_rate(const kpi_engine *e, int metric, int dim, uint64_t k
     return typed(e, metric, T_RATE, dim, key, (const void **)out);
 }
 
+KPI_API int kpi_engine_contacts_per_issue(const kpi_rate *repeat, kpi_estimate *out)
+{
+    if (!kpi__is(repeat, &kpi__rate_type) || out == NULL)
+        return KPI_ERR_INVALID;
+    uint64_t n = kpi_rate_trials(repeat), r = kpi_rate_successes(repeat);
+    kpi_estimate p;
+    int rc = kpi_rate_share(repeat, &p); /* KPI_ERR_EMPTY without a contact */
+    if (rc != KPI_OK)
+        return rc;
+    if (r == n)
+        return KPI_ERR_EMPTY;
+    double v = (double)n / (double)(n - r);
+    double lo = 1.0 / (1.0 - p.lower);
+    double hi = p.upper < 1.0 ? 1.0 / (1.0 - p.upper) : INFINITY;
+    out->value = v;
+    out->lower = lo < v ? lo : v; /* (rounding must not put v outside) */
+    out->upper = hi > v ? hi : v;
+    out->n = n;
+    return KPI_OK;
+}
+
 KPI_API int kpi_engine_score(const kpi_engine *e, int metric, int dim, uint64_t key,
                              const kpi_score **out)
 {

@@ -1191,6 +1191,69 @@ START_TEST(repeat_contacts_within_the_window)
 }
 END_TEST
 
+/* KPIS.md section 4, contacts per issue, on the log above: 5 contacts with
+ * a customer, 2 repeats (3 d, 17 d), so 3 issues (customer 100 at 0 and
+ * at 10 d + 1 ms, customer 200): 5 / 3.  The interval maps the share's:
+ * Wilson for 2 of 5 at z = 1.959964 is [0.11762, 0.76928] (center
+ * (0.4 + 0.38415) / 1.76829 = 0.44345, half width 1.959964 *
+ * sqrt(0.048 + 0.038415) / 1.76829 = 0.32583), so [1 / 0.88238,
+ * 1 / 0.23072] = [1.1333, 4.3342]. */
+START_TEST(contacts_per_issue_follow_from_the_repeat_share)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), CREATE(T0 + D, 5, 200), CREATE(T0 + 2 * D, 6, 0),
+         CREATE(T0 + 3 * D, 2, 100), CREATE(T0 + 10 * D + 1, 3, 100),
+         CREATE(T0 + 17 * D, 4, 100));
+    const kpi_rate *rep = NULL;
+    kpi_estimate c;
+    ck_assert_ok(kpi_engine_rate(p.a, KPI_ENGINE_REPEAT_CONTACT, KPI_DIM_ALL, 0, &rep));
+    ck_assert_ok(kpi_engine_contacts_per_issue(rep, &c));
+    ck_assert_double_eq(c.value, 5.0 / 3.0);
+    ck_assert_uint_eq(c.n, 5);
+    ck_assert_double_eq_tol(c.lower, 1.1333, 1e-4);
+    ck_assert_double_eq_tol(c.upper, 4.3342, 1e-4);
+    kpi_estimate w;
+    ck_assert_ok(kpi_wilson_interval(2, 5, &w));
+    ck_assert_double_eq(c.lower, 1.0 / (1.0 - w.lower));
+    ck_assert_double_eq(c.upper, 1.0 / (1.0 - w.upper));
+
+    /* no repeat: one contact an issue, the interval from 1 */
+    void *win = NULL;
+    ck_assert_ok(kpi_engine_window(p.a, KPI_ENGINE_REPEAT_CONTACT, T0, T0 + 3 * D, &win));
+    ck_assert_ok(kpi_engine_contacts_per_issue(win, &c));
+    ck_assert_double_eq(c.value, 1.0);
+    ck_assert_double_eq(c.lower, 1.0);
+    ck_assert_uint_eq(c.n, 2);
+    kpi_rate_free(win);
+    /* a window of follow-ups only (day 17) raised no issue; nothing: no
+     * contact; each leaves out as it was */
+    kpi_estimate before = c;
+    ck_assert_ok(kpi_engine_window(p.a, KPI_ENGINE_REPEAT_CONTACT, T0 + 17 * D, INT64_MAX,
+                                   &win));
+    ck_assert_uint_eq(kpi_rate_trials(win), 1);
+    ck_assert_status(kpi_engine_contacts_per_issue(win, &c), KPI_ERR_EMPTY);
+    kpi_rate_reset(win);
+    ck_assert_status(kpi_engine_contacts_per_issue(win, &c), KPI_ERR_EMPTY);
+    ck_assert_int_eq(memcmp(&c, &before, sizeof c), 0);
+    ck_assert_status(kpi_engine_contacts_per_issue(win, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_contacts_per_issue(NULL, &c), KPI_ERR_INVALID);
+    const kpi_duration *frt = NULL;
+    ck_assert_ok(kpi_engine_duration(p.a, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &frt));
+    ck_assert_status(kpi_engine_contacts_per_issue((const kpi_rate *)(const void *)frt, &c),
+                     KPI_ERR_INVALID);
+    kpi_rate_free(win);
+    /* a share next to 1: a large value, within its bounds */
+    kpi_rate *all = NULL;
+    ck_assert_ok(kpi_rate_new(&all));
+    ck_assert_ok(kpi_rate_add_counts(all, 999999999, 1000000000));
+    ck_assert_ok(kpi_engine_contacts_per_issue(all, &c));
+    ck_assert_double_eq_tol(c.value, 1e9, 1e-3);
+    ck_assert(c.upper >= c.value && c.lower <= c.value);
+    kpi_rate_free(all);
+    finish(&p);
+}
+END_TEST
+
 /* Each customer's latest creation is kept (engine.h): ticket 1, created at
  * 9 d, arrives first (no earlier contact: not a repeat); ticket 2, created
  * at 0 d, arrives next and is judged against the creation at 9 d, 9 d
@@ -8499,6 +8562,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, volume_total_counts_a_creation_older_than_the_ring);
     tcase_add_test(tc, top_topics_count_the_named_topics_of_created_tickets);
     tcase_add_test(tc, repeat_contacts_within_the_window);
+    tcase_add_test(tc, contacts_per_issue_follow_from_the_repeat_share);
     tcase_add_test(tc, repeat_contacts_on_the_same_topic);
     tcase_add_test(tc, repeat_contacts_judge_a_late_creation_against_the_latest);
     tcase_add_test(tc, surveys_go_to_the_agent_team_and_channel_of_the_moment);

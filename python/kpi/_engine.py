@@ -35,7 +35,7 @@ import ctypes
 from collections import namedtuple
 
 from . import _lib
-from ._base import KpiObject, read_only_class, read_out, register
+from ._base import KpiObject, read_estimate, read_only_class, read_out, register
 from ._buffers import in_ms, numpy, refuse_masked
 from ._calendar import Calendar, SlaPolicy
 from ._calendar import to_ms as _ms
@@ -711,6 +711,16 @@ class Engine(KpiObject):
         C.kpi_engine_window(self._p, m, _ms(from_ms, "from_ms"),
                             _ms(to_ms, "to_ms"), ctypes.byref(out))
         return cls._adopt(out.value)
+
+    def contacts_per_issue(self, repeat=None):
+        """Contacts per issue, an Estimate (value, low, high, n): from
+        `repeat`, a repeat-contact Rate (a breakdown member's or a
+        window's), by default the engine's; 1 / (1 - repeat share)."""
+        if repeat is None:
+            repeat = self.rate("repeat_contact")
+        if not isinstance(repeat, Rate):
+            raise TypeError("repeat must be a Rate (of the repeat_contact metric)")
+        return read_estimate(C.kpi_engine_contacts_per_issue, repeat._p)
 
     def window_topics(self, from_ms, to_ms=INT64_MAX):
         """A new owned TopK: the top topics (labels of tickets created) in

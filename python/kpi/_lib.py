@@ -529,6 +529,7 @@ SIGNATURES = {
     "kpi_engine_top_topics": (ST, [P, PP]),
     "kpi_engine_window": (ST, [P, INT, I64, I64, PP]),
     "kpi_engine_window_topics": (ST, [P, I64, I64, PP]),
+    "kpi_engine_contacts_per_issue": (ST, [P, EST]),
     "kpi_engine_backlog": (ST, [P, I64, pU64]),
     "kpi_engine_aging": (ST, [P, I64, pU64]),
     "kpi_engine_sla_risk": (ST, [P, I64, I64, pU64, pU64, pI64]),

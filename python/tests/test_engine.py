@@ -549,6 +549,23 @@ def test_metric_types_and_typed_reads():
     assert e.group("csat", "team").total().count == e.score("csat").count
 
 
+def test_contacts_per_issue_from_the_repeat_share():
+    # customer 10: 0, 3 d (repeat), 10 d + 1 ms (new issue); customer 11:
+    # once.  4 contacts, 1 repeat: 4 / 3 contacts per issue
+    e = new_engine()
+    for i, (t, c) in enumerate([(0, 10), (DAY, 11), (3 * DAY, 10), (10 * DAY + 1, 10)]):
+        e.created(T0 + t, i + 1, customer=c)
+    cpi = e.contacts_per_issue()
+    assert cpi.value == 4 / 3 and cpi.n == 4
+    share = e.rate("repeat_contact").share()
+    assert cpi.low == 1 / (1 - share.low) and cpi.high == 1 / (1 - share.high)
+    assert e.contacts_per_issue(e.window("repeat_contact", T0, T0 + 2 * DAY)).value == 1.0
+    with pytest.raises(kpi.KpiEmptyError):  # a follow-up only: no issue raised
+        e.contacts_per_issue(e.window("repeat_contact", T0 + 3 * DAY, T0 + 4 * DAY))
+    with pytest.raises(TypeError):
+        e.contacts_per_issue(e.duration("frt"))
+
+
 def test_window_backlog_and_periods():
     log = scenario(30, seed=9)
     e = new_engine()

@@ -78,7 +78,10 @@
  *   three or more out of order the count may differ, and once the
  *   engine's time has passed a customer's latest creation by the window
  *   the customer is forgotten, so a creation arriving later still is
- *   judged a first contact.
+ *   judged a first contact.  **Contacts per issue**:
+ *   kpi_engine_contacts_per_issue(), from the same rate (an issue is a
+ *   customer's contacts chained within the repeat window, on one topic
+ *   with #KPI_ENGINE_OPT_REPEAT_SAME_TOPIC).
  * - **Agent productivity** (#KPI_ENGINE_RESOLVED_PER_HOUR,
  *   #KPI_ENGINE_REPLIES_PER_HOUR): resolves and public replies per
  *   logged-in hour (#KPI_EVENT_LOGGED_IN), by agent and team; the counts
@@ -946,6 +949,29 @@ KPI_API int kpi_engine_duration(const kpi_engine *e, int metric, int dim,
  */
 KPI_API int kpi_engine_rate(const kpi_engine *e, int metric, int dim,
                             uint64_t key, const kpi_rate **out);
+
+/**
+ * @brief Contacts per issue, from a repeat-contact rate: contacts over the
+ *        issues they raised, trials / (trials - successes).
+ * Every contact (created ticket with a customer id) that is not a repeat
+ * starts an issue, and each repeat contact adds one to the issue it
+ * follows, so the repeat share p gives 1 / (1 - p) contacts per issue
+ * (KPIS.md section 4).  `repeat` is any rate of
+ * #KPI_ENGINE_REPEAT_CONTACT: the engine's (kpi_engine_rate()), a
+ * breakdown member's, or a window's (kpi_engine_window()); over a window,
+ * the repeats of issues raised before it count as its contacts, while
+ * their issues do not.  The interval maps the share's Wilson interval
+ * (kpi_rate_share()) through 1 / (1 - p): [1 / (1 - lower),
+ * 1 / (1 - upper)], its upper bound infinite when the share's is 1.
+ * @param repeat a repeat-contact rate.
+ * @param[out] out receives the estimate (value >= 1; n = contacts).
+ * @return #KPI_OK; #KPI_ERR_INVALID on NULL or an object that is not a
+ *         rate; #KPI_ERR_EMPTY if there is no contact, or no issue raised
+ *         (every contact a repeat: a window of follow-ups only).  `out`
+ *         is unchanged on failure.
+ *         Thread safety: a const read of `repeat`.
+ */
+KPI_API int kpi_engine_contacts_per_issue(const kpi_rate *repeat, kpi_estimate *out);
 
 /**
  * @brief kpi_engine_metric() for a score metric.
