@@ -310,9 +310,12 @@ static int name_code(reader *r, int which, const field *f, uint32_t *code)
     return 0;
 }
 
-static int is_survey_kind(uint32_t kind)
+/* The kinds whose value field is their datum: a survey's answer, a
+ * logged_in record's time (an empty field is none, not 0). */
+static int needs_value(uint32_t kind)
 {
-    return kind == KPI_EVENT_CSAT || kind == KPI_EVENT_NPS || kind == KPI_EVENT_CES;
+    return kind == KPI_EVENT_CSAT || kind == KPI_EVENT_NPS || kind == KPI_EVENT_CES ||
+           kind == KPI_EVENT_LOGGED_IN;
 }
 
 #define STR_(x) #x
@@ -371,8 +374,8 @@ static int parse_line(reader *r, char *line, unsigned long lineno)
     }
     else if (f[F_TICKET].len && parse_u64(&f[F_TICKET], &ev.ticket) != 0)
         bad = column_names[F_TICKET];
-    else if (f[F_VALUE].len ? parse_i64(&f[F_VALUE], &ev.value) != 0 : is_survey_kind(ev.kind))
-        bad = column_names[F_VALUE]; /* a survey without its answer is not an answer 0 */
+    else if (f[F_VALUE].len ? parse_i64(&f[F_VALUE], &ev.value) != 0 : needs_value(ev.kind))
+        bad = column_names[F_VALUE]; /* no answer 0, no logged-in time 0 ms */
     if (bad == NULL && f[F_ACTOR].len) {
         if (ev.kind == KPI_EVENT_CREATED) {
             if (name_code(r, D_CUSTOMER, &f[F_ACTOR], &code) != 0)

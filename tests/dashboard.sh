@@ -175,6 +175,18 @@ complains "noanswer.csv:4: bad value field"
 expect "^  NPS \(0-10\) +- "
 expect "events 3, applied 1, rejected 2$"
 
+# nor is a logged_in line without its time 0 ms: it was applied without
+# a word (exit status 0, 'events 2, applied 2, rejected 0') and gave
+# agent-02, who has no other line, the row 'agent-02 billing 0 0 - - - -'
+small notime <<'CSV'
+2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
+2026-03-02T18:00:00.000Z,logged_in,,agent-02,,,,,billing,
+CSV
+[ $status -eq 3 ] || { cat "$tmp/err"; fail "exit status $status on notime.csv (expected 3)"; }
+complains "notime.csv:3: bad value field"
+expect "events 2, applied 1, rejected 1$"
+! grep -q "^  agent-02 " "$tmp/out" || { cat "$tmp/out"; fail "a row for agent-02, whose one line has no time"; }
+
 # the tables list the names of the events the engine took: an agent, a
 # channel, a priority and a team named only on lines it refused (a reply
 # and an assignment on unknown tickets, a second creation of ticket 1)
