@@ -190,7 +190,8 @@ typedef struct reader {
     unsigned long line_of[BATCH];
     size_t n;
     unsigned long lines, events, applied, rejected;
-    int spanned; /* first_ms and last_ms hold an applied event's time */
+    int no_channel; /* a ticket without a channel was created */
+    int spanned;    /* first_ms and last_ms hold an applied event's time */
     int64_t first_ms, last_ms;
 } reader;
 
@@ -218,6 +219,8 @@ static void mark_used(reader *r, const kpi_event *ev)
     if (ev->kind == KPI_EVENT_CREATED) {
         if (ev->channel != 0)
             r->names[D_CHANNEL].used[ev->channel - r->names[D_CHANNEL].base] = 1;
+        else
+            r->no_channel = 1;
         r->names[D_PRIORITY].used[ev->priority - r->names[D_PRIORITY].base] = 1;
     }
 }
@@ -830,14 +833,16 @@ static void print_channels(const kpi_engine *e, const reader *r, int64_t end)
         total += v[rows++].count;
     }
     /* "all" is every ticket created: those created without a channel are
-     * a row of their own (the sample log names a channel everywhere) */
+     * a row of their own (the sample log names a channel everywhere),
+     * listed as a channel is, also at 0 in the window */
     const kpi_series *all;
     double created = kpi_engine_volume(e, KPI_DIM_ALL, 0, &all) == KPI_OK ? last_days(all, end) : 0;
-    if (created > total) {
+    if (r->no_channel) {
         v[rows].name = "(none)";
-        v[rows++].count = created - total;
-        total = created;
+        v[rows++].count = created > total ? created - total : 0;
     }
+    if (created > total)
+        total = created;
     qsort(v, rows, sizeof *v, cmp_volume);
     printf("\n== Volume per channel (tickets created, last %d days at most)\n", PERIODS);
     for (uint32_t i = 0; i < rows; i++) {

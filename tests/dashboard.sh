@@ -300,6 +300,20 @@ expect "^  \(none\) +1 +50.0%  #{20}$"
 expect "^  all +2$"
 agrees nochannel
 
+# and that row stays, at 0, when those tickets are older than the 90
+# days, as a channel quiet of late does (email 0 in long.csv): the ticket
+# without a channel of 100 days before the end dropped the row, the
+# reference listed it ('(none) 0 0.0%'; chat 1 of 1, all 1)
+small oldnochannel <<'CSV'
+2026-01-01T08:00:00.000Z,created,1,cust-1,,,,normal,,refund request
+2026-04-10T08:00:00.000Z,created,2,cust-2,,,chat,normal,,refund request
+CSV
+clean oldnochannel
+expect "^  chat +1 +100.0%  #{40}$"
+expect "^  \(none\) +0 +0.0%  $"
+expect "^  all +1$"
+agrees oldnochannel
+
 # a target used up exactly at closing time (low: 40 business hours from
 # Saturday 2026-03-07, Monday to Thursday 08-18, due Thursday 18:00 CET)
 # is met by a reply until business time runs again: at the end of
