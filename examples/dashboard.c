@@ -404,17 +404,21 @@ static int parse_line(reader *r, char *line, unsigned long lineno)
     if (bad == NULL && f[F_FLAGS].len) {
         static const char *const flag_names[] = {"by_agent", "by_bot"};
         const char *s = f[F_FLAGS].s, *end = s + f[F_FLAGS].len;
-        while (s < end && bad == NULL) {
+        for (;;) { /* names joined by '|', none empty (also not after the last '|') */
             const char *bar = memchr(s, '|', (size_t)(end - s));
             size_t len = (size_t)((bar ? bar : end) - s);
             uint32_t bit = 0;
             for (int i = 0; i < 2; i++)
                 if (strlen(flag_names[i]) == len && memcmp(flag_names[i], s, len) == 0)
                     bit = 1u << i;
-            if (bit == 0)
+            if (bit == 0) {
                 bad = column_names[F_FLAGS];
+                break;
+            }
             ev.flags |= bit;
-            s += len + 1;
+            if (bar == NULL)
+                break;
+            s = bar + 1;
         }
     }
     if (bad != NULL) {

@@ -339,6 +339,18 @@ CSV
 complains "nopriority.csv:3: bad priority field"
 expect "^  low +- "
 
+# an empty flag name is a bad flags field wherever it stands: '|by_agent'
+# and 'by_agent||by_bot' were, 'by_agent|' was read as by_agent (events 3,
+# applied 1, rejected 2 with it refused; the creation of ticket 3 stands)
+small flags <<'CSV'
+2026-03-02T08:00:00.000Z,created,1,cust-1,,by_agent|,email,normal,,refund request
+2026-03-02T08:01:00.000Z,created,2,cust-2,,|by_agent,email,normal,,refund request
+2026-03-02T08:02:00.000Z,created,3,cust-3,,by_agent,email,normal,,refund request
+CSV
+complains "flags.csv:2: bad flags field"
+complains "flags.csv:3: bad flags field"
+expect "events 3, applied 1, rejected 2$"
+
 # a dashboard that could not be written is a failure, not exit status 0
 if [ -w /dev/full ]; then
   status=0
