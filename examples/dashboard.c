@@ -763,6 +763,8 @@ static void print_backlog(const kpi_engine *e, int64_t end)
     int64_t newest = INT64_MAX;
     int have_vol = kpi_engine_volume(e, KPI_DIM_ALL, 0, &vol) == KPI_OK &&
                    kpi_series_latest(vol, &newest) == KPI_OK;
+    uint64_t ever = 0; /* no series before the first creation: none on any day */
+    CHECK(kpi_engine_count(e, KPI_ENGINE_COUNT_CREATED, &ever));
     for (int k = 7; k >= 1; k--) {
         int64_t day = end - k * DAY_MS;
         char date[40], created[24] = "-", backlog[24] = "-";
@@ -771,7 +773,7 @@ static void print_backlog(const kpi_engine *e, int64_t end)
         cet_date(day, date);
         /* the series ends with the last day a ticket was created: the
          * days after it, which the engine has seen pass, had none */
-        if (have_vol && day > newest)
+        if (ever == 0 || (have_vol && day > newest))
             snprintf(created, sizeof created, "0");
         else if (have_vol && kpi_series_period(vol, day, &v) == KPI_OK)
             snprintf(created, sizeof created, "%.0f", v);

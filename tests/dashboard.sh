@@ -276,6 +276,17 @@ clean quiet
 expect "^  2026-03-02 +1 +1$"
 expect "^  2026-03-03 +0 +1$"
 
+# and so in a log that creates no ticket at all (an agent's logged_in
+# record alone, 'tickets created 0'): the day read created '-' beside its
+# backlog 0, as no volume series exists before the first creation
+small noticket <<'CSV'
+2026-03-02T18:00:00.000Z,logged_in,,agent-01,3600000,,,,billing,
+CSV
+clean noticket
+expect "^  tickets created 0, "
+expect "^  2026-03-02 +0 +0$"
+agrees noticket
+
 # volume per channel over the last 90 days: the email ticket of 100 days
 # before the end is not in it (email 0, chat 1, all 1)
 small long <<'CSV'
