@@ -325,6 +325,18 @@ expect "^  \(none\) +0 +0.0%  $"
 expect "^  all +1$"
 agrees oldnochannel
 
+# every ticket older than the 90 days: each channel and 'all' are 0, the
+# shares 0.0% (the reference divided by that total of 0 and stopped with
+# a ZeroDivisionError)
+small allold <<'CSV'
+2026-01-01T08:00:00.000Z,created,1,cust-1,,,chat,normal,,refund request
+2026-04-10T18:00:00.000Z,logged_in,,agent-01,3600000,,,,billing,
+CSV
+clean allold
+expect "^  chat +0 +0.0%  $"
+expect "^  all +0$"
+agrees allold
+
 # a target used up exactly at closing time (low: 40 business hours from
 # Saturday 2026-03-07, Monday to Thursday 08-18, due Thursday 18:00 CET)
 # is met by a reply until business time runs again: at the end of
