@@ -190,7 +190,8 @@ typedef struct reader {
     unsigned long line_of[BATCH];
     size_t n;
     unsigned long lines, events, applied, rejected;
-    int spanned; /* first_ms and last_ms hold an applied event's time */
+    int no_channel; /* a ticket without a channel was created */
+    int spanned;    /* first_ms and last_ms hold an applied event's time */
     int64_t first_ms, last_ms;
 } reader;
 
@@ -218,6 +219,8 @@ static void mark_used(reader *r, const kpi_event *ev)
     if (ev->kind == KPI_EVENT_CREATED) {
         if (ev->channel != 0)
             r->names[D_CHANNEL].used[ev->channel - r->names[D_CHANNEL].base] = 1;
+        else
+            r->no_channel = 1;
         r->names[D_PRIORITY].used[ev->priority - r->names[D_PRIORITY].base] = 1;
     }
 }
@@ -310,9 +313,12 @@ static int name_code(reader *r, int which, const field *f, uint32_t *code)
     return 0;
 }
 
-static int is_survey_kind(uint32_t kind)
+/* The kinds whose value field is their datum: a survey's answer, a
+ * logged_in record's time (an empty field is none, not 0). */
+static int needs_value(uint32_t kind)
 {
-    return kind == KPI_EVENT_CSAT || kind == KPI_EVENT_NPS || kind == KPI_EVENT_CES;
+    return kind == KPI_EVENT_CSAT || kind == KPI_EVENT_NPS || kind == KPI_EVENT_CES ||
+           kind == KPI_EVENT_LOGGED_IN;
 }
 
 #define STR_(x) #x
@@ -371,8 +377,8 @@ static int parse_line(reader *r, char *line, unsigned long lineno)
     }
     else if (f[F_TICKET].len && parse_u64(&f[F_TICKET], &ev.ticket) != 0)
         bad = column_names[F_TICKET];
-    else if (f[F_VALUE].len ? parse_i64(&f[F_VALUE], &ev.value) != 0 : is_survey_kind(ev.kind))
-        bad = column_names[F_VALUE]; /* a survey without its answer is not an answer 0 */
+    else if (f[F_VALUE].len ? parse_i64(&f[F_VALUE], &ev.value) != 0 : needs_value(ev.kind))
+        bad = column_names[F_VALUE]; /* no answer 0, no logged-in time 0 ms */
     if (bad == NULL && f[F_ACTOR].len) {
         if (ev.kind == KPI_EVENT_CREATED) {
             if (name_code(r, D_CUSTOMER, &f[F_ACTOR], &code) != 0)
@@ -398,17 +404,21 @@ static int parse_line(reader *r, char *line, unsigned long lineno)
     if (bad == NULL && f[F_FLAGS].len) {
         static const char *const flag_names[] = {"by_agent", "by_bot"};
         const char *s = f[F_FLAGS].s, *end = s + f[F_FLAGS].len;
-        while (s < end && bad == NULL) {
+        for (;;) { /* names joined by '|', none empty (also not after the last '|') */
             const char *bar = memchr(s, '|', (size_t)(end - s));
             size_t len = (size_t)((bar ? bar : end) - s);
             uint32_t bit = 0;
             for (int i = 0; i < 2; i++)
                 if (strlen(flag_names[i]) == len && memcmp(flag_names[i], s, len) == 0)
                     bit = 1u << i;
-            if (bit == 0)
+            if (bit == 0) {
                 bad = column_names[F_FLAGS];
+                break;
+            }
             ev.flags |= bit;
-            s += len + 1;
+            if (bar == NULL)
+                break;
+            s = bar + 1;
         }
     }
     if (bad != NULL) {
@@ -753,6 +763,8 @@ static void print_backlog(const kpi_engine *e, int64_t end)
     int64_t newest = INT64_MAX;
     int have_vol = kpi_engine_volume(e, KPI_DIM_ALL, 0, &vol) == KPI_OK &&
                    kpi_series_latest(vol, &newest) == KPI_OK;
+    uint64_t ever = 0; /* no series before the first creation: none on any day */
+    CHECK(kpi_engine_count(e, KPI_ENGINE_COUNT_CREATED, &ever));
     for (int k = 7; k >= 1; k--) {
         int64_t day = end - k * DAY_MS;
         char date[40], created[24] = "-", backlog[24] = "-";
@@ -761,7 +773,7 @@ static void print_backlog(const kpi_engine *e, int64_t end)
         cet_date(day, date);
         /* the series ends with the last day a ticket was created: the
          * days after it, which the engine has seen pass, had none */
-        if (have_vol && day > newest)
+        if (ever == 0 || (have_vol && day > newest))
             snprintf(created, sizeof created, "0");
         else if (have_vol && kpi_series_period(vol, day, &v) == KPI_OK)
             snprintf(created, sizeof created, "%.0f", v);
@@ -827,14 +839,16 @@ static void print_channels(const kpi_engine *e, const reader *r, int64_t end)
         total += v[rows++].count;
     }
     /* "all" is every ticket created: those created without a channel are
-     * a row of their own (the sample log names a channel everywhere) */
+     * a row of their own (the sample log names a channel everywhere),
+     * listed as a channel is, also at 0 in the window */
     const kpi_series *all;
     double created = kpi_engine_volume(e, KPI_DIM_ALL, 0, &all) == KPI_OK ? last_days(all, end) : 0;
-    if (created > total) {
+    if (r->no_channel) {
         v[rows].name = "(none)";
-        v[rows++].count = created - total;
-        total = created;
+        v[rows++].count = created > total ? created - total : 0;
     }
+    if (created > total)
+        total = created;
     qsort(v, rows, sizeof *v, cmp_volume);
     printf("\n== Volume per channel (tickets created, last %d days at most)\n", PERIODS);
     for (uint32_t i = 0; i < rows; i++) {

@@ -3,7 +3,9 @@
  * it) and examples/dashboard.c (which reads it): the column header, the
  * event kind names, ISO-8601 UTC times, civil dates and the German
  * nationwide public holidays.  docs/format.md ("Event log CSV") describes
- * the format.  Plain C, no library calls: the examples do their own I/O.
+ * the format.  Plain C: the examples do their own I/O (libkpi reads no
+ * files); the one libkpi call here is kpi_calendar_add_holiday(), in
+ * evlog_add_german_holidays().
  * SPDX-License-Identifier: MIT
  */
 #ifndef KPI_EXAMPLE_EVLOG_H

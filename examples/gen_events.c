@@ -7,7 +7,9 @@
  * The same options give the same bytes on every run: the random numbers
  * come from splitmix64 with the given seed (one stream per ticket, so a
  * ticket's story does not depend on the others), and the few real-valued
- * draws use + - * / only (no libm), built with -ffp-contract=off.
+ * draws use + - * / and the exact frexp(), ldexp() and floor() only (no
+ * log() or exp(), whose last bits differ between C libraries), built with
+ * -ffp-contract=off.
  *
  * The helpdesk it simulates, in Europe/Berlin (CET/CEST), over six weeks
  * from Monday 2026-03-02 across the switch to summer time on 2026-03-29
@@ -194,7 +196,8 @@ static int chance(rng *r, double p) { return unit(r) < p; }
 static int64_t below(rng *r, int64_t n) { return (int64_t)(rng_next(r) % (uint64_t)n); }
 static int64_t between(rng *r, int64_t lo, int64_t hi) { return lo + below(r, hi - lo + 1); }
 
-/* log2 and exp2 with + - * / only, so every platform draws the same. */
+/* log2 and exp2 with + - * / (and the exact frexp, ldexp, floor) only, so
+ * every platform draws the same. */
 static double det_log2(double x)
 {
     int e;

@@ -175,6 +175,18 @@ complains "noanswer.csv:4: bad value field"
 expect "^  NPS \(0-10\) +- "
 expect "events 3, applied 1, rejected 2$"
 
+# nor is a logged_in line without its time 0 ms: it was applied without
+# a word (exit status 0, 'events 2, applied 2, rejected 0') and gave
+# agent-02, who has no other line, the row 'agent-02 billing 0 0 - - - -'
+small notime <<'CSV'
+2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
+2026-03-02T18:00:00.000Z,logged_in,,agent-02,,,,,billing,
+CSV
+[ $status -eq 3 ] || { cat "$tmp/err"; fail "exit status $status on notime.csv (expected 3)"; }
+complains "notime.csv:3: bad value field"
+expect "events 2, applied 1, rejected 1$"
+! grep -q "^  agent-02 " "$tmp/out" || { cat "$tmp/out"; fail "a row for agent-02, whose one line has no time"; }
+
 # the tables list the names of the events the engine took: an agent, a
 # channel, a priority and a team named only on lines it refused (a reply
 # and an assignment on unknown tickets, a second creation of ticket 1)
@@ -264,6 +276,17 @@ clean quiet
 expect "^  2026-03-02 +1 +1$"
 expect "^  2026-03-03 +0 +1$"
 
+# and so in a log that creates no ticket at all (an agent's logged_in
+# record alone, 'tickets created 0'): the day read created '-' beside its
+# backlog 0, as no volume series exists before the first creation
+small noticket <<'CSV'
+2026-03-02T18:00:00.000Z,logged_in,,agent-01,3600000,,,,billing,
+CSV
+clean noticket
+expect "^  tickets created 0, "
+expect "^  2026-03-02 +0 +0$"
+agrees noticket
+
 # volume per channel over the last 90 days: the email ticket of 100 days
 # before the end is not in it (email 0, chat 1, all 1)
 small long <<'CSV'
@@ -287,6 +310,32 @@ expect "^  email +1 +50.0%  #{20}$"
 expect "^  \(none\) +1 +50.0%  #{20}$"
 expect "^  all +2$"
 agrees nochannel
+
+# and that row stays, at 0, when those tickets are older than the 90
+# days, as a channel quiet of late does (email 0 in long.csv): the ticket
+# without a channel of 100 days before the end dropped the row, the
+# reference listed it ('(none) 0 0.0%'; chat 1 of 1, all 1)
+small oldnochannel <<'CSV'
+2026-01-01T08:00:00.000Z,created,1,cust-1,,,,normal,,refund request
+2026-04-10T08:00:00.000Z,created,2,cust-2,,,chat,normal,,refund request
+CSV
+clean oldnochannel
+expect "^  chat +1 +100.0%  #{40}$"
+expect "^  \(none\) +0 +0.0%  $"
+expect "^  all +1$"
+agrees oldnochannel
+
+# every ticket older than the 90 days: each channel and 'all' are 0, the
+# shares 0.0% (the reference divided by that total of 0 and stopped with
+# a ZeroDivisionError)
+small allold <<'CSV'
+2026-01-01T08:00:00.000Z,created,1,cust-1,,,chat,normal,,refund request
+2026-04-10T18:00:00.000Z,logged_in,,agent-01,3600000,,,,billing,
+CSV
+clean allold
+expect "^  chat +0 +0.0%  $"
+expect "^  all +0$"
+agrees allold
 
 # a target used up exactly at closing time (low: 40 business hours from
 # Saturday 2026-03-07, Monday to Thursday 08-18, due Thursday 18:00 CET)
@@ -312,6 +361,18 @@ small nopriority <<'CSV'
 CSV
 complains "nopriority.csv:3: bad priority field"
 expect "^  low +- "
+
+# an empty flag name is a bad flags field wherever it stands: '|by_agent'
+# and 'by_agent||by_bot' were, 'by_agent|' was read as by_agent (events 3,
+# applied 1, rejected 2 with it refused; the creation of ticket 3 stands)
+small flags <<'CSV'
+2026-03-02T08:00:00.000Z,created,1,cust-1,,by_agent|,email,normal,,refund request
+2026-03-02T08:01:00.000Z,created,2,cust-2,,|by_agent,email,normal,,refund request
+2026-03-02T08:02:00.000Z,created,3,cust-3,,by_agent,email,normal,,refund request
+CSV
+complains "flags.csv:2: bad flags field"
+complains "flags.csv:3: bad flags field"
+expect "events 3, applied 1, rejected 2$"
 
 # a dashboard that could not be written is a failure, not exit status 0
 if [ -w /dev/full ]; then

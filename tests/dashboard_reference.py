@@ -689,7 +689,7 @@ class Check:
                 per[ch or "(none)"] += c
         total = sum(per.values())
         for ch, c in sorted(per.items(), key=lambda x: (-x[1], x[0])):
-            share = c / total
+            share = c / total if total else 0.0  # every ticket older than the window
             want = "  %-12s %7.0f %6.1f%%  %s" % (ch, c, 100 * share, "#" * int(share * 40 + 0.5))
             m = self.line(r"  %s +\d+ .*$" % re.escape(ch))
             if m:
