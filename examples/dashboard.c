@@ -14,9 +14,10 @@
  * log the engine's clock is moved to the end of the last day
  * (kpi_engine_advance()), and the dashboard reads every KPI back: first
  * reply, reply and resolution times in calendar and business time, FCR,
- * reopens, repeat contacts, CSAT, NPS, CES, SLA compliance per priority,
- * backlog and aging, volume per channel, top topics and a table per agent
- * and per team.
+ * reopens, repeat contacts and contacts per issue, CSAT, NPS, CES, SLA
+ * compliance per priority, backlog and aging, volume per channel, top
+ * topics over all time and the last 7 days, and a table per agent and
+ * per team.
  *
  * The business calendar is Europe/Berlin as a POSIX TZ string (no tz
  * database), Monday to Friday 08:00-18:00, closed on the nine German
@@ -702,6 +703,17 @@ static void print_quality(const kpi_engine *e)
     rate_line(e, "FCR (one-touch, settled)", KPI_ENGINE_FCR);
     rate_line(e, "reopen rate (settled)", KPI_ENGINE_REOPEN);
     rate_line(e, "repeat contacts (7 days)", KPI_ENGINE_REPEAT_CONTACT);
+    /* contacts per issue: 1 / (1 - the repeat share) */
+    const kpi_rate *rep;
+    kpi_estimate cpi;
+    int rc = kpi_engine_rate(e, KPI_ENGINE_REPEAT_CONTACT, KPI_DIM_ALL, 0, &rep);
+    if (rc == KPI_OK)
+        rc = kpi_engine_contacts_per_issue(rep, &cpi);
+    if (rc != KPI_OK)
+        printf("  %-34s %8s   (%s)\n", "contacts per issue", "-", kpi_strerror(rc));
+    else
+        printf("  %-34s %8.2f   (95%% CI %.2f .. %.2f, n = %llu)\n", "contacts per issue", cpi.value,
+               cpi.lower, cpi.upper, (unsigned long long)cpi.n);
 }
 
 static void print_surveys(const kpi_engine *e)
@@ -862,23 +874,45 @@ static void print_channels(const kpi_engine *e, const reader *r, int64_t end)
     printf("  %-12s %7.0f\n", "all", total);
 }
 
-static void print_topics(const kpi_engine *e)
+/* Ranks 1..n of a top-topics summary (with their bounds when `bounds`). */
+static void topic_rows(const kpi_topk *tk, size_t n, int bounds)
+{
+    uint64_t total = kpi_topk_total(tk);
+    for (size_t rank = 0; rank < n; rank++) {
+        const char *label;
+        size_t len;
+        uint64_t count, lower, upper;
+        if (kpi_topk_entry(tk, rank, &label, &len, &count, &lower, &upper) != KPI_OK)
+            break;
+        double share = total ? 100.0 * (double)count / (double)total : 0.0;
+        if (bounds)
+            printf("  %2zu. %-28.*s %6llu  (%llu .. %llu) %6.1f%%\n", rank + 1, (int)len, label,
+                   (unsigned long long)count, (unsigned long long)lower, (unsigned long long)upper, share);
+        else
+            printf("  %2zu. %-28.*s %6llu %6.1f%%\n", rank + 1, (int)len, label, (unsigned long long)count,
+                   share);
+    }
+}
+
+static void print_topics(const kpi_engine *e, int64_t end)
 {
     const kpi_topk *tk;
     CHECK(kpi_engine_top_topics(e, &tk));
     uint64_t total = kpi_topk_total(tk);
     printf("\n== Top 10 topics (of %llu tickets; counts within +- %llu)\n", (unsigned long long)total,
            (unsigned long long)kpi_topk_error_bound(tk));
-    for (size_t rank = 0; rank < 10; rank++) {
-        const char *label;
-        size_t len;
-        uint64_t count, lower, upper;
-        if (kpi_topk_entry(tk, rank, &label, &len, &count, &lower, &upper) != KPI_OK)
-            break;
-        printf("  %2zu. %-28.*s %6llu  (%llu .. %llu) %6.1f%%\n", rank + 1, (int)len, label,
-               (unsigned long long)count, (unsigned long long)lower, (unsigned long long)upper,
-               total ? 100.0 * (double)count / (double)total : 0.0);
+    topic_rows(tk, 10, 1);
+    /* the same over the last 7 days: the periods (CET days) from then on */
+    kpi_topk *week = NULL;
+    int rc = kpi_engine_window_topics(e, end - 7 * DAY_MS, INT64_MAX, &week);
+    if (rc != KPI_OK) {
+        printf("\n== Top 5 topics, last 7 days: - (%s)\n", kpi_strerror(rc));
+        return;
     }
+    printf("\n== Top 5 topics, last 7 days (of %llu tickets; counts within +- %llu)\n",
+           (unsigned long long)kpi_topk_total(week), (unsigned long long)kpi_topk_error_bound(week));
+    topic_rows(week, 5, 0);
+    kpi_topk_free(week);
 }
 
 /* One row of the agent or team table. */
@@ -997,7 +1031,7 @@ int main(int argc, char **argv)
     print_sla(r.engine, &r, end);
     print_backlog(r.engine, end);
     print_channels(r.engine, &r, end);
-    print_topics(r.engine);
+    print_topics(r.engine, end);
     print_people(r.engine, &r);
     print_counters(r.engine);
 

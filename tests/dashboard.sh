@@ -21,7 +21,7 @@ status=0
 [ $status -eq 0 ] || { cat "$tmp/err"; fail "exit status $status on the shipped log"; }
 [ ! -s "$tmp/err" ] || { cat "$tmp/err"; fail "complaints on the shipped log"; }
 for section in "Response and resolution times" "Resolution quality" "Surveys" \
-    "SLA compliance" "Backlog" "Volume per channel" "Top 10 topics" "Agents" "Counters"; do
+    "SLA compliance" "Backlog" "Volume per channel" "Top 10 topics" "Top 5 topics, last 7 days" "Agents" "Counters"; do
   grep -q "^== $section" "$tmp/out" || fail "no section '$section'"
 done
 pct='[0-9]+\.[0-9]%'

@@ -270,6 +270,7 @@ class Reference:
         self.backlog = {}
         self.volume = {}          # (period start, channel) -> count
         self.topics = {}
+        self.topic_times = []  # (topic, creation time) of every named topic
         self.last_created = {}    # customer -> time of the last creation
         self.logged_in = {}       # agent -> ms; team -> ms
         self.logged_in_team = {}
@@ -309,6 +310,7 @@ class Reference:
                 self.volume[(p, channel)] = self.volume.get((p, channel), 0) + 1
                 if topic:
                     self.topics[topic] = self.topics.get(topic, 0) + 1
+                    self.topic_times.append((topic, t))
                 if actor:
                     prev = self.last_created.get(actor)
                     self.rec("repeat", int(prev is not None and prev >= t - WINDOW), t, self.keys(tk))
@@ -580,6 +582,18 @@ class Check:
                               ("repeat contacts (7 days)", "repeat")):
             v = ref.vals(metric)
             self.share(label, wilson(sum(v), len(v)))
+        # contacts per issue: n contacts, n - repeats issues; the interval
+        # is the repeat share's mapped through 1 / (1 - p)
+        v = ref.vals("repeat")
+        m = self.line(r"  contacts per issue +(.*)$")
+        if m and (not v or sum(v) == len(v)):
+            self.equal("contacts per issue", re.match(r"  contacts per issue +- +\(.*\)$", m[0]) is not None,
+                       True)
+        elif m:
+            _, lo, hi, n = wilson(sum(v), len(v))
+            want = "  %-34s %8.2f   (95%% CI %.2f .. %.2f, n = %d)" % (
+                "contacts per issue", n / (n - sum(v)), 1 / (1 - lo), 1 / (1 - hi) if hi < 1 else math.inf, n)
+            self.equal("contacts per issue", m[0], want)
         csat, nps, ces = ref.vals("csat"), ref.vals("nps"), ref.vals("ces")
         self.share("CSAT (4-5 of 5)", wilson(sum(x >= 4 for x in csat), len(csat)))
         self.share("CES easy (5-7 of 7)", wilson(sum(x >= 5 for x in ces), len(ces)))
@@ -716,6 +730,28 @@ class Check:
             self.equal("topic %d count" % (rank + 1), (int(m[2]), int(m[3]), int(m[4])), (want, want, want))
             self.equal("topic %d label's count" % (rank + 1), ref.topics.get(m[1]), want)
             self.equal("topic %d share" % (rank + 1), m[5], "%.1f" % (100 * want / total))
+        # the last 7 days: topics of the tickets created from end - 7 days on
+        week = {}
+        for topic, t in ref.topic_times:
+            if t >= ref.end - 7 * DAY:
+                week[topic] = week.get(topic, 0) + 1
+        wtotal = sum(week.values())
+        m = self.line(r"== Top 5 topics, last 7 days \(of (\d+) tickets; counts within \+- (\d+)\)$")
+        if m:
+            self.equal("week topics total", int(m[1]), wtotal)
+            self.equal("week topics error bound", int(m[2]), 0)
+        ranked = sorted(week.items(), key=lambda x: -x[1])
+        after = self.lines.index(m[0]) + 1 if m else len(self.lines)
+        for rank in range(min(5, len(ranked))):
+            mm = re.match(r"  %2d\. (.*?) +(\d+) +([\d.]+)%%$" % (rank + 1), self.lines[after + rank]) \
+                if after + rank < len(self.lines) else None
+            self.equal("week topic %d row" % (rank + 1), mm is not None, True)
+            if not mm:
+                continue
+            want = ranked[rank][1]
+            self.equal("week topic %d count" % (rank + 1), int(mm[2]), want)
+            self.equal("week topic %d label's count" % (rank + 1), week.get(mm[1]), want)
+            self.equal("week topic %d share" % (rank + 1), mm[3], "%.1f" % (100 * want / wtotal))
 
     def people(self):
         ref = self.ref
