@@ -1707,6 +1707,73 @@ START_TEST(top_topics_over_a_window_of_periods)
 }
 END_TEST
 
+/* engine.h, Memory: the top-topics summaries.  Three engines at the
+ * defaults (35 periods of a day, 200 counters) hold the same 203 topic
+ * names and take the same 35 days of 200 creations a day (no customer, so
+ * nothing else depends on the topic): B names no topic, C one of three
+ * short names (up to 24 bytes: stored in the counters), A a different one
+ * of 200 names of 255 bytes each day.  C then holds 35 period summaries
+ * more than B, each of f0 = kpi_topk_footprint() of a new summary (30,720
+ * bytes in the default build):
+ *   C - B = 35 x f0 = 1,075,200 bytes (at f0 = 30,720).
+ * A's 36 summaries (35 periods and all time) each also hold 200 labels of
+ * 255 bytes in their arena, 200 x (5 + 255) = 52,000 bytes of records and
+ * at most (200 + 1) x 260 = 52,260 bytes (kpi/topk.h):
+ *   A - B in (35 x f0 + 36 x 52,000, 35 x f0 + 36 x 52,260]
+ *         = (2,947,200, 2,956,560] bytes,
+ * nearly 3 MB, where the header said "about 140 bytes a counter, 28 KB"
+ * (the build without C11 atomics) and "about 1 MB" once every kept period
+ * has seen a topic, without the labels' arena. */
+START_TEST(top_topic_summaries_take_the_memory_documented)
+{
+    const size_t days = 35, per_day = 200;
+    kpi_engine *e[3];
+    for (int i = 0; i < 3; i++) {
+        e[i] = engine(NULL);
+        for (uint32_t t = 1; t <= per_day; t++) {
+            char name[KPI_TOPK_MAX_LABEL + 1];
+            memset(name, 'x', KPI_TOPK_MAX_LABEL);
+            name[KPI_TOPK_MAX_LABEL] = '\0';
+            char num[4];
+            snprintf(num, sizeof num, "%03u", (unsigned)t);
+            memcpy(name, num, 3);
+            ck_assert_ok(kpi_engine_set_name(e[i], KPI_DIM_TOPIC, t, name));
+        }
+        ck_assert_ok(kpi_engine_set_name(e[i], KPI_DIM_TOPIC, 201, "billing"));
+        ck_assert_ok(kpi_engine_set_name(e[i], KPI_DIM_TOPIC, 202, "login"));
+        ck_assert_ok(kpi_engine_set_name(e[i], KPI_DIM_TOPIC, 203, "refund"));
+    }
+    kpi_event *ev = malloc(days * per_day * sizeof *ev);
+    ck_assert_ptr_nonnull(ev);
+    for (int i = 0; i < 3; i++) {
+        for (size_t d = 0; d < days; d++)
+            for (size_t j = 0; j < per_day; j++) {
+                uint32_t topic = i == 0 ? (uint32_t)j + 1 : i == 1 ? 0 : 201 + (uint32_t)j % 3;
+                ev[d * per_day + j] = CREATE_X(T0 + (int64_t)d * D + (int64_t)j * M,
+                                               d * per_day + j + 1, 0, 0, 0, topic, 0);
+            }
+        ck_assert_ok(kpi_engine_apply(e[i], ev, days * per_day, sizeof(kpi_event), NULL));
+    }
+    free(ev);
+    kpi_topk *k = NULL;
+    ck_assert_ok(kpi_topk_new(&k, 200));
+    const size_t f0 = kpi_topk_footprint(k);
+    kpi_topk_free(k);
+    const size_t a = kpi_engine_footprint(e[0]), b = kpi_engine_footprint(e[1]),
+                 c = kpi_engine_footprint(e[2]);
+    ck_assert_uint_eq(c - b, days * f0);
+    ck_assert_uint_gt(a - b, days * f0 + 36 * 52000);
+    ck_assert_uint_le(a - b, days * f0 + 36 * 52260);
+    /* the figures the header gives: about 30 KB a summary (within 10 %),
+     * about 1.1 MB for short labels, up to 3 MB for long ones */
+    ck_assert_uint_ge(f0, 27648);
+    ck_assert_uint_le(f0, 33792);
+    ck_assert_uint_le(a - b, 3000000);
+    for (int i = 0; i < 3; i++)
+        kpi_engine_free(e[i]);
+}
+END_TEST
+
 /* ==== intake rules: every named error changes nothing ================== */
 
 /* Four tickets in the four final-ish states, at engine time T0 + 2 h:
@@ -8573,6 +8640,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, metric_types_and_typed_reads);
     tcase_add_test(tc, windows_merge_the_kept_periods);
     tcase_add_test(tc, top_topics_over_a_window_of_periods);
+    tcase_add_test(tc, top_topic_summaries_take_the_memory_documented);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("edges");

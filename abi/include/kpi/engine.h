@@ -158,9 +158,11 @@
  * first value.  Top topics take one summary of
  * #KPI_ENGINE_OPT_TOPK_CAPACITY counters over all time and one per kept
  * period, made with the period's first topic (kpi_topk_footprint(): about
- * 140 bytes a counter, 28 KB at the default 200), so up to
- * #KPI_ENGINE_OPT_PERIODS + 1 of them: about 1 MB at the defaults (35
- * periods) once every kept period has seen a topic.
+ * 150 bytes a counter, 30,720 bytes at the default 200, plus, for labels
+ * longer than 24 bytes, an arena of up to 260 bytes a counter: 52 KB), so
+ * up to #KPI_ENGINE_OPT_PERIODS + 1 of them: about 1.1 MB at the defaults
+ * (35 periods) once every kept period has seen a topic, up to 3 MB once
+ * each has seen 200 labels longer than 24 bytes.
  *
  * Allocation failures: every call that changes an engine applies
  * completely or returns #KPI_ERR_NOMEM with the engine exactly as before:
