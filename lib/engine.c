@@ -3579,9 +3579,27 @@ static int running_due(const kpi_engine *e, const tk *t, int sla, int64_t now, i
             }
             return KPI_OK;
         }
-        if (t->status == KPI_STATUS_PENDING && now > since &&
-            kpi_calendar_elapsed(c, since, now, &p) == KPI_OK)
-            paused += p; /* business ms, both instants in the calendar's range */
+        if (t->status == KPI_STATUS_PENDING && now > since) {
+            int rc = kpi_calendar_elapsed(c, since, now, &p);
+            if (rc == KPI_OK) {
+                paused += p; /* business ms, both instants in the calendar's range */
+            } else {
+                /* now past the calendar's range: the clock stopped at
+                 * `since` showing k; breached (when it passed the target,
+                 * before the pause) if k > target, due now if k = target,
+                 * else due past the range: none */
+                int64_t ms, b;
+                int business;
+                if (kpi_calendar_elapsed(c, start, since, &b) != KPI_OK ||
+                    kpi_sla_policy_target(e->pol, prio, sla, &ms, &business) != KPI_OK ||
+                    b - paused < ms)
+                    return rc;
+                if (b - paused == ms) {
+                    *due = now;
+                    return KPI_OK;
+                }
+            }
+        }
     }
     int rc = kpi_sla_policy_due(e->pol, prio, sla, start, paused, due);
     /* a business-time target falls due at the last business instant of its

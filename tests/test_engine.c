@@ -6847,6 +6847,34 @@ START_TEST(sla_risk_of_a_pending_ticket_at_a_now_far_after_it)
 }
 END_TEST
 
+/* A pending ticket's business-time resolution clock stays where it
+ * stopped, however late now is.  Priority 3: resolution in 4 business
+ * hours; opening hours 08:00-16:00Z in January.  All three created Friday
+ * 08:00Z, answered at 08:10, pending from 09:00Z (clock 1 h), 12:00Z
+ * (clock 4 h = the target) and 13:00Z (clock 5 h > 4 h).  At a now past
+ * the calendar's range (KPI_CALENDAR_MAX_TIME + 1 ms, where the business
+ * time since the pause cannot be counted): ticket 1 still has 4 h - 1 h =
+ * 3 h to run from now, due past the range (no due time: neither at risk
+ * nor breached); ticket 2 is due now (a resolve now meets it: at risk,
+ * next_due = now); ticket 3 was breached before its pause (at 12:00Z).
+ * So 1 at risk, 1 breached, next due now (was 0 at risk, 3 breached). */
+START_TEST(sla_risk_of_a_business_pause_at_a_now_past_the_calendar)
+{
+    const int64_t fri08 = MON + 4 * D + 8 * H, now = KPI_CALENDAR_MAX_TIME + 1;
+    pair p = start(setup_sla);
+    FEED(&p, CREATE_X(fri08, 1, 100, 0, 3, 0, 0), REPLY(fri08 + 10 * M, 1, 7),
+         PENDING(fri08 + H, 1), CREATE_X(fri08, 2, 101, 0, 3, 0, 0),
+         REPLY(fri08 + 10 * M, 2, 7), PENDING(fri08 + 4 * H, 2),
+         CREATE_X(fri08, 3, 102, 0, 3, 0, 0), REPLY(fri08 + 10 * M, 3, 7),
+         PENDING(fri08 + 5 * H, 3));
+    EXPECT_RISK(p.a, now, 0, 1, 1, now);
+    /* the same clocks within the range: Saturday noon, nothing open since */
+    const int64_t sat = MON + 5 * D + 12 * H;
+    EXPECT_RISK(p.a, sat, 0, 1, 1, sat);
+    finish(&p);
+}
+END_TEST
+
 /* Reopened tickets: the resolution clock runs from creation to the last
  * resolve, less the time pending (engine.h), the time solved before the
  * reopen included.  Priority 2: resolution in 8 h, calendar time.
@@ -8662,6 +8690,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, repeat_contacts_of_creations_out_of_order);
     tcase_add_test(tc, values_at_a_period_edge_go_to_the_period_that_starts);
     tcase_add_test(tc, settlements_land_in_the_period_of_their_windows_end);
+    tcase_add_test(tc, sla_risk_of_a_business_pause_at_a_now_past_the_calendar);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("rules");
