@@ -715,7 +715,9 @@ class Engine(KpiObject):
     def contacts_per_issue(self, repeat=None):
         """Contacts per issue, an Estimate (value, low, high, n): from
         `repeat`, a repeat-contact Rate (a breakdown member's or a
-        window's), by default the engine's; 1 / (1 - repeat share)."""
+        window's), by default the engine's; 1 / (1 - repeat share).
+        ValueError once the engine is closed, `repeat` given or not."""
+        self._p  # closed: ValueError, also with a repeat rate of its own
         if repeat is None:
             repeat = self.rate("repeat_contact")
         if not isinstance(repeat, Rate):

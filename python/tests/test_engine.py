@@ -566,6 +566,23 @@ def test_contacts_per_issue_from_the_repeat_share():
         e.contacts_per_issue(e.duration("frt"))
 
 
+def test_contacts_per_issue_of_a_closed_engine_raises():
+    # python/README "Every object": using a closed object raises ValueError,
+    # also when the repeat rate is given (an owned window, still open).
+    # customer 10 at 0 and 1 d (a repeat): 2 contacts, 1 issue, 2 / 1 = 2.0
+    e = new_engine()
+    e.created(T0, 1, customer=10)
+    e.created(T0 + DAY, 2, customer=10)
+    window = e.window("repeat_contact", T0)
+    assert e.contacts_per_issue(window).value == 2.0
+    e.close()
+    with pytest.raises(ValueError):
+        e.contacts_per_issue(window)
+    with pytest.raises(ValueError):
+        e.contacts_per_issue()
+    assert window.share().value == 0.5  # the window itself stays usable
+
+
 def test_window_backlog_and_periods():
     log = scenario(30, seed=9)
     e = new_engine()
