@@ -565,8 +565,15 @@ class Engine(KpiObject):
         number applied (all of them).  On a bad record, every record before
         it stays applied, it and the rest are not, and the KpiError raised
         carries ``index`` (the bad record's position = the number applied).
+        A value the conversion cannot put in its field (a negative ticket, a
+        kind name it does not know) is refused before any record is
+        applied: nothing is, and ``index`` is None.
         """
-        address, n, keep = _event_buffer(events)
+        try:
+            address, n, keep = _event_buffer(events)
+        except _lib.KpiError as e:
+            e.index = None  # a value the conversion refused: nothing applied
+            raise
         applied = ctypes.c_size_t()
         try:
             C.kpi_engine_apply(self._p, address, n, EVENT_SIZE, ctypes.byref(applied))
