@@ -565,8 +565,15 @@ class Engine(KpiObject):
         number applied (all of them).  On a bad record, every record before
         it stays applied, it and the rest are not, and the KpiError raised
         carries ``index`` (the bad record's position = the number applied).
+        A value the conversion cannot put in its field (a negative ticket, a
+        kind name it does not know) is refused before any record is
+        applied: nothing is, and ``index`` is None.
         """
-        address, n, keep = _event_buffer(events)
+        try:
+            address, n, keep = _event_buffer(events)
+        except _lib.KpiError as e:
+            e.index = None  # a value the conversion refused: nothing applied
+            raise
         applied = ctypes.c_size_t()
         try:
             C.kpi_engine_apply(self._p, address, n, EVENT_SIZE, ctypes.byref(applied))
@@ -715,7 +722,9 @@ class Engine(KpiObject):
     def contacts_per_issue(self, repeat=None):
         """Contacts per issue, an Estimate (value, low, high, n): from
         `repeat`, a repeat-contact Rate (a breakdown member's or a
-        window's), by default the engine's; 1 / (1 - repeat share)."""
+        window's), by default the engine's; 1 / (1 - repeat share).
+        ValueError once the engine is closed, `repeat` given or not."""
+        self._p  # closed: ValueError, also with a repeat rate of its own
         if repeat is None:
             repeat = self.rate("repeat_contact")
         if not isinstance(repeat, Rate):

@@ -53,7 +53,8 @@ class KpiError(Exception):
     ("KPI_ERR_RANGE"), ``strerror`` the library's text (kpi_strerror) and
     ``function`` the C function (or Python check) that refused.  The object
     the call was made on is unchanged, but for Engine.apply, which keeps
-    the records before the bad one applied (the error's ``index``).
+    the records before the bad one applied (the error's ``index``; None
+    when the conversion of the records refused a value: nothing applied).
     """
 
     def __init__(self, code, function=None, detail=None):

@@ -566,6 +566,23 @@ def test_contacts_per_issue_from_the_repeat_share():
         e.contacts_per_issue(e.duration("frt"))
 
 
+def test_contacts_per_issue_of_a_closed_engine_raises():
+    # python/README "Every object": using a closed object raises ValueError,
+    # also when the repeat rate is given (an owned window, still open).
+    # customer 10 at 0 and 1 d (a repeat): 2 contacts, 1 issue, 2 / 1 = 2.0
+    e = new_engine()
+    e.created(T0, 1, customer=10)
+    e.created(T0 + DAY, 2, customer=10)
+    window = e.window("repeat_contact", T0)
+    assert e.contacts_per_issue(window).value == 2.0
+    e.close()
+    with pytest.raises(ValueError):
+        e.contacts_per_issue(window)
+    with pytest.raises(ValueError):
+        e.contacts_per_issue()
+    assert window.share().value == 0.5  # the window itself stays usable
+
+
 def test_window_backlog_and_periods():
     log = scenario(30, seed=9)
     e = new_engine()
@@ -844,3 +861,24 @@ def test_the_docs_name_apply_as_the_failing_call_that_keeps_its_prefix():
                 " ".join(kpi.Engine.__doc__.split())):
         assert "Engine.apply" in doc or "apply()" in doc
         assert "change nothing." not in doc and "changes nothing, batches included." not in doc
+
+
+def test_apply_of_columns_whose_conversion_refuses_a_value_applies_nothing():
+    # python/README "Batches": on a bad record the KpiError carries .index,
+    # the records before it applied.  A value that does not fit its field
+    # is refused by the conversion (kpi.to_events), before C sees any
+    # record: nothing is applied, and .index (read by a caller who resumes
+    # after the bad record) was missing, an AttributeError in the handler.
+    # Row 2 holds ticket -3 (no uint64), then a kind name that is none:
+    # 0 tickets created either way, index None.
+    for bad in ({"ticket": [1, 2, -3]},
+                {"kind": ["created", "created", "opened"]}):
+        columns = {"time_ms": [T0, T0 + 1, T0 + 2], "ticket": [1, 2, 3],
+                   "kind": ["created"] * 3}
+        columns.update(bad)
+        e = kpi.Engine()
+        with pytest.raises(kpi.KpiRangeError) as err:
+            e.apply(columns)
+        assert err.value.index is None
+        assert e.count("created") == 0
+        assert pickle.loads(pickle.dumps(err.value)).index is None
