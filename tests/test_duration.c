@@ -639,6 +639,54 @@ START_TEST(the_headers_bucket_counts_hold)
 }
 END_TEST
 
+/* After a collapse the promise covers the quantiles whose exact value is in
+ * the kept buckets, not "the high quantiles": the 4096 buckets kept up to
+ * the maximum's reach down a factor of 2^(4096 / k) with
+ * k = (1 + 1e-6) / (10/7 ln((1 + a) / (1 - a))); at a = 0.01%,
+ * 4096 / k = 4096 x 1.428571 x 0.00020000 / 1.000001 = 1.170 (a factor
+ * 2.25).  Over 1 ms .. 1 day (log-uniform) the p90 is about
+ * 86,400,000^0.9 = 13.2 million ms, far below 86,400,000 / 2.25 = 38
+ * million: it reads as the floor bucket, too high.  Every quantile whose
+ * value is in the kept buckets is within a; every other reads at least
+ * its value. */
+START_TEST(after_a_collapse_only_quantiles_in_the_kept_buckets_keep_the_promise)
+{
+    const double a = 0.0001;
+    kpi_duration *d = dur_new(a);
+    enum { N = 30000 };
+    static int64_t v[N];
+    test_rng r = {12};
+    for (int i = 0; i < N; i++)
+        v[i] = (int64_t)exp(test_uniform(&r) * log(86400000.0));
+    ck_assert_ok(kpi_duration_add_array(d, v, N));
+    ck_assert(d->collapsed);
+    qsort(v, N, sizeof *v, cmp_i64);
+    const double reach = pow(2.0, KPI_DURATION_MAX_BUCKETS / d->k);
+    ck_assert(reach > 2.24 && reach < 2.26);
+    int kept = 0, below = 0;
+    for (int i = 0; i <= 1000; i++) {
+        double q = i / 1000.0, got;
+        ck_assert_ok(kpi_duration_quantile(d, q, &got));
+        int64_t exact = v[(size_t)(q * (N - 1))];
+        if (exact > 0 && kpi__duration_index(d, exact) >= d->floor_idx) {
+            kept++;
+            ck_assert_msg(fabs(got - (double)exact) <= a * (double)exact, "q %g", q);
+            ck_assert((double)exact * reach >= (double)v[N - 1] * 0.999);
+        } else {
+            below++;
+            ck_assert_msg(got >= (double)exact, "q %g", q);
+        }
+    }
+    ck_assert(kept > 0 && below > 0);
+    double p90;
+    ck_assert_ok(kpi_duration_quantile(d, 0.9, &p90));
+    double exact90 = (double)v[(size_t)(0.9 * (N - 1))];
+    ck_assert(exact90 * reach < (double)v[N - 1]);
+    ck_assert(p90 > exact90 * 2);
+    kpi_duration_free(d);
+}
+END_TEST
+
 START_TEST(beyond_the_bucket_cap_the_lowest_buckets_collapse)
 {
     /* 0.1% accuracy over 1 ms .. 1 day needs about 9200 buckets */
@@ -1956,6 +2004,7 @@ static Suite *duration_suite(void)
     tcase_add_test(tc, memory_is_bounded_at_one_percent);
     tcase_add_test(tc, the_headers_bucket_counts_hold);
     tcase_add_test(tc, beyond_the_bucket_cap_the_lowest_buckets_collapse);
+    tcase_add_test(tc, after_a_collapse_only_quantiles_in_the_kept_buckets_keep_the_promise);
     tcase_add_test(tc, the_cap_holds_for_values_inside_the_window_slack);
     tcase_add_test(tc, a_collapsed_sketch_goes_on_alike_after_a_round_trip);
     suite_add_tcase(s, tc);

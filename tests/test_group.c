@@ -795,6 +795,70 @@ START_TEST(a_members_configuration_is_the_groups)
 }
 END_TEST
 
+/* kpi_group_total() merges every member into a new object, so it meets the
+ * members' own merge rules: two forecasting series that both hold data
+ * (Holt-Winters states do not merge, kpi/series.h) and customers of two
+ * different gross margins (kpi/customers.h) are #KPI_ERR_INCOMPATIBLE, with
+ * nothing handed out and the group as it was; one forecasting member with
+ * data, or members of equal margins, total fine. */
+START_TEST(total_of_members_that_do_not_merge_is_incompatible)
+{
+    kpi_series *sp;
+    ck_assert_ok(kpi_series_new(&sp, 1000, 4, 0));
+    ck_assert_ok(kpi_series_set_forecast(sp, 2, 0.5, 0.5, 0.5));
+    kpi_group *g;
+    ck_assert_ok(kpi_group_new(&g, sp));
+    kpi_series_free(sp);
+    void *m, *tot;
+    ck_assert_ok(kpi_group_get(g, 1, &m));
+    ck_assert_ok(kpi_series_add(m, 0, 1.0));
+    ck_assert_ok(kpi_group_get(g, 2, &m)); /* empty: merges as a no-op */
+    ck_assert_ok(kpi_group_total(g, &tot));
+    double v;
+    ck_assert_ok(kpi_series_total(tot, &v));
+    ck_assert(v == 1.0);
+    kpi_series_free(tot);
+    ck_assert_ok(kpi_series_add(m, 0, 2.0)); /* now both hold data */
+    size_t len;
+    unsigned char *before = group_bytes(g, &len);
+    tot = NULL;
+    ck_assert_status(kpi_group_total(g, &tot), KPI_ERR_INCOMPATIBLE);
+    ck_assert(tot == NULL);
+    group_unchanged(g, before, len);
+    /* and kpi_group_merge() of a group whose key 2 holds data too */
+    kpi_group *h;
+    ck_assert_ok(kpi_group_clone(g, &h));
+    ck_assert_status(kpi_group_merge(g, h), KPI_ERR_INCOMPATIBLE);
+    group_unchanged(g, before, len);
+    kpi_group_free(h);
+    free(before);
+    kpi_group_free(g);
+
+    kpi_customers *cp;
+    ck_assert_ok(kpi_customers_new(&cp));
+    ck_assert_ok(kpi_group_new(&g, cp));
+    kpi_customers_free(cp);
+    ck_assert_ok(kpi_group_get(g, 1, &m));
+    ck_assert_ok(kpi_customers_set_margin(m, 0.5));
+    ck_assert_ok(kpi_customers_set_start(m, 10));
+    ck_assert_ok(kpi_group_get(g, 2, &m));
+    ck_assert_ok(kpi_customers_set_margin(m, 0.5));
+    ck_assert_ok(kpi_customers_set_start(m, 30));
+    ck_assert_ok(kpi_group_total(g, &tot)); /* start 10 + 30 */
+    ck_assert_ok(kpi_customers_add_lost(tot, 4));
+    ck_assert_ok(kpi_customers_churn_lost(tot, &(kpi_estimate){0}));
+    kpi_customers_free(tot);
+    ck_assert_ok(kpi_customers_set_margin(m, 0.4)); /* a member may set its own */
+    before = group_bytes(g, &len);
+    tot = NULL;
+    ck_assert_status(kpi_group_total(g, &tot), KPI_ERR_INCOMPATIBLE);
+    ck_assert(tot == NULL);
+    group_unchanged(g, before, len);
+    free(before);
+    kpi_group_free(g);
+}
+END_TEST
+
 static Suite *group_suite(void)
 {
     Suite *s = suite_create("group");
@@ -812,6 +876,7 @@ static Suite *group_suite(void)
     tcase_add_test(tc, null_arguments_and_forged_bytes);
     tcase_add_test(tc, groups_nested_deep_restore_in_linear_time_and_too_deep_is_corrupt);
     tcase_add_test(tc, a_members_configuration_is_the_groups);
+    tcase_add_test(tc, total_of_members_that_do_not_merge_is_incompatible);
     suite_add_tcase(s, tc);
     return s;
 }
