@@ -4151,8 +4151,9 @@ START_TEST(a_snapshot_with_bad_period_topics_is_corrupt)
     const kpi_topk *all = NULL;
     ck_assert_ok(kpi_engine_deserialize(&o, old, olen));
     ck_assert_ok(kpi_engine_top_topics(o, &all));
-    uint64_t half = kpi_topk_total(all) / 2 + 1;
-    kpi_engine_free(o);
+    const uint64_t all_total = kpi_topk_total(all);
+    uint64_t half = all_total / 2 + 1;
+    kpi_engine_free(o); /* (and `all` with it) */
     at = 0;
     for (int p = 0; p < 10; p++) {
         sec[at++] = p < 2;
@@ -4167,7 +4168,7 @@ START_TEST(a_snapshot_with_bad_period_topics_is_corrupt)
     for (int p = 0; p < 10; p++) {
         sec[at++] = p < 2;
         if (p < 2)
-            put_topk(sec, &at, 16, "billing", half - (p == 1) - (kpi_topk_total(all) % 2 == 0));
+            put_topk(sec, &at, 16, "billing", half - (p == 1) - (all_total % 2 == 0));
     }
     f = with_section(old, olen, sec, at, &len);
     ck_assert_ok(kpi_engine_deserialize(&back, f, len));
