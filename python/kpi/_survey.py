@@ -20,8 +20,8 @@ class Score(KpiObject):
 
     Presets: :func:`kpi.csat`, :func:`kpi.esat`, :func:`kpi.nps`,
     :func:`kpi.ces`.  ``Score(min, max)`` sets the favourable threshold to
-    max - 1 (top-2-box) and the NPS cuts to 9 / 6 when both lie on the
-    scale.
+    max - 1 (top-2-box; max itself when min == max, as max - 1 would be off
+    the scale) and the NPS cuts to 9 / 6 when both lie on the scale.
     """
 
     _prefix, _tag = "score", 2

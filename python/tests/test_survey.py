@@ -267,3 +267,19 @@ def test_rate_and_engine_flags_take_numpy_bools_as_bools():
     with pytest.raises(kpi.KpiRangeError):
         r.add(2)
     assert r.trials == 3
+
+
+def test_score_on_one_value_takes_that_value_as_its_threshold():
+    # Score(min, max) sets the threshold to max - 1, but on a one-value
+    # scale (min == max) max - 1 is off the scale (where set_threshold
+    # refuses a threshold), so the library takes max itself (kpi_score_new
+    # in kpi/score.h).  Seen with the direction reversed: answers <=
+    # threshold.  Scale 5..5, one answer 5: threshold 5 gives 5 <= 5, a
+    # share of 1/1 = 1.0; the documented max - 1 = 4 would give 5 <= 4,
+    # 0/1 = 0.0.
+    s = kpi.Score(5, 5)
+    s.add(5)
+    s.set_high_is_easy(False)
+    assert s.share().value == 1.0
+    # ... and the docstring says so
+    assert "min == max" in kpi.Score.__doc__
