@@ -25,9 +25,14 @@
  * sketch never needs to collapse; 1 ms .. 1 day is 923 buckets (7.4 KB).
  * A hard cap of #KPI_DURATION_MAX_BUCKETS buckets bounds memory for finer
  * accuracies: when the values in use span more buckets than that, the
- * lowest buckets collapse into one (as DDSketch's collapsing store does),
- * so low quantiles lose accuracy first, while the high quantiles (p90,
- * p99), the exact reads and the exact target counters stay correct.
+ * lowest buckets collapse into one (as DDSketch's collapsing store does).
+ * The guarantee then holds for the quantiles whose exact value lies in the
+ * 4096 buckets kept up to the maximum's, which reach down to about
+ * max / 2^(11700 a) (max / 3300 at a = 0.1%, max / 2.25 at a = 0.01%);
+ * a quantile under that reads as the collapsed bucket, too high (at 0.01%
+ * over 1 ms .. 1 day even the p90 does).  Low quantiles lose accuracy
+ * first; the exact reads and the exact target counters stay correct.  At
+ * 1% (the presets) nothing ever collapses.
  *
  * Thread safety: an object must not be used from two threads at once
  * without the caller's lock; different objects need no lock; const reads

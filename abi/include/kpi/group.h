@@ -19,8 +19,11 @@
  * (kpi_score_set_threshold(), kpi_score_set_high_is_easy(),
  * kpi_score_set_nps_cuts(), kpi_mean_set_cuts(), kpi_duration_add_target(),
  * kpi_series_set_forecast()) refuse a member with #KPI_ERR_STATE, so that
- * every member merges with the others and the group decodes; configure
- * the prototype instead.  A clone of a member and kpi_group_total()'s
+ * members are configured alike and the group decodes; configure the
+ * prototype instead.  Members still merge only by their type's rules:
+ * series with a forecast do not merge once both hold data, and customers
+ * members may set different gross margins, so kpi_group_total() of such
+ * members is #KPI_ERR_INCOMPATIBLE.  A clone of a member and kpi_group_total()'s
  * result are the caller's own objects again.  Pointers to
  * members stay valid until the member is removed, the group is reset or
  * freed, or kpi_group_merge() merges a member of the same key into it
@@ -153,8 +156,12 @@ KPI_API int kpi_group_remove(kpi_group *g, uint64_t key);
  * @param g the object.
  * @param[out] out receives the new accumulator.
  * @return #KPI_OK; #KPI_ERR_INVALID if an argument is NULL;
- *         #KPI_ERR_OVERFLOW; #KPI_ERR_NOMEM.  Safe concurrently with other
- *         const reads.
+ *         #KPI_ERR_INCOMPATIBLE if two members do not merge by their
+ *         type's rules (series with a forecast when two of them hold data,
+ *         kpi/series.h; customers with different gross margins,
+ *         kpi/customers.h); #KPI_ERR_OVERFLOW; #KPI_ERR_NOMEM.  Nothing
+ *         is handed out on failure.  Safe concurrently with other const
+ *         reads.
  */
 KPI_API int kpi_group_total(const kpi_group *g, void **out);
 
@@ -165,7 +172,9 @@ KPI_API int kpi_group_total(const kpi_group *g, void **out);
  * @param src the object added (may equal dst).
  * @return #KPI_OK; #KPI_ERR_INVALID if an argument is NULL;
  *         #KPI_ERR_INCOMPATIBLE if the member types or configurations
- *         differ; #KPI_ERR_OVERFLOW; #KPI_ERR_LIMIT; #KPI_ERR_NOMEM.
+ *         differ, or two members of one key do not merge by their type's
+ *         rules (as for kpi_group_total()); #KPI_ERR_OVERFLOW;
+ *         #KPI_ERR_LIMIT; #KPI_ERR_NOMEM.
  *         dst is unchanged on failure.  Not thread-safe on dst.
  */
 KPI_API int kpi_group_merge(kpi_group *dst, const kpi_group *src);

@@ -22,7 +22,8 @@
  * Every object carries one threshold with a direction (the CSAT
  * "satisfied" / CES "easy" cut: the favourable share) and optional NPS cut
  * points.  kpi_score_new() sets the threshold to max - 1 (top-2-box, high
- * is good) and the NPS cuts to 9 / 6 when both lie on the scale.
+ * is good; max itself when min == max) and the NPS cuts to 9 / 6 when both
+ * lie on the scale.
  *
  * Thread safety: an object must not be used from two threads at once
  * without the caller's lock; different objects need no lock; const reads
