@@ -31,8 +31,13 @@
  *   rota, sick days and a week of leave each for a few; every shift ends
  *   with a logged_in record.  Agents answer only while on shift (each has
  *   a business calendar of its own shifts), so replies wait for the next
- *   shift; the queue hands out email and web Mon-Fri 08-18, chat, phone
- *   and social 07-20 and Saturday 09-15, and an agent answers the tickets
+ *   shift, save live chats and calls: one handed over in the minutes
+ *   before a shift starts is taken by the agent coming in, one taken in a
+ *   shift's last minutes is answered by its end (or up to 2 minutes
+ *   after; else it goes to the queue) and may run over it, the agent's
+ *   last reply or resolve at most 20 minutes after the end; the queue
+ *   hands out email and web Mon-Fri 08-18, chat, phone and social 07-20
+ *   and Saturday 09-15, and an agent answers the tickets
  *   already assigned to them at any time of their own shift (email at
  *   07:30 on an early shift, on a Saturday of the rota);
  * - a chatbot on chat that answers first, resolves about a third of the
@@ -691,6 +696,31 @@ static void after_resolve(life *l, const ticket *tk)
     }
 }
 
+/*
+ * Live chats and calls.  The agent who takes one answers it by the end of
+ * their shift, or within ANSWER_GRACE of it (a call that rings as the
+ * shift ends); an answer that would come later goes to the queue instead
+ * (a message, a voicemail).  A chat or call that runs over the shift ends
+ * within RUN_OVER of its end, and the resolve that may follow it (in
+ * conversation(), up to 3 minutes later) within 20 minutes.  (One handed
+ * over in the minutes before the agent's shift starts, pick_agent()'s
+ * `at`, may be answered before it: the agent comes in early.)
+ */
+#define ANSWER_GRACE (2 * MIN_MS)
+#define RUN_OVER (17 * MIN_MS)
+
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+static int64_t whole_second(int64_t t) { return (t + 999) / 1000 * 1000; } /* as emit() writes it */
+
+/* The end of the shift that agent a works at t (UTC ms). */
+static int64_t shift_end(const gen *g, int a, int64_t t)
+{
+    int32_t y, m, d, wd, ms;
+    check(kpi_calendar_local_time(g->office, t, &y, &m, &d, &wd, &ms), "local time");
+    int end = wd == 6 ? SATURDAY_CLOSE : agents[a].end;
+    return local_to_utc(g, evlog_days_from_civil(y, m, d) * DAY_MS + end * MIN_MS);
+}
+
 static void chat_story(life *l, const ticket *tk)
 {
     rng *r = &l->r;
@@ -712,19 +742,27 @@ static void chat_story(life *l, const ticket *tk)
         return;
     }
     /* a live chat: queue, then a few exchanges */
+    int64_t answered = l->t + (int64_t)expo(r, (tk->spike ? 6.0 : 1.5) * MIN_MS) + 5000;
+    int64_t end = shift_end(l->g, a, at);
+    if (whole_second(answered) > end + ANSWER_GRACE) { /* the shift is over: a message */
+        queued_first_reply(l, 40 * MIN_MS);
+        conversation(l);
+        return;
+    }
     assign(l, l->t, a);
-    emit(l, l->t + (int64_t)expo(r, (tk->spike ? 6.0 : 1.5) * MIN_MS) + 5000, KPI_EVENT_AGENT_REPLY,
-         (uint32_t)a, 0, 0, 0);
+    emit(l, answered, KPI_EVENT_AGENT_REPLY, (uint32_t)a, 0, 0, 0);
     l->status = ST_OPEN;
     l->replies++;
     l->first_reply = l->t;
     for (int i = (int)below(r, 4); i > 0; i--) {
-        emit(l, l->t + between(r, 20, 240) * 1000, KPI_EVENT_CUSTOMER_MESSAGE, 0, 0, 0, 0);
-        emit(l, l->t + between(r, 15, 180) * 1000, KPI_EVENT_AGENT_REPLY, (uint32_t)a, 0, 0, 0);
+        emit(l, min64(l->t + between(r, 20, 240) * 1000, end + RUN_OVER), KPI_EVENT_CUSTOMER_MESSAGE, 0, 0,
+             0, 0);
+        emit(l, min64(l->t + between(r, 15, 180) * 1000, end + RUN_OVER), KPI_EVENT_AGENT_REPLY,
+             (uint32_t)a, 0, 0, 0);
         l->replies++;
     }
     if (chance(r, 0.82))
-        resolve(l, l->t + between(r, 30, 300) * 1000, 0);
+        resolve(l, min64(l->t + between(r, 30, 300) * 1000, end + RUN_OVER), 0);
     else
         conversation(l);
 }
@@ -734,22 +772,28 @@ static void phone_story(life *l, const ticket *tk)
     rng *r = &l->r;
     int64_t at;
     int a = pick_agent(l->g, r, l->team, l->t, 0, &at);
-    if (at > l->t + 2 * MIN_MS) { /* voicemail: called back */
+    int64_t answered = 0, end = 0;
+    if (at <= l->t + 2 * MIN_MS) {
+        answered = l->t + (int64_t)expo(r, (tk->spike ? 4.0 : 1.0) * MIN_MS) + 10000;
+        end = shift_end(l->g, a, at);
+    }
+    /* voicemail, called back: nobody free, or the shift is over before the answer */
+    if (at > l->t + 2 * MIN_MS || whole_second(answered) > end + ANSWER_GRACE) {
         queued_first_reply(l, 30 * MIN_MS);
     } else {
         assign(l, l->t, a);
-        int64_t answered = l->t + (int64_t)expo(r, (tk->spike ? 4.0 : 1.0) * MIN_MS) + 10000;
         emit(l, answered, KPI_EVENT_AGENT_REPLY, (uint32_t)a, 0, 0, 0);
         l->status = ST_OPEN;
         l->replies++;
         l->first_reply = l->t;
-        l->t += (int64_t)lognormal(r, 6.0 * MIN_MS, 0.5);
+        l->t = min64(l->t + (int64_t)lognormal(r, 6.0 * MIN_MS, 0.5), end + RUN_OVER);
         if (chance(r, 0.66)) {
             resolve(l, l->t, 0);
             return;
         }
         if (chance(r, 0.3))
-            emit(l, l->t + between(r, 1, 8) * MIN_MS, KPI_EVENT_NOTE, (uint32_t)a, 0, 0, 0);
+            emit(l, min64(l->t + between(r, 1, 8) * MIN_MS, end + RUN_OVER), KPI_EVENT_NOTE, (uint32_t)a, 0,
+                 0, 0);
     }
     conversation(l);
 }

@@ -382,6 +382,22 @@ if [ -w /dev/full ]; then
   complains "dashboard: stdout: write error"
 fi
 
+# a log of another seed and size is applied whole and agrees with the
+# reference, whose check of gen_events' "agents answer only while on
+# shift" allows 20 minutes past a shift's logged_in record (which comes
+# 0-10 minutes after the shift's end): with -n 15000 -s 3 a chat handed to
+# agent-11 at 14:27:15Z, 2 min 45 s before the end of the early shift
+# (15:30 CET = 14:30Z; logged_in at 14:33:00Z), was answered at 14:40:53Z
+# and resolved at 14:54:49Z, 1 min 49 s past 14:33:00 + 20 min; a live
+# chat or call is now answered by the end of the shift (+ 2 minutes), else
+# it goes to the queue
+"$gen" -n 15000 -s 3 -o "$tmp/s3.csv" 2>/dev/null
+status=0
+"$dashboard" "$tmp/s3.csv" >"$tmp/out" 2>"$tmp/err" || status=$?
+clean s3
+expect "rejected 0$"
+agrees s3
+
 # the generator reproduces the shipped log
 "$gen" -o "$tmp/events.csv" 2>/dev/null
 cmp -s "$tmp/events.csv" "$log" || fail "gen_events no longer reproduces $log (regenerate it and commit)"
