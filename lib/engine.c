@@ -4144,9 +4144,13 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
         b->k = kpi__get_svarint(r);
         b->has_backlog = kpi__get_u8(r);
         b->backlog = kpi__get_varint(r);
-        if (b->has_backlog > 1 ||
+        /* a backlog is taken when its period closes (the unresolved
+         * tickets then: no more than were ever created); an open period,
+         * or one before the first event, holds none (merges add it) */
+        if (b->has_backlog > 1 || (!b->has_backlog && b->backlog != 0) ||
+            b->backlog > e->cnt[KPI_ENGINE_COUNT_CREATED] ||
             (started && (b->k > e->head || b->k <= e->head - (int64_t)e->nper ||
-                         bucket_of(e, b->k) != b)))
+                         bucket_of(e, b->k) != b || (b->has_backlog && b->k == e->head))))
             kpi__reader_fail(r, KPI_ERR_CORRUPT);
         for (int m = 0; m < NM; m++)
             if (b->m[m] != NULL)

@@ -8266,6 +8266,22 @@ static unsigned char *splice_uv(const unsigned char *snap, size_t len, size_t at
     return splice(snap, len, at, w, put, nw, nlen);
 }
 
+/* splice() of the one place where key[0..n) occurs in snap by rep[0..r). */
+static unsigned char *splice_unique(const unsigned char *snap, size_t len,
+                                    const unsigned char *key, size_t n,
+                                    const unsigned char *rep, size_t r, size_t *nlen)
+{
+    size_t at = 0;
+    int hits = 0;
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(snap + i, key, n) == 0) {
+            at = i;
+            hits++;
+        }
+    ck_assert_int_eq(hits, 1);
+    return splice(snap, len, at, n, rep, r, nlen);
+}
+
 /* expect_forged_field() with a forged value of any width: the engine set
  * up by `setup` and fed evs[0..n-1] has field f of TK3 at `was`; set to
  * `forged` its snapshot is KPI_ERR_CORRUPT, and as it was it restores. */
@@ -8416,21 +8432,14 @@ static unsigned char *forge_not_started(const unsigned char *snap, size_t len, i
                                         size_t *nlen)
 {
     unsigned char key[24], rep[24];
-    size_t n = 0, r = 0, at = 0;
-    int hits = 0;
+    size_t n = 0, r = 0;
     key[n++] = 1;
     n += put_sv(key + n, now);
     n += put_sv(key + n, now / D);
     rep[r++] = 0;
     r += put_sv(rep + r, now);
     rep[r++] = 0;
-    for (size_t i = 0; i + n <= len; i++)
-        if (memcmp(snap + i, key, n) == 0) {
-            at = i;
-            hits++;
-        }
-    ck_assert_int_eq(hits, 1);
-    return splice(snap, len, at, n, rep, r, nlen);
+    return splice_unique(snap, len, key, n, rep, r, nlen);
 }
 
 /* An engine that has applied no event holds nothing: no ticket, no
@@ -8631,6 +8640,69 @@ START_TEST(a_snapshot_with_a_ticket_unsolved_again_not_reopened_is_corrupt)
 }
 END_TEST
 
+/* snap with the record of period k's backlog (flag `has`, backlog
+ * `backlog`) replaced by one of flag to_has and backlog to_backlog. */
+static unsigned char *forge_bucket(const unsigned char *snap, size_t len, int64_t k,
+                                   uint8_t has, uint64_t backlog, uint8_t to_has,
+                                   uint64_t to_backlog, size_t *flen)
+{
+    unsigned char key[24], rep[24];
+    size_t n = put_sv(key, k), r = put_sv(rep, k);
+    key[n++] = has;
+    n += put_uv(key + n, backlog);
+    rep[r++] = to_has;
+    r += put_uv(rep + r, to_backlog);
+    return splice_unique(snap, len, key, n, rep, r, flen);
+}
+
+/* A period's backlog is taken when the period closes (has_backlog 1, the
+ * unresolved tickets then: at most the tickets created); a period not
+ * closed, or one before the engine's first event, holds none (0, 0).
+ * Ticket 1 of customer 100, created at T0 (day d0) and never resolved, the
+ * engine advanced to T0 + 1 d 1 h: day d0 closed with backlog 1, the head
+ * d0 + 1 and the day before d0 hold none.  Forged, each restored, and a
+ * merge read the forged backlog as counted (the merge adds a flagged
+ * backlog, and the other engine's unresolved tickets to a period it
+ * closed after the forged one's last event):
+ * - the open head d0 + 1 flagged with backlog 5: merged into engine b
+ *   (ticket 2 of customer 101 created at T0 + 3 d), day d0 + 1 read
+ *   5 + 1 = 6 where the engine fed both reads 1 (ticket 1);
+ * - day d0 - 1 not flagged with backlog 5: engine c (ticket 2 of customer
+ *   101 created at T0 - 1 d, advanced alike) merged into it, day d0 - 1
+ *   read 5 + 1 = 6 where the engine fed both reads 1 (ticket 2);
+ * - day d0's backlog 2^64 - 1, more than the 1 ticket ever created: c
+ *   merged into it, day d0 read (2^64 - 1) + 1 = 0 (wrapped) where the
+ *   engine fed both reads 2 (tickets 1 and 2).
+ * Now each is KPI_ERR_CORRUPT; the bytes put back restore. */
+START_TEST(a_snapshot_with_a_backlog_no_engine_takes_is_corrupt)
+{
+    const int64_t d0 = T0 / D, now = T0 + D + H;
+    kpi_engine *a = engine(NULL);
+    ck_assert_ok(kpi_engine_created(a, T0, 1, 100, 0, 0, NULL, 0));
+    ck_assert_ok(kpi_engine_advance(a, now));
+    uint64_t n = 0;
+    ck_assert_ok(kpi_engine_backlog(a, T0, &n));
+    ck_assert_uint_eq(n, 1);
+    size_t len, flen;
+    unsigned char *snap = eng_bytes(a, &len);
+    struct {
+        int64_t k;
+        uint8_t has;
+        uint64_t was, to;
+        uint8_t to_has;
+    } cases[] = {{d0 + 1, 0, 0, 5, 1}, {d0 - 1, 0, 0, 5, 0}, {d0, 1, 1, UINT64_MAX, 1}};
+    for (size_t c = 0; c < N_OF(cases); c++) {
+        unsigned char *f = forge_bucket(snap, len, cases[c].k, cases[c].has, cases[c].was,
+                                        cases[c].to_has, cases[c].to, &flen);
+        expect_restore(a, f, flen, 1);
+        free(f);
+    }
+    expect_restore(a, snap, len, 0);
+    free(snap);
+    kpi_engine_free(a);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -8803,6 +8875,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_merge_past_a_counters_range_is_overflow);
     tcase_add_test(tc, a_merge_frees_the_id_of_a_ticket_due_by_the_merged_clock);
     tcase_add_test(tc, a_snapshot_with_a_ticket_unsolved_again_not_reopened_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_a_backlog_no_engine_takes_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
