@@ -2821,6 +2821,11 @@ static int engine_event(kpi_engine *e, intake *in)
                 return rc;
         }
     }
+    /* every stored counter counts events (or, settled, the tickets they
+     * created), so none is above COUNT_EVENTS, which merges bring up to
+     * 2^64 - 1: the one an event could pass */
+    if (e->cnt[KPI_ENGINE_COUNT_EVENTS] == UINT64_MAX)
+        return KPI_ERR_OVERFLOW;
     if ((rc = reserve_for(e, in)) != KPI_OK || (rc = tx_begin(e)) != KPI_OK)
         return rc;
     uint32_t n_before = e->ts.n;

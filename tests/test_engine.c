@@ -8703,6 +8703,49 @@ START_TEST(a_snapshot_with_a_backlog_no_engine_takes_is_corrupt)
 }
 END_TEST
 
+/* Every stored counter counts events or the tickets they create, so none
+ * passes COUNT_EVENTS, which a merge brings up to 2^64 - 1 at most.
+ * Ticket 1, created at T0 with one note and merged into ticket 99 at
+ * T0 + 1 h (no value recorded but the volume), leaves at T0 + 7 d 1 h: an
+ * engine advanced to T0 + 8 d counts 3 events.  Copies doubled 62 times
+ * hold 3 x 2^i events; merging those of the set bits of 0x5555555555555555
+ * (i = 0, 2, ..., 62) gives 3 x 0x5555555555555555 = 2^64 - 1 events
+ * (and as many tickets created, merged and settled: 0x5555555555555555).
+ * The next event, ticket 2 created at T0 + 9 d, was applied and
+ * COUNT_EVENTS read (2^64 - 1) + 1 = 0 (wrapped); now it is refused as
+ * KPI_ERR_OVERFLOW, as a count it feeds would pass its range, with the
+ * engine unchanged. */
+START_TEST(an_event_past_the_event_counters_range_is_overflow)
+{
+    const kpi_event ev[] = {CREATE(T0, 1, 0), NOTE(T0 + 1, 1), MERGE(T0 + H, 1, 99)};
+    kpi_engine *p = engine(NULL), *acc = engine(NULL);
+    ck_assert_ok(kpi_engine_apply(p, ev, N_OF(ev), sizeof(kpi_event), NULL));
+    ck_assert_ok(kpi_engine_advance(p, T0 + 8 * D));
+    ck_assert_uint_eq(counter(p, KPI_ENGINE_COUNT_LIVE), 0);
+    ck_assert_uint_eq(counter(p, KPI_ENGINE_COUNT_EVENTS), 3);
+    for (int i = 0; i <= 62; i += 2) {
+        ck_assert_ok(kpi_engine_merge(acc, p));
+        for (int k = 0; k < 2 && i < 62; k++) {
+            kpi_engine *c = NULL;
+            ck_assert_ok(kpi_engine_clone(p, &c));
+            ck_assert_ok(kpi_engine_merge(p, c));
+            kpi_engine_free(c);
+        }
+    }
+    ck_assert_uint_eq(counter(acc, KPI_ENGINE_COUNT_EVENTS), UINT64_MAX);
+    ck_assert_uint_eq(counter(acc, KPI_ENGINE_COUNT_CREATED), UINT64_C(0x5555555555555555));
+    size_t len;
+    unsigned char *before = eng_bytes(acc, &len);
+    ck_assert_status(kpi_engine_created(acc, T0 + 9 * D, 2, 0, 0, 0, NULL, 0),
+                     KPI_ERR_OVERFLOW);
+    eng_unchanged(acc, before, len);
+    ck_assert_uint_eq(counter(acc, KPI_ENGINE_COUNT_EVENTS), UINT64_MAX);
+    free(before);
+    kpi_engine_free(p);
+    kpi_engine_free(acc);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -8876,6 +8919,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_merge_frees_the_id_of_a_ticket_due_by_the_merged_clock);
     tcase_add_test(tc, a_snapshot_with_a_ticket_unsolved_again_not_reopened_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_backlog_no_engine_takes_is_corrupt);
+    tcase_add_test(tc, an_event_past_the_event_counters_range_is_overflow);
     suite_add_tcase(s, tc);
     return s;
 }
