@@ -4137,6 +4137,11 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
     e->started = started;
     for (int i = 0; i < NSTORED; i++)
         e->cnt[i] = kpi__get_varint(r);
+    /* every counter counts events (or, settled, the tickets they created):
+     * none above COUNT_EVENTS, which an event checks for the others */
+    for (int i = 0; i < NSTORED; i++)
+        if (e->cnt[i] > e->cnt[KPI_ENGINE_COUNT_EVENTS])
+            kpi__reader_fail(r, KPI_ERR_CORRUPT);
     for (int m = 0; m < NM; m++)
         get_into(r, type_of_metric(m), &e->tot[m], a);
     for (int d = 0; d < NDIM; d++)
@@ -4313,7 +4318,15 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
     decode_period_topics(r, e);
     if (r->err)
         return r->err;
-    if (!parts_within_totals(e) || (!e->started && !empty_unstarted(e)))
+    /* each ticket created settles once (closed, merged or at the end of
+     * its window): the settled ones and the live ones not settled yet (new
+     * to solved) are at most the tickets created */
+    uint64_t unsettled = 0;
+    for (int s = KPI_STATUS_NEW; s <= KPI_STATUS_SOLVED; s++)
+        unsettled += e->nstatus[s];
+    if (!parts_within_totals(e) || (!e->started && !empty_unstarted(e)) ||
+        e->cnt[KPI_ENGINE_COUNT_SETTLED] > e->cnt[KPI_ENGINE_COUNT_CREATED] ||
+        unsettled > e->cnt[KPI_ENGINE_COUNT_CREATED] - e->cnt[KPI_ENGINE_COUNT_SETTLED])
         return KPI_ERR_CORRUPT;
     hw_recompute(e);
     return rebuild_timers(e);

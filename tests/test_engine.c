@@ -8640,6 +8640,15 @@ START_TEST(a_snapshot_with_a_ticket_unsolved_again_not_reopened_is_corrupt)
 }
 END_TEST
 
+/* The end of a forging test: snap, e's own snapshot, restores to e; both
+ * freed. */
+static void expect_own_restore_and_free(kpi_engine *e, unsigned char *snap, size_t len)
+{
+    expect_restore(e, snap, len, 0);
+    free(snap);
+    kpi_engine_free(e);
+}
+
 /* snap with the record of period k's backlog (flag `has`, backlog
  * `backlog`) replaced by one of flag to_has and backlog to_backlog. */
 static unsigned char *forge_bucket(const unsigned char *snap, size_t len, int64_t k,
@@ -8697,9 +8706,7 @@ START_TEST(a_snapshot_with_a_backlog_no_engine_takes_is_corrupt)
         expect_restore(a, f, flen, 1);
         free(f);
     }
-    expect_restore(a, snap, len, 0);
-    free(snap);
-    kpi_engine_free(a);
+    expect_own_restore_and_free(a, snap, len);
 }
 END_TEST
 
@@ -8743,6 +8750,67 @@ START_TEST(an_event_past_the_event_counters_range_is_overflow)
     free(before);
     kpi_engine_free(p);
     kpi_engine_free(acc);
+}
+END_TEST
+
+/* snap, the snapshot of an engine started at `now` (its head the day of
+ * now), with its 15 stored counters was[] replaced by to[]. */
+static unsigned char *forge_counters(const unsigned char *snap, size_t len, int64_t now,
+                                     const uint64_t *was, const uint64_t *to, size_t *flen)
+{
+    unsigned char key[256], rep[256];
+    size_t n = 0, r = 0;
+    key[n++] = rep[r++] = 1;
+    n += put_sv(key + n, now);
+    n += put_sv(key + n, now / D);
+    r += put_sv(rep + r, now);
+    r += put_sv(rep + r, now / D);
+    for (int i = 0; i < 15; i++) {
+        n += put_uv(key + n, was[i]);
+        r += put_uv(rep + r, to[i]);
+    }
+    return splice_unique(snap, len, key, n, rep, r, flen);
+}
+
+/* Every stored counter counts events, so none is above COUNT_EVENTS, and
+ * every ticket created settles once (at its close, its merge or the end of
+ * its window): COUNT_SETTLED and the live tickets not settled yet (new to
+ * solved) are at most COUNT_CREATED.  Events and settling rely on it (only
+ * COUNT_EVENTS is checked before an event).  Ticket 1, created at T0 by
+ * customer 100, noted at T0 + 1 ms and resolved by agent 7 at 1 h: created
+ * 1, resolves 1, resolved 1, notes 1, events 3, settled 0, the ticket
+ * solved.  Forged:
+ * - notes 2^64 - 1: it restored, and a note at 2 h read COUNT_NOTES
+ *   (2^64 - 1) + 1 = 0 (wrapped);
+ * - created, settled and events 2^64 - 1 (settled + 1 solved > created):
+ *   it restored, and advanced to T0 + 8 d (the ticket settles at 7 d 1 h)
+ *   it read COUNT_SETTLED (2^64 - 1) + 1 = 0.
+ * Now each is KPI_ERR_CORRUPT; the bytes put back restore. */
+START_TEST(a_snapshot_with_counters_no_engine_counts_is_corrupt)
+{
+    const kpi_event evs[] = {CREATE(T0, 1, 100), NOTE(T0 + 1, 1), RESOLVE(T0 + H, 1, 7)};
+    kpi_engine *e = engine(NULL);
+    ck_assert_ok(kpi_engine_apply(e, evs, N_OF(evs), sizeof(kpi_event), NULL));
+    uint64_t was[15];
+    for (int i = 0; i < 15; i++)
+        was[i] = counter(e, i);
+    ck_assert_uint_eq(was[KPI_ENGINE_COUNT_EVENTS], 3);
+    size_t len, flen;
+    unsigned char *snap = eng_bytes(e, &len);
+    for (int c = 0; c < 2; c++) {
+        uint64_t to[15];
+        memcpy(to, was, sizeof to);
+        if (c == 0) {
+            to[KPI_ENGINE_COUNT_NOTES] = UINT64_MAX;
+        } else {
+            to[KPI_ENGINE_COUNT_CREATED] = to[KPI_ENGINE_COUNT_SETTLED] = UINT64_MAX;
+            to[KPI_ENGINE_COUNT_EVENTS] = UINT64_MAX;
+        }
+        unsigned char *f = forge_counters(snap, len, T0 + H, was, to, &flen);
+        expect_restore(e, f, flen, 1);
+        free(f);
+    }
+    expect_own_restore_and_free(e, snap, len);
 }
 END_TEST
 
@@ -8920,6 +8988,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_snapshot_with_a_ticket_unsolved_again_not_reopened_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_backlog_no_engine_takes_is_corrupt);
     tcase_add_test(tc, an_event_past_the_event_counters_range_is_overflow);
+    tcase_add_test(tc, a_snapshot_with_counters_no_engine_counts_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
