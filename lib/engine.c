@@ -2821,6 +2821,11 @@ static int engine_event(kpi_engine *e, intake *in)
                 return rc;
         }
     }
+    /* every stored counter counts events (or, settled, the tickets they
+     * created), so none is above COUNT_EVENTS, which merges bring up to
+     * 2^64 - 1: the one an event could pass */
+    if (e->cnt[KPI_ENGINE_COUNT_EVENTS] == UINT64_MAX)
+        return KPI_ERR_OVERFLOW;
     if ((rc = reserve_for(e, in)) != KPI_OK || (rc = tx_begin(e)) != KPI_OK)
         return rc;
     uint32_t n_before = e->ts.n;
@@ -4132,6 +4137,11 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
     e->started = started;
     for (int i = 0; i < NSTORED; i++)
         e->cnt[i] = kpi__get_varint(r);
+    /* every counter counts events (or, settled, the tickets they created):
+     * none above COUNT_EVENTS, which an event checks for the others */
+    for (int i = 0; i < NSTORED; i++)
+        if (e->cnt[i] > e->cnt[KPI_ENGINE_COUNT_EVENTS])
+            kpi__reader_fail(r, KPI_ERR_CORRUPT);
     for (int m = 0; m < NM; m++)
         get_into(r, type_of_metric(m), &e->tot[m], a);
     for (int d = 0; d < NDIM; d++)
@@ -4144,9 +4154,13 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
         b->k = kpi__get_svarint(r);
         b->has_backlog = kpi__get_u8(r);
         b->backlog = kpi__get_varint(r);
-        if (b->has_backlog > 1 ||
+        /* a backlog is taken when its period closes (the unresolved
+         * tickets then: no more than were ever created); an open period,
+         * or one before the first event, holds none (merges add it) */
+        if (b->has_backlog > 1 || (!b->has_backlog && b->backlog != 0) ||
+            b->backlog > e->cnt[KPI_ENGINE_COUNT_CREATED] ||
             (started && (b->k > e->head || b->k <= e->head - (int64_t)e->nper ||
-                         bucket_of(e, b->k) != b)))
+                         bucket_of(e, b->k) != b || (b->has_backlog && b->k == e->head))))
             kpi__reader_fail(r, KPI_ERR_CORRUPT);
         for (int m = 0; m < NM; m++)
             if (b->m[m] != NULL)
@@ -4304,7 +4318,15 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
     decode_period_topics(r, e);
     if (r->err)
         return r->err;
-    if (!parts_within_totals(e) || (!e->started && !empty_unstarted(e)))
+    /* each ticket created settles once (closed, merged or at the end of
+     * its window): the settled ones and the live ones not settled yet (new
+     * to solved) are at most the tickets created */
+    uint64_t unsettled = 0;
+    for (int s = KPI_STATUS_NEW; s <= KPI_STATUS_SOLVED; s++)
+        unsettled += e->nstatus[s];
+    if (!parts_within_totals(e) || (!e->started && !empty_unstarted(e)) ||
+        e->cnt[KPI_ENGINE_COUNT_SETTLED] > e->cnt[KPI_ENGINE_COUNT_CREATED] ||
+        unsettled > e->cnt[KPI_ENGINE_COUNT_CREATED] - e->cnt[KPI_ENGINE_COUNT_SETTLED])
         return KPI_ERR_CORRUPT;
     hw_recompute(e);
     return rebuild_timers(e);

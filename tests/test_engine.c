@@ -8267,6 +8267,22 @@ static unsigned char *splice_uv(const unsigned char *snap, size_t len, size_t at
     return splice(snap, len, at, w, put, nw, nlen);
 }
 
+/* splice() of the one place where key[0..n) occurs in snap by rep[0..r). */
+static unsigned char *splice_unique(const unsigned char *snap, size_t len,
+                                    const unsigned char *key, size_t n,
+                                    const unsigned char *rep, size_t r, size_t *nlen)
+{
+    size_t at = 0;
+    int hits = 0;
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(snap + i, key, n) == 0) {
+            at = i;
+            hits++;
+        }
+    ck_assert_int_eq(hits, 1);
+    return splice(snap, len, at, n, rep, r, nlen);
+}
+
 /* expect_forged_field() with a forged value of any width: the engine set
  * up by `setup` and fed evs[0..n-1] has field f of TK3 at `was`; set to
  * `forged` its snapshot is KPI_ERR_CORRUPT, and as it was it restores. */
@@ -8417,21 +8433,14 @@ static unsigned char *forge_not_started(const unsigned char *snap, size_t len, i
                                         size_t *nlen)
 {
     unsigned char key[24], rep[24];
-    size_t n = 0, r = 0, at = 0;
-    int hits = 0;
+    size_t n = 0, r = 0;
     key[n++] = 1;
     n += put_sv(key + n, now);
     n += put_sv(key + n, now / D);
     rep[r++] = 0;
     r += put_sv(rep + r, now);
     rep[r++] = 0;
-    for (size_t i = 0; i + n <= len; i++)
-        if (memcmp(snap + i, key, n) == 0) {
-            at = i;
-            hits++;
-        }
-    ck_assert_int_eq(hits, 1);
-    return splice(snap, len, at, n, rep, r, nlen);
+    return splice_unique(snap, len, key, n, rep, r, nlen);
 }
 
 /* An engine that has applied no event holds nothing: no ticket, no
@@ -8632,6 +8641,180 @@ START_TEST(a_snapshot_with_a_ticket_unsolved_again_not_reopened_is_corrupt)
 }
 END_TEST
 
+/* The end of a forging test: snap, e's own snapshot, restores to e; both
+ * freed. */
+static void expect_own_restore_and_free(kpi_engine *e, unsigned char *snap, size_t len)
+{
+    expect_restore(e, snap, len, 0);
+    free(snap);
+    kpi_engine_free(e);
+}
+
+/* snap with the record of period k's backlog (flag `has`, backlog
+ * `backlog`) replaced by one of flag to_has and backlog to_backlog. */
+static unsigned char *forge_bucket(const unsigned char *snap, size_t len, int64_t k,
+                                   uint8_t has, uint64_t backlog, uint8_t to_has,
+                                   uint64_t to_backlog, size_t *flen)
+{
+    unsigned char key[24], rep[24];
+    size_t n = put_sv(key, k), r = put_sv(rep, k);
+    key[n++] = has;
+    n += put_uv(key + n, backlog);
+    rep[r++] = to_has;
+    r += put_uv(rep + r, to_backlog);
+    return splice_unique(snap, len, key, n, rep, r, flen);
+}
+
+/* A period's backlog is taken when the period closes (has_backlog 1, the
+ * unresolved tickets then: at most the tickets created); a period not
+ * closed, or one before the engine's first event, holds none (0, 0).
+ * Ticket 1 of customer 100, created at T0 (day d0) and never resolved, the
+ * engine advanced to T0 + 1 d 1 h: day d0 closed with backlog 1, the head
+ * d0 + 1 and the day before d0 hold none.  Forged, each restored, and a
+ * merge read the forged backlog as counted (the merge adds a flagged
+ * backlog, and the other engine's unresolved tickets to a period it
+ * closed after the forged one's last event):
+ * - the open head d0 + 1 flagged with backlog 5: merged into engine b
+ *   (ticket 2 of customer 101 created at T0 + 3 d), day d0 + 1 read
+ *   5 + 1 = 6 where the engine fed both reads 1 (ticket 1);
+ * - day d0 - 1 not flagged with backlog 5: engine c (ticket 2 of customer
+ *   101 created at T0 - 1 d, advanced alike) merged into it, day d0 - 1
+ *   read 5 + 1 = 6 where the engine fed both reads 1 (ticket 2);
+ * - day d0's backlog 2^64 - 1, more than the 1 ticket ever created: c
+ *   merged into it, day d0 read (2^64 - 1) + 1 = 0 (wrapped) where the
+ *   engine fed both reads 2 (tickets 1 and 2).
+ * Now each is KPI_ERR_CORRUPT; the bytes put back restore. */
+START_TEST(a_snapshot_with_a_backlog_no_engine_takes_is_corrupt)
+{
+    const int64_t d0 = T0 / D, now = T0 + D + H;
+    kpi_engine *a = engine(NULL);
+    ck_assert_ok(kpi_engine_created(a, T0, 1, 100, 0, 0, NULL, 0));
+    ck_assert_ok(kpi_engine_advance(a, now));
+    uint64_t n = 0;
+    ck_assert_ok(kpi_engine_backlog(a, T0, &n));
+    ck_assert_uint_eq(n, 1);
+    size_t len, flen;
+    unsigned char *snap = eng_bytes(a, &len);
+    struct {
+        int64_t k;
+        uint8_t has;
+        uint64_t was, to;
+        uint8_t to_has;
+    } cases[] = {{d0 + 1, 0, 0, 5, 1}, {d0 - 1, 0, 0, 5, 0}, {d0, 1, 1, UINT64_MAX, 1}};
+    for (size_t c = 0; c < N_OF(cases); c++) {
+        unsigned char *f = forge_bucket(snap, len, cases[c].k, cases[c].has, cases[c].was,
+                                        cases[c].to_has, cases[c].to, &flen);
+        expect_restore(a, f, flen, 1);
+        free(f);
+    }
+    expect_own_restore_and_free(a, snap, len);
+}
+END_TEST
+
+/* Every stored counter counts events or the tickets they create, so none
+ * passes COUNT_EVENTS, which a merge brings up to 2^64 - 1 at most.
+ * Ticket 1, created at T0 with one note and merged into ticket 99 at
+ * T0 + 1 h (no value recorded but the volume), leaves at T0 + 7 d 1 h: an
+ * engine advanced to T0 + 8 d counts 3 events.  Copies doubled 62 times
+ * hold 3 x 2^i events; merging those of the set bits of 0x5555555555555555
+ * (i = 0, 2, ..., 62) gives 3 x 0x5555555555555555 = 2^64 - 1 events
+ * (and as many tickets created, merged and settled: 0x5555555555555555).
+ * The next event, ticket 2 created at T0 + 9 d, was applied and
+ * COUNT_EVENTS read (2^64 - 1) + 1 = 0 (wrapped); now it is refused as
+ * KPI_ERR_OVERFLOW, as a count it feeds would pass its range, with the
+ * engine unchanged. */
+START_TEST(an_event_past_the_event_counters_range_is_overflow)
+{
+    const kpi_event ev[] = {CREATE(T0, 1, 0), NOTE(T0 + 1, 1), MERGE(T0 + H, 1, 99)};
+    kpi_engine *p = engine(NULL), *acc = engine(NULL);
+    ck_assert_ok(kpi_engine_apply(p, ev, N_OF(ev), sizeof(kpi_event), NULL));
+    ck_assert_ok(kpi_engine_advance(p, T0 + 8 * D));
+    ck_assert_uint_eq(counter(p, KPI_ENGINE_COUNT_LIVE), 0);
+    ck_assert_uint_eq(counter(p, KPI_ENGINE_COUNT_EVENTS), 3);
+    for (int i = 0; i <= 62; i += 2) {
+        ck_assert_ok(kpi_engine_merge(acc, p));
+        for (int k = 0; k < 2 && i < 62; k++) {
+            kpi_engine *c = NULL;
+            ck_assert_ok(kpi_engine_clone(p, &c));
+            ck_assert_ok(kpi_engine_merge(p, c));
+            kpi_engine_free(c);
+        }
+    }
+    ck_assert_uint_eq(counter(acc, KPI_ENGINE_COUNT_EVENTS), UINT64_MAX);
+    ck_assert_uint_eq(counter(acc, KPI_ENGINE_COUNT_CREATED), UINT64_C(0x5555555555555555));
+    size_t len;
+    unsigned char *before = eng_bytes(acc, &len);
+    ck_assert_status(kpi_engine_created(acc, T0 + 9 * D, 2, 0, 0, 0, NULL, 0),
+                     KPI_ERR_OVERFLOW);
+    eng_unchanged(acc, before, len);
+    ck_assert_uint_eq(counter(acc, KPI_ENGINE_COUNT_EVENTS), UINT64_MAX);
+    free(before);
+    kpi_engine_free(p);
+    kpi_engine_free(acc);
+}
+END_TEST
+
+/* snap, the snapshot of an engine started at `now` (its head the day of
+ * now), with its 15 stored counters was[] replaced by to[]. */
+static unsigned char *forge_counters(const unsigned char *snap, size_t len, int64_t now,
+                                     const uint64_t *was, const uint64_t *to, size_t *flen)
+{
+    unsigned char key[256], rep[256];
+    size_t n = 0, r = 0;
+    key[n++] = rep[r++] = 1;
+    n += put_sv(key + n, now);
+    n += put_sv(key + n, now / D);
+    r += put_sv(rep + r, now);
+    r += put_sv(rep + r, now / D);
+    for (int i = 0; i < 15; i++) {
+        n += put_uv(key + n, was[i]);
+        r += put_uv(rep + r, to[i]);
+    }
+    return splice_unique(snap, len, key, n, rep, r, flen);
+}
+
+/* Every stored counter counts events, so none is above COUNT_EVENTS, and
+ * every ticket created settles once (at its close, its merge or the end of
+ * its window): COUNT_SETTLED and the live tickets not settled yet (new to
+ * solved) are at most COUNT_CREATED.  Events and settling rely on it (only
+ * COUNT_EVENTS is checked before an event).  Ticket 1, created at T0 by
+ * customer 100, noted at T0 + 1 ms and resolved by agent 7 at 1 h: created
+ * 1, resolves 1, resolved 1, notes 1, events 3, settled 0, the ticket
+ * solved.  Forged:
+ * - notes 2^64 - 1: it restored, and a note at 2 h read COUNT_NOTES
+ *   (2^64 - 1) + 1 = 0 (wrapped);
+ * - created, settled and events 2^64 - 1 (settled + 1 solved > created):
+ *   it restored, and advanced to T0 + 8 d (the ticket settles at 7 d 1 h)
+ *   it read COUNT_SETTLED (2^64 - 1) + 1 = 0.
+ * Now each is KPI_ERR_CORRUPT; the bytes put back restore. */
+START_TEST(a_snapshot_with_counters_no_engine_counts_is_corrupt)
+{
+    const kpi_event evs[] = {CREATE(T0, 1, 100), NOTE(T0 + 1, 1), RESOLVE(T0 + H, 1, 7)};
+    kpi_engine *e = engine(NULL);
+    ck_assert_ok(kpi_engine_apply(e, evs, N_OF(evs), sizeof(kpi_event), NULL));
+    uint64_t was[15];
+    for (int i = 0; i < 15; i++)
+        was[i] = counter(e, i);
+    ck_assert_uint_eq(was[KPI_ENGINE_COUNT_EVENTS], 3);
+    size_t len, flen;
+    unsigned char *snap = eng_bytes(e, &len);
+    for (int c = 0; c < 2; c++) {
+        uint64_t to[15];
+        memcpy(to, was, sizeof to);
+        if (c == 0) {
+            to[KPI_ENGINE_COUNT_NOTES] = UINT64_MAX;
+        } else {
+            to[KPI_ENGINE_COUNT_CREATED] = to[KPI_ENGINE_COUNT_SETTLED] = UINT64_MAX;
+            to[KPI_ENGINE_COUNT_EVENTS] = UINT64_MAX;
+        }
+        unsigned char *f = forge_counters(snap, len, T0 + H, was, to, &flen);
+        expect_restore(e, f, flen, 1);
+        free(f);
+    }
+    expect_own_restore_and_free(e, snap, len);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -8804,6 +8987,9 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_merge_past_a_counters_range_is_overflow);
     tcase_add_test(tc, a_merge_frees_the_id_of_a_ticket_due_by_the_merged_clock);
     tcase_add_test(tc, a_snapshot_with_a_ticket_unsolved_again_not_reopened_is_corrupt);
+    tcase_add_test(tc, a_snapshot_with_a_backlog_no_engine_takes_is_corrupt);
+    tcase_add_test(tc, an_event_past_the_event_counters_range_is_overflow);
+    tcase_add_test(tc, a_snapshot_with_counters_no_engine_counts_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
