@@ -1045,6 +1045,16 @@ static uint32_t ring_slot(const kpi_engine *e, int64_t k)
     return (uint32_t)(s < 0 ? s + P : s);
 }
 
+/* Make *slot, if NULL, an empty top-topics summary of the engine's
+ * capacity (the all-time one, a period's, a window's).  KPI_OK or
+ * KPI_ERR_NOMEM. */
+static int topk_made(const kpi_engine *e, kpi_topk **slot)
+{
+    return *slot != NULL ? KPI_OK
+                         : kpi_topk_new_with(slot, (uint32_t)e->opt[KPI_ENGINE_OPT_TOPK_CAPACITY],
+                                             &e->base.alloc);
+}
+
 /* Build prototypes, totals, groups, top-k and ring from the options. */
 static int kpis_build(kpi_engine *e)
 {
@@ -1060,7 +1070,7 @@ static int kpis_build(kpi_engine *e)
                 rc = kpi_group_new_with(&e->dim[d].g[m], e->proto[m], a);
     }
     if (rc == KPI_OK)
-        rc = kpi_topk_new_with(&e->topk, (uint32_t)e->opt[KPI_ENGINE_OPT_TOPK_CAPACITY], a);
+        rc = topk_made(e, &e->topk);
     if (rc == KPI_OK) {
         uint32_t P = (uint32_t)e->opt[KPI_ENGINE_OPT_PERIODS];
         e->ring = kpi__calloc(a, P, sizeof(bucket));
@@ -1256,10 +1266,7 @@ static inline bucket *period_bucket(const kpi_engine *e, int64_t t)
 static int period_topk(kpi_engine *e, int64_t t, kpi_topk **out)
 {
     bucket *b = period_bucket(e, t);
-    int rc = KPI_OK;
-    if (b != NULL && b->topk == NULL)
-        rc = kpi_topk_new_with(&b->topk, (uint32_t)e->opt[KPI_ENGINE_OPT_TOPK_CAPACITY],
-                               &e->base.alloc);
+    int rc = b != NULL ? topk_made(e, &b->topk) : KPI_OK;
     *out = b != NULL ? b->topk : NULL;
     return rc;
 }
@@ -3490,8 +3497,7 @@ KPI_API int kpi_engine_window_topics(const kpi_engine *e, int64_t from_ms, int64
     if (rc != KPI_OK)
         return rc;
     kpi_topk *acc = NULL;
-    rc = kpi_topk_new_with(&acc, (uint32_t)e->opt[KPI_ENGINE_OPT_TOPK_CAPACITY],
-                           &e->base.alloc);
+    rc = topk_made(e, &acc);
     for (int64_t k = klo; k <= khi && rc == KPI_OK; k++) {
         const kpi_topk *pk = bucket_of(e, k)->topk;
         if (pk != NULL)
@@ -4103,13 +4109,10 @@ static void decode_period_topics(kpi__reader *r, kpi_engine *e)
         }
         if (!has)
             continue;
-        if (b->topk == NULL) {
-            int rc = kpi_topk_new_with(&b->topk, (uint32_t)e->opt[KPI_ENGINE_OPT_TOPK_CAPACITY],
-                                       &e->base.alloc);
-            if (rc != KPI_OK) {
-                kpi__reader_fail(r, rc);
-                break;
-            }
+        int rc = topk_made(e, &b->topk);
+        if (rc != KPI_OK) {
+            kpi__reader_fail(r, rc);
+            break;
         }
         get_into(r, &kpi__topk_type, (void **)&b->topk, &e->base.alloc);
         if (!r->err && (!period_has_topics(b) || kpi_topk_total(b->topk) > left))
@@ -4642,12 +4645,8 @@ static int merge_into(kpi_engine *d, const kpi_engine *s)
         for (int m = 0; m < NM && rc == KPI_OK; m++)
             if (sb->m[m] != NULL)
                 rc = kpi__merge(type_of_metric(m), db->m[m], sb->m[m]);
-        if (rc == KPI_OK && period_has_topics(sb)) {
-            kpi_topk *pk = NULL;
-            rc = period_topk(d, period_start(d, sb->k), &pk);
-            if (rc == KPI_OK)
-                rc = kpi_topk_merge(pk, sb->topk);
-        }
+        if (rc == KPI_OK && period_has_topics(sb) && (rc = topk_made(d, &db->topk)) == KPI_OK)
+            rc = kpi_topk_merge(db->topk, sb->topk);
     }
     /* the periods dst closed from src's head on (which src's ring has not
      * closed, or does not hold): src's backlog stayed put after its last
