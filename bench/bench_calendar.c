@@ -89,6 +89,48 @@ static size_t check_naive(const kpi_calendar *c, const int64_t *a,
     return bad;
 }
 
+/* Load n holidays in date order (the 1st to the 28th of every month from
+ * year 1): the date ones a calendar holds, from a new calendar. */
+static void load_dates(const char *tz, size_t n)
+{
+    kpi_calendar *c = office(tz);
+    size_t k = 0;
+    for (int32_t y = 1; k < n; y++)
+        for (int32_t m = 1; m <= 12 && k < n; m++)
+            for (int32_t d = 1; d <= 28 && k < n; d++, k++)
+                if (kpi_calendar_add_holiday(c, y, m, d) != KPI_OK)
+                    exit(1);
+    kpi_calendar_free(c);
+}
+
+/* Naive: the same dates kept as a sorted array of day numbers (binary
+ * search for a duplicate, insertion), without the prefix sums. */
+static void naive_load_dates(size_t n)
+{
+    int64_t *v = malloc(n * sizeof *v);
+    size_t k = 0;
+    for (int64_t y = 1; k < n; y++)
+        for (int64_t m = 1; m <= 12 && k < n; m++)
+            for (int64_t d = 1; d <= 28 && k < n; d++) {
+                int64_t day = y * 384 + m * 32 + d;
+                size_t lo = 0, hi = k;
+                while (lo < hi) {
+                    size_t mid = (lo + hi) / 2;
+                    if (v[mid] < day)
+                        lo = mid + 1;
+                    else
+                        hi = mid;
+                }
+                if (lo < k && v[lo] == day)
+                    exit(1);
+                memmove(&v[lo + 1], &v[lo], (k - lo) * sizeof *v);
+                v[lo] = day;
+                k++;
+            }
+    bench_keep(v);
+    free(v);
+}
+
 static void run(const char *tz, const char *label)
 {
     size_t n = bench_size(1000000, 20000), nn = bench_size(300, 20);
@@ -119,6 +161,12 @@ static void run(const char *tz, const char *label)
     BENCH_MEDIAN(due_ns, n, (void)0, sink += sum_due(c, a, x, n));
     snprintf(what, sizeof what, "%s due, targets <= 30 business days", label);
     bench_line(what, due_ns, 0, "(none)");
+    size_t nd = bench_size(200000, 2000);
+    double load_ns, naive_load_ns;
+    BENCH_MEDIAN(load_ns, nd, (void)0, load_dates(tz, nd));
+    BENCH_MEDIAN(naive_load_ns, nd, (void)0, naive_load_dates(nd));
+    snprintf(what, sizeof what, "%s add %zu holidays in date order", label, nd);
+    bench_line(what, load_ns, naive_load_ns, "(none)");
     snprintf(what, sizeof what, "%s bytes per calendar", label);
     bench_bytes(what, (double)kpi_calendar_footprint(c), 0, "(none)");
     (void)sink;

@@ -73,6 +73,7 @@ static int32_t off(const kpi_calendar *c, int64_t t)
 }
 
 TEST_STATE_HELPERS(calendar, kpi_calendar, kpi_calendar_serialize)
+TEST_REREAD_HELPER(calendar, kpi_calendar, kpi_calendar_deserialize)
 
 /* ---- time zones --------------------------------------------------------- */
 
@@ -892,6 +893,68 @@ START_TEST(elapsed_is_monotone_and_additive)
 }
 END_TEST
 
+/* Adding a date updates only what that date changes (its later dates'
+ * sums and the clock changes around it); a decoded copy sums everything
+ * again from scratch.  Both must read alike after closures added in any
+ * order, many on or next to the days the clocks change. */
+START_TEST(dates_added_in_any_order_read_as_a_calendar_summed_from_scratch)
+{
+    const char *zones[] = {"CET-1CEST,M3.5.0,M10.5.0/3", "NZST-12NZDT,M9.5.0,M4.1.0/3",
+                           "EST5EDT,M3.2.0,M11.1.0", "JST-9"};
+    test_rng g = {29};
+    for (size_t z = 0; z < sizeof zones / sizeof *zones; z++) {
+        kpi_calendar *c = mk(zones[z]);
+        weekdays(c, 0, 24);
+        ck_assert_ok(kpi_calendar_add_hours(c, 0, 60, 200)); /* Sunday 01:00-03:20 */
+        /* local dates as days since 1970 with closing windows: random
+         * dates, then the days around each clock change with windows in
+         * the early hours where the clocks move (open on Sundays) */
+        static int64_t day[1000][3];
+        size_t n = 0;
+        for (; n < 500; n++) {
+            day[n][0] = test_range(&g, t_days(2024, 1, 1), t_days(2030, 1, 1) - 1);
+            day[n][1] = test_range(&g, 0, 1439);
+            day[n][2] = n % 3 ? test_range(&g, day[n][1] + 1, 1440) : -1; /* -1: holiday */
+        }
+        for (int64_t d = t_days(2024, 1, 1); d < t_days(2030, 1, 1); d++)
+            if (off(c, d * D) != off(c, d * D + D))
+                for (int64_t k = d - 1; k <= d + 1; k++, n++) {
+                    day[n][0] = k;
+                    day[n][1] = test_range(&g, 0, 200);
+                    day[n][2] = test_range(&g, day[n][1] + 1, 300);
+                }
+        for (size_t i = n; i > 1; i--) { /* shuffled */
+            size_t j = (size_t)test_range(&g, 0, (int64_t)i - 1);
+            for (int f = 0; f < 3; f++) {
+                int64_t t = day[i - 1][f];
+                day[i - 1][f] = day[j][f];
+                day[j][f] = t;
+            }
+        }
+        for (size_t i = 0; i < n; i++) {
+            time_t secs = (time_t)(day[i][0] * 86400);
+            struct tm tm;
+            gmtime_r(&secs, &tm);
+            int y = tm.tm_year + 1900, mo = tm.tm_mon + 1, dd = tm.tm_mday;
+            int rc = day[i][2] < 0 ? kpi_calendar_add_holiday(c, y, mo, dd)
+                                   : kpi_calendar_add_closure(c, y, mo, dd, (int)day[i][1],
+                                                              (int)day[i][2]);
+            ck_assert(rc == KPI_OK || rc == KPI_ERR_DUPLICATE);
+        }
+        kpi_calendar *fresh = calendar_reread(c);
+        for (int i = 0; i < 4000; i++) {
+            int64_t a = test_range(&g, utc(2023, 12, 1, 0, 0), utc(2030, 2, 1, 0, 0));
+            int64_t b = a + test_range(&g, 0, i % 2 ? 3 * D : 400 * D);
+            ck_assert_int_eq(el(c, a, b), el(fresh, a, b));
+            int64_t x = test_range(&g, 0, 30 * D);
+            ck_assert_int_eq(due(c, a, x), due(fresh, a, x));
+        }
+        kpi_calendar_free(fresh);
+        kpi_calendar_free(c);
+    }
+}
+END_TEST
+
 START_TEST(spans_across_the_edges_of_the_transition_table_stay_exact)
 {
     /* the per-object table covers 1970..2100; beyond, rules are evaluated
@@ -1473,6 +1536,7 @@ static Suite *calendar_suite(void)
     tcase_add_test(tc, equal_compares_arithmetic_not_names);
     tcase_add_test(tc, serialization_round_trips_to_identical_answers_and_bytes);
     tcase_add_test(tc, truncated_flipped_and_foreign_bytes_are_rejected);
+    tcase_add_test(tc, dates_added_in_any_order_read_as_a_calendar_summed_from_scratch);
     tcase_add_test(tc, golden_state_still_reads);
     tcase_add_test(tc, allocation_failures_leave_no_trace);
     suite_add_tcase(s, tc);
