@@ -330,11 +330,13 @@ class KpiObject:
         return NotImplemented
 
     # -- bulk adds on several threads --------------------------------------
-    def _add_in_parts(self, n, threads, feed):
+    def _add_in_parts(self, n, threads, feed, keep=None):
         """Add items [0, n) of one array to self, on `threads` threads.
 
         ``feed(obj, lo, hi)`` adds items [lo, hi) to `obj` with the
-        single-thread code and raises what that call raises.  threads None
+        single-thread code and raises what that call raises; `keep` is
+        what it reads (the arrays behind its addresses), held by every
+        worker until it ends.  threads None
         or 1 (or n < MIN_PARALLEL_ITEMS): feed(self, 0, n), nothing else.
         Otherwise [0, n) is cut into min(threads, n) contiguous near-equal
         parts, each added to a fresh object of self's configuration
@@ -351,14 +353,20 @@ class KpiObject:
         error can differ, e.g. a batch that ranks NaN above out-of-range
         wherever each stands) or, for a failure that was only the parts'
         (memory for a copy or a merge, a thread), succeeds as it would.
+
+        An interrupt while this thread waits for a worker (Ctrl-C in
+        join) propagates at once, self untouched; a part a worker may still
+        be counting into is not freed under it but by its finalizer, once
+        the worker has ended, and the worker holds `keep` until then.
         """
         k = min(thread_count(threads), n)
         if k <= 1 or n < MIN_PARALLEL_ITEMS:
             feed(self, 0, n)
             return
-        parts, failed = [], []
+        parts, failed, started = [], [], []
+        joined = False  # every worker started has ended
 
-        def run(i):
+        def run(i, _keep=None):  # _keep: held by the worker's Thread until it ends
             try:
                 feed(parts[i], n * i // k, n * (i + 1) // k)
             except Exception as e:  # noqa: BLE001 (the single call decides)
@@ -372,13 +380,16 @@ class KpiObject:
                     part.reset()
             except _lib.KpiError as e:  # no memory for a part: the parts' own failure
                 failed.append(e)
-            started = []
             try:
                 for i in range(1, k if not failed else 1):
-                    worker = threading.Thread(target=run, args=(i,),
+                    worker = threading.Thread(target=run, args=(i, keep),
                                               name=f"kpi add part {i}/{k}")
-                    worker.start()
-                    started.append(worker)
+                    started.append(worker)  # before start(): waited for below
+                    try:
+                        worker.start()
+                    except RuntimeError:
+                        started.pop()  # it never ran
+                        raise
             except RuntimeError as e:  # a thread that cannot be started: the parts' too
                 failed.append(e)
             else:
@@ -387,6 +398,7 @@ class KpiObject:
             finally:
                 for worker in started:
                     worker.join()
+                joined = True
             if not failed:
                 try:
                     for part in parts[1:]:
@@ -396,8 +408,12 @@ class KpiObject:
                 except _lib.KpiError:
                     pass  # self unchanged: the single call decides below
         finally:
-            for part in parts:
-                part.close()
+            # An exception while waiting for the workers (Ctrl-C in join)
+            # leaves them counting into their parts in C: those are not
+            # freed here but by their finalizers, once no thread holds them.
+            if joined or not started:
+                for part in parts:
+                    part.close()
         feed(self, 0, n)
 
     def _add_c_array(self, fn, values, kind, what, threads):
@@ -411,7 +427,7 @@ class KpiObject:
         def feed(obj, lo, hi):
             fn(obj._p, None if address is None else address + lo * size, hi - lo)
 
-        self._add_in_parts(n, threads, feed)
+        self._add_in_parts(n, threads, feed, keep)
 
     def to_bytes(self):
         """The portable state (docs/format.md): same bytes on every

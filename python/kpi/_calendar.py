@@ -135,6 +135,7 @@ class SlaPolicy(_Configuration):
         """The target of a metric for a priority, in business time when
         business_hours is True (or 1); any value but True, False, 1 and 0
         raises (KpiInvalidError for another integer, as C refuses it;
+        KpiRangeError, before the call, for one C's int cannot hold;
         TypeError for a non-integer)."""
         C.kpi_sla_policy_set_target(self._p, _lib.u32(priority, "priority"),
                                     _lib.i32(metric, "metric"),

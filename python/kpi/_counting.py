@@ -274,7 +274,8 @@ def _count_objects(a, threads=None):
         return None
     try:
         base, n = a.ctypes.data, a.size
-        ids._add_in_parts(n, threads, lambda obj, lo, hi: _count_pointer_part(obj, base, lo, hi))
+        ids._add_in_parts(n, threads, lambda obj, lo, hi: _count_pointer_part(obj, base, lo, hi),
+                          a)
         if ids.error_bound:
             return None  # evicted: more distinct objects than it holds
         pointers = {e.id: e.count for e in ids.top()}
@@ -399,7 +400,7 @@ class TopK(KpiObject):
         pa, la = ctypes.addressof(ptrs), ctypes.addressof(lens)
         ps, ls = ctypes.sizeof(ctypes.c_char_p), ctypes.sizeof(ctypes.c_size_t)
         self._add_in_parts(n, threads, lambda obj, lo, hi: C.kpi_topk_add_array(
-            obj._p, pa + lo * ps, la + lo * ls, hi - lo))
+            obj._p, pa + lo * ps, la + lo * ls, hi - lo), (ptrs, lens, bs))
 
     @property
     def total(self):

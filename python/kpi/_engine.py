@@ -32,6 +32,7 @@ as well as the number.
 """
 
 import ctypes
+import operator
 from collections import namedtuple
 
 from . import _lib
@@ -99,6 +100,12 @@ _RECORD_ALIGN = ctypes.alignment(_lib.CEvent)  # 8: the int64 fields
 _TYPE_CLASSES = {1: Duration, 2: Rate, 3: Score, 4: Ratio, 5: Series}
 _TYPE_READS = {1: "kpi_engine_duration", 2: "kpi_engine_rate", 3: "kpi_engine_score",
                4: "kpi_engine_ratio"}  # the series: kpi_engine_volume
+
+
+# (maximum, threshold): kpi_engine_set_option refuses a threshold above
+# its maximum (include/kpi/engine.h, KPI_ENGINE_OPT_CSAT_SATISFIED_FROM ...)
+_OPTION_PAIRS = (("csat_max", "csat_satisfied_from"), ("ces_max", "ces_easy_from"),
+                 ("fcr_max_replies", "fcr_min_replies"))
 
 
 def _code(table, value, what, number=_lib.i32):
@@ -387,7 +394,9 @@ class Engine(KpiObject):
     ``Engine(**options)`` sets options by name (``reopen_window_ms=...``,
     ``period_ms=...``; see :data:`OPTIONS`), and ``calendar=``,
     ``sla_policy=``, ``targets={metric: [ms, ...]}`` and
-    ``names={dim: {code: name}}``; options, calendar, policy and targets
+    ``names={dim: {code: name}}``; the options are one configuration,
+    taken in any keyword order (``csat_max=3, csat_satisfied_from=2`` as
+    well as the reverse); options, calendar, policy and targets
     are only possible before the first event (KpiStateError later),
     names at any time (set_name, set_names).  Times are int ms since the epoch (or aware
     datetimes).  Failing calls raise a KpiError and change nothing, but
@@ -409,10 +418,11 @@ class Engine(KpiObject):
     def __init__(self, *, calendar=None, sla_policy=None, targets=None, names=None,
                  **options):
         self._new("kpi_engine_new")
-        for option, value in options.items():
+        for option in options:
             if option not in OPTIONS:
                 raise TypeError(f"Engine: unknown option {option!r}; options: {OPTIONS}")
-            self.set_option(option, value)
+        for option in self._option_order(options):
+            self.set_option(option, options[option])
         if calendar is not None:
             self.set_calendar(calendar)
         if sla_policy is not None:
@@ -422,6 +432,28 @@ class Engine(KpiObject):
                 self.add_target(metric, t)
         for dim, table in (names or {}).items():
             self.set_names(dim, table)
+
+    def _option_order(self, options):
+        """The names of `options` in an order the library accepts them one
+        by one: a threshold and its scale's maximum (the FCR minimum and
+        maximum) are checked against each other's current value at every
+        kpi_engine_set_option, so the threshold goes first when it fits
+        under the current maximum (lowering both), else the maximum
+        (raising both).  Either order works when only one changes, and
+        none for an inconsistent pair, which the library refuses."""
+        order = list(options)
+        for maximum, threshold in _OPTION_PAIRS:
+            if maximum in options and threshold in options:
+                value = options[threshold]
+                try:
+                    value = int(value) if _lib.is_bool(value) else operator.index(value)
+                    low_first = value <= self.option(maximum)
+                except TypeError:
+                    low_first = True  # set_option raises its own error
+                first, second = (threshold, maximum) if low_first else (maximum, threshold)
+                order.remove(second)
+                order.insert(order.index(first) + 1, second)
+        return order
 
     # -- configuration ------------------------------------------------------
     def set_option(self, option, value):

@@ -683,8 +683,10 @@ def is_bool(v):
 
 def flag(v, what="flag"):
     """A C int flag: True and False (numpy's too) as 1 and 0, any other
-    integer as it is, so that C refuses all but 0 and 1 with its own error;
-    not the truth value of anything else (TypeError)."""
+    integer C's int holds as it is, so that C refuses all but 0 and 1 with
+    its own error (KpiRangeError before the call for one it cannot hold,
+    as for every integer argument); not the truth value of anything else
+    (TypeError)."""
     if is_bool(v):
         return int(v)
     return i32(v, what)

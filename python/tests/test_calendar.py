@@ -85,7 +85,14 @@ def test_business_hours_takes_true_false_1_0_and_refuses_the_rest():
         p.set_target(0, kpi.SLA_RESOLUTION, H, business_hours=2)
     with pytest.raises(TypeError):  # "yes" is not a flag
         p.set_target(0, kpi.SLA_RESOLUTION, H, business_hours="yes")
+    with pytest.raises(kpi.KpiRangeError):  # C's int cannot hold it: refused before the call
+        p.set_target(0, kpi.SLA_RESOLUTION, H, business_hours=2**31)
     assert bytes(p) == before
+    # the docstring said KpiInvalidError for every other integer
+    doc = " ".join(kpi.SlaPolicy.set_target.__doc__.split())
+    assert "KpiRangeError" in doc and "KpiInvalidError" in doc, doc
+    doc = " ".join(kpi._lib.flag.__doc__.split())
+    assert "KpiRangeError" in doc, doc
 
 
 def test_calendar_zone_with_a_nul_byte_is_refused():

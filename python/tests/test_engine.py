@@ -236,6 +236,45 @@ def test_fcr_exactly_one_reply_by_option():
     assert new_engine(fcr_max_replies=2, fcr_min_replies=2).option("fcr_min_replies") == 2
 
 
+@pytest.mark.parametrize("options", [
+    # lowering a scale below the default threshold (CSAT 5/4, CES 7/5, FCR
+    # replies max 1 / min 0): the threshold must be set first
+    {"csat_max": 3, "csat_satisfied_from": 2},
+    {"csat_satisfied_from": 2, "csat_max": 3},
+    {"ces_max": 4, "ces_easy_from": 3},
+    {"ces_easy_from": 3, "ces_max": 4},
+    # raising a threshold above the default scale: the maximum must be first
+    {"csat_satisfied_from": 8, "csat_max": 10},
+    {"csat_max": 10, "csat_satisfied_from": 8},
+    {"ces_easy_from": 9, "ces_max": 10},
+    {"fcr_min_replies": 2, "fcr_max_replies": 3},
+    {"fcr_max_replies": 3, "fcr_min_replies": 2},
+])
+def test_constructor_options_in_any_keyword_order(options):
+    # Engine(**options) is one configuration: every consistent set of
+    # options is accepted whatever the order of the keywords
+    e = kpi.Engine(**options)
+    for name, value in options.items():
+        assert e.option(name) == value
+
+
+def test_constructor_takes_another_engines_options():
+    # Engine(**e.options) copies a configuration: options() lists csat_max
+    # before csat_satisfied_from and fcr_max_replies before fcr_min_replies,
+    # the order that fails for lowered scales (3 < default threshold 4)
+    e = kpi.Engine(csat_satisfied_from=2, csat_max=3, ces_easy_from=1, ces_max=2)
+    assert kpi.Engine(**e.options).options == e.options
+
+
+def test_constructor_inconsistent_options_still_refused():
+    with pytest.raises(kpi.KpiRangeError):
+        kpi.Engine(csat_max=3, csat_satisfied_from=4)   # 4 > 3
+    with pytest.raises(kpi.KpiRangeError):
+        kpi.Engine(csat_satisfied_from=4, csat_max=3)
+    with pytest.raises(kpi.KpiRangeError):
+        kpi.Engine(fcr_min_replies=3, fcr_max_replies=2)  # 3 > 2
+
+
 def test_intake_errors_name_the_rule_and_change_nothing():
     e = new_engine()
     e.created(T0, 1, customer=1)

@@ -404,3 +404,74 @@ def test_no_memory_for_the_parts_is_the_one_calls_result(monkeypatch, rng, threa
     s = kpi.nps()
     s.add_array(values, threads=threads)
     assert bytes(s) == bytes(want)
+
+
+def test_an_interrupt_while_waiting_for_a_part_frees_nothing_under_its_thread(
+        monkeypatch, rng):
+    # Ctrl-C (KeyboardInterrupt) while the calling thread waits for a worker
+    # (Thread.join) left _add_in_parts through its finally, which freed every
+    # part (kpi_score_free) while the worker was still counting into its
+    # own in C, and unwound add_array, which dropped the int32 copy of the
+    # int64 answers the worker was reading: two uses after free.  The worker
+    # here is held inside its C call until the interrupt has gone through;
+    # its part and its input must both be alive then (freed later, once
+    # nothing holds them).
+    import gc
+    import threading
+    import weakref
+    from kpi import _lib
+    values = rng.integers(0, 11, N)  # int64: converted, a copy only add_array holds
+    real_add, real_free = _lib.C.kpi_score_add_array, _lib.C.kpi_score_free
+    real_as_c_array = _base.as_c_array
+    freed, handles, inputs, seen = set(), set(), [], []
+    release = threading.Event()
+
+    def add(p, address, n):
+        handles.add(p)
+        if threading.current_thread().name.startswith("kpi add part"):
+            release.wait(30)
+            seen.append(p in freed)
+            if p in freed or inputs[0]() is None:
+                return 0  # the real call would use freed memory
+        return real_add(p, address, n)
+
+    def free(p):
+        freed.add(p)
+        real_free(p)
+
+    def as_c_array(values, kind, what):
+        address, n, keep = real_as_c_array(values, kind, what)
+        inputs.append(weakref.ref(keep))
+        return address, n, keep
+
+    workers, real_join = [], threading.Thread.join
+
+    class Interrupted(threading.Thread):
+        def start(self):
+            workers.append(self)
+            super().start()
+
+        def join(self, timeout=None):
+            raise KeyboardInterrupt  # Ctrl-C while waiting
+
+    monkeypatch.setattr(_lib.C, "kpi_score_add_array", add)
+    monkeypatch.setattr(_lib.C, "kpi_score_free", free)
+    monkeypatch.setattr(_base, "as_c_array", as_c_array)
+    monkeypatch.setattr(_base.threading, "Thread", Interrupted)
+    s = kpi.nps()
+    try:
+        s.add_array(values, threads=2)
+    except KeyboardInterrupt:
+        pass
+    else:
+        pytest.fail("the interrupt was lost")
+    gc.collect()
+    input_alive = inputs[0]() is not None  # while the worker is still in C
+    release.set()
+    for w in workers:
+        real_join(w, 30)
+    assert len(workers) == 1 and seen == [False] and input_alive
+    assert s.count == 0  # the object itself untouched
+    gc.collect()
+    assert len(handles) == 2 and handles <= freed  # both parts, freed once unused
+    assert inputs[0]() is None
