@@ -43,7 +43,7 @@ from ._calendar import to_ms as _ms
 from ._counting import TopK, _label_bytes
 from ._group import Group
 from ._lib import C
-from ._survey import Rate, Ratio, Score
+from ._survey import Rate, Ratio, Score, _above_middle, _top_two_box
 from ._time import Duration, Series
 
 # -- names, in code order (include/kpi/engine.h) ------------------------------
@@ -396,7 +396,10 @@ class Engine(KpiObject):
     ``sla_policy=``, ``targets={metric: [ms, ...]}`` and
     ``names={dim: {code: name}}``; the options are one configuration,
     taken in any keyword order (``csat_max=3, csat_satisfied_from=2`` as
-    well as the reverse); options, calendar, policy and targets
+    well as the reverse), and a scale's maximum given alone brings the
+    threshold kpi.csat() and kpi.ces() default to on that scale
+    (``csat_max=10``: satisfied from 9; ``ces_max=5``: easy from 4);
+    options, calendar, policy and targets
     are only possible before the first event (KpiStateError later),
     names at any time (set_name, set_names).  Times are int ms since the epoch (or aware
     datetimes).  Failing calls raise a KpiError and change nothing, but
@@ -421,6 +424,12 @@ class Engine(KpiObject):
         for option in options:
             if option not in OPTIONS:
                 raise TypeError(f"Engine: unknown option {option!r}; options: {OPTIONS}")
+        # a scale's maximum alone brings the presets' default threshold on
+        # that scale (kpi.csat(), kpi.ces()), not the 1-5 / 1-7 default's
+        for maximum, threshold, default in (("csat_max", "csat_satisfied_from", _top_two_box),
+                                            ("ces_max", "ces_easy_from", _above_middle)):
+            if maximum in options and threshold not in options:
+                options[threshold] = default(options[maximum])
         for option in self._option_order(options):
             self.set_option(option, options[option])
         if calendar is not None:

@@ -132,14 +132,33 @@ class Score(KpiObject):
         return f"{lo}..{hi} n={self.count}"
 
 
-def csat(max=5, satisfied_from=4):
-    """CSAT: scale 1..max, satisfied = answer >= satisfied_from (top-2-box
-    on 1-5 by default).  Read with .csat() / .share()."""
+def _top_two_box(max):
+    """The lowest satisfied answer of top-2-box on a 1..max scale: max - 1
+    (4 on 1-5, 9 on 1-10), 1 on a one-answer scale."""
+    return _lib.i32(max, "max") - 1 if _lib.i32(max, "max") > 1 else 1
+
+
+def _above_middle(max):
+    """The lowest "easy" answer on a 1..max CES scale by default: the
+    answers above the scale's middle (5 on 1-7, 4 on 1-5), max on scales
+    of one or two answers."""
+    return min(_lib.i32(max, "max"), _lib.i32(max, "max") // 2 + 2)
+
+
+def csat(max=5, satisfied_from=None):
+    """CSAT: scale 1..max, satisfied = answer >= satisfied_from; by default
+    top-2-box on the given scale (4 and 5 on 1-5, 9 and 10 on 1-10: see
+    _top_two_box).  Read with .csat() / .share()."""
+    if satisfied_from is None:
+        satisfied_from = _top_two_box(max)
     return Score._preset("kpi_csat_new", _lib.i32(max, "max"), _lib.i32(satisfied_from))
 
 
-def esat(max=5, satisfied_from=4):
-    """ESAT (employee satisfaction): exactly a CSAT preset."""
+def esat(max=5, satisfied_from=None):
+    """ESAT (employee satisfaction): exactly a CSAT preset (top-2-box by
+    default)."""
+    if satisfied_from is None:
+        satisfied_from = _top_two_box(max)
     return Score._preset("kpi_esat_new", _lib.i32(max, "max"), _lib.i32(satisfied_from))
 
 
@@ -148,10 +167,13 @@ def nps():
     return Score._preset("kpi_nps_new")
 
 
-def ces(max=7, easy_from=5):
-    """CES: scale 1..max, easy = answer >= easy_from (see
-    Score.set_high_is_easy for scales where 1 is easy).  Read with
-    .ces_easy() / .share()."""
+def ces(max=7, easy_from=None):
+    """CES: scale 1..max, easy = answer >= easy_from; by default the
+    answers above the scale's middle (5-7 on 1-7, 4-5 on 1-5: see
+    _above_middle).  See Score.set_high_is_easy for scales where 1 is
+    easy.  Read with .ces_easy() / .share()."""
+    if easy_from is None:
+        easy_from = _above_middle(max)
     return Score._preset("kpi_ces_new", _lib.i32(max, "max"), _lib.i32(easy_from))
 
 

@@ -266,6 +266,20 @@ def test_constructor_takes_another_engines_options():
     assert kpi.Engine(**e.options).options == e.options
 
 
+@pytest.mark.parametrize("options, threshold, value", [
+    # a scale's maximum alone: the presets' default threshold on that scale
+    ({"csat_max": 10}, "csat_satisfied_from", 9),
+    ({"csat_max": 3}, "csat_satisfied_from", 2),   # refused before: 4 > 3
+    ({"csat_max": 5}, "csat_satisfied_from", 4),
+    ({"ces_max": 5}, "ces_easy_from", 4),
+    ({"ces_max": 10}, "ces_easy_from", 7),
+    ({"ces_max": 7}, "ces_easy_from", 5),
+])
+def test_a_scale_maximum_alone_brings_its_default_threshold(options, threshold, value):
+    e = kpi.Engine(**options)
+    assert e.option(threshold) == value
+
+
 def test_constructor_inconsistent_options_still_refused():
     with pytest.raises(kpi.KpiRangeError):
         kpi.Engine(csat_max=3, csat_satisfied_from=4)   # 4 > 3

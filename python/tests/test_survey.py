@@ -69,6 +69,35 @@ def test_csat_ces_esat_presets():
     assert err.value.code == -14
 
 
+def test_presets_default_thresholds_follow_the_scale():
+    # CSAT / ESAT: top-2-box on the given scale; 1-10 answers 10, 9, 8, 4:
+    # satisfied 10 and 9 -> 2 of 4 (the fixed default 4 counted 4 of 4)
+    for make in (kpi.csat, kpi.esat):
+        s = make(10)
+        s.add_array([10, 9, 8, 4])
+        assert_wilson(s.csat(), 2, 4)
+    # 1-5 keeps 4 and 5; 1-3 is 2 and 3; a one-answer scale: its answer
+    c = kpi.csat()
+    c.add_array([5, 4, 3])
+    assert_wilson(c.csat(), 2, 3)
+    c3 = kpi.csat(max=3)  # refused before: 4 > 3
+    c3.add_array([3, 2, 1])
+    assert_wilson(c3.csat(), 2, 3)
+    c1 = kpi.csat(1)
+    c1.add(1)
+    assert_wilson(c1.csat(), 1, 1)
+    # CES: the answers above the middle: 5-7 on 1-7, 4-5 on 1-5, 7-10 on 1-10
+    for top, answers, easy in ((7, [7, 5, 4, 1], 2), (5, [5, 4, 3, 1], 2),
+                               (10, [10, 7, 6, 1], 2), (2, [2, 1], 1)):
+        e = kpi.ces(top)
+        e.add_array(answers)
+        assert_wilson(e.ces_easy(), easy, len(answers))
+    # an explicit threshold is kept
+    c = kpi.csat(10, 7)
+    c.add_array([10, 7, 6])
+    assert_wilson(c.csat(), 2, 3)
+
+
 def test_high_is_easy_takes_true_false_1_0_and_refuses_the_rest():
     # 1..7 CES, threshold 3, answers 7, 5, 3, 1: >= 3 is 3 of 4, <= 3 is 2 of 4
     s = kpi.ces(7, 3)
