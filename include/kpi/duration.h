@@ -5,13 +5,14 @@
 /**
  * @file kpi/duration.h
  * @brief Durations (FRT, ART, ASA, resolution time) and average handle
- *        time: exact count, sum, min, max and mean, and any quantile from
- *        a bounded-memory sketch with a guaranteed relative error.
+ *        time: exact count, sum, min and max, their mean, and any quantile
+ *        from a bounded-memory sketch with a guaranteed relative error.
  *
  * A #kpi_duration accumulates durations in milliseconds (0 and above).
- * Count, sum, min, max and mean are exact.  Quantiles come from a
- * mergeable log-bucketed histogram in the style of DDSketch (Masson, Rim
- * and Lee, VLDB 2019): with relative accuracy a, every quantile answer x
+ * Count, sum, min and max are exact, and the mean is computed from them
+ * (sum / count in double precision).  Quantiles come from a mergeable
+ * log-bucketed histogram in the style of DDSketch (Masson, Rim and Lee,
+ * VLDB 2019): with relative accuracy a, every quantile answer x
  * satisfies |x - v| <= a * v, where v is the exact value of the stream at
  * the requested rank; 0 ms durations are counted exactly apart.
  *
@@ -275,7 +276,8 @@ KPI_API uint64_t kpi_duration_count(const kpi_duration *d);
 KPI_API double kpi_duration_accuracy(const kpi_duration *d);
 
 /**
- * @brief The exact mean, sum / count, in milliseconds.
+ * @brief The mean, sum / count, in milliseconds: from the exact sum and
+ *        count (not from the sketch), divided in double precision.
  * @param d the object.
  * @param[out] out receives the mean.
  * @return #KPI_OK; #KPI_ERR_INVALID if a pointer is NULL; #KPI_ERR_EMPTY.
