@@ -49,9 +49,9 @@ static void cust_destroy(void *obj) { kpi__object_free(obj); }
 static void cust_reset(void *obj)
 {
     kpi_customers *p = obj;
-    p->flags = 0;
+    p->flags &= F_MARGIN; /* the margin is configuration: it stays */
     memset(p->c, 0, sizeof p->c);
-    p->revenue = p->revenue_c = p->margin = 0;
+    p->revenue = p->revenue_c = 0;
 }
 
 static int cust_clone(const void *src, void **out)

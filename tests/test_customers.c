@@ -176,6 +176,28 @@ START_TEST(customer_feed_errors_change_nothing)
     double v;
     ck_assert_status(kpi_customers_churn_net(p, &v), KPI_ERR_EMPTY);
     kpi_customers_reset(NULL);
+    /* reset keeps the margin (configuration) and clears the period: a new
+     * period of start 10, 2 lost, end 8, revenue 100 gives CLV = revenue
+     * per customer 10 x 0.4 / churn 0.2 = 20 without setting the margin
+     * again; a merge with a different margin is still refused */
+    kpi_customers *m;
+    ck_assert_ok(kpi_customers_new(&m));
+    ck_assert_ok(kpi_customers_set_margin(m, 0.4));
+    ck_assert_ok(kpi_customers_set_start(m, 3));
+    ck_assert_ok(kpi_customers_add_revenue(m, 7));
+    kpi_customers_reset(m);
+    ck_assert_status(kpi_customers_churn_net(m, &v), KPI_ERR_EMPTY);
+    ck_assert_ok(kpi_customers_set_start(m, 10));
+    ck_assert_ok(kpi_customers_set_end(m, 8));
+    ck_assert_ok(kpi_customers_add_lost(m, 2));
+    ck_assert_ok(kpi_customers_add_revenue(m, 100));
+    ck_assert_ok(kpi_customers_clv(m, &v));
+    ck_assert_double_eq_tol(v, 20.0, 1e-12);
+    ck_assert_status(kpi_customers_merge(m, o), KPI_ERR_INCOMPATIBLE);
+    kpi_customers *r = customers_reread(m);
+    customers_same(r, m);
+    kpi_customers_free(r);
+    kpi_customers_free(m);
     kpi_customers_free(NULL);
     ck_assert_uint_eq(kpi_customers_footprint(NULL), 0);
     ck_assert_uint_gt(kpi_customers_footprint(p), 600);

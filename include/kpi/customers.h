@@ -116,7 +116,11 @@ KPI_API int kpi_customers_new_with(kpi_customers **out,
 KPI_API void kpi_customers_free(kpi_customers *p);
 
 /**
- * @brief Back to empty; NULL is a no-op.
+ * @brief Back to empty, for the next period; NULL is a no-op.
+ *
+ * Every count, the revenue and what was set (start, end, active) are
+ * cleared; the gross margin, configuration like every object's, stays
+ * (kpi_customers_set_margin()).
  * @param p the object. Thread safety: not with concurrent use of `p`.
  */
 KPI_API void kpi_customers_reset(kpi_customers *p);
