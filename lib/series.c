@@ -903,6 +903,50 @@ KPI_API int kpi_series_forecast(const kpi_series *p, uint32_t horizon,
     return KPI_OK;
 }
 
+/* The variance of the h-step forecast error over that of the one-step
+ * error, for the model's own errors (independent, of equal variance).
+ *
+ * The recursions (hw_step) in error-correction form: with the one-step
+ * forecast f = L + T + S (S = S[t mod m], last updated m periods before)
+ * and its error e = y - f,
+ *   L' = alpha (y - S) + (1 - alpha) (L + T)
+ *      = alpha (e + L + T) + (1 - alpha) (L + T)        = L + T + alpha e
+ *   T' = beta (L' - L) + (1 - beta) T
+ *      = beta (T + alpha e) + (1 - beta) T               = T + alpha beta e
+ *   S' = gamma (y - L') + (1 - gamma) S      (y - L' = S + (1 - alpha) e)
+ *      = gamma (S + (1 - alpha) e) + (1 - gamma) S       = S + gamma (1 - alpha) e
+ * which is ETS(A,A,A) (Hyndman, Koehler, Ord and Snyder 2008, "Forecasting
+ * with Exponential Smoothing", class 1 models) with the state space
+ * constants alpha_ets = alpha, beta_ets = alpha beta (our trend constant
+ * smooths the level's change, which moves by alpha e), gamma_ets =
+ * gamma (1 - alpha) (our season update uses the new level L').
+ * An error j periods before the target period has moved the level by
+ * alpha e, the trend by beta_ets e (j steps of it by the target: beta_ets j
+ * e) and, when j is a multiple of m, the target's seasonal term by
+ * gamma_ets e; the increments are never smoothed away.  So the h-step error
+ * is e_{t+h} + sum_{j=1}^{h-1} c_j e_{t+h-j} with
+ *   c_j = alpha + beta_ets j + gamma_ets [j mod m = 0],
+ * and v_h / sigma^2 = 1 + sum_{j=1}^{h-1} c_j^2.  In closed form (O(1) for
+ * any h), with n = h - 1 and k = floor(n / m) multiples of m in 1..n:
+ *   sum (alpha + beta_ets j)^2 = n alpha^2 + alpha beta_ets n (n + 1)
+ *                                + beta_ets^2 n (n + 1) (2n + 1) / 6
+ *   the k seasonal terms add   k gamma_ets (gamma_ets + 2 alpha)
+ *                                + gamma_ets beta_ets m k (k + 1)
+ * (2 beta_ets gamma_ets times the sum of the multiples m (1 + .. + k)).
+ * Every term is >= 0 (no cancellation).  For h <= 2^32 every constant is
+ * below 1 and the sum below 3e28 (the beta_ets^2 term, < 2^96 / 3, leads),
+ * so the half width, its root (< 2e14) times the RMSE (< 2^512, the root
+ * of a finite mean of squares) times 1.96, is finite. */
+static double hw_variance_ratio(const kpi_series *p, uint64_t h)
+{
+    double a = p->alpha, b = p->alpha * p->beta, g = p->gamma * (1.0 - p->alpha);
+    double n = (double)(h - 1), m = (double)p->m;
+    double k = (double)((h - 1) / p->m);
+    return 1.0 + n * a * a + a * b * n * (n + 1.0) +
+           b * b * n * (n + 1.0) * (2.0 * n + 1.0) / 6.0 + k * g * (g + 2.0 * a) +
+           g * b * m * k * (k + 1.0);
+}
+
 KPI_API int kpi_series_forecast_interval(const kpi_series *p, uint32_t h,
                                          kpi_estimate *out)
 {
@@ -917,7 +961,7 @@ KPI_API int kpi_series_forecast_interval(const kpi_series *p, uint32_t h,
         return KPI_ERR_RANGE;
     double f = forecast_at(p, h);
     double half = KPI__Z95 * sqrt(p->sum_sq / (double)p->n_err) *
-                  sqrt((double)h);
+                  sqrt(hw_variance_ratio(p, h));
     out->value = f;
     out->lower = f - half;
     out->upper = f + half;

@@ -273,7 +273,11 @@ START_TEST(holt_winters_tracks_a_noisy_trending_week)
     ck_assert(e.lower < e.value && e.value < e.upper);
     kpi_estimate e1;
     ck_assert_ok(kpi_series_forecast_interval(s, 1, &e1));
-    ck_assert_near((e.upper - e.lower) / (e1.upper - e1.lower), 2.0, 1e-9);
+    /* m = 7, alpha .2, beta .05, gamma .3: c_j = .2 (1 + .05 j) (no j of
+     * 1..3 is a multiple of 7): .21, .22, .23; squares .0441 + .0484 +
+     * .0529 = .1454; the width at h = 4 is sqrt(1.1454) times that at 1
+     * (not sqrt(4) = 2) */
+    ck_assert_near((e.upper - e.lower) / (e1.upper - e1.lower), sqrt(1.1454), 1e-9);
     kpi_series_free(s);
 }
 END_TEST
@@ -1264,6 +1268,19 @@ static void hw_observe_ref(hw_ref *o, int m, double a, double b, double g, doubl
     o->n_err++;
 }
 
+/* The h-step error variance over the one-step one, the sum written out:
+ * 1 + sum_{j=1}^{h-1} c_j^2, c_j = a (1 + j b) + g (1 - a) [j mod m = 0]
+ * (kpi_series_forecast_interval()). */
+static double hw_var_ratio(uint64_t m, double a, double b, double g, uint64_t h)
+{
+    double v = 1;
+    for (uint64_t j = 1; j < h; j++) {
+        double c = a * (1 + (double)j * b) + (j % m == 0 ? g * (1 - a) : 0);
+        v += c * c;
+    }
+    return v;
+}
+
 /* y[0..n) are the closed periods (n >= 2m). */
 static void hw_reference(const double *y, int n, int m, double a, double b,
                          double g, hw_ref *o)
@@ -1303,11 +1320,22 @@ START_TEST(holt_winters_matches_the_documented_recursion_with_gaps)
     for (uint32_t h = 1; h <= 7; h++) {
         kpi_estimate e;
         ck_assert_ok(kpi_series_forecast_interval(s, h, &e));
-        double half = 1.959963984540054 * sqrt(r.sum_sq / r.n_err) * sqrt((double)h);
+        double half = 1.959963984540054 * sqrt(r.sum_sq / r.n_err) *
+                      sqrt(hw_var_ratio(3, 0.4, 0.3, 0.2, h));
         ck_assert_near(e.value, f[h - 1], 1e-12);
         ck_assert_near(e.upper - e.value, half, 1e-9);
         ck_assert_near(e.value - e.lower, half, 1e-9);
         ck_assert_uint_eq(e.n, (uint64_t)(n - 2 * m));
+    }
+    /* far horizons (many seasons): the same sum */
+    static const uint32_t far[] = {100, 1000, 30001, 30002, 30003};
+    for (size_t i = 0; i < sizeof far / sizeof far[0]; i++) {
+        kpi_estimate e;
+        ck_assert_ok(kpi_series_forecast_interval(s, far[i], &e));
+        double half = 1.959963984540054 * sqrt(r.sum_sq / r.n_err) *
+                      sqrt(hw_var_ratio(3, 0.4, 0.3, 0.2, far[i]));
+        ck_assert_msg(fabs(e.upper - e.value - half) <= 1e-12 * half, "h=%u: %.17g, want %.17g",
+                      far[i], e.upper - e.value, half);
     }
     kpi_series_free(s);
 }
@@ -1337,8 +1365,18 @@ START_TEST(holt_winters_errors_by_hand_with_zero_actuals_and_forecasts)
         ck_assert_near(f[h], 1.0, 1e-15);
     kpi_estimate e;
     ck_assert_ok(kpi_series_forecast_interval(s, 4, &e));
-    ck_assert_near(e.upper - e.lower, 2 * 1.959963984540054 * sqrt(32.0 / 3.0) * 2, 1e-12);
+    /* h-step variance / one-step variance = 1 + c_1^2 + c_2^2 + c_3^2,
+     * c_j = alpha (1 + j beta) + gamma (1 - alpha) [j mod m = 0]; m = 1:
+     * every j is a multiple, c_j = .5 (1 + .5 j) + .25 = .75 + .25 j:
+     * 1, 1.25, 1.5; squares 1 + 1.5625 + 2.25 = 4.8125; the ratio 5.8125
+     * (the random walk's sqrt(h) would give 4) */
+    ck_assert_near(e.upper - e.lower,
+                   2 * 1.959963984540054 * sqrt(32.0 / 3.0) * sqrt(5.8125), 1e-12);
     ck_assert_uint_eq(e.n, 3);
+    /* h = 1: 1.96 RMSE */
+    ck_assert_ok(kpi_series_forecast_interval(s, 1, &e));
+    ck_assert_near(e.upper - e.value, 1.959963984540054 * sqrt(32.0 / 3.0), 1e-12);
+    ck_assert_near(e.value - e.lower, 1.959963984540054 * sqrt(32.0 / 3.0), 1e-12);
     kpi_series_free(s);
 
     /* all zeros: y = f = 0 terms count 0, the interval has no width */
@@ -1674,6 +1712,103 @@ START_TEST(holt_winters_recovers_a_trending_week_and_a_merged_copy_agrees)
 }
 END_TEST
 
+/* ---- review: the h-step interval of the forecast ------------------------ */
+
+/* A standard normal deviate (Box-Muller). */
+static double test_gauss(test_rng *r)
+{
+    double u1 = test_uniform(r), u2 = test_uniform(r);
+    return sqrt(-2.0 * log(1.0 - u1)) * cos(6.283185307179586 * u2);
+}
+
+/* A series of period 1 ms with the given forecast, fed n noisy seasonal
+ * periods 0..n-1 and a 0 at n that closes period n - 1 (period n is open,
+ * at 0). */
+static kpi_series *interval_series(uint32_t m, double a, double b, double g,
+                                   int n, uint64_t seed)
+{
+    test_rng r = {seed};
+    kpi_series *s;
+    ck_assert_ok(kpi_series_new(&s, 1, 4, 0));
+    ck_assert_ok(kpi_series_set_forecast(s, m, a, b, g));
+    for (int k = 0; k < n; k++)
+        ck_assert_ok(kpi_series_add(s, k, 50.0 + 10.0 * (k % m) + 0.2 * k +
+                                              3.0 * test_gauss(&r)));
+    ck_assert_ok(kpi_series_add(s, n, 0.0));
+    return s;
+}
+
+START_TEST(holt_winters_interval_of_a_near_random_walk_grows_as_sqrt_h)
+{
+    /* alpha = 1, beta = gamma = 0 (the closest the open interval (0, 1)
+     * allows: 1 - e, e, e with e = 2^-30) is the random walk: every c_j is
+     * about 1 (1 + e (j - 1) to first order), the variance h times the
+     * one-step one, the half width sqrt(h) times 1.96 RMSE (relative error
+     * about e h / 2 < 1e-7 for h <= 100) */
+    const double e = 0x1p-30;
+    kpi_series *s = interval_series(2, 1 - e, e, e, 40, 11);
+    kpi_estimate e1, eh;
+    ck_assert_ok(kpi_series_forecast_interval(s, 1, &e1));
+    ck_assert(e1.upper > e1.value);
+    for (uint32_t h = 2; h <= 100; h++) {
+        ck_assert_ok(kpi_series_forecast_interval(s, h, &eh));
+        double ratio = (eh.upper - eh.value) / (e1.upper - e1.value);
+        ck_assert_msg(fabs(ratio / sqrt((double)h) - 1) < 1e-6, "h=%u: %.12g", h, ratio);
+    }
+    kpi_series_free(s);
+}
+END_TEST
+
+START_TEST(holt_winters_interval_matches_simulated_h_step_errors)
+{
+    /* The model's own data: from a fitted state, each next period is the
+     * one-step forecast plus a N(0, sigma^2) error, fed to the series (its
+     * recursions are then exactly the error-correction equations the
+     * interval assumes).  Over N runs from the same state, the mean square
+     * of y_{t+h} - (the h-step forecast made at t) estimates the h-step
+     * variance.  The error is a sum of independent normals, so the mean of
+     * N squares has a relative standard deviation of sqrt(2 / N) = 0.71%
+     * for N = 40000; 4% is more than 5 of them (the fixed seed makes the
+     * outcome fixed anyway).  With m = 3, alpha .5, beta .4, gamma .6 the
+     * variance ratios 1, 1.49, 2.3, 4.26, 5.95, 8.2, 12.2 differ from the
+     * random walk's h by 16% or more except at h = 4 (6%), from those with
+     * beta (instead of alpha beta) by 21% or more from h = 2, and from those
+     * with gamma (instead of gamma (1 - alpha)) by 11% or more from h = 4. */
+    enum { M = 3, H = 7, N = 40000, START = 30 };
+    const double a = 0.5, b = 0.4, g = 0.6, sigma = 2.0;
+    kpi_series *base = interval_series(M, a, b, g, START, 5);
+    double fh[H], sq[H] = {0};
+    ck_assert_ok(kpi_series_forecast(base, H, fh, H));
+    test_rng r = {2024};
+    for (int run = 0; run < N; run++) {
+        kpi_series *s;
+        ck_assert_ok(kpi_series_clone(base, &s));
+        for (int h = 1; h <= H; h++) {
+            double f1;
+            ck_assert_ok(kpi_series_forecast(s, 1, &f1, 1));
+            double y = f1 + sigma * test_gauss(&r);
+            ck_assert_ok(kpi_series_add(s, START + h - 1, y));
+            ck_assert_ok(kpi_series_add(s, START + h, 0.0)); /* closes it */
+            sq[h - 1] += (y - fh[h - 1]) * (y - fh[h - 1]);
+        }
+        kpi_series_free(s);
+    }
+    kpi_estimate e1, eh;
+    ck_assert_ok(kpi_series_forecast_interval(base, 1, &e1));
+    for (int h = 1; h <= H; h++) {
+        ck_assert_ok(kpi_series_forecast_interval(base, (uint32_t)h, &eh));
+        double r_lib = (eh.upper - eh.value) / (e1.upper - e1.value);
+        double want = hw_var_ratio(M, a, b, g, (uint64_t)h);
+        ck_assert_msg(fabs(r_lib * r_lib - want) < 1e-12 * want, "h=%d: %.15g vs %.15g", h,
+                      r_lib * r_lib, want);
+        double got = sq[h - 1] / N / (sigma * sigma);
+        ck_assert_msg(fabs(got / want - 1) < 0.04, "h=%d: simulated %.5g, formula %.5g", h,
+                      got, want);
+    }
+    kpi_series_free(base);
+}
+END_TEST
+
 static Suite *series_suite(void)
 {
     Suite *s = suite_create("series");
@@ -1717,6 +1852,8 @@ static Suite *series_suite(void)
     tcase_add_test(tc, holt_winters_recovers_a_trending_week_and_a_merged_copy_agrees);
     tcase_add_test(tc, amounts_are_bounded_and_no_sum_overflows);
     tcase_add_test(tc, a_diverging_holt_winters_model_restarts_and_its_state_reads_back);
+    tcase_add_test(tc, holt_winters_interval_of_a_near_random_walk_grows_as_sqrt_h);
+    tcase_add_test(tc, holt_winters_interval_matches_simulated_h_step_errors);
     suite_add_tcase(s, tc);
     return s;
 }

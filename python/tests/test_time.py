@@ -235,7 +235,8 @@ def test_series_forecast_against_holt_winters():
     fi = s.forecast_interval(2)
     rmse = float(np.sqrt(np.mean(np.square(errors))))
     assert fi.value == pytest.approx(want[1], rel=1e-9)
-    assert fi.high - fi.value == pytest.approx(1.959964 * rmse * np.sqrt(2), rel=1e-5)
+    # h = 2: variance ratio 1 + c_1^2, c_1 = alpha (1 + beta) = 0.3 x 1.1 = 0.33
+    assert fi.high - fi.value == pytest.approx(1.959964 * rmse * np.sqrt(1 + 0.33**2), rel=1e-5)
     assert fi.n == len(errors)
     with pytest.raises(kpi.KpiStateError):
         kpi.Series(day, 10).forecast(3)
