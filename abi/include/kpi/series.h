@@ -299,11 +299,19 @@ KPI_API int kpi_series_forecast(const kpi_series *p, uint32_t horizon,
 
 /**
  * @brief The h-step forecast with an approximate 95% interval:
- *        value +- 1.96 * RMSE(one-step errors) * sqrt(h).
+ *        value +- 1.96 * RMSE(one-step errors) * sqrt(v_h), with
+ *        v_h = 1 + sum_{j=1}^{h-1} c_j^2 and
+ *        c_j = alpha (1 + j beta) + gamma (1 - alpha) [j mod m = 0].
  *
- * A simple approximation: it ignores how the smoothing parameters widen
- * the true h-step error distribution.  `n` is the number of one-step
- * errors behind the RMSE.
+ * v_h is the h-step error variance over the one-step one of additive
+ * Holt-Winters as the ETS(A,A,A) state space model (Hyndman et al. 2008,
+ * "Forecasting with Exponential Smoothing", class 1): the recursions above
+ * are its error-correction form with the constants alpha, alpha beta and
+ * gamma (1 - alpha).  v_1 = 1 (the interval at h = 1 is +- 1.96 RMSE); the
+ * random walk (alpha -> 1, beta and gamma -> 0) gives v_h -> h.  It
+ * assumes independent normal one-step errors of one variance, estimated by
+ * the RMSE, and ignores the uncertainty of that estimate and of the
+ * state.  `n` is the number of one-step errors behind the RMSE.
  * @param p the series.
  * @param h steps ahead, 1-based.
  * @param[out] out receives the estimate.
