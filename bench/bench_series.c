@@ -107,6 +107,15 @@ int main(void)
         sink += naive_v;
     });
     bench_line("series add (count, monotone time)", kpi_ns, naive_ns, "<= 2 ns");
+    /* the floor of any one-call-per-event API: a bare call into the library */
+    double call_ns;
+    size_t calls = 0;
+    BENCH_MEDIAN(call_ns, n, {}, {
+        for (size_t i = 0; i < n; i++)
+            calls += kpi_series_length(s);
+    });
+    bench_keep(&calls);
+    bench_line("  reference: a bare exported call (kpi_series_length)", call_ns, 0, "-");
     kpi_series_last(s, 168, &kpi_v);
     bench_agree("  same total of the 168 kept periods", kpi_v, naive_v, 0);
     BENCH_MEDIAN(kpi_ns, n,

@@ -103,6 +103,123 @@ static uint64_t naive_kth_count(size_t k)
     return v;
 }
 
+/*
+ * Reference only, not libkpi: a minimal Misra-Gries summary with batched
+ * decrements (the other algorithm family issue 5 names, as the frequent
+ * items sketches use it): an open-addressing table of 2^lg ids and
+ * counts; a new id is inserted with count 1, and when more than 3/4 of the
+ * slots are taken the median count is subtracted from every counter and
+ * the counters at or below 0 leave.  No ranks, no per-label bounds kept,
+ * no errors checked, called directly inside this program (no call into a
+ * shared library): a floor for what that family costs per id on this
+ * machine and stream, printed beside kpi_topk_id_add.
+ */
+typedef struct mg_ref {
+    uint64_t *key;
+    int64_t *cnt, *tmp, offset;
+    uint8_t *used;
+    uint32_t mask, n;
+} mg_ref;
+
+static void mg_init(mg_ref *m, unsigned lg)
+{
+    size_t len = (size_t)1 << lg;
+    m->key = calloc(len, sizeof *m->key);
+    m->cnt = calloc(len, sizeof *m->cnt);
+    m->tmp = malloc(2 * len * sizeof *m->tmp);
+    m->used = calloc(len, 1);
+    m->mask = (uint32_t)(len - 1);
+    m->n = 0;
+    m->offset = 0;
+}
+
+static void mg_fini(mg_ref *m)
+{
+    free(m->key);
+    free(m->cnt);
+    free(m->tmp);
+    free(m->used);
+}
+
+static uint32_t mg_slot(const mg_ref *m, uint64_t id)
+{
+    uint64_t h = id * UINT64_C(0x9E3779B97F4A7C15);
+    return (uint32_t)(h >> 32) & m->mask;
+}
+
+/* The k-th smallest of v[0..n) (Hoare's selection; v is reordered). */
+static int64_t select_i64(int64_t *v, uint32_t n, uint32_t k)
+{
+    uint32_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        int64_t pivot = v[lo + (hi - lo) / 2];
+        uint32_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                int64_t t = v[i];
+                v[i++] = v[j];
+                v[j] = t;
+                if (j-- == 0)
+                    break;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return v[k];
+    }
+    return v[k];
+}
+
+static void mg_purge(mg_ref *m)
+{
+    uint32_t n = 0, kept = 0;
+    for (uint32_t i = 0; i <= m->mask; i++)
+        if (m->used[i])
+            m->tmp[n++] = m->cnt[i];
+    int64_t med = select_i64(m->tmp, n, n / 2);
+    uint64_t *keys = (uint64_t *)m->tmp; /* reused: ids, then counts */
+    for (uint32_t i = 0; i <= m->mask; i++)
+        if (m->used[i] && m->cnt[i] > med) {
+            keys[kept] = m->key[i];
+            m->tmp[n + kept++] = m->cnt[i] - med;
+        }
+    memset(m->used, 0, (size_t)m->mask + 1);
+    for (uint32_t j = 0; j < kept; j++) {
+        uint32_t i = mg_slot(m, keys[j]);
+        while (m->used[i])
+            i = (i + 1) & m->mask;
+        m->used[i] = 1;
+        m->key[i] = keys[j];
+        m->cnt[i] = m->tmp[n + j];
+    }
+    m->n = kept;
+    m->offset += med;
+}
+
+__attribute__((noinline)) static void mg_add(mg_ref *m, uint64_t id)
+{
+    uint32_t i = mg_slot(m, id);
+    while (m->used[i]) {
+        if (m->key[i] == id) {
+            m->cnt[i]++;
+            return;
+        }
+        i = (i + 1) & m->mask;
+    }
+    m->used[i] = 1;
+    m->key[i] = id;
+    m->cnt[i] = 1;
+    if (++m->n > (m->mask + 1) / 4 * 3)
+        mg_purge(m);
+}
+
 int main(void)
 {
     bench_seed(12345);
@@ -184,6 +301,26 @@ int main(void)
     BENCH_MEDIAN(naive_ns, n, memset(counts, 0, NLAB * sizeof *counts),
                  for (size_t i = 0; i < n; i++) counts[ids[i]]++);
     bench_line("kpi_topk_id_add per id (naive: dense array)", kpi_ns, naive_ns, "<= 8 ns");
+    /* what limits it: a bare call into the library, and the other family */
+    double call_ns, mg_ns;
+    size_t qsum = 0;
+    BENCH_MEDIAN(call_ns, n, (void)0,
+                 for (size_t i = 0; i < n; i++) qsum += kpi_topk_id_size(q));
+    bench_keep(&qsum);
+    bench_line("  reference: a bare exported call (kpi_topk_id_size)", call_ns, 0, "-");
+    for (unsigned lg = 11; lg <= 13; lg++) {
+        mg_ref mg;
+        mg_init(&mg, lg);
+        BENCH_MEDIAN(mg_ns, n, (mg_fini(&mg), mg_init(&mg, lg)),
+                     for (size_t i = 0; i < n; i++) mg_add(&mg, ids[i]));
+        snprintf(buf, sizeof buf, "  reference: minimal Misra-Gries, %u slots, direct call",
+                 1u << lg);
+        bench_line(buf, mg_ns, 0, "-");
+        printf("  %-44s %10.6f     (kpi_topk_id error bound / N %.6f)\n",
+               "    its decrement total / N", (double)mg.offset / (double)n,
+               (double)kpi_topk_id_error_bound(q) / (double)n);
+        mg_fini(&mg);
+    }
     bench_bytes("bytes per object", (double)kpi_topk_id_footprint(q),
                 (double)(NLAB * sizeof *counts), "bounded by m");
     /* every rank, each pass after an add (which drops the order of a long
