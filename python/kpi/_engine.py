@@ -437,7 +437,11 @@ class Engine(KpiObject):
         if sla_policy is not None:
             self.set_sla_policy(sla_policy)
         for metric, ms in (targets or {}).items():
-            for t in ([ms] if isinstance(ms, int) else ms):
+            try:  # a list of targets, or one (an int, a numpy integer)
+                ms = list(ms)
+            except TypeError:
+                ms = [ms]
+            for t in ms:
                 self.add_target(metric, t)
         for dim, table in (names or {}).items():
             self.set_names(dim, table)

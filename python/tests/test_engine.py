@@ -280,6 +280,20 @@ def test_a_scale_maximum_alone_brings_its_default_threshold(options, threshold, 
     assert e.option(threshold) == value
 
 
+def test_constructor_targets_take_one_or_many_of_any_integer_type():
+    # targets={metric: ms} takes one target (an int or a numpy integer) or
+    # an iterable of them; share_within() is then exact at each
+    for ms in (H, np.int64(H), [H], (H, 2 * H), np.array([H, 2 * H])):
+        e = kpi.Engine(targets={"frt": ms})
+        e.created(T0, 1)
+        e.agent_reply(T0 + H, 1)            # FRT exactly 1 h: within 1 h
+        e.created(T0, 2)
+        e.agent_reply(T0 + H + 1, 2)        # 1 h + 1 ms: not within 1 h
+        # exact only with the target registered: 1 h and 1 h + 1 ms share
+        # one bucket of the 1% sketch
+        assert e.metric("frt").share_within(H).value == 0.5
+
+
 def test_constructor_inconsistent_options_still_refused():
     with pytest.raises(kpi.KpiRangeError):
         kpi.Engine(csat_max=3, csat_satisfied_from=4)   # 4 > 3
