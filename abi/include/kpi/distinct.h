@@ -11,13 +11,14 @@
  * byte strings (hashed with a 64-bit string hash).  While few distinct
  * values have been seen it keeps the set of their 64-bit hashes and is
  * exact (up to 64-bit hash collisions); once the set would hold more than
- * min(2^p / 8, 4096) hashes (as much memory as the registers) it switches to
- * HyperLogLog (P. Flajolet, E. Fusy, O. Gandouet, F. Meunier, "HyperLogLog:
- * the analysis of a near-optimal cardinality estimation algorithm",
- * AofA 2007) with 2^p one-byte registers: relative standard error
- * 1.04 / sqrt(2^p) (p = 12: 4096 registers, 4 KiB, about 1.6%; the
- * figure is asymptotic: the spread measured is 0.29 at p = 4 against
- * 0.26, 0.20 at p = 5 against 0.18, within about 5% of it for p >= 6).  The
+ * min(2^p / 8, 4096) hashes (as much memory as the registers up to p = 15,
+ * less above) it switches to HyperLogLog (P. Flajolet, E. Fusy,
+ * O. Gandouet, F. Meunier, "HyperLogLog: the analysis of a near-optimal
+ * cardinality estimation algorithm", AofA 2007) with 2^p one-byte
+ * registers: relative standard error 1.04 / sqrt(2^p) (p = 12: 4096
+ * registers, 4 KiB, about 1.6%; the figure is asymptotic: the spread
+ * measured is 0.29 at p = 4 against 0.26, 0.20 at p = 5 against 0.18,
+ * within about 5% of it for p >= 6).  The
  * estimate is O. Ertl's improved raw estimator ("New cardinality
  * estimation algorithms for HyperLogLog sketches", 2017), one formula for
  * small and large cardinalities alike (no switch to linear counting, whose
