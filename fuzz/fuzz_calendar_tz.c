@@ -7,9 +7,77 @@
  * range) at which the calendar is evaluated besides a fixed set.  A
  * string the parser accepts gives a calendar that answers offsets, local
  * times, elapsed and due times, serializes, restores equal, and clones
- * equal; a string it rejects is KPI_ERR_INVALID.
+ * equal; a string it rejects is KPI_ERR_INVALID.  A second calendar of
+ * the zone, open around the clock, closes part of a date for each
+ * instant (a day around one of 2026's clock changes, or the instant's
+ * own date), in input order: updated date by date, it must answer elapsed
+ * and due exactly as its decoded copy, which sums every date from scratch.
  */
 #include "fuzz.h"
+
+/* The calendar and its decoded copy answer alike at t. */
+static void same_answers(const kpi_calendar *cal, const kpi_calendar *copy, int64_t t)
+{
+    int64_t a = 0, b = 0;
+    int64_t end = t + 40 * KPI_MS_PER_DAY;
+    if (end <= KPI_CALENDAR_MAX_TIME && t >= -KPI_CALENDAR_MAX_TIME) {
+        int rc = kpi_calendar_elapsed(cal, t, end, &a);
+        KPI_FUZZ_CHECK(kpi_calendar_elapsed(copy, t, end, &b) == rc);
+        KPI_FUZZ_CHECK(rc != KPI_OK || a == b);
+    }
+    int rc = kpi_calendar_due(cal, t, 30 * KPI_MS_PER_HOUR, &a);
+    KPI_FUZZ_CHECK(kpi_calendar_due(copy, t, 30 * KPI_MS_PER_HOUR, &b) == rc);
+    KPI_FUZZ_CHECK(rc != KPI_OK || a == b);
+}
+
+#define Y2026 INT64_C(1767225600000) /* 2026-01-01T00:00:00Z */
+
+/* Close part of dates of a round-the-clock calendar of the zone, one per
+ * instant, then compare it with its decoded copy. */
+static void dates_one_by_one(const char *tz, const uint64_t *u, size_t n)
+{
+    kpi_calendar *cal = NULL, *copy = NULL;
+    KPI_FUZZ_CHECK(kpi_calendar_new(&cal, tz) == KPI_OK);
+    for (int wd = 0; wd < 7; wd++)
+        KPI_FUZZ_CHECK(kpi_calendar_add_hours(cal, wd, 0, 1440) == KPI_OK);
+    int64_t change[8]; /* UTC days of 2026 in which the offset changes */
+    size_t nch = 0;
+    int32_t o0, o1;
+    KPI_FUZZ_CHECK(kpi_calendar_utc_offset(cal, Y2026, &o0) == KPI_OK);
+    for (int64_t day = 0; day < 365 && nch < 8; day++, o0 = o1) {
+        KPI_FUZZ_CHECK(kpi_calendar_utc_offset(cal, Y2026 + (day + 1) * KPI_MS_PER_DAY, &o1) ==
+                       KPI_OK);
+        if (o1 != o0)
+            change[nch++] = Y2026 + day * KPI_MS_PER_DAY;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int64_t t = (int64_t)(u[i] % (2 * (uint64_t)KPI_CALENDAR_MAX_TIME + 1)) -
+                    KPI_CALENDAR_MAX_TIME;
+        if (nch > 0 && (u[i] >> 63) == 0)
+            t = change[u[i] % nch] + ((int64_t)((u[i] >> 8) % 5) - 2) * KPI_MS_PER_DAY / 2;
+        int32_t y, m, d, wd, ms;
+        KPI_FUZZ_CHECK(kpi_calendar_local_time(cal, t, &y, &m, &d, &wd, &ms) == KPI_OK);
+        int32_t from = (int32_t)((u[i] >> 52) % 1440);
+        int32_t to = from + 1 + (int32_t)((u[i] >> 40) % (uint64_t)(1440 - from));
+        int rc = kpi_calendar_add_closure(cal, y, m, d, from, to);
+        KPI_FUZZ_CHECK(rc == KPI_OK || rc == KPI_ERR_DUPLICATE || rc == KPI_ERR_RANGE);
+    }
+    size_t len = 0;
+    KPI_FUZZ_CHECK(kpi_calendar_serialize(cal, NULL, 0, &len) == KPI_OK);
+    void *bytes = malloc(len);
+    KPI_FUZZ_CHECK(bytes != NULL);
+    KPI_FUZZ_CHECK(kpi_calendar_serialize(cal, bytes, len, &len) == KPI_OK);
+    KPI_FUZZ_CHECK(kpi_calendar_deserialize(&copy, bytes, len) == KPI_OK);
+    free(bytes);
+    for (size_t i = 0; i < nch; i++)
+        for (int64_t back = 0; back <= 60; back += 20)
+            same_answers(cal, copy, change[i] - back * KPI_MS_PER_DAY);
+    for (size_t i = 0; i < n; i++)
+        same_answers(cal, copy, (int64_t)(u[i] % (2 * (uint64_t)KPI_CALENDAR_MAX_TIME + 1)) -
+                                    KPI_CALENDAR_MAX_TIME);
+    kpi_calendar_free(copy);
+    kpi_calendar_free(cal);
+}
 
 static void evaluate(const kpi_calendar *cal, int64_t t)
 {
@@ -48,8 +116,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tz[tz_len] = '\0';
     kpi_calendar *cal = (kpi_calendar *)(void *)&kpi_fuzz_untouched;
     int rc = kpi_calendar_new(&cal, tz);
-    free(tz);
     if (rc != KPI_OK) {
+        free(tz);
         KPI_FUZZ_CHECK(rc == KPI_ERR_INVALID);
         KPI_FUZZ_CHECK(cal == (kpi_calendar *)(void *)&kpi_fuzz_untouched);
         return 0;
@@ -68,13 +136,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                     -KPI_CALENDAR_MAX_TIME};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         evaluate(cal, fixed[i]);
+    uint64_t at[8];
+    size_t nat = 0;
     for (size_t off = tz_len + 1; nul && off + 8 <= size && off < tz_len + 1 + 8 * 8; off += 8) {
         uint64_t u = 0;
         for (int k = 0; k < 8; k++)
             u |= (uint64_t)data[off + k] << (8 * k);
         int64_t t = (int64_t)(u % (2 * (uint64_t)KPI_CALENDAR_MAX_TIME + 1)) - KPI_CALENDAR_MAX_TIME;
         evaluate(cal, t);
+        at[nat++] = u;
     }
+    dates_one_by_one(tz, at, nat);
+    free(tz);
     kpi_fuzz_exercise(calendar_ops(), cal);
     kpi_calendar_free(cal);
     return 0;
