@@ -11,6 +11,12 @@ import pytest
 import kpi
 from kpi import _lib
 
+
+def read_text(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
 np = pytest.importorskip("numpy")
 
 H = kpi.MS_PER_HOUR
@@ -146,7 +152,7 @@ def reads(e):
 # -- constants and layout ------------------------------------------------------
 @pytest.mark.skipif(not os.path.exists(HEADER), reason="not in the source tree")
 def test_constants_match_the_header():
-    defines = re.findall(r"^#define KPI_(\w+) (0x[0-9a-f]+|\d+)u?$", open(HEADER).read(), re.M)
+    defines = re.findall(r"^#define KPI_(\w+) (0x[0-9a-f]+|\d+)u?$", read_text(HEADER), re.M)
     wanted = {name: int(v, 0) for name, v in defines if name != "ENGINE_H"}
     assert len(wanted) > 100
     for name, value in wanted.items():
@@ -922,8 +928,8 @@ def test_the_docs_name_apply_as_the_failing_call_that_keeps_its_prefix():
     with pytest.raises(kpi.KpiError) as err:
         e.apply(ev)
     assert err.value.index == 1 and e.count("created") == 1
-    readme = open(os.path.join(os.path.dirname(HEADER), "..", "..", "python",
-                               "README.md")).read()
+    readme = read_text(os.path.join(os.path.dirname(HEADER), "..", "..", "python",
+                                    "README.md"))
     for doc in (" ".join(readme.split()), " ".join(kpi.KpiError.__doc__.split()),
                 " ".join(kpi.Engine.__doc__.split())):
         assert "Engine.apply" in doc or "apply()" in doc

@@ -64,7 +64,8 @@ def test_version():
 
 @pytest.mark.skipif(not os.path.exists(EXPORTS), reason="not in the source tree")
 def test_every_export_is_declared_and_every_declaration_exported():
-    exported = set(open(EXPORTS).read().split())
+    with open(EXPORTS, encoding="utf-8") as f:
+        exported = set(f.read().split())
     declared = set(_lib.SIGNATURES)
     assert declared <= exported, declared - exported
     missing = []
