@@ -6,7 +6,8 @@
 # imported from there, not from the source tree, and used against the
 # freshly built library: every module of the package is installed, and a
 # state made by the installed package equals the source tree's bytes.
-# Skipped (77) only when no interpreter has pip and setuptools.
+# Then the same install into a virtual environment, as python/README.md
+# gives it.  Skipped (77) only when no interpreter has pip and setuptools.
 set -eu
 : "${top_builddir:=.}" "${top_srcdir:=.}" "${KPI_PYTHON:=}"
 if [ -n "${KPI_SKIP_PYTHON:-}" ]; then
@@ -34,8 +35,7 @@ if ! PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 PIP_ROOT_USER_ACTION=ignore 
 fi
 # Run from the scratch directory with only the installed copy on the path.
 cd "$work"
-KPI_LIBRARY=$so PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$work/site" \
-  "$py" - "$work/site" "$src" <<'PYEOF'
+cat > "$work/check.py" <<'PYEOF'
 import os, sys
 site, src = sys.argv[1], sys.argv[2]
 import kpi
@@ -56,3 +56,22 @@ assert bytes(again) == bytes(s)
 print("pip_install: installed kpi %s from %s works (NPS %+.1f over %d answers)"
       % (getattr(kpi, "__version__", "?"), where, e.value, e.n))
 PYEOF
+KPI_LIBRARY=$so PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$work/site" \
+  "$py" "$work/check.py" "$work/site" "$src"
+
+# The install python/README.md gives: Debian's Python refuses `pip install`
+# into itself (PEP 668), so into a virtual environment that sees the
+# system's packages (pip, setuptools) and needs no ensurepip.
+venv="$work/venv"
+"$py" -m venv --system-site-packages --without-pip "$venv"
+if ! "$venv/bin/python" -m pip --version > /dev/null 2>&1; then
+  echo "pip_install: the virtual environment sees no pip: its install skipped"; exit 0
+fi
+if ! PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 PIP_ROOT_USER_ACTION=ignore \
+     "$venv/bin/python" -m pip install --no-build-isolation --no-index --no-deps \
+     "$work/src" > "$work/pip-venv.log" 2>&1; then
+  cat "$work/pip-venv.log"; echo "pip_install: pip install into a virtual environment failed"; exit 1
+fi
+purelib=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')
+env -u PYTHONPATH KPI_LIBRARY=$so PYTHONDONTWRITEBYTECODE=1 \
+  "$venv/bin/python" "$work/check.py" "$purelib" "$src"
