@@ -811,8 +811,9 @@ static int add_closure_day(kpi_calendar *c, int64_t day, int32_t f, int32_t t)
     /* The sums the reads use are updated for the new entry alone: its
      * later entries' `pre` grow by what it removes (nothing to do for a
      * date after every other, the usual loading order), and only the
-     * clock changes around its date are summed again.  Loading n dates
-     * in order costs O(n) instead of O(n^2). */
+     * clock changes around its date are summed again.  A date added after
+     * every other costs a binary search and a pass over the clock changes
+     * (it cost a pass over every date and change before). */
     int64_t removed = in_window(c, weekday_of_day(day), f * MIN_MS, t * MIN_MS);
     int64_t pre = k < c->ncl ? c->cl[k].pre : c->cl_total;
     memmove(&c->cl[k + 1], &c->cl[k], (c->ncl - k) * sizeof *c->cl);

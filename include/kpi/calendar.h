@@ -128,9 +128,10 @@ KPI_API int kpi_calendar_add_hours(kpi_calendar *cal, int weekday,
 /**
  * @brief Close a whole local date (a public holiday).
  *
- * Dates added in increasing order cost O(1) each, plus a pass over the
- * zone's tabulated clock changes (about 260 for a zone with daylight
- * saving); a date before others moves and updates the later entries.
+ * A date added after every other costs a binary search among the dates
+ * and a pass over the zone's tabulated clock changes (about 260 for a
+ * zone with daylight saving); a date before others also moves and
+ * updates the later entries.
  * A million dates in order load in about 0.15 s on a 2-core x86-64 VM.
  * @param cal the calendar.
  * @param year the year, 1..9999.
