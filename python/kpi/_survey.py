@@ -140,9 +140,9 @@ def _top_two_box(max):
 
 def _above_middle(max):
     """The lowest "easy" answer on a 1..max CES scale by default: the
-    answers above the scale's middle (5 on 1-7, 4 on 1-5), max on scales
-    of one or two answers."""
-    return min(_lib.i32(max, "max"), _lib.i32(max, "max") // 2 + 2)
+    answers above the scale's middle (max + 1) / 2, so 5 on 1-7, 4 on 1-5,
+    6 on 1-10; 1 on a one-answer scale."""
+    return min(_lib.i32(max, "max"), (_lib.i32(max, "max") + 1) // 2 + 1)
 
 
 def csat(max=5, satisfied_from=None):
@@ -169,8 +169,8 @@ def nps():
 
 def ces(max=7, easy_from=None):
     """CES: scale 1..max, easy = answer >= easy_from; by default the
-    answers above the scale's middle (5-7 on 1-7, 4-5 on 1-5: see
-    _above_middle).  See Score.set_high_is_easy for scales where 1 is
+    answers above the scale's middle (5-7 on 1-7, 4-5 on 1-5, 6-10 on
+    1-10: see _above_middle).  See Score.set_high_is_easy for scales where 1 is
     easy.  Read with .ces_easy() / .share()."""
     if easy_from is None:
         easy_from = _above_middle(max)

@@ -278,7 +278,8 @@ def test_constructor_takes_another_engines_options():
     ({"csat_max": 3}, "csat_satisfied_from", 2),   # refused before: 4 > 3
     ({"csat_max": 5}, "csat_satisfied_from", 4),
     ({"ces_max": 5}, "ces_easy_from", 4),
-    ({"ces_max": 10}, "ces_easy_from", 7),
+    ({"ces_max": 10}, "ces_easy_from", 6),
+    ({"ces_max": 4}, "ces_easy_from", 3),
     ({"ces_max": 7}, "ces_easy_from", 5),
 ])
 def test_a_scale_maximum_alone_brings_its_default_threshold(options, threshold, value):

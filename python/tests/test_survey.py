@@ -86,9 +86,11 @@ def test_presets_default_thresholds_follow_the_scale():
     c1 = kpi.csat(1)
     c1.add(1)
     assert_wilson(c1.csat(), 1, 1)
-    # CES: the answers above the middle: 5-7 on 1-7, 4-5 on 1-5, 7-10 on 1-10
+    # CES: the answers above the middle (max + 1) / 2: 5-7 on 1-7 (middle
+    # 4), 4-5 on 1-5 (3), 6-10 on 1-10 (5.5), 3-4 on 1-4 (2.5), 2 on 1-2
     for top, answers, easy in ((7, [7, 5, 4, 1], 2), (5, [5, 4, 3, 1], 2),
-                               (10, [10, 7, 6, 1], 2), (2, [2, 1], 1)):
+                               (10, [10, 6, 5, 1], 2), (4, [4, 3, 2, 1], 2),
+                               (2, [2, 1], 1), (1, [1], 1)):
         e = kpi.ces(top)
         e.add_array(answers)
         assert_wilson(e.ces_easy(), easy, len(answers))
