@@ -147,13 +147,14 @@ static uint32_t mg_slot(const mg_ref *m, uint64_t id)
     return (uint32_t)(h >> 32) & m->mask;
 }
 
-/* The k-th smallest of v[0..n) (Hoare's selection; v is reordered). */
-static int64_t select_i64(int64_t *v, uint32_t n, uint32_t k)
+/* The k-th smallest of v[0..n), n >= 1 (Hoare's selection; v is
+ * reordered).  Signed indices: j may step to lo - 1. */
+static int64_t select_i64(int64_t *v, int64_t n, int64_t k)
 {
-    uint32_t lo = 0, hi = n - 1;
+    int64_t lo = 0, hi = n - 1;
     while (lo < hi) {
         int64_t pivot = v[lo + (hi - lo) / 2];
-        uint32_t i = lo, j = hi;
+        int64_t i = lo, j = hi;
         while (i <= j) {
             while (v[i] < pivot)
                 i++;
@@ -162,9 +163,7 @@ static int64_t select_i64(int64_t *v, uint32_t n, uint32_t k)
             if (i <= j) {
                 int64_t t = v[i];
                 v[i++] = v[j];
-                v[j] = t;
-                if (j-- == 0)
-                    break;
+                v[j--] = t;
             }
         }
         if (k <= j)
@@ -183,7 +182,7 @@ static void mg_purge(mg_ref *m)
     for (uint32_t i = 0; i <= m->mask; i++)
         if (m->used[i])
             m->tmp[n++] = m->cnt[i];
-    int64_t med = select_i64(m->tmp, n, n / 2);
+    int64_t med = select_i64(m->tmp, (int64_t)n, (int64_t)(n / 2));
     uint64_t *keys = (uint64_t *)m->tmp; /* reused: ids, then counts */
     for (uint32_t i = 0; i <= m->mask; i++)
         if (m->used[i] && m->cnt[i] > med) {
