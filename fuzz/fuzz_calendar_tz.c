@@ -15,6 +15,8 @@
  */
 #include "fuzz.h"
 
+static const kpi_fuzz_ops *calendar_ops(void);
+
 /* The calendar and its decoded copy answer alike at t. */
 static void same_answers(const kpi_calendar *cal, const kpi_calendar *copy, int64_t t)
 {
@@ -63,10 +65,7 @@ static void dates_one_by_one(const char *tz, const uint64_t *u, size_t n)
         KPI_FUZZ_CHECK(rc == KPI_OK || rc == KPI_ERR_DUPLICATE || rc == KPI_ERR_RANGE);
     }
     size_t len = 0;
-    KPI_FUZZ_CHECK(kpi_calendar_serialize(cal, NULL, 0, &len) == KPI_OK);
-    void *bytes = malloc(len);
-    KPI_FUZZ_CHECK(bytes != NULL);
-    KPI_FUZZ_CHECK(kpi_calendar_serialize(cal, bytes, len, &len) == KPI_OK);
+    uint8_t *bytes = kpi_fuzz_encode(calendar_ops(), cal, &len);
     KPI_FUZZ_CHECK(kpi_calendar_deserialize(&copy, bytes, len) == KPI_OK);
     free(bytes);
     for (size_t i = 0; i < nch; i++)
@@ -102,7 +101,6 @@ static void evaluate(const kpi_calendar *cal, int64_t t)
     }
 }
 
-static const kpi_fuzz_ops *calendar_ops(void);
 
 const char kpi_fuzz_name[] = "calendar_tz";
 

@@ -135,14 +135,16 @@ class Score(KpiObject):
 def _top_two_box(max):
     """The lowest satisfied answer of top-2-box on a 1..max scale: max - 1
     (4 on 1-5, 9 on 1-10), 1 on a one-answer scale."""
-    return _lib.i32(max, "max") - 1 if _lib.i32(max, "max") > 1 else 1
+    top = _lib.i32(max, "max")
+    return top - 1 if top > 1 else 1
 
 
 def _above_middle(max):
     """The lowest "easy" answer on a 1..max CES scale by default: the
     answers above the scale's middle (max + 1) / 2, so 5 on 1-7, 4 on 1-5,
     6 on 1-10; 1 on a one-answer scale."""
-    return min(_lib.i32(max, "max"), (_lib.i32(max, "max") + 1) // 2 + 1)
+    top = _lib.i32(max, "max")
+    return min(top, (top + 1) // 2 + 1)
 
 
 def csat(max=5, satisfied_from=None):
