@@ -694,6 +694,10 @@ int main(void)
         two_ns = apply_two_threads(job, shard, sn, &fail);
     kpi_engine *sa = job[0].e, *sb = job[1].e;
     apply_times(ev, n, BUSINESS, &e, &business_ns, &business_cpu, &fail);
+    /* with a calendar the business wait and work of each ticket are kept */
+    uint64_t live_cal = 0;
+    kpi_engine_count(e, KPI_ENGINE_COUNT_LIVE, &live_cal);
+    double ticket_cal_b = (double)kpi_engine_ticket_bytes(e) / (double)(live_cal ? live_cal : 1);
     apply_times(ev, n, TOTALS, &e, &totals_ns, &totals_cpu, &fail);
     if (fail)
         printf("  an event was refused: the figures below are not valid\n");
@@ -716,6 +720,7 @@ int main(void)
     bench_line("kpi_engine_event, one call per event", event_ns, naive_ns, "-");
     bench_line("kpi_engine_apply, batches of 16 records", batch16_ns, naive_ns, "-");
     bench_bytes("bytes per live ticket (ticket_bytes)", ticket_b, naive_b, "<= 96 B per live ticket");
+    bench_bytes("bytes per live ticket, with a calendar", ticket_cal_b, naive_b, "<= 96 B per live ticket");
     bench_bytes("bytes per live ticket (whole footprint)", footprint_b, naive_b, "-");
     printf("  %-44s %10llu\n", "live tickets at the peak", (unsigned long long)live);
 

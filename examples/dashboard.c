@@ -676,8 +676,9 @@ static void print_times(const kpi_engine *e, int64_t end)
     duration_row(e, "first resolution time", KPI_ENGINE_FIRST_RESOLUTION, KPI_ENGINE_FIRST_RESOLUTION_BUSINESS);
     duration_row(e, "full resolution time (settled)", KPI_ENGINE_FULL_RESOLUTION,
                  KPI_ENGINE_FULL_RESOLUTION_BUSINESS);
-    duration_row(e, "requester wait time (settled)", KPI_ENGINE_REQUESTER_WAIT, -1);
-    duration_row(e, "agent work time (settled)", KPI_ENGINE_AGENT_WORK, -1);
+    duration_row(e, "requester wait time (settled)", KPI_ENGINE_REQUESTER_WAIT,
+                 KPI_ENGINE_REQUESTER_WAIT_BUSINESS);
+    duration_row(e, "agent work time (settled)", KPI_ENGINE_AGENT_WORK, KPI_ENGINE_AGENT_WORK_BUSINESS);
     /* the same reads over a window of the last 7 days */
     void *acc[2] = {NULL, NULL};
     int rc0 = kpi_engine_window(e, KPI_ENGINE_FRT, end - 7 * DAY_MS, INT64_MAX, &acc[0]);

@@ -8,7 +8,10 @@
  *     through an open-addressing index of 32-bit entries, a 4-bit hash tag
  *     over a 28-bit slot number (linear probing on kpi__mix64(id), at most
  *     3/4 full, backward-shift deletion).  Times in a slot are 40-bit
- *     millisecond offsets from the ticket's creation.
+ *     millisecond offsets from the ticket's creation.  With a calendar, the
+ *     business time a ticket has spent waiting and worked (two more 40-bit
+ *     sums) keeps its low 32 bits in a side page per slot page (8 bytes a
+ *     ticket), its high bytes in the slot.
  *   - Timers: resolved, closed and merged tickets wait in a queue keyed by
  *     (due time, id) for settlement or eviction; customers wait the same way
  *     to leave the repeat-contact table.  The queue is a FIFO ring for keys
@@ -37,6 +40,7 @@
 #include "kpi/engine.h"
 
 #define NM KPI_ENGINE_METRICS
+#define NM_V1 22         /* metrics of the first format (snapshot) */
 #define NDIM 4           /* agent, team, channel, priority: index dim - 1 */
 #define NNAMES 5         /* the four above and topics */
 #define NSTORED 15       /* counters 0..14 are stored; the rest derived */
@@ -65,7 +69,7 @@ enum { T_DUR = KPI_ENGINE_TYPE_DURATION, T_RATE, T_SCORE, T_RATIO, T_SERIES };
 static const uint8_t mtype[NM] = {
     T_DUR,  T_DUR,  T_DUR,  T_DUR,   T_DUR,   T_DUR,   T_DUR,  T_DUR,
     T_DUR,  T_DUR,  T_RATE, T_RATE,  T_RATE,  T_RATE,  T_RATE, T_RATE,
-    T_SCORE, T_SCORE, T_SCORE, T_RATIO, T_RATIO, T_SERIES,
+    T_SCORE, T_SCORE, T_SCORE, T_RATIO, T_RATIO, T_SERIES, T_DUR, T_DUR,
 };
 
 /* Dimensions (bit d for KPI_DIM_d) by which a metric can be broken down. */
@@ -105,11 +109,11 @@ typedef struct tk {
     uint8_t status;
     uint32_t agent;    /* interned agent + 1, 0 = none */
     uint16_t team;     /* interned team + 1, 0 = none */
-    uint16_t flags;
+    uint8_t flags;
+    uint8_t bhi[2];    /* business sums' high bytes (B_WAIT, B_WORK) */
     uint8_t channel;   /* interned channel */
     uint8_t priority;  /* interned priority */
     uint8_t replies;   /* public replies, saturating */
-    uint8_t spare;
 } tk;
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
@@ -133,11 +137,59 @@ typedef struct tstore {
     uint32_t npages, n;
     uint32_t *index; /* slot + 1, 0 = empty */
     uint32_t icap;   /* power of two, or 0 */
+    bool biz;        /* business sums kept (the engine has a calendar) */
+    uint32_t **bpages; /* with biz: per slot page, the sums' low words */
 } tstore;
 
 static inline tk *slot_at(const tstore *s, uint32_t i)
 {
     return &s->pages[i >> PAGE_BITS][i & (PAGE_SLOTS - 1)];
+}
+
+/* ---- business sums (with a calendar) --------------------------------------
+ *
+ * B_WAIT: business ms in new, open and on-hold; B_WORK: in new and open,
+ * up to the last status change (as F_WAIT_MS and F_WORK_MS in calendar
+ * time).  A ticket restored from a state written before they were kept
+ * has them unknown, marked by work > wait (never so otherwise): it
+ * settles without them. */
+enum { B_WAIT, B_WORK, NB };
+
+typedef struct bsums {
+    uint32_t lo[NB];
+} bsums;
+
+static inline uint32_t *bz_at(const tstore *s, uint32_t i)
+{
+    return &s->bpages[i >> PAGE_BITS][NB * (i & (PAGE_SLOTS - 1))];
+}
+static inline int64_t bz_get(const tk *t, const uint32_t *b, int f)
+{
+    return (int64_t)((uint64_t)t->bhi[f] << 32 | b[f]);
+}
+static inline void bz_set(tk *t, uint32_t *b, int f, int64_t v)
+{
+    b[f] = (uint32_t)v;
+    t->bhi[f] = (uint8_t)((uint64_t)v >> 32);
+}
+static inline bool bz_known(const tk *t, const uint32_t *b)
+{
+    return bz_get(t, b, B_WORK) <= bz_get(t, b, B_WAIT);
+}
+static inline void bz_unknown(tk *t, uint32_t *b)
+{
+    bz_set(t, b, B_WAIT, 0);
+    bz_set(t, b, B_WORK, 1);
+}
+static inline void bz_save(const tstore *s, uint32_t i, bsums *out)
+{
+    if (s->biz)
+        memcpy(out->lo, bz_at(s, i), sizeof out->lo);
+}
+static inline void bz_load(const tstore *s, uint32_t i, const bsums *in)
+{
+    if (s->biz)
+        memcpy(bz_at(s, i), in->lo, sizeof in->lo);
 }
 
 /* The slot of a ticket index entry, and the entry of a slot. */
@@ -186,6 +238,13 @@ static inline tk *ts_find(const tstore *s, uint64_t id)
 {
     uint32_t slot;
     return ts_find_slot(s, id, &slot);
+}
+
+/* The business sums of live ticket t (the store keeps them: biz). */
+static inline uint32_t *bz_of(const tstore *s, const tk *t)
+{
+    bool found;
+    return bz_at(s, ts_slot(s->index[ts_probe(s, t->id, &found)]));
 }
 
 /* Backward-shift deletion at index position pos (linear probing). */
@@ -287,15 +346,27 @@ static int ts_reserve(const kpi_allocator *a, tstore *s, uint32_t more)
         if (pg == NULL)
             return KPI_ERR_NOMEM;
         s->pages = pg;
+        if (s->biz) {
+            uint32_t **bp = kpi__realloc(a, s->bpages, (size_t)need * sizeof *bp);
+            if (bp == NULL)
+                return KPI_ERR_NOMEM;
+            s->bpages = bp;
+        }
         while (s->npages < need) {
             /* a slot per cache line: the page aligned to 64 bytes, the
              * block's own address kept just before it */
             unsigned char *raw = kpi__malloc(a, PAGE_BYTES);
-            if (raw == NULL)
+            uint32_t *side = s->biz ? kpi__malloc(a, PAGE_SLOTS * sizeof(bsums)) : NULL;
+            if (raw == NULL || (s->biz && side == NULL)) {
+                kpi__free(a, raw);
+                kpi__free(a, side);
                 return KPI_ERR_NOMEM; /* pages so far are kept: harmless */
+            }
             uintptr_t at = ((uintptr_t)raw + sizeof(void *) + 63) & ~(uintptr_t)63;
             memcpy((unsigned char *)at - sizeof(void *), &raw, sizeof raw);
             pg[s->npages] = (tk *)at;
+            if (s->biz)
+                s->bpages[s->npages] = side;
             s->npages++;
         }
     }
@@ -310,6 +381,8 @@ static tk *ts_insert(tstore *s, uint64_t id)
     tk *t = slot_at(s, s->n);
     memset(t, 0, sizeof *t);
     t->id = id;
+    if (s->biz)
+        memset(bz_at(s, s->n), 0, sizeof(bsums));
     s->index[pos] = ts_entry(id, s->n++);
     return t;
 }
@@ -324,6 +397,8 @@ static void ts_remove(tstore *s, tk *t)
         tk *l = slot_at(s, last);
         uint32_t lp = index_pos_of(s->index, s->icap, l->id, ts_entry(l->id, last));
         *slot_at(s, hole) = *l;
+        if (s->biz)
+            memcpy(bz_at(s, hole), bz_at(s, last), sizeof(bsums));
         s->index[lp] = ts_entry(l->id, hole);
     }
     s->n--;
@@ -336,9 +411,14 @@ static void ts_free(const kpi_allocator *a, tstore *s)
         memcpy(&raw, (unsigned char *)s->pages[i] - sizeof(void *), sizeof raw);
         kpi__free(a, raw);
     }
+    for (uint32_t i = 0; s->biz && i < s->npages; i++)
+        kpi__free(a, s->bpages[i]);
     kpi__free(a, s->pages);
+    kpi__free(a, s->bpages);
     kpi__free(a, s->index);
+    bool biz = s->biz;
     memset(s, 0, sizeof *s);
+    s->biz = biz;
 }
 
 /* ---- timer queue: (due, key) in sorted pop order -----------------------
@@ -762,6 +842,7 @@ typedef struct undo {
     uint32_t pos;     /* SLOT, EVICT, CUST_*: slot or entry number */
     tentry x;         /* PUSH, POP: the entry; CUST_*: key and last */
     tk t;             /* SLOT, EVICT: the slot as it was */
+    bsums b;          /* SLOT, EVICT: its business sums (biz) */
 } undo;
 
 typedef struct txn {
@@ -1395,7 +1476,7 @@ static int tx_begin(kpi_engine *e)
 
 /* Put a removed ticket back in its slot (the one moved there goes back to
  * the end). */
-static void ts_unremove(tstore *s, uint32_t hole, const tk *saved)
+static void ts_unremove(tstore *s, uint32_t hole, const tk *saved, const bsums *bsaved)
 {
     bool found;
     uint32_t last = s->n;
@@ -1403,9 +1484,12 @@ static void ts_unremove(tstore *s, uint32_t hole, const tk *saved)
         tk *h = slot_at(s, hole);
         uint32_t p = index_pos_of(s->index, s->icap, h->id, ts_entry(h->id, hole));
         *slot_at(s, last) = *h;
+        if (s->biz)
+            memcpy(bz_at(s, last), bz_at(s, hole), sizeof(bsums));
         s->index[p] = ts_entry(h->id, last);
     }
     *slot_at(s, hole) = *saved;
+    bz_load(s, hole, bsaved);
     s->index[ts_probe(s, saved->id, &found)] = ts_entry(saved->id, hole);
     s->n++;
 }
@@ -1449,12 +1533,13 @@ static void tx_rollback(kpi_engine *e)
         switch (u->kind) {
         case U_SLOT:
             *slot_at(&e->ts, u->pos) = u->t;
+            bz_load(&e->ts, u->pos, &u->b);
             break;
         case U_INSERT:
             ts_remove(&e->ts, slot_at(&e->ts, e->ts.n - 1));
             break;
         case U_EVICT:
-            ts_unremove(&e->ts, u->pos, &u->t);
+            ts_unremove(&e->ts, u->pos, &u->t, &u->b);
             break;
         case U_CUST_NEW:
             dense_find(e->cust.index, e->cust.icap, u->x.key, cust_key, &e->cust, &pos);
@@ -1957,6 +2042,18 @@ static int set_status(kpi_engine *e, tk *t, int64_t now, int status)
 {
     int old = t->status;
     int64_t since = tget(t, F_SINCE), dt = now - since, p = dt;
+    bool waits = old == KPI_STATUS_NEW || old == KPI_STATUS_OPEN || old == KPI_STATUS_ON_HOLD;
+    bool works = old == KPI_STATUS_NEW || old == KPI_STATUS_OPEN;
+    /* the business time of the span, for the business sums */
+    uint32_t *b = e->ts.biz && waits ? bz_of(&e->ts, t) : NULL;
+    int64_t bt = 0;
+    if (b != NULL && bz_known(t, b)) {
+        int rc = dt > 0 ? kpi_calendar_elapsed(e->cal, since, now, &bt) : KPI_OK;
+        if (rc != KPI_OK)
+            return rc;
+    } else {
+        b = NULL;
+    }
     if (old == KPI_STATUS_PENDING) {
         const kpi_calendar *c = pause_calendar(e, t);
         int rc = c != NULL ? kpi_calendar_elapsed(c, since, now, &p) : KPI_OK;
@@ -1964,10 +2061,15 @@ static int set_status(kpi_engine *e, tk *t, int64_t now, int status)
             return rc;
         off_set(t, F_PAUSE, off_get(t, F_PAUSE) + p);
     }
-    if (old == KPI_STATUS_NEW || old == KPI_STATUS_OPEN || old == KPI_STATUS_ON_HOLD)
+    if (waits)
         off_set(t, F_WAIT_MS, off_get(t, F_WAIT_MS) + dt);
-    if (old == KPI_STATUS_NEW || old == KPI_STATUS_OPEN)
+    if (works)
         off_set(t, F_WORK_MS, off_get(t, F_WORK_MS) + dt);
+    if (b != NULL) {
+        bz_set(t, b, B_WAIT, bz_get(t, b, B_WAIT) + bt);
+        if (works)
+            bz_set(t, b, B_WORK, bz_get(t, b, B_WORK) + bt);
+    }
     e->nstatus[old]--;
     e->nstatus[status]++;
     t->status = (uint8_t)status;
@@ -1978,7 +2080,7 @@ static int set_status(kpi_engine *e, tk *t, int64_t now, int status)
 static void clear_waiting(kpi_engine *e, tk *t)
 {
     if (t->flags & TF_WAITING) {
-        t->flags &= (uint16_t)~TF_WAITING;
+        t->flags &= (uint8_t)~TF_WAITING;
         e->nwaiting--;
     }
 }
@@ -1993,6 +2095,11 @@ static int settle_solved(kpi_engine *e, tk *t, int64_t when)
     int rc = rec_span(e, KPI_ENGINE_FULL_RESOLUTION, &k, when, t->created, lr, brc, biz), r2;
     KEEP(rec(e, KPI_ENGINE_REQUESTER_WAIT, &k, when, vi(off_get(t, F_WAIT_MS))));
     KEEP(rec(e, KPI_ENGINE_AGENT_WORK, &k, when, vi(off_get(t, F_WORK_MS))));
+    const uint32_t *b = e->ts.biz ? bz_of(&e->ts, t) : NULL;
+    if (b != NULL && bz_known(t, b)) {
+        KEEP(rec(e, KPI_ENGINE_REQUESTER_WAIT_BUSINESS, &k, when, vi(bz_get(t, b, B_WAIT))));
+        KEEP(rec(e, KPI_ENGINE_AGENT_WORK_BUSINESS, &k, when, vi(bz_get(t, b, B_WORK))));
+    }
     bool reopened = (t->flags & TF_REOPENED) != 0;
     bool one = !reopened && t->replies <= e->opt[KPI_ENGINE_OPT_FCR_MAX_REPLIES] &&
                t->replies >= e->opt[KPI_ENGINE_OPT_FCR_MIN_REPLIES];
@@ -2012,6 +2119,7 @@ static void evict(kpi_engine *e, tk *t)
         undo *u = tx_log(e, U_EVICT);
         u->pos = ts_slot(e->ts.index[ts_probe(&e->ts, t->id, &found)]);
         u->t = *t;
+        bz_save(&e->ts, u->pos, &u->b);
     }
     clear_waiting(e, t);
     e->nstatus[t->status]--;
@@ -2501,7 +2609,7 @@ static int do_reply(kpi_engine *e, tk *t, int64_t now, uint32_t agent, bool huma
         KEEP(rec_span(e, KPI_ENGINE_FRT, &k, now, start, now, brc, biz));
         KEEP(rec_sla(e, KPI_ENGINE_SLA_FIRST_REPLY, KPI_SLA_FIRST_RESPONSE, t, &k, now,
                      start, now, 0, biz));
-        t->flags = (uint16_t)((t->flags & ~TF_CLOCK) | TF_FRT_DONE);
+        t->flags = (uint8_t)((t->flags & ~TF_CLOCK) | TF_FRT_DONE);
         frt = true;
     }
     if (t->flags & TF_WAITING) {
@@ -2573,7 +2681,7 @@ static int do_resolve(kpi_engine *e, tk *t, int64_t now, uint32_t agent, bool bo
      * resolve; one whose customer wrote and was not answered does not */
     if (!(t->flags & TF_FRT_DONE) && (t->replies == 0 || (t->flags & TF_CLOCK)))
         t->flags |= TF_NO_FRT;
-    t->flags &= (uint16_t)~TF_CLOCK;
+    t->flags &= (uint8_t)~TF_CLOCK;
     if (!(t->flags & TF_RESOLVED)) {
         t->flags |= TF_RESOLVED;
         e->cnt[KPI_ENGINE_COUNT_RESOLVED]++;
@@ -2765,7 +2873,7 @@ static int apply_event(kpi_engine *e, const intake *in, tk *t)
         break;
     case KPI_EVENT_MERGED:
         clear_waiting(e, t);
-        t->flags &= (uint16_t)~TF_CLOCK;
+        t->flags &= (uint8_t)~TF_CLOCK;
         KEEP(set_status(e, t, now, KPI_STATUS_MERGED));
         e->cnt[KPI_ENGINE_COUNT_MERGED]++;
         e->cnt[KPI_ENGINE_COUNT_SETTLED]++;
@@ -2844,6 +2952,7 @@ static int engine_event(kpi_engine *e, intake *in)
             undo *u = tx_log(e, U_SLOT);
             u->pos = slot;
             u->t = *t;
+            bz_save(&e->ts, slot, &u->b);
         }
         rc = ra;
         /* after advance() nothing is due by e->now (a failure there has
@@ -3010,6 +3119,12 @@ KPI_API int kpi_engine_set_calendar(kpi_engine *e, const kpi_calendar *cal)
         return rc;
     kpi__destroy(e->cal);
     e->cal = copy;
+    if (e->ts.biz != (copy != NULL)) {
+        /* no ticket yet (not started), but a first event that failed may
+         * have reserved slot pages: made again with or without side pages */
+        ts_free(&e->base.alloc, &e->ts);
+        e->ts.biz = copy != NULL;
+    }
     one_cal_update(e);
     return KPI_OK;
 }
@@ -3722,8 +3837,9 @@ KPI_API size_t kpi_engine_ticket_bytes(const kpi_engine *e)
     if (!kpi__is(e, &kpi__engine_type))
         return 0;
     const tstore *s = &e->ts;
-    return (size_t)s->npages * PAGE_BYTES + (size_t)s->npages * sizeof(tk *) +
-           (size_t)s->icap * sizeof(uint32_t) + tq_bytes(&e->tq);
+    size_t page = PAGE_BYTES + sizeof(tk *) +
+                  (s->biz ? PAGE_SLOTS * sizeof(bsums) + sizeof(uint32_t *) : 0);
+    return (size_t)s->npages * page + (size_t)s->icap * sizeof(uint32_t) + tq_bytes(&e->tq);
 }
 
 /* ---- snapshot ---------------------------------------------------------- */
@@ -3794,6 +3910,13 @@ static void engine_encode(const void *obj, kpi__writer *w)
         kpi__put_varint(w, t->team ? e->dim[KPI_DIM_TEAM - 1].v[t->team - 1].key : 0);
         kpi__put_u8(w, (uint8_t)e->dim[KPI_DIM_CHANNEL - 1].v[t->channel].key);
         kpi__put_u8(w, (uint8_t)e->dim[KPI_DIM_PRIORITY - 1].v[t->priority].key);
+        if (e->ts.biz) { /* format 2: the business sums, 0 = unknown */
+            const uint32_t *b = bz_at(&e->ts, i);
+            bool known = bz_known(t, b);
+            kpi__put_varint(w, known ? (uint64_t)bz_get(t, b, B_WAIT) + 1 : 0);
+            if (known)
+                kpi__put_varint(w, (uint64_t)bz_get(t, b, B_WORK));
+        }
     }
     kpi__put_varint(w, e->cust.n);
     for (size_t i = 0; i < e->cust.n; i++) {
@@ -3928,6 +4051,8 @@ static int put_ticket(kpi_engine *e, const tk *src, uint64_t agent, bool has_age
         return KPI_ERR_DUPLICATE;
     tk *t = ts_insert(&e->ts, src->id);
     *t = *src;
+    if (e->ts.biz) /* until the state's business sums (if any) are read */
+        bz_unknown(t, bz_at(&e->ts, e->ts.n - 1));
     t->agent = has_agent ? ai + 1 : 0;
     t->team = (uint16_t)(team ? ti + 1 : 0);
     t->channel = (uint8_t)ci;
@@ -3990,6 +4115,7 @@ static int decode_config(kpi__reader *r, kpi_engine *e)
         if (rc != KPI_OK)
             kpi__reader_fail(r, rc == KPI_ERR_NOMEM ? rc : KPI_ERR_CORRUPT);
     }
+    e->ts.biz = e->cal != NULL;
     has = kpi__get_u8(r);
     if (has > 1)
         kpi__reader_fail(r, KPI_ERR_CORRUPT);
@@ -3999,7 +4125,9 @@ static int decode_config(kpi__reader *r, kpi_engine *e)
             kpi__reader_fail(r, rc == KPI_ERR_NOMEM ? rc : KPI_ERR_CORRUPT);
     }
     one_cal_update(e);
-    for (int m = 0; m < NM && !r->err; m++) {
+    /* format 1 had the first NM_V1 metrics */
+    const int nm = r->version >= 2 ? NM : NM_V1;
+    for (int m = 0; m < nm && !r->err; m++) {
         uint8_t n = kpi__get_u8(r);
         if (n > KPI_DURATION_MAX_TARGETS || (n && mtype[m] != T_DUR)) {
             kpi__reader_fail(r, KPI_ERR_CORRUPT);
@@ -4145,10 +4273,11 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
     for (int i = 0; i < NSTORED; i++)
         if (e->cnt[i] > e->cnt[KPI_ENGINE_COUNT_EVENTS])
             kpi__reader_fail(r, KPI_ERR_CORRUPT);
-    for (int m = 0; m < NM; m++)
+    const int nm = r->version >= 2 ? NM : NM_V1; /* format 1: fewer metrics */
+    for (int m = 0; m < nm; m++)
         get_into(r, type_of_metric(m), &e->tot[m], a);
     for (int d = 0; d < NDIM; d++)
-        for (int m = 0; m < NM; m++)
+        for (int m = 0; m < nm; m++)
             if (e->dim[d].g[m] != NULL)
                 get_into(r, &kpi__group_type, (void **)&e->dim[d].g[m], a);
     get_into(r, &kpi__topk_type, (void **)&e->topk, a);
@@ -4165,7 +4294,7 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
             (started && (b->k > e->head || b->k <= e->head - (int64_t)e->nper ||
                          bucket_of(e, b->k) != b || (b->has_backlog && b->k == e->head))))
             kpi__reader_fail(r, KPI_ERR_CORRUPT);
-        for (int m = 0; m < NM; m++)
+        for (int m = 0; m < nm; m++)
             if (b->m[m] != NULL)
                 get_into(r, type_of_metric(m), &b->m[m], a);
     }
@@ -4183,6 +4312,7 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
         struct {
             tk t;
             uint64_t agent, team, channel, priority;
+            uint64_t bwait, bwork; /* business sums, bwait 0: unknown */
             uint8_t has_agent;
         } d[WARM];
         uint64_t id[WARM];
@@ -4200,16 +4330,28 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
                 off_set(t, f, (int64_t)v);
             }
             t->status = kpi__get_u8(r);
-            t->flags = kpi__get_u16(r);
+            uint16_t flags = kpi__get_u16(r);
+            t->flags = (uint8_t)flags;
             t->replies = kpi__get_u8(r);
             d[k].has_agent = kpi__get_u8(r);
             d[k].agent = d[k].has_agent == 1 ? kpi__get_u64(r) : 0;
             d[k].team = kpi__get_varint(r);
             d[k].channel = kpi__get_u8(r);
             d[k].priority = kpi__get_u8(r);
+            /* format 2 with a calendar: the business sums (known: at most
+             * their calendar twins, work at most wait) */
+            d[k].bwait = d[k].bwork = 0;
+            if (e->ts.biz && r->version >= 2) {
+                d[k].bwait = kpi__get_varint(r);
+                d[k].bwork = d[k].bwait ? kpi__get_varint(r) : 0;
+                if (d[k].bwait > (uint64_t)off_get(t, F_WAIT_MS) + 1 ||
+                    d[k].bwork > (uint64_t)off_get(t, F_WORK_MS) ||
+                    (d[k].bwait && d[k].bwork > d[k].bwait - 1))
+                    kpi__reader_fail(r, KPI_ERR_CORRUPT);
+            }
             if (r->err)
                 break;
-            if (t->id == 0 || t->status > KPI_STATUS_MERGED || (t->flags & ~TF_ALL) ||
+            if (t->id == 0 || t->status > KPI_STATUS_MERGED || (flags & ~TF_ALL) ||
                 d[k].has_agent > 1 || d[k].team > 65535 || t->created <= -TIME_LIMIT ||
                 t->created >= TIME_LIMIT || (started && tget(t, F_LAST) > e->now) ||
                 /* the status clocks: the last change by the last event,
@@ -4282,6 +4424,12 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
             if (rc != KPI_OK) {
                 bad = rc == KPI_ERR_DUPLICATE ? KPI_ERR_CORRUPT : rc;
                 break;
+            }
+            if (e->ts.biz && d[j].bwait != 0) { /* put_ticket() left them unknown */
+                tk *nt = slot_at(&e->ts, e->ts.n - 1);
+                uint32_t *b = bz_at(&e->ts, e->ts.n - 1);
+                bz_set(nt, b, B_WAIT, (int64_t)d[j].bwait - 1);
+                bz_set(nt, b, B_WORK, (int64_t)d[j].bwork);
             }
             if (t->status == KPI_STATUS_SOLVED &&
                 settle_check(e, ts_find(&e->ts, t->id), tget(t, F_SINCE), false, -1) != KPI_OK) {
@@ -4446,6 +4594,8 @@ static int clone_data(kpi_engine *e, const kpi_engine *s)
     for (uint32_t i = 0; i < s->ts.n; i += PAGE_SLOTS) {
         uint32_t k = s->ts.n - i < PAGE_SLOTS ? s->ts.n - i : PAGE_SLOTS;
         memcpy(slot_at(&e->ts, i), slot_at(&s->ts, i), (size_t)k * sizeof(tk));
+        if (e->ts.biz)
+            memcpy(bz_at(&e->ts, i), bz_at(&s->ts, i), (size_t)k * sizeof(bsums));
     }
     e->ts.n = s->ts.n;
     if (e->ts.icap == s->ts.icap && s->ts.icap != 0)
@@ -4494,6 +4644,7 @@ static int engine_clone(const void *src, void **out)
     memcpy(e->ntargets, s->ntargets, sizeof e->ntargets);
     if (s->cal != NULL)
         rc = kpi__clone(&kpi__calendar_type, s->cal, (void **)&e->cal);
+    e->ts.biz = s->ts.biz;
     if (rc == KPI_OK && s->pol != NULL)
         rc = kpi__clone(&kpi__sla_policy_type, s->pol, (void **)&e->pol);
     one_cal_update(e);
@@ -4599,6 +4750,8 @@ static int merge_tickets(kpi_engine *d, const kpi_engine *s)
             break;
         tk *t = ts_insert(&d->ts, src->id);
         *t = *src;
+        if (d->ts.biz)
+            memcpy(bz_at(&d->ts, d->ts.n - 1), bz_at(&s->ts, i), sizeof(bsums));
         t->agent = src->agent ? ai + 1 : 0;
         t->team = (uint16_t)(src->team ? ti + 1 : 0);
         t->channel = (uint8_t)ci;

@@ -224,8 +224,10 @@ class Reference:
             tk.pause_biz += self.cal.elapsed(tk.since, now)
         if tk.status in (NEW, OPEN, ON_HOLD):
             tk.wait += span
+            tk.wait_b += self.cal.elapsed(tk.since, now)
         if tk.status in (NEW, OPEN):
             tk.work += span
+            tk.work_b += self.cal.elapsed(tk.since, now)
         tk.status, tk.since = status, now
 
     def settle(self, tk, when):
@@ -235,6 +237,8 @@ class Reference:
         self.rec("full_b", self.cal.elapsed(tk.created, lr), when, k)
         self.rec("wait", tk.wait, when, k)
         self.rec("work", tk.work, when, k)
+        self.rec("wait_b", tk.wait_b, when, k)
+        self.rec("work_b", tk.work_b, when, k)
         self.rec("fcr", int(not tk.reopened and tk.replies <= 1), when, k)
         self.rec("reopen", int(tk.reopened), when, k)
         target = SLA[tk.priority][2] * HOUR
@@ -302,7 +306,7 @@ class Reference:
                 tk.reopened = False
                 tk.first_resolve = tk.last_resolve = None
                 tk.agent, tk.team = "", ""
-                tk.wait = tk.work = tk.pause_biz = 0
+                tk.wait = tk.work = tk.wait_b = tk.work_b = tk.pause_biz = 0
                 tk.ended = None
                 self.live[tid] = tk
                 self.count["created"] += 1
@@ -561,7 +565,7 @@ class Check:
         rows = [("first reply time (FRT)", "frt", "frt_b"), ("reply time (every reply, ART)", "reply", "reply_b"),
                 ("first resolution time", "first", "first_b"),
                 ("full resolution time (settled)", "full", "full_b"),
-                ("requester wait time (settled)", "wait", None), ("agent work time (settled)", "work", None),
+                ("requester wait time (settled)", "wait", "wait_b"), ("agent work time (settled)", "work", "work_b"),
                 ("FRT, last 7 days", "frt", "frt_b")]
         for label, cal, bus in rows:
             m = self.line(r"  %s +%s +%s +%s +%s +(\d+)$" % (re.escape(label), dur, dur, dur, dur))
@@ -813,7 +817,8 @@ def main(argv):
         for metric in sorted(ref.values):
             v = [x[0] for x in ref.values[metric]]
             print("%-10s n %6d  sum %d" % (metric, len(v), sum(v)), end="")
-            if metric in ("frt", "frt_b", "reply", "reply_b", "first", "first_b", "full", "full_b", "wait", "work"):
+            if metric in ("frt", "frt_b", "reply", "reply_b", "first", "first_b", "full", "full_b", "wait", "work",
+                          "wait_b", "work_b"):
                 print("  p50 %s  p90 %s" % (fmt_ms(exact_quantile(v, 0.5)), fmt_ms(exact_quantile(v, 0.9))), end="")
             print()
         print(ref.count)

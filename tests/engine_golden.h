@@ -5,6 +5,10 @@
  *   engine-v1.bin          written by the library before the periods'
  *                          top topics (commit 8af0db7): no such section
  *   engine-topics-v1.bin   the same engine written with that section
+ *                          (the last format-1 library, commit e8c064d)
+ *   engine-calendar-v1.bin golden_engine_with(1), by that same library:
+ *                          a calendar, no business sums of live tickets
+ *   engine-v2.bin          golden_engine_with(1) in format 2: with them
  * SPDX-License-Identifier: MIT
  */
 #ifndef KPI_TEST_ENGINE_GOLDEN_H
@@ -13,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kpi/calendar.h"
 #include "kpi/engine.h"
 
 /* 2026-03-02 00:00Z, a Monday. */
@@ -50,18 +55,37 @@ static void golden_push(golden_ev *v, size_t *n, int64_t t, uint64_t ticket, uin
     (*n)++;
 }
 
+/* The business calendar of golden_engine_with(1): Europe/Berlin, Monday to
+ * Friday 08:00-18:00, 2026-03-06 a holiday. */
+static int golden_calendar(kpi_engine *e)
+{
+    kpi_calendar *c = NULL;
+    int rc = kpi_calendar_new(&c, "CET-1CEST,M3.5.0,M10.5.0/3");
+    for (int wd = 1; rc == KPI_OK && wd <= 5; wd++)
+        rc = kpi_calendar_add_hours(c, wd, 8 * 60, 18 * 60);
+    if (rc == KPI_OK)
+        rc = kpi_calendar_add_holiday(c, 2026, 3, 6);
+    if (rc == KPI_OK)
+        rc = kpi_engine_set_calendar(e, c);
+    kpi_calendar_free(c);
+    return rc;
+}
+
 /* 400 tickets, one every 40 minutes over 11 days (10 periods of a day
  * kept, so the first leaves the ring), on 5 named topics (and none), 3
  * channels, 4 agents in 2 teams; replies, resolves, a reopen every 7th,
- * CSAT on every other resolved one.  NULL if the library refuses any
- * step. */
-static kpi_engine *golden_engine(void)
+ * CSAT on every other resolved one.  With `calendar`: golden_calendar(),
+ * and every third ticket put on hold 5 minutes after its reply.  NULL if
+ * the library refuses any step. */
+static kpi_engine *golden_engine_with(int calendar)
 {
     static const char *const topics[] = {"billing", "login", "refund", "shipping", "other"};
     kpi_engine *e = NULL;
     if (kpi_engine_new(&e) != KPI_OK)
         return NULL;
     int rc = kpi_engine_set_option(e, KPI_ENGINE_OPT_PERIODS, 10);
+    if (rc == KPI_OK && calendar)
+        rc = golden_calendar(e);
     if (rc == KPI_OK)
         rc = kpi_engine_set_option(e, KPI_ENGINE_OPT_TOPK_CAPACITY, 16);
     for (uint64_t i = 0; rc == KPI_OK && i < 5; i++)
@@ -86,6 +110,8 @@ static kpi_engine *golden_engine(void)
         v[n - 1].ev.team = 1 + (uint32_t)(agent % 2);
         t += (5 + golden_rand(&s) % 115) * KPI_MS_PER_MINUTE;
         golden_push(v, &n, t, id, KPI_EVENT_AGENT_REPLY, agent);
+        if (calendar && i % 3 == 1)
+            golden_push(v, &n, t + 5 * KPI_MS_PER_MINUTE, id, KPI_EVENT_ON_HOLD, 0);
         if (i % 5 == 4)
             continue; /* still open */
         t += (10 + golden_rand(&s) % 590) * KPI_MS_PER_MINUTE;
@@ -110,6 +136,12 @@ static kpi_engine *golden_engine(void)
         return NULL;
     }
     return e;
+}
+
+/* The engine of engine-v1.bin and engine-topics-v1.bin. */
+static kpi_engine *golden_engine(void)
+{
+    return golden_engine_with(0);
 }
 
 #endif

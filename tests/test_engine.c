@@ -1506,7 +1506,8 @@ END_TEST
 START_TEST(metric_types_and_typed_reads)
 {
     for (int m = 0; m < KPI_ENGINE_METRICS; m++) {
-        int want = m <= KPI_ENGINE_AGENT_WORK ? KPI_ENGINE_TYPE_DURATION
+        int want = m <= KPI_ENGINE_AGENT_WORK || m >= KPI_ENGINE_REQUESTER_WAIT_BUSINESS
+                       ? KPI_ENGINE_TYPE_DURATION
                    : m <= KPI_ENGINE_SLA_RESOLUTION ? KPI_ENGINE_TYPE_RATE
                    : m <= KPI_ENGINE_CES ? KPI_ENGINE_TYPE_SCORE
                    : m <= KPI_ENGINE_REPLIES_PER_HOUR ? KPI_ENGINE_TYPE_RATIO
@@ -2690,7 +2691,8 @@ static void apply_all(kpi_engine *e, const kpi_event *ev, size_t n)
 
 typedef struct rtk {
     int64_t created, since, frt_start, last_res, end, status_since;
-    int64_t wait, work, paused, paused_b; /* calendar ms; paused_b business */
+    int64_t wait, work, paused;          /* calendar ms */
+    int64_t wait_b, work_b, paused_b;    /* business ms */
     uint64_t agent;
     uint32_t team, channel, priority, replies;
     int status, live, waiting, frt, replied, reopened, resolved;
@@ -2805,9 +2807,12 @@ static void ref_status(ref *r, rtk *k, int64_t t, int status)
     case KPI_STATUS_OPEN:
         k->wait += dt;
         k->work += dt;
+        k->wait_b += biz(r, k->status_since, t);
+        k->work_b += biz(r, k->status_since, t);
         break;
     case KPI_STATUS_ON_HOLD:
         k->wait += dt;
+        k->wait_b += biz(r, k->status_since, t);
         break;
     case KPI_STATUS_PENDING:
         k->paused += dt;
@@ -2832,6 +2837,8 @@ static void ref_settle(ref *r, rtk *k, int64_t t)
     rec_add(r, KPI_ENGINE_REOPEN, k, k->reopened, t);
     rec_add(r, KPI_ENGINE_REQUESTER_WAIT, k, k->wait, t);
     rec_add(r, KPI_ENGINE_AGENT_WORK, k, k->work, t);
+    rec_add(r, KPI_ENGINE_REQUESTER_WAIT_BUSINESS, k, k->wait_b, t);
+    rec_add(r, KPI_ENGINE_AGENT_WORK_BUSINESS, k, k->work_b, t);
     ref_sla(r, k, KPI_SLA_RESOLUTION, KPI_ENGINE_SLA_RESOLUTION, k->created,
             k->last_res, k->paused, k->paused_b, t);
 }
@@ -3065,7 +3072,7 @@ static const char *const metric_name[KPI_ENGINE_METRICS] = {
     "FULL_RESOLUTION_BUSINESS", "REQUESTER_WAIT", "AGENT_WORK", "FCR",
     "REOPEN", "REPEAT_CONTACT", "SLA_FIRST_REPLY", "SLA_NEXT_REPLY",
     "SLA_RESOLUTION", "CSAT", "NPS", "CES", "RESOLVED_PER_HOUR",
-    "REPLIES_PER_HOUR", "VOLUME"};
+    "REPLIES_PER_HOUR", "VOLUME", "REQUESTER_WAIT_BUSINESS", "AGENT_WORK_BUSINESS"};
 
 static const char *const counter_name[KPI_ENGINE_COUNTERS] = {
     "CREATED", "RESOLVES", "RESOLVED", "REOPENS", "CLOSED", "MERGED",
@@ -3600,6 +3607,10 @@ static void same_topics(const kpi_topk *pa, const kpi_topk *pb)
 }
 
 /* Every read of two engines agrees (serialized bytes may differ in order). */
+/* Metrics (bit m) that same_reads() and same_metric_windows() pass over:
+ * set by a test that compares engines known to differ in them. */
+static unsigned long skip_metrics;
+
 static void same_reads(const kpi_engine *x, const kpi_engine *y, int backlog)
 {
     int64_t tx, ty;
@@ -3612,6 +3623,8 @@ static void same_reads(const kpi_engine *x, const kpi_engine *y, int backlog)
     for (int o = 0; o < KPI_ENGINE_OPTIONS; o++)
         ck_assert_int_eq(option_of(x, o), option_of(y, o));
     for (int m = 0; m < KPI_ENGINE_METRICS; m++) {
+        if (skip_metrics >> m & 1)
+            continue;
         int type = kpi_engine_metric_type(m);
         char where[96];
         const void *a, *b;
@@ -3677,7 +3690,7 @@ static void same_metric_windows(const kpi_engine *x, const kpi_engine *y, int64_
 {
     for (int m = 0; m < KPI_ENGINE_METRICS; m++) {
         int type = kpi_engine_metric_type(m);
-        if (type == KPI_ENGINE_TYPE_SERIES)
+        if (type == KPI_ENGINE_TYPE_SERIES || (skip_metrics >> m & 1))
             continue;
         for (int64_t p = pidx(now) - LOG_PERIODS + 1; p <= pidx(now); p++) {
             void *a = NULL, *b = NULL;
@@ -4006,12 +4019,15 @@ static kpi_event *split(const glog *g, size_t from, size_t to, int side, size_t 
  * holds billing 2 (dst's tickets) and refund 1 (src's), and code 1 reads
  * "billing" afterwards. */
 /* docs/format.md, "Versions": golden states are read by every later
- * release.  Both files hold tests/engine_golden.h's engine: engine-v1.bin
- * as written before the periods' top topics (the body ends with the
- * customers), engine-topics-v1.bin with them (KPI_WRITE_GOLDEN=1 rewrites
- * this one only).  Each must read, serialize back to the very same bytes
- * and read as the engine built now; the older one has no topics by period
- * (every window's summary empty), everything else alike. */
+ * release.  Three files hold tests/engine_golden.h's engine as the last
+ * format-1 library wrote it: engine-v1.bin before the periods' top topics
+ * (the body ends with the customers), engine-topics-v1.bin with them, and
+ * engine-calendar-v1.bin (a calendar: business_sums_of_a_format_1_state
+ * reads it).  Each reads as the engine built now; the first has no topics
+ * by period (every window's summary empty); the second writes back as the
+ * engine built now.  engine-v2.bin, format 2, holds the calendar engine
+ * with its live tickets' business sums: it reads, writes back to the very
+ * same bytes and is the engine built now (KPI_WRITE_GOLDEN=1 rewrites it). */
 START_TEST(golden_states_still_read)
 {
     kpi_engine *now = golden_engine();
@@ -4020,28 +4036,25 @@ START_TEST(golden_states_still_read)
     ck_assert_ok(kpi_engine_time(now, &t));
     size_t len;
     unsigned char *b = eng_bytes(now, &len);
-    test_write_golden("engine-topics-v1.bin", b, len);
+    ck_assert_int_eq(b[4] | b[5] << 8, 2); /* the engine writes format 2 */
     static const char *const files[] = {"engine-v1.bin", "engine-topics-v1.bin"};
     for (int i = 0; i < 2; i++) {
         size_t glen;
         unsigned char *g = test_read_file(test_data_path(files[i]), &glen);
         ck_assert_msg(g != NULL, "missing %s", test_data_path(files[i]));
+        ck_assert_int_eq(g[4] | g[5] << 8, 1);
         kpi_engine *back = NULL;
         ck_assert_ok(kpi_engine_deserialize(&back, g, glen));
-        eng_unchanged(back, g, glen);
         same_reads(back, now, 1);
         same_metric_windows(back, now, t);
         if (i == 0) {
-            /* the same body, without the periods' topics after it */
-            ck_assert_uint_lt(glen, len);
-            ck_assert_int_eq(memcmp(g + 12, b + 12, glen - 16), 0);
             kpi_topk *w = NULL;
             ck_assert_ok(kpi_engine_window_topics(back, t - 5 * D, INT64_MAX, &w));
             ck_assert_uint_eq(kpi_topk_total(w), 0);
             kpi_topk_free(w);
         } else {
-            ck_assert_msg(glen == len && memcmp(g, b, len) == 0,
-                          "%s: the state written now differs", files[i]);
+            /* read, it is the engine built now, to the byte */
+            eng_unchanged(back, b, len);
             same_windows(back, now, t);
         }
         kpi_engine_free(back);
@@ -4058,6 +4071,118 @@ START_TEST(golden_states_still_read)
     kpi_topk_free(w);
     kpi_engine_free(now);
     free(b);
+
+    /* format 2, with a calendar */
+    now = golden_engine_with(1);
+    ck_assert_ptr_nonnull(now);
+    b = eng_bytes(now, &len);
+    test_write_golden("engine-v2.bin", b, len);
+    size_t glen;
+    unsigned char *g = test_read_file(test_data_path("engine-v2.bin"), &glen);
+    ck_assert_msg(g != NULL, "missing %s", test_data_path("engine-v2.bin"));
+    ck_assert_msg(glen == len && memcmp(g, b, len) == 0,
+                  "engine-v2.bin: the state written now differs");
+    kpi_engine *back = NULL;
+    ck_assert_ok(kpi_engine_deserialize(&back, g, glen));
+    eng_unchanged(back, g, glen);
+    same_reads(back, now, 1);
+    same_windows(back, now, t);
+    /* its settled tickets have business waits, fewer ms than in calendar
+     * time (nights, the weekend and the holiday) */
+    const kpi_duration *cw = NULL, *bw = NULL;
+    ck_assert_ok(kpi_engine_duration(back, KPI_ENGINE_REQUESTER_WAIT, KPI_DIM_ALL, 0, &cw));
+    ck_assert_ok(kpi_engine_duration(back, KPI_ENGINE_REQUESTER_WAIT_BUSINESS, KPI_DIM_ALL, 0,
+                                     &bw));
+    ck_assert_uint_gt(kpi_duration_count(bw), 50);
+    ck_assert_uint_eq(kpi_duration_count(bw), kpi_duration_count(cw));
+    int64_t sc, sb;
+    ck_assert_ok(kpi_duration_sum(cw, &sc));
+    ck_assert_ok(kpi_duration_sum(bw, &sb));
+    ck_assert_int_lt(sb, sc);
+    ck_assert_int_gt(sb, 0);
+    kpi_engine_free(back);
+    kpi_engine_free(now);
+    free(g);
+    free(b);
+}
+END_TEST
+
+/* 2026-03-23 (a Monday) 00:00Z. */
+#define MAR23 INT64_C(1774224000000)
+
+/* engine-calendar-v1.bin: the calendar engine of engine_golden.h as the
+ * last format-1 library wrote it, before the business sums of live
+ * tickets were kept.  It reads as the engine built now in every metric but
+ * the two business ones it could not hold (empty); its live tickets have
+ * their sums unknown, so they settle with their calendar wait and work
+ * only, and a ticket created after it records both.  Ticket 9001 (hours
+ * Mon-Fri 08:00-18:00 CET = 07:00-17:00Z): new 08:00-10:00Z, open to
+ * 10:30Z, pending to 20:00Z, open to 09:00Z the next day, resolved:
+ * calendar wait and work 2 + 0.5 + 13 = 15.5 h, business 2 + 0.5 (Monday
+ * 09:00-11:30 CET) + 2 (Tuesday 08:00-10:00 CET) = 4.5 h.  A round trip of
+ * the restored engine (format 2, sums unknown) keeps all of it. */
+START_TEST(business_sums_of_a_format_1_state)
+{
+    size_t glen;
+    unsigned char *g = test_read_file(test_data_path("engine-calendar-v1.bin"), &glen);
+    ck_assert_msg(g != NULL, "missing %s", test_data_path("engine-calendar-v1.bin"));
+    ck_assert_int_eq(g[4] | g[5] << 8, 1);
+    kpi_engine *old = NULL, *now = golden_engine_with(1);
+    ck_assert_ptr_nonnull(now);
+    ck_assert_ok(kpi_engine_deserialize(&old, g, glen));
+    int64_t t;
+    ck_assert_ok(kpi_engine_time(now, &t));
+    skip_metrics = 1ul << KPI_ENGINE_REQUESTER_WAIT_BUSINESS | 1ul << KPI_ENGINE_AGENT_WORK_BUSINESS;
+    same_reads(old, now, 1);
+    same_metric_windows(old, now, t);
+    const kpi_duration *d = NULL;
+    ck_assert_ok(kpi_engine_duration(old, KPI_ENGINE_REQUESTER_WAIT_BUSINESS, KPI_DIM_ALL, 0, &d));
+    ck_assert_uint_eq(kpi_duration_count(d), 0);
+    kpi_engine *again = eng_reread(old);
+    const kpi_event more[] = {
+        CREATE(MAR23 + 8 * H, 9001, 77), REPLY(MAR23 + 10 * H, 9001, 1),
+        PENDING(MAR23 + 10 * H + 30 * M, 9001), MSG(MAR23 + 20 * H, 9001),
+        RESOLVE(MAR23 + D + 9 * H, 9001, 1), CLOSE(MAR23 + D + 9 * H + M, 9001),
+        /* a restored ticket still open (i = 9 in engine_golden.h) */
+        RESOLVE(MAR23 + D + 10 * H, 5009, 2), CLOSE(MAR23 + D + 10 * H + M, 5009),
+    };
+    kpi_engine *es[3] = {old, again, now};
+    for (int k = 0; k < 3; k++)
+        for (size_t i = 0; i < N_OF(more); i++) {
+            int rc = kpi_engine_event(es[k], &more[i]);
+            ck_assert_msg(rc == KPI_OK, "engine %d, event %zu: %s", k, i, kpi_status_name(rc));
+        }
+    for (int k = 0; k < 2; k++) {
+        same_reads(es[k], now, 1);
+        const kpi_duration *cw = NULL, *bw = NULL, *cwork = NULL, *bwork = NULL, *nw = NULL;
+        ck_assert_ok(kpi_engine_duration(es[k], KPI_ENGINE_REQUESTER_WAIT, KPI_DIM_ALL, 0, &cw));
+        ck_assert_ok(kpi_engine_duration(now, KPI_ENGINE_REQUESTER_WAIT, KPI_DIM_ALL, 0, &nw));
+        ck_assert_uint_eq(kpi_duration_count(cw), kpi_duration_count(nw));
+        ck_assert_uint_gt(kpi_duration_count(cw), 300); /* the restored ones settled */
+        ck_assert_ok(kpi_engine_duration(es[k], KPI_ENGINE_REQUESTER_WAIT_BUSINESS, KPI_DIM_ALL,
+                                         0, &bw));
+        ck_assert_ok(kpi_engine_duration(es[k], KPI_ENGINE_AGENT_WORK, KPI_DIM_ALL, 0, &cwork));
+        ck_assert_ok(kpi_engine_duration(es[k], KPI_ENGINE_AGENT_WORK_BUSINESS, KPI_DIM_ALL, 0,
+                                         &bwork));
+        int64_t sum;
+        ck_assert_uint_eq(kpi_duration_count(bw), 1); /* 9001 only */
+        ck_assert_ok(kpi_duration_sum(bw, &sum));
+        ck_assert_int_eq(sum, 4 * H + 30 * M);
+        ck_assert_uint_eq(kpi_duration_count(bwork), 1);
+        ck_assert_ok(kpi_duration_sum(bwork, &sum));
+        ck_assert_int_eq(sum, 4 * H + 30 * M);
+        ck_assert_uint_eq(kpi_duration_count(cwork), kpi_duration_count(cw));
+    }
+    /* the engine built now has them for every settled ticket */
+    ck_assert_ok(kpi_engine_duration(now, KPI_ENGINE_REQUESTER_WAIT_BUSINESS, KPI_DIM_ALL, 0, &d));
+    const kpi_duration *nw = NULL;
+    ck_assert_ok(kpi_engine_duration(now, KPI_ENGINE_REQUESTER_WAIT, KPI_DIM_ALL, 0, &nw));
+    ck_assert_uint_eq(kpi_duration_count(d), kpi_duration_count(nw));
+    skip_metrics = 0;
+    kpi_engine_free(old);
+    kpi_engine_free(again);
+    kpi_engine_free(now);
+    free(g);
 }
 END_TEST
 
@@ -4139,7 +4264,15 @@ START_TEST(a_snapshot_with_bad_period_topics_is_corrupt)
             ck_assert_uint_eq(kpi_topk_total(w), 3);
             ck_assert_uint_eq(topic_count(w, "billing"), 3);
             kpi_topk_free(w);
-            eng_unchanged(back, f, len);
+            /* written back in format 2: the same engine, its own bytes */
+            kpi_engine *again = eng_reread(back);
+            same_reads(again, back, 1);
+            same_windows(again, back, t);
+            size_t blen;
+            unsigned char *bb = eng_bytes(back, &blen);
+            eng_unchanged(again, bb, blen);
+            free(bb);
+            kpi_engine_free(again);
             kpi_engine_free(back);
         } else {
             ck_assert_ptr_null(back);
@@ -6172,6 +6305,188 @@ START_TEST(failures_undo_timers_queued_out_of_order)
 END_TEST
 
 /* Business time past the calendar's range: the reply is refused whole. */
+/* KPIS.md section 2: requester wait and agent work in business time too
+ * (the scenario calendar: Mon-Fri 09:00-17:00 CET = 08:00-16:00Z, Monday
+ * 2026-01-12 a holiday).  Ticket 1, created Friday 15:00Z: new until
+ * Tuesday 09:00Z (90 h; business: Friday 1 h + Tuesday 1 h = 2 h), open to
+ * 10:00Z (1 h), pending to 20:00Z (paused), open to Wednesday 09:00Z (13 h;
+ * business 1 h), on-hold to 12:00Z (3 h) and resolved: wait 107 h and work
+ * 104 h, in business time 7 h and 4 h.  Ticket 2: new 1 h, solved 5 h (not
+ * waiting), open 1 h after the reopen: 2 h in both.  The sums survive a
+ * snapshot taken half-way; without a calendar there are none. */
+START_TEST(business_wait_and_work_skip_nights_weekends_and_holidays)
+{
+    for (int cal = 0; cal <= 1; cal++) {
+        pair p = start(cal ? setup_sla : NULL);
+        FEED(&p, CREATE(T0 + 4 * D + 15 * H, 1, 100), CREATE(T0 + 8 * D + 8 * H, 2, 101),
+             RESOLVE(T0 + 8 * D + 9 * H, 2, 7), REPLY(T0 + 8 * D + 9 * H, 1, 7),
+             PENDING(T0 + 8 * D + 10 * H, 1), REOPEN(T0 + 8 * D + 14 * H, 2),
+             RESOLVE(T0 + 8 * D + 15 * H, 2, 7), CLOSE(T0 + 8 * D + 15 * H, 2),
+             MSG(T0 + 8 * D + 20 * H, 1));
+        EXPECT_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT, 2 * H);
+        kpi_engine *half = eng_reread(p.a);
+        kpi_engine_free(p.b);
+        p.b = half;
+        FEED(&p, ON_HOLD(T0 + 9 * D + 9 * H, 1), RESOLVE(T0 + 9 * D + 12 * H, 1, 7),
+             CLOSE(T0 + 9 * D + 12 * H, 1));
+        EXPECT_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT, 107 * H, 2 * H);
+        EXPECT_DUR(p.a, KPI_ENGINE_AGENT_WORK, 104 * H, 2 * H);
+        if (cal) {
+            EXPECT_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT_BUSINESS, 7 * H, 2 * H);
+            EXPECT_DUR(p.a, KPI_ENGINE_AGENT_WORK_BUSINESS, 4 * H, 2 * H);
+            EXPECT_DUR_KEY(p.a, KPI_ENGINE_AGENT_WORK_BUSINESS, KPI_DIM_CHANNEL, 0, 4 * H, 2 * H);
+        } else {
+            EXPECT_NO_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT_BUSINESS);
+            EXPECT_NO_DUR(p.a, KPI_ENGINE_AGENT_WORK_BUSINESS);
+        }
+        finish(&p);
+    }
+}
+END_TEST
+
+/* A first creation refused for want of memory may leave slot pages
+ * reserved in an engine that has not started, whose calendar can then
+ * still be set (or removed): the business sums it keeps follow, and the
+ * next tickets are measured in business time (ticket 1: new 08:00-10:00Z,
+ * then resolved, in hours: 2 h). */
+START_TEST(a_calendar_set_after_a_failed_first_event_keeps_business_sums)
+{
+    const kpi_event first = CREATE(T0 + 8 * H, 1, 100);
+    const kpi_event rest[] = {REPLY(T0 + 9 * H, 1, 7), RESOLVE(T0 + 10 * H, 1, 7),
+                              CLOSE(T0 + 10 * H, 1)};
+    for (int drop = 0; drop <= 1; drop++) {
+        long failed = 0;
+        for (long k = 1; k < 200; k++) {
+            test_alloc ta;
+            kpi_allocator a = test_allocator(&ta);
+            kpi_engine *e = NULL;
+            ck_assert_ok(kpi_engine_new_with(&e, &a));
+            kpi_calendar *c = europe();
+            if (drop) /* a calendar first, removed after the failure */
+                ck_assert_ok(kpi_engine_set_calendar(e, c));
+            ta.fail_at = ta.calls + k;
+            int rc = kpi_engine_event(e, &first);
+            ta.fail_at = 0;
+            if (rc == KPI_OK) {
+                kpi_calendar_free(c);
+                kpi_engine_free(e);
+                ck_assert_int_eq(ta.live, 0);
+                break;
+            }
+            ck_assert_status(rc, KPI_ERR_NOMEM);
+            failed++;
+            ck_assert_ok(kpi_engine_set_calendar(e, drop ? NULL : c));
+            kpi_calendar_free(c);
+            ck_assert_ok(kpi_engine_event(e, &first));
+            for (size_t i = 0; i < N_OF(rest); i++)
+                ck_assert_ok(kpi_engine_event(e, &rest[i]));
+            EXPECT_DUR(e, KPI_ENGINE_REQUESTER_WAIT, 2 * H);
+            if (drop)
+                EXPECT_NO_DUR(e, KPI_ENGINE_REQUESTER_WAIT_BUSINESS);
+            else
+                EXPECT_DUR(e, KPI_ENGINE_REQUESTER_WAIT_BUSINESS, 2 * H);
+            kpi_engine *back = eng_reread(e);
+            eng_same(back, e);
+            kpi_engine_free(back);
+            kpi_engine_free(e);
+            ck_assert_int_eq(ta.live, 0);
+        }
+        ck_assert_int_gt(failed, 2);
+    }
+}
+END_TEST
+
+/* A LEB128 varint of v at b; its length. */
+static size_t put_varint(unsigned char *b, uint64_t v)
+{
+    size_t n = 0;
+    do {
+        b[n] = (unsigned char)(v & 0x7f) | (v > 0x7f ? 0x80 : 0);
+        v >>= 7;
+        n++;
+    } while (v != 0);
+    return n;
+}
+
+/* Where the n bytes `what` start in b (exactly once). */
+static size_t find_once(const unsigned char *b, size_t len, const unsigned char *what, size_t n)
+{
+    size_t at = SIZE_MAX;
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(b + i, what, n) == 0) {
+            ck_assert_msg(at == SIZE_MAX, "found twice");
+            at = i;
+        }
+    ck_assert_msg(at != SIZE_MAX, "not found");
+    return at;
+}
+
+/* A live ticket's business sums in a snapshot (docs/format.md, format 2:
+ * its wait + 1, 0 for unknown, then its work when known) are read only
+ * when the wait is at most the calendar wait, the work at most the
+ * calendar work and the wait.  Ticket 1 at 12:00Z: new 1 h, open 1 h,
+ * on-hold 1 h, open since 11:00Z: wait 3 h, work 2 h, all in hours. */
+START_TEST(a_snapshot_with_business_sums_beyond_their_twins_is_corrupt)
+{
+    pair p = start(setup_sla);
+    FEED(&p, CREATE(T0 + 8 * H, 1, 100), REPLY(T0 + 9 * H, 1, 7), ON_HOLD(T0 + 10 * H, 1),
+         OPEN(T0 + 11 * H, 1), NOTE(T0 + 12 * H, 1));
+    size_t len;
+    unsigned char *b = eng_bytes(p.a, &len);
+    unsigned char sums[20];
+    size_t n = put_varint(sums, (uint64_t)(3 * H) + 1);
+    n += put_varint(sums + n, (uint64_t)(2 * H));
+    const size_t at = find_once(b, len, sums, n);
+    static const struct {
+        int64_t wait_plus_1, work; /* work -1: none written */
+        int want;
+        int64_t settles_wait; /* the business wait recorded, -1: none */
+    } cases[] = {
+        {3 * H + 1, 2 * H, KPI_OK, 5 * H},            /* as written */
+        {3 * H + 2, 2 * H, KPI_ERR_CORRUPT, 0},       /* wait above the calendar's */
+        {3 * H + 1, 2 * H + 1, KPI_ERR_CORRUPT, 0},   /* work above the calendar's */
+        {H + 1, 2 * H, KPI_ERR_CORRUPT, 0},           /* work above the wait */
+        {2 * H + 1, 2 * H, KPI_OK, 4 * H},            /* less: possible */
+        {0, -1, KPI_OK, -1},                          /* unknown */
+    };
+    for (size_t c = 0; c < N_OF(cases); c++) {
+        unsigned char *f = malloc(len + 20);
+        ck_assert_ptr_nonnull(f);
+        memcpy(f, b, at);
+        size_t k = at + put_varint(f + at, (uint64_t)cases[c].wait_plus_1);
+        if (cases[c].work >= 0)
+            k += put_varint(f + k, (uint64_t)cases[c].work);
+        memcpy(f + k, b + at + n, len - at - n);
+        size_t flen = len - n + (k - at);
+        uint32_t body = (uint32_t)(flen - 16);
+        for (int i = 0; i < 4; i++)
+            f[8 + i] = (unsigned char)(body >> (8 * i));
+        test_reseal(f, flen);
+        kpi_engine *back = NULL;
+        int rc = kpi_engine_deserialize(&back, f, flen);
+        ck_assert_msg(rc == cases[c].want, "case %zu: %s", c, kpi_status_name(rc));
+        if (rc == KPI_OK) {
+            eng_unchanged(back, f, flen);
+            /* two more business hours open (from 11:00Z), then it settles */
+            const kpi_event last[] = {RESOLVE(T0 + 13 * H, 1, 7), CLOSE(T0 + 13 * H, 1)};
+            for (size_t i = 0; i < N_OF(last); i++)
+                ck_assert_ok(kpi_engine_event(back, &last[i]));
+            EXPECT_DUR(back, KPI_ENGINE_REQUESTER_WAIT, 5 * H);
+            if (cases[c].settles_wait < 0)
+                EXPECT_NO_DUR(back, KPI_ENGINE_REQUESTER_WAIT_BUSINESS);
+            else
+                EXPECT_DUR(back, KPI_ENGINE_REQUESTER_WAIT_BUSINESS, cases[c].settles_wait);
+            kpi_engine_free(back);
+        } else {
+            ck_assert_ptr_null(back);
+        }
+        free(f);
+    }
+    free(b);
+    finish(&p);
+}
+END_TEST
+
 START_TEST(business_time_beyond_the_calendar_refuses_the_event)
 {
     const int64_t edge = KPI_CALENDAR_MAX_TIME;
@@ -8898,6 +9213,9 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_window_starting_inside_a_period_takes_the_periods_after);
     tcase_add_test(tc, a_window_with_no_period_start_is_empty_however_old);
     tcase_add_test(tc, business_time_beyond_the_calendar_refuses_the_event);
+    tcase_add_test(tc, business_wait_and_work_skip_nights_weekends_and_holidays);
+    tcase_add_test(tc, a_snapshot_with_business_sums_beyond_their_twins_is_corrupt);
+    tcase_add_test(tc, a_calendar_set_after_a_failed_first_event_keeps_business_sums);
     tcase_add_test(tc, a_resolve_its_settlement_could_not_compute_is_refused);
     tcase_add_test(tc, a_snapshot_with_a_ticket_that_could_not_settle_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_ticket_twice_is_corrupt);
@@ -8914,6 +9232,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_restored_engine_evicts_the_same_topic);
     tcase_add_test(tc, a_snapshot_refuses_bad_bytes);
     tcase_add_test(tc, golden_states_still_read);
+    tcase_add_test(tc, business_sums_of_a_format_1_state);
     tcase_add_test(tc, a_snapshot_with_bad_period_topics_is_corrupt);
     tcase_add_test(tc, engines_of_disjoint_customers_merge_into_one);
     tcase_add_test(tc, a_merge_adds_the_names_dst_lacks_and_keeps_its_own);

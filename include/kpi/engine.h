@@ -54,7 +54,10 @@
  * - **Requester wait time** (#KPI_ENGINE_REQUESTER_WAIT): time in new, open
  *   and on-hold; **agent work time** (#KPI_ENGINE_AGENT_WORK): time in new
  *   and open (pending pauses both, on-hold pauses the agent's clock).
- *   Calendar time, recorded when the ticket settles.
+ *   Recorded when the ticket settles (up to its last resolve), in
+ *   calendar time and, with a calendar, in business time
+ *   (#KPI_ENGINE_REQUESTER_WAIT_BUSINESS, #KPI_ENGINE_AGENT_WORK_BUSINESS:
+ *   the business time of the same spans).
  * - **Open cases now**: #KPI_ENGINE_COUNT_UNRESOLVED (new, open, pending,
  *   on-hold) and #KPI_ENGINE_COUNT_WAITING (a customer waiting for a
  *   human reply); **backlog at the end of a period**:
@@ -149,8 +152,10 @@
  * @section engine_memory Memory
  * 64 bytes per live ticket plus its share of the hash index (4 to 8
  * bytes), plus 12 to 18 bytes per ticket waiting for its settlement (16 to
- * 32 for one resolved out of time order); measured: 88.8 bytes per live
- * ticket with 1 M live tickets (docs/PERFORMANCE.md).  An engine holds at
+ * 32 for one resolved out of time order); with a calendar, 8 bytes more
+ * per ticket for its business wait and work.  Measured with 1 M live
+ * tickets: 88.8 bytes per live ticket, 96.8 with a calendar
+ * (docs/PERFORMANCE.md).  An engine holds at
  * most 2^28 - 2 live tickets (#KPI_ERR_LIMIT beyond).  Resolved, closed
  * and merged tickets leave when their window ends; the repeat-contact
  * memory keeps one entry per customer (or customer and topic) seen within
@@ -374,8 +379,14 @@ typedef struct kpi_event {
 #define KPI_ENGINE_REPLIES_PER_HOUR 20
 /** Tickets created per period (#kpi_series). */
 #define KPI_ENGINE_VOLUME 21
+/** Requester wait time at settlement in business time (#kpi_duration;
+ *  needs a calendar). */
+#define KPI_ENGINE_REQUESTER_WAIT_BUSINESS 22
+/** Agent work time at settlement in business time (#kpi_duration; needs a
+ *  calendar). */
+#define KPI_ENGINE_AGENT_WORK_BUSINESS 23
 /** Number of metrics. */
-#define KPI_ENGINE_METRICS 22
+#define KPI_ENGINE_METRICS 24
 /** @} */
 
 /** @name Primitive types of the metrics (kpi_engine_metric_type())
@@ -1196,6 +1207,9 @@ KPI_API int kpi_engine_merge(kpi_engine *dst, const kpi_engine *src);
 /**
  * @brief Snapshot the whole engine (options, calendar, policy, names, live
  *        tickets, customers, every KPI) to portable bytes.
+ *
+ * Written in format 2 (docs/format.md, "Versions"): a library of format 1
+ * refuses it (#KPI_ERR_VERSION); this one reads format-1 snapshots too.
  * @param e the engine.
  * @param buf output buffer (may be NULL when cap is 0).
  * @param cap its size.

@@ -54,7 +54,8 @@ METRICS = ("frt", "frt_business", "reply_time", "reply_time_business", "first_re
            "first_resolution_business", "full_resolution", "full_resolution_business",
            "requester_wait", "agent_work", "fcr", "reopen", "repeat_contact",
            "sla_first_reply", "sla_next_reply", "sla_resolution", "csat", "nps", "ces",
-           "resolved_per_hour", "replies_per_hour", "volume")
+           "resolved_per_hour", "replies_per_hour", "volume", "requester_wait_business",
+           "agent_work_business")
 TYPES = (None, "duration", "rate", "score", "ratio", "series")
 DIMS = ("all", "agent", "team", "channel", "priority", "topic")
 COUNTERS = ("created", "resolves", "resolved", "reopens", "closed", "merged", "replies",

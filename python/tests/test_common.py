@@ -443,7 +443,7 @@ def test_from_bytes_of_an_unknown_type_checks_what_the_library_checks_first():
         (unknown, kpi.KpiCorruptError),                        # CRC fails
         (unknown[:-3], kpi.KpiTruncatedError),                 # cut short
         (with_crc(unknown[:4] + b"\x00\x00" + unknown[6:]), kpi.KpiCorruptError),  # version 0
-        (with_crc(unknown[:4] + b"\x02\x00" + unknown[6:]), kpi.KpiVersionError),  # newer
+        (with_crc(unknown[:4] + b"\x03\x00" + unknown[6:]), kpi.KpiVersionError),  # newer
         (with_crc(unknown) + b"\x00", kpi.KpiCorruptError),     # trailing byte
         (with_crc(unknown), kpi.KpiTypeError),                 # a sound state of type 999
     ]
