@@ -107,10 +107,11 @@ typedef struct tk {
     uint32_t lo[NF];
     uint8_t hi[NF];
     uint8_t status;
-    uint32_t agent;    /* interned agent + 1, 0 = none */
+    uint32_t agent : 24; /* interned agent + 1, 0 = none */
+    uint32_t bmid : 8;   /* bits 24..31 of the business work (B_WORK) */
     uint16_t team;     /* interned team + 1, 0 = none */
     uint8_t flags;
-    uint8_t bhi[2];    /* business sums' high bytes (B_WAIT, B_WORK) */
+    uint8_t bhi[2];    /* business sums' bits 32..39 (B_WAIT, B_WORK) */
     uint8_t channel;   /* interned channel */
     uint8_t priority;  /* interned priority */
     uint8_t replies;   /* public replies, saturating */
@@ -138,7 +139,7 @@ typedef struct tstore {
     uint32_t *index; /* slot + 1, 0 = empty */
     uint32_t icap;   /* power of two, or 0 */
     bool biz;        /* business sums kept (the engine has a calendar) */
-    uint32_t **bpages; /* with biz: per slot page, the sums' low words */
+    uint8_t **bpages; /* with biz: per slot page, the sums' low bits */
 } tstore;
 
 static inline tk *slot_at(const tstore *s, uint32_t i)
@@ -150,33 +151,48 @@ static inline tk *slot_at(const tstore *s, uint32_t i)
  *
  * B_WAIT: business ms in new, open and on-hold; B_WORK: in new and open,
  * up to the last status change (as F_WAIT_MS and F_WORK_MS in calendar
- * time).  A ticket restored from a state written before they were kept
- * has them unknown, marked by work > wait (never so otherwise): it
- * settles without them. */
-enum { B_WAIT, B_WORK, NB };
+ * time).  40 bits each, 7 bytes a ticket on the side: the wait's bits
+ * 0..31 and the work's bits 0..23, little-endian; the slot keeps the
+ * work's bits 24..31 (bmid) and both sums' bits 32..39 (bhi), so that
+ * with 1 M live tickets an engine with a calendar stays within 96 bytes a
+ * ticket (the slot cannot grow: one cache line).  A ticket restored from a
+ * state written before they were kept has them unknown, marked by work >
+ * wait (never so otherwise): it settles without them. */
+enum { B_WAIT, B_WORK };
+#define BZ_BYTES 7
 
 typedef struct bsums {
-    uint32_t lo[NB];
+    uint8_t b[BZ_BYTES];
 } bsums;
 
-static inline uint32_t *bz_at(const tstore *s, uint32_t i)
+static inline uint8_t *bz_at(const tstore *s, uint32_t i)
 {
-    return &s->bpages[i >> PAGE_BITS][NB * (i & (PAGE_SLOTS - 1))];
+    return &s->bpages[i >> PAGE_BITS][BZ_BYTES * (i & (PAGE_SLOTS - 1))];
 }
-static inline int64_t bz_get(const tk *t, const uint32_t *b, int f)
+static inline int64_t bz_get(const tk *t, const uint8_t *b, int f)
 {
-    return (int64_t)((uint64_t)t->bhi[f] << 32 | b[f]);
+    uint64_t v = (uint64_t)t->bhi[f] << 32;
+    if (f == B_WAIT)
+        v |= (uint64_t)b[0] | (uint64_t)b[1] << 8 | (uint64_t)b[2] << 16 | (uint64_t)b[3] << 24;
+    else
+        v |= (uint64_t)b[4] | (uint64_t)b[5] << 8 | (uint64_t)b[6] << 16 | (uint64_t)t->bmid << 24;
+    return (int64_t)v;
 }
-static inline void bz_set(tk *t, uint32_t *b, int f, int64_t v)
+static inline void bz_set(tk *t, uint8_t *b, int f, int64_t v)
 {
-    b[f] = (uint32_t)v;
-    t->bhi[f] = (uint8_t)((uint64_t)v >> 32);
+    uint64_t u = (uint64_t)v;
+    int at = f == B_WAIT ? 0 : 4, n = f == B_WAIT ? 4 : 3;
+    for (int i = 0; i < n; i++)
+        b[at + i] = (uint8_t)(u >> (8 * i));
+    if (f == B_WORK)
+        t->bmid = (uint8_t)(u >> 24);
+    t->bhi[f] = (uint8_t)(u >> 32);
 }
-static inline bool bz_known(const tk *t, const uint32_t *b)
+static inline bool bz_known(const tk *t, const uint8_t *b)
 {
     return bz_get(t, b, B_WORK) <= bz_get(t, b, B_WAIT);
 }
-static inline void bz_unknown(tk *t, uint32_t *b)
+static inline void bz_unknown(tk *t, uint8_t *b)
 {
     bz_set(t, b, B_WAIT, 0);
     bz_set(t, b, B_WORK, 1);
@@ -184,12 +200,12 @@ static inline void bz_unknown(tk *t, uint32_t *b)
 static inline void bz_save(const tstore *s, uint32_t i, bsums *out)
 {
     if (s->biz)
-        memcpy(out->lo, bz_at(s, i), sizeof out->lo);
+        memcpy(out->b, bz_at(s, i), BZ_BYTES);
 }
 static inline void bz_load(const tstore *s, uint32_t i, const bsums *in)
 {
     if (s->biz)
-        memcpy(bz_at(s, i), in->lo, sizeof in->lo);
+        memcpy(bz_at(s, i), in->b, BZ_BYTES);
 }
 
 /* The slot of a ticket index entry, and the entry of a slot. */
@@ -241,7 +257,7 @@ static inline tk *ts_find(const tstore *s, uint64_t id)
 }
 
 /* The business sums of live ticket t (the store keeps them: biz). */
-static inline uint32_t *bz_of(const tstore *s, const tk *t)
+static inline uint8_t *bz_of(const tstore *s, const tk *t)
 {
     bool found;
     return bz_at(s, ts_slot(s->index[ts_probe(s, t->id, &found)]));
@@ -347,7 +363,7 @@ static int ts_reserve(const kpi_allocator *a, tstore *s, uint32_t more)
             return KPI_ERR_NOMEM;
         s->pages = pg;
         if (s->biz) {
-            uint32_t **bp = kpi__realloc(a, s->bpages, (size_t)need * sizeof *bp);
+            uint8_t **bp = kpi__realloc(a, s->bpages, (size_t)need * sizeof *bp);
             if (bp == NULL)
                 return KPI_ERR_NOMEM;
             s->bpages = bp;
@@ -356,7 +372,7 @@ static int ts_reserve(const kpi_allocator *a, tstore *s, uint32_t more)
             /* a slot per cache line: the page aligned to 64 bytes, the
              * block's own address kept just before it */
             unsigned char *raw = kpi__malloc(a, PAGE_BYTES);
-            uint32_t *side = s->biz ? kpi__malloc(a, PAGE_SLOTS * sizeof(bsums)) : NULL;
+            uint8_t *side = s->biz ? kpi__malloc(a, PAGE_SLOTS * BZ_BYTES) : NULL;
             if (raw == NULL || (s->biz && side == NULL)) {
                 kpi__free(a, raw);
                 kpi__free(a, side);
@@ -382,7 +398,7 @@ static tk *ts_insert(tstore *s, uint64_t id)
     memset(t, 0, sizeof *t);
     t->id = id;
     if (s->biz)
-        memset(bz_at(s, s->n), 0, sizeof(bsums));
+        memset(bz_at(s, s->n), 0, BZ_BYTES);
     s->index[pos] = ts_entry(id, s->n++);
     return t;
 }
@@ -398,7 +414,7 @@ static void ts_remove(tstore *s, tk *t)
         uint32_t lp = index_pos_of(s->index, s->icap, l->id, ts_entry(l->id, last));
         *slot_at(s, hole) = *l;
         if (s->biz)
-            memcpy(bz_at(s, hole), bz_at(s, last), sizeof(bsums));
+            memcpy(bz_at(s, hole), bz_at(s, last), BZ_BYTES);
         s->index[lp] = ts_entry(l->id, hole);
     }
     s->n--;
@@ -1253,9 +1269,10 @@ static int dim_reserve(kpi_engine *e, int d, uint64_t key, bool *present)
         return KPI_OK;
     }
     *present = false;
-    /* a ticket keeps an agent's or a team's index + 1 (0 = none): a team's
-     * in 16 bits, so 65535 teams, every non-zero code (0..65535) */
-    size_t limit = d == KPI_DIM_AGENT ? (size_t)UINT32_MAX - 1
+    /* a ticket keeps an agent's or a team's index + 1 (0 = none): an
+     * agent's in 24 bits, so 2^24 - 1 agents; a team's in 16 bits, so
+     * 65535 teams, every non-zero code (0..65535) */
+    size_t limit = d == KPI_DIM_AGENT ? ((size_t)1 << 24) - 1
                    : d == KPI_DIM_TEAM ? 65535u
                                        : 256u;
     if (t->n >= limit)
@@ -1485,7 +1502,7 @@ static void ts_unremove(tstore *s, uint32_t hole, const tk *saved, const bsums *
         uint32_t p = index_pos_of(s->index, s->icap, h->id, ts_entry(h->id, hole));
         *slot_at(s, last) = *h;
         if (s->biz)
-            memcpy(bz_at(s, last), bz_at(s, hole), sizeof(bsums));
+            memcpy(bz_at(s, last), bz_at(s, hole), BZ_BYTES);
         s->index[p] = ts_entry(h->id, last);
     }
     *slot_at(s, hole) = *saved;
@@ -2045,7 +2062,7 @@ static int set_status(kpi_engine *e, tk *t, int64_t now, int status)
     bool waits = old == KPI_STATUS_NEW || old == KPI_STATUS_OPEN || old == KPI_STATUS_ON_HOLD;
     bool works = old == KPI_STATUS_NEW || old == KPI_STATUS_OPEN;
     /* the business time of the span, for the business sums */
-    uint32_t *b = e->ts.biz && waits ? bz_of(&e->ts, t) : NULL;
+    uint8_t *b = e->ts.biz && waits ? bz_of(&e->ts, t) : NULL;
     int64_t bt = 0;
     if (b != NULL && bz_known(t, b)) {
         int rc = dt > 0 ? kpi_calendar_elapsed(e->cal, since, now, &bt) : KPI_OK;
@@ -2095,7 +2112,7 @@ static int settle_solved(kpi_engine *e, tk *t, int64_t when)
     int rc = rec_span(e, KPI_ENGINE_FULL_RESOLUTION, &k, when, t->created, lr, brc, biz), r2;
     KEEP(rec(e, KPI_ENGINE_REQUESTER_WAIT, &k, when, vi(off_get(t, F_WAIT_MS))));
     KEEP(rec(e, KPI_ENGINE_AGENT_WORK, &k, when, vi(off_get(t, F_WORK_MS))));
-    const uint32_t *b = e->ts.biz ? bz_of(&e->ts, t) : NULL;
+    const uint8_t *b = e->ts.biz ? bz_of(&e->ts, t) : NULL;
     if (b != NULL && bz_known(t, b)) {
         KEEP(rec(e, KPI_ENGINE_REQUESTER_WAIT_BUSINESS, &k, when, vi(bz_get(t, b, B_WAIT))));
         KEEP(rec(e, KPI_ENGINE_AGENT_WORK_BUSINESS, &k, when, vi(bz_get(t, b, B_WORK))));
@@ -3838,7 +3855,7 @@ KPI_API size_t kpi_engine_ticket_bytes(const kpi_engine *e)
         return 0;
     const tstore *s = &e->ts;
     size_t page = PAGE_BYTES + sizeof(tk *) +
-                  (s->biz ? PAGE_SLOTS * sizeof(bsums) + sizeof(uint32_t *) : 0);
+                  (s->biz ? PAGE_SLOTS * BZ_BYTES + sizeof(uint8_t *) : 0);
     return (size_t)s->npages * page + (size_t)s->icap * sizeof(uint32_t) + tq_bytes(&e->tq);
 }
 
@@ -3911,7 +3928,7 @@ static void engine_encode(const void *obj, kpi__writer *w)
         kpi__put_u8(w, (uint8_t)e->dim[KPI_DIM_CHANNEL - 1].v[t->channel].key);
         kpi__put_u8(w, (uint8_t)e->dim[KPI_DIM_PRIORITY - 1].v[t->priority].key);
         if (e->ts.biz) { /* format 2: the business sums, 0 = unknown */
-            const uint32_t *b = bz_at(&e->ts, i);
+            const uint8_t *b = bz_at(&e->ts, i);
             bool known = bz_known(t, b);
             kpi__put_varint(w, known ? (uint64_t)bz_get(t, b, B_WAIT) + 1 : 0);
             if (known)
@@ -4427,7 +4444,7 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
             }
             if (e->ts.biz && d[j].bwait != 0) { /* put_ticket() left them unknown */
                 tk *nt = slot_at(&e->ts, e->ts.n - 1);
-                uint32_t *b = bz_at(&e->ts, e->ts.n - 1);
+                uint8_t *b = bz_at(&e->ts, e->ts.n - 1);
                 bz_set(nt, b, B_WAIT, (int64_t)d[j].bwait - 1);
                 bz_set(nt, b, B_WORK, (int64_t)d[j].bwork);
             }
@@ -4595,7 +4612,7 @@ static int clone_data(kpi_engine *e, const kpi_engine *s)
         uint32_t k = s->ts.n - i < PAGE_SLOTS ? s->ts.n - i : PAGE_SLOTS;
         memcpy(slot_at(&e->ts, i), slot_at(&s->ts, i), (size_t)k * sizeof(tk));
         if (e->ts.biz)
-            memcpy(bz_at(&e->ts, i), bz_at(&s->ts, i), (size_t)k * sizeof(bsums));
+            memcpy(bz_at(&e->ts, i), bz_at(&s->ts, i), (size_t)k * BZ_BYTES);
     }
     e->ts.n = s->ts.n;
     if (e->ts.icap == s->ts.icap && s->ts.icap != 0)
@@ -4751,7 +4768,7 @@ static int merge_tickets(kpi_engine *d, const kpi_engine *s)
         tk *t = ts_insert(&d->ts, src->id);
         *t = *src;
         if (d->ts.biz)
-            memcpy(bz_at(&d->ts, d->ts.n - 1), bz_at(&s->ts, i), sizeof(bsums));
+            memcpy(bz_at(&d->ts, d->ts.n - 1), bz_at(&s->ts, i), BZ_BYTES);
         t->agent = src->agent ? ai + 1 : 0;
         t->team = (uint16_t)(src->team ? ti + 1 : 0);
         t->channel = (uint8_t)ci;

@@ -6396,6 +6396,37 @@ START_TEST(a_calendar_set_after_a_failed_first_event_keeps_business_sums)
 }
 END_TEST
 
+/* Business sums past 2^32 ms (49.7 days) and past 2^24 ms keep every bit:
+ * on a calendar open around the clock, ticket 1 is new 60 days, open 1,
+ * on-hold 39, open 1 and resolved: wait 101 days, work 62 days, the same
+ * in business time; a snapshot after the hold keeps them. */
+static void setup_always_open(kpi_engine *e)
+{
+    kpi_calendar *c = NULL;
+    ck_assert_ok(kpi_calendar_new(&c, "UTC0"));
+    for (int d = 0; d <= 6; d++)
+        ck_assert_ok(kpi_calendar_add_hours(c, d, 0, 24 * 60));
+    ck_assert_ok(kpi_engine_set_calendar(e, c));
+    kpi_calendar_free(c);
+}
+
+START_TEST(business_sums_keep_every_bit)
+{
+    pair p = start(setup_always_open);
+    FEED(&p, CREATE(T0, 1, 100), REPLY(T0 + 60 * D, 1, 7), ON_HOLD(T0 + 61 * D, 1),
+         OPEN(T0 + 100 * D, 1));
+    kpi_engine *half = eng_reread(p.a);
+    kpi_engine_free(p.b);
+    p.b = half;
+    FEED(&p, RESOLVE(T0 + 101 * D, 1, 7), CLOSE(T0 + 101 * D, 1));
+    EXPECT_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT, 101 * D);
+    EXPECT_DUR(p.a, KPI_ENGINE_AGENT_WORK, 62 * D);
+    EXPECT_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT_BUSINESS, 101 * D);
+    EXPECT_DUR(p.a, KPI_ENGINE_AGENT_WORK_BUSINESS, 62 * D);
+    finish(&p);
+}
+END_TEST
+
 /* A LEB128 varint of v at b; its length. */
 static size_t put_varint(unsigned char *b, uint64_t v)
 {
@@ -9216,6 +9247,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, business_wait_and_work_skip_nights_weekends_and_holidays);
     tcase_add_test(tc, a_snapshot_with_business_sums_beyond_their_twins_is_corrupt);
     tcase_add_test(tc, a_calendar_set_after_a_failed_first_event_keeps_business_sums);
+    tcase_add_test(tc, business_sums_keep_every_bit);
     tcase_add_test(tc, a_resolve_its_settlement_could_not_compute_is_refused);
     tcase_add_test(tc, a_snapshot_with_a_ticket_that_could_not_settle_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_ticket_twice_is_corrupt);

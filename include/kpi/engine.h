@@ -152,11 +152,12 @@
  * @section engine_memory Memory
  * 64 bytes per live ticket plus its share of the hash index (4 to 8
  * bytes), plus 12 to 18 bytes per ticket waiting for its settlement (16 to
- * 32 for one resolved out of time order); with a calendar, 8 bytes more
+ * 32 for one resolved out of time order); with a calendar, 7 bytes more
  * per ticket for its business wait and work.  Measured with 1 M live
- * tickets: 88.8 bytes per live ticket, 96.8 with a calendar
- * (docs/PERFORMANCE.md).  An engine holds at
- * most 2^28 - 2 live tickets (#KPI_ERR_LIMIT beyond).  Resolved, closed
+ * tickets: 88.8 bytes per live ticket, 95.8 with a calendar
+ * (docs/PERFORMANCE.md).  An engine holds at most 2^28 - 2 live tickets
+ * and knows at most 2^24 - 1 distinct agents, every agent it has seen
+ * (#KPI_ERR_LIMIT beyond).  Resolved, closed
  * and merged tickets leave when their window ends; the repeat-contact
  * memory keeps one entry per customer (or customer and topic) seen within
  * the repeat window.  Primitives per breakdown key are created with their
