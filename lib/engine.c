@@ -892,6 +892,10 @@ struct kpi_engine {
     kpi_calendar *cal;
     kpi_sla_policy *pol;
     bool one_cal; /* pol's calendar equals cal (one_cal_update()) */
+    /* the last business span computed in cal (span_business(): fixed once
+     * started; zero, the empty span, in a new engine): a first reply
+     * measures one span for its FRT, its reply time and the time new */
+    int64_t memo_from, memo_to, memo_biz;
     int64_t targets[NM][KPI_DURATION_MAX_TARGETS];
     uint8_t ntargets[NM];
     names names[NNAMES];
@@ -1968,10 +1972,17 @@ static inline val vi(int64_t i)
 
 /* The business ms of [from, to] in the engine's calendar: its status, and
  * in *biz the span, or -1 when there is none (no calendar, or an error). */
-static inline int span_business(const kpi_engine *e, int64_t from, int64_t to, int64_t *biz)
+static inline int span_business(kpi_engine *e, int64_t from, int64_t to, int64_t *biz)
 {
     int64_t b = -1;
-    int rc = e->cal != NULL ? kpi_calendar_elapsed(e->cal, from, to, &b) : KPI_OK;
+    int rc = KPI_OK;
+    if (e->cal != NULL && from == e->memo_from && to == e->memo_to) {
+        b = e->memo_biz;
+    } else if (e->cal != NULL && (rc = kpi_calendar_elapsed(e->cal, from, to, &b)) == KPI_OK) {
+        e->memo_from = from;
+        e->memo_to = to;
+        e->memo_biz = b;
+    }
     *biz = rc == KPI_OK ? b : -1;
     return rc;
 }
@@ -2065,7 +2076,7 @@ static int set_status(kpi_engine *e, tk *t, int64_t now, int status)
     uint8_t *b = e->ts.biz && waits ? bz_of(&e->ts, t) : NULL;
     int64_t bt = 0;
     if (b != NULL && bz_known(t, b)) {
-        int rc = dt > 0 ? kpi_calendar_elapsed(e->cal, since, now, &bt) : KPI_OK;
+        int rc = dt > 0 ? span_business(e, since, now, &bt) : KPI_OK;
         if (rc != KPI_OK)
             return rc;
     } else {
@@ -2670,7 +2681,7 @@ static int do_reopen(kpi_engine *e, tk *t, int64_t now)
  * past it.  `span_done`: the business span from creation to lr is
  * computed by this resolve anyway (a first resolve), and biz is it (as
  * span_business() gives it). */
-static int settle_check(const kpi_engine *e, const tk *t, int64_t lr, bool span_done,
+static int settle_check(kpi_engine *e, const tk *t, int64_t lr, bool span_done,
                         int64_t biz)
 {
     int met;
@@ -3136,6 +3147,7 @@ KPI_API int kpi_engine_set_calendar(kpi_engine *e, const kpi_calendar *cal)
         return rc;
     kpi__destroy(e->cal);
     e->cal = copy;
+    e->memo_from = e->memo_to = e->memo_biz = 0; /* the empty span */
     if (e->ts.biz != (copy != NULL)) {
         /* no ticket yet (not started), but a first event that failed may
          * have reserved slot pages: made again with or without side pages */
