@@ -251,7 +251,10 @@ static inline void kpi_fuzz_state(const kpi_fuzz_ops *ops, const uint8_t *data,
     memcpy(fixed, data, size);
     size_t body = size - KPI__HEADER_SIZE - KPI__TRAILER_SIZE;
     memcpy(fixed, "kpiS", 4);
-    fixed[4] = KPI__FORMAT_VERSION;
+    /* every version this library reads keeps its own layout (format 1
+     * engines differ from format 2): an input's known version is kept */
+    uint16_t v = (uint16_t)(data[4] | data[5] << 8);
+    fixed[4] = (uint8_t)(v >= 1 && v <= KPI__FORMAT_VERSION ? v : KPI__FORMAT_VERSION);
     fixed[5] = 0;
     for (int i = 0; i < 4; i++)
         fixed[8 + i] = (uint8_t)(body >> (8 * i));

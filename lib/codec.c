@@ -169,7 +169,7 @@ int kpi__encode_state(const void *obj, void *buf, size_t cap, size_t *len)
     kpi__writer w = {buf, buf ? cap : 0, 0};
     kpi__put_bytes(&w, "kpiS", 4);
     /* format 2 changed the engine's body only (codec.h) */
-    kpi__put_u16(&w, o->type->tag == KPI__TAG_ENGINE ? KPI__FORMAT_VERSION : 1);
+    kpi__put_u16(&w, o->type->tag == KPI__TAG_ENGINE ? kpi__engine_format(obj) : 1);
     kpi__put_u16(&w, o->type->tag);
     kpi__put_u32(&w, 0); /* body length, patched below */
     o->type->encode(obj, &w);

@@ -25,9 +25,11 @@
 
 /* The newest format version this library reads (and writes).  Format 2
  * changed only the ticket engine's body (two metrics more, the business
- * sums of live tickets); every other type's state is the same in both, and
- * is written as format 1, so that earlier libraries still read it.  A
- * state is written with the lowest version that describes it. */
+ * sums of live tickets); every other type's state is the same in both.  A
+ * state is written with the lowest version that describes it, so that
+ * earlier libraries still read it: format 1 but for an engine with a
+ * calendar or a target on a business metric of format 2
+ * (kpi__engine_format()). */
 #define KPI__FORMAT_VERSION 2
 #define KPI__HEADER_SIZE 12
 #define KPI__TRAILER_SIZE 4

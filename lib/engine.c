@@ -3873,9 +3873,23 @@ KPI_API size_t kpi_engine_ticket_bytes(const kpi_engine *e)
 
 /* ---- snapshot ---------------------------------------------------------- */
 
+/* The format an engine's state is written in (codec.c): 2 when it has a
+ * calendar (its business metrics and sums) or a target on one of the two
+ * business metrics format 2 added, else 1 (the same bytes as before them,
+ * so that earlier libraries still read it). */
+uint16_t kpi__engine_format(const void *obj)
+{
+    const kpi_engine *e = obj;
+    return e->cal != NULL || e->ntargets[KPI_ENGINE_REQUESTER_WAIT_BUSINESS] != 0 ||
+                   e->ntargets[KPI_ENGINE_AGENT_WORK_BUSINESS] != 0
+               ? 2
+               : 1;
+}
+
 static void engine_encode(const void *obj, kpi__writer *w)
 {
     const kpi_engine *e = obj;
+    const int nm = kpi__engine_format(e) >= 2 ? NM : NM_V1;
     /* the options of the first format, the FCR minimum (added later) in
      * the bits above the FCR maximum's byte: at its default 0 the bytes
      * are the first format's, and earlier libraries refuse a state that
@@ -3890,7 +3904,7 @@ static void engine_encode(const void *obj, kpi__writer *w)
     kpi__put_u8(w, e->pol != NULL);
     if (e->pol != NULL)
         kpi__put_object(w, e->pol);
-    for (int m = 0; m < NM; m++) {
+    for (int m = 0; m < nm; m++) {
         kpi__put_u8(w, e->ntargets[m]);
         for (int i = 0; i < e->ntargets[m]; i++)
             kpi__put_svarint(w, e->targets[m][i]);
@@ -3907,10 +3921,10 @@ static void engine_encode(const void *obj, kpi__writer *w)
     kpi__put_svarint(w, e->head);
     for (int i = 0; i < NSTORED; i++)
         kpi__put_varint(w, e->cnt[i]);
-    for (int m = 0; m < NM; m++)
+    for (int m = 0; m < nm; m++)
         kpi__put_object(w, e->tot[m]);
     for (int d = 0; d < NDIM; d++)
-        for (int m = 0; m < NM; m++)
+        for (int m = 0; m < nm; m++)
             if (e->dim[d].g[m] != NULL)
                 kpi__put_object(w, e->dim[d].g[m]);
     kpi__put_object(w, e->topk);
@@ -3919,7 +3933,7 @@ static void engine_encode(const void *obj, kpi__writer *w)
         kpi__put_svarint(w, b->k);
         kpi__put_u8(w, b->has_backlog);
         kpi__put_varint(w, b->backlog);
-        for (int m = 0; m < NM; m++)
+        for (int m = 0; m < nm; m++)
             if (b->m[m] != NULL)
                 kpi__put_object(w, b->m[m]);
     }
@@ -4080,7 +4094,10 @@ static int put_ticket(kpi_engine *e, const tk *src, uint64_t agent, bool has_age
         return KPI_ERR_DUPLICATE;
     tk *t = ts_insert(&e->ts, src->id);
     *t = *src;
-    if (e->ts.biz) /* until the state's business sums (if any) are read */
+    /* a state of format 1 has no business sums: unknown, unless no span
+     * in a waiting status has ended yet (no calendar wait: none in business
+     * time either); format 2's are read after this */
+    if (e->ts.biz && off_get(t, F_WAIT_MS) != 0)
         bz_unknown(t, bz_at(&e->ts, e->ts.n - 1));
     t->agent = has_agent ? ai + 1 : 0;
     t->team = (uint16_t)(team ? ti + 1 : 0);
@@ -4375,7 +4392,10 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
                 d[k].bwork = d[k].bwait ? kpi__get_varint(r) : 0;
                 if (d[k].bwait > (uint64_t)off_get(t, F_WAIT_MS) + 1 ||
                     d[k].bwork > (uint64_t)off_get(t, F_WORK_MS) ||
-                    (d[k].bwait && d[k].bwork > d[k].bwait - 1))
+                    (d[k].bwait && d[k].bwork > d[k].bwait - 1) ||
+                    /* unknown only where they could be other than 0
+                     * (put_ticket()): one encoding of each ticket */
+                    (d[k].bwait == 0 && off_get(t, F_WAIT_MS) == 0))
                     kpi__reader_fail(r, KPI_ERR_CORRUPT);
             }
             if (r->err)
@@ -4454,7 +4474,7 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
                 bad = rc == KPI_ERR_DUPLICATE ? KPI_ERR_CORRUPT : rc;
                 break;
             }
-            if (e->ts.biz && d[j].bwait != 0) { /* put_ticket() left them unknown */
+            if (e->ts.biz && d[j].bwait != 0) { /* put_ticket(): unknown or 0 */
                 tk *nt = slot_at(&e->ts, e->ts.n - 1);
                 uint8_t *b = bz_at(&e->ts, e->ts.n - 1);
                 bz_set(nt, b, B_WAIT, (int64_t)d[j].bwait - 1);
@@ -4506,7 +4526,11 @@ static int decode_data(kpi__reader *r, kpi_engine *e)
         unsettled += e->nstatus[s];
     if (!parts_within_totals(e) || (!e->started && !empty_unstarted(e)) ||
         e->cnt[KPI_ENGINE_COUNT_SETTLED] > e->cnt[KPI_ENGINE_COUNT_CREATED] ||
-        unsettled > e->cnt[KPI_ENGINE_COUNT_CREATED] - e->cnt[KPI_ENGINE_COUNT_SETTLED])
+        unsettled > e->cnt[KPI_ENGINE_COUNT_CREATED] - e->cnt[KPI_ENGINE_COUNT_SETTLED] ||
+        /* an engine written as format 2 is one that format 1 cannot
+         * describe (kpi__engine_format()): else its business metrics, fed
+         * with a calendar only, would be lost in its next snapshot */
+        (r->version >= 2 && kpi__engine_format(e) < 2))
         return KPI_ERR_CORRUPT;
     hw_recompute(e);
     return rebuild_timers(e);

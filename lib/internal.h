@@ -129,6 +129,8 @@ extern const kpi__type kpi__topk_id_type;
 extern const kpi__type kpi__distinct_type;
 /* the ticket engine (a state, not a group member) */
 extern const kpi__type kpi__engine_type;
+/* The format version an engine's state is written in (lib/engine.c). */
+uint16_t kpi__engine_format(const void *engine);
 /* configuration objects that nest in others (an SLA policy holds a
  * calendar); not group members */
 extern const kpi__type kpi__calendar_type;

@@ -75,8 +75,9 @@ static int golden_calendar(kpi_engine *e)
  * kept, so the first leaves the ring), on 5 named topics (and none), 3
  * channels, 4 agents in 2 teams; replies, resolves, a reopen every 7th,
  * CSAT on every other resolved one.  With `calendar`: golden_calendar(),
- * and every third ticket put on hold 5 minutes after its reply.  NULL if
- * the library refuses any step. */
+ * every third ticket put on hold 5 minutes after its reply, and ticket
+ * 9999 created on 2026-03-13 at 12:00Z and left new.  NULL if the library
+ * refuses any step. */
 static kpi_engine *golden_engine_with(int calendar)
 {
     static const char *const topics[] = {"billing", "login", "refund", "shipping", "other"};
@@ -127,6 +128,9 @@ static kpi_engine *golden_engine_with(int calendar)
             v[n - 1].ev.value = 1 + golden_rand(&s) % 5;
         }
     }
+    if (calendar) /* still new at the end: no span in a waiting status ended */
+        golden_push(v, &n, GOLDEN_T0 + 11 * KPI_MS_PER_DAY + 12 * KPI_MS_PER_HOUR, 9999,
+                    KPI_EVENT_CREATED, 99);
     qsort(v, n, sizeof *v, golden_cmp);
     for (size_t i = 0; i < n && rc == KPI_OK; i++)
         rc = kpi_engine_event(e, &v[i].ev);

@@ -4024,10 +4024,11 @@ static kpi_event *split(const glog *g, size_t from, size_t to, int side, size_t 
  * (the body ends with the customers), engine-topics-v1.bin with them, and
  * engine-calendar-v1.bin (a calendar: business_sums_of_a_format_1_state
  * reads it).  Each reads as the engine built now; the first has no topics
- * by period (every window's summary empty); the second writes back as the
- * engine built now.  engine-v2.bin, format 2, holds the calendar engine
- * with its live tickets' business sums: it reads, writes back to the very
- * same bytes and is the engine built now (KPI_WRITE_GOLDEN=1 rewrites it). */
+ * by period (every window's summary empty); the second is, to the byte,
+ * the engine built now, which has no calendar and so is still written as
+ * format 1.  engine-v2.bin, format 2, holds the calendar engine with its
+ * live tickets' business sums: it reads, writes back to the very same
+ * bytes and is the engine built now (KPI_WRITE_GOLDEN=1 rewrites it). */
 START_TEST(golden_states_still_read)
 {
     kpi_engine *now = golden_engine();
@@ -4036,7 +4037,7 @@ START_TEST(golden_states_still_read)
     ck_assert_ok(kpi_engine_time(now, &t));
     size_t len;
     unsigned char *b = eng_bytes(now, &len);
-    ck_assert_int_eq(b[4] | b[5] << 8, 2); /* the engine writes format 2 */
+    ck_assert_int_eq(b[4] | b[5] << 8, 1); /* no calendar: format 1 */
     static const char *const files[] = {"engine-v1.bin", "engine-topics-v1.bin"};
     for (int i = 0; i < 2; i++) {
         size_t glen;
@@ -4053,8 +4054,9 @@ START_TEST(golden_states_still_read)
             ck_assert_uint_eq(kpi_topk_total(w), 0);
             kpi_topk_free(w);
         } else {
-            /* read, it is the engine built now, to the byte */
-            eng_unchanged(back, b, len);
+            ck_assert_msg(glen == len && memcmp(g, b, len) == 0,
+                          "%s: the state written now differs", files[i]);
+            eng_unchanged(back, g, glen);
             same_windows(back, now, t);
         }
         kpi_engine_free(back);
@@ -4082,6 +4084,7 @@ START_TEST(golden_states_still_read)
     ck_assert_msg(g != NULL, "missing %s", test_data_path("engine-v2.bin"));
     ck_assert_msg(glen == len && memcmp(g, b, len) == 0,
                   "engine-v2.bin: the state written now differs");
+    ck_assert_int_eq(g[4] | g[5] << 8, 2);
     kpi_engine *back = NULL;
     ck_assert_ok(kpi_engine_deserialize(&back, g, glen));
     eng_unchanged(back, g, glen);
@@ -4119,8 +4122,12 @@ END_TEST
  * Mon-Fri 08:00-18:00 CET = 07:00-17:00Z): new 08:00-10:00Z, open to
  * 10:30Z, pending to 20:00Z, open to 09:00Z the next day, resolved:
  * calendar wait and work 2 + 0.5 + 13 = 15.5 h, business 2 + 0.5 (Monday
- * 09:00-11:30 CET) + 2 (Tuesday 08:00-10:00 CET) = 4.5 h.  A round trip of
- * the restored engine (format 2, sums unknown) keeps all of it. */
+ * 09:00-11:30 CET) + 2 (Tuesday 08:00-10:00 CET) = 4.5 h.  Ticket 9999,
+ * still new in the state (no calendar wait yet: its sums are known, 0):
+ * new from Friday 2026-03-13 13:00 CET to Tuesday 03-24 12:00 CET, open
+ * to 13:00 CET and resolved: business wait and work 5 (Friday) + 5 x 10
+ * (the next week) + 10 (Monday) + 4 + 1 (Tuesday) = 70 h.  A round trip of the
+ * restored engine (format 2, sums unknown) keeps all of it. */
 START_TEST(business_sums_of_a_format_1_state)
 {
     size_t glen;
@@ -4145,6 +4152,9 @@ START_TEST(business_sums_of_a_format_1_state)
         RESOLVE(MAR23 + D + 9 * H, 9001, 1), CLOSE(MAR23 + D + 9 * H + M, 9001),
         /* a restored ticket still open (i = 9 in engine_golden.h) */
         RESOLVE(MAR23 + D + 10 * H, 5009, 2), CLOSE(MAR23 + D + 10 * H + M, 5009),
+        /* the restored ticket still new */
+        REPLY(MAR23 + D + 11 * H, 9999, 3), RESOLVE(MAR23 + D + 12 * H, 9999, 3),
+        CLOSE(MAR23 + D + 12 * H, 9999),
     };
     kpi_engine *es[3] = {old, again, now};
     for (int k = 0; k < 3; k++)
@@ -4165,12 +4175,12 @@ START_TEST(business_sums_of_a_format_1_state)
         ck_assert_ok(kpi_engine_duration(es[k], KPI_ENGINE_AGENT_WORK_BUSINESS, KPI_DIM_ALL, 0,
                                          &bwork));
         int64_t sum;
-        ck_assert_uint_eq(kpi_duration_count(bw), 1); /* 9001 only */
+        ck_assert_uint_eq(kpi_duration_count(bw), 2); /* 9001 and 9999 only */
         ck_assert_ok(kpi_duration_sum(bw, &sum));
-        ck_assert_int_eq(sum, 4 * H + 30 * M);
-        ck_assert_uint_eq(kpi_duration_count(bwork), 1);
+        ck_assert_int_eq(sum, 4 * H + 30 * M + 70 * H);
+        ck_assert_uint_eq(kpi_duration_count(bwork), 2);
         ck_assert_ok(kpi_duration_sum(bwork, &sum));
-        ck_assert_int_eq(sum, 4 * H + 30 * M);
+        ck_assert_int_eq(sum, 4 * H + 30 * M + 70 * H);
         ck_assert_uint_eq(kpi_duration_count(cwork), kpi_duration_count(cw));
     }
     /* the engine built now has them for every settled ticket */
@@ -5357,14 +5367,16 @@ static unsigned char *forge_config(const unsigned char *snap, size_t len, const 
                                    size_t *flen)
 {
     /* the configuration of the original: 16 options, two zero bytes, one
-     * zero byte per metric, five empty name lists */
+     * zero byte per metric (the 22 of format 1: no calendar, no target),
+     * five empty name lists */
+    const int nm = snap[4] >= 2 ? KPI_ENGINE_METRICS : 22;
     size_t at = 12;
     for (int i = 0; i < SERIALIZED_OPTIONS; i++) {
         while (snap[at] & 0x80)
             at++;
         at++;
     }
-    at += 2 + KPI_ENGINE_METRICS + 5;
+    at += 2 + (size_t)nm + 5;
     unsigned char cfg[1024];
     size_t n = 0;
     for (int i = 0; i < SERIALIZED_OPTIONS; i++)
@@ -5373,7 +5385,7 @@ static unsigned char *forge_config(const unsigned char *snap, size_t len, const 
                                  : c->opt[i]);
     cfg[n++] = (unsigned char)c->has_cal;
     cfg[n++] = (unsigned char)c->has_pol;
-    for (int m = 0; m < KPI_ENGINE_METRICS; m++) {
+    for (int m = 0; m < nm; m++) {
         cfg[n++] = (unsigned char)c->ntargets[m];
         for (int i = 0; i < c->ntargets[m]; i++)
             n += put_sv(cfg + n, c->same_targets ? c->target : c->target * (i + 1));
@@ -5458,6 +5470,69 @@ START_TEST(a_snapshot_with_a_configuration_out_of_its_domain_is_corrupt)
         free(f);
     }
     free(snap);
+    kpi_engine_free(e);
+}
+END_TEST
+
+/* docs/format.md, "Versions": an engine state is written in the lowest
+ * format that describes it: format 1 without a calendar or a target on
+ * one of the business metrics format 2 added, format 2 with either (each
+ * reads back to the same bytes).  A format-2 state that format 1 would
+ * describe is not one this library writes: an unstarted calendar engine's
+ * state with its calendar cut out is corrupt, the same state with it
+ * reads. */
+START_TEST(an_engine_state_is_written_in_the_lowest_format_that_holds_it)
+{
+    size_t len;
+    kpi_engine *e = engine(NULL);
+    unsigned char *b = eng_bytes(e, &len);
+    ck_assert_int_eq(b[4], 1);
+    free(b);
+    ck_assert_ok(kpi_engine_add_target(e, KPI_ENGINE_AGENT_WORK_BUSINESS, 4 * H));
+    b = eng_bytes(e, &len);
+    ck_assert_int_eq(b[4], 2);
+    kpi_engine *back = NULL;
+    ck_assert_ok(kpi_engine_deserialize(&back, b, len));
+    eng_unchanged(back, b, len);
+    kpi_engine_free(back);
+    free(b);
+    kpi_engine_free(e);
+
+    e = engine(setup_sla);
+    b = eng_bytes(e, &len);
+    ck_assert_int_eq(b[4], 2);
+    back = NULL;
+    ck_assert_ok(kpi_engine_deserialize(&back, b, len));
+    eng_unchanged(back, b, len);
+    kpi_engine_free(back);
+    /* the calendar's presence byte after the options, then the calendar
+     * as a nested object (a u32 length, its body) */
+    size_t at = 12;
+    for (int i = 0; i < SERIALIZED_OPTIONS; i++) {
+        while (b[at] & 0x80)
+            at++;
+        at++;
+    }
+    ck_assert_int_eq(b[at], 1);
+    size_t clen = (size_t)b[at + 1] | (size_t)b[at + 2] << 8 | (size_t)b[at + 3] << 16 |
+                  (size_t)b[at + 4] << 24;
+    size_t cut = 4 + clen, flen = len - cut;
+    unsigned char *f = malloc(len);
+    ck_assert_ptr_nonnull(f);
+    memcpy(f, b, at);
+    f[at] = 0;
+    memcpy(f + at + 1, b + at + 1 + cut, len - at - 1 - cut);
+    uint32_t body = (uint32_t)(flen - 16);
+    for (int i = 0; i < 4; i++)
+        f[8 + i] = (unsigned char)(body >> (8 * i));
+    test_reseal(f, flen);
+    ck_assert_status(kpi_engine_deserialize(&back, f, flen), KPI_ERR_CORRUPT);
+    /* the same bytes as format 1 read: an engine without a calendar */
+    f[4] = 1;
+    test_reseal(f, flen);
+    ck_assert_status(kpi_engine_deserialize(&back, f, flen), KPI_ERR_CORRUPT); /* 24 metrics */
+    free(f);
+    free(b);
     kpi_engine_free(e);
 }
 END_TEST
@@ -6513,6 +6588,24 @@ START_TEST(a_snapshot_with_business_sums_beyond_their_twins_is_corrupt)
         }
         free(f);
     }
+    free(b);
+    /* a ticket that has not left a waiting status yet has its sums known,
+     * 0 (no calendar wait): written 1, 0; "unknown" there is corrupt.
+     * Ticket 2 (channel 77 = 0x4d, priority 99 = 0x63) ends its record
+     * with those bytes. */
+    FEED(&p, CREATE_X(T0 + 12 * H, 2, 101, 77, 99, 0, 0));
+    b = eng_bytes(p.a, &len);
+    const unsigned char tail[] = {0x4d, 0x63, 0x01, 0x00};
+    const size_t t2 = find_once(b, len, tail, sizeof tail) + 2;
+    memmove(b + t2 + 1, b + t2 + 2, len - t2 - 2);
+    b[t2] = 0;
+    len--;
+    uint32_t body = (uint32_t)(len - 16);
+    for (int i = 0; i < 4; i++)
+        b[8 + i] = (unsigned char)(body >> (8 * i));
+    test_reseal(b, len);
+    kpi_engine *back = NULL;
+    ck_assert_status(kpi_engine_deserialize(&back, b, len), KPI_ERR_CORRUPT);
     free(b);
     finish(&p);
 }
@@ -9290,6 +9383,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_sum_overflow_refuses_the_event_whole);
     tcase_add_test(tc, a_snapshot_with_parts_above_their_total_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_configuration_out_of_its_domain_is_corrupt);
+    tcase_add_test(tc, an_engine_state_is_written_in_the_lowest_format_that_holds_it);
     tcase_add_test(tc, a_long_settlement_stops_at_the_step_that_would_overflow);
     tcase_add_test(tc, failures_undo_timers_queued_out_of_order);
     tcase_add_test(tc, configuration_calls_survive_allocation_failures);

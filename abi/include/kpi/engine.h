@@ -1199,7 +1199,9 @@ KPI_API int kpi_engine_ticket_status(const kpi_engine *e, uint64_t ticket,
  *         its id may be live in the other, as in one engine fed both);
  *         #KPI_ERR_OVERFLOW if a counter, or an accumulator's count or
  *         sum, would pass its range (an engine merged with copies of
- *         itself some 50 times); #KPI_ERR_NOMEM.
+ *         itself some 50 times); #KPI_ERR_LIMIT if the merged engine
+ *         would hold more live tickets or know more agents than an
+ *         engine can (@ref engine_memory "Memory"); #KPI_ERR_NOMEM.
  *         Nothing changes on failure.
  *         Thread safety: not with concurrent use of `dst`; `src` is read.
  */
@@ -1209,8 +1211,10 @@ KPI_API int kpi_engine_merge(kpi_engine *dst, const kpi_engine *src);
  * @brief Snapshot the whole engine (options, calendar, policy, names, live
  *        tickets, customers, every KPI) to portable bytes.
  *
- * Written in format 2 (docs/format.md, "Versions"): a library of format 1
- * refuses it (#KPI_ERR_VERSION); this one reads format-1 snapshots too.
+ * Written in format 2 when the engine has a calendar (or a target on a
+ * business metric that format 2 added), else in format 1, which earlier
+ * libraries read too (docs/format.md, "Versions"); a library of format 1
+ * refuses format 2 (#KPI_ERR_VERSION).  This one reads both.
  * @param e the engine.
  * @param buf output buffer (may be NULL when cap is 0).
  * @param cap its size.
@@ -1232,7 +1236,9 @@ KPI_API int kpi_engine_serialize(const kpi_engine *e, void *buf, size_t cap,
  * @param len their length.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_CORRUPT;
  *         #KPI_ERR_TRUNCATED; #KPI_ERR_VERSION; #KPI_ERR_TYPE;
- *         #KPI_ERR_NOMEM. Thread-safe.
+ *         #KPI_ERR_LIMIT for a state (of an earlier library) whose live
+ *         tickets name more agents than this one keeps (@ref
+ *         engine_memory "Memory"); #KPI_ERR_NOMEM. Thread-safe.
  */
 KPI_API int kpi_engine_deserialize(kpi_engine **out, const void *buf,
                                    size_t len);
