@@ -361,6 +361,16 @@ def test_options_calendar_policy_and_names():
     assert e.duration("frt_business").sum == H
     assert e.rate("sla_first_reply").successes == 1
     assert e.sla_risk(H).next_due is None
+    # new 08:00-10:00 (business 09:00-10:00), open to 11:00, closed: the
+    # requester waited and the agent worked 3 h, 2 of them in business hours
+    e.resolved(monday_8 + 3 * H, 1, agent=7)
+    e.ticket_event(monday_8 + 3 * H, 1, "closed")
+    assert e.duration("requester_wait").sum == 3 * H
+    assert e.duration("requester_wait_business").sum == 2 * H
+    assert e.duration("agent_work_business").sum == 2 * H
+    # an engine with a calendar is written in format 2, one without in 1
+    assert bytes(e)[4] == 2 and bytes(kpi.Engine())[4] == 1
+    assert kpi.Engine.from_bytes(bytes(e)).duration("agent_work_business").sum == 2 * H
     with pytest.raises(kpi.KpiEmptyError):
         kpi.Engine().sla_risk(H, now_ms=T0)
 
