@@ -4094,9 +4094,10 @@ static int put_ticket(kpi_engine *e, const tk *src, uint64_t agent, bool has_age
         return KPI_ERR_DUPLICATE;
     tk *t = ts_insert(&e->ts, src->id);
     *t = *src;
-    /* a state of format 1 has no business sums: unknown, unless no span
-     * in a waiting status has ended yet (no calendar wait: none in business
-     * time either); format 2's are read after this */
+    /* a state of format 1 has no business sums: unknown, unless its
+     * calendar wait is 0 (no time in a waiting status yet, or only spans
+     * of 0 ms: none in business time either); format 2's are read after
+     * this */
     if (e->ts.biz && off_get(t, F_WAIT_MS) != 0)
         bz_unknown(t, bz_at(&e->ts, e->ts.n - 1));
     t->agent = has_agent ? ai + 1 : 0;

@@ -4196,6 +4196,47 @@ START_TEST(business_sums_of_a_format_1_state)
 }
 END_TEST
 
+/* tests/data/engine-calendar-zero-v1.bin, written by e8c064d's library
+ * (format 1): a calendar in UTC, Monday to Friday 09:00-17:00; on Monday
+ * 2026-03-16 ticket 1 is created at 10:00Z and set pending at that very
+ * instant (it has left new, a waiting status, after 0 ms: calendar wait
+ * 0), then opened at 11:00Z; ticket 2 is created at 10:00Z and left new.
+ * Both restore with known business sums 0 (calendar wait 0), not only
+ * the one that never left a waiting status, so both settle with their
+ * business wait and work. */
+START_TEST(format_1_calendar_tickets_with_no_wait_have_known_business_sums)
+{
+    const int64_t mon = INT64_C(1773619200000); /* 2026-03-16 00:00Z */
+    size_t glen;
+    unsigned char *g = test_read_file(test_data_path("engine-calendar-zero-v1.bin"), &glen);
+    ck_assert_msg(g != NULL, "missing %s", test_data_path("engine-calendar-zero-v1.bin"));
+    ck_assert_int_eq(g[4] | g[5] << 8, 1);
+    kpi_engine *e = NULL;
+    ck_assert_ok(kpi_engine_deserialize(&e, g, glen));
+    const kpi_event more[] = {
+        REPLY(mon + 12 * H, 2, 3), RESOLVE(mon + 13 * H, 1, 3), RESOLVE(mon + 13 * H, 2, 3),
+    };
+    for (size_t i = 0; i < N_OF(more); i++)
+        ck_assert_ok(kpi_engine_event(e, &more[i]));
+    ck_assert_ok(kpi_engine_advance(e, mon + 30 * D));
+    const kpi_duration *bw = NULL, *bwork = NULL;
+    ck_assert_ok(kpi_engine_duration(e, KPI_ENGINE_REQUESTER_WAIT_BUSINESS, KPI_DIM_ALL, 0, &bw));
+    ck_assert_ok(kpi_engine_duration(e, KPI_ENGINE_AGENT_WORK_BUSINESS, KPI_DIM_ALL, 0, &bwork));
+    /* ticket 1: open 11:00-13:00, 2 h, all in business hours (wait and
+     * work; the hour pending counts in neither); ticket 2: new 10:00-12:00
+     * and open 12:00-13:00, 3 h: 2 + 3 = 5 h of each, over 2 tickets */
+    int64_t sum;
+    ck_assert_uint_eq(kpi_duration_count(bw), 2);
+    ck_assert_ok(kpi_duration_sum(bw, &sum));
+    ck_assert_int_eq(sum, 5 * H);
+    ck_assert_uint_eq(kpi_duration_count(bwork), 2);
+    ck_assert_ok(kpi_duration_sum(bwork, &sum));
+    ck_assert_int_eq(sum, 5 * H);
+    kpi_engine_free(e);
+    free(g);
+}
+END_TEST
+
 /* A state's bytes with `sec` appended to its body (resealed). */
 static unsigned char *with_section(const unsigned char *st, size_t len, const unsigned char *sec,
                                    size_t slen, size_t *out_len)
@@ -9358,6 +9399,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_snapshot_refuses_bad_bytes);
     tcase_add_test(tc, golden_states_still_read);
     tcase_add_test(tc, business_sums_of_a_format_1_state);
+    tcase_add_test(tc, format_1_calendar_tickets_with_no_wait_have_known_business_sums);
     tcase_add_test(tc, a_snapshot_with_bad_period_topics_is_corrupt);
     tcase_add_test(tc, engines_of_disjoint_customers_merge_into_one);
     tcase_add_test(tc, a_merge_adds_the_names_dst_lacks_and_keeps_its_own);
