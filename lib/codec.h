@@ -6,7 +6,7 @@
  *
  *   offset  size  field
  *   0       4     magic "kpiS"
- *   4       2     format version (KPI__FORMAT_VERSION when written)
+ *   4       2     format version (the lowest describing it: see below)
  *   6       2     type tag (KPI__TAG_*)
  *   8       4     body length B
  *   12      B     body: the type's configuration, then its payload

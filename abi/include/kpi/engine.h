@@ -1221,9 +1221,9 @@ KPI_API int kpi_engine_merge(kpi_engine *dst, const kpi_engine *src);
  * @param[out] len receives the size written, or needed.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_LIMIT if the
  *         state's body would pass 4 GiB, the format's limit (about 57
- *         bytes a live ticket: some 75 million live tickets; shard by
- *         customer beyond); #KPI_ERR_BUFFER if cap is too small (len
- *         tells the size needed).
+ *         bytes a live ticket, 66 with a calendar: some 75 or 65 million
+ *         live tickets; shard by customer beyond); #KPI_ERR_BUFFER if cap
+ *         is too small (len tells the size needed).
  *         Thread safety: a const read of `e`.
  */
 KPI_API int kpi_engine_serialize(const kpi_engine *e, void *buf, size_t cap,
