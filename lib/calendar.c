@@ -295,7 +295,9 @@ static int32_t off_rules(const tz_info *tz, int64_t t)
  * and fills *T and *after, or 0 when the offset never changes again.
  * Years are scanned from the one before t's until no transition of the
  * next year can come before the best change found (no rule names a day
- * before 1 January, a time before -167 h or an offset beyond 26 h): a
+ * before 1 January, a time before -167:59:59 or an offset beyond
+ * 25:59:59, the default DST of std 24:59:59 east: 193:59:58 before 1
+ * January 00:00Z at the earliest, so 194 h are allowed for): a
  * later year's rule may name an earlier instant, so the first change met
  * is not always the first.  Changes may be years apart (rules that differ
  * only in leap years, or when February has five Sundays); the rules
@@ -310,7 +312,7 @@ static int next_change_rules(const tz_info *tz, int64_t t, int64_t *T,
     int64_t best = INT64_MAX;
     for (int64_t yy = y - 1; yy <= y + 401; yy++) {
         if (best != INT64_MAX &&
-            (days_from_civil(yy, 1, 1) * 86400 - 193 * 3600) * 1000 > best)
+            (days_from_civil(yy, 1, 1) * 86400 - 194 * 3600) * 1000 > best)
             break;
         int64_t c[2];
         year_transitions(tz, yy, &c[0], &c[1]);

@@ -1035,6 +1035,36 @@ START_TEST(changes_years_apart_or_out_of_year_order_are_all_found)
 }
 END_TEST
 
+/* The earliest instant a rule may name: "J1/-167:59:59" at DST 25:59:59
+ * east (the default DST of std 24:59:59 east) is 1 January 00:00 -
+ * 167:59:59 - 25:59:59 = 193:59:58 before 1 January 00:00Z, that is 23
+ * December 22:00:02Z: later in the search than the 193 h allowed for.
+ * Here DST ends then and starts again at J358/23:29:59 std, 24 December
+ * 23:29:59 - 24:59:59 = 23 December 22:30:00Z: standard time for 1798 s
+ * a year, inside the table (2024) and outside it (2300). */
+START_TEST(a_change_193_hours_and_more_before_new_year_is_found)
+{
+    kpi_calendar *c = mk("<+25>-24:59:59<+26>,J358/23:29:59,J1/-167:59:59");
+    const int years[] = {2024, 2300};
+    for (int d = 0; d < 7; d++)
+        ck_assert_ok(kpi_calendar_add_hours(c, d, 23 * 60, 1440));
+    for (size_t i = 0; i < sizeof years / sizeof *years; i++) {
+        int y = years[i];
+        changes_at(c, utc(y, 12, 23, 22, 0) + 2000, 93599, 89999);
+        changes_at(c, utc(y, 12, 23, 22, 30), 89999, 93599);
+        /* open 23:00-24:00 local.  DST (+25:59:59) until 22:00:02Z: local
+         * 24 December 23:00 is 21:00:01Z, so 21:00:01-22:00:01Z is 3600 s;
+         * std (+24:59:59) 22:00:02-22:30:00Z reads 23:00:01-23:29:59,
+         * open: 1798 s; then DST reads 25 December 00:29:59, and 25
+         * December's 23:00 is past the span.  3600 + 1798 = 5398 s. */
+        int64_t a = utc(y, 12, 23, 12, 0), b = utc(y, 12, 24, 12, 0);
+        ck_assert_int_eq(el(c, a, b), 5398 * INT64_C(1000));
+        ck_assert_int_eq(due(c, a, 5398 * INT64_C(1000)), utc(y, 12, 23, 22, 30));
+    }
+    kpi_calendar_free(c);
+}
+END_TEST
+
 /* The change in force may be one the rules name for the year before last:
  * year y's DST ends at J365/167, 31 December 23:00 + 6 days = 6 January
  * y+1 23:00 DST (UTC+2) = 21:00Z, after the next year's start, J5/0 =
@@ -1527,6 +1557,7 @@ static Suite *calendar_suite(void)
     tcase_add_test(tc, spans_of_millennia_at_the_ends_of_the_range);
     tcase_add_test(tc, changes_years_apart_or_out_of_year_order_are_all_found);
     tcase_add_test(tc, a_change_named_by_the_year_before_last_is_in_force);
+    tcase_add_test(tc, a_change_193_hours_and_more_before_new_year_is_found);
     suite_add_tcase(s, tc);
     tc = tcase_create("object");
     tcase_add_test(tc, configuration_errors_are_named_and_change_nothing);
