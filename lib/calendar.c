@@ -478,7 +478,7 @@ static int64_t transition_term(const kpi_calendar *c, size_t k)
  * closure lowers F by the same amount at both local readings of every
  * clock change whose readings are both before that day (by 0) or both
  * after it (by its whole `removed`), so only the terms of changes within
- * a day and an offset of it (offsets are under 25 hours) are summed again,
+ * a day and an offset of it (offsets are at most 25:59:59) are summed again,
  * and the sums after them move by the difference. */
 static void refresh_transitions(kpi_calendar *c, int64_t day)
 {
