@@ -10,8 +10,8 @@
  *     3/4 full, backward-shift deletion).  Times in a slot are 40-bit
  *     millisecond offsets from the ticket's creation.  With a calendar, the
  *     business time a ticket has spent waiting and worked (two more 40-bit
- *     sums) keeps its low 32 bits in a side page per slot page (8 bytes a
- *     ticket), its high bytes in the slot.
+ *     sums) is split between a side page per slot page (7 bytes a ticket)
+ *     and three bytes of the slot ("business sums" below).
  *   - Timers: resolved, closed and merged tickets wait in a queue keyed by
  *     (due time, id) for settlement or eviction; customers wait the same way
  *     to leave the repeat-contact table.  The queue is a FIFO ring for keys
