@@ -526,9 +526,14 @@ int kpi_mean_mean(const kpi_mean *m, kpi_estimate *out)
         out->upper = HUGE_VAL;
         return KPI_OK;
     }
-    /* s sqrt(sum w^2) / sum w, each factor apart: s^2 x sum w^2 overflows
-     * where the interval does not (two values -/+ 9e153) */
-    double se = sqrt(sample_variance(m)) * (sqrt(m->w2) / m->w);
+    /* s sqrt(sum w^2) / sum w with s = sqrt(M2 / W x n / (n - 1)), each
+     * factor apart: s^2 x sum w^2 overflows where the interval does not
+     * (two values -/+ 9e153), and so does s^2 itself when W < n (weights
+     * below 1: 0 and 1.9e154 of weight 0.001); sqrt(M2) <= 1.4e154,
+     * sqrt(sum w^2) / W <= 1 and 1 / sqrt(W) <= 2^255.5 keep every step
+     * within range */
+    double n = (double)m->n;
+    double se = sqrt(m->m2) * (sqrt(m->w2) / m->w) / sqrt(m->w) * sqrt(n / (n - 1.0));
     out->lower = m->mean - KPI__Z95 * se;
     out->upper = m->mean + KPI__Z95 * se;
     return KPI_OK;

@@ -597,6 +597,48 @@ START_TEST(an_interval_near_double_range_is_finite)
 }
 END_TEST
 
+/* Small weights put the sample variance past the largest double while
+ * the interval stays far inside it: 0 and 1.9e154, each of weight 0.001.
+ * By hand: W = 0.002, sum w^2 = 2e-6, mean 9.5e153, d = 1.9e154, M2 =
+ * d^2 W_a W_b / W = 3.61e308 x 1e-6 / 0.002 = 1.805e305 (finite: taken),
+ * s^2 = M2 / W x n / (n - 1) = 1.805e305 / 0.002 x 2 = 1.805e308 (past
+ * DBL_MAX = 1.797e308), SE^2 = s^2 sum w^2 / W^2 = 1.805e308 x 2e-6 / 4e-6
+ * = 9.025e307, SE = 9.5e153; the interval 9.5e153 -/+ 1.959963984540054
+ * x 9.5e153 = 9.5e153 -/+ 1.8619657853130513e154 = [-9.119657853130513e153,
+ * 2.8119657853130513e154].  s^2 was formed first and read inf: the
+ * interval read (-inf, +inf), which the header keeps for n = 1. */
+START_TEST(an_interval_with_small_weights_near_double_range_is_finite)
+{
+    kpi_mean *m;
+    ck_assert_ok(kpi_mean_new(&m));
+    ck_assert_ok(kpi_mean_add_weighted(m, 0.0, 0.001));
+    ck_assert_ok(kpi_mean_add_weighted(m, 1.9e154, 0.001));
+    kpi_estimate e;
+    ck_assert_ok(kpi_mean_mean(m, &e));
+    ck_assert_uint_eq(e.n, 2);
+    ck_assert_near(e.value, 9.5e153, 9.5e153 * 1e-12);
+    ck_assert_near(e.lower, -9.119657853130513e153, 9.2e153 * 1e-12);
+    ck_assert_near(e.upper, 2.8119657853130513e154, 2.82e154 * 1e-12);
+    /* tiny weights, a wide spread: 0 and 1e200 of weight 2^-511 each.  W =
+     * 2^-510, sum w^2 = 2^-1021, M2 = d^2 W_a W_b / W = 1e400 x 2^-1022 /
+     * 2^-510 = 1e400 x 2^-512 (about 7.5e245: taken), s^2 = M2 / W x 2 =
+     * 1e400 / 4 x 2 = 5e399 (far past the range), SE^2 = s^2 sum w^2 / W^2
+     * = 5e399 x 2^-1021 / 2^-1020 = 2.5e399, SE = 5e199 (two equal weights:
+     * SE = d / 2); mean 5e199, the interval 5e199 x (1 -/+
+     * 1.959963984540054) = [-4.79981992270027e199, 1.479981992270027e200] */
+    kpi_mean *t;
+    ck_assert_ok(kpi_mean_new(&t));
+    ck_assert_ok(kpi_mean_add_weighted(t, 0.0, 0x1p-511));
+    ck_assert_ok(kpi_mean_add_weighted(t, 1e200, 0x1p-511));
+    ck_assert_ok(kpi_mean_mean(t, &e));
+    ck_assert_near(e.value, 5e199, 5e199 * 1e-12);
+    ck_assert_near(e.upper, 1.479981992270027e200, 1.48e200 * 1e-12);
+    ck_assert_near(e.lower, -4.79981992270027e199, 4.8e199 * 1e-12);
+    kpi_mean_free(t);
+    kpi_mean_free(m);
+}
+END_TEST
+
 START_TEST(null_arguments_are_refused)
 {
     kpi_mean *m;
@@ -636,6 +678,7 @@ static Suite *mean_suite(void)
     tcase_add_test(tc, null_arguments_are_refused);
     tcase_add_test(tc, a_heavy_weight_far_from_the_mean_keeps_m2_positive);
     tcase_add_test(tc, an_interval_near_double_range_is_finite);
+    tcase_add_test(tc, an_interval_with_small_weights_near_double_range_is_finite);
     tcase_add_test(tc, a_merge_with_a_heavy_shard_equals_one_stream);
     tcase_add_test(tc, a_forged_single_value_state_is_corrupt);
     tcase_add_test(tc, a_merge_takes_what_one_stream_takes_near_double_range);
