@@ -250,6 +250,13 @@ static int mean_decode(kpi__reader *r, const kpi_allocator *a, void **out)
                   !(s.m2 >= 0) || s.min > s.max || s.min < lo || s.max > hi ||
                   s.mean < s.min || s.mean > s.max || (!has_cuts && (s.neg || s.pos))))
         return KPI_ERR_CORRUPT;
+    /* the cut counts as min and max have them: a value below the negative
+     * cut exactly when min is, one above the positive cut exactly when max
+     * is, and a neutral one when min or max lies between the cuts */
+    if (n > 0 && has_cuts &&
+        ((s.neg > 0) != (s.min < nb) || (s.pos > 0) != (s.max > pa) ||
+         (s.neg + s.pos == n && ((s.min >= nb && s.min <= pa) || (s.max >= nb && s.max <= pa)))))
+        return KPI_ERR_CORRUPT;
     /* one value x, however it came: min = max = x, M2 = 0, w2 = w^2 */
     if (n == 1 && (s.min != s.max || s.m2 != 0 || s.w2 != s.w * s.w))
         return KPI_ERR_CORRUPT;

@@ -7,6 +7,7 @@
 
 TEST_STATE_HELPERS(mean, kpi_mean, kpi_mean_serialize)
 TEST_REREAD_HELPER(mean, kpi_mean, kpi_mean_deserialize)
+TEST_FORGE_HELPER(mean, kpi_mean, kpi_mean_deserialize, kpi_mean_free)
 
 static void assert_close_state(const kpi_mean *a, const kpi_mean *b)
 {
@@ -411,6 +412,36 @@ START_TEST(a_forged_single_value_state_is_corrupt)
 }
 END_TEST
 
+/* The cut counts follow from min and max: a value below the negative cut
+ * exists exactly when min < negative_below, one above the positive cut
+ * exactly when max > positive_above, and a min or max between the cuts is
+ * a neutral value.  Sentiment (cuts -0.05 / +0.05) with the one value 0.5
+ * has neg = 0, pos = 1; a state claiming neg = 1, pos = 0 for it decoded
+ * and read a share negative of 1 (Wilson 1/1) for a positive answer.
+ * Body at 12: kind, has_cuts, lo, hi, the cuts (8 bytes each: 12 + 2 + 32
+ * = 46), n at 46, neg at 47, pos at 48 (one byte each here). */
+START_TEST(forged_cut_counts_that_contradict_min_and_max_are_corrupt)
+{
+    kpi_mean *m;
+    ck_assert_ok(kpi_sentiment_new(&m));
+    ck_assert_ok(kpi_mean_add(m, 0.5));
+    ck_assert_uint_eq(mean_forged(m, 47, 1, 0), 0); /* neg 1: min 0.5 is not < -0.05 */
+    ck_assert_uint_eq(mean_forged(m, 48, 0, 1), 1); /* pos 0: max 0.5 is > 0.05 */
+    /* -0.5 and 0.5: neg = pos = 1 */
+    ck_assert_ok(kpi_mean_add(m, -0.5));
+    ck_assert_uint_eq(mean_forged(m, 47, 0, 1), 1); /* no value below, min -0.5 */
+    ck_assert_uint_eq(mean_forged(m, 48, 0, 1), 1); /* no value above, max 0.5 */
+    kpi_mean_reset(m);
+    /* 0 (neutral) and 0.5: neg 0, pos 1; pos 2 (= n - neg, so the counts
+     * alone allow it) leaves no neutral value, yet min 0 lies between the
+     * cuts */
+    ck_assert_ok(kpi_mean_add(m, 0.0));
+    ck_assert_ok(kpi_mean_add(m, 0.5));
+    ck_assert_uint_eq(mean_forged(m, 48, 2, 1), 1);
+    kpi_mean_free(m);
+}
+END_TEST
+
 START_TEST(allocation_failures_and_allocator_use)
 {
     test_alloc t;
@@ -681,6 +712,7 @@ static Suite *mean_suite(void)
     tcase_add_test(tc, an_interval_with_small_weights_near_double_range_is_finite);
     tcase_add_test(tc, a_merge_with_a_heavy_shard_equals_one_stream);
     tcase_add_test(tc, a_forged_single_value_state_is_corrupt);
+    tcase_add_test(tc, forged_cut_counts_that_contradict_min_and_max_are_corrupt);
     tcase_add_test(tc, a_merge_takes_what_one_stream_takes_near_double_range);
     tcase_add_test(tc, serialize_round_trip_and_corrupt_bytes);
     tcase_add_test(tc, allocation_failures_and_allocator_use);
