@@ -127,8 +127,9 @@ KPI_API int kpi_erlang_c_service_level(double traffic, int32_t agents,
  * @param[out] asa_s receives the ASA in seconds.
  * @return #KPI_OK; #KPI_ERR_INVALID if `asa_s` is NULL, an argument is NaN
  *         or infinite, or `traffic` or `aht_s` is negative; #KPI_ERR_RANGE
- *         if `agents` <= 0, `aht_s` is 0 or traffic >= agents (infinite
- *         ASA).  Thread-safe (pure).
+ *         if `agents` <= 0, `aht_s` is 0, traffic >= agents (infinite
+ *         ASA) or the ASA, finite, is beyond the largest double.
+ *         Thread-safe (pure).
  */
 KPI_API int kpi_erlang_c_asa(double traffic, int32_t agents, double aht_s,
                              double *asa_s);
