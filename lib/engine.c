@@ -259,8 +259,9 @@ static inline tk *ts_find(const tstore *s, uint64_t id)
 /* The business sums of live ticket t (the store keeps them: biz). */
 static inline uint8_t *bz_of(const tstore *s, const tk *t)
 {
-    bool found;
-    return bz_at(s, ts_slot(s->index[ts_probe(s, t->id, &found)]));
+    uint32_t slot = 0;
+    ts_find_slot(s, t->id, &slot);
+    return bz_at(s, slot);
 }
 
 /* Backward-shift deletion at index position pos (linear probing). */
@@ -2072,11 +2073,12 @@ static int set_status(kpi_engine *e, tk *t, int64_t now, int status)
     int64_t since = tget(t, F_SINCE), dt = now - since, p = dt;
     bool waits = old == KPI_STATUS_NEW || old == KPI_STATUS_OPEN || old == KPI_STATUS_ON_HOLD;
     bool works = old == KPI_STATUS_NEW || old == KPI_STATUS_OPEN;
-    /* the business time of the span, for the business sums */
-    uint8_t *b = e->ts.biz && waits ? bz_of(&e->ts, t) : NULL;
+    /* the business time of the span, for the business sums (an empty
+     * span adds nothing) */
+    uint8_t *b = e->ts.biz && waits && dt > 0 ? bz_of(&e->ts, t) : NULL;
     int64_t bt = 0;
     if (b != NULL && bz_known(t, b)) {
-        int rc = dt > 0 ? span_business(e, since, now, &bt) : KPI_OK;
+        int rc = span_business(e, since, now, &bt);
         if (rc != KPI_OK)
             return rc;
     } else {
