@@ -7307,6 +7307,28 @@ START_TEST(sla_risk_of_a_pending_ticket_at_a_now_far_after_it)
 }
 END_TEST
 
+/* A ticket counts once: breached if any of its running targets is past
+ * due, else at risk if one is due within the horizon.  Priority 4 (first
+ * reply 1 h, resolution 24 h, calendar time).  Ticket 1, created at now -
+ * 23 h 30 and never answered: its first reply was due at now - 22 h 30
+ * (breached) and its resolution is due at now + 30 min, inside a 1 h
+ * horizon: breached 1, at risk 0, and next_due is that resolution, now +
+ * 30 min (the earliest due time at or after now, whoever's).  Ticket 2,
+ * created at now - 10 min: first reply due now + 50 min, at risk. */
+START_TEST(sla_risk_counts_a_ticket_with_a_breached_target_as_breached_only)
+{
+    const int64_t now = T0 + 2 * D;
+    pair p = start(setup_sla);
+    FEED(&p, CREATE_X(now - 23 * H - 30 * M, 1, 100, 0, 4, 0, 0));
+    EXPECT_RISK(p.a, now, H, 0, 1, now + 30 * M);
+    FEED(&p, CREATE_X(now - 10 * M, 2, 101, 0, 4, 0, 0));
+    EXPECT_RISK(p.a, now, H, 1, 1, now + 30 * M);
+    /* with a horizon of 40 min only ticket 1's resolution is within it */
+    EXPECT_RISK(p.a, now, 40 * M, 0, 1, now + 30 * M);
+    finish(&p);
+}
+END_TEST
+
 /* A pending ticket's business-time resolution clock stays where it
  * stopped, however late now is.  Priority 3: resolution in 4 business
  * hours; opening hours 08:00-16:00Z in January.  All three created Friday
@@ -9319,6 +9341,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, sla_risk_a_business_target_due_at_closing_time_is_not_breached_while_closed);
     tcase_add_test(tc, sla_risk_of_a_now_far_before_the_tickets);
     tcase_add_test(tc, sla_risk_of_a_pending_ticket_at_a_now_far_after_it);
+    tcase_add_test(tc, sla_risk_counts_a_ticket_with_a_breached_target_as_breached_only);
     tcase_add_test(tc, sla_resolution_of_a_reopened_ticket_counts_from_creation);
     tcase_add_test(tc, sla_resolution_in_business_time_across_a_weekend_and_a_holiday);
     tcase_add_test(tc, an_agent_created_ticket_answered_twice_before_the_customer_writes);

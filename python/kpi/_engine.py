@@ -352,8 +352,9 @@ def _describe_record(ev):
 Aging = namedtuple("Aging", "under_1d d1_to_3d d3_to_7d over_7d")
 Aging.__doc__ = """Unresolved tickets by age: [0, 1 d), [1 d, 3 d), [3 d, 7 d), >= 7 d."""
 SlaRisk = namedtuple("SlaRisk", "at_risk breached next_due")
-SlaRisk.__doc__ = """Live tickets with a running SLA target due within the horizon
-(at_risk) or already past due (breached); next_due: the earliest due time
+SlaRisk.__doc__ = """Live tickets with a running SLA target already past due
+(breached), and the others with one due within the horizon (at_risk): a
+ticket counts once; next_due: the earliest due time
 at or after now (ms), None if no running target is due at or after now
 (none runs, or every running one is past due)."""
 

@@ -1140,7 +1140,9 @@ KPI_API int kpi_engine_aging(const kpi_engine *e, int64_t now_ms,
  *        policy: the running targets (first reply before the first human
  *        reply, next reply while a customer waits, resolution while
  *        unresolved; the resolution clock excludes pending time so far).
- *        O(live tickets).
+ *        The tickets are taken as the engine holds them (after its latest
+ *        event), also those created after `now_ms`: a `now_ms` before the
+ *        engine's time is not a view of the past.  O(live tickets).
  * @param e the engine.
  * @param now_ms the time.
  * @param horizon_ms "at risk" means due in [now, now + horizon]: a target
@@ -1151,10 +1153,12 @@ KPI_API int kpi_engine_aging(const kpi_engine *e, int64_t now_ms,
  *        shows its target on its clock (a reply now meets it): it is due
  *        at `now_ms`, at risk, not breached.
  * @param[out] at_risk receives the number of tickets with a target due
- *        within the horizon and not yet breached.
+ *        within the horizon and none breached.
  * @param[out] breached receives the number of tickets with a running target
  *        already past due (due before now, and for a business-time target
- *        business time run since: its clock is past the target).
+ *        business time run since: its clock is past the target).  A ticket
+ *        counts once: breached if any of its running targets is past due
+ *        (even with another due within the horizon), else at risk.
  * @param[out] next_due receives the earliest due time at or after now among
  *        the running targets (INT64_MAX if none).
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or a negative horizon;
