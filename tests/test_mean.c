@@ -650,6 +650,10 @@ START_TEST(an_interval_with_small_weights_near_double_range_is_finite)
     ck_assert_near(e.value, 9.5e153, 9.5e153 * 1e-12);
     ck_assert_near(e.lower, -9.119657853130513e153, 9.2e153 * 1e-12);
     ck_assert_near(e.upper, 2.8119657853130513e154, 2.82e154 * 1e-12);
+    /* the variance itself, s^2 = 1.805e308, reads +infinity (mean.h) */
+    double v;
+    ck_assert_ok(kpi_mean_variance(m, &v));
+    ck_assert(isinf(v) && v > 0);
     /* tiny weights, a wide spread: 0 and 1e200 of weight 2^-511 each.  W =
      * 2^-510, sum w^2 = 2^-1021, M2 = d^2 W_a W_b / W = 1e400 x 2^-1022 /
      * 2^-510 = 1e400 x 2^-512 (about 7.5e245: taken), s^2 = M2 / W x 2 =

@@ -211,6 +211,12 @@ KPI_API int kpi_mean_mean(const kpi_mean *m, kpi_estimate *out);
 /**
  * @brief The sample variance (n - 1 denominator; for weighted values
  *        M2 / sum w x n / (n - 1)).
+ *
+ * Values whose spread would take M2 past the largest double are refused
+ * when added (#KPI_ERR_OVERFLOW), but weights below 1 can still put the
+ * variance itself past it (0 and 1.9e154, each of weight 0.001: 1.8e308):
+ * it then reads +infinity with #KPI_OK, while kpi_mean_mean()'s interval
+ * stays finite.
  * @param m the object.
  * @param[out] out receives the variance.
  * @return #KPI_OK; #KPI_ERR_INVALID if an argument is NULL; #KPI_ERR_EMPTY

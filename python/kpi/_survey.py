@@ -288,7 +288,8 @@ class Mean(KpiObject):
 
     @property
     def variance(self):
-        """Sample variance (n - 1); KpiEmptyError below two values."""
+        """Sample variance (n - 1); KpiEmptyError below two values; inf when
+        weights below 1 take it past the largest float (kpi/mean.h)."""
         return read_out(C.kpi_mean_variance, ctypes.c_double, self._p)
 
     @property
