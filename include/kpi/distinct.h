@@ -29,6 +29,14 @@
  * p = 6, about 0.1 for p >= 8); with a 64-bit hash no large-range
  * correction is needed.
  *
+ * The mixer maps the id 0 to the hash 0, which puts one register at its
+ * largest value: in HyperLogLog mode a stream that holds the id 0 reads
+ * about 1 / 2^p higher than one without it (measured, the mean over 2,000
+ * streams of 20,000 ids: 7.5% -> 15.4% high at p = 4, 1.7% -> 3.3% at
+ * p = 6, 0.7% -> 1.1% at p = 8, 0.08% -> 0.10% at p = 12).  Callers whose
+ * ids include 0 at low precisions may add 1 to every id.  (Changing the mixer would change every stored state's
+ * hashes, so it is kept.)
+ *
  * Hard memory bound: the struct plus 2^p bytes in HyperLogLog mode; at most
  * the struct plus 2 x 2^p bytes in total at any time (the exact set never
  * exceeds min(2^p / 8, 4096) hashes of 8 bytes).
