@@ -421,6 +421,10 @@ class Engine(KpiObject):
 
     def __init__(self, *, calendar=None, sla_policy=None, targets=None, names=None,
                  **options):
+        for what, table in (("targets", targets), ("names", names)):
+            if table is not None and not hasattr(table, "items"):
+                raise TypeError(f"Engine: {what} is a mapping ({what}={{...}}), "
+                                f"not a {type(table).__name__}")
         self._new("kpi_engine_new")
         for option in options:
             if option not in OPTIONS:

@@ -301,6 +301,18 @@ def test_constructor_targets_take_one_or_many_of_any_integer_type():
         assert e.metric("frt").share_within(H).value == 0.5
 
 
+def test_constructor_targets_and_names_that_are_no_mapping_are_a_type_error():
+    # Engine(targets=[H]) (the metric left out) and Engine(names=["x"])
+    # raised AttributeError ('list' object has no attribute 'items') from
+    # the dict method they were read with; a wrong type of argument raises
+    # TypeError everywhere else in the package
+    for kw in ({"targets": [H]}, {"targets": H}, {"names": ["billing"]}, {"names": 5}):
+        with pytest.raises(TypeError) as e:
+            kpi.Engine(**kw)
+        assert next(iter(kw)) in str(e.value)
+    assert kpi.Engine(targets={}, names={}).option("periods") > 0
+
+
 def test_constructor_inconsistent_options_still_refused():
     with pytest.raises(kpi.KpiRangeError):
         kpi.Engine(csat_max=3, csat_satisfied_from=4)   # 4 > 3
