@@ -515,9 +515,12 @@ class Engine(KpiObject):
         C.kpi_engine_set_name(self._p, *_name_args(dim, code, name))
 
     def set_names(self, dim, names):
-        """set_name() for each {code: name}, all or nothing: every name is
-        checked (a dimension, a code, 1..255 bytes without NUL) before the
-        first is set."""
+        """set_name() for each {code: name}.  Every name is checked (a
+        dimension, a code, 1..255 bytes without NUL) before the first is
+        set, so a refused one (KpiInvalidError, KpiRangeError, TypeError)
+        sets none; but the library copies each name as it is set, and a
+        failure of that memory (KpiNoMemError) leaves the names before it
+        set (no call takes a name back)."""
         self._p  # closed: ValueError, also for no name
         args = [_name_args(dim, code, name) for code, name in dict(names).items()]
         for a in args:
