@@ -203,14 +203,19 @@ def to_events(data):
         if name not in EVENT_DTYPE.names:
             raise ValueError(f"events: {name!r} is not an event field {EVENT_DTYPE.names}")
         refuse_masked(col, f"events: column {name!r}")
-        col = np.asarray(col)
+        raw, col = col, np.asarray(col)
         if len(col) != n:
             raise ValueError(f"events: column {name!r} has {len(col)} values, not {n}")
+        want = out.dtype[name].base
         if name == "kind" and col.dtype.kind in "OUS":
             col = np.array([_kind_code(k) for k in col.tolist()], dtype=np.int64)
         elif name == "time_ms" and col.dtype.kind == "M":
             col = in_ms(col, "events: time_ms").view(np.int64)
-        want = out.dtype[name].base
+        elif isinstance(raw, (list, tuple)) and col.dtype.kind in "fO":
+            # Python ints that numpy holds as floats (-1 beside 2**63) or
+            # as objects (past 64 bits): one by one, exactly, as the bulk
+            # calls take them (kpi._buffers)
+            col = _exact_ints(raw, name, want)
         if col.dtype.kind == "f":
             raise TypeError(f"events: column {name!r} holds floats; round them to integers")
         if col.dtype.kind not in "biu":
@@ -223,6 +228,25 @@ def to_events(data):
                 raise _lib.KpiRangeError(_lib.ERR_RANGE, "events",
                                          f"{name}: {bad} does not fit in {want}")
         out[name] = col
+    return out
+
+
+def _exact_ints(values, name, want):
+    """A list column of Python integers as an array of `want`, each
+    checked to fit it (KpiRangeError); a float or anything else that is no
+    integer raises TypeError."""
+    info = numpy.iinfo(want)
+    out = numpy.empty(len(values), dtype=want)
+    for i, v in enumerate(values):
+        if isinstance(v, float):
+            raise TypeError(f"events: column {name!r} holds floats; round them to integers")
+        try:
+            v = operator.index(v)
+        except TypeError:
+            raise TypeError(f"events: column {name!r} holds {v!r}, not an integer") from None
+        if not info.min <= v <= info.max:
+            raise _lib.KpiRangeError(_lib.ERR_RANGE, "events", f"{name}: {v} does not fit in {want}")
+        out[i] = v
     return out
 
 

@@ -978,3 +978,33 @@ def test_apply_of_columns_whose_conversion_refuses_a_value_applies_nothing():
         assert err.value.index is None
         assert e.count("created") == 0
         assert pickle.loads(pickle.dumps(err.value)).index is None
+
+
+def test_list_columns_of_ints_that_fit_no_field_are_range_errors():
+    # to_events: "every integer is checked to fit its field, KpiRangeError
+    # otherwise", and python/README "Batches": such a value is refused
+    # before any record is applied, .index None.  A list of Python ints
+    # that numpy holds as floats (-1 beside 2**63) or as objects (2**64)
+    # raised TypeError instead ("holds floats; round them to integers",
+    # "of dtype object is not integer"), though it holds no float, and
+    # apply()'s error had no .index.  Each value below fits no field:
+    # ticket and actor are uint64 (0 .. 2**64 - 1), time_ms and value int64
+    # (-2**63 .. 2**63 - 1), kind uint32 (0 .. 2**32 - 1).
+    base = {"time_ms": [T0, T0 + 1], "kind": ["created", "created"], "ticket": [1, 2]}
+    for name, column in (("ticket", [1, 2**64]), ("ticket", [-1, 2**63]),
+                         ("actor", (-1, 2**63)), ("time_ms", [-1, 2**63]),
+                         ("value", [0, -2**63 - 1]), ("kind", [1, 2**64])):
+        columns = dict(base, **{name: column})
+        with pytest.raises(kpi.KpiRangeError) as err:
+            kpi.to_events(columns)
+        assert err.value.code == -2 and name in str(err.value)
+        e = kpi.Engine()
+        with pytest.raises(kpi.KpiRangeError) as err:
+            e.apply(columns)
+        assert err.value.index is None and e.count("events") == 0
+    # floats are still floats, and lists of ints that fit are taken exactly
+    with pytest.raises(TypeError):
+        kpi.to_events(dict(base, ticket=[1, 2.5]))
+    ev = kpi.to_events(dict(base, ticket=[2**64 - 1, 2**63], value=[-2**63, 2**63 - 1]))
+    assert ev["ticket"].tolist() == [2**64 - 1, 2**63]
+    assert ev["value"].tolist() == [-2**63, 2**63 - 1]
