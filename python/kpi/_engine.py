@@ -207,11 +207,15 @@ def to_events(data):
         if len(col) != n:
             raise ValueError(f"events: column {name!r} has {len(col)} values, not {n}")
         want = out.dtype[name].base
-        if name == "kind" and col.dtype.kind in "OUS":
-            col = np.array([_kind_code(k) for k in col.tolist()], dtype=np.int64)
+        listed = isinstance(raw, (list, tuple))
+        if name == "kind" and (col.dtype.kind in "OUS" or (listed and col.dtype.kind == "f")):
+            # each kind as given: a list's own items, which numpy would
+            # turn into text beside a name (["created", 11]: "11")
+            items = raw if listed else col.tolist()
+            col = np.array([_kind_code(k) for k in items], dtype=np.int64)
         elif name == "time_ms" and col.dtype.kind == "M":
             col = in_ms(col, "events: time_ms").view(np.int64)
-        elif isinstance(raw, (list, tuple)) and col.dtype.kind in "fO":
+        elif listed and col.dtype.kind in "fO":
             # Python ints that numpy holds as floats (-1 beside 2**63) or
             # as objects (past 64 bits): one by one, exactly, as the bulk
             # calls take them (kpi._buffers)

@@ -1008,3 +1008,23 @@ def test_list_columns_of_ints_that_fit_no_field_are_range_errors():
     ev = kpi.to_events(dict(base, ticket=[2**64 - 1, 2**63], value=[-2**63, 2**63 - 1]))
     assert ev["ticket"].tolist() == [2**64 - 1, 2**63]
     assert ev["value"].tolist() == [-2**63, 2**63 - 1]
+
+
+def test_list_kind_columns_keep_integers_beside_names():
+    # "integers beside names stay integers" held for an object array only:
+    # a list (a dict of columns, python/README "Batches") went through
+    # numpy, which makes ["created", 11] the strings ["created", "11"], so
+    # the integer 11 (resolved) was refused as the unknown name '11' and a
+    # float beside names became a name too ('3.7', KpiRangeError) instead
+    # of a TypeError.  created = 1, resolved = 11 (include/kpi/engine.h)
+    def kinds(column):
+        n = len(column)
+        return kpi.to_events({"time_ms": [T0] * n, "kind": column, "ticket": [1] * n})["kind"]
+
+    assert kinds(["created", 11]).tolist() == [1, 11]
+    assert kinds((11, "created", b"created")).tolist() == [11, 1, 1]
+    assert kinds([1, 11]).tolist() == [1, 11]
+    with pytest.raises(TypeError):
+        kinds(["created", 3.7])
+    with pytest.raises(kpi.KpiRangeError):
+        kinds(["created", "11"])  # text is a name, never a number
