@@ -62,6 +62,8 @@ class Calendar(_Configuration):
     _prefix, _tag, _equal = "calendar", 10, "kpi_calendar_equal"
 
     def __init__(self, posix_tz="UTC0"):
+        if not isinstance(posix_tz, str):
+            raise TypeError(f"posix_tz: a str is needed, not {type(posix_tz).__name__}")
         tz = posix_tz.encode()
         if b"\0" in tz:
             # C reads up to the first NUL: the rest would be dropped unseen

@@ -203,14 +203,23 @@ def to_events(data):
         if name not in EVENT_DTYPE.names:
             raise ValueError(f"events: {name!r} is not an event field {EVENT_DTYPE.names}")
         refuse_masked(col, f"events: column {name!r}")
-        col = np.asarray(col)
+        raw, col = col, np.asarray(col)
         if len(col) != n:
             raise ValueError(f"events: column {name!r} has {len(col)} values, not {n}")
-        if name == "kind" and col.dtype.kind in "OUS":
-            col = np.array([_kind_code(k) for k in col.tolist()], dtype=np.int64)
+        want = out.dtype[name].base
+        listed = isinstance(raw, (list, tuple))
+        if name == "kind" and (col.dtype.kind in "OUS" or (listed and col.dtype.kind == "f")):
+            # each kind as given: a list's own items, which numpy would
+            # turn into text beside a name (["created", 11]: "11")
+            items = raw if listed else col.tolist()
+            col = np.array([_kind_code(k) for k in items], dtype=np.int64)
         elif name == "time_ms" and col.dtype.kind == "M":
             col = in_ms(col, "events: time_ms").view(np.int64)
-        want = out.dtype[name].base
+        elif listed and col.dtype.kind in "fO":
+            # Python ints that numpy holds as floats (-1 beside 2**63) or
+            # as objects (past 64 bits): one by one, exactly, as the bulk
+            # calls take them (kpi._buffers)
+            col = _exact_ints(raw, name, want)
         if col.dtype.kind == "f":
             raise TypeError(f"events: column {name!r} holds floats; round them to integers")
         if col.dtype.kind not in "biu":
@@ -223,6 +232,25 @@ def to_events(data):
                 raise _lib.KpiRangeError(_lib.ERR_RANGE, "events",
                                          f"{name}: {bad} does not fit in {want}")
         out[name] = col
+    return out
+
+
+def _exact_ints(values, name, want):
+    """A list column of Python integers as an array of `want`, each
+    checked to fit it (KpiRangeError); a float or anything else that is no
+    integer raises TypeError."""
+    info = numpy.iinfo(want)
+    out = numpy.empty(len(values), dtype=want)
+    for i, v in enumerate(values):
+        if isinstance(v, float):
+            raise TypeError(f"events: column {name!r} holds floats; round them to integers")
+        try:
+            v = operator.index(v)
+        except TypeError:
+            raise TypeError(f"events: column {name!r} holds {v!r}, not an integer") from None
+        if not info.min <= v <= info.max:
+            raise _lib.KpiRangeError(_lib.ERR_RANGE, "events", f"{name}: {v} does not fit in {want}")
+        out[i] = v
     return out
 
 
@@ -422,6 +450,10 @@ class Engine(KpiObject):
 
     def __init__(self, *, calendar=None, sla_policy=None, targets=None, names=None,
                  **options):
+        for what, table in (("targets", targets), ("names", names)):
+            if table is not None and not hasattr(table, "items"):
+                raise TypeError(f"Engine: {what} is a mapping ({what}={{...}}), "
+                                f"not a {type(table).__name__}")
         self._new("kpi_engine_new")
         for option in options:
             if option not in OPTIONS:
@@ -512,9 +544,12 @@ class Engine(KpiObject):
         C.kpi_engine_set_name(self._p, *_name_args(dim, code, name))
 
     def set_names(self, dim, names):
-        """set_name() for each {code: name}, all or nothing: every name is
-        checked (a dimension, a code, 1..255 bytes without NUL) before the
-        first is set."""
+        """set_name() for each {code: name}.  Every name is checked (a
+        dimension, a code, 1..255 bytes without NUL) before the first is
+        set, so a refused one (KpiInvalidError, KpiRangeError, TypeError)
+        sets none; but the library copies each name as it is set, and a
+        failure of that memory (KpiNoMemError) leaves the names before it
+        set (no call takes a name back)."""
         self._p  # closed: ValueError, also for no name
         args = [_name_args(dim, code, name) for code, name in dict(names).items()]
         for a in args:

@@ -129,3 +129,15 @@ def test_equality_compares_configurations_not_answers():
     assert "compares what they compute" not in doc and "as written" in doc
     policy = kpi.SlaPolicy(weekdays)
     assert policy != kpi.SlaPolicy(also) and policy == kpi.SlaPolicy(weekdays)
+
+
+def test_a_zone_that_is_not_text_is_a_type_error():
+    # Calendar(5) and Calendar(None) raised AttributeError ('int' object has
+    # no attribute 'encode') from the str method the zone was encoded with,
+    # where every other argument of the package of the wrong type raises
+    # TypeError (a bytes zone too: the zone is a str, as documented)
+    for zone in (5, None, b"UTC0", ["UTC0"]):
+        with pytest.raises(TypeError) as e:
+            kpi.Calendar(zone)
+        assert "posix_tz" in str(e.value)
+    assert kpi.Calendar("UTC0").utc_offset(0) == 0

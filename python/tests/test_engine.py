@@ -301,6 +301,18 @@ def test_constructor_targets_take_one_or_many_of_any_integer_type():
         assert e.metric("frt").share_within(H).value == 0.5
 
 
+def test_constructor_targets_and_names_that_are_no_mapping_are_a_type_error():
+    # Engine(targets=[H]) (the metric left out) and Engine(names=["x"])
+    # raised AttributeError ('list' object has no attribute 'items') from
+    # the dict method they were read with; a wrong type of argument raises
+    # TypeError everywhere else in the package
+    for kw in ({"targets": [H]}, {"targets": H}, {"names": ["billing"]}, {"names": 5}):
+        with pytest.raises(TypeError) as e:
+            kpi.Engine(**kw)
+        assert next(iter(kw)) in str(e.value)
+    assert kpi.Engine(targets={}, names={}).option("periods") > 0
+
+
 def test_constructor_inconsistent_options_still_refused():
     with pytest.raises(kpi.KpiRangeError):
         kpi.Engine(csat_max=3, csat_satisfied_from=4)   # 4 > 3
@@ -966,3 +978,53 @@ def test_apply_of_columns_whose_conversion_refuses_a_value_applies_nothing():
         assert err.value.index is None
         assert e.count("created") == 0
         assert pickle.loads(pickle.dumps(err.value)).index is None
+
+
+def test_list_columns_of_ints_that_fit_no_field_are_range_errors():
+    # to_events: "every integer is checked to fit its field, KpiRangeError
+    # otherwise", and python/README "Batches": such a value is refused
+    # before any record is applied, .index None.  A list of Python ints
+    # that numpy holds as floats (-1 beside 2**63) or as objects (2**64)
+    # raised TypeError instead ("holds floats; round them to integers",
+    # "of dtype object is not integer"), though it holds no float, and
+    # apply()'s error had no .index.  Each value below fits no field:
+    # ticket and actor are uint64 (0 .. 2**64 - 1), time_ms and value int64
+    # (-2**63 .. 2**63 - 1), kind uint32 (0 .. 2**32 - 1).
+    base = {"time_ms": [T0, T0 + 1], "kind": ["created", "created"], "ticket": [1, 2]}
+    for name, column in (("ticket", [1, 2**64]), ("ticket", [-1, 2**63]),
+                         ("actor", (-1, 2**63)), ("time_ms", [-1, 2**63]),
+                         ("value", [0, -2**63 - 1]), ("kind", [1, 2**64])):
+        columns = dict(base, **{name: column})
+        with pytest.raises(kpi.KpiRangeError) as err:
+            kpi.to_events(columns)
+        assert err.value.code == -2 and name in str(err.value)
+        e = kpi.Engine()
+        with pytest.raises(kpi.KpiRangeError) as err:
+            e.apply(columns)
+        assert err.value.index is None and e.count("events") == 0
+    # floats are still floats, and lists of ints that fit are taken exactly
+    with pytest.raises(TypeError):
+        kpi.to_events(dict(base, ticket=[1, 2.5]))
+    ev = kpi.to_events(dict(base, ticket=[2**64 - 1, 2**63], value=[-2**63, 2**63 - 1]))
+    assert ev["ticket"].tolist() == [2**64 - 1, 2**63]
+    assert ev["value"].tolist() == [-2**63, 2**63 - 1]
+
+
+def test_list_kind_columns_keep_integers_beside_names():
+    # "integers beside names stay integers" held for an object array only:
+    # a list (a dict of columns, python/README "Batches") went through
+    # numpy, which makes ["created", 11] the strings ["created", "11"], so
+    # the integer 11 (resolved) was refused as the unknown name '11' and a
+    # float beside names became a name too ('3.7', KpiRangeError) instead
+    # of a TypeError.  created = 1, resolved = 11 (include/kpi/engine.h)
+    def kinds(column):
+        n = len(column)
+        return kpi.to_events({"time_ms": [T0] * n, "kind": column, "ticket": [1] * n})["kind"]
+
+    assert kinds(["created", 11]).tolist() == [1, 11]
+    assert kinds((11, "created", b"created")).tolist() == [11, 1, 1]
+    assert kinds([1, 11]).tolist() == [1, 11]
+    with pytest.raises(TypeError):
+        kinds(["created", 3.7])
+    with pytest.raises(kpi.KpiRangeError):
+        kinds(["created", "11"])  # text is a name, never a number

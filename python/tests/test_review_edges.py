@@ -550,6 +550,29 @@ def test_set_names_is_all_or_nothing():
     assert (e.name("agent", 1), e.name("agent", 2), e.name("agent", 3)) == ("Ann", "Bob", "x" * 255)
 
 
+def test_set_names_says_a_failure_of_memory_keeps_the_names_before_it(monkeypatch):
+    # Engine.set_names said "all or nothing": its checks come before the
+    # first name is set, but kpi_engine_set_name copies each name (malloc):
+    # KPI_ERR_NOMEM on the second of {2: "Bob", 3: "Cy"} leaves Bob set
+    # (the library has no call that removes a name, so it cannot be undone)
+    e = kpi.Engine()
+    real, calls = _lib.C.kpi_engine_set_name, []
+
+    def second_fails(*args):
+        calls.append(args)
+        if len(calls) == 2:
+            raise _lib.error_for(_lib.ERR_NOMEM, "kpi_engine_set_name")
+        return real(*args)
+    monkeypatch.setattr(_lib.C, "kpi_engine_set_name", second_fails)
+    with pytest.raises(kpi.KpiNoMemError):
+        e.set_names("agent", {2: "Bob", 3: "Cy"})
+    assert e.name("agent", 2) == "Bob"
+    with pytest.raises(kpi.KpiUnknownIdError):
+        e.name("agent", 3)
+    doc = " ".join(kpi.Engine.set_names.__doc__.split())
+    assert "all or nothing" not in doc and "KpiNoMemError" in doc
+
+
 def test_different_objects_on_threads_need_no_lock():
     """README, Threads: different objects need no lock.  Four threads, each
     with its own objects, give what the same work gives run one after
