@@ -449,7 +449,10 @@ typedef struct kpi_event {
 #define KPI_ENGINE_COUNT_SURVEYS 11
 /** Tickets resolved by a bot (first resolve). */
 #define KPI_ENGINE_COUNT_BOT_RESOLVED 12
-/** Tickets settled (and evicted). */
+/** Tickets settled: their final values recorded, when closed, merged, or
+ *  at the end of the reopen window after their last resolve.  A closed or
+ *  merged ticket stays live until its own window ends, so settled plus
+ *  live tickets may exceed the tickets created. */
 #define KPI_ENGINE_COUNT_SETTLED 13
 /** Events applied. */
 #define KPI_ENGINE_COUNT_EVENTS 14
