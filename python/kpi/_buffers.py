@@ -82,9 +82,28 @@ def refuse_masked(obj, what):
                         "fill or compress them first")
 
 
+def nullable_values(obj, what):
+    """A pandas column (Series or array) of a nullable dtype (Int32,
+    Int64, UInt64, boolean, Float64, ...) as a numpy array of its values,
+    one copy (numpy alone would make it an object array); TypeError if it
+    holds missing values (pd.NA), as for a masked array.  Anything else is
+    returned as it is."""
+    dt = getattr(obj, "dtype", None)
+    if numpy is None or dt is None or isinstance(dt, numpy.dtype):
+        return obj
+    npdt = getattr(dt, "numpy_dtype", None)  # pandas' masked dtypes have it
+    if npdt is None or not hasattr(obj, "isna") or not hasattr(obj, "to_numpy"):
+        return obj
+    if bool(numpy.asarray(obj.isna()).any()):
+        raise TypeError(f"{what}: a column of dtype {dt} with missing values (NA): "
+                        "fill or drop them first")
+    return obj.to_numpy(dtype=npdt)
+
+
 def _numpy_array(obj, kind, what):
     np = numpy
     refuse_masked(obj, what)
+    obj = nullable_values(obj, what)
     ctype, dtname, _ = KINDS[kind]
     want = np.dtype(dtname)
     if isinstance(obj, bytes):

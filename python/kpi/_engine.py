@@ -37,7 +37,7 @@ from collections import namedtuple
 
 from . import _lib
 from ._base import KpiObject, read_estimate, read_only_class, read_out, register
-from ._buffers import in_ms, numpy, refuse_masked
+from ._buffers import in_ms, nullable_values, numpy, refuse_masked
 from ._calendar import Calendar, SlaPolicy
 from ._calendar import to_ms as _ms
 from ._counting import TopK, _label_bytes
@@ -203,6 +203,7 @@ def to_events(data):
         if name not in EVENT_DTYPE.names:
             raise ValueError(f"events: {name!r} is not an event field {EVENT_DTYPE.names}")
         refuse_masked(col, f"events: column {name!r}")
+        col = nullable_values(col, f"events: column {name!r}")
         raw, col = col, np.asarray(col)
         if len(col) != n:
             raise ValueError(f"events: column {name!r} has {len(col)} values, not {n}")

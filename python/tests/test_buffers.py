@@ -310,3 +310,44 @@ def test_finer_units_next_to_the_smallest_int64_round_down_not_wrap():
     s = kpi.Series(kpi.MS_PER_DAY, 4, origin_ms=0)
     s.add_array(np.array([lowest], dtype="M8[ns]"))
     assert s.latest <= -9_223_372_036_855 < s.latest + kpi.MS_PER_DAY
+
+
+def test_pandas_nullable_columns_are_their_values_or_refused_with_missing_values():
+    # pandas' nullable dtypes: numpy.asarray makes an Int32 column an object
+    # array, which no bulk call took ("cannot use a object array"); without
+    # missing values a column is its values: CSAT [5, 4, 1] of 1..5 is 2 of
+    # 3 satisfied (4 and 5), FRT 1000, 2000, 3000 ms is 3 values summing to
+    # 6000 ms, as numpy's own int32 / int64 arrays give
+    pd = pytest.importorskip("pandas")
+    s, ref = kpi.csat(), kpi.csat()
+    s.add_array(pd.Series([5, 4, 1], dtype="Int32"))
+    ref.add_array(np.array([5, 4, 1], dtype=np.int32))
+    assert bytes(s) == bytes(ref) and s.count == 3
+    d, dref = kpi.Duration(), kpi.Duration()
+    d.add_array(pd.array([1000, 2000, 3000], dtype="Int64"))
+    dref.add_array(np.array([1000, 2000, 3000], dtype=np.int64))
+    assert bytes(d) == bytes(dref)
+    r = kpi.Rate()
+    r.add_array(pd.Series([True, False, True], dtype="boolean"))
+    assert r.share().value == 2 / 3
+    m = kpi.Mean()
+    m.add_array(pd.Series([1.5, 2.5], dtype="Float64"))
+    assert m.mean == 2.0 and m.count == 2
+    # a missing value (pd.NA) is refused whole, as a masked value is
+    for obj, col in ((s, pd.Series([5, None], dtype="Int32")),
+                     (d, pd.array([1000, None], dtype="Int64")),
+                     (r, pd.Series([True, None], dtype="boolean"))):
+        before = bytes(obj)
+        with pytest.raises(TypeError, match="missing values"):
+            obj.add_array(col)
+        assert bytes(obj) == before
+    # a DataFrame of nullable columns feeds the engine as the plain one
+    df = pd.DataFrame({"kind": ["created", "resolved"],
+                       "ticket": pd.Series([7, 7], dtype="Int64"),
+                       "time_ms": pd.Series([1000, 2000], dtype="Int64")})
+    plain = pd.DataFrame({"kind": ["created", "resolved"], "ticket": [7, 7],
+                          "time_ms": [1000, 2000]})
+    assert kpi.to_events(df).tobytes() == kpi.to_events(plain).tobytes()
+    df.loc[1, "ticket"] = pd.NA
+    with pytest.raises(TypeError, match="'ticket'.*missing values"):
+        kpi.to_events(df)
