@@ -399,8 +399,12 @@ static int group_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         }
         if ((rc = kpi__get_object(r, t, a, &m)) != KPI_OK)
             goto fail;
-        /* a member must be configured like the prototype */
-        rc = t->merge(probe_obj, m);
+        /* a member must be configured like the prototype: it merges into
+         * an empty copy of it.  Not so a customers member, whose only
+         * configuration, the gross margin, it may set itself (group.h);
+         * and a customers reset keeps the margin, so the probe would hold
+         * the first member's against the next. */
+        rc = t == &kpi__customers_type ? KPI_OK : t->merge(probe_obj, m);
         t->reset(probe_obj);
         if (rc != KPI_OK) {
             t->destroy(m);

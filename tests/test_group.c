@@ -859,6 +859,47 @@ START_TEST(total_of_members_that_do_not_merge_is_incompatible)
 }
 END_TEST
 
+/* Customers members may set their own gross margins (group.h), and such a
+ * group serializes; it must read back.  Group decoding checked each member
+ * by merging it into one probe reset between members, but a customers
+ * reset keeps the margin (configuration): member 1's 0.5 stayed in the
+ * probe, member 2's 0.4 did not merge (KPI_ERR_INCOMPATIBLE) and the
+ * state was KPI_ERR_CORRUPT; a prototype with a margin of its own (0.5)
+ * refused a member of 0.4 the same way. */
+TEST_REREAD_HELPER(group, kpi_group, kpi_group_deserialize)
+
+START_TEST(customers_members_of_different_margins_read_back)
+{
+    for (int proto_margin = 0; proto_margin < 2; proto_margin++) {
+        kpi_customers *cp;
+        ck_assert_ok(kpi_customers_new(&cp));
+        if (proto_margin)
+            ck_assert_ok(kpi_customers_set_margin(cp, 0.5));
+        kpi_group *g;
+        ck_assert_ok(kpi_group_new(&g, cp));
+        kpi_customers_free(cp);
+        void *m;
+        ck_assert_ok(kpi_group_get(g, 1, &m));
+        ck_assert_ok(kpi_customers_set_margin(m, 0.5));
+        ck_assert_ok(kpi_customers_set_start(m, 10));
+        ck_assert_ok(kpi_group_get(g, 2, &m));
+        ck_assert_ok(kpi_customers_set_margin(m, 0.4));
+        ck_assert_ok(kpi_customers_set_start(m, 30));
+        kpi_group *d = group_reread(g);
+        group_same(d, g);
+        /* member 2 keeps its own margin: revenue 100 x 0.4 / 2 lost = 20 */
+        ck_assert_ok(kpi_group_get(d, 2, &m));
+        ck_assert_ok(kpi_customers_add_revenue(m, 100));
+        ck_assert_ok(kpi_customers_add_lost(m, 2));
+        double clv;
+        ck_assert_ok(kpi_customers_clv(m, &clv));
+        ck_assert(clv == 20.0);
+        kpi_group_free(d);
+        kpi_group_free(g);
+    }
+}
+END_TEST
+
 static Suite *group_suite(void)
 {
     Suite *s = suite_create("group");
@@ -877,6 +918,7 @@ static Suite *group_suite(void)
     tcase_add_test(tc, groups_nested_deep_restore_in_linear_time_and_too_deep_is_corrupt);
     tcase_add_test(tc, a_members_configuration_is_the_groups);
     tcase_add_test(tc, total_of_members_that_do_not_merge_is_incompatible);
+    tcase_add_test(tc, customers_members_of_different_margins_read_back);
     suite_add_tcase(s, tc);
     return s;
 }
