@@ -165,6 +165,22 @@ static int rehome(const void *obj, const kpi_allocator *a, void **out)
     return rc;
 }
 
+static bool same_allocator(const kpi_allocator *x, const kpi_allocator *y)
+{
+    return x->malloc_fn == y->malloc_fn && x->realloc_fn == y->realloc_fn &&
+           x->free_fn == y->free_fn && x->opaque == y->opaque;
+}
+
+/* An exact copy of obj that uses allocator `a`: a clone when obj uses `a`
+ * already (cheap, and what decoding nested groups relies on to stay
+ * linear), else rehome(). */
+static int copy_to(const void *obj, const kpi_allocator *a, void **out)
+{
+    if (same_allocator(&((const kpi__object *)obj)->alloc, a))
+        return type_of(obj)->clone(obj, out);
+    return rehome(obj, a, out);
+}
+
 static const kpi__type *type_for_tag(uint16_t tag)
 {
     for (size_t i = 0; i < sizeof kpi__group_types / sizeof kpi__group_types[0]; i++)
@@ -303,15 +319,10 @@ static int group_merge(void *dst, const void *src)
                 }
             }
         } else {
-            /* a copy in dst's allocator: dst's empty prototype + the member */
-            rc = t->clone(d->proto, &fresh[e]);
-            if (rc == KPI_OK) {
-                rc = t->merge(fresh[e], sm);
-                if (rc != KPI_OK) {
-                    t->destroy(fresh[e]);
-                    fresh[e] = NULL;
-                }
-            }
+            /* the member copied, in dst's allocator (not merged into dst's
+             * empty prototype: a customers prototype's gross margin would
+             * refuse a member that set its own) */
+            rc = copy_to(sm, a, &fresh[e]);
             added++;
         }
         if (rc != KPI_OK)

@@ -900,6 +900,43 @@ START_TEST(customers_members_of_different_margins_read_back)
 }
 END_TEST
 
+/* kpi_group_merge() copies a member whose key dst lacks (group.h).  It
+ * made the copy by merging the member into an empty copy of dst's
+ * prototype, which for customers carries the prototype's margin (0.5):
+ * a shard whose member set its own (0.4) did not merge into a group
+ * without that key (KPI_ERR_INCOMPATIBLE), though the group fed
+ * everything holds it.  The copy is now the member itself, in dst's
+ * allocator (a second allocator here too). */
+START_TEST(merge_copies_a_customers_member_of_its_own_margin)
+{
+    kpi_customers *cp;
+    ck_assert_ok(kpi_customers_new(&cp));
+    ck_assert_ok(kpi_customers_set_margin(cp, 0.5));
+    kpi_group *shard, *all;
+    ck_assert_ok(kpi_group_new(&shard, cp));
+    ck_assert_ok(kpi_group_new(&all, cp));
+    void *m;
+    for (int i = 0; i < 2; i++) {
+        ck_assert_ok(kpi_group_get(i ? all : shard, 7, &m));
+        ck_assert_ok(kpi_customers_set_margin(m, 0.4));
+        ck_assert_ok(kpi_customers_set_start(m, 30));
+    }
+    for (int with = 0; with < 2; with++) {
+        test_alloc ta;
+        kpi_allocator a = test_allocator(&ta);
+        kpi_group *e;
+        ck_assert_ok(kpi_group_new_with(&e, cp, with ? &a : NULL));
+        ck_assert_ok(kpi_group_merge(e, shard));
+        group_same(e, all);
+        kpi_group_free(e);
+        ck_assert_int_eq(ta.live, 0);
+    }
+    kpi_customers_free(cp);
+    kpi_group_free(shard);
+    kpi_group_free(all);
+}
+END_TEST
+
 static Suite *group_suite(void)
 {
     Suite *s = suite_create("group");
@@ -919,6 +956,7 @@ static Suite *group_suite(void)
     tcase_add_test(tc, a_members_configuration_is_the_groups);
     tcase_add_test(tc, total_of_members_that_do_not_merge_is_incompatible);
     tcase_add_test(tc, customers_members_of_different_margins_read_back);
+    tcase_add_test(tc, merge_copies_a_customers_member_of_its_own_margin);
     suite_add_tcase(s, tc);
     return s;
 }
