@@ -351,6 +351,24 @@ static int group_merge(void *dst, const void *src)
     return KPI_OK;
 }
 
+/* KPI_OK when obj encodes to exactly the n bytes at p, else
+ * KPI_ERR_CORRUPT (or KPI_ERR_NOMEM). */
+static int encodes_as(const void *obj, const uint8_t *p, size_t n, const kpi_allocator *a)
+{
+    kpi__writer w = {NULL, 0, 0};
+    type_of(obj)->encode(obj, &w);
+    if (w.pos != n)
+        return KPI_ERR_CORRUPT;
+    uint8_t *buf = kpi__malloc(a, n);
+    if (buf == NULL)
+        return KPI_ERR_NOMEM;
+    w = (kpi__writer){buf, n, 0};
+    type_of(obj)->encode(obj, &w);
+    int rc = n == 0 || memcmp(buf, p, n) == 0 ? KPI_OK : KPI_ERR_CORRUPT;
+    kpi__free(a, buf);
+    return rc;
+}
+
 static void group_encode(const void *obj, kpi__writer *w)
 {
     const kpi_group *g = obj;
@@ -374,10 +392,17 @@ static int group_decode(kpi__reader *r, const kpi_allocator *a, void **out)
     if (t == NULL)
         return KPI_ERR_CORRUPT;
     void *proto = NULL;
+    size_t at = r->pos + 4; /* the prototype's body, after its length */
     int rc = kpi__get_object(r, t, a, &proto);
     if (rc != KPI_OK)
         return rc;
     t->reset(proto);
+    /* a group writes its prototype empty: bytes whose prototype holds
+     * data are no state of this library's (they would read as another) */
+    if ((rc = encodes_as(proto, r->p + at, r->pos - at, a)) != KPI_OK) {
+        t->destroy(proto);
+        return rc;
+    }
     kpi_group *g = NULL;
     void *probe_obj = NULL;
     /* the decoded prototype is already in allocator `a`: the group takes it

@@ -937,6 +937,40 @@ START_TEST(merge_copies_a_customers_member_of_its_own_margin)
 }
 END_TEST
 
+/* A group's prototype is written empty (kpi_group_new() keeps only its
+ * configuration).  Bytes whose prototype holds data are not a state the
+ * library writes, and were read: the data was dropped, so the state read
+ * back as another one and wrote other bytes.  A group of kpi_rate with no
+ * member is 25 bytes: header (12), the member tag 03 00, the prototype's
+ * length 02 00 00 00 and body 00 00 (0 successes, 0 trials), the member
+ * count 00, checksum (4); 1 success in 2 trials (01 02) is corrupt. */
+START_TEST(a_prototype_holding_data_is_corrupt)
+{
+    kpi_rate *proto;
+    ck_assert_ok(kpi_rate_new(&proto));
+    kpi_group *g;
+    ck_assert_ok(kpi_group_new(&g, proto));
+    kpi_rate_free(proto);
+    size_t len;
+    unsigned char *b = group_bytes(g, &len);
+    ck_assert_uint_eq(len, 25);
+    static const unsigned char body[] = {0x03, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+    ck_assert(memcmp(b + 12, body, sizeof body) == 0);
+    b[18] = 0x01, b[19] = 0x02;
+    test_reseal(b, len);
+    kpi_group *d = NULL;
+    ck_assert_status(kpi_group_deserialize(&d, b, len), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(d);
+    b[18] = b[19] = 0x00;
+    test_reseal(b, len);
+    ck_assert_ok(kpi_group_deserialize(&d, b, len));
+    group_same(d, g);
+    kpi_group_free(d);
+    free(b);
+    kpi_group_free(g);
+}
+END_TEST
+
 static Suite *group_suite(void)
 {
     Suite *s = suite_create("group");
@@ -957,6 +991,7 @@ static Suite *group_suite(void)
     tcase_add_test(tc, total_of_members_that_do_not_merge_is_incompatible);
     tcase_add_test(tc, customers_members_of_different_margins_read_back);
     tcase_add_test(tc, merge_copies_a_customers_member_of_its_own_margin);
+    tcase_add_test(tc, a_prototype_holding_data_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
