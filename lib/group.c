@@ -165,6 +165,22 @@ static int rehome(const void *obj, const kpi_allocator *a, void **out)
     return rc;
 }
 
+static bool same_allocator(const kpi_allocator *x, const kpi_allocator *y)
+{
+    return x->malloc_fn == y->malloc_fn && x->realloc_fn == y->realloc_fn &&
+           x->free_fn == y->free_fn && x->opaque == y->opaque;
+}
+
+/* An exact copy of obj that uses allocator `a`: a clone when obj uses `a`
+ * already (cheap, and what decoding nested groups relies on to stay
+ * linear), else rehome(). */
+static int copy_to(const void *obj, const kpi_allocator *a, void **out)
+{
+    if (same_allocator(&((const kpi__object *)obj)->alloc, a))
+        return type_of(obj)->clone(obj, out);
+    return rehome(obj, a, out);
+}
+
 static const kpi__type *type_for_tag(uint16_t tag)
 {
     for (size_t i = 0; i < sizeof kpi__group_types / sizeof kpi__group_types[0]; i++)
@@ -303,15 +319,10 @@ static int group_merge(void *dst, const void *src)
                 }
             }
         } else {
-            /* a copy in dst's allocator: dst's empty prototype + the member */
-            rc = t->clone(d->proto, &fresh[e]);
-            if (rc == KPI_OK) {
-                rc = t->merge(fresh[e], sm);
-                if (rc != KPI_OK) {
-                    t->destroy(fresh[e]);
-                    fresh[e] = NULL;
-                }
-            }
+            /* the member copied, in dst's allocator (not merged into dst's
+             * empty prototype: a customers prototype's gross margin would
+             * refuse a member that set its own) */
+            rc = copy_to(sm, a, &fresh[e]);
             added++;
         }
         if (rc != KPI_OK)
@@ -340,6 +351,24 @@ static int group_merge(void *dst, const void *src)
     return KPI_OK;
 }
 
+/* KPI_OK when obj encodes to exactly the n bytes at p, else
+ * KPI_ERR_CORRUPT (or KPI_ERR_NOMEM). */
+static int encodes_as(const void *obj, const uint8_t *p, size_t n, const kpi_allocator *a)
+{
+    kpi__writer w = {NULL, 0, 0};
+    type_of(obj)->encode(obj, &w);
+    if (w.pos != n)
+        return KPI_ERR_CORRUPT;
+    uint8_t *buf = kpi__malloc(a, n);
+    if (buf == NULL)
+        return KPI_ERR_NOMEM;
+    w = (kpi__writer){buf, n, 0};
+    type_of(obj)->encode(obj, &w);
+    int rc = n == 0 || memcmp(buf, p, n) == 0 ? KPI_OK : KPI_ERR_CORRUPT;
+    kpi__free(a, buf);
+    return rc;
+}
+
 static void group_encode(const void *obj, kpi__writer *w)
 {
     const kpi_group *g = obj;
@@ -363,10 +392,17 @@ static int group_decode(kpi__reader *r, const kpi_allocator *a, void **out)
     if (t == NULL)
         return KPI_ERR_CORRUPT;
     void *proto = NULL;
+    size_t at = r->pos + 4; /* the prototype's body, after its length */
     int rc = kpi__get_object(r, t, a, &proto);
     if (rc != KPI_OK)
         return rc;
     t->reset(proto);
+    /* a group writes its prototype empty: bytes whose prototype holds
+     * data are no state of this library's (they would read as another) */
+    if ((rc = encodes_as(proto, r->p + at, r->pos - at, a)) != KPI_OK) {
+        t->destroy(proto);
+        return rc;
+    }
     kpi_group *g = NULL;
     void *probe_obj = NULL;
     /* the decoded prototype is already in allocator `a`: the group takes it
@@ -399,8 +435,12 @@ static int group_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         }
         if ((rc = kpi__get_object(r, t, a, &m)) != KPI_OK)
             goto fail;
-        /* a member must be configured like the prototype */
-        rc = t->merge(probe_obj, m);
+        /* a member must be configured like the prototype: it merges into
+         * an empty copy of it.  Not so a customers member, whose only
+         * configuration, the gross margin, it may set itself (group.h);
+         * and a customers reset keeps the margin, so the probe would hold
+         * the first member's against the next. */
+        rc = t == &kpi__customers_type ? KPI_OK : t->merge(probe_obj, m);
         t->reset(probe_obj);
         if (rc != KPI_OK) {
             t->destroy(m);

@@ -859,6 +859,118 @@ START_TEST(total_of_members_that_do_not_merge_is_incompatible)
 }
 END_TEST
 
+/* Customers members may set their own gross margins (group.h), and such a
+ * group serializes; it must read back.  Group decoding checked each member
+ * by merging it into one probe reset between members, but a customers
+ * reset keeps the margin (configuration): member 1's 0.5 stayed in the
+ * probe, member 2's 0.4 did not merge (KPI_ERR_INCOMPATIBLE) and the
+ * state was KPI_ERR_CORRUPT; a prototype with a margin of its own (0.5)
+ * refused a member of 0.4 the same way. */
+TEST_REREAD_HELPER(group, kpi_group, kpi_group_deserialize)
+
+START_TEST(customers_members_of_different_margins_read_back)
+{
+    for (int proto_margin = 0; proto_margin < 2; proto_margin++) {
+        kpi_customers *cp;
+        ck_assert_ok(kpi_customers_new(&cp));
+        if (proto_margin)
+            ck_assert_ok(kpi_customers_set_margin(cp, 0.5));
+        kpi_group *g;
+        ck_assert_ok(kpi_group_new(&g, cp));
+        kpi_customers_free(cp);
+        void *m;
+        ck_assert_ok(kpi_group_get(g, 1, &m));
+        ck_assert_ok(kpi_customers_set_margin(m, 0.5));
+        ck_assert_ok(kpi_customers_set_start(m, 10));
+        ck_assert_ok(kpi_group_get(g, 2, &m));
+        ck_assert_ok(kpi_customers_set_margin(m, 0.4));
+        ck_assert_ok(kpi_customers_set_start(m, 30));
+        kpi_group *d = group_reread(g);
+        group_same(d, g);
+        /* member 2 keeps its own margin: revenue 100 x 0.4 / 2 lost = 20 */
+        ck_assert_ok(kpi_group_get(d, 2, &m));
+        ck_assert_ok(kpi_customers_add_revenue(m, 100));
+        ck_assert_ok(kpi_customers_add_lost(m, 2));
+        double clv;
+        ck_assert_ok(kpi_customers_clv(m, &clv));
+        ck_assert(clv == 20.0);
+        kpi_group_free(d);
+        kpi_group_free(g);
+    }
+}
+END_TEST
+
+/* kpi_group_merge() copies a member whose key dst lacks (group.h).  It
+ * made the copy by merging the member into an empty copy of dst's
+ * prototype, which for customers carries the prototype's margin (0.5):
+ * a shard whose member set its own (0.4) did not merge into a group
+ * without that key (KPI_ERR_INCOMPATIBLE), though the group fed
+ * everything holds it.  The copy is now the member itself, in dst's
+ * allocator (a second allocator here too). */
+START_TEST(merge_copies_a_customers_member_of_its_own_margin)
+{
+    kpi_customers *cp;
+    ck_assert_ok(kpi_customers_new(&cp));
+    ck_assert_ok(kpi_customers_set_margin(cp, 0.5));
+    kpi_group *shard, *all;
+    ck_assert_ok(kpi_group_new(&shard, cp));
+    ck_assert_ok(kpi_group_new(&all, cp));
+    void *m;
+    for (int i = 0; i < 2; i++) {
+        ck_assert_ok(kpi_group_get(i ? all : shard, 7, &m));
+        ck_assert_ok(kpi_customers_set_margin(m, 0.4));
+        ck_assert_ok(kpi_customers_set_start(m, 30));
+    }
+    for (int with = 0; with < 2; with++) {
+        test_alloc ta;
+        kpi_allocator a = test_allocator(&ta);
+        kpi_group *e;
+        ck_assert_ok(kpi_group_new_with(&e, cp, with ? &a : NULL));
+        ck_assert_ok(kpi_group_merge(e, shard));
+        group_same(e, all);
+        kpi_group_free(e);
+        ck_assert_int_eq(ta.live, 0);
+    }
+    kpi_customers_free(cp);
+    kpi_group_free(shard);
+    kpi_group_free(all);
+}
+END_TEST
+
+/* A group's prototype is written empty (kpi_group_new() keeps only its
+ * configuration).  Bytes whose prototype holds data are not a state the
+ * library writes, and were read: the data was dropped, so the state read
+ * back as another one and wrote other bytes.  A group of kpi_rate with no
+ * member is 25 bytes: header (12), the member tag 03 00, the prototype's
+ * length 02 00 00 00 and body 00 00 (0 successes, 0 trials), the member
+ * count 00, checksum (4); 1 success in 2 trials (01 02) is corrupt. */
+START_TEST(a_prototype_holding_data_is_corrupt)
+{
+    kpi_rate *proto;
+    ck_assert_ok(kpi_rate_new(&proto));
+    kpi_group *g;
+    ck_assert_ok(kpi_group_new(&g, proto));
+    kpi_rate_free(proto);
+    size_t len;
+    unsigned char *b = group_bytes(g, &len);
+    ck_assert_uint_eq(len, 25);
+    static const unsigned char body[] = {0x03, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+    ck_assert(memcmp(b + 12, body, sizeof body) == 0);
+    b[18] = 0x01, b[19] = 0x02;
+    test_reseal(b, len);
+    kpi_group *d = NULL;
+    ck_assert_status(kpi_group_deserialize(&d, b, len), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(d);
+    b[18] = b[19] = 0x00;
+    test_reseal(b, len);
+    ck_assert_ok(kpi_group_deserialize(&d, b, len));
+    group_same(d, g);
+    kpi_group_free(d);
+    free(b);
+    kpi_group_free(g);
+}
+END_TEST
+
 static Suite *group_suite(void)
 {
     Suite *s = suite_create("group");
@@ -877,6 +989,9 @@ static Suite *group_suite(void)
     tcase_add_test(tc, groups_nested_deep_restore_in_linear_time_and_too_deep_is_corrupt);
     tcase_add_test(tc, a_members_configuration_is_the_groups);
     tcase_add_test(tc, total_of_members_that_do_not_merge_is_incompatible);
+    tcase_add_test(tc, customers_members_of_different_margins_read_back);
+    tcase_add_test(tc, merge_copies_a_customers_member_of_its_own_margin);
+    tcase_add_test(tc, a_prototype_holding_data_is_corrupt);
     suite_add_tcase(s, tc);
     return s;
 }
