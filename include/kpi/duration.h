@@ -201,8 +201,11 @@ KPI_API int kpi_duration_add_array(kpi_duration *d, const int64_t *ms, size_t n)
  *
  * The result is the state of one sketch fed both streams, to the byte:
  * counts, sum, min, max and targets add, buckets add, and a sketch that
- * collapsed its lowest buckets (past #KPI_DURATION_MAX_BUCKETS) passes its
- * floor on, so `dst` collapses to the higher of the two floors.
+ * collapsed its lowest buckets (past #KPI_DURATION_MAX_BUCKETS) passes the
+ * collapse on.  `dst` then collapses (as it also does when the two
+ * streams together span more buckets than the cap), its floor the cap
+ * under the merged maximum's bucket: at least the higher of the two
+ * floors, and above both when the other side's maximum is higher.
  * @param dst the object that receives.
  * @param src the object added in (may be dst itself).
  * @return #KPI_OK; #KPI_ERR_INVALID if a pointer is NULL;
