@@ -1892,6 +1892,32 @@ START_TEST(kernels_leave_the_upper_halves_clean)
 }
 END_TEST
 
+/* The AHT and the component means are the exact sums over the exact count,
+ * divided in double precision, not exact values: one contact of talk
+ * 2^53 + 1 = 9,007,199,254,740,993 ms has that AHT exactly, which no double
+ * holds; the read is the nearest double, 2^53 = 9,007,199,254,740,992 (a
+ * tie, to even).  And three contacts of 1, 0 and 0 ms hold 1/3, read as the
+ * double nearest it. */
+START_TEST(aht_means_are_divided_in_double_precision)
+{
+    kpi_aht *a = NULL;
+    ck_assert_ok(kpi_aht_new(&a));
+    ck_assert_ok(kpi_aht_add(a, (INT64_C(1) << 53) + 1, 0, 0));
+    double m, c;
+    ck_assert_ok(kpi_aht_mean(a, &m));
+    ck_assert_ok(kpi_aht_component_mean(a, KPI_AHT_TALK, &c));
+    ck_assert(m == 9007199254740992.0 && c == 9007199254740992.0);
+    ck_assert(m != (double)((INT64_C(1) << 53) + 2)); /* the next double up */
+    kpi_aht_reset(a);
+    ck_assert_ok(kpi_aht_add(a, 1, 0, 0));
+    ck_assert_ok(kpi_aht_add(a, 0, 0, 0));
+    ck_assert_ok(kpi_aht_add(a, 0, 0, 0));
+    ck_assert_ok(kpi_aht_mean(a, &m));
+    ck_assert(m == 1.0 / 3.0);
+    kpi_aht_free(a);
+}
+END_TEST
+
 START_TEST(aht_is_the_sum_of_components_over_handled_contacts)
 {
     kpi_aht *a;
@@ -2080,6 +2106,7 @@ static Suite *duration_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("aht");
     tcase_add_test(tc, aht_is_the_sum_of_components_over_handled_contacts);
+    tcase_add_test(tc, aht_means_are_divided_in_double_precision);
     tcase_add_test(tc, kernels_leave_the_upper_halves_clean);
     tcase_add_test(tc, aht_errors_change_nothing);
     tcase_add_test(tc, aht_merges_round_trips_and_survives_allocation_failure);

@@ -503,7 +503,8 @@ KPI_API size_t kpi_aht_footprint(const kpi_aht *a);
 KPI_API uint64_t kpi_aht_count(const kpi_aht *a);
 
 /**
- * @brief AHT = (talk + hold + after-work) / handled, exact.
+ * @brief AHT = (talk + hold + after-work) / handled: from the exact sums
+ *        and count (not from the sketch), divided in double precision.
  * @param a the object.
  * @param[out] out receives the mean handle time in milliseconds.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_EMPTY.
@@ -512,7 +513,8 @@ KPI_API uint64_t kpi_aht_count(const kpi_aht *a);
 KPI_API int kpi_aht_mean(const kpi_aht *a, double *out);
 
 /**
- * @brief The exact mean of one component over handled contacts.
+ * @brief The mean of one component over handled contacts: its exact sum
+ *        over the exact count, divided in double precision.
  * @param a the object.
  * @param component #KPI_AHT_TALK, #KPI_AHT_HOLD or #KPI_AHT_AFTER_WORK.
  * @param[out] out receives the mean in milliseconds.
