@@ -858,6 +858,46 @@ START_TEST(a_collapsed_sketch_merges_like_one_stream)
 }
 END_TEST
 
+/* The merged floor is not the higher of the two floors when the side that
+ * did not collapse reaches higher: it is the cap under the merged maximum's
+ * bucket, as for one sketch fed both streams.  At 0.1%, k = 1.000001 /
+ * (10/7 ln(1.001 / 0.999)) = 350.0, and 4096 buckets reach down 4096 / k =
+ * 11.70 octaves, a factor 2^11.70 = 3334: the day stream (max about 86.4
+ * million ms) collapses with its floor near 86,400,000 / 3334 = 25,900 ms;
+ * merged with values of 1.0 and 1.5 billion ms (about 140 buckets: no
+ * collapse of their own), the floor moves up to near 1,500,000,000 / 3334 =
+ * 450,000 ms. */
+START_TEST(a_merged_floor_follows_the_merged_maximum)
+{
+    enum { N = 20000 };
+    static int64_t day[N];
+    wide_values(day, N, 86400000.0, 21);
+    const int64_t big[] = {1000000000, 1500000000};
+    kpi_duration *a = dur_new(0.001), *b = dur_new(0.001), *one = dur_new(0.001);
+    ck_assert_ok(kpi_duration_add_array(a, big, 2));
+    ck_assert_ok(kpi_duration_add_array(b, day, N));
+    ck_assert(!a->collapsed && b->collapsed);
+    const double reach = pow(2.0, KPI_DURATION_MAX_BUCKETS / b->k);
+    ck_assert(reach > 3300 && reach < 3370);
+    int32_t floor_b = b->floor_idx;
+    ck_assert_int_ge(first_in_bucket(b, floor_b), 25900 * 95 / 100);
+    ck_assert_int_le(first_in_bucket(b, floor_b), 25900 * 105 / 100);
+    ck_assert_ok(kpi_duration_merge(a, b));
+    ck_assert(a->collapsed);
+    ck_assert_int_eq(a->floor_idx,
+                     kpi__duration_index(a, 1500000000) - KPI_DURATION_MAX_BUCKETS + 1);
+    ck_assert_int_gt(a->floor_idx, floor_b); /* not the higher of the two floors */
+    ck_assert_int_ge(first_in_bucket(a, a->floor_idx), 450000 * 95 / 100);
+    ck_assert_int_le(first_in_bucket(a, a->floor_idx), 450000 * 105 / 100);
+    ck_assert_ok(kpi_duration_add_array(one, day, N));
+    ck_assert_ok(kpi_duration_add_array(one, big, 2));
+    duration_same(a, one);
+    kpi_duration_free(a);
+    kpi_duration_free(b);
+    kpi_duration_free(one);
+}
+END_TEST
+
 /* A collapsed sketch after a round trip (its window then exactly its used
  * buckets) goes on as the original: values under the floor, inside, and
  * above the top (moving the floor), one at a time and in batches; q = 0
@@ -1852,6 +1892,32 @@ START_TEST(kernels_leave_the_upper_halves_clean)
 }
 END_TEST
 
+/* The AHT and the component means are the exact sums over the exact count,
+ * divided in double precision, not exact values: one contact of talk
+ * 2^53 + 1 = 9,007,199,254,740,993 ms has that AHT exactly, which no double
+ * holds; the read is the nearest double, 2^53 = 9,007,199,254,740,992 (a
+ * tie, to even).  And three contacts of 1, 0 and 0 ms hold 1/3, read as the
+ * double nearest it. */
+START_TEST(aht_means_are_divided_in_double_precision)
+{
+    kpi_aht *a = NULL;
+    ck_assert_ok(kpi_aht_new(&a));
+    ck_assert_ok(kpi_aht_add(a, (INT64_C(1) << 53) + 1, 0, 0));
+    double m, c;
+    ck_assert_ok(kpi_aht_mean(a, &m));
+    ck_assert_ok(kpi_aht_component_mean(a, KPI_AHT_TALK, &c));
+    ck_assert(m == 9007199254740992.0 && c == 9007199254740992.0);
+    ck_assert(m != (double)((INT64_C(1) << 53) + 2)); /* the next double up */
+    kpi_aht_reset(a);
+    ck_assert_ok(kpi_aht_add(a, 1, 0, 0));
+    ck_assert_ok(kpi_aht_add(a, 0, 0, 0));
+    ck_assert_ok(kpi_aht_add(a, 0, 0, 0));
+    ck_assert_ok(kpi_aht_mean(a, &m));
+    ck_assert(m == 1.0 / 3.0);
+    kpi_aht_free(a);
+}
+END_TEST
+
 START_TEST(aht_is_the_sum_of_components_over_handled_contacts)
 {
     kpi_aht *a;
@@ -2023,6 +2089,7 @@ static Suite *duration_suite(void)
     tc = tcase_create("object");
     tcase_add_test(tc, merge_equals_one_stream);
     tcase_add_test(tc, a_collapsed_sketch_merges_like_one_stream);
+    tcase_add_test(tc, a_merged_floor_follows_the_merged_maximum);
     tcase_add_test(tc, merge_refuses_different_configurations);
     tcase_add_test(tc, reset_keeps_configuration_and_clone_is_deep);
     tcase_add_test(tc, serialize_round_trips_to_identical_reads_and_bytes);
@@ -2039,6 +2106,7 @@ static Suite *duration_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("aht");
     tcase_add_test(tc, aht_is_the_sum_of_components_over_handled_contacts);
+    tcase_add_test(tc, aht_means_are_divided_in_double_precision);
     tcase_add_test(tc, kernels_leave_the_upper_halves_clean);
     tcase_add_test(tc, aht_errors_change_nothing);
     tcase_add_test(tc, aht_merges_round_trips_and_survives_allocation_failure);
