@@ -299,7 +299,8 @@ KPI_API int kpi_service_level_unserved_reason_share(const kpi_service_level *s,
                                                     kpi_estimate *out);
 
 /**
- * @brief ASA: the exact mean wait of answered contacts.
+ * @brief ASA: the mean wait of answered contacts, from the exact sum of
+ *        their waits and their count, divided in double precision.
  * @param s the object.
  * @param[out] mean_ms receives the mean in milliseconds.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_EMPTY when none answered.

@@ -19,8 +19,8 @@ DEFAULT_ACCURACY = 0.01
 
 @register
 class Duration(KpiObject):
-    """Durations in ms: exact count, sum, min, max, mean; quantiles from a
-    DDSketch-style sketch within ``accuracy`` relative error of the exact
+    """Durations in ms: exact count, sum, min, max; the mean from them;
+    quantiles from a DDSketch-style sketch within ``accuracy`` relative error of the exact
     value at rank floor(q (n - 1)) (numpy's ``method="lower"``).
 
     Presets: :func:`kpi.frt`, :func:`kpi.art`, :func:`kpi.asa`,
@@ -132,8 +132,9 @@ AHT_TALK, AHT_HOLD, AHT_AFTER_WORK = 0, 1, 2
 
 @register
 class Aht(KpiObject):
-    """Average handle time: (talk + hold + after-work) / contacts, exact,
-    with per-component means and handle-time quantiles (1%)."""
+    """Average handle time: (talk + hold + after-work) / contacts, from the
+    exact sums and count (divided in double precision), with per-component
+    means and handle-time quantiles (1%)."""
 
     _prefix, _tag = "aht", 9
 
@@ -247,7 +248,8 @@ class ServiceLevel(KpiObject):
 
     @property
     def asa(self):
-        """Exact mean wait of answered contacts (ms)."""
+        """Mean wait of answered contacts (ms): the exact sum over the exact
+        count, divided in double precision."""
         return read_out(C.kpi_service_level_asa, ctypes.c_double, self._p)
 
     def wait_quantile(self, q):

@@ -201,8 +201,11 @@ KPI_API int kpi_duration_add_array(kpi_duration *d, const int64_t *ms, size_t n)
  *
  * The result is the state of one sketch fed both streams, to the byte:
  * counts, sum, min, max and targets add, buckets add, and a sketch that
- * collapsed its lowest buckets (past #KPI_DURATION_MAX_BUCKETS) passes its
- * floor on, so `dst` collapses to the higher of the two floors.
+ * collapsed its lowest buckets (past #KPI_DURATION_MAX_BUCKETS) passes the
+ * collapse on.  `dst` then collapses (as it also does when the two
+ * streams together span more buckets than the cap), its floor the cap
+ * under the merged maximum's bucket: at least the higher of the two
+ * floors, and above both when the other side's maximum is higher.
  * @param dst the object that receives.
  * @param src the object added in (may be dst itself).
  * @return #KPI_OK; #KPI_ERR_INVALID if a pointer is NULL;
@@ -500,7 +503,8 @@ KPI_API size_t kpi_aht_footprint(const kpi_aht *a);
 KPI_API uint64_t kpi_aht_count(const kpi_aht *a);
 
 /**
- * @brief AHT = (talk + hold + after-work) / handled, exact.
+ * @brief AHT = (talk + hold + after-work) / handled: from the exact sums
+ *        and count (not from the sketch), divided in double precision.
  * @param a the object.
  * @param[out] out receives the mean handle time in milliseconds.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_EMPTY.
@@ -509,7 +513,8 @@ KPI_API uint64_t kpi_aht_count(const kpi_aht *a);
 KPI_API int kpi_aht_mean(const kpi_aht *a, double *out);
 
 /**
- * @brief The exact mean of one component over handled contacts.
+ * @brief The mean of one component over handled contacts: its exact sum
+ *        over the exact count, divided in double precision.
  * @param a the object.
  * @param component #KPI_AHT_TALK, #KPI_AHT_HOLD or #KPI_AHT_AFTER_WORK.
  * @param[out] out receives the mean in milliseconds.
