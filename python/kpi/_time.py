@@ -20,8 +20,9 @@ DEFAULT_ACCURACY = 0.01
 @register
 class Duration(KpiObject):
     """Durations in ms: exact count, sum, min, max; the mean from them;
-    quantiles from a DDSketch-style sketch within ``accuracy`` relative error of the exact
-    value at rank floor(q (n - 1)) (numpy's ``method="lower"``).
+    quantiles from a DDSketch-style sketch within ``accuracy`` relative
+    error of the exact value at rank floor(q (n - 1)) (numpy's
+    ``method="lower"``).
 
     Presets: :func:`kpi.frt`, :func:`kpi.art`, :func:`kpi.asa`,
     :func:`kpi.resolution_time` (1% accuracy).
