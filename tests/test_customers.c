@@ -3,11 +3,13 @@
  * SPDX-License-Identifier: MIT
  */
 #include "kpi/customers.h"
+#include "kpi/group.h"
 #include "kpi/rate.h"
 #include "testutil.h"
 
 TEST_STATE_HELPERS(customers, kpi_customers, kpi_customers_serialize)
 TEST_STATE_HELPERS(journey, kpi_journey, kpi_journey_serialize)
+TEST_STATE_HELPERS(group, kpi_group, kpi_group_serialize)
 TEST_REREAD_HELPER(customers, kpi_customers, kpi_customers_deserialize)
 TEST_REREAD_HELPER(journey, kpi_journey, kpi_journey_deserialize)
 TEST_FORGE_HELPER(customers, kpi_customers, kpi_customers_deserialize,
@@ -1992,6 +1994,71 @@ START_TEST(jour2_one_touch_spanning_time_is_corrupt)
 }
 END_TEST
 
+/* A group's customers members may set their own gross margin (group.h),
+ * and kpi_group_total() is the merge of every member, #KPI_ERR_INCOMPATIBLE
+ * only when two members do not merge.  It started the merge from the
+ * prototype, whose margin (0.5) then refused members that all set 0.4.
+ * Members 1 (margin 0.4, start 10, revenue 100, 2 lost) and 2 (0.4, 30, 60,
+ * 2 lost): start 40, revenue 160, 4 lost, CLV = 160 x 0.4 / 4 = 16, revenue
+ * per customer 160 / 40 = 4; member 1 alone: 100 x 0.4 / 2 = 20.  A member
+ * of the prototype's 0.5 beside them still does not merge; an empty group's
+ * total is the prototype (0.5: start 1, revenue 10, 1 lost: CLV 5). */
+static double total_clv(const kpi_group *g, double *per_customer)
+{
+    void *tot = NULL;
+    double clv;
+    ck_assert_ok(kpi_group_total(g, &tot));
+    ck_assert_ok(kpi_customers_clv(tot, &clv));
+    if (per_customer)
+        ck_assert_ok(kpi_customers_revenue_per_customer(tot, per_customer));
+    kpi_customers_free(tot);
+    return clv;
+}
+
+static void *member_of(kpi_group *g, uint64_t key, uint64_t start, double revenue)
+{
+    void *m;
+    ck_assert_ok(kpi_group_get(g, key, &m));
+    ck_assert_ok(kpi_customers_set_start(m, start));
+    ck_assert_ok(kpi_customers_add_revenue(m, revenue));
+    ck_assert_ok(kpi_customers_add_lost(m, 2));
+    return m;
+}
+
+START_TEST(group_total_of_members_with_their_own_margin)
+{
+    kpi_customers *cp;
+    ck_assert_ok(kpi_customers_new(&cp));
+    ck_assert_ok(kpi_customers_set_margin(cp, 0.5));
+    kpi_group *g;
+    ck_assert_ok(kpi_group_new(&g, cp));
+    kpi_customers_free(cp);
+    void *tot = NULL;
+    ck_assert_ok(kpi_group_total(g, &tot));
+    ck_assert_ok(kpi_customers_set_start(tot, 1));
+    ck_assert_ok(kpi_customers_add_revenue(tot, 10));
+    ck_assert_ok(kpi_customers_add_lost(tot, 1));
+    double clv, rpc;
+    ck_assert_ok(kpi_customers_clv(tot, &clv));
+    ck_assert_double_eq(clv, 5.0);
+    kpi_customers_free(tot);
+    ck_assert_ok(kpi_customers_set_margin(member_of(g, 1, 10, 100), 0.4));
+    ck_assert_double_eq(total_clv(g, NULL), 20.0);
+    ck_assert_ok(kpi_customers_set_margin(member_of(g, 2, 30, 60), 0.4));
+    ck_assert_double_eq(total_clv(g, &rpc), 16.0);
+    ck_assert_double_eq(rpc, 4.0);
+    member_of(g, 3, 5, 10); /* the prototype's 0.5 */
+    size_t len;
+    unsigned char *before = group_bytes(g, &len);
+    tot = NULL;
+    ck_assert_status(kpi_group_total(g, &tot), KPI_ERR_INCOMPATIBLE);
+    ck_assert_ptr_null(tot);
+    group_unchanged(g, before, len);
+    free(before);
+    kpi_group_free(g);
+}
+END_TEST
+
 static Suite *customers_suite(void)
 {
     Suite *s = suite_create("customers");
@@ -2008,6 +2075,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, clv_of_the_largest_revenue_is_finite);
     tcase_add_test(tc, counts_the_adds_rule_out_are_corrupt);
     tcase_add_test(tc, differences_of_large_counts_are_exact);
+    tcase_add_test(tc, group_total_of_members_with_their_own_margin);
     tcase_add_test(tc, journey_statistics_by_hand);
     tcase_add_test(tc, idle_journeys_close_unresolved_and_full_tables_evict_the_oldest);
     tcase_add_test(tc, journey_errors_change_nothing);
