@@ -1303,6 +1303,60 @@ START_TEST(counts_the_adds_rule_out_are_corrupt)
 }
 END_TEST
 
+/* No call writes a negative zero into the revenue, its compensation or an
+ * unset margin: the revenue starts at +0 and every add and merge is a
+ * Neumaier step, whose sum and error are -0 only when both operands are
+ * (amounts are >= 0, and -0.0 + +0 = +0), and an unset margin is the +0
+ * of a new object.  Bytes holding one read as a state no tracker holds:
+ * revenue -0 + -0 read a revenue per customer of -0.0 (start 1; every
+ * real state with revenue 0 reads +0.0).  Such bytes are KPI_ERR_CORRUPT;
+ * +0 in the same places reads back, and so does a margin set to -0.0
+ * (kpi_customers_set_margin() keeps it). */
+START_TEST(negative_zeros_no_call_writes_are_corrupt)
+{
+    kpi_customers *p, *d;
+    ck_assert_ok(kpi_customers_new(&p));
+    ck_assert_ok(kpi_customers_set_start(p, 1));
+    ck_assert_ok(kpi_customers_add_revenue(p, 0));
+    size_t len;
+    unsigned char *b = customers_bytes(p, &len);
+    kpi_customers_free(p);
+    /* the body ends with the revenue, its compensation and the margin,
+     * before the 4-byte checksum */
+    const size_t at = len - 4 - 24;
+    const double nz = -0.0, pz = 0.0;
+    test_put_f64(b + at, nz);
+    test_put_f64(b + at + 8, nz);
+    test_reseal(b, len);
+    d = NULL;
+    ck_assert_status(kpi_customers_deserialize(&d, b, len), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(d);
+    test_put_f64(b + at + 8, pz);
+    /* each of revenue, compensation, margin (its flag unset) alone */
+    for (int k = 0; k < 3; k++) {
+        d = NULL;
+        test_put_f64(b + at + 8 * k, nz);
+        test_reseal(b, len);
+        ck_assert_status(kpi_customers_deserialize(&d, b, len), KPI_ERR_CORRUPT);
+        ck_assert_ptr_null(d);
+        test_put_f64(b + at + 8 * k, pz);
+        test_reseal(b, len);
+        ck_assert_ok(kpi_customers_deserialize(&d, b, len));
+        double v;
+        ck_assert_ok(kpi_customers_revenue_per_customer(d, &v));
+        ck_assert(v == 0 && !signbit(v));
+        kpi_customers_free(d);
+    }
+    free(b);
+    ck_assert_ok(kpi_customers_new(&p));
+    ck_assert_ok(kpi_customers_set_margin(p, nz));
+    d = customers_reread(p);
+    customers_same(d, p);
+    kpi_customers_free(d);
+    kpi_customers_free(p);
+}
+END_TEST
+
 /* Net churn (start - end) / start and retention (end - new) / start
  * subtract counts; as doubles, counts past 2^53 round before they are
  * subtracted.  start 2^53 + 1, end 2^53: net churn 1 / (2^53 + 1) ~
@@ -2075,6 +2129,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, clv_of_the_largest_revenue_is_finite);
     tcase_add_test(tc, counts_the_adds_rule_out_are_corrupt);
     tcase_add_test(tc, differences_of_large_counts_are_exact);
+    tcase_add_test(tc, negative_zeros_no_call_writes_are_corrupt);
     tcase_add_test(tc, group_total_of_members_with_their_own_margin);
     tcase_add_test(tc, journey_statistics_by_hand);
     tcase_add_test(tc, idle_journeys_close_unresolved_and_full_tables_evict_the_oldest);
