@@ -997,7 +997,9 @@ static int journey_decode(kpi__reader *r, const kpi_allocator *a, void **out)
     if (max < 1 || max > KPI_JOURNEY_MAX_CUSTOMERS || idle <= 0 ||
         have_clock > 1 || (!have_clock && clock != 0) ||
         st[1] > st[0] || st[2] != st[0] - st[1] || st[3] > st[2] ||
-        st[4] < st[0] || st[5] > st[4] - st[0] || dur + dur_c < 0 ||
+        st[4] < st[0] || st[5] > st[4] - st[0] ||
+        /* the sums are of closed journeys' touches (and switches) */
+        (st[0] == 0 && st[4] != 0) || dur + dur_c < 0 ||
         !kpi__sum_finite(dur, dur_c) ||
         /* the rounding errors of durations >= 0, at most 2^-53 of the
          * sum each: some 2^52 resolves short of half the sum */

@@ -1807,8 +1807,9 @@ END_TEST
 /* three_journeys() as `bad` (KPI_ERR_CORRUPT) and as `good`: read back,
  * customer 2 resolved at 40 (and 3 at 100 when `both`), the resolution
  * mean is `mean`. */
-static void jf_corrupt_then_mean(const jf_state *bad, const jf_state *good, int both,
-                                 double mean)
+/* three_journeys()'s bytes forged as `bad` (KPI_ERR_CORRUPT, no object)
+ * and as `good`: the tracker `good` decodes to. */
+static kpi_journey *jf_refused_then_read(const jf_state *bad, const jf_state *good)
 {
     kpi_journey *j = three_journeys(), *d = NULL;
     size_t len, flen;
@@ -1819,6 +1820,16 @@ static void jf_corrupt_then_mean(const jf_state *bad, const jf_state *good, int 
     free(f);
     f = jf_bytes(b, good, &flen);
     ck_assert_ok(kpi_journey_deserialize(&d, f, flen));
+    free(f);
+    free(b);
+    kpi_journey_free(j);
+    return d;
+}
+
+static void jf_corrupt_then_mean(const jf_state *bad, const jf_state *good, int both,
+                                 double mean)
+{
+    kpi_journey *d = jf_refused_then_read(bad, good);
     ck_assert_ok(kpi_journey_resolve(d, 2, 40));
     if (both)
         ck_assert_ok(kpi_journey_resolve(d, 3, 100));
@@ -1826,9 +1837,6 @@ static void jf_corrupt_then_mean(const jf_state *bad, const jf_state *good, int 
     ck_assert_ok(kpi_journey_resolution_mean(d, &v, NULL));
     ck_assert_double_eq(v, mean);
     kpi_journey_free(d);
-    free(f);
-    free(b);
-    kpi_journey_free(j);
 }
 
 /* The time-to-resolution sum is compensated like the revenue: durations
@@ -1884,6 +1892,30 @@ END_TEST
  *       (idle 101 > 100: closed unresolved).
  * closed 3: touchpoints (5+1+1)/3 = 7/3, switches (2+0+0)/3 = 2/3,
  * resolution (50+0)/2 = 25 over n = 2; unresolved 1, evicted 0. */
+/* The touches and switches the tracker sums are those of closed journeys
+ * (tally_closed() adds them as it counts the journey closed), so with no
+ * journey closed both sums are 0.  three_journeys() with no closed
+ * journey (the resolved one taken out) but 5 touches summed used to
+ * decode; resolving customer 2 (one touch, at 20) at 40 then read a mean
+ * of (5 + 1) / 1 = 6 touchpoints per closed journey instead of 1 / 1 = 1.
+ * Now corrupt; with the sums at 0 it reads 1 (and 0 switches). */
+START_TEST(touches_of_closed_journeys_with_none_closed_are_corrupt)
+{
+    const jf_state bad = {8, 1000, 1, 40, {0, 0, 0, 0, 5, 0}, 0.0, 0.0, 2, 2,
+                          {{2, 20, 20, 1, 0, 2}, {3, 40, 40, 1, 0, 2}}};
+    jf_state good = bad;
+    good.st[4] = 0;
+    kpi_journey *d = jf_refused_then_read(&bad, &good);
+    ck_assert_ok(kpi_journey_resolve(d, 2, 40));
+    double v;
+    ck_assert_ok(kpi_journey_touchpoints_mean(d, &v));
+    ck_assert_double_eq(v, 1.0);
+    ck_assert_ok(kpi_journey_switches_mean(d, &v));
+    ck_assert_double_eq(v, 0.0);
+    kpi_journey_free(d);
+}
+END_TEST
+
 START_TEST(jour2_journey_definition_by_hand)
 {
     kpi_journey *j;
@@ -2025,26 +2057,16 @@ END_TEST
  * The bytes are corrupt; a journey of two touches may span 10..20. */
 START_TEST(jour2_one_touch_spanning_time_is_corrupt)
 {
-    kpi_journey *j = three_journeys(), *d = NULL;
-    size_t len, flen;
-    unsigned char *b = journey_bytes(j, &len);
-    jf_state s = {8, 1000, 1, 40, {1, 1, 0, 0, 1, 0}, 20.0, 0.0, 2, 2,
-                  {{2, 10, 20, 1, 0, 2}, {3, 40, 40, 1, 0, 2}}};
-    unsigned char *f = jf_bytes(b, &s, &flen);
-    ck_assert_status(kpi_journey_deserialize(&d, f, flen), KPI_ERR_CORRUPT);
-    ck_assert_ptr_null(d);
-    free(f);
-    s.e[0].touches = 2; /* touches at 10 and 20: a real journey */
-    f = jf_bytes(b, &s, &flen);
-    ck_assert_ok(kpi_journey_deserialize(&d, f, flen));
+    const jf_state bad = {8, 1000, 1, 40, {1, 1, 0, 0, 1, 0}, 20.0, 0.0, 2, 2,
+                          {{2, 10, 20, 1, 0, 2}, {3, 40, 40, 1, 0, 2}}};
+    jf_state good = bad;
+    good.e[0].touches = 2; /* touches at 10 and 20: a real journey */
+    kpi_journey *d = jf_refused_then_read(&bad, &good);
     ck_assert_ok(kpi_journey_resolve(d, 2, 40));
     double v;
     ck_assert_ok(kpi_journey_resolution_mean(d, &v, NULL));
     ck_assert_double_eq(v, 25.0); /* (20 + (40 - 10)) / 2 */
     kpi_journey_free(d);
-    free(f);
-    free(b);
-    kpi_journey_free(j);
 }
 END_TEST
 
@@ -2154,6 +2176,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, journey_equal_times_and_limits_by_hand);
     tcase_add_test(tc, journey_touch_before_a_closed_journeys_last_touch_opens_a_new_one);
     tcase_add_test(tc, journey_touches_past_the_counters_are_refused);
+    tcase_add_test(tc, touches_of_closed_journeys_with_none_closed_are_corrupt);
     suite_add_tcase(s, tc);
     TCase *tc2 = tcase_create("jour2");
     tcase_add_test(tc2, jour2_journey_definition_by_hand);
