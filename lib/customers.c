@@ -114,7 +114,11 @@ static int cust_decode(kpi__reader *r, const kpi_allocator *a, void **out)
     if (r->err)
         return r->err;
     if ((flags & ~F_ALL) || !(margin >= 0 && margin <= 1) ||
-        (!(flags & F_MARGIN) && margin != 0) || rev + rev_c < 0 ||
+        /* no call writes a -0 there: the revenue's Neumaier steps of
+         * amounts >= 0 from +0 (-0 + +0 is +0), an unset margin's +0 */
+        (rev == 0 && signbit(rev)) || (rev_c == 0 && signbit(rev_c)) ||
+        (!(flags & F_MARGIN) && (margin != 0 || signbit(margin))) ||
+        rev + rev_c < 0 ||
         !kpi__sum_finite(rev, rev_c) ||
         /* the rounding errors of adds >= 0, at most 2^-53 of the sum
          * each: some 2^52 adds short of half the sum */
@@ -993,7 +997,9 @@ static int journey_decode(kpi__reader *r, const kpi_allocator *a, void **out)
     if (max < 1 || max > KPI_JOURNEY_MAX_CUSTOMERS || idle <= 0 ||
         have_clock > 1 || (!have_clock && clock != 0) ||
         st[1] > st[0] || st[2] != st[0] - st[1] || st[3] > st[2] ||
-        st[4] < st[0] || st[5] > st[4] - st[0] || dur + dur_c < 0 ||
+        st[4] < st[0] || st[5] > st[4] - st[0] ||
+        /* the sums are of closed journeys' touches (and switches) */
+        (st[0] == 0 && st[4] != 0) || dur + dur_c < 0 ||
         !kpi__sum_finite(dur, dur_c) ||
         /* the rounding errors of durations >= 0, at most 2^-53 of the
          * sum each: some 2^52 resolves short of half the sum */

@@ -619,10 +619,15 @@ int kpi_group_total(const kpi_group *g, void **out)
         return KPI_ERR_INVALID;
     const kpi__type *t = type_of(g->proto);
     void *tot = NULL;
-    int rc = t->clone(g->proto, &tot);
+    /* the merge of the members: customers members may set their own gross
+     * margin (group.h), which the prototype's would refuse, so their total
+     * starts from the first member; other members are configured as the
+     * prototype */
+    size_t first = t == &kpi__customers_type && g->n > 0 ? 1 : 0;
+    int rc = t->clone(first ? g->ents[0].obj : g->proto, &tot);
     if (rc != KPI_OK)
         return rc;
-    for (size_t e = 0; e < g->n; e++) {
+    for (size_t e = first; e < g->n; e++) {
         if ((rc = t->merge(tot, g->ents[e].obj)) != KPI_OK) {
             t->destroy(tot);
             return rc;

@@ -3,11 +3,13 @@
  * SPDX-License-Identifier: MIT
  */
 #include "kpi/customers.h"
+#include "kpi/group.h"
 #include "kpi/rate.h"
 #include "testutil.h"
 
 TEST_STATE_HELPERS(customers, kpi_customers, kpi_customers_serialize)
 TEST_STATE_HELPERS(journey, kpi_journey, kpi_journey_serialize)
+TEST_STATE_HELPERS(group, kpi_group, kpi_group_serialize)
 TEST_REREAD_HELPER(customers, kpi_customers, kpi_customers_deserialize)
 TEST_REREAD_HELPER(journey, kpi_journey, kpi_journey_deserialize)
 TEST_FORGE_HELPER(customers, kpi_customers, kpi_customers_deserialize,
@@ -1301,6 +1303,60 @@ START_TEST(counts_the_adds_rule_out_are_corrupt)
 }
 END_TEST
 
+/* No call writes a negative zero into the revenue, its compensation or an
+ * unset margin: the revenue starts at +0 and every add and merge is a
+ * Neumaier step, whose sum and error are -0 only when both operands are
+ * (amounts are >= 0, and -0.0 + +0 = +0), and an unset margin is the +0
+ * of a new object.  Bytes holding one read as a state no tracker holds:
+ * revenue -0 + -0 read a revenue per customer of -0.0 (start 1; every
+ * real state with revenue 0 reads +0.0).  Such bytes are KPI_ERR_CORRUPT;
+ * +0 in the same places reads back, and so does a margin set to -0.0
+ * (kpi_customers_set_margin() keeps it). */
+START_TEST(negative_zeros_no_call_writes_are_corrupt)
+{
+    kpi_customers *p, *d;
+    ck_assert_ok(kpi_customers_new(&p));
+    ck_assert_ok(kpi_customers_set_start(p, 1));
+    ck_assert_ok(kpi_customers_add_revenue(p, 0));
+    size_t len;
+    unsigned char *b = customers_bytes(p, &len);
+    kpi_customers_free(p);
+    /* the body ends with the revenue, its compensation and the margin,
+     * before the 4-byte checksum */
+    const size_t at = len - 4 - 24;
+    const double nz = -0.0, pz = 0.0;
+    test_put_f64(b + at, nz);
+    test_put_f64(b + at + 8, nz);
+    test_reseal(b, len);
+    d = NULL;
+    ck_assert_status(kpi_customers_deserialize(&d, b, len), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(d);
+    test_put_f64(b + at + 8, pz);
+    /* each of revenue, compensation, margin (its flag unset) alone */
+    for (int k = 0; k < 3; k++) {
+        d = NULL;
+        test_put_f64(b + at + 8 * k, nz);
+        test_reseal(b, len);
+        ck_assert_status(kpi_customers_deserialize(&d, b, len), KPI_ERR_CORRUPT);
+        ck_assert_ptr_null(d);
+        test_put_f64(b + at + 8 * k, pz);
+        test_reseal(b, len);
+        ck_assert_ok(kpi_customers_deserialize(&d, b, len));
+        double v;
+        ck_assert_ok(kpi_customers_revenue_per_customer(d, &v));
+        ck_assert(v == 0 && !signbit(v));
+        kpi_customers_free(d);
+    }
+    free(b);
+    ck_assert_ok(kpi_customers_new(&p));
+    ck_assert_ok(kpi_customers_set_margin(p, nz));
+    d = customers_reread(p);
+    customers_same(d, p);
+    kpi_customers_free(d);
+    kpi_customers_free(p);
+}
+END_TEST
+
 /* Net churn (start - end) / start and retention (end - new) / start
  * subtract counts; as doubles, counts past 2^53 round before they are
  * subtracted.  start 2^53 + 1, end 2^53: net churn 1 / (2^53 + 1) ~
@@ -1751,8 +1807,9 @@ END_TEST
 /* three_journeys() as `bad` (KPI_ERR_CORRUPT) and as `good`: read back,
  * customer 2 resolved at 40 (and 3 at 100 when `both`), the resolution
  * mean is `mean`. */
-static void jf_corrupt_then_mean(const jf_state *bad, const jf_state *good, int both,
-                                 double mean)
+/* three_journeys()'s bytes forged as `bad` (KPI_ERR_CORRUPT, no object)
+ * and as `good`: the tracker `good` decodes to. */
+static kpi_journey *jf_refused_then_read(const jf_state *bad, const jf_state *good)
 {
     kpi_journey *j = three_journeys(), *d = NULL;
     size_t len, flen;
@@ -1763,6 +1820,16 @@ static void jf_corrupt_then_mean(const jf_state *bad, const jf_state *good, int 
     free(f);
     f = jf_bytes(b, good, &flen);
     ck_assert_ok(kpi_journey_deserialize(&d, f, flen));
+    free(f);
+    free(b);
+    kpi_journey_free(j);
+    return d;
+}
+
+static void jf_corrupt_then_mean(const jf_state *bad, const jf_state *good, int both,
+                                 double mean)
+{
+    kpi_journey *d = jf_refused_then_read(bad, good);
     ck_assert_ok(kpi_journey_resolve(d, 2, 40));
     if (both)
         ck_assert_ok(kpi_journey_resolve(d, 3, 100));
@@ -1770,9 +1837,6 @@ static void jf_corrupt_then_mean(const jf_state *bad, const jf_state *good, int 
     ck_assert_ok(kpi_journey_resolution_mean(d, &v, NULL));
     ck_assert_double_eq(v, mean);
     kpi_journey_free(d);
-    free(f);
-    free(b);
-    kpi_journey_free(j);
 }
 
 /* The time-to-resolution sum is compensated like the revenue: durations
@@ -1828,6 +1892,30 @@ END_TEST
  *       (idle 101 > 100: closed unresolved).
  * closed 3: touchpoints (5+1+1)/3 = 7/3, switches (2+0+0)/3 = 2/3,
  * resolution (50+0)/2 = 25 over n = 2; unresolved 1, evicted 0. */
+/* The touches and switches the tracker sums are those of closed journeys
+ * (tally_closed() adds them as it counts the journey closed), so with no
+ * journey closed both sums are 0.  three_journeys() with no closed
+ * journey (the resolved one taken out) but 5 touches summed used to
+ * decode; resolving customer 2 (one touch, at 20) at 40 then read a mean
+ * of (5 + 1) / 1 = 6 touchpoints per closed journey instead of 1 / 1 = 1.
+ * Now corrupt; with the sums at 0 it reads 1 (and 0 switches). */
+START_TEST(touches_of_closed_journeys_with_none_closed_are_corrupt)
+{
+    const jf_state bad = {8, 1000, 1, 40, {0, 0, 0, 0, 5, 0}, 0.0, 0.0, 2, 2,
+                          {{2, 20, 20, 1, 0, 2}, {3, 40, 40, 1, 0, 2}}};
+    jf_state good = bad;
+    good.st[4] = 0;
+    kpi_journey *d = jf_refused_then_read(&bad, &good);
+    ck_assert_ok(kpi_journey_resolve(d, 2, 40));
+    double v;
+    ck_assert_ok(kpi_journey_touchpoints_mean(d, &v));
+    ck_assert_double_eq(v, 1.0);
+    ck_assert_ok(kpi_journey_switches_mean(d, &v));
+    ck_assert_double_eq(v, 0.0);
+    kpi_journey_free(d);
+}
+END_TEST
+
 START_TEST(jour2_journey_definition_by_hand)
 {
     kpi_journey *j;
@@ -1969,26 +2057,81 @@ END_TEST
  * The bytes are corrupt; a journey of two touches may span 10..20. */
 START_TEST(jour2_one_touch_spanning_time_is_corrupt)
 {
-    kpi_journey *j = three_journeys(), *d = NULL;
-    size_t len, flen;
-    unsigned char *b = journey_bytes(j, &len);
-    jf_state s = {8, 1000, 1, 40, {1, 1, 0, 0, 1, 0}, 20.0, 0.0, 2, 2,
-                  {{2, 10, 20, 1, 0, 2}, {3, 40, 40, 1, 0, 2}}};
-    unsigned char *f = jf_bytes(b, &s, &flen);
-    ck_assert_status(kpi_journey_deserialize(&d, f, flen), KPI_ERR_CORRUPT);
-    ck_assert_ptr_null(d);
-    free(f);
-    s.e[0].touches = 2; /* touches at 10 and 20: a real journey */
-    f = jf_bytes(b, &s, &flen);
-    ck_assert_ok(kpi_journey_deserialize(&d, f, flen));
+    const jf_state bad = {8, 1000, 1, 40, {1, 1, 0, 0, 1, 0}, 20.0, 0.0, 2, 2,
+                          {{2, 10, 20, 1, 0, 2}, {3, 40, 40, 1, 0, 2}}};
+    jf_state good = bad;
+    good.e[0].touches = 2; /* touches at 10 and 20: a real journey */
+    kpi_journey *d = jf_refused_then_read(&bad, &good);
     ck_assert_ok(kpi_journey_resolve(d, 2, 40));
     double v;
     ck_assert_ok(kpi_journey_resolution_mean(d, &v, NULL));
     ck_assert_double_eq(v, 25.0); /* (20 + (40 - 10)) / 2 */
     kpi_journey_free(d);
-    free(f);
-    free(b);
-    kpi_journey_free(j);
+}
+END_TEST
+
+/* A group's customers members may set their own gross margin (group.h),
+ * and kpi_group_total() is the merge of every member, #KPI_ERR_INCOMPATIBLE
+ * only when two members do not merge.  It started the merge from the
+ * prototype, whose margin (0.5) then refused members that all set 0.4.
+ * Members 1 (margin 0.4, start 10, revenue 100, 2 lost) and 2 (0.4, 30, 60,
+ * 2 lost): start 40, revenue 160, 4 lost, CLV = 160 x 0.4 / 4 = 16, revenue
+ * per customer 160 / 40 = 4; member 1 alone: 100 x 0.4 / 2 = 20.  A member
+ * of the prototype's 0.5 beside them still does not merge; an empty group's
+ * total is the prototype (0.5: start 1, revenue 10, 1 lost: CLV 5). */
+static double total_clv(const kpi_group *g, double *per_customer)
+{
+    void *tot = NULL;
+    double clv;
+    ck_assert_ok(kpi_group_total(g, &tot));
+    ck_assert_ok(kpi_customers_clv(tot, &clv));
+    if (per_customer)
+        ck_assert_ok(kpi_customers_revenue_per_customer(tot, per_customer));
+    kpi_customers_free(tot);
+    return clv;
+}
+
+static void *member_of(kpi_group *g, uint64_t key, uint64_t start, double revenue)
+{
+    void *m;
+    ck_assert_ok(kpi_group_get(g, key, &m));
+    ck_assert_ok(kpi_customers_set_start(m, start));
+    ck_assert_ok(kpi_customers_add_revenue(m, revenue));
+    ck_assert_ok(kpi_customers_add_lost(m, 2));
+    return m;
+}
+
+START_TEST(group_total_of_members_with_their_own_margin)
+{
+    kpi_customers *cp;
+    ck_assert_ok(kpi_customers_new(&cp));
+    ck_assert_ok(kpi_customers_set_margin(cp, 0.5));
+    kpi_group *g;
+    ck_assert_ok(kpi_group_new(&g, cp));
+    kpi_customers_free(cp);
+    void *tot = NULL;
+    ck_assert_ok(kpi_group_total(g, &tot));
+    ck_assert_ok(kpi_customers_set_start(tot, 1));
+    ck_assert_ok(kpi_customers_add_revenue(tot, 10));
+    ck_assert_ok(kpi_customers_add_lost(tot, 1));
+    double clv, rpc;
+    ck_assert_ok(kpi_customers_clv(tot, &clv));
+    ck_assert_double_eq(clv, 5.0);
+    kpi_customers_free(tot);
+    ck_assert_ok(kpi_customers_set_margin(member_of(g, 1, 10, 100), 0.4));
+    ck_assert_double_eq(total_clv(g, NULL), 20.0);
+    ck_assert_ok(kpi_customers_set_margin(member_of(g, 2, 30, 60), 0.4));
+    ck_assert_double_eq(total_clv(g, &rpc), 16.0);
+    ck_assert_double_eq(rpc, 4.0);
+    member_of(g, 3, 5, 10); /* the prototype's 0.5 */
+    size_t len;
+    unsigned char *before = group_bytes(g, &len);
+    tot = NULL;
+    ck_assert_status(kpi_group_total(g, &tot), KPI_ERR_INCOMPATIBLE);
+    ck_assert_ptr_null(tot);
+    group_unchanged(g, before, len);
+    free(before);
+    kpi_group_free(g);
 }
 END_TEST
 
@@ -2008,6 +2151,8 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, clv_of_the_largest_revenue_is_finite);
     tcase_add_test(tc, counts_the_adds_rule_out_are_corrupt);
     tcase_add_test(tc, differences_of_large_counts_are_exact);
+    tcase_add_test(tc, negative_zeros_no_call_writes_are_corrupt);
+    tcase_add_test(tc, group_total_of_members_with_their_own_margin);
     tcase_add_test(tc, journey_statistics_by_hand);
     tcase_add_test(tc, idle_journeys_close_unresolved_and_full_tables_evict_the_oldest);
     tcase_add_test(tc, journey_errors_change_nothing);
@@ -2031,6 +2176,7 @@ static Suite *customers_suite(void)
     tcase_add_test(tc, journey_equal_times_and_limits_by_hand);
     tcase_add_test(tc, journey_touch_before_a_closed_journeys_last_touch_opens_a_new_one);
     tcase_add_test(tc, journey_touches_past_the_counters_are_refused);
+    tcase_add_test(tc, touches_of_closed_journeys_with_none_closed_are_corrupt);
     suite_add_tcase(s, tc);
     TCase *tc2 = tcase_create("jour2");
     tcase_add_test(tc2, jour2_journey_definition_by_hand);
