@@ -151,8 +151,10 @@ KPI_API int kpi_group_remove(kpi_group *g, uint64_t key);
 
 /**
  * @brief A new accumulator (of the prototype's type) holding the merge of
- *        every member: the overall figure.  Free it with the type's own
- *        free function.
+ *        every member: the overall figure (with no member, an empty copy
+ *        of the prototype; customers members' total has their gross
+ *        margin, not the prototype's).  Free it with the type's own free
+ *        function.
  * @param g the object.
  * @param[out] out receives the new accumulator.
  * @return #KPI_OK; #KPI_ERR_INVALID if an argument is NULL;
