@@ -1,0 +1,53 @@
+#!/bin/sh
+# The ABI guard (tests/abi.sh) catches what docs/abi.md says it catches:
+# it is run on a scratch copy of include/, lib/ and abi/ that carries
+# deliberate breaking changes and must fail, naming each of them.
+# Skipped (77) when tests/abi.sh itself would be (no abigail-tools, no
+# shared library).
+set -eu
+: "${top_srcdir:=.}" "${top_builddir:=.}" "${CC:=cc}" "${NM:=nm}"
+top_srcdir=$(cd "$top_srcdir" && pwd)
+top_builddir=$(cd "$top_builddir" && pwd)
+for tool in "${ABIDW:-abidw}" "${ABIDIFF:-abidiff}"; do
+  command -v "$tool" > /dev/null || { echo "abi-guard: $tool not found (install abigail-tools)"; exit 77; }
+done
+[ -f "$top_builddir/lib/.libs/libkpi.so" ] || { echo "abi-guard: no shared library built"; exit 77; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/kpi-abi-guard.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "abi-guard: $*"; exit 1; }
+
+# a fresh copy of the sources the guard reads
+copy() {
+  rm -rf "$tmp/src"; mkdir "$tmp/src"
+  cp -R "$top_srcdir/include" "$top_srcdir/lib" "$top_srcdir/abi" "$tmp/src/"
+  chmod -R u+w "$tmp/src"
+}
+# mutate FILE OLD NEW: replace the line OLD (exactly) of the copy's FILE by NEW
+mutate() {
+  f=$tmp/src/$1
+  grep -qxF "$2" "$f" || fail "$1 has no line '$2' (update this test)"
+  awk -v old="$2" -v new="$3" '$0 == old { print new; next } { print }' "$f" > "$f.new"
+  mv "$f.new" "$f"
+}
+# the guard on the copy (the built library's symbols are unchanged: the
+# mutations touch types and constants only); $rc, output in $tmp/out
+guard() {
+  rc=0
+  top_srcdir="$tmp/src" top_builddir="$top_builddir" CC="$CC" NM="$NM" \
+    sh "$top_srcdir/tests/abi.sh" > "$tmp/out" 2>&1 || rc=$?
+}
+names() { grep -qE "$1" "$tmp/out" || { cat "$tmp/out"; fail "the guard does not name $2"; }; }
+
+# 1. renumbered option codes: frozen like every code, although their names
+# hold MAX (the engine's option numbers; only bounds may grow)
+copy
+mutate include/kpi/engine.h '#define KPI_ENGINE_OPT_FCR_MAX_REPLIES 5' '#define KPI_ENGINE_OPT_FCR_MAX_REPLIES 40'
+mutate include/kpi/engine.h '#define KPI_ENGINE_OPT_CSAT_MAX 11' '#define KPI_ENGINE_OPT_CSAT_MAX 41'
+mutate include/kpi/engine.h '#define KPI_ENGINE_OPT_CES_MAX 13' '#define KPI_ENGINE_OPT_CES_MAX 42'
+guard
+[ $rc -eq 1 ] || { cat "$tmp/out"; fail "exit status $rc with option codes renumbered (expected 1)"; }
+names '^  KPI_ENGINE_OPT_FCR_MAX_REPLIES 5$' "the renumbered KPI_ENGINE_OPT_FCR_MAX_REPLIES"
+names '^  KPI_ENGINE_OPT_CSAT_MAX 11$' "the renumbered KPI_ENGINE_OPT_CSAT_MAX"
+names '^  KPI_ENGINE_OPT_CES_MAX 13$' "the renumbered KPI_ENGINE_OPT_CES_MAX"
+
+echo "abi-guard: tests/abi.sh fails on renumbered option codes"
