@@ -30,11 +30,13 @@ mutate() {
   mv "$f.new" "$f"
 }
 # the guard on the copy (the built library's symbols are unchanged: the
-# mutations touch types and constants only); $rc, output in $tmp/out
+# mutations touch types and constants only): guard STATUS WHAT, with the
+# output in $tmp/out
 guard() {
   rc=0
   top_srcdir="$tmp/src" top_builddir="$top_builddir" CC="$CC" NM="$NM" \
     sh "$top_srcdir/tests/abi.sh" > "$tmp/out" 2>&1 || rc=$?
+  [ $rc -eq "$1" ] || { cat "$tmp/out"; fail "exit status $rc with $2 (expected $1)"; }
 }
 names() { grep -qE "$1" "$tmp/out" || { cat "$tmp/out"; fail "the guard does not name $2"; }; }
 
@@ -44,10 +46,29 @@ copy
 mutate include/kpi/engine.h '#define KPI_ENGINE_OPT_FCR_MAX_REPLIES 5' '#define KPI_ENGINE_OPT_FCR_MAX_REPLIES 40'
 mutate include/kpi/engine.h '#define KPI_ENGINE_OPT_CSAT_MAX 11' '#define KPI_ENGINE_OPT_CSAT_MAX 41'
 mutate include/kpi/engine.h '#define KPI_ENGINE_OPT_CES_MAX 13' '#define KPI_ENGINE_OPT_CES_MAX 42'
-guard
-[ $rc -eq 1 ] || { cat "$tmp/out"; fail "exit status $rc with option codes renumbered (expected 1)"; }
-names '^  KPI_ENGINE_OPT_FCR_MAX_REPLIES 5$' "the renumbered KPI_ENGINE_OPT_FCR_MAX_REPLIES"
-names '^  KPI_ENGINE_OPT_CSAT_MAX 11$' "the renumbered KPI_ENGINE_OPT_CSAT_MAX"
-names '^  KPI_ENGINE_OPT_CES_MAX 13$' "the renumbered KPI_ENGINE_OPT_CES_MAX"
+guard 1 "option codes renumbered"
+for code in 'KPI_ENGINE_OPT_FCR_MAX_REPLIES 5' 'KPI_ENGINE_OPT_CSAT_MAX 11' 'KPI_ENGINE_OPT_CES_MAX 13'; do
+  names "^  $code\$" "the renumbered ${code% *}"
+done
 
-echo "abi-guard: tests/abi.sh fails on renumbered option codes"
+# 2. the public structs' members retyped through a typedef of the system
+# headers (int64_t, uint64_t, size_t): each changes what callers read,
+# pass or are called with
+copy
+mutate include/kpi/common.h '    uint64_t n;     /**< sample size */' '    uint32_t n;     /**< sample size */'
+mutate include/kpi/common.h '    void *(*malloc_fn)(void *opaque, size_t size);' '    void *(*malloc_fn)(void *opaque, uint32_t size);'
+mutate include/kpi/engine.h '    uint64_t ticket;' '    int64_t ticket;'
+guard 1 "public struct members retyped"
+for member in 'uint64_t n' 'uint64_t ticket'; do
+  names "type of '$member' changed" "the retyped member '$member'"
+done
+names "malloc_fn" "kpi_allocator's malloc_fn taking a uint32_t size"
+
+# 3. and it still passes what is no ABI change: the layout behind an opaque
+# handle, a bound grown
+copy
+mutate lib/rate.c '    uint64_t trials;' '    uint64_t trials; uint32_t more;'
+mutate include/kpi/topk.h '#define KPI_TOPK_MAX_LABEL 255' '#define KPI_TOPK_MAX_LABEL 511'
+guard 0 "a private layout changed and a bound grown"
+
+echo "abi-guard: tests/abi.sh fails on renumbered option codes and retyped public struct members, and passes a private layout change"

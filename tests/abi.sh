@@ -6,9 +6,10 @@
 #
 # The record (docs/abi.md, "ABI policy"):
 #   abi/libkpi.abi      abidw's description of the library: every exported
-#                       function with its types, each type located by file
-#                       name and line only (--short-locs: no directory, so
-#                       the record does not depend on where the tree is)
+#                       function with its types, each type located by its
+#                       path in the tree (include/kpi/common.h, lib/rate.c)
+#                       or the system's (/usr/include/...), so the record
+#                       does not depend on where the tree is
 #   (abidiff compares with --headers-dir1/2, so that a change to a type
 #   defined outside the public headers, such as the layout behind an opaque
 #   handle, is not an ABI change; that needs the file names in the record:
@@ -65,11 +66,14 @@ symbols() {
 # does not link to their symbols.  Types and signatures do not depend on
 # the optimization level; the symbols and their versions are checked on
 # the built library itself (step 1).
+# It is compiled in the source directory with relative paths, so that
+# its types are located in include/kpi/*.h and lib/*, the system's in
+# their absolute paths, wherever the tree is.
 soname=$(readelf -d "$so" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p')
-$CC -g -O0 -fPIC -shared -fvisibility=hidden -DKPI_BUILDING \
-  -I"$top_srcdir/include" -I"$top_srcdir/lib" "$top_srcdir"/lib/*.c \
-  -Wl,--version-script="$top_srcdir/lib/libkpi.map" -Wl,-soname,"$soname" \
-  -o "$tmp/libkpi.so" -lm
+(cd "$top_srcdir" && $CC -g -O0 -fPIC -shared -fvisibility=hidden -DKPI_BUILDING \
+  -Iinclude -Ilib lib/*.c \
+  -Wl,--version-script=lib/libkpi.map -Wl,-soname,"$soname" \
+  -o "$tmp/libkpi.so" -lm)
 lib=$tmp/libkpi.so
 if [ "$(symbols "$lib")" != "$(symbols "$so")" ]; then
   echo "abi: the debug copy exports other symbols than $so (rebuild the library)"; exit 1
@@ -80,7 +84,7 @@ fi
 # engine.c) by the caller's declaration, unlinked from its symbol, and
 # abidiff then ignores changes to it.
 abidw_flags="--headers-dir $top_srcdir/include --exported-interfaces-only --no-corpus-path \
---no-comp-dir-path --short-locs --type-id-style hash"
+--no-comp-dir-path --type-id-style hash"
 # every exported function is described, linked to its symbol
 described() { grep "<function-decl " "$1" | grep -c "elf-symbol-id=" || true; }
 # the KPI_ constants of a header tree, "NAME VALUE", as the preprocessor sees them
@@ -132,10 +136,26 @@ if [ -n "$in_old" ]; then
   printf '  %s\n' $in_old; status=1
 fi
 
-# 2. functions and public types, by abidiff (added functions left out)
+# 2. functions and public types, by abidiff (added functions left out).
+# A type is public when it is defined in a header that a program including
+# kpi.h reads: the public headers and the system headers they include,
+# each given (--hf1/--hf2) beside the public directory.  --headers-dir
+# alone counts only include/ and /usr/include public: size_t (the
+# compiler's stddef.h) counted as private, and so did every system type
+# while the record held file names without directories (abidw
+# --short-locs): a public struct's member retyped from uint64_t, int64_t
+# or size_t passed.
+public_headers() {
+  printf '#include <kpi.h>\n' > "$tmp/h.c"
+  $CC -M -I"$1" "$tmp/h.c" | tr ' \\' '\n\n' | grep '\.h$' | LC_ALL=C sort -u
+}
+headers=""
+for h in $(public_headers "$record/include"); do headers="$headers --hf1 $h"; done
+for h in $(public_headers "$top_srcdir/include"); do headers="$headers --hf2 $h"; done
 rc=0
+# shellcheck disable=SC2086
 $ABIDIFF --no-added-syms --exported-interfaces-only --headers-dir1 "$record/include" --headers-dir2 "$top_srcdir/include" \
-  "$record/libkpi.abi" "$lib" > "$tmp/abidiff.txt" 2>&1 || rc=$?
+  $headers "$record/libkpi.abi" "$lib" > "$tmp/abidiff.txt" 2>&1 || rc=$?
 if [ $((rc & 3)) -ne 0 ]; then
   cat "$tmp/abidiff.txt"; echo "abi: abidiff failed (exit $rc)"; status=1
 elif [ $((rc & 12)) -ne 0 ]; then
