@@ -40,15 +40,19 @@ guard() {
 }
 names() { grep -qE "$1" "$tmp/out" || { cat "$tmp/out"; fail "the guard does not name $2"; }; }
 
-# 1. renumbered option codes: frozen like every code, although their names
-# hold MAX (the engine's option numbers; only bounds may grow)
+# 1. constants: option codes renumbered (frozen like every code, although
+# their names hold MAX), and bounds shrunk (a program built for the record
+# may use the whole range they gave: a label of 200 bytes, event kind 18)
 copy
 mutate include/kpi/engine.h '#define KPI_ENGINE_OPT_FCR_MAX_REPLIES 5' '#define KPI_ENGINE_OPT_FCR_MAX_REPLIES 40'
 mutate include/kpi/engine.h '#define KPI_ENGINE_OPT_CSAT_MAX 11' '#define KPI_ENGINE_OPT_CSAT_MAX 41'
 mutate include/kpi/engine.h '#define KPI_ENGINE_OPT_CES_MAX 13' '#define KPI_ENGINE_OPT_CES_MAX 42'
-guard 1 "option codes renumbered"
-for code in 'KPI_ENGINE_OPT_FCR_MAX_REPLIES 5' 'KPI_ENGINE_OPT_CSAT_MAX 11' 'KPI_ENGINE_OPT_CES_MAX 13'; do
-  names "^  $code\$" "the renumbered ${code% *}"
+mutate include/kpi/topk.h '#define KPI_TOPK_MAX_LABEL 255' '#define KPI_TOPK_MAX_LABEL 100'
+mutate include/kpi/engine.h '#define KPI_EVENT_KIND_MAX 18u' '#define KPI_EVENT_KIND_MAX 17u'
+guard 1 "option codes renumbered and bounds shrunk"
+for constant in 'KPI_ENGINE_OPT_FCR_MAX_REPLIES 5' 'KPI_ENGINE_OPT_CSAT_MAX 11' 'KPI_ENGINE_OPT_CES_MAX 13' \
+    'KPI_TOPK_MAX_LABEL 255' 'KPI_EVENT_KIND_MAX 18u'; do
+  names "^  $constant\$" "the changed ${constant% *}"
 done
 
 # 2. the public structs' members retyped through a typedef of the system
@@ -71,4 +75,4 @@ mutate lib/rate.c '    uint64_t trials;' '    uint64_t trials; uint32_t more;'
 mutate include/kpi/topk.h '#define KPI_TOPK_MAX_LABEL 255' '#define KPI_TOPK_MAX_LABEL 511'
 guard 0 "a private layout changed and a bound grown"
 
-echo "abi-guard: tests/abi.sh fails on renumbered option codes and retyped public struct members, and passes a private layout change"
+echo "abi-guard: tests/abi.sh fails on renumbered option codes, retyped public struct members and shrunk bounds, and passes a private layout change and a grown bound"

@@ -30,8 +30,9 @@
 #    (status codes, event kinds, metric and option numbers are frozen),
 #    except the bounds meant to grow (KPI_ERR_LAST, the version, *_MAX
 #    limits, KPI_EVENT_FLAGS_ALL, the engine's counts of metrics, options
-#    and counters); an option code is frozen even when its name holds MAX
-#    (KPI_ENGINE_OPT_CSAT_MAX, KPI_ENGINE_OPT_FCR_MAX_REPLIES, ...).
+#    and counters), which may grow but not shrink or go; an option code is
+#    frozen even when its name holds MAX (KPI_ENGINE_OPT_CSAT_MAX,
+#    KPI_ENGINE_OPT_FCR_MAX_REPLIES, ...).
 # Added functions in a new version node pass, with a reminder to record
 # them.  Skipped (77) only when
 # abigail-tools (abidw, abidiff) are missing or the shared library is not
@@ -175,6 +176,33 @@ changed=$(LC_ALL=C comm -23 "$tmp/const.old" "$tmp/const.new" \
 if [ -n "$changed" ]; then
   echo "abi: constants of the recorded headers removed or changed (recorded value shown):"
   printf '%s\n' "$changed" | sed 's/^/  /'; status=1
+fi
+# A bound may grow, never shrink or go: a program built for the record may
+# use the whole range it gave (a label of KPI_TOPK_MAX_LABEL bytes, event
+# kinds up to KPI_EVENT_KIND_MAX).  KPI_ERR_LAST grows downwards (codes are
+# negative).  Each changed bound is compared by the compiler, its recorded
+# value read with the current headers.
+bounds=$(LC_ALL=C comm -23 "$tmp/const.old" "$tmp/const.new" \
+  | awk -v grows="$grows" -v codes="$codes" '$0 !~ codes && $0 ~ grows' || true)
+if [ -n "$bounds" ]; then
+  { printf '#include <stdio.h>\n#include <kpi.h>\nint main(void)\n{\n    int shrunk = 0;\n'
+    printf '%s\n' "$bounds" | while read -r name value; do
+      if grep -q "^$name " "$tmp/const.new"; then
+        op='>='; [ "$name" != KPI_ERR_LAST ] || op='<='
+        printf '    if (!((long double)(%s) %s (long double)(%s))) {\n' "$name" "$op" "$value"
+      else
+        printf '    {\n'
+      fi
+      printf '        puts("  %s %s");\n        shrunk = 1;\n    }\n' "$name" "$value"
+    done
+    printf '    return shrunk;\n}\n'; } > "$tmp/bounds.c"
+  out=""
+  if ! $CC -I"$top_srcdir/include" "$tmp/bounds.c" -o "$tmp/bounds" > "$tmp/bounds.log" 2>&1; then
+    cat "$tmp/bounds.log"; echo "abi: cannot compare the bounds"; status=1
+  elif ! out=$("$tmp/bounds"); then
+    echo "abi: bounds of the recorded headers shrunk or removed (recorded value shown):"
+    printf '%s\n' "$out"; status=1
+  fi
 fi
 
 if [ $status -eq 0 ]; then
