@@ -6,9 +6,10 @@
 #
 # The record (docs/abi.md, "ABI policy"):
 #   abi/libkpi.abi      abidw's description of the library: every exported
-#                       function with its types, each type located by file
-#                       name and line only (--short-locs: no directory, so
-#                       the record does not depend on where the tree is)
+#                       function with its types, each type located by its
+#                       path in the tree (include/kpi/common.h, lib/rate.c)
+#                       or the system's (/usr/include/...), so the record
+#                       does not depend on where the tree is
 #   (abidiff compares with --headers-dir1/2, so that a change to a type
 #   defined outside the public headers, such as the layout behind an opaque
 #   handle, is not an ABI change; that needs the file names in the record:
@@ -29,7 +30,9 @@
 #    (status codes, event kinds, metric and option numbers are frozen),
 #    except the bounds meant to grow (KPI_ERR_LAST, the version, *_MAX
 #    limits, KPI_EVENT_FLAGS_ALL, the engine's counts of metrics, options
-#    and counters).
+#    and counters), which may grow but not shrink or go; an option code is
+#    frozen even when its name holds MAX (KPI_ENGINE_OPT_CSAT_MAX,
+#    KPI_ENGINE_OPT_FCR_MAX_REPLIES, ...).
 # Added functions in a new version node pass, with a reminder to record
 # them.  Skipped (77) only when
 # abigail-tools (abidw, abidiff) are missing or the shared library is not
@@ -64,11 +67,14 @@ symbols() {
 # does not link to their symbols.  Types and signatures do not depend on
 # the optimization level; the symbols and their versions are checked on
 # the built library itself (step 1).
+# It is compiled in the source directory with relative paths, so that
+# its types are located in include/kpi/*.h and lib/*, the system's in
+# their absolute paths, wherever the tree is.
 soname=$(readelf -d "$so" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p')
-$CC -g -O0 -fPIC -shared -fvisibility=hidden -DKPI_BUILDING \
-  -I"$top_srcdir/include" -I"$top_srcdir/lib" "$top_srcdir"/lib/*.c \
-  -Wl,--version-script="$top_srcdir/lib/libkpi.map" -Wl,-soname,"$soname" \
-  -o "$tmp/libkpi.so" -lm
+(cd "$top_srcdir" && $CC -g -O0 -fPIC -shared -fvisibility=hidden -DKPI_BUILDING \
+  -Iinclude -Ilib lib/*.c \
+  -Wl,--version-script=lib/libkpi.map -Wl,-soname,"$soname" \
+  -o "$tmp/libkpi.so" -lm)
 lib=$tmp/libkpi.so
 if [ "$(symbols "$lib")" != "$(symbols "$so")" ]; then
   echo "abi: the debug copy exports other symbols than $so (rebuild the library)"; exit 1
@@ -79,7 +85,7 @@ fi
 # engine.c) by the caller's declaration, unlinked from its symbol, and
 # abidiff then ignores changes to it.
 abidw_flags="--headers-dir $top_srcdir/include --exported-interfaces-only --no-corpus-path \
---no-comp-dir-path --short-locs --type-id-style hash"
+--no-comp-dir-path --type-id-style hash"
 # every exported function is described, linked to its symbol
 described() { grep "<function-decl " "$1" | grep -c "elf-symbol-id=" || true; }
 # the KPI_ constants of a header tree, "NAME VALUE", as the preprocessor sees them
@@ -131,10 +137,26 @@ if [ -n "$in_old" ]; then
   printf '  %s\n' $in_old; status=1
 fi
 
-# 2. functions and public types, by abidiff (added functions left out)
+# 2. functions and public types, by abidiff (added functions left out).
+# A type is public when it is defined in a header that a program including
+# kpi.h reads: the public headers and the system headers they include,
+# each given (--hf1/--hf2) beside the public directory.  --headers-dir
+# alone counts only include/ and /usr/include public: size_t (the
+# compiler's stddef.h) counted as private, and so did every system type
+# while the record held file names without directories (abidw
+# --short-locs): a public struct's member retyped from uint64_t, int64_t
+# or size_t passed.
+public_headers() {
+  printf '#include <kpi.h>\n' > "$tmp/h.c"
+  $CC -M -I"$1" "$tmp/h.c" | tr ' \\' '\n\n' | grep '\.h$' | LC_ALL=C sort -u
+}
+headers=""
+for h in $(public_headers "$record/include"); do headers="$headers --hf1 $h"; done
+for h in $(public_headers "$top_srcdir/include"); do headers="$headers --hf2 $h"; done
 rc=0
+# shellcheck disable=SC2086
 $ABIDIFF --no-added-syms --exported-interfaces-only --headers-dir1 "$record/include" --headers-dir2 "$top_srcdir/include" \
-  "$record/libkpi.abi" "$lib" > "$tmp/abidiff.txt" 2>&1 || rc=$?
+  $headers "$record/libkpi.abi" "$lib" > "$tmp/abidiff.txt" 2>&1 || rc=$?
 if [ $((rc & 3)) -ne 0 ]; then
   cat "$tmp/abidiff.txt"; echo "abi: abidiff failed (exit $rc)"; status=1
 elif [ $((rc & 12)) -ne 0 ]; then
@@ -147,10 +169,40 @@ fi
 constants "$record/include" > "$tmp/const.old"
 constants "$top_srcdir/include" > "$tmp/const.new"
 grows='^(KPI_VERSION_[A-Z]*|KPI_ERR_LAST|KPI_[A-Z_]*_MAX(_[A-Z_]*)?|KPI_EVENT_FLAGS_ALL|KPI_ENGINE_(METRICS|OPTIONS|COUNTERS)) '
-changed=$(LC_ALL=C comm -23 "$tmp/const.old" "$tmp/const.new" | grep -vE "$grows" || true)
+# option codes are codes, not bounds, whatever their names say
+codes='^KPI_ENGINE_OPT_'
+changed=$(LC_ALL=C comm -23 "$tmp/const.old" "$tmp/const.new" \
+  | awk -v grows="$grows" -v codes="$codes" '$0 ~ codes || $0 !~ grows' || true)
 if [ -n "$changed" ]; then
   echo "abi: constants of the recorded headers removed or changed (recorded value shown):"
   printf '%s\n' "$changed" | sed 's/^/  /'; status=1
+fi
+# A bound may grow, never shrink or go: a program built for the record may
+# use the whole range it gave (a label of KPI_TOPK_MAX_LABEL bytes, event
+# kinds up to KPI_EVENT_KIND_MAX).  KPI_ERR_LAST grows downwards (codes are
+# negative).  Each changed bound is compared by the compiler, its recorded
+# value read with the current headers.
+bounds=$(LC_ALL=C comm -23 "$tmp/const.old" "$tmp/const.new" \
+  | awk -v grows="$grows" -v codes="$codes" '$0 !~ codes && $0 ~ grows' || true)
+if [ -n "$bounds" ]; then
+  { printf '#include <stdio.h>\n#include <kpi.h>\nint main(void)\n{\n    int shrunk = 0;\n'
+    printf '%s\n' "$bounds" | while read -r name value; do
+      if grep -q "^$name " "$tmp/const.new"; then
+        op='>='; [ "$name" != KPI_ERR_LAST ] || op='<='
+        printf '    if (!((long double)(%s) %s (long double)(%s))) {\n' "$name" "$op" "$value"
+      else
+        printf '    {\n'
+      fi
+      printf '        puts("  %s %s");\n        shrunk = 1;\n    }\n' "$name" "$value"
+    done
+    printf '    return shrunk;\n}\n'; } > "$tmp/bounds.c"
+  out=""
+  if ! $CC -I"$top_srcdir/include" "$tmp/bounds.c" -o "$tmp/bounds" > "$tmp/bounds.log" 2>&1; then
+    cat "$tmp/bounds.log"; echo "abi: cannot compare the bounds"; status=1
+  elif ! out=$("$tmp/bounds"); then
+    echo "abi: bounds of the recorded headers shrunk or removed (recorded value shown):"
+    printf '%s\n' "$out"; status=1
+  fi
 fi
 
 if [ $status -eq 0 ]; then
