@@ -2506,6 +2506,63 @@ START_TEST(a_later_eviction_may_take_another_tied_minimum_after_a_batch)
 }
 END_TEST
 
+/* A lossy state keeps a trace of its loss: an eviction gives the new label
+ * an error of the smallest count (at least 1), a later eviction of that
+ * slot gives its successor one again, and a merge only adds errors, so
+ * errors can all be 0 only when a merge dropped a label, whose count is
+ * then missing from the sum (sum < N).  A lossy state with every error 0
+ * and counts summing to N is no state the library writes.  m = 2: exact
+ * a x10, b x3 (N 13) merged with exact c x1 (N 1): c (1) is dropped, so
+ * lossy, errors 0, N 14 > 10 + 3 = 13: real.  Body: cap 2, N, size 2,
+ * lossy 1, ["a" 10 0] ["b" 3 0]; N forged from 14 to 13 (body byte 1),
+ * ids (a = 1, b = 2, c = 3) the same at byte 1. */
+START_TEST(a_lossy_state_without_a_loss_is_rejected)
+{
+    kpi_topk *p, *q;
+    kpi_topk_id *ip, *iq;
+    ck_assert_ok(kpi_topk_new(&p, 2));
+    ck_assert_ok(kpi_topk_new(&q, 2));
+    ck_assert_ok(kpi_topk_id_new(&ip, 2));
+    ck_assert_ok(kpi_topk_id_new(&iq, 2));
+    ck_assert_ok(kpi_topk_add(p, "a", 1, 10));
+    ck_assert_ok(kpi_topk_add(p, "b", 1, 3));
+    ck_assert_ok(kpi_topk_add(q, "c", 1, 1));
+    ck_assert_ok(kpi_topk_merge(p, q));
+    ck_assert_ok(kpi_topk_id_add(ip, 1, 10));
+    ck_assert_ok(kpi_topk_id_add(ip, 2, 3));
+    ck_assert_ok(kpi_topk_id_add(iq, 3, 1));
+    ck_assert_ok(kpi_topk_id_merge(ip, iq));
+    size_t n, in;
+    unsigned char *b = ser(p, &n), *ib = ser_id(ip, &in);
+    const unsigned char body[] = {2, 14, 2, 1, 1, 'a', 10, 0, 1, 'b', 3, 0};
+    ck_assert_uint_eq(n, 16 + sizeof body);
+    ck_assert(memcmp(b + 12, body, sizeof body) == 0);
+    ck_assert(in == 16 + 4 + 2 * 10 && ib[12 + 1] == 14 && ib[12 + 3] == 1);
+    kpi_topk *r;
+    kpi_topk_id *ir;
+    ck_assert_ok(kpi_topk_deserialize(&r, b, n)); /* the real state reads */
+    ck_assert_ok(kpi_topk_id_deserialize(&ir, ib, in));
+    ck_assert_uint_eq(kpi_topk_error_bound(r), 3);
+    kpi_topk_free(r);
+    kpi_topk_id_free(ir);
+    b[12 + 1] = ib[12 + 1] = 13;
+    test_reseal(b, n);
+    test_reseal(ib, in);
+    r = NULL;
+    ir = NULL;
+    ck_assert_status(kpi_topk_deserialize(&r, b, n), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(r);
+    ck_assert_status(kpi_topk_id_deserialize(&ir, ib, in), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(ir);
+    free(b);
+    free(ib);
+    kpi_topk_free(p);
+    kpi_topk_free(q);
+    kpi_topk_id_free(ip);
+    kpi_topk_id_free(iq);
+}
+END_TEST
+
 /* A batch the counted path would take, with one bad label at every place
  * (and a second, other one after it): the first bad label's error, and
  * nothing changes. */
@@ -2984,6 +3041,7 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, serialize_round_trips_to_identical_reads_and_bytes);
     tcase_add_test(tc, truncated_and_flipped_bytes_are_rejected);
     tcase_add_test(tc, errors_above_the_error_bound_are_rejected);
+    tcase_add_test(tc, a_lossy_state_without_a_loss_is_rejected);
     tcase_add_test(tc, states_written_by_the_previous_layout_read_back);
     suite_add_tcase(s, tc);
     return s;
