@@ -1861,10 +1861,13 @@ static int ss_decode(ss_core *c, int kind, kpi__reader *r,
      * smallest count (the error bound): an eviction's error is the
      * smallest count then, which never decreases, and a merge's errors
      * add up to at most the sides' smallest counts, which every kept
-     * count reaches */
+     * count reaches; and a lossy one keeps a trace of its loss: an error
+     * (an eviction's is at least 1, a slot evicted again gets one again,
+     * a merge only adds them) or, when a merge dropped a label with every
+     * kept error 0, counts that sum to less than the total */
     if (scan.err == KPI_OK &&
         (sum > total || (!lossy && (sum != total || errmax != 0)) ||
-         (lossy && errmax > prev)))
+         (lossy && (errmax > prev || (errmax == 0 && sum == total)))))
         kpi__reader_fail(&scan, KPI_ERR_CORRUPT);
     if (scan.err != KPI_OK)
         return scan.err;

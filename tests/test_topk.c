@@ -2442,6 +2442,127 @@ START_TEST(errors_above_the_error_bound_are_rejected)
 }
 END_TEST
 
+/* topk.h says a batch reads like n single adds right after the call, and
+ * that a later eviction may take another of the tied smallest counts (it
+ * claimed every read afterwards, also after later adds).  m = 2.
+ * Ids 7 5 7 5 ... (32): one at a time 7 reaches each count first and 5
+ * joins its run behind it, so the minimum (the last position) is 5; the
+ * counted batch adds 5 x16 then 7 x16 (ties by id), so it is 7.  Adding 9
+ * then replaces 5 (singles: 9 = 16 + 1 with error 16, and 7 = 16) or 7
+ * (batch: 9 = 17 error 16, and 5 = 16).  Labels "a", "b" x16, "a" x15:
+ * one at a time b runs ahead and a joins b's run last (a is the minimum);
+ * the batch adds a x16 then b x16 (ties by first place), so b is; "c"
+ * then replaces a (singles) or b (batch). */
+START_TEST(a_later_eviction_may_take_another_tied_minimum_after_a_batch)
+{
+    uint64_t ids[32];
+    for (size_t i = 0; i < 32; i++)
+        ids[i] = i % 2 ? 5 : 7;
+    kpi_topk_id *bi, *si;
+    ck_assert_ok(kpi_topk_id_new(&bi, 2));
+    ck_assert_ok(kpi_topk_id_new(&si, 2));
+    ck_assert_ok(kpi_topk_id_add_array(bi, ids, 32));
+    for (size_t i = 0; i < 32; i++)
+        ck_assert_ok(kpi_topk_id_add(si, ids[i], 1));
+    assert_same_id_reads(bi, si, 2, "7 5 7 5 ..."); /* right after: the same */
+    ck_assert_ok(kpi_topk_id_add(bi, 9, 1));
+    ck_assert_ok(kpi_topk_id_add(si, 9, 1));
+    uint64_t id, c, lo;
+    ck_assert_ok(kpi_topk_id_entry(bi, 0, &id, &c, &lo, NULL));
+    ck_assert(id == 9 && c == 17 && lo == 1);
+    ck_assert_ok(kpi_topk_id_entry(si, 0, &id, &c, &lo, NULL));
+    ck_assert(id == 9 && c == 17 && lo == 1);
+    ck_assert_ok(kpi_topk_id_entry(bi, 1, &id, &c, &lo, NULL));
+    ck_assert(id == 5 && c == 16 && lo == 16);
+    ck_assert_ok(kpi_topk_id_entry(si, 1, &id, &c, &lo, NULL));
+    ck_assert(id == 7 && c == 16 && lo == 16);
+    kpi_topk_id_free(bi);
+    kpi_topk_id_free(si);
+
+    const char *ls[32];
+    for (size_t i = 0; i < 32; i++)
+        ls[i] = i >= 1 && i <= 16 ? "b" : "a";
+    kpi_topk *bl, *sl;
+    ck_assert_ok(kpi_topk_new(&bl, 2));
+    ck_assert_ok(kpi_topk_new(&sl, 2));
+    ck_assert_ok(kpi_topk_add_array(bl, ls, NULL, 32));
+    for (size_t i = 0; i < 32; i++)
+        ck_assert_ok(kpi_topk_add_str(sl, ls[i]));
+    assert_same_label_reads(bl, sl, "a b x16 a x15"); /* right after: the same */
+    ck_assert_ok(kpi_topk_add_str(bl, "c"));
+    ck_assert_ok(kpi_topk_add_str(sl, "c"));
+    const char *l;
+    size_t n;
+    ck_assert_ok(kpi_topk_entry(bl, 0, &l, &n, &c, &lo, NULL));
+    ck_assert(n == 1 && l[0] == 'c' && c == 17 && lo == 1);
+    ck_assert_ok(kpi_topk_entry(sl, 0, &l, &n, &c, &lo, NULL));
+    ck_assert(n == 1 && l[0] == 'c' && c == 17 && lo == 1);
+    ck_assert_ok(kpi_topk_entry(bl, 1, &l, &n, &c, &lo, NULL));
+    ck_assert(n == 1 && l[0] == 'a' && c == 16 && lo == 16);
+    ck_assert_ok(kpi_topk_entry(sl, 1, &l, &n, &c, &lo, NULL));
+    ck_assert(n == 1 && l[0] == 'b' && c == 16 && lo == 16);
+    kpi_topk_free(bl);
+    kpi_topk_free(sl);
+}
+END_TEST
+
+/* A lossy state keeps a trace of its loss: an eviction gives the new label
+ * an error of the smallest count (at least 1), a later eviction of that
+ * slot gives its successor one again, and a merge only adds errors, so
+ * errors can all be 0 only when a merge dropped a label, whose count is
+ * then missing from the sum (sum < N).  A lossy state with every error 0
+ * and counts summing to N is no state the library writes.  m = 2: exact
+ * a x10, b x3 (N 13) merged with exact c x1 (N 1): c (1) is dropped, so
+ * lossy, errors 0, N 14 > 10 + 3 = 13: real.  Body: cap 2, N, size 2,
+ * lossy 1, ["a" 10 0] ["b" 3 0]; N forged from 14 to 13 (body byte 1),
+ * ids (a = 1, b = 2, c = 3) the same at byte 1. */
+START_TEST(a_lossy_state_without_a_loss_is_rejected)
+{
+    kpi_topk *p, *q;
+    kpi_topk_id *ip, *iq;
+    ck_assert_ok(kpi_topk_new(&p, 2));
+    ck_assert_ok(kpi_topk_new(&q, 2));
+    ck_assert_ok(kpi_topk_id_new(&ip, 2));
+    ck_assert_ok(kpi_topk_id_new(&iq, 2));
+    ck_assert_ok(kpi_topk_add(p, "a", 1, 10));
+    ck_assert_ok(kpi_topk_add(p, "b", 1, 3));
+    ck_assert_ok(kpi_topk_add(q, "c", 1, 1));
+    ck_assert_ok(kpi_topk_merge(p, q));
+    ck_assert_ok(kpi_topk_id_add(ip, 1, 10));
+    ck_assert_ok(kpi_topk_id_add(ip, 2, 3));
+    ck_assert_ok(kpi_topk_id_add(iq, 3, 1));
+    ck_assert_ok(kpi_topk_id_merge(ip, iq));
+    size_t n, in;
+    unsigned char *b = ser(p, &n), *ib = ser_id(ip, &in);
+    const unsigned char body[] = {2, 14, 2, 1, 1, 'a', 10, 0, 1, 'b', 3, 0};
+    ck_assert_uint_eq(n, 16 + sizeof body);
+    ck_assert(memcmp(b + 12, body, sizeof body) == 0);
+    ck_assert(in == 16 + 4 + 2 * 10 && ib[12 + 1] == 14 && ib[12 + 3] == 1);
+    kpi_topk *r;
+    kpi_topk_id *ir;
+    ck_assert_ok(kpi_topk_deserialize(&r, b, n)); /* the real state reads */
+    ck_assert_ok(kpi_topk_id_deserialize(&ir, ib, in));
+    ck_assert_uint_eq(kpi_topk_error_bound(r), 3);
+    kpi_topk_free(r);
+    kpi_topk_id_free(ir);
+    b[12 + 1] = ib[12 + 1] = 13;
+    test_reseal(b, n);
+    test_reseal(ib, in);
+    r = NULL;
+    ir = NULL;
+    ck_assert_status(kpi_topk_deserialize(&r, b, n), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(r);
+    ck_assert_status(kpi_topk_id_deserialize(&ir, ib, in), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(ir);
+    free(b);
+    free(ib);
+    kpi_topk_free(p);
+    kpi_topk_free(q);
+    kpi_topk_id_free(ip);
+    kpi_topk_id_free(iq);
+}
+END_TEST
+
 /* A batch the counted path would take, with one bad label at every place
  * (and a second, other one after it): the first bad label's error, and
  * nothing changes. */
@@ -2871,6 +2992,7 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, id_ties_are_ordered_by_id);
     tcase_add_test(tc, id_batches_of_small_ids_read_like_singles);
     tcase_add_test(tc, id_batch_lists_equal_counts_by_id_inside);
+    tcase_add_test(tc, a_later_eviction_may_take_another_tied_minimum_after_a_batch);
     tcase_add_test(tc, id_batches_the_counted_paths_cannot_take_go_one_at_a_time);
     tcase_add_test(tc, id_batches_of_large_ids_are_counted_first);
     tcase_add_test(tc, id_batches_of_pointers_and_colliding_ids_are_counted_first);
@@ -2919,6 +3041,7 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, serialize_round_trips_to_identical_reads_and_bytes);
     tcase_add_test(tc, truncated_and_flipped_bytes_are_rejected);
     tcase_add_test(tc, errors_above_the_error_bound_are_rejected);
+    tcase_add_test(tc, a_lossy_state_without_a_loss_is_rejected);
     tcase_add_test(tc, states_written_by_the_previous_layout_read_back);
     suite_add_tcase(s, tc);
     return s;
