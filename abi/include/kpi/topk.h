@@ -147,11 +147,16 @@ KPI_API int kpi_topk_add_str(kpi_topk *p, const char *label);
 /**
  * @brief Count one occurrence (weight 1) of each of n labels, all or none.
  *
- * Every read afterwards is what n calls of kpi_topk_add() would give.  A
- * batch of at most 256 distinct labels (top topics, channels) on an
- * object that has never evicted, whose new labels all fit, is validated
- * and counted in one pass, then added as one weight per label (about twice
- * as fast per label as one call each).
+ * Every read right after the call is what n calls of kpi_topk_add() would
+ * give.  A batch counted first (below) may leave equal counts in another
+ * order inside the object than those calls (and so other serialized
+ * bytes), so a later add that evicts may replace another of the tied
+ * smallest counts (which one is unspecified, above) and the reads after it
+ * may differ from theirs, within the same bounds.  A batch of at most 256
+ * distinct labels (top topics, channels) on an object that has never
+ * evicted, whose new labels all fit, is validated and counted in one pass,
+ * then added as one weight per label (about twice as fast per label as one
+ * call each).
  * @param p the object.
  * @param labels n label pointers (NULL only when n is 0).
  * @param lens n lengths, or NULL when every label is NUL-terminated.
@@ -370,7 +375,10 @@ KPI_API int kpi_topk_id_add(kpi_topk_id *p, uint64_t id, uint64_t weight);
 /**
  * @brief Count each of n ids once, all or none.
  *
- * Every read afterwards is what n calls of kpi_topk_id_add() would give.
+ * Every read right after the call is what n calls of kpi_topk_id_add()
+ * would give; as with kpi_topk_add_array(), a batch counted first may
+ * leave equal counts in another order inside the object, so a later
+ * eviction may replace another of the tied smallest counts.
  * A batch on an object that has never evicted, whose new ids all fit, is
  * counted first and added as one weight per id when its ids are small
  * (below 256, such as categorical codes: about 0.4 ns per id instead of
