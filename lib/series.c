@@ -125,19 +125,45 @@ static inline uint32_t slot_back(const kpi_series *s, uint32_t back)
                                : s->cur_slot + (s->length - back);
 }
 
-/* Period index of t, and the start of that period. */
+__extension__ typedef __int128 i128;
+
+/* origin + k * period, or KPI_ERR_RANGE if it passes the int64 range (the
+ * product alone may pass it while the sum does not: an origin near one
+ * end of time and a period near the other). */
+static int start_at(int64_t period, int64_t origin, int64_t k, int64_t *start)
+{
+    int64_t off;
+    if (!__builtin_mul_overflow(k, period, &off) &&
+        !__builtin_add_overflow(origin, off, start))
+        return KPI_OK;
+    i128 st = (i128)origin + (i128)k * period;
+    if (st < INT64_MIN || st > INT64_MAX)
+        return KPI_ERR_RANGE;
+    *start = (int64_t)st;
+    return KPI_OK;
+}
+
+/* Period index of t, and the start of that period.  t - origin may pass
+ * the int64 range (an origin far from t) while the period does not: that
+ * case is taken in 128 bits. */
 static int period_of(int64_t period, int64_t origin, int64_t t, int64_t *k,
                      int64_t *start)
 {
-    int64_t d;
-    if (__builtin_sub_overflow(t, origin, &d))
-        return KPI_ERR_RANGE;
-    int64_t q = d / period;
-    if (d % period < 0)
-        q--;
-    int64_t off, st;
-    if (__builtin_mul_overflow(q, period, &off) ||
-        __builtin_add_overflow(origin, off, &st))
+    int64_t d, q;
+    if (!__builtin_sub_overflow(t, origin, &d)) {
+        q = d / period;
+        if (d % period < 0)
+            q--;
+    } else {
+        i128 dd = (i128)t - origin, qq = dd / period;
+        if (dd % period < 0)
+            qq--;
+        if (qq < INT64_MIN || qq > INT64_MAX)
+            return KPI_ERR_RANGE;
+        q = (int64_t)qq;
+    }
+    int64_t st;
+    if (start_at(period, origin, q, &st) != KPI_OK)
         return KPI_ERR_RANGE;
     *k = q;
     if (start)
@@ -147,11 +173,7 @@ static int period_of(int64_t period, int64_t origin, int64_t t, int64_t *k,
 
 static int start_of(const kpi_series *s, int64_t k, int64_t *start)
 {
-    int64_t off;
-    if (__builtin_mul_overflow(k, s->period, &off) ||
-        __builtin_add_overflow(s->origin, off, start))
-        return KPI_ERR_RANGE;
-    return KPI_OK;
+    return start_at(s->period, s->origin, k, start);
 }
 
 static void set_current(kpi_series *s, int64_t k, int64_t start)

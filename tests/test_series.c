@@ -810,6 +810,66 @@ START_TEST(an_empty_series_takes_only_the_same_forecast)
 }
 END_TEST
 
+/* The period of a time depends only on the boundaries: an origin far from
+ * the event times (a boundary of the same grid, or INT64_MIN) must not
+ * refuse a time whose period starts and ends within int64, though the
+ * difference time - origin passes the int64 range.
+ * Days from origin O = INT64_MAX / DAY * DAY = 106751991167 * 86400000
+ * = 9223372036828800000 are the days from 0 (O is a multiple of DAY):
+ * -5 DAY and -4 DAY - 1 lie in the day starting at -5 DAY = -432000000,
+ * 3 DAY in the day starting at 259200000 (values 2 and 1, total 3).
+ * From origin INT64_MIN = -2^63, day boundaries are -2^63 + k DAY; 2^63 =
+ * 106751991167 DAY + 25975808, so times -1 and 0 lie in the day
+ * starting at -2^63 + 106751991167 DAY = -25975808 (1 + 2 = 3), and
+ * 60424192 = -25975808 + DAY starts the next day (4). */
+START_TEST(an_origin_far_from_the_times_does_not_refuse_them)
+{
+    const int64_t far = INT64_MAX / DAY * DAY;
+    kpi_series *s, *z;
+    ck_assert_ok(kpi_series_new(&s, DAY, 10, far));
+    ck_assert_ok(kpi_series_new(&z, DAY, 10, 0));
+    const int64_t t[3] = {-5 * DAY, -4 * DAY - 1, 3 * DAY};
+    for (int i = 0; i < 3; i++) {
+        ck_assert_ok(kpi_series_add(z, t[i], 1));
+        ck_assert_ok(kpi_series_add(s, t[i], 1));
+    }
+    double v;
+    ck_assert_ok(kpi_series_period(s, -5 * DAY, &v));
+    ck_assert_near(v, 2, 0);
+    ck_assert_ok(kpi_series_period(s, 3 * DAY + 5, &v));
+    ck_assert_near(v, 1, 0);
+    ck_assert_ok(kpi_series_total(s, &v));
+    ck_assert_near(v, 3, 0);
+    int64_t st;
+    ck_assert_ok(kpi_series_latest(s, &st));
+    ck_assert(st == 3 * DAY);
+    const double want[10] = {0, 2, 0, 0, 0, 0, 0, 0, 0, 1};
+    assert_values(s, want, 10, -6 * DAY);
+    assert_values(z, want, 10, -6 * DAY);
+    kpi_series_free(s);
+    kpi_series_free(z);
+    /* newest period -5 DAY: index -106751991172, whose offset k DAY alone
+     * passes INT64_MIN; the state reads back */
+    ck_assert_ok(kpi_series_new(&s, DAY, 10, far));
+    ck_assert_ok(kpi_series_add(s, -5 * DAY, 1));
+    z = series_reread(s);
+    series_same(z, s);
+    assert_values(z, (const double[10]){0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 10, -14 * DAY);
+    kpi_series_free(s);
+    kpi_series_free(z);
+    /* origin INT64_MIN */
+    ck_assert_ok(kpi_series_new(&s, DAY, 2, INT64_MIN));
+    ck_assert_ok(kpi_series_add(s, -1, 1));
+    ck_assert_ok(kpi_series_add(s, 0, 2));
+    ck_assert_ok(kpi_series_add(s, 60424192, 4));
+    ck_assert_ok(kpi_series_latest(s, &st));
+    ck_assert(st == 60424192);
+    const double want2[2] = {3, 4};
+    assert_values(s, want2, 2, -25975808);
+    kpi_series_free(s);
+}
+END_TEST
+
 /* The period holding INT64_MAX ends after the last representable time. */
 START_TEST(the_last_period_of_time_holds_int64_max)
 {
@@ -1838,6 +1898,7 @@ static Suite *series_suite(void)
     tcase_add_test(tc, a_state_written_before_the_integer_sum_reads_back);
     tcase_add_test(tc, an_empty_series_takes_only_the_same_forecast);
     tcase_add_test(tc, the_last_period_of_time_holds_int64_max);
+    tcase_add_test(tc, an_origin_far_from_the_times_does_not_refuse_them);
     tcase_add_test(tc, the_first_period_of_time_holds_int64_min);
     tcase_add_test(tc, reads_refuse_null_outputs);
     tcase_add_test(tc, bad_forecast_parameters_and_batches_change_nothing);
