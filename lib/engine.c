@@ -1865,17 +1865,6 @@ static bool q_member(kpi_engine *e, int m, dimtab *dt, dkey *dk)
     return true;
 }
 
-/* Does the volume series (the engine's period and origin) take a value at
- * t?  kpi_series_add() refuses with KPI_ERR_RANGE a time whose period's
- * start does not fit an int64 (the origin near 2^62, t near -2^62): known
- * before anything is recorded, so that the creation is refused whole. */
-static bool series_takes(const kpi_engine *e, int64_t t)
-{
-    int64_t off, start;
-    return !__builtin_mul_overflow(period_of(e, t), e->opt[KPI_ENGINE_OPT_PERIOD_MS], &off) &&
-           !__builtin_add_overflow(e->opt[KPI_ENGINE_OPT_PERIOD_ORIGIN_MS], off, &start);
-}
-
 /* In a transaction: queue the feeds of a value of metric m at time `when`
  * under the keys (its total, its breakdown members, its period's bucket),
  * making what they need. */
@@ -1885,10 +1874,6 @@ static void rec_queue(kpi_engine *e, int m, const keys *k, int64_t when, val v)
     if (!tx_grow(e, 0, NDIM + 1))
         return;
     const int type = mtype[m];
-    if (type == T_SERIES && !series_takes(e, when)) {
-        x->fail = KPI_ERR_RANGE; /* the event is refused whole */
-        return;
-    }
     op *o = &x->ops[x->nops++]; /* the members made apart are adopted after it */
     void **acc = o->acc;
     size_t n = 0;

@@ -8325,37 +8325,42 @@ START_TEST(periods_far_from_their_origin_start_exactly)
 }
 END_TEST
 
-/* A creation the volume series cannot hold is refused whole.  With the
- * origin at 2^62 - 1, the period of t1 = -2^62 + 1 starts before INT64_MIN
- * (k * 1 d + origin, worked out above: origin + k * 1 d needs
- * k * 1 d = -9,223,372,036,915,200,000), which kpi_series_add() refuses
- * with KPI_ERR_RANGE.  The engine met that refusal only as it recorded the
- * values, after the ticket, its counters and the clock had changed: the
- * creation returned KPI_ERR_RANGE, yet the ticket was live, counted, and
- * the engine started.  Now it is refused with nothing changed (the engine
- * still without time), by the call and by the record alike (a second
- * later); a creation a day later (period k + 1, whose start
- * -9,223,372,036,828,800,000 + origin fits) is taken. */
-START_TEST(a_creation_the_volume_cannot_hold_changes_nothing)
+/* A creation far from the origin is counted in its period.  With the
+ * origin at 2^62 - 1, t1 = -2^62 + 1 lies in period k = -106,751,991,168,
+ * which starts at s = -4,611,686,018,487,812,097 (worked out above): the
+ * start fits an int64, only the product k * 1 d =
+ * -9,223,372,036,915,200,000 does not.  The engine (and the volume series)
+ * refused the creation with KPI_ERR_RANGE, as if the period started before
+ * INT64_MIN, though both the time and the origin are within the engine's
+ * range.  Now it is taken: the volume series' newest period starts at s
+ * and holds 1; a creation a day later (period k + 1, from s + 1 d) makes
+ * the series (1, 1) from s, total 2, by the call and by the record alike. */
+START_TEST(a_creation_far_from_the_origin_is_counted_in_its_period)
 {
-    const int64_t t1 = -(INT64_C(1) << 62) + 1;
+    const int64_t t1 = -(INT64_C(1) << 62) + 1, s = INT64_C(-4611686018487812097);
     kpi_engine *e = engine(NULL);
     ck_assert_ok(kpi_engine_set_option(e, KPI_ENGINE_OPT_PERIOD_ORIGIN_MS,
                                        (INT64_C(1) << 62) - 1));
-    size_t len;
-    unsigned char *before = eng_bytes(e, &len);
-    ck_assert_status(kpi_engine_created(e, t1, 1, 100, 0, 0, NULL, 0), KPI_ERR_RANGE);
-    eng_unchanged(e, before, len);
-    const kpi_event c = CREATE(t1 + 1000, 2, 100);
-    ck_assert_status(kpi_engine_event(e, &c), KPI_ERR_RANGE);
-    eng_unchanged(e, before, len);
-    int64_t t = 0;
-    ck_assert_status(kpi_engine_time(e, &t), KPI_ERR_EMPTY);
-    ck_assert_int_eq(status_of(e, 1), KPI_ERR_UNKNOWN_ID);
-    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_CREATED), 0);
-    ck_assert_ok(kpi_engine_created(e, t1 + D, 3, 100, 0, 0, NULL, 0));
-    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_CREATED), 1);
-    free(before);
+    ck_assert_ok(kpi_engine_created(e, t1, 1, 100, 0, 0, NULL, 0));
+    const kpi_series *vol;
+    ck_assert_ok(kpi_engine_volume(e, KPI_DIM_ALL, 0, &vol));
+    int64_t st = 0;
+    ck_assert_ok(kpi_series_latest(vol, &st));
+    ck_assert(st == s);
+    const kpi_event c = CREATE(t1 + D, 2, 100);
+    ck_assert_ok(kpi_engine_event(e, &c));
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_CREATED), 2);
+    ck_assert_ok(kpi_engine_volume(e, KPI_DIM_ALL, 0, &vol));
+    ck_assert_ok(kpi_series_latest(vol, &st));
+    ck_assert(st == s + D);
+    double got[3];
+    ck_assert_ok(kpi_series_period(vol, t1, &got[0]));
+    ck_assert_ok(kpi_series_period(vol, t1 + D, &got[1]));
+    ck_assert_ok(kpi_series_total(vol, &got[2]));
+    ck_assert(got[0] == 1 && got[1] == 1 && got[2] == 2);
+    kpi_engine *r = eng_reread(e);
+    eng_same(e, r);
+    kpi_engine_free(r);
     kpi_engine_free(e);
 }
 END_TEST
@@ -9447,7 +9452,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_window_after_every_period_is_empty_whatever_the_origin);
     tcase_add_test(tc, a_failed_step_forgets_the_customers_due_by_then);
     tcase_add_test(tc, periods_far_from_their_origin_start_exactly);
-    tcase_add_test(tc, a_creation_the_volume_cannot_hold_changes_nothing);
+    tcase_add_test(tc, a_creation_far_from_the_origin_is_counted_in_its_period);
     tcase_add_test(tc, a_snapshot_with_status_clocks_past_their_ticket_is_corrupt);
     tcase_add_test(tc, a_snapshot_with_a_customer_waiting_on_a_solved_ticket_is_corrupt);
     suite_add_tcase(s, tc);

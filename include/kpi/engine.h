@@ -695,10 +695,8 @@ KPI_API int kpi_engine_name(const kpi_engine *e, int dim, uint64_t code,
  *        #KPI_TOPK_MAX_LABEL bytes.
  * @param flags 0 or #KPI_EVENT_FLAG_BY_AGENT.
  * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL, ticket is 0 or flags
- *         are unknown; #KPI_ERR_RANGE for a code or label out of range
- *         (or a time whose period starts before INT64_MIN, which the
- *         volume series cannot hold: an origin near 2^62 and a time near
- *         -2^62); #KPI_ERR_DUPLICATE if the ticket is live; #KPI_ERR_LIMIT;
+ *         are unknown; #KPI_ERR_RANGE for a code or label out of range;
+ *         #KPI_ERR_DUPLICATE if the ticket is live; #KPI_ERR_LIMIT;
  *         #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
  */
