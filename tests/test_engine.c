@@ -8318,6 +8318,12 @@ START_TEST(periods_far_from_their_origin_start_exactly)
     ck_assert_ok(kpi_engine_backlog(e, s + 2 * D, &n));
     ck_assert_uint_eq(n, 1);
     ck_assert_status(kpi_engine_backlog(e, t1, &n), KPI_ERR_INVALID);
+    /* s is period k's start, but at or below -2^62: refused as documented
+     * (kpi_engine_backlog(), kpi_engine_window()) */
+    ck_assert_status(kpi_engine_backlog(e, s, &n), KPI_ERR_INVALID);
+    void *w = NULL;
+    ck_assert_status(kpi_engine_window(e, KPI_ENGINE_FRT, s, INT64_MAX, &w), KPI_ERR_RANGE);
+    ck_assert_ptr_null(w);
     kpi_engine *r = eng_reread(e);
     eng_same(e, r);
     kpi_engine_free(r);
