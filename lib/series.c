@@ -125,27 +125,44 @@ static inline uint32_t slot_back(const kpi_series *s, uint32_t back)
                                : s->cur_slot + (s->length - back);
 }
 
-__extension__ typedef __int128 i128;
+/* |x| as an unsigned 64-bit value (exact also for INT64_MIN). */
+static inline uint64_t magnitude(int64_t x)
+{
+    return x < 0 ? 0 - (uint64_t)x : (uint64_t)x;
+}
 
 /* origin + k * period, or KPI_ERR_RANGE if it passes the int64 range (the
  * product alone may pass it while the sum does not: an origin near one
- * end of time and a period near the other). */
+ * end of time and a period near the other).  In 64 bits without a wider
+ * type (32-bit targets have none): |k| * period is exact in uint64_t or
+ * the sum cannot fit (two int64 values lie less than 2^64 apart), and the
+ * room from origin to the end of the range it moves towards is exact in
+ * uint64_t too. */
 static int start_at(int64_t period, int64_t origin, int64_t k, int64_t *start)
 {
     int64_t off;
     if (!__builtin_mul_overflow(k, period, &off) &&
         !__builtin_add_overflow(origin, off, start))
         return KPI_OK;
-    i128 st = (i128)origin + (i128)k * period;
-    if (st < INT64_MIN || st > INT64_MAX)
+    uint64_t up;
+    if (__builtin_mul_overflow(magnitude(k), (uint64_t)period, &up))
         return KPI_ERR_RANGE;
-    *start = (int64_t)st;
+    if (k >= 0) {
+        if (up > (uint64_t)INT64_MAX - (uint64_t)origin)
+            return KPI_ERR_RANGE;
+        *start = (int64_t)((uint64_t)origin + up);
+    } else {
+        if (up > (uint64_t)origin - (uint64_t)INT64_MIN)
+            return KPI_ERR_RANGE;
+        *start = (int64_t)((uint64_t)origin - up);
+    }
     return KPI_OK;
 }
 
 /* Period index of t, and the start of that period.  t - origin may pass
- * the int64 range (an origin far from t) while the period does not: that
- * case is taken in 128 bits. */
+ * the int64 range (an origin far from t) while the period does not: then
+ * t and origin lie on either side of 0 and |t - origin| < 2^64 is exact in
+ * uint64_t, whose floor division by the period gives the index. */
 static int period_of(int64_t period, int64_t origin, int64_t t, int64_t *k,
                      int64_t *start)
 {
@@ -154,13 +171,18 @@ static int period_of(int64_t period, int64_t origin, int64_t t, int64_t *k,
         q = d / period;
         if (d % period < 0)
             q--;
-    } else {
-        i128 dd = (i128)t - origin, qq = dd / period;
-        if (dd % period < 0)
-            qq--;
-        if (qq < INT64_MIN || qq > INT64_MAX)
+    } else if (t > origin) {
+        uint64_t uq = ((uint64_t)t - (uint64_t)origin) / (uint64_t)period;
+        if (uq > (uint64_t)INT64_MAX)
             return KPI_ERR_RANGE;
-        q = (int64_t)qq;
+        q = (int64_t)uq;
+    } else {
+        /* floor(-m / period) = -ceil(m / period) */
+        uint64_t m = (uint64_t)origin - (uint64_t)t;
+        uint64_t c = m / (uint64_t)period + (m % (uint64_t)period != 0);
+        if (c > (uint64_t)INT64_MAX + 1)
+            return KPI_ERR_RANGE;
+        q = (int64_t)(0 - c);
     }
     int64_t st;
     if (start_at(period, origin, q, &st) != KPI_OK)
