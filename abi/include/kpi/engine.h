@@ -695,10 +695,8 @@ KPI_API int kpi_engine_name(const kpi_engine *e, int dim, uint64_t code,
  *        #KPI_TOPK_MAX_LABEL bytes.
  * @param flags 0 or #KPI_EVENT_FLAG_BY_AGENT.
  * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL, ticket is 0 or flags
- *         are unknown; #KPI_ERR_RANGE for a code or label out of range
- *         (or a time whose period starts before INT64_MIN, which the
- *         volume series cannot hold: an origin near 2^62 and a time near
- *         -2^62); #KPI_ERR_DUPLICATE if the ticket is live; #KPI_ERR_LIMIT;
+ *         are unknown; #KPI_ERR_RANGE for a code or label out of range;
+ *         #KPI_ERR_DUPLICATE if the ticket is live; #KPI_ERR_LIMIT;
  *         #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
  */
@@ -1075,8 +1073,9 @@ KPI_API int kpi_engine_top_topics(const kpi_engine *e, const kpi_topk **out);
  * @param to_ms window end (exclusive), > from_ms.
  * @param[out] out receives the new accumulator.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_RANGE for an unknown
- *         metric, the volume metric (read its series instead) or an empty
- *         range; #KPI_ERR_ORDER if a period that starts in the window is
+ *         metric, the volume metric (read its series instead), an empty
+ *         range or from_ms <= -2^62 (the engine's times are above it);
+ *         #KPI_ERR_ORDER if a period that starts in the window is
  *         no longer kept (a window starting inside the period before the
  *         oldest kept one is not refused: no period starts between);
  *         #KPI_ERR_NOMEM.
@@ -1103,7 +1102,8 @@ KPI_API int kpi_engine_window(const kpi_engine *e, int metric, int64_t from_ms,
  * @param to_ms window end (exclusive), > from_ms.
  * @param[out] out receives the new summary.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_RANGE for an empty
- *         range; #KPI_ERR_ORDER if a period that starts in the window is
+ *         range or from_ms <= -2^62 (as kpi_engine_window());
+ *         #KPI_ERR_ORDER if a period that starts in the window is
  *         no longer kept (as kpi_engine_window()); #KPI_ERR_NOMEM.
  *         Thread safety: a const read of `e`.
  */
@@ -1116,8 +1116,10 @@ KPI_API int kpi_engine_window_topics(const kpi_engine *e, int64_t from_ms, int64
  * @param e the engine.
  * @param period_start_ms the start of the period (a boundary).
  * @param[out] out receives the count.
- * @return #KPI_OK; #KPI_ERR_INVALID on NULL or a time that is not a period
- *         boundary; #KPI_ERR_ORDER if the period is no longer kept;
+ * @return #KPI_OK; #KPI_ERR_INVALID on NULL, a time that is not a period
+ *         boundary, or one outside (-2^62, 2^62) (the engine's times: a
+ *         kept period that starts at or below -2^62, possible with the
+ *         origin near 2^62, is not read); #KPI_ERR_ORDER if the period is no longer kept;
  *         #KPI_ERR_EMPTY if the period has not ended yet, or ended before
  *         the engine's first event (the engine had no time then).
  *         Thread safety: a const read of `e`.
