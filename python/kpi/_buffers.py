@@ -284,9 +284,9 @@ def _buffer_array(obj, kind, what):
         if code == "d":
             arr = array.array(code, (_as_float(x, what) for x in seq))
         elif code == "Q":
-            arr = array.array(code, (_lib.id64(_as_int(x, what), what) for x in seq))
+            arr = array.array(code, (_lib.id64(as_int(x, what), what) for x in seq))
         else:
-            arr = array.array(code, (_as_int(x, what) for x in seq))
+            arr = array.array(code, (as_int(x, what) for x in seq))
     except OverflowError as e:
         raise _range_error(what, f"a value does not fit in {kind}: {e}") from None
     n = len(arr)
@@ -296,7 +296,7 @@ def _buffer_array(obj, kind, what):
     return address, n, arr
 
 
-def _as_int(x, what):
+def as_int(x, what):
     if isinstance(x, float):
         raise TypeError(f"{what}: float {x!r} given where an integer is needed")
     try:

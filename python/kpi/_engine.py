@@ -37,7 +37,7 @@ from collections import namedtuple
 
 from . import _lib
 from ._base import KpiObject, read_estimate, read_only_class, read_out, register
-from ._buffers import in_ms, nullable_values, numpy, refuse_masked
+from ._buffers import as_int, in_ms, nullable_values, numpy, refuse_masked
 from ._calendar import Calendar, SlaPolicy
 from ._calendar import to_ms as _ms
 from ._counting import TopK, _label_bytes
@@ -243,12 +243,7 @@ def _exact_ints(values, name, want):
     info = numpy.iinfo(want)
     out = numpy.empty(len(values), dtype=want)
     for i, v in enumerate(values):
-        if isinstance(v, float):
-            raise TypeError(f"events: column {name!r} holds floats; round them to integers")
-        try:
-            v = operator.index(v)
-        except TypeError:
-            raise TypeError(f"events: column {name!r} holds {v!r}, not an integer") from None
+        v = as_int(v, f"events: column {name!r}")
         if not info.min <= v <= info.max:
             raise _lib.KpiRangeError(_lib.ERR_RANGE, "events", f"{name}: {v} does not fit in {want}")
         out[i] = v
