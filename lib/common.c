@@ -122,6 +122,121 @@ void *kpi__calloc(const kpi_allocator *a, size_t count, size_t size)
     return p;
 }
 
+/* ---- sorting (internal.h: kpi__sort) ------------------------------------ */
+
+typedef int (*sort_cmp)(const void *, const void *);
+
+/* Exchange two elements of `size` bytes, a word at a time. */
+static void sort_swap(unsigned char *a, unsigned char *b, size_t size)
+{
+    if (a == b)
+        return;
+    for (; size >= 8; size -= 8, a += 8, b += 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        memcpy(a, &y, 8);
+        memcpy(b, &x, 8);
+    }
+    for (; size > 0; size--, a++, b++) {
+        unsigned char t = *a;
+        *a = *b;
+        *b = t;
+    }
+}
+
+static void insertion_sort(unsigned char *v, size_t n, size_t size, sort_cmp cmp)
+{
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && cmp(v + (j - 1) * size, v + j * size) > 0; j--)
+            sort_swap(v + (j - 1) * size, v + j * size, size);
+}
+
+/* Move element i down the max-heap v[0, n) to its place. */
+static void sift_down(unsigned char *v, size_t i, size_t n, size_t size, sort_cmp cmp)
+{
+    for (size_t k; (k = 2 * i + 1) < n; i = k) {
+        if (k + 1 < n && cmp(v + k * size, v + (k + 1) * size) < 0)
+            k++;
+        if (cmp(v + i * size, v + k * size) >= 0)
+            return;
+        sort_swap(v + i * size, v + k * size, size);
+    }
+}
+
+static void heap_sort(unsigned char *v, size_t n, size_t size, sort_cmp cmp)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(v, i, n, size, cmp);
+    for (size_t m = n; m > 1;) {
+        m--;
+        sort_swap(v, v + m * size, size);
+        sift_down(v, 0, m, size, cmp);
+    }
+}
+
+#define SORT_SMALL 16
+
+static void intro_sort(unsigned char *v, size_t n, size_t size, sort_cmp cmp,
+                       unsigned depth)
+{
+    while (n > SORT_SMALL) {
+        if (depth-- == 0) {
+            heap_sort(v, n, size, cmp);
+            return;
+        }
+        /* the median of the first, middle and last elements, ordered in
+         * place, then moved to the front as the pivot: the last is then
+         * >= the pivot, which bounds the scan from the left */
+        unsigned char *a = v, *b = v + (n / 2) * size, *c = v + (n - 1) * size;
+        if (cmp(b, a) < 0)
+            sort_swap(a, b, size);
+        if (cmp(c, b) < 0) {
+            sort_swap(b, c, size);
+            if (cmp(b, a) < 0)
+                sort_swap(a, b, size);
+        }
+        sort_swap(v, b, size);
+        /* Hoare's partition; both scans stop on elements equal to the
+         * pivot, so that runs of equal keys split in the middle */
+        size_t i = 0, j = n;
+        for (;;) {
+            do
+                i++;
+            while (i < n && cmp(v + i * size, v) < 0);
+            do
+                j--;
+            while (cmp(v + j * size, v) > 0);
+            if (i >= j)
+                break;
+            sort_swap(v + i * size, v + j * size, size);
+        }
+        sort_swap(v, v + j * size, size);
+        /* [0, j) <= pivot at j <= (j, n): the smaller side recursively,
+         * the larger one in this loop (O(log n) frames) */
+        size_t left = j, right = n - j - 1;
+        if (left < right) {
+            intro_sort(v, left, size, cmp, depth);
+            v += (j + 1) * size;
+            n = right;
+        } else {
+            intro_sort(v + (j + 1) * size, right, size, cmp, depth);
+            n = left;
+        }
+    }
+    insertion_sort(v, n, size, cmp);
+}
+
+void kpi__sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    if (n < 2 || size == 0)
+        return;
+    unsigned depth = 0;
+    for (size_t m = n; m > 1; m >>= 1)
+        depth += 2;
+    intro_sort(base, n, size, cmp, depth);
+}
+
 int kpi__object_new(const kpi__type *type, size_t size,
                     const kpi_allocator *alloc, void **out)
 {

@@ -4002,16 +4002,15 @@ static int cmp_tentry(const void *x, const void *y)
     return te_less(a, b) ? -1 : te_less(b, a) ? 1 : 0;
 }
 
-/* Push n collected timers in sorted order. */
 /* Sort n entries by (due, key): a least-significant-digit radix sort on
  * the due times' offsets from the earliest (11 bits a pass, as many passes
  * as their range needs: three for a few weeks of milliseconds), then each
  * run of equal due times by key.  Large restores rebuild their queues with
- * it, several times faster than qsort. */
+ * it, several times faster than a comparison sort. */
 static int sort_timers(const kpi_allocator *a, tentry *v, size_t n)
 {
     if (n < 256) {
-        qsort(v, n, sizeof *v, cmp_tentry);
+        kpi__sort(v, n, sizeof *v, cmp_tentry);
         return KPI_OK;
     }
     int64_t lo = v[0].due, hi = v[0].due;
@@ -4046,11 +4045,12 @@ static int sort_timers(const kpi_allocator *a, tentry *v, size_t n)
         for (j = i + 1; j < n && v[j].due == v[i].due; j++)
             ;
         if (j - i > 1)
-            qsort(v + i, j - i, sizeof *v, cmp_tentry);
+            kpi__sort(v + i, j - i, sizeof *v, cmp_tentry);
     }
     return KPI_OK;
 }
 
+/* Push n collected timers in sorted order. */
 static int push_sorted(const kpi_allocator *a, tqueue *q, tentry *v, size_t n)
 {
     int rc = sort_timers(a, v, n);

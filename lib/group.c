@@ -573,7 +573,7 @@ int kpi_group_keys(const kpi_group *g, uint64_t *keys, size_t cap, size_t *n)
     for (size_t e = 0; e < g->n; e++)
         keys[e] = g->ents[e].key;
     if (g->n > 1)
-        qsort(keys, g->n, sizeof *keys, cmp_u64);
+        kpi__sort(keys, g->n, sizeof *keys, cmp_u64);
     return KPI_OK;
 }
 

@@ -350,6 +350,14 @@ static inline void kpi__free(const kpi_allocator *a, void *p)
 /* calloc of count * size with overflow check; NULL on overflow or failure. */
 void *kpi__calloc(const kpi_allocator *a, size_t count, size_t size);
 
+/* Sort n elements of `size` bytes at base by cmp (qsort's contract, not
+ * stable), in place and allocating nothing: the library's only sort, so
+ * that an object's memory all comes from its allocator (the C library's
+ * qsort() may take a scratch buffer from malloc).  An introsort: quicksort
+ * on the median of three, insertion sort below 16 elements, heapsort past
+ * 2 log2(n) levels, so O(n log n) on any input, and O(log n) stack. */
+void kpi__sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+
 /* Allocate a zeroed object of `size` bytes whose first member is a
  * kpi__object, with its header filled in.  `alloc` may be NULL.  Returns
  * KPI_OK, KPI_ERR_INVALID (bad allocator) or KPI_ERR_NOMEM. */

@@ -977,7 +977,7 @@ static inline bool sp_add_before(const sp_add *a, const sp_add *b)
 }
 
 /* Insertion sort: at most SPARSE_MAX entries, put nearly in order by the
- * caller (qsort's indirect comparisons cost more than the count of a
+ * caller (kpi__sort's indirect comparisons cost more than the count of a
  * short batch). */
 static void sp_add_sort(sp_add *t, size_t d)
 {
@@ -1370,9 +1370,8 @@ static void lb_sift(lb_add *t, size_t i, size_t m)
     t[i] = x;
 }
 
-/* Heapsort of t[0, m) (first places are distinct: one order), in place:
- * qsort may allocate (glibc's takes a heap buffer past 1 KiB), and a batch
- * counts on the stack (topk.h). */
+/* Heapsort of t[0, m) (first places are distinct: one order), in place,
+ * with the comparison inline (kpi__sort calls it through a pointer). */
 static void lb_add_sort(lb_add *t, size_t m)
 {
     for (size_t i = m / 2; i-- > 0;)
@@ -1758,7 +1757,7 @@ static int ss_merge(ss_core *d, const ss_core *s, const kpi_allocator *a)
         x->count = slot_count(s, i) + dmin;
         x->err = s->err[i] + dmin;
     }
-    qsort(cs, n, sizeof *cs, cand_cmp);
+    kpi__sort(cs, n, sizeof *cs, cand_cmp);
     bool lossy = d->lossy || s->lossy || n > d->cap;
     if (n > d->cap)
         n = d->cap;

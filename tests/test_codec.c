@@ -1,7 +1,9 @@
 /*
  * The portable state codec and the generic object verbs, exercised through
  * a small accumulator type defined here ("bag": a configured scale and a
- * growable array of values).  Links libkpicore to see the kpi__ helpers.
+ * growable array of values), and the library's one sort (kpi__sort, in
+ * lib/common.c beside the verbs).  Links libkpicore to see the kpi__
+ * helpers.
  * SPDX-License-Identifier: MIT
  */
 #include "codec.h"
@@ -839,6 +841,183 @@ START_TEST(counts_and_nested_lengths_that_lie_are_refused)
 }
 END_TEST
 
+/* ---- kpi__sort (lib/common.c): the library's one sort ------------------- */
+
+/* elements of an odd size, compared on a key with many ties, so that a
+ * sort moving bytes wrongly or losing an element shows */
+typedef struct rec5 {
+    unsigned char key, tag[4];
+} rec5;
+
+static int cmp_rec5(const void *a, const void *b)
+{
+    const rec5 *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return memcmp(x->tag, y->tag, sizeof x->tag);
+}
+
+static int cmp_u64_test(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct rec24 {
+    uint64_t w[3];
+} rec24;
+
+static int cmp_rec24(const void *a, const void *b)
+{
+    const rec24 *x = a, *y = b;
+    for (int i = 0; i < 3; i++)
+        if (x->w[i] != y->w[i])
+            return x->w[i] < y->w[i] ? -1 : 1;
+    return 0;
+}
+
+static long sort_calls;
+
+static int cmp_u64_counted(const void *a, const void *b)
+{
+    sort_calls++;
+    return cmp_u64_test(a, b);
+}
+
+/* Sort a copy with kpi__sort and another with the C library's qsort (the
+ * reference: the comparisons are total orders, so both give the same
+ * bytes), and compare. */
+static void sort_like_qsort(const void *in, size_t n, size_t size,
+                            int (*cmp)(const void *, const void *), const char *what)
+{
+    unsigned char *a = malloc(n * size + 1), *b = malloc(n * size + 1);
+    ck_assert(a != NULL && b != NULL);
+    memcpy(a, in, n * size);
+    memcpy(b, in, n * size);
+    kpi__sort(a, n, size, cmp);
+    qsort(b, n, size, cmp);
+    ck_assert_msg(memcmp(a, b, n * size) == 0, "%s: n = %zu, size %zu", what, n, size);
+    free(a);
+    free(b);
+}
+
+START_TEST(sort_orders_like_qsort_on_every_shape)
+{
+    test_rng r = {20261206};
+    static const size_t sizes[] = {0, 1, 2, 3, 15, 16, 17, 31, 100, 1000, 4099, 70000};
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        size_t n = sizes[si];
+        uint64_t *u = malloc((n + 1) * sizeof *u);
+        rec5 *f = malloc((n + 1) * sizeof *f);
+        rec24 *t = malloc((n + 1) * sizeof *t);
+        ck_assert(u != NULL && f != NULL && t != NULL);
+        /* shapes: random, few distinct values, sorted, reversed, all equal,
+         * organ pipe, sorted with a few swaps */
+        for (int shape = 0; shape < 7; shape++) {
+            for (size_t i = 0; i < n; i++) {
+                uint64_t x;
+                switch (shape) {
+                case 0: x = test_rand(&r); break;
+                case 1: x = test_rand(&r) % 3; break;
+                case 2: x = i; break;
+                case 3: x = n - i; break;
+                case 4: x = 42; break;
+                case 5: x = i < n / 2 ? i : n - i; break;
+                default: x = i; break;
+                }
+                u[i] = x;
+            }
+            if (shape == 6)
+                for (size_t k = 0; n > 1 && k < 1 + n / 100; k++) {
+                    size_t i = test_rand(&r) % n, j = test_rand(&r) % n;
+                    uint64_t x = u[i];
+                    u[i] = u[j];
+                    u[j] = x;
+                }
+            for (size_t i = 0; i < n; i++) {
+                f[i].key = (unsigned char)(u[i] % 7);
+                uint32_t tag = (uint32_t)(test_rand(&r) % 5);
+                memcpy(f[i].tag, &tag, sizeof f[i].tag);
+                t[i].w[0] = u[i] % 5;
+                t[i].w[1] = u[i];
+                t[i].w[2] = test_rand(&r) % 3;
+            }
+            sort_like_qsort(u, n, sizeof *u, cmp_u64_test, "uint64");
+            sort_like_qsort(f, n, sizeof *f, cmp_rec5, "5-byte records");
+            sort_like_qsort(t, n, sizeof *t, cmp_rec24, "24-byte records");
+        }
+        free(u);
+        free(f);
+        free(t);
+    }
+}
+END_TEST
+
+/* M. D. McIlroy's adversary ("A killer adversary for quicksort", 1999):
+ * values are decided only as the comparisons need them, so that any
+ * quicksort picking its pivot from a few elements takes quadratic time.
+ * The introsort's heapsort fallback must keep it to O(n log n). */
+static size_t *adv_val;
+static size_t adv_gas, adv_solid, adv_candidate;
+static long adv_calls;
+
+static int cmp_adversary(const void *pa, const void *pb)
+{
+    size_t x = *(const size_t *)pa, y = *(const size_t *)pb;
+    adv_calls++;
+    if (adv_val[x] == adv_gas && adv_val[y] == adv_gas)
+        adv_val[x == adv_candidate ? x : y] = adv_solid++;
+    if (adv_val[x] == adv_gas)
+        adv_candidate = x;
+    else if (adv_val[y] == adv_gas)
+        adv_candidate = y;
+    return (adv_val[x] > adv_val[y]) - (adv_val[x] < adv_val[y]);
+}
+
+START_TEST(sort_stays_n_log_n_against_an_adversary)
+{
+    const size_t n = 20000;
+    size_t *idx = malloc(n * sizeof *idx);
+    adv_val = malloc(n * sizeof *adv_val);
+    ck_assert(idx != NULL && adv_val != NULL);
+    adv_gas = n;
+    adv_solid = 0;
+    adv_candidate = 0;
+    adv_calls = 0;
+    for (size_t i = 0; i < n; i++) {
+        idx[i] = i;
+        adv_val[i] = adv_gas;
+    }
+    kpi__sort(idx, n, sizeof *idx, cmp_adversary);
+    /* n log2 n is about 286,000; a quadratic sort takes tens of millions */
+    ck_assert_msg(adv_calls < 20L * 286000, "%ld comparisons", adv_calls);
+    for (size_t i = 1; i < n; i++)
+        ck_assert_uint_le(adv_val[idx[i - 1]], adv_val[idx[i]]);
+    free(idx);
+    free(adv_val);
+}
+END_TEST
+
+START_TEST(sort_comparisons_are_n_log_n_on_plain_inputs)
+{
+    const size_t n = 100000; /* n log2 n = 1.66 M */
+    uint64_t *u = malloc(n * sizeof *u);
+    ck_assert_ptr_nonnull(u);
+    test_rng r = {7};
+    for (int shape = 0; shape < 3; shape++) {
+        for (size_t i = 0; i < n; i++)
+            u[i] = shape == 0 ? test_rand(&r) : shape == 1 ? i : 5;
+        sort_calls = 0;
+        kpi__sort(u, n, sizeof *u, cmp_u64_counted);
+        ck_assert_msg(sort_calls < 2L * 1660000, "shape %d: %ld comparisons", shape,
+                      sort_calls);
+        for (size_t i = 1; i < n; i++)
+            ck_assert_uint_le(u[i - 1], u[i]);
+    }
+    free(u);
+}
+END_TEST
+
 static Suite *codec_suite(void)
 {
     Suite *s = suite_create("codec");
@@ -869,6 +1048,11 @@ static Suite *codec_suite(void)
     tcase_add_test(tc, allocators_with_missing_functions_are_refused);
     tcase_add_test(tc, failed_allocations_leave_no_trace);
     tcase_add_test(tc, merge_checks_types_and_survives_self_merge);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("sort");
+    tcase_add_test(tc, sort_orders_like_qsort_on_every_shape);
+    tcase_add_test(tc, sort_stays_n_log_n_against_an_adversary);
+    tcase_add_test(tc, sort_comparisons_are_n_log_n_on_plain_inputs);
     suite_add_tcase(s, tc);
     return s;
 }
