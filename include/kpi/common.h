@@ -204,12 +204,10 @@ typedef int64_t kpi_duration_ms;
  * Every object remembers the allocator it was created with and uses it for
  * all of its memory, so two plugins in one process can each bring their own
  * allocator without any global hook.  Passing NULL where an allocator is
- * accepted means the C library's malloc, realloc and free.  One exception,
- * not the object's memory: the C library's qsort(), which
- * kpi_group_keys(), the merge of two top-k summaries and an engine's
- * restore and merge call, may take a scratch buffer of its own from the C
- * library's malloc (glibc does past 1 KiB, and sorts in place if that
- * fails), freed before qsort() returns.
+ * accepted means the C library's malloc, realloc and free.  Scratch memory
+ * too comes from the object's allocator or from the stack: the library
+ * calls no function of the C library that allocates (it sorts with its own
+ * in-place sort, not qsort(), which may take a buffer from malloc).
  *
  * The functions receive `opaque` as their first argument.  `realloc_fn`
  * follows C realloc: it may move the block, and it returns NULL (leaving

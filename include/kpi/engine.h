@@ -1225,7 +1225,8 @@ KPI_API int kpi_engine_merge(kpi_engine *dst, const kpi_engine *src);
  * libraries read too (docs/format.md, "Versions"); a library of format 1
  * refuses format 2 (#KPI_ERR_VERSION).  This one reads both.
  * @param e the engine.
- * @param buf output buffer (may be NULL when cap is 0).
+ * @param buf output buffer, or NULL to ask for the size (#KPI_OK, `len`
+ *        set; `cap` is then ignored).
  * @param cap its size.
  * @param[out] len receives the size written, or needed.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_LIMIT if the
