@@ -10,6 +10,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "robust.h"
+#include "libc_watch.h"
 
 /* ---- an allocator that counts live blocks and bytes, and fails on cue ---- */
 
@@ -419,6 +420,152 @@ START_TEST(two_allocators_never_mix)
 }
 END_TEST
 
+/* ---- nothing from the C library's allocator -------------------------------
+ * common.h: an object given an allocator takes all of its memory from it.
+ * Every verb of every row, on states large enough that a sort's scratch
+ * would pass glibc's 1 KiB stack buffer, watched (tests/libc_watch.h): no
+ * malloc, calloc or realloc of the C library's may happen inside. */
+#define WATCHED(step, call)                                                  \
+    do {                                                                     \
+        libc_watch_begin();                                                  \
+        int rc_w_ = (call);                                                  \
+        libc_watch_end();                                                    \
+        ck_assert_msg(rc_w_ == KPI_OK || rc_w_ == KPI_ERR_BUFFER ||          \
+                          rc_w_ == KPI_ERR_INCOMPATIBLE,                     \
+                      "%s: %s: %s", T->name, step, kpi_status_name(rc_w_));  \
+        ck_assert_msg(libc_watch_calls == 0, "%s: %s took %ld blocks from "  \
+                      "the C library's malloc", T->name, step,               \
+                      libc_watch_calls);                                     \
+    } while (0)
+
+#define NBIG 3000
+
+#if LIBC_WATCH
+static int feed_all(const rb_type *T, void *o, const rb_ev *ev, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = T->add(o, &ev[i]);
+        if (rc != KPI_OK)
+            return rc;
+    }
+    return KPI_OK;
+}
+
+static int reads_into(const rb_type *T, const void *o, double *v)
+{
+    return T->reads(o, v) > 0 ? KPI_OK : KPI_ERR_EMPTY;
+}
+#endif
+
+START_TEST(nothing_comes_from_the_c_library_allocator)
+{
+#if LIBC_WATCH
+    const rb_type *T = &rb_types[_i];
+    const kpi_allocator *W = &libc_watch_allocator;
+    if (!libc_watch_usable())
+        return; /* libkpi linked into the program: its calls look like ours */
+    rb_ev *e1 = rb_stream(T, 71, NBIG), *e2 = rb_stream(T, 73, NBIG);
+    void *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+    double v[RB_MAX_READS];
+    libc_watch_calls = 0;
+    WATCHED("make", T->make(&a, W));
+    WATCHED("make", T->make(&b, W));
+    ck_assert_int_gt(libc_watch_live, 0);
+    WATCHED("add", feed_all(T, a, e1, NBIG));
+    if (T->add_n != NULL)
+        WATCHED("add_array", T->add_n(b, e2, NBIG));
+    else
+        WATCHED("add", feed_all(T, b, e2, NBIG));
+    if (T->finish != NULL) {
+        WATCHED("finish", T->finish(a));
+        WATCHED("finish", T->finish(b));
+    }
+    if (T->merge != NULL)
+        WATCHED("merge", T->merge(a, b));
+    WATCHED("clone", T->clone(a, &c));
+    size_t len = 0;
+    WATCHED("serialize (size)", T->ser(a, NULL, 0, &len));
+    unsigned char *buf = malloc(len);
+    ck_assert_ptr_nonnull(buf);
+    WATCHED("serialize", T->ser(a, buf, len, &len));
+    WATCHED("deserialize", T->deser(&d, buf, len, W));
+    WATCHED("reads", reads_into(T, a, v));
+    WATCHED("reads", reads_into(T, d, v));
+    if (T->member != NULL) {
+        size_t n = 0;
+        uint64_t *keys = malloc((kpi_group_size(a) + 1) * sizeof *keys);
+        ck_assert_ptr_nonnull(keys);
+        WATCHED("group_keys", kpi_group_keys(a, keys, kpi_group_size(a), &n));
+        free(keys);
+    }
+    libc_watch_begin();
+    T->destroy(a);
+    T->destroy(b);
+    T->destroy(c);
+    T->destroy(d);
+    libc_watch_end();
+    ck_assert_int_eq(libc_watch_calls, 0);
+    ck_assert_int_eq(libc_watch_live, 0);
+    free(buf);
+    free(e1);
+    free(e2);
+#else
+    (void)_i;
+    fputs("alloc: nothing_comes_from_the_c_library_allocator skipped (glibc "
+          "outside sanitizers only)\n", stderr);
+#endif
+}
+END_TEST
+
+/* The calls that sort (kpi_group_keys, a top-k merge) on more than glibc's
+ * qsort() keeps on its stack: a thousand keys, two full summaries. */
+START_TEST(sorting_calls_take_nothing_from_the_c_library)
+{
+#if LIBC_WATCH
+    const kpi_allocator *W = &libc_watch_allocator;
+    const rb_type *T = &rb_types[0]; /* (for WATCHED's messages) */
+    if (!libc_watch_usable())
+        return;
+    kpi_rate *proto = NULL;
+    kpi_group *g = NULL;
+    ck_assert_ok(kpi_rate_new(&proto));
+    ck_assert_ok(kpi_group_new_with(&g, proto, W));
+    libc_watch_calls = 0;
+    for (uint64_t k = 0; k < 1000; k++) {
+        void *m = NULL;
+        WATCHED("group_get", kpi_group_get(g, k * UINT64_C(0x9E3779B97F4A7C15), &m));
+        WATCHED("rate_add", kpi_rate_add(m, (int)(k & 1)));
+    }
+    uint64_t keys[1000];
+    size_t n = 0;
+    WATCHED("group_keys", kpi_group_keys(g, keys, 1000, &n));
+    ck_assert_uint_eq(n, 1000);
+    for (size_t i = 1; i < n; i++)
+        ck_assert_uint_lt(keys[i - 1], keys[i]);
+    kpi_topk *x = NULL, *y = NULL;
+    ck_assert_ok(kpi_topk_new_with(&x, 500, W));
+    ck_assert_ok(kpi_topk_new_with(&y, 500, W));
+    char label[32];
+    for (int i = 0; i < 2000; i++) {
+        snprintf(label, sizeof label, "a-long-topic-label-%05d", i % 700);
+        WATCHED("topk_add", kpi_topk_add_str(x, label));
+        snprintf(label, sizeof label, "a-long-topic-label-%05d", (i * 7) % 900);
+        WATCHED("topk_add", kpi_topk_add_str(y, label));
+    }
+    WATCHED("topk_merge", kpi_topk_merge(x, y));
+    ck_assert_uint_eq(kpi_topk_total(x), 4000);
+    kpi_topk_free(x);
+    kpi_topk_free(y);
+    kpi_group_free(g);
+    kpi_rate_free(proto);
+    ck_assert_int_eq(libc_watch_live, 0);
+#else
+    fputs("alloc: sorting_calls_take_nothing_from_the_c_library skipped (glibc "
+          "outside sanitizers only)\n", stderr);
+#endif
+}
+END_TEST
+
 static Suite *alloc_suite(void)
 {
     TCase *tc;
@@ -430,6 +577,8 @@ static Suite *alloc_suite(void)
     tcase_add_loop_test(tc, merges, 0, (int)RB_NTYPES);
     tcase_add_loop_test(tc, other_calls, 0, (int)RB_NTYPES);
     tcase_add_loop_test(tc, two_allocators_never_mix, 0, (int)RB_NTYPES);
+    tcase_add_loop_test(tc, nothing_comes_from_the_c_library_allocator, 0, (int)RB_NTYPES);
+    tcase_add_test(tc, sorting_calls_take_nothing_from_the_c_library);
     return s;
 }
 

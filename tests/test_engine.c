@@ -15,6 +15,7 @@
 #include "kpi/engine.h"
 #include "testutil.h"
 #include "engine_golden.h"
+#include "libc_watch.h"
 
 #define M KPI_MS_PER_MINUTE
 #define H KPI_MS_PER_HOUR
@@ -4851,6 +4852,79 @@ START_TEST(everything_goes_through_the_allocator_and_comes_back)
 }
 END_TEST
 
+/* ... and nothing from the C library's allocator (tests/libc_watch.h):
+ * a log, then 200 tickets created in one millisecond, whose timers share
+ * their due times (a restore and a merge sort each run of them, more
+ * than glibc's qsort() sorts on its stack); snapshot, restore, clone,
+ * reads, the agents' keys, a merge of two shards by customer, settling
+ * and freeing, watched.  Building the engines' calendar and policy (libc
+ * objects the engines copy) is left out of the windows. */
+START_TEST(nothing_comes_from_the_c_library_allocator)
+{
+#if LIBC_WATCH
+    if (!libc_watch_usable())
+        return; /* libkpi linked into the program: its calls look like ours */
+    const kpi_allocator *W = &libc_watch_allocator;
+    glog g = gen_log(&merge_cfg);
+    enum { BURST = 200 };
+    kpi_event burst[BURST];
+    for (int i = 0; i < BURST; i++)
+        burst[i] = CREATE_X(g.last + 1, 5000000 + i, 7000000 + i, 1, (uint32_t)(i % 3),
+                            1, 0);
+    size_t na, nb, applied;
+    kpi_event *ea = split(&g, 0, g.n, 0, &na), *eb = split(&g, 0, g.n, 1, &nb);
+    kpi_engine *e = log_engine(&merge_cfg, W), *a = log_engine(&merge_cfg, W),
+               *b = log_engine(&merge_cfg, W), *r = NULL, *c = NULL;
+    int rc[16], k = 0;
+    size_t len = 0, nkeys = 0;
+    uint64_t keys[256];
+    const kpi_group *grp = NULL;
+    void *w = NULL;
+    libc_watch_calls = 0;
+    libc_watch_begin();
+    rc[k++] = kpi_engine_apply(e, g.ev, g.n, sizeof(kpi_event), &applied);
+    rc[k++] = kpi_engine_apply(e, burst, BURST, sizeof(kpi_event), &applied);
+    rc[k++] = kpi_engine_apply(a, ea, na, sizeof(kpi_event), &applied);
+    rc[k++] = kpi_engine_apply(a, burst, BURST / 2, sizeof(kpi_event), &applied);
+    rc[k++] = kpi_engine_apply(b, eb, nb, sizeof(kpi_event), &applied);
+    rc[k++] = kpi_engine_apply(b, burst + BURST / 2, BURST / 2, sizeof(kpi_event), &applied);
+    rc[k++] = kpi_engine_serialize(e, NULL, 0, &len);
+    libc_watch_end();
+    unsigned char *bytes = malloc(len);
+    ck_assert_ptr_nonnull(bytes);
+    libc_watch_begin();
+    rc[k++] = kpi_engine_serialize(e, bytes, len, &len);
+    rc[k++] = kpi_engine_deserialize_with(&r, bytes, len, W);
+    rc[k++] = kpi_engine_clone(r, &c);
+    rc[k++] = kpi_engine_window(e, KPI_ENGINE_FRT, SPRING, INT64_MAX, &w);
+    kpi_duration_free(w);
+    rc[k++] = kpi_engine_group(e, KPI_ENGINE_FRT, KPI_DIM_AGENT, &grp);
+    rc[k++] = grp != NULL ? kpi_group_keys(grp, keys, N_OF(keys), &nkeys) : -1;
+    rc[k++] = kpi_engine_merge(a, b);
+    rc[k++] = kpi_engine_advance(c, g.last + 30 * D);
+    kpi_engine_free(a);
+    kpi_engine_free(b);
+    kpi_engine_free(c);
+    kpi_engine_free(r);
+    kpi_engine_free(e);
+    libc_watch_end();
+    for (int i = 0; i < k; i++)
+        ck_assert_msg(rc[i] == KPI_OK, "call %d: %s (%d)", i, kpi_status_name(rc[i]), rc[i]);
+    ck_assert_uint_gt(nkeys, 1);
+    ck_assert_msg(libc_watch_calls == 0, "%ld blocks from the C library's malloc",
+                  libc_watch_calls);
+    ck_assert_int_eq(libc_watch_live, 0);
+    free(bytes);
+    free(ea);
+    free(eb);
+    free_log(&g);
+#else
+    fputs("engine: nothing_comes_from_the_c_library_allocator skipped (glibc "
+          "outside sanitizers only)\n", stderr);
+#endif
+}
+END_TEST
+
 /* The next allocation to fail: every one of the first 64, then a step
  * growing by 1/32 (an engine makes thousands of allocations). */
 static long next_fail(long k)
@@ -9423,6 +9497,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_customer_in_both_engines_keeps_the_later_contact);
     tcase_add_test(tc, merging_refuses_other_targets_calendars_and_policies);
     tcase_add_test(tc, everything_goes_through_the_allocator_and_comes_back);
+    tcase_add_test(tc, nothing_comes_from_the_c_library_allocator);
     tcase_add_test(tc, a_failed_allocation_leaves_no_trace_of_the_event);
     tcase_add_test(tc, allocation_failures_change_nothing_and_leak_nothing);
     tcase_add_test(tc, a_bad_record_anywhere_in_a_batch_stops_it_right_there);
