@@ -4,7 +4,8 @@
 #   preprocessor) are exactly the names listed in lib/libkpi.map, each
 #   named explicitly in one version node (no wildcard);
 # - libkpi.so exports exactly lib/libkpi.exports, every one kpi_ (never a
-#   kpi__ helper), each at the version of its node in the map.
+#   kpi__ helper), each at the version of its node in the map;
+# - it imports only the C library functions listed in 'allowed' below.
 #
 #   tests/exports.sh              check (make check)
 #   tests/exports.sh --print      the library's current exports (make update-exports)
@@ -147,7 +148,23 @@ if [ -n "${KPI_SYMBOLIC_LDFLAGS:-}" ]; then
     echo "exports: readelf not found, the PLT check skipped"
   fi
 fi
+# What the library imports: memory and string functions, the allocator of
+# objects made without one (malloc, realloc, free) and libm, nothing else
+# (common.h: no C library function that allocates, keeps global state or
+# does I/O; qsort() was one).  Instrumentation (sanitizers, coverage,
+# fortified builds) brings its own names, left out.
+allowed='memcpy memmove memset memcmp memchr strlen strnlen malloc realloc free
+  exp expm1 fmax frexp ldexp log log1p nearbyint sqrt'
+imports=$($NM -D --undefined-only "$so" | awk '$1 == "U" {print $2}' | sed 's/@.*//' \
+  | grep -vE '^(__(asan|ubsan|tsan|msan|sanitizer|gcov|llvm|cxa|stack_chk|tls_get_addr)|__.*_chk$)' \
+  | LC_ALL=C sort -u)
+foreign=$(printf '%s\n' $imports | grep -vxF "$(printf '%s\n' $allowed)" || true)
+if [ -n "$foreign" ]; then
+  echo "exports: the library imports functions outside its list (tests/exports.sh,"
+  echo "'allowed'; none may allocate, keep global state or do I/O):"
+  printf '  %s\n' $foreign; status=1
+fi
 n=$(printf '%s\n' "$current" | grep -c . || true)
 nodes=$(awk '$1 == "node" {print $2}' "$tmp/mapped" | paste -sd' ' -)
-[ $status -eq 0 ] && echo "exports: $n symbols, all kpi_, each named in its version node ($nodes) and declared in include/; list matches$symbolic"
+[ $status -eq 0 ] && echo "exports: $n symbols, all kpi_, each named in its version node ($nodes) and declared in include/; list matches$symbolic; imports $(printf '%s\n' $imports | grep -c .) allowed functions"
 exit $status
