@@ -1351,37 +1351,13 @@ typedef struct lb_add {
 } lb_add;
 
 /* a goes before b: a larger final count, or the same and an earlier
- * first place */
-static inline bool lb_add_before(const lb_add *a, const lb_add *b)
+ * first place (first places are distinct: one order) */
+static int lb_add_cmp(const void *pa, const void *pb)
 {
-    return a->final > b->final || (a->final == b->final && a->first < b->first);
-}
-
-static void lb_sift(lb_add *t, size_t i, size_t m)
-{
-    lb_add x = t[i];
-    for (size_t k; (k = 2 * i + 1) < m; i = k) {
-        if (k + 1 < m && lb_add_before(&t[k], &t[k + 1]))
-            k++;
-        if (!lb_add_before(&x, &t[k]))
-            break;
-        t[i] = t[k];
-    }
-    t[i] = x;
-}
-
-/* Heapsort of t[0, m) (first places are distinct: one order), in place,
- * with the comparison inline (kpi__sort calls it through a pointer). */
-static void lb_add_sort(lb_add *t, size_t m)
-{
-    for (size_t i = m / 2; i-- > 0;)
-        lb_sift(t, i, m);
-    while (m > 1) {
-        lb_add x = t[0];
-        t[0] = t[--m];
-        t[m] = x;
-        lb_sift(t, 0, m);
-    }
+    const lb_add *a = pa, *b = pb;
+    if (a->final != b->final)
+        return a->final > b->final ? -1 : 1;
+    return a->first < b->first ? -1 : a->first > b->first;
 }
 
 /* Label i's length (lens, or up to its NUL: KPI_TOPK_MAX_LABEL + 1 when
@@ -1482,7 +1458,7 @@ static TK_NOINLINE int add_labels_counted(ss_core *c, const kpi_allocator *a,
     int rc = reserve_for(c, a, d, maxlen);
     if (rc != KPI_OK)
         return rc;
-    lb_add_sort(t, m);
+    kpi__sort(t, m, sizeof *t, lb_add_cmp);
     for (size_t i = 0; i < m; i++) {
         const lb_ent *e = &tab[t[i].cell];
         ss_key k = key_str(labels[e->first], e->len);
