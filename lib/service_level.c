@@ -295,12 +295,13 @@ static int sl_decode(kpi__reader *r, const kpi_allocator *a, void **out)
     if (kpi_duration_count(s->waits) != c[C_ANSWERED] ||
         kpi_duration_accuracy(s->waits) != KPI_DURATION_DEFAULT_ACCURACY ||
         s->waits->ntargets != 0 ||
-        /* answered in T: every wait of 0, none under the shortest wait,
-         * all from the longest on */
+        /* answered in T: every wait of 0; none exactly when T is under
+         * the shortest wait (else the shortest is in T); all exactly when
+         * T is at or over the longest (else the longest is not) */
         (c[C_ANSWERED] > 0 &&
          (c[C_ANSWERED_IN_T] < s->waits->zeros ||
-          (t < s->waits->min && c[C_ANSWERED_IN_T] != 0) ||
-          (t >= s->waits->max && c[C_ANSWERED_IN_T] != c[C_ANSWERED])))) {
+          (t < s->waits->min) != (c[C_ANSWERED_IN_T] == 0) ||
+          (t >= s->waits->max) != (c[C_ANSWERED_IN_T] == c[C_ANSWERED])))) {
         sl_destroy(s);
         return KPI_ERR_CORRUPT;
     }

@@ -72,12 +72,14 @@ static int check_positive(double v)
 /* ---- Erlang B / C ------------------------------------------------------- */
 
 /* x(N) = 1 / B(N, A) by the reciprocal recursion; *xm1 = x(N) - 1 without
- * cancellation.  A > 0, N >= 1. */
+ * cancellation.  A > 0, N >= 1.  The count is 64-bit (an int32_t n++ past
+ * N = INT32_MAX overflows), and once x is +inf it stays +inf (n / A > 0),
+ * so the loop stops there. */
 static double erlang_b_recip(double A, int32_t N, double *xm1)
 {
     const double inv = 1.0 / A;
     double x = 1.0, d = 0.0;
-    for (int32_t n = 1; n <= N; n++) {
+    for (int64_t n = 1; n <= N && x <= DBL_MAX; n++) {
         d = ((double)n * inv) * x;
         x = 1.0 + d;
     }

@@ -519,10 +519,14 @@ END_TEST
 
 /* Answered in T counts the answered waits <= T, which the waits hold
  * exactly at the ends: every wait of 0, none when T is under the shortest
- * wait, all when T is at or over the longest.  Bytes whose counter broke
- * that decoded: answered/answered read 2/3 while every wait (10 ms) was
- * within T = 50.  T = 50, S = 0 (one byte each): answered in T is body
- * byte 3, offset 15. */
+ * wait, all when T is at or over the longest; and so, the other way, at
+ * least one (the shortest) when T is at or over the shortest wait, not
+ * all (not the longest) when T is under the longest.  Bytes whose counter
+ * broke that decoded: answered/answered read 2/3 while every wait (10 ms)
+ * was within T = 50; and with waits 10, 100, 100 it read 0/3 though the
+ * 10 ms answer was within 50 ms, with waits 10, 10, 100 it read 3/3 = 100%
+ * though the 100 ms answer was not.  T = 50, S = 0 (one byte each):
+ * answered in T is body byte 3, offset 15. */
 START_TEST(answered_in_t_that_contradicts_the_waits_is_corrupt)
 {
     static const struct {
@@ -532,6 +536,8 @@ START_TEST(answered_in_t_that_contradicts_the_waits_is_corrupt)
         {{10, 10, 10}, 3, 2},    /* 50 >= the longest wait: all 3 */
         {{100, 100, 100}, 0, 1}, /* 50 < the shortest wait: none */
         {{0, 0, 100}, 2, 1},     /* the two zeros are within */
+        {{10, 100, 100}, 1, 0},  /* 50 >= the shortest wait: at least 1 */
+        {{10, 10, 100}, 2, 3},   /* 50 < the longest wait: at most 2 */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         kpi_service_level *s = sl_new(50, 0);

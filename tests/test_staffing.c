@@ -993,6 +993,25 @@ START_TEST(every_non_finite_or_negative_argument_is_named_and_writes_nothing)
 }
 END_TEST
 
+/* INT32_MAX agents, a count the header accepts ("stable for any number of
+ * agents that fits an int32_t"): the Erlang B recursion counted its agents
+ * in an int32_t up to N inclusive, so after the last agent n++ overflowed
+ * (undefined behaviour; the sanitizer build stops there).  With 10 Erlangs
+ * B(N) = 10^N / N! / sum_{k<=N} 10^k / k! is below 10^-1000 long before
+ * N = 2^31 - 1 (10^200 / 200! ~ 1.3e-175 already), so B, C and the Erlang A
+ * probabilities are 0 in doubles, and the Erlang A service level is
+ * 1 - 0 = 1. */
+START_TEST(int32_max_agents_are_counted_without_overflow)
+{
+    double b = SENTINEL, c = SENTINEL, pw = SENTINEL, sl = SENTINEL;
+    ck_assert_ok(kpi_erlang_b(10, INT32_MAX, &b));
+    ck_assert_ok(kpi_erlang_c_wait_probability(10, INT32_MAX, &c));
+    ck_assert_ok(kpi_erlang_a_wait_probability(10, INT32_MAX, 180, 60, &pw));
+    ck_assert_ok(kpi_erlang_a_service_level(10, INT32_MAX, 180, 60, 20, &sl));
+    ck_assert(b == 0.0 && c == 0.0 && pw == 0.0 && sl == 1.0);
+}
+END_TEST
+
 static Suite *staffing_suite(void)
 {
     Suite *s = suite_create("staffing");
@@ -1023,6 +1042,7 @@ static Suite *staffing_suite(void)
     tcase_add_test(tc, erlang_a_service_level_and_asa_follow_the_tagged_customer);
     tcase_add_test(tc, erlang_a_approaches_erlang_c_as_patience_grows);
     tcase_add_test(tc, traffic_is_the_quotient_even_when_the_product_leaves_the_range);
+    tcase_add_test(tc, int32_max_agents_are_counted_without_overflow);
     suite_add_tcase(s, tc);
     return s;
 }
