@@ -1006,14 +1006,16 @@ KPI_API int kpi_calendar_due(const kpi_calendar *cal, int64_t start_ms,
 {
     if (!kpi__is(cal, &kpi__calendar_type) || due_ms == NULL)
         return KPI_ERR_INVALID;
-    if (!in_range(start_ms) || business_ms < 0 || business_ms > 2 * TMAX)
+    if (!in_range(start_ms) || business_ms < 0)
         return KPI_ERR_RANGE;
     if (business_ms == 0) {
         *due_ms = start_ms;
         return KPI_OK;
     }
-    if (cal->cum_day[7] == 0)
+    if (cal->cum_day[7] == 0) /* never due, whatever the target */
         return KPI_ERR_EMPTY;
+    if (business_ms > 2 * TMAX) /* more than the whole range holds */
+        return KPI_ERR_RANGE;
     int64_t t = start_ms, rem = business_ms, T;
     size_t idx;
     int64_t o = off_at(cal, t, &idx) * INT64_C(1000);

@@ -722,6 +722,12 @@ START_TEST(no_opening_hours_means_zero_elapsed_and_never_due)
     int64_t v = 42;
     ck_assert_status(kpi_calendar_due(c, 0, 1, &v), KPI_ERR_EMPTY);
     ck_assert_int_eq(v, 42);
+    /* calendar.h: no opening hours and business_ms > 0 is KPI_ERR_EMPTY
+     * (never due), for any size of target: one above 2 x MAX_TIME
+     * (INT64_MAX, or 2 * 8.64e15 + 1) is never due either */
+    ck_assert_status(kpi_calendar_due(c, 0, INT64_MAX, &v), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_calendar_due(c, 0, 2 * KPI_CALENDAR_MAX_TIME + 1, &v), KPI_ERR_EMPTY);
+    ck_assert_int_eq(v, 42);
     ck_assert_int_eq(due(c, 5, 0), 5);
     kpi_calendar_free(c);
 }
