@@ -1129,5 +1129,3 @@ KPI_API size_t kpi_calendar_footprint(const kpi_calendar *cal)
 {
     return kpi__is(cal, &kpi__calendar_type) ? cal_footprint(cal) : 0;
 }
-
-/* For the SLA module: the type, to nest calendars in policies. */

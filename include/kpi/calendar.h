@@ -29,9 +29,10 @@
  *
  * Cost: elapsed() takes the same time for a span of an hour or a year:
  * whole weeks are counted in one step, holidays by binary search over a
- * sorted table with prefix sums, DST transitions by binary search over a
- * per-object table for the years 1970..2100 (about 260 entries, computed
- * at creation, with prefix sums of their corrections).  Instants outside
+ * sorted table with prefix sums, DST transitions by a bucket index
+ * (buckets of about 397 days) and a few steps over a per-object table for
+ * the years 1970..2100 (about 260 entries, computed at creation, with
+ * prefix sums of their corrections).  Instants outside
  * that table fall back to computing transitions year by year, so there
  * the cost grows with the number of years spanned (two transitions a
  * year; the whole accepted range, +-273,000 years, takes about half a

@@ -190,8 +190,10 @@ KPI_API int kpi_erlang_c_agents(double traffic, double aht_s, double threshold_s
  * @return #KPI_OK; #KPI_ERR_INVALID if `agents` is NULL, an argument is NaN
  *         or infinite, or `traffic`, `aht_s` or `target_asa_s` is negative;
  *         #KPI_ERR_RANGE if `aht_s` or `target_asa_s` is 0,
- *         `max_occupancy` is outside (0, 1], or the answer would not fit an
- *         int32_t.  Thread-safe (pure).
+ *         `target_asa_s / aht_s` underflows to 0 in double precision (a
+ *         target some 10^308 times below the handle time), `max_occupancy`
+ *         is outside (0, 1], or the answer would not fit an int32_t.
+ *         Thread-safe (pure).
  */
 KPI_API int kpi_erlang_c_agents_for_asa(double traffic, double aht_s,
                                         double target_asa_s,
