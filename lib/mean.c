@@ -167,8 +167,9 @@ static bool combine(const summary *a, const summary *b, summary *out)
     r.m2 = a->m2 + b->m2 + d * (a->w * (b->w / r.w)) * d;
     if (!isfinite(r.m2))
         return false;
-    r.min = a->min < b->min ? a->min : b->min;
-    r.max = a->max > b->max ? a->max : b->max;
+    /* on a tie (0.0 and -0.0) a's, seen first, as one stream keeps */
+    r.min = b->min < a->min ? b->min : a->min;
+    r.max = b->max > a->max ? b->max : a->max;
     r.mean = clamp(r.mean, r.min, r.max);
     *out = r;
     return true;

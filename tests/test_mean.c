@@ -137,6 +137,39 @@ START_TEST(one_value_has_an_unbounded_interval_and_no_variance)
 }
 END_TEST
 
+/* Ties of min and max keep the value seen first, in one stream (0.0 then
+ * -0.0: -0.0 < 0.0 and -0.0 > 0.0 are both false, so min = max = +0.0)
+ * and so in a merge (dst's before src's).  A merge took src's on a tie:
+ * shards {0.0} and {-0.0} read min = max = -0.0 (the sign bit set), and
+ * their state's bytes differed from the one stream's. */
+START_TEST(a_merge_keeps_the_first_of_equal_extremes_as_one_stream_does)
+{
+    kpi_mean *one, *a, *b;
+    ck_assert_ok(kpi_mean_new(&one));
+    ck_assert_ok(kpi_mean_new(&a));
+    ck_assert_ok(kpi_mean_new(&b));
+    ck_assert_ok(kpi_mean_add(one, 0.0));
+    ck_assert_ok(kpi_mean_add(one, -0.0));
+    ck_assert_ok(kpi_mean_add(a, 0.0));
+    ck_assert_ok(kpi_mean_add(b, -0.0));
+    ck_assert_ok(kpi_mean_merge(a, b));
+    double lo, hi;
+    ck_assert_ok(kpi_mean_min(a, &lo));
+    ck_assert_ok(kpi_mean_max(a, &hi));
+    ck_assert(!signbit(lo) && !signbit(hi));
+    mean_same(a, one);
+    /* a batch merged in (as add_array does) keeps the object's too */
+    const double neg0 = -0.0;
+    kpi_mean_reset(a);
+    ck_assert_ok(kpi_mean_add(a, 0.0));
+    ck_assert_ok(kpi_mean_add_array(a, &neg0, 1));
+    mean_same(a, one);
+    kpi_mean_free(one);
+    kpi_mean_free(a);
+    kpi_mean_free(b);
+}
+END_TEST
+
 START_TEST(chan_merge_equals_one_stream)
 {
     test_rng r = {8};
@@ -763,6 +796,7 @@ static Suite *mean_suite(void)
     tcase_add_test(tc, batches_far_from_zero_keep_the_low_digits);
     tcase_add_test(tc, one_value_has_an_unbounded_interval_and_no_variance);
     tcase_add_test(tc, chan_merge_equals_one_stream);
+    tcase_add_test(tc, a_merge_keeps_the_first_of_equal_extremes_as_one_stream_does);
     tcase_add_test(tc, iqs_is_sum_earned_over_sum_possible);
     tcase_add_test(tc, sentiment_shares_use_the_default_cuts);
     tcase_add_test(tc, merge_of_different_configurations_is_refused);
