@@ -39,6 +39,10 @@ struct kpi_mean {
  * normal double. */
 #define KPI__MEAN_MIN_WEIGHT 0x1p-511
 
+/* The accepted range of each kind (no call sets another). */
+static const double kind_lo[] = {-HUGE_VAL, -1.0, 0.0};
+static const double kind_hi[] = {HUGE_VAL, 1.0, 1.0};
+
 static int mean_make(kpi_mean **out, int kind, const kpi_allocator *alloc)
 {
     if (out == NULL)
@@ -48,17 +52,12 @@ static int mean_make(kpi_mean **out, int kind, const kpi_allocator *alloc)
     if (rc != KPI_OK)
         return rc;
     m->kind = (uint8_t)kind;
-    m->lo = -HUGE_VAL;
-    m->hi = HUGE_VAL;
+    m->lo = kind_lo[kind];
+    m->hi = kind_hi[kind];
     if (kind == KIND_SENTIMENT) {
-        m->lo = -1.0;
-        m->hi = 1.0;
         m->has_cuts = 1;
         m->neg_below = -0.05;
         m->pos_above = 0.05;
-    } else if (kind == KIND_IQS) {
-        m->lo = 0.0;
-        m->hi = 1.0;
     }
     *out = m;
     return KPI_OK;
@@ -168,8 +167,9 @@ static bool combine(const summary *a, const summary *b, summary *out)
     r.m2 = a->m2 + b->m2 + d * (a->w * (b->w / r.w)) * d;
     if (!isfinite(r.m2))
         return false;
-    r.min = a->min < b->min ? a->min : b->min;
-    r.max = a->max > b->max ? a->max : b->max;
+    /* on a tie (0.0 and -0.0) a's, seen first, as one stream keeps */
+    r.min = b->min < a->min ? b->min : a->min;
+    r.max = b->max > a->max ? b->max : a->max;
     r.mean = clamp(r.mean, r.min, r.max);
     *out = r;
     return true;
@@ -243,8 +243,10 @@ static int mean_decode(kpi__reader *r, const kpi_allocator *a, void **out)
     }
     if (r->err)
         return r->err;
-    if (kind > KIND_IQS || has_cuts > 1 || isnan(lo) || isnan(hi) || !(lo <= hi) ||
-        lo == HUGE_VAL || hi == -HUGE_VAL || nb > pa || (!has_cuts && (nb != 0 || pa != 0)))
+    /* the range is the kind's, and a sentiment object always has cuts */
+    if (kind > KIND_IQS || has_cuts > 1 || lo != kind_lo[kind] || hi != kind_hi[kind] ||
+        (kind == KIND_SENTIMENT && !has_cuts) || nb > pa ||
+        (!has_cuts && (nb != 0 || pa != 0)))
         return KPI_ERR_CORRUPT;
     if (n > 0 && (s.neg > n || s.pos > n - s.neg || !(s.w > 0) || !(s.w2 > 0) ||
                   !(s.m2 >= 0) || s.min > s.max || s.min < lo || s.max > hi ||

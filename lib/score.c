@@ -232,7 +232,9 @@ static int score_decode(kpi__reader *r, const kpi_allocator *a, void **out)
         return KPI_ERR_CORRUPT;
     if (has_nps && (pf < min || pf > max || dt < min || dt > max || dt >= pf))
         return KPI_ERR_CORRUPT;
-    if (!has_nps && (pf != 0 || dt != 0))
+    /* a scale holding 6 and 9 gets the cuts 9 / 6 when made, and no call
+     * takes cut points away */
+    if (!has_nps && (pf != 0 || dt != 0 || (min <= 6 && max >= 9)))
         return KPI_ERR_CORRUPT;
     /* every count takes at least one byte */
     if (kpi__reader_left(r) < (size_t)(max - min + 1))

@@ -137,6 +137,39 @@ START_TEST(one_value_has_an_unbounded_interval_and_no_variance)
 }
 END_TEST
 
+/* Ties of min and max keep the value seen first, in one stream (0.0 then
+ * -0.0: -0.0 < 0.0 and -0.0 > 0.0 are both false, so min = max = +0.0)
+ * and so in a merge (dst's before src's).  A merge took src's on a tie:
+ * shards {0.0} and {-0.0} read min = max = -0.0 (the sign bit set), and
+ * their state's bytes differed from the one stream's. */
+START_TEST(a_merge_keeps_the_first_of_equal_extremes_as_one_stream_does)
+{
+    kpi_mean *one, *a, *b;
+    ck_assert_ok(kpi_mean_new(&one));
+    ck_assert_ok(kpi_mean_new(&a));
+    ck_assert_ok(kpi_mean_new(&b));
+    ck_assert_ok(kpi_mean_add(one, 0.0));
+    ck_assert_ok(kpi_mean_add(one, -0.0));
+    ck_assert_ok(kpi_mean_add(a, 0.0));
+    ck_assert_ok(kpi_mean_add(b, -0.0));
+    ck_assert_ok(kpi_mean_merge(a, b));
+    double lo, hi;
+    ck_assert_ok(kpi_mean_min(a, &lo));
+    ck_assert_ok(kpi_mean_max(a, &hi));
+    ck_assert(!signbit(lo) && !signbit(hi));
+    mean_same(a, one);
+    /* a batch merged in (as add_array does) keeps the object's too */
+    const double neg0 = -0.0;
+    kpi_mean_reset(a);
+    ck_assert_ok(kpi_mean_add(a, 0.0));
+    ck_assert_ok(kpi_mean_add_array(a, &neg0, 1));
+    mean_same(a, one);
+    kpi_mean_free(one);
+    kpi_mean_free(a);
+    kpi_mean_free(b);
+}
+END_TEST
+
 START_TEST(chan_merge_equals_one_stream)
 {
     test_rng r = {8};
@@ -442,6 +475,65 @@ START_TEST(forged_cut_counts_that_contradict_min_and_max_are_corrupt)
 }
 END_TEST
 
+/* The forged bytes b of m's state are corrupt; frees both. */
+static void forged_is_corrupt(kpi_mean *m, unsigned char *b, size_t len)
+{
+    kpi_mean *t = NULL;
+    ck_assert_status(kpi_mean_deserialize(&t, b, len), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(t);
+    free(b);
+    kpi_mean_free(m);
+}
+
+/* The accepted range is the kind's: any finite value for a plain mean,
+ * [-1, 1] for sentiment, [0, 1] for IQS; no call sets another, and a
+ * sentiment object always has cut points.  Forged states breaking that
+ * decoded: an IQS object (1 earned of 2: 0.5 with weight 2) whose upper
+ * end read +inf took kpi_mean_add(5), and kpi_iqs_percent() then read
+ * (0.5 x 2 + 5 x 1) / 3 x 100 = 200, past the 100 an IQS can read; a
+ * plain mean limited to [0, 1] refused 2.  Body at 12: kind,
+ * has_cuts, lo (14), hi (22), the cuts (30, 38), n (46). */
+START_TEST(a_range_other_than_the_kinds_is_corrupt)
+{
+    kpi_mean *m, *t;
+    ck_assert_ok(kpi_iqs_new(&m));
+    ck_assert_ok(kpi_iqs_add(m, 1.0, 2.0));
+    size_t len;
+    unsigned char *b = mean_bytes(m, &len);
+    ck_assert(test_get_f64(b + 22) == 1.0);
+    forge_f64(b, len, 22, HUGE_VAL);
+    forged_is_corrupt(m, b, len);
+    /* a plain mean with the range [0, 1] */
+    ck_assert_ok(kpi_mean_new(&m));
+    ck_assert_ok(kpi_mean_add(m, 0.5));
+    b = mean_bytes(m, &len);
+    forge_f64(b, len, 14, 0.0);
+    forge_f64(b, len, 22, 1.0);
+    forged_is_corrupt(m, b, len);
+    /* a sentiment object without cut points (has_cuts 0, cuts 0, an empty
+     * state) */
+    ck_assert_ok(kpi_sentiment_new(&m));
+    b = mean_bytes(m, &len);
+    b[13] = 0;
+    forge_f64(b, len, 30, 0.0);
+    forge_f64(b, len, 38, 0.0);
+    forged_is_corrupt(m, b, len);
+    /* each kind's own state, with and without cuts, reads back */
+    int (*make[])(kpi_mean **) = {kpi_mean_new, kpi_sentiment_new, kpi_iqs_new};
+    for (int k = 0; k < 3; k++)
+        for (int cuts = 0; cuts < 2; cuts++) {
+            ck_assert_ok(make[k](&m));
+            if (cuts)
+                ck_assert_ok(kpi_mean_set_cuts(m, 0.25, 0.75));
+            ck_assert_ok(kpi_mean_add(m, 0.5));
+            t = mean_reread(m);
+            mean_same(m, t);
+            kpi_mean_free(t);
+            kpi_mean_free(m);
+        }
+}
+END_TEST
+
 START_TEST(allocation_failures_and_allocator_use)
 {
     test_alloc t;
@@ -704,6 +796,7 @@ static Suite *mean_suite(void)
     tcase_add_test(tc, batches_far_from_zero_keep_the_low_digits);
     tcase_add_test(tc, one_value_has_an_unbounded_interval_and_no_variance);
     tcase_add_test(tc, chan_merge_equals_one_stream);
+    tcase_add_test(tc, a_merge_keeps_the_first_of_equal_extremes_as_one_stream_does);
     tcase_add_test(tc, iqs_is_sum_earned_over_sum_possible);
     tcase_add_test(tc, sentiment_shares_use_the_default_cuts);
     tcase_add_test(tc, merge_of_different_configurations_is_refused);
@@ -717,6 +810,7 @@ static Suite *mean_suite(void)
     tcase_add_test(tc, a_merge_with_a_heavy_shard_equals_one_stream);
     tcase_add_test(tc, a_forged_single_value_state_is_corrupt);
     tcase_add_test(tc, forged_cut_counts_that_contradict_min_and_max_are_corrupt);
+    tcase_add_test(tc, a_range_other_than_the_kinds_is_corrupt);
     tcase_add_test(tc, a_merge_takes_what_one_stream_takes_near_double_range);
     tcase_add_test(tc, serialize_round_trip_and_corrupt_bytes);
     tcase_add_test(tc, allocation_failures_and_allocator_use);

@@ -837,6 +837,43 @@ START_TEST(truncated_flipped_and_foreign_bytes_are_rejected)
 }
 END_TEST
 
+/* A scale holding 6 and 9 always has NPS cut points: kpi_score_new() gives
+ * it 9 / 6 and no call takes cut points away (kpi_score_set_nps_cuts()
+ * only moves them).  A forged 0..10 state without them decoded: its NPS
+ * read KPI_ERR_STATE and every merge with a real NPS object (cuts 9 / 6)
+ * was KPI_ERR_INCOMPATIBLE.  Body at 12 for one answer 10: min 0, max 10,
+ * threshold 9 (one zigzag byte each: 12, 13, 14), direction 15, has_nps
+ * 16, promoter_from 17, detractor_to 18; "no cuts" writes 0, 0, 0 there.
+ * A 20..30 scale (6 and 9 off it) still reads back without cuts. */
+START_TEST(a_scale_with_6_and_9_decodes_only_with_nps_cuts)
+{
+    kpi_score *s, *t = NULL;
+    ck_assert_ok(kpi_nps_new(&s));
+    ck_assert_ok(kpi_score_add(s, 10));
+    size_t len;
+    unsigned char *b = score_bytes(s, &len);
+    ck_assert_uint_eq(b[16], 1);
+    ck_assert_uint_eq(b[17], 18); /* zigzag(9) */
+    ck_assert_uint_eq(b[18], 12); /* zigzag(6) */
+    b[16] = b[17] = b[18] = 0;
+    test_reseal(b, len);
+    ck_assert_status(kpi_score_deserialize(&t, b, len), KPI_ERR_CORRUPT);
+    ck_assert_ptr_null(t);
+    free(b);
+    kpi_score_free(s);
+    ck_assert_ok(kpi_score_new(&s, 20, 30));
+    ck_assert_ok(kpi_score_add(s, 25));
+    b = score_bytes(s, &len);
+    ck_assert_ok(kpi_score_deserialize(&t, b, len));
+    kpi_estimate e;
+    ck_assert_status(kpi_score_nps(t, &e), KPI_ERR_STATE);
+    score_same(s, t);
+    kpi_score_free(t);
+    free(b);
+    kpi_score_free(s);
+}
+END_TEST
+
 /* Every kernel level returns with the vector registers' upper halves clean
  * (no dirty state slowing the caller's SSE code), on the scales that take
  * each path (NPS and CSAT: up to 8 values; 10 and 16 values: two one-hot
@@ -1008,6 +1045,7 @@ static Suite *score_suite(void)
     tcase_add_test(tc, merge_of_differently_configured_scores_is_refused);
     tcase_add_test(tc, serialize_round_trip_gives_identical_reads_and_bytes);
     tcase_add_test(tc, truncated_flipped_and_foreign_bytes_are_rejected);
+    tcase_add_test(tc, a_scale_with_6_and_9_decodes_only_with_nps_cuts);
     tcase_add_test(tc, kernels_leave_the_upper_halves_clean);
     tcase_add_test(tc, allocation_failures_return_nomem_and_leak_nothing);
     tcase_add_test(tc, clone_is_deep_and_reset_keeps_configuration);
