@@ -9381,6 +9381,258 @@ START_TEST(a_snapshot_with_counters_no_engine_counts_is_corrupt)
 }
 END_TEST
 
+/* ==== review eng6: lifecycles end to end, hand-checked ================== */
+
+/* Every status in one life, in calendar and business time (opening hours
+ * 08:00-16:00Z on Monday 2026-01-05), for a priority-2 ticket (resolution
+ * 8 h, calendar) and a priority-3 one (resolution 4 business hours):
+ *   08-09 new      wait 1 work 1 (business 1, 1)
+ *   09-10 pending  paused 1 h (business 1 h)
+ *   10-12 on-hold  wait 2        (business 2)
+ *   12-13 open     wait 1 work 1 (business 1, 1); resolved at 13:00
+ *   13-15 solved   nothing; reopened at 15:00
+ *   15-17 open     wait 2 work 2 (business 15-16: 1, 1)
+ *   17-18 pending  paused 1 h (business 0); closed (resolved) at 18:00
+ * wait 6 h, work 4 h; business 5 h, 3 h; first resolution 5 h (business
+ * 5 h), full 10 h (business 08-16: 8 h).  SLA resolution: 10 - 2 = 8 h <=
+ * 8 h met; business 8 - 1 = 7 h > 4 h breached.  No reply: no FRT, and
+ * reopened: multi-touch. */
+START_TEST(a_life_through_every_status_in_calendar_and_business_time)
+{
+    pair p = start(setup_sla);
+    for (uint64_t id = 1; id <= 2; id++)
+        FEED(&p, CREATE_X(T0 + 8 * H, id, 99 + id, 0, (uint32_t)id + 1, 0, 0),
+             PENDING(T0 + 9 * H, id), ON_HOLD(T0 + 10 * H, id), OPEN(T0 + 12 * H, id),
+             RESOLVE(T0 + 13 * H, id, 7), REOPEN(T0 + 15 * H, id),
+             PENDING(T0 + 17 * H, id));
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_PENDING), 2);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_WAITING), 0);
+    FEED(&p, CLOSE(T0 + 18 * H, 1), CLOSE(T0 + 18 * H, 2));
+    EXPECT_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT, 6 * H, 6 * H);
+    EXPECT_DUR(p.a, KPI_ENGINE_AGENT_WORK, 4 * H, 4 * H);
+    EXPECT_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT_BUSINESS, 5 * H, 5 * H);
+    EXPECT_DUR(p.a, KPI_ENGINE_AGENT_WORK_BUSINESS, 3 * H, 3 * H);
+    EXPECT_DUR(p.a, KPI_ENGINE_FIRST_RESOLUTION, 5 * H, 5 * H);
+    EXPECT_DUR(p.a, KPI_ENGINE_FIRST_RESOLUTION_BUSINESS, 5 * H, 5 * H);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, 10 * H, 10 * H);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION_BUSINESS, 8 * H, 8 * H);
+    EXPECT_RATE_KEY(p.a, KPI_ENGINE_SLA_RESOLUTION, KPI_DIM_PRIORITY, 2, 1, 1);
+    EXPECT_RATE_KEY(p.a, KPI_ENGINE_SLA_RESOLUTION, KPI_DIM_PRIORITY, 3, 0, 1);
+    EXPECT_NO_DUR(p.a, KPI_ENGINE_FRT);
+    EXPECT_NO_DUR(p.a, KPI_ENGINE_REPLY_TIME);
+    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 0, 2);
+    EXPECT_RATE(p.a, KPI_ENGINE_REOPEN, 2, 2);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_RESOLVES), 4);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_RESOLVED), 2);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_UNRESOLVED), 0);
+    /* the close of the pending ticket resolved it for its (none) assignee:
+     * 2 resolves by agent 7 at 13:00, 2 more overall */
+    ck_assert_near(kpi_ratio_numerator(ratio_of(p.a, KPI_ENGINE_RESOLVED_PER_HOUR,
+                                                KPI_DIM_AGENT, 7)), 2.0, 0.0);
+    ck_assert_near(kpi_ratio_numerator(ratio_of(p.a, KPI_ENGINE_RESOLVED_PER_HOUR,
+                                                KPI_DIM_ALL, 0)), 4.0, 0.0);
+    finish(&p);
+}
+END_TEST
+
+/* A message while pending turns it open and a customer waits from then;
+ * priority 4 (first reply 1 h, next 30 min, resolution 24 h):
+ *   0:10 reply: FRT 10 min (met), reply time 10 min
+ *   0:20 pending; 3:00 message (open); 3:40 reply: 40 min (next: breached)
+ *   4:00 pending; 5:00 and 5:10 messages; 5:30 reply: 30 min (met)
+ *   6:00 resolved and closed
+ * wait = work = new 10 + open 10 + open 60 + open 60 = 140 min; pending
+ * 160 + 60 = 220 min; resolution 360 - 220 = 140 min <= 24 h: met. */
+START_TEST(a_message_while_pending_starts_the_next_reply_clock)
+{
+    pair p = start(setup_sla);
+    FEED(&p, CREATE_X(T0, 1, 100, 0, 4, 0, 0), REPLY(T0 + 10 * M, 1, 7),
+         PENDING(T0 + 20 * M, 1), MSG(T0 + 3 * H, 1));
+    ck_assert_int_eq(status_of(p.a, 1), KPI_STATUS_OPEN);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_WAITING), 1);
+    FEED(&p, REPLY(T0 + 3 * H + 40 * M, 1, 7), PENDING(T0 + 4 * H, 1),
+         MSG(T0 + 5 * H, 1), MSG(T0 + 5 * H + 10 * M, 1));
+    /* next reply due 5:30, resolution due 24 h + 220 min after creation */
+    EXPECT_RISK(p.a, T0 + 5 * H + 20 * M, 10 * M, 1, 0, T0 + 5 * H + 30 * M);
+    EXPECT_RISK(p.a, T0 + 5 * H + 20 * M, 10 * M - 1, 0, 0, T0 + 5 * H + 30 * M);
+    FEED(&p, REPLY(T0 + 5 * H + 30 * M, 1, 7), RESOLVE(T0 + 6 * H, 1, 7),
+         CLOSE(T0 + 6 * H, 1));
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 10 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 10 * M, 40 * M, 30 * M);
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_FIRST_REPLY, 1, 1);
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_NEXT_REPLY, 1, 2);
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_RESOLUTION, 1, 1);
+    EXPECT_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT, 140 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_AGENT_WORK, 140 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, 6 * H);
+    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 0, 1);
+    EXPECT_RATE(p.a, KPI_ENGINE_REOPEN, 0, 1);
+    finish(&p);
+}
+END_TEST
+
+/* Ticket 1 answered (FRT 10 min) and merged while its customer waits
+ * again: no resolution value, no FCR trial, nobody waits; ticket 2
+ * answered, resolved (first resolution 1 h) and merged before its window
+ * ends: its resolve stays counted, it never settles as resolved. */
+START_TEST(a_merged_ticket_keeps_its_frt_and_gives_no_resolution_values)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), CREATE(T0, 2, 100), REPLY(T0 + 10 * M, 1, 7),
+         MSG(T0 + 30 * M, 1), REPLY(T0 + 20 * M, 2, 7), RESOLVE(T0 + H, 2, 7),
+         MERGE(T0 + 2 * H, 1, 3), MERGE(T0 + 2 * H, 2, 3));
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 10 * M, 20 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 10 * M, 20 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_FIRST_RESOLUTION, H);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_WAITING), 0);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_MERGED), 2);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_SETTLED), 2);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_SOLVED), 0);
+    advance(&p, T0 + 2 * H + WEEK);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_LIVE), 0);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_SETTLED), 2);
+    EXPECT_NO_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION);
+    EXPECT_NO_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT);
+    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 0, 0);
+    EXPECT_RATE(p.a, KPI_ENGINE_REOPEN, 0, 0);
+    finish(&p);
+}
+END_TEST
+
+/* Surveys before the resolve, two on one ticket, on a closed one; none on
+ * an evicted one (unknown, nothing changes). */
+START_TEST(surveys_before_resolution_twice_and_after_eviction)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), ASSIGN(T0, 1, 7, 30), CSAT(T0 + H, 1, 2),
+         CSAT(T0 + 2 * H, 1, 5), RESOLVE(T0 + 3 * H, 1, 0), NPS(T0 + 4 * H, 1, 6),
+         CLOSE(T0 + 5 * H, 1), CES(T0 + 5 * H + WEEK - 1, 1, 7));
+    EXPECT_SCORE(p.a, KPI_ENGINE_CSAT, KPI_DIM_AGENT, 7, 2, 5);
+    EXPECT_SCORE(p.a, KPI_ENGINE_NPS, KPI_DIM_TEAM, 30, 6);
+    EXPECT_SCORE(p.a, KPI_ENGINE_CES, KPI_DIM_ALL, 0, 7);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_SURVEYS), 4);
+    size_t len;
+    unsigned char *before = eng_bytes(p.a, &len);
+    ck_assert_status(kpi_engine_survey(p.a, T0 + 5 * H + WEEK, 1, KPI_EVENT_CSAT, 4),
+                     KPI_ERR_UNKNOWN_ID);
+    eng_unchanged(p.a, before, len);
+    free(before);
+    finish(&p);
+}
+END_TEST
+
+/* An agent-created ticket: an outbound reply (no FRT), the customer's
+ * answer at 2 h, a reply at 2:30 (FRT 30 min, reply time 30 min), resolved
+ * and closed.  Two public human replies: not one-touch (at most 1). */
+START_TEST(an_outbound_ticket_answered_counts_both_replies_for_fcr)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE_BY_AGENT(T0, 1, 100), REPLY(T0 + 5 * M, 1, 7), MSG(T0 + 2 * H, 1),
+         REPLY(T0 + 150 * M, 1, 7), RESOLVE(T0 + 3 * H, 1, 7), CLOSE(T0 + 3 * H, 1));
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 30 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 30 * M);
+    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 0, 1);
+    /* new 5 min, open 175 min */
+    EXPECT_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT, 3 * H);
+    finish(&p);
+}
+END_TEST
+
+/* Values go to the assignee and team of the moment (engine.h, breakdown
+ * keys); productivity to the replying or resolving agent and the ticket's
+ * team:
+ *   0:01 assigned 7 / team 30; 0:10 reply by the assignee: FRT 10 min for
+ *        7 and 30, a reply for 7 (team 30)
+ *   1:00 assigned 8 / team 40; 2:00 message; 2:20 reply by 9: reply time
+ *        20 min for 8 and 40, a reply for 9 (team 40)
+ *   3:00 resolved by the assignee (8): first resolution 3 h for 8, a
+ *        resolve for 8 (team 40)
+ *   4:00 unassigned; 5:00 closed: full resolution, FCR overall only. */
+START_TEST(reassignments_move_later_values_to_the_new_agent_and_team)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), ASSIGN(T0 + M, 1, 7, 30), REPLY(T0 + 10 * M, 1, 0),
+         ASSIGN(T0 + H, 1, 8, 40), MSG(T0 + 2 * H, 1), REPLY(T0 + 140 * M, 1, 9),
+         RESOLVE(T0 + 3 * H, 1, 0), ASSIGN(T0 + 4 * H, 1, 0, 0), CLOSE(T0 + 5 * H, 1));
+    EXPECT_DUR_KEY(p.a, KPI_ENGINE_FRT, KPI_DIM_AGENT, 7, 10 * M);
+    EXPECT_DUR_KEY(p.a, KPI_ENGINE_FRT, KPI_DIM_TEAM, 30, 10 * M);
+    EXPECT_DUR_KEY(p.a, KPI_ENGINE_REPLY_TIME, KPI_DIM_AGENT, 8, 20 * M);
+    EXPECT_DUR_KEY(p.a, KPI_ENGINE_REPLY_TIME, KPI_DIM_TEAM, 40, 20 * M);
+    EXPECT_DUR_KEY(p.a, KPI_ENGINE_FIRST_RESOLUTION, KPI_DIM_AGENT, 8, 3 * H);
+    EXPECT_KEYS(p.a, KPI_ENGINE_REPLY_TIME, KPI_DIM_AGENT, 7, 8);
+    const void *acc;
+    ck_assert_status(kpi_engine_metric(p.a, KPI_ENGINE_FULL_RESOLUTION, KPI_DIM_AGENT, 8,
+                                       &acc), KPI_ERR_UNKNOWN_ID);
+    ck_assert_status(kpi_engine_metric(p.a, KPI_ENGINE_FCR, KPI_DIM_TEAM, 40, &acc),
+                     KPI_ERR_UNKNOWN_ID);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, 3 * H);
+    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 0, 1);
+    ck_assert_near(kpi_ratio_numerator(ratio_of(p.a, KPI_ENGINE_REPLIES_PER_HOUR,
+                                                KPI_DIM_AGENT, 7)), 1.0, 0.0);
+    ck_assert_near(kpi_ratio_numerator(ratio_of(p.a, KPI_ENGINE_REPLIES_PER_HOUR,
+                                                KPI_DIM_AGENT, 9)), 1.0, 0.0);
+    ck_assert_near(kpi_ratio_numerator(ratio_of(p.a, KPI_ENGINE_REPLIES_PER_HOUR,
+                                                KPI_DIM_TEAM, 30)), 1.0, 0.0);
+    ck_assert_near(kpi_ratio_numerator(ratio_of(p.a, KPI_ENGINE_REPLIES_PER_HOUR,
+                                                KPI_DIM_TEAM, 40)), 1.0, 0.0);
+    ck_assert_near(kpi_ratio_numerator(ratio_of(p.a, KPI_ENGINE_RESOLVED_PER_HOUR,
+                                                KPI_DIM_AGENT, 8)), 1.0, 0.0);
+    ck_assert_near(kpi_ratio_numerator(ratio_of(p.a, KPI_ENGINE_RESOLVED_PER_HOUR,
+                                                KPI_DIM_TEAM, 40)), 1.0, 0.0);
+    finish(&p);
+}
+END_TEST
+
+/* A reopen (or a message) at the end of the reopen window finds the ticket
+ * settled and gone: unknown, nothing changes; a millisecond before, it
+ * reopens.  With a one-hour window. */
+static void setup_hour_reopen_window(kpi_engine *e)
+{
+    set_opt(e, KPI_ENGINE_OPT_REOPEN_WINDOW_MS, H);
+}
+
+START_TEST(a_reopen_after_the_window_is_refused_and_changes_nothing)
+{
+    pair p = start(setup_hour_reopen_window);
+    FEED(&p, CREATE(T0, 1, 100), REPLY(T0 + M, 1, 7), RESOLVE(T0 + 2 * M, 1, 7),
+         CREATE(T0, 2, 101), REPLY(T0 + M, 2, 7), RESOLVE(T0 + 2 * M, 2, 7),
+         REOPEN(T0 + 2 * M + H - 1, 2));
+    size_t len;
+    unsigned char *before = eng_bytes(p.a, &len);
+    ck_assert_status(kpi_engine_ticket_event(p.a, T0 + 2 * M + H, 1, KPI_EVENT_REOPENED),
+                     KPI_ERR_UNKNOWN_ID);
+    ck_assert_status(kpi_engine_customer_message(p.a, T0 + 2 * M + H, 1), KPI_ERR_UNKNOWN_ID);
+    eng_unchanged(p.a, before, len);
+    free(before);
+    advance(&p, T0 + 2 * M + H);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, 2 * M);
+    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 1, 1);
+    ck_assert_int_eq(status_of(p.a, 2), KPI_STATUS_OPEN);
+    finish(&p);
+}
+END_TEST
+
+/* Logged-in time counts in the period of its report: 2 h reported at
+ * 23:00 on day 0 (covering 23:00-01:00), a reply at 00:30 on day 1.
+ * Overall 1 reply / 2 h; day 1 alone has a reply and no hours. */
+START_TEST(logged_in_time_counts_in_the_period_of_its_report)
+{
+    pair p = start(NULL);
+    FEED(&p, LOGIN(T0 + 23 * H, 7, 30, 2 * H), CREATE(T0 + D, 1, 100),
+         REPLY(T0 + D + 30 * M, 1, 7));
+    double v;
+    ck_assert_ok(kpi_ratio_value(ratio_of(p.a, KPI_ENGINE_REPLIES_PER_HOUR, KPI_DIM_AGENT, 7),
+                                 &v));
+    ck_assert_near(v, 0.5, 1e-12);
+    void *w = NULL;
+    ck_assert_ok(kpi_engine_window(p.a, KPI_ENGINE_REPLIES_PER_HOUR, T0 + D, INT64_MAX, &w));
+    ck_assert_near(kpi_ratio_numerator(w), 1.0, 0.0);
+    ck_assert_near(kpi_ratio_denominator(w), 0.0, 0.0);
+    kpi_ratio_free(w);
+    finish(&p);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -9413,6 +9665,14 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, surveys_go_to_the_agent_team_and_channel_of_the_moment);
     tcase_add_test(tc, survey_scales_come_from_the_options);
     tcase_add_test(tc, productivity_per_logged_in_hour);
+    tcase_add_test(tc, a_life_through_every_status_in_calendar_and_business_time);
+    tcase_add_test(tc, a_message_while_pending_starts_the_next_reply_clock);
+    tcase_add_test(tc, a_merged_ticket_keeps_its_frt_and_gives_no_resolution_values);
+    tcase_add_test(tc, surveys_before_resolution_twice_and_after_eviction);
+    tcase_add_test(tc, an_outbound_ticket_answered_counts_both_replies_for_fcr);
+    tcase_add_test(tc, reassignments_move_later_values_to_the_new_agent_and_team);
+    tcase_add_test(tc, a_reopen_after_the_window_is_refused_and_changes_nothing);
+    tcase_add_test(tc, logged_in_time_counts_in_the_period_of_its_report);
     tcase_add_test(tc, breakdowns_by_channel_agent_team_and_priority);
     tcase_add_test(tc, breakdowns_hold_only_keys_with_values);
     tcase_add_test(tc, metric_types_and_typed_reads);
