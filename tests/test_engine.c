@@ -1378,6 +1378,42 @@ START_TEST(survey_scales_come_from_the_options)
 }
 END_TEST
 
+/* engine.h, "Surveys": another reading of the engine's CES or NPS is a
+ * clone of the score read, set.  CES answers 1, 2, 2, 5, 7 on 1..7 with
+ * 1 = easiest: the engine's reading (easy from 5, high = easy) is 2 of 5;
+ * a clone set low = easy with threshold 2 reads 1, 2, 2 easy: 3 of 5.
+ * NPS answers 5, 6, 8, 9, 10: 9-10 minus 0-6 = (2 - 2) / 5 = 0; cuts 8 / 5
+ * on a clone: promoters 8, 9, 10 and detractor 5: (3 - 1) / 5 = +40 points. */
+START_TEST(other_readings_of_ces_and_nps_are_clones_of_the_scores_read)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), CES(T0 + H, 1, 1), CES(T0 + H, 1, 2), CES(T0 + H, 1, 2),
+         CES(T0 + H, 1, 5), CES(T0 + H, 1, 7), NPS(T0 + H, 1, 5), NPS(T0 + H, 1, 6),
+         NPS(T0 + H, 1, 8), NPS(T0 + H, 1, 9), NPS(T0 + H, 1, 10));
+    const kpi_score *s = NULL;
+    kpi_score *c = NULL;
+    kpi_estimate est;
+    ck_assert_ok(kpi_engine_score(p.a, KPI_ENGINE_CES, KPI_DIM_ALL, 0, &s));
+    ck_assert_ok(kpi_score_ces_easy(s, &est));
+    ck_assert_near(est.value, 2.0 / 5, 1e-12);
+    ck_assert_ok(kpi_score_clone(s, &c));
+    ck_assert_ok(kpi_score_set_high_is_easy(c, 0));
+    ck_assert_ok(kpi_score_set_threshold(c, 2));
+    ck_assert_ok(kpi_score_ces_easy(c, &est));
+    ck_assert_near(est.value, 3.0 / 5, 1e-12);
+    kpi_score_free(c);
+    ck_assert_ok(kpi_engine_score(p.a, KPI_ENGINE_NPS, KPI_DIM_ALL, 0, &s));
+    ck_assert_ok(kpi_score_nps(s, &est));
+    ck_assert_near(est.value, 0.0, 1e-12);
+    ck_assert_ok(kpi_score_clone(s, &c));
+    ck_assert_ok(kpi_score_set_nps_cuts(c, 8, 5));
+    ck_assert_ok(kpi_score_nps(c, &est));
+    ck_assert_near(est.value, 40.0, 1e-12); /* NPS reads in points */
+    kpi_score_free(c);
+    finish(&p);
+}
+END_TEST
+
 START_TEST(productivity_per_logged_in_hour)
 {
     pair p = start(NULL);
@@ -9664,6 +9700,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, repeat_contacts_judge_a_late_creation_against_the_latest);
     tcase_add_test(tc, surveys_go_to_the_agent_team_and_channel_of_the_moment);
     tcase_add_test(tc, survey_scales_come_from_the_options);
+    tcase_add_test(tc, other_readings_of_ces_and_nps_are_clones_of_the_scores_read);
     tcase_add_test(tc, productivity_per_logged_in_hour);
     tcase_add_test(tc, a_life_through_every_status_in_calendar_and_business_time);
     tcase_add_test(tc, a_message_while_pending_starts_the_next_reply_clock);

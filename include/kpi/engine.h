@@ -95,7 +95,12 @@
  *   their hours (per agent it is exact).
  * - **Surveys** (#KPI_ENGINE_CSAT, #KPI_ENGINE_NPS, #KPI_ENGINE_CES):
  *   attributed to the ticket's agent, team, channel and priority at the
- *   time of the answer.
+ *   time of the answer.  The engine's scores read CES with high = easy
+ *   (#KPI_ENGINE_OPT_CES_EASY_FROM) and NPS with promoters 9-10 and
+ *   detractors 0-6; each keeps every answer's count, so another reading
+ *   (a CES scale where 1 is easiest, other NPS cut points) is a clone of
+ *   the score read (kpi_score_clone()) set with kpi_score_set_high_is_easy()
+ *   and kpi_score_set_threshold(), or kpi_score_set_nps_cuts().
  * - **SLA** (#KPI_ENGINE_SLA_FIRST_REPLY, #KPI_ENGINE_SLA_NEXT_REPLY,
  *   #KPI_ENGINE_SLA_RESOLUTION): with a policy (kpi_engine_set_sla_policy())
  *   the targets of the ticket's priority are judged met or breached: first
