@@ -255,3 +255,19 @@ def test_aht_reads_as_documented():
     assert sums == [100, 20, 30]
     assert h["count"] == 2 and h["zeros"] == 1 and h["sum"] == 150
     assert h["accuracy"] == 0.01 and h["targets"] == []
+
+
+def test_a_configuration_is_bounded_by_its_limit_not_by_the_bytes():
+    # docs/format.md, "Validation" 7: a series' length sizes its memory
+    # and is bounded by KPI_SERIES_MAX_LENGTH (100000), not by the bytes
+    # that follow.  A 7-byte body (series, not started): svarint period 1
+    # = 02, varint length 100000 = 0x186A0 = A0 8D 06, svarint origin 0,
+    # varint season 0, u8 started 0; the reader holds 100000 doubles
+    # (800,000 bytes) for it, as kpi_series_new(1, 100000, 0) does
+    body = bytes([0x02, 0xA0, 0x8D, 0x06, 0x00, 0x00, 0x00])
+    head = b"kpiS" + struct.pack("<HHI", 1, 15, len(body)) + body
+    state = head + struct.pack("<I", crc32c(head))
+    s = kpi.Series.from_bytes(state)
+    assert s.length == 100000
+    assert s.footprint >= 800000
+    assert s.to_bytes() == state
