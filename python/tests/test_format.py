@@ -271,3 +271,18 @@ def test_a_configuration_is_bounded_by_its_limit_not_by_the_bytes():
     assert s.length == 100000
     assert s.footprint >= 800000
     assert s.to_bytes() == state
+
+
+def test_group_reads_as_documented():
+    g = kpi.Group(kpi.Rate())
+    g[7].add_counts(2, 5)
+    g[2 ** 64 - 1].add_counts(0, 1)
+    b = open_state(g.to_bytes(), 6)[1]
+    assert b.u8() | b.u8() << 8 == 3  # u16 the members' tag: rate
+    assert read_rate(b.nested()) == (0, 0)  # the prototype, written empty
+    members = {}
+    for _ in range(b.varint()):
+        key = sum(b.u8() << (8 * j) for j in range(8))  # u64
+        members[key] = read_rate(b.nested())
+    b.end()
+    assert members == {7: (2, 5), 2 ** 64 - 1: (0, 1)}
