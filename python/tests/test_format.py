@@ -286,3 +286,15 @@ def test_group_reads_as_documented():
         members[key] = read_rate(b.nested())
     b.end()
     assert members == {7: (2, 5), 2 ** 64 - 1: (0, 1)}
+
+
+def test_doubles_and_long_varints_are_as_documented():
+    # a double's 8 bytes low byte first: 1.0 = 0x3FF0000000000000
+    r = kpi.Ratio()
+    r.add(1.0, 2.0)
+    body = open_state(r.to_bytes(), 5)[1].b
+    assert body[2:10] == bytes([0, 0, 0, 0, 0, 0, 0xF0, 0x3F])
+    # 2^64 - 1 trials: ten bytes, nine FF then 01
+    r = kpi.Rate()
+    r.add_counts(0, 2 ** 64 - 1)
+    assert open_state(r.to_bytes(), 3)[1].b == bytes([0]) + bytes([0xFF] * 9) + bytes([1])
