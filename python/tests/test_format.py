@@ -77,6 +77,12 @@ def open_state(data, tag):
     return version, Body(data[12:12 + blen])
 
 
+def seal(tag, body, version=1):
+    """A state around `body` as the document lays it out."""
+    head = b"kpiS" + struct.pack("<HHI", version, tag, len(body)) + body
+    return head + struct.pack("<I", crc32c(head))
+
+
 # ---- docs/format.md, "Bodies" ----------------------------------------------
 def read_rate(b):
     s, t = b.varint(), b.varint()
@@ -265,8 +271,7 @@ def test_a_configuration_is_bounded_by_its_limit_not_by_the_bytes():
     # varint season 0, u8 started 0; the reader holds 100000 doubles
     # (800,000 bytes) for it, as kpi_series_new(1, 100000, 0) does
     body = bytes([0x02, 0xA0, 0x8D, 0x06, 0x00, 0x00, 0x00])
-    head = b"kpiS" + struct.pack("<HHI", 1, 15, len(body)) + body
-    state = head + struct.pack("<I", crc32c(head))
+    state = seal(15, body)
     s = kpi.Series.from_bytes(state)
     assert s.length == 100000
     assert s.footprint >= 800000
@@ -298,3 +303,20 @@ def test_doubles_and_long_varints_are_as_documented():
     r = kpi.Rate()
     r.add_counts(0, 2 ** 64 - 1)
     assert open_state(r.to_bytes(), 3)[1].b == bytes([0]) + bytes([0xFF] * 9) + bytes([1])
+
+
+def test_a_duration_of_zeros_only_has_no_sketch():
+    # count = zeros = 2: no sketch follows, and collapsed is 0
+    d = kpi.Duration()
+    d.add(0)
+    d.add(0)
+    x = read_duration(open_state(d.to_bytes(), 7)[1])
+    assert (x["count"], x["zeros"], x["sum"], x["max"], x["collapsed"]) == (2, 2, 0, 0, 0)
+    assert x["buckets"] == {}
+    # the same with collapsed 1 and a floor of 0 is refused: f64 0.01,
+    # no targets, count 2, zeros 2, sum 0, min 0, max 0, collapsed 1, floor 0
+    body = struct.pack("<d", 0.01) + bytes([0, 2, 2, 0, 0, 0, 1, 0])
+    with pytest.raises(kpi.KpiCorruptError):
+        kpi.Duration.from_bytes(seal(7, body))
+    state = seal(7, body[:-2] + bytes([0]))
+    assert kpi.Duration.from_bytes(state).to_bytes() == state == d.to_bytes()
