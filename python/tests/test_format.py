@@ -320,3 +320,12 @@ def test_a_duration_of_zeros_only_has_no_sketch():
         kpi.Duration.from_bytes(seal(7, body))
     state = seal(7, body[:-2] + bytes([0]))
     assert kpi.Duration.from_bytes(state).to_bytes() == state == d.to_bytes()
+
+
+@pytest.mark.parametrize("data, error", [
+    (b"", kpi.KpiTruncatedError), (b"kp", kpi.KpiTruncatedError),
+    (b"kpiS" + bytes(11), kpi.KpiTruncatedError),
+    (b"kX", kpi.KpiCorruptError), (b"kpiX" + bytes(12), kpi.KpiCorruptError)])
+def test_the_magic_is_compared_as_far_as_the_bytes_go(data, error):
+    with pytest.raises(error):
+        kpi.Rate.from_bytes(data)
