@@ -265,6 +265,7 @@ CSV
 clean easter
 expect "^  span 2026-04-01 \.\. 2026-04-06, "
 expect "holidays in the span: 2026-04-03 Good Friday, 2026-04-06 Easter Monday$"
+agrees easter
 
 # the business calendar is closed on the holidays the header lists, in
 # every year a line may have: ticket 1 is created Thursday 1998-12-31

@@ -564,6 +564,15 @@ class Check:
         m = self.line(r"  span (\S+) \.\. (\S+),")
         if m:
             self.equal("span", m.groups(), (cet_date(ref.first), cet_date(ref.last)))
+        # the holidays listed: the dates of German nationwide holidays on
+        # the CET days of the span, by date (May 1 on Ascension Day twice)
+        m = self.line(r"  business hours Mon-Fri 08:00-18:00; holidays in the span:(.*)$")
+        if m:
+            d0, d1 = (dt.date(*map(int, cet_date(t).split("-"))) for t in (ref.first, ref.last))
+            want = sorted(d for y in range(d0.year, d1.year + 1) for d in german_holidays(y) if d0 <= d <= d1)
+            got = sorted({dt.date(*map(int, x.split("-"))) for x in re.findall(r" (\d{4}-\d\d-\d\d) ", m[1] + " ")})
+            self.equal("holidays in the span", got, want)
+            self.equal("holidays in the span, none", m[1] == " none", not want)
         rows = [("first reply time (FRT)", "frt", "frt_b"), ("reply time (every reply, ART)", "reply", "reply_b"),
                 ("first resolution time", "first", "first_b"),
                 ("full resolution time (settled)", "full", "full_b"),
