@@ -208,6 +208,26 @@ for name in agent-99 fax critical sales; do
   ! grep -q "^  $name " "$tmp/out" || { cat "$tmp/out"; fail "a row for $name, named on refused lines only"; }
 done
 
+# the tables have a row for every agent named on an event of an agent the
+# engine took, also on a note or an assignment only (agent-07, agent-05),
+# and for every team, and no other (the reference compares the lists); a
+# value goes to the ticket's assignee (agent-05: FRT, CSAT, FCR), a reply
+# to the agent who wrote it (agent-01)
+small agents <<'CSV'
+2026-03-02T08:00:00.000Z,created,1,cust-1,,,email,normal,,refund request
+2026-03-02T08:01:00.000Z,assigned,1,agent-05,,,,,billing,
+2026-03-02T08:02:00.000Z,note,1,agent-07,,,,,,
+2026-03-02T08:03:00.000Z,agent_reply,1,agent-01,,,,,,
+2026-03-02T08:04:00.000Z,resolved,1,,,,,,,
+2026-03-02T08:05:00.000Z,csat,1,,5,,,,,
+2026-03-02T08:06:00.000Z,closed,1,,,,,,,
+CSV
+clean agents
+expect "^  agent-01 +- +0 +1 +- +- +- +-$"
+expect "^  agent-05 +- +1 +0 +3m 00s +100.0% +100.0% +-$"
+expect "^  agent-07 +- +0 +0 +- +- +- +-$"
+agrees agents
+
 # an agent's team is that of its last logged_in record the engine took:
 # the refused one (a negative time) named technical, which the table showed
 small team <<'CSV'
@@ -245,6 +265,7 @@ CSV
 clean easter
 expect "^  span 2026-04-01 \.\. 2026-04-06, "
 expect "holidays in the span: 2026-04-03 Good Friday, 2026-04-06 Easter Monday$"
+agrees easter
 
 # the business calendar is closed on the holidays the header lists, in
 # every year a line may have: ticket 1 is created Thursday 1998-12-31

@@ -177,6 +177,8 @@ def mean_ci(values):
 # ---- the engine's definitions, in plain Python --------------------------
 
 NEW, OPEN, PENDING, ON_HOLD, SOLVED, CLOSED, MERGED = range(7)
+# the kinds whose actor is an agent
+AGENT_KINDS = ("agent_reply", "note", "assigned", "resolved", "logged_in")
 UNRESOLVED = (NEW, OPEN, PENDING, ON_HOLD)
 
 
@@ -562,6 +564,15 @@ class Check:
         m = self.line(r"  span (\S+) \.\. (\S+),")
         if m:
             self.equal("span", m.groups(), (cet_date(ref.first), cet_date(ref.last)))
+        # the holidays listed: the dates of German nationwide holidays on
+        # the CET days of the span, by date (May 1 on Ascension Day twice)
+        m = self.line(r"  business hours Mon-Fri 08:00-18:00; holidays in the span:(.*)$")
+        if m:
+            d0, d1 = (dt.date(*map(int, cet_date(t).split("-"))) for t in (ref.first, ref.last))
+            want = sorted(d for y in range(d0.year, d1.year + 1) for d in german_holidays(y) if d0 <= d <= d1)
+            got = sorted({dt.date(*map(int, x.split("-"))) for x in re.findall(r" (\d{4}-\d\d-\d\d) ", m[1] + " ")})
+            self.equal("holidays in the span", got, want)
+            self.equal("holidays in the span, none", m[1] == " none", not want)
         rows = [("first reply time (FRT)", "frt", "frt_b"), ("reply time (every reply, ART)", "reply", "reply_b"),
                 ("first resolution time", "first", "first_b"),
                 ("full resolution time (settled)", "full", "full_b"),
@@ -759,11 +770,26 @@ class Check:
 
     def people(self):
         ref = self.ref
-        agents = sorted(set(ref.agent_team) | {k[1] for k in ref.prod if k[0] == "agent"})
+        # a row per agent named on an event of an agent (a reply, note,
+        # assignment, resolve or logged_in record), and per team, no other
+        agents = sorted({r[3] for r in ref.rows if r[3] and r[1] in AGENT_KINDS} |
+                        {k[1] for k in ref.prod if k[0] == "agent"})
         for a in agents:
             self.person("agent", a, ref.agent_team.get(a, "-"), ref.logged_in.get(a))
-        for team in sorted({r[8] for r in ref.rows if r[8]}):
+        teams = sorted({r[8] for r in ref.rows if r[8]})
+        for team in teams:
             self.person("team", team, "", ref.logged_in_team.get(team))
+        if "== Agents" in " ".join(self.lines):
+            at = [i for i, l in enumerate(self.lines) if l.startswith("== Agents")][0]
+            rows = self.lines[at + 1:self.lines.index("  -- teams", at)] if "  -- teams" in self.lines else []
+            self.equal("agent rows", [l.split()[0] for l in rows], agents)
+            end = self.lines.index("  -- teams", at) + 1 if "  -- teams" in self.lines else len(self.lines)
+            rows = []
+            for l in self.lines[end:]:
+                if not l.startswith("  "):
+                    break
+                rows.append(l.split()[0])
+            self.equal("team rows", sorted(rows), teams)
 
     def person(self, dim, key, team, logged_ms):
         ref = self.ref
