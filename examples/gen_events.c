@@ -2,7 +2,8 @@
  * gen_events: writes a realistic, deterministic helpdesk event log (the
  * CSV of docs/format.md, "Event log CSV") for examples/dashboard.
  *
- *   gen_events [-n tickets] [-s seed] [-o file]      (defaults 5000, 20260302, stdout)
+ *   gen_events [-n tickets] [-s seed] [-o file]      (defaults 5000, 20260302, stdout;
+ *                                                    -o - is stdout too)
  *
  * The same options give the same bytes on every run: the random numbers
  * come from splitmix64 with the given seed (one stream per ticket, so a
@@ -1196,6 +1197,8 @@ int main(int argc, char **argv)
         simulate(&g, i);
     shifts(&g);
 
+    if (path != NULL && strcmp(path, "-") == 0)
+        path = NULL; /* "-o -": standard output, as the dashboard reads "-" */
     FILE *out = path ? fopen(path, "w") : stdout;
     if (out == NULL) {
         perror(path);

@@ -422,4 +422,8 @@ agrees s3
 # the generator reproduces the shipped log
 "$gen" -o "$tmp/events.csv" 2>/dev/null
 cmp -s "$tmp/events.csv" "$log" || fail "gen_events no longer reproduces $log (regenerate it and commit)"
+# "-o -" is standard output (the dashboard reads "-" as standard input)
+(cd "$tmp" && "$gen" -n 300 -o - 2>/dev/null) > "$tmp/stdout.csv"
+"$gen" -n 300 -o "$tmp/file.csv" 2>/dev/null
+cmp -s "$tmp/stdout.csv" "$tmp/file.csv" && [ ! -e "$tmp/-" ] || fail "gen_events -o - did not write to standard output"
 echo "dashboard: every section printed, bad lines reported, the sample log regenerates identically"
