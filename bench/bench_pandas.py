@@ -22,9 +22,9 @@ is timed from the column itself.  Printed apart: the batch call for
 labels (kpi_topk_add_array: pointers and lengths) fed from a fixed-width
 bytes ('S') array without copying the label bytes, which the column must
 first be turned into (a once-only cost, printed, not in that time).  Beside each numeric KPI: the time numpy takes just to
-read the column's bytes once (summed as 64-bit words), about the floor
-under any computation over it, and so about the largest ratio over pandas
-that any library could show there.
+read the column's bytes once (summed as 64-bit words): a yardstick for
+reading speed, not a floor (a kernel that asks for the array ahead of its
+loads reads it faster than numpy's sum: docs/PERFORMANCE.md).
 Top topics by integer code (TopKId on the
 categorical's codes) is the counterpart of value_counts on a categorical.
 
@@ -154,7 +154,7 @@ def kpi_topics_cat(df, threads=None):
 
 def line(what, t_pd, t_kpi, t_floor=None):
     ns = 1e9 / ROWS
-    ceiling = "" if t_floor is None else f"   (read floor {t_floor * ns:.2f} ns/row: at most x{t_pd / t_floor:.1f})"
+    ceiling = "" if t_floor is None else f"   (numpy's read {t_floor * ns:.2f} ns/row: pandas / it x{t_pd / t_floor:.1f})"
     print(f"  {what:<40} pandas {t_pd * 1e3:9.2f} ms ({t_pd * ns:6.2f} ns/row)   "
           f"libkpi {t_kpi * 1e3:8.2f} ms ({t_kpi * ns:6.2f} ns/row)   x{t_pd / t_kpi:.1f}{ceiling}")
 
@@ -168,10 +168,10 @@ def line_threads(t_pd, t_kpi1, t_kpi2):
 
 
 def read_floor(col):
-    """The time to read the column's bytes once (numpy summing them as
-    64-bit words, a vectorized pass with no conversion): no computation
-    over the same input can take much less, so pandas / this is about the
-    largest ratio any library could reach on it."""
+    """The time numpy takes to read the column's bytes once (summing them
+    as 64-bit words, a vectorized pass with no conversion): a yardstick of
+    reading speed.  Not a floor: the score kernel, which asks for the
+    array a block ahead of its loads, reads faster than this."""
     a = np.ascontiguousarray(col.to_numpy())
     words = a.view(np.uint8)[: a.nbytes // 8 * 8].view(np.uint64)
     return median_seconds(lambda: int(np.add.reduce(words)))[0]

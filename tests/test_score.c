@@ -652,6 +652,57 @@ START_TEST(full_blocks_on_any_survey_scale_count_exactly)
 }
 END_TEST
 
+START_TEST(arrays_starting_anywhere_in_a_cache_line_count_exactly)
+{
+    /* the vector kernels count from a 64-byte boundary, the answers before
+     * it (up to 15) one by one: an array starting at each int32 of a line,
+     * at every level, counts as the answers added singly, and an
+     * off-scale answer among those before the boundary, at the boundary
+     * or in the last block refuses the whole array and changes nothing;
+     * lengths where what follows the first answers is a whole block, a
+     * block and a tail, or less than a block */
+    const size_t lens[] = {4096 + 7, 2 * 4096 + 15, 4096 + 16, 4096};
+    int32_t *buf = aligned_alloc(64, (2 * 4096 + 32) * sizeof *buf);
+    ck_assert_ptr_nonnull(buf);
+    test_rng r = {77};
+    for (int level = 0; level <= SIMD_LEVELS; level++)
+        for (size_t start = 0; start < 16; start++)
+            for (int l = 0; l < 4; l++) {
+                const size_t n = lens[l];
+                int32_t *v = buf + start;
+                kpi_score *x, *y;
+                ck_assert_ok(kpi_nps_new(&x));
+                ck_assert_ok(kpi_nps_new(&y));
+                ck_assert_ok(kpi_score_add(x, 7)); /* not empty before */
+                ck_assert_ok(kpi_score_add(y, 7));
+                for (size_t i = 0; i < n; i++) {
+                    v[i] = (int32_t)test_range(&r, 0, 10);
+                    ck_assert_ok(kpi_score_add(y, v[i]));
+                }
+                size_t len;
+                unsigned char *before = score_bytes(x, &len);
+                const size_t head = (16 - start) % 16;
+                const size_t spots[] = {0, head > 0 ? head - 1 : 0, head, n - 1};
+                for (int k = 0; k < 4; k++) {
+                    int32_t keep = v[spots[k]];
+                    v[spots[k]] = k % 2 ? 11 : -1;
+                    ck_assert_status(level == SIMD_LEVELS ? kpi_score_add_array(x, v, n)
+                                                          : kpi__score_add_array_simd(x, v, n, level),
+                                     KPI_ERR_RANGE);
+                    score_unchanged(x, before, len);
+                    v[spots[k]] = keep;
+                }
+                ck_assert_ok(level == SIMD_LEVELS ? kpi_score_add_array(x, v, n)
+                                                  : kpi__score_add_array_simd(x, v, n, level));
+                score_same(x, y);
+                free(before);
+                kpi_score_free(x);
+                kpi_score_free(y);
+            }
+    free(buf);
+}
+END_TEST
+
 START_TEST(full_blocks_of_one_value_count_exactly)
 {
     /* every answer the same: each byte counter of the kernels reaches its
@@ -1051,6 +1102,7 @@ static Suite *score_suite(void)
     tcase_add_test(tc, clone_is_deep_and_reset_keeps_configuration);
     tcase_add_test(tc, full_blocks_on_any_survey_scale_count_exactly);
     tcase_add_test(tc, full_blocks_of_one_value_count_exactly);
+    tcase_add_test(tc, arrays_starting_anywhere_in_a_cache_line_count_exactly);
     suite_add_tcase(s, tc);
     return s;
 }
