@@ -2185,8 +2185,11 @@ static void warm_keys(const kpi_engine *e, const uint64_t *tid, size_t nt,
         uint32_t i = (uint32_t)h & mask, v = x[j];
         for (int k = 0; k < 4 && v != 0 && (v & ~TS_SLOT_MASK) != TS_TAG(h); k++)
             v = s->index[i = (i + 1) & mask];
-        if (v != 0 && (v & ~TS_SLOT_MASK) == TS_TAG(h) && ts_slot(v) < s->n)
+        if (v != 0 && (v & ~TS_SLOT_MASK) == TS_TAG(h) && ts_slot(v) < s->n) {
             acc ^= (uint32_t)slot_at(s, ts_slot(v))->id;
+            if (s->biz) /* (the sums' first byte: its line) */
+                acc ^= *bz_at(s, ts_slot(v));
+        }
     }
     for (size_t j = 0; j < nc; j++)
         if (cx[j] != 0 && cx[j] - 1 < c->n)
@@ -2215,6 +2218,18 @@ static inline void ahead_ticket_index(const tstore *s, uint64_t id)
     KPI__PREFETCH(&s->index[(uint32_t)kpi__mix64(id) & (s->icap - 1)]);
 }
 
+/* Slot i's line and, with a calendar, its business sums (both lines when
+ * the 7 bytes straddle two): every event saves them in its undo entry. */
+static inline void ahead_slot_at(const tstore *s, uint32_t i)
+{
+    KPI__PREFETCH(slot_at(s, i));
+    if (s->biz) {
+        const uint8_t *b = bz_at(s, i);
+        KPI__PREFETCH(b);
+        KPI__PREFETCH(b + BZ_BYTES - 1);
+    }
+}
+
 static inline void ahead_ticket_slot(const tstore *s, uint64_t id, bool evicting)
 {
     uint64_t h = kpi__mix64(id);
@@ -2222,11 +2237,11 @@ static inline void ahead_ticket_slot(const tstore *s, uint64_t id, bool evicting
     for (int k = 0; k < 4 && v != 0 && (v & ~TS_SLOT_MASK) != TS_TAG(h); k++)
         v = s->index[i = (i + 1) & mask];
     if (v != 0 && ts_slot(v) < s->n)
-        KPI__PREFETCH(slot_at(s, ts_slot(v)));
+        ahead_slot_at(s, ts_slot(v));
     for (int k = 0; evicting && k < 3 && v != 0; k++) {
         v = s->index[i = (i + 1) & mask];
         if (v != 0 && ts_slot(v) < s->n)
-            KPI__PREFETCH(slot_at(s, ts_slot(v)));
+            ahead_slot_at(s, ts_slot(v));
     }
 }
 
@@ -2267,7 +2282,7 @@ static void ahead_due(const kpi_engine *e, bool cq)
         if (near != 0)
             ahead_ticket_slot(s, near, true);
         if (s->n > AHEAD_FAR)
-            KPI__PREFETCH(slot_at(s, s->n - 1 - AHEAD_FAR));
+            ahead_slot_at(s, s->n - 1 - AHEAD_FAR);
         if (s->n > AHEAD_NEAR)
             ahead_ticket_index(s, slot_at(s, s->n - 1 - AHEAD_NEAR)->id);
     } else {
