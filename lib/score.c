@@ -394,7 +394,8 @@ static void pair_flush(uint32_t (*p)[PAIR_VALS * PAIR_VALS], uint64_t *acc)
         }
 }
 
-/* Survey scales on AVX2 (chosen at run time), a block of 4096 answers:
+/* Survey scales on AVX2 (chosen at run time), a block of m answers (a
+ * multiple of 64, at most 4096):
  * - each 32 answers are checked and packed to bytes at once: answer - min
  *   (mod 2^32) through the signed saturating packs, so that one negative
  *   as an int32 stays negative (a byte of 128 or more, unsigned) and one
@@ -472,14 +473,14 @@ __attribute__((target("avx2"))) static inline __m256i pack32(const int32_t *a, _
 }
 
 __attribute__((target("avx2"))) static uint32_t
-block_count_avx2(const int32_t *a, uint32_t min, uint32_t nv, uint64_t *acc)
+block_count_avx2(const int32_t *a, size_t m, uint32_t min, uint32_t nv, uint64_t *acc)
 {
     __m256i b[BLOCK / 32]; /* the block packed to bytes (scales over 6) */
     const __m256i vmin = _mm256_set1_epi32((int)min);
     __m256i hi = _mm256_setzero_si256();
     count5 k;
     count5_init(&k, 0);
-    for (size_t i = 0; i < BLOCK; i += 32) {
+    for (size_t i = 0; i < m; i += 32) {
         __m256i p = pack32(a + i, vmin);
         hi = _mm256_max_epu8(hi, p);
         if (nv > 6)
@@ -492,16 +493,17 @@ block_count_avx2(const int32_t *a, uint32_t min, uint32_t nv, uint64_t *acc)
     uint64_t seen = count5_flush(&k, 0, nv, acc);
     for (uint32_t v = 5; v + 1 < nv; v += 5) {
         count5_init(&k, v);
-        for (size_t i = 0; i < BLOCK / 32; i++)
+        for (size_t i = 0; i < m / 32; i++)
             count5_add(&k, b[i]);
         seen += count5_flush(&k, v, nv, acc);
     }
-    acc[nv - 1] += BLOCK - seen;
+    acc[nv - 1] += m - seen;
     return 0;
 }
 
 /* Survey scales with AVX-512 (F, BW, BITALG) and GFNI, chosen at run
- * time, a block of 4096 answers, 64 at a time:
+ * time, a block of m answers (a multiple of 64, at most 4096), 64 at a
+ * time:
  * - packed and checked as on AVX2 (the 512-bit packs shuffle the order
  *   too);
  * - each byte v becomes a one-hot byte 1 << (v % 8) (a byte shuffle, for
@@ -566,7 +568,7 @@ SCORE_T512 static void flush_512(__m512i e, __m512i o, uint32_t base, uint32_t n
         acc[base + j] += t[j];
 }
 
-SCORE_T512 static inline uint32_t block_count_512(const int32_t *a, uint32_t min,
+SCORE_T512 static inline uint32_t block_count_512(const int32_t *a, size_t m, uint32_t min,
                                                   uint32_t nv, uint64_t *acc)
 {
     const __m512i vmin = _mm512_set1_epi32((int)min);
@@ -577,9 +579,10 @@ SCORE_T512 static inline uint32_t block_count_512(const int32_t *a, uint32_t min
     const bool two = nv > 8;
     __m512i top = _mm512_setzero_si512();
     __m512i e0 = _mm512_setzero_si512(), o0 = e0, e1 = e0, o1 = e0;
-    for (size_t j = 0; j < BLOCK; j += 1024) {
+    for (size_t j = 0; j < m; j += 1024) {
         __m512i c0 = _mm512_setzero_si512(), c1 = c0;
-        for (size_t i = j; i < j + 1024; i += 64) {
+        const size_t end = m - j < 1024 ? m : j + 1024;
+        for (size_t i = j; i < end; i += 64) {
             const void *q = a + i;
             const char *b = q;
             /* (an address, not a pointer past the array: never read) */
@@ -613,10 +616,10 @@ SCORE_T512 static inline uint32_t block_count_512(const int32_t *a, uint32_t min
  * scalar double code included, ran at half speed or worse on this Zen 4
  * (a loop of kpi_mean_add: 7.9 -> 18.2 ns a value) until something ran
  * vzeroupper.  tests/test_score.c checks the state after every level. */
-SCORE_T512 static uint32_t block_count_avx512(const int32_t *a, uint32_t min, uint32_t nv,
-                                              uint64_t *acc)
+SCORE_T512 static uint32_t block_count_avx512(const int32_t *a, size_t m, uint32_t min,
+                                              uint32_t nv, uint64_t *acc)
 {
-    uint32_t rc = block_count_512(a, min, nv, acc);
+    uint32_t rc = block_count_512(a, m, min, nv, acc);
     _mm256_zeroupper();
     return rc;
 }
@@ -711,24 +714,35 @@ int kpi__score_add_array_simd(kpi_score *s, const int32_t *answers, size_t n, in
 #endif
         for (size_t i = 0; i < n; i += BLOCK) {
             size_t m = n - i < BLOCK ? n - i : BLOCK;
+            const int32_t *a = answers + i;
 #if defined(SCORE_HAVE_AVX2)
-            if (simd != SCORE_PORTABLE && m == BLOCK) {
-                if (simd == SCORE_AVX512 ? block_count_avx512(answers + i, min, nv, acc)
-                                         : block_count_avx2(answers + i, min, nv, acc))
+            /* the vector kernel takes the block's multiple of 64 (the last
+             * block is whatever the head left: a whole one is rare) */
+            if (simd != SCORE_PORTABLE && m >= 64) {
+                const size_t mv = m & ~(size_t)63;
+                if (simd == SCORE_AVX512 ? block_count_avx512(a, mv, min, nv, acc)
+                                         : block_count_avx2(a, mv, min, nv, acc))
                     return KPI_ERR_RANGE;
+                if (mv == m)
+                    continue;
+                /* the last (at most 63) singly: the pair tables' clearing
+                 * and folding would cost more than they save */
+                if (tail_bad(a + mv, m - mv, min, span))
+                    return KPI_ERR_RANGE;
+                for (size_t j = mv; j < m; j++)
+                    acc[(uint32_t)a[j] - min]++;
                 continue;
             }
 #endif
-            uint32_t bad = m == BLOCK ? block_bad(answers + i, min, span)
-                                      : tail_bad(answers + i, m, min, span);
+            uint32_t bad = m == BLOCK ? block_bad(a, min, span) : tail_bad(a, m, min, span);
             if (bad)
                 return KPI_ERR_RANGE;
             if (blocks % PAIR_FLUSH == 0)
                 memset(p, 0, sizeof p);
             size_t even = m & ~(size_t)7;
-            pair_count(answers + i, even, min, p);
+            pair_count(a, even, min, p);
             for (size_t j = even; j < m; j++)
-                acc[(uint32_t)answers[i + j] - min]++;
+                acc[(uint32_t)a[j] - min]++;
             if (++blocks % PAIR_FLUSH == 0)
                 pair_flush(p, acc);
         }

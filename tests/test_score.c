@@ -655,12 +655,14 @@ END_TEST
 START_TEST(arrays_starting_anywhere_in_a_cache_line_count_exactly)
 {
     /* the vector kernels count from a 64-byte boundary, the answers before
-     * it (up to 15) one by one: an array starting at each int32 of a line,
-     * at every level, counts as the answers added singly, and an
-     * off-scale answer among those before the boundary, at the boundary
-     * or in the last block refuses the whole array and changes nothing;
-     * lengths where what follows the first answers is a whole block, a
-     * block and a tail, or less than a block */
+     * it (up to 15) one by one, then whole blocks, then the last block's
+     * multiple of 64, then the rest (up to 63) one by one: an array
+     * starting at each int32 of a line, at every level, counts as the
+     * answers added singly, and an off-scale answer before the boundary,
+     * at it, in the last block's vector part or among the last answers
+     * refuses the whole array and changes nothing; lengths where what
+     * follows the first answers is a whole block, a block and a tail, or
+     * less than a block */
     const size_t lens[] = {4096 + 7, 2 * 4096 + 15, 4096 + 16, 4096};
     int32_t *buf = aligned_alloc(64, (2 * 4096 + 32) * sizeof *buf);
     ck_assert_ptr_nonnull(buf);
@@ -682,8 +684,8 @@ START_TEST(arrays_starting_anywhere_in_a_cache_line_count_exactly)
                 size_t len;
                 unsigned char *before = score_bytes(x, &len);
                 const size_t head = (16 - start) % 16;
-                const size_t spots[] = {0, head > 0 ? head - 1 : 0, head, n - 1};
-                for (int k = 0; k < 4; k++) {
+                const size_t spots[] = {0, head > 0 ? head - 1 : 0, head, n - 100, n - 1};
+                for (int k = 0; k < 5; k++) {
                     int32_t keep = v[spots[k]];
                     v[spots[k]] = k % 2 ? 11 : -1;
                     ck_assert_status(level == SIMD_LEVELS ? kpi_score_add_array(x, v, n)
