@@ -235,6 +235,12 @@ static inline bool kpi__duration_add_fast(struct kpi_duration *d, int64_t ms, in
  * has them; kpi_score_add_array allows 2): the tests compare every level. */
 struct kpi_score;
 int kpi__score_add_array_simd(struct kpi_score *s, const int32_t *answers, size_t n, int allow);
+/* kpi_topk_id_add_codes(p, codes, n) with the count's kernel no wider than
+ * `allow` (0 portable, 1 AVX-512 with VBMI, BITALG and GFNI, as the CPU
+ * has them; kpi_topk_id_add_codes allows 1): the tests compare both. */
+struct kpi_topk_id;
+int kpi__topk_id_add_codes_simd(struct kpi_topk_id *p, const int8_t *codes, size_t n,
+                                int allow);
 /* kpi_duration_add(d, ms) with i = kpi__duration_index(d, ms) (out of
  * line: every case). */
 int kpi__duration_add_at(struct kpi_duration *d, int64_t ms, int32_t i);

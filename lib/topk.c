@@ -1058,6 +1058,158 @@ static bool add_dense(ss_core *c, const uint64_t *ids, size_t n)
     return add_counted(c, tab, SPARSE_CELLS, d, n);
 }
 
+/* ---- core: int8 codes (kpi_topk_id_add_codes) -----------------------------
+ *
+ * A batch of int8 codes (pandas' categorical codes: 0 .. 127, -1 for a
+ * missing value) is counted into one total per byte, then added as one
+ * weight per id on the dense count's conditions (add_counted).  The count:
+ * where the CPU has AVX-512 (F, BW, VBMI, BITALG) and GFNI, each block of
+ * CODES_BLOCK codes that holds only codes 0 .. 63 and -1 takes the survey
+ * kernel's way (lib/score.c, block_count_512): for each group of 8 values
+ * a byte permute turns every code into a one-hot byte of its value within
+ * the group (0 outside it, and for -1), one GF(2) affine instruction
+ * transposes each 8 such bytes so that byte j holds a bit for each of
+ * them equal to value j, and a byte popcount and add count them: 8 groups,
+ * 32 instructions, per 64 codes, every value at once; -1 is counted by a
+ * compare and a popcount of its mask.  Byte counters (at most 128 per 16
+ * adds) go into 16-bit ones every 1024 codes, and those into the totals
+ * every 16 blocks.  Other blocks (codes 64 .. 127 or below -1), the last
+ * up to 63 codes and other CPUs: four interleaved tables of 32-bit
+ * counters, as the ids' dense count.
+ */
+#define CODES_BLOCK 4096u
+#define CODES_CHUNK 512u /* ids converted at a time when not counted first */
+enum { CODES_PORTABLE = 0, CODES_AVX512 = 1 };
+
+/* Add the counts of codes[0, n) to tot (n < 2^32). */
+static void codes_tables(const int8_t *codes, size_t n, uint64_t *tot)
+{
+    uint32_t h[DENSE_LANES][DENSE];
+    memset(h, 0, sizeof h);
+    size_t i = 0;
+    for (; i + DENSE_LANES <= n; i += DENSE_LANES) {
+        h[0][(uint8_t)codes[i]]++;
+        h[1][(uint8_t)codes[i + 1]]++;
+        h[2][(uint8_t)codes[i + 2]]++;
+        h[3][(uint8_t)codes[i + 3]]++;
+    }
+    for (; i < n; i++)
+        h[0][(uint8_t)codes[i]]++;
+    for (uint32_t v = 0; v < DENSE; v++)
+        tot[v] += (uint64_t)h[0][v] + h[1][v] + h[2][v] + h[3][v];
+}
+
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(KPI_NO_DISPATCH)
+#define CODES_HAVE_512 1
+#include <immintrin.h>
+#define CODES_T512 __attribute__((target("avx2,avx512f,avx512bw,avx512vbmi,avx512bitalg,gfni")))
+
+/* Whether the m codes at a (a multiple of 64) are all 0 .. 63 or -1. */
+CODES_T512 static bool codes_block_ok(const int8_t *a, size_t m)
+{
+    const __m512i c64 = _mm512_set1_epi8(64), minus1 = _mm512_set1_epi8(-1);
+    __mmask64 other = 0;
+    for (size_t i = 0; i < m; i += 64) {
+        const __m512i x = _mm512_loadu_si512((const void *)(a + i));
+        other |= ~(_mm512_cmplt_epu8_mask(x, c64) | _mm512_cmpeq_epi8_mask(x, minus1));
+    }
+    return other == 0;
+}
+
+/* Add the 16-bit counters of group g (even bytes in e, odd in o: byte j
+ * of each 8 counts value 8g + j) to tot. */
+CODES_T512 static void codes_flush(const __m512i *e, const __m512i *o, uint64_t *tot)
+{
+    for (int g = 0; g < 8; g++) {
+        uint16_t ev[32], od[32];
+        _mm512_storeu_si512((void *)ev, e[g]);
+        _mm512_storeu_si512((void *)od, o[g]);
+        for (int l = 0; l < 32; l++) {
+            tot[8 * g + 2 * (l % 4)] += ev[l];
+            tot[8 * g + 2 * (l % 4) + 1] += od[l];
+        }
+    }
+}
+
+CODES_T512 static void codes_count_512(const int8_t *a, size_t n, uint64_t *tot)
+{
+    const __m512i unit = _mm512_set1_epi64((long long)0x8040201008040201ULL);
+    const __m512i c64 = _mm512_set1_epi8(64), minus1 = _mm512_set1_epi8(-1);
+    __m512i lut[8], e[8], o[8];
+    for (int g = 0; g < 8; g++) {
+        uint8_t t[64];
+        for (int v = 0; v < 64; v++)
+            t[v] = (v >> 3) == g ? (uint8_t)(1u << (v & 7)) : 0;
+        lut[g] = _mm512_loadu_si512((const void *)t);
+        e[g] = o[g] = _mm512_setzero_si512();
+    }
+    uint64_t missing = 0;
+    size_t blocks = 0; /* counted into e and o since their last flush */
+    for (size_t b = 0; b < n; b += CODES_BLOCK) {
+        const size_t m = n - b < CODES_BLOCK ? n - b : CODES_BLOCK, mv = m & ~(size_t)63;
+        const int8_t *blk = a + b;
+        if (mv == 0 || !codes_block_ok(blk, mv)) {
+            codes_tables(blk, m, tot);
+            continue;
+        }
+        for (size_t j = 0; j < mv; j += 1024) {
+            __m512i c[8];
+#pragma GCC unroll 8
+            for (int g = 0; g < 8; g++)
+                c[g] = _mm512_setzero_si512();
+            const size_t end = mv - j < 1024 ? mv : j + 1024;
+            for (size_t i = j; i < end; i += 64) {
+                const __m512i x = _mm512_loadu_si512((const void *)(blk + i));
+                const __mmask64 low = _mm512_cmplt_epu8_mask(x, c64);
+                missing += (uint64_t)__builtin_popcountll(_mm512_cmpeq_epi8_mask(x, minus1));
+                /* (unrolled: the counters and tables stay in registers) */
+#pragma GCC unroll 8
+                for (int g = 0; g < 8; g++)
+                    c[g] = _mm512_add_epi8(
+                        c[g], _mm512_popcnt_epi8(_mm512_gf2p8affine_epi64_epi8(
+                                  unit, _mm512_maskz_permutexvar_epi8(low, x, lut[g]), 0)));
+            }
+#pragma GCC unroll 8
+            for (int g = 0; g < 8; g++) {
+                e[g] = _mm512_add_epi16(e[g], _mm512_and_si512(c[g], _mm512_set1_epi16(0xff)));
+                o[g] = _mm512_add_epi16(o[g], _mm512_srli_epi16(c[g], 8));
+            }
+        }
+        for (size_t i = mv; i < m; i++)
+            tot[(uint8_t)blk[i]]++;
+        if (++blocks == 16) {
+            codes_flush(e, o, tot);
+            for (int g = 0; g < 8; g++)
+                e[g] = o[g] = _mm512_setzero_si512();
+            blocks = 0;
+        }
+    }
+    codes_flush(e, o, tot);
+    tot[(uint8_t)-1] += missing;
+    _mm256_zeroupper(); /* (see block_count_avx512 in lib/score.c) */
+}
+#endif
+
+/* The count of each code of codes[0, n) into tot[DENSE] (by its byte),
+ * with the kernel `allow` permits (CODES_AVX512 or CODES_PORTABLE) that
+ * the CPU has: every level gives the same totals. */
+static void codes_count(const int8_t *codes, size_t n, uint64_t *tot, int allow)
+{
+    memset(tot, 0, DENSE * sizeof *tot);
+#if defined(CODES_HAVE_512)
+    if (allow >= CODES_AVX512 && __builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi") &&
+        __builtin_cpu_supports("avx512bitalg") && __builtin_cpu_supports("gfni")) {
+        codes_count_512(codes, n, tot);
+        return;
+    }
+#else
+    (void)allow;
+#endif
+    for (size_t i = 0; i < n; i += (size_t)1 << 30)
+        codes_tables(codes + i, n - i < ((size_t)1 << 30) ? n - i : (size_t)1 << 30, tot);
+}
+
 /* The sparse count's own table while it counts (tab, above, gets its
  * totals): key[h] is the id in cell h, or for an empty cell a value whose
  * home is not h, so that one compare at an id's home says it is there
@@ -2255,6 +2407,18 @@ KPI_API int kpi_topk_id_add(kpi_topk_id *p, uint64_t id, uint64_t weight)
     return KPI_OK;
 }
 
+/* n ids, their total checked: counted first when that applies, else one
+ * at a time. */
+static void add_ids(ss_core *c, const uint64_t *ids, size_t n)
+{
+    if (add_dense(c, ids, n) || add_sparse(c, ids, n))
+        return;
+    for (size_t i = 0; i < n; i++) {
+        ss_key k = key_id(ids[i]);
+        ss_add(c, &k, 1, KIND_ID);
+    }
+}
+
 KPI_API int kpi_topk_id_add_array(kpi_topk_id *p, const uint64_t *ids,
                                   size_t n)
 {
@@ -2263,13 +2427,57 @@ KPI_API int kpi_topk_id_add_array(kpi_topk_id *p, const uint64_t *ids,
     uint64_t t;
     if (!kpi__add_u64(p->c.total, n, &t))
         return KPI_ERR_OVERFLOW;
-    if (add_dense(&p->c, ids, n) || add_sparse(&p->c, ids, n))
+    add_ids(&p->c, ids, n);
+    return KPI_OK;
+}
+
+/* The batch of codes counted first (codes_count) and added as one weight
+ * per id, when add_counted applies; false, changing nothing, otherwise. */
+static TK_NOINLINE bool add_codes_counted(ss_core *c, const int8_t *codes, size_t n,
+                                          int allow)
+{
+    if (c->lossy || n < DENSE_BLOCK)
+        return false;
+    uint64_t tot[DENSE];
+    codes_count(codes, n, tot, allow);
+    sp_ent tab[SPARSE_CELLS];
+    memset(tab, 0, sizeof tab);
+    size_t d = 0;
+    for (uint32_t v = 0; v < DENSE; v++)
+        if (tot[v] != 0) {
+            const uint64_t id = (uint64_t)(int64_t)(int8_t)(uint8_t)v;
+            sp_ent *e = sp_cell(tab, SPARSE_CELLS - 1, id);
+            e->id = id;
+            e->n = tot[v];
+            d++;
+        }
+    return add_counted(c, tab, SPARSE_CELLS, d, n);
+}
+
+int kpi__topk_id_add_codes_simd(kpi_topk_id *p, const int8_t *codes, size_t n, int allow)
+{
+    if (!kpi__is(p, &kpi__topk_id_type) || (codes == NULL && n > 0))
+        return KPI_ERR_INVALID;
+    uint64_t t;
+    if (!kpi__add_u64(p->c.total, n, &t))
+        return KPI_ERR_OVERFLOW;
+    if (add_codes_counted(&p->c, codes, n, allow))
         return KPI_OK;
-    for (size_t i = 0; i < n; i++) {
-        ss_key k = key_id(ids[i]);
-        ss_add(&p->c, &k, 1, KIND_ID);
+    /* otherwise the ids, a chunk at a time, as kpi_topk_id_add_array()
+     * takes them */
+    uint64_t ids[CODES_CHUNK];
+    for (size_t i = 0; i < n; i += CODES_CHUNK) {
+        const size_t m = n - i < CODES_CHUNK ? n - i : CODES_CHUNK;
+        for (size_t j = 0; j < m; j++)
+            ids[j] = (uint64_t)(int64_t)codes[i + j];
+        add_ids(&p->c, ids, m);
     }
     return KPI_OK;
+}
+
+KPI_API int kpi_topk_id_add_codes(kpi_topk_id *p, const int8_t *codes, size_t n)
+{
+    return kpi__topk_id_add_codes_simd(p, codes, n, CODES_AVX512);
 }
 
 KPI_API int kpi_topk_id_merge(kpi_topk_id *dst, const kpi_topk_id *src)

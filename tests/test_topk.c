@@ -4,6 +4,7 @@
  * merge bounds, the codec and every error path.
  * SPDX-License-Identifier: MIT
  */
+#include "internal.h"
 #include "kpi/distinct.h"
 #include "kpi/topk.h"
 #include "testutil.h"
@@ -561,6 +562,133 @@ static kpi_topk_id *batch_vs_singles(const kpi_topk_id *base, const uint64_t *id
     kpi_topk_id_free(b);
     return a;
 }
+
+/* ---- int8 codes (kpi_topk_id_add_codes) --------------------------------- */
+
+/* codes[0, n) at both levels of the count and through the public call,
+ * each into a clone of base: the same reads as the ids (int64_t)code
+ * through kpi_topk_id_add_array and as singles; with `bytes`, the same
+ * state bytes as those ids fed to kpi_topk_id_add_array 512 at a time
+ * (the way a batch that is not counted first takes). */
+static void codes_vs_ids(const kpi_topk_id *base, const int8_t *codes, size_t n, bool bytes,
+                         const char *ctx)
+{
+    uint64_t *ids = malloc((n ? n : 1) * sizeof *ids);
+    ck_assert_ptr_nonnull(ids);
+    for (size_t i = 0; i < n; i++)
+        ids[i] = (uint64_t)(int64_t)codes[i];
+    kpi_topk_id *want = batch_vs_singles(base, ids, n, ctx), *chunked;
+    ck_assert_ok(kpi_topk_id_clone(base, &chunked));
+    for (size_t i = 0; i < n; i += 512)
+        ck_assert_ok(kpi_topk_id_add_array(chunked, ids + i, n - i < 512 ? n - i : 512));
+    kpi_topk_id *lv[3];
+    for (int level = 0; level < 3; level++) {
+        ck_assert_ok(kpi_topk_id_clone(base, &lv[level]));
+        ck_assert_ok(level == 2 ? kpi_topk_id_add_codes(lv[level], codes, n)
+                                : kpi__topk_id_add_codes_simd(lv[level], codes, n, level));
+        assert_same_id_reads(lv[level], want, 300, ctx);
+        if (bytes)
+            ck_assert_msg(same_id_bytes(lv[level], chunked), "%s: bytes (level %d)", ctx,
+                          level);
+    }
+    /* both kernels count alike, to the byte */
+    ck_assert_msg(same_id_bytes(lv[0], lv[1]) && same_id_bytes(lv[0], lv[2]), "%s: levels",
+                  ctx);
+    for (int level = 0; level < 3; level++)
+        kpi_topk_id_free(lv[level]);
+    kpi_topk_id_free(want);
+    kpi_topk_id_free(chunked);
+    free(ids);
+}
+
+START_TEST(id_codes_count_as_their_ids)
+{
+    /* pandas' categorical codes, as int8: Zipf over 60 categories, with
+     * and without -1 (missing), with blocks holding codes of 64 to 127 or
+     * below -1 (the vector count leaves those blocks to the tables), at
+     * lengths around the count's blocks of 4096 and its flushes every 16
+     * blocks, from odd starts; on a new summary, one holding counts, and
+     * (bytes compared with the ids fed 512 at a time) one too small for
+     * the codes and one that has evicted */
+    const size_t n_max = 17 * 4096 + 100;
+    int8_t *buf = malloc(n_max + 64);
+    ck_assert_ptr_nonnull(buf);
+    zipf z = zipf_make(60, 1.1);
+    test_rng r = {8};
+    kpi_topk_id *fresh, *held, *small, *lossy;
+    ck_assert_ok(kpi_topk_id_new(&fresh, 200));
+    ck_assert_ok(kpi_topk_id_new(&held, 200));
+    ck_assert_ok(kpi_topk_id_add(held, 3, 500));
+    ck_assert_ok(kpi_topk_id_add(held, UINT64_MAX, 7)); /* -1 */
+    ck_assert_ok(kpi_topk_id_add(held, 1000, 20));
+    ck_assert_ok(kpi_topk_id_new(&small, 16));
+    ck_assert_ok(kpi_topk_id_new(&lossy, 16));
+    for (uint64_t id = 0; id < 40; id++)
+        ck_assert_ok(kpi_topk_id_add(lossy, 500 + id, 1 + id % 3));
+    const size_t lens[] = {0, 1, 63, 4095, 4096, 4096 + 63, 4096 + 64, 16 * 4096, n_max - 7};
+    for (int kind = 0; kind < 4; kind++)
+        for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
+            const size_t n = lens[l], start = (l * 7) % 64;
+            int8_t *codes = buf + start;
+            for (size_t i = 0; i < n; i++) {
+                codes[i] = (int8_t)zipf_draw(&z, &r);
+                if (kind >= 1 && test_range(&r, 0, 99) < 3)
+                    codes[i] = -1;
+                if (kind >= 2 && (i / 4096) % 3 == 1 && i % 977 == 5)
+                    codes[i] = (int8_t)(kind == 2 ? (int)(64 + i % 64) : -2 - (int)(i % 100));
+            }
+            if (kind == 3 && n > 0)
+                codes[n - 1] = 127;
+            char ctx[64];
+            snprintf(ctx, sizeof ctx, "codes kind %d, n %zu", kind, n);
+            codes_vs_ids(fresh, codes, n, false, ctx);
+            codes_vs_ids(held, codes, n, false, ctx);
+            codes_vs_ids(small, codes, n, kind == 0, ctx);
+            codes_vs_ids(lossy, codes, n, true, ctx);
+        }
+    kpi_topk_id_free(fresh);
+    kpi_topk_id_free(held);
+    kpi_topk_id_free(small);
+    kpi_topk_id_free(lossy);
+    free(z.cdf);
+    free(buf);
+}
+END_TEST
+
+START_TEST(id_codes_refuse_bad_calls_and_change_nothing)
+{
+    kpi_topk_id *p;
+    ck_assert_ok(kpi_topk_id_new(&p, 8));
+    int8_t codes[5000];
+    for (size_t i = 0; i < 5000; i++)
+        codes[i] = (int8_t)(i % 5);
+    ck_assert_status(kpi_topk_id_add_codes(NULL, codes, 5), KPI_ERR_INVALID);
+    ck_assert_status(kpi_topk_id_add_codes(p, NULL, 5), KPI_ERR_INVALID);
+    ck_assert_ok(kpi_topk_id_add_codes(p, NULL, 0));
+    ck_assert_uint_eq(kpi_topk_id_total(p), 0);
+    kpi_topk *wrong;
+    ck_assert_ok(kpi_topk_new(&wrong, 8));
+    ck_assert_status(kpi_topk_id_add_codes((kpi_topk_id *)(void *)wrong, codes, 5),
+                     KPI_ERR_INVALID);
+    kpi_topk_free(wrong);
+    /* a total that would pass 2^64 - 1: nothing counted, at every length */
+    ck_assert_ok(kpi_topk_id_add(p, 9, UINT64_MAX - 4999));
+    size_t len;
+    unsigned char *before = ser_id(p, &len);
+    for (int level = 0; level < 2; level++) {
+        ck_assert_status(kpi__topk_id_add_codes_simd(p, codes, 5000, level), KPI_ERR_OVERFLOW);
+        unsigned char *now = NULL;
+        size_t l2;
+        now = ser_id(p, &l2);
+        ck_assert(l2 == len && memcmp(now, before, len) == 0);
+        free(now);
+    }
+    ck_assert_ok(kpi_topk_id_add_codes(p, codes, 4999));
+    ck_assert_uint_eq(kpi_topk_id_total(p), UINT64_MAX);
+    free(before);
+    kpi_topk_id_free(p);
+}
+END_TEST
 
 START_TEST(id_batches_of_small_ids_read_like_singles)
 {
@@ -2991,6 +3119,8 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, id_variant_bounds_hold_on_zipf_streams);
     tcase_add_test(tc, id_ties_are_ordered_by_id);
     tcase_add_test(tc, id_batches_of_small_ids_read_like_singles);
+    tcase_add_test(tc, id_codes_count_as_their_ids);
+    tcase_add_test(tc, id_codes_refuse_bad_calls_and_change_nothing);
     tcase_add_test(tc, id_batch_lists_equal_counts_by_id_inside);
     tcase_add_test(tc, a_later_eviction_may_take_another_tied_minimum_after_a_batch);
     tcase_add_test(tc, id_batches_the_counted_paths_cannot_take_go_one_at_a_time);

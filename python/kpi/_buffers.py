@@ -56,6 +56,7 @@ KINDS = {
     "time_ms": (ctypes.c_int64, "int64", "q"),  # timestamps: datetime64 too
     "uint64": (ctypes.c_uint64, "uint64", "Q"),
     "uint8": (ctypes.c_uint8, "uint8", "B"),
+    "int8": (ctypes.c_int8, "int8", "b"),  # categorical codes (TopKId)
     "double": (ctypes.c_double, "float64", "d"),
 }
 

@@ -466,15 +466,19 @@ class TopKId(KpiObject):
         """Count each id once, all or nothing (uint64 / int64 arrays without
         a copy; other integer arrays converted).
 
-        Narrower integer arrays (pandas categorical codes are int8 or int16)
-        are converted a chunk at a time into one reused uint64 buffer that
-        stays in cache (one per thread), rather than copied whole; negative
-        values are their two's complement, as for add() and int64
-        arrays."""
+        int8 arrays (pandas' categorical codes for up to 127 categories)
+        go to kpi_topk_id_add_codes without a copy.  Other narrower integer
+        arrays (int16 codes, ...) are converted a chunk at a time into one
+        reused uint64 buffer that stays in cache (one per thread), rather
+        than copied whole.  Negative values are their two's complement, as
+        for add() and int64 arrays (-1, a missing code, is 2**64 - 1)."""
         refuse_masked(ids, "ids")
         a = _narrow_int_array(ids)
         if a is None:
             self._add_c_array(C.kpi_topk_id_add_array, ids, "uint64", "ids", threads)
+            return
+        if a.dtype == numpy.int8:
+            self._add_c_array(C.kpi_topk_id_add_codes, a, "int8", "ids", threads)
             return
         thread_count(threads)
         n = a.size

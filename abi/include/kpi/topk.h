@@ -397,6 +397,34 @@ KPI_API int kpi_topk_id_add_array(kpi_topk_id *p, const uint64_t *ids,
                                   size_t n);
 
 /**
+ * @brief Count each of n int8 codes once, all or none: code c counts as
+ *        the id (uint64_t)(int64_t)c, as kpi_topk_id_add_array() counts
+ *        those ids (-1, a missing value in pandas' categorical codes, is
+ *        the id UINT64_MAX).
+ *
+ * For pandas' categorical codes (int8 for up to 127 categories) without
+ * widening them to 64-bit ids first.  Every read right after the call is
+ * what n calls of kpi_topk_id_add() would give, with the same caveat on the
+ * order of equal counts inside the object as kpi_topk_id_add_array().  A
+ * batch of at least 4096 codes on an object that has never evicted, whose
+ * new ids all fit, is counted first, one total per code, and added as one
+ * weight per id; where the CPU has AVX-512 (F, BW, VBMI, BITALG) and GFNI,
+ * blocks holding only codes 0 to 63 and -1 are counted 64 codes at a time
+ * (about 0.1 ns a code on the project's VM, against about 0.4 for the
+ * same ids through kpi_topk_id_add_array()).  Other batches take
+ * kpi_topk_id_add_array()'s way, 512 ids at a time.  Never allocates;
+ * uses up to about 45 KB of stack.
+ * @param p the object.
+ * @param codes n codes (NULL only when n is 0).
+ * @param n number of codes.
+ * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_OVERFLOW (the total would
+ *         pass 2^64 - 1: nothing is counted).  Not thread-safe for the
+ *         same object.
+ */
+KPI_API int kpi_topk_id_add_codes(kpi_topk_id *p, const int8_t *codes,
+                                  size_t n);
+
+/**
  * @brief Merge `src` into `dst`; the same rule and bounds as
  *        kpi_topk_merge().
  * @param dst the object merged into.
