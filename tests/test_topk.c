@@ -655,6 +655,31 @@ START_TEST(id_codes_count_as_their_ids)
 }
 END_TEST
 
+START_TEST(id_codes_count_leaves_the_upper_halves_clean)
+{
+    /* (see tests/test_score.c: dirty upper halves slow every SSE
+     * instruction after the call, the host's included) */
+    if (test_upper_dirty() < 0)
+        return; /* not x86-64 with XGETBV(1): nothing to read */
+    static int8_t codes[3 * 4096 + 70];
+    for (int kind = 0; kind < 2; kind++) {
+        for (size_t i = 0; i < sizeof codes; i++)
+            codes[i] = (int8_t)(i % 61) - 1; /* -1 .. 59 */
+        if (kind == 1)
+            codes[4096 + 9] = 100; /* a block for the tables */
+        for (int level = 0; level < 2; level++) {
+            kpi_topk_id *p;
+            ck_assert_ok(kpi_topk_id_new(&p, 200));
+            test_upper_clear();
+            ck_assert_ok(kpi__topk_id_add_codes_simd(p, codes, sizeof codes, level));
+            ck_assert_msg(test_upper_dirty() == 0, "kind %d, level %d: upper halves dirty",
+                          kind, level);
+            kpi_topk_id_free(p);
+        }
+    }
+}
+END_TEST
+
 START_TEST(id_codes_refuse_bad_calls_and_change_nothing)
 {
     kpi_topk_id *p;
@@ -3121,6 +3146,7 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, id_batches_of_small_ids_read_like_singles);
     tcase_add_test(tc, id_codes_count_as_their_ids);
     tcase_add_test(tc, id_codes_refuse_bad_calls_and_change_nothing);
+    tcase_add_test(tc, id_codes_count_leaves_the_upper_halves_clean);
     tcase_add_test(tc, id_batch_lists_equal_counts_by_id_inside);
     tcase_add_test(tc, a_later_eviction_may_take_another_tied_minimum_after_a_batch);
     tcase_add_test(tc, id_batches_the_counted_paths_cannot_take_go_one_at_a_time);
