@@ -1131,10 +1131,63 @@ CODES_T512 static void codes_flush(const __m512i *e, const __m512i *o, uint64_t 
     }
 }
 
-CODES_T512 static void codes_count_512(const int8_t *a, size_t n, uint64_t *tot)
+/* The largest byte of the m codes at a (a multiple of 64), unsigned. */
+CODES_T512 static uint8_t codes_block_max(const int8_t *a, size_t m)
+{
+    __m512i top = _mm512_setzero_si512();
+    for (size_t i = 0; i < m; i += 64)
+        top = _mm512_max_epu8(top, _mm512_loadu_si512((const void *)(a + i)));
+    const __m256i t = _mm256_max_epu8(_mm512_castsi512_si256(top),
+                                      _mm512_extracti64x4_epi64(top, 1));
+    uint8_t b[32], mx = 0;
+    _mm256_storeu_si256((void *)b, t);
+    for (int i = 0; i < 32; i++)
+        mx = b[i] > mx ? b[i] : mx;
+    return mx;
+}
+
+/* Count the m codes at a (a multiple of 64, all 0 .. 63, or with `masked`
+ * also -1, counted into *missing) into the 16-bit counters e and o. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+CODES_T512 static inline void codes_run(const int8_t *a, size_t m, const __m512i *lut, __m512i *e,
+                                        __m512i *o, bool masked, uint64_t *missing)
 {
     const __m512i unit = _mm512_set1_epi64((long long)0x8040201008040201ULL);
     const __m512i c64 = _mm512_set1_epi8(64), minus1 = _mm512_set1_epi8(-1);
+    for (size_t j = 0; j < m; j += 1024) {
+        __m512i c[8];
+#pragma GCC unroll 8
+        for (int g = 0; g < 8; g++)
+            c[g] = _mm512_setzero_si512();
+        const size_t end = m - j < 1024 ? m : j + 1024;
+        for (size_t i = j; i < end; i += 64) {
+            const __m512i x = _mm512_loadu_si512((const void *)(a + i));
+            __mmask64 low = ~(__mmask64)0;
+            if (masked) {
+                low = _mm512_cmplt_epu8_mask(x, c64);
+                *missing += (uint64_t)__builtin_popcountll(_mm512_cmpeq_epi8_mask(x, minus1));
+            }
+            /* (unrolled: the counters and tables stay in registers) */
+#pragma GCC unroll 8
+            for (int g = 0; g < 8; g++) {
+                const __m512i hot = masked ? _mm512_maskz_permutexvar_epi8(low, x, lut[g])
+                                           : _mm512_permutexvar_epi8(x, lut[g]);
+                c[g] = _mm512_add_epi8(
+                    c[g], _mm512_popcnt_epi8(_mm512_gf2p8affine_epi64_epi8(unit, hot, 0)));
+            }
+        }
+#pragma GCC unroll 8
+        for (int g = 0; g < 8; g++) {
+            e[g] = _mm512_add_epi16(e[g], _mm512_and_si512(c[g], _mm512_set1_epi16(0xff)));
+            o[g] = _mm512_add_epi16(o[g], _mm512_srli_epi16(c[g], 8));
+        }
+    }
+}
+
+CODES_T512 static void codes_count_512(const int8_t *a, size_t n, uint64_t *tot)
+{
     __m512i lut[8], e[8], o[8];
     for (int g = 0; g < 8; g++) {
         uint8_t t[64];
@@ -1148,32 +1201,16 @@ CODES_T512 static void codes_count_512(const int8_t *a, size_t n, uint64_t *tot)
     for (size_t b = 0; b < n; b += CODES_BLOCK) {
         const size_t m = n - b < CODES_BLOCK ? n - b : CODES_BLOCK, mv = m & ~(size_t)63;
         const int8_t *blk = a + b;
-        if (mv == 0 || !codes_block_ok(blk, mv)) {
+        /* a block of codes 0 .. 63 only (one maximum says so, and puts
+         * the block in L1) is counted without masks; one with -1 too,
+         * with them; any other, by the tables */
+        if (mv != 0 && codes_block_max(blk, mv) < 64)
+            codes_run(blk, mv, lut, e, o, false, &missing);
+        else if (mv != 0 && codes_block_ok(blk, mv))
+            codes_run(blk, mv, lut, e, o, true, &missing);
+        else {
             codes_tables(blk, m, tot);
             continue;
-        }
-        for (size_t j = 0; j < mv; j += 1024) {
-            __m512i c[8];
-#pragma GCC unroll 8
-            for (int g = 0; g < 8; g++)
-                c[g] = _mm512_setzero_si512();
-            const size_t end = mv - j < 1024 ? mv : j + 1024;
-            for (size_t i = j; i < end; i += 64) {
-                const __m512i x = _mm512_loadu_si512((const void *)(blk + i));
-                const __mmask64 low = _mm512_cmplt_epu8_mask(x, c64);
-                missing += (uint64_t)__builtin_popcountll(_mm512_cmpeq_epi8_mask(x, minus1));
-                /* (unrolled: the counters and tables stay in registers) */
-#pragma GCC unroll 8
-                for (int g = 0; g < 8; g++)
-                    c[g] = _mm512_add_epi8(
-                        c[g], _mm512_popcnt_epi8(_mm512_gf2p8affine_epi64_epi8(
-                                  unit, _mm512_maskz_permutexvar_epi8(low, x, lut[g]), 0)));
-            }
-#pragma GCC unroll 8
-            for (int g = 0; g < 8; g++) {
-                e[g] = _mm512_add_epi16(e[g], _mm512_and_si512(c[g], _mm512_set1_epi16(0xff)));
-                o[g] = _mm512_add_epi16(o[g], _mm512_srli_epi16(c[g], 8));
-            }
         }
         for (size_t i = mv; i < m; i++)
             tot[(uint8_t)blk[i]]++;
