@@ -1078,7 +1078,6 @@ static bool add_dense(ss_core *c, const uint64_t *ids, size_t n)
  * counters, as the ids' dense count.
  */
 #define CODES_BLOCK 4096u
-#define CODES_CHUNK 512u /* ids converted at a time when not counted first */
 enum { CODES_PORTABLE = 0, CODES_AVX512 = 1 };
 
 /* Add the counts of codes[0, n) to tot (n < 2^32). */
@@ -2469,11 +2468,13 @@ KPI_API int kpi_topk_id_add_array(kpi_topk_id *p, const uint64_t *ids,
 }
 
 /* The batch of codes counted first (codes_count) and added as one weight
- * per id, when add_counted applies; false, changing nothing, otherwise. */
+ * per id, when add_counted applies; false, changing nothing, otherwise.
+ * (From DENSE_MIN_BATCH codes, as kpi_topk_id_add_array's sparse count:
+ * the same decisions, through add_counted, on the same distinct ids.) */
 static TK_NOINLINE bool add_codes_counted(ss_core *c, const int8_t *codes, size_t n,
                                           int allow)
 {
-    if (c->lossy || n < DENSE_BLOCK)
+    if (c->lossy || n < DENSE_MIN_BATCH)
         return false;
     uint64_t tot[DENSE];
     codes_count(codes, n, tot, allow);
@@ -2500,14 +2501,14 @@ int kpi__topk_id_add_codes_simd(kpi_topk_id *p, const int8_t *codes, size_t n, i
         return KPI_ERR_OVERFLOW;
     if (add_codes_counted(&p->c, codes, n, allow))
         return KPI_OK;
-    /* otherwise the ids, a chunk at a time, as kpi_topk_id_add_array()
-     * takes them */
-    uint64_t ids[CODES_CHUNK];
-    for (size_t i = 0; i < n; i += CODES_CHUNK) {
-        const size_t m = n - i < CODES_CHUNK ? n - i : CODES_CHUNK;
-        for (size_t j = 0; j < m; j++)
-            ids[j] = (uint64_t)(int64_t)codes[i + j];
-        add_ids(&p->c, ids, m);
+    /* otherwise one at a time, as kpi_topk_id_add_array() takes a batch it
+     * does not count first (not a chunk at a time through its path: a
+     * first chunk counted first leaves equal counts in id order, and a
+     * later chunk's eviction could then take another of them than the
+     * singles do) */
+    for (size_t i = 0; i < n; i++) {
+        ss_key k = key_id((uint64_t)(int64_t)codes[i]);
+        ss_add(&p->c, &k, 1, KIND_ID);
     }
     return KPI_OK;
 }

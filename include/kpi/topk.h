@@ -406,14 +406,16 @@ KPI_API int kpi_topk_id_add_array(kpi_topk_id *p, const uint64_t *ids,
  * widening them to 64-bit ids first.  Every read right after the call is
  * what n calls of kpi_topk_id_add() would give, with the same caveat on the
  * order of equal counts inside the object as kpi_topk_id_add_array().  A
- * batch of at least 4096 codes on an object that has never evicted, whose
- * new ids all fit, is counted first, one total per code, and added as one
- * weight per id; where the CPU has AVX-512 (F, BW, VBMI, BITALG) and GFNI,
- * blocks holding only codes 0 to 63 and -1 are counted 64 codes at a time
- * (about 0.1 ns a code on the project's VM, against about 0.4 for the
- * same ids through kpi_topk_id_add_array()).  Other batches take
- * kpi_topk_id_add_array()'s way, 512 ids at a time.  Never allocates;
- * uses up to about 45 KB of stack.
+ * batch that kpi_topk_id_add_array() would count first (at least 32 codes
+ * on an object that has never evicted, whose new ids all fit) is counted
+ * first, one total per code, and added as one weight per id; where the CPU
+ * has AVX-512 (F, BW, VBMI, BITALG) and GFNI, blocks holding only codes 0
+ * to 63 and -1 are counted 64 codes at a time (about 0.1 ns a code on the
+ * project's VM, against about 0.4 for the same ids through
+ * kpi_topk_id_add_array()).  Other batches go one code at a time, as
+ * kpi_topk_id_add_array() takes them: either way the same state (bytes)
+ * as that call on those ids.  Never allocates; uses up to about 18 KB of
+ * stack.
  * @param p the object.
  * @param codes n codes (NULL only when n is 0).
  * @param n number of codes.
