@@ -1078,6 +1078,10 @@ static bool add_dense(ss_core *c, const uint64_t *ids, size_t n)
  * counters, as the ids' dense count.
  */
 #define CODES_BLOCK 4096u
+/* how far ahead of a block's first pass the codes are asked for (two
+ * blocks): 10 M codes from memory 0.54-0.58 ms with it, 0.75-1.31 without
+ * (Zen 5 VM, 2026-12-07) */
+#define CODES_PREFETCH 8192
 enum { CODES_PORTABLE = 0, CODES_AVX512 = 1 };
 
 /* Add the counts of codes[0, n) to tot (n < 2^32). */
@@ -1134,8 +1138,12 @@ CODES_T512 static void codes_flush(const __m512i *e, const __m512i *o, uint64_t 
 CODES_T512 static uint8_t codes_block_max(const int8_t *a, size_t m)
 {
     __m512i top = _mm512_setzero_si512();
-    for (size_t i = 0; i < m; i += 64)
+    for (size_t i = 0; i < m; i += 64) {
+        /* (an address, not a pointer past the array: never read) */
+        _mm_prefetch((const char *)((uintptr_t)(const void *)(a + i) + CODES_PREFETCH),
+                     _MM_HINT_T0);
         top = _mm512_max_epu8(top, _mm512_loadu_si512((const void *)(a + i)));
+    }
     const __m256i t = _mm256_max_epu8(_mm512_castsi512_si256(top),
                                       _mm512_extracti64x4_epi64(top, 1));
     uint8_t b[32], mx = 0;
