@@ -1070,12 +1070,15 @@ static bool add_dense(ss_core *c, const uint64_t *ids, size_t n)
  * the group (0 outside it, and for -1), one GF(2) affine instruction
  * transposes each 8 such bytes so that byte j holds a bit for each of
  * them equal to value j, and a byte popcount and add count them: 8 groups,
- * 32 instructions, per 64 codes, every value at once; -1 is counted by a
- * compare and a popcount of its mask.  Byte counters (at most 128 per 16
- * adds) go into 16-bit ones every 1024 codes, and those into the totals
- * every 16 blocks.  Other blocks (codes 64 .. 127 or below -1), the last
- * up to 63 codes and other CPUs: four interleaved tables of 32-bit
- * counters, as the ids' dense count.
+ * 32 instructions, per 64 codes, every value at once.  A first pass takes
+ * the block's largest byte (and brings it into L1): below 64, the block
+ * is counted so; otherwise, if it holds only codes 0 .. 63 and -1, with
+ * the permutes masked to the codes below 64 and -1 counted by a compare
+ * and a popcount of its mask.  Byte counters (at most 128 per 16 adds) go
+ * into 16-bit ones every 1024 codes, and those into the totals every 16
+ * blocks; a block's last (up to 63) codes are counted singly.  Other
+ * blocks (codes 64 .. 127 or below -1) and other CPUs: four interleaved
+ * tables of 32-bit counters, as the ids' dense count.
  */
 #define CODES_BLOCK 4096u
 /* how far ahead of a block's first pass the codes are asked for (two
