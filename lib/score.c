@@ -521,12 +521,14 @@ block_count_avx2(const int32_t *a, size_t m, uint32_t min, uint32_t nv, uint64_t
  * if an answer is off the scale.  The same totals as pair_count(). */
 #define SCORE_T512 __attribute__((target("avx2,avx512f,avx512bw,avx512bitalg,gfni")))
 
-/* How far ahead of its loads the kernel asks for the array, in bytes (one
- * block, 16 KiB): 10 M answers read again and again took 0.67-0.81 ms
- * with it and 0.99-1.01 without on the Zen 5 VM of 2026-12-07; from memory
- * the count is at one core's stream either way (docs/PERFORMANCE.md,
- * "Scores and rates"). */
-#define SCORE_PREFETCH (BLOCK * 4)
+/* How far ahead of its loads the kernel asks for the array, in bytes
+ * (three quarters of a block, 12 KiB): 10 M answers read again and again
+ * took 0.67-0.81 ms with 16 KiB and 0.99-1.01 without on the Zen 5 VM of
+ * 2026-12-07; from memory (a cache-sized buffer read between calls), five
+ * alternated runs, 16 KiB 1.00-1.11 ms, 12 KiB 0.97-1.12 (median 0.99), 8
+ * KiB 0.92-1.01, and read again 0.79-0.82, 0.77-0.82, 0.79-0.85
+ * (docs/PERFORMANCE.md, "Scores and rates"). */
+#define SCORE_PREFETCH (BLOCK * 3)
 
 /* The counts of 64 packed answers among those 8 values whose one-hot
  * bytes `lut` gives (a byte per value of the low nibble). */
