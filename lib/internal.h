@@ -450,4 +450,47 @@ static inline bool kpi__add_i64(int64_t a, int64_t b, int64_t *out)
 #endif
 }
 
+/* ---- one-hot counts on AVX-512 (lib/score.c, lib/topk.c) ------------------
+ * The survey-score and the int8-code kernels count up to 8 values at once
+ * the same way: each byte of a vector holds a one-hot bit for its value
+ * among 8 (bit j: value j; 0 for none), one GF(2) affine instruction
+ * transposes each 8 such bytes as an 8 x 8 bit matrix (the bytes as the
+ * matrix, the unit bytes as the data), so that byte j of each 8 holds one
+ * bit for each of them equal to value j, and a byte popcount counts them
+ * (at most 8 a byte).  Callers keep those in byte counters, widen them into
+ * 16-bit ones before they can pass 255, and sum the 16-bit ones per value. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(KPI_NO_DISPATCH)
+#include <immintrin.h>
+#define KPI__T_ONEHOT __attribute__((target("avx2,avx512f,avx512bw,avx512bitalg,gfni")))
+
+/* The count of each value j among each 8 one-hot bytes of hot, in byte j
+ * of each 8. */
+static inline KPI__T_ONEHOT __m512i kpi__onehot_count(__m512i hot)
+{
+    const __m512i unit = _mm512_set1_epi64((long long)0x8040201008040201ULL);
+    return _mm512_popcnt_epi8(_mm512_gf2p8affine_epi64_epi8(unit, hot, 0));
+}
+
+/* Byte counters c (byte j of each 8: value j) into 16-bit ones: even
+ * bytes to *e, odd ones to *o. */
+static inline KPI__T_ONEHOT void kpi__onehot_widen(__m512i c, __m512i *e, __m512i *o)
+{
+    *e = _mm512_add_epi16(*e, _mm512_and_si512(c, _mm512_set1_epi16(0xff)));
+    *o = _mm512_add_epi16(*o, _mm512_srli_epi16(c, 8));
+}
+
+/* Add the 16-bit counters e and o (kpi__onehot_widen) to t[0..8), t[j]
+ * getting value j's. */
+static inline KPI__T_ONEHOT void kpi__onehot_sums(__m512i e, __m512i o, uint64_t *t)
+{
+    uint16_t ev[32], od[32];
+    _mm512_storeu_si512((void *)ev, e);
+    _mm512_storeu_si512((void *)od, o);
+    for (int l = 0; l < 32; l++) {
+        t[2 * (l % 4)] += ev[l];
+        t[2 * (l % 4) + 1] += od[l];
+    }
+}
+#endif
+
 #endif /* KPI_INTERNAL_H */

@@ -534,16 +534,7 @@ block_count_avx2(const int32_t *a, size_t m, uint32_t min, uint32_t nv, uint64_t
  * bytes `lut` gives (a byte per value of the low nibble). */
 SCORE_T512 static inline __m512i count8_512(__m512i p, __m512i lut)
 {
-    const __m512i unit = _mm512_set1_epi64((long long)0x8040201008040201ULL);
-    return _mm512_popcnt_epi8(_mm512_gf2p8affine_epi64_epi8(unit, _mm512_shuffle_epi8(lut, p), 0));
-}
-
-/* Byte counters c (byte j of each 8: value j) into 16-bit ones: even
- * bytes to *e, odd ones to *o. */
-SCORE_T512 static inline void widen_512(__m512i c, __m512i *e, __m512i *o)
-{
-    *e = _mm512_add_epi16(*e, _mm512_and_si512(c, _mm512_set1_epi16(0xff)));
-    *o = _mm512_add_epi16(*o, _mm512_srli_epi16(c, 8));
+    return kpi__onehot_count(_mm512_shuffle_epi8(lut, p));
 }
 
 /* Add the 16-bit counters of values base .. base + 7 (those below nv) to
@@ -551,15 +542,8 @@ SCORE_T512 static inline void widen_512(__m512i c, __m512i *e, __m512i *o)
 SCORE_T512 static void flush_512(__m512i e, __m512i o, uint32_t base, uint32_t nv,
                                  uint64_t *acc)
 {
-    uint16_t ev[32], od[32];
     uint64_t t[8] = {0};
-    void *pe = ev, *po = od;
-    _mm512_storeu_si512(pe, e);
-    _mm512_storeu_si512(po, o);
-    for (int l = 0; l < 32; l++) {
-        t[2 * (l % 4)] += ev[l];
-        t[2 * (l % 4) + 1] += od[l];
-    }
+    kpi__onehot_sums(e, o, t);
     for (uint32_t j = 0; j < 8 && base + j < nv; j++)
         acc[base + j] += t[j];
 }
@@ -595,8 +579,8 @@ SCORE_T512 static inline uint32_t block_count_512(const int32_t *a, size_t m, ui
             if (two)
                 c1 = _mm512_add_epi8(c1, count8_512(p, hi));
         }
-        widen_512(c0, &e0, &o0);
-        widen_512(c1, &e1, &o1);
+        kpi__onehot_widen(c0, &e0, &o0);
+        kpi__onehot_widen(c1, &e1, &o1);
     }
     if (_mm512_cmpgt_epu8_mask(top, _mm512_set1_epi8((char)(nv - 1))) != 0)
         return 1; /* some byte above the span */

@@ -1122,19 +1122,11 @@ CODES_T512 static bool codes_block_ok(const int8_t *a, size_t m)
     return other == 0;
 }
 
-/* Add the 16-bit counters of group g (even bytes in e, odd in o: byte j
- * of each 8 counts value 8g + j) to tot. */
+/* Add the 16-bit counters of each group g to tot[8g .. 8g + 8). */
 CODES_T512 static void codes_flush(const __m512i *e, const __m512i *o, uint64_t *tot)
 {
-    for (int g = 0; g < 8; g++) {
-        uint16_t ev[32], od[32];
-        _mm512_storeu_si512((void *)ev, e[g]);
-        _mm512_storeu_si512((void *)od, o[g]);
-        for (int l = 0; l < 32; l++) {
-            tot[8 * g + 2 * (l % 4)] += ev[l];
-            tot[8 * g + 2 * (l % 4) + 1] += od[l];
-        }
-    }
+    for (int g = 0; g < 8; g++)
+        kpi__onehot_sums(e[g], o[g], tot + 8 * g);
 }
 
 /* The largest byte of the m codes at a (a multiple of 64), unsigned. */
@@ -1164,7 +1156,6 @@ __attribute__((always_inline))
 CODES_T512 static inline void codes_run(const int8_t *a, size_t m, const __m512i *lut, __m512i *e,
                                         __m512i *o, bool masked, uint64_t *missing)
 {
-    const __m512i unit = _mm512_set1_epi64((long long)0x8040201008040201ULL);
     const __m512i c64 = _mm512_set1_epi8(64), minus1 = _mm512_set1_epi8(-1);
     for (size_t j = 0; j < m; j += 1024) {
         __m512i c[8];
@@ -1184,15 +1175,12 @@ CODES_T512 static inline void codes_run(const int8_t *a, size_t m, const __m512i
             for (int g = 0; g < 8; g++) {
                 const __m512i hot = masked ? _mm512_maskz_permutexvar_epi8(low, x, lut[g])
                                            : _mm512_permutexvar_epi8(x, lut[g]);
-                c[g] = _mm512_add_epi8(
-                    c[g], _mm512_popcnt_epi8(_mm512_gf2p8affine_epi64_epi8(unit, hot, 0)));
+                c[g] = _mm512_add_epi8(c[g], kpi__onehot_count(hot));
             }
         }
 #pragma GCC unroll 8
-        for (int g = 0; g < 8; g++) {
-            e[g] = _mm512_add_epi16(e[g], _mm512_and_si512(c[g], _mm512_set1_epi16(0xff)));
-            o[g] = _mm512_add_epi16(o[g], _mm512_srli_epi16(c[g], 8));
-        }
+        for (int g = 0; g < 8; g++)
+            kpi__onehot_widen(c[g], &e[g], &o[g]);
     }
 }
 
