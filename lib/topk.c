@@ -1033,6 +1033,26 @@ static bool add_counted(ss_core *c, sp_ent *tab, size_t cells, size_t d, size_t 
     return true;
 }
 
+/* A batch of n counted into tot[DENSE] (tot[v]: the count of the id v, or
+ * with `code8` of the id (int64_t)(int8_t)v, an int8 code's) added as one
+ * weight per id (add_counted); false, changing nothing, when that does not
+ * apply. */
+static bool add_totals(ss_core *c, const uint64_t *tot, size_t n, bool code8)
+{
+    sp_ent tab[SPARSE_CELLS];
+    memset(tab, 0, sizeof tab);
+    size_t d = 0;
+    for (uint32_t v = 0; v < DENSE; v++)
+        if (tot[v] != 0) {
+            const uint64_t id = code8 ? (uint64_t)(int64_t)(int8_t)(uint8_t)v : v;
+            sp_ent *e = sp_cell(tab, SPARSE_CELLS - 1, id);
+            e->id = id;
+            e->n = tot[v];
+            d++;
+        }
+    return add_counted(c, tab, SPARSE_CELLS, d, n);
+}
+
 /* The batch through the dense count; false, changing nothing, when it
  * does not apply (see above).  The caller checked the total for
  * overflow. */
@@ -1043,19 +1063,7 @@ static bool add_dense(ss_core *c, const uint64_t *ids, size_t n)
     if (c->lossy || n < DENSE_BLOCK)
         return false;
     uint64_t tot[DENSE];
-    if (!dense_count(ids, n, tot))
-        return false;
-    sp_ent tab[SPARSE_CELLS];
-    memset(tab, 0, sizeof tab);
-    size_t d = 0;
-    for (uint32_t v = 0; v < DENSE; v++)
-        if (tot[v] != 0) {
-            sp_ent *e = sp_cell(tab, SPARSE_CELLS - 1, v);
-            e->id = v;
-            e->n = tot[v];
-            d++;
-        }
-    return add_counted(c, tab, SPARSE_CELLS, d, n);
+    return dense_count(ids, n, tot) && add_totals(c, tot, n, false);
 }
 
 /* ---- core: int8 codes (kpi_topk_id_add_codes) -----------------------------
@@ -2477,18 +2485,7 @@ static TK_NOINLINE bool add_codes_counted(ss_core *c, const int8_t *codes, size_
         return false;
     uint64_t tot[DENSE];
     codes_count(codes, n, tot, allow);
-    sp_ent tab[SPARSE_CELLS];
-    memset(tab, 0, sizeof tab);
-    size_t d = 0;
-    for (uint32_t v = 0; v < DENSE; v++)
-        if (tot[v] != 0) {
-            const uint64_t id = (uint64_t)(int64_t)(int8_t)(uint8_t)v;
-            sp_ent *e = sp_cell(tab, SPARSE_CELLS - 1, id);
-            e->id = id;
-            e->n = tot[v];
-            d++;
-        }
-    return add_counted(c, tab, SPARSE_CELLS, d, n);
+    return add_totals(c, tot, n, true);
 }
 
 int kpi__topk_id_add_codes_simd(kpi_topk_id *p, const int8_t *codes, size_t n, int allow)
