@@ -256,6 +256,23 @@ static inline tk *ts_find(const tstore *s, uint64_t id)
     return ts_find_slot(s, id, &slot);
 }
 
+#define NO_HINT UINT32_MAX
+
+/* ts_find_slot(), trying slot `hint` first: a live slot holding `id` is
+ * the ticket's (ids are unique in the store), so a hint is checked, never
+ * trusted; one gone stale (the ticket moved or left) costs one compare. */
+static inline tk *ts_find_hinted(const tstore *s, uint64_t id, uint32_t hint, uint32_t *slot)
+{
+    if (hint < s->n) {
+        tk *t = slot_at(s, hint);
+        if (t->id == id) {
+            *slot = hint;
+            return t;
+        }
+    }
+    return ts_find_slot(s, id, slot);
+}
+
 /* The business sums of live ticket t (the store keeps them: biz). */
 static inline uint8_t *bz_of(const tstore *s, const tk *t)
 {
@@ -2155,8 +2172,10 @@ static void evict(kpi_engine *e, tk *t)
  * nothing comes before to overlap with (a batch's first records, a
  * snapshot's tickets as they are decoded), groups of up to WARM are looked
  * up together with loads, so that at least their misses overlap each
- * other (docs/PERFORMANCE.md, "Ticket engine").  Only the cache is touched:
- * nothing read is used. */
+ * other (docs/PERFORMANCE.md, "Ticket engine").  Only the cache is
+ * touched, with one exception: the batch keeps the slot it read ahead for
+ * a record, which tries it before the index (ts_find_hinted(): a hint,
+ * checked against the ticket's id, never trusted). */
 #ifndef WARM
 #define WARM 16
 #endif
@@ -2230,19 +2249,24 @@ static inline void ahead_slot_at(const tstore *s, uint32_t i)
     }
 }
 
-static inline void ahead_ticket_slot(const tstore *s, uint64_t id, bool evicting)
+/* ... and the slot it read ahead (NO_HINT if none): the ticket's, unless
+ * another with the same tag came first (ts_find_hinted() checks). */
+static inline uint32_t ahead_ticket_slot(const tstore *s, uint64_t id, bool evicting)
 {
     uint64_t h = kpi__mix64(id);
-    uint32_t mask = s->icap - 1, i = (uint32_t)h & mask, v = s->index[i];
+    uint32_t mask = s->icap - 1, i = (uint32_t)h & mask, v = s->index[i], hint = NO_HINT;
     for (int k = 0; k < 4 && v != 0 && (v & ~TS_SLOT_MASK) != TS_TAG(h); k++)
         v = s->index[i = (i + 1) & mask];
-    if (v != 0 && ts_slot(v) < s->n)
-        ahead_slot_at(s, ts_slot(v));
+    if (v != 0 && ts_slot(v) < s->n) {
+        hint = ts_slot(v);
+        ahead_slot_at(s, hint);
+    }
     for (int k = 0; evicting && k < 3 && v != 0; k++) {
         v = s->index[i = (i + 1) & mask];
         if (v != 0 && ts_slot(v) < s->n)
             ahead_slot_at(s, ts_slot(v));
     }
+    return hint;
 }
 
 static inline void ahead_cust_index(const ctab *c, uint64_t key)
@@ -2419,6 +2443,9 @@ typedef struct intake {
     /* the record's keys, interned by reserve_for(): agent + 1 and team + 1
      * (0 = none in the record), channel and priority of a creation */
     uint32_t agent, team, channel, priority;
+    /* the slot the batch's read-ahead found the ticket in (NO_HINT if
+     * none): tried before the index, which it spares when still right */
+    uint32_t hint;
 } intake;
 
 /* Is a live ticket past its window at time t (it will leave first)? */
@@ -2945,7 +2972,7 @@ static int engine_event(kpi_engine *e, intake *in)
     tk *t = NULL;
     uint32_t slot = 0;
     if (ev->kind != KPI_EVENT_LOGGED_IN) {
-        t = ts_find_slot(&e->ts, ev->ticket, &slot);
+        t = ts_find_hinted(&e->ts, ev->ticket, in->hint, &slot);
         if (t != NULL && expiring(e, t, now))
             t = NULL; /* it leaves before this event */
         if (ev->kind == KPI_EVENT_CREATED) {
@@ -3008,6 +3035,7 @@ static int record_intake(const kpi_engine *e, const kpi_event *ev, intake *in)
     in->ev = ev;
     in->topic = NULL;
     in->topic_len = 0;
+    in->hint = NO_HINT;
     if (ev->kind == KPI_EVENT_CREATED && ev->topic != 0) {
         const char *name = names_get(&e->names[KPI_DIM_TOPIC - 1], ev->topic);
         if (name == NULL)
@@ -3231,7 +3259,7 @@ static int one(kpi_engine *e, const kpi_event *ev, const char *topic)
     int rc = check_fields(ev);
     if (rc != KPI_OK)
         return rc;
-    intake in = {ev, NULL, 0, 0, 0, 0, 0};
+    intake in = {ev, NULL, 0, 0, 0, 0, 0, NO_HINT};
     if (topic != NULL && topic[0] != '\0') {
         size_t len = strnlen(topic, KPI_TOPK_MAX_LABEL + 1);
         if (len > KPI_TOPK_MAX_LABEL)
@@ -3364,11 +3392,12 @@ static inline void ahead_index(const kpi_engine *e, const kpi_event *ev)
         ahead_cust_index(&e->cust, ev->actor);
 }
 
-static inline void ahead_slot(const kpi_engine *e, const kpi_event *ev)
+static inline uint32_t ahead_slot(const kpi_engine *e, const kpi_event *ev)
 {
-    ahead_ticket_slot(&e->ts, ev->ticket, false);
+    uint32_t hint = ahead_ticket_slot(&e->ts, ev->ticket, false);
     if (ahead_customer(e, ev))
         ahead_cust_entry(&e->cust, ev->actor);
+    return hint;
 }
 
 /* The tickets of the records ev[0..n) (and a creation's customer entry),
@@ -3396,22 +3425,28 @@ KPI_API int kpi_engine_apply(kpi_engine *e, const kpi_event *events, size_t n,
         return KPI_ERR_VERSION;
     size_t i;
     int rc = KPI_OK;
+    /* the slots the read-ahead found, record i's at i % AHEAD_NEAR */
+    uint32_t hints[AHEAD_NEAR];
+    for (size_t j = 0; j < AHEAD_NEAR; j++)
+        hints[j] = NO_HINT;
     if (n > 0 && e->ts.icap != 0) {
         warm(e, events, n < AHEAD_NEAR ? n : AHEAD_NEAR);
         for (size_t j = AHEAD_NEAR; j < AHEAD_FAR && j < n; j++)
             ahead_index(e, &events[j]);
     }
     for (i = 0; i < n; i++) {
+        const uint32_t hint = hints[i % AHEAD_NEAR];
         if (KPI__LIKELY(e->ts.icap != 0)) {
             if (i + AHEAD_FAR < n)
                 ahead_index(e, &events[i + AHEAD_FAR]);
             if (i + AHEAD_NEAR < n)
-                ahead_slot(e, &events[i + AHEAD_NEAR]);
+                hints[i % AHEAD_NEAR] = ahead_slot(e, &events[i + AHEAD_NEAR]);
         }
         intake in;
         rc = check_fields(&events[i]);
         if (rc == KPI_OK)
             rc = record_intake(e, &events[i], &in);
+        in.hint = hint;
         if (rc == KPI_OK)
             rc = engine_event(e, &in);
         if (rc != KPI_OK)

@@ -6194,6 +6194,49 @@ START_TEST(a_long_settlement_in_the_middle_of_a_batch_equals_the_records_one_by_
 }
 END_TEST
 
+/* The batch reads each ticket's slot ahead, some records before its own,
+ * and tries that slot first: records whose tickets moved in between (an
+ * eviction fills the holes with the store's last tickets) or left (and
+ * came back as new tickets) find them through the index, as one by one. */
+START_TEST(tickets_moved_between_the_read_ahead_and_their_record_are_still_found)
+{
+    kpi_engine *e = NULL, *one = NULL;
+    ck_assert_ok(kpi_engine_new(&e));
+    kpi_event setup[50];
+    for (uint64_t tk = 1; tk <= 40; tk++)
+        setup[tk - 1] = CREATE(T0 + (int64_t)tk, tk, 500 + tk);
+    for (uint64_t tk = 1; tk <= 10; tk++) /* they leave a window later */
+        setup[39 + tk] = RESOLVE(T0 + 100 + (int64_t)tk, tk, 7);
+    feed_each(e, setup, N_OF(setup));
+    ck_assert_ok(kpi_engine_clone(e, &one));
+    const int64_t later = T0 + 8 * D;
+    kpi_event batch[32];
+    size_t n = 0;
+    for (uint64_t tk = 11; tk <= 18; tk++) /* read before the eviction */
+        batch[n++] = NOTE(T0 + 1000 + (int64_t)tk, tk);
+    batch[n++] = NOTE(later, 20); /* evicts 1..10: 31..40 move into their slots */
+    for (uint64_t tk = 40; tk >= 31; tk--) /* read ahead in their old slots */
+        batch[n++] = REPLY(later + 100 - (int64_t)tk, tk, 9);
+    for (uint64_t tk = 1; tk <= 5; tk++) /* gone: their old slots hold others */
+        batch[n++] = CREATE(later + 100 + (int64_t)tk, tk, 900 + tk);
+    for (uint64_t tk = 36; tk <= 40; tk++)
+        batch[n++] = MSG(later + 200 + (int64_t)tk, tk);
+    ck_assert_uint_le(n, N_OF(batch));
+    size_t applied = 0;
+    ck_assert_ok(kpi_engine_apply(e, batch, n, sizeof(kpi_event), &applied));
+    ck_assert_uint_eq(applied, n);
+    feed_each(one, batch, n);
+    eng_same(e, one);
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_LIVE), 35);
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_REPLIES), 10);
+    int status;
+    ck_assert_ok(kpi_engine_ticket_status(e, 3, &status));
+    ck_assert_int_eq(status, KPI_STATUS_NEW);
+    kpi_engine_free(e);
+    kpi_engine_free(one);
+}
+END_TEST
+
 /* ==== the suite =========================================================== */
 
 /* ==== edges found by scripts/coverage.sh ================================= */
@@ -9803,6 +9846,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_batch_of_new_long_topics_under_every_allocation_failure);
     tcase_add_test(tc, an_overflow_in_the_middle_of_a_batch_stops_it_there);
     tcase_add_test(tc, a_long_settlement_in_the_middle_of_a_batch_equals_the_records_one_by_one);
+    tcase_add_test(tc, tickets_moved_between_the_read_ahead_and_their_record_are_still_found);
     tcase_add_test(tc, each_allocation_of_new_clone_restore_merge_and_advance_may_fail);
     tcase_add_test(tc, a_long_settlement_fails_at_a_whole_step);
     tcase_add_test(tc, values_far_apart_in_one_transaction_are_all_reserved);
