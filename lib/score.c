@@ -472,6 +472,17 @@ __attribute__((target("avx2"))) static inline __m256i pack32(const int32_t *a, _
     return _mm256_packs_epi16(_mm256_packs_epi32(x0, x1), _mm256_packs_epi32(x2, x3));
 }
 
+/* How far ahead of its loads each vector kernel asks for the array, in
+ * bytes (three quarters of a block, 12 KiB).  AVX-512: 10 M answers read
+ * again and again took 0.67-0.81 ms with 16 KiB and 0.99-1.01 without on
+ * the Zen 5 VM of 2026-12-07; from memory (a cache-sized buffer read
+ * between calls), five alternated runs, 16 KiB 1.00-1.11 ms, 12 KiB
+ * 0.97-1.12 (median 0.99), 8 KiB 0.92-1.01, and read again 0.79-0.82,
+ * 0.77-0.82, 0.79-0.85.  AVX2 (the same VM, five alternated runs): from
+ * memory 1.03-1.18 ms against 1.32-1.45 without, read again 0.78-0.86
+ * against 1.19-1.42 (docs/PERFORMANCE.md, "Scores and rates"). */
+#define SCORE_PREFETCH (BLOCK * 3)
+
 __attribute__((target("avx2"))) static uint32_t
 block_count_avx2(const int32_t *a, size_t m, uint32_t min, uint32_t nv, uint64_t *acc)
 {
@@ -481,6 +492,10 @@ block_count_avx2(const int32_t *a, size_t m, uint32_t min, uint32_t nv, uint64_t
     count5 k;
     count5_init(&k, 0);
     for (size_t i = 0; i < m; i += 32) {
+        /* (an address, not a pointer past the array: never read) */
+        const uintptr_t ahead = (uintptr_t)(a + i) + SCORE_PREFETCH;
+        _mm_prefetch((const char *)ahead, _MM_HINT_T0);
+        _mm_prefetch((const char *)(ahead + 64), _MM_HINT_T0);
         __m256i p = pack32(a + i, vmin);
         hi = _mm256_max_epu8(hi, p);
         if (nv > 6)
@@ -521,14 +536,6 @@ block_count_avx2(const int32_t *a, size_t m, uint32_t min, uint32_t nv, uint64_t
  * if an answer is off the scale.  The same totals as pair_count(). */
 #define SCORE_T512 __attribute__((target("avx2,avx512f,avx512bw,avx512bitalg,gfni")))
 
-/* How far ahead of its loads the kernel asks for the array, in bytes
- * (three quarters of a block, 12 KiB): 10 M answers read again and again
- * took 0.67-0.81 ms with 16 KiB and 0.99-1.01 without on the Zen 5 VM of
- * 2026-12-07; from memory (a cache-sized buffer read between calls), five
- * alternated runs, 16 KiB 1.00-1.11 ms, 12 KiB 0.97-1.12 (median 0.99), 8
- * KiB 0.92-1.01, and read again 0.79-0.82, 0.77-0.82, 0.79-0.85
- * (docs/PERFORMANCE.md, "Scores and rates"). */
-#define SCORE_PREFETCH (BLOCK * 3)
 
 /* The counts of 64 packed answers among those 8 values whose one-hot
  * bytes `lut` gives (a byte per value of the low nibble). */
