@@ -2206,8 +2206,10 @@ static void warm_keys(const kpi_engine *e, const uint64_t *tid, size_t nt,
             v = s->index[i = (i + 1) & mask];
         if (v != 0 && (v & ~TS_SLOT_MASK) == TS_TAG(h) && ts_slot(v) < s->n) {
             acc ^= (uint32_t)slot_at(s, ts_slot(v))->id;
-            if (s->biz) /* (the sums' first byte: its line) */
-                acc ^= *bz_at(s, ts_slot(v));
+            if (s->biz) { /* the sums' first and last bytes: both their lines */
+                const uint8_t *b = bz_at(s, ts_slot(v));
+                acc ^= (uint32_t)b[0] ^ b[BZ_BYTES - 1];
+            }
         }
     }
     for (size_t j = 0; j < nc; j++)
