@@ -953,12 +953,17 @@ static inline sp_ent *sp_cell(sp_ent *tab, size_t mask, uint64_t id)
  * runs to cross per key of the batch (each weighted add crosses at most
  * `size` runs, size >= c->size: see add_counted) - so that a count that
  * cannot be used stops early. */
-static size_t count_limit(const ss_core *c, size_t n)
+static size_t count_limit_of(const ss_core *c, size_t n, size_t most)
 {
-    size_t limit = c->cap < SPARSE_MAX ? c->cap : SPARSE_MAX;
+    size_t limit = c->cap < most ? c->cap : most;
     if (c->size > 0 && 4 * (uint64_t)n / c->size < limit)
         limit = (size_t)(4 * (uint64_t)n / c->size);
     return limit;
+}
+
+static size_t count_limit(const ss_core *c, size_t n)
+{
+    return count_limit_of(c, n, SPARSE_MAX);
 }
 
 /* Cells (a power of 2, at most SPARSE_CELLS) for twice `most` keys. */
@@ -990,15 +995,41 @@ static void sp_add_sort(sp_add *t, size_t d)
     }
 }
 
-/* The d distinct ids of a batch of n, counted in tab, added as one weight
- * each (see above); false, changing nothing, when that does not apply.
- * The caller checked the total for overflow and that the summary has never
- * evicted. */
-static bool add_counted(ss_core *c, sp_ent *tab, size_t cells, size_t d, size_t n)
+static int sp_add_cmp(const void *pa, const void *pb)
 {
-    if (d > count_limit(c, n))
+    const sp_add *a = pa, *b = pb;
+    return sp_add_before(a, b) ? -1 : sp_add_before(b, a) ? 1 : 0;
+}
+
+/* Sort t[0, h + f): its first h entries nearly in order (insertion sort),
+ * its last f in any (kpi__sort), then the two merged through tmp (h + f
+ * entries): at most a few thousand distinct ids, all new ones possibly
+ * out of order, never the quadratic worst case of one insertion sort. */
+static void sp_add_sort_two(sp_add *t, size_t h, size_t f, sp_add *tmp)
+{
+    sp_add_sort(t, h);
+    kpi__sort(t + h, f, sizeof *t, sp_add_cmp);
+    size_t i = 0, j = h, k = 0;
+    while (i < h && j < h + f)
+        tmp[k++] = sp_add_before(&t[j], &t[i]) ? t[j++] : t[i++];
+    while (i < h)
+        tmp[k++] = t[i++];
+    while (j < h + f)
+        tmp[k++] = t[j++];
+    memcpy(t, tmp, k * sizeof *t);
+}
+
+/* The d distinct ids of a batch of n, counted in tab, added as one weight
+ * each (see above); false, changing nothing, when that does not apply
+ * (more than `limit` of them, or what add_counted allows).  held (one per
+ * cell) and t (d entries; with `fresh_sorted`, 2 d) are the caller's
+ * scratch.  The caller checked the total for overflow and that the
+ * summary has never evicted. */
+static bool add_counted_in(ss_core *c, sp_ent *tab, size_t cells, size_t d, size_t n,
+                           size_t limit, bool *held, sp_add *t, bool fresh_sorted)
+{
+    if (d > limit)
         return false;
-    bool held[SPARSE_CELLS];
     size_t fresh = 0;
     for (size_t i = 0; i < cells; i++) {
         held[i] = false;
@@ -1016,7 +1047,6 @@ static bool add_counted(ss_core *c, sp_ent *tab, size_t cells, size_t d, size_t 
         return false;
     /* the held ids in the summary's order (counts descending), then the
      * new ones: after the batch's counts are added, nearly in order */
-    sp_add t[SPARSE_MAX];
     size_t m = 0;
     for (uint32_t p = 0; p < c->size; p++) {
         uint64_t id = c->key[c->order[p]];
@@ -1027,10 +1057,20 @@ static bool add_counted(ss_core *c, sp_ent *tab, size_t cells, size_t d, size_t 
     for (size_t i = 0; i < cells; i++)
         if (tab[i].n != 0 && !held[i])
             t[m++] = (sp_add){tab[i].n, tab[i].id, tab[i].n};
-    sp_add_sort(t, m);
+    if (fresh_sorted)
+        sp_add_sort_two(t, m - fresh, fresh, t + d);
+    else
+        sp_add_sort(t, m);
     for (size_t i = 0; i < m; i++)
         ss_add_id(c, t[i].id, t[i].w);
     return true;
+}
+
+static bool add_counted(ss_core *c, sp_ent *tab, size_t cells, size_t d, size_t n)
+{
+    bool held[SPARSE_CELLS];
+    sp_add t[SPARSE_MAX];
+    return add_counted_in(c, tab, cells, d, n, count_limit(c, n), held, t, false);
 }
 
 /* A batch of n counted into tot[DENSE] (tot[v]: the count of the id v, or
@@ -1064,6 +1104,139 @@ static bool add_dense(ss_core *c, const uint64_t *ids, size_t n)
         return false;
     uint64_t tot[DENSE];
     return dense_count(ids, n, tot) && add_totals(c, tot, n, false);
+}
+
+/* ---- core: many distinct ids in a short range ----------------------------
+ *
+ * A batch with more distinct ids than the sparse count takes (SPARSE_MAX),
+ * all within RANGE_MAX of the smallest (topic, category or agent ids,
+ * pandas' int16 categorical codes widened), into a summary that can hold
+ * them all, is counted first too: densely over its range, in tables the
+ * object's allocator gives for the call (freed before it returns), then
+ * added as one weight per id on add_counted's conditions, as a batch of at
+ * most SPARSE_MAX distinct ids is.  Without those tables (the allocator
+ * failed), or outside those conditions, the batch goes one id at a time as
+ * before: the same reads either way.
+ */
+#define RANGE_MAX 16384u        /* the widest range counted so */
+#define RANGE_IDS_MAX RANGE_MAX /* distinct ids it may have (all of them) */
+
+/* The smallest id of ids[0, n) in *lo and the width of their range (the
+ * largest - the smallest + 1) in *r, and true; or false as soon as two
+ * are RANGE_MAX or more apart. */
+/* [*a, *b] widened to hold [x, y]. */
+static inline void widen(uint64_t *a, uint64_t *b, uint64_t x, uint64_t y)
+{
+    *a = x < *a ? x : *a;
+    *b = y > *b ? y : *b;
+}
+
+static bool range_of(const uint64_t *ids, size_t n, uint64_t *lo, size_t *r)
+{
+    /* four ranges so far, each a chain of its own (a compare and a move an
+     * id, which one chain would wait on) */
+    uint64_t a0 = ids[0], a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    for (size_t i = 0; i < n;) {
+        size_t end = n - i < DENSE_BLOCK ? n : i + DENSE_BLOCK;
+        for (; i + 4 <= end; i += 4) {
+            widen(&a0, &b0, ids[i], ids[i]);
+            widen(&a1, &b1, ids[i + 1], ids[i + 1]);
+            widen(&a2, &b2, ids[i + 2], ids[i + 2]);
+            widen(&a3, &b3, ids[i + 3], ids[i + 3]);
+        }
+        for (; i < end; i++)
+            widen(&a0, &b0, ids[i], ids[i]);
+        widen(&a0, &b0, a1, b1);
+        widen(&a2, &b2, a3, b3);
+        widen(&a0, &b0, a2, b2);
+        a1 = a2 = a3 = a0;
+        b1 = b2 = b3 = b0;
+        if (b0 - a0 >= RANGE_MAX)
+            return false;
+    }
+    *lo = a0;
+    *r = (size_t)(b0 - a0) + 1;
+    return true;
+}
+
+/* The count of each id lo + v of ids[0, n) (all in [lo, lo + r)) into
+ * tot[v] (zeroed), through DENSE_LANES tables h of r cells each (zeroed),
+ * as the dense count does. */
+static void range_count(const uint64_t *ids, size_t n, uint64_t lo, size_t r, uint32_t *h,
+                        uint64_t *tot)
+{
+    uint32_t *h0 = h, *h1 = h + r, *h2 = h + 2 * r, *h3 = h + 3 * r;
+    for (size_t i = 0; i < n;) {
+        size_t end = n - i < DENSE_FLUSH ? n : i + DENSE_FLUSH;
+        for (; i + DENSE_LANES <= end; i += DENSE_LANES) {
+            h0[ids[i] - lo]++;
+            h1[ids[i + 1] - lo]++;
+            h2[ids[i + 2] - lo]++;
+            h3[ids[i + 3] - lo]++;
+        }
+        for (; i < end; i++)
+            h0[ids[i] - lo]++;
+        for (size_t v = 0; v < r; v++) {
+            tot[v] += (uint64_t)h0[v] + h1[v] + h2[v] + h3[v];
+            h0[v] = h1[v] = h2[v] = h3[v] = 0;
+        }
+    }
+}
+
+/* The range count's d distinct ids (tot[v]: the count of lo + v, over r)
+ * added as one weight each: in a hash table, its flags and the weighted
+ * adds allocated for them; false, changing nothing, when add_counted_in
+ * does not apply or they cannot be had. */
+static bool add_range_totals(ss_core *c, const kpi_allocator *a, const uint64_t *tot,
+                             uint64_t lo, size_t r, size_t d, size_t n, size_t limit)
+{
+    const size_t cells = count_cells(d);
+    unsigned char *block =
+        kpi__malloc(a, cells * (sizeof(sp_ent) + sizeof(bool)) + 2 * d * sizeof(sp_add));
+    if (block == NULL)
+        return false;
+    sp_ent *tab = (sp_ent *)(void *)block;
+    sp_add *t = (sp_add *)(void *)(tab + cells);
+    bool *held = (bool *)(void *)(t + 2 * d);
+    memset(tab, 0, cells * sizeof *tab);
+    for (size_t v = 0; v < r; v++)
+        if (tot[v] != 0) {
+            sp_ent *e = sp_cell(tab, cells - 1, lo + v);
+            e->id = lo + v;
+            e->n = tot[v];
+        }
+    bool done = add_counted_in(c, tab, cells, d, n, limit, held, t, true);
+    kpi__free(a, block);
+    return done;
+}
+
+/* The batch through the range count; false, changing nothing, when it
+ * does not apply (see above).  The caller checked the total for overflow
+ * and tried the dense count. */
+static TK_NOINLINE bool add_range(ss_core *c, const kpi_allocator *a, const uint64_t *ids,
+                                  size_t n)
+{
+    /* up to SPARSE_MAX distinct ids, which every summary can take, the
+     * sparse count takes; and the range's tables, cleared and read, must
+     * cost little beside the batch */
+    uint64_t lo;
+    size_t r;
+    if (c->lossy || c->cap <= SPARSE_MAX || n < DENSE_BLOCK || !range_of(ids, n, &lo, &r) ||
+        r > n)
+        return false;
+    const size_t limit = count_limit_of(c, n, RANGE_IDS_MAX);
+    if (limit <= SPARSE_MAX)
+        return false;
+    uint64_t *tot = kpi__calloc(a, r, sizeof(uint64_t) + DENSE_LANES * sizeof(uint32_t));
+    if (tot == NULL)
+        return false;
+    range_count(ids, n, lo, r, (uint32_t *)(void *)(tot + r), tot);
+    size_t d = 0;
+    for (size_t v = 0; v < r; v++)
+        d += tot[v] != 0;
+    bool done = d <= limit && add_range_totals(c, a, tot, lo, r, d, n, limit);
+    kpi__free(a, tot);
+    return done;
 }
 
 /* ---- core: int8 codes (kpi_topk_id_add_codes) -----------------------------
@@ -2452,9 +2625,9 @@ KPI_API int kpi_topk_id_add(kpi_topk_id *p, uint64_t id, uint64_t weight)
 
 /* n ids, their total checked: counted first when that applies, else one
  * at a time. */
-static void add_ids(ss_core *c, const uint64_t *ids, size_t n)
+static void add_ids(ss_core *c, const kpi_allocator *a, const uint64_t *ids, size_t n)
 {
-    if (add_dense(c, ids, n) || add_sparse(c, ids, n))
+    if (add_dense(c, ids, n) || add_range(c, a, ids, n) || add_sparse(c, ids, n))
         return;
     for (size_t i = 0; i < n; i++) {
         ss_key k = key_id(ids[i]);
@@ -2470,7 +2643,7 @@ KPI_API int kpi_topk_id_add_array(kpi_topk_id *p, const uint64_t *ids,
     uint64_t t;
     if (!kpi__add_u64(p->c.total, n, &t))
         return KPI_ERR_OVERFLOW;
-    add_ids(&p->c, ids, n);
+    add_ids(&p->c, &p->base.alloc, ids, n);
     return KPI_OK;
 }
 

@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <time.h>
 
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
 /* ---- helpers ------------------------------------------------------------ */
 
 /* Serialized bytes of an object (malloc'd), to compare whole states. */
@@ -991,8 +993,8 @@ END_TEST
  * weight, in order of count after the batch descending, ties by id. */
 static kpi_topk_id *weighted_adds(const kpi_topk_id *base, const uint64_t *ids, size_t n)
 {
-    enum { MOST = 300 };
-    uint64_t id[MOST], w[MOST], fin[MOST];
+    enum { MOST = 1024 };
+    static uint64_t id[MOST], w[MOST], fin[MOST];
     size_t d = 0;
     for (size_t i = 0; i < n; i++) {
         size_t j = 0;
@@ -1176,6 +1178,140 @@ static void assert_same_label_reads(const kpi_topk *a, const kpi_topk *b, const 
  * counted first (its weighted adds would cross too many runs): it goes one
  * at a time, decided after a few keys, so its state is the singles' to
  * the byte; ids and labels. */
+/* ---- many distinct ids in a short range ----------------------------------- */
+
+/* ids[0, n): base + values in [0, universe), every one of them among the
+ * first `universe` (in a scrambled order), the rest drawn with `skew`. */
+static void range_batch(uint64_t *ids, size_t n, uint64_t base, uint64_t universe, double skew,
+                        test_rng *r)
+{
+    for (size_t i = 0; i < n; i++)
+        ids[i] = base + (i < universe ? (i * 7919) % universe
+                                      : (uint64_t)(pow(test_uniform(r), skew) * (double)universe));
+}
+
+static kpi_topk_id *singles_of(const kpi_topk_id *base, const uint64_t *ids, size_t n)
+{
+    kpi_topk_id *p;
+    ck_assert_ok(kpi_topk_id_clone(base, &p));
+    for (size_t i = 0; i < n; i++)
+        ck_assert_ok(kpi_topk_id_add(p, ids[i], 1));
+    return p;
+}
+
+START_TEST(id_batches_of_many_ids_in_a_short_range_are_counted_first)
+{
+    /* More than 256 distinct ids (the sparse count's most) within 16,384
+     * of each other, into summaries that can hold them: counted over their
+     * range and added as one weight per id (the bytes of those weighted
+     * adds), reading like the singles; then a second batch, half of its
+     * ids held already (the held ids' order and the new ones', merged). */
+    static uint64_t ids[140000];
+    const struct {
+        uint32_t cap;
+        uint64_t universe, base;
+        int64_t shift; /* the second batch's range, from the first's */
+        size_t n;
+    } cases[] = {
+        {1000, 600, UINT64_C(1000000000000), 300, 100000},
+        {300, 257, 256, 20, 20000},     /* one above the sparse count's most */
+        {5000, 650, UINT64_MAX - 649, -100, 120000}, /* the top of the ids */
+        {2000, 400, 5, 200, 50000},     /* small ids too, not all below 256 */
+    };
+    for (size_t c = 0; c < N_OF(cases); c++) {
+        test_rng r = {c + 77};
+        kpi_topk_id *p, *s;
+        ck_assert_ok(kpi_topk_id_new(&p, cases[c].cap));
+        range_batch(ids, cases[c].n, cases[c].base, cases[c].universe, 2.5, &r);
+        char ctx[96];
+        snprintf(ctx, sizeof ctx, "case %zu, first batch", c);
+        s = singles_of(p, ids, cases[c].n);
+        counted_batch(&p, ids, cases[c].n, ctx);
+        ck_assert_msg(!same_id_bytes(p, s), "%s: the singles' bytes", ctx);
+        ck_assert_uint_eq(kpi_topk_id_size(p), cases[c].universe);
+        kpi_topk_id_free(s);
+        range_batch(ids, N_OF(ids), cases[c].base + (uint64_t)cases[c].shift, cases[c].universe,
+                    1.5, &r);
+        snprintf(ctx, sizeof ctx, "case %zu, second batch", c);
+        counted_batch(&p, ids, N_OF(ids), ctx);
+        kpi_topk_id_free(p);
+    }
+}
+END_TEST
+
+START_TEST(id_batches_the_range_count_cannot_take_go_one_at_a_time)
+{
+    /* 300 distinct ids whose range is one too wide (16,385 ids), beside
+     * the same with the widest range counted (16,384); a summary too small
+     * for them; one that has evicted: one id at a time, the singles' bytes */
+    static uint64_t ids[40000];
+    const uint64_t base = UINT64_C(1) << 40;
+    for (uint64_t wide = 16383; wide <= 16384; wide++) {
+        test_rng r = {wide};
+        range_batch(ids, N_OF(ids), base, 299, 2.0, &r);
+        ids[N_OF(ids) / 2] = base + wide; /* the 300th id, at the range's end */
+        kpi_topk_id *p, *s;
+        ck_assert_ok(kpi_topk_id_new(&p, 1000));
+        s = singles_of(p, ids, N_OF(ids));
+        if (wide == 16383) {
+            counted_batch(&p, ids, N_OF(ids), "the widest range");
+            ck_assert(!same_id_bytes(p, s));
+        } else {
+            ck_assert_ok(kpi_topk_id_add_array(p, ids, N_OF(ids)));
+            ck_assert_msg(same_id_bytes(p, s), "a range too wide was counted first");
+        }
+        kpi_topk_id_free(s);
+        kpi_topk_id_free(p);
+    }
+    test_rng r = {5};
+    range_batch(ids, N_OF(ids), base, 300, 2.0, &r);
+    for (int lossy = 0; lossy <= 1; lossy++) {
+        kpi_topk_id *p, *s, *q;
+        ck_assert_ok(kpi_topk_id_new(&p, lossy ? 1000 : 299));
+        for (uint64_t x = 0; lossy && x < 1001; x++)
+            ck_assert_ok(kpi_topk_id_add(p, x, 1));
+        ck_assert_uint_eq(kpi_topk_id_error_bound(p) > 0, lossy);
+        s = singles_of(p, ids, N_OF(ids));
+        q = batch_vs_singles(p, ids, N_OF(ids), lossy ? "lossy" : "over the capacity");
+        ck_assert(same_id_bytes(q, s));
+        kpi_topk_id_free(q);
+        kpi_topk_id_free(s);
+        kpi_topk_id_free(p);
+    }
+}
+END_TEST
+
+START_TEST(id_range_count_without_its_tables_goes_one_at_a_time)
+{
+    /* Each of the range count's allocations refused in turn: the batch is
+     * added all the same (one id at a time: the singles' bytes), and
+     * nothing is left allocated. */
+    static uint64_t ids[30000];
+    test_rng r = {9};
+    range_batch(ids, N_OF(ids), 4096, 300, 2.0, &r);
+    for (long k = 1; k <= 3; k++) {
+        test_alloc t;
+        kpi_allocator a = test_allocator(&t);
+        kpi_topk_id *p, *s;
+        ck_assert_ok(kpi_topk_id_new_with(&p, 1000, &a));
+        s = singles_of(p, ids, N_OF(ids));
+        const long live = t.live;
+        t.fail_at = t.calls + k;
+        ck_assert_ok(kpi_topk_id_add_array(p, ids, N_OF(ids)));
+        const long calls = t.calls - (t.fail_at - k);
+        t.fail_at = 0;
+        ck_assert_int_eq(t.live, live);
+        if (k <= calls)
+            ck_assert_msg(same_id_bytes(p, s), "allocation %ld refused: not the singles", k);
+        else
+            ck_assert_msg(!same_id_bytes(p, s), "%ld allocations: not counted first", calls);
+        kpi_topk_id_free(s);
+        kpi_topk_id_free(p);
+        ck_assert_int_eq(t.live, 0);
+    }
+}
+END_TEST
+
 START_TEST(short_batches_into_full_summaries_go_one_at_a_time)
 {
     kpi_topk_id *a, *b;
@@ -3173,6 +3309,9 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, id_batches_of_pointers_and_colliding_ids_are_counted_first);
     tcase_add_test(tc, label_batches_are_counted_first_and_read_like_singles);
     tcase_add_test(tc, short_batches_into_full_summaries_go_one_at_a_time);
+    tcase_add_test(tc, id_batches_of_many_ids_in_a_short_range_are_counted_first);
+    tcase_add_test(tc, id_batches_the_range_count_cannot_take_go_one_at_a_time);
+    tcase_add_test(tc, id_range_count_without_its_tables_goes_one_at_a_time);
     tcase_add_test(tc, label_batch_refusals_name_the_first_bad_label);
     tcase_add_test(tc, label_batches_sort_without_the_heap);
     tcase_add_test(tc, id_batches_of_small_ids_on_random_states);

@@ -45,7 +45,10 @@
  * applied completely or not at all.  A batch counts on the stack, not the
  * heap: kpi_topk_add_array() uses up to about 29 KB of it and
  * kpi_topk_id_add_array() up to about 35 KB (threads with small stacks:
- * add one at a time, or give them more).  A label batch holding labels
+ * add one at a time, or give them more); only an id batch of more than
+ * 256 distinct ids in a short range (see kpi_topk_id_add_array()) counts
+ * in tables allocated for the call (at most about 1.7 MB, freed before
+ * it returns; without them the batch goes one id at a time).  A label batch holding labels
  * read from the object itself (kpi_topk_entry()) is added from a copy of
  * the object's stored labels, allocated for the call.
  *
@@ -382,11 +385,17 @@ KPI_API int kpi_topk_id_add(kpi_topk_id *p, uint64_t id, uint64_t weight);
  * A batch on an object that has never evicted, whose new ids all fit, is
  * counted first and added as one weight per id when its ids are small
  * (below 256, such as categorical codes: about 0.4 ns per id instead of
- * several) or, of any size, at most 256 distinct (interned ids, hashes:
- * about 2 ns per id instead of 5 or more), in batches of thousands: a
- * short batch into a summary that already holds many ids (so that the
- * weighted adds would cross too many of its runs) goes one at a time,
- * decided after a few ids.  Never allocates.
+ * several), of any size but at most 256 distinct (interned ids, hashes:
+ * about 2 ns per id instead of 5 or more), or more than 256 distinct all
+ * within 16,384 of the smallest (topic or category ids, wider categorical
+ * codes; into a summary of more than 256 counters: about 0.7 ns per id
+ * instead of 5), in batches of thousands: a short batch into a summary
+ * that already holds many ids, or of many distinct ids (so that the
+ * weighted adds would cross too many of its runs: d distinct ids into a
+ * summary that will hold s need about d x s / 4 ids in the batch) goes
+ * one at a time, decided after a few ids.  The last of those counts
+ * allocates its tables for the call (object's allocator); if it cannot,
+ * the batch goes one id at a time.  The same reads either way.
  * @param p the object.
  * @param ids n ids (NULL only when n is 0).
  * @param n number of ids.
