@@ -9931,6 +9931,26 @@ START_TEST(a_value_settled_at_the_window_end_goes_to_the_assignee_then)
 }
 END_TEST
 
+/* engine.h: aging takes the tickets unresolved as the engine holds them,
+ * aged at now_ms; an earlier now_ms is no view of the past.  Tickets 1 and
+ * 2 created on day 0, ticket 1 resolved on day 2: at 1 d 12 h both were
+ * unresolved, but aging then counts ticket 2 only (the backlog of day 1
+ * has both). */
+START_TEST(aging_at_an_earlier_time_is_not_a_view_of_the_past)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), CREATE(T0, 2, 101), RESOLVE(T0 + 2 * D, 1, 7));
+    uint64_t c[KPI_ENGINE_AGING_BUCKETS], n = 0;
+    ck_assert_ok(kpi_engine_aging(p.a, T0 + D + 12 * H, c));
+    ck_assert_uint_eq(c[0], 0);
+    ck_assert_uint_eq(c[1], 1);
+    ck_assert_uint_eq(c[2] + c[3], 0);
+    ck_assert_ok(kpi_engine_backlog(p.a, T0 + D, &n));
+    ck_assert_uint_eq(n, 2);
+    finish(&p);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -10007,6 +10027,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_bot_reply_after_a_human_one_counts_only_under_the_option);
     tcase_add_test(tc, a_new_ticket_closed_unanswered);
     tcase_add_test(tc, a_value_settled_at_the_window_end_goes_to_the_assignee_then);
+    tcase_add_test(tc, aging_at_an_earlier_time_is_not_a_view_of_the_past);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("rules");
