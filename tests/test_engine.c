@@ -286,6 +286,19 @@ static void expect_rate_(const kpi_engine *e, int metric, int dim,
 #define EXPECT_RATE_KEY(e, metric, dim, key, succ, trials)                   \
     expect_rate_(e, metric, dim, key, succ, trials, __LINE__)
 
+/* Nothing settled as resolved (a merged ticket, none yet settled): no full
+ * resolution, requester wait or agent work, no FCR or reopen trial. */
+static void expect_no_resolved_settlement_(const kpi_engine *e, int line)
+{
+    expect_dur_(e, KPI_ENGINE_FULL_RESOLUTION, KPI_DIM_ALL, 0, NULL, 0, line);
+    expect_dur_(e, KPI_ENGINE_REQUESTER_WAIT, KPI_DIM_ALL, 0, NULL, 0, line);
+    expect_dur_(e, KPI_ENGINE_AGENT_WORK, KPI_DIM_ALL, 0, NULL, 0, line);
+    expect_rate_(e, KPI_ENGINE_FCR, KPI_DIM_ALL, 0, 0, 0, line);
+    expect_rate_(e, KPI_ENGINE_REOPEN, KPI_DIM_ALL, 0, 0, 0, line);
+}
+
+#define EXPECT_NO_RESOLVED_SETTLEMENT(e) expect_no_resolved_settlement_(e, __LINE__)
+
 /* A score metric holds exactly the answers a[0..n-1]. */
 static void expect_score_(const kpi_engine *e, int metric, int dim,
                           uint64_t key, const int64_t *a, size_t n, int line)
@@ -346,6 +359,10 @@ static const kpi_ratio *ratio_of(const kpi_engine *e, int metric, int dim,
     ck_assert_ok(kpi_engine_ratio(e, metric, dim, key, &r));
     return r;
 }
+
+/* The numerator of a productivity ratio: the resolves or the replies. */
+#define EXPECT_NUMERATOR(e, metric, dim, key, v)                               \
+    ck_assert_near(kpi_ratio_numerator(ratio_of(e, metric, dim, key)), v, 0.0)
 
 /* ---- configurations ------------------------------------------------------ */
 
@@ -9570,10 +9587,7 @@ START_TEST(a_merged_ticket_keeps_its_frt_and_gives_no_resolution_values)
     advance(&p, T0 + 2 * H + WEEK);
     ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_LIVE), 0);
     ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_SETTLED), 2);
-    EXPECT_NO_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION);
-    EXPECT_NO_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT);
-    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 0, 0);
-    EXPECT_RATE(p.a, KPI_ENGINE_REOPEN, 0, 0);
+    EXPECT_NO_RESOLVED_SETTLEMENT(p.a);
     finish(&p);
 }
 END_TEST
@@ -9712,6 +9726,231 @@ START_TEST(logged_in_time_counts_in_the_period_of_its_report)
 }
 END_TEST
 
+/* A ticket reopened by its customer and merged while the customer waits
+ * (engine.h: merged tickets count as merged, never as resolved):
+ *   0:10 reply by 7: FRT 10 min, reply time 10 min
+ *   0:20 resolved by 7: first resolution 20 min, a resolve for 7
+ *   1:00 customer message: reopened (one reopen), waits from 1:00
+ *   2:00 merged into 99: nobody waits, no reply time; settled as merged
+ * No full resolution, wait, work, FCR or reopen trial, then or when the
+ * window after the merge ends; on the merged ticket a survey is refused. */
+START_TEST(a_reopened_ticket_merged_while_its_customer_waits_settles_as_merged)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), ASSIGN(T0, 1, 7, 30), REPLY(T0 + 10 * M, 1, 7),
+         RESOLVE(T0 + 20 * M, 1, 7), MSG(T0 + H, 1));
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_WAITING), 1);
+    FEED(&p, MERGE(T0 + 2 * H, 1, 99));
+    ck_assert_int_eq(status_of(p.a, 1), KPI_STATUS_MERGED);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_WAITING), 0);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_UNRESOLVED), 0);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_REOPENS), 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_SETTLED), 1);
+    size_t len;
+    unsigned char *before = eng_bytes(p.a, &len);
+    ck_assert_status(kpi_engine_survey(p.a, T0 + 3 * H, 1, KPI_EVENT_CSAT, 5), KPI_ERR_STATE);
+    ck_assert_status(kpi_engine_agent_reply(p.a, T0 + 3 * H, 1, 7), KPI_ERR_STATE);
+    eng_unchanged(p.a, before, len);
+    free(before);
+    advance(&p, T0 + 2 * H + WEEK);
+    ck_assert_int_eq(status_of(p.a, 1), KPI_ERR_UNKNOWN_ID);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_MERGED), 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_SETTLED), 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_RESOLVES), 1);
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 10 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 10 * M);
+    EXPECT_DUR_KEY(p.a, KPI_ENGINE_FIRST_RESOLUTION, KPI_DIM_AGENT, 7, 20 * M);
+    EXPECT_NO_RESOLVED_SETTLEMENT(p.a);
+    finish(&p);
+}
+END_TEST
+
+/* Events of one ticket at the same millisecond take effect in the order
+ * they arrive.
+ *   1: a message at its creation's millisecond (the customer waits since
+ *      the creation already), answered at 10 min: FRT and reply time 10
+ *      min; a message at the reply's millisecond waits from 10 min,
+ *      answered at 25 min: 15 min.
+ *   2: answered at 5 min, resolved at 30 min, a message at that same
+ *      millisecond reopens it and waits from 30 min, answered at 40 min
+ *      (10 min), resolved and closed at 50 min: first resolution 30 min,
+ *      full 50 min, reopened, multi-touch; wait and work 5 (new) + 25 +
+ *      20 (open) = 50 min.
+ *   3: answered, resolved and closed at 20 min: FRT, first and full
+ *      resolution 20 min, one-touch; wait and work 20 min. */
+START_TEST(events_at_one_millisecond_take_effect_in_arrival_order)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), MSG(T0, 1), REPLY(T0 + 10 * M, 1, 7), MSG(T0 + 10 * M, 1),
+         REPLY(T0 + 25 * M, 1, 7),
+         CREATE(T0, 2, 101), REPLY(T0 + 5 * M, 2, 7), RESOLVE(T0 + 30 * M, 2, 7),
+         MSG(T0 + 30 * M, 2));
+    ck_assert_int_eq(status_of(p.a, 2), KPI_STATUS_OPEN);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_WAITING), 1);
+    FEED(&p, REPLY(T0 + 40 * M, 2, 7), RESOLVE(T0 + 50 * M, 2, 7), CLOSE(T0 + 50 * M, 2),
+         CREATE(T0, 3, 102), REPLY(T0 + 20 * M, 3, 7), RESOLVE(T0 + 20 * M, 3, 7),
+         CLOSE(T0 + 20 * M, 3));
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 10 * M, 5 * M, 20 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 10 * M, 15 * M, 5 * M, 10 * M, 20 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_FIRST_RESOLUTION, 30 * M, 20 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, 50 * M, 20 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT, 50 * M, 20 * M);
+    EXPECT_DUR(p.a, KPI_ENGINE_AGENT_WORK, 50 * M, 20 * M);
+    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 1, 2);
+    EXPECT_RATE(p.a, KPI_ENGINE_REOPEN, 1, 2);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CUSTOMER_MESSAGES), 3);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_REOPENS), 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_WAITING), 0);
+    finish(&p);
+}
+END_TEST
+
+/* A resolution target whose pause spans midnight, a period boundary.
+ * Priority 2 (next reply 30 min, resolution 8 h, calendar time); tickets 1
+ * and 2 alike: created Monday 18:00Z, answered 18:10, pending at 22:00 (4
+ * h on the clock), the customer writes Tuesday 04:00 (6 h paused, open,
+ * waiting).
+ *   Tuesday 02:00, pending: 4 h left, due 06:00 (at risk within 4 h, not
+ *   within 4 h - 1 ms);
+ *   04:00: resolution due 04:00 + 4 h = 08:00, next reply 04:30;
+ *   07:00: the next reply is past due: both breached.
+ * Ticket 1 resolved at 08:00: 14 h - 6 h = 8 h, met at its due instant;
+ * ticket 2 a millisecond later: breached.  Resolved without a reply, no
+ * next-reply judgement.  Closed at 09:00: the values go to Tuesday.  Wait
+ * and work 10 min + 3 h 50 + 4 h = 8 h (ticket 2: 1 ms more); business
+ * time (08:00-16:00Z) of the resolution: 0 and 1 ms. */
+START_TEST(a_resolution_pause_across_midnight)
+{
+    const int64_t c0 = T0 + 18 * H, tue = T0 + D;
+    pair p = start(setup_sla);
+    for (uint64_t id = 1; id <= 2; id++)
+        FEED(&p, CREATE_X(c0, id, 99 + id, 0, 2, 0, 0), REPLY(c0 + 10 * M, id, 7),
+             PENDING(c0 + 4 * H, id));
+    EXPECT_RISK(p.a, tue + 2 * H, 4 * H, 2, 0, tue + 6 * H);
+    EXPECT_RISK(p.a, tue + 2 * H, 4 * H - 1, 0, 0, tue + 6 * H);
+    FEED(&p, MSG(tue + 4 * H, 1), MSG(tue + 4 * H, 2));
+    EXPECT_RISK(p.a, tue + 4 * H, 30 * M, 2, 0, tue + 4 * H + 30 * M);
+    EXPECT_RISK(p.a, tue + 7 * H, H, 0, 2, tue + 8 * H);
+    FEED(&p, RESOLVE(tue + 8 * H, 1, 7), RESOLVE(tue + 8 * H + 1, 2, 7), CLOSE(tue + 9 * H, 1),
+         CLOSE(tue + 9 * H, 2));
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_RESOLUTION, 1, 2);
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_NEXT_REPLY, 0, 0);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, 14 * H, 14 * H + 1);
+    EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION_BUSINESS, 0, 1);
+    EXPECT_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT, 8 * H, 8 * H + 1);
+    EXPECT_DUR(p.a, KPI_ENGINE_AGENT_WORK, 8 * H, 8 * H + 1);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FULL_RESOLUTION, T0, tue, 0, 0);
+    EXPECT_WINDOW(p.a, KPI_ENGINE_FULL_RESOLUTION, tue, tue + D, 2, 28 * H + 1);
+    void *w = NULL;
+    ck_assert_ok(kpi_engine_window(p.a, KPI_ENGINE_SLA_RESOLUTION, tue, tue + D, &w));
+    ck_assert_uint_eq(kpi_rate_trials(w), 2);
+    ck_assert_uint_eq(kpi_rate_successes(w), 1);
+    kpi_rate_free(w);
+    finish(&p);
+}
+END_TEST
+
+/* A bot's reply after a human's: by default it answers nobody and is no
+ * reply (reply time 10 min only: the message at 30 min is left unanswered
+ * when the ticket is resolved; one-touch); with bot replies counted it
+ * answers that message (5 min) and is a second reply (multi-touch), still
+ * no human reply and no agent's productivity. */
+#define HUMAN_THEN_BOT                                                       \
+    CREATE(T0, 1, 100), REPLY(T0 + 10 * M, 1, 7), MSG(T0 + 30 * M, 1),       \
+        BOT(T0 + 35 * M, 1), RESOLVE(T0 + 40 * M, 1, 7), CLOSE(T0 + 40 * M, 1)
+
+START_TEST(a_bot_reply_after_a_human_one_counts_only_under_the_option)
+{
+    for (int bots = 0; bots <= 1; bots++) {
+        pair p = start(bots ? setup_bots_count : NULL);
+        FEED(&p, HUMAN_THEN_BOT);
+        EXPECT_DUR(p.a, KPI_ENGINE_FRT, 10 * M);
+        if (bots)
+            EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 10 * M, 5 * M);
+        else
+            EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 10 * M);
+        EXPECT_RATE(p.a, KPI_ENGINE_FCR, (uint64_t)!bots, 1);
+        ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_REPLIES), 1);
+        ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_BOT_REPLIES), 1);
+        EXPECT_NUMERATOR(p.a, KPI_ENGINE_REPLIES_PER_HOUR, KPI_DIM_ALL, 0, 1.0);
+        finish(&p);
+    }
+}
+END_TEST
+
+/* A new ticket nobody answered, closed at 2 h (closing resolves it first):
+ * no FRT, no reply time, nobody waits after; first and full resolution 2
+ * h; no reply: one-touch by default, not with "exactly one"; wait and
+ * work 2 h (new); a resolve for its assignee 7 and team 30. */
+START_TEST(a_new_ticket_closed_unanswered)
+{
+    for (int exactly_one = 0; exactly_one <= 1; exactly_one++) {
+        pair p = start(exactly_one ? setup_fcr_exactly_one : NULL);
+        FEED(&p, CREATE(T0, 1, 100), ASSIGN(T0 + M, 1, 7, 30), NOTE(T0 + 5 * M, 1),
+             CLOSE(T0 + 2 * H, 1));
+        EXPECT_NO_DUR(p.a, KPI_ENGINE_FRT);
+        EXPECT_NO_DUR(p.a, KPI_ENGINE_REPLY_TIME);
+        EXPECT_DUR(p.a, KPI_ENGINE_FIRST_RESOLUTION, 2 * H);
+        EXPECT_DUR_KEY(p.a, KPI_ENGINE_FULL_RESOLUTION, KPI_DIM_AGENT, 7, 2 * H);
+        EXPECT_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT, 2 * H);
+        EXPECT_DUR(p.a, KPI_ENGINE_AGENT_WORK, 2 * H);
+        EXPECT_RATE(p.a, KPI_ENGINE_FCR, (uint64_t)!exactly_one, 1);
+        EXPECT_RATE(p.a, KPI_ENGINE_REOPEN, 0, 1);
+        ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_WAITING), 0);
+        ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_RESOLVED), 1);
+        ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CLOSED), 1);
+        ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_SETTLED), 1);
+        EXPECT_NUMERATOR(p.a, KPI_ENGINE_RESOLVED_PER_HOUR, KPI_DIM_AGENT, 7, 1.0);
+        EXPECT_NUMERATOR(p.a, KPI_ENGINE_RESOLVED_PER_HOUR, KPI_DIM_TEAM, 30, 1.0);
+        finish(&p);
+    }
+}
+END_TEST
+
+/* Values recorded when the reopen window ends go to the assignee and team
+ * of then: resolved at 1 h by its assignee 7 (team 30): first resolution
+ * and the resolve for 7; reassigned to 8 (team 40) on day 1, a survey for
+ * 8; settled at 1 h + 7 d: full resolution, FCR, wait and work for 8. */
+START_TEST(a_value_settled_at_the_window_end_goes_to_the_assignee_then)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), ASSIGN(T0, 1, 7, 30), REPLY(T0 + 10 * M, 1, 0),
+         RESOLVE(T0 + H, 1, 0), ASSIGN(T0 + D, 1, 8, 40), CSAT(T0 + D + H, 1, 4));
+    advance(&p, T0 + H + WEEK);
+    ck_assert_int_eq(status_of(p.a, 1), KPI_ERR_UNKNOWN_ID);
+    EXPECT_DUR_KEY(p.a, KPI_ENGINE_FIRST_RESOLUTION, KPI_DIM_AGENT, 7, H);
+    EXPECT_DUR_KEY(p.a, KPI_ENGINE_FULL_RESOLUTION, KPI_DIM_AGENT, 8, H);
+    EXPECT_DUR_KEY(p.a, KPI_ENGINE_FULL_RESOLUTION, KPI_DIM_TEAM, 40, H);
+    EXPECT_DUR_KEY(p.a, KPI_ENGINE_REQUESTER_WAIT, KPI_DIM_AGENT, 8, H);
+    EXPECT_RATE_KEY(p.a, KPI_ENGINE_FCR, KPI_DIM_AGENT, 8, 1, 1);
+    EXPECT_KEYS(p.a, KPI_ENGINE_FULL_RESOLUTION, KPI_DIM_AGENT, 8);
+    EXPECT_KEYS(p.a, KPI_ENGINE_FIRST_RESOLUTION, KPI_DIM_AGENT, 7);
+    EXPECT_SCORE(p.a, KPI_ENGINE_CSAT, KPI_DIM_TEAM, 40, 4);
+    EXPECT_NUMERATOR(p.a, KPI_ENGINE_RESOLVED_PER_HOUR, KPI_DIM_AGENT, 7, 1.0);
+    finish(&p);
+}
+END_TEST
+
+/* engine.h: aging takes the tickets unresolved as the engine holds them,
+ * aged at now_ms; an earlier now_ms is no view of the past.  Tickets 1 and
+ * 2 created on day 0, ticket 1 resolved on day 2: at 1 d 12 h both were
+ * unresolved, but aging then counts ticket 2 only (the backlog of day 1
+ * has both). */
+START_TEST(aging_at_an_earlier_time_is_not_a_view_of_the_past)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE(T0, 1, 100), CREATE(T0, 2, 101), RESOLVE(T0 + 2 * D, 1, 7));
+    uint64_t c[KPI_ENGINE_AGING_BUCKETS], n = 0;
+    ck_assert_ok(kpi_engine_aging(p.a, T0 + D + 12 * H, c));
+    ck_assert_uint_eq(c[0], 0);
+    ck_assert_uint_eq(c[1], 1);
+    ck_assert_uint_eq(c[2] + c[3], 0);
+    ck_assert_ok(kpi_engine_backlog(p.a, T0 + D, &n));
+    ck_assert_uint_eq(n, 2);
+    finish(&p);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -9782,6 +10021,13 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, values_at_a_period_edge_go_to_the_period_that_starts);
     tcase_add_test(tc, settlements_land_in_the_period_of_their_windows_end);
     tcase_add_test(tc, sla_risk_of_a_business_pause_at_a_now_past_the_calendar);
+    tcase_add_test(tc, a_reopened_ticket_merged_while_its_customer_waits_settles_as_merged);
+    tcase_add_test(tc, events_at_one_millisecond_take_effect_in_arrival_order);
+    tcase_add_test(tc, a_resolution_pause_across_midnight);
+    tcase_add_test(tc, a_bot_reply_after_a_human_one_counts_only_under_the_option);
+    tcase_add_test(tc, a_new_ticket_closed_unanswered);
+    tcase_add_test(tc, a_value_settled_at_the_window_end_goes_to_the_assignee_then);
+    tcase_add_test(tc, aging_at_an_earlier_time_is_not_a_view_of_the_past);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("rules");

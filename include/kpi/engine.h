@@ -1133,9 +1133,14 @@ KPI_API int kpi_engine_backlog(const kpi_engine *e, int64_t period_start_ms,
                                uint64_t *out);
 
 /**
- * @brief Age of the unresolved tickets at `now_ms`, in buckets
+ * @brief Age at `now_ms` of the tickets unresolved now, in buckets
  *        [0, 1 d), [1 d, 3 d), [3 d, 7 d), [7 d, ...); tickets created after
- *        now are not counted.  O(live tickets).
+ *        now_ms are not counted.  O(live tickets).
+ * The tickets are taken as the engine holds them (after its latest
+ * event), as kpi_engine_sla_risk() takes them: a `now_ms` before the
+ * engine's time is not a view of the past (a ticket resolved since is not
+ * counted, though it was unresolved then); for the unresolved tickets at
+ * the end of a past period, read kpi_engine_backlog().
  * @param e the engine.
  * @param now_ms the time at which ages are taken.
  * @param[out] counts receives #KPI_ENGINE_AGING_BUCKETS counts.
