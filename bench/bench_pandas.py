@@ -26,7 +26,9 @@ read the column's bytes once (summed as 64-bit words): a yardstick for
 reading speed, not a floor (a kernel that asks for the array ahead of its
 loads reads it faster than numpy's sum: docs/PERFORMANCE.md).
 Top topics by integer code (TopKId on the
-categorical's codes) is the counterpart of value_counts on a categorical.
+categorical's codes) is the counterpart of value_counts on a categorical:
+on the 60-topic categorical (int8 codes) and on a second one of 300
+topics (int16 codes, as pandas stores more than 127 categories).
 
 Each libkpi row has a second figure, "libkpi 2 threads": the same calls
 with ``add_array(..., threads=2)`` (the array counted in two halves on two
@@ -57,6 +59,8 @@ QUICK = os.environ.get("KPI_BENCH_QUICK", "") not in ("", "0")
 ROWS = 200_000 if QUICK else 10_000_000
 REPS = 3 if QUICK else 5
 TOPICS = 60
+WIDE_TOPICS = 300  # a categorical of more than 127 categories: int16 codes
+WIDE = f"top 10 of {WIDE_TOPICS} topics, int16 codes"
 QS = (0.5, 0.9, 0.99)
 
 
@@ -81,6 +85,8 @@ def generate(rows):
         "frt_ms": rng.lognormal(np.log(30 * 60_000), 1.3, rows).astype(np.int64),
         "topic": names[codes],  # object column of str
         "topic_cat": pd.Categorical.from_codes(codes, list(names)),
+        "topic_wide": pd.Categorical.from_codes((rng.zipf(1.2, rows) - 1) % WIDE_TOPICS,
+                                                [f"topic-{i:03d}" for i in range(WIDE_TOPICS)]),
     })
 
 
@@ -119,6 +125,10 @@ def pd_topics_cat(df):
     return [(str(k), v) for k, v in df["topic_cat"].value_counts().iloc[:10].items()]
 
 
+def pd_topics_wide(df):
+    return [(str(k), v) for k, v in df["topic_wide"].value_counts().iloc[:10].items()]
+
+
 # ---- libkpi from Python --------------------------------------------------------
 def kpi_nps(df, threads=None):
     s = kpi.nps()
@@ -144,12 +154,16 @@ def kpi_topics(labels, threads=None):
     return [(e.label, e.count) for e in t.top(10)]
 
 
-def kpi_topics_cat(df, threads=None):
-    cat = df["topic_cat"].cat
-    t = kpi.TopKId(100)
+def kpi_topics_cat(df, threads=None, column="topic_cat", capacity=100):
+    cat = df[column].cat
+    t = kpi.TopKId(capacity)
     t.add_array(cat.codes.to_numpy(), threads=threads)
     names = cat.categories
     return [(names[e.id], e.count) for e in t.top(10)]
+
+
+def kpi_topics_wide(df, threads=None):
+    return kpi_topics_cat(df, threads, "topic_wide", 1000)
 
 
 def line(what, t_pd, t_kpi, t_floor=None):
@@ -190,7 +204,9 @@ def main():
                               ("CSAT share (top-2-box of 1..5)", pd_csat, kpi_csat, df["csat"]),
                               ("FRT p50/p90/p99 (int64 ms)", pd_frt, kpi_frt, df["frt_ms"]),
                               ("top 10 topics, categorical codes", pd_topics_cat, kpi_topics_cat,
-                               df["topic_cat"].cat.codes)):
+                               df["topic_cat"].cat.codes),
+                              (WIDE, pd_topics_wide, kpi_topics_wide,
+                               df["topic_wide"].cat.codes)):
         t_pd, r_pd = median_seconds(lambda: fp(df))
         t_kpi, r_kpi = median_seconds(lambda: fk(df))
         results[what] = (t_pd, t_kpi, r_pd, r_kpi)
@@ -220,13 +236,15 @@ def main():
           f"the object column -> S array, once: {t_conv * 1e3:.2f} ms "
           f"({t_conv * 1e9 / ROWS:.2f} ns/row), not in that time")
 
-    t_pd_all = sum(v[0] for k, v in results.items() if k != "top 10 topics, categorical codes")
-    t_kpi_all = sum(v[1] for k, v in results.items() if k != "top 10 topics, categorical codes")
+    strs = [k for k in results if k not in ("top 10 topics, categorical codes", WIDE)]
+    t_pd_all = sum(results[k][0] for k in strs)
+    t_kpi_all = sum(results[k][1] for k in strs)
     line("all four KPIs (string topics)", t_pd_all, t_kpi_all)
-    t_pd_cat = sum(v[0] for k, v in results.items() if k != "topics")
-    t_kpi_cat = sum(v[1] for k, v in results.items() if k != "topics")
+    cats = [k for k in results if k not in ("topics", WIDE)]
+    t_pd_cat = sum(results[k][0] for k in cats)
+    t_kpi_cat = sum(results[k][1] for k in cats)
     line("all four KPIs (categorical topics)", t_pd_cat, t_kpi_cat)
-    line_threads(t_pd_cat, t_kpi_cat, sum(v[0] for k, v in threaded.items() if k != "topics"))
+    line_threads(t_pd_cat, t_kpi_cat, sum(threaded[k][0] for k in cats))
 
     print("  agreement:")
     agree = []  # every check below; one False makes the exit status 1
@@ -244,12 +262,12 @@ def main():
         agree.append(abs(b - a) / a <= 0.01)
         print(f"    FRT p{round(q * 100)}: pandas {a:.0f} ms  libkpi {b:.1f} ms  "
               f"relative error {abs(b - a) / a:.5f} (promise <= 0.01)")
-    for key in ("topics", "top 10 topics, categorical codes"):
+    for key, name in (("topics", "strings"), ("top 10 topics, categorical codes", "codes"),
+                      (WIDE, f"{WIDE_TOPICS} categories' codes")):
         _, _, a, b = results[key]
         same = [(str(x), int(y)) for x, y in a] == [(str(x), int(y)) for x, y in b]
         agree.append(same)
-        print(f"    top topics ({'strings' if key == 'topics' else 'codes'}): "
-              f"same labels and counts as pandas: {same}")
+        print(f"    top topics ({name}): same labels and counts as pandas: {same}")
     print("  2 threads against 1 thread (libkpi):")
     for what, (_, r2) in threaded.items():
         r1 = results[what][3]

@@ -1159,28 +1159,34 @@ static bool range_of(const uint64_t *ids, size_t n, uint64_t *lo, size_t *r)
     return true;
 }
 
-/* The count of each id lo + v of ids[0, n) (all in [lo, lo + r)) into
+/* The count of each key lo + v of keys[0, n) (all in [lo, lo + r)) into
  * tot[v] (zeroed), through DENSE_LANES tables h of r cells each (zeroed),
- * as the dense count does. */
+ * as the dense count does: one body for the ids (uint64_t keys and lo)
+ * and the int16 codes (int16_t keys, int32_t lo). */
+#define RANGE_COUNT(keys, n, lo, r, h, tot)                                                   \
+    do {                                                                                      \
+        uint32_t *h0 = (h), *h1 = (h) + (r), *h2 = (h) + 2 * (r), *h3 = (h) + 3 * (r);       \
+        for (size_t i = 0; i < (n);) {                                                        \
+            size_t end = (n) - i < DENSE_FLUSH ? (n) : i + DENSE_FLUSH;                       \
+            for (; i + DENSE_LANES <= end; i += DENSE_LANES) {                                \
+                h0[(keys)[i] - (lo)]++;                                                       \
+                h1[(keys)[i + 1] - (lo)]++;                                                   \
+                h2[(keys)[i + 2] - (lo)]++;                                                   \
+                h3[(keys)[i + 3] - (lo)]++;                                                   \
+            }                                                                                 \
+            for (; i < end; i++)                                                              \
+                h0[(keys)[i] - (lo)]++;                                                       \
+            for (size_t v = 0; v < (r); v++) {                                                \
+                (tot)[v] += (uint64_t)h0[v] + h1[v] + h2[v] + h3[v];                          \
+                h0[v] = h1[v] = h2[v] = h3[v] = 0;                                            \
+            }                                                                                 \
+        }                                                                                     \
+    } while (0)
+
 static void range_count(const uint64_t *ids, size_t n, uint64_t lo, size_t r, uint32_t *h,
                         uint64_t *tot)
 {
-    uint32_t *h0 = h, *h1 = h + r, *h2 = h + 2 * r, *h3 = h + 3 * r;
-    for (size_t i = 0; i < n;) {
-        size_t end = n - i < DENSE_FLUSH ? n : i + DENSE_FLUSH;
-        for (; i + DENSE_LANES <= end; i += DENSE_LANES) {
-            h0[ids[i] - lo]++;
-            h1[ids[i + 1] - lo]++;
-            h2[ids[i + 2] - lo]++;
-            h3[ids[i + 3] - lo]++;
-        }
-        for (; i < end; i++)
-            h0[ids[i] - lo]++;
-        for (size_t v = 0; v < r; v++) {
-            tot[v] += (uint64_t)h0[v] + h1[v] + h2[v] + h3[v];
-            h0[v] = h1[v] = h2[v] = h3[v] = 0;
-        }
-    }
+    RANGE_COUNT(ids, n, lo, r, h, tot);
 }
 
 /* The range count's d distinct ids (tot[v]: the count of lo + v, over r)
@@ -1235,6 +1241,82 @@ static TK_NOINLINE bool add_range(ss_core *c, const kpi_allocator *a, const uint
     for (size_t v = 0; v < r; v++)
         d += tot[v] != 0;
     bool done = d <= limit && add_range_totals(c, a, tot, lo, r, d, n, limit);
+    kpi__free(a, tot);
+    return done;
+}
+
+/* ---- core: int16 codes (kpi_topk_id_add_codes16) ---------------------------
+ *
+ * pandas' categorical codes for 128 to 32,767 categories (-1: a missing
+ * value) take the range count directly: the codes' range (SSE2's 16-bit
+ * minimum and maximum, 8 codes an instruction), the four tables over it
+ * (allocated for the call, 24 bytes a code of the range: at most 1.5 MB),
+ * then add_range_totals.  Code c is the id (uint64_t)(int64_t)c, so lo +
+ * v in 64-bit arithmetic (wrapping from -1) is the id of code lo + v.
+ * Counted when the summary has never evicted and the weighted adds apply
+ * (add_counted_in); otherwise, or without the tables, one code at a time.
+ */
+
+/* The smallest and largest of codes[0, n), n >= 1. */
+static void codes16_range(const int16_t *codes, size_t n, int32_t *lo, int32_t *hi)
+{
+    int32_t a = codes[0], b = codes[0];
+    size_t i = 0;
+#if defined(__SSE2__) && !defined(KPI__TOPK_SCALAR)
+    if (n >= 8) {
+        __m128i mn = _mm_set1_epi16(codes[0]), mx = mn;
+        for (; i + 8 <= n; i += 8) {
+            const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(codes + i));
+            mn = _mm_min_epi16(mn, x);
+            mx = _mm_max_epi16(mx, x);
+        }
+        int16_t m[8], x[8];
+        _mm_storeu_si128((__m128i *)(void *)m, mn);
+        _mm_storeu_si128((__m128i *)(void *)x, mx);
+        for (int k = 0; k < 8; k++) {
+            a = m[k] < a ? m[k] : a;
+            b = x[k] > b ? x[k] : b;
+        }
+    }
+#endif
+    for (; i < n; i++) {
+        a = codes[i] < a ? codes[i] : a;
+        b = codes[i] > b ? codes[i] : b;
+    }
+    *lo = a;
+    *hi = b;
+}
+
+static void codes16_count(const int16_t *codes, size_t n, int32_t lo, size_t r, uint32_t *h,
+                          uint64_t *tot)
+{
+    RANGE_COUNT(codes, n, lo, r, h, tot);
+}
+
+/* The batch of int16 codes counted over their range and added as one
+ * weight per id; false, changing nothing, when that does not apply or
+ * its tables cannot be had.  The caller checked the total for overflow. */
+static TK_NOINLINE bool add_codes16_counted(ss_core *c, const kpi_allocator *a,
+                                            const int16_t *codes, size_t n)
+{
+    if (c->lossy || n < DENSE_MIN_BATCH)
+        return false;
+    int32_t lo, hi;
+    codes16_range(codes, n, &lo, &hi);
+    const size_t r = (size_t)(hi - lo) + 1;
+    /* the tables, cleared and read, must cost little beside the batch */
+    if (r > n && r > DENSE)
+        return false;
+    const size_t limit = count_limit_of(c, n, r);
+    uint64_t *tot = kpi__calloc(a, r, sizeof(uint64_t) + DENSE_LANES * sizeof(uint32_t));
+    if (tot == NULL)
+        return false;
+    codes16_count(codes, n, lo, r, (uint32_t *)(void *)(tot + r), tot);
+    size_t d = 0;
+    for (size_t v = 0; v < r; v++)
+        d += tot[v] != 0;
+    bool done = d <= limit &&
+                add_range_totals(c, a, tot, (uint64_t)(int64_t)lo, r, d, n, limit);
     kpi__free(a, tot);
     return done;
 }
@@ -2685,6 +2767,22 @@ int kpi__topk_id_add_codes_simd(kpi_topk_id *p, const int8_t *codes, size_t n, i
 KPI_API int kpi_topk_id_add_codes(kpi_topk_id *p, const int8_t *codes, size_t n)
 {
     return kpi__topk_id_add_codes_simd(p, codes, n, CODES_AVX512);
+}
+
+KPI_API int kpi_topk_id_add_codes16(kpi_topk_id *p, const int16_t *codes, size_t n)
+{
+    if (!kpi__is(p, &kpi__topk_id_type) || (codes == NULL && n > 0))
+        return KPI_ERR_INVALID;
+    uint64_t t;
+    if (!kpi__add_u64(p->c.total, n, &t))
+        return KPI_ERR_OVERFLOW;
+    if (add_codes16_counted(&p->c, &p->base.alloc, codes, n))
+        return KPI_OK;
+    for (size_t i = 0; i < n; i++) {
+        ss_key k = key_id((uint64_t)(int64_t)codes[i]);
+        ss_add(&p->c, &k, 1, KIND_ID);
+    }
+    return KPI_OK;
 }
 
 KPI_API int kpi_topk_id_merge(kpi_topk_id *dst, const kpi_topk_id *src)

@@ -1312,6 +1312,162 @@ START_TEST(id_range_count_without_its_tables_goes_one_at_a_time)
 }
 END_TEST
 
+/* ---- int16 codes (kpi_topk_id_add_codes16) ------------------------------- */
+
+/* codes[0, n) into a copy of base through kpi_topk_id_add_codes16, read
+ * like the widened ids one at a time; the batch's object, and in *ids the
+ * widened ids (at least n). */
+static kpi_topk_id *codes16_vs_singles(const kpi_topk_id *base, const int16_t *codes, size_t n,
+                                       uint64_t *ids, const char *ctx)
+{
+    kpi_topk_id *a, *b;
+    ck_assert_ok(kpi_topk_id_clone(base, &a));
+    ck_assert_ok(kpi_topk_id_add_codes16(a, codes, n));
+    for (size_t i = 0; i < n; i++)
+        ids[i] = (uint64_t)(int64_t)codes[i];
+    b = singles_of(base, ids, n);
+    assert_same_id_reads(a, b, 300, ctx);
+    kpi_topk_id_free(b);
+    return a;
+}
+
+/* codes16_vs_singles(), which must also give the bytes of the weighted
+ * adds of the widened ids (counted first). */
+static kpi_topk_id *codes16_counted(const kpi_topk_id *base, const int16_t *codes, size_t n,
+                                    uint64_t *ids, const char *ctx)
+{
+    for (size_t i = 0; i < n; i++)
+        ids[i] = (uint64_t)(int64_t)codes[i];
+    kpi_topk_id *want = weighted_adds(base, ids, n);
+    kpi_topk_id *q = codes16_vs_singles(base, codes, n, ids, ctx);
+    ck_assert_msg(same_id_bytes(q, want), "%s: not the weighted adds' bytes", ctx);
+    kpi_topk_id_free(want);
+    return q;
+}
+
+START_TEST(id_codes16_count_as_their_ids)
+{
+    /* pandas' int16 codes (-1 missing), counted over their range: the
+     * weighted adds' bytes, the singles' reads; at both ends of int16 and
+     * with 60 categories (a range of at most 256); then a second batch
+     * into the state, part of its codes held */
+    static int16_t codes[60000];
+    static uint64_t ids[60000];
+    const struct {
+        int32_t lo;
+        uint32_t k; /* categories */
+    } cases[] = {{0, 300}, {0, 60}, {-32768, 400}, {32767 - 349, 350}};
+    for (size_t c = 0; c < N_OF(cases); c++) {
+        test_rng r = {c + 31};
+        for (size_t i = 0; i < N_OF(codes); i++) {
+            uint32_t v = i < cases[c].k ? (uint32_t)((i * 7919) % cases[c].k)
+                                        : (uint32_t)(pow(test_uniform(&r), 2.0) * cases[c].k);
+            codes[i] = (int16_t)(cases[c].lo + (int32_t)v);
+        }
+        if (cases[c].lo == 0)
+            for (size_t i = 3; i < N_OF(codes); i += 97)
+                codes[i] = -1;
+        for (int round = 0; round < 2; round++) {
+            kpi_topk_id *p;
+            ck_assert_ok(kpi_topk_id_new(&p, 1000));
+            if (round == 1) /* held ids, one of them a code */
+                for (uint64_t x = 0; x < 20; x++)
+                    ck_assert_ok(kpi_topk_id_add(p, x % 2 ? x : (uint64_t)1 << 50 | x, x + 1));
+            char ctx[80];
+            snprintf(ctx, sizeof ctx, "codes %d + %u, round %d", cases[c].lo, cases[c].k, round);
+            kpi_topk_id *q = codes16_counted(p, codes, N_OF(codes), ids, ctx);
+            /* a second batch: half of the codes moved past the first's */
+            for (size_t i = 0; i < N_OF(codes) / 2; i++)
+                codes[i] = (int16_t)(codes[i] == 32767 ? 32767 : codes[i] + (codes[i] > 0));
+            kpi_topk_id_free(codes16_counted(q, codes, N_OF(codes), ids, ctx));
+            kpi_topk_id_free(q);
+            kpi_topk_id_free(p);
+        }
+    }
+}
+END_TEST
+
+START_TEST(id_codes16_not_counted_first_go_one_at_a_time)
+{
+    /* lossy, too small, a range wider than the batch and 256 codes, short
+     * batches, too many distinct codes for the batch's length, and every
+     * allocation refused: the singles' bytes */
+    static int16_t codes[20000];
+    static uint64_t ids[20000];
+    test_rng r = {3};
+    for (size_t i = 0; i < N_OF(codes); i++)
+        codes[i] = (int16_t)(pow(test_uniform(&r), 2.0) * 300);
+    struct {
+        uint32_t cap;
+        size_t n;
+        int lossy;
+        const char *what;
+    } cases[] = {{1000, 20000, 1, "lossy"}, {100, 20000, 0, "too small"},
+                 {1000, 31, 0, "31 codes"}, {1000, 300, 0, "a range wider than the batch"},
+                 {1000, 20000, 0, "300 distinct codes in 20000 (d x s > 4 n)"}};
+    for (size_t c = 0; c < N_OF(cases); c++) {
+        if (c == 3) {
+            for (size_t i = 0; i < 300; i++)
+                codes[i] = (int16_t)(i % 2 ? -32768 + (int32_t)i : 32767 - (int32_t)i);
+        }
+        kpi_topk_id *p, *s;
+        ck_assert_ok(kpi_topk_id_new(&p, cases[c].cap));
+        for (uint64_t x = 0; cases[c].lossy && x <= cases[c].cap; x++)
+            ck_assert_ok(kpi_topk_id_add(p, x << 40, 1));
+        kpi_topk_id *q = codes16_vs_singles(p, codes, cases[c].n, ids, cases[c].what);
+        s = singles_of(p, ids, cases[c].n);
+        ck_assert_msg(same_id_bytes(q, s), "%s: counted first", cases[c].what);
+        kpi_topk_id_free(s);
+        kpi_topk_id_free(q);
+        kpi_topk_id_free(p);
+    }
+    /* each of the count's allocations refused: the singles, nothing left */
+    for (size_t i = 0; i < N_OF(codes); i++) /* 250 codes, 80 each, first seen out of order */
+        codes[i] = (int16_t)(i * 7919 % 250);
+    for (long k = 1; k <= 3; k++) {
+        test_alloc t;
+        kpi_allocator a = test_allocator(&t);
+        kpi_topk_id *p, *s;
+        ck_assert_ok(kpi_topk_id_new_with(&p, 1000, &a));
+        for (size_t i = 0; i < N_OF(codes); i++)
+            ids[i] = (uint64_t)(int64_t)codes[i];
+        s = singles_of(p, ids, N_OF(codes));
+        const long live = t.live, first = t.calls + 1;
+        t.fail_at = first + k - 1;
+        ck_assert_ok(kpi_topk_id_add_codes16(p, codes, N_OF(codes)));
+        const long calls = t.calls - first + 1;
+        t.fail_at = 0;
+        ck_assert_int_eq(t.live, live);
+        ck_assert_msg(same_id_bytes(p, s) == (k <= calls), "allocation %ld of %ld", k, calls);
+        kpi_topk_id_free(s);
+        kpi_topk_id_free(p);
+        ck_assert_int_eq(t.live, 0);
+    }
+}
+END_TEST
+
+START_TEST(id_codes16_refuse_bad_calls_and_change_nothing)
+{
+    int16_t codes[64] = {0};
+    kpi_topk_id *p;
+    ck_assert_ok(kpi_topk_id_new(&p, 10));
+    ck_assert_ok(kpi_topk_id_add(p, 7, UINT64_MAX - 40));
+    kpi_topk_id *was;
+    ck_assert_ok(kpi_topk_id_clone(p, &was));
+    ck_assert_status(kpi_topk_id_add_codes16(NULL, codes, 64), KPI_ERR_INVALID);
+    ck_assert_status(kpi_topk_id_add_codes16(p, NULL, 1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_topk_id_add_codes16(p, codes, 64), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_topk_id_add_codes16((kpi_topk_id *)(void *)codes, codes, 1),
+                     KPI_ERR_INVALID);
+    ck_assert(same_id_bytes(p, was));
+    ck_assert_ok(kpi_topk_id_add_codes16(p, NULL, 0));
+    ck_assert_ok(kpi_topk_id_add_codes16(p, codes, 40)); /* exactly what fits */
+    ck_assert_uint_eq(kpi_topk_id_total(p), UINT64_MAX);
+    kpi_topk_id_free(was);
+    kpi_topk_id_free(p);
+}
+END_TEST
+
 START_TEST(short_batches_into_full_summaries_go_one_at_a_time)
 {
     kpi_topk_id *a, *b;
@@ -3312,6 +3468,9 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, id_batches_of_many_ids_in_a_short_range_are_counted_first);
     tcase_add_test(tc, id_batches_the_range_count_cannot_take_go_one_at_a_time);
     tcase_add_test(tc, id_range_count_without_its_tables_goes_one_at_a_time);
+    tcase_add_test(tc, id_codes16_count_as_their_ids);
+    tcase_add_test(tc, id_codes16_not_counted_first_go_one_at_a_time);
+    tcase_add_test(tc, id_codes16_refuse_bad_calls_and_change_nothing);
     tcase_add_test(tc, label_batch_refusals_name_the_first_bad_label);
     tcase_add_test(tc, label_batches_sort_without_the_heap);
     tcase_add_test(tc, id_batches_of_small_ids_on_random_states);

@@ -436,6 +436,37 @@ KPI_API int kpi_topk_id_add_codes(kpi_topk_id *p, const int8_t *codes,
                                   size_t n);
 
 /**
+ * @brief Count each of n int16 codes once, all or none: code c counts as
+ *        the id (uint64_t)(int64_t)c (-1, a missing value, is the id
+ *        UINT64_MAX), as kpi_topk_id_add_codes() counts int8 codes.
+ *
+ * For pandas' categorical codes for 128 to 32,767 categories (int16)
+ * without widening them to 64-bit ids first.  Every read right after the
+ * call is what n calls of kpi_topk_id_add() would give, with the same
+ * caveat on the order of equal counts inside the object as
+ * kpi_topk_id_add_array().  A batch of at least 32 codes on an object that
+ * has never evicted, whose new ids all fit, is counted first over the
+ * codes' range (the smallest to the largest) and added as one weight per
+ * id, unless the weighted adds would cross too many runs of the summary
+ * (d distinct codes into a summary that will hold s need about d x s / 4
+ * codes in the batch) or the range is wider than both the batch and 256
+ * codes; other batches go one code at a time.  The count allocates its
+ * tables for the call (the object's allocator: 24 bytes per code of the
+ * range, at most 1.5 MB, and about 65 bytes per distinct code), freed
+ * before it returns; when it cannot, the batch goes one code at a time,
+ * with the same reads.  About 0.4 ns a code for 300 categories on the
+ * project's VM, against 5 ns one at a time.
+ * @param p the object.
+ * @param codes n codes (NULL only when n is 0).
+ * @param n number of codes.
+ * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_OVERFLOW (the total would
+ *         pass 2^64 - 1: nothing is counted).  Not thread-safe for the
+ *         same object.
+ */
+KPI_API int kpi_topk_id_add_codes16(kpi_topk_id *p, const int16_t *codes,
+                                    size_t n);
+
+/**
  * @brief Merge `src` into `dst`; the same rule and bounds as
  *        kpi_topk_merge().
  * @param dst the object merged into.

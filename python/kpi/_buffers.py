@@ -57,6 +57,7 @@ KINDS = {
     "uint64": (ctypes.c_uint64, "uint64", "Q"),
     "uint8": (ctypes.c_uint8, "uint8", "B"),
     "int8": (ctypes.c_int8, "int8", "b"),  # categorical codes (TopKId)
+    "int16": (ctypes.c_int16, "int16", "h"),  # wider categorical codes (TopKId)
     "double": (ctypes.c_double, "float64", "d"),
 }
 

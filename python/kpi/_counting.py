@@ -466,9 +466,10 @@ class TopKId(KpiObject):
         """Count each id once, all or nothing (uint64 / int64 arrays without
         a copy; other integer arrays converted).
 
-        int8 arrays (pandas' categorical codes for up to 127 categories)
-        go to kpi_topk_id_add_codes without a copy.  Other narrower integer
-        arrays (int16 codes, ...) are converted a chunk at a time into one
+        int8 and int16 arrays (pandas' categorical codes for up to 127 and
+        up to 32,767 categories) go to kpi_topk_id_add_codes and
+        kpi_topk_id_add_codes16 without a copy.  Other narrower integer
+        arrays (uint8, int32, ...) are converted a chunk at a time into one
         reused uint64 buffer that stays in cache (one per thread), rather
         than copied whole.  Negative values are their two's complement, as
         for add() and int64 arrays (-1, a missing code, is 2**64 - 1)."""
@@ -479,6 +480,9 @@ class TopKId(KpiObject):
             return
         if a.dtype == numpy.int8:
             self._add_c_array(C.kpi_topk_id_add_codes, a, "int8", "ids", threads)
+            return
+        if a.dtype == numpy.int16:
+            self._add_c_array(C.kpi_topk_id_add_codes16, a, "int16", "ids", threads)
             return
         thread_count(threads)
         n = a.size

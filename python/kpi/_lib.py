@@ -464,6 +464,7 @@ SIGNATURES = {
     "kpi_topk_id_add": (ST, [P, U64, U64]),
     "kpi_topk_id_add_array": (ST, [P, BUF, SZ]),
     "kpi_topk_id_add_codes": (ST, [P, BUF, SZ]),
+    "kpi_topk_id_add_codes16": (ST, [P, BUF, SZ]),
     "kpi_topk_id_total": (U64, [P]),
     "kpi_topk_id_size": (SZ, [P]),
     "kpi_topk_id_error_bound": (U64, [P]),

@@ -132,8 +132,7 @@ def _state(tk):
     return bytes(tk), tk.total, tk.size, tk.error_bound, tk.top()
 
 
-@pytest.mark.parametrize("dtype", ["int16", "int32", "uint8", "uint16",
-                                   "uint32", "bool"])
+@pytest.mark.parametrize("dtype", ["int32", "uint8", "uint16", "uint32", "bool"])
 def test_topk_id_narrow_arrays_count_in_chunks(rng, dtype, monkeypatch):
     from kpi import _lib
     n = 200_000  # four chunks, the last one short
@@ -167,27 +166,54 @@ def test_topk_id_narrow_arrays_count_in_chunks(rng, dtype, monkeypatch):
     assert col.top() == ref.top()
 
 
-def test_topk_id_int8_codes_go_whole_to_add_codes(rng, monkeypatch):
-    # pandas' categorical codes (int8, -1 missing): one kpi_topk_id_add_codes
-    # call on the array's own buffer, the same reads as the ids as uint64
+def _record_calls(monkeypatch, name):
+    """The (address, n) of each call of the C function `name` (a batch
+    call taking an object, a buffer and a length), which still runs."""
     from kpi import _lib
-    n = 200_000
-    codes = (rng.zipf(1.3, n) % 60).astype(np.int8)
-    codes[::97] = -1
     calls = []
-    real = _lib.C.kpi_topk_id_add_codes
+    real = getattr(_lib.C, name)
 
     def record(p, address, m):
         calls.append((address, m))
         return real(p, address, m)
-    monkeypatch.setattr(_lib.C, "kpi_topk_id_add_codes", record)
-    tk = kpi.TopKId(100)
+    monkeypatch.setattr(_lib.C, name, record)
+    return calls
+
+
+def _codes_whole(monkeypatch, name, codes, capacity):
+    """codes (-1 every 97th) into a TopKId(capacity): one call of the C
+    function `name` on their own buffer, read as their int64 ids are
+    (returned: the object and the reference)."""
+    calls = _record_calls(monkeypatch, name)
+    tk = kpi.TopKId(capacity)
     tk.add_array(codes)
-    assert calls == [(codes.ctypes.data, n)]  # no copy
-    ref = kpi.TopKId(100)
+    assert calls == [(codes.ctypes.data, len(codes))]  # no copy
+    ref = kpi.TopKId(capacity)
     ref.add_array(codes.astype(np.int64))
-    assert tk.top() == ref.top() and tk.total == ref.total == n
+    assert tk.top() == ref.top() and tk.total == ref.total == len(codes)
     assert tk.estimate(2**64 - 1).count == len(codes[::97])
+    return tk, ref
+
+
+def _two_threads_and_too_small(codes, capacity, ref):
+    """codes in two threads into a TopKId(capacity) read as ref; and the
+    codes and their int64 ids each into a TopKId(8) (returned)."""
+    two = kpi.TopKId(capacity)
+    two.add_array(codes, threads=2)
+    assert two.top() == ref.top()
+    small, small_ref = kpi.TopKId(8), kpi.TopKId(8)
+    small.add_array(codes)
+    small_ref.add_array(codes.astype(np.int64))
+    return small, small_ref
+
+
+def test_topk_id_int8_codes_go_whole_to_add_codes(rng, monkeypatch):
+    # pandas' categorical codes (int8, -1 missing): one kpi_topk_id_add_codes
+    # call on the array's own buffer, the same reads as the ids as uint64
+    n = 200_000
+    codes = (rng.zipf(1.3, n) % 60).astype(np.int8)
+    codes[::97] = -1
+    tk, ref = _codes_whole(monkeypatch, "kpi_topk_id_add_codes", codes, 100)
     for form in (np.repeat(codes, 2)[::2], codes.tolist()):  # strided, a list
         other = kpi.TopKId(100)
         other.add_array(form)
@@ -197,15 +223,49 @@ def test_topk_id_int8_codes_go_whole_to_add_codes(rng, monkeypatch):
     col = kpi.TopKId(100)
     col.add_array(pd.Series(cat).cat.codes)
     assert col.top() == ref.top()
-    two = kpi.TopKId(100)
-    two.add_array(codes, threads=2)
-    assert two.top() == ref.top()
     # too many codes for the summary: one at a time, as add_array takes
     # the ids (the same bytes)
-    small, small_ref = kpi.TopKId(8), kpi.TopKId(8)
-    small.add_array(codes)
-    small_ref.add_array(codes.astype(np.int64))
-    assert bytes(small) == bytes(small_ref)
+    small = _two_threads_and_too_small(codes, 100, ref)
+    assert bytes(small[0]) == bytes(small[1])
+
+
+def test_topk_id_int16_codes_go_whole_to_add_codes16(rng, monkeypatch):
+    # pandas' categorical codes for 128 to 32,767 categories (int16, -1
+    # missing): one kpi_topk_id_add_codes16 call on the array's own
+    # buffer, the same reads as the ids as int64
+    n = 200_000
+    codes = (rng.zipf(1.3, n) % 300).astype(np.int16)
+    codes[::97] = -1
+    codes[5] = 32767
+    tk, ref = _codes_whole(monkeypatch, "kpi_topk_id_add_codes16", codes, 1000)
+    assert tk.estimate(32767).count == 1
+    counts = {}
+    for c in codes.tolist():
+        counts[c % 2**64] = counts.get(c % 2**64, 0) + 1
+    assert {e.id: e.count for e in tk.top()} == counts
+    for form in (np.repeat(codes, 2)[::2], codes.byteswap().view(codes.dtype.newbyteorder()),
+                 codes.tolist()):  # strided, big-endian, a list
+        other = kpi.TopKId(1000)
+        other.add_array(form)
+        assert other.top() == ref.top()
+    pd = pytest.importorskip("pandas")
+    cat = pd.Categorical.from_codes(np.where(codes == 32767, 0, codes),
+                                    [f"t{i}" for i in range(300)])
+    assert pd.Series(cat).cat.codes.dtype == np.int16
+    col, col_ref = kpi.TopKId(1000), kpi.TopKId(1000)
+    col.add_array(pd.Series(cat).cat.codes)
+    col_ref.add_array(pd.Series(cat).cat.codes.astype(np.int64))
+    assert col.top() == col_ref.top()
+    # too many codes for the summary: one at a time (the same reads); a
+    # total that would wrap: refused whole
+    small = _two_threads_and_too_small(codes, 1000, ref)
+    assert small[0].top() == small[1].top()
+    full = kpi.TopKId(8)
+    full.add(2, weight=2**64 - 100_000)
+    before = _state(full)
+    with pytest.raises(kpi.KpiOverflowError):
+        full.add_array(codes[:100_000])
+    assert _state(full) == before
 
 
 def test_topk_id_narrow_arrays_negative_ids_are_twos_complement():
@@ -223,7 +283,7 @@ def test_topk_id_narrow_array_all_or_nothing():
     tk = kpi.TopKId(8)
     tk.add(2, weight=2**64 - 100_000)
     before = _state(tk)
-    codes = np.zeros(150_000, dtype=np.int16)  # the first chunk would fit
+    codes = np.zeros(150_000, dtype=np.int32)  # the first chunk would fit
     with pytest.raises(kpi.KpiOverflowError):
         tk.add_array(codes)
     assert _state(tk) == before

@@ -45,7 +45,10 @@
  * applied completely or not at all.  A batch counts on the stack, not the
  * heap: kpi_topk_add_array() uses up to about 29 KB of it and
  * kpi_topk_id_add_array() up to about 35 KB (threads with small stacks:
- * add one at a time, or give them more).  A label batch holding labels
+ * add one at a time, or give them more); only an id batch of more than
+ * 256 distinct ids in a short range (see kpi_topk_id_add_array()) counts
+ * in tables allocated for the call (at most about 1.7 MB, freed before
+ * it returns; without them the batch goes one id at a time).  A label batch holding labels
  * read from the object itself (kpi_topk_entry()) is added from a copy of
  * the object's stored labels, allocated for the call.
  *
@@ -382,11 +385,17 @@ KPI_API int kpi_topk_id_add(kpi_topk_id *p, uint64_t id, uint64_t weight);
  * A batch on an object that has never evicted, whose new ids all fit, is
  * counted first and added as one weight per id when its ids are small
  * (below 256, such as categorical codes: about 0.4 ns per id instead of
- * several) or, of any size, at most 256 distinct (interned ids, hashes:
- * about 2 ns per id instead of 5 or more), in batches of thousands: a
- * short batch into a summary that already holds many ids (so that the
- * weighted adds would cross too many of its runs) goes one at a time,
- * decided after a few ids.  Never allocates.
+ * several), of any size but at most 256 distinct (interned ids, hashes:
+ * about 2 ns per id instead of 5 or more), or more than 256 distinct all
+ * within 16,384 of the smallest (topic or category ids, wider categorical
+ * codes; into a summary of more than 256 counters: about 0.7 ns per id
+ * instead of 5), in batches of thousands: a short batch into a summary
+ * that already holds many ids, or of many distinct ids (so that the
+ * weighted adds would cross too many of its runs: d distinct ids into a
+ * summary that will hold s need about d x s / 4 ids in the batch) goes
+ * one at a time, decided after a few ids.  The last of those counts
+ * allocates its tables for the call (object's allocator); if it cannot,
+ * the batch goes one id at a time.  The same reads either way.
  * @param p the object.
  * @param ids n ids (NULL only when n is 0).
  * @param n number of ids.
@@ -425,6 +434,37 @@ KPI_API int kpi_topk_id_add_array(kpi_topk_id *p, const uint64_t *ids,
  */
 KPI_API int kpi_topk_id_add_codes(kpi_topk_id *p, const int8_t *codes,
                                   size_t n);
+
+/**
+ * @brief Count each of n int16 codes once, all or none: code c counts as
+ *        the id (uint64_t)(int64_t)c (-1, a missing value, is the id
+ *        UINT64_MAX), as kpi_topk_id_add_codes() counts int8 codes.
+ *
+ * For pandas' categorical codes for 128 to 32,767 categories (int16)
+ * without widening them to 64-bit ids first.  Every read right after the
+ * call is what n calls of kpi_topk_id_add() would give, with the same
+ * caveat on the order of equal counts inside the object as
+ * kpi_topk_id_add_array().  A batch of at least 32 codes on an object that
+ * has never evicted, whose new ids all fit, is counted first over the
+ * codes' range (the smallest to the largest) and added as one weight per
+ * id, unless the weighted adds would cross too many runs of the summary
+ * (d distinct codes into a summary that will hold s need about d x s / 4
+ * codes in the batch) or the range is wider than both the batch and 256
+ * codes; other batches go one code at a time.  The count allocates its
+ * tables for the call (the object's allocator: 24 bytes per code of the
+ * range, at most 1.5 MB, and about 65 bytes per distinct code), freed
+ * before it returns; when it cannot, the batch goes one code at a time,
+ * with the same reads.  About 0.4 ns a code for 300 categories on the
+ * project's VM, against 5 ns one at a time.
+ * @param p the object.
+ * @param codes n codes (NULL only when n is 0).
+ * @param n number of codes.
+ * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_OVERFLOW (the total would
+ *         pass 2^64 - 1: nothing is counted).  Not thread-safe for the
+ *         same object.
+ */
+KPI_API int kpi_topk_id_add_codes16(kpi_topk_id *p, const int16_t *codes,
+                                    size_t n);
 
 /**
  * @brief Merge `src` into `dst`; the same rule and bounds as
