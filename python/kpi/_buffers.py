@@ -101,6 +101,15 @@ def nullable_values(obj, what):
     return obj.to_numpy(dtype=npdt)
 
 
+def need_1d(ndim, what):
+    """TypeError for a scalar (0 dimensions), ValueError for 2 or more:
+    every bulk call takes one 1-D array of values."""
+    if ndim != 1:
+        if ndim == 0:
+            raise TypeError(f"{what}: a 1-D array is needed, got a scalar")
+        raise ValueError(f"{what}: a 1-D array is needed, got {ndim} dimensions")
+
+
 def _numpy_array(obj, kind, what):
     np = numpy
     refuse_masked(obj, what)
@@ -115,10 +124,7 @@ def _numpy_array(obj, kind, what):
         # Python ints that numpy holds as floats (-1 beside 2**63) or
         # objects (beyond 64 bits): convert them one by one, exactly
         return _buffer_array(obj, kind, what)
-    if a.ndim != 1:
-        if a.ndim == 0:
-            raise TypeError(f"{what}: a 1-D array is needed, got a scalar")
-        raise ValueError(f"{what}: a 1-D array is needed, got {a.ndim} dimensions")
+    need_1d(a.ndim, what)
     t = a.dtype
     if a.size == 0:
         return None, 0, a
