@@ -31,3 +31,61 @@ def test_topk_add_array_refuses_what_is_not_one_column():
         one.add_array(column)
         assert one.top(decode=True) == [kpi.TopEntry("billing", 2, 2, 2),
                                         kpi.TopEntry("login", 1, 1, 1)]
+
+
+# -- without numpy: buffers whose format states its byte order --------------------
+def _without_numpy(monkeypatch):
+    for module in (kpi._buffers, kpi._engine, kpi._counting):
+        monkeypatch.setattr(module, "numpy", None)
+
+
+def _ctypes_array(ctype, values):
+    return (ctype * len(values))(*values)
+
+
+def test_without_numpy_buffers_of_an_explicit_byte_order_are_read_as_numbers(monkeypatch):
+    import ctypes
+    answers = [9, 10, 0, 7, 3]
+    durations = [0, 1, 999, 60_000, 2**40]
+    singles = {}
+    for make, values in ((kpi.nps, answers), (kpi.frt, durations), (kpi.Mean, [0.5, 1.25])):
+        obj = make()
+        for v in values:
+            obj.add(v)
+        singles[make] = bytes(obj)
+    _without_numpy(monkeypatch)
+    # ctypes arrays state their byte order ('<h', '>i'; '<l' of 8 bytes):
+    # memoryview.tolist() raised NotImplementedError for every one that was
+    # not already the C type, where the README converts any other buffer
+    cases = [
+        (kpi.nps, answers, ctypes.c_int16), (kpi.nps, answers, ctypes.c_uint8),
+        (kpi.nps, answers, ctypes.c_int64), (kpi.nps, answers, ctypes.c_long),
+        (kpi.nps, answers, ctypes.c_int32.__ctype_be__),
+        (kpi.nps, answers, ctypes.c_uint16.__ctype_be__),
+        (kpi.frt, durations, ctypes.c_int64.__ctype_be__),
+        (kpi.frt, durations, ctypes.c_uint64),
+        (kpi.Mean, [0.5, 1.25], ctypes.c_float), (kpi.Mean, [0.5, 1.25], ctypes.c_double.__ctype_be__),
+    ]
+    for make, values, ctype in cases:
+        data = _ctypes_array(ctype, values)
+        assert memoryview(data).format[0] in "<>", ctype
+        obj = make()
+        obj.add_array(data)
+        assert bytes(obj) == singles[make], ctype
+        wide = _ctypes_array(ctype, [x for v in values for x in (v, 0)])
+        obj = make()
+        obj.add_array(memoryview(wide)[::2])  # strided: read the same way
+        assert bytes(obj) == singles[make], ctype
+    # out of range as ever, the object unchanged
+    s = kpi.nps()
+    with pytest.raises(kpi.KpiRangeError):
+        s.add_array(_ctypes_array(ctypes.c_int64.__ctype_be__, [1, 2**40]))
+    with pytest.raises(kpi.KpiRangeError):
+        s.add_array(_ctypes_array(ctypes.c_int16, [1, -1]))
+    # records and characters are no numbers; a scalar is no array
+    class Pair(ctypes.Structure):
+        _fields_ = [("a", ctypes.c_int32), ("b", ctypes.c_int32)]
+    for bad in ((Pair * 2)(), ctypes.create_string_buffer(b"\x01\x02"), ctypes.c_int16(3)):
+        with pytest.raises(TypeError):
+            s.add_array(bad)
+    assert s.count == 0
