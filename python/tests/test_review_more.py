@@ -89,3 +89,43 @@ def test_without_numpy_buffers_of_an_explicit_byte_order_are_read_as_numbers(mon
         with pytest.raises(TypeError):
             s.add_array(bad)
     assert s.count == 0
+
+
+# -- to_events: a column is the field's shape, never broadcast ---------------------
+def _two_creations(dtype):
+    a = np.zeros(2, dtype=dtype)
+    a["time_ms"], a["ticket"], a["kind"] = [1000, 2000], [1, 2], kpi.EVENT_CREATED
+    return a
+
+
+def test_to_events_takes_no_reserved_column_of_another_shape():
+    # a structured array whose 'reserved' is one u4, not the record's pair:
+    # numpy broadcast [0, 5] over both records' pairs, so record 0 (reserved
+    # 0, valid) was refused as record 0 and nothing applied, where record 0
+    # holds 0 and only record 1 is wrong
+    one = np.dtype([("time_ms", "i8"), ("ticket", "u8"), ("kind", "u4"), ("reserved", "u4")])
+    log = _two_creations(one)
+    log["reserved"] = [0, 5]
+    e = kpi.Engine()
+    with pytest.raises(ValueError, match="reserved") as info:
+        e.apply(log)
+    assert not isinstance(info.value, kpi.KpiError)
+    assert e.count("events") == 0
+    for columns in ({"time_ms": [1000, 2000], "ticket": [1, 2], "kind": ["created"] * 2,
+                     "reserved": [0, 0]},
+                    {"time_ms": [1000, 2000], "ticket": [1, 2], "kind": [1, 1],
+                     "reserved": np.zeros((2, 1), dtype=np.uint32)},
+                    {"time_ms": [1000, 2000], "ticket": [1, 2], "kind": [1, 1],
+                     "reserved": np.zeros((2, 3), dtype=np.uint32)}):
+        with pytest.raises(ValueError, match="reserved"):
+            kpi.to_events(columns)
+    # the record's own shape: the pairs as given, the bad record named
+    pairs = np.dtype([("time_ms", "i8"), ("ticket", "u8"), ("kind", "u4"),
+                      ("reserved", "u4", (2,))])
+    log = _two_creations(pairs)
+    log["reserved"][1] = [0, 5]
+    with pytest.raises(kpi.KpiInvalidError) as info:
+        e.apply(log)
+    assert info.value.index == 1
+    assert e.count("created") == 1 and e.ticket_status(1) == kpi.STATUS_NEW
+    assert kpi.to_events({"reserved": [[0, 0]], "kind": ["created"]})["kind"][0] == 1
