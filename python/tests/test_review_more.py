@@ -129,3 +129,24 @@ def test_to_events_takes_no_reserved_column_of_another_shape():
     assert info.value.index == 1
     assert e.count("created") == 1 and e.ticket_status(1) == kpi.STATUS_NEW
     assert kpi.to_events({"reserved": [[0, 0]], "kind": ["created"]})["kind"][0] == 1
+
+
+# -- configuration objects do not merge, sum() included ----------------------------
+def test_configuration_objects_do_not_sum():
+    cal = kpi.Calendar("CET-1CEST,M3.5.0,M10.5.0/3")
+    cal.add_hours(1, 9 * 60, 17 * 60)  # Monday
+    policy = kpi.SlaPolicy(cal)
+    for config in (cal, policy):
+        before = bytes(config)
+        # sum([config]) and 0 + config returned a copy, though config + config,
+        # config += x and merge() raise TypeError: a calendar merges with nothing
+        for merged in (lambda: sum([config]), lambda: 0 + config, lambda: config + config,
+                       lambda: config.merge(config.copy())):
+            with pytest.raises(TypeError, match="configuration"):
+                merged()
+        assert bytes(config) == before
+    # accumulators sum as before
+    parts = [kpi.nps(), kpi.nps()]
+    parts[0].add(10)
+    parts[1].add(0)
+    assert sum(parts).count == 2 and (0 + parts[0]).count == 1
