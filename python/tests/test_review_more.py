@@ -150,3 +150,83 @@ def test_configuration_objects_do_not_sum():
     parts[0].add(10)
     parts[1].add(0)
     assert sum(parts).count == 2 and (0 + parts[0]).count == 1
+
+
+# -- a merge of an object into itself ----------------------------------------------
+def _fed_objects(rng):
+    s = kpi.nps()
+    s.add_array(rng.integers(0, 11, 200))
+    r = kpi.Rate()
+    r.add_array(rng.integers(0, 2, 200))
+    m = kpi.sentiment()
+    m.add_array(rng.random(200) * 2 - 1)
+    ratio = kpi.cost_per_resolution()
+    ratio.add_array(rng.random(20) * 100, rng.random(20) + 1)
+    d = kpi.frt(targets=[60_000])
+    d.add_array(rng.integers(0, 10**6, 200))
+    aht = kpi.Aht()
+    aht.add_array(*(rng.integers(0, 10**5, 20) for _ in range(3)))
+    sl = kpi.ServiceLevel(20_000, 5_000)
+    sl.add_array(rng.integers(0, 60_000, 50), rng.integers(0, 2, 50).astype(np.intc))
+    sl.add_unserved(1)
+    series = kpi.Series(1000, 8)
+    series.add_array(np.sort(rng.integers(0, 8000, 50)), rng.random(50))
+    topk = kpi.TopK(4)
+    topk.add_array(np.array([b"a", b"b", b"c", b"d", b"e", b"f"])[rng.integers(0, 6, 100)])
+    topk_id = kpi.TopKId(4)
+    topk_id.add_array(rng.integers(0, 9, 100))
+    distinct = kpi.Distinct(4)
+    distinct.add_array(rng.integers(0, 10**6, 1000))
+    customers = kpi.Customers()
+    customers.set_start(10)
+    customers.add_new(3)
+    customers.add_offered(9)
+    customers.add_unserved(kpi.UNSERVED_ABANDONED, 2)
+    journey = kpi.Journey(5, 1000)
+    journey.touch(1, 1, 0)
+    journey.resolve(1, 10)  # no journey open: it merges with itself
+    group = kpi.Group(kpi.Group(kpi.Rate()))
+    for k, k2, v in zip(rng.integers(0, 3, 30), rng.integers(0, 3, 30), rng.integers(0, 2, 30)):
+        group[int(k)][int(k2)].add(int(v))
+    return [s, r, m, ratio, d, aht, sl, series, topk, topk_id, distinct, customers, journey,
+            group]
+
+
+def test_an_object_merged_into_itself_equals_one_merged_with_its_copy(rng):
+    # every merge but the engine's and an open journey's takes src == dst
+    # (the headers: "may equal dst"); through `a += a` and merge(a) too
+    for obj in _fed_objects(rng):
+        want = obj.copy()
+        want += obj.copy()
+        obj += obj
+        assert bytes(obj) == bytes(want), type(obj).__name__
+        obj.merge(obj)
+        want.merge(want.copy())
+        assert bytes(obj) == bytes(want), type(obj).__name__
+    # a group's member into itself, through the group's view
+    g = kpi.Group(kpi.frt())
+    g[7].add_array(rng.integers(0, 10**6, 100))
+    want = g[7].copy()
+    want += g[7].copy()
+    g[7] += g[7]
+    assert bytes(g[7]) == bytes(want)
+
+
+def test_an_engine_or_open_journey_merged_into_itself_is_refused_unchanged():
+    e = kpi.Engine()
+    e.created(1000, 1, customer=5)
+    e.agent_reply(2000, 1, 100)
+    before = bytes(e)
+    with pytest.raises(kpi.KpiInvalidError) as info:
+        e += e  # kpi_engine_merge: KPI_ERR_INVALID on dst == src
+    assert info.value.code == kpi._lib.ERR_INVALID and "kpi_engine_merge" in str(info.value)
+    assert bytes(e) == before
+    with pytest.raises(kpi.KpiDuplicateError):
+        e + e  # a copy and the engine: the live ticket is in both
+    assert bytes(e) == before
+    j = kpi.Journey(5, 1000)
+    j.touch(1, 1, 0)
+    before = bytes(j)
+    with pytest.raises(kpi.KpiStateError):
+        j.merge(j)
+    assert bytes(j) == before
