@@ -324,8 +324,9 @@ class KpiObject:
         return self.copy().merge(other)
 
     def __radd__(self, other):
-        # sum(objects) starts from 0
+        # sum(objects) starts from 0; configuration does not merge
         if isinstance(other, int) and other == 0:
+            self._require_mergeable("merge")
             return self.copy()
         return NotImplemented
 

@@ -37,6 +37,7 @@ sequence is copied through ``array.array`` (with the same range checks).
 import array
 import ctypes
 import operator
+import struct
 import sys
 from fractions import Fraction
 
@@ -102,6 +103,15 @@ def nullable_values(obj, what):
     return obj.to_numpy(dtype=npdt)
 
 
+def need_1d(ndim, what):
+    """TypeError for a scalar (0 dimensions), ValueError for 2 or more:
+    every bulk call takes one 1-D array of values."""
+    if ndim != 1:
+        if ndim == 0:
+            raise TypeError(f"{what}: a 1-D array is needed, got a scalar")
+        raise ValueError(f"{what}: a 1-D array is needed, got {ndim} dimensions")
+
+
 def _numpy_array(obj, kind, what):
     np = numpy
     refuse_masked(obj, what)
@@ -116,10 +126,7 @@ def _numpy_array(obj, kind, what):
         # Python ints that numpy holds as floats (-1 beside 2**63) or
         # objects (beyond 64 bits): convert them one by one, exactly
         return _buffer_array(obj, kind, what)
-    if a.ndim != 1:
-        if a.ndim == 0:
-            raise TypeError(f"{what}: a 1-D array is needed, got a scalar")
-        raise ValueError(f"{what}: a 1-D array is needed, got {a.ndim} dimensions")
+    need_1d(a.ndim, what)
     t = a.dtype
     if a.size == 0:
         return None, 0, a
@@ -260,6 +267,35 @@ def _format_matches(fmt, kind, itemsize):
     return fmt in _SIGNED
 
 
+# byte orders a buffer's format may state (struct's prefixes)
+_BYTE_ORDERS = {"<": "little", ">": "big", "!": "big", "=": sys.byteorder, "@": sys.byteorder}
+
+
+def _buffer_items(mv, what):
+    """The items of a 1-D buffer of numbers as Python numbers.
+    memoryview.tolist() reads native formats only ('i', 'q'): one that
+    states its byte order ('<h', '>i', '<l' of 8 bytes: ctypes' arrays
+    state theirs) is read here item by item at the buffer's own item
+    size; records ('T{...}') or characters are no numbers (TypeError)."""
+    need_1d(mv.ndim, what)
+    try:
+        return mv.tolist()
+    except NotImplementedError:
+        pass
+    fmt = mv.format
+    order = _BYTE_ORDERS.get(fmt[:1])
+    code = fmt[1:] if order else fmt
+    order = order or sys.byteorder
+    size, raw = mv.itemsize, mv.tobytes()
+    items = [raw[i:i + size] for i in range(0, len(raw), size)]
+    if len(code) == 1 and (code in _SIGNED or code in _UNSIGNED or code == "?"):
+        return [int.from_bytes(b, order, signed=code in _SIGNED) for b in items]
+    if code in ("e", "f", "d") and struct.calcsize("<" + code) == size:
+        one = struct.Struct(("<" if order == "little" else ">") + code)
+        return [one.unpack(b)[0] for b in items]
+    raise TypeError(f"{what}: a buffer of {fmt!r} items is not a sequence of numbers")
+
+
 def _buffer_array(obj, kind, what):
     ctype, _, code = KINDS[kind]
     try:
@@ -279,7 +315,7 @@ def _buffer_array(obj, kind, what):
         if arr is None:
             arr = (ctype * n).from_buffer_copy(mv)
         return ctypes.addressof(arr), n, (arr, mv)
-    seq = mv.tolist() if mv is not None else obj
+    seq = _buffer_items(mv, what) if mv is not None else obj
     if isinstance(seq, (str, bytes)):
         raise TypeError(f"{what}: a sequence of numbers is needed, got {type(obj).__name__}")
     try:

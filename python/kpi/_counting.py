@@ -8,7 +8,7 @@ from collections import namedtuple
 
 from . import _lib
 from ._base import KpiObject, read_estimate, register, thread_count
-from ._buffers import numpy, refuse_masked
+from ._buffers import need_1d, numpy, refuse_masked
 from ._lib import C
 
 TopEntry = namedtuple("TopEntry", "label count low high")
@@ -339,7 +339,8 @@ class TopK(KpiObject):
     def add_array(self, labels, threads=None):
         """Count each label once, all or nothing.
 
-        A numpy fixed-width bytes array (dtype 'S') is used in place: only
+        `labels` is one column (ValueError for a 2-D array or a
+        DataFrame, as in every bulk call).  A numpy fixed-width bytes array (dtype 'S') is used in place: only
         the pointer and length arrays are built (vectorized), for labels
         of at most 24 bytes a chunk at a time into buffers that stay in
         cache (such chunks never allocate: with no empty label the array
@@ -364,6 +365,11 @@ class TopK(KpiObject):
             raise TypeError(f"labels: a sequence of labels is needed, not one label "
                             f"({type(labels).__name__}): add() counts one label")
         refuse_masked(labels, "labels")
+        # one column (a 0-d array holds one label): a 2-D array is not
+        # flattened, as by no other bulk call, nor a DataFrame iterated
+        # (that gives its column names)
+        if getattr(labels, "ndim", 1) > 1:
+            need_1d(labels.ndim, "labels")
         a = _object_array(labels)
         if a is not None:
             counts = _count_objects(a, threads)

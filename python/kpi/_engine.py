@@ -207,6 +207,11 @@ def to_events(data):
         raw, col = col, np.asarray(col)
         if len(col) != n:
             raise ValueError(f"events: column {name!r} has {len(col)} values, not {n}")
+        if col.shape[1:] != out.dtype[name].shape:
+            # numpy would broadcast it: a one-value 'reserved' column of two
+            # records became the pair of each record
+            raise ValueError(f"events: column {name!r} has the shape {col.shape}, "
+                             f"not {(n,) + out.dtype[name].shape}")
         want = out.dtype[name].base
         listed = isinstance(raw, (list, tuple))
         if name == "kind" and (col.dtype.kind in "OUS" or (listed and col.dtype.kind == "f")):
