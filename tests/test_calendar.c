@@ -1519,6 +1519,134 @@ START_TEST(truncated_flipped_and_foreign_bytes_are_rejected)
 }
 END_TEST
 
+/* ---- forged states ------------------------------------------------------ */
+
+/* A calendar body written by hand (lib/calendar.c, cal_encode): the TZ
+ * string as a counted blob; per weekday a count and (open, close) minute
+ * pairs; a count of dated closures, each its day number (zigzag) and
+ * (from, to) minutes.  Ranges {weekday, open, close} are written in the
+ * order given, grouped by weekday; `junk` bytes follow the body. */
+typedef struct forged {
+    unsigned char b[512];
+    size_t n;
+} forged;
+
+static void put_var(forged *f, uint64_t v)
+{
+    do {
+        f->b[f->n++] = (unsigned char)((v & 0x7F) | (v >= 0x80 ? 0x80 : 0));
+        v >>= 7;
+    } while (v != 0);
+}
+
+static int decode_calendar_body(const char *tz, size_t tz_len, const int *rng, size_t nr,
+                                const int64_t *cl, size_t ncl, size_t junk)
+{
+    forged f = {{0}, 0};
+    kpi_calendar *c = mk("UTC0"), *d = NULL;
+    size_t len;
+    ck_assert_ok(kpi_calendar_serialize(c, f.b, sizeof f.b, &len));
+    kpi_calendar_free(c);
+    f.n = 12; /* the header, resealed below */
+    put_var(&f, tz_len);
+    memcpy(f.b + f.n, tz, tz_len);
+    f.n += tz_len;
+    for (int wd = 0; wd < 7; wd++) {
+        size_t k = 0;
+        for (size_t i = 0; i < nr; i++)
+            k += rng[3 * i] == wd;
+        put_var(&f, k);
+        for (size_t i = 0; i < nr; i++)
+            if (rng[3 * i] == wd) {
+                put_var(&f, (uint64_t)rng[3 * i + 1]);
+                put_var(&f, (uint64_t)rng[3 * i + 2]);
+            }
+    }
+    put_var(&f, ncl);
+    for (size_t i = 0; i < ncl; i++) {
+        const int64_t *e = &cl[3 * i];
+        put_var(&f, e[0] < 0 ? ((uint64_t)-e[0] << 1) - 1 : (uint64_t)e[0] << 1);
+        put_var(&f, (uint64_t)e[1]);
+        put_var(&f, (uint64_t)e[2]);
+    }
+    f.n += junk + 4;
+    ck_assert_uint_le(f.n, sizeof f.b);
+    test_reseal(f.b, f.n);
+    int rc = kpi_calendar_deserialize(&d, f.b, f.n);
+    if (rc == KPI_OK) {
+        /* what was read is what the calls build (which refuse what the
+         * reader should have) */
+        kpi_calendar *e = mk(tz);
+        int add = KPI_OK, eq = 0;
+        for (size_t i = 0; i < nr && add == KPI_OK; i++)
+            add = kpi_calendar_add_hours(e, rng[3 * i], rng[3 * i + 1], rng[3 * i + 2]);
+        for (size_t i = 0; i < ncl && add == KPI_OK; i++) {
+            int y, m, dd;
+            tzr_civil(cl[3 * i], &y, &m, &dd);
+            add = kpi_calendar_add_closure(e, y, m, dd, (int)cl[3 * i + 1], (int)cl[3 * i + 2]);
+        }
+        ck_assert_msg(add == KPI_OK, "read a body the calls refuse (%s)", kpi_status_name(add));
+        ck_assert_ok(kpi_calendar_equal(d, e, &eq));
+        ck_assert_int_eq(eq, 1);
+        kpi_calendar_free(e);
+        kpi_calendar_free(d);
+    } else {
+        ck_assert_ptr_null(d);
+    }
+    return rc;
+}
+
+#define FORGE(tz, rng, cl, junk)                                                          \
+    decode_calendar_body(tz, strlen(tz), &(rng)[0][0], sizeof rng / sizeof *rng, &(cl)[0][0], \
+                         sizeof cl / sizeof *cl, junk)
+
+/* Bodies with a valid checksum that break one rule of the encoder each
+ * are KPI_ERR_CORRUPT and make no calendar; their valid neighbours read
+ * as the calendar the calls build. */
+START_TEST(forged_calendar_bodies_are_corrupt)
+{
+    const char *cet = "CET-1CEST,M3.5.0,M10.5.0/3";
+    const int ok_rng[][3] = {{1, 540, 720}, {1, 720, 1020}, {6, 0, 1440}, {0, 1439, 1440}};
+    const int64_t ok_cl[][3] = {{tzr_date(1, 1, 1), 0, 1440}, {tzr_date(2026, 3, 29), 60, 180},
+                                {tzr_date(9999, 12, 31), 1439, 1440}};
+    ck_assert_ok(FORGE(cet, ok_rng, ok_cl, 0));
+    ck_assert_status(FORGE(cet, ok_rng, ok_cl, 1), KPI_ERR_CORRUPT); /* trailing byte */
+    /* opening ranges (weekday -1: none): unsorted, overlapping, empty,
+     * reversed, past midnight; 17 on a day */
+    const int bad_rng[][2][3] = {{{2, 600, 700}, {2, 500, 550}}, {{2, 500, 601}, {2, 600, 700}},
+                                 {{3, 600, 600}, {-1, 0, 0}},    {{3, 601, 600}, {-1, 0, 0}},
+                                 {{4, 600, 1441}, {-1, 0, 0}}};
+    for (size_t i = 0; i < sizeof bad_rng / sizeof *bad_rng; i++)
+        ck_assert_status(FORGE(cet, bad_rng[i], ok_cl, 0), KPI_ERR_CORRUPT);
+    int many[17][3];
+    for (int i = 0; i < 17; i++)
+        many[i][0] = 5, many[i][1] = 60 * i, many[i][2] = 60 * i + 30;
+    ck_assert_status(FORGE(cet, many, ok_cl, 0), KPI_ERR_CORRUPT);
+    ck_assert_ok(decode_calendar_body(cet, strlen(cet), &many[0][0], 16, &ok_cl[0][0], 3, 0));
+    /* closures: out of order, twice on a date, empty, past midnight,
+     * before year 1, after 9999 */
+    const int64_t d0 = tzr_date(2026, 5, 1), first = tzr_date(1, 1, 1);
+    const int64_t bad_cl[][2][3] = {
+        {{d0 + 1, 0, 1440}, {d0, 0, 1440}},   {{d0, 0, 600}, {d0, 700, 1440}},
+        {{d0 - 1, 0, 1440}, {d0, 600, 600}},  {{d0 - 1, 0, 1440}, {d0, 0, 1441}},
+        {{first - 1, 0, 1440}, {d0, 0, 1440}}, {{d0, 0, 1440}, {tzr_date(10000, 1, 1), 0, 1440}}};
+    for (size_t i = 0; i < sizeof bad_cl / sizeof *bad_cl; i++)
+        ck_assert_status(FORGE(cet, ok_rng, bad_cl[i], 0), KPI_ERR_CORRUPT);
+    /* the TZ string: malformed, a NUL inside, empty, longer than allowed */
+    char tz[KPI_CALENDAR_MAX_TZ + 2];
+    for (size_t len = KPI_CALENDAR_MAX_TZ; len <= KPI_CALENDAR_MAX_TZ + 1; len++) {
+        memset(tz, 'A', len - 2);
+        strcpy(tz + len - 2, "-1");
+        ck_assert_status(FORGE(tz, ok_rng, ok_cl, 0),
+                         len > KPI_CALENDAR_MAX_TZ ? KPI_ERR_CORRUPT : KPI_OK);
+    }
+    ck_assert_status(FORGE("CET", ok_rng, ok_cl, 0), KPI_ERR_CORRUPT);
+    ck_assert_status(decode_calendar_body("UTC0\0", 5, &ok_rng[0][0], 4, &ok_cl[0][0], 3, 0),
+                     KPI_ERR_CORRUPT);
+    ck_assert_status(FORGE("", ok_rng, ok_cl, 0), KPI_ERR_CORRUPT);
+}
+END_TEST
+
 START_TEST(golden_state_still_reads)
 {
     /* tests/data/calendar-v1.bin: format version 1; KPI_WRITE_GOLDEN=1
@@ -1724,6 +1852,7 @@ static Suite *calendar_suite(void)
     tcase_add_test(tc, equal_compares_arithmetic_not_names);
     tcase_add_test(tc, serialization_round_trips_to_identical_answers_and_bytes);
     tcase_add_test(tc, truncated_flipped_and_foreign_bytes_are_rejected);
+    tcase_add_test(tc, forged_calendar_bodies_are_corrupt);
     tcase_add_test(tc, dates_added_in_any_order_read_as_a_calendar_summed_from_scratch);
     tcase_add_test(tc, golden_state_still_reads);
     tcase_add_test(tc, allocation_failures_leave_no_trace);
