@@ -9,6 +9,7 @@
 #include "kpi/calendar.h"
 #include "kpi/sla.h"
 #include "testutil.h"
+#include "tzref.h"
 
 #include <time.h>
 
@@ -899,6 +900,155 @@ START_TEST(elapsed_is_monotone_and_additive)
 }
 END_TEST
 
+/* ---- against POSIX rules worked out by hand (tests/tzref.h) ------------- */
+
+/* Random opening hours into c and r: split shifts, ranges that touch,
+ * days open from midnight or to midnight (a shift across midnight is two
+ * ranges), whole days; then, in years y0..y0+4 when they take closures,
+ * closures (whole days and parts) on random dates and on the local dates
+ * around each clock change, where the skipped and the repeated hours
+ * lie. */
+static kpi_calendar *paired_calendar(test_rng *g, const char *tz, tzr_cal *r, int y0)
+{
+    kpi_calendar *c = mk(tz);
+    tzr_init(r, tz);
+    for (int d = 0; d < 7; d++) {
+        int kind = (int)test_range(g, 0, 5), m = kind == 1 ? 0 : (int)test_range(g, 0, 300);
+        while (kind > 0 && m < 1440) {
+            int e = kind == 1 ? 1440 : m + (int)test_range(g, 1, 400);
+            e = e > 1440 || test_range(g, 0, 6) == 0 ? 1440 : e;
+            tzr_pair_hours(c, r, d, m, e);
+            m = test_range(g, 0, 3) == 0 ? e : e + (int)test_range(g, 1, 300);
+        }
+    }
+    if (y0 < 1 || y0 + 4 > 9999) /* closures take the years 1..9999 */
+        return c;
+    for (int i = 0; i < 40; i++) {
+        int64_t day = test_range(g, tzr_jan1(y0), tzr_jan1(y0 + 5) - 1);
+        int from = (int)test_range(g, 0, 1439), to = (int)test_range(g, from + 1, 1440);
+        tzr_pair_closure(c, r, day, i % 2 ? 0 : from, i % 2 ? 1440 : to);
+    }
+    for (int y = y0; r->zone.has_dst && y <= y0 + 4; y++)
+        for (int i = 0; i < 2; i++) {
+            int64_t day = tzr_fdiv(tzr_change(&r->zone, i, y) + r->zone.std * INT64_C(1000), D);
+            for (int64_t k = day - 2; k <= day + 2; k++) {
+                int whole = test_range(g, 0, 2) == 0, from = (int)test_range(g, 0, 300);
+                if (whole || test_range(g, 0, 1) == 0)
+                    tzr_pair_closure(c, r, k, whole ? 0 : from,
+                                     whole ? 1440 : (int)test_range(g, from + 1, 1440));
+            }
+        }
+    return c;
+}
+
+/* An instant in [lo, hi]: anywhere, on a whole local minute, at an
+ * opening or closing time, at the start or end of a closure, or within
+ * hours of a clock change. */
+static int64_t draw_instant(test_rng *g, const tzr_cal *r, int64_t lo, int64_t hi)
+{
+    int64_t t = test_range(g, lo, hi);
+    int kind = (int)test_range(g, 0, 5);
+    int64_t x = t + tzr_offset(&r->zone, t) * INT64_C(1000), day = tzr_fdiv(x, D);
+    if (kind == 1) {
+        t -= x - tzr_fdiv(x, M) * M;
+    } else if (kind == 2) { /* the day's first edge of hours from a random minute */
+        int wd = tzr_wday(day), m = (int)test_range(g, 1, 1439);
+        while (m < 1439 && r->open[wd][m] == r->open[wd][m - 1])
+            m++;
+        t += day * D + m * M - x;
+    } else if (kind == 3 && r->n > 0) {
+        int k = (int)test_range(g, 0, r->n - 1);
+        int64_t edge = r->day[k] * D + (test_range(g, 0, 1) ? r->from[k] : r->to[k]) * M;
+        t = edge - tzr_offset(&r->zone, edge - r->zone.std * INT64_C(1000)) * INT64_C(1000);
+    } else if (kind >= 4 && r->zone.has_dst) {
+        t = tzr_change(&r->zone, (int)test_range(g, 0, 1), tzr_year_of(day)) +
+            test_range(g, -3, 3) * H + test_range(g, -2, 2) * (test_range(g, 0, 1) ? M : 1);
+    }
+    return t < lo ? lo : t > hi ? hi : t;
+}
+
+/* elapsed(), due(), is_open(), utc_offset() and local_time() of random
+ * calendars against the reference, in zones with daylight saving north
+ * and south, half-hour and 2-hour DST, negative DST, changes at odd
+ * times (00:01, 02:45, 24:00, 26:00, -05:30, 167 h, with seconds),
+ * offsets of hours and seconds up to 24:59:59, DST 48 hours behind
+ * standard time, Jn and n rules, all-year DST and changes that tie: in
+ * 2024..2028, around the start (1970) and end (2101) of libkpi's table of
+ * changes, and at both ends of the accepted range, where a due or an
+ * instant beyond it is KPI_ERR_RANGE. */
+START_TEST(business_time_agrees_with_posix_rules_worked_out_by_hand)
+{
+    const char *zones[] = {"CET-1CEST,M3.5.0,M10.5.0/3", "AEST-10AEDT,M10.1.0,M4.1.0/3",
+                           "NST3:30NDT,M3.2.0/0:01,M11.1.0/0:01",
+                           "<+1030>-10:30<+11>-11,M10.1.0,M4.1.0",
+                           "<+1245>-12:45<+1345>,M9.5.0/2:45,M4.1.0/3:45",
+                           "<+00>0<+02>-2,M3.5.0/1,M10.5.0/3", "IST-1GMT0,M10.5.0,M3.5.0/1",
+                           "<-0330>3:30<-0230>2:30:15,M3.2.0/-5:30,M11.1.0/30",
+                           "AAA-14BBB-15,M3.5.0/2:30:30,M10.5.0/1:15",
+                           "<-04>4<-03>,M9.1.6/24,M4.1.6/24", "IST-2IDT,M3.4.4/26,M10.5.0",
+                           "AAA24BBB-24,M3.5.0/0,M10.5.0/0",
+                           "ABC-5:45:30DEF-6,M4.5.6/167,M9.1.0/-100", "XXX3YYY,J60/25,300/-3",
+                           "<+14>-14", "AAA-24:59:59", "EST5EDT,0/0,J365/25",
+                           "AAA3BBB,M2.4.0/0,M2.5.0/1"};
+    const int first_year[] = {2024, 1966, 2097, 275756, -271821};
+    const int64_t tmax = KPI_CALENDAR_MAX_TIME;
+    static tzr_cal r;
+    test_rng g = {43};
+    for (size_t z = 0; z < sizeof zones / sizeof *zones; z++)
+        for (size_t w = 0; w < sizeof first_year / sizeof *first_year; w++) {
+            kpi_calendar *c = paired_calendar(&g, zones[z], &r, first_year[w]);
+            int64_t lo = tzr_jan1(first_year[w]) * D, hi = tzr_jan1(first_year[w] + 5) * D;
+            lo = lo < -tmax ? -tmax : lo;
+            hi = hi > tmax ? tmax : hi;
+            for (int i = 0; i < 60; i++) {
+                int64_t a = draw_instant(&g, &r, lo, hi), span = i % 4 ? 3 * D : 20 * D;
+                int64_t b = i % 8 == 0 ? a : draw_instant(&g, &r, a, hi - a > span ? a + span : hi);
+                if (i % 3 == 1 && r.zone.has_dst) { /* across a clock change */
+                    int64_t T = tzr_change(&r.zone, i % 2, tzr_year_of(tzr_fdiv(a, D)));
+                    a = T - test_range(&g, 0, 2 * D), b = T + test_range(&g, 0, 2 * D);
+                    a = a < lo ? lo : a > hi ? hi : a, b = b < a ? a : b > hi ? hi : b;
+                }
+                int64_t want = tzr_walk(&r, a, b, -1, NULL);
+                ck_assert_msg(el(c, a, b) == want, "%s: elapsed(%lld, %lld) = %lld, not %lld",
+                              zones[z], (long long)a, (long long)b, (long long)el(c, a, b),
+                              (long long)want);
+                /* due: the earliest instant that completes x; when the
+                 * walk reaches the end of the range first, none */
+                int64_t x = i % 3 ? test_range(&g, 0, want) : test_range(&g, 0, 40 * H);
+                x = i % 5 == 0 ? want : x; /* completed at b: an edge, often */
+                int64_t bound = hi - a > 60 * D ? a + 60 * D : hi, at, v = 5;
+                tzr_walk(&r, a, bound, x, &at);
+                int rc = kpi_calendar_due(c, a, x, &v);
+                if (at != INT64_MIN)
+                    ck_assert_msg(rc == KPI_OK && v == at, "%s: due(%lld, %lld) = %lld, not %lld",
+                                  zones[z], (long long)a, (long long)x, (long long)v,
+                                  (long long)at);
+                else if (bound == tmax)
+                    ck_assert_msg(rc == KPI_ERR_RANGE && v == 5, "%s: due(%lld, %lld) past it",
+                                  zones[z], (long long)a, (long long)x);
+                else
+                    ck_assert(rc == KPI_OK && v > bound);
+                ck_assert_status(kpi_calendar_elapsed(c, a, hi + 1, &v),
+                                 hi == tmax ? KPI_ERR_RANGE : KPI_OK);
+                ck_assert_status(kpi_calendar_elapsed(c, lo - 1, a, &v),
+                                 lo == -tmax ? KPI_ERR_RANGE : KPI_OK);
+                int open;
+                ck_assert_ok(kpi_calendar_is_open(c, a, &open));
+                ck_assert_int_eq(open, tzr_walk(&r, a, a + 1, -1, NULL));
+                int32_t o = tzr_offset(&r.zone, a), y, mo, d, wd, ms;
+                ck_assert_int_eq(off(c, a), o);
+                ck_assert_ok(kpi_calendar_local_time(c, a, &y, &mo, &d, &wd, &ms));
+                int64_t x_local = a + o * INT64_C(1000), day = tzr_fdiv(x_local, D);
+                int ry, rm, rd;
+                tzr_civil(day, &ry, &rm, &rd);
+                ck_assert(y == ry && mo == rm && d == rd && wd == tzr_wday(day) &&
+                          ms == x_local - day * D);
+            }
+            kpi_calendar_free(c);
+        }
+}
+END_TEST
+
 /* Adding a date updates only what that date changes (its later dates'
  * sums and the clock changes around it); a decoded copy sums everything
  * again from scratch.  Both must read alike after closures added in any
@@ -1369,6 +1519,134 @@ START_TEST(truncated_flipped_and_foreign_bytes_are_rejected)
 }
 END_TEST
 
+/* ---- forged states ------------------------------------------------------ */
+
+/* A calendar body written by hand (lib/calendar.c, cal_encode): the TZ
+ * string as a counted blob; per weekday a count and (open, close) minute
+ * pairs; a count of dated closures, each its day number (zigzag) and
+ * (from, to) minutes.  Ranges {weekday, open, close} are written in the
+ * order given, grouped by weekday; `junk` bytes follow the body. */
+typedef struct forged {
+    unsigned char b[512];
+    size_t n;
+} forged;
+
+static void put_var(forged *f, uint64_t v)
+{
+    do {
+        f->b[f->n++] = (unsigned char)((v & 0x7F) | (v >= 0x80 ? 0x80 : 0));
+        v >>= 7;
+    } while (v != 0);
+}
+
+static int decode_calendar_body(const char *tz, size_t tz_len, const int *rng, size_t nr,
+                                const int64_t *cl, size_t ncl, size_t junk)
+{
+    forged f = {{0}, 0};
+    kpi_calendar *c = mk("UTC0"), *d = NULL;
+    size_t len;
+    ck_assert_ok(kpi_calendar_serialize(c, f.b, sizeof f.b, &len));
+    kpi_calendar_free(c);
+    f.n = 12; /* the header, resealed below */
+    put_var(&f, tz_len);
+    memcpy(f.b + f.n, tz, tz_len);
+    f.n += tz_len;
+    for (int wd = 0; wd < 7; wd++) {
+        size_t k = 0;
+        for (size_t i = 0; i < nr; i++)
+            k += rng[3 * i] == wd;
+        put_var(&f, k);
+        for (size_t i = 0; i < nr; i++)
+            if (rng[3 * i] == wd) {
+                put_var(&f, (uint64_t)rng[3 * i + 1]);
+                put_var(&f, (uint64_t)rng[3 * i + 2]);
+            }
+    }
+    put_var(&f, ncl);
+    for (size_t i = 0; i < ncl; i++) {
+        const int64_t *e = &cl[3 * i];
+        put_var(&f, e[0] < 0 ? ((uint64_t)-e[0] << 1) - 1 : (uint64_t)e[0] << 1);
+        put_var(&f, (uint64_t)e[1]);
+        put_var(&f, (uint64_t)e[2]);
+    }
+    f.n += junk + 4;
+    ck_assert_uint_le(f.n, sizeof f.b);
+    test_reseal(f.b, f.n);
+    int rc = kpi_calendar_deserialize(&d, f.b, f.n);
+    if (rc == KPI_OK) {
+        /* what was read is what the calls build (which refuse what the
+         * reader should have) */
+        kpi_calendar *e = mk(tz);
+        int add = KPI_OK, eq = 0;
+        for (size_t i = 0; i < nr && add == KPI_OK; i++)
+            add = kpi_calendar_add_hours(e, rng[3 * i], rng[3 * i + 1], rng[3 * i + 2]);
+        for (size_t i = 0; i < ncl && add == KPI_OK; i++) {
+            int y, m, dd;
+            tzr_civil(cl[3 * i], &y, &m, &dd);
+            add = kpi_calendar_add_closure(e, y, m, dd, (int)cl[3 * i + 1], (int)cl[3 * i + 2]);
+        }
+        ck_assert_msg(add == KPI_OK, "read a body the calls refuse (%s)", kpi_status_name(add));
+        ck_assert_ok(kpi_calendar_equal(d, e, &eq));
+        ck_assert_int_eq(eq, 1);
+        kpi_calendar_free(e);
+        kpi_calendar_free(d);
+    } else {
+        ck_assert_ptr_null(d);
+    }
+    return rc;
+}
+
+#define FORGE(tz, rng, cl, junk)                                                          \
+    decode_calendar_body(tz, strlen(tz), &(rng)[0][0], sizeof rng / sizeof *rng, &(cl)[0][0], \
+                         sizeof cl / sizeof *cl, junk)
+
+/* Bodies with a valid checksum that break one rule of the encoder each
+ * are KPI_ERR_CORRUPT and make no calendar; their valid neighbours read
+ * as the calendar the calls build. */
+START_TEST(forged_calendar_bodies_are_corrupt)
+{
+    const char *cet = "CET-1CEST,M3.5.0,M10.5.0/3";
+    const int ok_rng[][3] = {{1, 540, 720}, {1, 720, 1020}, {6, 0, 1440}, {0, 1439, 1440}};
+    const int64_t ok_cl[][3] = {{tzr_date(1, 1, 1), 0, 1440}, {tzr_date(2026, 3, 29), 60, 180},
+                                {tzr_date(9999, 12, 31), 1439, 1440}};
+    ck_assert_ok(FORGE(cet, ok_rng, ok_cl, 0));
+    ck_assert_status(FORGE(cet, ok_rng, ok_cl, 1), KPI_ERR_CORRUPT); /* trailing byte */
+    /* opening ranges (weekday -1: none): unsorted, overlapping, empty,
+     * reversed, past midnight; 17 on a day */
+    const int bad_rng[][2][3] = {{{2, 600, 700}, {2, 500, 550}}, {{2, 500, 601}, {2, 600, 700}},
+                                 {{3, 600, 600}, {-1, 0, 0}},    {{3, 601, 600}, {-1, 0, 0}},
+                                 {{4, 600, 1441}, {-1, 0, 0}}};
+    for (size_t i = 0; i < sizeof bad_rng / sizeof *bad_rng; i++)
+        ck_assert_status(FORGE(cet, bad_rng[i], ok_cl, 0), KPI_ERR_CORRUPT);
+    int many[17][3];
+    for (int i = 0; i < 17; i++)
+        many[i][0] = 5, many[i][1] = 60 * i, many[i][2] = 60 * i + 30;
+    ck_assert_status(FORGE(cet, many, ok_cl, 0), KPI_ERR_CORRUPT);
+    ck_assert_ok(decode_calendar_body(cet, strlen(cet), &many[0][0], 16, &ok_cl[0][0], 3, 0));
+    /* closures: out of order, twice on a date, empty, past midnight,
+     * before year 1, after 9999 */
+    const int64_t d0 = tzr_date(2026, 5, 1), first = tzr_date(1, 1, 1);
+    const int64_t bad_cl[][2][3] = {
+        {{d0 + 1, 0, 1440}, {d0, 0, 1440}},   {{d0, 0, 600}, {d0, 700, 1440}},
+        {{d0 - 1, 0, 1440}, {d0, 600, 600}},  {{d0 - 1, 0, 1440}, {d0, 0, 1441}},
+        {{first - 1, 0, 1440}, {d0, 0, 1440}}, {{d0, 0, 1440}, {tzr_date(10000, 1, 1), 0, 1440}}};
+    for (size_t i = 0; i < sizeof bad_cl / sizeof *bad_cl; i++)
+        ck_assert_status(FORGE(cet, ok_rng, bad_cl[i], 0), KPI_ERR_CORRUPT);
+    /* the TZ string: malformed, a NUL inside, empty, longer than allowed */
+    char tz[KPI_CALENDAR_MAX_TZ + 2];
+    for (size_t len = KPI_CALENDAR_MAX_TZ; len <= KPI_CALENDAR_MAX_TZ + 1; len++) {
+        memset(tz, 'A', len - 2);
+        strcpy(tz + len - 2, "-1");
+        ck_assert_status(FORGE(tz, ok_rng, ok_cl, 0),
+                         len > KPI_CALENDAR_MAX_TZ ? KPI_ERR_CORRUPT : KPI_OK);
+    }
+    ck_assert_status(FORGE("CET", ok_rng, ok_cl, 0), KPI_ERR_CORRUPT);
+    ck_assert_status(decode_calendar_body("UTC0\0", 5, &ok_rng[0][0], 4, &ok_cl[0][0], 3, 0),
+                     KPI_ERR_CORRUPT);
+    ck_assert_status(FORGE("", ok_rng, ok_cl, 0), KPI_ERR_CORRUPT);
+}
+END_TEST
+
 START_TEST(golden_state_still_reads)
 {
     /* tests/data/calendar-v1.bin: format version 1; KPI_WRITE_GOLDEN=1
@@ -1559,6 +1837,7 @@ static Suite *calendar_suite(void)
     tc = tcase_create("properties");
     tcase_add_test(tc, due_inverts_elapsed_for_random_starts_and_targets);
     tcase_add_test(tc, elapsed_is_monotone_and_additive);
+    tcase_add_test(tc, business_time_agrees_with_posix_rules_worked_out_by_hand);
     tcase_add_test(tc, spans_across_the_edges_of_the_transition_table_stay_exact);
     tcase_add_test(tc, spans_of_millennia_at_the_ends_of_the_range);
     tcase_add_test(tc, changes_years_apart_or_out_of_year_order_are_all_found);
@@ -1573,6 +1852,7 @@ static Suite *calendar_suite(void)
     tcase_add_test(tc, equal_compares_arithmetic_not_names);
     tcase_add_test(tc, serialization_round_trips_to_identical_answers_and_bytes);
     tcase_add_test(tc, truncated_flipped_and_foreign_bytes_are_rejected);
+    tcase_add_test(tc, forged_calendar_bodies_are_corrupt);
     tcase_add_test(tc, dates_added_in_any_order_read_as_a_calendar_summed_from_scratch);
     tcase_add_test(tc, golden_state_still_reads);
     tcase_add_test(tc, allocation_failures_leave_no_trace);

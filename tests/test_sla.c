@@ -5,6 +5,7 @@
  */
 #include "kpi/sla.h"
 #include "testutil.h"
+#include "tzref.h"
 
 #define H KPI_MS_PER_HOUR
 #define M KPI_MS_PER_MINUTE
@@ -515,6 +516,90 @@ START_TEST(due_across_a_partial_closure_and_both_dst_changes)
 }
 END_TEST
 
+/* ---- against a walk over business minutes (tests/tzref.h) -------------- */
+
+/* met(), remaining() and due() of every priority and metric, with targets
+ * in business and in calendar time and random pauses, against the
+ * reference: two shifts on weekdays, Saturday late mornings and Sunday
+ * nights (when the clocks change); closed on the local dates of the 2026
+ * clock changes and the days after, on Easter and Whit Monday (after a
+ * weekend), New Year, Christmas, and Christmas Eve from noon.  A pause
+ * above the elapsed time is KPI_ERR_RANGE and writes nothing. */
+START_TEST(met_remaining_and_due_agree_with_a_walk_over_business_minutes)
+{
+    const char *zones[] = {"CET-1CEST,M3.5.0,M10.5.0/3", "AEST-10AEDT,M10.1.0,M4.1.0/3",
+                           "<+1030>-10:30<+11>-11,M10.1.0,M4.1.0", "EST5EDT,M3.2.0,M11.1.0"};
+    const int closed[][5] = {{2026, 1, 1, 0, 1440},  {2026, 4, 6, 0, 1440},
+                             {2026, 5, 25, 0, 1440}, {2026, 12, 24, 720, 1440},
+                             {2026, 12, 25, 0, 1440}};
+    static tzr_cal r;
+    test_rng g = {53};
+    for (size_t z = 0; z < sizeof zones / sizeof *zones; z++) {
+        kpi_calendar *c = NULL;
+        ck_assert_ok(kpi_calendar_new(&c, zones[z]));
+        tzr_init(&r, zones[z]);
+        for (int d = 1; d <= 5; d++) {
+            tzr_pair_hours(c, &r, d, 9 * 60, 12 * 60);
+            tzr_pair_hours(c, &r, d, 13 * 60, 17 * 60);
+        }
+        tzr_pair_hours(c, &r, 6, 10 * 60, 14 * 60);
+        tzr_pair_hours(c, &r, 0, 0, 4 * 60);
+        for (size_t i = 0; i < sizeof closed / sizeof *closed; i++)
+            tzr_pair_closure(c, &r, tzr_date(closed[i][0], closed[i][1], closed[i][2]),
+                             closed[i][3], closed[i][4]);
+        for (int i = 0; i < 2; i++) { /* the change's local date: Sunday or Saturday */
+            int64_t day = tzr_fdiv(tzr_change(&r.zone, i, 2026) + r.zone.std * INT64_C(1000), D);
+            tzr_pair_closure(c, &r, day + 1, 0, 1440);
+            tzr_pair_closure(c, &r, day, 60 * i, 1440 - 60 * i);
+        }
+        kpi_sla_policy *p = policy_taking(c);
+        int64_t target[KPI_SLA_PRIORITIES][3];
+        int business[KPI_SLA_PRIORITIES][3];
+        for (uint32_t pr = 0; pr < KPI_SLA_PRIORITIES; pr++)
+            for (int m = 0; m < 3; m++) {
+                target[pr][m] = pr % 2 ? test_range(&g, 0, 40) * H : test_range(&g, 0, 40 * H);
+                business[pr][m] = (int)test_range(&g, 0, 1);
+                ck_assert_ok(kpi_sla_policy_set_target(p, pr, m, target[pr][m], business[pr][m]));
+            }
+        const int64_t y0 = tzr_jan1(2026) * D, y1 = tzr_jan1(2027) * D;
+        for (int i = 0; i < 400; i++) {
+            uint32_t pr = (uint32_t)test_range(&g, 0, KPI_SLA_PRIORITIES - 1);
+            int m = (int)test_range(&g, 0, 2), met = 7;
+            int64_t start = test_range(&g, y0, y1), end = start + test_range(&g, 0, 10 * D);
+            if (i % 4 == 0) /* on whole minutes: at opening and closing times too */
+                start -= start % M, end -= end % M;
+            const int64_t tgt = target[pr][m];
+            int64_t e = business[pr][m] ? tzr_walk(&r, start, end, -1, NULL) : end - start;
+            /* any pause, one that leaves the clock on the target (met,
+             * nothing left), or one above the elapsed time */
+            int64_t paused = test_range(&g, 0, e), rem = 7;
+            paused = i % 8 == 1 && e >= tgt ? e - tgt : i % 8 == 0 ? e + 1 + i % 16 * H : paused;
+            int rc = kpi_sla_policy_met(p, pr, m, start, end, paused, &met);
+            int rc2 = kpi_sla_policy_remaining(p, pr, m, start, end, paused, &rem);
+            if (paused > e) {
+                ck_assert(rc == KPI_ERR_RANGE && rc2 == KPI_ERR_RANGE && met == 7 && rem == 7);
+            } else {
+                ck_assert_msg(rc == KPI_OK && met == (e - paused <= tgt),
+                              "%s: met(%u, %d, %lld, %lld, %lld)", zones[z], pr, m,
+                              (long long)start, (long long)end, (long long)paused);
+                ck_assert_ok(rc2);
+                ck_assert_int_eq(rem, tgt - (e - paused));
+            }
+            /* due with a pause so far: the first instant the clock reads
+             * the target */
+            int64_t pz = i % 3 ? test_range(&g, 0, 20 * H) : 0, due = 0, want = start + tgt + pz;
+            if (business[pr][m])
+                tzr_walk(&r, start, start + 60 * D, tgt + pz, &want);
+            ck_assert_ok(kpi_sla_policy_due(p, pr, m, start, pz, &due));
+            ck_assert_msg(due == want, "%s: due(%u, %d, %lld, %lld) = %lld, not %lld", zones[z],
+                          pr, m, (long long)start, (long long)pz, (long long)due,
+                          (long long)want);
+        }
+        kpi_sla_policy_free(p);
+    }
+}
+END_TEST
+
 /* Policy bytes built by hand (no calendar: a zero byte, then a flag byte
  * per priority and metric, each set target followed by its varint). */
 static int decode_forged(int has, int flag, uint64_t ms)
@@ -584,6 +669,7 @@ static Suite *sla_suite(void)
     tcase_add_test(tc, business_and_calendar_targets_on_a_dst_day);
     tcase_add_test(tc, a_target_of_zero);
     tcase_add_test(tc, due_across_a_partial_closure_and_both_dst_changes);
+    tcase_add_test(tc, met_remaining_and_due_agree_with_a_walk_over_business_minutes);
     suite_add_tcase(s, tc);
     return s;
 }
