@@ -317,7 +317,7 @@ class Reference:
                 if topic:
                     self.topics[topic] = self.topics.get(topic, 0) + 1
                     self.topic_times.append((topic, t))
-                if actor:
+                if actor and not tk.by_agent:  # contacts from the customer only
                     prev = self.last_created.get(actor)
                     self.rec("repeat", int(prev is not None and prev >= t - WINDOW), t, self.keys(tk))
                     self.last_created[actor] = max(t, prev if prev is not None else t)

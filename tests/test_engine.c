@@ -1209,6 +1209,31 @@ START_TEST(repeat_contacts_within_the_window)
 }
 END_TEST
 
+/* KPIS.md: repeat contacts are contacts from a customer.  An outbound
+ * ticket (created by an agent) to customer 100 at 0, the customer's own
+ * ticket at 2 d: no repeat (it repeats no contact of theirs), 0 of 1;
+ * another outbound ticket at 3 d counts nowhere (still 0 of 1, and the
+ * customer is remembered from 2 d only); the customer's ticket at 8 d + 1
+ * ms is 6 d + 1 ms after their contact at 2 d: a repeat, 1 of 2; at 15 d
+ * + 2 ms (more than 7 d after 8 d + 1 ms, though within 7 d of nothing
+ * but an outbound one at 10 d): no repeat, 1 of 3. */
+START_TEST(outbound_tickets_are_no_contacts_for_repeats)
+{
+    pair p = start(NULL);
+    FEED(&p, CREATE_BY_AGENT(T0, 1, 100));
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CUSTOMERS), 0);
+    EXPECT_RATE(p.a, KPI_ENGINE_REPEAT_CONTACT, 0, 0);
+    FEED(&p, CREATE(T0 + 2 * D, 2, 100), CREATE_BY_AGENT(T0 + 3 * D, 3, 100));
+    EXPECT_RATE(p.a, KPI_ENGINE_REPEAT_CONTACT, 0, 1);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CUSTOMERS), 1);
+    FEED(&p, CREATE(T0 + 8 * D + 1, 4, 100));
+    EXPECT_RATE(p.a, KPI_ENGINE_REPEAT_CONTACT, 1, 2);
+    FEED(&p, CREATE_BY_AGENT(T0 + 10 * D, 5, 100), CREATE(T0 + 15 * D + 2, 6, 100));
+    EXPECT_RATE(p.a, KPI_ENGINE_REPEAT_CONTACT, 1, 3);
+    finish(&p);
+}
+END_TEST
+
 /* KPIS.md section 4, contacts per issue, on the log above: 5 contacts with
  * a customer, 2 repeats (3 d, 17 d), so 3 issues (customer 100 at 0 and
  * at 10 d + 1 ms, customer 200): 5 / 3.  The interval maps the share's:
@@ -2988,7 +3013,7 @@ static void ref_event(ref *r, const kpi_event *ev)
         r->topic_n[ev->topic]++;
         if (ev->topic != 0)
             recs_push(&r->topics, k, ev->topic, t);
-        if (ev->actor) {
+        if (ev->actor && !(ev->flags & KPI_EVENT_FLAG_BY_AGENT)) {
             size_t i = (size_t)ev->actor * (G_TOPICS + 1) +
                        (r->cfg->same_topic ? ev->topic : 0);
             int64_t last = r->lastc[i];
@@ -9977,6 +10002,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, volume_total_counts_a_creation_older_than_the_ring);
     tcase_add_test(tc, top_topics_count_the_named_topics_of_created_tickets);
     tcase_add_test(tc, repeat_contacts_within_the_window);
+    tcase_add_test(tc, outbound_tickets_are_no_contacts_for_repeats);
     tcase_add_test(tc, contacts_per_issue_follow_from_the_repeat_share);
     tcase_add_test(tc, repeat_contacts_on_the_same_topic);
     tcase_add_test(tc, repeat_contacts_judge_a_late_creation_against_the_latest);

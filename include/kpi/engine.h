@@ -66,9 +66,11 @@
  *   and per channel (#kpi_series).  **Top topics** (the labels of created
  *   tickets): over all time, kpi_engine_top_topics(); over a window of
  *   kept periods (the last N days), kpi_engine_window_topics().
- * - **Repeat contacts** (#KPI_ENGINE_REPEAT_CONTACT): over created tickets
- *   with a customer id, the share created by a customer who created
- *   another ticket within the repeat window before
+ * - **Repeat contacts** (#KPI_ENGINE_REPEAT_CONTACT): over the contacts
+ *   from customers (created tickets with a customer id, not created by an
+ *   agent: an outbound ticket is no contact from its customer, neither a
+ *   repeat nor one a later contact repeats), the share from a customer
+ *   who made another contact within the repeat window before
  *   [#KPI_ENGINE_OPT_REPEAT_WINDOW_MS = 7 days], optionally only on the
  *   same topic [#KPI_ENGINE_OPT_REPEAT_SAME_TOPIC = 0].  The engine keeps
  *   each customer's latest creation only, so a customer's creations are
@@ -693,7 +695,9 @@ KPI_API int kpi_engine_name(const kpi_engine *e, int dim, uint64_t code,
  * @param e the engine.
  * @param t_ms creation time.
  * @param ticket the ticket's id, not 0.
- * @param customer the customer's id (0 = unknown: no repeat-contact check).
+ * @param customer the customer's id (0 = unknown: no repeat-contact check;
+ *        nor for a ticket created by an agent, which is no contact from
+ *        the customer).
  * @param channel channel code, 0..255.
  * @param priority priority code, 0..255.
  * @param topic the topic label (NULL or "" = none), up to
@@ -973,8 +977,9 @@ KPI_API int kpi_engine_rate(const kpi_engine *e, int metric, int dim,
 /**
  * @brief Contacts per issue, from a repeat-contact rate: contacts over the
  *        issues they raised, trials / (trials - successes).
- * Every contact (created ticket with a customer id) that is not a repeat
- * starts an issue, and each repeat contact adds one to the issue it
+ * Every contact (created ticket with a customer id, not created by an
+ * agent) that is not a repeat starts an issue, and each repeat contact
+ * adds one to the issue it
  * follows, so the repeat share p gives 1 / (1 - p) contacts per issue
  * (KPIS.md section 4).  `repeat` is any rate of
  * #KPI_ENGINE_REPEAT_CONTACT: the engine's (kpi_engine_rate()), a
