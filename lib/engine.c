@@ -2722,10 +2722,38 @@ static int settle_check(kpi_engine *e, const tk *t, int64_t lr, bool span_done,
     return rc;
 }
 
+/* A reply target whose clock stops without its reply (the ticket resolved,
+ * closed unresolved or merged): breached if it had lapsed by now, as
+ * kpi_engine_sla_risk() showed it; one still running is not judged (no
+ * reply is owed any more).  The target is the one a reply would have
+ * been judged against (do_reply): the first reply while the FRT clock
+ * runs, else the next reply while a customer waits. */
+static int rec_unanswered(kpi_engine *e, const tk *t, const keys *k, int64_t now)
+{
+    int sla, metric, met;
+    int64_t start;
+    if (t->flags & TF_CLOCK) {
+        sla = KPI_SLA_FIRST_RESPONSE;
+        metric = KPI_ENGINE_SLA_FIRST_REPLY;
+        start = tget(t, F_CLOCK);
+    } else if (t->flags & TF_WAITING) {
+        sla = KPI_SLA_NEXT_RESPONSE;
+        metric = KPI_ENGINE_SLA_NEXT_REPLY;
+        start = tget(t, F_WAITING);
+    } else {
+        return KPI_OK;
+    }
+    int rc = sla_met(e, sla, t, start, now, 0, -1, &met);
+    if (rc != KPI_OK || met != 0)
+        return rc;
+    return rec(e, metric, k, now, vi(0));
+}
+
 static int do_resolve(kpi_engine *e, tk *t, int64_t now, uint32_t agent, bool bot)
 {
     int rc = KPI_OK, r2;
     keys k = keys_of(t);
+    KEEP(rec_unanswered(e, t, &k, now));
     KEEP(set_status(e, t, now, KPI_STATUS_SOLVED));
     /* a first resolve records its business span and checks the
      * settlement's over the same one: computed once */
@@ -2932,7 +2960,9 @@ static int apply_event(kpi_engine *e, const intake *in, tk *t)
         e->cnt[KPI_ENGINE_COUNT_CLOSED]++;
         tpush(e, false, now + e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS], t->id);
         break;
-    case KPI_EVENT_MERGED:
+    case KPI_EVENT_MERGED: {
+        keys k = keys_of(t);
+        KEEP(rec_unanswered(e, t, &k, now));
         clear_waiting(e, t);
         t->flags &= (uint8_t)~TF_CLOCK;
         KEEP(set_status(e, t, now, KPI_STATUS_MERGED));
@@ -2940,6 +2970,7 @@ static int apply_event(kpi_engine *e, const intake *in, tk *t)
         e->cnt[KPI_ENGINE_COUNT_SETTLED]++;
         tpush(e, false, now + e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS], t->id);
         break;
+    }
     case KPI_EVENT_CSAT:
     case KPI_EVENT_NPS:
     case KPI_EVENT_CES: {

@@ -389,6 +389,7 @@ class Reference:
                 self.count["closed"] += 1
                 self.settle(tk, t)
             elif kind == "merged":
+                self.unanswered(tk, t)
                 self.set_status(tk, t, MERGED)
                 tk.ended = t
                 heapq.heappush(self.due, (t + WINDOW, tid))
@@ -409,8 +410,21 @@ class Reference:
         tk.reopened = True
         self.count["reopens"] += 1
 
+    def unanswered(self, tk, t):
+        """A reply target whose clock stops without its reply (a resolve, a
+        merge): breached if it had lapsed, else not judged."""
+        if tk.clock is not None:
+            metric, start, target = "sla_first", tk.clock, SLA[tk.priority][0]
+        elif tk.waiting is not None:
+            metric, start, target = "sla_next", tk.waiting, SLA[tk.priority][1]
+        else:
+            return
+        if self.cal.elapsed(start, t) > target * HOUR:
+            self.rec(metric, 0, t, self.keys(tk))
+
     def resolve(self, tk, t, actor, bot):
         assert tk.status in UNRESOLVED, tk.id
+        self.unanswered(tk, t)
         self.set_status(tk, t, SOLVED)
         tk.waiting = None
         if not tk.frt_done and (tk.replies == 0 or tk.clock is not None):

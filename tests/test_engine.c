@@ -922,11 +922,49 @@ START_TEST(sla_first_reply_in_business_time_across_a_weekend_and_a_holiday)
 }
 END_TEST
 
+/* KPIS.md: SLA breaches are counted.  A reply target whose clock stops
+ * without its reply (the ticket resolved, closed unresolved or merged) is
+ * breached if it had lapsed by then, and not judged if it had not.
+ * Priority 4: first reply 1 h, next reply 30 min (calendar time).
+ *   1: resolved at 2 h, never answered: first reply breached.
+ *   2: resolved at 59 min, never answered: not judged.
+ *   3: answered at 10 min (met), the customer writes at 1 h, merged at
+ *      2 h: next reply breached.
+ *   4: answered at 10 min, writes at 1 h, closed unresolved at 1 h 20:
+ *      not judged.
+ *   5: created by an agent, no customer message, resolved at 3 h: no
+ *      reply owed, nothing judged.
+ *   6: resolved by a bot at exactly 1 h: not lapsed (met up to and
+ *      including the due instant), not judged.
+ * First reply 2 of 3 met (tickets 3 and 4 answered in 10 min), next
+ * reply 0 of 1; the breaches go to the ticket's priority. */
+START_TEST(sla_reply_targets_lapsed_before_a_resolve_are_breached)
+{
+    pair p = start(setup_sla);
+    FEED(&p, CREATE_X(T0, 1, 100, 0, 4, 0, 0), CREATE_X(T0, 2, 101, 0, 4, 0, 0),
+         CREATE_X(T0, 3, 102, 0, 4, 0, 0), CREATE_X(T0, 4, 103, 0, 4, 0, 0),
+         ev_created(T0, 5, 104, 0, 4, 0, KPI_EVENT_FLAG_BY_AGENT),
+         CREATE_X(T0, 6, 105, 0, 4, 0, 0), REPLY(T0 + 10 * M, 3, 7), REPLY(T0 + 10 * M, 4, 7),
+         RESOLVE(T0 + 59 * M, 2, 7), MSG(T0 + H, 3), MSG(T0 + H, 4), RESOLVE_BOT(T0 + H, 6),
+         CLOSE(T0 + H + 20 * M, 4), RESOLVE(T0 + 2 * H, 1, 7), MERGE(T0 + 2 * H, 3, 1),
+         RESOLVE(T0 + 3 * H, 5, 7));
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_FIRST_REPLY, 2, 3);
+    EXPECT_RATE_KEY(p.a, KPI_ENGINE_SLA_FIRST_REPLY, KPI_DIM_PRIORITY, 4, 2, 3);
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_NEXT_REPLY, 0, 1);
+    EXPECT_RATE_KEY(p.a, KPI_ENGINE_SLA_NEXT_REPLY, KPI_DIM_PRIORITY, 4, 0, 1);
+    EXPECT_DUR(p.a, KPI_ENGINE_FRT, 10 * M, 10 * M);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_WAITING), 0);
+    finish(&p);
+}
+END_TEST
+
 START_TEST(sla_resolution_leaves_out_pending_time)
 {
     pair p = start(setup_sla);
     FEED(&p,
-         /* 1: 10 h minus 4 h pending = 6 h <= 8 h: met */
+         /* 1: 10 h minus 4 h pending = 6 h <= 8 h: met; the customer's
+          * message at 6 h unanswered at the resolve, 4 h later, past its
+          * 30 min next-reply target: breached */
          CREATE_X(T0, 1, 100, 0, 2, 0, 0), REPLY(T0 + H, 1, 7),
          PENDING(T0 + 2 * H, 1), MSG(T0 + 6 * H, 1), RESOLVE(T0 + 10 * H, 1, 7),
          CLOSE(T0 + 10 * H, 1),
@@ -949,7 +987,7 @@ START_TEST(sla_resolution_leaves_out_pending_time)
     EXPECT_RATE(p.a, KPI_ENGINE_SLA_RESOLUTION, 4, 5);
     EXPECT_RATE_KEY(p.a, KPI_ENGINE_SLA_RESOLUTION, KPI_DIM_PRIORITY, 2, 3, 4);
     EXPECT_RATE_KEY(p.a, KPI_ENGINE_SLA_RESOLUTION, KPI_DIM_PRIORITY, 3, 1, 1);
-    EXPECT_RATE(p.a, KPI_ENGINE_SLA_NEXT_REPLY, 1, 2);
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_NEXT_REPLY, 1, 3);
     EXPECT_RATE(p.a, KPI_ENGINE_SLA_FIRST_REPLY, 0, 0);
     EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, 10 * H, 10 * H, 6 * H, 3 * H, 12 * H);
     /* opening hours are 08:00-16:00Z in January */
@@ -2922,8 +2960,31 @@ static void ref_settle(ref *r, rtk *k, int64_t t)
             k->last_res, k->paused, k->paused_b, t);
 }
 
+/* A reply target whose clock stops without its reply (a resolve, a
+ * merge): breached if it had lapsed, else not judged (the engine's
+ * rec_unanswered()). */
+static void ref_unanswered(ref *r, const rtk *k, int64_t t)
+{
+    int64_t target;
+    int business, met = -1;
+    const int sla = k->frt == FRT_RUNNING ? KPI_SLA_FIRST_RESPONSE
+                    : k->waiting          ? KPI_SLA_NEXT_RESPONSE
+                                          : -1;
+    if (sla < 0 || k->priority >= KPI_SLA_PRIORITIES ||
+        kpi_sla_policy_target(r->pol, k->priority, sla, &target, &business) != KPI_OK)
+        return;
+    ck_assert_ok(kpi_sla_policy_met(r->pol, k->priority, sla,
+                                    sla == KPI_SLA_FIRST_RESPONSE ? k->frt_start : k->since, t,
+                                    0, &met));
+    if (met == 0)
+        rec_add(r, sla == KPI_SLA_FIRST_RESPONSE ? KPI_ENGINE_SLA_FIRST_REPLY
+                                                 : KPI_ENGINE_SLA_NEXT_REPLY,
+                k, 0, t);
+}
+
 static void ref_resolve(ref *r, rtk *k, int64_t t, int by_bot)
 {
+    ref_unanswered(r, k, t);
     r->cnt[KPI_ENGINE_COUNT_RESOLVES]++;
     if (!k->resolved) {
         k->resolved = 1;
@@ -3108,6 +3169,7 @@ static void ref_event(ref *r, const kpi_event *ev)
         ref_settle(r, k, t);
         break;
     case KPI_EVENT_MERGED:
+        ref_unanswered(r, k, t);
         r->cnt[KPI_ENGINE_COUNT_MERGED]++;
         r->cnt[KPI_ENGINE_COUNT_SETTLED]++;
         ref_status(r, k, t, KPI_STATUS_MERGED);
@@ -9840,8 +9902,10 @@ END_TEST
  *   04:00: resolution due 04:00 + 4 h = 08:00, next reply 04:30;
  *   07:00: the next reply is past due: both breached.
  * Ticket 1 resolved at 08:00: 14 h - 6 h = 8 h, met at its due instant;
- * ticket 2 a millisecond later: breached.  Resolved without a reply, no
- * next-reply judgement.  Closed at 09:00: the values go to Tuesday.  Wait
+ * ticket 2 a millisecond later: breached.  Resolved without a reply to
+ * the 04:00 message, past its 04:30 next-reply target: both next replies
+ * breached, as the risk read at 07:00 showed.  Closed at 09:00: the
+ * values go to Tuesday.  Wait
  * and work 10 min + 3 h 50 + 4 h = 8 h (ticket 2: 1 ms more); business
  * time (08:00-16:00Z) of the resolution: 0 and 1 ms. */
 START_TEST(a_resolution_pause_across_midnight)
@@ -9859,7 +9923,7 @@ START_TEST(a_resolution_pause_across_midnight)
     FEED(&p, RESOLVE(tue + 8 * H, 1, 7), RESOLVE(tue + 8 * H + 1, 2, 7), CLOSE(tue + 9 * H, 1),
          CLOSE(tue + 9 * H, 2));
     EXPECT_RATE(p.a, KPI_ENGINE_SLA_RESOLUTION, 1, 2);
-    EXPECT_RATE(p.a, KPI_ENGINE_SLA_NEXT_REPLY, 0, 0);
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_NEXT_REPLY, 0, 2);
     EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, 14 * H, 14 * H + 1);
     EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION_BUSINESS, 0, 1);
     EXPECT_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT, 8 * H, 8 * H + 1);
@@ -9995,6 +10059,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, reply_time_runs_from_the_first_unanswered_message);
     tcase_add_test(tc, sla_first_reply_in_business_time_across_a_weekend_and_a_holiday);
     tcase_add_test(tc, sla_resolution_leaves_out_pending_time);
+    tcase_add_test(tc, sla_reply_targets_lapsed_before_a_resolve_are_breached);
     tcase_add_test(tc, sla_risk_counts_live_tickets_due_within_the_horizon);
     tcase_add_test(tc, backlog_is_taken_when_a_period_ends);
     tcase_add_test(tc, aging_buckets_of_the_unresolved_tickets);

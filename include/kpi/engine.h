@@ -109,8 +109,11 @@
  *   reply at the first human reply (from the FRT start), next reply at
  *   every later reply that answers a waiting customer (from "waiting
  *   since"), resolution when the ticket settles (creation to last resolve,
- *   minus the time spent pending, in the target's own time base).  A rate
- *   per metric is the share met.  For live tickets, kpi_engine_sla_risk()
+ *   minus the time spent pending, in the target's own time base).  A reply
+ *   target whose clock stops without its reply (the ticket resolved,
+ *   closed unresolved or merged) is breached if it had lapsed by then (as
+ *   kpi_engine_sla_risk() showed it), and not judged if it had not.  A
+ *   rate per metric is the share met.  For live tickets, kpi_engine_sla_risk()
  *   counts the tickets due within a horizon and the next due time.
  *
  * @section engine_states Status transitions
