@@ -122,7 +122,10 @@
  *   one with neither, until the first customer message.
  * - Customer message: a customer is waiting from now unless one already
  *   was; pending becomes open (new and on-hold stay); on a solved ticket it
- *   reopens the ticket first [#KPI_ENGINE_OPT_MESSAGE_REOPENS = 1].
+ *   reopens the ticket first [#KPI_ENGINE_OPT_MESSAGE_REOPENS = 1].  With
+ *   that option 0, a message on a solved ticket is counted and changes
+ *   nothing else: the ticket stays solved with nobody waiting (a solved
+ *   ticket is never waiting), so no reply time or FRT starts from it.
  * - Human reply: new becomes open; records FRT (first one, if the clock
  *   runs) and reply time (if a customer waits), then nobody waits.
  *   Allowed on a solved ticket (counted, it does not reopen).
@@ -521,7 +524,7 @@ typedef struct kpi_event {
 /** Most public replies of a one-touch ticket, 0..254 [1]. */
 #define KPI_ENGINE_OPT_FCR_MAX_REPLIES 5
 /** 1 = a customer message on a solved ticket reopens it [1]; 0 = it is
- *  recorded without reopening. */
+ *  counted without reopening, and without a wait or an FRT start. */
 #define KPI_ENGINE_OPT_MESSAGE_REOPENS 6
 /** Length of a period for volume, windows and backlog, in ms [1 day]. */
 #define KPI_ENGINE_OPT_PERIOD_MS 7
