@@ -23,7 +23,7 @@ from ._lib import (KpiBufferError, KpiCorruptError, KpiDuplicateError,
                    KpiTypeError, KpiUnknownIdError, KpiVersionError,
                    library_path, version)
 from ._base import Estimate, KpiObject, from_bytes
-from ._survey import (NpsShares, Shares, Score, Rate, Mean, Ratio,
+from ._survey import (NpsShares, Shares, Score, Rate, Mean, Ratio, wilson,
                       csat, esat, nps, ces, sentiment, iqs,
                       cost_per_resolution, cost_per_ticket, cost_to_revenue,
                       tickets_per_agent_hour, RATIO_GENERIC,
@@ -82,7 +82,7 @@ __all__ = [
     'erlang_c_occupancy', 'erlang_c_service_level',
     'erlang_c_wait_probability', 'erlang_traffic', 'esat', 'from_bytes',
     'frt', 'iqs', 'library_path', 'nps', 'resolution_time', 'sentiment',
-    'staffing_headcount', 'tickets_per_agent_hour', 'version',
+    'staffing_headcount', 'tickets_per_agent_hour', 'version', 'wilson',
     'MS_PER_SECOND', 'MS_PER_MINUTE', 'MS_PER_HOUR', 'MS_PER_DAY',
     *_engine.__all__
 ]

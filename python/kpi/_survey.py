@@ -224,6 +224,15 @@ class Rate(KpiObject):
         return f"{self.successes}/{self.trials}"
 
 
+def wilson(successes, trials):
+    """The Wilson 95% interval of successes / trials, without an object
+    (kpi_wilson_interval): an Estimate (value, low, high, n = trials).
+    KpiRangeError if successes > trials (or either is negative or above
+    2**64 - 1), KpiEmptyError if trials is 0."""
+    return read_estimate(C.kpi_wilson_interval, _lib.u64(successes, "successes"),
+                         _lib.u64(trials, "trials"))
+
+
 @register
 class Mean(KpiObject):
     """Real values: count, (weighted) mean with a 95% interval, variance,

@@ -197,6 +197,20 @@ def test_rate_by_hand_and_counts():
         kpi.Rate().share()
 
 
+def test_wilson_without_an_object():
+    # kpi_wilson_interval: the interval a Rate of the same counts gives
+    for succ, trials in ((5, 10), (0, 1), (7, 7), (1, 3), (2**40, 2**41)):
+        r = kpi.Rate()
+        r.add_counts(succ, trials)
+        assert kpi.wilson(succ, trials) == r.share()
+        assert_wilson(kpi.wilson(succ, trials), succ, trials)
+    for succ, trials in ((3, 2), (-1, 2), (1, -2), (2**64, 2**64)):
+        with pytest.raises(kpi.KpiRangeError):
+            kpi.wilson(succ, trials)
+    with pytest.raises(kpi.KpiEmptyError):
+        kpi.wilson(0, 0)
+
+
 def test_rate_bool_array_against_numpy(rng):
     outcomes = rng.random(100_001) < 0.83
     r = kpi.Rate()
