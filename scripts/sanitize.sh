@@ -9,7 +9,7 @@ command -v clang >/dev/null || { echo "sanitize: clang not installed"; exit 1; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/kpi-sanitize.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 version=$(sed -n 's/^PACKAGE_VERSION = //p' Makefile)
-make -s dist-gzip >/dev/null
+make -s dist-gzip >/dev/null || { echo "sanitize: FAILED (make dist-gzip: the tarball could not be made)"; exit 1; }
 tar -C "$work" -xzf "libkpi-$version.tar.gz"
 rm -f "libkpi-$version.tar.gz"
 cd "$work/libkpi-$version"
