@@ -1312,6 +1312,51 @@ START_TEST(id_range_count_without_its_tables_goes_one_at_a_time)
 }
 END_TEST
 
+START_TEST(id_batches_of_at_most_256_ids_in_a_short_range_never_allocate)
+{
+    /* topk.h: only a batch of more than 256 distinct ids in a short range
+     * counts in tables allocated for the call; one of at most 256 (topic
+     * ids 1000 on, or at the top of the ids), however short its range,
+     * counts on the stack (the sparse count) into a summary of 257 or
+     * 100,000 counters, empty or holding ids: no allocator call, and the
+     * weighted adds' bytes, also with every allocation refused */
+    static uint64_t ids[20000];
+    const struct {
+        uint32_t cap;
+        uint64_t base, universe;
+        size_t n;
+        int held;
+    } cases[] = {
+        {257, 1000, 10, 4096, 0},   {257, 1000, 256, 20000, 0},
+        {100000, 1000, 1, 4096, 0}, {100000, UINT64_MAX - 99, 100, 20000, 1},
+        {1000, 1 << 20, 200, 20000, 1},
+    };
+    for (size_t c = 0; c < N_OF(cases); c++) {
+        for (int refuse = 0; refuse <= 1; refuse++) {
+            test_rng r = {c + 5};
+            range_batch(ids, cases[c].n, cases[c].base, cases[c].universe, 2.0, &r);
+            test_alloc t;
+            kpi_allocator a = test_allocator(&t);
+            kpi_topk_id *p;
+            ck_assert_ok(kpi_topk_id_new_with(&p, cases[c].cap, &a));
+            for (uint64_t x = 0; cases[c].held && x < 40; x++) /* ids of its range, and others */
+                ck_assert_ok(kpi_topk_id_add(p, x % 2 ? cases[c].base + x : x << 30, x + 1));
+            kpi_topk_id *want = weighted_adds(p, ids, cases[c].n);
+            const long calls = t.calls;
+            t.fail_at = refuse ? calls + 1 : 0;
+            ck_assert_ok(kpi_topk_id_add_array(p, ids, cases[c].n));
+            t.fail_at = 0;
+            ck_assert_msg(t.calls == calls, "case %zu: %ld allocator calls", c, t.calls - calls);
+            ck_assert_msg(same_id_bytes(p, want), "case %zu (refused %d): not counted first", c,
+                          refuse);
+            kpi_topk_id_free(want);
+            kpi_topk_id_free(p);
+            ck_assert_int_eq(t.live, 0);
+        }
+    }
+}
+END_TEST
+
 /* ---- int16 codes (kpi_topk_id_add_codes16) ------------------------------- */
 
 /* codes[0, n) into a copy of base through kpi_topk_id_add_codes16, read
@@ -3468,6 +3513,7 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, id_batches_of_many_ids_in_a_short_range_are_counted_first);
     tcase_add_test(tc, id_batches_the_range_count_cannot_take_go_one_at_a_time);
     tcase_add_test(tc, id_range_count_without_its_tables_goes_one_at_a_time);
+    tcase_add_test(tc, id_batches_of_at_most_256_ids_in_a_short_range_never_allocate);
     tcase_add_test(tc, id_codes16_count_as_their_ids);
     tcase_add_test(tc, id_codes16_not_counted_first_go_one_at_a_time);
     tcase_add_test(tc, id_codes16_refuse_bad_calls_and_change_nothing);
