@@ -1432,6 +1432,74 @@ START_TEST(id_codes16_count_as_their_ids)
 }
 END_TEST
 
+START_TEST(id_range_and_codes16_counts_at_the_edges_of_their_conditions)
+{
+    /* 257 distinct ids (the top of the id space, and from 0), each seen,
+     * into a summary of 257 counters (full after) or 100,000: counted
+     * (the weighted adds' bytes) from 16,513 ids on, where d x s = 257 x
+     * 257 <= 4 n; one id fewer goes one at a time (the singles' bytes) */
+    static uint64_t ids[70000];
+    static int16_t codes[70000];
+    const uint64_t bases[] = {UINT64_MAX - 256, 0};
+    for (size_t b = 0; b < N_OF(bases); b++)
+        for (uint32_t cap = 257; cap <= 100000; cap = cap == 257 ? 100000 : UINT32_MAX) {
+            for (size_t n = 16512; n <= 16513; n++) {
+                test_rng r = {n + b};
+                range_batch(ids, n, bases[b], 257, 3.0, &r);
+                kpi_topk_id *p, *s;
+                ck_assert_ok(kpi_topk_id_new(&p, cap));
+                s = singles_of(p, ids, n);
+                char ctx[80];
+                snprintf(ctx, sizeof ctx, "base %zu, m %u, %zu ids", b, cap, n);
+                if (n == 16513) {
+                    counted_batch(&p, ids, n, ctx);
+                } else {
+                    ck_assert_ok(kpi_topk_id_add_array(p, ids, n));
+                    ck_assert_msg(same_id_bytes(p, s), "%s: counted first", ctx);
+                }
+                ck_assert_uint_eq(kpi_topk_id_size(p), 257);
+                kpi_topk_id_free(s);
+                kpi_topk_id_free(p);
+            }
+        }
+    /* int16 codes at both ends of int16 in one batch (a range of 65,536
+     * codes): counted from 65,536 codes on, one at a time below; all one
+     * code (32 of them, the fewest counted; then 5,000); -1 only */
+    for (size_t i = 0; i < N_OF(codes); i++)
+        codes[i] = (int16_t)(i % 4 == 0 ? -32768 : i % 4 == 1 ? 32767 : i % 4 == 2 ? -1 : 0);
+    const struct {
+        size_t n;
+        int16_t all; /* 0: the mixed codes above */
+        bool counted;
+    } cases[] = {{65536, 0, true}, {65535, 0, false}, {70000, 0, true},
+                 {32, 32767, true}, {5000, -32768, true}, {31, -1, false},
+                 {32, -1, true}, {5000, -1, true}};
+    for (size_t c = 0; c < N_OF(cases); c++) {
+        int16_t *v = codes;
+        int16_t same_codes[5000];
+        if (cases[c].all != 0) {
+            for (size_t i = 0; i < cases[c].n; i++)
+                same_codes[i] = cases[c].all;
+            v = same_codes;
+        }
+        kpi_topk_id *p, *q;
+        ck_assert_ok(kpi_topk_id_new(&p, 300));
+        char ctx[80];
+        snprintf(ctx, sizeof ctx, "codes case %zu (%zu codes)", c, cases[c].n);
+        if (cases[c].counted) {
+            q = codes16_counted(p, v, cases[c].n, ids, ctx);
+        } else {
+            q = codes16_vs_singles(p, v, cases[c].n, ids, ctx);
+            kpi_topk_id *s = singles_of(p, ids, cases[c].n);
+            ck_assert_msg(same_id_bytes(q, s), "%s: counted first", ctx);
+            kpi_topk_id_free(s);
+        }
+        kpi_topk_id_free(q);
+        kpi_topk_id_free(p);
+    }
+}
+END_TEST
+
 START_TEST(id_codes16_not_counted_first_go_one_at_a_time)
 {
     /* lossy, too small, a range wider than the batch and 256 codes, short
@@ -3516,6 +3584,7 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, id_batches_of_at_most_256_ids_in_a_short_range_never_allocate);
     tcase_add_test(tc, id_codes16_count_as_their_ids);
     tcase_add_test(tc, id_codes16_not_counted_first_go_one_at_a_time);
+    tcase_add_test(tc, id_range_and_codes16_counts_at_the_edges_of_their_conditions);
     tcase_add_test(tc, id_codes16_refuse_bad_calls_and_change_nothing);
     tcase_add_test(tc, label_batch_refusals_name_the_first_bad_label);
     tcase_add_test(tc, label_batches_sort_without_the_heap);
