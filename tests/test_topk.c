@@ -1559,6 +1559,60 @@ START_TEST(id_codes16_not_counted_first_go_one_at_a_time)
 }
 END_TEST
 
+/* An allocator that keeps the sizes it was asked for (at most 8). */
+typedef struct sized_alloc {
+    size_t size[8];
+    int n;
+} sized_alloc;
+
+static void *sized_malloc(void *opaque, size_t n)
+{
+    sized_alloc *s = opaque;
+    if (s->n < 8)
+        s->size[s->n] = n;
+    s->n++;
+    return malloc(n);
+}
+
+static void *sized_realloc(void *opaque, void *p, size_t n)
+{
+    (void)opaque;
+    return realloc(p, n);
+}
+
+static void sized_free(void *opaque, void *p)
+{
+    (void)opaque;
+    free(p);
+}
+
+START_TEST(id_codes16_tables_are_the_size_topk_h_gives)
+{
+    /* topk.h: 24 bytes per code of the range, then 82 to 116 bytes per
+     * distinct code (a hash table of 2 to 4 cells a code, its flags and
+     * the weighted adds' scratch); 300 and 512 distinct codes, each its
+     * own range, counted first */
+    static int16_t codes[70000];
+    const size_t ks[] = {300, 512};
+    for (size_t c = 0; c < N_OF(ks); c++) {
+        for (size_t i = 0; i < N_OF(codes); i++)
+            codes[i] = (int16_t)(i * 7919 % ks[c]);
+        sized_alloc s = {{0}, 0};
+        kpi_allocator a = {sized_malloc, sized_realloc, sized_free, &s};
+        kpi_topk_id *p;
+        ck_assert_ok(kpi_topk_id_new_with(&p, 1000, &a));
+        s.n = 0;
+        ck_assert_ok(kpi_topk_id_add_codes16(p, codes, N_OF(codes)));
+        ck_assert_uint_eq(kpi_topk_id_size(p), ks[c]);
+        ck_assert_int_eq(s.n, 2);
+        ck_assert_uint_eq(s.size[0], 24 * ks[c]);
+        ck_assert_msg(s.size[1] >= 82 * ks[c] && s.size[1] <= 116 * ks[c],
+                      "%zu codes: %zu bytes", ks[c], s.size[1]);
+        kpi_topk_id_free(p);
+    }
+}
+END_TEST
+
 START_TEST(id_codes16_refuse_bad_calls_and_change_nothing)
 {
     int16_t codes[64] = {0};
@@ -3586,6 +3640,7 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, id_codes16_not_counted_first_go_one_at_a_time);
     tcase_add_test(tc, id_range_and_codes16_counts_at_the_edges_of_their_conditions);
     tcase_add_test(tc, id_codes16_refuse_bad_calls_and_change_nothing);
+    tcase_add_test(tc, id_codes16_tables_are_the_size_topk_h_gives);
     tcase_add_test(tc, label_batch_refusals_name_the_first_bad_label);
     tcase_add_test(tc, label_batches_sort_without_the_heap);
     tcase_add_test(tc, id_batches_of_small_ids_on_random_states);
