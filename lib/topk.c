@@ -1218,7 +1218,8 @@ static bool add_range_totals(ss_core *c, const kpi_allocator *a, const uint64_t 
 
 /* The batch through the range count; false, changing nothing, when it
  * does not apply (see above).  The caller checked the total for overflow
- * and tried the dense count. */
+ * and tried the dense and the sparse count (which takes, on the stack,
+ * every batch of at most SPARSE_MAX distinct ids that this one would). */
 static TK_NOINLINE bool add_range(ss_core *c, const kpi_allocator *a, const uint64_t *ids,
                                   size_t n)
 {
@@ -2706,10 +2707,12 @@ KPI_API int kpi_topk_id_add(kpi_topk_id *p, uint64_t id, uint64_t weight)
 }
 
 /* n ids, their total checked: counted first when that applies, else one
- * at a time. */
+ * at a time.  The range count, which allocates, comes last: a batch of at
+ * most SPARSE_MAX distinct ids, however short its range, is the sparse
+ * count's (topk.h: it counts on the stack). */
 static void add_ids(ss_core *c, const kpi_allocator *a, const uint64_t *ids, size_t n)
 {
-    if (add_dense(c, ids, n) || add_range(c, a, ids, n) || add_sparse(c, ids, n))
+    if (add_dense(c, ids, n) || add_sparse(c, ids, n) || add_range(c, a, ids, n))
         return;
     for (size_t i = 0; i < n; i++) {
         ss_key k = key_id(ids[i]);

@@ -1382,6 +1382,29 @@ START_TEST(repeat_contacts_on_the_same_topic)
 }
 END_TEST
 
+/* Outbound tickets with topics, customer 100: billing (1) by an agent at
+ * 0, the customer's billing at 1 d, login (2) by an agent at 2 d, the
+ * customer's login at 3 d and billing at 4 d.  On the same topic: the
+ * login at 3 d repeats nothing (the outbound login is no contact), the
+ * billing at 4 d repeats the one at 1 d: 1 of 3, two customer-topic pairs
+ * held; on any topic, 3 d and 4 d repeat: 2 of 3, one customer. */
+#define OUTBOUND_TOPICS                                                                      \
+    CREATE_X(T0, 1, 100, 0, 0, 1, KPI_EVENT_FLAG_BY_AGENT), CREATE_X(T0 + D, 2, 100, 0, 0, 1, 0), \
+        CREATE_X(T0 + 2 * D, 3, 100, 0, 0, 2, KPI_EVENT_FLAG_BY_AGENT),                       \
+        CREATE_X(T0 + 3 * D, 4, 100, 0, 0, 2, 0), CREATE_X(T0 + 4 * D, 5, 100, 0, 0, 1, 0)
+
+START_TEST(outbound_tickets_are_no_contacts_on_the_same_topic_either)
+{
+    for (int same = 0; same <= 1; same++) {
+        pair p = start(same ? setup_same_topic : setup_topics);
+        FEED(&p, OUTBOUND_TOPICS);
+        EXPECT_RATE(p.a, KPI_ENGINE_REPEAT_CONTACT, same ? 1 : 2, 3);
+        ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CUSTOMERS), same ? 2 : 1);
+        finish(&p);
+    }
+}
+END_TEST
+
 /* ==== scenarios: surveys, productivity, breakdowns, windows ============ */
 
 START_TEST(surveys_go_to_the_agent_team_and_channel_of_the_moment)
@@ -7490,6 +7513,88 @@ START_TEST(sla_risk_at_the_due_instant_is_not_yet_breached)
 }
 END_TEST
 
+/* engine.h: a reply target whose clock stops without its reply is breached
+ * if it had lapsed by then, as kpi_engine_sla_risk() showed it, and not
+ * judged if it had not; the target is the one a reply would be judged
+ * against then (the first reply while the FRT clock runs, else the next
+ * reply while a customer waits), and a reply clock does not pause while
+ * pending (as a reply then is judged).  The scenario policy:
+ *   priority 4 (first reply 1 h, next reply 30 min, calendar time):
+ *     4: pending at 10 min unanswered, merged at 2 h: first reply breached;
+ *     5: answered at 10 min, the customer writes at 1 h, pending at 1 h 05,
+ *        resolved at 1 h 40: next reply breached (40 min);
+ *     6: the same, answered at 1 h 40 while pending: breached by the reply;
+ *     7: the same, resolved at 1 h 30 (the due instant): not judged;
+ *   priority 0 (no target) 8 and priority 2 (next reply only) 9, closed
+ *     unanswered at 5 h: nothing (no first-reply target; no next reply
+ *     while the FRT clock runs); 10 (priority 2): answered at 10 min, the
+ *     customer writes at 1 h, merged at 2 h: next reply breached;
+ *   priority 1 (first reply in 4 business hours, due Tuesday 12:00 CET
+ *     for a creation on Friday at 16:00 CET): 1 resolved at the due
+ *     instant (due now, not judged), 2 closed a millisecond later
+ *     (breached, as the risk read then shows), 3 merged on Saturday (one
+ *     business hour run: not judged).
+ * First reply: 5, 6 and 7 met of 2, 4, 5, 6, 7; next reply: 0 of 5, 6
+ * and 10. */
+START_TEST(sla_unanswered_reply_targets_follow_the_reply_rules)
+{
+    pair p = start(setup_sla);
+    FEED(&p, CREATE_X(T0, 4, 104, 0, 4, 0, 0), PENDING(T0 + 10 * M, 4), MERGE(T0 + 2 * H, 4, 99));
+    for (uint64_t tk = 5; tk <= 7; tk++)
+        FEED(&p, CREATE_X(T0, tk, 100 + tk, 0, 4, 0, 0), REPLY(T0 + 10 * M, tk, 7),
+             MSG(T0 + H, tk), PENDING(T0 + H + 5 * M, tk));
+    FEED(&p, RESOLVE(T0 + H + 40 * M, 5, 7), REPLY(T0 + H + 40 * M, 6, 7),
+         RESOLVE(T0 + 2 * H, 6, 7), RESOLVE(T0 + H + 30 * M, 7, 7),
+         CREATE_X(T0, 8, 108, 0, 0, 0, 0), CREATE_X(T0, 9, 109, 0, 2, 0, 0),
+         CREATE_X(T0, 10, 110, 0, 2, 0, 0), REPLY(T0 + 10 * M, 10, 7), MSG(T0 + H, 10),
+         MERGE(T0 + 2 * H, 10, 99), CLOSE(T0 + 5 * H, 8), CLOSE(T0 + 5 * H, 9));
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_FIRST_REPLY, 3, 4);
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_NEXT_REPLY, 0, 3);
+    EXPECT_RATE_KEY(p.a, KPI_ENGINE_SLA_NEXT_REPLY, KPI_DIM_PRIORITY, 2, 0, 1);
+    FEED(&p, CREATE_X(FRI16, 1, 101, 0, 1, 0, 0), CREATE_X(FRI16, 2, 102, 0, 1, 0, 0),
+         CREATE_X(FRI16, 3, 103, 0, 1, 0, 0), MERGE(MON + 5 * D + 12 * H, 3, 99));
+    EXPECT_RISK(p.a, TUE12, 0, 2, 0, TUE12);
+    FEED(&p, RESOLVE(TUE12, 1, 7));
+    EXPECT_RISK(p.a, TUE12 + 1, 0, 0, 1, INT64_MAX);
+    FEED(&p, CLOSE(TUE12 + 1, 2));
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_FIRST_REPLY, 3, 5);
+    EXPECT_RATE_KEY(p.a, KPI_ENGINE_SLA_FIRST_REPLY, KPI_DIM_PRIORITY, 1, 0, 1);
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_NEXT_REPLY, 0, 3);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_WAITING), 0);
+    finish(&p);
+}
+END_TEST
+
+/* An unanswered reply target that cannot be judged (business time past
+ * the calendar's range: the policy's calendar alone, priority 1's first
+ * reply in business hours) refuses the resolve, the close and the merge
+ * that stop its clock, changing nothing, as a reply then is refused; at
+ * the range's end (Saturday 00:00 UTC, no business time since the
+ * creation on Friday at 23:00 UTC) the merge is taken, not judged. */
+START_TEST(an_unanswered_reply_target_past_the_calendar_refuses_the_event)
+{
+    const int64_t edge = KPI_CALENDAR_MAX_TIME;
+    pair p = start(setup_policy_only);
+    FEED(&p, CREATE_X(edge - H, 1, 100, 0, 1, 0, 0));
+    size_t len;
+    unsigned char *before = eng_bytes(p.a, &len);
+    ck_assert_status(kpi_engine_resolved(p.a, edge + H, 1, 7, 0), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_ticket_event(p.a, edge + H, 1, KPI_EVENT_CLOSED), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_merged(p.a, edge + H, 1, 9), KPI_ERR_RANGE);
+    const kpi_event merge = MERGE(edge + H, 1, 9);
+    size_t applied = 1;
+    ck_assert_status(kpi_engine_apply(p.a, &merge, 1, sizeof merge, &applied), KPI_ERR_RANGE);
+    ck_assert_uint_eq(applied, 0);
+    ck_assert_status(kpi_engine_agent_reply(p.a, edge + H, 1, 7), KPI_ERR_RANGE);
+    eng_unchanged(p.a, before, len);
+    free(before);
+    FEED(&p, MERGE(edge, 1, 9));
+    ck_assert_int_eq(status_of(p.a, 1), KPI_STATUS_MERGED);
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_FIRST_REPLY, 0, 0);
+    finish(&p);
+}
+END_TEST
+
 /* A business-time target whose span ends at closing time falls due then
  * (kpi_calendar_due()), but its clock stays at the target while the
  * business is closed: until the next business millisecond a reply still
@@ -10070,6 +10175,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, outbound_tickets_are_no_contacts_for_repeats);
     tcase_add_test(tc, contacts_per_issue_follow_from_the_repeat_share);
     tcase_add_test(tc, repeat_contacts_on_the_same_topic);
+    tcase_add_test(tc, outbound_tickets_are_no_contacts_on_the_same_topic_either);
     tcase_add_test(tc, repeat_contacts_judge_a_late_creation_against_the_latest);
     tcase_add_test(tc, surveys_go_to_the_agent_team_and_channel_of_the_moment);
     tcase_add_test(tc, survey_scales_come_from_the_options);
@@ -10093,6 +10199,8 @@ static Suite *engine_suite(void)
 
     tc = tcase_create("edges");
     tcase_add_test(tc, sla_risk_at_the_due_instant_is_not_yet_breached);
+    tcase_add_test(tc, sla_unanswered_reply_targets_follow_the_reply_rules);
+    tcase_add_test(tc, an_unanswered_reply_target_past_the_calendar_refuses_the_event);
     tcase_add_test(tc, sla_risk_a_business_target_due_at_closing_time_is_not_breached_while_closed);
     tcase_add_test(tc, sla_risk_of_a_now_far_before_the_tickets);
     tcase_add_test(tc, sla_risk_of_a_pending_ticket_at_a_now_far_after_it);

@@ -1312,6 +1312,51 @@ START_TEST(id_range_count_without_its_tables_goes_one_at_a_time)
 }
 END_TEST
 
+START_TEST(id_batches_of_at_most_256_ids_in_a_short_range_never_allocate)
+{
+    /* topk.h: only a batch of more than 256 distinct ids in a short range
+     * counts in tables allocated for the call; one of at most 256 (topic
+     * ids 1000 on, or at the top of the ids), however short its range,
+     * counts on the stack (the sparse count) into a summary of 257 or
+     * 100,000 counters, empty or holding ids: no allocator call, and the
+     * weighted adds' bytes, also with every allocation refused */
+    static uint64_t ids[20000];
+    const struct {
+        uint32_t cap;
+        uint64_t base, universe;
+        size_t n;
+        int held;
+    } cases[] = {
+        {257, 1000, 10, 4096, 0},   {257, 1000, 256, 20000, 0},
+        {100000, 1000, 1, 4096, 0}, {100000, UINT64_MAX - 99, 100, 20000, 1},
+        {1000, 1 << 20, 200, 20000, 1},
+    };
+    for (size_t c = 0; c < N_OF(cases); c++) {
+        for (int refuse = 0; refuse <= 1; refuse++) {
+            test_rng r = {c + 5};
+            range_batch(ids, cases[c].n, cases[c].base, cases[c].universe, 2.0, &r);
+            test_alloc t;
+            kpi_allocator a = test_allocator(&t);
+            kpi_topk_id *p;
+            ck_assert_ok(kpi_topk_id_new_with(&p, cases[c].cap, &a));
+            for (uint64_t x = 0; cases[c].held && x < 40; x++) /* ids of its range, and others */
+                ck_assert_ok(kpi_topk_id_add(p, x % 2 ? cases[c].base + x : x << 30, x + 1));
+            kpi_topk_id *want = weighted_adds(p, ids, cases[c].n);
+            const long calls = t.calls;
+            t.fail_at = refuse ? calls + 1 : 0;
+            ck_assert_ok(kpi_topk_id_add_array(p, ids, cases[c].n));
+            t.fail_at = 0;
+            ck_assert_msg(t.calls == calls, "case %zu: %ld allocator calls", c, t.calls - calls);
+            ck_assert_msg(same_id_bytes(p, want), "case %zu (refused %d): not counted first", c,
+                          refuse);
+            kpi_topk_id_free(want);
+            kpi_topk_id_free(p);
+            ck_assert_int_eq(t.live, 0);
+        }
+    }
+}
+END_TEST
+
 /* ---- int16 codes (kpi_topk_id_add_codes16) ------------------------------- */
 
 /* codes[0, n) into a copy of base through kpi_topk_id_add_codes16, read
@@ -1387,6 +1432,74 @@ START_TEST(id_codes16_count_as_their_ids)
 }
 END_TEST
 
+START_TEST(id_range_and_codes16_counts_at_the_edges_of_their_conditions)
+{
+    /* 257 distinct ids (the top of the id space, and from 0), each seen,
+     * into a summary of 257 counters (full after) or 100,000: counted
+     * (the weighted adds' bytes) from 16,513 ids on, where d x s = 257 x
+     * 257 <= 4 n; one id fewer goes one at a time (the singles' bytes) */
+    static uint64_t ids[70000];
+    static int16_t codes[70000];
+    const uint64_t bases[] = {UINT64_MAX - 256, 0};
+    for (size_t b = 0; b < N_OF(bases); b++)
+        for (uint32_t cap = 257; cap <= 100000; cap = cap == 257 ? 100000 : UINT32_MAX) {
+            for (size_t n = 16512; n <= 16513; n++) {
+                test_rng r = {n + b};
+                range_batch(ids, n, bases[b], 257, 3.0, &r);
+                kpi_topk_id *p, *s;
+                ck_assert_ok(kpi_topk_id_new(&p, cap));
+                s = singles_of(p, ids, n);
+                char ctx[80];
+                snprintf(ctx, sizeof ctx, "base %zu, m %u, %zu ids", b, cap, n);
+                if (n == 16513) {
+                    counted_batch(&p, ids, n, ctx);
+                } else {
+                    ck_assert_ok(kpi_topk_id_add_array(p, ids, n));
+                    ck_assert_msg(same_id_bytes(p, s), "%s: counted first", ctx);
+                }
+                ck_assert_uint_eq(kpi_topk_id_size(p), 257);
+                kpi_topk_id_free(s);
+                kpi_topk_id_free(p);
+            }
+        }
+    /* int16 codes at both ends of int16 in one batch (a range of 65,536
+     * codes): counted from 65,536 codes on, one at a time below; all one
+     * code (32 of them, the fewest counted; then 5,000); -1 only */
+    for (size_t i = 0; i < N_OF(codes); i++)
+        codes[i] = (int16_t)(i % 4 == 0 ? -32768 : i % 4 == 1 ? 32767 : i % 4 == 2 ? -1 : 0);
+    const struct {
+        size_t n;
+        int16_t all; /* 0: the mixed codes above */
+        bool counted;
+    } cases[] = {{65536, 0, true}, {65535, 0, false}, {70000, 0, true},
+                 {32, 32767, true}, {5000, -32768, true}, {31, -1, false},
+                 {32, -1, true}, {5000, -1, true}};
+    for (size_t c = 0; c < N_OF(cases); c++) {
+        int16_t *v = codes;
+        int16_t same_codes[5000];
+        if (cases[c].all != 0) {
+            for (size_t i = 0; i < cases[c].n; i++)
+                same_codes[i] = cases[c].all;
+            v = same_codes;
+        }
+        kpi_topk_id *p, *q;
+        ck_assert_ok(kpi_topk_id_new(&p, 300));
+        char ctx[80];
+        snprintf(ctx, sizeof ctx, "codes case %zu (%zu codes)", c, cases[c].n);
+        if (cases[c].counted) {
+            q = codes16_counted(p, v, cases[c].n, ids, ctx);
+        } else {
+            q = codes16_vs_singles(p, v, cases[c].n, ids, ctx);
+            kpi_topk_id *s = singles_of(p, ids, cases[c].n);
+            ck_assert_msg(same_id_bytes(q, s), "%s: counted first", ctx);
+            kpi_topk_id_free(s);
+        }
+        kpi_topk_id_free(q);
+        kpi_topk_id_free(p);
+    }
+}
+END_TEST
+
 START_TEST(id_codes16_not_counted_first_go_one_at_a_time)
 {
     /* lossy, too small, a range wider than the batch and 256 codes, short
@@ -1442,6 +1555,60 @@ START_TEST(id_codes16_not_counted_first_go_one_at_a_time)
         kpi_topk_id_free(s);
         kpi_topk_id_free(p);
         ck_assert_int_eq(t.live, 0);
+    }
+}
+END_TEST
+
+/* An allocator that keeps the sizes it was asked for (at most 8). */
+typedef struct sized_alloc {
+    size_t size[8];
+    int n;
+} sized_alloc;
+
+static void *sized_malloc(void *opaque, size_t n)
+{
+    sized_alloc *s = opaque;
+    if (s->n < 8)
+        s->size[s->n] = n;
+    s->n++;
+    return malloc(n);
+}
+
+static void *sized_realloc(void *opaque, void *p, size_t n)
+{
+    (void)opaque;
+    return realloc(p, n);
+}
+
+static void sized_free(void *opaque, void *p)
+{
+    (void)opaque;
+    free(p);
+}
+
+START_TEST(id_codes16_tables_are_the_size_topk_h_gives)
+{
+    /* topk.h: 24 bytes per code of the range, then 82 to 116 bytes per
+     * distinct code (a hash table of 2 to 4 cells a code, its flags and
+     * the weighted adds' scratch); 300 and 512 distinct codes, each its
+     * own range, counted first */
+    static int16_t codes[70000];
+    const size_t ks[] = {300, 512};
+    for (size_t c = 0; c < N_OF(ks); c++) {
+        for (size_t i = 0; i < N_OF(codes); i++)
+            codes[i] = (int16_t)(i * 7919 % ks[c]);
+        sized_alloc s = {{0}, 0};
+        kpi_allocator a = {sized_malloc, sized_realloc, sized_free, &s};
+        kpi_topk_id *p;
+        ck_assert_ok(kpi_topk_id_new_with(&p, 1000, &a));
+        s.n = 0;
+        ck_assert_ok(kpi_topk_id_add_codes16(p, codes, N_OF(codes)));
+        ck_assert_uint_eq(kpi_topk_id_size(p), ks[c]);
+        ck_assert_int_eq(s.n, 2);
+        ck_assert_uint_eq(s.size[0], 24 * ks[c]);
+        ck_assert_msg(s.size[1] >= 82 * ks[c] && s.size[1] <= 116 * ks[c],
+                      "%zu codes: %zu bytes", ks[c], s.size[1]);
+        kpi_topk_id_free(p);
     }
 }
 END_TEST
@@ -3468,9 +3635,12 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, id_batches_of_many_ids_in_a_short_range_are_counted_first);
     tcase_add_test(tc, id_batches_the_range_count_cannot_take_go_one_at_a_time);
     tcase_add_test(tc, id_range_count_without_its_tables_goes_one_at_a_time);
+    tcase_add_test(tc, id_batches_of_at_most_256_ids_in_a_short_range_never_allocate);
     tcase_add_test(tc, id_codes16_count_as_their_ids);
     tcase_add_test(tc, id_codes16_not_counted_first_go_one_at_a_time);
+    tcase_add_test(tc, id_range_and_codes16_counts_at_the_edges_of_their_conditions);
     tcase_add_test(tc, id_codes16_refuse_bad_calls_and_change_nothing);
+    tcase_add_test(tc, id_codes16_tables_are_the_size_topk_h_gives);
     tcase_add_test(tc, label_batch_refusals_name_the_first_bad_label);
     tcase_add_test(tc, label_batches_sort_without_the_heap);
     tcase_add_test(tc, id_batches_of_small_ids_on_random_states);
