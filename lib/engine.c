@@ -1885,6 +1885,9 @@ static bool q_member(kpi_engine *e, int m, dimtab *dt, dkey *dk)
 /* In a transaction: queue the feeds of a value of metric m at time `when`
  * under the keys (its total, its breakdown members, its period's bucket),
  * making what they need. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
 static void rec_queue(kpi_engine *e, int m, const keys *k, int64_t when, val v)
 {
     txn *x = &e->tx;
@@ -1897,6 +1900,12 @@ static void rec_queue(kpi_engine *e, int m, const keys *k, int64_t when, val v)
     o->kind = (uint8_t)type;
     o->n = 0;
     acc[n++] = e->tot[m];
+    /* (unrolled by gcc: 27 fewer instructions an event, callgrind; gcc 12
+     * -O2 kept the loop.  clang cannot unroll it, the early return inside,
+     * and would warn) */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 4
+#endif
     for (int d = 0; d < NDIM; d++) {
         if (k->k[d] == 0)
             continue;
@@ -1939,12 +1948,9 @@ static void rec_queue(kpi_engine *e, int m, const keys *k, int64_t when, val v)
     }
 }
 
-static int rec(kpi_engine *e, int m, const keys *k, int64_t when, val v)
+/* rec() outside a transaction: each value fed at once. */
+static int rec_direct(kpi_engine *e, int m, const keys *k, int64_t when, val v)
 {
-    if (e->tx.on) {
-        rec_queue(e, m, k, when, v);
-        return KPI_OK;
-    }
     int rc = feed(e->tot[m], mtype[m], &v), r2;
     for (int d = 0; d < NDIM; d++) {
         if (k->k[d] == 0)
@@ -1965,6 +1971,17 @@ static int rec(kpi_engine *e, int m, const keys *k, int64_t when, val v)
     if (b != NULL && (r2 = feed(b->m[m], mtype[m], &v)) != KPI_OK && rc == KPI_OK)
         rc = r2;
     return rc;
+}
+
+/* Record value v of metric m at `when` under the keys: queued in a
+ * transaction (every event's path), else fed at once. */
+static inline int rec(kpi_engine *e, int m, const keys *k, int64_t when, val v)
+{
+    if (KPI__LIKELY(e->tx.on)) {
+        rec_queue(e, m, k, when, v);
+        return KPI_OK;
+    }
+    return rec_direct(e, m, k, when, v);
 }
 
 static inline val vi(int64_t i)
