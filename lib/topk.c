@@ -1189,13 +1189,19 @@ static void range_count(const uint64_t *ids, size_t n, uint64_t lo, size_t r, ui
     RANGE_COUNT(ids, n, lo, r, h, tot);
 }
 
-/* The range count's d distinct ids (tot[v]: the count of lo + v, over r)
- * added as one weight each: in a hash table, its flags and the weighted
- * adds allocated for them; false, changing nothing, when add_counted_in
- * does not apply or they cannot be had. */
+/* The range count's totals (tot[v]: the count of lo + v, over r) added as
+ * one weight per distinct id: in a hash table, its flags and the weighted
+ * adds allocated for them; false, changing nothing, when there are more
+ * than `limit` of them, add_counted_in does not apply, or they cannot be
+ * had. */
 static bool add_range_totals(ss_core *c, const kpi_allocator *a, const uint64_t *tot,
-                             uint64_t lo, size_t r, size_t d, size_t n, size_t limit)
+                             uint64_t lo, size_t r, size_t n, size_t limit)
 {
+    size_t d = 0;
+    for (size_t v = 0; v < r; v++)
+        d += tot[v] != 0;
+    if (d > limit)
+        return false;
     const size_t cells = count_cells(d);
     unsigned char *block =
         kpi__malloc(a, cells * (sizeof(sp_ent) + sizeof(bool)) + 2 * d * sizeof(sp_add));
@@ -1238,10 +1244,7 @@ static TK_NOINLINE bool add_range(ss_core *c, const kpi_allocator *a, const uint
     if (tot == NULL)
         return false;
     range_count(ids, n, lo, r, (uint32_t *)(void *)(tot + r), tot);
-    size_t d = 0;
-    for (size_t v = 0; v < r; v++)
-        d += tot[v] != 0;
-    bool done = d <= limit && add_range_totals(c, a, tot, lo, r, d, n, limit);
+    bool done = add_range_totals(c, a, tot, lo, r, n, limit);
     kpi__free(a, tot);
     return done;
 }
@@ -1313,11 +1316,7 @@ static TK_NOINLINE bool add_codes16_counted(ss_core *c, const kpi_allocator *a,
     if (tot == NULL)
         return false;
     codes16_count(codes, n, lo, r, (uint32_t *)(void *)(tot + r), tot);
-    size_t d = 0;
-    for (size_t v = 0; v < r; v++)
-        d += tot[v] != 0;
-    bool done = d <= limit &&
-                add_range_totals(c, a, tot, (uint64_t)(int64_t)lo, r, d, n, limit);
+    bool done = add_range_totals(c, a, tot, (uint64_t)(int64_t)lo, r, n, limit);
     kpi__free(a, tot);
     return done;
 }

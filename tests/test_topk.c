@@ -549,17 +549,24 @@ static bool same_id_bytes(const kpi_topk_id *a, const kpi_topk_id *b)
     return same;
 }
 
+/* A copy of base with ids[0, n) added one at a time. */
+static kpi_topk_id *singles_of(const kpi_topk_id *base, const uint64_t *ids, size_t n)
+{
+    kpi_topk_id *p;
+    ck_assert_ok(kpi_topk_id_clone(base, &p));
+    for (size_t i = 0; i < n; i++)
+        ck_assert_ok(kpi_topk_id_add(p, ids[i], 1));
+    return p;
+}
+
 /* `batch` fed to a copy of `base` in one call, and one id at a time to
  * another: the same reads.  Returns the batch's object. */
 static kpi_topk_id *batch_vs_singles(const kpi_topk_id *base, const uint64_t *ids,
                                      size_t n, const char *ctx)
 {
-    kpi_topk_id *a, *b;
+    kpi_topk_id *a, *b = singles_of(base, ids, n);
     ck_assert_ok(kpi_topk_id_clone(base, &a));
-    ck_assert_ok(kpi_topk_id_clone(base, &b));
     ck_assert_ok(kpi_topk_id_add_array(a, ids, n));
-    for (size_t i = 0; i < n; i++)
-        ck_assert_ok(kpi_topk_id_add(b, ids[i], 1));
     assert_same_id_reads(a, b, 300, ctx);
     kpi_topk_id_free(b);
     return a;
@@ -1188,15 +1195,6 @@ static void range_batch(uint64_t *ids, size_t n, uint64_t base, uint64_t univers
     for (size_t i = 0; i < n; i++)
         ids[i] = base + (i < universe ? (i * 7919) % universe
                                       : (uint64_t)(pow(test_uniform(r), skew) * (double)universe));
-}
-
-static kpi_topk_id *singles_of(const kpi_topk_id *base, const uint64_t *ids, size_t n)
-{
-    kpi_topk_id *p;
-    ck_assert_ok(kpi_topk_id_clone(base, &p));
-    for (size_t i = 0; i < n; i++)
-        ck_assert_ok(kpi_topk_id_add(p, ids[i], 1));
-    return p;
 }
 
 START_TEST(id_batches_of_many_ids_in_a_short_range_are_counted_first)
