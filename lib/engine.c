@@ -2628,6 +2628,14 @@ static int check_state(const kpi_engine *e, const tk *t, uint32_t kind)
     }
 }
 
+/* A creation that is a contact from its customer (repeat contacts): one
+ * with a customer id, not opened by an agent (an outbound ticket is
+ * neither a repeat nor one that a later contact repeats). */
+static inline bool customer_contact(const kpi_event *ev)
+{
+    return ev->actor != 0 && !(ev->flags & KPI_EVENT_FLAG_BY_AGENT);
+}
+
 /* Reserve everything an event may allocate, so that applying it cannot
  * fail for want of memory (beyond a primitive's own growth). */
 static int reserve_for(kpi_engine *e, intake *in)
@@ -2643,7 +2651,7 @@ static int reserve_for(kpi_engine *e, intake *in)
         if ((rc = dim_intern(e, KPI_DIM_CHANNEL, ev->channel, &in->channel)) != KPI_OK ||
             (rc = dim_intern(e, KPI_DIM_PRIORITY, ev->priority, &in->priority)) != KPI_OK)
             return rc;
-        if (ev->actor != 0 && !(ev->flags & KPI_EVENT_FLAG_BY_AGENT)) {
+        if (customer_contact(ev)) {
             if ((rc = grow_array(a, (void **)&e->cust.v, &e->cust.cap, e->cust.n + 1,
                                  sizeof(cent))) != KPI_OK ||
                 (rc = index_reserve(a, &e->cust.index, &e->cust.icap, (uint32_t)e->cust.n,
@@ -2852,9 +2860,7 @@ static int do_created(kpi_engine *e, const intake *in)
                 KEEP(kpi_topk_add(pk, in->topic, in->topic_len, 1));
         }
     }
-    /* a contact from the customer: a ticket an agent opened (outbound) is
-     * neither a repeat nor one that a later contact repeats */
-    if (ev->actor != 0 && !(ev->flags & KPI_EVENT_FLAG_BY_AGENT)) {
+    if (customer_contact(ev)) {
         uint64_t key = ev->actor;
         if (e->opt[KPI_ENGINE_OPT_REPEAT_SAME_TOPIC]) {
             uint64_t h = in->topic_len ? kpi__hash_bytes(in->topic, in->topic_len, 0) : 0;
@@ -3433,8 +3439,7 @@ KPI_API int kpi_engine_event(kpi_engine *e, const kpi_event *ev)
  * the topic is part of the key. */
 static inline bool ahead_customer(const kpi_engine *e, const kpi_event *ev)
 {
-    return ev->kind == KPI_EVENT_CREATED && ev->actor != 0 &&
-           !(ev->flags & KPI_EVENT_FLAG_BY_AGENT) && e->cust.icap != 0 &&
+    return ev->kind == KPI_EVENT_CREATED && customer_contact(ev) && e->cust.icap != 0 &&
            !e->opt[KPI_ENGINE_OPT_REPEAT_SAME_TOPIC];
 }
 
