@@ -670,7 +670,13 @@ class Engine(KpiObject):
                 detail += f" ({_describe_record(rec)})"
             err = _lib.error_for(e.code, "kpi_engine_apply", detail)
             err.index = i
-            raise err from None
+            try:
+                raise err from None
+            finally:
+                # err's traceback holds this frame: a local naming err
+                # would make a cycle that keeps the engine, its C memory
+                # and the batch alive until the cyclic GC runs
+                del err
         return n
 
     def advance(self, t_ms):
