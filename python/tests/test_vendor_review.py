@@ -52,3 +52,59 @@ def test_refused_batch_error_still_describes_the_record():
     assert "record 2" in str(err) and "kind 99" in str(err)
     assert err.__suppress_context__
     assert e.count("events") == 2
+
+
+T0 = 1_704_067_200_000  # 2024-01-01T00:00:00Z
+
+
+def _aware(ms, tz="Europe/Berlin"):
+    pd = pytest.importorskip("pandas")
+    return pd.Series(pd.to_datetime(ms, unit="ms", utc=True)).dt.tz_convert(tz)
+
+
+def test_series_times_from_a_tz_aware_pandas_column():
+    # pandas keeps instants as datetime64[ns, tz] (pd.to_datetime(...,
+    # utc=True)); numpy alone makes that an object array of Timestamps,
+    # which add_array refused ("cannot use a object array as int64"),
+    # though a naive datetime64 column (taken as UTC) was accepted.
+    pd = pytest.importorskip("pandas")
+    ms = np.array([T0, T0 + 3_600_000, T0 + 90_000_000, T0 + 90_000_001], dtype=np.int64)
+    want = kpi.Series(kpi.MS_PER_DAY, 7)
+    want.add_array(ms)
+    for col in (_aware(ms), _aware(ms, "UTC"), pd.DatetimeIndex(_aware(ms)),
+                _aware(ms).array):
+        got = kpi.Series(kpi.MS_PER_DAY, 7)
+        got.add_array(col)
+        assert bytes(got) == bytes(want)
+        got = kpi.Series(kpi.MS_PER_DAY, 7)
+        got.add_array(col, np.ones(len(ms)))
+        assert bytes(got) == bytes(want)
+
+
+def test_durations_refuse_a_tz_aware_column_as_timestamps():
+    with pytest.raises(TypeError, match="timestamps, not durations"):
+        kpi.frt().add_array(_aware([T0]))
+
+
+def test_tz_aware_missing_time_is_refused_like_a_naive_one():
+    pd = pytest.importorskip("pandas")
+    s = kpi.Series(kpi.MS_PER_DAY, 7)
+    before = bytes(s)
+    col = pd.Series(pd.to_datetime([T0, None], unit="ms", utc=True))
+    with pytest.raises(kpi.KpiRangeError):
+        s.add_array(col)
+    assert bytes(s) == before
+
+
+def test_engine_apply_dataframe_with_tz_aware_times():
+    pd = pytest.importorskip("pandas")
+    ms = [T0, T0 + 60_000, T0 + 120_000]
+    rows = {"kind": ["created", "agent_reply", "resolved"], "ticket": [7, 7, 7],
+            "actor": [3, 0, 0]}
+    want = kpi.Engine()
+    want.apply(pd.DataFrame(dict(rows, time_ms=ms)))
+    got = kpi.Engine()
+    got.apply(pd.DataFrame(dict(rows, time_ms=_aware(ms, "America/New_York"))))
+    assert bytes(got) == bytes(want)
+    assert (kpi.to_events({"time_ms": _aware(ms), "kind": rows["kind"],
+                           "ticket": rows["ticket"]})["time_ms"] == ms).all()
