@@ -108,3 +108,32 @@ def test_engine_apply_dataframe_with_tz_aware_times():
     assert bytes(got) == bytes(want)
     assert (kpi.to_events({"time_ms": _aware(ms), "kind": rows["kind"],
                            "ticket": rows["ticket"]})["time_ms"] == ms).all()
+
+
+def test_late_ticket_settles_by_the_engine_clock_as_documented():
+    # python/README.md, "Order": a ticket fed behind the engine's clock
+    # by more than the reopen window settles at its resolve, and its
+    # later events are refused; fed in time order they are taken.
+    day = kpi.MS_PER_DAY
+
+    def feed(e):
+        e.created(T0, 1, customer=1)
+        e.agent_reply(T0 + 1000, 1)
+        e.resolved(T0 + 60_000, 1)
+        e.survey(T0 + 120_000, 1, "csat", 5)
+        e.close_ticket(T0 + 180_000, 1)
+
+    in_order = kpi.Engine(reopen_window_ms=2 * day)
+    feed(in_order)
+    in_order.created(T0 + 10 * day, 2, customer=2)
+    assert in_order.score("csat").count == 1
+    assert in_order.count("closed") == 1
+
+    late = kpi.Engine(reopen_window_ms=2 * day)
+    late.created(T0 + 10 * day, 2, customer=2)  # the clock is ahead
+    with pytest.raises(kpi.KpiUnknownIdError):
+        feed(late)
+    assert late.count("settled") == 1
+    assert late.rate("fcr").trials == 1
+    with pytest.raises(kpi.KpiEmptyError):
+        late.score("csat").csat()
