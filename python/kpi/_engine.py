@@ -535,9 +535,15 @@ class Engine(KpiObject):
         C.kpi_engine_set_sla_policy(self._p, policy._p if policy is not None else None)
 
     def add_target(self, metric, target_ms):
-        """Register an exact share_within() target on a duration metric."""
-        C.kpi_engine_add_target(self._p, _code(METRICS, metric, "metric"),
-                                _lib.i64(target_ms, "target_ms"))
+        """Register an exact share_within() target on a duration metric
+        (KpiTypeError for another metric)."""
+        m = _code(METRICS, metric, "metric")
+        t = metric_type(m)
+        if TYPES[t] != "duration":
+            # the library's text for KPI_ERR_TYPE speaks of state bytes
+            raise _lib.error_for(_lib.ERR_TYPE, "kpi_engine_add_target",
+                                 f"{METRICS[m]} is a {TYPES[t]}, not a duration")
+        C.kpi_engine_add_target(self._p, m, _lib.i64(target_ms, "target_ms"))
 
     def set_name(self, dim, code, name):
         """Name a code of a dimension (agent, team, channel, priority,

@@ -137,3 +137,17 @@ def test_late_ticket_settles_by_the_engine_clock_as_documented():
     assert late.rate("fcr").trials == 1
     with pytest.raises(kpi.KpiEmptyError):
         late.score("csat").csat()
+
+
+def test_target_on_a_metric_that_is_no_duration_says_so():
+    # Engine(targets={"fcr": [...]}) raised KpiTypeError with the text
+    # "state bytes hold another type", which names no state a vendor gave.
+    with pytest.raises(kpi.KpiTypeError, match="fcr is a rate, not a duration") as info:
+        kpi.Engine(targets={"fcr": [kpi.MS_PER_HOUR]})
+    assert info.value.code == -13
+    e = kpi.Engine()
+    before = bytes(e)
+    with pytest.raises(kpi.KpiTypeError, match="csat is a score, not a duration"):
+        e.add_target("csat", 1000)
+    assert bytes(e) == before
+    e.add_target("frt_business", 1000)  # a duration: taken
