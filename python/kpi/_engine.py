@@ -506,7 +506,15 @@ class Engine(KpiObject):
     # -- configuration ------------------------------------------------------
     def set_option(self, option, value):
         """Set an option (a number or name from OPTIONS) before the first
-        event; KpiRangeError outside its domain, KpiStateError later."""
+        event; KpiRangeError outside its domain, KpiStateError later.
+
+        One option only, as the C call: unlike ``Engine(csat_max=10)``,
+        ``set_option("csat_max", 10)`` leaves ``csat_satisfied_from`` where
+        it was (4, the default of the 1..5 scale, so 4..10 would count as
+        satisfied), and a threshold above the new maximum is refused
+        (KpiRangeError): set the threshold too (raise the maximum first,
+        lower the threshold first), or give both to the constructor.
+        The same holds for ``ces_max`` and ``ces_easy_from``."""
         if _lib.is_bool(value):  # numpy's too
             value = int(value)
         C.kpi_engine_set_option(self._p, _code(OPTIONS, option, "option"),

@@ -151,3 +151,20 @@ def test_target_on_a_metric_that_is_no_duration_says_so():
         e.add_target("csat", 1000)
     assert bytes(e) == before
     e.add_target("frt_business", 1000)  # a duration: taken
+
+
+def test_set_option_scale_maximum_alone_keeps_the_threshold_as_documented():
+    # Engine(csat_max=10) brings the satisfied threshold to 9, but
+    # set_option("csat_max", 10) is the one C option (its docstring says
+    # so): the threshold stays 4 until it is set too.
+    assert kpi.Engine(csat_max=10).option("csat_satisfied_from") == 9
+    e = kpi.Engine()
+    e.set_option("csat_max", 10)
+    assert e.option("csat_satisfied_from") == 4
+    assert "satisfied_from" in kpi.Engine.set_option.__doc__
+    e.set_option("csat_satisfied_from", 9)
+    assert e.options == kpi.Engine(csat_max=10).options
+    f = kpi.Engine(csat_max=10)
+    with pytest.raises(kpi.KpiRangeError):
+        f.set_option("csat_max", 7)  # the threshold 9 is off 1..7
+    assert f.option("csat_max") == 10
