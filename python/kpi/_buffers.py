@@ -89,11 +89,17 @@ def nullable_values(obj, what):
     """A pandas column (Series or array) of a nullable dtype (Int32,
     Int64, UInt64, boolean, Float64, ...) as a numpy array of its values,
     one copy (numpy alone would make it an object array); TypeError if it
-    holds missing values (pd.NA), as for a masked array.  Anything else is
-    returned as it is."""
+    holds missing values (pd.NA), as for a masked array.  A column of
+    tz-aware datetimes as numpy datetime64 of its UTC instants.  Anything
+    else is returned as it is."""
     dt = getattr(obj, "dtype", None)
     if numpy is None or dt is None or isinstance(dt, numpy.dtype):
         return obj
+    if getattr(dt, "kind", None) == "M" and getattr(dt, "tz", None) is not None:
+        # pandas' tz-aware datetimes (datetime64[ns, tz]), which numpy
+        # alone makes an object array of Timestamps: their UTC instants,
+        # as datetime64 of the column's unit (NaT stays NaT)
+        return numpy.asarray(obj, dtype=f"datetime64[{getattr(dt, 'unit', 'ns')}]")
     npdt = getattr(dt, "numpy_dtype", None)  # pandas' masked dtypes have it
     if npdt is None or not hasattr(obj, "isna") or not hasattr(obj, "to_numpy"):
         return obj

@@ -506,7 +506,15 @@ class Engine(KpiObject):
     # -- configuration ------------------------------------------------------
     def set_option(self, option, value):
         """Set an option (a number or name from OPTIONS) before the first
-        event; KpiRangeError outside its domain, KpiStateError later."""
+        event; KpiRangeError outside its domain, KpiStateError later.
+
+        One option only, as the C call: unlike ``Engine(csat_max=10)``,
+        ``set_option("csat_max", 10)`` leaves ``csat_satisfied_from`` where
+        it was (4, the default of the 1..5 scale, so 4..10 would count as
+        satisfied), and a threshold above the new maximum is refused
+        (KpiRangeError): set the threshold too (raise the maximum first,
+        lower the threshold first), or give both to the constructor.
+        The same holds for ``ces_max`` and ``ces_easy_from``."""
         if _lib.is_bool(value):  # numpy's too
             value = int(value)
         C.kpi_engine_set_option(self._p, _code(OPTIONS, option, "option"),
@@ -535,9 +543,15 @@ class Engine(KpiObject):
         C.kpi_engine_set_sla_policy(self._p, policy._p if policy is not None else None)
 
     def add_target(self, metric, target_ms):
-        """Register an exact share_within() target on a duration metric."""
-        C.kpi_engine_add_target(self._p, _code(METRICS, metric, "metric"),
-                                _lib.i64(target_ms, "target_ms"))
+        """Register an exact share_within() target on a duration metric
+        (KpiTypeError for another metric)."""
+        m = _code(METRICS, metric, "metric")
+        t = metric_type(m)
+        if TYPES[t] != "duration":
+            # the library's text for KPI_ERR_TYPE speaks of state bytes
+            raise _lib.error_for(_lib.ERR_TYPE, "kpi_engine_add_target",
+                                 f"{METRICS[m]} is a {TYPES[t]}, not a duration")
+        C.kpi_engine_add_target(self._p, m, _lib.i64(target_ms, "target_ms"))
 
     def set_name(self, dim, code, name):
         """Name a code of a dimension (agent, team, channel, priority,
@@ -670,7 +684,13 @@ class Engine(KpiObject):
                 detail += f" ({_describe_record(rec)})"
             err = _lib.error_for(e.code, "kpi_engine_apply", detail)
             err.index = i
-            raise err from None
+            try:
+                raise err from None
+            finally:
+                # err's traceback holds this frame: a local naming err
+                # would make a cycle that keeps the engine, its C memory
+                # and the batch alive until the cyclic GC runs
+                del err
         return n
 
     def advance(self, t_ms):
