@@ -48,7 +48,7 @@ static const struct {
     {"KPI_ERR_UNKNOWN_ID", "unknown id"},
     {"KPI_ERR_DUPLICATE", "duplicate id or entry"},
     {"KPI_ERR_TRUNCATED", "state bytes are truncated"},
-    {"KPI_ERR_TYPE", "state bytes hold another type"},
+    {"KPI_ERR_TYPE", "of another type than the call needs (state bytes, metric or prototype)"},
     {"KPI_ERR_STATE", "operation not allowed in the current state"},
     {"KPI_ERR_LIMIT", "capacity limit reached"},
     {"KPI_ERR_OVERFLOW", "counter would overflow"},

@@ -44,6 +44,11 @@ START_TEST(status_names_match_the_macros)
     ck_assert_str_eq(kpi_status_name(KPI_ERR_OVERFLOW), "KPI_ERR_OVERFLOW");
     ck_assert_str_eq(kpi_strerror(KPI_ERR_NOMEM), "out of memory");
     ck_assert_str_eq(kpi_strerror(KPI_ERR_EMPTY), "no data yet");
+    /* KPI_ERR_TYPE also answers a typed engine read or setting given a
+     * metric of another type (kpi_engine_add_target() on a rate): its text
+     * must not speak of state bytes alone */
+    ck_assert_ptr_nonnull(strstr(kpi_strerror(KPI_ERR_TYPE), "metric"));
+    ck_assert_ptr_nonnull(strstr(kpi_strerror(KPI_ERR_TYPE), "state bytes"));
 }
 END_TEST
 
