@@ -1229,7 +1229,9 @@ KPI_API int kpi_engine_ticket_status(const kpi_engine *e, uint64_t ticket,
  * @param dst the destination.
  * @param src the source (unchanged).
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or dst == src;
- *         #KPI_ERR_INCOMPATIBLE if options, calendar or policy differ;
+ *         #KPI_ERR_INCOMPATIBLE if options, duration targets
+ *         (kpi_engine_add_target(); the same targets added in another
+ *         order are alike), calendar or policy differ;
  *         #KPI_ERR_DUPLICATE if a ticket is live in both at the merged
  *         time (one whose window ends by then leaves in the merge, and
  *         its id may be live in the other, as in one engine fed both);
