@@ -3274,6 +3274,11 @@ KPI_API int kpi_engine_add_target(kpi_engine *e, int metric, int64_t target_ms)
         return KPI_ERR_TYPE;
     if (e->started)
         return KPI_ERR_STATE;
+    /* a target the metric has is a duplicate before the metric is full,
+     * as kpi_duration_add_target() decides */
+    for (int i = 0; i < e->ntargets[metric]; i++)
+        if (e->targets[metric][i] == target_ms)
+            return KPI_ERR_DUPLICATE;
     if (e->ntargets[metric] >= KPI_DURATION_MAX_TARGETS)
         return KPI_ERR_LIMIT;
     e->targets[metric][e->ntargets[metric]++] = target_ms;

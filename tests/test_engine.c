@@ -6416,6 +6416,11 @@ START_TEST(add_target_stops_at_the_duration_limit)
     unsigned char *before = eng_bytes(e, &len);
     ck_assert_status(kpi_engine_add_target(e, KPI_ENGINE_FRT, H), KPI_ERR_LIMIT);
     eng_unchanged(e, before, len);
+    /* one it already has is a duplicate, full or not, as for a duration
+     * (kpi_duration_add_target()): a host registering its targets again
+     * can skip #KPI_ERR_DUPLICATE whatever their number */
+    ck_assert_status(kpi_engine_add_target(e, KPI_ENGINE_FRT, 3 * M), KPI_ERR_DUPLICATE);
+    eng_unchanged(e, before, len);
     free(before);
     /* a target given twice */
     ck_assert_ok(kpi_engine_add_target(e, KPI_ENGINE_REPLY_TIME, 2 * H));
