@@ -3274,6 +3274,11 @@ KPI_API int kpi_engine_add_target(kpi_engine *e, int metric, int64_t target_ms)
         return KPI_ERR_TYPE;
     if (e->started)
         return KPI_ERR_STATE;
+    /* a target the metric has is a duplicate before the metric is full,
+     * as kpi_duration_add_target() decides */
+    for (int i = 0; i < e->ntargets[metric]; i++)
+        if (e->targets[metric][i] == target_ms)
+            return KPI_ERR_DUPLICATE;
     if (e->ntargets[metric] >= KPI_DURATION_MAX_TARGETS)
         return KPI_ERR_LIMIT;
     e->targets[metric][e->ntargets[metric]++] = target_ms;
@@ -4836,13 +4841,28 @@ KPI_API int kpi_engine_deserialize(kpi_engine **out, const void *buf, size_t len
 
 /* ---- merge ------------------------------------------------------------- */
 
+/* The targets of a metric are a set: kept in the order they were added
+ * (and so written), while its durations keep them sorted; the same set
+ * added in another order is the same configuration. */
+static bool same_targets(const int64_t *a, const int64_t *b, int n)
+{
+    for (int i = 0; i < n; i++) {
+        int j = 0;
+        while (j < n && b[j] != a[i])
+            j++;
+        if (j == n)
+            return false;
+    }
+    return true;
+}
+
 static bool same_config(const kpi_engine *a, const kpi_engine *b)
 {
     if (memcmp(a->opt, b->opt, sizeof a->opt) != 0 ||
         memcmp(a->ntargets, b->ntargets, sizeof a->ntargets) != 0)
         return false;
     for (int m = 0; m < NM; m++)
-        if (memcmp(a->targets[m], b->targets[m], a->ntargets[m] * sizeof(int64_t)) != 0)
+        if (!same_targets(a->targets[m], b->targets[m], a->ntargets[m]))
             return false;
     int eq = 1;
     if ((a->cal == NULL) != (b->cal == NULL) || (a->pol == NULL) != (b->pol == NULL))

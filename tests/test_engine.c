@@ -6416,6 +6416,11 @@ START_TEST(add_target_stops_at_the_duration_limit)
     unsigned char *before = eng_bytes(e, &len);
     ck_assert_status(kpi_engine_add_target(e, KPI_ENGINE_FRT, H), KPI_ERR_LIMIT);
     eng_unchanged(e, before, len);
+    /* one it already has is a duplicate, full or not, as for a duration
+     * (kpi_duration_add_target()): a host registering its targets again
+     * can skip #KPI_ERR_DUPLICATE whatever their number */
+    ck_assert_status(kpi_engine_add_target(e, KPI_ENGINE_FRT, 3 * M), KPI_ERR_DUPLICATE);
+    eng_unchanged(e, before, len);
     free(before);
     /* a target given twice */
     ck_assert_ok(kpi_engine_add_target(e, KPI_ENGINE_REPLY_TIME, 2 * H));
@@ -6623,6 +6628,46 @@ START_TEST(merging_refuses_other_targets_calendars_and_policies)
     kpi_sla_policy_free(p2);
     kpi_calendar_free(c1);
     kpi_calendar_free(c2);
+}
+END_TEST
+
+/* The same targets registered in another order are the same configuration:
+ * each duration keeps its targets sorted and merges, so the engines do. */
+START_TEST(engines_with_the_same_targets_in_another_order_merge)
+{
+    kpi_engine *a = engine(NULL), *b = engine(NULL), *all = engine(NULL);
+    ck_assert_ok(kpi_engine_add_target(a, KPI_ENGINE_FRT, H));
+    ck_assert_ok(kpi_engine_add_target(a, KPI_ENGINE_FRT, 8 * H));
+    ck_assert_ok(kpi_engine_add_target(b, KPI_ENGINE_FRT, 8 * H));
+    ck_assert_ok(kpi_engine_add_target(b, KPI_ENGINE_FRT, H));
+    ck_assert_ok(kpi_engine_add_target(all, KPI_ENGINE_FRT, H));
+    ck_assert_ok(kpi_engine_add_target(all, KPI_ENGINE_FRT, 8 * H));
+    const kpi_event ea[] = {CREATE(T0, 1, 100), REPLY(T0 + H / 2, 1, 7)};
+    const kpi_event eb[] = {CREATE(T0, 2, 101), REPLY(T0 + 2 * H, 2, 7)};
+    ck_assert_ok(kpi_engine_apply(a, ea, N_OF(ea), sizeof(kpi_event), NULL));
+    ck_assert_ok(kpi_engine_apply(b, eb, N_OF(eb), sizeof(kpi_event), NULL));
+    ck_assert_ok(kpi_engine_apply(all, ea, N_OF(ea), sizeof(kpi_event), NULL));
+    ck_assert_ok(kpi_engine_apply(all, eb, N_OF(eb), sizeof(kpi_event), NULL));
+    kpi_engine *c = NULL;
+    ck_assert_ok(kpi_engine_clone(a, &c));
+    ck_assert_ok(kpi_engine_merge(a, b));
+    ck_assert_ok(kpi_engine_merge(b, c));
+    for (int k = 0; k < 2; k++) {
+        const kpi_duration *d = NULL;
+        kpi_estimate x;
+        ck_assert_ok(kpi_engine_duration(k ? b : a, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &d));
+        ck_assert_uint_eq(kpi_duration_count(d), 2);
+        ck_assert_ok(kpi_duration_share_within(d, H, &x));
+        ck_assert_near(x.value, 0.5, 0.0);
+        ck_assert_ok(kpi_duration_share_within(d, 8 * H, &x));
+        ck_assert_near(x.value, 1.0, 0.0);
+    }
+    EXPECT_DUR(a, KPI_ENGINE_FRT, H / 2, 2 * H);
+    EXPECT_DUR(all, KPI_ENGINE_FRT, H / 2, 2 * H);
+    kpi_engine_free(a);
+    kpi_engine_free(b);
+    kpi_engine_free(c);
+    kpi_engine_free(all);
 }
 END_TEST
 
@@ -10281,6 +10326,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, merging_refuses_shared_tickets_and_other_configurations);
     tcase_add_test(tc, a_customer_in_both_engines_keeps_the_later_contact);
     tcase_add_test(tc, merging_refuses_other_targets_calendars_and_policies);
+    tcase_add_test(tc, engines_with_the_same_targets_in_another_order_merge);
     tcase_add_test(tc, everything_goes_through_the_allocator_and_comes_back);
     tcase_add_test(tc, nothing_comes_from_the_c_library_allocator);
     tcase_add_test(tc, a_failed_allocation_leaves_no_trace_of_the_event);

@@ -148,6 +148,9 @@
  *   when the value is recorded.
  *
  * @section engine_rules Intake rules
+ * Event times (and the times given to kpi_engine_advance()) must lie in
+ * (-2^62, 2^62) ms, both ends excluded (about +-146 million years around
+ * the epoch); any other time is #KPI_ERR_RANGE, for every kind of event.
  * Every ticket event must not be earlier than the ticket's previous event
  * (#KPI_ERR_ORDER); events of different tickets may arrive in any order.
  * Repeat contacts are the one definition that the order of arrival
@@ -710,7 +713,8 @@ KPI_API int kpi_engine_name(const kpi_engine *e, int dim, uint64_t code,
  *        #KPI_TOPK_MAX_LABEL bytes.
  * @param flags 0 or #KPI_EVENT_FLAG_BY_AGENT.
  * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL, ticket is 0 or flags
- *         are unknown; #KPI_ERR_RANGE for a code or label out of range;
+ *         are unknown; #KPI_ERR_RANGE for a code or label out of range,
+ *         or a time outside (-2^62, 2^62) (@ref engine_rules);
  *         #KPI_ERR_DUPLICATE if the ticket is live; #KPI_ERR_LIMIT;
  *         #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
@@ -894,7 +898,9 @@ KPI_API int kpi_engine_apply(kpi_engine *e, const kpi_event *events, size_t n,
  * @param e the engine.
  * @param t_ms the new time.
  * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL; #KPI_ERR_RANGE for a
- *         time out of the engine's range; #KPI_ERR_NOMEM or
+ *         time outside (-2^62, 2^62) (@ref engine_rules), checked first:
+ *         also before the first event, and for a time earlier than the
+ *         engine's; #KPI_ERR_NOMEM or
  *         #KPI_ERR_OVERFLOW (what then changed: @ref engine_memory).
  *         Thread safety: not with concurrent use of `e`.
  */
@@ -1223,7 +1229,9 @@ KPI_API int kpi_engine_ticket_status(const kpi_engine *e, uint64_t ticket,
  * @param dst the destination.
  * @param src the source (unchanged).
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or dst == src;
- *         #KPI_ERR_INCOMPATIBLE if options, calendar or policy differ;
+ *         #KPI_ERR_INCOMPATIBLE if options, duration targets
+ *         (kpi_engine_add_target(); the same targets added in another
+ *         order are alike), calendar or policy differ;
  *         #KPI_ERR_DUPLICATE if a ticket is live in both at the merged
  *         time (one whose window ends by then leaves in the merge, and
  *         its id may be live in the other, as in one engine fed both);
