@@ -958,6 +958,30 @@ START_TEST(sla_reply_targets_lapsed_before_a_resolve_are_breached)
 }
 END_TEST
 
+/* engine.h, SLA: a ticket resolved before any reply has no FRT; its
+ * first-reply target is settled at that resolve (breached if lapsed, else
+ * not judged), and the first reply after its customer reopens it is judged
+ * against the next-reply target, from "waiting since". */
+START_TEST(sla_a_reply_after_a_reopen_of_an_unanswered_ticket_is_a_next_reply)
+{
+    pair p = start(setup_sla);
+    FEED(&p,
+         /* 1: resolved at 20 min (1 h target not lapsed: not judged),
+          * reopened at 1 h, answered 10 min later: next reply met */
+         CREATE_X(T0, 1, 100, 0, 4, 0, 0), RESOLVE(T0 + 20 * M, 1, 7), MSG(T0 + H, 1),
+         REPLY(T0 + H + 10 * M, 1, 7),
+         /* 2: resolved at 2 h (lapsed: breached), reopened at 3 h,
+          * answered an hour later: next reply breached (30 min) */
+         CREATE_X(T0, 2, 101, 0, 4, 0, 0), RESOLVE(T0 + 2 * H, 2, 7), MSG(T0 + 3 * H, 2),
+         REPLY(T0 + 4 * H, 2, 7));
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_FIRST_REPLY, 0, 1);
+    EXPECT_RATE(p.a, KPI_ENGINE_SLA_NEXT_REPLY, 1, 2);
+    EXPECT_NO_DUR(p.a, KPI_ENGINE_FRT);
+    EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 10 * M, H);
+    finish(&p);
+}
+END_TEST
+
 START_TEST(sla_resolution_leaves_out_pending_time)
 {
     pair p = start(setup_sla);
@@ -10210,6 +10234,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, sla_first_reply_in_business_time_across_a_weekend_and_a_holiday);
     tcase_add_test(tc, sla_resolution_leaves_out_pending_time);
     tcase_add_test(tc, sla_reply_targets_lapsed_before_a_resolve_are_breached);
+    tcase_add_test(tc, sla_a_reply_after_a_reopen_of_an_unanswered_ticket_is_a_next_reply);
     tcase_add_test(tc, sla_risk_counts_live_tickets_due_within_the_horizon);
     tcase_add_test(tc, backlog_is_taken_when_a_period_ends);
     tcase_add_test(tc, aging_buckets_of_the_unresolved_tickets);

@@ -108,7 +108,9 @@
  *   the targets of the ticket's priority are judged met or breached: first
  *   reply at the first human reply (from the FRT start), next reply at
  *   every later reply that answers a waiting customer (from "waiting
- *   since"), resolution when the ticket settles (creation to last resolve,
+ *   since"; so also the first reply of a ticket that has no FRT, such as
+ *   one resolved before any reply and reopened by its customer: its
+ *   first-reply target was settled at that resolve), resolution when the ticket settles (creation to last resolve,
  *   minus the time spent pending, in the target's own time base).  A reply
  *   target whose clock stops without its reply (the ticket resolved,
  *   closed unresolved or merged) is breached if it had lapsed by then (as
@@ -390,9 +392,11 @@ typedef struct kpi_event {
 #define KPI_ENGINE_NPS 17
 /** CES answers (#kpi_score, scale from the options). */
 #define KPI_ENGINE_CES 18
-/** Resolves per logged-in hour (#kpi_ratio; by agent and team only). */
+/** Resolves per logged-in hour (#kpi_ratio; the total, by agent and by
+ *  team: no channel or priority breakdown). */
 #define KPI_ENGINE_RESOLVED_PER_HOUR 19
-/** Public replies per logged-in hour (#kpi_ratio; by agent and team). */
+/** Public replies per logged-in hour (#kpi_ratio; the total, by agent and
+ *  by team: no channel or priority breakdown). */
 #define KPI_ENGINE_REPLIES_PER_HOUR 20
 /** Tickets created per period (#kpi_series). */
 #define KPI_ENGINE_VOLUME 21
