@@ -47,6 +47,10 @@ class Duration(KpiObject):
         C.kpi_duration_add_target(self._p, _lib.i64(target_ms, "target_ms"))
 
     def add(self, ms):
+        """Add one duration in ms, 0 or more (kpi_duration_add).
+        KpiRangeError for a negative one, KpiOverflowError if the count or
+        the sum would overflow, KpiNoMemError when the sketch's buckets
+        cannot grow."""
         C.kpi_duration_add(self._p, _lib.i64(ms, "ms"))
 
     def add_array(self, ms, threads=None):
@@ -67,27 +71,39 @@ class Duration(KpiObject):
 
     @property
     def count(self):
+        """Number of durations added (kpi_duration_count)."""
         return C.kpi_duration_count(self._p)
 
 
     @property
     def accuracy(self):
+        """The sketch's relative accuracy given at creation, e.g. 0.01
+        (kpi_duration_accuracy)."""
         return C.kpi_duration_accuracy(self._p)
 
     @property
     def mean(self):
+        """The mean in ms, from the exact sum and count (not the sketch),
+        divided in double precision (kpi_duration_mean); KpiEmptyError
+        while empty."""
         return read_out(C.kpi_duration_mean, ctypes.c_double, self._p)
 
     @property
     def min(self):
+        """The exact smallest duration in ms, an int (kpi_duration_min);
+        KpiEmptyError while empty."""
         return read_out(C.kpi_duration_min, ctypes.c_int64, self._p)
 
     @property
     def max(self):
+        """The exact largest duration in ms, an int (kpi_duration_max);
+        KpiEmptyError while empty."""
         return read_out(C.kpi_duration_max, ctypes.c_int64, self._p)
 
     @property
     def sum(self):
+        """The exact sum of the durations in ms, an int (kpi_duration_sum);
+        KpiEmptyError while empty."""
         return read_out(C.kpi_duration_sum, ctypes.c_int64, self._p)
 
     def quantile(self, q):
@@ -143,6 +159,10 @@ class Aht(KpiObject):
         self._new("kpi_aht_new")
 
     def add(self, talk_ms, hold_ms=0, after_work_ms=0):
+        """Add one handled contact: its talk (or chat), hold and after-contact
+        work times in ms, each 0 or more (kpi_aht_add).  KpiRangeError for a
+        negative time, KpiOverflowError if a sum would overflow,
+        KpiNoMemError."""
         C.kpi_aht_add(self._p, _lib.i64(talk_ms), _lib.i64(hold_ms), _lib.i64(after_work_ms))
 
     def add_array(self, talk_ms, hold_ms, after_work_ms):
@@ -154,30 +174,47 @@ class Aht(KpiObject):
 
     @property
     def count(self):
+        """Number of handled contacts (kpi_aht_count)."""
         return C.kpi_aht_count(self._p)
 
 
     @property
     def mean(self):
+        """AHT in ms: (talk + hold + after-work) / contacts, from the exact sums
+        and count, divided in double precision (kpi_aht_mean); KpiEmptyError
+        while empty."""
         return read_out(C.kpi_aht_mean, ctypes.c_double, self._p)
 
     def component_mean(self, component):
+        """The mean in ms of one component over the handled contacts: AHT_TALK,
+        AHT_HOLD or AHT_AFTER_WORK (kpi_aht_component_mean).
+        KpiInvalidError for another component, KpiEmptyError while empty."""
         return read_out(C.kpi_aht_component_mean, ctypes.c_double, self._p,
                         _lib.i32(component, "component"))
 
     @property
     def talk_mean(self):
+        """Mean talk time per contact in ms, component_mean(AHT_TALK);
+        KpiEmptyError while empty."""
         return self.component_mean(AHT_TALK)
 
     @property
     def hold_mean(self):
+        """Mean hold time per contact in ms, component_mean(AHT_HOLD);
+        KpiEmptyError while empty."""
         return self.component_mean(AHT_HOLD)
 
     @property
     def after_work_mean(self):
+        """Mean after-contact work time per contact in ms,
+        component_mean(AHT_AFTER_WORK); KpiEmptyError while empty."""
         return self.component_mean(AHT_AFTER_WORK)
 
     def quantile(self, q):
+        """The q-quantile (q in [0, 1]) of the handle time per contact, talk +
+        hold + after-work, in ms: 1% relative accuracy, rank convention of
+        Duration.quantile (kpi_aht_quantile).  KpiRangeError for q outside
+        [0, 1], KpiEmptyError while empty."""
         return read_out(C.kpi_aht_quantile, ctypes.c_double, self._p, _lib.real(q, "q"))
 
     def _describe(self):
@@ -206,6 +243,11 @@ class ServiceLevel(KpiObject):
                   _lib.i64(short_abandon_ms, "short_abandon_ms"))
 
     def add(self, wait_ms, outcome=CONTACT_ANSWERED):
+        """Add one offered contact: its wait in queue in ms (0 or more; ignored
+        for an unserved one) and its outcome, CONTACT_ANSWERED,
+        CONTACT_ABANDONED or CONTACT_UNSERVED (counted with reason 0)
+        (kpi_service_level_add).  KpiInvalidError for an unknown outcome,
+        KpiRangeError for a negative wait, KpiOverflowError, KpiNoMemError."""
         C.kpi_service_level_add(self._p, _lib.i64(wait_ms, "wait_ms"),
                                 _lib.i32(outcome, "outcome"))
 
@@ -216,27 +258,45 @@ class ServiceLevel(KpiObject):
         C.kpi_service_level_add_array(self._p, a, b, same_length("service level", n1, n2))
 
     def add_unserved(self, reason):
+        """Add one unserved (blocked) contact, counted as offered, with a
+        caller-defined reason code 0..63 (kpi_service_level_add_unserved).
+        KpiRangeError for a reason of 64 or more, KpiOverflowError."""
         C.kpi_service_level_add_unserved(self._p, _lib.u32(reason, "reason"))
 
     @property
     def offered(self):
+        """Offered contacts: answered + abandoned + unserved
+        (kpi_service_level_offered)."""
         return C.kpi_service_level_offered(self._p)
 
     @property
     def answered(self):
+        """Answered contacts (kpi_service_level_answered)."""
         return C.kpi_service_level_answered(self._p)
 
     @property
     def abandoned(self):
+        """Abandoned contacts (kpi_service_level_abandoned)."""
         return C.kpi_service_level_abandoned(self._p)
 
     def share(self, formula=SL_ANSWERED_OVER_OFFERED):
+        """The service level by one of the SL_* formulas (by default answered
+        within the threshold / offered): an Estimate, value in [0, 1] with
+        its Wilson 95% interval, n the formula's denominator
+        (kpi_service_level_share).  KpiInvalidError for an unknown formula,
+        KpiEmptyError when the denominator is 0."""
         return read_estimate(C.kpi_service_level_share, self._p, _lib.i32(formula, "formula"))
 
     def abandon_rate(self):
+        """Abandoned / offered: an Estimate, value in [0, 1] with its Wilson 95%
+        interval (kpi_service_level_abandon_rate); KpiEmptyError with no
+        contact offered."""
         return read_estimate(C.kpi_service_level_abandon_rate, self._p)
 
     def unserved_count(self, reason):
+        """Unserved contacts counted with one reason, 0..63; 0 is an answer,
+        not an error (kpi_service_level_unserved_count).  KpiRangeError for
+        a reason of 64 or more."""
         return read_out(C.kpi_service_level_unserved_count, ctypes.c_uint64, self._p,
                         _lib.u32(reason, "reason"))
 
@@ -254,6 +314,10 @@ class ServiceLevel(KpiObject):
         return read_out(C.kpi_service_level_asa, ctypes.c_double, self._p)
 
     def wait_quantile(self, q):
+        """The q-quantile (q in [0, 1]) of the wait of answered contacts in ms:
+        1% relative accuracy, rank convention of Duration.quantile
+        (kpi_service_level_wait_quantile).  KpiRangeError for q outside
+        [0, 1], KpiEmptyError with no answered contact."""
         return read_out(C.kpi_service_level_wait_quantile, ctypes.c_double, self._p,
                         _lib.real(q, "q"))
 
@@ -284,6 +348,12 @@ class Series(KpiObject):
                                   _lib.real(gamma, "gamma"))
 
     def add(self, t_ms, amount=1.0):
+        """Add an amount (1.0: one event) to the period containing t_ms
+        (kpi_series_add); the amount is finite and at most 1e100 in
+        magnitude.  KpiInvalidError for NaN or an infinity, KpiOrderError
+        for a t older than the oldest kept period, KpiRangeError for a larger
+        amount, a t whose period cannot be represented or (with a forecast)
+        a jump of more than 1,000,000 periods."""
         C.kpi_series_add(self._p, _lib.i64(t_ms, "t_ms"), _lib.real(amount, "amount"))
 
     def add_array(self, t_ms, amounts=None):
@@ -312,6 +382,8 @@ class Series(KpiObject):
 
     @property
     def length(self):
+        """Number of periods kept, the ring length given at creation
+        (kpi_series_length)."""
         return C.kpi_series_length(self._p)
 
     def values(self):
@@ -337,6 +409,13 @@ class Series(KpiObject):
         return to_result(a)
 
     def forecast_interval(self, h):
+        """The forecast h periods ahead (h >= 1; 1 = the newest, still open
+        period, as in forecast()) as an Estimate with an approximate 95%
+        interval, value +- 1.96 x the RMSE of the one-step errors x sqrt(v_h)
+        (additive Holt-Winters; v_h in kpi/series.h), n the number of
+        one-step errors (kpi_series_forecast_interval).  KpiStateError
+        without set_forecast(), KpiEmptyError before the first one-step
+        error, KpiRangeError for h = 0."""
         return read_estimate(C.kpi_series_forecast_interval, self._p, _lib.u32(h, "h"))
 
     def forecast_error(self):
