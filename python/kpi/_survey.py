@@ -41,6 +41,10 @@ class Score(KpiObject):
         C.kpi_score_set_high_is_easy(self._p, _lib.flag(high_is_easy, "high_is_easy"))
 
     def set_nps_cuts(self, promoter_from, detractor_to):
+        """Set the NPS cut points: promoters answer >= promoter_from, detractors
+        <= detractor_to, passives in between (kpi_score_set_nps_cuts).
+        KpiRangeError for a cut off the scale or detractor_to >=
+        promoter_from, KpiStateError on a group's member."""
         C.kpi_score_set_nps_cuts(self._p, _lib.i32(promoter_from), _lib.i32(detractor_to))
 
     # -- feeding ------------------------------------------------------------
@@ -63,6 +67,7 @@ class Score(KpiObject):
     # -- reads --------------------------------------------------------------
     @property
     def count(self):
+        """Number of answers added (kpi_score_count)."""
         return C.kpi_score_count(self._p)
 
 
@@ -74,6 +79,8 @@ class Score(KpiObject):
         return lo.value, hi.value
 
     def count_of(self, answer):
+        """How many times `answer` was given, 0 included (kpi_score_count_of);
+        KpiRangeError for an answer off the scale."""
         return read_out(C.kpi_score_count_of, ctypes.c_uint64, self._p, _lib.i32(answer))
 
     @property
@@ -94,9 +101,15 @@ class Score(KpiObject):
         return read_estimate(C.kpi_score_mean_ci, self._p)
 
     def share_at_least(self, threshold):
+        """Share of answers >= threshold: an Estimate, value in [0, 1] with its
+        Wilson 95% interval (kpi_score_share_at_least).  KpiRangeError for a
+        threshold off the scale, KpiEmptyError before the first answer."""
         return read_estimate(C.kpi_score_share_at_least, self._p, _lib.i32(threshold))
 
     def share_at_most(self, threshold):
+        """Share of answers <= threshold: an Estimate, value in [0, 1] with its
+        Wilson 95% interval (kpi_score_share_at_most).  KpiRangeError for a
+        threshold off the scale, KpiEmptyError before the first answer."""
         return read_estimate(C.kpi_score_share_at_most, self._p, _lib.i32(threshold))
 
     def share(self):
@@ -194,6 +207,10 @@ class Rate(KpiObject):
         C.kpi_rate_add(self._p, _lib.flag(success, "success"))
 
     def add_counts(self, successes, trials):
+        """Add outcomes counted elsewhere: `successes` out of `trials`
+        (kpi_rate_add_counts).  KpiRangeError if successes > trials (or a
+        count is negative or above 2**64 - 1), KpiOverflowError if a total
+        would pass 2**64 - 1."""
         C.kpi_rate_add_counts(self._p, _lib.u64(successes, "successes"),
                               _lib.u64(trials, "trials"))
 
@@ -211,13 +228,18 @@ class Rate(KpiObject):
 
     @property
     def successes(self):
+        """Number of successes added (kpi_rate_successes)."""
         return C.kpi_rate_successes(self._p)
 
     @property
     def trials(self):
+        """Number of outcomes added, successes and failures (kpi_rate_trials)."""
         return C.kpi_rate_trials(self._p)
 
     def share(self):
+        """successes / trials: an Estimate, value in [0, 1] with its Wilson 95%
+        interval, n = trials (kpi_rate_share); KpiEmptyError with no
+        trials."""
         return read_estimate(C.kpi_rate_share, self._p)
 
     def _describe(self):
@@ -250,6 +272,13 @@ class Mean(KpiObject):
                             _lib.real(positive_above, "positive_above"))
 
     def add(self, x, weight=None):
+        """Add one value x with weight 1 (kpi_mean_add), or with a weight for a
+        weighted mean (kpi_mean_add_weighted; finite, at least 2**-511).
+        KpiInvalidError for NaN or an infinity; KpiRangeError for x outside
+        the accepted range (any finite value, [-1, 1] for sentiment(),
+        [0, 1] for iqs()) or a weight below 2**-511, 0 and negative ones
+        included; KpiOverflowError if a sum would overflow.  Nothing changes
+        on failure."""
         if weight is None:
             C.kpi_mean_add(self._p, _lib.real(x, "x"))
         else:
@@ -281,18 +310,27 @@ class Mean(KpiObject):
 
     @property
     def iqs_percent(self):
+        """IQS in percent: the weighted mean x 100, so sum earned / sum possible
+        x 100 for values fed by iqs_add() (kpi_iqs_percent); KpiEmptyError
+        with no values."""
         return read_out(C.kpi_iqs_percent, ctypes.c_double, self._p)
 
     @property
     def count(self):
+        """Number of values added (kpi_mean_count)."""
         return C.kpi_mean_count(self._p)
 
 
     @property
     def mean(self):
+        """The (weighted) mean without an interval (kpi_mean_value);
+        KpiEmptyError with no values."""
         return read_out(C.kpi_mean_value, ctypes.c_double, self._p)
 
     def mean_ci(self):
+        """The (weighted) mean as an Estimate with a 95% normal-approximation
+        interval, n the number of values (kpi_mean_mean); with a single value
+        the interval is (-inf, inf).  KpiEmptyError with no values."""
         return read_estimate(C.kpi_mean_mean, self._p)
 
     @property
@@ -303,10 +341,14 @@ class Mean(KpiObject):
 
     @property
     def min(self):
+        """The smallest value added (kpi_mean_min); KpiEmptyError with no
+        values."""
         return read_out(C.kpi_mean_min, ctypes.c_double, self._p)
 
     @property
     def max(self):
+        """The largest value added (kpi_mean_max); KpiEmptyError with no
+        values."""
         return read_out(C.kpi_mean_max, ctypes.c_double, self._p)
 
     def shares(self):
@@ -346,6 +388,11 @@ class Ratio(KpiObject):
         self._new("kpi_ratio_new_with", _lib.u32(kind, "kind"), None)
 
     def add(self, numerator, denominator):
+        """Add to the numerator sum (finite; negative for refunds or credits)
+        and the denominator sum (finite, >= 0) (kpi_ratio_add).
+        KpiInvalidError for NaN or an infinity, KpiRangeError for a negative
+        denominator, KpiOverflowError if the count or a sum would overflow;
+        nothing changes on failure."""
         C.kpi_ratio_add(self._p, _lib.real(numerator, "numerator"),
                         _lib.real(denominator, "denominator"))
 
@@ -357,22 +404,32 @@ class Ratio(KpiObject):
 
     @property
     def value(self):
+        """Numerator sum / denominator sum (kpi_ratio_value).  KpiEmptyError
+        while the denominator sum is 0, KpiOverflowError when the quotient
+        passes the range of a double."""
         return read_out(C.kpi_ratio_value, ctypes.c_double, self._p)
 
     @property
     def numerator(self):
+        """The numerator sum (compensated summation; 0.0 while empty)
+        (kpi_ratio_numerator)."""
         return C.kpi_ratio_numerator(self._p)
 
     @property
     def denominator(self):
+        """The denominator sum (compensated summation; 0.0 while empty)
+        (kpi_ratio_denominator)."""
         return C.kpi_ratio_denominator(self._p)
 
     @property
     def count(self):
+        """Number of (numerator, denominator) pairs added (kpi_ratio_count)."""
         return C.kpi_ratio_count(self._p)
 
     @property
     def kind(self):
+        """The RATIO_* kind given at creation (kpi_ratio_kind); ratios of
+        different kinds do not merge."""
         return C.kpi_ratio_kind(self._p)
 
     def _describe(self):
@@ -380,16 +437,30 @@ class Ratio(KpiObject):
 
 
 def cost_per_resolution():
+    """Cost per resolution: a Ratio of kind RATIO_COST_PER_RESOLUTION; add
+    (operating cost of the period, tickets resolved).  Made by
+    kpi_ratio_new_with: the object C's kpi_cost_per_resolution_new makes."""
     return Ratio(RATIO_COST_PER_RESOLUTION)
 
 
 def cost_per_ticket():
+    """Average cost per ticket: a Ratio of kind RATIO_COST_PER_TICKET; add
+    (support expenses, tickets opened in the same period).  Made by
+    kpi_ratio_new_with: the object C's kpi_cost_per_ticket_new makes."""
     return Ratio(RATIO_COST_PER_TICKET)
 
 
 def cost_to_revenue():
+    """Support cost to revenue: a Ratio of kind RATIO_COST_TO_REVENUE; add
+    (support cost, revenue of the period); kpi/ratio.h quotes a value
+    under 0.10 as the benchmark.  Made by kpi_ratio_new_with: the object
+    C's kpi_cost_to_revenue_new makes."""
     return Ratio(RATIO_COST_TO_REVENUE)
 
 
 def tickets_per_agent_hour():
+    """Tickets per agent-hour: a Ratio of kind RATIO_TICKETS_PER_AGENT_HOUR;
+    add (tickets handled, agent hours worked).  Made by
+    kpi_ratio_new_with: the object C's kpi_tickets_per_agent_hour_new
+    makes."""
     return Ratio(RATIO_TICKETS_PER_AGENT_HOUR)
