@@ -333,6 +333,11 @@ class TopK(KpiObject):
         self._new("kpi_topk_new", _lib.u32(capacity, "capacity"))
 
     def add(self, label, weight=1):
+        """Count `weight` occurrences (at least 1) of a label, str (UTF-8) or
+        bytes, 1..255 bytes (kpi_topk_add).  KpiInvalidError for an empty
+        label, KpiRangeError for a longer one or weight 0, KpiOverflowError
+        if the total would overflow, KpiNoMemError; nothing changes on
+        failure.  TypeError for a label that is neither text nor bytes."""
         b = _label_bytes(label)
         C.kpi_topk_add(self._p, b, len(b), _lib.u64(weight, "weight"))
 
@@ -425,6 +430,11 @@ class TopK(KpiObject):
         return C.kpi_topk_error_bound(self._p)
 
     def entry(self, rank, decode=True):
+        """The label at a rank (0 = the most frequent; equal counts by label
+        bytes ascending) as TopEntry(label, count, low, high): label as str
+        (decode=False: bytes), count an upper bound, [low, high] the bounds
+        of its true count (kpi_topk_entry).  KpiEmptyError while empty,
+        KpiRangeError for rank >= size."""
         ptr, n = ctypes.c_void_p(), ctypes.c_size_t()
         count, low, high = ctypes.c_uint64(), ctypes.c_uint64(), ctypes.c_uint64()
         C.kpi_topk_entry(self._p, _lib.size(rank, "rank"), ctypes.byref(ptr), ctypes.byref(n),
@@ -466,6 +476,10 @@ class TopKId(KpiObject):
         self._new("kpi_topk_id_new", _lib.u32(capacity, "capacity"))
 
     def add(self, id, weight=1):
+        """Count `weight` occurrences (at least 1) of a 64-bit id (negative ints
+        as two's complement); never allocates (kpi_topk_id_add).
+        KpiRangeError for weight 0, KpiOverflowError if the total would
+        overflow."""
         C.kpi_topk_id_add(self._p, _lib.id64(id), _lib.u64(weight, "weight"))
 
     def add_array(self, ids, threads=None):
@@ -501,18 +515,26 @@ class TopKId(KpiObject):
 
     @property
     def total(self):
+        """Total weight added, N (kpi_topk_id_total)."""
         return C.kpi_topk_id_total(self._p)
 
     @property
     def size(self):
+        """Number of monitored ids, at most the capacity (kpi_topk_id_size)."""
         return C.kpi_topk_id_size(self._p)
 
 
     @property
     def error_bound(self):
+        """Largest overestimate of any count, at most total / capacity; 0 while
+        exact (kpi_topk_id_error_bound)."""
         return C.kpi_topk_id_error_bound(self._p)
 
     def entry(self, rank):
+        """The id at a rank (0 = the most frequent; equal counts by id
+        ascending) as TopIdEntry(id, count, low, high): count an upper bound,
+        [low, high] the bounds of its true count (kpi_topk_id_entry).
+        KpiEmptyError while empty, KpiRangeError for rank >= size."""
         i, c = ctypes.c_uint64(), ctypes.c_uint64()
         lo, hi = ctypes.c_uint64(), ctypes.c_uint64()
         C.kpi_topk_id_entry(self._p, _lib.size(rank, "rank"), ctypes.byref(i), ctypes.byref(c),
@@ -520,15 +542,25 @@ class TopKId(KpiObject):
         return TopIdEntry(i.value, c.value, lo.value, hi.value)
 
     def top(self, k=None):
+        """The k most frequent ids as TopIdEntry tuples, most frequent first
+        (all monitored ids when k is None; [] while empty): entry() for each
+        rank.  KpiRangeError for k below 0."""
         return [self.entry(r) for r in range(_top_count(self, k))]
 
     def estimate(self, id):
+        """Bounds(count, low, high) of a monitored id (kpi_topk_id_estimate).
+        KpiUnknownIdError if it is not monitored (its true count is then
+        <= error_bound), KpiEmptyError while empty."""
         c, lo, hi = ctypes.c_uint64(), ctypes.c_uint64(), ctypes.c_uint64()
         C.kpi_topk_id_estimate(self._p, _lib.id64(id), ctypes.byref(c), ctypes.byref(lo),
                                ctypes.byref(hi))
         return Bounds(c.value, lo.value, hi.value)
 
     def share(self, id):
+        """The id's share of the total weight, count / N in [0, 1], with the
+        Wilson 95% interval and n = N (kpi_topk_id_share).
+        KpiUnknownIdError if the id is not monitored, KpiEmptyError while
+        empty."""
         return read_estimate(C.kpi_topk_id_share, self._p, _lib.id64(id))
 
     def _describe(self):
@@ -551,6 +583,10 @@ class Distinct(KpiObject):
         self._new("kpi_distinct_new", _lib.u32(precision, "precision"))
 
     def add(self, id):
+        """Count a 64-bit id (negative ints as two's complement); an id seen
+        before changes nothing (kpi_distinct_add).  KpiNoMemError when the
+        exact set or the HyperLogLog registers cannot be allocated; nothing
+        changes then."""
         C.kpi_distinct_add(self._p, _lib.id64(id))
 
     def add_bytes(self, data):
@@ -577,6 +613,8 @@ class Distinct(KpiObject):
 
     @property
     def is_exact(self):
+        """True while the count is exact, False once in HyperLogLog mode
+        (kpi_distinct_is_exact)."""
         out = ctypes.c_int()
         C.kpi_distinct_is_exact(self._p, ctypes.byref(out))
         return bool(out.value)

@@ -57,19 +57,39 @@ class Customers(KpiObject):
     add_offered = _count_setter("kpi_customers_add_offered", "Offered contacts.")
 
     def add_revenue(self, revenue):
+        """Add revenue of the period, finite and >= 0, to a compensated sum:
+        the revenue of revenue_per_customer and clv
+        (kpi_customers_add_revenue).  KpiInvalidError for NaN or an infinity,
+        KpiRangeError for a negative amount, KpiOverflowError if the sum
+        would pass the largest double (nothing changes)."""
         C.kpi_customers_add_revenue(self._p, _lib.real(revenue, "revenue"))
 
     def set_margin(self, gross_margin):
+        """Set the gross margin used by clv, a share in [0, 1]
+        (kpi_customers_set_margin); KpiInvalidError for NaN, KpiRangeError
+        outside [0, 1]."""
         C.kpi_customers_set_margin(self._p, _lib.real(gross_margin, "gross_margin"))
 
     def add_purchasers(self, customers, repeat_customers):
+        """Add purchasing customers, `repeat_customers` of whom bought more than
+        once: the counts of repeat_share (kpi_customers_add_purchasers).
+        KpiRangeError if repeat_customers > customers, KpiOverflowError."""
         C.kpi_customers_add_purchasers(self._p, _lib.u64(customers), _lib.u64(repeat_customers))
 
     def add_self_service(self, sessions, self_served, assisted):
+        """Add self-service sessions (FAQ, knowledge base, chatbot), those of
+        them that ended without an assisted ticket (self_served), and
+        assisted contacts (tickets, calls, chats with an agent): the counts of
+        self_service and self_service_usage (kpi_customers_add_self_service).
+        KpiRangeError if self_served > sessions, KpiOverflowError."""
         C.kpi_customers_add_self_service(self._p, _lib.u64(sessions), _lib.u64(self_served),
                                          _lib.u64(assisted))
 
     def add_unserved(self, reason, n=1):
+        """Add n unserved (blocked or abandoned) contacts with a reason 0..63,
+        UNSERVED_* or your own (kpi_customers_add_unserved).  They are not
+        added to the offered contacts: count them in add_offered() too.
+        KpiRangeError for a reason above 63, KpiOverflowError."""
         C.kpi_customers_add_unserved(self._p, _lib.u32(reason, "reason"), _lib.u64(n))
 
     churn_net = _double("kpi_customers_churn_net", "(start - end) / start.")
@@ -88,10 +108,17 @@ class Customers(KpiObject):
     abandonment_rate = _share("kpi_customers_abandonment_rate", "abandoned / offered.")
 
     def unserved(self, reason):
+        """Unserved contacts counted with one reason 0..63, an int
+        (kpi_customers_unserved); KpiRangeError for a reason above 63."""
         return read_out(C.kpi_customers_unserved, ctypes.c_uint64, self._p,
                         _lib.u32(reason, "reason"))
 
     def unserved_share(self, reason):
+        """Unserved contacts with one reason / offered contacts: an Estimate,
+        value in [0, 1] with its Wilson 95% interval
+        (kpi_customers_unserved_share).  KpiEmptyError with no offered
+        contacts, KpiRangeError for a reason above 63 or a count above the
+        offered contacts."""
         return read_estimate(C.kpi_customers_unserved_share, self._p, _lib.u32(reason, "reason"))
 
 
@@ -108,10 +135,20 @@ class Journey(KpiObject):
                   _lib.i64(idle_ms, "idle_ms"))
 
     def touch(self, customer, channel, t_ms):
+        """Record a touchpoint of a customer (a 64-bit id) on a caller-defined
+        channel code at t_ms, opening a journey if the customer has none
+        (kpi_journey_touch).  KpiOrderError for a t before the last touch of
+        the customer's open journey or older than the clock minus idle_ms;
+        KpiOverflowError once 2**64 - 1 touches were made."""
         C.kpi_journey_touch(self._p, _lib.id64(customer, "customer"),
                             _lib.u32(channel, "channel"), _lib.i64(t_ms, "t_ms"))
 
     def resolve(self, customer, t_ms):
+        """End the customer's open journey as resolved at t_ms
+        (kpi_journey_resolve).  KpiUnknownIdError if the customer has no open
+        journey (or it has been idle longer than idle_ms at t), KpiOrderError
+        for a t before its last touch or older than the clock minus
+        idle_ms."""
         C.kpi_journey_resolve(self._p, _lib.id64(customer, "customer"), _lib.i64(t_ms, "t_ms"))
 
     def advance(self, t_ms):
@@ -140,14 +177,19 @@ class Journey(KpiObject):
 
     @property
     def open(self):
+        """Number of journeys open now (kpi_journey_open)."""
         return C.kpi_journey_open(self._p)
 
     @property
     def unresolved(self):
+        """Journeys closed as unresolved: idle longer than idle_ms, or evicted
+        (kpi_journey_unresolved)."""
         return C.kpi_journey_unresolved(self._p)
 
     @property
     def evicted(self):
+        """Journeys evicted to make room while max_customers were open; part of
+        unresolved (kpi_journey_evicted)."""
         return C.kpi_journey_evicted(self._p)
 
     def _describe(self):
