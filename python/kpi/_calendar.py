@@ -83,6 +83,13 @@ class Calendar(_Configuration):
         C.kpi_calendar_add_holiday(self._p, *_ymd(date, "date"))
 
     def add_closure(self, date, from_minute, to_minute):
+        """Close part of a local date (a datetime.date or (year, month, day))
+        from from_minute to to_minute, minutes after local midnight, the end
+        exclusive: Christmas Eve from noon is 720, 1440
+        (kpi_calendar_add_closure).  KpiRangeError for a date that does not
+        exist or unless 0 <= from_minute < to_minute <= 1440,
+        KpiDuplicateError if the date already has a holiday or closure,
+        KpiLimitError beyond 1,000,000 dates."""
         C.kpi_calendar_add_closure(self._p, *_ymd(date, "date"),
                                    _lib.i32(from_minute, "from_minute"),
                                    _lib.i32(to_minute, "to_minute"))
@@ -99,6 +106,10 @@ class Calendar(_Configuration):
                         _lib.i64(business_ms, "business_ms"))
 
     def is_open(self, t):
+        """Whether the business is open at instant t, int ms since the epoch or
+        an aware datetime (kpi_calendar_is_open).  KpiRangeError for |t|
+        above 8.64e15 ms (KPI_CALENDAR_MAX_TIME); ValueError for a naive
+        datetime."""
         return bool(read_out(C.kpi_calendar_is_open, ctypes.c_int, self._p, to_ms(t)))
 
     def utc_offset(self, t):
@@ -152,11 +163,26 @@ class SlaPolicy(_Configuration):
         return Target(t.value, bool(b.value))
 
     def due(self, priority, metric, start, paused_ms=0):
+        """The instant (ms since the epoch) the target of a priority and metric
+        (SLA_*) falls due for a clock started at `start`: start + target +
+        paused_ms in calendar time, or the calendar's due instant for target
+        + paused_ms business ms (kpi_sla_policy_due).  KpiUnknownIdError if
+        no target is set; KpiRangeError for an unknown priority or metric, a
+        negative paused_ms or a due instant out of range; KpiEmptyError for
+        business time on a calendar without opening hours (never due);
+        KpiOverflowError."""
         return read_out(C.kpi_sla_policy_due, ctypes.c_int64, self._p,
                         _lib.u32(priority, "priority"), _lib.i32(metric, "metric"),
                         to_ms(start, "start"), _lib.i64(paused_ms, "paused_ms"))
 
     def met(self, priority, metric, start, end, paused_ms=0):
+        """Whether the target of a priority and metric (SLA_*) was met by a
+        clock from `start` to `end`: elapsed - paused_ms <= target, elapsed
+        and paused_ms in the target's time base, calendar or business
+        (kpi_sla_policy_met).  KpiUnknownIdError if no target is set;
+        KpiRangeError for an unknown priority or metric, end before start, a
+        negative paused_ms or one above the elapsed time, or instants out of
+        the calendar's range."""
         return bool(read_out(C.kpi_sla_policy_met, ctypes.c_int, self._p,
                              _lib.u32(priority, "priority"), _lib.i32(metric, "metric"),
                              to_ms(start, "start"), to_ms(end, "end"),

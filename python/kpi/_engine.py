@@ -521,6 +521,9 @@ class Engine(KpiObject):
                                 _lib.i64(value, "value"))
 
     def option(self, option):
+        """The value of an option (an int), by ENGINE_OPT_* number or name as in
+        options, e.g. "reopen_window_ms" (kpi_engine_option); KpiRangeError
+        for an unknown option."""
         return read_out(C.kpi_engine_option, ctypes.c_int64, self._p,
                         _code(OPTIONS, option, "option"))
 
@@ -591,6 +594,14 @@ class Engine(KpiObject):
                              _lib.u32(priority, "priority"), label, _lib.u32(flags, "flags"))
 
     def customer_message(self, t_ms, ticket):
+        """A customer message on a ticket (kpi_engine_customer_message): a
+        customer waits from t_ms unless one already was, pending becomes
+        open, and a solved ticket is reopened first (with the option
+        message_reopens 0 it is only counted).  KpiUnknownIdError for a
+        ticket the engine does not hold, KpiOrderError for a time before the
+        ticket's last event, KpiStateError on a closed or merged ticket,
+        KpiRangeError, KpiNoMemError, KpiOverflowError; nothing changes on
+        failure."""
         C.kpi_engine_customer_message(self._p, _ms(t_ms), _lib.id64(ticket, "ticket"))
 
     def agent_reply(self, t_ms, ticket, agent=0):
@@ -787,12 +798,23 @@ class Engine(KpiObject):
         return self._metric_view(metric, dim, key, 1)
 
     def rate(self, metric, dim=0, key=0):
+        """metric() for a rate metric (fcr, reopen, repeat_contact, sla_*): a
+        read-only Rate view (kpi_engine_rate).  KpiTypeError for a metric of
+        another type, KpiUnknownIdError if nothing was recorded for the
+        key."""
         return self._metric_view(metric, dim, key, 2)
 
     def score(self, metric, dim=0, key=0):
+        """metric() for a score metric (csat, nps, ces): a read-only Score view
+        (kpi_engine_score).  KpiTypeError for a metric of another type,
+        KpiUnknownIdError if nothing was recorded for the key."""
         return self._metric_view(metric, dim, key, 3)
 
     def ratio(self, metric, dim=0, key=0):
+        """metric() for a ratio metric (resolved_per_hour, replies_per_hour): a
+        read-only Ratio view (kpi_engine_ratio).  KpiTypeError for a metric
+        of another type, KpiUnknownIdError if nothing was recorded for the
+        key."""
         return self._metric_view(metric, dim, key, 4)
 
     def volume(self, dim=0, key=0):

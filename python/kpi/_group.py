@@ -89,6 +89,10 @@ class Group(KpiObject):
         return out.value
 
     def __getitem__(self, key):
+        """The member for a 64-bit key (``g[key]``, ``g.get(key)``), a view of
+        the member type, created empty if absent (kpi_group_get);
+        KpiLimitError beyond 2**32 - 3 members.  A read-only group never
+        creates one: KpiUnknownIdError (a KeyError) for an absent key."""
         key = _lib.id64(key, "key")
         out = ctypes.c_void_p()
         if self._readonly:  # a read-only group never creates a member
@@ -136,9 +140,12 @@ class Group(KpiObject):
         return iter(self.keys())
 
     def items(self):
+        """[(key, member view)] for every member, keys ascending
+        (kpi_group_keys)."""
         return [(k, self._view(k)) for k in self.keys()]
 
     def values(self):
+        """[member view] for every member, by ascending key (kpi_group_keys)."""
         return [self._view(k) for k in self.keys()]
 
     def remove(self, key):

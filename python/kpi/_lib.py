@@ -185,6 +185,10 @@ class CEstimate(ctypes.Structure):
 # 64 bytes, naturally aligned, no padding)
 # ---------------------------------------------------------------------------
 class CEvent(ctypes.Structure):
+    """The C kpi_event record (kpi/engine.h) as a ctypes Structure: 64 bytes,
+    the layout of EVENT_DTYPE (time_ms, ticket, actor, value, kind, flags,
+    channel, priority, team, topic, reserved: zero).  Engine.event()
+    takes one; an array of them is a batch for Engine.apply()."""
     _fields_ = [("time_ms", c_int64), ("ticket", c_uint64), ("actor", c_uint64),
                 ("value", c_int64), ("kind", c_uint32), ("flags", c_uint32),
                 ("channel", c_uint32), ("priority", c_uint32), ("team", c_uint32),
