@@ -177,7 +177,13 @@
  * and merged tickets leave when their window ends; the repeat-contact
  * memory keeps one entry per customer (or customer and topic) seen within
  * the repeat window.  Primitives per breakdown key are created with their
- * first value.  Top topics take one summary of
+ * first value and kept for the engine's life: every agent ever seen keeps
+ * its members (one per metric it was recorded in, a few KB to some 50 KB
+ * an agent once its sketches have filled), also after the agent left,
+ * and so does every name set with kpi_engine_set_name().  A tenant whose
+ * agents change for months grows by that much per departed agent; the
+ * only ways back are kpi_engine_reset() or an engine without the agent
+ * breakdown (#KPI_ENGINE_OPT_BREAKDOWNS).  Top topics take one summary of
  * #KPI_ENGINE_OPT_TOPK_CAPACITY counters over all time and one per kept
  * period, made with the period's first topic (kpi_topk_footprint(): about
  * 150 bytes a counter, 30,720 bytes at the default 200, plus, for labels
