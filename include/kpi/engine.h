@@ -537,7 +537,10 @@ typedef struct kpi_event {
 #define KPI_ENGINE_OPT_MESSAGE_REOPENS 6
 /** Length of a period for volume, windows and backlog, in ms [1 day]. */
 #define KPI_ENGINE_OPT_PERIOD_MS 7
-/** A period boundary, in ms [0 = midnight UTC]; -3600000 gives CET days. */
+/** A period boundary, in ms [0 = midnight UTC]; -3600000 gives CET days.
+ *  Periods are fixed spans of #KPI_ENGINE_OPT_PERIOD_MS and do not follow
+ *  daylight saving time: in summer (CEST) a CET day runs from 01:00 to
+ *  01:00 local time. */
 #define KPI_ENGINE_OPT_PERIOD_ORIGIN_MS 8
 /** Number of periods kept for windows, volume and backlog, 1..4096 [35]. */
 #define KPI_ENGINE_OPT_PERIODS 9
