@@ -591,6 +591,14 @@ static inline bool tq_due(const tqueue *q, int64_t t)
     return (q->rlen != 0 && q->rdue <= t) || (q->hlen != 0 && q->heap[0].due <= t);
 }
 
+/* The smallest due time (the queue is not empty). */
+static inline int64_t tq_head_due(const tqueue *q)
+{
+    tentry x;
+    bool ring;
+    return tq_min(q, &x, &ring) ? x.due : INT64_MAX;
+}
+
 /* Sift `last` down from heap position i over the first n entries. */
 static void heap_down(tqueue *q, size_t i, size_t n, tentry last)
 {
@@ -1792,6 +1800,17 @@ static int tx_end(kpi_engine *e)
  * been called with that step's last due time.  Never once the event's own
  * changes are in the transaction (step_ok). */
 #define TX_STEP 65536
+/* ... or of about this many undo entries: evicting closed or merged
+ * tickets and forgetting customers queue no op, but log two undo entries
+ * each (about 100 bytes apiece), and the logs keep their room. */
+#define TX_STEP_UNDO 16384
+
+/* Whether a step is due: the logs have grown past a step's worth. */
+static inline bool tx_step_due(const kpi_engine *e)
+{
+    return e->tx.on && e->tx.step_ok && e->tx.fail == KPI_OK &&
+           (e->tx.nq > TX_STEP || e->tx.nu > TX_STEP_UNDO);
+}
 
 static int tx_step(kpi_engine *e, int64_t due)
 {
@@ -2361,22 +2380,28 @@ static int run_timers_slow(kpi_engine *e, int64_t t)
     int rc = KPI_OK, r2;
     const int64_t W = e->opt[KPI_ENGINE_OPT_REOPEN_WINDOW_MS];
     while (tq_due(&e->tq, t)) {
+        /* customers due before this ticket leave first, in due order,
+         * so that a step (there too) leaves the engine as advanced to
+         * its time */
+        if ((r2 = forget_customers(e, tq_head_due(&e->tq) - 1)) != KPI_OK)
+            return r2;
         if (e->tx.on && !tx_grow(e, 2, 0))
             return KPI_ERR_NOMEM;
         ahead_due(e, false);
         tentry x = tpop(e, false);
         roll_to(e, period_of(e, x.due));
         tk *s = ts_find(&e->ts, x.key);
-        if (s == NULL || s->status < KPI_STATUS_SOLVED || tget(s, F_SINCE) + W != x.due)
-            continue; /* stale: reopened, closed or gone since */
-        if (s->status == KPI_STATUS_SOLVED && (r2 = settle_solved(e, s, x.due)) != KPI_OK &&
-            rc == KPI_OK)
-            rc = r2;
-        evict(e, s);
+        /* (else stale: reopened, closed or gone since; a step may still
+         * be due after it, the last of its time) */
+        if (s != NULL && s->status >= KPI_STATUS_SOLVED && tget(s, F_SINCE) + W == x.due) {
+            if (s->status == KPI_STATUS_SOLVED && (r2 = settle_solved(e, s, x.due)) != KPI_OK &&
+                rc == KPI_OK)
+                rc = r2;
+            evict(e, s);
+        }
         /* a step leaves the engine as advanced to x.due: the customers
          * due by then leave with it */
-        if (e->tx.on && e->tx.step_ok && e->tx.nq > TX_STEP && e->tx.fail == KPI_OK &&
-            !tq_due(&e->tq, x.due) &&
+        if (tx_step_due(e) && !tq_due(&e->tq, x.due) &&
             ((r2 = forget_customers(e, x.due)) != KPI_OK || (r2 = tx_step(e, x.due)) != KPI_OK))
             return r2;
     }
@@ -2404,6 +2429,14 @@ static int forget_customers(kpi_engine *e, int64_t t)
             u->x.due = e->cust.v[i].last;
         }
         cust_remove(&e->cust, (size_t)i, pos);
+        /* a step leaves the engine as advanced to x.due (every ticket due
+         * by then has been handled: the caller goes in due order) */
+        if (tx_step_due(e) && !tq_due(&e->cq, x.due) && !tq_due(&e->tq, x.due)) {
+            roll_to(e, period_of(e, x.due));
+            int r2 = tx_step(e, x.due);
+            if (r2 != KPI_OK)
+                return r2;
+        }
     }
     return KPI_OK;
 }

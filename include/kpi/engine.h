@@ -168,18 +168,33 @@
  * evicted its id is unknown again (and may be created anew).
  *
  * @section engine_memory Memory
- * 64 bytes per live ticket plus its share of the hash index (4 to 8
- * bytes), plus 12 to 18 bytes per ticket waiting for its settlement (16 to
+ * 64 bytes per live ticket plus its share of the hash index (5.3 to 10.7
+ * bytes: 4-byte entries, at most 3/4 full, the index doubling past that),
+ * plus 12 to 18 bytes per ticket waiting for its settlement (16 to
  * 32 for one resolved out of time order); with a calendar, 7 bytes more
  * per ticket for its business wait and work.  Measured with 1 M live
  * tickets: 88.8 bytes per live ticket, 95.8 with a calendar
- * (docs/PERFORMANCE.md).  An engine holds at most 2^28 - 2 live tickets
+ * (docs/PERFORMANCE.md); just after the index doubles, with 1,572,865
+ * live tickets (3/4 of 2^21, plus one), 90.3 and 97.3.  An engine holds at most 2^28 - 2 live tickets
  * and knows at most 2^24 - 1 distinct agents, every agent it has seen
  * (#KPI_ERR_LIMIT beyond).  Resolved, closed
  * and merged tickets leave when their window ends; the repeat-contact
  * memory keeps one entry per customer (or customer and topic) seen within
  * the repeat window.  Primitives per breakdown key are created with their
- * first value.  Top topics take one summary of
+ * first value and kept for the engine's life: every agent ever seen keeps
+ * its members (one per metric it was recorded in, a few KB to some 50 KB
+ * an agent once its sketches have filled), also after the agent left,
+ * and so does every name set with kpi_engine_set_name().  A tenant whose
+ * agents change for months grows by that much per departed agent; the
+ * only ways back are kpi_engine_reset() or an engine without the agent
+ * breakdown (#KPI_ENGINE_OPT_BREAKDOWNS).  The room taken for tickets,
+ * their index and timers, customers and the event logs is kept when they
+ * leave: memory follows the peak, not the tickets live now
+ * (kpi_engine_ticket_bytes() does not fall as tickets leave; 200,000
+ * tickets created at once keep some 18 MB of it, and 34 MB of
+ * kpi_engine_footprint(), once all have left).  An engine restored with
+ * kpi_engine_deserialize() holds only what its state needs, so a
+ * snapshot and a restore give the peak's room back.  Top topics take one summary of
  * #KPI_ENGINE_OPT_TOPK_CAPACITY counters over all time and one per kept
  * period, made with the period's first topic (kpi_topk_footprint(): about
  * 150 bytes a counter, 30,720 bytes at the default 200, plus, for labels
@@ -535,7 +550,10 @@ typedef struct kpi_event {
 #define KPI_ENGINE_OPT_MESSAGE_REOPENS 6
 /** Length of a period for volume, windows and backlog, in ms [1 day]. */
 #define KPI_ENGINE_OPT_PERIOD_MS 7
-/** A period boundary, in ms [0 = midnight UTC]; -3600000 gives CET days. */
+/** A period boundary, in ms [0 = midnight UTC]; -3600000 gives CET days.
+ *  Periods are fixed spans of #KPI_ENGINE_OPT_PERIOD_MS and do not follow
+ *  daylight saving time: in summer (CEST) a CET day runs from 01:00 to
+ *  01:00 local time. */
 #define KPI_ENGINE_OPT_PERIOD_ORIGIN_MS 8
 /** Number of periods kept for windows, volume and backlog, 1..4096 [35]. */
 #define KPI_ENGINE_OPT_PERIODS 9
@@ -1308,6 +1326,8 @@ KPI_API size_t kpi_engine_footprint(const kpi_engine *e);
  * @brief Bytes held for live tickets: the ticket slots, the index and the
  *        settlement queue (kpi_engine_footprint() minus the KPI values,
  *        names and customers).
+ * The room is that of the most tickets held at once: it does not fall as
+ * tickets leave (@ref engine_memory "Memory").
  * @param e the engine (NULL gives 0).
  * @return the byte count. Thread safety: a const read of `e`.
  */
