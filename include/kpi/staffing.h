@@ -153,7 +153,9 @@ KPI_API int kpi_erlang_c_occupancy(double traffic, int32_t agents,
  *
  * Returns the smallest N > A with service level (see
  * kpi_erlang_c_service_level()) >= `target_service_level` and occupancy
- * A / N <= `max_occupancy`.  The search starts at the smallest N allowed by
+ * A / N <= `max_occupancy`; an A / N within a relative 1e-9 of the cap
+ * counts as the cap, so that decimal inputs such as 4.2 Erlangs at a 70%
+ * cap give 6 agents, not 7 from rounding noise.  The search starts at the smallest N allowed by
  * stability and the occupancy cap and continues the Erlang B recursion one
  * agent at a time, so its cost is O(N).
  *
@@ -180,7 +182,9 @@ KPI_API int kpi_erlang_c_agents(double traffic, double aht_s, double threshold_s
  * @brief The fewest agents meeting an ASA target under Erlang C.
  *
  * Returns the smallest N > A with ASA (see kpi_erlang_c_asa()) <=
- * `target_asa_s` and occupancy A / N <= `max_occupancy`.  Cost O(N).
+ * `target_asa_s` and occupancy A / N <= `max_occupancy` (an A / N within
+ * a relative 1e-9 of the cap counting as the cap, as in
+ * kpi_erlang_c_agents()).  Cost O(N).
  *
  * @param traffic offered traffic A in Erlangs (>= 0).
  * @param aht_s average handle time in seconds (> 0).
