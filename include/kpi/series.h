@@ -284,6 +284,11 @@ KPI_API int kpi_series_total(const kpi_series *p, double *total);
 
 /**
  * @brief The forecast of the next periods.
+ *
+ * The values are not clamped: the additive model may forecast below 0,
+ * e.g. for quiet night hours under a falling trend.  Clamp a volume
+ * forecast at 0 before kpi_erlang_traffic() (kpi/staffing.h), which
+ * refuses a negative count with #KPI_ERR_INVALID.
  * @param p the series.
  * @param horizon number of periods to forecast (1 = the newest, still
  *        open period).
