@@ -28,6 +28,15 @@
  * region where the integrand is within e^-40 of its peak (truncation error
  * below 1e-15 relative; overall accuracy about 1e-10).
  *
+ * Against measured KPIs (kpi/service_level.h): Erlang C has no
+ * abandonment, so its service level predicts a queue where every formula
+ * agrees; with abandons, kpi_erlang_a_service_level() (denominator every
+ * offered contact) is the counterpart of #KPI_SL_ANSWERED_OVER_OFFERED,
+ * kpi_erlang_a_abandon_probability() of kpi_service_level_abandon_rate()
+ * and kpi_erlang_a_asa() (answered contacts only) of
+ * kpi_service_level_asa(), none of them counting unserved contacts.  Times
+ * here are in seconds; kpi/service_level.h counts milliseconds.
+ *
  * Errors: a NULL out pointer, a NaN or infinite argument, or a negative
  * traffic or time gives #KPI_ERR_INVALID; a value off its scale (agents <= 0,
  * an unstable Erlang C queue with traffic >= agents, a zero AHT, a target
