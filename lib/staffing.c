@@ -223,8 +223,17 @@ KPI_API int kpi_erlang_c_occupancy(double traffic, int32_t agents,
     return KPI_OK;
 }
 
+/* Whether N agents meet the occupancy cap: A / N <= max_occ, an A / N
+ * within a relative 1e-9 of the cap counting as the cap (decimal inputs:
+ * 4.2 / 6 = 0.7000000000000001 in doubles, 0.7 in decimal). */
+static int within_cap(double A, double n, double max_occ)
+{
+    double occ = A / n;
+    return occ <= max_occ || occ - max_occ <= 1e-9 * max_occ;
+}
+
 /* The smallest N allowed by stability (N > A) and the occupancy cap
- * (A / N <= max_occ), or -1 if it does not fit an int32_t. */
+ * (within_cap()), or -1 if it does not fit an int32_t. */
 static int64_t first_candidate(double A, double max_occ)
 {
     double lo = floor(A) + 1.0;
@@ -236,9 +245,9 @@ static int64_t first_candidate(double A, double max_occ)
     int64_t n = (int64_t)lo;
     /* A / max_occ may round up past an N whose A / N is exactly the cap
      * (10.5 / 0.7 = 15.000000000000002, 10.5 / 15 = 0.7): step back */
-    while ((double)(n - 1) > A && A / (double)(n - 1) <= max_occ)
+    while ((double)(n - 1) > A && within_cap(A, (double)(n - 1), max_occ))
         n--;
-    while (n <= INT32_MAX && A / (double)n > max_occ)
+    while (n <= INT32_MAX && !within_cap(A, (double)n, max_occ))
         n++;
     return n <= INT32_MAX ? n : -1;
 }

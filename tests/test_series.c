@@ -1869,6 +1869,28 @@ START_TEST(holt_winters_interval_matches_simulated_h_step_errors)
 }
 END_TEST
 
+/* The forecast is not clamped at 0 (kpi_series_forecast() says so): hourly
+ * volume with empty nights under a falling day trend forecasts the next
+ * night hours below 0, which kpi_erlang_traffic() would refuse. */
+START_TEST(holt_winters_forecast_may_be_negative_for_quiet_hours)
+{
+    kpi_series *s = NULL;
+    ck_assert_ok(kpi_series_new(&s, KPI_MS_PER_HOUR, 48, 0));
+    ck_assert_ok(kpi_series_set_forecast(s, 24, 0.3, 0.1, 0.3));
+    for (int64_t t = 0; t < 24 * 14; t++) {
+        double y = t % 24 < 7 ? 0.0 : 300.0 - 0.5 * (double)t;
+        ck_assert_ok(kpi_series_add(s, t * KPI_MS_PER_HOUR, y));
+    }
+    double f[24];
+    ck_assert_ok(kpi_series_forecast(s, 24, f, 24));
+    int negative = 0;
+    for (int h = 0; h < 24; h++)
+        negative += f[h] < 0.0;
+    ck_assert_int_gt(negative, 0);
+    kpi_series_free(s);
+}
+END_TEST
+
 static Suite *series_suite(void)
 {
     Suite *s = suite_create("series");
@@ -1915,6 +1937,7 @@ static Suite *series_suite(void)
     tcase_add_test(tc, a_diverging_holt_winters_model_restarts_and_its_state_reads_back);
     tcase_add_test(tc, holt_winters_interval_of_a_near_random_walk_grows_as_sqrt_h);
     tcase_add_test(tc, holt_winters_interval_matches_simulated_h_step_errors);
+    tcase_add_test(tc, holt_winters_forecast_may_be_negative_for_quiet_hours);
     suite_add_tcase(s, tc);
     return s;
 }

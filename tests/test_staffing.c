@@ -712,6 +712,31 @@ START_TEST(an_occupancy_exactly_at_the_cap_is_allowed)
 }
 END_TEST
 
+/* A decimal traffic whose occupancy at N agents is the decimal cap exactly
+ * meets the cap, though A / N in doubles may lie one unit in the last place
+ * above it: 4.2 Erlangs at 70% need 6 agents (4.2 / 6 = 0.7000000000000001
+ * in doubles), 2.1 at 70% need 3; swept over caps and N up to 400, with A
+ * the double nearest N x cap written in decimal. */
+START_TEST(a_decimal_occupancy_at_the_cap_is_allowed)
+{
+    static const double caps[] = {0.6, 0.65, 0.7, 0.75, 0.78, 0.8, 0.83, 0.85, 0.9, 0.95};
+    for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+        long pct = lround(caps[i] * 100.0);
+        for (int32_t want = 1; want <= 400; want++) {
+            double A = (double)(pct * want) / 100.0;
+            int32_t n = ISENTINEL;
+            ck_assert_ok(kpi_erlang_c_agents(A, 180, 20, 0.0, caps[i], &n));
+            ck_assert_msg(n == want, "A = %.17g, cap %g: %d agents, want %d", A,
+                          caps[i], n, want);
+            n = ISENTINEL;
+            ck_assert_ok(kpi_erlang_c_agents_for_asa(A, 180, 1e6, caps[i], &n));
+            ck_assert_msg(n == want, "ASA: A = %.17g, cap %g: %d agents, want %d",
+                          A, caps[i], n, want);
+        }
+    }
+}
+END_TEST
+
 /* ---- review: M/M/1, monotone targets, Erlang A by the tagged customer --- */
 
 START_TEST(one_agent_is_the_m_m_1_queue)
@@ -1034,6 +1059,7 @@ static Suite *staffing_suite(void)
     tcase_add_test(tc, invalid_inputs_are_named_errors_and_write_nothing);
     tcase_add_test(tc, erlang_a_with_no_traffic_or_overload);
     tcase_add_test(tc, an_occupancy_exactly_at_the_cap_is_allowed);
+    tcase_add_test(tc, a_decimal_occupancy_at_the_cap_is_allowed);
     tcase_add_test(tc, a_target_equal_to_what_n_agents_give_needs_n_agents);
     tcase_add_test(tc, every_non_finite_or_negative_argument_is_named_and_writes_nothing);
     tcase_add_test(tc, one_agent_is_the_m_m_1_queue);
