@@ -260,7 +260,10 @@ KPI_API int kpi_customers_add_offered(kpi_customers *p, uint64_t n);
  * @brief Add unserved (blocked or abandoned) contacts with a reason.
  * @param p the object.
  * @param reason 0..#KPI_UNSERVED_REASON_MAX (KPI_UNSERVED_* or your own).
- * @param n count (also part of the offered contacts).
+ * @param n count.  Unserved contacts are part of the offered ones, but this
+ *        call does not add them there: count them in
+ *        kpi_customers_add_offered() too (the unserved share is unserved
+ *        over offered).
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_RANGE if the reason is out
  *         of range; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `p`.

@@ -326,7 +326,8 @@ KPI_API int kpi_series_forecast(const kpi_series *p, uint32_t horizon,
  * @param[out] out receives the estimate.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_STATE if no
  *         forecast is set; #KPI_ERR_EMPTY before the first one-step
- *         error; #KPI_ERR_RANGE if h is 0. Thread safety: a const read.
+ *         error (checked before h); #KPI_ERR_RANGE if h is 0. Thread
+ *         safety: a const read.
  */
 KPI_API int kpi_series_forecast_interval(const kpi_series *p, uint32_t h,
                                          kpi_estimate *out);
