@@ -170,12 +170,13 @@
  * @section engine_memory Memory
  * 64 bytes per live ticket plus its share of the hash index (5.3 to 10.7
  * bytes: 4-byte entries, at most 3/4 full, the index doubling past that),
- * plus 12 to 18 bytes per ticket waiting for its settlement (16 to
- * 32 for one resolved out of time order); with a calendar, 7 bytes more
- * per ticket for its business wait and work.  Measured with 1 M live
- * tickets: 88.8 bytes per live ticket, 95.8 with a calendar
- * (docs/PERFORMANCE.md); just after the index doubles, with 1,572,865
- * live tickets (3/4 of 2^21, plus one), 90.3 and 97.3.  An engine holds at most 2^28 - 2 live tickets
+ * plus 12 to 13.5 bytes per ticket waiting for its settlement (the timer
+ * ring grows by an eighth; 16 to 32 for one resolved out of time order);
+ * with a calendar, 7 bytes more per ticket for its business wait and
+ * work.  Measured with 1 M live tickets: 87.3 bytes per live ticket, 94.3
+ * with a calendar (docs/PERFORMANCE.md); at most 88.1 and 95.1 over every
+ * size from 0.5 M to 2.5 M live tickets, each resolved (a timer each),
+ * the most just after the index doubles.  An engine holds at most 2^28 - 2 live tickets
  * and knows at most 2^24 - 1 distinct agents, every agent it has seen
  * (#KPI_ERR_LIMIT beyond).  Resolved, closed
  * and merged tickets leave when their window ends; the repeat-contact
