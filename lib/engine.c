@@ -3304,6 +3304,15 @@ KPI_API int kpi_engine_set_sla_policy(kpi_engine *e, const kpi_sla_policy *polic
     return KPI_OK;
 }
 
+/* Whether a metric's n targets v (distinct, in the order added) hold t. */
+static bool has_target(const int64_t *v, int n, int64_t t)
+{
+    for (int i = 0; i < n; i++)
+        if (v[i] == t)
+            return true;
+    return false;
+}
+
 KPI_API int kpi_engine_add_target(kpi_engine *e, int metric, int64_t target_ms)
 {
     if (!kpi__is(e, &kpi__engine_type))
@@ -3316,9 +3325,8 @@ KPI_API int kpi_engine_add_target(kpi_engine *e, int metric, int64_t target_ms)
         return KPI_ERR_STATE;
     /* a target the metric has is a duplicate before the metric is full,
      * as kpi_duration_add_target() decides */
-    for (int i = 0; i < e->ntargets[metric]; i++)
-        if (e->targets[metric][i] == target_ms)
-            return KPI_ERR_DUPLICATE;
+    if (has_target(e->targets[metric], e->ntargets[metric], target_ms))
+        return KPI_ERR_DUPLICATE;
     if (e->ntargets[metric] >= KPI_DURATION_MAX_TARGETS)
         return KPI_ERR_LIMIT;
     e->targets[metric][e->ntargets[metric]++] = target_ms;
@@ -4886,13 +4894,9 @@ KPI_API int kpi_engine_deserialize(kpi_engine **out, const void *buf, size_t len
  * added in another order is the same configuration. */
 static bool same_targets(const int64_t *a, const int64_t *b, int n)
 {
-    for (int i = 0; i < n; i++) {
-        int j = 0;
-        while (j < n && b[j] != a[i])
-            j++;
-        if (j == n)
+    for (int i = 0; i < n; i++)
+        if (!has_target(b, n, a[i]))
             return false;
-    }
     return true;
 }
 

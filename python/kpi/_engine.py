@@ -414,6 +414,16 @@ def _label(metric, dim, key):
     return f"engine {name} {d}={key}" if key is not None else f"engine {name} by {d}"
 
 
+def _check_type(m, expected, where):
+    """Metric m's type number; KpiTypeError naming both types if it is not
+    `expected` (None: any)."""
+    t = metric_type(m)
+    if expected is not None and t != expected:
+        raise _lib.error_for(_lib.ERR_TYPE, where,
+                             f"{METRICS[m]} is a {TYPES[t]}, not a {TYPES[expected]}")
+    return t
+
+
 @register
 class Engine(KpiObject):
     """The ticket engine (kpi_engine): lifecycle events in, FRT, reply
@@ -549,11 +559,7 @@ class Engine(KpiObject):
         """Register an exact share_within() target on a duration metric
         (KpiTypeError for another metric)."""
         m = _code(METRICS, metric, "metric")
-        t = metric_type(m)
-        if TYPES[t] != "duration":
-            # the library's text for KPI_ERR_TYPE speaks of state bytes
-            raise _lib.error_for(_lib.ERR_TYPE, "kpi_engine_add_target",
-                                 f"{METRICS[m]} is a {TYPES[t]}, not a duration")
+        _check_type(m, 1, "kpi_engine_add_target")
         C.kpi_engine_add_target(self._p, m, _lib.i64(target_ms, "target_ms"))
 
     def set_name(self, dim, code, name):
@@ -775,10 +781,7 @@ class Engine(KpiObject):
         m = _code(METRICS, metric, "metric")
         d = _code(DIMS, dim, "dim")
         k = _lib.id64(key, "key")
-        t = metric_type(m)
-        if expected is not None and t != expected:
-            raise _lib.error_for(_lib.ERR_TYPE, "kpi.Engine",
-                                 f"{METRICS[m]} is a {TYPES[t]}, not a {TYPES[expected]}")
+        t = _check_type(m, expected, "kpi.Engine")
         if t in _TYPE_READS:
             fname, args = _TYPE_READS[t], (m, d, k)
         else:  # the volume series
