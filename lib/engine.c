@@ -319,16 +319,32 @@ static uint64_t ts_key(const void *ctx, uint32_t i)
     return slot_at(ctx, i & TS_SLOT_MASK)->id;
 }
 
+/* Entries whose index line index_fill() asks for ahead of their insertion. */
+#define FILL_AHEAD 16
+
 /* Rebuild an index of `icap` positions over n entries (keys by key_of;
- * tagged: ticket entries). */
+ * tagged: ticket entries).  The entries go in in order, so the index is
+ * the same as without the read-ahead; each one's home line, a miss at
+ * every position of a big index, is asked for FILL_AHEAD entries before
+ * (a growing index rebuilds about one entry a ticket, each a miss). */
 static void index_fill(uint32_t *index, uint32_t icap, uint32_t n,
                        uint64_t (*key_of)(const void *, uint32_t),
                        const void *ctx, bool tagged)
 {
     uint32_t mask = icap - 1;
+    uint64_t ahead[FILL_AHEAD];
     memset(index, 0, (size_t)icap * sizeof *index);
+    for (uint32_t k = 0; k < n && k < FILL_AHEAD; k++) {
+        ahead[k] = kpi__mix64(key_of(ctx, k));
+        KPI__PREFETCH(&index[(uint32_t)ahead[k] & mask]);
+    }
     for (uint32_t k = 0; k < n; k++) {
-        uint64_t h = kpi__mix64(key_of(ctx, k));
+        uint64_t h = ahead[k % FILL_AHEAD];
+        if (n - k > FILL_AHEAD) {
+            uint64_t g = kpi__mix64(key_of(ctx, k + FILL_AHEAD));
+            ahead[k % FILL_AHEAD] = g;
+            KPI__PREFETCH(&index[(uint32_t)g & mask]);
+        }
         uint32_t i = (uint32_t)h & mask;
         while (index[i] != 0)
             i = (i + 1) & mask;
