@@ -101,6 +101,29 @@ START_TEST(net_churn_is_negative_when_growth_exceeds_losses)
 }
 END_TEST
 
+/* CRR = (E - N) / S as written, with N > E (new customers who also left
+ * within the period): S = 10, E = 3, N = 5 gives (3 - 5) / 10 = -0.2, not
+ * clamped to 0 and no error; net churn (10 - 3) / 10 = 0.7 beside it.
+ * E - N = S exactly: (15 - 5) / 10 = 1. */
+START_TEST(retention_is_negative_when_new_exceed_end)
+{
+    kpi_customers *p;
+    ck_assert_ok(kpi_customers_new(&p));
+    ck_assert_ok(kpi_customers_set_start(p, 10));
+    ck_assert_ok(kpi_customers_set_end(p, 3));
+    ck_assert_ok(kpi_customers_add_new(p, 5));
+    double v;
+    ck_assert_ok(kpi_customers_retention(p, &v));
+    ck_assert_near(v, -0.2, 1e-15);
+    ck_assert_ok(kpi_customers_churn_net(p, &v));
+    ck_assert_near(v, 0.7, 1e-15);
+    ck_assert_ok(kpi_customers_set_end(p, 15));
+    ck_assert_ok(kpi_customers_retention(p, &v));
+    ck_assert(v == 1.0);
+    kpi_customers_free(p);
+}
+END_TEST
+
 START_TEST(reads_without_their_inputs_are_empty_or_out_of_range)
 {
     kpi_customers *p;
@@ -2141,6 +2164,7 @@ static Suite *customers_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, customer_formulas_match_hand_computation);
     tcase_add_test(tc, net_churn_is_negative_when_growth_exceeds_losses);
+    tcase_add_test(tc, retention_is_negative_when_new_exceed_end);
     tcase_add_test(tc, reads_without_their_inputs_are_empty_or_out_of_range);
     tcase_add_test(tc, customer_feed_errors_change_nothing);
     tcase_add_test(tc, customer_merge_of_shards_equals_the_whole);

@@ -2,6 +2,8 @@
  * kpi_mean: real-valued scores, sentiment and IQS presets.
  * SPDX-License-Identifier: MIT
  */
+#include <float.h>
+
 #include "kpi.h"
 #include "testutil.h"
 
@@ -225,6 +227,36 @@ START_TEST(iqs_is_sum_earned_over_sum_possible)
     mean_unchanged(m, before, len);
     free(before);
     kpi_mean_free(m);
+}
+END_TEST
+
+/* IQS = sum earned / sum possible x 100 up to rounding only (kpi/mean.h):
+ * (3, 4) then (1, 5) is 4 / 9 x 100 = 44.444..., read one or two units in
+ * the last place away from the double quotient 400 / 9; (1, 3), (2, 3),
+ * (7, 9) is 10 / 15 = 66.666...; a review of 0 earned counts its weight:
+ * (0, 5) and (5, 5) is 5 / 10 = 50. */
+START_TEST(iqs_equals_the_quotient_of_the_sums_up_to_rounding)
+{
+    static const struct {
+        double earned[3], possible[3];
+        size_t n;
+        double pct;
+    } c[] = {
+        {{3, 1}, {4, 5}, 2, 400.0 / 9},
+        {{1, 2, 7}, {3, 3, 9}, 3, 1000.0 / 15},
+        {{0, 5}, {5, 5}, 2, 50},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        kpi_mean *m;
+        ck_assert_ok(kpi_iqs_new(&m));
+        for (size_t j = 0; j < c[i].n; j++)
+            ck_assert_ok(kpi_iqs_add(m, c[i].earned[j], c[i].possible[j]));
+        double pct;
+        ck_assert_ok(kpi_iqs_percent(m, &pct));
+        ck_assert_msg(fabs(pct - c[i].pct) <= 4 * DBL_EPSILON * c[i].pct,
+                      "case %zu: %.17g, want %.17g", i, pct, c[i].pct);
+        kpi_mean_free(m);
+    }
 }
 END_TEST
 
@@ -798,6 +830,7 @@ static Suite *mean_suite(void)
     tcase_add_test(tc, chan_merge_equals_one_stream);
     tcase_add_test(tc, a_merge_keeps_the_first_of_equal_extremes_as_one_stream_does);
     tcase_add_test(tc, iqs_is_sum_earned_over_sum_possible);
+    tcase_add_test(tc, iqs_equals_the_quotient_of_the_sums_up_to_rounding);
     tcase_add_test(tc, sentiment_shares_use_the_default_cuts);
     tcase_add_test(tc, merge_of_different_configurations_is_refused);
     tcase_add_test(tc, overflowing_sums_are_refused);

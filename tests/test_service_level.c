@@ -2,6 +2,7 @@
  * Service level, abandonment, unserved contacts and ASA.
  * SPDX-License-Identifier: MIT
  */
+#include "kpi/customers.h"
 #include "kpi/duration.h"
 #include "kpi/service_level.h"
 #include "testutil.h"
@@ -186,6 +187,38 @@ START_TEST(abandonment_and_unserved_shares_per_reason)
     /* unserved contacts count against answered/offered */
     ck_assert_ok(kpi_service_level_share(s, KPI_SL_ANSWERED_OVER_OFFERED, &e));
     ck_assert_near(e.value, 70.0 / 104.0, 1e-12);
+    kpi_service_level_free(s);
+}
+END_TEST
+
+/* Reason 0 here is not customers.h's KPI_UNSERVED_ABANDONED: abandons are
+ * their own outcome.  1 answered, 2 abandoned, 1 unserved without a reason
+ * (add with KPI_CONTACT_UNSERVED: reason 0), 1 with KPI_UNSERVED_NO_AGENT:
+ * offered 5, abandon rate 2 / 5 = 0.4, unserved 2 / 5 = 0.4, reason 0
+ * 1 / 5 = 0.2 (the blocked one, none of the abandons), reason 1 1 / 5. */
+START_TEST(reason_0_holds_unserved_contacts_not_abandons)
+{
+    kpi_service_level *s = sl_new(20000, 0);
+    ck_assert_ok(kpi_service_level_add(s, 1000, KPI_CONTACT_ANSWERED));
+    ck_assert_ok(kpi_service_level_add(s, 3000, KPI_CONTACT_ABANDONED));
+    ck_assert_ok(kpi_service_level_add(s, 30000, KPI_CONTACT_ABANDONED));
+    ck_assert_ok(kpi_service_level_add(s, 0, KPI_CONTACT_UNSERVED));
+    ck_assert_ok(kpi_service_level_add_unserved(s, KPI_UNSERVED_NO_AGENT));
+    ck_assert_uint_eq(kpi_service_level_offered(s), 5);
+    kpi_estimate e;
+    ck_assert_ok(kpi_service_level_abandon_rate(s, &e));
+    ck_assert(e.value == 0.4 && e.n == 5);
+    ck_assert_ok(kpi_service_level_unserved_share(s, &e));
+    ck_assert(e.value == 0.4);
+    uint64_t c;
+    ck_assert_ok(kpi_service_level_unserved_count(s, KPI_UNSERVED_ABANDONED, &c));
+    ck_assert_uint_eq(c, 1);
+    ck_assert_ok(kpi_service_level_unserved_reason_share(s, 0, &e));
+    ck_assert(e.value == 0.2);
+    ck_assert_ok(kpi_service_level_unserved_count(s, KPI_UNSERVED_NO_AGENT, &c));
+    ck_assert_uint_eq(c, 1);
+    ck_assert_ok(kpi_service_level_unserved_count(s, KPI_UNSERVED_SYSTEM_FAILURE, &c));
+    ck_assert_uint_eq(c, 0);
     kpi_service_level_free(s);
 }
 END_TEST
@@ -559,6 +592,7 @@ static Suite *service_level_suite(void)
     tcase_add_test(tc, answered_exactly_at_the_threshold_is_within);
     tcase_add_test(tc, threshold_and_short_abandon_edges_by_hand);
     tcase_add_test(tc, abandonment_and_unserved_shares_per_reason);
+    tcase_add_test(tc, reason_0_holds_unserved_contacts_not_abandons);
     tcase_add_test(tc, asa_and_wait_quantiles_cover_answered_contacts_only);
     tcase_add_test(tc, empty_denominators_say_empty);
     suite_add_tcase(s, tc);

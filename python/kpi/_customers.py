@@ -93,7 +93,8 @@ class Customers(KpiObject):
         C.kpi_customers_add_unserved(self._p, _lib.u32(reason, "reason"), _lib.u64(n))
 
     churn_net = _double("kpi_customers_churn_net", "(start - end) / start.")
-    retention = _double("kpi_customers_retention", "CRR = (end - new) / start.")
+    retention = _double("kpi_customers_retention", "CRR = (end - new) / start, never clamped: "
+                        "negative when new > end.")
     revenue_per_customer = _double("kpi_customers_revenue_per_customer", "revenue / start.")
     clv = _double("kpi_customers_clv", "revenue x margin / lost (KpiRangeError when "
                   "none was lost: infinite).")

@@ -167,7 +167,11 @@ class Group(KpiObject):
 
     def rate_spread(self, min_trials=0):
         """RateSpread(mean, stddev, min, max, agents) of the members' shares
-        (a group of Rate): consistency between agents."""
+        (a group of Rate): consistency between agents (kpi_group_rate_spread).
+        Over the members with at least min_trials trials (and at least one):
+        the unweighted mean of their shares, their population standard
+        deviation (divided by the number of members, not n - 1), the
+        smallest and largest share and the number of members counted."""
         d = [ctypes.c_double() for _ in range(4)]
         agents = ctypes.c_size_t()
         C.kpi_group_rate_spread(self._p, _lib.u64(min_trials, "min_trials"),

@@ -311,8 +311,9 @@ class Mean(KpiObject):
     @property
     def iqs_percent(self):
         """IQS in percent: the weighted mean x 100, so sum earned / sum possible
-        x 100 for values fed by iqs_add() (kpi_iqs_percent); KpiEmptyError
-        with no values."""
+        x 100 for values fed by iqs_add() (kpi_iqs_percent), up to rounding
+        in the last digits (compare with a tolerance); KpiEmptyError with no
+        values."""
         return read_out(C.kpi_iqs_percent, ctypes.c_double, self._p)
 
     @property

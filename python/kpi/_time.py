@@ -234,7 +234,10 @@ SL_EXCLUDE_ABANDONS_IN_T = 4
 class ServiceLevel(KpiObject):
     """Contacts offered to a queue (answered / abandoned after a wait, or
     unserved): service level by five formulas, abandonment, unserved
-    shares by reason, ASA and wait quantiles of answered contacts."""
+    shares by reason, ASA and wait quantiles of answered contacts.
+    Abandons are an outcome of their own, never an unserved reason: reason
+    0 holds unserved contacts added without one (add(..., CONTACT_UNSERVED)),
+    though Customers names 0 UNSERVED_ABANDONED."""
 
     _prefix, _tag = "service_level", 8
 

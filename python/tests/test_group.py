@@ -68,6 +68,8 @@ def test_rate_spread():
     g[2].add_counts(6, 10)
     g[3].add_counts(1, 1)
     s = g.rate_spread(min_trials=5)
+    # shares 0.8 and 0.6: population sd sqrt((0.01 + 0.01) / 2) = 0.1, not
+    # the sample sd sqrt(0.02 / 1) = 0.1414; agent 3 (1 trial) is skipped
     assert s == pytest.approx((0.7, 0.1, 0.6, 0.8, 2))
     with pytest.raises(kpi.KpiTypeError):
         kpi.Group(kpi.nps()).rate_spread()
