@@ -20,6 +20,7 @@
 
 #include "codec.h"
 #include "kpi/group.h"
+#include "kpi/mean.h"
 #include "kpi/rate.h"
 
 /* Types a serialized group may hold (tag -> verb table). */
@@ -637,22 +638,42 @@ int kpi_group_total(const kpi_group *g, void **out)
     return KPI_OK;
 }
 
-int kpi_group_rate_spread(const kpi_group *g, uint64_t min_trials, double *mean_share,
-                          double *stddev, double *min_share, double *max_share,
-                          size_t *agents)
+/* A member's value and the count it rests on (rates: share and trials;
+ * means: mean and values). */
+typedef void (*member_value)(const void *member, double *x, uint64_t *n);
+
+static void rate_value(const void *member, double *x, uint64_t *n)
+{
+    const kpi_rate *r = member;
+    *n = kpi_rate_trials(r);
+    *x = *n ? (double)kpi_rate_successes(r) / (double)*n : 0.0;
+}
+
+static void mean_value(const void *member, double *x, uint64_t *n)
+{
+    *n = kpi_mean_count(member);
+    if (*n == 0 || kpi_mean_value(member, x) != KPI_OK)
+        *n = 0; /* (a member with values always has a mean) */
+}
+
+/* The spread of the values of g's members (of type t) that rest on at
+ * least max(1, min_n): Welford's mean and population variance, min, max. */
+static int spread(const kpi_group *g, const kpi__type *t, member_value value, uint64_t min_n,
+                  double *mean_out, double *stddev, double *min_out, double *max_out,
+                  size_t *agents)
 {
     if (!kpi__is(g, &kpi__group_type))
         return KPI_ERR_INVALID;
-    if (type_of(g->proto) != &kpi__rate_type)
+    if (type_of(g->proto) != t)
         return KPI_ERR_TYPE;
     size_t k = 0;
     double mean = 0, m2 = 0, lo = 0, hi = 0;
     for (size_t e = 0; e < g->n; e++) {
-        const kpi_rate *r = g->ents[e].obj;
-        uint64_t t = kpi_rate_trials(r);
-        if (t == 0 || t < min_trials)
+        double x;
+        uint64_t n;
+        value(g->ents[e].obj, &x, &n);
+        if (n == 0 || n < min_n)
             continue;
-        double x = (double)kpi_rate_successes(r) / (double)t;
         k++;
         double d = x - mean;
         mean += d / (double)k;
@@ -664,17 +685,32 @@ int kpi_group_rate_spread(const kpi_group *g, uint64_t min_trials, double *mean_
     }
     if (k == 0)
         return KPI_ERR_EMPTY;
-    if (mean_share)
-        *mean_share = mean;
+    if (mean_out)
+        *mean_out = mean;
     if (stddev)
         *stddev = sqrt(m2 > 0 ? m2 / (double)k : 0.0);
-    if (min_share)
-        *min_share = lo;
-    if (max_share)
-        *max_share = hi;
+    if (min_out)
+        *min_out = lo;
+    if (max_out)
+        *max_out = hi;
     if (agents)
         *agents = k;
     return KPI_OK;
+}
+
+int kpi_group_rate_spread(const kpi_group *g, uint64_t min_trials, double *mean_share,
+                          double *stddev, double *min_share, double *max_share,
+                          size_t *agents)
+{
+    return spread(g, &kpi__rate_type, rate_value, min_trials, mean_share, stddev, min_share,
+                  max_share, agents);
+}
+
+int kpi_group_mean_spread(const kpi_group *g, uint64_t min_count, double *mean_of_means,
+                          double *stddev, double *min_mean, double *max_mean, size_t *agents)
+{
+    return spread(g, &kpi__mean_type, mean_value, min_count, mean_of_means, stddev, min_mean,
+                  max_mean, agents);
 }
 
 /* ---- for the ticket engine (lib/internal.h) ----------------------------- */

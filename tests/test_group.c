@@ -321,6 +321,77 @@ START_TEST(rate_spread_between_agents_is_hand_computed)
 }
 END_TEST
 
+/* KPIS.md's consistent resolution with a QA score per conversation: the
+ * spread of the agents' mean scores, worked by hand. */
+START_TEST(mean_spread_between_agents_is_hand_computed)
+{
+    kpi_mean *proto;
+    kpi_group *g;
+    ck_assert_ok(kpi_mean_new(&proto));
+    ck_assert_ok(kpi_group_new(&g, proto));
+    void *acc;
+    /* agent 0: 4, 5 (mean 4.5); agent 1: 3, 3, 2 (8/3); agent 2: 5 (one
+     * value); agent 3: 2 with weight 3 and 5 with weight 1 ((6 + 5) / 4 =
+     * 2.75, two values) */
+    static const struct {
+        uint64_t agent;
+        double x, w;
+    } qa[] = {{0, 4, 1}, {0, 5, 1}, {1, 3, 1}, {1, 3, 1}, {1, 2, 1},
+              {2, 5, 1}, {3, 2, 3}, {3, 5, 1}};
+    for (size_t i = 0; i < sizeof qa / sizeof qa[0]; i++) {
+        ck_assert_ok(kpi_group_get(g, qa[i].agent, &acc));
+        ck_assert_ok(kpi_mean_add_weighted(acc, qa[i].x, qa[i].w));
+    }
+    double mean, sd, lo, hi;
+    size_t k;
+    /* at least 2 values: 4.5, 8/3, 2.75; mean 119/36 = 3.30556; population
+     * variance ((4.5 - m)^2 + (8/3 - m)^2 + (2.75 - m)^2) / 3 = 0.71451 */
+    ck_assert_ok(kpi_group_mean_spread(g, 2, &mean, &sd, &lo, &hi, &k));
+    double m = 119.0 / 36;
+    double var = ((4.5 - m) * (4.5 - m) + (8.0 / 3 - m) * (8.0 / 3 - m) +
+                  (2.75 - m) * (2.75 - m)) / 3;
+    ck_assert_near(mean, m, 1e-12);
+    ck_assert_near(sd, sqrt(var), 1e-12);
+    ck_assert_near(sd, 0.845285, 1e-6);
+    ck_assert_near(lo, 8.0 / 3, 1e-12);
+    ck_assert(hi == 4.5 && k == 3);
+    /* every member with a value: agent 2's 5 is the largest */
+    ck_assert_ok(kpi_group_mean_spread(g, 0, NULL, NULL, NULL, &hi, &k));
+    ck_assert(hi == 5 && k == 4);
+    ck_assert_status(kpi_group_mean_spread(g, 4, &mean, &sd, &lo, &hi, &k), KPI_ERR_EMPTY);
+    /* the other kind of spread on this group, this one on a group of rates */
+    ck_assert_status(kpi_group_rate_spread(g, 0, &mean, &sd, &lo, &hi, &k), KPI_ERR_TYPE);
+    kpi_rate *rp;
+    kpi_group *rg;
+    ck_assert_ok(kpi_rate_new(&rp));
+    ck_assert_ok(kpi_group_new(&rg, rp));
+    ck_assert_ok(kpi_group_get(rg, 1, &acc));
+    ck_assert_ok(kpi_rate_add(acc, 1));
+    ck_assert_status(kpi_group_mean_spread(rg, 0, &mean, &sd, &lo, &hi, &k), KPI_ERR_TYPE);
+    ck_assert_status(kpi_group_mean_spread(NULL, 0, &mean, &sd, &lo, &hi, &k), KPI_ERR_INVALID);
+    kpi_rate_free(rp);
+    kpi_group_free(rg);
+    kpi_mean_free(proto);
+    kpi_group_free(g);
+    /* IQS members: earned / possible as fractions, (3 + 1) / (4 + 5) =
+     * 4/9 and 9/10; their mean 0.67222, spread (0.9 - 4/9) / 2 */
+    ck_assert_ok(kpi_iqs_new(&proto));
+    ck_assert_ok(kpi_group_new(&g, proto));
+    ck_assert_ok(kpi_group_get(g, 7, &acc));
+    ck_assert_ok(kpi_iqs_add(acc, 3, 4));
+    ck_assert_ok(kpi_iqs_add(acc, 1, 5));
+    ck_assert_ok(kpi_group_get(g, 8, &acc));
+    ck_assert_ok(kpi_iqs_add(acc, 9, 10));
+    ck_assert_ok(kpi_group_mean_spread(g, 0, &mean, &sd, &lo, &hi, &k));
+    ck_assert_near(mean, (4.0 / 9 + 0.9) / 2, 1e-12);
+    ck_assert_near(sd, (0.9 - 4.0 / 9) / 2, 1e-12);
+    ck_assert_near(lo, 4.0 / 9, 1e-12);
+    ck_assert(hi == 0.9 && k == 2);
+    kpi_mean_free(proto);
+    kpi_group_free(g);
+}
+END_TEST
+
 START_TEST(allocation_failures_leave_the_group_unchanged)
 {
     test_alloc t;
@@ -984,6 +1055,7 @@ static Suite *group_suite(void)
     tcase_add_test(tc, groups_nest_and_hold_every_type);
     tcase_add_test(tc, every_registered_accumulator_type_is_a_group_member);
     tcase_add_test(tc, rate_spread_between_agents_is_hand_computed);
+    tcase_add_test(tc, mean_spread_between_agents_is_hand_computed);
     tcase_add_test(tc, allocation_failures_leave_the_group_unchanged);
     tcase_add_test(tc, null_arguments_and_forged_bytes);
     tcase_add_test(tc, groups_nested_deep_restore_in_linear_time_and_too_deep_is_corrupt);

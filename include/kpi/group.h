@@ -31,7 +31,8 @@
  * leaves the group as it was); growth moves the table, not the members.
  *
  * The spread between agents ("consistent resolution") over a group of
- * kpi_rate: kpi_group_rate_spread().
+ * kpi_rate (adherence yes/no): kpi_group_rate_spread(); over a group of
+ * kpi_mean (a QA score per conversation, or IQS): kpi_group_mean_spread().
  *
  * Thread safety: an object must not be used from two threads at once
  * without the caller's lock; different objects need no lock; const reads
@@ -248,6 +249,36 @@ KPI_API size_t kpi_group_footprint(const kpi_group *g);
 KPI_API int kpi_group_rate_spread(const kpi_group *g, uint64_t min_trials,
                                   double *mean_share, double *stddev,
                                   double *min_share, double *max_share,
+                                  size_t *agents);
+
+/**
+ * @brief Consistency between agents on a score: the spread of the
+ *        per-member means of a group of kpi_mean.
+ *
+ * KPIS.md's consistent resolution fed with a QA score per conversation
+ * instead of a yes/no: each agent's mean score (kpi_mean_value(): the
+ * weighted mean; for members made by kpi_iqs_new(), earned / possible as a
+ * fraction, x 100 for kpi_iqs_percent()'s points), then, as
+ * kpi_group_rate_spread() does for shares, over the members with at least
+ * min_count values: the unweighted mean of their means, the population
+ * standard deviation (denominator = number of members, not n - 1), the
+ * smallest and largest mean.  Any output pointer may be NULL.
+ * @param g a group whose prototype is a kpi_mean (kpi_mean_new(),
+ *        kpi_sentiment_new() or kpi_iqs_new()).
+ * @param min_count members need at least this many values (0 counts every
+ *        member with at least one value).
+ * @param[out] mean_of_means receives the mean of the members' means.
+ * @param[out] stddev receives their population standard deviation.
+ * @param[out] min_mean receives the smallest mean.
+ * @param[out] max_mean receives the largest mean.
+ * @param[out] agents receives the number of members counted.
+ * @return #KPI_OK; #KPI_ERR_INVALID if `g` is NULL; #KPI_ERR_TYPE if the
+ *         members are not kpi_mean; #KPI_ERR_EMPTY if no member qualifies.
+ *         Safe concurrently with other const reads.
+ */
+KPI_API int kpi_group_mean_spread(const kpi_group *g, uint64_t min_count,
+                                  double *mean_of_means, double *stddev,
+                                  double *min_mean, double *max_mean,
                                   size_t *agents);
 
 #ifdef __cplusplus

@@ -39,7 +39,7 @@ from ._time import (Duration, Aht, ServiceLevel, Series, SeriesValues,
 from ._counting import TopK, TopKId, Distinct, TopEntry, TopIdEntry, Bounds
 from ._customers import (Customers, Journey, UNSERVED_ABANDONED,
                          UNSERVED_NO_AGENT, UNSERVED_SYSTEM_FAILURE)
-from ._group import Group, RateSpread
+from ._group import Group, MeanSpread, RateSpread
 from ._calendar import (Calendar, SlaPolicy, LocalTime, Target,
                         SLA_FIRST_RESPONSE, SLA_NEXT_RESPONSE, SLA_RESOLUTION)
 from . import _engine
@@ -64,7 +64,7 @@ __all__ = [
     'KpiLoadError', 'KpiNoMemError', 'KpiObject', 'KpiOrderError',
     'KpiOverflowError', 'KpiRangeError', 'KpiStateError',
     'KpiTruncatedError', 'KpiTypeError', 'KpiUnknownIdError',
-    'KpiVersionError', 'LocalTime', 'Mean', 'NpsShares',
+    'KpiVersionError', 'LocalTime', 'Mean', 'MeanSpread', 'NpsShares',
     'RATIO_COST_PER_RESOLUTION', 'RATIO_COST_PER_TICKET',
     'RATIO_COST_TO_REVENUE', 'RATIO_GENERIC',
     'RATIO_TICKETS_PER_AGENT_HOUR', 'Rate', 'RateSpread', 'Ratio',

@@ -10,6 +10,7 @@ from ._buffers import out_array
 from ._lib import C
 
 RateSpread = namedtuple("RateSpread", "mean stddev min max agents")
+MeanSpread = namedtuple("MeanSpread", "mean stddev min max agents")
 
 
 def _member_chain(data):
@@ -172,11 +173,24 @@ class Group(KpiObject):
         the unweighted mean of their shares, their population standard
         deviation (divided by the number of members, not n - 1), the
         smallest and largest share and the number of members counted."""
+        return RateSpread(*self._spread(C.kpi_group_rate_spread, min_trials, "min_trials"))
+
+    def mean_spread(self, min_count=0):
+        """MeanSpread(mean, stddev, min, max, agents) of the members' means
+        (a group of Mean: a QA score per conversation, sentiment or IQS):
+        consistency between agents on a score (kpi_group_mean_spread).  Over
+        the members with at least min_count values (and at least one): the
+        unweighted mean of their (weighted) means, their population standard
+        deviation (divided by the number of members, not n - 1), the
+        smallest and largest mean and the number of members counted.  IQS
+        members give fractions (x 100 for iqs_percent's points)."""
+        return MeanSpread(*self._spread(C.kpi_group_mean_spread, min_count, "min_count"))
+
+    def _spread(self, fn, least, name):
         d = [ctypes.c_double() for _ in range(4)]
         agents = ctypes.c_size_t()
-        C.kpi_group_rate_spread(self._p, _lib.u64(min_trials, "min_trials"),
-                                *(ctypes.byref(x) for x in d), ctypes.byref(agents))
-        return RateSpread(*(x.value for x in d), agents.value)
+        fn(self._p, _lib.u64(least, name), *(ctypes.byref(x) for x in d), ctypes.byref(agents))
+        return [x.value for x in d] + [agents.value]
 
     def _describe(self):
         return f"of {self._chain[0].__name__} size={len(self)}"

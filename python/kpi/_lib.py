@@ -360,6 +360,7 @@ SIGNATURES = {
     "kpi_group_remove": (ST, [P, U64]),
     "kpi_group_total": (ST, [P, PP]),
     "kpi_group_rate_spread": (ST, [P, U64, pD, pD, pD, pD, pSZ]),
+    "kpi_group_mean_spread": (ST, [P, U64, pD, pD, pD, pD, pSZ]),
     # series
     "kpi_series_new": (ST, [PP, I64, U32, I64]),
     "kpi_series_set_forecast": (ST, [P, U32, D, D, D]),

@@ -77,6 +77,27 @@ def test_rate_spread():
         g.rate_spread(min_trials=100)
 
 
+def test_mean_spread():
+    g = kpi.Group(kpi.Mean())
+    for x in (4, 5):
+        g[1].add(x)
+    for x in (3, 3, 2):
+        g[2].add(x)
+    g[3].add(5)
+    s = g.mean_spread(min_count=2)
+    # means 4.5 and 8/3 (agent 3's one value skipped): mean 43/12, population
+    # sd (4.5 - 8/3) / 2 = 0.91667
+    assert s == pytest.approx((43 / 12, 11 / 12, 8 / 3, 4.5, 2))
+    assert isinstance(s, kpi.MeanSpread)
+    assert g.mean_spread().agents == 3 and g.mean_spread().max == 5
+    with pytest.raises(kpi.KpiTypeError):
+        kpi.Group(kpi.Rate()).mean_spread()
+    with pytest.raises(kpi.KpiTypeError):
+        g.rate_spread()
+    with pytest.raises(kpi.KpiEmptyError):
+        g.mean_spread(min_count=4)
+
+
 def test_nested_groups_round_trip():
     g = kpi.Group(kpi.Group(kpi.nps()))  # team -> agent -> NPS
     g[1][10].add_array([10, 9, 3])

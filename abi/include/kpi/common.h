@@ -142,7 +142,11 @@ KPI_API const char *kpi_version_string(void);
 #define KPI_ERR_DUPLICATE (-11)
 /** Serialized bytes end before the state they announce does. */
 #define KPI_ERR_TRUNCATED (-12)
-/** Serialized bytes hold a state of another type than the one asked for. */
+/** Something of another type than the call needs: serialized bytes that
+ *  hold a state of another type than the one asked for, an engine metric
+ *  of another type than the typed read or setting (a rate given to
+ *  kpi_engine_duration() or kpi_engine_add_target()), or a prototype of a
+ *  type that cannot be a group member. */
 #define KPI_ERR_TYPE (-13)
 /** The operation is not allowed in the object's current state (for
  *  example a message on a closed ticket). */

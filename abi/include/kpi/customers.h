@@ -17,7 +17,10 @@
  *   losses: kpi_customers_churn_net().
  * - churn, lost (event form): lost / start, a share with a Wilson
  *   interval, which new customers cannot hide: kpi_customers_churn_lost().
- * - retention CRR = (end - new) / start: kpi_customers_retention().
+ * - retention CRR = (end - new) / start: kpi_customers_retention().  Not
+ *   a share: negative when more customers were won than are counted at
+ *   the end (new customers who also left within the period), never
+ *   clamped.
  * - referral rate = referred / new: kpi_customers_referral_rate().
  * - revenue per customer = revenue / start.
  * - CLV = revenue per customer x gross margin / churn (lost / start), per
@@ -260,7 +263,10 @@ KPI_API int kpi_customers_add_offered(kpi_customers *p, uint64_t n);
  * @brief Add unserved (blocked or abandoned) contacts with a reason.
  * @param p the object.
  * @param reason 0..#KPI_UNSERVED_REASON_MAX (KPI_UNSERVED_* or your own).
- * @param n count (also part of the offered contacts).
+ * @param n count.  Unserved contacts are part of the offered ones, but this
+ *        call does not add them there: count them in
+ *        kpi_customers_add_offered() too (the unserved share is unserved
+ *        over offered).
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_RANGE if the reason is out
  *         of range; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `p`.
@@ -289,6 +295,10 @@ KPI_API int kpi_customers_churn_lost(const kpi_customers *p,
 
 /**
  * @brief Customer retention rate CRR = (end - new) / start.
+ *
+ * The formula as written, never clamped: when new customers who also left
+ * within the period make new > end, the rate is negative (start 10, end
+ * 3, new 5: (3 - 5) / 10 = -0.2).
  * @param p the object.
  * @param[out] out receives the rate.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_EMPTY if start is 0 or end

@@ -66,9 +66,11 @@
  *   and per channel (#kpi_series).  **Top topics** (the labels of created
  *   tickets): over all time, kpi_engine_top_topics(); over a window of
  *   kept periods (the last N days), kpi_engine_window_topics().
- * - **Repeat contacts** (#KPI_ENGINE_REPEAT_CONTACT): over created tickets
- *   with a customer id, the share created by a customer who created
- *   another ticket within the repeat window before
+ * - **Repeat contacts** (#KPI_ENGINE_REPEAT_CONTACT): over the contacts
+ *   from customers (created tickets with a customer id, not created by an
+ *   agent: an outbound ticket is no contact from its customer, neither a
+ *   repeat nor one a later contact repeats), the share from a customer
+ *   who made another contact within the repeat window before
  *   [#KPI_ENGINE_OPT_REPEAT_WINDOW_MS = 7 days], optionally only on the
  *   same topic [#KPI_ENGINE_OPT_REPEAT_SAME_TOPIC = 0].  The engine keeps
  *   each customer's latest creation only, so a customer's creations are
@@ -106,9 +108,14 @@
  *   the targets of the ticket's priority are judged met or breached: first
  *   reply at the first human reply (from the FRT start), next reply at
  *   every later reply that answers a waiting customer (from "waiting
- *   since"), resolution when the ticket settles (creation to last resolve,
- *   minus the time spent pending, in the target's own time base).  A rate
- *   per metric is the share met.  For live tickets, kpi_engine_sla_risk()
+ *   since"; so also the first reply of a ticket that has no FRT, such as
+ *   one resolved before any reply and reopened by its customer: its
+ *   first-reply target was settled at that resolve), resolution when the ticket settles (creation to last resolve,
+ *   minus the time spent pending, in the target's own time base).  A reply
+ *   target whose clock stops without its reply (the ticket resolved,
+ *   closed unresolved or merged) is breached if it had lapsed by then (as
+ *   kpi_engine_sla_risk() showed it), and not judged if it had not.  A
+ *   rate per metric is the share met.  For live tickets, kpi_engine_sla_risk()
  *   counts the tickets due within a horizon and the next due time.
  *
  * @section engine_states Status transitions
@@ -117,7 +124,10 @@
  *   one with neither, until the first customer message.
  * - Customer message: a customer is waiting from now unless one already
  *   was; pending becomes open (new and on-hold stay); on a solved ticket it
- *   reopens the ticket first [#KPI_ENGINE_OPT_MESSAGE_REOPENS = 1].
+ *   reopens the ticket first [#KPI_ENGINE_OPT_MESSAGE_REOPENS = 1].  With
+ *   that option 0, a message on a solved ticket is counted and changes
+ *   nothing else: the ticket stays solved with nobody waiting (a solved
+ *   ticket is never waiting), so no reply time or FRT starts from it.
  * - Human reply: new becomes open; records FRT (first one, if the clock
  *   runs) and reply time (if a customer waits), then nobody waits.
  *   Allowed on a solved ticket (counted, it does not reopen).
@@ -140,6 +150,9 @@
  *   when the value is recorded.
  *
  * @section engine_rules Intake rules
+ * Event times (and the times given to kpi_engine_advance()) must lie in
+ * (-2^62, 2^62) ms, both ends excluded (about +-146 million years around
+ * the epoch); any other time is #KPI_ERR_RANGE, for every kind of event.
  * Every ticket event must not be earlier than the ticket's previous event
  * (#KPI_ERR_ORDER); events of different tickets may arrive in any order.
  * Repeat contacts are the one definition that the order of arrival
@@ -155,18 +168,34 @@
  * evicted its id is unknown again (and may be created anew).
  *
  * @section engine_memory Memory
- * 64 bytes per live ticket plus its share of the hash index (4 to 8
- * bytes), plus 12 to 18 bytes per ticket waiting for its settlement (16 to
- * 32 for one resolved out of time order); with a calendar, 7 bytes more
- * per ticket for its business wait and work.  Measured with 1 M live
- * tickets: 88.8 bytes per live ticket, 95.8 with a calendar
- * (docs/PERFORMANCE.md).  An engine holds at most 2^28 - 2 live tickets
+ * 64 bytes per live ticket plus its share of the hash index (5.3 to 10.7
+ * bytes: 4-byte entries, at most 3/4 full, the index doubling past that),
+ * plus 12 to 13.5 bytes per ticket waiting for its settlement (the timer
+ * ring grows by an eighth; 16 to 32 for one resolved out of time order);
+ * with a calendar, 7 bytes more per ticket for its business wait and
+ * work.  Measured with 1 M live tickets: 87.3 bytes per live ticket, 94.3
+ * with a calendar (docs/PERFORMANCE.md); at most 88.1 and 95.1 over every
+ * size from 0.5 M to 2.5 M live tickets, each resolved (a timer each),
+ * the most just after the index doubles.  An engine holds at most 2^28 - 2 live tickets
  * and knows at most 2^24 - 1 distinct agents, every agent it has seen
  * (#KPI_ERR_LIMIT beyond).  Resolved, closed
  * and merged tickets leave when their window ends; the repeat-contact
  * memory keeps one entry per customer (or customer and topic) seen within
  * the repeat window.  Primitives per breakdown key are created with their
- * first value.  Top topics take one summary of
+ * first value and kept for the engine's life: every agent ever seen keeps
+ * its members (one per metric it was recorded in, a few KB to some 50 KB
+ * an agent once its sketches have filled), also after the agent left,
+ * and so does every name set with kpi_engine_set_name().  A tenant whose
+ * agents change for months grows by that much per departed agent; the
+ * only ways back are kpi_engine_reset() or an engine without the agent
+ * breakdown (#KPI_ENGINE_OPT_BREAKDOWNS).  The room taken for tickets,
+ * their index and timers, customers and the event logs is kept when they
+ * leave: memory follows the peak, not the tickets live now
+ * (kpi_engine_ticket_bytes() does not fall as tickets leave; 200,000
+ * tickets created at once keep some 18 MB of it, and 34 MB of
+ * kpi_engine_footprint(), once all have left).  An engine restored with
+ * kpi_engine_deserialize() holds only what its state needs, so a
+ * snapshot and a restore give the peak's room back.  Top topics take one summary of
  * #KPI_ENGINE_OPT_TOPK_CAPACITY counters over all time and one per kept
  * period, made with the period's first topic (kpi_topk_footprint(): about
  * 150 bytes a counter, 30,720 bytes at the default 200, plus, for labels
@@ -379,9 +408,11 @@ typedef struct kpi_event {
 #define KPI_ENGINE_NPS 17
 /** CES answers (#kpi_score, scale from the options). */
 #define KPI_ENGINE_CES 18
-/** Resolves per logged-in hour (#kpi_ratio; by agent and team only). */
+/** Resolves per logged-in hour (#kpi_ratio; the total, by agent and by
+ *  team: no channel or priority breakdown). */
 #define KPI_ENGINE_RESOLVED_PER_HOUR 19
-/** Public replies per logged-in hour (#kpi_ratio; by agent and team). */
+/** Public replies per logged-in hour (#kpi_ratio; the total, by agent and
+ *  by team: no channel or priority breakdown). */
 #define KPI_ENGINE_REPLIES_PER_HOUR 20
 /** Tickets created per period (#kpi_series). */
 #define KPI_ENGINE_VOLUME 21
@@ -516,11 +547,14 @@ typedef struct kpi_event {
 /** Most public replies of a one-touch ticket, 0..254 [1]. */
 #define KPI_ENGINE_OPT_FCR_MAX_REPLIES 5
 /** 1 = a customer message on a solved ticket reopens it [1]; 0 = it is
- *  recorded without reopening. */
+ *  counted without reopening, and without a wait or an FRT start. */
 #define KPI_ENGINE_OPT_MESSAGE_REOPENS 6
 /** Length of a period for volume, windows and backlog, in ms [1 day]. */
 #define KPI_ENGINE_OPT_PERIOD_MS 7
-/** A period boundary, in ms [0 = midnight UTC]; -3600000 gives CET days. */
+/** A period boundary, in ms [0 = midnight UTC]; -3600000 gives CET days.
+ *  Periods are fixed spans of #KPI_ENGINE_OPT_PERIOD_MS and do not follow
+ *  daylight saving time: in summer (CEST) a CET day runs from 01:00 to
+ *  01:00 local time. */
 #define KPI_ENGINE_OPT_PERIOD_ORIGIN_MS 8
 /** Number of periods kept for windows, volume and backlog, 1..4096 [35]. */
 #define KPI_ENGINE_OPT_PERIODS 9
@@ -693,14 +727,17 @@ KPI_API int kpi_engine_name(const kpi_engine *e, int dim, uint64_t code,
  * @param e the engine.
  * @param t_ms creation time.
  * @param ticket the ticket's id, not 0.
- * @param customer the customer's id (0 = unknown: no repeat-contact check).
+ * @param customer the customer's id (0 = unknown: no repeat-contact check;
+ *        nor for a ticket created by an agent, which is no contact from
+ *        the customer).
  * @param channel channel code, 0..255.
  * @param priority priority code, 0..255.
  * @param topic the topic label (NULL or "" = none), up to
  *        #KPI_TOPK_MAX_LABEL bytes.
  * @param flags 0 or #KPI_EVENT_FLAG_BY_AGENT.
  * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL, ticket is 0 or flags
- *         are unknown; #KPI_ERR_RANGE for a code or label out of range;
+ *         are unknown; #KPI_ERR_RANGE for a code or label out of range,
+ *         or a time outside (-2^62, 2^62) (@ref engine_rules);
  *         #KPI_ERR_DUPLICATE if the ticket is live; #KPI_ERR_LIMIT;
  *         #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
@@ -884,7 +921,9 @@ KPI_API int kpi_engine_apply(kpi_engine *e, const kpi_event *events, size_t n,
  * @param e the engine.
  * @param t_ms the new time.
  * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL; #KPI_ERR_RANGE for a
- *         time out of the engine's range; #KPI_ERR_NOMEM or
+ *         time outside (-2^62, 2^62) (@ref engine_rules), checked first:
+ *         also before the first event, and for a time earlier than the
+ *         engine's; #KPI_ERR_NOMEM or
  *         #KPI_ERR_OVERFLOW (what then changed: @ref engine_memory).
  *         Thread safety: not with concurrent use of `e`.
  */
@@ -973,8 +1012,9 @@ KPI_API int kpi_engine_rate(const kpi_engine *e, int metric, int dim,
 /**
  * @brief Contacts per issue, from a repeat-contact rate: contacts over the
  *        issues they raised, trials / (trials - successes).
- * Every contact (created ticket with a customer id) that is not a repeat
- * starts an issue, and each repeat contact adds one to the issue it
+ * Every contact (created ticket with a customer id, not created by an
+ * agent) that is not a repeat starts an issue, and each repeat contact
+ * adds one to the issue it
  * follows, so the repeat share p gives 1 / (1 - p) contacts per issue
  * (KPIS.md section 4).  `repeat` is any rate of
  * #KPI_ENGINE_REPEAT_CONTACT: the engine's (kpi_engine_rate()), a
@@ -1133,9 +1173,14 @@ KPI_API int kpi_engine_backlog(const kpi_engine *e, int64_t period_start_ms,
                                uint64_t *out);
 
 /**
- * @brief Age of the unresolved tickets at `now_ms`, in buckets
+ * @brief Age at `now_ms` of the tickets unresolved now, in buckets
  *        [0, 1 d), [1 d, 3 d), [3 d, 7 d), [7 d, ...); tickets created after
- *        now are not counted.  O(live tickets).
+ *        now_ms are not counted.  O(live tickets).
+ * The tickets are taken as the engine holds them (after its latest
+ * event), as kpi_engine_sla_risk() takes them: a `now_ms` before the
+ * engine's time is not a view of the past (a ticket resolved since is not
+ * counted, though it was unresolved then); for the unresolved tickets at
+ * the end of a past period, read kpi_engine_backlog().
  * @param e the engine.
  * @param now_ms the time at which ages are taken.
  * @param[out] counts receives #KPI_ENGINE_AGING_BUCKETS counts.
@@ -1207,7 +1252,9 @@ KPI_API int kpi_engine_ticket_status(const kpi_engine *e, uint64_t ticket,
  * @param dst the destination.
  * @param src the source (unchanged).
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or dst == src;
- *         #KPI_ERR_INCOMPATIBLE if options, calendar or policy differ;
+ *         #KPI_ERR_INCOMPATIBLE if options, duration targets
+ *         (kpi_engine_add_target(); the same targets added in another
+ *         order are alike), calendar or policy differ;
  *         #KPI_ERR_DUPLICATE if a ticket is live in both at the merged
  *         time (one whose window ends by then leaves in the merge, and
  *         its id may be live in the other, as in one engine fed both);
@@ -1280,6 +1327,8 @@ KPI_API size_t kpi_engine_footprint(const kpi_engine *e);
  * @brief Bytes held for live tickets: the ticket slots, the index and the
  *        settlement queue (kpi_engine_footprint() minus the KPI values,
  *        names and customers).
+ * The room is that of the most tickets held at once: it does not fall as
+ * tickets leave (@ref engine_memory "Memory").
  * @param e the engine (NULL gives 0).
  * @return the byte count. Thread safety: a const read of `e`.
  */

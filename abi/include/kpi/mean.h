@@ -18,7 +18,8 @@
  * - kpi_iqs_new(): internal quality score; accepts values in [0, 1], fed
  *   with kpi_iqs_add(earned, possible), which adds earned / possible with
  *   weight possible, so that kpi_iqs_percent() = sum earned / sum possible
- *   x 100.
+ *   x 100 up to rounding (the weighted mean is updated value by value, not
+ *   kept as two sums: see kpi_iqs_percent()).
  *
  * The mean and variance are kept with Welford's (West's weighted) update
  * and merged with the parallel formula of Chan, Golub and LeVeque (1979),
@@ -173,6 +174,13 @@ KPI_API int kpi_iqs_add(kpi_mean *m, double points_earned, double points_possibl
 /**
  * @brief IQS in percent: sum earned / sum possible x 100 (the weighted
  *        mean x 100).
+ *
+ * Equal to the quotient of the two sums up to rounding, not to the bit:
+ * the mean is updated value by value (West), so the last digits can differ
+ * from a caller's sum(earned) / sum(possible) x 100 ((3, 4) then (1, 5)
+ * reads 44.44444444444445 where 400 / 9 gives 44.444444444444443; within
+ * 2e-14 of the quotient, relatively, over a million random reviews).
+ * Compare with a tolerance.
  * @param m the object.
  * @param[out] out receives the percentage.
  * @return #KPI_OK; #KPI_ERR_INVALID if an argument is NULL; #KPI_ERR_EMPTY

@@ -59,7 +59,11 @@
  * Merge: series of equal period, length and origin merge by adding
  * periods; the merged ring ends at the later of the two newest periods
  * (periods of the source that fall before the merged ring's oldest period
- * are dropped from the ring but stay in the total).  The Holt-Winters
+ * are dropped from the ring but stay in the total).  A merged period's
+ * value is the double sum of the two periods' values, so the merge equals
+ * one series fed both streams exactly while the amounts are whole numbers
+ * (see below) and up to rounding otherwise (cost or handle-time amounts
+ * with fractions may differ in the last bits).  The Holt-Winters
  * state is not mergeable: merging two non-empty series either of which
  * has a forecast set is refused with #KPI_ERR_INCOMPATIBLE.  Merging into
  * an empty series copies the source (with its forecast state, whose
@@ -284,6 +288,11 @@ KPI_API int kpi_series_total(const kpi_series *p, double *total);
 
 /**
  * @brief The forecast of the next periods.
+ *
+ * The values are not clamped: the additive model may forecast below 0,
+ * e.g. for quiet night hours under a falling trend.  Clamp a volume
+ * forecast at 0 before kpi_erlang_traffic() (kpi/staffing.h), which
+ * refuses a negative count with #KPI_ERR_INVALID.
  * @param p the series.
  * @param horizon number of periods to forecast (1 = the newest, still
  *        open period).
@@ -317,7 +326,8 @@ KPI_API int kpi_series_forecast(const kpi_series *p, uint32_t horizon,
  * @param[out] out receives the estimate.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_STATE if no
  *         forecast is set; #KPI_ERR_EMPTY before the first one-step
- *         error; #KPI_ERR_RANGE if h is 0. Thread safety: a const read.
+ *         error (checked before h); #KPI_ERR_RANGE if h is 0. Thread
+ *         safety: a const read.
  */
 KPI_API int kpi_series_forecast_interval(const kpi_series *p, uint32_t h,
                                          kpi_estimate *out);

@@ -11,7 +11,12 @@
  * answered (after a wait), abandoned by the customer (after a wait), or
  * unserved (blocked: no agent free, network or system failure, with a
  * caller-defined reason code 0..63).  Offered = answered + abandoned +
- * unserved.  With threshold T, a contact is "answered in T" when
+ * unserved.  Abandoned contacts are an outcome of their own here, never
+ * an unserved reason: reason 0 holds the unserved contacts added without
+ * one (kpi_service_level_add() with #KPI_CONTACT_UNSERVED), although
+ * kpi/customers.h, whose unserved contacts include the abandoned ones,
+ * names 0 #KPI_UNSERVED_ABANDONED; its #KPI_UNSERVED_NO_AGENT (1) and
+ * #KPI_UNSERVED_SYSTEM_FAILURE (2) mean the same here.  With threshold T, a contact is "answered in T" when
  * answered with wait <= T and "abandoned in T" when abandoned with wait
  * <= T; with short-abandon threshold S > 0, a "short abandon" is an
  * abandon with wait < S.

@@ -28,6 +28,15 @@
  * region where the integrand is within e^-40 of its peak (truncation error
  * below 1e-15 relative; overall accuracy about 1e-10).
  *
+ * Against measured KPIs (kpi/service_level.h): Erlang C has no
+ * abandonment, so its service level predicts a queue where every formula
+ * agrees; with abandons, kpi_erlang_a_service_level() (denominator every
+ * offered contact) is the counterpart of #KPI_SL_ANSWERED_OVER_OFFERED,
+ * kpi_erlang_a_abandon_probability() of kpi_service_level_abandon_rate()
+ * and kpi_erlang_a_asa() (answered contacts only) of
+ * kpi_service_level_asa(), none of them counting unserved contacts.  Times
+ * here are in seconds; kpi/service_level.h counts milliseconds.
+ *
  * Errors: a NULL out pointer, a NaN or infinite argument, or a negative
  * traffic or time gives #KPI_ERR_INVALID; a value off its scale (agents <= 0,
  * an unstable Erlang C queue with traffic >= agents, a zero AHT, a target
@@ -153,7 +162,9 @@ KPI_API int kpi_erlang_c_occupancy(double traffic, int32_t agents,
  *
  * Returns the smallest N > A with service level (see
  * kpi_erlang_c_service_level()) >= `target_service_level` and occupancy
- * A / N <= `max_occupancy`.  The search starts at the smallest N allowed by
+ * A / N <= `max_occupancy`; an A / N within a relative 1e-9 of the cap
+ * counts as the cap, so that decimal inputs such as 4.2 Erlangs at a 70%
+ * cap give 6 agents, not 7 from rounding noise.  The search starts at the smallest N allowed by
  * stability and the occupancy cap and continues the Erlang B recursion one
  * agent at a time, so its cost is O(N).
  *
@@ -180,7 +191,9 @@ KPI_API int kpi_erlang_c_agents(double traffic, double aht_s, double threshold_s
  * @brief The fewest agents meeting an ASA target under Erlang C.
  *
  * Returns the smallest N > A with ASA (see kpi_erlang_c_asa()) <=
- * `target_asa_s` and occupancy A / N <= `max_occupancy`.  Cost O(N).
+ * `target_asa_s` and occupancy A / N <= `max_occupancy` (an A / N within
+ * a relative 1e-9 of the cap counting as the cap, as in
+ * kpi_erlang_c_agents()).  Cost O(N).
  *
  * @param traffic offered traffic A in Erlangs (>= 0).
  * @param aht_s average handle time in seconds (> 0).

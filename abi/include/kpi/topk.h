@@ -452,7 +452,8 @@ KPI_API int kpi_topk_id_add_codes(kpi_topk_id *p, const int8_t *codes,
  * codes in the batch) or the range is wider than both the batch and 256
  * codes; other batches go one code at a time.  The count allocates its
  * tables for the call (the object's allocator: 24 bytes per code of the
- * range, at most 1.5 MB, and about 65 bytes per distinct code), freed
+ * range, at most 1.5 MB, and 82 to 116 bytes per distinct code, 320 at
+ * the least and 5.4 MB for all 65,536), freed
  * before it returns; when it cannot, the batch goes one code at a time,
  * with the same reads.  About 0.4 ns a code for 300 categories on the
  * project's VM, against 5 ns one at a time.
