@@ -571,6 +571,12 @@ KPI_API int kpi_journey_advance(kpi_journey *p, int64_t t_ms);
 
 /**
  * @brief Mean touchpoints per closed journey (resolved or not).
+ *
+ * KPIS.md's "touchpoints per customer" read per journey: a customer whose
+ * touches made two journeys (idle longer than idle_ms between them, or
+ * resolved and touched again) counts as two, each with its own touches.
+ * Touchpoints per distinct customer: the caller's count of touches divided
+ * by a kpi_distinct fed the same customer ids (kpi/distinct.h).
  * @param p the tracker.
  * @param[out] out receives the mean.
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_EMPTY if none closed.

@@ -156,7 +156,10 @@ class Journey(KpiObject):
         """Move the clock to t, closing idle journeys as unresolved."""
         C.kpi_journey_advance(self._p, _lib.i64(t_ms, "t_ms"))
 
-    touchpoints_mean = _double("kpi_journey_touchpoints_mean", "Mean touchpoints per closed journey.")
+    touchpoints_mean = _double(
+        "kpi_journey_touchpoints_mean",
+        "Mean touchpoints per closed journey: a customer with two journeys counts twice "
+        "(per distinct customer: the touches over a Distinct fed the same ids).")
     switches_mean = _double("kpi_journey_switches_mean", "Mean channel switches per closed journey.")
 
     @property
