@@ -6551,6 +6551,51 @@ START_TEST(thresholds_must_lie_on_their_scales)
 }
 END_TEST
 
+/* engine.h, Options: the domains of the windows and of the periods, each
+ * accepted at its ends and refused one past them (the header gave none:
+ * "a value outside its domain" named no domain for these four). */
+START_TEST(window_and_period_options_have_the_documented_domains)
+{
+    const int64_t w = INT64_C(1) << 39, lim = INT64_C(1) << 62;
+    static const int windows[] = {KPI_ENGINE_OPT_REOPEN_WINDOW_MS,
+                                  KPI_ENGINE_OPT_REPEAT_WINDOW_MS};
+    kpi_engine *e = engine(NULL);
+    size_t len;
+    unsigned char *before = eng_bytes(e, &len);
+    for (size_t i = 0; i < N_OF(windows); i++) {
+        ck_assert_status(kpi_engine_set_option(e, windows[i], w + 1), KPI_ERR_RANGE);
+        ck_assert_status(kpi_engine_set_option(e, windows[i], -1), KPI_ERR_RANGE);
+    }
+    ck_assert_status(kpi_engine_set_option(e, KPI_ENGINE_OPT_PERIOD_MS, 999), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_set_option(e, KPI_ENGINE_OPT_PERIOD_MS, 366 * D + 1),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_set_option(e, KPI_ENGINE_OPT_PERIOD_ORIGIN_MS, lim),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_set_option(e, KPI_ENGINE_OPT_PERIOD_ORIGIN_MS, -lim),
+                     KPI_ERR_RANGE);
+    eng_unchanged(e, before, len);
+    free(before);
+    for (int end = 0; end < 2; end++) {
+        kpi_engine *f = engine(NULL);
+        for (size_t i = 0; i < N_OF(windows); i++)
+            set_opt(f, windows[i], end ? w : 0);
+        set_opt(f, KPI_ENGINE_OPT_PERIOD_MS, end ? 366 * D : 1000);
+        set_opt(f, KPI_ENGINE_OPT_PERIOD_ORIGIN_MS, end ? lim - 1 : -(lim - 1));
+        const kpi_event evs[] = {CREATE(T0, 1, 100), REPLY(T0 + H, 1, 7),
+                                 RESOLVE(T0 + 2 * H, 1, 7), CREATE(T0 + 3 * H, 2, 100)};
+        ck_assert_ok(kpi_engine_apply(f, evs, N_OF(evs), sizeof(kpi_event), NULL));
+        /* a snapshot holds them */
+        kpi_engine *r = eng_reread(f);
+        eng_same(f, r);
+        ck_assert_int_eq(option_of(r, KPI_ENGINE_OPT_PERIOD_ORIGIN_MS),
+                         end ? lim - 1 : -(lim - 1));
+        kpi_engine_free(r);
+        kpi_engine_free(f);
+    }
+    kpi_engine_free(e);
+}
+END_TEST
+
 START_TEST(add_target_stops_at_the_duration_limit)
 {
     kpi_engine *e = engine(NULL);
@@ -10435,6 +10480,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, memory_per_live_ticket);
     tcase_add_test(tc, ticket_bytes_stay_within_96_a_ticket_at_every_size);
     tcase_add_test(tc, thresholds_must_lie_on_their_scales);
+    tcase_add_test(tc, window_and_period_options_have_the_documented_domains);
     tcase_add_test(tc, add_target_stops_at_the_duration_limit);
     tcase_add_test(tc, times_and_ids_outside_the_domain_are_refused);
     tcase_add_test(tc, an_event_at_the_end_of_a_window_finds_its_ticket_gone);

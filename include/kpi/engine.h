@@ -534,9 +534,10 @@ typedef struct kpi_event {
 
 /** @name Options (kpi_engine_set_option(); only before the first event)
  *  @{ */
-/** Reopen window in ms [7 days]: resolved tickets settle after it. */
+/** Reopen window in ms, 0..2^39 (about 17 years) [7 days]: resolved
+ *  tickets settle after it. */
 #define KPI_ENGINE_OPT_REOPEN_WINDOW_MS 0
-/** Repeat-contact window in ms [7 days]. */
+/** Repeat-contact window in ms, 0..2^39 [7 days]. */
 #define KPI_ENGINE_OPT_REPEAT_WINDOW_MS 1
 /** 1 = a repeat contact must be on the same topic [0]. */
 #define KPI_ENGINE_OPT_REPEAT_SAME_TOPIC 2
@@ -549,9 +550,11 @@ typedef struct kpi_event {
 /** 1 = a customer message on a solved ticket reopens it [1]; 0 = it is
  *  counted without reopening, and without a wait or an FRT start. */
 #define KPI_ENGINE_OPT_MESSAGE_REOPENS 6
-/** Length of a period for volume, windows and backlog, in ms [1 day]. */
+/** Length of a period for volume, windows and backlog, in ms, 1000 (a
+ *  second) .. 366 days [1 day]. */
 #define KPI_ENGINE_OPT_PERIOD_MS 7
-/** A period boundary, in ms [0 = midnight UTC]; -3600000 gives CET days.
+/** A period boundary, in ms, inside (-2^62, 2^62) as event times (@ref
+ *  engine_rules) [0 = midnight UTC]; -3600000 gives CET days.
  *  Periods are fixed spans of #KPI_ENGINE_OPT_PERIOD_MS and do not follow
  *  daylight saving time: in summer (CEST) a CET day runs from 01:00 to
  *  01:00 local time. */
