@@ -2461,6 +2461,59 @@ START_TEST(reset_forgets_the_data_and_keeps_the_configuration)
 }
 END_TEST
 
+/* engine.h, kpi_engine_reset(): a reset engine has applied no event, so
+ * it takes options, calendar, policy and targets again until its next
+ * event, and is then the engine made new with that configuration (the
+ * names kept); the calendar and the policy are copies, which the caller
+ * may change or free at once; a calendar or policy argument that is no
+ * such object is KPI_ERR_INVALID and changes nothing. */
+START_TEST(a_reset_engine_takes_a_new_configuration_until_its_next_event)
+{
+    kpi_engine *e = engine(NULL), *fresh = engine(NULL);
+    ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_TOPIC, 2, "login"));
+    ck_assert_ok(kpi_engine_set_name(fresh, KPI_DIM_TOPIC, 2, "login"));
+    const kpi_event evs[] = {CREATE_X(T0, 1, 100, 1, 1, 2, 0), REPLY(T0 + 10 * H, 1, 7)};
+    ck_assert_ok(kpi_engine_apply(e, evs, N_OF(evs), sizeof(kpi_event), NULL));
+    kpi_calendar *cal = europe();
+    kpi_sla_policy *pol = scenario_policy(cal);
+    ck_assert_status(kpi_engine_set_calendar(e, cal), KPI_ERR_STATE);
+    kpi_engine_reset(e);
+    size_t len;
+    unsigned char *before = eng_bytes(e, &len);
+    ck_assert_status(kpi_engine_set_calendar(e, (const kpi_calendar *)pol), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_set_sla_policy(e, (const kpi_sla_policy *)cal),
+                     KPI_ERR_INVALID);
+    eng_unchanged(e, before, len);
+    free(before);
+    kpi_engine *v[2] = {e, fresh};
+    for (int i = 0; i < 2; i++) {
+        set_opt(v[i], KPI_ENGINE_OPT_PERIOD_MS, H);
+        ck_assert_ok(kpi_engine_set_calendar(v[i], cal));
+        ck_assert_ok(kpi_engine_set_sla_policy(v[i], pol));
+        ck_assert_ok(kpi_engine_add_target(v[i], KPI_ENGINE_FRT_BUSINESS, H));
+    }
+    eng_same(e, fresh);
+    /* the caller's objects change and leave: the engines keep theirs */
+    ck_assert_ok(kpi_calendar_add_holiday(cal, 2026, 1, 5));
+    ck_assert_ok(kpi_sla_policy_set_target(pol, 1, KPI_SLA_FIRST_RESPONSE, M, 0));
+    kpi_sla_policy_free(pol);
+    kpi_calendar_free(cal);
+    for (int i = 0; i < 2; i++)
+        ck_assert_ok(kpi_engine_apply(v[i], evs, N_OF(evs), sizeof(kpi_event), NULL));
+    eng_same(e, fresh);
+    /* created Monday 5 January 2026 at 01:00 CET, answered at 11:00 CET:
+     * 2 business hours (not a holiday for the engines), priority 1's
+     * first reply target of 4 business hours met (not 1 min) */
+    EXPECT_DUR(e, KPI_ENGINE_FRT_BUSINESS, 2 * H);
+    EXPECT_RATE(e, KPI_ENGINE_SLA_FIRST_REPLY, 1, 1);
+    ck_assert_int_eq(option_of(e, KPI_ENGINE_OPT_PERIOD_MS), H);
+    ck_assert_status(kpi_engine_set_option(e, KPI_ENGINE_OPT_PERIOD_MS, D), KPI_ERR_STATE);
+    ck_assert_status(kpi_engine_add_target(e, KPI_ENGINE_FRT, H), KPI_ERR_STATE);
+    kpi_engine_free(e);
+    kpi_engine_free(fresh);
+}
+END_TEST
+
 START_TEST(memory_per_live_ticket)
 {
     kpi_engine *e = engine(NULL);
@@ -10477,6 +10530,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, windows_follow_the_options);
     tcase_add_test(tc, timers_far_apart_and_out_of_order_settle_in_time_order);
     tcase_add_test(tc, reset_forgets_the_data_and_keeps_the_configuration);
+    tcase_add_test(tc, a_reset_engine_takes_a_new_configuration_until_its_next_event);
     tcase_add_test(tc, memory_per_live_ticket);
     tcase_add_test(tc, ticket_bytes_stay_within_96_a_ticket_at_every_size);
     tcase_add_test(tc, thresholds_must_lie_on_their_scales);

@@ -616,6 +616,10 @@ KPI_API void kpi_engine_free(kpi_engine *e);
 /**
  * @brief Forget every ticket, customer and KPI value, keeping options,
  *        calendar, policy and names; NULL is a no-op.
+ * The engine is then as a new one so configured: it has applied no event,
+ * so until its next one kpi_engine_set_option(), kpi_engine_set_calendar(),
+ * kpi_engine_set_sla_policy() and kpi_engine_add_target() take changes
+ * again (an admin's new business hours or SLA targets for a fresh start).
  * @param e the engine.
  * Thread safety: not with concurrent use of `e`.
  */
@@ -631,7 +635,9 @@ KPI_API void kpi_engine_reset(kpi_engine *e);
 KPI_API int kpi_engine_clone(const kpi_engine *e, kpi_engine **out);
 
 /**
- * @brief Set an option (only while the engine has applied no event).
+ * @brief Set an option (only while the engine has applied no event: since
+ *        it was made, restored from an engine that had applied none, or
+ *        reset with kpi_engine_reset(); a failed event does not count).
  * @param e the engine.
  * @param option one of the KPI_ENGINE_OPT_* values.
  * @param value the value (domains in the option's description).
@@ -653,21 +659,28 @@ KPI_API int kpi_engine_set_option(kpi_engine *e, int option, int64_t value);
 KPI_API int kpi_engine_option(const kpi_engine *e, int option, int64_t *value);
 
 /**
- * @brief Attach a business calendar (copied) for the *_BUSINESS metrics.
+ * @brief Attach a business calendar (copied) for the *_BUSINESS metrics,
+ *        while the engine has applied no event (as kpi_engine_set_option()).
+ * The engine keeps its own copy: `cal` may be changed or freed at once,
+ * and changes to it after the call do not reach the engine.
  * @param e the engine.
  * @param cal the calendar; NULL detaches.
- * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL; #KPI_ERR_STATE once an
- *         event has been applied; #KPI_ERR_NOMEM.
+ * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL or `cal` is no
+ *         calendar; #KPI_ERR_STATE once an event has been applied;
+ *         #KPI_ERR_NOMEM.
  *         Thread safety: not with concurrent use of `e`; `cal` is only read.
  */
 KPI_API int kpi_engine_set_calendar(kpi_engine *e, const kpi_calendar *cal);
 
 /**
- * @brief Attach an SLA policy (copied, its calendar included).
+ * @brief Attach an SLA policy (copied, its calendar included), while the
+ *        engine has applied no event (as kpi_engine_set_option()).
+ * The engine keeps its own copy: `policy` may be changed or freed at once.
  * @param e the engine.
  * @param policy the policy; NULL detaches.
- * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL; #KPI_ERR_STATE once an
- *         event has been applied; #KPI_ERR_NOMEM.
+ * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL or `policy` is no
+ *         policy; #KPI_ERR_STATE once an event has been applied;
+ *         #KPI_ERR_NOMEM.
  *         Thread safety: not with concurrent use of `e`; `policy` is only
  *         read.
  */

@@ -441,8 +441,10 @@ class Engine(KpiObject):
     threshold kpi.csat() and kpi.ces() default to on that scale
     (``csat_max=10``: satisfied from 9; ``ces_max=5``: easy from 4);
     options, calendar, policy and targets
-    are only possible before the first event (KpiStateError later),
-    names at any time (set_name, set_names).  Times are int ms since the epoch (or aware
+    are only possible before the first event (KpiStateError later; after
+    reset() again until the next event), names at any time (set_name,
+    set_names); calendar and policy are copied (changing or deleting the
+    Python object later does not reach the engine).  Times are int ms since the epoch (or aware
     datetimes).  Failing calls raise a KpiError and change nothing, but
     apply(), which keeps the records before a bad one applied.
 
