@@ -2514,6 +2514,38 @@ START_TEST(a_reset_engine_takes_a_new_configuration_until_its_next_event)
 }
 END_TEST
 
+/* engine.h, kpi_engine_set_name(): a topic is its label at creation.  A
+ * customer's contacts on topic code 3 before and after it is renamed are
+ * two topics (no same-topic repeat), a contact on code 4, given the new
+ * name, repeats the one after the rename; the top topics keep the counts
+ * under the old label. */
+START_TEST(a_renamed_topic_is_another_topic_from_the_rename_on)
+{
+    kpi_engine *e = engine(NULL);
+    set_opt(e, KPI_ENGINE_OPT_REPEAT_SAME_TOPIC, 1);
+    ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_TOPIC, 3, "billing"));
+    const kpi_event a = CREATE_X(T0, 1, 100, 0, 0, 3, 0);
+    ck_assert_ok(kpi_engine_event(e, &a));
+    ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_TOPIC, 3, "invoices"));
+    ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_TOPIC, 4, "invoices"));
+    const kpi_event b[] = {CREATE_X(T0 + H, 2, 100, 0, 0, 3, 0),
+                           CREATE_X(T0 + 2 * H, 3, 100, 0, 0, 4, 0)};
+    ck_assert_ok(kpi_engine_apply(e, b, N_OF(b), sizeof(kpi_event), NULL));
+    EXPECT_RATE(e, KPI_ENGINE_REPEAT_CONTACT, 1, 3);
+    const kpi_topk *all = NULL;
+    ck_assert_ok(kpi_engine_top_topics(e, &all));
+    ck_assert_uint_eq(topic_count(all, "billing"), 1);
+    ck_assert_uint_eq(topic_count(all, "invoices"), 2);
+    /* a snapshot keeps the new name */
+    kpi_engine *r = eng_reread(e);
+    const char *name = NULL;
+    ck_assert_ok(kpi_engine_name(r, KPI_DIM_TOPIC, 3, &name));
+    ck_assert_str_eq(name, "invoices");
+    kpi_engine_free(r);
+    kpi_engine_free(e);
+}
+END_TEST
+
 START_TEST(memory_per_live_ticket)
 {
     kpi_engine *e = engine(NULL);
@@ -10531,6 +10563,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, timers_far_apart_and_out_of_order_settle_in_time_order);
     tcase_add_test(tc, reset_forgets_the_data_and_keeps_the_configuration);
     tcase_add_test(tc, a_reset_engine_takes_a_new_configuration_until_its_next_event);
+    tcase_add_test(tc, a_renamed_topic_is_another_topic_from_the_rename_on);
     tcase_add_test(tc, memory_per_live_ticket);
     tcase_add_test(tc, ticket_bytes_stay_within_96_a_ticket_at_every_size);
     tcase_add_test(tc, thresholds_must_lie_on_their_scales);

@@ -708,7 +708,14 @@ KPI_API int kpi_engine_add_target(kpi_engine *e, int metric, int64_t target_ms);
  * @brief Name a code of a dimension (agent, team, channel, priority or
  *        topic), at any time; a new name replaces the old one.
  * Topic codes used in #kpi_event records must be named before use: the
- * name is the label counted by the top-topics accumulator.
+ * name is the label counted by the top-topics accumulator.  A topic is
+ * its label, taken when a ticket is created: a creation is counted in the
+ * top topics, and compared for repeat contacts on the same topic
+ * (#KPI_ENGINE_OPT_REPEAT_SAME_TOPIC), under the name its code has then.
+ * Renaming a topic code changes neither the counts already made nor the
+ * topic remembered for a customer's earlier contact: a contact after the
+ * rename is on another topic than one before it (no repeat on the same
+ * topic), and two codes given one name are one topic.
  * @param e the engine.
  * @param dim #KPI_DIM_AGENT .. #KPI_DIM_TOPIC.
  * @param code the code (agent id, team/channel/priority/topic code).

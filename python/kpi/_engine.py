@@ -566,7 +566,11 @@ class Engine(KpiObject):
 
     def set_name(self, dim, code, name):
         """Name a code of a dimension (agent, team, channel, priority,
-        topic); topic codes used in event records must be named first."""
+        topic); topic codes used in event records must be named first.
+        A topic is its label, taken at each creation: renaming a code
+        leaves the top topics counted so far and the topic of a customer's
+        earlier contact as they were (so no same-topic repeat across a
+        rename), and two codes of one name are one topic."""
         C.kpi_engine_set_name(self._p, *_name_args(dim, code, name))
 
     def set_names(self, dim, names):
