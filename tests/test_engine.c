@@ -2461,6 +2461,91 @@ START_TEST(reset_forgets_the_data_and_keeps_the_configuration)
 }
 END_TEST
 
+/* engine.h, kpi_engine_reset(): a reset engine has applied no event, so
+ * it takes options, calendar, policy and targets again until its next
+ * event, and is then the engine made new with that configuration (the
+ * names kept); the calendar and the policy are copies, which the caller
+ * may change or free at once; a calendar or policy argument that is no
+ * such object is KPI_ERR_INVALID and changes nothing. */
+START_TEST(a_reset_engine_takes_a_new_configuration_until_its_next_event)
+{
+    kpi_engine *e = engine(NULL), *fresh = engine(NULL);
+    ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_TOPIC, 2, "login"));
+    ck_assert_ok(kpi_engine_set_name(fresh, KPI_DIM_TOPIC, 2, "login"));
+    const kpi_event evs[] = {CREATE_X(T0, 1, 100, 1, 1, 2, 0), REPLY(T0 + 10 * H, 1, 7)};
+    ck_assert_ok(kpi_engine_apply(e, evs, N_OF(evs), sizeof(kpi_event), NULL));
+    kpi_calendar *cal = europe();
+    kpi_sla_policy *pol = scenario_policy(cal);
+    ck_assert_status(kpi_engine_set_calendar(e, cal), KPI_ERR_STATE);
+    kpi_engine_reset(e);
+    size_t len;
+    unsigned char *before = eng_bytes(e, &len);
+    ck_assert_status(kpi_engine_set_calendar(e, (const kpi_calendar *)pol), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_set_sla_policy(e, (const kpi_sla_policy *)cal),
+                     KPI_ERR_INVALID);
+    eng_unchanged(e, before, len);
+    free(before);
+    kpi_engine *v[2] = {e, fresh};
+    for (int i = 0; i < 2; i++) {
+        set_opt(v[i], KPI_ENGINE_OPT_PERIOD_MS, H);
+        ck_assert_ok(kpi_engine_set_calendar(v[i], cal));
+        ck_assert_ok(kpi_engine_set_sla_policy(v[i], pol));
+        ck_assert_ok(kpi_engine_add_target(v[i], KPI_ENGINE_FRT_BUSINESS, H));
+    }
+    eng_same(e, fresh);
+    /* the caller's objects change and leave: the engines keep theirs */
+    ck_assert_ok(kpi_calendar_add_holiday(cal, 2026, 1, 5));
+    ck_assert_ok(kpi_sla_policy_set_target(pol, 1, KPI_SLA_FIRST_RESPONSE, M, 0));
+    kpi_sla_policy_free(pol);
+    kpi_calendar_free(cal);
+    for (int i = 0; i < 2; i++)
+        ck_assert_ok(kpi_engine_apply(v[i], evs, N_OF(evs), sizeof(kpi_event), NULL));
+    eng_same(e, fresh);
+    /* created Monday 5 January 2026 at 01:00 CET, answered at 11:00 CET:
+     * 2 business hours (not a holiday for the engines), priority 1's
+     * first reply target of 4 business hours met (not 1 min) */
+    EXPECT_DUR(e, KPI_ENGINE_FRT_BUSINESS, 2 * H);
+    EXPECT_RATE(e, KPI_ENGINE_SLA_FIRST_REPLY, 1, 1);
+    ck_assert_int_eq(option_of(e, KPI_ENGINE_OPT_PERIOD_MS), H);
+    ck_assert_status(kpi_engine_set_option(e, KPI_ENGINE_OPT_PERIOD_MS, D), KPI_ERR_STATE);
+    ck_assert_status(kpi_engine_add_target(e, KPI_ENGINE_FRT, H), KPI_ERR_STATE);
+    kpi_engine_free(e);
+    kpi_engine_free(fresh);
+}
+END_TEST
+
+/* engine.h, kpi_engine_set_name(): a topic is its label at creation.  A
+ * customer's contacts on topic code 3 before and after it is renamed are
+ * two topics (no same-topic repeat), a contact on code 4, given the new
+ * name, repeats the one after the rename; the top topics keep the counts
+ * under the old label. */
+START_TEST(a_renamed_topic_is_another_topic_from_the_rename_on)
+{
+    kpi_engine *e = engine(NULL);
+    set_opt(e, KPI_ENGINE_OPT_REPEAT_SAME_TOPIC, 1);
+    ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_TOPIC, 3, "billing"));
+    const kpi_event a = CREATE_X(T0, 1, 100, 0, 0, 3, 0);
+    ck_assert_ok(kpi_engine_event(e, &a));
+    ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_TOPIC, 3, "invoices"));
+    ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_TOPIC, 4, "invoices"));
+    const kpi_event b[] = {CREATE_X(T0 + H, 2, 100, 0, 0, 3, 0),
+                           CREATE_X(T0 + 2 * H, 3, 100, 0, 0, 4, 0)};
+    ck_assert_ok(kpi_engine_apply(e, b, N_OF(b), sizeof(kpi_event), NULL));
+    EXPECT_RATE(e, KPI_ENGINE_REPEAT_CONTACT, 1, 3);
+    const kpi_topk *all = NULL;
+    ck_assert_ok(kpi_engine_top_topics(e, &all));
+    ck_assert_uint_eq(topic_count(all, "billing"), 1);
+    ck_assert_uint_eq(topic_count(all, "invoices"), 2);
+    /* a snapshot keeps the new name */
+    kpi_engine *r = eng_reread(e);
+    const char *name = NULL;
+    ck_assert_ok(kpi_engine_name(r, KPI_DIM_TOPIC, 3, &name));
+    ck_assert_str_eq(name, "invoices");
+    kpi_engine_free(r);
+    kpi_engine_free(e);
+}
+END_TEST
+
 START_TEST(memory_per_live_ticket)
 {
     kpi_engine *e = engine(NULL);
@@ -6551,6 +6636,51 @@ START_TEST(thresholds_must_lie_on_their_scales)
 }
 END_TEST
 
+/* engine.h, Options: the domains of the windows and of the periods, each
+ * accepted at its ends and refused one past them (the header gave none:
+ * "a value outside its domain" named no domain for these four). */
+START_TEST(window_and_period_options_have_the_documented_domains)
+{
+    const int64_t w = INT64_C(1) << 39, lim = INT64_C(1) << 62;
+    static const int windows[] = {KPI_ENGINE_OPT_REOPEN_WINDOW_MS,
+                                  KPI_ENGINE_OPT_REPEAT_WINDOW_MS};
+    kpi_engine *e = engine(NULL);
+    size_t len;
+    unsigned char *before = eng_bytes(e, &len);
+    for (size_t i = 0; i < N_OF(windows); i++) {
+        ck_assert_status(kpi_engine_set_option(e, windows[i], w + 1), KPI_ERR_RANGE);
+        ck_assert_status(kpi_engine_set_option(e, windows[i], -1), KPI_ERR_RANGE);
+    }
+    ck_assert_status(kpi_engine_set_option(e, KPI_ENGINE_OPT_PERIOD_MS, 999), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_set_option(e, KPI_ENGINE_OPT_PERIOD_MS, 366 * D + 1),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_set_option(e, KPI_ENGINE_OPT_PERIOD_ORIGIN_MS, lim),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_set_option(e, KPI_ENGINE_OPT_PERIOD_ORIGIN_MS, -lim),
+                     KPI_ERR_RANGE);
+    eng_unchanged(e, before, len);
+    free(before);
+    for (int end = 0; end < 2; end++) {
+        kpi_engine *f = engine(NULL);
+        for (size_t i = 0; i < N_OF(windows); i++)
+            set_opt(f, windows[i], end ? w : 0);
+        set_opt(f, KPI_ENGINE_OPT_PERIOD_MS, end ? 366 * D : 1000);
+        set_opt(f, KPI_ENGINE_OPT_PERIOD_ORIGIN_MS, end ? lim - 1 : -(lim - 1));
+        const kpi_event evs[] = {CREATE(T0, 1, 100), REPLY(T0 + H, 1, 7),
+                                 RESOLVE(T0 + 2 * H, 1, 7), CREATE(T0 + 3 * H, 2, 100)};
+        ck_assert_ok(kpi_engine_apply(f, evs, N_OF(evs), sizeof(kpi_event), NULL));
+        /* a snapshot holds them */
+        kpi_engine *r = eng_reread(f);
+        eng_same(f, r);
+        ck_assert_int_eq(option_of(r, KPI_ENGINE_OPT_PERIOD_ORIGIN_MS),
+                         end ? lim - 1 : -(lim - 1));
+        kpi_engine_free(r);
+        kpi_engine_free(f);
+    }
+    kpi_engine_free(e);
+}
+END_TEST
+
 START_TEST(add_target_stops_at_the_duration_limit)
 {
     kpi_engine *e = engine(NULL);
@@ -10432,9 +10562,12 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, windows_follow_the_options);
     tcase_add_test(tc, timers_far_apart_and_out_of_order_settle_in_time_order);
     tcase_add_test(tc, reset_forgets_the_data_and_keeps_the_configuration);
+    tcase_add_test(tc, a_reset_engine_takes_a_new_configuration_until_its_next_event);
+    tcase_add_test(tc, a_renamed_topic_is_another_topic_from_the_rename_on);
     tcase_add_test(tc, memory_per_live_ticket);
     tcase_add_test(tc, ticket_bytes_stay_within_96_a_ticket_at_every_size);
     tcase_add_test(tc, thresholds_must_lie_on_their_scales);
+    tcase_add_test(tc, window_and_period_options_have_the_documented_domains);
     tcase_add_test(tc, add_target_stops_at_the_duration_limit);
     tcase_add_test(tc, times_and_ids_outside_the_domain_are_refused);
     tcase_add_test(tc, an_event_at_the_end_of_a_window_finds_its_ticket_gone);

@@ -441,8 +441,10 @@ class Engine(KpiObject):
     threshold kpi.csat() and kpi.ces() default to on that scale
     (``csat_max=10``: satisfied from 9; ``ces_max=5``: easy from 4);
     options, calendar, policy and targets
-    are only possible before the first event (KpiStateError later),
-    names at any time (set_name, set_names).  Times are int ms since the epoch (or aware
+    are only possible before the first event (KpiStateError later; after
+    reset() again until the next event), names at any time (set_name,
+    set_names); calendar and policy are copied (changing or deleting the
+    Python object later does not reach the engine).  Times are int ms since the epoch (or aware
     datetimes).  Failing calls raise a KpiError and change nothing, but
     apply(), which keeps the records before a bad one applied.
 
@@ -564,7 +566,11 @@ class Engine(KpiObject):
 
     def set_name(self, dim, code, name):
         """Name a code of a dimension (agent, team, channel, priority,
-        topic); topic codes used in event records must be named first."""
+        topic); topic codes used in event records must be named first.
+        A topic is its label, taken at each creation: renaming a code
+        leaves the top topics counted so far and the topic of a customer's
+        earlier contact as they were (so no same-topic repeat across a
+        rename), and two codes of one name are one topic."""
         C.kpi_engine_set_name(self._p, *_name_args(dim, code, name))
 
     def set_names(self, dim, names):

@@ -1,5 +1,6 @@
 """kpi.Engine: the ticket engine from Python."""
 
+import datetime
 import gc
 import multiprocessing
 import os
@@ -1028,3 +1029,53 @@ def test_list_kind_columns_keep_integers_beside_names():
         kinds(["created", 3.7])
     with pytest.raises(kpi.KpiRangeError):
         kinds(["created", "11"])  # text is a name, never a number
+
+
+def test_reset_takes_a_new_configuration_and_calendars_are_copied():
+    # kpi_engine_reset(): the engine has applied no event again, so until
+    # the next one options, calendar, policy and targets are taken (the
+    # Engine docstring said only "before the first event"); the calendar
+    # and the policy are copies, the Python objects may change or go
+    e = kpi.Engine()
+    e.created(T0, 1)
+    with pytest.raises(kpi.KpiStateError):
+        e.set_option("period_ms", H)
+    e.reset()
+    cal = kpi.Calendar("UTC0")
+    for day in range(1, 6):
+        cal.add_hours(day, 9 * 60, 17 * 60)
+    policy = kpi.SlaPolicy(cal)
+    policy.set_target(1, kpi.SLA_FIRST_RESPONSE, 2 * H, True)
+    e.set_option("period_ms", H)
+    e.set_calendar(cal)
+    e.set_sla_policy(policy)
+    e.add_target("frt_business", H)
+    cal.add_holiday(datetime.date(2024, 1, 1))
+    policy.set_target(1, kpi.SLA_FIRST_RESPONSE, 1, False)
+    del cal, policy
+    gc.collect()
+    fresh = kpi.Engine(period_ms=H, calendar=_weekday_calendar(),
+                       sla_policy=_two_hour_policy(), targets={"frt_business": H})
+    assert bytes(e) == bytes(fresh)
+    monday_8 = T0 + 8 * H  # 2024-01-01, a Monday
+    e.created(monday_8, 1, priority=1)
+    e.agent_reply(monday_8 + 2 * H, 1)
+    assert e.duration("frt_business").sum == H
+    assert e.rate("sla_first_reply").successes == 1
+    with pytest.raises(kpi.KpiStateError):
+        e.set_option("period_ms", DAY)
+    doc = " ".join(kpi.Engine.__doc__.split())
+    assert "after reset() again until the next event" in doc
+
+
+def _weekday_calendar():
+    cal = kpi.Calendar("UTC0")
+    for day in range(1, 6):
+        cal.add_hours(day, 9 * 60, 17 * 60)
+    return cal
+
+
+def _two_hour_policy():
+    policy = kpi.SlaPolicy(_weekday_calendar())
+    policy.set_target(1, kpi.SLA_FIRST_RESPONSE, 2 * H, True)
+    return policy
