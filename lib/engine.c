@@ -3361,6 +3361,11 @@ KPI_API int kpi_engine_set_name(kpi_engine *e, int dim, uint64_t code, const cha
         return KPI_ERR_INVALID;
     if (dim < KPI_DIM_AGENT || dim > KPI_DIM_TOPIC)
         return KPI_ERR_RANGE;
+    /* the codes a kpi_event can carry in each dimension: a name for any
+     * other could never be used, yet would be kept and snapshotted */
+    static const uint64_t code_max[NNAMES] = {UINT64_MAX, 65535, 255, 255, UINT32_MAX};
+    if (code > code_max[dim - 1])
+        return KPI_ERR_RANGE;
     size_t len = strnlen(name, KPI_TOPK_MAX_LABEL + 1);
     if (len > KPI_TOPK_MAX_LABEL)
         return KPI_ERR_RANGE;

@@ -2290,6 +2290,23 @@ START_TEST(options_have_defaults_domains_and_lock_at_the_first_event)
     memset(longname, 'y', sizeof longname - 1);
     longname[sizeof longname - 1] = '\0';
     ck_assert_status(kpi_engine_set_name(e, KPI_DIM_AGENT, 7, longname), KPI_ERR_RANGE);
+    /* codes no kpi_event can carry (channel and priority 0..255, team
+     * 0..65535, topic 32 bits) are refused, and nothing is kept; the
+     * largest of each is named */
+    size_t blen;
+    unsigned char *names_before = eng_bytes(e, &blen);
+    ck_assert_status(kpi_engine_set_name(e, KPI_DIM_CHANNEL, 256, "x"), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_set_name(e, KPI_DIM_PRIORITY, 1000, "x"), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_set_name(e, KPI_DIM_TEAM, 65536, "x"), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_set_name(e, KPI_DIM_TOPIC, UINT64_C(1) << 32, "x"), KPI_ERR_RANGE);
+    eng_unchanged(e, names_before, blen);
+    free(names_before);
+    ck_assert_status(kpi_engine_name(e, KPI_DIM_CHANNEL, 256, &name), KPI_ERR_UNKNOWN_ID);
+    ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_CHANNEL, 255, "fax"));
+    ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_PRIORITY, 255, "low"));
+    ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_TEAM, 65535, "night"));
+    ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_TOPIC, UINT32_MAX, "other"));
+    ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_AGENT, UINT64_MAX, "bot"));
     ck_assert_status(kpi_engine_name(e, KPI_DIM_ALL, 7, &name), KPI_ERR_RANGE);
     ck_assert_status(kpi_engine_name(e, KPI_DIM_TEAM, 7, &name), KPI_ERR_UNKNOWN_ID);
     ck_assert_status(kpi_engine_name(e, KPI_DIM_AGENT, 7, NULL), KPI_ERR_INVALID);

@@ -718,10 +718,13 @@ KPI_API int kpi_engine_add_target(kpi_engine *e, int metric, int64_t target_ms);
  * topic), and two codes given one name are one topic.
  * @param e the engine.
  * @param dim #KPI_DIM_AGENT .. #KPI_DIM_TOPIC.
- * @param code the code (agent id, team/channel/priority/topic code).
+ * @param code the code (agent id, team/channel/priority/topic code), in
+ *        the range a #kpi_event carries: channel and priority 0..255, team
+ *        0..65535, topic 0..2^32 - 1, agent any.
  * @param name a NUL-terminated name of 1..#KPI_TOPK_MAX_LABEL bytes.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or an empty name;
- *         #KPI_ERR_RANGE for a bad dimension or a name too long;
+ *         #KPI_ERR_RANGE for a bad dimension, a code outside its range (no
+ *         event could use it) or a name too long;
  *         #KPI_ERR_NOMEM. Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_set_name(kpi_engine *e, int dim, uint64_t code,

@@ -351,11 +351,16 @@ def _c_event(record, fields):
     return ev
 
 
+# The codes a kpi_event carries in each dimension (index: DIMS): agent
+# any, team 0..65535, channel and priority 0..255, topic 32 bits.
+_CODE_MAX = (0, 2**64 - 1, 65535, 255, 255, 2**32 - 1)
+
+
 def _name_args(dim, code, name):
     """(dim, code, name bytes) for kpi_engine_set_name, refused here as the
     library would refuse them: a name is 1..KPI_TOPK_MAX_LABEL bytes
     without NUL (KpiInvalidError / KpiRangeError), the dimension one of
-    DIMS after "all" (KpiRangeError)."""
+    DIMS after "all", the code one an event can carry (KpiRangeError)."""
     d = _code(DIMS, dim, "dim")
     if not 0 < d < len(DIMS):
         raise _lib.KpiRangeError(_lib.ERR_RANGE, "set_name", f"dimension {dim!r}")
@@ -366,7 +371,11 @@ def _name_args(dim, code, name):
     if len(b) > _NAME_MAX:
         raise _lib.KpiRangeError(_lib.ERR_RANGE, "set_name",
                                  f"a name of {len(b)} bytes (at most {_NAME_MAX})")
-    return d, _lib.id64(code, "code"), b
+    c = _lib.id64(code, "code")
+    if c > _CODE_MAX[d]:
+        raise _lib.KpiRangeError(_lib.ERR_RANGE, "set_name",
+                                 f"{DIMS[d]} code {c} (an event carries 0..{_CODE_MAX[d]})")
+    return d, c, b
 
 
 def _describe_record(ev):
@@ -567,6 +576,8 @@ class Engine(KpiObject):
     def set_name(self, dim, code, name):
         """Name a code of a dimension (agent, team, channel, priority,
         topic); topic codes used in event records must be named first.
+        The code is one an event can carry (channel and priority 0..255,
+        team 0..65535, topic 0..2**32 - 1; else KpiRangeError).
         A topic is its label, taken at each creation: renaming a code
         leaves the top topics counted so far and the topic of a customer's
         earlier contact as they were (so no same-topic repeat across a

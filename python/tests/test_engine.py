@@ -918,6 +918,24 @@ def test_a_kind_is_checked_as_the_uint32_c_takes():
     assert bytes(e) == before
 
 
+def test_names_of_codes_no_event_can_carry_are_refused():
+    # channel and priority codes are 0..255, teams 0..65535, topics 32 bits
+    # (kpi_event): a name for another code could never be used
+    e = kpi.Engine()
+    before = bytes(e)
+    for dim, code in (("channel", 256), ("priority", 300), ("team", 65536), ("topic", 2**32)):
+        with pytest.raises(kpi.KpiRangeError):
+            e.set_name(dim, code, "x")
+    assert bytes(e) == before
+    e.set_name("channel", 255, "fax")
+    assert e.name("channel", 255) == "fax"
+    # set_names checks every code first: a refused one sets none
+    with pytest.raises(kpi.KpiRangeError):
+        e.set_names("team", {65535: "night", 65536: "never"})
+    with pytest.raises(kpi.KpiUnknownIdError):
+        e.name("team", 65535)
+
+
 def test_names_can_be_set_after_the_first_event_as_documented():
     # the Engine docstring said all configuration, names={...} included,
     # is only possible before the first event; kpi_engine_set_name names a

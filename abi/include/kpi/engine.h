@@ -534,9 +534,10 @@ typedef struct kpi_event {
 
 /** @name Options (kpi_engine_set_option(); only before the first event)
  *  @{ */
-/** Reopen window in ms [7 days]: resolved tickets settle after it. */
+/** Reopen window in ms, 0..2^39 (about 17 years) [7 days]: resolved
+ *  tickets settle after it. */
 #define KPI_ENGINE_OPT_REOPEN_WINDOW_MS 0
-/** Repeat-contact window in ms [7 days]. */
+/** Repeat-contact window in ms, 0..2^39 [7 days]. */
 #define KPI_ENGINE_OPT_REPEAT_WINDOW_MS 1
 /** 1 = a repeat contact must be on the same topic [0]. */
 #define KPI_ENGINE_OPT_REPEAT_SAME_TOPIC 2
@@ -549,9 +550,11 @@ typedef struct kpi_event {
 /** 1 = a customer message on a solved ticket reopens it [1]; 0 = it is
  *  counted without reopening, and without a wait or an FRT start. */
 #define KPI_ENGINE_OPT_MESSAGE_REOPENS 6
-/** Length of a period for volume, windows and backlog, in ms [1 day]. */
+/** Length of a period for volume, windows and backlog, in ms, 1000 (a
+ *  second) .. 366 days [1 day]. */
 #define KPI_ENGINE_OPT_PERIOD_MS 7
-/** A period boundary, in ms [0 = midnight UTC]; -3600000 gives CET days.
+/** A period boundary, in ms, inside (-2^62, 2^62) as event times (@ref
+ *  engine_rules) [0 = midnight UTC]; -3600000 gives CET days.
  *  Periods are fixed spans of #KPI_ENGINE_OPT_PERIOD_MS and do not follow
  *  daylight saving time: in summer (CEST) a CET day runs from 01:00 to
  *  01:00 local time. */
@@ -613,6 +616,10 @@ KPI_API void kpi_engine_free(kpi_engine *e);
 /**
  * @brief Forget every ticket, customer and KPI value, keeping options,
  *        calendar, policy and names; NULL is a no-op.
+ * The engine is then as a new one so configured: it has applied no event,
+ * so until its next one kpi_engine_set_option(), kpi_engine_set_calendar(),
+ * kpi_engine_set_sla_policy() and kpi_engine_add_target() take changes
+ * again (an admin's new business hours or SLA targets for a fresh start).
  * @param e the engine.
  * Thread safety: not with concurrent use of `e`.
  */
@@ -628,7 +635,9 @@ KPI_API void kpi_engine_reset(kpi_engine *e);
 KPI_API int kpi_engine_clone(const kpi_engine *e, kpi_engine **out);
 
 /**
- * @brief Set an option (only while the engine has applied no event).
+ * @brief Set an option (only while the engine has applied no event: since
+ *        it was made, restored from an engine that had applied none, or
+ *        reset with kpi_engine_reset(); a failed event does not count).
  * @param e the engine.
  * @param option one of the KPI_ENGINE_OPT_* values.
  * @param value the value (domains in the option's description).
@@ -650,21 +659,28 @@ KPI_API int kpi_engine_set_option(kpi_engine *e, int option, int64_t value);
 KPI_API int kpi_engine_option(const kpi_engine *e, int option, int64_t *value);
 
 /**
- * @brief Attach a business calendar (copied) for the *_BUSINESS metrics.
+ * @brief Attach a business calendar (copied) for the *_BUSINESS metrics,
+ *        while the engine has applied no event (as kpi_engine_set_option()).
+ * The engine keeps its own copy: `cal` may be changed or freed at once,
+ * and changes to it after the call do not reach the engine.
  * @param e the engine.
  * @param cal the calendar; NULL detaches.
- * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL; #KPI_ERR_STATE once an
- *         event has been applied; #KPI_ERR_NOMEM.
+ * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL or `cal` is no
+ *         calendar; #KPI_ERR_STATE once an event has been applied;
+ *         #KPI_ERR_NOMEM.
  *         Thread safety: not with concurrent use of `e`; `cal` is only read.
  */
 KPI_API int kpi_engine_set_calendar(kpi_engine *e, const kpi_calendar *cal);
 
 /**
- * @brief Attach an SLA policy (copied, its calendar included).
+ * @brief Attach an SLA policy (copied, its calendar included), while the
+ *        engine has applied no event (as kpi_engine_set_option()).
+ * The engine keeps its own copy: `policy` may be changed or freed at once.
  * @param e the engine.
  * @param policy the policy; NULL detaches.
- * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL; #KPI_ERR_STATE once an
- *         event has been applied; #KPI_ERR_NOMEM.
+ * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL or `policy` is no
+ *         policy; #KPI_ERR_STATE once an event has been applied;
+ *         #KPI_ERR_NOMEM.
  *         Thread safety: not with concurrent use of `e`; `policy` is only
  *         read.
  */
@@ -692,13 +708,23 @@ KPI_API int kpi_engine_add_target(kpi_engine *e, int metric, int64_t target_ms);
  * @brief Name a code of a dimension (agent, team, channel, priority or
  *        topic), at any time; a new name replaces the old one.
  * Topic codes used in #kpi_event records must be named before use: the
- * name is the label counted by the top-topics accumulator.
+ * name is the label counted by the top-topics accumulator.  A topic is
+ * its label, taken when a ticket is created: a creation is counted in the
+ * top topics, and compared for repeat contacts on the same topic
+ * (#KPI_ENGINE_OPT_REPEAT_SAME_TOPIC), under the name its code has then.
+ * Renaming a topic code changes neither the counts already made nor the
+ * topic remembered for a customer's earlier contact: a contact after the
+ * rename is on another topic than one before it (no repeat on the same
+ * topic), and two codes given one name are one topic.
  * @param e the engine.
  * @param dim #KPI_DIM_AGENT .. #KPI_DIM_TOPIC.
- * @param code the code (agent id, team/channel/priority/topic code).
+ * @param code the code (agent id, team/channel/priority/topic code), in
+ *        the range a #kpi_event carries: channel and priority 0..255, team
+ *        0..65535, topic 0..2^32 - 1, agent any.
  * @param name a NUL-terminated name of 1..#KPI_TOPK_MAX_LABEL bytes.
  * @return #KPI_OK; #KPI_ERR_INVALID on NULL or an empty name;
- *         #KPI_ERR_RANGE for a bad dimension or a name too long;
+ *         #KPI_ERR_RANGE for a bad dimension, a code outside its range (no
+ *         event could use it) or a name too long;
  *         #KPI_ERR_NOMEM. Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_set_name(kpi_engine *e, int dim, uint64_t code,
