@@ -370,8 +370,11 @@ class KpiObject:
         def run(i, _keep=None):  # _keep: held by the worker's Thread until it ends
             try:
                 feed(parts[i], n * i // k, n * (i + 1) // k)
-            except Exception as e:  # noqa: BLE001 (the single call decides)
-                failed.append(e)
+            except Exception:  # noqa: BLE001 (the single call decides)
+                # a flag, not the exception: its traceback holds this
+                # frame, whose cell holds `failed`, a cycle that kept the
+                # input, the parts and (part 0) self until the cyclic GC ran
+                failed.append(True)
 
         try:
             try:
@@ -379,8 +382,8 @@ class KpiObject:
                     part = self.copy()
                     parts.append(part)
                     part.reset()
-            except _lib.KpiError as e:  # no memory for a part: the parts' own failure
-                failed.append(e)
+            except _lib.KpiError:  # no memory for a part: the parts' own failure
+                failed.append(True)
             try:
                 for i in range(1, k if not failed else 1):
                     worker = threading.Thread(target=run, args=(i, keep),
@@ -391,8 +394,8 @@ class KpiObject:
                     except RuntimeError:
                         started.pop()  # it never ran
                         raise
-            except RuntimeError as e:  # a thread that cannot be started: the parts' too
-                failed.append(e)
+            except RuntimeError:  # a thread that cannot be started: the parts' too
+                failed.append(True)
             else:
                 if not failed:
                     run(0)
