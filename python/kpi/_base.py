@@ -31,7 +31,7 @@ import weakref
 from collections import namedtuple
 
 from . import _lib
-from ._buffers import KINDS, as_c_array
+from ._buffers import KINDS, as_c_array, buffer_address
 from ._lib import C
 
 Estimate = namedtuple("Estimate", "value low high n")
@@ -439,9 +439,13 @@ class KpiObject:
         n = ctypes.c_size_t()
         ser = self._fn("serialize")
         ser(self._p, None, 0, ctypes.byref(n))
-        buf = ctypes.create_string_buffer(n.value)
-        ser(self._p, buf, n.value, ctypes.byref(n))
-        return buf.raw[:n.value]
+        # a bytearray, not create_string_buffer(n): a ctypes array type per
+        # size, a reference cycle each (see _buffers.buffer_address)
+        buf = bytearray(n.value)
+        address, keep = buffer_address(buf)
+        ser(self._p, address, n.value, ctypes.byref(n))
+        del keep
+        return bytes(memoryview(buf)[:n.value])
 
     __bytes__ = to_bytes
 

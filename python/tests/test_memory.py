@@ -57,3 +57,35 @@ def test_refused_threaded_add_frees_its_input_copy_at_once(no_gc, monkeypatch, b
     ref = weakref.ref(s)
     del s
     assert ref() is None
+
+
+def test_calls_on_inputs_of_new_sizes_leave_no_cyclic_garbage(no_gc):
+    # bytes()/pickle made a ctypes buffer type per state size
+    # (create_string_buffer(n) is c_char * n), TopK.add_array one per
+    # column length (the object column's pointers, a list's labels), and
+    # the buffers without numpy one per length: every such type is a
+    # reference cycle, some 5 KB left to the cyclic GC at every call whose
+    # size was new (an engine serialized as it grows: 16 MB per 5,000
+    # pickles with gc disabled).
+    import array
+    import pickle
+
+    from kpi import _buffers, _engine
+    e = kpi.Engine()
+    topics = np.array(["billing", "login", "refund"], dtype=object)
+    t = kpi.TopK(10)
+    ev = kpi.events(1)
+    ev["kind"], ev["ticket"] = kpi.EVENT_CREATED, 1
+    gc.collect()
+    for i in range(1, 40):
+        e.created(1_700_000_000_000 + i, i, customer=i, topic="billing")
+        assert kpi.Engine.from_bytes(bytes(e)).count("created") == i
+        pickle.dumps(e)
+        t.add_array(topics[np.arange(i) % 3])                 # identity count
+        t.add_array(["billing", "login", "refund"][:1 + i % 3] * i)  # label by label
+        _buffers._buffer_array(array.array("q", range(i)), "int64", "x")
+        _buffers._buffer_array(bytes(8 * i), "int64", "x")
+        _engine._event_buffer(ev.tobytes() * i)
+    assert gc.collect() == 0
+    assert t.estimate("billing").count == sum(
+        len(range(0, i, 3)) + (1 + i % 3 >= 1) * i for i in range(1, 40))
