@@ -31,7 +31,7 @@ import weakref
 from collections import namedtuple
 
 from . import _lib
-from ._buffers import KINDS, as_c_array
+from ._buffers import KINDS, as_c_array, buffer_address
 from ._lib import C
 
 Estimate = namedtuple("Estimate", "value low high n")
@@ -370,8 +370,11 @@ class KpiObject:
         def run(i, _keep=None):  # _keep: held by the worker's Thread until it ends
             try:
                 feed(parts[i], n * i // k, n * (i + 1) // k)
-            except Exception as e:  # noqa: BLE001 (the single call decides)
-                failed.append(e)
+            except Exception:  # noqa: BLE001 (the single call decides)
+                # a flag, not the exception: its traceback holds this
+                # frame, whose cell holds `failed`, a cycle that kept the
+                # input, the parts and (part 0) self until the cyclic GC ran
+                failed.append(True)
 
         try:
             try:
@@ -379,8 +382,8 @@ class KpiObject:
                     part = self.copy()
                     parts.append(part)
                     part.reset()
-            except _lib.KpiError as e:  # no memory for a part: the parts' own failure
-                failed.append(e)
+            except _lib.KpiError:  # no memory for a part: the parts' own failure
+                failed.append(True)
             try:
                 for i in range(1, k if not failed else 1):
                     worker = threading.Thread(target=run, args=(i, keep),
@@ -391,8 +394,8 @@ class KpiObject:
                     except RuntimeError:
                         started.pop()  # it never ran
                         raise
-            except RuntimeError as e:  # a thread that cannot be started: the parts' too
-                failed.append(e)
+            except RuntimeError:  # a thread that cannot be started: the parts' too
+                failed.append(True)
             else:
                 if not failed:
                     run(0)
@@ -436,9 +439,13 @@ class KpiObject:
         n = ctypes.c_size_t()
         ser = self._fn("serialize")
         ser(self._p, None, 0, ctypes.byref(n))
-        buf = ctypes.create_string_buffer(n.value)
-        ser(self._p, buf, n.value, ctypes.byref(n))
-        return buf.raw[:n.value]
+        # a bytearray, not create_string_buffer(n): a ctypes array type per
+        # size, a reference cycle each (see _buffers.buffer_address)
+        buf = bytearray(n.value)
+        address, keep = buffer_address(buf)
+        ser(self._p, address, n.value, ctypes.byref(n))
+        del keep
+        return bytes(memoryview(buf)[:n.value])
 
     __bytes__ = to_bytes
 

@@ -302,6 +302,33 @@ def _buffer_items(mv, what):
     raise TypeError(f"{what}: a buffer of {fmt!r} items is not a sequence of numbers")
 
 
+# Never `(ctype * n)` for a length n that varies from call to call: ctypes
+# makes a new array type for each length, and a type is a reference cycle,
+# so each call left some 5 KB to the cyclic garbage collector (kept for
+# good with gc disabled).  These give the address of a buffer's first byte
+# through a c_char (one fixed type) instead.
+
+def buffer_address(buf):
+    """(address, keep-alive) of the first byte of a writable buffer of at
+    least one byte (bytearray, array.array, writable memoryview), in place."""
+    first = ctypes.c_char.from_buffer(buf)
+    return ctypes.addressof(first), first
+
+
+def buffer_copy(mv):
+    """(address, keep-alive) of a new copy of the bytes of a buffer."""
+    return buffer_address(bytearray(mv))
+
+
+def uint_array(size, values=()):
+    """An array.array of unsigned integers of `size` bytes (a pointer's,
+    a size_t's)."""
+    for code in "BHILQ":
+        if array.array(code).itemsize == size:
+            return array.array(code, values)
+    raise TypeError(f"no array.array of {size}-byte integers")  # pragma: no cover
+
+
 def _buffer_array(obj, kind, what):
     ctype, _, code = KINDS[kind]
     try:
@@ -313,14 +340,14 @@ def _buffer_array(obj, kind, what):
         n = len(mv)
         if n == 0:
             return None, 0, mv
-        arr = None
+        address = None
         if not mv.readonly:  # in place, if aligned for the C type
-            arr = (ctype * n).from_buffer(mv)
-            if ctypes.addressof(arr) % ctypes.alignment(ctype):
-                arr = None
-        if arr is None:
-            arr = (ctype * n).from_buffer_copy(mv)
-        return ctypes.addressof(arr), n, (arr, mv)
+            address, keep = buffer_address(mv)
+            if address % ctypes.alignment(ctype):
+                address = None
+        if address is None:
+            address, keep = buffer_copy(mv)  # malloc'd: aligned
+        return address, n, (keep, mv)
     seq = _buffer_items(mv, what) if mv is not None else obj
     if isinstance(seq, (str, bytes)):
         raise TypeError(f"{what}: a sequence of numbers is needed, got {type(obj).__name__}")

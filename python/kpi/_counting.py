@@ -2,13 +2,14 @@
 ids), Distinct (exact set, then HyperLogLog)."""
 
 import ctypes
+import itertools
 import numbers
 import sys
 from collections import namedtuple
 
 from . import _lib
 from ._base import KpiObject, read_estimate, register, thread_count
-from ._buffers import need_1d, numpy, refuse_masked
+from ._buffers import need_1d, numpy, refuse_masked, uint_array
 from ._lib import C
 
 TopEntry = namedtuple("TopEntry", "label count low high")
@@ -221,8 +222,17 @@ def _object_array(labels):
 def _pointers(a):
     """The object array a's elements as uint64 pointer values: a view of
     its buffer (no copy, no reference taken), valid while a lives."""
-    words = (ctypes.c_uint64 * a.size).from_address(a.ctypes.data)
-    return numpy.frombuffer(words, dtype=numpy.uint64)
+    return numpy.asarray(_Words(a))
+
+
+class _Words:
+    """The pointers of an object array as an __array_interface__ (no
+    ctypes array type of its length, a reference cycle per length)."""
+
+    def __init__(self, a):
+        self.a = a  # kept alive by the array made over it (its base)
+        self.__array_interface__ = {"data": (a.ctypes.data, True), "shape": (a.size,),
+                                    "typestr": numpy.dtype(numpy.uint64).str, "version": 3}
 
 
 def _count_pointer_part(ids, base, lo, hi):
@@ -406,12 +416,17 @@ class TopK(KpiObject):
         n = len(bs)
         if n == 0:
             return
-        ptrs = (ctypes.c_char_p * n)(*bs)
-        lens = (ctypes.c_size_t * n)(*map(len, bs))
-        pa, la = ctypes.addressof(ptrs), ctypes.addressof(lens)
+        # one blob and two array.arrays, no ctypes array type of length n
+        # (a reference cycle per length: see _buffers.buffer_address)
+        blob = b"".join(bs)
+        base = ctypes.cast(blob, ctypes.c_void_p).value
+        lens = uint_array(ctypes.sizeof(ctypes.c_size_t), map(len, bs))
+        ptrs = uint_array(ctypes.sizeof(ctypes.c_char_p), itertools.accumulate(
+            lens[:-1], initial=base))
+        pa, la = ptrs.buffer_info()[0], lens.buffer_info()[0]
         ps, ls = ctypes.sizeof(ctypes.c_char_p), ctypes.sizeof(ctypes.c_size_t)
         self._add_in_parts(n, threads, lambda obj, lo, hi: C.kpi_topk_add_array(
-            obj._p, pa + lo * ps, la + lo * ls, hi - lo), (ptrs, lens, bs))
+            obj._p, pa + lo * ps, la + lo * ls, hi - lo), (ptrs, lens, blob))
 
     @property
     def total(self):

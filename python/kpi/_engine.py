@@ -37,7 +37,8 @@ from collections import namedtuple
 
 from . import _lib
 from ._base import KpiObject, read_estimate, read_only_class, read_out, register
-from ._buffers import as_int, in_ms, nullable_values, numpy, refuse_masked
+from ._buffers import (as_int, buffer_address, buffer_copy, in_ms, nullable_values, numpy,
+                       refuse_masked)
 from ._calendar import Calendar, SlaPolicy
 from ._calendar import to_ms as _ms
 from ._counting import TopK, _label_bytes
@@ -274,7 +275,7 @@ def _event_buffer(data):
     if isinstance(data, ctypes.Array) and data._type_ is _lib.CEvent:
         if ctypes.addressof(data) % _RECORD_ALIGN:
             # from_buffer() builds one at any offset: copied, aligned
-            data = (_lib.CEvent * len(data)).from_buffer_copy(data)
+            data = type(data).from_buffer_copy(data)
         return (ctypes.addressof(data) if len(data) else None), len(data), data
     if numpy is not None and (isinstance(data, numpy.ndarray) or hasattr(data, "items")):
         a = to_events(data)
@@ -299,14 +300,16 @@ def _event_buffer(data):
         # mmap of a record file): ctypes' from_buffer needs a writable one
         a = to_events(numpy.frombuffer(mv, dtype=EVENT_DTYPE))
         return (a.ctypes.data if a.size else None), a.size, a
-    arr = None
+    if n == 0:
+        return None, 0, mv
+    address = None  # no (CEvent * n): a ctypes type per length (_buffers.buffer_address)
     if not mv.readonly:  # in place, if aligned for the record's int64s
-        arr = (_lib.CEvent * n).from_buffer(mv)
-        if ctypes.addressof(arr) % ctypes.alignment(_lib.CEvent):
-            arr = None
-    if arr is None:
-        arr = (_lib.CEvent * n).from_buffer_copy(mv)
-    return (ctypes.addressof(arr) if n else None), n, (arr, mv)
+        address, keep = buffer_address(mv)
+        if address % ctypes.alignment(_lib.CEvent):
+            address = None
+    if address is None:
+        address, keep = buffer_copy(mv)  # malloc'd: aligned
+    return address, n, (keep, mv)
 
 
 def _c_event(record, fields):
