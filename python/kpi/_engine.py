@@ -673,7 +673,9 @@ class Engine(KpiObject):
                             _lib.i32(answer, "answer"))
 
     def logged_in(self, t_ms, agent, team, logged_in_ms):
-        """An agent's logged-in time, for the per-hour productivity ratios."""
+        """An agent's logged-in time, for the per-hour productivity ratios
+        (kpi_engine_logged_in): agent not 0 (KpiInvalidError),
+        logged_in_ms 0 .. 2**40 - 1 (KpiRangeError outside)."""
         C.kpi_engine_logged_in(self._p, _ms(t_ms), _lib.id64(agent, "agent"),
                                _lib.u32(team, "team"), _lib.i64(logged_in_ms, "logged_in_ms"))
 
@@ -752,13 +754,22 @@ class Engine(KpiObject):
         return {name: self.count(i) for i, name in enumerate(COUNTERS)}
 
     def backlog(self, period_start_ms):
-        """Unresolved tickets at the end of the kept period starting then."""
+        """Unresolved tickets at the end of the kept period starting then
+        (kpi_engine_backlog): counted when the engine's time first passed
+        the period's end.  KpiInvalidError for a time that is no period
+        boundary, KpiOrderError for a period no longer kept, KpiEmptyError
+        for one that has not ended yet (or ended before the first event)."""
         return read_out(C.kpi_engine_backlog, ctypes.c_uint64, self._p,
                         _ms(period_start_ms, "period_start_ms"))
 
     def aging(self, now_ms=None):
-        """Aging(under_1d, d1_to_3d, d3_to_7d, over_7d) of the unresolved
-        tickets at now_ms (default: the engine's time)."""
+        """Aging(under_1d, d1_to_3d, d3_to_7d, over_7d): the ages at now_ms
+        (default: the engine's time; KpiEmptyError before the first event)
+        of the tickets unresolved now (kpi_engine_aging), those created
+        after now_ms left out.  The tickets are taken as the engine holds
+        them after its latest event: an earlier now_ms is no view of the
+        past (a ticket resolved since is not counted); for a past period's
+        end read backlog()."""
         now = self.time if now_ms is None else _ms(now_ms, "now_ms")
         out = (ctypes.c_uint64 * CONSTANTS["ENGINE_AGING_BUCKETS"])()
         C.kpi_engine_aging(self._p, now, out)
@@ -766,8 +777,14 @@ class Engine(KpiObject):
 
     def sla_risk(self, horizon_ms, now_ms=None):
         """SlaRisk(at_risk, breached, next_due) of the live tickets under
-        the attached policy at now_ms (default: the engine's time);
-        KpiEmptyError without a policy."""
+        the attached policy at now_ms (default: the engine's time;
+        KpiEmptyError before the first event) (kpi_engine_sla_risk): at
+        risk means a running target due in [now, now + horizon_ms] (one
+        due exactly at now is at risk, not breached).  The tickets are
+        taken as the engine holds them after its latest event, also those
+        created after now_ms: an earlier now_ms is no view of the past.
+        KpiEmptyError without a policy, KpiInvalidError for a negative
+        horizon_ms."""
         now = self.time if now_ms is None else _ms(now_ms, "now_ms")
         at_risk, breached, due = ctypes.c_uint64(), ctypes.c_uint64(), ctypes.c_int64()
         C.kpi_engine_sla_risk(self._p, now, _lib.i64(horizon_ms, "horizon_ms"),
@@ -841,7 +858,10 @@ class Engine(KpiObject):
         return self._metric_view(metric, dim, key, 4)
 
     def volume(self, dim=0, key=0):
-        """The tickets-created Series (overall, or by channel, ...)."""
+        """The tickets-created Series (overall, or by channel, ...).  Its
+        newest period is that of its latest creation, not the engine's
+        time (advance() moves neither): ``period(t)`` of a later period
+        raises KpiRangeError (no ticket was created in it: a count of 0)."""
         return self._metric_view("volume", dim, key)
 
     def group(self, metric, dim):
@@ -859,7 +879,11 @@ class Engine(KpiObject):
 
     def window(self, metric, from_ms, to_ms=INT64_MAX):
         """A new owned accumulator: the metric over the kept periods that
-        start in [from_ms, to_ms)."""
+        start in [from_ms, to_ms) (kpi_engine_window; "the last N days":
+        from_ms = the start of the period N - 1 before the current one).
+        KpiRangeError for the volume metric (read volume() instead) or an
+        empty range, KpiOrderError if a period starting in the window is
+        no longer kept."""
         m = _code(METRICS, metric, "metric")
         cls = metric_class(m)
         out = ctypes.c_void_p()
@@ -883,7 +907,9 @@ class Engine(KpiObject):
         """A new owned TopK: the top topics (labels of tickets created) in
         the kept periods that start in [from_ms, to_ms), merged; exact
         while the window's topics fit in the capacity, else with the
-        TopK's error bounds."""
+        TopK's error bounds.  KpiRangeError for an empty range,
+        KpiOrderError if a period starting in the window is no longer
+        kept."""
         out = ctypes.c_void_p()
         C.kpi_engine_window_topics(self._p, _ms(from_ms, "from_ms"),
                                    _ms(to_ms, "to_ms"), ctypes.byref(out))

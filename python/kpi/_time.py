@@ -370,7 +370,10 @@ class Series(KpiObject):
         C.kpi_series_add_array(self._p, a, b, n)
 
     def period(self, t_ms):
-        """The value of the period containing t."""
+        """The value of the period containing t (kpi_series_period);
+        KpiEmptyError before the first amount, KpiRangeError for a period
+        not in the ring (older than the oldest kept one, or after the
+        newest: the period of the latest amount)."""
         return read_out(C.kpi_series_period, ctypes.c_double, self._p, _lib.i64(t_ms, "t_ms"))
 
     def last(self, n_periods):

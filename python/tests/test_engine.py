@@ -1097,3 +1097,60 @@ def _two_hour_policy():
     policy = kpi.SlaPolicy(_weekday_calendar())
     policy.set_target(1, kpi.SLA_FIRST_RESPONSE, 2 * H, True)
     return policy
+
+
+def test_read_docstrings_state_what_the_header_says_of_each_read():
+    # the behaviours kpi/engine.h and kpi/series.h document for these
+    # reads, and the docstrings that must say them (help() is the manual)
+    D, H = kpi.MS_PER_DAY, kpi.MS_PER_HOUR
+    e = kpi.Engine(period_ms=D)
+    with pytest.raises(kpi.KpiEmptyError):
+        e.aging()  # no time yet
+    t = 20 * D
+    e.created(t, 1)
+    e.created(t, 2)
+    e.resolved(t + 2 * D, 2)
+    # an earlier now is no view of the past: ticket 2 was unresolved then
+    assert e.aging(t + H) == (1, 0, 0, 0)
+    with pytest.raises(kpi.KpiEmptyError):
+        e.backlog(t + 2 * D)  # not ended yet
+    with pytest.raises(kpi.KpiInvalidError):
+        e.backlog(t + 1)  # no boundary
+    assert e.backlog(t) == 2
+    e.advance(t + 5 * D)
+    assert e.volume().period(t) == 2
+    with pytest.raises(kpi.KpiRangeError):
+        e.volume().period(t + 5 * D)  # a quiet day after the last creation
+    with pytest.raises(kpi.KpiEmptyError):
+        kpi.Series(D, 3).period(0)
+    with pytest.raises(kpi.KpiRangeError):
+        e.window("volume", t)
+    with pytest.raises(kpi.KpiRangeError):
+        e.window("frt", t, t)
+    with pytest.raises(kpi.KpiInvalidError):
+        e.logged_in(t + 5 * D, 0, 0, H)
+    with pytest.raises(kpi.KpiRangeError):
+        e.logged_in(t + 5 * D, 5, 0, 2**40)
+    pol = kpi.SlaPolicy()
+    pol.set_target(1, 0, H)
+    s = kpi.Engine(sla_policy=pol)
+    with pytest.raises(kpi.KpiEmptyError):
+        s.sla_risk(H)  # no time yet
+    s.created(t, 1, priority=1)
+    assert s.sla_risk(0, now_ms=t + H) == (1, 0, t + H)  # due now: at risk
+    with pytest.raises(kpi.KpiInvalidError):
+        s.sla_risk(-1)
+    E = kpi.Engine
+    docs = {E.aging: ["KpiEmptyError", "no view of the past", "backlog()"],
+            E.sla_risk: ["KpiEmptyError", "KpiInvalidError", "[now, now + horizon_ms]",
+                         "no view of the past"],
+            E.backlog: ["KpiInvalidError", "KpiOrderError", "KpiEmptyError"],
+            E.volume: ["latest creation", "KpiRangeError"],
+            E.window: ["KpiRangeError", "KpiOrderError", "volume()"],
+            E.window_topics: ["KpiRangeError", "KpiOrderError"],
+            E.logged_in: ["KpiInvalidError", "KpiRangeError", "2**40"],
+            kpi.Series.period: ["KpiEmptyError", "KpiRangeError"]}
+    for fn, phrases in docs.items():
+        doc = " ".join(fn.__doc__.split())
+        for phrase in phrases:
+            assert phrase in doc, (fn.__qualname__, phrase)
