@@ -1716,6 +1716,44 @@ START_TEST(metric_types_and_typed_reads)
 }
 END_TEST
 
+/* A typed read of no engine is #KPI_ERR_INVALID ("on NULL", as
+ * kpi_engine_metric()), whatever the metric's type: a NULL engine (or an
+ * object that is not one) with a metric of another type is not
+ * #KPI_ERR_TYPE, as kpi_engine_add_target() checks the engine first. */
+START_TEST(typed_reads_of_no_engine_are_invalid_whatever_the_metric)
+{
+    const kpi_duration *d = NULL;
+    const kpi_rate *r = NULL;
+    const kpi_score *s = NULL;
+    const kpi_ratio *q = NULL;
+    const kpi_series *v = NULL;
+    ck_assert_status(kpi_engine_duration(NULL, KPI_ENGINE_FCR, KPI_DIM_ALL, 0, &d),
+                     KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_rate(NULL, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &r),
+                     KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_score(NULL, KPI_ENGINE_FCR, KPI_DIM_ALL, 0, &s),
+                     KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_ratio(NULL, KPI_ENGINE_CSAT, KPI_DIM_ALL, 0, &q),
+                     KPI_ERR_INVALID);
+    /* the same type: invalid too (it always was) */
+    ck_assert_status(kpi_engine_duration(NULL, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &d),
+                     KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_volume(NULL, KPI_DIM_ALL, 0, &v), KPI_ERR_INVALID);
+    /* an object of another type given as the engine */
+    kpi_rate *other;
+    ck_assert_ok(kpi_rate_new(&other));
+    ck_assert_status(kpi_engine_duration((const kpi_engine *)(void *)other,
+                                         KPI_ENGINE_FCR, KPI_DIM_ALL, 0, &d),
+                     KPI_ERR_INVALID);
+    kpi_rate_free(other);
+    ck_assert_ptr_null(d);
+    ck_assert_ptr_null(r);
+    ck_assert_ptr_null(s);
+    ck_assert_ptr_null(q);
+    ck_assert_ptr_null(v);
+}
+END_TEST
+
 static void expect_window_(const kpi_engine *e, int metric, int64_t from,
                            int64_t to, uint64_t n, int64_t sum, int line)
 {
@@ -10529,6 +10567,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, breakdowns_by_channel_agent_team_and_priority);
     tcase_add_test(tc, breakdowns_hold_only_keys_with_values);
     tcase_add_test(tc, metric_types_and_typed_reads);
+    tcase_add_test(tc, typed_reads_of_no_engine_are_invalid_whatever_the_metric);
     tcase_add_test(tc, windows_merge_the_kept_periods);
     tcase_add_test(tc, top_topics_over_a_window_of_periods);
     tcase_add_test(tc, top_topic_summaries_take_the_memory_documented);
