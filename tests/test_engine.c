@@ -1754,6 +1754,40 @@ START_TEST(typed_reads_of_no_engine_are_invalid_whatever_the_metric)
 }
 END_TEST
 
+/* The volume is broken down by channel and priority only (the header's
+ * #KPI_ENGINE_VOLUME): by agent or team it is #KPI_ERR_RANGE, a breakdown
+ * not kept, even for a ticket assigned since its creation. */
+START_TEST(volume_is_broken_down_by_channel_and_priority_only)
+{
+    kpi_engine *e = engine(NULL);
+    /* ticket 1: channel 2, priority 3, created at 1 h, assigned to agent 7
+     * of team 4 at 2 h; the volume of day 0 is 1 overall, for channel 2
+     * and for priority 3 */
+    ck_assert_ok(kpi_engine_created(e, H, 1, 100, 2, 3, NULL, 0));
+    ck_assert_ok(kpi_engine_assigned(e, 2 * H, 1, 7, 4));
+    const kpi_series *v;
+    double n;
+    ck_assert_ok(kpi_engine_volume(e, KPI_DIM_ALL, 0, &v));
+    ck_assert_ok(kpi_series_period(v, 0, &n));
+    ck_assert(n == 1.0);
+    ck_assert_ok(kpi_engine_volume(e, KPI_DIM_CHANNEL, 2, &v));
+    ck_assert_ok(kpi_series_period(v, 0, &n));
+    ck_assert(n == 1.0);
+    ck_assert_ok(kpi_engine_volume(e, KPI_DIM_PRIORITY, 3, &v));
+    ck_assert_ok(kpi_series_period(v, 0, &n));
+    ck_assert(n == 1.0);
+    ck_assert_status(kpi_engine_volume(e, KPI_DIM_CHANNEL, 1, &v), KPI_ERR_UNKNOWN_ID);
+    ck_assert_status(kpi_engine_volume(e, KPI_DIM_AGENT, 7, &v), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_volume(e, KPI_DIM_TEAM, 4, &v), KPI_ERR_RANGE);
+    const kpi_group *g;
+    ck_assert_status(kpi_engine_group(e, KPI_ENGINE_VOLUME, KPI_DIM_AGENT, &g),
+                     KPI_ERR_RANGE);
+    ck_assert_ok(kpi_engine_group(e, KPI_ENGINE_VOLUME, KPI_DIM_PRIORITY, &g));
+    ck_assert_uint_eq(kpi_group_size(g), 1);
+    kpi_engine_free(e);
+}
+END_TEST
+
 static void expect_window_(const kpi_engine *e, int metric, int64_t from,
                            int64_t to, uint64_t n, int64_t sum, int line)
 {
@@ -10568,6 +10602,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, breakdowns_hold_only_keys_with_values);
     tcase_add_test(tc, metric_types_and_typed_reads);
     tcase_add_test(tc, typed_reads_of_no_engine_are_invalid_whatever_the_metric);
+    tcase_add_test(tc, volume_is_broken_down_by_channel_and_priority_only);
     tcase_add_test(tc, windows_merge_the_kept_periods);
     tcase_add_test(tc, top_topics_over_a_window_of_periods);
     tcase_add_test(tc, top_topic_summaries_take_the_memory_documented);

@@ -62,8 +62,8 @@
  *   on-hold) and #KPI_ENGINE_COUNT_WAITING (a customer waiting for a
  *   human reply); **backlog at the end of a period**:
  *   kpi_engine_backlog(); **aging**: kpi_engine_aging().
- * - **Volume** (#KPI_ENGINE_VOLUME): tickets created per period, overall
- *   and per channel (#kpi_series).  **Top topics** (the labels of created
+ * - **Volume** (#KPI_ENGINE_VOLUME): tickets created per period, overall,
+ *   per channel and per priority (#kpi_series).  **Top topics** (the labels of created
  *   tickets): over all time, kpi_engine_top_topics(); over a window of
  *   kept periods (the last N days), kpi_engine_window_topics().
  * - **Repeat contacts** (#KPI_ENGINE_REPEAT_CONTACT): over the contacts
@@ -414,7 +414,9 @@ typedef struct kpi_event {
 /** Public replies per logged-in hour (#kpi_ratio; the total, by agent and
  *  by team: no channel or priority breakdown). */
 #define KPI_ENGINE_REPLIES_PER_HOUR 20
-/** Tickets created per period (#kpi_series). */
+/** Tickets created per period (#kpi_series; the total, by channel and by
+ *  priority: no agent or team breakdown, #KPI_ERR_RANGE, as a ticket has
+ *  neither when it is created). */
 #define KPI_ENGINE_VOLUME 21
 /** Requester wait time at settlement in business time (#kpi_duration;
  *  needs a calendar). */
