@@ -1788,6 +1788,47 @@ START_TEST(volume_is_broken_down_by_channel_and_priority_only)
 }
 END_TEST
 
+/* Productivity counts human work only (the header's "Agent productivity"):
+ * with bot replies counted as replies, a bot's reply gives the ticket its
+ * FRT but no reply to anyone's productivity, and a bot's resolve none
+ * either, the total included. */
+START_TEST(bot_replies_and_resolves_count_for_no_productivity)
+{
+    kpi_engine *e = engine(NULL);
+    ck_assert_ok(kpi_engine_set_option(e, KPI_ENGINE_OPT_BOT_REPLIES_COUNT, 1));
+    /* agent 7 of team 2 logs 2 h; ticket 1 assigned to 7 (team 2) at 0,
+     * a bot replies at 10 min (FRT 10 min) and resolves at 20 min; ticket
+     * 2 assigned to 7: agent 7 replies at 30 min and resolves at 40 min.
+     * Replies per hour: 1 / 2 (agent 7, team 2 and total); resolves per
+     * hour: 1 / 2 likewise. */
+    ck_assert_ok(kpi_engine_logged_in(e, 0, 7, 2, 2 * H));
+    ck_assert_ok(kpi_engine_created(e, 0, 1, 100, 0, 0, NULL, 0));
+    ck_assert_ok(kpi_engine_assigned(e, 0, 1, 7, 2));
+    ck_assert_ok(kpi_engine_created(e, 0, 2, 101, 0, 0, NULL, 0));
+    ck_assert_ok(kpi_engine_assigned(e, 0, 2, 7, 2));
+    ck_assert_ok(kpi_engine_ticket_event(e, 10 * M, 1, KPI_EVENT_BOT_REPLY));
+    ck_assert_ok(kpi_engine_resolved(e, 20 * M, 1, 0, KPI_EVENT_FLAG_BY_BOT));
+    ck_assert_ok(kpi_engine_agent_reply(e, 30 * M, 2, 7));
+    ck_assert_ok(kpi_engine_resolved(e, 40 * M, 2, 7, 0));
+    const kpi_duration *frt;
+    ck_assert_ok(kpi_engine_duration(e, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &frt));
+    ck_assert_uint_eq(kpi_duration_count(frt), 2); /* the bot's reply answers */
+    static const int dims[3] = {KPI_DIM_ALL, KPI_DIM_AGENT, KPI_DIM_TEAM};
+    static const uint64_t keys[3] = {0, 7, 2};
+    for (int i = 0; i < 3; i++) {
+        const kpi_ratio *rp = ratio_of(e, KPI_ENGINE_REPLIES_PER_HOUR, dims[i], keys[i]);
+        const kpi_ratio *rr = ratio_of(e, KPI_ENGINE_RESOLVED_PER_HOUR, dims[i], keys[i]);
+        ck_assert_msg(kpi_ratio_numerator(rp) == 1.0 && kpi_ratio_denominator(rp) == 2.0,
+                      "replies per hour, dim %d: %g / %g", dims[i],
+                      kpi_ratio_numerator(rp), kpi_ratio_denominator(rp));
+        ck_assert_msg(kpi_ratio_numerator(rr) == 1.0 && kpi_ratio_denominator(rr) == 2.0,
+                      "resolves per hour, dim %d: %g / %g", dims[i],
+                      kpi_ratio_numerator(rr), kpi_ratio_denominator(rr));
+    }
+    kpi_engine_free(e);
+}
+END_TEST
+
 static void expect_window_(const kpi_engine *e, int metric, int64_t from,
                            int64_t to, uint64_t n, int64_t sum, int line)
 {
@@ -10603,6 +10644,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, metric_types_and_typed_reads);
     tcase_add_test(tc, typed_reads_of_no_engine_are_invalid_whatever_the_metric);
     tcase_add_test(tc, volume_is_broken_down_by_channel_and_priority_only);
+    tcase_add_test(tc, bot_replies_and_resolves_count_for_no_productivity);
     tcase_add_test(tc, windows_merge_the_kept_periods);
     tcase_add_test(tc, top_topics_over_a_window_of_periods);
     tcase_add_test(tc, top_topic_summaries_take_the_memory_documented);

@@ -94,7 +94,10 @@
  *   resolve or reply counts for the ticket's team (as every breakdown) and
  *   the hours for the team given with the logged-in time: where agents
  *   work other teams' tickets, a team's ratio holds their output but not
- *   their hours (per agent it is exact).
+ *   their hours (per agent it is exact).  A bot's replies (also under
+ *   #KPI_ENGINE_OPT_BOT_REPLIES_COUNT, where they answer for FRT and reply
+ *   time) and resolves (#KPI_EVENT_FLAG_BY_BOT) count for nobody, the
+ *   total included.
  * - **Surveys** (#KPI_ENGINE_CSAT, #KPI_ENGINE_NPS, #KPI_ENGINE_CES):
  *   attributed to the ticket's agent, team, channel and priority at the
  *   time of the answer.  The engine's scores read CES with high = easy
