@@ -3678,7 +3678,9 @@ KPI_API int kpi_engine_metric(const kpi_engine *e, int metric, int dim, uint64_t
 static int typed(const kpi_engine *e, int metric, int type, int dim, uint64_t key,
                  const void **out)
 {
-    if (out == NULL)
+    /* no engine is #KPI_ERR_INVALID whatever the metric (as
+     * kpi_engine_metric() and kpi_engine_add_target()) */
+    if (!kpi__is(e, &kpi__engine_type) || out == NULL)
         return KPI_ERR_INVALID;
     if (metric >= 0 && metric < NM && mtype[metric] != type)
         return KPI_ERR_TYPE;

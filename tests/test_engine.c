@@ -1716,6 +1716,119 @@ START_TEST(metric_types_and_typed_reads)
 }
 END_TEST
 
+/* A typed read of no engine is #KPI_ERR_INVALID ("on NULL", as
+ * kpi_engine_metric()), whatever the metric's type: a NULL engine (or an
+ * object that is not one) with a metric of another type is not
+ * #KPI_ERR_TYPE, as kpi_engine_add_target() checks the engine first. */
+START_TEST(typed_reads_of_no_engine_are_invalid_whatever_the_metric)
+{
+    const kpi_duration *d = NULL;
+    const kpi_rate *r = NULL;
+    const kpi_score *s = NULL;
+    const kpi_ratio *q = NULL;
+    const kpi_series *v = NULL;
+    ck_assert_status(kpi_engine_duration(NULL, KPI_ENGINE_FCR, KPI_DIM_ALL, 0, &d),
+                     KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_rate(NULL, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &r),
+                     KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_score(NULL, KPI_ENGINE_FCR, KPI_DIM_ALL, 0, &s),
+                     KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_ratio(NULL, KPI_ENGINE_CSAT, KPI_DIM_ALL, 0, &q),
+                     KPI_ERR_INVALID);
+    /* the same type: invalid too (it always was) */
+    ck_assert_status(kpi_engine_duration(NULL, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &d),
+                     KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_volume(NULL, KPI_DIM_ALL, 0, &v), KPI_ERR_INVALID);
+    /* an object of another type given as the engine */
+    kpi_rate *other;
+    ck_assert_ok(kpi_rate_new(&other));
+    ck_assert_status(kpi_engine_duration((const kpi_engine *)(void *)other,
+                                         KPI_ENGINE_FCR, KPI_DIM_ALL, 0, &d),
+                     KPI_ERR_INVALID);
+    kpi_rate_free(other);
+    ck_assert_ptr_null(d);
+    ck_assert_ptr_null(r);
+    ck_assert_ptr_null(s);
+    ck_assert_ptr_null(q);
+    ck_assert_ptr_null(v);
+}
+END_TEST
+
+/* The volume is broken down by channel and priority only (the header's
+ * #KPI_ENGINE_VOLUME): by agent or team it is #KPI_ERR_RANGE, a breakdown
+ * not kept, even for a ticket assigned since its creation. */
+START_TEST(volume_is_broken_down_by_channel_and_priority_only)
+{
+    kpi_engine *e = engine(NULL);
+    /* ticket 1: channel 2, priority 3, created at 1 h, assigned to agent 7
+     * of team 4 at 2 h; the volume of day 0 is 1 overall, for channel 2
+     * and for priority 3 */
+    ck_assert_ok(kpi_engine_created(e, H, 1, 100, 2, 3, NULL, 0));
+    ck_assert_ok(kpi_engine_assigned(e, 2 * H, 1, 7, 4));
+    const kpi_series *v;
+    double n;
+    ck_assert_ok(kpi_engine_volume(e, KPI_DIM_ALL, 0, &v));
+    ck_assert_ok(kpi_series_period(v, 0, &n));
+    ck_assert(n == 1.0);
+    ck_assert_ok(kpi_engine_volume(e, KPI_DIM_CHANNEL, 2, &v));
+    ck_assert_ok(kpi_series_period(v, 0, &n));
+    ck_assert(n == 1.0);
+    ck_assert_ok(kpi_engine_volume(e, KPI_DIM_PRIORITY, 3, &v));
+    ck_assert_ok(kpi_series_period(v, 0, &n));
+    ck_assert(n == 1.0);
+    ck_assert_status(kpi_engine_volume(e, KPI_DIM_CHANNEL, 1, &v), KPI_ERR_UNKNOWN_ID);
+    ck_assert_status(kpi_engine_volume(e, KPI_DIM_AGENT, 7, &v), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_volume(e, KPI_DIM_TEAM, 4, &v), KPI_ERR_RANGE);
+    const kpi_group *g;
+    ck_assert_status(kpi_engine_group(e, KPI_ENGINE_VOLUME, KPI_DIM_AGENT, &g),
+                     KPI_ERR_RANGE);
+    ck_assert_ok(kpi_engine_group(e, KPI_ENGINE_VOLUME, KPI_DIM_PRIORITY, &g));
+    ck_assert_uint_eq(kpi_group_size(g), 1);
+    kpi_engine_free(e);
+}
+END_TEST
+
+/* Productivity counts human work only (the header's "Agent productivity"):
+ * with bot replies counted as replies, a bot's reply gives the ticket its
+ * FRT but no reply to anyone's productivity, and a bot's resolve none
+ * either, the total included. */
+START_TEST(bot_replies_and_resolves_count_for_no_productivity)
+{
+    kpi_engine *e = engine(NULL);
+    ck_assert_ok(kpi_engine_set_option(e, KPI_ENGINE_OPT_BOT_REPLIES_COUNT, 1));
+    /* agent 7 of team 2 logs 2 h; ticket 1 assigned to 7 (team 2) at 0,
+     * a bot replies at 10 min (FRT 10 min) and resolves at 20 min; ticket
+     * 2 assigned to 7: agent 7 replies at 30 min and resolves at 40 min.
+     * Replies per hour: 1 / 2 (agent 7, team 2 and total); resolves per
+     * hour: 1 / 2 likewise. */
+    ck_assert_ok(kpi_engine_logged_in(e, 0, 7, 2, 2 * H));
+    ck_assert_ok(kpi_engine_created(e, 0, 1, 100, 0, 0, NULL, 0));
+    ck_assert_ok(kpi_engine_assigned(e, 0, 1, 7, 2));
+    ck_assert_ok(kpi_engine_created(e, 0, 2, 101, 0, 0, NULL, 0));
+    ck_assert_ok(kpi_engine_assigned(e, 0, 2, 7, 2));
+    ck_assert_ok(kpi_engine_ticket_event(e, 10 * M, 1, KPI_EVENT_BOT_REPLY));
+    ck_assert_ok(kpi_engine_resolved(e, 20 * M, 1, 0, KPI_EVENT_FLAG_BY_BOT));
+    ck_assert_ok(kpi_engine_agent_reply(e, 30 * M, 2, 7));
+    ck_assert_ok(kpi_engine_resolved(e, 40 * M, 2, 7, 0));
+    const kpi_duration *frt;
+    ck_assert_ok(kpi_engine_duration(e, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &frt));
+    ck_assert_uint_eq(kpi_duration_count(frt), 2); /* the bot's reply answers */
+    static const int dims[3] = {KPI_DIM_ALL, KPI_DIM_AGENT, KPI_DIM_TEAM};
+    static const uint64_t keys[3] = {0, 7, 2};
+    for (int i = 0; i < 3; i++) {
+        const kpi_ratio *rp = ratio_of(e, KPI_ENGINE_REPLIES_PER_HOUR, dims[i], keys[i]);
+        const kpi_ratio *rr = ratio_of(e, KPI_ENGINE_RESOLVED_PER_HOUR, dims[i], keys[i]);
+        ck_assert_msg(kpi_ratio_numerator(rp) == 1.0 && kpi_ratio_denominator(rp) == 2.0,
+                      "replies per hour, dim %d: %g / %g", dims[i],
+                      kpi_ratio_numerator(rp), kpi_ratio_denominator(rp));
+        ck_assert_msg(kpi_ratio_numerator(rr) == 1.0 && kpi_ratio_denominator(rr) == 2.0,
+                      "resolves per hour, dim %d: %g / %g", dims[i],
+                      kpi_ratio_numerator(rr), kpi_ratio_denominator(rr));
+    }
+    kpi_engine_free(e);
+}
+END_TEST
+
 static void expect_window_(const kpi_engine *e, int metric, int64_t from,
                            int64_t to, uint64_t n, int64_t sum, int line)
 {
@@ -10529,6 +10642,9 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, breakdowns_by_channel_agent_team_and_priority);
     tcase_add_test(tc, breakdowns_hold_only_keys_with_values);
     tcase_add_test(tc, metric_types_and_typed_reads);
+    tcase_add_test(tc, typed_reads_of_no_engine_are_invalid_whatever_the_metric);
+    tcase_add_test(tc, volume_is_broken_down_by_channel_and_priority_only);
+    tcase_add_test(tc, bot_replies_and_resolves_count_for_no_productivity);
     tcase_add_test(tc, windows_merge_the_kept_periods);
     tcase_add_test(tc, top_topics_over_a_window_of_periods);
     tcase_add_test(tc, top_topic_summaries_take_the_memory_documented);
