@@ -62,8 +62,8 @@
  *   on-hold) and #KPI_ENGINE_COUNT_WAITING (a customer waiting for a
  *   human reply); **backlog at the end of a period**:
  *   kpi_engine_backlog(); **aging**: kpi_engine_aging().
- * - **Volume** (#KPI_ENGINE_VOLUME): tickets created per period, overall
- *   and per channel (#kpi_series).  **Top topics** (the labels of created
+ * - **Volume** (#KPI_ENGINE_VOLUME): tickets created per period, overall,
+ *   per channel and per priority (#kpi_series).  **Top topics** (the labels of created
  *   tickets): over all time, kpi_engine_top_topics(); over a window of
  *   kept periods (the last N days), kpi_engine_window_topics().
  * - **Repeat contacts** (#KPI_ENGINE_REPEAT_CONTACT): over the contacts
@@ -94,7 +94,10 @@
  *   resolve or reply counts for the ticket's team (as every breakdown) and
  *   the hours for the team given with the logged-in time: where agents
  *   work other teams' tickets, a team's ratio holds their output but not
- *   their hours (per agent it is exact).
+ *   their hours (per agent it is exact).  A bot's replies (also under
+ *   #KPI_ENGINE_OPT_BOT_REPLIES_COUNT, where they answer for FRT and reply
+ *   time) and resolves (#KPI_EVENT_FLAG_BY_BOT) count for nobody, the
+ *   total included.
  * - **Surveys** (#KPI_ENGINE_CSAT, #KPI_ENGINE_NPS, #KPI_ENGINE_CES):
  *   attributed to the ticket's agent, team, channel and priority at the
  *   time of the answer.  The engine's scores read CES with high = easy
@@ -414,7 +417,9 @@ typedef struct kpi_event {
 /** Public replies per logged-in hour (#kpi_ratio; the total, by agent and
  *  by team: no channel or priority breakdown). */
 #define KPI_ENGINE_REPLIES_PER_HOUR 20
-/** Tickets created per period (#kpi_series). */
+/** Tickets created per period (#kpi_series; the total, by channel and by
+ *  priority: no agent or team breakdown, #KPI_ERR_RANGE, as a ticket has
+ *  neither when it is created). */
 #define KPI_ENGINE_VOLUME 21
 /** Requester wait time at settlement in business time (#kpi_duration;
  *  needs a calendar). */
