@@ -15,14 +15,22 @@ TEST_REREAD_HELPER(journey, kpi_journey, kpi_journey_deserialize)
 TEST_FORGE_HELPER(customers, kpi_customers, kpi_customers_deserialize,
                   kpi_customers_free)
 
-/* A period: 1000 at start, 950 at end, 80 new (20 referred), 130 lost. */
-static kpi_customers *sample(void)
+/* A period of `start` customers at its start, `end` at its end and `won`
+ * new ones. */
+static kpi_customers *period(uint64_t start, uint64_t end, uint64_t won)
 {
     kpi_customers *p;
     ck_assert_ok(kpi_customers_new(&p));
-    ck_assert_ok(kpi_customers_set_start(p, 1000));
-    ck_assert_ok(kpi_customers_set_end(p, 950));
-    ck_assert_ok(kpi_customers_add_new(p, 80));
+    ck_assert_ok(kpi_customers_set_start(p, start));
+    ck_assert_ok(kpi_customers_set_end(p, end));
+    ck_assert_ok(kpi_customers_add_new(p, won));
+    return p;
+}
+
+/* A period: 1000 at start, 950 at end, 80 new (20 referred), 130 lost. */
+static kpi_customers *sample(void)
+{
+    kpi_customers *p = period(1000, 950, 80);
     ck_assert_ok(kpi_customers_add_referred(p, 20));
     ck_assert_ok(kpi_customers_add_lost(p, 130));
     ck_assert_ok(kpi_customers_add_revenue(p, 40000));
@@ -83,11 +91,7 @@ END_TEST
 
 START_TEST(net_churn_is_negative_when_growth_exceeds_losses)
 {
-    kpi_customers *p;
-    ck_assert_ok(kpi_customers_new(&p));
-    ck_assert_ok(kpi_customers_set_start(p, 200));
-    ck_assert_ok(kpi_customers_set_end(p, 230));
-    ck_assert_ok(kpi_customers_add_new(p, 50));
+    kpi_customers *p = period(200, 230, 50);
     ck_assert_ok(kpi_customers_add_lost(p, 20));
     double v;
     kpi_estimate e;
@@ -107,11 +111,7 @@ END_TEST
  * E - N = S exactly: (15 - 5) / 10 = 1. */
 START_TEST(retention_is_negative_when_new_exceed_end)
 {
-    kpi_customers *p;
-    ck_assert_ok(kpi_customers_new(&p));
-    ck_assert_ok(kpi_customers_set_start(p, 10));
-    ck_assert_ok(kpi_customers_set_end(p, 3));
-    ck_assert_ok(kpi_customers_add_new(p, 5));
+    kpi_customers *p = period(10, 3, 5);
     double v;
     ck_assert_ok(kpi_customers_retention(p, &v));
     ck_assert_near(v, -0.2, 1e-15);

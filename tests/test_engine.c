@@ -5731,6 +5731,30 @@ START_TEST(a_long_settlement_fails_at_a_whole_step)
 }
 END_TEST
 
+/* A new engine fed the n records at ev (then freed), and in *twin its
+ * clone, to be advanced another way. */
+static kpi_engine *fed_with_twin(kpi_event *ev, size_t n, kpi_engine **twin)
+{
+    kpi_engine *e = NULL;
+    ck_assert_ok(kpi_engine_new(&e));
+    ck_assert_ok(kpi_engine_apply(e, ev, n, sizeof(kpi_event), NULL));
+    free(ev);
+    ck_assert_ok(kpi_engine_clone(e, twin));
+    return e;
+}
+
+/* e (advanced to `to` in one call) equals its twin advanced from T0 to
+ * `to` a step at a time; both are freed. */
+static void same_as_advanced_in_steps(kpi_engine *e, kpi_engine *twin, int64_t to, int64_t step)
+{
+    for (int64_t t = T0; t < to; t += step)
+        ck_assert_ok(kpi_engine_advance(twin, t));
+    ck_assert_ok(kpi_engine_advance(twin, to));
+    eng_same(e, twin);
+    kpi_engine_free(twin);
+    kpi_engine_free(e);
+}
+
 /* One advance over many customers leaving the repeat-contact table, or
  * over many closed tickets leaving at the end of their window, commits in
  * steps too: its undo log (kept as reserved room) stays small.  It grew
@@ -5749,12 +5773,7 @@ START_TEST(a_long_eviction_or_forgetting_keeps_the_logs_small)
         ev[n++] = CREATE(T0 + (int64_t)i, i + 1, 1000000 + i);
     for (uint64_t i = 0; i < tickets; i++)
         ev[n++] = CLOSE(T0 + (int64_t)(tickets + i), i + 1);
-    kpi_engine *e = NULL;
-    ck_assert_ok(kpi_engine_new(&e));
-    ck_assert_ok(kpi_engine_apply(e, ev, n, sizeof(kpi_event), NULL));
-    free(ev);
-    kpi_engine *slow = NULL;
-    ck_assert_ok(kpi_engine_clone(e, &slow));
+    kpi_engine *slow = NULL, *e = fed_with_twin(ev, n, &slow);
     const size_t bound = (size_t)8 << 20;
     /* the customers leave (the tickets stay: closed later) */
     int64_t t1 = T0 + 7 * D + (int64_t)tickets + 1;
@@ -5769,12 +5788,7 @@ START_TEST(a_long_eviction_or_forgetting_keeps_the_logs_small)
     ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_LIVE), 0);
     ck_assert_uint_lt(kpi_engine_footprint(e), f1 + bound);
     /* the same as advanced a little at a time */
-    for (int64_t t = T0; t <= T0 + 30 * D; t += 100 * M)
-        ck_assert_ok(kpi_engine_advance(slow, t));
-    ck_assert_ok(kpi_engine_advance(slow, T0 + 30 * D));
-    eng_same(e, slow);
-    kpi_engine_free(slow);
-    kpi_engine_free(e);
+    same_as_advanced_in_steps(e, slow, T0 + 30 * D, 100 * M);
 }
 END_TEST
 
@@ -5791,24 +5805,14 @@ START_TEST(a_long_run_of_stale_customer_timers_keeps_the_logs_small)
     ck_assert_ptr_nonnull(ev);
     for (uint64_t i = 0; i < tickets; i++)
         ev[i] = CREATE(T0 + (int64_t)i, i + 1, 77);
-    kpi_engine *e = NULL;
-    ck_assert_ok(kpi_engine_new(&e));
-    ck_assert_ok(kpi_engine_apply(e, ev, tickets, sizeof(kpi_event), NULL));
-    free(ev);
-    kpi_engine *slow = NULL;
-    ck_assert_ok(kpi_engine_clone(e, &slow));
+    kpi_engine *slow = NULL, *e = fed_with_twin(ev, tickets, &slow);
     const int64_t t1 = T0 + 7 * D + (int64_t)tickets + 1;
     size_t f0 = kpi_engine_footprint(e);
     ck_assert_ok(kpi_engine_advance(e, t1));
     ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_CUSTOMERS), 0);
     ck_assert_uint_lt(kpi_engine_footprint(e), f0 + ((size_t)4 << 20));
     /* the same as advanced a little at a time */
-    for (int64_t t = T0; t < t1; t += 10 * M)
-        ck_assert_ok(kpi_engine_advance(slow, t));
-    ck_assert_ok(kpi_engine_advance(slow, t1));
-    eng_same(e, slow);
-    kpi_engine_free(slow);
-    kpi_engine_free(e);
+    same_as_advanced_in_steps(e, slow, t1, 10 * M);
 }
 END_TEST
 
