@@ -971,6 +971,33 @@ START_TEST(bad_forecast_parameters_and_batches_change_nothing)
 }
 END_TEST
 
+/* kpi_series_values() and kpi_series_forecast() take a NULL buffer of
+ * capacity 0, as kpi_group_keys() and kpi_score_distribution() do: a
+ * query that writes nothing but the count (values) and says
+ * KPI_ERR_BUFFER; a NULL buffer with a capacity stays KPI_ERR_INVALID. */
+START_TEST(values_and_forecast_take_a_null_buffer_of_capacity_0)
+{
+    kpi_series *s;
+    ck_assert_ok(kpi_series_new(&s, HOUR, 6, 0));
+    ck_assert_ok(kpi_series_set_forecast(s, 2, .5, .1, .1));
+    for (int i = 0; i < 8; i++)
+        ck_assert_ok(kpi_series_add(s, i * HOUR + 5, i + 1.0));
+    size_t n = 77;
+    int64_t st = 77;
+    ck_assert_status(kpi_series_values(s, NULL, 0, &n, &st), KPI_ERR_BUFFER);
+    ck_assert_uint_eq(n, 6);
+    ck_assert_int_eq(st, 77);
+    ck_assert_status(kpi_series_values(s, NULL, 6, &n, &st), KPI_ERR_INVALID);
+    double v[6];
+    ck_assert_ok(kpi_series_values(s, v, n, &n, &st));
+    ck_assert_status(kpi_series_forecast(s, 3, NULL, 0), KPI_ERR_BUFFER);
+    ck_assert_status(kpi_series_forecast(s, 3, NULL, 3), KPI_ERR_INVALID);
+    ck_assert_status(kpi_series_forecast(s, 0, NULL, 0), KPI_ERR_RANGE);
+    ck_assert_ok(kpi_series_forecast(s, 3, v, 3));
+    kpi_series_free(s);
+}
+END_TEST
+
 START_TEST(reads_refuse_null_outputs)
 {
     kpi_series *s;
@@ -1923,6 +1950,7 @@ static Suite *series_suite(void)
     tcase_add_test(tc, an_origin_far_from_the_times_does_not_refuse_them);
     tcase_add_test(tc, the_first_period_of_time_holds_int64_min);
     tcase_add_test(tc, reads_refuse_null_outputs);
+    tcase_add_test(tc, values_and_forecast_take_a_null_buffer_of_capacity_0);
     tcase_add_test(tc, bad_forecast_parameters_and_batches_change_nothing);
     tcase_add_test(tc, period_edges_belong_to_the_period_they_start);
     tcase_add_test(tc, a_jump_of_many_ring_lengths_leaves_no_stale_period);
