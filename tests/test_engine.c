@@ -2701,19 +2701,22 @@ END_TEST
  * set aside (slots come 4,096 to a page: the last page's unused slots, at
  * most 4,095 of 71 bytes, are counted apart): each ticket created and
  * resolved (a timer each, all live), the bytes read after every one (the
- * smallest index, timer ring and heap, 16 entries each, also apart), so
- * that the index and the timer ring are read just after each growth.  A
- * doubling index (10.7 bytes a ticket just after it grows) and a ring
- * grown by half (18) took 99.6 bytes a ticket at 196,609 tickets. */
+ * smallest index and heap, 16 entries each, and the timer ring's last
+ * block, at most 1,023 unused entries of 12 bytes, and its table of 16
+ * blocks, also apart), so that the index and the timer ring are read just
+ * after each growth.  A doubling index (10.7 bytes a ticket just after it
+ * grows) and a ring grown by half (18) took 99.6 bytes a ticket at 196,609
+ * tickets. */
 START_TEST(ticket_bytes_stay_within_96_a_ticket_at_every_size)
 {
     kpi_engine *e = engine(NULL);
     kpi_calendar *c = europe();
     ck_assert_ok(kpi_engine_set_calendar(e, c));
     kpi_calendar_free(c);
-    /* and the smallest index, ring and heap (16 entries each) apart */
+    /* and the smallest index and heap (16 entries each), the ring's last
+     * block and its table apart */
     const size_t empty = kpi_engine_ticket_bytes(e),
-                 page = 4095 * (64 + 7) + 64 + 16 + 16 * (4 + 12 + 16);
+                 page = 4095 * (64 + 7) + 64 + 16 + 16 * (4 + 16) + 1023 * 12 + 16 * 8;
     const size_t n = 200000;
     size_t worst = 0, at = 0;
     for (size_t i = 1; i <= n; i++) {
@@ -6566,6 +6569,58 @@ START_TEST(settled_timers_come_back_when_a_later_record_fails)
     ck_assert_ok(kpi_engine_advance(e, t + WEEK + 4));
     ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_SETTLED), 17);
     kpi_engine_free(e);
+}
+END_TEST
+
+/* The timer ring comes in blocks of 1,024 entries: 2,600 tickets resolved
+ * a minute apart fill three.  One record settles 1,500 of them (popping
+ * across the first block's end; the settlement's log grows as it goes, so
+ * a failed allocation undoes pops in two blocks), then resolves a ticket
+ * into the tail and brings a new agent: every failure puts every timer
+ * back.  A clone taken with the first block left behind by the head, and
+ * the engine itself after more resolves (the left block reused for the
+ * tail), settle the rest at the same times. */
+START_TEST(timers_across_ring_blocks_come_back_and_clone)
+{
+    enum { N = 2600, DUE = 1500 };
+    kpi_event *prefix = malloc(2 * N * sizeof *prefix);
+    ck_assert_ptr_nonnull(prefix);
+    size_t np = 0;
+    for (uint64_t i = 0; i < N; i++) {
+        prefix[np++] = CREATE(T0 + (int64_t)i * M, i + 1, 0);
+        prefix[np++] = RESOLVE(T0 + (int64_t)i * M + 1, i + 1, 7);
+    }
+    const int64_t t = T0 + (int64_t)(DUE - 1) * M + 1 + WEEK;
+    const kpi_event batch[] = {CREATE(t, 9001, 0), RESOLVE(t + 1, 9001, 7),
+                               LOGIN(t + 2, 9999, 77, H), REPLY(t + 3, 2600, 9998)};
+    ck_assert_int_gt(each_allocation_failing(plain_engine, prefix, np, batch, N_OF(batch)), 3);
+    kpi_engine *e = plain_engine(NULL), *c = NULL;
+    apply_all(e, prefix, np);
+    apply_all(e, batch, N_OF(batch));
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_SETTLED), DUE);
+    ck_assert_ok(kpi_engine_clone(e, &c));
+    eng_same(c, e);
+    /* 2,000 more resolves: the tail runs past the third block */
+    for (uint64_t i = 0; i < 2000; i++) {
+        const kpi_event more[] = {CREATE(t + 10 + (int64_t)i, 10000 + i, 0),
+                                  RESOLVE(t + 10 + (int64_t)i, 10000 + i, 7)};
+        apply_all(e, more, 2);
+        apply_all(c, more, 2);
+    }
+    for (int64_t k = 1; k <= 12; k++) {
+        const int64_t at = t + k * (N - DUE) * M / 10;
+        ck_assert_ok(kpi_engine_advance(e, at));
+        ck_assert_ok(kpi_engine_advance(c, at));
+        eng_same(c, e);
+    }
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_SETTLED), N);
+    ck_assert_ok(kpi_engine_advance(e, t + 2 * WEEK));
+    ck_assert_ok(kpi_engine_advance(c, t + 2 * WEEK));
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_SETTLED), N + 1 + 2000);
+    eng_same(c, e);
+    kpi_engine_free(c);
+    kpi_engine_free(e);
+    free(prefix);
 }
 END_TEST
 
@@ -10750,6 +10805,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_bad_record_anywhere_in_a_batch_stops_it_right_there);
     tcase_add_test(tc, each_allocation_of_a_batch_may_fail_and_the_batch_stops_at_a_whole_record);
     tcase_add_test(tc, settled_timers_come_back_when_a_later_record_fails);
+    tcase_add_test(tc, timers_across_ring_blocks_come_back_and_clone);
     tcase_add_test(tc, a_batch_of_new_long_topics_under_every_allocation_failure);
     tcase_add_test(tc, an_overflow_in_the_middle_of_a_batch_stops_it_there);
     tcase_add_test(tc, a_long_settlement_in_the_middle_of_a_batch_equals_the_records_one_by_one);

@@ -173,8 +173,9 @@
  * @section engine_memory Memory
  * 64 bytes per live ticket plus its share of the hash index (5.3 to 10.7
  * bytes: 4-byte entries, at most 3/4 full, the index doubling past that),
- * plus 12 to 13.5 bytes per ticket waiting for its settlement (the timer
- * ring grows by an eighth; 16 to 32 for one resolved out of time order);
+ * plus 12 bytes per ticket waiting for its settlement (the timer ring
+ * comes in blocks of 1,024, 12 KB, and never moves an entry as it grows;
+ * 16 to 32 bytes for one resolved out of time order);
  * with a calendar, 7 bytes more per ticket for its business wait and
  * work.  Measured with 1 M live tickets: 87.3 bytes per live ticket, 94.3
  * with a calendar (docs/PERFORMANCE.md); at most 88.1 and 95.1 over every

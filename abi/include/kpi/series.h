@@ -258,7 +258,9 @@ KPI_API uint32_t kpi_series_length(const kpi_series *p);
 /**
  * @brief The kept period values, oldest first.
  * @param p the series.
- * @param[out] out receives `length` values.
+ * @param[out] out receives `length` values (may be NULL when cap is 0:
+ *        then the call only reports the count in `n`, with
+ *        #KPI_ERR_BUFFER, as kpi_group_keys() does).
  * @param cap capacity of `out` in values.
  * @param[out] n receives the number of values (length), also on
  *        #KPI_ERR_BUFFER.
@@ -269,8 +271,9 @@ KPI_API uint32_t kpi_series_length(const kpi_series *p);
  *        is then not the start of out[0]: the start of out[j] is that of
  *        the newest period (kpi_series_latest()) minus (length - 1 - j)
  *        periods, and the periods before INT64_MIN read 0.
- * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_EMPTY before the
- *         first event; #KPI_ERR_BUFFER if cap < length.
+ * @return #KPI_OK; #KPI_ERR_INVALID if `p` or `n` is NULL, or `out` is
+ *         NULL with cap > 0; #KPI_ERR_EMPTY before the first event;
+ *         #KPI_ERR_BUFFER if cap < length (no value written).
  *         Thread safety: a const read.
  */
 KPI_API int kpi_series_values(const kpi_series *p, double *out, size_t cap,
@@ -296,12 +299,15 @@ KPI_API int kpi_series_total(const kpi_series *p, double *total);
  * @param p the series.
  * @param horizon number of periods to forecast (1 = the newest, still
  *        open period).
- * @param[out] out receives `horizon` values.
+ * @param[out] out receives `horizon` values (may be NULL when cap is 0:
+ *        then the call only checks that a forecast can be read, and
+ *        gives #KPI_ERR_BUFFER when it can).
  * @param cap capacity of `out`.
- * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_STATE if no
- *         forecast is set; #KPI_ERR_EMPTY until 2m periods have closed;
- *         #KPI_ERR_RANGE if horizon is 0; #KPI_ERR_BUFFER if cap <
- *         horizon. Thread safety: a const read.
+ * @return #KPI_OK; #KPI_ERR_INVALID if `p` is NULL, or `out` is NULL
+ *         with cap > 0; #KPI_ERR_STATE if no forecast is set;
+ *         #KPI_ERR_EMPTY until 2m periods have closed; #KPI_ERR_RANGE if
+ *         horizon is 0; #KPI_ERR_BUFFER if cap < horizon (no value
+ *         written). Thread safety: a const read.
  */
 KPI_API int kpi_series_forecast(const kpi_series *p, uint32_t horizon,
                                 double *out, size_t cap);
