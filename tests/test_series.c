@@ -1891,6 +1891,22 @@ START_TEST(holt_winters_forecast_may_be_negative_for_quiet_hours)
 }
 END_TEST
 
+/* ---- documented errors (rev-retval) ---- */
+
+TEST_STATE_ERRORS_HELPER(series, kpi_series, kpi_series_serialize, kpi_series_deserialize,
+                         kpi_series_deserialize_with, kpi_series_free)
+
+START_TEST(documented_errors_of_the_state_verbs)
+{
+    kpi_series *s;
+    ck_assert_ok(kpi_series_new(&s, HOUR, 4, 0));
+    ck_assert_ok(kpi_series_add(s, 10 * HOUR + 5, 1.5));
+    ck_assert_ok(kpi_series_add(s, 11 * HOUR + 6, 2.0));
+    series_state_errors(s);
+    kpi_series_free(s);
+}
+END_TEST
+
 static Suite *series_suite(void)
 {
     Suite *s = suite_create("series");
@@ -1938,6 +1954,8 @@ static Suite *series_suite(void)
     tcase_add_test(tc, holt_winters_interval_of_a_near_random_walk_grows_as_sqrt_h);
     tcase_add_test(tc, holt_winters_interval_matches_simulated_h_step_errors);
     tcase_add_test(tc, holt_winters_forecast_may_be_negative_for_quiet_hours);
+    /* ---- documented errors (rev-retval) ---- */
+    tcase_add_test(tc, documented_errors_of_the_state_verbs);
     suite_add_tcase(s, tc);
     return s;
 }
