@@ -2127,6 +2127,43 @@ START_TEST(documented_errors_of_aht_merge)
 }
 END_TEST
 
+START_TEST(documented_errors_of_the_remaining_duration_calls)
+{
+    test_alloc t;
+    kpi_allocator al = test_allocator(&t);
+    kpi_duration *d = NULL;
+    ck_assert_status(kpi_duration_new_with(&d, KPI_DURATION_MIN_ACCURACY / 2, &al),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_duration_new_with(&d, KPI_DURATION_MAX_ACCURACY * 2, &al),
+                     KPI_ERR_RANGE);
+    ck_assert_ptr_null(d);
+    ck_assert_int_eq(t.live, 0);
+    ck_assert_status(kpi_duration_add(NULL, 5), KPI_ERR_INVALID);
+    ck_assert_status(kpi_aht_new(NULL), KPI_ERR_INVALID);
+
+    kpi_aht *a;
+    double m = 42;
+    ck_assert_ok(kpi_aht_new(&a));
+    ck_assert_status(kpi_aht_quantile(a, 0.5, &m), KPI_ERR_EMPTY);
+    ck_assert_ok(kpi_aht_add(a, INT64_MAX / 2, 0, 0));
+    size_t len;
+    unsigned char *before = aht_bytes(a, &len);
+    ck_assert_status(kpi_aht_mean(NULL, &m), KPI_ERR_INVALID);
+    ck_assert_status(kpi_aht_mean(a, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_aht_quantile(NULL, 0.5, &m), KPI_ERR_INVALID);
+    ck_assert_status(kpi_aht_quantile(a, 0.5, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_aht_quantile(a, 1.5, &m), KPI_ERR_RANGE);
+    ck_assert_status(kpi_aht_quantile(a, -0.5, &m), KPI_ERR_RANGE);
+    ck_assert(m == 42); /* nothing written */
+    /* two more halves of INT64_MAX: the talk sum would overflow */
+    const int64_t talk[] = {1000, INT64_MAX / 2 + 2}, zero[] = {0, 0};
+    ck_assert_status(kpi_aht_add_array(a, talk, zero, zero, 2), KPI_ERR_OVERFLOW);
+    aht_unchanged(a, before, len);
+    free(before);
+    kpi_aht_free(a);
+}
+END_TEST
+
 static Suite *duration_suite(void)
 {
     Suite *s = suite_create("duration");
@@ -2201,6 +2238,7 @@ static Suite *duration_suite(void)
     tcase_add_test(tc, documented_errors_of_the_state_verbs);
     tcase_add_test(tc, documented_errors_of_the_reads_and_constructors);
     tcase_add_test(tc, documented_errors_of_aht_merge);
+    tcase_add_test(tc, documented_errors_of_the_remaining_duration_calls);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -888,6 +888,29 @@ START_TEST(documented_errors_of_iqs_add)
 }
 END_TEST
 
+START_TEST(documented_errors_of_the_presets_and_shares)
+{
+    ck_assert_status(kpi_iqs_new(NULL), KPI_ERR_INVALID);
+    double pct = 42;
+    ck_assert_status(kpi_iqs_percent(NULL, &pct), KPI_ERR_INVALID);
+    kpi_mean *m;
+    ck_assert_ok(kpi_iqs_new(&m));
+    ck_assert_status(kpi_iqs_percent(m, NULL), KPI_ERR_INVALID);
+    ck_assert(pct == 42);
+    kpi_mean_free(m);
+
+    kpi_estimate e = {9, 9, 9, 9};
+    ck_assert_ok(kpi_mean_new(&m));
+    ck_assert_ok(kpi_mean_set_cuts(m, -0.5, 0.5));
+    ck_assert_status(kpi_mean_shares(m, &e, &e, &e), KPI_ERR_EMPTY); /* no values */
+    ck_assert(e.value == 9 && e.n == 9);
+    ck_assert_ok(kpi_mean_add(m, 0.8));
+    ck_assert_ok(kpi_mean_shares(m, NULL, NULL, &e));
+    ck_assert(e.value == 1.0 && e.n == 1);
+    kpi_mean_free(m);
+}
+END_TEST
+
 static Suite *mean_suite(void)
 {
     Suite *s = suite_create("mean");
@@ -919,6 +942,7 @@ static Suite *mean_suite(void)
     tcase_add_test(tc, documented_errors_of_the_state_verbs);
     tcase_add_test(tc, documented_errors_of_the_reads_and_constructors);
     tcase_add_test(tc, documented_errors_of_iqs_add);
+    tcase_add_test(tc, documented_errors_of_the_presets_and_shares);
     suite_add_tcase(s, tc);
     return s;
 }

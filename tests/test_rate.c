@@ -198,6 +198,21 @@ START_TEST(documented_errors_of_the_state_verbs)
 }
 END_TEST
 
+START_TEST(documented_errors_of_merge)
+{
+    kpi_rate *r;
+    ck_assert_ok(kpi_rate_new(&r));
+    ck_assert_ok(kpi_rate_add_counts(r, 1, 2));
+    size_t len;
+    unsigned char *before = rate_bytes(r, &len);
+    ck_assert_status(kpi_rate_merge(r, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_rate_merge(NULL, r), KPI_ERR_INVALID);
+    rate_unchanged(r, before, len);
+    free(before);
+    kpi_rate_free(r);
+}
+END_TEST
+
 static Suite *rate_suite(void)
 {
     Suite *s = suite_create("rate");
@@ -210,6 +225,7 @@ static Suite *rate_suite(void)
     tcase_add_test(tc, allocation_failures_and_allocator_use);
     /* ---- documented errors (rev-retval) ---- */
     tcase_add_test(tc, documented_errors_of_the_state_verbs);
+    tcase_add_test(tc, documented_errors_of_merge);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -375,6 +375,22 @@ START_TEST(documented_errors_of_the_presets)
 }
 END_TEST
 
+START_TEST(documented_errors_of_clone)
+{
+    kpi_ratio *p, *c = NULL;
+    ck_assert_ok(kpi_ratio_new(&p));
+    ck_assert_ok(kpi_ratio_add(p, 3, 4));
+    size_t len;
+    unsigned char *before = ratio_bytes(p, &len);
+    ck_assert_status(kpi_ratio_clone(NULL, &c), KPI_ERR_INVALID);
+    ck_assert_status(kpi_ratio_clone(p, NULL), KPI_ERR_INVALID);
+    ck_assert_ptr_null(c);
+    ratio_unchanged(p, before, len);
+    free(before);
+    kpi_ratio_free(p);
+}
+END_TEST
+
 static Suite *ratio_suite(void)
 {
     Suite *s = suite_create("ratio");
@@ -394,6 +410,7 @@ static Suite *ratio_suite(void)
     /* ---- documented errors (rev-retval) ---- */
     tcase_add_test(tc, documented_errors_of_the_state_verbs);
     tcase_add_test(tc, documented_errors_of_the_presets);
+    tcase_add_test(tc, documented_errors_of_clone);
     suite_add_tcase(s, tc);
     return s;
 }

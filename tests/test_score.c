@@ -1109,6 +1109,27 @@ START_TEST(documented_errors_of_ces_easy_and_new_with)
 }
 END_TEST
 
+START_TEST(documented_errors_of_the_presets_and_shares)
+{
+    ck_assert_status(kpi_esat_new(NULL, 5, 4), KPI_ERR_INVALID);
+    ck_assert_status(kpi_nps_new(NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_ces_new(NULL, 7, 5), KPI_ERR_INVALID);
+    kpi_score *s;
+    kpi_estimate e = {9, 9, 9, 9};
+    ck_assert_ok(kpi_score_new(&s, 1, 5));
+    ck_assert_ok(kpi_score_add(s, 3));
+    ck_assert_status(kpi_score_share_at_most(s, 0, &e), KPI_ERR_RANGE);
+    ck_assert_status(kpi_score_share_at_most(s, 6, &e), KPI_ERR_RANGE);
+    ck_assert(e.value == 9 && e.n == 9);
+    kpi_score_free(s);
+    ck_assert_ok(kpi_nps_new(&s));
+    ck_assert_ok(kpi_score_add(s, 9));
+    ck_assert_status(kpi_score_nps_shares(NULL, &e, &e, &e), KPI_ERR_INVALID);
+    ck_assert(e.value == 9 && e.n == 9);
+    kpi_score_free(s);
+}
+END_TEST
+
 static Suite *score_suite(void)
 {
     Suite *s = suite_create("score");
@@ -1148,6 +1169,7 @@ static Suite *score_suite(void)
     /* ---- documented errors (rev-retval) ---- */
     tcase_add_test(tc, documented_errors_of_the_state_verbs);
     tcase_add_test(tc, documented_errors_of_ces_easy_and_new_with);
+    tcase_add_test(tc, documented_errors_of_the_presets_and_shares);
     suite_add_tcase(s, tc);
     return s;
 }

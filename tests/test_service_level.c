@@ -659,6 +659,27 @@ START_TEST(documented_overflows_change_nothing)
 }
 END_TEST
 
+START_TEST(documented_errors_of_clone_and_wait_quantile)
+{
+    kpi_service_level *s, *c = NULL;
+    double w = 42;
+    ck_assert_ok(kpi_service_level_new(&s, 20000, 0));
+    ck_assert_ok(kpi_service_level_add_unserved(s, 1)); /* no wait recorded */
+    ck_assert_status(kpi_service_level_wait_quantile(s, 0.5, &w), KPI_ERR_EMPTY);
+    ck_assert(w == 42);
+    ck_assert_ok(kpi_service_level_add(s, 3000, KPI_CONTACT_ANSWERED));
+    size_t len;
+    unsigned char *before = service_level_bytes(s, &len);
+    ck_assert_status(kpi_service_level_clone(NULL, &c), KPI_ERR_INVALID);
+    ck_assert_status(kpi_service_level_clone(s, NULL), KPI_ERR_INVALID);
+    ck_assert_ptr_null(c);
+    service_level_unchanged(s, before, len);
+    ck_assert_ok(kpi_service_level_wait_quantile(s, 0.5, &w));
+    free(before);
+    kpi_service_level_free(s);
+}
+END_TEST
+
 static Suite *service_level_suite(void)
 {
     Suite *s = suite_create("service_level");
@@ -683,6 +704,7 @@ static Suite *service_level_suite(void)
     tcase_add_test(tc, documented_errors_of_the_state_verbs);
     tcase_add_test(tc, documented_errors_of_new_with_and_reason_share);
     tcase_add_test(tc, documented_overflows_change_nothing);
+    tcase_add_test(tc, documented_errors_of_clone_and_wait_quantile);
     suite_add_tcase(s, tc);
     return s;
 }

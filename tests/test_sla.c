@@ -701,6 +701,26 @@ START_TEST(documented_errors_of_new_with_and_target)
 }
 END_TEST
 
+START_TEST(documented_errors_of_target_and_remaining)
+{
+    kpi_sla_policy *p = policy(NULL);
+    int64_t v = -5;
+    int business = -5;
+    ck_assert_status(kpi_sla_policy_target(p, KPI_SLA_PRIORITIES, KPI_SLA_FIRST_RESPONSE,
+                                           &v, &business),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_sla_policy_target(p, 0, 3, &v, &business), KPI_ERR_RANGE);
+    ck_assert_status(kpi_sla_policy_target(p, 0, -1, &v, &business), KPI_ERR_RANGE);
+    /* priority 1 has no resolution target */
+    ck_assert_status(kpi_sla_policy_remaining(p, 1, KPI_SLA_RESOLUTION, MON, MON + H, 0, &v),
+                     KPI_ERR_UNKNOWN_ID);
+    ck_assert(v == -5 && business == -5);
+    ck_assert_ok(kpi_sla_policy_remaining(p, 1, KPI_SLA_FIRST_RESPONSE, MON, MON, 0, &v));
+    ck_assert_int_eq(v, H);
+    kpi_sla_policy_free(p);
+}
+END_TEST
+
 static Suite *sla_suite(void)
 {
     Suite *s = suite_create("sla");
@@ -721,6 +741,7 @@ static Suite *sla_suite(void)
     /* ---- documented errors (rev-retval) ---- */
     tcase_add_test(tc, documented_errors_of_the_state_verbs);
     tcase_add_test(tc, documented_errors_of_new_with_and_target);
+    tcase_add_test(tc, documented_errors_of_target_and_remaining);
     suite_add_tcase(s, tc);
     return s;
 }

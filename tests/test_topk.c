@@ -3716,6 +3716,47 @@ START_TEST(documented_errors_of_the_id_reads_and_merge)
 }
 END_TEST
 
+START_TEST(documented_errors_of_the_remaining_topk_calls)
+{
+    kpi_topk *p;
+    ck_assert_ok(kpi_topk_new(&p, 4));
+    ck_assert_ok(kpi_topk_add(p, "x", 1, UINT64_MAX));
+    size_t len;
+    unsigned char *before = rt_topk_bytes(p, &len);
+    ck_assert_status(kpi_topk_add_str(p, "y"), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_topk_add_str(p, "x"), KPI_ERR_OVERFLOW);
+    rt_topk_unchanged(p, before, len);
+    free(before);
+    kpi_topk_free(p);
+
+    test_alloc t;
+    kpi_allocator a = test_allocator(&t);
+    kpi_topk_id *q = NULL, *c = NULL;
+    ck_assert_status(kpi_topk_id_new(NULL, 8), KPI_ERR_INVALID);
+    ck_assert_status(kpi_topk_id_new_with(&q, 0, &a), KPI_ERR_RANGE);
+    ck_assert_status(kpi_topk_id_new_with(&q, KPI_TOPK_MAX_CAPACITY + 1, &a), KPI_ERR_RANGE);
+    ck_assert_ptr_null(q);
+    ck_assert_int_eq(t.calls, 0);
+
+    ck_assert_ok(kpi_topk_id_new(&q, 2));
+    ck_assert_ok(kpi_topk_id_add(q, 1, UINT64_MAX - 1));
+    before = rt_topk_id_bytes(q, &len);
+    ck_assert_status(kpi_topk_id_clone(NULL, &c), KPI_ERR_INVALID);
+    ck_assert_status(kpi_topk_id_clone(q, NULL), KPI_ERR_INVALID);
+    ck_assert_ptr_null(c);
+    const int8_t codes[] = {3, 4};
+    ck_assert_status(kpi_topk_id_add_codes(q, codes, 2), KPI_ERR_OVERFLOW);
+    rt_topk_id_unchanged(q, before, len);
+    /* id 9 is not monitored */
+    kpi_estimate e = {9, 9, 9, 9};
+    ck_assert_status(kpi_topk_id_share(q, 9, &e), KPI_ERR_UNKNOWN_ID);
+    ck_assert(e.value == 9 && e.n == 9);
+    ck_assert_ok(kpi_topk_id_add_codes(q, codes, 1));
+    free(before);
+    kpi_topk_id_free(q);
+}
+END_TEST
+
 static Suite *topk_suite(void)
 {
     Suite *s = suite_create("topk");
@@ -3796,6 +3837,7 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, documented_errors_of_the_state_verbs);
     tcase_add_test(tc, documented_errors_of_the_constructors_and_clone);
     tcase_add_test(tc, documented_errors_of_the_id_reads_and_merge);
+    tcase_add_test(tc, documented_errors_of_the_remaining_topk_calls);
     suite_add_tcase(s, tc);
     return s;
 }
