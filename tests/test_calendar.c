@@ -1865,6 +1865,31 @@ START_TEST(documented_errors_of_new_with_and_add_closure)
 }
 END_TEST
 
+START_TEST(documented_limit_of_holidays_and_closures)
+{
+    kpi_calendar *c = mk("UTC0");
+    /* 1,000,000 dates: days 1..28 of every month from year 1 on */
+    int n = 0;
+    for (int32_t y = 1; n < 1000000; y++)
+        for (int32_t m = 1; m <= 12 && n < 1000000; m++)
+            for (int32_t d = 1; d <= 28 && n < 1000000; d++, n++) {
+                int rc = d % 2 ? kpi_calendar_add_holiday(c, y, m, d)
+                               : kpi_calendar_add_closure(c, y, m, d, 600, 720);
+                if (rc != KPI_OK)
+                    ck_abort_msg("date %d-%d-%d: %s", y, m, d, kpi_status_name(rc));
+            }
+    size_t len;
+    unsigned char *before = calendar_bytes(c, &len);
+    ck_assert_status(kpi_calendar_add_holiday(c, 9000, 1, 1), KPI_ERR_LIMIT);
+    ck_assert_status(kpi_calendar_add_closure(c, 9000, 1, 2, 600, 720), KPI_ERR_LIMIT);
+    calendar_unchanged(c, before, len);
+    /* a date it has is still a duplicate */
+    ck_assert_status(kpi_calendar_add_holiday(c, 1, 1, 1), KPI_ERR_DUPLICATE);
+    free(before);
+    kpi_calendar_free(c);
+}
+END_TEST
+
 static Suite *calendar_suite(void)
 {
     Suite *s = suite_create("calendar");
@@ -1914,6 +1939,7 @@ static Suite *calendar_suite(void)
     /* ---- documented errors (rev-retval) ---- */
     tcase_add_test(tc, documented_errors_of_the_state_verbs);
     tcase_add_test(tc, documented_errors_of_new_with_and_add_closure);
+    tcase_add_test(tc, documented_limit_of_holidays_and_closures);
     suite_add_tcase(s, tc);
     return s;
 }

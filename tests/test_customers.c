@@ -2232,6 +2232,68 @@ START_TEST(documented_errors_of_the_customer_counts)
 }
 END_TEST
 
+START_TEST(documented_errors_of_the_customer_adds_and_shares)
+{
+    kpi_customers *p = sample(), *c = NULL;
+    size_t len;
+    unsigned char *before = customers_bytes(p, &len);
+    /* sample() holds some of each: UINT64_MAX more overflows */
+    ck_assert_status(kpi_customers_add_lost(p, UINT64_MAX), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_customers_add_interactions(p, UINT64_MAX), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_customers_add_offered(p, UINT64_MAX), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_customers_add_referred(NULL, 1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_add_interactions(NULL, 1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_add_offered(NULL, 1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_clone(NULL, &c), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_clone(p, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_new(NULL), KPI_ERR_INVALID);
+    ck_assert_ptr_null(c);
+    customers_unchanged(p, before, len);
+    free(before);
+    kpi_customers_free(p);
+
+    /* shares of offered contacts: none offered; more unserved than offered */
+    kpi_estimate e = {9, 9, 9, 9};
+    ck_assert_ok(kpi_customers_new(&p));
+    ck_assert_ok(kpi_customers_add_unserved(p, 5, 2));
+    ck_assert_ok(kpi_customers_add_unserved(p, KPI_UNSERVED_ABANDONED, 3));
+    ck_assert_status(kpi_customers_unserved_share(p, 5, &e), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_customers_abandonment_rate(p, &e), KPI_ERR_EMPTY);
+    ck_assert_ok(kpi_customers_add_offered(p, 2));
+    ck_assert_status(kpi_customers_abandonment_rate(p, &e), KPI_ERR_RANGE);
+    ck_assert(e.value == 9 && e.n == 9); /* nothing written */
+    ck_assert_ok(kpi_customers_unserved_share(p, 5, &e));
+    ck_assert(e.value == 1.0 && e.n == 2);
+    ck_assert_ok(kpi_customers_add_unserved(p, 5, 1));
+    ck_assert_status(kpi_customers_unserved_share(p, 5, &e), KPI_ERR_RANGE);
+    kpi_customers_free(p);
+}
+END_TEST
+
+START_TEST(documented_errors_of_the_journey_reads_and_clone)
+{
+    kpi_journey *j, *c = NULL;
+    double v = 42;
+    ck_assert_ok(kpi_journey_new(&j, 10, 1000));
+    ck_assert_ok(kpi_journey_touch(j, 1, 0, 0));
+    ck_assert_status(kpi_journey_switches_mean(j, &v), KPI_ERR_EMPTY); /* none closed */
+    ck_assert_status(kpi_journey_switches_mean(NULL, &v), KPI_ERR_INVALID);
+    ck_assert_status(kpi_journey_switches_mean(j, NULL), KPI_ERR_INVALID);
+    ck_assert(v == 42);
+    size_t len;
+    unsigned char *before = journey_bytes(j, &len);
+    ck_assert_status(kpi_journey_clone(NULL, &c), KPI_ERR_INVALID);
+    ck_assert_status(kpi_journey_clone(j, NULL), KPI_ERR_INVALID);
+    ck_assert_ptr_null(c);
+    journey_unchanged(j, before, len);
+    ck_assert_ok(kpi_journey_resolve(j, 1, 10));
+    ck_assert_ok(kpi_journey_switches_mean(j, &v));
+    ck_assert(v == 0.0);
+    free(before);
+    kpi_journey_free(j);
+}
+END_TEST
+
 static Suite *customers_suite(void)
 {
     Suite *s = suite_create("customers");
@@ -2285,6 +2347,8 @@ static Suite *customers_suite(void)
     tcase_add_test(tc2, documented_errors_of_the_state_verbs);
     tcase_add_test(tc2, documented_errors_of_the_constructors);
     tcase_add_test(tc2, documented_errors_of_the_customer_counts);
+    tcase_add_test(tc2, documented_errors_of_the_customer_adds_and_shares);
+    tcase_add_test(tc2, documented_errors_of_the_journey_reads_and_clone);
     suite_add_tcase(s, tc2);
     return s;
 }
