@@ -1810,6 +1810,86 @@ START_TEST(configuration_calls_refuse_other_objects)
 }
 END_TEST
 
+/* ---- documented errors (rev-retval) ---- */
+
+TEST_STATE_ERRORS_HELPER(calendar, kpi_calendar, kpi_calendar_serialize,
+                         kpi_calendar_deserialize, kpi_calendar_deserialize_with,
+                         kpi_calendar_free)
+
+START_TEST(documented_errors_of_the_state_verbs)
+{
+    kpi_calendar *c = mk("CET-1CEST,M3.5.0,M10.5.0/3");
+    weekdays(c, 9, 17);
+    ck_assert_ok(kpi_calendar_add_closure(c, 2026, 12, 24, 720, 1440));
+    calendar_state_errors(c);
+    kpi_calendar_free(c);
+}
+END_TEST
+
+START_TEST(documented_errors_of_new_with_and_add_closure)
+{
+    test_alloc t;
+    kpi_allocator a = test_allocator(&t);
+    kpi_allocator bad = a;
+    bad.malloc_fn = NULL;
+    kpi_calendar *c = NULL;
+    ck_assert_status(kpi_calendar_new_with(&c, "UTC0", &bad), KPI_ERR_INVALID);
+    ck_assert_status(kpi_calendar_new_with(NULL, "UTC0", &a), KPI_ERR_INVALID);
+    ck_assert_ptr_null(c);
+    ck_assert_int_eq(t.calls, 0);
+
+    /* closures on successive dates until one needs memory, which fails */
+    ck_assert_ok(kpi_calendar_new_with(&c, "UTC0", &a));
+    int nomem = 0;
+    for (int day = 1; day <= 28 * 12 && !nomem; day++) {
+        size_t len;
+        unsigned char *before = calendar_bytes(c, &len);
+        t.fail_at = t.calls + 1;
+        int rc = kpi_calendar_add_closure(c, 2027, 1 + (day - 1) / 28, 1 + (day - 1) % 28,
+                                          600, 720);
+        t.fail_at = 0;
+        if (rc == KPI_ERR_NOMEM) {
+            nomem = 1;
+            calendar_unchanged(c, before, len);
+            /* and the same call then succeeds */
+            ck_assert_ok(kpi_calendar_add_closure(c, 2027, 1 + (day - 1) / 28,
+                                                  1 + (day - 1) % 28, 600, 720));
+        } else {
+            ck_assert_ok(rc);
+        }
+        free(before);
+    }
+    ck_assert_msg(nomem, "no closure ever needed memory");
+    kpi_calendar_free(c);
+    ck_assert_int_eq(t.live, 0);
+}
+END_TEST
+
+START_TEST(documented_limit_of_holidays_and_closures)
+{
+    kpi_calendar *c = mk("UTC0");
+    /* 1,000,000 dates: days 1..28 of every month from year 1 on */
+    int n = 0;
+    for (int32_t y = 1; n < 1000000; y++)
+        for (int32_t m = 1; m <= 12 && n < 1000000; m++)
+            for (int32_t d = 1; d <= 28 && n < 1000000; d++, n++) {
+                int rc = d % 2 ? kpi_calendar_add_holiday(c, y, m, d)
+                               : kpi_calendar_add_closure(c, y, m, d, 600, 720);
+                if (rc != KPI_OK)
+                    ck_abort_msg("date %d-%d-%d: %s", y, m, d, kpi_status_name(rc));
+            }
+    size_t len;
+    unsigned char *before = calendar_bytes(c, &len);
+    ck_assert_status(kpi_calendar_add_holiday(c, 9000, 1, 1), KPI_ERR_LIMIT);
+    ck_assert_status(kpi_calendar_add_closure(c, 9000, 1, 2, 600, 720), KPI_ERR_LIMIT);
+    calendar_unchanged(c, before, len);
+    /* a date it has is still a duplicate */
+    ck_assert_status(kpi_calendar_add_holiday(c, 1, 1, 1), KPI_ERR_DUPLICATE);
+    free(before);
+    kpi_calendar_free(c);
+}
+END_TEST
+
 static Suite *calendar_suite(void)
 {
     Suite *s = suite_create("calendar");
@@ -1856,6 +1936,10 @@ static Suite *calendar_suite(void)
     tcase_add_test(tc, dates_added_in_any_order_read_as_a_calendar_summed_from_scratch);
     tcase_add_test(tc, golden_state_still_reads);
     tcase_add_test(tc, allocation_failures_leave_no_trace);
+    /* ---- documented errors (rev-retval) ---- */
+    tcase_add_test(tc, documented_errors_of_the_state_verbs);
+    tcase_add_test(tc, documented_errors_of_new_with_and_add_closure);
+    tcase_add_test(tc, documented_limit_of_holidays_and_closures);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -2158,6 +2158,142 @@ START_TEST(group_total_of_members_with_their_own_margin)
 }
 END_TEST
 
+/* ---- documented errors (rev-retval) ---- */
+
+TEST_STATE_ERRORS_HELPER(customers, kpi_customers, kpi_customers_serialize,
+                         kpi_customers_deserialize, kpi_customers_deserialize_with,
+                         kpi_customers_free)
+TEST_STATE_ERRORS_HELPER(journey, kpi_journey, kpi_journey_serialize,
+                         kpi_journey_deserialize, kpi_journey_deserialize_with,
+                         kpi_journey_free)
+
+START_TEST(documented_errors_of_the_state_verbs)
+{
+    kpi_customers *p = sample();
+    customers_state_errors(p);
+    kpi_customers_free(p);
+    kpi_journey *j = three_journeys();
+    journey_state_errors(j);
+    kpi_journey_free(j);
+}
+END_TEST
+
+START_TEST(documented_errors_of_the_constructors)
+{
+    test_alloc t;
+    kpi_allocator a = test_allocator(&t);
+    kpi_allocator bad = a;
+    bad.malloc_fn = NULL;
+    kpi_customers *p = NULL;
+    kpi_journey *j = NULL;
+    ck_assert_status(kpi_customers_new_with(&p, &bad), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_new_with(NULL, &a), KPI_ERR_INVALID);
+    ck_assert_status(kpi_journey_new_with(&j, 10, 1000, &bad), KPI_ERR_INVALID);
+    ck_assert_status(kpi_journey_new_with(NULL, 10, 1000, &a), KPI_ERR_INVALID);
+    ck_assert_status(kpi_journey_new_with(&j, 0, 1000, &a), KPI_ERR_RANGE);
+    ck_assert_status(kpi_journey_new_with(&j, KPI_JOURNEY_MAX_CUSTOMERS + 1, 1000, &a),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_journey_new_with(&j, 10, 0, &a), KPI_ERR_RANGE);
+    ck_assert_ptr_null(p);
+    ck_assert_ptr_null(j);
+    ck_assert_int_eq(t.live, 0);
+}
+END_TEST
+
+START_TEST(documented_errors_of_the_customer_counts)
+{
+    kpi_customers *p;
+    ck_assert_ok(kpi_customers_new(&p));
+    double x = 42;
+    /* neither a start nor revenue; a start without revenue; revenue
+     * without a start */
+    ck_assert_status(kpi_customers_revenue_per_customer(p, &x), KPI_ERR_EMPTY);
+    ck_assert_ok(kpi_customers_set_start(p, 50));
+    ck_assert_status(kpi_customers_revenue_per_customer(p, &x), KPI_ERR_EMPTY);
+    kpi_customers *q;
+    ck_assert_ok(kpi_customers_new(&q));
+    ck_assert_ok(kpi_customers_add_revenue(q, 1000));
+    ck_assert_status(kpi_customers_revenue_per_customer(q, &x), KPI_ERR_EMPTY);
+    ck_assert(x == 42); /* nothing written */
+    kpi_customers_free(q);
+    ck_assert_ok(kpi_customers_add_revenue(p, 1000));
+    ck_assert_ok(kpi_customers_revenue_per_customer(p, &x));
+    ck_assert(x == 20.0);
+    ck_assert_status(kpi_customers_set_active(NULL, 5), KPI_ERR_INVALID);
+
+    ck_assert_ok(kpi_customers_add_referred(p, UINT64_MAX));
+    size_t len;
+    unsigned char *before = customers_bytes(p, &len);
+    ck_assert_status(kpi_customers_add_referred(p, 1), KPI_ERR_OVERFLOW);
+    customers_unchanged(p, before, len);
+    ck_assert_ok(kpi_customers_add_referred(p, 0));
+    free(before);
+    kpi_customers_free(p);
+}
+END_TEST
+
+START_TEST(documented_errors_of_the_customer_adds_and_shares)
+{
+    kpi_customers *p = sample(), *c = NULL;
+    size_t len;
+    unsigned char *before = customers_bytes(p, &len);
+    /* sample() holds some of each: UINT64_MAX more overflows */
+    ck_assert_status(kpi_customers_add_lost(p, UINT64_MAX), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_customers_add_interactions(p, UINT64_MAX), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_customers_add_offered(p, UINT64_MAX), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_customers_add_referred(NULL, 1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_add_interactions(NULL, 1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_add_offered(NULL, 1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_clone(NULL, &c), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_clone(p, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_new(NULL), KPI_ERR_INVALID);
+    ck_assert_ptr_null(c);
+    customers_unchanged(p, before, len);
+    free(before);
+    kpi_customers_free(p);
+
+    /* shares of offered contacts: none offered; more unserved than offered */
+    kpi_estimate e = {9, 9, 9, 9};
+    ck_assert_ok(kpi_customers_new(&p));
+    ck_assert_ok(kpi_customers_add_unserved(p, 5, 2));
+    ck_assert_ok(kpi_customers_add_unserved(p, KPI_UNSERVED_ABANDONED, 3));
+    ck_assert_status(kpi_customers_unserved_share(p, 5, &e), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_customers_abandonment_rate(p, &e), KPI_ERR_EMPTY);
+    ck_assert_ok(kpi_customers_add_offered(p, 2));
+    ck_assert_status(kpi_customers_abandonment_rate(p, &e), KPI_ERR_RANGE);
+    ck_assert(e.value == 9 && e.n == 9); /* nothing written */
+    ck_assert_ok(kpi_customers_unserved_share(p, 5, &e));
+    ck_assert(e.value == 1.0 && e.n == 2);
+    ck_assert_ok(kpi_customers_add_unserved(p, 5, 1));
+    ck_assert_status(kpi_customers_unserved_share(p, 5, &e), KPI_ERR_RANGE);
+    kpi_customers_free(p);
+}
+END_TEST
+
+START_TEST(documented_errors_of_the_journey_reads_and_clone)
+{
+    kpi_journey *j, *c = NULL;
+    double v = 42;
+    ck_assert_ok(kpi_journey_new(&j, 10, 1000));
+    ck_assert_ok(kpi_journey_touch(j, 1, 0, 0));
+    ck_assert_status(kpi_journey_switches_mean(j, &v), KPI_ERR_EMPTY); /* none closed */
+    ck_assert_status(kpi_journey_switches_mean(NULL, &v), KPI_ERR_INVALID);
+    ck_assert_status(kpi_journey_switches_mean(j, NULL), KPI_ERR_INVALID);
+    ck_assert(v == 42);
+    size_t len;
+    unsigned char *before = journey_bytes(j, &len);
+    ck_assert_status(kpi_journey_clone(NULL, &c), KPI_ERR_INVALID);
+    ck_assert_status(kpi_journey_clone(j, NULL), KPI_ERR_INVALID);
+    ck_assert_ptr_null(c);
+    journey_unchanged(j, before, len);
+    ck_assert_ok(kpi_journey_resolve(j, 1, 10));
+    ck_assert_ok(kpi_journey_switches_mean(j, &v));
+    ck_assert(v == 0.0);
+    free(before);
+    kpi_journey_free(j);
+}
+END_TEST
+
 static Suite *customers_suite(void)
 {
     Suite *s = suite_create("customers");
@@ -2207,6 +2343,12 @@ static Suite *customers_suite(void)
     tcase_add_test(tc2, jour2_out_of_order_and_refusals_keep_the_bytes);
     tcase_add_test(tc2, jour2_evicted_customer_returns_as_a_new_journey);
     tcase_add_test(tc2, jour2_one_touch_spanning_time_is_corrupt);
+    /* ---- documented errors (rev-retval) ---- */
+    tcase_add_test(tc2, documented_errors_of_the_state_verbs);
+    tcase_add_test(tc2, documented_errors_of_the_constructors);
+    tcase_add_test(tc2, documented_errors_of_the_customer_counts);
+    tcase_add_test(tc2, documented_errors_of_the_customer_adds_and_shares);
+    tcase_add_test(tc2, documented_errors_of_the_journey_reads_and_clone);
     suite_add_tcase(s, tc2);
     return s;
 }

@@ -453,6 +453,65 @@ START_TEST(the_switch_by_a_batch_keeps_the_hard_memory_bound)
 }
 END_TEST
 
+/* ---- documented errors (rev-retval) ---- */
+
+TEST_STATE_ERRORS_HELPER(distinct, kpi_distinct, kpi_distinct_serialize,
+                         kpi_distinct_deserialize, kpi_distinct_deserialize_with,
+                         kpi_distinct_free)
+
+START_TEST(documented_errors_of_the_state_verbs)
+{
+    kpi_distinct *p;
+    ck_assert_ok(kpi_distinct_new(&p, 10));
+    for (uint64_t id = 1; id <= 50; id++)
+        ck_assert_ok(kpi_distinct_add(p, id * 7919));
+    distinct_state_errors(p);
+    kpi_distinct_free(p);
+}
+END_TEST
+
+START_TEST(documented_errors_of_new_with_and_add_bytes)
+{
+    test_alloc t;
+    kpi_allocator a = test_allocator(&t);
+    kpi_allocator bad = a;
+    bad.free_fn = NULL;
+    kpi_distinct *p = NULL;
+    ck_assert_status(kpi_distinct_new_with(&p, 10, &bad), KPI_ERR_INVALID);
+    ck_assert_status(kpi_distinct_new_with(NULL, 10, &a), KPI_ERR_INVALID);
+    ck_assert_status(kpi_distinct_new_with(&p, KPI_DISTINCT_MIN_PRECISION - 1, &a),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_distinct_new_with(&p, KPI_DISTINCT_MAX_PRECISION + 1, &a),
+                     KPI_ERR_RANGE);
+    ck_assert_ptr_null(p);
+    ck_assert_int_eq(t.live, 0);
+
+    /* new byte strings until one needs memory, which fails */
+    ck_assert_ok(kpi_distinct_new_with(&p, 12, &a));
+    int nomem = 0;
+    for (int i = 0; i < 5000 && !nomem; i++) {
+        char key[32];
+        int n = snprintf(key, sizeof key, "customer-%d", i);
+        size_t len;
+        unsigned char *before = distinct_bytes(p, &len);
+        t.fail_at = t.calls + 1;
+        int rc = kpi_distinct_add_bytes(p, key, (size_t)n);
+        t.fail_at = 0;
+        if (rc == KPI_ERR_NOMEM) {
+            nomem = 1;
+            distinct_unchanged(p, before, len);
+            ck_assert_ok(kpi_distinct_add_bytes(p, key, (size_t)n));
+        } else {
+            ck_assert_ok(rc);
+        }
+        free(before);
+    }
+    ck_assert_msg(nomem, "no new id ever needed memory");
+    kpi_distinct_free(p);
+    ck_assert_int_eq(t.live, 0);
+}
+END_TEST
+
 static Suite *distinct_suite(void)
 {
     Suite *s = suite_create("distinct");
@@ -472,6 +531,9 @@ static Suite *distinct_suite(void)
     tcase_add_test(tc, hll_registers_all_zero_are_corrupt);
     tcase_add_test(tc, the_switch_by_a_batch_keeps_the_hard_memory_bound);
     tcase_add_test(tc, the_given_allocator_is_used_and_hll_adds_never_allocate);
+    /* ---- documented errors (rev-retval) ---- */
+    tcase_add_test(tc, documented_errors_of_the_state_verbs);
+    tcase_add_test(tc, documented_errors_of_new_with_and_add_bytes);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -2040,6 +2040,130 @@ START_TEST(aht_merges_round_trips_and_survives_allocation_failure)
 }
 END_TEST
 
+/* ---- documented errors (rev-retval) ---- */
+
+TEST_STATE_ERRORS_HELPER(duration, kpi_duration, kpi_duration_serialize,
+                         kpi_duration_deserialize, kpi_duration_deserialize_with,
+                         kpi_duration_free)
+TEST_STATE_ERRORS_HELPER(aht, kpi_aht, kpi_aht_serialize, kpi_aht_deserialize,
+                         kpi_aht_deserialize_with, kpi_aht_free)
+
+START_TEST(documented_errors_of_the_state_verbs)
+{
+    kpi_duration *d;
+    ck_assert_ok(kpi_frt_new(&d));
+    for (int64_t i = 1; i <= 40; i++)
+        ck_assert_ok(kpi_duration_add(d, i * 1000 + i));
+    duration_state_errors(d);
+    kpi_duration_free(d);
+
+    kpi_aht *a, *c = NULL;
+    ck_assert_ok(kpi_aht_new(&a));
+    ck_assert_ok(kpi_aht_add(a, 60000, 5000, 20000));
+    ck_assert_ok(kpi_aht_add(a, 90000, 0, 1000));
+    aht_state_errors(a);
+    size_t len;
+    unsigned char *before = aht_bytes(a, &len);
+    ck_assert_status(kpi_aht_clone(NULL, &c), KPI_ERR_INVALID);
+    ck_assert_status(kpi_aht_clone(a, NULL), KPI_ERR_INVALID);
+    ck_assert_ptr_null(c);
+    aht_unchanged(a, before, len);
+    free(before);
+    kpi_aht_free(a);
+}
+END_TEST
+
+START_TEST(documented_errors_of_the_reads_and_constructors)
+{
+    kpi_duration *d;
+    int64_t x = 77;
+    ck_assert_ok(kpi_duration_new(&d, 0.01));
+    ck_assert_ok(kpi_duration_add(d, 5));
+    ck_assert_status(kpi_duration_sum(NULL, &x), KPI_ERR_INVALID);
+    ck_assert_status(kpi_duration_sum(d, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_duration_min(NULL, &x), KPI_ERR_INVALID);
+    ck_assert_status(kpi_duration_min(d, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_duration_max(NULL, &x), KPI_ERR_INVALID);
+    ck_assert_status(kpi_duration_max(d, NULL), KPI_ERR_INVALID);
+    ck_assert_int_eq(x, 77); /* nothing written */
+    kpi_duration_free(d);
+
+    ck_assert_status(kpi_frt_new(NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_art_new(NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_asa_new(NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_resolution_time_new(NULL), KPI_ERR_INVALID);
+
+    test_alloc t;
+    kpi_allocator al = test_allocator(&t);
+    al.malloc_fn = NULL;
+    kpi_aht *made = NULL;
+    ck_assert_status(kpi_aht_new_with(&made, &al), KPI_ERR_INVALID);
+    ck_assert_status(kpi_aht_new_with(NULL, NULL), KPI_ERR_INVALID);
+    ck_assert_ptr_null(made);
+    ck_assert_int_eq(t.calls, 0);
+}
+END_TEST
+
+START_TEST(documented_errors_of_aht_merge)
+{
+    kpi_aht *a;
+    ck_assert_ok(kpi_aht_new(&a));
+    ck_assert_ok(kpi_aht_add(a, INT64_C(1) << 40, 0, 0));
+    ck_assert_status(kpi_aht_merge(NULL, a), KPI_ERR_INVALID);
+    ck_assert_status(kpi_aht_merge(a, NULL), KPI_ERR_INVALID);
+    /* doubling by self-merges until the talk sum would pass 2^63 - 1 */
+    int rc = KPI_OK;
+    size_t len = 0;
+    unsigned char *before = NULL;
+    for (int i = 0; i < 70 && rc == KPI_OK; i++) {
+        free(before);
+        before = aht_bytes(a, &len);
+        rc = kpi_aht_merge(a, a);
+    }
+    ck_assert_status(rc, KPI_ERR_OVERFLOW);
+    aht_unchanged(a, before, len);
+    free(before);
+    kpi_aht_free(a);
+}
+END_TEST
+
+START_TEST(documented_errors_of_the_remaining_duration_calls)
+{
+    test_alloc t;
+    kpi_allocator al = test_allocator(&t);
+    kpi_duration *d = NULL;
+    ck_assert_status(kpi_duration_new_with(&d, KPI_DURATION_MIN_ACCURACY / 2, &al),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_duration_new_with(&d, KPI_DURATION_MAX_ACCURACY * 2, &al),
+                     KPI_ERR_RANGE);
+    ck_assert_ptr_null(d);
+    ck_assert_int_eq(t.live, 0);
+    ck_assert_status(kpi_duration_add(NULL, 5), KPI_ERR_INVALID);
+    ck_assert_status(kpi_aht_new(NULL), KPI_ERR_INVALID);
+
+    kpi_aht *a;
+    double m = 42;
+    ck_assert_ok(kpi_aht_new(&a));
+    ck_assert_status(kpi_aht_quantile(a, 0.5, &m), KPI_ERR_EMPTY);
+    ck_assert_ok(kpi_aht_add(a, INT64_MAX / 2, 0, 0));
+    size_t len;
+    unsigned char *before = aht_bytes(a, &len);
+    ck_assert_status(kpi_aht_mean(NULL, &m), KPI_ERR_INVALID);
+    ck_assert_status(kpi_aht_mean(a, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_aht_quantile(NULL, 0.5, &m), KPI_ERR_INVALID);
+    ck_assert_status(kpi_aht_quantile(a, 0.5, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_aht_quantile(a, 1.5, &m), KPI_ERR_RANGE);
+    ck_assert_status(kpi_aht_quantile(a, -0.5, &m), KPI_ERR_RANGE);
+    ck_assert(m == 42); /* nothing written */
+    /* two more halves of INT64_MAX: the talk sum would overflow */
+    const int64_t talk[] = {1000, INT64_MAX / 2 + 2}, zero[] = {0, 0};
+    ck_assert_status(kpi_aht_add_array(a, talk, zero, zero, 2), KPI_ERR_OVERFLOW);
+    aht_unchanged(a, before, len);
+    free(before);
+    kpi_aht_free(a);
+}
+END_TEST
+
 static Suite *duration_suite(void)
 {
     Suite *s = suite_create("duration");
@@ -2110,6 +2234,11 @@ static Suite *duration_suite(void)
     tcase_add_test(tc, kernels_leave_the_upper_halves_clean);
     tcase_add_test(tc, aht_errors_change_nothing);
     tcase_add_test(tc, aht_merges_round_trips_and_survives_allocation_failure);
+    /* ---- documented errors (rev-retval) ---- */
+    tcase_add_test(tc, documented_errors_of_the_state_verbs);
+    tcase_add_test(tc, documented_errors_of_the_reads_and_constructors);
+    tcase_add_test(tc, documented_errors_of_aht_merge);
+    tcase_add_test(tc, documented_errors_of_the_remaining_duration_calls);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -10653,6 +10653,230 @@ START_TEST(aging_at_an_earlier_time_is_not_a_view_of_the_past)
 }
 END_TEST
 
+/* ---- documented errors (rev-retval) ---- */
+
+TEST_STATE_ERRORS_HELPER(eng, kpi_engine, kpi_engine_serialize, kpi_engine_deserialize,
+                         kpi_engine_deserialize_with, kpi_engine_free)
+
+START_TEST(documented_errors_of_the_state_verbs)
+{
+    kpi_engine *e;
+    ck_assert_ok(kpi_engine_new(&e));
+    ck_assert_ok(kpi_engine_created(e, T0, 1, 100, 2, 1, "billing", 0));
+    ck_assert_ok(kpi_engine_agent_reply(e, T0 + H, 1, 7));
+    ck_assert_ok(kpi_engine_resolved(e, T0 + 2 * H, 1, 7, 0));
+    ck_assert_ok(kpi_engine_created(e, T0 + 3 * H, 2, 101, 1, 0, NULL, 0));
+    eng_state_errors(e);
+    kpi_engine_free(e);
+}
+END_TEST
+
+START_TEST(documented_errors_of_ticket_status_and_window_topics)
+{
+    test_alloc t;
+    kpi_allocator a = test_allocator(&t);
+    kpi_engine *e;
+    ck_assert_ok(kpi_engine_new_with(&e, &a));
+    ck_assert_ok(kpi_engine_created(e, T0, 1, 100, 0, 0, "billing", 0));
+    ck_assert_ok(kpi_engine_created(e, T0 + H, 2, 101, 0, 0, "refund", 0));
+    size_t len;
+    unsigned char *before = eng_bytes(e, &len);
+    int s = -100;
+    ck_assert_status(kpi_engine_ticket_status(e, 3, &s), KPI_ERR_UNKNOWN_ID);
+    ck_assert_int_eq(s, -100); /* nothing written */
+    ck_assert_ok(kpi_engine_ticket_status(e, 2, &s));
+    /* the window's summary cannot be allocated */
+    kpi_topk *w = NULL;
+    long live = t.live;
+    t.fail_at = t.calls + 1;
+    ck_assert_status(kpi_engine_window_topics(e, T0, INT64_MAX, &w), KPI_ERR_NOMEM);
+    t.fail_at = 0;
+    ck_assert_ptr_null(w);
+    ck_assert_int_eq(t.live, live);
+    eng_unchanged(e, before, len);
+    ck_assert_ok(kpi_engine_window_topics(e, T0, INT64_MAX, &w));
+    ck_assert_uint_eq(kpi_topk_total(w), 2);
+    kpi_topk_free(w);
+    free(before);
+    kpi_engine_free(e);
+    ck_assert_int_eq(t.live, 0);
+}
+END_TEST
+
+/* Call `which` of the per-kind calls on an engine holding ticket 1
+ * (created by customer 100, agent 7 replied; for 9 also ticket 2,
+ * resolved, which the call settles 60 days on), with each of its allocations
+ * failing in turn: KPI_ERR_NOMEM and the engine unchanged, until it
+ * succeeds.  Returns the number of failures seen. */
+static long per_kind_nomem(int which)
+{
+    long failures = 0;
+    for (long k = 1;; k++) {
+        test_alloc ta;
+        kpi_allocator a = test_allocator(&ta);
+        kpi_engine *e = NULL;
+        ck_assert_ok(kpi_engine_new_with(&e, &a));
+        ck_assert_ok(kpi_engine_created(e, T0, 1, 100, 0, 0, NULL, 0));
+        ck_assert_ok(kpi_engine_agent_reply(e, T0 + 1, 1, 7));
+        if (which == 9) { /* ticket 2, resolved, settles at the message */
+            ck_assert_ok(kpi_engine_created(e, T0 + 2, 2, 200, 0, 0, NULL, 0));
+            ck_assert_ok(kpi_engine_agent_reply(e, T0 + 3, 2, 8));
+            ck_assert_ok(kpi_engine_resolved(e, T0 + 4, 2, 8, 0));
+        }
+        size_t len;
+        unsigned char *before = eng_bytes(e, &len);
+        const int64_t t = which == 9 ? T0 + 60 * D : T0 + H;
+        ta.fail_at = ta.calls + k;
+        int rc = KPI_ERR_STATE;
+        switch (which) {
+        case 0: rc = kpi_engine_created(e, t, 2, 200, 3, 4, "a new topic label", 0); break;
+        case 1:
+        case 9: rc = kpi_engine_customer_message(e, t, 1); break;
+        case 2: rc = kpi_engine_agent_reply(e, t, 1, 8); break;
+        case 3: rc = kpi_engine_ticket_event(e, t, 1, KPI_EVENT_CLOSED); break;
+        case 4: rc = kpi_engine_assigned(e, t, 1, 9, 30); break;
+        case 5: rc = kpi_engine_resolved(e, t, 1, 10, 0); break;
+        case 6: rc = kpi_engine_merged(e, t, 1, 77); break;
+        case 7: rc = kpi_engine_survey(e, t, 1, KPI_EVENT_CSAT, 5); break;
+        case 8: rc = kpi_engine_logged_in(e, t, 11, 30, H); break;
+        }
+        int fired = ta.calls >= ta.fail_at;
+        ta.fail_at = 0;
+        if (rc != KPI_OK) {
+            ck_assert_msg(rc == KPI_ERR_NOMEM && fired, "call %d, allocation %ld: %s",
+                          which, k, kpi_status_name(rc));
+            eng_unchanged(e, before, len);
+            failures++;
+        }
+        free(before);
+        kpi_engine_free(e);
+        ck_assert_int_eq(ta.live, 0);
+        if (rc == KPI_OK)
+            return failures;
+        ck_assert_int_lt(k, 100000);
+    }
+}
+
+START_TEST(documented_nomem_of_the_per_kind_calls)
+{
+    /* (call 1, a message that settles nothing, allocates nothing) */
+    ck_assert_int_eq(per_kind_nomem(1), 0);
+    for (int which = 0; which <= 9; which++) {
+        if (which == 1)
+            continue;
+        long n = per_kind_nomem(which);
+        ck_assert_msg(n > 0, "per-kind call %d never allocated", which);
+    }
+}
+END_TEST
+
+/* Every per-kind call is refused whole once the event counter is at its
+ * top (2^64 - 1): acc holds live ticket 2 (created and noted) and the
+ * merged copies of a 3-event engine (an_event_past_the_event_counters_
+ * range_is_overflow), one event short, then one note more. */
+START_TEST(documented_overflows_of_the_per_kind_calls)
+{
+    const kpi_event ev[] = {CREATE(T0, 1, 0), NOTE(T0 + 1, 1), MERGE(T0 + H, 1, 99)};
+    kpi_engine *p = engine(NULL), *acc = engine(NULL);
+    ck_assert_ok(kpi_engine_apply(p, ev, N_OF(ev), sizeof(kpi_event), NULL));
+    ck_assert_ok(kpi_engine_advance(p, T0 + 8 * D));
+    const int64_t t = T0 + 8 * D;
+    ck_assert_ok(kpi_engine_created(acc, t, 2, 0, 0, 0, NULL, 0));
+    ck_assert_ok(kpi_engine_ticket_event(acc, t, 2, KPI_EVENT_NOTE));
+    for (int i = 0; i <= 62; i += 2) {
+        if (i > 0) /* 2^64 - 1 events less the first merge's 3 */
+            ck_assert_ok(kpi_engine_merge(acc, p));
+        for (int k = 0; k < 2 && i < 62; k++) {
+            kpi_engine *c = NULL;
+            ck_assert_ok(kpi_engine_clone(p, &c));
+            ck_assert_ok(kpi_engine_merge(p, c));
+            kpi_engine_free(c);
+        }
+    }
+    ck_assert_uint_eq(counter(acc, KPI_ENGINE_COUNT_EVENTS), UINT64_MAX - 1);
+    ck_assert_ok(kpi_engine_ticket_event(acc, t + 1, 2, KPI_EVENT_NOTE));
+    ck_assert_uint_eq(counter(acc, KPI_ENGINE_COUNT_EVENTS), UINT64_MAX);
+    size_t len;
+    unsigned char *before = eng_bytes(acc, &len);
+    ck_assert_status(kpi_engine_customer_message(acc, t + 2, 2), KPI_ERR_OVERFLOW);
+    eng_unchanged(acc, before, len);
+    ck_assert_status(kpi_engine_ticket_event(acc, t + 2, 2, KPI_EVENT_PENDING),
+                     KPI_ERR_OVERFLOW);
+    eng_unchanged(acc, before, len);
+    ck_assert_status(kpi_engine_assigned(acc, t + 2, 2, 7, 3), KPI_ERR_OVERFLOW);
+    eng_unchanged(acc, before, len);
+    ck_assert_status(kpi_engine_resolved(acc, t + 2, 2, 7, 0), KPI_ERR_OVERFLOW);
+    eng_unchanged(acc, before, len);
+    ck_assert_status(kpi_engine_merged(acc, t + 2, 2, 99), KPI_ERR_OVERFLOW);
+    eng_unchanged(acc, before, len);
+    ck_assert_status(kpi_engine_survey(acc, t + 2, 2, KPI_EVENT_CSAT, 5), KPI_ERR_OVERFLOW);
+    eng_unchanged(acc, before, len);
+    ck_assert_status(kpi_engine_logged_in(acc, t + 2, 7, 3, H), KPI_ERR_OVERFLOW);
+    eng_unchanged(acc, before, len);
+    free(before);
+    kpi_engine_free(p);
+    kpi_engine_free(acc);
+}
+END_TEST
+
+/* Each per-kind call on a ticket: an unknown ticket, a time before the
+ * ticket's last event and a closed ticket are refused whole. */
+START_TEST(documented_order_unknown_and_state_of_the_per_kind_calls)
+{
+    kpi_engine *e;
+    ck_assert_ok(kpi_engine_new(&e));
+    ck_assert_ok(kpi_engine_created(e, T0, 1, 100, 0, 0, NULL, 0));
+    ck_assert_ok(kpi_engine_agent_reply(e, T0 + H, 1, 7));
+    ck_assert_ok(kpi_engine_created(e, T0 + H, 3, 101, 0, 0, NULL, 0));
+    ck_assert_ok(kpi_engine_ticket_event(e, T0 + 2 * H, 3, KPI_EVENT_CLOSED));
+    size_t len;
+    unsigned char *before = eng_bytes(e, &len);
+    const int64_t early = T0 + 1, t = T0 + 3 * H;
+    for (int pass = 0; pass < 3; pass++) {
+        /* pass 0: ticket 99 is unknown; 1: ticket 1 at an earlier time than
+         * its reply; 2: ticket 3 is closed */
+        const uint64_t tk = pass == 0 ? 99 : pass == 1 ? 1 : 3;
+        const int64_t at = pass == 1 ? early : t;
+        const int want = pass == 0 ? KPI_ERR_UNKNOWN_ID
+                         : pass == 1 ? KPI_ERR_ORDER
+                                     : KPI_ERR_STATE;
+        ck_assert_status(kpi_engine_customer_message(e, at, tk), want);
+        ck_assert_status(kpi_engine_agent_reply(e, at, tk, 7), want);
+        ck_assert_status(kpi_engine_ticket_event(e, at, tk, KPI_EVENT_NOTE), want);
+        ck_assert_status(kpi_engine_assigned(e, at, tk, 8, 2), want);
+        ck_assert_status(kpi_engine_resolved(e, at, tk, 7, 0), want);
+        ck_assert_status(kpi_engine_merged(e, at, tk, 42), want);
+        if (pass < 2) /* a survey on a closed ticket counts (merged: STATE) */
+            ck_assert_status(kpi_engine_survey(e, at, tk, KPI_EVENT_CSAT, 5), want);
+        eng_unchanged(e, before, len);
+    }
+    free(before);
+    kpi_engine_free(e);
+}
+END_TEST
+
+START_TEST(documented_range_of_the_typed_reads)
+{
+    kpi_engine *e;
+    ck_assert_ok(kpi_engine_new(&e));
+    const kpi_rate *r = NULL;
+    const kpi_score *s = NULL;
+    const kpi_ratio *q = NULL;
+    ck_assert_status(kpi_engine_rate(e, -1, KPI_DIM_ALL, 0, &r), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_rate(e, KPI_ENGINE_METRICS, KPI_DIM_ALL, 0, &r),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_rate(e, KPI_ENGINE_FCR, 99, 0, &r), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_score(e, -1, KPI_DIM_ALL, 0, &s), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_score(e, KPI_ENGINE_CSAT, 99, 0, &s), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_ratio(e, KPI_ENGINE_METRICS, KPI_DIM_ALL, 0, &q),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_ratio(e, KPI_ENGINE_RESOLVED_PER_HOUR, 99, 0, &q),
+                     KPI_ERR_RANGE);
+    ck_assert(r == NULL && s == NULL && q == NULL);
+    kpi_engine_free(e);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -10871,6 +11095,13 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_snapshot_with_a_backlog_no_engine_takes_is_corrupt);
     tcase_add_test(tc, an_event_past_the_event_counters_range_is_overflow);
     tcase_add_test(tc, a_snapshot_with_counters_no_engine_counts_is_corrupt);
+    /* ---- documented errors (rev-retval) ---- */
+    tcase_add_test(tc, documented_errors_of_the_state_verbs);
+    tcase_add_test(tc, documented_errors_of_ticket_status_and_window_topics);
+    tcase_add_test(tc, documented_nomem_of_the_per_kind_calls);
+    tcase_add_test(tc, documented_overflows_of_the_per_kind_calls);
+    tcase_add_test(tc, documented_order_unknown_and_state_of_the_per_kind_calls);
+    tcase_add_test(tc, documented_range_of_the_typed_reads);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1042,6 +1042,91 @@ START_TEST(a_prototype_holding_data_is_corrupt)
 }
 END_TEST
 
+/* ---- documented errors (rev-retval) ---- */
+
+TEST_STATE_ERRORS_HELPER(group, kpi_group, kpi_group_serialize, kpi_group_deserialize,
+                         kpi_group_deserialize_with, kpi_group_free)
+
+START_TEST(documented_errors_of_the_state_verbs)
+{
+    kpi_group *g = nps_group(), *c = NULL;
+    feed(g, 3, 9);
+    feed(g, 3, 2);
+    feed(g, 70, 10);
+    group_state_errors(g);
+    size_t len;
+    unsigned char *before = group_bytes(g, &len);
+    ck_assert_status(kpi_group_clone(NULL, &c), KPI_ERR_INVALID);
+    ck_assert_status(kpi_group_clone(g, NULL), KPI_ERR_INVALID);
+    ck_assert_ptr_null(c);
+    group_unchanged(g, before, len);
+    free(before);
+    kpi_group_free(g);
+}
+END_TEST
+
+START_TEST(documented_errors_of_new_with)
+{
+    test_alloc t;
+    kpi_allocator a = test_allocator(&t);
+    kpi_allocator bad = a;
+    bad.free_fn = NULL;
+    kpi_rate *proto;
+    kpi_calendar *cal;
+    kpi_group *g = NULL;
+    ck_assert_ok(kpi_rate_new(&proto));
+    ck_assert_ok(kpi_calendar_new(&cal, "UTC0"));
+    ck_assert_status(kpi_group_new_with(&g, proto, &bad), KPI_ERR_INVALID);
+    ck_assert_status(kpi_group_new_with(&g, NULL, &a), KPI_ERR_INVALID);
+    ck_assert_status(kpi_group_new_with(NULL, proto, &a), KPI_ERR_INVALID);
+    /* a calendar cannot be a member */
+    ck_assert_status(kpi_group_new_with(&g, cal, &a), KPI_ERR_TYPE);
+    ck_assert_ptr_null(g);
+    ck_assert_int_eq(t.live, 0);
+    kpi_calendar_free(cal);
+    kpi_rate_free(proto);
+}
+END_TEST
+
+/* a group of rates: key 1 with 2^63 trials, and key 2 with 2^63 trials */
+static kpi_group *huge_rates(void)
+{
+    kpi_rate *proto;
+    kpi_group *g;
+    void *m;
+    ck_assert_ok(kpi_rate_new(&proto));
+    ck_assert_ok(kpi_group_new(&g, proto));
+    kpi_rate_free(proto);
+    for (uint64_t key = 1; key <= 2; key++) {
+        ck_assert_ok(kpi_group_get(g, key, &m));
+        ck_assert_ok(kpi_rate_add_counts(m, 1, UINT64_C(1) << 63));
+    }
+    return g;
+}
+
+START_TEST(documented_overflows_of_total_and_merge)
+{
+    kpi_group *g = huge_rates(), *h = huge_rates();
+    size_t len;
+    unsigned char *before = group_bytes(g, &len);
+    void *total = NULL;
+    ck_assert_status(kpi_group_total(g, &total), KPI_ERR_OVERFLOW);
+    ck_assert_ptr_null(total);
+    ck_assert_status(kpi_group_merge(g, h), KPI_ERR_OVERFLOW);
+    group_unchanged(g, before, len);
+    ck_assert_status(kpi_group_merge(g, g), KPI_ERR_OVERFLOW);
+    group_unchanged(g, before, len);
+    /* one key alone totals fine */
+    ck_assert_ok(kpi_group_remove(h, 2));
+    ck_assert_ok(kpi_group_total(h, &total));
+    ck_assert_uint_eq(kpi_rate_trials(total), UINT64_C(1) << 63);
+    kpi_rate_free(total);
+    free(before);
+    kpi_group_free(g);
+    kpi_group_free(h);
+}
+END_TEST
+
 static Suite *group_suite(void)
 {
     Suite *s = suite_create("group");
@@ -1064,6 +1149,10 @@ static Suite *group_suite(void)
     tcase_add_test(tc, customers_members_of_different_margins_read_back);
     tcase_add_test(tc, merge_copies_a_customers_member_of_its_own_margin);
     tcase_add_test(tc, a_prototype_holding_data_is_corrupt);
+    /* ---- documented errors (rev-retval) ---- */
+    tcase_add_test(tc, documented_errors_of_the_state_verbs);
+    tcase_add_test(tc, documented_errors_of_new_with);
+    tcase_add_test(tc, documented_overflows_of_total_and_merge);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -820,6 +820,97 @@ START_TEST(null_arguments_are_refused)
 }
 END_TEST
 
+/* ---- documented errors (rev-retval) ---- */
+
+TEST_STATE_ERRORS_HELPER(mean, kpi_mean, kpi_mean_serialize, kpi_mean_deserialize,
+                         kpi_mean_deserialize_with, kpi_mean_free)
+
+START_TEST(documented_errors_of_the_state_verbs)
+{
+    kpi_mean *m, *c = NULL;
+    ck_assert_ok(kpi_mean_new(&m));
+    ck_assert_ok(kpi_mean_add(m, 2.5));
+    ck_assert_ok(kpi_mean_add(m, -4.0));
+    mean_state_errors(m);
+    size_t len;
+    unsigned char *before = mean_bytes(m, &len);
+    ck_assert_status(kpi_mean_clone(NULL, &c), KPI_ERR_INVALID);
+    ck_assert_status(kpi_mean_clone(m, NULL), KPI_ERR_INVALID);
+    ck_assert_ptr_null(c);
+    mean_unchanged(m, before, len);
+    free(before);
+    kpi_mean_free(m);
+}
+END_TEST
+
+START_TEST(documented_errors_of_the_reads_and_constructors)
+{
+    kpi_mean *m, *made = NULL;
+    double x = 7.0;
+    ck_assert_ok(kpi_mean_new(&m));
+    ck_assert_ok(kpi_mean_add(m, 1.0));
+    ck_assert_ok(kpi_mean_add(m, 3.0));
+    ck_assert_status(kpi_mean_variance(NULL, &x), KPI_ERR_INVALID);
+    ck_assert_status(kpi_mean_variance(m, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_mean_min(NULL, &x), KPI_ERR_INVALID);
+    ck_assert_status(kpi_mean_min(m, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_mean_max(NULL, &x), KPI_ERR_INVALID);
+    ck_assert_status(kpi_mean_max(m, NULL), KPI_ERR_INVALID);
+    ck_assert(x == 7.0); /* nothing written */
+    ck_assert_ok(kpi_mean_min(m, &x));
+    ck_assert(x == 1.0);
+    kpi_mean_free(m);
+
+    test_alloc t;
+    kpi_allocator a = test_allocator(&t);
+    a.free_fn = NULL;
+    ck_assert_status(kpi_mean_new_with(&made, &a), KPI_ERR_INVALID);
+    ck_assert_ptr_null(made);
+    ck_assert_int_eq(t.calls, 0);
+}
+END_TEST
+
+START_TEST(documented_errors_of_iqs_add)
+{
+    kpi_mean *m;
+    ck_assert_ok(kpi_iqs_new(&m));
+    ck_assert_ok(kpi_iqs_add(m, 3, 4));
+    size_t len;
+    unsigned char *before = mean_bytes(m, &len);
+    /* a weight whose square passes the double range */
+    ck_assert_status(kpi_iqs_add(m, 1, 1e200), KPI_ERR_OVERFLOW);
+    mean_unchanged(m, before, len);
+    double pct;
+    ck_assert_ok(kpi_iqs_percent(m, &pct));
+    ck_assert_near(pct, 75.0, 1e-12);
+    free(before);
+    kpi_mean_free(m);
+}
+END_TEST
+
+START_TEST(documented_errors_of_the_presets_and_shares)
+{
+    ck_assert_status(kpi_iqs_new(NULL), KPI_ERR_INVALID);
+    double pct = 42;
+    ck_assert_status(kpi_iqs_percent(NULL, &pct), KPI_ERR_INVALID);
+    kpi_mean *m;
+    ck_assert_ok(kpi_iqs_new(&m));
+    ck_assert_status(kpi_iqs_percent(m, NULL), KPI_ERR_INVALID);
+    ck_assert(pct == 42);
+    kpi_mean_free(m);
+
+    kpi_estimate e = {9, 9, 9, 9};
+    ck_assert_ok(kpi_mean_new(&m));
+    ck_assert_ok(kpi_mean_set_cuts(m, -0.5, 0.5));
+    ck_assert_status(kpi_mean_shares(m, &e, &e, &e), KPI_ERR_EMPTY); /* no values */
+    ck_assert(e.value == 9 && e.n == 9);
+    ck_assert_ok(kpi_mean_add(m, 0.8));
+    ck_assert_ok(kpi_mean_shares(m, NULL, NULL, &e));
+    ck_assert(e.value == 1.0 && e.n == 1);
+    kpi_mean_free(m);
+}
+END_TEST
+
 static Suite *mean_suite(void)
 {
     Suite *s = suite_create("mean");
@@ -847,6 +938,11 @@ static Suite *mean_suite(void)
     tcase_add_test(tc, a_merge_takes_what_one_stream_takes_near_double_range);
     tcase_add_test(tc, serialize_round_trip_and_corrupt_bytes);
     tcase_add_test(tc, allocation_failures_and_allocator_use);
+    /* ---- documented errors (rev-retval) ---- */
+    tcase_add_test(tc, documented_errors_of_the_state_verbs);
+    tcase_add_test(tc, documented_errors_of_the_reads_and_constructors);
+    tcase_add_test(tc, documented_errors_of_iqs_add);
+    tcase_add_test(tc, documented_errors_of_the_presets_and_shares);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -176,6 +176,43 @@ START_TEST(null_objects_are_refused)
 }
 END_TEST
 
+/* ---- documented errors (rev-retval) ---- */
+
+TEST_STATE_ERRORS_HELPER(rate, kpi_rate, kpi_rate_serialize, kpi_rate_deserialize,
+                         kpi_rate_deserialize_with, kpi_rate_free)
+
+START_TEST(documented_errors_of_the_state_verbs)
+{
+    kpi_rate *r, *c = NULL;
+    ck_assert_ok(kpi_rate_new(&r));
+    ck_assert_ok(kpi_rate_add_counts(r, 3, 7));
+    rate_state_errors(r);
+    size_t len;
+    unsigned char *before = rate_bytes(r, &len);
+    ck_assert_status(kpi_rate_clone(NULL, &c), KPI_ERR_INVALID);
+    ck_assert_status(kpi_rate_clone(r, NULL), KPI_ERR_INVALID);
+    ck_assert_ptr_null(c);
+    rate_unchanged(r, before, len);
+    free(before);
+    kpi_rate_free(r);
+}
+END_TEST
+
+START_TEST(documented_errors_of_merge)
+{
+    kpi_rate *r;
+    ck_assert_ok(kpi_rate_new(&r));
+    ck_assert_ok(kpi_rate_add_counts(r, 1, 2));
+    size_t len;
+    unsigned char *before = rate_bytes(r, &len);
+    ck_assert_status(kpi_rate_merge(r, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_rate_merge(NULL, r), KPI_ERR_INVALID);
+    rate_unchanged(r, before, len);
+    free(before);
+    kpi_rate_free(r);
+}
+END_TEST
+
 static Suite *rate_suite(void)
 {
     Suite *s = suite_create("rate");
@@ -186,6 +223,9 @@ static Suite *rate_suite(void)
     tcase_add_test(tc, batch_equals_one_by_one_and_merge_equals_one_stream);
     tcase_add_test(tc, serialize_round_trip_and_corrupt_bytes);
     tcase_add_test(tc, allocation_failures_and_allocator_use);
+    /* ---- documented errors (rev-retval) ---- */
+    tcase_add_test(tc, documented_errors_of_the_state_verbs);
+    tcase_add_test(tc, documented_errors_of_merge);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -351,6 +351,46 @@ START_TEST(sum_parts_adding_to_inf_are_corrupt)
 }
 END_TEST
 
+/* ---- documented errors (rev-retval) ---- */
+
+TEST_STATE_ERRORS_HELPER(ratio, kpi_ratio, kpi_ratio_serialize, kpi_ratio_deserialize,
+                         kpi_ratio_deserialize_with, kpi_ratio_free)
+
+START_TEST(documented_errors_of_the_state_verbs)
+{
+    kpi_ratio *p;
+    ck_assert_ok(kpi_ratio_new(&p));
+    ck_assert_ok(kpi_ratio_add(p, 12.5, 3));
+    ratio_state_errors(p);
+    kpi_ratio_free(p);
+}
+END_TEST
+
+START_TEST(documented_errors_of_the_presets)
+{
+    ck_assert_status(kpi_cost_per_ticket_new(NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_cost_per_resolution_new(NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_cost_to_revenue_new(NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_tickets_per_agent_hour_new(NULL), KPI_ERR_INVALID);
+}
+END_TEST
+
+START_TEST(documented_errors_of_clone)
+{
+    kpi_ratio *p, *c = NULL;
+    ck_assert_ok(kpi_ratio_new(&p));
+    ck_assert_ok(kpi_ratio_add(p, 3, 4));
+    size_t len;
+    unsigned char *before = ratio_bytes(p, &len);
+    ck_assert_status(kpi_ratio_clone(NULL, &c), KPI_ERR_INVALID);
+    ck_assert_status(kpi_ratio_clone(p, NULL), KPI_ERR_INVALID);
+    ck_assert_ptr_null(c);
+    ratio_unchanged(p, before, len);
+    free(before);
+    kpi_ratio_free(p);
+}
+END_TEST
+
 static Suite *ratio_suite(void)
 {
     Suite *s = suite_create("ratio");
@@ -367,6 +407,10 @@ static Suite *ratio_suite(void)
     tcase_add_test(tc, sums_past_the_largest_double_are_refused_and_change_nothing);
     tcase_add_test(tc, sum_parts_adding_to_inf_are_corrupt);
     tcase_add_test(tc, a_quotient_past_the_largest_double_is_overflow);
+    /* ---- documented errors (rev-retval) ---- */
+    tcase_add_test(tc, documented_errors_of_the_state_verbs);
+    tcase_add_test(tc, documented_errors_of_the_presets);
+    tcase_add_test(tc, documented_errors_of_clone);
     suite_add_tcase(s, tc);
     return s;
 }

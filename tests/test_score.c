@@ -1069,6 +1069,67 @@ START_TEST(null_arguments_are_refused_and_change_nothing)
 }
 END_TEST
 
+/* ---- documented errors (rev-retval) ---- */
+
+TEST_STATE_ERRORS_HELPER(score, kpi_score, kpi_score_serialize, kpi_score_deserialize,
+                         kpi_score_deserialize_with, kpi_score_free)
+
+START_TEST(documented_errors_of_the_state_verbs)
+{
+    kpi_score *s;
+    ck_assert_ok(kpi_score_new(&s, 1, 5));
+    ck_assert_ok(kpi_score_add(s, 4));
+    ck_assert_ok(kpi_score_add(s, 2));
+    score_state_errors(s);
+    kpi_score_free(s);
+}
+END_TEST
+
+START_TEST(documented_errors_of_ces_easy_and_new_with)
+{
+    kpi_score *s, *made = NULL;
+    kpi_estimate e = {9, 9, 9, 9};
+    ck_assert_ok(kpi_ces_new(&s, 7, 5));
+    ck_assert_status(kpi_score_ces_easy(s, &e), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_score_ces_easy(NULL, &e), KPI_ERR_INVALID);
+    ck_assert_status(kpi_score_ces_easy(s, NULL), KPI_ERR_INVALID);
+    ck_assert(e.value == 9 && e.n == 9); /* nothing written */
+    ck_assert_ok(kpi_score_add(s, 6));
+    ck_assert_ok(kpi_score_ces_easy(s, &e));
+    ck_assert_uint_eq(e.n, 1);
+    kpi_score_free(s);
+
+    test_alloc t;
+    kpi_allocator a = test_allocator(&t);
+    ck_assert_status(kpi_score_new_with(&made, 5, 1, &a), KPI_ERR_RANGE);
+    ck_assert_status(kpi_score_new_with(&made, 0, KPI_SCORE_MAX_SPAN + 1, &a),
+                     KPI_ERR_RANGE);
+    ck_assert_ptr_null(made);
+    ck_assert_int_eq(t.live, 0);
+}
+END_TEST
+
+START_TEST(documented_errors_of_the_presets_and_shares)
+{
+    ck_assert_status(kpi_esat_new(NULL, 5, 4), KPI_ERR_INVALID);
+    ck_assert_status(kpi_nps_new(NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_ces_new(NULL, 7, 5), KPI_ERR_INVALID);
+    kpi_score *s;
+    kpi_estimate e = {9, 9, 9, 9};
+    ck_assert_ok(kpi_score_new(&s, 1, 5));
+    ck_assert_ok(kpi_score_add(s, 3));
+    ck_assert_status(kpi_score_share_at_most(s, 0, &e), KPI_ERR_RANGE);
+    ck_assert_status(kpi_score_share_at_most(s, 6, &e), KPI_ERR_RANGE);
+    ck_assert(e.value == 9 && e.n == 9);
+    kpi_score_free(s);
+    ck_assert_ok(kpi_nps_new(&s));
+    ck_assert_ok(kpi_score_add(s, 9));
+    ck_assert_status(kpi_score_nps_shares(NULL, &e, &e, &e), KPI_ERR_INVALID);
+    ck_assert(e.value == 9 && e.n == 9);
+    kpi_score_free(s);
+}
+END_TEST
+
 static Suite *score_suite(void)
 {
     Suite *s = suite_create("score");
@@ -1105,6 +1166,10 @@ static Suite *score_suite(void)
     tcase_add_test(tc, full_blocks_on_any_survey_scale_count_exactly);
     tcase_add_test(tc, full_blocks_of_one_value_count_exactly);
     tcase_add_test(tc, arrays_starting_anywhere_in_a_cache_line_count_exactly);
+    /* ---- documented errors (rev-retval) ---- */
+    tcase_add_test(tc, documented_errors_of_the_state_verbs);
+    tcase_add_test(tc, documented_errors_of_ces_easy_and_new_with);
+    tcase_add_test(tc, documented_errors_of_the_presets_and_shares);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1918,6 +1918,51 @@ START_TEST(holt_winters_forecast_may_be_negative_for_quiet_hours)
 }
 END_TEST
 
+/* ---- documented errors (rev-retval) ---- */
+
+TEST_STATE_ERRORS_HELPER(series, kpi_series, kpi_series_serialize, kpi_series_deserialize,
+                         kpi_series_deserialize_with, kpi_series_free)
+
+START_TEST(documented_errors_of_the_state_verbs)
+{
+    kpi_series *s;
+    ck_assert_ok(kpi_series_new(&s, HOUR, 4, 0));
+    ck_assert_ok(kpi_series_add(s, 10 * HOUR + 5, 1.5));
+    ck_assert_ok(kpi_series_add(s, 11 * HOUR + 6, 2.0));
+    series_state_errors(s);
+    kpi_series_free(s);
+}
+END_TEST
+
+START_TEST(documented_errors_of_new_with_clone_and_forecast_interval)
+{
+    test_alloc t;
+    kpi_allocator al = test_allocator(&t);
+    kpi_series *s = NULL, *c = NULL;
+    ck_assert_status(kpi_series_new_with(&s, 0, 4, 0, &al), KPI_ERR_RANGE);
+    ck_assert_status(kpi_series_new_with(&s, -HOUR, 4, 0, &al), KPI_ERR_RANGE);
+    ck_assert_status(kpi_series_new_with(&s, HOUR, 0, 0, &al), KPI_ERR_RANGE);
+    ck_assert_status(kpi_series_new_with(&s, HOUR, KPI_SERIES_MAX_LENGTH + 1, 0, &al),
+                     KPI_ERR_RANGE);
+    ck_assert_ptr_null(s);
+    ck_assert_int_eq(t.live, 0);
+
+    ck_assert_ok(kpi_series_new(&s, HOUR, 4, 0));
+    ck_assert_ok(kpi_series_add(s, HOUR, 2.0));
+    size_t len;
+    unsigned char *before = series_bytes(s, &len);
+    ck_assert_status(kpi_series_clone(NULL, &c), KPI_ERR_INVALID);
+    ck_assert_status(kpi_series_clone(s, NULL), KPI_ERR_INVALID);
+    ck_assert_ptr_null(c);
+    kpi_estimate e = {9, 9, 9, 9};
+    ck_assert_status(kpi_series_forecast_interval(s, 1, &e), KPI_ERR_STATE); /* no forecast */
+    ck_assert(e.value == 9 && e.n == 9);
+    series_unchanged(s, before, len);
+    free(before);
+    kpi_series_free(s);
+}
+END_TEST
+
 static Suite *series_suite(void)
 {
     Suite *s = suite_create("series");
@@ -1966,6 +2011,9 @@ static Suite *series_suite(void)
     tcase_add_test(tc, holt_winters_interval_of_a_near_random_walk_grows_as_sqrt_h);
     tcase_add_test(tc, holt_winters_interval_matches_simulated_h_step_errors);
     tcase_add_test(tc, holt_winters_forecast_may_be_negative_for_quiet_hours);
+    /* ---- documented errors (rev-retval) ---- */
+    tcase_add_test(tc, documented_errors_of_the_state_verbs);
+    tcase_add_test(tc, documented_errors_of_new_with_clone_and_forecast_interval);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -584,6 +584,102 @@ START_TEST(answered_in_t_that_contradicts_the_waits_is_corrupt)
 }
 END_TEST
 
+/* ---- documented errors (rev-retval) ---- */
+
+TEST_STATE_ERRORS_HELPER(service_level, kpi_service_level, kpi_service_level_serialize,
+                         kpi_service_level_deserialize,
+                         kpi_service_level_deserialize_with, kpi_service_level_free)
+
+START_TEST(documented_errors_of_the_state_verbs)
+{
+    kpi_service_level *s;
+    ck_assert_ok(kpi_service_level_new(&s, 20000, 5000));
+    ck_assert_ok(kpi_service_level_add(s, 12000, KPI_CONTACT_ANSWERED));
+    ck_assert_ok(kpi_service_level_add(s, 3000, KPI_CONTACT_ABANDONED));
+    ck_assert_ok(kpi_service_level_add_unserved(s, 7));
+    service_level_state_errors(s);
+    kpi_service_level_free(s);
+}
+END_TEST
+
+START_TEST(documented_errors_of_new_with_and_reason_share)
+{
+    test_alloc t;
+    kpi_allocator a = test_allocator(&t);
+    kpi_service_level *s = NULL;
+    ck_assert_status(kpi_service_level_new_with(&s, -1, 0, &a), KPI_ERR_RANGE);
+    ck_assert_status(kpi_service_level_new_with(&s, 20000, -1, &a), KPI_ERR_RANGE);
+    ck_assert_status(kpi_service_level_new_with(NULL, 20000, 0, &a), KPI_ERR_INVALID);
+    a.free_fn = NULL;
+    ck_assert_status(kpi_service_level_new_with(&s, 20000, 0, &a), KPI_ERR_INVALID);
+    ck_assert_ptr_null(s);
+    ck_assert_int_eq(t.live, 0);
+
+    kpi_estimate e = {9, 9, 9, 9};
+    ck_assert_ok(kpi_service_level_new(&s, 20000, 0));
+    ck_assert_status(kpi_service_level_unserved_reason_share(s, 3, &e), KPI_ERR_EMPTY);
+    ck_assert(e.value == 9 && e.n == 9);
+    ck_assert_ok(kpi_service_level_add(s, 0, KPI_CONTACT_ANSWERED));
+    ck_assert_ok(kpi_service_level_unserved_reason_share(s, 3, &e));
+    ck_assert_uint_eq(e.n, 1);
+    ck_assert(e.value == 0.0);
+    kpi_service_level_free(s);
+}
+END_TEST
+
+START_TEST(documented_overflows_change_nothing)
+{
+    /* 2^64 - 1 offered contacts: x -> 2x + 1, 63 times, from one */
+    kpi_service_level *s, *one;
+    ck_assert_ok(kpi_service_level_new(&s, 20000, 0));
+    ck_assert_ok(kpi_service_level_new(&one, 20000, 0));
+    ck_assert_ok(kpi_service_level_add_unserved(one, 0));
+    ck_assert_ok(kpi_service_level_add_unserved(s, 0));
+    for (int i = 0; i < 63; i++) {
+        ck_assert_ok(kpi_service_level_merge(s, s));
+        ck_assert_ok(kpi_service_level_add_unserved(s, 0));
+    }
+    size_t len;
+    unsigned char *before = service_level_bytes(s, &len);
+    const int64_t waits[] = {10, 20};
+    const int outcomes[] = {KPI_CONTACT_ANSWERED, KPI_CONTACT_ANSWERED};
+    ck_assert_status(kpi_service_level_add(s, 10, KPI_CONTACT_ANSWERED), KPI_ERR_OVERFLOW);
+    service_level_unchanged(s, before, len);
+    ck_assert_status(kpi_service_level_add_array(s, waits, outcomes, 2), KPI_ERR_OVERFLOW);
+    service_level_unchanged(s, before, len);
+    ck_assert_status(kpi_service_level_add_unserved(s, 5), KPI_ERR_OVERFLOW);
+    service_level_unchanged(s, before, len);
+    ck_assert_status(kpi_service_level_merge(s, one), KPI_ERR_OVERFLOW);
+    service_level_unchanged(s, before, len);
+    ck_assert_status(kpi_service_level_merge(s, s), KPI_ERR_OVERFLOW);
+    service_level_unchanged(s, before, len);
+    free(before);
+    kpi_service_level_free(s);
+    kpi_service_level_free(one);
+}
+END_TEST
+
+START_TEST(documented_errors_of_clone_and_wait_quantile)
+{
+    kpi_service_level *s, *c = NULL;
+    double w = 42;
+    ck_assert_ok(kpi_service_level_new(&s, 20000, 0));
+    ck_assert_ok(kpi_service_level_add_unserved(s, 1)); /* no wait recorded */
+    ck_assert_status(kpi_service_level_wait_quantile(s, 0.5, &w), KPI_ERR_EMPTY);
+    ck_assert(w == 42);
+    ck_assert_ok(kpi_service_level_add(s, 3000, KPI_CONTACT_ANSWERED));
+    size_t len;
+    unsigned char *before = service_level_bytes(s, &len);
+    ck_assert_status(kpi_service_level_clone(NULL, &c), KPI_ERR_INVALID);
+    ck_assert_status(kpi_service_level_clone(s, NULL), KPI_ERR_INVALID);
+    ck_assert_ptr_null(c);
+    service_level_unchanged(s, before, len);
+    ck_assert_ok(kpi_service_level_wait_quantile(s, 0.5, &w));
+    free(before);
+    kpi_service_level_free(s);
+}
+END_TEST
+
 static Suite *service_level_suite(void)
 {
     Suite *s = suite_create("service_level");
@@ -604,6 +700,11 @@ static Suite *service_level_suite(void)
     tcase_add_test(tc, waits_with_a_target_are_corrupt);
     tcase_add_test(tc, short_abandons_that_contradict_s_and_t_are_corrupt);
     tcase_add_test(tc, answered_in_t_that_contradicts_the_waits_is_corrupt);
+    /* ---- documented errors (rev-retval) ---- */
+    tcase_add_test(tc, documented_errors_of_the_state_verbs);
+    tcase_add_test(tc, documented_errors_of_new_with_and_reason_share);
+    tcase_add_test(tc, documented_overflows_change_nothing);
+    tcase_add_test(tc, documented_errors_of_clone_and_wait_quantile);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -653,6 +653,74 @@ START_TEST(forged_policy_bytes_are_corrupt)
 }
 END_TEST
 
+/* ---- documented errors (rev-retval) ---- */
+
+TEST_STATE_ERRORS_HELPER(sla, kpi_sla_policy, kpi_sla_policy_serialize,
+                         kpi_sla_policy_deserialize, kpi_sla_policy_deserialize_with,
+                         kpi_sla_policy_free)
+
+START_TEST(documented_errors_of_the_state_verbs)
+{
+    kpi_sla_policy *p = policy(NULL), *c = NULL;
+    sla_state_errors(p);
+    size_t len;
+    unsigned char *before = sla_bytes(p, &len);
+    ck_assert_status(kpi_sla_policy_clone(NULL, &c), KPI_ERR_INVALID);
+    ck_assert_status(kpi_sla_policy_clone(p, NULL), KPI_ERR_INVALID);
+    ck_assert_ptr_null(c);
+    sla_unchanged(p, before, len);
+    free(before);
+    kpi_sla_policy_free(p);
+}
+END_TEST
+
+START_TEST(documented_errors_of_new_with_and_target)
+{
+    test_alloc t;
+    kpi_allocator a = test_allocator(&t);
+    a.realloc_fn = NULL;
+    kpi_sla_policy *p = NULL;
+    ck_assert_status(kpi_sla_policy_new_with(&p, NULL, &a), KPI_ERR_INVALID);
+    ck_assert_status(kpi_sla_policy_new_with(NULL, NULL, NULL), KPI_ERR_INVALID);
+    ck_assert_ptr_null(p);
+    ck_assert_int_eq(t.calls, 0);
+
+    p = policy(NULL);
+    int64_t target = -5;
+    int business = -5;
+    /* priority 1 has a first-response target only */
+    ck_assert_status(kpi_sla_policy_target(p, 1, KPI_SLA_RESOLUTION, &target, &business),
+                     KPI_ERR_UNKNOWN_ID);
+    ck_assert_status(kpi_sla_policy_target(p, 3, KPI_SLA_FIRST_RESPONSE, &target,
+                                           &business),
+                     KPI_ERR_UNKNOWN_ID);
+    ck_assert(target == -5 && business == -5); /* nothing written */
+    ck_assert_ok(kpi_sla_policy_target(p, 1, KPI_SLA_FIRST_RESPONSE, &target, &business));
+    ck_assert(target == H && business == 0);
+    kpi_sla_policy_free(p);
+}
+END_TEST
+
+START_TEST(documented_errors_of_target_and_remaining)
+{
+    kpi_sla_policy *p = policy(NULL);
+    int64_t v = -5;
+    int business = -5;
+    ck_assert_status(kpi_sla_policy_target(p, KPI_SLA_PRIORITIES, KPI_SLA_FIRST_RESPONSE,
+                                           &v, &business),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_sla_policy_target(p, 0, 3, &v, &business), KPI_ERR_RANGE);
+    ck_assert_status(kpi_sla_policy_target(p, 0, -1, &v, &business), KPI_ERR_RANGE);
+    /* priority 1 has no resolution target */
+    ck_assert_status(kpi_sla_policy_remaining(p, 1, KPI_SLA_RESOLUTION, MON, MON + H, 0, &v),
+                     KPI_ERR_UNKNOWN_ID);
+    ck_assert(v == -5 && business == -5);
+    ck_assert_ok(kpi_sla_policy_remaining(p, 1, KPI_SLA_FIRST_RESPONSE, MON, MON, 0, &v));
+    ck_assert_int_eq(v, H);
+    kpi_sla_policy_free(p);
+}
+END_TEST
+
 static Suite *sla_suite(void)
 {
     Suite *s = suite_create("sla");
@@ -670,6 +738,10 @@ static Suite *sla_suite(void)
     tcase_add_test(tc, a_target_of_zero);
     tcase_add_test(tc, due_across_a_partial_closure_and_both_dst_changes);
     tcase_add_test(tc, met_remaining_and_due_agree_with_a_walk_over_business_minutes);
+    /* ---- documented errors (rev-retval) ---- */
+    tcase_add_test(tc, documented_errors_of_the_state_verbs);
+    tcase_add_test(tc, documented_errors_of_new_with_and_target);
+    tcase_add_test(tc, documented_errors_of_target_and_remaining);
     suite_add_tcase(s, tc);
     return s;
 }

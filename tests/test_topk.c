@@ -3608,6 +3608,155 @@ START_TEST(labels_read_from_the_object_can_be_added_back_in_batches)
 }
 END_TEST
 
+/* ---- documented errors (rev-retval) ---- */
+
+TEST_STATE_HELPERS(rt_topk, kpi_topk, kpi_topk_serialize)
+TEST_STATE_HELPERS(rt_topk_id, kpi_topk_id, kpi_topk_id_serialize)
+TEST_STATE_ERRORS_HELPER(rt_topk, kpi_topk, kpi_topk_serialize, kpi_topk_deserialize,
+                         kpi_topk_deserialize_with, kpi_topk_free)
+TEST_STATE_ERRORS_HELPER(rt_topk_id, kpi_topk_id, kpi_topk_id_serialize,
+                         kpi_topk_id_deserialize, kpi_topk_id_deserialize_with,
+                         kpi_topk_id_free)
+
+START_TEST(documented_errors_of_the_state_verbs)
+{
+    kpi_topk *p;
+    ck_assert_ok(kpi_topk_new(&p, 8));
+    ck_assert_ok(kpi_topk_add_str(p, "billing"));
+    ck_assert_ok(kpi_topk_add_str(p, "a label longer than the twenty-four inline bytes"));
+    ck_assert_ok(kpi_topk_add_str(p, "billing"));
+    rt_topk_state_errors(p);
+    kpi_topk_free(p);
+
+    kpi_topk_id *q;
+    ck_assert_ok(kpi_topk_id_new(&q, 8));
+    for (uint64_t id = 1; id <= 20; id++)
+        ck_assert_ok(kpi_topk_id_add(q, id % 11, id));
+    rt_topk_id_state_errors(q);
+    kpi_topk_id_free(q);
+}
+END_TEST
+
+START_TEST(documented_errors_of_the_constructors_and_clone)
+{
+    test_alloc t;
+    kpi_allocator a = test_allocator(&t);
+    kpi_allocator bad = a;
+    bad.realloc_fn = NULL;
+    kpi_topk *p = NULL;
+    ck_assert_status(kpi_topk_new_with(&p, 8, &bad), KPI_ERR_INVALID);
+    ck_assert_status(kpi_topk_new_with(NULL, 8, &a), KPI_ERR_INVALID);
+    ck_assert_status(kpi_topk_new_with(&p, 0, &a), KPI_ERR_RANGE);
+    ck_assert_status(kpi_topk_new_with(&p, KPI_TOPK_MAX_CAPACITY + 1, &a), KPI_ERR_RANGE);
+    ck_assert_ptr_null(p);
+    ck_assert_int_eq(t.calls, 0);
+
+    kpi_topk_id *q = NULL, *c = NULL;
+    t.fail_at = 1;
+    ck_assert_status(kpi_topk_id_new_with(&q, 8, &a), KPI_ERR_NOMEM);
+    ck_assert_ptr_null(q);
+    ck_assert_int_eq(t.live, 0);
+    t.fail_at = 0;
+    ck_assert_ok(kpi_topk_id_new_with(&q, 8, &a));
+    ck_assert_ok(kpi_topk_id_add(q, 42, 3));
+    size_t len;
+    unsigned char *before = rt_topk_id_bytes(q, &len);
+    long live = t.live;
+    t.fail_at = t.calls + 1;
+    ck_assert_status(kpi_topk_id_clone(q, &c), KPI_ERR_NOMEM);
+    t.fail_at = 0;
+    ck_assert_ptr_null(c);
+    ck_assert_int_eq(t.live, live);
+    rt_topk_id_unchanged(q, before, len);
+    free(before);
+    kpi_topk_id_free(q);
+    ck_assert_int_eq(t.live, 0);
+}
+END_TEST
+
+START_TEST(documented_errors_of_the_id_reads_and_merge)
+{
+    test_alloc t;
+    kpi_allocator a = test_allocator(&t);
+    kpi_topk_id *p, *other, *src;
+    ck_assert_ok(kpi_topk_id_new_with(&p, 8, &a));
+    uint64_t id = 99;
+    kpi_estimate e = {9, 9, 9, 9};
+    ck_assert_status(kpi_topk_id_entry(p, 0, &id, NULL, NULL, NULL), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_topk_id_share(p, 5, &e), KPI_ERR_EMPTY);
+    ck_assert(id == 99 && e.value == 9 && e.n == 9); /* nothing written */
+    ck_assert_ok(kpi_topk_id_add(p, 5, 2));
+    ck_assert_ok(kpi_topk_id_add(p, 6, 1));
+    ck_assert_ok(kpi_topk_id_entry(p, 0, &id, NULL, NULL, NULL));
+    ck_assert_uint_eq(id, 5);
+
+    size_t len;
+    unsigned char *before = rt_topk_id_bytes(p, &len);
+    ck_assert_ok(kpi_topk_id_new_with(&other, 16, &a));
+    ck_assert_ok(kpi_topk_id_add(other, 5, 1));
+    ck_assert_status(kpi_topk_id_merge(p, other), KPI_ERR_INCOMPATIBLE);
+    ck_assert_status(kpi_topk_id_merge(p, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_topk_id_merge(NULL, other), KPI_ERR_INVALID);
+    rt_topk_id_unchanged(p, before, len);
+    /* a merge whose allocation fails */
+    ck_assert_ok(kpi_topk_id_new_with(&src, 8, &a));
+    ck_assert_ok(kpi_topk_id_add(src, 7, 4));
+    long live = t.live;
+    t.fail_at = t.calls + 1;
+    ck_assert_status(kpi_topk_id_merge(p, src), KPI_ERR_NOMEM);
+    t.fail_at = 0;
+    ck_assert_int_eq(t.live, live);
+    rt_topk_id_unchanged(p, before, len);
+    ck_assert_ok(kpi_topk_id_merge(p, src));
+    free(before);
+    kpi_topk_id_free(p);
+    kpi_topk_id_free(other);
+    kpi_topk_id_free(src);
+    ck_assert_int_eq(t.live, 0);
+}
+END_TEST
+
+START_TEST(documented_errors_of_the_remaining_topk_calls)
+{
+    kpi_topk *p;
+    ck_assert_ok(kpi_topk_new(&p, 4));
+    ck_assert_ok(kpi_topk_add(p, "x", 1, UINT64_MAX));
+    size_t len;
+    unsigned char *before = rt_topk_bytes(p, &len);
+    ck_assert_status(kpi_topk_add_str(p, "y"), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_topk_add_str(p, "x"), KPI_ERR_OVERFLOW);
+    rt_topk_unchanged(p, before, len);
+    free(before);
+    kpi_topk_free(p);
+
+    test_alloc t;
+    kpi_allocator a = test_allocator(&t);
+    kpi_topk_id *q = NULL, *c = NULL;
+    ck_assert_status(kpi_topk_id_new(NULL, 8), KPI_ERR_INVALID);
+    ck_assert_status(kpi_topk_id_new_with(&q, 0, &a), KPI_ERR_RANGE);
+    ck_assert_status(kpi_topk_id_new_with(&q, KPI_TOPK_MAX_CAPACITY + 1, &a), KPI_ERR_RANGE);
+    ck_assert_ptr_null(q);
+    ck_assert_int_eq(t.calls, 0);
+
+    ck_assert_ok(kpi_topk_id_new(&q, 2));
+    ck_assert_ok(kpi_topk_id_add(q, 1, UINT64_MAX - 1));
+    before = rt_topk_id_bytes(q, &len);
+    ck_assert_status(kpi_topk_id_clone(NULL, &c), KPI_ERR_INVALID);
+    ck_assert_status(kpi_topk_id_clone(q, NULL), KPI_ERR_INVALID);
+    ck_assert_ptr_null(c);
+    const int8_t codes[] = {3, 4};
+    ck_assert_status(kpi_topk_id_add_codes(q, codes, 2), KPI_ERR_OVERFLOW);
+    rt_topk_id_unchanged(q, before, len);
+    /* id 9 is not monitored */
+    kpi_estimate e = {9, 9, 9, 9};
+    ck_assert_status(kpi_topk_id_share(q, 9, &e), KPI_ERR_UNKNOWN_ID);
+    ck_assert(e.value == 9 && e.n == 9);
+    ck_assert_ok(kpi_topk_id_add_codes(q, codes, 1));
+    free(before);
+    kpi_topk_id_free(q);
+}
+END_TEST
+
 static Suite *topk_suite(void)
 {
     Suite *s = suite_create("topk");
@@ -3684,6 +3833,11 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, errors_above_the_error_bound_are_rejected);
     tcase_add_test(tc, a_lossy_state_without_a_loss_is_rejected);
     tcase_add_test(tc, states_written_by_the_previous_layout_read_back);
+    /* ---- documented errors (rev-retval) ---- */
+    tcase_add_test(tc, documented_errors_of_the_state_verbs);
+    tcase_add_test(tc, documented_errors_of_the_constructors_and_clone);
+    tcase_add_test(tc, documented_errors_of_the_id_reads_and_merge);
+    tcase_add_test(tc, documented_errors_of_the_remaining_topk_calls);
     suite_add_tcase(s, tc);
     return s;
 }

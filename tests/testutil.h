@@ -335,6 +335,95 @@ static inline int test_upper_dirty(void) { return -1; }
         return was_;                                                         \
     }
 
+/* ---- documented errors of the state verbs ------------------------------
+ * TEST_STATE_ERRORS_HELPER(name, type, serialize, deserialize,
+ * deserialize_with, free_fn) defines
+ *   void name##_state_errors(const type *o)
+ * which asserts, for o's state, every error the headers name for
+ * serialize, deserialize and deserialize_with: #KPI_ERR_INVALID (NULL
+ * object, length, output or bytes; an allocator with a NULL function),
+ * #KPI_ERR_BUFFER (one byte short: the size is still reported and nothing
+ * is written past cap), #KPI_ERR_TRUNCATED (a cut state), #KPI_ERR_CORRUPT
+ * (foreign magic, a failing checksum), #KPI_ERR_VERSION (a format from the
+ * future), #KPI_ERR_TYPE (the state resealed under another type's tag) and
+ * #KPI_ERR_NOMEM (the first allocation fails).  No failed call hands out an
+ * object or leaks, o is unchanged, and its bytes still read back as o.
+ * Needs name##_bytes and name##_same (TEST_STATE_HELPERS). */
+#define TEST_STATE_ERRORS_HELPER(name, type, serialize, deserialize,         \
+                                 deserialize_with, free_fn)                  \
+    TEST_MAYBE_UNUSED static void name##_state_errors(const type *o)         \
+    {                                                                        \
+        size_t l_, need_ = 0;                                                \
+        unsigned char *b_ = name##_bytes(o, &l_);                            \
+        unsigned char *c_ = malloc(l_);                                      \
+        ck_assert_ptr_nonnull(c_);                                           \
+        type *d_ = NULL;                                                     \
+        test_alloc t_;                                                       \
+        kpi_allocator a_ = test_allocator(&t_);                              \
+        kpi_allocator bad_ = a_;                                             \
+        bad_.realloc_fn = NULL;                                              \
+        /* serialize */                                                      \
+        ck_assert_status(serialize(NULL, c_, l_, &need_), KPI_ERR_INVALID);  \
+        ck_assert_status(serialize(o, c_, l_, NULL), KPI_ERR_INVALID);       \
+        memset(c_, 0xA5, l_);                                                \
+        ck_assert_status(serialize(o, c_, l_ - 1, &need_), KPI_ERR_BUFFER);  \
+        ck_assert_uint_eq(need_, l_);                                        \
+        ck_assert_uint_eq(c_[l_ - 1], 0xA5);                                 \
+        /* deserialize: every fault by both calls */                         \
+        for (int w_ = 0; w_ < 2; w_++) {                                     \
+            ck_assert_status(w_ ? deserialize_with(NULL, b_, l_, &a_)        \
+                                : deserialize(NULL, b_, l_),                 \
+                             KPI_ERR_INVALID);                               \
+            ck_assert_status(w_ ? deserialize_with(&d_, NULL, l_, &a_)       \
+                                : deserialize(&d_, NULL, l_),                \
+                             KPI_ERR_INVALID);                               \
+            ck_assert_status(w_ ? deserialize_with(&d_, b_, l_ - 1, &a_)     \
+                                : deserialize(&d_, b_, l_ - 1),              \
+                             KPI_ERR_TRUNCATED);                             \
+            ck_assert_status(w_ ? deserialize_with(&d_, b_, 12, &a_)         \
+                                : deserialize(&d_, b_, 12),                  \
+                             KPI_ERR_TRUNCATED);                             \
+            memcpy(c_, b_, l_);                                              \
+            c_[0] = 'K';                                                     \
+            ck_assert_status(w_ ? deserialize_with(&d_, c_, l_, &a_)         \
+                                : deserialize(&d_, c_, l_),                  \
+                             KPI_ERR_CORRUPT);                               \
+            memcpy(c_, b_, l_);                                              \
+            c_[l_ - 5] ^= 0x40; /* the body's last byte, checksum kept */    \
+            ck_assert_status(w_ ? deserialize_with(&d_, c_, l_, &a_)         \
+                                : deserialize(&d_, c_, l_),                  \
+                             KPI_ERR_CORRUPT);                               \
+            memcpy(c_, b_, l_);                                              \
+            c_[4] = 0xFF;                                                    \
+            c_[5] = 0x7F;                                                    \
+            test_reseal(c_, l_);                                             \
+            ck_assert_status(w_ ? deserialize_with(&d_, c_, l_, &a_)         \
+                                : deserialize(&d_, c_, l_),                  \
+                             KPI_ERR_VERSION);                               \
+            memcpy(c_, b_, l_);                                              \
+            c_[6] ^= 1; /* the type tag: another type's */                   \
+            test_reseal(c_, l_);                                             \
+            ck_assert_status(w_ ? deserialize_with(&d_, c_, l_, &a_)         \
+                                : deserialize(&d_, c_, l_),                  \
+                             KPI_ERR_TYPE);                                  \
+            ck_assert_ptr_null(d_);                                          \
+        }                                                                    \
+        ck_assert_status(deserialize_with(&d_, b_, l_, &bad_),               \
+                         KPI_ERR_INVALID);                                   \
+        t_.fail_at = 1;                                                      \
+        ck_assert_status(deserialize_with(&d_, b_, l_, &a_), KPI_ERR_NOMEM); \
+        ck_assert_ptr_null(d_);                                              \
+        ck_assert_int_eq(t_.live, 0);                                        \
+        t_.fail_at = 0;                                                      \
+        name##_unchanged(o, b_, l_);                                         \
+        ck_assert_ok(deserialize_with(&d_, b_, l_, &a_));                    \
+        name##_same(d_, o);                                                  \
+        free_fn(d_);                                                         \
+        ck_assert_int_eq(t_.live, 0);                                        \
+        free(c_);                                                            \
+        free(b_);                                                            \
+    }
+
 /* ---- main --------------------------------------------------------------- */
 
 #define KPI_TEST_MAIN(make_suite)                                            \

@@ -937,8 +937,11 @@ KPI_API int kpi_engine_event(kpi_engine *e, const kpi_event *ev);
  * @param record_size sizeof(kpi_event) as the caller was compiled
  *        (64); other sizes are #KPI_ERR_VERSION.
  * @param[out] applied receives the number applied (may be NULL).
- * @return #KPI_OK if all were applied, else the first bad record's error.
- *         Thread safety: not with concurrent use of `e`.
+ * @return #KPI_OK if all were applied; #KPI_ERR_INVALID if `e` is NULL or
+ *         `events` is NULL with n above 0 (nothing applied); #KPI_ERR_VERSION
+ *         for another `record_size`; else the first bad record's error (as
+ *         kpi_engine_event()).  Thread safety: not with concurrent use of
+ *         `e`.
  */
 KPI_API int kpi_engine_apply(kpi_engine *e, const kpi_event *events, size_t n,
                              size_t record_size, size_t *applied);
