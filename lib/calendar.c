@@ -840,7 +840,7 @@ KPI_API int kpi_calendar_new(kpi_calendar **out, const char *posix_tz)
     return cal_create(posix_tz, NULL, out);
 }
 
-KPI_API void kpi_calendar_free(kpi_calendar *cal) { kpi__destroy(cal); }
+KPI_API void kpi_calendar_free(kpi_calendar *cal) { kpi__release(cal); }
 
 KPI_API int kpi_calendar_clone(const kpi_calendar *cal, kpi_calendar **out)
 {

@@ -323,6 +323,12 @@ void kpi__destroy(void *obj)
         ((kpi__object *)obj)->type->destroy(obj);
 }
 
+void kpi__release(void *obj)
+{
+    if (obj != NULL && !kpi__is_member(obj))
+        kpi__destroy(obj);
+}
+
 /* ---- numerics ----------------------------------------------------------- */
 
 void kpi__wilson(uint64_t successes, uint64_t trials, kpi_estimate *out)

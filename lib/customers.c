@@ -163,7 +163,7 @@ KPI_API int kpi_customers_new(kpi_customers **out)
     return cust_create(NULL, out);
 }
 
-KPI_API void kpi_customers_free(kpi_customers *p) { kpi__destroy(p); }
+KPI_API void kpi_customers_free(kpi_customers *p) { kpi__release(p); }
 
 KPI_API void kpi_customers_reset(kpi_customers *p)
 {
@@ -1108,7 +1108,7 @@ KPI_API int kpi_journey_new(kpi_journey **out, uint32_t max_customers,
     return kpi_journey_new_with(out, max_customers, idle_ms, NULL);
 }
 
-KPI_API void kpi_journey_free(kpi_journey *p) { kpi__destroy(p); }
+KPI_API void kpi_journey_free(kpi_journey *p) { kpi__release(p); }
 
 KPI_API void kpi_journey_reset(kpi_journey *p)
 {

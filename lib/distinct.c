@@ -368,7 +368,7 @@ KPI_API int kpi_distinct_new_with(kpi_distinct **out, uint32_t precision,
     return d_new(precision, alloc, out);
 }
 
-KPI_API void kpi_distinct_free(kpi_distinct *p) { kpi__destroy(p); }
+KPI_API void kpi_distinct_free(kpi_distinct *p) { kpi__release(p); }
 
 KPI_API void kpi_distinct_reset(kpi_distinct *p)
 {

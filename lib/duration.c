@@ -262,7 +262,7 @@ static void dur_reset(void *obj) { dur_clear(obj); }
 
 void kpi_duration_free(kpi_duration *d)
 {
-    if (kpi__is(d, &duration_type))
+    if (kpi__is(d, &duration_type) && !kpi__is_member(d))
         dur_destroy(d);
 }
 
@@ -1940,7 +1940,7 @@ int kpi_aht_new_with(kpi_aht **out, const kpi_allocator *alloc)
 
 void kpi_aht_free(kpi_aht *a)
 {
-    if (kpi__is(a, &kpi__aht_type))
+    if (kpi__is(a, &kpi__aht_type) && !kpi__is_member(a))
         aht_destroy(a);
 }
 

@@ -477,7 +477,7 @@ const kpi__type kpi__group_type = {
 
 /* ---- public ------------------------------------------------------------- */
 
-void kpi_group_free(kpi_group *g) { kpi__destroy(g); }
+void kpi_group_free(kpi_group *g) { kpi__release(g); }
 
 void kpi_group_reset(kpi_group *g)
 {

@@ -387,6 +387,9 @@ int kpi__merge(const kpi__type *type, void *dst, const void *src);
 int kpi__clone(const kpi__type *type, const void *src, void **out);
 /* Destroy an object of any type; NULL is a no-op. */
 void kpi__destroy(void *obj);
+/* A public kpi_<type>_free(): kpi__destroy(), except that a group's member
+ * is left alone (its group frees it). */
+void kpi__release(void *obj);
 
 /* True when obj is non-NULL and its header names `type`. */
 static inline bool kpi__is(const void *obj, const kpi__type *type)

@@ -287,7 +287,7 @@ const kpi__type kpi__mean_type = {
     KPI__TAG_MEAN, "mean",      mean_clone,  mean_destroy,  mean_reset,
     mean_merge,    mean_encode, mean_decode, mean_footprint};
 
-void kpi_mean_free(kpi_mean *m) { kpi__destroy(m); }
+void kpi_mean_free(kpi_mean *m) { kpi__release(m); }
 
 void kpi_mean_reset(kpi_mean *m)
 {

@@ -94,7 +94,7 @@ const kpi__type kpi__rate_type = {
     KPI__TAG_RATE, "rate",      rate_clone,  rate_destroy,  rate_reset,
     rate_merge,    rate_encode, rate_decode, rate_footprint};
 
-void kpi_rate_free(kpi_rate *r) { kpi__destroy(r); }
+void kpi_rate_free(kpi_rate *r) { kpi__release(r); }
 
 void kpi_rate_reset(kpi_rate *r)
 {

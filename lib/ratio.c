@@ -152,7 +152,7 @@ KPI_API int kpi_tickets_per_agent_hour_new(kpi_ratio **out)
     return kpi_ratio_new_with(out, KPI_RATIO_TICKETS_PER_AGENT_HOUR, NULL);
 }
 
-KPI_API void kpi_ratio_free(kpi_ratio *p) { kpi__destroy(p); }
+KPI_API void kpi_ratio_free(kpi_ratio *p) { kpi__release(p); }
 
 KPI_API void kpi_ratio_reset(kpi_ratio *p)
 {

@@ -273,7 +273,7 @@ const kpi__type kpi__score_type = {
     KPI__TAG_SCORE, "score",      score_clone,  score_destroy,  score_reset,
     score_merge,    score_encode, score_decode, score_footprint};
 
-void kpi_score_free(kpi_score *s) { kpi__destroy(s); }
+void kpi_score_free(kpi_score *s) { kpi__release(s); }
 
 void kpi_score_reset(kpi_score *s)
 {

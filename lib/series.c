@@ -787,7 +787,7 @@ KPI_API int kpi_series_new(kpi_series **out, int64_t period_ms,
     return kpi_series_new_with(out, period_ms, length, origin_ms, NULL);
 }
 
-KPI_API void kpi_series_free(kpi_series *p) { kpi__destroy(p); }
+KPI_API void kpi_series_free(kpi_series *p) { kpi__release(p); }
 
 KPI_API void kpi_series_reset(kpi_series *p)
 {

@@ -69,7 +69,7 @@ int kpi_service_level_new_with(kpi_service_level **out, int64_t threshold_ms,
 
 void kpi_service_level_free(kpi_service_level *s)
 {
-    if (kpi__is(s, &kpi__service_level_type))
+    if (kpi__is(s, &kpi__service_level_type) && !kpi__is_member(s))
         sl_destroy(s);
 }
 

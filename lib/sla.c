@@ -193,7 +193,7 @@ KPI_API int kpi_sla_policy_new(kpi_sla_policy **out, const kpi_calendar *cal)
     return sla_create(cal, NULL, out);
 }
 
-KPI_API void kpi_sla_policy_free(kpi_sla_policy *p) { kpi__destroy(p); }
+KPI_API void kpi_sla_policy_free(kpi_sla_policy *p) { kpi__release(p); }
 
 KPI_API int kpi_sla_policy_clone(const kpi_sla_policy *p, kpi_sla_policy **out)
 {

@@ -2449,7 +2449,7 @@ KPI_API int kpi_topk_new_with(kpi_topk **out, uint32_t capacity,
                                  (void **)out);
 }
 
-KPI_API void kpi_topk_free(kpi_topk *p) { kpi__destroy(p); }
+KPI_API void kpi_topk_free(kpi_topk *p) { kpi__release(p); }
 
 KPI_API void kpi_topk_reset(kpi_topk *p)
 {
@@ -2677,7 +2677,7 @@ KPI_API int kpi_topk_id_new_with(kpi_topk_id **out, uint32_t capacity,
                                  (void **)out);
 }
 
-KPI_API void kpi_topk_id_free(kpi_topk_id *p) { kpi__destroy(p); }
+KPI_API void kpi_topk_id_free(kpi_topk_id *p) { kpi__release(p); }
 
 KPI_API void kpi_topk_id_reset(kpi_topk_id *p)
 {

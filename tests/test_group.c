@@ -1042,6 +1042,53 @@ START_TEST(a_prototype_holding_data_is_corrupt)
 }
 END_TEST
 
+/* A member handed to its type's free function by mistake stays the
+ * group's, whole: scores, durations (their own free path), a nested group,
+ * each fed after it and freed once, with the group (ASan and valgrind runs
+ * would see a double free). */
+START_TEST(freeing_a_member_leaves_it_to_its_group)
+{
+    kpi_group *g = nps_group();
+    feed(g, 1, 10);
+    feed(g, 1, 3);
+    void *m;
+    ck_assert_ok(kpi_group_get(g, 1, &m));
+    size_t len;
+    unsigned char *before = group_bytes(g, &len);
+    kpi_score_free(m);
+    group_unchanged(g, before, len);
+    free(before);
+    feed(g, 1, 9);
+    kpi_estimate nps;
+    ck_assert_ok(kpi_score_nps(m, &nps));
+    ck_assert_double_eq_tol(nps.value, 100.0 * (2 - 1) / 3, 1e-9);
+    kpi_group_free(g);
+
+    kpi_duration *d;
+    ck_assert_ok(kpi_duration_new(&d, 0.01));
+    ck_assert_ok(kpi_group_new(&g, d));
+    kpi_duration_free(d);
+    ck_assert_ok(kpi_group_get(g, 7, &m));
+    ck_assert_ok(kpi_duration_add(m, 1500));
+    kpi_duration_free(m);
+    ck_assert_uint_eq(kpi_duration_count(m), 1);
+    ck_assert_ok(kpi_duration_add(m, 2500));
+    ck_assert_uint_eq(kpi_duration_count(m), 2);
+    kpi_group_free(g);
+
+    kpi_group *inner = nps_group(), *outer;
+    ck_assert_ok(kpi_group_new(&outer, inner));
+    kpi_group_free(inner);
+    ck_assert_ok(kpi_group_get(outer, 3, &m));
+    feed(m, 5, 10);
+    kpi_group_free(m);
+    ck_assert_uint_eq(kpi_group_size(m), 1);
+    feed(m, 6, 0);
+    ck_assert_uint_eq(kpi_group_size(m), 2);
+    kpi_group_free(outer);
+}
+END_TEST
+
 /* ---- documented errors (rev-retval) ---- */
 
 TEST_STATE_ERRORS_HELPER(group, kpi_group, kpi_group_serialize, kpi_group_deserialize,
@@ -1149,6 +1196,7 @@ static Suite *group_suite(void)
     tcase_add_test(tc, customers_members_of_different_margins_read_back);
     tcase_add_test(tc, merge_copies_a_customers_member_of_its_own_margin);
     tcase_add_test(tc, a_prototype_holding_data_is_corrupt);
+    tcase_add_test(tc, freeing_a_member_leaves_it_to_its_group);
     /* ---- documented errors (rev-retval) ---- */
     tcase_add_test(tc, documented_errors_of_the_state_verbs);
     tcase_add_test(tc, documented_errors_of_new_with);

@@ -14,7 +14,9 @@
  * configuration, and kpi_group_get() creates each member as such a copy
  * the first time its key is seen.  Members are fed and read with their
  * own type's functions (kpi_score_add(), kpi_rate_share(), ...); they
- * belong to the group and must not be freed by the caller.  Their
+ * belong to the group, which frees them: kpi_score_free() and the other
+ * types' free functions leave a member alone (a member handed to one by
+ * mistake stays the group's, whole).  Their
  * configuration is the group's: the configuration setters
  * (kpi_score_set_threshold(), kpi_score_set_high_is_easy(),
  * kpi_score_set_nps_cuts(), kpi_mean_set_cuts(), kpi_duration_add_target(),
