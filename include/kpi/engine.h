@@ -177,8 +177,8 @@
  * comes in blocks of 1,024, 12 KB, and never moves an entry as it grows;
  * 16 to 32 bytes for one resolved out of time order);
  * with a calendar, 7 bytes more per ticket for its business wait and
- * work.  Measured with 1 M live tickets: 87.3 bytes per live ticket, 94.3
- * with a calendar (docs/PERFORMANCE.md); at most 88.1 and 95.1 over every
+ * work.  Measured with 1 M live tickets: 86.6 bytes per live ticket, 93.7
+ * with a calendar (docs/PERFORMANCE.md); at most 87.1 and 94.1 over every
  * size from 0.5 M to 2.5 M live tickets, each resolved (a timer each),
  * the most just after the index doubles.  An engine holds at most 2^28 - 2 live tickets
  * and knows at most 2^24 - 1 distinct agents, every agent it has seen
