@@ -455,7 +455,10 @@ class KpiObject:
         the library validates everything it reads; TypeError for what is
         not bytes-like (an int is no state: bytes(5) would be 5 zeros).
         Through a read-only view's class (``type(view).from_bytes``) it
-        gives an owned object of the plain class, as copy() and pickle do."""
+        gives an owned object of the plain class, as copy() and pickle do;
+        through KpiObject itself, any type (kpi.from_bytes)."""
+        if cls._prefix is None:  # KpiObject: the type is read from the header
+            return from_bytes(data)
         data = state_bytes(data)
         cls = cls._owned_class()
         out = ctypes.c_void_p()

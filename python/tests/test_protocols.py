@@ -285,3 +285,15 @@ def test_from_bytes_through_a_views_class_gives_the_plain_class():
     g = type(views[3]).from_bytes(bytes(views[3]))
     g[99].add(5)  # a plain group creates the member
     assert 99 in g
+
+
+@pytest.mark.parametrize("cls", MAKERS, ids=ids)
+def test_the_base_class_from_bytes_reads_any_type(cls):
+    # kpi.KpiObject is public, the base of every class: its from_bytes, like
+    # kpi.from_bytes, reads the type from the header (it raised
+    # NotImplementedError "kpi_None_deserialize is not in the loaded libkpi")
+    data = bytes(MAKERS[cls](0))
+    back = kpi.KpiObject.from_bytes(data)
+    assert type(back) is cls and bytes(back) == data
+    with pytest.raises(kpi.KpiTruncatedError):
+        kpi.KpiObject.from_bytes(data[:10])
