@@ -297,3 +297,20 @@ def test_the_base_class_from_bytes_reads_any_type(cls):
     assert type(back) is cls and bytes(back) == data
     with pytest.raises(kpi.KpiTruncatedError):
         kpi.KpiObject.from_bytes(data[:10])
+
+
+@pytest.mark.parametrize("cls", MAKERS, ids=ids)
+def test_equality_with_a_closed_object_is_identity_and_never_raises(cls):
+    # == on a closed Calendar or SlaPolicy raised ValueError, so `x in
+    # objects` and objects.remove(x) failed as soon as the list held a
+    # closed one; on every other class == with a closed object is identity
+    a, b = MAKERS[cls](0), cls.from_bytes(bytes(MAKERS[cls](0)))
+    b.close()
+    assert (a == b) is False and (b == a) is False and a != b
+    assert b == b and not (b != b)
+    objects = [b, a]
+    assert a in objects
+    objects.remove(a)
+    assert objects == [b]
+    if cls in CONFIGURATION:  # open ones compare their configurations
+        assert a == a.copy() and a != MAKERS[cls](1)
