@@ -453,8 +453,14 @@ class KpiObject:
     def from_bytes(cls, data):
         """Rebuild an object from to_bytes() output (any bytes-like);
         the library validates everything it reads; TypeError for what is
-        not bytes-like (an int is no state: bytes(5) would be 5 zeros)."""
+        not bytes-like (an int is no state: bytes(5) would be 5 zeros).
+        Through a read-only view's class (``type(view).from_bytes``) it
+        gives an owned object of the plain class, as copy() and pickle do;
+        through KpiObject itself, any type (kpi.from_bytes)."""
+        if cls._prefix is None:  # KpiObject: the type is read from the header
+            return from_bytes(data)
         data = state_bytes(data)
+        cls = cls._owned_class()
         out = ctypes.c_void_p()
         getattr(C, f"kpi_{cls._prefix}_deserialize")(ctypes.byref(out), data, len(data))
         obj = cls.__new__(cls)

@@ -2,7 +2,8 @@
 
 They serialize, copy and pickle like accumulators but do not merge or
 reset; ``==`` compares their configurations as written
-(kpi_calendar_equal, kpi_sla_policy_equal): equal ones give the same
+(kpi_calendar_equal, kpi_sla_policy_equal; identity once one is
+closed, as on every other object): equal ones give the same
 answers, but not every pair that gives the same answers is equal (a
 holiday on a day without opening hours, "J1/0" beside "0/0" in a DST
 rule: see kpi/calendar.h).  Instants are int milliseconds since the epoch
@@ -46,8 +47,13 @@ class _Configuration(KpiObject):
     _equal = None
 
     def __eq__(self, other):
+        """The configurations as written (kpi_calendar_equal,
+        kpi_sla_policy_equal); with a closed operand, identity (as ==
+        on every other kpi object), never an error."""
         if type(other) is not type(self):
             return NotImplemented
+        if self.closed or other.closed:
+            return self is other
         return bool(read_out(getattr(C, self._equal), ctypes.c_int, self._p, other._p))
 
     __hash__ = None
