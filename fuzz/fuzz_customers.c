@@ -19,11 +19,11 @@ static void reads(const kpi_customers *p)
     (void)kpi_customers_repeat_share(p, &e);
     (void)kpi_customers_self_service(p, &e);
     (void)kpi_customers_self_service_usage(p, &e);
-    (void)kpi_customers_unserved_rate(p, &e);
-    (void)kpi_customers_abandonment_rate(p, &e);
+    (void)kpi_customers_unserved_share(p, &e);
+    (void)kpi_customers_abandon_rate(p, &e);
     for (uint32_t r = 0; r <= KPI_UNSERVED_REASON_MAX + 1; r += 7) {
-        (void)kpi_customers_unserved(p, r, &n);
-        (void)kpi_customers_unserved_share(p, r, &e);
+        (void)kpi_customers_unserved_count(p, r, &n);
+        (void)kpi_customers_unserved_reason_share(p, r, &e);
     }
 }
 

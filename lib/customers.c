@@ -436,7 +436,7 @@ KPI_API int kpi_customers_self_service_usage(const kpi_customers *p,
     return share_of_sum(p, out, p->c[C_SESSIONS], p->c[C_ASSISTED]);
 }
 
-KPI_API int kpi_customers_unserved(const kpi_customers *p, uint32_t reason,
+KPI_API int kpi_customers_unserved_count(const kpi_customers *p, uint32_t reason,
                                    uint64_t *count)
 {
     if (!kpi__is(p, &kpi__customers_type) || count == NULL)
@@ -447,7 +447,7 @@ KPI_API int kpi_customers_unserved(const kpi_customers *p, uint32_t reason,
     return KPI_OK;
 }
 
-KPI_API int kpi_customers_unserved_share(const kpi_customers *p,
+KPI_API int kpi_customers_unserved_reason_share(const kpi_customers *p,
                                          uint32_t reason, kpi_estimate *out)
 {
     if (!kpi__is(p, &kpi__customers_type) || out == NULL)
@@ -457,7 +457,7 @@ KPI_API int kpi_customers_unserved_share(const kpi_customers *p,
     return share(p, out, p->c[C_UNSERVED + (int)reason], p->c[C_OFFERED]);
 }
 
-KPI_API int kpi_customers_unserved_rate(const kpi_customers *p,
+KPI_API int kpi_customers_unserved_share(const kpi_customers *p,
                                         kpi_estimate *out)
 {
     if (!kpi__is(p, &kpi__customers_type) || out == NULL)
@@ -469,10 +469,10 @@ KPI_API int kpi_customers_unserved_rate(const kpi_customers *p,
     return share(p, out, total, p->c[C_OFFERED]);
 }
 
-KPI_API int kpi_customers_abandonment_rate(const kpi_customers *p,
+KPI_API int kpi_customers_abandon_rate(const kpi_customers *p,
                                            kpi_estimate *out)
 {
-    return kpi_customers_unserved_share(p, KPI_UNSERVED_ABANDONED, out);
+    return kpi_customers_unserved_reason_share(p, KPI_UNSERVED_ABANDONED, out);
 }
 
 KPI_API int kpi_customers_merge(kpi_customers *dst, const kpi_customers *src)

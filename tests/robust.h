@@ -859,9 +859,9 @@ static size_t customers_reads(const void *o, double *v)
     v[k++] = RD(kpi_customers_repeat_share(o, &s), s.value);
     v[k++] = RD(kpi_customers_self_service(o, &s), s.value);
     v[k++] = RD(kpi_customers_self_service_usage(o, &s), s.value);
-    v[k++] = RD(kpi_customers_unserved_rate(o, &s), s.value);
-    v[k++] = RD(kpi_customers_abandonment_rate(o, &s), s.value);
-    v[k++] = RD(kpi_customers_unserved(o, KPI_UNSERVED_NO_AGENT, &c), (double)c);
+    v[k++] = RD(kpi_customers_unserved_share(o, &s), s.value);
+    v[k++] = RD(kpi_customers_abandon_rate(o, &s), s.value);
+    v[k++] = RD(kpi_customers_unserved_count(o, KPI_UNSERVED_NO_AGENT, &c), (double)c);
     return k;
 }
 

@@ -75,15 +75,15 @@ START_TEST(customer_formulas_match_hand_computation)
     ck_assert_ok(kpi_customers_self_service_usage(p, &e));
     ck_assert_near(e.value, 500.0 / 1200.0, 1e-15);
     uint64_t n;
-    ck_assert_ok(kpi_customers_unserved(p, KPI_UNSERVED_NO_AGENT, &n));
+    ck_assert_ok(kpi_customers_unserved_count(p, KPI_UNSERVED_NO_AGENT, &n));
     ck_assert_uint_eq(n, 30);
-    ck_assert_ok(kpi_customers_unserved(p, 5, &n));
+    ck_assert_ok(kpi_customers_unserved_count(p, 5, &n));
     ck_assert_uint_eq(n, 0);
-    ck_assert_ok(kpi_customers_unserved_share(p, 63, &e));
+    ck_assert_ok(kpi_customers_unserved_reason_share(p, 63, &e));
     ck_assert_near(e.value, 10.0 / 2000.0, 1e-15);
-    ck_assert_ok(kpi_customers_unserved_rate(p, &e));
+    ck_assert_ok(kpi_customers_unserved_share(p, &e));
     ck_assert_near(e.value, 160.0 / 2000.0, 1e-15);
-    ck_assert_ok(kpi_customers_abandonment_rate(p, &e));
+    ck_assert_ok(kpi_customers_abandon_rate(p, &e));
     ck_assert_near(e.value, 0.06, 1e-15);
     kpi_customers_free(p);
 }
@@ -140,10 +140,10 @@ START_TEST(reads_without_their_inputs_are_empty_or_out_of_range)
     ck_assert_status(kpi_customers_repeat_share(p, &e), KPI_ERR_EMPTY);
     ck_assert_status(kpi_customers_self_service(p, &e), KPI_ERR_EMPTY);
     ck_assert_status(kpi_customers_self_service_usage(p, &e), KPI_ERR_EMPTY);
-    ck_assert_status(kpi_customers_unserved_rate(p, &e), KPI_ERR_EMPTY);
-    ck_assert_status(kpi_customers_abandonment_rate(p, &e), KPI_ERR_EMPTY);
-    ck_assert_status(kpi_customers_unserved(p, 64, &n), KPI_ERR_RANGE);
-    ck_assert_status(kpi_customers_unserved_share(p, 64, &e), KPI_ERR_RANGE);
+    ck_assert_status(kpi_customers_unserved_share(p, &e), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_customers_abandon_rate(p, &e), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_customers_unserved_count(p, 64, &n), KPI_ERR_RANGE);
+    ck_assert_status(kpi_customers_unserved_reason_share(p, 64, &e), KPI_ERR_RANGE);
     ck_assert_ok(kpi_customers_set_start(p, 100));
     ck_assert_status(kpi_customers_churn_net(p, &v), KPI_ERR_EMPTY); /* no end */
     ck_assert_ok(kpi_customers_add_revenue(p, 500));
@@ -159,7 +159,7 @@ START_TEST(reads_without_their_inputs_are_empty_or_out_of_range)
     ck_assert_ok(kpi_customers_add_offered(p, 5));
     ck_assert_ok(kpi_customers_add_unserved(p, 1, 4));
     ck_assert_ok(kpi_customers_add_unserved(p, 2, 4));
-    ck_assert_status(kpi_customers_unserved_rate(p, &e), KPI_ERR_RANGE);
+    ck_assert_status(kpi_customers_unserved_share(p, &e), KPI_ERR_RANGE);
     ck_assert_status(kpi_customers_churn_net(NULL, &v), KPI_ERR_INVALID);
     ck_assert_status(kpi_customers_churn_lost(p, NULL), KPI_ERR_INVALID);
     ck_assert_status(kpi_customers_engagement(p, NULL), KPI_ERR_INVALID);
@@ -1178,10 +1178,10 @@ START_TEST(every_call_refuses_null_and_other_types)
         ck_assert_status(kpi_customers_repeat_share(q, &e), KPI_ERR_INVALID);
         ck_assert_status(kpi_customers_self_service(q, &e), KPI_ERR_INVALID);
         ck_assert_status(kpi_customers_self_service_usage(q, &e), KPI_ERR_INVALID);
-        ck_assert_status(kpi_customers_unserved(q, 0, &n), KPI_ERR_INVALID);
-        ck_assert_status(kpi_customers_unserved_share(q, 0, &e), KPI_ERR_INVALID);
-        ck_assert_status(kpi_customers_unserved_rate(q, &e), KPI_ERR_INVALID);
-        ck_assert_status(kpi_customers_abandonment_rate(q, &e), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_unserved_count(q, 0, &n), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_unserved_reason_share(q, 0, &e), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_unserved_share(q, &e), KPI_ERR_INVALID);
+        ck_assert_status(kpi_customers_abandon_rate(q, &e), KPI_ERR_INVALID);
         ck_assert_status(kpi_customers_serialize(q, NULL, 0, &len), KPI_ERR_INVALID);
         ck_assert_uint_eq(kpi_customers_footprint(q), 0);
     }
@@ -1200,9 +1200,9 @@ START_TEST(every_call_refuses_null_and_other_types)
     ck_assert_status(kpi_customers_retention(p, NULL), KPI_ERR_INVALID);
     ck_assert_status(kpi_customers_revenue_per_customer(p, NULL), KPI_ERR_INVALID);
     ck_assert_status(kpi_customers_self_service(p, NULL), KPI_ERR_INVALID);
-    ck_assert_status(kpi_customers_unserved(p, 0, NULL), KPI_ERR_INVALID);
-    ck_assert_status(kpi_customers_unserved_share(p, 0, NULL), KPI_ERR_INVALID);
-    ck_assert_status(kpi_customers_unserved_rate(p, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_unserved_count(p, 0, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_unserved_reason_share(p, 0, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_customers_unserved_share(p, NULL), KPI_ERR_INVALID);
     customers_same(p, before);
     ck_assert_uint_eq(kpi_rate_trials(r), 0);
     kpi_rate_free(r);
@@ -1222,15 +1222,15 @@ START_TEST(reads_whose_sums_overflow_say_so)
     ck_assert_status(kpi_customers_self_service_usage(p, &e), KPI_ERR_OVERFLOW);
     ck_assert_ok(kpi_customers_add_offered(p, UINT64_MAX));
     ck_assert_ok(kpi_customers_add_unserved(p, 0, UINT64_MAX - 1));
-    ck_assert_ok(kpi_customers_unserved_share(p, 0, &e));
+    ck_assert_ok(kpi_customers_unserved_reason_share(p, 0, &e));
     ck_assert_ok(kpi_customers_add_unserved(p, 63, 2));
-    ck_assert_status(kpi_customers_unserved_rate(p, &e), KPI_ERR_OVERFLOW);
+    ck_assert_status(kpi_customers_unserved_share(p, &e), KPI_ERR_OVERFLOW);
     /* at the edge the sum still fits: a share of exactly 1 */
     kpi_customers_reset(p);
     ck_assert_ok(kpi_customers_add_offered(p, UINT64_MAX));
     ck_assert_ok(kpi_customers_add_unserved(p, 0, UINT64_MAX - 1));
     ck_assert_ok(kpi_customers_add_unserved(p, 63, 1));
-    ck_assert_ok(kpi_customers_unserved_rate(p, &e));
+    ck_assert_ok(kpi_customers_unserved_share(p, &e));
     ck_assert_near(e.value, 1.0, 0.0);
     ck_assert_ok(kpi_customers_add_self_service(p, 3, 1, UINT64_MAX - 1));
     ck_assert_ok(kpi_customers_self_service(p, &e));
@@ -2257,15 +2257,15 @@ START_TEST(documented_errors_of_the_customer_adds_and_shares)
     ck_assert_ok(kpi_customers_new(&p));
     ck_assert_ok(kpi_customers_add_unserved(p, 5, 2));
     ck_assert_ok(kpi_customers_add_unserved(p, KPI_UNSERVED_ABANDONED, 3));
-    ck_assert_status(kpi_customers_unserved_share(p, 5, &e), KPI_ERR_EMPTY);
-    ck_assert_status(kpi_customers_abandonment_rate(p, &e), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_customers_unserved_reason_share(p, 5, &e), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_customers_abandon_rate(p, &e), KPI_ERR_EMPTY);
     ck_assert_ok(kpi_customers_add_offered(p, 2));
-    ck_assert_status(kpi_customers_abandonment_rate(p, &e), KPI_ERR_RANGE);
+    ck_assert_status(kpi_customers_abandon_rate(p, &e), KPI_ERR_RANGE);
     ck_assert(e.value == 9 && e.n == 9); /* nothing written */
-    ck_assert_ok(kpi_customers_unserved_share(p, 5, &e));
+    ck_assert_ok(kpi_customers_unserved_reason_share(p, 5, &e));
     ck_assert(e.value == 1.0 && e.n == 2);
     ck_assert_ok(kpi_customers_add_unserved(p, 5, 1));
-    ck_assert_status(kpi_customers_unserved_share(p, 5, &e), KPI_ERR_RANGE);
+    ck_assert_status(kpi_customers_unserved_reason_share(p, 5, &e), KPI_ERR_RANGE);
     kpi_customers_free(p);
 }
 END_TEST

@@ -388,7 +388,7 @@ KPI_API int kpi_customers_self_service_usage(const kpi_customers *p,
  * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_RANGE if the reason is out
  *         of range. Thread safety: a const read.
  */
-KPI_API int kpi_customers_unserved(const kpi_customers *p, uint32_t reason,
+KPI_API int kpi_customers_unserved_count(const kpi_customers *p, uint32_t reason,
                                    uint64_t *count);
 
 /**
@@ -400,7 +400,7 @@ KPI_API int kpi_customers_unserved(const kpi_customers *p, uint32_t reason,
  *         contacts; #KPI_ERR_RANGE if the reason is out of range or its
  *         count exceeds the offered contacts. Thread safety: a const read.
  */
-KPI_API int kpi_customers_unserved_share(const kpi_customers *p,
+KPI_API int kpi_customers_unserved_reason_share(const kpi_customers *p,
                                          uint32_t reason, kpi_estimate *out);
 
 /**
@@ -411,7 +411,7 @@ KPI_API int kpi_customers_unserved_share(const kpi_customers *p,
  *         contacts; #KPI_ERR_RANGE if unserved exceed offered;
  *         #KPI_ERR_OVERFLOW. Thread safety: a const read.
  */
-KPI_API int kpi_customers_unserved_rate(const kpi_customers *p,
+KPI_API int kpi_customers_unserved_share(const kpi_customers *p,
                                         kpi_estimate *out);
 
 /**
@@ -419,9 +419,9 @@ KPI_API int kpi_customers_unserved_rate(const kpi_customers *p,
  *        offered.
  * @param p the object.
  * @param[out] out receives the estimate.
- * @return as kpi_customers_unserved_share(). Thread safety: a const read.
+ * @return as kpi_customers_unserved_reason_share(). Thread safety: a const read.
  */
-KPI_API int kpi_customers_abandonment_rate(const kpi_customers *p,
+KPI_API int kpi_customers_abandon_rate(const kpi_customers *p,
                                            kpi_estimate *out);
 
 /**

@@ -105,22 +105,27 @@ class Customers(KpiObject):
     self_service = _share("kpi_customers_self_service", "self-served / (self-served + assisted).")
     self_service_usage = _share("kpi_customers_self_service_usage",
                                 "sessions / (sessions + assisted).")
-    unserved_rate = _share("kpi_customers_unserved_rate", "unserved (any reason) / offered.")
-    abandonment_rate = _share("kpi_customers_abandonment_rate", "abandoned / offered.")
+    abandon_rate = _share("kpi_customers_abandon_rate",
+                          "abandoned (KPI_UNSERVED_ABANDONED) / offered.")
 
-    def unserved(self, reason):
-        """Unserved contacts counted with one reason 0..63, an int
-        (kpi_customers_unserved); KpiRangeError for a reason above 63."""
-        return read_out(C.kpi_customers_unserved, ctypes.c_uint64, self._p,
+    def unserved_count(self, reason):
+        """Unserved contacts counted with one reason 0..63, an int; 0 is an
+        answer, not an error (kpi_customers_unserved_count).  KpiRangeError
+        for a reason above 63."""
+        return read_out(C.kpi_customers_unserved_count, ctypes.c_uint64, self._p,
                         _lib.u32(reason, "reason"))
 
-    def unserved_share(self, reason):
-        """Unserved contacts with one reason / offered contacts: an Estimate,
-        value in [0, 1] with its Wilson 95% interval
-        (kpi_customers_unserved_share).  KpiEmptyError with no offered
+    def unserved_share(self, reason=None):
+        """Unserved contacts / offered contacts, for one reason or (None)
+        any: an Estimate, value in [0, 1] with its Wilson 95% interval
+        (kpi_customers_unserved_reason_share, kpi_customers_unserved_share;
+        as ServiceLevel.unserved_share).  KpiEmptyError with no offered
         contacts, KpiRangeError for a reason above 63 or a count above the
         offered contacts."""
-        return read_estimate(C.kpi_customers_unserved_share, self._p, _lib.u32(reason, "reason"))
+        if reason is None:
+            return read_estimate(C.kpi_customers_unserved_share, self._p)
+        return read_estimate(C.kpi_customers_unserved_reason_share, self._p,
+                             _lib.u32(reason, "reason"))
 
 
 @register

@@ -32,10 +32,10 @@ def test_customers_period_by_hand():
     assert_wilson(c.repeat_share(), 90, 300)
     assert_wilson(c.self_service(), 350, 500)
     assert_wilson(c.self_service_usage(), 500, 650)
-    assert c.unserved(kpi.UNSERVED_NO_AGENT) == 10
+    assert c.unserved_count(kpi.UNSERVED_NO_AGENT) == 10
     assert_wilson(c.unserved_share(kpi.UNSERVED_ABANDONED), 40, 1000)
-    assert_wilson(c.unserved_rate(), 50, 1000)
-    assert_wilson(c.abandonment_rate(), 40, 1000)
+    assert_wilson(c.unserved_share(), 50, 1000)
+    assert_wilson(c.abandon_rate(), 40, 1000)
     # shards of disjoint customer bases add up
     d = kpi.Customers()
     d.set_start(500)
