@@ -185,7 +185,7 @@ int main(void)
     must(kpi_sentiment_new(&m));
     BENCH_MEDIAN(t_kpi, n, kpi_mean_reset(m), {
         must(kpi_mean_add_array(m, xs, n));
-        must(kpi_mean_mean(m, &e));
+        must(kpi_mean_mean_ci(m, &e));
         sink += e.value;
     });
     double naive_mean = 0;

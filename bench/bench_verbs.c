@@ -187,7 +187,7 @@ COMMON_VERBS(mean)
 static void *mean_make(void) { kpi_mean *m; must(kpi_sentiment_new(&m), "mean"); return m; }
 static void mean_add1(void *p, size_t i) { kpi_mean_add(p, values[i]); }
 static void mean_addn(void *p, size_t f, size_t n) { must(kpi_mean_add_array(p, values + f, n), "mean"); }
-static double mean_read(const void *p) { kpi_estimate e; kpi_mean_mean(p, &e); return e.value; }
+static double mean_read(const void *p) { kpi_estimate e; kpi_mean_mean_ci(p, &e); return e.value; }
 static double mean_exact(size_t f, size_t n)
 {
     double s = 0;

@@ -9,8 +9,8 @@ static void reads(const kpi_mean *m)
     double v;
     kpi_estimate e, neg, neu, pos;
     (void)kpi_mean_count(m);
-    (void)kpi_mean_value(m, &v);
-    (void)kpi_mean_mean(m, &e);
+    (void)kpi_mean_mean(m, &v);
+    (void)kpi_mean_mean_ci(m, &e);
     (void)kpi_mean_variance(m, &v);
     (void)kpi_mean_min(m, &v);
     (void)kpi_mean_max(m, &v);

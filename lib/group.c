@@ -652,7 +652,7 @@ static void rate_value(const void *member, double *x, uint64_t *n)
 static void mean_value(const void *member, double *x, uint64_t *n)
 {
     *n = kpi_mean_count(member);
-    if (*n == 0 || kpi_mean_value(member, x) != KPI_OK)
+    if (*n == 0 || kpi_mean_mean(member, x) != KPI_OK)
         *n = 0; /* (a member with values always has a mean) */
 }
 

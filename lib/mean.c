@@ -493,7 +493,7 @@ static int read_check(const kpi_mean *m, const void *out, uint64_t need)
     return m->n < need ? KPI_ERR_EMPTY : KPI_OK;
 }
 
-int kpi_mean_value(const kpi_mean *m, double *out)
+int kpi_mean_mean(const kpi_mean *m, double *out)
 {
     int rc = read_check(m, out, 1);
     if (rc == KPI_OK)
@@ -523,7 +523,7 @@ int kpi_mean_variance(const kpi_mean *m, double *out)
     return rc;
 }
 
-int kpi_mean_mean(const kpi_mean *m, kpi_estimate *out)
+int kpi_mean_mean_ci(const kpi_mean *m, kpi_estimate *out)
 {
     int rc = read_check(m, out, 1);
     if (rc != KPI_OK)

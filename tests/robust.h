@@ -269,7 +269,7 @@ static size_t mean_reads(const void *o, double *v)
     double x;
     size_t k = 0;
     v[k++] = (double)kpi_mean_count(o);
-    v[k++] = RD(kpi_mean_mean(o, &m), m.value);
+    v[k++] = RD(kpi_mean_mean_ci(o, &m), m.value);
     v[k++] = RD(kpi_mean_variance(o, &x), x);
     v[k++] = RD(kpi_mean_min(o, &x), x);
     v[k++] = RD(kpi_mean_max(o, &x), x);

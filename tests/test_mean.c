@@ -15,8 +15,8 @@ static void assert_close_state(const kpi_mean *a, const kpi_mean *b)
 {
     double x, y;
     ck_assert_uint_eq(kpi_mean_count(a), kpi_mean_count(b));
-    ck_assert_ok(kpi_mean_value(a, &x));
-    ck_assert_ok(kpi_mean_value(b, &y));
+    ck_assert_ok(kpi_mean_mean(a, &x));
+    ck_assert_ok(kpi_mean_mean(b, &y));
     ck_assert_near(x, y, 1e-12 * (1 + fabs(y)));
     ck_assert_ok(kpi_mean_variance(a, &x));
     ck_assert_ok(kpi_mean_variance(b, &y));
@@ -46,12 +46,12 @@ START_TEST(mean_variance_and_interval_match_two_pass)
     for (int i = 0; i < 1000; i++)
         ss += (v[i] - mean) * (v[i] - mean);
     double x;
-    ck_assert_ok(kpi_mean_value(m, &x));
+    ck_assert_ok(kpi_mean_mean(m, &x));
     ck_assert_near(x, mean, 1e-8);
     ck_assert_ok(kpi_mean_variance(m, &x));
     ck_assert_near(x, ss / 999, 1e-8);
     kpi_estimate e;
-    ck_assert_ok(kpi_mean_mean(m, &e));
+    ck_assert_ok(kpi_mean_mean_ci(m, &e));
     double half = 1.959963984540054 * sqrt(ss / 999 / 1000);
     ck_assert_near(e.lower, mean - half, 1e-8);
     ck_assert_near(e.upper, mean + half, 1e-8);
@@ -103,7 +103,7 @@ START_TEST(batches_far_from_zero_keep_the_low_digits)
         const kpi_mean *all[] = {one, batch, shards[0]};
         for (int j = 0; j < 3; j++) {
             double x;
-            ck_assert_ok(kpi_mean_value(all[j], &x));
+            ck_assert_ok(kpi_mean_mean(all[j], &x));
             ck_assert_msg(fabs(x - mean) <= 4 * fabs(off) * 0x1p-52, "offset %g way %d mean %.17g",
                           off, j, x);
             ck_assert_ok(kpi_mean_variance(all[j], &x));
@@ -125,13 +125,13 @@ START_TEST(one_value_has_an_unbounded_interval_and_no_variance)
     kpi_estimate e;
     double x;
     ck_assert_ok(kpi_mean_new(&m));
-    ck_assert_status(kpi_mean_mean(m, &e), KPI_ERR_EMPTY);
-    ck_assert_status(kpi_mean_value(m, &x), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_mean_mean_ci(m, &e), KPI_ERR_EMPTY);
+    ck_assert_status(kpi_mean_mean(m, &x), KPI_ERR_EMPTY);
     ck_assert_status(kpi_mean_min(m, &x), KPI_ERR_EMPTY);
     ck_assert_status(kpi_mean_max(m, &x), KPI_ERR_EMPTY);
     ck_assert_status(kpi_iqs_percent(m, &x), KPI_ERR_EMPTY);
     ck_assert_ok(kpi_mean_add(m, 2.5));
-    ck_assert_ok(kpi_mean_mean(m, &e));
+    ck_assert_ok(kpi_mean_mean_ci(m, &e));
     ck_assert(e.value == 2.5 && isinf(e.lower) && e.lower < 0 && isinf(e.upper));
     ck_assert_status(kpi_mean_variance(m, &x), KPI_ERR_EMPTY);
     ck_assert_status(kpi_mean_shares(m, &e, &e, &e), KPI_ERR_STATE);
@@ -373,8 +373,8 @@ START_TEST(weights_whose_square_underflows_are_refused)
     ck_assert_ok(kpi_mean_deserialize(&back, before, len));
     mean_same(m, back);
     kpi_estimate a, b;
-    ck_assert_ok(kpi_mean_mean(m, &a));
-    ck_assert_ok(kpi_mean_mean(ones, &b));
+    ck_assert_ok(kpi_mean_mean_ci(m, &a));
+    ck_assert_ok(kpi_mean_mean_ci(ones, &b));
     ck_assert_near(a.value, 0.6, 1e-15);
     ck_assert_near(a.lower, b.lower, 1e-12);
     ck_assert_near(a.upper, b.upper, 1e-12);
@@ -621,7 +621,7 @@ START_TEST(a_spread_beyond_double_range_is_refused)
     mean_unchanged(b, bb, lb);
     ck_assert_ok(kpi_mean_add(b, -1.7e308));
     double v;
-    ck_assert_ok(kpi_mean_value(b, &v));
+    ck_assert_ok(kpi_mean_mean(b, &v));
     ck_assert(v == -1.7e308);
     ck_assert_ok(kpi_mean_variance(b, &v));
     ck_assert(v == 0.0);
@@ -663,10 +663,10 @@ START_TEST(a_heavy_weight_far_from_the_mean_keeps_m2_positive)
     ck_assert_near(v, 2e12, 2e12 * 1e-9);
     /* mean = (1e16 x 1 + 1 x 1e20) / (1 + 1e20) = 1.0001 (to 1e-20); it
      * read 1, the rounded 0 clamped to the minimum */
-    ck_assert_ok(kpi_mean_value(m, &v));
+    ck_assert_ok(kpi_mean_mean(m, &v));
     ck_assert_near(v, 1.0001, 1e-12);
     kpi_estimate e;
-    ck_assert_ok(kpi_mean_mean(m, &e));
+    ck_assert_ok(kpi_mean_mean_ci(m, &e));
     ck_assert(isfinite(e.lower) && isfinite(e.upper) && e.lower <= e.value &&
               e.value <= e.upper);
     kpi_mean *back = mean_reread(m);
@@ -691,7 +691,7 @@ START_TEST(a_merge_with_a_heavy_shard_equals_one_stream)
         kpi_mean *into = way ? b : a;
         ck_assert_ok(kpi_mean_merge(into, way ? a : b));
         double v;
-        ck_assert_ok(kpi_mean_value(into, &v));
+        ck_assert_ok(kpi_mean_mean(into, &v));
         ck_assert_near(v, 1.0001, 1e-12);
         ck_assert_ok(kpi_mean_variance(into, &v));
         ck_assert_near(v, 2e12, 2e12 * 1e-9);
@@ -744,7 +744,7 @@ START_TEST(an_interval_near_double_range_is_finite)
     ck_assert_ok(kpi_mean_variance(m, &v));
     ck_assert_near(v, 1.62e308, 1.62e308 * 1e-12);
     kpi_estimate e;
-    ck_assert_ok(kpi_mean_mean(m, &e));
+    ck_assert_ok(kpi_mean_mean_ci(m, &e));
     ck_assert(e.value == 0.0);
     ck_assert_near(e.lower, -1.7639675860860486e154, 1.77e154 * 1e-12);
     ck_assert_near(e.upper, 1.7639675860860486e154, 1.77e154 * 1e-12);
@@ -769,7 +769,7 @@ START_TEST(an_interval_with_small_weights_near_double_range_is_finite)
     ck_assert_ok(kpi_mean_add_weighted(m, 0.0, 0.001));
     ck_assert_ok(kpi_mean_add_weighted(m, 1.9e154, 0.001));
     kpi_estimate e;
-    ck_assert_ok(kpi_mean_mean(m, &e));
+    ck_assert_ok(kpi_mean_mean_ci(m, &e));
     ck_assert_uint_eq(e.n, 2);
     ck_assert_near(e.value, 9.5e153, 9.5e153 * 1e-12);
     ck_assert_near(e.lower, -9.119657853130513e153, 9.2e153 * 1e-12);
@@ -789,7 +789,7 @@ START_TEST(an_interval_with_small_weights_near_double_range_is_finite)
     ck_assert_ok(kpi_mean_new(&t));
     ck_assert_ok(kpi_mean_add_weighted(t, 0.0, 0x1p-511));
     ck_assert_ok(kpi_mean_add_weighted(t, 1e200, 0x1p-511));
-    ck_assert_ok(kpi_mean_mean(t, &e));
+    ck_assert_ok(kpi_mean_mean_ci(t, &e));
     ck_assert_near(e.value, 5e199, 5e199 * 1e-12);
     ck_assert_near(e.upper, 1.479981992270027e200, 1.48e200 * 1e-12);
     ck_assert_near(e.lower, -4.79981992270027e199, 4.8e199 * 1e-12);
@@ -809,8 +809,8 @@ START_TEST(null_arguments_are_refused)
     unsigned char *before = mean_bytes(m, &len);
     kpi_estimate e;
     ck_assert_status(kpi_mean_serialize(NULL, NULL, 0, &len), KPI_ERR_INVALID);
-    ck_assert_status(kpi_mean_value(m, NULL), KPI_ERR_INVALID);
     ck_assert_status(kpi_mean_mean(m, NULL), KPI_ERR_INVALID);
+    ck_assert_status(kpi_mean_mean_ci(m, NULL), KPI_ERR_INVALID);
     ck_assert_status(kpi_mean_shares(NULL, &e, NULL, NULL), KPI_ERR_INVALID);
     mean_unchanged(m, before, len);
     ck_assert_ok(kpi_mean_shares(m, NULL, NULL, &e));

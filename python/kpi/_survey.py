@@ -324,15 +324,15 @@ class Mean(KpiObject):
 
     @property
     def mean(self):
-        """The (weighted) mean without an interval (kpi_mean_value);
+        """The (weighted) mean without an interval (kpi_mean_mean);
         KpiEmptyError with no values."""
-        return read_out(C.kpi_mean_value, ctypes.c_double, self._p)
+        return read_out(C.kpi_mean_mean, ctypes.c_double, self._p)
 
     def mean_ci(self):
         """The (weighted) mean as an Estimate with a 95% normal-approximation
-        interval, n the number of values (kpi_mean_mean); with a single value
+        interval, n the number of values (kpi_mean_mean_ci); with a single value
         the interval is (-inf, inf).  KpiEmptyError with no values."""
-        return read_estimate(C.kpi_mean_mean, self._p)
+        return read_estimate(C.kpi_mean_mean_ci, self._p)
 
     @property
     def variance(self):

@@ -258,7 +258,7 @@ KPI_API int kpi_group_rate_spread(const kpi_group *g, uint64_t min_trials,
  *        per-member means of a group of kpi_mean.
  *
  * KPIS.md's consistent resolution fed with a QA score per conversation
- * instead of a yes/no: each agent's mean score (kpi_mean_value(): the
+ * instead of a yes/no: each agent's mean score (kpi_mean_mean(): the
  * weighted mean; for members made by kpi_iqs_new(), earned / possible as a
  * fraction, x 100 for kpi_iqs_percent()'s points), then, as
  * kpi_group_rate_spread() does for shares, over the members with at least

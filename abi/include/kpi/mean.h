@@ -202,7 +202,7 @@ KPI_API uint64_t kpi_mean_count(const kpi_mean *m);
  * @return #KPI_OK; #KPI_ERR_INVALID if an argument is NULL; #KPI_ERR_EMPTY
  *         with no values.  Safe concurrently with other const reads.
  */
-KPI_API int kpi_mean_value(const kpi_mean *m, double *out);
+KPI_API int kpi_mean_mean(const kpi_mean *m, double *out);
 
 /**
  * @brief The (weighted) mean with a 95% normal-approximation interval.
@@ -214,7 +214,7 @@ KPI_API int kpi_mean_value(const kpi_mean *m, double *out);
  * @return #KPI_OK; #KPI_ERR_INVALID if an argument is NULL; #KPI_ERR_EMPTY
  *         with no values.  Safe concurrently with other const reads.
  */
-KPI_API int kpi_mean_mean(const kpi_mean *m, kpi_estimate *out);
+KPI_API int kpi_mean_mean_ci(const kpi_mean *m, kpi_estimate *out);
 
 /**
  * @brief The sample variance (n - 1 denominator; for weighted values
@@ -223,7 +223,7 @@ KPI_API int kpi_mean_mean(const kpi_mean *m, kpi_estimate *out);
  * Values whose spread would take M2 past the largest double are refused
  * when added (#KPI_ERR_OVERFLOW), but weights below 1 can still put the
  * variance itself past it (0 and 1.9e154, each of weight 0.001: 1.8e308):
- * it then reads +infinity with #KPI_OK, while kpi_mean_mean()'s interval
+ * it then reads +infinity with #KPI_OK, while kpi_mean_mean_ci()'s interval
  * stays finite.
  * @param m the object.
  * @param[out] out receives the variance.
