@@ -10877,6 +10877,48 @@ START_TEST(documented_range_of_the_typed_reads)
 }
 END_TEST
 
+/* ---- timer ring blocks (rev-ring) ---- */
+
+/* The timer ring's blocks that settlements have passed are freed, but one
+ * kept for the tail, at the next resolve (tq_trim(), never in a
+ * transaction, where a pop may be undone): kpi_engine_ticket_bytes() falls
+ * by them, as engine.h's Memory section says, and by nothing else (the
+ * slots' pages and the index stay at the peak).  5,000 timers fill five
+ * blocks of 1,024 (12 KB each); an advance settling all of them frees
+ * nothing; the next resolve frees three: the head's place (904 in the
+ * fifth block) keeps that block, and the first is kept as the spare. */
+START_TEST(the_ring_blocks_settlements_passed_are_freed_at_the_next_resolve)
+{
+    enum { N = 5000 };
+    const size_t block = 1024 * 12;
+    kpi_engine *e = plain_engine(NULL);
+    for (uint64_t i = 0; i < N; i++) {
+        const kpi_event ev[] = {CREATE(T0 + (int64_t)i * 1000, i + 1, 0),
+                                RESOLVE(T0 + (int64_t)i * 1000 + 1, i + 1, 7)};
+        apply_all(e, ev, N_OF(ev));
+    }
+    const size_t peak = kpi_engine_ticket_bytes(e);
+    const int64_t t = T0 + (int64_t)N * 1000 + WEEK;
+    ck_assert_ok(kpi_engine_advance(e, t));
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_SETTLED), N);
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_LIVE), 0);
+    ck_assert_uint_eq(kpi_engine_ticket_bytes(e), peak);
+    const kpi_event more[] = {CREATE(t, N + 1, 0), RESOLVE(t + 1, N + 1, 7)};
+    apply_all(e, more, N_OF(more));
+    ck_assert_uint_eq(kpi_engine_ticket_bytes(e), peak - 3 * block);
+    /* the kept blocks take the tail: 1,200 more resolves need one more */
+    for (uint64_t i = 0; i < 1200; i++) {
+        const kpi_event ev[] = {CREATE(t + 2 + (int64_t)i, N + 2 + i, 0),
+                                RESOLVE(t + 2 + (int64_t)i, N + 2 + i, 7)};
+        apply_all(e, ev, N_OF(ev));
+    }
+    ck_assert_uint_eq(kpi_engine_ticket_bytes(e), peak - 2 * block);
+    ck_assert_ok(kpi_engine_advance(e, t + 2 * WEEK));
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_SETTLED), N + 1 + 1200);
+    kpi_engine_free(e);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -11102,6 +11144,8 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, documented_overflows_of_the_per_kind_calls);
     tcase_add_test(tc, documented_order_unknown_and_state_of_the_per_kind_calls);
     tcase_add_test(tc, documented_range_of_the_typed_reads);
+    /* ---- timer ring blocks (rev-ring) ---- */
+    tcase_add_test(tc, the_ring_blocks_settlements_passed_are_freed_at_the_next_resolve);
     suite_add_tcase(s, tc);
     return s;
 }
