@@ -6577,9 +6577,12 @@ END_TEST
  * across the first block's end; the settlement's log grows as it goes, so
  * a failed allocation undoes pops in two blocks), then resolves a ticket
  * into the tail and brings a new agent: every failure puts every timer
- * back.  A clone taken with the first block left behind by the head, and
- * the engine itself after more resolves (the left block reused for the
- * tail), settle the rest at the same times. */
+ * back.  A clone (taken after that resolve has let the first block go:
+ * the clone's head is 476 places into the second, no block left behind,
+ * for which see a_clone_taken_with_ring_blocks_left_behind_settles_as_its_
+ * engine), and the engine itself after more resolves (the first block,
+ * kept as the spare, reused for the tail), settle the rest at the same
+ * times. */
 START_TEST(timers_across_ring_blocks_come_back_and_clone)
 {
     enum { N = 2600, DUE = 1500 };
@@ -10919,6 +10922,57 @@ START_TEST(the_ring_blocks_settlements_passed_are_freed_at_the_next_resolve)
 }
 END_TEST
 
+/* A clone taken just after an advance whose settlements passed one or
+ * more ring blocks, no resolve since (the blocks are still held: the clone
+ * copies those from the head's on, the head placed within the first):
+ * 3,000 timers a minute apart over three blocks, the head at 1,023,
+ * 1,024, 1,025, 2,048, 2,999 and 3,000 (the ring empty, every block
+ * passed).  The clone and its engine take 1,500 resolves into the tail
+ * and settle alike at every step. */
+START_TEST(a_clone_taken_with_ring_blocks_left_behind_settles_as_its_engine)
+{
+    enum { N = 3000, MORE = 1500 };
+    kpi_engine *base = plain_engine(NULL);
+    for (uint64_t i = 0; i < N; i++) {
+        const kpi_event ev[] = {CREATE(T0 + (int64_t)i * M, i + 1, 0),
+                                RESOLVE(T0 + (int64_t)i * M + 1, i + 1, 7)};
+        apply_all(base, ev, N_OF(ev));
+    }
+    static const uint64_t passed[] = {1023, 1024, 1025, 2048, 2999, 3000};
+    for (size_t p = 0; p < N_OF(passed); p++) {
+        kpi_engine *e = NULL, *c = NULL;
+        ck_assert_ok(kpi_engine_clone(base, &e));
+        /* the timers due by then: the first passed[p] */
+        const int64_t t = T0 + (int64_t)(passed[p] - 1) * M + 1 + WEEK;
+        ck_assert_ok(kpi_engine_advance(e, t));
+        ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_SETTLED), passed[p]);
+        ck_assert_ok(kpi_engine_clone(e, &c));
+        eng_same(c, e);
+        for (uint64_t i = 0; i < MORE; i++) {
+            const kpi_event ev[] = {CREATE(t + 1 + (int64_t)i, 10000 + i, 0),
+                                    RESOLVE(t + 1 + (int64_t)i, 10000 + i, 7)};
+            apply_all(e, ev, N_OF(ev));
+            apply_all(c, ev, N_OF(ev));
+        }
+        for (int64_t k = 1; k <= 8; k++) {
+            const int64_t at = t + k * (N * M / 8);
+            ck_assert_ok(kpi_engine_advance(e, at));
+            ck_assert_ok(kpi_engine_advance(c, at));
+            eng_same(c, e);
+            ck_assert_uint_eq(counter(c, KPI_ENGINE_COUNT_SETTLED),
+                              counter(e, KPI_ENGINE_COUNT_SETTLED));
+        }
+        ck_assert_ok(kpi_engine_advance(e, t + 2 * WEEK));
+        ck_assert_ok(kpi_engine_advance(c, t + 2 * WEEK));
+        ck_assert_uint_eq(counter(c, KPI_ENGINE_COUNT_SETTLED), N + MORE);
+        eng_same(c, e);
+        kpi_engine_free(c);
+        kpi_engine_free(e);
+    }
+    kpi_engine_free(base);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -11146,6 +11200,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, documented_range_of_the_typed_reads);
     /* ---- timer ring blocks (rev-ring) ---- */
     tcase_add_test(tc, the_ring_blocks_settlements_passed_are_freed_at_the_next_resolve);
+    tcase_add_test(tc, a_clone_taken_with_ring_blocks_left_behind_settles_as_its_engine);
     suite_add_tcase(s, tc);
     return s;
 }
