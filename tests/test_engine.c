@@ -6577,9 +6577,12 @@ END_TEST
  * across the first block's end; the settlement's log grows as it goes, so
  * a failed allocation undoes pops in two blocks), then resolves a ticket
  * into the tail and brings a new agent: every failure puts every timer
- * back.  A clone taken with the first block left behind by the head, and
- * the engine itself after more resolves (the left block reused for the
- * tail), settle the rest at the same times. */
+ * back.  A clone (taken after that resolve has let the first block go:
+ * the clone's head is 476 places into the second, no block left behind,
+ * for which see a_clone_taken_with_ring_blocks_left_behind_settles_as_its_
+ * engine), and the engine itself after more resolves (the first block,
+ * kept as the spare, reused for the tail), settle the rest at the same
+ * times. */
 START_TEST(timers_across_ring_blocks_come_back_and_clone)
 {
     enum { N = 2600, DUE = 1500 };
@@ -10877,6 +10880,99 @@ START_TEST(documented_range_of_the_typed_reads)
 }
 END_TEST
 
+/* ---- timer ring blocks (rev-ring) ---- */
+
+/* The timer ring's blocks that settlements have passed are freed, but one
+ * kept for the tail, at the next resolve (tq_trim(), never in a
+ * transaction, where a pop may be undone): kpi_engine_ticket_bytes() falls
+ * by them, as engine.h's Memory section says, and by nothing else (the
+ * slots' pages and the index stay at the peak).  5,000 timers fill five
+ * blocks of 1,024 (12 KB each); an advance settling all of them frees
+ * nothing; the next resolve frees three: the head's place (904 in the
+ * fifth block) keeps that block, and the first is kept as the spare. */
+START_TEST(the_ring_blocks_settlements_passed_are_freed_at_the_next_resolve)
+{
+    enum { N = 5000 };
+    const size_t block = 1024 * 12;
+    kpi_engine *e = plain_engine(NULL);
+    for (uint64_t i = 0; i < N; i++) {
+        const kpi_event ev[] = {CREATE(T0 + (int64_t)i * 1000, i + 1, 0),
+                                RESOLVE(T0 + (int64_t)i * 1000 + 1, i + 1, 7)};
+        apply_all(e, ev, N_OF(ev));
+    }
+    const size_t peak = kpi_engine_ticket_bytes(e);
+    const int64_t t = T0 + (int64_t)N * 1000 + WEEK;
+    ck_assert_ok(kpi_engine_advance(e, t));
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_SETTLED), N);
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_LIVE), 0);
+    ck_assert_uint_eq(kpi_engine_ticket_bytes(e), peak);
+    const kpi_event more[] = {CREATE(t, N + 1, 0), RESOLVE(t + 1, N + 1, 7)};
+    apply_all(e, more, N_OF(more));
+    ck_assert_uint_eq(kpi_engine_ticket_bytes(e), peak - 3 * block);
+    /* the kept blocks take the tail: 1,200 more resolves need one more */
+    for (uint64_t i = 0; i < 1200; i++) {
+        const kpi_event ev[] = {CREATE(t + 2 + (int64_t)i, N + 2 + i, 0),
+                                RESOLVE(t + 2 + (int64_t)i, N + 2 + i, 7)};
+        apply_all(e, ev, N_OF(ev));
+    }
+    ck_assert_uint_eq(kpi_engine_ticket_bytes(e), peak - 2 * block);
+    ck_assert_ok(kpi_engine_advance(e, t + 2 * WEEK));
+    ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_SETTLED), N + 1 + 1200);
+    kpi_engine_free(e);
+}
+END_TEST
+
+/* A clone taken just after an advance whose settlements passed one or
+ * more ring blocks, no resolve since (the blocks are still held: the clone
+ * copies those from the head's on, the head placed within the first):
+ * 3,000 timers a minute apart over three blocks, the head at 1,023,
+ * 1,024, 1,025, 2,048, 2,999 and 3,000 (the ring empty, every block
+ * passed).  The clone and its engine take 1,500 resolves into the tail
+ * and settle alike at every step. */
+START_TEST(a_clone_taken_with_ring_blocks_left_behind_settles_as_its_engine)
+{
+    enum { N = 3000, MORE = 1500 };
+    kpi_engine *base = plain_engine(NULL);
+    for (uint64_t i = 0; i < N; i++) {
+        const kpi_event ev[] = {CREATE(T0 + (int64_t)i * M, i + 1, 0),
+                                RESOLVE(T0 + (int64_t)i * M + 1, i + 1, 7)};
+        apply_all(base, ev, N_OF(ev));
+    }
+    static const uint64_t passed[] = {1023, 1024, 1025, 2048, 2999, 3000};
+    for (size_t p = 0; p < N_OF(passed); p++) {
+        kpi_engine *e = NULL, *c = NULL;
+        ck_assert_ok(kpi_engine_clone(base, &e));
+        /* the timers due by then: the first passed[p] */
+        const int64_t t = T0 + (int64_t)(passed[p] - 1) * M + 1 + WEEK;
+        ck_assert_ok(kpi_engine_advance(e, t));
+        ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_SETTLED), passed[p]);
+        ck_assert_ok(kpi_engine_clone(e, &c));
+        eng_same(c, e);
+        for (uint64_t i = 0; i < MORE; i++) {
+            const kpi_event ev[] = {CREATE(t + 1 + (int64_t)i, 10000 + i, 0),
+                                    RESOLVE(t + 1 + (int64_t)i, 10000 + i, 7)};
+            apply_all(e, ev, N_OF(ev));
+            apply_all(c, ev, N_OF(ev));
+        }
+        for (int64_t k = 1; k <= 8; k++) {
+            const int64_t at = t + k * (N * M / 8);
+            ck_assert_ok(kpi_engine_advance(e, at));
+            ck_assert_ok(kpi_engine_advance(c, at));
+            eng_same(c, e);
+            ck_assert_uint_eq(counter(c, KPI_ENGINE_COUNT_SETTLED),
+                              counter(e, KPI_ENGINE_COUNT_SETTLED));
+        }
+        ck_assert_ok(kpi_engine_advance(e, t + 2 * WEEK));
+        ck_assert_ok(kpi_engine_advance(c, t + 2 * WEEK));
+        ck_assert_uint_eq(counter(c, KPI_ENGINE_COUNT_SETTLED), N + MORE);
+        eng_same(c, e);
+        kpi_engine_free(c);
+        kpi_engine_free(e);
+    }
+    kpi_engine_free(base);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -11102,6 +11198,9 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, documented_overflows_of_the_per_kind_calls);
     tcase_add_test(tc, documented_order_unknown_and_state_of_the_per_kind_calls);
     tcase_add_test(tc, documented_range_of_the_typed_reads);
+    /* ---- timer ring blocks (rev-ring) ---- */
+    tcase_add_test(tc, the_ring_blocks_settlements_passed_are_freed_at_the_next_resolve);
+    tcase_add_test(tc, a_clone_taken_with_ring_blocks_left_behind_settles_as_its_engine);
     suite_add_tcase(s, tc);
     return s;
 }
