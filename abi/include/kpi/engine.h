@@ -193,11 +193,13 @@
  * agents change for months grows by that much per departed agent; the
  * only ways back are kpi_engine_reset() or an engine without the agent
  * breakdown (#KPI_ENGINE_OPT_BREAKDOWNS).  The room taken for tickets,
- * their index and timers, customers and the event logs is kept when they
- * leave: memory follows the peak, not the tickets live now
- * (kpi_engine_ticket_bytes() does not fall as tickets leave; 200,000
- * tickets created at once keep some 18 MB of it, and 34 MB of
- * kpi_engine_footprint(), once all have left).  An engine restored with
+ * their index, customers and the event logs is kept when they leave:
+ * memory follows the peak, not the tickets live now (200,000 tickets
+ * created at once keep some 18 MB of kpi_engine_ticket_bytes(), and 34 MB
+ * of kpi_engine_footprint(), once all have left).  The timer rings' blocks
+ * that settlements have passed are freed, but one, at the next resolve,
+ * close or merge (the customers' ring: at the next creation by a
+ * customer): kpi_engine_ticket_bytes() falls by those.  An engine restored with
  * kpi_engine_deserialize() holds only what its state needs, so a
  * snapshot and a restore give the peak's room back.  Top topics take one summary of
  * #KPI_ENGINE_OPT_TOPK_CAPACITY counters over all time and one per kept
@@ -1362,8 +1364,9 @@ KPI_API size_t kpi_engine_footprint(const kpi_engine *e);
  * @brief Bytes held for live tickets: the ticket slots, the index and the
  *        settlement queue (kpi_engine_footprint() minus the KPI values,
  *        names and customers).
- * The room is that of the most tickets held at once: it does not fall as
- * tickets leave (@ref engine_memory "Memory").
+ * The room is that of the most tickets held at once, but for the timer
+ * ring's blocks that settlements have passed: those are freed, but one,
+ * at the next resolve, close or merge (@ref engine_memory "Memory").
  * @param e the engine (NULL gives 0).
  * @return the byte count. Thread safety: a const read of `e`.
  */
