@@ -437,7 +437,7 @@ KPI_API int kpi_customers_self_service_usage(const kpi_customers *p,
 }
 
 KPI_API int kpi_customers_unserved_count(const kpi_customers *p, uint32_t reason,
-                                   uint64_t *count)
+                                         uint64_t *count)
 {
     if (!kpi__is(p, &kpi__customers_type) || count == NULL)
         return KPI_ERR_INVALID;
@@ -448,7 +448,7 @@ KPI_API int kpi_customers_unserved_count(const kpi_customers *p, uint32_t reason
 }
 
 KPI_API int kpi_customers_unserved_reason_share(const kpi_customers *p,
-                                         uint32_t reason, kpi_estimate *out)
+                                                uint32_t reason, kpi_estimate *out)
 {
     if (!kpi__is(p, &kpi__customers_type) || out == NULL)
         return KPI_ERR_INVALID;
@@ -458,7 +458,7 @@ KPI_API int kpi_customers_unserved_reason_share(const kpi_customers *p,
 }
 
 KPI_API int kpi_customers_unserved_share(const kpi_customers *p,
-                                        kpi_estimate *out)
+                                         kpi_estimate *out)
 {
     if (!kpi__is(p, &kpi__customers_type) || out == NULL)
         return KPI_ERR_INVALID;
@@ -470,7 +470,7 @@ KPI_API int kpi_customers_unserved_share(const kpi_customers *p,
 }
 
 KPI_API int kpi_customers_abandon_rate(const kpi_customers *p,
-                                           kpi_estimate *out)
+                                       kpi_estimate *out)
 {
     return kpi_customers_unserved_reason_share(p, KPI_UNSERVED_ABANDONED, out);
 }

@@ -2155,7 +2155,9 @@ START_TEST(documented_errors_of_the_remaining_duration_calls)
     ck_assert_status(kpi_aht_quantile(a, 1.5, &m), KPI_ERR_RANGE);
     ck_assert_status(kpi_aht_quantile(a, -0.5, &m), KPI_ERR_RANGE);
     ck_assert(m == 42); /* nothing written */
-    /* two more halves of INT64_MAX: the talk sum would overflow */
+    /* a batch of 1,000 ms and half of INT64_MAX (+ 2): the first fits, the
+     * second would take the talk sum past INT64_MAX, so the whole batch
+     * is refused (all or nothing) */
     const int64_t talk[] = {1000, INT64_MAX / 2 + 2}, zero[] = {0, 0};
     ck_assert_status(kpi_aht_add_array(a, talk, zero, zero, 2), KPI_ERR_OVERFLOW);
     aht_unchanged(a, before, len);

@@ -10925,20 +10925,22 @@ END_TEST
 /* A clone taken just after an advance whose settlements passed one or
  * more ring blocks, no resolve since (the blocks are still held: the clone
  * copies those from the head's on, the head placed within the first):
- * 3,000 timers a minute apart over three blocks, the head at 1,023,
- * 1,024, 1,025, 2,048, 2,999 and 3,000 (the ring empty, every block
- * passed).  The clone and its engine take 1,500 resolves into the tail
- * and settle alike at every step. */
+ * 3,072 timers a minute apart fill three blocks, the head at 1,023,
+ * 1,024, 1,025, 2,048, 3,071 (one timer left, in the third block) and
+ * 3,072 (the ring empty and every block passed: the clone copies none, and
+ * holds a block less than its engine for each block passed).  The clone
+ * and its engine take 1,500 resolves into the tail and settle alike at
+ * every step. */
 START_TEST(a_clone_taken_with_ring_blocks_left_behind_settles_as_its_engine)
 {
-    enum { N = 3000, MORE = 1500 };
+    enum { N = 3072, MORE = 1500 };
     kpi_engine *base = plain_engine(NULL);
     for (uint64_t i = 0; i < N; i++) {
         const kpi_event ev[] = {CREATE(T0 + (int64_t)i * M, i + 1, 0),
                                 RESOLVE(T0 + (int64_t)i * M + 1, i + 1, 7)};
         apply_all(base, ev, N_OF(ev));
     }
-    static const uint64_t passed[] = {1023, 1024, 1025, 2048, 2999, 3000};
+    static const uint64_t passed[] = {1023, 1024, 1025, 2048, 3071, 3072};
     for (size_t p = 0; p < N_OF(passed); p++) {
         kpi_engine *e = NULL, *c = NULL;
         ck_assert_ok(kpi_engine_clone(base, &e));
@@ -10948,6 +10950,8 @@ START_TEST(a_clone_taken_with_ring_blocks_left_behind_settles_as_its_engine)
         ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_SETTLED), passed[p]);
         ck_assert_ok(kpi_engine_clone(e, &c));
         eng_same(c, e);
+        ck_assert_uint_le(kpi_engine_ticket_bytes(c) + (passed[p] >> 10) * 1024 * 12,
+                          kpi_engine_ticket_bytes(e));
         for (uint64_t i = 0; i < MORE; i++) {
             const kpi_event ev[] = {CREATE(t + 1 + (int64_t)i, 10000 + i, 0),
                                     RESOLVE(t + 1 + (int64_t)i, 10000 + i, 7)};

@@ -1089,6 +1089,64 @@ START_TEST(freeing_a_member_leaves_it_to_its_group)
 }
 END_TEST
 
+/* The free functions with their own path (kpi_aht_free(),
+ * kpi_service_level_free(), beside kpi_duration_free() above) and one
+ * through kpi__release() (kpi_rate_free()) leave a member alone too: with
+ * the group's counting allocator, a member handed to its type's free
+ * function frees no block (the live count stays), the member takes more
+ * values, and the group frees every block at the end. */
+START_TEST(freeing_a_member_frees_nothing_of_the_group)
+{
+    test_alloc t;
+    kpi_allocator a = test_allocator(&t);
+    kpi_group *g;
+    void *m;
+    long live;
+
+    kpi_aht *aht;
+    ck_assert_ok(kpi_aht_new(&aht));
+    ck_assert_ok(kpi_group_new_with(&g, aht, &a));
+    kpi_aht_free(aht);
+    ck_assert_ok(kpi_group_get(g, 1, &m));
+    ck_assert_ok(kpi_aht_add(m, 100, 20, 30));
+    live = t.live;
+    kpi_aht_free(m);
+    ck_assert_int_eq(t.live, live);
+    ck_assert_ok(kpi_aht_add(m, 200, 0, 10));
+    ck_assert_uint_eq(kpi_aht_count(m), 2);
+    kpi_group_free(g);
+    ck_assert_int_eq(t.live, 0);
+
+    kpi_service_level *sl;
+    ck_assert_ok(kpi_service_level_new(&sl, 20000, 0));
+    ck_assert_ok(kpi_group_new_with(&g, sl, &a));
+    kpi_service_level_free(sl);
+    ck_assert_ok(kpi_group_get(g, 2, &m));
+    ck_assert_ok(kpi_service_level_add(m, 1000, KPI_CONTACT_ANSWERED));
+    live = t.live;
+    kpi_service_level_free(m);
+    ck_assert_int_eq(t.live, live);
+    ck_assert_ok(kpi_service_level_add(m, 30000, KPI_CONTACT_ABANDONED));
+    ck_assert_uint_eq(kpi_service_level_offered(m), 2);
+    kpi_group_free(g);
+    ck_assert_int_eq(t.live, 0);
+
+    kpi_rate *r;
+    ck_assert_ok(kpi_rate_new(&r));
+    ck_assert_ok(kpi_group_new_with(&g, r, &a));
+    kpi_rate_free(r);
+    ck_assert_ok(kpi_group_get(g, 3, &m));
+    ck_assert_ok(kpi_rate_add(m, 1));
+    live = t.live;
+    kpi_rate_free(m);
+    ck_assert_int_eq(t.live, live);
+    ck_assert_ok(kpi_rate_add(m, 0));
+    ck_assert_uint_eq(kpi_rate_trials(m), 2);
+    kpi_group_free(g);
+    ck_assert_int_eq(t.live, 0);
+}
+END_TEST
+
 /* ---- documented errors (rev-retval) ---- */
 
 TEST_STATE_ERRORS_HELPER(group, kpi_group, kpi_group_serialize, kpi_group_deserialize,
@@ -1197,6 +1255,7 @@ static Suite *group_suite(void)
     tcase_add_test(tc, merge_copies_a_customers_member_of_its_own_margin);
     tcase_add_test(tc, a_prototype_holding_data_is_corrupt);
     tcase_add_test(tc, freeing_a_member_leaves_it_to_its_group);
+    tcase_add_test(tc, freeing_a_member_frees_nothing_of_the_group);
     /* ---- documented errors (rev-retval) ---- */
     tcase_add_test(tc, documented_errors_of_the_state_verbs);
     tcase_add_test(tc, documented_errors_of_new_with);

@@ -639,6 +639,7 @@ START_TEST(documented_overflows_change_nothing)
         ck_assert_ok(kpi_service_level_merge(s, s));
         ck_assert_ok(kpi_service_level_add_unserved(s, 0));
     }
+    ck_assert_uint_eq(kpi_service_level_offered(s), UINT64_MAX);
     size_t len;
     unsigned char *before = service_level_bytes(s, &len);
     const int64_t waits[] = {10, 20};

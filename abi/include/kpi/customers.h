@@ -389,7 +389,7 @@ KPI_API int kpi_customers_self_service_usage(const kpi_customers *p,
  *         of range. Thread safety: a const read.
  */
 KPI_API int kpi_customers_unserved_count(const kpi_customers *p, uint32_t reason,
-                                   uint64_t *count);
+                                         uint64_t *count);
 
 /**
  * @brief Share of offered contacts unserved with a reason.
@@ -401,7 +401,7 @@ KPI_API int kpi_customers_unserved_count(const kpi_customers *p, uint32_t reason
  *         count exceeds the offered contacts. Thread safety: a const read.
  */
 KPI_API int kpi_customers_unserved_reason_share(const kpi_customers *p,
-                                         uint32_t reason, kpi_estimate *out);
+                                                uint32_t reason, kpi_estimate *out);
 
 /**
  * @brief Share of offered contacts unserved for any reason.
@@ -412,7 +412,7 @@ KPI_API int kpi_customers_unserved_reason_share(const kpi_customers *p,
  *         #KPI_ERR_OVERFLOW. Thread safety: a const read.
  */
 KPI_API int kpi_customers_unserved_share(const kpi_customers *p,
-                                        kpi_estimate *out);
+                                         kpi_estimate *out);
 
 /**
  * @brief Abandonment rate = unserved with #KPI_UNSERVED_ABANDONED /
@@ -422,7 +422,7 @@ KPI_API int kpi_customers_unserved_share(const kpi_customers *p,
  * @return as kpi_customers_unserved_reason_share(). Thread safety: a const read.
  */
 KPI_API int kpi_customers_abandon_rate(const kpi_customers *p,
-                                           kpi_estimate *out);
+                                       kpi_estimate *out);
 
 /**
  * @brief Dst += src (see the file description).

@@ -198,8 +198,10 @@
  * created at once keep some 18 MB of kpi_engine_ticket_bytes(), and 34 MB
  * of kpi_engine_footprint(), once all have left).  The timer rings' blocks
  * that settlements have passed are freed, but one, at the next resolve,
- * close or merge (the customers' ring: at the next creation by a
- * customer): kpi_engine_ticket_bytes() falls by those.  An engine restored with
+ * close or merge of a ticket (the customers' ring: at the next creation by
+ * a customer): kpi_engine_ticket_bytes() falls by the tickets' ring's
+ * blocks (the customers' ring is not in it), kpi_engine_footprint() by
+ * both rings'.  An engine restored with
  * kpi_engine_deserialize() holds only what its state needs, so a
  * snapshot and a restore give the peak's room back.  Top topics take one summary of
  * #KPI_ENGINE_OPT_TOPK_CAPACITY counters over all time and one per kept
