@@ -10088,16 +10088,21 @@ END_TEST
  * COUNT_EVENTS read (2^64 - 1) + 1 = 0 (wrapped); now it is refused as
  * KPI_ERR_OVERFLOW, as a count it feeds would pass its range, with the
  * engine unchanged. */
-START_TEST(an_event_past_the_event_counters_range_is_overflow)
+/* Merge into acc the copies of the 3-event engine above (ticket 1 noted,
+ * merged and settled by T0 + 8 d) doubled i times, i = 0, 2, ..., 62: 3 x
+ * 0x5555555555555555 = 2^64 - 1 events, less the first copy's 3 when
+ * skip_first. */
+static void merge_up_to_the_event_counters_top(kpi_engine *acc, int skip_first)
 {
     const kpi_event ev[] = {CREATE(T0, 1, 0), NOTE(T0 + 1, 1), MERGE(T0 + H, 1, 99)};
-    kpi_engine *p = engine(NULL), *acc = engine(NULL);
+    kpi_engine *p = engine(NULL);
     ck_assert_ok(kpi_engine_apply(p, ev, N_OF(ev), sizeof(kpi_event), NULL));
     ck_assert_ok(kpi_engine_advance(p, T0 + 8 * D));
     ck_assert_uint_eq(counter(p, KPI_ENGINE_COUNT_LIVE), 0);
     ck_assert_uint_eq(counter(p, KPI_ENGINE_COUNT_EVENTS), 3);
     for (int i = 0; i <= 62; i += 2) {
-        ck_assert_ok(kpi_engine_merge(acc, p));
+        if (i > 0 || !skip_first)
+            ck_assert_ok(kpi_engine_merge(acc, p));
         for (int k = 0; k < 2 && i < 62; k++) {
             kpi_engine *c = NULL;
             ck_assert_ok(kpi_engine_clone(p, &c));
@@ -10105,6 +10110,13 @@ START_TEST(an_event_past_the_event_counters_range_is_overflow)
             kpi_engine_free(c);
         }
     }
+    kpi_engine_free(p);
+}
+
+START_TEST(an_event_past_the_event_counters_range_is_overflow)
+{
+    kpi_engine *acc = engine(NULL);
+    merge_up_to_the_event_counters_top(acc, 0);
     ck_assert_uint_eq(counter(acc, KPI_ENGINE_COUNT_EVENTS), UINT64_MAX);
     ck_assert_uint_eq(counter(acc, KPI_ENGINE_COUNT_CREATED), UINT64_C(0x5555555555555555));
     size_t len;
@@ -10114,7 +10126,6 @@ START_TEST(an_event_past_the_event_counters_range_is_overflow)
     eng_unchanged(acc, before, len);
     ck_assert_uint_eq(counter(acc, KPI_ENGINE_COUNT_EVENTS), UINT64_MAX);
     free(before);
-    kpi_engine_free(p);
     kpi_engine_free(acc);
 }
 END_TEST
@@ -10775,27 +10786,15 @@ END_TEST
 
 /* Every per-kind call is refused whole once the event counter is at its
  * top (2^64 - 1): acc holds live ticket 2 (created and noted) and the
- * merged copies of a 3-event engine (an_event_past_the_event_counters_
+ * merged copies of a 3-event engine (merge_up_to_the_event_counters_top(), as in an_event_past_the_event_counters_
  * range_is_overflow), one event short, then one note more. */
 START_TEST(documented_overflows_of_the_per_kind_calls)
 {
-    const kpi_event ev[] = {CREATE(T0, 1, 0), NOTE(T0 + 1, 1), MERGE(T0 + H, 1, 99)};
-    kpi_engine *p = engine(NULL), *acc = engine(NULL);
-    ck_assert_ok(kpi_engine_apply(p, ev, N_OF(ev), sizeof(kpi_event), NULL));
-    ck_assert_ok(kpi_engine_advance(p, T0 + 8 * D));
+    kpi_engine *acc = engine(NULL);
     const int64_t t = T0 + 8 * D;
     ck_assert_ok(kpi_engine_created(acc, t, 2, 0, 0, 0, NULL, 0));
     ck_assert_ok(kpi_engine_ticket_event(acc, t, 2, KPI_EVENT_NOTE));
-    for (int i = 0; i <= 62; i += 2) {
-        if (i > 0) /* 2^64 - 1 events less the first merge's 3 */
-            ck_assert_ok(kpi_engine_merge(acc, p));
-        for (int k = 0; k < 2 && i < 62; k++) {
-            kpi_engine *c = NULL;
-            ck_assert_ok(kpi_engine_clone(p, &c));
-            ck_assert_ok(kpi_engine_merge(p, c));
-            kpi_engine_free(c);
-        }
-    }
+    merge_up_to_the_event_counters_top(acc, 1); /* 2^64 - 1 less 3, plus 2 */
     ck_assert_uint_eq(counter(acc, KPI_ENGINE_COUNT_EVENTS), UINT64_MAX - 1);
     ck_assert_ok(kpi_engine_ticket_event(acc, t + 1, 2, KPI_EVENT_NOTE));
     ck_assert_uint_eq(counter(acc, KPI_ENGINE_COUNT_EVENTS), UINT64_MAX);
@@ -10817,7 +10816,6 @@ START_TEST(documented_overflows_of_the_per_kind_calls)
     ck_assert_status(kpi_engine_logged_in(acc, t + 2, 7, 3, H), KPI_ERR_OVERFLOW);
     eng_unchanged(acc, before, len);
     free(before);
-    kpi_engine_free(p);
     kpi_engine_free(acc);
 }
 END_TEST
