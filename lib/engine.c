@@ -483,8 +483,9 @@ static void ts_free(const kpi_allocator *a, tstore *s)
  * quarter of a 500,000-ticket stream's last-level cache misses, and
  * stalled the one event that grew it).  A block the head has left is
  * kept for the tail (one) or freed by tq_trim(), outside any transaction
- * only, so that a pop undone finds its block.  The heap, rarely used,
- * doubles. */
+ * only, so that a pop undone finds its block: at the end of every call
+ * that settles (rings_trim()) and before a ring is reserved.  The heap,
+ * rarely used, doubles. */
 
 #define RING_BITS 10
 #define RING_BLOCK ((size_t)1 << RING_BITS) /* entries a block: 12 KB */
@@ -1851,6 +1852,15 @@ static int tx_end(kpi_engine *e)
     return rc;
 }
 
+/* After a call's last transaction: the timer ring blocks its settlements
+ * passed are let go, but one (tq_trim()), so that the memory a call settles
+ * falls before it returns (an advance over a day's tickets included). */
+static void rings_trim(kpi_engine *e)
+{
+    tq_trim(&e->base.alloc, &e->tq);
+    tq_trim(&e->base.alloc, &e->cq);
+}
+
 /* A long settlement (time moving over many due tickets at once, before an
  * event is applied or in kpi_engine_advance) commits in steps of about
  * this many ops, so that its logs stay small: a failure then leaves the
@@ -3175,7 +3185,9 @@ static int engine_event(kpi_engine *e, intake *in)
         if (rc != KPI_OK && e->tx.fail == KPI_OK)
             e->tx.fail = rc;
     }
-    return tx_end(e); /* KPI_OK, or nothing changed */
+    rc = tx_end(e); /* KPI_OK, or nothing changed */
+    rings_trim(e);
+    return rc;
 }
 
 /* A record's topic label (KPI_ERR_UNKNOWN_ID if its code has no name). */
@@ -3638,7 +3650,9 @@ KPI_API int kpi_engine_advance(kpi_engine *e, int64_t t_ms)
     rc = advance(e, t_ms);
     if (rc != KPI_OK && e->tx.fail == KPI_OK)
         e->tx.fail = rc; /* as for an event (engine_event()) */
-    return tx_end(e);
+    rc = tx_end(e);
+    rings_trim(e);
+    return rc;
 }
 
 /* ---- public: reads ----------------------------------------------------- */
@@ -5135,6 +5149,7 @@ static int merge_into(kpi_engine *d, const kpi_engine *s)
         rc = run_timers(d, now);
         roll_to(d, period_of(d, now));
         d->now = now;
+        rings_trim(d);
     }
     return rc;
 }

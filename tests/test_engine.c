@@ -6577,12 +6577,11 @@ END_TEST
  * across the first block's end; the settlement's log grows as it goes, so
  * a failed allocation undoes pops in two blocks), then resolves a ticket
  * into the tail and brings a new agent: every failure puts every timer
- * back.  A clone (taken after that resolve has let the first block go:
- * the clone's head is 476 places into the second, no block left behind,
- * for which see a_clone_taken_with_ring_blocks_left_behind_settles_as_its_
- * engine), and the engine itself after more resolves (the first block,
- * kept as the spare, reused for the tail), settle the rest at the same
- * times. */
+ * back.  A clone (taken after that record has let the first block go:
+ * the clone's head is 476 places into the second; other places of the
+ * head: a_clone_taken_with_the_ring_head_anywhere_settles_as_its_engine),
+ * and the engine itself after more resolves (the first block, kept as the
+ * spare, reused for the tail), settle the rest at the same times. */
 START_TEST(timers_across_ring_blocks_come_back_and_clone)
 {
     enum { N = 2600, DUE = 1500 };
@@ -10881,14 +10880,15 @@ END_TEST
 /* ---- timer ring blocks (rev-ring) ---- */
 
 /* The timer ring's blocks that settlements have passed are freed, but one
- * kept for the tail, at the next resolve (tq_trim(), never in a
- * transaction, where a pop may be undone): kpi_engine_ticket_bytes() falls
- * by them, as engine.h's Memory section says, and by nothing else (the
- * slots' pages and the index stay at the peak).  5,000 timers fill five
- * blocks of 1,024 (12 KB each); an advance settling all of them frees
- * nothing; the next resolve frees three: the head's place (904 in the
- * fifth block) keeps that block, and the first is kept as the spare. */
-START_TEST(the_ring_blocks_settlements_passed_are_freed_at_the_next_resolve)
+ * kept for the tail, by the call that settled them, before it returns
+ * (tq_trim(), never in a transaction, where a pop may be undone):
+ * kpi_engine_ticket_bytes() falls by them, as engine.h's Memory section
+ * says, and by nothing else (the slots' pages and the index stay at the
+ * peak).  5,000 timers fill five blocks of 1,024 (12 KB each); the advance
+ * that settles all of them frees three: the head's place (904 in the
+ * fifth block) keeps that block, and the first is kept as the spare.  The
+ * same for an event whose time settles them, and for a merge. */
+START_TEST(the_ring_blocks_settlements_passed_are_freed_by_the_call_that_passed_them)
 {
     enum { N = 5000 };
     const size_t block = 1024 * 12;
@@ -10900,13 +10900,39 @@ START_TEST(the_ring_blocks_settlements_passed_are_freed_at_the_next_resolve)
     }
     const size_t peak = kpi_engine_ticket_bytes(e);
     const int64_t t = T0 + (int64_t)N * 1000 + WEEK;
+    /* an event settling them (a log-in: no ticket, no timer of its own),
+     * and a merge into an engine of nothing, free the same */
+    kpi_engine *by_event = NULL, *by_merge = NULL, *none = plain_engine(NULL);
+    ck_assert_ok(kpi_engine_clone(e, &by_event));
+    ck_assert_ok(kpi_engine_clone(e, &by_merge));
+    const kpi_event login = LOGIN(t, 7, 0, H);
+    const size_t cloned = kpi_engine_ticket_bytes(by_event); /* a clone's own room */
+    ck_assert_ok(kpi_engine_event(by_event, &login));
+    ck_assert_ok(kpi_engine_event(none, &login)); /* its clock at t */
+    ck_assert_ok(kpi_engine_merge(by_merge, none));
     ck_assert_ok(kpi_engine_advance(e, t));
     ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_SETTLED), N);
     ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_LIVE), 0);
-    ck_assert_uint_eq(kpi_engine_ticket_bytes(e), peak);
+    ck_assert_uint_eq(kpi_engine_ticket_bytes(e), peak - 3 * block);
+    ck_assert_uint_eq(counter(by_event, KPI_ENGINE_COUNT_SETTLED), N);
+    ck_assert_uint_eq(kpi_engine_ticket_bytes(by_event), cloned - 3 * block);
+    ck_assert_uint_eq(counter(by_merge, KPI_ENGINE_COUNT_SETTLED), N);
+    /* (a merge builds its engine anew: its tickets' room is the merged
+     * engine's, so only what a later resolve would free is compared) */
+    const size_t merged = kpi_engine_ticket_bytes(by_merge);
+    /* the next resolve frees nothing more, after each of the three */
     const kpi_event more[] = {CREATE(t, N + 1, 0), RESOLVE(t + 1, N + 1, 7)};
     apply_all(e, more, N_OF(more));
+    apply_all(by_event, more, N_OF(more));
+    apply_all(by_merge, more, N_OF(more));
     ck_assert_uint_eq(kpi_engine_ticket_bytes(e), peak - 3 * block);
+    /* (a clone's and a merge's rooms are not at their peak: a ticket may
+     * add a page; what matters is that no block is left to free) */
+    ck_assert_uint_ge(kpi_engine_ticket_bytes(by_event), cloned - 3 * block);
+    ck_assert_uint_ge(kpi_engine_ticket_bytes(by_merge), merged);
+    kpi_engine_free(none);
+    kpi_engine_free(by_merge);
+    kpi_engine_free(by_event);
     /* the kept blocks take the tail: 1,200 more resolves need one more */
     for (uint64_t i = 0; i < 1200; i++) {
         const kpi_event ev[] = {CREATE(t + 2 + (int64_t)i, N + 2 + i, 0),
@@ -10921,15 +10947,15 @@ START_TEST(the_ring_blocks_settlements_passed_are_freed_at_the_next_resolve)
 END_TEST
 
 /* A clone taken just after an advance whose settlements passed one or
- * more ring blocks, no resolve since (the blocks are still held: the clone
- * copies those from the head's on, the head placed within the first):
- * 3,072 timers a minute apart fill three blocks, the head at 1,023,
- * 1,024, 1,025, 2,048, 3,071 (one timer left, in the third block) and
- * 3,072 (the ring empty and every block passed: the clone copies none, and
- * holds a block less than its engine for each block passed).  The clone
- * and its engine take 1,500 resolves into the tail and settle alike at
- * every step. */
-START_TEST(a_clone_taken_with_ring_blocks_left_behind_settles_as_its_engine)
+ * more ring blocks (the advance has let them go, but one: the clone
+ * copies the blocks from the head's on, the head placed within the
+ * first): 3,072 timers a minute apart fill three blocks, the head at
+ * 1,023, 1,024, 1,025, 2,048, 3,071 (one timer left, in the third block)
+ * and 3,072 (the ring empty and every block passed: the clone copies
+ * none).  The advance frees every block passed but one, the clone holds
+ * no more than its engine, and the two take 1,500 resolves into the tail
+ * and settle alike at every step. */
+START_TEST(a_clone_taken_with_the_ring_head_anywhere_settles_as_its_engine)
 {
     enum { N = 3072, MORE = 1500 };
     kpi_engine *base = plain_engine(NULL);
@@ -10944,12 +10970,15 @@ START_TEST(a_clone_taken_with_ring_blocks_left_behind_settles_as_its_engine)
         ck_assert_ok(kpi_engine_clone(base, &e));
         /* the timers due by then: the first passed[p] */
         const int64_t t = T0 + (int64_t)(passed[p] - 1) * M + 1 + WEEK;
+        const size_t before = kpi_engine_ticket_bytes(e);
         ck_assert_ok(kpi_engine_advance(e, t));
         ck_assert_uint_eq(counter(e, KPI_ENGINE_COUNT_SETTLED), passed[p]);
+        /* every block passed is let go but the first (kept as the spare) */
+        const size_t freed = passed[p] >> 10 > 1 ? ((passed[p] >> 10) - 1) * 1024 * 12 : 0;
+        ck_assert_uint_eq(kpi_engine_ticket_bytes(e), before - freed);
         ck_assert_ok(kpi_engine_clone(e, &c));
         eng_same(c, e);
-        ck_assert_uint_le(kpi_engine_ticket_bytes(c) + (passed[p] >> 10) * 1024 * 12,
-                          kpi_engine_ticket_bytes(e));
+        ck_assert_uint_le(kpi_engine_ticket_bytes(c), kpi_engine_ticket_bytes(e));
         for (uint64_t i = 0; i < MORE; i++) {
             const kpi_event ev[] = {CREATE(t + 1 + (int64_t)i, 10000 + i, 0),
                                     RESOLVE(t + 1 + (int64_t)i, 10000 + i, 7)};
@@ -11201,8 +11230,8 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, documented_order_unknown_and_state_of_the_per_kind_calls);
     tcase_add_test(tc, documented_range_of_the_typed_reads);
     /* ---- timer ring blocks (rev-ring) ---- */
-    tcase_add_test(tc, the_ring_blocks_settlements_passed_are_freed_at_the_next_resolve);
-    tcase_add_test(tc, a_clone_taken_with_ring_blocks_left_behind_settles_as_its_engine);
+    tcase_add_test(tc, the_ring_blocks_settlements_passed_are_freed_by_the_call_that_passed_them);
+    tcase_add_test(tc, a_clone_taken_with_the_ring_head_anywhere_settles_as_its_engine);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -195,13 +195,15 @@
  * breakdown (#KPI_ENGINE_OPT_BREAKDOWNS).  The room taken for tickets,
  * their index, customers and the event logs is kept when they leave:
  * memory follows the peak, not the tickets live now (200,000 tickets
- * created at once keep some 18 MB of kpi_engine_ticket_bytes(), and 34 MB
- * of kpi_engine_footprint(), once all have left).  The timer rings' blocks
- * that settlements have passed are freed, but one, at the next resolve,
- * close or merge of a ticket (the customers' ring: at the next creation by
- * a customer): kpi_engine_ticket_bytes() falls by the tickets' ring's
- * blocks (the customers' ring is not in it), kpi_engine_footprint() by
- * both rings'.  An engine restored with
+ * created at once, then resolved, keep some 15 MB of
+ * kpi_engine_ticket_bytes(), and 28 MB of kpi_engine_footprint(), once
+ * all have left).  The timer rings' blocks
+ * (1,024 timers, 12 KB, each) that settlements have passed are freed, but
+ * one, by the call that settled them, before it returns (an event, a
+ * batch, kpi_engine_advance(), kpi_engine_merge()):
+ * kpi_engine_ticket_bytes() falls by the tickets' ring's blocks (the
+ * customers' ring is not in it), kpi_engine_footprint() by both rings'.
+ * An engine restored with
  * kpi_engine_deserialize() holds only what its state needs, so a
  * snapshot and a restore give the peak's room back.  Top topics take one summary of
  * #KPI_ENGINE_OPT_TOPK_CAPACITY counters over all time and one per kept
@@ -1368,7 +1370,7 @@ KPI_API size_t kpi_engine_footprint(const kpi_engine *e);
  *        names and customers).
  * The room is that of the most tickets held at once, but for the timer
  * ring's blocks that settlements have passed: those are freed, but one,
- * at the next resolve, close or merge (@ref engine_memory "Memory").
+ * by the call that settled them (@ref engine_memory "Memory").
  * @param e the engine (NULL gives 0).
  * @return the byte count. Thread safety: a const read of `e`.
  */
