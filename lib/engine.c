@@ -1855,10 +1855,12 @@ static int tx_end(kpi_engine *e)
 /* After a call's last transaction: the timer ring blocks its settlements
  * passed are let go, but one (tq_trim()), so that the memory a call settles
  * falls before it returns (an advance over a day's tickets included). */
-static void rings_trim(kpi_engine *e)
+static inline void rings_trim(kpi_engine *e)
 {
-    tq_trim(&e->base.alloc, &e->tq);
-    tq_trim(&e->base.alloc, &e->cq);
+    if (KPI__UNLIKELY(e->tq.rhead >= RING_BLOCK))
+        tq_trim(&e->base.alloc, &e->tq);
+    if (KPI__UNLIKELY(e->cq.rhead >= RING_BLOCK))
+        tq_trim(&e->base.alloc, &e->cq);
 }
 
 /* A long settlement (time moving over many due tickets at once, before an
@@ -3185,9 +3187,7 @@ static int engine_event(kpi_engine *e, intake *in)
         if (rc != KPI_OK && e->tx.fail == KPI_OK)
             e->tx.fail = rc;
     }
-    rc = tx_end(e); /* KPI_OK, or nothing changed */
-    rings_trim(e);
-    return rc;
+    return tx_end(e); /* KPI_OK, or nothing changed (rings_trim(): the caller's) */
 }
 
 /* A record's topic label (KPI_ERR_UNKNOWN_ID if its code has no name). */
@@ -3446,7 +3446,9 @@ static int one(kpi_engine *e, const kpi_event *ev, const char *topic)
         in.topic = topic;
         in.topic_len = len;
     }
-    return engine_event(e, &in);
+    rc = engine_event(e, &in);
+    rings_trim(e);
+    return rc;
 }
 
 /* A ticket event from the per-kind calls' arguments. */
@@ -3552,7 +3554,11 @@ KPI_API int kpi_engine_event(kpi_engine *e, const kpi_event *ev)
     int rc = check_fields(ev);
     if (rc == KPI_OK)
         rc = record_intake(e, ev, &in);
-    return rc == KPI_OK ? engine_event(e, &in) : rc;
+    if (rc != KPI_OK)
+        return rc;
+    rc = engine_event(e, &in);
+    rings_trim(e);
+    return rc;
 }
 
 /* The batch's read-ahead (see "look-ahead" above): a creation also looks
@@ -3631,6 +3637,7 @@ KPI_API int kpi_engine_apply(kpi_engine *e, const kpi_event *events, size_t n,
         if (rc != KPI_OK)
             break;
     }
+    rings_trim(e);
     if (applied != NULL)
         *applied = i;
     return rc;

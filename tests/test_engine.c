@@ -10901,13 +10901,18 @@ START_TEST(the_ring_blocks_settlements_passed_are_freed_by_the_call_that_passed_
     const size_t peak = kpi_engine_ticket_bytes(e);
     const int64_t t = T0 + (int64_t)N * 1000 + WEEK;
     /* an event settling them (a log-in: no ticket, no timer of its own),
-     * and a merge into an engine of nothing, free the same */
-    kpi_engine *by_event = NULL, *by_merge = NULL, *none = plain_engine(NULL);
+     * alone or in a batch, and a merge into an engine of nothing, free the
+     * same */
+    kpi_engine *by_event = NULL, *by_batch = NULL, *by_merge = NULL, *none = plain_engine(NULL);
     ck_assert_ok(kpi_engine_clone(e, &by_event));
+    ck_assert_ok(kpi_engine_clone(e, &by_batch));
     ck_assert_ok(kpi_engine_clone(e, &by_merge));
     const kpi_event login = LOGIN(t, 7, 0, H);
     const size_t cloned = kpi_engine_ticket_bytes(by_event); /* a clone's own room */
     ck_assert_ok(kpi_engine_event(by_event, &login));
+    apply_all(by_batch, &login, 1);
+    ck_assert_uint_eq(kpi_engine_ticket_bytes(by_batch), cloned - 3 * block);
+    kpi_engine_free(by_batch);
     ck_assert_ok(kpi_engine_event(none, &login)); /* its clock at t */
     ck_assert_ok(kpi_engine_merge(by_merge, none));
     ck_assert_ok(kpi_engine_advance(e, t));
