@@ -809,3 +809,26 @@ def test_series_late_event_refused_as_one_call(rng, threads):
     last.add_array(t[cut:])
     first.merge(last)
     assert first.total == N + 5.0
+
+
+def test_every_bulk_call_takes_threads():
+    # every add_array of the package (and any other bulk add of arrays)
+    # takes threads=None, documents it, and python/README.md names its class
+    import inspect
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("### One bulk call on several threads", 1)[1].split("\n## ", 1)[0]
+    found = []
+    for name, cls in vars(kpi).items():
+        if not (isinstance(cls, type) and issubclass(cls, _base.KpiObject)):
+            continue
+        for meth in ("add_array", "add_arrays", "add_pairs"):
+            fn = getattr(cls, meth, None)
+            if fn is None:
+                continue
+            found.append(name)
+            param = inspect.signature(fn).parameters.get("threads")
+            assert param is not None and param.default is None, (name, meth)
+            assert "threads" in fn.__doc__, (name, meth)
+            assert f"`{name}`" in section, name
+    assert {"Ratio", "Aht", "ServiceLevel", "Series", "Score", "TopK"} <= set(found)
