@@ -13,9 +13,10 @@ type tag; the base class then knows ``kpi_<prefix>_free``, ``_clone``,
 - ``bytes(obj)`` / ``to_bytes()``, ``Type.from_bytes(data)`` and pickling
   through those portable bytes, so states cross processes and machines;
 - ``footprint`` (bytes of C memory held);
-- ``_add_in_parts`` / ``_add_c_array``: the bulk (``add_array``) paths'
-  ``threads=`` option, one array counted in contiguous parts on several
-  threads and the parts merged (see ``_add_in_parts``).
+- ``_add_in_parts`` / ``_add_c_array`` / ``_add_c_arrays``: the bulk
+  (``add_array``) paths' ``threads=`` option, one array (or several of
+  one length, cut at the same indices) counted in contiguous parts on
+  several threads and the parts merged (see ``_add_in_parts``).
 
 Adding a type (the ticket engine, say) is a subclass with ``_prefix``,
 ``_tag``, an ``__init__`` that calls ``self._new("kpi_<x>_new", ...)`` and
@@ -31,7 +32,7 @@ import weakref
 from collections import namedtuple
 
 from . import _lib
-from ._buffers import KINDS, as_c_array, buffer_address
+from ._buffers import KINDS, as_c_array, buffer_address, same_length
 from ._lib import C
 
 Estimate = namedtuple("Estimate", "value low high n")
@@ -331,14 +332,16 @@ class KpiObject:
         return NotImplemented
 
     # -- bulk adds on several threads --------------------------------------
-    def _add_in_parts(self, n, threads, feed, keep=None):
+    def _add_in_parts(self, n, threads, feed, keep=None, may_split=None):
         """Add items [0, n) of one array to self, on `threads` threads.
 
         ``feed(obj, lo, hi)`` adds items [lo, hi) to `obj` with the
         single-thread code and raises what that call raises; `keep` is
         what it reads (the arrays behind its addresses), held by every
         worker until it ends.  threads None
-        or 1 (or n < MIN_PARALLEL_ITEMS): feed(self, 0, n), nothing else.
+        or 1 (or n < MIN_PARALLEL_ITEMS, or ``may_split()`` false: a
+        type's own test that its parts would not merge to the single
+        call's result): feed(self, 0, n), nothing else.
         Otherwise [0, n) is cut into min(threads, n) contiguous near-equal
         parts, each added to a fresh object of self's configuration
         (copy() then reset()): part 0 on the calling thread, the others on
@@ -361,7 +364,7 @@ class KpiObject:
         the worker has ended, and the worker holds `keep` until then.
         """
         k = min(thread_count(threads), n)
-        if k <= 1 or n < MIN_PARALLEL_ITEMS:
+        if k <= 1 or n < MIN_PARALLEL_ITEMS or (may_split is not None and not may_split()):
             feed(self, 0, n)
             return
         parts, failed, started = [], [], []
@@ -422,16 +425,40 @@ class KpiObject:
 
     def _add_c_array(self, fn, values, kind, what, threads):
         """``fn(p, address, n)`` (a kpi_*_add_array) over `values` as n C
-        values of `kind` (see _buffers.as_c_array: no copy when they
-        already are), in parts on `threads` threads (_add_in_parts)."""
+        values of `kind`: _add_c_arrays with one array."""
+        self._add_c_arrays(fn, ((values, kind, what),), threads)
+
+    def _add_c_arrays(self, fn, arrays, threads, name=None, may_split=None):
+        """``fn(p, address_1, ..., address_k, n)`` (a kpi_*_add_array of k
+        arrays of one length: numerators beside denominators, waits beside
+        outcomes) over the (values, kind, what) of `arrays`, each as n C
+        values of its kind (see _buffers.as_c_array: no copy when they
+        already are); values None passes a NULL address (Series' amounts,
+        1.0 each).  `threads` is checked first, then the arrays converted
+        in order, then their lengths compared (ValueError naming `name`,
+        _buffers.same_length).  Added in parts on `threads` threads
+        (_add_in_parts), every array cut at the same indices;
+        ``may_split(keeps, n)``, when given, is asked (only when parts
+        would be used) whether they may: see _add_in_parts."""
         thread_count(threads)
-        address, n, keep = as_c_array(values, kind, what)
-        size = ctypes.sizeof(KINDS[kind][0])
+        addresses, sizes, keeps, lengths = [], [], [], []
+        for values, kind, what in arrays:
+            if values is None:
+                address, keep = None, None
+            else:
+                address, n, keep = as_c_array(values, kind, what)
+                lengths.append(n)
+            addresses.append(address)
+            sizes.append(ctypes.sizeof(KINDS[kind][0]))
+            keeps.append(keep)
+        n = same_length(name, *lengths)
 
         def feed(obj, lo, hi):
-            fn(obj._p, None if address is None else address + lo * size, hi - lo)
+            fn(obj._p, *(None if a is None else a + lo * size
+                         for a, size in zip(addresses, sizes)), hi - lo)
 
-        self._add_in_parts(n, threads, feed, keep)
+        self._add_in_parts(n, threads, feed, tuple(keeps),
+                           None if may_split is None else lambda: may_split(keeps, n))
 
     def to_bytes(self):
         """The portable state (docs/format.md): same bytes on every

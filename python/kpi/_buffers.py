@@ -395,6 +395,19 @@ def same_length(what, *ns):
     return ns[0]
 
 
+def largest_magnitude(keep):
+    """The largest |x| of the float64 values behind the `keep` of an
+    ``as_c_array(obj, "double")`` of at least one value, read in place (a
+    NaN or an infinity among them may give any answer: the C call refuses
+    those anyway)."""
+    values = keep[1] if isinstance(keep, tuple) else keep  # _buffer_array's (keep, mv)
+    if numpy is not None:
+        a = numpy.asarray(values)
+        return max(-float(a.min()), float(a.max()))
+    mv = memoryview(values).cast("B").cast("d")  # '<d' and '=d' too
+    return max(-min(mv), max(mv))
+
+
 def out_array(kind, n):
     """A zeroed output array of n C values: numpy when available."""
     ctype, dtname, code = KINDS[kind]

@@ -2,11 +2,12 @@
 (sentiment, IQS) and Ratio (cost per resolution, ...)."""
 
 import ctypes
+import sys
 from collections import namedtuple
 
 from . import _lib
 from ._base import KpiObject, read_estimate, read_estimates, read_out, register
-from ._buffers import as_c_array, out_array, same_length
+from ._buffers import largest_magnitude, out_array
 from ._lib import C
 
 NpsShares = namedtuple("NpsShares", "promoters passives detractors")
@@ -397,11 +398,38 @@ class Ratio(KpiObject):
         C.kpi_ratio_add(self._p, _lib.real(numerator, "numerator"),
                         _lib.real(denominator, "denominator"))
 
-    def add_array(self, numerators, denominators):
-        """Add n pairs, all or nothing (float64 arrays without a copy)."""
-        a, n1, k1 = as_c_array(numerators, "double", "numerators")
-        b, n2, k2 = as_c_array(denominators, "double", "denominators")
-        C.kpi_ratio_add_array(self._p, a, b, same_length("ratio", n1, n2))
+    def add_array(self, numerators, denominators, threads=None):
+        """Add n pairs, all or nothing (float64 arrays without a copy);
+        ValueError for arrays of different lengths.
+
+        ``threads=k`` (an int; None or 1: this thread only) counts k
+        contiguous parts of the pairs at once (both arrays cut at the same
+        indices), each into a fresh ratio of this kind, and merges them
+        in: the GIL is released during the C calls, so the parts run on k
+        cores.  The count is exact; the sums are compensated (Neumaier)
+        sums taken in another order, so the reads (numerator, denominator,
+        value) agree with one call's to rounding, within a few ulps, and
+        the bytes (each sum's two parts) may differ; for whole-number
+        amounts (sums within 2**53) every sum is exact and the state is
+        one call's, to the byte.  One call refuses a batch whose running
+        sum passes the largest double on the way even when the final sum
+        would not (1e308, 1e308, -1e308); parts could accept it, so a batch
+        whose magnitudes (the object's sums plus n times the largest
+        |amount|) could reach a quarter of the largest double is counted
+        on this thread.  A refused array raises what one call raises and
+        changes nothing."""
+        self._add_c_arrays(C.kpi_ratio_add_array,
+                           ((numerators, "double", "numerators"),
+                            (denominators, "double", "denominators")),
+                           threads, "ratio", self._sums_stay_finite)
+
+    def _sums_stay_finite(self, keeps, n):
+        """Whether no running sum of these n pairs after this object's
+        sums, in any order and rounding, can pass DBL_MAX (each stays below
+        (1 + 2**-53)**n times the bound, far below 4 for any n there is)."""
+        bound = abs(self.numerator) + abs(self.denominator) + \
+            n * max(largest_magnitude(k) for k in keeps)
+        return bound < sys.float_info.max / 4
 
     @property
     def value(self):

@@ -11,7 +11,7 @@ from collections import namedtuple
 
 from . import _lib
 from ._base import KpiObject, read_estimate, read_out, register
-from ._buffers import as_c_array, out_array, same_length, to_result
+from ._buffers import out_array, to_result
 from ._lib import C
 
 DEFAULT_ACCURACY = 0.01
@@ -165,12 +165,22 @@ class Aht(KpiObject):
         KpiNoMemError."""
         C.kpi_aht_add(self._p, _lib.i64(talk_ms), _lib.i64(hold_ms), _lib.i64(after_work_ms))
 
-    def add_array(self, talk_ms, hold_ms, after_work_ms):
-        """Add n contacts from three int64 arrays, all or nothing."""
-        a, n1, k1 = as_c_array(talk_ms, "ms", "talk_ms")
-        b, n2, k2 = as_c_array(hold_ms, "ms", "hold_ms")
-        c, n3, k3 = as_c_array(after_work_ms, "ms", "after_work_ms")
-        C.kpi_aht_add_array(self._p, a, b, c, same_length("aht", n1, n2, n3))
+    def add_array(self, talk_ms, hold_ms, after_work_ms, threads=None):
+        """Add n contacts from three int64 (or timedelta64[ms]) arrays, all
+        or nothing; ValueError for arrays of different lengths.
+
+        ``threads=k`` (an int; None or 1: this thread only) counts k
+        contiguous parts of the contacts at once (the three arrays cut at
+        the same indices), each into a fresh Aht, and merges them in: the
+        GIL is released during the C calls, so the parts run on k cores.
+        The count, the three sums and the handle-time sketch's buckets add
+        exactly (every time is 0 or more, so a part or a merge overflows
+        only when the whole batch does), so the result is the one call's,
+        to the byte.  A refused array raises what one call raises and
+        changes nothing."""
+        self._add_c_arrays(C.kpi_aht_add_array,
+                           ((talk_ms, "ms", "talk_ms"), (hold_ms, "ms", "hold_ms"),
+                            (after_work_ms, "ms", "after_work_ms")), threads, "aht")
 
     @property
     def count(self):
@@ -254,11 +264,21 @@ class ServiceLevel(KpiObject):
         C.kpi_service_level_add(self._p, _lib.i64(wait_ms, "wait_ms"),
                                 _lib.i32(outcome, "outcome"))
 
-    def add_array(self, wait_ms, outcomes):
-        """n waits (int64) and outcomes (C int: int32 here), all or nothing."""
-        a, n1, k1 = as_c_array(wait_ms, "ms", "wait_ms")
-        b, n2, k2 = as_c_array(outcomes, "intc", "outcomes")
-        C.kpi_service_level_add_array(self._p, a, b, same_length("service level", n1, n2))
+    def add_array(self, wait_ms, outcomes, threads=None):
+        """n waits (int64 or timedelta64[ms]) and outcomes (C int: int32
+        here), all or nothing; ValueError for arrays of different lengths.
+
+        ``threads=k`` (an int; None or 1: this thread only) counts k
+        contiguous parts of the contacts at once (both arrays cut at the
+        same indices), each into a fresh object of this threshold and
+        short-abandon limit, and merges them in: the GIL is released during
+        the C calls, so the parts run on k cores.  The counts per outcome
+        and threshold, the unserved reasons and the wait sketch's buckets
+        add exactly, so the result is the one call's, to the byte.  A
+        refused array raises what one call raises and changes nothing."""
+        self._add_c_arrays(C.kpi_service_level_add_array,
+                           ((wait_ms, "ms", "wait_ms"), (outcomes, "intc", "outcomes")),
+                           threads, "service level")
 
     def add_unserved(self, reason):
         """Add one unserved (blocked) contact, counted as offered, with a
@@ -359,15 +379,32 @@ class Series(KpiObject):
         a jump of more than 1,000,000 periods."""
         C.kpi_series_add(self._p, _lib.i64(t_ms, "t_ms"), _lib.real(amount, "amount"))
 
-    def add_array(self, t_ms, amounts=None):
+    def add_array(self, t_ms, amounts=None, threads=None):
         """n events (int64 ms or datetime64[ms] without a copy), with
-        float64 amounts or 1.0 each; all or nothing."""
-        a, n, k1 = as_c_array(t_ms, "time_ms", "t_ms")
-        b, k2 = None, None
-        if amounts is not None:
-            b, n2, k2 = as_c_array(amounts, "double", "amounts")
-            same_length("series", n, n2)
-        C.kpi_series_add_array(self._p, a, b, n)
+        float64 amounts or 1.0 each; all or nothing; ValueError for arrays
+        of different lengths.
+
+        ``threads`` is taken as by every bulk call (None or a positive
+        int; TypeError / ValueError otherwise) but the events are always
+        counted on this thread, in one call: a series batch is not the
+        merge of its parts.  One call validates each event against the ring
+        as the events before it (and the object's own) have advanced it: an
+        event older than the oldest kept period raises KpiOrderError,
+        where a part counted into a fresh series would take it and the
+        merge would drop its period from the ring without an error.  A
+        forecast sees the periods close in order and does not merge (two
+        non-empty series with a forecast refuse to).  And a period's
+        value is the plain double sum of its amounts in the order added,
+        the total a compensated sum folded in as periods close: summed in
+        parts, amounts with fractions could differ in the last bits."""
+        self._add_c_arrays(C.kpi_series_add_array,
+                           ((t_ms, "time_ms", "t_ms"), (amounts, "double", "amounts")),
+                           threads, "series", self._refuse_parts)
+
+    @staticmethod
+    def _refuse_parts(keeps, n):
+        """add_array's may_split: never (see add_array)."""
+        return False
 
     def period(self, t_ms):
         """The value of the period containing t (kpi_series_period);

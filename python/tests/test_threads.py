@@ -148,14 +148,32 @@ def test_topk_lossy_threads_within_bounds(rng):
     assert set(np.flatnonzero(true > N / 50)) <= monitored
 
 
+@pytest.fixture
+def started(monkeypatch):
+    """The names of the worker threads _add_in_parts starts, in order."""
+    names = []
+
+    class Counting(_base.threading.Thread):
+        def start(self):
+            names.append(self.name)
+            super().start()
+
+    monkeypatch.setattr(_base.threading, "Thread", Counting)
+    return names
+
+
 # ---- refused arrays: the one call's error, nothing changed -----------------
-def refusal(obj, values, threads):
+def refusal(obj, values, threads, error=kpi.KpiError):
+    """What obj.add_array(values, threads=threads) raises (values: one
+    array, or a tuple of paired arrays), asserting the object's bytes are
+    unchanged: (class, code, C function, text)."""
+    args = values if isinstance(values, tuple) else (values,)
     before = bytes(obj)
-    with pytest.raises(kpi.KpiError) as info:
-        obj.add_array(values, threads=threads)
+    with pytest.raises(error) as info:
+        obj.add_array(*args, threads=threads)
     assert bytes(obj) == before
     e = info.value
-    return type(e), e.code, e.function, str(e)
+    return type(e), getattr(e, "code", None), getattr(e, "function", None), str(e)
 
 
 def bad_scores(rng):
@@ -242,6 +260,9 @@ def test_overflow_refused_whole(rng, threads):
 
 
 # ---- the option itself -------------------------------------------------------
+# threads= values refused, and what they raise
+BAD_THREADS = [(0, ValueError), (-1, ValueError), (1.5, TypeError), (True, TypeError),
+               (False, TypeError), ("2", TypeError), (2.0, TypeError)]
 ALL = [kpi.nps, kpi.Rate, kpi.Mean, kpi.frt, kpi.TopKId, kpi.TopK, kpi.Distinct]
 
 
@@ -254,10 +275,7 @@ def some_values(new):
 
 
 @pytest.mark.parametrize("new", ALL)
-@pytest.mark.parametrize("threads, error", [
-    (0, ValueError), (-1, ValueError), (1.5, TypeError), (True, TypeError),
-    (False, TypeError), ("2", TypeError), (2.0, TypeError),
-])
+@pytest.mark.parametrize("threads, error", BAD_THREADS)
 def test_bad_threads_raise(new, threads, error):
     obj = new()
     before = bytes(obj)
@@ -297,16 +315,8 @@ def test_many_threads(rng):
     assert bytes(parts) == bytes(one)
 
 
-def test_parts_run_on_worker_threads(monkeypatch, rng):
+def test_parts_run_on_worker_threads(started, rng):
     # structure, not speed: threads=3 starts two workers, each on a part
-    started = []
-
-    class Counting(_base.threading.Thread):
-        def start(self):
-            started.append(self.name)
-            super().start()
-
-    monkeypatch.setattr(_base.threading, "Thread", Counting)
     values = rng.integers(0, 11, N).astype(np.int32)
     s = kpi.nps()
     s.add_array(values, threads=3)
@@ -475,3 +485,350 @@ def test_an_interrupt_while_waiting_for_a_part_frees_nothing_under_its_thread(
     gc.collect()
     assert len(handles) == 2 and handles <= freed  # both parts, freed once unused
     assert inputs[0]() is None
+
+
+
+# ---- bulk calls of paired arrays: Ratio, Aht, ServiceLevel; Series ------------
+def whole_ratio_pairs(r, n=N):
+    # whole numbers: every compensated sum is exact, so the bytes are one call's
+    return (r.integers(-1000, 10**6, n).astype(np.float64),
+            r.integers(0, 50, n).astype(np.float64))
+
+
+def cost_pairs(r, n=N):
+    return r.lognormal(5, 2, n) * r.choice([-1.0, 1.0], n, p=[0.1, 0.9]), r.random(n) * 8
+
+
+def aht_times(r, n=N):
+    return (r.lognormal(12, 1, n).astype(np.int64), r.integers(0, 60_000, n),
+            r.integers(0, 10**5, n).astype("m8[ms]"))
+
+
+def sl_contacts(r, n=N):
+    return r.lognormal(9, 2, n).astype(np.int64), r.integers(0, 3, n).astype(np.int32)
+
+
+def sl_contacts_int64(r, n=N):  # outcomes converted to C int
+    return r.integers(0, 10**6, n), r.integers(0, 3, n)
+
+
+# name -> (new object, paired arrays from rng, exact to the byte)
+PAIRED = {
+    "ratio whole": (kpi.Ratio, whole_ratio_pairs, True),
+    "ratio cost": (kpi.cost_per_resolution, cost_pairs, False),
+    "aht": (kpi.Aht, aht_times, True),
+    "service level": (lambda: kpi.ServiceLevel(20_000, 5_000), sl_contacts, True),
+    "service level int64": (lambda: kpi.ServiceLevel(60_000), sl_contacts_int64, True),
+}
+
+
+def reads(obj):
+    if isinstance(obj, kpi.Ratio):
+        return obj.count, obj.numerator, obj.denominator, obj.value
+    if isinstance(obj, kpi.Aht):
+        return (obj.count, obj.mean, obj.talk_mean, obj.hold_mean, obj.after_work_mean,
+                obj.quantile(0.5), obj.quantile(0.99))
+    return (obj.offered, obj.answered, obj.abandoned, obj.share(), obj.abandon_rate(),
+            obj.unserved_share(), obj.asa, obj.wait_quantile(0.9))
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+@pytest.mark.parametrize("name", sorted(PAIRED))
+def test_paired_threads_equal_one_call(rng, name, threads):
+    new, data, exact = PAIRED[name]
+    arrays = data(rng)  # N = 200,003: odd, parts of unequal length
+    head = data(rng, 1000)
+    one, parts = new(), new()
+    for obj in (one, parts):  # something already there: merged into
+        obj.add_array(*head)
+    one.add_array(*arrays)
+    parts.add_array(*arrays, threads=threads)
+    if exact:
+        assert bytes(parts) == bytes(one)
+        assert reads(parts) == reads(one)
+    else:  # Ratio with fractions: compensated sums in another order
+        assert bytes(parts) != bytes(one)  # the state is not the one call's ...
+        assert parts.count == one.count
+        for got, want in zip(reads(parts)[1:], reads(one)[1:]):  # ... its reads are
+            assert got == pytest.approx(want, rel=4 * 2.0**-53)
+        assert parts.numerator == pytest.approx(math.fsum([*head[0], *arrays[0]]), rel=4 * 2.0**-53)
+
+
+def test_paired_parts_run_on_worker_threads(started, rng):
+    for name in sorted(PAIRED):
+        new, data, _ = PAIRED[name]
+        started.clear()
+        new().add_array(*data(rng), threads=3)
+        assert started == ["kpi add part 1/3", "kpi add part 2/3"], name
+
+
+@pytest.mark.parametrize("name", sorted(PAIRED))
+@pytest.mark.parametrize("n", [0, 1, 2, 5])
+def test_paired_fewer_items_than_threads(monkeypatch, rng, name, n):
+    # every array split (MIN_PARALLEL_ITEMS 0): one part per item, at most
+    monkeypatch.setattr(_base, "MIN_PARALLEL_ITEMS", 0)
+    new, data, exact = PAIRED[name]
+    arrays = data(rng, n)
+    one, parts = new(), new()
+    one.add_array(*arrays)
+    parts.add_array(*arrays, threads=16)
+    if exact or n <= 1:
+        assert bytes(parts) == bytes(one)
+    else:
+        assert reads(parts)[:3] == pytest.approx(reads(one)[:3], rel=4 * 2.0**-53)
+    before = bytes(parts)
+    parts.add_array(*(a[:0] for a in arrays), threads=3)  # empty arrays: nothing
+    assert bytes(parts) == before
+
+
+def _with(arrays, i, at, value):
+    """The paired arrays with arrays[i][at] = value (copies)."""
+    out = tuple(np.array(a) for a in arrays)
+    out[i][at] = value
+    return out
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+@pytest.mark.parametrize("new, make, error", [
+    # NaN in the last part of 2 and 3
+    (kpi.Ratio, lambda r: _with(whole_ratio_pairs(r), 0, N - 5, np.nan), kpi.KpiInvalidError),
+    # a negative denominator in the first part, an infinity in the last: one
+    # call reports the first bad pair; the last part alone would say INVALID
+    (kpi.Ratio, lambda r: _with(_with(cost_pairs(r), 1, 7, -1.0), 0, N - 5, np.inf),
+     kpi.KpiRangeError),
+    (kpi.Aht, lambda r: _with(aht_times(r), 1, N * 2 // 3 + 1, -5), kpi.KpiRangeError),
+    # one contact whose talk + hold overflows int64
+    (kpi.Aht, lambda r: _with(_with(aht_times(r), 0, N - 2, 2**62), 1, N - 2, 2**62),
+     kpi.KpiOverflowError),
+    (lambda: kpi.ServiceLevel(20_000), lambda r: _with(sl_contacts(r), 1, N // 2 + 3, 3),
+     kpi.KpiInvalidError),
+    # a negative wait of an answered contact in the first part, an unknown
+    # outcome in the last: one call reports the first
+    (lambda: kpi.ServiceLevel(20_000),
+     lambda r: _with(_with(_with(sl_contacts(r), 0, 9, -1), 1, 9, 0), 1, N - 4, 7),
+     kpi.KpiRangeError),
+])
+def test_paired_bad_value_in_a_later_part(rng, new, make, error, threads):
+    arrays = make(rng)
+    one, parts = new(), new()
+    for obj in (one, parts):
+        obj.add_array(*(a[100:200] for a in arrays))  # good values, already there
+    single = refusal(one, arrays, None)
+    assert single[0] is error
+    assert refusal(parts, arrays, threads) == single
+
+
+def test_service_level_negative_wait_of_unserved_is_no_error(rng):
+    waits, outcomes = sl_contacts(rng)
+    waits[N - 9], outcomes[N - 9] = -1, kpi.CONTACT_UNSERVED  # its wait is ignored
+    one, parts = kpi.ServiceLevel(20_000), kpi.ServiceLevel(20_000)
+    one.add_array(waits, outcomes)
+    parts.add_array(waits, outcomes, threads=2)
+    assert bytes(parts) == bytes(one) and one.offered == N
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_paired_overflow_refused_whole(rng, threads):
+    # each part alone fits; only the whole does not
+    ms = np.full(N, 1 << 45, np.int64)  # about 2**62.6 in all
+    zeros = np.zeros(N, np.int64)
+    a1, a2 = kpi.Aht(), kpi.Aht()
+    for a in (a1, a2):
+        a.add(1 << 62)
+    single = refusal(a1, (ms, zeros, zeros), None)
+    assert single[0] is kpi.KpiOverflowError
+    assert refusal(a2, (ms, zeros, zeros), threads) == single
+
+    s1, s2 = kpi.ServiceLevel(10), kpi.ServiceLevel(10)
+    answered = np.zeros(N, np.int32)
+    for s in (s1, s2):
+        s.add(1 << 62)
+    single = refusal(s1, (ms, answered), None)
+    assert single[0] is kpi.KpiOverflowError
+    assert refusal(s2, (ms, answered), threads) == single
+
+
+def ratio_overflow_on_the_way():
+    # one call: 1e308, then + 1e308 passes DBL_MAX before - 1e308 comes:
+    # refused.  In parts (both in the middle part of 2 or 3), 1e308 and
+    # 1e308 - 1e308 = 0 would merge to a finite 1e308 and be taken
+    num = np.zeros(N)
+    num[0], num[N // 2 + 1], num[N // 2 + 2] = 1e308, 1e308, -1e308
+    return num, np.ones(N)
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_ratio_running_sum_past_dbl_max_refused_as_one_call(monkeypatch, threads):
+    pairs = ratio_overflow_on_the_way()
+    single = refusal(kpi.Ratio(), pairs, None)
+    assert single[0] is kpi.KpiOverflowError
+    assert refusal(kpi.Ratio(), pairs, threads) == single
+    # the parts would have taken it: why add_array keeps such batches on
+    # this thread
+    monkeypatch.setattr(kpi.Ratio, "_sums_stay_finite", lambda self, keeps, n: True)
+    lenient = kpi.Ratio()
+    lenient.add_array(*pairs, threads=threads)
+    assert lenient.numerator == 1e308
+
+
+def test_ratio_split_only_below_the_bound(monkeypatch, started):
+    # no running sum passes 1e305, but n times the largest |amount| could
+    # pass DBL_MAX: counted on this thread, so the one call's bytes
+    swings = np.resize([1e304, -1e304], N)
+    rare = np.zeros(N)
+    rare[::50_000] = 1e305
+    for num, den, split in [(swings, np.ones(N), False), (np.ones(N), rare, False),
+                            (np.ones(N), np.ones(N), True)]:
+        started.clear()
+        one, parts = kpi.Ratio(), kpi.Ratio()
+        one.add_array(num, den)
+        parts.add_array(num, den, threads=2)
+        assert bytes(parts) == bytes(one)
+        assert bool(started) is split
+    # the object's own sums count too
+    started.clear()
+    r = kpi.Ratio()
+    r.add(1e308, 0)
+    r.add_array(np.ones(N), np.ones(N), threads=2)
+    assert started == [] and r.count == N + 1
+    # without numpy: the same bound, read from the buffer
+    from kpi import _buffers
+    import array
+    monkeypatch.setattr(_buffers, "numpy", None)
+    for values, split in [(array.array("d", [1e304, -1e304]) * (N // 2), False),
+                          (array.array("d", [-2.5]) * N, True)]:
+        started.clear()
+        r = kpi.Ratio()
+        r.add_array(values, array.array("d", [1.0]) * len(values), threads=2)
+        assert bool(started) is split and r.count == len(values)
+        assert r.numerator == (0.0 if values[0] > 0 else -2.5 * N)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("new, arrays, error", [
+    (kpi.Ratio, lambda r: (np.array(["a"] * N), np.ones(N)), TypeError),
+    (kpi.Ratio, lambda r: (np.ones(N), np.ones(N - 1)), ValueError),
+    (kpi.Aht, lambda r: (np.ones(N), np.ones(N, np.int64), np.ones(N, np.int64)), TypeError),
+    (kpi.Aht, lambda r: (np.ones(N, np.int64), np.ones(N - 1, np.int64),
+                         np.ones(N, np.int64)), ValueError),
+    (kpi.Aht, lambda r: (np.ones(N, "M8[ms]"), np.ones(N, np.int64),
+                         np.ones(N, np.int64)), TypeError),
+    (lambda: kpi.ServiceLevel(10), lambda r: (np.ones(N, np.int64), np.ones(N)), TypeError),
+    (lambda: kpi.ServiceLevel(10), lambda r: (np.ones(N, np.int64),
+                                              np.full(N, 2**40)), kpi.KpiRangeError),
+    (lambda: kpi.ServiceLevel(10), lambda r: (np.ones(3, np.int64), np.ones(N, np.int32)),
+     ValueError),
+    (lambda: kpi.Series(1000, 10), lambda r: (np.ones(N), None), TypeError),
+    (lambda: kpi.Series(1000, 10), lambda r: (np.arange(N), np.ones(N - 1)), ValueError),
+])
+def test_paired_wrong_input_raises_as_one_call(rng, new, arrays, error, threads):
+    # wrong dtypes and lengths are refused before any part: the same
+    # exception as the one call, the object unchanged
+    args = arrays(rng)
+    one, parts = new(), new()
+    single = refusal(one, args, None, error)
+    assert refusal(parts, args, threads, error) == single
+
+
+PAIRED_NEW = [kpi.Ratio, kpi.Aht, lambda: kpi.ServiceLevel(10), lambda: kpi.Series(1000, 10)]
+
+
+def paired_values(obj):
+    if isinstance(obj, kpi.Ratio):
+        return np.array([1.0, 3.0]), np.array([2.0, 0.0])
+    if isinstance(obj, kpi.Aht):
+        return np.array([5, 7]), np.array([0, 1]), np.array([2, 2])
+    if isinstance(obj, kpi.Series):
+        return np.array([500, 2500]), np.array([1.0, 2.0])
+    return np.array([5, 7]), np.array([0, 1], np.int32)
+
+
+@pytest.mark.parametrize("new", PAIRED_NEW)
+@pytest.mark.parametrize("threads, error", BAD_THREADS)
+def test_paired_bad_threads_raise(new, threads, error):
+    obj = new()
+    before = bytes(obj)
+    values = paired_values(obj)
+    with pytest.raises(error, match="threads"):
+        obj.add_array(*values, threads=threads)
+    with pytest.raises(error, match="threads"):
+        obj.add_array(*(a[:0] for a in values), threads=threads)  # even when empty
+    with pytest.raises(error, match="threads"):
+        obj.add_array(values[0], *(a[:1] for a in values[1:]), threads=threads)  # first
+    assert bytes(obj) == before
+    obj.add_array(*values, threads=np.int64(2))  # a numpy int is an int
+    assert bytes(obj) != before
+
+
+# Series: threads= is taken and checked, the events counted on this thread
+def series_events(r, n=N):
+    t = np.sort(r.integers(0, 10**9, n))
+    return t, r.integers(1, 4, n).astype(np.float64) / 4
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_series_counts_on_this_thread(monkeypatch, started, rng, threads):
+    monkeypatch.setattr(_base, "MIN_PARALLEL_ITEMS", 0)
+    t, amounts = series_events(rng)
+    for fed in (lambda s, **k: s.add_array(t, amounts, **k),
+                lambda s, **k: s.add_array(t, **k)):
+        one, asked = kpi.Series(3_600_000, 48), kpi.Series(3_600_000, 48)
+        forecast = kpi.Series(3_600_000, 48)
+        forecast.set_forecast(24, 0.3, 0.1, 0.2)
+        again = forecast.copy()
+        fed(one)
+        fed(asked, threads=threads)
+        assert bytes(asked) == bytes(one)
+        fed(forecast)
+        fed(again, threads=threads)
+        assert bytes(again) == bytes(forecast)
+        assert forecast.forecast(3).tolist() == again.forecast(3).tolist()
+    assert started == []
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_series_late_event_refused_as_one_call(rng, threads):
+    # the first event of the last part 30 periods before the one before
+    # it: one call refuses it (older than the oldest of 10 kept periods);
+    # counted as parts into fresh series and merged, the batch would be
+    # taken whole
+    t = np.arange(N, dtype=np.int64) * 10  # 2,000,030 ms: 2,001 periods of 1 s
+    cut = N * (threads - 1) // threads  # where _add_in_parts starts the last part
+    t[cut] = t[cut - 1] - 30_000
+    one, asked = kpi.Series(1000, 10), kpi.Series(1000, 10)
+    for s in (one, asked):
+        s.add(0, 5.0)
+    single = refusal(one, (t,), None)
+    assert single[0] is kpi.KpiOrderError
+    assert refusal(asked, (t,), threads) == single
+    # what the parts would have given: no error, the late event's period
+    # dropped from the ring but kept in the total
+    first, last = kpi.Series(1000, 10), kpi.Series(1000, 10)
+    first.add(0, 5.0)
+    first.add_array(t[:cut])
+    last.add_array(t[cut:])
+    first.merge(last)
+    assert first.total == N + 5.0
+
+
+def test_every_bulk_call_takes_threads():
+    # every add_array of the package (and any other bulk add of arrays)
+    # takes threads=None, documents it, and python/README.md names its class
+    import inspect
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("### One bulk call on several threads", 1)[1].split("\n## ", 1)[0]
+    found = []
+    for name, cls in vars(kpi).items():
+        if not (isinstance(cls, type) and issubclass(cls, _base.KpiObject)):
+            continue
+        for meth in ("add_array", "add_arrays", "add_pairs"):
+            fn = getattr(cls, meth, None)
+            if fn is None:
+                continue
+            found.append(name)
+            param = inspect.signature(fn).parameters.get("threads")
+            assert param is not None and param.default is None, (name, meth)
+            assert "threads" in fn.__doc__, (name, meth)
+            assert f"`{name}`" in section, name
+    assert {"Ratio", "Aht", "ServiceLevel", "Series", "Score", "TopK"} <= set(found)
