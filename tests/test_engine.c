@@ -1623,10 +1623,13 @@ START_TEST(breakdowns_by_channel_agent_team_and_priority)
     ck_assert_status(kpi_engine_duration(p.a, KPI_ENGINE_FRT, KPI_DIM_CHANNEL, 3, &d),
                      KPI_ERR_UNKNOWN_ID);
     const kpi_group *g = NULL;
-    ck_assert_status(kpi_engine_group(p.a, KPI_ENGINE_FRT, KPI_DIM_ALL, &g), KPI_ERR_RANGE);
-    ck_assert_status(kpi_engine_group(p.a, KPI_ENGINE_FRT, 6, &g), KPI_ERR_RANGE);
+    /* #KPI_DIM_ALL and 6 are no breakdown dimension, KPI_ENGINE_METRICS
+     * no metric: unknown selectors; topics are a dimension never kept */
+    ck_assert_status(kpi_engine_group(p.a, KPI_ENGINE_FRT, KPI_DIM_ALL, &g), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_group(p.a, KPI_ENGINE_FRT, 6, &g), KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_group(p.a, KPI_ENGINE_METRICS, KPI_DIM_AGENT, &g),
-                     KPI_ERR_RANGE);
+                     KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_group(p.a, KPI_ENGINE_FRT, KPI_DIM_TOPIC, &g), KPI_ERR_RANGE);
     ck_assert_status(kpi_engine_group(p.a, KPI_ENGINE_FRT, KPI_DIM_AGENT, NULL),
                      KPI_ERR_INVALID);
     finish(&p);
@@ -1678,8 +1681,8 @@ START_TEST(metric_types_and_typed_reads)
                                                       : KPI_ENGINE_TYPE_SERIES;
         ck_assert_int_eq(kpi_engine_metric_type(m), want);
     }
-    ck_assert_int_eq(kpi_engine_metric_type(KPI_ENGINE_METRICS), KPI_ERR_RANGE);
-    ck_assert_int_eq(kpi_engine_metric_type(-1), KPI_ERR_RANGE);
+    ck_assert_int_eq(kpi_engine_metric_type(KPI_ENGINE_METRICS), KPI_ERR_INVALID);
+    ck_assert_int_eq(kpi_engine_metric_type(-1), KPI_ERR_INVALID);
 
     kpi_engine *e = engine(NULL);
     const kpi_duration *d;
@@ -1692,8 +1695,10 @@ START_TEST(metric_types_and_typed_reads)
     ck_assert_status(kpi_engine_score(e, KPI_ENGINE_FCR, KPI_DIM_ALL, 0, &s), KPI_ERR_TYPE);
     ck_assert_status(kpi_engine_ratio(e, KPI_ENGINE_CSAT, KPI_DIM_ALL, 0, &q), KPI_ERR_TYPE);
     ck_assert_status(kpi_engine_metric(e, KPI_ENGINE_METRICS, KPI_DIM_ALL, 0, &acc),
+                     KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_metric(e, KPI_ENGINE_FRT, 6, 0, &acc), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_metric(e, KPI_ENGINE_FRT, KPI_DIM_TOPIC, 0, &acc),
                      KPI_ERR_RANGE);
-    ck_assert_status(kpi_engine_metric(e, KPI_ENGINE_FRT, 6, 0, &acc), KPI_ERR_RANGE);
     ck_assert_status(kpi_engine_metric(e, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, NULL),
                      KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_metric(NULL, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &acc),
@@ -1707,8 +1712,8 @@ START_TEST(metric_types_and_typed_reads)
     ck_assert_status(kpi_engine_time(e, &t), KPI_ERR_EMPTY);
     ck_assert_status(kpi_engine_time(e, NULL), KPI_ERR_INVALID);
     uint64_t c;
-    ck_assert_status(kpi_engine_count(e, KPI_ENGINE_COUNTERS, &c), KPI_ERR_RANGE);
-    ck_assert_status(kpi_engine_count(e, -1, &c), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_count(e, KPI_ENGINE_COUNTERS, &c), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_count(e, -1, &c), KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_count(e, 0, NULL), KPI_ERR_INVALID);
     for (int i = 0; i < KPI_ENGINE_COUNTERS; i++)
         ck_assert_uint_eq(counter(e, i), 0);
@@ -1875,7 +1880,7 @@ START_TEST(windows_merge_the_kept_periods)
     ck_assert_status(kpi_engine_window(p.a, KPI_ENGINE_VOLUME, T0, INT64_MAX, &out),
                      KPI_ERR_RANGE);
     ck_assert_status(kpi_engine_window(p.a, KPI_ENGINE_METRICS, T0, INT64_MAX, &out),
-                     KPI_ERR_RANGE);
+                     KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_window(p.a, KPI_ENGINE_FRT, T0, INT64_MAX, NULL),
                      KPI_ERR_INVALID);
     /* three periods kept: day 0 falls out */
@@ -2309,8 +2314,8 @@ START_TEST(options_have_defaults_domains_and_lock_at_the_first_event)
         ck_assert_msg(option_of(e, o) == defaults[o], "option %d is %lld", o,
                       (long long)option_of(e, o));
     int64_t v;
-    ck_assert_status(kpi_engine_option(e, KPI_ENGINE_OPTIONS, &v), KPI_ERR_RANGE);
-    ck_assert_status(kpi_engine_option(e, -1, &v), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_option(e, KPI_ENGINE_OPTIONS, &v), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_option(e, -1, &v), KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_option(e, 0, NULL), KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_option(NULL, 0, &v), KPI_ERR_INVALID);
 
@@ -2318,7 +2323,7 @@ START_TEST(options_have_defaults_domains_and_lock_at_the_first_event)
         int option;
         int64_t value;
     } out_of_domain[] = {
-        {KPI_ENGINE_OPTIONS, 1}, {-1, 1}, {KPI_ENGINE_OPT_REOPEN_WINDOW_MS, -1},
+        {KPI_ENGINE_OPT_REOPEN_WINDOW_MS, -1},
         {KPI_ENGINE_OPT_REPEAT_WINDOW_MS, -1}, {KPI_ENGINE_OPT_REPEAT_SAME_TOPIC, 2},
         {KPI_ENGINE_OPT_BOT_REPLIES_COUNT, 2}, {KPI_ENGINE_OPT_FRT_FROM_HANDOFF, -1},
         {KPI_ENGINE_OPT_MESSAGE_REOPENS, 2}, {KPI_ENGINE_OPT_PERIOD_MS, 0},
@@ -2338,6 +2343,9 @@ START_TEST(options_have_defaults_domains_and_lock_at_the_first_event)
                       "option %d = %lld accepted", out_of_domain[i].option,
                       (long long)out_of_domain[i].value);
     ck_assert_status(kpi_engine_set_option(NULL, 0, D), KPI_ERR_INVALID);
+    /* an unknown option is an unknown selector, whatever the value */
+    ck_assert_status(kpi_engine_set_option(e, KPI_ENGINE_OPTIONS, 1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_set_option(e, -1, 1), KPI_ERR_INVALID);
     eng_unchanged(e, before, len);
     free(before);
 
@@ -2350,7 +2358,7 @@ START_TEST(options_have_defaults_domains_and_lock_at_the_first_event)
     /* targets: exact share within */
     ck_assert_ok(kpi_engine_add_target(e, KPI_ENGINE_FRT, H));
     ck_assert_status(kpi_engine_add_target(e, KPI_ENGINE_FCR, H), KPI_ERR_TYPE);
-    ck_assert_status(kpi_engine_add_target(e, KPI_ENGINE_METRICS, H), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_add_target(e, KPI_ENGINE_METRICS, H), KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_add_target(e, KPI_ENGINE_FRT, 0), KPI_ERR_RANGE);
     ck_assert_status(kpi_engine_add_target(NULL, KPI_ENGINE_FRT, H), KPI_ERR_INVALID);
 
@@ -2394,8 +2402,8 @@ START_TEST(options_have_defaults_domains_and_lock_at_the_first_event)
     const char *name;
     ck_assert_ok(kpi_engine_name(e, KPI_DIM_AGENT, 7, &name));
     ck_assert_str_eq(name, "Alice");
-    ck_assert_status(kpi_engine_set_name(e, KPI_DIM_ALL, 7, "x"), KPI_ERR_RANGE);
-    ck_assert_status(kpi_engine_set_name(e, KPI_DIM_TOPIC + 1, 7, "x"), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_set_name(e, KPI_DIM_ALL, 7, "x"), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_set_name(e, KPI_DIM_TOPIC + 1, 7, "x"), KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_set_name(e, KPI_DIM_AGENT, 7, ""), KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_set_name(e, KPI_DIM_AGENT, 7, NULL), KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_set_name(NULL, KPI_DIM_AGENT, 7, "x"), KPI_ERR_INVALID);
@@ -2420,7 +2428,7 @@ START_TEST(options_have_defaults_domains_and_lock_at_the_first_event)
     ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_TEAM, 65535, "night"));
     ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_TOPIC, UINT32_MAX, "other"));
     ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_AGENT, UINT64_MAX, "bot"));
-    ck_assert_status(kpi_engine_name(e, KPI_DIM_ALL, 7, &name), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_name(e, KPI_DIM_ALL, 7, &name), KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_name(e, KPI_DIM_TEAM, 7, &name), KPI_ERR_UNKNOWN_ID);
     ck_assert_status(kpi_engine_name(e, KPI_DIM_AGENT, 7, NULL), KPI_ERR_INVALID);
     ck_assert_ok(kpi_engine_name(e, KPI_DIM_AGENT, 7, &name));
@@ -10863,15 +10871,19 @@ START_TEST(documented_range_of_the_typed_reads)
     const kpi_rate *r = NULL;
     const kpi_score *s = NULL;
     const kpi_ratio *q = NULL;
-    ck_assert_status(kpi_engine_rate(e, -1, KPI_DIM_ALL, 0, &r), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_rate(e, -1, KPI_DIM_ALL, 0, &r), KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_rate(e, KPI_ENGINE_METRICS, KPI_DIM_ALL, 0, &r),
-                     KPI_ERR_RANGE);
-    ck_assert_status(kpi_engine_rate(e, KPI_ENGINE_FCR, 99, 0, &r), KPI_ERR_RANGE);
-    ck_assert_status(kpi_engine_score(e, -1, KPI_DIM_ALL, 0, &s), KPI_ERR_RANGE);
-    ck_assert_status(kpi_engine_score(e, KPI_ENGINE_CSAT, 99, 0, &s), KPI_ERR_RANGE);
+                     KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_rate(e, KPI_ENGINE_FCR, 99, 0, &r), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_score(e, -1, KPI_DIM_ALL, 0, &s), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_score(e, KPI_ENGINE_CSAT, 99, 0, &s), KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_ratio(e, KPI_ENGINE_METRICS, KPI_DIM_ALL, 0, &q),
-                     KPI_ERR_RANGE);
+                     KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_ratio(e, KPI_ENGINE_RESOLVED_PER_HOUR, 99, 0, &q),
+                     KPI_ERR_INVALID);
+    /* a known dimension the metric is not broken down by stays a range
+     * error: ratios have no channel breakdown */
+    ck_assert_status(kpi_engine_ratio(e, KPI_ENGINE_RESOLVED_PER_HOUR, KPI_DIM_CHANNEL, 0, &q),
                      KPI_ERR_RANGE);
     ck_assert(r == NULL && s == NULL && q == NULL);
     kpi_engine_free(e);

@@ -104,8 +104,8 @@ START_TEST(errors_are_named_and_change_nothing)
     int64_t v = 5;
     int met = 5;
     ck_assert_status(kpi_sla_policy_set_target(p, 8, 0, H, 0), KPI_ERR_RANGE);
-    ck_assert_status(kpi_sla_policy_set_target(p, 0, 3, H, 0), KPI_ERR_RANGE);
-    ck_assert_status(kpi_sla_policy_set_target(p, 0, -1, H, 0), KPI_ERR_RANGE);
+    ck_assert_status(kpi_sla_policy_set_target(p, 0, 3, H, 0), KPI_ERR_INVALID);
+    ck_assert_status(kpi_sla_policy_set_target(p, 0, -1, H, 0), KPI_ERR_INVALID);
     ck_assert_status(kpi_sla_policy_set_target(p, 0, 0, -1, 0), KPI_ERR_RANGE);
     ck_assert_status(kpi_sla_policy_set_target(p, 0, 0, H, 2), KPI_ERR_INVALID);
     ck_assert_status(kpi_sla_policy_set_target(NULL, 0, 0, H, 0), KPI_ERR_INVALID);
@@ -709,8 +709,8 @@ START_TEST(documented_errors_of_target_and_remaining)
     ck_assert_status(kpi_sla_policy_target(p, KPI_SLA_PRIORITIES, KPI_SLA_FIRST_RESPONSE,
                                            &v, &business),
                      KPI_ERR_RANGE);
-    ck_assert_status(kpi_sla_policy_target(p, 0, 3, &v, &business), KPI_ERR_RANGE);
-    ck_assert_status(kpi_sla_policy_target(p, 0, -1, &v, &business), KPI_ERR_RANGE);
+    ck_assert_status(kpi_sla_policy_target(p, 0, 3, &v, &business), KPI_ERR_INVALID);
+    ck_assert_status(kpi_sla_policy_target(p, 0, -1, &v, &business), KPI_ERR_INVALID);
     /* priority 1 has no resolution target */
     ck_assert_status(kpi_sla_policy_remaining(p, 1, KPI_SLA_RESOLUTION, MON, MON + H, 0, &v),
                      KPI_ERR_UNKNOWN_ID);
