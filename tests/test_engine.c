@@ -12,6 +12,8 @@
  * ...), and the two must serialize to the same bytes.
  * SPDX-License-Identifier: MIT
  */
+#include <limits.h>
+
 #include "kpi/engine.h"
 #include "testutil.h"
 #include "engine_golden.h"
@@ -10890,6 +10892,90 @@ START_TEST(documented_range_of_the_typed_reads)
 }
 END_TEST
 
+/* The i-th unknown value of a selector whose constants end before `past`:
+ * the first value past the last constant, -1, and the int extremes. */
+static int bad_selector(int past, int i)
+{
+    const int v[] = {past, -1, INT_MAX, INT_MIN};
+    return v[i];
+}
+
+/* Every selector argument of the engine (an option, counter, metric,
+ * dimension or event kind that is none of its KPI_* constants) is
+ * #KPI_ERR_INVALID (kpi/common.h), checked before the data arguments (each
+ * call below also has a bad one, or a started engine where options lock)
+ * and changing nothing, outputs included. */
+START_TEST(unknown_selectors_are_invalid_and_change_nothing)
+{
+    kpi_engine *e = engine(NULL);
+    ck_assert_ok(kpi_engine_created(e, T0, 1, 100, 1, 2, NULL, 0));
+    ck_assert_ok(kpi_engine_agent_reply(e, T0 + H, 1, 7));
+    size_t len;
+    unsigned char *before = eng_bytes(e, &len);
+    for (int i = 0; i < 4; i++) {
+        const int m = bad_selector(KPI_ENGINE_METRICS, i), d = bad_selector(KPI_DIM_TOPIC + 1, i);
+        const uint32_t kind = (uint32_t)bad_selector(KPI_EVENT_KIND_MAX + 1, i);
+        int64_t v = 5;
+        uint64_t c = 5;
+        const char *name = NULL;
+        const void *acc = NULL;
+        const kpi_duration *dur = NULL;
+        const kpi_rate *rate = NULL;
+        const kpi_score *score = NULL;
+        const kpi_ratio *ratio = NULL;
+        const kpi_series *series = NULL;
+        const kpi_group *g = NULL;
+        void *w = NULL;
+        /* a known metric of the wrong type (FRT for a rate) is no excuse:
+         * the unknown dimension is reported */
+        const int got[] = {
+            kpi_engine_metric_type(m),
+            kpi_engine_set_option(e, bad_selector(KPI_ENGINE_OPTIONS, i), -1),
+            kpi_engine_option(e, bad_selector(KPI_ENGINE_OPTIONS, i), &v),
+            kpi_engine_count(e, bad_selector(KPI_ENGINE_COUNTERS, i), &c),
+            kpi_engine_add_target(e, m, 0),
+            kpi_engine_set_name(e, d, UINT64_MAX, "x"),
+            kpi_engine_name(e, d, 7, &name),
+            kpi_engine_metric(e, m, KPI_DIM_ALL, 0, &acc),
+            kpi_engine_metric(e, KPI_ENGINE_FRT, d, 7, &acc),
+            kpi_engine_duration(e, m, KPI_DIM_ALL, 0, &dur),
+            kpi_engine_duration(e, KPI_ENGINE_FRT, d, 7, &dur),
+            kpi_engine_rate(e, KPI_ENGINE_FRT, d, 7, &rate),
+            kpi_engine_score(e, m, d, 0, &score),
+            kpi_engine_ratio(e, KPI_ENGINE_REPLIES_PER_HOUR, d, 7, &ratio),
+            kpi_engine_volume(e, d, 1, &series),
+            kpi_engine_group(e, m, KPI_DIM_AGENT, &g),
+            kpi_engine_group(e, KPI_ENGINE_FRT, d, &g),
+            kpi_engine_window(e, m, T0, T0, &w),
+            kpi_engine_ticket_event(e, T0 + 2 * H, 1, kind),
+            kpi_engine_survey(e, T0 + 2 * H, 1, kind, 5),
+        };
+        for (size_t j = 0; j < N_OF(got); j++)
+            ck_assert_msg(got[j] == KPI_ERR_INVALID, "bad value %d, call %zu: %s", i, j,
+                          kpi_status_name(got[j]));
+        ck_assert(v == 5 && c == 5 && name == NULL && acc == NULL && dur == NULL &&
+                  rate == NULL && score == NULL && ratio == NULL && series == NULL &&
+                  g == NULL && w == NULL);
+        eng_unchanged(e, before, len);
+    }
+    /* known constants a call does not serve keep their codes: a
+     * breakdown not kept, the volume metric of a window, a type */
+    const void *acc = NULL;
+    const kpi_series *series = NULL;
+    void *w = NULL;
+    ck_assert_status(kpi_engine_metric(e, KPI_ENGINE_FRT, KPI_DIM_TOPIC, 7, &acc),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_volume(e, KPI_DIM_AGENT, 7, &series), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_window(e, KPI_ENGINE_VOLUME, T0, INT64_MAX, &w),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_add_target(e, KPI_ENGINE_FCR, H), KPI_ERR_TYPE);
+    ck_assert(acc == NULL && series == NULL && w == NULL);
+    eng_unchanged(e, before, len);
+    free(before);
+    kpi_engine_free(e);
+}
+END_TEST
+
 /* ---- timer ring blocks (rev-ring) ---- */
 
 /* The timer ring's blocks that settlements have passed are freed, but one
@@ -11212,6 +11298,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, documented_overflows_of_the_per_kind_calls);
     tcase_add_test(tc, documented_order_unknown_and_state_of_the_per_kind_calls);
     tcase_add_test(tc, documented_range_of_the_typed_reads);
+    tcase_add_test(tc, unknown_selectors_are_invalid_and_change_nothing);
     /* ---- timer ring blocks (rev-ring) ---- */
     tcase_add_test(tc, the_ring_blocks_settlements_passed_are_freed_at_the_next_resolve);
     tcase_add_test(tc, a_clone_taken_with_ring_blocks_left_behind_settles_as_its_engine);
