@@ -341,8 +341,8 @@ def test_intake_errors_name_the_rule_and_change_nothing():
         e.event(time_ms=T0, kind="open", ticket=1, reserved=(0, 1))
     with pytest.raises(kpi.KpiRangeError):
         e.agent_reply(T0, 1, agent=2**64)   # refused before the call
-    with pytest.raises(kpi.KpiRangeError):
-        e.count("no such counter")
+    with pytest.raises(kpi.KpiInvalidError):
+        e.count("no such counter")  # an unknown selector, as count(24) in C
     assert bytes(e) == before
     with pytest.raises(TypeError):
         kpi.Engine(no_such_option=1)
@@ -638,7 +638,7 @@ def test_metric_types_and_typed_reads():
         assert kpi.metric_class(m) is classes[kpi.metric_type(m)]
     with pytest.raises(kpi.KpiTypeError):
         e.rate("frt")
-    with pytest.raises(kpi.KpiRangeError):
+    with pytest.raises(kpi.KpiInvalidError):
         kpi.metric_type(kpi.ENGINE_METRICS)
     per_hour = e.ratio("resolved_per_hour", "agent", 100)
     assert per_hour.denominator > 0
@@ -821,10 +821,10 @@ def test_to_events_kind_names_are_never_parsed_or_rounded():
         n = len(column)
         return kpi.to_events({"time_ms": [T0] * n, "kind": column, "ticket": [1] * n})["kind"]
 
-    # a str "3" is no name (KpiRangeError); bytes were parsed by numpy as
+    # a str "3" is no name (KpiInvalidError); bytes were parsed by numpy as
     # the number 3 (agent_reply): b"3" is now the unknown name "3" too
     for column in (np.array(["3"]), np.array([b"3"])):
-        with pytest.raises(kpi.KpiRangeError):
+        with pytest.raises(kpi.KpiInvalidError):
             kinds(column)
     # names in bytes (an 'S' column) are names as in str: created = 1, closed = 13
     assert kinds(np.array([b"created", b"closed"])).tolist() == [1, 13]
@@ -984,15 +984,16 @@ def test_apply_of_columns_whose_conversion_refuses_a_value_applies_nothing():
     # is refused by the conversion (kpi.to_events), before C sees any
     # record: nothing is applied, and .index (read by a caller who resumes
     # after the bad record) was missing, an AttributeError in the handler.
-    # Row 2 holds ticket -3 (no uint64), then a kind name that is none:
-    # 0 tickets created either way, index None.
-    for bad in ({"ticket": [1, 2, -3]},
-                {"kind": ["created", "created", "opened"]}):
+    # Row 2 holds ticket -3 (no uint64: KpiRangeError), then a kind name
+    # that is none (KpiInvalidError): 0 tickets created either way, index
+    # None.
+    for bad, error in (({"ticket": [1, 2, -3]}, kpi.KpiRangeError),
+                       ({"kind": ["created", "created", "opened"]}, kpi.KpiInvalidError)):
         columns = {"time_ms": [T0, T0 + 1, T0 + 2], "ticket": [1, 2, 3],
                    "kind": ["created"] * 3}
         columns.update(bad)
         e = kpi.Engine()
-        with pytest.raises(kpi.KpiRangeError) as err:
+        with pytest.raises(error) as err:
             e.apply(columns)
         assert err.value.index is None
         assert e.count("created") == 0
@@ -1045,7 +1046,7 @@ def test_list_kind_columns_keep_integers_beside_names():
     assert kinds([1, 11]).tolist() == [1, 11]
     with pytest.raises(TypeError):
         kinds(["created", 3.7])
-    with pytest.raises(kpi.KpiRangeError):
+    with pytest.raises(kpi.KpiInvalidError):
         kinds(["created", "11"])  # text is a name, never a number
 
 
