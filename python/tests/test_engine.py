@@ -627,6 +627,53 @@ def test_views_are_read_only_live_and_keep_the_engine_alive():
         frt.count
 
 
+def test_unknown_selectors_raise_kpi_invalid_error_and_change_nothing():
+    # a selector (metric, dimension, option, counter, event kind) that is
+    # none of the library's constants is KPI_ERR_INVALID in C; the package
+    # raises KpiInvalidError for it by number (C's answer) and by name
+    # (refused before the call), and a value off its range stays
+    # KpiRangeError.  Each bad number: the first past the last, and -1
+    # (2**32 - 1 for a kind, a uint32: a number the C type cannot hold is
+    # KpiRangeError before the call, test_a_kind_is_checked_as_the_uint32_c_takes).
+    e = new_engine()
+    e.apply(scenario(3, seed=2))
+    before = bytes(e)
+    M, D, O, C = kpi.ENGINE_METRICS, kpi.DIM_TOPIC + 1, kpi.ENGINE_OPTIONS, kpi.ENGINE_COUNTERS
+    for m, d, o, c, k in ((M, D, O, C, kpi.EVENT_KIND_MAX + 1), (-1, -1, -1, -1, 2**32 - 1),
+                          ("nope",) * 5):
+        calls = [lambda: kpi.metric_type(m), lambda: kpi.metric_class(m),
+                 lambda: e.set_option(o, -1), lambda: e.option(o), lambda: e.count(c),
+                 lambda: e.add_target(m, 0), lambda: e.set_name(d, 1, "x"),
+                 lambda: e.name(d, 1), lambda: e.metric(m), lambda: e.metric("frt", d, 1),
+                 lambda: e.rate("frt", d, 1),  # the wrong type, but first the dimension
+                 lambda: e.duration(m), lambda: e.rate("fcr", d, 1),
+                 lambda: e.volume(d, 1), lambda: e.group(m, "agent"),
+                 lambda: e.group("frt", d), lambda: e.window(m, T0, T0),
+                 lambda: e.ticket_event(T0 + DAY, 1, k), lambda: e.survey(T0 + DAY, 1, k, 3),
+                 lambda: e.event(time_ms=T0 + DAY, ticket=1, kind=k)]
+        for i, call in enumerate(calls):
+            with pytest.raises(kpi.KpiInvalidError) as info:
+                call()
+            assert info.value.code == _lib.ERR_INVALID, (i, m)
+        assert bytes(e) == before
+    # names outside agent .. topic are unknown; known constants the call
+    # does not serve keep their codes (a breakdown not kept, a type)
+    for dim in ("all", 0):
+        with pytest.raises(kpi.KpiInvalidError):
+            e.name(dim, 1)
+        with pytest.raises(kpi.KpiInvalidError):
+            e.group("frt", dim)
+    with pytest.raises(kpi.KpiRangeError):
+        e.metric("frt", "topic", 1)
+    with pytest.raises(kpi.KpiRangeError):
+        e.window("volume", T0)
+    with pytest.raises(kpi.KpiTypeError):
+        e.add_target("fcr", H)
+    with pytest.raises(kpi.KpiRangeError):
+        e.set_name("channel", 256, "x")  # a caller's code off its range: data
+    assert bytes(e) == before
+
+
 def test_metric_types_and_typed_reads():
     e = new_engine()
     e.apply(scenario(10, seed=8))
