@@ -323,7 +323,7 @@ static inline void kpi_fuzz_engine_reads(const kpi_engine *e, int deep)
     int64_t next_due;
     int have_time = kpi_engine_time(e, &now) == KPI_OK;
     for (int c = 0; c <= KPI_ENGINE_COUNTERS; c++)
-        KPI_FUZZ_CHECK(kpi_engine_count(e, c, &n) == (c < KPI_ENGINE_COUNTERS ? KPI_OK : KPI_ERR_RANGE));
+        KPI_FUZZ_CHECK(kpi_engine_count(e, c, &n) == (c < KPI_ENGINE_COUNTERS ? KPI_OK : KPI_ERR_INVALID));
     KPI_FUZZ_CHECK(kpi_engine_option(e, KPI_ENGINE_OPT_PERIOD_MS, &period) == KPI_OK);
     KPI_FUZZ_CHECK(kpi_engine_option(e, KPI_ENGINE_OPT_PERIOD_ORIGIN_MS, &origin) == KPI_OK);
     KPI_FUZZ_CHECK(period > 0);

@@ -72,6 +72,11 @@ static const uint8_t mtype[NM] = {
     T_SCORE, T_SCORE, T_SCORE, T_RATIO, T_RATIO, T_SERIES, T_DUR, T_DUR,
 };
 
+/* Selectors: a value that is none of the named constants of its kind is
+ * #KPI_ERR_INVALID (kpi/common.h), checked before any data argument. */
+static inline bool known_metric(int m) { return m >= 0 && m < NM; }
+static inline bool known_dim(int d) { return d >= KPI_DIM_ALL && d <= KPI_DIM_TOPIC; }
+
 /* Dimensions (bit d for KPI_DIM_d) by which a metric can be broken down. */
 static unsigned metric_dims(int m)
 {
@@ -1065,7 +1070,7 @@ static int opt_check(int option, int64_t v)
     case KPI_ENGINE_OPT_BREAKDOWNS:
         return (v >= 0 && (v & ~INT64_C(0x1e)) == 0) ? KPI_OK : KPI_ERR_RANGE;
     default:
-        return KPI_ERR_RANGE;
+        return KPI_ERR_INVALID; /* an unknown option (not reached) */
     }
 }
 
@@ -3284,7 +3289,7 @@ KPI_API int kpi_engine_set_option(kpi_engine *e, int option, int64_t value)
     if (!kpi__is(e, &kpi__engine_type))
         return KPI_ERR_INVALID;
     if (option < 0 || option >= KPI_ENGINE_OPTIONS)
-        return KPI_ERR_RANGE;
+        return KPI_ERR_INVALID;
     int rc = opt_check(option, value);
     if (rc != KPI_OK)
         return rc;
@@ -3306,7 +3311,7 @@ KPI_API int kpi_engine_option(const kpi_engine *e, int option, int64_t *value)
     if (!kpi__is(e, &kpi__engine_type) || value == NULL)
         return KPI_ERR_INVALID;
     if (option < 0 || option >= KPI_ENGINE_OPTIONS)
-        return KPI_ERR_RANGE;
+        return KPI_ERR_INVALID;
     *value = e->opt[option];
     return KPI_OK;
 }
@@ -3380,7 +3385,9 @@ KPI_API int kpi_engine_add_target(kpi_engine *e, int metric, int64_t target_ms)
 {
     if (!kpi__is(e, &kpi__engine_type))
         return KPI_ERR_INVALID;
-    if (metric < 0 || metric >= NM || target_ms <= 0)
+    if (!known_metric(metric))
+        return KPI_ERR_INVALID;
+    if (target_ms <= 0)
         return KPI_ERR_RANGE;
     if (mtype[metric] != T_DUR)
         return KPI_ERR_TYPE;
@@ -3404,7 +3411,7 @@ KPI_API int kpi_engine_set_name(kpi_engine *e, int dim, uint64_t code, const cha
     if (!kpi__is(e, &kpi__engine_type) || name == NULL || name[0] == '\0')
         return KPI_ERR_INVALID;
     if (dim < KPI_DIM_AGENT || dim > KPI_DIM_TOPIC)
-        return KPI_ERR_RANGE;
+        return KPI_ERR_INVALID;
     /* the codes a kpi_event can carry in each dimension: a name for any
      * other could never be used, yet would be kept and snapshotted */
     static const uint64_t code_max[NNAMES] = {UINT64_MAX, 65535, 255, 255, UINT32_MAX};
@@ -3421,7 +3428,7 @@ KPI_API int kpi_engine_name(const kpi_engine *e, int dim, uint64_t code, const c
     if (!kpi__is(e, &kpi__engine_type) || name == NULL)
         return KPI_ERR_INVALID;
     if (dim < KPI_DIM_AGENT || dim > KPI_DIM_TOPIC)
-        return KPI_ERR_RANGE;
+        return KPI_ERR_INVALID;
     const char *s = names_get(&e->names[dim - 1], code);
     if (s == NULL)
         return KPI_ERR_UNKNOWN_ID;
@@ -3679,7 +3686,7 @@ KPI_API int kpi_engine_count(const kpi_engine *e, int counter, uint64_t *out)
     if (!kpi__is(e, &kpi__engine_type) || out == NULL)
         return KPI_ERR_INVALID;
     if (counter < 0 || counter >= KPI_ENGINE_COUNTERS)
-        return KPI_ERR_RANGE;
+        return KPI_ERR_INVALID;
     if (counter < NSTORED) {
         *out = e->cnt[counter];
         return KPI_OK;
@@ -3706,8 +3713,8 @@ KPI_API int kpi_engine_count(const kpi_engine *e, int counter, uint64_t *out)
 
 KPI_API int kpi_engine_metric_type(int metric)
 {
-    if (metric < 0 || metric >= NM)
-        return KPI_ERR_RANGE;
+    if (!known_metric(metric))
+        return KPI_ERR_INVALID;
     return mtype[metric];
 }
 
@@ -3716,8 +3723,10 @@ KPI_API int kpi_engine_metric(const kpi_engine *e, int metric, int dim, uint64_t
 {
     if (!kpi__is(e, &kpi__engine_type) || acc == NULL)
         return KPI_ERR_INVALID;
-    if (metric < 0 || metric >= NM || dim < KPI_DIM_ALL || dim > KPI_DIM_PRIORITY)
-        return KPI_ERR_RANGE;
+    if (!known_metric(metric) || !known_dim(dim))
+        return KPI_ERR_INVALID;
+    if (dim == KPI_DIM_TOPIC)
+        return KPI_ERR_RANGE; /* a dimension no metric is broken down by */
     if (dim == KPI_DIM_ALL) {
         *acc = e->tot[metric];
         return KPI_OK;
@@ -3732,10 +3741,12 @@ static int typed(const kpi_engine *e, int metric, int type, int dim, uint64_t ke
                  const void **out)
 {
     /* no engine is #KPI_ERR_INVALID whatever the metric (as
-     * kpi_engine_metric() and kpi_engine_add_target()) */
-    if (!kpi__is(e, &kpi__engine_type) || out == NULL)
+     * kpi_engine_metric() and kpi_engine_add_target()), and so is an
+     * unknown metric or dimension, before the metric's type */
+    if (!kpi__is(e, &kpi__engine_type) || out == NULL || !known_metric(metric) ||
+        !known_dim(dim))
         return KPI_ERR_INVALID;
-    if (metric >= 0 && metric < NM && mtype[metric] != type)
+    if (mtype[metric] != type)
         return KPI_ERR_TYPE;
     return kpi_engine_metric(e, metric, dim, key, out);
 }
@@ -3795,9 +3806,10 @@ KPI_API int kpi_engine_group(const kpi_engine *e, int metric, int dim, const kpi
 {
     if (!kpi__is(e, &kpi__engine_type) || out == NULL)
         return KPI_ERR_INVALID;
-    if (metric < 0 || metric >= NM || dim < KPI_DIM_AGENT || dim > KPI_DIM_PRIORITY ||
-        e->dim[dim - 1].g[metric] == NULL)
-        return KPI_ERR_RANGE;
+    if (!known_metric(metric) || dim < KPI_DIM_AGENT || dim > KPI_DIM_TOPIC)
+        return KPI_ERR_INVALID;
+    if (dim == KPI_DIM_TOPIC || e->dim[dim - 1].g[metric] == NULL)
+        return KPI_ERR_RANGE; /* a breakdown not kept */
     *out = e->dim[dim - 1].g[metric];
     return KPI_OK;
 }
@@ -3841,7 +3853,9 @@ KPI_API int kpi_engine_window(const kpi_engine *e, int metric, int64_t from_ms,
     if (!kpi__is(e, &kpi__engine_type) || out == NULL)
         return KPI_ERR_INVALID;
     int64_t klo, khi;
-    if (metric < 0 || metric >= NM || mtype[metric] == T_SERIES)
+    if (!known_metric(metric))
+        return KPI_ERR_INVALID;
+    if (mtype[metric] == T_SERIES)
         return KPI_ERR_RANGE;
     int rc = window_periods(e, from_ms, to_ms, &klo, &khi);
     if (rc != KPI_OK)

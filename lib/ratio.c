@@ -127,7 +127,7 @@ KPI_API int kpi_ratio_new_with(kpi_ratio **out, uint32_t kind,
     if (out == NULL || kpi__allocator_resolve(alloc, &a) != KPI_OK)
         return KPI_ERR_INVALID;
     if (kind > KPI_RATIO_KIND_MAX)
-        return KPI_ERR_RANGE;
+        return KPI_ERR_INVALID; /* an unknown kind */
     return ratio_create(kind, alloc, out);
 }
 

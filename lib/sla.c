@@ -200,14 +200,26 @@ KPI_API int kpi_sla_policy_clone(const kpi_sla_policy *p, kpi_sla_policy **out)
     return kpi__clone(&kpi__sla_policy_type, p, (void **)out);
 }
 
+/* A target's key: the metric is a selector (an unknown one is
+ * #KPI_ERR_INVALID, checked first), the priority a caller's number
+ * (#KPI_ERR_RANGE beyond the library's limit). */
+static int check_key(uint32_t priority, int metric)
+{
+    if (metric < 0 || metric >= NMETRIC)
+        return KPI_ERR_INVALID;
+    return priority < KPI_SLA_PRIORITIES ? KPI_OK : KPI_ERR_RANGE;
+}
+
 KPI_API int kpi_sla_policy_set_target(kpi_sla_policy *p, uint32_t priority,
                                       int metric, int64_t target_ms,
                                       int business_hours)
 {
     if (!kpi__is(p, &kpi__sla_policy_type) || (business_hours != 0 && business_hours != 1))
         return KPI_ERR_INVALID;
-    if (priority >= KPI_SLA_PRIORITIES || metric < 0 || metric >= NMETRIC ||
-        target_ms < 0)
+    int rc = check_key(priority, metric);
+    if (rc != KPI_OK)
+        return rc;
+    if (target_ms < 0)
         return KPI_ERR_RANGE;
     if (business_hours && p->cal == NULL)
         return KPI_ERR_STATE;
@@ -221,8 +233,9 @@ KPI_API int kpi_sla_policy_set_target(kpi_sla_policy *p, uint32_t priority,
 static int lookup(const kpi_sla_policy *p, uint32_t priority, int metric,
                   const target **t)
 {
-    if (priority >= KPI_SLA_PRIORITIES || metric < 0 || metric >= NMETRIC)
-        return KPI_ERR_RANGE;
+    int rc = check_key(priority, metric);
+    if (rc != KPI_OK)
+        return rc;
     *t = &p->t[priority][metric];
     return (*t)->set ? KPI_OK : KPI_ERR_UNKNOWN_ID;
 }

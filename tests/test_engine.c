@@ -12,6 +12,8 @@
  * ...), and the two must serialize to the same bytes.
  * SPDX-License-Identifier: MIT
  */
+#include <limits.h>
+
 #include "kpi/engine.h"
 #include "testutil.h"
 #include "engine_golden.h"
@@ -1623,10 +1625,13 @@ START_TEST(breakdowns_by_channel_agent_team_and_priority)
     ck_assert_status(kpi_engine_duration(p.a, KPI_ENGINE_FRT, KPI_DIM_CHANNEL, 3, &d),
                      KPI_ERR_UNKNOWN_ID);
     const kpi_group *g = NULL;
-    ck_assert_status(kpi_engine_group(p.a, KPI_ENGINE_FRT, KPI_DIM_ALL, &g), KPI_ERR_RANGE);
-    ck_assert_status(kpi_engine_group(p.a, KPI_ENGINE_FRT, 6, &g), KPI_ERR_RANGE);
+    /* #KPI_DIM_ALL and 6 are no breakdown dimension, KPI_ENGINE_METRICS
+     * no metric: unknown selectors; topics are a dimension never kept */
+    ck_assert_status(kpi_engine_group(p.a, KPI_ENGINE_FRT, KPI_DIM_ALL, &g), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_group(p.a, KPI_ENGINE_FRT, 6, &g), KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_group(p.a, KPI_ENGINE_METRICS, KPI_DIM_AGENT, &g),
-                     KPI_ERR_RANGE);
+                     KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_group(p.a, KPI_ENGINE_FRT, KPI_DIM_TOPIC, &g), KPI_ERR_RANGE);
     ck_assert_status(kpi_engine_group(p.a, KPI_ENGINE_FRT, KPI_DIM_AGENT, NULL),
                      KPI_ERR_INVALID);
     finish(&p);
@@ -1678,8 +1683,8 @@ START_TEST(metric_types_and_typed_reads)
                                                       : KPI_ENGINE_TYPE_SERIES;
         ck_assert_int_eq(kpi_engine_metric_type(m), want);
     }
-    ck_assert_int_eq(kpi_engine_metric_type(KPI_ENGINE_METRICS), KPI_ERR_RANGE);
-    ck_assert_int_eq(kpi_engine_metric_type(-1), KPI_ERR_RANGE);
+    ck_assert_int_eq(kpi_engine_metric_type(KPI_ENGINE_METRICS), KPI_ERR_INVALID);
+    ck_assert_int_eq(kpi_engine_metric_type(-1), KPI_ERR_INVALID);
 
     kpi_engine *e = engine(NULL);
     const kpi_duration *d;
@@ -1692,8 +1697,10 @@ START_TEST(metric_types_and_typed_reads)
     ck_assert_status(kpi_engine_score(e, KPI_ENGINE_FCR, KPI_DIM_ALL, 0, &s), KPI_ERR_TYPE);
     ck_assert_status(kpi_engine_ratio(e, KPI_ENGINE_CSAT, KPI_DIM_ALL, 0, &q), KPI_ERR_TYPE);
     ck_assert_status(kpi_engine_metric(e, KPI_ENGINE_METRICS, KPI_DIM_ALL, 0, &acc),
+                     KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_metric(e, KPI_ENGINE_FRT, 6, 0, &acc), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_metric(e, KPI_ENGINE_FRT, KPI_DIM_TOPIC, 0, &acc),
                      KPI_ERR_RANGE);
-    ck_assert_status(kpi_engine_metric(e, KPI_ENGINE_FRT, 6, 0, &acc), KPI_ERR_RANGE);
     ck_assert_status(kpi_engine_metric(e, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, NULL),
                      KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_metric(NULL, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &acc),
@@ -1707,8 +1714,8 @@ START_TEST(metric_types_and_typed_reads)
     ck_assert_status(kpi_engine_time(e, &t), KPI_ERR_EMPTY);
     ck_assert_status(kpi_engine_time(e, NULL), KPI_ERR_INVALID);
     uint64_t c;
-    ck_assert_status(kpi_engine_count(e, KPI_ENGINE_COUNTERS, &c), KPI_ERR_RANGE);
-    ck_assert_status(kpi_engine_count(e, -1, &c), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_count(e, KPI_ENGINE_COUNTERS, &c), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_count(e, -1, &c), KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_count(e, 0, NULL), KPI_ERR_INVALID);
     for (int i = 0; i < KPI_ENGINE_COUNTERS; i++)
         ck_assert_uint_eq(counter(e, i), 0);
@@ -1875,7 +1882,7 @@ START_TEST(windows_merge_the_kept_periods)
     ck_assert_status(kpi_engine_window(p.a, KPI_ENGINE_VOLUME, T0, INT64_MAX, &out),
                      KPI_ERR_RANGE);
     ck_assert_status(kpi_engine_window(p.a, KPI_ENGINE_METRICS, T0, INT64_MAX, &out),
-                     KPI_ERR_RANGE);
+                     KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_window(p.a, KPI_ENGINE_FRT, T0, INT64_MAX, NULL),
                      KPI_ERR_INVALID);
     /* three periods kept: day 0 falls out */
@@ -2309,8 +2316,8 @@ START_TEST(options_have_defaults_domains_and_lock_at_the_first_event)
         ck_assert_msg(option_of(e, o) == defaults[o], "option %d is %lld", o,
                       (long long)option_of(e, o));
     int64_t v;
-    ck_assert_status(kpi_engine_option(e, KPI_ENGINE_OPTIONS, &v), KPI_ERR_RANGE);
-    ck_assert_status(kpi_engine_option(e, -1, &v), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_option(e, KPI_ENGINE_OPTIONS, &v), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_option(e, -1, &v), KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_option(e, 0, NULL), KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_option(NULL, 0, &v), KPI_ERR_INVALID);
 
@@ -2318,7 +2325,7 @@ START_TEST(options_have_defaults_domains_and_lock_at_the_first_event)
         int option;
         int64_t value;
     } out_of_domain[] = {
-        {KPI_ENGINE_OPTIONS, 1}, {-1, 1}, {KPI_ENGINE_OPT_REOPEN_WINDOW_MS, -1},
+        {KPI_ENGINE_OPT_REOPEN_WINDOW_MS, -1},
         {KPI_ENGINE_OPT_REPEAT_WINDOW_MS, -1}, {KPI_ENGINE_OPT_REPEAT_SAME_TOPIC, 2},
         {KPI_ENGINE_OPT_BOT_REPLIES_COUNT, 2}, {KPI_ENGINE_OPT_FRT_FROM_HANDOFF, -1},
         {KPI_ENGINE_OPT_MESSAGE_REOPENS, 2}, {KPI_ENGINE_OPT_PERIOD_MS, 0},
@@ -2338,6 +2345,9 @@ START_TEST(options_have_defaults_domains_and_lock_at_the_first_event)
                       "option %d = %lld accepted", out_of_domain[i].option,
                       (long long)out_of_domain[i].value);
     ck_assert_status(kpi_engine_set_option(NULL, 0, D), KPI_ERR_INVALID);
+    /* an unknown option is an unknown selector, whatever the value */
+    ck_assert_status(kpi_engine_set_option(e, KPI_ENGINE_OPTIONS, 1), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_set_option(e, -1, 1), KPI_ERR_INVALID);
     eng_unchanged(e, before, len);
     free(before);
 
@@ -2350,7 +2360,7 @@ START_TEST(options_have_defaults_domains_and_lock_at_the_first_event)
     /* targets: exact share within */
     ck_assert_ok(kpi_engine_add_target(e, KPI_ENGINE_FRT, H));
     ck_assert_status(kpi_engine_add_target(e, KPI_ENGINE_FCR, H), KPI_ERR_TYPE);
-    ck_assert_status(kpi_engine_add_target(e, KPI_ENGINE_METRICS, H), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_add_target(e, KPI_ENGINE_METRICS, H), KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_add_target(e, KPI_ENGINE_FRT, 0), KPI_ERR_RANGE);
     ck_assert_status(kpi_engine_add_target(NULL, KPI_ENGINE_FRT, H), KPI_ERR_INVALID);
 
@@ -2394,8 +2404,8 @@ START_TEST(options_have_defaults_domains_and_lock_at_the_first_event)
     const char *name;
     ck_assert_ok(kpi_engine_name(e, KPI_DIM_AGENT, 7, &name));
     ck_assert_str_eq(name, "Alice");
-    ck_assert_status(kpi_engine_set_name(e, KPI_DIM_ALL, 7, "x"), KPI_ERR_RANGE);
-    ck_assert_status(kpi_engine_set_name(e, KPI_DIM_TOPIC + 1, 7, "x"), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_set_name(e, KPI_DIM_ALL, 7, "x"), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_set_name(e, KPI_DIM_TOPIC + 1, 7, "x"), KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_set_name(e, KPI_DIM_AGENT, 7, ""), KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_set_name(e, KPI_DIM_AGENT, 7, NULL), KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_set_name(NULL, KPI_DIM_AGENT, 7, "x"), KPI_ERR_INVALID);
@@ -2420,7 +2430,7 @@ START_TEST(options_have_defaults_domains_and_lock_at_the_first_event)
     ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_TEAM, 65535, "night"));
     ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_TOPIC, UINT32_MAX, "other"));
     ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_AGENT, UINT64_MAX, "bot"));
-    ck_assert_status(kpi_engine_name(e, KPI_DIM_ALL, 7, &name), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_name(e, KPI_DIM_ALL, 7, &name), KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_name(e, KPI_DIM_TEAM, 7, &name), KPI_ERR_UNKNOWN_ID);
     ck_assert_status(kpi_engine_name(e, KPI_DIM_AGENT, 7, NULL), KPI_ERR_INVALID);
     ck_assert_ok(kpi_engine_name(e, KPI_DIM_AGENT, 7, &name));
@@ -10862,17 +10872,105 @@ START_TEST(documented_range_of_the_typed_reads)
     const kpi_rate *r = NULL;
     const kpi_score *s = NULL;
     const kpi_ratio *q = NULL;
-    ck_assert_status(kpi_engine_rate(e, -1, KPI_DIM_ALL, 0, &r), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_rate(e, -1, KPI_DIM_ALL, 0, &r), KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_rate(e, KPI_ENGINE_METRICS, KPI_DIM_ALL, 0, &r),
-                     KPI_ERR_RANGE);
-    ck_assert_status(kpi_engine_rate(e, KPI_ENGINE_FCR, 99, 0, &r), KPI_ERR_RANGE);
-    ck_assert_status(kpi_engine_score(e, -1, KPI_DIM_ALL, 0, &s), KPI_ERR_RANGE);
-    ck_assert_status(kpi_engine_score(e, KPI_ENGINE_CSAT, 99, 0, &s), KPI_ERR_RANGE);
+                     KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_rate(e, KPI_ENGINE_FCR, 99, 0, &r), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_score(e, -1, KPI_DIM_ALL, 0, &s), KPI_ERR_INVALID);
+    ck_assert_status(kpi_engine_score(e, KPI_ENGINE_CSAT, 99, 0, &s), KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_ratio(e, KPI_ENGINE_METRICS, KPI_DIM_ALL, 0, &q),
-                     KPI_ERR_RANGE);
+                     KPI_ERR_INVALID);
     ck_assert_status(kpi_engine_ratio(e, KPI_ENGINE_RESOLVED_PER_HOUR, 99, 0, &q),
+                     KPI_ERR_INVALID);
+    /* a known dimension the metric is not broken down by stays a range
+     * error: ratios have no channel breakdown */
+    ck_assert_status(kpi_engine_ratio(e, KPI_ENGINE_RESOLVED_PER_HOUR, KPI_DIM_CHANNEL, 0, &q),
                      KPI_ERR_RANGE);
     ck_assert(r == NULL && s == NULL && q == NULL);
+    kpi_engine_free(e);
+}
+END_TEST
+
+/* The i-th unknown value of a selector whose constants end before `past`:
+ * the first value past the last constant, -1, and the int extremes. */
+static int bad_selector(int past, int i)
+{
+    const int v[] = {past, -1, INT_MAX, INT_MIN};
+    return v[i];
+}
+
+/* Every selector argument of the engine (an option, counter, metric,
+ * dimension or event kind that is none of its KPI_* constants) is
+ * #KPI_ERR_INVALID (kpi/common.h), checked before the data arguments (each
+ * call below also has a bad one, or a started engine where options lock)
+ * and changing nothing, outputs included. */
+START_TEST(unknown_selectors_are_invalid_and_change_nothing)
+{
+    kpi_engine *e = engine(NULL);
+    ck_assert_ok(kpi_engine_created(e, T0, 1, 100, 1, 2, NULL, 0));
+    ck_assert_ok(kpi_engine_agent_reply(e, T0 + H, 1, 7));
+    size_t len;
+    unsigned char *before = eng_bytes(e, &len);
+    for (int i = 0; i < 4; i++) {
+        const int m = bad_selector(KPI_ENGINE_METRICS, i), d = bad_selector(KPI_DIM_TOPIC + 1, i);
+        const uint32_t kind = (uint32_t)bad_selector(KPI_EVENT_KIND_MAX + 1, i);
+        int64_t v = 5;
+        uint64_t c = 5;
+        const char *name = NULL;
+        const void *acc = NULL;
+        const kpi_duration *dur = NULL;
+        const kpi_rate *rate = NULL;
+        const kpi_score *score = NULL;
+        const kpi_ratio *ratio = NULL;
+        const kpi_series *series = NULL;
+        const kpi_group *g = NULL;
+        void *w = NULL;
+        /* a known metric of the wrong type (FRT for a rate) is no excuse:
+         * the unknown dimension is reported */
+        const int got[] = {
+            kpi_engine_metric_type(m),
+            kpi_engine_set_option(e, bad_selector(KPI_ENGINE_OPTIONS, i), -1),
+            kpi_engine_option(e, bad_selector(KPI_ENGINE_OPTIONS, i), &v),
+            kpi_engine_count(e, bad_selector(KPI_ENGINE_COUNTERS, i), &c),
+            kpi_engine_add_target(e, m, 0),
+            kpi_engine_set_name(e, d, UINT64_MAX, "x"),
+            kpi_engine_name(e, d, 7, &name),
+            kpi_engine_metric(e, m, KPI_DIM_ALL, 0, &acc),
+            kpi_engine_metric(e, KPI_ENGINE_FRT, d, 7, &acc),
+            kpi_engine_duration(e, m, KPI_DIM_ALL, 0, &dur),
+            kpi_engine_duration(e, KPI_ENGINE_FRT, d, 7, &dur),
+            kpi_engine_rate(e, KPI_ENGINE_FRT, d, 7, &rate),
+            kpi_engine_score(e, m, d, 0, &score),
+            kpi_engine_ratio(e, KPI_ENGINE_REPLIES_PER_HOUR, d, 7, &ratio),
+            kpi_engine_volume(e, d, 1, &series),
+            kpi_engine_group(e, m, KPI_DIM_AGENT, &g),
+            kpi_engine_group(e, KPI_ENGINE_FRT, d, &g),
+            kpi_engine_window(e, m, T0, T0, &w),
+            kpi_engine_ticket_event(e, T0 + 2 * H, 1, kind),
+            kpi_engine_survey(e, T0 + 2 * H, 1, kind, 5),
+        };
+        for (size_t j = 0; j < N_OF(got); j++)
+            ck_assert_msg(got[j] == KPI_ERR_INVALID, "bad value %d, call %zu: %s", i, j,
+                          kpi_status_name(got[j]));
+        ck_assert(v == 5 && c == 5 && name == NULL && acc == NULL && dur == NULL &&
+                  rate == NULL && score == NULL && ratio == NULL && series == NULL &&
+                  g == NULL && w == NULL);
+        eng_unchanged(e, before, len);
+    }
+    /* known constants a call does not serve keep their codes: a
+     * breakdown not kept, the volume metric of a window, a type */
+    const void *acc = NULL;
+    const kpi_series *series = NULL;
+    void *w = NULL;
+    ck_assert_status(kpi_engine_metric(e, KPI_ENGINE_FRT, KPI_DIM_TOPIC, 7, &acc),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_volume(e, KPI_DIM_AGENT, 7, &series), KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_window(e, KPI_ENGINE_VOLUME, T0, INT64_MAX, &w),
+                     KPI_ERR_RANGE);
+    ck_assert_status(kpi_engine_add_target(e, KPI_ENGINE_FCR, H), KPI_ERR_TYPE);
+    ck_assert(acc == NULL && series == NULL && w == NULL);
+    eng_unchanged(e, before, len);
+    free(before);
     kpi_engine_free(e);
 }
 END_TEST
@@ -11234,6 +11332,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, documented_overflows_of_the_per_kind_calls);
     tcase_add_test(tc, documented_order_unknown_and_state_of_the_per_kind_calls);
     tcase_add_test(tc, documented_range_of_the_typed_reads);
+    tcase_add_test(tc, unknown_selectors_are_invalid_and_change_nothing);
     /* ---- timer ring blocks (rev-ring) ---- */
     tcase_add_test(tc, the_ring_blocks_settlements_passed_are_freed_by_the_call_that_passed_them);
     tcase_add_test(tc, a_clone_taken_with_the_ring_head_anywhere_settles_as_its_engine);

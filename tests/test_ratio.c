@@ -73,8 +73,15 @@ START_TEST(errors_name_their_code_and_change_nothing)
 {
     kpi_ratio *p, *before;
     ck_assert_status(kpi_ratio_new(NULL), KPI_ERR_INVALID);
-    ck_assert_status(kpi_ratio_new_with(&p, KPI_RATIO_KIND_MAX + 1, NULL),
-                     KPI_ERR_RANGE);
+    /* the kind is a selector: one that is no KPI_RATIO_* kind is invalid,
+     * and no object is handed out */
+    static const uint32_t bad_kinds[] = {KPI_RATIO_KIND_MAX + 1, UINT32_MAX};
+    static char untouched;
+    for (size_t i = 0; i < sizeof bad_kinds / sizeof bad_kinds[0]; i++) {
+        p = (kpi_ratio *)(void *)&untouched;
+        ck_assert_status(kpi_ratio_new_with(&p, bad_kinds[i], NULL), KPI_ERR_INVALID);
+        ck_assert_ptr_eq(p, (void *)&untouched);
+    }
     kpi_allocator bad = {NULL, NULL, NULL, NULL};
     ck_assert_status(kpi_ratio_new_with(&p, 0, &bad), KPI_ERR_INVALID);
     ck_assert_ok(kpi_ratio_new(&p));

@@ -3,6 +3,8 @@
  * errors, allocation failures and serialization.
  * SPDX-License-Identifier: MIT
  */
+#include <limits.h>
+
 #include "kpi/sla.h"
 #include "testutil.h"
 #include "tzref.h"
@@ -104,8 +106,8 @@ START_TEST(errors_are_named_and_change_nothing)
     int64_t v = 5;
     int met = 5;
     ck_assert_status(kpi_sla_policy_set_target(p, 8, 0, H, 0), KPI_ERR_RANGE);
-    ck_assert_status(kpi_sla_policy_set_target(p, 0, 3, H, 0), KPI_ERR_RANGE);
-    ck_assert_status(kpi_sla_policy_set_target(p, 0, -1, H, 0), KPI_ERR_RANGE);
+    ck_assert_status(kpi_sla_policy_set_target(p, 0, 3, H, 0), KPI_ERR_INVALID);
+    ck_assert_status(kpi_sla_policy_set_target(p, 0, -1, H, 0), KPI_ERR_INVALID);
     ck_assert_status(kpi_sla_policy_set_target(p, 0, 0, -1, 0), KPI_ERR_RANGE);
     ck_assert_status(kpi_sla_policy_set_target(p, 0, 0, H, 2), KPI_ERR_INVALID);
     ck_assert_status(kpi_sla_policy_set_target(NULL, 0, 0, H, 0), KPI_ERR_INVALID);
@@ -701,6 +703,44 @@ START_TEST(documented_errors_of_new_with_and_target)
 }
 END_TEST
 
+/* The metric is a selector: one that is none of the KPI_SLA_* constants
+ * (the first past the last, -1, the int extremes) is #KPI_ERR_INVALID in
+ * every call, checked before the priority (a caller's number, a range
+ * error beyond the limit) and the times, and changes nothing. */
+START_TEST(unknown_metric_is_invalid_everywhere)
+{
+    kpi_sla_policy *p = policy(NULL);
+    size_t len;
+    unsigned char *b = sla_bytes(p, &len);
+    const int bad[] = {KPI_SLA_RESOLUTION + 1, -1, INT_MAX, INT_MIN};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        for (uint32_t prio = 0; prio <= KPI_SLA_PRIORITIES; prio += KPI_SLA_PRIORITIES) {
+            int64_t v = 5;
+            int business = 5, met = 5;
+            ck_assert_status(kpi_sla_policy_set_target(p, prio, bad[i], -1, 0),
+                             KPI_ERR_INVALID);
+            ck_assert_status(kpi_sla_policy_target(p, prio, bad[i], &v, &business),
+                             KPI_ERR_INVALID);
+            ck_assert_status(kpi_sla_policy_due(p, prio, bad[i], MON, -1, &v), KPI_ERR_INVALID);
+            ck_assert_status(kpi_sla_policy_met(p, prio, bad[i], MON + H, MON, 0, &met),
+                             KPI_ERR_INVALID);
+            ck_assert_status(kpi_sla_policy_remaining(p, prio, bad[i], MON, MON, -1, &v),
+                             KPI_ERR_INVALID);
+            ck_assert(v == 5 && business == 5 && met == 5);
+        }
+    }
+    /* a known metric with a priority past the limit stays a range error */
+    int met = 5;
+    ck_assert_status(kpi_sla_policy_met(p, KPI_SLA_PRIORITIES, KPI_SLA_RESOLUTION, MON, MON,
+                                        0, &met),
+                     KPI_ERR_RANGE);
+    ck_assert_int_eq(met, 5);
+    sla_unchanged(p, b, len);
+    free(b);
+    kpi_sla_policy_free(p);
+}
+END_TEST
+
 START_TEST(documented_errors_of_target_and_remaining)
 {
     kpi_sla_policy *p = policy(NULL);
@@ -709,8 +749,8 @@ START_TEST(documented_errors_of_target_and_remaining)
     ck_assert_status(kpi_sla_policy_target(p, KPI_SLA_PRIORITIES, KPI_SLA_FIRST_RESPONSE,
                                            &v, &business),
                      KPI_ERR_RANGE);
-    ck_assert_status(kpi_sla_policy_target(p, 0, 3, &v, &business), KPI_ERR_RANGE);
-    ck_assert_status(kpi_sla_policy_target(p, 0, -1, &v, &business), KPI_ERR_RANGE);
+    ck_assert_status(kpi_sla_policy_target(p, 0, 3, &v, &business), KPI_ERR_INVALID);
+    ck_assert_status(kpi_sla_policy_target(p, 0, -1, &v, &business), KPI_ERR_INVALID);
     /* priority 1 has no resolution target */
     ck_assert_status(kpi_sla_policy_remaining(p, 1, KPI_SLA_RESOLUTION, MON, MON + H, 0, &v),
                      KPI_ERR_UNKNOWN_ID);
@@ -742,6 +782,7 @@ static Suite *sla_suite(void)
     tcase_add_test(tc, documented_errors_of_the_state_verbs);
     tcase_add_test(tc, documented_errors_of_new_with_and_target);
     tcase_add_test(tc, documented_errors_of_target_and_remaining);
+    tcase_add_test(tc, unknown_metric_is_invalid_everywhere);
     suite_add_tcase(s, tc);
     return s;
 }

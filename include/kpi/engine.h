@@ -653,9 +653,9 @@ KPI_API int kpi_engine_clone(const kpi_engine *e, kpi_engine **out);
  * @param e the engine.
  * @param option one of the KPI_ENGINE_OPT_* values.
  * @param value the value (domains in the option's description).
- * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL; #KPI_ERR_RANGE for an
- *         unknown option or a value outside its domain; #KPI_ERR_STATE
- *         once an event has been applied.
+ * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL or the option is
+ *         unknown; #KPI_ERR_RANGE for a value outside its domain;
+ *         #KPI_ERR_STATE once an event has been applied.
  *         Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_set_option(kpi_engine *e, int option, int64_t value);
@@ -665,8 +665,8 @@ KPI_API int kpi_engine_set_option(kpi_engine *e, int option, int64_t value);
  * @param e the engine.
  * @param option one of the KPI_ENGINE_OPT_* values.
  * @param[out] value receives its value.
- * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_RANGE for an unknown
- *         option. Thread safety: a const read of `e`.
+ * @return #KPI_OK; #KPI_ERR_INVALID on NULL or an unknown option.
+ *         Thread safety: a const read of `e`.
  */
 KPI_API int kpi_engine_option(const kpi_engine *e, int option, int64_t *value);
 
@@ -706,9 +706,9 @@ KPI_API int kpi_engine_set_sla_policy(kpi_engine *e,
  * @param e the engine.
  * @param metric a duration metric.
  * @param target_ms the target, > 0.
- * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL; #KPI_ERR_TYPE if the
- *         metric is not a duration; #KPI_ERR_RANGE for an unknown metric or
- *         a bad target; #KPI_ERR_DUPLICATE if the metric has that target
+ * @return #KPI_OK; #KPI_ERR_INVALID if `e` is NULL or the metric is
+ *         unknown; #KPI_ERR_RANGE for a bad target; #KPI_ERR_TYPE if the
+ *         metric is not a duration; #KPI_ERR_DUPLICATE if the metric has that target
  *         already; #KPI_ERR_LIMIT if the metric has all its targets;
  *         #KPI_ERR_STATE once an event has been applied; #KPI_ERR_NOMEM.
  *         Nothing changes on failure.
@@ -734,9 +734,10 @@ KPI_API int kpi_engine_add_target(kpi_engine *e, int metric, int64_t target_ms);
  *        the range a #kpi_event carries: channel and priority 0..255, team
  *        0..65535, topic 0..2^32 - 1, agent any.
  * @param name a NUL-terminated name of 1..#KPI_TOPK_MAX_LABEL bytes.
- * @return #KPI_OK; #KPI_ERR_INVALID on NULL or an empty name;
- *         #KPI_ERR_RANGE for a bad dimension, a code outside its range (no
- *         event could use it) or a name too long;
+ * @return #KPI_OK; #KPI_ERR_INVALID on NULL, an empty name or a
+ *         dimension other than #KPI_DIM_AGENT .. #KPI_DIM_TOPIC;
+ *         #KPI_ERR_RANGE for a code outside its range (no event could use
+ *         it) or a name too long;
  *         #KPI_ERR_NOMEM. Thread safety: not with concurrent use of `e`.
  */
 KPI_API int kpi_engine_set_name(kpi_engine *e, int dim, uint64_t code,
@@ -748,8 +749,9 @@ KPI_API int kpi_engine_set_name(kpi_engine *e, int dim, uint64_t code,
  * @param dim #KPI_DIM_AGENT .. #KPI_DIM_TOPIC.
  * @param code the code.
  * @param[out] name receives the borrowed NUL-terminated name.
- * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_RANGE for a bad
- *         dimension; #KPI_ERR_UNKNOWN_ID if the code has no name.
+ * @return #KPI_OK; #KPI_ERR_INVALID on NULL or a dimension other than
+ *         #KPI_DIM_AGENT .. #KPI_DIM_TOPIC; #KPI_ERR_UNKNOWN_ID if the
+ *         code has no name.
  *         Thread safety: a const read of `e`.
  */
 KPI_API int kpi_engine_name(const kpi_engine *e, int dim, uint64_t code,
@@ -822,8 +824,8 @@ KPI_API int kpi_engine_agent_reply(kpi_engine *e, int64_t t_ms,
  * @param t_ms its time.
  * @param ticket the ticket.
  * @param kind the kind.
- * @return #KPI_OK; #KPI_ERR_INVALID (NULL, or a kind that needs more
- *         fields); #KPI_ERR_UNKNOWN_ID; #KPI_ERR_ORDER; #KPI_ERR_STATE;
+ * @return #KPI_OK; #KPI_ERR_INVALID (NULL, an unknown kind, or a kind
+ *         that needs more fields); #KPI_ERR_UNKNOWN_ID; #KPI_ERR_ORDER; #KPI_ERR_STATE;
  *         #KPI_ERR_RANGE; #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
  */
@@ -885,7 +887,8 @@ KPI_API int kpi_engine_merged(kpi_engine *e, int64_t t_ms, uint64_t ticket,
  * @param ticket the ticket (live: within its window).
  * @param kind #KPI_EVENT_CSAT, #KPI_EVENT_NPS or #KPI_EVENT_CES.
  * @param answer the answer, on the configured scale.
- * @return #KPI_OK; #KPI_ERR_INVALID; #KPI_ERR_UNKNOWN_ID; #KPI_ERR_ORDER;
+ * @return #KPI_OK; #KPI_ERR_INVALID (NULL, ticket 0, or a kind other
+ *         than the three); #KPI_ERR_UNKNOWN_ID; #KPI_ERR_ORDER;
  *         #KPI_ERR_STATE (merged); #KPI_ERR_RANGE (off the scale);
  *         #KPI_ERR_LIMIT; #KPI_ERR_NOMEM; #KPI_ERR_OVERFLOW.
  *         Thread safety: not with concurrent use of `e`.
@@ -994,8 +997,7 @@ KPI_API int kpi_engine_time(const kpi_engine *e, int64_t *t_ms);
  * @param e the engine.
  * @param counter one of the KPI_ENGINE_COUNT_* values.
  * @param[out] out receives it.
- * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_RANGE for an unknown
- *         counter.
+ * @return #KPI_OK; #KPI_ERR_INVALID on NULL or an unknown counter.
  *         Thread safety: a const read of `e`.
  */
 KPI_API int kpi_engine_count(const kpi_engine *e, int counter, uint64_t *out);
@@ -1003,7 +1005,7 @@ KPI_API int kpi_engine_count(const kpi_engine *e, int counter, uint64_t *out);
 /**
  * @brief The primitive type of a metric.
  * @param metric one of the KPI_ENGINE_* metrics.
- * @return a KPI_ENGINE_TYPE_* value, or #KPI_ERR_RANGE for an unknown
+ * @return a KPI_ENGINE_TYPE_* value, or #KPI_ERR_INVALID for an unknown
  *         metric. Thread-safe.
  */
 KPI_API int kpi_engine_metric_type(int metric);
@@ -1016,8 +1018,9 @@ KPI_API int kpi_engine_metric_type(int metric);
  * @param key the agent id or team/channel/priority code.
  * @param[out] acc receives a borrowed pointer to the primitive of the
  *        metric's type (kpi_engine_metric_type()).
- * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_RANGE for an unknown
- *         metric or dimension (or a breakdown not kept);
+ * @return #KPI_OK; #KPI_ERR_INVALID on NULL or an unknown metric or
+ *         dimension; #KPI_ERR_RANGE for a breakdown not kept (by the
+ *         options, for this metric, or #KPI_DIM_TOPIC: none is);
  *         #KPI_ERR_UNKNOWN_ID if nothing was recorded for the key.
  *         Thread safety: a const read of `e`.
  */
@@ -1129,8 +1132,9 @@ KPI_API int kpi_engine_volume(const kpi_engine *e, int dim, uint64_t key,
  * @param metric the metric.
  * @param dim a kept breakdown dimension (not #KPI_DIM_ALL).
  * @param[out] out receives the borrowed group.
- * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_RANGE for an unknown
- *         metric or a dimension not kept.
+ * @return #KPI_OK; #KPI_ERR_INVALID on NULL, an unknown metric or a
+ *         dimension other than #KPI_DIM_AGENT .. #KPI_DIM_TOPIC;
+ *         #KPI_ERR_RANGE for a dimension not kept.
  *         Thread safety: a const read of `e`.
  */
 KPI_API int kpi_engine_group(const kpi_engine *e, int metric, int dim,
@@ -1158,9 +1162,9 @@ KPI_API int kpi_engine_top_topics(const kpi_engine *e, const kpi_topk **out);
  * @param from_ms window start (inclusive).
  * @param to_ms window end (exclusive), > from_ms.
  * @param[out] out receives the new accumulator.
- * @return #KPI_OK; #KPI_ERR_INVALID on NULL; #KPI_ERR_RANGE for an unknown
- *         metric, the volume metric (read its series instead), an empty
- *         range or from_ms <= -2^62 (the engine's times are above it);
+ * @return #KPI_OK; #KPI_ERR_INVALID on NULL or an unknown metric;
+ *         #KPI_ERR_RANGE for the volume metric (read its series
+ *         instead), an empty range or from_ms <= -2^62 (the engine's times are above it);
  *         #KPI_ERR_ORDER if a period that starts in the window is
  *         no longer kept (a window starting inside the period before the
  *         oldest kept one is not refused: no period starts between);

@@ -73,8 +73,8 @@ KPI_API int kpi_ratio_new(kpi_ratio **out);
  * @param[out] out receives the ratio.
  * @param kind one of the KPI_RATIO_* kinds.
  * @param alloc allocator; NULL = C library.
- * @return #KPI_OK; #KPI_ERR_INVALID on NULL `out` or a bad allocator;
- *         #KPI_ERR_RANGE if kind > #KPI_RATIO_KIND_MAX; #KPI_ERR_NOMEM.
+ * @return #KPI_OK; #KPI_ERR_INVALID on NULL `out`, a bad allocator
+ *         or an unknown kind (above #KPI_RATIO_KIND_MAX); #KPI_ERR_NOMEM.
  *         Thread-safe.
  */
 KPI_API int kpi_ratio_new_with(kpi_ratio **out, uint32_t kind,

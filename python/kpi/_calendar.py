@@ -155,7 +155,9 @@ class SlaPolicy(_Configuration):
         business_hours is True (or 1); any value but True, False, 1 and 0
         raises (KpiInvalidError for another integer, as C refuses it;
         KpiRangeError, before the call, for one C's int cannot hold;
-        TypeError for a non-integer)."""
+        TypeError for a non-integer).  KpiInvalidError for an unknown
+        metric (not an SLA_* value), KpiRangeError for a priority of 8 or
+        more or a negative target."""
         C.kpi_sla_policy_set_target(self._p, _lib.u32(priority, "priority"),
                                     _lib.i32(metric, "metric"),
                                     _lib.i64(target_ms, "target_ms"),
@@ -173,8 +175,8 @@ class SlaPolicy(_Configuration):
         (SLA_*) falls due for a clock started at `start`: start + target +
         paused_ms in calendar time, or the calendar's due instant for target
         + paused_ms business ms (kpi_sla_policy_due).  KpiUnknownIdError if
-        no target is set; KpiRangeError for an unknown priority or metric, a
-        negative paused_ms or a due instant out of range; KpiEmptyError for
+        no target is set; KpiInvalidError for an unknown metric;
+        KpiRangeError for a priority of 8 or more, a negative paused_ms or a due instant out of range; KpiEmptyError for
         business time on a calendar without opening hours (never due);
         KpiOverflowError."""
         return read_out(C.kpi_sla_policy_due, ctypes.c_int64, self._p,
@@ -186,8 +188,9 @@ class SlaPolicy(_Configuration):
         clock from `start` to `end`: elapsed - paused_ms <= target, elapsed
         and paused_ms in the target's time base, calendar or business
         (kpi_sla_policy_met).  KpiUnknownIdError if no target is set;
-        KpiRangeError for an unknown priority or metric, end before start, a
-        negative paused_ms or one above the elapsed time, or instants out of
+        KpiInvalidError for an unknown metric; KpiRangeError for a
+        priority of 8 or more, end before start, a negative paused_ms or
+        one above the elapsed time, or instants out of
         the calendar's range."""
         return bool(read_out(C.kpi_sla_policy_met, ctypes.c_int, self._p,
                              _lib.u32(priority, "priority"), _lib.i32(metric, "metric"),

@@ -112,12 +112,14 @@ _OPTION_PAIRS = (("csat_max", "csat_satisfied_from"), ("ces_max", "ces_easy_from
 
 def _code(table, value, what, number=_lib.i32):
     """A code from its number (checked by `number`: the C argument's type,
-    an int unless said) or its lower-case name in `table`."""
+    an int unless said) or its lower-case name in `table`.  An unknown
+    name is an unknown selector: KpiInvalidError, as C answers an unknown
+    number."""
     if isinstance(value, str):
         try:
             return table.index(value.lower())
         except ValueError:
-            raise _lib.KpiRangeError(_lib.ERR_RANGE, what,
+            raise _lib.KpiInvalidError(_lib.ERR_INVALID, what,
                                      f"unknown name {value!r}; one of {[n for n in table if n]}"
                                      ) from None
     return number(value, what)
@@ -363,10 +365,11 @@ def _name_args(dim, code, name):
     """(dim, code, name bytes) for kpi_engine_set_name, refused here as the
     library would refuse them: a name is 1..KPI_TOPK_MAX_LABEL bytes
     without NUL (KpiInvalidError / KpiRangeError), the dimension one of
-    DIMS after "all", the code one an event can carry (KpiRangeError)."""
+    DIMS after "all" (KpiInvalidError), the code one an event can carry
+    (KpiRangeError)."""
     d = _code(DIMS, dim, "dim")
     if not 0 < d < len(DIMS):
-        raise _lib.KpiRangeError(_lib.ERR_RANGE, "set_name", f"dimension {dim!r}")
+        raise _lib.KpiInvalidError(_lib.ERR_INVALID, "set_name", f"dimension {dim!r}")
     b = _label_bytes(name)
     if not b or b"\0" in b:
         raise _lib.KpiInvalidError(_lib.ERR_INVALID, "set_name",
@@ -530,7 +533,8 @@ class Engine(KpiObject):
     # -- configuration ------------------------------------------------------
     def set_option(self, option, value):
         """Set an option (a number or name from OPTIONS) before the first
-        event; KpiRangeError outside its domain, KpiStateError later.
+        event; KpiInvalidError for an unknown option, KpiRangeError for a
+        value outside its domain, KpiStateError later.
 
         One option only, as the C call: unlike ``Engine(csat_max=10)``,
         ``set_option("csat_max", 10)`` leaves ``csat_satisfied_from`` where
@@ -546,8 +550,8 @@ class Engine(KpiObject):
 
     def option(self, option):
         """The value of an option (an int), by ENGINE_OPT_* number or name as in
-        options, e.g. "reopen_window_ms" (kpi_engine_option); KpiRangeError
-        for an unknown option."""
+        options, e.g. "reopen_window_ms" (kpi_engine_option);
+        KpiInvalidError for an unknown option."""
         return read_out(C.kpi_engine_option, ctypes.c_int64, self._p,
                         _code(OPTIONS, option, "option"))
 
@@ -600,7 +604,8 @@ class Engine(KpiObject):
             C.kpi_engine_set_name(self._p, *a)
 
     def name(self, dim, code):
-        """The name of a code (str); KpiUnknownIdError if it has none."""
+        """The name of a code (str); KpiInvalidError for a dimension other
+        than agent .. topic, KpiUnknownIdError if the code has none."""
         out = ctypes.c_char_p()
         C.kpi_engine_name(self._p, _code(DIMS, dim, "dim"), _lib.id64(code, "code"),
                           ctypes.byref(out))
@@ -745,7 +750,8 @@ class Engine(KpiObject):
         return read_out(C.kpi_engine_time, ctypes.c_int64, self._p)
 
     def count(self, counter):
-        """A counter (ENGINE_COUNT_* or its name, e.g. "created")."""
+        """A counter (ENGINE_COUNT_* or its name, e.g. "created");
+        KpiInvalidError for an unknown counter."""
         return read_out(C.kpi_engine_count, ctypes.c_uint64, self._p,
                         _code(COUNTERS, counter, "counter"))
 
@@ -818,6 +824,8 @@ class Engine(KpiObject):
         m = _code(METRICS, metric, "metric")
         d = _code(DIMS, dim, "dim")
         k = _lib.id64(key, "key")
+        if not 0 <= d < len(DIMS):  # as C: an unknown dimension before the type
+            raise _lib.KpiInvalidError(_lib.ERR_INVALID, "kpi.Engine", f"dimension {dim!r}")
         t = _check_type(m, expected, "kpi.Engine")
         if t in _TYPE_READS:
             fname, args = _TYPE_READS[t], (m, d, k)
@@ -829,8 +837,9 @@ class Engine(KpiObject):
     def metric(self, metric, dim=0, key=0):
         """A metric's accumulator, overall (dim DIM_ALL) or for one key of a
         breakdown (dim DIM_AGENT and an agent id, ...), as a read-only view
-        of its class (metric_class()).  KpiUnknownIdError if nothing was
-        recorded for the key."""
+        of its class (metric_class()).  KpiInvalidError for an unknown
+        metric or dimension, KpiRangeError for a breakdown not kept,
+        KpiUnknownIdError if nothing was recorded for the key."""
         return self._metric_view(metric, dim, key)
 
     def duration(self, metric, dim=0, key=0):
@@ -866,7 +875,9 @@ class Engine(KpiObject):
 
     def group(self, metric, dim):
         """A metric broken down by a dimension, as a read-only Group view:
-        keys are agent ids or codes, members read-only views."""
+        keys are agent ids or codes, members read-only views.
+        KpiInvalidError for an unknown metric or a dimension other than
+        agent .. topic, KpiRangeError for a breakdown not kept."""
         m = _code(METRICS, metric, "metric")
         d = _code(DIMS, dim, "dim")
         view = self._borrow(Group, "kpi_engine_group", (m, d), _label(m, d, None))
@@ -881,8 +892,9 @@ class Engine(KpiObject):
         """A new owned accumulator: the metric over the kept periods that
         start in [from_ms, to_ms) (kpi_engine_window; "the last N days":
         from_ms = the start of the period N - 1 before the current one).
-        KpiRangeError for the volume metric (read volume() instead) or an
-        empty range, KpiOrderError if a period starting in the window is
+        KpiInvalidError for an unknown metric, KpiRangeError for the
+        volume metric (read volume() instead) or an empty range,
+        KpiOrderError if a period starting in the window is
         no longer kept."""
         m = _code(METRICS, metric, "metric")
         cls = metric_class(m)

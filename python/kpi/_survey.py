@@ -382,7 +382,8 @@ RATIO_TICKETS_PER_AGENT_HOUR = 4
 @register
 class Ratio(KpiObject):
     """Sum of numerators / sum of denominators (cost per resolution, cost
-    to revenue, tickets per agent-hour)."""
+    to revenue, tickets per agent-hour).  ``Ratio(kind)`` takes a RATIO_*
+    kind; KpiInvalidError for an unknown one."""
 
     _prefix, _tag = "ratio", 5
 

@@ -72,6 +72,30 @@ def test_sla_policy():
         kpi.SlaPolicy(calendar="CET")
 
 
+def test_sla_unknown_metric_is_kpi_invalid_error_and_priority_past_7_a_range_error():
+    # the metric is a selector (SLA_*): an unknown one is KPI_ERR_INVALID
+    # in every call, before the priority (a caller's number: 8 or more is
+    # KpiRangeError) and the times; nothing changes
+    p = kpi.SlaPolicy(office())
+    p.set_target(0, kpi.SLA_FIRST_RESPONSE, H)
+    before = bytes(p)
+    for metric in (kpi.SLA_RESOLUTION + 1, -1, 2**31 - 1):
+        for priority in (0, 8):
+            calls = (lambda: p.set_target(priority, metric, -1),
+                     lambda: p.target(priority, metric),
+                     lambda: p.due(priority, metric, MON, paused_ms=-1),
+                     lambda: p.met(priority, metric, MON + H, MON),
+                     lambda: p.remaining(priority, metric, MON, MON, paused_ms=-1))
+            for call in calls:
+                with pytest.raises(kpi.KpiInvalidError):
+                    call()
+    for call in (lambda: p.target(8, kpi.SLA_FIRST_RESPONSE),
+                 lambda: p.met(8, kpi.SLA_FIRST_RESPONSE, MON, MON)):
+        with pytest.raises(kpi.KpiRangeError):
+            call()
+    assert bytes(p) == before
+
+
 def test_business_hours_takes_true_false_1_0_and_refuses_the_rest():
     cal = kpi.Calendar("UTC0")
     cal.add_hours(1, 9 * 60, 17 * 60)

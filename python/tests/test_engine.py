@@ -341,8 +341,8 @@ def test_intake_errors_name_the_rule_and_change_nothing():
         e.event(time_ms=T0, kind="open", ticket=1, reserved=(0, 1))
     with pytest.raises(kpi.KpiRangeError):
         e.agent_reply(T0, 1, agent=2**64)   # refused before the call
-    with pytest.raises(kpi.KpiRangeError):
-        e.count("no such counter")
+    with pytest.raises(kpi.KpiInvalidError):
+        e.count("no such counter")  # an unknown selector, as count(24) in C
     assert bytes(e) == before
     with pytest.raises(TypeError):
         kpi.Engine(no_such_option=1)
@@ -627,6 +627,53 @@ def test_views_are_read_only_live_and_keep_the_engine_alive():
         frt.count
 
 
+def test_unknown_selectors_raise_kpi_invalid_error_and_change_nothing():
+    # a selector (metric, dimension, option, counter, event kind) that is
+    # none of the library's constants is KPI_ERR_INVALID in C; the package
+    # raises KpiInvalidError for it by number (C's answer) and by name
+    # (refused before the call), and a value off its range stays
+    # KpiRangeError.  Each bad number: the first past the last, and -1
+    # (2**32 - 1 for a kind, a uint32: a number the C type cannot hold is
+    # KpiRangeError before the call, test_a_kind_is_checked_as_the_uint32_c_takes).
+    e = new_engine()
+    e.apply(scenario(3, seed=2))
+    before = bytes(e)
+    M, D, O, C = kpi.ENGINE_METRICS, kpi.DIM_TOPIC + 1, kpi.ENGINE_OPTIONS, kpi.ENGINE_COUNTERS
+    for m, d, o, c, k in ((M, D, O, C, kpi.EVENT_KIND_MAX + 1), (-1, -1, -1, -1, 2**32 - 1),
+                          ("nope",) * 5):
+        calls = [lambda: kpi.metric_type(m), lambda: kpi.metric_class(m),
+                 lambda: e.set_option(o, -1), lambda: e.option(o), lambda: e.count(c),
+                 lambda: e.add_target(m, 0), lambda: e.set_name(d, 1, "x"),
+                 lambda: e.name(d, 1), lambda: e.metric(m), lambda: e.metric("frt", d, 1),
+                 lambda: e.rate("frt", d, 1),  # the wrong type, but first the dimension
+                 lambda: e.duration(m), lambda: e.rate("fcr", d, 1),
+                 lambda: e.volume(d, 1), lambda: e.group(m, "agent"),
+                 lambda: e.group("frt", d), lambda: e.window(m, T0, T0),
+                 lambda: e.ticket_event(T0 + DAY, 1, k), lambda: e.survey(T0 + DAY, 1, k, 3),
+                 lambda: e.event(time_ms=T0 + DAY, ticket=1, kind=k)]
+        for i, call in enumerate(calls):
+            with pytest.raises(kpi.KpiInvalidError) as info:
+                call()
+            assert info.value.code == _lib.ERR_INVALID, (i, m)
+        assert bytes(e) == before
+    # names outside agent .. topic are unknown; known constants the call
+    # does not serve keep their codes (a breakdown not kept, a type)
+    for dim in ("all", 0):
+        with pytest.raises(kpi.KpiInvalidError):
+            e.name(dim, 1)
+        with pytest.raises(kpi.KpiInvalidError):
+            e.group("frt", dim)
+    with pytest.raises(kpi.KpiRangeError):
+        e.metric("frt", "topic", 1)
+    with pytest.raises(kpi.KpiRangeError):
+        e.window("volume", T0)
+    with pytest.raises(kpi.KpiTypeError):
+        e.add_target("fcr", H)
+    with pytest.raises(kpi.KpiRangeError):
+        e.set_name("channel", 256, "x")  # a caller's code off its range: data
+    assert bytes(e) == before
+
+
 def test_metric_types_and_typed_reads():
     e = new_engine()
     e.apply(scenario(10, seed=8))
@@ -638,7 +685,7 @@ def test_metric_types_and_typed_reads():
         assert kpi.metric_class(m) is classes[kpi.metric_type(m)]
     with pytest.raises(kpi.KpiTypeError):
         e.rate("frt")
-    with pytest.raises(kpi.KpiRangeError):
+    with pytest.raises(kpi.KpiInvalidError):
         kpi.metric_type(kpi.ENGINE_METRICS)
     per_hour = e.ratio("resolved_per_hour", "agent", 100)
     assert per_hour.denominator > 0
@@ -821,10 +868,10 @@ def test_to_events_kind_names_are_never_parsed_or_rounded():
         n = len(column)
         return kpi.to_events({"time_ms": [T0] * n, "kind": column, "ticket": [1] * n})["kind"]
 
-    # a str "3" is no name (KpiRangeError); bytes were parsed by numpy as
+    # a str "3" is no name (KpiInvalidError); bytes were parsed by numpy as
     # the number 3 (agent_reply): b"3" is now the unknown name "3" too
     for column in (np.array(["3"]), np.array([b"3"])):
-        with pytest.raises(kpi.KpiRangeError):
+        with pytest.raises(kpi.KpiInvalidError):
             kinds(column)
     # names in bytes (an 'S' column) are names as in str: created = 1, closed = 13
     assert kinds(np.array([b"created", b"closed"])).tolist() == [1, 13]
@@ -984,15 +1031,16 @@ def test_apply_of_columns_whose_conversion_refuses_a_value_applies_nothing():
     # is refused by the conversion (kpi.to_events), before C sees any
     # record: nothing is applied, and .index (read by a caller who resumes
     # after the bad record) was missing, an AttributeError in the handler.
-    # Row 2 holds ticket -3 (no uint64), then a kind name that is none:
-    # 0 tickets created either way, index None.
-    for bad in ({"ticket": [1, 2, -3]},
-                {"kind": ["created", "created", "opened"]}):
+    # Row 2 holds ticket -3 (no uint64: KpiRangeError), then a kind name
+    # that is none (KpiInvalidError): 0 tickets created either way, index
+    # None.
+    for bad, error in (({"ticket": [1, 2, -3]}, kpi.KpiRangeError),
+                       ({"kind": ["created", "created", "opened"]}, kpi.KpiInvalidError)):
         columns = {"time_ms": [T0, T0 + 1, T0 + 2], "ticket": [1, 2, 3],
                    "kind": ["created"] * 3}
         columns.update(bad)
         e = kpi.Engine()
-        with pytest.raises(kpi.KpiRangeError) as err:
+        with pytest.raises(error) as err:
             e.apply(columns)
         assert err.value.index is None
         assert e.count("created") == 0
@@ -1045,7 +1093,7 @@ def test_list_kind_columns_keep_integers_beside_names():
     assert kinds([1, 11]).tolist() == [1, 11]
     with pytest.raises(TypeError):
         kinds(["created", 3.7])
-    with pytest.raises(kpi.KpiRangeError):
+    with pytest.raises(kpi.KpiInvalidError):
         kinds(["created", "11"])  # text is a name, never a number
 
 

@@ -293,6 +293,15 @@ def test_ratio_against_pandas(rng):
         kpi.cost_per_ticket().merge(kpi.cost_to_revenue())
 
 
+def test_ratio_of_an_unknown_kind_is_kpi_invalid_error():
+    # the kind is a selector (RATIO_*): one past the last and the largest
+    # uint32 are KPI_ERR_INVALID, as the C call answers
+    for kind in (kpi.RATIO_TICKETS_PER_AGENT_HOUR + 1, 2**32 - 1):
+        with pytest.raises(kpi.KpiInvalidError) as info:
+            kpi.Ratio(kind)
+        assert info.value.name == "KPI_ERR_INVALID"
+
+
 def test_rate_and_engine_flags_take_numpy_bools_as_bools():
     # Rate.add and Engine.set_option turned Python's bool into an int but
     # gave numpy's (an element of a bool array) to operator.index, which

@@ -92,10 +92,11 @@ KPI_API int kpi_sla_policy_clone(const kpi_sla_policy *p, kpi_sla_policy **out);
  *        #KPI_SLA_RESOLUTION.
  * @param target_ms the target, >= 0 (business ms when business_hours).
  * @param business_hours 1 to count in business time, 0 for calendar time.
- * @return #KPI_OK; #KPI_ERR_INVALID if `p` is NULL or business_hours is
- *         not 0 or 1; #KPI_ERR_RANGE for an unknown priority or metric or
- *         a negative target; #KPI_ERR_STATE for a business-time target on
- *         a policy without a calendar.  Not thread-safe on `p`.
+ * @return #KPI_OK; #KPI_ERR_INVALID if `p` is NULL, business_hours is
+ *         not 0 or 1 or the metric is unknown; #KPI_ERR_RANGE for a
+ *         priority of #KPI_SLA_PRIORITIES or more or a negative target;
+ *         #KPI_ERR_STATE for a business-time target on a policy without a
+ *         calendar.  Not thread-safe on `p`.
  */
 KPI_API int kpi_sla_policy_set_target(kpi_sla_policy *p, uint32_t priority,
                                       int metric, int64_t target_ms,
@@ -108,9 +109,10 @@ KPI_API int kpi_sla_policy_set_target(kpi_sla_policy *p, uint32_t priority,
  * @param metric the metric.
  * @param[out] target_ms receives the target.
  * @param[out] business_hours receives 1 for business time, 0 otherwise.
- * @return #KPI_OK; #KPI_ERR_INVALID if a pointer is NULL; #KPI_ERR_RANGE
- *         for an unknown priority or metric; #KPI_ERR_UNKNOWN_ID if no
- *         target is set.  Thread safety: a const read.
+ * @return #KPI_OK; #KPI_ERR_INVALID if a pointer is NULL or the metric
+ *         is unknown; #KPI_ERR_RANGE for a priority of
+ *         #KPI_SLA_PRIORITIES or more; #KPI_ERR_UNKNOWN_ID if no target
+ *         is set.  Thread safety: a const read.
  */
 KPI_API int kpi_sla_policy_target(const kpi_sla_policy *p, uint32_t priority,
                                   int metric, int64_t *target_ms,
@@ -126,8 +128,9 @@ KPI_API int kpi_sla_policy_target(const kpi_sla_policy *p, uint32_t priority,
  * @param start_ms when the clock started (UTC ms).
  * @param paused_ms time paused so far, in the metric's time base, >= 0.
  * @param[out] due_ms receives the due instant.
- * @return #KPI_OK; #KPI_ERR_INVALID if a pointer is NULL; #KPI_ERR_RANGE
- *         for an unknown priority or metric, negative paused_ms, or a due
+ * @return #KPI_OK; #KPI_ERR_INVALID if a pointer is NULL or the metric
+ *         is unknown; #KPI_ERR_RANGE for a priority of
+ *         #KPI_SLA_PRIORITIES or more, negative paused_ms, or a due
  *         instant out of range; #KPI_ERR_UNKNOWN_ID if no target is set;
  *         #KPI_ERR_EMPTY if business time is used, the calendar has
  *         no opening hours and target + paused > 0 (never due; a sum of 0
@@ -149,8 +152,9 @@ KPI_API int kpi_sla_policy_due(const kpi_sla_policy *p, uint32_t priority,
  * @param end_ms when it stopped (the response or resolution).
  * @param paused_ms time paused in between, in the metric's time base.
  * @param[out] met receives 1 when met, 0 when breached.
- * @return #KPI_OK; #KPI_ERR_INVALID if a pointer is NULL; #KPI_ERR_RANGE
- *         for an unknown priority or metric, end before start, negative
+ * @return #KPI_OK; #KPI_ERR_INVALID if a pointer is NULL or the metric
+ *         is unknown; #KPI_ERR_RANGE for a priority of
+ *         #KPI_SLA_PRIORITIES or more, end before start, negative
  *         paused_ms or paused_ms above the elapsed time, instants out of
  *         the calendar's range; #KPI_ERR_UNKNOWN_ID if no target is set.
  *         Thread safety: a const read.
@@ -169,9 +173,9 @@ KPI_API int kpi_sla_policy_met(const kpi_sla_policy *p, uint32_t priority,
  * @param now_ms the current instant, not before start.
  * @param paused_ms time paused so far, in the metric's time base.
  * @param[out] remaining_ms receives the time left (negative when breached).
- * @return #KPI_OK; #KPI_ERR_INVALID if a pointer is NULL; #KPI_ERR_RANGE
- *         as for kpi_sla_policy_met(); #KPI_ERR_UNKNOWN_ID if no target
- *         is set.  Thread safety: a const read.
+ * @return #KPI_OK; #KPI_ERR_INVALID and #KPI_ERR_RANGE as for
+ *         kpi_sla_policy_met(); #KPI_ERR_UNKNOWN_ID if no target is set.
+ *         Thread safety: a const read.
  */
 KPI_API int kpi_sla_policy_remaining(const kpi_sla_policy *p,
                                      uint32_t priority, int metric,
