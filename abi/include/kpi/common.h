@@ -116,16 +116,15 @@ KPI_API const char *kpi_version_string(void);
 /** Success. */
 #define KPI_OK 0
 /** A required pointer is NULL, or an argument is malformed (NaN, a bad
- *  string, an option out of its domain), or a selector is unknown: an
- *  argument whose values are a set of the library's named constants (a
- *  KPI_ENGINE_* metric, option or counter, a KPI_DIM_* dimension, a
- *  KPI_EVENT_* kind, a KPI_SLA_* metric, a KPI_RATIO_* kind, ...) given a
- *  value that is none of them. */
+ *  string), or a selector is unknown: an argument whose values are a set
+ *  of the library's named constants (a KPI_ENGINE_* metric, option or
+ *  counter, a KPI_DIM_* dimension, a KPI_EVENT_* kind, a KPI_SLA_* metric,
+ *  a KPI_RATIO_* kind, ...) given a value that is none of them. */
 #define KPI_ERR_INVALID (-1)
 /** A value lies outside the accepted range (an answer off the scale, a
- *  negative duration, a quantile outside [0, 1], a caller's own code
- *  beyond the library's limit such as a channel code or an SLA
- *  priority). */
+ *  negative duration, a quantile outside [0, 1], an option's value
+ *  outside its domain, a caller's own code beyond the library's limit
+ *  such as a channel code or an SLA priority). */
 #define KPI_ERR_RANGE (-2)
 /** An allocation failed; nothing was changed. */
 #define KPI_ERR_NOMEM (-3)
