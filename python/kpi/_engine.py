@@ -575,10 +575,13 @@ class Engine(KpiObject):
 
     def add_target(self, metric, target_ms):
         """Register an exact share_within() target on a duration metric
-        (KpiTypeError for another metric)."""
+        (KpiTypeError for another metric; KpiRangeError for a target of 0
+        or less, checked first, as the C call does)."""
         m = _code(METRICS, metric, "metric")
-        _check_type(m, 1, "kpi_engine_add_target")
-        C.kpi_engine_add_target(self._p, m, _lib.i64(target_ms, "target_ms"))
+        t = _lib.i64(target_ms, "target_ms")
+        if t > 0:  # the C call answers a target out of range before a type
+            _check_type(m, 1, "kpi_engine_add_target")
+        C.kpi_engine_add_target(self._p, m, t)
 
     def set_name(self, dim, code, name):
         """Name a code of a dimension (agent, team, channel, priority,

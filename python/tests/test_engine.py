@@ -669,6 +669,9 @@ def test_unknown_selectors_raise_kpi_invalid_error_and_change_nothing():
         e.window("volume", T0)
     with pytest.raises(kpi.KpiTypeError):
         e.add_target("fcr", H)
+    for target in (0, -1):  # the target's range first, then the type (as C)
+        with pytest.raises(kpi.KpiRangeError):
+            e.add_target("fcr", target)
     with pytest.raises(kpi.KpiRangeError):
         e.set_name("channel", 256, "x")  # a caller's code off its range: data
     assert bytes(e) == before
