@@ -214,12 +214,14 @@ KPI_API int kpi_sla_policy_set_target(kpi_sla_policy *p, uint32_t priority,
                                       int metric, int64_t target_ms,
                                       int business_hours)
 {
-    if (!kpi__is(p, &kpi__sla_policy_type) || (business_hours != 0 && business_hours != 1))
+    if (!kpi__is(p, &kpi__sla_policy_type))
         return KPI_ERR_INVALID;
     int rc = check_key(priority, metric);
     if (rc != KPI_OK)
         return rc;
-    if (target_ms < 0)
+    /* a flag other than 0 or 1 is a value out of its range, as for
+     * kpi_rate_add() and kpi_score_set_high_is_easy() */
+    if (target_ms < 0 || (business_hours != 0 && business_hours != 1))
         return KPI_ERR_RANGE;
     if (business_hours && p->cal == NULL)
         return KPI_ERR_STATE;

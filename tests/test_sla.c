@@ -109,7 +109,11 @@ START_TEST(errors_are_named_and_change_nothing)
     ck_assert_status(kpi_sla_policy_set_target(p, 0, 3, H, 0), KPI_ERR_INVALID);
     ck_assert_status(kpi_sla_policy_set_target(p, 0, -1, H, 0), KPI_ERR_INVALID);
     ck_assert_status(kpi_sla_policy_set_target(p, 0, 0, -1, 0), KPI_ERR_RANGE);
-    ck_assert_status(kpi_sla_policy_set_target(p, 0, 0, H, 2), KPI_ERR_INVALID);
+    /* a flag other than 0 or 1: out of its range, as kpi_rate_add()'s */
+    ck_assert_status(kpi_sla_policy_set_target(p, 0, 0, H, 2), KPI_ERR_RANGE);
+    ck_assert_status(kpi_sla_policy_set_target(p, 0, 0, H, -1), KPI_ERR_RANGE);
+    /* an unknown metric first: a selector */
+    ck_assert_status(kpi_sla_policy_set_target(p, 0, 3, H, 2), KPI_ERR_INVALID);
     ck_assert_status(kpi_sla_policy_set_target(NULL, 0, 0, H, 0), KPI_ERR_INVALID);
     ck_assert_status(kpi_sla_policy_due(p, 2, 0, MON, 0, &v), KPI_ERR_UNKNOWN_ID);
     ck_assert_status(kpi_sla_policy_due(p, 9, 0, MON, 0, &v), KPI_ERR_RANGE);

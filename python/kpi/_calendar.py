@@ -153,9 +153,9 @@ class SlaPolicy(_Configuration):
     def set_target(self, priority, metric, target_ms, business_hours=False):
         """The target of a metric for a priority, in business time when
         business_hours is True (or 1); any value but True, False, 1 and 0
-        raises (KpiInvalidError for another integer, as C refuses it;
-        KpiRangeError, before the call, for one C's int cannot hold;
-        TypeError for a non-integer).  KpiInvalidError for an unknown
+        raises (KpiRangeError for another integer, as C refuses it, or,
+        before the call, for one C's int cannot hold; TypeError for a
+        non-integer).  KpiInvalidError for an unknown
         metric (not an SLA_* value), KpiRangeError for a priority of 8 or
         more or a negative target."""
         C.kpi_sla_policy_set_target(self._p, _lib.u32(priority, "priority"),

@@ -92,9 +92,9 @@ KPI_API int kpi_sla_policy_clone(const kpi_sla_policy *p, kpi_sla_policy **out);
  *        #KPI_SLA_RESOLUTION.
  * @param target_ms the target, >= 0 (business ms when business_hours).
  * @param business_hours 1 to count in business time, 0 for calendar time.
- * @return #KPI_OK; #KPI_ERR_INVALID if `p` is NULL, business_hours is
- *         not 0 or 1 or the metric is unknown; #KPI_ERR_RANGE for a
- *         priority of #KPI_SLA_PRIORITIES or more or a negative target;
+ * @return #KPI_OK; #KPI_ERR_INVALID if `p` is NULL or the metric is
+ *         unknown; #KPI_ERR_RANGE for a priority of #KPI_SLA_PRIORITIES or
+ *         more, a negative target, or business_hours other than 0 or 1;
  *         #KPI_ERR_STATE for a business-time target on a policy without a
  *         calendar.  Not thread-safe on `p`.
  */
