@@ -3127,8 +3127,57 @@ static int apply_event(kpi_engine *e, const intake *in, tk *t)
     return rc;
 }
 
+/* Can a status change from `old` fail?  Only computing a business span:
+ * time in a waiting status added to the ticket's business sums (a
+ * calendar), or a pause whose resolution target runs in business time (a
+ * policy).  Conservative: true when neither can arise. */
+static inline bool status_change_plain(const kpi_engine *e, int old)
+{
+    bool waits = old == KPI_STATUS_NEW || old == KPI_STATUS_OPEN || old == KPI_STATUS_ON_HOLD;
+    return (!e->ts.biz || !waits) && (old != KPI_STATUS_PENDING || e->pol == NULL);
+}
+
+/* A plain event: applying it to t can neither fail nor record a value (it
+ * changes only the ticket, the counters and the clock), so, when nothing
+ * is due either, it needs no transaction: nothing could have to be
+ * undone.  Every other event, and any event that settles something, runs
+ * in one.  (A kind that comes to record a value, push a timer or meet an
+ * error must leave this list.  tests/test_engine_tx runs the engine's
+ * suite with this path compiled out, so both paths give every test's
+ * states, the golden snapshots' bytes included.) */
+static inline bool event_is_plain(const kpi_engine *e, uint32_t kind, const tk *t)
+{
+#ifdef KPI__ENGINE_NO_PLAIN /* tests/test_engine_tx: every event in one */
+    (void)e;
+    (void)kind;
+    (void)t;
+    return false;
+#else
+    switch (kind) {
+    case KPI_EVENT_NOTE:
+    case KPI_EVENT_HANDOFF:
+    case KPI_EVENT_ASSIGNED:
+        return true;
+    case KPI_EVENT_BOT_REPLY: /* counted as a reply, it records one */
+        return !e->opt[KPI_ENGINE_OPT_BOT_REPLIES_COUNT];
+    case KPI_EVENT_REOPENED: /* a change from solved computes no span */
+        return true;
+    case KPI_EVENT_CUSTOMER_MESSAGE:
+        /* a solved ticket: ignored, or reopened; else a pending ticket is
+         * opened */
+        return t->status != KPI_STATUS_PENDING || status_change_plain(e, KPI_STATUS_PENDING);
+    case KPI_EVENT_OPEN:
+    case KPI_EVENT_PENDING:
+    case KPI_EVENT_ON_HOLD:
+        return status_change_plain(e, t->status);
+    default:
+        return false;
+    }
+#endif
+}
+
 /* Validate (fields already checked), reserve, advance, apply: the one path
- * of every event.  Invariant between calls: no timer is due by e->now, so
+ * of every event (a plain one outside a transaction).  Invariant between calls: no timer is due by e->now, so
  * a live ticket expiring by `now` is one whose window ends by the event. */
 static int engine_event(kpi_engine *e, intake *in)
 {
@@ -3164,7 +3213,16 @@ static int engine_event(kpi_engine *e, intake *in)
      * 2^64 - 1: the one an event could pass */
     if (e->cnt[KPI_ENGINE_COUNT_EVENTS] == UINT64_MAX)
         return KPI_ERR_OVERFLOW;
-    if ((rc = reserve_for(e, in)) != KPI_OK || (rc = tx_begin(e)) != KPI_OK)
+    if ((rc = reserve_for(e, in)) != KPI_OK)
+        return rc;
+    if (t != NULL && event_is_plain(e, ev->kind, t) && e->started &&
+        !tq_due(&e->tq, now > e->now ? now : e->now) &&
+        !tq_due(&e->cq, now > e->now ? now : e->now)) {
+        /* advance()'s common case, then the event: neither can fail */
+        clock_to(e, now);
+        return apply_event(e, in, t);
+    }
+    if ((rc = tx_begin(e)) != KPI_OK)
         return rc;
     uint32_t n_before = e->ts.n;
     int ra = advance(e, now), r2;

@@ -7501,6 +7501,84 @@ START_TEST(a_resolve_its_settlement_could_not_compute_is_refused)
 }
 END_TEST
 
+/* Events that can neither fail nor record a value run outside a
+ * transaction (engine.c, event_is_plain()), so a status change that
+ * computes a business span must not be one of them: past the calendar's
+ * range it is refused whole, the clock and the ticket as they were.  With
+ * the engine's calendar, a change from new, open or on hold (the ticket's
+ * business sums of waiting); with a resolution target in business time
+ * (priority 3 of the policy, with or without the engine's calendar), a
+ * change from pending (the pause), a customer's message included.  The
+ * events that compute nothing are taken past the range. */
+START_TEST(status_changes_computing_business_time_past_the_calendar_are_refused_whole)
+{
+    const int64_t edge = KPI_CALENDAR_MAX_TIME, past = edge + H;
+    for (int policy_only = 0; policy_only < 2; policy_only++) {
+        pair p = start(policy_only ? setup_policy_only : setup_sla);
+        /* ticket 1 new, 2 open, 3 on hold, 4 pending, 5 solved */
+        FEED(&p, CREATE_X(edge - 3 * H, 1, 100, 0, 3, 0, 0),
+             CREATE_X(edge - 3 * H, 2, 101, 0, 3, 0, 0),
+             CREATE_X(edge - 3 * H, 3, 102, 0, 3, 0, 0),
+             CREATE_X(edge - 3 * H, 4, 103, 0, 3, 0, 0),
+             CREATE_X(edge - 3 * H, 5, 104, 0, 3, 0, 0), OPEN(edge - 2 * H, 2),
+             ON_HOLD(edge - 2 * H, 3), PENDING(edge - 2 * H, 4), RESOLVE(edge - 2 * H, 5, 7));
+        const struct {
+            kpi_event ev;
+            int refused, status; /* the status it leaves when taken */
+        } cases[] = {
+            {OPEN(past, 1), !policy_only, KPI_STATUS_OPEN},
+            {PENDING(past, 1), !policy_only, KPI_STATUS_PENDING},
+            {ON_HOLD(past, 1), !policy_only, KPI_STATUS_ON_HOLD},
+            {PENDING(past, 2), !policy_only, KPI_STATUS_PENDING},
+            {ON_HOLD(past, 2), !policy_only, KPI_STATUS_ON_HOLD},
+            {OPEN(past, 3), !policy_only, KPI_STATUS_OPEN},
+            {PENDING(past, 3), !policy_only, KPI_STATUS_PENDING},
+            {OPEN(past, 4), 1, 0},
+            {ON_HOLD(past, 4), 1, 0},
+            {MSG(past, 4), 1, 0},
+            /* no span: taken in both */
+            {NOTE(past, 1), 0, KPI_STATUS_NEW},
+            {HANDOFF(past, 1), 0, KPI_STATUS_NEW},
+            {ASSIGN(past, 2, 7, 3), 0, KPI_STATUS_OPEN},
+            {BOT(past, 2), 0, KPI_STATUS_OPEN},
+            {MSG(past, 2), 0, KPI_STATUS_OPEN},
+            {MSG(past, 3), 0, KPI_STATUS_ON_HOLD},
+            {REOPEN(past, 5), 0, KPI_STATUS_OPEN},
+            {MSG(past, 5), 0, KPI_STATUS_OPEN},
+        };
+        size_t len;
+        unsigned char *before = eng_bytes(p.a, &len);
+        for (size_t i = 0; i < N_OF(cases); i++) {
+            const kpi_event *v = &cases[i].ev;
+            kpi_engine *a = NULL, *b = NULL;
+            ck_assert_ok(kpi_engine_clone(p.a, &a));
+            ck_assert_ok(kpi_engine_clone(p.a, &b));
+            size_t applied = 2;
+            int rc = kpi_engine_apply(a, v, 1, sizeof *v, &applied);
+            ck_assert_msg(rc == (cases[i].refused ? KPI_ERR_RANGE : KPI_OK),
+                          "policy only %d, case %zu: %s", policy_only, i, kpi_status_name(rc));
+            ck_assert_status(per_kind(b, v), rc);
+            if (cases[i].refused) {
+                ck_assert_uint_eq(applied, 0);
+                eng_unchanged(a, before, len);
+                eng_unchanged(b, before, len);
+            } else {
+                int64_t t;
+                ck_assert_uint_eq(applied, 1);
+                ck_assert_ok(kpi_engine_time(a, &t));
+                ck_assert_int_eq(t, past);
+                ck_assert_int_eq(status_of(a, v->ticket), cases[i].status);
+                eng_same(a, b);
+            }
+            kpi_engine_free(a);
+            kpi_engine_free(b);
+        }
+        free(before);
+        finish(&p);
+    }
+}
+END_TEST
+
 /* The same in a snapshot: a solved ticket whose settlement could not be
  * computed (its last resolve moved past the calendar's range: no resolve
  * leaves that) is a corrupt snapshot; the bytes resealed unchanged restore
@@ -11220,6 +11298,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, a_window_starting_inside_a_period_takes_the_periods_after);
     tcase_add_test(tc, a_window_with_no_period_start_is_empty_however_old);
     tcase_add_test(tc, business_time_beyond_the_calendar_refuses_the_event);
+    tcase_add_test(tc, status_changes_computing_business_time_past_the_calendar_are_refused_whole);
     tcase_add_test(tc, business_wait_and_work_skip_nights_weekends_and_holidays);
     tcase_add_test(tc, a_snapshot_with_business_sums_beyond_their_twins_is_corrupt);
     tcase_add_test(tc, a_calendar_set_after_a_failed_first_event_keeps_business_sums);
