@@ -3215,18 +3215,19 @@ static int engine_event(kpi_engine *e, intake *in)
         return KPI_ERR_OVERFLOW;
     if ((rc = reserve_for(e, in)) != KPI_OK)
         return rc;
-    if (t != NULL && event_is_plain(e, ev->kind, t) && e->started &&
-        !tq_due(&e->tq, now > e->now ? now : e->now) &&
-        !tq_due(&e->cq, now > e->now ? now : e->now)) {
-        /* advance()'s common case, then the event: neither can fail */
-        clock_to(e, now);
-        return apply_event(e, in, t);
-    }
-    if ((rc = tx_begin(e)) != KPI_OK)
-        return rc;
-    uint32_t n_before = e->ts.n;
-    int ra = advance(e, now), r2;
-    if (tx_grow(e, 8, 0)) {
+    const int64_t by = now > e->now ? now : e->now;
+    const bool plain = t != NULL && event_is_plain(e, ev->kind, t) && e->started &&
+                       !tq_due(&e->tq, by) && !tq_due(&e->cq, by);
+    int r2;
+    if (plain) {
+        clock_to(e, now); /* advance()'s common case: the event cannot fail */
+    } else {
+        if ((rc = tx_begin(e)) != KPI_OK)
+            return rc;
+        uint32_t n_before = e->ts.n;
+        rc = advance(e, now);
+        if (!tx_grow(e, 8, 0))
+            return tx_end(e); /* (failed: nothing changed) */
         if (t != NULL && e->ts.n != n_before) /* slots moved while settling */
             t = ts_find_slot(&e->ts, ev->ticket, &slot);
         if (t != NULL) {
@@ -3235,21 +3236,22 @@ static int engine_event(kpi_engine *e, intake *in)
             u->t = *t;
             bz_save(&e->ts, slot, &u->b);
         }
-        rc = ra;
         /* after advance() nothing is due by e->now (a failure there has
          * failed the transaction already), and applying does not move
          * e->now: only a timer the event pushes already due can be */
         e->tx.late = false;
-        KEEP(apply_event(e, in, t));
-        if (e->tx.late)
-            KEEP(run_timers(e, e->now));
-        /* an error found while settling or applying (a calendar or SLA
-         * computation out of range, ...) fails the whole transaction, like
-         * a failed allocation: the event is refused and nothing changes.
-         * (Settling cannot meet one: settle_check() refused the resolve.) */
-        if (rc != KPI_OK && e->tx.fail == KPI_OK)
-            e->tx.fail = rc;
     }
+    KEEP(apply_event(e, in, t));
+    if (plain)
+        return rc;
+    if (e->tx.late)
+        KEEP(run_timers(e, e->now));
+    /* an error found while settling or applying (a calendar or SLA
+     * computation out of range, ...) fails the whole transaction, like a
+     * failed allocation: the event is refused and nothing changes.
+     * (Settling cannot meet one: settle_check() refused the resolve.) */
+    if (rc != KPI_OK && e->tx.fail == KPI_OK)
+        e->tx.fail = rc;
     return tx_end(e); /* KPI_OK, or nothing changed (rings_trim(): the caller's) */
 }
 
