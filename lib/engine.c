@@ -3177,8 +3177,9 @@ static inline bool event_is_plain(const kpi_engine *e, uint32_t kind, const tk *
 }
 
 /* Validate (fields already checked), reserve, advance, apply: the one path
- * of every event (a plain one outside a transaction).  Invariant between calls: no timer is due by e->now, so
- * a live ticket expiring by `now` is one whose window ends by the event. */
+ * of every event (a plain one outside a transaction).  Invariant between
+ * calls: no timer is due by e->now, so a live ticket expiring by `now` is
+ * one whose window ends by the event. */
 static int engine_event(kpi_engine *e, intake *in)
 {
     const kpi_event *ev = in->ev;
