@@ -835,6 +835,10 @@ static size_t names_lower(const names *t, uint64_t code)
 
 static const char *names_get(const names *t, uint64_t code)
 {
+    /* codes numbered 1, 2, 3, ... (the common case): code k at k - 1, as
+     * the codes are sorted and distinct */
+    if (code - 1 < t->n && t->v[code - 1].code == code)
+        return t->v[code - 1].name;
     size_t i = names_lower(t, code);
     return (i < t->n && t->v[i].code == code) ? t->v[i].name : NULL;
 }

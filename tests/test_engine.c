@@ -2654,6 +2654,59 @@ START_TEST(a_reset_engine_takes_a_new_configuration_until_its_next_event)
 }
 END_TEST
 
+/* A name is found by its code whether the codes are numbered 1, 2, 3, ...
+ * (each then at its place: engine.c, names_get()) or not (a search): every
+ * code of a table with gaps, before and after they fill, and a creation
+ * naming each topic counts it under its label. */
+START_TEST(names_are_found_by_code_with_or_without_gaps)
+{
+    kpi_engine *e = engine(NULL);
+    static const uint64_t first[] = {101, 2, 6, 5, 3, 100, 7}, then[] = {1, 4};
+    int named[110] = {0};
+    char want[16];
+    const char *name;
+    for (int round = 0; round < 2; round++) {
+        const uint64_t *set = round ? then : first;
+        size_t n = round ? N_OF(then) : N_OF(first);
+        for (size_t i = 0; i < n; i++) {
+            snprintf(want, sizeof want, "topic %u", (unsigned)set[i]);
+            ck_assert_ok(kpi_engine_set_name(e, KPI_DIM_TOPIC, set[i], want));
+            named[set[i]] = 1;
+        }
+        for (uint64_t c = 0; c < N_OF(named); c++) {
+            int rc = kpi_engine_name(e, KPI_DIM_TOPIC, c, &name);
+            ck_assert_msg(rc == (named[c] ? KPI_OK : KPI_ERR_UNKNOWN_ID), "round %d, code %u: %s",
+                          round, (unsigned)c, kpi_status_name(rc));
+            if (named[c]) {
+                snprintf(want, sizeof want, "topic %u", (unsigned)c);
+                ck_assert_str_eq(name, want);
+            }
+        }
+    }
+    /* codes 1..7, 100 and 101 named: a creation under each, and one under
+     * an unnamed code refused */
+    uint64_t ticket = 1;
+    for (uint64_t c = 0; c < N_OF(named); c++) {
+        kpi_event v = CREATE_X(T0 + (int64_t)c, ticket, 100 + c, 0, 0, (uint32_t)c, 0);
+        int rc = kpi_engine_event(e, &v);
+        ck_assert_int_eq(rc, named[c] || c == 0 ? KPI_OK : KPI_ERR_UNKNOWN_ID);
+        ticket += rc == KPI_OK;
+    }
+    const kpi_topk *top = NULL;
+    ck_assert_ok(kpi_engine_top_topics(e, &top));
+    ck_assert_uint_eq(kpi_topk_total(top), 9);
+    for (uint64_t c = 1; c < N_OF(named); c++) {
+        uint64_t count = 0;
+        if (!named[c])
+            continue;
+        snprintf(want, sizeof want, "topic %u", (unsigned)c);
+        ck_assert_ok(kpi_topk_estimate(top, want, strlen(want), &count, NULL, NULL));
+        ck_assert_uint_eq(count, 1);
+    }
+    kpi_engine_free(e);
+}
+END_TEST
+
 /* engine.h, kpi_engine_set_name(): a topic is its label at creation.  A
  * customer's contacts on topic code 3 before and after it is renamed are
  * two topics (no same-topic repeat), a contact on code 4, given the new
@@ -11287,6 +11340,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, timers_far_apart_and_out_of_order_settle_in_time_order);
     tcase_add_test(tc, reset_forgets_the_data_and_keeps_the_configuration);
     tcase_add_test(tc, a_reset_engine_takes_a_new_configuration_until_its_next_event);
+    tcase_add_test(tc, names_are_found_by_code_with_or_without_gaps);
     tcase_add_test(tc, a_renamed_topic_is_another_topic_from_the_rename_on);
     tcase_add_test(tc, memory_per_live_ticket);
     tcase_add_test(tc, ticket_bytes_stay_within_96_a_ticket_at_every_size);
