@@ -221,7 +221,10 @@
  * changes its ticket while logging how to undo it, and queues the values
  * it records; as it queues them it makes every allocation they need
  * (breakdown members, sketch and top-k growth), and it records them only
- * once all succeeded; if any failed, everything is undone.  In a batch the
+ * once all succeeded; if any failed, everything is undone.  (An event that
+ * records no value and can meet no error once its keys are known, a note
+ * or an assignment say, with nothing due, is applied directly: it has
+ * nothing to undo.)  In a batch the
  * failing record is the one reported, with everything before it applied.
  * One exception keeps memory bounded: when time moves over thousands of
  * due tickets at once, their settlement commits in steps (of about 65,536
