@@ -1688,7 +1688,7 @@ static void tx_rollback(kpi_engine *e)
  * inline. */
 static inline int dur_feed(void *acc, int64_t ms, int32_t idx)
 {
-    return kpi__duration_add_fast(acc, ms, idx) ? KPI_OK : kpi__duration_add_at(acc, ms, idx);
+    return kpi__duration_add_bounded(acc, ms, idx) ? KPI_OK : kpi__duration_add_at(acc, ms, idx);
 }
 
 /* A ratio's feed in the commit, inline: the engine's pairs are valid

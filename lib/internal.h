@@ -207,27 +207,49 @@ static inline int kpi__duration_reserve_at(struct kpi_duration *d, int32_t i)
  * kpi__duration_index(d, ms): a positive value below 2^52 whose bucket is
  * in the window of a sketch that holds positive values and has not
  * collapsed, and no count or sum that would overflow.  True if it added
- * ms; false, with d unchanged, when the case is not that one. */
-static inline bool kpi__duration_add_fast(struct kpi_duration *d, int64_t ms, int32_t i)
+ * ms; false, with d unchanged, when the case is not that one.  `bounded`
+ * (a constant at each call): the caller knows that no count or sum it
+ * feeds can overflow, and that test is left out (the engine's commit: it
+ * checks its totals first, and a breakdown member or period bucket holds
+ * no more than its total).  The extremes and the used range move only
+ * when a value falls outside them, rare once a sketch has seen a few
+ * values, so they are tested, not rewritten. */
+static inline bool kpi__duration_add_case(struct kpi_duration *d, int64_t ms, int32_t i,
+                                          bool bounded)
 {
     /* every member read before any is written (the writes could alias) */
     const uint32_t off = (uint32_t)i - (uint32_t)d->blo;
     const uint64_t count = d->count;
     const int64_t sum = d->sum, mn = d->min, mx = d->max;
     const int32_t ulo = d->ulo, uhi = d->uhi;
-    if (off >= d->bcap || d->collapsed || count <= d->zeros || count == UINT64_MAX ||
-        ms > INT64_MAX - sum)
+    if (off >= d->bcap || d->collapsed || count <= d->zeros ||
+        (!bounded && (count == UINT64_MAX || ms > INT64_MAX - sum)))
         return false;
+    uint64_t *const bin = &d->bins[off];
     d->count = count + 1;
     d->sum = sum + ms;
-    d->min = ms < mn ? ms : mn;
-    d->max = ms > mx ? ms : mx;
-    d->ulo = i < ulo ? i : ulo;
-    d->uhi = i > uhi ? i : uhi;
-    d->bins[off]++;
+    if (ms < mn)
+        d->min = ms;
+    if (ms > mx)
+        d->max = ms;
+    if (i < ulo)
+        d->ulo = i;
+    if (i > uhi)
+        d->uhi = i;
+    ++*bin;
     for (uint32_t t = 0; t < d->ntargets; t++)
         d->within[t] += ms <= d->targets[t];
     return true;
+}
+
+static inline bool kpi__duration_add_fast(struct kpi_duration *d, int64_t ms, int32_t i)
+{
+    return kpi__duration_add_case(d, ms, i, false);
+}
+
+static inline bool kpi__duration_add_bounded(struct kpi_duration *d, int64_t ms, int32_t i)
+{
+    return kpi__duration_add_case(d, ms, i, true);
 }
 
 /* kpi_score_add_array(s, answers, n) with the block kernels no wider than

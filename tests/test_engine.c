@@ -6352,10 +6352,11 @@ static void dur_fed_alike(const kpi_duration *d, const int64_t *v, size_t n, int
 /* A duration's feed adds inline when the value's bucket is inside the
  * sketch's window, and out of line otherwise: the first value of a sketch,
  * a zero (no bucket), a value far outside the window (which the feed's
- * reservation widens, an allocation that may fail).  Every sketch fed
- * (total, breakdown members, period buckets) ends up byte for byte as a
- * sketch fed the same values, and each allocation of the widening failing
- * leaves the engine as it was. */
+ * reservation widens, an allocation that may fail); inline, values above
+ * and below the used range (the extremes and the range move).  Every
+ * sketch fed (total, breakdown members, period buckets) ends up byte for
+ * byte as a sketch fed the same values, and each allocation of the
+ * widening failing leaves the engine as it was. */
 START_TEST(duration_feeds_inside_and_outside_the_window_equal_a_sketch_fed_alike)
 {
     const kpi_event log[] = {
@@ -6365,9 +6366,11 @@ START_TEST(duration_feeds_inside_and_outside_the_window_equal_a_sketch_fed_alike
         REPLY(T0 + 20 * D, 3, 7), /* 20 days: hundreds of buckets above 1 s */
         CREATE_X(T0 + 20 * D, 4, 103, 3, 2, 0, 0), ASSIGN(T0 + 20 * D, 4, 7, 30),
         REPLY(T0 + 20 * D + 2000, 4, 7), /* inside the widened window */
+        CREATE_X(T0 + 20 * D, 5, 104, 3, 2, 0, 0), ASSIGN(T0 + 20 * D, 5, 7, 30),
+        REPLY(T0 + 20 * D + 500, 5, 7), /* a new minimum, below the used range */
     };
     const size_t far = 8;
-    const int64_t frt[] = {0, 1000, 20 * D, 2000};
+    const int64_t frt[] = {0, 1000, 20 * D, 2000, 500};
     fail_each_allocation(log, far, &log[far]);
 
     kpi_engine *e = NULL;
@@ -6375,12 +6378,12 @@ START_TEST(duration_feeds_inside_and_outside_the_window_equal_a_sketch_fed_alike
     ck_assert_ok(kpi_engine_apply(e, log, sizeof log / sizeof log[0], sizeof(kpi_event), NULL));
     const kpi_duration *d = NULL;
     ck_assert_ok(kpi_engine_duration(e, KPI_ENGINE_FRT, KPI_DIM_ALL, 0, &d));
-    dur_fed_alike(d, frt, 4, __LINE__);
+    dur_fed_alike(d, frt, 5, __LINE__);
     const int dims[] = {KPI_DIM_AGENT, KPI_DIM_TEAM, KPI_DIM_CHANNEL, KPI_DIM_PRIORITY};
     const uint64_t keys[] = {7, 30, 3, 2};
     for (int i = 0; i < 4; i++) {
         ck_assert_ok(kpi_engine_duration(e, KPI_ENGINE_FRT, dims[i], keys[i], &d));
-        dur_fed_alike(d, frt, 4, __LINE__);
+        dur_fed_alike(d, frt, 5, __LINE__);
     }
     /* the period buckets: the first day's, the last day's, both */
     void *w = NULL;
@@ -6388,10 +6391,10 @@ START_TEST(duration_feeds_inside_and_outside_the_window_equal_a_sketch_fed_alike
     dur_fed_alike(w, frt, 2, __LINE__);
     kpi_duration_free(w);
     ck_assert_ok(kpi_engine_window(e, KPI_ENGINE_FRT, T0 + 20 * D, T0 + 21 * D, &w));
-    dur_fed_alike(w, frt + 2, 2, __LINE__);
+    dur_fed_alike(w, frt + 2, 3, __LINE__);
     kpi_duration_free(w);
     ck_assert_ok(kpi_engine_window(e, KPI_ENGINE_FRT, T0, T0 + 21 * D, &w));
-    dur_fed_alike(w, frt, 4, __LINE__);
+    dur_fed_alike(w, frt, 5, __LINE__);
     kpi_duration_free(w);
     kpi_engine_free(e);
 }
