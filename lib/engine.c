@@ -1691,6 +1691,13 @@ static inline int dur_feed(void *acc, int64_t ms, int32_t idx)
     return kpi__duration_add_bounded(acc, ms, idx) ? KPI_OK : kpi__duration_add_at(acc, ms, idx);
 }
 
+/* A rate's feed in the commit, inline: the engine's outcomes are 0 or 1,
+ * so only a full count is left to refuse (as kpi_rate_add() does). */
+static inline int rate_feed(void *acc, int success)
+{
+    return kpi__rate_add_valid(acc, success) ? KPI_OK : KPI_ERR_OVERFLOW;
+}
+
 /* A ratio's feed in the commit, inline: the engine's pairs are valid
  * (finite; the denominator, logged-in hours, >= 0), so only a full count is
  * left to refuse (as kpi_ratio_add() does). */
@@ -1712,6 +1719,12 @@ static int tx_commit(kpi_engine *e)
             const int32_t idx = o->idx;
             for (unsigned j = 0; j < n; j++)
                 KEEP(dur_feed(o->acc[j], ms, idx));
+            continue;
+        }
+        if (o->kind == OP_RATE) {
+            const int success = (int)o->d.v.i;
+            for (unsigned j = 0; j < n; j++)
+                KEEP(rate_feed(o->acc[j], success));
             continue;
         }
         if (o->kind == OP_RATIO) {

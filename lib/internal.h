@@ -272,6 +272,27 @@ int kpi__duration_add_at(struct kpi_duration *d, int64_t ms, int32_t i);
  * kpi_duration_add_array allows 3): the tests compare every level. */
 int kpi__duration_add_array_simd(struct kpi_duration *d, const int64_t *ms, size_t n,
                                  int allow);
+/* ---- rates, for the ticket engine --------------------------------------
+ * The rate's layout (lib/rate.c) is here so that the engine's commit adds
+ * an outcome inline. */
+struct kpi_rate {
+    kpi__object base;
+    uint64_t successes;
+    uint64_t trials;
+};
+
+/* kpi_rate_add(r, success) of an outcome known valid (0 or 1): true if it
+ * added it; false, with r unchanged, when the count is full. */
+static inline bool kpi__rate_add_valid(struct kpi_rate *r, int success)
+{
+    const uint64_t trials = r->trials;
+    if (trials == UINT64_MAX)
+        return false;
+    r->trials = trials + 1;
+    r->successes += (uint64_t)success;
+    return true;
+}
+
 /* ---- ratios, for the ticket engine -------------------------------------
  * The ratio's layout (lib/ratio.c) is here so that the engine's commit
  * adds a pair inline.  Both sums are Neumaier-compensated: a running

@@ -6,12 +6,7 @@
 #include "codec.h"
 #include "kpi/rate.h"
 
-struct kpi_rate {
-    kpi__object base;
-    uint64_t successes;
-    uint64_t trials;
-};
-
+/* struct kpi_rate: lib/internal.h (the engine adds to it inline) */
 
 static int rate_make(kpi_rate **out, const kpi_allocator *alloc)
 {
@@ -141,11 +136,7 @@ int kpi_rate_add(kpi_rate *r, int success)
         return KPI_ERR_INVALID;
     if (success != 0 && success != 1)
         return KPI_ERR_RANGE;
-    if (r->trials == UINT64_MAX)
-        return KPI_ERR_OVERFLOW;
-    r->trials++;
-    r->successes += (uint64_t)success;
-    return KPI_OK;
+    return kpi__rate_add_valid(r, success) ? KPI_OK : KPI_ERR_OVERFLOW;
 }
 
 int kpi_rate_add_counts(kpi_rate *r, uint64_t successes, uint64_t trials)

@@ -71,7 +71,7 @@ names "malloc_fn" "kpi_allocator's malloc_fn taking a uint32_t size"
 # 3. and it still passes what is no ABI change: the layout behind an opaque
 # handle, a bound grown
 copy
-mutate lib/rate.c '    uint64_t trials;' '    uint64_t trials; uint32_t more;'
+mutate lib/internal.h '    uint64_t trials;' '    uint64_t trials; uint32_t more;'
 mutate include/kpi/topk.h '#define KPI_TOPK_MAX_LABEL 255' '#define KPI_TOPK_MAX_LABEL 511'
 guard 0 "a private layout changed and a bound grown"
 
