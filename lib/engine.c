@@ -2194,6 +2194,12 @@ static const kpi_calendar *pause_calendar(const kpi_engine *e, const tk *t)
     return kpi__sla_policy_calendar(e->pol);
 }
 
+/* Time in status s counts as the requester's wait (new, open, on hold). */
+static inline bool status_waits(int s)
+{
+    return s == KPI_STATUS_NEW || s == KPI_STATUS_OPEN || s == KPI_STATUS_ON_HOLD;
+}
+
 /* Status change at `now`: accumulate the time spent in the old status.
  * A pause measured in business time that the calendar cannot compute is
  * returned before anything changes (the event's transaction undoes it). */
@@ -2201,7 +2207,7 @@ static int set_status(kpi_engine *e, tk *t, int64_t now, int status)
 {
     int old = t->status;
     int64_t since = tget(t, F_SINCE), dt = now - since, p = dt;
-    bool waits = old == KPI_STATUS_NEW || old == KPI_STATUS_OPEN || old == KPI_STATUS_ON_HOLD;
+    bool waits = status_waits(old);
     bool works = old == KPI_STATUS_NEW || old == KPI_STATUS_OPEN;
     /* the business time of the span, for the business sums (an empty
      * span adds nothing) */
@@ -3150,8 +3156,7 @@ static int apply_event(kpi_engine *e, const intake *in, tk *t)
  * policy).  Conservative: true when neither can arise. */
 static inline bool status_change_plain(const kpi_engine *e, int old)
 {
-    bool waits = old == KPI_STATUS_NEW || old == KPI_STATUS_OPEN || old == KPI_STATUS_ON_HOLD;
-    return (!e->ts.biz || !waits) && (old != KPI_STATUS_PENDING || e->pol == NULL);
+    return (!e->ts.biz || !status_waits(old)) && (old != KPI_STATUS_PENDING || e->pol == NULL);
 }
 
 /* A plain event: applying it to t can neither fail nor record a value (it
