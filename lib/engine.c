@@ -911,30 +911,15 @@ typedef struct val {
  *      logs in 1), the made members are freed and the undo list is played
  *      backwards; otherwise the ops are done in order, and none of them can
  *      fail for want of memory.
- * A value that can be taken back exactly is added at once instead (step 2
- * then queues it as done, OP_DONE_DUR or OP_DONE_RATE, and step 3 skips
- * it, or subtracts it if the transaction fails): a rate's outcome, and a
- * duration inside the used range and extremes of every sketch it goes to,
- * which changes only counts and sums.  Never while a period roll is queued
- * (the buckets it empties would lose it), nor when the engine's bounds
- * leave no room for the transaction's values (tx_bounds_hold()).
  * Outside a transaction (merging into a private copy) the same code
  * applies everything at once. */
-
-/* Values added at once (above); tests/test_engine_tx queues every one. */
-#ifdef KPI__ENGINE_NO_AT_ONCE
-#define AT_ONCE false
-#else
-#define AT_ONCE true
-#endif
 
 /* Ops: the feeds of one value to its accumulators (its metric's total,
  * breakdown members, period bucket) are one op whose kind is their type
  * (OP_DUR ... OP_SERIES: T_DUR ... T_SERIES); the others follow. */
 enum {
     OP_DUR = T_DUR, OP_RATE, OP_SCORE, OP_RATIO, OP_SERIES,
-    OP_MEMBER, OP_ROLL, OP_START, OP_TOPIC,
-    OP_DONE_DUR, OP_DONE_RATE /* feeds added at once (see above) */
+    OP_MEMBER, OP_ROLL, OP_START, OP_TOPIC
 };
 
 typedef struct op {
@@ -986,7 +971,6 @@ typedef struct txn {
     bool exact;            /* tx_check() read the totals */
     bool step_ok;     /* settling before the event: may commit in steps */
     bool late;        /* a timer was pushed already due (by the engine's now) */
-    bool rolls;       /* a period roll or start is queued: no value added at once */
     /* counters and clock as they were */
     bool started;
     int64_t now, head;
@@ -1581,7 +1565,6 @@ static op *tx_op(kpi_engine *e, int kind)
     op *o = &x->ops[x->nops++];
     o->kind = (uint8_t)kind;
     x->nq++;
-    x->rolls |= kind == OP_ROLL || kind == OP_START;
     return o;
 }
 
@@ -1592,7 +1575,6 @@ static int tx_begin(kpi_engine *e)
     x->nops = x->nq = x->nu = x->spares = 0;
     x->fail = KPI_OK;
     x->add_n = x->add_v = x->pend_topics = 0;
-    x->rolls = false;
     if (!tx_grow(e, 8, 64)) {
         x->fail = KPI_OK;
         return KPI_ERR_NOMEM;
@@ -1757,9 +1739,6 @@ static int tx_commit(kpi_engine *e)
             continue;
         }
         switch (o->kind) {
-        case OP_DONE_DUR:
-        case OP_DONE_RATE:
-            break; /* added at once */
         case OP_MEMBER: {
             const dkey *dk = o->ref;
             kpi__group_adopt(((dimtab *)o->dt)->g[o->m], dk->key, dk->m[o->m]);
@@ -1824,23 +1803,14 @@ static void hw_recompute(kpi_engine *e)
  * queueing keeps only the sums). */
 static int tx_check_totals(kpi_engine *e);
 
-/* Do the engine's bounds leave room for every value the transaction has
- * queued (so that no total's count or sum can overflow, nor any member's
- * or bucket's)? */
-static inline bool tx_bounds_hold(const kpi_engine *e)
-{
-    const txn *x = &e->tx;
-    return e->hw_n <= (uint64_t)INT64_MAX - x->add_n && x->add_v <= (uint64_t)INT64_MAX &&
-           e->hw_v <= (uint64_t)INT64_MAX - x->add_v;
-}
-
 static int tx_check(kpi_engine *e)
 {
     txn *x = &e->tx;
     x->exact = false;
     if (x->pend_topics > 0 && kpi_topk_total(e->topk) > UINT64_MAX - x->pend_topics)
         return KPI_ERR_OVERFLOW;
-    if (tx_bounds_hold(e))
+    if (e->hw_n <= (uint64_t)INT64_MAX - x->add_n && x->add_v <= (uint64_t)INT64_MAX &&
+        e->hw_v <= (uint64_t)INT64_MAX - x->add_v)
         return KPI_OK;
     x->exact = true;
     return tx_check_totals(e);
@@ -1872,18 +1842,6 @@ static int tx_check_totals(kpi_engine *e)
     return KPI_OK;
 }
 
-/* Subtract the values of an op added at once (a failed transaction).  A
- * member made apart for it is freed after (its MEMBER op follows it). */
-static void op_take_back(const op *o)
-{
-    for (unsigned j = 0; j < o->n; j++) {
-        if (o->kind == OP_DONE_DUR)
-            kpi__duration_take_back(o->acc[j], o->d.v.i, o->idx);
-        else
-            kpi__rate_take_back(o->acc[j], (int)o->d.v.i);
-    }
-}
-
 /* End the transaction: reserve then commit, or undo everything. */
 static int tx_end(kpi_engine *e)
 {
@@ -1902,9 +1860,7 @@ static int tx_end(kpi_engine *e)
     } else {
         for (size_t i = 0; i < x->nops; i++) {
             op *o = &x->ops[i];
-            if (o->kind == OP_DONE_DUR || o->kind == OP_DONE_RATE) {
-                op_take_back(o);
-            } else if (o->kind == OP_MEMBER) {
+            if (o->kind == OP_MEMBER) {
                 dkey *dk = o->ref;
                 kpi__destroy(dk->m[o->m]);
                 dk->m[o->m] = NULL;
@@ -2083,27 +2039,14 @@ static void rec_queue(kpi_engine *e, int m, const keys *k, int64_t when, val v)
     o->n = (uint8_t)n;
     x->nq += n;
     x->add_n++;
-    if (type == T_DUR && !kpi__add_u64(x->add_v, (uint64_t)v.i, &x->add_v))
-        x->add_v = UINT64_MAX;
-    /* added at once (see "transactions" above) when it can be taken back */
-    const bool at_once = AT_ONCE && !x->rolls && tx_bounds_hold(e);
     if (type == T_DUR) {
         /* the bucket once for all the sketches (they share the accuracy) */
         const int32_t idx = kpi__duration_index(e->proto[m], v.i);
         int fail = KPI_OK;
         o->idx = idx;
         o->d.v.i = v.i;
-        if (at_once) {
-            size_t j = 0;
-            while (j < n && kpi__duration_add_inside(acc[j], v.i, idx))
-                j++;
-            if (KPI__LIKELY(j == n)) {
-                o->kind = OP_DONE_DUR;
-                return;
-            }
-            while (j-- > 0) /* a sketch it would widen: all queued */
-                kpi__duration_take_back(acc[j], v.i, idx);
-        }
+        if (!kpi__add_u64(x->add_v, (uint64_t)v.i, &x->add_v))
+            x->add_v = UINT64_MAX;
         for (size_t j = 0; j < n; j++) {
             int rc = kpi__duration_reserve_at(acc[j], idx);
             if (KPI__UNLIKELY(rc != KPI_OK))
@@ -2111,11 +2054,6 @@ static void rec_queue(kpi_engine *e, int m, const keys *k, int64_t when, val v)
         }
         if (KPI__UNLIKELY(fail != KPI_OK))
             x->fail = fail;
-    } else if (type == T_RATE && at_once) {
-        o->d.v = v;
-        o->kind = OP_DONE_RATE;
-        for (size_t j = 0; j < n; j++) /* (never full: the bounds hold) */
-            (void)kpi__rate_add_valid(acc[j], (int)v.i);
     } else {
         o->d.v = v;
     }

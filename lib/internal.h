@@ -242,37 +242,6 @@ static inline bool kpi__duration_add_case(struct kpi_duration *d, int64_t ms, in
     return true;
 }
 
-/* The engine's add of a value it may have to take back: true if ms, in
- * bucket i, is inside d's used range and extremes (so that only the count,
- * the sum, the bucket and the targets' counts change: exactly undone by
- * kpi__duration_take_back()) and was added; false, d unchanged, otherwise.
- * The caller has ruled out overflow.  A positive ms inside the extremes
- * means d holds a positive value, so its used range is valid; and a
- * collapsed sketch's used range starts at its floor or above, so bucket i
- * is the value's own. */
-static inline bool kpi__duration_add_inside(struct kpi_duration *d, int64_t ms, int32_t i)
-{
-    const uint32_t ulo = (uint32_t)d->ulo;
-    if ((uint32_t)i - ulo > (uint32_t)d->uhi - ulo || ms < d->min || ms > d->max)
-        return false;
-    d->count++;
-    d->sum += ms;
-    d->bins[i - d->blo]++;
-    for (uint32_t t = 0; t < d->ntargets; t++)
-        d->within[t] += ms <= d->targets[t];
-    return true;
-}
-
-/* Undo kpi__duration_add_inside(d, ms, i). */
-static inline void kpi__duration_take_back(struct kpi_duration *d, int64_t ms, int32_t i)
-{
-    d->count--;
-    d->sum -= ms;
-    d->bins[i - d->blo]--;
-    for (uint32_t t = 0; t < d->ntargets; t++)
-        d->within[t] -= ms <= d->targets[t];
-}
-
 static inline bool kpi__duration_add_fast(struct kpi_duration *d, int64_t ms, int32_t i)
 {
     return kpi__duration_add_case(d, ms, i, false);
@@ -322,13 +291,6 @@ static inline bool kpi__rate_add_valid(struct kpi_rate *r, int success)
     r->trials = trials + 1;
     r->successes += (uint64_t)success;
     return true;
-}
-
-/* Undo kpi__rate_add_valid(r, success) (a value the engine takes back). */
-static inline void kpi__rate_take_back(struct kpi_rate *r, int success)
-{
-    r->trials--;
-    r->successes -= (uint64_t)success;
 }
 
 /* ---- ratios, for the ticket engine -------------------------------------
