@@ -5440,18 +5440,15 @@ static long next_fail(long k)
 }
 
 /* One call with each of its allocations failing in turn: KPI_ERR_NOMEM
- * leaves the engine (set up by `setup`, if not NULL) as it was (the event
- * is not half applied).  Returns how many allocations failed. */
-static long fail_each_allocation_with(void (*setup)(kpi_engine *), const kpi_event *prefix,
-                                      size_t n, const kpi_event *ev)
+ * leaves the engine as it was (the event is not half applied). */
+static void fail_each_allocation(const kpi_event *prefix, size_t n,
+                                 const kpi_event *ev)
 {
     for (long k = 1;; k++) {
         test_alloc ta;
         kpi_allocator a = test_allocator(&ta);
         kpi_engine *e = NULL;
         ck_assert_ok(kpi_engine_new_with(&e, &a));
-        if (setup != NULL)
-            setup(e);
         ck_assert_ok(kpi_engine_apply(e, prefix, n, sizeof(kpi_event), NULL));
         size_t len;
         unsigned char *before = eng_bytes(e, &len);
@@ -5476,14 +5473,9 @@ static long fail_each_allocation_with(void (*setup)(kpi_engine *), const kpi_eve
         kpi_engine_free(e);
         ck_assert_int_eq(ta.live, 0);
         if (rc == KPI_OK)
-            return k - 1;
+            break;
         ck_assert_int_lt(k, 1000000);
     }
-}
-
-static void fail_each_allocation(const kpi_event *prefix, size_t n, const kpi_event *ev)
-{
-    fail_each_allocation_with(NULL, prefix, n, ev);
 }
 
 START_TEST(a_failed_allocation_leaves_no_trace_of_the_event)
@@ -5502,61 +5494,6 @@ START_TEST(a_failed_allocation_leaves_no_trace_of_the_event)
     fail_each_allocation(one, 1, &assign);
     fail_each_allocation(one, 1, &csat);
     fail_each_allocation(one, 1, &closing);
-}
-END_TEST
-
-static kpi_sla_policy *reply_policy;
-
-/* A first-reply SLA of 2 h (reply_policy) and an FRT target of 2 h. */
-static void reply_setup(kpi_engine *e)
-{
-    ck_assert_ok(kpi_engine_set_sla_policy(e, reply_policy));
-    ck_assert_ok(kpi_engine_add_target(e, KPI_ENGINE_FRT, 2 * H));
-}
-
-/* A reply records its FRT and reply time (durations, 1 h between 1 min
- * and 3 h, within the FRT's target) and its first-reply SLA outcome (a
- * rate) for keys that have them already, then makes the replying agent's
- * first replies-per-hour member: with every allocation failing in turn,
- * the values recorded before the failure are not kept either (the engine's
- * bytes as they were), and the reply taken whole counts once everywhere. */
-START_TEST(a_reply_failing_at_its_last_member_keeps_none_of_its_values)
-{
-    ck_assert_ok(kpi_sla_policy_new(&reply_policy, NULL));
-    ck_assert_ok(kpi_sla_policy_set_target(reply_policy, 0, KPI_SLA_FIRST_RESPONSE, 2 * H, 0));
-    const kpi_event prefix[] = {
-        CREATE(T0, 1, 100),      ASSIGN(T0, 1, 7, 30),     CREATE(T0, 2, 101),
-        ASSIGN(T0, 2, 7, 30),    CREATE(T0, 3, 102),       ASSIGN(T0, 3, 7, 30),
-        REPLY(T0 + M, 1, 7),     REPLY(T0 + 3 * H, 2, 7),
-    };
-    const size_t n = sizeof prefix / sizeof prefix[0];
-    const kpi_event reply = REPLY(T0 + H, 3, 9);
-    ck_assert_int_gt(fail_each_allocation_with(reply_setup, prefix, n, &reply), 0);
-    /* the reply taken whole: three FRTs, the 3 h one breached */
-    kpi_engine *e = NULL;
-    ck_assert_ok(kpi_engine_new(&e));
-    reply_setup(e);
-    ck_assert_ok(kpi_engine_apply(e, prefix, n, sizeof(kpi_event), NULL));
-    ck_assert_ok(kpi_engine_event(e, &reply));
-    const kpi_duration *frt = NULL;
-    const kpi_rate *sla = NULL;
-    for (int dim = KPI_DIM_ALL; dim <= KPI_DIM_TEAM; dim++) {
-        uint64_t key = dim == KPI_DIM_AGENT ? 7 : dim == KPI_DIM_TEAM ? 30 : 0;
-        ck_assert_ok(kpi_engine_duration(e, KPI_ENGINE_FRT, dim, key, &frt));
-        ck_assert_uint_eq(kpi_duration_count(frt), 3);
-        int64_t sum = 0;
-        ck_assert_ok(kpi_duration_sum(frt, &sum));
-        ck_assert_int_eq(sum, M + 3 * H + H);
-        kpi_estimate within;
-        ck_assert_ok(kpi_duration_share_within(frt, 2 * H, &within));
-        ck_assert_double_eq(within.value, 2.0 / 3.0);
-        ck_assert_ok(kpi_engine_rate(e, KPI_ENGINE_SLA_FIRST_REPLY, dim, key, &sla));
-        ck_assert_uint_eq(kpi_rate_trials(sla), 3);
-        ck_assert_uint_eq(kpi_rate_successes(sla), 2);
-    }
-    kpi_engine_free(e);
-    kpi_sla_policy_free(reply_policy);
-    reply_policy = NULL;
 }
 END_TEST
 
@@ -6621,6 +6558,68 @@ static long each_allocation_failing(kpi_engine *(*make)(const kpi_allocator *),
     kpi_engine_free(all);
     return k - 1;
 }
+
+static kpi_sla_policy *reply_policy;
+
+/* A first-reply SLA of 2 h (reply_policy) and an FRT target of 2 h. */
+static void reply_setup(kpi_engine *e)
+{
+    ck_assert_ok(kpi_engine_set_sla_policy(e, reply_policy));
+    ck_assert_ok(kpi_engine_add_target(e, KPI_ENGINE_FRT, 2 * H));
+}
+
+/* ... with allocator a (NULL: the default one). */
+static kpi_engine *reply_engine(const kpi_allocator *a)
+{
+    kpi_engine *e = NULL;
+    ck_assert_ok(a != NULL ? kpi_engine_new_with(&e, a) : kpi_engine_new(&e));
+    reply_setup(e);
+    return e;
+}
+
+/* A reply records its FRT and reply time (durations, 1 h between 1 min
+ * and 3 h, within the FRT's target) and its first-reply SLA outcome (a
+ * rate) for keys that have them already, then makes the replying agent's
+ * first replies-per-hour member: with every allocation failing in turn,
+ * the values recorded before the failure are not kept either (the engine's
+ * bytes as they were), and the reply taken whole counts once everywhere. */
+START_TEST(a_reply_failing_at_its_last_member_keeps_none_of_its_values)
+{
+    ck_assert_ok(kpi_sla_policy_new(&reply_policy, NULL));
+    ck_assert_ok(kpi_sla_policy_set_target(reply_policy, 0, KPI_SLA_FIRST_RESPONSE, 2 * H, 0));
+    const kpi_event prefix[] = {
+        CREATE(T0, 1, 100),      ASSIGN(T0, 1, 7, 30),     CREATE(T0, 2, 101),
+        ASSIGN(T0, 2, 7, 30),    CREATE(T0, 3, 102),       ASSIGN(T0, 3, 7, 30),
+        REPLY(T0 + M, 1, 7),     REPLY(T0 + 3 * H, 2, 7),
+    };
+    const size_t n = sizeof prefix / sizeof prefix[0];
+    const kpi_event reply = REPLY(T0 + H, 3, 9);
+    ck_assert_int_gt(each_allocation_failing(reply_engine, prefix, n, &reply, 1), 0);
+    /* the reply taken whole: three FRTs, the 3 h one breached */
+    kpi_engine *e = engine(reply_setup);
+    ck_assert_ok(kpi_engine_apply(e, prefix, n, sizeof(kpi_event), NULL));
+    ck_assert_ok(kpi_engine_event(e, &reply));
+    const kpi_duration *frt = NULL;
+    const kpi_rate *sla = NULL;
+    for (int dim = KPI_DIM_ALL; dim <= KPI_DIM_TEAM; dim++) {
+        uint64_t key = dim == KPI_DIM_AGENT ? 7 : dim == KPI_DIM_TEAM ? 30 : 0;
+        ck_assert_ok(kpi_engine_duration(e, KPI_ENGINE_FRT, dim, key, &frt));
+        ck_assert_uint_eq(kpi_duration_count(frt), 3);
+        int64_t sum = 0;
+        ck_assert_ok(kpi_duration_sum(frt, &sum));
+        ck_assert_int_eq(sum, M + 3 * H + H);
+        kpi_estimate within;
+        ck_assert_ok(kpi_duration_share_within(frt, 2 * H, &within));
+        ck_assert_double_eq(within.value, 2.0 / 3.0);
+        ck_assert_ok(kpi_engine_rate(e, KPI_ENGINE_SLA_FIRST_REPLY, dim, key, &sla));
+        ck_assert_uint_eq(kpi_rate_trials(sla), 3);
+        ck_assert_uint_eq(kpi_rate_successes(sla), 2);
+    }
+    kpi_engine_free(e);
+    kpi_sla_policy_free(reply_policy);
+    reply_policy = NULL;
+}
+END_TEST
 
 START_TEST(each_allocation_of_a_batch_may_fail_and_the_batch_stops_at_a_whole_record)
 {
