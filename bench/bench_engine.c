@@ -12,7 +12,7 @@
  *
  * The reference: a per-ticket struct in a chained hash map (one malloc
  * per ticket), exact FRT and first resolution time (every value stored,
- * sorted for p50 and p90) and FCR (one-touch), computed with the
+ * sorted for p50 and p90) and FCR (exactly one reply), computed with the
  * engine's definitions so that the figures can be compared.
  *
  * kpi_engine_apply() is timed both by the wall clock and by the thread's
@@ -402,7 +402,7 @@ static figures naive_read(naive *m)
         for (const nticket *t = m->bucket[i]; t; t = t->next)
             if (t->resolved) {
                 resolved++;
-                one_touch += t->replies <= 1 && !t->reopened;
+                one_touch += t->replies == 1 && !t->reopened;
             }
     f.fcr = resolved ? (double)one_touch / (double)resolved : 0;
     m->bytes = m->count * malloc_chunk(sizeof(nticket)) + malloc_chunk(m->nbuckets * sizeof *m->bucket) +

@@ -701,7 +701,7 @@ static void print_times(const kpi_engine *e, int64_t end)
 static void print_quality(const kpi_engine *e)
 {
     printf("\n== Resolution quality\n");
-    rate_line(e, "FCR (one-touch, settled)", KPI_ENGINE_FCR);
+    rate_line(e, "FCR (settled)", KPI_ENGINE_FCR);
     rate_line(e, "reopen rate (settled)", KPI_ENGINE_REOPEN);
     rate_line(e, "repeat contacts (7 days)", KPI_ENGINE_REPEAT_CONTACT);
     /* contacts per issue: 1 / (1 - the repeat share) */

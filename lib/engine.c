@@ -1039,7 +1039,7 @@ static const int64_t opt_default[KPI_ENGINE_OPTIONS] = {
     5, 4,               /* CSAT */
     7, 5,               /* CES */
     0x1e,               /* breakdowns */
-    0,                  /* FCR min replies */
+    1,                  /* FCR min replies: exactly one reply (KPIS.md) */
 };
 
 static int opt_check(int option, int64_t v)
@@ -3381,6 +3381,11 @@ KPI_API int kpi_engine_set_option(kpi_engine *e, int option, int64_t value)
     int64_t o[KPI_ENGINE_OPTIONS];
     memcpy(o, e->opt, sizeof o);
     o[option] = value;
+    /* an FCR maximum below the minimum takes the minimum down with it, so
+     * that a caller who sets the maximum alone (as before the minimum
+     * existed: 0 for "no reply") is never refused for the default 1 */
+    if (option == KPI_ENGINE_OPT_FCR_MAX_REPLIES && o[KPI_ENGINE_OPT_FCR_MIN_REPLIES] > value)
+        o[KPI_ENGINE_OPT_FCR_MIN_REPLIES] = value;
     /* the options were consistent before, so only the one set can make
      * them inconsistent: a threshold above its scale's maximum, or the
      * FCR minimum above the maximum (raise the maximum first) */
@@ -4215,9 +4220,10 @@ static void engine_encode(const void *obj, kpi__writer *w)
     const kpi_engine *e = obj;
     const int nm = kpi__engine_format(e) >= 2 ? NM : NM_V1;
     /* the options of the first format, the FCR minimum (added later) in
-     * the bits above the FCR maximum's byte: at its default 0 the bytes
+     * the bits above the FCR maximum's byte: at 0 (one-touch) the bytes
      * are the first format's, and earlier libraries refuse a state that
-     * sets it (its maximum out of range) instead of misreading it */
+     * sets it, as the default 1 does (its maximum out of range), instead
+     * of misreading it */
     for (int i = 0; i < OPTS_V1; i++)
         kpi__put_svarint(w, i == KPI_ENGINE_OPT_FCR_MAX_REPLIES
                                 ? e->opt[i] + 256 * e->opt[KPI_ENGINE_OPT_FCR_MIN_REPLIES]

@@ -30,7 +30,7 @@ expect() { grep -Eq "$1" "$tmp/out" || { cat "$tmp/out"; fail "no line matching:
 expect "rejected 0$"
 expect "^  first reply time \(FRT\) +$dur +$dur +$dur +$dur +[1-9][0-9]*$"
 expect "^  full resolution time \(settled\) +$dur +$dur +$dur +$dur +[1-9][0-9]*$"
-expect "^  FCR \(one-touch, settled\) +$pct +\(95% CI +$pct \.\. +$pct, n = [1-9][0-9]*\)$"
+expect "^  FCR \(settled\) +$pct +\(95% CI +$pct \.\. +$pct, n = [1-9][0-9]*\)$"
 expect "^  reopen rate \(settled\) +$pct "
 expect "^  repeat contacts \(7 days\) +$pct "
 expect "^  CSAT \(4-5 of 5\) +$pct "

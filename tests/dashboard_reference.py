@@ -241,7 +241,7 @@ class Reference:
         self.rec("work", tk.work, when, k)
         self.rec("wait_b", tk.wait_b, when, k)
         self.rec("work_b", tk.work_b, when, k)
-        self.rec("fcr", int(not tk.reopened and tk.replies <= 1), when, k)
+        self.rec("fcr", int(not tk.reopened and tk.replies == 1), when, k)
         self.rec("reopen", int(tk.reopened), when, k)
         target = SLA[tk.priority][2] * HOUR
         self.rec("sla_res", int(self.cal.elapsed(tk.created, lr) - tk.pause_biz <= target), when, k)
@@ -607,7 +607,7 @@ class Check:
         frt, frt_b = ref.vals("frt"), ref.vals("frt_b")
         self.share("FRT within 1 hour", wilson(sum(v <= HOUR for v in frt), len(frt)))
         self.share("FRT within 8 business hours", wilson(sum(v <= 8 * HOUR for v in frt_b), len(frt_b)))
-        for label, metric in (("FCR (one-touch, settled)", "fcr"), ("reopen rate (settled)", "reopen"),
+        for label, metric in (("FCR (settled)", "fcr"), ("reopen rate (settled)", "reopen"),
                               ("repeat contacts (7 days)", "repeat")):
             v = ref.vals(metric)
             self.share(label, wilson(sum(v), len(v)))

@@ -89,6 +89,13 @@ static kpi_engine *golden_engine_with(int calendar)
         rc = golden_calendar(e);
     if (rc == KPI_OK)
         rc = kpi_engine_set_option(e, KPI_ENGINE_OPT_TOPK_CAPACITY, 16);
+    /* one-touch FCR, the default of the libraries that wrote the files:
+     * option 16 (KPI_ENGINE_OPT_FCR_MIN_REPLIES) at 0.  Libraries from
+     * before that option refuse it (KPI_ERR_INVALID), their FCR being
+     * one-touch already, so its answer is not checked; the states' bytes
+     * are (tests/test_engine.c) */
+    if (rc == KPI_OK)
+        (void)kpi_engine_set_option(e, 16, 0);
     for (uint64_t i = 0; rc == KPI_OK && i < 5; i++)
         rc = kpi_engine_set_name(e, KPI_DIM_TOPIC, i + 1, topics[i]);
     golden_ev *v = calloc(GOLDEN_TICKETS * 7, sizeof *v);

@@ -584,6 +584,18 @@ START_TEST(an_agent_created_ticket_measures_from_the_first_customer_message)
     EXPECT_DUR(p.a, KPI_ENGINE_FIRST_RESOLUTION, 10 * M);
     EXPECT_DUR(p.a, KPI_ENGINE_FULL_RESOLUTION, 10 * M);
     finish(&p);
+
+    /* the customer writes after the agent's outreach, a bot answers and
+     * hands over: FRT from the handoff (the outreach answered nobody), the
+     * reply time from the message; without the option, both from it */
+    for (int from_handoff = 1; from_handoff >= 0; from_handoff--) {
+        p = start(from_handoff ? NULL : setup_no_handoff);
+        FEED(&p, CREATE_BY_AGENT(T0, 3, 102), REPLY(T0 + 5 * M, 3, 7), MSG(T0 + H, 3),
+             BOT(T0 + H + M, 3), HANDOFF(T0 + H + 10 * M, 3), REPLY(T0 + H + 30 * M, 3, 7));
+        EXPECT_DUR(p.a, KPI_ENGINE_FRT, from_handoff ? 20 * M : 30 * M);
+        EXPECT_DUR(p.a, KPI_ENGINE_REPLY_TIME, 30 * M);
+        finish(&p);
+    }
 }
 END_TEST
 
@@ -659,16 +671,16 @@ START_TEST(a_reopened_ticket_settles_with_its_latest_resolve)
 }
 END_TEST
 
-static void setup_fcr_exactly_one(kpi_engine *e)
+static void setup_one_touch(kpi_engine *e)
 {
-    set_opt(e, KPI_ENGINE_OPT_FCR_MIN_REPLIES, 1);
+    set_opt(e, KPI_ENGINE_OPT_FCR_MIN_REPLIES, 0);
 }
 
 /* Three tickets closed at once: 1 resolved by a bot without any reply, 2
- * with one human reply, 3 with two (bot replies are not replies).  One-touch
- * by default ("at most one reply"): 1 and 2, 2 of 3.  With the minimum at
- * 1 ("exactly one", KPIS.md): 2 only, 1 of 3; the bot-resolved ticket stays
- * in the denominator. */
+ * with one human reply, 3 with two (bot replies are not replies).  FCR by
+ * default ("exactly one agent contact", KPIS.md, the minimum at 1): 2
+ * only, 1 of 3; the bot-resolved ticket stays in the denominator.
+ * One-touch ("at most one reply", the minimum at 0): 1 and 2, 2 of 3. */
 #define ZERO_ONE_TWO_REPLIES                                                 \
     CREATE(T0, 1, 100), CREATE(T0, 2, 101), CREATE(T0, 3, 102),              \
         BOT(T0 + M, 1), RESOLVE_BOT(T0 + 2 * M, 1), REPLY(T0 + M, 2, 7),     \
@@ -676,29 +688,27 @@ static void setup_fcr_exactly_one(kpi_engine *e)
         REPLY(T0 + 3 * M, 3, 8), RESOLVE(T0 + H, 3, 8), CLOSE(T0 + 2 * H, 1), \
         CLOSE(T0 + 2 * H, 2), CLOSE(T0 + 2 * H, 3)
 
-START_TEST(fcr_counts_zero_reply_tickets_unless_the_minimum_is_one)
+START_TEST(fcr_is_exactly_one_reply_unless_the_minimum_is_zero)
 {
-    pair p = start(NULL);
-    FEED(&p, ZERO_ONE_TWO_REPLIES);
-    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 2, 3);
-    finish(&p);
-
-    p = start(setup_fcr_exactly_one);
-    ck_assert_int_eq(option_of(p.a, KPI_ENGINE_OPT_FCR_MIN_REPLIES), 1);
-    FEED(&p, ZERO_ONE_TWO_REPLIES);
-    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 1, 3);
-    EXPECT_RATE(p.a, KPI_ENGINE_REOPEN, 0, 3);
     /* the option survives a snapshot: a restored engine judges the next
-     * tickets the same way (a fourth without a reply: 1 of 4) */
-    kpi_engine *r = eng_reread(p.a);
-    ck_assert_int_eq(option_of(r, KPI_ENGINE_OPT_FCR_MIN_REPLIES), 1);
-    ck_assert_int_eq(option_of(r, KPI_ENGINE_OPT_FCR_MAX_REPLIES), 1);
+     * tickets the same way (a fourth without a reply: a no in both, a yes
+     * for one-touch) */
     const kpi_event more[] = {CREATE(T0 + 3 * H, 4, 103), RESOLVE(T0 + 4 * H, 4, 7),
                               CLOSE(T0 + 4 * H, 4)};
-    ck_assert_ok(kpi_engine_apply(r, more, N_OF(more), sizeof(kpi_event), NULL));
-    EXPECT_RATE(r, KPI_ENGINE_FCR, 1, 4);
-    kpi_engine_free(r);
-    finish(&p);
+    for (int one_touch = 0; one_touch <= 1; one_touch++) {
+        pair p = start(one_touch ? setup_one_touch : NULL);
+        ck_assert_int_eq(option_of(p.a, KPI_ENGINE_OPT_FCR_MIN_REPLIES), !one_touch);
+        FEED(&p, ZERO_ONE_TWO_REPLIES);
+        EXPECT_RATE(p.a, KPI_ENGINE_FCR, one_touch ? 2 : 1, 3);
+        EXPECT_RATE(p.a, KPI_ENGINE_REOPEN, 0, 3);
+        kpi_engine *r = eng_reread(p.a);
+        ck_assert_int_eq(option_of(r, KPI_ENGINE_OPT_FCR_MIN_REPLIES), !one_touch);
+        ck_assert_int_eq(option_of(r, KPI_ENGINE_OPT_FCR_MAX_REPLIES), 1);
+        ck_assert_ok(kpi_engine_apply(r, more, N_OF(more), sizeof(kpi_event), NULL));
+        EXPECT_RATE(r, KPI_ENGINE_FCR, one_touch ? 3 : 1, 4);
+        kpi_engine_free(r);
+        finish(&p);
+    }
 
     /* "exactly two" */
     kpi_engine *e = engine(NULL);
@@ -706,24 +716,39 @@ START_TEST(fcr_counts_zero_reply_tickets_unless_the_minimum_is_one)
                      KPI_ERR_RANGE);
     set_opt(e, KPI_ENGINE_OPT_FCR_MAX_REPLIES, 2);
     set_opt(e, KPI_ENGINE_OPT_FCR_MIN_REPLIES, 2);
-    ck_assert_status(kpi_engine_set_option(e, KPI_ENGINE_OPT_FCR_MAX_REPLIES, 1),
-                     KPI_ERR_RANGE);
     const kpi_event evs[] = {ZERO_ONE_TWO_REPLIES};
     ck_assert_ok(kpi_engine_apply(e, evs, N_OF(evs), sizeof(kpi_event), NULL));
     EXPECT_RATE(e, KPI_ENGINE_FCR, 1, 3);
+    kpi_engine_free(e);
+
+    /* a maximum set below the minimum takes it down: "none" is the maximum
+     * at 0 alone, as it was before the minimum existed; "at most one" after
+     * "exactly two" is "exactly one" */
+    e = engine(NULL);
+    set_opt(e, KPI_ENGINE_OPT_FCR_MAX_REPLIES, 0);
+    ck_assert_int_eq(option_of(e, KPI_ENGINE_OPT_FCR_MIN_REPLIES), 0);
+    ck_assert_ok(kpi_engine_apply(e, evs, N_OF(evs), sizeof(kpi_event), NULL));
+    EXPECT_RATE(e, KPI_ENGINE_FCR, 1, 3);
+    kpi_engine_free(e);
+    e = engine(NULL);
+    set_opt(e, KPI_ENGINE_OPT_FCR_MAX_REPLIES, 2);
+    set_opt(e, KPI_ENGINE_OPT_FCR_MIN_REPLIES, 2);
+    set_opt(e, KPI_ENGINE_OPT_FCR_MAX_REPLIES, 1);
+    ck_assert_int_eq(option_of(e, KPI_ENGINE_OPT_FCR_MIN_REPLIES), 1);
     kpi_engine_free(e);
 }
 END_TEST
 
 /* The FCR minimum rides in the serialized FCR maximum (value + 256 x
  * minimum; forged values: a_snapshot_with_a_configuration_out_of_its_domain_
- * is_corrupt), so that a state at the default minimum has the first
- * format's bytes: the maximum 1 alone, zig-zag 0x02; with the minimum at 1,
- * 257, zig-zag 514 = 0x82 0x04. */
+ * is_corrupt), so that a one-touch state (minimum 0) has the first
+ * format's bytes: the maximum 1 alone, zig-zag 0x02; with the minimum at 1
+ * (the default), 257, zig-zag 514 = 0x82 0x04, which libraries from before
+ * the option refuse (their maximum's domain ends at 254). */
 START_TEST(the_fcr_minimum_is_packed_into_the_serialized_maximum)
 {
     for (int min = 0; min <= 1; min++) {
-        kpi_engine *e = engine(min ? setup_fcr_exactly_one : NULL);
+        kpi_engine *e = engine(min ? NULL : setup_one_touch);
         size_t len;
         unsigned char *b = eng_bytes(e, &len);
         size_t at = 12; /* options start the body: skip 5 varints */
@@ -2311,7 +2336,7 @@ START_TEST(options_have_defaults_domains_and_lock_at_the_first_event)
 {
     kpi_engine *e = engine(NULL);
     static const int64_t defaults[KPI_ENGINE_OPTIONS] = {
-        7 * D, 7 * D, 0, 0, 1, 1, 1, D, 0, 35, 200, 5, 4, 7, 5, 0x1e, 0};
+        7 * D, 7 * D, 0, 0, 1, 1, 1, D, 0, 35, 200, 5, 4, 7, 5, 0x1e, 1};
     for (int o = 0; o < KPI_ENGINE_OPTIONS; o++)
         ck_assert_msg(option_of(e, o) == defaults[o], "option %d is %lld", o,
                       (long long)option_of(e, o));
@@ -2891,9 +2916,10 @@ static void gen_ticket(gen *g, uint64_t id, uint64_t *customer)
                         by_agent ? KPI_EVENT_FLAG_BY_AGENT : 0));
     int st = KPI_STATUS_NEW, waiting = !by_agent, replied = 0;
     int frt = by_agent ? FRT_IDLE : FRT_RUNNING;
-    /* an agent-created ticket gets its customer message first or never
-     * (the header does not say when an FRT clock that starts after a
-     * resolve or a reply would run) */
+    /* an agent-created ticket gets its customer message before its first
+     * resolve or never (the reference does not model a clock started by
+     * a message that reopens it); its agents may write first (outreach:
+     * the message then starts the clock, and a handoff restarts it) */
     int may_msg = !by_agent;
     uint64_t agent = 0;
     int64_t last_res = 0, end = 0;
@@ -2939,7 +2965,7 @@ static void gen_ticket(gen *g, uint64_t id, uint64_t *customer)
             CAND(KPI_EVENT_NPS, 2);
             CAND(KPI_EVENT_CES, 2);
         } else {
-            if (may_msg)
+            if (may_msg || frt == FRT_IDLE)
                 CAND(KPI_EVENT_CUSTOMER_MESSAGE, 18);
             /* the first human reply of a ticket that can no longer have
              * an FRT, answering a waiting customer: whether it is judged
@@ -2947,8 +2973,7 @@ static void gen_ticket(gen *g, uint64_t id, uint64_t *customer)
             if (!(frt == FRT_NEVER && !replied && waiting))
                 CAND(KPI_EVENT_AGENT_REPLY, 22);
             CAND(KPI_EVENT_BOT_REPLY, 5);
-            if (!by_agent)
-                CAND(KPI_EVENT_HANDOFF, 3);
+            CAND(KPI_EVENT_HANDOFF, 3);
             CAND(KPI_EVENT_NOTE, 4);
             if (st != KPI_STATUS_OPEN)
                 CAND(KPI_EVENT_OPEN, 3);
@@ -2980,6 +3005,7 @@ static void gen_ticket(gen *g, uint64_t id, uint64_t *customer)
             if (st == KPI_STATUS_SOLVED || st == KPI_STATUS_PENDING)
                 st = KPI_STATUS_OPEN;
             waiting = 1;
+            may_msg = 1;
             if (frt == FRT_IDLE)
                 frt = FRT_RUNNING;
             break;
@@ -3503,7 +3529,9 @@ static void ref_event(ref *r, const kpi_event *ev)
         break;
     case KPI_EVENT_HANDOFF:
         r->cnt[KPI_ENGINE_COUNT_HANDOFFS]++;
-        if (r->cfg->from_handoff && k->frt == FRT_RUNNING && !k->replied)
+        /* a running clock: also an agent-created ticket's, started by its
+         * customer's message after the agents' outreach (engine.h) */
+        if (r->cfg->from_handoff && k->frt == FRT_RUNNING)
             k->frt_start = t;
         break;
     case KPI_EVENT_OPEN:
@@ -6138,8 +6166,8 @@ START_TEST(a_snapshot_with_a_configuration_out_of_its_domain_is_corrupt)
         switch (k) {
         case 0: break; /* as written */
         case 1: c.names = 2; break; /* two names in order: fine */
-        case 15: /* FCR "exactly one": fine */
-            c.opt[KPI_ENGINE_OPT_FCR_MIN_REPLIES] = 1;
+        case 15: /* FCR one-touch (the minimum 0): fine */
+            c.opt[KPI_ENGINE_OPT_FCR_MIN_REPLIES] = 0;
             break;
         case 16: c.opt[KPI_ENGINE_OPT_FCR_MIN_REPLIES] = 2; break; /* above max */
         case 17: /* both beyond 254 */
@@ -6167,7 +6195,7 @@ START_TEST(a_snapshot_with_a_configuration_out_of_its_domain_is_corrupt)
             ck_assert_msg(rc == KPI_OK, "case %d: %s", k, kpi_status_name(rc));
             if (k == 0)
                 eng_same(e, r);
-            ck_assert_int_eq(option_of(r, KPI_ENGINE_OPT_FCR_MIN_REPLIES), k == 15);
+            ck_assert_int_eq(option_of(r, KPI_ENGINE_OPT_FCR_MIN_REPLIES), k != 15);
             ck_assert_int_eq(option_of(r, KPI_ENGINE_OPT_FCR_MAX_REPLIES), 1);
             kpi_engine_free(r);
         } else {
@@ -8581,7 +8609,7 @@ END_TEST
 START_TEST(notes_never_answer_and_a_reply_on_a_pending_ticket_does)
 {
     /* 1: notes only, then a bot resolve: no FRT, no reply time, zero
-     *    public replies: one-touch (at most one reply);
+     *    public replies: not FCR (exactly one reply), one-touch;
      * 2: pending before its first reply: the reply records FRT and reply
      *    time, the ticket stays pending, nobody waits */
     pair p = start(NULL);
@@ -8595,7 +8623,7 @@ START_TEST(notes_never_answer_and_a_reply_on_a_pending_ticket_does)
     FEED(&p, RESOLVE_BOT(T0 + H, 1), CLOSE(T0 + H, 1), RESOLVE(T0 + H, 2, 7),
          CLOSE(T0 + H, 2));
     EXPECT_DUR(p.a, KPI_ENGINE_FRT, 25 * M);
-    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 2, 2);
+    EXPECT_RATE(p.a, KPI_ENGINE_FCR, 1, 2);
     /* a bot's resolve counts for no agent's productivity */
     ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_BOT_RESOLVED), 1);
     const kpi_ratio *r = ratio_of(p.a, KPI_ENGINE_RESOLVED_PER_HOUR, KPI_DIM_ALL, 0);
@@ -9747,10 +9775,10 @@ START_TEST(a_snapshot_with_an_frt_clock_on_a_solved_ticket_is_corrupt)
 END_TEST
 
 /* The FRT is done at a reply, which counts (replies saturate, never
- * fall): a ticket with its FRT done has had a reply.  Ticket 1 (one-touch
- * means exactly one reply), created at T0 and answered at 10 min, is open
+ * fall): a ticket with its FRT done has had a reply.  Ticket 1 (FCR:
+ * exactly one reply, the default), created at T0 and answered at 10 min, is open
  * with flags FRT done 2 and 1 reply.  Forged: 0 replies; it restored, and
- * resolved at 1 h and closed at 2 h it was not one-touch, 0 <
+ * resolved at 1 h and closed at 2 h it was not FCR, 0 <
  * minimum 1 (FCR 0 of 1), where it had its one reply (1 of 1).  Now
  * KPI_ERR_CORRUPT; the bytes put back restore. */
 START_TEST(a_snapshot_with_an_frt_done_and_no_reply_is_corrupt)
@@ -9758,7 +9786,7 @@ START_TEST(a_snapshot_with_an_frt_done_and_no_reply_is_corrupt)
     const kpi_event evs[] = {CREATE(T0, TK3, 100), REPLY(T0 + 10 * M, TK3, 7)};
     kpi_engine *e;
     size_t len, field[7], at;
-    unsigned char *snap = tk3_snapshot(&e, setup_fcr_exactly_one, evs, N_OF(evs), &len, field,
+    unsigned char *snap = tk3_snapshot(&e, NULL, evs, N_OF(evs), &len, field,
                                        &at);
     ck_assert_uint_eq(snap[at + 1] | snap[at + 2] << 8, 2);
     ck_assert_uint_eq(snap[at + 3], 1);
@@ -9792,8 +9820,8 @@ END_TEST
  * replies.  Forged: flags 73 (+ resolved 64); it restored, and resolved at
  * 1 h it counted as not resolved for the first time: COUNT_RESOLVED 0 and
  * no first resolution, where they are 1 and {3,600,000 ms}.  Forged: 1
- * reply (one-touch meaning exactly one reply); resolved at 1 h and closed
- * at 2 h it was one-touch (FCR 1 of 1) where it had no reply (0 of 1).
+ * reply (FCR: exactly one reply, the default); resolved at 1 h and closed
+ * at 2 h it was FCR (1 of 1) where it had no reply (0 of 1).
  * Now KPI_ERR_CORRUPT; the bytes put back restore. */
 START_TEST(a_snapshot_with_a_new_ticket_answered_or_resolved_is_corrupt)
 {
@@ -9801,7 +9829,7 @@ START_TEST(a_snapshot_with_a_new_ticket_answered_or_resolved_is_corrupt)
     expect_forged_flags(NULL, evs, N_OF(evs), KPI_STATUS_NEW, 9, 73);
     kpi_engine *e;
     size_t len, field[7], at;
-    unsigned char *snap = tk3_snapshot(&e, setup_fcr_exactly_one, evs, N_OF(evs), &len, field,
+    unsigned char *snap = tk3_snapshot(&e, NULL, evs, N_OF(evs), &len, field,
                                        &at);
     ck_assert_uint_eq(snap[at + 3], 0);
     for (int forge = 1; forge >= 0; forge--) {
@@ -10801,12 +10829,13 @@ END_TEST
 
 /* A new ticket nobody answered, closed at 2 h (closing resolves it first):
  * no FRT, no reply time, nobody waits after; first and full resolution 2
- * h; no reply: one-touch by default, not with "exactly one"; wait and
- * work 2 h (new); a resolve for its assignee 7 and team 30. */
+ * h; no reply: not FCR by default ("exactly one"), one-touch with the
+ * minimum at 0; wait and work 2 h (new); a resolve for its assignee 7 and
+ * team 30. */
 START_TEST(a_new_ticket_closed_unanswered)
 {
-    for (int exactly_one = 0; exactly_one <= 1; exactly_one++) {
-        pair p = start(exactly_one ? setup_fcr_exactly_one : NULL);
+    for (int one_touch = 0; one_touch <= 1; one_touch++) {
+        pair p = start(one_touch ? setup_one_touch : NULL);
         FEED(&p, CREATE(T0, 1, 100), ASSIGN(T0 + M, 1, 7, 30), NOTE(T0 + 5 * M, 1),
              CLOSE(T0 + 2 * H, 1));
         EXPECT_NO_DUR(p.a, KPI_ENGINE_FRT);
@@ -10815,7 +10844,7 @@ START_TEST(a_new_ticket_closed_unanswered)
         EXPECT_DUR_KEY(p.a, KPI_ENGINE_FULL_RESOLUTION, KPI_DIM_AGENT, 7, 2 * H);
         EXPECT_DUR(p.a, KPI_ENGINE_REQUESTER_WAIT, 2 * H);
         EXPECT_DUR(p.a, KPI_ENGINE_AGENT_WORK, 2 * H);
-        EXPECT_RATE(p.a, KPI_ENGINE_FCR, (uint64_t)!exactly_one, 1);
+        EXPECT_RATE(p.a, KPI_ENGINE_FCR, (uint64_t)one_touch, 1);
         EXPECT_RATE(p.a, KPI_ENGINE_REOPEN, 0, 1);
         ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_WAITING), 0);
         ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_RESOLVED), 1);
@@ -11314,7 +11343,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, an_agent_created_ticket_measures_from_the_first_customer_message);
     tcase_add_test(tc, a_ticket_resolved_before_any_reply_has_no_frt);
     tcase_add_test(tc, a_reopened_ticket_settles_with_its_latest_resolve);
-    tcase_add_test(tc, fcr_counts_zero_reply_tickets_unless_the_minimum_is_one);
+    tcase_add_test(tc, fcr_is_exactly_one_reply_unless_the_minimum_is_zero);
     tcase_add_test(tc, the_fcr_minimum_is_packed_into_the_serialized_maximum);
     tcase_add_test(tc, a_customer_message_reopens_a_solved_ticket);
     tcase_add_test(tc, merged_tickets_count_as_merged_never_as_resolved);

@@ -17,11 +17,14 @@
  * - **FRT** (#KPI_ENGINE_FRT): from the ticket's creation to the first
  *   public reply by a human agent.  Bot replies and internal notes never
  *   count [#KPI_ENGINE_OPT_BOT_REPLIES_COUNT = 0].  When a bot hands the
- *   ticket over (#KPI_EVENT_HANDOFF) before any human reply, FRT runs from
- *   the handoff [#KPI_ENGINE_OPT_FRT_FROM_HANDOFF = 1].  A ticket created
+ *   ticket over (#KPI_EVENT_HANDOFF) while the FRT clock runs (before the
+ *   human reply that ends it), FRT runs from the handoff
+ *   [#KPI_ENGINE_OPT_FRT_FROM_HANDOFF = 1].  A ticket created
  *   by an agent (#KPI_EVENT_FLAG_BY_AGENT) measures from the first customer
  *   message (also one that reopens it, if an agent had replied before the
- *   resolve); without one it has no FRT.  A ticket resolved before any
+ *   resolve), its agents' earlier replies being the outreach, not answers
+ *   (so a handoff after that message restarts the clock too); without one
+ *   it has no FRT.  A ticket resolved before any
  *   reply, or with its customer's message unanswered, has no FRT; a reopen
  *   never produces a second FRT.  Recorded at the
  *   reply, in calendar time and (with a calendar) business time.
@@ -40,14 +43,14 @@
  *   window [#KPI_ENGINE_OPT_REOPEN_WINDOW_MS = 7 days].  A reopen within
  *   the window therefore never leaves a stale value in the percentiles.
  *   Settled tickets leave the engine (they are evicted).
- * - **FCR / one-touch** (#KPI_ENGINE_FCR): over settled resolved tickets,
- *   the share resolved with at most one public human reply
- *   [#KPI_ENGINE_OPT_FCR_MAX_REPLIES = 1] and never reopened (Zendesk's
- *   one-touch; a reopen turns it multi-touch).  A ticket resolved without
- *   any reply (by a bot, or by an agent without writing) is one-touch by
- *   default [#KPI_ENGINE_OPT_FCR_MIN_REPLIES = 0]; with the minimum set to
- *   1 the share is FCR as "resolved with exactly one agent contact" (the
- *   KPI table's definition), such tickets staying in the denominator.
+ * - **FCR** (#KPI_ENGINE_FCR): over settled resolved tickets, the share
+ *   resolved with exactly one agent contact, one public human reply
+ *   [#KPI_ENGINE_OPT_FCR_MIN_REPLIES = 1, #KPI_ENGINE_OPT_FCR_MAX_REPLIES =
+ *   1], and never reopened (the KPI table's definition).  A ticket resolved
+ *   without any reply (by a bot, or by an agent without writing) is not
+ *   FCR but stays in the denominator.  Zendesk's one-touch (at most one
+ *   reply, such tickets counted as one-touch) is the minimum set to 0; a
+ *   reopen turns a ticket multi-touch either way.
  * - **Reopen rate** (#KPI_ENGINE_REOPEN): over settled resolved tickets,
  *   the share reopened at least once.  Merged tickets count as merged
  *   (#KPI_ENGINE_COUNT_MERGED), never as resolved.
@@ -136,8 +139,9 @@
  *   Allowed on a solved ticket (counted, it does not reopen).
  * - Bot reply and note: counted only (a bot reply is a human reply under
  *   #KPI_ENGINE_OPT_BOT_REPLIES_COUNT).  Handoff: restarts the FRT clock if
- *   it runs (no human has replied yet, and an agent-created ticket's
- *   customer has written); not on a solved ticket.
+ *   it runs (no human has answered yet: a customer-created ticket without a
+ *   human reply, an agent-created one whose customer has written and not
+ *   been answered); not on a solved ticket.
  * - Open / pending / on-hold: not on a solved ticket (reopen it first).
  * - Resolved: from new, open, pending or on-hold; nobody waits any more; a
  *   ticket resolved before its first human reply never gets an FRT.
@@ -403,7 +407,7 @@ typedef struct kpi_event {
 #define KPI_ENGINE_REQUESTER_WAIT 8
 /** Agent work time at settlement (#kpi_duration). */
 #define KPI_ENGINE_AGENT_WORK 9
-/** FCR / one-touch over settled resolved tickets (#kpi_rate). */
+/** FCR (or one-touch, by the options) over settled resolved tickets (#kpi_rate). */
 #define KPI_ENGINE_FCR 10
 /** Reopened share of settled resolved tickets (#kpi_rate). */
 #define KPI_ENGINE_REOPEN 11
@@ -556,11 +560,11 @@ typedef struct kpi_event {
 #define KPI_ENGINE_OPT_REPEAT_WINDOW_MS 1
 /** 1 = a repeat contact must be on the same topic [0]. */
 #define KPI_ENGINE_OPT_REPEAT_SAME_TOPIC 2
-/** 1 = bot replies count as replies for FRT, reply time and one-touch [0]. */
+/** 1 = bot replies count as replies for FRT, reply time and FCR [0]. */
 #define KPI_ENGINE_OPT_BOT_REPLIES_COUNT 3
 /** 1 = FRT runs from a bot's handoff when there is one [1]. */
 #define KPI_ENGINE_OPT_FRT_FROM_HANDOFF 4
-/** Most public replies of a one-touch ticket, 0..254 [1]. */
+/** Most public replies of an FCR ticket, 0..254 [1]. */
 #define KPI_ENGINE_OPT_FCR_MAX_REPLIES 5
 /** 1 = a customer message on a solved ticket reopens it [1]; 0 = it is
  *  counted without reopening, and without a wait or an FRT start. */
@@ -590,11 +594,13 @@ typedef struct kpi_event {
 /** Bit set of breakdowns kept: bit d for dimension d (agent, team,
  *  channel, priority) [all: 0x1e]. */
 #define KPI_ENGINE_OPT_BREAKDOWNS 15
-/** Fewest public replies of a one-touch ticket, 0..#KPI_ENGINE_OPT_FCR_MAX_REPLIES
- *  [0]: 1 with the maximum at 1 = "exactly one reply" (raise the maximum
- *  first).  At 0 an engine state's bytes are those of libraries without
- *  this option, which refuse a state with a minimum above 0
- *  (#KPI_ERR_CORRUPT). */
+/** Fewest public replies of an FCR ticket, 0..#KPI_ENGINE_OPT_FCR_MAX_REPLIES
+ *  [1]: with the maximum at 1, "exactly one reply"; 0 gives Zendesk's
+ *  one-touch, tickets resolved without a reply counted.  A minimum above
+ *  the maximum is refused (#KPI_ERR_RANGE: raise the maximum first); a
+ *  maximum set below the minimum lowers the minimum to it.  At 0 an
+ *  engine state's bytes are those of libraries from before this option;
+ *  they refuse a state with a minimum above 0 (#KPI_ERR_CORRUPT). */
 #define KPI_ENGINE_OPT_FCR_MIN_REPLIES 16
 /** Number of options. */
 #define KPI_ENGINE_OPTIONS 17

@@ -220,9 +220,10 @@ def test_hand_scenario():
 
 def test_fcr_exactly_one_reply_by_option():
     # ticket 1 resolved by a bot without a reply, 2 with one reply, 3 with
-    # two: one-touch by default 2 of 3; with fcr_min_replies=1 ("exactly one
-    # agent contact") 1 of 3, the bot-resolved ticket in the denominator
-    for options, expected in (({}, (2, 3)), ({"fcr_min_replies": 1}, (1, 3))):
+    # two: by default ("exactly one agent contact") 1 of 3, the bot-resolved
+    # ticket in the denominator; one-touch (fcr_min_replies=0) 2 of 3
+    for options, expected in (({}, (1, 3)), ({"fcr_min_replies": 0}, (2, 3)),
+                              ({"fcr_min_replies": 1}, (1, 3))):
         e = new_engine(**options)
         for t in (1, 2, 3):
             e.created(T0, t, customer=t)
@@ -236,7 +237,7 @@ def test_fcr_exactly_one_reply_by_option():
             e.close_ticket(T0 + 2 * H, t)
         fcr = e.rate("fcr")
         assert (fcr.successes, fcr.trials) == expected
-        assert e.option("fcr_min_replies") == options.get("fcr_min_replies", 0)
+        assert e.option("fcr_min_replies") == options.get("fcr_min_replies", 1)
         assert kpi.Engine.from_bytes(bytes(e)).options == e.options
     with pytest.raises(kpi.KpiRangeError):
         new_engine(fcr_min_replies=2)  # above the maximum: raise it first
@@ -245,11 +246,13 @@ def test_fcr_exactly_one_reply_by_option():
 
 @pytest.mark.parametrize("options", [
     # lowering a scale below the default threshold (CSAT 5/4, CES 7/5, FCR
-    # replies max 1 / min 0): the threshold must be set first
+    # replies max 1 / min 1): the threshold must be set first
     {"csat_max": 3, "csat_satisfied_from": 2},
     {"csat_satisfied_from": 2, "csat_max": 3},
     {"ces_max": 4, "ces_easy_from": 3},
     {"ces_easy_from": 3, "ces_max": 4},
+    {"fcr_max_replies": 0, "fcr_min_replies": 0},
+    {"fcr_min_replies": 0, "fcr_max_replies": 0},
     # raising a threshold above the default scale: the maximum must be first
     {"csat_satisfied_from": 8, "csat_max": 10},
     {"csat_max": 10, "csat_satisfied_from": 8},
