@@ -1433,6 +1433,20 @@ START_TEST(repeat_contacts_on_the_same_topic)
 }
 END_TEST
 
+/* Customer 100, on the same topic: no topic at 0, billing (1) at 1 d, no
+ * topic at 2 d: the last repeats the first (none is a topic of its own),
+ * 1 of 3, two customer-topic pairs held. */
+START_TEST(contacts_without_a_topic_are_on_a_topic_of_their_own)
+{
+    pair p = start(setup_same_topic);
+    FEED(&p, CREATE(T0, 1, 100), CREATE_X(T0 + D, 2, 100, 0, 0, 1, 0),
+         CREATE(T0 + 2 * D, 3, 100));
+    EXPECT_RATE(p.a, KPI_ENGINE_REPEAT_CONTACT, 1, 3);
+    ck_assert_uint_eq(counter(p.a, KPI_ENGINE_COUNT_CUSTOMERS), 2);
+    finish(&p);
+}
+END_TEST
+
 /* Outbound tickets with topics, customer 100: billing (1) by an agent at
  * 0, the customer's billing at 1 d, login (2) by an agent at 2 d, the
  * customer's login at 3 d and billing at 4 d.  On the same topic: the
@@ -2908,9 +2922,8 @@ static void gen_ticket(gen *g, uint64_t id, uint64_t *customer)
     uint64_t cust = test_uniform(r) < 0.05 ? 0 : (uint64_t)test_range(r, 1, G_CUSTOMERS);
     uint32_t ch = (uint32_t)test_range(r, 0, 3);
     uint32_t pr = prios[test_range(r, 0, 6)];
-    /* with same-topic repeats every ticket has a topic (whether "none"
-     * is a topic of its own is not specified) */
-    uint32_t topic = (uint32_t)test_range(r, c->same_topic ? 1 : 0, G_TOPICS);
+    /* topic 0, none, is a topic of its own for same-topic repeats */
+    uint32_t topic = (uint32_t)test_range(r, 0, G_TOPICS);
     *customer = cust;
     gpush(g, ev_created(t, id, cust, ch, pr, topic,
                         by_agent ? KPI_EVENT_FLAG_BY_AGENT : 0));
@@ -11363,6 +11376,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, outbound_tickets_are_no_contacts_for_repeats);
     tcase_add_test(tc, contacts_per_issue_follow_from_the_repeat_share);
     tcase_add_test(tc, repeat_contacts_on_the_same_topic);
+    tcase_add_test(tc, contacts_without_a_topic_are_on_a_topic_of_their_own);
     tcase_add_test(tc, outbound_tickets_are_no_contacts_on_the_same_topic_either);
     tcase_add_test(tc, repeat_contacts_judge_a_late_creation_against_the_latest);
     tcase_add_test(tc, surveys_go_to_the_agent_team_and_channel_of_the_moment);

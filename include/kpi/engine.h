@@ -75,7 +75,8 @@
  *   repeat nor one a later contact repeats), the share from a customer
  *   who made another contact within the repeat window before
  *   [#KPI_ENGINE_OPT_REPEAT_WINDOW_MS = 7 days], optionally only on the
- *   same topic [#KPI_ENGINE_OPT_REPEAT_SAME_TOPIC = 0].  The engine keeps
+ *   same topic [#KPI_ENGINE_OPT_REPEAT_SAME_TOPIC = 0], creations
+ *   without a topic being on one topic of their own.  The engine keeps
  *   each customer's latest creation only, so a customer's creations are
  *   judged exactly when they arrive in time order.  A creation that
  *   arrives after a later one of the same customer is judged against that
