@@ -21,8 +21,13 @@ import os
 from ctypes import (POINTER, c_char_p, c_double, c_int, c_int32, c_int64,
                     c_size_t, c_uint32, c_uint64, c_void_p)
 
-# The major version of the C library this package speaks to (the ABI).
-ABI_MAJOR = 0
+# The major version of the C library this package speaks to: the
+# package's own (kpi.__version__); a 1.x package takes every 1.x library.
+LIB_MAJOR = 0
+# The shared library's soname number, libkpi.so.N: libtool's CURRENT - AGE
+# (configure.ac), not the version's major: every 1.x release installs
+# libkpi.so.0 (docs/abi.md, "How the soname changes").
+SONAME_MAJOR = 0
 
 # ---------------------------------------------------------------------------
 # Status codes (include/kpi/common.h; append-only, never renumbered)
@@ -228,7 +233,7 @@ def candidates():
     found = ctypes.util.find_library("kpi")
     if found:
         out.append(("find_library", found))
-    out.append(("system", f"libkpi.so.{ABI_MAJOR}"))
+    out.append(("system", f"libkpi.so.{SONAME_MAJOR}"))
     return out
 
 
@@ -252,9 +257,9 @@ def load():
             continue
         version.restype, version.argtypes = c_uint32, []
         major = version() // 10000
-        if major != ABI_MAJOR:
+        if major != LIB_MAJOR:
             tried.append(f"  {origin}: {path} (libkpi major version {major}, "
-                         f"this package needs {ABI_MAJOR})")
+                         f"this package needs {LIB_MAJOR})")
             continue
         return lib, path
     raise KpiLoadError(

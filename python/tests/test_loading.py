@@ -59,7 +59,18 @@ def test_candidates_order(monkeypatch):
 
 def test_version():
     assert kpi.version() == kpi.__version__
-    assert _lib.C.kpi_version_number() // 10000 == _lib.ABI_MAJOR
+    assert _lib.C.kpi_version_number() // 10000 == _lib.LIB_MAJOR
+    assert int(kpi.__version__.split(".")[0]) == _lib.LIB_MAJOR
+
+
+def test_the_system_name_is_the_built_soname():
+    # the loader's last resort, libkpi.so.N, is the name the build installs
+    # (the soname: libtool's CURRENT - AGE), whatever the version's major
+    real = os.path.realpath(_lib.library_path)  # libkpi.so.0.0.0, built
+    name = f"libkpi.so.{_lib.SONAME_MAJOR}"
+    assert _lib.candidates()[-1] == ("system", name) or "KPI_LIBRARY" in os.environ
+    if os.path.basename(real).startswith("libkpi.so."):
+        assert os.path.exists(os.path.join(os.path.dirname(real), name))
 
 
 @pytest.mark.skipif(not os.path.exists(EXPORTS), reason="not in the source tree")
