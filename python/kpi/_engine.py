@@ -522,7 +522,12 @@ class Engine(KpiObject):
                 value = options[threshold]
                 try:
                     value = int(value) if _lib.is_bool(value) else operator.index(value)
-                    low_first = value <= self.option(maximum)
+                    top = options[maximum]
+                    top = int(top) if _lib.is_bool(top) else operator.index(top)
+                    # an inconsistent pair sets its maximum first, so that the
+                    # threshold is refused: the FCR maximum would otherwise
+                    # take a minimum set first down with it
+                    low_first = value <= self.option(maximum) and value <= top
                 except TypeError:
                     low_first = True  # set_option raises its own error
                 first, second = (threshold, maximum) if low_first else (maximum, threshold)

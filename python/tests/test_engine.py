@@ -324,6 +324,13 @@ def test_constructor_inconsistent_options_still_refused():
         kpi.Engine(csat_satisfied_from=4, csat_max=3)
     with pytest.raises(kpi.KpiRangeError):
         kpi.Engine(fcr_min_replies=3, fcr_max_replies=2)  # 3 > 2
+    # the library lowers the FCR minimum to a maximum set below it; a pair
+    # given together that is inconsistent is still refused, in either order
+    with pytest.raises(kpi.KpiRangeError):
+        kpi.Engine(fcr_max_replies=0, fcr_min_replies=1)
+    with pytest.raises(kpi.KpiRangeError):
+        kpi.Engine(fcr_min_replies=1, fcr_max_replies=0)
+    assert kpi.Engine(fcr_max_replies=0).option("fcr_min_replies") == 0
 
 
 def test_intake_errors_name_the_rule_and_change_nothing():
