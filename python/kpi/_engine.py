@@ -519,11 +519,10 @@ class Engine(KpiObject):
         order = list(options)
         for maximum, threshold in _OPTION_PAIRS:
             if maximum in options and threshold in options:
-                value = options[threshold]
+                def whole(v):  # TypeError for what set_option refuses by type
+                    return int(v) if _lib.is_bool(v) else operator.index(v)
                 try:
-                    value = int(value) if _lib.is_bool(value) else operator.index(value)
-                    top = options[maximum]
-                    top = int(top) if _lib.is_bool(top) else operator.index(top)
+                    value, top = whole(options[threshold]), whole(options[maximum])
                     # an inconsistent pair sets its maximum first, so that the
                     # threshold is refused: the FCR maximum would otherwise
                     # take a minimum set first down with it
