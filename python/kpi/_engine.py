@@ -389,7 +389,10 @@ def _describe_record(ev):
         (lambda f: getattr(ev, f))
     kind = get("kind")
     name = EVENT_KINDS[kind] if 0 < kind < len(EVENT_KINDS) else f"kind {kind}"
-    return f"{name} of ticket {get('ticket')} at {get('time_ms')}"
+    t = get("time_ms")
+    # a NaT of a datetime64 column reaches C as INT64_MIN (out of range)
+    when = "NaT (a missing time)" if t == -(1 << 63) else t
+    return f"{name} of ticket {get('ticket')} at {when}"
 
 
 # -- read results -------------------------------------------------------------

@@ -574,6 +574,21 @@ def test_apply_reports_the_first_bad_record_and_applies_nothing_after_it():
     assert info.value.index == 3
 
 
+def test_a_missing_time_is_named_where_the_batch_stops():
+    # a NaT of a datetime64 time column reaches C as INT64_MIN: the batch
+    # stops there (KpiRangeError, the records before it applied), and the
+    # message says the time is missing rather than printing INT64_MIN
+    t = np.array([T0, T0 + 1000, "NaT"], dtype="datetime64[ms]")
+    ev = kpi.to_events({"time_ms": t, "kind": ["created", "customer_message", "customer_message"],
+                        "ticket": [1, 1, 1]})
+    e = new_engine()
+    with pytest.raises(kpi.KpiRangeError) as info:
+        e.apply(ev)
+    assert info.value.index == 2 and e.count("events") == 2
+    assert "record 2 (customer_message of ticket 1 at NaT (a missing time))" in str(info.value)
+    assert str(-2**63) not in str(info.value)
+
+
 def test_apply_without_numpy_style_buffers():
     log = scenario(5, seed=6)
     raw = log.tobytes()
