@@ -384,6 +384,12 @@ def _name_args(dim, code, name):
     return d, c, b
 
 
+def _option_int(v):
+    """An option's value as a Python int: True and False (numpy's too) as
+    1 and 0, any integer as itself; TypeError for anything else."""
+    return int(v) if _lib.is_bool(v) else operator.index(v)
+
+
 def _describe_record(ev):
     get = (lambda f: int(ev[f])) if not isinstance(ev, _lib.CEvent) else \
         (lambda f: getattr(ev, f))
@@ -522,10 +528,9 @@ class Engine(KpiObject):
         order = list(options)
         for maximum, threshold in _OPTION_PAIRS:
             if maximum in options and threshold in options:
-                def whole(v):  # TypeError for what set_option refuses by type
-                    return int(v) if _lib.is_bool(v) else operator.index(v)
                 try:
-                    value, top = whole(options[threshold]), whole(options[maximum])
+                    value = _option_int(options[threshold])
+                    top = _option_int(options[maximum])
                     # an inconsistent pair sets its maximum first, so that the
                     # threshold is refused: the FCR maximum would otherwise
                     # take a minimum set first down with it
@@ -550,10 +555,8 @@ class Engine(KpiObject):
         (KpiRangeError): set the threshold too (raise the maximum first,
         lower the threshold first), or give both to the constructor.
         The same holds for ``ces_max`` and ``ces_easy_from``."""
-        if _lib.is_bool(value):  # numpy's too
-            value = int(value)
         C.kpi_engine_set_option(self._p, _code(OPTIONS, option, "option"),
-                                _lib.i64(value, "value"))
+                                _lib.i64(_option_int(value), "value"))
 
     def option(self, option):
         """The value of an option (an int), by ENGINE_OPT_* number or name as in
